@@ -1,0 +1,38 @@
+# semtrack: the two commands of the README Quickstart, plus helpers.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test bench videos clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip >/dev/null
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[test,mpr]'
+	touch $(VENV)/.installed $@
+
+## demo: install, analyse the sample videos in videos/, print where the results are
+demo: $(VENV)/.installed
+	$(BIN)/semtrack batch videos --out demo-results
+	@echo "Results: $(CURDIR)/demo-results (one folder per video, report.html in each; results.csv for all)"
+
+## test: install with test extras and run the test suite
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+## bench: speed and memory benchmarks (not tests)
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+## videos: regenerate the sample videos in videos/ (deterministic)
+videos: $(VENV)/.installed
+	$(BIN)/semtrack synth --samples videos
+
+clean:
+	rm -rf $(VENV) demo-results .pytest_cache

@@ -1,0 +1,3 @@
+"""Potentiostat file readers and electrochemical analysis."""
+
+__all__ = []
