@@ -1,0 +1,313 @@
+"""EC-Lab text export (``.mpt``): reader and writer.
+
+Format (EC-Lab "Export as text"): first line ``EC-Lab ASCII FILE``, second
+line ``Nb header lines : N``; the N-th line holds the tab-separated column
+names with their unit (``time/s``, ``Ewe/V``, ``<I>/mA``, ``control/V``...),
+data follow. Encoding cp1252 (latin-1), CRLF or LF line ends, decimal point
+or decimal comma depending on the Windows locale.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration import InputError
+
+from ._columns import normalise_eclab_columns
+from ._trace import Trace, check_data
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["read_mpt", "write_mpt", "TECHNIQUE_NAMES"]
+
+#: EC-Lab technique title (as in the header) for each technique code.
+TECHNIQUE_NAMES = {
+    "PEIS": "Potentio Electrochemical Impedance Spectroscopy",
+    "GEIS": "Galvano Electrochemical Impedance Spectroscopy",
+    "CA": "Chronoamperometry / Chronocoulometry",
+    "CP": "Chronopotentiometry",
+    "GCPL": "Galvanostatic Cycling with Potential Limitation",
+    "CV": "Cyclic Voltammetry",
+    "LSV": "Linear Sweep Voltammetry",
+    "OCV": "Open Circuit Voltage",
+    "MB": "Modulo Bat",
+}
+
+_START_FORMATS = (
+    "%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M:%S.%f",
+    "%m/%d/%y %H:%M:%S", "%d.%m.%Y %H:%M:%S.%f", "%d.%m.%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S",
+)
+_AREA_UNITS_CM2 = {"cm2": 1.0, "cm²": 1.0, "mm2": 1e-2, "mm²": 1e-2,
+                   "µm2": 1e-8, "µm²": 1e-8, "um2": 1e-8, "um²": 1e-8,
+                   "m2": 1e4, "m²": 1e4}
+_POINT = re.compile(r"\d\.\d")
+_COMMA = re.compile(r"\d,\d")
+
+
+def _decode(raw, path):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def parse_start_time(text):
+    """Parse an EC-Lab ``Acquisition started on`` value; None if unknown."""
+    text = text.strip()
+    for fmt in _START_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_area(value):
+    m = re.match(r"\s*([-+0-9.,eE]+)\s*(\S*)", value)
+    if not m:
+        return None
+    try:
+        number = float(m.group(1).replace(",", "."))
+    except ValueError:
+        return None
+    factor = _AREA_UNITS_CM2.get(m.group(2).strip().lower(), None)
+    if factor is None:
+        return None
+    area = number * factor
+    return area if area > 0 else None
+
+
+def _technique_from_header(lines):
+    for line in lines:
+        s = line.strip().lower()
+        for code, name in TECHNIQUE_NAMES.items():
+            if s == name.lower():
+                return code
+    return None
+
+
+def read_mpt(path):
+    """Read an EC-Lab ``.mpt`` text export.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    Trace
+        ``time_s`` is EC-Lab's ``time/s`` as written (seconds since the
+        acquisition start given in the header).
+
+    Raises
+    ------
+    calibration.InputError
+        Not an EC-Lab export, missing time/potential column, empty data,
+        mixed decimal separators, non-numeric value, time going backwards.
+    """
+    path = Path(os.fspath(path))
+    text = _decode(path.read_bytes(), path)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip().upper().startswith("EC-LAB ASCII FILE"):
+        raise InputError("not an EC-Lab text export: the first line is not "
+                         "'EC-Lab ASCII FILE'; export from EC-Lab with "
+                         "File > Export as text", path=path)
+    n_header = None
+    if len(lines) > 1:
+        m = re.match(r"\s*Nb header lines\s*:\s*(\d+)", lines[1], re.I)
+        if m:
+            n_header = int(m.group(1))
+    if n_header is None:
+        # Exports without a header block: the column line comes second.
+        n_header = 2 if len(lines) > 1 and "/" in lines[1] else None
+    if n_header is None or n_header < 2 or n_header > len(lines):
+        raise InputError("cannot find 'Nb header lines : N' on line 2 (or N "
+                         "is larger than the file); the export is truncated "
+                         "or not from EC-Lab", path=path)
+    header = lines[:n_header - 1]
+    column_line = lines[n_header - 1]
+    names = [c.strip() for c in column_line.split("\t")]
+    while names and names[-1] == "":
+        names.pop()
+    if "" in names or len(names) < 2:
+        raise InputError(f"line {n_header} should hold the tab-separated "
+                         f"column names but reads {column_line[:80]!r}",
+                         path=path)
+    meta = {}
+    start_time = None
+    area = None
+    for line in header:
+        if " : " not in line:
+            continue
+        key, _, value = line.partition(" : ")
+        key = key.strip()
+        if key.lower() == "acquisition started on":
+            start_time = parse_start_time(value)
+            if start_time is None:
+                logger.warning("%s: cannot parse acquisition start %r",
+                               path, value.strip())
+        elif key.lower() == "electrode surface area":
+            area = _parse_area(value)
+        elif key and value.strip():
+            meta.setdefault(key, value.strip())
+    technique = _technique_from_header(header)
+
+    body = lines[n_header:]
+    while body and not body[-1].strip():
+        body.pop()
+    first_line = n_header + 1
+    decimal = _decimal_separator(body, path, first_line)
+    if not body:
+        raise InputError("the file holds no data rows after the header; "
+                         "export the data again", path=path)
+    try:
+        raw = pd.read_csv(io.StringIO("\n".join(body)), sep="\t", header=None,
+                          decimal=decimal, dtype=str, keep_default_na=False,
+                          engine="c")
+    except pd.errors.ParserError as exc:
+        raise InputError(f"the data rows do not parse as tab-separated "
+                         f"values ({exc}); check the lines after line "
+                         f"{n_header}", path=path) from None
+    raw = raw.iloc[:, :len(names)]
+    if raw.shape[1] < len(names):
+        raise InputError(f"the data rows have {raw.shape[1]} columns but "
+                         f"line {n_header} names {len(names)}", path=path)
+    raw.columns = names
+    numeric = _to_numeric(raw, decimal, path, first_line)
+    mode = numeric["mode"].to_numpy() if "mode" in numeric.columns else None
+    data, missing = normalise_eclab_columns(numeric, technique=technique,
+                                            mode=mode)
+    if missing:
+        raise InputError(
+            f"no {' and no '.join(missing)} column with a known unit among "
+            f"{', '.join(names)}; expected e.g. time/s and Ewe/V", path=path)
+    check_data(data, path=path, first_line=first_line)
+    return Trace(data=data, technique=technique, start_time=start_time,
+                 electrode_area_cm2=area, path=path, metadata=meta)
+
+
+def _decimal_separator(body, path, first_line):
+    """Decide '.' or ','; refuse a file that mixes both."""
+    kind = None
+    for k, line in enumerate(body):
+        has_point = bool(_POINT.search(line))
+        has_comma = bool(_COMMA.search(line))
+        if has_point and has_comma:
+            raise InputError(f"line {first_line + k} mixes decimal point and "
+                             "decimal comma; re-export with one locale",
+                             path=path)
+        this = "." if has_point else "," if has_comma else None
+        if this is None:
+            continue
+        if kind is None:
+            kind, kind_line = this, first_line + k
+        elif this != kind:
+            raise InputError(
+                f"line {first_line + k} uses decimal {'point' if this == '.' else 'comma'} "
+                f"but line {kind_line} uses decimal "
+                f"{'point' if kind == '.' else 'comma'}; mixed decimal "
+                "separators: re-export with one locale", path=path)
+    return kind or "."
+
+
+def _to_numeric(raw, decimal, path, first_line):
+    out = {}
+    for col in raw.columns:
+        s = raw[col].astype(str).str.strip()
+        if decimal == ",":
+            s = s.str.replace(",", ".", regex=False)
+        num = pd.to_numeric(s, errors="coerce")
+        bad = num.isna() & ~s.str.lower().isin(["nan", ""])
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"line {first_line + k}, column {col!r}: "
+                             f"{raw[col].iloc[k]!r} is not a number", path=path)
+        out[col] = num.to_numpy(dtype=float)
+    return pd.DataFrame(out)
+
+
+def write_mpt(path, data, *, start_time=None, technique="CA",
+              electrode_area_cm2=None):
+    """Write an EC-Lab-style text export that :func:`read_trace` reads back.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file (``.mpt``). Written atomically (temporary file, then
+        rename).
+    data : pandas.DataFrame
+        ``time_s`` (trace clock), ``voltage_V``, ``current_A``; optional
+        ``control_V`` (written as ``control/V``) or ``control_A`` (written
+        as ``control/mA``).
+    start_time : datetime.datetime, optional
+        Timezone-naive acquisition start; written to the millisecond.
+    technique : str
+        Technique code (``'CA'``, ``'CP'``, ``'PEIS'``, ``'GCPL'``, ``'CV'``,
+        ``'OCV'``, ...); written as EC-Lab's technique title.
+    electrode_area_cm2 : float, optional
+        Written as ``Electrode surface area``.
+
+    Notes
+    -----
+    Columns are ``time/s``, ``Ewe/V``, ``<I>/mA`` and the control column,
+    tab-separated, CRLF line ends, cp1252, decimal point, values with the
+    shortest representation that round-trips (the current is scaled to mA,
+    so reading back is exact up to one rounding of the last bit).
+    """
+    path = Path(os.fspath(path))
+    if technique not in TECHNIQUE_NAMES:
+        raise InputError(f"unknown technique {technique!r}; use one of "
+                         f"{', '.join(TECHNIQUE_NAMES)}")
+    for col in ("time_s", "voltage_V", "current_A"):
+        if col not in data.columns:
+            raise InputError(f"write_mpt needs a {col} column; got "
+                             f"{', '.join(map(str, data.columns))}")
+    if start_time is not None:
+        if not isinstance(start_time, datetime.datetime):
+            raise InputError("start_time must be a datetime.datetime")
+        if start_time.tzinfo is not None:
+            raise InputError("start_time must be timezone-naive (local "
+                             "instrument time), as EC-Lab writes it")
+    if electrode_area_cm2 is not None and not electrode_area_cm2 > 0:
+        raise InputError("electrode_area_cm2 must be positive")
+    check_data(data, path=None)
+    table = pd.DataFrame({
+        "time/s": data["time_s"].to_numpy(dtype=float),
+        "Ewe/V": data["voltage_V"].to_numpy(dtype=float),
+        "<I>/mA": data["current_A"].to_numpy(dtype=float) * 1e3,
+    })
+    if "control_V" in data.columns:
+        table["control/V"] = data["control_V"].to_numpy(dtype=float)
+    elif "control_A" in data.columns:
+        table["control/mA"] = data["control_A"].to_numpy(dtype=float) * 1e3
+    header = ["EC-Lab ASCII FILE", "Nb header lines : {n}", "",
+              TECHNIQUE_NAMES[technique], "",
+              "Run on channel : 1", "Written by : semtrack"]
+    if start_time is not None:
+        stamp = start_time.strftime("%m/%d/%Y %H:%M:%S.%f")[:-3]
+        header.append(f"Acquisition started on : {stamp}")
+    if electrode_area_cm2 is not None:
+        header.append(f"Electrode surface area : {electrode_area_cm2!r} cm²")
+    header.append("")
+    n_header = len(header) + 1
+    header[1] = header[1].format(n=n_header)
+    body = table.to_csv(sep="\t", index=False, lineterminator="\r\n",
+                        na_rep="NaN")
+    text = "\r\n".join(header) + "\r\n" + body
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="cp1252", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
