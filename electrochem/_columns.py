@@ -129,6 +129,9 @@ def normalise_eclab_columns(df, *, technique=None, mode=None):
             m = np.asarray(mode)
             ca = np.where(m == 1, vals / 1e3, np.nan)
             cv = np.where(m == 2, vals, np.nan)
+            # keep only the halves the file actually uses
+            ca = ca if np.isfinite(ca).any() else None
+            cv = cv if np.isfinite(cv).any() else None
         elif technique in ("CP", "GCPL", "GEIS"):
             ca = vals / 1e3
         else:

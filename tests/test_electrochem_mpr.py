@@ -1,0 +1,120 @@
+"""EC-Lab binary .mpr through the optional galvani adapter, on real files."""
+import builtins
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calibration import InputError
+from electrochem import read_trace
+
+DATA = Path(__file__).parent / "data"
+NAVANI = "navani==0.1.22"
+GCPL_NAME = "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr"
+
+
+@pytest.fixture(scope="module")
+def gcpl_mpr():
+    """The 2.4 MB GCPL example of navani's sdist (MIT), downloaded once with
+    pip and cached in ~/.cache/semtrack-tests (or $SEMTRACK_TEST_CACHE)."""
+    cache = Path(os.environ.get("SEMTRACK_TEST_CACHE",
+                                Path.home() / ".cache" / "semtrack-tests"))
+    target = cache / GCPL_NAME
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        dl = cache / "navani-sdist"
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", NAVANI, "--no-binary",
+             ":all:", "--no-deps", "-q", "-d", str(dl)],
+            capture_output=True, text=True, timeout=180)
+        archives = sorted(dl.glob("navani-*.tar.gz"))
+        if proc.returncode != 0 or not archives:
+            pytest.skip(f"cannot download {NAVANI} with pip: {proc.stderr[-300:]}")
+        with tarfile.open(archives[0]) as tar:
+            member = next(m for m in tar.getmembers()
+                          if m.name.endswith("Example_data/" + GCPL_NAME))
+            data = tar.extractfile(member).read()
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return target
+
+
+def test_potentiostatic_modulo_bat():
+    tr = read_trace(DATA / "00_test_04_MB_C01.mpr")
+    d = tr.data
+    assert tr.technique == "MB"
+    assert str(tr.start_time) == "2023-12-08 09:49:52.346000"
+    assert len(d) == 1501
+    assert d["time_s"].iloc[0] == pytest.approx(16.1674, abs=1e-4)
+    np.testing.assert_allclose(d["control_V"], -1.649957, atol=1e-6)
+    assert (d["mode"] == 2).all()
+    # -0.045 mA at the start of the hold, cathodic (negative)
+    assert d["current_A"].iloc[0] == pytest.approx(-4.5e-5, rel=0.02)
+    # the charge column agrees with the integrated current (units: mAh vs A)
+    q_c = np.concatenate([[0], np.cumsum(0.5 * (d["current_A"].to_numpy()[1:] + d["current_A"].to_numpy()[:-1])
+                                         * np.diff(d["time_s"].to_numpy()))])
+    np.testing.assert_allclose(q_c / 3.6, d["charge_mAh"], atol=2e-8)
+
+
+def test_ocv_has_no_current():
+    tr = read_trace(DATA / "00_test_01_OCV_C01.mpr")
+    assert tr.technique == "OCV"
+    assert len(tr.data) == 2
+    assert tr.data["current_A"].isna().all()
+    assert tr.data["voltage_V"].iloc[0] == pytest.approx(-0.3738, abs=1e-4)
+
+
+def test_gcpl_current_only_in_control_column(gcpl_mpr):
+    tr = read_trace(gcpl_mpr)
+    d = tr.data
+    assert tr.technique == "GCPL"
+    assert len(d) == 46102
+    assert "control_A" in d and "control_V" not in d
+    cc = d["mode"] == 1
+    rest = d["mode"] == 3
+    assert cc.sum() > 40000 and rest.sum() > 0
+    # EC-Lab's own power column P = Ewe * I gives the current independently
+    i_from_p = d["p_W"] / d["voltage_V"]
+    # (except the first point of each constant-current step, where P is
+    # sampled during the switch: 13 of 45741 points)
+    close = np.isclose(d.loc[cc, "current_A"], i_from_p[cc], rtol=1e-3, atol=1e-9)
+    assert close.mean() > 0.999
+    assert (d.loc[rest, "current_A"] == 0).all()
+    assert d["current_A"].abs().max() == pytest.approx(8.9e-5, rel=0.02)
+
+
+def test_missing_galvani_names_the_extra(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_galvani(name, *args, **kwargs):
+        if name == "galvani" or name.startswith("galvani."):
+            raise ImportError("No module named 'galvani'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_galvani)
+    with pytest.raises(InputError, match=r"00_test_01_OCV_C01\.mpr: .*pip install semtrack\[mpr\]"):
+        read_trace(DATA / "00_test_01_OCV_C01.mpr")
+
+
+def test_unsupported_eclab_version(tmp_path):
+    raw = bytearray((DATA / "00_test_04_MB_C01.mpr").read_bytes())
+    i = raw.index(b"MODULEVMP data")
+    assert raw[i + 41:i + 45] == b"\xff\xff\xff\xff"  # EC-Lab >= 11.50 header
+    raw[i + 49:i + 53] = (7).to_bytes(4, "little")  # data module version 7
+    p = tmp_path / "future.mpr"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match=r"future\.mpr: cannot read this \.mpr "
+                       r"\(Unrecognised version for data module: 7\).*export it as text"):
+        read_trace(p)
+
+
+def test_truncated_mpr(tmp_path):
+    p = tmp_path / "cut.mpr"
+    p.write_bytes((DATA / "00_test_04_MB_C01.mpr").read_bytes()[:5000])
+    with pytest.raises(InputError, match=r"cut\.mpr: cannot read this \.mpr"):
+        read_trace(p)
