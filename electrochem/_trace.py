@@ -156,6 +156,8 @@ def check_data(data, *, path=None, first_line=None):
         raise InputError("the file holds no data rows; export the data "
                          "again (EC-Lab: File > Export as text)", path=path)
     t = data["time_s"].to_numpy(dtype=float)
+    if "frequency_Hz" in data.columns and np.isnan(t).all():
+        return  # an impedance table without a time column
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         where = _where(bad[0], first_line)
