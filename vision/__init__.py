@@ -6,4 +6,18 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+from ._batch import BatchResult, collect_batch, process_video, run_batch
+from ._manifest import BatchItem, read_manifest
+from ._pairing import discover_videos, pair_videos
+
+__all__ = [
+    "__version__",
+    "BatchItem",
+    "BatchResult",
+    "collect_batch",
+    "discover_videos",
+    "pair_videos",
+    "process_video",
+    "read_manifest",
+    "run_batch",
+]

@@ -1,0 +1,620 @@
+"""Batch analysis of many videos on local worker processes or a Dask cluster.
+
+:func:`run_batch` analyses each :class:`~vision.BatchItem` with
+:func:`vision.analyze` and saves its results folder ``DIR/<name>/``. The work
+is spread by Dask distributed: a ``LocalCluster`` of worker processes on this
+machine by default, or an existing cluster given by its scheduler address.
+``workers=0`` runs everything in this process, one video after the other
+(no Dask; for debugging).
+
+Each video's folder is written whole or not at all: the worker saves into
+``DIR/.semtrack-partial/`` and renames the finished folder into place.
+Alongside the analysis files it writes ``batch_key.json``: the SHA-256 of the
+video and trace and the analysis parameters. A rerun skips a video whose
+``batch_key.json`` matches (unless ``force``), so an interrupted batch resumes
+where it stopped.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from calibration import InputError
+
+from ._manifest import MANIFEST_NAMES, BatchItem, read_manifest
+from ._pairing import pair_videos
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BatchResult",
+    "collect_batch",
+    "default_workers",
+    "file_sha256",
+    "run_batch",
+]
+
+#: Name of the per-video resume record inside ``DIR/<name>/``.
+KEY_FILE = "batch_key.json"
+#: Staging folder inside the output folder (never a finished result).
+PARTIAL_DIR = ".semtrack-partial"
+_LOCK_FILE = ".semtrack-batch.lock"
+_CHUNK = 1 << 20
+
+
+def default_workers():
+    """Number of CPU cores this process may use (the default worker count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------
+# inputs
+
+def collect_batch(input_path, *, out_dir=None, defaults=None):
+    """Turn the batch INPUT into a list of :class:`~vision.BatchItem`.
+
+    Parameters
+    ----------
+    input_path : str or os.PathLike
+        A manifest file (``.csv`` / ``.toml``), a folder holding
+        ``manifest.toml`` or ``manifest.csv`` (which is then used), or a folder
+        of videos searched recursively, each paired with its trace by name or
+        else by duration and start time (see :func:`vision.pair_videos`).
+    out_dir : str or os.PathLike, optional
+        Output folder; not searched for videos if it lies inside the input.
+    defaults : dict, optional
+        Analysis options for every video (e.g. ``{"pixel_size_um": 0.1}``);
+        a manifest's own values take precedence.
+
+    Returns
+    -------
+    list of BatchItem
+    """
+    path = Path(input_path)
+    if not path.exists():
+        raise InputError("no such file or folder; give a folder of videos or a manifest "
+                         "(.csv or .toml)", path=path)
+    if path.is_dir():
+        manifests = [path / n for n in MANIFEST_NAMES if (path / n).is_file()]
+        if len(manifests) > 1:
+            raise InputError("holds both manifest.toml and manifest.csv; keep one", path=path)
+        if manifests:
+            logger.info("using the manifest %s", manifests[0])
+            items = read_manifest(manifests[0])
+        else:
+            exclude = [out_dir] if out_dir is not None else []
+            items = pair_videos(path, exclude=exclude)
+    else:
+        items = read_manifest(path)
+    if defaults:
+        items = [dataclasses.replace(it, options={**defaults, **it.options}) for it in items]
+    return items
+
+
+# --------------------------------------------------------------------------
+# resume key
+
+def file_sha256(path):
+    """SHA-256 hex digest of a file, or of a folder of frames.
+
+    A folder's digest covers its files' names (sorted) and contents, so
+    renaming, adding or changing a frame changes it.
+    """
+    path = Path(path)
+    h = hashlib.sha256()
+    if path.is_dir():
+        for p in sorted(q for q in path.iterdir() if q.is_file() and not q.name.startswith(".")):
+            h.update(p.name.encode() + b"\0")
+            h.update(file_sha256(p).encode())
+        return h.hexdigest()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _parameters(item, analyze_options):
+    return _jsonable(dict(sorted({**analyze_options, **item.options}.items())))
+
+
+def _resume_key(item, analyze_options):
+    return {
+        "video_sha256": file_sha256(item.video),
+        "trace_sha256": None if item.trace is None else file_sha256(item.trace),
+        "parameters": _parameters(item, analyze_options),
+    }
+
+
+def _read_json(path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json_atomic(path, data):
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str, allow_nan=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------
+# the task one worker runs for one video
+
+def process_video(item, out_dir, *, force=False, analyze_options=None):
+    """Analyse one video and save its results folder ``out_dir/<name>/``.
+
+    This is the task a batch worker runs. It never raises for a broken
+    video: the error is returned in the record.
+
+    Parameters
+    ----------
+    item : BatchItem
+        The video, its trace and options.
+    out_dir : str or os.PathLike
+        Batch output folder (must be reachable at the same path by workers).
+    force : bool
+        Analyse even if an up-to-date result exists.
+    analyze_options : dict, optional
+        Options for :func:`vision.analyze` shared by all videos
+        (``overlay``, ``report``); the item's options are added.
+
+    Returns
+    -------
+    dict
+        ``name``, ``status`` (``"done"``, ``"skipped"`` or ``"failed"``),
+        ``error`` (message or None), ``duration_s`` (wall-clock seconds),
+        ``n_frames``, ``summary`` (the analysis summary, or None).
+    """
+    analyze_options = dict(analyze_options or {})
+    out_dir = Path(out_dir)
+    final = out_dir / item.name
+    t0 = time.perf_counter()
+    record = {"name": item.name, "status": "failed", "error": None,
+              "duration_s": None, "n_frames": None, "summary": None}
+    try:
+        key = _resume_key(item, analyze_options)
+        if not force and _is_up_to_date(final, key):
+            summary = _read_json(final / "summary.json")
+            record.update(status="skipped", summary=summary,
+                          n_frames=(summary or {}).get("n_frames"))
+        else:
+            summary = _analyze_and_save(item, final, key, analyze_options)
+            record.update(status="done", summary=summary, n_frames=summary.get("n_frames"))
+    except InputError as exc:
+        record["error"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - batch boundary: one broken video never stops the batch
+        logger.warning("%s: analysis failed", item.video, exc_info=True)
+        record["error"] = f"{type(exc).__name__}: {exc}"
+    record["duration_s"] = round(time.perf_counter() - t0, 3)
+    return record
+
+
+def _is_up_to_date(final, key):
+    if not (final / "summary.json").is_file():
+        return False
+    stored = _read_json(final / KEY_FILE)
+    if not isinstance(stored, dict):
+        return False
+    return {k: stored.get(k) for k in key} == _jsonable(key)
+
+
+def _in_dask_worker():
+    try:
+        from distributed import get_worker
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _analyze_and_save(item, final, key, analyze_options):
+    from . import analyze  # the pipeline, beside us in vision
+
+    if _in_dask_worker():
+        # The engine parallelises over videos: one thread per worker process.
+        import cv2
+        cv2.setNumThreads(1)
+    analysis = analyze(item.video, trace=item.trace, progress=False,
+                       **{**analyze_options, **item.options})
+    staging_root = final.parent / PARTIAL_DIR
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
+    try:
+        analysis.save(staging)
+        _write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
+                                                "video": str(item.video),
+                                                "trace": None if item.trace is None
+                                                else str(item.trace)})
+        _swap_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    summary = _read_json(final / "summary.json")
+    if summary is None:
+        summary = _jsonable(analysis.summary)
+    return summary
+
+
+def _swap_into_place(staging, final):
+    """Replace ``final`` by ``staging`` so that ``final`` is never half-written."""
+    old = None
+    if final.exists():
+        old = staging.with_name(staging.name + ".old")
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# the driver
+
+@dataclasses.dataclass
+class BatchResult:
+    """What a batch did.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        The output folder.
+    records : list of dict
+        One per video in input order: ``name``, ``video``, ``trace``,
+        ``pairing``, ``status`` (``done``, ``skipped``, ``failed`` or, for an
+        interrupted batch, ``pending``), ``error``, ``duration_s``,
+        ``n_frames``.
+    summaries : dict
+        Analysis summary per video name (done and skipped videos).
+    engine : str
+        ``"serial"``, ``"LocalCluster(N workers)"`` or the scheduler address.
+    wall_s : float
+        Wall-clock duration of the batch in seconds.
+    interrupted : bool
+        True if the batch was stopped before all videos were processed.
+    """
+
+    out_dir: Path
+    records: list
+    summaries: dict
+    engine: str
+    wall_s: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status):
+        """Number of videos with ``status``."""
+        return sum(1 for r in self.records if r["status"] == status)
+
+    @property
+    def failed(self):
+        """Records of the failed videos."""
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
+              overlay=True, report=True, progress=False):
+    """Analyse many videos; write per-video folders and the combined results.
+
+    Parameters
+    ----------
+    items : list of BatchItem
+        The videos (see :func:`collect_batch`). Names must be distinct.
+    out_dir : str or os.PathLike
+        Output folder. Gets ``<name>/`` per video (the
+        :func:`vision.analyze` results format plus ``batch_key.json``),
+        ``results.csv`` and ``results.parquet`` (one row per video:
+        status and the flattened summary fields) and ``batch.json`` (status,
+        error and duration per video).
+    workers : int, optional
+        Worker processes of the local Dask ``LocalCluster``; default: the
+        cores available to this process. ``0`` runs serially in this process
+        without Dask. Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); the
+        workers must see the videos and ``out_dir`` at the same paths.
+    force : bool
+        Re-analyse videos whose results are up to date.
+    overlay, report : bool
+        Passed to :func:`vision.analyze` (overlay video, HTML report).
+    progress : bool
+        Show a progress bar (videos done, frames per second, time left) on
+        stderr.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    calibration.InputError
+        Bad arguments, duplicate names, or another batch writing to
+        ``out_dir``.
+    KeyboardInterrupt
+        After closing the workers and writing ``batch.json`` with the
+        statuses so far. Finished result folders stay; no half-written one
+        remains, and rerunning resumes.
+    """
+    items = list(items)
+    if not items:
+        raise InputError("no videos to analyse")
+    names = [it.name for it in items]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"several videos would write to the same results folder {dup}; "
+                         "give them distinct names (manifest 'name' column)")
+    if scheduler is None:
+        workers = default_workers() if workers is None else int(workers)
+        if workers < 0:
+            raise InputError(f"workers must be >= 0, got {workers}")
+        workers = min(workers, len(items))
+    out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    analyze_options = {"overlay": bool(overlay), "report": bool(report)}
+    items = [dataclasses.replace(it, video=Path(it.video).resolve(),
+                                 trace=None if it.trace is None else Path(it.trace).resolve())
+             for it in items]
+    records = {it.name: {"name": it.name, "video": str(it.video),
+                         "trace": None if it.trace is None else str(it.trace),
+                         "pairing": it.pairing, "status": "pending", "error": None,
+                         "duration_s": None, "n_frames": None} for it in items}
+    summaries = {}
+    engine = ("serial" if scheduler is None and workers == 0 else
+              scheduler if scheduler is not None else f"LocalCluster({workers} workers)")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.perf_counter()
+    state = {"last_write": 0.0}
+
+    def write_status(final=False, interrupted=False):
+        now = time.perf_counter()
+        if not final and now - state["last_write"] < 2.0:
+            return
+        state["last_write"] = now
+        _write_json_atomic(out_dir / "batch.json", _batch_json(
+            records, items, engine, started, now - t0, force, analyze_options,
+            interrupted=interrupted))
+
+    bar = _progress_bar(len(items), enabled=progress)
+    frames = {"n": 0}
+
+    def on_record(rec):
+        summary = rec.pop("summary", None)
+        records[rec["name"]].update(rec)
+        if summary is not None:
+            summaries[rec["name"]] = summary
+        if rec["status"] == "done" and rec.get("n_frames"):
+            frames["n"] += int(rec["n_frames"])
+        if rec["status"] == "failed":
+            logger.warning("%s: failed: %s", rec["name"], rec["error"])
+        bar.update(1)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        bar.set_postfix_str(f"{frames['n'] / elapsed:.1f} frames/s, "
+                            f"{sum(r['status'] == 'failed' for r in records.values())} failed")
+        write_status()
+
+    with _lock(out_dir):
+        _clean_partial(out_dir)
+        interrupted = False
+        try:
+            if engine == "serial":
+                for it in items:
+                    on_record(process_video(it, out_dir, force=force,
+                                            analyze_options=analyze_options))
+            else:
+                _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_record)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            bar.close()
+            wall = time.perf_counter() - t0
+            result = BatchResult(out_dir=out_dir, records=[records[n] for n in names],
+                                 summaries=summaries, engine=engine, wall_s=wall,
+                                 interrupted=interrupted)
+            write_status(final=True, interrupted=interrupted)
+            write_results_table(result)
+            _clean_partial(out_dir)
+    return result
+
+
+def _progress_bar(total, *, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="video", file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True, desc="semtrack batch")
+
+
+@contextlib.contextmanager
+def _lock(out_dir):
+    lock = out_dir / _LOCK_FILE
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pid = (lock.read_text().strip() or "0") if lock.exists() else "0"
+        if pid.isdigit() and int(pid) > 0 and _alive(int(pid)):
+            raise InputError(f"another semtrack batch (process {pid}) is writing here; wait for "
+                             "it or choose another --out folder", path=out_dir) from None
+        lock.unlink(missing_ok=True)  # stale lock of a killed batch
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_partial(out_dir):
+    partial = out_dir / PARTIAL_DIR
+    if partial.exists():
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_record):
+    from distributed import Client, LocalCluster, as_completed
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="20s"))
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                                 "start one with 'dask scheduler' and workers with "
+                                 f"'dask worker {scheduler}'") from exc
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR))
+            client = stack.enter_context(Client(cluster))
+        token = uuid.uuid4().hex[:8]
+        futures = client.map(process_video, items, out_dir=str(out_dir), force=force,
+                             analyze_options=analyze_options, pure=False,
+                             key=[f"semtrack-{it.name}-{token}" for it in items])
+        name_of = {f.key: it.name for f, it in zip(futures, items)}
+        for fut in as_completed(futures):
+            if fut.status == "finished":
+                on_record(fut.result())
+            else:
+                exc = fut.exception() if fut.status == "error" else None
+                if exc is not None and type(exc).__name__ == "KilledWorker":
+                    msg = ("the worker process died while analysing this video (out of memory "
+                           "or killed); rerun the batch to retry it")
+                else:
+                    msg = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
+                on_record({"name": name_of[fut.key], "status": "failed", "error": msg,
+                           "duration_s": None, "n_frames": None})
+
+
+def _batch_json(records, items, engine, started, elapsed, force, analyze_options, *,
+                interrupted):
+    import vision
+
+    recs = list(records.values())
+    counts = {s: sum(r["status"] == s for r in recs)
+              for s in ("done", "skipped", "failed", "pending")}
+    return {
+        "semtrack_version": vision.__version__,
+        "engine": engine,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_s": round(elapsed, 3),
+        "force": force,
+        "options": analyze_options,
+        "interrupted": interrupted,
+        "counts": counts,
+        "videos": recs,
+    }
+
+
+# --------------------------------------------------------------------------
+# combined table
+
+def flatten_summary(summary, prefix=""):
+    """Flatten a nested summary to one level of scalar fields.
+
+    Nested dict keys are joined with ``.`` (``inputs.video.sha256``); lists
+    become JSON strings.
+    """
+    flat = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_summary(value, prefix=name + "."))
+        elif isinstance(value, (list, tuple)):
+            flat[name] = json.dumps(_jsonable(value), default=str)
+        else:
+            value = _jsonable(value)
+            flat[name] = value if isinstance(value, (bool, int, float, str)) or value is None \
+                else str(value)
+    return flat
+
+
+def _table(result):
+    import pandas as pd
+
+    rows = []
+    for rec in result.records:
+        row = {k: rec[k] for k in ("name", "status", "error", "video", "trace", "pairing",
+                                   "duration_s")}
+        summary = result.summaries.get(rec["name"])
+        if summary is not None:
+            for k, v in flatten_summary(summary).items():
+                row.setdefault(k, v)
+        rows.append(row)
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    # One type per column (Parquet needs it): a column mixing text and numbers is text.
+    for col in columns:
+        kinds = {type(row[col]) for row in rows if row.get(col) is not None}
+        kinds = {float if k is int else k for k in kinds}
+        if len(kinds) > 1:
+            for row in rows:
+                if row.get(col) is not None:
+                    row[col] = str(row[col])
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in columns:
+        values = [row.get(col) for row in rows]
+        if all(v is None or isinstance(v, bool) for v in values) and any(v is not None
+                                                                       for v in values):
+            frame[col] = pd.array(values, dtype="boolean")
+        elif all(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
+            frame[col] = pd.array(values, dtype="float64")
+    return frame
+
+
+def write_results_table(result):
+    """Write ``results.csv`` and ``results.parquet`` for a batch (atomically).
+
+    One row per video in input order: ``name``, ``status``, ``error``,
+    ``video``, ``trace``, ``pairing``, ``duration_s`` (wall-clock seconds of
+    this run, empty if skipped earlier), then the flattened summary fields.
+    """
+    frame = _table(result)
+    out = Path(result.out_dir)
+    for name, write in (("results.csv", lambda p: frame.to_csv(p, index=False)),
+                        ("results.parquet", lambda p: frame.to_parquet(p, index=False))):
+        tmp = out / f".{name}.{uuid.uuid4().hex}.tmp"
+        try:
+            write(tmp)
+            os.replace(tmp, out / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return frame
