@@ -41,7 +41,7 @@ __all__ = [
     "BatchResult",
     "collect_batch",
     "default_workers",
-    "file_sha256",
+    "process_video",
     "run_batch",
 ]
 
@@ -108,7 +108,7 @@ def collect_batch(input_path, *, out_dir=None, defaults=None):
 # --------------------------------------------------------------------------
 # resume key
 
-def file_sha256(path):
+def _sha256(path):
     """SHA-256 hex digest of a file, or of a folder of frames.
 
     A folder's digest covers its files' names (sorted) and contents, so
@@ -119,7 +119,7 @@ def file_sha256(path):
     if path.is_dir():
         for p in sorted(q for q in path.iterdir() if q.is_file() and not q.name.startswith(".")):
             h.update(p.name.encode() + b"\0")
-            h.update(file_sha256(p).encode())
+            h.update(_sha256(p).encode())
         return h.hexdigest()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
@@ -139,15 +139,12 @@ def _jsonable(value):
     return value
 
 
-def _parameters(item, analyze_options):
-    return _jsonable(dict(sorted({**analyze_options, **item.options}.items())))
-
-
-def _resume_key(item, analyze_options):
+def _resume_key(item, save_options):
     return {
-        "video_sha256": file_sha256(item.video),
-        "trace_sha256": None if item.trace is None else file_sha256(item.trace),
-        "parameters": _parameters(item, analyze_options),
+        "video_sha256": _sha256(item.video),
+        "trace_sha256": None if item.trace is None else _sha256(item.trace),
+        "parameters": _jsonable(dict(sorted(item.options.items()))),
+        "outputs": _jsonable(dict(sorted(save_options.items()))),
     }
 
 
@@ -171,7 +168,7 @@ def _write_json_atomic(path, data):
 # --------------------------------------------------------------------------
 # the task one worker runs for one video
 
-def process_video(item, out_dir, *, force=False, analyze_options=None):
+def process_video(item, out_dir, *, force=False, save_options=None):
     """Analyse one video and save its results folder ``out_dir/<name>/``.
 
     This is the task a batch worker runs. It never raises for a broken
@@ -185,9 +182,9 @@ def process_video(item, out_dir, *, force=False, analyze_options=None):
         Batch output folder (must be reachable at the same path by workers).
     force : bool
         Analyse even if an up-to-date result exists.
-    analyze_options : dict, optional
-        Options for :func:`vision.analyze` shared by all videos
-        (``overlay``, ``report``); the item's options are added.
+    save_options : dict, optional
+        Options for :meth:`vision.Analysis.save` (``overlay``, ``report``);
+        the analysis options are the item's.
 
     Returns
     -------
@@ -196,20 +193,20 @@ def process_video(item, out_dir, *, force=False, analyze_options=None):
         ``error`` (message or None), ``duration_s`` (wall-clock seconds),
         ``n_frames``, ``summary`` (the analysis summary, or None).
     """
-    analyze_options = dict(analyze_options or {})
+    save_options = dict(save_options or {})
     out_dir = Path(out_dir)
     final = out_dir / item.name
     t0 = time.perf_counter()
     record = {"name": item.name, "status": "failed", "error": None,
               "duration_s": None, "n_frames": None, "summary": None}
     try:
-        key = _resume_key(item, analyze_options)
+        key = _resume_key(item, save_options)
         if not force and _is_up_to_date(final, key):
             summary = _read_json(final / "summary.json")
             record.update(status="skipped", summary=summary,
                           n_frames=(summary or {}).get("n_frames"))
         else:
-            summary = _analyze_and_save(item, final, key, analyze_options)
+            summary = _analyze_and_save(item, final, key, save_options)
             record.update(status="done", summary=summary, n_frames=summary.get("n_frames"))
     except InputError as exc:
         record["error"] = str(exc)
@@ -238,20 +235,19 @@ def _in_dask_worker():
     return True
 
 
-def _analyze_and_save(item, final, key, analyze_options):
+def _analyze_and_save(item, final, key, save_options):
     from . import analyze  # the pipeline, beside us in vision
 
     if _in_dask_worker():
         # The engine parallelises over videos: one thread per worker process.
         import cv2
         cv2.setNumThreads(1)
-    analysis = analyze(item.video, trace=item.trace, progress=False,
-                       **{**analyze_options, **item.options})
+    analysis = analyze(item.video, trace=item.trace, progress=False, **item.options)
     staging_root = final.parent / PARTIAL_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
     try:
-        analysis.save(staging)
+        analysis.save(staging, **save_options)
         _write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
                                                 "video": str(item.video),
                                                 "trace": None if item.trace is None
@@ -344,7 +340,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
     force : bool
         Re-analyse videos whose results are up to date.
     overlay, report : bool
-        Passed to :func:`vision.analyze` (overlay video, HTML report).
+        Passed to :meth:`vision.Analysis.save` (overlay video, HTML report).
     progress : bool
         Show a progress bar (videos done, frames per second, time left) on
         stderr.
@@ -380,7 +376,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    analyze_options = {"overlay": bool(overlay), "report": bool(report)}
+    save_options = {"overlay": bool(overlay), "report": bool(report)}
     items = [dataclasses.replace(it, video=Path(it.video).resolve(),
                                  trace=None if it.trace is None else Path(it.trace).resolve())
              for it in items]
@@ -401,7 +397,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             return
         state["last_write"] = now
         _write_json_atomic(out_dir / "batch.json", _batch_json(
-            records, items, engine, started, now - t0, force, analyze_options,
+            records, items, engine, started, now - t0, force, save_options,
             interrupted=interrupted))
 
     bar = _progress_bar(len(items), enabled=progress)
@@ -429,9 +425,9 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             if engine == "serial":
                 for it in items:
                     on_record(process_video(it, out_dir, force=force,
-                                            analyze_options=analyze_options))
+                                            save_options=save_options))
             else:
-                _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_record)
+                _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record)
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -490,7 +486,7 @@ def _clean_partial(out_dir):
         shutil.rmtree(partial, ignore_errors=True)
 
 
-def _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_record):
+def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record):
     from distributed import Client, LocalCluster, as_completed
 
     with contextlib.ExitStack() as stack:
@@ -508,7 +504,7 @@ def _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_rec
             client = stack.enter_context(Client(cluster))
         token = uuid.uuid4().hex[:8]
         futures = client.map(process_video, items, out_dir=str(out_dir), force=force,
-                             analyze_options=analyze_options, pure=False,
+                             save_options=save_options, pure=False,
                              key=[f"semtrack-{it.name}-{token}" for it in items])
         name_of = {f.key: it.name for f, it in zip(futures, items)}
         for fut in as_completed(futures):
@@ -525,7 +521,7 @@ def _run_dask(items, out_dir, force, analyze_options, workers, scheduler, on_rec
                            "duration_s": None, "n_frames": None})
 
 
-def _batch_json(records, items, engine, started, elapsed, force, analyze_options, *,
+def _batch_json(records, items, engine, started, elapsed, force, save_options, *,
                 interrupted):
     import vision
 
@@ -538,7 +534,7 @@ def _batch_json(records, items, engine, started, elapsed, force, analyze_options
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_s": round(elapsed, 3),
         "force": force,
-        "options": analyze_options,
+        "outputs": save_options,
         "interrupted": interrupted,
         "counts": counts,
         "videos": recs,
