@@ -1,0 +1,235 @@
+"""Find the scale bar in an SEM data bar and measure its length in pixels."""
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ._errors import InputError
+
+__all__ = ["ScaleBar", "measure_scale_bar"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """A scale bar found in an image.
+
+    Coordinates are in pixels of the full image (x = column, y = row,
+    origin at the centre of the top-left pixel).
+
+    Attributes
+    ----------
+    length_px : float
+        Bar length in pixels, sub-pixel (area of the edge profile), so a bar
+        covering N whole pixels has length N.
+    x0, x1 : float
+        Left and right edge of the bar (``x1 - x0 == length_px``).
+    row : float
+        Centre row of the bar.
+    thickness_px : int
+        Number of rows the bar covers.
+    label_um : float or None
+        Bar length in µm read from its label, None if not read reliably.
+    label_text : str or None
+        The label as read (e.g. '10 um'), None if not read.
+    label_confidence : float or None
+        Lowest per-character match score (0-1) of the label reading.
+    """
+
+    length_px: float
+    x0: float
+    x1: float
+    row: float
+    thickness_px: int
+    label_um: float | None = None
+    label_text: str | None = None
+    label_confidence: float | None = None
+
+
+def _check_image(image):
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        arr = arr[..., :3].mean(axis=2)
+    if arr.ndim != 2 or min(arr.shape) < 3:
+        raise InputError(f"image must be a 2-D grayscale frame (rows, cols), got shape {arr.shape}")
+    if arr.dtype.kind not in "uif" and arr.dtype != bool:
+        raise InputError(f"image must be numeric, got dtype {arr.dtype}")
+    return arr.astype(np.float32)
+
+
+def _check_region(region, shape):
+    if region is None:
+        return 0, shape[0], 0, shape[1]
+    try:
+        top, bottom, left, right = (int(round(float(v))) for v in region)
+    except (TypeError, ValueError):
+        raise InputError(f"region must be (top, bottom, left, right) in pixels, got {region!r}") from None
+    top, left = max(top, 0), max(left, 0)
+    bottom, right = min(bottom, shape[0]), min(right, shape[1])
+    if bottom - top < 3 or right - left < 10:
+        raise InputError(f"region {region!r} is empty or too small inside an image of shape {shape}; "
+                         "give (top, bottom, left, right) with bottom/right exclusive")
+    return top, bottom, left, right
+
+
+def _normalised(crop):
+    """Scale the crop to 0 = background, 1 = foreground (bright or dark bar)."""
+    bg = float(np.median(crop))
+    lo, hi = float(np.percentile(crop, 0.5)), float(np.percentile(crop, 99.5))
+    if hi - bg >= bg - lo:  # bright features on a dark bar (the usual case)
+        fg = float(crop.max())
+        norm = (crop - bg) / max(fg - bg, 1e-6)
+    else:  # dark features on a light bar
+        fg = float(crop.min())
+        norm = (bg - crop) / max(bg - fg, 1e-6)
+    return norm, (hi - lo) > 1e-6
+
+
+def _candidates(mask, min_length_px, min_thickness_px, max_thickness_px):
+    """Long thin horizontal bars in a binary mask, as (x0, x1, y0, y1) inclusive."""
+    k = max(int(min_length_px), 3) | 1  # odd: an even kernel shifts the opening by 1 px
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    n, _lab, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if not (min_thickness_px <= h <= max_thickness_px):
+            continue
+        if w < 3 * h or area < 0.8 * w * h:
+            continue
+        out.append((int(x), int(x + w - 1), int(y), int(y + h - 1)))
+    return out
+
+
+def _text_height(mask, bar_box):
+    """Median height of the other blobs (text characters) in the mask, px."""
+    n, _lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    x0, x1, y0, y1 = bar_box
+    heights = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if x <= x0 and x + w - 1 >= x1 and y <= y0 and y + h - 1 >= y1:
+            continue  # the bar's own component
+        if h >= 4 and area >= 6:
+            heights.append(h)
+    return float(np.median(heights)) if heights else 0.0
+
+
+def _edge_profile(norm, x0, x1, y0, y1):
+    """Sub-pixel edges from the column profile of the bar's core rows."""
+    rows = norm[y0:y1 + 1, x0:x1 + 1].mean(axis=1)
+    core = np.arange(y0, y1 + 1)[rows >= 0.75 * rows.max()]
+    prof = norm[core.min():core.max() + 1].mean(axis=0)
+    inner = prof[x0:x1 + 1]
+    plateau = float(np.median(inner)) if inner.size else 1.0
+    p = np.clip(prof / max(plateau, 1e-6), 0.0, 1.0)
+
+    # Edge pixels: the first/last columns with coverage > 0.5, then walk out
+    # while the coverage keeps falling (blurred or anti-aliased edge), at most
+    # 3 px, so that a neighbouring label is not counted.
+    c0, c1 = x0, x1
+    while c0 < c1 and p[c0] <= 0.5:
+        c0 += 1
+    while c1 > c0 and p[c1] <= 0.5:
+        c1 -= 1
+    while c0 > 0 and p[c0 - 1] > 0.5:
+        c0 -= 1
+    while c1 < p.size - 1 and p[c1 + 1] > 0.5:
+        c1 += 1
+    left = p[c0]
+    k = c0 - 1
+    while k >= 0 and c0 - k <= 3 and p[k] < p[k + 1] and p[k] > 0.02:
+        left += p[k]
+        k -= 1
+    right = p[c1]
+    k = c1 + 1
+    while k < p.size and k - c1 <= 3 and p[k] < p[k - 1] and p[k] > 0.02:
+        right += p[k]
+        k += 1
+    xl = c0 + 0.5 - left
+    xr = c1 - 0.5 + right
+    row = 0.5 * (core.min() + core.max())
+    return xl, xr, row, int(core.max() - core.min() + 1)
+
+
+def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=2,
+                      max_thickness_px=12, read_label=True):
+    """Find the scale bar (a long, thin, solid horizontal line) and measure it.
+
+    The bar is told apart from text by its shape: after a morphological
+    opening with a horizontal line of `min_length_px`, only horizontal runs
+    at least that long survive; of those, blobs 2-12 rows thick, at least
+    3x longer than thick, at least 80 % filled and at least 1.5x longer than
+    the median text-character height are bar candidates, and the longest one
+    wins. Its length comes from the column profile of its fully lit rows,
+    normalised between the data-bar background and the bar plateau: the
+    coverage of the partially lit edge pixels is added (area method), which
+    gives sub-pixel edges for anti-aliased or slightly blurred bars.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray
+        The frame (any numeric dtype). RGB is averaged to gray.
+    region : (top, bottom, left, right), optional
+        The data bar in pixels, bottom and right exclusive (slice
+        semantics), e.g. from ``vision.find_data_bar``. Default: the whole
+        image (then any long thin bright line in the picture may be taken
+        for the bar: pass the data bar when you have it).
+    min_length_px : int, optional
+        Shortest bar to consider, pixels.
+    min_thickness_px, max_thickness_px : int, optional
+        Allowed bar thickness, rows.
+    read_label : bool, optional
+        Also try to read the value from the label next to the bar
+        (`label_um`); it is None when the reading is not certain.
+
+    Returns
+    -------
+    ScaleBar or None
+        None if no bar-shaped object was found.
+
+    Raises
+    ------
+    InputError
+        If `image` is not a 2-D numeric array or `region` is outside it.
+    """
+    arr = _check_image(image)
+    top, bottom, left, right = _check_region(region, arr.shape)
+    crop = arr[top:bottom, left:right]
+    norm, has_contrast = _normalised(crop)
+    if not has_contrast:
+        return None
+    mask = (norm > 0.5).astype(np.uint8)
+    cands = _candidates(mask, min_length_px, min_thickness_px, max_thickness_px)
+    if not cands:
+        logger.debug("no scale-bar candidate in region %s", (top, bottom, left, right))
+        return None
+    cands.sort(key=lambda c: c[1] - c[0], reverse=True)
+    best = cands[0]
+    h_text = _text_height(mask, best)
+    if best[1] - best[0] + 1 < 1.5 * h_text:
+        logger.debug("longest horizontal run (%d px) is not longer than the text (%.0f px high)",
+                     best[1] - best[0] + 1, h_text)
+        return None
+    if len(cands) > 1 and cands[1][1] - cands[1][0] > 0.9 * (best[1] - best[0]):
+        logger.warning("two scale-bar-like lines of similar length (%d and %d px); using the one at "
+                       "row %d", best[1] - best[0] + 1, cands[1][1] - cands[1][0] + 1, best[2] + top)
+    xl, xr, row, thick = _edge_profile(norm, *best)
+    label = (None, None, None)
+    if read_label:
+        from ._scale_label import read_scale_label
+        # a lower threshold keeps thin, blurred label strokes in one piece
+        label = read_scale_label(norm, (norm > 0.3).astype(np.uint8), best, text_height_px=h_text)
+    return ScaleBar(
+        length_px=float(xr - xl),
+        x0=float(xl + left),
+        x1=float(xr + left),
+        row=float(row + top),
+        thickness_px=thick,
+        label_um=label[0],
+        label_text=label[1],
+        label_confidence=label[2],
+    )

@@ -1,0 +1,333 @@
+"""Read the value of a scale-bar label ("10 um", "500 nm") next to the bar.
+
+No OCR engine is used: the characters of the label are matched against
+glyph templates rendered with OpenCV's Hershey fonts (what many acquisition
+and annotation tools, and semtrack's synthetic videos, use) by normalised
+cross-correlation. A reading is returned only when every character matches
+one template clearly (score >= `MIN_CHAR_SCORE`, ahead of the runner-up by
+`MIN_CHAR_MARGIN`) and the text parses as ``<number> <unit>``; otherwise the
+value is None and the caller must ask for ``--scale-bar-um``. Other fonts
+(the SEM vendors' own) are often not read: that is by design, a missing
+value is safer than a wrong one.
+"""
+import functools
+import logging
+import re
+
+import cv2
+import numpy as np
+
+from ._units import length_to_um
+
+__all__ = ["read_scale_label", "MIN_CHAR_SCORE", "MIN_CHAR_MARGIN"]
+
+logger = logging.getLogger(__name__)
+
+#: Lowest normalised cross-correlation accepted for one character.
+MIN_CHAR_SCORE = 0.80
+#: Lowest lead of the best over the second-best character template.
+MIN_CHAR_MARGIN = 0.04
+
+# The label alphabet plus look-alikes, so that a foreign character is
+# recognised as foreign rather than forced onto a digit.
+# Digit look-alikes that never stand in a label (O, o, I, l) are left out so
+# that they do not steal a digit's margin.
+_ALPHABET = "0123456789.umnpkaAbcdefghijrstvwxyzBCDEFGHJKLMNPRSTUVWXYZ=:/%+-"
+_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)
+_NORM_H = 32  # line height after resampling, px
+_LABEL = re.compile(r"^(\d+(?:\.\d+)?)\s?(pm|nm|um|mm)$")
+
+
+@functools.lru_cache(maxsize=64)
+def _templates(line_h, thickness, font):
+    """Glyph templates for one font, size and stroke, normalised like a glyph."""
+    # font scale at which the digit '0' is line_h px high
+    probe = np.zeros((200, 200), np.uint8)
+    cv2.putText(probe, "0", (20, 150), font, 4.0, 255, 1, cv2.LINE_AA)
+    ys = np.nonzero(probe.max(axis=1) > 127)[0]
+    scale = 4.0 * line_h / (ys.max() - ys.min() + 1)
+    out = []
+    for ch in _ALPHABET:
+        size = int(line_h * 4 + 20)
+        img = np.zeros((size, size), np.uint8)
+        base = int(line_h * 2.5) + 5
+        cv2.putText(img, ch, (5, base), font, scale, 255, thickness, cv2.LINE_AA)
+        cols = np.nonzero(img.max(axis=0) > 127)[0]
+        if cols.size == 0:
+            continue
+        # line box: from the top of a digit to the baseline
+        top = base - line_h
+        g = img.astype(np.float32) / 255.0
+        out.append((ch, _normalise_glyph(g, top, base - 1, cols.min(), cols.max())))
+    return out
+
+
+def _normalise_glyph(norm, line_top, line_bottom, gx0, gx1):
+    """Cut one character (with its place in the text line) and resample it."""
+    pad = max(1, int(round(0.15 * (line_bottom - line_top + 1))))
+    r0, r1 = line_top - pad, line_bottom + pad + 1
+    c0, c1 = gx0 - 1, gx1 + 2
+    canvas = np.zeros((r1 - r0, c1 - c0), np.float32)
+    sr0, sc0 = max(r0, 0), max(c0, 0)
+    sr1, sc1 = min(r1, norm.shape[0]), min(c1, norm.shape[1])
+    canvas[sr0 - r0:sr1 - r0, sc0 - c0:sc1 - c0] = np.clip(norm[sr0:sr1, sc0:sc1], 0, 1)
+    f = _NORM_H / canvas.shape[0]
+    w = max(3, int(round(canvas.shape[1] * f)))
+    out = cv2.resize(canvas, (w, _NORM_H), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(out, (0, 0), 1.2)
+
+
+def _ncc(glyph, tmpl):
+    """Best zero-mean normalised correlation over shifts of +-2 px."""
+    w = max(glyph.shape[1], tmpl.shape[1])
+    if max(glyph.shape[1], tmpl.shape[1]) > 1.6 * min(glyph.shape[1], tmpl.shape[1]) + 3:
+        return -1.0  # very different widths: not the same character
+    big = np.zeros((_NORM_H + 4, w + 4), np.float32)
+    o = (w - glyph.shape[1]) // 2 + 2
+    big[2:2 + _NORM_H, o:o + glyph.shape[1]] = glyph
+    small = np.zeros((_NORM_H, w), np.float32)
+    o = (w - tmpl.shape[1]) // 2
+    small[:, o:o + tmpl.shape[1]] = tmpl
+    if small.std() < 1e-6 or big.std() < 1e-6:
+        return -1.0
+    return float(cv2.matchTemplate(big, small, cv2.TM_CCOEFF_NORMED).max())
+
+
+def _components(mask, bar_box):
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    x0, x1, y0, y1 = bar_box
+    comps = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if x <= x0 and x + w - 1 >= x1 and y <= y0 and y + h - 1 >= y1:
+            continue  # the bar itself (with its end ticks)
+        comps.append((x, y, x + w - 1, y + h - 1, area))
+    return comps
+
+
+def _chain(comps, seed, gap):
+    """Comps on the seed's text line, chained left and right with gaps < gap."""
+    sy0, sy1 = seed[1], seed[3]
+    on_line = [c for c in comps if min(c[3], sy1) - max(c[1], sy0) >= 0.3 * (c[3] - c[1] + 1)
+               or (c[1] >= sy0 - 1 and c[3] <= sy1 + 1)]
+    on_line.sort(key=lambda c: c[0])
+    i = on_line.index(seed)
+    left, right = i, i
+    while left > 0 and on_line[left][0] - max(c[2] for c in on_line[:left]) <= gap:
+        left -= 1
+    while right < len(on_line) - 1 and on_line[right + 1][0] - max(c[2] for c in on_line[:right + 1]) <= gap:
+        right += 1
+    return on_line[left:right + 1]
+
+
+def _label_lines(comps, bar_box, h):
+    """Candidate label lines: above, right, left, below the bar (in that order)."""
+    x0, x1, y0, y1 = bar_box
+    xc = 0.5 * (x0 + x1)
+    lines = []
+    above = [c for c in comps if y0 - 3 * h <= c[3] < y0 and x0 - h <= 0.5 * (c[0] + c[2]) <= x1 + h]
+    if above:
+        seed = min(above, key=lambda c: (y0 - c[3]) * 4 + abs(0.5 * (c[0] + c[2]) - xc) / max(x1 - x0, 1))
+        lines.append(("above", _chain(comps, seed, gap=1.0 * h)))
+    side_rows = (y0 - h, y1 + h)
+    right = [c for c in comps if x1 < c[0] <= x1 + 3 * h and c[1] <= side_rows[1] and c[3] >= side_rows[0]]
+    if right:
+        lines.append(("right", _chain(comps, min(right, key=lambda c: c[0]), gap=1.0 * h)))
+    left = [c for c in comps if x0 - 3 * h <= c[2] < x0 and c[1] <= side_rows[1] and c[3] >= side_rows[0]]
+    if left:
+        lines.append(("left", _chain(comps, max(left, key=lambda c: c[2]), gap=1.0 * h)))
+    below = [c for c in comps if y1 < c[1] <= y1 + 3 * h and x0 - h <= 0.5 * (c[0] + c[2]) <= x1 + h]
+    if below:
+        seed = min(below, key=lambda c: (c[1] - y1) * 4 + abs(0.5 * (c[0] + c[2]) - xc) / max(x1 - x0, 1))
+        lines.append(("below", _chain(comps, seed, gap=1.0 * h)))
+    return lines
+
+
+def _characters(line):
+    """Merge blobs that overlap in x (the dot of an 'i') into characters."""
+    chars = []
+    for c in sorted(line, key=lambda c: c[0]):
+        if chars and c[0] <= chars[-1][2] - 1:
+            p = chars[-1]
+            chars[-1] = (p[0], min(p[1], c[1]), max(p[2], c[2]), max(p[3], c[3]), p[4] + c[4])
+        else:
+            chars.append(c)
+    return chars
+
+
+def _font_scale(line_h, font):
+    """Font scale at which the digit '0' of `font` is `line_h` px high."""
+    probe = np.zeros((200, 200), np.uint8)
+    cv2.putText(probe, "0", (20, 150), font, 4.0, 255, 1, cv2.LINE_AA)
+    ys = np.nonzero(probe.max(axis=1) > 127)[0]
+    return 4.0 * line_h / (ys.max() - ys.min() + 1)
+
+
+def _cuts(norm, blob, top, bottom):
+    """Candidate cut columns inside a blob: valleys of its column profile."""
+    x0, x1 = blob[0], blob[2]
+    prof = norm[top:bottom + 1, x0:x1 + 1].clip(0, 1).sum(axis=0)
+    cuts = [x0]
+    for i in range(2, prof.size - 2):
+        if prof[i] <= prof[i - 1] and prof[i] <= prof[i + 1] and prof[i] <= 0.5 * prof.max():
+            cuts.append(x0 + i)
+    cuts.append(x1 + 1)
+    return sorted(set(cuts))
+
+
+def _segment_blob(norm, blob, top, bottom, tmpls, cache):
+    """Split a blob into characters (touching glyphs) by dynamic programming.
+
+    Maximises the sum of (template score x segment width) over segments
+    between valley columns. Returns [(char, score, margin, x0, x1)].
+    """
+    line_h = bottom - top + 1
+    cuts = _cuts(norm, blob, top, bottom)
+
+    def seg(a, b):
+        key = (a, b)
+        if key not in cache:
+            g = _normalise_glyph(norm, top, bottom, a, b - 1)
+            scores = sorted(((_ncc(g, t), ch) for ch, t in tmpls), reverse=True)
+            cache[key] = (scores[0][1], scores[0][0], scores[0][0] - scores[1][0])
+        return cache[key]
+
+    n = len(cuts)
+    best = [(-np.inf, None)] * n
+    best[0] = (0.0, None)
+    for j in range(1, n):
+        for i in range(j):
+            w = cuts[j] - cuts[i]
+            if best[i][0] == -np.inf or w > 1.3 * line_h:
+                continue
+            ch, sc, _m = seg(cuts[i], cuts[j])
+            total = best[i][0] + sc * w
+            if total > best[j][0]:
+                best[j] = (total, i)
+    if best[-1][1] is None and n > 1 and best[-1][0] == -np.inf:
+        ch, sc, m = seg(cuts[0], cuts[-1])
+        return [(ch, sc, m, cuts[0], cuts[-1] - 1)]
+    out, j = [], n - 1
+    while j > 0:
+        i = best[j][1]
+        ch, sc, m = seg(cuts[i], cuts[j])
+        out.append((ch, sc, m, cuts[i], cuts[j] - 1))
+        j = i
+    return out[::-1]
+
+
+def _verify_words(norm, text_chars, top, bottom, font, scale, thickness):
+    """Re-render each word as read and compare it with the image (NCC)."""
+    words, cur = [], []
+    for item in text_chars:
+        if item is None:
+            if cur:
+                words.append(cur)
+            cur = []
+        else:
+            cur.append(item)
+    if cur:
+        words.append(cur)
+    worst = 1.0
+    line_h = bottom - top + 1
+    for word in words:
+        s = "".join(c[0] for c in word)
+        wx0, wx1 = word[0][3], word[-1][4]
+        size = (int(line_h * 3 + 20), int(line_h * (len(s) + 2) * 1.5 + 20))
+        img = np.zeros(size, np.uint8)
+        base = int(line_h * 2) + 5
+        cv2.putText(img, s, (5, base), font, scale, 255, thickness, cv2.LINE_AA)
+        cols = np.nonzero(img.max(axis=0) > 127)[0]
+        if cols.size == 0:
+            return 0.0
+        rendered_w = cols.max() - cols.min() + 1
+        seen_w = wx1 - wx0 + 1
+        if abs(rendered_w - seen_w) > max(2.0, 0.08 * seen_w):
+            return 0.0
+        a = _normalise_glyph(img.astype(np.float32) / 255.0, base - line_h, base - 1, cols.min(), cols.max())
+        b = _normalise_glyph(norm, top, bottom, wx0, wx1)
+        worst = min(worst, _ncc(b, cv2.resize(a, (b.shape[1], b.shape[0]), interpolation=cv2.INTER_AREA)))
+    return worst
+
+
+def _read_line(norm, line):
+    blobs = _characters(line)
+    if not 2 <= len(blobs) <= 12:
+        return None, None, None
+    top = min(c[1] for c in blobs)
+    bottom = max(c[3] for c in blobs)
+    line_h = bottom - top + 1
+    if line_h < 6:
+        return None, None, None
+    best_text, best_score = None, -1.0
+    for font in _FONTS:
+        scale = _font_scale(line_h, font)
+        for thickness in (1, 2, 3):
+            tmpls = _templates(int(line_h), thickness, font)
+            cache = {}
+            chars = []  # (char, score, margin, x0, x1) or None for a space
+            prev_x1 = None
+            for c in blobs:
+                if prev_x1 is not None and c[0] - prev_x1 - 1 > 0.3 * line_h:
+                    chars.append(None)
+                prev_x1 = c[2]
+                gh, gw = c[3] - c[1] + 1, c[2] - c[0] + 1
+                if gh <= 0.3 * line_h and gw <= 0.3 * line_h and c[3] >= bottom - 0.15 * line_h:
+                    chars.append((".", 1.0, 1.0, c[0], c[2]))
+                    continue
+                chars.extend(_segment_blob(norm, c, top, bottom, tmpls, cache))
+            worst = 1.0
+            for item in chars:
+                if item is not None:
+                    _ch, sc, margin = item[:3]
+                    worst = min(worst, sc if margin >= MIN_CHAR_MARGIN else min(sc, margin))
+            text = "".join(" " if item is None else item[0] for item in chars)
+            if worst >= MIN_CHAR_SCORE:
+                worst = min(worst, _verify_words(norm, chars, top, bottom, font, scale, thickness))
+            if worst > best_score:
+                best_text, best_score = text, worst
+    return best_text, best_score, line_h
+
+
+def read_scale_label(norm, mask, bar_box, *, text_height_px):
+    """Read the scale-bar label near the bar.
+
+    Parameters
+    ----------
+    norm : (M, N) ndarray of float
+        The data bar scaled to 0 = background, 1 = text/bar.
+    mask : (M, N) ndarray of uint8
+        ``norm > 0.5``.
+    bar_box : (x0, x1, y0, y1)
+        The bar's columns and rows in `norm` (inclusive).
+    text_height_px : float
+        Typical character height in the data bar, px (0 if unknown).
+
+    Returns
+    -------
+    label_um : float or None
+        The bar's length in µm, None unless the reading is certain.
+    text : str or None
+        The best reading of the label, even if not accepted.
+    confidence : float or None
+        The lowest per-character score of that reading.
+    """
+    h = max(float(text_height_px), 8.0)
+    comps = _components(mask, bar_box)
+    fallback = (None, None, None)
+    for where, line in _label_lines(comps, bar_box, h):
+        text, score, _ = _read_line(norm, line)
+        if text is None:
+            continue
+        m = _LABEL.match(text.strip())
+        logger.debug("scale-bar label %s the bar read as %r (score %.2f)", where, text, score)
+        if m is not None and score >= MIN_CHAR_SCORE:
+            um = length_to_um(m.group(1), m.group(2))
+            if um is not None and um > 0:
+                return um, text.strip(), float(score)
+        if fallback[1] is None or m is not None:
+            fallback = (None, text.strip(), float(score))
+    if fallback[1] is not None:
+        logger.info("scale-bar label not read with confidence (best guess %r, score %.2f)",
+                    fallback[1], fallback[2])
+    return fallback
