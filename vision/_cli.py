@@ -15,6 +15,7 @@ from . import __version__
 
 #: Subcommand modules, in the order ``semtrack --help`` lists them.
 SUBCOMMANDS = (
+    "annotate",
     "batch",
 )
 
