@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -191,7 +192,8 @@ def process_video(item, out_dir, *, force=False, save_options=None):
     dict
         ``name``, ``status`` (``"done"``, ``"skipped"`` or ``"failed"``),
         ``error`` (message or None), ``duration_s`` (wall-clock seconds),
-        ``n_frames``, ``summary`` (the analysis summary, or None).
+        ``n_frames``, ``summary`` (the analysis summary, or None) and, for
+        an unexpected error (a bug rather than bad input), ``traceback``.
     """
     save_options = dict(save_options or {})
     out_dir = Path(out_dir)
@@ -211,8 +213,9 @@ def process_video(item, out_dir, *, force=False, save_options=None):
     except InputError as exc:
         record["error"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - batch boundary: one broken video never stops the batch
-        logger.warning("%s: analysis failed", item.video, exc_info=True)
+        logger.debug("%s: analysis failed", item.video, exc_info=True)
         record["error"] = f"{type(exc).__name__}: {exc}"
+        record["traceback"] = traceback.format_exc()
     record["duration_s"] = round(time.perf_counter() - t0, 3)
     return record
 
@@ -411,7 +414,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         if rec["status"] == "done" and rec.get("n_frames"):
             frames["n"] += int(rec["n_frames"])
         if rec["status"] == "failed":
-            logger.warning("%s: failed: %s", rec["name"], rec["error"])
+            logger.info("%s: failed: %s", rec["name"], rec["error"])
         bar.update(1)
         elapsed = max(time.perf_counter() - t0, 1e-9)
         bar.set_postfix_str(f"{frames['n'] / elapsed:.1f} frames/s, "
@@ -490,6 +493,11 @@ def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record
     from distributed import Client, LocalCluster, as_completed
 
     with contextlib.ExitStack() as stack:
+        if not logger.isEnabledFor(logging.DEBUG):
+            # Dask logs every worker start and stop at INFO: keep the terminal for our output.
+            dask_logger = logging.getLogger("distributed")
+            stack.callback(dask_logger.setLevel, dask_logger.level)
+            dask_logger.setLevel(logging.ERROR)
         if scheduler is not None:
             try:
                 client = stack.enter_context(Client(scheduler, timeout="20s"))
@@ -500,7 +508,7 @@ def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record
         else:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR))
+                dashboard_address=":0", silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         token = uuid.uuid4().hex[:8]
         futures = client.map(process_video, items, out_dir=str(out_dir), force=force,

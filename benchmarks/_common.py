@@ -1,0 +1,93 @@
+"""Helpers shared by the benchmark driver and its child processes."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+#: Environment of every measuring process: one thread for BLAS/OpenMP.
+SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                     "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+
+#: Summary fields that may differ between two runs of the same analysis.
+VOLATILE_KEYS = ("duration_wall_s", "elapsed_s", "created", "created_utc", "analysed_at")
+
+
+def child_env():
+    env = dict(os.environ)
+    env.update(SINGLE_THREAD_ENV)
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def machine_info():
+    """CPU model, cores available, RAM and library versions of this machine."""
+    import cv2
+    import numpy
+
+    import vision
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    try:
+        with open("/proc/meminfo") as fh:
+            mem_kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        mem_kb = 0
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)),
+            "cores_total": os.cpu_count(), "memory_GB": mem_kb / 1024 ** 2,
+            "python": platform.python_version(), "numpy": numpy.__version__,
+            "opencv": cv2.__version__, "semtrack": vision.__version__,
+            "platform": platform.platform()}
+
+
+def make_video(cache, *, duration_s, shape, preset="whisker"):
+    """Render (once, deterministically) a synthetic video and its trace.
+
+    Returns ``{"video": path, "trace": path}``. The file names carry the
+    preset, shape, duration and semtrack version, so a cached file is reused
+    only for the same scene.
+    """
+    import vision
+    from vision import synthetic
+
+    rows, cols = shape
+    tag = f"{preset}_{cols}x{rows}_{duration_s:g}s_v{vision.__version__}"
+    folder = Path(cache) / tag
+    done = folder / "DONE.json"
+    if done.is_file():
+        return {k: Path(v) for k, v in json.loads(done.read_text()).items()}
+    print(f"  generating {tag} ...", file=sys.stderr)
+    folder.mkdir(parents=True, exist_ok=True)
+    scene = synthetic.preset(preset, shape=shape, duration_s=duration_s)
+    written = synthetic.write_sample(scene, folder)
+    files = {"video": str(written["video"]), "trace": str(written["trace"])}
+    done.write_text(json.dumps(files))
+    return {k: Path(v) for k, v in files.items()}
+
+
+def results_digest(out_dir):
+    """SHA-256 over every video's summary (volatile fields removed) and CSV tables."""
+    h = hashlib.sha256()
+    out_dir = Path(out_dir)
+    for d in sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        summary = json.loads((d / "summary.json").read_text())
+        for key in VOLATILE_KEYS:
+            summary.pop(key, None)
+        h.update(d.name.encode())
+        h.update(json.dumps(summary, sort_keys=True).encode())
+        for csv in sorted(d.glob("*.csv")):
+            h.update(csv.name.encode())
+            h.update(csv.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,193 @@
+"""Speed and memory benchmarks of semtrack (``make bench``; not part of the tests).
+
+Measured in one run on the same generated 1024x768 video:
+
+1. **Throughput on one core**: frames per second of just decoding the video
+   with :func:`vision.open_video`, of :func:`vision.analyze`, and of analyze
+   plus writing the results folder (overlay video and report, i.e. what
+   ``semtrack analyze`` does); the ratio analysis / decode (target >= 1/3).
+   Each runs in a fresh process pinned to one CPU core with one thread for
+   OpenCV and BLAS.
+2. **Peak memory**: peak resident set size (``getrusage`` ``ru_maxrss``) of a
+   fresh process analysing the video, and the same video four times as long
+   (target: within 10 % of each other).
+3. **Batch scaling**: videos per minute of ``semtrack batch`` over copies of
+   a short clip with 1 and 2 local workers (Dask ``LocalCluster``; start-up
+   included), and the ratio.
+
+Videos are generated deterministically by :mod:`vision.synthetic` into a cache
+folder outside the repository (``~/.cache/semtrack-bench`` or ``--cache``) and
+reused. Results are printed as a table and written as JSON (``--json``).
+
+Usage::
+
+    python benchmarks/run.py [--duration S] [--batch-videos N] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import (  # noqa: E402  (benchmarks/ is not a package)
+    child_env,
+    machine_info,
+    make_video,
+)
+
+CHILD = HERE / "_child.py"
+
+
+def run_child(*args, core=None):
+    """Run one measurement in a fresh Python process; return its JSON result."""
+    cmd = [sys.executable, str(CHILD), *map(str, args)]
+    if core is not None:
+        cmd += ["--core", str(core)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env())
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step {' '.join(map(str, args))} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_batch(clip, n_videos, workers, work):
+    """Videos per minute of run_batch over ``n_videos`` copies of ``clip``."""
+    src = work / "batch-in"
+    if not src.exists():
+        src.mkdir(parents=True)
+        for i in range(n_videos):
+            shutil.copy(clip["video"], src / f"clip{i:02d}{Path(clip['video']).suffix}")
+            shutil.copy(clip["trace"], src / f"clip{i:02d}{Path(clip['trace']).suffix}")
+    out = work / f"batch-out-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    return run_child("batch", src, out, workers)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path,
+                        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                        / "semtrack-bench", help="where generated videos are kept")
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="length of the 1024x768 benchmark video, s (default 20)")
+    parser.add_argument("--batch-videos", type=int, default=4,
+                        help="videos in the batch-scaling run (default 4)")
+    parser.add_argument("--batch-duration", type=float, default=8.0,
+                        help="length of each batch video, s (default 8)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=("speed", "memory", "batch"),
+                        help="parts to leave out")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile analyze with pyinstrument (text report saved)")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON here")
+    args = parser.parse_args(argv)
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    shape = (768, 1024)
+    t_start = time.perf_counter()
+    print("semtrack benchmarks", file=sys.stderr)
+    video = make_video(args.cache, duration_s=args.duration, shape=shape)
+    results = {"machine": machine_info(), "video": {
+        "shape_rows_cols": list(shape), "duration_s": args.duration,
+        "path": str(video["video"])}}
+
+    if "speed" not in args.skip:
+        print("  decode-only on one core ...", file=sys.stderr)
+        dec = run_child("decode", video["video"], core=0)
+        print("  analyze on one core ...", file=sys.stderr)
+        ana = run_child("analyze", video["video"], video["trace"], core=0)
+        print("  analyze + save (overlay, report) on one core ...", file=sys.stderr)
+        full = run_child("analyze_save", video["video"], video["trace"], core=0)
+        results["speed"] = {
+            "n_frames": dec["n_frames"],
+            "decode_fps": dec["fps"],
+            "analyze_fps": ana["fps"],
+            "analyze_save_fps": full["fps"],
+            "analyze_over_decode": ana["fps"] / dec["fps"],
+            "analyze_save_over_decode": full["fps"] / dec["fps"],
+        }
+        if args.profile:
+            report = args.cache / "profile_analyze.txt"
+            run_child("profile", video["video"], video["trace"], report, core=0)
+            results["speed"]["profile"] = str(report)
+
+    if "memory" not in args.skip:
+        long = make_video(args.cache, duration_s=4 * args.duration, shape=shape)
+        print("  peak memory, 1x and 4x long ...", file=sys.stderr)
+        m1 = run_child("memory", video["video"], video["trace"])
+        m4 = run_child("memory", long["video"], long["trace"])
+        base = run_child("memory_baseline")
+        results["memory"] = {
+            "baseline_rss_MB": base["peak_rss_MB"],
+            "peak_rss_MB_1x": m1["peak_rss_MB"], "n_frames_1x": m1["n_frames"],
+            "peak_rss_MB_4x": m4["peak_rss_MB"], "n_frames_4x": m4["n_frames"],
+            "ratio_4x_over_1x": m4["peak_rss_MB"] / m1["peak_rss_MB"],
+        }
+
+    if "batch" not in args.skip:
+        clip = make_video(args.cache, duration_s=args.batch_duration, shape=shape)
+        with tempfile.TemporaryDirectory(prefix="semtrack-bench-batch-") as tmp:
+            work = Path(tmp)
+            print(f"  batch of {args.batch_videos} videos, 1 worker ...", file=sys.stderr)
+            b1 = bench_batch(clip, args.batch_videos, 1, work)
+            print(f"  batch of {args.batch_videos} videos, 2 workers ...", file=sys.stderr)
+            b2 = bench_batch(clip, args.batch_videos, 2, work)
+        results["batch"] = {
+            "n_videos": args.batch_videos, "video_duration_s": args.batch_duration,
+            "videos_per_min_1_worker": b1["videos_per_min"],
+            "videos_per_min_2_workers": b2["videos_per_min"],
+            "speedup_2_over_1": b2["videos_per_min"] / b1["videos_per_min"],
+            "identical_results": b1["digest"] == b2["digest"],
+        }
+    results["bench_wall_s"] = time.perf_counter() - t_start
+    print_table(results)
+    out = args.json or args.cache / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nJSON: {out}")
+    return 0
+
+
+def print_table(r):
+    m = r["machine"]
+    print(f"\nMachine: {m['cpu']}, {m['cores']} cores available, {m['memory_GB']:.1f} GB RAM, "
+          f"Python {m['python']}, OpenCV {m['opencv']}, semtrack {m['semtrack']}")
+    v = r["video"]
+    print(f"Video: {v['shape_rows_cols'][1]}x{v['shape_rows_cols'][0]} px, "
+          f"{v['duration_s']:g} s")
+    if "speed" in r:
+        s = r["speed"]
+        print(f"\nThroughput on one core ({s['n_frames']} frames)")
+        print(f"  decode only                  {s['decode_fps']:8.1f} frames/s")
+        print(f"  analyze                      {s['analyze_fps']:8.1f} frames/s   "
+              f"ratio to decode {s['analyze_over_decode']:.2f} (target >= 0.33)")
+        print(f"  analyze + save (overlay)     {s['analyze_save_fps']:8.1f} frames/s   "
+              f"ratio to decode {s['analyze_save_over_decode']:.2f}")
+        if "profile" in s:
+            print(f"  profile: {s['profile']}")
+    if "memory" in r:
+        mm = r["memory"]
+        print("\nPeak memory (resident set)")
+        print(f"  after imports only           {mm['baseline_rss_MB']:8.1f} MB")
+        print(f"  video ({mm['n_frames_1x']} frames)        {mm['peak_rss_MB_1x']:8.1f} MB")
+        print(f"  4x as long ({mm['n_frames_4x']} frames)  {mm['peak_rss_MB_4x']:8.1f} MB   "
+              f"ratio {mm['ratio_4x_over_1x']:.3f} (target <= 1.10)")
+    if "batch" in r:
+        b = r["batch"]
+        print(f"\nBatch scaling ({b['n_videos']} videos of {b['video_duration_s']:g} s, "
+              "LocalCluster start-up included)")
+        print(f"  1 worker                     {b['videos_per_min_1_worker']:8.2f} videos/min")
+        print(f"  2 workers                    {b['videos_per_min_2_workers']:8.2f} videos/min   "
+              f"speed-up {b['speedup_2_over_1']:.2f}")
+        print(f"  identical results            {b['identical_results']}")
+    print(f"\nBenchmark wall time {r['bench_wall_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
