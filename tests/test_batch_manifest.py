@@ -69,7 +69,11 @@ def test_csv_manifest_rejects_bad_row_with_row_number(folder, row, match):
 
 def test_manifest_rejects_unknown_column_and_duplicate_names(folder):
     (folder / "m.csv").write_text("video,pixelsize\na.mp4,0.1\n")
-    with pytest.raises(InputError, match=r"unknown column\(s\) \['pixelsize'\]; allowed: video"):
+    with pytest.raises(InputError, match=r"unknown column 'pixelsize'; did you mean "
+                                         r"'pixel_size_um'\?"):
+        read_manifest(folder / "m.csv")
+    (folder / "m.csv").write_text("video,trace,trace\na.mp4,a_trace.mpt,b.mpt\n")
+    with pytest.raises(InputError, match=r"row 1 \(header\): column\(s\) \['trace'\] given twice"):
         read_manifest(folder / "m.csv")
     _touch(folder / "sub" / "a.mp4")
     (folder / "m.csv").write_text("video\na.mp4\nsub/a.mp4\n")
@@ -139,3 +143,18 @@ def test_collect_batch_uses_manifest_in_folder_and_defaults(folder):
     empty.mkdir()
     with pytest.raises(InputError, match="no videos found"):
         collect_batch(empty)
+
+
+def test_extra_columns_are_metadata_and_side_notes_are_accepted(folder):
+    # the layout `semtrack synth --samples` writes into videos/manifest.csv
+    (folder / "manifest.csv").write_text(
+        "video,trace,pixel_size_um,sync_offset_s,counter_electrode,truth,preset,failure_mode\n"
+        "a.mp4,a_trace.mpt,0.2,3.2,right x=464px,a_truth.json,whisker,whiskers\n")
+    (item,) = read_manifest(folder / "manifest.csv")
+    assert item.options == {"pixel_size_um": 0.2, "sync_offset_s": 3.2,
+                            "counter_electrode": "right"}
+    assert item.metadata == {"truth": "a_truth.json", "preset": "whisker",
+                             "failure_mode": "whiskers"}
+    (folder / "manifest.csv").write_text("video,counter_electrode\na.mp4,right of centre\n")
+    with pytest.raises(InputError, match="row 2: counter_electrode 'right of centre' is neither"):
+        read_manifest(folder / "manifest.csv")

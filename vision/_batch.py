@@ -385,7 +385,8 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
              for it in items]
     records = {it.name: {"name": it.name, "video": str(it.video),
                          "trace": None if it.trace is None else str(it.trace),
-                         "pairing": it.pairing, "status": "pending", "error": None,
+                         "pairing": it.pairing, "metadata": dict(it.metadata),
+                         "status": "pending", "error": None,
                          "duration_s": None, "n_frames": None} for it in items}
     summaries = {}
     engine = ("serial" if scheduler is None and workers == 0 else
@@ -579,6 +580,8 @@ def _table(result):
     for rec in result.records:
         row = {k: rec[k] for k in ("name", "status", "error", "video", "trace", "pairing",
                                    "duration_s")}
+        for k, v in (rec.get("metadata") or {}).items():
+            row[f"manifest.{k}"] = v
         summary = result.summaries.get(rec["name"])
         if summary is not None:
             for k, v in flatten_summary(summary).items():
@@ -609,7 +612,9 @@ def write_results_table(result):
 
     One row per video in input order: ``name``, ``status``, ``error``,
     ``video``, ``trace``, ``pairing``, ``duration_s`` (wall-clock seconds of
-    this run, empty if skipped earlier), then the flattened summary fields.
+    this run: analysis, or only checking the input hashes for a skipped
+    video), further manifest columns as ``manifest.<column>``, then the
+    flattened summary fields.
     """
     frame = _table(result)
     out = Path(result.out_dir)

@@ -3,6 +3,9 @@
 A manifest is a CSV or TOML file listing the videos of a batch, each with its
 potentiostat file and the options :func:`vision.analyze` needs for it. Paths in
 a manifest are relative to the manifest's own folder (absolute paths work too).
+Columns other than the analysis columns (:data:`MANIFEST_COLUMNS`), e.g. a
+sample id or notes, are kept as metadata and copied into ``results.csv``; an
+unknown column that looks like a misspelt analysis column is an error.
 
 CSV (``manifest.csv``; header row required, ``#`` starts a comment line, an
 empty cell means "not given")::
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import logging
 import math
 import re
@@ -73,6 +77,10 @@ class BatchItem:
     pairing : str
         How the trace was found (``"manifest row 3"``, ``"by name"``,
         ``"by duration ..."``, ``"none"``), shown to the user.
+    metadata : dict
+        Further manifest columns (sample id, notes, ...), as text; they do not
+        change the analysis and are copied into ``results.csv`` as
+        ``manifest.<column>``.
     """
 
     name: str
@@ -80,6 +88,7 @@ class BatchItem:
     trace: Path | None = None
     options: dict = dataclasses.field(default_factory=dict)
     pairing: str = "none"
+    metadata: dict = dataclasses.field(default_factory=dict)
 
 
 def read_manifest(path):
@@ -184,10 +193,17 @@ def _toml_rows(path):
 
 
 def _check_columns(columns, where, path):
-    unknown = [c for c in columns if c not in MANIFEST_COLUMNS]
-    if unknown:
-        raise InputError(f"{where}: unknown column(s) {unknown}; allowed: "
-                         f"{', '.join(MANIFEST_COLUMNS)}", path=path)
+    for col in columns:
+        if col in MANIFEST_COLUMNS:
+            continue
+        close = difflib.get_close_matches(col, MANIFEST_COLUMNS, n=1, cutoff=0.7)
+        if close or not col:
+            raise InputError(f"{where}: unknown column {col!r}"
+                             + (f"; did you mean {close[0]!r}?" if close else "")
+                             + f" Analysis columns: {', '.join(MANIFEST_COLUMNS)}", path=path)
+    dup = sorted({c for c in columns if list(columns).count(c) > 1})
+    if dup:
+        raise InputError(f"{where}: column(s) {dup} given twice", path=path)
     dup = sorted({c for c in columns if list(columns).count(c) > 1})
     if dup:
         raise InputError(f"{where}: column(s) {dup} given twice", path=path)
@@ -209,8 +225,9 @@ def _item(raw, where, manifest):
         options["electrode"] = _point(raw["electrode"], "electrode", where, manifest)
     if "counter_electrode" in raw:
         value = raw["counter_electrode"]
-        if isinstance(value, str) and value.strip().lower() in _SIDES:
-            options["counter_electrode"] = value.strip().lower()
+        side = _side(value)
+        if side is not None:
+            options["counter_electrode"] = side
         else:
             try:
                 options["counter_electrode"] = _point(value, "counter_electrode", where, manifest)
@@ -225,8 +242,25 @@ def _item(raw, where, manifest):
     if not name or name in {".", ".."} or re.search(r"[/\\\x00]", name):
         raise InputError(f"{where}: name {name!r} cannot be a folder name; use letters, "
                          "digits, '-', '_' or '.'", path=manifest)
+    metadata = {k: str(v) for k, v in raw.items() if k not in MANIFEST_COLUMNS}
     return BatchItem(name=name, video=video, trace=trace, options=options,
-                     pairing=f"manifest {where}")
+                     pairing=f"manifest {where}", metadata=metadata)
+
+
+_SIDE_NOTE = re.compile(r"^(left|right|top|bottom)(\s+[xy]\s*=\s*[-+0-9.eE]+\s*(px)?)?$")
+
+
+def _side(value):
+    """'left' .. 'bottom' (optionally with a note of its edge, 'right x=464px'), or None."""
+    if not isinstance(value, str):
+        return None
+    match = _SIDE_NOTE.match(value.strip().lower())
+    if match is None:
+        return None
+    if match.group(2):
+        logger.info("counter_electrode %r: using the side %r; the edge position is found "
+                    "in the image", value, match.group(1))
+    return match.group(1)
 
 
 def _existing(value, folder, where, column, manifest):
