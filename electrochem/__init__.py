@@ -1,11 +1,72 @@
 """Potentiostat file readers and electrochemical analysis."""
+from ._cv import CVLinearFit, cv_hysteresis, cv_linear_fit
+from ._eis import (
+    LinKKResult,
+    RCFit,
+    charge_transfer_resistance_bound,
+    fit_rc,
+    kk_frequency_cutoff,
+    lin_kk,
+    rc_impedance,
+)
 from ._mpt import write_mpt
+from ._physics import (
+    charge_from_volume,
+    constriction_resistance,
+    contact_area_cm2,
+    current_density_from_growth_rate,
+    current_density_from_initial_overpotential,
+    diameter_from_constriction_resistance,
+    electrode_area_from_initial_overpotential,
+    exchange_current_density,
+    growth_rate_from_current_density,
+    thickness_from_areal_charge,
+    volume_from_charge,
+)
+from ._steps import detect_short_circuit, split_steps
+from ._stripping import (
+    LI_CONCENTRATION_PAPER_MOL_CM3,
+    MONOLAYER_THICKNESS_NM,
+    depletion_time,
+    initial_overpotential,
+    sand_analysis,
+    stripped_charge,
+)
 from ._trace import KNOWN_EXTENSIONS, TECHNIQUES, Trace, read_trace
 
 __all__ = [
+    "CVLinearFit",
     "KNOWN_EXTENSIONS",
+    "LI_CONCENTRATION_PAPER_MOL_CM3",
+    "LinKKResult",
+    "MONOLAYER_THICKNESS_NM",
+    "RCFit",
     "TECHNIQUES",
     "Trace",
+    "charge_from_volume",
+    "charge_transfer_resistance_bound",
+    "constriction_resistance",
+    "contact_area_cm2",
+    "current_density_from_growth_rate",
+    "current_density_from_initial_overpotential",
+    "cv_hysteresis",
+    "cv_linear_fit",
+    "depletion_time",
+    "detect_short_circuit",
+    "diameter_from_constriction_resistance",
+    "electrode_area_from_initial_overpotential",
+    "exchange_current_density",
+    "fit_rc",
+    "growth_rate_from_current_density",
+    "initial_overpotential",
+    "kk_frequency_cutoff",
+    "lin_kk",
+    "rc_impedance",
     "read_trace",
+    "sand_analysis",
+    "split_steps",
+    "stripped_charge",
+    "thickness_from_areal_charge",
+    "volume_from_charge",
     "write_mpt",
 ]

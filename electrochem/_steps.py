@@ -1,0 +1,198 @@
+"""Potentiostatic/galvanostatic steps and short-circuit detection."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from calibration import InputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["detect_short_circuit", "split_steps"]
+
+STEP_COLUMNS = ["step", "t_start_s", "t_end_s", "control_value", "n_points",
+                "mean_current_A", "dIdt_A_s", "current_ratio", "area_ratio"]
+
+
+def _require(data, cols):
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise InputError(f"the trace has no {', '.join(missing)} column; "
+                         f"columns are: {', '.join(map(str, data.columns))}")
+
+
+def split_steps(data, *, control="control_V", tolerance=None, min_points=3,
+                edge_fraction=0.1):
+    """Split a trace into steps of constant control value.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Trace table with ``time_s`` (trace clock), ``current_A`` and the
+        control column.
+    control : str
+        ``'control_V'`` (potentiostatic steps) or ``'control_A'``.
+    tolerance : float, optional
+        Two consecutive control values belong to the same step when they
+        differ by at most this (default: 1e-6 of the largest |control|).
+    min_points : int
+        Steps with fewer points (switching transients) are dropped.
+    edge_fraction : float
+        Fraction of each step's points averaged at its start and at its end
+        for the current ratio (at least one point each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step: ``step`` (0, 1, ...), ``t_start_s``, ``t_end_s``
+        (trace clock), ``control_value`` (median, in the control column's
+        unit), ``n_points``, ``mean_current_A`` (time-weighted mean),
+        ``dIdt_A_s`` (least-squares slope of I(t)), ``current_ratio``
+        (I_end / I_start) and ``area_ratio`` = current_ratio**2, the relative
+        change of the contact area: a circular constriction-limited contact
+        carries I = 2 sigma d eta, so at constant eta I scales with the
+        diameter and the area with I^2. Rows where the control is NaN (rest)
+        split steps and are not reported.
+    """
+    _require(data, ["time_s", "current_A", control])
+    if not 0 < edge_fraction <= 0.5:
+        raise InputError(f"edge_fraction must be in (0, 0.5]; got {edge_fraction!r}")
+    t = data["time_s"].to_numpy(dtype=float)
+    i = data["current_A"].to_numpy(dtype=float)
+    c = data[control].to_numpy(dtype=float)
+    if t.size == 0:
+        raise InputError("the trace is empty")
+    finite = np.isfinite(c)
+    if not finite.any():
+        raise InputError(f"the {control} column holds no values")
+    if tolerance is None:
+        tolerance = 1e-6 * max(float(np.max(np.abs(c[finite]))), 1e-30)
+    new = np.ones(c.size, bool)
+    new[1:] = ~(np.abs(np.diff(c)) <= tolerance)  # NaN comparisons start a step
+    seg = np.cumsum(new) - 1
+    rows = []
+    for s in np.unique(seg[finite]):
+        idx = np.flatnonzero(seg == s)
+        if idx.size < min_points or not np.isfinite(c[idx[0]]):
+            continue
+        ts, cs = t[idx], i[idx]
+        ok = np.isfinite(cs)
+        ts_ok, cs_ok = ts[ok], cs[ok]
+        if cs_ok.size >= 2 and np.ptp(ts_ok) > 0:
+            mean_i = float(np.trapezoid(cs_ok, ts_ok) / np.ptp(ts_ok))
+            slope = float(np.polyfit(ts_ok - ts_ok[0], cs_ok, 1)[0])
+            k = max(1, int(round(edge_fraction * cs_ok.size)))
+            i0, i1 = float(np.mean(cs_ok[:k])), float(np.mean(cs_ok[-k:]))
+            ratio = i1 / i0 if i0 != 0 else float("nan")
+        else:
+            mean_i = float(np.mean(cs_ok)) if cs_ok.size else float("nan")
+            slope = ratio = float("nan")
+        rows.append({"t_start_s": float(ts[0]), "t_end_s": float(ts[-1]),
+                     "control_value": float(np.median(c[idx])),
+                     "n_points": int(idx.size), "mean_current_A": mean_i,
+                     "dIdt_A_s": slope, "current_ratio": ratio,
+                     "area_ratio": ratio ** 2})
+    out = pd.DataFrame(rows, columns=STEP_COLUMNS[1:])
+    out.insert(0, "step", np.arange(len(out), dtype=int))
+    return out
+
+
+def _rolling_median(x, w, *, forward):
+    s = pd.Series(x)
+    if forward:
+        return s[::-1].rolling(w, min_periods=w).median()[::-1].to_numpy()
+    return s.rolling(w, min_periods=w).median().shift(1).to_numpy()
+
+
+def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
+                         persistence=0.9):
+    """Trace time where a short circuit starts, or None.
+
+    A short circuit shows as an abrupt, lasting change by a large factor:
+    |current| jumps up (potentiostatic control; the current may saturate at
+    the range limit) or |voltage| collapses (galvanostatic control: the cell
+    is shorted, the overpotential falls towards zero).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        ``time_s`` (trace clock), ``current_A``, ``voltage_V``; a
+        ``control_A`` column marks galvanostatic control.
+    quantity : {'auto', 'current', 'voltage'}
+        Signal to examine. ``'auto'``: voltage if the trace is galvanostatic
+        (has ``control_A`` and no ``control_V``), else current.
+    factor : float
+        Minimum ratio between the running medians after and before the
+        jump. Relative, so independent of the current range.
+    window : int, optional
+        Points in each running median (default: 2 % of the trace, at least
+        5, at most 200). Medians make single-point spikes harmless.
+    persistence : float
+        Fraction of the points after the jump that must stay beyond half
+        the jump (in log scale): a short stays shorted.
+
+    Returns
+    -------
+    float or None
+        Trace time (s) of the first point of the jump.
+
+    Notes
+    -----
+    Jumps within ``window`` points of a change of the control value
+    (``control_V``/``control_A``) are steps of the experiment and are
+    ignored, so a short at the very instant of a step is not detected.
+    """
+    if quantity not in ("auto", "current", "voltage"):
+        raise InputError(f"quantity must be 'auto', 'current' or 'voltage'; got {quantity!r}")
+    if not factor > 1:
+        raise InputError(f"factor must be > 1; got {factor!r}")
+    _require(data, ["time_s"])
+    if quantity == "auto":
+        galvano = "control_A" in data.columns and "control_V" not in data.columns
+        quantity = "voltage" if galvano else "current"
+    col = "current_A" if quantity == "current" else "voltage_V"
+    _require(data, [col])
+    t = data["time_s"].to_numpy(dtype=float)
+    y = np.abs(data[col].to_numpy(dtype=float))
+    ok = np.isfinite(y) & np.isfinite(t)
+    changes = np.zeros(t.size, bool)
+    for ctl in ("control_V", "control_A"):
+        if ctl in data.columns:
+            c = data[ctl].to_numpy(dtype=float)
+            d = np.abs(np.diff(c))
+            scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)
+            changes[1:] |= ~(d <= 1e-6 * scale)
+    t, y, changes = t[ok], y[ok], changes[ok]
+    n = y.size
+    if n < 10:
+        return None
+    if window is None:
+        window = int(min(200, max(5, round(0.02 * n))))
+    window = int(window)
+    if n < 2 * window + 1:
+        window = max(2, n // 3)
+    floor = max(float(np.median(y)) * 1e-6, np.finfo(float).tiny)
+    x = np.log10(np.maximum(y, floor))
+    if quantity == "voltage":
+        x = -x  # a collapse of |V| is a rise of -log|V|
+    before = _rolling_median(x, window, forward=False)
+    after = _rolling_median(x, window, forward=True)
+    jump = after - before
+    need = np.log10(factor)
+    cand = np.flatnonzero(jump >= need)
+    change_idx = np.flatnonzero(changes)
+    for k in cand:
+        if change_idx.size and np.min(np.abs(change_idx - k)) <= window:
+            continue  # the control changed here: a step, not a short
+        level = before[k] + 0.5 * (after[k] - before[k])
+        if np.mean(x[k:] >= level) < persistence:
+            continue
+        # first point at or after the rise that reaches the midpoint
+        lo = max(0, k - window)
+        j = lo + int(np.argmax(x[lo:k + window] >= level))
+        logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
+                     j, t[j], 10 ** jump[k])
+        return float(t[j])
+    return None
