@@ -6,6 +6,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from ._databar import DataBar, analysis_region, analysis_rows, crop_image, find_data_bar
+from ._io import KNOWN_FORMATS, Frame, TruncatedVideoWarning, VideoReader, open_video
+from ._io_info import video_info
+from ._refresh import mark_refreshes
 from ._batch import BatchResult, collect_batch, process_video, run_batch
 from ._manifest import BatchItem, read_manifest
 from ._pairing import discover_videos, pair_videos
@@ -15,6 +19,18 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "collect_batch",
+    "analysis_region",
+    "analysis_rows",
+    "crop_image",
+    "DataBar",
+    "find_data_bar",
+    "Frame",
+    "KNOWN_FORMATS",
+    "mark_refreshes",
+    "open_video",
+    "TruncatedVideoWarning",
+    "video_info",
+    "VideoReader",
     "discover_videos",
     "pair_videos",
     "process_video",

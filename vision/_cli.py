@@ -17,6 +17,7 @@ from . import __version__
 SUBCOMMANDS = (
     "annotate",
     "batch",
+    "info",
 )
 
 
