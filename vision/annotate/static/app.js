@@ -1,5 +1,6 @@
-// semtrack annotate: the browser side. No libraries; all user text goes
-// through textContent (never innerHTML), so notes cannot inject markup.
+// semtrack annotate: the browser side. No libraries. All user text goes
+// through text nodes and textContent, never parsed as markup, so notes
+// cannot inject script.
 "use strict";
 
 const MODE_KEYS = { "1": "none", "2": "lateral_growth", "3": "fracture", "4": "contact_loss" };
