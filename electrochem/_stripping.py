@@ -59,10 +59,13 @@ def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
     """Depletion time t0 of galvanostatic stripping (overpotential diverges).
 
     Robust tangent construction, no fixed voltage threshold: the
-    overpotential eta = |V - reference| is median-filtered; the baseline is a
-    straight line fitted to the slowly rising part (before the steepest
-    rise, excluding the last third of that interval), the rise is the tangent
-    at the steepest point; t0 is where the two lines intersect.
+    overpotential eta = |V - reference| is median-filtered; the rise is the
+    tangent at the steepest point; the baseline is a straight line fitted to
+    the slowly rising part (the first two thirds of the time before the rise
+    reaches half its steepest slope); t0 is where the two lines intersect.
+    For a kink into a straight rise that is the kink; for an exponential
+    divergence it lies a few percent after the exponential term becomes
+    visible.
 
     Parameters
     ----------
@@ -73,8 +76,8 @@ def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
     smooth_points : int, optional
         Median-filter width (default: 1 % of the points, at least 3, odd).
     min_rise : float
-        The rise is a divergence only if eta at its steepest point is at
-        least ``min_rise`` times the baseline there; otherwise None.
+        The rise is a divergence only if eta after the onset reaches at
+        least ``min_rise`` times the baseline; otherwise None.
 
     Returns
     -------
@@ -92,8 +95,6 @@ def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
     # slope on a grid of about w points to beat noise
     step = max(1, w // 2)
     idx = np.arange(0, n, step)
-    if idx[-1] != n - 1:
-        idx = np.append(idx, n - 1)
     tg, eg = t[idx], es[idx]
     dt = np.diff(tg)
     if np.any(dt <= 0):
@@ -103,22 +104,26 @@ def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
         return None
     slope = np.diff(eg) / np.diff(tg)
     k = int(np.argmax(slope))
-    s_k = slope[k]
+    s_max = slope[k]
+    # tangent: least-squares line through the smoothed points of the three
+    # grid steps around the steepest one
+    around = (t >= tg[max(k - 1, 0)]) & (t <= tg[min(k + 2, tg.size - 1)])
+    s_k, c_k = np.polyfit(t[around], es[around], 1)
     t_k = 0.5 * (tg[k] + tg[k + 1])
-    e_k = 0.5 * (eg[k] + eg[k + 1])
-    base = t < tg[k] - (tg[k] - t[0]) / 3.0
+    e_k = c_k + s_k * t_k
+    # onset of the steep part: first grid step with half the maximum slope;
+    # the baseline ends well before it, so no part of the rise biases it
+    k_on = int(np.argmax(slope >= 0.5 * s_max))
+    t_on = tg[k_on]
+    base = t < t_on - (t_on - t[0]) / 3.0
     if base.sum() < 3:
         return None
     b, a = np.polyfit(t[base], es[base], 1)
     if s_k <= max(b, 0) * 5:
         return None
     baseline_at_k = a + b * t_k
-    if not (baseline_at_k > 0 and e_k >= min_rise * baseline_at_k):
-        # test against the point after the rise too: the steepest point may
-        # sit low on the divergence
-        after = es[t >= t_k]
-        if after.size == 0 or np.max(after) < min_rise * baseline_at_k:
-            return None
+    if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):
+        return None
     t0 = (e_k - s_k * t_k - a) / (b - s_k)
     return float(np.clip(t0, t[0], t_k))
 
