@@ -75,7 +75,7 @@ def events_table(events, frame_times_s, trace_at):
     if not rows:
         return pd.DataFrame(columns=EVENT_COLUMNS)
     times = np.array([r[1] for r in rows])
-    frames = np.clip(np.searchsorted(ft - 1e-9, times), 0, len(ft) - 1) if len(ft) else \
+    frames = np.clip(np.searchsorted(ft, times - 1e-9), 0, len(ft) - 1) if len(ft) else \
         np.zeros(len(times), int)
     if trace_at is not None:
         volts, amps = trace_at(times)

@@ -76,121 +76,117 @@ def trace_overlap(trace, video_duration_s, *, offset_s):
     return float(max(0.0, hi - lo) / video_duration_s)
 
 
-def _normalised(x):
-    x = np.asarray(x, dtype=float)
-    x = x - np.nanmean(x)
-    norm = np.sqrt(np.nansum(x * x))
-    return np.nan_to_num(x / norm) if norm > 0 else np.zeros_like(x)
+def _charge_C(trace):
+    t = trace["time_s"].to_numpy(dtype=float)
+    current = np.nan_to_num(trace["current_A"].to_numpy(dtype=float))
+    return t, np.concatenate([[0.0], np.cumsum(
+        0.5 * (np.abs(current[1:]) + np.abs(current[:-1])) * np.diff(t))])
 
 
-def estimate_offset_auto(video_times_s, plated_volume, trace, *, search_s=None,
-                         resolution_s=None):
-    """Offset by matching the lithium volume seen with the charge passed.
+def _residual(t, charge, tv, design, off, until):
+    """Mean squared residual of charge(tv + off) regressed on the features."""
+    q = np.interp(tv + off, t, charge, left=np.nan, right=np.nan)
+    ok = np.isfinite(q) & (tv + off < until)
+    if ok.sum() < design.shape[1] + 2:
+        return np.inf
+    coef, *_ = np.linalg.lstsq(design[ok], q[ok], rcond=None)
+    r = q[ok] - design[ok] @ coef
+    scale = np.ptp(q[ok])
+    return float(np.mean(r * r) / scale**2) if scale > 0 else np.inf
+
+
+def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
+                         resolution_s=None, until_trace_s=None):
+    """Offset by matching the lithium seen in the video with the charge passed.
 
     By Faraday's law the plated lithium volume is proportional to the charge
-    passed, so the volume seen in the video at video time ``t`` follows
-    ``a * Q(t + offset) + b``, where ``Q`` is the cumulative charge of the
-    trace. The offset is found in two stages:
+    passed. What the video measures is a sum of parts with unknown factors
+    (whisker volume in um3; lateral lithium area in um2, whose thickness is
+    unknown), so at the right offset the cumulative charge of the trace is a
+    linear combination of them::
 
-    1. coarse: normalised cross-correlation of the volume rate seen with the
-       absolute current, over all offsets that keep the video inside the
-       trace (the kinks at potential steps and the onset of growth make the
-       peak sharp);
-    2. fine: the offset near the coarse peak that minimises the residual of
-       the straight-line fit of volume against charge, searched on a grid
-       finer than a frame interval.
+        Q(t_video + offset) = a1 * f1(t_video) + a2 * f2(t_video) + c
+
+    The offset is the one whose least-squares fit leaves the smallest
+    relative residual: first on a grid of a quarter scan period over every
+    offset that keeps the video inside the trace, then on a grid of a tenth
+    of that around the best one, refined by a parabola through the minimum.
+    The kinks of the charge at potential steps and at the onset of growth
+    make the minimum sharp.
 
     Parameters
     ----------
     video_times_s : (N,) array_like
         Content times of new SEM scans on the video clock, in s.
-    plated_volume : (N,) array_like
-        Lithium volume (or any quantity proportional to it, e.g. whisker
-        volume in um3) seen at those times.
+    features : (N,) or (N, K) array_like
+        Quantities proportional to parts of the plated volume at those
+        times (e.g. whisker volume in um3, lateral lithium area in um2).
     trace : DataFrame
         ``time_s`` and ``current_A`` on the trace clock.
     search_s : (float, float), optional
-        Range of offsets to consider; default: all offsets that keep the
+        Range of offsets to consider; default: every offset that keeps the
         video inside the trace.
     resolution_s : float, optional
-        Step of the fine search; default: a tenth of the median spacing of
-        `video_times_s`.
+        Step of the fine search; default: a fortieth of the median spacing
+        of `video_times_s`.
+    until_trace_s : float, optional
+        Trace time after which the current no longer plates what the video
+        shows (a short circuit): later samples are left out of the fit.
 
     Returns
     -------
     calibration.SyncOffset
-        ``confidence`` is the correlation at the peak times how much it
-        stands out from the best correlation at offsets more than one
-        scan period away (0 to 1).
+        ``confidence`` = 1 - (best residual / best residual at offsets more
+        than two scan periods away): near 1 for a sharp, unique minimum.
 
     Raises
     ------
     InputError
-        If the video shows no change of volume to correlate with, or the
-        trace has no current.
+        If the video shows no change to correlate with, or the trace has no
+        current.
     """
     tv = np.asarray(video_times_s, dtype=float)
-    vol = np.asarray(plated_volume, dtype=float)
-    good = np.isfinite(tv) & np.isfinite(vol)
-    tv, vol = tv[good], vol[good]
-    if len(tv) < 4 or np.ptp(vol) <= 0:
+    f = np.asarray(features, dtype=float)
+    f = f.reshape(len(tv), -1)
+    good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
+    tv, f = tv[good], f[good]
+    f = f[:, np.ptp(f, axis=0) > 0] if len(f) else f
+    if len(tv) < 6 or f.shape[1] == 0:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give --sync-offset S or "
                          "--sync absolute|span")
-    t = trace["time_s"].to_numpy(dtype=float)
-    current = trace["current_A"].to_numpy(dtype=float)
-    if not np.isfinite(current).any():
+    if "current_A" not in trace or not np.isfinite(trace["current_A"].to_numpy(float)).any():
         raise InputError("cannot synchronise automatically: the trace has no current; "
                          "give --sync-offset S or --sync absolute|span")
-    current = np.nan_to_num(current)
-    charge = np.concatenate([[0.0], np.cumsum(0.5 * (np.abs(current[1:]) + np.abs(current[:-1]))
-                                              * np.diff(t))])
-    span_v = tv[-1] - tv[0]
+    t, charge = _charge_C(trace)
+    until = np.inf if until_trace_s is None else float(until_trace_s)
+    design = np.column_stack([f / np.ptp(f, axis=0), np.ones(len(tv))])
     lo, hi = (t[0] - tv[0], t[-1] - tv[-1]) if search_s is None else search_s
     if hi < lo:  # trace shorter than the video: allow partial overlap
         lo, hi = hi, lo
     dt_scan = float(np.median(np.diff(tv)))
-    step = resolution_s or dt_scan / 10.0
-
-    # Stage 1: correlate the volume rate with |I| on a uniform grid.
-    grid_dt = max(dt_scan / 4.0, float(np.median(np.diff(t))))
-    tg = np.arange(tv[0], tv[-1] + grid_dt / 2, grid_dt)
-    rate = np.gradient(np.interp(tg, tv, vol), tg)
-    rate = _normalised(rate)
-    offsets = np.arange(lo, hi + grid_dt / 2, grid_dt)
-    if len(offsets) == 0:
-        offsets = np.array([lo])
-    scores = np.empty(len(offsets))
-    for k, off in enumerate(offsets):
-        q = np.interp(tg + off, t, charge, left=np.nan, right=np.nan)
-        i_rate = np.gradient(q, tg)
-        ok = np.isfinite(i_rate)
-        scores[k] = np.dot(rate[ok], _normalised(i_rate[ok])) if ok.sum() > 3 else -1.0
-    best = int(np.argmax(scores))
-    far = np.abs(offsets - offsets[best]) > max(2 * dt_scan, 0.05 * span_v)
-    runner_up = float(scores[far].max()) if far.any() else 0.0
-    peak = float(scores[best])
-
-    # Stage 2: fine search on the volume-charge straight-line residual.
-    fine = np.arange(offsets[best] - 2 * grid_dt, offsets[best] + 2 * grid_dt + step / 2, step)
-    residuals = np.full(len(fine), np.inf)
-    design = np.ones((len(tv), 2))
-    for k, off in enumerate(fine):
-        q = np.interp(tv + off, t, charge, left=np.nan, right=np.nan)
-        ok = np.isfinite(q)
-        if ok.sum() < 4:
-            continue
-        design[:, 0] = np.where(ok, q, 0.0)
-        coef, res, *_ = np.linalg.lstsq(design[ok], vol[ok], rcond=None)
-        residuals[k] = res[0] / ok.sum() if len(res) else np.inf
-    k = int(np.argmin(residuals))
+    coarse = max(dt_scan / 4.0, 1e-3)
+    offsets = np.arange(lo, hi + coarse / 2, coarse)
+    res = np.array([_residual(t, charge, tv, design, off, until) for off in offsets])
+    if not np.isfinite(res).any():
+        raise InputError("cannot synchronise automatically: the trace does not overlap "
+                         "the video at any offset; give --sync-offset S")
+    best = int(np.nanargmin(res))
+    far = np.abs(offsets - offsets[best]) > 2 * dt_scan
+    runner_up = float(np.min(res[far])) if far.any() else np.inf
+    step = resolution_s or coarse / 10.0
+    fine = np.arange(offsets[best] - coarse, offsets[best] + coarse + step / 2, step)
+    fres = np.array([_residual(t, charge, tv, design, off, until) for off in fine])
+    k = int(np.nanargmin(fres))
     offset = float(fine[k])
-    if 0 < k < len(fine) - 1 and np.all(np.isfinite(residuals[k - 1:k + 2])):
-        y0, y1, y2 = residuals[k - 1:k + 2]
+    if 0 < k < len(fine) - 1 and np.all(np.isfinite(fres[k - 1:k + 2])):
+        y0, y1, y2 = fres[k - 1:k + 2]
         denom = y0 - 2 * y1 + y2
         if denom > 0:
             offset += 0.5 * (y0 - y2) / denom * step
-    confidence = float(np.clip(peak, 0, 1) * np.clip((peak - runner_up) / max(peak, 1e-9), 0, 1))
-    return SyncOffset(offset_s=offset, method="auto", confidence=confidence, detail=
-                      f"volume rate vs |current| correlation {peak:.3f} at the peak, "
-                      f"{runner_up:.3f} elsewhere; refined on volume vs charge")
+    confidence = float(np.clip(1.0 - fres[k] / runner_up, 0.0, 1.0)) if np.isfinite(
+        runner_up) and runner_up > 0 else 0.0
+    return SyncOffset(offset_s=offset, method="auto", confidence=confidence,
+                      detail=f"charge vs lithium seen: relative residual {fres[k]:.2e} at the "
+                             f"best offset, {runner_up:.2e} at the best offset more than two "
+                             f"scans away")

@@ -1,0 +1,125 @@
+"""Unit tests of the analysis layer: sync, rates, events, failure rules."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import InputError
+from vision._events import events_table, onset_from_growth
+from vision._failure import DEFAULT_THRESHOLDS, classify_failure
+from vision._rates import fit_growth_rate, growth_rates_per_step
+from vision._sync import estimate_offset_auto, resample_trace
+
+
+def _trace(offset_s, rates, step_s=5.0, t_end=40.0, dt=0.05, seed=0):
+    """A potentiostat trace whose |current| is proportional to a whisker's growth rate.
+
+    The whisker grows at ``rates[k]`` um/s during step k of the video clock;
+    the trace clock is the video clock + offset_s.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, t_end, dt)
+    t_video = t - offset_s
+    k = np.clip((t_video // step_s).astype(int), -1, len(rates) - 1)
+    rate = np.where((t_video >= 0) & (k >= 0), np.take(rates, np.maximum(k, 0)), 0.0)
+    current = -(2e-9 * rate + 1e-12 * rng.standard_normal(len(t)))
+    control = np.where(k >= 0, -1.0 - np.maximum(k, 0), 0.0)
+    return pd.DataFrame({"time_s": t, "voltage_V": control, "current_A": current,
+                         "control_V": control})
+
+
+def _video_length(times, rates, step_s=5.0):
+    edges = np.arange(len(rates) + 1) * step_s
+    cum = np.concatenate([[0], np.cumsum(np.asarray(rates) * step_s)])
+    return np.interp(times, edges, cum)
+
+
+@pytest.mark.parametrize("offset", [3.2, -1.7, 0.0])
+def test_auto_sync_recovers_offset_within_one_trace_sample(offset):
+    rates = [0.5, 1.5, 0.8, 2.5, 1.2]
+    tv = np.arange(0, 25.0, 0.5)  # one SEM scan every 0.5 s
+    length = _video_length(tv, rates) + np.random.default_rng(1).normal(0, 0.02, len(tv))
+    trace = _trace(offset + 6.0, rates)          # trace starts 6 s before the video
+    res = estimate_offset_auto(tv, length, trace)
+    assert res.method == "auto"
+    # limited by the 0.05 s sampling of the trace (half a frame interval at 10 fps)
+    assert abs(res.offset_s - (offset + 6.0)) <= 0.05, res
+    assert res.confidence > 0.5
+
+
+def test_auto_sync_without_growth_is_a_clear_error():
+    trace = _trace(2.0, [1.0])
+    with pytest.raises(InputError, match="no lithium growth.*--sync-offset"):
+        estimate_offset_auto(np.arange(0, 10, 0.5), np.zeros(20), trace)
+
+
+def test_resample_linear_for_continuous_nearest_for_steps_nan_outside():
+    trace = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "voltage_V": [0.0, 1.0, 2.0],
+                          "control_V": [-1.0, -2.0, -3.0], "current_A": [0, 1e-6, 2e-6]})
+    out = resample_trace(trace, [-0.4, 0.1, 0.4, 1.4, 5.0], offset_s=0.5)
+    np.testing.assert_allclose(out["trace_time_s"], [0.1, 0.6, 0.9, 1.9, 5.5])
+    np.testing.assert_allclose(out["voltage_V"][:4], [0.1, 0.6, 0.9, 1.9])
+    np.testing.assert_array_equal(out["control_V"][:4], [-1.0, -2.0, -2.0, -3.0])
+    assert np.isnan(out["voltage_V"][4]) and np.isnan(out["control_V"][4])
+
+
+def test_robust_rate_ignores_an_outlier_tip():
+    t = np.arange(0, 5, 0.5)
+    y = 1.0 + 2.0 * t
+    y[4] += 5.0  # one torn scan
+    rate, icpt, scatter = fit_growth_rate(t, y)
+    assert rate == pytest.approx(2.0, rel=0.01)
+    assert icpt == pytest.approx(1.0, abs=0.05)
+
+
+def test_rates_per_step_and_current_density():
+    t = np.arange(0, 10, 0.5)
+    length = _video_length(t, [1.0, 15.0])
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": length})
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 5.0], "t_end_s": [5.0, 10.0],
+                          "control_value": [-1.0, -2.0]})
+    rates = growth_rates_per_step(w, steps)
+    np.testing.assert_allclose(rates["rate_um_s"], [1.0, 15.0], rtol=1e-6)
+    # the paper: 15 um/s corresponds to about 11 A/cm2
+    assert 11.1 <= rates["current_density_A_cm2"].iloc[1] <= 11.6
+
+
+def test_onset_back_extrapolates_and_stays_between_scans():
+    t = np.arange(0, 5, 0.5)
+    y = np.where(t >= 2.2, 3.0 * (t - 1.9), np.nan)   # seen from 2.5 s on
+    assert onset_from_growth(t, y) == pytest.approx(2.0)  # clamped to the last unseen scan
+    y = np.where(t >= 2.0, 3.0 * (t - 1.9), np.nan)
+    assert onset_from_growth(t, y) == pytest.approx(1.9)
+    assert onset_from_growth(t, np.full(len(t), np.nan)) is None
+
+
+def test_events_table_frames_and_trace_values():
+    ft = np.arange(0, 3, 0.1)
+    table = events_table([("short_circuit", 1.23, "trace"), ("growth_onset", 0.5, "video"),
+                          ("crack_initiation", None, "video")], ft,
+                         lambda t: (np.asarray(t) * -1.0, np.asarray(t) * 1e-6))
+    assert list(table["event"]) == ["growth_onset", "short_circuit"]
+    assert list(table["frame"]) == [5, 13]
+    np.testing.assert_allclose(table["voltage_V"], [-0.5, -1.23])
+
+
+@pytest.mark.parametrize("features, mode, short", [
+    (dict(), "none", False),
+    (dict(crack_length_um=12.0, trace_short_circuit_time_s=4.0), "fracture", True),
+    (dict(lateral_extent_um=20.0, touchdown_time_s=6.0), "lateral_growth", True),
+    (dict(lateral_extent_um=1.0), "none", False),
+    (dict(contact_loss_time_s=12.0), "contact_loss", False),
+    (dict(crack_length_um=1.0, lateral_extent_um=8.0), "lateral_growth", False),
+])
+def test_failure_rules(features, mode, short):
+    v = classify_failure(**features)
+    assert (v.mode, v.short_circuit) == (mode, short)
+    assert 0.5 <= v.confidence <= 1.0
+    assert {e["rule"] for e in v.evidence} == {"fracture", "lateral_growth", "contact_loss",
+                                               "short_circuit"}
+
+
+def test_failure_thresholds_named_in_one_place():
+    v = classify_failure(crack_length_um=DEFAULT_THRESHOLDS.crack_min_length_um * 0.99)
+    assert v.mode == "none"
+    v = classify_failure(crack_length_um=DEFAULT_THRESHOLDS.crack_min_length_um)
+    assert v.mode == "fracture"
