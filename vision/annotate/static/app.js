@@ -204,7 +204,8 @@ function renderLabel() {
 
 async function loadHistory() {
   if (!S.video) return;
-  const rows = await api("GET", `/api/videos/${S.video.video.id}/history?limit=50`);
+  let rows;
+  try { rows = await api("GET", `/api/videos/${S.video.video.id}/history?limit=50`); } catch (err) { return; }
   const ol = $("history");
   ol.replaceChildren();
   for (const h of rows) {
@@ -386,11 +387,19 @@ function describe(label) {
 }
 
 // Every change goes through here: sent with the version we saw; on 409 the
-// user sees both versions and chooses.
-async function save(change) {
+// user sees both versions and chooses. Changes are sent one after another, so
+// quick key presses never conflict with each other.
+function save(change) {
+  S.queue = (S.queue || Promise.resolve()).then(() => send(change));
+  return S.queue;
+}
+
+async function send(change) {
+  if (!S.video || !S.label) return;
   const vid = S.video.video.id;
   try {
     const label = await change.send(vid, S.label.version);
+    if (!S.video || S.video.video.id !== vid) return;
     S.label = label;
     $("conflict").hidden = true;
     S.pending = null;
