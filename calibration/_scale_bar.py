@@ -104,6 +104,36 @@ def _candidates(mask, min_length_px, min_thickness_px, max_thickness_px):
     return out
 
 
+def _drop_boxes(mask, cands, max_thickness_px):
+    """Remove horizontal lines that belong to a drawn box (data-bar cell frames).
+
+    Two long horizontal lines joined through vertical lines into one blob are
+    the top and bottom of a box, not a scale bar (whose end ticks join nothing
+    else). If the whole box is as thin as a bar (a hollow bar outline), it is
+    kept as one candidate spanning the box.
+    """
+    if len(cands) < 2:
+        return cands
+    _n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    by_comp = {}
+    for c in cands:
+        x0, x1, y0, y1 = c
+        ids = lab[y0:y1 + 1, x0:x1 + 1]
+        comp = int(np.bincount(ids[ids > 0]).argmax()) if np.any(ids > 0) else 0
+        by_comp.setdefault(comp, []).append(c)
+    out = []
+    for comp, group in by_comp.items():
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        x, y, w, h, _area = (int(v) for v in stats[comp])
+        if h <= max_thickness_px:
+            out.append((x, x + w - 1, y, y + h - 1))
+        else:
+            logger.debug("ignoring %d horizontal lines of a drawn box at rows %d-%d", len(group), y, y + h - 1)
+    return out
+
+
 def _text_height(mask, bar_box):
     """Median height of the other blobs (text characters) in the mask, px."""
     n, _lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -203,7 +233,8 @@ def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=
     if not has_contrast:
         return None
     mask = (norm > 0.5).astype(np.uint8)
-    cands = _candidates(mask, min_length_px, min_thickness_px, max_thickness_px)
+    cands = _drop_boxes(mask, _candidates(mask, min_length_px, min_thickness_px, max_thickness_px),
+                        max_thickness_px)
     if not cands:
         logger.debug("no scale-bar candidate in region %s", (top, bottom, left, right))
         return None

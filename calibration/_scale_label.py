@@ -32,10 +32,10 @@ MIN_CHAR_MARGIN = 0.04
 # recognised as foreign rather than forced onto a digit.
 # Digit look-alikes that never stand in a label (O, o, I, l) are left out so
 # that they do not steal a digit's margin.
-_ALPHABET = "0123456789.umnpkaAbcdefghijrstvwxyzBCDEFGHJKLMNPRSTUVWXYZ=:/%+-"
+_ALPHABET = "0123456789.,umnpkaAbcdefghijrstvwxyzBCDEFGHJKLMNPRSTUVWXYZ=:/%+-"
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)
 _NORM_H = 32  # line height after resampling, px
-_LABEL = re.compile(r"^(\d+(?:\.\d+)?)\s?(pm|nm|um|mm)$")
+_LABEL = re.compile(r"^(\d+(?:[.,]\d+)?)\s?(pm|nm|um|mm)$")
 
 
 @functools.lru_cache(maxsize=64)
@@ -242,7 +242,7 @@ def _verify_words(norm, text_chars, top, bottom, font, scale, thickness):
             return 0.0
         rendered_w = cols.max() - cols.min() + 1
         seen_w = wx1 - wx0 + 1
-        if abs(rendered_w - seen_w) > max(2.0, 0.08 * seen_w):
+        if abs(rendered_w - seen_w) > max(2.0, 0.15 * seen_w):
             return 0.0
         a = _normalise_glyph(img.astype(np.float32) / 255.0, base - line_h, base - 1, cols.min(), cols.max())
         b = _normalise_glyph(norm, top, bottom, wx0, wx1)
@@ -322,7 +322,7 @@ def read_scale_label(norm, mask, bar_box, *, text_height_px):
         m = _LABEL.match(text.strip())
         logger.debug("scale-bar label %s the bar read as %r (score %.2f)", where, text, score)
         if m is not None and score >= MIN_CHAR_SCORE:
-            um = length_to_um(m.group(1), m.group(2))
+            um = length_to_um(m.group(1).replace(",", "."), m.group(2))
             if um is not None and um > 0:
                 return um, text.strip(), float(score)
         if fallback[1] is None or m is not None:

@@ -141,3 +141,22 @@ def test_bad_inputs():
         measure_scale_bar(np.zeros((H, W)), region=(400, 420, 0, W))
     with pytest.raises(InputError, match=r"region must be \(top, bottom, left, right\)"):
         measure_scale_bar(np.zeros((H, W)), region=("a", 3, 0, 1))
+
+
+def test_cell_frames_are_not_the_bar():
+    # FEI-style data bar: text in boxed cells whose 2-px borders are longer than the bar
+    img = render(330.2, 430.7, thick=4)
+    cv2.rectangle(img, (2, BAR_TOP + 2), (255, H - 3), 255, 2)
+    cv2.rectangle(img, (262, BAR_TOP + 2), (497, H - 3), 255, 2)
+    bar = measure_scale_bar(img, region=REGION, read_label=False)
+    assert bar is not None
+    assert abs(bar.length_px - 100.5) <= 1.0
+    assert bar.row == pytest.approx(301.5, abs=0.6)
+
+
+def test_bar_with_end_ticks():
+    img = render(300.0, 420.0, thick=3)
+    img[294:307, 300:302] = 255  # ticks at both ends, taller than the bar
+    img[294:307, 418:420] = 255
+    bar = measure_scale_bar(img, region=REGION, read_label=False)
+    assert abs(bar.length_px - 120.0) <= 1.0
