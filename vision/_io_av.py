@@ -77,10 +77,11 @@ class AVReader(VideoReader):
         self.path = path
         self._container, self._stream = _open(path)
         stream, cc = self._stream, self._stream.codec_context
-        self.frame_shape = (int(cc.height), int(cc.width))
+        self.frame_shape = (int(cc.height), int(cc.width)) if cc is not None else (0, 0)
         if 0 in self.frame_shape:
             self.close()
-            raise InputError("the video stream has no frame size; the file is damaged",
+            raise InputError("the video header is incomplete (no frame size); the file is "
+                             "damaged or truncated",
                              path=path)
         self.n_frames = int(stream.frames) or None
         rate = stream.average_rate or stream.guessed_rate

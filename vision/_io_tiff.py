@@ -159,6 +159,11 @@ class TiffStackReader(VideoReader):
             if series.dataoffset is None:
                 raise InputError("the ImageJ stack is compressed but has one IFD; re-save it "
                                  "from Fiji", path=path)
+            needed = series.dataoffset + n_images * int(np.prod(first.shape)) * series.dtype.itemsize
+            size = path.stat().st_size
+            if size < needed:
+                raise InputError(f"the ImageJ stack is truncated: {n_images} images need "
+                                 f"{needed} bytes but the file has {size}", path=path)
             self._memmap = np.memmap(path, dtype=series.dtype, mode="r",
                                      offset=series.dataoffset,
                                      shape=(n_images,) + tuple(first.shape))
