@@ -71,8 +71,8 @@ def make_video(cache, *, duration_s, shape, preset="whisker"):
     print(f"  generating {tag} ...", file=sys.stderr)
     folder.mkdir(parents=True, exist_ok=True)
     scene = synthetic.preset(preset, shape=shape, duration_s=duration_s)
-    written = synthetic.write_sample(scene, folder)
-    files = {"video": str(written["video"]), "trace": str(written["trace"])}
+    written = synthetic.render(scene, folder, fmt="mp4")
+    files = {"video": str(written.video), "trace": str(written.trace)}
     done.write_text(json.dumps(files))
     return {k: Path(v) for k, v in files.items()}
 

@@ -1,6 +1,6 @@
 """Batch machinery with a stand-in analysis: resume, force, failures, interruption.
 
-The stand-in replaces :func:`vision.analyze` in this process (serial engine),
+The stand-in replaces :func:`vision.analyze` (``vision._analyze.analyze``) in this process (serial engine),
 so these tests check the orchestration exactly and fast; the real analysis on
 real videos, serially and on a LocalCluster, is in test_batch_engines.py.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import vision
+import vision._analyze
 from calibration import InputError
 from vision import BatchItem, run_batch
 from vision._cli import main
@@ -45,7 +45,7 @@ def fake(monkeypatch):
             raise ZeroDivisionError("division by zero")
         return _FakeAnalysis(video, options, calls)
 
-    monkeypatch.setattr(vision, "analyze", analyze, raising=False)
+    monkeypatch.setattr(vision._analyze, "analyze", analyze)
     return calls
 
 

@@ -239,13 +239,13 @@ def _in_dask_worker():
 
 
 def _analyze_and_save(item, final, key, save_options):
-    from . import analyze  # the pipeline, beside us in vision
+    from . import _analyze  # the pipeline (vision.analyze), beside us in vision
 
     if _in_dask_worker():
         # The engine parallelises over videos: one thread per worker process.
         import cv2
         cv2.setNumThreads(1)
-    analysis = analyze(item.video, trace=item.trace, progress=False, **item.options)
+    analysis = _analyze.analyze(item.video, trace=item.trace, progress=False, **item.options)
     staging_root = final.parent / PARTIAL_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
