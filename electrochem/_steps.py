@@ -140,7 +140,7 @@ def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
 
     Notes
     -----
-    Jumps within ``window`` points of a change of the control value
+    Jumps within 2 points of a change of the control value
     (``control_V``/``control_A``) are steps of the experiment and are
     ignored, so a short at the very instant of a step is not detected.
     """
@@ -184,14 +184,14 @@ def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
     cand = np.flatnonzero(jump >= need)
     change_idx = np.flatnonzero(changes)
     for k in cand:
-        if change_idx.size and np.min(np.abs(change_idx - k)) <= window:
-            continue  # the control changed here: a step, not a short
         level = before[k] + 0.5 * (after[k] - before[k])
         if np.mean(x[k:] >= level) < persistence:
             continue
         # first point at or after the rise that reaches the midpoint
         lo = max(0, k - window)
         j = lo + int(np.argmax(x[lo:k + window] >= level))
+        if change_idx.size and np.min(np.abs(change_idx - j)) <= 2:
+            continue  # the control changed right here: a step, not a short
         logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
                      j, t[j], 10 ** jump[k])
         return float(t[j])
