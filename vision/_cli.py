@@ -18,6 +18,7 @@ SUBCOMMANDS = (
     "annotate",
     "batch",
     "info",
+    "trace",
 )
 
 
