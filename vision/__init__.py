@@ -10,12 +10,25 @@ from ._databar import DataBar, analysis_region, analysis_rows, crop_image, find_
 from ._io import KNOWN_FORMATS, Frame, TruncatedVideoWarning, VideoReader, open_video
 from ._io_info import video_info
 from ._refresh import mark_refreshes
+from ._analyze import Analysis, analyze
+from ._failure import DEFAULT_THRESHOLDS, FailureThresholds, classify_failure
+from ._rates import fit_growth_rate, growth_rates_per_step
+from ._sync import estimate_offset_auto, resample_trace
 from ._batch import BatchResult, collect_batch, process_video, run_batch
 from ._manifest import BatchItem, read_manifest
 from ._pairing import discover_videos, pair_videos
 
 __all__ = [
     "__version__",
+    "Analysis",
+    "analyze",
+    "classify_failure",
+    "DEFAULT_THRESHOLDS",
+    "estimate_offset_auto",
+    "FailureThresholds",
+    "fit_growth_rate",
+    "growth_rates_per_step",
+    "resample_trace",
     "BatchItem",
     "BatchResult",
     "collect_batch",

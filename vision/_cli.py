@@ -15,9 +15,11 @@ from . import __version__
 
 #: Subcommand modules, in the order ``semtrack --help`` lists them.
 SUBCOMMANDS = (
+    "analyze",
     "annotate",
     "batch",
     "info",
+    "synth",
     "trace",
 )
 

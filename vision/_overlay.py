@@ -1,0 +1,169 @@
+"""Drawing the analysis onto frames and writing the overlay video."""
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+__all__ = ["FrameDrawing", "drawing_from_track", "draw_overlay", "OverlayWriter"]
+
+# BGR colours
+_LI = (255, 160, 0)        # lithium outline: blue-cyan
+_WHISKER = (0, 220, 255)   # whisker axis: yellow
+_FRONT = (255, 0, 255)     # lateral front: magenta
+_CRACK = (0, 0, 255)       # crack: red
+_ELECTRODE = (0, 255, 0)   # electrode: green
+_TEXT = (255, 255, 255)
+
+
+@dataclass
+class FrameDrawing:
+    """What to draw on one frame, in pixel coordinates of that frame.
+
+    Small enough to keep one per new scan for a second pass over the video.
+    """
+
+    electrode: tuple | None = None                   # (x, y, r) px
+    whiskers: list = field(default_factory=list)     # (id, (bx, by), (tx, ty))
+    li_outline: list = field(default_factory=list)   # int32 (K, 1, 2) polylines
+    front: np.ndarray | None = None                  # (K, 2) px
+    crack: np.ndarray | None = None                  # (K, 2) px
+
+
+def _simplify(points, eps=0.8):
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 1, 2)
+    if len(pts) > 8:
+        pts = cv2.approxPolyDP(pts, eps, closed=False)
+    return np.round(pts.reshape(-1, 2)).astype(np.int32)
+
+
+def drawing_from_track(ft):
+    """Reduce a :class:`FrameTrack` to a :class:`FrameDrawing` in that frame's pixels.
+
+    Tracks are in first-frame (drift-corrected) coordinates; the drawing is
+    shifted back by the frame's drift so it sits on the raw frame.
+    """
+    d = FrameDrawing()
+    drift = np.nan_to_num(np.asarray(ft.drift_xy_px, dtype=float))
+    region = np.asarray(getattr(ft, "mask_offset_xy_px", (0, 0)), dtype=float) + drift
+    if ft.electrode is not None:
+        d.electrode = (ft.electrode.x_px + drift[0], ft.electrode.y_px + drift[1],
+                       ft.electrode.radius_px)
+    for w in ft.whiskers or ():
+        d.whiskers.append((int(w.whisker_id), tuple(np.asarray(w.base_xy_px) + drift),
+                           tuple(np.asarray(w.tip_xy_px) + drift)))
+    mask = getattr(ft, "li_mask", None)
+    if mask is not None and mask.any():
+        contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_SIMPLE)
+        d.li_outline = [_simplify(c.reshape(-1, 2) + region).reshape(-1, 1, 2)
+                        for c in contours if len(c) >= 3]
+    front = getattr(ft, "front", None)
+    if front is not None and getattr(front, "contour", None) is not None and len(front.contour):
+        d.front = _simplify(np.asarray(front.contour, float) + region)
+    crack = getattr(ft, "crack", None)
+    if crack is not None and getattr(crack, "path", None) is not None and len(crack.path):
+        d.crack = _simplify(np.asarray(crack.path, float) + region, eps=0.5)
+    return d
+
+
+def _to_bgr8(image):
+    if image.dtype != np.uint8:
+        scale = 255.0 / max(float(image.max()), 1.0)
+        image = cv2.convertScaleAbs(image, alpha=scale)
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+
+
+def draw_overlay(image, drawing, *, lines=()):
+    """The frame in colour with the analysis drawn on it.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray
+        Grayscale frame (uint8 or uint16).
+    drawing : FrameDrawing or None
+    lines : sequence of str
+        Text lines written top-left (time, voltage, current).
+
+    Returns
+    -------
+    (M, N, 3) uint8 ndarray
+        BGR image.
+    """
+    out = _to_bgr8(image)
+    if drawing is not None:
+        if drawing.li_outline:
+            cv2.polylines(out, drawing.li_outline, True, _LI, 1, cv2.LINE_AA)
+        if drawing.front is not None:
+            cv2.polylines(out, [drawing.front.reshape(-1, 1, 2)], True, _FRONT, 1, cv2.LINE_AA)
+        if drawing.crack is not None:
+            cv2.polylines(out, [drawing.crack.reshape(-1, 1, 2)], False, _CRACK, 2, cv2.LINE_AA)
+        if drawing.electrode is not None:
+            x, y, r = drawing.electrode
+            cv2.circle(out, (int(round(x)), int(round(y))), int(round(r)), _ELECTRODE, 1,
+                       cv2.LINE_AA)
+        for wid, base, tip in drawing.whiskers:
+            b = tuple(int(round(v)) for v in base)
+            t = tuple(int(round(v)) for v in tip)
+            cv2.line(out, b, t, _WHISKER, 1, cv2.LINE_AA)
+            cv2.circle(out, t, 2, _WHISKER, -1, cv2.LINE_AA)
+            cv2.putText(out, str(wid), (t[0] + 4, t[1] - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                        _WHISKER, 1, cv2.LINE_AA)
+    y = 16
+    for text in lines:
+        cv2.putText(out, text, (6, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(out, text, (6, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, _TEXT, 1, cv2.LINE_AA)
+        y += 18
+    return out
+
+
+class OverlayWriter:
+    """Stream BGR frames into an H.264 MP4 with exact presentation times.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file (written as given; callers write into a temporary folder).
+    frame_shape : (rows, cols)
+        Size of the frames; odd sizes are padded by one pixel (yuv420p).
+    """
+
+    TIME_BASE = Fraction(1, 1000)
+
+    def __init__(self, path, frame_shape):
+        self.path = os.fspath(path)
+        rows, cols = frame_shape
+        self._pad = (rows % 2, cols % 2)
+        self._container = av.open(self.path, mode="w")
+        stream = self._container.add_stream("libx264", rate=1000)
+        stream.width = cols + self._pad[1]
+        stream.height = rows + self._pad[0]
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = self.TIME_BASE
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        self._stream = stream
+        self._last_pts = -1
+
+    def write(self, bgr, time_s):
+        """Append one frame shown at `time_s` (s, video clock)."""
+        if any(self._pad):
+            bgr = cv2.copyMakeBorder(bgr, 0, self._pad[0], 0, self._pad[1], cv2.BORDER_REPLICATE)
+        frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        pts = max(int(round(time_s * 1000)), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, self.TIME_BASE
+        self._last_pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self):
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

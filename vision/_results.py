@@ -1,0 +1,121 @@
+"""Writing the results folder of one analysis (the format is a contract, see README)."""
+import base64
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+
+import cv2
+import numpy as np
+
+from ._analyze import WHISKER_COLUMNS
+from ._io import open_video
+from ._overlay import OverlayWriter, draw_overlay
+from ._refresh import mark_refreshes
+from ._report import build_report
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["save_results", "replace_dir"]
+
+
+def replace_dir(tmp_dir, out_dir):
+    """Move a finished temporary folder to `out_dir`, replacing what was there.
+
+    Only renames are used, so at every moment `out_dir` is either the old
+    complete folder or the new complete folder (for an instant: absent).
+    """
+    out_dir = os.path.abspath(out_dir)
+    old = None
+    if os.path.exists(out_dir):
+        old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-",
+                               dir=os.path.dirname(out_dir))
+        os.rmdir(old)
+        os.rename(out_dir, old)
+    os.rename(tmp_dir, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_csv(df, path):
+    df.to_csv(path, index=False, float_format="%.6g")
+
+
+def _key_frame_indices(analysis):
+    """Frames worth showing in the report: start, events, end."""
+    n = len(analysis.frames)
+    wanted = {0, n - 1}
+    for frame in analysis.events["frame"] if len(analysis.events) else ():
+        wanted.add(int(frame))
+    return sorted(i for i in wanted if 0 <= i < n)[:8]
+
+
+def _overlay_pass(analysis, path, progress):
+    """Second pass over the video: draw and encode; return key frames as JPEG bytes."""
+    frames = analysis.frames.set_index("frame")
+    keys = set(_key_frame_indices(analysis))
+    key_jpegs = {}
+    volts = frames["voltage_V"].to_numpy(float)
+    amps = frames["current_A"].to_numpy(float)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(total=len(frames), desc="overlay", unit="frame", leave=False,
+                   file=sys.stderr)
+    with open_video(analysis.video_path, fps=analysis.fps) as reader, \
+            OverlayWriter(path, reader.frame_shape) as writer:
+        drawing = None
+        for k, fr in enumerate(mark_refreshes(iter(reader))):
+            drawing = analysis.drawings.get(fr.index, drawing)
+            lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
+            if k < len(volts) and np.isfinite(volts[k]):
+                lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} uA")
+            bgr = draw_overlay(fr.image, drawing, lines=lines)
+            writer.write(bgr, fr.time_s)
+            if fr.index in keys:
+                ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 85])
+                if ok:
+                    key_jpegs[fr.index] = buf.tobytes()
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return key_jpegs
+
+
+def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False):
+    """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`."""
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
+    try:
+        with open(os.path.join(tmp, "summary.json"), "w", encoding="utf-8") as fh:
+            json.dump(analysis.summary, fh, indent=2, allow_nan=False)
+            fh.write("\n")
+        _write_csv(analysis.frames, os.path.join(tmp, "frames.csv"))
+        w = analysis.whiskers
+        cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
+        _write_csv(w.reindex(columns=cols), os.path.join(tmp, "whiskers.csv"))
+        _write_csv(analysis.events, os.path.join(tmp, "events.csv"))
+        _write_csv(analysis.growth_rates, os.path.join(tmp, "growth_rates.csv"))
+        if analysis.kymographs:
+            kdir = os.path.join(tmp, "kymographs")
+            os.makedirs(kdir)
+            for wid, image in analysis.kymographs.items():
+                cv2.imwrite(os.path.join(kdir, f"whisker_{int(wid)}.png"), image)
+        key_jpegs = {}
+        if overlay:
+            key_jpegs = _overlay_pass(analysis, os.path.join(tmp, "overlay.mp4"), progress)
+        if report:
+            html = build_report(analysis, {k: base64.b64encode(v).decode("ascii")
+                                           for k, v in key_jpegs.items()})
+            with open(os.path.join(tmp, "report.html"), "w", encoding="utf-8") as fh:
+                fh.write(html)
+        replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
