@@ -1,0 +1,839 @@
+"""From a stream of SEM frames to per-frame measurements: ``track_iter`` and ``track``.
+
+Per new scan (duplicates are not re-measured): drift registration against the
+first scan, flicker normalisation, difference to a background model of the
+ceramic (median of the first scans), lithium segmentation, whiskers (linked
+over time with trackpy, sub-pixel tips, kymographs), the lateral front
+(:func:`vision._front.measure_front`) and the crack
+(:func:`vision._crack.detect_crack`).
+
+Coordinates: x = column, y = row, pixels with the origin at the centre of the
+top-left pixel of the *full* frame, drift-corrected to the first analysed
+frame. Times are on the video clock (s).
+"""
+import dataclasses
+import logging
+import math
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from calibration import InputError, tilt_correct_vector
+
+from ._crack import crack_background, detect_crack
+from ._electrode import Electrode, resolve_counter_electrode, resolve_electrode
+from ._front import CounterElectrode, measure_front
+from ._kymograph import KymographBuilder
+from ._normalize import is_blank_or_saturated
+from ._register import DriftTracker, shift_image
+from ._segment import segment_lithium
+from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FrameTrack", "Tracks", "track_iter", "track", "FRAME_COLUMNS", "WHISKER_COLUMNS"]
+
+#: Columns of ``Tracks.frames`` (and keys of ``FrameTrack.row``), in order.
+FRAME_COLUMNS = (
+    "frame", "time_s", "content_time_s", "is_duplicate", "partial_refresh", "skipped",
+    "drift_x_px", "drift_y_px", "whisker_count", "max_whisker_length_um", "li_area_um2",
+    "front_distance_um", "front_projected_um", "fractal_dimension", "n_branches",
+    "front_touching", "crack_length_um", "crack_tip_x_um", "crack_tip_y_um",
+)
+
+#: Columns of ``Tracks.whiskers``, in order.
+WHISKER_COLUMNS = (
+    "frame", "time_s", "content_time_s", "whisker_id", "base_x_um", "base_y_um", "tip_x_um",
+    "tip_y_um", "length_um", "width_um",
+)
+
+#: What ``measure=`` may contain.
+MEASUREMENTS = ("whiskers", "front", "crack")
+
+
+@dataclasses.dataclass
+class FrameTrack:
+    """The measurement of one input frame.
+
+    Attributes
+    ----------
+    frame : Frame
+        The input frame.
+    drift_xy_px : (float, float)
+        Cumulative drift of this frame relative to the first analysed frame.
+    electrode : Electrode or None
+        The working electrode (first-frame coordinates of the full frame);
+        None before it is known (skipped leading frames).
+    li_mask : (rows, cols) bool ndarray or None
+        Lithium in the analysed region (first-frame coordinates; offset by
+        ``mask_offset_xy_px``). None for frames that repeat an earlier
+        measurement (duplicates, torn and skipped frames).
+    whiskers : list of WhiskerObs
+        Whiskers (full-frame pixel coordinates), ids stable across frames.
+    front : FrontMeasurement or None
+        Lateral front (coordinates in the analysed region: add
+        ``mask_offset_xy_px``), None when not measured.
+    crack : CrackMeasurement or None
+        Crack (analysed-region coordinates), None when there is none.
+    row : dict
+        This frame's row of ``Tracks.frames``.
+    mask_offset_xy_px : (int, int)
+        (x, y) of the analysed region's top-left pixel in the full frame.
+    measured : bool
+        True if this frame was measured (a new, complete, usable scan).
+    """
+
+    frame: object
+    drift_xy_px: tuple
+    electrode: Electrode | None
+    li_mask: np.ndarray | None
+    whiskers: list
+    front: object
+    crack: object
+    row: dict
+    mask_offset_xy_px: tuple = (0, 0)
+    measured: bool = False
+
+
+@dataclasses.dataclass
+class Tracks:
+    """All measurements of a video (see :func:`track`).
+
+    Attributes
+    ----------
+    frames : pandas.DataFrame
+        One row per input frame, columns :data:`FRAME_COLUMNS`.
+    whiskers : pandas.DataFrame
+        One row per whisker per frame, columns :data:`WHISKER_COLUMNS`
+        (positions in µm, full-frame, drift-corrected; lengths tilt-corrected).
+    drift : pandas.DataFrame
+        ``frame, time_s, drift_x_px, drift_y_px``.
+    electrode : Electrode or None
+        Working electrode (px, full frame).
+    counter_electrode : CounterElectrode or None
+        As used (analysed-region coordinates).
+    kymographs : dict of int -> (n_scans, n_positions) uint8 ndarray
+        Per whisker id: intensity along its axis (from 5 px inside the base
+        outward, 1 px per column) for each measured scan after it appeared.
+    kymograph_times_s : dict of int -> (n_scans,) ndarray
+        Content time (video clock) of each kymograph row.
+    touchdown_frame : int or None
+        First frame whose front touches the counter electrode.
+    crack_initiation_frame : int or None
+        First frame with a crack that is still there in the next measured scan.
+    n_skipped_frames : int
+        Blank or saturated frames that were skipped.
+    pixel_size_um : float
+    """
+
+    frames: pd.DataFrame
+    whiskers: pd.DataFrame
+    drift: pd.DataFrame
+    electrode: Electrode | None
+    counter_electrode: object
+    kymographs: dict
+    kymograph_times_s: dict
+    touchdown_frame: int | None
+    crack_initiation_frame: int | None
+    n_skipped_frames: int
+    pixel_size_um: float
+
+
+@dataclasses.dataclass
+class _RawFrame:
+    """Stand-in for :class:`vision.Frame` when plain arrays are given."""
+
+    index: int
+    time_s: float
+    image: np.ndarray
+    is_duplicate: bool = False
+    partial_refresh: bool = False
+    content_time_s: float | None = None
+    tear_row: int | None = None
+
+
+def _region(shape, data_bar, crop):
+    """(top, bottom, left, right) of the analysed region."""
+    rows, cols = shape
+    if crop is not None:
+        try:
+            top, bottom, left, right = (int(v) for v in crop)
+        except (TypeError, ValueError):
+            raise InputError(f"crop must be (top, bottom, left, right) in px, got {crop!r}") from None
+        if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
+            raise InputError(f"crop {crop!r} is outside the {cols}x{rows} frame; give "
+                             "(top, bottom, left, right) with 0 <= top < bottom <= rows")
+        if bottom - top < 32 or right - left < 32:
+            raise InputError(f"crop {crop!r} is smaller than 32x32 px; give a larger region")
+        return top, bottom, left, right
+    top, bottom = 0, rows
+    if data_bar is not None and data_bar is not False:
+        if isinstance(data_bar, (int, np.integer)):
+            bar_top, bar_bottom = int(data_bar), rows
+        elif hasattr(data_bar, "top"):
+            bar_top, bar_bottom = int(data_bar.top), int(data_bar.bottom)
+        else:
+            try:
+                bar_top, bar_bottom = (int(v) for v in tuple(data_bar)[:2])
+            except (TypeError, ValueError):
+                raise InputError(f"data_bar must be a DataBar, (top, bottom, left, right) or the "
+                                 f"first bar row, got {data_bar!r}") from None
+        if bar_top <= 0:
+            top = max(top, bar_bottom)  # bar at the top edge
+        else:
+            bottom = min(bottom, bar_top)
+    if bottom - top < 32:
+        raise InputError(f"the data bar {data_bar!r} leaves less than 32 image rows; "
+                         "check the data bar or give crop=(top, bottom, left, right)")
+    return top, bottom, 0, cols
+
+
+def _nan_row(frame, *, skipped=False):
+    return {
+        "frame": int(frame.index), "time_s": float(frame.time_s),
+        "content_time_s": float(frame.content_time_s if frame.content_time_s is not None
+                                else frame.time_s),
+        "is_duplicate": bool(frame.is_duplicate), "partial_refresh": bool(frame.partial_refresh),
+        "skipped": bool(skipped), "drift_x_px": math.nan, "drift_y_px": math.nan,
+        "whisker_count": 0, "max_whisker_length_um": math.nan, "li_area_um2": math.nan,
+        "front_distance_um": math.nan, "front_projected_um": math.nan,
+        "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False,
+        "crack_length_um": math.nan, "crack_tip_x_um": math.nan, "crack_tip_y_um": math.nan,
+    }
+
+
+class _Tracker:
+    """State of one tracking run (see :func:`track_iter` for the options)."""
+
+    def __init__(self, *, pixel_size_um, electrode, counter_electrode, data_bar, crop, tilt_deg,
+                 tilt_axis, measure, n_background_scans, drift, drift_downsample,
+                 high_sigma, low_sigma, whisker_search_range_px, whisker_memory,
+                 min_whisker_length_px, min_whisker_width_px, crack_polarity,
+                 crack_threshold_sigma, frame_interval_s):
+        try:
+            self.px = float(pixel_size_um)
+        except (TypeError, ValueError):
+            raise InputError(f"pixel_size_um must be a number, got {pixel_size_um!r}; "
+                             "pass --pixel-size UM") from None
+        if not (math.isfinite(self.px) and self.px > 0):
+            raise InputError(f"pixel_size_um must be > 0, got {pixel_size_um!r}; pass --pixel-size UM")
+        self.measure = tuple(measure)
+        unknown = sorted(set(self.measure) - set(MEASUREMENTS))
+        if unknown:
+            raise InputError(f"measure contains {unknown}; allowed: {', '.join(MEASUREMENTS)}")
+        if n_background_scans < 1:
+            raise InputError(f"n_background_scans must be >= 1, got {n_background_scans}")
+        self.tilt_deg = float(tilt_deg or 0.0)
+        self.tilt_axis = tilt_axis
+        if self.tilt_deg:
+            tilt_correct_vector(1.0, 1.0, tilt_deg=self.tilt_deg, axis=tilt_axis)  # validates
+        self.electrode_opt = electrode
+        self.counter_opt = counter_electrode
+        self.data_bar = data_bar
+        self.crop = crop
+        self.n_bg = int(n_background_scans)
+        self.drift_on = bool(drift)
+        self.drift_downsample = int(drift_downsample)
+        self.high_sigma = float(high_sigma)
+        self.low_sigma = float(low_sigma)
+        self.min_whisker_length_px = float(min_whisker_length_px)
+        self.min_whisker_width_px = float(min_whisker_width_px)
+        self.crack_polarity = crack_polarity
+        self.crack_threshold_sigma = float(crack_threshold_sigma)
+        self.frame_interval_s = float(frame_interval_s)
+        self.linker = WhiskerLinker(search_range_px=whisker_search_range_px, memory=whisker_memory)
+        # state
+        self.region = None            # (top, bottom, left, right)
+        self.electrode = None         # region coordinates
+        self.electrode_full = None
+        self.counter = None
+        self.drift_tracker = None
+        self.ref_lohi = None
+        self.background = None
+        self.bg_buffer = []
+        self.crack_bg = None
+        self.prev_li = None
+        self.kymos = {}
+        self.last = None              # last measured FrameTrack
+        self.n_skipped = 0
+        self.rows = []
+        self.whisker_rows = []
+        self.drift_rows = []
+
+    # -- set-up on the first usable frame ----------------------------------
+    def _init(self, image):
+        self.region = _region(image.shape, self.data_bar, self.crop)
+        top, bottom, left, right = self.region
+        img = image[top:bottom, left:right].astype(np.float32)
+        electrode = self.electrode_opt
+        if electrode is not None and not isinstance(electrode, Electrode):
+            try:
+                vals = [float(v) for v in electrode]
+            except (TypeError, ValueError):
+                raise InputError(f"electrode must be (x_px, y_px) or (x_px, y_px, radius_px), got "
+                                 f"{electrode!r}; pass --electrode X,Y") from None
+            if len(vals) >= 2:
+                rows, cols = image.shape
+                if not (0 <= vals[0] <= cols - 1 and 0 <= vals[1] <= rows - 1):
+                    raise InputError(f"electrode position ({vals[0]:g}, {vals[1]:g}) px is outside "
+                                     f"the image (x 0..{cols - 1}, y 0..{rows - 1}); pass "
+                                     "--electrode X,Y inside the image")
+                vals[0] -= left
+                vals[1] -= top
+            electrode = vals
+        elif isinstance(electrode, Electrode):
+            electrode = Electrode(electrode.x_px - left, electrode.y_px - top, electrode.radius_px,
+                                  electrode.source)
+        self.electrode = resolve_electrode(img, electrode)
+        e = self.electrode
+        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source)
+        co = self.counter_opt
+        if isinstance(co, str) and co.strip().lower() not in ("left", "right", "top", "bottom"):
+            from ._front import parse_counter_electrode
+            co = parse_counter_electrode(co, image.shape)
+        if isinstance(co, CounterElectrode):
+            if co.point is not None:
+                co = CounterElectrode(point=(co.point[0] - left, co.point[1] - top),
+                                      radius_px=co.radius_px)
+            elif co.boundary_px is not None:
+                off = left if co.side in ("left", "right") else top
+                co = CounterElectrode(side=co.side, boundary_px=co.boundary_px - off)
+        elif co is not None and not isinstance(co, str):
+            try:
+                x, y = (float(v) for v in co)
+            except (TypeError, ValueError):
+                raise InputError(f"counter_electrode must be left|right|top|bottom or (x_px, y_px), "
+                                 f"got {co!r}; pass --counter-electrode right (for example)") from None
+            co = (x - left, y - top)
+        self.counter = resolve_counter_electrode(img, co)
+        if self.counter is None:
+            logger.info("no counter electrode given or visible: front projection and touch-down "
+                        "are not measured (pass counter_electrode='right', for example)")
+        if self.drift_on:
+            self.drift_tracker = DriftTracker(downsample=self.drift_downsample)
+        rng = np.random.default_rng(0)
+        self._sample_idx = None
+        self._rng = rng
+
+    # -- per scan -----------------------------------------------------------
+    def _register(self, img):
+        if self.drift_tracker is None:
+            return (0.0, 0.0), img
+        dx, dy = self.drift_tracker.update(img)
+        if dx == 0.0 and dy == 0.0:
+            return (0.0, 0.0), img
+        return (dx, dy), shift_image(img, dx, dy)
+
+    def _normalize(self, reg, mask):
+        """Match brightness/contrast of ``reg`` to the background on ceramic pixels."""
+        if self.ref_lohi is None:
+            return reg
+        ref = self.background if self.background is not None else self.bg_buffer[0][1]
+        sel = np.ones(reg.shape, bool) if mask is None else ~mask
+        sel[::1, :] &= True
+        sub_sel = sel[::3, ::3]
+        a = reg[::3, ::3][sub_sel]
+        b = ref[::3, ::3][sub_sel]
+        if a.size < 100:
+            return reg
+        lo, hi = np.percentile(a, (10, 90))
+        rlo, rhi = np.percentile(b, (10, 90))
+        if hi - lo <= 1e-6:
+            return reg
+        gain = (rhi - rlo) / (hi - lo)
+        return reg * np.float32(gain) + np.float32(rlo - lo * gain)
+
+    def _scanlines(self, diff, mask):
+        """Remove per-row offsets of the change image, measured on ceramic pixels."""
+        w = np.ones(diff.shape, np.float32) if mask is None else (~mask).astype(np.float32)
+        sig = 1.4826 * float(np.median(np.abs(diff[::3, ::3])))
+        clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
+        num = (clipped * w).sum(axis=1)
+        den = w.sum(axis=1)
+        off = np.where(den > 20, num / np.maximum(den, 1), 0.0).astype(np.float32)
+        return diff - off[:, None]
+
+    def _measure(self, frame, img):
+        """Measure one new, complete scan (region image, float32)."""
+        (dx, dy), reg = self._register(img)
+        e = self.electrode
+        grow_mask = None
+        if self.prev_li is not None:
+            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        if self.background is None:
+            # still collecting the background model: normalise to the first scan
+            if not self.bg_buffer:
+                self.ref_lohi = True
+                self.bg_buffer.append((frame, reg))
+                return (dx, dy), reg, None
+            reg = self._normalize(reg, grow_mask)
+            self.bg_buffer.append((frame, reg))
+            return (dx, dy), reg, None
+        reg = self._normalize(reg, grow_mask)
+        return (dx, dy), reg, grow_mask
+
+    def _finish_background(self):
+        stack = np.stack([r for _, r in self.bg_buffer])
+        self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
+            else stack.mean(axis=0).astype(np.float32)
+        if "crack" in self.measure:
+            self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
+
+    def _analyse(self, frame, reg, drift, grow_mask):
+        """Segmentation and trackers on a registered, normalised region image."""
+        e = self.electrode
+        top, bottom, left, right = self.region
+        diff = cv2.subtract(self.background, reg)
+        diff = self._scanlines(diff, grow_mask)
+        li, strength, noise = segment_lithium(
+            diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
+            high_sigma=self.high_sigma, low_sigma=self.low_sigma)
+        self.prev_li = li
+        whiskers, wmask = [], np.zeros(li.shape, bool)
+        if "whiskers" in self.measure:
+            cands, wmask = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px),
+                                         electrode_radius_px=e.radius_px,
+                                         min_length_px=self.min_whisker_length_px)
+            cands = [refine_tip(diff, c) for c in cands if c.width_px >= self.min_whisker_width_px]
+            cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
+            whiskers = self.linker.link(cands)
+            if frame.partial_refresh:
+                whiskers = self._torn_whiskers(frame, whiskers, drift)
+            else:
+                self._kymograph(whiskers, reg, frame)
+        crack = None
+        crack_mask = None
+        if "crack" in self.measure:
+            crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
+                                 electrode_radius_px=e.radius_px, background=self.crack_bg,
+                                 exclude_mask=wmask if wmask.any() else None,
+                                 polarity=self.crack_polarity,
+                                 threshold_sigma=self.crack_threshold_sigma)
+            if crack is not None and len(crack.skeleton_xy_px):
+                crack_mask = np.zeros(li.shape, np.uint8)
+                pts = np.round(crack.skeleton_xy_px).astype(int)
+                crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
+                crack_mask = cv2.dilate(crack_mask, np.ones((5, 5), np.uint8)) > 0
+        front = None
+        if "front" in self.measure:
+            exclude = wmask
+            if crack_mask is not None:
+                exclude = exclude | crack_mask
+            counter = self.counter if self.counter is not None else CounterElectrode(side="right")
+            front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
+                                  electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                  exclude_mask=exclude if exclude.any() else None)
+            if self.counter is None:
+                front = dataclasses.replace(front, projected_px=math.nan, touching=False)
+        return li, whiskers, front, crack
+
+    def _torn_whiskers(self, frame, whiskers, drift):
+        """In a torn frame, whiskers whose tip lies in the old rows repeat their last value."""
+        tear = frame.tear_row
+        if tear is None:
+            return whiskers
+        top = self.region[0]
+        prev = {w.whisker_id: w for w in (self.last.whiskers if self.last is not None else [])}
+        out = []
+        for w in whiskers:
+            y_frame = w.tip_xy_px[1] + top + drift[1]
+            if y_frame < tear - 2:
+                out.append(w)
+            elif w.whisker_id in prev:
+                old = prev[w.whisker_id]
+                out.append(dataclasses.replace(
+                    old, base_xy_px=(old.base_xy_px[0] - self.region[2], old.base_xy_px[1] - top),
+                    tip_xy_px=(old.tip_xy_px[0] - self.region[2], old.tip_xy_px[1] - top)))
+        return out
+
+    def _kymograph(self, whiskers, reg, frame):
+        t = frame.content_time_s if frame.content_time_s is not None else frame.time_s
+        for w in whiskers:
+            k = self.kymos.get(w.whisker_id)
+            if k is None:
+                h, wd = reg.shape
+                ux, uy = w.direction_xy
+                bx, by = w.base_xy_px
+                # axis length to the region border
+                ts = []
+                for p, u, n in ((bx, ux, wd), (by, uy, h)):
+                    if u > 1e-9:
+                        ts.append((n - 1 - p) / u)
+                    elif u < -1e-9:
+                        ts.append(-p / u)
+                length = max(min(ts) if ts else 0.0, 1.0)
+                lo, hi = (float(v) for v in np.percentile(self.background[::4, ::4], (0.5, 99.5)))
+                k = KymographBuilder(w.base_xy_px, w.direction_xy, length_px=length,
+                                     intensity_range=(lo, hi))
+                self.kymos[w.whisker_id] = k
+            k.add(reg, t, length_px=w.length_px)
+
+    # -- rows ---------------------------------------------------------------
+    def _to_full(self, xy):
+        top, _, left, _ = self.region
+        return (float(xy[0]) + left, float(xy[1]) + top)
+
+    def _length_um(self, dx_px, dy_px):
+        if self.tilt_deg:
+            dx_px, dy_px = tilt_correct_vector(dx_px, dy_px, tilt_deg=self.tilt_deg,
+                                               axis=self.tilt_axis)
+        return float(np.hypot(dx_px, dy_px)) * self.px
+
+    def _row(self, frame, drift, whiskers, front, crack, *, skipped=False):
+        row = _nan_row(frame, skipped=skipped)
+        row["drift_x_px"], row["drift_y_px"] = float(drift[0]), float(drift[1])
+        px = self.px
+        lengths = []
+        for w in whiskers:
+            bx, by = w.base_xy_px
+            tx, ty = w.tip_xy_px
+            length = self._length_um(tx - bx, ty - by) if self.tilt_deg else w.length_px * px
+            lengths.append(length)
+        row["whisker_count"] = len(whiskers)
+        row["max_whisker_length_um"] = max(lengths) if lengths else math.nan
+        if front is not None:
+            row["li_area_um2"] = float(front.area_px) * px * px
+            row["front_distance_um"] = float(front.max_distance_px) * px
+            row["front_projected_um"] = float(front.projected_px) * px
+            row["fractal_dimension"] = float(front.fractal_dimension)
+            row["n_branches"] = int(front.n_branches)
+            row["front_touching"] = bool(front.touching)
+        if crack is not None:
+            if self.tilt_deg and len(crack.path) > 1:
+                d = np.diff(np.asarray(crack.path, float), axis=0)
+                cdx, cdy = tilt_correct_vector(d[:, 0], d[:, 1], tilt_deg=self.tilt_deg,
+                                               axis=self.tilt_axis)
+                row["crack_length_um"] = float(np.hypot(cdx, cdy).sum()) * px
+            else:
+                row["crack_length_um"] = float(crack.path_length_px) * px
+            tx, ty = self._to_full(crack.tip_xy_px)
+            row["crack_tip_x_um"], row["crack_tip_y_um"] = tx * px, ty * px
+        elif "crack" in self.measure and not skipped:
+            row["crack_length_um"] = 0.0
+        return row, lengths
+
+    def _record(self, ft, lengths):
+        self.rows.append(ft.row)
+        fr = ft.frame
+        t = float(fr.time_s)
+        ct = ft.row["content_time_s"]
+        self.drift_rows.append((int(fr.index), t, ft.row["drift_x_px"], ft.row["drift_y_px"]))
+        px = self.px
+        for w, length in zip(ft.whiskers, lengths):
+            self.whisker_rows.append((int(fr.index), t, ct, int(w.whisker_id),
+                                      w.base_xy_px[0] * px, w.base_xy_px[1] * px,
+                                      w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
+                                      w.width_px * px))
+
+    def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False):
+        top, _, left, _ = self.region if self.region is not None else (0, 0, 0, 0)
+        full_whiskers = [dataclasses.replace(w, base_xy_px=self._to_full(w.base_xy_px),
+                                             tip_xy_px=self._to_full(w.tip_xy_px))
+                         for w in whiskers] if self.region is not None else []
+        row, lengths = self._row(frame, drift, full_whiskers, front, crack, skipped=skipped)
+        ft = FrameTrack(frame=frame, drift_xy_px=(float(drift[0]), float(drift[1])),
+                        electrode=self.electrode_full, li_mask=li, whiskers=full_whiskers,
+                        front=front, crack=crack, row=row, mask_offset_xy_px=(left, top),
+                        measured=measured)
+        self._record(ft, lengths)
+        return ft
+
+    def _repeat(self, frame):
+        """A frame that repeats the last measurement (duplicate or torn)."""
+        last = self.last
+        if last is None:
+            return None
+        row = dict(last.row)
+        base = _nan_row(frame)
+        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
+            row[key] = base[key]
+        if frame.content_time_s is not None and frame.is_duplicate:
+            row["content_time_s"] = float(frame.content_time_s)
+        ft = FrameTrack(frame=frame, drift_xy_px=last.drift_xy_px, electrode=last.electrode,
+                        li_mask=None, whiskers=list(last.whiskers), front=last.front,
+                        crack=last.crack, row=row, mask_offset_xy_px=last.mask_offset_xy_px,
+                        measured=False)
+        lengths = [] if not last.whiskers else \
+            [self.whisker_rows[-len(last.whiskers) + i][8] for i in range(len(last.whiskers))]
+        self._record(ft, lengths)
+        return ft
+
+    def run(self, frames):
+        pending = []  # frames waiting for the background model: (frame, kind, payload)
+        for i, frame in enumerate(frames):
+            if isinstance(frame, np.ndarray):
+                frame = _RawFrame(i, i * self.frame_interval_s, frame)
+            img = np.asarray(frame.image)
+            if img.ndim != 2:
+                raise InputError(f"frame {frame.index}: expected a 2-D greyscale image, got shape "
+                                 f"{img.shape}; open the video with vision.open_video")
+            # duplicates repeat the last measurement; torn frames are measured (whiskers
+            # whose tip is in the old rows keep their previous value), except while the
+            # background model is being built
+            is_repeat = bool(frame.is_duplicate) or (bool(frame.partial_refresh)
+                                                    and (self.background is None or pending))
+            if is_repeat and (self.last is not None or pending):
+                if pending:
+                    pending.append((frame, "repeat", None))
+                else:
+                    yield self._repeat(frame)
+                continue
+            bad, reason = is_blank_or_saturated(img)
+            if bad:
+                self.n_skipped += 1
+                logger.info("frame %d skipped: %s", frame.index, reason)
+                if pending:
+                    pending.append((frame, "skip", None))
+                else:
+                    yield self._skip(frame)
+                continue
+            if self.region is None:
+                self._init(img)
+            top, bottom, left, right = self.region
+            sub = img[top:bottom, left:right].astype(np.float32)
+            if self.background is None:
+                drift, reg, _ = self._measure(frame, sub)
+                pending.append((frame, "scan", (drift, reg)))
+                if len(self.bg_buffer) >= self.n_bg:
+                    self._finish_background()
+                    yield from self._flush(pending)
+                    pending = []
+                continue
+            drift, reg, grow = self._measure(frame, sub)
+            yield self._measured(frame, drift, reg, grow)
+        if pending:
+            self._finish_background()
+            yield from self._flush(pending)
+
+    def _skip(self, frame):
+        row = _nan_row(frame, skipped=True)
+        last = self.last
+        ft = FrameTrack(frame=frame, drift_xy_px=(math.nan, math.nan),
+                        electrode=last.electrode if last else self.electrode_full, li_mask=None,
+                        whiskers=[], front=None, crack=None, row=row,
+                        mask_offset_xy_px=last.mask_offset_xy_px if last else (0, 0),
+                        measured=False)
+        self._record(ft, [])
+        return ft
+
+    def _measured(self, frame, drift, reg, grow):
+        li, whiskers, front, crack = self._analyse(frame, reg, drift, grow)
+        ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True)
+        self.last = ft
+        return ft
+
+    def _flush(self, pending):
+        for frame, kind, payload in pending:
+            if kind == "scan":
+                drift, reg = payload
+                yield self._measured(frame, drift, reg, None)
+            elif kind == "skip":
+                yield self._skip(frame)
+            else:
+                out = self._repeat(frame)
+                if out is not None:
+                    yield out
+
+    def tracks(self):
+        frames = pd.DataFrame(self.rows, columns=list(FRAME_COLUMNS))
+        whiskers = pd.DataFrame(self.whisker_rows, columns=list(WHISKER_COLUMNS))
+        drift = pd.DataFrame(self.drift_rows, columns=["frame", "time_s", "drift_x_px",
+                                                       "drift_y_px"])
+        kymos = {wid: k.image() for wid, k in self.kymos.items()}
+        ktimes = {wid: np.asarray(k.times_s) for wid, k in self.kymos.items()}
+        touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
+        touchdown = int(touch.iloc[0]) if len(touch) else None
+        crack_init = None
+        measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["partial_refresh"].astype(bool)
+                          & ~frames["skipped"].astype(bool)]
+        has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
+        for j in range(len(has) - 1):
+            if has[j] and has[j + 1]:
+                crack_init = int(measured["frame"].iloc[j])
+                break
+        return Tracks(frames=frames, whiskers=whiskers, drift=drift,
+                      electrode=self.electrode_full, counter_electrode=self.counter,
+                      kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
+                      crack_initiation_frame=crack_init, n_skipped_frames=self.n_skipped,
+                      pixel_size_um=self.px)
+
+
+class TrackIterator:
+    """Iterator of :class:`FrameTrack` returned by :func:`track_iter`.
+
+    After (or during) iteration, :attr:`tracks` collects everything seen so
+    far into a :class:`Tracks`.
+    """
+
+    def __init__(self, tracker, frames):
+        self._tracker = tracker
+        self._gen = tracker.run(frames)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    @property
+    def tracks(self):
+        """:class:`Tracks` of the frames consumed so far."""
+        return self._tracker.tracks()
+
+
+def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
+               crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS,
+               n_background_scans=3, drift=True, drift_downsample=1, high_sigma=5.0,
+               low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
+               min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
+               crack_threshold_sigma=5.0, frame_interval_s=1.0):
+    """Track lithium growth frame by frame (streaming; memory stays flat).
+
+    Parameters
+    ----------
+    frames : iterable of Frame (or of 2-D ndarrays)
+        Frames in video order, ideally marked by :func:`vision.mark_refreshes`
+        (``is_duplicate``, ``partial_refresh``, ``content_time_s``). Plain
+        arrays are taken as frames ``frame_interval_s`` apart, all new scans.
+    pixel_size_um : float
+        Pixel size, µm/px.
+    electrode : None, (x_px, y_px), (x_px, y_px, radius_px) or Electrode
+        Working electrode centre in full-frame pixels; found automatically in
+        the first usable frame when None.
+    counter_electrode : None, 'left'|'right'|'top'|'bottom', 'right:900', (x_px, y_px) or CounterElectrode
+        Where the counter electrode is; None: found if visible as a dark band
+        along an image edge, else front projection and touch-down are not
+        measured.
+    data_bar : DataBar, (top, bottom, left, right), int or None
+        The SEM data bar (its rows are not analysed). None: no data bar.
+    crop : (top, bottom, left, right), optional
+        Analyse only this region (replaces ``data_bar``).
+    tilt_deg : float
+        Stage tilt; lengths (whiskers, crack) are tilt-corrected with
+        :func:`calibration.tilt_correct_vector` (in-surface lengths).
+    tilt_axis : 'x', 'y' or float
+        Direction of the tilt axis in the image.
+    measure : tuple of str
+        Subset of ``('whiskers', 'front', 'crack')``.
+    n_background_scans : int
+        Number of first scans whose median is the background model of the
+        ceramic (lithium that grows during them is partly hidden).
+    drift : bool
+        Register drift (phase correlation against the first scan).
+    drift_downsample : int
+        Bin images by this factor for the drift estimate (faster).
+    high_sigma, low_sigma : float
+        Hysteresis thresholds of the lithium segmentation, in noise units.
+    whisker_search_range_px : float
+        Largest whisker tip displacement between two measured scans.
+    whisker_memory : int
+        Scans a whisker may be missed and keep its id.
+    min_whisker_length_px, min_whisker_width_px : float
+        Smaller protrusions are not whiskers (thin ones: cracks).
+    crack_polarity : 'dark' or 'bright'
+        Appearance of cracks.
+    crack_threshold_sigma : float
+        Detection threshold of the crack ridge filter.
+    frame_interval_s : float
+        Time between plain-array frames.
+
+    Returns
+    -------
+    TrackIterator
+        Yields one :class:`FrameTrack` per input frame; ``.tracks`` gives the
+        collected :class:`Tracks`.
+
+    Raises
+    ------
+    InputError
+        No electrode found ('pass --electrode X,Y'), an electrode outside the
+        image, bad options.
+
+    Notes
+    -----
+    Duplicate frames repeat the measurement of their scan (flagged
+    ``is_duplicate``). Torn frames (``partial_refresh``: part new scan, part
+    old) are not measured: they repeat the previous complete scan's
+    measurement; the next complete frame of that scan is measured (if every
+    frame of a scan is torn, that scan is not measured). Blank or saturated
+    frames are skipped (``skipped=True``, NaN measurements) and counted.
+    The first ``n_background_scans`` scans are buffered until the background
+    model exists, then yielded.
+    """
+    tracker = _Tracker(
+        pixel_size_um=pixel_size_um, electrode=electrode, counter_electrode=counter_electrode,
+        data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, measure=measure,
+        n_background_scans=n_background_scans, drift=drift, drift_downsample=drift_downsample,
+        high_sigma=high_sigma, low_sigma=low_sigma,
+        whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
+        min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
+        crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
+        frame_interval_s=frame_interval_s)
+    return TrackIterator(tracker, frames)
+
+
+def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
+          crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS, n_background_scans=3,
+          drift=True, drift_downsample=1, high_sigma=5.0, low_sigma=2.5,
+          whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
+          min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
+          frame_interval_s=1.0, min_whisker_scans=3):
+    """Track a whole video; return per-frame tables (see :func:`track_iter`).
+
+    Parameters
+    ----------
+    frames : VideoReader, iterable of Frame, or iterable of 2-D ndarrays
+        A reader from :func:`vision.open_video` is marked with
+        :func:`vision.mark_refreshes` first.
+    min_whisker_scans : int
+        Whisker ids seen in fewer measured scans are dropped (noise).
+    **other options
+        As for :func:`track_iter` (same names and meaning).
+
+    Returns
+    -------
+    Tracks
+    """
+    from ._io import VideoReader
+
+    if isinstance(frames, VideoReader):
+        from ._refresh import mark_refreshes
+        frames = mark_refreshes(iter(frames))
+    it = track_iter(
+        frames, pixel_size_um=pixel_size_um, electrode=electrode,
+        counter_electrode=counter_electrode, data_bar=data_bar, crop=crop, tilt_deg=tilt_deg,
+        tilt_axis=tilt_axis, measure=measure, n_background_scans=n_background_scans, drift=drift,
+        drift_downsample=drift_downsample, high_sigma=high_sigma, low_sigma=low_sigma,
+        whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
+        min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
+        crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
+        frame_interval_s=frame_interval_s)
+    for _ in it:
+        pass
+    tracks = it.tracks
+    return _drop_short_whiskers(tracks, min_whisker_scans)
+
+
+def _drop_short_whiskers(tracks, min_scans):
+    """Remove whisker ids seen in fewer than ``min_scans`` measured scans; update counts."""
+    w = tracks.whiskers
+    if w.empty or min_scans <= 1:
+        return tracks
+    f = tracks.frames
+    measured = set(f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool),
+                         "frame"].tolist())
+    counts = w[w["frame"].isin(measured)].groupby("whisker_id")["frame"].nunique()
+    keep_ids = set(counts[counts >= min_scans].index)
+    if len(keep_ids) == counts.size:
+        return tracks
+    w = w[w["whisker_id"].isin(keep_ids)].reset_index(drop=True)
+    per = w.groupby("frame")["length_um"].agg(["count", "max"])
+    f = f.copy()
+    ok = ~f["skipped"].astype(bool)
+    f.loc[ok, "whisker_count"] = f.loc[ok, "frame"].map(per["count"]).fillna(0).astype(int)
+    f.loc[ok, "max_whisker_length_um"] = f.loc[ok, "frame"].map(per["max"])
+    kymos = {k: v for k, v in tracks.kymographs.items() if k in keep_ids}
+    ktimes = {k: v for k, v in tracks.kymograph_times_s.items() if k in keep_ids}
+    return dataclasses.replace(tracks, frames=f, whiskers=w, kymographs=kymos,
+                               kymograph_times_s=ktimes)
