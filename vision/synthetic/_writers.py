@@ -1,0 +1,181 @@
+"""Streaming video writers: MP4 (H.264), AVI (FFV1), TIFF stack, PNG folder.
+
+Every writer takes one 2-D uint8 frame at a time (never the whole video),
+writes to a temporary name next to the target and renames it into place on
+:meth:`close` (so no half-written video is ever left under the final name).
+"""
+from __future__ import annotations
+
+import fractions
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from calibration import InputError
+
+__all__ = ["FORMATS", "open_writer", "video_filename"]
+
+#: Output formats and the file (or folder) suffix they write.
+FORMATS = {"mp4": ".mp4", "avi": ".avi", "tiff": ".tif", "png": ""}
+
+
+def video_filename(name, fmt):
+    """File (or, for PNG, folder) name of the video of ``name`` in format ``fmt``."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown video format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return f"{name}_png" if fmt == "png" else name + FORMATS[fmt]
+
+
+def _tmp(path):
+    return path.with_name(f".{path.name}.tmp{os.getpid()}")
+
+
+class _AvWriter:
+    """PyAV writer for MP4 (libx264, crf, yuv420p) and AVI (FFV1, gray, lossless)."""
+
+    def __init__(self, path, scene, fmt, *, crf=18):
+        import av
+        self.path = path
+        self.tmp = _tmp(path)
+        self.container = av.open(str(self.tmp), "w", format="mp4" if fmt == "mp4" else "avi")
+        rate = fractions.Fraction(scene.fps).limit_denominator(1001)
+        if fmt == "mp4":
+            self.stream = self.container.add_stream("libx264", rate=rate)
+            self.stream.pix_fmt = "yuv420p"
+            self.stream.options = {"crf": str(crf), "preset": "medium", "threads": "1",
+                                   "x264-params": "threads=1:sliced-threads=0"}
+        else:
+            self.stream = self.container.add_stream("ffv1", rate=rate)
+            self.stream.pix_fmt = "gray"
+            self.stream.options = {"threads": "1"}
+        self.stream.height, self.stream.width = scene.shape
+        self.container.metadata["comment"] = f"semtrack synthetic scene {scene.name} seed {scene.seed}"
+        self.fmt = fmt
+        self.index = 0
+
+    def write(self, frame, time_s):
+        import av
+        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="gray")
+        if self.fmt == "mp4":
+            vf = vf.reformat(format="yuv420p")
+        vf.pts = self.index
+        for packet in self.stream.encode(vf):
+            self.container.mux(packet)
+        self.index += 1
+
+    def write_all(self, frames):
+        """Write all ``(image, time_s)`` pairs, then finish the file."""
+        try:
+            for img, t in frames:
+                self.write(img, t)
+        except BaseException:
+            self.abort()
+            raise
+        self.close()
+
+    def close(self):
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self):
+        try:
+            self.container.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+class _TiffWriter:
+    """Multi-page ImageJ TIFF: ``finterval``, per-frame slice labels with the time,
+    pixel size as resolution and an FEI-style ``[Scan] PixelWidth`` tag."""
+
+    def __init__(self, path, scene, times):
+        self.path = path
+        self.tmp = _tmp(path)
+        self.scene = scene
+        self.times = times
+
+    def write_all(self, frames):
+        """Stream ``(image, time_s)`` pairs into the stack (tifffile pulls them)."""
+        import tifffile
+        scene, times = self.scene, self.times
+        fei = ("[User]\r\nUser=semtrack\r\n[Scan]\r\n"
+               f"PixelWidth={scene.pixel_size_um * 1e-6:.6e}\r\n"
+               f"PixelHeight={scene.pixel_size_um * 1e-6:.6e}\r\n"
+               f"FrameTime={scene.scan_period_s:.6g}\r\n"
+               f"[Beam]\r\nHV={scene.eht_kv * 1000:.1f}\r\n"
+               f"[Stage]\r\nWorkingDistance={scene.wd_mm * 1e-3:.6e}\r\n")
+        labels = [f"frame {i} t={t:.3f} s" for i, t in enumerate(times)]
+        info = json.dumps({"fps": scene.fps, "pixel_size_um": scene.pixel_size_um,
+                           "scene": scene.name, "seed": scene.seed,
+                           "times_s": [round(float(t), 6) for t in times]})
+        try:
+            with tifffile.TiffWriter(self.tmp, imagej=True) as tw:
+                tw.write((np.ascontiguousarray(img) for img, _ in frames),
+                         shape=(len(times), *scene.shape), dtype=np.uint8,
+                         resolution=(1.0 / scene.pixel_size_um, 1.0 / scene.pixel_size_um),
+                         metadata={"axes": "TYX", "finterval": 1.0 / scene.fps, "unit": "um",
+                                   "Labels": labels, "Info": info},
+                         extratags=[(34682, "s", 0, fei, True)])
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        os.replace(self.tmp, self.path)
+
+
+class _PngWriter:
+    """A folder of numbered 8-bit PNGs plus ``frame_times.csv`` (frame, time_s)."""
+
+    def __init__(self, path, scene):
+        self.path = path
+        self.tmp = _tmp(path)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir(parents=True)
+        self.stem = scene.name
+        self.rows = ["frame,time_s"]
+        self.index = 0
+
+    def write(self, frame, time_s):
+        import cv2
+        name = self.tmp / f"{self.stem}_{self.index:06d}.png"
+        if not cv2.imwrite(str(name), frame):
+            raise InputError("could not write PNG; check free space and permissions", path=name)
+        self.rows.append(f"{self.index},{time_s:.6f}")
+        self.index += 1
+
+    def write_all(self, frames):
+        """Write all ``(image, time_s)`` pairs, then move the folder into place."""
+        try:
+            for img, t in frames:
+                self.write(img, t)
+        except BaseException:
+            self.abort()
+            raise
+        self.close()
+
+    def close(self):
+        (self.tmp / "frame_times.csv").write_text("\n".join(self.rows) + "\n")
+        old = self.path.with_name(f".{self.path.name}.old{os.getpid()}")
+        if self.path.exists():
+            os.replace(self.path, old)
+        os.replace(self.tmp, self.path)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def open_writer(path, scene, fmt, times, *, crf=18):
+    """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs."""
+    path = Path(path)
+    if fmt in ("mp4", "avi"):
+        return _AvWriter(path, scene, fmt, crf=crf)
+    if fmt == "tiff":
+        return _TiffWriter(path, scene, times)
+    if fmt == "png":
+        return _PngWriter(path, scene)
+    raise InputError(f"unknown video format {fmt!r}; use one of {', '.join(FORMATS)}")
