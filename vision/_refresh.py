@@ -165,6 +165,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     band_rows = int(band_rows)
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
+    strengths = collections.deque(maxlen=16)  # changed-band MAD / n of complete new scans
     region = None
     prev_sub = prev_sigma = None
     prev = None
@@ -231,6 +232,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 change = _Change("bottom", a, nb)
             else:
                 change = _Change("middle", a, b)
+            if change.kind != "none" and noise > 0 and threshold is None:
+                # an encoder refining a static picture changes bands by much less than
+                # a new scan does: compare with the strength of recent complete scans
+                strength = float(np.median(band_mad[changed & informative])) / noise
+                if strengths and strength < 0.5 * float(np.median(strengths)):
+                    change = _Change("none", 0, 0)
+                elif change.kind == "full":
+                    strengths.append(strength)
 
         duplicate = partial = False
         tear = None
