@@ -18,7 +18,7 @@ import pandas as pd
 from calibration import InputError
 
 from ._columns import UNIT_SCALE, snake_name, to_base_unit
-from ._mpt import _decimal_separator, _to_numeric
+from ._mpt import parse_table
 from ._trace import Trace, check_data
 
 logger = logging.getLogger(__name__)
@@ -136,27 +136,12 @@ def read_delimited(path, *, columns=None, units=None):
         raise InputError(f"line {first + 1} holds numbers, not column names; "
                          "add a header line naming the columns with their "
                          "units, e.g. time/s,Ewe/V,I/mA", path=path)
-    body = [ln for ln in lines[first + 1:]]
-    while body and not body[-1].strip():
-        body.pop()
+    body_text = "\n".join(lines[first + 1:])
     first_line = first + 2
-    if not body:
+    if not body_text.strip():
         raise InputError("the file holds no data rows after the header", path=path)
-    decimal = "." if sep == "," else _decimal_separator(body, path, first_line)
-    try:
-        raw = pd.read_csv(io.StringIO("\n".join(body)), sep=sep, header=None,
-                          dtype=str, keep_default_na=False, comment="#",
-                          skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"data rows do not parse with separator {sep!r}: {exc}",
-                         path=path) from None
-    if raw.shape[1] < len(names):
-        raise InputError(f"data rows have {raw.shape[1]} fields but the header "
-                         f"(line {first + 1}) names {len(names)}", path=path)
-    raw = raw.iloc[:, :len(names)]
-    raw.columns = names
-    numeric = _to_numeric(raw, decimal, path, first_line)
-
+    numeric = parse_table(body_text, names, sep=sep, path=path,
+                          first_line=first_line, header_line=first + 1)
     found = {}
     lowered = {n: _name_unit(n) for n in names}
     for q in QUANTITIES:

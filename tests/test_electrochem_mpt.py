@@ -143,3 +143,19 @@ def test_write_mpt_validates(tmp_path):
     with pytest.raises(InputError, match="needs a current_A column"):
         write_mpt(tmp_path / "a.mpt", d.drop(columns="current_A"))
     assert not list(tmp_path.iterdir())
+
+
+def test_txt_extension_with_eclab_content(tmp_path):
+    lines = HEADER + ["time/s\tEwe/V\t<I>/mA", "0\t-0.1\t-0.5", "1\t-0.2\t-0.5"]
+    tr = read_trace(_write_text(tmp_path / "export.txt", lines))
+    assert tr.technique == "CP"
+    np.testing.assert_allclose(tr.data["current_A"], [-5e-4, -5e-4])
+
+
+def test_round_trip_large_nan_and_extremes(tmp_path):
+    d = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "voltage_V": [1e-300, -2.5, 3e20],
+                      "current_A": [np.nan, 1e-12, -7.25e-3]})
+    tr = read_trace(write_mpt(tmp_path / "x.mpt", d))
+    np.testing.assert_array_equal(tr.data["voltage_V"], d["voltage_V"])
+    assert np.isnan(tr.data["current_A"].iloc[0])
+    np.testing.assert_allclose(tr.data["current_A"].iloc[1:], d["current_A"].iloc[1:], rtol=3e-16)
