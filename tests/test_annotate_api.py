@@ -3,6 +3,7 @@ import csv
 import io
 import os
 import threading
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,9 +14,17 @@ from test_annotate_fixtures import N_FRAMES, frame_level, write_batch, write_vid
 from vision.annotate import AnnotationService, create_app
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """One batch results folder, written once and copied for each test."""
+    return write_batch(tmp_path_factory.mktemp("template") / "batch")
+
+
 @pytest.fixture()
-def env(tmp_path):
-    root = write_batch(tmp_path / "batch")
+def env(tmp_path, template):
+    import shutil
+
+    root = Path(shutil.copytree(template, tmp_path / "batch"))
     (tmp_path / "secret.txt").write_text("outside the results folder")
     svc = AnnotationService(root, user="alice")
     client = TestClient(create_app(svc), base_url="http://127.0.0.1:8765",
@@ -266,3 +275,44 @@ def test_serve_binds_loopback_by_default():
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     args = build_parser().parse_args(["annotate", "somewhere"])
     assert args.host == "127.0.0.1" and args.port == 8765
+
+
+def test_cli_serves_and_prints_the_address(tmp_path, capsys):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = write_batch(tmp_path / "batch", {"only": ("none", False, {})}, original_inside=())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "vision", "annotate", str(root), "--port",
+                             str(port), "--user", "carol", "--db", str(tmp_path / "l.sqlite")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline() + proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line, line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/session",
+                                            timeout=5) as r:
+                    session = __import__("json").loads(r.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert session["user"] == "carol" and session["n_videos"] == 1
+        assert (tmp_path / "l.sqlite").exists() and not (root / "annotations.sqlite").exists()
+        # a second server on the same port is refused with a clear message
+        from vision._cli import main
+
+        assert main(["annotate", str(root), "--port", str(port), "--db",
+                     str(tmp_path / "l.sqlite")]) == 2
+        assert "pass another --port" in capsys.readouterr().err
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -80,7 +80,7 @@ def write_result(folder, name, failure_mode, short_circuit, events, *, original_
         video_path = str(original_outside)
     elif original_inside:
         write_video(folder / "original.mp4")
-        video_path = str(folder / "original.mp4")
+        video_path = "original.mp4"  # relative: to the results folder
     else:
         video_path = f"/nonexistent/videos/{name}.mp4"
     (folder / "report.html").write_text(f"<html><body><h1>{name}</h1></body></html>")

@@ -396,6 +396,10 @@ class FrameSource:
         except (av.FFmpegError, OSError) as exc:
             raise InputError(f"cannot decode this video ({exc})", path=path) from None
         with self._lock:
+            other = self._readers.get(path)
+            if other is not None:  # another request opened it meanwhile
+                reader.close()
+                return other
             self._readers[path] = reader
             while len(self._readers) > self.max_open:
                 _, old = self._readers.popitem(last=False)

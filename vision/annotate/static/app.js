@@ -161,7 +161,11 @@ function renderAuto() {
   const ul = $("auto-evidence");
   ul.replaceChildren();
   for (const item of a.failure_evidence || []) {
-    ul.appendChild(el("li", {}, typeof item === "string" ? item : JSON.stringify(item)));
+    if (typeof item === "string") ul.appendChild(el("li", {}, item));
+    else if (item && typeof item.text === "string") {
+      const mark = item.passed === true ? "✓ " : item.passed === false ? "✗ " : "";
+      ul.appendChild(el("li", { class: item.passed ? "passed" : null }, mark + (item.rule ? `${item.rule}: ` : "") + item.text));
+    } else ul.appendChild(el("li", {}, JSON.stringify(item)));
   }
 }
 
@@ -227,7 +231,8 @@ function showFrame(i) {
   S.frame = i;
   $("slider").value = String(i);
   $("frame-index").textContent = String(i);
-  $("frame-time").textContent = fmt(S.video.frames.time_s[i]);
+  const ti = S.video.frames.time_s[i];
+  $("frame-time").textContent = ti === null ? "–" : ti.toFixed(3);
   $("frame-dup").textContent = S.video.frames.is_duplicate[i] ? "(repeat of the previous scan)" : "";
   drawPlot();
   const img = $("frame");
@@ -291,7 +296,7 @@ function drawPlot() {
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, W, H);
   const f = S.video.frames, t = f.time_s;
-  const pad = { l: 62, r: 62, t: 22, b: 30 };
+  const pad = { l: 62, r: 62, t: 32, b: 30 };
   const tv = t.filter((v) => v !== null);
   const t0 = tv.length ? Math.min(...tv) : 0, t1 = tv.length ? Math.max(...tv) : 1;
   const span = t1 > t0 ? t1 - t0 : 1;
@@ -342,17 +347,20 @@ function drawPlot() {
   }
   // automatic events: dashed lines with names at the top
   g.setLineDash([4, 3]);
-  for (const ev of S.video.auto.events) {
+  // (an event before the first frame or after the last sits on the edge)
+  const clampT = (v) => Math.min(t1, Math.max(t0, v));
+  S.video.auto.events.forEach((ev, k) => {
+    const x = X(clampT(ev.time_s));
     g.strokeStyle = EVENT_COLORS[ev.event] || "#000";
-    g.beginPath(); g.moveTo(X(ev.time_s), pad.t); g.lineTo(X(ev.time_s), H - pad.b); g.stroke();
-    g.fillStyle = g.strokeStyle; g.textAlign = "left";
-    g.fillText(ev.event, X(ev.time_s) + 2, pad.t - 6);
-  }
+    g.beginPath(); g.moveTo(x, pad.t); g.lineTo(x, H - pad.b); g.stroke();
+    g.fillStyle = g.strokeStyle; g.textAlign = x > W / 2 ? "right" : "left";
+    g.fillText(`${ev.event} ${fmt(ev.time_s, 2)} s`, x + (x > W / 2 ? -2 : 2), pad.t - 6 - 10 * (k % 2));
+  });
   g.setLineDash([]);
   // human events: triangles on the time axis
   for (const ev of (S.label ? S.label.events : [])) {
     if (ev.time_s === null) continue;
-    const x = X(ev.time_s), y = H - pad.b;
+    const x = X(clampT(ev.time_s)), y = H - pad.b;
     g.fillStyle = EVENT_COLORS[ev.event] || "#000";
     g.beginPath(); g.moveTo(x, y - 9); g.lineTo(x - 5, y); g.lineTo(x + 5, y); g.closePath(); g.fill();
   }
