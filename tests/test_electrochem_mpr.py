@@ -41,6 +41,8 @@ def gcpl_mpr():
         tmp = target.with_suffix(".part")
         tmp.write_bytes(data)
         os.replace(tmp, target)
+        for archive in archives:
+            archive.unlink()
     return target
 
 
