@@ -265,3 +265,29 @@ def test_cli_report_and_export(tmp_path, capsys):
     assert "not a folder" in capsys.readouterr().err
     assert main(["annotate", str(root), "--export", str(tmp_path / "l.txt")]) == 2
     assert ".csv or .json" in capsys.readouterr().err
+
+
+def test_frame_source_many_threads_few_open_videos(tmp_path):
+    import threading
+
+    videos = [write_result(tmp_path / f"v{k}", f"v{k}", "none", False, {}) / "overlay.mp4"
+              for k in range(3)]
+    frames = FrameSource(max_open=1, max_bytes=1)  # forces reopening and eviction
+    errors, levels = [], []
+
+    def work(k):
+        try:
+            for index in (k % N_FRAMES, (7 * k) % N_FRAMES):
+                img = cv2.imdecode(np.frombuffer(frames.jpeg(videos[k % 3], index), np.uint8),
+                                   cv2.IMREAD_GRAYSCALE)
+                levels.append(abs(float(np.median(img[20:])) - frame_level(index)))
+        except Exception as exc:  # noqa: BLE001 - collected and reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    frames.close()
+    assert errors == [] and len(levels) == 18 and max(levels) <= 4

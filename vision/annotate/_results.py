@@ -326,6 +326,7 @@ class _Reader:
         import av  # noqa: PLC0415 - heavy import only where used
 
         self.path = path
+        self.closed = False
         self.lock = threading.Lock()
         self.container = av.open(str(path))
         self.stream = self.container.streams.video[0]
@@ -338,7 +339,11 @@ class _Reader:
         self.index_of = {p: i for i, p in enumerate(self.pts)}
 
     def close(self):
-        self.container.close()
+        """Close the container; waits for a decode in progress."""
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                self.container.close()
 
 
 class FrameSource:
@@ -377,11 +382,12 @@ class FrameSource:
 
     def close(self):
         with self._lock:
-            for reader in self._readers.values():
-                reader.close()
+            readers = list(self._readers.values())
             self._readers.clear()
             self._cache.clear()
             self._cache_bytes = 0
+        for reader in readers:
+            reader.close()
 
     def _reader(self, path):
         with self._lock:
@@ -401,9 +407,11 @@ class FrameSource:
                 reader.close()
                 return other
             self._readers[path] = reader
+            evicted = []
             while len(self._readers) > self.max_open:
-                _, old = self._readers.popitem(last=False)
-                old.close()
+                evicted.append(self._readers.popitem(last=False)[1])
+        for old in evicted:  # outside self._lock: close() waits for the reader's lock
+            old.close()
         return reader
 
     def n_frames(self, path):
@@ -444,38 +452,47 @@ class FrameSource:
         data = self._get(key)
         if data is not None:
             return data
-        reader = self._reader(path)
-        if not 0 <= index < len(reader.pts):
-            raise IndexError(f"frame {index} out of range 0..{len(reader.pts) - 1}")
-        target = reader.pts[index]
         params = [int(cv2.IMWRITE_JPEG_QUALITY), self.quality]
-        result = None
-        recent = collections.deque(maxlen=self.keep_before)
-        with reader.lock:
-            try:
-                reader.container.seek(target, stream=reader.stream, backward=True,
-                                      any_frame=False)
-                for frame in reader.container.decode(reader.stream):
-                    i = reader.index_of.get(frame.pts)
-                    if i is None:
-                        continue
-                    if i < index:
-                        recent.append((i, frame))
-                        continue
-                    if i == index:
-                        result = self._encode(path, frame, params)
-                        self._put(key, result)
-                        for j, before in recent:  # for stepping backwards
-                            if self._get((str(path), j)) is None:
-                                self._put((str(path), j), self._encode(path, before, params))
-                    elif self._get((str(path), i)) is None:  # read ahead for playing
-                        self._put((str(path), i), self._encode(path, frame, params))
-                    if i >= index + self.read_ahead:
-                        break
-            except av.FFmpegError as exc:
-                raise InputError(f"cannot decode frame {index} ({exc})", path=path) from None
+        while True:
+            reader = self._reader(path)
+            if not 0 <= index < len(reader.pts):
+                raise IndexError(f"frame {index} out of range 0..{len(reader.pts) - 1}")
+            with reader.lock:
+                if reader.closed:  # evicted by another request meanwhile: reopen
+                    continue
+                try:
+                    result = self._decode(reader, path, index, params)
+                except av.FFmpegError as exc:
+                    raise InputError(f"cannot decode frame {index} ({exc})",
+                                     path=path) from None
+            break
         if result is None:
             raise IndexError(f"frame {index} could not be decoded")
+        return result
+
+    def _decode(self, reader, path, index, params):
+        """Seek to the keyframe before ``index``, decode forward, cache; caller holds the lock."""
+        target = reader.pts[index]
+        result = None
+        recent = collections.deque(maxlen=self.keep_before)
+        reader.container.seek(target, stream=reader.stream, backward=True, any_frame=False)
+        for frame in reader.container.decode(reader.stream):
+            i = reader.index_of.get(frame.pts)
+            if i is None:
+                continue
+            if i < index:
+                recent.append((i, frame))
+                continue
+            if i == index:
+                result = self._encode(path, frame, params)
+                self._put((str(path), index), result)
+                for j, before in recent:  # for stepping backwards
+                    if self._get((str(path), j)) is None:
+                        self._put((str(path), j), self._encode(path, before, params))
+            elif self._get((str(path), i)) is None:  # read ahead for playing
+                self._put((str(path), i), self._encode(path, frame, params))
+            if i >= index + self.read_ahead:
+                break
         return result
 
     @staticmethod
