@@ -24,6 +24,7 @@ from ._physics import (
     volume_from_charge,
 )
 from ._steps import detect_short_circuit, split_steps
+from ._summary import format_summary, summarize_trace
 from ._stripping import (
     LI_CONCENTRATION_PAPER_MOL_CM3,
     MONOLAYER_THICKNESS_NM,
@@ -57,6 +58,7 @@ __all__ = [
     "electrode_area_from_initial_overpotential",
     "exchange_current_density",
     "fit_rc",
+    "format_summary",
     "growth_rate_from_current_density",
     "initial_overpotential",
     "kk_frequency_cutoff",
@@ -66,6 +68,7 @@ __all__ = [
     "sand_analysis",
     "split_steps",
     "stripped_charge",
+    "summarize_trace",
     "thickness_from_areal_charge",
     "volume_from_charge",
     "write_mpt",

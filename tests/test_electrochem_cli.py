@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import electrochem as ec
-from electrochem._summary import summarize_trace
 from vision._cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -79,7 +78,7 @@ def test_galvanostatic_stripping_summary(tmp_path):
     eta += 0.002 * np.random.default_rng(2).normal(size=t.size)
     p = ec.write_mpt(tmp_path / "cp.mpt", pd.DataFrame(
         {"time_s": t, "voltage_V": -eta, "current_A": i_a, "control_A": i_a}), technique="CP")
-    s = summarize_trace(ec.read_trace(p), conductivity_S_cm=sigma)["analyses"]["stripping"]
+    s = ec.summarize_trace(ec.read_trace(p), conductivity_S_cm=sigma)["analyses"]["stripping"]
     assert s["depletion_time_s"] == pytest.approx(t0, rel=0.01)
     assert s["area_equation2_cm2"] == pytest.approx(area, rel=0.03)
     assert abs(s["current_density_A_cm2"]) == pytest.approx(0.05, rel=0.03)

@@ -1,8 +1,7 @@
 """``semtrack trace FILE``: what a potentiostat file holds and its analyses."""
 import json
 
-from electrochem import TECHNIQUES, read_trace
-from electrochem._summary import format_summary, summarize_trace
+from electrochem import TECHNIQUES, format_summary, read_trace, summarize_trace
 
 
 def add_parser(subparsers):
