@@ -316,3 +316,26 @@ def test_cli_serves_and_prints_the_address(tmp_path, capsys):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_summary_with_nan_and_missing_files_is_served(tmp_path):
+    from test_annotate_fixtures import write_result
+
+    folder = write_result(tmp_path / "res", "odd", "fracture", False, {"crack_initiation": 4})
+    text = (folder / "summary.json").read_text()
+    (folder / "summary.json").write_text(text.replace('"max_growth_rate_um_s": 1.5',
+                                                      '"max_growth_rate_um_s": NaN'))
+    (folder / "frames.csv").unlink()
+    (folder / "events.csv").unlink()
+    svc = AnnotationService(folder, user="alice")
+    client = TestClient(create_app(svc), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)
+    r = client.get("/api/videos/1")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["auto"]["max_growth_rate_um_s"] is None
+    # without frames.csv: frames from n_frames and scan_period_s; events from summary.json
+    assert len(body["frames"]["time_s"]) == N_FRAMES
+    assert body["frames"]["time_s"][2] == pytest.approx(0.4)
+    assert [(e["event"], e["frame"]) for e in body["auto"]["events"]] == [("crack_initiation", 2)]
+    svc.close()

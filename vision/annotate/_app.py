@@ -5,6 +5,7 @@ served from ``vision/annotate/static``. Only files inside RESULTS_DIR are
 served; video frames are decoded on the server and sent as JPEG.
 """
 import logging
+import math
 import socket
 import urllib.parse
 from importlib.resources import files
@@ -118,6 +119,17 @@ class EventMove(BaseModel):
 
 
 _Id = Annotated[int, PathParam(ge=0, le=_MAX_ID)]
+
+
+def _json_safe(value):
+    """``value`` with NaN and infinities replaced by None (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _validation_message(errors):
@@ -266,8 +278,8 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
         return {
             "video": service.db.video(video_id),
             "label": service.db.label(video_id),
-            "auto": {**{k: summary.get(k) for k in keys},
-                     "events": folder.auto_events()},
+            "auto": _json_safe({**{k: summary.get(k) for k in keys},
+                                "events": folder.auto_events()}),
             "frames": folder.frames(),
             "media": {"overlay": folder.overlay_path is not None,
                       "original": folder.original_path is not None},
