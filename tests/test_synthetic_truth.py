@@ -162,3 +162,22 @@ def test_bad_input_says_the_fix():
         preset("control", shape=(101, 128))
     with pytest.raises(InputError, match="unknown Scene field"):
         preset("control", colour="red")
+
+
+def test_li_area_and_scale_bar_are_exact():
+    scene = preset("control", artefacts=False, duration_s=0.1)
+    img, row = next(render_frames(scene))
+    assert row["li_area_px"] == pytest.approx(math.pi * scene.electrode_radius_px ** 2, rel=1e-3)
+    from vision.synthetic._artefacts import scale_bar
+    sb = scale_bar(scene)
+    assert sb["length_px"] == 100 and sb["length_um"] == 20.0  # 0.2 um/px
+    line = img[sb["y"]]
+    white = np.flatnonzero(line[sb["x0"] - 5:sb["x1"] + 6] == 255) + sb["x0"] - 5
+    assert white.min() == sb["x0"] and white.max() == sb["x1"] and white.size == 100
+
+
+def test_scene_round_trips_through_dict():
+    for name in PRESETS:
+        scene = preset(name, seed=7)
+        import json
+        assert Scene.from_dict(json.loads(json.dumps(scene.to_dict()))) == scene

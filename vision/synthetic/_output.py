@@ -155,6 +155,7 @@ def truth_json(scene, tl, frames):
         "contact_loss_s": _finite(tl.contact_loss_s),
         "failure_mode": tl.failure_mode,
         "short_circuit": bool(tl.short_circuit),
+        "scene": scene.to_dict(),
         "constants": {"faraday_C_mol": FARADAY_C_MOL,
                       "molar_volume_li_cm3_mol": MOLAR_VOLUME_LI_CM3_MOL},
     }
@@ -254,7 +255,7 @@ _SAMPLE_TEXT = {
 }
 
 
-def write_samples(out_dir, *, fmt="mp4", crf=30):
+def write_samples(out_dir, *, fmt="mp4", crf=30, names=SAMPLES, duration_s=None):
     """Regenerate the sample set: every preset, ``manifest.csv`` and ``README.md``.
 
     Parameters
@@ -265,6 +266,10 @@ def write_samples(out_dir, *, fmt="mp4", crf=30):
         Video format (see :func:`render`).
     crf : int
         H.264 quality of the samples (30 keeps each 20 s sample near 1.3 MB).
+    names : sequence of str
+        Presets to render (default: all).
+    duration_s : float, optional
+        Shorter videos (for quick checks); default: each preset's duration.
 
     Returns
     -------
@@ -272,8 +277,8 @@ def write_samples(out_dir, *, fmt="mp4", crf=30):
     """
     out_dir = Path(out_dir)
     results, manifest = [], []
-    for name in SAMPLES:
-        scene = preset(name)
+    for name in names:
+        scene = preset(name) if duration_s is None else preset(name, duration_s=duration_s)
         res = render(scene, out_dir, fmt=fmt, name=name, crf=crf)
         results.append(res)
         manifest.append({"video": res.video.name, "trace": res.trace.name,

@@ -281,6 +281,29 @@ class Scene:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
+    def to_dict(self):
+        """All fields as plain JSON-able Python (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild a :class:`Scene` from :meth:`to_dict` output (e.g. ``truth.json["scene"]``)."""
+        d = dict(data)
+        unknown = sorted(set(d) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise InputError(f"unknown Scene field(s) {', '.join(unknown)}")
+        d["shape"] = tuple(d.get("shape", cls.shape))
+        d["electrode_xy_px"] = tuple(d.get("electrode_xy_px", cls.electrode_xy_px))
+        d["steps"] = tuple(tuple(st) for st in d.get("steps", ()))
+        d["whiskers"] = tuple(Whisker(**{**w, "rates_px_s": tuple(w["rates_px_s"])})
+                              for w in d.get("whiskers", ()))
+        for key, typ in (("lateral", LateralFront), ("crack", Crack), ("stripping", Stripping)):
+            if d.get(key) is not None:
+                d[key] = typ(**d[key])
+        if "artefacts" in d:
+            d["artefacts"] = Artefacts(**d["artefacts"])
+        return cls(**d)
+
 
 def validate(scene):
     """Check a :class:`Scene`; raise :class:`calibration.InputError` naming the fix."""
