@@ -148,13 +148,14 @@ def test_collect_batch_uses_manifest_in_folder_and_defaults(folder):
 def test_extra_columns_are_metadata_and_side_notes_are_accepted(folder):
     # the layout `semtrack synth --samples` writes into videos/manifest.csv
     (folder / "manifest.csv").write_text(
-        "video,trace,pixel_size_um,sync_offset_s,counter_electrode,truth,preset,failure_mode\n"
-        "a.mp4,a_trace.mpt,0.2,3.2,right x=464px,a_truth.json,whisker,whiskers\n")
+        "video,trace,pixel_size_um,sync_offset_s,counter_electrode,counter_electrode_x_px,"
+        "truth,preset,failure_mode\n"
+        "a.mp4,a_trace.mpt,0.2,3.2,right x=464px,464.0,a_truth.json,whisker,whiskers\n")
     (item,) = read_manifest(folder / "manifest.csv")
     assert item.options == {"pixel_size_um": 0.2, "sync_offset_s": 3.2,
                             "counter_electrode": "right"}
-    assert item.metadata == {"truth": "a_truth.json", "preset": "whisker",
-                             "failure_mode": "whiskers"}
+    assert item.metadata == {"counter_electrode_x_px": "464.0", "truth": "a_truth.json",
+                             "preset": "whisker", "failure_mode": "whiskers"}
     (folder / "manifest.csv").write_text("video,counter_electrode\na.mp4,right of centre\n")
     with pytest.raises(InputError, match="row 2: counter_electrode 'right of centre' is neither"):
         read_manifest(folder / "manifest.csv")

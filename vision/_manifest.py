@@ -196,6 +196,8 @@ def _check_columns(columns, where, path):
     for col in columns:
         if col in MANIFEST_COLUMNS:
             continue
+        if any(col.startswith(known + "_") for known in MANIFEST_COLUMNS):
+            continue  # a further field about a known one, e.g. counter_electrode_x_px
         close = difflib.get_close_matches(col, MANIFEST_COLUMNS, n=1, cutoff=0.7)
         if close or not col:
             raise InputError(f"{where}: unknown column {col!r}"
