@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from test_annotate_fixtures import N_FRAMES, frame_level, write_batch, write_video
+try:  # tests/ is on sys.path under pytest's default import mode
+    from test_annotate_fixtures import N_FRAMES, frame_level, write_batch, write_result, write_video
+except ImportError:  # tests/ made a package
+    from tests.test_annotate_fixtures import (N_FRAMES, frame_level, write_batch, write_result,
+                                              write_video)
 from vision.annotate import AnnotationService, create_app
 
 
@@ -83,8 +87,6 @@ def test_symlink_out_of_results_refused_and_inside_file_served(env):
 def test_original_video_outside_results_is_not_served(tmp_path):
     outside = tmp_path / "raw.mp4"
     write_video(outside)
-    from test_annotate_fixtures import write_result
-
     write_result(tmp_path / "res", "raw", "none", False, {}, original_outside=outside)
     svc = AnnotationService(tmp_path / "res", user="alice")
     client = TestClient(create_app(svc), base_url="http://127.0.0.1")
@@ -319,8 +321,6 @@ def test_cli_serves_and_prints_the_address(tmp_path, capsys):
 
 
 def test_summary_with_nan_and_missing_files_is_served(tmp_path):
-    from test_annotate_fixtures import write_result
-
     folder = write_result(tmp_path / "res", "odd", "fracture", False, {"crack_initiation": 4})
     text = (folder / "summary.json").read_text()
     (folder / "summary.json").write_text(text.replace('"max_growth_rate_um_s": 1.5',

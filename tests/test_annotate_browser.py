@@ -14,7 +14,10 @@ import cv2
 import numpy as np
 import pytest
 
-from test_annotate_fixtures import N_FRAMES, frame_level, write_batch
+try:  # tests/ is on sys.path under pytest's default import mode
+    from test_annotate_fixtures import N_FRAMES, frame_level, write_batch
+except ImportError:  # tests/ made a package
+    from tests.test_annotate_fixtures import N_FRAMES, frame_level, write_batch
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from calibration import InputError
-from test_annotate_fixtures import N_FRAMES, VIDEOS, frame_level, write_batch, write_result
+try:  # tests/ is on sys.path under pytest's default import mode
+    from test_annotate_fixtures import N_FRAMES, VIDEOS, frame_level, write_batch, write_result
+except ImportError:  # tests/ made a package
+    from tests.test_annotate_fixtures import N_FRAMES, VIDEOS, frame_level, write_batch, write_result
 from vision._cli import main
 from vision.annotate import (
     AnnotationDB,
