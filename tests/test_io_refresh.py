@@ -11,7 +11,7 @@ import pytest
 from calibration import InputError
 from vision import Frame, mark_refreshes, open_video
 
-ROWS, COLS, BAR = 136, 184, 16   # image rows incl. a 16-row data bar at the bottom
+ROWS, COLS, BAR = 200, 184, 16   # image rows incl. a 16-row data bar at the bottom
 FPS = 10.0
 
 
@@ -121,7 +121,7 @@ def encode(images, path, *, crf):
     return path
 
 
-@pytest.mark.parametrize("sigma,crf", [(8.0, 18), (8.0, 23), (4.0, 23)])
+@pytest.mark.parametrize("sigma,crf", [(8.0, 18), (8.0, 23), (4.0, 18), (12.0, 28)])
 def test_h264_recording(tmp_path, sigma, crf):
     """Lossy duplicates differ by compression noise only; new scans by scan noise."""
     images, truth = record(PLAN, sigma=sigma, seed=1)

@@ -180,7 +180,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             bottom = top + n_bands * band_rows if (bottom - top) >= band_rows else bottom
             region = (top, bottom, left, right)
             shape = image.shape
-            min_tear = max(1, int(math.ceil(min_tear_fraction * n_bands)))
+            min_tear = max(2, int(math.ceil(min_tear_fraction * n_bands)))
             tol = max(2, int(round(0.05 * n_bands)))
             if bar is not None:
                 logger.info("comparing rows %d:%d, cols %d:%d (data bar %s excluded)",
