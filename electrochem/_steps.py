@@ -106,8 +106,15 @@ def _rolling_median(x, w, *, forward):
     return s.rolling(w, min_periods=w).median().shift(1).to_numpy()
 
 
+def _voltage_collapses(v_abs, k, window, collapse):
+    """True if the median |V| after index k is below `collapse` x the median before."""
+    before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan
+    after = np.nanmedian(v_abs[k:k + window])
+    return bool(np.isfinite(before) and before > 0 and after <= collapse * before)
+
+
 def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
-                         persistence=0.9):
+                         persistence=0.9, collapse=0.5):
     """Trace time where a short circuit starts, or None.
 
     A short circuit shows as an abrupt, lasting change by a large factor:
@@ -132,6 +139,12 @@ def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
     persistence : float
         Fraction of the points after the jump that must stay beyond half
         the jump (in log scale): a short stays shorted.
+    collapse : float
+        Potentiostatic records with a ``voltage_V`` column: the current jump
+        counts only if the median |voltage| after it falls below `collapse`
+        times the median before (the cell is shorted, the measured voltage
+        collapses). A current that rises from the noise floor while the
+        voltage holds is the onset of plating, not a short circuit.
 
     Returns
     -------
@@ -183,6 +196,11 @@ def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
     need = np.log10(factor)
     cand = np.flatnonzero(jump >= need)
     change_idx = np.flatnonzero(changes)
+    v_abs = None
+    if quantity == "current" and "voltage_V" in data.columns:
+        v_abs = np.abs(data["voltage_V"].to_numpy(dtype=float))[ok]
+        if not np.isfinite(v_abs).any():
+            v_abs = None
     for k in cand:
         level = before[k] + 0.5 * (after[k] - before[k])
         if np.mean(x[k:] >= level) < persistence:
@@ -192,6 +210,8 @@ def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
         j = lo + int(np.argmax(x[lo:k + window] >= level))
         if change_idx.size and np.min(np.abs(change_idx - j)) <= 2:
             continue  # the control changed right here: a step, not a short
+        if v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse):
+            continue  # current rose but the cell kept its voltage: growth onset, not a short
         logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
                      j, t[j], 10 ** jump[k])
         return float(t[j])

@@ -99,12 +99,18 @@ def test_short_circuit_potentiostatic_with_noise_and_spikes():
     short = t >= 200.05
     i[short] = -2e-3 * (1 + 0.05 * np.random.default_rng(3).normal(size=short.sum()))
     i[[500, 900, 1700]] *= 80  # isolated spikes are not shorts
-    assert ec.detect_short_circuit(d.assign(current_A=i)) == pytest.approx(200.1, abs=0.11)
+    v = d["voltage_V"].to_numpy().copy()
+    v[short] *= 0.02  # shorted: the measured cell voltage collapses
+    assert ec.detect_short_circuit(d.assign(current_A=i, voltage_V=v)) == pytest.approx(
+        200.1, abs=0.11)
+    # the same current jump while the voltage holds is plating onset, not a short
+    assert ec.detect_short_circuit(d.assign(current_A=i)) is None
     only_spikes = d["current_A"].to_numpy().copy()
     only_spikes[[500, 900, 1700]] *= 80
     assert ec.detect_short_circuit(d.assign(current_A=only_spikes)) is None
     # independent of the current range: same answer in nA
-    assert ec.detect_short_circuit(d.assign(current_A=i * 1e-3)) == pytest.approx(200.1, abs=0.11)
+    assert ec.detect_short_circuit(d.assign(current_A=i * 1e-3, voltage_V=v)) == \
+        pytest.approx(200.1, abs=0.11)
 
 
 def test_short_circuit_transient_is_not_a_short():

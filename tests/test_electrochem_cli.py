@@ -51,8 +51,9 @@ def test_potentiostatic_steps_with_short(tmp_path, capsys):
     eta = -(np.floor(t / 20) + 1)
     i = eta * 2.75e-6 * (1 + 0.01 * np.random.default_rng(0).normal(size=t.size))
     i[t >= 73.0] = -5e-3
+    v = np.where(t >= 73.0, -0.01, eta)  # shorted: the cell voltage collapses
     p = ec.write_mpt(tmp_path / "ca.mpt", pd.DataFrame(
-        {"time_s": t, "voltage_V": eta, "current_A": i, "control_V": eta}),
+        {"time_s": t, "voltage_V": v, "current_A": i, "control_V": eta}),
         start_time=datetime.datetime(2024, 5, 2, 10, 30))
     code, out, _ = _run(capsys, p, "--json")
     s = json.loads(out)
