@@ -68,6 +68,11 @@ def test_mp4_h264_frames_times_and_quality(tmp_path):
         assert stream.codec_context.pix_fmt == "yuv420p"
         got = [(f.to_ndarray(format="gray"), float(f.time)) for f in c.decode(stream)]
     assert len(got) == scene.n_frames
+    import datetime
+    from vision import open_video
+    with open_video(res.video) as video:
+        assert video.start_time == datetime.datetime(2024, 5, 14, 10, 0, 0)
+        assert [f.time_s for f in video] == pytest.approx(list(np.arange(20) / 10))
     for i, ((img, t), ref) in enumerate(zip(got, frames)):
         assert t == pytest.approx(i / scene.fps, abs=1e-6)
         err = np.abs(img[:-scene.data_bar_rows].astype(float) - ref[:-scene.data_bar_rows])
@@ -89,6 +94,15 @@ def test_tiff_stack_has_times_and_pixel_size(tmp_path):
         xres = tif.pages[0].tags["XResolution"].value
         assert xres[0] / xres[1] == pytest.approx(1 / scene.pixel_size_um, rel=1e-6)
         assert tif.fei_metadata["Scan"]["PixelWidth"] == pytest.approx(scene.pixel_size_um * 1e-6)
+        assert tif.fei_metadata["User"]["Date"] == "05/14/2024"
+    # the package's own reader gets the frame times and the start time from it
+    from vision import open_video
+    import datetime
+    with open_video(res.video) as video:
+        assert len(video) == scene.n_frames
+        assert video.start_time == datetime.datetime(2024, 5, 14, 10, 0, 0)
+        times = [f.time_s for f in video]
+        np.testing.assert_allclose(times, np.arange(scene.n_frames) / scene.fps, atol=1e-9)
     assert data.shape == (scene.n_frames, ROWS, COLS)
     assert np.array_equal(data, np.stack(frames))
 

@@ -10,7 +10,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
@@ -212,7 +211,7 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18):
             yield img, row["time_s"]
 
     video = out_dir / video_filename(name, fmt)
-    open_writer(video, scene, fmt, times, crf=crf).write_all(frames())
+    open_writer(video, scene, fmt, times, crf=crf, start_time=VIDEO_START).write_all(frames())
     ftab = pd.DataFrame(frame_rows, columns=list(FRAME_COLUMNS))
     wtab = pd.DataFrame(whisker_rows, columns=list(WHISKER_COLUMNS))
     paths = {

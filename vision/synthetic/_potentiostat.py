@@ -60,7 +60,7 @@ def trace_table(scene, tl):
     """
     dt = 1.0 / scene.trace_rate_hz
     total = scene.sync_offset_s + scene.duration_s + scene.trace_tail_s
-    t_trace = np.arange(int(math.floor(total * scene.trace_rate_hz)) + 1) * dt
+    t_trace = np.round(np.arange(int(math.floor(total * scene.trace_rate_hz)) + 1) * dt, 9)
     tv = t_trace - scene.sync_offset_s
     rng = np.random.default_rng([scene.seed, 31])
     i_far = _faradaic_current(scene, tl, tv, dt)

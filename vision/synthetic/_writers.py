@@ -36,7 +36,7 @@ def _tmp(path):
 class _AvWriter:
     """PyAV writer for MP4 (libx264, crf, yuv420p) and AVI (FFV1, gray, lossless)."""
 
-    def __init__(self, path, scene, fmt, *, crf=18):
+    def __init__(self, path, scene, fmt, *, crf=18, start_time=None):
         import av
         self.path = path
         self.tmp = _tmp(path)
@@ -53,6 +53,8 @@ class _AvWriter:
             self.stream.options = {"threads": "1"}
         self.stream.height, self.stream.width = scene.shape
         self.container.metadata["comment"] = f"semtrack synthetic scene {scene.name} seed {scene.seed}"
+        if start_time is not None:
+            self.container.metadata["creation_time"] = start_time.isoformat() + "Z"
         self.fmt = fmt
         self.index = 0
 
@@ -93,17 +95,22 @@ class _TiffWriter:
     """Multi-page ImageJ TIFF: ``finterval``, per-frame slice labels with the time,
     pixel size as resolution and an FEI-style ``[Scan] PixelWidth`` tag."""
 
-    def __init__(self, path, scene, times):
+    def __init__(self, path, scene, times, start_time=None):
         self.path = path
         self.tmp = _tmp(path)
         self.scene = scene
         self.times = times
+        self.start_time = start_time
 
     def write_all(self, frames):
         """Stream ``(image, time_s)`` pairs into the stack (tifffile pulls them)."""
         import tifffile
         scene, times = self.scene, self.times
-        fei = ("[User]\r\nUser=semtrack\r\n[Scan]\r\n"
+        when = ""
+        if self.start_time is not None:
+            when = (f"Date={self.start_time:%m/%d/%Y}\r\n"
+                    f"Time={self.start_time:%I:%M:%S %p}\r\n")
+        fei = ("[User]\r\n" + when + "User=semtrack\r\n[Scan]\r\n"
                f"PixelWidth={scene.pixel_size_um * 1e-6:.6e}\r\n"
                f"PixelHeight={scene.pixel_size_um * 1e-6:.6e}\r\n"
                f"FrameTime={scene.scan_period_s:.6g}\r\n"
@@ -169,13 +176,13 @@ class _PngWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def open_writer(path, scene, fmt, times, *, crf=18):
+def open_writer(path, scene, fmt, times, *, crf=18, start_time=None):
     """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs."""
     path = Path(path)
     if fmt in ("mp4", "avi"):
-        return _AvWriter(path, scene, fmt, crf=crf)
+        return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time)
     if fmt == "tiff":
-        return _TiffWriter(path, scene, times)
+        return _TiffWriter(path, scene, times, start_time)
     if fmt == "png":
         return _PngWriter(path, scene)
     raise InputError(f"unknown video format {fmt!r}; use one of {', '.join(FORMATS)}")
