@@ -339,3 +339,29 @@ def test_summary_with_nan_and_missing_files_is_served(tmp_path):
     assert body["frames"]["time_s"][2] == pytest.approx(0.4)
     assert [(e["event"], e["frame"]) for e in body["auto"]["events"]] == [("crack_initiation", 2)]
     svc.close()
+
+
+def test_results_written_by_semtrack_analyze_open(tmp_path):
+    """The real pipeline's results folder (not the fixture) is read and served."""
+    from vision import analyze
+    from vision.synthetic import preset, render
+
+    video = render(preset("whisker", duration_s=2), tmp_path / "in", name="w")
+    analyze(str(video.video), trace=str(video.trace), pixel_size_um=0.2).save(
+        tmp_path / "results" / "w")
+    svc = AnnotationService(tmp_path / "results", user="alice")
+    client = TestClient(create_app(svc), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)
+    (listed,) = client.get("/api/videos").json()
+    assert listed["name"] == "w" and listed["rel_path"] == "w"
+    detail = client.get(f"/api/videos/{listed['id']}").json()
+    n = len(detail["frames"]["time_s"])
+    assert n == video.n_frames == listed["n_frames"]
+    assert detail["media"]["overlay"] and not detail["media"]["original"]  # original is outside
+    assert svc.frames.n_frames(svc.folder(listed["id"]).overlay_path) == n
+    for index in (0, n - 1):
+        r = client.get(f"/api/videos/{listed['id']}/frame/{index}")
+        assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"
+    assert any(v is not None for v in detail["frames"]["current_A"])
+    assert client.get(detail["report_url"]).status_code == 200
+    svc.close()
