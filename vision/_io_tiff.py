@@ -212,7 +212,7 @@ class TiffStackReader(VideoReader):
         if fps is not None:
             self.fps = float(fps)
         elif n > 1 and self._times[-1] > 0:
-            self.fps = float((n - 1) / self._times[-1])
+            self.fps = round(float((n - 1) / self._times[-1]), 9)
         if start is None:
             start, start_source = _sem_start_time(tags)
             if start is not None:
