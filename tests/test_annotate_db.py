@@ -294,3 +294,21 @@ def test_frame_source_many_threads_few_open_videos(tmp_path):
         t.join(timeout=60)
     frames.close()
     assert errors == [] and len(levels) == 18 and max(levels) <= 4
+
+
+def test_two_results_folders_share_one_database(tmp_path):
+    first = write_batch(tmp_path / "first", {"a1": ("none", False, {})}, original_inside=())
+    second = write_batch(tmp_path / "second", {"b1": ("fracture", True, {}),
+                                               "b2": ("none", False, {})}, original_inside=())
+    db = tmp_path / "lab.sqlite"
+    one = AnnotationService(first, db_path=db, user="alice")
+    two = AnnotationService(second, db_path=db, user="bob")
+    assert [v["name"] for v in one.videos()] == ["a1"]
+    assert [v["name"] for v in two.videos()] == ["b1", "b2"]
+    (a1,) = one.videos()
+    one.db.update_label(a1["id"], version=1, user="alice", failure_mode="none")
+    assert one.agreement()["n_videos"] == 1 and two.agreement()["n_videos"] == 2
+    assert [v["name"] for v in two.videos(state="confirmed")] == []
+    assert len(AnnotationDB(db).videos()) == 3
+    one.close()
+    two.close()

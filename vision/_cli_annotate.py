@@ -52,7 +52,7 @@ def run(args):
         service = AnnotationService(args.results_dir, db_path=args.db, user=user)
         try:
             if args.export:
-                path = write_export(args.export, service.db.labelled(), service.auto_events(),
+                path = write_export(args.export, service.labelled(), service.auto_events(),
                                     version=__version__)
                 print(f"wrote labels of {len(service.folders)} video(s) to {path}",
                       file=sys.stderr)

@@ -71,12 +71,21 @@ class AnnotationService:
         except KeyError:
             raise NotFoundError(f"no video with id {video_id} in this results folder") from None
 
+    def videos(self, *, state=None, auto_mode=None, human_mode=None):
+        """The videos of this RESULTS_DIR as in :meth:`AnnotationDB.videos`."""
+        return self.db.videos(state=state, auto_mode=auto_mode, human_mode=human_mode,
+                              ids=self.folders)
+
+    def labelled(self):
+        """The videos of this RESULTS_DIR with their labels and events."""
+        return self.db.labelled(ids=self.folders)
+
     def auto_events(self):
         """``{video_key: automatic events}`` of every video found."""
         return {r.key: r.auto_events() for r in self.folders.values()}
 
     def agreement(self):
-        return agreement(self.db.labelled(), self.auto_events())
+        return agreement(self.labelled(), self.auto_events())
 
     def time_of(self, video_id, frame):
         """Time (video clock, s) of ``frame``; InputError if the video has no such frame."""
@@ -263,7 +272,7 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
     def videos(state: Optional[Literal[REVIEW_STATES]] = None,
                auto_mode: Optional[Literal[FAILURE_MODES]] = None,
                human_mode: Optional[Literal[(*FAILURE_MODES, "unlabelled")]] = None):
-        return service.db.videos(state=state, auto_mode=auto_mode, human_mode=human_mode)
+        return service.videos(state=state, auto_mode=auto_mode, human_mode=human_mode)
 
     @app.get("/api/videos/{video_id}")
     def video(video_id: _Id):
@@ -340,7 +349,7 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
 
     @app.get("/api/export.csv")
     def export_csv():
-        text = labels_csv(service.db.labelled(), service.auto_events())
+        text = labels_csv(service.labelled(), service.auto_events())
         return Response(text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="labels.csv"'})
 
@@ -348,7 +357,7 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
     def export_json():
         from .. import __version__  # noqa: PLC0415
 
-        text = labels_json(service.db.labelled(), service.auto_events(), version=__version__)
+        text = labels_json(service.labelled(), service.auto_events(), version=__version__)
         return Response(text, media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="labels.json"'})
 

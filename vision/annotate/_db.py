@@ -49,7 +49,6 @@ CREATE TABLE IF NOT EXISTS videos (
     auto_failure_mode TEXT NOT NULL,
     auto_short_circuit INTEGER NOT NULL,
     n_frames INTEGER NOT NULL,
-    present INTEGER NOT NULL DEFAULT 1,      -- found in the last scan of RESULTS_DIR
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
@@ -214,7 +213,6 @@ class AnnotationDB:
         ids = {}
         now = _now()
         with self.transaction() as con:
-            con.execute("UPDATE videos SET present=0")
             for res in results:
                 if res.key in ids:
                     logger.warning("%s: same video (sha256 %s) as an earlier folder; "
@@ -226,14 +224,14 @@ class AnnotationDB:
                           res.n_frames)
                 if row is not None:
                     con.execute("UPDATE videos SET name=?, rel_path=?, auto_failure_mode=?, "
-                                "auto_short_circuit=?, n_frames=?, present=1, last_seen=? "
+                                "auto_short_circuit=?, n_frames=?, last_seen=? "
                                 "WHERE id=?", (*values, now, row["id"]))
                     ids[res.key] = row["id"]
                     continue
                 cur = con.execute(
                     "INSERT INTO videos (video_key, name, rel_path, auto_failure_mode, "
-                    "auto_short_circuit, n_frames, present, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)", (res.key, *values, now, now))
+                    "auto_short_circuit, n_frames, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (res.key, *values, now, now))
                 video_id = cur.lastrowid
                 ids[res.key] = video_id
                 con.execute("INSERT INTO labels (video_id, updated_by, updated_at) "
@@ -248,7 +246,7 @@ class AnnotationDB:
                           self._label(con, video_id))
         return ids
 
-    def videos(self, *, state=None, auto_mode=None, human_mode=None, present_only=True):
+    def videos(self, *, state=None, auto_mode=None, human_mode=None, ids=None):
         """Videos with their automatic and human labels, filtered.
 
         Parameters
@@ -258,8 +256,9 @@ class AnnotationDB:
         auto_mode, human_mode : str, optional
             One of the failure modes; ``human_mode='unlabelled'`` selects videos
             without a human failure mode.
-        present_only : bool
-            Only the videos found in the last scan of RESULTS_DIR.
+        ids : iterable of int, optional
+            Only these videos (e.g. those found in one RESULTS_DIR, when several
+            results folders share one database); default all.
 
         Returns
         -------
@@ -286,8 +285,10 @@ class AnnotationDB:
             else:
                 raise InputError(f"unknown failure mode {human_mode!r}; use one of "
                                  f"{', '.join(FAILURE_MODES)} or unlabelled")
-        if present_only:
-            where.append("v.present=1")
+        if ids is not None:
+            ids = [int(i) for i in ids]
+            where.append(f"v.id IN ({', '.join('?' * len(ids))})" if ids else "0")
+            args.extend(ids)
         sql = ("SELECT v.*, l.failure_mode, l.short_circuit, l.note, l.state, l.version, "
                "l.updated_by, l.updated_at FROM videos v JOIN labels l ON l.video_id=v.id")
         if where:
@@ -512,10 +513,10 @@ class AnnotationDB:
                  "after": None if r["after_json"] is None else json.loads(r["after_json"])}
                 for r in rows]
 
-    def labelled(self, *, present_only=True):
+    def labelled(self, *, ids=None):
         """Every video with its label and events (for export and agreement)."""
         out = []
-        for video in self.videos(present_only=present_only):
+        for video in self.videos(ids=ids):
             video = dict(video)
             video["events"] = self.label(video["id"])["events"]
             out.append(video)
