@@ -27,14 +27,23 @@ logger = logging.getLogger(__name__)
 MIN_CHAR_SCORE = 0.80
 #: Lowest lead of the best over the second-best character template.
 MIN_CHAR_MARGIN = 0.04
+# A blob matching one template this well is not split further (an 'm' is not
+# read as 'nn'); below it, splits are tried (a '.' touching a digit).
+_CLEAR_CHAR_SCORE = 0.90
+# Cost of one more character in a split, in units of line height x score:
+# keeps a slightly blurred 'm' whole, still lets a touching '.' go its own way.
+_SPLIT_PENALTY = 0.05
 
 # The label alphabet plus look-alikes, so that a foreign character is
 # recognised as foreign rather than forced onto a digit.
 # Digit look-alikes that never stand in a label (O, o, I, l) are left out so
 # that they do not steal a digit's margin.
 _ALPHABET = "0123456789.,umnpkaAbcdefghijrstvwxyzBCDEFGHJKLMNPRSTUVWXYZ=:/%+-"
-_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)
+_SIMPLEX, _DUPLEX = cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX
+# (font, stroke thickness) tried in this order; the first verified reading wins
+_STYLES = ((_SIMPLEX, 1), (_SIMPLEX, 2), (_DUPLEX, 1), (_SIMPLEX, 3), (_DUPLEX, 2), (_DUPLEX, 3))
 _NORM_H = 32  # line height after resampling, px
+_LABEL_CHARS = frozenset("0123456789.,umnp")
 _LABEL = re.compile(r"^(\d+(?:[.,]\d+)?)\s?(pm|nm|um|mm)$")
 
 
@@ -77,11 +86,20 @@ def _normalise_glyph(norm, line_top, line_bottom, gx0, gx1):
     return cv2.GaussianBlur(out, (0, 0), 1.2)
 
 
-def _ncc(glyph, tmpl):
-    """Best zero-mean normalised correlation over shifts of +-2 px."""
+def _ncc(glyph, tmpl, width_tol=None):
+    """Best zero-mean normalised correlation over shifts of +-2 px.
+
+    With `width_tol` (normalised px), a glyph whose width differs from the
+    template's by more than max(width_tol, 25 %) scores -1: the template,
+    rendered at the label's size, cannot be that character (e.g. a digit
+    with a touching '.').
+    """
     w = max(glyph.shape[1], tmpl.shape[1])
-    if max(glyph.shape[1], tmpl.shape[1]) > 1.6 * min(glyph.shape[1], tmpl.shape[1]) + 3:
+    lo = min(glyph.shape[1], tmpl.shape[1])
+    if w > 1.6 * lo + 3:
         return -1.0  # very different widths: not the same character
+    if width_tol is not None and w - lo > max(width_tol, 0.25 * lo):
+        return -1.0
     big = np.zeros((_NORM_H + 4, w + 4), np.float32)
     o = (w - glyph.shape[1]) // 2 + 2
     big[2:2 + _NORM_H, o:o + glyph.shape[1]] = glyph
@@ -178,8 +196,8 @@ def _cuts(norm, blob, top, bottom):
 def _segment_blob(norm, blob, top, bottom, tmpls, cache):
     """Split a blob into characters (touching glyphs) by dynamic programming.
 
-    Maximises the sum of (template score x segment width) over segments
-    between valley columns. Returns [(char, score, margin, x0, x1)].
+    Maximises the sum of (template score x segment width) minus a penalty per
+    segment, over segments between valley columns. Returns [(char, score, margin, x0, x1)].
     """
     line_h = bottom - top + 1
     cuts = _cuts(norm, blob, top, bottom)
@@ -188,10 +206,21 @@ def _segment_blob(norm, blob, top, bottom, tmpls, cache):
         key = (a, b)
         if key not in cache:
             g = _normalise_glyph(norm, top, bottom, a, b - 1)
-            scores = sorted(((_ncc(g, t), ch) for ch, t in tmpls), reverse=True)
-            cache[key] = (scores[0][1], scores[0][0], scores[0][0] - scores[1][0])
+            # 2 px of the label in normalised units: stroke and anti-aliasing slack
+            tol = 2.0 * g.shape[0] / (bottom - top + 1)
+            scores = sorted(((_ncc(g, t, tol), ch) for ch, t in tmpls), reverse=True)
+            (s1, ch1), rest = scores[0], scores[1:]
+            if ch1 in _LABEL_CHARS:
+                # only a confusion with another label character changes the value
+                # read ('3' vs '8', 'n' vs 'u'); one with a letter that cannot
+                # stand in a label ('2' vs 'Z') makes the text unparseable instead
+                rest = [r for r in rest if r[1] in _LABEL_CHARS]
+            cache[key] = (ch1, s1, s1 - rest[0][0] if rest else 1.0)
         return cache[key]
 
+    whole = seg(cuts[0], cuts[-1])
+    if whole[1] >= _CLEAR_CHAR_SCORE and whole[2] >= MIN_CHAR_MARGIN:
+        return [(whole[0], whole[1], whole[2], cuts[0], cuts[-1] - 1)]  # one clear character
     n = len(cuts)
     best = [(-np.inf, None)] * n
     best[0] = (0.0, None)
@@ -201,7 +230,7 @@ def _segment_blob(norm, blob, top, bottom, tmpls, cache):
             if best[i][0] == -np.inf or w > 1.3 * line_h:
                 continue
             ch, sc, _m = seg(cuts[i], cuts[j])
-            total = best[i][0] + sc * w
+            total = best[i][0] + sc * w - _SPLIT_PENALTY * line_h
             if total > best[j][0]:
                 best[j] = (total, i)
     if best[-1][1] is None and n > 1 and best[-1][0] == -np.inf:
@@ -260,32 +289,33 @@ def _read_line(norm, line):
     if line_h < 6:
         return None, None, None
     best_text, best_score = None, -1.0
-    for font in _FONTS:
+    for font, thickness in _STYLES:
         scale = _font_scale(line_h, font)
-        for thickness in (1, 2, 3):
-            tmpls = _templates(int(line_h), thickness, font)
-            cache = {}
-            chars = []  # (char, score, margin, x0, x1) or None for a space
-            prev_x1 = None
-            for c in blobs:
-                if prev_x1 is not None and c[0] - prev_x1 - 1 > 0.3 * line_h:
-                    chars.append(None)
-                prev_x1 = c[2]
-                gh, gw = c[3] - c[1] + 1, c[2] - c[0] + 1
-                if gh <= 0.3 * line_h and gw <= 0.3 * line_h and c[3] >= bottom - 0.15 * line_h:
-                    chars.append((".", 1.0, 1.0, c[0], c[2]))
-                    continue
-                chars.extend(_segment_blob(norm, c, top, bottom, tmpls, cache))
-            worst = 1.0
-            for item in chars:
-                if item is not None:
-                    _ch, sc, margin = item[:3]
-                    worst = min(worst, sc if margin >= MIN_CHAR_MARGIN else min(sc, margin))
-            text = "".join(" " if item is None else item[0] for item in chars)
-            if worst >= MIN_CHAR_SCORE:
-                worst = min(worst, _verify_words(norm, chars, top, bottom, font, scale, thickness))
-            if worst > best_score:
-                best_text, best_score = text, worst
+        tmpls = _templates(int(line_h), thickness, font)
+        cache = {}
+        chars = []  # (char, score, margin, x0, x1) or None for a space
+        prev_x1 = None
+        for c in blobs:
+            if prev_x1 is not None and c[0] - prev_x1 - 1 > 0.3 * line_h:
+                chars.append(None)
+            prev_x1 = c[2]
+            gh, gw = c[3] - c[1] + 1, c[2] - c[0] + 1
+            if gh <= 0.3 * line_h and gw <= 0.3 * line_h and c[3] >= bottom - 0.15 * line_h:
+                chars.append((".", 1.0, 1.0, c[0], c[2]))
+                continue
+            chars.extend(_segment_blob(norm, c, top, bottom, tmpls, cache))
+        worst = 1.0
+        for item in chars:
+            if item is not None:
+                _ch, sc, margin = item[:3]
+                worst = min(worst, sc if margin >= MIN_CHAR_MARGIN else min(sc, margin))
+        text = "".join(" " if item is None else item[0] for item in chars)
+        if worst >= MIN_CHAR_SCORE:
+            worst = min(worst, _verify_words(norm, chars, top, bottom, font, scale, thickness))
+        if worst > best_score:
+            best_text, best_score = text, worst
+        if best_score >= MIN_CHAR_SCORE:
+            break  # the first verified reading is taken
     return best_text, best_score, line_h
 
 

@@ -1,0 +1,97 @@
+"""Accuracy and speed of calibration.measure_scale_bar on rendered data bars.
+
+Usage: ``python benchmarks/calibration_scale_bar.py [--n 200] [--seed 1]``
+
+Each trial renders a 600 x 1000 frame with a textured picture and a 70-row
+black data bar holding info text and a scale bar of random length (40-250 px,
+non-integer ends by 8x supersampling), thickness (2-6 px), label text, label
+position (above / right / left), font size (0.4-1.0), stroke (1-2 px), blur
+(0 or 0.7 px) and noise (0 or 3 grey levels). Reported: bar length error (px),
+how often the label value was read, and how often it was read wrongly, for
+the Hershey SIMPLEX font and for six other fonts.
+"""
+import argparse
+import time
+
+import cv2
+import numpy as np
+
+from calibration import measure_scale_bar
+
+LABELS = {"10 um": 10.0, "500 nm": 0.5, "2.5 mm": 2500.0, "200 um": 200.0, "1 um": 1.0, "50 um": 50.0}
+OTHER_FONTS = (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+               cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
+
+
+def render(rng, font):
+    H, W, ss = 600, 1000, 8
+    fs = float(rng.choice([0.4, 0.5, 0.7, 1.0]))
+    lw = int(rng.choice([1, 1, 2]))
+    thick = int(rng.integers(2, 7))
+    a = rng.uniform(560, 650)
+    b = a + rng.uniform(40, 250)
+    label = str(rng.choice(list(LABELS)))
+    pos = str(rng.choice(["above", "right", "left"]))
+    blur = float(rng.choice([0, 0, 0.7]))
+    noise = float(rng.choice([0, 3]))
+    img = rng.integers(60, 160, (H, W)).astype(np.uint8)
+    top, y0 = H - 70, H - 35
+    img[top:] = 8
+    cv2.putText(img, "EHT = 5.00 kV", (10, top + 22), cv2.FONT_HERSHEY_SIMPLEX, fs, 255, lw, cv2.LINE_AA)
+    cv2.putText(img, "WD = 8.5 mm   Mag = 500 X", (10, top + 55), cv2.FONT_HERSHEY_SIMPLEX, fs, 255, lw,
+                cv2.LINE_AA)
+    (tw, th), _ = cv2.getTextSize(label, font, fs, lw)
+    if pos == "above":
+        org = (int((a + b) / 2 - tw / 2), y0 - 6)
+    elif pos == "right":
+        org = (int(b + 10), y0 + thick // 2 + th // 2)
+    else:
+        org = (int(a - 10 - tw), y0 + thick // 2 + th // 2)
+    cv2.putText(img, label, org, font, fs, 255, lw, cv2.LINE_AA)
+    band = np.zeros((thick * ss, W * ss), np.float32)
+    band[:, int(round((a + 0.5) * ss)):int(round((b + 0.5) * ss))] = 1
+    cover = band.reshape(thick, ss, W, ss).mean(axis=(1, 3))
+    out = img.astype(np.float32)
+    out[y0:y0 + thick] = out[y0:y0 + thick] * (1 - cover) + 255 * cover
+    if blur:
+        out = cv2.GaussianBlur(out, (0, 0), blur)
+    if noise:
+        out = out + rng.normal(0, noise, out.shape)
+    return np.clip(out, 0, 255).astype(np.uint8), (top, H, 0, W), b - a, LABELS[label]
+
+
+def run(n, seed, fonts, name):
+    rng = np.random.default_rng(seed)
+    errs, times, read, wrong, missed = [], [], 0, 0, 0
+    for _ in range(n):
+        font = int(rng.choice(fonts))
+        img, region, length, um = render(rng, font)
+        t0 = time.perf_counter()
+        bar = measure_scale_bar(img, region=region)
+        times.append(time.perf_counter() - t0)
+        if bar is None:
+            missed += 1
+            continue
+        errs.append(bar.length_px - length)
+        if bar.label_um is not None:
+            read += 1
+            wrong += abs(bar.label_um - um) > 1e-9 * um
+    errs = np.abs(np.asarray(errs))
+    print(f"{name}: {n} bars, not found {missed}, length error max {errs.max():.3f} px, "
+          f"rms {np.sqrt(np.mean(errs ** 2)):.3f} px; label read {read}/{n} "
+          f"({100 * read / n:.0f} %), wrong {wrong}; time median {1e3 * np.median(times):.0f} ms, "
+          f"max {1e3 * np.max(times):.0f} ms")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    cv2.setNumThreads(1)
+    run(args.n, args.seed, (cv2.FONT_HERSHEY_SIMPLEX,), "Hershey SIMPLEX labels")
+    run(args.n, args.seed, OTHER_FONTS, "other fonts")
+
+
+if __name__ == "__main__":
+    main()
