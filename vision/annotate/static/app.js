@@ -237,7 +237,11 @@ function showFrame(i) {
   drawPlot();
   const img = $("frame");
   return new Promise((resolve) => {
-    img.onload = () => { img.dataset.index = String(i); resolve(); };
+    img.onload = () => {
+      img.dataset.index = String(i);
+      resolve();
+      if (!S.playing && i + 1 < n) new Image().src = frameUrl(i + 1);  // warm the cache
+    };
     img.onerror = () => { status(`frame ${i} could not be loaded`, "error"); resolve(); };
     img.src = frameUrl(i);
   });
