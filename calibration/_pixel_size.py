@@ -74,7 +74,8 @@ _READERS = (
 def _from_metadata(tiff_tags, image):
     for source, reader in _READERS:
         if source == "zeiss_metadata":
-            width = None if image is None else int(getattr(image, "shape", (0, 0))[-1] or 0) or None
+            shape = getattr(image, "shape", ())
+            width = int(shape[1]) if len(shape) >= 2 else None  # (rows, cols[, channels])
             got = reader(tiff_tags, image_width_px=width)
         else:
             got = reader(tiff_tags)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from ._errors import InputError
+from ._scale_label import read_scale_label
 
 __all__ = ["ScaleBar", "measure_scale_bar"]
 
@@ -227,6 +228,13 @@ def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=
         If `image` is not a 2-D numeric array or `region` is outside it.
     """
     arr = _check_image(image)
+    for name, v in (("min_length_px", min_length_px), ("min_thickness_px", min_thickness_px),
+                    ("max_thickness_px", max_thickness_px)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"{name} must be a positive whole number of pixels, got {v!r}")
+    if min_thickness_px > max_thickness_px:
+        raise InputError(f"min_thickness_px ({min_thickness_px}) must not exceed max_thickness_px "
+                         f"({max_thickness_px})")
     top, bottom, left, right = _check_region(region, arr.shape)
     crop = arr[top:bottom, left:right]
     norm, has_contrast = _normalised(crop)
@@ -251,7 +259,6 @@ def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=
     xl, xr, row, thick = _edge_profile(norm, *best)
     label = (None, None, None)
     if read_label:
-        from ._scale_label import read_scale_label
         # a lower threshold keeps thin, blurred label strokes in one piece
         label = read_scale_label(norm, (norm > 0.3).astype(np.uint8), best, text_height_px=h_text)
     return ScaleBar(

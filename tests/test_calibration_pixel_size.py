@@ -177,3 +177,10 @@ def test_pixelsize_validates():
         PixelSize(um=1.0, source="guess")
     with pytest.raises(InputError, match="positive number"):
         PixelSize(um=-1.0, source="user")
+
+
+def test_zeiss_width_from_image_or_store_resolution():
+    cz = {"ap_width": ("Width", 51.2, "µm"), "dp_image_store": ("Store resolution", "1024 * 768")}
+    rgb = np.zeros((H, W, 3), np.uint8)  # no ImageWidth tag: the frame's columns count
+    assert resolve_pixel_size(tiff_tags={"CZ_SEM": cz}, image=rgb).um == pytest.approx(51.2 / W)
+    assert resolve_pixel_size(tiff_tags={"CZ_SEM": cz}).um == pytest.approx(0.05)  # 1024 px stored

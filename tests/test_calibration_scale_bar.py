@@ -160,3 +160,17 @@ def test_bar_with_end_ticks():
     img[294:307, 418:420] = 255
     bar = measure_scale_bar(img, region=REGION, read_label=False)
     assert abs(bar.length_px - 120.0) <= 1.0
+
+
+def test_bad_options():
+    img = render(300.0, 400.0)
+    with pytest.raises(InputError, match="min_length_px must be a positive whole number"):
+        measure_scale_bar(img, min_length_px=0)
+    with pytest.raises(InputError, match="must not exceed max_thickness_px"):
+        measure_scale_bar(img, min_thickness_px=5, max_thickness_px=3)
+
+
+def test_rgb_frame():
+    img = render(300.0, 400.0)
+    bar = measure_scale_bar(np.dstack([img] * 3), region=REGION, read_label=False)
+    assert abs(bar.length_px - 100.0) <= 1.0
