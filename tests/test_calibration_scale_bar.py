@@ -28,6 +28,8 @@ def render(x0, x1, *, row=300, thick=4, label="10 um", pos="above", font=cv2.FON
         (tw, th), _ = cv2.getTextSize(label, font, scale, lw)
         if pos == "above":
             org = (int(round((x0 + x1) / 2 - tw / 2)), row - 6)
+        elif pos == "below":
+            org = (int(round((x0 + x1) / 2 - tw / 2)), row + thick + 5 + th)
         elif pos == "right":
             org = (int(x1 + 8), row + thick // 2 + th // 2)
         else:
@@ -92,6 +94,7 @@ def test_no_bar_gives_none():
     ("500 nm", 0.5, "right", 0.6, 1),
     ("2.5 mm", 2500.0, "left", 0.7, 2),
     ("200 um", 200.0, "above", 0.45, 1),
+    ("50 um", 50.0, "below", 0.45, 1),
 ])
 def test_label_read(label, um, pos, scale, lw):
     img = render(300.4, 420.1, label=label, pos=pos, scale=scale, lw=lw)
