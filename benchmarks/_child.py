@@ -28,7 +28,20 @@ def _single_thread():
 
 
 def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+    """Peak resident set size of this process, MB.
+
+    ``VmHWM`` of /proc/self/status: the high-water mark of this process's own
+    memory map. (``getrusage().ru_maxrss`` is not used: on Linux it keeps the
+    parent's peak across fork + exec, so a small child reports its parent's size.)
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB elsewhere
 
 
 def decode(video):

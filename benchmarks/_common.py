@@ -46,6 +46,7 @@ def machine_info():
     except (OSError, StopIteration, ValueError):
         mem_kb = 0
     return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)),
+            "load_average_1min": os.getloadavg()[0],
             "cores_total": os.cpu_count(), "memory_GB": mem_kb / 1024 ** 2,
             "python": platform.python_version(), "numpy": numpy.__version__,
             "opencv": cv2.__version__, "semtrack": vision.__version__,
@@ -55,26 +56,40 @@ def machine_info():
 def make_video(cache, *, duration_s, shape, preset="whisker"):
     """Render (once, deterministically) a synthetic video and its trace.
 
-    Returns ``{"video": path, "trace": path}``. The file names carry the
-    preset, shape, duration and semtrack version, so a cached file is reused
-    only for the same scene.
+    Returns ``{"video": path, "trace": path, "pixel_size_um": float}``. The
+    cache folder name carries the preset, shape, duration and a digest of the
+    generator's source, so a cached file is reused only for the same scene.
     """
-    import vision
     from vision import synthetic
 
     rows, cols = shape
-    tag = f"{preset}_{cols}x{rows}_{duration_s:g}s_v{vision.__version__}"
+    tag = f"{preset}_{cols}x{rows}_{duration_s:g}s_{_generator_digest()}"
     folder = Path(cache) / tag
     done = folder / "DONE.json"
     if done.is_file():
-        return {k: Path(v) for k, v in json.loads(done.read_text()).items()}
+        return _files(json.loads(done.read_text()))
     print(f"  generating {tag} ...", file=sys.stderr)
     folder.mkdir(parents=True, exist_ok=True)
     scene = synthetic.preset(preset, shape=shape, duration_s=duration_s)
     written = synthetic.render(scene, folder, fmt="mp4")
-    files = {"video": str(written.video), "trace": str(written.trace)}
+    files = {"video": str(written.video), "trace": str(written.trace),
+             "pixel_size_um": scene.pixel_size_um}
     done.write_text(json.dumps(files))
-    return {k: Path(v) for k, v in files.items()}
+    return _files(files)
+
+
+def _files(files):
+    return {k: (Path(v) if k in ("video", "trace") else v) for k, v in files.items()}
+
+
+def _generator_digest():
+    """Short digest of vision.synthetic's source: a changed generator renders anew."""
+    from vision import synthetic
+
+    h = hashlib.sha256()
+    for p in sorted(Path(synthetic.__file__).parent.glob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:10]
 
 
 def results_digest(out_dir):

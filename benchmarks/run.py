@@ -10,9 +10,9 @@ Measured in one run on the same generated 1024x768 video:
    OpenCV and BLAS. Rates are frames per CPU second of that process (robust
    on a shared machine; equal to wall-clock rates on an idle one), the wall
    clock rates are printed beside them.
-2. **Peak memory**: peak resident set size (``getrusage`` ``ru_maxrss``) of a
-   fresh process analysing the video, and the same video four times as long
-   (target: within 10 % of each other).
+2. **Peak memory**: peak resident set size (``VmHWM``) of a fresh process
+   analysing the video, and the same video four times as long (target: within
+   10 % of each other), beside that of a process that only imports semtrack.
 3. **Batch scaling**: videos per minute of ``semtrack batch`` over copies of
    a short clip with 1 and 2 local workers (Dask ``LocalCluster``; start-up
    included), and the ratio.
@@ -152,6 +152,7 @@ def main(argv=None):
             "identical_results": b1["digest"] == b2["digest"],
         }
     results["bench_wall_s"] = time.perf_counter() - t_start
+    results["machine"]["load_average_1min_end"] = os.getloadavg()[0]
     print_table(results)
     out = args.json or args.cache / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
@@ -163,6 +164,9 @@ def print_table(r):
     m = r["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores available, {m['memory_GB']:.1f} GB RAM, "
           f"Python {m['python']}, OpenCV {m['opencv']}, semtrack {m['semtrack']}")
+    print(f"Load average (1 min) at start {m['load_average_1min']:.1f}, at end "
+          f"{m['load_average_1min_end']:.1f}: other jobs on the machine distort wall-clock "
+          "figures (batch scaling above all)")
     v = r["video"]
     print(f"Video: {v['shape_rows_cols'][1]}x{v['shape_rows_cols'][0]} px, "
           f"{v['duration_s']:g} s")
