@@ -290,19 +290,50 @@ function togglePlay() {
 }
 
 // ---------------------------------------------------------------- plot
+function extent(values) {  // a loop, not Math.min(...values): long videos have many frames
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
+// The traces and events are drawn once into an off-screen layer (again only
+// when the video, the label or the size changes); a frame step only copies
+// that layer and draws the cursor.
 function drawPlot() {
   const canvas = $("plot");
   if (!S.video || canvas.offsetParent === null) return;
   const dpr = window.devicePixelRatio || 1;
   const W = canvas.clientWidth, H = canvas.clientHeight || 230;
-  canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
+  const key = [S.video.video.id, S.label ? S.label.version : 0, W, H, dpr].join("|");
+  if (!S.plot || S.plot.key !== key) {
+    const layer = document.createElement("canvas");
+    layer.width = Math.round(W * dpr); layer.height = Math.round(H * dpr);
+    const lg = layer.getContext("2d");
+    lg.setTransform(dpr, 0, 0, dpr, 0, 0);
+    S.plot = { key, layer, ...drawPlotLayer(lg, W, H) };
+  }
+  if (canvas.width !== S.plot.layer.width || canvas.height !== S.plot.layer.height) {
+    canvas.width = S.plot.layer.width; canvas.height = S.plot.layer.height;
+  }
   const g = canvas.getContext("2d");
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.drawImage(S.plot.layer, 0, 0);
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.clearRect(0, 0, W, H);
+  const tc = S.video.frames.time_s[S.frame];  // cursor at the frame shown
+  if (tc !== null && tc !== undefined) {
+    const x = S.plot.X(tc);
+    g.strokeStyle = "#d00"; g.lineWidth = 1.5;
+    g.beginPath(); g.moveTo(x, S.plot.top); g.lineTo(x, S.plot.bottom); g.stroke();
+  }
+  canvas._toTime = S.plot.toTime;
+}
+
+function drawPlotLayer(g, W, H) {
   const f = S.video.frames, t = f.time_s;
   const pad = { l: 62, r: 62, t: 32, b: 30 };
   const tv = t.filter((v) => v !== null);
-  const t0 = tv.length ? Math.min(...tv) : 0, t1 = tv.length ? Math.max(...tv) : 1;
+  const [t0, t1] = tv.length ? extent(tv) : [0, 1];
   const span = t1 > t0 ? t1 - t0 : 1;
   const X = (v) => pad.l + ((v - t0) / span) * (W - pad.l - pad.r);
   g.font = "11px system-ui, sans-serif";
@@ -319,7 +350,7 @@ function drawPlot() {
     const pts = [];
     values.forEach((v, i) => { if (v !== null && t[i] !== null) pts.push([t[i], v]); });
     if (!pts.length) return false;
-    let lo = Math.min(...pts.map((p) => p[1])), hi = Math.max(...pts.map((p) => p[1]));
+    let [lo, hi] = extent(pts.map((p) => p[1]));
     let scale = 1, unit = label.unit;
     const mag = Math.max(Math.abs(lo), Math.abs(hi));
     if (label.unit === "A" && mag > 0) {
@@ -368,13 +399,8 @@ function drawPlot() {
     g.fillStyle = EVENT_COLORS[ev.event] || "#000";
     g.beginPath(); g.moveTo(x, y - 9); g.lineTo(x - 5, y); g.lineTo(x + 5, y); g.closePath(); g.fill();
   }
-  // cursor at the frame shown
-  const tc = t[S.frame];
-  if (tc !== null && tc !== undefined) {
-    g.strokeStyle = "#d00"; g.lineWidth = 1.5;
-    g.beginPath(); g.moveTo(X(tc), pad.t); g.lineTo(X(tc), H - pad.b); g.stroke();
-  }
-  canvas._toTime = (px) => t0 + ((px - pad.l) / (W - pad.l - pad.r)) * span;
+  return { X, top: pad.t, bottom: H - pad.b,
+           toTime: (px) => t0 + ((px - pad.l) / (W - pad.l - pad.r)) * span };
 }
 
 function plotClick(e) {
