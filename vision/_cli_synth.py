@@ -24,7 +24,8 @@ def add_parser(subparsers):
     p.add_argument("--duration", type=float, default=None, metavar="S",
                    help="video length in s (default: the preset's, 20-22 s)")
     p.add_argument("--name", default=None, help="base name of the files (default: the preset)")
-    p.add_argument("--crf", type=int, default=18, help="H.264 quality for mp4 (default 18)")
+    p.add_argument("--crf", type=int, default=None,
+                   help="H.264 quality for mp4, lower = better (default 18; 30 for --samples)")
     p.add_argument("--no-artefacts", action="store_true",
                    help="no noise, drift, flicker, scan lines or torn frames (data bar kept)")
     p.add_argument("--samples", metavar="DIR", default=None,
@@ -37,7 +38,8 @@ def run(args):
     """Run ``semtrack synth``; return the exit code."""
     from vision.synthetic import preset, render, write_samples
     if args.samples:
-        for res in write_samples(args.samples):
+        kw = {} if args.crf is None else {"crf": args.crf}
+        for res in write_samples(args.samples, fmt=args.fmt, **kw):
             print(f"{res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
         return 0
     if not args.preset:
@@ -50,7 +52,7 @@ def run(args):
     if args.no_artefacts:
         overrides["artefacts"] = False
     res = render(preset(args.preset, **overrides), args.out, fmt=args.fmt, name=args.name,
-                 crf=args.crf)
+                 crf=18 if args.crf is None else args.crf)
     print(f"video:   {res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
     print(f"truth:   {res.truth_frames}, {res.truth_whiskers}, {res.truth_json}")
     print(f"trace:   {res.trace}")

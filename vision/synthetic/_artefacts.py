@@ -59,7 +59,7 @@ def flicker(scene, scan):
         return 1.0, 0.0
     rng = _rng(scene, 12, scan)
     gain = 1.0 + float(np.clip(rng.normal(0, a / 2), -a, a))
-    offset = float(np.clip(rng.normal(0, a / 4), -a / 2, a / 2))
+    offset = float(np.clip(rng.normal(0, a / 8), -a / 4, a / 4))
     return gain, offset
 
 

@@ -148,8 +148,9 @@ class Artefacts:
     drift_px_s : float
         Largest drift speed, px/s (smooth, sub-pixel); 0 = off.
     flicker : float
-        Largest relative brightness/contrast change per scan (0.2 = +-20 %);
-        0 = off.
+        Largest relative contrast (gain) change per scan (0.15 = +-15 %; the
+        gain is drawn with standard deviation flicker/2 and clipped); the
+        brightness offset stays within +-flicker/4 (intensity units); 0 = off.
     tear_fraction : float
         Fraction of scan changes recorded as a torn frame; 0 = off.
     data_bar : bool
@@ -161,7 +162,7 @@ class Artefacts:
     read_noise: float = 0.012
     scanline_sigma: float = 0.012
     drift_px_s: float = 1.0
-    flicker: float = 0.08
+    flicker: float = 0.15
     tear_fraction: float = 0.15
     data_bar: bool = True
 
@@ -332,6 +333,15 @@ def validate(scene):
     if not 0 < scene.counter_electrode_x_px < cols:
         raise InputError(f"counter_electrode_x_px={scene.counter_electrode_x_px}: must lie "
                          f"inside the frame (0..{cols})")
+    a = scene.artefacts
+    for field in ("photons_per_unit",):
+        if not getattr(a, field) > 0:
+            raise InputError(f"artefacts.{field}={getattr(a, field)!r}: must be > 0")
+    for field in ("read_noise", "scanline_sigma", "drift_px_s", "flicker"):
+        if not getattr(a, field) >= 0:
+            raise InputError(f"artefacts.{field}={getattr(a, field)!r}: must be >= 0 (0 = off)")
+    if not (0 <= a.flicker < 1 and 0 <= a.tear_fraction <= 1):
+        raise InputError("artefacts: flicker must be in [0, 1) and tear_fraction in [0, 1]")
     if scene.stripping is not None:
         s = scene.stripping
         if not (s.t0_s > s.start_s and 0 < s.area_fraction_lost < 1 and s.current_A > 0):
