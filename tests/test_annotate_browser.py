@@ -141,6 +141,11 @@ def test_keyboard_steps_frames_and_scans(page, server):
     assert abs(float(np.median(shot)) - frame_level(N_FRAMES - 1)) <= 6
     page.keyboard.press("Home")
     expect(index).to_have_text("0")
+    page.keyboard.press("v")  # cell_a's original video lies inside the results folder
+    expect(page.locator("#source")).to_have_value("original")
+    expect(img).to_have_attribute("src", f"/api/videos/{server['ids']['cell_a']}/frame/0?source=original")
+    page.keyboard.press("v")
+    expect(page.locator("#source")).to_have_value("overlay")
     page.keyboard.press(" ")  # play
     expect(index).not_to_have_text("0")
     page.keyboard.press(" ")  # pause
