@@ -162,6 +162,13 @@ def test_bad_input_says_the_fix():
         preset("control", shape=(101, 128))
     with pytest.raises(InputError, match="unknown Scene field"):
         preset("control", colour="red")
+    with pytest.raises(InputError, match="gives no frame"):
+        preset("control", duration_s=0.01)
+    with pytest.raises(InputError, match="stripping scene is galvanostatic"):
+        preset("stripping", steps=((1.0, -1.0),))
+    with pytest.raises(InputError, match="tear_fraction"):
+        from vision.synthetic import Artefacts
+        preset("control", artefacts=Artefacts(tear_fraction=1.5))
 
 
 def test_li_area_and_scale_bar_are_exact():

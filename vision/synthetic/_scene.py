@@ -317,6 +317,9 @@ def validate(scene):
         value = getattr(scene, field)
         if not (np.isfinite(value) and value > 0):
             raise InputError(f"{field}={value!r}: must be a positive number")
+    if int(round(scene.duration_s * scene.fps)) < 1:
+        raise InputError(f"duration_s={scene.duration_s} at fps={scene.fps} gives no frame; "
+                         "make the video at least one frame long")
     if scene.substrate not in SUBSTRATES:
         raise InputError(f"substrate={scene.substrate!r}: use one of {', '.join(SUBSTRATES)}")
     if scene.supersample not in (1, 2, 4, 8):
@@ -343,6 +346,9 @@ def validate(scene):
     if not (0 <= a.flicker < 1 and 0 <= a.tear_fraction <= 1):
         raise InputError("artefacts: flicker must be in [0, 1) and tear_fraction in [0, 1]")
     if scene.stripping is not None:
+        if scene.steps or scene.whiskers or scene.lateral or scene.crack:
+            raise InputError("a stripping scene is galvanostatic: leave steps, whiskers, lateral "
+                             "and crack empty")
         s = scene.stripping
         if not (s.t0_s > s.start_s and 0 < s.area_fraction_lost < 1 and s.current_A > 0):
             raise InputError("stripping: need t0_s > start_s, 0 < area_fraction_lost < 1 "
