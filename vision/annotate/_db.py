@@ -456,6 +456,7 @@ class AnnotationDB:
 
     def add_event(self, video_id, *, version, user, event, frame, time_s):
         """Add a human event at ``frame`` (shown at ``time_s`` on the video clock)."""
+        user = _check_user(user)
         event, frame, time_s = self._check_event(event, frame, time_s)
         with self._change(video_id, version, user, "add_event") as (con, _):
             con.execute("INSERT INTO events (video_id, event, frame, time_s, origin, "
@@ -465,6 +466,7 @@ class AnnotationDB:
 
     def move_event(self, video_id, event_id, *, version, user, frame, time_s):
         """Move an event to ``frame`` / ``time_s``."""
+        user = _check_user(user)
         _, frame, time_s = self._check_event(EVENT_NAMES[0], frame, time_s)
         with self._change(video_id, version, user, "move_event") as (con, _):
             cur = con.execute("UPDATE events SET frame=?, time_s=?, origin='human', "
