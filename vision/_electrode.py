@@ -58,7 +58,8 @@ def _dark_mask(image, *, smooth_px=2.0):
     sm = cv2.GaussianBlur(image, (0, 0), smooth_px)
     sub = sm[::2, ::2]
     med = float(np.median(sub))
-    mad = float(np.median(np.abs(sub - med))) * 1.4826
+    upper = sub[sub > med]  # the ceramic's spread, from the bright half (dark objects excluded)
+    mad = float(np.median(upper - med)) * 1.4826 if upper.size else 0.0
     dark = float(np.percentile(sub, 0.5))
     contrast = med - dark
     if contrast < max(3.0 * mad, 1e-6):
@@ -368,13 +369,38 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
     if best is None:
         return None
     side, _, d = best
-    return _side_counter(side, (h, w), depth_px=d)
+    return _side_counter(side, (h, w), depth_px=d, image=img)
 
 
-def _side_counter(side, shape, depth_px=0.0):
+def _refine_band_edge(image, side, edge, *, half_window_px=10):
+    """Sub-pixel inner edge of a counter-electrode band (step plus rim model).
+
+    The intensity profile across the edge is the median over all lines along
+    the band, so it is almost noise-free; the edge model of
+    :func:`refine_circle_edge` locates it.
+    """
+    from ._whiskers import _edge_model_fit
+
+    img = np.asarray(image, dtype=np.float32)
+    if side in ("top", "bottom"):
+        img = img.T
+    n = img.shape[1]
+    lo = int(max(0, np.floor(edge - half_window_px)))
+    hi = int(min(n, np.ceil(edge + half_window_px) + 1))
+    if hi - lo < 8:
+        return edge
+    prof = np.median(img[:, lo:hi], axis=0)
+    s = np.arange(lo, hi, dtype=np.float64)
+    e, _ = _edge_model_fit(s, prof, lo + 2.0, hi - 3.0, grid_px=0.05)
+    return float(e) if np.isfinite(e) else edge
+
+
+def _side_counter(side, shape, depth_px=0.0, image=None):
     h, w = shape
     edge = {"left": depth_px - 0.5, "right": w - 1 - depth_px + 0.5,
             "top": depth_px - 0.5, "bottom": h - 1 - depth_px + 0.5}[side]
+    if image is not None and depth_px > 0:
+        edge = _refine_band_edge(image, side, edge)
     edge = float(min(max(edge, 0.0), (w - 1) if side in ("left", "right") else (h - 1)))
     return CounterElectrode(side=side, boundary_px=edge)
 
@@ -416,7 +442,7 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
                 dep = _band_depth(mask, text)
                 if np.mean(dep >= 3) >= 0.6:
                     depth = float(np.median(dep[dep >= 3]))
-            return _side_counter(text, (h, w), depth_px=depth)
+            return _side_counter(text, (h, w), depth_px=depth, image=img)
         return parse_counter_electrode(text, (h, w))
     try:
         x, y = (float(v) for v in counter_electrode)

@@ -18,8 +18,51 @@ logger = logging.getLogger(__name__)
 __all__ = ["estimate_shift", "DriftTracker", "register_frames", "shift_image",
            "choose_drift_region"]
 
-#: Smallest side (px) of a region phase correlation is run on.
+#: Smallest side (px) of a region the correlation is run on.
 _MIN_REGION_PX = 48
+
+
+def _spectrum(image, window):
+    """DFT of the mean-free, windowed image, zero-padded to a fast DFT size."""
+    a = (image - np.float32(image.mean())) * window
+    h, w = a.shape
+    fh, fw = cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
+    if (fh, fw) != (h, w):  # the window is ~0 at the border: zero padding adds no edge
+        a = cv2.copyMakeBorder(a, 0, fh - h, 0, fw - w, cv2.BORDER_CONSTANT, value=0)
+    return cv2.dft(a, flags=cv2.DFT_COMPLEX_OUTPUT)
+
+
+def _peak_shift(f_ref, f_mov):
+    """Sub-pixel shift (dx, dy) and normalised peak height from two spectra.
+
+    The cross-correlation (not phase correlation: it keeps the noise
+    suppression of the image spectrum) is computed by DFT; its peak is
+    located to sub-pixel precision with a parabola through the logarithm of
+    the three values around the maximum in x and in y (exact for a Gaussian
+    peak, which a smooth image's autocorrelation is close to).
+    """
+    c = cv2.mulSpectrums(f_mov, f_ref, 0, conjB=True)
+    surf = cv2.idft(c, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    h, w = surf.shape
+    iy, ix = np.unravel_index(int(np.argmax(surf)), surf.shape)
+    peak = float(surf[iy, ix])
+
+    def sub(m, c0, p):
+        if m > 0 and c0 > 0 and p > 0:
+            m, c0, p = np.log(m), np.log(c0), np.log(p)
+        den = m - 2 * c0 + p
+        return 0.0 if den >= 0 else float(np.clip(0.5 * (m - p) / den, -0.5, 0.5))
+
+    dx = ix + sub(surf[iy, (ix - 1) % w], peak, surf[iy, (ix + 1) % w])
+    dy = iy + sub(surf[(iy - 1) % h, ix], peak, surf[(iy + 1) % h, ix])
+    if dx > w / 2:
+        dx -= w
+    if dy > h / 2:
+        dy -= h
+    e_ref = float(np.sqrt(max(cv2.norm(f_ref) ** 2, 1e-30)))
+    e_mov = float(np.sqrt(max(cv2.norm(f_mov) ** 2, 1e-30)))
+    response = peak * h * w / (e_ref * e_mov)  # Parseval: correlation coefficient of the windows
+    return float(dx), float(dy), float(response)
 
 
 def _as_float(image):
@@ -40,8 +83,9 @@ def _crop(image, region):
 def estimate_shift(reference, moving, *, region=None, window=True):
     """Sub-pixel translation of ``moving`` relative to ``reference``.
 
-    Phase correlation (``cv2.phaseCorrelate``) with a Hann window; it is
-    insensitive to brightness and contrast changes.
+    Cross-correlation by DFT (OpenCV) of the mean-free, Hann-windowed images,
+    with a log-parabola sub-pixel peak; insensitive to brightness and
+    contrast changes (flicker).
 
     Parameters
     ----------
@@ -59,8 +103,8 @@ def estimate_shift(reference, moving, *, region=None, window=True):
         Shift in pixels (x = column, y = row) such that
         ``moving[y + dy, x + dx] ~ reference[y, x]``.
     response : float
-        Height of the normalised correlation peak (0..1); low values mean the
-        two images share little content.
+        Correlation coefficient at the peak (0..1); low values mean the two
+        images share little content.
     """
     ref = _crop(_as_float(reference), region)
     mov = _crop(_as_float(moving), region)
@@ -70,8 +114,8 @@ def estimate_shift(reference, moving, *, region=None, window=True):
     if min(ref.shape) < 8:
         raise InputError(f"region {region} is too small for drift registration; "
                          f"give a region of at least {_MIN_REGION_PX} px per side")
-    win = cv2.createHanningWindow((ref.shape[1], ref.shape[0]), cv2.CV_32F) if window else None
-    (dx, dy), response = cv2.phaseCorrelate(ref, mov, win)
+    win = _hann(ref.shape) if window else np.ones(ref.shape, np.float32)
+    dx, dy, response = _peak_shift(_spectrum(ref, win), _spectrum(mov, win))
     return float(dx), float(dy), float(response)
 
 
@@ -173,7 +217,7 @@ class DriftTracker:
         back, the sub-pixel estimate stays accurate to ~0.1 px for factor 2).
     """
 
-    def __init__(self, *, region=None, rereference_response=0.15, downsample=1):
+    def __init__(self, *, region=None, rereference_response=0.3, downsample=1):
         if downsample < 1:
             raise InputError(f"downsample must be >= 1, got {downsample}")
         self.region = region
@@ -200,7 +244,7 @@ class DriftTracker:
             w = img.shape[1] // self.downsample * self.downsample
             img = cv2.resize(img[:h, :w], (w // self.downsample, h // self.downsample),
                              interpolation=cv2.INTER_AREA)
-        return np.ascontiguousarray(img)
+        return _spectrum(np.ascontiguousarray(img), _hann(img.shape))
 
     def update(self, image):
         """Add the next (new-content) frame; return its cumulative drift.
@@ -221,8 +265,7 @@ class DriftTracker:
             self.drift = (0.0, 0.0)
             return self.drift
         mov = self._prepare(image)
-        win = _hann(mov.shape)
-        (dx, dy), response = cv2.phaseCorrelate(self._ref, mov, win)
+        dx, dy, response = _peak_shift(self._ref, mov)
         dx *= self.downsample
         dy *= self.downsample
         self.drift = (self._ref_drift[0] + dx, self._ref_drift[1] + dy)
@@ -239,6 +282,7 @@ class DriftTracker:
 _HANN = {}
 
 
+
 def _hann(shape):
     win = _HANN.get(shape)
     if win is None:
@@ -248,7 +292,7 @@ def _hann(shape):
     return win
 
 
-def register_frames(images, *, region=None, rereference_response=0.15, downsample=1):
+def register_frames(images, *, region=None, rereference_response=0.3, downsample=1):
     """Cumulative drift of every frame of a sequence.
 
     Parameters

@@ -210,7 +210,7 @@ class _Tracker:
                  tilt_axis, measure, n_background_scans, drift, drift_downsample,
                  high_sigma, low_sigma, whisker_search_range_px, whisker_memory,
                  min_whisker_length_px, min_whisker_width_px, crack_polarity,
-                 crack_threshold_sigma, frame_interval_s):
+                 crack_threshold_sigma, crack_thick_li_px, frame_interval_s):
         try:
             self.px = float(pixel_size_um)
         except (TypeError, ValueError):
@@ -241,6 +241,7 @@ class _Tracker:
         self.min_whisker_width_px = float(min_whisker_width_px)
         self.crack_polarity = crack_polarity
         self.crack_threshold_sigma = float(crack_threshold_sigma)
+        self.crack_thick_li_px = int(crack_thick_li_px)
         self.frame_interval_s = float(frame_interval_s)
         self.linker = WhiskerLinker(search_range_px=whisker_search_range_px, memory=whisker_memory)
         # state
@@ -256,6 +257,7 @@ class _Tracker:
         self.prev_li = None
         self.kymos = {}
         self.last = None              # last measured FrameTrack
+        self.last_lengths = []
         self.n_skipped = 0
         self.rows = []
         self.whisker_rows = []
@@ -398,10 +400,7 @@ class _Tracker:
             cands = [refine_tip(diff, c) for c in cands if c.width_px >= self.min_whisker_width_px]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
-            if frame.partial_refresh:
-                whiskers = self._torn_whiskers(frame, whiskers, drift)
-            else:
-                self._kymograph(whiskers, reg, frame)
+            self._kymograph(whiskers, reg, frame)
         crack = None
         crack_mask = None
         if "crack" in self.measure:
@@ -409,12 +408,14 @@ class _Tracker:
                                  electrode_radius_px=e.radius_px, background=self.crack_bg,
                                  exclude_mask=wmask if wmask.any() else None,
                                  polarity=self.crack_polarity,
-                                 threshold_sigma=self.crack_threshold_sigma)
+                                 threshold_sigma=self.crack_threshold_sigma,
+                                 thick_li_px=self.crack_thick_li_px)
             if crack is not None and len(crack.skeleton_xy_px):
                 crack_mask = np.zeros(li.shape, np.uint8)
                 pts = np.round(crack.skeleton_xy_px).astype(int)
                 crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
-                crack_mask = cv2.dilate(crack_mask, np.ones((5, 5), np.uint8)) > 0
+                k = 2 * int(self.crack_thick_li_px // 2) + 1
+                crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
         front = None
         if "front" in self.measure:
             exclude = wmask
@@ -427,25 +428,6 @@ class _Tracker:
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack
-
-    def _torn_whiskers(self, frame, whiskers, drift):
-        """In a torn frame, whiskers whose tip lies in the old rows repeat their last value."""
-        tear = frame.tear_row
-        if tear is None:
-            return whiskers
-        top = self.region[0]
-        prev = {w.whisker_id: w for w in (self.last.whiskers if self.last is not None else [])}
-        out = []
-        for w in whiskers:
-            y_frame = w.tip_xy_px[1] + top + drift[1]
-            if y_frame < tear - 2:
-                out.append(w)
-            elif w.whisker_id in prev:
-                old = prev[w.whisker_id]
-                out.append(dataclasses.replace(
-                    old, base_xy_px=(old.base_xy_px[0] - self.region[2], old.base_xy_px[1] - top),
-                    tip_xy_px=(old.tip_xy_px[0] - self.region[2], old.tip_xy_px[1] - top)))
-        return out
 
     def _kymograph(self, whiskers, reg, frame):
         t = frame.content_time_s if frame.content_time_s is not None else frame.time_s
@@ -514,6 +496,8 @@ class _Tracker:
         return row, lengths
 
     def _record(self, ft, lengths):
+        if ft.measured:
+            self.last_lengths = list(lengths)
         self.rows.append(ft.row)
         fr = ft.frame
         t = float(fr.time_s)
@@ -554,13 +538,12 @@ class _Tracker:
                         li_mask=None, whiskers=list(last.whiskers), front=last.front,
                         crack=last.crack, row=row, mask_offset_xy_px=last.mask_offset_xy_px,
                         measured=False)
-        lengths = [] if not last.whiskers else \
-            [self.whisker_rows[-len(last.whiskers) + i][8] for i in range(len(last.whiskers))]
-        self._record(ft, lengths)
+        self._record(ft, self.last_lengths)
         return ft
 
     def run(self, frames):
         pending = []  # frames waiting for the background model: (frame, kind, payload)
+        held = None   # a torn frame waiting to see whether the next frame completes its scan
         for i, frame in enumerate(frames):
             if isinstance(frame, np.ndarray):
                 frame = _RawFrame(i, i * self.frame_interval_s, frame)
@@ -568,16 +551,31 @@ class _Tracker:
             if img.ndim != 2:
                 raise InputError(f"frame {frame.index}: expected a 2-D greyscale image, got shape "
                                  f"{img.shape}; open the video with vision.open_video")
-            # duplicates repeat the last measurement; torn frames are measured (whiskers
-            # whose tip is in the old rows keep their previous value), except while the
-            # background model is being built
-            is_repeat = bool(frame.is_duplicate) or (bool(frame.partial_refresh)
-                                                    and (self.background is None or pending))
-            if is_repeat and (self.last is not None or pending):
+            if held is not None:
+                completes = (not frame.is_duplicate and not frame.partial_refresh
+                             and frame.content_time_s is not None
+                             and held.content_time_s is not None
+                             and abs(frame.content_time_s - held.content_time_s) < 1e-9
+                             and not is_blank_or_saturated(img)[0])
+                if completes:
+                    ft = self._measure_scan(frame, img)
+                    yield self._copy_of(held, ft)
+                    yield ft
+                    held = None
+                    continue
+                yield self._repeat(held)
+                held = None
+            if frame.is_duplicate and (self.last is not None or pending):
                 if pending:
                     pending.append((frame, "repeat", None))
                 else:
                     yield self._repeat(frame)
+                continue
+            if frame.partial_refresh and (self.last is not None or pending):
+                if pending:
+                    pending.append((frame, "repeat", None))
+                else:
+                    held = frame
                 continue
             bad, reason = is_blank_or_saturated(img)
             if bad:
@@ -590,9 +588,9 @@ class _Tracker:
                 continue
             if self.region is None:
                 self._init(img)
-            top, bottom, left, right = self.region
-            sub = img[top:bottom, left:right].astype(np.float32)
             if self.background is None:
+                top, bottom, left, right = self.region
+                sub = img[top:bottom, left:right].astype(np.float32)
                 drift, reg, _ = self._measure(frame, sub)
                 pending.append((frame, "scan", (drift, reg)))
                 if len(self.bg_buffer) >= self.n_bg:
@@ -600,11 +598,38 @@ class _Tracker:
                     yield from self._flush(pending)
                     pending = []
                 continue
-            drift, reg, grow = self._measure(frame, sub)
-            yield self._measured(frame, drift, reg, grow)
+            yield self._measure_scan(frame, img)
+        if held is not None:
+            yield self._repeat(held)
         if pending:
             self._finish_background()
             yield from self._flush(pending)
+
+    def _measure_scan(self, frame, img):
+        top, bottom, left, right = self.region
+        sub = img[top:bottom, left:right].astype(np.float32)
+        drift, reg, grow = self._measure(frame, sub)
+        return self._measured(frame, drift, reg, grow)
+
+    def _copy_of(self, frame, ft):
+        """A torn frame takes the measurement of the complete frame of its scan."""
+        row = dict(ft.row)
+        base = _nan_row(frame)
+        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
+            row[key] = base[key]
+        out = FrameTrack(frame=frame, drift_xy_px=ft.drift_xy_px, electrode=ft.electrode,
+                         li_mask=None, whiskers=list(ft.whiskers), front=ft.front, crack=ft.crack,
+                         row=row, mask_offset_xy_px=ft.mask_offset_xy_px, measured=False)
+        # keep the tables in video order: the torn frame's rows go before the scan's rows
+        n_w = len(ft.whiskers)
+        rows_before = self.rows.pop()
+        drift_before = self.drift_rows.pop()
+        w_before = [self.whisker_rows.pop() for _ in range(n_w)][::-1]
+        self._record(out, [r[8] for r in w_before])
+        self.rows.append(rows_before)
+        self.drift_rows.append(drift_before)
+        self.whisker_rows.extend(w_before)
+        return out
 
     def _skip(self, frame):
         row = _nan_row(frame, skipped=True)
@@ -645,8 +670,8 @@ class _Tracker:
         touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
         touchdown = int(touch.iloc[0]) if len(touch) else None
         crack_init = None
-        measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["partial_refresh"].astype(bool)
-                          & ~frames["skipped"].astype(bool)]
+        # first frame showing each scan (a torn frame carries its scan's measurement)
+        measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
         has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
         for j in range(len(has) - 1):
             if has[j] and has[j + 1]:
@@ -687,7 +712,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
                n_background_scans=3, drift=True, drift_downsample=1, high_sigma=5.0,
                low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
                min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
-               crack_threshold_sigma=5.0, frame_interval_s=1.0):
+               crack_threshold_sigma=5.0, crack_thick_li_px=9, frame_interval_s=1.0):
     """Track lithium growth frame by frame (streaming; memory stays flat).
 
     Parameters
@@ -735,6 +760,9 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         Appearance of cracks.
     crack_threshold_sigma : float
         Detection threshold of the crack ridge filter.
+    crack_thick_li_px : int
+        Lithium at least this thick (after segmentation, bright rims
+        included) is lateral lithium, not a Li-filled crack.
     frame_interval_s : float
         Time between plain-array frames.
 
@@ -754,9 +782,11 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
     -----
     Duplicate frames repeat the measurement of their scan (flagged
     ``is_duplicate``). Torn frames (``partial_refresh``: part new scan, part
-    old) are not measured: they repeat the previous complete scan's
-    measurement; the next complete frame of that scan is measured (if every
-    frame of a scan is torn, that scan is not measured). Blank or saturated
+    old) are never measured themselves: the tracker waits one frame; if the
+    next frame is the complete version of the same scan (same
+    ``content_time_s``), the torn frame gets that scan's measurement, else it
+    repeats the previous scan's measurement (one frame of look-ahead; if
+    every frame of a scan is torn, that scan is not measured). Blank or saturated
     frames are skipped (``skipped=True``, NaN measurements) and counted.
     The first ``n_background_scans`` scans are buffered until the background
     model exists, then yielded.
@@ -769,7 +799,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
         min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
         crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
-        frame_interval_s=frame_interval_s)
+        crack_thick_li_px=crack_thick_li_px, frame_interval_s=frame_interval_s)
     return TrackIterator(tracker, frames)
 
 
@@ -778,7 +808,7 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
           drift=True, drift_downsample=1, high_sigma=5.0, low_sigma=2.5,
           whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
           min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
-          frame_interval_s=1.0, min_whisker_scans=3):
+          crack_thick_li_px=9, frame_interval_s=1.0, min_whisker_scans=3):
     """Track a whole video; return per-frame tables (see :func:`track_iter`).
 
     Parameters
@@ -808,7 +838,7 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
         whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
         min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
         crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
-        frame_interval_s=frame_interval_s)
+        crack_thick_li_px=crack_thick_li_px, frame_interval_s=frame_interval_s)
     for _ in it:
         pass
     tracks = it.tracks

@@ -169,7 +169,7 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
     return found, whisker_mask
 
 
-def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.6, 0.85, 1.2, 1.6),
+def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85, 1.2, 1.6),
                     peak_sigmas=(0.8, 1.0, 1.25, 1.6)):
     """Least-squares edge position of ``prof(s)``: step (erf) plus an edge peak.
 
@@ -181,22 +181,33 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.6, 0.85, 1.2
     """
     from scipy.special import ndtr
 
-    s0s = np.arange(s_lo, s_hi + 1e-9, grid_px)
     y = prof.astype(np.float64)
-    best_res = None
-    d = s0s[:, None] - s[None, :]
-    for sig, psig in ((a, b) for a in sigmas for b in peak_sigmas):
-        zp = d / psig
-        m = np.stack([ndtr(d / sig), np.exp(-0.5 * zp * zp), np.ones_like(d)], axis=-1)  # (k, n, 3)
-        mtm = np.einsum("kni,knj->kij", m, m)
-        mty = np.einsum("kni,n->ki", m, y)
-        try:
-            coef = np.linalg.solve(mtm, mty[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            continue
-        res = ((np.einsum("kni,ki->kn", m, coef) - y) ** 2).sum(axis=1)
-        if best_res is None or res.min() < best_res.min():
-            best_res = res
+
+    def scan(s0s, pairs):
+        d = s0s[:, None] - s[None, :]
+        best = (None, None, np.inf)
+        for sig, psig in pairs:
+            zp = d / psig
+            m = np.stack([ndtr(d / sig), np.exp(-0.5 * zp * zp), np.ones_like(d)], axis=-1)
+            mtm = np.einsum("kni,knj->kij", m, m)
+            mty = np.einsum("kni,n->ki", m, y)
+            try:
+                coef = np.linalg.solve(mtm, mty[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                continue
+            res = ((np.einsum("kni,ki->kn", m, coef) - y) ** 2).sum(axis=1)
+            if res.min() < best[2]:
+                best = (res, (sig, psig), float(res.min()))
+        return best
+
+    # coarse: every sigma pair on a 0.25 px grid; fine: the best pair on a fine grid
+    coarse = np.arange(s_lo, s_hi + 1e-9, 0.25)
+    res, pair, _ = scan(coarse, [(a, b) for a in sigmas for b in peak_sigmas])
+    if res is None:
+        return np.nan, np.inf
+    c = coarse[int(np.argmin(res))]
+    s0s = np.arange(max(s_lo, c - 0.5), min(s_hi, c + 0.5) + 1e-9, grid_px)
+    best_res, _, _ = scan(s0s, [pair])
     if best_res is None:
         return np.nan, np.inf
     k = int(np.argmin(best_res))
