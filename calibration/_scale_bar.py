@@ -78,13 +78,11 @@ def _check_region(region, shape):
 def _normalised(crop):
     """Scale the crop to 0 = background, 1 = foreground (bright or dark bar)."""
     bg = float(np.median(crop))
-    lo, hi = float(np.percentile(crop, 0.5)), float(np.percentile(crop, 99.5))
+    lo, hi = float(crop.min()), float(crop.max())
     if hi - bg >= bg - lo:  # bright features on a dark bar (the usual case)
-        fg = float(crop.max())
-        norm = (crop - bg) / max(fg - bg, 1e-6)
+        norm = (crop - bg) / max(hi - bg, 1e-6)
     else:  # dark features on a light bar
-        fg = float(crop.min())
-        norm = (bg - crop) / max(bg - fg, 1e-6)
+        norm = (bg - crop) / max(bg - lo, 1e-6)
     return norm, (hi - lo) > 1e-6
 
 
@@ -133,6 +131,24 @@ def _drop_boxes(mask, cands, max_thickness_px):
         else:
             logger.debug("ignoring %d horizontal lines of a drawn box at rows %d-%d", len(group), y, y + h - 1)
     return out
+
+
+def _on_plain_background(norm, cand):
+    """True if the rows 2-4 px above and below the line are plain background.
+
+    A scale bar sits on the flat data bar; a bright line in the picture (a
+    whisker, an edge) has textured surroundings. Ticks and labels touching
+    those rows are tolerated (up to a quarter of the pixels).
+    """
+    x0, x1, y0, y1 = cand
+    rows = [r for r in (*range(y0 - 4, y0 - 1), *range(y1 + 2, y1 + 5)) if 0 <= r < norm.shape[0]]
+    if not rows:
+        return True
+    band = norm[rows, x0:x1 + 1]
+    dark = band[band <= 0.5]
+    if band.size == 0 or dark.size < 0.75 * band.size:
+        return False
+    return float(dark.std()) < 0.1
 
 
 def _text_height(mask, bar_box):
@@ -193,9 +209,10 @@ def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=
     The bar is told apart from text by its shape: after a morphological
     opening with a horizontal line of `min_length_px`, only horizontal runs
     at least that long survive; of those, blobs 2-12 rows thick, at least
-    3x longer than thick, at least 80 % filled and at least 1.5x longer than
-    the median text-character height are bar candidates, and the longest one
-    wins. Its length comes from the column profile of its fully lit rows,
+    3x longer than thick, at least 80 % filled, on a plain background (the
+    rows 2-4 px above and below it flat), not part of a drawn box, and at
+    least 1.5x longer than the median text-character height are bar
+    candidates, and the longest one wins. Its length comes from the column profile of its fully lit rows,
     normalised between the data-bar background and the bar plateau: the
     coverage of the partially lit edge pixels is added (area method), which
     gives sub-pixel edges for anti-aliased or slightly blurred bars.
@@ -243,6 +260,7 @@ def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=
     mask = (norm > 0.5).astype(np.uint8)
     cands = _drop_boxes(mask, _candidates(mask, min_length_px, min_thickness_px, max_thickness_px),
                         max_thickness_px)
+    cands = [c for c in cands if _on_plain_background(norm, c)]
     if not cands:
         logger.debug("no scale-bar candidate in region %s", (top, bottom, left, right))
         return None

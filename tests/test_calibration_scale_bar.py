@@ -177,3 +177,12 @@ def test_rgb_frame():
     img = render(300.0, 400.0)
     bar = measure_scale_bar(np.dstack([img] * 3), region=REGION, read_label=False)
     assert abs(bar.length_px - 100.0) <= 1.0
+
+
+def test_bright_line_in_the_picture_is_not_a_bar():
+    img = render(300.0, 400.0, label="10 um")
+    img[BAR_TOP:] = img[:H - BAR_TOP]  # no data bar at all: picture everywhere
+    img[120:124, 100:300] = 255  # a long, thin, bright horizontal feature in the textured picture
+    assert measure_scale_bar(img, read_label=False) is None
+    with pytest.raises(InputError, match="no scale bar found in the image; pass --pixel-size UM"):
+        resolve_pixel_size(image=img, scale_bar_um=10.0, path="v.avi")
