@@ -188,3 +188,24 @@ def test_scene_round_trips_through_dict():
         scene = preset(name, seed=7)
         import json
         assert Scene.from_dict(json.loads(json.dumps(scene.to_dict()))) == scene
+
+
+def test_drift_moves_the_image_as_the_truth_says():
+    # no noise/flicker, strong drift: the electrode's dark-area centroid follows the truth
+    from vision.synthetic import Artefacts
+    scene = preset("control", duration_s=6.0, seed=11,
+                   artefacts=Artefacts(noise=False, scanline_sigma=0.0, drift_px_s=3.0, flicker=0.0,
+                                       tear_fraction=0.0))
+    got, want = [], []
+    for img, row in render_frames(scene):
+        if row["is_duplicate"]:
+            continue
+        x0, y0 = int(row["electrode_x_px"]) - 75, int(row["electrode_y_px"]) - 75
+        win = img[y0:y0 + 151, x0:x0 + 151].astype(float)
+        dark = np.clip((110.0 - win) / 60.0, 0, 1)  # Li ~ 51, ceramic ~ 140
+        yy, xx = np.mgrid[0:151, 0:151]
+        got.append((np.sum(dark * xx) / dark.sum() + x0, np.sum(dark * yy) / dark.sum() + y0))
+        want.append((row["drift_x_px"], row["drift_y_px"]))
+    got, want = np.array(got), np.array(want)
+    assert np.ptp(want[:, 0]) + np.ptp(want[:, 1]) > 2  # it really drifted (sub-pixel values)
+    np.testing.assert_allclose(got - got[0], want - want[0], atol=0.05)
