@@ -208,4 +208,4 @@ def test_drift_moves_the_image_as_the_truth_says():
         want.append((row["drift_x_px"], row["drift_y_px"]))
     got, want = np.array(got), np.array(want)
     assert np.ptp(want[:, 0]) + np.ptp(want[:, 1]) > 2  # it really drifted (sub-pixel values)
-    np.testing.assert_allclose(got - got[0], want - want[0], atol=0.05)
+    np.testing.assert_allclose(got - got[0], want - want[0], atol=0.08)
