@@ -102,8 +102,11 @@ def as_frames(images):
     return (Frame(index=i, time_s=i / FPS, image=img) for i, img in enumerate(images))
 
 
-def test_lossless_sequence_exact():
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_lossless_sequence_exact(dtype):
     images, truth = record(PLAN)
+    if dtype == np.uint16:
+        images = [img.astype(np.uint16) * 257 for img in images]
     check(list(mark_refreshes(as_frames(images))), truth, tear_tol=1)
 
 

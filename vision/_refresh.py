@@ -88,6 +88,12 @@ def _refine_tear(row_mad, band, rows_per_band, tau, *, new_above):
     return lo + (int(idx[-1]) + 1 if idx.size else 0)
 
 
+def _tear_row(boundary, new_above, row_mad, rows_per_band, tau, top, row_step):
+    """Full-resolution image row of the tear found near band ``boundary``."""
+    sampled = _refine_tear(row_mad, boundary, rows_per_band, tau, new_above=new_above)
+    return top + sampled * row_step
+
+
 def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                    min_tear_fraction=0.05, threshold=None):
     """Flag duplicate and torn frames and fill ``content_time_s``, streaming.
@@ -258,23 +264,18 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             row_mad = None
             if change.kind in ("top", "middle", "bottom"):
                 row_mad = diff.reshape(-1, rows_per_band, sub.shape[1]).mean(axis=2).ravel()
-
-            def tear_at(boundary, new_above):
-                sampled = _refine_tear(row_mad, boundary, rows_per_band, tau,
-                                       new_above=new_above)
-                return top + sampled * row_step
-
+            tear_args = (row_mad, rows_per_band, tau, top, row_step)
             if continues:
                 content = scan_time
                 if change.kind == "middle":
-                    partial, tear = True, tear_at(change.stop, True)
+                    partial, tear = True, _tear_row(change.stop, True, *tear_args)
             elif completes_bottom_first:
                 content = scan_time
             elif change.kind == "top":
-                partial, tear = True, tear_at(change.stop, True)
+                partial, tear = True, _tear_row(change.stop, True, *tear_args)
                 content = scan_time = frame.time_s
             elif change.kind == "bottom":
-                partial, tear = True, tear_at(change.start, False)
+                partial, tear = True, _tear_row(change.start, False, *tear_args)
                 content = scan_time = frame.time_s
             else:  # full, middle or scattered change without a scan in progress
                 content = scan_time = frame.time_s
