@@ -209,3 +209,15 @@ def test_drift_moves_the_image_as_the_truth_says():
     got, want = np.array(got), np.array(want)
     assert np.ptp(want[:, 0]) + np.ptp(want[:, 1]) > 2  # it really drifted (sub-pixel values)
     np.testing.assert_allclose(got - got[0], want - want[0], atol=0.08)
+
+
+def test_scan_period_not_a_multiple_of_the_frame_interval():
+    scene = preset("whisker", duration_s=3.0, scan_period_s=0.37, shape=(96, 128),
+                   artefacts=False)
+    frames = pd.DataFrame([row for _, row in render_frames(scene)])
+    k = np.floor(frames["time_s"] / 0.37 + 1e-9).astype(int)
+    np.testing.assert_array_equal(frames["scan_index"], k)
+    np.testing.assert_allclose(frames["content_time_s"], k * 0.37)
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[-1, k.to_numpy()])))
+    assert set(runs) <= {3, 4}
+    assert frames["is_duplicate"].sum() == len(frames) - k.nunique()
