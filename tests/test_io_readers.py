@@ -103,6 +103,7 @@ def test_times_start_at_zero_when_first_pts_is_not_zero(tmp_path):
     times_ms = [5000, 5100, 5250]
     path = write_video(tmp_path / "late.mkv", frames_uint8(3), times_ms=times_ms)
     with open_video(path) as reader:
+        assert len(reader) == 3  # counted from the packets before any decoding
         np.testing.assert_allclose([f.time_s for f in reader], [0.0, 0.1, 0.25], atol=1e-3)
 
 
@@ -369,6 +370,19 @@ def test_tiff_folder_16bit_and_single_png(tmp_path):
 def test_folder_needs_fps(tmp_path):
     folder = write_pngs(tmp_path / "f", frames_uint8(2), ["a1.png", "a2.png"])
     with pytest.raises(InputError, match=r"f: a folder of 2 image frames.*pass --fps"):
+        open_video(folder)
+
+
+def test_folder_times_from_frame_times_csv(tmp_path):
+    folder = write_pngs(tmp_path / "f", frames_uint8(3), ["s1.png", "s2.png", "s10.png"])
+    (folder / "frame_times.csv").write_text("frame,time_s\n0,12.5\n1,12.75\n2,13.5\n")
+    with open_video(folder) as reader:
+        assert reader.metadata["time_source"] == "frame_times.csv"
+        assert [f.time_s for f in reader] == [0.0, 0.25, 1.0]
+    with open_video(folder, fps=2) as reader:  # an explicit fps wins
+        assert [f.time_s for f in reader] == [0.0, 0.5, 1.0]
+    (folder / "frame_times.csv").write_text("frame,time_s\n0,0\n1,0.1\n")
+    with pytest.raises(InputError, match=r"frame_times\.csv: has 2 rows but the folder has 3"):
         open_video(folder)
 
 

@@ -1,6 +1,7 @@
 """Folders of numbered PNG/TIFF frames, and single PNG/TIFF images."""
 from __future__ import annotations
 
+import csv
 import logging
 import struct
 
@@ -15,6 +16,32 @@ from ._io import IMAGE_EXTENSIONS, Frame, VideoReader, natural_key, to_gray
 __all__ = ["ImageFolderReader"]
 
 logger = logging.getLogger(__name__)
+
+
+#: Optional per-frame times in a frame folder: columns ``time_s`` (and ``frame``).
+TIMES_FILE = "frame_times.csv"
+
+
+def _read_times(path, n):
+    """Frame times (s, first = 0) from a ``frame_times.csv`` with a ``time_s`` column."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read the frame times ({exc})", path=path) from None
+    if not rows or "time_s" not in rows[0]:
+        raise InputError("needs a header with a time_s column (seconds, one row per frame)",
+                         path=path)
+    try:
+        times = np.array([float(r["time_s"]) for r in rows])
+    except (TypeError, ValueError):
+        raise InputError("time_s holds a value that is not a number", path=path) from None
+    if len(times) != n:
+        raise InputError(f"has {len(times)} rows but the folder has {n} frames; give one time "
+                         "per frame file", path=path)
+    if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+        raise InputError("time_s must be finite and non-decreasing", path=path)
+    return times - times[0]
 
 
 def _png_shape(path):
@@ -85,8 +112,11 @@ class ImageFolderReader(VideoReader):
         Folder holding ``*.png`` or ``*.tif``/``*.tiff`` files, sorted
         numerically by the numbers in their names (``frame_2`` before
         ``frame_10``); or a single image file (one frame at 0 s).
-    fps : float
-        Frames per second of the sequence; required for more than one frame.
+    fps : float, optional
+        Frames per second of the sequence. Without it the frame times come
+        from a ``frame_times.csv`` in the folder (``time_s`` column, one row
+        per frame in frame order); one of the two is required for more than
+        one frame.
 
     Raises
     ------
@@ -113,9 +143,14 @@ class ImageFolderReader(VideoReader):
             files = [path]
         self._files = files
         n = len(files)
-        if n > 1 and fps is None:
+        self._times = None
+        times_csv = path / TIMES_FILE if path.is_dir() else None
+        if fps is None and times_csv is not None and times_csv.is_file():
+            self._times = _read_times(times_csv, n)
+        if n > 1 and fps is None and self._times is None:
             raise InputError(f"a folder of {n} image frames has no frame timing; pass --fps "
-                             "(fps=...) with the frame rate", path=path)
+                             f"(fps=...) with the frame rate, or put a {TIMES_FILE} with a "
+                             "time_s column (one row per frame) into the folder", path=path)
         shape_of = _tiff_shape if _is_tiff(files[0]) else _png_shape
         self.frame_shape = shape_of(files[0])
         for f in files[1:]:
@@ -128,11 +163,17 @@ class ImageFolderReader(VideoReader):
                     path=f)
         self.n_frames = n
         self.fps = float(fps) if fps is not None else None
+        if self._times is not None and n > 1 and self._times[-1] > 0:
+            self.fps = round((n - 1) / self._times[-1], 9)
         self.dtype = read_image(files[0]).dtype
         self.start_time = None
-        self.metadata = {"files": n, "first_file": files[0].name, "last_file": files[-1].name}
+        self.metadata = {"files": n, "first_file": files[0].name, "last_file": files[-1].name,
+                         "time_source": TIMES_FILE if self._times is not None
+                         else ("fps argument" if fps is not None else "single image")}
 
     def _time(self, index):
+        if self._times is not None:
+            return float(self._times[index])
         return index / self.fps if self.fps else 0.0
 
     def _iter_frames(self):
