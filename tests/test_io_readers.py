@@ -107,8 +107,11 @@ def test_times_start_at_zero_when_first_pts_is_not_zero(tmp_path):
         np.testing.assert_allclose([f.time_s for f in reader], [0.0, 0.1, 0.25], atol=1e-3)
 
 
-def test_random_access_matches_iteration(tmp_path):
-    path = write_video(tmp_path / "ra.mp4", frames_uint8(30), options={"g": "8", "crf": "18"})
+@pytest.mark.parametrize("ext,codec", [("mp4", "libx264"), ("mkv", "libx264"),
+                                       ("avi", "mpeg4"), ("mov", "mpeg4")])
+def test_random_access_matches_iteration(tmp_path, ext, codec):
+    path = write_video(tmp_path / f"ra.{ext}", frames_uint8(30), codec=codec,
+                       options={"g": "8", "crf": "18"} if codec == "libx264" else {"g": "8"})
     with open_video(path) as reader:
         frames = list(reader)
         for index in [17, 3, 4, 5, 29, 0, -1]:
