@@ -186,3 +186,24 @@ def test_bright_line_in_the_picture_is_not_a_bar():
     assert measure_scale_bar(img, read_label=False) is None
     with pytest.raises(InputError, match="no scale bar found in the image; pass --pixel-size UM"):
         resolve_pixel_size(image=img, scale_bar_um=10.0, path="v.avi")
+
+
+@pytest.mark.parametrize("label,um", [("10 µm", 10.0), ("500 nm", 0.5), ("2 μm", 2.0)])
+@pytest.mark.parametrize("size", [11, 16])
+def test_truetype_label_with_micro_sign_never_misread(label, um, size):
+    # vendor-like font (DejaVu Sans, shipped with matplotlib) and a real micro sign
+    pil_image = pytest.importorskip("PIL.Image")
+    pil_draw = pytest.importorskip("PIL.ImageDraw")
+    pil_font = pytest.importorskip("PIL.ImageFont")
+    font_manager = pytest.importorskip("matplotlib.font_manager")
+    font = pil_font.truetype(font_manager.findfont("DejaVu Sans"), size)
+    img = pil_image.new("L", (W, H), 100)
+    d = pil_draw.Draw(img)
+    d.rectangle([0, BAR_TOP, W, H], fill=5)
+    d.text((8, BAR_TOP + 8), "EHT = 5.00 kV   WD = 8.5 mm", fill=255, font=font)
+    d.rectangle([320, 310, 439, 313], fill=255)  # 120 px bar
+    d.text((380 - d.textlength(label, font=font) / 2, 310 - size - 5), label, fill=255, font=font)
+    bar = measure_scale_bar(np.asarray(img), region=REGION)
+    assert abs(bar.length_px - 120.0) <= 1.0
+    assert bar.label_um in (None, um)
+
