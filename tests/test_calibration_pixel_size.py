@@ -184,3 +184,21 @@ def test_zeiss_width_from_image_or_store_resolution():
     rgb = np.zeros((H, W, 3), np.uint8)  # no ImageWidth tag: the frame's columns count
     assert resolve_pixel_size(tiff_tags={"CZ_SEM": cz}, image=rgb).um == pytest.approx(51.2 / W)
     assert resolve_pixel_size(tiff_tags={"CZ_SEM": cz}).um == pytest.approx(0.05)  # 1024 px stored
+
+
+def test_fei_escan_section(tmp_path):
+    text = _fei_text(pixel_m="1.25e-07", section="EScan")
+    tags, _ = _write_read(tmp_path / "fei.tif", [(34682, "s", 0, text, True)])
+    ps = resolve_pixel_size(tiff_tags=tags)
+    assert ps.um == pytest.approx(0.125)
+    assert "[EScan]" in ps.detail
+
+
+def test_metadata_wins_over_scale_bar_um_with_warning(tmp_path, caplog):
+    tags, _ = _write_read(tmp_path / "fei.tif", [(34682, "s", 0, _fei_text(), True)])
+    img = np.full((H, W), 5, np.uint8)
+    img[80:83, 20:120] = 255  # a 100 px bar on a flat data bar
+    with caplog.at_level(logging.WARNING, logger="calibration"):
+        ps = resolve_pixel_size(tiff_tags=tags, image=img, data_bar=(70, H, 0, W), scale_bar_um=10.0)
+    assert (ps.source, ps.um) == ("fei_metadata", pytest.approx(0.045))
+    assert any("--scale-bar-um gives 0.1 um/px" in r.message for r in caplog.records)
