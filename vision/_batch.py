@@ -29,6 +29,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from pathlib import Path
 
 from calibration import InputError
@@ -192,7 +193,8 @@ def process_video(item, out_dir, *, force=False, save_options=None):
     dict
         ``name``, ``status`` (``"done"``, ``"skipped"`` or ``"failed"``),
         ``error`` (message or None), ``duration_s`` (wall-clock seconds),
-        ``n_frames``, ``summary`` (the analysis summary, or None) and, for
+        ``n_frames``, ``warnings`` (of this analysis, list of str),
+        ``summary`` (the analysis summary, or None) and, for
         an unexpected error (a bug rather than bad input), ``traceback``.
     """
     save_options = dict(save_options or {})
@@ -200,7 +202,7 @@ def process_video(item, out_dir, *, force=False, save_options=None):
     final = out_dir / item.name
     t0 = time.perf_counter()
     record = {"name": item.name, "status": "failed", "error": None,
-              "duration_s": None, "n_frames": None, "summary": None}
+              "duration_s": None, "n_frames": None, "warnings": [], "summary": None}
     try:
         key = _resume_key(item, save_options)
         if not force and _is_up_to_date(final, key):
@@ -209,7 +211,8 @@ def process_video(item, out_dir, *, force=False, save_options=None):
                           n_frames=(summary or {}).get("n_frames"))
         else:
             summary = _analyze_and_save(item, final, key, save_options)
-            record.update(status="done", summary=summary, n_frames=summary.get("n_frames"))
+            record.update(status="done", summary=summary, n_frames=summary.get("n_frames"),
+                          warnings=list(summary.get("warnings") or []))
     except InputError as exc:
         record["error"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - batch boundary: one broken video never stops the batch
@@ -245,7 +248,12 @@ def _analyze_and_save(item, final, key, save_options):
         # The engine parallelises over videos: one thread per worker process.
         import cv2
         cv2.setNumThreads(1)
-    analysis = _analyze.analyze(item.video, trace=item.trace, progress=False, **item.options)
+    with warnings.catch_warnings():
+        # analyze records its warnings in summary["warnings"]; the batch reports them per
+        # video instead of printing them between the progress bar updates.
+        warnings.simplefilter("ignore")
+        analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
+                                    **item.options)
     staging_root = final.parent / PARTIAL_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
@@ -289,8 +297,8 @@ class BatchResult:
         The output folder.
     records : list of dict
         One per video in input order: ``name``, ``video``, ``trace``,
-        ``pairing``, ``status`` (``done``, ``skipped``, ``failed`` or, for an
-        interrupted batch, ``pending``), ``error``, ``duration_s``,
+        ``pairing``, ``metadata``, ``status`` (``done``, ``skipped``, ``failed`` or, for an
+        interrupted batch, ``pending``), ``error``, ``duration_s``, ``warnings``,
         ``n_frames``.
     summaries : dict
         Analysis summary per video name (done and skipped videos).
@@ -387,7 +395,8 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
                          "trace": None if it.trace is None else str(it.trace),
                          "pairing": it.pairing, "metadata": dict(it.metadata),
                          "status": "pending", "error": None,
-                         "duration_s": None, "n_frames": None} for it in items}
+                         "duration_s": None, "n_frames": None, "warnings": []}
+               for it in items}
     summaries = {}
     engine = ("serial" if scheduler is None and workers == 0 else
               scheduler if scheduler is not None else f"LocalCluster({workers} workers)")
@@ -498,7 +507,7 @@ def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record
             # Dask logs every worker start and stop at INFO: keep the terminal for our output.
             dask_logger = logging.getLogger("distributed")
             stack.callback(dask_logger.setLevel, dask_logger.level)
-            dask_logger.setLevel(logging.ERROR)
+            dask_logger.setLevel(logging.CRITICAL)
         if scheduler is not None:
             try:
                 client = stack.enter_context(Client(scheduler, timeout="20s"))

@@ -91,8 +91,13 @@ def _print_pairing(items):
 
 
 def _print_summary(result):
+    for rec in result.records:
+        for text in rec.get("warnings") or []:
+            print(f"{rec['name']}: warning: {text}", file=sys.stderr)
     for rec in result.failed:
-        print(f"{rec['video']}: {rec['error']}", file=sys.stderr)
+        error = rec["error"]
+        print(error if error.startswith(rec["video"]) else f"{rec['video']}: {error}",
+              file=sys.stderr)
     print(f"{result.count('done')} done, {result.count('skipped')} skipped (up to date), "
           f"{result.count('failed')} failed in {result.wall_s:.1f} s on {result.engine}; "
           f"results in {result.out_dir} (results.csv, batch.json)")
