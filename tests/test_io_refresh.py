@@ -110,11 +110,13 @@ def test_lossless_sequence_exact(dtype):
     check(list(mark_refreshes(as_frames(images))), truth, tear_tol=1)
 
 
-def encode(images, path, *, crf):
+def encode(images, path, *, crf, keyint=None):
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=int(FPS))
         stream.width, stream.height, stream.pix_fmt = COLS, ROWS, "yuv420p"
         stream.options = {"crf": str(crf)}
+        if keyint:
+            stream.options = {"crf": str(crf), "g": str(keyint), "keyint_min": str(keyint)}
         for img in images:
             frame = av.VideoFrame.from_ndarray(img, format="gray").reformat(format="yuv420p")
             for packet in stream.encode(frame):
@@ -132,6 +134,17 @@ def test_h264_recording(tmp_path, sigma, crf):
     with open_video(path) as reader:
         frames = list(mark_refreshes(reader))
     check(frames, truth, tear_tol=16)  # H.264 codes 16x16 macroblocks: tear within one
+
+
+def test_frequent_keyframes(tmp_path):
+    """A keyframe every 5 frames re-codes unchanged parts: still no false tears."""
+    for seed in range(5):
+        images, truth = record(PLAN, seed=seed)
+        path = encode(images, tmp_path / f"key{seed}.mp4", crf=18, keyint=5)
+        with open_video(path) as reader:
+            frames = list(mark_refreshes(reader))
+        assert sum(f.is_keyframe for f in frames) == 5
+        check(frames, truth, tear_tol=16)
 
 
 def test_new_scans_without_change_are_not_duplicates(tmp_path):

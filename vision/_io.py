@@ -68,6 +68,9 @@ class Frame:
         For a torn frame, the first image row (full-resolution row index) of
         the part that still shows the old scan (top part new, bottom old) or
         the first row of the new scan (top old, bottom new). None otherwise.
+    is_keyframe : bool or None
+        The codec stored this frame as a keyframe (intra-coded, so its
+        compression noise is re-drawn); None for image files.
     """
 
     index: int
@@ -77,6 +80,7 @@ class Frame:
     partial_refresh: bool = False
     content_time_s: float | None = None
     tear_row: int | None = None
+    is_keyframe: bool | None = None
 
 
 class VideoReader:

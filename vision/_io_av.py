@@ -154,7 +154,8 @@ class AVReader(VideoReader):
                     if pts0 is None:
                         pts0 = frame.pts
                     t = float((frame.pts - pts0) * frame.time_base)
-                yield Frame(index=n, time_s=t, image=self._gray(frame))
+                yield Frame(index=n, time_s=t, image=self._gray(frame),
+                            is_keyframe=bool(frame.key_frame))
                 n += 1
         finally:
             container.close()
@@ -227,7 +228,8 @@ class AVReader(VideoReader):
                              self.path, target, frame.pts)
             self._cursor = (frames, index + 1)
             t = float(Fraction(frame.pts - pts[0]) * frame.time_base)
-            return Frame(index=int(index), time_s=t, image=self._gray(frame))
+            return Frame(index=int(index), time_s=t, image=self._gray(frame),
+                         is_keyframe=bool(frame.key_frame))
         self._cursor = None
         raise InputError(f"frame {index} could not be decoded; the video is damaged there",
                          path=self.path)
