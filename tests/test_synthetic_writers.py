@@ -196,7 +196,10 @@ def test_stripping_overpotential_diverges_at_t0_and_charge_matches():
     q = np.trapezoid(cur[(tv >= 0) & (tv <= scene.duration_s)], tv[(tv >= 0) & (tv <= scene.duration_s)])
     vol = li_volume_um3(scene, tl, scene.duration_s) - li_volume_um3(scene, tl, 0.0)
     assert q == pytest.approx(-vol / UM3_PER_CM3 * FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL, rel=0.02)
-    # the electrode shrinks to sqrt(1 - area_fraction_lost) of its radius at t0
+    # the visible Li area (disc minus pores) falls linearly to (1 - f) pi r0^2 at t0
     frames = pd.DataFrame([row for _, row in render_frames(scene.replace(duration_s=15.0))])
-    r = frames.set_index("content_time_s")["electrode_radius_px"]
-    assert r[r.index == 14.0].iloc[0] == pytest.approx(scene.electrode_radius_px * math.sqrt(1 - 0.55), rel=1e-9)
+    scans = frames[~frames["is_duplicate"]].set_index("content_time_s")
+    r0 = scene.electrode_radius_px
+    p = np.clip((scans.index - s.start_s) / (s.t0_s - s.start_s), 0, 1)
+    np.testing.assert_allclose(scans["li_area_px"], math.pi * r0 ** 2 * (1 - 0.55 * p), rtol=6e-3)
+    assert scans["electrode_radius_px"].iloc[-1] > r0 * math.sqrt(1 - 0.55)  # pores opened

@@ -17,7 +17,8 @@ from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
 from . import _artefacts as art
 from ._presets import PRESETS, preset
 from ._render import FRAME_COLUMNS, WHISKER_COLUMNS, prepare, render_frames
-from ._scene import control_voltage, electrode_thickness_um, step_bounds, whisker_base, whisker_onset
+from ._scene import (control_voltage, electrode_thickness_um, pores, step_bounds, whisker_base,
+                     whisker_onset)
 from ._writers import FORMATS, open_writer, video_filename
 
 logger = logging.getLogger(__name__)
@@ -140,9 +141,12 @@ def truth_json(scene, tl, frames):
         "lateral": None if scene.lateral is None else {
             **dataclasses.asdict(scene.lateral), "n_segments": int(len(tl.lateral.x0))},
         "crack": None if scene.crack is None else dataclasses.asdict(scene.crack),
-        "stripping": None if scene.stripping is None else {
+        "stripping": None if (s := scene.stripping) is None else {
             **dataclasses.asdict(scene.stripping),
-            "electrode_thickness_um": electrode_thickness_um(scene)},
+            "electrode_thickness_um": electrode_thickness_um(scene),
+            "pores": [{"x_px": x, "y_px": y, "final_radius_px": rad,
+                       "onset_s": s.start_s + on * (s.t0_s - s.start_s)}
+                      for x, y, rad, on in pores(scene)]},
         "artefacts": dataclasses.asdict(scene.artefacts),
         "growth_onset_s": _finite(tl.growth_onset_s),
         "lateral_onset_s": _finite(tl.lateral_onset_s),
@@ -248,8 +252,8 @@ _SAMPLE_TEXT = {
                "counter electrode: short circuit (current x20, voltage collapses)",
     "crack": "polycrystalline LLZO (grain boundaries); at -0.75 V a Li-filled crack runs to the "
              "counter electrode: short circuit",
-    "stripping": "galvanostatic stripping at +0.5 uA: the electrode shrinks, the overpotential "
-                 "diverges at contact loss t0 = 14 s",
+    "stripping": "galvanostatic stripping at +0.5 uA: the electrode rim recedes and pores open, "
+                 "the overpotential diverges at contact loss t0 = 14 s",
     "control": "small steps (-0.1..-0.3 V), no growth (negative control)",
 }
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import _artefacts as art
 from ._potentiostat import trace_table
-from ._scene import electrode_radius, li_volume_um3, timeline, whisker_base, whisker_length
+from ._scene import (electrode_radius, li_volume_um3, pore_radii, pores, timeline, whisker_base,
+                     whisker_length)
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,9 @@ def _geometry(scene, tl, t):
     """Exact geometry at content time ``t`` (no drift): dict used for drawing and truth."""
     t_geo = min(t, tl.touchdown_s)
     ex, ey = scene.electrode_xy_px
-    g = {"electrode": (ex, ey, electrode_radius(scene, t)), "whiskers": []}
+    g = {"electrode": (ex, ey, electrode_radius(scene, t)), "whiskers": [],
+         "pores": [(x, y, rho) for (x, y, _, _), rho in zip(pores(scene), pore_radii(scene, t))
+                   if rho > 0]}
     for k, w in enumerate(scene.whiskers):
         length = whisker_length(scene, w, t_geo)
         if length <= 0:
@@ -245,6 +248,11 @@ def _draw(scene, statics, geo):
     ex, ey, r = geo["electrode"]
     cov = np.zeros(shape, np.float32)
     _disc_coverage(cov, pad, ex, ey, r)
+    if geo["pores"]:
+        holes = np.zeros(shape, np.float32)
+        for x, y, rho in geo["pores"]:
+            _disc_coverage(holes, pad, x, y, rho)
+        cov = np.clip(cov - holes, 0.0, 1.0)
     for _, bx, by, tx, ty, _, width, ang in geo["whiskers"]:
         a = math.radians(ang)
         # start inside the electrode so the rod joins the disc without a gap

@@ -108,9 +108,11 @@ class Crack:
 class Stripping:
     """Galvanostatic stripping of the microelectrode until contact loss.
 
-    The visible electrode area shrinks linearly in time (constant current)
+    The visible lithium area shrinks linearly in time (constant current)
     from ``pi r0^2`` to ``(1 - area_fraction_lost) pi r0^2`` at ``t0_s``, when
-    contact is lost; the electrode thickness follows from Faraday's law.
+    contact is lost: the rim recedes and ``n_pores`` pores open inside the
+    electrode (through which the ceramic shows). The electrode thickness
+    follows from Faraday's law.
 
     Attributes
     ----------
@@ -128,6 +130,7 @@ class Stripping:
     current_A: float = 5.0e-7
     t0_s: float = 14.0
     area_fraction_lost: float = 0.55
+    n_pores: int = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -596,15 +599,63 @@ def electrode_thickness_um(scene):
     return volume_um3 / area_um2
 
 
+def _stripping_progress(s, t):
+    return (min(max(float(t), s.start_s), s.t0_s) - s.start_s) / (s.t0_s - s.start_s)
+
+
+def pores(scene):
+    """Pores of a stripping scene: list of (x, y, final radius, onset progress), px.
+
+    Placed (seeded) without overlap inside the final electrode disc; a pore
+    opens at stripping progress ``onset`` (0..1) and its radius grows as
+    ``R sqrt((p - onset) / (1 - onset))``.
+    """
+    s = scene.stripping
+    if s is None or s.n_pores <= 0:
+        return []
+    rng = np.random.default_rng([scene.seed, 303])
+    r0 = scene.electrode_radius_px
+    r_end = r0 * math.sqrt(1.0 - s.area_fraction_lost)
+    # pores take at most 1/3 of the lost area, so the rim always recedes
+    budget = s.area_fraction_lost * r0 ** 2 / 3.0
+    out = []
+    for _ in range(200):
+        if len(out) == s.n_pores:
+            break
+        rad = rng.uniform(0.06, 0.12) * r0
+        if rad ** 2 + sum(p[2] ** 2 for p in out) > budget:
+            continue
+        d = rng.uniform(0, r_end - rad - 3.0)
+        a = rng.uniform(0, 2 * math.pi)
+        x, y = scene.electrode_xy_px[0] + d * math.cos(a), scene.electrode_xy_px[1] + d * math.sin(a)
+        if all(math.hypot(x - px, y - py) > rad + pr + 2.0 for px, py, pr, _ in out):
+            out.append((x, y, rad, float(rng.uniform(0.15, 0.7))))
+    return out
+
+
+def pore_radii(scene, t):
+    """Radius of each pore of :func:`pores` at video time ``t``, px."""
+    s = scene.stripping
+    if s is None:
+        return []
+    p = _stripping_progress(s, t)
+    return [rad * math.sqrt(min(max((p - on) / (1.0 - on), 0.0), 1.0))
+            for _, _, rad, on in pores(scene)]
+
+
 def electrode_radius(scene, t):
-    """Radius of the visible electrode disc at video time ``t``, px."""
+    """Outer radius of the electrode disc at video time ``t``, px.
+
+    With stripping the visible Li area (disc minus pores) falls linearly:
+    ``r^2 - sum(rho_i^2) = r0^2 (1 - f p)`` with progress ``p`` in 0..1.
+    """
     r0 = scene.electrode_radius_px
     s = scene.stripping
     if s is None:
         return r0
-    tt = min(max(float(t), s.start_s), s.t0_s)
-    frac = s.area_fraction_lost * (tt - s.start_s) / (s.t0_s - s.start_s)
-    return r0 * math.sqrt(1.0 - frac)
+    frac = s.area_fraction_lost * _stripping_progress(s, t)
+    holes = sum(rho ** 2 for rho in pore_radii(scene, t))
+    return math.sqrt(r0 ** 2 * (1.0 - frac) + holes)
 
 
 def li_volume_um3(scene, tl, t):
@@ -627,6 +678,6 @@ def li_volume_um3(scene, tl, t):
         vol += float(np.sum(width * vis)) * px * px * scene.crack.depth_um
     if scene.stripping is not None:
         r0 = scene.electrode_radius_px
-        r = electrode_radius(scene, t)
-        vol -= math.pi * (r0 ** 2 - r ** 2) * px * px * electrode_thickness_um(scene)
+        lost_px2 = r0 ** 2 * scene.stripping.area_fraction_lost * _stripping_progress(scene.stripping, t)
+        vol -= math.pi * lost_px2 * px * px * electrode_thickness_um(scene)
     return vol
