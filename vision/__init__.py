@@ -17,6 +17,10 @@ from ._sync import estimate_offset_auto, resample_trace
 from ._batch import BatchResult, collect_batch, process_video, run_batch
 from ._manifest import BatchItem, read_manifest
 from ._pairing import discover_videos, pair_videos
+from ._front import CounterElectrode, FrontMeasurement, measure_front, parse_counter_electrode
+from ._crack import CrackBackground, CrackMeasurement, crack_background, detect_crack, ridge_response
+from ._fractal import box_counting_dimension, count_branches
+from ._frontcrack_state import FrontCrackState, FrontCrackUpdate
 
 __all__ = [
     "__version__",
@@ -49,4 +53,17 @@ __all__ = [
     "process_video",
     "read_manifest",
     "run_batch",
+    "CounterElectrode",
+    "FrontMeasurement",
+    "measure_front",
+    "parse_counter_electrode",
+    "CrackBackground",
+    "CrackMeasurement",
+    "crack_background",
+    "detect_crack",
+    "ridge_response",
+    "box_counting_dimension",
+    "count_branches",
+    "FrontCrackState",
+    "FrontCrackUpdate",
 ]

@@ -273,11 +273,43 @@ def _smooth_length(xy, smoothing_px):
     return float(np.hypot(*np.diff(xy, axis=0).T).sum()), xy
 
 
+def _trim_to_half_max(path, resp):
+    """Cut the path where the line response falls below half its typical value.
+
+    Along a line, a filter response falls to half at the line's end (the
+    kernel then covers half line, half background), whatever the noise
+    level; thresholding alone puts the end where the response meets the
+    noise-based threshold, i.e. too far out on a clean image and too short
+    on a noisy one. Only the last part of the path (beyond the last point
+    above half) is cut; the cut is interpolated between samples.
+    """
+    rows, cols = resp.shape
+    # strongest response within one pixel of each path point (the ridge
+    # maximum may sit next to the smoothed path)
+    r = np.clip(np.round(path[:, 1]).astype(int), 1, rows - 2)
+    c = np.clip(np.round(path[:, 0]).astype(int), 1, cols - 2)
+    prof = np.max([resp[r + dr, c + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)], axis=0)
+    prof = gaussian_filter1d(prof.astype(float), 1.0, mode="nearest")
+    half = 0.5 * float(np.median(prof))
+    if not half > 0:
+        return path
+    above = np.flatnonzero(prof >= half)
+    if above.size == 0:
+        return path
+    j = int(above[-1])
+    if j >= len(path) - 1:
+        return path
+    # interpolate the crossing between samples j (above) and j + 1 (below)
+    f = (prof[j] - half) / max(prof[j] - prof[j + 1], 1e-12)
+    end = path[j] + np.clip(f, 0.0, 1.0) * (path[j + 1] - path[j])
+    return np.vstack([path[:j + 1], end])
+
+
 def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
                  exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
                  low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
                  smoothing_px=2.0, thick_li_px=5, bridge_gap_px=3, join_gap_px=1,
-                 elongation=3.0):
+                 elongation=3.0, tip_half_max=True):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -327,6 +359,10 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         The crack must reach within 3 px beyond that.
     smoothing_px : float, optional
         Gaussian smoothing of the path along its length before measuring.
+    tip_half_max : bool, optional
+        Put the tip where the line response along the path falls to half its
+        median (the end of a line, independent of the noise level) instead of
+        where the thresholded pixels end.
     thick_li_px : int, optional
         Li structures at least this thick are not crack.
     join_gap_px : int, optional
@@ -459,6 +495,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if nv > rad > 0:
         xy = np.vstack([(ex, ey) + v / nv * rad, xy])
     length, path = _smooth_length(xy, smoothing_px)
+    if tip_half_max and len(path) > 8:
+        path = _trim_to_half_max(path, resp - med)
+        length = float(np.hypot(*np.diff(path, axis=0).T).sum())
     if length < min_length_px:
         return None
     contrast = float(np.median(resp[pr + y0, pc + x0]) / sig)

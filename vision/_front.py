@@ -114,29 +114,29 @@ class CounterElectrode:
             out[:max(0, int(np.floor(b)) + 1), :] = True
         return out
 
-    def reached(self, xs, ys, image_shape, *, tolerance_px=1.5):
-        """True if any of the points (xs, ys) lies in the counter electrode region.
+    def reached(self, xs, ys, image_shape, *, tolerance_px=1.0):
+        """True if any of the pixels (xs, ys) reaches the counter electrode region.
 
-        The region is widened by ``tolerance_px`` so that a front ending on
-        the pixel next to the boundary counts as touching (the pixels of the
-        region itself are removed from the front, so a touching front ends
-        one pixel before it).
+        A pixel reaches it when its outer edge (centre + 0.5 px toward the
+        counter electrode) lies within ``tolerance_px`` of the region. The
+        pixels of the region itself are removed from the front, so a
+        touching front ends on the pixel next to it.
         """
         xs = np.asarray(xs, float)
         ys = np.asarray(ys, float)
         if xs.size == 0:
             return False
         if self.point is not None:
-            d = np.hypot(xs - self.point[0], ys - self.point[1])
+            d = np.hypot(xs - self.point[0], ys - self.point[1]) - 0.5
             return bool(d.min() <= self.radius_px + tolerance_px)
         b = self.boundary(image_shape)
         if self.side == "right":
-            return bool(xs.max() >= b - tolerance_px)
+            return bool(xs.max() + 0.5 >= b - tolerance_px)
         if self.side == "left":
-            return bool(xs.min() <= b + tolerance_px)
+            return bool(xs.min() - 0.5 <= b + tolerance_px)
         if self.side == "bottom":
-            return bool(ys.max() >= b - tolerance_px)
-        return bool(ys.min() <= b + tolerance_px)
+            return bool(ys.max() + 0.5 >= b - tolerance_px)
+        return bool(ys.min() - 0.5 <= b + tolerance_px)
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)"
@@ -219,8 +219,8 @@ class FrontMeasurement:
         Skeleton end points of the lateral Li (spurs shorter than the
         minimum branch length and end points at the rim not counted).
     touching : bool
-        The centre line of Li connected to the electrode reaches the counter
-        electrode region (within the touch tolerance).
+        Li connected to the electrode reaches the counter electrode region
+        (within the touch tolerance).
     contour : (N, 2) ndarray
         Outline (x, y) of electrode plus lateral Li, for drawing.
     branch_tips_xy_px : (K, 2) ndarray
@@ -292,7 +292,7 @@ def _tip_half_width(dt, x, y, *, radius_px=6):
 
 def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
                   exclude_mask=None, rim_margin_px=1.5, connect_gap_px=1,
-                  min_piece_area_px=8, touch_tolerance_px=1.5,
+                  min_piece_area_px=8, touch_tolerance_px=1.0,
                   min_branch_length_px=8.0, min_fractal_pixels=100, tip_smoothing_px=1.0):
     """Measure the lateral lithium front in one segmented frame.
 
@@ -341,12 +341,13 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
 
     Notes
     -----
-    Distances, the projected reach and touching are measured on the
-    skeleton (centre line) of the lateral Li: a segmentation that makes
+    ``max_distance_px`` and ``projected_px`` are measured to the centre of
+    the furthest branch tip: the furthest pixel of the (slightly smoothed)
+    mask, moved back by the local half-width of the branch (largest
+    distance-transform value within 6 px). A segmentation that makes
     branches thicker or thinner (bright edge rims, smoothing) moves the
-    outline but not the centre line, and a branch tip's skeleton ends at the
-    centre of its rounded tip (within about 1 px). ``extent_px`` gives the
-    outline-based distance as well. The pixels of the counter electrode
+    outline but not the tip centre. ``extent_px`` gives the outline-based
+    distance as well. The pixels of the counter electrode
     region are removed from ``li_mask`` first (the counter electrode is
     lithium too), so a touching front ends next to it. Only the bounding box
     of the Li connected to the electrode is
@@ -410,12 +411,7 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     xs = xs + x0
     ys = ys + y0
     extent = float(np.hypot(xs - ex, ys - ey).max() + 0.5)
-    # centre line of the branches: the skeleton (its ends sit at the centres of
-    # the rounded branch tips, independent of how thick segmentation made them)
     skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
-    sy, sx = np.nonzero(skel)
-    sx = sx + x0
-    sy = sy + y0
     # tip centres: the furthest outline point moved back by the local
     # half-width (largest distance-transform value near it), on a slightly
     # smoothed mask so that one-pixel noise bumps do not add reach
@@ -440,9 +436,9 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     hw = _tip_half_width(dt, tx[i], ty[i])
     projected = float(proj[i] + 0.5 - hw)
     front_xy = (float(txs[i] + (0.5 - hw) * ux), float(tys[i] + (0.5 - hw) * uy))
-    touching = counter_electrode.reached(sx, sy, li.shape, tolerance_px=touch_tolerance_px)
+    touching = counter_electrode.reached(xs, ys, li.shape, tolerance_px=touch_tolerance_px)
     fd = box_counting_dimension(lateral, min_pixels=min_fractal_pixels)
-    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + 2.0)
+    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + 4.0)
     n_br, tips = count_branches(lateral, min_branch_length_px=min_branch_length_px,
                                 ignore_mask=~rim_zone, skeleton=skel)
     tips = tips + np.array([x0, y0], float)
