@@ -266,6 +266,22 @@ def test_tiff_per_page_datetime_and_start_time(tmp_path):
         assert [f.time_s for f in reader] == [0.0, 1.0, 2.0]
 
 
+@pytest.mark.parametrize("tag,text,source", [
+    (34682, "[User]\r\nDate=03/12/2020\r\nTime=01:20:30 PM\r\n\r\n[Scan]\r\n"
+            "PixelWidth=2.5e-08\r\n", "FEI_HELIOS"),
+    (34118, "AP_DATE\r\nDate :12 Mar 2020\r\nAP_TIME\r\nTime :13:20:30\r\n"
+            "AP_PIXEL_SIZE\r\nImage Pixel Size = 25 nm\r\n", "CZ_SEM"),
+])
+def test_tiff_sem_metadata_start_time(tmp_path, tag, text, source):
+    path = tmp_path / "sem.tif"
+    tifffile.imwrite(path, np.stack(frames_uint8(2)), metadata=None,
+                     extratags=[(tag, "s", 0, text, True)])
+    with open_video(path, fps=1) as reader:
+        assert reader.start_time == datetime.datetime(2020, 3, 12, 13, 20, 30)
+        assert reader.metadata["start_time_source"] == source
+        assert source in reader.metadata["tiff_tags"]  # the pixel size is in there
+
+
 def test_tiff_16bit_and_rgb(tmp_path):
     deep = (np.stack(frames_uint8(2)).astype(np.uint16) * 257)
     path16 = tmp_path / "deep.tif"
