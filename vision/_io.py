@@ -264,7 +264,7 @@ def open_video(path, *, fps=None):
         known ones), undecodable file, inconsistent frame shapes, or a
         folder/TIFF stack without timing and no ``fps``.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     fps = check_fps(fps, path=path)
     if not path.exists():
         raise InputError("no such file or folder; check the path", path=path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import warnings
 from fractions import Fraction
 
@@ -111,6 +112,7 @@ class AVReader(VideoReader):
         }
         self._pts = None           # sorted presentation timestamps (for random access)
         self._cursor = None        # (decoder generator, index of next frame)
+        self._lock = threading.Lock()  # get_frame may be called from server threads
 
     # -- decoding --------------------------------------------------------------
     def _gray(self, frame):
@@ -202,8 +204,12 @@ class AVReader(VideoReader):
 
         Sequential calls (index, index + 1, ...) continue decoding without
         seeking; other calls seek to the nearest keyframe before the frame
-        and decode forward.
+        and decode forward. Thread-safe.
         """
+        with self._lock:
+            return self._get_frame(index)
+
+    def _get_frame(self, index):
         pts = self._pts_index()
         if not pts:
             raise InputError("the video has no frame timestamps to seek by", path=self.path)
