@@ -64,8 +64,10 @@ def test_info_truncated_video_warns_and_succeeds(tmp_path, capsys):
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     assert main(["info", str(cut)]) == 0
-    out = capsys.readouterr().out
-    assert "warning:" in out and "cut.mp4" in out and "of 40 frames" in out
+    captured = capsys.readouterr()
+    assert "warning:" in captured.err and "cut.mp4" in captured.err
+    assert "of 40 frames" in captured.err
+    assert "frames:" in captured.out
 
 
 def _mixed_tiff(tmp_path):

@@ -1,4 +1,5 @@
 """``semtrack info``: what a video holds (frames, timing, duplicates, data bar)."""
+import sys
 import warnings
 
 from ._io_info import video_info
@@ -27,7 +28,7 @@ def run(args):
         info = video_info(args.video, fps=args.fps, refresh=not args.no_refresh,
                           crop=args.crop)
     for w in caught:
-        print(f"semtrack info: warning: {w.message}")
+        print(f"semtrack info: warning: {w.message}", file=sys.stderr)
     fps = f"{info['fps']:.6g}" if info["fps"] else "unknown"
     start = info["start_time"].isoformat(sep=" ") if info["start_time"] else "unknown"
     bar = info["data_bar"]
