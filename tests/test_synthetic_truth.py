@@ -221,3 +221,31 @@ def test_scan_period_not_a_multiple_of_the_frame_interval():
     runs = np.diff(np.flatnonzero(np.diff(np.r_[-1, k.to_numpy()])))
     assert set(runs) <= {3, 4}
     assert frames["is_duplicate"].sum() == len(frames) - k.nunique()
+
+
+@pytest.mark.parametrize("name", ["lateral", "crack"])
+def test_front_and_crack_reach_the_counter_electrode_at_touchdown(name):
+    scene = preset(name, shape=(96, 128), artefacts=False)
+    from vision.synthetic import truth_json
+    tl, *_ = prepare(scene)
+    frames = pd.DataFrame([row for _, row in render_frames(scene)])
+    info = truth_json(scene, tl, frames)
+    td, k = info["touchdown_s"], info["touchdown_frame"]
+    assert info["short_circuit"] and 0 < td < scene.duration_s
+    assert frames.loc[k, "content_time_s"] >= td > frames.loc[k - 1, "content_time_s"]
+    ce = scene.counter_electrode_x_px
+    if name == "lateral":
+        assert info["failure_mode"] == "lateral_growth"
+        assert not frames.loc[:k - 1, "front_touching"].any() and frames.loc[k:, "front_touching"].all()
+        assert frames.loc[k, "front_x_px"] == pytest.approx(ce)
+        assert (frames.loc[:k - 1, "front_x_px"].dropna() < ce).all()
+        # growth stops at the short: the front no longer changes
+        assert frames.loc[k:, "front_distance_px"].nunique() == 1
+    else:
+        assert info["failure_mode"] == "fracture"
+        assert info["crack_initiation_voltage_V"] == pytest.approx(-0.75)
+        before = frames["content_time_s"] < info["crack_initiation_s"]
+        assert frames.loc[before, "crack_length_px"].isna().all()
+        assert frames.loc[k, "crack_tip_x_px"] == pytest.approx(ce)
+        grow = frames.loc[~before & (frames["content_time_s"] < td), "crack_length_px"].to_numpy()
+        assert np.all(np.diff(grow) >= 0) and grow[-1] > 0.8 * (ce - scene.electrode_xy_px[0])

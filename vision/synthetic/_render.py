@@ -389,11 +389,15 @@ def _truth_row(scene, tl, i, t, k, c, drift, geo, area, *, is_duplicate, tear_ro
         row["front_x_px"] = float(np.max(xs)) + dx
         row["front_touching"] = bool(c >= tl.touchdown_s and tl.failure_mode == "lateral_growth")
     crk = geo["crack"]
-    if crk is not None and len(crk[0]):
+    if crk is not None and c >= tl.crack_initiation_s:
         _, _, x1, y1, _, vis = crk
+        if len(vis):
+            tip = float(x1[-1]), float(y1[-1])
+        else:  # at the initiation instant: zero length at the start point
+            tip = float(tl.crack.x0[0]), float(tl.crack.y0[0])
         row["crack_length_px"] = float(np.sum(vis))
-        row["crack_tip_x_px"] = float(x1[-1]) + dx
-        row["crack_tip_y_px"] = float(y1[-1]) + dy
+        row["crack_tip_x_px"] = tip[0] + dx
+        row["crack_tip_y_px"] = tip[1] + dy
     return row
 
 
