@@ -26,7 +26,7 @@ class _FakeAnalysis:
 
     def save(self, out_dir, *, overlay=True, report=True, progress=False):
         out = Path(out_dir)
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, mode=0o700)  # private, as tempfile.mkdtemp makes it
         (out / "summary.json").write_text(json.dumps(self.summary))
         if self.summary["video_name"] == "explode_on_save":
             raise KeyboardInterrupt  # Ctrl-C while the folder is half-written
@@ -77,6 +77,7 @@ def test_resume_skips_finished_and_force_reruns(tmp_path, fake):
     status = json.loads((out / "batch.json").read_text())
     assert status["counts"] == {"done": 2, "skipped": 0, "failed": 0, "pending": 0}
     assert not (out / ".semtrack-partial").exists()
+    assert (out / "v1").stat().st_mode & 0o777 == out.stat().st_mode & 0o777
 
 
 def test_broken_videos_fail_alone_and_table_has_one_row_each(tmp_path, fake):

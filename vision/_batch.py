@@ -275,6 +275,12 @@ def _analyze_and_save(item, final, key, save_options):
 
 def _swap_into_place(staging, final):
     """Replace ``final`` by ``staging`` so that ``final`` is never half-written."""
+    # Temporary folders are created private (0700); give the result folders the
+    # permissions of the output folder (made with the user's umask) so that
+    # colleagues can read them as they can read DIR.
+    mode = final.parent.stat().st_mode & 0o777
+    for d in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+        os.chmod(d, mode)
     old = None
     if final.exists():
         old = staging.with_name(staging.name + ".old")
