@@ -1,7 +1,8 @@
 """Render the frames of a :class:`~vision.synthetic.Scene` with their truth rows.
 
-Each SEM scan is rendered once (shapes at ``scene.supersample`` x resolution,
-area-averaged down, so edges sit at sub-pixel exact positions), shifted by the
+Each SEM scan is rendered once (electrode and whiskers with analytic
+box-filtered pixel coverage, branches and the crack at ``scene.supersample`` x
+resolution area-averaged down, so edges sit at sub-pixel positions), shifted by the
 drift with a sub-pixel cubic warp, degraded by flicker, scan lines and noise,
 and reused for the duplicated frames of the screen recorder.
 """
@@ -115,16 +116,6 @@ class _Canvas:
     def polygon(self, xy):
         cv2.fillPoly(self.img, [self._pts(xy).reshape(-1, 1, 2)], 255, cv2.LINE_8, _SHIFT)
 
-    def rod(self, x0, y0, x1, y1, width):
-        """Flat-ended rectangle of ``width`` from (x0, y0) to (x1, y1)."""
-        d = np.array([x1 - x0, y1 - y0], float)
-        n = np.hypot(*d)
-        if n <= 0:
-            return
-        nx, ny = -d[1] / n * width / 2, d[0] / n * width / 2
-        self.polygon([[x0 + nx, y0 + ny], [x1 + nx, y1 + ny], [x1 - nx, y1 - ny],
-                      [x0 - nx, y0 - ny]])
-
     def lines(self, x0, y0, x1, y1, width):
         """Round-capped thick segments (lateral branches, crack)."""
         p0 = self._pts(np.column_stack([x0, y0]))
@@ -133,9 +124,6 @@ class _Canvas:
         for a, b, th in zip(p0, p1, thick):
             cv2.line(self.img, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 255, int(th),
                      cv2.LINE_8, _SHIFT)
-
-    def area_px(self):
-        return float(np.count_nonzero(self.img)) / self.s ** 2
 
     def coverage(self):
         h, w = self.shape
