@@ -79,10 +79,14 @@ def test_mp4_h264_frames_times_and_quality(tmp_path):
         assert err.mean() < 6.0  # crf 18 on a noisy 96x160 clip
 
 
-def test_tiff_stack_has_times_and_pixel_size(tmp_path):
+@pytest.mark.parametrize("vendor", ["zeiss", "fei"])
+def test_tiff_stack_has_times_pixel_size_and_sem_tag(tmp_path, vendor):
+    import datetime
     import tifffile
+    from calibration import pixel_size_from_fei, pixel_size_from_zeiss
+    from vision import open_video
     scene = _scene("crack")
-    res = render(scene, tmp_path, fmt="tiff")
+    res = render(scene, tmp_path, fmt="tiff", sem_metadata=vendor)
     frames = [im for im, _ in render_frames(scene)]
     with tifffile.TiffFile(res.video) as tif:
         assert tif.is_imagej
@@ -93,18 +97,17 @@ def test_tiff_stack_has_times_and_pixel_size(tmp_path):
         assert json.loads(ij["Info"])["times_s"][5] == pytest.approx(0.5)
         xres = tif.pages[0].tags["XResolution"].value
         assert xres[0] / xres[1] == pytest.approx(1 / scene.pixel_size_um, rel=1e-6)
-        assert tif.fei_metadata["Scan"]["PixelWidth"] == pytest.approx(scene.pixel_size_um * 1e-6)
-        assert tif.fei_metadata["User"]["Date"] == "05/14/2024"
-    # the package's own reader gets the frame times and the start time from it
-    from vision import open_video
-    import datetime
+    assert data.shape == (scene.n_frames, ROWS, COLS)
+    assert np.array_equal(data, np.stack(frames))
+    # the package's own reader and calibration get times, start time and pixel size from it
     with open_video(res.video) as video:
         assert len(video) == scene.n_frames
         assert video.start_time == datetime.datetime(2024, 5, 14, 10, 0, 0)
         times = [f.time_s for f in video]
-        np.testing.assert_allclose(times, np.arange(scene.n_frames) / scene.fps, atol=1e-9)
-    assert data.shape == (scene.n_frames, ROWS, COLS)
-    assert np.array_equal(data, np.stack(frames))
+        tags = video.metadata["tiff_tags"]
+    np.testing.assert_allclose(times, np.arange(scene.n_frames) / scene.fps, atol=1e-9)
+    um, _ = (pixel_size_from_zeiss if vendor == "zeiss" else pixel_size_from_fei)(tags)
+    assert um == pytest.approx(scene.pixel_size_um, rel=1e-6)
 
 
 def test_png_folder_has_numbered_frames_and_times(tmp_path):

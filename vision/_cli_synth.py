@@ -26,6 +26,9 @@ def add_parser(subparsers):
     p.add_argument("--name", default=None, help="base name of the files (default: the preset)")
     p.add_argument("--crf", type=int, default=None,
                    help="H.264 quality for mp4, lower = better (default 18; 30 for --samples)")
+    p.add_argument("--sem-metadata", default="zeiss", choices=("zeiss", "fei", "none"),
+                   help="for --format tiff: instrument tag with pixel size and date "
+                   "(Zeiss CZ_SEM, FEI; default zeiss)")
     p.add_argument("--no-artefacts", action="store_true",
                    help="no noise, drift, flicker, scan lines or torn frames (data bar kept)")
     p.add_argument("--samples", metavar="DIR", default=None,
@@ -52,7 +55,7 @@ def run(args):
     if args.no_artefacts:
         overrides["artefacts"] = False
     res = render(preset(args.preset, **overrides), args.out, fmt=args.fmt, name=args.name,
-                 crf=18 if args.crf is None else args.crf)
+                 crf=18 if args.crf is None else args.crf, sem_metadata=args.sem_metadata)
     print(f"video:   {res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
     print(f"truth:   {res.truth_frames}, {res.truth_whiskers}, {res.truth_json}")
     print(f"trace:   {res.trace}")

@@ -165,7 +165,7 @@ def truth_json(scene, tl, frames):
     return out
 
 
-def render(scene, out_dir, *, fmt="mp4", name=None, crf=18):
+def render(scene, out_dir, *, fmt="mp4", name=None, crf=18, sem_metadata="zeiss"):
     """Render ``scene`` to ``out_dir``: video, truth tables, truth.json and trace.
 
     Parameters
@@ -176,14 +176,19 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18):
     fmt : {'mp4', 'avi', 'tiff', 'png'}
         ``mp4``: H.264 (libx264, ``crf``, yuv420p); ``avi``: FFV1 lossless
         8-bit grey; ``tiff``: one multi-page ImageJ TIFF (``finterval``, slice
-        labels with each frame's time, pixel size as resolution in um, FEI
-        metadata tag 34682 with ``[Scan] PixelWidth`` in m); ``png``: a
-        folder ``<name>_png/`` of numbered PNGs plus ``frame_times.csv``.
+        labels with each frame's time, pixel size as resolution in um and the
+        SEM metadata tag of ``sem_metadata``); ``png``: a folder
+        ``<name>_png/`` of numbered PNGs plus ``frame_times.csv``.
     name : str, optional
         Base name of the files (default: ``scene.name``).
     crf : int
         H.264 quality for MP4 (lower = better and larger; 18 is visually
         lossless).
+    sem_metadata : {'zeiss', 'fei', 'none'}
+        TIFF only: the instrument tag to write: Zeiss SmartSEM ``CZ_SEM``
+        (34118; ``AP_PIXEL_SIZE`` in nm, ``AP_DATE``/``AP_TIME``, EHT, WD,
+        Mag), FEI/Thermo (34682; ``[Scan] PixelWidth`` in m, ``[User]``
+        Date/Time) or none.
 
     Returns
     -------
@@ -215,7 +220,8 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18):
             yield img, row["time_s"]
 
     video = out_dir / video_filename(name, fmt)
-    open_writer(video, scene, fmt, times, crf=crf, start_time=VIDEO_START).write_all(frames())
+    open_writer(video, scene, fmt, times, crf=crf, start_time=VIDEO_START,
+                sem_metadata=sem_metadata).write_all(frames())
     ftab = pd.DataFrame(frame_rows, columns=list(FRAME_COLUMNS))
     wtab = pd.DataFrame(whisker_rows, columns=list(WHISKER_COLUMNS))
     paths = {

@@ -91,31 +91,65 @@ class _AvWriter:
             self.tmp.unlink(missing_ok=True)
 
 
+#: SEM metadata tags the TIFF writer can add.
+SEM_METADATA = ("zeiss", "fei", "none")
+
+
+def _zeiss_text(scene, start_time):
+    """Zeiss SmartSEM ``CZ_SEM`` (tag 34118) text: upper-case key, then ``Name = value unit``."""
+    from ._artefacts import data_bar_text
+    mag = data_bar_text(scene).split("Mag = ")[1]
+    nm = scene.pixel_size_um * 1e3
+    lines = ["AP_PIXEL_SIZE", f"Pixel Size = {nm:.4g} nm",
+             "AP_IMAGE_PIXEL_SIZE", f"Image Pixel Size = {nm:.4g} nm",
+             "AP_WIDTH", f"Width = {scene.shape[1] * scene.pixel_size_um:.6g} um",
+             "AP_HEIGHT", f"Height = {scene.shape[0] * scene.pixel_size_um:.6g} um",
+             "AP_MAG", f"Mag = {mag}",
+             "AP_ACTUALKV", f"EHT = {scene.eht_kv:.2f} kV",
+             "AP_WD", f"WD = {scene.wd_mm:.1f} mm",
+             "AP_FRAME_TIME", f"Frame Time = {scene.scan_period_s * 1e3:.4g} ms"]
+    if start_time is not None:
+        lines += ["AP_DATE", f"Date :{start_time:%d %b %Y}", "AP_TIME", f"Time :{start_time:%H:%M:%S}"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _fei_text(scene, start_time):
+    """FEI / Thermo Fisher (tag 34682) INI text with ``[Scan] PixelWidth`` in m."""
+    when = ""
+    if start_time is not None:
+        when = f"Date={start_time:%m/%d/%Y}\r\nTime={start_time:%I:%M:%S %p}\r\n"
+    return ("[User]\r\n" + when + "User=semtrack\r\n[Scan]\r\n"
+            f"PixelWidth={scene.pixel_size_um * 1e-6:.6e}\r\n"
+            f"PixelHeight={scene.pixel_size_um * 1e-6:.6e}\r\n"
+            f"FrameTime={scene.scan_period_s:.6g}\r\n"
+            f"[Beam]\r\nHV={scene.eht_kv * 1000:.1f}\r\n"
+            f"[Stage]\r\nWorkingDistance={scene.wd_mm * 1e-3:.6e}\r\n")
+
+
 class _TiffWriter:
     """Multi-page ImageJ TIFF: ``finterval``, per-frame slice labels with the time,
-    pixel size as resolution and an FEI-style ``[Scan] PixelWidth`` tag."""
+    pixel size as resolution and a Zeiss ``CZ_SEM`` or FEI metadata tag."""
 
-    def __init__(self, path, scene, times, start_time=None):
+    def __init__(self, path, scene, times, start_time=None, sem_metadata="zeiss"):
+        if sem_metadata not in SEM_METADATA:
+            raise InputError(f"unknown sem_metadata {sem_metadata!r}; use one of "
+                             f"{', '.join(SEM_METADATA)}")
         self.path = path
         self.tmp = _tmp(path)
         self.scene = scene
         self.times = times
         self.start_time = start_time
+        self.sem_metadata = sem_metadata
 
     def write_all(self, frames):
         """Stream ``(image, time_s)`` pairs into the stack (tifffile pulls them)."""
         import tifffile
         scene, times = self.scene, self.times
-        when = ""
-        if self.start_time is not None:
-            when = (f"Date={self.start_time:%m/%d/%Y}\r\n"
-                    f"Time={self.start_time:%I:%M:%S %p}\r\n")
-        fei = ("[User]\r\n" + when + "User=semtrack\r\n[Scan]\r\n"
-               f"PixelWidth={scene.pixel_size_um * 1e-6:.6e}\r\n"
-               f"PixelHeight={scene.pixel_size_um * 1e-6:.6e}\r\n"
-               f"FrameTime={scene.scan_period_s:.6g}\r\n"
-               f"[Beam]\r\nHV={scene.eht_kv * 1000:.1f}\r\n"
-               f"[Stage]\r\nWorkingDistance={scene.wd_mm * 1e-3:.6e}\r\n")
+        extratags = []
+        if self.sem_metadata == "zeiss":
+            extratags = [(34118, "s", 0, _zeiss_text(scene, self.start_time), True)]
+        elif self.sem_metadata == "fei":
+            extratags = [(34682, "s", 0, _fei_text(scene, self.start_time), True)]
         labels = [f"frame {i} t={t:.3f} s" for i, t in enumerate(times)]
         info = json.dumps({"fps": scene.fps, "pixel_size_um": scene.pixel_size_um,
                            "scene": scene.name, "seed": scene.seed,
@@ -127,7 +161,7 @@ class _TiffWriter:
                          resolution=(1.0 / scene.pixel_size_um, 1.0 / scene.pixel_size_um),
                          metadata={"axes": "TYX", "finterval": 1.0 / scene.fps, "unit": "um",
                                    "Labels": labels, "Info": info},
-                         extratags=[(34682, "s", 0, fei, True)])
+                         extratags=extratags)
         except BaseException:
             self.tmp.unlink(missing_ok=True)
             raise
@@ -176,13 +210,13 @@ class _PngWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def open_writer(path, scene, fmt, times, *, crf=18, start_time=None):
+def open_writer(path, scene, fmt, times, *, crf=18, start_time=None, sem_metadata="zeiss"):
     """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs."""
     path = Path(path)
     if fmt in ("mp4", "avi"):
         return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time)
     if fmt == "tiff":
-        return _TiffWriter(path, scene, times, start_time)
+        return _TiffWriter(path, scene, times, start_time, sem_metadata)
     if fmt == "png":
         return _PngWriter(path, scene)
     raise InputError(f"unknown video format {fmt!r}; use one of {', '.join(FORMATS)}")
