@@ -264,7 +264,7 @@ _SAMPLE_TEXT = {
 }
 
 
-def write_samples(out_dir, *, fmt="mp4", crf=30, names=SAMPLES, duration_s=None):
+def write_samples(out_dir, *, fmt="mp4", crf=32, names=SAMPLES, duration_s=None):
     """Regenerate the sample set: every preset, ``manifest.csv`` and ``README.md``.
 
     Parameters
@@ -274,7 +274,7 @@ def write_samples(out_dir, *, fmt="mp4", crf=30, names=SAMPLES, duration_s=None)
     fmt : str
         Video format (see :func:`render`).
     crf : int
-        H.264 quality of the samples (30 keeps each 20 s sample near 1.3 MB).
+        H.264 quality of the samples (32 keeps each 20 s sample near 0.6 MB).
     names : sequence of str
         Presets to render (default: all).
     duration_s : float, optional
@@ -317,7 +317,7 @@ def _samples_readme(results):
         "All: 384 x 512 px (rows x cols), 0.2 um/px, screen recorder 10 fps, SEM scan 0.5 s",
         "(runs of 5 duplicated frames, some torn frames), drift, flicker, scan-line and",
         "Poisson-Gaussian noise, data bar with a 20 um = 100 px scale bar; counter electrode =",
-        "dark Li band from x = 464 px to the right edge. H.264 (yuv420p) at crf 30.",
+        "dark Li band from x = 464 px to the right edge. H.264 (yuv420p) at crf 32.",
         "",
         "| video | frames | what it shows |",
         "| --- | --- | --- |",

@@ -161,7 +161,7 @@ class Artefacts:
     """
 
     noise: bool = True
-    photons_per_unit: float = 200.0
+    photons_per_unit: float = 400.0
     read_noise: float = 0.012
     scanline_sigma: float = 0.012
     drift_px_s: float = 1.0
