@@ -4,6 +4,7 @@ Points are (x, y) = (column, row) in pixels, origin at the centre of the
 top-left pixel.
 """
 import logging
+import warnings
 
 import cv2
 import numpy as np
@@ -61,7 +62,8 @@ def sample_line(image, start_xy_px, direction_xy, *, length_px, step_px=1.0, wid
     h, w = img.shape
     inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
     vals = np.where(inside, vals, np.nan)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns off the image
         prof = np.nanmean(vals, axis=0) if np.any(inside) else np.full(n, np.nan)
     return s, prof.astype(np.float32)
 

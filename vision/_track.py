@@ -48,6 +48,10 @@ WHISKER_COLUMNS = (
     "tip_y_um", "length_um", "width_um",
 )
 
+#: A crack must be seen in this many consecutive scans to count as initiated
+#: (the first scans of a lateral front can look like a Li-filled crack).
+CRACK_CONFIRM_SCANS = 3
+
 #: What ``measure=`` may contain.
 MEASUREMENTS = ("whiskers", "front", "crack")
 
@@ -121,7 +125,8 @@ class Tracks:
     touchdown_frame : int or None
         First frame whose front touches the counter electrode.
     crack_initiation_frame : int or None
-        First frame with a crack that is still there in the next measured scan.
+        First frame of the first run of :data:`CRACK_CONFIRM_SCANS` consecutive
+        scans that all show a crack.
     n_skipped_frames : int
         Blank or saturated frames that were skipped.
     pixel_size_um : float
@@ -266,6 +271,11 @@ class _Tracker:
     # -- set-up on the first usable frame ----------------------------------
     def _init(self, image):
         self.region = _region(image.shape, self.data_bar, self.crop)
+        if np.issubdtype(image.dtype, np.integer):
+            self.sat_level = float(np.iinfo(image.dtype).max) - 0.5
+            self.dark_level = 0.5
+        else:
+            self.sat_level, self.dark_level = np.inf, -np.inf
         top, bottom, left, right = self.region
         img = image[top:bottom, left:right].astype(np.float32)
         electrode = self.electrode_opt
@@ -359,7 +369,11 @@ class _Tracker:
     def _measure(self, frame, img):
         """Measure one new, complete scan (region image, float32)."""
         (dx, dy), reg = self._register(img)
-        e = self.electrode
+        # clipped pixels (e.g. a bright needle at full scale in a bright scan) do not follow
+        # the linear flicker model: they are left out of the change image
+        sat = (reg >= self.sat_level) | (reg <= self.dark_level)
+        if sat.any():
+            sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         grow_mask = None
         if self.prev_li is not None:
             grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -367,26 +381,29 @@ class _Tracker:
             # still collecting the background model: normalise to the first scan
             if not self.bg_buffer:
                 self.ref_lohi = True
-                self.bg_buffer.append((frame, reg))
-                return (dx, dy), reg, None
+                self.bg_buffer.append((frame, reg, sat))
+                return (dx, dy), reg, None, sat
             reg = self._normalize(reg, grow_mask)
-            self.bg_buffer.append((frame, reg))
-            return (dx, dy), reg, None
+            self.bg_buffer.append((frame, reg, sat))
+            return (dx, dy), reg, None, sat
         reg = self._normalize(reg, grow_mask)
-        return (dx, dy), reg, grow_mask
+        return (dx, dy), reg, grow_mask, sat
 
     def _finish_background(self):
-        stack = np.stack([r for _, r in self.bg_buffer])
+        stack = np.stack([r for _, r, _ in self.bg_buffer])
+        self.bg_sat = np.logical_or.reduce([m for _, _, m in self.bg_buffer])
         self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
             else stack.mean(axis=0).astype(np.float32)
         if "crack" in self.measure:
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
 
-    def _analyse(self, frame, reg, drift, grow_mask):
+    def _analyse(self, frame, reg, drift, grow_mask, sat):
         """Segmentation and trackers on a registered, normalised region image."""
         e = self.electrode
-        top, bottom, left, right = self.region
         diff = cv2.subtract(self.background, reg)
+        invalid = sat | self.bg_sat
+        if invalid.any():
+            diff[invalid] = 0.0
         diff = self._scanlines(diff, grow_mask)
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
@@ -425,6 +442,12 @@ class _Tracker:
             front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   exclude_mask=exclude if exclude.any() else None)
+            if crack_mask is not None and front.area_px > 2.0 * float(crack_mask.sum()):
+                # thin lines attached to a lateral front are its branches, not a crack
+                crack = None
+                front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
+                                      electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                      exclude_mask=wmask if wmask.any() else None)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack
@@ -591,8 +614,8 @@ class _Tracker:
             if self.background is None:
                 top, bottom, left, right = self.region
                 sub = img[top:bottom, left:right].astype(np.float32)
-                drift, reg, _ = self._measure(frame, sub)
-                pending.append((frame, "scan", (drift, reg)))
+                drift, reg, _, sat = self._measure(frame, sub)
+                pending.append((frame, "scan", (drift, reg, sat)))
                 if len(self.bg_buffer) >= self.n_bg:
                     self._finish_background()
                     yield from self._flush(pending)
@@ -608,8 +631,8 @@ class _Tracker:
     def _measure_scan(self, frame, img):
         top, bottom, left, right = self.region
         sub = img[top:bottom, left:right].astype(np.float32)
-        drift, reg, grow = self._measure(frame, sub)
-        return self._measured(frame, drift, reg, grow)
+        drift, reg, grow, sat = self._measure(frame, sub)
+        return self._measured(frame, drift, reg, grow, sat)
 
     def _copy_of(self, frame, ft):
         """A torn frame takes the measurement of the complete frame of its scan."""
@@ -642,8 +665,8 @@ class _Tracker:
         self._record(ft, [])
         return ft
 
-    def _measured(self, frame, drift, reg, grow):
-        li, whiskers, front, crack = self._analyse(frame, reg, drift, grow)
+    def _measured(self, frame, drift, reg, grow, sat):
+        li, whiskers, front, crack = self._analyse(frame, reg, drift, grow, sat)
         ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True)
         self.last = ft
         return ft
@@ -651,8 +674,8 @@ class _Tracker:
     def _flush(self, pending):
         for frame, kind, payload in pending:
             if kind == "scan":
-                drift, reg = payload
-                yield self._measured(frame, drift, reg, None)
+                drift, reg, sat = payload
+                yield self._measured(frame, drift, reg, None, sat)
             elif kind == "skip":
                 yield self._skip(frame)
             else:
@@ -673,8 +696,8 @@ class _Tracker:
         # first frame showing each scan (a torn frame carries its scan's measurement)
         measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
         has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
-        for j in range(len(has) - 1):
-            if has[j] and has[j + 1]:
+        for j in range(len(has) - CRACK_CONFIRM_SCANS + 1):
+            if has[j:j + CRACK_CONFIRM_SCANS].all():
                 crack_init = int(measured["frame"].iloc[j])
                 break
         return Tracks(frames=frames, whiskers=whiskers, drift=drift,
@@ -712,7 +735,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
                n_background_scans=3, drift=True, drift_downsample=1, high_sigma=5.0,
                low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
                min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
-               crack_threshold_sigma=5.0, crack_thick_li_px=9, frame_interval_s=1.0):
+               crack_threshold_sigma=5.0, crack_thick_li_px=11, frame_interval_s=1.0):
     """Track lithium growth frame by frame (streaming; memory stays flat).
 
     Parameters
@@ -808,7 +831,7 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
           drift=True, drift_downsample=1, high_sigma=5.0, low_sigma=2.5,
           whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
           min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
-          crack_thick_li_px=9, frame_interval_s=1.0, min_whisker_scans=3):
+          crack_thick_li_px=11, frame_interval_s=1.0, min_whisker_scans=3):
     """Track a whole video; return per-frame tables (see :func:`track_iter`).
 
     Parameters
