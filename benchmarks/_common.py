@@ -1,6 +1,7 @@
 """Helpers shared by the benchmark driver and its child processes."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -82,8 +83,12 @@ def _files(files):
     return {k: (Path(v) if k in ("video", "trace") else v) for k, v in files.items()}
 
 
+@functools.lru_cache(maxsize=None)
 def _generator_digest():
-    """Short digest of vision.synthetic's source: a changed generator renders anew."""
+    """Short digest of vision.synthetic's source: a changed generator renders anew.
+
+    Computed once per run, like the generator code is imported once per run.
+    """
     from vision import synthetic
 
     h = hashlib.sha256()
