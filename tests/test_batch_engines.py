@@ -11,7 +11,7 @@ from vision import collect_batch, run_batch
 from vision.synthetic import preset, render
 
 #: Fields of the combined table that are timings of this run, not results.
-TIMING_COLUMNS = ["duration_s"]
+TIMING_COLUMNS = ["batch_wall_s"]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,7 @@ def test_pairing_and_corrupt_video_reported_others_done(serial_run):
     table = pd.read_csv(out / "results.csv")
     assert list(table["name"]) == ["broken", "control", "whisker"]
     assert table.set_index("name").loc["whisker", "n_frames"] == 40
+    assert table.set_index("name").loc["whisker", "duration_s"] == pytest.approx(3.9)  # video
     assert pd.read_parquet(out / "results.parquet").shape == table.shape
 
 

@@ -593,8 +593,8 @@ def _table(result):
 
     rows = []
     for rec in result.records:
-        row = {k: rec[k] for k in ("name", "status", "error", "video", "trace", "pairing",
-                                   "duration_s")}
+        row = {k: rec[k] for k in ("name", "status", "error", "video", "trace", "pairing")}
+        row["batch_wall_s"] = rec["duration_s"]  # summary's duration_s is the video's length
         for k, v in (rec.get("metadata") or {}).items():
             row[f"manifest.{k}"] = v
         summary = result.summaries.get(rec["name"])
@@ -626,10 +626,10 @@ def write_results_table(result):
     """Write ``results.csv`` and ``results.parquet`` for a batch (atomically).
 
     One row per video in input order: ``name``, ``status``, ``error``,
-    ``video``, ``trace``, ``pairing``, ``duration_s`` (wall-clock seconds of
-    this run: analysis, or only checking the input hashes for a skipped
-    video), further manifest columns as ``manifest.<column>``, then the
-    flattened summary fields.
+    ``video``, ``trace``, ``pairing``, ``batch_wall_s`` (wall-clock seconds
+    this video took in this run: analysis, or only checking the input hashes
+    for a skipped video), further manifest columns as ``manifest.<column>``,
+    then the flattened summary fields.
     """
     frame = _table(result)
     out = Path(result.out_dir)
