@@ -34,7 +34,7 @@ from pathlib import Path
 
 from calibration import InputError
 
-from ._manifest import MANIFEST_NAMES, BatchItem, read_manifest
+from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
 
 logger = logging.getLogger(__name__)
