@@ -246,7 +246,7 @@ class _Tracker:
         self.min_whisker_width_px = float(min_whisker_width_px)
         self.crack_polarity = crack_polarity
         self.crack_threshold_sigma = float(crack_threshold_sigma)
-        self.crack_thick_li_px = int(crack_thick_li_px)
+        self.crack_thick_li_px = None if crack_thick_li_px is None else int(crack_thick_li_px)
         self.frame_interval_s = float(frame_interval_s)
         self.linker = WhiskerLinker(search_range_px=whisker_search_range_px, memory=whisker_memory)
         # state
@@ -426,12 +426,13 @@ class _Tracker:
                                  exclude_mask=wmask if wmask.any() else None,
                                  polarity=self.crack_polarity,
                                  threshold_sigma=self.crack_threshold_sigma,
-                                 thick_li_px=self.crack_thick_li_px)
+                                 **({} if self.crack_thick_li_px is None
+                                    else {"thick_li_px": self.crack_thick_li_px}))
             if crack is not None and len(crack.skeleton_xy_px):
                 crack_mask = np.zeros(li.shape, np.uint8)
                 pts = np.round(crack.skeleton_xy_px).astype(int)
                 crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
-                k = 2 * int(self.crack_thick_li_px // 2) + 1
+                k = 2 * int((self.crack_thick_li_px or 9) // 2) + 1
                 crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
         front = None
         if "front" in self.measure:
@@ -442,7 +443,7 @@ class _Tracker:
             front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   exclude_mask=exclude if exclude.any() else None)
-            if crack_mask is not None and front.area_px > 2.0 * float(crack_mask.sum()):
+            if crack_mask is not None and front.area_px > 0.5 * float(crack_mask.sum()):
                 # thin lines attached to a lateral front are its branches, not a crack
                 crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
@@ -692,14 +693,26 @@ class _Tracker:
         ktimes = {wid: np.asarray(k.times_s) for wid, k in self.kymos.items()}
         touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
         touchdown = int(touch.iloc[0]) if len(touch) else None
-        crack_init = None
         # first frame showing each scan (a torn frame carries its scan's measurement)
         measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
         has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
-        for j in range(len(has) - CRACK_CONFIRM_SCANS + 1):
-            if has[j:j + CRACK_CONFIRM_SCANS].all():
-                crack_init = int(measured["frame"].iloc[j])
-                break
+        confirmed = np.zeros(len(has), bool)
+        run = 0
+        for j, h in enumerate(has):
+            run = run + 1 if h else 0
+            if run >= CRACK_CONFIRM_SCANS:
+                confirmed[j - run + 1:j + 1] = True
+        crack_init = int(measured["frame"].iloc[int(np.argmax(confirmed))]) if confirmed.any() else None
+        # cracks seen in fewer consecutive scans are not reported (noise, the first scans
+        # of a lateral front): blank them, with the frames that repeat those scans
+        transient = measured.loc[has & ~confirmed, "frame"].to_numpy()
+        if transient.size:
+            scan_of = np.searchsorted(measured["frame"].to_numpy(), frames["frame"].to_numpy(),
+                                      side="right") - 1
+            first = measured["frame"].to_numpy()[np.clip(scan_of, 0, None)]
+            blank = np.isin(first, transient) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
+            frames.loc[blank, "crack_length_um"] = 0.0
+            frames.loc[blank, ["crack_tip_x_um", "crack_tip_y_um"]] = np.nan
         return Tracks(frames=frames, whiskers=whiskers, drift=drift,
                       electrode=self.electrode_full, counter_electrode=self.counter,
                       kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
@@ -735,7 +748,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
                n_background_scans=3, drift=True, drift_downsample=1, high_sigma=5.0,
                low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
                min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
-               crack_threshold_sigma=5.0, crack_thick_li_px=11, frame_interval_s=1.0):
+               crack_threshold_sigma=5.0, crack_thick_li_px=13, frame_interval_s=1.0):
     """Track lithium growth frame by frame (streaming; memory stays flat).
 
     Parameters
@@ -783,9 +796,10 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         Appearance of cracks.
     crack_threshold_sigma : float
         Detection threshold of the crack ridge filter.
-    crack_thick_li_px : int
+    crack_thick_li_px : int or None
         Lithium at least this thick (after segmentation, bright rims
-        included) is lateral lithium, not a Li-filled crack.
+        included) is lateral lithium, not a Li-filled crack; None: the
+        default of :func:`vision._crack.detect_crack`.
     frame_interval_s : float
         Time between plain-array frames.
 
@@ -831,7 +845,7 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
           drift=True, drift_downsample=1, high_sigma=5.0, low_sigma=2.5,
           whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
           min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
-          crack_thick_li_px=11, frame_interval_s=1.0, min_whisker_scans=3):
+          crack_thick_li_px=13, frame_interval_s=1.0, min_whisker_scans=3):
     """Track a whole video; return per-frame tables (see :func:`track_iter`).
 
     Parameters
