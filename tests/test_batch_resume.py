@@ -33,12 +33,16 @@ class _FakeAnalysis:
         (out / "frames.csv").write_text("frame,time_s\n0,0.0\n")
 
 
+SEEN_OPTIONS = {}
+
+
 @pytest.fixture
 def fake(monkeypatch):
     calls = []
 
     def analyze(video, *, trace=None, progress=False, **options):
         calls.append(Path(video).name)
+        SEEN_OPTIONS[Path(video).name] = options
         if Path(video).read_bytes().startswith(b"BAD"):
             raise InputError("cannot decode the video; re-export it", path=video)
         if Path(video).read_bytes().startswith(b"BUG"):
@@ -122,12 +126,16 @@ def test_cli_exit_codes_and_pairing_output(tmp_path, fake, capsys):
     folder.mkdir()
     (folder / "good.mp4").write_bytes(b"g" * 4)
     (folder / "good_trace.mpt").write_bytes(b"not parsed by the stand-in")
-    assert main(["batch", str(folder), "--out", str(tmp_path / "o"), "--workers", "0"]) == 0
+    assert main(["batch", str(folder), "--out", str(tmp_path / "o"), "--workers", "0",
+                 "--pixel-size", "0.3", "--tilt", "12", "--counter-electrode", "left"]) == 0
+    assert SEEN_OPTIONS["good.mp4"] == {"pixel_size_um": 0.3, "tilt_deg": 12.0,
+                                        "counter_electrode": "left"}
     out = capsys.readouterr().out
     assert "good.mp4 <-> good_trace.mpt  (by name)" in out
     assert "1 done, 0 skipped (up to date), 0 failed" in out
     (folder / "broken.mp4").write_bytes(b"BAD")
-    assert main(["batch", str(folder), "--out", str(tmp_path / "o"), "--workers", "0"]) == 1
+    assert main(["batch", str(folder), "--out", str(tmp_path / "o"), "--workers", "0",
+                 "--pixel-size", "0.3", "--tilt", "12", "--counter-electrode", "left"]) == 1
     captured = capsys.readouterr()
     assert "1 done" not in captured.out and "1 skipped (up to date), 1 failed" in captured.out
     assert "broken.mp4: cannot decode the video" in captured.err

@@ -18,7 +18,8 @@ manifest.toml or manifest.csv, that manifest is used instead.
 Manifest (CSV or TOML): one row per video with the columns video, trace,
 name, pixel_size_um, scale_bar_um, fps, tilt_deg, electrode ("x;y" px),
 counter_electrode (left/right/top/bottom or "x;y"), sync_offset_s. Paths are
-relative to the manifest. See videos/manifest.csv.
+relative to the manifest. Other columns (sample id, notes) are copied into
+results.csv as manifest.<column>. See videos/manifest.csv.
 
 Results: DIR/<name>/ per video (as 'semtrack analyze' writes it), DIR/results.csv
 and DIR/results.parquet (one row per video), DIR/batch.json (status per video).
@@ -46,15 +47,21 @@ def add_parser(subparsers):
                    help="run on an existing Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true",
                    help="re-analyse videos whose results are up to date")
-    p.add_argument("--pixel-size-um", type=float, metavar="UM",
-                   help="pixel size in um for videos whose manifest row does not give one")
-    p.add_argument("--fps", type=float, help="frame rate for frame folders / TIFF stacks "
-                                             "without timing (manifest rows take precedence)")
-    p.add_argument("--tilt-deg", type=float, metavar="DEG",
-                   help="stage tilt in degrees for all videos (manifest rows take precedence)")
-    p.add_argument("--counter-electrode", choices=("left", "right", "top", "bottom"),
-                   help="side of the counter electrode for all videos (manifest rows take "
-                        "precedence)")
+    g = p.add_argument_group(
+        "analysis options for every video (as in 'semtrack analyze'; a manifest row's own "
+        "value takes precedence)")
+    g.add_argument("--pixel-size", "--pixel-size-um", dest="pixel_size_um", type=float,
+                   metavar="UM", help="pixel size in um")
+    g.add_argument("--scale-bar-um", type=float, metavar="UM",
+                   help="length of the scale bar in the data bar, um")
+    g.add_argument("--fps", type=float, help="frame rate for TIFF stacks / frame folders "
+                                             "without timing")
+    g.add_argument("--tilt", "--tilt-deg", dest="tilt_deg", type=float, metavar="DEG",
+                   help="stage tilt in degrees")
+    g.add_argument("--counter-electrode", choices=("left", "right", "top", "bottom"),
+                   help="side of the counter electrode")
+    g.add_argument("--sync", choices=("auto", "span", "absolute"),
+                   help="how to find the clock offset where no sync_offset_s is given")
     p.add_argument("--no-overlay", action="store_true", help="do not render overlay videos")
     p.add_argument("--no-report", action="store_true", help="do not write HTML reports")
     p.add_argument("-q", "--quiet", action="store_true",
@@ -66,10 +73,9 @@ def run(args):
     if args.scheduler is not None and args.workers is not None:
         raise InputError("--workers applies to local workers only; with --scheduler the "
                          "cluster's workers do the work")
-    defaults = {k: v for k, v in (("pixel_size_um", args.pixel_size_um), ("fps", args.fps),
-                                  ("tilt_deg", args.tilt_deg),
-                                  ("counter_electrode", args.counter_electrode))
-                if v is not None}
+    defaults = {k: getattr(args, k) for k in ("pixel_size_um", "scale_bar_um", "fps",
+                                              "tilt_deg", "counter_electrode", "sync")
+                if getattr(args, k) is not None}
     items = collect_batch(args.input, out_dir=args.out, defaults=defaults)
     if not args.quiet:
         _print_pairing(items)
