@@ -21,6 +21,14 @@ from ._front import CounterElectrode, FrontMeasurement, measure_front, parse_cou
 from ._crack import CrackBackground, CrackMeasurement, crack_background, detect_crack, ridge_response
 from ._fractal import box_counting_dimension, count_branches
 from ._frontcrack_state import FrontCrackState, FrontCrackUpdate
+from ._register import DriftTracker, estimate_shift, register_frames, shift_image
+from ._normalize import (denoise, intensity_reference, is_blank_or_saturated,
+                         normalize_intensity, suppress_scan_lines)
+from ._electrode import Electrode, find_counter_electrode, find_electrode
+from ._segment import difference_image, segment_lithium
+from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip
+from ._kymograph import KymographBuilder, sample_line
+from ._track import FrameTrack, TrackIterator, Tracks, track, track_iter
 
 __all__ = [
     "__version__",
@@ -66,4 +74,29 @@ __all__ = [
     "count_branches",
     "FrontCrackState",
     "FrontCrackUpdate",
+    "DriftTracker",
+    "estimate_shift",
+    "register_frames",
+    "shift_image",
+    "denoise",
+    "intensity_reference",
+    "is_blank_or_saturated",
+    "normalize_intensity",
+    "suppress_scan_lines",
+    "Electrode",
+    "find_counter_electrode",
+    "find_electrode",
+    "difference_image",
+    "segment_lithium",
+    "WhiskerLinker",
+    "WhiskerObs",
+    "find_whiskers",
+    "refine_tip",
+    "KymographBuilder",
+    "sample_line",
+    "FrameTrack",
+    "TrackIterator",
+    "Tracks",
+    "track",
+    "track_iter",
 ]
