@@ -21,7 +21,8 @@ class _FakeAnalysis:
         data = Path(video).read_bytes()
         self.summary = {"video_name": Path(video).stem, "n_frames": len(data),
                         "failure_mode": "whisker", "growth_rates": [1.5, 2.5],
-                        "electrode": {"x_px": 3.0, "y_px": 4.0}, "parameters": options}
+                        "electrode": {"x_px": 3.0, "y_px": 4.0}, "parameters": options,
+                        "mixed": 1.5 if len(data) % 2 else "n/a"}  # one type per column
         self.calls = calls
 
     def save(self, out_dir, *, overlay=True, report=True, progress=False):
@@ -85,7 +86,7 @@ def test_resume_skips_finished_and_force_reruns(tmp_path, fake):
 
 
 def test_broken_videos_fail_alone_and_table_has_one_row_each(tmp_path, fake):
-    items = _items(tmp_path, {"ok1": b"x" * 5, "bad": b"BAD", "bug": b"BUG", "ok2": b"y" * 7})
+    items = _items(tmp_path, {"ok1": b"x" * 5, "bad": b"BAD", "bug": b"BUG", "ok2": b"y" * 8})
     out = tmp_path / "out"
     result = run_batch(items, out, workers=0)
     assert [r["status"] for r in result.records] == ["done", "failed", "failed", "done"]
@@ -94,11 +95,12 @@ def test_broken_videos_fail_alone_and_table_has_one_row_each(tmp_path, fake):
     assert not (out / "bad").exists() and (out / "ok2" / "frames.csv").is_file()
     table = pd.read_csv(out / "results.csv")
     assert list(table["name"]) == ["ok1", "bad", "bug", "ok2"]
-    assert list(table["n_frames"].fillna(-1)) == [5, -1, -1, 7]
+    assert list(table["n_frames"].fillna(-1)) == [5, -1, -1, 8]
     assert table.loc[0, "electrode.x_px"] == 3.0
     assert json.loads(table.loc[0, "growth_rates"]) == [1.5, 2.5]
     parquet = pd.read_parquet(out / "results.parquet")
     assert list(parquet["status"]) == ["done", "failed", "failed", "done"]
+    assert list(parquet["mixed"].fillna("-")) == ["1.5", "-", "-", "n/a"]
     status = json.loads((out / "batch.json").read_text())
     assert [v["status"] for v in status["videos"]] == ["done", "failed", "failed", "done"]
     assert all(v["duration_s"] is not None for v in status["videos"])
