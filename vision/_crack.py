@@ -308,8 +308,8 @@ def _trim_to_half_max(path, resp):
 def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
                  exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
                  low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
-                 smoothing_px=2.0, thick_li_px=5, bridge_gap_px=3, join_gap_px=1,
-                 elongation=3.0, tip_half_max=True):
+                 smoothing_px=2.0, thick_li_px=7, bridge_gap_px=3, join_gap_px=1,
+                 elongation=3.0, tip_half_max=True, gain_margin=0.1):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -329,8 +329,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         The registered frame (any grey scale).
     li_mask : (M, N) array of bool, optional
         Lithium pixels. Thick Li (lateral front; anything surviving an
-        opening with a ``thick_li_px`` square) and its edges are ignored;
-        thin Li lines (a crack filled with Li) are kept.
+        opening with a disc of diameter ``thick_li_px``) and its edges are
+        ignored; thin Li lines (a crack filled with Li) are kept.
     electrode_xy_px : (float, float)
         Electrode centre (x, y), pixels.
     electrode_radius_px : float
@@ -359,12 +359,20 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         The crack must reach within 3 px beyond that.
     smoothing_px : float, optional
         Gaussian smoothing of the path along its length before measuring.
+    gain_margin : float, optional
+        The background's line response is subtracted with a gain this much
+        larger than the fitted one (0.15 = 15 %), so that strong static
+        edges (needle, electrode, grain boundaries) whose contrast changed
+        a little more than the global brightness fit says do not remain as
+        lines.
     tip_half_max : bool, optional
         Put the tip where the line response along the path falls to half its
         median (the end of a line, independent of the noise level) instead of
         where the thresholded pixels end.
     thick_li_px : int, optional
-        Li structures at least this thick are not crack.
+        Li structures at least this thick (px, any direction) are not crack.
+        Set it between the width of the crack and that of the lateral
+        branches as the segmentation draws them (with edge rims).
     join_gap_px : int, optional
         The thresholded line pixels are dilated by this many pixels before
         finding connected pieces and the skeleton, which joins a faint
@@ -415,7 +423,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         g = np.float32(_gain(img, bg.image))
         # drift-robust: new line strength beyond what the background had nearby
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
-        resp -= g * bg.response
+        resp -= np.float32(1.0 + gain_margin) * g * bg.response
         # crossing-robust: line strength of the difference image; used only to
         # bridge a crack across a static line, where the first response has a gap
         diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px, polarity=polarity,
@@ -433,7 +441,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         li = np.asarray(li_mask).astype(np.uint8)
         k = int(thick_li_px)
         if k > 1:
-            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
             if thick.any():
                 m = int(np.ceil(2 * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
@@ -441,6 +450,12 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         m = int(np.ceil(2 * sigma_px)) * 2 + 1
         ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
                              np.ones((m, m), np.uint8)) > 0
+    # clipped (saturated or black) areas, e.g. the bright needle when the
+    # brightness flickers up: flat 3x3 patches, where no line can be measured
+    flat = (cv2.dilate(img, np.ones((3, 3), np.uint8)) - cv2.erode(img, np.ones((3, 3), np.uint8))) == 0
+    if flat.any():
+        m = int(np.ceil(2 * sigma_px * max(elongation, 1.0))) * 2 + 3
+        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
     yy, xx = np.ogrid[:rows, :cols]
     r2 = (xx - ex) ** 2 + (yy - ey) ** 2
     r_in = rad + rim_margin_px

@@ -292,7 +292,7 @@ def _tip_half_width(dt, x, y, *, radius_px=6):
 
 def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
                   exclude_mask=None, rim_margin_px=1.5, connect_gap_px=1,
-                  min_piece_area_px=8, touch_tolerance_px=1.0,
+                  min_piece_area_px=30, touch_tolerance_px=1.0,
                   min_branch_length_px=8.0, min_fractal_pixels=100, tip_smoothing_px=1.0):
     """Measure the lateral lithium front in one segmented frame.
 
@@ -429,11 +429,19 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
                                cv2.DIST_MASK_5)[1:-1, 1:-1]
     d_all = np.hypot(txs - ex, tys - ey)
     k = int(d_all.argmax())
-    max_distance = float(d_all[k] + 0.5) - _tip_half_width(dt, tx[k], ty[k])
+
+    def half_width(j):
+        # a branch cut by the counter electrode has no rounded tip to step back from
+        if counter_electrode.reached(txs[j:j + 1], tys[j:j + 1], li.shape,
+                                     tolerance_px=touch_tolerance_px):
+            return 0.0
+        return _tip_half_width(dt, tx[j], ty[j])
+
+    max_distance = float(d_all[k] + 0.5) - half_width(k)
     ux, uy = counter_electrode.direction((ex, ey))
     proj = (txs - ex) * ux + (tys - ey) * uy
     i = int(proj.argmax())
-    hw = _tip_half_width(dt, tx[i], ty[i])
+    hw = half_width(i)
     projected = float(proj[i] + 0.5 - hw)
     front_xy = (float(txs[i] + (0.5 - hw) * ux), float(tys[i] + (0.5 - hw) * uy))
     touching = counter_electrode.reached(xs, ys, li.shape, tolerance_px=touch_tolerance_px)
