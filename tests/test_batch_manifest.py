@@ -109,16 +109,35 @@ def test_folder_pairs_by_name_and_ignores_truth_and_output(folder):
 
 
 def test_folder_pairs_leftovers_by_duration_and_start(tmp_path):
-    for name in ("run1.mp4", "run2.mp4", "run3.mp4", "echem_x.mpt", "echem_y.mpt"):
+    for name in ("run1.mp4", "run2.mp4", "run3.mp4", "run4.mp4", "echem_w.mpt", "echem_x.mpt",
+                 "echem_y.mpt"):
         _touch(tmp_path / name)
     t0 = datetime.datetime(2025, 3, 1, 10, 0, 0)
-    info = {"run1.mp4": (100.0, t0), "run2.mp4": (300.0, None), "run3.mp4": (1000.0, t0),
-            "echem_x.mpt": (301.5, t0), "echem_y.mpt": (99.0, t0 + datetime.timedelta(seconds=1))}
+    s = datetime.timedelta(seconds=1)
+    info = {
+        "run1.mp4": (100.0, t0 + 5 * s),          # inside echem_y (starts 5 s later)
+        "run2.mp4": (300.0, None),                # no start: the trace 320 s long fits
+        "run3.mp4": (1000.0, t0),                 # no trace is long enough
+        "run4.mp4": (60.0, t0 + 3600 * s),        # starts an hour after every trace
+        "echem_w.mpt": (50.0, t0),                # shorter than every video
+        "echem_x.mpt": (320.0, t0),
+        "echem_y.mpt": (110.0, t0),
+    }
     items = {it.name: it for it in pair_videos(tmp_path, probe=lambda p, k: info[p.name])}
     assert items["run1"].trace.name == "echem_y.mpt"
-    assert "by duration (video 100.0 s, trace 99.0 s, starts 1.0 s apart)" == items["run1"].pairing
+    assert items["run1"].pairing == ("by duration (video 100.0 s, trace 110.0 s, "
+                                     "video starts +5.0 s after the trace)")
     assert items["run2"].trace.name == "echem_x.mpt"
-    assert items["run3"].trace is None  # 1000 s matches no trace
+    assert items["run3"].trace is None and items["run4"].trace is None
+
+
+def test_frame_folder_suffix_pairs_by_name(tmp_path):
+    _touch(tmp_path / "cell7_png" / "f_001.png")
+    _touch(tmp_path / "cell7_png" / "f_002.png")
+    _touch(tmp_path / "cell7_trace.mpt")
+    (item,) = pair_videos(tmp_path, probe=lambda p, k: (None, None))
+    assert (item.name, item.trace.name, item.pairing) == ("cell7_png", "cell7_trace.mpt",
+                                                          "by name")
 
 
 def test_same_stem_in_two_folders_gets_distinct_names(tmp_path):

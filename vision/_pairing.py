@@ -5,13 +5,15 @@ Pairing happens in two passes:
 1. **By name.** ``whisker.mp4`` pairs with ``whisker.mpt`` or
    ``whisker_trace.mpt`` (also ``-trace``, ``_echem``, ``_potentiostat``,
    ``_ec``, ``_eclab`` suffixes; case-insensitive), preferring a trace in the
-   same folder.
-2. **By duration and start time** for what is left: the video duration (frames
-   / fps) is compared with the trace duration, and where both files know their
-   start time, the start times too. The assignment minimising the total
-   mismatch is taken (Hungarian algorithm); a pair is accepted only if the
-   durations agree within 5 % (at least 2 s) and, when known, the starts within
-   the same tolerance.
+   same folder. A frame folder ``whisker_png/`` (also ``_frames``, ``_tif``)
+   counts as ``whisker``.
+2. **By duration and start time** for what is left. A potentiostat usually
+   records from before the video starts until after it ends, so a trace is a
+   candidate for a video if it covers it: where both files know their start
+   time, at least 90 % of the video interval lies inside the trace interval;
+   otherwise the trace is no shorter than the video (5 %, at least 2 s,
+   tolerance) and at most 50 % (at least 60 s) longer. The assignment with the
+   tightest fits is taken (Hungarian algorithm).
 
 A video with no trace is analysed on its own. Files whose name contains
 ``_truth`` (ground truth written by the generator) are ignored, as are hidden
@@ -50,6 +52,10 @@ _IGNORED_NAMES = {n.lower() for n in MANIFEST_NAMES} | {"results.csv", "batch.js
 #: Relative duration tolerance and the floor in seconds for pairing by duration.
 DURATION_RTOL = 0.05
 DURATION_ATOL_S = 2.0
+#: A trace may be this much (relative; at least 60 s) longer than its video.
+DURATION_SLACK = 0.5
+#: Suffixes of frame-folder names that are not part of the recording's name.
+_FOLDER_SUFFIXES = ("_png", "-png", "_frames", "-frames", "_tif", "_tiff")
 
 
 def _ignored(path):
@@ -114,7 +120,13 @@ def discover_videos(folder, *, exclude=()):
 
 
 def _stem(path):
-    return (path.stem if path.is_file() else path.name).lower()
+    if path.is_file():
+        return path.stem.lower()
+    name = path.name.lower()
+    for suffix in _FOLDER_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _trace_key(path):
@@ -192,6 +204,30 @@ def pair_videos(folder, *, exclude=(), probe=None):
     return items
 
 
+def _pair_cost(vd, vs, td, ts):
+    """Mismatch of a video (duration, start) and a trace; None if they cannot belong together.
+
+    A potentiostat usually records from before the video starts until after it
+    ends, so the trace must cover the video: with both start times known, at
+    least 90 % of the video interval must lie inside the trace interval; with
+    durations only, the trace must be no shorter than the video (minus the
+    tolerance) and at most ``DURATION_SLACK`` longer. The cost prefers the
+    tightest fit.
+    """
+    if vd is None or td is None:
+        return None
+    tol = max(DURATION_RTOL * vd, DURATION_ATOL_S)
+    if vs is not None and ts is not None:
+        v0 = (vs - ts).total_seconds()  # video start on the trace clock
+        overlap = min(v0 + vd, td) - max(v0, 0.0)
+        if vd > 0 and overlap < 0.9 * vd - DURATION_ATOL_S:
+            return None
+        return (abs(v0) + abs(td - vd - v0)) / max(vd, 1.0)
+    if td < vd - tol or td > vd + max(DURATION_SLACK * vd, 60.0):
+        return None
+    return abs(td - vd) / max(vd, 1.0)
+
+
 def _match_by_duration(videos, traces, probe):
     from scipy.optimize import linear_sum_assignment
 
@@ -201,16 +237,8 @@ def _match_by_duration(videos, traces, probe):
     cost = np.full((len(videos), len(traces)), big)
     for i, (vd, vs) in enumerate(v_info):
         for j, (td, ts) in enumerate(t_info):
-            if vd is None or td is None:
-                continue
-            tol = max(DURATION_RTOL * max(vd, td), DURATION_ATOL_S)
-            c = abs(vd - td) / tol
-            if vs is not None and ts is not None:
-                c_start = abs((vs - ts).total_seconds()) / tol
-                if c_start > 1:
-                    continue
-                c += c_start
-            if c <= 2:
+            c = _pair_cost(vd, vs, td, ts)
+            if c is not None:
                 cost[i, j] = c
     rows, cols = linear_sum_assignment(cost)
     out = []
@@ -221,7 +249,7 @@ def _match_by_duration(videos, traces, probe):
         td, ts = t_info[j]
         why = f"by duration (video {vd:.1f} s, trace {td:.1f} s"
         if vs is not None and ts is not None:
-            why += f", starts {abs((vs - ts).total_seconds()):.1f} s apart"
+            why += f", video starts {(vs - ts).total_seconds():+.1f} s after the trace"
         out.append((videos[i], traces[j], why + ")"))
     return out
 
