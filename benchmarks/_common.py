@@ -46,7 +46,17 @@ def machine_info():
             mem_kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
     except (OSError, StopIteration, ValueError):
         mem_kb = 0
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)),
+    try:
+        repo = Path(vision.__file__).resolve().parent.parent
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "vision",
+                                "calibration", "electrochem"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+        commit += " (with uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "git_commit": commit,
             "load_average_1min": os.getloadavg()[0],
             "cores_total": os.cpu_count(), "memory_GB": mem_kb / 1024 ** 2,
             "python": platform.python_version(), "numpy": numpy.__version__,

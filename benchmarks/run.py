@@ -163,7 +163,8 @@ def main(argv=None):
 def print_table(r):
     m = r["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores available, {m['memory_GB']:.1f} GB RAM, "
-          f"Python {m['python']}, OpenCV {m['opencv']}, semtrack {m['semtrack']}")
+          f"Python {m['python']}, OpenCV {m['opencv']}, semtrack {m['semtrack']} "
+          f"(git {m['git_commit']})")
     print(f"Load average (1 min) at start {m['load_average_1min']:.1f}, at end "
           f"{m['load_average_1min_end']:.1f}: other jobs on the machine distort wall-clock "
           "figures (batch scaling above all)")
