@@ -37,6 +37,12 @@ def _as_image(image, name):
 _KERNELS = {}
 
 
+def _oriented_stack(img, sigma_px, elongation, n_orientations):
+    """Per-angle oriented line responses (unclipped) of a dark-line image."""
+    return [cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT)
+            for kern in _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))]
+
+
 def _oriented_kernels(sigma, elongation, n):
     """Second-derivative-across kernels of elongated Gaussians at n angles (cached)."""
     key = (sigma, elongation, n)
@@ -98,8 +104,7 @@ def ridge_response(image, *, sigma_px=1.5, polarity="dark", elongation=1.0, n_or
         img = -img
     if elongation > 1.0:
         resp = None
-        for kern in _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations)):
-            r = cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT)
+        for r in _oriented_stack(img, sigma_px, elongation, n_orientations):
             resp = r if resp is None else np.maximum(resp, r)
         return np.maximum(resp, 0, out=resp)
     g = cv2.GaussianBlur(img, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
@@ -128,6 +133,10 @@ class CrackBackground:
         (grain boundaries) shifted by residual drift still cancel.
     sigma_px, polarity, tolerance_px, elongation
         The settings it was made with.
+    angle_responses : tuple of (M, N) ndarray
+        With ``elongation > 1``: the unclipped response at each filter angle
+        (the difference image's response is then a subtraction per angle,
+        which halves the filtering cost per frame).
     """
 
     image: np.ndarray = field(repr=False)
@@ -136,6 +145,7 @@ class CrackBackground:
     polarity: str
     tolerance_px: int
     elongation: float = 1.0
+    angle_responses: tuple = field(default=(), repr=False)
 
 
 def crack_background(background, *, sigma_px=1.0, polarity="dark", tolerance_px=1,
@@ -158,12 +168,20 @@ def crack_background(background, *, sigma_px=1.0, polarity="dark", tolerance_px=
     CrackBackground
     """
     img = _as_image(background, "background")
-    resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
+    angles = ()
+    if elongation > 1.0:
+        if polarity not in _POLARITIES:
+            raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
+        angles = tuple(_oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                       elongation, 6))
+        resp = np.maximum(np.max(angles, axis=0), 0)
+    else:
+        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
     if tolerance_px > 0:
         k = 2 * int(tolerance_px) + 1
         resp = cv2.dilate(resp, np.ones((k, k), np.uint8))
     return CrackBackground(img, resp, float(sigma_px), polarity, int(tolerance_px),
-                           float(elongation))
+                           float(elongation), angles)
 
 
 @dataclass(frozen=True)
@@ -421,13 +439,22 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     bridge = None
     if bg is not None:
         g = np.float32(_gain(img, bg.image))
+        if elongation > 1.0 and bg.angle_responses:
+            stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                    elongation, len(bg.angle_responses))
+            resp = np.maximum(np.max(stack, axis=0), 0)
+            # the filters are linear: response of (image - g * background) per angle
+            diff_resp = np.maximum(np.max([a - g * b for a, b in zip(stack, bg.angle_responses)],
+                                          axis=0), 0)
+        else:
+            resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
+                                  elongation=elongation)
+            # crossing-robust: line strength of the difference image; used only
+            # to bridge a crack across a static line, where resp has a gap
+            diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
+                                       polarity=polarity, elongation=elongation)
         # drift-robust: new line strength beyond what the background had nearby
-        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
-        resp -= np.float32(1.0 + gain_margin) * g * bg.response
-        # crossing-robust: line strength of the difference image; used only to
-        # bridge a crack across a static line, where the first response has a gap
-        diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px, polarity=polarity,
-                                   elongation=elongation)
+        resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
         bridge = (diff_resp, g * bg.response)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
