@@ -28,7 +28,7 @@ from ._kymograph import KymographBuilder
 from ._normalize import is_blank_or_saturated
 from ._register import DriftTracker, shift_image
 from ._segment import segment_lithium
-from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip
+from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip, refine_width
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +414,8 @@ class _Tracker:
             cands, wmask = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px),
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
-            cands = [refine_tip(diff, c) for c in cands if c.width_px >= self.min_whisker_width_px]
+            cands = [refine_width(diff, refine_tip(diff, c)) for c in cands
+                     if c.width_px >= self.min_whisker_width_px]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self._kymograph(whiskers, reg, frame)

@@ -23,7 +23,7 @@ from ._kymograph import sample_line
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "WhiskerLinker"]
+__all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,7 +42,8 @@ class WhiskerObs:
         Base-to-tip distance along the axis, pixels (image plane, not
         tilt-corrected).
     width_px : float
-        Mean width across the axis, pixels.
+        Width across the axis, pixels (sub-pixel after :func:`refine_width`;
+        from the mask, bright rims included, before).
     direction_xy : (float, float)
         Unit vector of the axis, from base to tip.
     """
@@ -269,6 +270,57 @@ def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None
     tip = (bx + tip_s * ux, by + tip_s * uy)
     return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
                                length_px=float(tip_s))
+
+
+def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):
+    """Sub-pixel rod width from the change profile across the axis.
+
+    Profiles across the axis at ``n_positions`` places in the middle of the
+    rod (30-80 % of its length) are averaged; each side's edge is located
+    with the edge model of :func:`refine_tip` (blurred step plus rim peak).
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (not smoothed).
+    whisker : WhiskerObs
+        With its axis and a rough width (from the mask, rims included).
+    step_px : float
+        Sampling step across the axis.
+    n_positions : int
+        Number of cross-sections averaged.
+
+    Returns
+    -------
+    WhiskerObs
+        With ``width_px`` refined (unchanged when the rod is too short or the
+        fit fails).
+    """
+    L = whisker.length_px
+    if L < 8:
+        return whisker
+    bx, by = whisker.base_xy_px
+    ux, uy = whisker.direction_xy
+    nx, ny = -uy, ux
+    half = 0.5 * whisker.width_px + 6.0
+    profs = []
+    for f in np.linspace(0.3, 0.8, n_positions):
+        cx, cy = bx + f * L * ux, by + f * L * uy
+        s, prof = sample_line(diff, (cx, cy), (nx, ny), length_px=2 * half, step_px=step_px,
+                              start_offset_px=-half)
+        if np.all(np.isfinite(prof)):
+            profs.append(prof)
+    if len(profs) < 3:
+        return whisker
+    prof = np.mean(profs, axis=0)
+    w0 = 0.5 * whisker.width_px
+    right = s >= 0
+    left = s <= 0
+    e_r, _ = _edge_model_fit(s[right], prof[right], max(0.5, w0 - 5), w0 + 1.5)
+    e_l, _ = _edge_model_fit(-s[left][::-1], prof[left][::-1], max(0.5, w0 - 5), w0 + 1.5)
+    if not (np.isfinite(e_r) and np.isfinite(e_l)):
+        return whisker
+    return dataclasses.replace(whisker, width_px=float(e_r + e_l))
 
 
 class WhiskerLinker:
