@@ -135,6 +135,14 @@ def test_multi_whisker_ids_stable_and_rates():
                     f"whisker {tid}: rate {got:.4f} um/s vs {want:.4f} ({100 * (got / want - 1):+.2f} %)"
 
 
+def test_stripping_video_reports_no_growth():
+    scene, tracks, truth, _ = _run("stripping")
+    f = tracks.frames
+    assert tracks.whiskers.empty
+    assert tracks.crack_initiation_frame is None and tracks.touchdown_frame is None
+    assert f["li_area_um2"].max() < 2.0, f"Li area up to {f['li_area_um2'].max():.2f} um2"
+
+
 def test_control_video_reports_nothing():
     scene, tracks, truth, _ = _run("control")
     f = tracks.frames
@@ -179,12 +187,12 @@ def test_crack_initiation_length_tip():
     tip = np.hypot(d["crack_tip_x_um"] / scene.pixel_size_um - (d["crack_tip_x_px"] - d["drift_x_px_t"]),
                    d["crack_tip_y_um"] / scene.pixel_size_um - (d["crack_tip_y_px"] - d["drift_y_px_t"]))
     ok = rel.abs() <= 0.05
-    # achieved (crack module still being tuned): median -1.6 %, 56-69 % of frames within 5 %
+    # achieved (crack module still being tuned): median -3 %, 75 % of frames within 5 %
     assert abs(rel.median()) <= 0.05, f"median path length error {100 * rel.median():+.1f} %"
-    assert ok.mean() >= 0.5, f"path length within 5 % in {100 * ok.mean():.0f} % of frames; " \
+    assert ok.mean() >= 0.6, f"path length within 5 % in {100 * ok.mean():.0f} % of frames; " \
                              f"median error {100 * rel.median():+.1f} %"
-    # achieved (hard artefacts): tip within 3 px in
-    # 56-62 % (median <= 3 px); misses are frames where the detected path stops short
+    # achieved (hard artefacts): tip within 3 px in 75 % of frames; misses are scans where
+    # the crack is not detected or the detected path stops short
     tip = tip.fillna(np.inf)  # a frame without a detected crack counts as a miss
     assert np.median(tip) <= 3, f"median tip error {np.median(tip):.1f} px"
-    assert (tip <= 3).mean() >= 0.5, f"tip within 3 px in {100 * (tip <= 3).mean():.0f} % of frames"
+    assert (tip <= 3).mean() >= 0.6, f"tip within 3 px in {100 * (tip <= 3).mean():.0f} % of frames"

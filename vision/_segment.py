@@ -66,7 +66,8 @@ def disc_mask(shape, x_px, y_px, radius_px):
 
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=5.0, low_sigma=2.5, smooth_px=1.0, min_area_px=6,
-                    connected_to_electrode=True):
+                    connected_to_electrode=True, background_gradient=None,
+                    registration_tolerance_px=0.25):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -90,13 +91,21 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     connected_to_electrode : bool
         Keep only regions that touch the electrode disc (growth starts at
         the electrode); False keeps every significant change.
+    background_gradient : (M, N) ndarray, optional
+        Gradient magnitude of the background model (grey levels per px).
+        The change expected from a residual registration error of
+        ``registration_tolerance_px`` on static edges (needle, electrode,
+        grain boundaries) is added to the noise there, so those edges are
+        not taken for new lithium.
+    registration_tolerance_px : float
+        Residual registration error allowed for, px.
 
     Returns
     -------
     li_mask : (M, N) bool ndarray
         Electrode disc plus the new lithium.
     strength : (M, N) float32 ndarray
-        ``|diff|`` after smoothing, in units of the noise level.
+        ``|diff|`` after smoothing, in units of the (local) noise level.
     noise_sigma : float
         The noise level used.
     """
@@ -108,9 +117,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if noise_sigma is None:
         noise_sigma = robust_sigma(d[::3, ::3])
     noise_sigma = max(float(noise_sigma), 1e-6)
-    strength = cv2.absdiff(d, 0.0) * np.float32(1.0 / noise_sigma)
-    if strength.ndim == 3:
-        strength = strength[..., 0]
+    strength = np.abs(d) * np.float32(1.0 / noise_sigma)
+    if background_gradient is not None:
+        g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
+        strength = np.abs(d) / np.sqrt(np.float32(noise_sigma) ** 2 + g * g)
     low = (strength > low_sigma).astype(np.uint8)
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape

@@ -52,6 +52,10 @@ WHISKER_COLUMNS = (
 #: (the first scans of a lateral front can look like a Li-filled crack).
 CRACK_CONFIRM_SCANS = 3
 
+#: Lithium within this distance outside the electrode edge is not lateral front: the
+#: electrode's own bright rim changes there when the electrode shrinks (stripping).
+FRONT_RIM_MARGIN_PX = 5.0
+
 #: What ``measure=`` may contain.
 MEASUREMENTS = ("whiskers", "front", "crack")
 
@@ -394,6 +398,10 @@ class _Tracker:
         self.bg_sat = np.logical_or.reduce([m for _, _, m in self.bg_buffer])
         self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
             else stack.mean(axis=0).astype(np.float32)
+        sm = cv2.GaussianBlur(self.background, (0, 0), 1.0)
+        gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) * np.float32(0.125)
+        gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) * np.float32(0.125)
+        self.bg_gradient = cv2.magnitude(gx, gy)
         if "crack" in self.measure:
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
 
@@ -407,7 +415,8 @@ class _Tracker:
         diff = self._scanlines(diff, grow_mask)
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
-            high_sigma=self.high_sigma, low_sigma=self.low_sigma)
+            high_sigma=self.high_sigma, low_sigma=self.low_sigma,
+            background_gradient=self.bg_gradient)
         self.prev_li = li
         whiskers, wmask = [], np.zeros(li.shape, bool)
         if "whiskers" in self.measure:
@@ -443,12 +452,15 @@ class _Tracker:
             counter = self.counter if self.counter is not None else CounterElectrode(side="right")
             front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                  rim_margin_px=FRONT_RIM_MARGIN_PX,
                                   exclude_mask=exclude if exclude.any() else None)
-            if crack_mask is not None and front.area_px > 0.5 * float(crack_mask.sum()):
-                # thin lines attached to a lateral front are its branches, not a crack
+            if (crack_mask is not None and front.area_px > 0.5 * float(crack_mask.sum())
+                    and front.n_branches >= 2):
+                # thin lines attached to a branched lateral front are its branches, not a crack
                 crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                      rim_margin_px=FRONT_RIM_MARGIN_PX,
                                       exclude_mask=wmask if wmask.any() else None)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
