@@ -267,3 +267,17 @@ def test_track_bad_electrode_option_is_clear():
         track(blank_texture, pixel_size_um=1.0)
     with pytest.raises(InputError, match="pixel_size_um"):
         track(frames, pixel_size_um=0)
+
+
+def test_tilt_corrects_whisker_lengths():
+    frames, lengths = _frames_with_growth(n=7, with_blank=False)
+    flat = track(frames, pixel_size_um=0.5, measure=("whiskers",), min_whisker_scans=2)
+    tilted = track(frames, pixel_size_um=0.5, measure=("whiskers",), min_whisker_scans=2,
+                   tilt_deg=60.0)
+    w0, w1 = flat.whiskers, tilted.whiskers
+    assert len(w0) == len(w1) > 0
+    # whisker at -20 deg: dy is foreshortened by cos(60) = 0.5 about the x tilt axis
+    a = np.radians(-20.0)
+    factor = np.hypot(np.cos(a), np.sin(a) / 0.5)
+    assert_allclose(w1["length_um"], w0["length_um"] * factor, rtol=0.02)
+    assert_allclose(w1["tip_x_um"], w0["tip_x_um"])  # positions stay in the image frame
