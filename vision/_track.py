@@ -243,7 +243,7 @@ class _Tracker:
         self.crop = crop
         self.n_bg = int(n_background_scans)
         self.drift_on = bool(drift)
-        self.drift_downsample = int(drift_downsample)
+        self.drift_downsample = None if drift_downsample is None else int(drift_downsample)
         self.high_sigma = float(high_sigma)
         self.low_sigma = float(low_sigma)
         self.min_whisker_length_px = float(min_whisker_length_px)
@@ -327,7 +327,10 @@ class _Tracker:
             logger.info("no counter electrode given or visible: front projection and touch-down "
                         "are not measured (pass counter_electrode='right', for example)")
         if self.drift_on:
-            self.drift_tracker = DriftTracker(downsample=self.drift_downsample)
+            ds = self.drift_downsample
+            if ds is None:  # correlate on about 512 px: sub-pixel accuracy is kept, 4x faster at 1k
+                ds = max(1, min(img.shape) // 384)
+            self.drift_tracker = DriftTracker(downsample=ds)
         rng = np.random.default_rng(0)
         self._sample_idx = None
         self._rng = rng
@@ -758,7 +761,7 @@ class TrackIterator:
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
                crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS,
-               n_background_scans=3, drift=True, drift_downsample=1, high_sigma=5.0,
+               n_background_scans=3, drift=True, drift_downsample=None, high_sigma=5.0,
                low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
                min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
                crack_threshold_sigma=5.0, crack_thick_li_px=13, frame_interval_s=1.0):
@@ -795,8 +798,9 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         ceramic (lithium that grows during them is partly hidden).
     drift : bool
         Register drift (phase correlation against the first scan).
-    drift_downsample : int
-        Bin images by this factor for the drift estimate (faster).
+    drift_downsample : int or None
+        Bin images by this factor for the drift estimate (faster); None:
+        so that the shorter side is about 384-767 px (1 below 768 px).
     high_sigma, low_sigma : float
         Hysteresis thresholds of the lithium segmentation, in noise units.
     whisker_search_range_px : float
@@ -855,7 +859,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
 
 def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
           crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS, n_background_scans=3,
-          drift=True, drift_downsample=1, high_sigma=5.0, low_sigma=2.5,
+          drift=True, drift_downsample=None, high_sigma=5.0, low_sigma=2.5,
           whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
           min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
           crack_thick_li_px=13, frame_interval_s=1.0, min_whisker_scans=3):
