@@ -85,10 +85,10 @@ def test_rates_per_step_and_current_density():
 
 def test_onset_back_extrapolates_and_stays_between_scans():
     t = np.arange(0, 5, 0.5)
-    y = np.where(t >= 2.2, 3.0 * (t - 1.9), np.nan)   # seen from 2.5 s on
-    assert onset_from_growth(t, y) == pytest.approx(2.0)  # clamped to the last unseen scan
-    y = np.where(t >= 2.0, 3.0 * (t - 1.9), np.nan)
+    y = np.where(t >= 2.2, 3.0 * (t - 1.9), np.nan)   # seen (long enough) from 2.5 s on
     assert onset_from_growth(t, y) == pytest.approx(1.9)
+    y = np.where(t >= 2.0, 3.0 * (t + 1.0), np.nan)   # began before the record
+    assert onset_from_growth(t, y) == pytest.approx(0.0)  # clamped to its start
     assert onset_from_growth(t, np.full(len(t), np.nan)) is None
 
 

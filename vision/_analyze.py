@@ -144,8 +144,18 @@ def _progress(total, enabled, desc):
 
 
 def _read_trace(trace, warn):
-    """Read the trace; problems that leave the video analysable become warnings."""
-    data = electrochem.read_trace(trace)
+    """Read the trace; problems that leave the video analysable become warnings.
+
+    A missing file is an error; a file that cannot be used (no current
+    column, no data) is a warning, and the video is analysed without it.
+    """
+    if not os.path.exists(trace):
+        raise InputError("no such trace file; check --trace", path=trace)
+    try:
+        data = electrochem.read_trace(trace)
+    except InputError as exc:
+        warn(f"{exc}; the video is analysed without the trace")
+        return None
     df = data.data
     if "current_A" not in df or not np.isfinite(df["current_A"].to_numpy(float)).any():
         warn(f"{trace}: the trace has no current column; currents are reported as NaN and "
@@ -399,12 +409,19 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         np.where(extent >= thresholds.lateral_min_extent_um, extent, np.nan))
     crack_t = None
     if tracks is not None and tracks.crack_initiation_frame is not None:
-        crack_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,
-                                   "content_time_s"].iloc[0])
+        # the tracker confirms a crack once it is a few px long: back-extrapolate its
+        # length from the scans after initiation to the time it was zero
+        init_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,
+                                  "content_time_s"].iloc[0])
+        t_new = new["content_time_s"].to_numpy(float)
+        crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
+        crack_t = onset_from_growth(t_new, crack_len)
     touchdown_t = None
     if tracks is not None and tracks.touchdown_frame is not None:
         touchdown_t = float(frames.loc[frames["frame"] == tracks.touchdown_frame,
                                        "content_time_s"].iloc[0])
+    # Growth onset: the first lithium growth of any kind the video shows.
+    onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
     off = sync_result.offset_s if sync_result is not None else 0.0
     trace_sc_v = None if trace_short_s is None else trace_short_s - off
     depletion_v = None if trace_depletion_s is None else trace_depletion_s - off

@@ -25,7 +25,7 @@ def add_parser(subparsers):
                    help="video length in s (default: the preset's, 20-22 s)")
     p.add_argument("--name", default=None, help="base name of the files (default: the preset)")
     p.add_argument("--crf", type=int, default=None,
-                   help="H.264 quality for mp4, lower = better (default 18; 32 for --samples)")
+                   help="H.264 quality for mp4, lower = better (default 18; 26 for --samples)")
     p.add_argument("--sem-metadata", default="zeiss", choices=("zeiss", "fei", "none"),
                    help="for --format tiff: instrument tag with pixel size and date "
                    "(Zeiss CZ_SEM, FEI; default zeiss)")

@@ -14,9 +14,11 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
     """Time at which a growing quantity left its baseline.
 
     The first `n_fit` measurements after it appeared are fitted with a
-    straight line and extrapolated back to `baseline`; the result is never
-    before the last time the quantity was not seen, nor after it was first
-    seen.
+    straight line and extrapolated back to `baseline` (a tracker sees a
+    whisker or a crack only once it is a few pixels long, so the first scan
+    that shows it is late by that length over the growth rate). The result
+    is never before the first time in `time_s` nor after the quantity was
+    first seen.
 
     Parameters
     ----------
@@ -41,7 +43,7 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
     if not seen.any():
         return None
     first = int(np.argmax(seen))
-    lower = t[first - 1] if first > 0 else -np.inf
+    lower = t[0]
     idx = np.flatnonzero(seen[first:])[:n_fit] + first
     if len(idx) >= 2 and np.ptp(t[idx]) > 0:
         slope, icpt = np.polyfit(t[idx], y[idx], 1)

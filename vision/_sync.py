@@ -148,6 +148,7 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
     tv = np.asarray(video_times_s, dtype=float)
     f = np.asarray(features, dtype=float)
     f = f.reshape(len(tv), -1)
+    f = f[:, np.isfinite(f).mean(axis=0) >= 0.5]      # features measured in most scans
     good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
     tv, f = tv[good], f[good]
     f = f[:, np.ptp(f, axis=0) > 0] if len(f) else f

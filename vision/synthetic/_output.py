@@ -264,7 +264,7 @@ _SAMPLE_TEXT = {
 }
 
 
-def write_samples(out_dir, *, fmt="mp4", crf=32, names=SAMPLES, duration_s=None):
+def write_samples(out_dir, *, fmt="mp4", crf=26, names=SAMPLES, duration_s=None):
     """Regenerate the sample set: every preset, ``manifest.csv`` and ``README.md``.
 
     Parameters
@@ -298,11 +298,11 @@ def write_samples(out_dir, *, fmt="mp4", crf=32, names=SAMPLES, duration_s=None)
                          "truth": res.truth_json.name, "preset": name,
                          "failure_mode": json.loads(res.truth_json.read_text())["failure_mode"]})
     _atomic_text(out_dir / "manifest.csv", pd.DataFrame(manifest).to_csv(index=False))
-    _atomic_text(out_dir / "README.md", _samples_readme(results))
+    _atomic_text(out_dir / "README.md", _samples_readme(results, crf))
     return results
 
 
-def _samples_readme(results):
+def _samples_readme(results, crf):
     lines = [
         "# Sample videos",
         "",
@@ -317,7 +317,7 @@ def _samples_readme(results):
         "All: 384 x 512 px (rows x cols), 0.2 um/px, screen recorder 10 fps, SEM scan 0.5 s",
         "(runs of 5 duplicated frames, some torn frames), drift, flicker, scan-line and",
         "Poisson-Gaussian noise, data bar with a 20 um = 100 px scale bar; counter electrode =",
-        "dark Li band from x = 464 px to the right edge. H.264 (yuv420p) at crf 32.",
+        f"dark Li band from x = 464 px to the right edge. H.264 (yuv420p) at crf {crf}.",
         "",
         "| video | frames | what it shows |",
         "| --- | --- | --- |",
