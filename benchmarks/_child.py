@@ -117,8 +117,13 @@ def batch(src, out, workers, pixel_size_um):
     failed = [r for r in result.records if r["status"] != "done"]
     if failed:
         raise SystemExit(f"batch benchmark: not all videos done: {failed}")
+    # CPU time of this process and its (reaped) worker processes: how many cores the
+    # batch actually got on average.
+    cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
+                                                              resource.RUSAGE_CHILDREN)
+              for f in ("ru_utime", "ru_stime"))
     return {"n_videos": len(items), "seconds": dt, "videos_per_min": 60.0 * len(items) / dt,
-            "digest": results_digest(out)}
+            "cpu_s": cpu, "cores_busy": cpu / dt, "digest": results_digest(out)}
 
 
 def main(argv):

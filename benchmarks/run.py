@@ -149,6 +149,7 @@ def main(argv=None):
             "videos_per_min_1_worker": b1["videos_per_min"],
             "videos_per_min_2_workers": b2["videos_per_min"],
             "speedup_2_over_1": b2["videos_per_min"] / b1["videos_per_min"],
+            "cores_busy_1_worker": b1["cores_busy"], "cores_busy_2_workers": b2["cores_busy"],
             "identical_results": b1["digest"] == b2["digest"],
         }
     results["bench_wall_s"] = time.perf_counter() - t_start
@@ -196,8 +197,10 @@ def print_table(r):
         b = r["batch"]
         print(f"\nBatch scaling ({b['n_videos']} videos of {b['video_duration_s']:g} s, "
               "LocalCluster start-up included)")
-        print(f"  1 worker                     {b['videos_per_min_1_worker']:8.2f} videos/min")
+        print(f"  1 worker                     {b['videos_per_min_1_worker']:8.2f} videos/min   "
+              f"cores busy on average {b['cores_busy_1_worker']:.2f}")
         print(f"  2 workers                    {b['videos_per_min_2_workers']:8.2f} videos/min   "
+              f"cores busy on average {b['cores_busy_2_workers']:.2f}   "
               f"speed-up {b['speedup_2_over_1']:.2f}")
         print(f"  identical results            {b['identical_results']}")
     print(f"\nBenchmark wall time {r['bench_wall_s']:.0f} s")
