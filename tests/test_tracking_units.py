@@ -267,6 +267,11 @@ def test_track_bad_electrode_option_is_clear():
         track(blank_texture, pixel_size_um=1.0)
     with pytest.raises(InputError, match="pixel_size_um"):
         track(frames, pixel_size_um=0)
+    with pytest.raises(InputError, match="drift_region"):
+        track(frames, pixel_size_um=1.0, drift_region=(0, 0, 10, 10))
+    # a drift box away from the electrode (right part of the frame) works
+    ok = track(frames, pixel_size_um=1.0, drift_region=(120, 0, COLS, ROWS), measure=("whiskers",))
+    assert np.abs(ok.drift[["drift_x_px", "drift_y_px"]].to_numpy()).max() < 0.3
 
 
 def test_tilt_corrects_whisker_lengths():

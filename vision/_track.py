@@ -216,7 +216,7 @@ class _Tracker:
     """State of one tracking run (see :func:`track_iter` for the options)."""
 
     def __init__(self, *, pixel_size_um, electrode, counter_electrode, data_bar, crop, tilt_deg,
-                 tilt_axis, measure, n_background_scans, drift, drift_downsample,
+                 tilt_axis, measure, n_background_scans, drift, drift_downsample, drift_region,
                  high_sigma, low_sigma, whisker_search_range_px, whisker_memory,
                  min_whisker_length_px, min_whisker_width_px, crack_polarity,
                  crack_threshold_sigma, crack_thick_li_px, frame_interval_s):
@@ -244,6 +244,7 @@ class _Tracker:
         self.n_bg = int(n_background_scans)
         self.drift_on = bool(drift)
         self.drift_downsample = None if drift_downsample is None else int(drift_downsample)
+        self.drift_region = drift_region
         self.high_sigma = float(high_sigma)
         self.low_sigma = float(low_sigma)
         self.min_whisker_length_px = float(min_whisker_length_px)
@@ -259,7 +260,6 @@ class _Tracker:
         self.electrode_full = None
         self.counter = None
         self.drift_tracker = None
-        self.ref_lohi = None
         self.background = None
         self.bg_buffer = []
         self.crack_bg = None
@@ -330,10 +330,20 @@ class _Tracker:
             ds = self.drift_downsample
             if ds is None:  # correlate on about 512 px: sub-pixel accuracy is kept, 4x faster at 1k
                 ds = max(1, min(img.shape) // 384)
-            self.drift_tracker = DriftTracker(downsample=ds)
-        rng = np.random.default_rng(0)
-        self._sample_idx = None
-        self._rng = rng
+            region = None
+            if self.drift_region is not None:
+                try:
+                    x0, y0, x1, y1 = (int(round(float(v))) for v in self.drift_region)
+                except (TypeError, ValueError):
+                    raise InputError(f"drift_region must be (x0, y0, x1, y1) in px, got "
+                                     f"{self.drift_region!r}") from None
+                x0, x1 = max(x0 - left, 0), min(x1 - left, img.shape[1])
+                y0, y1 = max(y0 - top, 0), min(y1 - top, img.shape[0])
+                if x1 - x0 < 48 or y1 - y0 < 48:
+                    raise InputError(f"drift_region {self.drift_region!r} leaves less than 48x48 px "
+                                     "of the analysed image; give a larger box away from the lithium")
+                region = (x0, y0, x1, y1)
+            self.drift_tracker = DriftTracker(downsample=ds, region=region)
 
     # -- per scan -----------------------------------------------------------
     def _register(self, img):
@@ -344,13 +354,17 @@ class _Tracker:
             return (0.0, 0.0), img
         return (dx, dy), shift_image(img, dx, dy)
 
-    def _normalize(self, reg, mask):
-        """Match brightness/contrast of ``reg`` to the background on ceramic pixels."""
-        if self.ref_lohi is None:
-            return reg
+    def _normalize(self, reg, mask, sat):
+        """Match brightness/contrast of ``reg`` to the background on ceramic pixels.
+
+        The reference is the background model (or, while it is being built, the
+        first scan); the map is linear and fixed by the 10th/90th percentiles of
+        the pixels outside ``mask`` (grown lithium) and ``sat`` (clipped pixels).
+        """
         ref = self.background if self.background is not None else self.bg_buffer[0][1]
         sel = np.ones(reg.shape, bool) if mask is None else ~mask
-        sel[::1, :] &= True
+        if sat is not None:
+            sel &= ~sat
         sub_sel = sel[::3, ::3]
         a = reg[::3, ::3][sub_sel]
         b = ref[::3, ::3][sub_sel]
@@ -387,13 +401,12 @@ class _Tracker:
         if self.background is None:
             # still collecting the background model: normalise to the first scan
             if not self.bg_buffer:
-                self.ref_lohi = True
                 self.bg_buffer.append((frame, reg, sat))
                 return (dx, dy), reg, None, sat
-            reg = self._normalize(reg, grow_mask)
+            reg = self._normalize(reg, grow_mask, sat)
             self.bg_buffer.append((frame, reg, sat))
             return (dx, dy), reg, None, sat
-        reg = self._normalize(reg, grow_mask)
+        reg = self._normalize(reg, grow_mask, sat)
         return (dx, dy), reg, grow_mask, sat
 
     def _finish_background(self):
@@ -761,7 +774,8 @@ class TrackIterator:
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
                crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS,
-               n_background_scans=3, drift=True, drift_downsample=None, high_sigma=5.0,
+               n_background_scans=3, drift=True, drift_downsample=None, drift_region=None,
+               high_sigma=5.0,
                low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
                min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
                crack_threshold_sigma=5.0, crack_thick_li_px=13, frame_interval_s=1.0):
@@ -798,6 +812,9 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         ceramic (lithium that grows during them is partly hidden).
     drift : bool
         Register drift (phase correlation against the first scan).
+    drift_region : (x0, y0, x1, y1), optional
+        Full-frame pixel box (end exclusive) the drift is measured on, e.g.
+        an area away from the growing lithium; default the whole analysed image.
     drift_downsample : int or None
         Bin images by this factor for the drift estimate (faster); None:
         so that the shorter side is about 384-767 px (1 below 768 px).
@@ -849,6 +866,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         pixel_size_um=pixel_size_um, electrode=electrode, counter_electrode=counter_electrode,
         data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, measure=measure,
         n_background_scans=n_background_scans, drift=drift, drift_downsample=drift_downsample,
+        drift_region=drift_region,
         high_sigma=high_sigma, low_sigma=low_sigma,
         whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
         min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
@@ -859,7 +877,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
 
 def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
           crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS, n_background_scans=3,
-          drift=True, drift_downsample=None, high_sigma=5.0, low_sigma=2.5,
+          drift=True, drift_downsample=None, drift_region=None, high_sigma=5.0, low_sigma=2.5,
           whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
           min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
           crack_thick_li_px=13, frame_interval_s=1.0, min_whisker_scans=3):
@@ -888,7 +906,8 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
         frames, pixel_size_um=pixel_size_um, electrode=electrode,
         counter_electrode=counter_electrode, data_bar=data_bar, crop=crop, tilt_deg=tilt_deg,
         tilt_axis=tilt_axis, measure=measure, n_background_scans=n_background_scans, drift=drift,
-        drift_downsample=drift_downsample, high_sigma=high_sigma, low_sigma=low_sigma,
+        drift_downsample=drift_downsample, drift_region=drift_region, high_sigma=high_sigma,
+        low_sigma=low_sigma,
         whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
         min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
         crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
