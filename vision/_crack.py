@@ -291,7 +291,67 @@ def _smooth_length(xy, smoothing_px):
     return float(np.hypot(*np.diff(xy, axis=0).T).sum()), xy
 
 
-def _trim_to_half_max(path, resp):
+def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
+    """Median full width at half maximum (px) of the line across the path.
+
+    Profiles of the difference image (dark lines positive) are sampled
+    perpendicular to the path every ``step_px``; the width is the extent of
+    the contiguous part around the path above half the profile's peak.
+    """
+    from scipy.ndimage import map_coordinates
+    d = -diff if polarity == "dark" else diff
+    n = len(path)
+    idx = np.arange(2, n - 2, max(int(step_px), 1))
+    if idx.size == 0:
+        return 0.0
+    t = path[np.minimum(idx + 2, n - 1)] - path[np.maximum(idx - 2, 0)]
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    nrm = np.column_stack([-t[:, 1], t[:, 0]])
+    offs = np.arange(-reach_px, reach_px + 0.25, 0.5)
+    xs = path[idx, 0][:, None] + offs[None, :] * nrm[:, 0][:, None]
+    ys = path[idx, 1][:, None] + offs[None, :] * nrm[:, 1][:, None]
+    prof = map_coordinates(d, [ys.ravel(), xs.ravel()], order=1, mode="nearest").reshape(xs.shape)
+    prof = prof - np.median(prof[:, [0, 1, -2, -1]], axis=1, keepdims=True)
+    c = len(offs) // 2
+    widths = []
+    for row in prof:
+        k = c - 2 + int(np.argmax(row[c - 2:c + 3]))   # peak near the path
+        half = 0.5 * row[k]
+        if not half > 0:
+            continue
+        lo = k
+        while lo > 0 and row[lo - 1] >= half:
+            lo -= 1
+        hi = k
+        while hi < len(row) - 1 and row[hi + 1] >= half:
+            hi += 1
+        widths.append((hi - lo + 1) * 0.5)
+    return float(np.median(widths)) if widths else 0.0
+
+
+def _cut_hook(path, *, window_px=25, lead_px=10):
+    """Cut a hook at the end of the path (it runs past the tip and turns back).
+
+    The skeleton of the blob at a line end often forks; the longest path
+    may follow a fork arm that bends back. The tip is the path point that
+    reaches furthest along the direction of the path just before its end
+    (points ``window_px`` to ``lead_px`` from the end, ~1 px apart).
+    """
+    n = len(path)
+    if n < window_px + 2:
+        return path
+    a = path[n - window_px]
+    b = path[n - lead_px]
+    v = b - a
+    nv = float(np.hypot(*v))
+    if nv == 0:
+        return path
+    proj = (path[n - window_px:] - a) @ (v / nv)
+    j = int(np.argmax(proj)) + n - window_px
+    return path[:j + 1]
+
+
+def _trim_to_half_max(path, resp, max_trim_px):
     """Cut the path where the line response falls below half its typical value.
 
     Along a line, a filter response falls to half at the line's end (the
@@ -299,7 +359,8 @@ def _trim_to_half_max(path, resp):
     level; thresholding alone puts the end where the response meets the
     noise-based threshold, i.e. too far out on a clean image and too short
     on a noisy one. Only the last part of the path (beyond the last point
-    above half) is cut; the cut is interpolated between samples.
+    above half) is cut, and only if it is at most ``max_trim_px`` long (the
+    filter's overshoot); the cut is interpolated between samples.
     """
     rows, cols = resp.shape
     # strongest response within one pixel of each path point (the ridge
@@ -317,6 +378,11 @@ def _trim_to_half_max(path, resp):
     j = int(above[-1])
     if j >= len(path) - 1:
         return path
+    # only the filter's own overshoot beyond the end is cut (about its length
+    # along the line); a longer weak tail is a faint part of the crack itself
+    seg = np.hypot(*np.diff(path, axis=0).T)
+    if float(seg[j:].sum()) > max_trim_px:
+        return path
     # interpolate the crossing between samples j (above) and j + 1 (below)
     f = (prof[j] - half) / max(prof[j] - prof[j + 1], 1e-12)
     end = path[j] + np.clip(f, 0.0, 1.0) * (path[j + 1] - path[j])
@@ -327,7 +393,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                  exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
                  low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
                  smoothing_px=2.0, thick_li_px=7, bridge_gap_px=3, join_gap_px=1,
-                 elongation=3.0, tip_half_max=True, gain_margin=0.1):
+                 elongation=3.0, tip_half_max=True, gain_margin=0.1,
+                 max_hole_px=40, edge_penalty=0.5, max_width_px=None):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -383,6 +450,22 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         edges (needle, electrode, grain boundaries) whose contrast changed
         a little more than the global brightness fit says do not remain as
         lines.
+    edge_penalty : float, optional
+        The slope of the (smoothed) difference image times this factor and
+        ``sigma_px`` is subtracted from the line response: the dark side of
+        a new bright edge (the bright rims of a Li-filled crack) looks like a
+        valley to a second-derivative filter, a line centre has no slope.
+    max_width_px : float or None, optional
+        With a background: a line whose dark core is wider than this (median
+        full width at half maximum across the path in the difference image,
+        px) is several px wide, e.g. a fresh lateral Li branch, and is not
+        reported as a crack. None (default) = no check. Measured on the
+        generator: Li-filled cracks 1.0-1.5 px, fresh lateral branches
+        2.5-4 px (their bright rims narrow the dark core), plain dark 2-px
+        lines 2-2.5 px, so 2.2 separates the generator's cases only.
+    max_hole_px : int, optional
+        Holes up to this area (px) inside the thresholded crack are filled
+        before the skeleton, so that the skeleton has no loops.
     tip_half_max : bool, optional
         Put the tip where the line response along the path falls to half its
         median (the end of a line, independent of the noise level) instead of
@@ -455,6 +538,16 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                                        polarity=polarity, elongation=elongation)
         # drift-robust: new line strength beyond what the background had nearby
         resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
+        if edge_penalty > 0:
+            # the dark side of a new bright edge (e.g. the bright rims of a
+            # Li-filled crack) looks like a valley to a second-derivative
+            # filter; at a true line centre the slope is zero
+            dimg = cv2.GaussianBlur(img - g * bg.image, (0, 0), sigma_px)
+            slope = np.sqrt(cv2.Sobel(dimg, cv2.CV_32F, 1, 0, ksize=3, scale=0.125) ** 2
+                            + cv2.Sobel(dimg, cv2.CV_32F, 0, 1, ksize=3, scale=0.125) ** 2)
+            slope *= np.float32(edge_penalty * sigma_px)
+            resp -= slope
+            diff_resp = diff_resp - slope
         bridge = (diff_resp, g * bg.response)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
@@ -518,6 +611,14 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     x1 = int((stats[ids, cv2.CC_STAT_LEFT] + stats[ids, cv2.CC_STAT_WIDTH]).max())
     y1 = int((stats[ids, cv2.CC_STAT_TOP] + stats[ids, cv2.CC_STAT_HEIGHT]).max())
     crack = keep[labels[y0:y1, x0:x1]]
+    # fill small holes: noise inside the line would make skeleton loops, and
+    # the longest path would run out along one side and back along the other
+    inv = np.pad(~crack, 1, constant_values=True).astype(np.uint8)
+    nh, hl, hs, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    small = np.flatnonzero(hs[:, cv2.CC_STAT_AREA] <= max_hole_px)
+    small = small[small != hl[0, 0]]
+    if small.size:
+        crack |= np.isin(hl, small)[1:-1, 1:-1]
     skel = skeletonize(np.pad(crack, 1))[1:-1, 1:-1]
     sr, sc = np.nonzero(skel)
     if sr.size < 2:
@@ -537,11 +638,18 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if nv > rad > 0:
         xy = np.vstack([(ex, ey) + v / nv * rad, xy])
     length, path = _smooth_length(xy, smoothing_px)
+    path = _cut_hook(path)
+    length = float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
     if tip_half_max and len(path) > 8:
-        path = _trim_to_half_max(path, resp - med)
+        path = _trim_to_half_max(path, resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
         length = float(np.hypot(*np.diff(path, axis=0).T).sum())
     if length < min_length_px:
         return None
+    if max_width_px is not None and bg is not None:
+        width = _line_width(img - g * bg.image, path, polarity)
+        if width > max_width_px:
+            logger.debug("line from the electrode is %.1f px wide: not a crack", width)
+            return None
     contrast = float(np.median(resp[pr + y0, pc + x0]) / sig)
     skel_xy = np.column_stack([sc + x0, sr + y0]).astype(float)
     return CrackMeasurement(
