@@ -105,10 +105,11 @@ def memory_baseline():
 
 def batch(src, out, workers, pixel_size_um):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _common import results_digest
+    from _common import results_digests, source_digest
 
     import vision
 
+    source_at_start = source_digest()
     t0 = time.perf_counter()
     items = vision.collect_batch(src, out_dir=out,
                                  defaults={"pixel_size_um": float(pixel_size_um)})
@@ -123,7 +124,8 @@ def batch(src, out, workers, pixel_size_um):
                                                               resource.RUSAGE_CHILDREN)
               for f in ("ru_utime", "ru_stime"))
     return {"n_videos": len(items), "seconds": dt, "videos_per_min": 60.0 * len(items) / dt,
-            "cpu_s": cpu, "cores_busy": cpu / dt, "digest": results_digest(out)}
+            "cpu_s": cpu, "cores_busy": cpu / dt, "digests": results_digests(out),
+            "source": source_at_start}
 
 
 def main(argv):

@@ -107,17 +107,33 @@ def _generator_digest():
     return h.hexdigest()[:10]
 
 
-def results_digest(out_dir):
-    """SHA-256 over every video's summary (volatile fields removed) and CSV tables."""
-    h = hashlib.sha256()
+def results_digests(out_dir):
+    """SHA-256 per result file: every video's summary (volatile fields removed) and CSVs."""
+    out = {}
     out_dir = Path(out_dir)
     for d in sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         summary = json.loads((d / "summary.json").read_text())
         for key in VOLATILE_KEYS:
             summary.pop(key, None)
-        h.update(d.name.encode())
-        h.update(json.dumps(summary, sort_keys=True).encode())
+        out[f"{d.name}/summary.json"] = hashlib.sha256(
+            json.dumps(summary, sort_keys=True).encode()).hexdigest()
         for csv in sorted(d.glob("*.csv")):
-            h.update(csv.name.encode())
-            h.update(csv.read_bytes())
-    return h.hexdigest()
+            out[f"{d.name}/{csv.name}"] = hashlib.sha256(csv.read_bytes()).hexdigest()
+    return out
+
+
+def source_digest():
+    """Digest of semtrack's source files as they are on disk now.
+
+    The benchmark compares it before and after the batch runs: in a shared working
+    tree, an edit between two runs (not the engine) would explain different results.
+    """
+    import calibration
+    import electrochem
+    import vision
+
+    h = hashlib.sha256()
+    for pkg in (calibration, electrochem, vision):
+        for p in sorted(Path(pkg.__file__).parent.rglob("*.py")):
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]

@@ -150,7 +150,10 @@ def main(argv=None):
             "videos_per_min_2_workers": b2["videos_per_min"],
             "speedup_2_over_1": b2["videos_per_min"] / b1["videos_per_min"],
             "cores_busy_1_worker": b1["cores_busy"], "cores_busy_2_workers": b2["cores_busy"],
-            "identical_results": b1["digest"] == b2["digest"],
+            "identical_results": b1["digests"] == b2["digests"],
+            "differing_files": sorted(k for k in b1["digests"].keys() | b2["digests"].keys()
+                                      if b1["digests"].get(k) != b2["digests"].get(k)),
+            "source_changed_between_runs": b1["source"] != b2["source"],
         }
     results["bench_wall_s"] = time.perf_counter() - t_start
     results["machine"]["load_average_1min_end"] = os.getloadavg()[0]
@@ -203,6 +206,11 @@ def print_table(r):
               f"cores busy on average {b['cores_busy_2_workers']:.2f}   "
               f"speed-up {b['speedup_2_over_1']:.2f}")
         print(f"  identical results            {b['identical_results']}")
+        if not b["identical_results"]:
+            print(f"    differing: {', '.join(b['differing_files'][:8])}")
+            if b["source_changed_between_runs"]:
+                print("    (semtrack's source files changed between the two runs: the working "
+                      "tree was edited, compare again)")
     print(f"\nBenchmark wall time {r['bench_wall_s']:.0f} s")
 
 
