@@ -22,7 +22,6 @@ import math
 import cv2
 import numpy as np
 import pandas as pd
-import pytest
 
 from vision import CounterElectrode, FrontCrackState, crack_background, detect_crack, measure_front
 from vision.synthetic import Artefacts, preset, render_frames
