@@ -123,3 +123,10 @@ def test_failure_thresholds_named_in_one_place():
     assert v.mode == "none"
     v = classify_failure(crack_length_um=DEFAULT_THRESHOLDS.crack_min_length_um)
     assert v.mode == "fracture"
+
+
+def test_sustained_max_ignores_single_scan_flicker():
+    from vision._failure import sustained_max
+    assert sustained_max([0, 9, 0, 1, 2, 3, np.nan], 3) == 1
+    assert sustained_max([0, 9, 0], 3) == 0
+    assert sustained_max([np.nan, 5], 3) is None

@@ -22,7 +22,7 @@ from calibration import (InputError, SyncOffset, offset_from_spans, offset_from_
 
 from ._databar import find_data_bar
 from ._events import events_table, onset_from_growth
-from ._failure import DEFAULT_THRESHOLDS, classify_failure, thresholds_dict
+from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
 from ._io import open_video
 from ._overlay import drawing_from_track
 from ._rates import growth_rates_per_step
@@ -292,18 +292,25 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
 
 
 def _plated_features(frames, whiskers):
-    """Per new scan: whisker volume (um3) and lateral lithium area (um2)."""
+    """Per new scan, quantities proportional to parts of the plated lithium volume.
+
+    Whisker volume (um3, each whisker's median width, which is steadier than
+    the per-scan width), lateral lithium area (um2; its thickness is unknown)
+    and crack path length (um; a lithium-filled crack of steady cross-section).
+    """
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     tv = new["content_time_s"].to_numpy(float)
     feats = []
     if whiskers is not None and len(whiskers):
         w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
-        vol = (np.pi / 4.0) * w["width_um"].fillna(0) ** 2 * w["length_um"]
+        width = w.groupby("whisker_id")["width_um"].transform("median").fillna(0.0)
+        vol = (np.pi / 4.0) * width ** 2 * w["length_um"]
         per_t = vol.groupby(w["content_time_s"]).sum()
         feats.append(per_t.reindex(tv, fill_value=0.0).to_numpy(float))
-    area = new["li_area_um2"].to_numpy(float)
-    if np.isfinite(area).any():
-        feats.append(np.nan_to_num(area - np.nanmin(area)))
+    for column in ("li_area_um2", "crack_length_um"):
+        values = new[column].to_numpy(float)
+        if np.isfinite(values).any():
+            feats.append(np.nan_to_num(values - np.nanmin(values)))
     return tv, (np.column_stack(feats) if feats else np.empty((len(tv), 0)))
 
 
@@ -403,10 +410,18 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         onset = onset_from_growth(t_all, lengths)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
-    # Lateral onset: back-extrapolated from the scans where the front is beyond the threshold.
-    lateral_onset = onset_from_growth(
-        new["content_time_s"].to_numpy(float),
-        np.where(extent >= thresholds.lateral_min_extent_um, extent, np.nan))
+    # Lateral onset: back-extrapolated from the first run of scans that holds the front
+    # beyond the threshold for lateral_min_scans scans.
+    n_hold = thresholds.lateral_min_scans
+    beyond = np.isfinite(extent) & (extent >= thresholds.lateral_min_extent_um)
+    runs = np.lib.stride_tricks.sliding_window_view(beyond, n_hold).all(axis=1) \
+        if len(beyond) >= n_hold else np.zeros(0, bool)
+    lateral_onset = None
+    if runs.any():
+        start = int(np.argmax(runs))
+        lateral_onset = onset_from_growth(
+            new["content_time_s"].to_numpy(float),
+            np.where(np.arange(len(extent)) >= start, extent, np.nan))
     crack_t = None
     if tracks is not None and tracks.crack_initiation_frame is not None:
         # the tracker confirms a crack once it is a few px long: back-extrapolate its
@@ -438,7 +453,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         "crack_length_um"].notna().any() else None
     verdict = classify_failure(
         crack_length_um=crack_max,
-        lateral_extent_um=float(np.nanmax(extent)) if np.isfinite(extent).any() else None,
+        lateral_extent_um=sustained_max(extent, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
         contact_loss_time_s=depletion_v, thresholds=thresholds)
 

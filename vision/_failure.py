@@ -7,8 +7,9 @@ All thresholds live in :class:`FailureThresholds`; the defaults are
    ``crack_min_length_um`` long (cracks on polycrystalline LLZO start near
    -0.7 V, before any lateral growth, and lead to the counter electrode).
 2. ``lateral_growth``: lithium spread along the surface at least
-   ``lateral_min_extent_um`` beyond the electrode rim (or touched the
-   counter electrode).
+   ``lateral_min_extent_um`` beyond the electrode rim for at least
+   ``lateral_min_scans`` consecutive new scans (or touched the counter
+   electrode).
 3. ``contact_loss``: the trace shows a depletion time in stripping (the
    overpotential diverges at constant anodic current).
 4. ``none`` otherwise.
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 __all__ = ["FailureThresholds", "DEFAULT_THRESHOLDS", "FailureVerdict", "classify_failure",
-           "FAILURE_MODES"]
+           "FAILURE_MODES", "sustained_max"]
 
 FAILURE_MODES = ("none", "lateral_growth", "fracture", "contact_loss")
 
@@ -34,6 +35,9 @@ class FailureThresholds:
     crack_min_length_um: float = 3.0
     #: Least lateral extent beyond the electrode rim that counts as lateral growth.
     lateral_min_extent_um: float = 3.0
+    #: A lateral extent counts only if held for this many consecutive new scans
+    #: (a real front persists and grows; a rim flicker does not).
+    lateral_min_scans: int = 3
 
 
 DEFAULT_THRESHOLDS = FailureThresholds()
@@ -78,7 +82,9 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
     crack_length_um : float or None
         Longest tracked crack path (None: no crack found).
     lateral_extent_um : float or None
-        Largest distance of lateral lithium beyond the electrode rim.
+        Largest distance of lateral lithium beyond the electrode rim held
+        for ``thresholds.lateral_min_scans`` consecutive scans (see
+        :func:`sustained_max`).
     touchdown_time_s : float or None
         Video time at which tracked lithium touched the counter electrode.
     trace_short_circuit_time_s : float or None
@@ -136,6 +142,20 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
                    _margin_confidence(lateral, th.lateral_min_extent_um))
     return FailureVerdict(mode=mode, short_circuit=short, confidence=round(conf, 3),
                           evidence=evidence)
+
+
+def sustained_max(values, n):
+    """Largest value held for `n` consecutive samples (max of rolling minima).
+
+    NaN counts as not held. Returns None if fewer than `n` finite samples.
+    """
+    v = np.asarray(values, dtype=float)
+    v = np.where(np.isfinite(v), v, -np.inf)
+    if len(v) < n:
+        return None
+    windows = np.lib.stride_tricks.sliding_window_view(v, n).min(axis=1)
+    best = float(windows.max())
+    return best if np.isfinite(best) else None
 
 
 def thresholds_dict(thresholds=DEFAULT_THRESHOLDS):
