@@ -5,9 +5,7 @@ calibration, the trackers, the trace reader and its analyses, the clock
 synchronisation, growth rates, events and the failure mode. Writing the
 results folder is :meth:`Analysis.save` (see :mod:`vision._results`).
 """
-import hashlib
 import logging
-import math
 import os
 import sys
 import warnings
@@ -22,6 +20,7 @@ from calibration import (InputError, SyncOffset, offset_from_spans, offset_from_
 
 from ._databar import find_data_bar
 from ._events import events_table, onset_from_growth
+from ._fileio import file_sha256, jsonable
 from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
 from ._io import open_video
 from ._overlay import drawing_from_track
@@ -32,7 +31,7 @@ from ._track import _drop_short_whiskers as drop_short_whiskers, track_iter
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["analyze", "Analysis", "file_sha256"]
+__all__ = ["analyze", "Analysis"]
 
 SYNC_MODES = ("auto", "span", "absolute")
 
@@ -44,36 +43,6 @@ FRAME_COLUMNS = ["frame", "time_s", "is_duplicate", "drift_x_px", "drift_y_px",
                  "whisker_count", "max_whisker_length_um", "li_area_um2",
                  "front_distance_um", "crack_length_um", "voltage_V", "current_A"]
 WHISKER_COLUMNS = ["frame", "time_s", "whisker_id", "length_um", "tip_x_um", "tip_y_um"]
-
-
-def file_sha256(path):
-    """SHA-256 of a file, or of a folder of frames (names and contents, sorted)."""
-    h = hashlib.sha256()
-    paths = [path] if os.path.isfile(path) else sorted(
-        os.path.join(path, n) for n in os.listdir(path)
-        if os.path.isfile(os.path.join(path, n)))
-    for p in paths:
-        if len(paths) > 1:
-            h.update(os.path.basename(p).encode())
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def _jsonable(value):
-    """Plain JSON value: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(value) else float(value)
-    return value
 
 
 @dataclass
@@ -526,7 +495,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
     }
     order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
     frames = frames[[c for c in order if c in frames.columns]]
-    return Analysis(summary=_jsonable(summary), frames=frames, whiskers=whiskers,
+    return Analysis(summary=jsonable(summary), frames=frames, whiskers=whiskers,
                     events=events, growth_rates=rates,
                     trace=None if trace_obj is None else trace_obj.data, steps=steps,
                     kymographs=getattr(tracks, "kymographs", {}) or {}, video_path=video,

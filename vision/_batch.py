@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import hashlib
 import json
 import logging
 import math
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from calibration import InputError
 
+from ._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
 from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
 
@@ -52,7 +52,6 @@ KEY_FILE = "batch_key.json"
 #: Staging folder inside the output folder (never a finished result).
 PARTIAL_DIR = ".semtrack-partial"
 _LOCK_FILE = ".semtrack-batch.lock"
-_CHUNK = 1 << 20
 
 
 def default_workers():
@@ -110,43 +109,12 @@ def collect_batch(input_path, *, out_dir=None, defaults=None):
 # --------------------------------------------------------------------------
 # resume key
 
-def _sha256(path):
-    """SHA-256 hex digest of a file, or of a folder of frames.
-
-    A folder's digest covers its files' names (sorted) and contents, so
-    renaming, adding or changing a frame changes it.
-    """
-    path = Path(path)
-    h = hashlib.sha256()
-    if path.is_dir():
-        for p in sorted(q for q in path.iterdir() if q.is_file() and not q.name.startswith(".")):
-            h.update(p.name.encode() + b"\0")
-            h.update(_sha256(p).encode())
-        return h.hexdigest()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return value.item()
-    return value
-
-
 def _resume_key(item, save_options):
     return {
-        "video_sha256": _sha256(item.video),
-        "trace_sha256": None if item.trace is None else _sha256(item.trace),
-        "parameters": _jsonable(dict(sorted(item.options.items()))),
-        "outputs": _jsonable(dict(sorted(save_options.items()))),
+        "video_sha256": file_sha256(item.video),
+        "trace_sha256": None if item.trace is None else file_sha256(item.trace),
+        "parameters": jsonable(dict(sorted(item.options.items()))),
+        "outputs": jsonable(dict(sorted(save_options.items()))),
     }
 
 
@@ -156,15 +124,6 @@ def _read_json(path):
             return json.load(fh)
     except (OSError, ValueError):
         return None
-
-
-def _write_json_atomic(path, data):
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str, allow_nan=True)
-        fh.write("\n")
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------
@@ -229,7 +188,7 @@ def _is_up_to_date(final, key):
     stored = _read_json(final / KEY_FILE)
     if not isinstance(stored, dict):
         return False
-    return {k: stored.get(k) for k in key} == _jsonable(key)
+    return {k: stored.get(k) for k in key} == jsonable(key)
 
 
 def _in_dask_worker():
@@ -259,35 +218,18 @@ def _analyze_and_save(item, final, key, save_options):
     staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
     try:
         analysis.save(staging, **save_options)
-        _write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
+        write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
                                                 "video": str(item.video),
                                                 "trace": None if item.trace is None
                                                 else str(item.trace)})
-        _swap_into_place(staging, final)
+        replace_dir(staging, final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     summary = _read_json(final / "summary.json")
     if summary is None:
-        summary = _jsonable(analysis.summary)
+        summary = jsonable(analysis.summary)
     return summary
-
-
-def _swap_into_place(staging, final):
-    """Replace ``final`` by ``staging`` so that ``final`` is never half-written."""
-    # Temporary folders are created private (0700); give the result folders the
-    # permissions of the output folder (made with the user's umask) so that
-    # colleagues can read them as they can read DIR.
-    mode = final.parent.stat().st_mode & 0o777
-    for d in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-        os.chmod(d, mode)
-    old = None
-    if final.exists():
-        old = staging.with_name(staging.name + ".old")
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------
@@ -415,7 +357,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         if not final and now - state["last_write"] < 2.0:
             return
         state["last_write"] = now
-        _write_json_atomic(out_dir / "batch.json", _batch_json(
+        write_json_atomic(out_dir / "batch.json", _batch_json(
             records, items, engine, started, now - t0, force, save_options,
             interrupted=interrupted))
 
@@ -580,9 +522,9 @@ def flatten_summary(summary, prefix=""):
         if isinstance(value, dict):
             flat.update(flatten_summary(value, prefix=name + "."))
         elif isinstance(value, (list, tuple)):
-            flat[name] = json.dumps(_jsonable(value), default=str)
+            flat[name] = json.dumps(jsonable(value), default=str)
         else:
-            value = _jsonable(value)
+            value = jsonable(value)
             flat[name] = value if isinstance(value, (bool, int, float, str)) or value is None \
                 else str(value)
     return flat

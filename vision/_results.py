@@ -1,16 +1,15 @@
 """Writing the results folder of one analysis (the format is a contract, see README)."""
 import base64
-import json
 import logging
 import os
 import shutil
 import sys
-import tempfile
 
 import cv2
 import numpy as np
 
 from ._analyze import WHISKER_COLUMNS
+from ._fileio import make_temp_dir, replace_dir, write_json_atomic
 from ._io import open_video
 from ._overlay import OverlayWriter, draw_overlay
 from ._refresh import mark_refreshes
@@ -18,25 +17,7 @@ from ._report import build_report
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["save_results", "replace_dir"]
-
-
-def replace_dir(tmp_dir, out_dir):
-    """Move a finished temporary folder to `out_dir`, replacing what was there.
-
-    Only renames are used, so at every moment `out_dir` is either the old
-    complete folder or the new complete folder (for an instant: absent).
-    """
-    out_dir = os.path.abspath(out_dir)
-    old = None
-    if os.path.exists(out_dir):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-",
-                               dir=os.path.dirname(out_dir))
-        os.rmdir(old)
-        os.rename(out_dir, old)
-    os.rename(tmp_dir, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+__all__ = ["save_results"]
 
 
 def _write_csv(df, path):
@@ -88,13 +69,9 @@ def _overlay_pass(analysis, path, progress):
 def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False):
     """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`."""
     out_dir = os.path.abspath(os.fspath(out_dir))
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
+    tmp = os.fspath(make_temp_dir(out_dir))
     try:
-        with open(os.path.join(tmp, "summary.json"), "w", encoding="utf-8") as fh:
-            json.dump(analysis.summary, fh, indent=2, allow_nan=False)
-            fh.write("\n")
+        write_json_atomic(os.path.join(tmp, "summary.json"), analysis.summary)
         _write_csv(analysis.frames, os.path.join(tmp, "frames.csv"))
         w = analysis.whiskers
         cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
