@@ -111,11 +111,14 @@ def draw_overlay(image, drawing, *, lines=()):
             cv2.circle(out, t, 2, _WHISKER, -1, cv2.LINE_AA)
             cv2.putText(out, str(wid), (t[0] + 4, t[1] - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
                         _WHISKER, 1, cv2.LINE_AA)
-    y = 16
-    for text in lines:
-        cv2.putText(out, text, (6, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(out, text, (6, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, _TEXT, 1, cv2.LINE_AA)
-        y += 18
+    if lines:
+        # on a black box: legible after H.264's chroma subsampling
+        sizes = [cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0] for t in lines]
+        width = max(w for w, _ in sizes) + 10
+        cv2.rectangle(out, (0, 0), (width, 18 * len(lines) + 6), (0, 0, 0), -1)
+        for k, text in enumerate(lines):
+            cv2.putText(out, text, (5, 16 + 18 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.45, _TEXT, 1,
+                        cv2.LINE_AA)
     return out
 
 
