@@ -40,6 +40,7 @@ FRAME_COLUMNS = (
     "drift_x_px", "drift_y_px", "whisker_count", "max_whisker_length_um", "li_area_um2",
     "front_distance_um", "front_projected_um", "fractal_dimension", "n_branches",
     "front_touching", "crack_length_um", "crack_tip_x_um", "crack_tip_y_um",
+    "electrode_li_area_um2",
 )
 
 #: Columns of ``Tracks.whiskers``, in order.
@@ -209,6 +210,7 @@ def _nan_row(frame, *, skipped=False):
         "front_distance_um": math.nan, "front_projected_um": math.nan,
         "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False,
         "crack_length_um": math.nan, "crack_tip_x_um": math.nan, "crack_tip_y_um": math.nan,
+        "electrode_li_area_um2": math.nan,
     }
 
 
@@ -263,6 +265,7 @@ class _Tracker:
         self.background = None
         self.bg_buffer = []
         self.crack_bg = None
+        self.li_threshold = None
         self.prev_li = None
         self.kymos = {}
         self.last = None              # last measured FrameTrack
@@ -420,6 +423,51 @@ class _Tracker:
         self.bg_gradient = cv2.magnitude(gx, gy)
         if "crack" in self.measure:
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
+        self._li_reference()
+
+    def _li_reference(self):
+        """Grey-level threshold map for the electrode Li area, from the background model.
+
+        Lithium looks the same everywhere (the electrode's median level);
+        the ceramic level is the background itself where it is clearly
+        ceramic, else the median of the ring around the electrode (under the
+        electrode, and at its blurred edge). ``li_threshold`` is the change
+        (background - frame) above which a pixel is darker than the midpoint
+        between the two, i.e. lithium.
+        """
+        e = self.electrode
+        bg = cv2.GaussianBlur(self.background, (0, 0), 1.0)
+        yy, xx = np.ogrid[:bg.shape[0], :bg.shape[1]]
+        d = np.hypot(xx - e.x_px, yy - e.y_px)
+        ok = ~self.bg_sat
+        inner = ok & (d <= e.radius_px - 4.0)
+        ring = ok & (d >= e.radius_px + 6.0) & (d <= e.radius_px + 6.0 + max(10.0, 0.3 * e.radius_px))
+        self.li_threshold = None
+        if inner.sum() < 20 or ring.sum() < 20:
+            return
+        li_level, ceramic_level = float(np.median(bg[inner])), float(np.median(bg[ring]))
+        contrast = ceramic_level - li_level
+        if not contrast > 0:
+            logger.info("electrode not darker than the ceramic: electrode Li area not measured")
+            return
+        ceramic = np.where(bg > li_level + 0.75 * contrast, bg, np.float32(ceramic_level))
+        self.li_threshold = (bg - 0.5 * (li_level + ceramic)).astype(np.float32)
+        self.electrode_zone = d <= e.radius_px + FRONT_RIM_MARGIN_PX
+
+    def _electrode_li_area_px(self, diff, li, wmask):
+        """Lithium pixels of the electrode and its lateral lithium (whiskers excluded).
+
+        A pixel is lithium if, in the change image smoothed by 1 px, it is
+        darker than the midpoint between lithium and the ceramic (see
+        :meth:`_li_reference`). Counted within the electrode disc (plus the
+        front's rim margin) and in the lateral lithium of the segmentation;
+        bright rims are not lithium.
+        """
+        if self.li_threshold is None:
+            return math.nan
+        now_li = cv2.GaussianBlur(diff, (0, 0), 1.0) > self.li_threshold
+        zone = self.electrode_zone | (li & ~wmask)
+        return float(np.count_nonzero(now_li & zone))
 
     def _analyse(self, frame, reg, drift, grow_mask, sat):
         """Segmentation and trackers on a registered, normalised region image."""
@@ -480,7 +528,7 @@ class _Tracker:
                                       exclude_mask=wmask if wmask.any() else None)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
-        return li, whiskers, front, crack
+        return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, wmask)
 
     def _kymograph(self, whiskers, reg, frame):
         t = frame.content_time_s if frame.content_time_s is not None else frame.time_s
@@ -563,12 +611,14 @@ class _Tracker:
                                       w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
                                       w.width_px * px))
 
-    def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False):
+    def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False,
+              electrode_li_px=math.nan):
         top, _, left, _ = self.region if self.region is not None else (0, 0, 0, 0)
         full_whiskers = [dataclasses.replace(w, base_xy_px=self._to_full(w.base_xy_px),
                                              tip_xy_px=self._to_full(w.tip_xy_px))
                          for w in whiskers] if self.region is not None else []
         row, lengths = self._row(frame, drift, full_whiskers, front, crack, skipped=skipped)
+        row["electrode_li_area_um2"] = float(electrode_li_px) * self.px * self.px
         ft = FrameTrack(frame=frame, drift_xy_px=(float(drift[0]), float(drift[1])),
                         electrode=self.electrode_full, li_mask=li, whiskers=full_whiskers,
                         front=front, crack=crack, row=row, mask_offset_xy_px=(left, top),
@@ -696,8 +746,9 @@ class _Tracker:
         return ft
 
     def _measured(self, frame, drift, reg, grow, sat):
-        li, whiskers, front, crack = self._analyse(frame, reg, drift, grow, sat)
-        ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True)
+        li, whiskers, front, crack, el_px = self._analyse(frame, reg, drift, grow, sat)
+        ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True,
+                        electrode_li_px=el_px)
         self.last = ft
         return ft
 
