@@ -54,15 +54,8 @@ def test_failure_mode_and_short_circuit_match_truth(name):
 
 
 NOT_YET = {
-    # Acceptance not reached yet (issue 5 stays open); strict, so a pass is noticed.
-    "sync_lateral": "auto sync on the lateral sample is 0.62 s off: the tracked front area "
-                    "lags the plated volume while the front is thin",
-    "sync_stripping": "auto sync on the stripping sample has nothing to match: the trackers "
-                      "do not measure the shrinking electrode area yet (falls back to span)",
-    "events_lateral": "short circuit from the trace is 0.65 s late on the video clock "
-                      "because of the 0.62 s auto-sync error above",
-    "events_stripping": "contact loss is 2.7 s early on the video clock because auto sync "
-                        "fell back to span (trace clock value is right)",
+    # Acceptance not reached yet (issue 5 stays open while this holds entries): key -> reason.
+    # Strict xfail, so a pass is noticed. Keys: "sync_<preset>", "events_<preset>".
 }
 
 

@@ -130,3 +130,66 @@ def test_sustained_max_ignores_single_scan_flicker():
     assert sustained_max([0, 9, 0, 1, 2, 3, np.nan], 3) == 1
     assert sustained_max([0, 9, 0], 3) == 0
     assert sustained_max([np.nan, 5], 3) is None
+
+
+def _shorted_trace(offset_s, rates, short_video_s):
+    """``_trace`` whose current jumps 50-fold at a short circuit (video time ``short_video_s``)."""
+    trace = _trace(offset_s, rates)
+    after = trace["time_s"] >= short_video_s + offset_s
+    trace.loc[after, "current_A"] *= 50.0
+    return trace, short_video_s + offset_s
+
+
+def test_auto_sync_judges_every_offset_on_the_same_scans():
+    # the last scan before the short circuit is badly measured (+15 % of the range):
+    # an offset that pushes it past the cut must not win for leaving it out
+    rates = [0.5, 1.5, 0.8, 2.5, 1.2]
+    tv = np.arange(0, 25.0, 0.5)
+    length = _video_length(tv, rates)
+    short_v = 20.2
+    last = np.flatnonzero(tv < short_v)[-1]
+    length[last] += 0.15 * np.ptp(length)
+    trace, short_trace = _shorted_trace(9.2, rates, short_v)
+    res = estimate_offset_auto(tv, length, trace, until_trace_s=short_trace)
+    assert abs(res.offset_s - 9.2) <= 0.05, res
+
+
+def test_auto_sync_leaves_out_scans_from_the_video_touchdown():
+    rates = [0.5, 1.5, 0.8, 2.5, 1.2]
+    tv = np.arange(0, 25.0, 0.5)
+    length = _video_length(tv, rates)
+    length[tv >= 20.0] += 30.0       # lithium touching the counter electrode: area jumps
+    trace, _ = _shorted_trace(9.2, rates, 21.0)
+    res = estimate_offset_auto(tv, length, trace, until_video_s=20.0)
+    assert abs(res.offset_s - 9.2) <= 0.05, res
+
+
+def _frames(times, **columns):
+    n = len(times)
+    base = {"frame": np.arange(n), "content_time_s": times, "is_duplicate": np.zeros(n, bool),
+            "li_area_um2": np.zeros(n), "crack_length_um": np.full(n, np.nan),
+            "electrode_li_area_um2": np.full(n, 400.0)}
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def test_plated_features_keep_merged_whiskers_and_use_electrode_loss_only_when_real():
+    from vision._analyze import _plated_features
+    t = np.arange(0.0, 5.0, 0.5)
+    lateral = np.where(t >= 3.0, 20.0 * (t - 2.5), 0.0)
+    w = pd.DataFrame({"content_time_s": t[t < 3.0], "whisker_id": 1,
+                      "length_um": 2.0 * t[t < 3.0], "width_um": 2.0})
+    tv, f = _plated_features(_frames(t, li_area_um2=lateral), w)
+    vol = np.pi / 4 * 4.0 * 2.0 * np.minimum(t, 2.5)   # held after the whisker merged
+    np.testing.assert_allclose(f[:, 0], vol)
+    footprint = np.where(t < 3.0, 2.0 * 2.0 * t, 0.0)   # its area now counts in the front
+    np.testing.assert_allclose(f[:, 1], lateral + footprint)
+    assert f.shape[1] == 2          # crack not measured, electrode steady: no more columns
+    # stripping from t = 1 s: the electrode loses 14 % of its lithium area
+    strip = 400.0 - 16.0 * np.clip(t - 1.0, 0.0, None)
+    tv, f = _plated_features(_frames(t, electrode_li_area_um2=strip), None)
+    np.testing.assert_allclose(f[:, -1], np.clip(400.0 - strip, 0, None))
+    # scatter of 1 % on a steady electrode is not used
+    noisy = 400.0 + 4.0 * np.sin(t)
+    tv, f = _plated_features(_frames(t, electrode_li_area_um2=noisy), None)
+    assert f.shape[1] == 1 and not f.any()

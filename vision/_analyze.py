@@ -38,6 +38,11 @@ SYNC_MODES = ("auto", "span", "absolute")
 #: Whisker ids seen in fewer new scans are dropped as noise (as in vision.track).
 MIN_WHISKER_SCANS = 3
 
+#: Lithium lost from the electrode (fraction of its area in the first scans) above which
+#: the loss is used for automatic synchronisation (a steady electrode's area scatters
+#: by about 1 %).
+MIN_ELECTRODE_LOSS = 0.05
+
 #: Columns of frames.csv, in order (the contract; more may follow).
 FRAME_COLUMNS = ["frame", "time_s", "is_duplicate", "drift_x_px", "drift_y_px",
                  "whisker_count", "max_whisker_length_um", "li_area_um2",
@@ -133,7 +138,7 @@ def _read_trace(trace, warn):
 
 
 def _choose_sync(mode, sync_offset_s, reader, trace_obj, tv, features, duration_s,
-                 short_trace_s, warn):
+                 short_trace_s, warn, touchdown_s=None):
     """Decide the clock offset; return a SyncOffset or None."""
     if sync_offset_s is not None:
         return SyncOffset(offset_s=float(sync_offset_s), method="given", confidence=None,
@@ -157,7 +162,8 @@ def _choose_sync(mode, sync_offset_s, reader, trace_obj, tv, features, duration_
         return SyncOffset(offset_s=offset, method="span", confidence=None,
                           detail="trace and video assumed to start together")
     try:
-        return estimate_offset_auto(tv, features, trace_obj.data, until_trace_s=short_trace_s)
+        return estimate_offset_auto(tv, features, trace_obj.data, until_trace_s=short_trace_s,
+                                    until_video_s=touchdown_s)
     except InputError as exc:
         warn(f"{trace_obj.path}: {exc.message}; the trace is aligned at its start instead")
         return SyncOffset(offset_s=float(t[0]), method="span", confidence=0.0,
@@ -263,24 +269,53 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
 def _plated_features(frames, whiskers):
     """Per new scan, quantities proportional to parts of the plated lithium volume.
 
-    Whisker volume (um3, each whisker's median width, which is steadier than
-    the per-scan width), lateral lithium area (um2; its thickness is unknown)
-    and crack path length (um; a lithium-filled crack of steady cross-section).
+    Columns, in order (one may be constant, e.g. zero; the estimator drops those):
+
+    0. whisker volume, um3 (each whisker's median width, steadier than the
+       per-scan width). A whisker that stops being reported (merged into the
+       lateral front, out of view) keeps its lithium: its last volume is
+       carried forward.
+    1. lithium area outside the electrode, um2 (thickness unknown): the
+       lateral lithium plus the footprint (length x width) of the whiskers
+       reported in that scan, so the area does not jump when a whisker
+       merges into the front and is measured as part of it.
+    2. crack path length, um (a lithium-filled crack of steady cross-section).
+    3. lithium lost from the electrode, um2 (stripping: the electrode's own
+       Li area, ``electrode_li_area_um2``, below its value in the first
+       scans); only when it exceeds :data:`MIN_ELECTRODE_LOSS` of that value,
+       so noise on a steady electrode adds no free parameter.
     """
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     tv = new["content_time_s"].to_numpy(float)
-    feats = []
+    volume = np.zeros(len(tv))
+    footprint = np.zeros(len(tv))
     if whiskers is not None and len(whiskers):
         w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
         width = w.groupby("whisker_id")["width_um"].transform("median").fillna(0.0)
-        vol = (np.pi / 4.0) * width ** 2 * w["length_um"]
-        per_t = vol.groupby(w["content_time_s"]).sum()
-        feats.append(per_t.reindex(tv, fill_value=0.0).to_numpy(float))
-    for column in ("li_area_um2", "crack_length_um"):
-        values = new[column].to_numpy(float)
-        if np.isfinite(values).any():
-            feats.append(np.nan_to_num(values - np.nanmin(values)))
-    return tv, (np.column_stack(feats) if feats else np.empty((len(tv), 0)))
+        w = w.assign(volume_um3=(np.pi / 4.0) * width ** 2 * w["length_um"],
+                     area_um2=width * w["length_um"])
+        per_id = w.pivot_table(index="content_time_s", columns="whisker_id",
+                               values="volume_um3", aggfunc="first")
+        per_id = per_id.reindex(np.unique(tv)).ffill().fillna(0.0)
+        volume = per_id.sum(axis=1).reindex(tv).to_numpy(float)
+        footprint = w.groupby("content_time_s")["area_um2"].sum().reindex(
+            tv, fill_value=0.0).to_numpy(float)
+    feats = [volume]
+    lateral = new["li_area_um2"].to_numpy(float)
+    if np.isfinite(lateral).any() and np.nanmax(lateral) > 0:
+        feats.append(np.nan_to_num(lateral - np.nanmin(lateral)) + footprint)
+    crack = new["crack_length_um"].to_numpy(float)
+    if np.isfinite(crack).any():
+        feats.append(np.nan_to_num(crack - np.nanmin(crack)))
+    if "electrode_li_area_um2" in new:
+        area = new["electrode_li_area_um2"].to_numpy(float)
+        ok = np.isfinite(area)
+        if ok.sum() >= 3:
+            ref = float(np.median(area[ok][:3]))
+            lost = np.clip(ref - area, 0.0, None)
+            if ref > 0 and np.nanmax(lost) > MIN_ELECTRODE_LOSS * ref:
+                feats.append(np.where(ok, lost, np.nan))
+    return tv, np.column_stack(feats)
 
 
 def _is_galvanostatic_stripping(trace_obj):
@@ -327,6 +362,10 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
     times = frames["time_s"].to_numpy(float)
     duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     tv, features = _plated_features(frames, whiskers)
+    touchdown_t = None
+    if tracks is not None and tracks.touchdown_frame is not None:
+        touchdown_t = float(frames.loc[frames["frame"] == tracks.touchdown_frame,
+                                       "content_time_s"].iloc[0])
 
     sync_result, steps, trace_at = None, None, None
     trace_short_s = trace_depletion_s = None
@@ -342,7 +381,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
             start_time = reader_start
             path = video
         sync_result = _choose_sync(sync, sync_offset_s, _Reader, trace_obj, tv, features,
-                                   duration, trace_short_s, warn)
+                                   duration, trace_short_s, warn, touchdown_s=touchdown_t)
         off = sync_result.offset_s
         overlap = trace_overlap(data, duration, offset_s=off)
         if overlap == 0:
@@ -400,10 +439,6 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         t_new = new["content_time_s"].to_numpy(float)
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
         crack_t = onset_from_growth(t_new, crack_len)
-    touchdown_t = None
-    if tracks is not None and tracks.touchdown_frame is not None:
-        touchdown_t = float(frames.loc[frames["frame"] == tracks.touchdown_frame,
-                                       "content_time_s"].iloc[0])
     # Growth onset: the first lithium growth of any kind the video shows.
     onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
     off = sync_result.offset_s if sync_result is not None else 0.0

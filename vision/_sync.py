@@ -83,10 +83,16 @@ def _charge_C(trace):
         0.5 * (np.abs(current[1:]) + np.abs(current[:-1])) * np.diff(t))])
 
 
-def _residual(t, charge, tv, design, off, until):
-    """Mean squared residual of charge(tv + off) regressed on the features."""
+def _residual(t, charge, tv, design, off, until, use=None):
+    """Mean squared residual of charge(tv + off) regressed on the features.
+
+    Scans after ``until`` (trace clock) are left out, and those not in
+    ``use`` (a fixed selection of scans) when it is given.
+    """
     q = np.interp(tv + off, t, charge, left=np.nan, right=np.nan)
     ok = np.isfinite(q) & (tv + off < until)
+    if use is not None:
+        ok &= use
     if ok.sum() < design.shape[1] + 2:
         return np.inf
     coef, *_ = np.linalg.lstsq(design[ok], q[ok], rcond=None)
@@ -96,7 +102,7 @@ def _residual(t, charge, tv, design, off, until):
 
 
 def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
-                         resolution_s=None, until_trace_s=None):
+                         resolution_s=None, until_trace_s=None, until_video_s=None):
     """Offset by matching the lithium seen in the video with the charge passed.
 
     By Faraday's law the plated lithium volume is proportional to the charge
@@ -131,7 +137,15 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
         of `video_times_s`.
     until_trace_s : float, optional
         Trace time after which the current no longer plates what the video
-        shows (a short circuit): later samples are left out of the fit.
+        shows (a short circuit): later samples are left out of the fit. The
+        cut is placed once, on the video clock, two scan periods before the
+        short circuit under a first estimate of the offset, so that every
+        candidate offset is judged on the same scans (otherwise an offset
+        that pushes a badly measured last scan past the cut looks better).
+    until_video_s : float, optional
+        Video time from which the video itself shows the end of plating as
+        measured (lithium touching the counter electrode): those scans are
+        left out.
 
     Returns
     -------
@@ -151,7 +165,10 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
     f = f[:, np.isfinite(f).mean(axis=0) >= 0.5]      # features measured in most scans
     good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
     tv, f = tv[good], f[good]
-    f = f[:, np.ptp(f, axis=0) > 0] if len(f) else f
+    use = None
+    if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
+        use = tv < float(until_video_s)
+    f = f[:, np.ptp(f[use] if use is not None else f, axis=0) > 0] if len(f) else f
     if len(tv) < 6 or f.shape[1] == 0:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give --sync-offset S or "
@@ -160,24 +177,38 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
         raise InputError("cannot synchronise automatically: the trace has no current; "
                          "give --sync-offset S or --sync absolute|span")
     t, charge = _charge_C(trace)
-    until = np.inf if until_trace_s is None else float(until_trace_s)
-    design = np.column_stack([f / np.ptp(f, axis=0), np.ones(len(tv))])
+    # the video shows where plating as measured ends: that cut is the same for every offset
+    until = np.inf if until_trace_s is None or use is not None else float(until_trace_s)
+    design = np.column_stack([f / np.ptp(f[use] if use is not None else f, axis=0),
+                              np.ones(len(tv))])
     lo, hi = (t[0] - tv[0], t[-1] - tv[-1]) if search_s is None else search_s
     if hi < lo:  # trace shorter than the video: allow partial overlap
         lo, hi = hi, lo
     dt_scan = float(np.median(np.diff(tv)))
     coarse = max(dt_scan / 4.0, 1e-3)
     offsets = np.arange(lo, hi + coarse / 2, coarse)
-    res = np.array([_residual(t, charge, tv, design, off, until) for off in offsets])
+    res = np.array([_residual(t, charge, tv, design, off, until, use) for off in offsets])
     if not np.isfinite(res).any():
         raise InputError("cannot synchronise automatically: the trace does not overlap "
                          "the video at any offset; give --sync-offset S")
     best = int(np.nanargmin(res))
+    if np.isfinite(until):
+        # the same scans for every offset: those up to two scans before the short circuit
+        # under the first estimate
+        use = tv + offsets[best] < until - 2 * dt_scan
+        if use.sum() >= design.shape[1] + 4:
+            res = np.array([_residual(t, charge, tv, design, off, np.inf, use)
+                            for off in offsets])
+            if np.isfinite(res).any():
+                best = int(np.nanargmin(res))
+            until = np.inf
+        else:
+            use = None
     far = np.abs(offsets - offsets[best]) > 2 * dt_scan
     runner_up = float(np.min(res[far])) if far.any() else np.inf
     step = resolution_s or coarse / 10.0
     fine = np.arange(offsets[best] - coarse, offsets[best] + coarse + step / 2, step)
-    fres = np.array([_residual(t, charge, tv, design, off, until) for off in fine])
+    fres = np.array([_residual(t, charge, tv, design, off, until, use) for off in fine])
     k = int(np.nanargmin(fres))
     offset = float(fine[k])
     if 0 < k < len(fine) - 1 and np.all(np.isfinite(fres[k - 1:k + 2])):
