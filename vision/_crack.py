@@ -351,6 +351,95 @@ def _cut_hook(path, *, window_px=25, lead_px=10):
     return path[:j + 1]
 
 
+def _path_profile(path, resp):
+    """Strongest response within one pixel of each path point, smoothed along the path."""
+    rows, cols = resp.shape
+    # the ridge maximum may sit next to the smoothed path
+    r = np.clip(np.round(path[:, 1]).astype(int), 1, rows - 2)
+    c = np.clip(np.round(path[:, 0]).astype(int), 1, cols - 2)
+    prof = np.max([resp[r + dr, c + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)], axis=0)
+    return gaussian_filter1d(prof.astype(float), 1.0, mode="nearest")
+
+
+def _retrace_tip(path, resp, retrace_px, *, step_px=0.5, reach_px=1.0, lead_px=4.0,
+                 patience_px=2.0, level_px=10.0):
+    """Re-find the end of the line: back off ``retrace_px``, then follow the ridge.
+
+    The skeleton of a thresholded line forks or bends at the line's end (a
+    blob's skeleton) and stops about a half-width short of it or runs on
+    into the filter's overshoot. Here the last ``retrace_px`` of the path are
+    dropped and the ridge is followed again from there, in steps of
+    ``step_px`` straight on (direction of the last ``lead_px``), each step
+    moved onto the strongest response within ``reach_px`` across, until the
+    response stays below half its median over the last ``level_px`` of the
+    kept path for ``patience_px``
+    (it dips at bends of a wiggly line): a filter response falls to half at
+    the end of a line (the kernel covers half line, half background),
+    whatever the noise level. The end is interpolated between the last step
+    above half and the next; at most ``2 * retrace_px`` are followed.
+    """
+    from scipy.ndimage import map_coordinates
+    if len(path) < 3:
+        return path
+    seg = np.hypot(*np.diff(path, axis=0).T)
+    total = float(seg.sum())
+    if total <= 2.0 * retrace_px:
+        return path
+    s = np.r_[0.0, np.cumsum(seg)]
+    keep = int(np.searchsorted(s, total - retrace_px, side="right"))
+    offs = np.arange(-reach_px, reach_px + 1e-9, 0.5)
+    # the line's own level near its end (contrast varies along a crack), sampled
+    # like the steps below: strongest response within reach_px across the path
+    near = np.flatnonzero(s[:keep] >= s[keep - 1] - level_px)
+    t = np.gradient(path, axis=0)[near]
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    q = path[near][:, None, :] + offs[None, :, None] * np.column_stack([-t[:, 1], t[:, 0]])[:, None, :]
+    level = map_coordinates(resp, [q[..., 1].ravel(), q[..., 0].ravel()], order=1,
+                            mode="nearest").reshape(q.shape[:2]).max(axis=1)
+    half = 0.5 * float(np.median(level))
+    if not half > 0:
+        return path
+    pts = [p for p in path[:keep]]
+    n_steps = int(np.ceil(2.0 * retrace_px / step_px))
+    n_patience = max(int(round(patience_px / step_px)), 1)
+    vals_along = []
+    for _ in range(n_steps + n_patience):
+        # direction: from the point lead_px back to the current end
+        cur = pts[-1]
+        j = len(pts) - 1
+        acc = 0.0
+        while j > 0 and acc < lead_px:
+            acc += float(np.hypot(*(pts[j] - pts[j - 1])))
+            j -= 1
+        u = cur - pts[j]
+        nu = float(np.hypot(*u))
+        if nu == 0:
+            break
+        u = u / nu
+        nrm = np.array([-u[1], u[0]])
+        cand = cur + step_px * u + offs[:, None] * nrm
+        vals = map_coordinates(resp, [cand[:, 1], cand[:, 0]], order=1, mode="nearest")
+        k = int(np.argmax(vals))
+        pts.append(cand[k])
+        vals_along.append(float(vals[k]))
+        if len(vals_along) >= n_patience and max(vals_along[-n_patience:]) < half:
+            break
+    v = np.asarray(vals_along)
+    if v.size == 0:
+        return np.asarray(pts)
+    # the end: the last step above half before the final run below it
+    above = np.flatnonzero(v >= half)
+    n0 = keep                     # index in pts of the first followed step
+    if above.size == 0:
+        return np.asarray(pts[:n0])
+    j = int(above[-1])
+    if j + 1 >= v.size:
+        return np.asarray(pts[:n0 + j + 1])
+    f = (v[j] - half) / max(v[j] - v[j + 1], 1e-12)
+    end = pts[n0 + j] + np.clip(f, 0.0, 1.0) * (pts[n0 + j + 1] - pts[n0 + j])
+    return np.asarray(pts[:n0 + j + 1] + [end])
+
+
 def _trim_to_half_max(path, resp, max_trim_px):
     """Cut the path where the line response falls below half its typical value.
 
@@ -389,12 +478,65 @@ def _trim_to_half_max(path, resp, max_trim_px):
     return np.vstack([path[:j + 1], end])
 
 
+#: A ``roi`` of :func:`detect_crack` grows when the crack comes this close to a side (px) ...
+ROI_NEAR_PX = 8
+#: ... by this much beyond the crack (px).
+ROI_GROW_PX = 48
+
+
+def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
+    """:func:`detect_crack` in a box that grows until the crack is inside it."""
+    rows, cols = img.shape
+    try:
+        x0, y0, x1, y1 = (int(round(float(v))) for v in roi)
+    except (TypeError, ValueError):
+        raise ValueError(f"roi must be (x0, y0, x1, y1) in px; got {roi!r}.") from None
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cols), min(y1, rows)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        raise ValueError(f"roi {roi!r} leaves less than 8x8 px of the {cols}x{rows} image; "
+                         "give a box around the electrode.")
+    # real pixels around the box for the filters (kernel half-length plus the dilations)
+    pad = int(np.ceil(3.0 * opts["sigma_px"] * max(opts["elongation"], 1.0))) + 4
+    ex, ey = electrode_xy
+    while True:
+        wx0, wy0, wx1, wy1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, cols), min(y1 + pad, rows)
+        sl = (slice(wy0, wy1), slice(wx0, wx1))
+        band = np.ones((wy1 - wy0, wx1 - wx0), bool)
+        band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
+        sub_bg = None
+        if bg is not None:
+            sub_bg = CrackBackground(bg.image[sl], bg.response[sl], bg.sigma_px, bg.polarity,
+                                     bg.tolerance_px, bg.elongation,
+                                     tuple(a[sl] for a in bg.angle_responses))
+        c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
+                         electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
+                         background=sub_bg,
+                         exclude_mask=band if exclude_mask is None
+                         else band | np.asarray(exclude_mask, bool)[sl], **opts)
+        if c is None:
+            return None
+        off = np.array([wx0, wy0], float)
+        sk = c.skeleton_xy_px + off
+        lo_xy, hi_xy = sk.min(axis=0), sk.max(axis=0)
+        grown = (max(min(x0, int(lo_xy[0]) - ROI_GROW_PX), 0) if x0 > 0 and lo_xy[0] < x0 + ROI_NEAR_PX else x0,
+                 max(min(y0, int(lo_xy[1]) - ROI_GROW_PX), 0) if y0 > 0 and lo_xy[1] < y0 + ROI_NEAR_PX else y0,
+                 min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if x1 < cols and hi_xy[0] > x1 - 1 - ROI_NEAR_PX else x1,
+                 min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if y1 < rows and hi_xy[1] > y1 - 1 - ROI_NEAR_PX else y1)
+        if grown == (x0, y0, x1, y1):
+            return CrackMeasurement(
+                path_length_px=c.path_length_px,
+                tip_xy_px=(c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0),
+                path=c.path + off, skeleton_xy_px=sk, contrast=c.contrast)
+        x0, y0, x1, y1 = grown
+
+
 def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
                  exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
                  low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
                  smoothing_px=2.0, thick_li_px=7, bridge_gap_px=3, join_gap_px=1,
                  elongation=3.0, tip_half_max=True, gain_margin=0.1,
-                 max_hole_px=40, edge_penalty=0.5, max_width_px=None):
+                 max_hole_px=40, edge_penalty=0.5, max_width_px=None, scan_lines=True,
+                 roi=None):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -466,6 +608,11 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     max_hole_px : int, optional
         Holes up to this area (px) inside the thresholded crack are filled
         before the skeleton, so that the skeleton has no loops.
+    scan_lines : bool, optional
+        With a background: remove per-row offsets (SEM scan lines, which
+        differ between scans) before filtering, measured as the median of
+        each row of the difference to the background. A darker row is
+        otherwise a straight horizontal line to the filter.
     tip_half_max : bool, optional
         Put the tip where the line response along the path falls to half its
         median (the end of a line, independent of the noise level) instead of
@@ -484,11 +631,27 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         image's line response within this distance of the crack are added
         (bridging gaps up to twice as wide); 0 to disable.
 
+    roi : (x0, y0, x1, y1) or None, optional
+        Search only this pixel box (end exclusive; it must contain the
+        electrode rim where the crack starts), e.g. the electrode and the
+        last crack with a margin: much faster than the whole frame. The box
+        grows by ``ROI_GROW_PX`` (and the search is repeated) wherever the
+        crack comes within ``ROI_NEAR_PX`` of one of its sides, so a crack
+        is followed out of it; the noise level and the brightness gain are
+        then those of the box. Filtering uses a margin of real pixels
+        around it, so the box edges add no lines. None: the whole frame.
+
     Returns
     -------
     CrackMeasurement or None
         None when no crack of at least ``min_length_px`` starts at the electrode.
     """
+    opts = dict(sigma_px=sigma_px, polarity=polarity, threshold_sigma=threshold_sigma,
+                low_threshold_sigma=low_threshold_sigma, min_length_px=min_length_px,
+                rim_margin_px=rim_margin_px, smoothing_px=smoothing_px, thick_li_px=thick_li_px,
+                bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
+                tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
+                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines)
     img = _as_image(image, "image")
     rows, cols = img.shape
     ex, ey = (float(v) for v in electrode_xy_px)
@@ -519,9 +682,20 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if bg is not None and bg.image.shape != img.shape:
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
+    if roi is not None:
+        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts)
     bridge = None
     if bg is not None:
         g = np.float32(_gain(img, bg.image))
+        if scan_lines:
+            # per-row offsets (SEM scan lines) change from scan to scan: a dark row
+            # is a straight horizontal valley to the line filter, and a crack
+            # next to it takes it as a side branch. The filters are linear, so
+            # the offsets are removed from the image (robust median per row of
+            # the difference to the background, every second column).
+            off = np.median(img[:, ::2] - g * bg.image[:, ::2], axis=1)
+            off -= np.float32(np.median(off))
+            img = img - off[:, None].astype(np.float32)
         if elongation > 1.0 and bg.angle_responses:
             stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
                                     elongation, len(bg.angle_responses))
@@ -641,7 +815,13 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     path = _cut_hook(path)
     length = float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
     if tip_half_max and len(path) > 8:
-        path = _trim_to_half_max(path, resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
+        tip_resp = resp
+        if bridge is not None:
+            # across a static line (grain boundary) the drift-robust response has a
+            # gap; there the difference image's response shows the crack
+            diff_resp, bg_resp = bridge
+            tip_resp = np.where(bg_resp > lo, np.maximum(resp, diff_resp), resp)
+        path = _retrace_tip(path, tip_resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
         length = float(np.hypot(*np.diff(path, axis=0).T).sum())
     if length < min_length_px:
         return None

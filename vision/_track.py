@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration import InputError, tilt_correct_vector
 
-from ._crack import crack_background, detect_crack
+from ._crack import _line_width, crack_background, detect_crack
 from ._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ._front import CounterElectrode, measure_front
 from ._kymograph import KymographBuilder
@@ -56,6 +56,16 @@ CRACK_CONFIRM_SCANS = 3
 #: Lithium within this distance outside the electrode edge is not lateral front: the
 #: electrode's own bright rim changes there when the electrode shrinks (stripping).
 FRONT_RIM_MARGIN_PX = 5.0
+
+#: A whisker candidate whose dark core (full width at half maximum across its axis in the
+#: change image) is narrower than this is a crack: a Li-filled crack (core 1-1.5 px in the
+#: generator, plain 2-px cracks 2-2.5 px) is segmented several px wide with its bright rims
+#: and passes as a rod; whiskers measure 3 px and more (the thinnest test whisker, 6 px).
+WHISKER_MIN_CORE_WIDTH_PX = 2.75
+
+#: The crack is searched in the electrode's box and the box of the cracks seen so far,
+#: each widened by this margin (px); the search box grows when a crack reaches its side.
+CRACK_ROI_MARGIN_PX = 32
 
 #: What ``measure=`` may contain.
 MEASUREMENTS = ("whiskers", "front", "crack")
@@ -214,6 +224,32 @@ def _nan_row(frame, *, skipped=False):
     }
 
 
+def _core_width_px(diff, whisker):
+    """Width (px, FWHM) of the dark core across a whisker candidate's axis in the change image."""
+    bx, by = whisker.base_xy_px
+    tx, ty = whisker.tip_xy_px
+    n = max(int(math.hypot(tx - bx, ty - by)), 2)
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
+    return _line_width(diff, axis, "bright")   # diff = background - frame: dark is positive
+
+
+def _rods_in(mask, whiskers):
+    """The connected pieces of ``mask`` that contain the axis of one of ``whiskers``."""
+    if not whiskers or not mask.any():
+        return np.zeros(mask.shape, bool)
+    axes = np.zeros(mask.shape, np.uint8)
+    for w in whiskers:
+        p0 = tuple(int(round(v)) for v in w.base_xy_px)
+        p1 = tuple(int(round(v)) for v in w.tip_xy_px)
+        cv2.line(axes, p0, p1, 1, 1)
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[(axes > 0) & mask])] = True
+    keep[0] = False
+    return keep[labels]
+
+
 class _Tracker:
     """State of one tracking run (see :func:`track_iter` for the options)."""
 
@@ -265,6 +301,7 @@ class _Tracker:
         self.background = None
         self.bg_buffer = []
         self.crack_bg = None
+        self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_threshold = None
         self.prev_li = None
         self.kymos = {}
@@ -487,22 +524,34 @@ class _Tracker:
             cands, wmask = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px),
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
-            cands = [refine_width(diff, refine_tip(diff, c)) for c in cands
-                     if c.width_px >= self.min_whisker_width_px]
+            thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
+                     and _core_width_px(diff, c) >= WHISKER_MIN_CORE_WIDTH_PX]
+            # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
+            crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
+            cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self._kymograph(whiskers, reg, frame)
+        else:
+            crack_exclude = wmask
         crack = None
         crack_mask = None
         if "crack" in self.measure:
             crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
                                  electrode_radius_px=e.radius_px, background=self.crack_bg,
-                                 exclude_mask=wmask if wmask.any() else None,
+                                 exclude_mask=crack_exclude if crack_exclude.any() else None,
                                  polarity=self.crack_polarity,
                                  threshold_sigma=self.crack_threshold_sigma,
+                                 roi=self._crack_roi(li.shape),
                                  **({} if self.crack_thick_li_px is None
                                     else {"thick_li_px": self.crack_thick_li_px}))
             if crack is not None and len(crack.skeleton_xy_px):
+                lo_xy = crack.skeleton_xy_px.min(axis=0)
+                hi_xy = crack.skeleton_xy_px.max(axis=0)
+                box = (lo_xy[0], lo_xy[1], hi_xy[0] + 1, hi_xy[1] + 1)
+                old = self.crack_box
+                self.crack_box = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
+                                                          max(old[2], box[2]), max(old[3], box[3]))
                 crack_mask = np.zeros(li.shape, np.uint8)
                 pts = np.round(crack.skeleton_xy_px).astype(int)
                 crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
@@ -529,6 +578,24 @@ class _Tracker:
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, wmask)
+
+    def _crack_roi(self, shape):
+        """Box the crack is searched in: the electrode and the cracks so far, plus a margin.
+
+        A crack starts at the electrode; ``detect_crack`` grows the box when a
+        crack reaches its side, so this only saves filtering empty ceramic.
+        """
+        e = self.electrode
+        m = CRACK_ROI_MARGIN_PX
+        r = e.radius_px + m
+        x0, y0, x1, y1 = e.x_px - r, e.y_px - r, e.x_px + r + 1, e.y_px + r + 1
+        if self.crack_box is not None:
+            b = self.crack_box
+            x0, y0 = min(x0, b[0] - m), min(y0, b[1] - m)
+            x1, y1 = max(x1, b[2] + m), max(y1, b[3] + m)
+        rows, cols = shape
+        return (max(int(x0), 0), max(int(y0), 0), min(int(math.ceil(x1)), cols),
+                min(int(math.ceil(y1)), rows))
 
     def _kymograph(self, whiskers, reg, frame):
         t = frame.content_time_s if frame.content_time_s is not None else frame.time_s
