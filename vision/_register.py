@@ -23,13 +23,18 @@ _MIN_REGION_PX = 48
 
 
 def _spectrum(image, window):
-    """DFT of the mean-free, windowed image, zero-padded to a fast DFT size."""
+    """DFT of the mean-free, windowed image, zero-padded to a fast DFT size.
+
+    Returns the spectrum in OpenCV's packed real format (CCS: half the work
+    of a complex one; ``mulSpectrums`` and the real inverse DFT take it) and
+    the image's energy (sum of squares), for the correlation coefficient.
+    """
     a = (image - np.float32(image.mean())) * window
     h, w = a.shape
     fh, fw = cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
     if (fh, fw) != (h, w):  # the window is ~0 at the border: zero padding adds no edge
         a = cv2.copyMakeBorder(a, 0, fh - h, 0, fw - w, cv2.BORDER_CONSTANT, value=0)
-    return cv2.dft(a, flags=cv2.DFT_COMPLEX_OUTPUT)
+    return cv2.dft(a), float(cv2.norm(a, cv2.NORM_L2SQR))
 
 
 def _peak_shift(f_ref, f_mov):
@@ -41,6 +46,7 @@ def _peak_shift(f_ref, f_mov):
     the three values around the maximum in x and in y (exact for a Gaussian
     peak, which a smooth image's autocorrelation is close to).
     """
+    (f_mov, e_mov), (f_ref, e_ref) = f_mov, f_ref
     c = cv2.mulSpectrums(f_mov, f_ref, 0, conjB=True)
     surf = cv2.idft(c, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
     h, w = surf.shape
@@ -59,9 +65,9 @@ def _peak_shift(f_ref, f_mov):
         dx -= w
     if dy > h / 2:
         dy -= h
-    e_ref = float(np.sqrt(max(cv2.norm(f_ref) ** 2, 1e-30)))
-    e_mov = float(np.sqrt(max(cv2.norm(f_mov) ** 2, 1e-30)))
-    response = peak * h * w / (e_ref * e_mov)  # Parseval: correlation coefficient of the windows
+    # correlation coefficient of the windowed images (with DFT_SCALE the
+    # surface is the circular cross-correlation, the sum of products)
+    response = peak / float(np.sqrt(max(e_ref * e_mov, 1e-30)))
     return float(dx), float(dy), float(response)
 
 
