@@ -37,10 +37,42 @@ def _as_image(image, name):
 _KERNELS = {}
 
 
+_SPECTRA = {}
+
+
 def _oriented_stack(img, sigma_px, elongation, n_orientations):
-    """Per-angle oriented line responses (unclipped) of a dark-line image."""
-    return [cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT)
-            for kern in _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))]
+    """Per-angle oriented line responses (unclipped) of a dark-line image.
+
+    Same as ``cv2.filter2D`` with each kernel and a reflected border, but by
+    DFT with one forward transform of the image shared by all angles and the
+    kernels' spectra cached per padded size (about 6x faster than six
+    ``filter2D`` calls, which each transform the image again).
+    """
+    kerns = _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))
+    half = kerns[0].shape[0] // 2
+    h, w = img.shape
+    big_h, big_w = cv2.getOptimalDFTSize(h + 2 * half), cv2.getOptimalDFTSize(w + 2 * half)
+    a = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), half, half, half, half,
+                           cv2.BORDER_REFLECT)
+    # zeros beyond: the circular wrap then only reaches rows/columns outside the output
+    a = cv2.copyMakeBorder(a, 0, big_h - a.shape[0], 0, big_w - a.shape[1],
+                           cv2.BORDER_CONSTANT, value=0)
+    key = (float(sigma_px), float(elongation), int(n_orientations), big_h, big_w)
+    spectra = _SPECTRA.get(key)
+    if spectra is None:
+        spectra = []
+        for k in kerns:
+            kp = np.zeros((big_h, big_w), np.float32)
+            kp[:k.shape[0], :k.shape[1]] = k
+            # kernel centred on the origin; the kernels are point-symmetric, so
+            # convolution (DFT product) equals filter2D's correlation
+            spectra.append(cv2.dft(np.roll(kp, (-half, -half), axis=(0, 1))))
+        if len(_SPECTRA) >= 8:
+            _SPECTRA.clear()
+        _SPECTRA[key] = spectra
+    f = cv2.dft(a)
+    return [cv2.idft(cv2.mulSpectrums(f, kf, 0), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+            [half:half + h, half:half + w] for kf in spectra]
 
 
 def _oriented_kernels(sigma, elongation, n):
