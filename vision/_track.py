@@ -67,6 +67,11 @@ WHISKER_MIN_CORE_WIDTH_PX = 2.75
 #: each widened by this margin (px); the search box grows when a crack reaches its side.
 CRACK_ROI_MARGIN_PX = 32
 
+#: A rod seen for the first time that is longer than this many times its width is left
+#: in the lateral front for that scan: whiskers are first seen as stubs (they grow a few
+#: px per scan), young trunks of a lateral front are first seen long and straight.
+YOUNG_TRUNK_ASPECT = 3.0
+
 #: What ``measure=`` may contain.
 MEASUREMENTS = ("whiskers", "front", "crack")
 
@@ -303,6 +308,7 @@ class _Tracker:
         self.crack_bg = None
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_threshold = None
+        self.seen_whisker_ids = set()
         self.prev_li = None
         self.kymos = {}
         self.last = None              # last measured FrameTrack
@@ -534,6 +540,7 @@ class _Tracker:
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
+        front_wmask = self._whiskers_out_of_front(wmask, whiskers)
         crack = None
         crack_mask = None
         if "crack" in self.measure:
@@ -559,7 +566,7 @@ class _Tracker:
                 crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
         front = None
         if "front" in self.measure:
-            exclude = wmask
+            exclude = front_wmask
             if crack_mask is not None:
                 exclude = exclude | crack_mask
             counter = self.counter if self.counter is not None else CounterElectrode(side="right")
@@ -574,10 +581,33 @@ class _Tracker:
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
                                       rim_margin_px=FRONT_RIM_MARGIN_PX,
-                                      exclude_mask=wmask if wmask.any() else None)
+                                      exclude_mask=front_wmask if front_wmask.any() else None)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
-        return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, wmask)
+        return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
+
+    def _whiskers_out_of_front(self, wmask, whiskers):
+        """The whisker pixels the lateral front leaves out (region coordinates).
+
+        All of ``wmask`` but the rods of whiskers seen for the first time that
+        are already longer than :data:`YOUNG_TRUNK_ASPECT` times their width:
+        such a rod is a young, still straight trunk of a lateral front (it
+        branches in the next scans and is no longer taken for a whisker) and
+        stays part of the front. It is still reported as a whisker;
+        :func:`track` drops ids seen in fewer than ``min_whisker_scans`` scans.
+        """
+        young = [w for w in whiskers if w.whisker_id not in self.seen_whisker_ids
+                 and w.length_px > YOUNG_TRUNK_ASPECT * w.width_px]
+        self.seen_whisker_ids.update(int(w.whisker_id) for w in whiskers)
+        if not young or not wmask.any():
+            return wmask
+        axes = np.zeros(wmask.shape, np.uint8)
+        for w in young:
+            cv2.line(axes, tuple(int(round(v)) for v in w.base_xy_px),
+                     tuple(int(round(v)) for v in w.tip_xy_px), 1, 1)
+        _, labels = cv2.connectedComponents(wmask.astype(np.uint8), connectivity=8)
+        hit = np.unique(labels[(axes > 0) & wmask])
+        return wmask & ~np.isin(labels, hit[hit > 0])
 
     def _crack_roi(self, shape):
         """Box the crack is searched in: the electrode and the cracks so far, plus a margin.
