@@ -117,10 +117,11 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if noise_sigma is None:
         noise_sigma = robust_sigma(d[::3, ::3])
     noise_sigma = max(float(noise_sigma), 1e-6)
-    strength = np.abs(d) * np.float32(1.0 / noise_sigma)
     if background_gradient is not None:
         g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
-        strength = np.abs(d) / np.sqrt(np.float32(noise_sigma) ** 2 + g * g)
+        strength = np.abs(d) / cv2.magnitude(g, np.full_like(g, noise_sigma))
+    else:
+        strength = np.abs(d) * np.float32(1.0 / noise_sigma)
     low = (strength > low_sigma).astype(np.uint8)
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
@@ -130,16 +131,22 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     ring = np.zeros((h, w), np.uint8)
     cv2.circle(ring, (int(round(ex * 16)), int(round(ey * 16))),
                int(round((max(electrode_radius_px, 1.0) + 2.0) * 16)), 1, -1, cv2.LINE_8, 4)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(low, connectivity=8)
+    # labels only (the areas by bincount): several times faster than with stats
+    n, labels = cv2.connectedComponents(low, connectivity=8)
     keep = np.zeros(n, bool)
     if n > 1:
         high_labels = np.unique(labels[strength > high_sigma])
         keep[high_labels] = True
-        keep[stats[:, cv2.CC_STAT_AREA] < min_area_px] = False
         if connected_to_electrode:
+            # look only in the ring's bounding box
+            r = max(electrode_radius_px, 1.0) + 3.0
+            y0, y1 = max(int(ey - r), 0), min(int(ey + r) + 2, h)
+            x0, x1 = max(int(ex - r), 0), min(int(ex + r) + 2, w)
             touching = np.zeros(n, bool)
-            touching[np.unique(labels[ring.astype(bool)])] = True
+            touching[np.unique(labels[y0:y1, x0:x1][ring[y0:y1, x0:x1].astype(bool)])] = True
             keep &= touching
+        if keep.any():
+            keep[np.bincount(labels.ravel(), minlength=n) < min_area_px] = False
         keep[0] = False
     li = keep[labels]
     # fill holes (the dark core between bright rims may be within the noise)
