@@ -181,53 +181,26 @@ def test_crack_initiation_length_tip():
     assert tracks.crack_initiation_frame is not None
     late = tracks.crack_initiation_frame - true_init
     assert abs(late) <= scan, f"crack initiation at frame {tracks.crack_initiation_frame}, truth {true_init}"
+    # achieved: exact (frame 105); the target is one scan
+    assert late == 0, f"crack initiation at frame {tracks.crack_initiation_frame}, truth {true_init}"
+    # the Li-filled crack is segmented several px wide, like a rod: it is not a whisker
+    assert tracks.whiskers.empty, f"whisker ids {tracks.whiskers['whisker_id'].unique()} on the crack video"
     d = tracks.frames.merge(truth, on="frame", suffixes=("", "_t"))
     d = d[(d["crack_length_px"] > 20) & (d["crack_tip_x_px"] < scene.counter_electrode_x_px - 10)]
     rel = d["crack_length_um"] / scene.pixel_size_um / d["crack_length_px"] - 1
     tip = np.hypot(d["crack_tip_x_um"] / scene.pixel_size_um - (d["crack_tip_x_px"] - d["drift_x_px_t"]),
                    d["crack_tip_y_um"] / scene.pixel_size_um - (d["crack_tip_y_px"] - d["drift_y_px_t"]))
     ok = rel.abs() <= 0.05
-    # achieved (crack module still being tuned): median -3 %, 75 % of frames within 5 %
-    assert abs(rel.median()) <= 0.05, f"median path length error {100 * rel.median():+.1f} %"
-    assert ok.mean() >= 0.6, f"path length within 5 % in {100 * ok.mean():.0f} % of frames; " \
-                             f"median error {100 * rel.median():+.1f} %"
-    # achieved (hard artefacts): tip within 3 px in 75 % of frames; misses are scans where
-    # the crack is not detected or the detected path stops short
+    # achieved (hard artefacts, 80 frames = 16 scans): every frame within 5 %, median
+    # -2.2 %, worst -4.9 % (a 60 px crack whose tip reads 1.6 px short)
+    msg = f"path length within 5 % in {100 * ok.mean():.0f} % of {len(ok)} frames; median error " \
+          f"{100 * rel.median():+.1f} %, worst {100 * rel.abs().max():.1f} %"
+    assert abs(rel.median()) <= 0.03, msg
+    assert ok.all(), msg
+    # achieved: every tip within 3 px (worst 1.75 px, RMS 1.06 px)
     tip = tip.fillna(np.inf)  # a frame without a detected crack counts as a miss
-    assert np.median(tip) <= 3, f"median tip error {np.median(tip):.1f} px"
-    assert (tip <= 3).mean() >= 0.6, f"tip within 3 px in {100 * (tip <= 3).mean():.0f} % of frames"
-
-
-def _electrode_area_per_scan(name):
-    """(content time, measured electrode Li area, truth Li area), um2, one row per scan."""
-    scene, tracks, truth, _ = _run(name)
-    f = tracks.frames
-    f = f[~f["skipped"].astype(bool) & ~f["partial_refresh"].astype(bool)]
-    m = _scan_rows(f.merge(truth[["frame", "li_area_px"]], on="frame"))
-    return (m["content_time_s"].to_numpy(float), m["electrode_li_area_um2"].to_numpy(float),
-            m["li_area_px"].to_numpy(float) * scene.pixel_size_um ** 2)
-
-
-def test_electrode_li_area_follows_stripping():
-    scene = preset("stripping")
-    t, got, want = _electrode_area_per_scan("stripping")
-    during = t <= scene.stripping.t0_s
-    lost, lost_true = got[0] - got[during], want[0] - want[during]
-    scale = float(np.sum(lost * lost_true) / np.sum(lost_true ** 2))
-    resid = lost - scale * lost_true
-    rms = float(np.sqrt(np.mean(resid ** 2)))
-    msg = (f"area lost: {scale:.3f} x truth, RMS {rms:.2f} um2 around that (truth loses "
-           f"{lost_true.max():.0f} um2); first scan {got[0]:.1f} vs truth {want[0]:.1f} um2")
-    # the part of the electrode under the needle is not seen (a steady offset) and its
-    # share of the loss is missed; the rest follows the truth scan by scan
-    assert 0.9 <= scale <= 1.05, msg
-    assert rms <= 0.02 * lost_true.max(), msg
-    assert np.all(np.diff(got[during]) < 1.0), f"area must fall while stripping: {np.round(got, 1)}"
-
-
-@pytest.mark.parametrize("name", ["control", "whisker"])
-def test_electrode_li_area_steady_without_stripping(name):
-    t, got, want = _electrode_area_per_scan(name)
-    spread = float(np.ptp(got) / np.median(got))
-    assert spread <= 0.03, f"{name}: electrode Li area spread {100 * spread:.1f} % " \
-                           f"({got.min():.1f}-{got.max():.1f} um2)"
+    tip_rms = float(np.sqrt(np.mean(tip ** 2)))
+    tmsg = f"tip within 3 px in {100 * (tip <= 3).mean():.0f} % of frames, worst {tip.max():.2f} px, " \
+           f"RMS {tip_rms:.2f} px"
+    assert (tip <= 3).all(), tmsg
+    assert tip_rms <= 1.5, tmsg
