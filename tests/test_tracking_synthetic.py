@@ -204,3 +204,38 @@ def test_crack_initiation_length_tip():
            f"RMS {tip_rms:.2f} px"
     assert (tip <= 3).all(), tmsg
     assert tip_rms <= 1.5, tmsg
+
+
+def _electrode_area_per_scan(name):
+    """(content time, measured electrode Li area, truth Li area), um2, one row per scan."""
+    scene, tracks, truth, _ = _run(name)
+    f = tracks.frames
+    f = f[~f["skipped"].astype(bool) & ~f["partial_refresh"].astype(bool)]
+    m = _scan_rows(f.merge(truth[["frame", "li_area_px"]], on="frame"))
+    return (m["content_time_s"].to_numpy(float), m["electrode_li_area_um2"].to_numpy(float),
+            m["li_area_px"].to_numpy(float) * scene.pixel_size_um ** 2)
+
+
+def test_electrode_li_area_follows_stripping():
+    scene = preset("stripping")
+    t, got, want = _electrode_area_per_scan("stripping")
+    during = t <= scene.stripping.t0_s
+    lost, lost_true = got[0] - got[during], want[0] - want[during]
+    scale = float(np.sum(lost * lost_true) / np.sum(lost_true ** 2))
+    resid = lost - scale * lost_true
+    rms = float(np.sqrt(np.mean(resid ** 2)))
+    msg = (f"area lost: {scale:.3f} x truth, RMS {rms:.2f} um2 around that (truth loses "
+           f"{lost_true.max():.0f} um2); first scan {got[0]:.1f} vs truth {want[0]:.1f} um2")
+    # the part of the electrode under the needle is not seen (a steady offset) and its
+    # share of the loss is missed; the rest follows the truth scan by scan
+    assert 0.9 <= scale <= 1.05, msg
+    assert rms <= 0.02 * lost_true.max(), msg
+    assert np.all(np.diff(got[during]) < 1.0), f"area must fall while stripping: {np.round(got, 1)}"
+
+
+@pytest.mark.parametrize("name", ["control", "whisker"])
+def test_electrode_li_area_steady_without_stripping(name):
+    t, got, want = _electrode_area_per_scan(name)
+    spread = float(np.ptp(got) / np.median(got))
+    assert spread <= 0.03, f"{name}: electrode Li area spread {100 * spread:.1f} % " \
+                           f"({got.min():.1f}-{got.max():.1f} um2)"
