@@ -731,10 +731,13 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         if elongation > 1.0 and bg.angle_responses:
             stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
                                     elongation, len(bg.angle_responses))
-            resp = np.maximum(np.max(stack, axis=0), 0)
-            # the filters are linear: response of (image - g * background) per angle
-            diff_resp = np.maximum(np.max([a - g * b for a, b in zip(stack, bg.angle_responses)],
-                                          axis=0), 0)
+            # maximum over angles, clipped at 0; the filters are linear, so the
+            # response of (image - g * background) is a difference per angle
+            resp = np.zeros(img.shape, np.float32)
+            diff_resp = np.zeros(img.shape, np.float32)
+            for a, b in zip(stack, bg.angle_responses):
+                np.maximum(resp, a, out=resp)
+                np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
