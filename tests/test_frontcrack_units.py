@@ -330,6 +330,43 @@ def test_crack_ignores_thick_lithium_and_excluded():
     assert m is not None and m.path_length_px > 90
 
 
+def test_crack_roi_grows_to_the_whole_crack():
+    rng = np.random.default_rng(11)
+    bg = _grain_background(rng, SHAPE)
+    prepared = crack_background(np.mean([_frame(bg, rng) for _ in range(4)], axis=0))
+    path = _crack_path(rng, 170.0, angle=0.1)
+    truth = float(np.hypot(*np.diff(path, axis=0).T).sum())
+    img = _frame(bg, rng, path=path, gain=1.1, shift=(0.3, -0.2))
+    full = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, background=prepared)
+    # a box around the electrode only: the crack leaves it and the box must follow
+    box = (int(CENTRE[0] - RADIUS - 10), int(CENTRE[1] - RADIUS - 10),
+           int(CENTRE[0] + RADIUS + 11), int(CENTRE[1] + RADIUS + 11))
+    part = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, background=prepared,
+                        roi=box)
+    assert full is not None and part is not None
+    assert part.path_length_px == pytest.approx(truth, rel=0.05), \
+        f"roi: {part.path_length_px:.1f} px, truth {truth:.1f} px, whole frame {full.path_length_px:.1f} px"
+    assert np.hypot(*(np.array(part.tip_xy_px) - path[-1])) < 3.0
+    assert part.path_length_px == pytest.approx(full.path_length_px, abs=2.0)
+    with pytest.raises(ValueError, match="roi"):
+        detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, roi=(0, 0, 4, 300))
+
+
+def test_crack_scan_lines_are_not_branches():
+    rng = np.random.default_rng(4)
+    bg = np.full(SHAPE, 120.0)
+    path = _crack_path(rng, 100.0, angle=0.0)
+    img = _frame(bg, rng, path=path, noise=2.0)
+    truth = float(np.hypot(*np.diff(path, axis=0).T).sum())
+    # a dark row through the middle of the crack: a straight horizontal line 60 px long
+    row = int(round(path[len(path) // 2, 1])) - 3
+    img[row, :] -= 12.0
+    m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, background=bg)
+    assert m is not None and m.path_length_px == pytest.approx(truth, rel=0.05), \
+        f"{None if m is None else round(m.path_length_px, 1)} px vs truth {truth:.1f} px"
+    assert np.hypot(*(np.array(m.tip_xy_px) - path[-1])) < 3.0
+
+
 def test_crack_input_errors():
     img = np.zeros(SHAPE)
     with pytest.raises(ValueError, match="colour"):

@@ -527,9 +527,20 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
     if x1 - x0 < 8 or y1 - y0 < 8:
         raise ValueError(f"roi {roi!r} leaves less than 8x8 px of the {cols}x{rows} image; "
                          "give a box around the electrode.")
+    ex, ey = electrode_xy
+    # the box holds at least the electrode and ROI_GROW_PX / 2 beyond its rim margin, so a
+    # young crack has enough length inside it to be found (and to make the box grow)
+    rim = opts["rim_margin_px"]
+    reach = rad + (2.0 * opts["sigma_px"] + 1.0 if rim is None else rim) + 3.0 + ROI_GROW_PX / 2
+    x0, y0 = max(min(x0, int(np.floor(ex - reach))), 0), max(min(y0, int(np.floor(ey - reach))), 0)
+    x1 = min(max(x1, int(np.ceil(ex + reach)) + 1), cols)
+    y1 = min(max(y1, int(np.ceil(ey + reach)) + 1), rows)
     # real pixels around the box for the filters (kernel half-length plus the dilations)
     pad = int(np.ceil(3.0 * opts["sigma_px"] * max(opts["elongation"], 1.0))) + 4
-    ex, ey = electrode_xy
+    # a crack cut short by the box side must still be found to grow the box: the
+    # length limit applies to the final path only
+    min_length_px = float(opts["min_length_px"])
+    opts = dict(opts, min_length_px=0.0)
     while True:
         wx0, wy0, wx1, wy1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, cols), min(y1 + pad, rows)
         sl = (slice(wy0, wy1), slice(wx0, wx1))
@@ -555,6 +566,8 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
                  min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if x1 < cols and hi_xy[0] > x1 - 1 - ROI_NEAR_PX else x1,
                  min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if y1 < rows and hi_xy[1] > y1 - 1 - ROI_NEAR_PX else y1)
         if grown == (x0, y0, x1, y1):
+            if c.path_length_px < min_length_px:
+                return None
             return CrackMeasurement(
                 path_length_px=c.path_length_px,
                 tip_xy_px=(c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0),
@@ -664,9 +677,11 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         (bridging gaps up to twice as wide); 0 to disable.
 
     roi : (x0, y0, x1, y1) or None, optional
-        Search only this pixel box (end exclusive; it must contain the
-        electrode rim where the crack starts), e.g. the electrode and the
-        last crack with a margin: much faster than the whole frame. The box
+        Search only this pixel box (end exclusive), e.g. the electrode and
+        the last crack with a margin: much faster than the whole frame. It
+        is widened to hold at least the electrode and ``ROI_GROW_PX / 2``
+        beyond its rim margin (a young crack must be long enough in it to
+        be found). The box
         grows by ``ROI_GROW_PX`` (and the search is repeated) wherever the
         crack comes within ``ROI_NEAR_PX`` of one of its sides, so a crack
         is followed out of it; the noise level and the brightness gain are
@@ -724,10 +739,17 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             # is a straight horizontal valley to the line filter, and a crack
             # next to it takes it as a side branch. The filters are linear, so
             # the offsets are removed from the image (robust median per row of
-            # the difference to the background, every second column).
-            off = np.median(img[:, ::2] - g * bg.image[:, ::2], axis=1)
-            off -= np.float32(np.median(off))
-            img = img - off[:, None].astype(np.float32)
+            # the difference to the background, every second column, then the
+            # mean of the pixels within 3 noise levels of it: a crack or lithium
+            # covering a good part of a row would shift a plain median).
+            dd = img[:, ::2] - g * bg.image[:, ::2]
+            centre = np.median(dd, axis=1, keepdims=True)
+            _, sig_d = _robust_sigma(dd[::3] - centre[::3])
+            w = (np.abs(dd - centre) <= 3.0 * max(sig_d, 1e-6)).astype(np.float32)
+            cnt = w.sum(axis=1)
+            off = np.where(cnt >= 8, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
+            off = (off - np.median(off)).astype(np.float32)
+            img = img - off[:, None]
         if elongation > 1.0 and bg.angle_responses:
             stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
                                     elongation, len(bg.angle_responses))
@@ -757,7 +779,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             slope *= np.float32(edge_penalty * sigma_px)
             resp -= slope
             diff_resp = diff_resp - slope
-        bridge = (diff_resp, g * bg.response)
+        else:
+            slope = None
+        bridge = (diff_resp, g * bg.response, slope)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
     med, sig = _robust_sigma(resp[::3, ::3])
@@ -793,7 +817,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if not low.any():
         return None
     if bridge is not None and bridge_gap_px > 0:
-        diff_resp, bg_resp = bridge
+        diff_resp, bg_resp, _ = bridge
         k = 2 * int(bridge_gap_px) + 1
         near_low = cv2.dilate(low.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
         d_med, d_sig = _robust_sigma(diff_resp[::3, ::3])
@@ -854,8 +878,12 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         if bridge is not None:
             # across a static line (grain boundary) the drift-robust response has a
             # gap; there the difference image's response shows the crack
-            diff_resp, bg_resp = bridge
+            diff_resp, bg_resp, slope = bridge
             tip_resp = np.where(bg_resp > lo, np.maximum(resp, diff_resp), resp)
+            if slope is not None:
+                # along a line's end the intensity slopes (the line fades out):
+                # the slope penalty would pull the half-level point back
+                tip_resp = tip_resp + slope
         path = _retrace_tip(path, tip_resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
         length = float(np.hypot(*np.diff(path, axis=0).T).sum())
     if length < min_length_px:
