@@ -243,16 +243,31 @@ def _rods_in(mask, whiskers):
     """The connected pieces of ``mask`` that contain the axis of one of ``whiskers``."""
     if not whiskers or not mask.any():
         return np.zeros(mask.shape, bool)
+    out = np.zeros(mask.shape, bool)
+    labels, (x0, y0, x1, y1) = _box_labels(mask)
     axes = np.zeros(mask.shape, np.uint8)
     for w in whiskers:
         p0 = tuple(int(round(v)) for v in w.base_xy_px)
         p1 = tuple(int(round(v)) for v in w.tip_xy_px)
         cv2.line(axes, p0, p1, 1, 1)
-    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[np.unique(labels[(axes > 0) & mask])] = True
+    sub = mask[y0:y1, x0:x1]
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])] = True
     keep[0] = False
-    return keep[labels]
+    out[y0:y1, x0:x1] = keep[labels]
+    return out
+
+
+def _box_labels(mask):
+    """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
+
+    Exact (a component lies inside the box of all set pixels) and much faster than
+    labelling the whole frame when the mask is small. ``mask`` must have a set pixel.
+    """
+    m = mask.astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(m)
+    _, labels = cv2.connectedComponents(m[y:y + h, x:x + w], connectivity=8)
+    return labels, (x, y, x + w, y + h)
 
 
 class _Tracker:
@@ -508,9 +523,16 @@ class _Tracker:
         """
         if self.li_threshold is None:
             return math.nan
-        now_li = cv2.GaussianBlur(diff, (0, 0), 1.0) > self.li_threshold
         zone = self.electrode_zone | (li & ~wmask)
-        return float(np.count_nonzero(now_li & zone))
+        # smooth only the zone's box plus the kernel's reach (4 px at sigma 1): same values
+        x, y, w, h = cv2.boundingRect(zone.astype(np.uint8))
+        if w == 0 or h == 0:
+            return 0.0
+        m = 8
+        rows, cols = diff.shape
+        y0, y1, x0, x1 = max(y - m, 0), min(y + h + m, rows), max(x - m, 0), min(x + w + m, cols)
+        now_li = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0) > self.li_threshold[y0:y1, x0:x1]
+        return float(np.count_nonzero(now_li & zone[y0:y1, x0:x1]))
 
     def _analyse(self, frame, reg, drift, grow_mask, sat):
         """Segmentation and trackers on a registered, normalised region image."""
@@ -605,9 +627,12 @@ class _Tracker:
         for w in young:
             cv2.line(axes, tuple(int(round(v)) for v in w.base_xy_px),
                      tuple(int(round(v)) for v in w.tip_xy_px), 1, 1)
-        _, labels = cv2.connectedComponents(wmask.astype(np.uint8), connectivity=8)
-        hit = np.unique(labels[(axes > 0) & wmask])
-        return wmask & ~np.isin(labels, hit[hit > 0])
+        labels, (x0, y0, x1, y1) = _box_labels(wmask)
+        sub = wmask[y0:y1, x0:x1]
+        hit = np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])
+        out = wmask.copy()
+        out[y0:y1, x0:x1] &= ~np.isin(labels, hit[hit > 0])
+        return out
 
     def _crack_roi(self, shape):
         """Box the crack is searched in: the electrode and the cracks so far, plus a margin.

@@ -112,14 +112,21 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
     new = li.astype(np.uint8)
     cv2.circle(new, (int(round(ex * 16)), int(round(ey * 16))),
                int(round((r + rim_margin_px) * 16)), 0, -1, cv2.LINE_8, 4)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(new, connectivity=8)
     whisker_mask = np.zeros((h, w), bool)
     found = []
+    # label only the bounding box of the lithium outside the disc (the rest is empty)
+    bx0, by0, bbw, bbh = cv2.boundingRect(new)
+    if bbw == 0 or bbh == 0:
+        return found, whisker_mask
+    crop = new[by0:by0 + bbh, bx0:bx0 + bbw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     for lab in range(1, n):
         x0, y0, bw, bh, area = (int(v) for v in stats[lab])
         if area < min_area_px:
             continue
         sub = labels[y0:y0 + bh, x0:x0 + bw] == lab
+        x0 += bx0
+        y0 += by0
         ys, xs = np.nonzero(sub)
         xs = xs.astype(np.float64) + x0
         ys = ys.astype(np.float64) + y0
@@ -179,37 +186,25 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85
     ``grid_px`` grid in [s_lo, s_hi] and every pair (sigma, sigma_p); the best
     s0 is refined by a parabola through the residuals. Returns (s0, residual)
     or (nan, inf).
+
+    All pairs are solved at once from the normal equations (the step and peak
+    columns are computed once per sigma, not once per pair).
     """
-    from scipy.special import ndtr
-
-    y = prof.astype(np.float64)
-
-    def scan(s0s, pairs):
-        d = s0s[:, None] - s[None, :]
-        best = (None, None, np.inf)
-        for sig, psig in pairs:
-            zp = d / psig
-            m = np.stack([ndtr(d / sig), np.exp(-0.5 * zp * zp), np.ones_like(d)], axis=-1)
-            mtm = np.einsum("kni,knj->kij", m, m)
-            mty = np.einsum("kni,n->ki", m, y)
-            try:
-                coef = np.linalg.solve(mtm, mty[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                continue
-            res = ((np.einsum("kni,ki->kn", m, coef) - y) ** 2).sum(axis=1)
-            if res.min() < best[2]:
-                best = (res, (sig, psig), float(res.min()))
-        return best
+    y = np.asarray(prof, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
 
     # coarse: every sigma pair on a 0.25 px grid; fine: the best pair on a fine grid
     coarse = np.arange(s_lo, s_hi + 1e-9, 0.25)
-    res, pair, _ = scan(coarse, [(a, b) for a in sigmas for b in peak_sigmas])
-    if res is None:
+    res = _edge_scan(coarse, s, y, np.asarray(sigmas, float), np.asarray(peak_sigmas, float))
+    best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
+    if not np.isfinite(best).any():
         return np.nan, np.inf
-    c = coarse[int(np.argmin(res))]
+    a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
+    c = coarse[int(np.argmin(res[a, b]))]
     s0s = np.arange(max(s_lo, c - 0.5), min(s_hi, c + 0.5) + 1e-9, grid_px)
-    best_res, _, _ = scan(s0s, [pair])
-    if best_res is None:
+    best_res = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
+                          np.array([peak_sigmas[b]], float))[0, 0]
+    if not np.isfinite(best_res).all():
         return np.nan, np.inf
     k = int(np.argmin(best_res))
     rmin = best_res[k]
@@ -219,6 +214,55 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85
         if den > 0:
             s0 += 0.5 * grid_px * (best_res[k - 1] - best_res[k + 1]) / den
     return float(s0), float(rmin)
+
+
+def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
+    """Residual sum of squares of the edge model, (n_sigma, n_peak_sigma, n_s0).
+
+    A pair whose normal matrix is singular for some s0 gets inf residuals.
+    """
+    from scipy.special import ndtr
+
+    d = s0s[:, None] - s[None, :]                                   # (K, N)
+    step = ndtr(d[None] / sigmas[:, None, None])                    # (A, K, N)
+    zp = d[None] / peak_sigmas[:, None, None]
+    peak = np.exp(-0.5 * zp * zp)                                   # (B, K, N)
+    n_a, n_b, n_k = len(sigmas), len(peak_sigmas), len(s0s)
+    mtm = np.empty((n_a, n_b, n_k, 3, 3))
+    mty = np.empty((n_a, n_b, n_k, 3))
+    pp = np.einsum("akn,akn->ak", step, step)
+    p1 = step.sum(axis=-1)
+    gg = np.einsum("bkn,bkn->bk", peak, peak)
+    g1 = peak.sum(axis=-1)
+    pg = np.matmul(step.transpose(1, 0, 2), peak.transpose(1, 2, 0)).transpose(1, 2, 0)
+    mtm[..., 0, 0] = pp[:, None]
+    mtm[..., 0, 1] = mtm[..., 1, 0] = pg
+    mtm[..., 0, 2] = mtm[..., 2, 0] = p1[:, None]
+    mtm[..., 1, 1] = gg[None]
+    mtm[..., 1, 2] = mtm[..., 2, 1] = g1[None]
+    mtm[..., 2, 2] = float(len(y))
+    mty[..., 0] = (step @ y)[:, None]
+    mty[..., 1] = (peak @ y)[None]
+    mty[..., 2] = y.sum()
+    try:
+        coef = np.linalg.solve(mtm, mty[..., None])[..., 0]
+        ok = np.ones((n_a, n_b), bool)
+    except np.linalg.LinAlgError:
+        coef = np.zeros_like(mty)
+        ok = np.zeros((n_a, n_b), bool)
+        for i in range(n_a):
+            for j in range(n_b):
+                try:
+                    coef[i, j] = np.linalg.solve(mtm[i, j], mty[i, j, :, :, None])[..., 0]
+                    ok[i, j] = True
+                except np.linalg.LinAlgError:
+                    pass
+    fit = (coef[..., 0, None] * step[:, None] + coef[..., 1, None] * peak[None]
+           + coef[..., 2, None])                                    # (A, B, K, N)
+    fit -= y
+    res = np.einsum("abkn,abkn->abk", fit, fit)
+    res[~ok] = np.inf
+    return res
 
 
 def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None,
