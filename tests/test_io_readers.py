@@ -187,7 +187,9 @@ def test_video_cut_before_header_is_input_error(tmp_path):
     path = write_video(tmp_path / "full.mp4", frames_uint8(10))  # moov at the end
     cut = tmp_path / "headless.mp4"
     cut.write_bytes(path.read_bytes()[:2000])
-    with pytest.raises(InputError, match=r"headless\.mp4: (cannot open as a video|.*damaged)"):
+    # which of these FFmpeg reports depends on where the cut falls in the encoder's output
+    with pytest.raises(InputError, match=r"headless\.mp4: (cannot open as a video|.*damaged"
+                                         r"|the file contains no video stream)"):
         open_video(cut)
 
 
