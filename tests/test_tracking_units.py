@@ -286,3 +286,39 @@ def test_tilt_corrects_whisker_lengths():
     factor = np.hypot(np.cos(a), np.sin(a) / 0.5)
     assert_allclose(w1["length_um"], w0["length_um"] * factor, rtol=0.02)
     assert_allclose(w1["tip_x_um"], w0["tip_x_um"])  # positions stay in the image frame
+
+
+# -- speed-ups that must not change results ------------------------------------------
+def test_fast_median_and_percentile_equal_numpy():
+    from vision._normalize import _median, _percentile
+
+    rng = np.random.default_rng(3)
+    samples = [rng.normal(0, 5, 90001), np.round(rng.normal(100, 20, 87000)),  # ties
+               np.abs(rng.standard_cauchy(50000)),                              # heavy tail
+               np.full(9000, 7.0), rng.normal(size=300)]                        # flat, small
+    for x in samples:
+        x = x.astype(np.float32)
+        m = _median(x)
+        assert m == np.median(x) and m.dtype == np.float32
+        assert np.array_equal(_percentile(x, (10, 90)), np.percentile(x, (10, 90)))
+    x = rng.normal(size=20000).astype(np.float32)
+    x[5] = np.nan
+    assert np.isnan(_median(x))                     # numpy's NaN behaviour kept
+    x64 = rng.normal(size=20000)
+    assert _median(x64) == np.median(x64)           # other dtypes: numpy itself
+
+
+def test_segment_search_box_gives_the_same_mask():
+    bg, _, _ = _scene(rod_len=0.0, noise=0.0)
+    img, _, _ = _scene(rod_len=37.6, noise=4.0, seed=1)
+    diff = bg.astype(np.float32) - img.astype(np.float32)
+    e = Electrode(80.0, 70.0, 25.0)
+    kw = dict(electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px, noise_sigma=2.0)
+    full, _, _ = segment_lithium(diff, **kw)
+    assert full[:, 110:].any()                      # the rod reaches beyond x = 110
+    # a box holding the lithium, and a box the rod runs out of (the whole image is labelled)
+    for box in [(40, 20, 160, 120), (50, 40, 110, 100), (200, 0, 10, 5)]:
+        li, _, _ = segment_lithium(diff, search_box=box, **kw)
+        assert np.array_equal(li, full), box
+    with pytest.raises(InputError, match="search_box"):
+        segment_lithium(diff, search_box="left", **kw)

@@ -14,6 +14,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from skimage.morphology import skeletonize
 
+from ._normalize import _median
+
 __all__ = ["CrackBackground", "CrackMeasurement", "crack_background", "detect_crack",
            "ridge_response"]
 
@@ -244,8 +246,8 @@ class CrackMeasurement:
 
 
 def _robust_sigma(values):
-    med = float(np.median(values))
-    mad = float(np.median(np.abs(values - med)))
+    med = float(_median(values))
+    mad = float(_median(np.abs(values - med)))
     return med, 1.4826 * mad
 
 

@@ -25,7 +25,7 @@ from ._crack import _line_width, crack_background, detect_crack
 from ._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ._front import CounterElectrode, measure_front
 from ._kymograph import KymographBuilder
-from ._normalize import is_blank_or_saturated
+from ._normalize import _median, _percentile, is_blank_or_saturated
 from ._register import DriftTracker, shift_image
 from ._segment import segment_lithium
 from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip, refine_width
@@ -66,6 +66,10 @@ WHISKER_MIN_CORE_WIDTH_PX = 2.75
 #: The crack is searched in the electrode's box and the box of the cracks seen so far,
 #: each widened by this margin (px); the search box grows when a crack reaches its side.
 CRACK_ROI_MARGIN_PX = 32
+
+#: Lithium is labelled in the box of the last scan's lithium (and the electrode) widened by
+#: this margin (px); segmentation labels the whole image when lithium reaches the box side.
+SEGMENT_BOX_MARGIN_PX = 32
 
 #: A rod seen for the first time that is longer than this many times its width is left
 #: in the lateral front for that scan: whiskers are first seen as stubs (they grow a few
@@ -322,6 +326,7 @@ class _Tracker:
         self.bg_buffer = []
         self.crack_bg = None
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
+        self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
         self.seen_whisker_ids = set()
         self.prev_li = None
@@ -423,16 +428,16 @@ class _Tracker:
         the pixels outside ``mask`` (grown lithium) and ``sat`` (clipped pixels).
         """
         ref = self.background if self.background is not None else self.bg_buffer[0][1]
-        sel = np.ones(reg.shape, bool) if mask is None else ~mask
+        sub = (slice(None, None, 3), slice(None, None, 3))
+        sub_sel = np.ones(reg[sub].shape, bool) if mask is None else ~mask[sub]
         if sat is not None:
-            sel &= ~sat
-        sub_sel = sel[::3, ::3]
+            sub_sel &= ~sat[sub]
         a = reg[::3, ::3][sub_sel]
         b = ref[::3, ::3][sub_sel]
         if a.size < 100:
             return reg
-        lo, hi = np.percentile(a, (10, 90))
-        rlo, rhi = np.percentile(b, (10, 90))
+        lo, hi = _percentile(a, (10, 90))
+        rlo, rhi = _percentile(b, (10, 90))
         if hi - lo <= 1e-6:
             return reg
         gain = (rhi - rlo) / (hi - lo)
@@ -440,11 +445,14 @@ class _Tracker:
 
     def _scanlines(self, diff, mask):
         """Remove per-row offsets of the change image, measured on ceramic pixels."""
-        w = np.ones(diff.shape, np.float32) if mask is None else (~mask).astype(np.float32)
-        sig = 1.4826 * float(np.median(np.abs(diff[::3, ::3])))
+        sig = 1.4826 * float(_median(np.abs(diff[::3, ::3])))
         clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
-        num = (clipped * w).sum(axis=1)
-        den = w.sum(axis=1)
+        if mask is None:
+            num = clipped.sum(axis=1)
+            den = np.full(diff.shape[0], diff.shape[1], np.float32)
+        else:
+            num = np.where(mask, np.float32(0), clipped).sum(axis=1)
+            den = (diff.shape[1] - np.count_nonzero(mask, axis=1)).astype(np.float32)
         off = np.where(den > 20, num / np.maximum(den, 1), 0.0).astype(np.float32)
         return diff - off[:, None]
 
@@ -545,8 +553,10 @@ class _Tracker:
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
-            background_gradient=self.bg_gradient)
+            background_gradient=self.bg_gradient, search_box=self._segment_box())
         self.prev_li = li
+        x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
+        self.li_box = (x, y, x + w, y + h) if w and h else None
         whiskers, wmask = [], np.zeros(li.shape, bool)
         if "whiskers" in self.measure:
             cands, wmask = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px),
@@ -633,6 +643,22 @@ class _Tracker:
         out = wmask.copy()
         out[y0:y1, x0:x1] &= ~np.isin(labels, hit[hit > 0])
         return out
+
+    def _segment_box(self):
+        """Box the lithium is labelled in: the electrode and the last scan's lithium, plus a margin.
+
+        Only a speed-up: ``segment_lithium`` labels the whole image when lithium
+        touching the electrode reaches the side of the box (then the next box holds it).
+        """
+        e = self.electrode
+        m = SEGMENT_BOX_MARGIN_PX
+        r = e.radius_px + m
+        x0, y0, x1, y1 = e.x_px - r, e.y_px - r, e.x_px + r + 1, e.y_px + r + 1
+        if self.li_box is not None:
+            b = self.li_box
+            x0, y0 = min(x0, b[0] - m), min(y0, b[1] - m)
+            x1, y1 = max(x1, b[2] + m), max(y1, b[3] + m)
+        return (int(math.floor(x0)), int(math.floor(y0)), int(math.ceil(x1)), int(math.ceil(y1)))
 
     def _crack_roi(self, shape):
         """Box the crack is searched in: the electrode and the cracks so far, plus a margin.
