@@ -137,23 +137,22 @@ def _read_trace(trace, warn):
     return data
 
 
-def _choose_sync(mode, sync_offset_s, reader, trace_obj, tv, features, duration_s,
+def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, features, duration_s,
                  short_trace_s, warn, touchdown_s=None):
-    """Decide the clock offset; return a SyncOffset or None."""
+    """Decide the clock offset (see the README's Synchronisation); return a SyncOffset."""
     if sync_offset_s is not None:
         return SyncOffset(offset_s=float(sync_offset_s), method="given", confidence=None,
                           detail="given by the user")
     if mode is None:
-        mode = "absolute" if (reader.start_time and trace_obj.start_time) else "auto"
+        mode = "absolute" if (video_start and trace_obj.start_time) else "auto"
     if mode == "absolute":
-        if not (reader.start_time and trace_obj.start_time):
+        if not (video_start and trace_obj.start_time):
             raise InputError("--sync absolute needs start timestamps in both the video and "
                              "the trace file; give --sync-offset S or --sync auto|span",
-                             path=reader.path if not reader.start_time else trace_obj.path)
-        return SyncOffset(offset_s=offset_from_start_times(reader.start_time,
-                                                           trace_obj.start_time),
+                             path=video if not video_start else trace_obj.path)
+        return SyncOffset(offset_s=offset_from_start_times(video_start, trace_obj.start_time),
                           method="absolute", confidence=1.0,
-                          detail=f"video start {reader.start_time.isoformat()}, trace start "
+                          detail=f"video start {video_start.isoformat()}, trace start "
                                  f"{trace_obj.start_time.isoformat()}")
     t = trace_obj.data["time_s"].to_numpy(float)
     if mode == "span":
@@ -377,11 +376,9 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
             if _is_galvanostatic_stripping(trace_obj):
                 trace_depletion_s = electrochem.depletion_time(data)
 
-        class _Reader:  # what _choose_sync needs of the reader
-            start_time = reader_start
-            path = video
-        sync_result = _choose_sync(sync, sync_offset_s, _Reader, trace_obj, tv, features,
-                                   duration, trace_short_s, warn, touchdown_s=touchdown_t)
+        sync_result = _choose_sync(sync, sync_offset_s, video, reader_start, trace_obj, tv,
+                                   features, duration, trace_short_s, warn,
+                                   touchdown_s=touchdown_t)
         off = sync_result.offset_s
         overlap = trace_overlap(data, duration, offset_s=off)
         if overlap == 0:
