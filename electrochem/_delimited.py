@@ -6,7 +6,6 @@ their usual names; units come from the header (``time/s``, ``Time (s)``,
 """
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re

@@ -1,7 +1,6 @@
 """Galvanostatic stripping: depletion time, Sand's equation, stripped charge."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import numpy as np

@@ -21,7 +21,6 @@ from vision.annotate import (
     AnnotationService,
     ConflictError,
     FrameSource,
-    agreement,
     find_results,
     format_agreement,
     write_export,

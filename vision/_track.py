@@ -28,7 +28,7 @@ from ._kymograph import KymographBuilder
 from ._normalize import _median, _percentile, is_blank_or_saturated
 from ._register import DriftTracker, shift_image
 from ._segment import segment_lithium
-from ._whiskers import WhiskerLinker, WhiskerObs, find_whiskers, refine_tip, refine_width
+from ._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
 
 logger = logging.getLogger(__name__)
 
