@@ -216,3 +216,39 @@ def test_cli_writes_results(tmp_path, capsys):
     assert "failure mode none" in printed and str(out) in printed
     assert json.loads((out / "summary.json").read_text())["sync_method"] == "given"
     assert os.path.exists(out / "report.html") and not os.path.exists(out / "overlay.mp4")
+
+
+def test_out_never_destroys_what_is_not_a_results_folder(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("keep me")
+    args = [str(VIDEOS / "control.mp4"), "--pixel-size", "0.2", "--no-overlay", "--quiet"]
+    assert main(["analyze", *args, "--out", str(data)]) == 2
+    assert "not a semtrack results folder" in capsys.readouterr().err
+    assert (data / "notes.txt").read_text() == "keep me"
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert main(["analyze", *args, "--out", str(a_file)]) == 2
+    assert "not a folder" in capsys.readouterr().err and a_file.read_text() == "x"
+    assert main(["analyze", *args, "--out", str(a_file / "res")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_results_folder_readable_by_colleagues(tmp_path):
+    out = tmp_path / "res"
+    _analysis("control").save(out, overlay=False, report=False)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+def test_crop_keeps_the_scale_bar_for_calibration():
+    res = analyze(VIDEOS / "control.mp4", crop=(0, 350, 0, 512))
+    assert res.summary["pixel_size_source"] == "scale_bar"
+    assert res.summary["pixel_size_um"] == pytest.approx(0.2, rel=0.01)
+
+
+def test_overlay_draws_only_whiskers_that_are_reported():
+    res = _analysis("lateral")
+    drawn = {w[0] for d in res.drawings.values() for w in d.whiskers}
+    assert drawn <= set(res.whiskers["whisker_id"])

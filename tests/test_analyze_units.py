@@ -193,3 +193,9 @@ def test_plated_features_keep_merged_whiskers_and_use_electrode_loss_only_when_r
     noisy = 400.0 + 4.0 * np.sin(t)
     tv, f = _plated_features(_frames(t, electrode_li_area_um2=noisy), None)
     assert f.shape[1] == 1 and not f.any()
+
+
+def test_resample_a_single_sample_trace():
+    trace = pd.DataFrame({"time_s": [1.0], "voltage_V": [-1.0], "control_V": [-1.0]})
+    out = resample_trace(trace, [0.5, 1.0], offset_s=0.0)
+    assert np.isnan(out["control_V"][0]) and out["control_V"][1] == -1.0

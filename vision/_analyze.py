@@ -226,10 +226,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         reader = open_video(video, fps=fps)
         with reader:
             first = reader.get_frame(0)
-            if crop is not None:
-                bar = None
-            else:
-                bar = find_data_bar(first.image)
+            bar = find_data_bar(first.image)  # its scale bar calibrates even with --crop
             bar_box = None if bar is None else (bar.top, bar.bottom, bar.left, bar.right)
             pixel = resolve_pixel_size(
                 user_um=pixel_size_um,
@@ -250,6 +247,9 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
             if bar_progress is not None:
                 bar_progress.close()
             tracks = drop_short_whiskers(iterator.tracks, MIN_WHISKER_SCANS)
+            kept = set(tracks.whiskers["whisker_id"].tolist())
+            for d in drawings.values():
+                d.whiskers = [w for w in d.whiskers if w[0] in kept]
         video_start = reader.start_time
     for w in caught:
         if issubclass(w.category, UserWarning) and str(w.message) not in warn_list:
@@ -345,11 +345,6 @@ def _steps_on_video_clock(trace_obj, offset_s):
     steps["t_start_s"] -= offset_s
     steps["t_end_s"] -= offset_s
     return steps
-
-
-def _first_time(frames, column, condition):
-    sel = frames.loc[condition(frames[column].to_numpy())]
-    return None if sel.empty else float(sel["content_time_s"].iloc[0])
 
 
 def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, fps, crop,
@@ -489,7 +484,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
                                "current_density_A_cm2"]].to_dict("records"),
         "front_speed_um_s": _speed(new, "front_distance_um"),
         "crack_tip_speed_um_s": _speed(new, "crack_length_um"),
-        "faraday_ratio": _faraday_ratio(frames, tv, features, trace_obj, off),
+        "faraday_ratio": _faraday_ratio(tv, features, trace_obj, off),
         "pixel_size_um": pixel.um,
         "pixel_size_source": pixel.source,
         "pixel_size_detail": pixel.detail,
@@ -552,7 +547,7 @@ def _speed(new_frames, column):
     return float(np.median(sorted(speeds)[-3:])) if speeds else None
 
 
-def _faraday_ratio(frames, tv, features, trace_obj, offset_s):
+def _faraday_ratio(tv, features, trace_obj, offset_s):
     """Charge passed / charge of the whisker volume seen (1 = all current into whiskers)."""
     if trace_obj is None or features.shape[1] == 0 or "current_A" not in trace_obj.data:
         return None

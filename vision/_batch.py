@@ -97,7 +97,9 @@ def collect_batch(input_path, *, out_dir=None, defaults=None):
             logger.info("using the manifest %s", manifests[0])
             items = read_manifest(manifests[0])
         else:
-            exclude = [out_dir] if out_dir is not None else []
+            # leave our own output out of the search, unless it is the input folder itself
+            exclude = [out_dir] if out_dir is not None and \
+                Path(out_dir).resolve() != path.resolve() else []
             items = pair_videos(path, exclude=exclude)
     else:
         items = read_manifest(path)

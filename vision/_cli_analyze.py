@@ -2,6 +2,7 @@
 import argparse
 import os
 import sys
+import warnings
 
 from calibration import InputError
 
@@ -27,7 +28,7 @@ def parse_counter_electrode(text):
 
 
 def add_analysis_options(parser):
-    """Options shared by ``analyze`` (and per-video defaults of ``batch``)."""
+    """The calibration, geometry and synchronisation options of ``analyze``."""
     g = parser.add_argument_group("calibration")
     size = g.add_mutually_exclusive_group()
     size.add_argument("--pixel-size", type=float, metavar="UM",
@@ -92,13 +93,17 @@ def add_parser(subparsers):
 
 def run(args):
     from ._analyze import analyze
+    from ._fileio import check_output_dir
 
     kwargs = analysis_kwargs(args)
-    result = analyze(args.video, trace=args.trace, progress=not args.quiet, **kwargs)
-    name = result.summary["video_name"]
-    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.video.rstrip(os.sep))),
-                                   f"{name}_results")
-    out = result.save(out, overlay=not args.no_overlay, progress=not args.quiet)
+    video = os.path.abspath(args.video.rstrip(os.sep))
+    name = os.path.splitext(os.path.basename(video))[0]
+    out = args.out or os.path.join(os.path.dirname(video), f"{name}_results")
+    check_output_dir(out)  # before the analysis, not after it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # they are in summary["warnings"], printed below
+        result = analyze(args.video, trace=args.trace, progress=not args.quiet, **kwargs)
+        out = result.save(out, overlay=not args.no_overlay, progress=not args.quiet)
     s = result.summary
     print(f"{name}: failure mode {s['failure_mode']} (confidence {s['failure_confidence']}), "
           f"short circuit {'yes' if s['short_circuit'] else 'no'}")

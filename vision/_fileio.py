@@ -10,7 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["file_sha256", "jsonable", "make_temp_dir", "replace_dir", "write_json_atomic"]
+from calibration import InputError
+
+__all__ = ["check_output_dir", "file_sha256", "jsonable", "make_temp_dir", "replace_dir",
+           "write_json_atomic"]
 
 _CHUNK = 1 << 20
 
@@ -49,6 +52,41 @@ def jsonable(value):
     return value
 
 
+def _umask():
+    """The process umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_output_dir(path):
+    """Refuse an output folder that would destroy something that is not our results.
+
+    `path` may be absent, an empty folder, or a semtrack results folder (one
+    holding ``summary.json``), which is then replaced; its parent must be
+    creatable and writable.
+
+    Raises
+    ------
+    InputError
+        If `path` is a file or a folder with other content, or cannot be written.
+    """
+    path = Path(path).absolute()
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise InputError("the output exists and is not a folder; give a new folder with --out",
+                         path=path)
+    if path.is_dir() and any(path.iterdir()) and not (path / "summary.json").is_file():
+        raise InputError("the output folder exists and is not a semtrack results folder "
+                         "(no summary.json); it would be replaced: give a new or empty "
+                         "folder with --out", path=path)
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create the output folder here ({parent} is not a writable "
+                         "folder); give another --out", path=path)
+
+
 def make_temp_dir(final):
     """A new empty (private) folder beside `final` to build it in."""
     final = Path(final).absolute()
@@ -62,11 +100,11 @@ def replace_dir(tmp_dir, final):
     Only renames are used, so at every moment `final` is either the old
     complete folder or the new complete folder (for an instant: absent).
     Temporary folders are created private (0700); the folder and its
-    subfolders get the permissions of `final`'s parent (made with the user's
-    umask), so colleagues can read the results as they can read the parent.
+    subfolders get the permissions a new folder gets under the user's umask
+    (e.g. 0755), so colleagues can read the results.
     """
     tmp_dir, final = Path(tmp_dir), Path(final).absolute()
-    mode = final.parent.stat().st_mode & 0o777
+    mode = 0o777 & ~_umask()
     for d in [tmp_dir, *(p for p in tmp_dir.rglob("*") if p.is_dir())]:
         os.chmod(d, mode)
     old = None
@@ -82,7 +120,10 @@ def write_json_atomic(path, data):
     """Write JSON to a temporary name beside `path`, then rename it into place."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(jsonable(data), fh, indent=2, default=str, allow_nan=False)
-        fh.write("\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(jsonable(data), fh, indent=2, default=str, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

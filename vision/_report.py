@@ -3,11 +3,8 @@ import base64
 import html
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 __all__ = ["build_report"]
 
@@ -19,7 +16,6 @@ _EVENT_COLOURS = {"growth_onset": "tab:green", "lateral_onset": "tab:purple",
 def _png(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -30,7 +26,8 @@ def _mark_events(ax, events):
 
 
 def _whisker_figure(analysis):
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
     w = analysis.whiskers
     if w is None or w.empty:
         ax.text(0.5, 0.5, "no whiskers tracked", ha="center", va="center",
@@ -60,7 +57,8 @@ def _whisker_figure(analysis):
 
 
 def _front_figure(analysis):
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig = Figure(figsize=(8, 3))
+    ax = fig.subplots()
     f = analysis.frames
     ax.plot(f["time_s"], f["front_distance_um"], label="front distance from centre (um)")
     ax.plot(f["time_s"], f["crack_length_um"], label="crack path length (um)")
@@ -73,7 +71,8 @@ def _front_figure(analysis):
 
 
 def _trace_figure(analysis):
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig = Figure(figsize=(8, 3))
+    ax = fig.subplots()
     off = analysis.summary.get("sync_offset_s")
     if analysis.trace is None or off is None:
         ax.text(0.5, 0.5, "no potentiostat trace", ha="center", va="center",

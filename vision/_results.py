@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ._analyze import WHISKER_COLUMNS
-from ._fileio import make_temp_dir, replace_dir, write_json_atomic
+from ._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
 from ._io import open_video
 from ._overlay import OverlayWriter, draw_overlay
 from ._refresh import mark_refreshes
@@ -69,6 +69,7 @@ def _overlay_pass(analysis, path, progress):
 def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False):
     """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`."""
     out_dir = os.path.abspath(os.fspath(out_dir))
+    check_output_dir(out_dir)
     tmp = os.fspath(make_temp_dir(out_dir))
     try:
         write_json_atomic(os.path.join(tmp, "summary.json"), analysis.summary)

@@ -56,7 +56,9 @@ def resample_trace(trace, frame_times_s, *, offset_s):
         if name == "time_s" or not pd.api.types.is_numeric_dtype(trace[name]):
             continue
         y = trace[name].to_numpy(dtype=float)
-        if _is_step_channel(name):
+        if len(t) < 2:
+            values = np.full(len(t_frames), y[0] if len(y) else np.nan)
+        elif _is_step_channel(name):
             idx = np.clip(np.searchsorted(t, t_frames), 1, max(len(t) - 1, 1))
             left = t_frames - t[idx - 1] <= t[idx] - t_frames
             values = y[np.where(left, idx - 1, idx)]
