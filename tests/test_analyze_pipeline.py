@@ -252,3 +252,16 @@ def test_overlay_draws_only_whiskers_that_are_reported():
     res = _analysis("lateral")
     drawn = {w[0] for d in res.drawings.values() for w in d.whiskers}
     assert drawn <= set(res.whiskers["whisker_id"])
+
+
+def test_csv_trace_with_column_mapping(tmp_path):
+    import electrochem
+    tr = electrochem.read_trace(VIDEOS / "whisker_trace.mpt")
+    path = tmp_path / "lab.csv"
+    tr.data.rename(columns={"time_s": "Time", "voltage_V": "Ewe", "current_A": "I"})[
+        ["Time", "Ewe", "I"]].to_csv(path, index=False)
+    res = analyze(VIDEOS / "whisker.mp4", trace=path, scale_bar_um=20.0, sync_offset_s=3.2,
+                  trace_columns="time=Time,voltage=Ewe,current=I",
+                  trace_units="time=s,voltage=V,current=A")
+    assert res.frames["current_A"].notna().all()
+    assert res.summary["parameters"]["trace_columns"] == "time=Time,voltage=Ewe,current=I"

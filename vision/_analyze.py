@@ -117,7 +117,7 @@ def _progress(total, enabled, desc):
     return tqdm(total=total, desc=desc, unit="frame", leave=False, file=sys.stderr)
 
 
-def _read_trace(trace, warn):
+def _read_trace(trace, warn, *, columns=None, units=None):
     """Read the trace; problems that leave the video analysable become warnings.
 
     A missing file is an error; a file that cannot be used (no current
@@ -126,7 +126,7 @@ def _read_trace(trace, warn):
     if not os.path.exists(trace):
         raise InputError("no such trace file; check --trace", path=trace)
     try:
-        data = electrochem.read_trace(trace)
+        data = electrochem.read_trace(trace, columns=columns, units=units)
     except InputError as exc:
         warn(f"{exc}; the video is analysed without the trace")
         return None
@@ -171,7 +171,8 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
 
 def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=None,
             tilt_deg=0.0, electrode=None, counter_electrode=None, sync_offset_s=None,
-            sync=None, crop=None, progress=False, thresholds=DEFAULT_THRESHOLDS):
+            sync=None, crop=None, trace_columns=None, trace_units=None, progress=False,
+            thresholds=DEFAULT_THRESHOLDS):
     """Analyse one in-situ SEM video, optionally with its potentiostat trace.
 
     Parameters
@@ -201,6 +202,9 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         start timestamps, else ``'auto'``.
     crop : (top, bottom, left, right), optional
         Region to analyse, in px (default: all but the detected data bar).
+    trace_columns, trace_units : dict or str, optional
+        Column mapping and units of a CSV trace, as for
+        :func:`electrochem.read_trace` (``'time=Time,current=I'``).
     progress : bool
         Show a progress bar on a terminal.
     thresholds : FailureThresholds
@@ -219,7 +223,8 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         warnings.warn(message, stacklevel=3)
 
     video = os.fspath(video)
-    trace_obj = _read_trace(os.fspath(trace), warn) if trace is not None else None
+    trace_obj = None if trace is None else _read_trace(
+        os.fspath(trace), warn, columns=trace_columns, units=trace_units)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -262,7 +267,8 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                    bar_box=bar_box, drawings=drawings, sync=sync, sync_offset_s=sync_offset_s,
                    tilt_deg=tilt_deg, electrode=electrode, counter_electrode=counter_electrode,
                    scale_bar_um=scale_bar_um, pixel_size_um=pixel_size_um,
-                   thresholds=thresholds, warn=warn, warn_list=warn_list)
+                   thresholds=thresholds, trace_columns=trace_columns,
+                   trace_units=trace_units, warn=warn, warn_list=warn_list)
 
 
 def _plated_features(frames, whiskers):
@@ -349,7 +355,8 @@ def _steps_on_video_clock(trace_obj, offset_s):
 
 def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, fps, crop,
             bar_box, drawings, sync, sync_offset_s, tilt_deg, electrode, counter_electrode,
-            scale_bar_um, pixel_size_um, thresholds, warn, warn_list):
+            scale_bar_um, pixel_size_um, thresholds, trace_columns, trace_units, warn,
+            warn_list):
     """Everything after tracking: sync, rates, events, failure mode, summary."""
     from . import __version__
 
@@ -517,6 +524,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
             else list(counter_electrode),
             "sync_offset_s": sync_offset_s, "sync": sync,
             "crop": None if crop is None else list(crop),
+            "trace_columns": trace_columns, "trace_units": trace_units,
             "thresholds": thresholds_dict(thresholds),
         },
     }

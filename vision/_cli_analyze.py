@@ -83,6 +83,10 @@ def add_parser(subparsers):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("video", help="MP4/AVI/MKV/MOV, multi-page TIFF, or folder of frames")
     p.add_argument("--trace", help="potentiostat file (EC-Lab .mpt/.mpr, CSV)")
+    p.add_argument("--columns", metavar="Q=NAME,...",
+                   help="trace CSV column mapping, e.g. time=Time,voltage=Ewe,current=I")
+    p.add_argument("--units", metavar="Q=UNIT,...",
+                   help="trace CSV units when its header lacks them, e.g. current=mA")
     add_analysis_options(p)
     p.add_argument("--out", help="results folder (default: <video name>_results next to "
                    "the video)")
@@ -102,7 +106,8 @@ def run(args):
     check_output_dir(out)  # before the analysis, not after it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # they are in summary["warnings"], printed below
-        result = analyze(args.video, trace=args.trace, progress=not args.quiet, **kwargs)
+        result = analyze(args.video, trace=args.trace, trace_columns=args.columns,
+                         trace_units=args.units, progress=not args.quiet, **kwargs)
         out = result.save(out, overlay=not args.no_overlay, progress=not args.quiet)
     s = result.summary
     print(f"{name}: failure mode {s['failure_mode']} (confidence {s['failure_confidence']}), "
