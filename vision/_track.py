@@ -24,6 +24,7 @@ from calibration import InputError, tilt_correct_vector
 from ._crack import _line_width, crack_background, detect_crack
 from ._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ._front import CounterElectrode, measure_front
+from ._io import Frame
 from ._kymograph import KymographBuilder
 from ._normalize import _median, _percentile, is_blank_or_saturated
 from ._register import DriftTracker, shift_image
@@ -169,17 +170,15 @@ class Tracks:
     pixel_size_um: float
 
 
-@dataclasses.dataclass
-class _RawFrame:
-    """Stand-in for :class:`vision.Frame` when plain arrays are given."""
-
-    index: int
-    time_s: float
-    image: np.ndarray
-    is_duplicate: bool = False
-    partial_refresh: bool = False
-    content_time_s: float | None = None
-    tear_row: int | None = None
+def _box_around(electrode, box, margin):
+    """(x0, y0, x1, y1) px, unrounded: the electrode and `box` (or None), grown by `margin`."""
+    r = electrode.radius_px + margin
+    x0, y0 = electrode.x_px - r, electrode.y_px - r
+    x1, y1 = electrode.x_px + r + 1, electrode.y_px + r + 1
+    if box is not None:
+        x0, y0 = min(x0, box[0] - margin), min(y0, box[1] - margin)
+        x1, y1 = max(x1, box[2] + margin), max(y1, box[3] + margin)
+    return x0, y0, x1, y1
 
 
 def _region(shape, data_bar, crop):
@@ -650,14 +649,7 @@ class _Tracker:
         Only a speed-up: ``segment_lithium`` labels the whole image when lithium
         touching the electrode reaches the side of the box (then the next box holds it).
         """
-        e = self.electrode
-        m = SEGMENT_BOX_MARGIN_PX
-        r = e.radius_px + m
-        x0, y0, x1, y1 = e.x_px - r, e.y_px - r, e.x_px + r + 1, e.y_px + r + 1
-        if self.li_box is not None:
-            b = self.li_box
-            x0, y0 = min(x0, b[0] - m), min(y0, b[1] - m)
-            x1, y1 = max(x1, b[2] + m), max(y1, b[3] + m)
+        x0, y0, x1, y1 = _box_around(self.electrode, self.li_box, SEGMENT_BOX_MARGIN_PX)
         return (int(math.floor(x0)), int(math.floor(y0)), int(math.ceil(x1)), int(math.ceil(y1)))
 
     def _crack_roi(self, shape):
@@ -666,14 +658,7 @@ class _Tracker:
         A crack starts at the electrode; ``detect_crack`` grows the box when a
         crack reaches its side, so this only saves filtering empty ceramic.
         """
-        e = self.electrode
-        m = CRACK_ROI_MARGIN_PX
-        r = e.radius_px + m
-        x0, y0, x1, y1 = e.x_px - r, e.y_px - r, e.x_px + r + 1, e.y_px + r + 1
-        if self.crack_box is not None:
-            b = self.crack_box
-            x0, y0 = min(x0, b[0] - m), min(y0, b[1] - m)
-            x1, y1 = max(x1, b[2] + m), max(y1, b[3] + m)
+        x0, y0, x1, y1 = _box_around(self.electrode, self.crack_box, CRACK_ROI_MARGIN_PX)
         rows, cols = shape
         return (max(int(x0), 0), max(int(y0), 0), min(int(math.ceil(x1)), cols),
                 min(int(math.ceil(y1)), rows))
@@ -797,7 +782,7 @@ class _Tracker:
         held = None   # a torn frame waiting to see whether the next frame completes its scan
         for i, frame in enumerate(frames):
             if isinstance(frame, np.ndarray):
-                frame = _RawFrame(i, i * self.frame_interval_s, frame)
+                frame = Frame(i, i * self.frame_interval_s, frame)
             img = np.asarray(frame.image)
             if img.ndim != 2:
                 raise InputError(f"frame {frame.index}: expected a 2-D greyscale image, got shape "
