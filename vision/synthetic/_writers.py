@@ -33,7 +33,24 @@ def _tmp(path):
     return path.with_name(f".{path.name}.tmp{os.getpid()}")
 
 
-class _AvWriter:
+class _FrameByFrameWriter:
+    """Writers fed one frame at a time: subclasses define ``write``, ``close``, ``abort``."""
+
+    def write_all(self, frames):
+        """Write all ``(image, time_s)`` pairs, then finish (``close`` puts it in place).
+
+        On any error, or an interrupt, ``abort`` removes the partial output.
+        """
+        try:
+            for img, t in frames:
+                self.write(img, t)
+        except BaseException:
+            self.abort()
+            raise
+        self.close()
+
+
+class _AvWriter(_FrameByFrameWriter):
     """PyAV writer for MP4 (libx264, crf, yuv420p) and AVI (FFV1, gray, lossless)."""
 
     def __init__(self, path, scene, fmt, *, crf=18, start_time=None):
@@ -67,16 +84,6 @@ class _AvWriter:
         for packet in self.stream.encode(vf):
             self.container.mux(packet)
         self.index += 1
-
-    def write_all(self, frames):
-        """Write all ``(image, time_s)`` pairs, then finish the file."""
-        try:
-            for img, t in frames:
-                self.write(img, t)
-        except BaseException:
-            self.abort()
-            raise
-        self.close()
 
     def close(self):
         for packet in self.stream.encode():
@@ -168,7 +175,7 @@ class _TiffWriter:
         os.replace(self.tmp, self.path)
 
 
-class _PngWriter:
+class _PngWriter(_FrameByFrameWriter):
     """A folder of numbered 8-bit PNGs plus ``frame_times.csv`` (frame, time_s)."""
 
     def __init__(self, path, scene):
@@ -187,16 +194,6 @@ class _PngWriter:
             raise InputError("could not write PNG; check free space and permissions", path=name)
         self.rows.append(f"{self.index},{time_s:.6f}")
         self.index += 1
-
-    def write_all(self, frames):
-        """Write all ``(image, time_s)`` pairs, then move the folder into place."""
-        try:
-            for img, t in frames:
-                self.write(img, t)
-        except BaseException:
-            self.abort()
-            raise
-        self.close()
 
     def close(self):
         (self.tmp / "frame_times.csv").write_text("\n".join(self.rows) + "\n")
