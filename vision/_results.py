@@ -12,7 +12,6 @@ from ._analyze import WHISKER_COLUMNS
 from ._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
 from ._io import open_video
 from ._overlay import OverlayWriter, draw_overlay
-from ._refresh import mark_refreshes
 from ._report import build_report
 
 logger = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ def _overlay_pass(analysis, path, progress):
     with open_video(analysis.video_path, fps=analysis.fps) as reader, \
             OverlayWriter(path, reader.frame_shape) as writer:
         drawing = None
-        for k, fr in enumerate(mark_refreshes(iter(reader))):
+        for k, fr in enumerate(reader):  # drawings are keyed by frame index
             drawing = analysis.drawings.get(fr.index, drawing)
             lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
             if k < len(volts) and np.isfinite(volts[k]):
