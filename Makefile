@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench videos clean
+.PHONY: demo test bench videos docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test,mpr]'
+	$(BIN)/python -m pip install -e '.[test,mpr,docs]'
 	touch $(VENV)/.installed $@
 
 ## demo: install, analyse the sample videos in videos/, print where the results are
@@ -29,6 +29,11 @@ test: $(VENV)/.installed-test
 ## bench: speed and memory benchmarks (not tests)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+## docs: build the documentation site (MkDocs, config docs/mkdocs.yml) into docs/site/
+docs: $(VENV)/.installed-test
+	$(BIN)/mkdocs build --strict -f docs/mkdocs.yml
+	@echo "Docs: $(CURDIR)/docs/site/index.html"
 
 ## videos: regenerate the sample videos in videos/ (deterministic)
 videos: $(VENV)/.installed
