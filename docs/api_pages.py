@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -78,14 +79,14 @@ def real_path(package: str, name: str) -> str:
 
 
 def _section(package: str, blurb: str, level: str) -> list[str]:
-    names = list(importlib.import_module(package).__all__)
+    names = [n for n in importlib.import_module(package).__all__
+             if not n.startswith("__")]  # __version__: stated in the text, not documented
+    paths = {name: real_path(package, name) for name in names}
+    # links by identifier (mkdocs-autorefs): an unresolved one is a warning, so --strict fails
     lines = [f"{level} `{package}`", "", blurb, "",
-             "Public names: " + ", ".join(f"`{n}`" for n in names) + ".", ""]
+             "Public names: " + ", ".join(f"[`{n}`][{paths[n]}]" for n in names) + ".", ""]
     for name in names:
-        if name.startswith("__"):  # __version__: stated in the text, not documented
-            continue
-        lines += [f"::: {real_path(package, name)}", "    options:",
-                  f"      heading: \"{package}.{name}\"", ""]
+        lines += [f"::: {paths[name]}", ""]
     return lines
 
 
@@ -116,6 +117,14 @@ def on_config(config, **kwargs):
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     return config
+
+
+_SPHINX_ROLE = re.compile(r":(?:func|class|meth|attr|data|mod|obj|exc):(?=<code>)")
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    """Drop Sphinx role prefixes (``:func:`x` ``) that docstrings use; keep the code span."""
+    return _SPHINX_ROLE.sub("", html)
 
 
 def on_files(files, config, **kwargs):
