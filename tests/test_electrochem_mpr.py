@@ -1,9 +1,5 @@
 """EC-Lab binary .mpr through the optional galvani adapter, on real files."""
 import builtins
-import os
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -12,38 +8,14 @@ import pytest
 from calibration import InputError
 from electrochem import read_trace
 
-DATA = Path(__file__).parent / "data"
-NAVANI = "navani==0.1.22"
+DATA = Path(__file__).parent / "data" / "real"
 GCPL_NAME = "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr"
 
 
 @pytest.fixture(scope="module")
 def gcpl_mpr():
-    """The 2.4 MB GCPL example of navani's sdist (MIT), downloaded once with
-    pip and cached in ~/.cache/semtrack-tests (or $SEMTRACK_TEST_CACHE)."""
-    cache = Path(os.environ.get("SEMTRACK_TEST_CACHE",
-                                Path.home() / ".cache" / "semtrack-tests"))
-    target = cache / GCPL_NAME
-    if not target.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        dl = cache / "navani-sdist"
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", NAVANI, "--no-binary",
-             ":all:", "--no-deps", "-q", "-d", str(dl)],
-            capture_output=True, text=True, timeout=180)
-        archives = sorted(dl.glob("navani-*.tar.gz"))
-        if proc.returncode != 0 or not archives:
-            pytest.skip(f"cannot download {NAVANI} with pip: {proc.stderr[-300:]}")
-        with tarfile.open(archives[0]) as tar:
-            member = next(m for m in tar.getmembers()
-                          if m.name.endswith("Example_data/" + GCPL_NAME))
-            data = tar.extractfile(member).read()
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        for archive in archives:
-            archive.unlink()
-    return target
+    """The 2.4 MB GCPL example of navani (MIT), committed (see SOURCES.md)."""
+    return DATA / GCPL_NAME
 
 
 def test_potentiostatic_modulo_bat():
