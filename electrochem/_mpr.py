@@ -22,7 +22,15 @@ from ._trace import TECHNIQUES, Trace, check_data
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_mpr"]
+__all__ = ["read_mpr", "looks_like_mpr"]
+
+_MAGIC = b"BIO-LOGIC MODULAR FILE"
+
+
+def looks_like_mpr(path: Path) -> bool:
+    """True if the file starts with EC-Lab's binary magic line."""
+    with open(path, "rb") as fh:
+        return fh.read(len(_MAGIC)) == _MAGIC
 
 _MISSING = ("reading EC-Lab binary .mpr files needs the optional reader "
             "galvani (GPL-licensed, so not installed by default): run "
@@ -114,10 +122,11 @@ def read_mpr(path):
         start = datetime.datetime.combine(mpr.startdate, datetime.time())
     if isinstance(start, datetime.datetime) and start.tzinfo is not None:
         start = start.replace(tzinfo=None)
-    check_data(data, path=path)
+    notes = check_data(data, path=path)
     meta = {"mpr data module version": str(getattr(mpr, "version", ""))}
     return Trace(data=data, technique=technique, start_time=start,
-                 electrode_area_cm2=None, path=path, metadata=meta)
+                 electrode_area_cm2=None, path=path, metadata=meta,
+                 warnings=notes)
 
 
 def _current_from_control(data, mode):

@@ -103,7 +103,6 @@ def test_gcpl_combined_control_column(tmp_path):
 
 
 @pytest.mark.parametrize("rows, match", [
-    ([], "no data rows"),
     (["0.0\t1.0\t0.1", "1.0\t1.0\t0.1", "0.5\t1.0\t0.1"], r"time goes backwards at line 10 \(1 s then 0.5 s\)"),
     (["0.0\t1.0\t0.1", "1,0\t1,0\t0,1"], r"line 9 uses decimal comma but line 8"),
     (["0.0\t1,0\t0.1"], "line 8 mixes decimal point and decimal comma"),
