@@ -11,9 +11,8 @@ from ._metadata import (
     pixel_size_from_tiff_resolution,
     pixel_size_from_zeiss,
 )
-from ._scale_bar import measure_scale_bar
 
-__all__ = ["PixelSize", "PIXEL_SIZE_SOURCES", "resolve_pixel_size"]
+__all__ = ["PixelSize", "PIXEL_SIZE_SOURCES", "resolve_pixel_size", "pixel_size_from_tags"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +68,32 @@ _READERS = (
     ("ome_metadata", pixel_size_from_ome),
     ("tiff_resolution", pixel_size_from_tiff_resolution),
 )
+
+
+def pixel_size_from_tags(tiff_tags: dict, *, image_width_px: int | None = None) -> PixelSize | None:
+    """Pixel size from file metadata alone (no image, no scale bar).
+
+    Parameters
+    ----------
+    tiff_tags : dict
+        First-page TIFF tags as tifffile gives them.
+    image_width_px : int, optional
+        Image width, pixels, for Zeiss files whose tags lack ``ImageWidth``.
+
+    Returns
+    -------
+    PixelSize or None
+        The first metadata source that holds a pixel size (Zeiss, FEI,
+        ImageJ, OME, baseline TIFF), None if none does.
+    """
+    for source, reader in _READERS:
+        if source == "zeiss_metadata":
+            got = reader(tiff_tags, image_width_px=image_width_px)
+        else:
+            got = reader(tiff_tags)
+        if got is not None:
+            return PixelSize(um=float(got[0]), source=source, detail=got[1])
+    return None
 
 
 def _from_metadata(tiff_tags, image):
@@ -133,6 +158,9 @@ def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=Non
     if tiff_tags is not None and not isinstance(tiff_tags, dict):
         raise InputError(f"tiff_tags must be a dict of tag name -> value, got {type(tiff_tags).__name__}",
                          path=path)
+
+    # OpenCV loads here, when a scale bar is really measured, not at import
+    from ._scale_bar import measure_scale_bar
 
     found = _from_metadata(tiff_tags, image) if tiff_tags else None
     if found is not None:
