@@ -41,7 +41,12 @@ from ._metadata import (
     pixel_size_from_zeiss,
     stage_tilt_from_tags,
 )
-from ._pixel_size import PIXEL_SIZE_SOURCES, PixelSize, pixel_size_from_tags, resolve_pixel_size
+from ._pixel_size import (
+    PIXEL_SIZE_SOURCES,
+    PixelSize,
+    pixel_size_from_tags,
+    resolve_pixel_size,
+)
 from ._sem_info import (
     TIME_RESOLUTION_S,
     SemInfo,

@@ -9,6 +9,7 @@ from ._eis import (
     lin_kk,
     rc_impedance,
 )
+from ._format import format_summary
 from ._mpt import write_mpt
 from ._physics import (
     charge_from_volume,
@@ -23,17 +24,6 @@ from ._physics import (
     thickness_from_areal_charge,
     volume_from_charge,
 )
-from ._steps import detect_short_circuit, split_steps
-from ._format import format_summary
-from ._summary import summarize_trace
-from ._stripping import (
-    LI_CONCENTRATION_PAPER_MOL_CM3,
-    MONOLAYER_THICKNESS_NM,
-    depletion_time,
-    initial_overpotential,
-    sand_analysis,
-    stripped_charge,
-)
 from ._registry import (
     KNOWN_EXTENSIONS,
     TRACE_EXTENSIONS,
@@ -42,6 +32,16 @@ from ._registry import (
     known_trace_formats,
     read_trace,
 )
+from ._steps import detect_short_circuit, split_steps
+from ._stripping import (
+    LI_CONCENTRATION_PAPER_MOL_CM3,
+    MONOLAYER_THICKNESS_NM,
+    depletion_time,
+    initial_overpotential,
+    sand_analysis,
+    stripped_charge,
+)
+from ._summary import summarize_trace
 from ._trace import TECHNIQUES, Trace
 
 __all__ = [

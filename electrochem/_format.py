@@ -81,7 +81,8 @@ def format_summary(summary: dict) -> str:
                 lines.append(f"  contact     d = {_fmt(e['contact_diameter_um'], 'um')} (from R1), "
                              f"area {_fmt(e['contact_area_cm2'], 'cm2')}")
             if "r_ct_upper_bound_ohm" in e:
-                s = f"  R_CT        < {_fmt(e['r_ct_upper_bound_ohm'], 'ohm')} (Re Z at {_fmt(e['r_ct_bound_frequency_Hz'], 'Hz')} vs R0 + R1)"
+                s = (f"  R_CT        < {_fmt(e['r_ct_upper_bound_ohm'], 'ohm')} "
+                     f"(Re Z at {_fmt(e['r_ct_bound_frequency_Hz'], 'Hz')} vs R0 + R1)")
                 if "r_ct_upper_bound_ohm_cm2" in e:
                     s += f" = {_fmt(e['r_ct_upper_bound_ohm_cm2'], 'ohm cm2')}"
                 lines.append(s)
