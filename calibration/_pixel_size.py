@@ -109,6 +109,35 @@ def _from_metadata(tiff_tags, image):
     return None
 
 
+def _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar):
+    """Compare the metadata pixel size with the scale bar, when both exist.
+
+    The bar's length is read to about ±1 px, so the two may differ by
+    1/length_px (relative) plus `CROSS_CHECK_TOLERANCE` for the label's
+    rounding; beyond that a warning is logged and written in the detail.
+    The metadata value is kept.
+    """
+    bar = measure_scale_bar(image, region=data_bar, read_label=scale_bar_um is None)
+    if bar is None:
+        return found
+    value = scale_bar_um if scale_bar_um is not None else bar.label_um
+    if value is None:
+        return found
+    bar_um = value / bar.length_px
+    allowed = 1.0 / bar.length_px + CROSS_CHECK_TOLERANCE
+    rel = abs(bar_um - found.um) / found.um
+    if rel > allowed:
+        what = "--scale-bar-um" if scale_bar_um is not None else f"the scale-bar label '{bar.label_text}'"
+        logger.warning("%s gives %.6g um/px (bar %.1f px = %g µm) but the metadata %.6g um/px "
+                       "(%.1f %% apart, more than the bar's ±1 px reading allows); using the metadata "
+                       "(pass --pixel-size to override)", what, bar_um, bar.length_px, value, found.um,
+                       100 * rel)
+        detail = f"{found.detail}; scale bar disagrees by {100 * rel:.1f} %"
+    else:
+        detail = f"{found.detail}; scale bar agrees within {100 * rel:.1f} %"
+    return PixelSize(um=found.um, source=found.source, detail=detail)
+
+
 def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=None,
                        scale_bar_um=None, path=None):
     """Find the pixel size, trying the sources in a fixed order.
@@ -165,13 +194,8 @@ def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=Non
     found = _from_metadata(tiff_tags, image) if tiff_tags else None
     if found is not None:
         logger.info("pixel size %.6g um from %s (%s)", found.um, found.source, found.detail)
-        if scale_bar_um is not None and image is not None:
-            bar = measure_scale_bar(image, region=data_bar, read_label=False)
-            if bar is not None:
-                bar_um = scale_bar_um / bar.length_px
-                if abs(bar_um - found.um) > CROSS_CHECK_TOLERANCE * found.um:
-                    logger.warning("--scale-bar-um gives %.6g um/px but the metadata %.6g um/px; using the "
-                                   "metadata (pass --pixel-size to override)", bar_um, found.um)
+        if image is not None and (scale_bar_um is not None or data_bar is not None):
+            return _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar)
         return found
 
     if image is None:
