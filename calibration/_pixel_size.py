@@ -1,7 +1,12 @@
 """Pixel size in µm, with where it came from."""
+from __future__ import annotations
+
 import logging
 import math
+import os
 from dataclasses import dataclass
+
+import numpy as np
 
 from ._errors import InputError
 from ._metadata import (
@@ -138,8 +143,15 @@ def _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar):
     return PixelSize(um=found.um, source=found.source, detail=detail)
 
 
-def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=None,
-                       scale_bar_um=None, path=None):
+def resolve_pixel_size(
+    *,
+    user_um: float | None = None,
+    tiff_tags: dict | None = None,
+    image: np.ndarray | None = None,
+    data_bar: tuple[float, float, float, float] | None = None,
+    scale_bar_um: float | None = None,
+    path: str | os.PathLike | None = None,
+) -> PixelSize:
     """Find the pixel size, trying the sources in a fixed order.
 
     1. `user_um` (``--pixel-size``), if given.

@@ -202,8 +202,15 @@ def _edge_profile(norm, x0, x1, y0, y1):
     return xl, xr, row, int(core.max() - core.min() + 1)
 
 
-def measure_scale_bar(image, *, region=None, min_length_px=12, min_thickness_px=2,
-                      max_thickness_px=12, read_label=True):
+def measure_scale_bar(
+    image: np.ndarray,
+    *,
+    region: tuple[float, float, float, float] | None = None,
+    min_length_px: int = 12,
+    min_thickness_px: int = 2,
+    max_thickness_px: int = 12,
+    read_label: bool = True,
+) -> ScaleBar | None:
     """Find the scale bar (a long, thin, solid horizontal line) and measure it.
 
     The bar is told apart from text by its shape: after a morphological

@@ -363,8 +363,14 @@ def _format_rows(table):
     return buf.getvalue().to_pybytes().replace(b"\n", b"\r\n")
 
 
-def write_mpt(path, data, *, start_time=None, technique="CA",
-              electrode_area_cm2=None):
+def write_mpt(
+    path: str | os.PathLike,
+    data: pd.DataFrame,
+    *,
+    start_time: datetime.datetime | None = None,
+    technique: str = "CA",
+    electrode_area_cm2: float | None = None,
+) -> Path:
     """Write an EC-Lab-style text export that :func:`read_trace` reads back.
 
     Parameters

@@ -22,6 +22,7 @@ from ._physics import (
 )
 from ._steps import detect_short_circuit, split_steps
 from ._stripping import depletion_time, initial_overpotential, stripped_charge
+from ._trace import Trace
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,16 @@ def _range(values):
     return [float(v.min()), float(v.max())]
 
 
-def summarize_trace(trace, *, conductivity_S_cm=None, area_cm2=None, f_min_Hz=None,
-                    kk_max_residual=0.02, cpe=False, temperature_K=298.15):
+def summarize_trace(
+    trace: Trace,
+    *,
+    conductivity_S_cm: float | None = None,
+    area_cm2: float | None = None,
+    f_min_Hz: float | None = None,
+    kk_max_residual: float = 0.02,
+    cpe: bool = False,
+    temperature_K: float = 298.15,
+) -> dict:
     """Describe a trace and run the analyses that apply to it.
 
     Parameters
