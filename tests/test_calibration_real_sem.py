@@ -75,3 +75,28 @@ def test_import_calibration_does_not_load_opencv():
             "calibration.measure_scale_bar; assert 'cv2' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert "measure_scale_bar" in dir(calibration)
+
+
+# Zeiss SmartSEM draws its light-grey data bar over the last 77 rows of the 1024 x 768
+# image (rows 691-767 of these two files, the same layout in both)
+ZEISS_BAR = (691, 768, 0, 1024)
+
+
+@pytest.mark.parametrize("path, label_um", [(INLENS, 1.0), (FEMOOX, 10.0)])
+def test_zeiss_scale_bar_label_and_length(path, label_um):
+    image = tifffile.imread(path)
+    bar = calibration.measure_scale_bar(image, region=ZEISS_BAR)
+    assert bar.ticked
+    assert bar.label_um == label_um  # "1 µm*", "10 µm" in Zeiss's sans-serif font
+    # the bar's length agrees with the metadata pixel size within its ±1 px reading
+    expected_px = label_um / read_sem_info(path).pixel_size.um
+    assert abs(bar.length_px - expected_px) <= 1.0
+
+
+def test_zeiss_metadata_and_scale_bar_cross_check(caplog):
+    image = tifffile.imread(INLENS)
+    with tifffile.TiffFile(INLENS) as tif:
+        tags = {t.name: t.value for t in tif.pages[0].tags.values()}
+    ps = calibration.resolve_pixel_size(tiff_tags=tags, image=image, data_bar=ZEISS_BAR)
+    assert ps.source == "zeiss_metadata"
+    assert "scale bar agrees" in ps.detail
