@@ -100,3 +100,21 @@ def test_zeiss_metadata_and_scale_bar_cross_check(caplog):
     ps = calibration.resolve_pixel_size(tiff_tags=tags, image=image, data_bar=ZEISS_BAR)
     assert ps.source == "zeiss_metadata"
     assert "scale bar agrees" in ps.detail
+
+
+@pytest.mark.parametrize("text, um", [("200 nm", 0.2), ("1 µm", 1.0), ("200 µm", 200.0)])
+def test_vendor_font_labels_constructed(text, um):
+    """Zeiss-style layout drawn with an Arial-metric font (constructed, not a real file)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 19)
+    img = Image.new("L", (600, 80), 200)  # light-grey data bar
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 12), text, fill=0, font=font)
+    draw.rectangle((18, 52, 137, 53), fill=0)  # the bar, 120 px between tick centres
+    draw.rectangle((17, 42, 18, 62), fill=0)
+    draw.rectangle((137, 42, 138, 62), fill=0)
+    draw.text((250, 12), "EHT = 10.00 kV", fill=0, font=font)
+    bar = calibration.measure_scale_bar(np.asarray(img), region=(0, 80, 0, 600))
+    assert bar.ticked and bar.length_px == pytest.approx(120.0, abs=0.5)
+    assert bar.label_um == pytest.approx(um)
