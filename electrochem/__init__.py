@@ -28,6 +28,7 @@ from ._registry import (
     KNOWN_EXTENSIONS,
     TRACE_EXTENSIONS,
     TRACE_READERS,
+    EmptyTraceError,
     TraceReader,
     known_trace_formats,
     read_trace,
@@ -46,6 +47,7 @@ from ._trace import TECHNIQUES, Trace
 
 __all__ = [
     "CVLinearFit",
+    "EmptyTraceError",
     "KNOWN_EXTENSIONS",
     "LI_CONCENTRATION_PAPER_MOL_CM3",
     "LinKKResult",

@@ -19,7 +19,7 @@ from ._mpr import looks_like_mpr, read_mpr
 from ._mpt import looks_like_mpt, read_mpt
 from ._trace import Trace, check_technique
 
-__all__ = ["TraceReader", "TRACE_READERS", "TRACE_EXTENSIONS", "KNOWN_EXTENSIONS",
+__all__ = ["EmptyTraceError", "TraceReader", "TRACE_READERS", "TRACE_EXTENSIONS", "KNOWN_EXTENSIONS",
            "known_trace_formats", "read_trace"]
 
 
@@ -104,9 +104,19 @@ def _pick_reader(path: Path) -> TraceReader:
     return claiming[-1]
 
 
+class EmptyTraceError(InputError):
+    """The potentiostat file holds no data rows (a Wait step, an interrupted run).
+
+    A subclass of :class:`calibration.InputError`, so callers that go on
+    without the trace on bad input do so here too; pass
+    ``read_trace(..., allow_empty=True)`` to get the empty trace instead.
+    """
+
+
 def read_trace(path: str | os.PathLike, *, technique: str | None = None,
                columns: dict | str | None = None,
-               units: dict | str | None = None) -> Trace:
+               units: dict | str | None = None,
+               allow_empty: bool = False) -> Trace:
     """Read a potentiostat file into a :class:`Trace`.
 
     Parameters
@@ -125,17 +135,22 @@ def read_trace(path: str | os.PathLike, *, technique: str | None = None,
         For delimited text: mapping of quantity to unit (``s``, ``min``,
         ``h``, ``V``, ``mV``, ``A``, ``mA``, ``uA``, ``nA``) when the header
         does not carry it.
+    allow_empty : bool
+        Return a file without data rows as an empty trace (with a warning in
+        :attr:`Trace.warnings`) instead of raising :class:`EmptyTraceError`.
 
     Returns
     -------
     Trace
         ``time_s`` in seconds on the trace clock (the potentiostat's own
-        time axis, 0 s at its acquisition start). A file with no data rows,
-        a single row or no current column gives a trace with
-        :attr:`Trace.warnings` set (and logged).
+        time axis, 0 s at its acquisition start). A file with a single row
+        or no current column gives a trace with :attr:`Trace.warnings` set
+        (and logged); one with no rows, see `allow_empty`.
 
     Raises
     ------
+    EmptyTraceError
+        The file holds no data rows and `allow_empty` is False.
     calibration.InputError
         Unknown format, no time or potential column, time going backwards,
         mixed decimal separators, an ``.mpr`` that cannot be decoded. The
@@ -148,6 +163,10 @@ def read_trace(path: str | os.PathLike, *, technique: str | None = None,
         raise InputError("no such file; check the path", path=path)
     reader = _pick_reader(path)
     trace = reader.read(path, columns=columns, units=units)
+    if len(trace.data) == 0 and not allow_empty:
+        raise EmptyTraceError("the file holds no data rows (a Wait step or an interrupted run?): "
+                              "nothing to analyse; export the technique that recorded data",
+                              path=path)
     if technique is not None:
         trace.technique = technique
     return trace

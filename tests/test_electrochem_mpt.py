@@ -138,7 +138,7 @@ def test_write_mpt_validates(tmp_path):
     d = _trace_frame()
     with pytest.raises(InputError, match="timezone-naive"):
         write_mpt(tmp_path / "a.mpt", d, start_time=datetime.datetime(
-            2024, 1, 1, tzinfo=datetime.timezone.utc))
+            2024, 1, 1, tzinfo=datetime.UTC))
     with pytest.raises(InputError, match="needs a current_A column"):
         write_mpt(tmp_path / "a.mpt", d.drop(columns="current_A"))
     assert not list(tmp_path.iterdir())

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from calibration import InputError
-from electrochem import read_trace
+from electrochem import EmptyTraceError, read_trace
 
 DATA = Path(__file__).parent / "data" / "real"
 
@@ -120,8 +120,10 @@ def test_counter_electrode_channels_real_cv_file():
 
 def test_ece_without_brackets_and_no_rows(tmp_path, caplog):
     p = _mpt(tmp_path / "wait.mpt", WAIT, [], title="Wait")
+    with pytest.raises(EmptyTraceError, match=r"wait\.mpt: the file holds no data rows"):
+        read_trace(p)  # analyze goes on without the trace (an InputError), never a traceback
     with caplog.at_level(logging.WARNING):
-        tr = read_trace(p)
+        tr = read_trace(p, allow_empty=True)
     assert len(tr.data) == 0
     assert {"time_s", "voltage_V", "current_A", "ece_V", "ewe_ece_V"} <= set(tr.data.columns)
     assert any("no data rows" in w for w in tr.warnings)

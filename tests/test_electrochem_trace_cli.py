@@ -15,13 +15,28 @@ def test_trace_extensions_exported():
     assert names == ["eclab-binary", "eclab-text", "delimited"]
 
 
-def test_empty_wait_file_is_described(tmp_path, capsys):
+def test_empty_wait_file_one_line_message(tmp_path, capsys):
     p = tmp_path / "wait.mpt"
     p.write_bytes((HEAD + "mode\terror\ttime/s\tEwe/V\tI/mA\tEce/V\tP/W\tEwe-Ece/V\t\r\n").encode("cp1252"))
+    assert main(["trace", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "wait.mpt: the file holds no data rows" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_empty_trace_described_when_allowed(tmp_path):
+    p = tmp_path / "wait.mpt"
+    p.write_bytes((HEAD + "mode\terror\ttime/s\tEwe/V\tI/mA\r\n").encode("cp1252"))
+    text = electrochem.format_summary(electrochem.summarize_trace(electrochem.read_trace(p, allow_empty=True)))
+    assert "points      0" in text and "note: the file holds no data rows" in text
+
+
+def test_one_row_trace_is_data(tmp_path, capsys):
+    p = tmp_path / "one.mpt"
+    p.write_bytes((HEAD + "mode\terror\ttime/s\tEwe/V\tI/mA\r\n0\t0\t1.0\t-0.5\t-0.1\r\n").encode("cp1252"))
     assert main(["trace", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "points      0" in out
-    assert "note: the file holds no data rows" in out
+    assert "points      1" in out and "note: the file holds a single data row" in out
 
 
 def test_no_time_column_exits_2(tmp_path, capsys):
