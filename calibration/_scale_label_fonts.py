@@ -22,7 +22,7 @@ import numpy as np
 
 from ._units import length_to_um
 
-__all__ = ["read_label_in_vendor_font", "VENDOR_FONTS", "MIN_LABEL_SCORE", "MIN_LABEL_MARGIN"]
+__all__ = ["label_boxes", "read_label_in_vendor_font", "VENDOR_FONTS", "MIN_LABEL_SCORE", "MIN_LABEL_MARGIN"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,24 @@ def _read_box(norm, box):
     return out
 
 
+def label_boxes(comps, bar_box, *, text_height_px, chain):
+    """Boxes ``(x0, x1, y0, y1)`` of the text lines just above or below a bar."""
+    h = max(float(text_height_px), 8.0)
+    x0, x1, y0, y1 = bar_box
+    near = [c for c in comps if (y0 - 3 * h <= c[3] < y0 or y1 < c[1] <= y1 + 3 * h)
+            and c[2] >= x0 - h and c[0] <= x1 + h]
+    boxes = []
+    for seed in near:
+        line = chain(comps, seed, gap=_WORD_GAP * h)
+        box = (min(c[0] for c in line), max(c[2] for c in line),
+               min(c[1] for c in line), max(c[3] for c in line))
+        # the label stands over or under the bar: most of its width within the bar's span
+        inside = min(box[1], x1 + h) - max(box[0], x0 - h) + 1
+        if box not in boxes and inside >= 0.5 * (box[1] - box[0] + 1):
+            boxes.append(box)
+    return boxes
+
+
 def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain):
     """Read the label above or below a bar in a vendor's font.
 
@@ -125,17 +143,7 @@ def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain):
     if not _fonts():
         logger.debug("no vendor TrueType fonts installed: vendor-font labels are not read")
         return None
-    h = max(float(text_height_px), 8.0)
-    x0, x1, y0, y1 = bar_box
-    near = [c for c in comps if (y0 - 3 * h <= c[3] < y0 or y1 < c[1] <= y1 + 3 * h)
-            and c[2] >= x0 - h and c[0] <= x1 + h]
-    boxes = []
-    for seed in near:
-        line = chain(comps, seed, gap=_WORD_GAP * h)
-        box = (min(c[0] for c in line), max(c[2] for c in line),
-               min(c[1] for c in line), max(c[3] for c in line))
-        if box not in boxes:
-            boxes.append(box)
+    boxes = label_boxes(comps, bar_box, text_height_px=text_height_px, chain=chain)
     scored = [s for box in boxes for s in _read_box(norm, box)]
     if not scored:
         return None
