@@ -4,7 +4,7 @@ from pathlib import Path
 import electrochem
 from vision._cli import main
 
-DATA = Path(__file__).parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "data" / "real"
 HEAD = "EC-Lab ASCII FILE\r\nNb header lines : 5\r\n\r\nWait\r\n"
 
 

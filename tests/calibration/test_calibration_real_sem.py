@@ -11,7 +11,7 @@ import tifffile
 import calibration
 from calibration import InputError, acquisition_time, read_sem_info
 
-DATA = Path(__file__).parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "data" / "real"
 INLENS = DATA / "zeiss_1-as-cast_16_Sch_10k_InLens.tif"
 FEMOOX = DATA / "zeiss_FeMoOx_AntiA_04_1k5x_CN.tif"
 

@@ -13,7 +13,7 @@ import pytest
 from calibration import InputError
 from electrochem import EmptyTraceError, read_trace
 
-DATA = Path(__file__).parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "data" / "real"
 
 # EC-Lab 11.50+ OCV export (yadg test file ocv.issue_149.mpt): unit inside the brackets
 OCV_NEW = "mode\terror\ttime/s\t<Ewe/V>\t"

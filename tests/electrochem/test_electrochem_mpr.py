@@ -9,7 +9,7 @@ from calibration import InputError
 from electrochem import read_trace
 from electrochem._mpr_format import parse_mpr
 
-DATA = Path(__file__).parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "data" / "real"
 GCPL_NAME = "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr"
 
 

@@ -9,7 +9,7 @@ import pytest
 from calibration import InputError
 from electrochem import read_trace, write_mpt
 
-DATA = Path(__file__).parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "data" / "real"
 
 
 def _trace_frame(n=400, seed=0):
