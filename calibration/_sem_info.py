@@ -46,8 +46,11 @@ class SemInfo:
         The size of the stored TIFF page, pixels.
     scan_height_px : int or None
         The height of the scanned image stated by the metadata (Zeiss
-        ``Store resolution``, FEI ``[Image] ResolutionY``); rows of the TIFF
-        below it are the vendor's data bar.
+        ``Store resolution``, FEI ``[Image] ResolutionY``). FEI appends its
+        data bar below the scan, so TIFF rows from `scan_height_px` on are
+        the bar. Zeiss draws its bar over the last rows of the stored image
+        (rows 691-767 of a 1024 x 768 SmartSEM TIFF), so there it equals
+        `image_height_px` and says nothing about the bar.
     acquired : datetime.datetime or None
         Acquisition time (local time of the microscope, naive).
     time_resolution_s : float or None
