@@ -1,6 +1,8 @@
 """Units, physical constants, pixel size, tilt and clocks for semtrack.
 
-This package imports nothing else of semtrack's.
+This package imports nothing else of semtrack's. OpenCV is loaded only when
+a scale bar is measured (:func:`measure_scale_bar`, :class:`ScaleBar` are
+imported on first use).
 """
 from ._clock import (
     SYNC_METHODS,
@@ -39,8 +41,20 @@ from ._metadata import (
     pixel_size_from_zeiss,
     stage_tilt_from_tags,
 )
-from ._pixel_size import PIXEL_SIZE_SOURCES, PixelSize, resolve_pixel_size
-from ._scale_bar import ScaleBar, measure_scale_bar
+from ._pixel_size import (
+    PIXEL_SIZE_SOURCES,
+    PixelSize,
+    pixel_size_from_tags,
+    resolve_pixel_size,
+)
+from ._sem_info import (
+    TIME_RESOLUTION_S,
+    SemInfo,
+    acquisition_time,
+    acquisition_time_from_tags,
+    read_sem_info,
+    sem_info_from_tags,
+)
 from ._tilt import TILT_DIRECTIONS, tilt_correct, tilt_correct_vector
 from ._units import length_to_um, length_unit_to_um
 
@@ -66,10 +80,14 @@ __all__ = [
     "ROOM_TEMPERATURE_K",
     "SYNC_METHODS",
     "ScaleBar",
+    "SemInfo",
     "SyncOffset",
     "TILT_DIRECTIONS",
+    "TIME_RESOLUTION_S",
     "UM3_PER_CM3",
     "UM_PER_CM",
+    "acquisition_time",
+    "acquisition_time_from_tags",
     "length_to_um",
     "length_unit_to_um",
     "measure_scale_bar",
@@ -78,12 +96,32 @@ __all__ = [
     "pixel_size_from_fei",
     "pixel_size_from_imagej",
     "pixel_size_from_ome",
+    "pixel_size_from_tags",
     "pixel_size_from_tiff_resolution",
     "pixel_size_from_zeiss",
+    "read_sem_info",
     "resolve_pixel_size",
+    "sem_info_from_tags",
     "stage_tilt_from_tags",
     "tilt_correct",
     "tilt_correct_vector",
     "trace_to_video_time",
     "video_to_trace_time",
 ]
+
+_LAZY = {"ScaleBar", "measure_scale_bar"}
+
+
+def __getattr__(name):
+    # the scale-bar reader needs OpenCV: load it on first use only
+    if name in _LAZY:
+        from . import _scale_bar
+
+        value = getattr(_scale_bar, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY)

@@ -7,12 +7,15 @@ Conventions
 * ``t_trace = t_video + offset_s``. A positive offset means the video
   started ``offset_s`` seconds after the trace's zero.
 """
+from __future__ import annotations
+
 import datetime as _dt
 import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._errors import InputError
 
@@ -84,7 +87,7 @@ class SyncOffset:
         return trace_to_video_time(t_trace_s, self.offset_s)
 
 
-def video_to_trace_time(t_video_s, offset_s):
+def video_to_trace_time(t_video_s: ArrayLike, offset_s: float) -> float | np.ndarray:
     """Convert video-clock times to trace-clock times: ``t_video + offset_s``.
 
     Parameters
@@ -105,7 +108,7 @@ def video_to_trace_time(t_video_s, offset_s):
     return np.asarray(t_video_s, dtype=float) + off
 
 
-def trace_to_video_time(t_trace_s, offset_s):
+def trace_to_video_time(t_trace_s: ArrayLike, offset_s: float) -> float | np.ndarray:
     """Convert trace-clock times to video-clock times: ``t_trace - offset_s``."""
     off = _finite(offset_s, "offset_s")
     if np.ndim(t_trace_s) == 0:
@@ -113,7 +116,7 @@ def trace_to_video_time(t_trace_s, offset_s):
     return np.asarray(t_trace_s, dtype=float) - off
 
 
-def offset_from_start_times(video_start, trace_start):
+def offset_from_start_times(video_start: _dt.datetime, trace_start: _dt.datetime) -> SyncOffset:
     """Offset from the wall-clock start times of both recordings.
 
     Parameters
@@ -146,7 +149,13 @@ def offset_from_start_times(video_start, trace_start):
     return offset
 
 
-def offset_from_spans(video_duration_s, trace_duration_s, *, align="end", trace_start_s=0.0):
+def offset_from_spans(
+    video_duration_s: float,
+    trace_duration_s: float,
+    *,
+    align: str = "end",
+    trace_start_s: float = 0.0,
+) -> SyncOffset:
     """Offset when both recordings cover the same event but have no common clock.
 
     Parameters

@@ -82,7 +82,7 @@ def _image_width_px(tiff_tags, image_width_px):
     return None
 
 
-def pixel_size_from_zeiss(tiff_tags, *, image_width_px=None):
+def pixel_size_from_zeiss(tiff_tags: dict, *, image_width_px: int | None = None) -> tuple[float, str] | None:
     """Zeiss SmartSEM ``CZ_SEM`` tag (34118).
 
     The field width ``Width`` (key ``ap_width``) divided by the image width in
@@ -138,7 +138,7 @@ def _fei_sections(tiff_tags):
             yield name, md
 
 
-def pixel_size_from_fei(tiff_tags):
+def pixel_size_from_fei(tiff_tags: dict) -> tuple[float, str] | None:
     """FEI / Thermo Fisher tag (``FEI_HELIOS`` 34682 or ``FEI_SFEG`` 34680).
 
     Uses ``[Scan] PixelWidth`` (metres), else ``[EScan]``/``[IScan]``
@@ -189,7 +189,7 @@ def _description(tiff_tags):
     return d if isinstance(d, str) else ""
 
 
-def pixel_size_from_imagej(tiff_tags):
+def pixel_size_from_imagej(tiff_tags: dict) -> tuple[float, str] | None:
     """ImageJ/Fiji: ``unit=`` in ImageDescription + XResolution (pixels per unit).
 
     Returns None for an uncalibrated image (no unit, or unit 'pixel').
@@ -208,7 +208,7 @@ def pixel_size_from_imagej(tiff_tags):
     return factor / ppu, f"ImageJ unit={unit}, XResolution = {ppu:.6g} px/{unit}"
 
 
-def pixel_size_from_ome(tiff_tags):
+def pixel_size_from_ome(tiff_tags: dict) -> tuple[float, str] | None:
     """OME-TIFF: ``Pixels PhysicalSizeX`` with ``PhysicalSizeXUnit`` (default µm)."""
     desc = _description(tiff_tags).strip()
     if not desc.startswith("<") or "OME" not in desc[:2000]:
@@ -230,7 +230,7 @@ def pixel_size_from_ome(tiff_tags):
 _RESUNIT_NAMES = {2: "inch", 3: "cm", 4: "mm", 5: "um"}
 
 
-def pixel_size_from_tiff_resolution(tiff_tags):
+def pixel_size_from_tiff_resolution(tiff_tags: dict) -> tuple[float, str] | None:
     """Baseline TIFF XResolution + ResolutionUnit (inch, cm; tifffile's mm, µm).
 
     Trusted only when it gives a pixel smaller than `TIFF_RESOLUTION_MAX_UM`
@@ -254,7 +254,7 @@ def pixel_size_from_tiff_resolution(tiff_tags):
     return um, f"TIFF XResolution = {ppu:.6g} px/{unit}"
 
 
-def stage_tilt_from_tags(tiff_tags):
+def stage_tilt_from_tags(tiff_tags: dict) -> float | None:
     """Stage tilt in degrees from Zeiss (``ap_stage_at_t``) or FEI (``[Stage] StageT``, radians).
 
     Returns

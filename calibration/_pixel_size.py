@@ -1,7 +1,12 @@
 """Pixel size in µm, with where it came from."""
+from __future__ import annotations
+
 import logging
 import math
+import os
 from dataclasses import dataclass
+
+import numpy as np
 
 from ._errors import InputError
 from ._metadata import (
@@ -11,9 +16,8 @@ from ._metadata import (
     pixel_size_from_tiff_resolution,
     pixel_size_from_zeiss,
 )
-from ._scale_bar import measure_scale_bar
 
-__all__ = ["PixelSize", "PIXEL_SIZE_SOURCES", "resolve_pixel_size"]
+__all__ = ["PixelSize", "PIXEL_SIZE_SOURCES", "resolve_pixel_size", "pixel_size_from_tags"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,32 @@ _READERS = (
 )
 
 
+def pixel_size_from_tags(tiff_tags: dict, *, image_width_px: int | None = None) -> PixelSize | None:
+    """Pixel size from file metadata alone (no image, no scale bar).
+
+    Parameters
+    ----------
+    tiff_tags : dict
+        First-page TIFF tags as tifffile gives them.
+    image_width_px : int, optional
+        Image width, pixels, for Zeiss files whose tags lack ``ImageWidth``.
+
+    Returns
+    -------
+    PixelSize or None
+        The first metadata source that holds a pixel size (Zeiss, FEI,
+        ImageJ, OME, baseline TIFF), None if none does.
+    """
+    for source, reader in _READERS:
+        if source == "zeiss_metadata":
+            got = reader(tiff_tags, image_width_px=image_width_px)
+        else:
+            got = reader(tiff_tags)
+        if got is not None:
+            return PixelSize(um=float(got[0]), source=source, detail=got[1])
+    return None
+
+
 def _from_metadata(tiff_tags, image):
     for source, reader in _READERS:
         if source == "zeiss_metadata":
@@ -84,8 +114,44 @@ def _from_metadata(tiff_tags, image):
     return None
 
 
-def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=None,
-                       scale_bar_um=None, path=None):
+def _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar):
+    """Compare the metadata pixel size with the scale bar, when both exist.
+
+    The bar's length is read to about ±1 px, so the two may differ by
+    1/length_px (relative) plus `CROSS_CHECK_TOLERANCE` for the label's
+    rounding; beyond that a warning is logged and written in the detail.
+    The metadata value is kept.
+    """
+    bar = measure_scale_bar(image, region=data_bar, read_label=scale_bar_um is None)
+    if bar is None:
+        return found
+    value = scale_bar_um if scale_bar_um is not None else bar.label_um
+    if value is None:
+        return found
+    bar_um = value / bar.length_px
+    allowed = 1.0 / bar.length_px + CROSS_CHECK_TOLERANCE
+    rel = abs(bar_um - found.um) / found.um
+    if rel > allowed:
+        what = "--scale-bar-um" if scale_bar_um is not None else f"the scale-bar label '{bar.label_text}'"
+        logger.warning("%s gives %.6g um/px (bar %.1f px = %g µm) but the metadata %.6g um/px "
+                       "(%.1f %% apart, more than the bar's ±1 px reading allows); using the metadata "
+                       "(pass --pixel-size to override)", what, bar_um, bar.length_px, value, found.um,
+                       100 * rel)
+        detail = f"{found.detail}; scale bar disagrees by {100 * rel:.1f} %"
+    else:
+        detail = f"{found.detail}; scale bar agrees within {100 * rel:.1f} %"
+    return PixelSize(um=found.um, source=found.source, detail=detail)
+
+
+def resolve_pixel_size(
+    *,
+    user_um: float | None = None,
+    tiff_tags: dict | None = None,
+    image: np.ndarray | None = None,
+    data_bar: tuple[float, float, float, float] | None = None,
+    scale_bar_um: float | None = None,
+    path: str | os.PathLike | None = None,
+) -> PixelSize:
     """Find the pixel size, trying the sources in a fixed order.
 
     1. `user_um` (``--pixel-size``), if given.
@@ -134,16 +200,14 @@ def resolve_pixel_size(*, user_um=None, tiff_tags=None, image=None, data_bar=Non
         raise InputError(f"tiff_tags must be a dict of tag name -> value, got {type(tiff_tags).__name__}",
                          path=path)
 
+    # OpenCV loads here, when a scale bar is really measured, not at import
+    from ._scale_bar import measure_scale_bar
+
     found = _from_metadata(tiff_tags, image) if tiff_tags else None
     if found is not None:
         logger.info("pixel size %.6g um from %s (%s)", found.um, found.source, found.detail)
-        if scale_bar_um is not None and image is not None:
-            bar = measure_scale_bar(image, region=data_bar, read_label=False)
-            if bar is not None:
-                bar_um = scale_bar_um / bar.length_px
-                if abs(bar_um - found.um) > CROSS_CHECK_TOLERANCE * found.um:
-                    logger.warning("--scale-bar-um gives %.6g um/px but the metadata %.6g um/px; using the "
-                                   "metadata (pass --pixel-size to override)", bar_um, found.um)
+        if image is not None and (scale_bar_um is not None or data_bar is not None):
+            return _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar)
         return found
 
     if image is None:

@@ -17,6 +17,8 @@ import re
 import cv2
 import numpy as np
 
+from ._scale_label_fonts import label_boxes, read_label_in_vendor_font
+from ._scale_label_ocr import read_label_tesseract, tesseract_available
 from ._units import length_to_um
 
 __all__ = ["read_scale_label", "MIN_CHAR_SCORE", "MIN_CHAR_MARGIN"]
@@ -357,6 +359,14 @@ def read_scale_label(norm, mask, bar_box, *, text_height_px):
                 return um, text.strip(), float(score)
         if fallback[1] is None or m is not None:
             fallback = (None, text.strip(), float(score))
+    vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain)
+    if vendor is not None:
+        return vendor[0], vendor[1], float(vendor[2])
+    if tesseract_available():
+        for box in label_boxes(comps, bar_box, text_height_px=h, chain=_chain):
+            got = read_label_tesseract(norm, box)
+            if got is not None:
+                return got[0], got[1], None  # OCR gives no comparable score
     if fallback[1] is not None:
         logger.info("scale-bar label not read with confidence (best guess %r, score %.2f)",
                     fallback[1], fallback[2])

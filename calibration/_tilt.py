@@ -26,9 +26,12 @@ Do not correct twice: if the SEM's own "tilt correction" (Zeiss
 DP_TILT_CORRECTION, FEI "tilt correction") was on while recording, the image
 is already stretched by 1 / cos θ along y.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._errors import InputError
 
@@ -48,7 +51,7 @@ def _check_tilt(tilt_deg):
     return abs(t)
 
 
-def tilt_correct(length, *, tilt_deg, direction):
+def tilt_correct(length: ArrayLike, *, tilt_deg: float, direction: str) -> float | np.ndarray:
     """Undo the stage-tilt foreshortening of a projected length.
 
     Parameters
@@ -97,7 +100,13 @@ def tilt_correct(length, *, tilt_deg, direction):
     return np.asarray(length, dtype=float) * factor
 
 
-def tilt_correct_vector(dx, dy, *, tilt_deg, axis="x"):
+def tilt_correct_vector(
+    dx: ArrayLike,
+    dy: ArrayLike,
+    *,
+    tilt_deg: float,
+    axis: str = "x",
+) -> tuple[float | np.ndarray, float | np.ndarray]:
     """Undo tilt foreshortening of in-surface displacement vectors.
 
     The vectors are displacements measured in the image (x = column,

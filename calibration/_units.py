@@ -39,7 +39,7 @@ def _normalise(unit):
     return _ALIASES.get(u.lower(), u.lower())
 
 
-def length_unit_to_um(unit):
+def length_unit_to_um(unit: str) -> float | None:
     """Return how many micrometres one `unit` is, or None if unknown.
 
     Parameters
@@ -57,7 +57,7 @@ def length_unit_to_um(unit):
     return LENGTH_UNIT_UM.get(_normalise(unit))
 
 
-def length_to_um(value, unit):
+def length_to_um(value: object, unit: str) -> float | None:
     """Convert ``value`` in ``unit`` to micrometres; None if either is unusable."""
     factor = length_unit_to_um(unit)
     try:

@@ -9,6 +9,7 @@ from ._eis import (
     lin_kk,
     rc_impedance,
 )
+from ._format import format_summary
 from ._mpt import write_mpt
 from ._physics import (
     charge_from_volume,
@@ -23,8 +24,16 @@ from ._physics import (
     thickness_from_areal_charge,
     volume_from_charge,
 )
+from ._registry import (
+    KNOWN_EXTENSIONS,
+    TRACE_EXTENSIONS,
+    TRACE_READERS,
+    EmptyTraceError,
+    TraceReader,
+    known_trace_formats,
+    read_trace,
+)
 from ._steps import detect_short_circuit, split_steps
-from ._summary import format_summary, summarize_trace
 from ._stripping import (
     LI_CONCENTRATION_PAPER_MOL_CM3,
     MONOLAYER_THICKNESS_NM,
@@ -33,17 +42,22 @@ from ._stripping import (
     sand_analysis,
     stripped_charge,
 )
-from ._trace import KNOWN_EXTENSIONS, TECHNIQUES, Trace, read_trace
+from ._summary import summarize_trace
+from ._trace import TECHNIQUES, Trace
 
 __all__ = [
     "CVLinearFit",
+    "EmptyTraceError",
     "KNOWN_EXTENSIONS",
     "LI_CONCENTRATION_PAPER_MOL_CM3",
     "LinKKResult",
     "MONOLAYER_THICKNESS_NM",
     "RCFit",
     "TECHNIQUES",
+    "TRACE_EXTENSIONS",
+    "TRACE_READERS",
     "Trace",
+    "TraceReader",
     "charge_from_volume",
     "charge_transfer_resistance_bound",
     "constriction_resistance",
@@ -62,6 +76,7 @@ __all__ = [
     "growth_rate_from_current_density",
     "initial_overpotential",
     "kk_frequency_cutoff",
+    "known_trace_formats",
     "lin_kk",
     "rc_impedance",
     "read_trace",

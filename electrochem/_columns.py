@@ -2,7 +2,10 @@
 
 Our names carry the SI-ish unit: ``time_s``, ``voltage_V``, ``current_A``,
 ``control_V``, ``control_A``, ``frequency_Hz``, ``z_real_ohm``,
-``z_imag_ohm`` (Im(Z) with its physical sign), ``charge_mAh``.
+``z_imag_ohm`` (Im(Z) with its physical sign), ``charge_mAh`` (EC-Lab's
+``(Q-Qo)``, written in ``mA.h`` or ``C``), ``dq_mAh``, ``cycle_number``,
+``ece_V`` (counter electrode, ``Ece/V`` or ``<Ece>/V``) and ``ewe_ece_V``
+(cell voltage ``Ewe-Ece/V``).
 """
 from __future__ import annotations
 
@@ -39,11 +42,23 @@ _TIME = {"time"}
 _VOLTAGE = ("ewe", "<ewe>", "ecell", "<ecell>", "e", "<e>", "we")
 _CURRENT = ("<i>", "i")
 _CONTROL = ("control",)
+# charge units -> divisor to mAh (1 mAh = 3.6 C)
+_CHARGE_TO_MAH = {"ma.h": 1.0, "mah": 1.0, "c": 3.6, "mc": 3600.0, "a.h": 1e-3, "ah": 1e-3}
+
+
+_BRACKETED = re.compile(r"^<([^<>/]+)/([^<>]+)>$")
 
 
 def _split(name):
-    """Split ``'Re(Z)/Ohm'`` into ``('Re(Z)', 'Ohm')``; unit may be ''."""
+    """Split ``'Re(Z)/Ohm'`` into ``('Re(Z)', 'Ohm')``; unit may be ''.
+
+    Newer EC-Lab versions put the unit inside the angle brackets of a mean
+    value: ``<Ewe/V>`` is split like ``<Ewe>/V`` into ``('<Ewe>', 'V')``.
+    """
     name = str(name).strip()
+    m = _BRACKETED.match(name)
+    if m:
+        return f"<{m.group(1).strip()}>", m.group(2).strip()
     if "/" in name:
         q, u = name.split("/", 1)
         return q.strip(), u.strip()
@@ -161,8 +176,18 @@ def normalise_eclab_columns(df, *, technique=None, mode=None):
             rest["z_abs_ohm"] = vals.to_numpy(dtype=float)
         elif ql == "phase(z)":
             rest["z_phase_deg"] = vals.to_numpy(dtype=float)
-        elif ql in ("q-qo", "(q-qo)") and u.lower() in ("ma.h", "mah"):
-            rest["charge_mAh"] = vals.to_numpy(dtype=float)
+        elif ql in ("q-qo", "(q-qo)") and u.lower() in _CHARGE_TO_MAH and "charge_mAh" not in rest:
+            rest["charge_mAh"] = vals.to_numpy(dtype=float) / _CHARGE_TO_MAH[u.lower()]
+        elif ql in ("dq", "dq") and u.lower() in _CHARGE_TO_MAH and "dq_mAh" not in rest:
+            rest["dq_mAh"] = vals.to_numpy(dtype=float) / _CHARGE_TO_MAH[u.lower()]
+        elif ql in ("ece", "<ece>") and UNIT_SCALE.get(u.lower(), ("",))[0] == "V" \
+                and "ece_V" not in rest:
+            rest["ece_V"] = to_base_unit(vals.to_numpy(dtype=float), UNIT_SCALE[u.lower()][1])
+        elif ql in ("ewe-ece", "<ewe-ece>") and UNIT_SCALE.get(u.lower(), ("",))[0] == "V" \
+                and "ewe_ece_V" not in rest:
+            rest["ewe_ece_V"] = to_base_unit(vals.to_numpy(dtype=float), UNIT_SCALE[u.lower()][1])
+        elif ql == "cycle number":
+            rest["cycle_number"] = vals.to_numpy(dtype=float)
         else:
             name = snake_name(col)
             while name in out or name in rest:

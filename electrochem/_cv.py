@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from calibration import InputError
 
@@ -51,7 +52,13 @@ class CVLinearFit:
     n_points: int
 
 
-def cv_linear_fit(overpotential_V, current_A, *, eta_range_V=None, conductivity_S_cm=None):
+def cv_linear_fit(
+    overpotential_V: ArrayLike,
+    current_A: ArrayLike,
+    *,
+    eta_range_V: tuple[float, float] | None = None,
+    conductivity_S_cm: float | None = None,
+) -> CVLinearFit:
     """Fit current against overpotential with a straight line.
 
     Parameters
@@ -93,7 +100,7 @@ def cv_linear_fit(overpotential_V, current_A, *, eta_range_V=None, conductivity_
                        diameter_um=d, n_points=int(eta.size))
 
 
-def cv_hysteresis(voltage_V, current_A, *, n_grid=200):
+def cv_hysteresis(voltage_V: ArrayLike, current_A: ArrayLike, *, n_grid: int = 200) -> dict:
     """Hysteresis between the anodic (rising potential) and cathodic scans.
 
     The points are split by the sign of the potential change; both branches

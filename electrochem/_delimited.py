@@ -199,6 +199,7 @@ def read_delimited(path, *, columns=None, units=None):
         while key in data.columns:
             key += "_"
         data[key] = numeric[n].to_numpy()
-    check_data(data, path=path, first_line=first_line)
+    notes = check_data(data, path=path, first_line=first_line)
     return Trace(data=data, technique=None, start_time=None,
-                 electrode_area_cm2=None, path=path, metadata={})
+                 electrode_area_cm2=None, path=path, metadata={},
+                 warnings=notes)

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import least_squares
 
 from calibration import InputError
@@ -43,7 +44,14 @@ def _check_spectrum(frequency_Hz, z):
     return f, z
 
 
-def rc_impedance(frequency_Hz, r0_ohm, r1_ohm, c1_F, *, cpe_exponent=1.0):
+def rc_impedance(
+    frequency_Hz: ArrayLike,
+    r0_ohm: float,
+    r1_ohm: float,
+    c1_F: float,
+    *,
+    cpe_exponent: float = 1.0,
+) -> np.ndarray:
     """Impedance of R0 + (R1 || C1), or R0 + (R1 || CPE) if ``cpe_exponent`` < 1.
 
     Z = R0 + R1 / (1 + R1 Q (j w)^n), w = 2 pi f; Q = C1 for n = 1 (a CPE
@@ -102,7 +110,14 @@ class RCFit:
                             cpe_exponent=self.cpe_exponent)
 
 
-def fit_rc(frequency_Hz, z, *, f_min_Hz=None, f_max_Hz=None, cpe=False):
+def fit_rc(
+    frequency_Hz: ArrayLike,
+    z: ArrayLike,
+    *,
+    f_min_Hz: float | None = None,
+    f_max_Hz: float | None = None,
+    cpe: bool = False,
+) -> RCFit:
     """Fit R0 + (R1 || C1) (or a CPE) by nonlinear least squares.
 
     Parameters
@@ -224,7 +239,14 @@ def _kk_design(w, taus, weight):
     return np.concatenate([a.real, a.imag], axis=0)
 
 
-def lin_kk(frequency_Hz, z, *, mu_criterion=0.85, max_rc=None, inductance=True):
+def lin_kk(
+    frequency_Hz: ArrayLike,
+    z: ArrayLike,
+    *,
+    mu_criterion: float = 0.85,
+    max_rc: int | None = None,
+    inductance: bool = True,
+) -> LinKKResult:
     """Lin-KK validity test after Schoenleber et al. (2014).
 
     Fits a series of M RC elements with time constants spaced
@@ -293,7 +315,7 @@ def lin_kk(frequency_Hz, z, *, mu_criterion=0.85, max_rc=None, inductance=True):
                        residual_imag=d.imag, n_rc=int(m), mu=float(mu))
 
 
-def kk_frequency_cutoff(kk, *, max_residual=0.02):
+def kk_frequency_cutoff(kk: LinKKResult, *, max_residual: float = 0.02) -> tuple[float, np.ndarray]:
     """Lowest frequency to keep: excludes bad low-frequency points.
 
     Points whose Lin-KK residual (real or imaginary) exceeds
@@ -337,7 +359,13 @@ def kk_frequency_cutoff(kk, *, max_residual=0.02):
     return float(f[last + 1]), f[:last + 1][::-1].copy()
 
 
-def charge_transfer_resistance_bound(fit, frequency_Hz, z, *, f_min_Hz):
+def charge_transfer_resistance_bound(
+    fit: RCFit,
+    frequency_Hz: ArrayLike,
+    z: ArrayLike,
+    *,
+    f_min_Hz: float | None,
+) -> tuple[float | None, float | None]:
     """Upper bound of the charge-transfer resistance from the fit residual.
 
     As in the reference paper: |Re Z(f_low) - (R0 + R1)| at the lowest

@@ -1,15 +1,14 @@
-"""EC-Lab binary ``.mpr``: an adapter over galvani (optional, GPL).
+"""EC-Lab binary ``.mpr`` into a :class:`Trace`.
 
-galvani is GPL-licensed, semtrack is MIT: galvani is only imported here,
-when an ``.mpr`` is read, and is installed with ``pip install semtrack[mpr]``.
+The bytes are decoded by semtrack's own reader (:mod:`._mpr_format`, MIT),
+so ``.mpr`` works without any extra. galvani (GPL) is not used here; the
+tests compare both where galvani is installed.
 """
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 import re
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -18,25 +17,20 @@ import pandas as pd
 from calibration import InputError
 
 from ._columns import normalise_eclab_columns
+from ._mpr_format import parse_mpr
 from ._trace import TECHNIQUES, Trace, check_data
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_mpr"]
+__all__ = ["read_mpr", "looks_like_mpr"]
 
-_MISSING = ("reading EC-Lab binary .mpr files needs the optional reader "
-            "galvani (GPL-licensed, so not installed by default): run "
-            "`pip install semtrack[mpr]`, or export the file as text in "
-            "EC-Lab (File > Export as text, .mpt)")
+_MAGIC = b"BIO-LOGIC MODULAR FILE"
 
 
-def _import_galvani(path):
-    try:
-        from galvani import BioLogic
-    except ImportError:
-        raise InputError(_MISSING, path=path) from None
-    return BioLogic
-
+def looks_like_mpr(path: Path) -> bool:
+    """True if the file starts with EC-Lab's binary magic line."""
+    with open(path, "rb") as fh:
+        return fh.read(len(_MAGIC)) == _MAGIC
 
 def _technique_from_name(path, columns):
     stem = path.stem
@@ -56,79 +50,63 @@ def _technique_from_name(path, columns):
     return None
 
 
-def read_mpr(path):
-    """Read an EC-Lab binary ``.mpr`` file through galvani.
+def read_mpr(path: str | os.PathLike) -> Trace:
+    """Read an EC-Lab binary ``.mpr`` file (semtrack's own MIT reader).
 
     Parameters
     ----------
     path : str or os.PathLike
+        The binary file, EC-Lab 10 to 11.5x (data module versions 2, 3, 11).
 
     Returns
     -------
     Trace
-        As :func:`electrochem.read_trace`. In GCPL files EC-Lab stores no
-        current column: ``current_A`` is then the control current where the
-        channel is galvanostatic (mode 1), zero at rest (mode 3) and, in
-        potential holds (mode 2), the charge increment ``dq`` divided by the
-        time step.
+        As :func:`electrochem.read_trace`; the same points and values as
+        EC-Lab's text export of the same run. In GCPL files EC-Lab stores no
+        current column: ``current_A`` is then, as in EC-Lab's export, the
+        charge increment ``dq`` divided by the time step (0 on the first
+        point).
 
     Raises
     ------
     calibration.InputError
-        galvani is not installed (names ``pip install semtrack[mpr]``), or
-        the file is from an EC-Lab version or holds a column galvani does not
-        know.
+        Not an EC-Lab file, truncated, or holding a data-module version or
+        column ID the reader does not know (the message says to export the
+        file as text).
     """
     path = Path(os.fspath(path))
-    BioLogic = _import_galvani(path)
-    try:
-        mpr = BioLogic.MPRfile(str(path))
-    except NotImplementedError as exc:
-        raise InputError(f"unsupported .mpr content ({exc}); this EC-Lab "
-                         "version writes a column the reader does not know: "
-                         "export the file as text (.mpt) in EC-Lab", path=path) from None
-    except (ValueError, AssertionError, struct.error, OSError, IndexError) as exc:
-        detail = str(exc).strip() or type(exc).__name__
-        raise InputError(f"cannot read this .mpr ({detail}); it may come from "
-                         "an unsupported EC-Lab version or be truncated: export "
-                         "it as text (.mpt) in EC-Lab", path=path) from None
-    rec = mpr.data
-    names = [n for n in rec.dtype.names if n != "flags"]
-    frame = pd.DataFrame({n: np.asarray(rec[n]) for n in names})
-    mode = None
-    if "flags" in rec.dtype.names:
-        try:
-            mode = mpr.get_flag("mode")
-        except AttributeError:
-            mode = None
-    if mode is not None:
-        frame.insert(0, "mode", mode.astype(int))
+    mpr = parse_mpr(path)
+    names = list(mpr.columns)
+    frame = pd.DataFrame(mpr.columns)
+    mode = mpr.columns.get("mode")
     technique = _technique_from_name(path, names)
     data, missing = normalise_eclab_columns(frame, technique=technique, mode=mode)
     if "time" in missing:
         raise InputError(f"no time/s column among {', '.join(names)}", path=path)
-    if np.isnan(data["current_A"]).all() and ("control_A" in data or "dq_mAh" in data):
+    if len(data) and np.isnan(data["current_A"]).all() and ("control_A" in data or "dq_mAh" in data):
         data["current_A"] = _current_from_control(data, mode)
-    start = getattr(mpr, "timestamp", None)
-    if start is None and getattr(mpr, "startdate", None) is not None:
-        start = datetime.datetime.combine(mpr.startdate, datetime.time())
-    if isinstance(start, datetime.datetime) and start.tzinfo is not None:
-        start = start.replace(tzinfo=None)
-    check_data(data, path=path)
-    meta = {"mpr data module version": str(getattr(mpr, "version", ""))}
-    return Trace(data=data, technique=technique, start_time=start,
-                 electrode_area_cm2=None, path=path, metadata=meta)
+    notes = check_data(data, path=path)
+    meta = {"mpr data module version": str(mpr.version)}
+    return Trace(data=data, technique=technique, start_time=mpr.start_time,
+                 electrode_area_cm2=None, path=path, metadata=meta,
+                 warnings=notes)
 
 
 def _current_from_control(data, mode):
+    """Current where the file stores none (GCPL): EC-Lab's own rule.
+
+    EC-Lab's text export writes ``<I>/mA`` = ``dq`` / time step (the mean
+    current over the step; 0 on the first point, which has no step); checked
+    against the twins' exported column. Without ``dq``: the control current
+    in galvanostatic mode (1), 0 at rest (mode 3).
+    """
     n = len(data)
-    current = np.full(n, np.nan)
     if "dq_mAh" in data:
-        dq_c = data["dq_mAh"].to_numpy(dtype=float) * 3.6
+        dq_c = data["dq_mAh"].to_numpy(dtype=float) * 3.6  # mAh -> C
         dt = np.diff(data["time_s"].to_numpy(dtype=float), prepend=np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
-            from_dq = np.where(dt > 0, dq_c / dt, np.nan)
-        current = from_dq
+            return np.where(dt > 0, dq_c / np.where(dt > 0, dt, 1.0), 0.0)
+    current = np.full(n, np.nan)
     if "control_A" in data:
         ca = data["control_A"].to_numpy(dtype=float)
         current = np.where(np.isfinite(ca), ca, current)

@@ -3,7 +3,10 @@
 Format (EC-Lab "Export as text"): first line ``EC-Lab ASCII FILE``, second
 line ``Nb header lines : N``; the N-th line holds the tab-separated column
 names with their unit (``time/s``, ``Ewe/V``, ``<I>/mA``, ``control/V``...),
-data follow. Encoding cp1252 (latin-1), CRLF or LF line ends, decimal point
+data follow. The stated count is only a hint: the column names are found
+by their content. Column names old and new: ``<Ewe>/V`` and ``<Ewe/V>``,
+``<I>/mA`` and ``<I/mA>``; ``Ece/V``, ``<Ece>/V`` and ``Ewe-Ece/V`` are
+kept as channels of their own. Encoding cp1252 (latin-1), CRLF or LF line ends, decimal point
 or decimal comma depending on the Windows locale.
 """
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ._trace import Trace, check_data
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_mpt", "write_mpt", "TECHNIQUE_NAMES"]
+__all__ = ["read_mpt", "write_mpt", "looks_like_mpt", "TECHNIQUE_NAMES"]
 
 #: EC-Lab technique title (as in the header) for each technique code.
 TECHNIQUE_NAMES = {
@@ -94,24 +97,99 @@ def _technique_from_header(lines):
     return None
 
 
-def read_mpt(path):
+#: Lines searched for the column-name line past the stated header count.
+_COLUMN_LINE_SEARCH = 400
+_NUMBER_FIELD = re.compile(r"^[-+]?(\d+[.,]?\d*|[.,]\d+)([eE][-+]?\d+)?$")
+
+
+def looks_like_mpt(path: Path) -> bool:
+    """True if the file starts with EC-Lab's ``EC-Lab ASCII FILE`` line."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    return head.lstrip().upper().startswith(b"EC-LAB ASCII FILE")
+
+
+def _is_column_line(line: str, *, need_time: bool = True) -> bool:
+    """A tab-separated line of names, one of them the time or frequency."""
+    if "\t" not in line:
+        return False
+    fields = [f.strip() for f in line.split("\t")]
+    named = [f for f in fields if f]
+    if len(named) < 2 or any(_NUMBER_FIELD.match(f) for f in named):
+        return False
+    return not need_time or any(f.lower().startswith(("time/", "freq/")) for f in named)
+
+
+def _find_column_line(lines: list[str], hint: int | None) -> int | None:
+    """Index of the column-name line; the stated header count is a hint only.
+
+    EC-Lab's ``Nb header lines`` does not always point at the column names
+    (PEIS exports with the counter electrode recorded); the names are found
+    by their content: tab-separated, not numbers, with ``time/...`` or
+    ``freq/...`` among them.
+    """
+    if hint is not None and 0 <= hint - 1 < len(lines) and _is_column_line(lines[hint - 1]):
+        return hint - 1
+    found = [k for k, line in enumerate(lines) if _is_column_line(line)]
+    if not found:
+        # names without a time column: take the stated line, so that the
+        # message can list what the file has
+        if hint is not None and 0 <= hint - 1 < len(lines) \
+                and _is_column_line(lines[hint - 1], need_time=False):
+            return hint - 1
+        return None
+    if hint is None:
+        return found[0]
+    return min(found, key=lambda k: abs(k - (hint - 1)))
+
+
+def _column_names(line: str) -> list[str]:
+    """Names of a column line; an empty name between others gets a placeholder."""
+    names = [c.strip() for c in line.split("\t")]
+    while names and names[-1] == "":
+        names.pop()
+    return [n if n else f"unnamed column {k + 1}" for k, n in enumerate(names)]
+
+
+def _fit_names_to_rows(names: list[str], first_row: str, path: Path) -> list[str]:
+    """Drop names past an empty one when the data rows stop there.
+
+    EC-Lab 11.50 PEIS exports with the counter electrode recorded write an
+    empty name followed by ``Ewe-Ece/V`` after the last column that the rows
+    really hold; those names have no data.
+    """
+    n_fields = len(first_row.rstrip("\r\n").rstrip("\t").split("\t")) if first_row.strip() else 0
+    if not n_fields or n_fields >= len(names):
+        return names
+    if names[n_fields].startswith("unnamed column"):
+        logger.info("%s: the column line names %d columns, the rows hold %d; "
+                    "ignoring the names from the empty one on (%s)", path,
+                    len(names), n_fields, ", ".join(names[n_fields:]))
+        return names[:n_fields]
+    return names
+
+
+def read_mpt(path: str | os.PathLike) -> Trace:
     """Read an EC-Lab ``.mpt`` text export.
 
     Parameters
     ----------
     path : str or os.PathLike
+        The export (cp1252 or UTF-8, CRLF or LF, decimal point or comma).
 
     Returns
     -------
     Trace
-        ``time_s`` is EC-Lab's ``time/s`` as written (seconds since the
-        acquisition start given in the header).
+        ``time_s`` is EC-Lab's ``time/s`` as written (seconds on the trace
+        clock, since the acquisition start given in the header). A file with
+        no data rows or one row is read, with :attr:`Trace.warnings` set.
 
     Raises
     ------
     calibration.InputError
-        Not an EC-Lab export, missing time/potential column, empty data,
-        mixed decimal separators, non-numeric value, time going backwards.
+        Not an EC-Lab export, no column-name line, no time or potential
+        column, mixed decimal separators, a non-numeric value, time going
+        backwards.
     """
     path = Path(os.fspath(path))
     text = _decode(path.read_bytes(), path)
@@ -126,24 +204,22 @@ def read_mpt(path):
         m = re.match(r"\s*Nb header lines\s*:\s*(\d+)", lines[1], re.I)
         if m:
             n_header = int(m.group(1))
-    if n_header is None:
-        # Exports without a header block: the column line comes second.
-        n_header = 2 if len(lines) > 1 and "/" in lines[1] else None
-    body_start = _nth_line_end(text, n_header) if n_header else len(text)
-    lines = text[:body_start].splitlines()
-    if n_header is None or n_header < 2 or n_header > len(lines):
-        raise InputError("cannot find 'Nb header lines : N' on line 2 (or N "
-                         "is larger than the file); the export is truncated "
-                         "or not from EC-Lab", path=path)
-    header = lines[:n_header - 1]
-    column_line = lines[n_header - 1]
-    names = [c.strip() for c in column_line.split("\t")]
-    while names and names[-1] == "":
-        names.pop()
-    if "" in names or len(names) < 2:
-        raise InputError(f"line {n_header} should hold the tab-separated "
-                         f"column names but reads {column_line[:80]!r}",
-                         path=path)
+    search_end = _nth_line_end(text, max(n_header or 0, 0) + _COLUMN_LINE_SEARCH)
+    lines = text[:search_end].splitlines()
+    k_col = _find_column_line(lines, n_header)
+    if k_col is None:
+        raise InputError("cannot find the line of column names (tab-separated, "
+                         "with time/s among them); the export is truncated or "
+                         "not from EC-Lab: export it again with File > Export "
+                         "as text", path=path)
+    if n_header is not None and k_col != n_header - 1:
+        logger.info("%s: the column names stand on line %d, not on line %d as "
+                    "'Nb header lines' says", path, k_col + 1, n_header)
+    header = lines[:k_col]
+    column_line = lines[k_col]
+    names = _column_names(column_line)
+    body_start = _nth_line_end(text, k_col + 1)
+    names = _fit_names_to_rows(names, text[body_start:_nth_line_end(text, k_col + 2)], path)
     meta = {}
     start_time = None
     area = None
@@ -162,9 +238,9 @@ def read_mpt(path):
         elif key and value.strip():
             meta.setdefault(key, value.strip())
     technique = _technique_from_header(header)
-    first_line = n_header + 1
+    first_line = k_col + 2
     numeric = parse_table(text[body_start:], names, sep="\t", path=path,
-                          first_line=first_line, header_line=n_header)
+                          first_line=first_line, header_line=k_col + 1)
     mode = numeric["mode"].to_numpy() if "mode" in numeric.columns else None
     data, missing = normalise_eclab_columns(numeric, technique=technique,
                                             mode=mode)
@@ -172,9 +248,10 @@ def read_mpt(path):
         raise InputError(
             f"no {' and no '.join(missing)} column with a known unit among "
             f"{', '.join(names)}; expected e.g. time/s and Ewe/V", path=path)
-    check_data(data, path=path, first_line=first_line)
+    notes = check_data(data, path=path, first_line=first_line)
     return Trace(data=data, technique=technique, start_time=start_time,
-                 electrode_area_cm2=area, path=path, metadata=meta)
+                 electrode_area_cm2=area, path=path, metadata=meta,
+                 warnings=notes)
 
 
 def _decimal_separator(body, path, first_line):
@@ -221,8 +298,7 @@ def parse_table(body, names, *, sep, path, first_line, header_line):
     name the line and column at fault.
     """
     if not body.strip():
-        raise InputError("the file holds no data rows after the header; "
-                         "export the data again", path=path)
+        return pd.DataFrame({n: np.zeros(0) for n in names})
     decimals = (".", ",") if sep != "," else (".",)
     for decimal in decimals:
         try:
@@ -287,8 +363,14 @@ def _format_rows(table):
     return buf.getvalue().to_pybytes().replace(b"\n", b"\r\n")
 
 
-def write_mpt(path, data, *, start_time=None, technique="CA",
-              electrode_area_cm2=None):
+def write_mpt(
+    path: str | os.PathLike,
+    data: pd.DataFrame,
+    *,
+    start_time: datetime.datetime | None = None,
+    technique: str = "CA",
+    electrode_area_cm2: float | None = None,
+) -> Path:
     """Write an EC-Lab-style text export that :func:`read_trace` reads back.
 
     Parameters

@@ -23,8 +23,8 @@ def _require(data, cols):
                          f"columns are: {', '.join(map(str, data.columns))}")
 
 
-def split_steps(data, *, control="control_V", tolerance=None, min_points=3,
-                edge_fraction=0.1):
+def split_steps(data: pd.DataFrame, *, control: str = "control_V", tolerance: float | None = None, min_points: int = 3,
+                edge_fraction: float = 0.1) -> pd.DataFrame:
     """Split a trace into steps of constant control value.
 
     Parameters
@@ -113,8 +113,8 @@ def _voltage_collapses(v_abs, k, window, collapse):
     return bool(np.isfinite(before) and before > 0 and after <= collapse * before)
 
 
-def detect_short_circuit(data, *, quantity="auto", factor=10.0, window=None,
-                         persistence=0.9, collapse=0.5):
+def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: float = 10.0, window: int | None = None,
+                         persistence: float = 0.9, collapse: float = 0.5) -> float | None:
     """Trace time where a short circuit starts, or None.
 
     A short circuit shows as an abrupt, lasting change by a large factor:

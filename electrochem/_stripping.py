@@ -5,6 +5,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.ndimage import median_filter
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
@@ -42,7 +43,7 @@ def _tv(data, reference_V):
     return t[ok], np.abs(v[ok] - reference_V), ok
 
 
-def initial_overpotential(data, *, reference_V=0.0, n_points=5):
+def initial_overpotential(data: pd.DataFrame, *, reference_V: float = 0.0, n_points: int = 5) -> float:
     """Overpotential at the start of a galvanostatic step, V.
 
     The median of |V - reference| over the first ``n_points`` points
@@ -54,7 +55,13 @@ def initial_overpotential(data, *, reference_V=0.0, n_points=5):
     return float(np.median(eta[1:1 + n_points]))
 
 
-def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
+def depletion_time(
+    data: pd.DataFrame,
+    *,
+    reference_V: float = 0.0,
+    smooth_points: int | None = None,
+    min_rise: float = 2.0,
+) -> float | None:
     """Depletion time t0 of galvanostatic stripping (overpotential diverges).
 
     Robust tangent construction, no fixed voltage threshold: the
@@ -127,8 +134,14 @@ def depletion_time(data, *, reference_V=0.0, smooth_points=None, min_rise=2.0):
     return float(np.clip(t0, t[0], t_k))
 
 
-def stripped_charge(data, *, area_cm2, t_end_s=None, monolayer_thickness_nm=MONOLAYER_THICKNESS_NM,
-                    molar_volume_cm3_mol=MOLAR_VOLUME_LI_CM3_MOL):
+def stripped_charge(
+    data: pd.DataFrame,
+    *,
+    area_cm2: float,
+    t_end_s: float | None = None,
+    monolayer_thickness_nm: float = MONOLAYER_THICKNESS_NM,
+    molar_volume_cm3_mol: float = MOLAR_VOLUME_LI_CM3_MOL,
+) -> dict:
     """Charge passed until ``t_end_s`` (e.g. the depletion time), per area.
 
     Parameters
@@ -167,8 +180,8 @@ def stripped_charge(data, *, area_cm2, t_end_s=None, monolayer_thickness_nm=MONO
             "monolayers": thick * 1e3 / monolayer_thickness_nm}
 
 
-def sand_analysis(current_density_A_cm2, depletion_time_s, *,
-                  concentration_mol_cm3=LI_CONCENTRATION_PAPER_MOL_CM3):
+def sand_analysis(current_density_A_cm2: ArrayLike, depletion_time_s: ArrayLike, *,
+                  concentration_mol_cm3: float = LI_CONCENTRATION_PAPER_MOL_CM3) -> pd.DataFrame:
     """Sand's equation t0^(1/2) = (pi D)^(1/2) c0 F / (2 i) on several runs.
 
     Parameters

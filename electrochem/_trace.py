@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +19,7 @@ from calibration import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Trace", "read_trace", "KNOWN_EXTENSIONS", "TECHNIQUES"]
-
-#: File extensions :func:`read_trace` knows.
-KNOWN_EXTENSIONS = (".mpt", ".mpr", ".csv", ".tsv", ".txt")
+__all__ = ["Trace", "TECHNIQUES", "check_data", "check_technique"]
 
 #: Technique codes used in :attr:`Trace.technique`.
 TECHNIQUES = ("CA", "CP", "PEIS", "GEIS", "GCPL", "CV", "LSV", "OCV", "MB")
@@ -53,6 +49,9 @@ class Trace:
         The file read.
     metadata : dict
         Further header entries (device, EC-Lab version, ...), as strings.
+    warnings : list of str
+        What the reader found worth telling (no data rows, a single row, no
+        current column); also logged as warnings. Empty for a plain file.
     """
 
     data: pd.DataFrame
@@ -61,67 +60,11 @@ class Trace:
     electrode_area_cm2: float | None = None
     path: Path | None = None
     metadata: dict = dataclasses.field(default_factory=dict)
+    warnings: list = dataclasses.field(default_factory=list)
 
 
-def read_trace(path, *, technique=None, columns=None, units=None):
-    """Read a potentiostat file into a :class:`Trace`.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        ``.mpt`` (EC-Lab text export), ``.mpr`` (EC-Lab binary; needs the
-        optional extra ``pip install semtrack[mpr]``), ``.csv``, ``.tsv`` or
-        ``.txt`` (delimited text; a ``.txt`` starting with ``EC-Lab ASCII
-        FILE`` is read as ``.mpt``).
-    technique : str, optional
-        Technique code (one of :data:`TECHNIQUES`); overrides what the file
-        says. Needed for CSV files if analyses should know it.
-    columns : dict, optional
-        For delimited text: mapping of our quantity (``time``, ``voltage``,
-        ``current``, ``control``) to the file's column name.
-    units : dict, optional
-        For delimited text: mapping of quantity to unit (``s``, ``min``,
-        ``h``, ``V``, ``mV``, ``A``, ``mA``, ``uA``, ``nA``) when the header
-        does not carry it.
-
-    Returns
-    -------
-    Trace
-
-    Raises
-    ------
-    calibration.InputError
-        Unknown format, missing or unknown columns, empty data, time going
-        backwards, mixed decimal separators, unsupported ``.mpr`` version or
-        missing optional reader. The message names the file and the column or
-        line.
-    """
-    path = Path(os.fspath(path))
-    if technique is not None:
-        technique = _check_technique(technique)
-    if not path.is_file():
-        raise InputError("no such file; check the path", path=path)
-    ext = path.suffix.lower()
-    if ext not in KNOWN_EXTENSIONS:
-        raise InputError(
-            f"unknown potentiostat file type {ext or '(no extension)'!r}; "
-            f"known: {', '.join(KNOWN_EXTENSIONS)}", path=path)
-    if ext == ".mpr":
-        from ._mpr import read_mpr
-        trace = read_mpr(path)
-    elif ext == ".mpt" or _looks_like_mpt(path):
-        from ._mpt import read_mpt
-        trace = read_mpt(path)
-    else:
-        from ._delimited import read_delimited
-        trace = read_delimited(path, columns=columns, units=units)
-    if technique is not None:
-        trace.technique = technique
-    check_data(trace.data, path=path)
-    return trace
-
-
-def _check_technique(technique):
+def check_technique(technique: str) -> str:
+    """Return the upper-case technique code; InputError if unknown."""
     code = str(technique).upper()
     if code not in TECHNIQUES:
         raise InputError(
@@ -129,14 +72,8 @@ def _check_technique(technique):
     return code
 
 
-def _looks_like_mpt(path):
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-    return head.lstrip().upper().startswith(b"EC-LAB ASCII FILE")
-
-
 def check_data(data, *, path=None, first_line=None):
-    """Validate a trace table: not empty, required columns, time not going back.
+    """Validate a trace table: required columns, time a number and not going back.
 
     Parameters
     ----------
@@ -147,23 +84,48 @@ def check_data(data, *, path=None, first_line=None):
     first_line : int, optional
         1-based line number in the file of the first data row; used to name
         the line where time goes backwards.
+
+    Returns
+    -------
+    list of str
+        Warnings (each also logged): no data rows, one data row, no current.
+        A table with 0 or 1 rows is data (an interrupted run, a Wait step),
+        not an error.
+
+    Raises
+    ------
+    calibration.InputError
+        A required column is missing, a time is not a number or time goes
+        backwards.
     """
     for col in ("time_s", "voltage_V", "current_A"):
         if col not in data.columns:
             raise InputError(f"no {col} column after reading; columns found: "
                              f"{', '.join(map(str, data.columns))}", path=path)
+    notes = []
+    where = f"{path}: " if path is not None else ""
     if len(data) == 0:
-        raise InputError("the file holds no data rows; export the data "
-                         "again (EC-Lab: File > Export as text)", path=path)
+        notes.append("the file holds no data rows (a Wait step or an interrupted "
+                     "run?): the trace is empty")
+    elif len(data) == 1:
+        notes.append("the file holds a single data row: no rates or steps can "
+                     "be derived from it")
+    if len(data) and np.isnan(data["current_A"].to_numpy(dtype=float)).all():
+        notes.append("no current column: current_A is NaN (potential-only "
+                     "record such as OCV)")
+    for note in notes:
+        logger.warning("%s%s", where, note)
     t = data["time_s"].to_numpy(dtype=float)
     if "frequency_Hz" in data.columns and np.isnan(t).all():
-        return  # an impedance table without a time column
+        return notes  # an impedance table without a time column
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         where = _where(bad[0], first_line)
         raise InputError(f"time is not a number at {where}; check that row",
                          path=path)
     # tolerate float jitter of the last written digit
+    if t.size < 2:
+        return notes
     tol = 1e-9 * max(1.0, float(np.max(np.abs(t))))
     back = np.flatnonzero(np.diff(t) < -tol)
     if back.size:
@@ -173,6 +135,7 @@ def check_data(data, *, path=None, first_line=None):
             f"time goes backwards at {where} ({t[i - 1]:g} s then {t[i]:g} s); "
             "the file may join several runs: export each run separately or "
             "sort it", path=path)
+    return notes
 
 
 def _where(row, first_line):

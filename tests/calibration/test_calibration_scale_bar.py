@@ -162,7 +162,9 @@ def test_bar_with_end_ticks():
     img[294:307, 300:302] = 255  # ticks at both ends, taller than the bar
     img[294:307, 418:420] = 255
     bar = measure_scale_bar(img, region=REGION, read_label=False)
-    assert abs(bar.length_px - 120.0) <= 1.0
+    # a ticked bar runs between the tick centres (300.5 .. 418.5), as on real Zeiss bars
+    assert bar.ticked
+    assert bar.length_px == pytest.approx(118.0, abs=0.5)
 
 
 def test_bad_options():

@@ -32,7 +32,7 @@ def test_offset_from_start_times():
     assert off == pytest.approx(150.5)
     # an event seen at video time 10 s happened at trace time 160.5 s
     assert video_to_trace_time(10.0, off) == pytest.approx(160.5)
-    utc = dt.timezone.utc
+    utc = dt.UTC
     cet = dt.timezone(dt.timedelta(hours=1))
     assert offset_from_start_times(dt.datetime(2026, 3, 1, 11, 0, tzinfo=cet),
                                    dt.datetime(2026, 3, 1, 9, 59, tzinfo=utc)) == pytest.approx(60.0)

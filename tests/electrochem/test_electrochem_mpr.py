@@ -1,9 +1,5 @@
-"""EC-Lab binary .mpr through the optional galvani adapter, on real files."""
+"""EC-Lab binary .mpr through semtrack's own reader, on real files, side by side with galvani."""
 import builtins
-import os
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -11,39 +7,16 @@ import pytest
 
 from calibration import InputError
 from electrochem import read_trace
+from electrochem._mpr_format import parse_mpr
 
-DATA = Path(__file__).parent / "data"
-NAVANI = "navani==0.1.22"
+DATA = Path(__file__).parent.parent / "data" / "real"
 GCPL_NAME = "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr"
 
 
 @pytest.fixture(scope="module")
 def gcpl_mpr():
-    """The 2.4 MB GCPL example of navani's sdist (MIT), downloaded once with
-    pip and cached in ~/.cache/semtrack-tests (or $SEMTRACK_TEST_CACHE)."""
-    cache = Path(os.environ.get("SEMTRACK_TEST_CACHE",
-                                Path.home() / ".cache" / "semtrack-tests"))
-    target = cache / GCPL_NAME
-    if not target.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        dl = cache / "navani-sdist"
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", NAVANI, "--no-binary",
-             ":all:", "--no-deps", "-q", "-d", str(dl)],
-            capture_output=True, text=True, timeout=180)
-        archives = sorted(dl.glob("navani-*.tar.gz"))
-        if proc.returncode != 0 or not archives:
-            pytest.skip(f"cannot download {NAVANI} with pip: {proc.stderr[-300:]}")
-        with tarfile.open(archives[0]) as tar:
-            member = next(m for m in tar.getmembers()
-                          if m.name.endswith("Example_data/" + GCPL_NAME))
-            data = tar.extractfile(member).read()
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        for archive in archives:
-            archive.unlink()
-    return target
+    """The 2.4 MB GCPL example of navani (MIT), committed (see SOURCES.md)."""
+    return DATA / GCPL_NAME
 
 
 def test_potentiostatic_modulo_bat():
@@ -90,7 +63,8 @@ def test_gcpl_current_only_in_control_column(gcpl_mpr):
     assert d["current_A"].abs().max() == pytest.approx(8.9e-5, rel=0.02)
 
 
-def test_missing_galvani_names_the_extra(monkeypatch):
+def test_reads_without_galvani(monkeypatch):
+    """The core reads .mpr with no extra installed (galvani import blocked)."""
     real_import = builtins.__import__
 
     def no_galvani(name, *args, **kwargs):
@@ -99,24 +73,51 @@ def test_missing_galvani_names_the_extra(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_galvani)
-    with pytest.raises(InputError, match=r"00_test_01_OCV_C01\.mpr: .*pip install semtrack\[mpr\]"):
-        read_trace(DATA / "00_test_01_OCV_C01.mpr")
+    tr = read_trace(DATA / "00_test_04_MB_C01.mpr")
+    assert len(tr.data) == 1501
+
+
+@pytest.mark.parametrize("name", ["00_test_01_OCV_C01.mpr", "00_test_02_MB_C01.mpr",
+                                  "00_test_04_MB_C01.mpr", GCPL_NAME])
+def test_same_points_as_galvani(name):
+    """Side by side with the peer reader (GPL, optional extra, installed for tests)."""
+    from galvani import BioLogic
+
+    ours = parse_mpr(DATA / name).columns
+    peer = BioLogic.MPRfile(str(DATA / name)).data
+    assert len(next(iter(ours.values()))) == len(peer)
+    shared = [c for c in peer.dtype.names if c in ours]
+    assert {"time/s"} <= set(shared) and len(shared) >= 2
+    for col in shared:
+        np.testing.assert_array_equal(ours[col], np.asarray(peer[col], dtype=float), err_msg=col)
 
 
 def test_unsupported_eclab_version(tmp_path):
     raw = bytearray((DATA / "00_test_04_MB_C01.mpr").read_bytes())
     i = raw.index(b"MODULEVMP data")
     assert raw[i + 41:i + 45] == b"\xff\xff\xff\xff"  # EC-Lab >= 11.50 header
-    raw[i + 49:i + 53] = (7).to_bytes(4, "little")  # data module version 7
+    assert raw[i + 53:i + 57] == (11).to_bytes(4, "little")  # data module version 11
+    raw[i + 53:i + 57] = (7).to_bytes(4, "little")
     p = tmp_path / "future.mpr"
     p.write_bytes(bytes(raw))
-    with pytest.raises(InputError, match=r"future\.mpr: cannot read this \.mpr "
-                       r"\(Unrecognised version for data module: 7\).*export it as text"):
+    with pytest.raises(InputError, match=r"future\.mpr: data module version 7 is not known.*"
+                       r"export the file as text"):
         read_trace(p)
 
 
-def test_truncated_mpr(tmp_path):
+def test_unknown_column_id(tmp_path):
+    raw = bytearray((DATA / "00_test_04_MB_C01.mpr").read_bytes())
+    i = raw.index(b"MODULEVMP data") + 65 + 6  # first column ID (uint16)
+    raw[i:i + 2] = (999).to_bytes(2, "little")
+    p = tmp_path / "newcol.mpr"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match=r"newcol\.mpr: column ID 999 is not known"):
+        read_trace(p)
+
+
+@pytest.mark.parametrize("keep", [5000, 90000])
+def test_truncated_mpr(tmp_path, keep):
     p = tmp_path / "cut.mpr"
-    p.write_bytes((DATA / "00_test_04_MB_C01.mpr").read_bytes()[:5000])
-    with pytest.raises(InputError, match=r"cut\.mpr: cannot read this \.mpr"):
+    p.write_bytes((DATA / "00_test_04_MB_C01.mpr").read_bytes()[:keep])
+    with pytest.raises(InputError, match=r"cut\.mpr: .*truncated"):
         read_trace(p)

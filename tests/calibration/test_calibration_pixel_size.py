@@ -202,3 +202,19 @@ def test_metadata_wins_over_scale_bar_um_with_warning(tmp_path, caplog):
         ps = resolve_pixel_size(tiff_tags=tags, image=img, data_bar=(70, H, 0, W), scale_bar_um=10.0)
     assert (ps.source, ps.um) == ("fei_metadata", pytest.approx(0.045))
     assert any("--scale-bar-um gives 0.1 um/px" in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize("bar_um, warns", [
+    (4.5, False),    # 100 px bar = 4.5 µm: exactly the metadata's 0.045 µm/px
+    (4.55, False),   # 1.1 % off: inside the bar's ±1 px (1 %) + label rounding
+    (5.0, True),     # 11 % off: a real disagreement
+])
+def test_scale_bar_cross_checked_against_metadata(tmp_path, caplog, bar_um, warns):
+    tags, _ = _write_read(tmp_path / "fei.tif", [(34682, "s", 0, _fei_text(), True)])
+    img = np.full((H, W), 5, np.uint8)
+    img[80:83, 20:120] = 255  # a 100 px bar on a flat data bar
+    with caplog.at_level(logging.WARNING, logger="calibration"):
+        ps = resolve_pixel_size(tiff_tags=tags, image=img, data_bar=(70, H, 0, W), scale_bar_um=bar_um)
+    assert ps.um == pytest.approx(0.045)
+    assert any("more than the bar's ±1 px" in r.message for r in caplog.records) == warns
+    assert ("disagrees" in ps.detail) == warns

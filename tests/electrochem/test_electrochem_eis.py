@@ -7,7 +7,7 @@ import pytest
 import electrochem as ec
 from calibration import InputError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data" / "real"
 SIGMA = 5.0e-4
 
 

@@ -9,7 +9,7 @@ import pytest
 from calibration import InputError
 from electrochem import read_trace, write_mpt
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data" / "real"
 
 
 def _trace_frame(n=400, seed=0):
@@ -103,7 +103,6 @@ def test_gcpl_combined_control_column(tmp_path):
 
 
 @pytest.mark.parametrize("rows, match", [
-    ([], "no data rows"),
     (["0.0\t1.0\t0.1", "1.0\t1.0\t0.1", "0.5\t1.0\t0.1"], r"time goes backwards at line 10 \(1 s then 0.5 s\)"),
     (["0.0\t1.0\t0.1", "1,0\t1,0\t0,1"], r"line 9 uses decimal comma but line 8"),
     (["0.0\t1,0\t0.1"], "line 8 mixes decimal point and decimal comma"),
@@ -139,7 +138,7 @@ def test_write_mpt_validates(tmp_path):
     d = _trace_frame()
     with pytest.raises(InputError, match="timezone-naive"):
         write_mpt(tmp_path / "a.mpt", d, start_time=datetime.datetime(
-            2024, 1, 1, tzinfo=datetime.timezone.utc))
+            2024, 1, 1, tzinfo=datetime.UTC))
     with pytest.raises(InputError, match="needs a current_A column"):
         write_mpt(tmp_path / "a.mpt", d.drop(columns="current_A"))
     assert not list(tmp_path.iterdir())

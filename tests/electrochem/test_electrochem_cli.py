@@ -10,7 +10,7 @@ import pytest
 import electrochem as ec
 from vision._cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data" / "real"
 
 
 def _run(capsys, *argv):

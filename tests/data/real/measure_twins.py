@@ -1,0 +1,54 @@
+"""Compare .mpr files with their .mpt exports through read_trace (a measurement, not a test).
+
+Usage: python tests/data/real/measure_twins.py DIR   (pairs NAME.mpr with NAME.mpt)
+
+Same number of points, and time, voltage, current, control, impedance and charge
+equal within the text file's printed precision (rtol 1e-6, atol 1e-7 of the
+column's largest value).
+"""
+import glob
+import logging
+import os
+import sys
+
+import numpy as np
+
+import electrochem
+
+COLUMNS = ("time_s", "voltage_V", "current_A", "control_V", "control_A", "frequency_Hz",
+           "z_real_ohm", "z_imag_ohm", "charge_mAh", "ece_V")
+
+
+def compare(a, b):
+    if len(a) != len(b):
+        return [f"count {len(a)} vs {len(b)}"]
+    bad = []
+    for c in COLUMNS:
+        if c in a and c in b:
+            x, y = a[c].to_numpy(float), b[c].to_numpy(float)
+            scale = np.nanmax(np.abs(y)) if np.isfinite(y).any() else 1.0
+            if not np.allclose(x, y, rtol=1e-6, atol=1e-7 * scale, equal_nan=True):
+                bad.append(c)
+    return bad
+
+
+def main(folder):
+    logging.disable(logging.CRITICAL)
+    n = agree = 0
+    for f in sorted(glob.glob(os.path.join(folder, "*.mpr"))):
+        t = f[:-4] + ".mpt"
+        if not os.path.exists(t):
+            continue
+        n += 1
+        try:
+            bad = compare(electrochem.read_trace(f, allow_empty=True).data,
+                          electrochem.read_trace(t, allow_empty=True).data)
+        except Exception as exc:  # noqa: BLE001 - a measurement lists every failure
+            bad = [f"error: {str(exc)[-100:]}"]
+        agree += not bad
+        print("OK " if not bad else "BAD", os.path.basename(f), bad)
+    print(f"{agree} of {n} twins agree")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
