@@ -355,7 +355,7 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
 
     @app.get("/api/export.json")
     def export_json():
-        from .. import __version__  # noqa: PLC0415
+        from .._version import __version__  # noqa: PLC0415
 
         text = labels_json(service.labelled(), service.auto_events(), version=__version__)
         return Response(text, media_type="application/json",
