@@ -36,7 +36,7 @@ def test_subpackages_are_the_same_namespace(sub, name):
 
 
 @pytest.mark.parametrize("old, new", [("vision._track", "vision.track._tracker"),
-                                      ("vision._io", "vision.io._base"),
+                                      ("vision._io", "vision.io"),
                                       ("vision._analyze", "vision.pipeline._analyze")])
 def test_old_private_paths_warn_and_alias(old, new):
     sys.modules.pop(old, None)

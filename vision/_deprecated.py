@@ -31,7 +31,7 @@ MOVED = {
     "vision._fractal": "vision.measure._fractal",
     "vision._front": "vision.measure._front",
     "vision._frontcrack_state": "vision.track._frontcrack",
-    "vision._io": "vision.io._base",
+    "vision._io": "vision.io",
     "vision._io_av": "vision.io._av",
     "vision._io_folder": "vision.io._folder",
     "vision._io_info": "vision.preprocess._info",

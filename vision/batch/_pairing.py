@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from calibration import InputError
+from electrochem import KNOWN_EXTENSIONS
 
+from ..io._registry import frame_extensions, open_video, video_extensions
 from ._manifest import MANIFEST_NAMES, BatchItem
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,13 @@ __all__ = [
     "pair_videos",
 ]
 
-#: Video files the batch looks for (plus folders of numbered PNG frames).
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov", ".tif", ".tiff")
-#: Potentiostat files the batch pairs with videos.
-TRACE_EXTENSIONS = (".mpt", ".mpr", ".csv", ".txt")
+#: Video files the batch looks for (plus folders of numbered frames): every extension of a
+#: reader in the vision.io registry that holds a whole recording.
+VIDEO_EXTENSIONS = video_extensions()
+#: Potentiostat files the batch pairs with videos: what electrochem.read_trace reads.
+TRACE_EXTENSIONS = tuple(KNOWN_EXTENSIONS)
+#: Extensions of the numbered frames of a frame folder (the io registry's folder reader).
+FRAME_EXTENSIONS = frame_extensions()
 
 _TRACE_SUFFIXES = ("_trace", "-trace", " trace", "_echem", "-echem", "_potentiostat",
                    "-potentiostat", "_eclab", "-eclab", "_ec", "-ec")
@@ -64,9 +69,9 @@ def _ignored(path):
 
 
 def _is_frame_folder(folder):
-    """True if ``folder`` holds at least two numbered PNG frames."""
-    pngs = [p for p in folder.iterdir() if p.suffix.lower() == ".png" and p.is_file()]
-    return sum(1 for p in pngs if _NUMBERED.search(p.stem)) >= 2
+    """True if ``folder`` holds at least two numbered frames (PNG or TIFF)."""
+    frames = [p for p in folder.iterdir() if p.suffix.lower() in FRAME_EXTENSIONS and p.is_file()]
+    return sum(1 for p in frames if _NUMBERED.search(p.stem)) >= 2
 
 
 def discover_videos(folder, *, exclude=()):
@@ -82,7 +87,7 @@ def discover_videos(folder, *, exclude=()):
     Returns
     -------
     videos : list of pathlib.Path
-        Video files and folders of numbered PNG frames, sorted.
+        Video files and folders of numbered PNG or TIFF frames, sorted.
     traces : list of pathlib.Path
         Potentiostat files, sorted.
     """
@@ -175,7 +180,8 @@ def pair_videos(folder, *, exclude=(), probe=None):
     if not videos:
         raise InputError(
             f"no videos found (looked for {', '.join(VIDEO_EXTENSIONS)} and folders of "
-            "numbered PNGs, recursively); check the folder or give a manifest", path=folder)
+            "numbered PNG or TIFF frames, recursively); check the folder or give a manifest",
+            path=folder)
     names = _unique_names(videos, folder)
     trace_of = {}
     pairing = {}
@@ -272,7 +278,7 @@ def probe_file(path, kind):
         Acquisition start where the file records it.
     """
     if kind == "trace":
-        from electrochem import read_trace
+        from electrochem import read_trace  # pandas: on first use
 
         try:
             tr = read_trace(path)
@@ -283,8 +289,6 @@ def probe_file(path, kind):
         t = t[np.isfinite(t)]
         duration = float(t[-1] - t[0]) if t.size > 1 else None
         return duration, tr.start_time
-    from ..io import open_video
-
     try:
         with open_video(path) as reader:
             n = len(reader)

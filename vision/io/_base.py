@@ -20,7 +20,7 @@ import numpy as np
 
 from calibration import InputError
 
-__all__ = ["Frame", "VideoReader", "open_video", "KNOWN_FORMATS", "TruncatedVideoWarning"]
+__all__ = ["Frame", "VideoReader", "TruncatedVideoWarning"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,6 @@ VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".wmv", ".m
 TIFF_EXTENSIONS = (".tif", ".tiff")
 #: Single-frame image files (also the members of a frame folder).
 IMAGE_EXTENSIONS = (".png", ".tif", ".tiff")
-
-#: Human-readable list of what :func:`open_video` reads, used in error messages.
-KNOWN_FORMATS = (
-    "videos (.mp4, .avi, .mkv, .mov; also .m4v .webm .wmv .mpg via FFmpeg), "
-    "multi-page TIFF stacks (.tif, .tiff), "
-    "folders of numbered .png/.tif frames, single .png/.tif images"
-)
-
 
 class TruncatedVideoWarning(UserWarning):
     """A video ended early or could not be decoded to the end."""
@@ -217,76 +209,3 @@ def check_fps(fps, *, path=None):
     if not np.isfinite(value) or value <= 0:
         raise InputError(f"fps must be a positive number, got {fps!r}", path=path)
     return value
-
-
-def _sniff(path):
-    """Return 'tiff', 'png', 'video' or None from the first bytes of ``path``."""
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if len(head) == 0:
-        raise InputError("the file is empty (0 bytes); re-export or re-copy it", path=path)
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
-        return "video"  # MP4 / MOV / M4V
-    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
-        return "video"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "video"  # Matroska / WebM
-    return None
-
-
-def open_video(path, *, fps=None):
-    """Open a video, TIFF stack, image folder or single image for streaming.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        An MP4/AVI/MKV/MOV video (any codec FFmpeg decodes), a multi-page
-        TIFF, a folder of numbered PNG/TIFF frames, or one PNG/TIFF image.
-    fps : float, optional
-        Frames per second. Required for image folders and for TIFF stacks
-        without timing metadata; for a TIFF stack it overrides the metadata
-        (with a warning if they disagree); ignored for videos, whose
-        per-frame presentation times are exact.
-
-    Returns
-    -------
-    VideoReader
-        Iterate it for :class:`Frame` objects; use it as a context manager.
-
-    Raises
-    ------
-    InputError
-        Missing file, empty folder, unknown format (the message lists the
-        known ones), undecodable file, inconsistent frame shapes, or a
-        folder/TIFF stack without timing and no ``fps``.
-    """
-    path = Path(path).expanduser()
-    fps = check_fps(fps, path=path)
-    if not path.exists():
-        raise InputError("no such file or folder; check the path", path=path)
-    if path.is_dir():
-        from ._folder import ImageFolderReader
-        return ImageFolderReader(path, fps=fps)
-    kind = _sniff(path)
-    suffix = path.suffix.lower()
-    if kind is None:
-        if suffix in VIDEO_EXTENSIONS:
-            kind = "video"  # let FFmpeg decide (e.g. MPEG-PS, ASF)
-        elif suffix in TIFF_EXTENSIONS or suffix == ".png":
-            raise InputError(f"the file is not a valid {suffix[1:].upper()} image (wrong header); "
-                             "re-export it", path=path)
-        else:
-            raise InputError(f"unknown file format {suffix or '(no extension)'!r}; semtrack "
-                             f"reads {KNOWN_FORMATS}", path=path)
-    if kind == "tiff":
-        from ._tiff import TiffStackReader
-        return TiffStackReader(path, fps=fps)
-    if kind == "png":
-        from ._folder import ImageFolderReader
-        return ImageFolderReader(path, fps=fps)
-    from ._av import AVReader
-    return AVReader(path)

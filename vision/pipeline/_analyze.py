@@ -24,7 +24,7 @@ from .._schema import FRAME_COLUMNS, WHISKER_COLUMNS
 from ._events import events_table, onset_from_growth
 from .._shared._fileio import file_sha256, jsonable
 from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
-from ..io._base import open_video
+from ..io._registry import open_video
 from ._overlay import drawing_from_track
 from ._rates import growth_rates_per_step
 from ..preprocess._refresh import mark_refreshes

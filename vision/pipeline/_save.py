@@ -10,7 +10,7 @@ import numpy as np
 
 from .._schema import WHISKER_COLUMNS
 from .._shared._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
-from ..io._base import open_video
+from ..io._registry import open_video
 from ._overlay import OverlayWriter, draw_overlay
 from ._report import build_report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from ._databar import find_data_bar
-from ..io._base import open_video
+from ..io._registry import open_video
 from ._refresh import mark_refreshes
 
 __all__ = ["video_info"]
