@@ -61,3 +61,9 @@ def test_vision_track_still_calls_the_tracker():
     assert callable(vision.track)
     assert vision.track.__call__  # the subpackage forwards calls to vision.track.track
     assert "track" in vision.track.__all__
+
+
+def test_subpackages_load_on_attribute_access():
+    code = "import vision; assert vision.io.open_video is vision.open_video; print(vision.batch.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "vision.batch"

@@ -1,24 +1,94 @@
 """Video reading, segmentation, tracking and the semtrack application layer."""
-from . import annotate, batch, cli, io, measure, pipeline, preprocess, synthetic, track
+from . import annotate as annotate
+from . import batch as batch
+from . import cli as cli
+from . import io as io
+from . import measure as measure
+from . import pipeline as pipeline
+from . import preprocess as preprocess
+from . import synthetic as synthetic
+from . import track as track
 from ._version import __version__
-from .io import (
-    Frame, KNOWN_FORMATS, TruncatedVideoWarning, VideoReader, open_video,
+from .batch import (
+    BatchItem,
+    BatchResult,
+    collect_batch,
+    discover_videos,
+    pair_videos,
+    process_video,
+    read_manifest,
+    run_batch,
 )
-from .preprocess import (
-    DataBar, DriftTracker, analysis_region, analysis_rows, crop_image, denoise, estimate_shift, find_data_bar, intensity_reference, is_blank_or_saturated, mark_refreshes, normalize_intensity, register_frames, shift_image, suppress_scan_lines, video_info,
+from .io import (
+    KNOWN_FORMATS,
+    Frame,
+    TruncatedVideoWarning,
+    VideoReader,
+    open_video,
 )
 from .measure import (
-    CounterElectrode, CrackBackground, CrackMeasurement, Electrode, FrontMeasurement, KymographBuilder, WhiskerLinker, WhiskerObs, box_counting_dimension, count_branches, crack_background, detect_crack, difference_image, find_counter_electrode, find_electrode, find_whiskers, measure_front, parse_counter_electrode, refine_tip, ridge_response, sample_line, segment_lithium,
-)
-from .track import (
-    FrameTrack, FrontCrackState, FrontCrackUpdate, TrackIterator, Tracks, track, track_iter,
+    CounterElectrode,
+    CrackBackground,
+    CrackMeasurement,
+    Electrode,
+    FrontMeasurement,
+    KymographBuilder,
+    WhiskerLinker,
+    WhiskerObs,
+    box_counting_dimension,
+    count_branches,
+    crack_background,
+    detect_crack,
+    difference_image,
+    find_counter_electrode,
+    find_electrode,
+    find_whiskers,
+    measure_front,
+    parse_counter_electrode,
+    refine_tip,
+    ridge_response,
+    sample_line,
+    segment_lithium,
 )
 from .pipeline import (
-    Analysis, DEFAULT_THRESHOLDS, FailureThresholds, analyze, classify_failure, estimate_offset_auto, fit_growth_rate, growth_rates_per_step, resample_trace,
+    DEFAULT_THRESHOLDS,
+    Analysis,
+    FailureThresholds,
+    analyze,
+    classify_failure,
+    estimate_offset_auto,
+    fit_growth_rate,
+    growth_rates_per_step,
+    resample_trace,
 )
-from .batch import (
-    BatchItem, BatchResult, collect_batch, discover_videos, pair_videos, process_video, read_manifest, run_batch,
+from .preprocess import (
+    DataBar,
+    DriftTracker,
+    analysis_region,
+    analysis_rows,
+    crop_image,
+    denoise,
+    estimate_shift,
+    find_data_bar,
+    intensity_reference,
+    is_blank_or_saturated,
+    mark_refreshes,
+    normalize_intensity,
+    register_frames,
+    shift_image,
+    suppress_scan_lines,
+    video_info,
 )
+from .track import (
+    FrameTrack,
+    FrontCrackState,
+    FrontCrackUpdate,
+    TrackIterator,
+    Tracks,
+    track_iter,
+)
+
+# ``track`` (the function) is the callable subpackage vision.track, imported above.
 
 __all__ = [
     "__version__",

@@ -1,5 +1,6 @@
 """The installed version of semtrack (``vision.__version__``)."""
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("semtrack")

@@ -10,9 +10,10 @@ import socket
 import urllib.parse
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -108,10 +109,10 @@ class LabelChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     version: _Version
-    failure_mode: Optional[Literal[FAILURE_MODES]] = None
-    short_circuit: Optional[StrictBool] = None
-    note: Optional[Annotated[str, Field(max_length=10000)]] = None
-    state: Optional[Literal[REVIEW_STATES]] = None
+    failure_mode: Literal[FAILURE_MODES] | None = None
+    short_circuit: StrictBool | None = None
+    note: Annotated[str, Field(max_length=10000)] | None = None
+    state: Literal[REVIEW_STATES] | None = None
 
 
 class EventNew(BaseModel):
@@ -269,9 +270,9 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
                 "event_names": list(EVENT_NAMES), "states": list(REVIEW_STATES)}
 
     @app.get("/api/videos")
-    def videos(state: Optional[Literal[REVIEW_STATES]] = None,
-               auto_mode: Optional[Literal[FAILURE_MODES]] = None,
-               human_mode: Optional[Literal[(*FAILURE_MODES, "unlabelled")]] = None):
+    def videos(state: Literal[REVIEW_STATES] | None = None,
+               auto_mode: Literal[FAILURE_MODES] | None = None,
+               human_mode: Literal[*FAILURE_MODES, "unlabelled"] | None = None):
         return service.videos(state=state, auto_mode=auto_mode, human_mode=human_mode)
 
     @app.get("/api/videos/{video_id}")

@@ -112,7 +112,7 @@ class NotFoundError(LookupError):
 
 
 def _now():
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _check_user(user):

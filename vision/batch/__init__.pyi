@@ -3,4 +3,13 @@ from ._engine import BatchResult, collect_batch, process_video, run_batch
 from ._manifest import BatchItem, read_manifest
 from ._pairing import discover_videos, pair_videos
 
-__all__ = ["BatchItem", "BatchResult", "collect_batch", "discover_videos", "pair_videos", "process_video", "read_manifest", "run_batch"]
+__all__ = [
+    "BatchItem",
+    "BatchResult",
+    "collect_batch",
+    "discover_videos",
+    "pair_videos",
+    "process_video",
+    "read_manifest",
+    "run_batch",
+]

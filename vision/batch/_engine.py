@@ -350,7 +350,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
     summaries = {}
     engine = ("serial" if scheduler is None and workers == 0 else
               scheduler if scheduler is not None else f"LocalCluster({workers} workers)")
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     state = {"last_write": 0.0}
 

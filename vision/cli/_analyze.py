@@ -96,8 +96,8 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from ..pipeline._analyze import analyze
     from .._shared._fileio import check_output_dir
+    from ..pipeline._analyze import analyze
 
     kwargs = analysis_kwargs(args)
     video = os.path.abspath(args.video.rstrip(os.sep))

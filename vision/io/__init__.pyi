@@ -2,4 +2,12 @@
 from ._base import Frame, TruncatedVideoWarning, VideoReader
 from ._registry import KNOWN_FORMATS, READERS, ReaderSpec, open_video
 
-__all__ = ["Frame", "KNOWN_FORMATS", "READERS", "ReaderSpec", "TruncatedVideoWarning", "VideoReader", "open_video"]
+__all__ = [
+    "Frame",
+    "KNOWN_FORMATS",
+    "READERS",
+    "ReaderSpec",
+    "TruncatedVideoWarning",
+    "VideoReader",
+    "open_video",
+]

@@ -38,7 +38,7 @@ def _parse_creation_time(text):
         logger.info("ignoring unparsable creation_time %r", text)
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value
 
 

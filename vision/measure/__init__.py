@@ -4,8 +4,13 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_front": ["CounterElectrode", "FrontMeasurement", "measure_front", "parse_counter_electrode"],
-        "crack": ["CrackBackground", "CrackMeasurement", "crack_background", "detect_crack", "ridge_response"],
+        "_front": [
+            "CounterElectrode", "FrontMeasurement", "measure_front", "parse_counter_electrode",
+        ],
+        "crack": [
+            "CrackBackground", "CrackMeasurement", "crack_background", "detect_crack",
+            "ridge_response",
+        ],
         "_fractal": ["box_counting_dimension", "count_branches"],
         "_electrode": ["Electrode", "find_counter_electrode", "find_electrode"],
         "_segment": ["difference_image", "segment_lithium"],

@@ -258,7 +258,7 @@ def _check_inputs(li_mask, electrode_xy_px, electrode_radius_px, exclude_mask):
     try:
         ex, ey = (float(v) for v in electrode_xy_px)
     except (TypeError, ValueError):
-        raise ValueError(f"electrode_xy_px must be (x, y) in pixels; got {electrode_xy_px!r}.")
+        raise ValueError(f"electrode_xy_px must be (x, y) in pixels; got {electrode_xy_px!r}.") from None
     if not (np.isfinite(ex) and np.isfinite(ey)):
         raise ValueError(f"electrode_xy_px must be finite; got {electrode_xy_px!r}. "
                          "Find the electrode first.")

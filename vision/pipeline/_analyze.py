@@ -15,22 +15,22 @@ import numpy as np
 import pandas as pd
 
 import electrochem
-from calibration import (InputError, SyncOffset, offset_from_spans, offset_from_start_times,
-                         resolve_pixel_size)
+from calibration import InputError, SyncOffset, offset_from_spans, offset_from_start_times, resolve_pixel_size
 
-from ..preprocess._databar import find_data_bar
-from .._version import __version__
-from .._schema import FRAME_COLUMNS, WHISKER_COLUMNS
-from ._events import events_table, onset_from_growth
+from .._schema import FRAME_COLUMNS
 from .._shared._fileio import file_sha256, jsonable
-from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
+from .._version import __version__
 from ..io._registry import open_video
+from ..preprocess._databar import find_data_bar
+from ..preprocess._refresh import mark_refreshes
+from ..track._tracker import _drop_short_whiskers as drop_short_whiskers
+from ..track._tracker import track_iter
+from ._events import events_table, onset_from_growth
+from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
 from ._overlay import drawing_from_track
 from ._rates import growth_rates_per_step
-from ..preprocess._refresh import mark_refreshes
 from ._save import save_results
 from ._sync import estimate_offset_auto, resample_trace, trace_overlap
-from ..track._tracker import _drop_short_whiskers as drop_short_whiskers, track_iter
 
 logger = logging.getLogger(__name__)
 

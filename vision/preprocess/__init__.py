@@ -8,6 +8,9 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "_refresh": ["mark_refreshes"],
         "_info": ["video_info"],
         "_register": ["DriftTracker", "estimate_shift", "register_frames", "shift_image"],
-        "_normalize": ["denoise", "intensity_reference", "is_blank_or_saturated", "normalize_intensity", "suppress_scan_lines"],
+        "_normalize": [
+            "denoise", "intensity_reference", "is_blank_or_saturated", "normalize_intensity",
+            "suppress_scan_lines",
+        ],
     },
 )

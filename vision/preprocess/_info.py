@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from ._databar import find_data_bar
 from ..io._registry import open_video
+from ._databar import find_data_bar
 from ._refresh import mark_refreshes
 
 __all__ = ["video_info"]

@@ -21,16 +21,16 @@ import pandas as pd
 
 from calibration import InputError, tilt_correct_vector
 
-from ..measure.crack._detect import _line_width, crack_background, detect_crack
+from .._shared._stats import _median, _percentile
+from ..io._base import Frame
 from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ..measure._front import CounterElectrode, measure_front
-from ..io._base import Frame
 from ..measure._kymograph import KymographBuilder
-from .._shared._stats import _median, _percentile
-from ..preprocess._normalize import is_blank_or_saturated
-from ..preprocess._register import DriftTracker, shift_image
 from ..measure._segment import segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
+from ..measure.crack._detect import _line_width, crack_background, detect_crack
+from ..preprocess._normalize import is_blank_or_saturated
+from ..preprocess._register import DriftTracker, shift_image
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 try:  # tests/ is on sys.path under pytest's default import mode
     from test_annotate_fixtures import N_FRAMES, frame_level, write_batch, write_result, write_video
 except ImportError:  # tests/ made a package
-    from tests.test_annotate_fixtures import (N_FRAMES, frame_level, write_batch, write_result,
-                                              write_video)
+    from tests.test_annotate_fixtures import N_FRAMES, frame_level, write_batch, write_result, write_video
 from vision.annotate import AnnotationService, create_app
 
 
@@ -147,7 +146,8 @@ MALFORMED = [
     ("PATCH", "/label", {"json": {"version": 1, "surprise": 1}}),
     ("PATCH", "/label", {"json": {"version": 1}}),                           # nothing to change
     ("PATCH", "/label", {"json": {"version": 10**30, "failure_mode": "none"}}),
-    ("PATCH", "/label", {"content": b"version=1", "headers": {"content-type": "application/x-www-form-urlencoded"}}),
+    ("PATCH", "/label", {"content": b"version=1",
+                         "headers": {"content-type": "application/x-www-form-urlencoded"}}),
     ("PATCH", "/label", {"content": b'{"version": 1, "note": "a"}', "headers": {}}),
     ("POST", "/events", {"json": {"version": 1, "event": "meltdown", "frame": 2}}),
     ("POST", "/events", {"json": {"version": 1, "event": "growth_onset", "frame": -1}}),

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from calibration import InputError
+
 try:  # tests/ is on sys.path under pytest's default import mode
     from test_annotate_fixtures import N_FRAMES, VIDEOS, frame_level, write_batch, write_result
 except ImportError:  # tests/ made a package
     from tests.test_annotate_fixtures import N_FRAMES, VIDEOS, frame_level, write_batch, write_result
-from vision.cli import main
 from vision.annotate import (
     AnnotationDB,
     AnnotationService,
@@ -25,6 +25,7 @@ from vision.annotate import (
     format_agreement,
     write_export,
 )
+from vision.cli import main
 
 
 @pytest.fixture()

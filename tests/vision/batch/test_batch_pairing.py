@@ -2,6 +2,7 @@
 def test_output_folder_equal_to_input_still_finds_the_videos(tmp_path):
     import shutil
     from pathlib import Path
+
     from vision import collect_batch
     videos = Path(__file__).resolve().parents[3] / "videos"
     for name in ("control.mp4", "control_trace.mpt"):

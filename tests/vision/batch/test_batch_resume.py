@@ -1,7 +1,7 @@
 """Batch machinery with a stand-in analysis: resume, force, failures, interruption.
 
-The stand-in replaces :func:`vision.analyze` (``vision.pipeline._analyze.analyze``) in this process (serial engine),
-so these tests check the orchestration exactly and fast; the real analysis on
+The stand-in replaces :func:`vision.analyze` (``vision.pipeline._analyze.analyze``) in this
+process (serial engine), so these tests check the orchestration exactly and fast; the real analysis on
 real videos, serially and on a LocalCluster, is in test_batch_engines.py.
 """
 import json

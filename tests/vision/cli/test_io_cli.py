@@ -5,12 +5,11 @@ import cv2
 import numpy as np
 import pytest
 import tifffile
+from test_io_readers import frames_uint8, write_video
+from test_io_refresh import BAR, COLS, FPS, PLAN, ROWS, encode, record
 
 from vision import video_info
 from vision.cli import main
-
-from test_io_readers import frames_uint8, write_video
-from test_io_refresh import FPS, PLAN, ROWS, COLS, BAR, encode, record
 
 
 @pytest.fixture(scope="module")

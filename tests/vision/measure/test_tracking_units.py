@@ -5,15 +5,30 @@ import pytest
 from numpy.testing import assert_allclose
 
 from calibration import InputError
-from vision.measure._electrode import (Electrode, find_counter_electrode, find_electrode,
-                               resolve_counter_electrode, resolve_electrode)
-from vision import KymographBuilder, sample_line
-from vision import (denoise, intensity_reference, is_blank_or_saturated,
-                               normalize_intensity, suppress_scan_lines)
-from vision import DriftTracker, estimate_shift, shift_image
-from vision import segment_lithium
+from vision import (
+    DriftTracker,
+    KymographBuilder,
+    WhiskerLinker,
+    denoise,
+    estimate_shift,
+    find_whiskers,
+    intensity_reference,
+    is_blank_or_saturated,
+    normalize_intensity,
+    refine_tip,
+    sample_line,
+    segment_lithium,
+    shift_image,
+    suppress_scan_lines,
+)
+from vision.measure._electrode import (
+    Electrode,
+    find_counter_electrode,
+    find_electrode,
+    resolve_counter_electrode,
+    resolve_electrode,
+)
 from vision.track._tracker import FRAME_COLUMNS, WHISKER_COLUMNS, track, track_iter
-from vision import WhiskerLinker, find_whiskers, refine_tip
 
 ROWS, COLS = 150, 220  # non-square: swapped axes would show
 

@@ -4,10 +4,15 @@ import pandas as pd
 import pytest
 
 from calibration import InputError
+from vision import (
+    DEFAULT_THRESHOLDS,
+    classify_failure,
+    estimate_offset_auto,
+    fit_growth_rate,
+    growth_rates_per_step,
+    resample_trace,
+)
 from vision.pipeline._events import events_table, onset_from_growth
-from vision import DEFAULT_THRESHOLDS, classify_failure
-from vision import fit_growth_rate, growth_rates_per_step
-from vision import estimate_offset_auto, resample_trace
 
 
 def _trace(offset_s, rates, step_s=5.0, t_end=40.0, dt=0.05, seed=0):

@@ -46,7 +46,7 @@ def test_bottom_bar_found_exactly(height):
 
 def test_top_bar_and_16bit():
     img = add_bar(sem_image(seed=1), 30, bottom=False)
-    bar = find_data_bar((u8(img).astype(np.uint16) * 257))
+    bar = find_data_bar(u8(img).astype(np.uint16) * 257)
     assert bar == DataBar(0, 30, 0, COLS)
 
 

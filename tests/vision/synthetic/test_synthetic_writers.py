@@ -69,6 +69,7 @@ def test_mp4_h264_frames_times_and_quality(tmp_path):
         got = [(f.to_ndarray(format="gray"), float(f.time)) for f in c.decode(stream)]
     assert len(got) == scene.n_frames
     import datetime
+
     from vision import open_video
     with open_video(res.video) as video:
         assert video.start_time == datetime.datetime(2024, 5, 14, 10, 0, 0)
@@ -82,7 +83,9 @@ def test_mp4_h264_frames_times_and_quality(tmp_path):
 @pytest.mark.parametrize("vendor", ["zeiss", "fei"])
 def test_tiff_stack_has_times_pixel_size_and_sem_tag(tmp_path, vendor):
     import datetime
+
     import tifffile
+
     from calibration import pixel_size_from_fei, pixel_size_from_zeiss
     from vision import open_video
     scene = _scene("crack")

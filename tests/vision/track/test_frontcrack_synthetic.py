@@ -122,8 +122,7 @@ def _track(name, measure=None):
     key = ("track", name, measure)
     if key in _CACHE:
         return _CACHE[key]
-    from vision import Frame
-    from vision import track
+    from vision import Frame, track
     scene = preset(name, artefacts=HARD)
     frames, truth = [], []
     for img, t in render_frames(scene):

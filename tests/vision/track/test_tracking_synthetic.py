@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vision import Frame
-from vision import fit_growth_rate
-from vision import track
+from vision import Frame, fit_growth_rate, track
 from vision.synthetic import Artefacts, preset, render_frames
 
 HARD = Artefacts(drift_px_s=3.0, flicker=0.2)

@@ -563,10 +563,14 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
         off = np.array([wx0, wy0], float)
         sk = c.skeleton_xy_px + off
         lo_xy, hi_xy = sk.min(axis=0), sk.max(axis=0)
-        grown = (max(min(x0, int(lo_xy[0]) - ROI_GROW_PX), 0) if x0 > 0 and lo_xy[0] < x0 + ROI_NEAR_PX else x0,
-                 max(min(y0, int(lo_xy[1]) - ROI_GROW_PX), 0) if y0 > 0 and lo_xy[1] < y0 + ROI_NEAR_PX else y0,
-                 min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if x1 < cols and hi_xy[0] > x1 - 1 - ROI_NEAR_PX else x1,
-                 min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if y1 < rows and hi_xy[1] > y1 - 1 - ROI_NEAR_PX else y1)
+        grow_x0 = x0 > 0 and lo_xy[0] < x0 + ROI_NEAR_PX
+        grow_y0 = y0 > 0 and lo_xy[1] < y0 + ROI_NEAR_PX
+        grow_x1 = x1 < cols and hi_xy[0] > x1 - 1 - ROI_NEAR_PX
+        grow_y1 = y1 < rows and hi_xy[1] > y1 - 1 - ROI_NEAR_PX
+        grown = (max(min(x0, int(lo_xy[0]) - ROI_GROW_PX), 0) if grow_x0 else x0,
+                 max(min(y0, int(lo_xy[1]) - ROI_GROW_PX), 0) if grow_y0 else y0,
+                 min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if grow_x1 else x1,
+                 min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if grow_y1 else y1)
         if grown == (x0, y0, x1, y1):
             if c.path_length_px < min_length_px:
                 return None
