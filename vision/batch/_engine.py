@@ -34,6 +34,7 @@ from pathlib import Path
 from calibration import InputError
 
 from .._shared._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
+from .._shared._system import default_workers
 from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
 
@@ -52,14 +53,6 @@ KEY_FILE = "batch_key.json"
 #: Staging folder inside the output folder (never a finished result).
 PARTIAL_DIR = ".semtrack-partial"
 _LOCK_FILE = ".semtrack-batch.lock"
-
-
-def default_workers():
-    """Number of CPU cores this process may use (the default worker count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 # --------------------------------------------------------------------------

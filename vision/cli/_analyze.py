@@ -9,6 +9,9 @@ from calibration import InputError
 SIDES = ("left", "right", "top", "bottom")
 
 
+#: One line for ``semtrack --help``.
+HELP = 'analyse one video (and its potentiostat trace)'
+
 def parse_point(text, option):
     """'X,Y' -> (x, y) floats in px; InputError naming the option otherwise."""
     try:
@@ -76,7 +79,7 @@ def analysis_kwargs(args):
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "analyze", help="analyse one video (and its potentiostat trace)",
+        "analyze", help=HELP,
         description="Track whiskers, the lateral front and cracks in one SEM video, fuse "
         "them with the potentiostat trace, and write a results folder (summary.json, "
         "frames.csv, whiskers.csv, events.csv, overlay.mp4, report.html).",

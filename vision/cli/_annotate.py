@@ -4,11 +4,13 @@ import os
 import sys
 from pathlib import Path
 
+#: One line for ``semtrack --help``.
+HELP = 'review results frame by frame in a local web page and label failure modes'
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "annotate",
-        help="review results frame by frame in a local web page and label failure modes",
+        help=HELP,
         description="Start a local web server to check semtrack's results frame by frame "
         "next to the current trace and to label failure modes and events. Labels are kept "
         "in an SQLite file with a history of every change. With --report or --export, "

@@ -4,7 +4,7 @@ import sys
 
 from calibration import InputError
 
-from ..batch._engine import collect_batch, default_workers, run_batch
+from .._shared._system import default_workers
 
 _HELP = """\
 INPUT is a folder or a manifest.
@@ -34,9 +34,12 @@ DIR at the same paths and have semtrack installed.
 """
 
 
+#: One line for ``semtrack --help``.
+HELP = 'analyse many videos (folder or manifest) in parallel'
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "batch", help="analyse many videos (folder or manifest) in parallel",
+        "batch", help=HELP,
         description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", metavar="INPUT", help="folder of videos, or manifest .csv/.toml")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -70,6 +73,8 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from ..batch._engine import collect_batch, run_batch  # pandas, Dask: on first use
+
     if args.scheduler is not None and args.workers is not None:
         raise InputError("--workers applies to local workers only; with --scheduler the "
                          "cluster's workers do the work")

@@ -2,13 +2,12 @@
 import sys
 import warnings
 
-from ..preprocess._info import video_info
-
+#: One line for ``semtrack --help``.
+HELP = 'print frames, size, fps, duration, start time, duplicate/torn frames and the data bar of a video'
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "info", help="print frames, size, fps, duration, start time, duplicate/torn "
-                     "frames and the data bar of a video",
+        "info", help=HELP,
         description="Read a video (MP4/AVI/MKV/MOV, multi-page TIFF, folder of numbered "
                     "PNG/TIFF frames) once and print what semtrack sees in it.")
     p.add_argument("video", metavar="VIDEO", help="video file, TIFF stack or frame folder")
@@ -23,6 +22,8 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from ..preprocess._info import video_info  # OpenCV, PyAV: on first use
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         info = video_info(args.video, fps=args.fps, refresh=not args.no_refresh,

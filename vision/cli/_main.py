@@ -24,7 +24,26 @@ SUBCOMMANDS = (
 )
 
 
-def build_parser():
+def _command_of(argv):
+    """The subcommand named in ``argv`` (the first word that is not an option), or None."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(command=None, *, all_commands=True):
+    """The ``semtrack`` argument parser.
+
+    Parameters
+    ----------
+    command : str, optional
+        The subcommand that will run: its options are added in full.
+    all_commands : bool
+        Add the options of every subcommand. With False, the others get only their
+        one-line help, so ``semtrack --help`` and one command start without importing
+        what the other commands need (the synthetic renderer, pandas, ...).
+    """
     parser = argparse.ArgumentParser(
         prog="semtrack",
         description="Analyse in-situ SEM videos of lithium growing on solid "
@@ -37,7 +56,11 @@ def build_parser():
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        importlib.import_module(f"vision.cli._{name}").add_parser(sub)
+        module = importlib.import_module(f"vision.cli._{name}")
+        if all_commands or name == command:
+            module.add_parser(sub)
+        else:
+            sub.add_parser(name, help=module.HELP)
     return parser
 
 
@@ -47,7 +70,8 @@ def main(argv=None):
     Exit codes: 0 success, 1 some work failed (e.g. a video in a batch),
     2 bad input or usage.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv), all_commands=False)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],

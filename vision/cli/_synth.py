@@ -6,11 +6,14 @@ from calibration import InputError
 logger = logging.getLogger(__name__)
 
 
+#: One line for ``semtrack --help``.
+HELP = 'render a synthetic SEM video with exact truth and a matching trace'
+
 def add_parser(subparsers):
     """Add the ``synth`` subcommand to ``subparsers``."""
     from vision.synthetic import FORMATS, PRESETS
     p = subparsers.add_parser(
-        "synth", help="render a synthetic SEM video with exact truth and a matching trace",
+        "synth", help=HELP,
         description="Render a deterministic synthetic in-situ SEM video (whiskers, lateral "
         "front, crack, stripping) with per-frame truth tables, truth.json and an EC-Lab "
         "trace (.mpt). Same preset and seed -> identical output.")

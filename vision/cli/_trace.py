@@ -1,19 +1,34 @@
 """``semtrack trace FILE``: what a potentiostat file holds and its analyses."""
 import json
 
-from electrochem import TECHNIQUES, format_summary, read_trace, summarize_trace
 
+class _Techniques:
+    """``electrochem.TECHNIQUES``, read when argparse first needs it (not for ``--help``)."""
+
+    def _values(self):
+        from electrochem import TECHNIQUES
+        return TECHNIQUES
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __contains__(self, item):
+        return item in self._values()
+
+
+#: One line for ``semtrack --help``.
+HELP = 'summarise a potentiostat file (EC-Lab .mpt/.mpr, CSV/TSV)'
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "trace", help="summarise a potentiostat file (EC-Lab .mpt/.mpr, CSV/TSV)",
+        "trace", help=HELP,
         description="Read a potentiostat file and print what it holds and the "
         "analyses that apply to it: EIS (Lin-KK, R0+(R1||C1) fit, contact "
         "diameter, R_CT bound), CV (I vs eta, hysteresis), control steps, "
         "galvanostatic stripping (depletion time, stripped charge), short "
         "circuits.")
     p.add_argument("file", metavar="FILE", help=".mpt, .mpr, .csv, .tsv or .txt")
-    p.add_argument("--technique", type=str.upper, choices=TECHNIQUES,
+    p.add_argument("--technique", type=str.upper, choices=_Techniques(), metavar="TECHNIQUE",
                    help="technique, overriding the file's (needed for CSV)")
     p.add_argument("--columns", metavar="Q=NAME,...",
                    help="CSV column mapping, e.g. time=Time,voltage=Ewe,current=I")
@@ -35,6 +50,8 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from electrochem import format_summary, read_trace, summarize_trace
+
     trace = read_trace(args.file, technique=args.technique, columns=args.columns,
                        units=args.units)
     summary = summarize_trace(trace, conductivity_S_cm=args.conductivity,
