@@ -367,6 +367,12 @@ def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):
     return dataclasses.replace(whisker, width_px=float(e_r + e_l))
 
 
+#: Largest whisker tip displacement between two measured scans, px (the analyze pipeline's
+#: value; a tip at the fastest growth in the paper, ~15 um/s, moves < 30 px per scan at
+#: typical pixel sizes and scan times).
+WHISKER_SEARCH_RANGE_PX = 30.0
+
+
 class WhiskerLinker:
     """Give whiskers ids that stay stable across frames (trackpy linking of tips).
 
@@ -378,7 +384,7 @@ class WhiskerLinker:
         Number of scans a whisker may be missed and keep its id.
     """
 
-    def __init__(self, *, search_range_px=25.0, memory=3):
+    def __init__(self, *, search_range_px=WHISKER_SEARCH_RANGE_PX, memory=3):
         if not search_range_px > 0:
             raise InputError(f"search_range_px must be > 0, got {search_range_px}")
         self.search_range_px = float(search_range_px)

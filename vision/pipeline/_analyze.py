@@ -23,6 +23,7 @@ from .._version import __version__
 from ..io._registry import open_video
 from ..preprocess._databar import find_data_bar
 from ..preprocess._refresh import mark_refreshes
+from ..track._options import TrackOptions
 from ..track._tracker import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
 from ._events import events_table, onset_from_growth
@@ -34,12 +35,12 @@ from ._sync import estimate_offset_auto, resample_trace, trace_overlap
 
 logger = logging.getLogger(__name__)
 
+#: How ``semtrack analyze`` tracks: the defaults of TrackOptions (defined there, once).
+TRACK_OPTIONS = TrackOptions()
+
 __all__ = ["analyze", "Analysis"]
 
 SYNC_MODES = ("auto", "span", "absolute")
-
-#: Whisker ids seen in fewer new scans are dropped as noise (as in vision.track).
-MIN_WHISKER_SCANS = 3
 
 #: Lithium lost from the electrode (fraction of its area in the first scans) above which
 #: the loss is used for automatic synchronisation (a steady electrode's area scatters
@@ -240,7 +241,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
             iterator = track_iter(
                 mark_refreshes(iter(reader)), pixel_size_um=pixel.um, electrode=electrode,
                 counter_electrode=counter_electrode, data_bar=bar_box, crop=crop,
-                tilt_deg=tilt_deg)
+                tilt_deg=tilt_deg, options=TRACK_OPTIONS)
             for ft in iterator:
                 if ft.measured:
                     drawings[ft.frame.index] = drawing_from_track(ft)
@@ -248,7 +249,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                     bar_progress.update(1)
             if bar_progress is not None:
                 bar_progress.close()
-            tracks = drop_short_whiskers(iterator.tracks, MIN_WHISKER_SCANS)
+            tracks = drop_short_whiskers(iterator.tracks, TRACK_OPTIONS.min_whisker_scans)
             kept = set(tracks.whiskers["whisker_id"].tolist())
             for d in drawings.values():
                 d.whiskers = [w for w in d.whiskers if w[0] in kept]

@@ -9,6 +9,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "_tracker": ["FrameTrack", "TrackIterator", "Tracks", "track", "track_iter"],
         "_frontcrack": ["FrontCrackState", "FrontCrackUpdate"],
+        "_options": ["MEASUREMENTS", "TrackOptions"],
     },
 )
 

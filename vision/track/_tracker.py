@@ -31,6 +31,7 @@ from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine
 from ..measure.crack._detect import _line_width, crack_background, detect_crack
 from ..preprocess._normalize import is_blank_or_saturated
 from ..preprocess._register import DriftTracker, shift_image
+from ._options import TrackOptions
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,6 @@ SEGMENT_BOX_MARGIN_PX = 32
 YOUNG_TRUNK_ASPECT = 3.0
 
 #: What ``measure=`` may contain.
-MEASUREMENTS = ("whiskers", "front", "crack")
 
 
 @dataclasses.dataclass
@@ -278,10 +278,7 @@ class _Tracker:
     """State of one tracking run (see :func:`track_iter` for the options)."""
 
     def __init__(self, *, pixel_size_um, electrode, counter_electrode, data_bar, crop, tilt_deg,
-                 tilt_axis, measure, n_background_scans, drift, drift_downsample, drift_region,
-                 high_sigma, low_sigma, whisker_search_range_px, whisker_memory,
-                 min_whisker_length_px, min_whisker_width_px, crack_polarity,
-                 crack_threshold_sigma, crack_thick_li_px, frame_interval_s):
+                 tilt_axis, options):
         try:
             self.px = float(pixel_size_um)
         except (TypeError, ValueError):
@@ -289,12 +286,8 @@ class _Tracker:
                              "pass --pixel-size UM") from None
         if not (math.isfinite(self.px) and self.px > 0):
             raise InputError(f"pixel_size_um must be > 0, got {pixel_size_um!r}; pass --pixel-size UM")
-        self.measure = tuple(measure)
-        unknown = sorted(set(self.measure) - set(MEASUREMENTS))
-        if unknown:
-            raise InputError(f"measure contains {unknown}; allowed: {', '.join(MEASUREMENTS)}")
-        if n_background_scans < 1:
-            raise InputError(f"n_background_scans must be >= 1, got {n_background_scans}")
+        self.options = options
+        self.measure = options.measure
         self.tilt_deg = float(tilt_deg or 0.0)
         self.tilt_axis = tilt_axis
         if self.tilt_deg:
@@ -303,19 +296,21 @@ class _Tracker:
         self.counter_opt = counter_electrode
         self.data_bar = data_bar
         self.crop = crop
-        self.n_bg = int(n_background_scans)
-        self.drift_on = bool(drift)
-        self.drift_downsample = None if drift_downsample is None else int(drift_downsample)
-        self.drift_region = drift_region
-        self.high_sigma = float(high_sigma)
-        self.low_sigma = float(low_sigma)
-        self.min_whisker_length_px = float(min_whisker_length_px)
-        self.min_whisker_width_px = float(min_whisker_width_px)
-        self.crack_polarity = crack_polarity
-        self.crack_threshold_sigma = float(crack_threshold_sigma)
-        self.crack_thick_li_px = None if crack_thick_li_px is None else int(crack_thick_li_px)
-        self.frame_interval_s = float(frame_interval_s)
-        self.linker = WhiskerLinker(search_range_px=whisker_search_range_px, memory=whisker_memory)
+        self.n_bg = int(options.n_background_scans)
+        self.drift_on = bool(options.drift)
+        self.drift_downsample = (None if options.drift_downsample is None
+                                 else int(options.drift_downsample))
+        self.drift_region = options.drift_region
+        self.high_sigma = float(options.high_sigma)
+        self.low_sigma = float(options.low_sigma)
+        self.min_whisker_length_px = float(options.min_whisker_length_px)
+        self.min_whisker_width_px = float(options.min_whisker_width_px)
+        self.crack_polarity = options.crack_polarity
+        self.crack_threshold_sigma = float(options.crack_threshold_sigma)
+        self.crack_thick_li_px = int(options.crack_thick_li_px)
+        self.frame_interval_s = float(options.frame_interval_s)
+        self.linker = WhiskerLinker(search_range_px=options.whisker_search_range_px,
+                                    memory=options.whisker_memory)
         # state
         self.region = None            # (top, bottom, left, right)
         self.electrode = None         # region coordinates
@@ -582,8 +577,7 @@ class _Tracker:
                                  polarity=self.crack_polarity,
                                  threshold_sigma=self.crack_threshold_sigma,
                                  roi=self._crack_roi(li.shape),
-                                 **({} if self.crack_thick_li_px is None
-                                    else {"thick_li_px": self.crack_thick_li_px}))
+                                 thick_li_px=self.crack_thick_li_px)
             if crack is not None and len(crack.skeleton_xy_px):
                 lo_xy = crack.skeleton_xy_px.min(axis=0)
                 hi_xy = crack.skeleton_xy_px.max(axis=0)
@@ -594,7 +588,7 @@ class _Tracker:
                 crack_mask = np.zeros(li.shape, np.uint8)
                 pts = np.round(crack.skeleton_xy_px).astype(int)
                 crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
-                k = 2 * int((self.crack_thick_li_px or 9) // 2) + 1
+                k = 2 * int(self.crack_thick_li_px // 2) + 1
                 crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
         front = None
         if "front" in self.measure:
@@ -958,12 +952,7 @@ class TrackIterator:
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
-               crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS,
-               n_background_scans=3, drift=True, drift_downsample=None, drift_region=None,
-               high_sigma=5.0,
-               low_sigma=2.5, whisker_search_range_px=30.0, whisker_memory=3,
-               min_whisker_length_px=4.0, min_whisker_width_px=3.0, crack_polarity="dark",
-               crack_threshold_sigma=5.0, crack_thick_li_px=13, frame_interval_s=1.0):
+               crop=None, tilt_deg=0.0, tilt_axis="x", options=None, **option_changes):
     """Track lithium growth frame by frame (streaming; memory stays flat).
 
     Parameters
@@ -990,37 +979,12 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
         :func:`calibration.tilt_correct_vector` (in-surface lengths).
     tilt_axis : 'x', 'y' or float
         Direction of the tilt axis in the image.
-    measure : tuple of str
-        Subset of ``('whiskers', 'front', 'crack')``.
-    n_background_scans : int
-        Number of first scans whose median is the background model of the
-        ceramic (lithium that grows during them is partly hidden).
-    drift : bool
-        Register drift (phase correlation against the first scan).
-    drift_region : (x0, y0, x1, y1), optional
-        Full-frame pixel box (end exclusive) the drift is measured on, e.g.
-        an area away from the growing lithium; default the whole analysed image.
-    drift_downsample : int or None
-        Bin images by this factor for the drift estimate (faster); None:
-        so that the shorter side is about 384-767 px (1 below 768 px).
-    high_sigma, low_sigma : float
-        Hysteresis thresholds of the lithium segmentation, in noise units.
-    whisker_search_range_px : float
-        Largest whisker tip displacement between two measured scans.
-    whisker_memory : int
-        Scans a whisker may be missed and keep its id.
-    min_whisker_length_px, min_whisker_width_px : float
-        Smaller protrusions are not whiskers (thin ones: cracks).
-    crack_polarity : 'dark' or 'bright'
-        Appearance of cracks.
-    crack_threshold_sigma : float
-        Detection threshold of the crack ridge filter.
-    crack_thick_li_px : int or None
-        Lithium at least this thick (after segmentation, bright rims
-        included) is lateral lithium, not a Li-filled crack; None: the
-        default of :func:`vision._crack.detect_crack`.
-    frame_interval_s : float
-        Time between plain-array frames.
+    options : TrackOptions, optional
+        How to track (thresholds, search ranges, what to measure); default
+        ``TrackOptions()``, the values ``semtrack analyze`` uses.
+    **option_changes
+        Single options by their :class:`TrackOptions` field name, e.g.
+        ``measure=("whiskers",)``; applied on top of ``options``.
 
     Returns
     -------
@@ -1047,25 +1011,22 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
     The first ``n_background_scans`` scans are buffered until the background
     model exists, then yielded.
     """
+    options = _options(options, option_changes)
     tracker = _Tracker(
         pixel_size_um=pixel_size_um, electrode=electrode, counter_electrode=counter_electrode,
-        data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, measure=measure,
-        n_background_scans=n_background_scans, drift=drift, drift_downsample=drift_downsample,
-        drift_region=drift_region,
-        high_sigma=high_sigma, low_sigma=low_sigma,
-        whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
-        min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
-        crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
-        crack_thick_li_px=crack_thick_li_px, frame_interval_s=frame_interval_s)
+        data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, options=options)
     return TrackIterator(tracker, frames)
 
 
+def _options(options, changes):
+    options = TrackOptions() if options is None else options
+    if not isinstance(options, TrackOptions):
+        raise ValueError(f"options must be a TrackOptions, got {type(options).__name__}")
+    return options.replace(**changes) if changes else options
+
+
 def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
-          crop=None, tilt_deg=0.0, tilt_axis="x", measure=MEASUREMENTS, n_background_scans=3,
-          drift=True, drift_downsample=None, drift_region=None, high_sigma=5.0, low_sigma=2.5,
-          whisker_search_range_px=30.0, whisker_memory=3, min_whisker_length_px=4.0,
-          min_whisker_width_px=3.0, crack_polarity="dark", crack_threshold_sigma=5.0,
-          crack_thick_li_px=13, frame_interval_s=1.0, min_whisker_scans=3):
+          crop=None, tilt_deg=0.0, tilt_axis="x", options=None, **option_changes):
     """Track a whole video; return per-frame tables (see :func:`track_iter`).
 
     Parameters
@@ -1073,9 +1034,9 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
     frames : VideoReader, iterable of Frame, or iterable of 2-D ndarrays
         A reader from :func:`vision.open_video` is marked with
         :func:`vision.mark_refreshes` first.
-    min_whisker_scans : int
-        Whisker ids seen in fewer measured scans are dropped (noise).
-    **other options
+    options, **option_changes
+        As for :func:`track_iter`; ``options.min_whisker_scans`` applies here.
+    **other parameters
         As for :func:`track_iter` (same names and meaning).
 
     Returns
@@ -1087,20 +1048,15 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
     if isinstance(frames, VideoReader):
         from ..preprocess._refresh import mark_refreshes
         frames = mark_refreshes(iter(frames))
+    options = _options(options, option_changes)
     it = track_iter(
         frames, pixel_size_um=pixel_size_um, electrode=electrode,
         counter_electrode=counter_electrode, data_bar=data_bar, crop=crop, tilt_deg=tilt_deg,
-        tilt_axis=tilt_axis, measure=measure, n_background_scans=n_background_scans, drift=drift,
-        drift_downsample=drift_downsample, drift_region=drift_region, high_sigma=high_sigma,
-        low_sigma=low_sigma,
-        whisker_search_range_px=whisker_search_range_px, whisker_memory=whisker_memory,
-        min_whisker_length_px=min_whisker_length_px, min_whisker_width_px=min_whisker_width_px,
-        crack_polarity=crack_polarity, crack_threshold_sigma=crack_threshold_sigma,
-        crack_thick_li_px=crack_thick_li_px, frame_interval_s=frame_interval_s)
+        tilt_axis=tilt_axis, options=options)
     for _ in it:
         pass
     tracks = it.tracks
-    return _drop_short_whiskers(tracks, min_whisker_scans)
+    return _drop_short_whiskers(tracks, options.min_whisker_scans)
 
 
 def _drop_short_whiskers(tracks, min_scans):

@@ -319,7 +319,8 @@ def test_crack_ignores_thick_lithium_and_excluded():
     bg = np.full(SHAPE, 120.0)
     path = _crack_path(rng, 100.0, angle=0.0)
     img = _frame(bg, rng, path=path)
-    thick = _draw_lines(SHAPE, [(a[0], a[1], b[0], b[1], 9.0) for a, b in zip(path[:-1], path[1:])])
+    # lithium thicker than the one default THICK_LI_PX (13 px, the pipeline's value) is lateral
+    thick = _draw_lines(SHAPE, [(a[0], a[1], b[0], b[1], 17.0) for a, b in zip(path[:-1], path[1:])])
     m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, background=bg,
                      li_mask=thick > 0.5)
     assert m is None

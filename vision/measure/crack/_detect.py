@@ -514,6 +514,11 @@ def _trim_to_half_max(path, resp, max_trim_px):
 
 #: A ``roi`` of :func:`detect_crack` grows when the crack comes this close to a side (px) ...
 ROI_NEAR_PX = 8
+
+#: Lithium at least this thick (px, any direction; after segmentation, with edge rims) is
+#: lateral lithium, not a Li-filled crack: between a crack's width and a lateral branch's.
+#: The analyze pipeline's value.
+THICK_LI_PX = 13
 #: ... by this much beyond the crack (px).
 ROI_GROW_PX = 48
 
@@ -584,7 +589,7 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
 def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
                  exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
                  low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
-                 smoothing_px=2.0, thick_li_px=7, bridge_gap_px=3, join_gap_px=1,
+                 smoothing_px=2.0, thick_li_px=THICK_LI_PX, bridge_gap_px=3, join_gap_px=1,
                  elongation=3.0, tip_half_max=True, gain_margin=0.1,
                  max_hole_px=40, edge_penalty=0.5, max_width_px=None, scan_lines=True,
                  roi=None):
