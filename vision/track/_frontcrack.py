@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FrontCrackState", "FrontCrackUpdate"]
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "confirmed_scans"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,38 @@ class FrontCrackUpdate:
     crack_growth_rate_px_s: float
 
 
+#: A crack must be seen in this many consecutive scans to count as initiated (the first
+#: scans of a lateral front, a charging streak or noise can look like a Li-filled crack
+#: for a scan or two). The one rule of crack initiation: FrontCrackState (streaming) and
+#: the tracker (on the finished table, see :func:`confirmed_scans`) both use it.
+CRACK_CONFIRM_SCANS = 3
+
+
+def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
+    """Which scans belong to a run of at least ``n_scans`` consecutive scans with a crack.
+
+    Parameters
+    ----------
+    has_crack : array-like of bool
+        One value per measured scan, in order.
+    n_scans : int
+        Shortest run that counts.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for every scan of such a run; the first True is the crack initiation.
+    """
+    has = np.asarray(has_crack, bool)
+    confirmed = np.zeros(len(has), bool)
+    run = 0
+    for j, h in enumerate(has):
+        run = run + 1 if h else 0
+        if run >= n_scans:
+            confirmed[j - run + 1:j + 1] = True
+    return confirmed
+
+
 class FrontCrackState:
     """Event detector over successive scans for the front and the crack.
 
@@ -63,8 +95,9 @@ class FrontCrackState:
         the longest noise line segment).
     persist_scans : int, optional
         How many following scans must also show the crack before the
-        initiation is accepted (default 1): one-scan flashes (noise, a
-        charging streak) are not initiations.
+        initiation is accepted (default ``CRACK_CONFIRM_SCANS - 1`` = 2, the
+        rule of the analyze pipeline): short flashes (noise, a charging
+        streak, the first scans of a lateral front) are not initiations.
 
     Examples
     --------
@@ -73,7 +106,7 @@ class FrontCrackState:
     ...     upd = state.update(frame_index=k, time_s=t, front=front, crack=crack)
     """
 
-    def __init__(self, *, min_crack_length_px=10.0, persist_scans=1):
+    def __init__(self, *, min_crack_length_px=10.0, persist_scans=CRACK_CONFIRM_SCANS - 1):
         if persist_scans < 0:
             raise ValueError(f"persist_scans must be >= 0; got {persist_scans}.")
         self.min_crack_length_px = float(min_crack_length_px)

@@ -31,6 +31,7 @@ from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine
 from ..measure.crack._detect import _line_width, crack_background, detect_crack
 from ..preprocess._normalize import is_blank_or_saturated
 from ..preprocess._register import DriftTracker, shift_image
+from ._frontcrack import CRACK_CONFIRM_SCANS, confirmed_scans
 from ._options import TrackOptions
 
 logger = logging.getLogger(__name__)
@@ -51,10 +52,6 @@ WHISKER_COLUMNS = (
     "frame", "time_s", "content_time_s", "whisker_id", "base_x_um", "base_y_um", "tip_x_um",
     "tip_y_um", "length_um", "width_um",
 )
-
-#: A crack must be seen in this many consecutive scans to count as initiated
-#: (the first scans of a lateral front can look like a Li-filled crack).
-CRACK_CONFIRM_SCANS = 3
 
 #: Lithium within this distance outside the electrode edge is not lateral front: the
 #: electrode's own bright rim changes there when the electrode shrinks (stripping).
@@ -904,12 +901,7 @@ class _Tracker:
         # first frame showing each scan (a torn frame carries its scan's measurement)
         measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
         has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
-        confirmed = np.zeros(len(has), bool)
-        run = 0
-        for j, h in enumerate(has):
-            run = run + 1 if h else 0
-            if run >= CRACK_CONFIRM_SCANS:
-                confirmed[j - run + 1:j + 1] = True
+        confirmed = confirmed_scans(has, CRACK_CONFIRM_SCANS)
         crack_init = int(measured["frame"].iloc[int(np.argmax(confirmed))]) if confirmed.any() else None
         # cracks seen in fewer consecutive scans are not reported (noise, the first scans
         # of a lateral front): blank them, with the frames that repeat those scans

@@ -401,15 +401,31 @@ def test_state_touchdown_initiation_and_speed():
         (10, 1.0, False, None),                          # ... gone: not an initiation
         (15, 1.5, False, 20.0), (20, 2.0, True, 35.0), (25, 2.5, True, 50.0),
     ]
+    # (a two-scan flash would not be an initiation either: see test_state_two_scan_flash)
     ups = []
     for f, t, touch, length in seq:
         crack = None if length is None else _C(length, (100.0 + length, 50.0))
         ups.append(st.update(frame_index=f, time_s=t, front=_F(touch), crack=crack))
     assert st.touchdown_frame == 20 and ups[4].touchdown_now and not ups[5].touchdown_now
     assert st.crack_initiation_frame == 15 and st.crack_initiation_time_s == 1.5
-    assert ups[4].crack_confirmed_now and not ups[3].crack_confirmed_now
+    # the pipeline's rule: three consecutive scans (15, 20, 25); initiation is the first
+    assert ups[5].crack_confirmed_now and not ups[4].crack_confirmed_now and not ups[3].crack_confirmed_now
     assert ups[4].crack_tip_speed_px_s == pytest.approx(30.0)
     assert ups[5].crack_growth_rate_px_s == pytest.approx(30.0)
     assert math.isnan(ups[3].crack_tip_speed_px_s)
     with pytest.raises(ValueError, match="must increase"):
         st.update(frame_index=30, time_s=2.5)
+
+
+def test_state_two_scan_flash_is_not_an_initiation():
+    """FrontCrackState and the tracker share one rule (CRACK_CONFIRM_SCANS = 3 scans)."""
+    from vision.track._frontcrack import CRACK_CONFIRM_SCANS, confirmed_scans
+    assert CRACK_CONFIRM_SCANS == 3
+    st = FrontCrackState(min_crack_length_px=10.0)
+    lengths = [None, 12.0, 15.0, None, 20.0, 25.0, 30.0]
+    for k, length in enumerate(lengths):
+        crack = None if length is None else _C(length, (100.0, 50.0))
+        st.update(frame_index=k, time_s=float(k), front=None, crack=crack)
+    assert st.crack_initiation_frame == 4
+    has = [length is not None for length in lengths]
+    assert int(np.argmax(confirmed_scans(has))) == 4
