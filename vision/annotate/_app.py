@@ -22,9 +22,10 @@ from starlette.exceptions import HTTPException
 
 from calibration import InputError
 
+from .._schema import EVENT_NAMES, FAILURE_MODES
 from ._db import REVIEW_STATES, AnnotationDB, ConflictError, NotFoundError
 from ._report import agreement, labels_csv, labels_json
-from ._results import EVENT_NAMES, FAILURE_MODES, FrameSource, find_results, inside
+from ._results import FrameSource, find_results, inside
 
 logger = logging.getLogger(__name__)
 

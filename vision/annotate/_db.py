@@ -26,7 +26,7 @@ from pathlib import Path
 
 from calibration import InputError
 
-from ._results import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from calibration import InputError
 
-from ._results import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES
 
 __all__ = ["agreement", "export_rows", "format_agreement", "write_export"]
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from calibration import InputError
 
+from .._schema import BATCH_JSON_FILE, BATCH_KEY_FILE, BATCH_TABLE_FILE, SUMMARY_FILE
 from .._shared._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
 from .._shared._system import default_workers
 from ._manifest import MANIFEST_NAMES, read_manifest
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 #: Name of the per-video resume record inside ``DIR/<name>/``.
-KEY_FILE = "batch_key.json"
+KEY_FILE = BATCH_KEY_FILE
 #: Staging folder inside the output folder (never a finished result).
 PARTIAL_DIR = ".semtrack-partial"
 _LOCK_FILE = ".semtrack-batch.lock"
@@ -160,7 +161,7 @@ def process_video(item, out_dir, *, force=False, save_options=None):
     try:
         key = _resume_key(item, save_options)
         if not force and _is_up_to_date(final, key):
-            summary = _read_json(final / "summary.json")
+            summary = _read_json(final / SUMMARY_FILE)
             record.update(status="skipped", summary=summary,
                           n_frames=(summary or {}).get("n_frames"))
         else:
@@ -178,7 +179,7 @@ def process_video(item, out_dir, *, force=False, save_options=None):
 
 
 def _is_up_to_date(final, key):
-    if not (final / "summary.json").is_file():
+    if not (final / SUMMARY_FILE).is_file():
         return False
     stored = _read_json(final / KEY_FILE)
     if not isinstance(stored, dict):
@@ -221,7 +222,7 @@ def _analyze_and_save(item, final, key, save_options):
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    summary = _read_json(final / "summary.json")
+    summary = _read_json(final / SUMMARY_FILE)
     if summary is None:
         summary = jsonable(analysis.summary)
     return summary
@@ -352,7 +353,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         if not final and now - state["last_write"] < 2.0:
             return
         state["last_write"] = now
-        write_json_atomic(out_dir / "batch.json", _batch_json(
+        write_json_atomic(out_dir / BATCH_JSON_FILE, _batch_json(
             records, items, engine, started, now - t0, force, save_options,
             interrupted=interrupted))
 
@@ -570,7 +571,7 @@ def write_results_table(result):
     """
     frame = _table(result)
     out = Path(result.out_dir)
-    for name, write in (("results.csv", lambda p: frame.to_csv(p, index=False)),
+    for name, write in ((BATCH_TABLE_FILE, lambda p: frame.to_csv(p, index=False)),
                         ("results.parquet", lambda p: frame.to_parquet(p, index=False))):
         tmp = out / f".{name}.{uuid.uuid4().hex}.tmp"
         try:

@@ -30,6 +30,7 @@ import numpy as np
 from calibration import InputError
 from electrochem import KNOWN_EXTENSIONS
 
+from .._schema import BATCH_JSON_FILE, BATCH_TABLE_FILE
 from ..io._registry import frame_extensions, open_video, video_extensions
 from ._manifest import MANIFEST_NAMES, BatchItem
 
@@ -53,7 +54,7 @@ FRAME_EXTENSIONS = frame_extensions()
 _TRACE_SUFFIXES = ("_trace", "-trace", " trace", "_echem", "-echem", "_potentiostat",
                    "-potentiostat", "_eclab", "-eclab", "_ec", "-ec")
 _NUMBERED = re.compile(r"\d+$")
-_IGNORED_NAMES = {n.lower() for n in MANIFEST_NAMES} | {"results.csv", "batch.json"}
+_IGNORED_NAMES = {n.lower() for n in MANIFEST_NAMES} | {BATCH_TABLE_FILE, BATCH_JSON_FILE}
 #: Relative duration tolerance and the floor in seconds for pairing by duration.
 DURATION_RTOL = 0.05
 DURATION_ATOL_S = 2.0

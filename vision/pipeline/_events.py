@@ -2,12 +2,10 @@
 import numpy as np
 import pandas as pd
 
+from .._schema import EVENT_COLUMNS, EVENT_NAMES
+
 __all__ = ["EVENT_NAMES", "events_table", "onset_from_growth"]
 
-EVENT_NAMES = ("growth_onset", "lateral_onset", "crack_initiation", "short_circuit",
-               "contact_loss")
-
-EVENT_COLUMNS = ["event", "time_s", "frame", "voltage_V", "current_A", "source"]
 
 
 def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):

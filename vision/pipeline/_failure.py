@@ -21,10 +21,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .._schema import FAILURE_MODES
+
 __all__ = ["FailureThresholds", "DEFAULT_THRESHOLDS", "FailureVerdict", "classify_failure",
            "FAILURE_MODES", "sustained_max"]
 
-FAILURE_MODES = ("none", "lateral_growth", "fracture", "contact_loss")
 
 
 @dataclass(frozen=True)

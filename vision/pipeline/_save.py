@@ -8,7 +8,16 @@ import sys
 import cv2
 import numpy as np
 
-from .._schema import WHISKER_COLUMNS
+from .._schema import (
+    EVENTS_FILE,
+    FRAMES_FILE,
+    GROWTH_RATES_FILE,
+    OVERLAY_FILE,
+    REPORT_FILE,
+    SUMMARY_FILE,
+    WHISKER_COLUMNS,
+    WHISKERS_FILE,
+)
 from .._shared._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
 from ..io._registry import open_video
 from ._overlay import OverlayWriter, draw_overlay
@@ -71,13 +80,13 @@ def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False
     check_output_dir(out_dir)
     tmp = os.fspath(make_temp_dir(out_dir))
     try:
-        write_json_atomic(os.path.join(tmp, "summary.json"), analysis.summary)
-        _write_csv(analysis.frames, os.path.join(tmp, "frames.csv"))
+        write_json_atomic(os.path.join(tmp, SUMMARY_FILE), analysis.summary)
+        _write_csv(analysis.frames, os.path.join(tmp, FRAMES_FILE))
         w = analysis.whiskers
         cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
-        _write_csv(w.reindex(columns=cols), os.path.join(tmp, "whiskers.csv"))
-        _write_csv(analysis.events, os.path.join(tmp, "events.csv"))
-        _write_csv(analysis.growth_rates, os.path.join(tmp, "growth_rates.csv"))
+        _write_csv(w.reindex(columns=cols), os.path.join(tmp, WHISKERS_FILE))
+        _write_csv(analysis.events, os.path.join(tmp, EVENTS_FILE))
+        _write_csv(analysis.growth_rates, os.path.join(tmp, GROWTH_RATES_FILE))
         if analysis.kymographs:
             kdir = os.path.join(tmp, "kymographs")
             os.makedirs(kdir)
@@ -85,11 +94,11 @@ def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False
                 cv2.imwrite(os.path.join(kdir, f"whisker_{int(wid)}.png"), image)
         key_jpegs = {}
         if overlay:
-            key_jpegs = _overlay_pass(analysis, os.path.join(tmp, "overlay.mp4"), progress)
+            key_jpegs = _overlay_pass(analysis, os.path.join(tmp, OVERLAY_FILE), progress)
         if report:
             html = build_report(analysis, {k: base64.b64encode(v).decode("ascii")
                                            for k, v in key_jpegs.items()})
-            with open(os.path.join(tmp, "report.html"), "w", encoding="utf-8") as fh:
+            with open(os.path.join(tmp, REPORT_FILE), "w", encoding="utf-8") as fh:
                 fh.write(html)
         replace_dir(tmp, out_dir)
     except BaseException:
