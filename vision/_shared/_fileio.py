@@ -73,18 +73,18 @@ def check_output_dir(path):
     """
     path = Path(path).absolute()
     if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise InputError("the output exists and is not a folder; give a new folder with --out",
+        raise InputError("the output exists and is not a folder; give a new folder as out_dir",
                          path=path)
     if path.is_dir() and any(path.iterdir()) and not (path / "summary.json").is_file():
         raise InputError("the output folder exists and is not a semtrack results folder "
                          "(no summary.json); it would be replaced: give a new or empty "
-                         "folder with --out", path=path)
+                         "folder as out_dir", path=path)
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"cannot create the output folder here ({parent} is not a writable "
-                         "folder); give another --out", path=path)
+                         "folder); give another out_dir", path=path)
 
 
 def make_temp_dir(final):

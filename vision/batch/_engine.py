@@ -416,7 +416,7 @@ def _lock(out_dir):
         pid = (lock.read_text().strip() or "0") if lock.exists() else "0"
         if pid.isdigit() and int(pid) > 0 and _alive(int(pid)):
             raise InputError(f"another semtrack batch (process {pid}) is writing here; wait for "
-                             "it or choose another --out folder", path=out_dir) from None
+                             "it or choose another out_dir", path=out_dir) from None
         lock.unlink(missing_ok=True)  # stale lock of a killed batch
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     with os.fdopen(fd, "w") as fh:

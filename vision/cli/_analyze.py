@@ -6,6 +6,8 @@ import warnings
 
 from calibration import InputError
 
+from ._errors import to_flags
+
 SIDES = ("left", "right", "top", "bottom")
 
 
@@ -119,7 +121,7 @@ def run(args):
         print(f"  max growth rate {s['max_growth_rate_um_s']:.3f} um/s -> local current "
               f"density {s['max_local_current_density_A_cm2']:.3f} A/cm2")
     for w in s["warnings"]:
-        print(f"  warning: {w}", file=sys.stderr)
+        print(f"  warning: {to_flags(w)}", file=sys.stderr)
     print(f"results: {out}")
     print(f"report:  {os.path.join(out, 'report.html')}")
     return 0

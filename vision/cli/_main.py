@@ -12,6 +12,7 @@ import sys
 from calibration import InputError
 
 from .._version import __version__
+from ._errors import to_flags
 
 #: Subcommand modules, in the order ``semtrack --help`` lists them.
 SUBCOMMANDS = (
@@ -83,7 +84,7 @@ def main(argv=None):
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"semtrack {args.command}: error: {exc}", file=sys.stderr)
+        print(f"semtrack {args.command}: error: {to_flags(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("semtrack: interrupted", file=sys.stderr)

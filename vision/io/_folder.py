@@ -148,8 +148,8 @@ class ImageFolderReader(VideoReader):
         if fps is None and times_csv is not None and times_csv.is_file():
             self._times = _read_times(times_csv, n)
         if n > 1 and fps is None and self._times is None:
-            raise InputError(f"a folder of {n} image frames has no frame timing; pass --fps "
-                             f"(fps=...) with the frame rate, or put a {TIMES_FILE} with a "
+            raise InputError(f"a folder of {n} image frames has no frame timing; pass fps=FPS "
+                             f"with the frame rate, or put a {TIMES_FILE} with a "
                              "time_s column (one row per frame) into the folder", path=path)
         shape_of = _tiff_shape if _is_tiff(files[0]) else _png_shape
         self.frame_shape = shape_of(files[0])

@@ -32,7 +32,7 @@ def _unit_factor(unit, *, path, what):
     factor = _TIME_UNITS_S.get(str(unit or "s").strip().lower())
     if factor is None:
         raise InputError(f"unknown time unit {unit!r} in the {what} metadata; expected one of "
-                         f"{sorted(_TIME_UNITS_S)}; pass --fps to ignore the metadata", path=path)
+                         f"{sorted(_TIME_UNITS_S)}; pass fps=FPS to ignore the metadata", path=path)
     return factor
 
 
@@ -198,14 +198,14 @@ class TiffStackReader(VideoReader):
             if times is not None and n > 1:
                 meta_fps = (n - 1) / times[-1] if times[-1] > 0 else None
                 if meta_fps and abs(meta_fps - fps) > 1e-3 * fps:
-                    warnings.warn(f"{path}: --fps {fps:g} overrides the {source} metadata "
+                    warnings.warn(f"{path}: fps={fps:g} overrides the {source} metadata "
                                   f"({meta_fps:.6g} frames/s)", UserWarning, stacklevel=4)
             times, source = np.arange(n) / fps, "fps argument"
         if times is None:
             if n > 1:
                 raise InputError("the TIFF stack has no frame timing metadata (ImageJ "
-                                 "finterval, OME DeltaT or per-page DateTime); pass --fps "
-                                 "(fps=...) with the frame rate", path=path)
+                                 "finterval, OME DeltaT or per-page DateTime); pass fps=FPS "
+                                 "with the frame rate", path=path)
             times, source = np.zeros(1), "single page"
         self._times = np.asarray(times, dtype=float)
         self.metadata["time_source"] = source
@@ -239,7 +239,7 @@ class TiffStackReader(VideoReader):
                     secs = np.array([(p - parsed[0]).total_seconds() for p in parsed])
                     if np.all(np.diff(secs) > 0):
                         warnings.warn(f"{path}: frame times from per-page DateTime tags "
-                                      "(1 s resolution); pass --fps for exact timing",
+                                      "(1 s resolution); pass fps=FPS for exact timing",
                                       UserWarning, stacklevel=5)
                         return secs, "DateTime tags", parsed[0]
         return None, None, start

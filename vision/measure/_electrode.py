@@ -14,6 +14,7 @@ import numpy as np
 
 from calibration import InputError
 
+from .._shared._stats import mad_sigma
 from ._front import CounterElectrode, parse_counter_electrode
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def _dark_mask(image, *, smooth_px=2.0):
     sub = sm[::2, ::2]
     med = float(np.median(sub))
     upper = sub[sub > med]  # the ceramic's spread, from the bright half (dark objects excluded)
-    mad = float(np.median(upper - med)) * 1.4826 if upper.size else 0.0
+    mad = mad_sigma(upper - med) if upper.size else 0.0
     dark = float(np.percentile(sub, 0.5))
     contrast = med - dark
     if contrast < max(3.0 * mad, 1e-6):
@@ -187,7 +188,7 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=4.0, max_radius_px
     Raises
     ------
     InputError
-        If no dark disc is found; the message says to pass ``--electrode X,Y``.
+        If no dark disc is found; the message says to pass ``electrode=(x_px, y_px)``.
 
     Notes
     -----
@@ -199,8 +200,7 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=4.0, max_radius_px
     """
     img = _gray(image, data_bar_row)
     mask, _, _ = _dark_mask(img)
-    fix = ("pass the electrode position with --electrode X,Y "
-           "(electrode=(x_px, y_px) in the library)")
+    fix = "pass the electrode position as electrode=(x_px, y_px)"
     if mask is None:
         raise InputError(f"no lithium electrode found: the image has no dark region; {fix}")
     h, w = mask.shape
@@ -271,16 +271,16 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
             vals = [float(v) for v in electrode]
         except (TypeError, ValueError):
             raise InputError(f"electrode must be (x_px, y_px) or (x_px, y_px, radius_px), "
-                             f"got {electrode!r}; pass --electrode X,Y") from None
+                             f"got {electrode!r}; pass electrode=(x_px, y_px)") from None
         if len(vals) not in (2, 3):
             raise InputError(f"electrode must be (x_px, y_px) or (x_px, y_px, radius_px), "
-                             f"got {electrode!r}; pass --electrode X,Y")
+                             f"got {electrode!r}; pass electrode=(x_px, y_px)")
         x, y = vals[0], vals[1]
         r = vals[2] if len(vals) == 3 else None
     h, w = img.shape
     if not (np.isfinite(x) and np.isfinite(y) and 0 <= x <= w - 1 and 0 <= y <= h - 1):
         raise InputError(f"electrode position ({x:g}, {y:g}) px is outside the image "
-                         f"(x 0..{w - 1}, y 0..{h - 1}); pass --electrode X,Y inside the image")
+                         f"(x 0..{w - 1}, y 0..{h - 1}); pass electrode=(x_px, y_px) inside the image")
     if r is not None:
         if not r > 0:
             raise InputError(f"electrode radius must be > 0 px, got {r:g}")
@@ -308,7 +308,7 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
                 logger.info("electrode given at (%.1f, %.1f) px; radius measured %.1f px", x, y, r)
                 return Electrode(x, y, r, "user")
     raise InputError(f"no dark lithium disc at the given electrode position ({x:g}, {y:g}) px; "
-                     "check the position or also give the radius: --electrode X,Y,R")
+                     "check the position or also give the radius: electrode=(x_px, y_px, radius_px)")
 
 
 def _band_depth(dark, side):
@@ -448,9 +448,9 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
         x, y = (float(v) for v in counter_electrode)
     except (TypeError, ValueError):
         raise InputError(f"counter electrode must be left|right|top|bottom or a point X,Y; got "
-                         f"{counter_electrode!r}; pass --counter-electrode right (for example)") from None
+                         f"{counter_electrode!r}; pass counter_electrode='right' (for example)") from None
     if not (0 <= x <= w - 1 and 0 <= y <= h - 1):
         raise InputError(f"counter electrode point ({x:g}, {y:g}) px is outside the image "
-                         f"(x 0..{w - 1}, y 0..{h - 1}); pass --counter-electrode X,Y inside the image "
-                         "or an image side (left|right|top|bottom)")
+                         f"(x 0..{w - 1}, y 0..{h - 1}); pass counter_electrode=(x_px, y_px) inside the "
+                         "image or an image side (left|right|top|bottom)")
     return CounterElectrode(point=(x, y))

@@ -16,28 +16,11 @@ import numpy as np
 
 from calibration import InputError
 
-from .._shared._stats import _median
+from .._shared._stats import robust_sigma
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask"]
-
-
-def robust_sigma(values):
-    """Noise level from the median absolute deviation (1.4826 * MAD).
-
-    Parameters
-    ----------
-    values : ndarray
-        Any shape; a subsample is enough.
-
-    Returns
-    -------
-    float
-    """
-    v = np.asarray(values, dtype=np.float32).ravel()
-    med = _median(v)
-    return float(1.4826 * _median(np.abs(v - med)))
 
 
 def difference_image(image, background):

@@ -122,7 +122,7 @@ def _read_trace(trace, warn, *, columns=None, units=None):
     column, no data) is a warning, and the video is analysed without it.
     """
     if not os.path.exists(trace):
-        raise InputError("no such trace file; check --trace", path=trace)
+        raise InputError("no such trace file; check trace", path=trace)
     try:
         data = electrochem.read_trace(trace, columns=columns, units=units)
     except InputError as exc:
@@ -145,8 +145,8 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
         mode = "absolute" if (video_start and trace_obj.start_time) else "auto"
     if mode == "absolute":
         if not (video_start and trace_obj.start_time):
-            raise InputError("--sync absolute needs start timestamps in both the video and "
-                             "the trace file; give --sync-offset S or --sync auto|span",
+            raise InputError("sync='absolute' needs start timestamps in both the video and "
+                             "the trace file; give sync_offset_s=S or sync='auto'|'span'",
                              path=video if not video_start else trace_obj.path)
         return SyncOffset(offset_s=offset_from_start_times(video_start, trace_obj.start_time),
                           method="absolute", confidence=1.0,
@@ -213,7 +213,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
     Analysis
     """
     if sync is not None and sync not in SYNC_MODES:
-        raise InputError(f"--sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
+        raise InputError(f"sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
     warn_list = []
 
     def warn(message):
@@ -383,7 +383,7 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         if overlap == 0:
             warn(f"{trace_obj.path}: the trace ({data['time_s'].iloc[0]:.1f}-"
                  f"{data['time_s'].iloc[-1]:.1f} s) does not overlap the video under the "
-                 f"offset {off:+.2f} s; voltage and current are NaN. Check --sync-offset.")
+                 f"offset {off:+.2f} s; voltage and current are NaN. Check sync_offset_s.")
         elif overlap < 0.999:
             warn(f"{trace_obj.path}: the trace covers only {100 * overlap:.0f} % of the "
                  "video; frames outside it have NaN voltage and current")

@@ -5,6 +5,8 @@ from scipy import optimize, stats
 
 from electrochem import current_density_from_growth_rate
 
+from .._shared._stats import mad_sigma
+
 __all__ = ["fit_growth_rate", "growth_rates_per_step"]
 
 #: Floor of the residual scale of the robust fit, um (well below a tip's precision).
@@ -50,13 +52,13 @@ def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
     t0 = t.mean()
     slope = stats.theilslopes(y, t - t0).slope
     icpt = np.median(y - slope * (t - t0))
-    mad = 1.4826 * np.median(np.abs(y - (slope * (t - t0) + icpt)))
+    mad = mad_sigma(y - (slope * (t - t0) + icpt))
     scale = f_scale_um or 1.345 * max(mad, MIN_SCATTER_UM)
     res = optimize.least_squares(lambda p: p[0] * (t - t0) + p[1] - y, [slope, icpt],
                                  loss="huber", f_scale=scale, xtol=1e-12, ftol=1e-12)
     slope, icpt = res.x
     resid = y - (slope * (t - t0) + icpt)
-    return float(slope), float(icpt - slope * t0), float(1.4826 * np.median(np.abs(resid)))
+    return float(slope), float(icpt - slope * t0), mad_sigma(resid)
 
 
 def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):

@@ -173,11 +173,11 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
     f = f[:, np.ptp(f[use] if use is not None else f, axis=0) > 0] if len(f) else f
     if len(tv) < 6 or f.shape[1] == 0:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
-                         "growth to match with the current; give --sync-offset S or "
-                         "--sync absolute|span")
+                         "growth to match with the current; give sync_offset_s=S or "
+                         "sync='absolute'|'span'")
     if "current_A" not in trace or not np.isfinite(trace["current_A"].to_numpy(float)).any():
         raise InputError("cannot synchronise automatically: the trace has no current; "
-                         "give --sync-offset S or --sync absolute|span")
+                         "give sync_offset_s=S or sync='absolute'|'span'")
     t, charge = _charge_C(trace)
     # the video shows where plating as measured ends: that cut is the same for every offset
     until = np.inf if until_trace_s is None or use is not None else float(until_trace_s)
@@ -192,7 +192,7 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
     res = np.array([_residual(t, charge, tv, design, off, until, use) for off in offsets])
     if not np.isfinite(res).any():
         raise InputError("cannot synchronise automatically: the trace does not overlap "
-                         "the video at any offset; give --sync-offset S")
+                         "the video at any offset; give sync_offset_s=S")
     best = int(np.nanargmin(res))
     if np.isfinite(until):
         # the same scans for every offset: those up to two scans before the short circuit

@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration import InputError, tilt_correct_vector
 
-from .._shared._stats import _median, _percentile
+from .._shared._stats import _percentile, mad_sigma
 from ..io._base import Frame
 from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ..measure._front import CounterElectrode, measure_front
@@ -280,9 +280,9 @@ class _Tracker:
             self.px = float(pixel_size_um)
         except (TypeError, ValueError):
             raise InputError(f"pixel_size_um must be a number, got {pixel_size_um!r}; "
-                             "pass --pixel-size UM") from None
+                             "pass pixel_size_um=UM") from None
         if not (math.isfinite(self.px) and self.px > 0):
-            raise InputError(f"pixel_size_um must be > 0, got {pixel_size_um!r}; pass --pixel-size UM")
+            raise InputError(f"pixel_size_um must be > 0, got {pixel_size_um!r}; pass pixel_size_um=UM")
         self.options = options
         self.measure = options.measure
         self.tilt_deg = float(tilt_deg or 0.0)
@@ -346,13 +346,13 @@ class _Tracker:
                 vals = [float(v) for v in electrode]
             except (TypeError, ValueError):
                 raise InputError(f"electrode must be (x_px, y_px) or (x_px, y_px, radius_px), got "
-                                 f"{electrode!r}; pass --electrode X,Y") from None
+                                 f"{electrode!r}; pass electrode=(x_px, y_px)") from None
             if len(vals) >= 2:
                 rows, cols = image.shape
                 if not (0 <= vals[0] <= cols - 1 and 0 <= vals[1] <= rows - 1):
                     raise InputError(f"electrode position ({vals[0]:g}, {vals[1]:g}) px is outside "
                                      f"the image (x 0..{cols - 1}, y 0..{rows - 1}); pass "
-                                     "--electrode X,Y inside the image")
+                                     "electrode=(x_px, y_px) inside the image")
                 vals[0] -= left
                 vals[1] -= top
             electrode = vals
@@ -378,7 +378,7 @@ class _Tracker:
                 x, y = (float(v) for v in co)
             except (TypeError, ValueError):
                 raise InputError(f"counter_electrode must be left|right|top|bottom or (x_px, y_px), "
-                                 f"got {co!r}; pass --counter-electrode right (for example)") from None
+                                 f"got {co!r}; pass counter_electrode='right' (for example)") from None
             co = (x - left, y - top)
         self.counter = resolve_counter_electrode(img, co)
         if self.counter is None:
@@ -437,7 +437,7 @@ class _Tracker:
 
     def _scanlines(self, diff, mask):
         """Remove per-row offsets of the change image, measured on ceramic pixels."""
-        sig = 1.4826 * float(_median(np.abs(diff[::3, ::3])))
+        sig = mad_sigma(diff[::3, ::3])
         clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
         if mask is None:
             num = clipped.sum(axis=1)
@@ -987,7 +987,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
     Raises
     ------
     InputError
-        No electrode found ('pass --electrode X,Y'), an electrode outside the
+        No electrode found ('pass electrode=(x_px, y_px)'), an electrode outside the
         image, bad options.
 
     Notes

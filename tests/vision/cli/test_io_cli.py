@@ -126,3 +126,23 @@ def test_folder_without_fps_exit_2(tmp_path, capsys):
     folder = _mixed_folder(tmp_path)
     assert main(["info", str(folder)]) == 2
     assert "pass --fps" in capsys.readouterr().err
+
+
+def test_library_messages_name_keywords_and_the_cli_names_flags():
+    """Library errors say what a Python caller passes; the CLI rewrites them into its flags."""
+    from vision.cli._errors import KEYWORD_TO_FLAG, to_flags
+    assert to_flags("no timing; pass fps=FPS with the frame rate") == \
+        "no timing; pass --fps FPS with the frame rate"
+    assert to_flags("pass electrode=(x_px, y_px, radius_px)") == "pass --electrode X,Y,R"
+    assert to_flags("pass electrode=(x_px, y_px) inside") == "pass --electrode X,Y inside"
+    # no library message (outside the CLI) names a flag of the command line
+    import pathlib
+    import re
+
+    import vision
+    root = pathlib.Path(vision.__file__).parent
+    flag = re.compile(r"""(raise \w+Error|warnings\.warn)\((f?["'][^)]*?--[a-z])""", re.S)
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if p.parts[-2] not in ("cli", "annotate", "synthetic") and flag.search(p.read_text())]
+    assert offenders == []
+    assert all(k != f for k, f in KEYWORD_TO_FLAG)

@@ -240,7 +240,7 @@ def test_tiff_without_timing_needs_fps(tmp_path):
     with tifffile.TiffWriter(path) as w:
         for img in frames_uint8(4):
             w.write(img, metadata=None)
-    with pytest.raises(InputError, match=r"plain\.tif: .*no frame timing.*--fps"):
+    with pytest.raises(InputError, match=r"plain\.tif: .*no frame timing.*fps=FPS"):
         open_video(path)
     with open_video(path, fps=2.0) as reader:
         assert [f.time_s for f in reader] == [0.0, 0.5, 1.0, 1.5]
@@ -390,7 +390,7 @@ def test_tiff_folder_16bit_and_single_png(tmp_path):
 
 def test_folder_needs_fps(tmp_path):
     folder = write_pngs(tmp_path / "f", frames_uint8(2), ["a1.png", "a2.png"])
-    with pytest.raises(InputError, match=r"f: a folder of 2 image frames.*pass --fps"):
+    with pytest.raises(InputError, match=r"f: a folder of 2 image frames.*pass fps=FPS"):
         open_video(folder)
 
 

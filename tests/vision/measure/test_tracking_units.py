@@ -152,10 +152,10 @@ def test_find_electrode_subpixel_and_user_override():
 
 
 def test_no_electrode_or_outside_says_which_option_to_pass():
-    with pytest.raises(InputError, match="--electrode X,Y"):
+    with pytest.raises(InputError, match=r"electrode=\(x_px, y_px\)"):
         find_electrode(_texture(7).astype(np.uint8))
     img, _, _ = _scene()
-    with pytest.raises(InputError, match="outside the image.*--electrode"):
+    with pytest.raises(InputError, match="outside the image.*electrode="):
         resolve_electrode(img, (COLS + 10, 20))
 
 
@@ -278,7 +278,7 @@ def test_track_bad_electrode_option_is_clear():
     with pytest.raises(InputError, match="outside the image"):
         track(frames, pixel_size_um=1.0, electrode=(-5, 10))
     blank_texture = [np.clip(_texture(k), 0, 255).astype(np.uint8) for k in range(3)]
-    with pytest.raises(InputError, match="--electrode X,Y"):
+    with pytest.raises(InputError, match=r"electrode=\(x_px, y_px\)"):
         track(blank_texture, pixel_size_um=1.0)
     with pytest.raises(InputError, match="pixel_size_um"):
         track(frames, pixel_size_um=0)

@@ -53,7 +53,7 @@ def test_auto_sync_recovers_offset_within_one_trace_sample(offset):
 
 def test_auto_sync_without_growth_is_a_clear_error():
     trace = _trace(2.0, [1.0])
-    with pytest.raises(InputError, match="no lithium growth.*--sync-offset"):
+    with pytest.raises(InputError, match="no lithium growth.*sync_offset_s=S"):
         estimate_offset_auto(np.arange(0, 10, 0.5), np.zeros(20), trace)
 
 

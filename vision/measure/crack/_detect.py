@@ -14,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from skimage.morphology import skeletonize
 
-from ..._shared._stats import _median
+from ..._shared._stats import _median, mad_sigma
 
 __all__ = ["CrackBackground", "CrackMeasurement", "crack_background", "detect_crack",
            "ridge_response"]
@@ -247,8 +247,7 @@ class CrackMeasurement:
 
 def _robust_sigma(values):
     med = float(_median(values))
-    mad = float(_median(np.abs(values - med)))
-    return med, 1.4826 * mad
+    return med, mad_sigma(values - med)
 
 
 def _gain(image, background):
