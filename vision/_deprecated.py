@@ -22,7 +22,7 @@ MOVED = {
     "vision._cli_info": "vision.cli._info",
     "vision._cli_synth": "vision.cli._synth",
     "vision._cli_trace": "vision.cli._trace",
-    "vision._crack": "vision.measure.crack._detect",
+    "vision._crack": "vision.measure.crack",
     "vision._databar": "vision.preprocess._databar",
     "vision._electrode": "vision.measure._electrode",
     "vision._events": "vision.pipeline._events",

@@ -28,7 +28,9 @@ from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
-from ..measure.crack._detect import _line_width, crack_background, detect_crack
+from ..measure.crack._detect import detect_crack
+from ..measure.crack._filters import crack_background
+from ..measure.crack._path import _line_width
 from ..preprocess._normalize import is_blank_or_saturated
 from ..preprocess._register import DriftTracker, shift_image
 from ._frontcrack import CRACK_CONFIRM_SCANS, confirmed_scans

@@ -4,9 +4,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_detect": [
-            "CrackBackground", "CrackMeasurement", "crack_background", "detect_crack",
-            "ridge_response",
-        ],
+        "_filters": ["CrackBackground", "crack_background", "ridge_response"],
+        "_detect": ["CrackMeasurement", "THICK_LI_PX", "detect_crack"],
     },
 )
