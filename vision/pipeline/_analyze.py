@@ -18,8 +18,7 @@ import electrochem
 from calibration import InputError, SyncOffset, offset_from_spans, offset_from_start_times, resolve_pixel_size
 
 from .._schema import FRAME_COLUMNS
-from .._shared._fileio import file_sha256, jsonable
-from .._version import __version__
+from .._shared._fileio import jsonable
 from ..io._registry import open_video
 from ..preprocess._databar import find_data_bar
 from ..preprocess._refresh import mark_refreshes
@@ -31,6 +30,7 @@ from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thres
 from ._overlay import drawing_from_track
 from ._rates import growth_rates_per_step
 from ._save import save_results
+from ._summary import build_summary
 from ._sync import estimate_offset_auto, resample_trace, trace_overlap
 
 logger = logging.getLogger(__name__)
@@ -258,15 +258,14 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         if issubclass(w.category, UserWarning) and str(w.message) not in warn_list:
             warn_list.append(str(w.message))
 
-    frames = tracks.frames.copy()
-    whiskers = tracks.whiskers
-    return _finish(video=video, reader_start=video_start, trace_obj=trace_obj, frames=frames,
-                   whiskers=whiskers, tracks=tracks, pixel=pixel, fps=fps, crop=crop,
-                   bar_box=bar_box, drawings=drawings, sync=sync, sync_offset_s=sync_offset_s,
-                   tilt_deg=tilt_deg, electrode=electrode, counter_electrode=counter_electrode,
-                   scale_bar_um=scale_bar_um, pixel_size_um=pixel_size_um,
-                   thresholds=thresholds, trace_columns=trace_columns,
-                   trace_units=trace_units, warn=warn, warn_list=warn_list)
+    request = _Request(video=video, pixel_size_um=pixel_size_um, scale_bar_um=scale_bar_um,
+                       fps=fps, tilt_deg=tilt_deg, electrode=electrode,
+                       counter_electrode=counter_electrode, sync_offset_s=sync_offset_s,
+                       sync=sync, crop=crop, trace_columns=trace_columns,
+                       trace_units=trace_units, thresholds=thresholds)
+    tracked = _Tracked(frames=tracks.frames.copy(), whiskers=tracks.whiskers, tracks=tracks,
+                       pixel=pixel, bar_box=bar_box, drawings=drawings, video_start=video_start)
+    return _finish(request, tracked, trace_obj, warn, warn_list)
 
 
 def _plated_features(frames, whiskers):
@@ -351,58 +350,176 @@ def _steps_on_video_clock(trace_obj, offset_s):
     return steps
 
 
-def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, fps, crop,
-            bar_box, drawings, sync, sync_offset_s, tilt_deg, electrode, counter_electrode,
-            scale_bar_um, pixel_size_um, thresholds, trace_columns, trace_units, warn,
-            warn_list):
-    """Everything after tracking: sync, rates, events, failure mode, summary."""
+@dataclass(frozen=True)
+class _Request:
+    """What the caller of :func:`analyze` asked for (summary.json ``parameters``)."""
 
+    video: str
+    pixel_size_um: float | None
+    scale_bar_um: float | None
+    fps: float | None
+    tilt_deg: float
+    electrode: tuple | None
+    counter_electrode: object
+    sync_offset_s: float | None
+    sync: str | None
+    crop: tuple | None
+    trace_columns: object
+    trace_units: object
+    thresholds: object
+
+    def parameters(self):
+        ce = self.counter_electrode
+        return {
+            "pixel_size_um": self.pixel_size_um, "scale_bar_um": self.scale_bar_um,
+            "fps": self.fps, "tilt_deg": self.tilt_deg,
+            "electrode": None if self.electrode is None else list(self.electrode),
+            "counter_electrode": ce if isinstance(ce, (str, type(None))) else list(ce),
+            "sync_offset_s": self.sync_offset_s, "sync": self.sync,
+            "crop": None if self.crop is None else list(self.crop),
+            "trace_columns": self.trace_columns, "trace_units": self.trace_units,
+            "thresholds": thresholds_dict(self.thresholds),
+        }
+
+
+@dataclass
+class _Tracked:
+    """What the tracking pass produced."""
+
+    frames: pd.DataFrame
+    whiskers: pd.DataFrame
+    tracks: object
+    pixel: object
+    bar_box: tuple | None
+    drawings: dict
+    video_start: object
+
+
+@dataclass
+class _Synced:
+    """The trace on the video clock (all None without a trace)."""
+
+    result: SyncOffset | None = None
+    steps: object = None
+    trace_at: object = None        # t_video -> (voltage_V, current_A)
+    short_s: float | None = None   # short circuit, trace clock
+    depletion_s: float | None = None  # contact loss (stripping), trace clock
+
+    @property
+    def offset_s(self):
+        return self.result.offset_s if self.result is not None else 0.0
+
+
+@dataclass
+class _VideoEvents:
+    """Event times the video shows (video clock, s) and the lateral extent per new scan."""
+
+    new: pd.DataFrame
+    extent_um: np.ndarray
+    growth_onset_s: float | None
+    lateral_onset_s: float | None
+    crack_initiation_s: float | None
+    touchdown_s: float | None
+
+
+def _finish(request, tracked, trace_obj, warn, warn_list):
+    """Everything after tracking: sync, rates, events, failure mode, summary."""
+    frames, whiskers = tracked.frames, tracked.whiskers
+    thresholds = request.thresholds
     times = frames["time_s"].to_numpy(float)
     duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     tv, features = _plated_features(frames, whiskers)
-    touchdown_t = None
-    if tracks is not None and tracks.touchdown_frame is not None:
-        touchdown_t = float(frames.loc[frames["frame"] == tracks.touchdown_frame,
-                                       "content_time_s"].iloc[0])
+    touchdown_t = _touchdown_time(frames, tracked.tracks)
+    synced = _synchronise(request, tracked, trace_obj, times, duration, tv, features,
+                          touchdown_t, warn)
+    rates = growth_rates_per_step(whiskers, synced.steps)
+    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
 
-    sync_result, steps, trace_at = None, None, None
-    trace_short_s = trace_depletion_s = None
-    if trace_obj is not None:
-        data = trace_obj.data
-        has_current = "current_A" in data and np.isfinite(data["current_A"].to_numpy(float)).any()
-        if has_current:
-            trace_short_s = electrochem.detect_short_circuit(data)
-            if _is_galvanostatic_stripping(trace_obj):
-                trace_depletion_s = electrochem.depletion_time(data)
+    off = synced.offset_s
+    trace_sc_v = None if synced.short_s is None else synced.short_s - off
+    depletion_v = None if synced.depletion_s is None else synced.depletion_s - off
+    events = events_table([
+        ("growth_onset", ev.growth_onset_s, "video"),
+        ("lateral_onset", ev.lateral_onset_s, "video"),
+        ("crack_initiation", ev.crack_initiation_s, "video"),
+        ("short_circuit", trace_sc_v, "trace"),
+        ("short_circuit", touchdown_t, "video"),
+        ("contact_loss", depletion_v, "trace"),
+    ], times, synced.trace_at)
 
-        sync_result = _choose_sync(sync, sync_offset_s, video, reader_start, trace_obj, tv,
-                                   features, duration, trace_short_s, warn,
-                                   touchdown_s=touchdown_t)
-        off = sync_result.offset_s
-        overlap = trace_overlap(data, duration, offset_s=off)
-        if overlap == 0:
-            warn(f"{trace_obj.path}: the trace ({data['time_s'].iloc[0]:.1f}-"
-                 f"{data['time_s'].iloc[-1]:.1f} s) does not overlap the video under the "
-                 f"offset {off:+.2f} s; voltage and current are NaN. Check sync_offset_s.")
-        elif overlap < 0.999:
-            warn(f"{trace_obj.path}: the trace covers only {100 * overlap:.0f} % of the "
-                 "video; frames outside it have NaN voltage and current")
-        sampled = resample_trace(data, times, offset_s=off)
-        for col in ("voltage_V", "current_A"):
-            frames[col] = sampled[col] if col in sampled else np.nan
-        steps = _steps_on_video_clock(trace_obj, off)
+    crack_max = float(np.nanmax(frames["crack_length_um"])) if frames[
+        "crack_length_um"].notna().any() else None
+    verdict = classify_failure(
+        crack_length_um=crack_max,
+        lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
+        touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
+        contact_loss_time_s=depletion_v, thresholds=thresholds)
 
-        def trace_at(t_video):
-            s = resample_trace(data, np.asarray(t_video, float), offset_s=off)
-            return (s["voltage_V"].to_numpy(float) if "voltage_V" in s else np.nan,
-                    s["current_A"].to_numpy(float) if "current_A" in s else np.nan)
-    else:
+    summary = build_summary(request=request, tracked=tracked, trace_obj=trace_obj,
+                            synced=synced, events=ev, verdict=verdict, rates=rates,
+                            trace_sc_v=trace_sc_v, depletion_v=depletion_v, tv=tv,
+                            features=features, duration_s=duration, warn_list=warn_list)
+    order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
+    frames = frames[[c for c in order if c in frames.columns]]
+    tracks = tracked.tracks
+    return Analysis(summary=jsonable(summary), frames=frames, whiskers=whiskers,
+                    events=events, growth_rates=rates,
+                    trace=None if trace_obj is None else trace_obj.data, steps=synced.steps,
+                    kymographs=getattr(tracks, "kymographs", {}) or {},
+                    video_path=request.video, fps=request.fps, crop=request.crop,
+                    drawings=tracked.drawings)
+
+
+def _touchdown_time(frames, tracks):
+    """Content time of the scan where the front touches the counter electrode, or None."""
+    if tracks is None or tracks.touchdown_frame is None:
+        return None
+    return float(frames.loc[frames["frame"] == tracks.touchdown_frame, "content_time_s"].iloc[0])
+
+
+def _synchronise(request, tracked, trace_obj, times, duration, tv, features, touchdown_t, warn):
+    """Find the clock offset, put voltage and current on ``tracked.frames``; a :class:`_Synced`."""
+    frames = tracked.frames
+    if trace_obj is None:
         frames["voltage_V"] = np.nan
         frames["current_A"] = np.nan
+        return _Synced()
+    synced = _Synced()
+    data = trace_obj.data
+    has_current = "current_A" in data and np.isfinite(data["current_A"].to_numpy(float)).any()
+    if has_current:
+        synced.short_s = electrochem.detect_short_circuit(data)
+        if _is_galvanostatic_stripping(trace_obj):
+            synced.depletion_s = electrochem.depletion_time(data)
 
-    rates = growth_rates_per_step(whiskers, steps)
+    synced.result = _choose_sync(request.sync, request.sync_offset_s, request.video,
+                                 tracked.video_start, trace_obj, tv, features, duration,
+                                 synced.short_s, warn, touchdown_s=touchdown_t)
+    off = synced.result.offset_s
+    overlap = trace_overlap(data, duration, offset_s=off)
+    if overlap == 0:
+        warn(f"{trace_obj.path}: the trace ({data['time_s'].iloc[0]:.1f}-"
+             f"{data['time_s'].iloc[-1]:.1f} s) does not overlap the video under the "
+             f"offset {off:+.2f} s; voltage and current are NaN. Check sync_offset_s.")
+    elif overlap < 0.999:
+        warn(f"{trace_obj.path}: the trace covers only {100 * overlap:.0f} % of the "
+             "video; frames outside it have NaN voltage and current")
+    sampled = resample_trace(data, times, offset_s=off)
+    for col in ("voltage_V", "current_A"):
+        frames[col] = sampled[col] if col in sampled else np.nan
+    synced.steps = _steps_on_video_clock(trace_obj, off)
 
-    # Events on the video clock.
+    def trace_at(t_video):
+        s = resample_trace(data, np.asarray(t_video, float), offset_s=off)
+        return (s["voltage_V"].to_numpy(float) if "voltage_V" in s else np.nan,
+                s["current_A"].to_numpy(float) if "current_A" in s else np.nan)
+
+    synced.trace_at = trace_at
+    return synced
+
+
+def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
+    """Growth onset, lateral onset and crack initiation on the video clock."""
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     onset = None
     if whiskers is not None and len(whiskers):
@@ -437,135 +554,6 @@ def _finish(*, video, reader_start, trace_obj, frames, whiskers, tracks, pixel, 
         crack_t = onset_from_growth(t_new, crack_len)
     # Growth onset: the first lithium growth of any kind the video shows.
     onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
-    off = sync_result.offset_s if sync_result is not None else 0.0
-    trace_sc_v = None if trace_short_s is None else trace_short_s - off
-    depletion_v = None if trace_depletion_s is None else trace_depletion_s - off
-    events = events_table([
-        ("growth_onset", onset, "video"),
-        ("lateral_onset", lateral_onset, "video"),
-        ("crack_initiation", crack_t, "video"),
-        ("short_circuit", trace_sc_v, "trace"),
-        ("short_circuit", touchdown_t, "video"),
-        ("contact_loss", depletion_v, "trace"),
-    ], times, trace_at)
-
-    crack_max = float(np.nanmax(frames["crack_length_um"])) if frames[
-        "crack_length_um"].notna().any() else None
-    verdict = classify_failure(
-        crack_length_um=crack_max,
-        lateral_extent_um=sustained_max(extent, thresholds.lateral_min_scans),
-        touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
-        contact_loss_time_s=depletion_v, thresholds=thresholds)
-
-    crack_v = None
-    if crack_t is not None and trace_at is not None:
-        crack_v = float(trace_at([crack_t])[0][0])
-    sc_time = trace_sc_v if trace_sc_v is not None else touchdown_t
-    max_rate = float(rates["rate_um_s"].max()) if len(rates) else None
-    inputs = {"video": {"path": os.path.abspath(video), "sha256": file_sha256(video)},
-              "trace": None if trace_obj is None else {
-                  "path": os.path.abspath(trace_obj.path),
-                  "sha256": file_sha256(os.fspath(trace_obj.path))}}
-    summary = {
-        "video_name": os.path.splitext(os.path.basename(video.rstrip(os.sep)))[0],
-        "failure_mode": verdict.mode,
-        "failure_confidence": verdict.confidence,
-        "failure_evidence": verdict.evidence,
-        "failure_thresholds": thresholds_dict(thresholds),
-        "short_circuit": verdict.short_circuit,
-        "short_circuit_time_s": sc_time,
-        "short_circuit_time_trace_s": trace_sc_v,
-        "touchdown_time_s": touchdown_t,
-        "growth_onset_time_s": onset,
-        "lateral_onset_time_s": lateral_onset,
-        "crack_initiation_time_s": crack_t,
-        "crack_initiation_voltage_V": crack_v,
-        "contact_loss_time_s": depletion_v,
-        "max_growth_rate_um_s": max_rate,
-        "max_local_current_density_A_cm2": float(rates["current_density_A_cm2"].max())
-        if len(rates) else None,
-        "growth_rates": rates[["whisker_id", "step", "t_start_s", "t_end_s", "rate_um_s",
-                               "current_density_A_cm2"]].to_dict("records"),
-        "front_speed_um_s": _speed(new, "front_distance_um"),
-        "crack_tip_speed_um_s": _speed(new, "crack_length_um"),
-        "faraday_ratio": _faraday_ratio(tv, features, trace_obj, off),
-        "pixel_size_um": pixel.um,
-        "pixel_size_source": pixel.source,
-        "pixel_size_detail": pixel.detail,
-        "sync_offset_s": None if sync_result is None else sync_result.offset_s,
-        "sync_method": None if sync_result is None else sync_result.method,
-        "sync_confidence": None if sync_result is None else sync_result.confidence,
-        "sync_detail": None if sync_result is None else sync_result.detail,
-        "n_frames": int(len(frames)),
-        "n_duplicate_frames": int(frames["is_duplicate"].sum()),
-        "n_partial_frames": int(frames["partial_refresh"].sum()) if "partial_refresh" in frames
-        else 0,
-        "n_skipped_frames": int(tracks.n_skipped_frames) if tracks is not None else 0,
-        "scan_period_s": _scan_period(new),
-        "duration_s": duration,
-        "electrode": None if tracks is None else {
-            "x_px": tracks.electrode.x_px, "y_px": tracks.electrode.y_px,
-            "radius_px": tracks.electrode.radius_px,
-            "diameter_um": 2 * tracks.electrode.radius_px * pixel.um,
-            "source": tracks.electrode.source},
-        "data_bar": None if bar_box is None else dict(zip(("top", "bottom", "left", "right"),
-                                                          map(int, bar_box))),
-        "warnings": list(warn_list),
-        "inputs": inputs,
-        "semtrack_version": __version__,
-        "parameters": {
-            "pixel_size_um": pixel_size_um, "scale_bar_um": scale_bar_um, "fps": fps,
-            "tilt_deg": tilt_deg,
-            "electrode": None if electrode is None else list(electrode),
-            "counter_electrode": counter_electrode if isinstance(counter_electrode, (str, type(None)))
-            else list(counter_electrode),
-            "sync_offset_s": sync_offset_s, "sync": sync,
-            "crop": None if crop is None else list(crop),
-            "trace_columns": trace_columns, "trace_units": trace_units,
-            "thresholds": thresholds_dict(thresholds),
-        },
-    }
-    order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
-    frames = frames[[c for c in order if c in frames.columns]]
-    return Analysis(summary=jsonable(summary), frames=frames, whiskers=whiskers,
-                    events=events, growth_rates=rates,
-                    trace=None if trace_obj is None else trace_obj.data, steps=steps,
-                    kymographs=getattr(tracks, "kymographs", {}) or {}, video_path=video,
-                    fps=fps, crop=crop, drawings=drawings)
-
-
-def _scan_period(new_frames):
-    t = np.unique(new_frames["content_time_s"].to_numpy(float))
-    return float(np.median(np.diff(t))) if len(t) > 1 else None
-
-
-def _speed(new_frames, column):
-    """Largest robust speed (um/s) of a growing length over 3 consecutive scans."""
-    y = new_frames[column].to_numpy(float)
-    t = new_frames["content_time_s"].to_numpy(float)
-    ok = np.isfinite(y) & (y > 0)
-    if ok.sum() < 3:
-        return None
-    t, y = t[ok], y[ok]
-    speeds = [(y[i + 2] - y[i]) / (t[i + 2] - t[i]) for i in range(len(t) - 2)
-              if t[i + 2] > t[i]]
-    return float(np.median(sorted(speeds)[-3:])) if speeds else None
-
-
-def _faraday_ratio(tv, features, trace_obj, offset_s):
-    """Charge passed / charge of the whisker volume seen (1 = all current into whiskers)."""
-    if trace_obj is None or features.shape[1] == 0 or "current_A" not in trace_obj.data:
-        return None
-    vol = features[:, 0]
-    if not np.isfinite(vol).any() or np.ptp(vol) <= 0:
-        return None
-    data = trace_obj.data
-    t = data["time_s"].to_numpy(float)
-    i = np.abs(np.nan_to_num(data["current_A"].to_numpy(float)))
-    lo, hi = tv[0] + offset_s, tv[-1] + offset_s
-    sel = (t >= lo) & (t <= hi)
-    if sel.sum() < 2:
-        return None
-    charge = float(np.trapezoid(i[sel], t[sel]))
-    seen = float(electrochem.charge_from_volume(vol[-1] - vol[0]))
-    return charge / seen if seen > 0 else None
+    return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
+                        lateral_onset_s=lateral_onset, crack_initiation_s=crack_t,
+                        touchdown_s=touchdown_t)
