@@ -4,7 +4,8 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_engine": ["BatchResult", "collect_batch", "process_video", "run_batch"],
+        "_engine": ["BatchResult", "collect_batch", "run_batch"],
+        "_task": ["process_video"],
         "_manifest": ["BatchItem", "read_manifest"],
         "_pairing": ["discover_videos", "pair_videos"],
     },

@@ -19,25 +19,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import json
 import logging
-import math
-import os
 import shutil
 import sys
 import time
-import traceback
 import uuid
-import warnings
 from pathlib import Path
 
 from calibration import InputError
 
-from .._schema import BATCH_JSON_FILE, BATCH_KEY_FILE, BATCH_TABLE_FILE, SUMMARY_FILE
-from .._shared._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
+from .._schema import BATCH_JSON_FILE
+from .._shared._fileio import write_json_atomic
 from .._shared._system import default_workers
+from ._lock import _lock
 from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
+from ._table import write_results_table
+from ._task import PARTIAL_DIR, process_video
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +46,6 @@ __all__ = [
     "process_video",
     "run_batch",
 ]
-
-#: Name of the per-video resume record inside ``DIR/<name>/``.
-KEY_FILE = BATCH_KEY_FILE
-#: Staging folder inside the output folder (never a finished result).
-PARTIAL_DIR = ".semtrack-partial"
-_LOCK_FILE = ".semtrack-batch.lock"
-
 
 # --------------------------------------------------------------------------
 # inputs
@@ -100,132 +91,6 @@ def collect_batch(input_path, *, out_dir=None, defaults=None):
     if defaults:
         items = [dataclasses.replace(it, options={**defaults, **it.options}) for it in items]
     return items
-
-
-# --------------------------------------------------------------------------
-# resume key
-
-def _resume_key(item, save_options):
-    return {
-        "video_sha256": file_sha256(item.video),
-        "trace_sha256": None if item.trace is None else file_sha256(item.trace),
-        "parameters": jsonable(dict(sorted(item.options.items()))),
-        "outputs": jsonable(dict(sorted(save_options.items()))),
-    }
-
-
-def _read_json(path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
-
-
-# --------------------------------------------------------------------------
-# the task one worker runs for one video
-
-def process_video(item, out_dir, *, force=False, save_options=None):
-    """Analyse one video and save its results folder ``out_dir/<name>/``.
-
-    This is the task a batch worker runs. It never raises for a broken
-    video: the error is returned in the record.
-
-    Parameters
-    ----------
-    item : BatchItem
-        The video, its trace and options.
-    out_dir : str or os.PathLike
-        Batch output folder (must be reachable at the same path by workers).
-    force : bool
-        Analyse even if an up-to-date result exists.
-    save_options : dict, optional
-        Options for :meth:`vision.Analysis.save` (``overlay``, ``report``);
-        the analysis options are the item's.
-
-    Returns
-    -------
-    dict
-        ``name``, ``status`` (``"done"``, ``"skipped"`` or ``"failed"``),
-        ``error`` (message or None), ``duration_s`` (wall-clock seconds),
-        ``n_frames``, ``warnings`` (of this analysis, list of str),
-        ``summary`` (the analysis summary, or None) and, for
-        an unexpected error (a bug rather than bad input), ``traceback``.
-    """
-    save_options = dict(save_options or {})
-    out_dir = Path(out_dir)
-    final = out_dir / item.name
-    t0 = time.perf_counter()
-    record = {"name": item.name, "status": "failed", "error": None,
-              "duration_s": None, "n_frames": None, "warnings": [], "summary": None}
-    try:
-        key = _resume_key(item, save_options)
-        if not force and _is_up_to_date(final, key):
-            summary = _read_json(final / SUMMARY_FILE)
-            record.update(status="skipped", summary=summary,
-                          n_frames=(summary or {}).get("n_frames"))
-        else:
-            summary = _analyze_and_save(item, final, key, save_options)
-            record.update(status="done", summary=summary, n_frames=summary.get("n_frames"),
-                          warnings=list(summary.get("warnings") or []))
-    except InputError as exc:
-        record["error"] = str(exc)
-    except Exception as exc:  # noqa: BLE001 - batch boundary: one broken video never stops the batch
-        logger.debug("%s: analysis failed", item.video, exc_info=True)
-        record["error"] = f"{type(exc).__name__}: {exc}"
-        record["traceback"] = traceback.format_exc()
-    record["duration_s"] = round(time.perf_counter() - t0, 3)
-    return record
-
-
-def _is_up_to_date(final, key):
-    if not (final / SUMMARY_FILE).is_file():
-        return False
-    stored = _read_json(final / KEY_FILE)
-    if not isinstance(stored, dict):
-        return False
-    return {k: stored.get(k) for k in key} == jsonable(key)
-
-
-def _in_dask_worker():
-    try:
-        from distributed import get_worker
-        get_worker()
-    except (ImportError, ValueError):
-        return False
-    return True
-
-
-def _analyze_and_save(item, final, key, save_options):
-    from ..pipeline import _analyze
-
-    if _in_dask_worker():
-        # The engine parallelises over videos: one thread per worker process.
-        import cv2
-        cv2.setNumThreads(1)
-    with warnings.catch_warnings():
-        # analyze records its warnings in summary["warnings"]; the batch reports them per
-        # video instead of printing them between the progress bar updates.
-        warnings.simplefilter("ignore")
-        analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
-                                    **item.options)
-    staging_root = final.parent / PARTIAL_DIR
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
-    try:
-        analysis.save(staging, **save_options)
-        write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
-                                                "video": str(item.video),
-                                                "trace": None if item.trace is None
-                                                else str(item.trace)})
-        replace_dir(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    summary = _read_json(final / SUMMARY_FILE)
-    if summary is None:
-        summary = jsonable(analysis.summary)
-    return summary
 
 
 # --------------------------------------------------------------------------
@@ -407,36 +272,6 @@ def _progress_bar(total, *, enabled):
                 dynamic_ncols=True, desc="semtrack batch")
 
 
-@contextlib.contextmanager
-def _lock(out_dir):
-    lock = out_dir / _LOCK_FILE
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        pid = (lock.read_text().strip() or "0") if lock.exists() else "0"
-        if pid.isdigit() and int(pid) > 0 and _alive(int(pid)):
-            raise InputError(f"another semtrack batch (process {pid}) is writing here; wait for "
-                             "it or choose another out_dir", path=out_dir) from None
-        lock.unlink(missing_ok=True)  # stale lock of a killed batch
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(str(os.getpid()))
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _clean_partial(out_dir):
     partial = out_dir / PARTIAL_DIR
     if partial.exists():
@@ -501,82 +336,3 @@ def _batch_json(records, items, engine, started, elapsed, force, save_options, *
         "counts": counts,
         "videos": recs,
     }
-
-
-# --------------------------------------------------------------------------
-# combined table
-
-def flatten_summary(summary, prefix=""):
-    """Flatten a nested summary to one level of scalar fields.
-
-    Nested dict keys are joined with ``.`` (``inputs.video.sha256``); lists
-    become JSON strings.
-    """
-    flat = {}
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten_summary(value, prefix=name + "."))
-        elif isinstance(value, (list, tuple)):
-            flat[name] = json.dumps(jsonable(value), default=str)
-        else:
-            value = jsonable(value)
-            flat[name] = value if isinstance(value, (bool, int, float, str)) or value is None \
-                else str(value)
-    return flat
-
-
-def _table(result):
-    import pandas as pd
-
-    rows = []
-    for rec in result.records:
-        row = {k: rec[k] for k in ("name", "status", "error", "video", "trace", "pairing")}
-        row["batch_wall_s"] = rec["duration_s"]  # summary's duration_s is the video's length
-        for k, v in (rec.get("metadata") or {}).items():
-            row[f"manifest.{k}"] = v
-        summary = result.summaries.get(rec["name"])
-        if summary is not None:
-            for k, v in flatten_summary(summary).items():
-                row.setdefault(k, v)
-        rows.append(row)
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    # One type per column (Parquet needs it): a column mixing text and numbers is text.
-    for col in columns:
-        kinds = {type(row[col]) for row in rows if row.get(col) is not None}
-        kinds = {float if k is int else k for k in kinds}
-        if len(kinds) > 1:
-            for row in rows:
-                if row.get(col) is not None:
-                    row[col] = str(row[col])
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in columns:
-        values = [row.get(col) for row in rows]
-        if all(v is None or isinstance(v, bool) for v in values) and any(v is not None
-                                                                       for v in values):
-            frame[col] = pd.array(values, dtype="boolean")
-        elif all(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
-            frame[col] = pd.array(values, dtype="float64")
-    return frame
-
-
-def write_results_table(result):
-    """Write ``results.csv`` and ``results.parquet`` for a batch (atomically).
-
-    One row per video in input order: ``name``, ``status``, ``error``,
-    ``video``, ``trace``, ``pairing``, ``batch_wall_s`` (wall-clock seconds
-    this video took in this run: analysis, or only checking the input hashes
-    for a skipped video), further manifest columns as ``manifest.<column>``,
-    then the flattened summary fields.
-    """
-    frame = _table(result)
-    out = Path(result.out_dir)
-    for name, write in ((BATCH_TABLE_FILE, lambda p: frame.to_csv(p, index=False)),
-                        ("results.parquet", lambda p: frame.to_parquet(p, index=False))):
-        tmp = out / f".{name}.{uuid.uuid4().hex}.tmp"
-        try:
-            write(tmp)
-            os.replace(tmp, out / name)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return frame
