@@ -30,3 +30,15 @@ def test_vision_module_graph_is_acyclic():
     assert "vision.measure._whiskers" in graph.find_modules_directly_imported_by(
         "vision.measure._electrode")
     assert _cycles(graph, "vision") == []
+
+
+def test_no_module_reaches_siblings_through_vision_init():
+    """Modules of vision import their siblings directly, never through ``vision/__init__``.
+
+    (import-linter cannot express this: a forbidden contract on an ancestor package is
+    not checked for its descendants.)
+    """
+    graph = grimp.build_graph("vision", "electrochem", "calibration", cache_dir=None)
+    importers = graph.find_modules_that_directly_import("vision")
+    # the subpackage stubs and _deprecated are read by name, not imported; nothing else may
+    assert sorted(importers) == []
