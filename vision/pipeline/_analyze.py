@@ -23,7 +23,7 @@ from ..io._registry import open_video
 from ..preprocess._databar import find_data_bar
 from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
-from ..track._tracker import _drop_short_whiskers as drop_short_whiskers
+from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
 from ._events import events_table, onset_from_growth
 from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict

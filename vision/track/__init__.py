@@ -7,7 +7,8 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "_tracker": ["FrameTrack", "TrackIterator", "Tracks", "track", "track_iter"],
+        "_tables": ["FrameTrack", "Tracks"],
+        "_tracker": ["TrackIterator", "track", "track_iter"],
         "_frontcrack": ["FrontCrackState", "FrontCrackUpdate"],
         "_options": ["MEASUREMENTS", "TrackOptions"],
     },

@@ -28,7 +28,8 @@ from vision.measure._electrode import (
     resolve_counter_electrode,
     resolve_electrode,
 )
-from vision.track._tracker import FRAME_COLUMNS, WHISKER_COLUMNS, track, track_iter
+from vision.track._tables import FRAME_COLUMNS, WHISKER_COLUMNS
+from vision.track._tracker import track, track_iter
 
 ROWS, COLS = 150, 220  # non-square: swapped axes would show
 
