@@ -22,8 +22,10 @@ demo: $(VENV)/.installed
 	$(BIN)/semtrack batch videos --out demo-results
 	@echo "Results: $(CURDIR)/demo-results (one folder per video, report.html in each; results.csv for all)"
 
-## test: install with test extras and run the test suite
+## test: install with test extras, check the import layers and lint vision, run the test suite
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+	$(BIN)/ruff check vision tests/vision
 	$(BIN)/python -m pytest -q
 
 ## bench: speed and memory benchmarks (not tests)

@@ -61,7 +61,7 @@ def analyze(video, trace, pixel_size_um, save=False):
     _single_thread()
     import warnings
 
-    from vision import _analyze as vision  # vision.analyze
+    from vision.pipeline import _analyze as vision  # vision.analyze
 
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
@@ -82,7 +82,7 @@ def profile(video, trace, pixel_size_um, report):
 
     from pyinstrument import Profiler
 
-    from vision import _analyze as vision  # vision.analyze
+    from vision.pipeline import _analyze as vision  # vision.analyze
 
     profiler = Profiler(interval=0.005)
     with warnings.catch_warnings():

@@ -10,9 +10,10 @@ import socket
 import urllib.parse
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,9 +22,11 @@ from starlette.exceptions import HTTPException
 
 from calibration import InputError
 
+from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._version import __version__
 from ._db import REVIEW_STATES, AnnotationDB, ConflictError, NotFoundError
 from ._report import agreement, labels_csv, labels_json
-from ._results import EVENT_NAMES, FAILURE_MODES, FrameSource, find_results, inside
+from ._results import FrameSource, find_results, inside
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +111,10 @@ class LabelChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     version: _Version
-    failure_mode: Optional[Literal[FAILURE_MODES]] = None
-    short_circuit: Optional[StrictBool] = None
-    note: Optional[Annotated[str, Field(max_length=10000)]] = None
-    state: Optional[Literal[REVIEW_STATES]] = None
+    failure_mode: Literal[FAILURE_MODES] | None = None
+    short_circuit: StrictBool | None = None
+    note: Annotated[str, Field(max_length=10000)] | None = None
+    state: Literal[REVIEW_STATES] | None = None
 
 
 class EventNew(BaseModel):
@@ -161,6 +164,194 @@ def _host_of(value):
     if value.startswith("["):
         return value[1:].split("]", 1)[0]
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+# -- routers: one per resource; the service is app.state.service ---------------------
+
+def _service(request: Request) -> AnnotationService:
+    return request.app.state.service
+
+
+_Service = Annotated[AnnotationService, Depends(_service)]
+
+
+def _user_of(request: Request, service: AnnotationService) -> str:
+    """The labeller: the X-Semtrack-User header (the page sends it), else the session's user."""
+    raw = request.headers.get("x-semtrack-user")
+    if not raw:
+        return service.user
+    name = urllib.parse.unquote(raw).strip()
+    if not name or len(name) > 100:
+        raise InputError("X-Semtrack-User must be a name of 1 to 100 characters")
+    return name
+
+
+#: The page, its redirect and the files of the results folder.
+pages = APIRouter(include_in_schema=False)
+
+
+@pages.get("/")
+def index():
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@pages.get("/report")
+def report_page():
+    return RedirectResponse("/#/report")
+
+
+@pages.get("/files/{path:path}", include_in_schema=True)
+def result_file(path: str, service: _Service):
+    """A file inside RESULTS_DIR (report.html, overlay.mp4, CSVs); nothing outside."""
+    target = inside(service.root, path) if path and "\x00" not in path else None
+    if (target is None or not target.is_file()
+            or target.resolve() == service.db_path.resolve()
+            or target.suffix.lower() in (".sqlite", ".sqlite-wal", ".sqlite-shm", ".db")
+            or target.name.endswith(("-wal", "-shm", "-journal"))):
+        raise HTTPException(404, "no such file in the results folder")
+    return FileResponse(target)
+
+
+#: The annotation session: who labels, what can be labelled.
+session = APIRouter(prefix="/api")
+
+
+@session.get("/session")
+def session_info(service: _Service):
+    return {"user": service.user, "results_dir": service.root.name,
+            "n_videos": len(service.folders), "failure_modes": list(FAILURE_MODES),
+            "event_names": list(EVENT_NAMES), "states": list(REVIEW_STATES)}
+
+
+#: The videos of the results folder, their automatic results and frames.
+videos = APIRouter(prefix="/api/videos")
+
+
+@videos.get("")
+def video_list(service: _Service, state: Literal[REVIEW_STATES] | None = None,
+               auto_mode: Literal[FAILURE_MODES] | None = None,
+               human_mode: Literal[*FAILURE_MODES, "unlabelled"] | None = None):
+    return service.videos(state=state, auto_mode=auto_mode, human_mode=human_mode)
+
+
+@videos.get("/{video_id}")
+def video(video_id: _Id, service: _Service):
+    folder = service.folder(video_id)
+    summary = folder.summary
+    keys = ("failure_mode", "failure_evidence", "short_circuit", "short_circuit_time_s",
+            "lateral_onset_time_s", "crack_initiation_time_s", "crack_initiation_voltage_V",
+            "contact_loss_time_s", "growth_onset_time_s", "max_growth_rate_um_s",
+            "max_local_current_density_A_cm2", "pixel_size_um", "pixel_size_source",
+            "sync_offset_s", "sync_method", "n_frames", "n_duplicate_frames",
+            "scan_period_s", "semtrack_version")
+    return {
+        "video": service.db.video(video_id),
+        "label": service.db.label(video_id),
+        "auto": _json_safe({**{k: summary.get(k) for k in keys},
+                            "events": folder.auto_events()}),
+        "frames": folder.frames(),
+        "media": {"overlay": folder.overlay_path is not None,
+                  "original": folder.original_path is not None},
+        "report_url": (f"/files/{urllib.parse.quote(folder.rel_path)}/report.html"
+                       if folder.rel_path != "." else "/files/report.html")
+        if folder.has_report() else None,
+    }
+
+
+@videos.get("/{video_id}/frame/{index}")
+def frame(video_id: _Id, index: _Id, service: _Service,
+          source: Literal["overlay", "original"] = "overlay"):
+    folder = service.folder(video_id)
+    path = folder.overlay_path if source == "overlay" else folder.original_path
+    if path is None:
+        raise HTTPException(404, f"no {source} video inside the results folder for "
+                                 f"{folder.name}")
+    try:
+        data = service.frames.jpeg(path, index)
+    except IndexError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(data, media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+#: The human label of a video (failure mode, short circuit, note, review state).
+labels = APIRouter(prefix="/api/videos")
+
+
+@labels.patch("/{video_id}/label")
+def change_label(video_id: _Id, change: LabelChange, service: _Service, request: Request):
+    service.folder(video_id)
+    fields = {k: getattr(change, k) for k in change.model_fields_set if k != "version"}
+    return service.db.update_label(video_id, version=change.version,
+                                   user=_user_of(request, service), **fields)
+
+
+#: Human event marks of a video.
+events = APIRouter(prefix="/api/videos")
+
+
+@events.post("/{video_id}/events", status_code=201)
+def add_event(video_id: _Id, new: EventNew, service: _Service, request: Request):
+    time_s = service.time_of(video_id, new.frame)
+    return service.db.add_event(video_id, version=new.version, user=_user_of(request, service),
+                                event=new.event, frame=new.frame, time_s=time_s)
+
+
+@events.patch("/{video_id}/events/{event_id}")
+def move_event(video_id: _Id, event_id: _Id, move: EventMove, service: _Service,
+               request: Request):
+    time_s = service.time_of(video_id, move.frame)
+    return service.db.move_event(video_id, event_id, version=move.version,
+                                 user=_user_of(request, service), frame=move.frame, time_s=time_s)
+
+
+@events.delete("/{video_id}/events/{event_id}")
+def delete_event(video_id: _Id, event_id: _Id, service: _Service, request: Request,
+                 version: Annotated[int, Query(ge=0, le=_MAX_ID)]):
+    service.folder(video_id)
+    return service.db.delete_event(video_id, event_id, version=version,
+                                   user=_user_of(request, service))
+
+
+#: The change history of a video's label and events.
+history = APIRouter(prefix="/api/videos")
+
+
+@history.get("/{video_id}/history")
+def video_history(video_id: _Id, service: _Service,
+                  limit: Annotated[int, Query(ge=1, le=10000)] = 200):
+    service.folder(video_id)
+    return service.db.history(video_id, limit=limit)
+
+
+#: Agreement between the automatic and the human labels.
+report = APIRouter(prefix="/api")
+
+
+@report.get("/report")
+def agreement_report(service: _Service):
+    return service.agreement()
+
+
+#: The labels as CSV or JSON files.
+export = APIRouter(prefix="/api")
+
+
+@export.get("/export.csv")
+def export_csv(service: _Service):
+    text = labels_csv(service.labelled(), service.auto_events())
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="labels.csv"'})
+
+
+@export.get("/export.json")
+def export_json(service: _Service):
+    text = labels_json(service.labelled(), service.auto_events(), version=__version__)
+    return Response(text, media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="labels.json"'})
+
+
+ROUTERS = (pages, session, videos, labels, events, history, report, export)
 
 
 def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
@@ -230,137 +421,9 @@ def create_app(service, *, allowed_hosts=LOOPBACK_HOSTS):
         return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    def user_of(request):
-        raw = request.headers.get("x-semtrack-user")
-        if not raw:
-            return service.user
-        name = urllib.parse.unquote(raw).strip()
-        if not name or len(name) > 100:
-            raise InputError("X-Semtrack-User must be a name of 1 to 100 characters")
-        return name
-
-    # -- pages --------------------------------------------------------------
-    @app.get("/", include_in_schema=False)
-    def index():
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
-
-    @app.get("/report", include_in_schema=False)
-    def report_page():
-        return RedirectResponse("/#/report")
-
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/files/{path:path}")
-    def result_file(path: str):
-        """A file inside RESULTS_DIR (report.html, overlay.mp4, CSVs); nothing outside."""
-        target = inside(service.root, path) if path and "\x00" not in path else None
-        if (target is None or not target.is_file()
-                or target.resolve() == service.db_path.resolve()
-                or target.suffix.lower() in (".sqlite", ".sqlite-wal", ".sqlite-shm", ".db")
-                or target.name.endswith(("-wal", "-shm", "-journal"))):
-            raise HTTPException(404, "no such file in the results folder")
-        return FileResponse(target)
-
-    # -- API ----------------------------------------------------------------
-    @app.get("/api/session")
-    def session():
-        return {"user": service.user, "results_dir": service.root.name,
-                "n_videos": len(service.folders), "failure_modes": list(FAILURE_MODES),
-                "event_names": list(EVENT_NAMES), "states": list(REVIEW_STATES)}
-
-    @app.get("/api/videos")
-    def videos(state: Optional[Literal[REVIEW_STATES]] = None,
-               auto_mode: Optional[Literal[FAILURE_MODES]] = None,
-               human_mode: Optional[Literal[(*FAILURE_MODES, "unlabelled")]] = None):
-        return service.videos(state=state, auto_mode=auto_mode, human_mode=human_mode)
-
-    @app.get("/api/videos/{video_id}")
-    def video(video_id: _Id):
-        folder = service.folder(video_id)
-        summary = folder.summary
-        keys = ("failure_mode", "failure_evidence", "short_circuit", "short_circuit_time_s",
-                "lateral_onset_time_s", "crack_initiation_time_s", "crack_initiation_voltage_V",
-                "contact_loss_time_s", "growth_onset_time_s", "max_growth_rate_um_s",
-                "max_local_current_density_A_cm2", "pixel_size_um", "pixel_size_source",
-                "sync_offset_s", "sync_method", "n_frames", "n_duplicate_frames",
-                "scan_period_s", "semtrack_version")
-        return {
-            "video": service.db.video(video_id),
-            "label": service.db.label(video_id),
-            "auto": _json_safe({**{k: summary.get(k) for k in keys},
-                                "events": folder.auto_events()}),
-            "frames": folder.frames(),
-            "media": {"overlay": folder.overlay_path is not None,
-                      "original": folder.original_path is not None},
-            "report_url": (f"/files/{urllib.parse.quote(folder.rel_path)}/report.html"
-                           if folder.rel_path != "." else "/files/report.html")
-            if folder.has_report() else None,
-        }
-
-    @app.get("/api/videos/{video_id}/frame/{index}")
-    def frame(video_id: _Id, index: _Id,
-              source: Literal["overlay", "original"] = "overlay"):
-        folder = service.folder(video_id)
-        path = folder.overlay_path if source == "overlay" else folder.original_path
-        if path is None:
-            raise HTTPException(404, f"no {source} video inside the results folder for "
-                                     f"{folder.name}")
-        try:
-            data = service.frames.jpeg(path, index)
-        except IndexError as exc:
-            raise HTTPException(404, str(exc)) from None
-        return Response(data, media_type="image/jpeg",
-                        headers={"Cache-Control": "private, max-age=300"})
-
-    @app.patch("/api/videos/{video_id}/label")
-    def change_label(video_id: _Id, change: LabelChange, request: Request):
-        service.folder(video_id)
-        fields = {k: getattr(change, k) for k in change.model_fields_set if k != "version"}
-        return service.db.update_label(video_id, version=change.version,
-                                       user=user_of(request), **fields)
-
-    @app.post("/api/videos/{video_id}/events", status_code=201)
-    def add_event(video_id: _Id, new: EventNew, request: Request):
-        time_s = service.time_of(video_id, new.frame)
-        return service.db.add_event(video_id, version=new.version, user=user_of(request),
-                                    event=new.event, frame=new.frame, time_s=time_s)
-
-    @app.patch("/api/videos/{video_id}/events/{event_id}")
-    def move_event(video_id: _Id, event_id: _Id, move: EventMove, request: Request):
-        time_s = service.time_of(video_id, move.frame)
-        return service.db.move_event(video_id, event_id, version=move.version,
-                                     user=user_of(request), frame=move.frame, time_s=time_s)
-
-    @app.delete("/api/videos/{video_id}/events/{event_id}")
-    def delete_event(video_id: _Id, event_id: _Id, request: Request,
-                     version: Annotated[int, Query(ge=0, le=_MAX_ID)]):
-        service.folder(video_id)
-        return service.db.delete_event(video_id, event_id, version=version,
-                                       user=user_of(request))
-
-    @app.get("/api/videos/{video_id}/history")
-    def history(video_id: _Id, limit: Annotated[int, Query(ge=1, le=10000)] = 200):
-        service.folder(video_id)
-        return service.db.history(video_id, limit=limit)
-
-    @app.get("/api/report")
-    def report():
-        return service.agreement()
-
-    @app.get("/api/export.csv")
-    def export_csv():
-        text = labels_csv(service.labelled(), service.auto_events())
-        return Response(text, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="labels.csv"'})
-
-    @app.get("/api/export.json")
-    def export_json():
-        from .. import __version__  # noqa: PLC0415
-
-        text = labels_json(service.labelled(), service.auto_events(), version=__version__)
-        return Response(text, media_type="application/json",
-                        headers={"Content-Disposition": 'attachment; filename="labels.json"'})
-
+    for router in ROUTERS:
+        app.include_router(router)
     return app
 
 

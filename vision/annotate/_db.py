@@ -26,7 +26,7 @@ from pathlib import Path
 
 from calibration import InputError
 
-from ._results import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class NotFoundError(LookupError):
 
 
 def _now():
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _check_user(user):

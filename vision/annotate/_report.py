@@ -12,7 +12,7 @@ import numpy as np
 
 from calibration import InputError
 
-from ._results import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES
 
 __all__ = ["agreement", "export_rows", "format_agreement", "write_export"]
 
@@ -210,7 +210,7 @@ def labels_json(labelled, auto_events, *, version=None):
         item["auto_events"] = auto_events.get(video["video_key"], [])
         videos.append(item)
     doc = {"semtrack_version": version,
-           "exported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
            "failure_modes": list(FAILURE_MODES), "event_names": list(EVENT_NAMES),
            "videos": videos}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"

@@ -23,6 +23,8 @@ import pandas as pd
 
 from calibration import InputError
 
+from .._schema import EVENT_NAMES, EVENT_SUMMARY_KEYS, FAILURE_MODES
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -34,19 +36,6 @@ __all__ = [
     "inside",
 ]
 
-#: Failure modes ``semtrack analyze`` assigns, in the order the UI offers them.
-FAILURE_MODES = ("none", "lateral_growth", "fracture", "contact_loss")
-#: Event names of the results contract, in the order of the UI.
-EVENT_NAMES = ("growth_onset", "lateral_onset", "crack_initiation",
-               "short_circuit", "contact_loss")
-#: ``summary.json`` key holding the time of each event (video clock, s).
-EVENT_SUMMARY_KEYS = {
-    "growth_onset": "growth_onset_time_s",
-    "lateral_onset": "lateral_onset_time_s",
-    "crack_initiation": "crack_initiation_time_s",
-    "short_circuit": "short_circuit_time_s",
-    "contact_loss": "contact_loss_time_s",
-}
 _SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv"}
 
 

@@ -1,0 +1,1 @@
+"""Helpers shared by every layer: statistics, validation, boxes, atomic file writing."""

@@ -1,0 +1,338 @@
+"""Batch analysis of many videos on local worker processes or a Dask cluster.
+
+:func:`run_batch` analyses each :class:`~vision.BatchItem` with
+:func:`vision.analyze` and saves its results folder ``DIR/<name>/``. The work
+is spread by Dask distributed: a ``LocalCluster`` of worker processes on this
+machine by default, or an existing cluster given by its scheduler address.
+``workers=0`` runs everything in this process, one video after the other
+(no Dask; for debugging).
+
+Each video's folder is written whole or not at all: the worker saves into
+``DIR/.semtrack-partial/`` and renames the finished folder into place.
+Alongside the analysis files it writes ``batch_key.json``: the SHA-256 of the
+video and trace and the analysis parameters. A rerun skips a video whose
+``batch_key.json`` matches (unless ``force``), so an interrupted batch resumes
+where it stopped.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import logging
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from calibration import InputError
+
+from .._schema import BATCH_JSON_FILE
+from .._shared._fileio import write_json_atomic
+from .._shared._system import default_workers
+from ._lock import _lock
+from ._manifest import MANIFEST_NAMES, read_manifest
+from ._pairing import pair_videos
+from ._table import write_results_table
+from ._task import PARTIAL_DIR, process_video
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BatchResult",
+    "collect_batch",
+    "default_workers",
+    "process_video",
+    "run_batch",
+]
+
+# --------------------------------------------------------------------------
+# inputs
+
+def collect_batch(input_path, *, out_dir=None, defaults=None):
+    """Turn the batch INPUT into a list of :class:`~vision.BatchItem`.
+
+    Parameters
+    ----------
+    input_path : str or os.PathLike
+        A manifest file (``.csv`` / ``.toml``), a folder holding
+        ``manifest.toml`` or ``manifest.csv`` (which is then used), or a folder
+        of videos searched recursively, each paired with its trace by name or
+        else by duration and start time (see :func:`vision.pair_videos`).
+    out_dir : str or os.PathLike, optional
+        Output folder; not searched for videos if it lies inside the input.
+    defaults : dict, optional
+        Analysis options for every video (e.g. ``{"pixel_size_um": 0.1}``);
+        a manifest's own values take precedence.
+
+    Returns
+    -------
+    list of BatchItem
+    """
+    path = Path(input_path)
+    if not path.exists():
+        raise InputError("no such file or folder; give a folder of videos or a manifest "
+                         "(.csv or .toml)", path=path)
+    if path.is_dir():
+        manifests = [path / n for n in MANIFEST_NAMES if (path / n).is_file()]
+        if len(manifests) > 1:
+            raise InputError("holds both manifest.toml and manifest.csv; keep one", path=path)
+        if manifests:
+            logger.info("using the manifest %s", manifests[0])
+            items = read_manifest(manifests[0])
+        else:
+            # leave our own output out of the search, unless it is the input folder itself
+            exclude = [out_dir] if out_dir is not None and \
+                Path(out_dir).resolve() != path.resolve() else []
+            items = pair_videos(path, exclude=exclude)
+    else:
+        items = read_manifest(path)
+    if defaults:
+        items = [dataclasses.replace(it, options={**defaults, **it.options}) for it in items]
+    return items
+
+
+# --------------------------------------------------------------------------
+# the driver
+
+@dataclasses.dataclass
+class BatchResult:
+    """What a batch did.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        The output folder.
+    records : list of dict
+        One per video in input order: ``name``, ``video``, ``trace``,
+        ``pairing``, ``metadata``, ``status`` (``done``, ``skipped``, ``failed`` or, for an
+        interrupted batch, ``pending``), ``error``, ``duration_s``, ``warnings``,
+        ``n_frames``.
+    summaries : dict
+        Analysis summary per video name (done and skipped videos).
+    engine : str
+        ``"serial"``, ``"LocalCluster(N workers)"`` or the scheduler address.
+    wall_s : float
+        Wall-clock duration of the batch in seconds.
+    interrupted : bool
+        True if the batch was stopped before all videos were processed.
+    """
+
+    out_dir: Path
+    records: list
+    summaries: dict
+    engine: str
+    wall_s: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status):
+        """Number of videos with ``status``."""
+        return sum(1 for r in self.records if r["status"] == status)
+
+    @property
+    def failed(self):
+        """Records of the failed videos."""
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
+              overlay=True, report=True, progress=False):
+    """Analyse many videos; write per-video folders and the combined results.
+
+    Parameters
+    ----------
+    items : list of BatchItem
+        The videos (see :func:`collect_batch`). Names must be distinct.
+    out_dir : str or os.PathLike
+        Output folder. Gets ``<name>/`` per video (the
+        :func:`vision.analyze` results format plus ``batch_key.json``),
+        ``results.csv`` and ``results.parquet`` (one row per video:
+        status and the flattened summary fields) and ``batch.json`` (status,
+        error and duration per video).
+    workers : int, optional
+        Worker processes of the local Dask ``LocalCluster``; default: the
+        cores available to this process. ``0`` runs serially in this process
+        without Dask. Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); the
+        workers must see the videos and ``out_dir`` at the same paths.
+    force : bool
+        Re-analyse videos whose results are up to date.
+    overlay, report : bool
+        Passed to :meth:`vision.Analysis.save` (overlay video, HTML report).
+    progress : bool
+        Show a progress bar (videos done, frames per second, time left) on
+        stderr.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    calibration.InputError
+        Bad arguments, duplicate names, or another batch writing to
+        ``out_dir``.
+    KeyboardInterrupt
+        After closing the workers and writing ``batch.json`` with the
+        statuses so far. Finished result folders stay; no half-written one
+        remains, and rerunning resumes.
+    """
+    items = list(items)
+    if not items:
+        raise InputError("no videos to analyse")
+    names = [it.name for it in items]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"several videos would write to the same results folder {dup}; "
+                         "give them distinct names (manifest 'name' column)")
+    if scheduler is None:
+        workers = default_workers() if workers is None else int(workers)
+        if workers < 0:
+            raise InputError(f"workers must be >= 0, got {workers}")
+        workers = min(workers, len(items))
+    out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_options = {"overlay": bool(overlay), "report": bool(report)}
+    items = [dataclasses.replace(it, video=Path(it.video).resolve(),
+                                 trace=None if it.trace is None else Path(it.trace).resolve())
+             for it in items]
+    records = {it.name: {"name": it.name, "video": str(it.video),
+                         "trace": None if it.trace is None else str(it.trace),
+                         "pairing": it.pairing, "metadata": dict(it.metadata),
+                         "status": "pending", "error": None,
+                         "duration_s": None, "n_frames": None, "warnings": []}
+               for it in items}
+    summaries = {}
+    engine = ("serial" if scheduler is None and workers == 0 else
+              scheduler if scheduler is not None else f"LocalCluster({workers} workers)")
+    started = datetime.datetime.now(datetime.UTC)
+    t0 = time.perf_counter()
+    state = {"last_write": 0.0}
+
+    def write_status(final=False, interrupted=False):
+        now = time.perf_counter()
+        if not final and now - state["last_write"] < 2.0:
+            return
+        state["last_write"] = now
+        write_json_atomic(out_dir / BATCH_JSON_FILE, _batch_json(
+            records, items, engine, started, now - t0, force, save_options,
+            interrupted=interrupted))
+
+    bar = _progress_bar(len(items), enabled=progress)
+    frames = {"n": 0}
+
+    def on_record(rec):
+        summary = rec.pop("summary", None)
+        records[rec["name"]].update(rec)
+        if summary is not None:
+            summaries[rec["name"]] = summary
+        if rec["status"] == "done" and rec.get("n_frames"):
+            frames["n"] += int(rec["n_frames"])
+        if rec["status"] == "failed":
+            logger.info("%s: failed: %s", rec["name"], rec["error"])
+        bar.update(1)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        bar.set_postfix_str(f"{frames['n'] / elapsed:.1f} frames/s, "
+                            f"{sum(r['status'] == 'failed' for r in records.values())} failed")
+        write_status()
+
+    with _lock(out_dir):
+        _clean_partial(out_dir)
+        interrupted = False
+        try:
+            if engine == "serial":
+                for it in items:
+                    on_record(process_video(it, out_dir, force=force,
+                                            save_options=save_options))
+            else:
+                _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            bar.close()
+            wall = time.perf_counter() - t0
+            result = BatchResult(out_dir=out_dir, records=[records[n] for n in names],
+                                 summaries=summaries, engine=engine, wall_s=wall,
+                                 interrupted=interrupted)
+            write_status(final=True, interrupted=interrupted)
+            write_results_table(result)
+            _clean_partial(out_dir)
+    return result
+
+
+def _progress_bar(total, *, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="video", file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True, desc="semtrack batch")
+
+
+def _clean_partial(out_dir):
+    partial = out_dir / PARTIAL_DIR
+    if partial.exists():
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record):
+    from distributed import Client, LocalCluster, as_completed
+
+    with contextlib.ExitStack() as stack:
+        if not logger.isEnabledFor(logging.DEBUG):
+            # Dask logs every worker start and stop at INFO: keep the terminal for our output.
+            dask_logger = logging.getLogger("distributed")
+            stack.callback(dask_logger.setLevel, dask_logger.level)
+            dask_logger.setLevel(logging.CRITICAL)
+        if scheduler is not None:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="20s"))
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                                 "start one with 'dask scheduler' and workers with "
+                                 f"'dask worker {scheduler}'") from exc
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=":0", silence_logs=logging.ERROR))
+            client = stack.enter_context(Client(cluster))
+        token = uuid.uuid4().hex[:8]
+        futures = client.map(process_video, items, out_dir=str(out_dir), force=force,
+                             save_options=save_options, pure=False,
+                             key=[f"semtrack-{it.name}-{token}" for it in items])
+        name_of = {f.key: it.name for f, it in zip(futures, items)}
+        for fut in as_completed(futures):
+            if fut.status == "finished":
+                on_record(fut.result())
+            else:
+                exc = fut.exception() if fut.status == "error" else None
+                if exc is not None and type(exc).__name__ == "KilledWorker":
+                    msg = ("the worker process died while analysing this video (out of memory "
+                           "or killed); rerun the batch to retry it")
+                else:
+                    msg = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
+                on_record({"name": name_of[fut.key], "status": "failed", "error": msg,
+                           "duration_s": None, "n_frames": None})
+
+
+def _batch_json(records, items, engine, started, elapsed, force, save_options, *,
+                interrupted):
+    from .._version import __version__
+
+    recs = list(records.values())
+    counts = {s: sum(r["status"] == s for r in recs)
+              for s in ("done", "skipped", "failed", "pending")}
+    return {
+        "semtrack_version": __version__,
+        "engine": engine,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_s": round(elapsed, 3),
+        "force": force,
+        "outputs": save_options,
+        "interrupted": interrupted,
+        "counts": counts,
+        "videos": recs,
+    }

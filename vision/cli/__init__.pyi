@@ -1,0 +1,4 @@
+"""The ``semtrack`` command line."""
+from ._main import main
+
+__all__ = ["main"]

@@ -1,0 +1,91 @@
+"""The ``semtrack`` command: a thin layer of subcommands over library calls.
+
+Each subcommand lives in its own module ``vision/cli/_<name>.py`` which
+defines ``add_parser(subparsers)``; the parser it adds sets ``func`` to a
+callable ``run(args) -> int``.
+"""
+import argparse
+import importlib
+import logging
+import sys
+
+from calibration import InputError
+
+from .._version import __version__
+from ._errors import to_flags
+
+#: Subcommand modules, in the order ``semtrack --help`` lists them.
+SUBCOMMANDS = (
+    "analyze",
+    "annotate",
+    "batch",
+    "info",
+    "synth",
+    "trace",
+)
+
+
+def _command_of(argv):
+    """The subcommand named in ``argv`` (the first word that is not an option), or None."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(command=None, *, all_commands=True):
+    """The ``semtrack`` argument parser.
+
+    Parameters
+    ----------
+    command : str, optional
+        The subcommand that will run: its options are added in full.
+    all_commands : bool
+        Add the options of every subcommand. With False, the others get only their
+        one-line help, so ``semtrack --help`` and one command start without importing
+        what the other commands need (the synthetic renderer, pandas, ...).
+    """
+    parser = argparse.ArgumentParser(
+        prog="semtrack",
+        description="Analyse in-situ SEM videos of lithium growing on solid "
+        "electrolytes: whiskers, lateral dendrites, cracks, fused with the "
+        "potentiostat trace.",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"semtrack {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"vision.cli._{name}")
+        if all_commands or name == command:
+            module.add_parser(sub)
+        else:
+            sub.add_parser(name, help=module.HELP)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit code.
+
+    Exit codes: 0 success, 1 some work failed (e.g. a video in a batch),
+    2 bad input or usage.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv), all_commands=False)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"semtrack {args.command}: error: {to_flags(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("semtrack: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,473 @@
+"""Lateral lithium front: area, reach, fractal dimension, branches, touch-down.
+
+Pure functions on one segmented frame. Arrays are (rows, cols); points are
+(x, y) = (column, row) in pixels with the origin at the centre of the
+top-left pixel. Lengths are in pixels, areas in pixels squared.
+"""
+import logging
+import re
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+from calibration import InputError
+
+from ._fractal import box_counting_dimension, count_branches
+
+__all__ = [
+    "CounterElectrode",
+    "FrontMeasurement",
+    "measure_front",
+    "parse_counter_electrode",
+]
+
+logger = logging.getLogger(__name__)
+
+_SIDES = ("left", "right", "top", "bottom")
+
+
+@dataclass(frozen=True)
+class CounterElectrode:
+    """Where the counter electrode is, as seen in the image.
+
+    Give either a ``side`` of the image ('left', 'right', 'top', 'bottom')
+    with an optional ``boundary_px`` (the x for left/right, the y for
+    top/bottom, in pixels, where the counter electrode begins; default: the
+    image edge on that side), or a ``point`` (x, y) in pixels with an optional
+    ``radius_px`` (the counter electrode is the disc of that radius).
+
+    Parameters
+    ----------
+    side : {'left', 'right', 'top', 'bottom'}, optional
+    point : (float, float), optional
+        (x, y) in pixels.
+    boundary_px : float, optional
+        Only with ``side``.
+    radius_px : float, optional
+        Only with ``point``; default 0 (a point).
+    """
+
+    side: str | None = None
+    point: tuple | None = None
+    boundary_px: float | None = None
+    radius_px: float = 0.0
+
+    def __post_init__(self):
+        if (self.side is None) == (self.point is None):
+            raise ValueError("CounterElectrode needs exactly one of side= "
+                             f"({'|'.join(_SIDES)}) or point=(x, y); got side={self.side!r}, "
+                             f"point={self.point!r}.")
+        if self.side is not None and self.side not in _SIDES:
+            raise ValueError(f"CounterElectrode side must be one of {_SIDES}; got {self.side!r}.")
+        if self.point is not None:
+            pt = tuple(float(v) for v in np.ravel(self.point))
+            if len(pt) != 2 or not all(np.isfinite(pt)):
+                raise ValueError(f"CounterElectrode point must be two finite numbers (x, y) "
+                                 f"in pixels; got {self.point!r}.")
+            object.__setattr__(self, "point", pt)
+            if self.boundary_px is not None:
+                raise ValueError("boundary_px goes with side=, not with point=; "
+                                 "use radius_px for the size of a point counter electrode.")
+        if not (self.radius_px >= 0):
+            raise ValueError(f"radius_px must be >= 0; got {self.radius_px!r}.")
+
+    def boundary(self, image_shape):
+        """The x (left/right) or y (top/bottom) of the boundary, in pixels."""
+        rows, cols = image_shape[:2]
+        if self.boundary_px is not None:
+            return float(self.boundary_px)
+        return {"left": 0.0, "right": cols - 1.0, "top": 0.0, "bottom": rows - 1.0}[self.side]
+
+    def direction(self, from_xy):
+        """Unit vector (dx, dy) from ``from_xy`` toward the counter electrode."""
+        if self.side is not None:
+            return {"left": (-1.0, 0.0), "right": (1.0, 0.0),
+                    "top": (0.0, -1.0), "bottom": (0.0, 1.0)}[self.side]
+        d = np.subtract(self.point, from_xy, dtype=float)
+        n = float(np.hypot(*d))
+        if n == 0:
+            raise ValueError("the counter electrode point coincides with the electrode "
+                             "centre; give the counter electrode's position.")
+        return (float(d[0] / n), float(d[1] / n))
+
+    def region_mask(self, image_shape):
+        """Boolean (rows, cols) mask of the pixels inside the counter electrode.
+
+        A pixel is inside when its centre is at or beyond the boundary (side)
+        or within ``radius_px`` of the point.
+        """
+        rows, cols = int(image_shape[0]), int(image_shape[1])
+        if self.point is not None:
+            yy, xx = np.ogrid[:rows, :cols]
+            return (xx - self.point[0]) ** 2 + (yy - self.point[1]) ** 2 <= self.radius_px ** 2
+        b = self.boundary((rows, cols))
+        out = np.zeros((rows, cols), bool)
+        if self.side == "right":
+            out[:, max(0, int(np.ceil(b))):] = True
+        elif self.side == "left":
+            out[:, :max(0, int(np.floor(b)) + 1)] = True
+        elif self.side == "bottom":
+            out[max(0, int(np.ceil(b))):, :] = True
+        else:
+            out[:max(0, int(np.floor(b)) + 1), :] = True
+        return out
+
+    def reached(self, xs, ys, image_shape, *, tolerance_px=1.0):
+        """True if any of the pixels (xs, ys) reaches the counter electrode region.
+
+        A pixel reaches it when its outer edge (centre + 0.5 px toward the
+        counter electrode) lies within ``tolerance_px`` of the region. The
+        pixels of the region itself are removed from the front, so a
+        touching front ends on the pixel next to it.
+        """
+        xs = np.asarray(xs, float)
+        ys = np.asarray(ys, float)
+        if xs.size == 0:
+            return False
+        if self.point is not None:
+            d = np.hypot(xs - self.point[0], ys - self.point[1]) - 0.5
+            return bool(d.min() <= self.radius_px + tolerance_px)
+        b = self.boundary(image_shape)
+        if self.side == "right":
+            return bool(xs.max() + 0.5 >= b - tolerance_px)
+        if self.side == "left":
+            return bool(xs.min() - 0.5 <= b + tolerance_px)
+        if self.side == "bottom":
+            return bool(ys.max() + 0.5 >= b - tolerance_px)
+        return bool(ys.min() - 0.5 <= b + tolerance_px)
+
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)"
+
+
+def parse_counter_electrode(text, image_shape):
+    """Parse a command-line description of the counter electrode.
+
+    Accepted forms: a side ``right`` (the counter electrode is beyond that
+    image edge), a side with its boundary ``right:900`` (x = 900 px; for
+    top/bottom the number is a y), a point ``480,200`` (x, y in pixels) and
+    a point with a radius ``480,200,15``.
+
+    Parameters
+    ----------
+    text : str
+    image_shape : tuple
+        (rows, cols) of the frames, used to check that the position is inside.
+
+    Returns
+    -------
+    CounterElectrode
+
+    Raises
+    ------
+    InputError
+        When the text is none of the forms or lies outside the image.
+    """
+    rows, cols = int(image_shape[0]), int(image_shape[1])
+    s = str(text).strip().lower().replace(" ", "")
+    m = re.fullmatch(rf"({'|'.join(_SIDES)})(?:[:=]({_NUM}))?", s)
+    if m:
+        side, b = m.group(1), m.group(2)
+        if b is not None:
+            b = float(b)
+            limit = cols - 1 if side in ("left", "right") else rows - 1
+            if not 0 <= b <= limit:
+                raise InputError(f"counter electrode boundary {text!r} is outside the image "
+                                 f"(0..{limit} px); give a position inside the frame.")
+        return CounterElectrode(side=side, boundary_px=b)
+    m = re.fullmatch(rf"({_NUM}),({_NUM})(?:,({_NUM}))?", s)
+    if m:
+        x, y = float(m.group(1)), float(m.group(2))
+        r = float(m.group(3)) if m.group(3) else 0.0
+        if not (0 <= x <= cols - 1 and 0 <= y <= rows - 1):
+            raise InputError(f"counter electrode point {text!r} is outside the {cols}x{rows} "
+                             "image; give x,y in pixels inside the frame.")
+        return CounterElectrode(point=(x, y), radius_px=r)
+    raise InputError(f"cannot read counter electrode {text!r}; use a side "
+                     "(left|right|top|bottom, optionally with a boundary like right:900) "
+                     "or a point x,y in pixels like 480,200.")
+
+
+@dataclass(frozen=True)
+class FrontMeasurement:
+    """The lateral lithium front in one frame (pixels; points are (x, y)).
+
+    Attributes
+    ----------
+    area_px : float
+        Lateral Li area (px^2): Li connected to the electrode, outside its
+        disc, not whiskers or needle.
+    max_distance_px : float
+        Largest distance of the lateral Li from the electrode centre, px,
+        measured on the centre line (skeleton) of the branches, i.e. to the
+        centre of the furthest branch tip; NaN without lateral Li.
+    extent_px : float
+        Largest distance of any lateral Li pixel from the electrode centre,
+        px (outer edge: ``max_distance_px`` plus about half the tip width
+        plus whatever rim the segmentation added); NaN without lateral Li.
+    projected_px : float
+        Furthest reach of the lateral Li (centre line) along the direction
+        electrode -> counter electrode, measured from the electrode centre,
+        px; NaN without lateral Li.
+    front_xy_px : (float, float)
+        The centre-line point of that furthest reach (x, y); NaN without.
+    fractal_dimension : float
+        Box-counting dimension of the lateral Li; NaN if too small.
+    n_branches : int
+        Skeleton end points of the lateral Li (spurs shorter than the
+        minimum branch length and end points at the rim not counted).
+    touching : bool
+        Li connected to the electrode reaches the counter electrode region
+        (within the touch tolerance).
+    contour : (N, 2) ndarray
+        Outline (x, y) of electrode plus lateral Li, for drawing.
+    branch_tips_xy_px : (K, 2) ndarray
+        The counted branch end points (x, y).
+    """
+
+    area_px: float
+    max_distance_px: float
+    extent_px: float
+    projected_px: float
+    front_xy_px: tuple
+    fractal_dimension: float
+    n_branches: int
+    touching: bool
+    contour: np.ndarray = field(repr=False)
+    branch_tips_xy_px: np.ndarray = field(repr=False)
+
+    @property
+    def present(self):
+        """True if any lateral lithium was found."""
+        return self.area_px > 0
+
+
+def _empty_front():
+    nan = float("nan")
+    return FrontMeasurement(0.0, nan, nan, nan, (nan, nan), nan, 0, False,
+                            np.zeros((0, 2)), np.zeros((0, 2)))
+
+
+def _check_inputs(li_mask, electrode_xy_px, electrode_radius_px, exclude_mask):
+    li = np.asarray(li_mask)
+    if li.ndim != 2:
+        raise ValueError(f"li_mask must be a 2-D (rows, cols) array; got shape {li.shape}.")
+    li = li > 0.5 if li.dtype.kind == "f" else li.astype(bool, copy=False)
+    try:
+        ex, ey = (float(v) for v in electrode_xy_px)
+    except (TypeError, ValueError):
+        raise ValueError(f"electrode_xy_px must be (x, y) in pixels; got {electrode_xy_px!r}.") from None
+    if not (np.isfinite(ex) and np.isfinite(ey)):
+        raise ValueError(f"electrode_xy_px must be finite; got {electrode_xy_px!r}. "
+                         "Find the electrode first.")
+    r = float(electrode_radius_px)
+    if not (np.isfinite(r) and r >= 0):
+        raise ValueError(f"electrode_radius_px must be a finite number >= 0; got {electrode_radius_px!r}.")
+    if exclude_mask is not None:
+        exclude_mask = np.asarray(exclude_mask).astype(bool, copy=False)
+        if exclude_mask.shape != li.shape:
+            raise ValueError(f"exclude_mask has shape {exclude_mask.shape} but li_mask has "
+                             f"{li.shape}; pass masks of the same frame.")
+    return li, ex, ey, r, exclude_mask
+
+
+def _disc(shape, x0, y0, r0, c0, radius):
+    yy, xx = np.ogrid[r0:r0 + shape[0], c0:c0 + shape[1]]
+    return (xx - x0) ** 2 + (yy - y0) ** 2 <= radius * radius
+
+
+def _tip_half_width(dt, x, y, *, radius_px=6):
+    """Half-width of the branch whose outermost pixel is (x, y), px.
+
+    The largest distance-transform value within ``radius_px`` (the centre
+    of the rounded tip is there), minus the half pixel by which the
+    transform of a pixel centre exceeds the distance to the outline.
+    """
+    r0, r1 = max(0, int(y) - radius_px), int(y) + radius_px + 1
+    c0, c1 = max(0, int(x) - radius_px), int(x) + radius_px + 1
+    return max(float(dt[r0:r1, c0:c1].max()) - 0.5, 0.0)
+
+
+def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
+                  exclude_mask=None, rim_margin_px=1.5, connect_gap_px=1,
+                  min_piece_area_px=30, touch_tolerance_px=1.0,
+                  min_branch_length_px=8.0, min_fractal_pixels=100, tip_smoothing_px=1.0):
+    """Measure the lateral lithium front in one segmented frame.
+
+    Lateral Li is the part of ``li_mask`` that is connected to the electrode
+    (8-connectivity, bridging gaps up to ``connect_gap_px``), lies outside the
+    electrode disc widened by ``rim_margin_px``, and is not in
+    ``exclude_mask`` (whiskers, the micromanipulator needle).
+
+    Parameters
+    ----------
+    li_mask : (M, N) array of bool
+        Lithium pixels of this frame (a float array is thresholded at 0.5).
+    electrode_xy_px : (float, float)
+        Electrode centre (x, y), pixels.
+    electrode_radius_px : float
+        Electrode radius, pixels.
+    counter_electrode : CounterElectrode or str
+        Where the counter electrode is; a string is parsed with
+        :func:`parse_counter_electrode`.
+    exclude_mask : (M, N) array of bool, optional
+        Pixels that are not lateral front: whiskers (thin straight rods) and
+        the needle. They also do not connect Li to the electrode.
+    rim_margin_px : float, optional
+        Li within ``electrode_radius_px + rim_margin_px`` of the centre is the
+        electrode itself (absorbs a slightly wrong radius).
+    connect_gap_px : int, optional
+        Gaps of up to this many pixels (segmentation breaks in thin
+        branches) still connect Li to the electrode; 0 for strict
+        8-connectivity. Only used to decide connectivity, not for the area.
+    min_piece_area_px : int, optional
+        Lateral pieces smaller than this (pixel noise along the rim) are dropped.
+    touch_tolerance_px : float, optional
+        Li this close to the counter electrode region counts as touching.
+    min_branch_length_px : float, optional
+        Shortest skeleton branch counted in ``n_branches``.
+    min_fractal_pixels : int, optional
+        Below this lateral area the fractal dimension is NaN.
+    tip_smoothing_px : float, optional
+        Gaussian smoothing (sigma, px) of the mask before locating the tips,
+        so that one-pixel noise bumps on the outline add no reach; 0 = off.
+
+    Returns
+    -------
+    FrontMeasurement
+        With ``area_px == 0`` and NaN distances when there is no lateral Li.
+
+    Notes
+    -----
+    ``max_distance_px`` and ``projected_px`` are measured to the centre of
+    the furthest branch tip: the furthest pixel of the (slightly smoothed)
+    mask, moved back by the local half-width of the branch (largest
+    distance-transform value within 6 px). A segmentation that makes
+    branches thicker or thinner (bright edge rims, smoothing) moves the
+    outline but not the tip centre. ``extent_px`` gives the outline-based
+    distance as well. The pixels of the counter electrode
+    region are removed from ``li_mask`` first (the counter electrode is
+    lithium too), so a touching front ends next to it. Only the bounding box
+    of the Li connected to the electrode is
+    processed, so the cost scales with the size of the front, not the frame.
+    """
+    li, ex, ey, rad, exclude = _check_inputs(li_mask, electrode_xy_px,
+                                             electrode_radius_px, exclude_mask)
+    if isinstance(counter_electrode, str):
+        counter_electrode = parse_counter_electrode(counter_electrode, li.shape)
+    if not isinstance(counter_electrode, CounterElectrode):
+        raise ValueError("counter_electrode must be a CounterElectrode or a string like "
+                         f"'right' or '480,200'; got {type(counter_electrode).__name__}.")
+    rows, cols = li.shape
+    if exclude is not None:
+        li = li & ~exclude
+    # the counter electrode itself is not front (it is lithium too)
+    li = li & ~counter_electrode.region_mask(li.shape)
+    r_in = rad + rim_margin_px
+    # seed: the electrode disc (pixels strictly inside it need not be Li)
+    seed_r = max(rad, 1.0)
+    rr0, rr1 = int(max(0, np.floor(ey - seed_r - 1))), int(min(rows, np.ceil(ey + seed_r + 2)))
+    cc0, cc1 = int(max(0, np.floor(ex - seed_r - 1))), int(min(cols, np.ceil(ex + seed_r + 2)))
+    if rr0 >= rr1 or cc0 >= cc1:
+        raise ValueError(f"electrode at {electrode_xy_px} with radius {rad} px lies outside "
+                         f"the {cols}x{rows} frame; check the electrode position.")
+    work = li.astype(np.uint8)
+    seed_disc = _disc((rr1 - rr0, cc1 - cc0), ex, ey, rr0, cc0, seed_r)
+    # connectivity on a copy with the electrode disc filled in
+    conn = work.copy()
+    conn[rr0:rr1, cc0:cc1] |= seed_disc.astype(np.uint8)
+    if connect_gap_px > 0:
+        k = 2 * int(connect_gap_px) + 1
+        conn_d = cv2.dilate(conn, np.ones((k, k), np.uint8))
+        if exclude is not None:
+            conn_d[exclude] = 0
+            conn_d[rr0:rr1, cc0:cc1] |= seed_disc.astype(np.uint8)
+    else:
+        conn_d = conn
+    # flood fill from the electrode: only the component touching it is visited
+    seed_rc = np.argwhere(seed_disc & (conn_d[rr0:rr1, cc0:cc1] > 0))
+    if seed_rc.size == 0:
+        return _empty_front()
+    sr, sc = seed_rc[len(seed_rc) // 2]
+    ff_mask = np.zeros((rows + 2, cols + 2), np.uint8)
+    _, _, _, rect = cv2.floodFill(conn_d, ff_mask, (int(sc + cc0), int(sr + rr0)), 2,
+                                  loDiff=0, upDiff=0,
+                                  flags=8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+    x0, y0, w, h = (int(v) for v in rect)
+    comp = (ff_mask[1 + y0:1 + y0 + h, 1 + x0:1 + x0 + w] > 0) & (work[y0:y0 + h, x0:x0 + w] > 0)
+    lateral = comp & ~_disc(comp.shape, ex, ey, y0, x0, r_in)
+    if not lateral.any():
+        return _empty_front()
+    # drop tiny pieces (rim noise)
+    n2, lab2, st2, _ = cv2.connectedComponentsWithStats(lateral.astype(np.uint8), connectivity=8)
+    small = np.flatnonzero(st2[1:, cv2.CC_STAT_AREA] < min_piece_area_px) + 1
+    if small.size:
+        lateral &= ~np.isin(lab2, small)
+    if not lateral.any():
+        return _empty_front()
+    ys, xs = np.nonzero(lateral)
+    xs = xs + x0
+    ys = ys + y0
+    extent = float(np.hypot(xs - ex, ys - ey).max() + 0.5)
+    skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
+    # tip centres: the furthest outline point moved back by the local
+    # half-width (largest distance-transform value near it), on a slightly
+    # smoothed mask so that one-pixel noise bumps do not add reach
+    if tip_smoothing_px > 0:
+        soft = cv2.GaussianBlur(np.pad(lateral, 2).astype(np.float32), (0, 0), tip_smoothing_px)
+        smooth = (soft > 0.5)[2:-2, 2:-2]
+        if not smooth.any():
+            smooth = lateral
+    else:
+        smooth = lateral
+    ty, tx = np.nonzero(smooth)
+    txs = tx + x0
+    tys = ty + y0
+    dt = cv2.distanceTransform(np.pad(smooth, 1).astype(np.uint8), cv2.DIST_L2,
+                               cv2.DIST_MASK_5)[1:-1, 1:-1]
+    d_all = np.hypot(txs - ex, tys - ey)
+    k = int(d_all.argmax())
+
+    def half_width(j):
+        # a branch cut by the counter electrode has no rounded tip to step back from
+        if counter_electrode.reached(txs[j:j + 1], tys[j:j + 1], li.shape,
+                                     tolerance_px=touch_tolerance_px):
+            return 0.0
+        return _tip_half_width(dt, tx[j], ty[j])
+
+    max_distance = float(d_all[k] + 0.5) - half_width(k)
+    ux, uy = counter_electrode.direction((ex, ey))
+    proj = (txs - ex) * ux + (tys - ey) * uy
+    i = int(proj.argmax())
+    hw = half_width(i)
+    projected = float(proj[i] + 0.5 - hw)
+    front_xy = (float(txs[i] + (0.5 - hw) * ux), float(tys[i] + (0.5 - hw) * uy))
+    touching = counter_electrode.reached(xs, ys, li.shape, tolerance_px=touch_tolerance_px)
+    fd = box_counting_dimension(lateral, min_pixels=min_fractal_pixels)
+    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + 4.0)
+    n_br, tips = count_branches(lateral, min_branch_length_px=min_branch_length_px,
+                                ignore_mask=~rim_zone, skeleton=skel)
+    tips = tips + np.array([x0, y0], float)
+    # outline of electrode + lateral Li for drawing
+    draw = lateral.astype(np.uint8)
+    draw |= _disc(lateral.shape, ex, ey, y0, x0, r_in).astype(np.uint8)
+    contours, _ = cv2.findContours(draw, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if contours:
+        big = max(contours, key=cv2.contourArea)
+        contour = big.reshape(-1, 2).astype(float) + np.array([x0, y0], float)
+    else:
+        contour = np.zeros((0, 2))
+    return FrontMeasurement(
+        area_px=float(lateral.sum()),
+        max_distance_px=max_distance,
+        extent_px=extent,
+        projected_px=projected,
+        front_xy_px=front_xy,
+        fractal_dimension=fd,
+        n_branches=int(n_br),
+        touching=touching,
+        contour=contour,
+        branch_tips_xy_px=tips,
+    )

@@ -1,0 +1,422 @@
+"""Whiskers: straight lithium rods growing out of the electrode.
+
+Detection works on the lithium mask of one registered frame (new lithium
+outside the electrode disc, connected to it). Each rod-shaped region gives
+one :class:`WhiskerObs`: its base (where its axis leaves the electrode
+circle), its tip (sub-pixel, from the change profile along the axis) and its
+length along the axis. :class:`WhiskerLinker` links tips over frames with
+trackpy so that ids stay stable.
+
+Points are (x, y) = (column, row) in pixels, origin at the centre of the
+top-left pixel; lengths in pixels.
+"""
+import dataclasses
+import logging
+
+import cv2
+import numpy as np
+from trackpy.linking import Linker
+
+from calibration import InputError
+
+from ._kymograph import sample_line
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WhiskerObs:
+    """One whisker seen in one frame (first-frame pixel coordinates).
+
+    Attributes
+    ----------
+    whisker_id : int
+        Id stable across frames (-1 before linking).
+    base_xy_px : (float, float)
+        Where the whisker axis leaves the electrode circle (x, y).
+    tip_xy_px : (float, float)
+        Sub-pixel tip (x, y).
+    length_px : float
+        Base-to-tip distance along the axis, pixels (image plane, not
+        tilt-corrected).
+    width_px : float
+        Width across the axis, pixels (sub-pixel after :func:`refine_width`;
+        from the mask, bright rims included, before).
+    direction_xy : (float, float)
+        Unit vector of the axis, from base to tip.
+    """
+
+    whisker_id: int
+    base_xy_px: tuple
+    tip_xy_px: tuple
+    length_px: float
+    width_px: float
+    direction_xy: tuple = (float("nan"), float("nan"))
+
+
+def _axis_circle_exit(cx, cy, ux, uy, ex, ey, r):
+    """Parameter t >= ... where the line c + t u crosses the circle (the outer crossing)."""
+    fx, fy = cx - ex, cy - ey
+    b = fx * ux + fy * uy
+    c = fx * fx + fy * fy - r * r
+    disc = b * b - c
+    if disc < 0:
+        return None
+    return -b + np.sqrt(disc)  # larger root: exit point going along +u
+
+
+def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_px=1.5,
+                  min_length_px=4.0, max_width_px=60.0, min_fill=0.7, min_straightness=0.9,
+                  min_area_px=8):
+    """Rod-shaped lithium regions growing out of the electrode.
+
+    Parameters
+    ----------
+    li_mask : (M, N) bool ndarray
+        Lithium (electrode disc plus new lithium) in first-frame coordinates.
+    electrode_xy_px : (float, float)
+        Electrode centre (x, y), pixels.
+    electrode_radius_px : float
+        Electrode radius, pixels.
+    rim_margin_px : float
+        Lithium within ``radius + rim_margin_px`` belongs to the electrode.
+    min_length_px : float
+        Shorter protrusions are not reported.
+    max_width_px : float
+        Wider regions are lateral lithium, not whiskers.
+    min_fill : float
+        Minimum fraction of its oriented bounding box a region fills (a rod
+        fills it; branched or bent lateral lithium does not).
+    min_straightness : float
+        Fraction of the region's pixels that must lie within half its width
+        (+1.5 px) of its axis: wandering branches of a lateral front fail.
+    min_area_px : int
+        Smaller regions are noise.
+
+    Returns
+    -------
+    list of WhiskerObs
+        With ``whisker_id=-1`` and the pixel-level tip (refine with
+        :func:`refine_tip`).
+    whisker_mask : (M, N) bool ndarray
+        Pixels of the accepted whiskers.
+    """
+    li = np.asarray(li_mask)
+    if li.ndim != 2:
+        raise InputError(f"li_mask must be 2-D (rows, cols), got shape {li.shape}")
+    ex, ey = (float(v) for v in electrode_xy_px)
+    r = float(electrode_radius_px)
+    h, w = li.shape
+    new = li.astype(np.uint8)
+    cv2.circle(new, (int(round(ex * 16)), int(round(ey * 16))),
+               int(round((r + rim_margin_px) * 16)), 0, -1, cv2.LINE_8, 4)
+    whisker_mask = np.zeros((h, w), bool)
+    found = []
+    # label only the bounding box of the lithium outside the disc (the rest is empty)
+    bx0, by0, bbw, bbh = cv2.boundingRect(new)
+    if bbw == 0 or bbh == 0:
+        return found, whisker_mask
+    crop = new[by0:by0 + bbh, bx0:bx0 + bbw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    for lab in range(1, n):
+        x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+        if area < min_area_px:
+            continue
+        sub = labels[y0:y0 + bh, x0:x0 + bw] == lab
+        x0 += bx0
+        y0 += by0
+        ys, xs = np.nonzero(sub)
+        xs = xs.astype(np.float64) + x0
+        ys = ys.astype(np.float64) + y0
+        d = np.hypot(xs - ex, ys - ey)
+        if d.min() > r + rim_margin_px + 2.5:
+            continue  # not attached to the electrode
+        # axis: from the attachment point on the rim to the far end (robust for short stubs),
+        # refined by PCA when the region is elongated
+        cx, cy = xs.mean(), ys.mean()
+        cov = np.cov(np.vstack([xs - cx, ys - cy]))
+        evals, evecs = np.linalg.eigh(cov)
+        ux, uy = evecs[:, 1]
+        radial = np.array([cx - ex, cy - ey])
+        radial /= max(np.hypot(*radial), 1e-9)
+        if ux * radial[0] + uy * radial[1] < 0:
+            ux, uy = -ux, -uy
+        major = np.sqrt(max(evals[1], 0)) * np.sqrt(12)
+        minor = np.sqrt(max(evals[0], 0)) * np.sqrt(12)
+        if major < 2.5 * minor:
+            # a stub: its long axis is along the rim; growth is radial
+            ux, uy = radial
+        t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
+        if t_exit is None:
+            continue  # axis misses the electrode: not growing out of it
+        bx, by = cx + t_exit * ux, cy + t_exit * uy
+        s = (xs - bx) * ux + (ys - by) * uy
+        perp = -(xs - bx) * uy + (ys - by) * ux
+        length = float(s.max()) + 0.5
+        if length < min_length_px:
+            continue
+        width = float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
+        if width > max_width_px:
+            continue
+        # a rod fills its oriented bounding box; branched or wandering shapes do not
+        lo_p, hi_p = np.percentile(perp, (1, 99))
+        extent = s.max() - max(s.min(), 0.0) + 1.0
+        fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
+        if fill < min_fill:
+            continue
+        straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + 1.5))
+        if straight < min_straightness:
+            continue
+        k = int(np.argmax(s))
+        tip = (bx + s[k] * ux, by + s[k] * uy)
+        found.append(WhiskerObs(-1, (float(bx), float(by)), (float(tip[0]), float(tip[1])),
+                                length, width, (float(ux), float(uy))))
+        whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
+    return found, whisker_mask
+
+
+def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85, 1.2, 1.6),
+                    peak_sigmas=(0.8, 1.0, 1.25, 1.6)):
+    """Least-squares edge position of ``prof(s)``: step (erf) plus an edge peak.
+
+    Model: ``A * Phi((s0 - s) / sigma) + B * exp(-(s - s0)^2 / (2 sigma_p^2)) + C``
+    (inside at s < s0). A, B, C are solved linearly for every trial s0 on a
+    ``grid_px`` grid in [s_lo, s_hi] and every pair (sigma, sigma_p); the best
+    s0 is refined by a parabola through the residuals. Returns (s0, residual)
+    or (nan, inf).
+
+    All pairs are solved at once from the normal equations (the step and peak
+    columns are computed once per sigma, not once per pair).
+    """
+    y = np.asarray(prof, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+
+    # coarse: every sigma pair on a 0.25 px grid; fine: the best pair on a fine grid
+    coarse = np.arange(s_lo, s_hi + 1e-9, 0.25)
+    res = _edge_scan(coarse, s, y, np.asarray(sigmas, float), np.asarray(peak_sigmas, float))
+    best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
+    if not np.isfinite(best).any():
+        return np.nan, np.inf
+    a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
+    c = coarse[int(np.argmin(res[a, b]))]
+    s0s = np.arange(max(s_lo, c - 0.5), min(s_hi, c + 0.5) + 1e-9, grid_px)
+    best_res = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
+                          np.array([peak_sigmas[b]], float))[0, 0]
+    if not np.isfinite(best_res).all():
+        return np.nan, np.inf
+    k = int(np.argmin(best_res))
+    rmin = best_res[k]
+    s0 = s0s[k]
+    if 0 < k < len(best_res) - 1:
+        den = best_res[k - 1] - 2 * rmin + best_res[k + 1]
+        if den > 0:
+            s0 += 0.5 * grid_px * (best_res[k - 1] - best_res[k + 1]) / den
+    return float(s0), float(rmin)
+
+
+def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
+    """Residual sum of squares of the edge model, (n_sigma, n_peak_sigma, n_s0).
+
+    A pair whose normal matrix is singular for some s0 gets inf residuals.
+    """
+    from scipy.special import ndtr
+
+    d = s0s[:, None] - s[None, :]                                   # (K, N)
+    step = ndtr(d[None] / sigmas[:, None, None])                    # (A, K, N)
+    zp = d[None] / peak_sigmas[:, None, None]
+    peak = np.exp(-0.5 * zp * zp)                                   # (B, K, N)
+    n_a, n_b, n_k = len(sigmas), len(peak_sigmas), len(s0s)
+    mtm = np.empty((n_a, n_b, n_k, 3, 3))
+    mty = np.empty((n_a, n_b, n_k, 3))
+    pp = np.einsum("akn,akn->ak", step, step)
+    p1 = step.sum(axis=-1)
+    gg = np.einsum("bkn,bkn->bk", peak, peak)
+    g1 = peak.sum(axis=-1)
+    pg = np.matmul(step.transpose(1, 0, 2), peak.transpose(1, 2, 0)).transpose(1, 2, 0)
+    mtm[..., 0, 0] = pp[:, None]
+    mtm[..., 0, 1] = mtm[..., 1, 0] = pg
+    mtm[..., 0, 2] = mtm[..., 2, 0] = p1[:, None]
+    mtm[..., 1, 1] = gg[None]
+    mtm[..., 1, 2] = mtm[..., 2, 1] = g1[None]
+    mtm[..., 2, 2] = float(len(y))
+    mty[..., 0] = (step @ y)[:, None]
+    mty[..., 1] = (peak @ y)[None]
+    mty[..., 2] = y.sum()
+    try:
+        coef = np.linalg.solve(mtm, mty[..., None])[..., 0]
+        ok = np.ones((n_a, n_b), bool)
+    except np.linalg.LinAlgError:
+        coef = np.zeros_like(mty)
+        ok = np.zeros((n_a, n_b), bool)
+        for i in range(n_a):
+            for j in range(n_b):
+                try:
+                    coef[i, j] = np.linalg.solve(mtm[i, j], mty[i, j, :, :, None])[..., 0]
+                    ok[i, j] = True
+                except np.linalg.LinAlgError:
+                    pass
+    fit = (coef[..., 0, None] * step[:, None] + coef[..., 1, None] * peak[None]
+           + coef[..., 2, None])                                    # (A, B, K, N)
+    fit -= y
+    res = np.einsum("abkn,abkn->abk", fit, fit)
+    res[~ok] = np.inf
+    return res
+
+
+def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None,
+               max_shift_px=6.0):
+    """Sub-pixel tip along the whisker axis from the change profile.
+
+    The change image (background minus frame, registered, flicker-normalised)
+    is sampled along the axis around the pixel-level tip and averaged over a
+    band across the axis (the central half of the rod). An edge model is
+    fitted: a blurred step (lithium inside, ceramic outside: an error
+    function) plus a peak centred on the edge (the bright rim of SEM edge
+    contrast), both with the same blur. Its centre is the tip.
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (not smoothed).
+    whisker : WhiskerObs
+        Pixel-level detection.
+    half_window_px : float
+        Half length of the profile around the pixel-level tip.
+    step_px : float
+        Profile sampling step.
+    band_px : int, optional
+        Lines averaged across the axis (default: half the width, 1..9).
+    max_shift_px : float
+        Largest correction of the pixel-level tip accepted.
+
+    Returns
+    -------
+    WhiskerObs
+        With refined ``tip_xy_px`` and ``length_px`` (unchanged when the
+        profile runs off the image or the fit fails).
+    """
+    bx, by = whisker.base_xy_px
+    ux, uy = whisker.direction_xy
+    L = whisker.length_px
+    if band_px is None:
+        band_px = int(np.clip(round(whisker.width_px / 2), 1, 9))
+    s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=2 * half_window_px,
+                          step_px=step_px, width_px=band_px, start_offset_px=L - half_window_px)
+    if not np.all(np.isfinite(prof)):
+        return whisker
+    # the pixel-level tip of the mask lies up to a few px beyond the edge (the
+    # bright rim is segmented too): search mostly inward
+    tip_s, _ = _edge_model_fit(s, prof, L - max_shift_px, L + 0.5 * max_shift_px)
+    if not np.isfinite(tip_s):
+        return whisker
+    tip = (bx + tip_s * ux, by + tip_s * uy)
+    return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
+                               length_px=float(tip_s))
+
+
+def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):
+    """Sub-pixel rod width from the change profile across the axis.
+
+    Profiles across the axis at ``n_positions`` places in the middle of the
+    rod (30-80 % of its length) are averaged; each side's edge is located
+    with the edge model of :func:`refine_tip` (blurred step plus rim peak).
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (not smoothed).
+    whisker : WhiskerObs
+        With its axis and a rough width (from the mask, rims included).
+    step_px : float
+        Sampling step across the axis.
+    n_positions : int
+        Number of cross-sections averaged.
+
+    Returns
+    -------
+    WhiskerObs
+        With ``width_px`` refined (unchanged when the rod is too short or the
+        fit fails).
+    """
+    L = whisker.length_px
+    if L < 8:
+        return whisker
+    bx, by = whisker.base_xy_px
+    ux, uy = whisker.direction_xy
+    nx, ny = -uy, ux
+    half = 0.5 * whisker.width_px + 6.0
+    profs = []
+    for f in np.linspace(0.3, 0.8, n_positions):
+        cx, cy = bx + f * L * ux, by + f * L * uy
+        s, prof = sample_line(diff, (cx, cy), (nx, ny), length_px=2 * half, step_px=step_px,
+                              start_offset_px=-half)
+        if np.all(np.isfinite(prof)):
+            profs.append(prof)
+    if len(profs) < 3:
+        return whisker
+    prof = np.mean(profs, axis=0)
+    w0 = 0.5 * whisker.width_px
+    right = s >= 0
+    left = s <= 0
+    e_r, _ = _edge_model_fit(s[right], prof[right], max(0.5, w0 - 5), w0 + 1.5)
+    e_l, _ = _edge_model_fit(-s[left][::-1], prof[left][::-1], max(0.5, w0 - 5), w0 + 1.5)
+    if not (np.isfinite(e_r) and np.isfinite(e_l)):
+        return whisker
+    return dataclasses.replace(whisker, width_px=float(e_r + e_l))
+
+
+#: Largest whisker tip displacement between two measured scans, px (the analyze pipeline's
+#: value; a tip at the fastest growth in the paper, ~15 um/s, moves < 30 px per scan at
+#: typical pixel sizes and scan times).
+WHISKER_SEARCH_RANGE_PX = 30.0
+
+
+class WhiskerLinker:
+    """Give whiskers ids that stay stable across frames (trackpy linking of tips).
+
+    Parameters
+    ----------
+    search_range_px : float
+        Largest tip displacement between two measured scans, pixels.
+    memory : int
+        Number of scans a whisker may be missed and keep its id.
+    """
+
+    def __init__(self, *, search_range_px=WHISKER_SEARCH_RANGE_PX, memory=3):
+        if not search_range_px > 0:
+            raise InputError(f"search_range_px must be > 0, got {search_range_px}")
+        self.search_range_px = float(search_range_px)
+        self.memory = int(memory)
+        self._linker = None
+        self._t = 0
+
+    def link(self, whiskers):
+        """Assign ids to the whiskers of the next scan.
+
+        Parameters
+        ----------
+        whiskers : list of WhiskerObs
+            Detections of one scan (ids ignored).
+
+        Returns
+        -------
+        list of WhiskerObs
+            Same order, with ``whisker_id`` set.
+        """
+        t = self._t
+        self._t += 1
+        if not whiskers:
+            if self._linker is not None:
+                # an empty level still ages the memory
+                self._linker.next_level(np.zeros((0, 2)), t)
+            return []
+        coords = np.array([w.tip_xy_px[::-1] for w in whiskers], dtype=float)  # (row, col)
+        if self._linker is None:
+            self._linker = Linker(self.search_range_px, memory=self.memory)
+            self._linker.init_level(coords, t)
+        else:
+            self._linker.next_level(coords, t)
+        ids = list(self._linker.particle_ids)
+        return [dataclasses.replace(w, whisker_id=int(i)) for w, i in zip(whiskers, ids)]

@@ -1,0 +1,466 @@
+"""Crack in the solid electrolyte: ridge/valley filter, skeleton, path from the electrode.
+
+Pure functions on one (registered) frame. Arrays are (rows, cols); points
+are (x, y) = (column, row) in pixels with the origin at the centre of the
+top-left pixel. Lengths are in pixels.
+"""
+import logging
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+from ..._shared._stats import _median, mad_sigma
+from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
+from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _smooth_length
+
+__all__ = ["CrackMeasurement", "THICK_LI_PX", "detect_crack"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrackMeasurement:
+    """A crack starting at the electrode (pixels; points are (x, y)).
+
+    Attributes
+    ----------
+    path_length_px : float
+        Length along the crack from the electrode rim to the far tip, pixels
+        (skeleton path, smoothed so that the pixel staircase does not add length).
+    tip_xy_px : (float, float)
+        The far tip (x, y).
+    path : (N, 2) ndarray
+        Ordered (x, y) points from the electrode rim to the tip (smoothed).
+    skeleton_xy_px : (K, 2) ndarray
+        All skeleton pixels of the crack network attached to the electrode
+        (including side branches), (x, y).
+    contrast : float
+        Median ridge response along the path divided by the noise level.
+    """
+
+    path_length_px: float
+    tip_xy_px: tuple
+    path: np.ndarray = field(repr=False)
+    skeleton_xy_px: np.ndarray = field(repr=False)
+    contrast: float = float("nan")
+
+
+def _robust_sigma(values):
+    med = float(_median(values))
+    return med, mad_sigma(values - med)
+
+
+def _gain(image, background):
+    """Least-squares gain g so that image ~ g * background + offset (subsampled)."""
+    a = image[::4, ::4].ravel().astype(np.float64)
+    b = background[::4, ::4].ravel().astype(np.float64)
+    b = b - b.mean()
+    den = float(b @ b)
+    if den <= 0:
+        return 1.0
+    return float(((a - a.mean()) @ b) / den)
+
+
+#: A ``roi`` of :func:`detect_crack` grows when the crack comes this close to a side (px) ...
+ROI_NEAR_PX = 8
+#: ... by this much beyond the crack (px).
+ROI_GROW_PX = 48
+
+#: Lithium at least this thick (px, any direction; after segmentation, with edge rims) is
+#: lateral lithium, not a Li-filled crack: between a crack's width and a lateral branch's.
+#: The analyze pipeline's value.
+THICK_LI_PX = 13
+
+
+def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
+    """:func:`detect_crack` in a box that grows until the crack is inside it."""
+    rows, cols = img.shape
+    try:
+        x0, y0, x1, y1 = (int(round(float(v))) for v in roi)
+    except (TypeError, ValueError):
+        raise ValueError(f"roi must be (x0, y0, x1, y1) in px; got {roi!r}.") from None
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cols), min(y1, rows)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        raise ValueError(f"roi {roi!r} leaves less than 8x8 px of the {cols}x{rows} image; "
+                         "give a box around the electrode.")
+    ex, ey = electrode_xy
+    # the box holds at least the electrode and ROI_GROW_PX / 2 beyond its rim margin, so a
+    # young crack has enough length inside it to be found (and to make the box grow)
+    rim = opts["rim_margin_px"]
+    reach = rad + (2.0 * opts["sigma_px"] + 1.0 if rim is None else rim) + 3.0 + ROI_GROW_PX / 2
+    x0, y0 = max(min(x0, int(np.floor(ex - reach))), 0), max(min(y0, int(np.floor(ey - reach))), 0)
+    x1 = min(max(x1, int(np.ceil(ex + reach)) + 1), cols)
+    y1 = min(max(y1, int(np.ceil(ey + reach)) + 1), rows)
+    # real pixels around the box for the filters (kernel half-length plus the dilations)
+    pad = int(np.ceil(3.0 * opts["sigma_px"] * max(opts["elongation"], 1.0))) + 4
+    # a crack cut short by the box side must still be found to grow the box: the
+    # length limit applies to the final path only
+    min_length_px = float(opts["min_length_px"])
+    opts = dict(opts, min_length_px=0.0)
+    while True:
+        wx0, wy0, wx1, wy1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, cols), min(y1 + pad, rows)
+        sl = (slice(wy0, wy1), slice(wx0, wx1))
+        band = np.ones((wy1 - wy0, wx1 - wx0), bool)
+        band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
+        sub_bg = None
+        if bg is not None:
+            sub_bg = CrackBackground(bg.image[sl], bg.response[sl], bg.sigma_px, bg.polarity,
+                                     bg.tolerance_px, bg.elongation,
+                                     tuple(a[sl] for a in bg.angle_responses))
+        c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
+                         electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
+                         background=sub_bg,
+                         exclude_mask=band if exclude_mask is None
+                         else band | np.asarray(exclude_mask, bool)[sl], **opts)
+        if c is None:
+            return None
+        off = np.array([wx0, wy0], float)
+        sk = c.skeleton_xy_px + off
+        lo_xy, hi_xy = sk.min(axis=0), sk.max(axis=0)
+        grow_x0 = x0 > 0 and lo_xy[0] < x0 + ROI_NEAR_PX
+        grow_y0 = y0 > 0 and lo_xy[1] < y0 + ROI_NEAR_PX
+        grow_x1 = x1 < cols and hi_xy[0] > x1 - 1 - ROI_NEAR_PX
+        grow_y1 = y1 < rows and hi_xy[1] > y1 - 1 - ROI_NEAR_PX
+        grown = (max(min(x0, int(lo_xy[0]) - ROI_GROW_PX), 0) if grow_x0 else x0,
+                 max(min(y0, int(lo_xy[1]) - ROI_GROW_PX), 0) if grow_y0 else y0,
+                 min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if grow_x1 else x1,
+                 min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if grow_y1 else y1)
+        if grown == (x0, y0, x1, y1):
+            if c.path_length_px < min_length_px:
+                return None
+            return CrackMeasurement(
+                path_length_px=c.path_length_px,
+                tip_xy_px=(c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0),
+                path=c.path + off, skeleton_xy_px=sk, contrast=c.contrast)
+        x0, y0, x1, y1 = grown
+
+
+def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
+                 exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
+                 low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
+                 smoothing_px=2.0, thick_li_px=THICK_LI_PX, bridge_gap_px=3, join_gap_px=1,
+                 elongation=3.0, tip_half_max=True, gain_margin=0.1,
+                 max_hole_px=40, edge_penalty=0.5, max_width_px=None, scan_lines=True,
+                 roi=None):
+    """Find a crack growing from the electrode and measure its path.
+
+    Steps: subtract the background (gain-matched, so brightness flicker does
+    not leave grain boundaries behind); ridge/valley filter
+    (:func:`ridge_response`) minus the dilated ridge response of the
+    background, so lines already present (grain boundaries, polishing
+    scratches) do not count; hysteresis threshold at ``threshold_sigma`` and
+    ``low_threshold_sigma`` times the robust noise level of the response
+    (median + k * 1.4826 * MAD over the frame); keep the line pixels connected
+    to the electrode rim; skeletonize; longest geodesic skeleton path from
+    the rim (diagonal steps count sqrt(2)); smooth it (Gaussian,
+    ``smoothing_px``) and measure its length from the rim circle to the tip.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray
+        The registered frame (any grey scale).
+    li_mask : (M, N) array of bool, optional
+        Lithium pixels. Thick Li (lateral front; anything surviving an
+        opening with a disc of diameter ``thick_li_px``) and its edges are
+        ignored; thin Li lines (a crack filled with Li) are kept.
+    electrode_xy_px : (float, float)
+        Electrode centre (x, y), pixels.
+    electrode_radius_px : float
+        Electrode radius, pixels.
+    background : (M, N) ndarray or CrackBackground, optional
+        The frame before any crack (e.g. mean of the first scans), or the
+        result of :func:`crack_background` (faster when called per frame).
+        Without it, static lines such as grain boundaries that touch the
+        electrode are taken for cracks.
+    exclude_mask : (M, N) array of bool, optional
+        Pixels that cannot be crack (whiskers, the needle).
+    sigma_px : float, optional
+        Scale of the ridge filter, about the crack half-width in pixels.
+    polarity : {'dark', 'bright'}, optional
+        Cracks are dark lines in secondary-electron images; use 'bright' if
+        they appear bright (e.g. filled with Li in backscatter contrast).
+    threshold_sigma, low_threshold_sigma : float, optional
+        Hysteresis thresholds in units of the noise level of the response.
+    min_length_px : float, optional
+        Shorter paths are not reported as a crack (returns None). The
+        default, 10 px, is about three times the length of the longest
+        line segments pure noise produces at the default thresholds and scale.
+    rim_margin_px : float, optional
+        Response within ``electrode_radius_px + rim_margin_px`` of the centre
+        is ignored (the electrode edge itself); default ``2 * sigma_px + 1``.
+        The crack must reach within 3 px beyond that.
+    smoothing_px : float, optional
+        Gaussian smoothing of the path along its length before measuring.
+    gain_margin : float, optional
+        The background's line response is subtracted with a gain this much
+        larger than the fitted one (0.15 = 15 %), so that strong static
+        edges (needle, electrode, grain boundaries) whose contrast changed
+        a little more than the global brightness fit says do not remain as
+        lines.
+    edge_penalty : float, optional
+        The slope of the (smoothed) difference image times this factor and
+        ``sigma_px`` is subtracted from the line response: the dark side of
+        a new bright edge (the bright rims of a Li-filled crack) looks like a
+        valley to a second-derivative filter, a line centre has no slope.
+    max_width_px : float or None, optional
+        With a background: a line whose dark core is wider than this (median
+        full width at half maximum across the path in the difference image,
+        px) is several px wide, e.g. a fresh lateral Li branch, and is not
+        reported as a crack. None (default) = no check. Measured on the
+        generator: Li-filled cracks 1.0-1.5 px, fresh lateral branches
+        2.5-4 px (their bright rims narrow the dark core), plain dark 2-px
+        lines 2-2.5 px, so 2.2 separates the generator's cases only.
+    max_hole_px : int, optional
+        Holes up to this area (px) inside the thresholded crack are filled
+        before the skeleton, so that the skeleton has no loops.
+    scan_lines : bool, optional
+        With a background: remove per-row offsets (SEM scan lines, which
+        differ between scans) before filtering, measured as the median of
+        each row of the difference to the background. A darker row is
+        otherwise a straight horizontal line to the filter.
+    tip_half_max : bool, optional
+        Put the tip where the line response along the path falls to half its
+        median (the end of a line, independent of the noise level) instead of
+        where the thresholded pixels end.
+    thick_li_px : int, optional
+        Li structures at least this thick (px, any direction) are not crack.
+        Set it between the width of the crack and that of the lateral
+        branches as the segmentation draws them (with edge rims).
+    join_gap_px : int, optional
+        The thresholded line pixels are dilated by this many pixels before
+        finding connected pieces and the skeleton, which joins a faint
+        crack broken into pieces by noise; 0 = off.
+    bridge_gap_px : int, optional
+        Where a crack crosses a static line (grain boundary) the
+        drift-robust response has a gap; there, pixels of the difference
+        image's line response within this distance of the crack are added
+        (bridging gaps up to twice as wide); 0 to disable.
+
+    roi : (x0, y0, x1, y1) or None, optional
+        Search only this pixel box (end exclusive), e.g. the electrode and
+        the last crack with a margin: much faster than the whole frame. It
+        is widened to hold at least the electrode and ``ROI_GROW_PX / 2``
+        beyond its rim margin (a young crack must be long enough in it to
+        be found). The box
+        grows by ``ROI_GROW_PX`` (and the search is repeated) wherever the
+        crack comes within ``ROI_NEAR_PX`` of one of its sides, so a crack
+        is followed out of it; the noise level and the brightness gain are
+        then those of the box. Filtering uses a margin of real pixels
+        around it, so the box edges add no lines. None: the whole frame.
+
+    Returns
+    -------
+    CrackMeasurement or None
+        None when no crack of at least ``min_length_px`` starts at the electrode.
+    """
+    opts = dict(sigma_px=sigma_px, polarity=polarity, threshold_sigma=threshold_sigma,
+                low_threshold_sigma=low_threshold_sigma, min_length_px=min_length_px,
+                rim_margin_px=rim_margin_px, smoothing_px=smoothing_px, thick_li_px=thick_li_px,
+                bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
+                tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
+                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines)
+    img = _as_image(image, "image")
+    rows, cols = img.shape
+    ex, ey = (float(v) for v in electrode_xy_px)
+    rad = float(electrode_radius_px)
+    if not (np.isfinite(ex) and np.isfinite(ey) and np.isfinite(rad) and rad >= 0):
+        raise ValueError("electrode_xy_px and electrode_radius_px must be finite (radius >= 0); "
+                         f"got {electrode_xy_px!r}, {electrode_radius_px!r}. Find the electrode first.")
+    if rim_margin_px is None:
+        rim_margin_px = 2.0 * sigma_px + 1.0
+    for name, m in (("li_mask", li_mask), ("exclude_mask", exclude_mask)):
+        if m is not None and np.shape(m) != img.shape:
+            raise ValueError(f"{name} has shape {np.shape(m)} but image has {img.shape}; "
+                             "pass masks of the same frame.")
+    if isinstance(background, CrackBackground):
+        if (background.sigma_px != float(sigma_px) or background.polarity != polarity
+                or background.elongation != float(elongation)):
+            raise ValueError("background was prepared with sigma_px="
+                             f"{background.sigma_px}, polarity={background.polarity!r}, "
+                             f"elongation={background.elongation} but detect_crack got "
+                             f"sigma_px={sigma_px}, polarity={polarity!r}, "
+                             f"elongation={elongation}; prepare it with the same settings.")
+        bg = background
+    elif background is not None:
+        bg = crack_background(background, sigma_px=sigma_px, polarity=polarity,
+                              elongation=elongation)
+    else:
+        bg = None
+    if bg is not None and bg.image.shape != img.shape:
+        raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
+                         "use a background of the same (registered) frame size.")
+    if roi is not None:
+        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts)
+    bridge = None
+    if bg is not None:
+        g = np.float32(_gain(img, bg.image))
+        if scan_lines:
+            # per-row offsets (SEM scan lines) change from scan to scan: a dark row
+            # is a straight horizontal valley to the line filter, and a crack
+            # next to it takes it as a side branch. The filters are linear, so
+            # the offsets are removed from the image (robust median per row of
+            # the difference to the background, every second column, then the
+            # mean of the pixels within 3 noise levels of it: a crack or lithium
+            # covering a good part of a row would shift a plain median).
+            dd = img[:, ::2] - g * bg.image[:, ::2]
+            centre = np.median(dd, axis=1, keepdims=True)
+            _, sig_d = _robust_sigma(dd[::3] - centre[::3])
+            w = (np.abs(dd - centre) <= 3.0 * max(sig_d, 1e-6)).astype(np.float32)
+            cnt = w.sum(axis=1)
+            off = np.where(cnt >= 8, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
+            off = (off - np.median(off)).astype(np.float32)
+            img = img - off[:, None]
+        if elongation > 1.0 and bg.angle_responses:
+            stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                    elongation, len(bg.angle_responses))
+            # maximum over angles, clipped at 0; the filters are linear, so the
+            # response of (image - g * background) is a difference per angle
+            resp = np.zeros(img.shape, np.float32)
+            diff_resp = np.zeros(img.shape, np.float32)
+            for a, b in zip(stack, bg.angle_responses):
+                np.maximum(resp, a, out=resp)
+                np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+        else:
+            resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
+                                  elongation=elongation)
+            # crossing-robust: line strength of the difference image; used only
+            # to bridge a crack across a static line, where resp has a gap
+            diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
+                                       polarity=polarity, elongation=elongation)
+        # drift-robust: new line strength beyond what the background had nearby
+        resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
+        if edge_penalty > 0:
+            # the dark side of a new bright edge (e.g. the bright rims of a
+            # Li-filled crack) looks like a valley to a second-derivative
+            # filter; at a true line centre the slope is zero
+            dimg = cv2.GaussianBlur(img - g * bg.image, (0, 0), sigma_px)
+            slope = np.sqrt(cv2.Sobel(dimg, cv2.CV_32F, 1, 0, ksize=3, scale=0.125) ** 2
+                            + cv2.Sobel(dimg, cv2.CV_32F, 0, 1, ksize=3, scale=0.125) ** 2)
+            slope *= np.float32(edge_penalty * sigma_px)
+            resp -= slope
+            diff_resp = diff_resp - slope
+        else:
+            slope = None
+        bridge = (diff_resp, g * bg.response, slope)
+    else:
+        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
+    med, sig = _robust_sigma(resp[::3, ::3])
+    if sig <= 0:
+        sig = float(np.std(resp)) or 1.0
+    hi = med + threshold_sigma * sig
+    lo = med + low_threshold_sigma * sig
+    ignore = np.zeros(img.shape, bool)
+    if li_mask is not None:
+        li = np.asarray(li_mask).astype(np.uint8)
+        k = int(thick_li_px)
+        if k > 1:
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
+            if thick.any():
+                m = int(np.ceil(2 * sigma_px)) * 2 + 1
+                ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
+    if exclude_mask is not None:
+        m = int(np.ceil(2 * sigma_px)) * 2 + 1
+        ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
+                             np.ones((m, m), np.uint8)) > 0
+    # clipped (saturated or black) areas, e.g. the bright needle when the
+    # brightness flickers up: flat 3x3 patches, where no line can be measured
+    flat = (cv2.dilate(img, np.ones((3, 3), np.uint8)) - cv2.erode(img, np.ones((3, 3), np.uint8))) == 0
+    if flat.any():
+        m = int(np.ceil(2 * sigma_px * max(elongation, 1.0))) * 2 + 3
+        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
+    yy, xx = np.ogrid[:rows, :cols]
+    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    r_in = rad + rim_margin_px
+    ignore |= r2 <= r_in ** 2
+    low = (resp > lo) & ~ignore
+    if not low.any():
+        return None
+    if bridge is not None and bridge_gap_px > 0:
+        diff_resp, bg_resp, _ = bridge
+        k = 2 * int(bridge_gap_px) + 1
+        near_low = cv2.dilate(low.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        d_med, d_sig = _robust_sigma(diff_resp[::3, ::3])
+        strong_diff = diff_resp > d_med + low_threshold_sigma * max(d_sig, 1e-12)
+        low |= near_low & strong_diff & (bg_resp > lo) & ~ignore
+    if join_gap_px > 0:
+        # a faint crack breaks up where the ridge maximum wanders between rows;
+        # one-pixel dilation joins the pieces (the skeleton stays centred)
+        k = 2 * int(join_gap_px) + 1
+        low = (cv2.dilate(low.astype(np.uint8), np.ones((k, k), np.uint8)) > 0) & ~ignore
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(low.astype(np.uint8), connectivity=8)
+    strong = np.zeros(n, bool)
+    strong[np.unique(labels[(resp > hi) & low])] = True
+    seed_zone = (r2 > r_in ** 2) & (r2 <= (r_in + 3.0) ** 2)
+    at_rim = np.zeros(n, bool)
+    at_rim[np.unique(labels[seed_zone & low])] = True
+    keep = strong & at_rim
+    keep[0] = False
+    if not keep.any():
+        return None
+    ids = np.flatnonzero(keep)
+    x0 = int(stats[ids, cv2.CC_STAT_LEFT].min())
+    y0 = int(stats[ids, cv2.CC_STAT_TOP].min())
+    x1 = int((stats[ids, cv2.CC_STAT_LEFT] + stats[ids, cv2.CC_STAT_WIDTH]).max())
+    y1 = int((stats[ids, cv2.CC_STAT_TOP] + stats[ids, cv2.CC_STAT_HEIGHT]).max())
+    crack = keep[labels[y0:y1, x0:x1]]
+    # fill small holes: noise inside the line would make skeleton loops, and
+    # the longest path would run out along one side and back along the other
+    inv = np.pad(~crack, 1, constant_values=True).astype(np.uint8)
+    nh, hl, hs, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    small = np.flatnonzero(hs[:, cv2.CC_STAT_AREA] <= max_hole_px)
+    small = small[small != hl[0, 0]]
+    if small.size:
+        crack |= np.isin(hl, small)[1:-1, 1:-1]
+    skel = skeletonize(np.pad(crack, 1))[1:-1, 1:-1]
+    sr, sc = np.nonzero(skel)
+    if sr.size < 2:
+        return None
+    d2 = (sc + x0 - ex) ** 2 + (sr + y0 - ey) ** 2
+    near = d2 <= (r_in + 3.0 + 1.5) ** 2
+    if not near.any():
+        return None
+    found = _longest_path(skel, (sr[near], sc[near]))
+    if found is None:
+        return None
+    pr, pc, _ = found
+    xy = np.column_stack([pc + x0, pr + y0]).astype(float)
+    # start on the electrode rim, along the ray through the first path point
+    v = xy[0] - (ex, ey)
+    nv = float(np.hypot(*v))
+    if nv > rad > 0:
+        xy = np.vstack([(ex, ey) + v / nv * rad, xy])
+    length, path = _smooth_length(xy, smoothing_px)
+    path = _cut_hook(path)
+    length = float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
+    if tip_half_max and len(path) > 8:
+        tip_resp = resp
+        if bridge is not None:
+            # across a static line (grain boundary) the drift-robust response has a
+            # gap; there the difference image's response shows the crack
+            diff_resp, bg_resp, slope = bridge
+            tip_resp = np.where(bg_resp > lo, np.maximum(resp, diff_resp), resp)
+            if slope is not None:
+                # along a line's end the intensity slopes (the line fades out):
+                # the slope penalty would pull the half-level point back
+                tip_resp = tip_resp + slope
+        path = _retrace_tip(path, tip_resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
+        length = float(np.hypot(*np.diff(path, axis=0).T).sum())
+    if length < min_length_px:
+        return None
+    if max_width_px is not None and bg is not None:
+        width = _line_width(img - g * bg.image, path, polarity)
+        if width > max_width_px:
+            logger.debug("line from the electrode is %.1f px wide: not a crack", width)
+            return None
+    contrast = float(np.median(resp[pr + y0, pc + x0]) / sig)
+    skel_xy = np.column_stack([sc + x0, sr + y0]).astype(float)
+    return CrackMeasurement(
+        path_length_px=length,
+        tip_xy_px=(float(path[-1, 0]), float(path[-1, 1])),
+        path=path,
+        skeleton_xy_px=skel_xy,
+        contrast=contrast,
+    )

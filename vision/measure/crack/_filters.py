@@ -1,0 +1,210 @@
+"""Ridge/valley filters for cracks: oriented line filters and the prepared background.
+
+Arrays are (rows, cols); lengths in pixels.
+"""
+import logging
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+__all__ = ["CrackBackground", "crack_background", "ridge_response"]
+
+logger = logging.getLogger(__name__)
+
+
+_POLARITIES = ("dark", "bright")
+
+
+def _as_image(image, name):
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        raise ValueError(f"{name} must be a grey (rows, cols) frame; got colour shape {a.shape}. "
+                         "Convert to grey first.")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (rows, cols) array; got shape {a.shape}.")
+    if a.dtype.kind not in "uif" and a.dtype != bool:
+        raise ValueError(f"{name} must be numeric; got dtype {a.dtype}.")
+    return a.astype(np.float32, copy=False)
+
+
+_KERNELS = {}
+
+
+_SPECTRA = {}
+
+
+def _oriented_stack(img, sigma_px, elongation, n_orientations):
+    """Per-angle oriented line responses (unclipped) of a dark-line image.
+
+    Same as ``cv2.filter2D`` with each kernel and a reflected border, but by
+    DFT with one forward transform of the image shared by all angles and the
+    kernels' spectra cached per padded size (about 6x faster than six
+    ``filter2D`` calls, which each transform the image again).
+    """
+    kerns = _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))
+    half = kerns[0].shape[0] // 2
+    h, w = img.shape
+    big_h, big_w = cv2.getOptimalDFTSize(h + 2 * half), cv2.getOptimalDFTSize(w + 2 * half)
+    a = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), half, half, half, half,
+                           cv2.BORDER_REFLECT)
+    # zeros beyond: the circular wrap then only reaches rows/columns outside the output
+    a = cv2.copyMakeBorder(a, 0, big_h - a.shape[0], 0, big_w - a.shape[1],
+                           cv2.BORDER_CONSTANT, value=0)
+    key = (float(sigma_px), float(elongation), int(n_orientations), big_h, big_w)
+    spectra = _SPECTRA.get(key)
+    if spectra is None:
+        spectra = []
+        for k in kerns:
+            kp = np.zeros((big_h, big_w), np.float32)
+            kp[:k.shape[0], :k.shape[1]] = k
+            # kernel centred on the origin; the kernels are point-symmetric, so
+            # convolution (DFT product) equals filter2D's correlation
+            spectra.append(cv2.dft(np.roll(kp, (-half, -half), axis=(0, 1))))
+        if len(_SPECTRA) >= 8:
+            _SPECTRA.clear()
+        _SPECTRA[key] = spectra
+    f = cv2.dft(a)
+    return [cv2.idft(cv2.mulSpectrums(f, kf, 0), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+            [half:half + h, half:half + w] for kf in spectra]
+
+
+def _oriented_kernels(sigma, elongation, n):
+    """Second-derivative-across kernels of elongated Gaussians at n angles (cached)."""
+    key = (sigma, elongation, n)
+    if key not in _KERNELS:
+        s_along = sigma * elongation
+        half = int(np.ceil(3 * s_along))
+        yy, xx = np.mgrid[-half:half + 1, -half:half + 1].astype(np.float64)
+        out = []
+        for a in np.arange(n) * np.pi / n:
+            u = xx * np.cos(a) + yy * np.sin(a)      # along the line
+            v = -xx * np.sin(a) + yy * np.cos(a)     # across
+            g = np.exp(-0.5 * (u / s_along) ** 2 - 0.5 * (v / sigma) ** 2)
+            g /= g.sum()
+            k = (v ** 2 / sigma ** 2 - 1.0) * g      # sigma^2 * d2G/dv2
+            k -= k.mean()                            # exactly zero response to flat areas
+            out.append(k.astype(np.float32))
+        _KERNELS[key] = out
+    return _KERNELS[key]
+
+
+def ridge_response(image, *, sigma_px=1.5, polarity="dark", elongation=1.0, n_orientations=6):
+    """Line (ridge or valley) strength from the Hessian at one scale.
+
+    The image is smoothed with a Gaussian of ``sigma_px``; the eigenvalues
+    l1 >= l2 of its Hessian, scaled by ``sigma_px**2`` (scale normalised),
+    give the response ``max(l1, 0) - max(l2, 0)`` for dark lines (valleys:
+    strong positive curvature across, little along; dark blobs, with both
+    curvatures positive, are suppressed) and the mirror image for bright
+    lines. Computed with OpenCV (a few ms for a 1024x768 frame).
+
+    Parameters
+    ----------
+    image : (M, N) ndarray
+    sigma_px : float, optional
+        About the half-width of the lines to find, pixels.
+    polarity : {'dark', 'bright'}, optional
+        Whether the lines are darker or brighter than their surroundings.
+
+    elongation : float, optional
+        1 (default): isotropic Hessian as above. Above 1: oriented filters
+        instead, the scale-normalised second derivative across an elongated
+        Gaussian (``sigma_px`` across, ``elongation * sigma_px`` along) at
+        ``n_orientations`` angles, maximum over angles; averaging along the
+        line raises the signal-to-noise ratio of faint, roughly straight
+        lines by about ``sqrt(elongation)``.
+    n_orientations : int, optional
+        Number of angles for ``elongation > 1``.
+
+    Returns
+    -------
+    (M, N) ndarray of float32, >= 0, in image intensity units.
+    """
+    if polarity not in _POLARITIES:
+        raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
+    if not sigma_px > 0:
+        raise ValueError(f"sigma_px must be > 0; got {sigma_px!r}.")
+    img = _as_image(image, "image")
+    if polarity == "bright":
+        img = -img
+    if elongation > 1.0:
+        resp = None
+        for r in _oriented_stack(img, sigma_px, elongation, n_orientations):
+            resp = r if resp is None else np.maximum(resp, r)
+        return np.maximum(resp, 0, out=resp)
+    g = cv2.GaussianBlur(img, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
+    dxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=0.25)
+    dyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3, scale=0.25)
+    dxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3, scale=0.25)
+    half_tr = 0.5 * (dxx + dyy)
+    root = np.sqrt((0.5 * (dxx - dyy)) ** 2 + dxy ** 2)
+    l1 = half_tr + root
+    l2 = half_tr - root
+    resp = np.maximum(l1, 0) - np.maximum(l2, 0)
+    resp *= np.float32(sigma_px ** 2)
+    return resp
+
+
+@dataclass(frozen=True)
+class CrackBackground:
+    """A background frame prepared once for :func:`detect_crack`.
+
+    Attributes
+    ----------
+    image : (M, N) ndarray of float32
+        The background frame (e.g. the mean of the first frames).
+    response : (M, N) ndarray of float32
+        Its ridge response, dilated by ``tolerance_px`` so that static lines
+        (grain boundaries) shifted by residual drift still cancel.
+    sigma_px, polarity, tolerance_px, elongation
+        The settings it was made with.
+    angle_responses : tuple of (M, N) ndarray
+        With ``elongation > 1``: the unclipped response at each filter angle
+        (the difference image's response is then a subtraction per angle,
+        which halves the filtering cost per frame).
+    """
+
+    image: np.ndarray = field(repr=False)
+    response: np.ndarray = field(repr=False)
+    sigma_px: float
+    polarity: str
+    tolerance_px: int
+    elongation: float = 1.0
+    angle_responses: tuple = field(default=(), repr=False)
+
+
+def crack_background(background, *, sigma_px=1.0, polarity="dark", tolerance_px=1,
+                     elongation=3.0):
+    """Prepare a background frame (before any crack) for :func:`detect_crack`.
+
+    Parameters
+    ----------
+    background : (M, N) ndarray
+        Registered frame without a crack, e.g. the mean of the first scans.
+    sigma_px, polarity, elongation
+        As for :func:`ridge_response`; must match those given to
+        :func:`detect_crack`.
+    tolerance_px : int, optional
+        Static lines within this many pixels of where they were in the
+        background are ignored (residual registration error).
+
+    Returns
+    -------
+    CrackBackground
+    """
+    img = _as_image(background, "background")
+    angles = ()
+    if elongation > 1.0:
+        if polarity not in _POLARITIES:
+            raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
+        angles = tuple(_oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                       elongation, 6))
+        resp = np.maximum(np.max(angles, axis=0), 0)
+    else:
+        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
+    if tolerance_px > 0:
+        k = 2 * int(tolerance_px) + 1
+        resp = cv2.dilate(resp, np.ones((k, k), np.uint8))
+    return CrackBackground(img, resp, float(sigma_px), polarity, int(tolerance_px),
+                           float(elongation), angles)

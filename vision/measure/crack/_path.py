@@ -1,0 +1,216 @@
+"""The path of a crack: longest skeleton path from the electrode, its length, width and tip.
+
+Points are (x, y) = (column, row) in pixels.
+"""
+import logging
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+__all__ = []
+
+logger = logging.getLogger(__name__)
+
+
+def _longest_path(skel, seeds):
+    """Geodesic longest path on an 8-connected skeleton from any seed pixel.
+
+    Returns ordered (rows, cols) of the path from a seed to the far tip and
+    its geodesic length in px, or None.
+    """
+    rr, cc = np.nonzero(skel)
+    n = rr.size
+    if n == 0:
+        return None
+    index = -np.ones(skel.shape, np.int64)
+    index[rr, cc] = np.arange(n)
+    src, dst, wts = [], [], []
+    h, w = skel.shape
+    for dr, dc, wt in ((0, 1, 1.0), (1, 0, 1.0), (1, 1, np.sqrt(2)), (1, -1, np.sqrt(2))):
+        r2, c2 = rr + dr, cc + dc
+        ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+        j = np.full(n, -1, np.int64)
+        j[ok] = index[r2[ok], c2[ok]]
+        ok = j >= 0
+        src.append(np.arange(n)[ok])
+        dst.append(j[ok])
+        wts.append(np.full(ok.sum(), wt))
+    src = np.concatenate(src)
+    dst = np.concatenate(dst)
+    wts = np.concatenate(wts)
+    graph = coo_matrix((np.r_[wts, wts], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    seed_ids = index[seeds[0], seeds[1]]
+    seed_ids = seed_ids[seed_ids >= 0]
+    if seed_ids.size == 0:
+        return None
+    dist, pred, _ = dijkstra(graph, directed=False, indices=seed_ids, min_only=True,
+                             return_predecessors=True)
+    dist[~np.isfinite(dist)] = -1
+    tip = int(dist.argmax())
+    if dist[tip] <= 0:
+        return None
+    order = [tip]
+    while pred[order[-1]] >= 0:
+        order.append(int(pred[order[-1]]))
+    order = order[::-1]
+    return rr[order], cc[order], float(dist[tip])
+
+
+def _smooth_length(xy, smoothing_px):
+    """Length of an ordered pixel chain after Gaussian smoothing along it."""
+    if len(xy) < 2:
+        return 0.0, xy
+    if smoothing_px > 0 and len(xy) >= 5:
+        # resample to ~1 px arc-length steps first so sigma is in pixels
+        seg = np.hypot(*np.diff(xy, axis=0).T)
+        s = np.r_[0.0, np.cumsum(seg)]
+        n = max(int(np.ceil(s[-1])) + 1, 2)
+        t = np.linspace(0, s[-1], n)
+        pts = np.column_stack([np.interp(t, s, xy[:, 0]), np.interp(t, s, xy[:, 1])])
+        sm = np.column_stack([gaussian_filter1d(pts[:, k], smoothing_px, mode="nearest")
+                              for k in (0, 1)])
+        # keep the true end points (smoothing pulls the ends inward)
+        sm[0], sm[-1] = pts[0], pts[-1]
+        xy = sm
+    return float(np.hypot(*np.diff(xy, axis=0).T).sum()), xy
+
+
+def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
+    """Median full width at half maximum (px) of the line across the path.
+
+    Profiles of the difference image (dark lines positive) are sampled
+    perpendicular to the path every ``step_px``; the width is the extent of
+    the contiguous part around the path above half the profile's peak.
+    """
+    from scipy.ndimage import map_coordinates
+    d = -diff if polarity == "dark" else diff
+    n = len(path)
+    idx = np.arange(2, n - 2, max(int(step_px), 1))
+    if idx.size == 0:
+        return 0.0
+    t = path[np.minimum(idx + 2, n - 1)] - path[np.maximum(idx - 2, 0)]
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    nrm = np.column_stack([-t[:, 1], t[:, 0]])
+    offs = np.arange(-reach_px, reach_px + 0.25, 0.5)
+    xs = path[idx, 0][:, None] + offs[None, :] * nrm[:, 0][:, None]
+    ys = path[idx, 1][:, None] + offs[None, :] * nrm[:, 1][:, None]
+    prof = map_coordinates(d, [ys.ravel(), xs.ravel()], order=1, mode="nearest").reshape(xs.shape)
+    prof = prof - np.median(prof[:, [0, 1, -2, -1]], axis=1, keepdims=True)
+    c = len(offs) // 2
+    widths = []
+    for row in prof:
+        k = c - 2 + int(np.argmax(row[c - 2:c + 3]))   # peak near the path
+        half = 0.5 * row[k]
+        if not half > 0:
+            continue
+        lo = k
+        while lo > 0 and row[lo - 1] >= half:
+            lo -= 1
+        hi = k
+        while hi < len(row) - 1 and row[hi + 1] >= half:
+            hi += 1
+        widths.append((hi - lo + 1) * 0.5)
+    return float(np.median(widths)) if widths else 0.0
+
+
+def _cut_hook(path, *, window_px=25, lead_px=10):
+    """Cut a hook at the end of the path (it runs past the tip and turns back).
+
+    The skeleton of the blob at a line end often forks; the longest path
+    may follow a fork arm that bends back. The tip is the path point that
+    reaches furthest along the direction of the path just before its end
+    (points ``window_px`` to ``lead_px`` from the end, ~1 px apart).
+    """
+    n = len(path)
+    if n < window_px + 2:
+        return path
+    a = path[n - window_px]
+    b = path[n - lead_px]
+    v = b - a
+    nv = float(np.hypot(*v))
+    if nv == 0:
+        return path
+    proj = (path[n - window_px:] - a) @ (v / nv)
+    j = int(np.argmax(proj)) + n - window_px
+    return path[:j + 1]
+
+
+def _retrace_tip(path, resp, retrace_px, *, step_px=0.5, reach_px=1.0, lead_px=4.0,
+                 patience_px=2.0, level_px=10.0):
+    """Re-find the end of the line: back off ``retrace_px``, then follow the ridge.
+
+    The skeleton of a thresholded line forks or bends at the line's end (a
+    blob's skeleton) and stops about a half-width short of it or runs on
+    into the filter's overshoot. Here the last ``retrace_px`` of the path are
+    dropped and the ridge is followed again from there, in steps of
+    ``step_px`` straight on (direction of the last ``lead_px``), each step
+    moved onto the strongest response within ``reach_px`` across, until the
+    response stays below half its median over the last ``level_px`` of the
+    kept path for ``patience_px``
+    (it dips at bends of a wiggly line): a filter response falls to half at
+    the end of a line (the kernel covers half line, half background),
+    whatever the noise level. The end is interpolated between the last step
+    above half and the next; at most ``2 * retrace_px`` are followed.
+    """
+    from scipy.ndimage import map_coordinates
+    if len(path) < 3:
+        return path
+    seg = np.hypot(*np.diff(path, axis=0).T)
+    total = float(seg.sum())
+    if total <= 2.0 * retrace_px:
+        return path
+    s = np.r_[0.0, np.cumsum(seg)]
+    keep = int(np.searchsorted(s, total - retrace_px, side="right"))
+    offs = np.arange(-reach_px, reach_px + 1e-9, 0.5)
+    # the line's own level near its end (contrast varies along a crack), sampled
+    # like the steps below: strongest response within reach_px across the path
+    near = np.flatnonzero(s[:keep] >= s[keep - 1] - level_px)
+    t = np.gradient(path, axis=0)[near]
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    q = path[near][:, None, :] + offs[None, :, None] * np.column_stack([-t[:, 1], t[:, 0]])[:, None, :]
+    level = map_coordinates(resp, [q[..., 1].ravel(), q[..., 0].ravel()], order=1,
+                            mode="nearest").reshape(q.shape[:2]).max(axis=1)
+    half = 0.5 * float(np.median(level))
+    if not half > 0:
+        return path
+    pts = [p for p in path[:keep]]
+    n_steps = int(np.ceil(2.0 * retrace_px / step_px))
+    n_patience = max(int(round(patience_px / step_px)), 1)
+    vals_along = []
+    for _ in range(n_steps + n_patience):
+        # direction: from the point lead_px back to the current end
+        cur = pts[-1]
+        j = len(pts) - 1
+        acc = 0.0
+        while j > 0 and acc < lead_px:
+            acc += float(np.hypot(*(pts[j] - pts[j - 1])))
+            j -= 1
+        u = cur - pts[j]
+        nu = float(np.hypot(*u))
+        if nu == 0:
+            break
+        u = u / nu
+        nrm = np.array([-u[1], u[0]])
+        cand = cur + step_px * u + offs[:, None] * nrm
+        vals = map_coordinates(resp, [cand[:, 1], cand[:, 0]], order=1, mode="nearest")
+        k = int(np.argmax(vals))
+        pts.append(cand[k])
+        vals_along.append(float(vals[k]))
+        if len(vals_along) >= n_patience and max(vals_along[-n_patience:]) < half:
+            break
+    v = np.asarray(vals_along)
+    if v.size == 0:
+        return np.asarray(pts)
+    # the end: the last step above half before the final run below it
+    above = np.flatnonzero(v >= half)
+    n0 = keep                     # index in pts of the first followed step
+    if above.size == 0:
+        return np.asarray(pts[:n0])
+    j = int(above[-1])
+    if j + 1 >= v.size:
+        return np.asarray(pts[:n0 + j + 1])
+    f = (v[j] - half) / max(v[j] - v[j + 1], 1e-12)
+    end = pts[n0 + j] + np.clip(f, 0.0, 1.0) * (pts[n0 + j + 1] - pts[n0 + j])
+    return np.asarray(pts[:n0 + j + 1] + [end])

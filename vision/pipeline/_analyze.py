@@ -1,0 +1,559 @@
+"""``semtrack analyze``: one video (plus its potentiostat trace) in, results out.
+
+This module composes the layers: the reader and refresh marking, the
+calibration, the trackers, the trace reader and its analyses, the clock
+synchronisation, growth rates, events and the failure mode. Writing the
+results folder is :meth:`Analysis.save` (see :mod:`vision._results`).
+"""
+import logging
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+import electrochem
+from calibration import InputError, SyncOffset, offset_from_spans, offset_from_start_times, resolve_pixel_size
+
+from .._schema import FRAME_COLUMNS
+from .._shared._fileio import jsonable
+from ..io._registry import open_video
+from ..preprocess._databar import find_data_bar
+from ..preprocess._refresh import mark_refreshes
+from ..track._options import TrackOptions
+from ..track._tables import _drop_short_whiskers as drop_short_whiskers
+from ..track._tracker import track_iter
+from ._events import events_table, onset_from_growth
+from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
+from ._overlay import drawing_from_track
+from ._rates import growth_rates_per_step
+from ._save import save_results
+from ._summary import build_summary
+from ._sync import estimate_offset_auto, resample_trace, trace_overlap
+
+logger = logging.getLogger(__name__)
+
+#: How ``semtrack analyze`` tracks: the defaults of TrackOptions (defined there, once).
+TRACK_OPTIONS = TrackOptions()
+
+__all__ = ["analyze", "Analysis"]
+
+SYNC_MODES = ("auto", "span", "absolute")
+
+#: Lithium lost from the electrode (fraction of its area in the first scans) above which
+#: the loss is used for automatic synchronisation (a steady electrode's area scatters
+#: by about 1 %).
+MIN_ELECTRODE_LOSS = 0.05
+
+
+
+@dataclass
+class Analysis:
+    """The result of :func:`analyze`.
+
+    Attributes
+    ----------
+    summary : dict
+        Everything of ``summary.json`` (JSON-able).
+    frames : DataFrame
+        One row per frame (``frames.csv``), times on the video clock.
+    whiskers : DataFrame
+        One row per whisker per frame (``whiskers.csv``).
+    events : DataFrame
+        ``event, time_s, frame, voltage_V, current_A, source``.
+    growth_rates : DataFrame
+        One row per whisker and potential step.
+    trace : DataFrame or None
+        The potentiostat data on its own clock.
+    steps : DataFrame or None
+        Potential steps on the video clock.
+    kymographs : dict
+        whisker_id -> (time, position) uint8 image.
+    """
+
+    summary: dict
+    frames: pd.DataFrame
+    whiskers: pd.DataFrame
+    events: pd.DataFrame
+    growth_rates: pd.DataFrame
+    trace: pd.DataFrame | None = None
+    steps: pd.DataFrame | None = None
+    kymographs: dict = field(default_factory=dict)
+    video_path: str = ""
+    fps: float | None = None
+    crop: tuple | None = None
+    drawings: dict = field(default_factory=dict, repr=False)
+
+    def save(self, out_dir, *, overlay=True, report=True, progress=False):
+        """Write the results folder (atomically; a rerun replaces it).
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            The folder to create or replace.
+        overlay : bool
+            Write ``overlay.mp4`` (a second pass over the video).
+        report : bool
+            Write ``report.html``.
+        progress : bool
+            Show a progress bar for the overlay pass.
+
+        Returns
+        -------
+        str
+            The folder written.
+        """
+        return save_results(self, out_dir, overlay=overlay, report=report, progress=progress)
+
+
+def _progress(total, enabled, desc):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="frame", leave=False, file=sys.stderr)
+
+
+def _read_trace(trace, warn, *, columns=None, units=None):
+    """Read the trace; problems that leave the video analysable become warnings.
+
+    A missing file is an error; a file that cannot be used (no current
+    column, no data) is a warning, and the video is analysed without it.
+    """
+    if not os.path.exists(trace):
+        raise InputError("no such trace file; check trace", path=trace)
+    try:
+        data = electrochem.read_trace(trace, columns=columns, units=units)
+    except InputError as exc:
+        warn(f"{exc}; the video is analysed without the trace")
+        return None
+    df = data.data
+    if "current_A" not in df or not np.isfinite(df["current_A"].to_numpy(float)).any():
+        warn(f"{trace}: the trace has no current column; currents are reported as NaN and "
+             "automatic synchronisation is not possible")
+    return data
+
+
+def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, features, duration_s,
+                 short_trace_s, warn, touchdown_s=None):
+    """Decide the clock offset (see the README's Synchronisation); return a SyncOffset."""
+    if sync_offset_s is not None:
+        return SyncOffset(offset_s=float(sync_offset_s), method="given", confidence=None,
+                          detail="given by the user")
+    if mode is None:
+        mode = "absolute" if (video_start and trace_obj.start_time) else "auto"
+    if mode == "absolute":
+        if not (video_start and trace_obj.start_time):
+            raise InputError("sync='absolute' needs start timestamps in both the video and "
+                             "the trace file; give sync_offset_s=S or sync='auto'|'span'",
+                             path=video if not video_start else trace_obj.path)
+        return SyncOffset(offset_s=offset_from_start_times(video_start, trace_obj.start_time),
+                          method="absolute", confidence=1.0,
+                          detail=f"video start {video_start.isoformat()}, trace start "
+                                 f"{trace_obj.start_time.isoformat()}")
+    t = trace_obj.data["time_s"].to_numpy(float)
+    if mode == "span":
+        offset = offset_from_spans(duration_s, float(t[-1] - t[0]), align="start",
+                                   trace_start_s=float(t[0]))
+        return SyncOffset(offset_s=offset, method="span", confidence=None,
+                          detail="trace and video assumed to start together")
+    try:
+        return estimate_offset_auto(tv, features, trace_obj.data, until_trace_s=short_trace_s,
+                                    until_video_s=touchdown_s)
+    except InputError as exc:
+        warn(f"{trace_obj.path}: {exc.message}; the trace is aligned at its start instead")
+        return SyncOffset(offset_s=float(t[0]), method="span", confidence=0.0,
+                          detail=f"automatic synchronisation failed ({exc.message})")
+
+
+def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=None,
+            tilt_deg=0.0, electrode=None, counter_electrode=None, sync_offset_s=None,
+            sync=None, crop=None, trace_columns=None, trace_units=None, progress=False,
+            thresholds=DEFAULT_THRESHOLDS):
+    """Analyse one in-situ SEM video, optionally with its potentiostat trace.
+
+    Parameters
+    ----------
+    video : str or os.PathLike
+        MP4/AVI/MKV/MOV file, multi-page TIFF, or folder of numbered frames.
+    trace : str or os.PathLike, optional
+        Potentiostat file (EC-Lab .mpt/.mpr, CSV).
+    pixel_size_um : float, optional
+        Pixel size in um; overrides file metadata and the scale bar.
+    scale_bar_um : float, optional
+        Length of the scale bar in the data bar, in um (when its label cannot
+        be read).
+    fps : float, optional
+        Frame rate, for TIFF stacks and frame folders without times.
+    tilt_deg : float
+        Stage tilt in degrees (lengths are corrected, see
+        :func:`calibration.tilt_correct`).
+    electrode : (x, y), optional
+        Electrode centre in px of the first frame; found automatically if None.
+    counter_electrode : str or (x, y), optional
+        ``'left'|'right'|'top'|'bottom'`` or a point in px; found if visible.
+    sync_offset_s : float, optional
+        ``t_trace = t_video + sync_offset_s``; overrides `sync`.
+    sync : {'auto', 'span', 'absolute'}, optional
+        How to find the offset; default ``'absolute'`` when both files carry
+        start timestamps, else ``'auto'``.
+    crop : (top, bottom, left, right), optional
+        Region to analyse, in px (default: all but the detected data bar).
+    trace_columns, trace_units : dict or str, optional
+        Column mapping and units of a CSV trace, as for
+        :func:`electrochem.read_trace` (``'time=Time,current=I'``).
+    progress : bool
+        Show a progress bar on a terminal.
+    thresholds : FailureThresholds
+        Thresholds of the failure-mode rules.
+
+    Returns
+    -------
+    Analysis
+    """
+    if sync is not None and sync not in SYNC_MODES:
+        raise InputError(f"sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
+    warn_list = []
+
+    def warn(message):
+        warn_list.append(message)
+        warnings.warn(message, stacklevel=3)
+
+    video = os.fspath(video)
+    trace_obj = None if trace is None else _read_trace(
+        os.fspath(trace), warn, columns=trace_columns, units=trace_units)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reader = open_video(video, fps=fps)
+        with reader:
+            first = reader.get_frame(0)
+            bar = find_data_bar(first.image)  # its scale bar calibrates even with --crop
+            bar_box = None if bar is None else (bar.top, bar.bottom, bar.left, bar.right)
+            pixel = resolve_pixel_size(
+                user_um=pixel_size_um,
+                tiff_tags=(reader.metadata or {}).get("tiff_tags"),
+                image=first.image, data_bar=bar_box, scale_bar_um=scale_bar_um, path=video)
+            n_total = reader.n_frames
+            bar_progress = _progress(n_total, progress, os.path.basename(video))
+            drawings = {}
+            iterator = track_iter(
+                mark_refreshes(iter(reader)), pixel_size_um=pixel.um, electrode=electrode,
+                counter_electrode=counter_electrode, data_bar=bar_box, crop=crop,
+                tilt_deg=tilt_deg, options=TRACK_OPTIONS)
+            for ft in iterator:
+                if ft.measured:
+                    drawings[ft.frame.index] = drawing_from_track(ft)
+                if bar_progress is not None:
+                    bar_progress.update(1)
+            if bar_progress is not None:
+                bar_progress.close()
+            tracks = drop_short_whiskers(iterator.tracks, TRACK_OPTIONS.min_whisker_scans)
+            kept = set(tracks.whiskers["whisker_id"].tolist())
+            for d in drawings.values():
+                d.whiskers = [w for w in d.whiskers if w[0] in kept]
+        video_start = reader.start_time
+    for w in caught:
+        if issubclass(w.category, UserWarning) and str(w.message) not in warn_list:
+            warn_list.append(str(w.message))
+
+    request = _Request(video=video, pixel_size_um=pixel_size_um, scale_bar_um=scale_bar_um,
+                       fps=fps, tilt_deg=tilt_deg, electrode=electrode,
+                       counter_electrode=counter_electrode, sync_offset_s=sync_offset_s,
+                       sync=sync, crop=crop, trace_columns=trace_columns,
+                       trace_units=trace_units, thresholds=thresholds)
+    tracked = _Tracked(frames=tracks.frames.copy(), whiskers=tracks.whiskers, tracks=tracks,
+                       pixel=pixel, bar_box=bar_box, drawings=drawings, video_start=video_start)
+    return _finish(request, tracked, trace_obj, warn, warn_list)
+
+
+def _plated_features(frames, whiskers):
+    """Per new scan, quantities proportional to parts of the plated lithium volume.
+
+    Columns, in order (one may be constant, e.g. zero; the estimator drops those):
+
+    0. whisker volume, um3 (each whisker's median width, steadier than the
+       per-scan width). A whisker that stops being reported (merged into the
+       lateral front, out of view) keeps its lithium: its last volume is
+       carried forward.
+    1. lithium area outside the electrode, um2 (thickness unknown): the
+       lateral lithium plus the footprint (length x width) of the whiskers
+       reported in that scan, so the area does not jump when a whisker
+       merges into the front and is measured as part of it.
+    2. crack path length, um (a lithium-filled crack of steady cross-section).
+    3. lithium lost from the electrode, um2 (stripping: the electrode's own
+       Li area, ``electrode_li_area_um2``, below its value in the first
+       scans); only when it exceeds :data:`MIN_ELECTRODE_LOSS` of that value,
+       so noise on a steady electrode adds no free parameter.
+    """
+    new = frames.loc[~frames["is_duplicate"].astype(bool)]
+    tv = new["content_time_s"].to_numpy(float)
+    volume = np.zeros(len(tv))
+    footprint = np.zeros(len(tv))
+    if whiskers is not None and len(whiskers):
+        w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
+        width = w.groupby("whisker_id")["width_um"].transform("median").fillna(0.0)
+        w = w.assign(volume_um3=(np.pi / 4.0) * width ** 2 * w["length_um"],
+                     area_um2=width * w["length_um"])
+        per_id = w.pivot_table(index="content_time_s", columns="whisker_id",
+                               values="volume_um3", aggfunc="first")
+        per_id = per_id.reindex(np.unique(tv)).ffill().fillna(0.0)
+        volume = per_id.sum(axis=1).reindex(tv).to_numpy(float)
+        footprint = w.groupby("content_time_s")["area_um2"].sum().reindex(
+            tv, fill_value=0.0).to_numpy(float)
+    feats = [volume]
+    lateral = new["li_area_um2"].to_numpy(float)
+    if np.isfinite(lateral).any() and np.nanmax(lateral) > 0:
+        feats.append(np.nan_to_num(lateral - np.nanmin(lateral)) + footprint)
+    crack = new["crack_length_um"].to_numpy(float)
+    if np.isfinite(crack).any():
+        feats.append(np.nan_to_num(crack - np.nanmin(crack)))
+    if "electrode_li_area_um2" in new:
+        area = new["electrode_li_area_um2"].to_numpy(float)
+        ok = np.isfinite(area)
+        if ok.sum() >= 3:
+            ref = float(np.median(area[ok][:3]))
+            lost = np.clip(ref - area, 0.0, None)
+            if ref > 0 and np.nanmax(lost) > MIN_ELECTRODE_LOSS * ref:
+                feats.append(np.where(ok, lost, np.nan))
+    return tv, np.column_stack(feats)
+
+
+def _is_galvanostatic_stripping(trace_obj):
+    """True for a constant-current record that strips the working electrode.
+
+    Contact loss (the depletion time) only has a meaning there: the current
+    is the set value (a ``control_A`` column or a CP/GCPL technique) and is
+    anodic (positive, EC-Lab's sign for oxidation of the working electrode)
+    for most of the record.
+    """
+    data = trace_obj.data
+    galvanostatic = "control_A" in data or (trace_obj.technique or "").upper() in (
+        "CP", "GCPL", "CSTRIP")
+    current = data["current_A"].to_numpy(float)
+    current = current[np.isfinite(current)]
+    return bool(galvanostatic and len(current) and np.mean(current > 0) > 0.5)
+
+
+def _steps_on_video_clock(trace_obj, offset_s):
+    data = trace_obj.data
+    control = next((c for c in ("control_V", "control_A") if c in data), None)
+    if control is None:
+        return None
+    steps = electrochem.split_steps(data, control=control)
+    if steps is None or steps.empty:
+        return None
+    steps = steps.copy()
+    steps["t_start_s"] -= offset_s
+    steps["t_end_s"] -= offset_s
+    return steps
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What the caller of :func:`analyze` asked for (summary.json ``parameters``)."""
+
+    video: str
+    pixel_size_um: float | None
+    scale_bar_um: float | None
+    fps: float | None
+    tilt_deg: float
+    electrode: tuple | None
+    counter_electrode: object
+    sync_offset_s: float | None
+    sync: str | None
+    crop: tuple | None
+    trace_columns: object
+    trace_units: object
+    thresholds: object
+
+    def parameters(self):
+        ce = self.counter_electrode
+        return {
+            "pixel_size_um": self.pixel_size_um, "scale_bar_um": self.scale_bar_um,
+            "fps": self.fps, "tilt_deg": self.tilt_deg,
+            "electrode": None if self.electrode is None else list(self.electrode),
+            "counter_electrode": ce if isinstance(ce, (str, type(None))) else list(ce),
+            "sync_offset_s": self.sync_offset_s, "sync": self.sync,
+            "crop": None if self.crop is None else list(self.crop),
+            "trace_columns": self.trace_columns, "trace_units": self.trace_units,
+            "thresholds": thresholds_dict(self.thresholds),
+        }
+
+
+@dataclass
+class _Tracked:
+    """What the tracking pass produced."""
+
+    frames: pd.DataFrame
+    whiskers: pd.DataFrame
+    tracks: object
+    pixel: object
+    bar_box: tuple | None
+    drawings: dict
+    video_start: object
+
+
+@dataclass
+class _Synced:
+    """The trace on the video clock (all None without a trace)."""
+
+    result: SyncOffset | None = None
+    steps: object = None
+    trace_at: object = None        # t_video -> (voltage_V, current_A)
+    short_s: float | None = None   # short circuit, trace clock
+    depletion_s: float | None = None  # contact loss (stripping), trace clock
+
+    @property
+    def offset_s(self):
+        return self.result.offset_s if self.result is not None else 0.0
+
+
+@dataclass
+class _VideoEvents:
+    """Event times the video shows (video clock, s) and the lateral extent per new scan."""
+
+    new: pd.DataFrame
+    extent_um: np.ndarray
+    growth_onset_s: float | None
+    lateral_onset_s: float | None
+    crack_initiation_s: float | None
+    touchdown_s: float | None
+
+
+def _finish(request, tracked, trace_obj, warn, warn_list):
+    """Everything after tracking: sync, rates, events, failure mode, summary."""
+    frames, whiskers = tracked.frames, tracked.whiskers
+    thresholds = request.thresholds
+    times = frames["time_s"].to_numpy(float)
+    duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+    tv, features = _plated_features(frames, whiskers)
+    touchdown_t = _touchdown_time(frames, tracked.tracks)
+    synced = _synchronise(request, tracked, trace_obj, times, duration, tv, features,
+                          touchdown_t, warn)
+    rates = growth_rates_per_step(whiskers, synced.steps)
+    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
+
+    off = synced.offset_s
+    trace_sc_v = None if synced.short_s is None else synced.short_s - off
+    depletion_v = None if synced.depletion_s is None else synced.depletion_s - off
+    events = events_table([
+        ("growth_onset", ev.growth_onset_s, "video"),
+        ("lateral_onset", ev.lateral_onset_s, "video"),
+        ("crack_initiation", ev.crack_initiation_s, "video"),
+        ("short_circuit", trace_sc_v, "trace"),
+        ("short_circuit", touchdown_t, "video"),
+        ("contact_loss", depletion_v, "trace"),
+    ], times, synced.trace_at)
+
+    crack_max = float(np.nanmax(frames["crack_length_um"])) if frames[
+        "crack_length_um"].notna().any() else None
+    verdict = classify_failure(
+        crack_length_um=crack_max,
+        lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
+        touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
+        contact_loss_time_s=depletion_v, thresholds=thresholds)
+
+    summary = build_summary(request=request, tracked=tracked, trace_obj=trace_obj,
+                            synced=synced, events=ev, verdict=verdict, rates=rates,
+                            trace_sc_v=trace_sc_v, depletion_v=depletion_v, tv=tv,
+                            features=features, duration_s=duration, warn_list=warn_list)
+    order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
+    frames = frames[[c for c in order if c in frames.columns]]
+    tracks = tracked.tracks
+    return Analysis(summary=jsonable(summary), frames=frames, whiskers=whiskers,
+                    events=events, growth_rates=rates,
+                    trace=None if trace_obj is None else trace_obj.data, steps=synced.steps,
+                    kymographs=getattr(tracks, "kymographs", {}) or {},
+                    video_path=request.video, fps=request.fps, crop=request.crop,
+                    drawings=tracked.drawings)
+
+
+def _touchdown_time(frames, tracks):
+    """Content time of the scan where the front touches the counter electrode, or None."""
+    if tracks is None or tracks.touchdown_frame is None:
+        return None
+    return float(frames.loc[frames["frame"] == tracks.touchdown_frame, "content_time_s"].iloc[0])
+
+
+def _synchronise(request, tracked, trace_obj, times, duration, tv, features, touchdown_t, warn):
+    """Find the clock offset, put voltage and current on ``tracked.frames``; a :class:`_Synced`."""
+    frames = tracked.frames
+    if trace_obj is None:
+        frames["voltage_V"] = np.nan
+        frames["current_A"] = np.nan
+        return _Synced()
+    synced = _Synced()
+    data = trace_obj.data
+    has_current = "current_A" in data and np.isfinite(data["current_A"].to_numpy(float)).any()
+    if has_current:
+        synced.short_s = electrochem.detect_short_circuit(data)
+        if _is_galvanostatic_stripping(trace_obj):
+            synced.depletion_s = electrochem.depletion_time(data)
+
+    synced.result = _choose_sync(request.sync, request.sync_offset_s, request.video,
+                                 tracked.video_start, trace_obj, tv, features, duration,
+                                 synced.short_s, warn, touchdown_s=touchdown_t)
+    off = synced.result.offset_s
+    overlap = trace_overlap(data, duration, offset_s=off)
+    if overlap == 0:
+        warn(f"{trace_obj.path}: the trace ({data['time_s'].iloc[0]:.1f}-"
+             f"{data['time_s'].iloc[-1]:.1f} s) does not overlap the video under the "
+             f"offset {off:+.2f} s; voltage and current are NaN. Check sync_offset_s.")
+    elif overlap < 0.999:
+        warn(f"{trace_obj.path}: the trace covers only {100 * overlap:.0f} % of the "
+             "video; frames outside it have NaN voltage and current")
+    sampled = resample_trace(data, times, offset_s=off)
+    for col in ("voltage_V", "current_A"):
+        frames[col] = sampled[col] if col in sampled else np.nan
+    synced.steps = _steps_on_video_clock(trace_obj, off)
+
+    def trace_at(t_video):
+        s = resample_trace(data, np.asarray(t_video, float), offset_s=off)
+        return (s["voltage_V"].to_numpy(float) if "voltage_V" in s else np.nan,
+                s["current_A"].to_numpy(float) if "current_A" in s else np.nan)
+
+    synced.trace_at = trace_at
+    return synced
+
+
+def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
+    """Growth onset, lateral onset and crack initiation on the video clock."""
+    new = frames.loc[~frames["is_duplicate"].astype(bool)]
+    onset = None
+    if whiskers is not None and len(whiskers):
+        w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
+        first_id = w.sort_values("content_time_s")["whisker_id"].iloc[0]
+        first_w = w.loc[w["whisker_id"] == first_id]
+        t_all = new["content_time_s"].to_numpy(float)
+        lengths = first_w.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy()
+        onset = onset_from_growth(t_all, lengths)
+    electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
+    extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
+    # Lateral onset: back-extrapolated from the first run of scans that holds the front
+    # beyond the threshold for lateral_min_scans scans.
+    n_hold = thresholds.lateral_min_scans
+    beyond = np.isfinite(extent) & (extent >= thresholds.lateral_min_extent_um)
+    runs = np.lib.stride_tricks.sliding_window_view(beyond, n_hold).all(axis=1) \
+        if len(beyond) >= n_hold else np.zeros(0, bool)
+    lateral_onset = None
+    if runs.any():
+        start = int(np.argmax(runs))
+        lateral_onset = onset_from_growth(
+            new["content_time_s"].to_numpy(float),
+            np.where(np.arange(len(extent)) >= start, extent, np.nan))
+    crack_t = None
+    if tracks is not None and tracks.crack_initiation_frame is not None:
+        # the tracker confirms a crack once it is a few px long: back-extrapolate its
+        # length from the scans after initiation to the time it was zero
+        init_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,
+                                  "content_time_s"].iloc[0])
+        t_new = new["content_time_s"].to_numpy(float)
+        crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
+        crack_t = onset_from_growth(t_new, crack_len)
+    # Growth onset: the first lithium growth of any kind the video shows.
+    onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
+    return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
+                        lateral_onset_s=lateral_onset, crack_initiation_s=crack_t,
+                        touchdown_s=touchdown_t)

@@ -1,0 +1,107 @@
+"""Writing the results folder of one analysis (the format is a contract, see README)."""
+import base64
+import logging
+import os
+import shutil
+import sys
+
+import cv2
+import numpy as np
+
+from .._schema import (
+    EVENTS_FILE,
+    FRAMES_FILE,
+    GROWTH_RATES_FILE,
+    OVERLAY_FILE,
+    REPORT_FILE,
+    SUMMARY_FILE,
+    WHISKER_COLUMNS,
+    WHISKERS_FILE,
+)
+from .._shared._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
+from ..io._registry import open_video
+from ._overlay import OverlayWriter, draw_overlay
+from ._report import build_report
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["save_results"]
+
+
+def _write_csv(df, path):
+    df.to_csv(path, index=False, float_format="%.6g")
+
+
+def _key_frame_indices(analysis):
+    """Frames worth showing in the report: start, events, end."""
+    n = len(analysis.frames)
+    wanted = {0, n - 1}
+    for frame in analysis.events["frame"] if len(analysis.events) else ():
+        wanted.add(int(frame))
+    return sorted(i for i in wanted if 0 <= i < n)[:8]
+
+
+def _overlay_pass(analysis, path, progress):
+    """Second pass over the video: draw and encode; return key frames as JPEG bytes."""
+    frames = analysis.frames.set_index("frame")
+    keys = set(_key_frame_indices(analysis))
+    key_jpegs = {}
+    volts = frames["voltage_V"].to_numpy(float)
+    amps = frames["current_A"].to_numpy(float)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(total=len(frames), desc="overlay", unit="frame", leave=False,
+                   file=sys.stderr)
+    with open_video(analysis.video_path, fps=analysis.fps) as reader, \
+            OverlayWriter(path, reader.frame_shape) as writer:
+        drawing = None
+        for k, fr in enumerate(reader):  # drawings are keyed by frame index
+            drawing = analysis.drawings.get(fr.index, drawing)
+            lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
+            if k < len(volts) and np.isfinite(volts[k]):
+                lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} uA")
+            bgr = draw_overlay(fr.image, drawing, lines=lines)
+            writer.write(bgr, fr.time_s)
+            if fr.index in keys:
+                ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 85])
+                if ok:
+                    key_jpegs[fr.index] = buf.tobytes()
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return key_jpegs
+
+
+def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False):
+    """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`."""
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    check_output_dir(out_dir)
+    tmp = os.fspath(make_temp_dir(out_dir))
+    try:
+        write_json_atomic(os.path.join(tmp, SUMMARY_FILE), analysis.summary)
+        _write_csv(analysis.frames, os.path.join(tmp, FRAMES_FILE))
+        w = analysis.whiskers
+        cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
+        _write_csv(w.reindex(columns=cols), os.path.join(tmp, WHISKERS_FILE))
+        _write_csv(analysis.events, os.path.join(tmp, EVENTS_FILE))
+        _write_csv(analysis.growth_rates, os.path.join(tmp, GROWTH_RATES_FILE))
+        if analysis.kymographs:
+            kdir = os.path.join(tmp, "kymographs")
+            os.makedirs(kdir)
+            for wid, image in analysis.kymographs.items():
+                cv2.imwrite(os.path.join(kdir, f"whisker_{int(wid)}.png"), image)
+        key_jpegs = {}
+        if overlay:
+            key_jpegs = _overlay_pass(analysis, os.path.join(tmp, OVERLAY_FILE), progress)
+        if report:
+            html = build_report(analysis, {k: base64.b64encode(v).decode("ascii")
+                                           for k, v in key_jpegs.items()})
+            with open(os.path.join(tmp, REPORT_FILE), "w", encoding="utf-8") as fh:
+                fh.write(html)
+        replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,182 @@
+"""Streaming events of the lateral front and the crack: touch-down, initiation, tip speed.
+
+Fed once per new SEM scan (not per video frame: a duplicated frame is not
+a new scan). Times are on the video clock, seconds; lengths in pixels.
+"""
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "confirmed_scans"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrontCrackUpdate:
+    """What one new scan changed. Attributes are None/NaN when not (yet) known.
+
+    Attributes
+    ----------
+    frame_index : int
+        The video frame of this scan.
+    time_s : float
+        Its time on the video clock, s.
+    touchdown_frame : int or None
+        First scan frame whose front touches the counter electrode.
+    touchdown_now : bool
+        True in the scan that is the touch-down.
+    crack_initiation_frame : int or None
+        First scan frame with a crack of at least the minimum length that is
+        still there in the following scan (known one scan later).
+    crack_initiation_time_s : float or None
+    crack_confirmed_now : bool
+        True in the scan that confirmed the initiation (the one after it).
+    crack_tip_speed_px_s : float
+        Tip displacement since the previous scan with a crack, divided by
+        the time between the two scans, px/s; NaN without two such scans.
+    crack_growth_rate_px_s : float
+        Change of path length per second between the same scans, px/s.
+    """
+
+    frame_index: int
+    time_s: float
+    touchdown_frame: int | None
+    touchdown_now: bool
+    crack_initiation_frame: int | None
+    crack_initiation_time_s: float | None
+    crack_confirmed_now: bool
+    crack_tip_speed_px_s: float
+    crack_growth_rate_px_s: float
+
+
+#: A crack must be seen in this many consecutive scans to count as initiated (the first
+#: scans of a lateral front, a charging streak or noise can look like a Li-filled crack
+#: for a scan or two). The one rule of crack initiation: FrontCrackState (streaming) and
+#: the tracker (on the finished table, see :func:`confirmed_scans`) both use it.
+CRACK_CONFIRM_SCANS = 3
+
+
+def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
+    """Which scans belong to a run of at least ``n_scans`` consecutive scans with a crack.
+
+    Parameters
+    ----------
+    has_crack : array-like of bool
+        One value per measured scan, in order.
+    n_scans : int
+        Shortest run that counts.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for every scan of such a run; the first True is the crack initiation.
+    """
+    has = np.asarray(has_crack, bool)
+    confirmed = np.zeros(len(has), bool)
+    run = 0
+    for j, h in enumerate(has):
+        run = run + 1 if h else 0
+        if run >= n_scans:
+            confirmed[j - run + 1:j + 1] = True
+    return confirmed
+
+
+class FrontCrackState:
+    """Event detector over successive scans for the front and the crack.
+
+    Parameters
+    ----------
+    min_crack_length_px : float, optional
+        A crack must be at least this long to count for initiation (default
+        10 px, the default minimum of :func:`detect_crack`, about three times
+        the longest noise line segment).
+    persist_scans : int, optional
+        How many following scans must also show the crack before the
+        initiation is accepted (default ``CRACK_CONFIRM_SCANS - 1`` = 2, the
+        rule of the analyze pipeline): short flashes (noise, a charging
+        streak, the first scans of a lateral front) are not initiations.
+
+    Examples
+    --------
+    >>> state = FrontCrackState()
+    >>> for k, t, front, crack in scans:          # doctest: +SKIP
+    ...     upd = state.update(frame_index=k, time_s=t, front=front, crack=crack)
+    """
+
+    def __init__(self, *, min_crack_length_px=10.0, persist_scans=CRACK_CONFIRM_SCANS - 1):
+        if persist_scans < 0:
+            raise ValueError(f"persist_scans must be >= 0; got {persist_scans}.")
+        self.min_crack_length_px = float(min_crack_length_px)
+        self.persist_scans = int(persist_scans)
+        self.touchdown_frame = None
+        self.touchdown_time_s = None
+        self.crack_initiation_frame = None
+        self.crack_initiation_time_s = None
+        self._candidate = None  # (frame, time, scans seen)
+        self._prev_crack = None  # (time, tip_xy, length)
+        self._last_time = None
+
+    def update(self, *, frame_index, time_s, front=None, crack=None):
+        """Feed one new scan; return a :class:`FrontCrackUpdate`.
+
+        Parameters
+        ----------
+        frame_index : int
+            Video frame index of the scan.
+        time_s : float
+            Video-clock time of the scan, s; must increase from call to call.
+        front : FrontMeasurement, optional
+            From :func:`measure_front` (None: no front measured).
+        crack : CrackMeasurement, optional
+            From :func:`detect_crack` (None: no crack).
+        """
+        time_s = float(time_s)
+        if self._last_time is not None and not time_s > self._last_time:
+            raise ValueError(f"time_s must increase from scan to scan; got {time_s} after "
+                             f"{self._last_time}. Feed each new scan once, in order.")
+        self._last_time = time_s
+        touch_now = False
+        if self.touchdown_frame is None and front is not None and bool(front.touching):
+            self.touchdown_frame = int(frame_index)
+            self.touchdown_time_s = time_s
+            touch_now = True
+            logger.info("front touches the counter electrode at frame %d (t = %.2f s)",
+                        frame_index, time_s)
+        has_crack = crack is not None and crack.path_length_px >= self.min_crack_length_px
+        confirmed = False
+        if self.crack_initiation_frame is None:
+            if has_crack:
+                if self._candidate is None:
+                    self._candidate = [int(frame_index), time_s, 0]
+                else:
+                    self._candidate[2] += 1
+                if self._candidate[2] >= self.persist_scans:
+                    self.crack_initiation_frame = self._candidate[0]
+                    self.crack_initiation_time_s = self._candidate[1]
+                    confirmed = True
+                    logger.info("crack initiated at frame %d (t = %.2f s)",
+                                self.crack_initiation_frame, self.crack_initiation_time_s)
+            else:
+                self._candidate = None
+        speed = rate = math.nan
+        if has_crack:
+            tip = np.asarray(crack.tip_xy_px, float)
+            if self._prev_crack is not None:
+                t0, tip0, len0 = self._prev_crack
+                dt = time_s - t0
+                speed = float(np.hypot(*(tip - tip0)) / dt)
+                rate = float((crack.path_length_px - len0) / dt)
+            self._prev_crack = (time_s, tip, float(crack.path_length_px))
+        else:
+            self._prev_crack = None
+        return FrontCrackUpdate(
+            frame_index=int(frame_index), time_s=time_s,
+            touchdown_frame=self.touchdown_frame, touchdown_now=touch_now,
+            crack_initiation_frame=self.crack_initiation_frame,
+            crack_initiation_time_s=self.crack_initiation_time_s,
+            crack_confirmed_now=confirmed,
+            crack_tip_speed_px_s=speed, crack_growth_rate_px_s=rate,
+        )

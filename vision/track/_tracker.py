@@ -1,0 +1,947 @@
+"""From a stream of SEM frames to per-frame measurements: ``track_iter`` and ``track``.
+
+Per new scan (duplicates are not re-measured): drift registration against the
+first scan, flicker normalisation, difference to a background model of the
+ceramic (median of the first scans), lithium segmentation, whiskers (linked
+over time with trackpy, sub-pixel tips, kymographs), the lateral front
+(:func:`vision.measure_front`) and the crack (:func:`vision.detect_crack`). The
+result tables are in :mod:`vision.track._tables`, the options in :class:`TrackOptions`.
+
+Coordinates: x = column, y = row, pixels with the origin at the centre of the
+top-left pixel of the *full* frame, drift-corrected to the first analysed
+frame. Times are on the video clock (s).
+"""
+import dataclasses
+import logging
+import math
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from calibration import InputError, tilt_correct_vector
+
+from .._shared._stats import _percentile, mad_sigma
+from ..io._base import Frame
+from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
+from ..measure._front import CounterElectrode, measure_front
+from ..measure._kymograph import KymographBuilder
+from ..measure._segment import segment_lithium
+from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
+from ..measure.crack._detect import detect_crack
+from ..measure.crack._filters import crack_background
+from ..measure.crack._path import _line_width
+from ..preprocess._normalize import is_blank_or_saturated
+from ..preprocess._register import DriftTracker, shift_image
+from ._frontcrack import CRACK_CONFIRM_SCANS, confirmed_scans
+from ._options import TrackOptions
+from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _drop_short_whiskers
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FrameTrack", "Tracks", "track_iter", "track", "FRAME_COLUMNS", "WHISKER_COLUMNS"]
+
+#: Lithium within this distance outside the electrode edge is not lateral front: the
+#: electrode's own bright rim changes there when the electrode shrinks (stripping).
+FRONT_RIM_MARGIN_PX = 5.0
+
+#: A whisker candidate whose dark core (full width at half maximum across its axis in the
+#: change image) is narrower than this is a crack: a Li-filled crack (core 1-1.5 px in the
+#: generator, plain 2-px cracks 2-2.5 px) is segmented several px wide with its bright rims
+#: and passes as a rod; whiskers measure 3 px and more (the thinnest test whisker, 6 px).
+WHISKER_MIN_CORE_WIDTH_PX = 2.75
+
+#: The crack is searched in the electrode's box and the box of the cracks seen so far,
+#: each widened by this margin (px); the search box grows when a crack reaches its side.
+CRACK_ROI_MARGIN_PX = 32
+
+#: Lithium is labelled in the box of the last scan's lithium (and the electrode) widened by
+#: this margin (px); segmentation labels the whole image when lithium reaches the box side.
+SEGMENT_BOX_MARGIN_PX = 32
+
+#: A rod seen for the first time that is longer than this many times its width is left
+#: in the lateral front for that scan: whiskers are first seen as stubs (they grow a few
+#: px per scan), young trunks of a lateral front are first seen long and straight.
+YOUNG_TRUNK_ASPECT = 3.0
+
+def _box_around(electrode, box, margin):
+    """(x0, y0, x1, y1) px, unrounded: the electrode and `box` (or None), grown by `margin`."""
+    r = electrode.radius_px + margin
+    x0, y0 = electrode.x_px - r, electrode.y_px - r
+    x1, y1 = electrode.x_px + r + 1, electrode.y_px + r + 1
+    if box is not None:
+        x0, y0 = min(x0, box[0] - margin), min(y0, box[1] - margin)
+        x1, y1 = max(x1, box[2] + margin), max(y1, box[3] + margin)
+    return x0, y0, x1, y1
+
+
+def _region(shape, data_bar, crop):
+    """(top, bottom, left, right) of the analysed region."""
+    rows, cols = shape
+    if crop is not None:
+        try:
+            top, bottom, left, right = (int(v) for v in crop)
+        except (TypeError, ValueError):
+            raise InputError(f"crop must be (top, bottom, left, right) in px, got {crop!r}") from None
+        if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
+            raise InputError(f"crop {crop!r} is outside the {cols}x{rows} frame; give "
+                             "(top, bottom, left, right) with 0 <= top < bottom <= rows")
+        if bottom - top < 32 or right - left < 32:
+            raise InputError(f"crop {crop!r} is smaller than 32x32 px; give a larger region")
+        return top, bottom, left, right
+    top, bottom = 0, rows
+    if data_bar is not None and data_bar is not False:
+        if isinstance(data_bar, (int, np.integer)):
+            bar_top, bar_bottom = int(data_bar), rows
+        elif hasattr(data_bar, "top"):
+            bar_top, bar_bottom = int(data_bar.top), int(data_bar.bottom)
+        else:
+            try:
+                bar_top, bar_bottom = (int(v) for v in tuple(data_bar)[:2])
+            except (TypeError, ValueError):
+                raise InputError(f"data_bar must be a DataBar, (top, bottom, left, right) or the "
+                                 f"first bar row, got {data_bar!r}") from None
+        if bar_top <= 0:
+            top = max(top, bar_bottom)  # bar at the top edge
+        else:
+            bottom = min(bottom, bar_top)
+    if bottom - top < 32:
+        raise InputError(f"the data bar {data_bar!r} leaves less than 32 image rows; "
+                         "check the data bar or give crop=(top, bottom, left, right)")
+    return top, bottom, 0, cols
+
+
+def _nan_row(frame, *, skipped=False):
+    return {
+        "frame": int(frame.index), "time_s": float(frame.time_s),
+        "content_time_s": float(frame.content_time_s if frame.content_time_s is not None
+                                else frame.time_s),
+        "is_duplicate": bool(frame.is_duplicate), "partial_refresh": bool(frame.partial_refresh),
+        "skipped": bool(skipped), "drift_x_px": math.nan, "drift_y_px": math.nan,
+        "whisker_count": 0, "max_whisker_length_um": math.nan, "li_area_um2": math.nan,
+        "front_distance_um": math.nan, "front_projected_um": math.nan,
+        "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False,
+        "crack_length_um": math.nan, "crack_tip_x_um": math.nan, "crack_tip_y_um": math.nan,
+        "electrode_li_area_um2": math.nan,
+    }
+
+
+def _core_width_px(diff, whisker):
+    """Width (px, FWHM) of the dark core across a whisker candidate's axis in the change image."""
+    bx, by = whisker.base_xy_px
+    tx, ty = whisker.tip_xy_px
+    n = max(int(math.hypot(tx - bx, ty - by)), 2)
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
+    return _line_width(diff, axis, "bright")   # diff = background - frame: dark is positive
+
+
+def _rods_in(mask, whiskers):
+    """The connected pieces of ``mask`` that contain the axis of one of ``whiskers``."""
+    if not whiskers or not mask.any():
+        return np.zeros(mask.shape, bool)
+    out = np.zeros(mask.shape, bool)
+    labels, (x0, y0, x1, y1) = _box_labels(mask)
+    axes = np.zeros(mask.shape, np.uint8)
+    for w in whiskers:
+        p0 = tuple(int(round(v)) for v in w.base_xy_px)
+        p1 = tuple(int(round(v)) for v in w.tip_xy_px)
+        cv2.line(axes, p0, p1, 1, 1)
+    sub = mask[y0:y1, x0:x1]
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])] = True
+    keep[0] = False
+    out[y0:y1, x0:x1] = keep[labels]
+    return out
+
+
+def _box_labels(mask):
+    """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
+
+    Exact (a component lies inside the box of all set pixels) and much faster than
+    labelling the whole frame when the mask is small. ``mask`` must have a set pixel.
+    """
+    m = mask.astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(m)
+    _, labels = cv2.connectedComponents(m[y:y + h, x:x + w], connectivity=8)
+    return labels, (x, y, x + w, y + h)
+
+
+class _Tracker:
+    """State of one tracking run (see :func:`track_iter` for the options)."""
+
+    def __init__(self, *, pixel_size_um, electrode, counter_electrode, data_bar, crop, tilt_deg,
+                 tilt_axis, options):
+        try:
+            self.px = float(pixel_size_um)
+        except (TypeError, ValueError):
+            raise InputError(f"pixel_size_um must be a number, got {pixel_size_um!r}; "
+                             "pass pixel_size_um=UM") from None
+        if not (math.isfinite(self.px) and self.px > 0):
+            raise InputError(f"pixel_size_um must be > 0, got {pixel_size_um!r}; pass pixel_size_um=UM")
+        self.options = options
+        self.measure = options.measure
+        self.tilt_deg = float(tilt_deg or 0.0)
+        self.tilt_axis = tilt_axis
+        if self.tilt_deg:
+            tilt_correct_vector(1.0, 1.0, tilt_deg=self.tilt_deg, axis=tilt_axis)  # validates
+        self.electrode_opt = electrode
+        self.counter_opt = counter_electrode
+        self.data_bar = data_bar
+        self.crop = crop
+        self.n_bg = int(options.n_background_scans)
+        self.drift_on = bool(options.drift)
+        self.drift_downsample = (None if options.drift_downsample is None
+                                 else int(options.drift_downsample))
+        self.drift_region = options.drift_region
+        self.high_sigma = float(options.high_sigma)
+        self.low_sigma = float(options.low_sigma)
+        self.min_whisker_length_px = float(options.min_whisker_length_px)
+        self.min_whisker_width_px = float(options.min_whisker_width_px)
+        self.crack_polarity = options.crack_polarity
+        self.crack_threshold_sigma = float(options.crack_threshold_sigma)
+        self.crack_thick_li_px = int(options.crack_thick_li_px)
+        self.frame_interval_s = float(options.frame_interval_s)
+        self.linker = WhiskerLinker(search_range_px=options.whisker_search_range_px,
+                                    memory=options.whisker_memory)
+        # state
+        self.region = None            # (top, bottom, left, right)
+        self.electrode = None         # region coordinates
+        self.electrode_full = None
+        self.counter = None
+        self.drift_tracker = None
+        self.background = None
+        self.bg_buffer = []
+        self.crack_bg = None
+        self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
+        self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
+        self.li_threshold = None
+        self.seen_whisker_ids = set()
+        self.prev_li = None
+        self.kymos = {}
+        self.last = None              # last measured FrameTrack
+        self.last_lengths = []
+        self.n_skipped = 0
+        self.rows = []
+        self.whisker_rows = []
+        self.drift_rows = []
+
+    # -- set-up on the first usable frame ----------------------------------
+    def _init(self, image):
+        self.region = _region(image.shape, self.data_bar, self.crop)
+        if np.issubdtype(image.dtype, np.integer):
+            self.sat_level = float(np.iinfo(image.dtype).max) - 0.5
+            self.dark_level = 0.5
+        else:
+            self.sat_level, self.dark_level = np.inf, -np.inf
+        top, bottom, left, right = self.region
+        img = image[top:bottom, left:right].astype(np.float32)
+        electrode = self.electrode_opt
+        if electrode is not None and not isinstance(electrode, Electrode):
+            try:
+                vals = [float(v) for v in electrode]
+            except (TypeError, ValueError):
+                raise InputError(f"electrode must be (x_px, y_px) or (x_px, y_px, radius_px), got "
+                                 f"{electrode!r}; pass electrode=(x_px, y_px)") from None
+            if len(vals) >= 2:
+                rows, cols = image.shape
+                if not (0 <= vals[0] <= cols - 1 and 0 <= vals[1] <= rows - 1):
+                    raise InputError(f"electrode position ({vals[0]:g}, {vals[1]:g}) px is outside "
+                                     f"the image (x 0..{cols - 1}, y 0..{rows - 1}); pass "
+                                     "electrode=(x_px, y_px) inside the image")
+                vals[0] -= left
+                vals[1] -= top
+            electrode = vals
+        elif isinstance(electrode, Electrode):
+            electrode = Electrode(electrode.x_px - left, electrode.y_px - top, electrode.radius_px,
+                                  electrode.source)
+        self.electrode = resolve_electrode(img, electrode)
+        e = self.electrode
+        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source)
+        co = self.counter_opt
+        if isinstance(co, str) and co.strip().lower() not in ("left", "right", "top", "bottom"):
+            from ..measure._front import parse_counter_electrode
+            co = parse_counter_electrode(co, image.shape)
+        if isinstance(co, CounterElectrode):
+            if co.point is not None:
+                co = CounterElectrode(point=(co.point[0] - left, co.point[1] - top),
+                                      radius_px=co.radius_px)
+            elif co.boundary_px is not None:
+                off = left if co.side in ("left", "right") else top
+                co = CounterElectrode(side=co.side, boundary_px=co.boundary_px - off)
+        elif co is not None and not isinstance(co, str):
+            try:
+                x, y = (float(v) for v in co)
+            except (TypeError, ValueError):
+                raise InputError(f"counter_electrode must be left|right|top|bottom or (x_px, y_px), "
+                                 f"got {co!r}; pass counter_electrode='right' (for example)") from None
+            co = (x - left, y - top)
+        self.counter = resolve_counter_electrode(img, co)
+        if self.counter is None:
+            logger.info("no counter electrode given or visible: front projection and touch-down "
+                        "are not measured (pass counter_electrode='right', for example)")
+        if self.drift_on:
+            ds = self.drift_downsample
+            if ds is None:  # correlate on about 512 px: sub-pixel accuracy is kept, 4x faster at 1k
+                ds = max(1, min(img.shape) // 384)
+            region = None
+            if self.drift_region is not None:
+                try:
+                    x0, y0, x1, y1 = (int(round(float(v))) for v in self.drift_region)
+                except (TypeError, ValueError):
+                    raise InputError(f"drift_region must be (x0, y0, x1, y1) in px, got "
+                                     f"{self.drift_region!r}") from None
+                x0, x1 = max(x0 - left, 0), min(x1 - left, img.shape[1])
+                y0, y1 = max(y0 - top, 0), min(y1 - top, img.shape[0])
+                if x1 - x0 < 48 or y1 - y0 < 48:
+                    raise InputError(f"drift_region {self.drift_region!r} leaves less than 48x48 px "
+                                     "of the analysed image; give a larger box away from the lithium")
+                region = (x0, y0, x1, y1)
+            self.drift_tracker = DriftTracker(downsample=ds, region=region)
+
+    # -- per scan -----------------------------------------------------------
+    def _register(self, img):
+        if self.drift_tracker is None:
+            return (0.0, 0.0), img
+        dx, dy = self.drift_tracker.update(img)
+        if dx == 0.0 and dy == 0.0:
+            return (0.0, 0.0), img
+        return (dx, dy), shift_image(img, dx, dy)
+
+    def _normalize(self, reg, mask, sat):
+        """Match brightness/contrast of ``reg`` to the background on ceramic pixels.
+
+        The reference is the background model (or, while it is being built, the
+        first scan); the map is linear and fixed by the 10th/90th percentiles of
+        the pixels outside ``mask`` (grown lithium) and ``sat`` (clipped pixels).
+        """
+        ref = self.background if self.background is not None else self.bg_buffer[0][1]
+        sub = (slice(None, None, 3), slice(None, None, 3))
+        sub_sel = np.ones(reg[sub].shape, bool) if mask is None else ~mask[sub]
+        if sat is not None:
+            sub_sel &= ~sat[sub]
+        a = reg[::3, ::3][sub_sel]
+        b = ref[::3, ::3][sub_sel]
+        if a.size < 100:
+            return reg
+        lo, hi = _percentile(a, (10, 90))
+        rlo, rhi = _percentile(b, (10, 90))
+        if hi - lo <= 1e-6:
+            return reg
+        gain = (rhi - rlo) / (hi - lo)
+        return reg * np.float32(gain) + np.float32(rlo - lo * gain)
+
+    def _scanlines(self, diff, mask):
+        """Remove per-row offsets of the change image, measured on ceramic pixels."""
+        sig = mad_sigma(diff[::3, ::3])
+        clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
+        if mask is None:
+            num = clipped.sum(axis=1)
+            den = np.full(diff.shape[0], diff.shape[1], np.float32)
+        else:
+            num = np.where(mask, np.float32(0), clipped).sum(axis=1)
+            den = (diff.shape[1] - np.count_nonzero(mask, axis=1)).astype(np.float32)
+        off = np.where(den > 20, num / np.maximum(den, 1), 0.0).astype(np.float32)
+        return diff - off[:, None]
+
+    def _measure(self, frame, img):
+        """Measure one new, complete scan (region image, float32)."""
+        (dx, dy), reg = self._register(img)
+        # clipped pixels (e.g. a bright needle at full scale in a bright scan) do not follow
+        # the linear flicker model: they are left out of the change image
+        sat = (reg >= self.sat_level) | (reg <= self.dark_level)
+        if sat.any():
+            sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        grow_mask = None
+        if self.prev_li is not None:
+            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        if self.background is None:
+            # still collecting the background model: normalise to the first scan
+            if not self.bg_buffer:
+                self.bg_buffer.append((frame, reg, sat))
+                return (dx, dy), reg, None, sat
+            reg = self._normalize(reg, grow_mask, sat)
+            self.bg_buffer.append((frame, reg, sat))
+            return (dx, dy), reg, None, sat
+        reg = self._normalize(reg, grow_mask, sat)
+        return (dx, dy), reg, grow_mask, sat
+
+    def _finish_background(self):
+        stack = np.stack([r for _, r, _ in self.bg_buffer])
+        self.bg_sat = np.logical_or.reduce([m for _, _, m in self.bg_buffer])
+        self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
+            else stack.mean(axis=0).astype(np.float32)
+        sm = cv2.GaussianBlur(self.background, (0, 0), 1.0)
+        gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) * np.float32(0.125)
+        gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) * np.float32(0.125)
+        self.bg_gradient = cv2.magnitude(gx, gy)
+        if "crack" in self.measure:
+            self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
+        self._li_reference()
+
+    def _li_reference(self):
+        """Grey-level threshold map for the electrode Li area, from the background model.
+
+        Lithium looks the same everywhere (the electrode's median level);
+        the ceramic level is the background itself where it is clearly
+        ceramic, else the median of the ring around the electrode (under the
+        electrode, and at its blurred edge). ``li_threshold`` is the change
+        (background - frame) above which a pixel is darker than the midpoint
+        between the two, i.e. lithium.
+        """
+        e = self.electrode
+        bg = cv2.GaussianBlur(self.background, (0, 0), 1.0)
+        yy, xx = np.ogrid[:bg.shape[0], :bg.shape[1]]
+        d = np.hypot(xx - e.x_px, yy - e.y_px)
+        ok = ~self.bg_sat
+        inner = ok & (d <= e.radius_px - 4.0)
+        ring = ok & (d >= e.radius_px + 6.0) & (d <= e.radius_px + 6.0 + max(10.0, 0.3 * e.radius_px))
+        self.li_threshold = None
+        if inner.sum() < 20 or ring.sum() < 20:
+            return
+        li_level, ceramic_level = float(np.median(bg[inner])), float(np.median(bg[ring]))
+        contrast = ceramic_level - li_level
+        if not contrast > 0:
+            logger.info("electrode not darker than the ceramic: electrode Li area not measured")
+            return
+        ceramic = np.where(bg > li_level + 0.75 * contrast, bg, np.float32(ceramic_level))
+        self.li_threshold = (bg - 0.5 * (li_level + ceramic)).astype(np.float32)
+        self.electrode_zone = d <= e.radius_px + FRONT_RIM_MARGIN_PX
+
+    def _electrode_li_area_px(self, diff, li, wmask):
+        """Lithium pixels of the electrode and its lateral lithium (whiskers excluded).
+
+        A pixel is lithium if, in the change image smoothed by 1 px, it is
+        darker than the midpoint between lithium and the ceramic (see
+        :meth:`_li_reference`). Counted within the electrode disc (plus the
+        front's rim margin) and in the lateral lithium of the segmentation;
+        bright rims are not lithium.
+        """
+        if self.li_threshold is None:
+            return math.nan
+        zone = self.electrode_zone | (li & ~wmask)
+        # smooth only the zone's box plus the kernel's reach (4 px at sigma 1): same values
+        x, y, w, h = cv2.boundingRect(zone.astype(np.uint8))
+        if w == 0 or h == 0:
+            return 0.0
+        m = 8
+        rows, cols = diff.shape
+        y0, y1, x0, x1 = max(y - m, 0), min(y + h + m, rows), max(x - m, 0), min(x + w + m, cols)
+        now_li = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0) > self.li_threshold[y0:y1, x0:x1]
+        return float(np.count_nonzero(now_li & zone[y0:y1, x0:x1]))
+
+    def _analyse(self, frame, reg, drift, grow_mask, sat):
+        """Segmentation and trackers on a registered, normalised region image."""
+        e = self.electrode
+        diff = cv2.subtract(self.background, reg)
+        invalid = sat | self.bg_sat
+        if invalid.any():
+            diff[invalid] = 0.0
+        diff = self._scanlines(diff, grow_mask)
+        li, strength, noise = segment_lithium(
+            diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
+            high_sigma=self.high_sigma, low_sigma=self.low_sigma,
+            background_gradient=self.bg_gradient, search_box=self._segment_box())
+        self.prev_li = li
+        x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
+        self.li_box = (x, y, x + w, y + h) if w and h else None
+        whiskers, wmask = [], np.zeros(li.shape, bool)
+        if "whiskers" in self.measure:
+            cands, wmask = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px),
+                                         electrode_radius_px=e.radius_px,
+                                         min_length_px=self.min_whisker_length_px)
+            thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
+                     and _core_width_px(diff, c) >= WHISKER_MIN_CORE_WIDTH_PX]
+            # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
+            crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
+            cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
+            cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
+            whiskers = self.linker.link(cands)
+            self._kymograph(whiskers, reg, frame)
+        else:
+            crack_exclude = wmask
+        front_wmask = self._whiskers_out_of_front(wmask, whiskers)
+        crack = None
+        crack_mask = None
+        if "crack" in self.measure:
+            crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
+                                 electrode_radius_px=e.radius_px, background=self.crack_bg,
+                                 exclude_mask=crack_exclude if crack_exclude.any() else None,
+                                 polarity=self.crack_polarity,
+                                 threshold_sigma=self.crack_threshold_sigma,
+                                 roi=self._crack_roi(li.shape),
+                                 thick_li_px=self.crack_thick_li_px)
+            if crack is not None and len(crack.skeleton_xy_px):
+                lo_xy = crack.skeleton_xy_px.min(axis=0)
+                hi_xy = crack.skeleton_xy_px.max(axis=0)
+                box = (lo_xy[0], lo_xy[1], hi_xy[0] + 1, hi_xy[1] + 1)
+                old = self.crack_box
+                self.crack_box = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
+                                                          max(old[2], box[2]), max(old[3], box[3]))
+                crack_mask = np.zeros(li.shape, np.uint8)
+                pts = np.round(crack.skeleton_xy_px).astype(int)
+                crack_mask[pts[:, 1].clip(0, li.shape[0] - 1), pts[:, 0].clip(0, li.shape[1] - 1)] = 1
+                k = 2 * int(self.crack_thick_li_px // 2) + 1
+                crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
+        front = None
+        if "front" in self.measure:
+            exclude = front_wmask
+            if crack_mask is not None:
+                exclude = exclude | crack_mask
+            counter = self.counter if self.counter is not None else CounterElectrode(side="right")
+            front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
+                                  electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                  rim_margin_px=FRONT_RIM_MARGIN_PX,
+                                  exclude_mask=exclude if exclude.any() else None)
+            if (crack_mask is not None and front.area_px > 0.5 * float(crack_mask.sum())
+                    and front.n_branches >= 2):
+                # thin lines attached to a branched lateral front are its branches, not a crack
+                crack = None
+                front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
+                                      electrode_radius_px=e.radius_px, counter_electrode=counter,
+                                      rim_margin_px=FRONT_RIM_MARGIN_PX,
+                                      exclude_mask=front_wmask if front_wmask.any() else None)
+            if self.counter is None:
+                front = dataclasses.replace(front, projected_px=math.nan, touching=False)
+        return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
+
+    def _whiskers_out_of_front(self, wmask, whiskers):
+        """The whisker pixels the lateral front leaves out (region coordinates).
+
+        All of ``wmask`` but the rods of whiskers seen for the first time that
+        are already longer than :data:`YOUNG_TRUNK_ASPECT` times their width:
+        such a rod is a young, still straight trunk of a lateral front (it
+        branches in the next scans and is no longer taken for a whisker) and
+        stays part of the front. It is still reported as a whisker;
+        :func:`track` drops ids seen in fewer than ``min_whisker_scans`` scans.
+        """
+        young = [w for w in whiskers if w.whisker_id not in self.seen_whisker_ids
+                 and w.length_px > YOUNG_TRUNK_ASPECT * w.width_px]
+        self.seen_whisker_ids.update(int(w.whisker_id) for w in whiskers)
+        if not young or not wmask.any():
+            return wmask
+        axes = np.zeros(wmask.shape, np.uint8)
+        for w in young:
+            cv2.line(axes, tuple(int(round(v)) for v in w.base_xy_px),
+                     tuple(int(round(v)) for v in w.tip_xy_px), 1, 1)
+        labels, (x0, y0, x1, y1) = _box_labels(wmask)
+        sub = wmask[y0:y1, x0:x1]
+        hit = np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])
+        out = wmask.copy()
+        out[y0:y1, x0:x1] &= ~np.isin(labels, hit[hit > 0])
+        return out
+
+    def _segment_box(self):
+        """Box the lithium is labelled in: the electrode and the last scan's lithium, plus a margin.
+
+        Only a speed-up: ``segment_lithium`` labels the whole image when lithium
+        touching the electrode reaches the side of the box (then the next box holds it).
+        """
+        x0, y0, x1, y1 = _box_around(self.electrode, self.li_box, SEGMENT_BOX_MARGIN_PX)
+        return (int(math.floor(x0)), int(math.floor(y0)), int(math.ceil(x1)), int(math.ceil(y1)))
+
+    def _crack_roi(self, shape):
+        """Box the crack is searched in: the electrode and the cracks so far, plus a margin.
+
+        A crack starts at the electrode; ``detect_crack`` grows the box when a
+        crack reaches its side, so this only saves filtering empty ceramic.
+        """
+        x0, y0, x1, y1 = _box_around(self.electrode, self.crack_box, CRACK_ROI_MARGIN_PX)
+        rows, cols = shape
+        return (max(int(x0), 0), max(int(y0), 0), min(int(math.ceil(x1)), cols),
+                min(int(math.ceil(y1)), rows))
+
+    def _kymograph(self, whiskers, reg, frame):
+        t = frame.content_time_s if frame.content_time_s is not None else frame.time_s
+        for w in whiskers:
+            k = self.kymos.get(w.whisker_id)
+            if k is None:
+                h, wd = reg.shape
+                ux, uy = w.direction_xy
+                bx, by = w.base_xy_px
+                # axis length to the region border
+                ts = []
+                for p, u, n in ((bx, ux, wd), (by, uy, h)):
+                    if u > 1e-9:
+                        ts.append((n - 1 - p) / u)
+                    elif u < -1e-9:
+                        ts.append(-p / u)
+                length = max(min(ts) if ts else 0.0, 1.0)
+                lo, hi = (float(v) for v in np.percentile(self.background[::4, ::4], (0.5, 99.5)))
+                k = KymographBuilder(w.base_xy_px, w.direction_xy, length_px=length,
+                                     intensity_range=(lo, hi))
+                self.kymos[w.whisker_id] = k
+            k.add(reg, t, length_px=w.length_px)
+
+    # -- rows ---------------------------------------------------------------
+    def _to_full(self, xy):
+        top, _, left, _ = self.region
+        return (float(xy[0]) + left, float(xy[1]) + top)
+
+    def _length_um(self, dx_px, dy_px):
+        if self.tilt_deg:
+            dx_px, dy_px = tilt_correct_vector(dx_px, dy_px, tilt_deg=self.tilt_deg,
+                                               axis=self.tilt_axis)
+        return float(np.hypot(dx_px, dy_px)) * self.px
+
+    def _row(self, frame, drift, whiskers, front, crack, *, skipped=False):
+        row = _nan_row(frame, skipped=skipped)
+        row["drift_x_px"], row["drift_y_px"] = float(drift[0]), float(drift[1])
+        px = self.px
+        lengths = []
+        for w in whiskers:
+            bx, by = w.base_xy_px
+            tx, ty = w.tip_xy_px
+            length = self._length_um(tx - bx, ty - by) if self.tilt_deg else w.length_px * px
+            lengths.append(length)
+        row["whisker_count"] = len(whiskers)
+        row["max_whisker_length_um"] = max(lengths) if lengths else math.nan
+        if front is not None:
+            row["li_area_um2"] = float(front.area_px) * px * px
+            row["front_distance_um"] = float(front.max_distance_px) * px
+            row["front_projected_um"] = float(front.projected_px) * px
+            row["fractal_dimension"] = float(front.fractal_dimension)
+            row["n_branches"] = int(front.n_branches)
+            row["front_touching"] = bool(front.touching)
+        if crack is not None:
+            if self.tilt_deg and len(crack.path) > 1:
+                d = np.diff(np.asarray(crack.path, float), axis=0)
+                cdx, cdy = tilt_correct_vector(d[:, 0], d[:, 1], tilt_deg=self.tilt_deg,
+                                               axis=self.tilt_axis)
+                row["crack_length_um"] = float(np.hypot(cdx, cdy).sum()) * px
+            else:
+                row["crack_length_um"] = float(crack.path_length_px) * px
+            tx, ty = self._to_full(crack.tip_xy_px)
+            row["crack_tip_x_um"], row["crack_tip_y_um"] = tx * px, ty * px
+        elif "crack" in self.measure and not skipped:
+            row["crack_length_um"] = 0.0
+        return row, lengths
+
+    def _record(self, ft, lengths):
+        if ft.measured:
+            self.last_lengths = list(lengths)
+        self.rows.append(ft.row)
+        fr = ft.frame
+        t = float(fr.time_s)
+        ct = ft.row["content_time_s"]
+        self.drift_rows.append((int(fr.index), t, ft.row["drift_x_px"], ft.row["drift_y_px"]))
+        px = self.px
+        for w, length in zip(ft.whiskers, lengths):
+            self.whisker_rows.append((int(fr.index), t, ct, int(w.whisker_id),
+                                      w.base_xy_px[0] * px, w.base_xy_px[1] * px,
+                                      w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
+                                      w.width_px * px))
+
+    def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False,
+              electrode_li_px=math.nan):
+        top, _, left, _ = self.region if self.region is not None else (0, 0, 0, 0)
+        full_whiskers = [dataclasses.replace(w, base_xy_px=self._to_full(w.base_xy_px),
+                                             tip_xy_px=self._to_full(w.tip_xy_px))
+                         for w in whiskers] if self.region is not None else []
+        row, lengths = self._row(frame, drift, full_whiskers, front, crack, skipped=skipped)
+        row["electrode_li_area_um2"] = float(electrode_li_px) * self.px * self.px
+        ft = FrameTrack(frame=frame, drift_xy_px=(float(drift[0]), float(drift[1])),
+                        electrode=self.electrode_full, li_mask=li, whiskers=full_whiskers,
+                        front=front, crack=crack, row=row, mask_offset_xy_px=(left, top),
+                        measured=measured)
+        self._record(ft, lengths)
+        return ft
+
+    def _repeat(self, frame):
+        """A frame that repeats the last measurement (duplicate or torn)."""
+        last = self.last
+        if last is None:
+            return None
+        row = dict(last.row)
+        base = _nan_row(frame)
+        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
+            row[key] = base[key]
+        if frame.content_time_s is not None and frame.is_duplicate:
+            row["content_time_s"] = float(frame.content_time_s)
+        ft = FrameTrack(frame=frame, drift_xy_px=last.drift_xy_px, electrode=last.electrode,
+                        li_mask=None, whiskers=list(last.whiskers), front=last.front,
+                        crack=last.crack, row=row, mask_offset_xy_px=last.mask_offset_xy_px,
+                        measured=False)
+        self._record(ft, self.last_lengths)
+        return ft
+
+    def run(self, frames):
+        pending = []  # frames waiting for the background model: (frame, kind, payload)
+        held = None   # a torn frame waiting to see whether the next frame completes its scan
+        for i, frame in enumerate(frames):
+            if isinstance(frame, np.ndarray):
+                frame = Frame(i, i * self.frame_interval_s, frame)
+            img = np.asarray(frame.image)
+            if img.ndim != 2:
+                raise InputError(f"frame {frame.index}: expected a 2-D greyscale image, got shape "
+                                 f"{img.shape}; open the video with vision.open_video")
+            if held is not None:
+                completes = (not frame.is_duplicate and not frame.partial_refresh
+                             and frame.content_time_s is not None
+                             and held.content_time_s is not None
+                             and abs(frame.content_time_s - held.content_time_s) < 1e-9
+                             and not is_blank_or_saturated(img)[0])
+                if completes:
+                    ft = self._measure_scan(frame, img)
+                    yield self._copy_of(held, ft)
+                    yield ft
+                    held = None
+                    continue
+                yield self._repeat(held)
+                held = None
+            if frame.is_duplicate and (self.last is not None or pending):
+                if pending:
+                    pending.append((frame, "repeat", None))
+                else:
+                    yield self._repeat(frame)
+                continue
+            if frame.partial_refresh and (self.last is not None or pending):
+                if pending:
+                    pending.append((frame, "repeat", None))
+                else:
+                    held = frame
+                continue
+            bad, reason = is_blank_or_saturated(img)
+            if bad:
+                self.n_skipped += 1
+                logger.info("frame %d skipped: %s", frame.index, reason)
+                if pending:
+                    pending.append((frame, "skip", None))
+                else:
+                    yield self._skip(frame)
+                continue
+            if self.region is None:
+                self._init(img)
+            if self.background is None:
+                top, bottom, left, right = self.region
+                sub = img[top:bottom, left:right].astype(np.float32)
+                drift, reg, _, sat = self._measure(frame, sub)
+                pending.append((frame, "scan", (drift, reg, sat)))
+                if len(self.bg_buffer) >= self.n_bg:
+                    self._finish_background()
+                    yield from self._flush(pending)
+                    pending = []
+                continue
+            yield self._measure_scan(frame, img)
+        if held is not None:
+            yield self._repeat(held)
+        if pending:
+            self._finish_background()
+            yield from self._flush(pending)
+
+    def _measure_scan(self, frame, img):
+        top, bottom, left, right = self.region
+        sub = img[top:bottom, left:right].astype(np.float32)
+        drift, reg, grow, sat = self._measure(frame, sub)
+        return self._measured(frame, drift, reg, grow, sat)
+
+    def _copy_of(self, frame, ft):
+        """A torn frame takes the measurement of the complete frame of its scan."""
+        row = dict(ft.row)
+        base = _nan_row(frame)
+        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
+            row[key] = base[key]
+        out = FrameTrack(frame=frame, drift_xy_px=ft.drift_xy_px, electrode=ft.electrode,
+                         li_mask=None, whiskers=list(ft.whiskers), front=ft.front, crack=ft.crack,
+                         row=row, mask_offset_xy_px=ft.mask_offset_xy_px, measured=False)
+        # keep the tables in video order: the torn frame's rows go before the scan's rows
+        n_w = len(ft.whiskers)
+        rows_before = self.rows.pop()
+        drift_before = self.drift_rows.pop()
+        w_before = [self.whisker_rows.pop() for _ in range(n_w)][::-1]
+        self._record(out, [r[8] for r in w_before])
+        self.rows.append(rows_before)
+        self.drift_rows.append(drift_before)
+        self.whisker_rows.extend(w_before)
+        return out
+
+    def _skip(self, frame):
+        row = _nan_row(frame, skipped=True)
+        last = self.last
+        ft = FrameTrack(frame=frame, drift_xy_px=(math.nan, math.nan),
+                        electrode=last.electrode if last else self.electrode_full, li_mask=None,
+                        whiskers=[], front=None, crack=None, row=row,
+                        mask_offset_xy_px=last.mask_offset_xy_px if last else (0, 0),
+                        measured=False)
+        self._record(ft, [])
+        return ft
+
+    def _measured(self, frame, drift, reg, grow, sat):
+        li, whiskers, front, crack, el_px = self._analyse(frame, reg, drift, grow, sat)
+        ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True,
+                        electrode_li_px=el_px)
+        self.last = ft
+        return ft
+
+    def _flush(self, pending):
+        for frame, kind, payload in pending:
+            if kind == "scan":
+                drift, reg, sat = payload
+                yield self._measured(frame, drift, reg, None, sat)
+            elif kind == "skip":
+                yield self._skip(frame)
+            else:
+                out = self._repeat(frame)
+                if out is not None:
+                    yield out
+
+    def tracks(self):
+        frames = pd.DataFrame(self.rows, columns=list(FRAME_COLUMNS))
+        whiskers = pd.DataFrame(self.whisker_rows, columns=list(WHISKER_COLUMNS))
+        drift = pd.DataFrame(self.drift_rows, columns=["frame", "time_s", "drift_x_px",
+                                                       "drift_y_px"])
+        kymos = {wid: k.image() for wid, k in self.kymos.items()}
+        ktimes = {wid: np.asarray(k.times_s) for wid, k in self.kymos.items()}
+        touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
+        touchdown = int(touch.iloc[0]) if len(touch) else None
+        # first frame showing each scan (a torn frame carries its scan's measurement)
+        measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
+        has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
+        confirmed = confirmed_scans(has, CRACK_CONFIRM_SCANS)
+        crack_init = int(measured["frame"].iloc[int(np.argmax(confirmed))]) if confirmed.any() else None
+        # cracks seen in fewer consecutive scans are not reported (noise, the first scans
+        # of a lateral front): blank them, with the frames that repeat those scans
+        transient = measured.loc[has & ~confirmed, "frame"].to_numpy()
+        if transient.size:
+            scan_of = np.searchsorted(measured["frame"].to_numpy(), frames["frame"].to_numpy(),
+                                      side="right") - 1
+            first = measured["frame"].to_numpy()[np.clip(scan_of, 0, None)]
+            blank = np.isin(first, transient) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
+            frames.loc[blank, "crack_length_um"] = 0.0
+            frames.loc[blank, ["crack_tip_x_um", "crack_tip_y_um"]] = np.nan
+        return Tracks(frames=frames, whiskers=whiskers, drift=drift,
+                      electrode=self.electrode_full, counter_electrode=self.counter,
+                      kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
+                      crack_initiation_frame=crack_init, n_skipped_frames=self.n_skipped,
+                      pixel_size_um=self.px)
+
+
+class TrackIterator:
+    """Iterator of :class:`FrameTrack` returned by :func:`track_iter`.
+
+    After (or during) iteration, :attr:`tracks` collects everything seen so
+    far into a :class:`Tracks`.
+    """
+
+    def __init__(self, tracker, frames):
+        self._tracker = tracker
+        self._gen = tracker.run(frames)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    @property
+    def tracks(self):
+        """:class:`Tracks` of the frames consumed so far."""
+        return self._tracker.tracks()
+
+
+def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
+               crop=None, tilt_deg=0.0, tilt_axis="x", options=None, **option_changes):
+    """Track lithium growth frame by frame (streaming; memory stays flat).
+
+    Parameters
+    ----------
+    frames : iterable of Frame (or of 2-D ndarrays)
+        Frames in video order, ideally marked by :func:`vision.mark_refreshes`
+        (``is_duplicate``, ``partial_refresh``, ``content_time_s``). Plain
+        arrays are taken as frames ``frame_interval_s`` apart, all new scans.
+    pixel_size_um : float
+        Pixel size, µm/px.
+    electrode : None, (x_px, y_px), (x_px, y_px, radius_px) or Electrode
+        Working electrode centre in full-frame pixels; found automatically in
+        the first usable frame when None.
+    counter_electrode : None, 'left'|'right'|'top'|'bottom', 'right:900', (x_px, y_px) or CounterElectrode
+        Where the counter electrode is; None: found if visible as a dark band
+        along an image edge, else front projection and touch-down are not
+        measured.
+    data_bar : DataBar, (top, bottom, left, right), int or None
+        The SEM data bar (its rows are not analysed). None: no data bar.
+    crop : (top, bottom, left, right), optional
+        Analyse only this region (replaces ``data_bar``).
+    tilt_deg : float
+        Stage tilt; lengths (whiskers, crack) are tilt-corrected with
+        :func:`calibration.tilt_correct_vector` (in-surface lengths).
+    tilt_axis : 'x', 'y' or float
+        Direction of the tilt axis in the image.
+    options : TrackOptions, optional
+        How to track (thresholds, search ranges, what to measure); default
+        ``TrackOptions()``, the values ``semtrack analyze`` uses.
+    **option_changes
+        Single options by their :class:`TrackOptions` field name, e.g.
+        ``measure=("whiskers",)``; applied on top of ``options``.
+
+    Returns
+    -------
+    TrackIterator
+        Yields one :class:`FrameTrack` per input frame; ``.tracks`` gives the
+        collected :class:`Tracks`.
+
+    Raises
+    ------
+    InputError
+        No electrode found ('pass electrode=(x_px, y_px)'), an electrode outside the
+        image, bad options.
+
+    Notes
+    -----
+    Duplicate frames repeat the measurement of their scan (flagged
+    ``is_duplicate``). Torn frames (``partial_refresh``: part new scan, part
+    old) are never measured themselves: the tracker waits one frame; if the
+    next frame is the complete version of the same scan (same
+    ``content_time_s``), the torn frame gets that scan's measurement, else it
+    repeats the previous scan's measurement (one frame of look-ahead; if
+    every frame of a scan is torn, that scan is not measured). Blank or saturated
+    frames are skipped (``skipped=True``, NaN measurements) and counted.
+    The first ``n_background_scans`` scans are buffered until the background
+    model exists, then yielded.
+    """
+    options = _options(options, option_changes)
+    tracker = _Tracker(
+        pixel_size_um=pixel_size_um, electrode=electrode, counter_electrode=counter_electrode,
+        data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, options=options)
+    return TrackIterator(tracker, frames)
+
+
+def _options(options, changes):
+    options = TrackOptions() if options is None else options
+    if not isinstance(options, TrackOptions):
+        raise ValueError(f"options must be a TrackOptions, got {type(options).__name__}")
+    return options.replace(**changes) if changes else options
+
+
+def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
+          crop=None, tilt_deg=0.0, tilt_axis="x", options=None, **option_changes):
+    """Track a whole video; return per-frame tables (see :func:`track_iter`).
+
+    Parameters
+    ----------
+    frames : VideoReader, iterable of Frame, or iterable of 2-D ndarrays
+        A reader from :func:`vision.open_video` is marked with
+        :func:`vision.mark_refreshes` first.
+    options, **option_changes
+        As for :func:`track_iter`; ``options.min_whisker_scans`` applies here.
+    **other parameters
+        As for :func:`track_iter` (same names and meaning).
+
+    Returns
+    -------
+    Tracks
+    """
+    from ..io._base import VideoReader
+
+    if isinstance(frames, VideoReader):
+        from ..preprocess._refresh import mark_refreshes
+        frames = mark_refreshes(iter(frames))
+    options = _options(options, option_changes)
+    it = track_iter(
+        frames, pixel_size_um=pixel_size_um, electrode=electrode,
+        counter_electrode=counter_electrode, data_bar=data_bar, crop=crop, tilt_deg=tilt_deg,
+        tilt_axis=tilt_axis, options=options)
+    for _ in it:
+        pass
+    tracks = it.tracks
+    return _drop_short_whiskers(tracks, options.min_whisker_scans)
