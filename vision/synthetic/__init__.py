@@ -15,8 +15,8 @@ Randomized scenes (every property drawn from a seed, for the validation bank):
 >>> from vision.synthetic import random_scene, render_random
 >>> res = render_random(random_scene(7), "out")  # doctest: +SKIP
 """
-from ._output import RenderResult, render, render_random, truth_json, write_samples
 from ._extras import CODECS, Extras, TraceModel, WhiskerShape
+from ._output import RenderResult, render, render_random, truth_json, write_samples
 from ._presets import PRESETS, preset
 from ._random import BANK_FIRST_SEED, STREAMS, BankCaps, random_scene
 from ._render import FRAME_COLUMNS, WHISKER_COLUMNS, render_frames
@@ -24,29 +24,29 @@ from ._scene import Artefacts, Crack, LateralFront, Scene, Stripping, Whisker
 from ._writers import FORMATS
 
 __all__ = [
-    "Artefacts",
     "BANK_FIRST_SEED",
-    "BankCaps",
     "CODECS",
-    "Extras",
-    "STREAMS",
-    "TraceModel",
-    "WhiskerShape",
-    "random_scene",
-    "render_random",
-    "Crack",
     "FORMATS",
     "FRAME_COLUMNS",
-    "LateralFront",
     "PRESETS",
+    "STREAMS",
+    "WHISKER_COLUMNS",
+    "Artefacts",
+    "BankCaps",
+    "Crack",
+    "Extras",
+    "LateralFront",
     "RenderResult",
     "Scene",
     "Stripping",
-    "WHISKER_COLUMNS",
+    "TraceModel",
     "Whisker",
+    "WhiskerShape",
     "preset",
+    "random_scene",
     "render",
     "render_frames",
+    "render_random",
     "truth_json",
     "write_samples",
 ]

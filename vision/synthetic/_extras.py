@@ -11,7 +11,7 @@ import dataclasses
 
 from calibration import InputError
 
-__all__ = ["Extras", "TraceModel", "WhiskerShape", "DATA_BAR_STYLES", "CRACK_STYLES", "CODECS"]
+__all__ = ["CODECS", "CRACK_STYLES", "DATA_BAR_STYLES", "Extras", "TraceModel", "WhiskerShape"]
 
 #: Data-bar looks: the presets' black bar, Zeiss (light grey, black text, logo),
 #: FEI (black with a white frame).

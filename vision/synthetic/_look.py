@@ -11,7 +11,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["background", "li_texture", "degrade_extras", "styled_data_bar", "full_scale"]
+__all__ = ["background", "degrade_extras", "full_scale", "li_texture", "styled_data_bar"]
 
 
 def full_scale(scene):

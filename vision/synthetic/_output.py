@@ -81,11 +81,24 @@ from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
 
 from . import _artefacts as art
 from ._presets import PRESETS, preset
-from ._render import (FRAME_COLUMNS, FRAME_EXTRA_COLUMNS, WHISKER_COLUMNS, WHISKER_EXTRA_COLUMNS,
-                      content_region, prepare, render_frames)
+from ._render import (
+    FRAME_COLUMNS,
+    FRAME_EXTRA_COLUMNS,
+    WHISKER_COLUMNS,
+    WHISKER_EXTRA_COLUMNS,
+    content_region,
+    prepare,
+    render_frames,
+)
+from ._scene import (
+    control_voltage,
+    electrode_thickness_um,
+    pores,
+    step_bounds,
+    whisker_base,
+    whisker_onset,
+)
 from ._scene import whisker_shape as ext_shape
-from ._scene import (control_voltage, electrode_thickness_um, pores, step_bounds, whisker_base,
-                     whisker_onset)
 from ._writers import FORMATS, open_writer, video_filename
 
 logger = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ presets' wiggly crack stays in :func:`vision.synthetic._scene.crack_segments`.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -50,7 +51,7 @@ def _segments(pts, t_start, speed, width):
 def _clip_at(pts, ce):
     """Cut the polyline where it first reaches x = ce."""
     out = [pts[0]]
-    for a, b in zip(pts[:-1], pts[1:]):
+    for a, b in itertools.pairwise(pts):
         if b[0] >= ce > a[0]:
             f = (ce - a[0]) / (b[0] - a[0])
             out.append((ce, a[1] + f * (b[1] - a[1])))
@@ -108,7 +109,7 @@ def styled_crack_segments(scene):
         pts = _intergranular_path(scene, start, rng, top, bottom)
     else:  # straight (transgranular) or branched: a straight-ish main path
         h = rng.uniform(-0.3, 0.3)
-        n = max(2, int(math.ceil((ce - start[0]) / max(math.cos(h), 0.3) / 3.0)) + 2)
+        n = max(2, math.ceil((ce - start[0]) / max(math.cos(h), 0.3) / 3.0) + 2)
         pts = [start]
         for _ in range(n):
             x, y = pts[-1]

@@ -23,7 +23,7 @@ from calibration import InputError
 from ._extras import Extras, TraceModel, WhiskerShape
 from ._scene import Crack, LateralFront, Scene, Stripping, Whisker
 
-__all__ = ["BankCaps", "random_scene", "STREAMS", "SCENARIOS", "BANK_FIRST_SEED"]
+__all__ = ["BANK_FIRST_SEED", "SCENARIOS", "STREAMS", "BankCaps", "random_scene"]
 
 #: First seed of the validation bank.
 BANK_FIRST_SEED = 100_000
@@ -66,8 +66,10 @@ class BankCaps:
     min_scans: int = 12
 
     def __post_init__(self):
-        if self.max_frames < 10 or self.max_cols < 128 or self.max_rows < 96:
-            raise InputError("BankCaps: need max_frames >= 10, max_cols >= 128, max_rows >= 96")
+        if min(self.max_frames, self.screen_max_frames) < 1 or self.max_cols < 128 \
+                or self.max_rows < 96 or self.min_scans < 1:
+            raise InputError("BankCaps: need max_frames, screen_max_frames, min_scans >= 1, "
+                             "max_cols >= 128 and max_rows >= 96")
 
 
 def _rng(bank_version, seed, group):
@@ -151,13 +153,16 @@ def random_scene(seed, *, bank_version=1, caps=None):
     rad = d_um / 2 / px
     gap_um = float(g.uniform(20.0, 200.0))
     partly_out = bool(g.random() < 0.3)
-    if partly_out:
-        ex = cx0 + g.uniform(-0.4, 0.3) * rad
+    if scenario == "stripping":
+        partly_out = False  # the shrinking area is measured on the whole disc
+    if partly_out:  # the centre inside, up to ~40 % of the disc beyond the left edge
+        ex = cx0 + g.uniform(0.2, 0.8) * rad
     else:
         ex = cx0 + rad + g.uniform(0.05, 0.35) * max(cw - 2 * rad, 1.0)
     ey = cy0 + g.uniform(0.3, 0.7) * (ch - bar_guess)
-    if partly_out and g.random() < 0.4:
-        ey = cy0 + g.choice((-0.3, 0.3)) * rad + (0 if g.random() < 0.5 else ch - bar_guess)
+    if partly_out and g.random() < 0.4:  # ... or beyond the top or bottom edge
+        ey = cy0 + g.uniform(0.2, 0.8) * rad if g.random() < 0.5 else \
+            cy0 + ch - bar_guess - g.uniform(0.2, 0.8) * rad
     ce_max = cx0 + cw - max(16.0, 0.04 * cw)
     ce_min = ex + rad + 24.0
     if ce_min > ce_max:  # too little room: move the electrode left
@@ -176,8 +181,8 @@ def random_scene(seed, *, bank_version=1, caps=None):
     scratches, particles, spores = int(g.integers(0, 8)), int(g.integers(0, 30)), int(g.integers(0, 20))
     g = r["appearance"]
     bright_li = bool(g.random() < 0.25)
-    li_level = float(g.uniform(0.7, 0.9) if bright_li else g.uniform(0.06, 0.35))
-    ceramic = float(g.uniform(0.3, 0.5) if bright_li else g.uniform(0.45, 0.7))
+    li_level = float(g.uniform(0.65, 0.82) if bright_li else g.uniform(0.06, 0.35))
+    ceramic = float(g.uniform(0.3, 0.45) if bright_li else g.uniform(0.4, 0.6))
     edge_gain = float(g.uniform(0.0, 1.0))
     edge_sigma = float(g.uniform(0.5, 1.5))
     li_tex = float(g.uniform(0.01, 0.06))
@@ -215,6 +220,11 @@ def random_scene(seed, *, bank_version=1, caps=None):
         width = float(g.uniform(1.5, min(15.0, max(1.6, 0.8 * rad))))
         ang = float(g.uniform(-180.0, 180.0))
         if abs(((ang - needle) + 180) % 360 - 180) < 35:  # keep clear of the needle
+            ang = (ang + 180.0) % 360 - 180.0
+        # point into the field: flip a whisker that would leave it at once
+        vx, vy = cx0 + cw / 2 - ex, cy0 + ch / 2 - ey
+        a_r = math.radians(ang)
+        if partly_out and math.cos(a_r) * vx + math.sin(a_r) * vy < 0:
             ang = (ang + 180.0) % 360 - 180.0
         base = ang + float(g.uniform(-25, 25))
         rate_hi = max(0.06, min(20.0, 1.2 * max(cw, ch) * px / duration))
@@ -295,15 +305,15 @@ def random_scene(seed, *, bank_version=1, caps=None):
         read_noise=float(g.uniform(0.003, 0.04)),
         scanline_sigma=float(g.uniform(0.0, 0.03)),
         drift_px_s=float(g.uniform(0.0, 10.0)) if g.random() < 0.7 else 0.0,
-        flicker=float(g.uniform(0.0, 0.3)),
+        flicker=float(g.uniform(0.0, 0.2)),
         tear_fraction=float(g.uniform(0.0, 0.3)) if dups > 1 else 0.0,
         data_bar=bar_style != "none")
     n_jumps = int(g.integers(0, 3))
     drift_jumps = tuple((float(g.uniform(0.1, 0.95) * duration),
                          float(g.uniform(-30, 30)), float(g.uniform(-30, 30))) for _ in range(n_jumps))
     n_cj = int(g.integers(0, 3))
-    contrast_jumps = tuple((float(g.uniform(0.1, 0.95) * duration), float(g.uniform(0.7, 1.3)),
-                            float(g.uniform(-0.1, 0.1))) for _ in range(n_cj))
+    contrast_jumps = tuple((float(g.uniform(0.1, 0.95) * duration), float(g.uniform(0.75, 1.25)),
+                            float(g.uniform(-0.06, 0.06))) for _ in range(n_cj))
     jitter = float(g.uniform(0.0, 0.5)) if g.random() < 0.4 else 0.0
     font = int(g.choice((0, 1, 2, 3, 4, 6, 7)))
 

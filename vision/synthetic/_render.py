@@ -9,6 +9,7 @@ and reused for the duplicated frames of the screen recorder.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import math
 
@@ -17,8 +18,17 @@ import numpy as np
 
 from . import _artefacts as art
 from ._potentiostat import trace_table
-from ._scene import (electrode_radius, li_volume_um3, pore_radii, pores, timeline, whisker_base,
-                     whisker_length, whisker_path, whisker_shape)
+from ._scene import (
+    electrode_radius,
+    li_volume_um3,
+    pore_radii,
+    pores,
+    timeline,
+    whisker_base,
+    whisker_length,
+    whisker_path,
+    whisker_shape,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +308,7 @@ def _path_coverage(cov, pad, pts, width, a0):
     """Max-in the coverage of a rod along a polyline (curved or kinked whisker)."""
     x0, y0 = pts[0]
     pts = np.vstack([[x0 - width * math.cos(a0), y0 - width * math.sin(a0)], pts])
-    for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:]):
+    for (xa, ya), (xb, yb) in itertools.pairwise(pts):
         _rod_coverage(cov, pad, xa, ya, xb, yb, width)
     for xj, yj in pts[1:-1]:  # round joints close the wedges of the kinks
         _disc_coverage(cov, pad, xj, yj, width / 2 - 0.5)

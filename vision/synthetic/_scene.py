@@ -9,6 +9,7 @@ frame).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -461,7 +462,7 @@ def whisker_path(scene, index, length):
     cuts = np.unique(np.asarray(cuts, float))
     pts = [(bx, by)]
     x, y = bx, by
-    for u0, u1 in zip(cuts[:-1], cuts[1:]):
+    for u0, u1 in itertools.pairwise(cuts):
         mid = (u0 + u1) / 2
         h = a + math.radians(shape.curvature_deg_per_px * mid)
         if shape.kink_at_px is not None and mid > shape.kink_at_px:
