@@ -105,11 +105,14 @@ def degrade(scene, image, scan):
         raw = rng.normal(0, art.scanline_sigma, rows + 8)
         smooth = np.convolve(raw, np.ones(3) / math.sqrt(3), mode="same")[4:4 + rows]
         img = img + smooth[:, None].astype(np.float32)
-    if art.noise:
+    ext = scene.extras
+    if art.noise and ext is not None:
+        from ._look import shot_noise
+        img = shot_noise(rng, img, art.photons_per_unit, art.read_noise)
+    elif art.noise:
         lam = np.clip(img, 0, None) * np.float32(art.photons_per_unit)
         img = rng.poisson(lam).astype(np.float32) / np.float32(art.photons_per_unit)
         img += rng.normal(0, art.read_noise, img.shape).astype(np.float32)
-    ext = scene.extras
     if ext is None:
         return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
     from ._look import degrade_extras

@@ -25,6 +25,25 @@ def _noise(rng, shape, sigma):
     return z / (z.std() + 1e-12)
 
 
+#: Mean photon count above which the Poisson draw is replaced by its Gaussian limit
+#: (the skewness 1/sqrt(20) = 0.22 is then lost in the read noise; 5x faster per frame).
+_GAUSS_PHOTONS = 20.0
+
+
+def shot_noise(rng, img, photons_per_unit, read_noise):
+    """Poisson-Gaussian detector noise: exact Poisson where fewer than
+    :data:`_GAUSS_PHOTONS` photons are expected, its Gaussian limit elsewhere."""
+    ppu = np.float32(photons_per_unit)
+    lam = np.clip(img, 0, None) * ppu
+    z = rng.standard_normal(img.shape, dtype=np.float32)
+    out = (lam + np.sqrt(lam) * z) / ppu
+    low = lam < _GAUSS_PHOTONS
+    if np.any(low):
+        out[low] = rng.poisson(lam[low]).astype(np.float32) / ppu
+    out += np.float32(read_noise) * rng.standard_normal(img.shape, dtype=np.float32)
+    return out
+
+
 def background(scene, shape, pad):
     """Ceramic of the padded canvas (float32 0..1) from ``scene.extras``."""
     ext = scene.extras

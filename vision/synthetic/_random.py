@@ -256,9 +256,9 @@ def random_scene(seed, *, bank_version=1, caps=None):
     lat_target = None
     if scenario == "lateral":
         dla = bool(g.random() < 0.6)
-        on_step = int(g.integers(max(1, n_steps - 2), n_steps))
+        on_step = int(g.integers(1, n_steps))
         onset = steps[on_step][0] + float(g.uniform(0.0, 0.5)) * scan
-        lat_target = onset + float(g.uniform(0.35, 0.8)) * (duration - onset)
+        lat_target = onset + float(g.uniform(0.5, 0.9)) * (duration - onset)
         lateral = LateralFront(
             onset_s=onset, speed_px_s=1.0, thickness_um=float(g.uniform(0.2, 1.0)),
             n_seeds=int(g.integers(3, 7) if dla else g.integers(8, 16)),
@@ -276,7 +276,7 @@ def random_scene(seed, *, bank_version=1, caps=None):
         fill_delay = 0.0 if g.random() < 0.5 else float(g.uniform(1.0, 4.0)) * scan
         step_end = steps[crack_step + 1][0] if crack_step + 1 < n_steps else duration
         onset = steps[crack_step][0] + float(g.uniform(0.05, 0.5)) * (step_end - steps[crack_step][0])
-        crack_target = onset + float(g.uniform(0.3, 0.75)) * (duration - onset)
+        crack_target = onset + float(g.uniform(0.4, 0.85)) * (duration - onset)
         crack = Crack(onset_s=onset, speed_px_s=1.0, width_px=float(g.uniform(1.0, 3.0)),
                       depth_um=float(g.uniform(1.0, 5.0)))
 
