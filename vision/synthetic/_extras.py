@@ -94,7 +94,9 @@ class Extras:
     codec : str
         One of :data:`CODECS` (what ``semtrack synth random`` writes).
     crf : int
-        Quality of lossy codecs (H.264 CRF; MPEG-4/MJPEG map it to qscale).
+        Quality of lossy codecs (H.264 CRF; MPEG-4/MJPEG map it to a bit rate).
+    x264_preset : str
+        x264 speed preset of H.264 files (screen recorders use the fast ones).
     stage_tilt_deg : float
         Stage tilt (recorded; whiskers' inclinations are drawn with it).
     bank_version : int or None
@@ -129,6 +131,7 @@ class Extras:
     bit_depth: int = 8
     codec: str = "h264"
     crf: int = 18
+    x264_preset: str = "medium"
     stage_tilt_deg: float = 0.0
     bank_version: int | None = None
     scenario: str = ""

@@ -155,14 +155,17 @@ def random_scene(seed, *, bank_version=1, caps=None):
     partly_out = bool(g.random() < 0.3)
     if scenario == "stripping":
         partly_out = False  # the shrinking area is measured on the whole disc
-    if partly_out:  # the centre inside, up to ~40 % of the disc beyond the left edge
-        ex = cx0 + g.uniform(0.2, 0.8) * rad
-    else:
-        ex = cx0 + rad + g.uniform(0.05, 0.35) * max(cw - 2 * rad, 1.0)
+    out_x = g.uniform(0.2, 0.8) * rad
+    ex = cx0 + rad + g.uniform(0.05, 0.35) * max(cw - 2 * rad, 1.0)
     ey = cy0 + g.uniform(0.3, 0.7) * (ch - bar_guess)
-    if partly_out and g.random() < 0.4:  # ... or beyond the top or bottom edge
-        ey = cy0 + g.uniform(0.2, 0.8) * rad if g.random() < 0.5 else \
-            cy0 + ch - bar_guess - g.uniform(0.2, 0.8) * rad
+    edge = float(g.random())
+    if partly_out:  # the centre inside, up to ~40 % of the disc beyond one edge
+        if edge < 0.6:
+            ex = cx0 + out_x
+        elif edge < 0.8:
+            ey = cy0 + out_x
+        else:
+            ey = cy0 + ch - bar_guess - out_x
     ce_max = cx0 + cw - max(16.0, 0.04 * cw)
     ce_min = ex + rad + 24.0
     if ce_min > ce_max:  # too little room: move the electrode left
@@ -336,6 +339,7 @@ def random_scene(seed, *, bank_version=1, caps=None):
                          p=(0.4, 0.15, 0.15, 0.1, 0.1, 0.1)))
     crf = int(g.integers(18, 33))
     bit_depth = 16 if codec in ("tiff", "png") and g.random() < 0.5 else 8
+    x264_preset = str(g.choice(("ultrafast", "veryfast", "faster")))
 
     extras = Extras(
         li_level=li_level, ceramic_level=ceramic, edge_gain=edge_gain, edge_sigma_px=edge_sigma,
@@ -345,7 +349,8 @@ def random_scene(seed, *, bank_version=1, caps=None):
         crack_style=crack_style, crack_fill_delay_s=fill_delay, content_box=content_box,
         data_bar_style=bar_style if bar_style != "none" else "black", font=font,
         drift_jumps=drift_jumps, contrast_jumps=contrast_jumps, line_jitter_px=jitter,
-        bit_depth=bit_depth, codec=codec, crf=crf, stage_tilt_deg=tilt, bank_version=v,
+        bit_depth=bit_depth, codec=codec, crf=crf, x264_preset=x264_preset, stage_tilt_deg=tilt,
+        bank_version=v,
         scenario=scenario)
     scene = Scene(
         name=f"random_{seed}", shape=(rows, cols), pixel_size_um=px, fps=fps, scan_period_s=scan,

@@ -63,7 +63,7 @@ class _FrameByFrameWriter:
 class _AvWriter(_FrameByFrameWriter):
     """PyAV writer for MP4 (libx264, crf, yuv420p) and AVI (FFV1, gray, lossless)."""
 
-    def __init__(self, path, scene, fmt, *, crf=18, start_time=None):
+    def __init__(self, path, scene, fmt, *, crf=18, start_time=None, x264_preset="medium"):
         import av
         self.path = path
         self.tmp = _tmp(path)
@@ -79,7 +79,7 @@ class _AvWriter(_FrameByFrameWriter):
         elif fmt == "mp4":
             self.stream = self.container.add_stream("libx264", rate=rate)
             self.stream.pix_fmt = "yuv420p"
-            self.stream.options = {"crf": str(crf), "preset": "medium", "threads": "1",
+            self.stream.options = {"crf": str(crf), "preset": x264_preset, "threads": "1",
                                    "x264-params": "threads=1:sliced-threads=0"}
         else:
             self.stream = self.container.add_stream("ffv1", rate=rate)
@@ -229,10 +229,14 @@ class _PngWriter(_FrameByFrameWriter):
 
 
 def open_writer(path, scene, fmt, times, *, crf=18, start_time=None, sem_metadata="zeiss"):
-    """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs."""
+    """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs.
+
+    H.264 uses the x264 preset ``medium``, or ``scene.extras.x264_preset``.
+    """
     path = Path(path)
     if fmt in ("mp4", "avi", "mpeg4", "mjpeg"):
-        return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time)
+        preset = scene.extras.x264_preset if scene.extras is not None else "medium"
+        return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time, x264_preset=preset)
     if fmt == "tiff":
         return _TiffWriter(path, scene, times, start_time, sem_metadata)
     if fmt == "png":
