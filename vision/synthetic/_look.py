@@ -26,8 +26,9 @@ def _noise(rng, shape, sigma):
 
 
 #: Mean photon count above which the Poisson draw is replaced by its Gaussian limit
-#: (the skewness 1/sqrt(20) = 0.22 is then lost in the read noise; 5x faster per frame).
-_GAUSS_PHOTONS = 20.0
+#: (its skewness 1/sqrt(10) = 0.3 is lost in the read noise and the detector gain spread;
+#: Poisson draws above it cost 5-10x a Gaussian one).
+_GAUSS_PHOTONS = 10.0
 
 
 def shot_noise(rng, img, photons_per_unit, read_noise):
