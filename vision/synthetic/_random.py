@@ -25,6 +25,9 @@ from ._scene import Crack, LateralFront, Scene, Stripping, Whisker
 
 __all__ = ["BANK_FIRST_SEED", "SCENARIOS", "STREAMS", "BankCaps", "random_scene"]
 
+#: Fewest scans a front or crack grows before it touches the counter electrode.
+_MIN_GROWTH_SCANS = 4
+
 #: First seed of the validation bank.
 BANK_FIRST_SEED = 100_000
 
@@ -63,7 +66,7 @@ class BankCaps:
     max_rows: int = 768
     screen_recordings: bool = True
     screen_max_frames: int = 100
-    min_scans: int = 12
+    min_scans: int = 20
 
     def __post_init__(self):
         if min(self.max_frames, self.screen_max_frames) < 1 or self.max_cols < 128 \
@@ -202,7 +205,11 @@ def random_scene(seed, *, bank_version=1, caps=None):
     if scenario == "control":
         volts = -np.sort(g.uniform(0.05, 0.4, n_steps))
     crack_v = -float(g.uniform(0.3, 1.0))
-    crack_step = int(g.integers(1, n_steps))
+    # fronts and cracks start early enough to grow for >= _MIN_GROWTH_SCANS scans (the
+    # analysis needs a few scans of persistence before it calls a failure)
+    latest = duration - (_MIN_GROWTH_SCANS + 2) * scan
+    early = [i for i in range(1, n_steps) if starts[i] <= latest] or [1]
+    crack_step = early[int(g.integers(len(early)))]
     if scenario == "crack":  # the crack starts in a step at -0.3..-1 V; later steps stay above -1.2 V
         volts[crack_step] = crack_v
         for i in range(crack_step + 1, n_steps):
@@ -259,9 +266,9 @@ def random_scene(seed, *, bank_version=1, caps=None):
     lat_target = None
     if scenario == "lateral":
         dla = bool(g.random() < 0.6)
-        on_step = int(g.integers(1, n_steps))
+        on_step = early[int(g.integers(len(early)))]
         onset = steps[on_step][0] + float(g.uniform(0.0, 0.5)) * scan
-        lat_target = onset + float(g.uniform(0.5, 0.9)) * (duration - onset)
+        lat_target = _touchdown_time(onset, float(g.uniform(0.5, 0.9)), duration, scan)
         lateral = LateralFront(
             onset_s=onset, speed_px_s=1.0, thickness_um=float(g.uniform(0.2, 1.0)),
             n_seeds=int(g.integers(3, 7) if dla else g.integers(8, 16)),
@@ -279,7 +286,8 @@ def random_scene(seed, *, bank_version=1, caps=None):
         fill_delay = 0.0 if g.random() < 0.5 else float(g.uniform(1.0, 4.0)) * scan
         step_end = steps[crack_step + 1][0] if crack_step + 1 < n_steps else duration
         onset = steps[crack_step][0] + float(g.uniform(0.05, 0.5)) * (step_end - steps[crack_step][0])
-        crack_target = onset + float(g.uniform(0.4, 0.85)) * (duration - onset)
+        onset = min(onset, max(steps[crack_step][0] + 0.1 * scan, latest))
+        crack_target = _touchdown_time(onset, float(g.uniform(0.4, 0.85)), duration, scan)
         crack = Crack(onset_s=onset, speed_px_s=1.0, width_px=float(g.uniform(1.0, 3.0)),
                       depth_um=float(g.uniform(1.0, 5.0)))
 
@@ -361,6 +369,13 @@ def random_scene(seed, *, bank_version=1, caps=None):
         capacitance_F=cap_F, current_noise_A=noise_A, supersample=2 if cols > 1024 else 4,
         eht_kv=eht, wd_mm=wd, extras=extras, trace_model=trace_model)
     return _time_growth(scene, lat_target, crack_target)
+
+
+def _touchdown_time(onset, frac, duration, scan):
+    """Touch-down ``frac`` of the way from ``onset`` to the end, but at least
+    :data:`_MIN_GROWTH_SCANS` scans after the onset and half a scan before the end."""
+    t = onset + frac * (duration - onset)
+    return min(max(t, onset + _MIN_GROWTH_SCANS * scan), duration - 0.5 * scan)
 
 
 def _time_growth(scene, lat_target, crack_target):
