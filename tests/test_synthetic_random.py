@@ -247,3 +247,39 @@ def test_synth_random_cli(tmp_path, capsys):
     assert json.loads((tmp_path / f"random_{seed}_truth.json").read_text())["random"]["seed"] == seed
     assert main(["synth", "random", "--out", str(tmp_path)]) == 2
     assert "needs --seed" in capsys.readouterr().err
+
+
+def _crack_scene(style, fill_delay=0.0):
+    seed = next(s for s in range(400) if random_scene(s).crack is not None)
+    scene = random_scene(seed, caps=SMALL)
+    return scene.replace(extras=dataclasses.replace(scene.extras, crack_style=style,
+                                                    crack_fill_delay_s=fill_delay))
+
+
+def test_intergranular_crack_runs_along_the_grain_boundaries():
+    from scipy.spatial import cKDTree
+
+    from vision.synthetic._paths import grain_seeds
+    scene = _crack_scene("intergranular")
+    scene = scene.replace(extras=dataclasses.replace(scene.extras, grain_size_px=10.0))
+    segs = timeline(scene).crack
+    seeds = grain_seeds(scene)
+    # every corner of the path but its two ends is a Voronoi vertex: equidistant to 3 grains
+    d, _ = cKDTree(seeds).query(np.column_stack([segs.x1[:-1], segs.y1[:-1]]), k=3)
+    assert len(d) >= 3
+    np.testing.assert_allclose(d[:, 2] - d[:, 0], 0.0, atol=1e-6)
+
+
+def test_branched_crack_reports_its_main_path_and_fills_later():
+    scene = _crack_scene("branched", fill_delay=0.6)
+    tl = timeline(scene)
+    assert tl.crack.branch.any() and (~tl.crack.branch).any()
+    _, frames, _ = _collect(scene)
+    grown = frames.dropna(subset=["crack_length_px"])
+    assert (grown["crack_main_length_px"] <= grown["crack_length_px"] + 1e-9).all()
+    assert (grown["crack_filled_length_px"] <= grown["crack_length_px"] + 1e-9).all()
+    assert (grown["crack_filled_length_px"] < grown["crack_length_px"]).any()
+    main = ~tl.crack.branch
+    end = grown.iloc[-1]
+    if end["content_time_s"] >= tl.touchdown_s:
+        assert end["crack_main_length_px"] == pytest.approx(float(np.sum(tl.crack.length[main])))

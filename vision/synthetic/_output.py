@@ -28,6 +28,9 @@ censored            tip_outside or tip_in_data_bar: the visible length is only a
 =======================  =================================================================
 column                   meaning
 =======================  =================================================================
+crack_main_length_px     length of the crack's main path (from the electrode to its tip),
+                         px; crack_length_px also counts the side branches of a branched
+                         crack
 crack_filled_length_px   length of the crack already filled with lithium, px (the rest is
                          an open crack: dark with bright lips); NaN without a crack
 gain, offset             brightness of the scan: I' = gain I + offset (flicker and

@@ -54,7 +54,7 @@ WHISKER_COLUMNS = (
 WHISKER_EXTRA_COLUMNS = ("length_3d_px", "inclination_deg", "censored", "tip_outside", "tip_in_data_bar")
 
 #: Columns added to the per-frame truth of scenes with ``extras``.
-FRAME_EXTRA_COLUMNS = ("crack_filled_length_px", "gain", "offset", "beam_shift_x_px",
+FRAME_EXTRA_COLUMNS = ("crack_main_length_px", "crack_filled_length_px", "gain", "offset", "beam_shift_x_px",
                        "beam_shift_y_px")
 
 # Grey levels (0..1) of the clean image.
@@ -477,7 +477,7 @@ def _truth_row(scene, tl, i, t, k, c, drift, geo, area, *, is_duplicate, tear_ro
     if crk is not None and c >= tl.crack_initiation_s:
         _, _, x1, y1, _, vis = crk
         if tl.crack.branch is not None and len(vis):  # the tip of the main path
-            main = ~tl.crack.branch[tl.crack.t0 < c]
+            main = ~tl.crack.branch[tl.crack.t0 < min(c, tl.touchdown_s)]
             x1, y1 = x1[main], y1[main]
         if len(vis):
             tip = float(x1[-1]), float(y1[-1])
@@ -505,6 +505,11 @@ def _extra_frame_fields(scene, tl, row, geo, k):
     filled = geo["crack_filled"]
     row["crack_filled_length_px"] = (float(np.sum(filled[5])) if filled is not None
                                      else math.nan)
+    crk = geo["crack"]
+    row["crack_main_length_px"] = row["crack_length_px"]
+    if crk is not None and tl.crack.branch is not None and len(crk[5]):
+        main = ~tl.crack.branch[tl.crack.t0 < min(row["content_time_s"], tl.touchdown_s)]
+        row["crack_main_length_px"] = float(np.sum(crk[5][main]))
     gain, offset = art.flicker(scene, k)
     row["gain"], row["offset"] = gain, offset
     row["beam_shift_x_px"], row["beam_shift_y_px"] = art.beam_shift(scene, row["content_time_s"])
