@@ -240,23 +240,27 @@ def random_scene(seed, *, bank_version=1, caps=None):
         rate_hi = max(0.06, min(20.0, 1.2 * max(cw, ch) * px / duration))
         rate = _loguniform(g, 0.05, rate_hi)
         factors = np.sort(g.uniform(0.3, 1.0, n_steps))
-        rates = [0.0] + [rate * f / px for f in factors[1:]]
+        rates = [0.0] + [float(rate * f / px) for f in factors[1:]]
         if n_steps > 2 and g.random() < 0.3:  # stops, then restarts
             rates[int(g.integers(1, n_steps - 1))] = 0.0
         whiskers.append(Whisker(angle_deg=ang, rates_px_s=tuple(rates), width_px=width,
                                 base_angle_deg=base))
     g = r["whisker_shapes"]
     shapes = []
+    ends = [t for t, _ in steps[1:]] + [duration]
     for w in whiskers:
         kind = g.choice(("straight", "kinked", "curved"), p=(0.5, 0.25, 0.25))
         incl = float(g.uniform(0, min(60.0, tilt + 10.0))) if g.random() < 0.5 else 0.0
+        # final projected length: the kink and the total turn (10-90 deg) scale with it
+        final = max(20.0, math.cos(math.radians(incl)) * sum(
+            rt * max(0.0, min(e, duration) - st) for rt, (st, _), e in zip(w.rates_px_s, steps, ends)))
         if kind == "kinked":
-            shapes.append(WhiskerShape(inclination_deg=incl, kink_at_px=float(g.uniform(10, 80)),
+            shapes.append(WhiskerShape(inclination_deg=incl,
+                                       kink_at_px=float(g.uniform(0.2, 0.7) * final),
                                        kink_deg=float(g.choice((-1, 1)) * g.uniform(15, 60))))
         elif kind == "curved":
-            shapes.append(WhiskerShape(inclination_deg=incl,
-                                       curvature_deg_per_px=float(g.choice((-1, 1))
-                                                                  * g.uniform(0.05, 0.6))))
+            turn = float(g.choice((-1, 1)) * g.uniform(10.0, 90.0))
+            shapes.append(WhiskerShape(inclination_deg=incl, curvature_deg_per_px=float(turn / final)))
         else:
             shapes.append(WhiskerShape(inclination_deg=incl))
 
