@@ -283,3 +283,14 @@ def test_branched_crack_reports_its_main_path_and_fills_later():
     end = grown.iloc[-1]
     if end["content_time_s"] >= tl.touchdown_s:
         assert end["crack_main_length_px"] == pytest.approx(float(np.sum(tl.crack.length[main])))
+
+
+@pytest.mark.parametrize("name", ["whisker", "crack"])
+def test_presets_still_write_the_committed_truth_byte_for_byte(tmp_path, name):
+    from pathlib import Path
+
+    from vision.synthetic import render
+    videos = Path(__file__).resolve().parents[1] / "videos"
+    res = render(preset(name), tmp_path, fmt="mp4", name=name, crf=32)
+    for path in (res.truth_frames, res.truth_whiskers, res.truth_json, res.trace):
+        assert path.read_bytes() == (videos / path.name).read_bytes(), path.name

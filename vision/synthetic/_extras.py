@@ -21,7 +21,7 @@ DATA_BAR_STYLES = ("black", "zeiss", "fei")
 #: intergranular one along the grain boundaries, a branched one.
 CRACK_STYLES = ("wiggly", "straight", "intergranular", "branched")
 
-#: File codecs of a scene -> (writer format, description).
+#: File codec of a scene -> the writer format that makes it (see ``vision.synthetic.FORMATS``).
 CODECS = {"h264": "mp4", "mpeg4": "mpeg4", "mjpeg": "mjpeg", "ffv1": "avi", "tiff": "tiff",
           "png": "png"}
 
