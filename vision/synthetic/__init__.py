@@ -9,28 +9,44 @@ clock in s.
 
 >>> from vision.synthetic import preset, render
 >>> res = render(preset("whisker", duration_s=2), "out")  # doctest: +SKIP
+
+Randomized scenes (every property drawn from a seed, for the validation bank):
+
+>>> from vision.synthetic import random_scene, render_random
+>>> res = render_random(random_scene(7), "out")  # doctest: +SKIP
 """
-from ._output import RenderResult, render, truth_json, write_samples
+from ._extras import CODECS, Extras, TraceModel, WhiskerShape
+from ._output import RenderResult, render, render_random, truth_json, write_samples
 from ._presets import PRESETS, preset
+from ._random import BANK_FIRST_SEED, STREAMS, BankCaps, random_scene
 from ._render import FRAME_COLUMNS, WHISKER_COLUMNS, render_frames
 from ._scene import Artefacts, Crack, LateralFront, Scene, Stripping, Whisker
 from ._writers import FORMATS
 
 __all__ = [
-    "Artefacts",
-    "Crack",
+    "BANK_FIRST_SEED",
+    "CODECS",
     "FORMATS",
     "FRAME_COLUMNS",
-    "LateralFront",
     "PRESETS",
+    "STREAMS",
+    "WHISKER_COLUMNS",
+    "Artefacts",
+    "BankCaps",
+    "Crack",
+    "Extras",
+    "LateralFront",
     "RenderResult",
     "Scene",
     "Stripping",
-    "WHISKER_COLUMNS",
+    "TraceModel",
     "Whisker",
+    "WhiskerShape",
     "preset",
+    "random_scene",
     "render",
     "render_frames",
+    "render_random",
     "truth_json",
     "write_samples",
 ]

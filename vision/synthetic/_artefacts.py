@@ -38,7 +38,7 @@ def drift(scene, t):
     """
     vmax = scene.artefacts.drift_px_s
     if vmax <= 0:
-        return 0.0, 0.0
+        return beam_shift(scene, t)
     rng = _rng(scene, 11)
     ang = rng.uniform(0, 2 * math.pi)
     v = 0.6 * vmax * rng.uniform(0.5, 1.0)
@@ -49,17 +49,36 @@ def drift(scene, t):
     for k, c in enumerate((math.cos(ang), math.sin(ang))):
         wob = amp * (math.sin(2 * math.pi * t / period + phase[k]) - math.sin(phase[k]))
         out.append(v * c * t + wob)
+    if scene.extras is not None:
+        jx, jy = beam_shift(scene, t)
+        out[0] += jx
+        out[1] += jy
     return out[0], out[1]
+
+
+def beam_shift(scene, t):
+    """Sum of the sudden beam shifts (``extras.drift_jumps``) up to video time ``t``, px."""
+    if scene.extras is None:
+        return 0.0, 0.0
+    dx = sum(jx for tj, jx, _ in scene.extras.drift_jumps if t >= tj)
+    dy = sum(jy for tj, _, jy in scene.extras.drift_jumps if t >= tj)
+    return float(dx), float(dy)
 
 
 def flicker(scene, scan):
     """(gain, offset) of the brightness of scan ``scan``: I' = gain * I + offset."""
     a = scene.artefacts.flicker
     if a <= 0:
-        return 1.0, 0.0
-    rng = _rng(scene, 12, scan)
-    gain = 1.0 + float(np.clip(rng.normal(0, a / 2), -a, a))
-    offset = float(np.clip(rng.normal(0, a / 8), -a / 4, a / 4))
+        gain, offset = 1.0, 0.0
+    else:
+        rng = _rng(scene, 12, scan)
+        gain = 1.0 + float(np.clip(rng.normal(0, a / 2), -a, a))
+        offset = float(np.clip(rng.normal(0, a / 8), -a / 4, a / 4))
+    if scene.extras is not None and scene.extras.contrast_jumps:
+        t = scan * scene.scan_period_s
+        for tj, g, o in scene.extras.contrast_jumps:
+            if t >= tj:
+                gain, offset = gain * g, offset * g + o
     return gain, offset
 
 
@@ -86,11 +105,18 @@ def degrade(scene, image, scan):
         raw = rng.normal(0, art.scanline_sigma, rows + 8)
         smooth = np.convolve(raw, np.ones(3) / math.sqrt(3), mode="same")[4:4 + rows]
         img = img + smooth[:, None].astype(np.float32)
-    if art.noise:
+    ext = scene.extras
+    if art.noise and ext is not None:
+        from ._look import shot_noise
+        img = shot_noise(rng, img, art.photons_per_unit, art.read_noise)
+    elif art.noise:
         lam = np.clip(img, 0, None) * np.float32(art.photons_per_unit)
         img = rng.poisson(lam).astype(np.float32) / np.float32(art.photons_per_unit)
         img += rng.normal(0, art.read_noise, img.shape).astype(np.float32)
-    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if ext is None:
+        return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    from ._look import degrade_extras
+    return degrade_extras(scene, img, scan)
 
 
 def tear_schedule(scene, n_scans):
@@ -109,11 +135,16 @@ def scale_bar(scene):
     rows, cols = scene.shape
     px = scene.pixel_size_um
     best = _NICE_UM[0]
+    field = cols if scene.extras is None or scene.extras.content_box is None \
+        else scene.extras.content_box[2]
     for um in _NICE_UM:
-        if um / px <= 0.25 * cols:
+        if um / px <= 0.25 * field:
             best = um
     length_px = int(round(best / px))
     x1 = cols - 16
+    if scene.extras is not None and scene.extras.content_box is not None:
+        bx0, _, bw, _ = scene.extras.content_box
+        x1 = bx0 + bw - 16
     x0 = x1 - length_px + 1
     bar_top = rows - scene.data_bar_rows
     y = bar_top + int(round(0.72 * scene.data_bar_rows))
@@ -136,6 +167,9 @@ def data_bar_text(scene):
 
 def data_bar_image(scene):
     """The rendered data bar, (bar_rows, cols) uint8: black, white text and scale bar."""
+    if scene.extras is not None:
+        from ._look import styled_data_bar
+        return styled_data_bar(scene)
     rows, cols = scene.shape
     h = scene.data_bar_rows
     bar = np.zeros((h, cols), np.uint8)

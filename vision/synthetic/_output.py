@@ -1,4 +1,72 @@
-"""Render a scene to disk: the video, its truth tables, truth.json and the trace."""
+"""Render a scene to disk: the video, its truth tables, truth.json and the trace.
+
+Truth of randomized scenes
+--------------------------
+Scenes with ``extras`` (:func:`vision.synthetic.random_scene`) keep every file,
+column and key of the presets and add the following (the presets' files are
+unchanged).
+
+``<name>_truth_whiskers.csv``, added columns:
+
+==================  ======================================================================
+column              meaning
+==================  ======================================================================
+length_px           (as for presets) the *projected* length, px: what the image shows and
+                    what a measurement can see; for an inclined whisker a lower bound of
+                    the true length
+length_3d_px        true (3-D) length along the rod, px = length_px / cos(inclination)
+inclination_deg     angle of the rod out of the image plane, degrees
+tip_outside         the tip (within half a width) lies outside the sample's image (frame
+                    edge or the black border of a screen recording)
+tip_in_data_bar     the tip lies in (or within half a width of) the data bar
+censored            tip_outside or tip_in_data_bar: the visible length is only a lower
+                    bound; leave the row out of length errors and rate fits
+==================  ======================================================================
+
+``<name>_truth_frames.csv``, added columns:
+
+=======================  =================================================================
+column                   meaning
+=======================  =================================================================
+crack_main_length_px     length of the crack's main path (from the electrode to its tip),
+                         px; crack_length_px also counts the side branches of a branched
+                         crack
+crack_filled_length_px   length of the crack already filled with lithium, px (the rest is
+                         an open crack: dark with bright lips); NaN without a crack
+gain, offset             brightness of the scan: I' = gain I + offset (flicker and
+                         auto-contrast jumps)
+beam_shift_x_px/_y_px    part of the drift due to sudden beam shifts, px (included in
+                         drift_x_px/drift_y_px)
+=======================  =================================================================
+
+``<name>_truth.json``, added keys:
+
+=====================  ===================================================================
+key                    meaning
+=====================  ===================================================================
+random                 {seed, bank_version, scenario, validation_bank}: how the scene was
+                       drawn (validation_bank: seed >= 100000, never tune on it)
+extras                 every appearance / artefact / file option (see ``Extras``)
+trace_model            {unseen_factor, leakage_S, offset_A, clock_drift_ppm}: the trace's
+                       nuisances; current = unseen_factor x Faradaic + leakage_S x V_control
+                       + offset_A + charging spikes + noise; trace stamps run (1 + ppm 1e-6)
+                       times as fast as the video clock
+sync                   {offset_s: true trace-minus-video offset at video time 0 (the scan
+                       time stamp), clock_drift_ppm, scan_period_s, tolerance_s: the larger
+                       of half a scan and one frame interval}
+visible_region_px      [x0, y0, x1, y1] of the sample's image (ends exclusive): inside the
+                       screen-recording border and above the data bar
+length_seen            "projected": lengths a measurement can see; ``length_3d_px`` is the
+                       true length
+stage_tilt_deg         stage tilt, degrees (the electrode is drawn round: the tilt enters
+                       only through the whiskers' inclinations)
+whiskers[i].shape      {inclination_deg, curvature_deg_per_px, kink_at_px, kink_deg}
+whiskers[i].censored_from_s  first video time whose tip is censored (None if never)
+crack_style            straight / intergranular / branched / wiggly
+crack_fill_delay_s     delay between a crack opening and filling with lithium, s
+codec, crf, bit_depth  the file's encoding
+=====================  ===================================================================
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -16,9 +84,24 @@ from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
 
 from . import _artefacts as art
 from ._presets import PRESETS, preset
-from ._render import FRAME_COLUMNS, WHISKER_COLUMNS, prepare, render_frames
-from ._scene import (control_voltage, electrode_thickness_um, pores, step_bounds, whisker_base,
-                     whisker_onset)
+from ._render import (
+    FRAME_COLUMNS,
+    FRAME_EXTRA_COLUMNS,
+    WHISKER_COLUMNS,
+    WHISKER_EXTRA_COLUMNS,
+    content_region,
+    prepare,
+    render_frames,
+)
+from ._scene import (
+    control_voltage,
+    electrode_thickness_um,
+    pores,
+    step_bounds,
+    whisker_base,
+    whisker_onset,
+)
+from ._scene import whisker_shape as ext_shape
 from ._writers import FORMATS, open_writer, video_filename
 
 logger = logging.getLogger(__name__)
@@ -162,6 +245,35 @@ def truth_json(scene, tl, frames):
         "constants": {"faraday_C_mol": FARADAY_C_MOL,
                       "molar_volume_li_cm3_mol": MOLAR_VOLUME_LI_CM3_MOL},
     }
+    if scene.extras is not None or scene.trace_model is not None:
+        out.update(_extra_truth(scene, tl))
+    return out
+
+
+def _extra_truth(scene, tl):
+    """The truth.json keys added for scenes with extras (see the module docstring)."""
+    from ._random import BANK_FIRST_SEED
+    ext, tm = scene.extras, scene.trace_model
+    out = {}
+    if tm is not None:
+        out["trace_model"] = dataclasses.asdict(tm)
+    out["sync"] = {"offset_s": scene.sync_offset_s,
+                   "clock_drift_ppm": tm.clock_drift_ppm if tm is not None else 0.0,
+                   "scan_period_s": scene.scan_period_s,
+                   "tolerance_s": max(scene.scan_period_s / 2, 1.0 / scene.fps)}
+    if ext is None:
+        return out
+    out["random"] = {"seed": scene.seed, "bank_version": ext.bank_version,
+                     "scenario": ext.scenario,
+                     "validation_bank": ext.bank_version is not None
+                     and scene.seed >= BANK_FIRST_SEED}
+    out["extras"] = dataclasses.asdict(ext)
+    out["visible_region_px"] = list(content_region(scene))
+    out["length_seen"] = "projected"
+    out["stage_tilt_deg"] = ext.stage_tilt_deg
+    out["crack_style"] = ext.crack_style if scene.crack is not None else None
+    out["crack_fill_delay_s"] = ext.crack_fill_delay_s if scene.crack is not None else None
+    out["codec"], out["crf"], out["bit_depth"] = ext.codec, ext.crf, ext.bit_depth
     return out
 
 
@@ -222,8 +334,11 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18, sem_metadata="zeiss"
     video = out_dir / video_filename(name, fmt)
     open_writer(video, scene, fmt, times, crf=crf, start_time=VIDEO_START,
                 sem_metadata=sem_metadata).write_all(frames())
-    ftab = pd.DataFrame(frame_rows, columns=list(FRAME_COLUMNS))
-    wtab = pd.DataFrame(whisker_rows, columns=list(WHISKER_COLUMNS))
+    extra = scene.extras is not None
+    ftab = pd.DataFrame(frame_rows, columns=list(FRAME_COLUMNS)
+                        + (list(FRAME_EXTRA_COLUMNS) if extra else []))
+    wtab = pd.DataFrame(whisker_rows, columns=list(WHISKER_COLUMNS)
+                        + (list(WHISKER_EXTRA_COLUMNS) if extra else []))
     paths = {
         "truth_frames": out_dir / f"{name}_truth_frames.csv",
         "truth_whiskers": out_dir / f"{name}_truth_whiskers.csv",
@@ -233,6 +348,13 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18, sem_metadata="zeiss"
     _atomic_text(paths["truth_frames"], ftab.to_csv(index=False, float_format="%.10g"))
     _atomic_text(paths["truth_whiskers"], wtab.to_csv(index=False, float_format="%.10g"))
     info = truth_json(scene, tl, ftab)
+    if extra:
+        for w in info["whiskers"]:
+            k = w["whisker_id"]
+            shape = ext_shape(scene, k)
+            w["shape"] = None if shape is None else dataclasses.asdict(shape)
+            cens = wtab[(wtab["whisker_id"] == k) & wtab["censored"].astype(bool)]
+            w["censored_from_s"] = float(cens["content_time_s"].min()) if len(cens) else None
     info["files"] = {"video": video.name, "format": fmt,
                      **{k: p.name for k, p in paths.items()}}
     _atomic_text(paths["truth_json"], json.dumps(info, indent=1, allow_nan=False) + "\n")
@@ -245,6 +367,40 @@ def render(scene, out_dir, *, fmt="mp4", name=None, crf=18, sem_metadata="zeiss"
     elapsed = time.perf_counter() - t_start
     logger.info("rendered %s: %d frames in %.1f s", video, len(ftab), elapsed)
     return RenderResult(video=video, n_frames=len(ftab), elapsed_s=elapsed, **paths)
+
+
+def render_random(scene, out_dir, *, fmt=None, name=None, crf=None):
+    """Render a randomized scene (from :func:`~vision.synthetic.random_scene`) in its own codec.
+
+    Parameters
+    ----------
+    scene : Scene
+        With ``extras`` (its ``codec``, ``crf`` and ``bit_depth`` pick the file).
+    out_dir : str or os.PathLike
+    fmt : str, optional
+        Override the scene's codec with a writer format (see :data:`FORMATS`);
+        16-bit scenes are written at 8 bit in formats other than TIFF and PNG.
+    name : str, optional
+        Base name (default ``scene.name``, ``random_<seed>``).
+    crf : int, optional
+        Override the scene's quality.
+
+    Returns
+    -------
+    RenderResult
+    """
+    from ._extras import CODECS
+    ext = scene.extras
+    if ext is None:
+        raise InputError("render_random needs a scene with extras (from random_scene)")
+    fmt = fmt or CODECS[ext.codec]
+    if fmt not in FORMATS:
+        raise InputError(f"unknown video format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if ext.bit_depth == 16 and fmt not in ("tiff", "png"):
+        scene = scene.replace(extras=dataclasses.replace(ext, bit_depth=8, codec="h264"))
+    meta = ext.data_bar_style if ext.data_bar_style in ("zeiss", "fei") else "none"
+    return render(scene, out_dir, fmt=fmt, name=name, crf=ext.crf if crf is None else crf,
+                  sem_metadata=meta)
 
 
 #: Sample set written by :func:`write_samples` (``make videos``).

@@ -61,9 +61,15 @@ def trace_table(scene, tl):
     dt = 1.0 / scene.trace_rate_hz
     total = scene.sync_offset_s + scene.duration_s + scene.trace_tail_s
     t_trace = np.round(np.arange(int(math.floor(total * scene.trace_rate_hz)) + 1) * dt, 9)
-    tv = t_trace - scene.sync_offset_s
+    tm = scene.trace_model
+    if tm is None:
+        tv = t_trace - scene.sync_offset_s
+    else:  # the potentiostat's clock runs (1 + ppm) as fast: its regular stamps are earlier
+        tv = t_trace / (1.0 + 1e-6 * tm.clock_drift_ppm) - scene.sync_offset_s
     rng = np.random.default_rng([scene.seed, 31])
     i_far = _faradaic_current(scene, tl, tv, dt)
+    if tm is not None:
+        i_far = tm.unseen_factor * i_far
     noise_i = rng.normal(0.0, scene.current_noise_A, tv.size)
     noise_v = rng.normal(0.0, 1e-3, tv.size)
     if scene.stripping is not None:
@@ -77,6 +83,8 @@ def trace_table(scene, tl):
             eta = _ETA_CT_V + s.current_A / (4.0 * LLZO_CONDUCTIVITY_S_CM * a_cm)
         volt = np.where(tv < s.start_s, scene.rest_voltage_V, np.minimum(eta, VOLTAGE_LIMIT_V))
         volt = np.where(tv >= s.t0_s, VOLTAGE_LIMIT_V, volt) + noise_v
+        if tm is not None:
+            current = current + tm.leakage_S * volt + tm.offset_A
         return pd.DataFrame({"time_s": t_trace, "voltage_V": volt, "current_A": current,
                              "control_A": control})
     control = control_voltage(scene, tv)
@@ -95,5 +103,7 @@ def trace_table(scene, tl):
         current[after] += -20.0 * peak * ramp
         collapsed = -0.02 + (control[after] + 0.02) * (1.0 - ramp)
         volt[after] = collapsed + noise_v[after]
+    if tm is not None:
+        current = current + tm.leakage_S * control + tm.offset_A
     return pd.DataFrame({"time_s": t_trace, "voltage_V": volt, "current_A": current,
                          "control_V": control})

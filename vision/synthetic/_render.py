@@ -9,6 +9,7 @@ and reused for the duplicated frames of the screen recorder.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import math
 
@@ -17,8 +18,17 @@ import numpy as np
 
 from . import _artefacts as art
 from ._potentiostat import trace_table
-from ._scene import (electrode_radius, li_volume_um3, pore_radii, pores, timeline, whisker_base,
-                     whisker_length)
+from ._scene import (
+    electrode_radius,
+    li_volume_um3,
+    pore_radii,
+    pores,
+    timeline,
+    whisker_base,
+    whisker_length,
+    whisker_path,
+    whisker_shape,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +48,14 @@ WHISKER_COLUMNS = (
     "frame", "time_s", "content_time_s", "whisker_id", "base_x_px", "base_y_px", "tip_x_px",
     "tip_y_px", "length_px", "width_px", "angle_deg",
 )
+
+#: Columns added to the per-whisker truth of scenes with ``extras`` (randomized scenes);
+#: see :mod:`vision.synthetic._output` for their meaning.
+WHISKER_EXTRA_COLUMNS = ("length_3d_px", "inclination_deg", "censored", "tip_outside", "tip_in_data_bar")
+
+#: Columns added to the per-frame truth of scenes with ``extras``.
+FRAME_EXTRA_COLUMNS = ("crack_main_length_px", "crack_filled_length_px", "gain", "offset", "beam_shift_x_px",
+                       "beam_shift_y_px")
 
 # Grey levels (0..1) of the clean image.
 _LI_LEVEL = 0.20
@@ -133,9 +151,15 @@ class _Canvas:
 def _statics(scene, pad):
     rows, cols = scene.shape
     shape = (rows + 2 * pad, cols + 2 * pad)
-    bg = _background(scene, shape)
-    rng = np.random.default_rng([scene.seed, 2])
-    li_tex = (_LI_LEVEL + 0.025 * _filtered_noise(rng, shape, 2.0)).astype(np.float32)
+    ext = scene.extras
+    if ext is None:
+        bg = _background(scene, shape)
+        rng = np.random.default_rng([scene.seed, 2])
+        li_tex = (_LI_LEVEL + 0.025 * _filtered_noise(rng, shape, 2.0)).astype(np.float32)
+    else:
+        from ._look import background, li_texture
+        bg = background(scene, shape, pad)
+        li_tex = li_texture(scene, shape)
     # counter electrode: a band from its x to beyond the right edge
     ce = _Canvas(shape, pad, scene.supersample)
     ce.polygon([[scene.counter_electrode_x_px, -pad], [cols + pad, -pad], [cols + pad, rows + pad],
@@ -172,9 +196,17 @@ def _geometry(scene, tl, t):
     g = {"electrode": (ex, ey, electrode_radius(scene, t)), "whiskers": [],
          "pores": [(x, y, rho) for (x, y, _, _), rho in zip(pores(scene), pore_radii(scene, t))
                    if rho > 0]}
+    ext = scene.extras
+    g["paths"] = {}
     for k, w in enumerate(scene.whiskers):
         length = whisker_length(scene, w, t_geo)
         if length <= 0:
+            continue
+        if ext is not None:
+            pts, proj = whisker_path(scene, k, length)
+            g["paths"][k] = (pts, length)
+            g["whiskers"].append((k, pts[0, 0], pts[0, 1], pts[-1, 0], pts[-1, 1], proj,
+                                  w.width_px, w.angle_deg))
             continue
         bx, by = whisker_base(scene, w)
         a = math.radians(w.angle_deg)
@@ -182,6 +214,9 @@ def _geometry(scene, tl, t):
                               length, w.width_px, w.angle_deg))
     g["lateral"] = tl.lateral.visible(t_geo) if len(tl.lateral.x0) else None
     g["crack"] = tl.crack.visible(t_geo) if len(tl.crack.x0) else None
+    g["crack_filled"] = g["crack"]
+    if ext is not None and ext.crack_fill_delay_s > 0 and len(tl.crack.x0):
+        g["crack_filled"] = tl.crack.visible(t_geo - ext.crack_fill_delay_s)
     g["volume_um3"] = li_volume_um3(scene, tl, t)
     return g
 
@@ -241,10 +276,16 @@ def _draw(scene, statics, geo):
         for x, y, rho in geo["pores"]:
             _disc_coverage(holes, pad, x, y, rho)
         cov = np.clip(cov - holes, 0.0, 1.0)
-    for _, bx, by, tx, ty, _, width, ang in geo["whiskers"]:
+    for k, bx, by, tx, ty, _, width, ang in geo["whiskers"]:
         a = math.radians(ang)
+        if k in geo.get("paths", {}) and len(geo["paths"][k][0]) > 2:
+            _path_coverage(cov, pad, geo["paths"][k][0], width, a)
+            continue
         # start inside the electrode so the rod joins the disc without a gap
         _rod_coverage(cov, pad, bx - width * math.cos(a), by - width * math.sin(a), tx, ty, width)
+    ext = scene.extras
+    if ext is not None:
+        return _draw_extras(scene, statics, geo, cov)
     lines = [geo[k] for k in ("lateral", "crack") if geo[k] is not None and len(geo[k][0])]
     if lines:
         cv = _Canvas(shape, pad, scene.supersample)
@@ -258,6 +299,54 @@ def _draw(scene, statics, geo):
     gx = cv2.Sobel(blur, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(blur, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     img += np.float32(_EDGE_GAIN * _EDGE_SIGMA * math.sqrt(2 * math.pi)) * np.sqrt(gx * gx + gy * gy)
+    img = img * (1 - statics.needle_cov) + statics.needle_level * statics.needle_cov
+    img = cv2.GaussianBlur(img, (0, 0), 0.6)
+    return img, area
+
+
+def _path_coverage(cov, pad, pts, width, a0):
+    """Max-in the coverage of a rod along a polyline (curved or kinked whisker)."""
+    x0, y0 = pts[0]
+    pts = np.vstack([[x0 - width * math.cos(a0), y0 - width * math.sin(a0)], pts])
+    for (xa, ya), (xb, yb) in itertools.pairwise(pts):
+        _rod_coverage(cov, pad, xa, ya, xb, yb, width)
+    for xj, yj in pts[1:-1]:  # round joints close the wedges of the kinks
+        _disc_coverage(cov, pad, xj, yj, width / 2 - 0.5)
+
+
+def _draw_extras(scene, statics, geo, cov):
+    """:func:`_draw` for scenes with ``extras``: levels, rims, open cracks from the options."""
+    ext = scene.extras
+    shape = statics.background.shape
+    pad = statics.pad
+    lat = geo["lateral"]
+    if lat is not None and len(lat[0]):
+        cv = _Canvas(shape, pad, scene.supersample)
+        cv.lines(*lat[:5])
+        np.maximum(cov, cv.coverage(), out=cov)
+    open_cov = None
+    crk, filled = geo["crack"], geo["crack_filled"]
+    if filled is not None and len(filled[0]):
+        cv = _Canvas(shape, pad, scene.supersample)
+        cv.lines(*filled[:5])
+        np.maximum(cov, cv.coverage(), out=cov)
+    if crk is not None and len(crk[0]) and ext.crack_fill_delay_s > 0:
+        cv = _Canvas(shape, pad, scene.supersample)
+        cv.lines(*crk[:4], np.full(len(crk[0]), ext.crack_open_width_px))
+        open_cov = np.clip(cv.coverage() - cov, 0.0, 1.0)
+    area = float(np.sum(cov, dtype=np.float64))
+    cov = np.maximum(cov, statics.ce_cov)
+    img = statics.background * (1 - cov) + statics.li_texture * cov
+    rim_src = cov
+    if open_cov is not None:
+        img = img * (1 - open_cov) + np.float32(0.35 * ext.ceramic_level) * open_cov
+        rim_src = np.maximum(cov, open_cov)
+    if ext.edge_gain > 0:
+        sig = ext.edge_sigma_px
+        blur = cv2.GaussianBlur(rim_src, (0, 0), sig)
+        gx = cv2.Sobel(blur, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+        gy = cv2.Sobel(blur, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+        img += np.float32(ext.edge_gain * sig * math.sqrt(2 * math.pi)) * np.sqrt(gx * gx + gy * gy)
     img = img * (1 - statics.needle_cov) + statics.needle_level * statics.needle_cov
     img = cv2.GaussianBlur(img, (0, 0), 0.6)
     return img, area
@@ -316,6 +405,9 @@ def render_frames(scene, *, whiskers=False, _prepared=None):
     tears = art.tear_schedule(scene, len(content))
     bar_rows = scene.data_bar_rows
     t_trace = trace["time_s"].to_numpy() - scene.sync_offset_s
+    if scene.trace_model is not None:
+        t_trace = (trace["time_s"].to_numpy() / (1.0 + 1e-6 * scene.trace_model.clock_drift_ppm)
+                   - scene.sync_offset_s)
     volt = trace["voltage_V"].to_numpy()
     curr = trace["current_A"].to_numpy()
     cache = {}  # scan index -> (image, geometry, area)
@@ -350,8 +442,13 @@ def render_frames(scene, *, whiskers=False, _prepared=None):
                          voltage=float(np.interp(t, t_trace, volt)),
                          current=float(np.interp(t, t_trace, curr)))
         prev_scan, prev_torn = k, torn
+        if scene.extras is not None:
+            _extra_frame_fields(scene, tl, row, geo, k)
         if whiskers:
-            yield out, row, _whisker_rows(i, float(t), float(content[k]), drifts[k], geo)
+            wrows = _whisker_rows(i, float(t), float(content[k]), drifts[k], geo)
+            if scene.extras is not None:
+                _extra_whisker_fields(scene, wrows, geo)
+            yield out, row, wrows
         else:
             yield out, row
 
@@ -379,6 +476,9 @@ def _truth_row(scene, tl, i, t, k, c, drift, geo, area, *, is_duplicate, tear_ro
     crk = geo["crack"]
     if crk is not None and c >= tl.crack_initiation_s:
         _, _, x1, y1, _, vis = crk
+        if tl.crack.branch is not None and len(vis):  # the tip of the main path
+            main = ~tl.crack.branch[tl.crack.t0 < min(c, tl.touchdown_s)]
+            x1, y1 = x1[main], y1[main]
         if len(vis):
             tip = float(x1[-1]), float(y1[-1])
         else:  # at the initiation instant: zero length at the start point
@@ -387,6 +487,49 @@ def _truth_row(scene, tl, i, t, k, c, drift, geo, area, *, is_duplicate, tear_ro
         row["crack_tip_x_px"] = tip[0] + dx
         row["crack_tip_y_px"] = tip[1] + dy
     return row
+
+
+def content_region(scene):
+    """(x0, y0, x1, y1) of the part of the frame that shows the sample, px (ends exclusive):
+    the content box of a screen recording, above the data bar."""
+    rows, cols = scene.shape
+    x0, y0, x1 = 0, 0, cols
+    ext = scene.extras
+    if ext is not None and ext.content_box is not None:
+        x0, y0, w, _ = ext.content_box
+        x1 = x0 + w
+    return x0, y0, x1, rows - scene.data_bar_rows
+
+
+def _extra_frame_fields(scene, tl, row, geo, k):
+    filled = geo["crack_filled"]
+    row["crack_filled_length_px"] = (float(np.sum(filled[5])) if filled is not None
+                                     else math.nan)
+    crk = geo["crack"]
+    row["crack_main_length_px"] = row["crack_length_px"]
+    if crk is not None and tl.crack.branch is not None and len(crk[5]):
+        main = ~tl.crack.branch[tl.crack.t0 < min(row["content_time_s"], tl.touchdown_s)]
+        row["crack_main_length_px"] = float(np.sum(crk[5][main]))
+    gain, offset = art.flicker(scene, k)
+    row["gain"], row["offset"] = gain, offset
+    row["beam_shift_x_px"], row["beam_shift_y_px"] = art.beam_shift(scene, row["content_time_s"])
+
+
+def _extra_whisker_fields(scene, wrows, geo):
+    x0, y0, x1, y1 = content_region(scene)
+    by_id = {k: v for k, v in geo["paths"].items()}
+    for r in wrows:
+        k = r["whisker_id"]
+        shape = whisker_shape(scene, k)
+        r["length_3d_px"] = by_id[k][1]
+        r["inclination_deg"] = 0.0 if shape is None else shape.inclination_deg
+        tx, ty = r["tip_x_px"], r["tip_y_px"]
+        half = scene.whiskers[k].width_px / 2
+        outside = not (x0 + half <= tx <= x1 - 1 - half and y0 + half <= ty)
+        in_bar = ty > y1 - 1 - half and not (tx < x0 or tx > x1 - 1)
+        r["tip_outside"] = bool(outside)
+        r["tip_in_data_bar"] = bool(in_bar and scene.data_bar_rows > 0)
+        r["censored"] = bool(outside or in_bar)
 
 
 def _whisker_rows(i, t, c, drift, geo):

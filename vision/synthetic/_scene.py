@@ -9,11 +9,14 @@ frame).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
 
 from calibration import InputError
+
+from ._extras import Extras, TraceModel
 
 __all__ = [
     "Artefacts",
@@ -237,6 +240,12 @@ class Scene:
         Supersampling factor for the thin objects (sub-pixel geometry).
     eht_kv, wd_mm : float
         Values printed in the data bar.
+    extras : Extras or None
+        Options beyond the presets (appearance, whisker shapes, crack styles,
+        more artefacts, file codec); None = the presets' rendering.
+    trace_model : TraceModel or None
+        Trace nuisances (unseen deposit, leakage, offset, clock drift);
+        None = the presets' trace.
     """
 
     name: str = "scene"
@@ -266,6 +275,8 @@ class Scene:
     supersample: int = 4
     eht_kv: float = 5.0
     wd_mm: float = 6.1
+    extras: Extras | None = None
+    trace_model: TraceModel | None = None
 
     def __post_init__(self):
         validate(self)
@@ -286,8 +297,16 @@ class Scene:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self):
-        """All fields as plain JSON-able Python (tuples become lists)."""
-        return dataclasses.asdict(self)
+        """All fields as plain JSON-able Python (tuples become lists).
+
+        ``extras`` and ``trace_model`` are left out when None, so the presets'
+        dicts (and truth files) are those of the scenes before these options.
+        """
+        d = dataclasses.asdict(self)
+        for key in ("extras", "trace_model"):
+            if d[key] is None:
+                del d[key]
+        return d
 
     @classmethod
     def from_dict(cls, data):
@@ -306,6 +325,10 @@ class Scene:
                 d[key] = typ(**d[key])
         if "artefacts" in d:
             d["artefacts"] = Artefacts(**d["artefacts"])
+        if d.get("extras") is not None:
+            d["extras"] = Extras.from_dict(d["extras"])
+        if d.get("trace_model") is not None:
+            d["trace_model"] = TraceModel(**d["trace_model"])
         return cls(**d)
 
 
@@ -336,6 +359,10 @@ def validate(scene):
                              f"there are {len(scene.steps)} steps; give one rate per step")
         if any(r < 0 for r in w.rates_px_s) or w.width_px <= 0:
             raise InputError(f"whisker {i}: rates and width must be >= 0 / > 0")
+    if scene.extras is not None and scene.extras.whisker_shapes and \
+            len(scene.extras.whisker_shapes) != len(scene.whiskers):
+        raise InputError(f"extras.whisker_shapes has {len(scene.extras.whisker_shapes)} entries "
+                         f"but there are {len(scene.whiskers)} whiskers; give one per whisker")
     if not 0 < scene.counter_electrode_x_px < cols:
         raise InputError(f"counter_electrode_x_px={scene.counter_electrode_x_px}: must lie "
                          f"inside the frame (0..{cols})")
@@ -396,6 +423,55 @@ def whisker_base(scene, whisker):
     return ex + r * math.cos(ang), ey + r * math.sin(ang)
 
 
+def whisker_shape(scene, index):
+    """The :class:`WhiskerShape` of whisker ``index``, or None (straight, in plane)."""
+    ex = scene.extras
+    if ex is None or not ex.whisker_shapes:
+        return None
+    return ex.whisker_shapes[index]
+
+
+#: Chord length of the polyline of a curved whisker, px (chord-vs-arc error < 1e-3 px
+#: per chord at the largest drawn curvature).
+_PATH_STEP_PX = 3.0
+
+
+def whisker_path(scene, index, length):
+    """Projected axis of whisker ``index`` at true length ``length``.
+
+    Returns
+    -------
+    points : (n, 2) ndarray
+        Polyline from the base to the tip, px (x, y), no drift. Straight
+        whiskers give two points.
+    projected_px : float
+        Length of the polyline (what the image shows), px.
+    """
+    w = scene.whiskers[index]
+    bx, by = whisker_base(scene, w)
+    shape = whisker_shape(scene, index)
+    a = math.radians(w.angle_deg)
+    if shape is None:
+        return np.array([[bx, by], [bx + length * math.cos(a), by + length * math.sin(a)]]), length
+    s = length * math.cos(math.radians(shape.inclination_deg))
+    if shape.curvature_deg_per_px == 0.0 and shape.kink_at_px is None:
+        return np.array([[bx, by], [bx + s * math.cos(a), by + s * math.sin(a)]]), s
+    cuts = list(np.arange(0.0, s, _PATH_STEP_PX)) + [s]
+    if shape.kink_at_px is not None and 0 < shape.kink_at_px < s:
+        cuts.append(shape.kink_at_px)
+    cuts = np.unique(np.asarray(cuts, float))
+    pts = [(bx, by)]
+    x, y = bx, by
+    for u0, u1 in itertools.pairwise(cuts):
+        mid = (u0 + u1) / 2
+        h = a + math.radians(shape.curvature_deg_per_px * mid)
+        if shape.kink_at_px is not None and mid > shape.kink_at_px:
+            h += math.radians(shape.kink_deg)
+        x, y = x + (u1 - u0) * math.cos(h), y + (u1 - u0) * math.sin(h)
+        pts.append((x, y))
+    return np.array(pts), s
+
+
 def whisker_onset(scene, whisker):
     """Video time at which ``whisker`` starts growing, s (None if never)."""
     for (start, _), rate in zip(step_bounds(scene), whisker.rates_px_s):
@@ -422,6 +498,7 @@ class Segments:
     t0: np.ndarray
     t1: np.ndarray
     width: np.ndarray
+    branch: np.ndarray | None = None  # True for side branches of a branched crack
 
     @property
     def length(self):
@@ -512,6 +589,9 @@ def crack_segments(scene):
     cr = scene.crack
     if cr is None:
         return _empty_segments()
+    if scene.extras is not None and scene.extras.crack_style != "wiggly":
+        from ._paths import styled_crack_segments
+        return styled_crack_segments(scene)
     rng = np.random.default_rng([scene.seed, 202])
     ex, ey = scene.electrode_xy_px
     r = scene.electrode_radius_px
@@ -674,7 +754,8 @@ def li_volume_um3(scene, tl, t):
         *_, width, vis = tl.lateral.visible(t_eff)
         vol += float(np.sum(width * vis)) * px * px * scene.lateral.thickness_um
     if scene.crack is not None and len(tl.crack.x0):
-        *_, width, vis = tl.crack.visible(t_eff)
+        delay = scene.extras.crack_fill_delay_s if scene.extras is not None else 0.0
+        *_, width, vis = tl.crack.visible(t_eff - delay if delay else t_eff)
         vol += float(np.sum(width * vis)) * px * px * scene.crack.depth_um
     if scene.stripping is not None:
         r0 = scene.electrode_radius_px

@@ -18,8 +18,18 @@ from calibration import InputError
 
 __all__ = ["FORMATS", "open_writer", "video_filename"]
 
-#: Output formats and the file (or folder) suffix they write.
-FORMATS = {"mp4": ".mp4", "avi": ".avi", "tiff": ".tif", "png": ""}
+#: Output formats and the file (or folder) suffix they write: H.264 MP4, FFV1 AVI,
+#: MPEG-4 Part 2 (``.m4v``), Motion JPEG (QuickTime ``.mov``), TIFF stack, PNG folder.
+FORMATS = {"mp4": ".mp4", "avi": ".avi", "mpeg4": ".m4v", "mjpeg": ".mov", "tiff": ".tif",
+           "png": ""}
+
+
+def _bit_rate(scene, crf):
+    """Bit rate of the MPEG-4 / MJPEG encoders for an H.264-like quality ``crf``, bit/s:
+    0.6 bit per pixel at crf 18, halving every 6 (as CRF roughly does); MJPEG gets 4x."""
+    rows, cols = scene.shape
+    bpp = 0.6 * 2.0 ** (-(crf - 18) / 6.0)
+    return int(rows * cols * scene.fps * bpp)
 
 
 def video_filename(name, fmt):
@@ -53,16 +63,23 @@ class _FrameByFrameWriter:
 class _AvWriter(_FrameByFrameWriter):
     """PyAV writer for MP4 (libx264, crf, yuv420p) and AVI (FFV1, gray, lossless)."""
 
-    def __init__(self, path, scene, fmt, *, crf=18, start_time=None):
+    def __init__(self, path, scene, fmt, *, crf=18, start_time=None, x264_preset="medium"):
         import av
         self.path = path
         self.tmp = _tmp(path)
-        self.container = av.open(str(self.tmp), "w", format="mp4" if fmt == "mp4" else "avi")
+        container = {"mp4": "mp4", "avi": "avi", "mpeg4": "mp4", "mjpeg": "mov"}[fmt]
+        self.container = av.open(str(self.tmp), "w", format=container)
         rate = fractions.Fraction(scene.fps).limit_denominator(1001)
-        if fmt == "mp4":
+        if fmt in ("mpeg4", "mjpeg"):
+            self.stream = self.container.add_stream(fmt, rate=rate)
+            self.stream.pix_fmt = "yuv420p" if fmt == "mpeg4" else "yuvj420p"
+            self.stream.bit_rate = _bit_rate(scene, crf) if fmt == "mpeg4" else \
+                int(4 * _bit_rate(scene, crf))
+            self.stream.options = {"threads": "1"}
+        elif fmt == "mp4":
             self.stream = self.container.add_stream("libx264", rate=rate)
             self.stream.pix_fmt = "yuv420p"
-            self.stream.options = {"crf": str(crf), "preset": "medium", "threads": "1",
+            self.stream.options = {"crf": str(crf), "preset": x264_preset, "threads": "1",
                                    "x264-params": "threads=1:sliced-threads=0"}
         else:
             self.stream = self.container.add_stream("ffv1", rate=rate)
@@ -78,8 +95,10 @@ class _AvWriter(_FrameByFrameWriter):
     def write(self, frame, time_s):
         import av
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="gray")
-        if self.fmt == "mp4":
+        if self.fmt in ("mp4", "mpeg4"):
             vf = vf.reformat(format="yuv420p")
+        elif self.fmt == "mjpeg":
+            vf = vf.reformat(format="yuvj420p")
         vf.pts = self.index
         for packet in self.stream.encode(vf):
             self.container.mux(packet)
@@ -147,6 +166,8 @@ class _TiffWriter:
         self.times = times
         self.start_time = start_time
         self.sem_metadata = sem_metadata
+        deep = scene.extras is not None and scene.extras.bit_depth == 16
+        self.dtype = np.uint16 if deep else np.uint8
 
     def write_all(self, frames):
         """Stream ``(image, time_s)`` pairs into the stack (tifffile pulls them)."""
@@ -164,7 +185,7 @@ class _TiffWriter:
         try:
             with tifffile.TiffWriter(self.tmp, imagej=True) as tw:
                 tw.write((np.ascontiguousarray(img) for img, _ in frames),
-                         shape=(len(times), *scene.shape), dtype=np.uint8,
+                         shape=(len(times), *scene.shape), dtype=self.dtype,
                          resolution=(1.0 / scene.pixel_size_um, 1.0 / scene.pixel_size_um),
                          metadata={"axes": "TYX", "finterval": 1.0 / scene.fps, "unit": "um",
                                    "Labels": labels, "Info": info},
@@ -208,10 +229,14 @@ class _PngWriter(_FrameByFrameWriter):
 
 
 def open_writer(path, scene, fmt, times, *, crf=18, start_time=None, sem_metadata="zeiss"):
-    """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs."""
+    """A streaming writer whose ``write_all(frames)`` consumes ``(image, time_s)`` pairs.
+
+    H.264 uses the x264 preset ``medium``, or ``scene.extras.x264_preset``.
+    """
     path = Path(path)
-    if fmt in ("mp4", "avi"):
-        return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time)
+    if fmt in ("mp4", "avi", "mpeg4", "mjpeg"):
+        preset = scene.extras.x264_preset if scene.extras is not None else "medium"
+        return _AvWriter(path, scene, fmt, crf=crf, start_time=start_time, x264_preset=preset)
     if fmt == "tiff":
         return _TiffWriter(path, scene, times, start_time, sem_metadata)
     if fmt == "png":
