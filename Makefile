@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench videos clean
+.PHONY: demo test bench validate validate-quick videos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ test: $(VENV)/.installed-test
 ## bench: speed and memory benchmarks (not tests)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+## validate: accuracy on the frozen validation bank (benchmarks/validate.py; ARGS=--quick
+## for 20 scenes, ARGS=--check to exit 1 on a missed target). Not a test.
+validate: $(VENV)/.installed
+	$(BIN)/python benchmarks/validate.py $(ARGS)
+
+validate-quick: $(VENV)/.installed
+	$(BIN)/python benchmarks/validate.py --quick $(ARGS)
 
 ## videos: regenerate the sample videos in videos/ (deterministic)
 videos: $(VENV)/.installed
