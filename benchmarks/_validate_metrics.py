@@ -242,7 +242,7 @@ def whisker_length_errors(truth_whiskers, measured_whiskers, mapping, censored=N
         if width.get(tid, 0.0) < MIN_WIDTH_PX:
             continue
         err = (g["length_px"] - g["length_px_true"]).to_numpy(float)
-        rows.append({"truth_id": int(tid), "measured_id": int(mid), "n_frames": int(len(err)),
+        rows.append({"truth_id": int(tid), "measured_id": int(mid), "n_frames": len(err),
                      "rms_px": rms(err), "bias_px": float(np.mean(err))})
     return pd.DataFrame(rows, columns=cols)
 
@@ -393,12 +393,14 @@ EVENTS = {
 }
 
 
-def event_errors(truth, summary, scan_period_s, frame_interval_s):
+def event_errors(truth, summary, scan_period_s, frame_interval_s, duration_s=math.inf):
     """Per true event: the measured time's error and whether it is within tolerance.
 
     Tolerance: one scan period plus one frame interval. A true event not
-    measured is a miss (error NaN, not within). Events measured but absent in
-    the truth are listed with ``spurious`` True (not part of the target).
+    measured is a miss (error NaN, not within). True events after
+    `duration_s` (the end of the video) are not visible and are left out.
+    Events measured but absent in the truth are listed with ``spurious`` True
+    (not part of the target).
 
     Returns
     -------
@@ -409,7 +411,7 @@ def event_errors(truth, summary, scan_period_s, frame_interval_s):
     rows = []
     for name, (tk, mk) in EVENTS.items():
         t, m = truth.get(tk), summary.get(mk)
-        t = None if t is None or not np.isfinite(t) else float(t)
+        t = None if t is None or not np.isfinite(t) or t > duration_s else float(t)
         m = None if m is None or not np.isfinite(m) else float(m)
         if t is None and m is None:
             continue
@@ -489,7 +491,7 @@ def sync_metrics(table):
     warned = table["warned"].to_numpy(bool)
     n_large = int(large.sum())
     return {
-        "n": int(len(table)),
+        "n": len(table),
         "within_fine": float(np.mean(finite & (err <= fine))),
         "within_two_scans": float(np.mean(finite & (err <= 2 * scan))),
         "n_large": n_large,

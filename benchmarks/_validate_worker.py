@@ -2,9 +2,9 @@
 
 Run by ``benchmarks/validate.py`` as ``python _validate_worker.py RENDER_DIR RESULTS_DIR``;
 the parent enforces the time limit (it kills this process) and counts a non-zero
-exit as a failed scene. Prints one JSON line: ``{"analyze_s": ..., "save_s": ..., "process_cpu_s": ...}`` (wall
-times of the analysis and of saving, and the CPU time of the whole process including
-its imports).
+exit as a failed scene. Prints one JSON line:
+``{"analyze_s": ..., "save_s": ..., "process_cpu_s": ...}``: the wall times of the
+analysis and of saving, and the CPU time of the whole process including its imports.
 """
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def scene_for_seed(seed, *, source="auto"):
     return preset(name, seed=int(seed)), f"preset:{name}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def generator_version():
     """semtrack version plus a digest of vision.synthetic's source (a changed generator
     renders anew)."""
@@ -164,17 +164,29 @@ def render_scene(seed, folder, source):
 
 
 def render_all(seeds, cache, source, workers):
-    """Render the missing scenes (``workers`` at a time); return seed -> folder."""
+    """Render the missing scenes (``workers`` at a time).
+
+    Returns
+    -------
+    (dict, dict)
+        seed -> folder, and seed -> error message of the scenes that could not
+        be rendered (they count as failed scenes; the run goes on).
+    """
     folders = {s: cache_dir(cache, s, source) for s in seeds}
     todo = [s for s in seeds if not (folders[s] / "DONE.json").is_file()]
+    errors = {}
     if todo:
         print(f"rendering {len(todo)} scene(s) into {Path(cache)} (once; not timed) ...",
               file=sys.stderr)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for s, _ in zip(todo, pool.map(render_scene, todo, [folders[s] for s in todo],
-                                           [source] * len(todo))):
-                pass
-    return folders
+            futures = {s: pool.submit(render_scene, s, folders[s], source) for s in todo}
+            for s, fut in futures.items():
+                try:
+                    fut.result()
+                except Exception as exc:  # noqa: BLE001  (a generator bug fails one scene)
+                    errors[s] = f"render: {type(exc).__name__}: {exc}"
+                    print(f"  seed {s}: {errors[s]}", file=sys.stderr)
+    return folders, errors
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +277,8 @@ def compare_scene(seed, render_dir, results_dir, run):
            "n_frames": done["n_frames"],
            "shape": "x".join(map(str, truth["shape_rows_cols"][::-1])),
            "true_mode": truth["failure_mode"], "has_growth": bool(has_growth),
-           "scan_period_s": scan, "frame_interval_s": frame_dt, "measured_mode": "error", "mode_ok": False, "sc_ok": False,
+           "scan_period_s": scan, "frame_interval_s": frame_dt, "measured_mode": "error",
+           "mode_ok": False, "sc_ok": False,
            "found": 0, "eligible": 0, "front_rms_px": math.nan, "front_coverage": math.nan,
            "crack_rel_error": math.nan, "crack_init_within": math.nan,
            "max_whisker_rms_px": math.nan, "max_rate_error": math.nan, "events_missed": 0,
@@ -305,7 +318,7 @@ def compare_scene(seed, render_dir, results_dir, run):
         rec["crack_rel_error"] = vm.crack_length_error(tf, mf, touch)
         m = summary.get("crack_initiation_time_s")
         rec["crack_init_within"] = bool(m is not None and abs(m - crack_t) <= scan)
-    ev = vm.event_errors(truth, summary, scan, frame_dt)
+    ev = vm.event_errors(truth, summary, scan, frame_dt, float(truth["duration_s"]))
     rec["events_missed"] = int((~ev["within"] & ~ev["spurious"]).sum()) if len(ev) else 0
     rec["sync_error_s"] = vm.sync_error(truth, summary)
     conf = summary.get("sync_confidence")
@@ -317,10 +330,25 @@ def compare_scene(seed, render_dir, results_dir, run):
     return rec, werr, rerr, ev
 
 
+def _failed_record(seed, status, error):
+    """A scene without truth or results: failed, truth unknown."""
+    rec = {"seed": seed, "label": "?", "status": status, "error": error, "analyze_s": math.nan,
+           "cpu_s": math.nan, "wall_s": math.nan, "n_frames": 0, "shape": "?",
+           "true_mode": "unknown", "has_growth": False, "scan_period_s": math.nan,
+           "frame_interval_s": math.nan, "measured_mode": "error", "mode_ok": False,
+           "sc_ok": False, "found": 0, "eligible": 0, "front_rms_px": math.nan,
+           "front_coverage": math.nan, "crack_rel_error": math.nan,
+           "crack_init_within": math.nan, "max_whisker_rms_px": math.nan,
+           "max_rate_error": math.nan, "events_missed": 0, "sync_error_s": math.nan,
+           "sync_confidence": math.nan, "sync_warned": False}
+    return rec, pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+
+
 def _missed_events(truth, seed):
     rows = [{"seed": seed, "event": name, "true_s": truth.get(tk), "measured_s": None,
              "error_s": math.nan, "within": False, "spurious": False}
-            for name, (tk, _) in vm.EVENTS.items() if truth.get(tk) is not None]
+            for name, (tk, _) in vm.EVENTS.items()
+            if truth.get(tk) is not None and truth[tk] <= truth["duration_s"]]
     return pd.DataFrame(rows)
 
 
@@ -422,21 +450,30 @@ def main(argv=None):
     seeds = list(range(FIRST_SEED, FIRST_SEED + n))
     source = "presets" if args.presets else "auto"
     kind = "bank" if source == "auto" and bank_generator() is not None else "presets"
-    folders = render_all(seeds, args.cache, source, args.workers)
+    folders, render_errors = render_all(seeds, args.cache, source, args.workers)
     results_root = Path(args.cache) / "results" / f"{kind}-v{BANK_VERSION}"
     print(f"analysing {n} scenes with {args.workers} worker(s) ...", file=sys.stderr)
     t0 = time.perf_counter()
-    runs = analyze_all(folders, results_root, args.workers, args.timeout)
+    runs = analyze_all({s: f for s, f in folders.items() if s not in render_errors},
+                       results_root, args.workers, args.timeout)
     wall = time.perf_counter() - t0
 
     recs, werrs, rerrs, evs = [], [], [], []
     for seed in seeds:
-        try:
-            rec, w, r, e = compare_scene(seed, folders[seed], results_root / str(seed), runs[seed])
-        except Exception as exc:  # a results folder the comparison cannot read is a failure
-            rec, w, r, e = compare_scene(seed, folders[seed], results_root / str(seed),
-                                         {"status": "error", "error": f"comparison: {exc!r}",
-                                          "analyze_s": runs[seed]["analyze_s"]})
+        if seed in render_errors:
+            rec, w, r, e = _failed_record(seed, "render-error", render_errors[seed])
+        else:
+            try:
+                rec, w, r, e = compare_scene(seed, folders[seed], results_root / str(seed),
+                                             runs[seed])
+            except Exception as exc:  # noqa: BLE001  (an unreadable result fails one scene)
+                try:
+                    rec, w, r, e = compare_scene(
+                        seed, folders[seed], results_root / str(seed),
+                        {"status": "error", "error": f"comparison: {exc!r}",
+                         "analyze_s": runs[seed]["analyze_s"]})
+                except Exception as exc2:  # noqa: BLE001  (the truth itself is unreadable)
+                    rec, w, r, e = _failed_record(seed, "error", f"truth: {exc2!r}")
         rec["score"], rec["problems"] = vm.scene_problems(rec)
         recs.append(rec)
         werrs.append(w)
@@ -452,7 +489,8 @@ def main(argv=None):
     growth = scenes.loc[scenes["has_growth"]]
     sync_table = pd.DataFrame({
         "error_s": growth["sync_error_s"], "scan_period_s": growth["scan_period_s"],
-        "frame_interval_s": growth["frame_interval_s"], "confidence": growth["sync_confidence"], "warned": growth["sync_warned"]})
+        "frame_interval_s": growth["frame_interval_s"], "confidence": growth["sync_confidence"],
+        "warned": growth["sync_warned"]})
     table = vm.summarize(scenes, werr, rerr, ev, sync_table)
     confusion = vm.confusion_matrix(scenes["true_mode"], scenes["measured_mode"])
     per = scenes["analyze_s"].to_numpy(float)
@@ -468,7 +506,7 @@ def main(argv=None):
             "quick": n == N_QUICK and args.n is None, "generator": generator_version(),
             "sources": ", ".join(f"{k} x{v}" for k, v in labels.items()),
             "commit": commit_hash(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "wall_s": wall, "workers": args.workers,
             "budget_s": BUDGET_S["quick"] if n <= N_QUICK else BUDGET_S["full"],
             "per_scene_median_s": vm.percentile(per, 50), "per_scene_p90_s": vm.percentile(per, 90),
@@ -487,7 +525,7 @@ def main(argv=None):
         args.json.write_text(json.dumps({"meta": meta, "table": table.to_dict("records"),
                                          "scenes": scenes.to_dict("records")},
                                         default=str, indent=1))
-    missed = bool((table["pass"] == False).any()) or meta["n_failed"] > 0  # noqa: E712
+    missed = any(p is False for p in table["pass"]) or meta["n_failed"] > 0
     return 1 if (args.check and missed) else 0
 
 

@@ -187,6 +187,9 @@ def test_event_tolerance_is_one_scan_plus_one_frame():
     assert not ev.loc["touchdown", "within"] and math.isnan(ev.loc["touchdown", "error_s"])
     assert ev.loc["crack_initiation", "spurious"]
     assert ev.loc["growth_onset", "error_s"] == pytest.approx(0.59)
+    # a touch-down after the end of the video is not an event the video can show
+    short = vm.event_errors(truth, summary, 0.5, 0.1, duration_s=8.0)
+    assert "touchdown" not in set(short["event"])
 
 
 def test_confusion_matrix_counts():
