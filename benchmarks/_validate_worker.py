@@ -22,18 +22,17 @@ def analyze_options(truth):
     The clocks come from two computers, so synchronisation is automatic
     (``sync='auto'``; never the start timestamps). The pixel size is read
     from the file (TIFF tags or the data bar's scale bar) and given only when
-    the file carries neither; the stage tilt is given when the scene has one
-    (the user reads it off the stage).
+    the file carries neither. The stage tilt is not given: lengths are
+    compared as the image shows them (projected, as the truth's
+    ``length_px``), which a tilt correction would rescale.
     """
     opts = {"sync": "auto"}
     files = truth.get("files", {})
     has_bar = bool((truth.get("data_bar") or {}).get("present"))
-    tiff_tags = files.get("format") == "tiff" and truth.get("sem_metadata", "zeiss") != "none"
+    style = (truth.get("extras") or {}).get("data_bar_style", "zeiss")
+    tiff_tags = files.get("format") == "tiff" and style in ("zeiss", "fei")
     if not has_bar and not tiff_tags:
         opts["pixel_size_um"] = float(truth["pixel_size_um"])
-    tilt = (truth.get("scene") or {}).get("tilt_deg") or truth.get("tilt_deg")
-    if tilt:
-        opts["tilt_deg"] = float(tilt)
     return opts
 
 

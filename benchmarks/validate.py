@@ -151,7 +151,10 @@ def render_scene(seed, folder, source):
     tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
-    res = synthetic.render(scene, tmp, name="scene")
+    if getattr(scene, "extras", None) is not None and hasattr(synthetic, "render_random"):
+        res = synthetic.render_random(scene, tmp, name="scene")  # the scene's own codec
+    else:
+        res = synthetic.render(scene, tmp, name="scene")
     info = {"seed": seed, "label": label, "video": res.video.name, "trace": res.trace.name,
             "truth_json": res.truth_json.name, "truth_frames": res.truth_frames.name,
             "truth_whiskers": res.truth_whiskers.name, "n_frames": res.n_frames,
@@ -219,7 +222,7 @@ def analyze_all(folders, results_root, workers, timeout_s):
                 proc.kill()
                 proc.wait()
                 log.close()
-                out[seed] = {"status": "timeout", "error": f"no result after {timeout_s:.0f} s",
+                out[seed] = {"status": "timeout", "error": f"no result after {timeout_s:g} s",
                              "analyze_s": math.nan, "wall_s": wall}
             else:
                 stdout = proc.stdout.read()
@@ -400,6 +403,10 @@ def build_report(table, scenes, confusion, meta):
              f" max {meta['per_scene_max_s']:.1f} s (wall time of vision.analyze, one thread); "
              f"CPU time per scene process (imports, analyze, save) median "
              f"{meta['cpu_median_s']:.1f} s, max {meta['cpu_max_s']:.1f} s",
+             f"- CPU time of all scene processes: {meta['cpu_total_s']:.0f} s, i.e. "
+             f"{meta['cpu_total_s'] / meta['workers'] / 60:.1f} min on {meta['workers']} idle "
+             f"core(s) (the wall time above includes waiting for other processes of this "
+             f"machine)",
              f"- failed scenes (crash or timeout): {meta['n_failed']}",
              f"- machine: {meta['cpu']}, load {meta['load']:.1f}",
              "", "## Targets", ""]
@@ -514,6 +521,7 @@ def main(argv=None):
             "cpu_median_s": vm.percentile(scenes["cpu_s"], 50),
             "cpu_max_s": float(np.nanmax(scenes["cpu_s"])) if scenes["cpu_s"].notna().any()
             else math.nan,
+            "cpu_total_s": float(np.nansum(scenes["cpu_s"])),
             "n_failed": int((scenes["status"] != "ok").sum()), "cpu": cpu,
             "load": os.getloadavg()[0]}
     report = build_report(table, scenes, confusion, meta)
