@@ -261,7 +261,8 @@ def step_rate_errors(truth_whiskers, truth_steps, measured_rates, mapping, pixel
     The true rate of a whisker in a step is the least-squares slope of its true
     length over the scans of the step in which it exists and is not censored
     (equal to the scene's rate when it grows steadily). A step counts if the
-    true whisker grows at least :data:`MIN_STEP_GROWTH_PX` within it. The
+    true whisker is at least :data:`MIN_WIDTH_PX` wide (narrower ones need not
+    be found) and grows at least :data:`MIN_STEP_GROWTH_PX` within it. The
     measured step is the one of the same whisker that overlaps the true step
     most in time.
 
@@ -293,8 +294,11 @@ def step_rate_errors(truth_whiskers, truth_steps, measured_rates, mapping, pixel
     inverse = {}
     for mid, tid in mapping.items():
         inverse.setdefault(tid, []).append(mid)
+    width = truth_whiskers.groupby("whisker_id")["width_px"].median()
     rows = []
     for tid, g in tw.groupby("whisker_id"):
+        if width.get(tid, 0.0) < MIN_WIDTH_PX:
+            continue
         t = g["content_time_s"].to_numpy(float)
         y = g["length_px"].to_numpy(float)
         for st in truth_steps.itertuples(index=False):

@@ -145,6 +145,9 @@ def test_step_rates_relative_error_coverage_and_short_steps():
     # no measured rate for a counted step: a miss (NaN error)
     missed = vm.step_rate_errors(truth, steps, rates.iloc[:0], {4: 0}, px)
     assert len(missed) == 1 and math.isnan(missed["rel_error"].iloc[0])
+    # a whisker narrower than 3 px need not be found: its steps do not count
+    thin = truth.assign(width_px=2.0)
+    assert vm.step_rate_errors(thin, steps, rates.iloc[:0], {}, px).empty
 
 
 def _frames(front_true, front_meas, crack_true=None, crack_meas=None):
