@@ -386,6 +386,38 @@ def commit_hash():
         return "unknown"
 
 
+DEFINITIONS = [
+    "- Measurements are converted to px with the pixel size the analysis itself found, so "
+    "tracking errors are not mixed with calibration errors; lengths are projected lengths "
+    "(what the image shows), as the truth's `length_px`.",
+    "- **Failure mode right**: `failure_mode` and `short_circuit` of summary.json both equal "
+    "the truth; a crashed or timed-out scene counts as wrong (`error` column).",
+    f"- **True whiskers found**: true whiskers >= {vm.MIN_WIDTH_PX:g} px wide that are >= "
+    f"{vm.MIN_LENGTH_PX:g} px long and not censored (inside the field, not in the data bar) in "
+    f">= {vm.MIN_SCANS} scans; measured whiskers are assigned to true ones by the Hungarian "
+    f"method on direction (gate {vm.MAX_ANGLE_DEG:g} deg) and drift-corrected base position "
+    f"(gate max({vm.MAX_BASE_PX:g} px, 2 widths)).",
+    "- **Whisker length error**: per matched eligible whisker, RMS and mean of measured - true "
+    "length over the frames where both exist, censored frames excluded.",
+    f"- **Growth rate per step**: true rate = least-squares slope of the true length over the "
+    f"uncensored scans of a potential step in which the whisker (>= {vm.MIN_WIDTH_PX:g} px wide) "
+    f"grows >= {vm.MIN_STEP_GROWTH_PX:g} px; measured = the whisker's rate in the measured step "
+    f"overlapping it most; a missing rate counts as {100 * vm.MISSING_RATE_ERROR:.0f} % error. "
+    "Coverage: |measured - true| <= 2 `rate_std_um_s`.",
+    "- **Front distance**: RMS of measured - true distance from the electrode centre over the "
+    "frames acquired before touch-down in which the true front is beyond the electrode rim and "
+    "a front was measured.",
+    f"- **Crack path length**: per scene, median over frames (until touch-down, true crack >= "
+    f"{vm.MIN_CRACK_PX:g} px) of |measured - true| / true, a missing crack counting as 0; "
+    "initiation: |measured - true| <= one scan period.",
+    "- **Event times** (growth onset, lateral onset, crack initiation, touch-down within the "
+    "video): |measured - true| <= one scan period + one frame interval; a missed event fails.",
+    "- **Sync** (scenes with growth): error = measured - true offset; fine tolerance max(half "
+    "scan, one frame); errors > one scan (or no offset) must carry a warning mentioning "
+    "sync/offset/clock, and >= 80 % of them must have `sync_confidence` < 0.5.",
+]
+
+
 def build_report(table, scenes, confusion, meta):
     kind = meta["kind"]
     title = ("Validation bank" if kind == "bank" else
@@ -429,6 +461,7 @@ def build_report(table, scenes, confusion, meta):
                        "score": [f"{s:.1f}" for s in worst["score"]],
                        "what went wrong": ["; ".join(p) or "-" for p in worst["problems"]]})
     lines += _md_table(wt)
+    lines += ["", "## Definitions", ""] + DEFINITIONS
     lines += ["", "Reproduce: `make validate` (full bank) or `make validate ARGS=--quick`.", ""]
     return "\n".join(lines)
 
