@@ -366,11 +366,17 @@ def _fmt(v, unit=""):
     return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
 
 
+def _cell(value, width=160):
+    """A Markdown table cell: one line, no column separators, at most `width` characters."""
+    text = " ".join(str(value).split()).replace("|", "/")
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def _md_table(df):
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     return lines
 
 
