@@ -4,7 +4,8 @@ Run by ``benchmarks/validate.py`` as ``python _validate_worker.py RENDER_DIR RES
 the parent enforces the time limit (it kills this process) and counts a non-zero
 exit as a failed scene. Prints one JSON line:
 ``{"analyze_s": ..., "save_s": ..., "process_cpu_s": ...}``: the wall times of the
-analysis and of saving, and the CPU time of the whole process including its imports.
+analysis and of saving, and the CPU time of the whole process (all its threads, its imports
+and any decoder subprocess).
 """
 from __future__ import annotations
 
@@ -50,9 +51,9 @@ def main(render_dir, results_dir):
     t1 = time.perf_counter()
     analysis.save(results_dir, overlay=False, report=False)
     t2 = time.perf_counter()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"analyze_s": t1 - t0, "save_s": t2 - t1,
-                      "process_cpu_s": usage.ru_utime + usage.ru_stime}))
+    cpu = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+    print(json.dumps({"analyze_s": t1 - t0, "save_s": t2 - t1, "process_cpu_s": cpu}))
 
 
 if __name__ == "__main__":
