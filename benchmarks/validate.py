@@ -496,6 +496,7 @@ def main(argv=None):
     seeds = list(range(FIRST_SEED, FIRST_SEED + n))
     source = "presets" if args.presets else "auto"
     kind = "bank" if source == "auto" and bank_generator() is not None else "presets"
+    commit = commit_hash()  # before the run: the code that runs, not what is committed later
     folders, render_errors = render_all(seeds, args.cache, source, args.workers)
     results_root = Path(args.cache) / "results" / f"{kind}-v{BANK_VERSION}"
     print(f"analysing {n} scenes with {args.workers} worker(s) ...", file=sys.stderr)
@@ -551,7 +552,7 @@ def main(argv=None):
     meta = {"kind": kind, "n_scenes": n, "first_seed": seeds[0], "last_seed": seeds[-1],
             "quick": n == N_QUICK and args.n is None, "generator": generator_version(),
             "sources": ", ".join(f"{k} x{v}" for k, v in labels.items()),
-            "commit": commit_hash(),
+            "commit": commit,
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "wall_s": wall, "workers": args.workers,
             "budget_s": BUDGET_S["quick"] if n <= N_QUICK else BUDGET_S["full"],
