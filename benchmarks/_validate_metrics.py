@@ -388,12 +388,14 @@ def crack_length_error(truth_frames, measured_frames, touchdown_s=None):
 # ---------------------------------------------------------------------------
 # Events, failure mode, sync
 # ---------------------------------------------------------------------------
-#: Event name -> (truth.json key, summary.json key).
+#: Event name -> (truth.json key, summary.json keys in order of preference). Touch-down:
+#: the video's touch-down of the front when the analysis saw one, else the short-circuit
+#: time it reports (a crack reaching the counter electrode, or the trace's current jump).
 EVENTS = {
-    "growth_onset": ("growth_onset_s", "growth_onset_time_s"),
-    "lateral_onset": ("lateral_onset_s", "lateral_onset_time_s"),
-    "crack_initiation": ("crack_initiation_s", "crack_initiation_time_s"),
-    "touchdown": ("touchdown_s", "touchdown_time_s"),
+    "growth_onset": ("growth_onset_s", ("growth_onset_time_s",)),
+    "lateral_onset": ("lateral_onset_s", ("lateral_onset_time_s",)),
+    "crack_initiation": ("crack_initiation_s", ("crack_initiation_time_s",)),
+    "touchdown": ("touchdown_s", ("touchdown_time_s", "short_circuit_time_s")),
 }
 
 
@@ -413,8 +415,9 @@ def event_errors(truth, summary, scan_period_s, frame_interval_s, duration_s=mat
     """
     tol = scan_period_s + frame_interval_s
     rows = []
-    for name, (tk, mk) in EVENTS.items():
-        t, m = truth.get(tk), summary.get(mk)
+    for name, (tk, mks) in EVENTS.items():
+        t = truth.get(tk)
+        m = next((summary[k] for k in mks if summary.get(k) is not None), None)
         t = None if t is None or not np.isfinite(t) or t > duration_s else float(t)
         m = None if m is None or not np.isfinite(m) else float(m)
         if t is None and m is None:

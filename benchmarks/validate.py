@@ -417,7 +417,8 @@ DEFINITIONS = [
     f"{vm.MIN_CRACK_PX:g} px) of |measured - true| / true, a missing crack counting as 0; "
     "initiation: |measured - true| <= one scan period.",
     "- **Event times** (growth onset, lateral onset, crack initiation, touch-down within the "
-    "video): |measured - true| <= one scan period + one frame interval; a missed event fails.",
+    "video): |measured - true| <= one scan period + one frame interval; a missed event fails. "
+    "Touch-down is `touchdown_time_s`, or `short_circuit_time_s` when the video showed none.",
     "- **Sync** (scenes with growth): error = measured - true offset; fine tolerance max(half "
     "scan, one frame); errors > one scan (or no offset) must carry a warning mentioning "
     "sync/offset/clock, and >= 80 % of them must have `sync_confidence` < 0.5.",

@@ -193,6 +193,9 @@ def test_event_tolerance_is_one_scan_plus_one_frame():
     # a touch-down after the end of the video is not an event the video can show
     short = vm.event_errors(truth, summary, 0.5, 0.1, duration_s=8.0)
     assert "touchdown" not in set(short["event"])
+    # without a touch-down seen in the video, the reported short-circuit time stands for it
+    sc = vm.event_errors(truth, {**summary, "short_circuit_time_s": 9.3}, 0.5, 0.1)
+    assert sc.set_index("event").loc["touchdown", "within"]
 
 
 def test_confusion_matrix_counts():
