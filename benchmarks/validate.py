@@ -427,8 +427,9 @@ DEFINITIONS = [
 
 def build_report(table, scenes, confusion, meta):
     kind = meta["kind"]
+    why = "--presets" if bank_generator() is not None else "vision.synthetic.random_scene is missing"
     title = ("Validation bank" if kind == "bank" else
-             "Validation on the PRESETS (not the bank: vision.synthetic.random_scene is missing)")
+             f"Validation on the PRESETS (not the bank: {why})")
     lines = [f"# {title}", "",
              f"- scenes: {meta['n_scenes']} (seeds {meta['first_seed']}..{meta['last_seed']}"
              f"{', quick' if meta['quick'] else ''}), bank version {BANK_VERSION}, "
