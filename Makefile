@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench videos docs clean
+.PHONY: demo test bench validate validate-quick videos docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ bench: $(VENV)/.installed
 docs: $(VENV)/.installed-test
 	$(BIN)/mkdocs build --strict -f docs/mkdocs.yml
 	@echo "Docs: $(CURDIR)/docs/site/index.html"
+
+## validate: accuracy on the frozen validation bank (benchmarks/validate.py; ARGS=--quick
+## for 20 scenes, ARGS=--check to exit 1 on a missed target). Not a test.
+validate: $(VENV)/.installed
+	$(BIN)/python benchmarks/validate.py $(ARGS)
+
+validate-quick: $(VENV)/.installed
+	$(BIN)/python benchmarks/validate.py --quick $(ARGS)
 
 ## videos: regenerate the sample videos in videos/ (deterministic)
 videos: $(VENV)/.installed
