@@ -485,6 +485,9 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                    help="seconds per scene before it counts as failed")
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    p.add_argument("--results", type=Path, default=None,
+                   help="where the analyses are written (default: CACHE/results); give each "
+                        "checkout its own when several share one render cache")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown report")
     p.add_argument("--json", type=Path, default=None, help="also write per-scene metrics as JSON")
     p.add_argument("--check", action="store_true",
@@ -500,7 +503,7 @@ def main(argv=None):
     kind = "bank" if source == "auto" and bank_generator() is not None else "presets"
     commit = commit_hash()  # before the run: the code that runs, not what is committed later
     folders, render_errors = render_all(seeds, args.cache, source, args.workers)
-    results_root = Path(args.cache) / "results" / f"{kind}-v{BANK_VERSION}"
+    results_root = Path(args.results or Path(args.cache) / "results") / f"{kind}-v{BANK_VERSION}"
     print(f"analysing {n} scenes with {args.workers} worker(s) ...", file=sys.stderr)
     t0 = time.perf_counter()
     runs = analyze_all({s: f for s, f in folders.items() if s not in render_errors},
