@@ -11,6 +11,8 @@ import math
 import cv2
 import numpy as np
 
+from ._look import degrade_extras, full_scale, shot_noise
+
 __all__ = []
 
 #: Display width that defines the magnification printed in the data bar, mm
@@ -23,11 +25,6 @@ _NICE_UM = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 def _rng(scene, stream, index=0):
     return np.random.default_rng([int(scene.seed), int(stream), int(index)])
-
-
-def drift_max_px(scene):
-    """Largest drift excursion over the video (and the trace tail), px."""
-    return scene.artefacts.drift_px_s * (scene.duration_s + 1.0)
 
 
 def drift(scene, t):
@@ -107,7 +104,6 @@ def degrade(scene, image, scan):
         img = img + smooth[:, None].astype(np.float32)
     ext = scene.extras
     if art.noise and ext is not None:
-        from ._look import shot_noise
         img = shot_noise(rng, img, art.photons_per_unit, art.read_noise)
     elif art.noise:
         lam = np.clip(img, 0, None) * np.float32(art.photons_per_unit)
@@ -115,7 +111,6 @@ def degrade(scene, image, scan):
         img += rng.normal(0, art.read_noise, img.shape).astype(np.float32)
     if ext is None:
         return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    from ._look import degrade_extras
     return degrade_extras(scene, img, scan)
 
 
@@ -168,7 +163,6 @@ def data_bar_text(scene):
 def data_bar_image(scene):
     """The rendered data bar, (bar_rows, cols) uint8: black, white text and scale bar."""
     if scene.extras is not None:
-        from ._look import styled_data_bar
         return styled_data_bar(scene)
     rows, cols = scene.shape
     h = scene.data_bar_rows
@@ -182,4 +176,42 @@ def data_bar_image(scene):
     (tw, _), _ = cv2.getTextSize(sb["label"], font, scale, 1)
     cx = (sb["x0"] + sb["x1"]) // 2
     cv2.putText(bar, sb["label"], (cx - tw // 2, y - 5), font, scale, 255, 1, cv2.LINE_AA)
+    return bar
+
+
+def styled_data_bar(scene):
+    """The data bar of a scene with extras: (bar_rows, cols) at the scene's bit depth."""
+    ext = scene.extras
+    rows, cols = scene.shape
+    h = scene.data_bar_rows
+    bx0, bw = (0, cols) if ext.content_box is None else (ext.content_box[0], ext.content_box[2])
+    font = int(ext.font)
+    scale = max(0.3, 0.4 * h / 31)
+    style = ext.data_bar_style
+    bg, fg = (200, 0) if style == "zeiss" else (0, 255)
+    bar = np.zeros((h, cols), np.uint8)
+    bar[:, bx0:bx0 + bw] = bg
+    sb = scale_bar(scene)
+    y = sb["y"] - (rows - h)
+    text = data_bar_text(scene)
+    if style == "fei":
+        text = text.replace("EHT =", "HV").replace("WD =", "WD").replace("Mag =", "mag")
+        cv2.rectangle(bar, (bx0 + 1, 1), (bx0 + bw - 2, h - 2), 255, 1)
+        for xs in (bx0 + bw // 3, bx0 + 2 * bw // 3):
+            cv2.line(bar, (xs, 1), (xs, h - 2), 255, 1)
+    cv2.putText(bar, text, (bx0 + 6, int(0.62 * h)), font, scale, fg, 1, cv2.LINE_AA)
+    if style == "zeiss":  # the logo: a dark block with a light word in it
+        lw = max(24, int(2.2 * h))
+        lx = bx0 + int(0.55 * bw)
+        cv2.rectangle(bar, (lx, 3), (lx + lw, h - 4), 40, -1)
+        cv2.putText(bar, "ZEISS", (lx + 3, int(0.65 * h)), font, 0.8 * scale, 220, 1, cv2.LINE_AA)
+    bar[y - 1:y + 2, sb["x0"]:sb["x1"] + 1] = fg
+    if style == "fei":  # end ticks
+        bar[max(0, y - 4):y + 5, sb["x0"]] = fg
+        bar[max(0, y - 4):y + 5, sb["x1"]] = fg
+    (tw, _), _ = cv2.getTextSize(sb["label"], font, scale, 1)
+    cx = (sb["x0"] + sb["x1"]) // 2
+    cv2.putText(bar, sb["label"], (cx - tw // 2, y - 5), font, scale, fg, 1, cv2.LINE_AA)
+    if full_scale(scene) > 255:
+        return bar.astype(np.uint16) * 257
     return bar

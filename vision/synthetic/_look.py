@@ -11,7 +11,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["background", "degrade_extras", "full_scale", "li_texture", "styled_data_bar"]
+__all__ = ["background", "degrade_extras", "full_scale", "li_texture", "shot_noise"]
 
 
 def full_scale(scene):
@@ -131,42 +131,3 @@ def degrade_extras(scene, img, scan):
         mask[y0:y0 + h, x0:x0 + w] = False
         out[mask] = 0
     return out
-
-
-def styled_data_bar(scene):
-    """The data bar of a scene with extras: (bar_rows, cols) at the scene's bit depth."""
-    from ._artefacts import data_bar_text, scale_bar
-    ext = scene.extras
-    rows, cols = scene.shape
-    h = scene.data_bar_rows
-    bx0, bw = (0, cols) if ext.content_box is None else (ext.content_box[0], ext.content_box[2])
-    font = int(ext.font)
-    scale = max(0.3, 0.4 * h / 31)
-    style = ext.data_bar_style
-    bg, fg = (200, 0) if style == "zeiss" else (0, 255)
-    bar = np.zeros((h, cols), np.uint8)
-    bar[:, bx0:bx0 + bw] = bg
-    sb = scale_bar(scene)
-    y = sb["y"] - (rows - h)
-    text = data_bar_text(scene)
-    if style == "fei":
-        text = text.replace("EHT =", "HV").replace("WD =", "WD").replace("Mag =", "mag")
-        cv2.rectangle(bar, (bx0 + 1, 1), (bx0 + bw - 2, h - 2), 255, 1)
-        for xs in (bx0 + bw // 3, bx0 + 2 * bw // 3):
-            cv2.line(bar, (xs, 1), (xs, h - 2), 255, 1)
-    cv2.putText(bar, text, (bx0 + 6, int(0.62 * h)), font, scale, fg, 1, cv2.LINE_AA)
-    if style == "zeiss":  # the logo: a dark block with a light word in it
-        lw = max(24, int(2.2 * h))
-        lx = bx0 + int(0.55 * bw)
-        cv2.rectangle(bar, (lx, 3), (lx + lw, h - 4), 40, -1)
-        cv2.putText(bar, "ZEISS", (lx + 3, int(0.65 * h)), font, 0.8 * scale, 220, 1, cv2.LINE_AA)
-    bar[y - 1:y + 2, sb["x0"]:sb["x1"] + 1] = fg
-    if style == "fei":  # end ticks
-        bar[max(0, y - 4):y + 5, sb["x0"]] = fg
-        bar[max(0, y - 4):y + 5, sb["x1"]] = fg
-    (tw, _), _ = cv2.getTextSize(sb["label"], font, scale, 1)
-    cx = (sb["x0"] + sb["x1"]) // 2
-    cv2.putText(bar, sb["label"], (cx - tw // 2, y - 5), font, scale, fg, 1, cv2.LINE_AA)
-    if full_scale(scene) > 255:
-        return bar.astype(np.uint16) * 257
-    return bar

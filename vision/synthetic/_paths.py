@@ -10,14 +10,14 @@ import math
 
 import numpy as np
 
-from ._scene import Segments
+from ._motion import drift_max_px
+from ._segments import Segments
 
 __all__ = ["grain_seeds", "styled_crack_segments"]
 
 
 def grain_margin_px(scene):
     """How far beyond the frame the grain seeds reach, px (covers drift and beam shifts)."""
-    from ._artefacts import drift_max_px
     jumps = sum(abs(dx) + abs(dy) for _, dx, dy in scene.extras.drift_jumps)
     return drift_max_px(scene) + jumps + 32.0
 
