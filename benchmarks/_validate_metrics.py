@@ -641,6 +641,9 @@ def scene_problems(rec):
     if rec.get("status") != "ok":
         return 100.0, [f"{rec.get('status')}: {rec.get('error')}"]
     score, out = 0.0, []
+    if rec.get("pixel_size_given"):
+        score += 1.0
+        out.append(f"pixel size had to be given ({rec['pixel_size_given']})")
     if not (rec.get("mode_ok") and rec.get("sc_ok")):
         score += 5.0
         out.append(f"failure mode {rec.get('measured_mode')} (truth {rec.get('true_mode')}), "

@@ -16,6 +16,9 @@ import time
 import warnings
 from pathlib import Path
 
+#: An analysis error naming any of these asks the user for the pixel size.
+PIXEL_SIZE_WORDS = ("scale bar", "--pixel-size", "pixel size")
+
 
 def analyze_options(truth):
     """What a user would tell ``vision.analyze`` about this recording.
@@ -23,7 +26,9 @@ def analyze_options(truth):
     The clocks come from two computers, so synchronisation is automatic
     (``sync='auto'``; never the start timestamps). The pixel size is read
     from the file (TIFF tags or the data bar's scale bar) and given only when
-    the file carries neither. The stage tilt is not given: lengths are
+    the file carries neither; when the analysis stops because it cannot read
+    the scale bar, :func:`main` gives it as a user would and reports that.
+    The stage tilt is not given: lengths are
     compared as the image shows them (projected, as the truth's
     ``length_px``), which a tilt correction would rescale.
     """
@@ -43,17 +48,34 @@ def main(render_dir, results_dir):
     render_dir = Path(render_dir)
     done = json.loads((render_dir / "DONE.json").read_text())
     truth = json.loads((render_dir / done["truth_json"]).read_text())
+    from calibration import InputError
+
+    opts = analyze_options(truth)
+    given = None
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        analysis = vision.analyze(render_dir / done["video"], trace=render_dir / done["trace"],
-                                  **analyze_options(truth))
+        try:
+            analysis = vision.analyze(render_dir / done["video"],
+                                      trace=render_dir / done["trace"], **opts)
+        except InputError as exc:
+            # The user is told to give the pixel size (an unreadable scale bar): do as a
+            # user would, and record that the calibration failed.
+            text = str(exc).lower()
+            if "pixel_size_um" in opts or not any(w in text for w in PIXEL_SIZE_WORDS):
+                raise
+            given = " ".join(str(exc).split())
+            t0 = time.perf_counter()
+            analysis = vision.analyze(render_dir / done["video"],
+                                      trace=render_dir / done["trace"],
+                                      **opts, pixel_size_um=float(truth["pixel_size_um"]))
     t1 = time.perf_counter()
     analysis.save(results_dir, overlay=False, report=False)
     t2 = time.perf_counter()
     cpu = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
-    print(json.dumps({"analyze_s": t1 - t0, "save_s": t2 - t1, "process_cpu_s": cpu}))
+    print(json.dumps({"analyze_s": t1 - t0, "save_s": t2 - t1, "process_cpu_s": cpu,
+                      "pixel_size_given": given}))
 
 
 if __name__ == "__main__":

@@ -230,7 +230,8 @@ def analyze_all(folders, results_root, workers, timeout_s):
                 if proc.returncode == 0:
                     info = json.loads(stdout.strip().splitlines()[-1])
                     out[seed] = {"status": "ok", "error": "", "analyze_s": info["analyze_s"],
-                                 "cpu_s": info["process_cpu_s"], "wall_s": wall}
+                                 "cpu_s": info["process_cpu_s"], "wall_s": wall,
+                                 "pixel_size_given": info.get("pixel_size_given")}
                 else:
                     tail = (results_root / f"{seed}.log").read_text().strip().splitlines()
                     out[seed] = {"status": "error", "error": tail[-1] if tail else
@@ -277,6 +278,7 @@ def compare_scene(seed, render_dir, results_dir, run):
     rec = {"seed": seed, "label": done["label"], "status": run["status"], "error": run["error"],
            "analyze_s": run["analyze_s"],
            "cpu_s": run.get("cpu_s", math.nan), "wall_s": run.get("wall_s", math.nan),
+           "pixel_size_given": run.get("pixel_size_given"),
            "n_frames": done["n_frames"],
            "shape": "x".join(map(str, truth["shape_rows_cols"][::-1])),
            "true_mode": truth["failure_mode"], "has_growth": bool(has_growth),
@@ -448,6 +450,8 @@ def build_report(table, scenes, confusion, meta):
              f"core(s) (the wall time above includes waiting for other processes of this "
              f"machine)",
              f"- failed scenes (crash or timeout): {meta['n_failed']}",
+             f"- scenes whose scale bar the analysis could not read (pixel size then given, as "
+             f"its message asks): {meta['n_pixel_given']}",
              f"- machine: {meta['cpu']}, load {meta['load']:.1f}",
              "", "## Targets", ""]
     t = table.copy()
@@ -567,6 +571,8 @@ def main(argv=None):
             "cpu_max_s": float(np.nanmax(scenes["cpu_s"])) if scenes["cpu_s"].notna().any()
             else math.nan,
             "cpu_total_s": float(np.nansum(scenes["cpu_s"])),
+            "n_pixel_given": int(scenes["pixel_size_given"].notna().sum())
+            if "pixel_size_given" in scenes else 0,
             "n_failed": int((scenes["status"] != "ok").sum()), "cpu": cpu,
             "load": os.getloadavg()[0]}
     report = build_report(table, scenes, confusion, meta)
