@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 ## test: install with test extras, check the import layers and lint vision, run the test suite
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports
-	$(BIN)/ruff check vision tests/vision
+	$(BIN)/ruff check vision electrochem calibration tests
 	$(BIN)/python -m pytest -q
 
 ## bench: speed and memory benchmarks (not tests)
