@@ -47,6 +47,9 @@ BATCH_KEY_FILE = "batch_key.json"
 # -- files of a batch output folder (``semtrack batch --out DIR``) -------------------------
 BATCH_TABLE_FILE = "results.csv"
 BATCH_JSON_FILE = "batch.json"
+#: Cross-video figure of a batch: maximum growth rate against the step's potential, one
+#: marker per video, coloured by failure mode.
+BATCH_FIGURE_FILE = "max_rate_vs_potential.png"
 
 # -- what semtrack wrote (data safety) ------------------------------------------------------
 #: Marker file in every folder semtrack writes into: JSON listing the files semtrack wrote

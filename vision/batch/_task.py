@@ -6,14 +6,20 @@ import logging
 import shutil
 import time
 import traceback
-import uuid
 import warnings
 from pathlib import Path
 
 from calibration import InputError
 
 from .._schema import BATCH_KEY_FILE, SUMMARY_FILE
-from .._shared._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
+from .._shared._fileio import (
+    check_output_dir,
+    file_sha256,
+    jsonable,
+    make_temp_dir,
+    replace_dir,
+    write_json_atomic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +27,8 @@ __all__ = ["KEY_FILE", "PARTIAL_DIR", "process_video"]
 
 #: Name of the per-video resume record inside ``DIR/<name>/``.
 KEY_FILE = BATCH_KEY_FILE
-#: Staging folder inside the output folder (never a finished result).
+#: Staging folder of earlier releases inside the output folder (no longer written: each
+#: video is now built in a marked ``.<name>.tmp-*`` folder beside its results folder).
 PARTIAL_DIR = ".semtrack-partial"
 
 
@@ -133,9 +140,9 @@ def _analyze_and_save(item, final, key, save_options):
         warnings.simplefilter("ignore")
         analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
                                     **item.options)
-    staging_root = final.parent / PARTIAL_DIR
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
+    check_output_dir(final)  # again in the worker: nothing of the user's is replaced
+    work = make_temp_dir(final)  # marked: a killed run's leftover is removed next time
+    staging = work / "results"
     try:
         analysis.save(staging, **save_options)
         write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
@@ -144,8 +151,7 @@ def _analyze_and_save(item, final, key, save_options):
                                                 else str(item.trace)})
         replace_dir(staging, final)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     summary = _read_json(final / SUMMARY_FILE)
     if summary is None:
         summary = jsonable(analysis.summary)

@@ -86,7 +86,7 @@ class Analysis:
     crop: tuple | None = None
     drawings: dict = field(default_factory=dict, repr=False)
 
-    def save(self, out_dir, *, overlay=True, report=True, progress=False):
+    def save(self, out_dir, *, overlay=True, report=True, progress=False, formats=("csv",)):
         """Write the results folder (atomically; a rerun replaces it).
 
         Parameters
@@ -99,13 +99,22 @@ class Analysis:
             Write ``report.html``.
         progress : bool
             Show a progress bar for the overlay pass.
+        formats : sequence of {'csv', 'parquet', 'xlsx'}
+            Table files besides the CSV contract: ``parquet`` (``frames.parquet``, ...),
+            ``xlsx`` (``results.xlsx``, one sheet per table, written with openpyxl).
 
         Returns
         -------
         str
             The folder written.
+
+        Raises
+        ------
+        calibration.InputError
+            If `out_dir` holds a file semtrack did not write (it is left untouched).
         """
-        return save_results(self, out_dir, overlay=overlay, report=report, progress=progress)
+        return save_results(self, out_dir, overlay=overlay, report=report, progress=progress,
+                            formats=formats)
 
 
 def _progress(total, enabled, desc):
