@@ -44,6 +44,7 @@ from .._shared._system import default_workers
 from ._lock import _lock
 from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
+from ._summary import write_rate_figure
 from ._table import write_results_table
 from ._task import process_video
 
@@ -269,6 +270,10 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
                                  interrupted=interrupted)
             write_status(final=True, interrupted=interrupted)
             write_results_table(result)
+            try:
+                write_rate_figure(result)
+            except Exception:  # noqa: BLE001 - a figure never costs the batch's results
+                logger.warning("could not draw %s", BATCH_FIGURE_FILE, exc_info=True)
             record_output_files([out_dir / n for n in BATCH_OUTPUT_FILES
                                  if (out_dir / n).exists()], BATCH_WRITER)
     return result

@@ -140,6 +140,12 @@ def _analyze_and_save(item, final, key, save_options):
         warnings.simplefilter("ignore")
         analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
                                     **item.options)
+    summary = getattr(analysis, "summary", None)
+    if "pixel_size_um" in item.from_manifest and isinstance(summary, dict) \
+            and summary.get("pixel_size_source") == "user":
+        summary["pixel_size_source"] = "manifest"  # where the user gave it: report and CSV
+        summary["pixel_size_detail"] = (f"from the manifest: {summary.get('pixel_size_um'):g} "
+                                        "µm")
     check_output_dir(final)  # again in the worker: nothing of the user's is replaced
     work = make_temp_dir(final)  # marked: a killed run's leftover is removed next time
     staging = work / "results"
