@@ -62,3 +62,8 @@ WRITTEN_MARKER_FILE = ".semtrack-written.json"
 #: Files a results folder of a release before the marker may hold (recognised without it).
 LEGACY_RESULT_FILES = (SUMMARY_FILE, FRAMES_FILE, WHISKERS_FILE, EVENTS_FILE,
                        GROWTH_RATES_FILE, OVERLAY_FILE, REPORT_FILE, BATCH_KEY_FILE)
+
+#: Renamed ``summary.json`` keys: old name -> new name. Both are written for one release so
+#: older readers keep working; read the new one. ``short_circuit_time_trace_s`` held the
+#: trace's short circuit on the *video* clock, which its name did not say.
+RENAMED_SUMMARY_KEYS = {"short_circuit_time_trace_s": "trace_short_circuit_time_s"}
