@@ -1,6 +1,8 @@
 """``semtrack batch``: analyse a folder of videos or a manifest."""
 import argparse
+import logging
 import sys
+import warnings
 
 from calibration import InputError
 
@@ -41,6 +43,8 @@ DIR at the same paths and have semtrack installed.
 """
 
 
+logger = logging.getLogger(__name__)
+
 #: One line for ``semtrack --help``.
 HELP = 'analyse many videos (folder or manifest) in parallel'
 
@@ -78,7 +82,11 @@ def run(args):
         raise InputError("give --sync-offset or --sync, not both")
     defaults = analysis_kwargs(args, given_only=True)  # bad values: exit 2 before any work
     quiet = getattr(args, "quiet", False)
-    items = collect_batch(args.input, out_dir=args.out, defaults=defaults)
+    with warnings.catch_warnings(record=True) as caught:  # no raw warnings on stderr
+        warnings.simplefilter("always")
+        items = collect_batch(args.input, out_dir=args.out, defaults=defaults)
+    for w in caught:  # pairing probes: the analysis reports what matters per video
+        logger.info("while pairing: %s", w.message)
     if not quiet:
         _print_pairing(items)
     result = run_batch(items, args.out, workers=args.workers, scheduler=args.scheduler,

@@ -58,8 +58,8 @@ class CropAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         try:
             setattr(namespace, self.dest, parse_crop(values, option_string or "--crop"))
-        except InputError as exc:
-            parser.error(str(exc))
+        except InputError as exc:  # one line, exit 2 (no usage block)
+            parser.exit(2, f"{parser.prog}: error: {exc}\n")
 
 
 def check_number(value, option, *, positive=False):

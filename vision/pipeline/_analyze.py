@@ -139,6 +139,11 @@ def _read_trace(trace, warn, *, columns=None, units=None):
     except electrochem.EmptyTraceError as exc:
         warn(f"{exc}; the video is analysed without the trace")
         return None
+    except InputError as exc:
+        if "no current column" not in str(exc):  # the delimited reader's words for it
+            raise
+        warn(f"{exc}; the video is analysed without the trace")
+        return None
     df = data.data
     if len(df) < 2:
         warn(f"{trace}: the trace holds {len(df)} data row(s); the video is analysed "
