@@ -158,9 +158,11 @@ def check_output_dir(path, *, writers=(RESULTS_WRITER,)):
     if path.is_dir():
         foreign = foreign_files(path, writers)
         if foreign:
-            raise InputError(f"the output folder holds {_describe(foreign)}, which semtrack did "
-                             "not write; semtrack replaces only what it wrote: move that out "
-                             "or give a new or empty folder as out_dir", path=path)
+            what = ("holds" if read_marker(path) is not None else
+                    "is not a semtrack results folder: it holds")
+            raise InputError(f"the output folder {what} {_describe(foreign)}, which semtrack "
+                             "did not write; semtrack replaces only what it wrote: move that "
+                             "out or give a new or empty folder as out_dir", path=path)
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
