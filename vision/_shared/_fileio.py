@@ -84,11 +84,10 @@ def read_marker(folder):
 
 def _write_marker(folder, files, *, complete=True):
     from .._schema import WRITTEN_MARKER_FILE
-    from .._version import __version__
 
     write_json_atomic(Path(folder) / WRITTEN_MARKER_FILE, {
         "about": "files semtrack wrote here; semtrack replaces only these (do not edit)",
-        "semtrack_version": __version__, "complete": bool(complete),
+        "complete": bool(complete),
         "pid": os.getpid(), "host": socket.gethostname(),
         "files": dict(sorted(files.items()))})
 
@@ -99,7 +98,7 @@ def _files_under(folder):
 
     folder = Path(folder)
     out = []
-    for root, dirs, names in os.walk(folder):
+    for root, _dirs, names in os.walk(folder):
         for n in names:
             rel = (Path(root) / n).relative_to(folder).as_posix()
             if rel != WRITTEN_MARKER_FILE:

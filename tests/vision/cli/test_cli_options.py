@@ -52,7 +52,7 @@ class _Fake:
             pd.DataFrame({"whisker_id": [1, 1], "step": [1, 2], "control_V": [-1.0, -2.0],
                           "rate_um_s": [0.8, 2.0]}).to_csv(out / "growth_rates.csv",
                                                           index=False)
-        warnings.warn("TruncatedVideoWarning-like: frame 17 is cut", UserWarning)
+        warnings.warn("TruncatedVideoWarning-like: frame 17 is cut", UserWarning, stacklevel=2)
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def fake(monkeypatch):
 
     def analyze(video, *, trace=None, progress=False, **options):
         SEEN[Path(video).stem] = options
-        warnings.warn("a library warning during the analysis", RuntimeWarning)
+        warnings.warn("a library warning during the analysis", RuntimeWarning, stacklevel=2)
         return _Fake(video, options)
 
     monkeypatch.setattr(vision.pipeline._analyze, "analyze", analyze)

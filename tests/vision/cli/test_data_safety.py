@@ -5,7 +5,6 @@ library call, once on a clean place and once with a file of the user's in the wa
 run must stop with exit 2 before any work, and the user's file must be unchanged.
 """
 import json
-import os
 from pathlib import Path
 
 import pytest

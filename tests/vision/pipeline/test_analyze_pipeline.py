@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from calibration import InputError
-
 from vision import analyze
 from vision.cli import main
 
