@@ -66,14 +66,18 @@ def _umask():
 
 #: Writer name of a results folder (analyze, batch per video, Analysis.save).
 RESULTS_WRITER = "results"
+#: = vision._schema.WRITTEN_MARKER_FILE (a sibling layer: _shared may not import _schema;
+#: tests/vision/cli/test_data_safety.py checks that the two agree).
+MARKER_FILE = ".semtrack-written.json"
+#: = vision._schema.LEGACY_RESULT_FILES (checked the same way).
+LEGACY_RESULT_FILES = ("summary.json", "frames.csv", "whiskers.csv", "events.csv",
+                       "growth_rates.csv", "overlay.mp4", "report.html", "batch_key.json")
 
 
 def read_marker(folder):
     """The marker of `folder` as a dict (``files``: relative path -> writer), or None."""
-    from .._schema import WRITTEN_MARKER_FILE
-
     try:
-        with open(Path(folder) / WRITTEN_MARKER_FILE, encoding="utf-8") as fh:
+        with open(Path(folder) / MARKER_FILE, encoding="utf-8") as fh:
             data = json.load(fh)
     except (OSError, ValueError):
         return None
@@ -83,9 +87,7 @@ def read_marker(folder):
 
 
 def _write_marker(folder, files, *, complete=True):
-    from .._schema import WRITTEN_MARKER_FILE
-
-    write_json_atomic(Path(folder) / WRITTEN_MARKER_FILE, {
+    write_json_atomic(Path(folder) / MARKER_FILE, {
         "about": "files semtrack wrote here; semtrack replaces only these (do not edit)",
         "complete": bool(complete),
         "pid": os.getpid(), "host": socket.gethostname(),
@@ -94,21 +96,17 @@ def _write_marker(folder, files, *, complete=True):
 
 def _files_under(folder):
     """Relative POSIX paths of every file under `folder` (hidden ones too), but the marker."""
-    from .._schema import WRITTEN_MARKER_FILE
-
     folder = Path(folder)
     out = []
     for root, _dirs, names in os.walk(folder):
         for n in names:
             rel = (Path(root) / n).relative_to(folder).as_posix()
-            if rel != WRITTEN_MARKER_FILE:
+            if rel != MARKER_FILE:
                 out.append(rel)
     return sorted(out)
 
 
 def _legacy_result(rel):
-    from .._schema import LEGACY_RESULT_FILES
-
     return rel in LEGACY_RESULT_FILES or (rel.startswith("kymographs/")
                                           and rel.endswith(".png") and rel.count("/") == 1)
 
@@ -123,9 +121,7 @@ def foreign_files(folder, writers=(RESULTS_WRITER,)):
     files = _files_under(folder)
     marker = read_marker(folder)
     if marker is None:
-        from .._schema import SUMMARY_FILE
-
-        if RESULTS_WRITER in writers and (folder / SUMMARY_FILE).is_file():
+        if RESULTS_WRITER in writers and (folder / LEGACY_RESULT_FILES[0]).is_file():
             return [f for f in files if not _legacy_result(f)]
         return files
     listed = marker["files"]

@@ -251,3 +251,10 @@ def test_annotate_export_never_overwrites_a_users_file(video, tmp_path, capsys):
     assert main(["annotate", str(res), "--db", str(db), "--export", str(export)]) == 0
     assert main(["annotate", str(res), "--db", str(db), "--export", str(export)]) == 0
     assert export.read_text().startswith(("video", "name", "results"))  or export.stat().st_size
+
+
+def test_the_marker_names_agree_with_the_schema():
+    from vision import _schema
+    from vision._shared import _fileio
+    assert _fileio.MARKER_FILE == _schema.WRITTEN_MARKER_FILE
+    assert _fileio.LEGACY_RESULT_FILES == _schema.LEGACY_RESULT_FILES
