@@ -15,7 +15,8 @@ from calibration import InputError
 
 __all__ = ["RESULTS_WRITER", "check_output_dir", "check_output_files", "clean_leftovers",
            "file_sha256", "foreign_files", "jsonable", "make_temp_dir", "read_marker",
-           "record_output_files", "replace_dir", "write_json_atomic"]
+           "record_output_files", "remove_written_dir", "replace_dir", "write_json_atomic",
+           "write_text_safe"]
 
 _CHUNK = 1 << 20
 
@@ -249,6 +250,67 @@ def replace_dir(tmp_dir, final, *, writer=RESULTS_WRITER):
     os.replace(tmp_dir, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _unlisted_any_writer(folder):
+    """Files under `folder` not listed by the marker of their nearest marked folder."""
+    folder = Path(folder)
+    out = []
+    for root, _dirs, names in os.walk(folder):
+        root = Path(root)
+        for n in names:
+            if n == MARKER_FILE:
+                continue
+            p = root / n
+            owner = p.parent
+            while True:
+                marker = read_marker(owner)
+                if marker is not None or owner == folder:
+                    break
+                owner = owner.parent
+            rel = p.relative_to(owner).as_posix()
+            if marker is None or rel not in marker["files"]:
+                out.append(p.relative_to(folder).as_posix())
+    return sorted(out)
+
+
+def remove_written_dir(path):
+    """Delete a folder semtrack wrote (for a fresh rerun), but only if all of it is ours.
+
+    Every file must be listed by a semtrack marker (of the folder or of a subfolder, as a
+    batch output has); a folder holding any other file is left alone.
+
+    Raises
+    ------
+    InputError
+        If `path` holds a file semtrack did not write, or is not a folder.
+    """
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        return
+    if path.is_symlink() or not path.is_dir():
+        raise InputError("exists and is not a folder semtrack wrote; move it or choose "
+                         "another place", path=path)
+    foreign = _unlisted_any_writer(path)
+    if foreign:
+        raise InputError(f"holds {_describe(foreign)}, which semtrack did not write; it is "
+                         "not deleted: move that out or choose another place", path=path)
+    shutil.rmtree(path)
+
+
+def write_text_safe(path, text, writer):
+    """Write a text file (atomically) unless a file semtrack did not write is in the way."""
+    path = Path(path)
+    check_output_files([path], writer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    record_output_files([path], writer)
+    return path
 
 
 # --------------------------------------------------------------------------

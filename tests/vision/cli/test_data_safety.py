@@ -258,3 +258,35 @@ def test_the_marker_names_agree_with_the_schema():
     from vision._shared import _fileio
     assert _fileio.MARKER_FILE == _schema.WRITTEN_MARKER_FILE
     assert _fileio.LEGACY_RESULT_FILES == _schema.LEGACY_RESULT_FILES
+
+
+def test_benchmark_outputs_replace_only_what_semtrack_wrote(tmp_path, fake):
+    """benchmarks/validate.py and run.py write through these two helpers."""
+    from vision._shared._fileio import remove_written_dir, write_text_safe
+    report = tmp_path / "validation.md"
+    report.write_text("my own report\n")
+    with pytest.raises(InputError, match="validation.md exists and was not written"):
+        write_text_safe(report, "table", "validate")
+    assert report.read_text() == "my own report\n"
+    report.unlink()
+    write_text_safe(report, "table 1", "validate")
+    write_text_safe(report, "table 2", "validate")  # its own: overwritten
+    assert report.read_text() == "table 2"
+    # a batch output (bench_batch removes it before a fresh run): only if all of it is ours
+    folder, out = _videos(tmp_path), tmp_path / "batch-out-1"
+    assert main(["batch", str(folder), "--out", str(out), "--workers", "0", "-q"]) == 0
+    (out / "crack" / "notes.txt").write_text(NOTE)
+    with pytest.raises(InputError, match="notes.txt"):
+        remove_written_dir(out)
+    assert (out / "crack" / "notes.txt").read_text() == NOTE
+    (out / "crack" / "notes.txt").unlink()
+    remove_written_dir(out)
+    assert not out.exists()
+    # a validation results folder (Analysis.save) likewise
+    res = tmp_path / "100001"
+    tmp = make_temp_dir(res)
+    (tmp / "summary.json").write_text("{}")
+    replace_dir(tmp, res)
+    (res / "mine.csv").write_text("x")
+    with pytest.raises(InputError, match="mine.csv"):
+        remove_written_dir(res)
