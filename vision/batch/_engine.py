@@ -251,6 +251,8 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         write_status()
 
     with _lock(out_dir):
+        write_status(final=True)  # DIR is a batch output from now on (its marker says so)
+        record_output_files([out_dir / BATCH_JSON_FILE], BATCH_WRITER)
         interrupted = False
         try:
             if engine == "serial":
@@ -313,7 +315,8 @@ def check_batch_output(out_dir, names):
         raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
     if not out_dir.is_dir():
         return
-    entries = [p for p in out_dir.iterdir() if p.name not in _OWN_HIDDEN]
+    entries = [p for p in out_dir.iterdir() if p.name not in _OWN_HIDDEN
+               and not (p.name.startswith(".") and ".tmp-" in p.name and read_marker(p))]
     marker = read_marker(out_dir) or {"files": {}}
     ours = BATCH_WRITER in marker["files"].values() or (out_dir / BATCH_JSON_FILE).is_file()
     if entries and not ours:

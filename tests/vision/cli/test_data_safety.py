@@ -290,3 +290,14 @@ def test_benchmark_outputs_replace_only_what_semtrack_wrote(tmp_path, fake):
     (res / "mine.csv").write_text("x")
     with pytest.raises(InputError, match="mine.csv"):
         remove_written_dir(res)
+
+
+def test_batch_killed_before_its_first_result_can_be_rerun(tmp_path, fake):
+    folder, out = _videos(tmp_path), tmp_path / "out"
+    out.mkdir()
+    killed = make_temp_dir(out / "whisker")  # a worker killed while building whisker/
+    marker = json.loads((killed / WRITTEN_MARKER_FILE).read_text())
+    marker["pid"] = 2 ** 22 + 12345
+    (killed / WRITTEN_MARKER_FILE).write_text(json.dumps(marker))
+    assert main(["batch", str(folder), "--out", str(out), "--workers", "0", "-q"]) == 0
+    assert not killed.exists() and (out / "whisker" / "summary.json").is_file()
