@@ -107,6 +107,11 @@ def _files_under(folder):
     return sorted(out)
 
 
+#: Files a file browser drops into any folder it shows (Finder, Explorer): not the user's
+#: work, so they do not keep a results folder from being replaced.
+BROWSER_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
+
+
 def _legacy_result(rel):
     return rel in LEGACY_RESULT_FILES or (rel.startswith("kymographs/")
                                           and rel.endswith(".png") and rel.count("/") == 1)
@@ -119,7 +124,7 @@ def foreign_files(folder, writers=(RESULTS_WRITER,)):
     it holds ``summary.json`` and nothing but the files such a release wrote.
     """
     folder = Path(folder)
-    files = _files_under(folder)
+    files = [f for f in _files_under(folder) if f.rsplit("/", 1)[-1] not in BROWSER_FILES]
     marker = read_marker(folder)
     if marker is None:
         if RESULTS_WRITER in writers and (folder / LEGACY_RESULT_FILES[0]).is_file():

@@ -95,6 +95,8 @@ def test_a_folder_that_is_not_ours_is_never_replaced(tmp_path):
     for name in ("summary.json", "frames.csv", "report.html", "kymographs/whisker_1.png"):
         (legacy / name).write_text("x")
     check_output_dir(legacy)
+    (legacy / ".DS_Store").write_bytes(b"\0")  # a file browser's, not the user's work
+    check_output_dir(legacy)
     (legacy / "annotations.sqlite").write_text("labels")
     with pytest.raises(InputError, match="annotations.sqlite"):
         check_output_dir(legacy)
