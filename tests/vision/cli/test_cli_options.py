@@ -272,3 +272,15 @@ def test_trace_labels_every_time_with_its_clock(capsys):
         assert timed and all("trace clock" in line for line in timed), timed
         assert main(["trace", str(VIDEOS / name), "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["time_clock"].startswith("trace")
+
+
+def test_pixel_size_from_a_manifest_is_reported_as_manifest_in_a_real_batch(video, tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"video,trace,pixel_size_um\n{video.video},{video.trace},0.2\n")
+    out = tmp_path / "o"
+    assert main(["batch", str(manifest), "--out", str(out), "--workers", "0", "-q",
+                 "--no-overlay"]) == 0
+    summary = json.loads((out / "whisker" / "summary.json").read_text())
+    assert summary["pixel_size_source"] == "manifest" and summary["pixel_size_um"] == 0.2
+    assert "(manifest)" in (out / "whisker" / "report.html").read_text()
+    assert pd.read_csv(out / "results.csv")["pixel_size_source"].tolist() == ["manifest"]
