@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from vision._shared._fileio import remove_written_dir, write_text_safe
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -69,7 +71,7 @@ def bench_batch(clip, n_videos, workers, work):
             shutil.copy(clip["video"], src / f"clip{i:02d}{Path(clip['video']).suffix}")
             shutil.copy(clip["trace"], src / f"clip{i:02d}{Path(clip['trace']).suffix}")
     out = work / f"batch-out-{workers}"
-    shutil.rmtree(out, ignore_errors=True)
+    remove_written_dir(out)  # only a batch output semtrack wrote (issue 15.1)
     return run_child("batch", src, out, workers, clip["pixel_size_um"])
 
 
@@ -159,7 +161,7 @@ def main(argv=None):
     results["machine"]["load_average_1min_end"] = os.getloadavg()[0]
     print_table(results)
     out = args.json or args.cache / "results.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_text_safe(out, json.dumps(results, indent=2) + "\n", "bench")
     print(f"\nJSON: {out}")
     return 0
 

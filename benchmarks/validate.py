@@ -51,6 +51,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vision._shared._fileio import remove_written_dir, write_text_safe
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -207,7 +209,7 @@ def analyze_all(folders, results_root, workers, timeout_s):
         while pending and len(running) < workers:
             seed = pending.pop(0)
             res = results_root / str(seed)
-            shutil.rmtree(res, ignore_errors=True)
+            remove_written_dir(res)  # only a results folder semtrack wrote (issue 15.1)
             log = open(results_root / f"{seed}.log", "w")
             proc = subprocess.Popen(
                 [sys.executable, str(HERE / "_validate_worker.py"), str(folders[seed]), str(res)],
@@ -577,13 +579,12 @@ def main(argv=None):
             "load": os.getloadavg()[0]}
     report = build_report(table, scenes, confusion, meta)
     print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report)
+    write_text_safe(args.out, report, "validate")  # never over a file of the user's
     print(f"report written to {args.out}", file=sys.stderr)
     if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "table": table.to_dict("records"),
-                                         "scenes": scenes.to_dict("records")},
-                                        default=str, indent=1))
+        write_text_safe(args.json, json.dumps({"meta": meta, "table": table.to_dict("records"),
+                                                "scenes": scenes.to_dict("records")},
+                                               default=str, indent=1), "validate")
     missed = any(p is False for p in table["pass"]) or meta["n_failed"] > 0
     return 1 if (args.check and missed) else 0
 

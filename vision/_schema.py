@@ -47,3 +47,23 @@ BATCH_KEY_FILE = "batch_key.json"
 # -- files of a batch output folder (``semtrack batch --out DIR``) -------------------------
 BATCH_TABLE_FILE = "results.csv"
 BATCH_JSON_FILE = "batch.json"
+#: Cross-video figure of a batch: maximum growth rate against the step's potential, one
+#: marker per video, coloured by failure mode.
+BATCH_FIGURE_FILE = "max_rate_vs_potential.png"
+
+# -- what semtrack wrote (data safety) ------------------------------------------------------
+#: Marker file in every folder semtrack writes into: JSON listing the files semtrack wrote
+#: there (``{"files": {relative path: writer}}``, writer e.g. ``"results"``, ``"batch"``,
+#: ``"synth"``). semtrack replaces or overwrites only files listed here; any other file in a
+#: results folder stops the run (exit 2) before work starts. A hidden ``.<name>.tmp-*``
+#: folder beside a results folder holding this marker is the leftover of a killed run and
+#: is removed by the next run into the same place; an unmarked folder is never deleted.
+WRITTEN_MARKER_FILE = ".semtrack-written.json"
+#: Files a results folder of a release before the marker may hold (recognised without it).
+LEGACY_RESULT_FILES = (SUMMARY_FILE, FRAMES_FILE, WHISKERS_FILE, EVENTS_FILE,
+                       GROWTH_RATES_FILE, OVERLAY_FILE, REPORT_FILE, BATCH_KEY_FILE)
+
+#: Renamed ``summary.json`` keys: old name -> new name. Both are written for one release so
+#: older readers keep working; read the new one. ``short_circuit_time_trace_s`` held the
+#: trace's short circuit on the *video* clock, which its name did not say.
+RENAMED_SUMMARY_KEYS = {"short_circuit_time_trace_s": "trace_short_circuit_time_s"}

@@ -13,6 +13,7 @@ import numpy as np
 from calibration import InputError
 
 from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._shared._fileio import check_output_files, record_output_files
 
 __all__ = ["agreement", "export_rows", "format_agreement", "write_export"]
 
@@ -232,5 +233,7 @@ def write_export(path, labelled, auto_events, *, version=None):
         text = labels_json(labelled, auto_events, version=version)
     else:
         raise InputError("export file must end in .csv or .json", path=path)
+    check_output_files([path], "annotate-export")  # never overwrite a file of the user's
     _atomic_write(path, text)
+    record_output_files([path], "annotate-export")
     return path

@@ -7,8 +7,13 @@ machine by default, or an existing cluster given by its scheduler address.
 ``workers=0`` runs everything in this process, one video after the other
 (no Dask; for debugging).
 
-Each video's folder is written whole or not at all: the worker saves into
-``DIR/.semtrack-partial/`` and renames the finished folder into place.
+Each video's folder is written whole or not at all: the worker builds it in a hidden,
+marked ``DIR/.<name>.tmp-*`` folder and renames the finished folder into place.
+semtrack replaces only what it wrote: before any work starts, ``DIR`` must be new, empty
+or a semtrack batch output, and every ``DIR/<name>/`` that exists must hold only files
+semtrack wrote (its marker, :data:`vision._schema.WRITTEN_MARKER_FILE`, lists them);
+otherwise the batch stops with an error and nothing is changed. Files of the user at the
+top of a batch output (notes beside ``results.csv``) are kept.
 Alongside the analysis files it writes ``batch_key.json``: the SHA-256 of the
 video and trace and the analysis parameters. A rerun skips a video whose
 ``batch_key.json`` matches (unless ``force``), so an interrupted batch resumes
@@ -20,7 +25,6 @@ import contextlib
 import dataclasses
 import datetime
 import logging
-import shutil
 import sys
 import time
 import uuid
@@ -28,14 +32,21 @@ from pathlib import Path
 
 from calibration import InputError
 
-from .._schema import BATCH_JSON_FILE
-from .._shared._fileio import write_json_atomic
+from .._schema import BATCH_FIGURE_FILE, BATCH_JSON_FILE, BATCH_TABLE_FILE, WRITTEN_MARKER_FILE
+from .._shared._fileio import (
+    check_output_dir,
+    check_output_files,
+    read_marker,
+    record_output_files,
+    write_json_atomic,
+)
 from .._shared._system import default_workers
 from ._lock import _lock
 from ._manifest import MANIFEST_NAMES, read_manifest
 from ._pairing import pair_videos
+from ._summary import write_rate_figure
 from ._table import write_results_table
-from ._task import PARTIAL_DIR, process_video
+from ._task import process_video
 
 logger = logging.getLogger(__name__)
 
@@ -193,8 +204,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             raise InputError(f"workers must be >= 0, got {workers}")
         workers = min(workers, len(items))
     out_dir = Path(out_dir).resolve()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
+    check_batch_output(out_dir, names)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_options = {"overlay": bool(overlay), "report": bool(report)}
     items = [dataclasses.replace(it, video=Path(it.video).resolve(),
@@ -241,7 +251,8 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         write_status()
 
     with _lock(out_dir):
-        _clean_partial(out_dir)
+        write_status(final=True)  # DIR is a batch output from now on (its marker says so)
+        record_output_files([out_dir / BATCH_JSON_FILE], BATCH_WRITER)
         interrupted = False
         try:
             if engine == "serial":
@@ -261,7 +272,12 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
                                  interrupted=interrupted)
             write_status(final=True, interrupted=interrupted)
             write_results_table(result)
-            _clean_partial(out_dir)
+            try:
+                write_rate_figure(result)
+            except Exception:  # noqa: BLE001 - a figure never costs the batch's results
+                logger.warning("could not draw %s", BATCH_FIGURE_FILE, exc_info=True)
+            record_output_files([out_dir / n for n in BATCH_OUTPUT_FILES
+                                 if (out_dir / n).exists()], BATCH_WRITER)
     return result
 
 
@@ -272,10 +288,49 @@ def _progress_bar(total, *, enabled):
                 dynamic_ncols=True, desc="semtrack batch")
 
 
-def _clean_partial(out_dir):
-    partial = out_dir / PARTIAL_DIR
-    if partial.exists():
-        shutil.rmtree(partial, ignore_errors=True)
+#: Writer name of the files at the top of a batch output folder (in its marker).
+BATCH_WRITER = "batch"
+#: The files ``run_batch`` writes at the top of its output folder.
+BATCH_OUTPUT_FILES = (BATCH_JSON_FILE, BATCH_TABLE_FILE, "results.parquet", BATCH_FIGURE_FILE)
+#: Hidden files of ours that do not make a folder "non-empty" (the batch lock).
+_OWN_HIDDEN = (".semtrack-batch.lock", WRITTEN_MARKER_FILE)
+
+
+def check_batch_output(out_dir, names):
+    """Refuse a batch output folder that would mix results into, or replace, a user's files.
+
+    `out_dir` must be absent, empty or a semtrack batch output (its marker lists
+    ``batch.json``; an output of a release before the marker: it holds ``batch.json``).
+    Each ``out_dir/<name>/`` that exists must hold only files semtrack wrote there,
+    and the top-level files the batch writes must be the batch's own. Marked leftovers
+    of killed runs (``.<name>.tmp-*``) are removed.
+
+    Raises
+    ------
+    calibration.InputError
+        Before any work starts, naming the first file in the way.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise InputError("the output exists and is not a folder; give a folder", path=out_dir)
+    if not out_dir.is_dir():
+        return
+    entries = [p for p in out_dir.iterdir() if p.name not in _OWN_HIDDEN
+               and not (p.name.startswith(".") and ".tmp-" in p.name and read_marker(p))]
+    marker = read_marker(out_dir) or {"files": {}}
+    ours = BATCH_WRITER in marker["files"].values() or (out_dir / BATCH_JSON_FILE).is_file()
+    if entries and not ours:
+        raise InputError(f"the output folder is not empty ({entries[0].name}"
+                         + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
+                         + ") and not a semtrack batch output; results would be mixed into "
+                         "it: give a new or empty folder with --out", path=out_dir)
+    if ours and not marker["files"]:
+        # a batch output of a release before the marker: its own top-level files
+        record_output_files([out_dir / n for n in BATCH_OUTPUT_FILES
+                             if (out_dir / n).is_file()], BATCH_WRITER)
+    check_output_files([out_dir / n for n in BATCH_OUTPUT_FILES], BATCH_WRITER)
+    for name in names:
+        check_output_dir(out_dir / name)
 
 
 def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record):

@@ -47,8 +47,12 @@ __all__ = ["BatchItem", "MANIFEST_COLUMNS", "MANIFEST_NAMES", "read_manifest"]
 #: Each option column is passed to :func:`vision.analyze` under its name.
 MANIFEST_COLUMNS = (
     "video", "trace", "name", "pixel_size_um", "scale_bar_um", "fps",
-    "tilt_deg", "electrode", "counter_electrode", "sync_offset_s",
+    "tilt_deg", "crop", "electrode", "counter_electrode", "sync_offset_s", "sync",
+    "columns", "units",
 )
+#: Manifest columns whose keyword of :func:`vision.analyze` has another name.
+OPTION_OF_COLUMN = {"columns": "trace_columns", "units": "trace_units"}
+_SYNC_MODES = ("auto", "span", "absolute")
 
 #: File names that make a batch INPUT folder use its manifest.
 MANIFEST_NAMES = ("manifest.toml", "manifest.csv")
@@ -81,6 +85,9 @@ class BatchItem:
         Further manifest columns (sample id, notes, ...), as text; they do not
         change the analysis and are copied into ``results.csv`` as
         ``manifest.<column>``.
+    from_manifest : tuple of str
+        The keys of `options` the manifest set (the rest came from the command's flags);
+        a pixel size from here is reported with source ``"manifest"``.
     """
 
     name: str
@@ -89,6 +96,7 @@ class BatchItem:
     options: dict = dataclasses.field(default_factory=dict)
     pairing: str = "none"
     metadata: dict = dataclasses.field(default_factory=dict)
+    from_manifest: tuple = ()
 
 
 def read_manifest(path):
@@ -237,6 +245,19 @@ def _item(raw, where, manifest):
                 raise InputError(
                     f"{where}: counter_electrode {value!r} is neither a side "
                     f"({', '.join(_SIDES)}) nor a point 'x;y' in pixels", path=manifest) from None
+    if "crop" in raw:
+        options["crop"] = _crop(raw["crop"], where, manifest)
+    if "sync" in raw:
+        sync = str(raw["sync"]).strip().lower()
+        if sync not in _SYNC_MODES:
+            raise InputError(f"{where}: sync must be one of {', '.join(_SYNC_MODES)}, got "
+                             f"{raw['sync']!r}", path=manifest)
+        if "sync_offset_s" in options:
+            raise InputError(f"{where}: give sync_offset_s or sync, not both", path=manifest)
+        options["sync"] = sync
+    for column, key in OPTION_OF_COLUMN.items():
+        if column in raw:
+            options[key] = str(raw[column]).replace(";", ",")
     name = raw.get("name")
     if name is None:
         name = video.stem if video.is_file() else video.name
@@ -246,7 +267,23 @@ def _item(raw, where, manifest):
                          "digits, '-', '_' or '.'", path=manifest)
     metadata = {k: str(v) for k, v in raw.items() if k not in MANIFEST_COLUMNS}
     return BatchItem(name=name, video=video, trace=trace, options=options,
-                     pairing=f"manifest {where}", metadata=metadata)
+                     pairing=f"manifest {where}", metadata=metadata,
+                     from_manifest=tuple(sorted(options)))
+
+
+def _crop(value, where, manifest):
+    """'t;b;l;r' (or a TOML list) -> (top, bottom, left, right) px."""
+    parts = list(value) if isinstance(value, (list, tuple)) else \
+        [p for p in re.split(r"[;,\s]+", str(value).strip().strip("()[]")) if p]
+    try:
+        crop = tuple(int(float(p)) for p in parts)
+        ok = len(crop) == 4 and min(crop) >= 0 and crop[0] < crop[1] and crop[2] < crop[3]
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(f"{where}: crop must be 'top;bottom;left;right' in whole pixels "
+                         f"(top < bottom, left < right), got {value!r}", path=manifest)
+    return crop
 
 
 _SIDE_NOTE = re.compile(r"^(left|right|top|bottom)(\s+[xy]\s*=\s*[-+0-9.eE]+\s*(px)?)?$")

@@ -206,7 +206,7 @@ def pair_videos(folder, *, exclude=(), probe=None):
             trace_of[v] = t
             pairing[v] = why
     items = [BatchItem(name=n, video=v, trace=trace_of.get(v), options={},
-                       pairing=pairing.get(v, "none (no matching trace)"))
+                       pairing=pairing.get(v, "no matching trace"))
              for n, v in zip(names, videos)]
     return items
 

@@ -6,14 +6,20 @@ import logging
 import shutil
 import time
 import traceback
-import uuid
 import warnings
 from pathlib import Path
 
 from calibration import InputError
 
 from .._schema import BATCH_KEY_FILE, SUMMARY_FILE
-from .._shared._fileio import file_sha256, jsonable, replace_dir, write_json_atomic
+from .._shared._fileio import (
+    check_output_dir,
+    file_sha256,
+    jsonable,
+    make_temp_dir,
+    replace_dir,
+    write_json_atomic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +27,8 @@ __all__ = ["KEY_FILE", "PARTIAL_DIR", "process_video"]
 
 #: Name of the per-video resume record inside ``DIR/<name>/``.
 KEY_FILE = BATCH_KEY_FILE
-#: Staging folder inside the output folder (never a finished result).
+#: Staging folder of earlier releases inside the output folder (no longer written: each
+#: video is now built in a marked ``.<name>.tmp-*`` folder beside its results folder).
 PARTIAL_DIR = ".semtrack-partial"
 
 
@@ -87,11 +94,12 @@ def process_video(item, out_dir, *, force=False, save_options=None):
         if not force and _is_up_to_date(final, key):
             summary = _read_json(final / SUMMARY_FILE)
             record.update(status="skipped", summary=summary,
-                          n_frames=(summary or {}).get("n_frames"))
+                          n_frames=(summary or {}).get("n_frames"),
+                          warnings=list((summary or {}).get("warnings") or []))
         else:
-            summary = _analyze_and_save(item, final, key, save_options)
+            summary, extra = _analyze_and_save(item, final, key, save_options)
             record.update(status="done", summary=summary, n_frames=summary.get("n_frames"),
-                          warnings=list(summary.get("warnings") or []))
+                          warnings=list(summary.get("warnings") or []) + extra)
     except InputError as exc:
         record["error"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - batch boundary: one broken video never stops the batch
@@ -127,26 +135,46 @@ def _analyze_and_save(item, final, key, save_options):
         # The engine parallelises over videos: one thread per worker process.
         import cv2
         cv2.setNumThreads(1)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         # analyze records its warnings in summary["warnings"]; the batch reports them per
-        # video instead of printing them between the progress bar updates.
-        warnings.simplefilter("ignore")
+        # video (batch.json, the end table) instead of printing them between the progress
+        # bar updates. Other warnings (of libraries, of the save pass) are added there.
+        warnings.simplefilter("always")
         analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
                                     **item.options)
-    staging_root = final.parent / PARTIAL_DIR
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staging = staging_root / f"{item.name}.{uuid.uuid4().hex}"
+    summary = getattr(analysis, "summary", None)
+    if "pixel_size_um" in item.from_manifest and isinstance(summary, dict) \
+            and summary.get("pixel_size_source") == "user":
+        summary["pixel_size_source"] = "manifest"  # where the user gave it: report and CSV
+        summary["pixel_size_detail"] = (f"from the manifest: {summary.get('pixel_size_um'):g} "
+                                        "µm")
+    check_output_dir(final)  # again in the worker: nothing of the user's is replaced
+    work = make_temp_dir(final)  # marked: a killed run's leftover is removed next time
+    staging = work / "results"
     try:
-        analysis.save(staging, **save_options)
+        with warnings.catch_warnings(record=True) as caught_save:
+            warnings.simplefilter("always")
+            analysis.save(staging, **save_options)
         write_json_atomic(staging / KEY_FILE, {**key, "name": item.name,
                                                 "video": str(item.video),
                                                 "trace": None if item.trace is None
                                                 else str(item.trace)})
         replace_dir(staging, final)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     summary = _read_json(final / SUMMARY_FILE)
     if summary is None:
         summary = jsonable(analysis.summary)
-    return summary
+    return summary, _other_warnings(summary, [*caught, *caught_save])
+
+
+def _other_warnings(summary, caught):
+    """Texts of caught warnings that summary["warnings"] does not hold yet (in order)."""
+    known = set(summary.get("warnings") or [])
+    extra = []
+    for w in caught:
+        text = str(w.message)
+        if text not in known and not any(text in k for k in known):
+            known.add(text)
+            extra.append(f"{w.category.__name__}: {text}")
+    return extra

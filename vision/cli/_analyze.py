@@ -1,5 +1,4 @@
 """``semtrack analyze VIDEO``: one video (and its trace) in, a results folder out."""
-import argparse
 import os
 import sys
 import warnings
@@ -7,50 +6,52 @@ import warnings
 from calibration import InputError
 
 from ._errors import to_flags
-
-SIDES = ("left", "right", "top", "bottom")
-
+from ._options import (  # noqa: F401 - parse_point/parse_counter_electrode: public here
+    SIDES,
+    CropAction,
+    check_number,
+    parse_counter_electrode,
+    parse_point,
+)
 
 #: One line for ``semtrack --help``.
 HELP = 'analyse one video (and its potentiostat trace)'
 
-def parse_point(text, option):
-    """'X,Y' -> (x, y) floats in px; InputError naming the option otherwise."""
-    try:
-        x, y = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError(f"{option} takes X,Y in pixels (e.g. 256,190), not {text!r}") from None
-    return x, y
 
+def add_analysis_options(parser, *, batch=False):
+    """The per-video options, the same in ``analyze`` and ``batch``.
 
-def parse_counter_electrode(text):
-    """'left|right|top|bottom' or 'X,Y' (px)."""
-    if text is None:
-        return None
-    if text.lower() in SIDES:
-        return text.lower()
-    return parse_point(text, "--counter-electrode")
-
-
-def add_analysis_options(parser):
-    """The calibration, geometry and synchronisation options of ``analyze``."""
+    With ``batch``, each applies to every video (a manifest column wins for its row) and
+    the synchronisation options are left to the caller.
+    """
+    every = " for every video" if batch else ""
     g = parser.add_argument_group("calibration")
     size = g.add_mutually_exclusive_group()
-    size.add_argument("--pixel-size", type=float, metavar="UM",
-                      help="pixel size in um (overrides file metadata and the scale bar)")
+    size.add_argument("--pixel-size", "--pixel-size-um", dest="pixel_size", type=float,
+                      metavar="UM", help="pixel size in um" + every + " (overrides file "
+                      "metadata and the scale bar)")
     size.add_argument("--scale-bar-um", type=float, metavar="UM",
                       help="length of the scale bar in the data bar, in um")
     g.add_argument("--fps", type=float, help="frame rate for TIFF stacks / frame folders "
                    "without times")
-    g.add_argument("--tilt", type=float, default=0.0, metavar="DEG",
-                   help="stage tilt in degrees (default 0)")
-    g.add_argument("--crop", metavar="TOP,BOTTOM,LEFT,RIGHT",
-                   help="region to analyse in px (default: all but the detected data bar)")
+    g.add_argument("--tilt", "--tilt-deg", dest="tilt", type=float, default=None,
+                   metavar="DEG", help="stage tilt in degrees (default 0)")
+    g.add_argument("--crop", action=CropAction, metavar="T,B,L,R",
+                   help="region to analyse in px: TOP,BOTTOM,LEFT,RIGHT (default: all but "
+                   "the detected data bar)")
     g = parser.add_argument_group("geometry")
     g.add_argument("--electrode", metavar="X,Y", help="electrode centre in px "
                    "(default: found automatically)")
     g.add_argument("--counter-electrode", metavar="X,Y|left|right|top|bottom",
-                   help="where the counter electrode is (default: found when visible)")
+                   help="where the counter electrode is: a point in px or a side (default: "
+                   "found when visible)")
+    g = parser.add_argument_group("potentiostat trace (CSV)")
+    g.add_argument("--columns", metavar="Q=NAME,...",
+                   help="trace CSV column mapping, e.g. time=Time,voltage=Ewe,current=I")
+    g.add_argument("--units", metavar="Q=UNIT,...",
+                   help="trace CSV units when its header lacks them, e.g. current=mA")
+    if batch:
+        return
     g = parser.add_argument_group("synchronisation (t_trace = t_video + offset)")
     sync = g.add_mutually_exclusive_group()
     sync.add_argument("--sync-offset", type=float, metavar="S",
@@ -60,43 +61,52 @@ def add_analysis_options(parser):
                       "start times, else auto)")
 
 
-def analysis_kwargs(args):
-    """Keyword arguments of :func:`vision.analyze` from parsed options."""
-    crop = None
-    if args.crop:
-        try:
-            crop = tuple(int(v) for v in args.crop.split(","))
-            assert len(crop) == 4
-        except (ValueError, AssertionError):
-            raise InputError(f"--crop takes TOP,BOTTOM,LEFT,RIGHT in px, not {args.crop!r}") \
-                from None
-    return dict(
-        pixel_size_um=args.pixel_size, scale_bar_um=args.scale_bar_um, fps=args.fps,
-        tilt_deg=args.tilt, crop=crop,
+def add_output_options(parser):
+    """What to write besides the tables: the same in ``analyze`` and ``batch``."""
+    parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
+    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+
+
+def analysis_kwargs(args, *, given_only=False):
+    """Keyword arguments of :func:`vision.analyze` from parsed options, checked.
+
+    With ``given_only`` (batch defaults), only the options the user gave.
+    """
+    kwargs = dict(
+        pixel_size_um=check_number(args.pixel_size, "--pixel-size", positive=True),
+        scale_bar_um=check_number(args.scale_bar_um, "--scale-bar-um", positive=True),
+        fps=check_number(args.fps, "--fps", positive=True),
+        tilt_deg=check_number(args.tilt, "--tilt"),
+        crop=args.crop,
         electrode=None if args.electrode is None else parse_point(args.electrode,
                                                                   "--electrode"),
         counter_electrode=parse_counter_electrode(args.counter_electrode),
-        sync_offset_s=args.sync_offset, sync=args.sync)
+        sync_offset_s=check_number(getattr(args, "sync_offset", None), "--sync-offset"),
+        sync=getattr(args, "sync", None),
+        trace_columns=args.columns, trace_units=args.units)
+    if kwargs["tilt_deg"] is not None and not -90 < kwargs["tilt_deg"] < 90:
+        raise InputError(f"--tilt must be between -90 and 90 degrees, got {args.tilt:g}")
+    if given_only:
+        return {k: v for k, v in kwargs.items() if v is not None}
+    if kwargs["tilt_deg"] is None:
+        kwargs["tilt_deg"] = 0.0
+    return kwargs
 
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "analyze", help=HELP,
+        "analyze", aliases=["analyse"], help=HELP,
         description="Track whiskers, the lateral front and cracks in one SEM video, fuse "
         "them with the potentiostat trace, and write a results folder (summary.json, "
-        "frames.csv, whiskers.csv, events.csv, overlay.mp4, report.html).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "frames.csv, whiskers.csv, events.csv, overlay.mp4, report.html). semtrack "
+        "replaces only a results folder it wrote: a file of yours inside it (notes.txt) "
+        "stops the run before any work.")
     p.add_argument("video", help="MP4/AVI/MKV/MOV, multi-page TIFF, or folder of frames")
     p.add_argument("--trace", help="potentiostat file (EC-Lab .mpt/.mpr, CSV)")
-    p.add_argument("--columns", metavar="Q=NAME,...",
-                   help="trace CSV column mapping, e.g. time=Time,voltage=Ewe,current=I")
-    p.add_argument("--units", metavar="Q=UNIT,...",
-                   help="trace CSV units when its header lacks them, e.g. current=mA")
     add_analysis_options(p)
     p.add_argument("--out", help="results folder (default: <video name>_results next to "
                    "the video)")
-    p.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -105,15 +115,16 @@ def run(args):
     from ..pipeline._analyze import analyze
 
     kwargs = analysis_kwargs(args)
+    quiet = getattr(args, "quiet", False)
     video = os.path.abspath(args.video.rstrip(os.sep))
     name = os.path.splitext(os.path.basename(video))[0]
     out = args.out or os.path.join(os.path.dirname(video), f"{name}_results")
     check_output_dir(out)  # before the analysis, not after it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # they are in summary["warnings"], printed below
-        result = analyze(args.video, trace=args.trace, trace_columns=args.columns,
-                         trace_units=args.units, progress=not args.quiet, **kwargs)
-        out = result.save(out, overlay=not args.no_overlay, progress=not args.quiet)
+        result = analyze(args.video, trace=args.trace, progress=not quiet, **kwargs)
+        out = result.save(out, overlay=not args.no_overlay, report=not args.no_report,
+                          progress=not quiet)
     s = result.summary
     print(f"{name}: failure mode {s['failure_mode']} (confidence {s['failure_confidence']}), "
           f"short circuit {'yes' if s['short_circuit'] else 'no'}")
@@ -123,5 +134,6 @@ def run(args):
     for w in s["warnings"]:
         print(f"  warning: {to_flags(w)}", file=sys.stderr)
     print(f"results: {out}")
-    print(f"report:  {os.path.join(out, 'report.html')}")
+    if not args.no_report:
+        print(f"report:  {os.path.join(out, 'report.html')}")
     return 0

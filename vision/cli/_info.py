@@ -2,6 +2,8 @@
 import sys
 import warnings
 
+from ._options import CropAction
+
 #: One line for ``semtrack --help``.
 HELP = 'print frames, size, fps, duration, start time, duplicate/torn frames and the data bar of a video'
 
@@ -15,7 +17,7 @@ def add_parser(subparsers):
                                              "without timing metadata")
     p.add_argument("--no-refresh", action="store_true",
                    help="skip counting duplicate and torn frames (faster)")
-    p.add_argument("--crop", type=int, nargs=4, metavar=("TOP", "BOTTOM", "LEFT", "RIGHT"),
+    p.add_argument("--crop", nargs="+", action=CropAction, metavar="T,B,L,R",  # or T B L R
                    help="region (pixels, half-open) compared for duplicates instead of "
                         "the image without its data bar")
     p.set_defaults(func=run)

@@ -13,6 +13,10 @@ from calibration import InputError
 
 from .._version import __version__
 from ._errors import to_flags
+from ._options import add_common_options
+
+#: Other spellings of subcommands (the help text writes "analyse").
+ALIASES = {"analyse": "analyze"}
 
 #: Subcommand modules, in the order ``semtrack --help`` lists them.
 SUBCOMMANDS = (
@@ -29,6 +33,7 @@ def _command_of(argv):
     """The subcommand named in ``argv`` (the first word that is not an option), or None."""
     for word in argv:
         if not word.startswith("-"):
+            word = ALIASES.get(word, word)
             return word if word in SUBCOMMANDS else None
     return None
 
@@ -53,15 +58,18 @@ def build_parser(command=None, *, all_commands=True):
     )
     parser.add_argument("--version", action="version",
                         version=f"semtrack {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (-vv for debug)")
+    add_common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"vision.cli._{name}")
         if all_commands or name == command:
             module.add_parser(sub)
         else:
-            sub.add_parser(name, help=module.HELP)
+            sub.add_parser(name, help=module.HELP,
+                           aliases=[a for a, n in ALIASES.items() if n == name])
+    for name, p in sub.choices.items():
+        if name not in ALIASES:  # an alias shares its command's parser
+            add_common_options(p)
     return parser
 
 
@@ -73,11 +81,13 @@ def main(argv=None):
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_of(argv), all_commands=False)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2), --help or --version (0)
+        return exc.code if isinstance(exc.code, int) else 2
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=logging.ERROR if args.quiet and not args.verbose else level,
+                        format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -45,13 +45,50 @@ def add_parser(subparsers):
     return p
 
 
+#: Writer name of synth's files in the folder's marker (vision._schema.WRITTEN_MARKER_FILE).
+WRITER = "synth"
+
+
+def _outputs(out, name, fmt):
+    """The files ``render`` writes for `name` in format `fmt` into folder `out`."""
+    from pathlib import Path
+
+    from vision.synthetic._writers import video_filename
+    out = Path(out)
+    return [out / video_filename(name, fmt)] + [
+        out / f"{name}{suffix}" for suffix in ("_truth_frames.csv", "_truth_whiskers.csv",
+                                               "_truth.json", "_trace.mpt")]
+
+
+def _guarded(paths, write):
+    """Write with `write()` only if none of `paths` is a file semtrack did not write."""
+    from .._shared._fileio import check_output_files, record_output_files
+    check_output_files(paths, WRITER)  # before rendering: nothing of the user's is replaced
+    result = write()
+    record_output_files([p for p in paths if p.exists()], WRITER)
+    return result
+
+
+def _length(res, scene=None):
+    """The rendered video's length in s (the scene's duration), for the printout."""
+    if scene is not None:
+        return f"{scene.duration_s:g} s long"
+    return f"{res.n_frames} frames"
+
+
 def run(args):
     """Run ``semtrack synth``; return the exit code."""
-    from vision.synthetic import preset, render, write_samples
+    from vision.synthetic import PRESETS, preset, render, write_samples
     if args.samples:
+        from pathlib import Path
         kw = {} if args.crf is None else {"crf": args.crf}
-        for res in write_samples(args.samples, fmt=args.fmt or "mp4", **kw):
-            print(f"{res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
+        fmt = args.fmt or "mp4"
+        paths = [p for n in PRESETS for p in _outputs(args.samples, n, fmt)]
+        paths += [Path(args.samples) / "manifest.csv", Path(args.samples) / "README.md"]
+        for res in _guarded(paths, lambda: write_samples(args.samples, fmt=fmt, **kw)):
+            scene = preset(res.video.name.split(".")[0].removesuffix("_png"))
+            print(f"{res.video}  ({res.n_frames} frames, video {_length(res, scene)}; "
+                  f"rendered in {res.elapsed_s:.1f} s)")
         return 0
     if not args.preset:
         raise InputError("give a PRESET (e.g. 'semtrack synth whisker --out DIR') or --samples DIR")
@@ -64,9 +101,14 @@ def run(args):
         overrides["duration_s"] = args.duration
     if args.no_artefacts:
         overrides["artefacts"] = False
-    res = render(preset(args.preset, **overrides), args.out, fmt=args.fmt or "mp4", name=args.name,
-                 crf=18 if args.crf is None else args.crf, sem_metadata=args.sem_metadata)
-    print(f"video:   {res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
+    scene = preset(args.preset, **overrides)
+    fmt = args.fmt or "mp4"
+    res = _guarded(_outputs(args.out, args.name or scene.name, fmt),
+                   lambda: render(scene, args.out, fmt=fmt, name=args.name,
+                                  crf=18 if args.crf is None else args.crf,
+                                  sem_metadata=args.sem_metadata))
+    print(f"video:   {res.video}  ({res.n_frames} frames, {_length(res, scene)}; "
+          f"rendered in {res.elapsed_s:.1f} s)")
     print(f"truth:   {res.truth_frames}, {res.truth_whiskers}, {res.truth_json}")
     print(f"trace:   {res.trace}")
     return 0
@@ -80,12 +122,17 @@ def _run_random(args):
     if args.duration is not None or args.no_artefacts:
         raise InputError("synth random draws its duration and artefacts from the seed; "
                          "leave out --duration and --no-artefacts")
+    from vision.synthetic._extras import CODECS
     scene = random_scene(args.seed, bank_version=args.bank_version)
-    res = render_random(scene, args.out, fmt=args.fmt, name=args.name, crf=args.crf)
+    fmt = args.fmt or CODECS[scene.extras.codec]
+    res = _guarded(_outputs(args.out, args.name or scene.name, fmt),
+                   lambda: render_random(scene, args.out, fmt=args.fmt, name=args.name,
+                                         crf=args.crf))
     ext = scene.extras
     print(f"scene:   seed {scene.seed} ({ext.scenario}), {scene.shape[1]}x{scene.shape[0]} px at "
           f"{scene.pixel_size_um:.3g} um/px, {scene.n_frames} frames, codec {ext.codec}")
-    print(f"video:   {res.video}  ({res.n_frames} frames, {res.elapsed_s:.1f} s)")
+    print(f"video:   {res.video}  ({res.n_frames} frames, {_length(res, scene)}; "
+          f"rendered in {res.elapsed_s:.1f} s)")
     print(f"truth:   {res.truth_frames}, {res.truth_whiskers}, {res.truth_json}")
     print(f"trace:   {res.trace}")
     return 0

@@ -58,7 +58,9 @@ def run(args):
                               area_cm2=args.area_cm2, f_min_Hz=args.f_min_hz,
                               kk_max_residual=args.kk_max_residual, cpe=args.cpe)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        # every time in it is on the trace's own clock; say so in the output itself
+        print(json.dumps({"time_clock": "trace (0 s at the potentiostat's acquisition "
+                                        "start)", **summary}, indent=2))
     else:
         print(format_summary(summary))
     return 0

@@ -86,7 +86,7 @@ class Analysis:
     crop: tuple | None = None
     drawings: dict = field(default_factory=dict, repr=False)
 
-    def save(self, out_dir, *, overlay=True, report=True, progress=False):
+    def save(self, out_dir, *, overlay=True, report=True, progress=False, formats=("csv",)):
         """Write the results folder (atomically; a rerun replaces it).
 
         Parameters
@@ -99,13 +99,22 @@ class Analysis:
             Write ``report.html``.
         progress : bool
             Show a progress bar for the overlay pass.
+        formats : sequence of {'csv', 'parquet', 'xlsx'}
+            Table files besides the CSV contract: ``parquet`` (``frames.parquet``, ...),
+            ``xlsx`` (``results.xlsx``, one sheet per table, written with openpyxl).
 
         Returns
         -------
         str
             The folder written.
+
+        Raises
+        ------
+        calibration.InputError
+            If `out_dir` holds a file semtrack did not write (it is left untouched).
         """
-        return save_results(self, out_dir, overlay=overlay, report=report, progress=progress)
+        return save_results(self, out_dir, overlay=overlay, report=report, progress=progress,
+                            formats=formats)
 
 
 def _progress(total, enabled, desc):
@@ -116,22 +125,34 @@ def _progress(total, enabled, desc):
 
 
 def _read_trace(trace, warn, *, columns=None, units=None):
-    """Read the trace; problems that leave the video analysable become warnings.
+    """Read a trace given explicitly; one rule for ``analyze`` and ``batch`` (issue 15.2).
 
-    A missing file is an error; a file that cannot be used (no current
-    column, no data) is a warning, and the video is analysed without it.
+    A file that is missing, cannot be read or has no time column is an error
+    (InputError: exit 2 on the command line). A readable trace without a current
+    column, or with 0 or 1 data rows, gives a warning and the video is analysed
+    without fusion (returns None).
     """
     if not os.path.exists(trace):
         raise InputError("no such trace file; check trace", path=trace)
     try:
         data = electrochem.read_trace(trace, columns=columns, units=units)
+    except electrochem.EmptyTraceError as exc:
+        warn(f"{exc}; the video is analysed without the trace")
+        return None
     except InputError as exc:
+        if "no current column" not in str(exc):  # the delimited reader's words for it
+            raise
         warn(f"{exc}; the video is analysed without the trace")
         return None
     df = data.data
+    if len(df) < 2:
+        warn(f"{trace}: the trace holds {len(df)} data row(s); the video is analysed "
+             "without the trace")
+        return None
     if "current_A" not in df or not np.isfinite(df["current_A"].to_numpy(float)).any():
         warn(f"{trace}: the trace has no current column; currents are reported as NaN and "
-             "automatic synchronisation is not possible")
+             "the video is analysed without the trace (give columns=... to map it)")
+        return None
     return data
 
 

@@ -8,6 +8,8 @@ import sys
 import cv2
 import numpy as np
 
+from calibration import InputError
+
 from .._schema import (
     EVENTS_FILE,
     FRAMES_FILE,
@@ -25,7 +27,7 @@ from ._report import build_report
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["save_results"]
+__all__ = ["TABLE_FORMATS", "save_results"]
 
 
 def _write_csv(df, path):
@@ -74,19 +76,65 @@ def _overlay_pass(analysis, path, progress):
     return key_jpegs
 
 
-def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False):
-    """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`."""
+#: What ``formats`` of :func:`save_results` may name.
+TABLE_FORMATS = ("csv", "parquet", "xlsx")
+#: The Excel workbook of ``formats=(..., "xlsx")``: one sheet per table.
+XLSX_FILE = "results.xlsx"
+
+
+def _tables(analysis):
+    """The tables of a results folder: file stem -> DataFrame (CSV contract order)."""
+    w = analysis.whiskers
+    cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
+    stem = lambda name: os.path.splitext(name)[0]  # noqa: E731
+    return {stem(FRAMES_FILE): analysis.frames, stem(WHISKERS_FILE): w.reindex(columns=cols),
+            stem(EVENTS_FILE): analysis.events, stem(GROWTH_RATES_FILE): analysis.growth_rates}
+
+
+def _check_formats(formats):
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    bad = [f for f in formats if f not in TABLE_FORMATS]
+    if bad or not formats:
+        raise InputError(f"formats must name some of {', '.join(TABLE_FORMATS)}, not "
+                         f"{bad or list(formats)}")
+    return formats
+
+
+def _write_xlsx(tables, summary, path):
+    """One sheet per table plus a ``summary`` sheet of the scalar summary fields."""
+    import pandas as pd  # openpyxl writes the workbook (pandas' xlsx engine)
+
+    scalars = {k: v for k, v in summary.items()
+               if v is None or isinstance(v, (bool, int, float, str))}
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        pd.DataFrame({"key": list(scalars), "value": [str(v) if v is not None else ""
+                                                      for v in scalars.values()]}
+                     ).to_excel(xl, sheet_name="summary", index=False)
+        for name, df in tables.items():
+            df.to_excel(xl, sheet_name=name[:31], index=False)
+
+
+def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False,
+                 formats=("csv",)):
+    """Write `analysis` into `out_dir` atomically. See :meth:`Analysis.save`.
+
+    `formats` names the table files: ``csv`` (the contract, always written),
+    ``parquet`` (``frames.parquet``, ...) and ``xlsx`` (``results.xlsx``, one sheet per
+    table). An existing `out_dir` is replaced only if semtrack wrote every file in it.
+    """
+    formats = _check_formats(formats)
     out_dir = os.path.abspath(os.fspath(out_dir))
     check_output_dir(out_dir)
     tmp = os.fspath(make_temp_dir(out_dir))
     try:
         write_json_atomic(os.path.join(tmp, SUMMARY_FILE), analysis.summary)
-        _write_csv(analysis.frames, os.path.join(tmp, FRAMES_FILE))
-        w = analysis.whiskers
-        cols = WHISKER_COLUMNS + [c for c in w.columns if c not in WHISKER_COLUMNS]
-        _write_csv(w.reindex(columns=cols), os.path.join(tmp, WHISKERS_FILE))
-        _write_csv(analysis.events, os.path.join(tmp, EVENTS_FILE))
-        _write_csv(analysis.growth_rates, os.path.join(tmp, GROWTH_RATES_FILE))
+        tables = _tables(analysis)
+        for stem, df in tables.items():
+            _write_csv(df, os.path.join(tmp, f"{stem}.csv"))
+            if "parquet" in formats:
+                df.to_parquet(os.path.join(tmp, f"{stem}.parquet"), index=False)
+        if "xlsx" in formats:
+            _write_xlsx(tables, analysis.summary, os.path.join(tmp, XLSX_FILE))
         if analysis.kymographs:
             kdir = os.path.join(tmp, "kymographs")
             os.makedirs(kdir)

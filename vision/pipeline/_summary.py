@@ -38,6 +38,9 @@ def build_summary(*, request, tracked, trace_obj, synced, events, verdict, rates
         "failure_thresholds": thresholds_dict(request.thresholds),
         "short_circuit": verdict.short_circuit,
         "short_circuit_time_s": sc_time,
+        # the trace's short circuit, on the video clock (as every *_time_s key)
+        "trace_short_circuit_time_s": trace_sc_v,
+        # deprecated name of the same value (read by older tools; removed after a release)
         "short_circuit_time_trace_s": trace_sc_v,
         "touchdown_time_s": touchdown_t,
         "growth_onset_time_s": events.growth_onset_s,

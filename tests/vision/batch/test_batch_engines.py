@@ -46,7 +46,7 @@ def _snapshot(folder):
 def test_pairing_and_corrupt_video_reported_others_done(serial_run):
     items, out, result, _ = serial_run
     assert [(it.name, it.trace and it.trace.name, it.pairing) for it in items] == [
-        ("broken", None, "none (no matching trace)"),
+        ("broken", None, "no matching trace"),
         ("control", "control_trace.mpt", "by name"),
         ("whisker", "whisker_trace.mpt", "by name")]
     status = {r["name"]: r for r in result.records}

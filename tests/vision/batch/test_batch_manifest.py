@@ -105,7 +105,7 @@ def test_folder_pairs_by_name_and_ignores_truth_and_output(folder):
     assert items["a"].trace.name == "a_trace.mpt" and items["a"].pairing == "by name"
     assert items["b"].trace.name == "b.mpt"
     assert items["frames"].trace.name == "frames_trace.mpt"
-    assert items["c"].trace is None and items["c"].pairing.startswith("none")
+    assert items["c"].trace is None and items["c"].pairing == "no matching trace"
 
 
 def test_folder_pairs_leftovers_by_duration_and_start(tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from calibration import InputError
 from vision import analyze
 from vision.cli import main
 
@@ -157,9 +158,14 @@ def test_save_writes_the_contract_and_replaces_cleanly(tmp_path):
     with av.open(str(out / "overlay.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == summary["n_frames"]
     # rerun: the folder is replaced, no temporary folders left behind
-    (out / "stale.txt").write_text("x")
     res.save(out, overlay=False)
-    assert not (out / "stale.txt").exists()
+    assert not (out / "overlay.mp4").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["lateral"]
+    # ... but never a file semtrack did not write (issue 15.1): it stops the save
+    (out / "stale.txt").write_text("x")
+    with pytest.raises(InputError, match="stale.txt"):
+        res.save(out, overlay=False)
+    assert (out / "stale.txt").read_text() == "x"
     assert [p.name for p in tmp_path.iterdir()] == ["lateral"]
 
 
