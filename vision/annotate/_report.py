@@ -12,9 +12,25 @@ import numpy as np
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES, GROWTH_MODES
 
-__all__ = ["agreement", "export_rows", "format_agreement", "write_export"]
+__all__ = ["agreement", "event_rows", "export_rows", "format_agreement", "write_export",
+           "TIME_DECIMALS"]
+
+#: Decimals of event times (s) everywhere: the page, the CSV/Excel export (1 ms).
+TIME_DECIMALS = 3
+
+
+def _t(value):
+    """An event time rounded to :data:`TIME_DECIMALS` (None stays None)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), TIME_DECIMALS)
+
+
+def _times(values):
+    """Every time of one event, ``"1.200; 3.400"`` (same decimals as everywhere)."""
+    return "; ".join(f"{v:.{TIME_DECIMALS}f}" for v in values if v is not None)
 
 
 def _reviewed(video):
@@ -144,11 +160,25 @@ def _csv_number(value):
     return value
 
 
+def _sorted_events(events, name):
+    return sorted((e for e in events if e["event"] == name),
+                  key=lambda e: (e["time_s"] is None, e["time_s"] or 0.0, e.get("frame", 0)))
+
+
+def _modes_text(modes):
+    return None if modes is None else ", ".join(modes) if modes else "none"
+
+
 def export_rows(labelled, auto_events):
     """One flat row per video: automatic and human labels side by side.
 
-    Event columns hold the first event of each name: ``auto_<event>_time_s``,
-    ``human_<event>_time_s``, ``human_<event>_frame`` (video clock, s).
+    Event columns: ``auto_<event>_time_s``, ``human_<event>_time_s`` and
+    ``human_<event>_frame`` hold the first event of each name (video clock,
+    s); ``auto_<event>_times_s`` and ``human_<event>_times_s`` hold every
+    one, ``"; "``-separated, so no event is lost. Every event with its own
+    row is in :func:`event_rows` (the ``events`` sheet of the Excel export).
+    Growth modes are comma-separated (``none``: a person said none; empty:
+    not labelled).
     """
     rows = []
     for video in labelled:
@@ -158,17 +188,46 @@ def export_rows(labelled, auto_events):
                "human_failure_mode": video["human_failure_mode"],
                "auto_short_circuit": video["auto_short_circuit"],
                "human_short_circuit": video["human_short_circuit"],
+               "auto_growth_modes": _modes_text(video.get("auto_growth_modes") or []),
+               "human_growth_modes": _modes_text(video.get("human_growth_modes")),
                "state": video["state"], "note": video["note"], "version": video["version"],
                "updated_by": video["updated_by"], "updated_at": video["updated_at"]}
         auto = auto_events.get(video["video_key"], [])
         for name in EVENT_NAMES:
-            a = sorted((e for e in auto if e["event"] == name), key=lambda e: e["time_s"])
-            h = sorted((e for e in video["events"] if e["event"] == name),
-                       key=lambda e: (e["time_s"] is None, e["time_s"] or 0.0))
-            row[f"auto_{name}_time_s"] = a[0]["time_s"] if a else None
-            row[f"human_{name}_time_s"] = h[0]["time_s"] if h else None
+            a = _sorted_events(auto, name)
+            h = _sorted_events(video["events"], name)
+            row[f"auto_{name}_time_s"] = _t(a[0]["time_s"]) if a else None
+            row[f"human_{name}_time_s"] = _t(h[0]["time_s"]) if h else None
             row[f"human_{name}_frame"] = h[0]["frame"] if h else None
+            row[f"auto_{name}_times_s"] = _times(_t(e["time_s"]) for e in a)
+            row[f"human_{name}_times_s"] = _times(_t(e["time_s"]) for e in h)
         rows.append(row)
+    return rows
+
+
+EVENT_ROW_FIELDS = ("video_name", "rel_path", "labeller", "event", "frame", "time_s",
+                    "auto_time_s", "origin", "source", "updated_by", "updated_at")
+
+
+def event_rows(labelled, auto_events):
+    """Every event of every video, one row each: the automatic ones and the human ones.
+
+    ``labeller`` is ``auto`` (as semtrack found it) or ``human`` (the
+    reviewer's list, which starts as a copy of the automatic one).
+    """
+    rows = []
+    for video in labelled:
+        base = {"video_name": video["name"], "rel_path": video["rel_path"]}
+        for e in auto_events.get(video["video_key"], []):
+            rows.append({**base, "labeller": "auto", "event": e["event"], "frame": e["frame"],
+                         "time_s": _t(e["time_s"]), "auto_time_s": _t(e["time_s"]),
+                         "origin": "auto", "source": e.get("source", ""),
+                         "updated_by": None, "updated_at": None})
+        for e in video["events"]:
+            rows.append({**base, "labeller": "human", "event": e["event"], "frame": e["frame"],
+                         "time_s": _t(e["time_s"]), "auto_time_s": _t(e.get("auto_time_s")),
+                         "origin": e.get("origin"), "source": None,
+                         "updated_by": e.get("updated_by"), "updated_at": e.get("updated_at")})
     return rows
 
 
@@ -178,7 +237,8 @@ def _atomic_write(path, text):
         raise InputError("the folder to export into does not exist; create it first", path=path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -211,9 +271,48 @@ def labels_json(labelled, auto_events, *, version=None):
         videos.append(item)
     doc = {"semtrack_version": version,
            "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-           "failure_modes": list(FAILURE_MODES), "event_names": list(EVENT_NAMES),
+           "failure_modes": list(FAILURE_MODES), "growth_modes": list(GROWTH_MODES),
+           "event_names": list(EVENT_NAMES),
            "videos": videos}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def labels_xlsx(labelled, auto_events, *, version=None):
+    """The labels as an Excel workbook (bytes): sheets ``videos`` and ``events``.
+
+    ``videos`` is :func:`export_rows` (as the CSV), ``events`` is
+    :func:`event_rows` (every event, one row each). User text is defused as in
+    the CSV (no formulas).
+    """
+    from openpyxl import Workbook  # noqa: PLC0415  (only needed for this export)
+
+    book = Workbook()
+    sheets = [("videos", export_rows(labelled, auto_events), None),
+              ("events", event_rows(labelled, auto_events), EVENT_ROW_FIELDS)]
+    for k, (title, rows, fields) in enumerate(sheets):
+        sheet = book.active if k == 0 else book.create_sheet()
+        sheet.title = title
+        fields = list(fields or (rows[0] if rows else ["video_name"]))
+        sheet.append(fields)
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(f), f) for f in fields])
+        sheet.freeze_panes = "A2"
+    meta = book.create_sheet("about")
+    meta.append(["semtrack_version", version])
+    meta.append(["exported_at", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")])
+    meta.append(["times", "video clock, s, rounded to 1 ms"])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_cell(value, field):
+    if isinstance(value, str):
+        # openpyxl stores a leading "=" as a formula; user text must stay text
+        return _safe_cell(value) if field in _TEXT_FIELDS or value[:1] == "=" else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_export(path, labelled, auto_events, *, version=None):
@@ -222,15 +321,17 @@ def write_export(path, labelled, auto_events, *, version=None):
     Parameters
     ----------
     path : str or Path
-        ``*.csv`` or ``*.json``.
+        ``*.csv``, ``*.json`` or ``*.xlsx``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = labels_csv(labelled, auto_events)
+        data = labels_csv(labelled, auto_events)
     elif suffix == ".json":
-        text = labels_json(labelled, auto_events, version=version)
+        data = labels_json(labelled, auto_events, version=version)
+    elif suffix == ".xlsx":
+        data = labels_xlsx(labelled, auto_events, version=version)
     else:
-        raise InputError("export file must end in .csv or .json", path=path)
-    _atomic_write(path, text)
+        raise InputError("export file must end in .csv, .json or .xlsx", path=path)
+    _atomic_write(path, data)
     return path
