@@ -26,9 +26,12 @@ from .._schema import OVERLAY_FILE
 
 __all__ = ["build_report", "report_figures", "key_figure", "facts_rows", "rate_rows"]
 
-_EVENT_STYLES = {"growth_onset": ("tab:green", "-"), "lateral_onset": ("tab:purple", "--"),
-                 "crack_initiation": ("tab:red", "-."), "short_circuit": ("black", "-"),
-                 "contact_loss": ("tab:orange", ":")}
+#: Colour per event; line style per source (video: solid, trace: dashed), so that the
+#: video's and the trace's short circuit differ; the legend names each line.
+_EVENT_COLOURS = {"growth_onset": "tab:green", "lateral_onset": "tab:purple",
+                  "crack_initiation": "tab:red", "short_circuit": "black",
+                  "contact_loss": "tab:orange"}
+_SOURCE_STYLES = {"video": "-", "trace": "--"}
 
 #: Kymograph column 0 lies this many px inside the whisker base (KymographBuilder's
 #: ``start_offset_px``), so position 0 µm is the base.
@@ -61,7 +64,8 @@ def _mark_events(ax, events, t_range):
     for ev in events.itertuples(index=False):
         if not np.isfinite(ev.time_s):
             continue
-        colour, style = _EVENT_STYLES.get(ev.event, ("grey", ":"))
+        colour = _EVENT_COLOURS.get(ev.event, "grey")
+        style = _SOURCE_STYLES.get(ev.source, ":")
         name = f"{ev.event.replace('_', ' ')} ({ev.source})"
         t = min(max(ev.time_s, t_range[0]), t_range[1])
         ax.axvline(t, color=colour, ls=style, lw=1.2,

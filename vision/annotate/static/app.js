@@ -405,7 +405,7 @@ function tickText(v, step) {
 
 function drawPlotLayer(g, W, H) {
   const f = S.video.frames, t = f.time_s;
-  const pad = { l: 62, r: 62, t: 32, b: 30 };
+  const pad = { l: 62, r: 62, t: 34, b: 30 };
   const tv = t.filter((v) => v !== null);
   const [t0, t1] = tv.length ? extent(tv) : [0, 1];
   const span = t1 > t0 ? t1 - t0 : 1;
@@ -473,12 +473,18 @@ function drawPlotLayer(g, W, H) {
   g.setLineDash([4, 3]);
   // (an event before the first frame or after the last sits on the edge)
   const clampT = (v) => Math.min(t1, Math.max(t0, v));
-  S.video.auto.events.forEach((ev, k) => {
+  const rowsEnd = [-Infinity, -Infinity, -Infinity];  // labels in up to 3 rows, never overlapping
+  S.video.auto.events.forEach((ev) => {
     const x = X(clampT(ev.time_s));
     g.strokeStyle = EVENT_COLORS[ev.event] || "#000";
     g.beginPath(); g.moveTo(x, pad.t); g.lineTo(x, H - pad.b); g.stroke();
-    g.fillStyle = g.strokeStyle; g.textAlign = x > W / 2 ? "right" : "left";
-    g.fillText(`${ev.event} ${ft(ev.time_s)} s`, x + (x > W / 2 ? -2 : 2), pad.t - 6 - 10 * (k % 2));
+    const text = `${ev.event} ${ft(ev.time_s)} s`, w = g.measureText(text).width;
+    const right = x > W / 2, x0 = right ? x - 2 - w : x + 2;
+    let row = rowsEnd.findIndex((end) => end < x0 - 4);
+    if (row < 0) row = rowsEnd.indexOf(Math.min(...rowsEnd));
+    rowsEnd[row] = x0 + w;
+    g.fillStyle = g.strokeStyle; g.textAlign = "left";
+    g.fillText(text, x0, pad.t - 4 - 9 * row);
   });
   g.setLineDash([]);
   // human events: triangles on the time axis
