@@ -149,6 +149,10 @@ def test_plot_and_events_visible_at_1280x720(page, server):  # noqa: F811
     assert page.evaluate("document.scrollingElement.scrollHeight") <= 720
     for sel in (".left", ".right"):
         assert page.locator(sel).evaluate("e => getComputedStyle(e).overflowY") == "auto"
+    # the events table fits its column: its buttons are not cut off on the right
+    assert page.locator(".events-box").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    delete = page.locator("#events tbody tr").first.locator("button.delete").bounding_box()
+    assert delete["x"] + delete["width"] <= right["x"] + right["width"]
 
 
 def test_event_times_have_the_same_decimals_everywhere(page, server):  # noqa: F811

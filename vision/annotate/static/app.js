@@ -222,15 +222,15 @@ function renderLabel() {
   body.replaceChildren();
   for (const ev of L.events) {
     body.appendChild(el("tr", { dataset: { id: ev.id, event: ev.event } },
-      el("td", {}, el("span", { class: "swatch", style: { color: EVENT_COLORS[ev.event] || "#000" } }, "■ "), ev.event),
+      el("td", { class: "ev-name" }, el("span", { class: "swatch", style: { color: EVENT_COLORS[ev.event] || "#000" } }, "■ "), ev.event.replace("_", " ")),
       el("td", { class: "num" }, ev.frame),
       el("td", { class: "num" }, ft(ev.time_s)),
       el("td", { class: "num" }, ft(ev.auto_time_s)),
       el("td", {}, ev.origin),
       el("td", {},
         el("button", { type: "button", class: "go", title: "show this frame", onclick: () => showFrame(ev.frame) }, "go"),
-        el("button", { type: "button", class: "move", title: "move to the current frame", onclick: () => moveEvent(ev) }, "move here"),
-        el("button", { type: "button", class: "delete", title: "delete", onclick: () => deleteEvent(ev) }, "delete"))));
+        el("button", { type: "button", class: "move", title: "move to the current frame", onclick: () => moveEvent(ev) }, "move"),
+        el("button", { type: "button", class: "delete", title: "delete", "aria-label": "delete", onclick: () => deleteEvent(ev) }, "✕"))));
   }
   drawPlot();
 }
