@@ -62,7 +62,9 @@ def agreement(labelled, auto_events):
         ``auto_only`` (automatic events the reviewer deleted), ``human_only``
         (events only the reviewer marked) and ``pairs`` (per video). Events are
         compared on reviewed videos (state other than ``unreviewed``); several
-        events of one name are paired in time order.
+        events of one name are paired in time order. ``growth_modes``: per
+        growth mode the 2x2 counts ``{"auto_true_human_true": n, ...}`` over the
+        videos whose growth modes a person set.
     """
     modes = list(FAILURE_MODES)
     index = {m: i for i, m in enumerate(modes)}
@@ -70,8 +72,17 @@ def agreement(labelled, auto_events):
     sc = {"auto_true_human_true": 0, "auto_true_human_false": 0,
           "auto_false_human_true": 0, "auto_false_human_false": 0}
     events = {name: {"pairs": [], "auto_only": 0, "human_only": 0} for name in EVENT_NAMES}
+    growth = {m: {"auto_true_human_true": 0, "auto_true_human_false": 0,
+                  "auto_false_human_true": 0, "auto_false_human_false": 0}
+              for m in GROWTH_MODES}
     n_labelled = 0
     for video in labelled:
+        human_growth = video.get("human_growth_modes")
+        if human_growth is not None:
+            auto_growth = video.get("auto_growth_modes") or []
+            for m in GROWTH_MODES:
+                growth[m][f"auto_{str(m in auto_growth).lower()}_"
+                          f"human_{str(m in human_growth).lower()}"] += 1
         if video["human_failure_mode"] is not None:
             n_labelled += 1
             matrix[index[video["auto_failure_mode"]], index[video["human_failure_mode"]]] += 1
@@ -110,10 +121,11 @@ def agreement(labelled, auto_events):
         kappa = None if expected >= 1.0 else float((accuracy - expected) / (1.0 - expected))
     return {"n_videos": len(labelled), "n_labelled": n_labelled, "failure_modes": modes,
             "confusion": matrix.tolist(), "failure_mode_agreement": accuracy,
-            "cohen_kappa": kappa, "short_circuit": sc, "events": events}
+            "cohen_kappa": kappa, "short_circuit": sc, "events": events,
+            "growth_modes": growth}
 
 
-def _fmt(value, spec="+.2f"):
+def _fmt(value, spec=f"+.{TIME_DECIMALS}f"):
     return "-" if value is None else format(value, spec)
 
 
@@ -133,13 +145,18 @@ def format_agreement(report):
     lines += ["", "Short circuit (automatic / human): "
               f"yes/yes {sc['auto_true_human_true']}, yes/no {sc['auto_true_human_false']}, "
               f"no/yes {sc['auto_false_human_true']}, no/no {sc['auto_false_human_false']}",
-              "", "Event time, human minus automatic (s, video clock), reviewed videos:",
+              "", "Growth modes (automatic / human, videos whose growth modes a person set):"]
+    for mode, g in report.get("growth_modes", {}).items():
+        lines.append(f"  {mode:<10} yes/yes {g['auto_true_human_true']}, yes/no "
+                     f"{g['auto_true_human_false']}, no/yes {g['auto_false_human_true']}, "
+                     f"no/no {g['auto_false_human_false']}")
+    lines += ["", "Event time, human minus automatic (s, video clock), reviewed videos:",
               f"{'event':<18}{'pairs':>6}{'mean':>9}{'median':>9}{'mean|d|':>9}{'max|d|':>9}"
               f"{'auto only':>11}{'human only':>12}"]
     for name, st in report["events"].items():
         lines.append(f"{name:<18}{st['n_pairs']:>6}{_fmt(st['mean_diff_s']):>9}"
-                     f"{_fmt(st['median_diff_s']):>9}{_fmt(st['mean_abs_diff_s'], '.2f'):>9}"
-                     f"{_fmt(st['max_abs_diff_s'], '.2f'):>9}{st['auto_only']:>11}"
+                     f"{_fmt(st['median_diff_s']):>9}{_fmt(st['mean_abs_diff_s'], '.3f'):>9}"
+                     f"{_fmt(st['max_abs_diff_s'], '.3f'):>9}{st['auto_only']:>11}"
                      f"{st['human_only']:>12}")
     return "\n".join(lines) + "\n"
 

@@ -124,7 +124,8 @@ class Analysis:
 
         from ._report import _img, _table, facts_rows, key_figure, rate_rows
         parts = [f"<h4>semtrack analysis: {_html.escape(str(self.summary.get('video_name')))}"
-                 "</h4>", _table(facts_rows(self.summary)[:-2])]
+                 "</h4>", _table([r for r in facts_rows(self.summary)
+                        if r[0] not in ("trace", "semtrack")])]
         fig = key_figure(self)
         if fig is not None:
             parts.append(_img(fig, "key plot"))

@@ -182,3 +182,23 @@ def test_excel_export_download(page, server, tmp_path):  # noqa: F811
     assert book.sheetnames[:2] == ["videos", "events"]
     names = {r[0] for r in list(book["videos"].values)[1:]}
     assert names == {"cell_a", "cell_b", "cell_c"}
+    rows = list(book["events"].values)
+    events = [dict(zip(rows[0], r)) for r in rows[1:]]
+    auto = [(e["video_name"], e["event"]) for e in events if e["labeller"] == "auto"]
+    # every automatic event of the fixture, not only the first of each kind
+    assert sorted(auto) == sorted([("cell_a", "growth_onset"), ("cell_a", "lateral_onset"),
+                                   ("cell_b", "growth_onset"), ("cell_b", "crack_initiation"),
+                                   ("cell_b", "short_circuit")])
+
+
+def test_agreement_page_lists_growth_modes(page, server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    vid = server["ids"]["cell_c"]
+    label = server["service"].db.label(vid)
+    server["service"].db.update_label(vid, version=label["version"], user="t",
+                                      growth_modes=["stripping"])
+    page.goto(server["url"] + "/#/report")
+    row = page.locator("#growth-agreement tr[data-growth='stripping']")
+    expect(row).to_be_visible()
+    expect(row.locator("td").nth(3)).to_have_text("1")  # auto no / human yes

@@ -172,3 +172,21 @@ def test_xlsx_defuses_formulas_and_is_served(service):
     assert cell == "'=HYPERLINK(\"x\")"
     doc = json.loads(client.get("/api/export.json").text)
     assert doc["growth_modes"] == ["whisker", "lateral", "crack", "stripping"]
+
+
+def test_agreement_counts_growth_modes_a_person_set(service):
+    from vision.annotate import agreement, format_agreement
+
+    ids = _ids(service)
+    service.db.update_label(ids["cell_a"], version=1, user="ann", growth_modes=["whisker"])
+    service.db.update_label(ids["cell_b"], version=1, user="ann", growth_modes=["crack"])
+    report = agreement(service.labelled(), service.auto_events())
+    g = report["growth_modes"]
+    # cell_a: auto whisker+lateral, human whisker; cell_b: crack both; cell_c: not set
+    assert g["whisker"] == {"auto_true_human_true": 1, "auto_true_human_false": 0,
+                            "auto_false_human_true": 0, "auto_false_human_false": 1}
+    assert g["lateral"]["auto_true_human_false"] == 1
+    assert g["crack"]["auto_true_human_true"] == 1
+    assert sum(g["stripping"].values()) == 2  # only the videos a person set
+    text = format_agreement(report)
+    assert "lateral    yes/yes 0, yes/no 1, no/yes 0, no/no 1" in text

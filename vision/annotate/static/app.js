@@ -685,6 +685,13 @@ async function showReport() {
   const sc = r.short_circuit;
   $("report-sc").textContent = `automatic/human: yes/yes ${sc.auto_true_human_true}, yes/no ${sc.auto_true_human_false}, ` +
     `no/yes ${sc.auto_false_human_true}, no/no ${sc.auto_false_human_false}`;
+  const ga = $("growth-agreement");
+  ga.replaceChildren(el("tr", {}, ...["growth mode", "auto yes / human yes", "auto yes / human no", "auto no / human yes", "auto no / human no"]
+    .map((h) => el("th", {}, h))));
+  for (const [name, g] of Object.entries(r.growth_modes || {})) {
+    ga.appendChild(el("tr", { dataset: { growth: name } }, el("td", {}, name), ...[g.auto_true_human_true, g.auto_true_human_false,
+      g.auto_false_human_true, g.auto_false_human_false].map((v) => el("td", { class: "num" }, fmt(v)))));
+  }
   const ev = $("event-diffs");
   ev.replaceChildren(el("tr", {}, ...["event", "pairs", "mean", "median", "mean |Δ|", "max |Δ|", "auto only", "human only"]
     .map((h) => el("th", {}, h))));
