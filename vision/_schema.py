@@ -20,6 +20,14 @@ EVENT_COLUMNS = ["event", "time_s", "frame", "voltage_V", "current_A", "source"]
 #: the annotation UI offers them.
 FAILURE_MODES = ("none", "lateral_growth", "fracture", "contact_loss")
 
+#: Growth modes ``semtrack analyze`` reports beside the failure mode (summary.json
+#: ``growth_modes``: the list of those present; ``growth_mode_evidence``: one entry per
+#: mode with ``mode, present, first_time_s, value, threshold, text``), in this order.
+GROWTH_MODES = ("whisker", "lateral", "crack", "stripping")
+
+#: ``summary.json`` keys of the growth modes (see :data:`GROWTH_MODES`).
+GROWTH_MODE_SUMMARY_KEYS = ("growth_modes", "growth_mode_evidence")
+
 #: Event names of events.csv (column ``event``), in the order of the annotation UI.
 EVENT_NAMES = ("growth_onset", "lateral_onset", "crack_initiation", "short_circuit",
                "contact_loss")

@@ -22,10 +22,10 @@ from starlette.exceptions import HTTPException
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES, GROWTH_MODES
 from .._version import __version__
 from ._db import REVIEW_STATES, AnnotationDB, ConflictError, NotFoundError
-from ._report import agreement, labels_csv, labels_json
+from ._report import TIME_DECIMALS, agreement, labels_csv, labels_json, labels_xlsx
 from ._results import FrameSource, find_results, inside
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,8 @@ class LabelChange(BaseModel):
     version: _Version
     failure_mode: Literal[FAILURE_MODES] | None = None
     short_circuit: StrictBool | None = None
+    growth_modes: Annotated[list[Literal[GROWTH_MODES]], Field(max_length=len(GROWTH_MODES))] \
+        | None = None
     note: Annotated[str, Field(max_length=10000)] | None = None
     state: Literal[REVIEW_STATES] | None = None
 
@@ -220,7 +222,8 @@ session = APIRouter(prefix="/api")
 def session_info(service: _Service):
     return {"user": service.user, "results_dir": service.root.name,
             "n_videos": len(service.folders), "failure_modes": list(FAILURE_MODES),
-            "event_names": list(EVENT_NAMES), "states": list(REVIEW_STATES)}
+            "growth_modes": list(GROWTH_MODES), "event_names": list(EVENT_NAMES),
+            "states": list(REVIEW_STATES), "time_decimals": TIME_DECIMALS}
 
 
 #: The videos of the results folder, their automatic results and frames.
@@ -243,11 +246,13 @@ def video(video_id: _Id, service: _Service):
             "contact_loss_time_s", "growth_onset_time_s", "max_growth_rate_um_s",
             "max_local_current_density_A_cm2", "pixel_size_um", "pixel_size_source",
             "sync_offset_s", "sync_method", "n_frames", "n_duplicate_frames",
-            "scan_period_s", "semtrack_version")
+            "scan_period_s", "semtrack_version", "growth_mode_evidence",
+            "front_speed_um_s", "crack_tip_speed_um_s")
     return {
         "video": service.db.video(video_id),
         "label": service.db.label(video_id),
         "auto": _json_safe({**{k: summary.get(k) for k in keys},
+                            "growth_modes": folder.growth_modes,
                             "events": folder.auto_events()}),
         "frames": folder.frames(),
         "media": {"overlay": folder.overlay_path is not None,
@@ -349,6 +354,14 @@ def export_json(service: _Service):
     text = labels_json(service.labelled(), service.auto_events(), version=__version__)
     return Response(text, media_type="application/json",
                     headers={"Content-Disposition": 'attachment; filename="labels.json"'})
+
+
+@export.get("/export.xlsx")
+def export_xlsx(service: _Service):
+    data = labels_xlsx(service.labelled(), service.auto_events(), version=__version__)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                                     "spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="labels.xlsx"'})
 
 
 ROUTERS = (pages, session, videos, labels, events, history, report, export)

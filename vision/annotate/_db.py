@@ -26,7 +26,7 @@ from pathlib import Path
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES, GROWTH_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS videos (
     rel_path TEXT NOT NULL,                  -- results folder, relative to RESULTS_DIR
     auto_failure_mode TEXT NOT NULL,
     auto_short_circuit INTEGER NOT NULL,
+    auto_growth_modes TEXT NOT NULL DEFAULT '[]',  -- JSON list, see GROWTH_MODES
     n_frames INTEGER NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS labels (
     video_id INTEGER PRIMARY KEY REFERENCES videos(id),
     failure_mode TEXT,                       -- NULL: not labelled yet
     short_circuit INTEGER,                   -- NULL: not labelled yet
+    growth_modes TEXT,                       -- JSON list; NULL: not labelled yet
     note TEXT NOT NULL DEFAULT '',
     state TEXT NOT NULL DEFAULT 'unreviewed',
     version INTEGER NOT NULL DEFAULT 1,
@@ -89,7 +91,15 @@ BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
 BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 """
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
+
+#: Additive migrations: schema version -> statements that bring it to the next version.
+#: Version 2 adds growth modes (JSON lists of :data:`GROWTH_MODES`; a human NULL means
+#: "not set": the automatic ones stand until a person changes them).
+_MIGRATIONS = {
+    "1": ("ALTER TABLE videos ADD COLUMN auto_growth_modes TEXT NOT NULL DEFAULT '[]'",
+          "ALTER TABLE labels ADD COLUMN growth_modes TEXT"),
+}
 _UNSET = object()
 
 
@@ -113,6 +123,15 @@ class NotFoundError(LookupError):
 
 def _now():
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _modes(text):
+    """A JSON list of growth modes from the database, in :data:`GROWTH_MODES` order."""
+    try:
+        value = json.loads(text) if text else []
+    except (TypeError, ValueError):
+        return []
+    return [m for m in GROWTH_MODES if isinstance(value, list) and m in value]
 
 
 def _check_user(user):
@@ -142,16 +161,37 @@ class AnnotationDB:
         try:
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
-                con.executescript(_SCHEMA)
+                con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+                            "value TEXT NOT NULL)")
                 row = con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row is not None and row[0] != _SCHEMA_VERSION:
+                    self._migrate(con, row[0])
+                con.executescript(_SCHEMA)
                 if row is None:
                     con.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
-                elif row[0] != _SCHEMA_VERSION:
-                    raise InputError(f"database schema {row[0]} is not the supported "
-                                     f"{_SCHEMA_VERSION}; use another --db", path=self.path)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a usable annotation database ({exc}); choose another "
                              "--db", path=self.path) from None
+
+    def _migrate(self, con, version):
+        """Bring an older database to :data:`_SCHEMA_VERSION` (additive, one transaction)."""
+        start = version
+        if version not in _MIGRATIONS:
+            raise InputError(f"database schema {version} is not the supported "
+                             f"{_SCHEMA_VERSION}; use another --db", path=self.path)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            while version in _MIGRATIONS:
+                for statement in _MIGRATIONS[version]:
+                    con.execute(statement)
+                version = str(int(version) + 1)
+            con.execute("UPDATE meta SET value=? WHERE key='schema'", (version,))
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        logger.info("%s: annotation database migrated from schema %s to %s", self.path,
+                    start, version)
 
     # -- plumbing -----------------------------------------------------------
     @contextlib.contextmanager
@@ -221,17 +261,17 @@ class AnnotationDB:
                 row = con.execute("SELECT id FROM videos WHERE video_key=?",
                                   (res.key,)).fetchone()
                 values = (res.name, res.rel_path, res.failure_mode, int(res.short_circuit),
-                          res.n_frames)
+                          json.dumps(list(getattr(res, "growth_modes", []))), res.n_frames)
                 if row is not None:
                     con.execute("UPDATE videos SET name=?, rel_path=?, auto_failure_mode=?, "
-                                "auto_short_circuit=?, n_frames=?, last_seen=? "
-                                "WHERE id=?", (*values, now, row["id"]))
+                                "auto_short_circuit=?, auto_growth_modes=?, n_frames=?, "
+                                "last_seen=? WHERE id=?", (*values, now, row["id"]))
                     ids[res.key] = row["id"]
                     continue
                 cur = con.execute(
                     "INSERT INTO videos (video_key, name, rel_path, auto_failure_mode, "
-                    "auto_short_circuit, n_frames, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (res.key, *values, now, now))
+                    "auto_short_circuit, auto_growth_modes, n_frames, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (res.key, *values, now, now))
                 video_id = cur.lastrowid
                 ids[res.key] = video_id
                 con.execute("INSERT INTO labels (video_id, updated_by, updated_at) "
@@ -289,8 +329,9 @@ class AnnotationDB:
             ids = [int(i) for i in ids]
             where.append(f"v.id IN ({', '.join('?' * len(ids))})" if ids else "0")
             args.extend(ids)
-        sql = ("SELECT v.*, l.failure_mode, l.short_circuit, l.note, l.state, l.version, "
-               "l.updated_by, l.updated_at FROM videos v JOIN labels l ON l.video_id=v.id")
+        sql = ("SELECT v.*, l.failure_mode, l.short_circuit, l.growth_modes, l.note, l.state, "
+               "l.version, l.updated_by, l.updated_at FROM videos v "
+               "JOIN labels l ON l.video_id=v.id")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY v.rel_path, v.name"
@@ -307,6 +348,9 @@ class AnnotationDB:
             "auto_short_circuit": bool(r["auto_short_circuit"]),
             "human_failure_mode": r["failure_mode"],
             "human_short_circuit": None if r["short_circuit"] is None else bool(r["short_circuit"]),
+            "auto_growth_modes": _modes(r["auto_growth_modes"]),
+            "human_growth_modes": None if r["growth_modes"] is None
+            else _modes(r["growth_modes"]),
             "note": r["note"], "state": r["state"], "version": r["version"],
             "updated_by": r["updated_by"], "updated_at": r["updated_at"],
         }
@@ -315,9 +359,9 @@ class AnnotationDB:
         """One video as in :meth:`videos`; raise NotFoundError if unknown."""
         with self._connect() as con:
             row = con.execute(
-                "SELECT v.*, l.failure_mode, l.short_circuit, l.note, l.state, l.version, "
-                "l.updated_by, l.updated_at FROM videos v JOIN labels l ON l.video_id=v.id "
-                "WHERE v.id=?", (int(video_id),)).fetchone()
+                "SELECT v.*, l.failure_mode, l.short_circuit, l.growth_modes, l.note, l.state, "
+                "l.version, l.updated_by, l.updated_at FROM videos v "
+                "JOIN labels l ON l.video_id=v.id WHERE v.id=?", (int(video_id),)).fetchone()
         if row is None:
             raise NotFoundError(f"no video with id {video_id}")
         return self._video_dict(row)
@@ -325,7 +369,8 @@ class AnnotationDB:
     # -- labels -------------------------------------------------------------
     @staticmethod
     def _label(con, video_id):
-        row = con.execute("SELECT l.*, v.auto_failure_mode, v.auto_short_circuit "
+        row = con.execute("SELECT l.*, v.auto_failure_mode, v.auto_short_circuit, "
+                          "v.auto_growth_modes "
                           "FROM labels l JOIN videos v ON v.id=l.video_id WHERE l.video_id=?",
                           (video_id,)).fetchone()
         if row is None:
@@ -337,6 +382,8 @@ class AnnotationDB:
             "version": row["version"],
             "failure_mode": row["failure_mode"],
             "short_circuit": None if row["short_circuit"] is None else bool(row["short_circuit"]),
+            "growth_modes": None if row["growth_modes"] is None else _modes(row["growth_modes"]),
+            "auto_growth_modes": _modes(row["auto_growth_modes"]),
             "note": row["note"],
             "state": row["state"],
             "updated_by": row["updated_by"],
@@ -378,7 +425,8 @@ class AnnotationDB:
             self._finish(con, int(video_id), user, action, before, explicit_state)
 
     def _finish(self, con, video_id, user, action, before, explicit_state=None):
-        row = con.execute("SELECT l.*, v.auto_failure_mode, v.auto_short_circuit FROM labels l "
+        row = con.execute("SELECT l.*, v.auto_failure_mode, v.auto_short_circuit, "
+                          "v.auto_growth_modes FROM labels l "
                           "JOIN videos v ON v.id=l.video_id WHERE l.video_id=?",
                           (video_id,)).fetchone()
         state = row["state"]
@@ -388,7 +436,9 @@ class AnnotationDB:
             if row["failure_mode"] is None:
                 state = "in_progress"
             elif (row["failure_mode"] == row["auto_failure_mode"]
-                  and bool(row["short_circuit"]) == bool(row["auto_short_circuit"])):
+                  and bool(row["short_circuit"]) == bool(row["auto_short_circuit"])
+                  and (row["growth_modes"] is None
+                       or _modes(row["growth_modes"]) == _modes(row["auto_growth_modes"]))):
                 state = "confirmed"
             else:
                 state = "corrected"
@@ -397,15 +447,17 @@ class AnnotationDB:
         self._log(con, video_id, user, action, before, self._label(con, video_id))
 
     def update_label(self, video_id, *, version, user, failure_mode=_UNSET,
-                     short_circuit=_UNSET, note=_UNSET, state=_UNSET):
-        """Change the human failure mode, short-circuit flag, note or state.
+                     short_circuit=_UNSET, note=_UNSET, state=_UNSET, growth_modes=_UNSET):
+        """Change the human failure mode, short-circuit flag, growth modes, note or state.
 
         Only the fields given are changed. Setting a failure mode while the
         short-circuit flag is unlabelled also takes the automatic flag (the UI
         shows it, so leaving it is accepting it). Unless ``state`` is given,
         the state is derived: ``in_progress`` without a failure mode, else
-        ``confirmed`` or ``corrected``; ``flagged`` is kept; a note alone leaves
-        the state.
+        ``confirmed`` or ``corrected`` (growth modes count once a person set
+        them: None means the automatic ones stand); ``flagged`` is kept; a note
+        alone leaves the state. ``growth_modes`` is a list drawn from
+        :data:`GROWTH_MODES` (``[]``: none) or None (back to unset).
 
         Returns
         -------
@@ -433,6 +485,15 @@ class AnnotationDB:
                 raise InputError("short_circuit must be true, false or null")
             sets.append("short_circuit=?")
             args.append(None if short_circuit is None else int(short_circuit))
+        if growth_modes is not _UNSET:
+            if growth_modes is not None:
+                if (not isinstance(growth_modes, (list, tuple))
+                        or any(m not in GROWTH_MODES for m in growth_modes)):
+                    raise InputError(f"growth_modes must be a list drawn from "
+                                     f"{', '.join(GROWTH_MODES)}, not {growth_modes!r}")
+                growth_modes = json.dumps([m for m in GROWTH_MODES if m in growth_modes])
+            sets.append("growth_modes=?")
+            args.append(growth_modes)
         if note is not _UNSET:
             if not isinstance(note, str) or len(note) > 10000:
                 raise InputError("note must be text of at most 10000 characters")
@@ -441,7 +502,8 @@ class AnnotationDB:
         if state is not _UNSET and state not in REVIEW_STATES:
             raise InputError(f"unknown state {state!r}; use one of {', '.join(REVIEW_STATES)}")
         if not sets and state is _UNSET:
-            raise InputError("nothing to change: give failure_mode, short_circuit, note or state")
+            raise InputError("nothing to change: give failure_mode, short_circuit, "
+                             "growth_modes, note or state")
         action = "note" if sets == ["note=?"] and state is _UNSET else "label"
         explicit = None if state is _UNSET else state
         with self._change(video_id, version, user, action, explicit) as (con, before):

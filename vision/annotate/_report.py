@@ -12,10 +12,26 @@ import numpy as np
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, FAILURE_MODES
+from .._schema import EVENT_NAMES, FAILURE_MODES, GROWTH_MODES
 from .._shared._fileio import check_output_files, record_output_files
 
-__all__ = ["agreement", "export_rows", "format_agreement", "write_export"]
+__all__ = ["agreement", "event_rows", "export_rows", "format_agreement", "write_export",
+           "TIME_DECIMALS"]
+
+#: Decimals of event times (s) everywhere: the page, the CSV/Excel export (1 ms).
+TIME_DECIMALS = 3
+
+
+def _t(value):
+    """An event time rounded to :data:`TIME_DECIMALS` (None stays None)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), TIME_DECIMALS)
+
+
+def _times(values):
+    """Every time of one event, ``"1.200; 3.400"`` (same decimals as everywhere)."""
+    return "; ".join(f"{v:.{TIME_DECIMALS}f}" for v in values if v is not None)
 
 
 def _reviewed(video):
@@ -47,7 +63,9 @@ def agreement(labelled, auto_events):
         ``auto_only`` (automatic events the reviewer deleted), ``human_only``
         (events only the reviewer marked) and ``pairs`` (per video). Events are
         compared on reviewed videos (state other than ``unreviewed``); several
-        events of one name are paired in time order.
+        events of one name are paired in time order. ``growth_modes``: per
+        growth mode the 2x2 counts ``{"auto_true_human_true": n, ...}`` over the
+        videos whose growth modes a person set.
     """
     modes = list(FAILURE_MODES)
     index = {m: i for i, m in enumerate(modes)}
@@ -55,8 +73,17 @@ def agreement(labelled, auto_events):
     sc = {"auto_true_human_true": 0, "auto_true_human_false": 0,
           "auto_false_human_true": 0, "auto_false_human_false": 0}
     events = {name: {"pairs": [], "auto_only": 0, "human_only": 0} for name in EVENT_NAMES}
+    growth = {m: {"auto_true_human_true": 0, "auto_true_human_false": 0,
+                  "auto_false_human_true": 0, "auto_false_human_false": 0}
+              for m in GROWTH_MODES}
     n_labelled = 0
     for video in labelled:
+        human_growth = video.get("human_growth_modes")
+        if human_growth is not None:
+            auto_growth = video.get("auto_growth_modes") or []
+            for m in GROWTH_MODES:
+                growth[m][f"auto_{str(m in auto_growth).lower()}_"
+                          f"human_{str(m in human_growth).lower()}"] += 1
         if video["human_failure_mode"] is not None:
             n_labelled += 1
             matrix[index[video["auto_failure_mode"]], index[video["human_failure_mode"]]] += 1
@@ -95,10 +122,11 @@ def agreement(labelled, auto_events):
         kappa = None if expected >= 1.0 else float((accuracy - expected) / (1.0 - expected))
     return {"n_videos": len(labelled), "n_labelled": n_labelled, "failure_modes": modes,
             "confusion": matrix.tolist(), "failure_mode_agreement": accuracy,
-            "cohen_kappa": kappa, "short_circuit": sc, "events": events}
+            "cohen_kappa": kappa, "short_circuit": sc, "events": events,
+            "growth_modes": growth}
 
 
-def _fmt(value, spec="+.2f"):
+def _fmt(value, spec=f"+.{TIME_DECIMALS}f"):
     return "-" if value is None else format(value, spec)
 
 
@@ -118,13 +146,18 @@ def format_agreement(report):
     lines += ["", "Short circuit (automatic / human): "
               f"yes/yes {sc['auto_true_human_true']}, yes/no {sc['auto_true_human_false']}, "
               f"no/yes {sc['auto_false_human_true']}, no/no {sc['auto_false_human_false']}",
-              "", "Event time, human minus automatic (s, video clock), reviewed videos:",
+              "", "Growth modes (automatic / human, videos whose growth modes a person set):"]
+    for mode, g in report.get("growth_modes", {}).items():
+        lines.append(f"  {mode:<10} yes/yes {g['auto_true_human_true']}, yes/no "
+                     f"{g['auto_true_human_false']}, no/yes {g['auto_false_human_true']}, "
+                     f"no/no {g['auto_false_human_false']}")
+    lines += ["", "Event time, human minus automatic (s, video clock), reviewed videos:",
               f"{'event':<18}{'pairs':>6}{'mean':>9}{'median':>9}{'mean|d|':>9}{'max|d|':>9}"
               f"{'auto only':>11}{'human only':>12}"]
     for name, st in report["events"].items():
         lines.append(f"{name:<18}{st['n_pairs']:>6}{_fmt(st['mean_diff_s']):>9}"
-                     f"{_fmt(st['median_diff_s']):>9}{_fmt(st['mean_abs_diff_s'], '.2f'):>9}"
-                     f"{_fmt(st['max_abs_diff_s'], '.2f'):>9}{st['auto_only']:>11}"
+                     f"{_fmt(st['median_diff_s']):>9}{_fmt(st['mean_abs_diff_s'], '.3f'):>9}"
+                     f"{_fmt(st['max_abs_diff_s'], '.3f'):>9}{st['auto_only']:>11}"
                      f"{st['human_only']:>12}")
     return "\n".join(lines) + "\n"
 
@@ -145,11 +178,25 @@ def _csv_number(value):
     return value
 
 
+def _sorted_events(events, name):
+    return sorted((e for e in events if e["event"] == name),
+                  key=lambda e: (e["time_s"] is None, e["time_s"] or 0.0, e.get("frame", 0)))
+
+
+def _modes_text(modes):
+    return None if modes is None else ", ".join(modes) if modes else "none"
+
+
 def export_rows(labelled, auto_events):
     """One flat row per video: automatic and human labels side by side.
 
-    Event columns hold the first event of each name: ``auto_<event>_time_s``,
-    ``human_<event>_time_s``, ``human_<event>_frame`` (video clock, s).
+    Event columns: ``auto_<event>_time_s``, ``human_<event>_time_s`` and
+    ``human_<event>_frame`` hold the first event of each name (video clock,
+    s); ``auto_<event>_times_s`` and ``human_<event>_times_s`` hold every
+    one, ``"; "``-separated, so no event is lost. Every event with its own
+    row is in :func:`event_rows` (the ``events`` sheet of the Excel export).
+    Growth modes are comma-separated (``none``: a person said none; empty:
+    not labelled).
     """
     rows = []
     for video in labelled:
@@ -159,17 +206,46 @@ def export_rows(labelled, auto_events):
                "human_failure_mode": video["human_failure_mode"],
                "auto_short_circuit": video["auto_short_circuit"],
                "human_short_circuit": video["human_short_circuit"],
+               "auto_growth_modes": _modes_text(video.get("auto_growth_modes") or []),
+               "human_growth_modes": _modes_text(video.get("human_growth_modes")),
                "state": video["state"], "note": video["note"], "version": video["version"],
                "updated_by": video["updated_by"], "updated_at": video["updated_at"]}
         auto = auto_events.get(video["video_key"], [])
         for name in EVENT_NAMES:
-            a = sorted((e for e in auto if e["event"] == name), key=lambda e: e["time_s"])
-            h = sorted((e for e in video["events"] if e["event"] == name),
-                       key=lambda e: (e["time_s"] is None, e["time_s"] or 0.0))
-            row[f"auto_{name}_time_s"] = a[0]["time_s"] if a else None
-            row[f"human_{name}_time_s"] = h[0]["time_s"] if h else None
+            a = _sorted_events(auto, name)
+            h = _sorted_events(video["events"], name)
+            row[f"auto_{name}_time_s"] = _t(a[0]["time_s"]) if a else None
+            row[f"human_{name}_time_s"] = _t(h[0]["time_s"]) if h else None
             row[f"human_{name}_frame"] = h[0]["frame"] if h else None
+            row[f"auto_{name}_times_s"] = _times(_t(e["time_s"]) for e in a)
+            row[f"human_{name}_times_s"] = _times(_t(e["time_s"]) for e in h)
         rows.append(row)
+    return rows
+
+
+EVENT_ROW_FIELDS = ("video_name", "rel_path", "labeller", "event", "frame", "time_s",
+                    "auto_time_s", "origin", "source", "updated_by", "updated_at")
+
+
+def event_rows(labelled, auto_events):
+    """Every event of every video, one row each: the automatic ones and the human ones.
+
+    ``labeller`` is ``auto`` (as semtrack found it) or ``human`` (the
+    reviewer's list, which starts as a copy of the automatic one).
+    """
+    rows = []
+    for video in labelled:
+        base = {"video_name": video["name"], "rel_path": video["rel_path"]}
+        for e in auto_events.get(video["video_key"], []):
+            rows.append({**base, "labeller": "auto", "event": e["event"], "frame": e["frame"],
+                         "time_s": _t(e["time_s"]), "auto_time_s": _t(e["time_s"]),
+                         "origin": "auto", "source": e.get("source", ""),
+                         "updated_by": None, "updated_at": None})
+        for e in video["events"]:
+            rows.append({**base, "labeller": "human", "event": e["event"], "frame": e["frame"],
+                         "time_s": _t(e["time_s"]), "auto_time_s": _t(e.get("auto_time_s")),
+                         "origin": e.get("origin"), "source": None,
+                         "updated_by": e.get("updated_by"), "updated_at": e.get("updated_at")})
     return rows
 
 
@@ -179,7 +255,8 @@ def _atomic_write(path, text):
         raise InputError("the folder to export into does not exist; create it first", path=path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -212,9 +289,48 @@ def labels_json(labelled, auto_events, *, version=None):
         videos.append(item)
     doc = {"semtrack_version": version,
            "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-           "failure_modes": list(FAILURE_MODES), "event_names": list(EVENT_NAMES),
+           "failure_modes": list(FAILURE_MODES), "growth_modes": list(GROWTH_MODES),
+           "event_names": list(EVENT_NAMES),
            "videos": videos}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def labels_xlsx(labelled, auto_events, *, version=None):
+    """The labels as an Excel workbook (bytes): sheets ``videos`` and ``events``.
+
+    ``videos`` is :func:`export_rows` (as the CSV), ``events`` is
+    :func:`event_rows` (every event, one row each). User text is defused as in
+    the CSV (no formulas).
+    """
+    from openpyxl import Workbook  # noqa: PLC0415  (only needed for this export)
+
+    book = Workbook()
+    sheets = [("videos", export_rows(labelled, auto_events), None),
+              ("events", event_rows(labelled, auto_events), EVENT_ROW_FIELDS)]
+    for k, (title, rows, fields) in enumerate(sheets):
+        sheet = book.active if k == 0 else book.create_sheet()
+        sheet.title = title
+        fields = list(fields or (rows[0] if rows else ["video_name"]))
+        sheet.append(fields)
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(f), f) for f in fields])
+        sheet.freeze_panes = "A2"
+    meta = book.create_sheet("about")
+    meta.append(["semtrack_version", version])
+    meta.append(["exported_at", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")])
+    meta.append(["times", "video clock, s, rounded to 1 ms"])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_cell(value, field):
+    if isinstance(value, str):
+        # openpyxl stores a leading "=" as a formula; user text must stay text
+        return _safe_cell(value) if field in _TEXT_FIELDS or value[:1] == "=" else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_export(path, labelled, auto_events, *, version=None):
@@ -223,17 +339,19 @@ def write_export(path, labelled, auto_events, *, version=None):
     Parameters
     ----------
     path : str or Path
-        ``*.csv`` or ``*.json``.
+        ``*.csv``, ``*.json`` or ``*.xlsx``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = labels_csv(labelled, auto_events)
+        data = labels_csv(labelled, auto_events)
     elif suffix == ".json":
-        text = labels_json(labelled, auto_events, version=version)
+        data = labels_json(labelled, auto_events, version=version)
+    elif suffix == ".xlsx":
+        data = labels_xlsx(labelled, auto_events, version=version)
     else:
-        raise InputError("export file must end in .csv or .json", path=path)
+        raise InputError("export file must end in .csv, .json or .xlsx", path=path)
     check_output_files([path], "annotate-export")  # never overwrite a file of the user's
-    _atomic_write(path, text)
+    _atomic_write(path, data)
     record_output_files([path], "annotate-export")
     return path

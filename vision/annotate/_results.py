@@ -23,7 +23,7 @@ import pandas as pd
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, EVENT_SUMMARY_KEYS, FAILURE_MODES
+from .._schema import EVENT_NAMES, EVENT_SUMMARY_KEYS, FAILURE_MODES, GROWTH_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,9 @@ __all__ = [
     "find_results",
     "inside",
 ]
+
+#: Tracked quantities of frames.csv the timeline offers beside current and voltage.
+TIMELINE_COLUMNS = ("max_whisker_length_um", "front_distance_um", "crack_length_um")
 
 _SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv"}
 
@@ -147,6 +150,15 @@ class ResultFolder:
     def short_circuit(self):
         return bool(self.summary.get("short_circuit"))
 
+    @property
+    def growth_modes(self):
+        """The automatic growth modes (``summary.growth_modes``; [] for older results)."""
+        modes = self.summary.get("growth_modes") or []
+        if not isinstance(modes, list):
+            return []
+        names = [m.get("mode") if isinstance(m, dict) else m for m in modes]
+        return [m for m in GROWTH_MODES if m in names]
+
     def auto_events(self):
         """Automatic events as a list of dicts ``{event, time_s, frame, source}``.
 
@@ -190,7 +202,9 @@ class ResultFolder:
     def frames(self):
         """The per-frame table as a dict of lists (JSON-ready, NaN -> None).
 
-        Keys: ``time_s``, ``is_duplicate``, ``voltage_V``, ``current_A``.
+        Keys: ``time_s``, ``is_duplicate``, ``voltage_V``, ``current_A`` and the
+        tracked quantities of :data:`TIMELINE_COLUMNS` (whisker length, front
+        distance, crack length; None where not measured).
         Falls back to ``n_frames`` and ``scan_period_s`` from the summary when
         ``frames.csv`` is missing.
         """
@@ -202,7 +216,8 @@ class ResultFolder:
             n = int(self.summary.get("n_frames") or 0)
             period = _finite_or_none(self.summary.get("scan_period_s")) or 1.0
             out = {"time_s": [i * period for i in range(n)], "is_duplicate": [False] * n,
-                   "voltage_V": [None] * n, "current_A": [None] * n}
+                   "voltage_V": [None] * n, "current_A": [None] * n,
+                   **{c: [None] * n for c in TIMELINE_COLUMNS}}
         else:
             if "frame" in table.columns:
                 table = table.sort_values("frame", kind="stable")
@@ -217,7 +232,8 @@ class ResultFolder:
             dup = (_as_bool(table["is_duplicate"]) if "is_duplicate" in table.columns
                    else np.zeros(n, dtype=bool))
             out = {"time_s": column("time_s"), "is_duplicate": dup.tolist(),
-                   "voltage_V": column("voltage_V"), "current_A": column("current_A")}
+                   "voltage_V": column("voltage_V"), "current_A": column("current_A"),
+                   **{c: column(c) for c in TIMELINE_COLUMNS}}
         self._frames_cache = out
         return out
 

@@ -29,7 +29,7 @@ def add_parser(subparsers):
                         help="print the agreement between automatic and human labels "
                         "(confusion matrix, event-time differences) and exit")
     parser.add_argument("--export", metavar="FILE", default=None,
-                        help="write all labels to FILE (.csv or .json) and exit")
+                        help="write all labels to FILE (.csv, .json or .xlsx) and exit")
     parser.set_defaults(func=run)
     return parser
 
@@ -49,8 +49,8 @@ def run(args):
 
     user = args.user or _default_user()
     if args.report or args.export:
-        if args.export and Path(args.export).suffix.lower() not in (".csv", ".json"):
-            raise InputError("--export FILE must end in .csv or .json", path=args.export)
+        if args.export and Path(args.export).suffix.lower() not in (".csv", ".json", ".xlsx"):
+            raise InputError("--export FILE must end in .csv, .json or .xlsx", path=args.export)
         service = AnnotationService(args.results_dir, db_path=args.db, user=user)
         try:
             if args.export:

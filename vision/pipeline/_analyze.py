@@ -17,7 +17,7 @@ import pandas as pd
 import electrochem
 from calibration import InputError, SyncOffset, offset_from_spans, offset_from_start_times, resolve_pixel_size
 
-from .._schema import FRAME_COLUMNS
+from .._schema import FRAME_COLUMNS, WHISKER_COLUMNS
 from .._shared._fileio import jsonable
 from ..io._registry import open_video
 from ..preprocess._databar import find_data_bar
@@ -26,9 +26,16 @@ from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
 from ._events import events_table, onset_from_growth
-from ._failure import DEFAULT_THRESHOLDS, classify_failure, sustained_max, thresholds_dict
+from ._failure import (
+    DEFAULT_THRESHOLDS,
+    classify_failure,
+    classify_growth_modes,
+    sustained_max,
+    thresholds_dict,
+)
 from ._overlay import drawing_from_track
 from ._rates import growth_rates_per_step
+from ._report import growth_mode_text, report_figures
 from ._save import save_results
 from ._summary import build_summary
 from ._sync import estimate_offset_auto, resample_trace, trace_overlap
@@ -60,17 +67,25 @@ class Analysis:
     frames : DataFrame
         One row per frame (``frames.csv``), times on the video clock.
     whiskers : DataFrame
-        One row per whisker per frame (``whiskers.csv``).
+        One row per whisker per frame (``whiskers.csv``, columns in its order);
+        ``is_duplicate`` beside ``content_time_s`` marks rows that repeat a scan.
     events : DataFrame
         ``event, time_s, frame, voltage_V, current_A, source``.
     growth_rates : DataFrame
-        One row per whisker and potential step.
+        One row per whisker and potential step; the step's set value is
+        ``control_V`` (potentiostatic) or ``control_A`` (galvanostatic).
     trace : DataFrame or None
         The potentiostat data on its own clock.
     steps : DataFrame or None
         Potential steps on the video clock.
     kymographs : dict
         whisker_id -> (time, position) uint8 image.
+    kymograph_times_s : dict
+        whisker_id -> content time (video clock, s) of each kymograph row.
+
+    In a notebook the object shows a short text (``repr``) or, in Jupyter,
+    the key plot with the facts and the rate table (``_repr_html_``);
+    :meth:`plot` returns the report's figures.
     """
 
     summary: dict
@@ -85,6 +100,54 @@ class Analysis:
     fps: float | None = None
     crop: tuple | None = None
     drawings: dict = field(default_factory=dict, repr=False)
+    kymograph_times_s: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        s = self.summary
+        lines = [f"Analysis of {s.get('video_name', self.video_path)}: "
+                 f"{s.get('n_frames', len(self.frames))} frames "
+                 f"({s.get('n_duplicate_frames', 0)} repeated scans)",
+                 f"  failure mode: {s.get('failure_mode')}"
+                 + (" with short circuit" if s.get("short_circuit") else ""),
+                 f"  growth modes: {growth_mode_text(s)}"]
+        r = self.growth_rates
+        if r is not None and len(r):
+            lines.append(f"  growth rates: {len(r)} (whisker x step), max "
+                         f"{float(r['rate_um_s'].max()):.3g} µm/s, j max "
+                         f"{float(r['current_density_A_cm2'].max()):.3g} A/cm²")
+        else:
+            lines.append("  growth rates: none (no whisker tracked long enough)")
+        return "\n".join(lines)
+
+    def _repr_html_(self):
+        import html as _html
+
+        from ._report import _img, _table, facts_rows, key_figure, rate_rows
+        parts = [f"<h4>semtrack analysis: {_html.escape(str(self.summary.get('video_name')))}"
+                 "</h4>", _table([r for r in facts_rows(self.summary)
+                        if r[0] not in ("trace", "semtrack")])]
+        fig = key_figure(self)
+        if fig is not None:
+            parts.append(_img(fig, "key plot"))
+        header, rows = rate_rows(self)
+        if rows:
+            parts.append(_table(rows, header))
+        return "".join(parts)
+
+    def plot(self):
+        """The figures of the report (matplotlib, no pyplot state).
+
+        Returns
+        -------
+        dict of str -> matplotlib.figure.Figure
+            Those with something to show, among ``whiskers`` (length with
+            fitted rates and kymographs), ``rates`` (growth rate and local
+            current density against the step's potential or current),
+            ``front`` (lateral front and crack), ``stripping`` (electrode
+            lithium area) and ``trace`` (current and voltage). Time axes
+            span the video on the video clock.
+        """
+        return report_figures(self)
 
     def save(self, out_dir, *, overlay=True, report=True, progress=False, formats=("csv",)):
         """Write the results folder (atomically; a rerun replaces it).
@@ -117,11 +180,37 @@ class Analysis:
                             formats=formats)
 
 
-def _progress(total, enabled, desc):
-    if not enabled or not sys.stderr.isatty():
+def _in_notebook():
+    """True inside a Jupyter kernel (IPython already imported, a ZMQ shell)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except AttributeError:
+        return False
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def progress_bar(total, enabled, desc, *, unit="frame"):
+    """A tqdm bar where someone sees it, else None.
+
+    In Jupyter a notebook widget (``tqdm.auto``), on a terminal a text bar on
+    stderr; None when `enabled` is false (quiet) or neither applies (a pipe,
+    a log file, a batch worker).
+    """
+    if not enabled:
+        return None
+    if _in_notebook():
+        from tqdm.auto import tqdm
+        return tqdm(total=total, desc=desc, unit=unit, leave=False)
+    if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="frame", leave=False, file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)
+
+
+_progress = progress_bar
 
 
 def _read_trace(trace, warn, *, columns=None, units=None):
@@ -190,7 +279,7 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
 
 def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=None,
             tilt_deg=0.0, electrode=None, counter_electrode=None, sync_offset_s=None,
-            sync=None, crop=None, trace_columns=None, trace_units=None, progress=False,
+            sync=None, crop=None, trace_columns=None, trace_units=None, progress=True,
             thresholds=DEFAULT_THRESHOLDS):
     """Analyse one in-situ SEM video, optionally with its potentiostat trace.
 
@@ -225,7 +314,9 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         Column mapping and units of a CSV trace, as for
         :func:`electrochem.read_trace` (``'time=Time,current=I'``).
     progress : bool
-        Show a progress bar on a terminal.
+        Show a progress bar where someone sees it: a widget in Jupyter
+        (``tqdm.auto``), a text bar on a terminal; nothing in a pipe or log.
+        False: quiet.
     thresholds : FailureThresholds
         Thresholds of the failure-mode rules.
 
@@ -441,6 +532,7 @@ class _VideoEvents:
     lateral_onset_s: float | None
     crack_initiation_s: float | None
     touchdown_s: float | None
+    whisker_onset_s: float | None = None
 
 
 def _finish(request, tracked, trace_obj, warn, warn_list):
@@ -480,15 +572,101 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
                             synced=synced, events=ev, verdict=verdict, rates=rates,
                             trace_sc_v=trace_sc_v, depletion_v=depletion_v, tv=tv,
                             features=features, duration_s=duration, warn_list=warn_list)
+    growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
+    summary["growth_modes"] = [g["mode"] for g in growth if g["present"]]
+    summary["growth_mode_evidence"] = growth
     order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
     frames = frames[[c for c in order if c in frames.columns]]
+    control = _control_column(trace_obj)
+    rates = _name_control(rates, control)
+    steps = _name_control(synced.steps, control)
+    if control is not None:
+        for rec, value in zip(summary["growth_rates"], rates[control].to_numpy(float)):
+            rec[control] = float(value)
     tracks = tracked.tracks
-    return Analysis(summary=jsonable(summary), frames=frames, whiskers=whiskers,
+    return Analysis(summary=jsonable(summary), frames=frames,
+                    whiskers=_whisker_table(whiskers, frames),
                     events=events, growth_rates=rates,
-                    trace=None if trace_obj is None else trace_obj.data, steps=synced.steps,
+                    trace=None if trace_obj is None else trace_obj.data, steps=steps,
                     kymographs=getattr(tracks, "kymographs", {}) or {},
+                    kymograph_times_s=getattr(tracks, "kymograph_times_s", {}) or {},
                     video_path=request.video, fps=request.fps, crop=request.crop,
                     drawings=tracked.drawings)
+
+
+def _control_column(trace_obj):
+    """``control_V`` or ``control_A``: what the potentiostat held in its steps; or None."""
+    if trace_obj is None:
+        return None
+    return next((c for c in ("control_V", "control_A") if c in trace_obj.data), None)
+
+
+def _name_control(table, control):
+    """`table` with ``control_value`` named by the step's kind (``control_V``/``control_A``)."""
+    if table is None or "control_value" not in table:
+        return table
+    if control is None:
+        return table.drop(columns="control_value")
+    return table.rename(columns={"control_value": control})
+
+
+def _whisker_table(whiskers, frames):
+    """Whiskers with ``is_duplicate`` beside ``content_time_s``; contract columns first.
+
+    ``is_duplicate`` is True where a row repeats a scan already in the table, so
+    ``whiskers[~whiskers.is_duplicate]`` holds each whisker once per new scan.
+    """
+    if whiskers is None:
+        return whiskers
+    w = whiskers.copy()
+    dup = frames.set_index("frame")["is_duplicate"].astype(bool)
+    # a row repeats a scan when its frame does, or (a partly refreshed frame) when the
+    # same whisker was already measured at that content time: one filter drops both
+    w["is_duplicate"] = (w["frame"].map(dup).fillna(False).astype(bool).to_numpy()
+                         | w.duplicated(["whisker_id", "content_time_s"]).to_numpy())
+    rest = [c for c in w.columns if c not in WHISKER_COLUMNS and c != "is_duplicate"]
+    if "content_time_s" in rest:
+        rest.insert(rest.index("content_time_s") + 1, "is_duplicate")
+    else:
+        rest.append("is_duplicate")
+    return w[[c for c in WHISKER_COLUMNS if c in w.columns] + rest]
+
+
+def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds):
+    """The growth-mode entries of :func:`classify_growth_modes` from the tracked tables."""
+    growth_um = None
+    if whiskers is not None and len(whiskers):
+        w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
+        span = w.groupby("whisker_id")["length_um"].agg(lambda x: x.max() - x.min())
+        growth_um = float(span.max()) if len(span) else None
+    loss_frac, strip_t = None, None
+    new = ev.new
+    if "electrode_li_area_um2" in new:
+        area = new["electrode_li_area_um2"].to_numpy(float)
+        ok = np.isfinite(area)
+        if ok.sum() >= 3:
+            ref = float(np.median(area[ok][:3]))
+            if ref > 0:
+                loss = (ref - area) / ref
+                n = thresholds.lateral_min_scans
+                loss_frac = max(sustained_max(loss, n) or 0.0, 0.0)
+                held = np.isfinite(loss) & (loss >= thresholds.stripping_min_loss_fraction)
+                if len(held) >= n:
+                    runs = np.lib.stride_tricks.sliding_window_view(held, n).all(axis=1)
+                    if runs.any():
+                        # as for the other onsets: back-extrapolate the loss from the
+                        # first held run to zero (the tracker sees it only once > 5 %)
+                        start = int(np.argmax(runs))
+                        strip_t = onset_from_growth(
+                            new["content_time_s"].to_numpy(float),
+                            np.where(np.arange(len(loss)) >= start, loss, np.nan))
+    return classify_growth_modes(
+        whisker_growth_um=growth_um, whisker_onset_s=ev.whisker_onset_s,
+        lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
+        lateral_onset_s=ev.lateral_onset_s, touchdown_time_s=ev.touchdown_s,
+        crack_length_um=crack_max, crack_initiation_s=ev.crack_initiation_s,
+        electrode_loss_fraction=loss_frac, stripping_onset_s=strip_t,
+        contact_loss_time_s=depletion_v, thresholds=thresholds)
 
 
 def _touchdown_time(frames, tracks):
@@ -573,8 +751,9 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         t_new = new["content_time_s"].to_numpy(float)
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
         crack_t = onset_from_growth(t_new, crack_len)
+    whisker_onset = onset
     # Growth onset: the first lithium growth of any kind the video shows.
     onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
     return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
                         lateral_onset_s=lateral_onset, crack_initiation_s=crack_t,
-                        touchdown_s=touchdown_t)
+                        touchdown_s=touchdown_t, whisker_onset_s=whisker_onset)

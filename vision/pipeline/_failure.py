@@ -16,15 +16,21 @@ All thresholds live in :class:`FailureThresholds`; the defaults are
 
 ``short_circuit`` is true when the trace shows a current jump / voltage
 collapse or the tracked lithium touched the counter electrode.
+
+Growth modes (:func:`classify_growth_modes`) are reported beside the failure
+mode: what the lithium did, whether or not it caused a failure. A 30 um
+whisker that never reached the counter electrode is failure mode ``none``
+with growth mode ``whisker``. They are a list drawn from
+:data:`GROWTH_MODES`, each with its evidence and first time (video clock).
 """
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._schema import FAILURE_MODES
+from .._schema import FAILURE_MODES, GROWTH_MODES
 
 __all__ = ["FailureThresholds", "DEFAULT_THRESHOLDS", "FailureVerdict", "classify_failure",
-           "FAILURE_MODES", "sustained_max"]
+           "FAILURE_MODES", "GROWTH_MODES", "classify_growth_modes", "sustained_max"]
 
 
 
@@ -39,6 +45,13 @@ class FailureThresholds:
     #: A lateral extent counts only if held for this many consecutive new scans
     #: (a real front persists and grows; a rim flicker does not).
     lateral_min_scans: int = 3
+    #: Least length gain of one tracked whisker that counts as whisker growth (a few
+    #: pixels at the usual 0.05-0.2 um/px; a tip's scan-to-scan scatter is below 1 px).
+    whisker_min_growth_um: float = 1.0
+    #: Least loss of the electrode's own lithium area, as a fraction of its area in the
+    #: first scans, that counts as stripping (a steady electrode's area scatters ~1 %),
+    #: held for ``lateral_min_scans`` consecutive scans.
+    stripping_min_loss_fraction: float = 0.05
 
 
 DEFAULT_THRESHOLDS = FailureThresholds()
@@ -104,12 +117,12 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
     evidence = [
         {"rule": "fracture", "feature": "crack_length_um", "value": crack,
          "threshold": th.crack_min_length_um, "passed": bool(crack >= th.crack_min_length_um),
-         "text": f"longest crack {crack:.2f} um vs threshold {th.crack_min_length_um} um"},
+         "text": f"longest crack {crack:.2f} µm vs threshold {th.crack_min_length_um} µm"},
         {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": lateral,
          "threshold": th.lateral_min_extent_um,
          "passed": bool(lateral >= th.lateral_min_extent_um or touchdown_time_s is not None),
-         "text": f"lateral lithium {lateral:.2f} um beyond the rim vs threshold "
-                 f"{th.lateral_min_extent_um} um"
+         "text": f"lateral lithium {lateral:.2f} µm beyond the rim vs threshold "
+                 f"{th.lateral_min_extent_um} µm"
                  + ("; touched the counter electrode" if touchdown_time_s is not None else "")},
         {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": contact_loss_time_s,
          "threshold": None, "passed": contact_loss_time_s is not None,
@@ -143,6 +156,87 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
                    _margin_confidence(lateral, th.lateral_min_extent_um))
     return FailureVerdict(mode=mode, short_circuit=short, confidence=round(conf, 3),
                           evidence=evidence)
+
+
+def _growth_entry(mode, present, first_time_s, value, threshold, text):
+    return {"mode": mode, "present": bool(present),
+            "first_time_s": None if first_time_s is None else float(first_time_s),
+            "value": None if value is None else float(value), "threshold": threshold,
+            "text": text}
+
+
+def classify_growth_modes(*, whisker_growth_um=None, whisker_onset_s=None,
+                          lateral_extent_um=None, lateral_onset_s=None, touchdown_time_s=None,
+                          crack_length_um=None, crack_initiation_s=None,
+                          electrode_loss_fraction=None, stripping_onset_s=None,
+                          contact_loss_time_s=None, thresholds=DEFAULT_THRESHOLDS):
+    """Which growth modes the recording shows, with evidence and first time.
+
+    Parameters
+    ----------
+    whisker_growth_um : float or None
+        Largest length gain of one tracked whisker, um.
+    whisker_onset_s : float or None
+        Video time the first whisker started to grow, s.
+    lateral_extent_um : float or None
+        Sustained lateral extent beyond the electrode rim, um (as for
+        :func:`classify_failure`).
+    lateral_onset_s, touchdown_time_s : float or None
+        Lateral onset and touch-down at the counter electrode, video clock, s.
+    crack_length_um : float or None
+        Longest tracked crack path, um.
+    crack_initiation_s : float or None
+        Crack initiation, video clock, s.
+    electrode_loss_fraction : float or None
+        Electrode lithium area lost (sustained), as a fraction of its area in
+        the first scans.
+    stripping_onset_s : float or None
+        First video time the loss exceeded the threshold, s.
+    contact_loss_time_s : float or None
+        Depletion time of the trace (video clock, s): stripping by definition.
+    thresholds : FailureThresholds
+
+    Returns
+    -------
+    list of dict
+        One entry per mode of :data:`GROWTH_MODES`, in that order: ``mode``,
+        ``present`` (bool), ``first_time_s`` (video clock, None if absent),
+        ``value``, ``threshold`` and a readable ``text``. The growth modes of
+        the recording are the entries with ``present``.
+    """
+    th = thresholds
+    wg = whisker_growth_um or 0.0
+    lat = lateral_extent_um or 0.0
+    crack = crack_length_um or 0.0
+    loss = electrode_loss_fraction or 0.0
+    whisker = wg >= th.whisker_min_growth_um
+    lateral = lat >= th.lateral_min_extent_um or touchdown_time_s is not None
+    cracked = crack >= th.crack_min_length_um
+    stripping = loss >= th.stripping_min_loss_fraction or contact_loss_time_s is not None
+    strip_t = stripping_onset_s if stripping_onset_s is not None else contact_loss_time_s
+    return [
+        _growth_entry("whisker", whisker, whisker_onset_s if whisker else None, wg,
+                      th.whisker_min_growth_um,
+                      f"longest whisker grew {wg:.2f} µm vs threshold "
+                      f"{th.whisker_min_growth_um} µm"),
+        _growth_entry("lateral", lateral,
+                      (lateral_onset_s if lateral_onset_s is not None else touchdown_time_s)
+                      if lateral else None, lat, th.lateral_min_extent_um,
+                      f"lateral lithium {lat:.2f} µm beyond the rim vs threshold "
+                      f"{th.lateral_min_extent_um} µm"
+                      + ("; touched the counter electrode" if touchdown_time_s is not None
+                         else "")),
+        _growth_entry("crack", cracked, crack_initiation_s if cracked else None, crack,
+                      th.crack_min_length_um,
+                      f"longest lithium-filled crack {crack:.2f} µm vs threshold "
+                      f"{th.crack_min_length_um} µm"),
+        _growth_entry("stripping", stripping, strip_t if stripping else None, loss,
+                      th.stripping_min_loss_fraction,
+                      f"electrode lithium area fell by {100 * loss:.1f} % vs threshold "
+                      f"{100 * th.stripping_min_loss_fraction:.0f} %"
+                      + (f"; depletion at {contact_loss_time_s:.2f} s"
+                         if contact_loss_time_s is not None else "")),
+    ]
 
 
 def sustained_max(values, n):

@@ -232,8 +232,8 @@ def test_export_csv_and_json_atomic_and_safe(service, tmp_path):
     item = next(v for v in doc["videos"] if v["name"] == "cell_a")
     assert item["note"].endswith("<script>") and len(item["auto_events"]) == 2
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
-    with pytest.raises(InputError, match=r"\.csv or \.json"):
-        write_export(tmp_path / "labels.xlsx", service.db.labelled(), {})
+    with pytest.raises(InputError, match=r"\.csv, \.json or \.xlsx"):
+        write_export(tmp_path / "labels.ods", service.db.labelled(), {})
 
 
 def test_frame_source_decodes_the_right_frame_with_bounded_cache(tmp_path):
@@ -267,7 +267,7 @@ def test_cli_report_and_export(tmp_path, capsys):
     assert main(["annotate", str(tmp_path / "nowhere"), "--report"]) == 2
     assert "not a folder" in capsys.readouterr().err
     assert main(["annotate", str(root), "--export", str(tmp_path / "l.txt")]) == 2
-    assert ".csv or .json" in capsys.readouterr().err
+    assert ".csv, .json or .xlsx" in capsys.readouterr().err
 
 
 def test_frame_source_many_threads_few_open_videos(tmp_path):

@@ -24,6 +24,9 @@ VIDEOS = {
     "cell_c": ("none", False, {}),
 }
 
+#: name -> automatic growth modes (summary.json ``growth_modes``)
+GROWTH = {"cell_a": ["whisker", "lateral"], "cell_b": ["crack"], "cell_c": []}
+
 
 def frame_level(index):
     """The grey level frame ``index`` of every fixture video is filled with."""
@@ -97,6 +100,11 @@ def write_result(folder, name, failure_mode, short_circuit, events, *, original_
                                        if "crack_initiation" in events else None),
         "contact_loss_time_s": t.get("contact_loss"),
         "growth_onset_time_s": t.get("growth_onset"),
+        "growth_modes": GROWTH.get(name, []),
+        "growth_mode_evidence": [{"mode": m, "present": m in GROWTH.get(name, []),
+                                  "first_time_s": 0.3 if m in GROWTH.get(name, []) else None,
+                                  "value": 1.0, "threshold": 1.0, "text": f"fixture {m}"}
+                                 for m in ("whisker", "lateral", "crack", "stripping")],
         "max_growth_rate_um_s": 1.5,
         "max_local_current_density_A_cm2": 0.2,
         "growth_rates": [{"whisker_id": 0, "step": 0, "t_start_s": 0.3, "t_end_s": 0.5,

@@ -9,6 +9,19 @@ const EVENT_KEYS = { g: "growth_onset", l: "lateral_onset", k: "crack_initiation
 const EVENT_COLORS = { growth_onset: "#2a9d8f", lateral_onset: "#e76f51", crack_initiation: "#8338ec",
                        short_circuit: "#d62828", contact_loss: "#6c757d" };
 
+// Quantities the timeline can show (frames.csv columns), on a left and a right axis.
+const SERIES = {
+  current_A: { name: "current", unit: "A", color: "#1d5fd1" },
+  voltage_V: { name: "voltage", unit: "V", color: "#e07a00" },
+  max_whisker_length_um: { name: "whisker length", unit: "µm", color: "#2a9d8f" },
+  front_distance_um: { name: "front distance", unit: "µm", color: "#8338ec" },
+  crack_length_um: { name: "crack length", unit: "µm", color: "#b5179e" },
+};
+
+// Event times: the same number of decimals everywhere (the server says how many).
+let TIME_DECIMALS = 3;
+const ft = (v) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(TIME_DECIMALS) : fmt(v));
+
 const S = {
   session: null, list: [], video: null, label: null, frame: 0, playing: false,
   playTimer: null, pending: null, noteTimer: null, source: "overlay",
@@ -111,10 +124,12 @@ async function showList() {
       el("td", {}, el("a", { href: `#/video/${v.id}` }, v.name)),
       el("td", {}, v.auto_failure_mode),
       el("td", {}, fmt(v.auto_short_circuit)),
+      el("td", {}, (v.auto_growth_modes || []).join(", ") || "none"),
       el("td", {}, v.human_failure_mode || "–"),
       el("td", {}, fmt(v.human_short_circuit)),
       el("td", {}, el("span", { class: "badge " + v.state }, v.state)),
-      el("td", { class: "muted" }, v.updated_at ? `${v.updated_by} ${v.updated_at.slice(0, 19).replace("T", " ")}` : ""));
+      // an unreviewed video was only registered: no person changed it yet
+      el("td", { class: "muted last-change" }, v.state !== "unreviewed" && v.updated_at ? `${v.updated_by} ${v.updated_at.slice(0, 19).replace("T", " ")}` : ""));
     tr.addEventListener("click", (e) => { if (e.target.tagName !== "A") location.hash = `#/video/${v.id}`; });
     body.appendChild(tr);
   }
@@ -139,6 +154,7 @@ async function openVideo(id) {
   srcSel.querySelector('option[value="original"]').disabled = !data.media.original;
   if (!data.media.original) S.source = "overlay";
   srcSel.value = S.source;
+  fillPlotSelectors();
   renderAuto();
   renderLabel();
   await showFrame(0);
@@ -151,13 +167,17 @@ function renderAuto() {
   dl.replaceChildren();
   const rows = [
     ["failure mode", a.failure_mode], ["short circuit", fmt(a.short_circuit)],
-    ["growth onset (s)", fmt(a.growth_onset_time_s)], ["lateral onset (s)", fmt(a.lateral_onset_time_s)],
-    ["crack initiation (s)", fmt(a.crack_initiation_time_s)], ["short circuit (s)", fmt(a.short_circuit_time_s)],
-    ["contact loss (s)", fmt(a.contact_loss_time_s)], ["max growth rate (µm/s)", fmt(a.max_growth_rate_um_s)],
+    ["growth modes", (a.growth_modes || []).join(", ") || "none"],
+    ["growth onset (s)", ft(a.growth_onset_time_s)], ["lateral onset (s)", ft(a.lateral_onset_time_s)],
+    ["crack initiation (s)", ft(a.crack_initiation_time_s)], ["short circuit (s)", ft(a.short_circuit_time_s)],
+    ["contact loss (s)", ft(a.contact_loss_time_s)], ["max growth rate (µm/s)", fmt(a.max_growth_rate_um_s)],
     ["pixel size (µm)", `${fmt(a.pixel_size_um, 4)} (${fmt(a.pixel_size_source)})`],
     ["sync offset (s)", `${fmt(a.sync_offset_s)} (${fmt(a.sync_method)})`],
   ];
-  for (const [k, v] of rows) { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, v)); }
+  for (const [k, v] of rows) {
+    if (v === "–" || v === "– (–)") continue;  // nothing to show
+    dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, v));
+  }
   const ul = $("auto-evidence");
   ul.replaceChildren();
   for (const item of a.failure_evidence || []) {
@@ -181,9 +201,18 @@ function renderLabel() {
       onclick: () => setMode(m),
     }, `${i + 1} ${m}`));
   });
-  const sc = L.short_circuit === null ? auto.short_circuit : L.short_circuit;
-  $("short-circuit").checked = Boolean(sc);
-  $("short-circuit").indeterminate = L.short_circuit === null;
+  // the box always shows the effective value: automatic until a person sets it
+  $("short-circuit").checked = effectiveShortCircuit();
+  $("short-circuit").indeterminate = false;
+  $("sc-source").textContent = L.short_circuit === null ? "(automatic)" : "(set by a person)";
+  const gm = $("growth-modes"), eff = effectiveGrowthModes();
+  gm.replaceChildren();
+  for (const m of S.session.growth_modes) {
+    gm.appendChild(el("label", { class: (auto.growth_modes || []).includes(m) ? "auto" : null },
+      el("input", { type: "checkbox", dataset: { growth: m }, checked: eff.includes(m),
+        onchange: () => setGrowthModes() }), ` ${m}`));
+  }
+  $("growth-source").textContent = L.growth_modes === null || L.growth_modes === undefined ? "(automatic)" : "(set by a person)";
   $("state").value = L.state;
   $("label-state").textContent = L.state;
   $("label-state").className = "badge " + L.state;
@@ -193,15 +222,15 @@ function renderLabel() {
   body.replaceChildren();
   for (const ev of L.events) {
     body.appendChild(el("tr", { dataset: { id: ev.id, event: ev.event } },
-      el("td", {}, el("span", { class: "swatch", style: { color: EVENT_COLORS[ev.event] || "#000" } }, "■ "), ev.event),
+      el("td", { class: "ev-name" }, el("span", { class: "swatch", style: { color: EVENT_COLORS[ev.event] || "#000" } }, "■ "), ev.event.replace("_", " ")),
       el("td", { class: "num" }, ev.frame),
-      el("td", { class: "num" }, fmt(ev.time_s)),
-      el("td", { class: "num" }, fmt(ev.auto_time_s)),
+      el("td", { class: "num" }, ft(ev.time_s)),
+      el("td", { class: "num" }, ft(ev.auto_time_s)),
       el("td", {}, ev.origin),
       el("td", {},
         el("button", { type: "button", class: "go", title: "show this frame", onclick: () => showFrame(ev.frame) }, "go"),
-        el("button", { type: "button", class: "move", title: "move to the current frame", onclick: () => moveEvent(ev) }, "move here"),
-        el("button", { type: "button", class: "delete", title: "delete", onclick: () => deleteEvent(ev) }, "delete"))));
+        el("button", { type: "button", class: "move", title: "move to the current frame", onclick: () => moveEvent(ev) }, "move"),
+        el("button", { type: "button", class: "delete", title: "delete", "aria-label": "delete", onclick: () => deleteEvent(ev) }, "✕"))));
   }
   drawPlot();
 }
@@ -232,7 +261,7 @@ function showFrame(i) {
   $("slider").value = String(i);
   $("frame-index").textContent = String(i);
   const ti = S.video.frames.time_s[i];
-  $("frame-time").textContent = ti === null ? "–" : ti.toFixed(3);
+  $("frame-time").textContent = ft(ti);
   $("frame-dup").textContent = S.video.frames.is_duplicate[i] ? "(repeat of the previous scan)" : "";
   drawPlot();
   const img = $("frame");
@@ -303,8 +332,9 @@ function drawPlot() {
   const canvas = $("plot");
   if (!S.video || canvas.offsetParent === null) return;
   const dpr = window.devicePixelRatio || 1;
-  const W = canvas.clientWidth, H = canvas.clientHeight || 230;
-  const key = [S.video.video.id, S.label ? S.label.version : 0, W, H, dpr].join("|");
+  const W = canvas.clientWidth, H = canvas.clientHeight || 210;
+  const key = [S.video.video.id, S.label ? S.label.version : 0, W, H, dpr,
+               $("plot-left").value, $("plot-right").value].join("|");
   if (!S.plot || S.plot.key !== key) {
     const layer = document.createElement("canvas");
     layer.width = Math.round(W * dpr); layer.height = Math.round(H * dpr);
@@ -329,67 +359,132 @@ function drawPlot() {
   canvas._toTime = S.plot.toTime;
 }
 
+function hasData(values) { return (values || []).some((v) => v !== null && v !== undefined); }
+
+// The two axis selectors offer the quantities this video has; the choice is remembered.
+function fillPlotSelectors() {
+  const f = S.video.frames;
+  const avail = Object.keys(SERIES).filter((k) => hasData(f[k]));
+  const opts = (sel, withNone) => {
+    sel.replaceChildren(...avail.map((k) => el("option", { value: k }, `${SERIES[k].name} (${SERIES[k].unit === "A" ? "µA" : SERIES[k].unit})`)));
+    if (withNone || !avail.length) sel.appendChild(el("option", { value: "" }, "none"));
+  };
+  opts($("plot-left"), false); opts($("plot-right"), true);
+  const trace = hasData(f.current_A) || hasData(f.voltage_V);
+  const tracked = ["max_whisker_length_um", "front_distance_um", "crack_length_um"].filter((k) => avail.includes(k));
+  const defLeft = trace ? (hasData(f.current_A) ? "current_A" : "voltage_V") : (tracked[0] || "");
+  const defRight = trace && hasData(f.voltage_V) && defLeft !== "voltage_V" ? "voltage_V" : (tracked.find((k) => k !== defLeft) || "");
+  for (const [id, def] of [["plot-left", defLeft], ["plot-right", defRight]]) {
+    const saved = localStorage.getItem("semtrack-" + id);
+    $(id).value = saved !== null && (saved === "" ? id === "plot-right" : avail.includes(saved)) ? saved : def;
+  }
+  S.plot = null;
+}
+
+// Round tick values: steps of 1, 2 or 5 times a power of ten.
+function niceStep(span, n) {
+  const raw = span / Math.max(n, 1);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const r = raw / mag;
+  return (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+}
+
+function niceTicks(lo, hi, n) {
+  if (!(hi > lo)) return { ticks: [lo], step: 1 };
+  const step = niceStep(hi - lo, n);
+  const ticks = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k * step);
+  return { ticks, step };
+}
+
+function tickText(v, step) {
+  const d = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const t = v.toFixed(d);
+  return /^-0(\.0+)?$/.test(t) ? t.slice(1) : t;
+}
+
 function drawPlotLayer(g, W, H) {
   const f = S.video.frames, t = f.time_s;
-  const pad = { l: 62, r: 62, t: 32, b: 30 };
+  const pad = { l: 62, r: 62, t: 34, b: 30 };
   const tv = t.filter((v) => v !== null);
   const [t0, t1] = tv.length ? extent(tv) : [0, 1];
   const span = t1 > t0 ? t1 - t0 : 1;
   const X = (v) => pad.l + ((v - t0) / span) * (W - pad.l - pad.r);
+  const canvas = $("plot");
   g.font = "11px system-ui, sans-serif";
   g.strokeStyle = "#aab"; g.lineWidth = 1;
   g.strokeRect(pad.l, pad.t, W - pad.l - pad.r, H - pad.t - pad.b);
   g.fillStyle = "#333"; g.textAlign = "center";
-  for (let k = 0; k <= 5; k++) {
-    const v = t0 + (span * k) / 5;
-    g.fillText(v.toFixed(span < 10 ? 2 : 1), X(v), H - pad.b + 14);
+  const xt = niceTicks(t0, t0 + span, Math.max(3, Math.floor((W - pad.l - pad.r) / 90)));
+  const xLabels = [];
+  for (const v of xt.ticks) {
+    const label = tickText(v, xt.step);
+    xLabels.push(label);
+    g.fillText(label, X(v), H - pad.b + 14);
+    g.strokeStyle = "#eef"; g.beginPath(); g.moveTo(X(v), pad.t); g.lineTo(X(v), H - pad.b); g.stroke();
   }
+  canvas.dataset.ticksTime = JSON.stringify(xLabels);
   g.fillText("time (s, video clock)", (pad.l + W - pad.r) / 2, H - 3);
 
-  function series(values, color, side, label) {
+  function series(key, side) {
+    const def = SERIES[key];
+    canvas.dataset["ticks" + (side === "l" ? "Left" : "Right")] = "[]";
+    if (!def) return false;
     const pts = [];
-    values.forEach((v, i) => { if (v !== null && t[i] !== null) pts.push([t[i], v]); });
+    (f[key] || []).forEach((v, i) => { if (v !== null && v !== undefined && t[i] !== null) pts.push([t[i], v]); });
     if (!pts.length) return false;
-    let [lo, hi] = extent(pts.map((p) => p[1]));
-    let scale = 1, unit = label.unit;
-    const mag = Math.max(Math.abs(lo), Math.abs(hi));
-    if (label.unit === "A" && mag > 0) {
-      if (mag < 1e-6) { scale = 1e9; unit = "nA"; } else if (mag < 1e-3) { scale = 1e6; unit = "µA"; } else if (mag < 1) { scale = 1e3; unit = "mA"; }
-    }
-    if (hi === lo) { hi += 1e-12 + Math.abs(hi) * 0.05; lo -= 1e-12 + Math.abs(lo) * 0.05; }
+    let scale = 1, unit = def.unit;
+    if (def.unit === "A") { scale = 1e6; unit = "µA"; }
+    let [lo, hi] = extent(pts.map((p) => p[1] * scale));
+    if (hi === lo) { hi += Math.abs(hi) * 0.05 + 1e-9; lo -= Math.abs(lo) * 0.05 + 1e-9; }
+    const yt = niceTicks(lo, hi, 4);
+    lo = Math.floor(lo / yt.step + 1e-9) * yt.step; hi = Math.ceil(hi / yt.step - 1e-9) * yt.step;
+    const ticks = { ticks: [], step: yt.step };  // the axis ends on ticks of that step
+    for (let k = Math.round(lo / yt.step); k <= Math.round(hi / yt.step); k++) ticks.ticks.push(k * yt.step);
     const Y = (v) => H - pad.b - ((v - lo) / (hi - lo)) * (H - pad.t - pad.b);
-    g.strokeStyle = color; g.lineWidth = 1.5; g.beginPath();
-    pts.forEach(([x, y], k) => (k ? g.lineTo(X(x), Y(y)) : g.moveTo(X(x), Y(y))));
+    g.strokeStyle = def.color; g.lineWidth = 1.5; g.beginPath();
+    pts.forEach(([x, y], k) => (k ? g.lineTo(X(x), Y(y * scale)) : g.moveTo(X(x), Y(y * scale))));
     g.stroke();
-    g.fillStyle = color; g.textAlign = side === "l" ? "right" : "left";
+    g.fillStyle = def.color; g.textAlign = side === "l" ? "right" : "left";
     const ax = side === "l" ? pad.l - 4 : W - pad.r + 4;
-    for (let k = 0; k <= 4; k++) {
-      const v = lo + ((hi - lo) * k) / 4;
-      g.fillText((v * scale).toPrecision(3), ax, Y(v) + 4);
+    const labels = [];
+    for (const v of ticks.ticks) {
+      const label = tickText(v, ticks.step);
+      labels.push(label);
+      g.fillText(label, ax, Y(v) + 4);
     }
+    canvas.dataset["ticks" + (side === "l" ? "Left" : "Right")] = JSON.stringify(labels);
     g.save();
     g.translate(side === "l" ? 10 : W - 6, (pad.t + H - pad.b) / 2);
     g.rotate(-Math.PI / 2); g.textAlign = "center";
-    g.fillText(`${label.name} (${unit})`, 0, 0);
+    g.fillText(`${def.name} (${unit})`, 0, 0);
     g.restore();
     return true;
   }
-  const hasI = series(f.current_A, "#1d5fd1", "l", { name: "current", unit: "A" });
-  const hasU = series(f.voltage_V, "#e07a00", "r", { name: "voltage", unit: "V" });
-  if (!hasI && !hasU) {
+  const left = $("plot-left").value, right = $("plot-right").value;
+  const hasL = series(left, "l");
+  const hasR = right !== left && series(right, "r");
+  canvas.dataset.series = [hasL ? left : "", hasR ? right : ""].join(",");
+  if (!hasL && !hasR) {
     g.fillStyle = "#889"; g.textAlign = "center";
-    g.fillText("no potentiostat trace for this video", (pad.l + W - pad.r) / 2, H / 2);
+    g.fillText("no current, voltage or tracked length for this video", (pad.l + W - pad.r) / 2, H / 2);
   }
   // automatic events: dashed lines with names at the top
   g.setLineDash([4, 3]);
   // (an event before the first frame or after the last sits on the edge)
   const clampT = (v) => Math.min(t1, Math.max(t0, v));
-  S.video.auto.events.forEach((ev, k) => {
+  const rowsEnd = [-Infinity, -Infinity, -Infinity];  // labels in up to 3 rows, never overlapping
+  S.video.auto.events.forEach((ev) => {
     const x = X(clampT(ev.time_s));
     g.strokeStyle = EVENT_COLORS[ev.event] || "#000";
     g.beginPath(); g.moveTo(x, pad.t); g.lineTo(x, H - pad.b); g.stroke();
-    g.fillStyle = g.strokeStyle; g.textAlign = x > W / 2 ? "right" : "left";
-    g.fillText(`${ev.event} ${fmt(ev.time_s, 2)} s`, x + (x > W / 2 ? -2 : 2), pad.t - 6 - 10 * (k % 2));
+    const text = `${ev.event} ${ft(ev.time_s)} s`, w = g.measureText(text).width;
+    const right = x > W / 2, x0 = right ? x - 2 - w : x + 2;
+    let row = rowsEnd.findIndex((end) => end < x0 - 4);
+    if (row < 0) row = rowsEnd.indexOf(Math.min(...rowsEnd));
+    rowsEnd[row] = x0 + w;
+    g.fillStyle = g.strokeStyle; g.textAlign = "left";
+    g.fillText(text, x0, pad.t - 4 - 9 * row);
   });
   g.setLineDash([]);
   // human events: triangles on the time axis
@@ -417,10 +512,11 @@ function plotClick(e) {
 // ---------------------------------------------------------------- edits
 function describe(label) {
   const lines = [`failure mode: ${label.failure_mode || "–"}`,
-    `short circuit: ${fmt(label.short_circuit)}`, `state: ${label.state}`,
+    `short circuit: ${fmt(label.short_circuit)}`,
+    `growth modes: ${label.growth_modes ? label.growth_modes.join(", ") || "none" : "–"}`, `state: ${label.state}`,
     `note: ${label.note || "–"}`, `changed by ${label.updated_by} at ${label.updated_at} (v${label.version})`,
     "events:"];
-  for (const ev of label.events) lines.push(`  ${ev.event} at frame ${ev.frame} (${fmt(ev.time_s)} s)`);
+  for (const ev of label.events) lines.push(`  ${ev.event} at frame ${ev.frame} (${ft(ev.time_s)} s)`);
   return lines.join("\n");
 }
 
@@ -468,11 +564,42 @@ function setMode(mode) { patchLabel({ failure_mode: mode }, `failure mode → ${
 
 function confirmAuto() {
   const a = S.video.auto;
-  patchLabel({ failure_mode: a.failure_mode, short_circuit: Boolean(a.short_circuit) },
-    `confirm automatic (${a.failure_mode}, short circuit ${fmt(Boolean(a.short_circuit))})`);
+  patchLabel({ failure_mode: a.failure_mode, short_circuit: Boolean(a.short_circuit), growth_modes: a.growth_modes || [] },
+    `confirm automatic (${a.failure_mode}, short circuit ${fmt(Boolean(a.short_circuit))}, growth modes ${(a.growth_modes || []).join(", ") || "none"})`);
+}
+
+function effectiveShortCircuit() {
+  return Boolean(S.label.short_circuit === null ? S.video.auto.short_circuit : S.label.short_circuit);
+}
+
+function effectiveGrowthModes() {
+  const h = S.label.growth_modes;
+  return h === null || h === undefined ? (S.video.auto.growth_modes || []) : h;
 }
 
 function setShortCircuit(value) { patchLabel({ short_circuit: value }, `short circuit → ${fmt(value)}`); }
+
+function setGrowthModes() {
+  const modes = Array.from(document.querySelectorAll("#growth-modes input:checked")).map((i) => i.dataset.growth);
+  patchLabel({ growth_modes: modes }, `growth modes → ${modes.join(", ") || "none"}`);
+}
+
+function toggleHelp(show) {
+  const box = $("help-overlay");
+  box.hidden = show === undefined ? !box.hidden : !show;
+  if (!box.hidden) $("help-close").focus();
+}
+
+function toggleSource() {
+  if (!S.video.media.original) {
+    status("V: the original video is not available (only a video inside the results folder can be shown); showing the overlay", "warn");
+    return;
+  }
+  S.source = S.source === "overlay" ? "original" : "overlay";
+  $("source").value = S.source;
+  status(`showing the ${S.source} video`);
+  showFrame(S.frame);
+}
 
 function saveNote() {
   clearTimeout(S.noteTimer);
@@ -513,6 +640,12 @@ function gotoVideo(dir) {
 
 // ---------------------------------------------------------------- keyboard
 function onKey(e) {
+  if (e.key === "Escape" && !$("help-overlay").hidden) { toggleHelp(false); e.preventDefault(); return; }
+  const tag0 = (e.target.tagName || "").toLowerCase();
+  if (e.key === "?" && tag0 !== "textarea" && !(tag0 === "input" && e.target.type === "text")) {
+    toggleHelp(); e.preventDefault(); return;
+  }
+  if (!$("help-overlay").hidden) return;
   if ($("video-view").hidden || !S.video) return;
   const tag = (e.target.tagName || "").toLowerCase();
   if (tag === "textarea" || (tag === "input" && e.target.type !== "range" && e.target.type !== "checkbox") || tag === "select") return;
@@ -527,11 +660,11 @@ function onKey(e) {
   else if (MODE_KEYS[key]) setMode(MODE_KEYS[key]);
   else if (EVENT_KEYS[key.toLowerCase()]) addEvent(EVENT_KEYS[key.toLowerCase()]);
   else if (key.toLowerCase() === "c") confirmAuto();
-  else if (key.toLowerCase() === "s") setShortCircuit(!$("short-circuit").checked);
+  else if (key.toLowerCase() === "s") setShortCircuit(!effectiveShortCircuit());  // the opposite of what the box shows
   else if (key.toLowerCase() === "f") patchLabel({ state: "flagged" }, "state → flagged");
   else if (key === "[") jumpEvent(-1);
   else if (key === "]") jumpEvent(1);
-  else if (key.toLowerCase() === "v" && S.video.media.original) { S.source = S.source === "overlay" ? "original" : "overlay"; $("source").value = S.source; showFrame(S.frame); }
+  else if (key.toLowerCase() === "v") toggleSource();
   else handled = false;
   if (handled) { e.preventDefault(); if (tag === "input") e.target.blur(); }
 }
@@ -552,18 +685,27 @@ async function showReport() {
   const sc = r.short_circuit;
   $("report-sc").textContent = `automatic/human: yes/yes ${sc.auto_true_human_true}, yes/no ${sc.auto_true_human_false}, ` +
     `no/yes ${sc.auto_false_human_true}, no/no ${sc.auto_false_human_false}`;
+  const ga = $("growth-agreement");
+  ga.replaceChildren(el("tr", {}, ...["growth mode", "auto yes / human yes", "auto yes / human no", "auto no / human yes", "auto no / human no"]
+    .map((h) => el("th", {}, h))));
+  for (const [name, g] of Object.entries(r.growth_modes || {})) {
+    ga.appendChild(el("tr", { dataset: { growth: name } }, el("td", {}, name), ...[g.auto_true_human_true, g.auto_true_human_false,
+      g.auto_false_human_true, g.auto_false_human_false].map((v) => el("td", { class: "num" }, fmt(v)))));
+  }
   const ev = $("event-diffs");
   ev.replaceChildren(el("tr", {}, ...["event", "pairs", "mean", "median", "mean |Δ|", "max |Δ|", "auto only", "human only"]
     .map((h) => el("th", {}, h))));
   for (const [name, s] of Object.entries(r.events)) {
-    ev.appendChild(el("tr", {}, el("td", {}, name), ...[s.n_pairs, s.mean_diff_s, s.median_diff_s, s.mean_abs_diff_s,
-      s.max_abs_diff_s, s.auto_only, s.human_only].map((v) => el("td", { class: "num" }, fmt(v)))));
+    ev.appendChild(el("tr", {}, el("td", {}, name), el("td", { class: "num" }, fmt(s.n_pairs)),
+      ...[s.mean_diff_s, s.median_diff_s, s.mean_abs_diff_s, s.max_abs_diff_s].map((v) => el("td", { class: "num" }, ft(v))),
+      ...[s.auto_only, s.human_only].map((v) => el("td", { class: "num" }, fmt(v)))));
   }
 }
 
 // ---------------------------------------------------------------- start
 async function start() {
   S.session = await api("GET", "/api/session");
+  if (Number.isInteger(S.session.time_decimals)) TIME_DECIMALS = S.session.time_decimals;
   $("results-dir").textContent = `${S.session.results_dir} · ${S.session.n_videos} video(s)`;
   $("user").value = localStorage.getItem("semtrack-user") || S.session.user;
   $("user").addEventListener("change", () => localStorage.setItem("semtrack-user", $("user").value.trim()));
@@ -587,6 +729,12 @@ async function start() {
   $("play").addEventListener("click", togglePlay);
   $("source").addEventListener("change", () => { S.source = $("source").value; showFrame(S.frame); });
   $("short-circuit").addEventListener("change", () => setShortCircuit($("short-circuit").checked));
+  $("help-button").addEventListener("click", () => toggleHelp());
+  $("help-close").addEventListener("click", () => toggleHelp(false));
+  $("help-overlay").addEventListener("click", (e) => { if (e.target === $("help-overlay")) toggleHelp(false); });
+  for (const id of ["plot-left", "plot-right"]) {
+    $(id).addEventListener("change", () => { localStorage.setItem("semtrack-" + id, $(id).value); S.plot = null; drawPlot(); });
+  }
   $("confirm").addEventListener("click", confirmAuto);
   $("note").addEventListener("input", () => { clearTimeout(S.noteTimer); S.noteTimer = setTimeout(saveNote, 800); });
   $("note").addEventListener("change", saveNote);
