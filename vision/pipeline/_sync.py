@@ -8,13 +8,14 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
+import os
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from calibration import InputError, SyncOffset
+from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3, InputError, SyncOffset
 
 from ._sync_combine import combine_cues, drift_ppm
 from ._sync_cues import (
@@ -37,9 +38,22 @@ __all__ = ["resample_trace", "estimate_offset_auto", "synchronise_auto", "SyncEs
 #: Runs longer than this (video clock, s) get a clock drift fitted beside the offset
 #: (issue 13: 10 minutes; at 50 ppm the offset moves by 30 ms over that time).
 DRIFT_MIN_DURATION_S = 600.0
+#: Fraction of a feature's rise that marks the growth onset when none is given.
+ONSET_FRACTION = 0.05
+#: Half-width (scan periods) of the window where the leakage term is fitted with the offset.
+LEAK_WINDOW_SCANS = 2.0
+#: Charge of one um3 of lithium, C (Faraday's law).
+CHARGE_PER_UM3_C = FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL / UM3_PER_CM3
+#: Least fraction of the first feature's (whisker volume's) charge the trace holds: the
+#: unseen deposit only adds charge, but the volume comes from a measured width squared
+#: (30 % too wide -> 1.7x the volume), so the bound is loose.
+MIN_SEEN_VOLUME_FRACTION = 0.3
+#: Least thickness (um) of lithium behind the other features (areas in um2, a crack's
+#: path length in um as area per um of depth): 20 nm, far below any layer the SEM shows.
+MIN_LAYER_THICKNESS_UM = 0.02
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
-SHORT_GUARD_SCANS = 2.0
+SHORT_GUARD_SCANS = 1.0
 
 #: Trace columns that hold a set value (held constant between changes):
 #: resampled with the nearest sample, not interpolated.
@@ -126,22 +140,40 @@ class SyncEstimate:
     warnings: list = field(default_factory=list)
 
 
+def _per_scan(t_rows, values, tv):
+    """Mean of `values` per scan time `tv` (rows at `t_rows`), NaN where none."""
+    t_rows, values = np.asarray(t_rows, float), np.asarray(values, float)
+    ok = np.isfinite(t_rows) & np.isfinite(values)
+    s = pd.Series(values[ok]).groupby(t_rows[ok]).mean()
+    return s.reindex(tv).to_numpy(float)
+
+
 def _clean_features(tv, features, until_video_s):
     tv = np.asarray(tv, dtype=float)
     f = np.asarray(features, dtype=float).reshape(len(tv), -1)
-    f = f[:, np.isfinite(f).mean(axis=0) >= 0.5] if len(f) else f   # measured in most scans
+    mins = np.full(f.shape[1], MIN_LAYER_THICKNESS_UM * CHARGE_PER_UM3_C)
+    if len(mins):
+        mins[0] = MIN_SEEN_VOLUME_FRACTION * CHARGE_PER_UM3_C
+    cols = np.isfinite(f).mean(axis=0) >= 0.5 if len(f) else np.ones(f.shape[1], bool)
+    f, mins = f[:, cols], mins[cols]                  # features measured in most scans
     good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
     tv, f = tv[good], f[good]
+    if len(tv) and np.any(np.diff(tv) <= 0):
+        # one row per scan (torn frames repeat a content time): the mean of its rows
+        tv, inv = np.unique(tv, return_inverse=True)
+        f = np.column_stack([np.bincount(inv, weights=f[:, j]) / np.bincount(inv)
+                             for j in range(f.shape[1])]) if f.shape[1] else f[:len(tv)]
+        good = None
     use = np.ones(len(tv), bool)
     if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
         use = tv < float(until_video_s)
-    f = f[:, np.ptp(f[use], axis=0) > 0] if len(f) and use.any() else f[:, :0]
-    return tv, f, use, good
+    cols = np.ptp(f[use], axis=0) > 0 if len(f) and use.any() else np.zeros(f.shape[1], bool)
+    return tv, f[:, cols], use, good, mins[cols]
 
 
 def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_um2=None,
                      growth_onset_s=None, search_s=None, until_trace_s=None,
-                     until_video_s=None):
+                     until_video_s=None, physical_units=True):
     """Clock offset from every cue the data hold, combined; a :class:`SyncEstimate`.
 
     Parameters
@@ -150,16 +182,20 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         Content times of the new SEM scans on the video clock, s.
     features : (N,) or (N, K) array_like
         Quantities proportional to parts of the visible lithium volume at
-        those times (whisker volume um3, lateral area um2, ...).
+        those times: the first a volume in um3 (whiskers), the others areas
+        in um2 or lengths in um (see :data:`MIN_SEEN_VOLUME_FRACTION` and
+        :data:`MIN_LAYER_THICKNESS_UM` for the least charge each must carry).
     trace : DataFrame
         ``time_s``, ``current_A`` (negative = plating), ``control_V`` /
         ``control_A``, ``voltage_V`` on the trace clock.
     lengths : DataFrame, optional
         ``whisker_id, content_time_s, length_um`` (the step cue).
-    footprint_um2 : (N,) array_like, optional
-        Lithium area on the electrolyte per scan (the contact-area cue).
+    footprint_um2 : (N,) array_like or (times, values), optional
+        Lithium area on the electrolyte per scan, um2 (the contact-area cue);
+        a pair of arrays when given on other rows than `video_times_s`.
     growth_onset_s : float, optional
-        First growth seen, video clock (the onset bound).
+        First growth seen, video clock (the onset bound); default: the scan
+        before the first that shows :data:`ONSET_FRACTION` of a feature's rise.
     search_s : (float, float), optional
         Offsets to consider, s; default: every offset that keeps the video
         inside the trace.
@@ -168,6 +204,9 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         the video shows; also the short-circuit cue with `until_video_s`.
     until_video_s : float, optional
         Touch-down seen in the video (video clock): later scans are left out.
+    physical_units : bool
+        The features are in the units above (the least charge per unit is
+        enforced); False for features of unknown scale.
 
     Returns
     -------
@@ -183,10 +222,12 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if "current_A" not in trace or not np.isfinite(trace["current_A"].to_numpy(float)).any():
         raise InputError("cannot synchronise automatically: the trace has no current; "
                          "give sync_offset_s=S or sync='absolute'|'span'")
-    tv, f, use, good = _clean_features(tv_all, features, until_video_s)
+    tv, f, use, good, mins = _clean_features(tv_all, features, until_video_s)
+    if not physical_units or os.environ.get("SEMTRACK_SYNC_NOMIN"):
+        mins = np.zeros_like(mins)
     sig = trace_signals(trace)
     t = sig.t
-    ref = tv if len(tv) >= 2 else tv_all[np.isfinite(tv_all)]
+    ref = tv if len(tv) >= 2 else np.unique(tv_all[np.isfinite(tv_all)])
     if len(ref) < 2:
         raise InputError("cannot synchronise automatically: the video has fewer than two "
                          "scans; give sync_offset_s=S or sync='absolute'|'span'")
@@ -200,10 +241,17 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         lo, hi = sorted(map(float, search_s))
     cues = []
     # a bound first: it narrows the search of the others
+    if growth_onset_s is None and f.shape[1] and len(tv) >= 6:
+        rise = (f - f[:1]) / np.ptp(f, axis=0)
+        first = np.flatnonzero((rise > ONSET_FRACTION).any(axis=1))
+        if len(first) and first[0] > 0:
+            growth_onset_s = float(tv[first[0] - 1])
     red = reducing_edges(sig)
     onset = onset_bound(growth_onset_s, float(red[0]) if len(red) else None, dt_scan)
     cues.append(onset)
-    s_lo = max(lo, onset.lo_s) if onset.lo_s <= hi else lo
+    # the bound judges the estimates (combine_cues) but does not narrow the search: a
+    # video onset found too early must not hide the right offset
+    s_lo = lo
     short = short_circuit_cue(until_trace_s, until_video_s, dt_scan, dt_trace)
     cues.append(short)
 
@@ -211,21 +259,36 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if until_trace_s is not None and until_video_s is None and len(tv):
         # cut the scans once, on the video clock, under a first estimate
         first = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use,
-                           until=float(until_trace_s))
+                           until=float(until_trace_s), min_charge_C=mins, leakage=False)
         if first.offset_s is not None:
             cut = tv + first.offset_s < float(until_trace_s) - SHORT_GUARD_SCANS * dt_scan
             if cut.sum() >= f.shape[1] + 6:
                 fit_use = cut
     growth = f.shape[1] > 0 and len(tv) >= 6
-    charge = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use) if growth else \
+    charge = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
+                        leakage=False) if growth else \
         Cue("charge", detail="the video shows no lithium growth to match with the current")
+    if charge.offset_s is not None and not os.environ.get("NOREFINE"):
+        # the leakage term is fitted near the offset found without it
+        win = (charge.offset_s - LEAK_WINDOW_SCANS * dt_scan,
+               charge.offset_s + LEAK_WINDOW_SCANS * dt_scan)
+        refined = charge_cue(tv, f, sig, *win, dt_scan, use=fit_use, min_charge_C=mins,
+                             leakage=True)
+        if refined.offset_s is not None:
+            charge = Cue("charge", offset_s=refined.offset_s,
+                         sigma_s=max(refined.sigma_s, charge.sigma_s),
+                         sharpness=charge.sharpness,
+                         detail=refined.detail + " (leakage fitted within "
+                                f"{LEAK_WINDOW_SCANS:g} scans of the offset found without it)")
     cues.append(charge)
     lens = whisker_lengths(lengths)
     if until_video_s is not None and len(lens):
         lens = lens[lens["content_time_s"] < float(until_video_s)]
     cues.append(step_cue(lens, sig.edges, s_lo, hi, dt_scan))
     if footprint_um2 is not None:
-        fp = np.asarray(footprint_um2, float)[good]
+        t_rows, values = footprint_um2 if isinstance(footprint_um2, tuple) else \
+            (tv_all, footprint_um2)
+        fp = _per_scan(t_rows, values, tv)
         cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
     else:
         cues.append(Cue("contact_area", detail="no footprint given"))
@@ -239,7 +302,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     drift = None
     span = float(ref[-1] - ref[0])
     if span > DRIFT_MIN_DURATION_S:
-        drift = _fit_drift(tv, f, sig, fit_use, comb.offset_s, dt_scan)
+        drift = _fit_drift(tv, f, sig, fit_use, comb.offset_s, dt_scan, mins)
         if drift is None:
             warnings.append(f"sync: the run lasts {span / 60:.0f} min but no clock drift could "
                             "be fitted (too little growth in one half); times late in the run "
@@ -253,13 +316,13 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                         warnings=warnings)
 
 
-def _fit_drift(tv, f, sig, use, offset, dt_scan):
+def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
     """Drift (ppm) from the charge cue on the first and the last half of the run."""
     mid = 0.5 * (tv[0] + tv[-1])
     win = (offset - 4 * dt_scan, offset + 4 * dt_scan)
     halves = []
     for part in (use & (tv < mid), use & (tv >= mid)):
-        c = charge_cue(tv, f, sig, *win, dt_scan, use=part)
+        c = charge_cue(tv, f, sig, *win, dt_scan, use=part, min_charge_C=mins)
         if c.offset_s is None or part.sum() < 6:
             return None
         halves.append((float(np.mean(tv[part])), c.offset_s))
@@ -298,10 +361,11 @@ def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
     InputError
         If the video shows no change to correlate with, or the trace has no current.
     """
-    tv, f, _, _ = _clean_features(video_times_s, features, until_video_s)
+    tv, f, _, _, _ = _clean_features(video_times_s, features, until_video_s)
     if len(tv) < 6 or f.shape[1] == 0:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
     return synchronise_auto(video_times_s, features, trace, search_s=search_s,
-                            until_trace_s=until_trace_s, until_video_s=until_video_s).result
+                            until_trace_s=until_trace_s, until_video_s=until_video_s,
+                            physical_units=False).result

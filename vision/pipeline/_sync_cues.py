@@ -38,6 +38,8 @@ SPIKE_MASK_S = 0.5
 #: A control value change larger than this is a step edge (V, or A for galvanostatic):
 #: far above the potentiostat's set-point resolution.
 STEP_EDGE_MIN = 1e-4
+#: Samples of rest before the first step needed to measure the offset current.
+MIN_REST_SAMPLES = 5
 #: Fine search step, in scan periods.
 FINE_STEP_SCANS = 0.025
 #: Offsets at least this many scan periods from the best are "elsewhere" for the
@@ -169,7 +171,9 @@ class TraceSignals:
     t : (M,) array
         Sample times, s.
     current : (M,) array
-        Current with charging spikes masked (the step's current after the spike
+        Current less the offset current measured on the rest before the first
+        control step (when there are at least :data:`MIN_REST_SAMPLES` of it),
+        with charging spikes masked (the step's current after the spike
         held back to the edge), A
         (negative = plating, as the potentiostat writes it).
     charge : (M,) array
@@ -238,6 +242,14 @@ def trace_signals(trace):
                          keep.sum() - 1)
         current[mask] = current[np.flatnonzero(keep)[nxt]][mask]
     current = np.nan_to_num(current)
+    offset_A = 0.0
+    if len(edges) and control is not None:
+        rest = (t < edges[0]) & np.isfinite(trace["current_A"].to_numpy(float))
+        if rest.sum() >= MIN_REST_SAMPLES:
+            # before the first step the cell rests: no plating, the current is the
+            # instrument's offset plus the leakage at the rest value
+            offset_A = float(np.median(current[rest])) - 0.0
+            current = current - offset_A
     return TraceSignals(t=t, current=current, charge=-_cumtrapz(current, t), applied=applied,
                         applied_integral=_cumtrapz(applied, t), edges=edges, control=control)
 
@@ -271,17 +283,18 @@ def _bounded_rss(design, y, lower, upper):
     return float(r @ r)
 
 
-def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, inflation=1.0):
+def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
+               leakage=True, inflation=1.0):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
     the integral of the applied voltage, both on the trace clock)::
 
-        Q(tv + o) = sum_k a_k f_k(tv) + g W(tv + o) - I0 (tv + o) + c
+        Q(tv + o) = sum_k a_k f_k(tv) - g W(tv + o) + c
 
     ``a_k`` hold the unseen-deposit factor and F/V_m (and the unknown thickness
-    of lateral lithium), ``g`` the leakage conductance, ``I0`` the offset
-    current. For every offset ``o`` the linear parameters are fitted by least
+    of lateral lithium), ``g`` the leakage conductance; the offset current
+    ``I0`` is removed beforehand (see :func:`trace_signals`). For every offset ``o`` the linear parameters are fitted by least
     squares; the offset is the one with the smallest residual.
 
     Parameters
@@ -300,6 +313,16 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     until : float
         Trace time after which scans are left out (for a first estimate
         before a short circuit).
+    min_charge_C : (K,) array, optional
+        Least charge per unit of each feature, C (``a_k >= min_charge_C[k]``):
+        the unseen deposit only adds charge, so a whisker volume needs at
+        least (a fraction of) F/V_m per um3. Without it, an offset that puts
+        the video on a quiet part of the trace explains the charge with no
+        lithium at all.
+    leakage : bool
+        Fit the leakage term. Over a wide search its kinks at the steps let
+        wrong offsets fit the charge's kinks; :func:`synchronise_auto` searches
+        without it and fits it in a window of a few scans around the result.
 
     Returns
     -------
@@ -308,22 +331,29 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     tv = np.asarray(tv, float)
     f = np.asarray(features, float).reshape(len(tv), -1)
     sel = np.ones(len(tv), bool) if use is None else np.asarray(use, bool)
-    f = f[:, np.ptp(f[sel], axis=0) > 0] if sel.any() else f[:, :0]
+    mins = np.zeros(f.shape[1]) if min_charge_C is None else np.asarray(min_charge_C, float)
+    keepf = np.ptp(f[sel], axis=0) > 0 if sel.any() else np.zeros(f.shape[1], bool)
+    f, mins = f[:, keepf], mins[keepf]
     if f.shape[1] == 0 or sel.sum() < f.shape[1] + 5:
         return Cue("charge", detail="no lithium growth seen to match with the charge")
-    fs = f / np.ptp(f[sel], axis=0)
-    leak = np.ptp(sig.applied) > 0
-    qscale = max(float(np.ptp(sig.charge)), 1e-30)
+    fscale = np.ptp(f[sel], axis=0)
+    fs = f / fscale
+    leak = leakage and np.ptp(sig.applied) > 0
     # stripping: the charge falls as the lithium lost grows; work with the charge of
     # the dominant direction, so that every lithium term has a positive factor
     direction = -1.0 if sig.charge[-1] < sig.charge[0] else 1.0
+    qscale = max(float(np.ptp(sig.charge)), 1e-30)
     charge = direction * sig.charge / qscale
     applied_integral = direction * sig.applied_integral
+    wscale = max(float(np.abs(applied_integral).max()), 1e-30)
+    tscale = max(float(abs(sig.t[-1]) + abs(sig.t[0])), 1e-9)
     k = fs.shape[1]
-    # lithium >= 0 (unseen deposit makes it larger, never negative); leakage charge
-    # -g W with g >= 0; offset current and constant free
-    lower = np.r_[np.zeros(k), -np.inf, -np.inf, -np.inf]
-    upper = np.r_[np.full(k, np.inf), np.inf, np.inf, 0.0]
+    # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
+    # -g W with g >= 0; constant free. The offset current is not a free term here (a
+    # charge linear in time mimics steady growth and lets wrong offsets fit): it is
+    # measured on the rest before the first step (trace_signals).
+    lower = np.r_[mins * fscale / qscale, -np.inf, -np.inf]
+    upper = np.r_[np.full(k, np.inf), np.inf, 0.0]
 
     def cost(o):
         tt = tv + o
@@ -331,14 +361,16 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         if ok.sum() < fs.shape[1] + 5:
             return np.inf, 0, 0
         q = np.interp(tt[ok], sig.t, charge)
-        cols = [fs[ok], np.ones((ok.sum(), 1)), (tt[ok] / max(dt_scan, 1e-9))[:, None]]
+        cols = [fs[ok], np.ones((ok.sum(), 1))]
         if leak:
-            cols.append(np.interp(tt[ok], sig.t, applied_integral)[:, None])
+            cols.append(np.interp(tt[ok], sig.t, applied_integral)[:, None] / wscale)
         design = np.hstack(cols)
-        design = design / np.maximum(np.abs(design).max(axis=0), 1e-300)
         rss = _bounded_rss(design, q, lower[:design.shape[1]], upper[:design.shape[1]])
         n = int(ok.sum())
-        return rss / n * len(tv), n, design.shape[1]
+        # relative to the charge passed over the scans: a quiet stretch of the trace
+        # (rest) is not a better match for being flat
+        span = float(np.ptp(q))
+        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1]
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
