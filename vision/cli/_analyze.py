@@ -56,8 +56,10 @@ def add_analysis_options(parser):
     sync.add_argument("--sync-offset", type=float, metavar="S",
                       help="clock offset in s")
     sync.add_argument("--sync", choices=("auto", "span", "absolute"),
-                      help="how to find the offset (default: absolute when both files have "
-                      "start times, else auto)")
+                      help="how to find the offset (default: auto; absolute only when asked, "
+                      "the start times come from two computers)")
+    g.add_argument("--sync-window", metavar="LO,HI",
+                   help="range of offsets in s the automatic synchronisation searches")
 
 
 def analysis_kwargs(args):
@@ -76,7 +78,21 @@ def analysis_kwargs(args):
         electrode=None if args.electrode is None else parse_point(args.electrode,
                                                                   "--electrode"),
         counter_electrode=parse_counter_electrode(args.counter_electrode),
-        sync_offset_s=args.sync_offset, sync=args.sync)
+        sync_offset_s=args.sync_offset, sync=args.sync,
+        search_s=parse_sync_window(getattr(args, "sync_window", None)))
+
+
+def parse_sync_window(text):
+    """``LO,HI`` in s -> (lo, hi), or None; a one-line error otherwise."""
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--sync-window takes LO,HI in s, not {text!r}") from None
+    if not lo < hi:
+        raise InputError(f"--sync-window {text}: LO must be below HI")
+    return lo, hi
 
 
 def add_parser(subparsers):

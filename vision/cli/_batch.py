@@ -65,6 +65,8 @@ def add_parser(subparsers):
                    help="side of the counter electrode")
     g.add_argument("--sync", choices=("auto", "span", "absolute"),
                    help="how to find the clock offset where no sync_offset_s is given")
+    g.add_argument("--sync-window", metavar="LO,HI",
+                   help="range of offsets in s the automatic synchronisation searches")
     p.add_argument("--no-overlay", action="store_true", help="do not render overlay videos")
     p.add_argument("--no-report", action="store_true", help="do not write HTML reports")
     p.add_argument("-q", "--quiet", action="store_true",
@@ -81,6 +83,9 @@ def run(args):
     defaults = {k: getattr(args, k) for k in ("pixel_size_um", "scale_bar_um", "fps",
                                               "tilt_deg", "counter_electrode", "sync")
                 if getattr(args, k) is not None}
+    if getattr(args, "sync_window", None) is not None:
+        from ._analyze import parse_sync_window
+        defaults["search_s"] = parse_sync_window(args.sync_window)
     items = collect_batch(args.input, out_dir=args.out, defaults=defaults)
     if not args.quiet:
         _print_pairing(items)

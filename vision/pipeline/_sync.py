@@ -8,8 +8,6 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
-import os
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,7 +221,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         raise InputError("cannot synchronise automatically: the trace has no current; "
                          "give sync_offset_s=S or sync='absolute'|'span'")
     tv, f, use, good, mins = _clean_features(tv_all, features, until_video_s)
-    if not physical_units or os.environ.get("SEMTRACK_SYNC_NOMIN"):
+    if not physical_units:
         mins = np.zeros_like(mins)
     sig = trace_signals(trace)
     t = sig.t
@@ -268,7 +266,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     charge = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
                         leakage=False) if growth else \
         Cue("charge", detail="the video shows no lithium growth to match with the current")
-    if charge.offset_s is not None and not os.environ.get("NOREFINE"):
+    if charge.offset_s is not None:
         # the leakage term is fitted near the offset found without it
         win = (charge.offset_s - LEAK_WINDOW_SCANS * dt_scan,
                charge.offset_s + LEAK_WINDOW_SCANS * dt_scan)

@@ -230,7 +230,9 @@ def trace_signals(trace):
         edges = t[jump]
     ok = np.isfinite(current)
     mask = ~ok
-    for e in edges:
+    potentiostatic = "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any()
+    for e in edges if potentiostatic else ():
+        # galvanostatic control sets the current: no charging spike to mask
         mask |= (t >= e) & (t < e + SPIKE_MASK_S)
     keep = ~mask
     if keep.any() and mask.any():
@@ -294,8 +296,10 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
 
     ``a_k`` hold the unseen-deposit factor and F/V_m (and the unknown thickness
     of lateral lithium), ``g`` the leakage conductance; the offset current
-    ``I0`` is removed beforehand (see :func:`trace_signals`). For every offset ``o`` the linear parameters are fitted by least
-    squares; the offset is the one with the smallest residual.
+    ``I0`` is removed beforehand (see :func:`trace_signals`). For every
+    offset ``o`` the linear parameters are fitted by least squares (bounded);
+    the offset is the one with the smallest residual relative to the charge
+    passed over the scans.
 
     Parameters
     ----------
@@ -346,7 +350,6 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     charge = direction * sig.charge / qscale
     applied_integral = direction * sig.applied_integral
     wscale = max(float(np.abs(applied_integral).max()), 1e-30)
-    tscale = max(float(abs(sig.t[-1]) + abs(sig.t[0])), 1e-9)
     k = fs.shape[1]
     # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
     # -g W with g >= 0; constant free. The offset current is not a free term here (a
