@@ -36,6 +36,9 @@ __all__ = ["resample_trace", "estimate_offset_auto", "synchronise_auto", "SyncEs
 #: Runs longer than this (video clock, s) get a clock drift fitted beside the offset
 #: (issue 13: 10 minutes; at 50 ppm the offset moves by 30 ms over that time).
 DRIFT_MIN_DURATION_S = 600.0
+#: A drift whose uncertainty exceeds this (ppm) is not reported as fitted: quartz clocks
+#: of PCs and potentiostats differ by tens of ppm.
+MAX_DRIFT_SIGMA_PPM = 50.0
 #: Fraction of a feature's rise that marks the growth onset when none is given.
 ONSET_FRACTION = 0.05
 #: Half-width (scan periods) of the window where the leakage term is fitted with the offset.
@@ -315,7 +318,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
 
 
 def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
-    """Drift (ppm) from the charge cue on the first and the last half of the run."""
+    """Drift (ppm) from the charge cue on the first and the last half of the run, or None."""
     mid = 0.5 * (tv[0] + tv[-1])
     win = (offset - 4 * dt_scan, offset + 4 * dt_scan)
     halves = []
@@ -323,8 +326,12 @@ def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
         c = charge_cue(tv, f, sig, *win, dt_scan, use=part, min_charge_C=mins)
         if c.offset_s is None or part.sum() < 6:
             return None
-        halves.append((float(np.mean(tv[part])), c.offset_s))
-    return drift_ppm(halves[0][0], halves[0][1], halves[1][0], halves[1][1])
+        halves.append((float(np.mean(tv[part])), c.offset_s, c.sigma_s))
+    (t1, o1, s1), (t2, o2, s2) = halves
+    ppm = drift_ppm(t1, o1, t2, o2)
+    sigma_ppm = 1e6 * float(np.hypot(s1, s2)) / (t2 - t1)
+    # a drift known no better than the largest plausible one is not a fit
+    return ppm if ppm is not None and sigma_ppm <= MAX_DRIFT_SIGMA_PPM else None
 
 
 def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
