@@ -47,3 +47,10 @@ BATCH_KEY_FILE = "batch_key.json"
 # -- files of a batch output folder (``semtrack batch --out DIR``) -------------------------
 BATCH_TABLE_FILE = "results.csv"
 BATCH_JSON_FILE = "batch.json"
+
+#: ``summary.json`` keys of the clock synchronisation (issue 13): ``sync_cues`` is a list of
+#: one dict per cue with these keys (``sync_drift_ppm``: drift fitted, ppm, or null).
+SYNC_SUMMARY_KEYS = ("sync_offset_s", "sync_method", "sync_confidence", "sync_detail",
+                     "sync_cues", "sync_drift_ppm")
+SYNC_CUE_KEYS = ("name", "offset_s", "sigma_s", "lo_s", "hi_s", "sharpness", "detail")
+SYNC_CUE_NAMES = ("charge", "steps", "onset", "contact_area", "short_circuit")
