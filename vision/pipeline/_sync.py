@@ -275,7 +275,9 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                charge.offset_s + LEAK_WINDOW_SCANS * dt_scan)
         refined = charge_cue(tv, f, sig, *win, dt_scan, use=fit_use, min_charge_C=mins,
                              leakage=True)
-        if refined.offset_s is not None:
+        inside = refined.offset_s is not None and \
+            abs(refined.offset_s - charge.offset_s) < (LEAK_WINDOW_SCANS - 0.5) * dt_scan
+        if inside:  # a minimum at the window's edge is no minimum: keep the first result
             charge = Cue("charge", offset_s=refined.offset_s,
                          sigma_s=max(refined.sigma_s, charge.sigma_s),
                          sharpness=charge.sharpness,

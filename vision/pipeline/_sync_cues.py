@@ -184,7 +184,8 @@ class TraceSignals:
         ``integral(applied dt)``, V s: the charge of a leakage conductance g is
         ``g * applied_integral``.
     edges : (E,) array
-        Times of the control-step edges, s.
+        Times of the control-step edges (midway between the last sample before
+        and the first after the change), s.
     control : (M,) array or None
         The control value (held between edges), or None.
     """
@@ -227,7 +228,8 @@ def trace_signals(trace):
     edges = np.zeros(0)
     if control is not None and len(control) > 1:
         jump = np.flatnonzero(np.abs(np.diff(control)) > STEP_EDGE_MIN) + 1
-        edges = t[jump]
+        # the change happened between the last old and the first new sample
+        edges = 0.5 * (t[jump - 1] + t[jump])
     ok = np.isfinite(current)
     mask = ~ok
     potentiostatic = "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any()
