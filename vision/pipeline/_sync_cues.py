@@ -65,6 +65,8 @@ class Cue:
         minimum is near 1).
     detail : str
         What the cue saw, for the user.
+    cost : float or None
+        The cue's residual at its estimate (relative units of the cue).
     """
 
     name: str
@@ -74,6 +76,7 @@ class Cue:
     hi_s: float = math.inf
     sharpness: float | None = None
     detail: str = ""
+    cost: float | None = None
 
     def as_dict(self):
         """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
@@ -381,7 +384,7 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               detail=f"charge vs lithium seen, leakage and offset current fitted: "
+               cost=res.cost, detail=f"charge vs lithium seen, leakage and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
 
 

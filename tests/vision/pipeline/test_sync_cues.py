@@ -181,11 +181,11 @@ def test_long_run_fits_the_clock_drift_or_warns_that_it_did_not():
     # 11 minutes of irregular steps; the trace clock runs 40 ppm fast (26 ms over the run)
     rng = np.random.default_rng(7)
     starts = np.cumsum(rng.uniform(8.0, 30.0, 40)) - 6.0
-    steps = [(float(s), float(-rng.uniform(0.3, 1.5)), float(rng.uniform(0.0, 0.3)))
+    steps = [(float(s), float(-rng.uniform(0.3, 1.5)), float(rng.uniform(0.5, 3.0)))
              for s in starts if s < 655.0]
-    tv, f, trace, _, _ = make_case(5.0, seed=5, duration_s=660.0, drift_ppm=40.0,
-                                   steps=steps, noise_A=1e-11, trace_hz=5.0)
-    est = synchronise_auto(tv, f, trace)
+    tv, f, trace, lengths, _ = make_case(5.0, seed=5, duration_s=660.0, drift_ppm=40.0,
+                                         steps=steps, noise_A=1e-11, trace_hz=5.0)
+    est = synchronise_auto(tv, f, trace, lengths=lengths)
     assert abs(est.result.offset_s - 5.0) <= SCAN_S / 2
     if est.drift_ppm is None:
         assert any("drift" in w and "sync" in w for w in est.warnings)
