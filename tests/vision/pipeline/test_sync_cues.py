@@ -195,3 +195,36 @@ def test_long_run_fits_the_clock_drift_or_warns_that_it_did_not():
     tv, f, trace, lengths, _ = make_case(5.0, seed=5)
     est = synchronise_auto(tv, f, trace, lengths=lengths)
     assert est.drift_ppm is None and not any("drift" in w for w in est.warnings)
+
+
+def test_sync_window_option_parses_and_rejects_bad_text():
+    from calibration import InputError
+    from vision.cli._analyze import parse_sync_window
+
+    assert parse_sync_window("-2.5,7") == (-2.5, 7.0)
+    assert parse_sync_window(None) is None
+    for bad in ("5", "a,b", "7,3"):
+        with pytest.raises(InputError, match="--sync-window"):
+            parse_sync_window(bad)
+
+
+def test_analysis_reports_every_cue_and_honours_the_window():
+    import json
+    from pathlib import Path
+
+    from vision import analyze
+
+    videos = Path(__file__).resolve().parents[3] / "videos"
+    truth = json.loads((videos / "whisker_truth.json").read_text())
+    true = truth["sync_offset_s"]
+    res = analyze(videos / "whisker.mp4", trace=videos / "whisker_trace.mpt",
+                  scale_bar_um=truth["data_bar"]["scale_bar_um"], counter_electrode="right",
+                  search_s=(true - 1.0, true + 1.0))
+    s = res.summary
+    assert s["sync_method"] == "auto"
+    assert s["parameters"]["sync_window_s"] == [true - 1.0, true + 1.0]
+    assert {c["name"] for c in s["sync_cues"]} == {"charge", "steps", "onset", "contact_area",
+                                                   "short_circuit"}
+    assert true - 1.0 <= s["sync_offset_s"] <= true + 1.0
+    tol = max(1.0 / truth["fps"], 0.5 * s["scan_period_s"])
+    assert abs(s["sync_offset_s"] - true) <= tol
