@@ -69,8 +69,8 @@ def combine_cues(cues, dt_scan):
     The confidence starts from the sharpness of the best-resolved cue and the
     ratio of the combined uncertainty to half a scan period; it drops to
     :data:`DISAGREE_CONFIDENCE` (and a warning is given) when two estimates
-    differ by more than :data:`DISAGREE_SCANS` scan periods, or when only one
-    cue could be evaluated and its uncertainty exceeds
+    differ by more than :data:`DISAGREE_SCANS` scan periods, when an estimate
+    lies outside another cue's bound, or when the combined uncertainty exceeds
     :data:`UNCERTAIN_SCANS` scans.
     """
     lo = max((c.lo_s for c in cues), default=-math.inf)
@@ -86,6 +86,11 @@ def combine_cues(cues, dt_scan):
         if c not in inside:
             warnings.append(f"sync cue {c.name!r} ({c.offset_s:+.2f} s) lies outside the "
                             f"bounds of the other cues ({lo:+.2f} to {hi:+.2f} s); not used")
+    if len(inside) < len(est):
+        # a cue against a bound is a disagreement between cues
+        conflict = True
+    else:
+        conflict = False
     if not inside:
         inside = est
     w = np.array([1.0 / c.sigma_s ** 2 for c in inside])
@@ -106,6 +111,8 @@ def combine_cues(cues, dt_scan):
     elif sigma > UNCERTAIN_SCANS * dt_scan:
         warnings.append(f"sync offset uncertain: +-{sigma:.2f} s, more than half a scan period "
                         f"({dt_scan:.2f} s); check it or give sync_offset_s / --sync-window")
+        conf = min(conf, DISAGREE_CONFIDENCE)
+    if conflict:
         conf = min(conf, DISAGREE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
     if conf < LOW_CONFIDENCE and not warnings:

@@ -148,6 +148,11 @@ def test_combined_estimate_is_the_inverse_variance_mean_within_bounds():
     # an estimate far below the onset bound is not used
     comb = combine_cues(cues + [Cue("c", offset_s=5.0, sigma_s=0.1)], SCAN_S)
     assert "c" not in comb.used and comb.offset_s > 9.9
+    assert comb.confidence < 0.5 and any("bounds" in w for w in comb.warnings)
+    # every estimate against the bound: clipped to it, not trusted
+    comb = combine_cues([Cue("c", offset_s=5.0, sigma_s=0.1, sharpness=0.99),
+                         Cue("onset", lo_s=9.0)], SCAN_S)
+    assert comb.offset_s == 9.0 and comb.confidence < 0.5 and comb.warnings
 
 
 def test_cues_disagreeing_by_more_than_a_scan_warn_and_lower_confidence():
