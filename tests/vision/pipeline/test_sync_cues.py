@@ -120,7 +120,7 @@ def test_contact_area_cue_alone_finds_the_offset_when_current_follows_the_footpr
     tv = np.arange(0.0, 24.0, SCAN_S)
     t_trace = np.arange(0.0, offset + 29.0, 0.05)
     t_vid = t_trace - offset
-    area = lambda t: np.where(t > 3.0, (t - 3.0) ** 1.5, 0.0)  # noqa: E731
+    area = lambda t: np.clip(t - 3.0, 0.0, None) ** 1.5  # noqa: E731
     u = _control(t_vid)
     current = -(1e-10 * area(t_vid) * np.abs(u)) + 5e-9 * u
     trace = pd.DataFrame({"time_s": t_trace, "current_A": current, "control_V": u,
