@@ -75,3 +75,10 @@ LEGACY_RESULT_FILES = (SUMMARY_FILE, FRAMES_FILE, WHISKERS_FILE, EVENTS_FILE,
 #: older readers keep working; read the new one. ``short_circuit_time_trace_s`` held the
 #: trace's short circuit on the *video* clock, which its name did not say.
 RENAMED_SUMMARY_KEYS = {"short_circuit_time_trace_s": "trace_short_circuit_time_s"}
+
+#: ``summary.json`` keys of the clock synchronisation (issue 13): ``sync_cues`` is a list of
+#: one dict per cue with these keys (``sync_drift_ppm``: drift fitted, ppm, or null).
+SYNC_SUMMARY_KEYS = ("sync_offset_s", "sync_method", "sync_confidence", "sync_detail",
+                     "sync_cues", "sync_drift_ppm")
+SYNC_CUE_KEYS = ("name", "offset_s", "sigma_s", "lo_s", "hi_s", "sharpness", "detail")
+SYNC_CUE_NAMES = ("charge", "steps", "onset", "contact_area", "short_circuit")

@@ -57,8 +57,10 @@ def add_analysis_options(parser, *, batch=False):
     sync.add_argument("--sync-offset", type=float, metavar="S",
                       help="clock offset in s")
     sync.add_argument("--sync", choices=("auto", "span", "absolute"),
-                      help="how to find the offset (default: absolute when both files have "
-                      "start times, else auto)")
+                      help="how to find the offset (default: auto; absolute only when asked, "
+                      "the start times come from two computers)")
+    g.add_argument("--sync-window", metavar="LO,HI",
+                   help="range of offsets in s the automatic synchronisation searches")
 
 
 def add_output_options(parser):
@@ -83,7 +85,8 @@ def analysis_kwargs(args, *, given_only=False):
         counter_electrode=parse_counter_electrode(args.counter_electrode),
         sync_offset_s=check_number(getattr(args, "sync_offset", None), "--sync-offset"),
         sync=getattr(args, "sync", None),
-        trace_columns=args.columns, trace_units=args.units)
+        trace_columns=args.columns, trace_units=args.units,
+        search_s=parse_sync_window(getattr(args, "sync_window", None)))
     if kwargs["tilt_deg"] is not None and not -90 < kwargs["tilt_deg"] < 90:
         raise InputError(f"--tilt must be between -90 and 90 degrees, got {args.tilt:g}")
     if given_only:
@@ -91,6 +94,19 @@ def analysis_kwargs(args, *, given_only=False):
     if kwargs["tilt_deg"] is None:
         kwargs["tilt_deg"] = 0.0
     return kwargs
+
+
+def parse_sync_window(text):
+    """``LO,HI`` in s -> (lo, hi), or None; a one-line error otherwise."""
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--sync-window takes LO,HI in s, not {text!r}") from None
+    if not lo < hi:
+        raise InputError(f"--sync-window {text}: LO must be below HI")
+    return lo, hi
 
 
 def add_parser(subparsers):

@@ -66,6 +66,8 @@ def add_parser(subparsers):
     g.add_argument("--sync-offset", type=float, metavar="S", help="clock offset in s")
     g.add_argument("--sync", choices=("auto", "span", "absolute"),
                    help="how to find the clock offset where no sync_offset_s is given")
+    g.add_argument("--sync-window", metavar="LO,HI",
+                   help="range of offsets in s the automatic synchronisation searches")
     add_output_options(p)
     p.set_defaults(func=run)
 

@@ -38,7 +38,7 @@ from ._rates import growth_rates_per_step
 from ._report import growth_mode_text, report_figures
 from ._save import save_results
 from ._summary import build_summary
-from ._sync import estimate_offset_auto, resample_trace, trace_overlap
+from ._sync import resample_trace, synchronise_auto, trace_overlap
 
 logger = logging.getLogger(__name__)
 
@@ -246,13 +246,20 @@ def _read_trace(trace, warn, *, columns=None, units=None):
 
 
 def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, features, duration_s,
-                 short_trace_s, warn, touchdown_s=None):
-    """Decide the clock offset (see the README's Synchronisation); return a SyncOffset."""
+                 short_trace_s, warn, touchdown_s=None, *, search_s=None, tracked=None,
+                 synced=None):
+    """Decide the clock offset (see the README's Synchronisation); return a SyncOffset.
+
+    ``absolute`` is used only when asked for: the video's and the trace's start
+    times come from two computers (the SEM's and the potentiostat's) whose
+    clocks differ by an unknown amount. The automatic estimate's cues and
+    drift go to `synced`.
+    """
     if sync_offset_s is not None:
         return SyncOffset(offset_s=float(sync_offset_s), method="given", confidence=None,
                           detail="given by the user")
     if mode is None:
-        mode = "absolute" if (video_start and trace_obj.start_time) else "auto"
+        mode = "auto"
     if mode == "absolute":
         if not (video_start and trace_obj.start_time):
             raise InputError("sync='absolute' needs start timestamps in both the video and "
@@ -269,8 +276,19 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
         return SyncOffset(offset_s=offset, method="span", confidence=None,
                           detail="trace and video assumed to start together")
     try:
-        return estimate_offset_auto(tv, features, trace_obj.data, until_trace_s=short_trace_s,
-                                    until_video_s=touchdown_s)
+        new = tracked.frames.loc[~tracked.frames["is_duplicate"].astype(bool)] \
+            if tracked is not None else None
+        est = synchronise_auto(
+            tv, features, trace_obj.data, search_s=search_s, until_trace_s=short_trace_s,
+            until_video_s=touchdown_s, lengths=None if tracked is None else tracked.whiskers,
+            footprint_um2=None if new is None else (new["content_time_s"].to_numpy(float),
+                                                    new["li_area_um2"].to_numpy(float)))
+        for message in est.warnings:
+            warn(f"{trace_obj.path}: {message}")
+        if synced is not None:
+            synced.cues = [c.as_dict() for c in est.cues]
+            synced.drift_ppm = est.drift_ppm
+        return est.result
     except InputError as exc:
         warn(f"{trace_obj.path}: {exc.message}; the trace is aligned at its start instead")
         return SyncOffset(offset_s=float(t[0]), method="span", confidence=0.0,
@@ -280,7 +298,7 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
 def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=None,
             tilt_deg=0.0, electrode=None, counter_electrode=None, sync_offset_s=None,
             sync=None, crop=None, trace_columns=None, trace_units=None, progress=True,
-            thresholds=DEFAULT_THRESHOLDS):
+            thresholds=DEFAULT_THRESHOLDS, search_s=None):
     """Analyse one in-situ SEM video, optionally with its potentiostat trace.
 
     Parameters
@@ -306,8 +324,8 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
     sync_offset_s : float, optional
         ``t_trace = t_video + sync_offset_s``; overrides `sync`.
     sync : {'auto', 'span', 'absolute'}, optional
-        How to find the offset; default ``'absolute'`` when both files carry
-        start timestamps, else ``'auto'``.
+        How to find the offset; default ``'auto'`` (``'absolute'`` only when
+        asked: the two start times come from different computers).
     crop : (top, bottom, left, right), optional
         Region to analyse, in px (default: all but the detected data bar).
     trace_columns, trace_units : dict or str, optional
@@ -319,6 +337,9 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         False: quiet.
     thresholds : FailureThresholds
         Thresholds of the failure-mode rules.
+    search_s : (float, float), optional
+        Range of clock offsets the automatic synchronisation searches, s
+        (``--sync-window LO,HI``).
 
     Returns
     -------
@@ -374,7 +395,8 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                        fps=fps, tilt_deg=tilt_deg, electrode=electrode,
                        counter_electrode=counter_electrode, sync_offset_s=sync_offset_s,
                        sync=sync, crop=crop, trace_columns=trace_columns,
-                       trace_units=trace_units, thresholds=thresholds)
+                       trace_units=trace_units, thresholds=thresholds,
+                       search_s=None if search_s is None else tuple(map(float, search_s)))
     tracked = _Tracked(frames=tracks.frames.copy(), whiskers=tracks.whiskers, tracks=tracks,
                        pixel=pixel, bar_box=bar_box, drawings=drawings, video_start=video_start)
     return _finish(request, tracked, trace_obj, warn, warn_list)
@@ -479,6 +501,7 @@ class _Request:
     trace_columns: object
     trace_units: object
     thresholds: object
+    search_s: tuple | None = None
 
     def parameters(self):
         ce = self.counter_electrode
@@ -491,6 +514,7 @@ class _Request:
             "crop": None if self.crop is None else list(self.crop),
             "trace_columns": self.trace_columns, "trace_units": self.trace_units,
             "thresholds": thresholds_dict(self.thresholds),
+            "sync_window_s": None if self.search_s is None else list(self.search_s),
         }
 
 
@@ -516,6 +540,8 @@ class _Synced:
     trace_at: object = None        # t_video -> (voltage_V, current_A)
     short_s: float | None = None   # short circuit, trace clock
     depletion_s: float | None = None  # contact loss (stripping), trace clock
+    cues: list | None = None       # automatic sync: every cue's verdict (sync_cues)
+    drift_ppm: float | None = None  # automatic sync: clock drift fitted (long runs)
 
     @property
     def offset_s(self):
@@ -693,7 +719,8 @@ def _synchronise(request, tracked, trace_obj, times, duration, tv, features, tou
 
     synced.result = _choose_sync(request.sync, request.sync_offset_s, request.video,
                                  tracked.video_start, trace_obj, tv, features, duration,
-                                 synced.short_s, warn, touchdown_s=touchdown_t)
+                                 synced.short_s, warn, touchdown_s=touchdown_t,
+                                 search_s=request.search_s, tracked=tracked, synced=synced)
     off = synced.result.offset_s
     overlap = trace_overlap(data, duration, offset_s=off)
     if overlap == 0:

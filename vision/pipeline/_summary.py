@@ -63,6 +63,8 @@ def build_summary(*, request, tracked, trace_obj, synced, events, verdict, rates
         "sync_method": None if sync_result is None else sync_result.method,
         "sync_confidence": None if sync_result is None else sync_result.confidence,
         "sync_detail": None if sync_result is None else sync_result.detail,
+        "sync_cues": synced.cues,
+        "sync_drift_ppm": synced.drift_ppm,
         "n_frames": int(len(frames)),
         "n_duplicate_frames": int(frames["is_duplicate"].sum()),
         "n_partial_frames": int(frames["partial_refresh"].sum()) if "partial_refresh" in frames

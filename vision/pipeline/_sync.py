@@ -8,15 +8,53 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from calibration import InputError, SyncOffset
+from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3, InputError, SyncOffset
+
+from ._sync_combine import combine_cues, drift_ppm
+from ._sync_cues import (
+    Cue,
+    charge_cue,
+    contact_area_cue,
+    onset_bound,
+    reducing_edges,
+    short_circuit_cue,
+    step_cue,
+    trace_signals,
+    whisker_lengths,
+)
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["resample_trace", "estimate_offset_auto", "trace_overlap"]
+__all__ = ["resample_trace", "estimate_offset_auto", "synchronise_auto", "SyncEstimate",
+           "trace_overlap"]
+
+#: Runs longer than this (video clock, s) get a clock drift fitted beside the offset
+#: (issue 13: 10 minutes; at 50 ppm the offset moves by 30 ms over that time).
+DRIFT_MIN_DURATION_S = 600.0
+#: A drift whose uncertainty exceeds this (ppm) is not reported as fitted: quartz clocks
+#: of PCs and potentiostats differ by tens of ppm.
+MAX_DRIFT_SIGMA_PPM = 50.0
+#: Fraction of a feature's rise that marks the growth onset when none is given.
+ONSET_FRACTION = 0.05
+#: Half-width (scan periods) of the window where the leakage term is fitted with the offset.
+LEAK_WINDOW_SCANS = 2.0
+#: Charge of one um3 of lithium, C (Faraday's law).
+CHARGE_PER_UM3_C = FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL / UM3_PER_CM3
+#: Least fraction of the first feature's (whisker volume's) charge the trace holds: the
+#: unseen deposit only adds charge, but the volume comes from a measured width squared
+#: (30 % too wide -> 1.7x the volume), so the bound is loose.
+MIN_SEEN_VOLUME_FRACTION = 0.3
+#: Least thickness (um) of lithium behind the other features (areas in um2, a crack's
+#: path length in um as area per um of depth): 20 nm, far below any layer the SEM shows.
+MIN_LAYER_THICKNESS_UM = 0.02
+#: Scans before the short circuit (trace) left out of the charge and contact cues under a
+#: first estimate: the short starts between two scans.
+SHORT_GUARD_SCANS = 1.0
 
 #: Trace columns that hold a set value (held constant between changes):
 #: resampled with the nearest sample, not interpolated.
@@ -78,149 +116,263 @@ def trace_overlap(trace, video_duration_s, *, offset_s):
     return float(max(0.0, hi - lo) / video_duration_s)
 
 
-def _charge_C(trace):
-    t = trace["time_s"].to_numpy(dtype=float)
-    current = np.nan_to_num(trace["current_A"].to_numpy(dtype=float))
-    return t, np.concatenate([[0.0], np.cumsum(
-        0.5 * (np.abs(current[1:]) + np.abs(current[:-1])) * np.diff(t))])
+@dataclass
+class SyncEstimate:
+    """Automatic synchronisation: the offset and how it was found.
 
-
-def _residual(t, charge, tv, design, off, until, use=None):
-    """Mean squared residual of charge(tv + off) regressed on the features.
-
-    Scans after ``until`` (trace clock) are left out, and those not in
-    ``use`` (a fixed selection of scans) when it is given.
+    Attributes
+    ----------
+    result : calibration.SyncOffset
+    cues : list of Cue
+        Every cue's verdict (``summary.json``: ``sync_cues``).
+    drift_ppm : float or None
+        Clock drift fitted beside the offset (runs longer than
+        :data:`DRIFT_MIN_DURATION_S`): the trace clock runs ``1 + ppm 1e-6``
+        times as fast as the video clock; None when not fitted.
+    sigma_s : float
+        Standard uncertainty of the offset, s.
+    warnings : list of str
     """
-    q = np.interp(tv + off, t, charge, left=np.nan, right=np.nan)
-    ok = np.isfinite(q) & (tv + off < until)
-    if use is not None:
-        ok &= use
-    if ok.sum() < design.shape[1] + 2:
-        return np.inf
-    coef, *_ = np.linalg.lstsq(design[ok], q[ok], rcond=None)
-    r = q[ok] - design[ok] @ coef
-    scale = np.ptp(q[ok])
-    return float(np.mean(r * r) / scale**2) if scale > 0 else np.inf
+
+    result: SyncOffset
+    cues: list = field(default_factory=list)
+    drift_ppm: float | None = None
+    sigma_s: float | None = None
+    warnings: list = field(default_factory=list)
+
+
+def _per_scan(t_rows, values, tv):
+    """Mean of `values` per scan time `tv` (rows at `t_rows`), NaN where none."""
+    t_rows, values = np.asarray(t_rows, float), np.asarray(values, float)
+    ok = np.isfinite(t_rows) & np.isfinite(values)
+    s = pd.Series(values[ok]).groupby(t_rows[ok]).mean()
+    return s.reindex(tv).to_numpy(float)
+
+
+def _clean_features(tv, features, until_video_s):
+    tv = np.asarray(tv, dtype=float)
+    f = np.asarray(features, dtype=float).reshape(len(tv), -1)
+    mins = np.full(f.shape[1], MIN_LAYER_THICKNESS_UM * CHARGE_PER_UM3_C)
+    if len(mins):
+        mins[0] = MIN_SEEN_VOLUME_FRACTION * CHARGE_PER_UM3_C
+    cols = np.isfinite(f).mean(axis=0) >= 0.5 if len(f) else np.ones(f.shape[1], bool)
+    f, mins = f[:, cols], mins[cols]                  # features measured in most scans
+    good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
+    tv, f = tv[good], f[good]
+    if len(tv) and np.any(np.diff(tv) <= 0):
+        # one row per scan (torn frames repeat a content time): the mean of its rows
+        tv, inv = np.unique(tv, return_inverse=True)
+        f = np.column_stack([np.bincount(inv, weights=f[:, j]) / np.bincount(inv)
+                             for j in range(f.shape[1])]) if f.shape[1] else f[:len(tv)]
+        good = None
+    use = np.ones(len(tv), bool)
+    if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
+        use = tv < float(until_video_s)
+    cols = np.ptp(f[use], axis=0) > 0 if len(f) and use.any() else np.zeros(f.shape[1], bool)
+    return tv, f[:, cols], use, good, mins[cols]
+
+
+def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_um2=None,
+                     growth_onset_s=None, search_s=None, until_trace_s=None,
+                     until_video_s=None, physical_units=True):
+    """Clock offset from every cue the data hold, combined; a :class:`SyncEstimate`.
+
+    Parameters
+    ----------
+    video_times_s : (N,) array_like
+        Content times of the new SEM scans on the video clock, s.
+    features : (N,) or (N, K) array_like
+        Quantities proportional to parts of the visible lithium volume at
+        those times: the first a volume in um3 (whiskers), the others areas
+        in um2 or lengths in um (see :data:`MIN_SEEN_VOLUME_FRACTION` and
+        :data:`MIN_LAYER_THICKNESS_UM` for the least charge each must carry).
+    trace : DataFrame
+        ``time_s``, ``current_A`` (negative = plating), ``control_V`` /
+        ``control_A``, ``voltage_V`` on the trace clock.
+    lengths : DataFrame, optional
+        ``whisker_id, content_time_s, length_um`` (the step cue).
+    footprint_um2 : (N,) array_like or (times, values), optional
+        Lithium area on the electrolyte per scan, um2 (the contact-area cue);
+        a pair of arrays when given on other rows than `video_times_s`.
+    growth_onset_s : float, optional
+        First growth seen, video clock (the onset bound); default: the scan
+        before the first that shows :data:`ONSET_FRACTION` of a feature's rise.
+    search_s : (float, float), optional
+        Offsets to consider, s; default: every offset that keeps the video
+        inside the trace.
+    until_trace_s : float, optional
+        Short circuit on the trace clock: later samples do not plate what
+        the video shows; also the short-circuit cue with `until_video_s`.
+    until_video_s : float, optional
+        Touch-down seen in the video (video clock): later scans are left out.
+    physical_units : bool
+        The features are in the units above (the least charge per unit is
+        enforced); False for features of unknown scale.
+
+    Returns
+    -------
+    SyncEstimate
+
+    Raises
+    ------
+    InputError
+        If no cue gives an estimate (no growth seen and no short circuit),
+        or the trace has no current.
+    """
+    tv_all = np.asarray(video_times_s, dtype=float)
+    if "current_A" not in trace or not np.isfinite(trace["current_A"].to_numpy(float)).any():
+        raise InputError("cannot synchronise automatically: the trace has no current; "
+                         "give sync_offset_s=S or sync='absolute'|'span'")
+    tv, f, use, good, mins = _clean_features(tv_all, features, until_video_s)
+    if not physical_units:
+        mins = np.zeros_like(mins)
+    sig = trace_signals(trace)
+    t = sig.t
+    ref = tv if len(tv) >= 2 else np.unique(tv_all[np.isfinite(tv_all)])
+    if len(ref) < 2:
+        raise InputError("cannot synchronise automatically: the video has fewer than two "
+                         "scans; give sync_offset_s=S or sync='absolute'|'span'")
+    dt_scan = float(np.median(np.diff(ref)))
+    dt_trace = float(np.median(np.diff(t))) if len(t) > 1 else dt_scan
+    if search_s is None:
+        lo, hi = t[0] - ref[0], t[-1] - ref[-1]
+        if hi < lo:  # trace shorter than the video: allow partial overlap
+            lo, hi = hi, lo
+    else:
+        lo, hi = sorted(map(float, search_s))
+    cues = []
+    # a bound first: it narrows the search of the others
+    if growth_onset_s is None and f.shape[1] and len(tv) >= 6:
+        rise = (f - f[:1]) / np.ptp(f, axis=0)
+        first = np.flatnonzero((rise > ONSET_FRACTION).any(axis=1))
+        if len(first) and first[0] > 0:
+            growth_onset_s = float(tv[first[0] - 1])
+    red = reducing_edges(sig)
+    onset = onset_bound(growth_onset_s, float(red[0]) if len(red) else None, dt_scan)
+    cues.append(onset)
+    # the bound judges the estimates (combine_cues) but does not narrow the search: a
+    # video onset found too early must not hide the right offset
+    s_lo = lo
+    short = short_circuit_cue(until_trace_s, until_video_s, dt_scan, dt_trace)
+    cues.append(short)
+
+    fit_use = use.copy()
+    if until_trace_s is not None and until_video_s is None and len(tv):
+        # cut the scans once, on the video clock, under a first estimate
+        first = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use,
+                           until=float(until_trace_s), min_charge_C=mins, leakage=False)
+        if first.offset_s is not None:
+            cut = tv + first.offset_s < float(until_trace_s) - SHORT_GUARD_SCANS * dt_scan
+            if cut.sum() >= f.shape[1] + 6:
+                fit_use = cut
+    growth = f.shape[1] > 0 and len(tv) >= 6
+    charge = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
+                        leakage=False) if growth else \
+        Cue("charge", detail="the video shows no lithium growth to match with the current")
+    if charge.offset_s is not None:
+        # the leakage term is fitted near the offset found without it
+        win = (charge.offset_s - LEAK_WINDOW_SCANS * dt_scan,
+               charge.offset_s + LEAK_WINDOW_SCANS * dt_scan)
+        refined = charge_cue(tv, f, sig, *win, dt_scan, use=fit_use, min_charge_C=mins,
+                             leakage=True)
+        inside = refined.offset_s is not None and \
+            abs(refined.offset_s - charge.offset_s) < (LEAK_WINDOW_SCANS - 0.5) * dt_scan
+        if inside:  # a minimum at the window's edge is no minimum: keep the first result
+            charge = Cue("charge", offset_s=refined.offset_s,
+                         sigma_s=max(refined.sigma_s, charge.sigma_s),
+                         sharpness=charge.sharpness,
+                         detail=refined.detail + " (leakage fitted within "
+                                f"{LEAK_WINDOW_SCANS:g} scans of the offset found without it)")
+    cues.append(charge)
+    lens = whisker_lengths(lengths)
+    if until_video_s is not None and len(lens):
+        lens = lens[lens["content_time_s"] < float(until_video_s)]
+    cues.append(step_cue(lens, sig.edges, s_lo, hi, dt_scan))
+    if footprint_um2 is not None:
+        t_rows, values = footprint_um2 if isinstance(footprint_um2, tuple) else \
+            (tv_all, footprint_um2)
+        fp = _per_scan(t_rows, values, tv)
+        cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+    else:
+        cues.append(Cue("contact_area", detail="no footprint given"))
+
+    comb = combine_cues(cues, dt_scan)
+    if comb is None:
+        raise InputError("cannot synchronise automatically: the video shows no lithium "
+                         "growth to match with the current; give sync_offset_s=S or "
+                         "sync='absolute'|'span'")
+    warnings = list(comb.warnings)
+    drift = None
+    span = float(ref[-1] - ref[0])
+    if span > DRIFT_MIN_DURATION_S:
+        drift = _fit_drift(tv, f, sig, fit_use, comb.offset_s, dt_scan, mins)
+        if drift is None:
+            warnings.append(f"sync: the run lasts {span / 60:.0f} min but no clock drift could "
+                            "be fitted (too little growth in one half); times late in the run "
+                            "may be off by up to 50 ppm of the run time")
+    names = ", ".join(f"{c.name} {c.offset_s:+.3f} s (+-{c.sigma_s:.3f})" for c in cues
+                      if c.offset_s is not None)
+    result = SyncOffset(offset_s=comb.offset_s, method="auto", confidence=comb.confidence,
+                        detail=f"cues combined (inverse variance within bounds): {names}; "
+                               f"offset +-{comb.sigma_s:.3f} s")
+    return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
+                        warnings=warnings)
+
+
+def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
+    """Drift (ppm) from the charge cue on the first and the last half of the run, or None."""
+    mid = 0.5 * (tv[0] + tv[-1])
+    win = (offset - 4 * dt_scan, offset + 4 * dt_scan)
+    halves = []
+    for part in (use & (tv < mid), use & (tv >= mid)):
+        c = charge_cue(tv, f, sig, *win, dt_scan, use=part, min_charge_C=mins)
+        if c.offset_s is None or part.sum() < 6:
+            return None
+        halves.append((float(np.mean(tv[part])), c.offset_s, c.sigma_s))
+    (t1, o1, s1), (t2, o2, s2) = halves
+    ppm = drift_ppm(t1, o1, t2, o2)
+    sigma_ppm = 1e6 * float(np.hypot(s1, s2)) / (t2 - t1)
+    # a drift known no better than the largest plausible one is not a fit
+    return ppm if ppm is not None and sigma_ppm <= MAX_DRIFT_SIGMA_PPM else None
 
 
 def estimate_offset_auto(video_times_s, features, trace, *, search_s=None,
                          resolution_s=None, until_trace_s=None, until_video_s=None):
     """Offset by matching the lithium seen in the video with the charge passed.
 
-    By Faraday's law the plated lithium volume is proportional to the charge
-    passed. What the video measures is a sum of parts with unknown factors
-    (whisker volume in um3; lateral lithium area in um2, whose thickness is
-    unknown), so at the right offset the cumulative charge of the trace is a
-    linear combination of them::
-
-        Q(t_video + offset) = a1 * f1(t_video) + a2 * f2(t_video) + c
-
-    The offset is the one whose least-squares fit leaves the smallest
-    relative residual: first on a grid of a quarter scan period over every
-    offset that keeps the video inside the trace, then on a grid of a tenth
-    of that around the best one, refined by a parabola through the minimum.
-    The kinks of the charge at potential steps and at the onset of growth
-    make the minimum sharp.
+    The charge-volume cue alone (with the short-circuit cue when both
+    `until_trace_s` and `until_video_s` are given); see
+    :func:`synchronise_auto` for every cue and the model.
 
     Parameters
     ----------
     video_times_s : (N,) array_like
         Content times of new SEM scans on the video clock, in s.
     features : (N,) or (N, K) array_like
-        Quantities proportional to parts of the plated volume at those
-        times (e.g. whisker volume in um3, lateral lithium area in um2).
+        Quantities proportional to parts of the plated volume at those times.
     trace : DataFrame
         ``time_s`` and ``current_A`` on the trace clock.
     search_s : (float, float), optional
-        Range of offsets to consider; default: every offset that keeps the
-        video inside the trace.
+        Range of offsets to consider.
     resolution_s : float, optional
-        Step of the fine search; default: a fortieth of the median spacing
-        of `video_times_s`.
-    until_trace_s : float, optional
-        Trace time after which the current no longer plates what the video
-        shows (a short circuit): later samples are left out of the fit. The
-        cut is placed once, on the video clock, two scan periods before the
-        short circuit under a first estimate of the offset, so that every
-        candidate offset is judged on the same scans (otherwise an offset
-        that pushes a badly measured last scan past the cut looks better).
-    until_video_s : float, optional
-        Video time from which the video itself shows the end of plating as
-        measured (lithium touching the counter electrode): those scans are
-        left out.
+        Ignored (kept for compatibility: the fine grid is a fortieth of a scan).
+    until_trace_s, until_video_s : float, optional
+        Short circuit on the trace clock and touch-down on the video clock.
 
     Returns
     -------
     calibration.SyncOffset
-        ``confidence`` = 1 - (best residual / best residual at offsets more
-        than two scan periods away): near 1 for a sharp, unique minimum.
 
     Raises
     ------
     InputError
-        If the video shows no change to correlate with, or the trace has no
-        current.
+        If the video shows no change to correlate with, or the trace has no current.
     """
-    tv = np.asarray(video_times_s, dtype=float)
-    f = np.asarray(features, dtype=float)
-    f = f.reshape(len(tv), -1)
-    f = f[:, np.isfinite(f).mean(axis=0) >= 0.5]      # features measured in most scans
-    good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
-    tv, f = tv[good], f[good]
-    use = None
-    if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
-        use = tv < float(until_video_s)
-    f = f[:, np.ptp(f[use] if use is not None else f, axis=0) > 0] if len(f) else f
+    tv, f, _, _, _ = _clean_features(video_times_s, features, until_video_s)
     if len(tv) < 6 or f.shape[1] == 0:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
-    if "current_A" not in trace or not np.isfinite(trace["current_A"].to_numpy(float)).any():
-        raise InputError("cannot synchronise automatically: the trace has no current; "
-                         "give sync_offset_s=S or sync='absolute'|'span'")
-    t, charge = _charge_C(trace)
-    # the video shows where plating as measured ends: that cut is the same for every offset
-    until = np.inf if until_trace_s is None or use is not None else float(until_trace_s)
-    design = np.column_stack([f / np.ptp(f[use] if use is not None else f, axis=0),
-                              np.ones(len(tv))])
-    lo, hi = (t[0] - tv[0], t[-1] - tv[-1]) if search_s is None else search_s
-    if hi < lo:  # trace shorter than the video: allow partial overlap
-        lo, hi = hi, lo
-    dt_scan = float(np.median(np.diff(tv)))
-    coarse = max(dt_scan / 4.0, 1e-3)
-    offsets = np.arange(lo, hi + coarse / 2, coarse)
-    res = np.array([_residual(t, charge, tv, design, off, until, use) for off in offsets])
-    if not np.isfinite(res).any():
-        raise InputError("cannot synchronise automatically: the trace does not overlap "
-                         "the video at any offset; give sync_offset_s=S")
-    best = int(np.nanargmin(res))
-    if np.isfinite(until):
-        # the same scans for every offset: those up to two scans before the short circuit
-        # under the first estimate
-        use = tv + offsets[best] < until - 2 * dt_scan
-        if use.sum() >= design.shape[1] + 4:
-            res = np.array([_residual(t, charge, tv, design, off, np.inf, use)
-                            for off in offsets])
-            if np.isfinite(res).any():
-                best = int(np.nanargmin(res))
-            until = np.inf
-        else:
-            use = None
-    far = np.abs(offsets - offsets[best]) > 2 * dt_scan
-    runner_up = float(np.min(res[far])) if far.any() else np.inf
-    step = resolution_s or coarse / 10.0
-    fine = np.arange(offsets[best] - coarse, offsets[best] + coarse + step / 2, step)
-    fres = np.array([_residual(t, charge, tv, design, off, until, use) for off in fine])
-    k = int(np.nanargmin(fres))
-    offset = float(fine[k])
-    if 0 < k < len(fine) - 1 and np.all(np.isfinite(fres[k - 1:k + 2])):
-        y0, y1, y2 = fres[k - 1:k + 2]
-        denom = y0 - 2 * y1 + y2
-        if denom > 0:
-            offset += 0.5 * (y0 - y2) / denom * step
-    confidence = float(np.clip(1.0 - fres[k] / runner_up, 0.0, 1.0)) if np.isfinite(
-        runner_up) and runner_up > 0 else 0.0
-    return SyncOffset(offset_s=offset, method="auto", confidence=confidence,
-                      detail=f"charge vs lithium seen: relative residual {fres[k]:.2e} at the "
-                             f"best offset, {runner_up:.2e} at the best offset more than two "
-                             f"scans away")
+    return synchronise_auto(video_times_s, features, trace, search_s=search_s,
+                            until_trace_s=until_trace_s, until_video_s=until_video_s,
+                            physical_units=False).result

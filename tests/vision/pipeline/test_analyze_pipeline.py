@@ -67,19 +67,21 @@ def _xfail(name, key):
 
 
 @pytest.mark.parametrize("name", [_xfail(p, f"sync_{p}") for p in PRESETS if p != "control"])
-def test_auto_sync_within_one_frame_interval(name):
+def test_auto_sync_within_half_a_scan_or_one_frame(name):
     truth, s = _truth(name), _analysis(name).summary
     if s["sync_method"] != "auto":
         pytest.fail(f"auto sync did not run: {s['sync_detail']}")
-    frame_interval = 1.0 / truth["fps"]
+    # issue 13: within half a scan period or one frame interval, whichever is larger
+    tol = max(1.0 / truth["fps"], 0.5 * s["scan_period_s"])
     err = abs(s["sync_offset_s"] - truth["sync_offset_s"])
-    assert err <= frame_interval, f"sync offset error {err:.3f} s > {frame_interval} s"
+    assert err <= tol, f"sync offset error {err:.3f} s > {tol:.3f} s"
 
 
 def test_absolute_sync_from_start_timestamps():
+    # asked for: never the default, the two start times come from different computers
     res = analyze(VIDEOS / "control.mp4", trace=VIDEOS / "control_trace.mpt",
-                  scale_bar_um=20.0)
-    assert res.summary["sync_method"] == "absolute"   # the default when both have timestamps
+                  scale_bar_um=20.0, sync="absolute")
+    assert res.summary["sync_method"] == "absolute"
     assert res.summary["sync_offset_s"] == pytest.approx(_truth("control")["sync_offset_s"],
                                                          abs=1e-3)
 

@@ -1,0 +1,235 @@
+"""Clock-offset cues, each alone and combined, on constructed data with known offsets.
+
+The traces hold what issue 13 lists: an unseen deposit (factor 2), leakage
+linear in the applied voltage, an offset current, charging spikes at every
+step, noise and a rest before the first step. Tolerances come from the
+requirement: half a scan period.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3
+from vision.pipeline._sync import synchronise_auto
+from vision.pipeline._sync_combine import combine_cues
+from vision.pipeline._sync_cues import (
+    Cue,
+    charge_cue,
+    contact_area_cue,
+    onset_bound,
+    short_circuit_cue,
+    step_cue,
+    trace_signals,
+)
+
+SCAN_S = 0.5
+WIDTH_UM = 0.8
+C_PER_UM3 = FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL / UM3_PER_CM3
+# steps on the video clock: (start, control voltage, growth rate um/s); irregular lengths
+STEPS = [(2.0, -0.3, 0.0), (5.5, -0.9, 2.0), (9.0, -1.2, 3.5), (11.5, -1.0, 1.2),
+         (16.0, -1.5, 4.0), (19.0, -1.1, 0.8)]
+
+
+def _length(t, steps=STEPS):
+    """Whisker length (um) on the video clock: piecewise linear with kinks at the steps."""
+    starts = np.array([s for s, _, _ in steps] + [np.inf])
+    out = np.zeros_like(t, dtype=float)
+    for k, (s, _, r) in enumerate(steps):
+        out += r * np.clip(t - s, 0.0, starts[k + 1] - s)
+    return out
+
+
+def _control(t, steps=STEPS):
+    v = np.zeros_like(t, dtype=float)
+    for s, u, _ in steps:
+        v = np.where(t >= s, u, v)
+    return v
+
+
+def make_case(offset_s, *, seed=0, leak_S=8e-9, offset_A=4e-10, unseen=2.0, noise_A=2e-10,
+              duration_s=24.0, trace_hz=10.0, drift_ppm=0.0, area=False, steps=STEPS):
+    """(tv, features, trace, lengths, footprint) with t_trace = t_video + offset_s."""
+    rng = np.random.default_rng(seed)
+    t_trace = np.arange(0.0, offset_s + duration_s + 5.0, 1.0 / trace_hz)
+    t_vid = t_trace / (1.0 + 1e-6 * drift_ppm) - offset_s
+    if area:
+        # a lateral layer 0.5 um thick whose area grows as the square of the length
+        vol = lambda t: 0.5 * (2.0 * _length(t, steps)) ** 2  # noqa: E731
+    else:
+        vol = lambda t: np.pi / 4 * WIDTH_UM ** 2 * _length(t, steps)  # noqa: E731
+    dt = 1.0 / trace_hz
+    i_far = -unseen * C_PER_UM3 * (vol(t_vid + dt / 2) - vol(t_vid - dt / 2)) / dt
+    u = _control(t_vid, steps)
+    spikes = np.zeros_like(t_trace)
+    prev = 0.0
+    for s, v, _ in steps:
+        on = t_vid >= s
+        spikes[on] += 2e-9 * (v - prev) / 0.1 * np.exp(-(t_vid[on] - s) / 0.1) * 0.1
+        prev = v
+    current = i_far + leak_S * u + offset_A + spikes + rng.normal(0, noise_A, len(t_trace))
+    trace = pd.DataFrame({"time_s": t_trace, "voltage_V": u, "current_A": current,
+                          "control_V": u})
+    tv = np.arange(0.0, duration_s, SCAN_S)
+    seen = vol(tv) + rng.normal(0, 0.002 * max(vol(tv).max(), 1e-9), len(tv))
+    lengths = pd.DataFrame({"whisker_id": 0, "content_time_s": tv,
+                            "length_um": _length(tv, steps) + rng.normal(0, 0.02, len(tv))})
+    lengths = lengths[lengths["length_um"] > 0.3]
+    footprint = (2.0 * _length(tv, steps)) ** 2
+    return tv, seen[:, None], trace, lengths, footprint
+
+
+@pytest.mark.parametrize("offset", [3.3, 11.7])
+def test_charge_cue_alone_finds_the_offset_despite_leakage_and_unseen_deposit(offset):
+    tv, f, trace, _, _ = make_case(offset)
+    sig = trace_signals(trace)
+    lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+    # searched without the leakage term, then refined with it near the minimum
+    coarse = charge_cue(tv, f, sig, lo, hi, SCAN_S, leakage=False,
+                        min_charge_C=[0.3 * C_PER_UM3])
+    assert abs(coarse.offset_s - offset) <= SCAN_S / 2, coarse
+    fine = charge_cue(tv, f, sig, coarse.offset_s - 1.0, coarse.offset_s + 1.0, SCAN_S,
+                      min_charge_C=[0.3 * C_PER_UM3])
+    assert abs(fine.offset_s - offset) <= SCAN_S / 2, fine
+    assert fine.sigma_s < SCAN_S
+
+
+def test_offset_current_is_measured_on_the_rest_before_the_first_step():
+    _, _, trace, _, _ = make_case(5.0, offset_A=3e-9, noise_A=1e-12)
+    sig = trace_signals(trace)
+    rest = sig.t < 5.0 + STEPS[0][0]
+    assert np.abs(np.median(sig.current[rest])) < 1e-10
+
+
+@pytest.mark.parametrize("offset", [4.1, 9.6])
+def test_step_cue_alone_finds_the_offset_from_length_kinks(offset):
+    tv, _, trace, lengths, _ = make_case(offset)
+    sig = trace_signals(trace)
+    cue = step_cue(lengths, sig.edges, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S)
+    assert abs(cue.offset_s - offset) <= SCAN_S / 2, cue
+
+
+def test_onset_bound_is_one_sided_and_loosened_by_a_scan():
+    cue = onset_bound(5.5, 12.0, SCAN_S)
+    assert cue.offset_s is None and cue.hi_s == np.inf
+    assert cue.lo_s == pytest.approx(12.0 - 5.5 - SCAN_S)
+    assert onset_bound(None, 12.0, SCAN_S).lo_s == -np.inf
+
+
+def test_contact_area_cue_alone_finds_the_offset_when_current_follows_the_footprint():
+    offset = 6.2
+    tv = np.arange(0.0, 24.0, SCAN_S)
+    t_trace = np.arange(0.0, offset + 29.0, 0.05)
+    t_vid = t_trace - offset
+    area = lambda t: np.clip(t - 3.0, 0.0, None) ** 1.5  # noqa: E731
+    u = _control(t_vid)
+    current = -(1e-10 * area(t_vid) * np.abs(u)) + 5e-9 * u
+    trace = pd.DataFrame({"time_s": t_trace, "current_A": current, "control_V": u,
+                          "voltage_V": u})
+    sig = trace_signals(trace)
+    cue = contact_area_cue(tv, area(tv), sig, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S)
+    assert abs(cue.offset_s - offset) <= SCAN_S / 2, cue
+
+
+def test_short_circuit_cue_pairs_the_jump_with_the_touchdown():
+    # contact at video 10.3 s, seen in the scan of 10.5 s; jump sampled at 10 Hz
+    offset = 7.0
+    cue = short_circuit_cue(10.3 + offset + 0.05, 10.5, SCAN_S, 0.1)
+    assert abs(cue.offset_s - offset) <= SCAN_S / 2
+    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + 0.01) / 12))
+
+
+def test_combined_estimate_is_the_inverse_variance_mean_within_bounds():
+    cues = [Cue("a", offset_s=10.0, sigma_s=0.1, sharpness=0.9),
+            Cue("b", offset_s=10.2, sigma_s=0.2, sharpness=0.9),
+            Cue("onset", lo_s=9.0)]
+    comb = combine_cues(cues, SCAN_S)
+    assert comb.offset_s == pytest.approx((10.0 / 0.01 + 10.2 / 0.04) / (1 / 0.01 + 1 / 0.04))
+    assert comb.warnings == [] and comb.confidence >= 0.5
+    # an estimate far below the onset bound is not used
+    comb = combine_cues(cues + [Cue("c", offset_s=5.0, sigma_s=0.1)], SCAN_S)
+    assert "c" not in comb.used and comb.offset_s > 9.9
+    assert comb.confidence < 0.5 and any("bounds" in w for w in comb.warnings)
+    # every estimate against the bound: clipped to it, not trusted
+    comb = combine_cues([Cue("c", offset_s=5.0, sigma_s=0.1, sharpness=0.99),
+                         Cue("onset", lo_s=9.0)], SCAN_S)
+    assert comb.offset_s == 9.0 and comb.confidence < 0.5 and comb.warnings
+
+
+def test_cues_disagreeing_by_more_than_a_scan_warn_and_lower_confidence():
+    cues = [Cue("charge", offset_s=10.0, sigma_s=0.05, sharpness=0.95),
+            Cue("steps", offset_s=10.0 + 1.5 * SCAN_S, sigma_s=0.05, sharpness=0.95)]
+    comb = combine_cues(cues, SCAN_S)
+    assert comb.confidence < 0.5
+    assert any("disagree" in w and "sync" in w for w in comb.warnings)
+
+
+def test_all_cues_together_and_every_cue_reported():
+    offset = 8.4
+    tv, f, trace, lengths, _ = make_case(offset, seed=3)
+    est = synchronise_auto(tv, f, trace, lengths=lengths)
+    assert abs(est.result.offset_s - offset) <= SCAN_S / 2, est.result
+    names = {c.name for c in est.cues}
+    assert names == {"charge", "steps", "onset", "contact_area", "short_circuit"}
+    assert est.result.method == "auto" and est.result.confidence >= 0.5
+
+
+def test_search_window_limits_the_search():
+    offset = 8.4
+    tv, f, trace, lengths, _ = make_case(offset, seed=4)
+    est = synchronise_auto(tv, f, trace, lengths=lengths, search_s=(15.0, 20.0))
+    assert 15.0 <= est.result.offset_s <= 20.0
+    est = synchronise_auto(tv, f, trace, lengths=lengths, search_s=(7.0, 10.0))
+    assert abs(est.result.offset_s - offset) <= SCAN_S / 2
+
+
+def test_long_run_fits_the_clock_drift_or_warns_that_it_did_not():
+    # 11 minutes of irregular steps; the trace clock runs 40 ppm fast (26 ms over the run)
+    rng = np.random.default_rng(7)
+    starts = np.cumsum(rng.uniform(8.0, 30.0, 40)) - 6.0
+    steps = [(float(s), float(-rng.uniform(0.3, 1.5)), float(rng.uniform(0.5, 3.0)))
+             for s in starts if s < 655.0]
+    tv, f, trace, lengths, _ = make_case(5.0, seed=5, duration_s=660.0, drift_ppm=40.0,
+                                         steps=steps, noise_A=1e-11, trace_hz=5.0)
+    est = synchronise_auto(tv, f, trace, lengths=lengths)
+    assert abs(est.result.offset_s - 5.0) <= SCAN_S / 2
+    if est.drift_ppm is None:
+        assert any("drift" in w and "sync" in w for w in est.warnings)
+    else:
+        assert est.drift_ppm == pytest.approx(40.0, abs=50.0)
+    # a short run gets no drift term and no warning about it
+    tv, f, trace, lengths, _ = make_case(5.0, seed=5)
+    est = synchronise_auto(tv, f, trace, lengths=lengths)
+    assert est.drift_ppm is None and not any("drift" in w for w in est.warnings)
+
+
+def test_sync_window_option_parses_and_rejects_bad_text():
+    from calibration import InputError
+    from vision.cli._analyze import parse_sync_window
+
+    assert parse_sync_window("-2.5,7") == (-2.5, 7.0)
+    assert parse_sync_window(None) is None
+    for bad in ("5", "a,b", "7,3"):
+        with pytest.raises(InputError, match="--sync-window"):
+            parse_sync_window(bad)
+
+
+def test_analysis_reports_every_cue_and_honours_the_window():
+    import json
+    from pathlib import Path
+
+    from vision import analyze
+
+    videos = Path(__file__).resolve().parents[3] / "videos"
+    truth = json.loads((videos / "whisker_truth.json").read_text())
+    true = truth["sync_offset_s"]
+    res = analyze(videos / "whisker.mp4", trace=videos / "whisker_trace.mpt",
+                  scale_bar_um=truth["data_bar"]["scale_bar_um"], counter_electrode="right",
+                  search_s=(true - 1.0, true + 1.0))
+    s = res.summary
+    assert s["sync_method"] == "auto"
+    assert s["parameters"]["sync_window_s"] == [true - 1.0, true + 1.0]
+    assert {c["name"] for c in s["sync_cues"]} == {"charge", "steps", "onset", "contact_area",
+                                                   "short_circuit"}
+    assert true - 1.0 <= s["sync_offset_s"] <= true + 1.0
+    tol = max(1.0 / truth["fps"], 0.5 * s["scan_period_s"])
+    assert abs(s["sync_offset_s"] - true) <= tol

@@ -1,0 +1,589 @@
+"""Cues to the clock offset between the video and the potentiostat trace.
+
+Each cue is a pure function of arrays and DataFrames that returns a
+:class:`Cue`: an estimate of the offset with its standard uncertainty, or a
+bound. Clock convention (as everywhere in semtrack)::
+
+    t_trace = t_video + offset_s
+
+The cues and the model of the trace (docs/pages/methods/sync.md):
+
+- **charge**: the charge passed, after the leakage (linear in the applied
+  voltage) and the constant offset current are fitted out, is a positive
+  combination of the lithium volumes and areas the video shows.
+- **steps**: whisker growth rates change at the control-step edges, so the
+  kinks of the length curves sit at the edges of the trace's steps.
+- **onset**: growth starts after the first reducing step (a lower bound).
+- **contact_area**: at constant potential the current follows the
+  lithium's contact area (footprint) on the electrolyte.
+- **short_circuit**: the current jump in the trace is the touch-down in
+  the video.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import lsq_linear
+
+__all__ = ["Cue", "OffsetScan", "trace_signals", "charge_cue", "step_cue", "onset_bound",
+           "contact_area_cue", "short_circuit_cue"]
+
+#: Charging spikes are masked for this long after every control-step edge, s: the
+#: double-layer time constant of a micro-electrode on LLZO is tens to hundreds of ms,
+#: so 5 tau of 0.1-0.2 s covers them; the current after the mask is held back to the edge.
+SPIKE_MASK_S = 0.5
+#: A control value change larger than this is a step edge (V, or A for galvanostatic):
+#: far above the potentiostat's set-point resolution.
+STEP_EDGE_MIN = 1e-4
+#: Samples of rest before the first step needed to measure the offset current.
+MIN_REST_SAMPLES = 5
+#: Fine search step, in scan periods.
+FINE_STEP_SCANS = 0.025
+#: Offsets at least this many scan periods from the best are "elsewhere" for the
+#: sharpness of a minimum.
+FAR_SCANS = 2.0
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One cue's verdict on the clock offset.
+
+    Attributes
+    ----------
+    name : str
+    offset_s : float or None
+        The estimate, s (None for a pure bound or a cue that could not be evaluated).
+    sigma_s : float or None
+        Its standard uncertainty, s.
+    lo_s, hi_s : float
+        The cue's bounds on the offset, s (infinite when none).
+    sharpness : float or None
+        0-1: 1 - best cost / best cost more than two scans away (a unique
+        minimum is near 1).
+    detail : str
+        What the cue saw, for the user.
+    cost : float or None
+        The cue's residual at its estimate (relative units of the cue).
+    """
+
+    name: str
+    offset_s: float | None = None
+    sigma_s: float | None = None
+    lo_s: float = -math.inf
+    hi_s: float = math.inf
+    sharpness: float | None = None
+    detail: str = ""
+    cost: float | None = None
+
+    def as_dict(self):
+        """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
+        def fin(x):
+            return None if x is None or not math.isfinite(x) else float(x)
+        return {"name": self.name, "offset_s": fin(self.offset_s), "sigma_s": fin(self.sigma_s),
+                "lo_s": fin(self.lo_s), "hi_s": fin(self.hi_s),
+                "sharpness": fin(self.sharpness), "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class OffsetScan:
+    """Search of a least-squares cost over offsets.
+
+    Attributes
+    ----------
+    offset_s : float
+        The minimum (parabola through the fine grid's lowest three points).
+    sigma_s : float
+        Standard uncertainty from the curvature of the cost: the offset
+        change that raises the residual sum of squares by one residual
+        variance (``rss_min / (n - p)``), times `inflation`.
+    sharpness : float
+        1 - best cost / best cost more than :data:`FAR_SCANS` scans away.
+    cost : float
+        Residual sum of squares at the minimum (relative units of the cue).
+    """
+
+    offset_s: float
+    sigma_s: float
+    sharpness: float
+    cost: float
+
+
+def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
+    """Minimise ``cost(offset) -> (rss, n, p)`` over ``[lo, hi]``; an :class:`OffsetScan` or None.
+
+    A grid of a quarter scan over the whole range, then a grid of
+    :data:`FINE_STEP_SCANS` scans around the best point; ``n`` data points
+    and ``p`` fitted parameters give the residual variance.
+    """
+    coarse = max(dt_scan / 4.0, 1e-3)
+    offsets = np.arange(lo, hi + coarse / 2, coarse)
+    if len(offsets) == 0:
+        offsets = np.array([0.5 * (lo + hi)])
+    rss = np.array([cost(o)[0] for o in offsets])
+    if not np.isfinite(rss).any():
+        return None
+    best = int(np.nanargmin(rss))
+    far = np.abs(offsets - offsets[best]) > FAR_SCANS * dt_scan
+    runner_up = float(np.nanmin(rss[far])) if far.any() and np.isfinite(rss[far]).any() else np.inf
+    step = FINE_STEP_SCANS * dt_scan
+    fine = np.arange(offsets[best] - coarse, offsets[best] + coarse + step / 2, step)
+    fine = fine[(fine >= lo - 1e-9) & (fine <= hi + 1e-9)]
+    if len(fine) == 0:
+        fine = offsets[best:best + 1]
+    got = [cost(o) for o in fine]
+    frss = np.array([g[0] for g in got])
+    if not np.isfinite(frss).any():
+        return None
+    k = int(np.nanargmin(frss))
+    offset = float(fine[k])
+    rss_min, n, p = got[k]
+    curv = np.nan
+    if 0 < k < len(fine) - 1 and np.all(np.isfinite(frss[k - 1:k + 2])):
+        y0, y1, y2 = frss[k - 1:k + 2]
+        denom = y0 - 2 * y1 + y2
+        if denom > 0:
+            shift = 0.5 * (y0 - y2) / denom * step
+            offset += float(np.clip(shift, -step, step))
+            curv = denom / step ** 2 / 2.0          # rss ~ rss_min + curv * d^2
+    if not np.isfinite(curv) or curv <= 0:
+        # flat or at the edge: the half-width where the cost doubles from its minimum
+        above = np.abs(fine - fine[k])[frss > 2 * max(rss_min, 1e-300)]
+        sigma = float(above.min()) if len(above) else float(hi - lo) / 2
+    else:
+        var = rss_min / max(n - p, 1)
+        sigma = math.sqrt(max(var, 1e-300) / curv)
+    sigma = max(inflation * sigma, 0.05 * dt_scan)
+    sharp = float(np.clip(1.0 - rss_min / runner_up, 0.0, 1.0)) if np.isfinite(runner_up) \
+        and runner_up > 0 else 0.0
+    return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min))
+
+
+# ---------------------------------------------------------------------------------------
+# The trace
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TraceSignals:
+    """The trace prepared for the cues (all on the trace clock).
+
+    Attributes
+    ----------
+    t : (M,) array
+        Sample times, s.
+    current : (M,) array
+        Current less the offset current measured on the rest before the first
+        control step (when there are at least :data:`MIN_REST_SAMPLES` of it),
+        with charging spikes masked (the step's current after the spike
+        held back to the edge), A
+        (negative = plating, as the potentiostat writes it).
+    charge : (M,) array
+        ``-integral(current dt)`` from the first sample, C (plated charge).
+    applied : (M,) array
+        Applied voltage (control value, else the measured voltage), V.
+    applied_integral : (M,) array
+        ``integral(applied dt)``, V s: the charge of a leakage conductance g is
+        ``g * applied_integral``.
+    edges : (E,) array
+        Times of the control-step edges (midway between the last sample before
+        and the first after the change), s.
+    control : (M,) array or None
+        The control value (held between edges), or None.
+    """
+
+    t: np.ndarray
+    current: np.ndarray
+    charge: np.ndarray
+    applied: np.ndarray
+    applied_integral: np.ndarray
+    edges: np.ndarray
+    control: np.ndarray | None
+
+
+def _cumtrapz(y, t):
+    return np.concatenate([[0.0], np.cumsum(0.5 * (y[1:] + y[:-1]) * np.diff(t))])
+
+
+def trace_signals(trace):
+    """The trace prepared for the cues; a :class:`TraceSignals`.
+
+    Parameters
+    ----------
+    trace : DataFrame
+        ``time_s``, ``current_A``; optional ``control_V`` / ``control_A``
+        (the control value) and ``voltage_V``.
+    """
+    t = trace["time_s"].to_numpy(dtype=float)
+    current = trace["current_A"].to_numpy(dtype=float)
+    control = None
+    for name in ("control_V", "control_A"):
+        if name in trace and np.isfinite(trace[name].to_numpy(float)).any():
+            control = np.nan_to_num(trace[name].to_numpy(dtype=float))
+            break
+    if "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any():
+        applied = np.nan_to_num(trace["control_V"].to_numpy(dtype=float))
+    elif "voltage_V" in trace:
+        applied = np.nan_to_num(trace["voltage_V"].to_numpy(dtype=float))
+    else:
+        applied = np.zeros(len(t))
+    edges = np.zeros(0)
+    if control is not None and len(control) > 1:
+        jump = np.flatnonzero(np.abs(np.diff(control)) > STEP_EDGE_MIN) + 1
+        # the change happened between the last old and the first new sample
+        edges = 0.5 * (t[jump - 1] + t[jump])
+    ok = np.isfinite(current)
+    mask = ~ok
+    potentiostatic = "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any()
+    for e in edges if potentiostatic else ():
+        # galvanostatic control sets the current: no charging spike to mask
+        mask |= (t >= e) & (t < e + SPIKE_MASK_S)
+    keep = ~mask
+    if keep.any() and mask.any():
+        # the new step's current holds from its edge: fill each masked sample with the
+        # first unmasked one after it (interpolating across would move the kink of the
+        # charge by half the mask)
+        current = current.copy()
+        nxt = np.minimum(np.searchsorted(np.flatnonzero(keep), np.arange(len(t))),
+                         keep.sum() - 1)
+        current[mask] = current[np.flatnonzero(keep)[nxt]][mask]
+    current = np.nan_to_num(current)
+    offset_A = 0.0
+    if len(edges) and control is not None:
+        rest = (t < edges[0]) & np.isfinite(trace["current_A"].to_numpy(float))
+        if rest.sum() >= MIN_REST_SAMPLES:
+            # before the first step the cell rests: no plating, the current is the
+            # instrument's offset plus the leakage at the rest value
+            offset_A = float(np.median(current[rest])) - 0.0
+            current = current - offset_A
+    return TraceSignals(t=t, current=current, charge=-_cumtrapz(current, t), applied=applied,
+                        applied_integral=_cumtrapz(applied, t), edges=edges, control=control)
+
+
+def reducing_edges(sig, rest=None):
+    """Times of the edges into a reducing (plating) step: control below rest, s."""
+    if sig.control is None or len(sig.edges) == 0:
+        return np.zeros(0)
+    rest = float(sig.control[0]) if rest is None else rest
+    after = sig.control[np.clip(np.searchsorted(sig.t, sig.edges), 0, len(sig.t) - 1)]
+    return sig.edges[after < rest - STEP_EDGE_MIN]
+
+
+# ---------------------------------------------------------------------------------------
+# Cues
+# ---------------------------------------------------------------------------------------
+
+def _lstsq_rss(design, y):
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    r = y - design @ coef
+    return float(r @ r), coef
+
+
+def _bounded_rss(design, y, lower, upper):
+    """Residual sum of squares of ``y ~ design`` with bounded coefficients."""
+    rss, coef = _lstsq_rss(design, y)
+    if np.all(coef >= lower) and np.all(coef <= upper):
+        return rss
+    res = lsq_linear(design, y, bounds=(lower, upper), method="bvls")
+    r = y - design @ res.x
+    return float(r @ r)
+
+
+def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
+               leakage=True, inflation=1.0):
+    """Charge-volume match.
+
+    Model, at the right offset (``Q`` the plated charge of the trace, ``W``
+    the integral of the applied voltage, both on the trace clock)::
+
+        Q(tv + o) = sum_k a_k f_k(tv) - g W(tv + o) + c
+
+    ``a_k`` hold the unseen-deposit factor and F/V_m (and the unknown thickness
+    of lateral lithium), ``g`` the leakage conductance; the offset current
+    ``I0`` is removed beforehand (see :func:`trace_signals`). For every
+    offset ``o`` the linear parameters are fitted by least squares (bounded);
+    the offset is the one with the smallest residual relative to the charge
+    passed over the scans.
+
+    Parameters
+    ----------
+    tv : (N,) array
+        Content times of the new scans, video clock, s.
+    features : (N, K) array
+        Quantities proportional to parts of the visible lithium volume.
+    sig : TraceSignals
+    lo, hi : float
+        Offsets searched, s.
+    dt_scan : float
+        Scan period, s.
+    use : (N,) bool array, optional
+        Scans to fit (e.g. those before the short circuit).
+    until : float
+        Trace time after which scans are left out (for a first estimate
+        before a short circuit).
+    min_charge_C : (K,) array, optional
+        Least charge per unit of each feature, C (``a_k >= min_charge_C[k]``):
+        the unseen deposit only adds charge, so a whisker volume needs at
+        least (a fraction of) F/V_m per um3. Without it, an offset that puts
+        the video on a quiet part of the trace explains the charge with no
+        lithium at all.
+    leakage : bool
+        Fit the leakage term. Over a wide search its kinks at the steps let
+        wrong offsets fit the charge's kinks; :func:`synchronise_auto` searches
+        without it and fits it in a window of a few scans around the result.
+
+    Returns
+    -------
+    Cue
+    """
+    tv = np.asarray(tv, float)
+    f = np.asarray(features, float).reshape(len(tv), -1)
+    sel = np.ones(len(tv), bool) if use is None else np.asarray(use, bool)
+    mins = np.zeros(f.shape[1]) if min_charge_C is None else np.asarray(min_charge_C, float)
+    keepf = np.ptp(f[sel], axis=0) > 0 if sel.any() else np.zeros(f.shape[1], bool)
+    f, mins = f[:, keepf], mins[keepf]
+    if f.shape[1] == 0 or sel.sum() < f.shape[1] + 5:
+        return Cue("charge", detail="no lithium growth seen to match with the charge")
+    fscale = np.ptp(f[sel], axis=0)
+    fs = f / fscale
+    leak = leakage and np.ptp(sig.applied) > 0
+    # stripping: the charge falls as the lithium lost grows; work with the charge of
+    # the dominant direction, so that every lithium term has a positive factor
+    direction = -1.0 if sig.charge[-1] < sig.charge[0] else 1.0
+    qscale = max(float(np.ptp(sig.charge)), 1e-30)
+    charge = direction * sig.charge / qscale
+    applied_integral = direction * sig.applied_integral
+    wscale = max(float(np.abs(applied_integral).max()), 1e-30)
+    k = fs.shape[1]
+    # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
+    # -g W with g >= 0; constant free. The offset current is not a free term here (a
+    # charge linear in time mimics steady growth and lets wrong offsets fit): it is
+    # measured on the rest before the first step (trace_signals).
+    lower = np.r_[mins * fscale / qscale, -np.inf, -np.inf]
+    upper = np.r_[np.full(k, np.inf), np.inf, 0.0]
+
+    def cost(o):
+        tt = tv + o
+        ok = sel & (tt >= sig.t[0]) & (tt <= sig.t[-1]) & (tt < until)
+        if ok.sum() < fs.shape[1] + 5:
+            return np.inf, 0, 0
+        q = np.interp(tt[ok], sig.t, charge)
+        cols = [fs[ok], np.ones((ok.sum(), 1))]
+        if leak:
+            cols.append(np.interp(tt[ok], sig.t, applied_integral)[:, None] / wscale)
+        design = np.hstack(cols)
+        rss = _bounded_rss(design, q, lower[:design.shape[1]], upper[:design.shape[1]])
+        n = int(ok.sum())
+        # relative to the charge passed over the scans: a quiet stretch of the trace
+        # (rest) is not a better match for being flat
+        span = float(np.ptp(q))
+        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1]
+
+    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+    if res is None:
+        return Cue("charge", detail="the trace does not overlap the video at any offset")
+    return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
+               cost=res.cost, detail=f"charge vs lithium seen, leakage and offset current fitted: "
+                      f"relative residual {res.cost:.2e}")
+
+
+def _hinge_design(t, knots):
+    cols = [np.ones(len(t)), t]
+    cols += [np.maximum(0.0, t - k) for k in knots]
+    return np.column_stack(cols)
+
+
+def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scans=6):
+    """Kinks of the whisker length curves against the control-step edges.
+
+    Each length curve is fitted with a continuous piecewise-linear function
+    whose knots are the step edges moved onto the video clock
+    (``edge - offset``); the offset with the smallest total residual is the
+    estimate.
+
+    Parameters
+    ----------
+    lengths : DataFrame
+        ``whisker_id``, ``content_time_s`` (video clock, s), ``length_um``.
+    edges_trace_s : (E,) array
+        Control-step edges on the trace clock, s.
+    lo, hi : float
+        Offsets searched, s.
+    dt_scan : float
+        Scan period, s.
+
+    Returns
+    -------
+    Cue
+    """
+    edges = np.asarray(edges_trace_s, float)
+    curves = []
+    if lengths is not None and len(lengths) and len(edges):
+        w = lengths.dropna(subset=["length_um", "content_time_s"]).drop_duplicates(
+            ["whisker_id", "content_time_s"])
+        for _, g in w.groupby("whisker_id"):
+            g = g.sort_values("content_time_s")
+            t, y = g["content_time_s"].to_numpy(float), g["length_um"].to_numpy(float)
+            if len(t) >= min_scans and np.ptp(y) > 0:
+                curves.append((t, y))
+    if not curves:
+        return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")
+
+    def cost(o):
+        total, n, p = 0.0, 0, 0
+        for t, y in curves:
+            knots = edges - o
+            knots = knots[(knots > t[0]) & (knots < t[-1])]
+            design = _hinge_design(t - t[0], knots - t[0])
+            rss, _ = _lstsq_rss(design, y)
+            total += rss
+            n += len(t)
+            p += design.shape[1]
+        # the free parameters change with the knots inside: compare per degree of freedom
+        return total / max(n - p, 1) * n, n, p
+
+    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+    if res is None:
+        return Cue("steps", detail="no offset puts a step edge inside the growth")
+    return Cue("steps", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
+               detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
+                      f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
+                      f" um rms")
+
+
+def onset_bound(growth_onset_video_s, first_reducing_trace_s, dt_scan):
+    """Growth starts after the first reducing step: ``offset >= t_step - t_onset``.
+
+    The video's onset is known to about a scan (it is back-extrapolated from
+    the first scans that show growth), so the bound is loosened by one scan
+    period.
+
+    Parameters
+    ----------
+    growth_onset_video_s : float or None
+        First growth seen, video clock, s.
+    first_reducing_trace_s : float or None
+        Edge of the first reducing step, trace clock, s.
+    dt_scan : float
+        Scan period, s.
+
+    Returns
+    -------
+    Cue
+        ``lo_s`` set; no estimate.
+    """
+    if growth_onset_video_s is None or first_reducing_trace_s is None:
+        return Cue("onset", detail="no growth onset or no reducing step to bound the offset")
+    lo = float(first_reducing_trace_s) - float(growth_onset_video_s) - dt_scan
+    return Cue("onset", lo_s=lo,
+               detail=f"growth seen from {growth_onset_video_s:.2f} s (video) after the first "
+                      f"reducing step at {first_reducing_trace_s:.2f} s (trace)")
+
+
+def _mean_current(sig, t0, t1):
+    """Mean current over [t0, t1] (trace clock) from the charge, A (plating positive)."""
+    q0, q1 = np.interp([t0, t1], sig.t, sig.charge)
+    return (q1 - q0) / (t1 - t0)
+
+
+def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
+    """Current at constant potential against the lithium's footprint.
+
+    Within each constant-potential step the current is modelled as an affine
+    function of the contact area, ``I = a_k A(tv) + b_k`` (``b_k`` holds the
+    leakage and offset current of step ``k``). Only scans whose whole scan
+    period lies inside one step (spikes masked) take part.
+
+    Parameters
+    ----------
+    tv : (N,) array
+        Content times of the new scans, video clock, s.
+    footprint_um2 : (N,) array
+        Lithium area on the electrolyte outside the electrode, um2.
+    sig : TraceSignals
+    lo, hi : float
+        Offsets searched, s.
+    dt_scan : float
+
+    Returns
+    -------
+    Cue
+    """
+    tv = np.asarray(tv, float)
+    a = np.asarray(footprint_um2, float)
+    ok0 = np.isfinite(a)
+    if ok0.sum() < 8 or np.ptp(a[ok0]) <= 0 or sig.control is None:
+        return Cue("contact_area", detail="no growing footprint or no constant-potential steps")
+    tv, a = tv[ok0], a[ok0] / np.ptp(a[ok0])
+    bounds = np.concatenate([[sig.t[0]], sig.edges, [sig.t[-1]]])
+    iscale = max(float(np.ptp(sig.current)), 1e-30)
+
+    def cost(o):
+        tt = tv + o
+        t0, t1 = tt - dt_scan / 2, tt + dt_scan / 2
+        k0 = np.searchsorted(bounds, t0, side="right")
+        k1 = np.searchsorted(bounds, t1, side="right")
+        inside = (k0 == k1) & (t0 >= sig.t[0]) & (t1 <= sig.t[-1])
+        if inside.sum() < 6:
+            return np.inf, 0, 0
+        cur = _mean_current(sig, t0[inside], t1[inside]) / iscale
+        steps = k0[inside]
+        cols = []
+        for k in np.unique(steps):
+            m = steps == k
+            if m.sum() >= 3:
+                cols += [np.where(m, a[inside], 0.0), m.astype(float)]
+        used = np.isin(steps, [k for k in np.unique(steps) if (steps == k).sum() >= 3])
+        if not cols or used.sum() < 6:
+            return np.inf, 0, 0
+        design = np.column_stack(cols)[used]
+        rss, _ = _lstsq_rss(design, cur[used])
+        n, p = int(used.sum()), design.shape[1]
+        return rss / max(n - p, 1) * len(tv), n, p
+
+    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+    if res is None:
+        return Cue("contact_area", detail="too few scans inside constant-potential steps")
+    return Cue("contact_area", offset_s=res.offset_s, sigma_s=res.sigma_s,
+               sharpness=res.sharpness,
+               detail=f"current at constant potential vs footprint: relative residual "
+                      f"{res.cost:.2e}")
+
+
+def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace):
+    """The current jump (trace) is the touch-down (video).
+
+    The video's touch-down is the first scan that shows it, so the contact
+    happened within the scan period before; the trace's jump is found at the
+    first sample after it. The offset is the difference of the two midpoints,
+    its uncertainty that of two uniform distributions.
+
+    Parameters
+    ----------
+    short_trace_s : float or None
+        Start of the short circuit, trace clock, s.
+    touchdown_video_s : float or None
+        Content time of the first scan showing the touch-down, video clock, s.
+    dt_scan, dt_trace : float
+        Scan period and trace sampling interval, s.
+
+    Returns
+    -------
+    Cue
+    """
+    if short_trace_s is None or touchdown_video_s is None:
+        return Cue("short_circuit", detail="no short circuit in both the trace and the video")
+    off = (float(short_trace_s) - dt_trace / 2) - (float(touchdown_video_s) - dt_scan / 2)
+    sigma = math.sqrt((dt_scan ** 2 + dt_trace ** 2) / 12.0)
+    return Cue("short_circuit", offset_s=off, sigma_s=sigma,
+               detail=f"current jump at {short_trace_s:.2f} s (trace), touch-down seen at "
+                      f"{touchdown_video_s:.2f} s (video)")
+
+
+def whisker_lengths(whiskers):
+    """``whisker_id, content_time_s, length_um`` of a whiskers table (empty if none)."""
+    cols = ["whisker_id", "content_time_s", "length_um"]
+    if whiskers is None or not len(whiskers) or not set(cols) <= set(whiskers.columns):
+        return pd.DataFrame(columns=cols)
+    return whiskers[cols]
