@@ -91,11 +91,14 @@ RINGING_PX = 4
 #: A row is judged only when at least this fraction of it is clear of text (else it is
 #: bridged as large text).
 MIN_CLEAR_FRACTION = 0.25
-#: The edge between the scanned image and the bar: at least this fraction of the columns
-#: change by at least STEP_FRACTION of the grey range from one row to the next (scan noise
-#: of sigma 0.1 R does so in 8 % of the columns).
+#: The edge between the scanned image and the bar: the row median changes by at least
+#: STEP_FRACTION of the grey range and at least this fraction of the columns jump by half of
+#: that (a sample edge crossing the frame does not, scan noise does not).
 STEP_COLUMNS = 0.6
-STEP_FRACTION = 0.25
+STEP_FRACTION = 0.1
+#: Frame lines are drawn in the text colour: at least this fraction of the grey range from the
+#: bar's background.
+LINE_CONTRAST = 0.6
 #: Frame lines (Zeiss: black on white; FEI: white on black) are at most this many rows thick.
 FRAME_LINE_ROWS = 3
 
@@ -124,7 +127,7 @@ def _row_levels(data, span):
 
 
 def _edge_bar(med, bar_like, *, gap, margin, level_tol):
-    """(outer, inner) row offsets from the edge of the bar seen from index 0, or None.
+    """(outer, inner, level): the bar's row offsets from index 0 and its grey level, or None.
 
     Walks the bar-like rows from the edge (after at most ``margin`` image rows),
     bridging up to ``gap`` rows of large text, and splits them into segments of
@@ -169,27 +172,61 @@ def _edge_bar(med, bar_like, *, gap, margin, level_tol):
                 break
             stop = stop_k
         k += 1
-    return segments[0][0], stop
+    return segments[0][0], stop, level
 
 
-def _snap_to_step(oriented, stop, span, window):
-    """Move the bar's inner end ``stop`` to the strongest image/bar edge nearby.
+def _bar_ish(row, med, level, span, level_tol):
+    """The row is at the bar's level or a flat line (a frame line, ringing or not)."""
+    if abs(med - level) <= level_tol:
+        return True
+    if abs(med - level) < LINE_CONTRAST * span:
+        return False  # frame lines are drawn in the text colour, far from the background
+    return (np.abs(row - med) <= max(0.1 * span, 1.0)).mean() >= 0.6
 
-    ``oriented`` has the bar's edge at row 0. Compression smears the first
-    rows of the bar (they ring and fail the flatness test); the edge itself
-    stays where it is. Among the row boundaries within ``window`` rows of
-    ``stop`` where most columns jump (see :data:`STEP_COLUMNS`), the one
-    farthest from the edge is the bar's end (a frame line lies inside the
-    bar). None nearby (image and bar at one grey level): ``stop`` stays.
+
+def _outer_end(oriented, med, outer, level, span, level_tol):
+    """0 if the rows between the edge and ``outer`` are the bar too, else ``outer``.
+
+    Compression rings around a frame line at the edge, so the last rows of a
+    bar can fail the flatness test; they still sit at the bar's level (or are
+    the line). Image rows there (Zeiss leaves two below its bar) do not.
     """
+    if all(_bar_ish(oriented[i], med[i], level, span, level_tol) for i in range(outer)):
+        return 0
+    return outer
+
+
+def _snap_to_step(oriented, med, stop, level, span, *, window, reach, level_tol):
+    """Move the bar's inner end ``stop`` to the image/bar edge nearby.
+
+    ``oriented`` has the bar's edge at row 0. Compression smears the rows of
+    the bar next to text and frame lines (they ring and fail the flatness
+    test); they still sit at the bar's level. The bar may go on through such
+    rows for up to ``reach`` rows. Within that stretch (and ``window`` rows
+    back) the boundary farthest from the edge where the row median changes by
+    at least 0.1 R and most columns (:data:`STEP_COLUMNS`) jump by at least
+    half of that change is the bar's end (frame lines lie inside the bar).
+    None there (image and bar at one grey level): ``stop`` stays.
+    """
+    n = len(oriented)
+    end = stop
+    while end < min(n, stop + reach) and _bar_ish(oriented[end], med[end], level, span, level_tol):
+        end += 1
     lo = max(1, stop - window)
-    hi = min(len(oriented) - 1, stop + window)
-    if hi < lo:
-        return stop
-    block = oriented[lo - 1:hi + 1]
-    jumps = (np.abs(np.diff(block, axis=0)) >= STEP_FRACTION * span).mean(axis=1)
-    strong = np.flatnonzero(jumps >= STEP_COLUMNS)
-    return int(lo + strong[-1]) if strong.size else stop
+    hi = min(n - 1, end)
+    best = stop
+    for i in range(lo, hi + 1):
+        change = abs(med[i] - med[i - 1])
+        if change < STEP_FRACTION * span:
+            continue
+        # the columns where the bar side shows the bar's background (not a border, text)
+        bar_side = np.abs(oriented[i - 1] - med[i - 1]) <= max(0.1 * span, 1.0)
+        if bar_side.mean() < 0.25:
+            continue
+        jumps = np.abs(oriented[i] - oriented[i - 1])[bar_side] >= 0.5 * change
+        if jumps.mean() >= STEP_COLUMNS:
+            best = i
+    return best
 
 
 def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
@@ -245,18 +282,23 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
     if span <= 0:
         return None
     med, bar_like, contrast, ok = _row_levels(data, span)
-    gap = max(2, rows // 100)
+    gap = max(4, rows // 40)
     margin = max(1, rows // 50)
     level_tol = max(2.0, 0.05 * span)
     candidates = []
     window = RINGING_PX + FRAME_LINE_ROWS + 2
-    got = _edge_bar(med[::-1], bar_like[::-1], gap=gap, margin=margin, level_tol=level_tol)
-    if got:
-        stop = _snap_to_step(data[::-1], got[1], span, window)
-        candidates.append((rows - stop, rows - got[0]))
-    got = _edge_bar(med, bar_like, gap=gap, margin=margin, level_tol=level_tol)
-    if got:
-        candidates.append((got[0], _snap_to_step(data, got[1], span, window)))
+    for flip in (True, False):
+        oriented, med_o = (data[::-1], med[::-1]) if flip else (data, med)
+        got = _edge_bar(med_o, bar_like[::-1] if flip else bar_like, gap=gap,
+                        margin=margin + gap, level_tol=level_tol)
+        if not got:
+            continue
+        outer = _outer_end(oriented, med_o, got[0], got[2], span, level_tol)
+        if outer > margin:
+            continue  # image rows between the edge and the flat rows: not an edge bar
+        stop = _snap_to_step(oriented, med_o, got[1], got[2], span, window=window,
+                             reach=gap + window, level_tol=level_tol)
+        candidates.append((rows - stop, rows - outer) if flip else (outer, stop))
     best = None
     for top, bottom in candidates:
         height = bottom - top
@@ -267,7 +309,7 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
         if contrast[top:bottom].mean() < 1e-3:
             continue  # no text or scale bar: a plain border, not a data bar
         col_ok = ok[top:bottom].mean(axis=0) >= 0.85
-        left, right = _longest_run(col_ok, gap=max(2, cols // 100))
+        left, right = _longest_run(col_ok, gap=max(2, cols // 10))  # bridges a logo
         if right - left < 0.5 * cols:
             continue
         if left <= max(2, cols // 100):
