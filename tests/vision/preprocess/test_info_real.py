@@ -74,3 +74,29 @@ def test_info_dict_keys(name):
     assert info["accelerating_voltage_kV"] == pytest.approx(10.0)
     assert info["stage_tilt_deg"] == 0.0
     assert info["pixel_size"].um == pytest.approx(0.011162, rel=1e-3)
+
+
+def _ini(sections):
+    return "".join(f"[{name}]\r\n" + "".join(f"{k}={v}\r\n" for k, v in body.items())
+                   for name, body in sections.items() if isinstance(body, dict))
+
+
+@pytest.mark.parametrize("blank", [None, 46])
+def test_fei_file_with_appended_bar_and_blank_image(tmp_path, blank):
+    """An FEI file as xT writes it: the real Helios scan (1536 x 1024, its own FEI_HELIOS
+    metadata, re-serialised as the INI text xT appends) with a 70-row bar appended below;
+    ``blank`` = the image area blanked to the bar's own grey (only the metadata can tell)."""
+    import tifffile
+    from test_databar_real import fei_like
+
+    src = REAL / "fei_helios_test_image_2_no_databar.tif"
+    with tifffile.TiffFile(src) as tif:
+        scan = tif.pages[0].asarray()
+        fei = tif.pages[0].tags["FEI_HELIOS"].value
+    assert fei["Image"]["ResolutionY"] == 1024
+    frame = fei_like(scan, 70, blank=blank)
+    path = tmp_path / "fei_with_bar.tif"
+    tifffile.imwrite(path, frame, extratags=[(34682, "s", 0, _ini(fei), True)])
+    info = video_info(path, refresh=False)
+    assert (info["data_bar"].top, info["data_bar"].bottom) == (1024, 1094)
+    assert info["pixel_size"].source == "fei_metadata" and info["detector"] == "ETD"
