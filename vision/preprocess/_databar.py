@@ -297,7 +297,7 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
         if outer > margin:
             continue  # image rows between the edge and the flat rows: not an edge bar
         stop = _snap_to_step(oriented, med_o, got[1], got[2], span, window=window,
-                             reach=gap + window, level_tol=level_tol)
+                             reach=int(max_height_fraction * rows), level_tol=level_tol)
         candidates.append((rows - stop, rows - outer) if flip else (outer, stop))
     best = None
     for top, bottom in candidates:
