@@ -51,7 +51,7 @@ def run(args):
         lines.append(f"frame times: from each file's acquisition time (whole seconds), "
                      f"uncertain by up to ± {info['time_uncertainty_s']:.2g} s; "
                      f"first file stamped {info['acquired_start'].isoformat(sep=' ')} "
-                     "(the SEM's clock: not used to synchronise unless --sync absolute)")
+                     "(the SEM computer's clock: not used to synchronise)")
     lines.extend(_sem_lines(info))
     lines.append("data bar:    " + (f"rows {bar.top}:{bar.bottom}, cols {bar.left}:{bar.right}"
                                     if bar else "none found"))

@@ -204,7 +204,8 @@ class ImageFolderReader(VideoReader):
         self.dtype = read_image(files[0]).dtype
         self.start_time = None
         if series is not None:
-            source = series.describe().split(";")[0]
+            source = (f"the files' acquisition times ({series.source}, "
+                      f"{series.resolution_s:g} s resolution)")
         elif self._times is not None:
             source = TIMES_FILE
         else:
