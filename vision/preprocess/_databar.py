@@ -257,16 +257,21 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
     level: dark (FEI/Thermo black or dark grey, white text, white cell lines)
     or light (Zeiss SmartSEM white or light grey, black text, logo, black frame
     line). Let ``lo``/``hi`` be the 0.5th/99.9th grey-level percentiles and
-    ``R = hi - lo``. A row is *bar-like* when at least 70 % of its non-text
-    pixels lie within ``max(1.5, 0.006 R)`` grey levels of its median (scan
-    noise puts far fewer there) and at least 85 % are either near the median
-    (within ``0.05 R``) or text (at least ``0.4 R`` away from it). The bar is
-    the run of bar-like rows from the bottom (or top) edge, after at most
-    ``max(1, M // 50)`` image rows (Zeiss draws its bar two rows above the
-    bottom), bridging up to ``max(2, M // 100)`` rows of large text, cut where
-    a thick flat area at another grey level begins; frame lines of up to 3
-    rows belong to it. It must hold text (at least 0.1 % of its pixels) and
-    span at least half the width.
+    ``R = hi - lo``. A row is *bar-like* when at least 70 % of its pixels
+    farther than :data:`RINGING_PX` columns from text (a pixel at least
+    ``0.4 R`` from the row median) lie within ``max(1.5, 0.006 R)`` grey levels
+    of the median (scan noise puts far fewer there) and at least 85 % are near
+    the median (within ``0.05 R``) or near text. The bar is the run of bar-like
+    rows from the bottom (or top) edge, after at most ``max(1, M // 50)``
+    image rows (Zeiss draws its bar two rows above the bottom), bridging up to
+    ``max(4, M // 40)`` rows of large text, cut where a thick flat area at
+    another grey level begins; frame lines of up to 3 rows in the text colour
+    belong to it. Its inner end then moves to the image/bar edge
+    (:func:`_snap_to_step`), through rows that still sit at the bar's level:
+    compression makes the rows next to text and frame lines fail the flatness
+    test. It must hold text (at least 0.1 % of its pixels), be
+    `min_height_fraction` to `max_height_fraction` of the height and span at
+    least half the width (a logo or a screen-recording border bridged).
     """
     image = _check_image(image)
     rows, cols = image.shape
