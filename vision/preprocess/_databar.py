@@ -292,18 +292,31 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
     level_tol = max(2.0, 0.05 * span)
     candidates = []
     window = RINGING_PX + FRAME_LINE_ROWS + 2
+    plain = bar_like & ~contrast.any(axis=1)  # flat rows without text or lines
     for flip in (True, False):
         oriented, med_o = (data[::-1], med[::-1]) if flip else (data, med)
-        got = _edge_bar(med_o, bar_like[::-1] if flip else bar_like, gap=gap,
-                        margin=margin + gap, level_tol=level_tol)
-        if not got:
-            continue
-        outer = _outer_end(oriented, med_o, got[0], got[2], span, level_tol)
-        if outer > margin:
-            continue  # image rows between the edge and the flat rows: not an edge bar
-        stop = _snap_to_step(oriented, med_o, got[1], got[2], span, window=window,
-                             reach=int(max_height_fraction * rows), level_tol=level_tol)
-        candidates.append((rows - stop, rows - outer) if flip else (outer, stop))
+        like_o = bar_like[::-1] if flip else bar_like
+        # a plain border of a screen recording (flat rows at one level without text) may lie
+        # outside the bar: search also beyond it
+        border = 0
+        plain_o = plain[::-1] if flip else plain
+        while (border < rows and plain_o[border]
+               and abs(med_o[border] - med_o[0]) <= level_tol):
+            border += 1
+        starts = [0] + ([border] if FRAME_LINE_ROWS < border < max_height_fraction * rows else [])
+        for start in starts:
+            got = _edge_bar(med_o[start:], like_o[start:], gap=gap, margin=margin + gap,
+                            level_tol=level_tol)
+            if not got:
+                continue
+            outer = _outer_end(oriented[start:], med_o[start:], got[0], got[2], span, level_tol)
+            if outer > margin:
+                continue  # image rows between the edge and the flat rows: not an edge bar
+            stop = _snap_to_step(oriented[start:], med_o[start:], got[1], got[2], span,
+                                 window=window, reach=int(max_height_fraction * rows),
+                                 level_tol=level_tol)
+            outer, stop = outer + start, stop + start
+            candidates.append((rows - stop, rows - outer) if flip else (outer, stop))
     best = None
     for top, bottom in candidates:
         height = bottom - top

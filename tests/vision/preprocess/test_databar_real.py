@@ -159,3 +159,21 @@ def test_random_scene_bars(seed):
             assert bar is not None, f"seed {seed} {name}: {style} bar missed"
             assert abs(bar.top - (rows - bar_rows)) <= TOLERANCE_ROWS, (seed, name, bar)
             assert bar.bottom >= rows - TOLERANCE_ROWS, (seed, name, bar)
+
+
+@pytest.mark.parametrize("name", ZEISS_WITH_BAR)
+@pytest.mark.parametrize("border", [0, 40, 128])
+@pytest.mark.parametrize("codec", ["raw", "h264"])
+def test_zeiss_image_in_a_screen_recording(name, border, codec):
+    """The real Zeiss TIFF shown at 1.25x in a 1920 x 1080 screen recording with a plain
+    border (60 rows below the image): the bar is found behind the border."""
+    import cv2
+
+    small = cv2.resize(read(name), (1280, 960), interpolation=cv2.INTER_AREA)
+    canvas = np.full((1080, 1920), border, np.uint8)
+    canvas[60:1020, 320:1600] = small
+    frame = canvas if codec == "raw" else h264(canvas, 23)
+    bar = find_data_bar(frame)
+    top, bottom = 60 + 1.25 * ZEISS_BAR_ROWS[0], 60 + 1.25 * ZEISS_BAR_ROWS[1]
+    assert bar is not None
+    assert abs(bar.top - top) <= TOLERANCE_ROWS and abs(bar.bottom - bottom) <= TOLERANCE_ROWS
