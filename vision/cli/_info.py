@@ -49,7 +49,30 @@ def run(args):
         lines.append(f"duplicates:  {info['duplicates']}   torn: {info['torn']}   "
                      f"new scans: {info['new_scans']}"
                      + (f"   (one scan every {interval:.3f} s)" if interval else ""))
+    if info.get("time_uncertainty_s") is not None:
+        lines.append(f"frame times: from each file's acquisition time (whole seconds), "
+                     f"uncertain by up to ± {info['time_uncertainty_s']:.2g} s; "
+                     f"first file stamped {info['acquired_start'].isoformat(sep=' ')} "
+                     "(the SEM computer's clock: not used to synchronise)")
+    lines.extend(_sem_lines(info))
     lines.append("data bar:    " + (f"rows {bar.top}:{bar.bottom}, cols {bar.left}:{bar.right}"
                                     if bar else "none found"))
     print("\n".join(lines))
     return 0
+
+
+def _sem_lines(info):
+    """Pixel size with its source, then tilt, detector and voltage where the metadata has them."""
+    px = info.get("pixel_size")
+    if px is not None:
+        lines = [f"pixel size:  {px.um * 1000:.4g} nm ({px.source}: {px.detail})"]
+    else:
+        lines = ["pixel size:  unknown (" + (info.get("pixel_size_error") or "no source")
+                 + "); give --pixel-size or --scale-bar-um to analyze"]
+    if info.get("stage_tilt_deg") is not None:
+        lines.append(f"stage tilt:  {info['stage_tilt_deg']:.4g} deg")
+    if info.get("detector"):
+        lines.append(f"detector:    {info['detector']}")
+    if info.get("accelerating_voltage_kV") is not None:
+        lines.append(f"voltage:     {info['accelerating_voltage_kV']:.4g} kV")
+    return lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import logging
 import struct
+import warnings
 
 import cv2
 import numpy as np
@@ -12,6 +13,7 @@ import tifffile
 from calibration import InputError
 
 from ._base import IMAGE_EXTENSIONS, Frame, VideoReader, natural_key, to_gray
+from ._series_times import series_times
 
 __all__ = ["ImageFolderReader"]
 
@@ -62,6 +64,23 @@ def _tiff_shape(path):
     except (tifffile.TiffFileError, ValueError, OSError, struct.error, IndexError) as exc:
         raise InputError(f"cannot read the TIFF frame ({exc}); the file is damaged",
                          path=path) from None
+
+
+def _first_tiff_metadata(path):
+    """``tiff_tags`` and ``scan_height_px`` of a folder's first TIFF (its pixel size, tilt, bar)."""
+    from calibration import sem_info_from_tags
+
+    from ._tiff import _SKIP_TAGS, _plain
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            raw = {tag.name: tag.value for tag in tif.pages[0].tags.values()}
+    except (tifffile.TiffFileError, ValueError, OSError, struct.error, IndexError) as exc:
+        raise InputError(f"cannot read the TIFF frame ({exc}); the file is damaged",
+                         path=path) from None
+    info = sem_info_from_tags(raw)
+    tags = {name: _plain(value) for name, value in raw.items() if name not in _SKIP_TAGS}
+    return {"tiff_tags": tags, "scan_height_px": info.scan_height_px}
 
 
 def _is_tiff(path):
@@ -115,8 +134,19 @@ class ImageFolderReader(VideoReader):
     fps : float, optional
         Frames per second of the sequence. Without it the frame times come
         from a ``frame_times.csv`` in the folder (``time_s`` column, one row
-        per frame in frame order); one of the two is required for more than
-        one frame.
+        per frame in frame order), else from the TIFFs' own acquisition times
+        (Zeiss ``Date``/``Time``, FEI ``[User] Date``/``Time``, TIFF
+        ``DateTime``; see :mod:`vision.io._series_times`: whole seconds, equally
+        spaced frames interpolated within them, with a warning that states the
+        uncertainty). One of these is required for more than one frame.
+
+    Notes
+    -----
+    The acquisition times are the SEM computer's clock; they go to
+    ``metadata['acquired']`` (datetimes) but not to :attr:`start_time`, so they
+    never make absolute clock synchronisation the default. The first TIFF's
+    tags are ``metadata['tiff_tags']`` (pixel size, tilt) and its stated scan
+    height ``metadata['scan_height_px']`` (the FEI data bar below it).
 
     Raises
     ------
@@ -147,6 +177,12 @@ class ImageFolderReader(VideoReader):
         times_csv = path / TIMES_FILE if path.is_dir() else None
         if fps is None and times_csv is not None and times_csv.is_file():
             self._times = _read_times(times_csv, n)
+        series = None
+        if n > 1 and fps is None and self._times is None and _is_tiff(files[0]):
+            series = series_times(files, folder=path)
+            if series is not None:
+                self._times = series.times_s
+                warnings.warn(f"{path}: {series.describe()}", UserWarning, stacklevel=4)
         if n > 1 and fps is None and self._times is None:
             raise InputError(f"a folder of {n} image frames has no frame timing; pass fps=FPS "
                              f"with the frame rate, or put a {TIMES_FILE} with a "
@@ -167,9 +203,23 @@ class ImageFolderReader(VideoReader):
             self.fps = round((n - 1) / self._times[-1], 9)
         self.dtype = read_image(files[0]).dtype
         self.start_time = None
+        if series is not None:
+            source = (f"the files' acquisition times ({series.source}, "
+                      f"{series.resolution_s:g} s resolution)")
+        elif self._times is not None:
+            source = TIMES_FILE
+        else:
+            source = "fps argument" if fps is not None else "single image"
         self.metadata = {"files": n, "first_file": files[0].name, "last_file": files[-1].name,
-                         "time_source": TIMES_FILE if self._times is not None
-                         else ("fps argument" if fps is not None else "single image")}
+                         "time_source": source}
+        if series is not None:
+            self.metadata.update(
+                acquired=list(series.acquired), time_resolution_s=series.resolution_s,
+                time_uncertainty_s=series.uncertainty_s, evenly_spaced=series.evenly_spaced,
+                frame_interval_s=series.interval_s,
+                frame_interval_uncertainty_s=series.interval_uncertainty_s)
+        if _is_tiff(files[0]):
+            self.metadata.update(_first_tiff_metadata(files[0]))
 
     def _time(self, index):
         if self._times is not None:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import tifffile
 
-from calibration import InputError
+from calibration import InputError, sem_info_from_tags
 
 from ._base import Frame, VideoReader, to_gray
 
@@ -192,7 +192,8 @@ class TiffStackReader(VideoReader):
             if tag.name not in _SKIP_TAGS:
                 tags[tag.name] = _plain(tag.value)
         self.metadata = {"tiff_tags": tags, "imagej": dict(ij) or None,
-                         "ome_xml": tif.ome_metadata, "n_pages": len(pages)}
+                         "ome_xml": tif.ome_metadata, "n_pages": len(pages),
+                         "scan_height_px": sem_info_from_tags(tags).scan_height_px}
         times, source, start = self._metadata_times(n)
         if fps is not None:
             if times is not None and n > 1:

@@ -362,7 +362,8 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         reader = open_video(video, fps=fps)
         with reader:
             first = reader.get_frame(0)
-            bar = find_data_bar(first.image)  # its scale bar calibrates even with --crop
+            bar = find_data_bar(first.image,  # its scale bar calibrates even with --crop
+                                scan_height_px=(reader.metadata or {}).get("scan_height_px"))
             bar_box = None if bar is None else (bar.top, bar.bottom, bar.left, bar.right)
             pixel = resolve_pixel_size(
                 user_um=pixel_size_um,

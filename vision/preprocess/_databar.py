@@ -1,16 +1,20 @@
-"""The black information bar of Zeiss / FEI (Thermo) SEM images.
+"""The information bar of Zeiss / FEI (Thermo) SEM images.
 
 SEM software burns a bar with the magnification, voltage, detector, date and
-a scale bar into the bottom (sometimes the top) of every image: a uniform
-near-black background carrying white text and a white scale-bar line. It
-must be excluded from every analysis (it never changes, so it would also
-hide duplicate frames, and its text looks like bright features).
+a scale bar into the bottom (sometimes the top) of every image. FEI/Thermo
+append a dark bar (black or dark grey, white text and cell lines) below the
+scanned rows; Zeiss SmartSEM draws a light one (white or light grey, black
+text, logo, black frame line) over the last rows of the stored image (rows
+690-765 of a 1024 x 768 TIFF). It must be excluded from every analysis (it
+never changes, so it would also hide duplicate frames, and its text looks
+like sample features).
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
 
+import cv2
 import numpy as np
 
 from calibration import InputError
@@ -73,57 +77,208 @@ def _longest_run(mask, *, gap):
     return best
 
 
-def _edge_run(bar_like, *, gap, margin):
-    """Number of rows from the first element of ``bar_like`` that form the bar."""
+#: A data bar's background is rendered, not scanned: within this many grey levels (or this
+#: fraction of the image's grey range, whichever is larger) of the row median. Compression
+#: ringing of H.264/MJPEG stays inside it; scan noise of a real sample does not.
+FLAT_LEVELS = 1.5
+FLAT_FRACTION = 0.006
+#: Text, logo and scale bar differ from the bar background by at least this fraction of the
+#: grey range (black on light grey, white on black); anti-aliased edges are the rest.
+CONTRAST_FRACTION = 0.4
+#: Compression (8 x 8 blocks of JPEG, MPEG-4, H.264) rings up to half a block from a sharp
+#: edge; pixels that close to text or a line are not used to judge flatness.
+RINGING_PX = 4
+#: A row is judged only when at least this fraction of it is clear of text (else it is
+#: bridged as large text).
+MIN_CLEAR_FRACTION = 0.25
+#: The edge between the scanned image and the bar: the row median changes by at least
+#: STEP_FRACTION of the grey range and at least this fraction of the columns jump by half of
+#: that (a sample edge crossing the frame does not, scan noise does not).
+STEP_COLUMNS = 0.6
+STEP_FRACTION = 0.1
+#: Frame lines are drawn in the text colour: at least this fraction of the grey range from the
+#: bar's background.
+LINE_CONTRAST = 0.6
+#: Frame lines (Zeiss: black on white; FEI: white on black) are at most this many rows thick.
+FRAME_LINE_ROWS = 3
+
+
+def _row_levels(data, span):
+    """Per-row median, bar-likeness, contrast mask and acceptable-pixel mask.
+
+    Pixels within :data:`RINGING_PX` columns of text are left out of the
+    flatness test: compression rings there.
+    """
+    med = np.median(data, axis=1)
+    dev = np.abs(data - med[:, None])
+    flat = dev <= max(FLAT_FRACTION * span, FLAT_LEVELS)
+    background = dev <= max(0.05 * span, 1.0)
+    contrast = dev >= CONTRAST_FRACTION * span
+    near = cv2.dilate(contrast.astype(np.uint8),
+                      np.ones((1, 2 * RINGING_PX + 1), np.uint8)).astype(bool)
+    clear = ~near
+    n_clear = clear.sum(axis=1)
+    safe = np.maximum(n_clear, 1)
+    flat_clear = (flat & clear).sum(axis=1) / safe
+    ok = background | near
+    bar_like = ((n_clear >= MIN_CLEAR_FRACTION * data.shape[1]) & (flat_clear >= 0.7)
+                & (ok.mean(axis=1) >= 0.85))
+    return med, bar_like, contrast, ok
+
+
+def _edge_bar(med, bar_like, *, gap, margin, level_tol):
+    """(outer, inner, level): the bar's row offsets from index 0 and its grey level, or None.
+
+    Walks the bar-like rows from the edge (after at most ``margin`` image rows),
+    bridging up to ``gap`` rows of large text, and splits them into segments of
+    one background level. The bar is its first segment thicker than a frame line,
+    the frame lines on either side of it, and further segments at its level
+    behind a frame line; a thick segment at another level (a blank image next to
+    the bar) ends it.
+    """
     n = len(bar_like)
     first = next((i for i in range(min(margin + 1, n)) if bar_like[i]), None)
     if first is None:
-        return 0
-    end = first
+        return None
+    segments = []  # [start, stop, level]
     misses = 0
     for i in range(first, n):
-        if bar_like[i]:
-            end = i + 1
-            misses = 0
-        else:
+        if not bar_like[i]:
             misses += 1
             if misses > gap:
                 break
-    return end
+            continue
+        misses = 0
+        if segments and abs(med[i] - segments[-1][2]) <= level_tol and i - segments[-1][1] <= gap:
+            segments[-1][1] = i + 1
+        else:
+            segments.append([i, i + 1, float(med[i])])
+    main = next((k for k, s in enumerate(segments) if s[1] - s[0] > FRAME_LINE_ROWS), None)
+    if main is None:
+        return None
+    level = segments[main][2]
+    stop = segments[main][1]
+    k = main + 1
+    while k < len(segments):
+        start_k, stop_k, level_k = segments[k]
+        if stop_k - start_k > FRAME_LINE_ROWS:
+            if abs(level_k - level) > level_tol:
+                break  # another flat area (blank image): not the bar
+            stop = stop_k
+        else:  # a frame line: part of the bar if the bar goes on behind it or it closes the bar
+            nxt = segments[k + 1] if k + 1 < len(segments) else None
+            if nxt is None or (nxt[1] - nxt[0] > FRAME_LINE_ROWS and abs(nxt[2] - level) > level_tol):
+                stop = stop_k
+                break
+            stop = stop_k
+        k += 1
+    return segments[0][0], stop, level
 
 
-def find_data_bar(image, *, max_height_fraction=0.4, min_height_fraction=0.02):
-    """Detect the black information bar of a Zeiss / FEI SEM image.
+def _bar_ish(row, med, level, span, level_tol):
+    """The row is at the bar's level or a flat line (a frame line, ringing or not)."""
+    if abs(med - level) <= level_tol:
+        return True
+    if abs(med - level) < LINE_CONTRAST * span:
+        return False  # frame lines are drawn in the text colour, far from the background
+    return (np.abs(row - med) <= max(0.1 * span, 1.0)).mean() >= 0.6
+
+
+def _outer_end(oriented, med, outer, level, span, level_tol):
+    """0 if the rows between the edge and ``outer`` are the bar too, else ``outer``.
+
+    Compression rings around a frame line at the edge, so the last rows of a
+    bar can fail the flatness test; they still sit at the bar's level (or are
+    the line). Image rows there (Zeiss leaves two below its bar) do not.
+    """
+    if all(_bar_ish(oriented[i], med[i], level, span, level_tol) for i in range(outer)):
+        return 0
+    return outer
+
+
+def _snap_to_step(oriented, med, stop, level, span, *, window, reach, level_tol):
+    """Move the bar's inner end ``stop`` to the image/bar edge nearby.
+
+    ``oriented`` has the bar's edge at row 0. Compression smears the rows of
+    the bar next to text and frame lines (they ring and fail the flatness
+    test); they still sit at the bar's level. The bar may go on through such
+    rows for up to ``reach`` rows. Within that stretch (and ``window`` rows
+    back) the boundary farthest from the edge where the row median changes by
+    at least 0.1 R and most columns (:data:`STEP_COLUMNS`) jump by at least
+    half of that change is the bar's end (frame lines lie inside the bar).
+    None there (image and bar at one grey level): ``stop`` stays.
+    """
+    n = len(oriented)
+    end = stop
+    while end < min(n, stop + reach) and _bar_ish(oriented[end], med[end], level, span, level_tol):
+        end += 1
+    lo = max(1, stop - window)
+    hi = min(n - 1, end)
+    best = stop
+    for i in range(lo, hi + 1):
+        change = abs(med[i] - med[i - 1])
+        if change < STEP_FRACTION * span:
+            continue
+        # the columns where the bar side shows the bar's background (not a border, text)
+        bar_side = np.abs(oriented[i - 1] - med[i - 1]) <= max(0.1 * span, 1.0)
+        if bar_side.mean() < 0.25:
+            continue
+        jumps = np.abs(oriented[i] - oriented[i - 1])[bar_side] >= 0.5 * change
+        if jumps.mean() >= STEP_COLUMNS:
+            best = i
+    return best
+
+
+def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
+                  min_height_fraction=0.02):
+    """Detect the information bar of a Zeiss / FEI SEM image.
 
     Parameters
     ----------
     image : (M, N) ndarray of uint8 or uint16
         Grayscale frame, axis order (row, col).
+    scan_height_px : int, optional
+        Height of the scanned image stated by the file's metadata
+        (:attr:`calibration.SemInfo.scan_height_px`). When it is smaller than
+        the image, the rows below it are the bar FEI/Thermo appends, whatever
+        they look like (also when the image above is blank).
     max_height_fraction, min_height_fraction : float
         Allowed bar height as a fraction of the image height.
 
     Returns
     -------
     DataBar or None
-        The bar, touching the bottom or top edge, or None if there is none.
+        The bar, at (or within 2 % of the height of) the bottom or top edge, or
+        None if there is none.
 
     Notes
     -----
-    Let ``lo``/``hi`` be the 0.5th/99.9th grey-level percentiles and
-    ``R = hi - lo``. A row is *bar-like* when its median (the bar
-    background) is dark (``<= lo + 0.15 R``), flat (at least 70 % of its
-    non-text pixels within ``max(1.5, 0.006 R)`` grey levels of the median:
-    a rendered background is exactly uniform, up to compression ringing) and
-    at least 85 % of its pixels are either near the background (within
-    ``0.05 R``) or bright text (``>= median + 0.4 R``). Dark lithium is
-    rejected because it carries scan noise (standard deviation of a few grey
-    levels or more), so far fewer of its pixels sit at the median. The bar is the run
-    of bar-like rows starting at the bottom (or top) edge, bridging up to
-    ``max(2, 1 % M)`` rows of large text; it must contain bright text or a
-    scale bar (>= 0.1 % bright pixels), and span at least half the width.
+    The bar is rendered, not scanned, so its background is one exact grey
+    level: dark (FEI/Thermo black or dark grey, white text, white cell lines)
+    or light (Zeiss SmartSEM white or light grey, black text, logo, black frame
+    line). Let ``lo``/``hi`` be the 0.5th/99.9th grey-level percentiles and
+    ``R = hi - lo``. A row is *bar-like* when at least 70 % of its pixels
+    farther than :data:`RINGING_PX` columns from text (a pixel at least
+    ``0.4 R`` from the row median) lie within ``max(1.5, 0.006 R)`` grey levels
+    of the median (scan noise puts far fewer there) and at least 85 % are near
+    the median (within ``0.05 R``) or near text. The bar is the run of bar-like
+    rows from the bottom (or top) edge, after at most ``max(1, M // 50)``
+    image rows (Zeiss draws its bar two rows above the bottom), bridging up to
+    ``max(4, M // 40)`` rows of large text, cut where a thick flat area at
+    another grey level begins; frame lines of up to 3 rows in the text colour
+    belong to it. Its inner end then moves to the image/bar edge
+    (:func:`_snap_to_step`), through rows that still sit at the bar's level:
+    compression makes the rows next to text and frame lines fail the flatness
+    test. It must hold text (at least 0.1 % of its pixels), be
+    `min_height_fraction` to `max_height_fraction` of the height and span at
+    least half the width (a logo or a screen-recording border bridged).
     """
     image = _check_image(image)
     rows, cols = image.shape
+    if scan_height_px is not None:
+        scan = int(scan_height_px)
+        if 0 < scan < rows and rows - scan <= max_height_fraction * rows:
+            return DataBar(scan, rows, 0, cols)  # FEI: appended below the scan, certain
     if rows < 16 or cols < 16:
         return None
     data = image.astype(np.float32, copy=False)
@@ -131,36 +286,48 @@ def find_data_bar(image, *, max_height_fraction=0.4, min_height_fraction=0.02):
     span = float(hi - lo)
     if span <= 0:
         return None
-    med = np.median(data, axis=1)
-    dev = np.abs(data - med[:, None])
-    flat = dev <= max(0.006 * span, 1.5)
-    background = dev <= max(0.05 * span, 1.0)
-    bright = data >= med[:, None] + 0.4 * span
-    ok = background | bright
-    bright_frac = bright.mean(axis=1)
-    flat_of_rest = flat.mean(axis=1) / np.maximum(1.0 - bright_frac, 1e-6)
-    bar_like = ((med <= lo + 0.15 * span) & (flat_of_rest >= 0.7)
-                & (ok.mean(axis=1) >= 0.85))
-    gap = max(2, rows // 100)
+    med, bar_like, contrast, ok = _row_levels(data, span)
+    gap = max(4, rows // 40)
     margin = max(1, rows // 50)
+    level_tol = max(2.0, 0.05 * span)
     candidates = []
-    n_bottom = _edge_run(bar_like[::-1], gap=gap, margin=margin)
-    if n_bottom:
-        candidates.append((rows - n_bottom, rows))
-    n_top = _edge_run(bar_like, gap=gap, margin=margin)
-    if n_top:
-        candidates.append((0, n_top))
+    window = RINGING_PX + FRAME_LINE_ROWS + 2
+    plain = bar_like & ~contrast.any(axis=1)  # flat rows without text or lines
+    for flip in (True, False):
+        oriented, med_o = (data[::-1], med[::-1]) if flip else (data, med)
+        like_o = bar_like[::-1] if flip else bar_like
+        # a plain border of a screen recording (flat rows at one level without text) may lie
+        # outside the bar: search also beyond it
+        border = 0
+        plain_o = plain[::-1] if flip else plain
+        while (border < rows and plain_o[border]
+               and abs(med_o[border] - med_o[0]) <= level_tol):
+            border += 1
+        starts = [0] + ([border] if FRAME_LINE_ROWS < border < max_height_fraction * rows else [])
+        for start in starts:
+            got = _edge_bar(med_o[start:], like_o[start:], gap=gap, margin=margin + gap,
+                            level_tol=level_tol)
+            if not got:
+                continue
+            outer = _outer_end(oriented[start:], med_o[start:], got[0], got[2], span, level_tol)
+            if outer > margin:
+                continue  # image rows between the edge and the flat rows: not an edge bar
+            stop = _snap_to_step(oriented[start:], med_o[start:], got[1], got[2], span,
+                                 window=window, reach=int(max_height_fraction * rows),
+                                 level_tol=level_tol)
+            outer, stop = outer + start, stop + start
+            candidates.append((rows - stop, rows - outer) if flip else (outer, stop))
     best = None
     for top, bottom in candidates:
-        if bottom - top == rows:
-            continue  # a uniformly black frame is not a bar
         height = bottom - top
+        if height >= rows - 2 * margin:
+            continue  # a uniform frame is not a bar
         if not min_height_fraction * rows <= height <= max_height_fraction * rows or height < 4:
             continue
-        if bright[top:bottom].mean() < 1e-3:
-            continue  # no text or scale bar: a dark border, not a data bar
+        if contrast[top:bottom].mean() < 1e-3:
+            continue  # no text or scale bar: a plain border, not a data bar
         col_ok = ok[top:bottom].mean(axis=0) >= 0.85
-        left, right = _longest_run(col_ok, gap=max(2, cols // 100))
+        left, right = _longest_run(col_ok, gap=max(2, cols // 10))  # bridges a logo
         if right - left < 0.5 * cols:
             continue
         if left <= max(2, cols // 100):

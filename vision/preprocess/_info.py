@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+
+from calibration import InputError, read_sem_info, resolve_pixel_size
 
 from ..io._registry import open_video
 from ._databar import find_data_bar
@@ -33,7 +36,13 @@ def video_info(path, *, fps=None, refresh=True, crop=None):
         ``cols``, ``dtype``, ``fps`` (nominal, frames/s or None),
         ``duration_s`` (time of the last frame, video clock), ``start_time``
         (datetime or None), ``data_bar`` (DataBar or None), ``time_source``,
-        and with ``refresh``: ``duplicates``, ``torn``, ``new_scans`` (frames
+        ``time_uncertainty_s`` (frame times from per-file stamps, else None),
+        ``acquired_start`` (the first file's stamp for a TIFF series), the SEM
+        metadata ``vendor``, ``stage_tilt_deg``, ``detector``,
+        ``accelerating_voltage_kV`` (None where the file has none),
+        ``pixel_size`` (:class:`calibration.PixelSize` from the metadata, else
+        from the data bar's scale bar, else None) and ``pixel_size_error``
+        (why there is none), and with ``refresh``: ``duplicates``, ``torn``, ``new_scans`` (frames
         that are neither), ``mean_scan_interval_s`` (mean spacing of the
         content times of new scans, or None).
 
@@ -55,9 +64,21 @@ def video_info(path, *, fps=None, refresh=True, crop=None):
             "time_source": reader.metadata.get("time_source", "container timestamps")
             if reader.metadata else None,
         }
+        meta = reader.metadata or {}
+        info["time_uncertainty_s"] = meta.get("time_uncertainty_s")
+        info["acquired_start"] = (meta.get("acquired") or [None])[0]
+        sem = _sem_info(reader)
+        info.update(vendor=sem.vendor if sem else None,
+                    stage_tilt_deg=sem.stage_tilt_deg if sem else None,
+                    detector=sem.detector if sem else None,
+                    accelerating_voltage_kV=sem.accelerating_voltage_kV if sem else None)
         frames = iter(reader)
         first = next(frames, None)
-        info["data_bar"] = find_data_bar(first.image) if first is not None else None
+        bar = None
+        if first is not None:
+            bar = find_data_bar(first.image, scan_height_px=sem.scan_height_px if sem else None)
+        info["data_bar"] = bar
+        info["pixel_size"], info["pixel_size_error"] = _pixel_size(sem, first, bar, reader.path)
 
         def chained():
             if first is not None:
@@ -89,13 +110,41 @@ def video_info(path, *, fps=None, refresh=True, crop=None):
     return info
 
 
+def _sem_info(reader):
+    """:class:`calibration.SemInfo` of a TIFF stack or of a folder's first TIFF, else None."""
+    meta = reader.metadata or {}
+    if "tiff_tags" not in meta:
+        return None
+    files = getattr(reader, "files", None)
+    path = files[0] if files else Path(reader.path)
+    try:
+        return read_sem_info(path)
+    except InputError as exc:
+        logger.warning("%s", exc)
+        return None
+
+
+def _pixel_size(sem, first, bar, path):
+    """(PixelSize or None, reason or None): the metadata's, else the data bar's scale bar."""
+    if sem is not None and sem.pixel_size is not None:
+        return sem.pixel_size, None
+    if first is None or bar is None:
+        return None, "no pixel size in the metadata and no data bar with a scale bar"
+    try:
+        got = resolve_pixel_size(image=first.image, data_bar=(bar.top, bar.bottom, bar.left,
+                                                               bar.right), path=path)
+    except InputError as exc:
+        return None, str(exc)
+    return got, None
+
+
 def _format_name(reader):
     meta = reader.metadata or {}
     if "codec" in meta:
         kind = reader.path.suffix.lstrip(".").upper() or meta.get("format")
         return f"{kind} video ({meta['codec']}, {meta.get('pix_fmt')})"
-    if "tiff_tags" in meta:
-        return f"TIFF stack ({meta.get('n_pages')} pages)"
     if "files" in meta:
         return f"image frames ({meta['first_file']} .. {meta['last_file']})"
+    if "tiff_tags" in meta:
+        return f"TIFF stack ({meta.get('n_pages')} pages)"
     return type(reader).__name__
