@@ -64,6 +64,11 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
 
+#: Background pixels at least this fraction of the lithium/ceramic contrast away from the
+#: electrode's lithium level are clearly ceramic (their own level is the reference there).
+CLEAR_CERAMIC_FRAC = 0.75
+
+
 def _box_around(electrode, box, margin):
     """(x0, y0, x1, y1) px, unrounded: the electrode and `box` (or None), grown by `margin`."""
     r = electrode.radius_px + margin
@@ -216,6 +221,7 @@ class _Tracker:
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
+        self.li_sign = 1.0
         self.seen_whisker_ids = set()
         self.prev_li = None
         self.kymos = {}
@@ -254,10 +260,11 @@ class _Tracker:
             electrode = vals
         elif isinstance(electrode, Electrode):
             electrode = Electrode(electrode.x_px - left, electrode.y_px - top, electrode.radius_px,
-                                  electrode.source)
+                                  electrode.source, electrode.polarity)
         self.electrode = resolve_electrode(img, electrode)
         e = self.electrode
-        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source)
+        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source,
+                                        e.polarity)
         co = self.counter_opt
         if isinstance(co, str) and co.strip().lower() not in ("left", "right", "top", "bottom"):
             from ..measure._front import parse_counter_electrode
@@ -276,7 +283,10 @@ class _Tracker:
                 raise InputError(f"counter_electrode must be left|right|top|bottom or (x_px, y_px), "
                                  f"got {co!r}; pass counter_electrode='right' (for example)") from None
             co = (x - left, y - top)
-        self.counter = resolve_counter_electrode(img, co)
+        self.counter = resolve_counter_electrode(img, co, polarity=self.electrode.polarity)
+        if self.crack_polarity == "auto":
+            # a crack filled with lithium looks like lithium: dark or bright as the electrode
+            self.crack_polarity = self.electrode.polarity
         if self.counter is None:
             logger.info("no counter electrode given or visible: front projection and touch-down "
                         "are not measured (pass counter_electrode='right', for example)")
@@ -397,14 +407,19 @@ class _Tracker:
         inner = ok & (d <= e.radius_px - 4.0)
         ring = ok & (d >= e.radius_px + 6.0) & (d <= e.radius_px + 6.0 + max(10.0, 0.3 * e.radius_px))
         self.li_threshold = None
+        self.li_sign = 1.0
         if inner.sum() < 20 or ring.sum() < 20:
             return
         li_level, ceramic_level = float(np.median(bg[inner])), float(np.median(bg[ring]))
-        contrast = ceramic_level - li_level
+        # +1: lithium darker than the ceramic, -1: brighter (then the change is negative)
+        self.li_sign = 1.0 if e.polarity == "dark" else -1.0
+        contrast = (ceramic_level - li_level) * self.li_sign
         if not contrast > 0:
-            logger.info("electrode not darker than the ceramic: electrode Li area not measured")
+            logger.info("electrode not %s than the ceramic: electrode Li area not measured",
+                        "darker" if self.li_sign > 0 else "brighter")
             return
-        ceramic = np.where(bg > li_level + 0.75 * contrast, bg, np.float32(ceramic_level))
+        clear = (bg - li_level) * self.li_sign > CLEAR_CERAMIC_FRAC * contrast
+        ceramic = np.where(clear, bg, np.float32(ceramic_level))
         self.li_threshold = (bg - 0.5 * (li_level + ceramic)).astype(np.float32)
         self.electrode_zone = d <= e.radius_px + FRONT_RIM_MARGIN_PX
 
@@ -427,7 +442,9 @@ class _Tracker:
         m = 8
         rows, cols = diff.shape
         y0, y1, x0, x1 = max(y - m, 0), min(y + h + m, rows), max(x - m, 0), min(x + w + m, cols)
-        now_li = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0) > self.li_threshold[y0:y1, x0:x1]
+        sm = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0)
+        thr = self.li_threshold[y0:y1, x0:x1]
+        now_li = sm > thr if self.li_sign > 0 else sm < thr
         return float(np.count_nonzero(now_li & zone[y0:y1, x0:x1]))
 
     def _analyse(self, frame, reg, drift, grow_mask, sat):
