@@ -72,14 +72,18 @@ def _fit_circle(xs, ys):
 #: Gaussian smoothing (px) of the frame before the lithium/ceramic threshold: removes shot
 #: noise while keeping discs of the smallest accepted radius (4 px) intact.
 SMOOTH_PX = 2.0
+#: Lag (px) of the pixel differences the smoothed frame's noise is measured on: beyond the
+#: correlation length of the SMOOTH_PX blur (correlation exp(-lag^2 / (4 sigma^2)) ~ 2 %).
+NOISE_LAG_PX = 8
 #: Histogram bins used to find the ceramic's grey level (the most common level).
 CERAMIC_HIST_BINS = 128
 #: Percentile (and 100 - it) taken as the extreme grey level on the dark (bright) side:
 #: lithium covers at least ~0.2 % of the frame (a 4-px disc in 1080p), so this lies inside it.
 EXTREME_PERCENTILE = 0.5
-#: Lithium/ceramic threshold as the fraction of the way from the ceramic level to the
-#: extreme level (half way: the mid-level of a blurred step, independent of contrast).
-MID_LEVEL = 0.5
+#: Lithium/ceramic thresholds as fractions of the way from the ceramic level to the
+#: extreme level: half way (the mid-level of a blurred step, independent of contrast) and
+#: a third of the way (the extreme may be the needle, brighter than bright lithium).
+MID_LEVELS = (0.5, 0.3)
 #: A side counts only if its extreme lies this many ceramic noise levels from the ceramic.
 MIN_CONTRAST_SIGMA = 3.0
 #: Outline points within this distance (px, or this fraction of the radius if larger)
@@ -97,6 +101,8 @@ MIN_ARC_COVER = 0.45
 #: or RING_MIN_PX wide) by this many times the ring's spread: lithium is a plateau apart
 #: from the ceramic, a blob of the ceramic's texture differs by about its spread.
 MIN_DISC_CONTRAST = 1.0
+#: ... and scores in full from this contrast on (below, in proportion).
+FULL_DISC_CONTRAST = 3.0
 #: Largest electrode radius as a fraction of the shorter image side: a microelectrode is
 #: imaged whole or nearly (its diameter at most ~80 % of the field); larger "circles" are
 #: the curved sides of borders, bands or the needle.
@@ -117,9 +123,10 @@ def _ceramic_level(sm):
     hist = np.convolve(hist, np.ones(3) / 3.0, mode="same")
     k = int(np.argmax(hist))
     level = 0.5 * (edges[k] + edges[k + 1])
-    # spread of the frame about it or about the median, the smaller: a flat lithium plateau
-    # can be the most common level, then the spread about the median is the ceramic's
-    return level, min(mad_sigma(sub - level), mad_sigma(sub - np.median(sub)))
+    # noise of the smoothed frame: differences of pixels NOISE_LAG_PX apart (beyond the
+    # smoothing's correlation), robust to the few that straddle an edge
+    lag = NOISE_LAG_PX
+    return level, mad_sigma(sm[::2, lag:] - sm[::2, :-lag]) / math.sqrt(2.0)
 
 
 def _li_masks(image, *, smooth_px=SMOOTH_PX, polarities=("dark", "bright")):
@@ -145,10 +152,11 @@ def _li_masks(image, *, smooth_px=SMOOTH_PX, polarities=("dark", "bright")):
             contrast = abs(extreme - level)
             if contrast < max(MIN_CONTRAST_SIGMA * sigma, 1e-6):
                 continue
-            thr = level + MID_LEVEL * (extreme - level)
-            if any(p == pol and abs(t - thr) < 0.05 * contrast for p, _, t in out):
-                continue
-            out.append((pol, (sm < thr) if pol == "dark" else (sm > thr), thr))
+            for frac in MID_LEVELS:
+                thr = level + frac * (extreme - level)
+                if any(p == pol and abs(t - thr) < 0.05 * contrast for p, _, t in out):
+                    continue
+                out.append((pol, (sm < thr) if pol == "dark" else (sm > thr), thr))
     return out
 
 
@@ -167,7 +175,8 @@ def _dark_mask(image, *, smooth_px=SMOOTH_PX, polarity="dark"):
 def _disc_score(comp, x0, y0, shape, min_radius_px):
     """Fit a circle to a region's outline away from the image border.
 
-    Returns (score, xc, yc, r, r_in) in full-image px or None. The score is the
+    Returns [(score, xc, yc, r, r_in), ...] in full-image px, one per start of the
+    fit that gave a circle (or None). The score is the
     radius times the fraction of the circle's angular bins that carry outline
     points on it: a disc (also one partly outside the field, with a needle
     or whiskers attached) scores its radius, a band or a needle nearly 0.
@@ -193,15 +202,13 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     # and all the outline (a needle cutting deep into the disc moves the inscribed circle)
     starts = [(float(ix + x0), float(iy + y0), r_in, (0.9, 2.0)), (*_fit_circle(pts[:, 0], pts[:, 1]),
                                                                     (0.0, np.inf))]
-    best = None
+    out = []
     for xc, yc, r, (lo, hi) in starts:
         got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
-        if got is not None and (best is None or got[0] > best[0]):
-            best = got
-    if best is None:
-        return None
-    score, xc, yc, r = best
-    return score, xc, yc, r + 0.5, r_in
+        if got is not None:
+            score, xc, yc, r = got
+            out.append((score, xc, yc, r + 0.5, r_in))
+    return out
 
 
 def _trimmed_circle(pts, xc, yc, r, lo, hi, shape, min_radius_px):
@@ -414,12 +421,15 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
             if area < np.pi * min_radius_px ** 2 * 0.8:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
-            got = _disc_score(comp, x0, y0, (h, w), min_radius_px)
-            if got is None or _disc_contrast(sm, *got[1:4]) < MIN_DISC_CONTRAST:
-                continue
-            if max_radius_px is not None and got[4] > max_radius_px * 1.3:
-                continue
-            cands.append((*got, pol))
+            for got in _disc_score(comp, x0, y0, (h, w), min_radius_px) or ():
+                contrast = _disc_contrast(sm, *got[1:4])
+                if contrast < MIN_DISC_CONTRAST:
+                    continue
+                if max_radius_px is not None and got[4] > max_radius_px * 1.3:
+                    continue
+                # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
+                score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
+                cands.append((score, *got[1:], pol))
     return cands
 
 
