@@ -64,6 +64,11 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
 
+#: A whisker tip closer than this (px, plus the drift) to a side of the analysed field
+#: (image edge, data bar) may be cut by it: the edge model of the tip needs the ceramic
+#: beyond the tip, and a whisker leaving the field shows only part of its length.
+CENSOR_MARGIN_PX = 3.0
+
 #: Background pixels at least this fraction of the lithium/ceramic contrast away from the
 #: electrode's lithium level are clearly ceramic (their own level is the reference there).
 CLEAR_CERAMIC_FRAC = 0.75
@@ -647,7 +652,23 @@ class _Tracker:
             self.whisker_rows.append((int(fr.index), t, ct, int(w.whisker_id),
                                       w.base_xy_px[0] * px, w.base_xy_px[1] * px,
                                       w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
-                                      w.width_px * px))
+                                      w.width_px * px, self._censored(w, ft.drift_xy_px),
+                                      float(w.tip_sigma_px)))
+
+    def _censored(self, whisker, drift):
+        """True when the tip is at the side of the analysed field (image edge or data bar).
+
+        The whisker may go on beyond it, so its length is a lower bound and
+        stays out of rate fits. The field's sides move with the drift in
+        first-frame coordinates, hence the drift is added to the margin.
+        """
+        if self.region is None:
+            return False
+        top, bottom, left, right = self.region
+        x, y = whisker.tip_xy_px
+        dx, dy = (abs(v) if math.isfinite(v) else 0.0 for v in drift)
+        mx, my = CENSOR_MARGIN_PX + dx, CENSOR_MARGIN_PX + dy
+        return bool(x < left + mx or x > right - 1 - mx or y < top + my or y > bottom - 1 - my)
 
     def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False,
               electrode_li_px=math.nan):
