@@ -64,6 +64,10 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
 
+#: Torn frames in a row after which torn frames of new scans are measured as scans (no
+#: complete frame may come; normally a scan has at most one or two torn frames).
+TORN_RUN_FRAMES = 6
+
 #: A whisker tip closer than this (px, plus the drift) to a side of the analysed field
 #: (image edge, data bar) may be cut by it: the edge model of the tip needs the ceramic
 #: beyond the tip, and a whisker leaving the field shows only part of its length.
@@ -136,14 +140,18 @@ def _nan_row(frame, *, skipped=False):
     }
 
 
-def _core_width_px(diff, whisker):
-    """Width (px, FWHM) of the dark core across a whisker candidate's axis in the change image."""
+def _core_width_px(diff, whisker, li_polarity="dark"):
+    """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
+
+    ``diff`` = background - frame: lithium darker than the ceramic is positive there,
+    brighter lithium negative.
+    """
     bx, by = whisker.base_xy_px
     tx, ty = whisker.tip_xy_px
     n = max(int(math.hypot(tx - bx, ty - by)), 2)
     t = np.linspace(0.0, 1.0, n + 1)[:, None]
     axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
-    return _line_width(diff, axis, "bright")   # diff = background - frame: dark is positive
+    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
 
 
 def _rods_in(mask, whiskers):
@@ -473,7 +481,7 @@ class _Tracker:
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
-                     and _core_width_px(diff, c) >= WHISKER_MIN_CORE_WIDTH_PX]
+                     and _core_width_px(diff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
             cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
@@ -703,7 +711,38 @@ class _Tracker:
         self._record(ft, self.last_lengths)
         return ft
 
+    def _trust_tears(self, frames):
+        """Frames with torn frames taken as scans when torn frames are all there is.
+
+        A torn frame is normally never measured (the complete frame of its scan
+        follows, or the last scan is repeated). When :data:`TORN_RUN_FRAMES` frames
+        in a row are torn, no complete scan may ever come (a tear detector that
+        flags every frame, or a recording with tears in every frame): then each
+        torn frame of a new scan (new ``content_time_s``) is measured as a scan,
+        part of it one scan old, which is better than measuring nothing; torn
+        frames repeating that scan count as duplicates. The first complete
+        frame ends this.
+        """
+        run, last_ct = 0, None
+        for frame in frames:
+            if isinstance(frame, np.ndarray) or not frame.partial_refresh:
+                run = 0
+                if not isinstance(frame, np.ndarray) and not frame.is_duplicate:
+                    last_ct = frame.content_time_s
+                yield frame
+                continue
+            run += 1
+            if run < TORN_RUN_FRAMES:
+                yield frame
+                continue
+            ct = frame.content_time_s
+            new = ct is None or last_ct is None or abs(ct - last_ct) > 1e-9
+            if new:
+                last_ct = ct
+            yield dataclasses.replace(frame, partial_refresh=False, is_duplicate=not new)
+
     def run(self, frames):
+        frames = self._trust_tears(frames)
         pending = []  # frames waiting for the background model: (frame, kind, payload)
         held = None   # a torn frame waiting to see whether the next frame completes its scan
         for i, frame in enumerate(frames):
