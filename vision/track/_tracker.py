@@ -64,6 +64,36 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
 
+#: Smallest analysed region (crop or the rows above the data bar), px per side.
+MIN_REGION_PX = 32
+#: Smallest drift-measurement box, px per side (phase correlation needs some texture).
+MIN_DRIFT_REGION_PX = 48
+#: Every this-many-th pixel (per axis) enters the global statistics (brightness map,
+#: noise): a 1-in-9 sample estimates percentiles and MAD to well under a grey level.
+STATS_SUBSAMPLE = 3
+#: Fewer ceramic sample pixels than this: the brightness is not normalised (too few).
+MIN_NORMALIZE_PIXELS = 100
+#: Percentiles of the ceramic matched between a scan and the background (linear map):
+#: robust to the few lithium and clipped pixels the masks miss.
+NORMALIZE_PERCENTILES = (10, 90)
+#: Change-image values are clipped at this many noise levels before the scan-line
+#: offsets are averaged (lithium in a row must not shift its offset).
+SCANLINE_CLIP_SIGMA = 3.0
+#: A row needs more ceramic pixels than this for its scan-line offset to be estimated.
+MIN_SCANLINE_PIXELS = 20
+#: Lithium of the last scan grown by this margin (px) is left out of the brightness and
+#: scan-line statistics of the next scan (the lithium grows between scans).
+GROW_MARGIN_PX = 3
+#: Electrode-Li reference: the lithium level inside the disc this far from the rim (px,
+#: past its blurred edge), the ceramic level in a ring from LI_RING_GAP_PX beyond the rim
+#: (past the bright rim), LI_RING_FRAC of the radius or LI_RING_MIN_PX wide; each needs
+#: MIN_LEVEL_PIXELS unclipped pixels.
+LI_INNER_INSET_PX = 4.0
+LI_RING_GAP_PX = 6.0
+LI_RING_FRAC = 0.3
+LI_RING_MIN_PX = 10.0
+MIN_LEVEL_PIXELS = 20
+
 #: Torn frames in a row after which torn frames of new scans are measured as scans (no
 #: complete frame may come; normally a scan has at most one or two torn frames).
 TORN_RUN_FRAMES = 6
@@ -100,8 +130,9 @@ def _region(shape, data_bar, crop):
         if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
             raise InputError(f"crop {crop!r} is outside the {cols}x{rows} frame; give "
                              "(top, bottom, left, right) with 0 <= top < bottom <= rows")
-        if bottom - top < 32 or right - left < 32:
-            raise InputError(f"crop {crop!r} is smaller than 32x32 px; give a larger region")
+        if bottom - top < MIN_REGION_PX or right - left < MIN_REGION_PX:
+            raise InputError(f"crop {crop!r} is smaller than {MIN_REGION_PX}x{MIN_REGION_PX} px; "
+                             "give a larger region")
         return top, bottom, left, right
     top, bottom = 0, rows
     if data_bar is not None and data_bar is not False:
@@ -119,8 +150,8 @@ def _region(shape, data_bar, crop):
             top = max(top, bar_bottom)  # bar at the top edge
         else:
             bottom = min(bottom, bar_top)
-    if bottom - top < 32:
-        raise InputError(f"the data bar {data_bar!r} leaves less than 32 image rows; "
+    if bottom - top < MIN_REGION_PX:
+        raise InputError(f"the data bar {data_bar!r} leaves less than {MIN_REGION_PX} image rows; "
                          "check the data bar or give crop=(top, bottom, left, right)")
     return top, bottom, 0, cols
 
@@ -316,7 +347,7 @@ class _Tracker:
                                      f"{self.drift_region!r}") from None
                 x0, x1 = max(x0 - left, 0), min(x1 - left, img.shape[1])
                 y0, y1 = max(y0 - top, 0), min(y1 - top, img.shape[0])
-                if x1 - x0 < 48 or y1 - y0 < 48:
+                if x1 - x0 < MIN_DRIFT_REGION_PX or y1 - y0 < MIN_DRIFT_REGION_PX:
                     raise InputError(f"drift_region {self.drift_region!r} leaves less than 48x48 px "
                                      "of the analysed image; give a larger box away from the lithium")
                 region = (x0, y0, x1, y1)
@@ -339,16 +370,17 @@ class _Tracker:
         the pixels outside ``mask`` (grown lithium) and ``sat`` (clipped pixels).
         """
         ref = self.background if self.background is not None else self.bg_buffer[0][1]
-        sub = (slice(None, None, 3), slice(None, None, 3))
+        k = STATS_SUBSAMPLE
+        sub = (slice(None, None, k), slice(None, None, k))
         sub_sel = np.ones(reg[sub].shape, bool) if mask is None else ~mask[sub]
         if sat is not None:
             sub_sel &= ~sat[sub]
-        a = reg[::3, ::3][sub_sel]
-        b = ref[::3, ::3][sub_sel]
-        if a.size < 100:
+        a = reg[sub][sub_sel]
+        b = ref[sub][sub_sel]
+        if a.size < MIN_NORMALIZE_PIXELS:
             return reg
-        lo, hi = _percentile(a, (10, 90))
-        rlo, rhi = _percentile(b, (10, 90))
+        lo, hi = _percentile(a, NORMALIZE_PERCENTILES)
+        rlo, rhi = _percentile(b, NORMALIZE_PERCENTILES)
         if hi - lo <= 1e-6:
             return reg
         gain = (rhi - rlo) / (hi - lo)
@@ -356,15 +388,16 @@ class _Tracker:
 
     def _scanlines(self, diff, mask):
         """Remove per-row offsets of the change image, measured on ceramic pixels."""
-        sig = mad_sigma(diff[::3, ::3])
-        clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
+        sig = mad_sigma(diff[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+        c = SCANLINE_CLIP_SIGMA * sig
+        clipped = np.clip(diff, -c, c) if sig > 0 else diff
         if mask is None:
             num = clipped.sum(axis=1)
             den = np.full(diff.shape[0], diff.shape[1], np.float32)
         else:
             num = np.where(mask, np.float32(0), clipped).sum(axis=1)
             den = (diff.shape[1] - np.count_nonzero(mask, axis=1)).astype(np.float32)
-        off = np.where(den > 20, num / np.maximum(den, 1), 0.0).astype(np.float32)
+        off = np.where(den > MIN_SCANLINE_PIXELS, num / np.maximum(den, 1), 0.0).astype(np.float32)
         return diff - off[:, None]
 
     def _measure(self, frame, img):
@@ -377,7 +410,8 @@ class _Tracker:
             sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         grow_mask = None
         if self.prev_li is not None:
-            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+            k = 2 * GROW_MARGIN_PX + 1
+            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
         if self.background is None:
             # still collecting the background model: normalise to the first scan
             if not self.bg_buffer:
@@ -417,11 +451,12 @@ class _Tracker:
         yy, xx = np.ogrid[:bg.shape[0], :bg.shape[1]]
         d = np.hypot(xx - e.x_px, yy - e.y_px)
         ok = ~self.bg_sat
-        inner = ok & (d <= e.radius_px - 4.0)
-        ring = ok & (d >= e.radius_px + 6.0) & (d <= e.radius_px + 6.0 + max(10.0, 0.3 * e.radius_px))
+        inner = ok & (d <= e.radius_px - LI_INNER_INSET_PX)
+        ring_out = e.radius_px + LI_RING_GAP_PX + max(LI_RING_MIN_PX, LI_RING_FRAC * e.radius_px)
+        ring = ok & (d >= e.radius_px + LI_RING_GAP_PX) & (d <= ring_out)
         self.li_threshold = None
         self.li_sign = 1.0
-        if inner.sum() < 20 or ring.sum() < 20:
+        if inner.sum() < MIN_LEVEL_PIXELS or ring.sum() < MIN_LEVEL_PIXELS:
             return
         li_level, ceramic_level = float(np.median(bg[inner])), float(np.median(bg[ring]))
         # +1: lithium darker than the ceramic, -1: brighter (then the change is negative)
