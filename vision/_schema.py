@@ -13,6 +13,12 @@ FRAME_COLUMNS = ["frame", "time_s", "is_duplicate", "drift_x_px", "drift_y_px",
 #: Columns of whiskers.csv, in order (the contract; more may follow).
 WHISKER_COLUMNS = ["frame", "time_s", "whisker_id", "length_um", "tip_x_um", "tip_y_um"]
 
+#: Further columns of whiskers.csv the tracker writes (after the contract's): ``censored``
+#: (bool) the tip is at a side of the analysed field (image edge or data bar), so the length
+#: is a lower bound and stays out of rate fits; ``tip_sigma_px`` the standard uncertainty of
+#: the tip position along the whisker axis in that frame, px (NaN when not measured).
+WHISKER_EXTRA_COLUMNS = ["censored", "tip_sigma_px"]
+
 #: Columns of events.csv, in order.
 EVENT_COLUMNS = ["event", "time_s", "frame", "voltage_V", "current_A", "source"]
 

@@ -8,6 +8,7 @@ Coordinates: x = column, y = row, origin at the centre of the top-left pixel.
 """
 import dataclasses
 import logging
+import math
 
 import cv2
 import numpy as np
@@ -37,12 +38,16 @@ class Electrode:
         Radius in pixels.
     source : str
         ``"auto"`` (found in the image) or ``"user"`` (given position).
+    polarity : str
+        ``"dark"`` when the lithium is darker than the ceramic (secondary
+        electrons, the usual case), ``"bright"`` when it is brighter.
     """
 
     x_px: float
     y_px: float
     radius_px: float
     source: str = "auto"
+    polarity: str = "dark"
 
 
 def _gray(image, data_bar_row=None):
@@ -54,21 +59,6 @@ def _gray(image, data_bar_row=None):
     return image.astype(np.float32, copy=False)
 
 
-def _dark_mask(image, *, smooth_px=2.0):
-    """Pixels clearly darker than the ceramic background, and the threshold."""
-    sm = cv2.GaussianBlur(image, (0, 0), smooth_px)
-    sub = sm[::2, ::2]
-    med = float(np.median(sub))
-    upper = sub[sub > med]  # the ceramic's spread, from the bright half (dark objects excluded)
-    mad = mad_sigma(upper - med) if upper.size else 0.0
-    dark = float(np.percentile(sub, 0.5))
-    contrast = med - dark
-    if contrast < max(3.0 * mad, 1e-6):
-        return None, sm, med
-    thr = med - 0.5 * contrast
-    return sm < thr, sm, thr
-
-
 def _fit_circle(xs, ys):
     """Algebraic (Kasa) circle fit; returns (xc, yc, r)."""
     a = np.column_stack([xs, ys, np.ones_like(xs)])
@@ -77,6 +67,206 @@ def _fit_circle(xs, ys):
     xc, yc = sol[0] / 2, sol[1] / 2
     r = np.sqrt(max(sol[2] + xc * xc + yc * yc, 0.0))
     return float(xc), float(yc), float(r)
+
+
+#: Gaussian smoothing (px) of the frame before the lithium/ceramic threshold: removes shot
+#: noise while keeping discs of the smallest accepted radius (4 px) intact.
+SMOOTH_PX = 2.0
+#: Lag (px) of the pixel differences the smoothed frame's noise is measured on: beyond the
+#: correlation length of the SMOOTH_PX blur (correlation exp(-lag^2 / (4 sigma^2)) ~ 2 %).
+NOISE_LAG_PX = 8
+#: Histogram bins used to find the ceramic's grey level (the most common level).
+CERAMIC_HIST_BINS = 128
+#: Percentile (and 100 - it) taken as the extreme grey level on the dark (bright) side:
+#: lithium covers at least ~0.2 % of the frame (a 4-px disc in 1080p), so this lies inside it.
+EXTREME_PERCENTILE = 0.5
+#: Lithium/ceramic thresholds as fractions of the way from the ceramic level to the
+#: extreme level: half way (the mid-level of a blurred step, independent of contrast) and
+#: a third of the way (the extreme may be the needle, brighter than bright lithium).
+MID_LEVELS = (0.5, 0.3)
+#: A side counts only if its extreme lies this many ceramic noise levels from the ceramic.
+MIN_CONTRAST_SIGMA = 3.0
+#: Outline points within this distance (px, or this fraction of the radius if larger)
+#: of a fitted circle are on it (needles and whiskers cut in and stick out of the disc).
+CIRCLE_TOL_PX = 1.0
+CIRCLE_TOL_FRAC = 0.04
+#: Angular bins over which the fitted circle's outline points are counted ...
+N_ARC_BINS = 36
+#: ... and the least fraction of them a disc must fill: an electrode partly outside the
+#: field keeps its centre in the field (more than half its rim visible); a straight band
+#: (counter electrode) or a needle covers a few bins only.
+MIN_ARC_COVER = 0.45
+#: The disc's inside (within INNER_FRAC of its radius) must differ from a ring outside it
+#: (RING_GAP_PX beyond the rim, past the edge blur and bright rim, RING_FRAC of the radius
+#: or RING_MIN_PX wide) by this many times the ring's spread: lithium is a plateau apart
+#: from the ceramic, a blob of the ceramic's texture differs by about its spread.
+MIN_DISC_CONTRAST = 1.0
+#: ... and scores in full from this contrast on (below, in proportion).
+FULL_DISC_CONTRAST = 3.0
+#: Largest electrode radius as a fraction of the shorter image side: a microelectrode is
+#: imaged whole or nearly (its diameter at most ~80 % of the field); larger "circles" are
+#: the curved sides of borders, bands or the needle.
+MAX_RADIUS_FRAC = 0.5
+INNER_FRAC = 0.7
+RING_GAP_PX = 4.0
+RING_FRAC = 0.3
+RING_MIN_PX = 6.0
+
+
+def _ceramic_level(sm):
+    """Most common grey level of the smoothed frame (the ceramic covers most of it)."""
+    sub = sm[::2, ::2].ravel()
+    lo, hi = (float(v) for v in np.percentile(sub, (EXTREME_PERCENTILE, 100 - EXTREME_PERCENTILE)))
+    if hi - lo <= 1e-9:
+        return lo, 0.0
+    hist, edges = np.histogram(sub, bins=CERAMIC_HIST_BINS, range=(lo, hi))
+    hist = np.convolve(hist, np.ones(3) / 3.0, mode="same")
+    k = int(np.argmax(hist))
+    level = 0.5 * (edges[k] + edges[k + 1])
+    # noise of the smoothed frame: differences of pixels NOISE_LAG_PX apart (beyond the
+    # smoothing's correlation), robust to the few that straddle an edge
+    lag = NOISE_LAG_PX
+    return level, mad_sigma(sm[::2, lag:] - sm[::2, :-lag]) / math.sqrt(2.0)
+
+
+def _li_masks(image, *, smooth_px=SMOOTH_PX, polarities=("dark", "bright")):
+    """Candidate lithium masks: [(polarity, mask, threshold), ...].
+
+    Two references for the ceramic's level, since neither holds everywhere:
+    the median of the frame (wrong when lithium covers half of it) and the
+    most common level (wrong when the ceramic is textured and the lithium
+    flat). For each and each side, the threshold lies half way from it to
+    the 0.5th (99.5th) percentile; a side whose extreme is within the
+    ceramic's noise has no mask. Which mask holds the electrode is decided
+    by the shape and contrast of its regions (:func:`_disc_score`).
+    """
+    sm = cv2.GaussianBlur(image, (0, 0), smooth_px)
+    mode, sigma = _ceramic_level(sm)
+    sub = sm[::2, ::2]
+    med = float(np.median(sub))
+    out = []
+    for pol in polarities:
+        q = EXTREME_PERCENTILE if pol == "dark" else 100 - EXTREME_PERCENTILE
+        extreme = float(np.percentile(sub, q))
+        for level in (med, mode):
+            contrast = abs(extreme - level)
+            if contrast < max(MIN_CONTRAST_SIGMA * sigma, 1e-6):
+                continue
+            for frac in MID_LEVELS:
+                thr = level + frac * (extreme - level)
+                if any(p == pol and abs(t - thr) < 0.05 * contrast for p, _, t in out):
+                    continue
+                out.append((pol, (sm < thr) if pol == "dark" else (sm > thr), thr))
+    return out
+
+
+def _dark_mask(image, *, smooth_px=SMOOTH_PX, polarity="dark"):
+    """Pixels clearly darker (``polarity='bright'``: brighter) than the ceramic.
+
+    Returns (mask or None, smoothed image, threshold).
+    """
+    sm = cv2.GaussianBlur(image, (0, 0), smooth_px)
+    got = _li_masks(image, smooth_px=smooth_px, polarities=(polarity,))
+    if not got:
+        return None, sm, math.nan
+    return got[0][1], sm, got[0][2]
+
+
+def _disc_score(comp, x0, y0, shape, min_radius_px):
+    """Fit a circle to a region's outline away from the image border.
+
+    Returns [(score, xc, yc, r, r_in), ...] in full-image px, one per start of the
+    fit that gave a circle (or None). The score is the
+    radius times the fraction of the circle's angular bins that carry outline
+    points on it: a disc (also one partly outside the field, with a needle
+    or whiskers attached) scores its radius, a band or a needle nearly 0.
+    """
+    h, w = shape
+    contours, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    filled = np.zeros(comp.shape, np.uint8)   # holes (textured lithium, noise) filled
+    cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+    padded = np.pad(filled, 1, mode="edge")
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    r_in = float(dist.max())
+    if r_in < min_radius_px:
+        return None
+    iy, ix = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    pts = np.vstack([c.reshape(-1, 2) for c in contours]).astype(np.float64) + (x0, y0)
+    inside = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
+    pts = pts[inside]
+    if len(pts) < 12:
+        return None
+    # two starts for the trimmed circle fit: the inscribed circle (a disc with long whiskers)
+    # and all the outline (a needle cutting deep into the disc moves the inscribed circle)
+    starts = [(float(ix + x0), float(iy + y0), r_in, (0.9, 2.0)), (*_fit_circle(pts[:, 0], pts[:, 1]),
+                                                                    (0.0, np.inf))]
+    out = []
+    for xc, yc, r, (lo, hi) in starts:
+        got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
+        if got is not None:
+            score, xc, yc, r = got
+            out.append((score, xc, yc, r + 0.5, r_in))
+    return out
+
+
+def _trimmed_circle(pts, xc, yc, r, lo, hi, shape, min_radius_px):
+    """Circle fit to ``pts`` dropping far points with a shrinking tolerance; (score, xc, yc, r)."""
+    h, w = shape
+    d = np.hypot(pts[:, 0] - xc, pts[:, 1] - yc)
+    sel = (d > lo * r) & (d < hi * r)
+    if sel.sum() < 12 or not np.isfinite(r):
+        return None
+    xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
+    for tol in (0.5 * r, 0.25 * r, 6.0, 3.0, CIRCLE_TOL_PX):
+        tol = max(tol, CIRCLE_TOL_FRAC * r)
+        sel = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r) < tol
+        if sel.sum() < 12:
+            return None
+        xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
+    if not (np.isfinite(r) and min_radius_px <= r <= MAX_RADIUS_FRAC * min(h, w)):
+        return None
+    if not (0 <= xc <= w - 1 and 0 <= yc <= h - 1):
+        return None  # an electrode partly outside the field keeps its centre inside
+    tol = max(CIRCLE_TOL_PX, CIRCLE_TOL_FRAC * r)
+    on = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r) < tol
+    ang = np.arctan2(pts[on, 1] - yc, pts[on, 0] - xc)
+    # bins of the circle inside the image: the rest cannot carry outline points
+    a_bins = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS - np.pi
+    bx, by = xc + r * np.cos(a_bins), yc + r * np.sin(a_bins)
+    visible = (bx >= 0) & (bx <= w - 1) & (by >= 0) & (by <= h - 1)
+    if visible.sum() < N_ARC_BINS // 2:
+        return None
+    hit = np.zeros(N_ARC_BINS, bool)
+    hit[((ang + np.pi) / (2 * np.pi) * N_ARC_BINS).astype(int) % N_ARC_BINS] = True
+    cover = float(hit[visible].mean())
+    if cover < MIN_ARC_COVER:
+        return None
+    return r * cover, xc, yc, r
+
+
+def _disc_contrast(sm, xc, yc, r):
+    """|median inside - median of a ring outside| / spread (MAD) of the ring, smoothed image.
+
+    A lithium disc is a plateau clearly apart from the ceramic around it; a blob
+    of the ceramic's own texture differs from its surroundings by about their spread.
+    """
+    h, w = sm.shape
+    step = max(1, int(r // 20))
+    reach = r + RING_GAP_PX + max(RING_MIN_PX, RING_FRAC * r)
+    y0, y1 = max(int(yc - reach), 0), min(int(yc + reach) + 1, h)
+    x0, x1 = max(int(xc - reach), 0), min(int(xc + reach) + 1, w)
+    yy, xx = np.mgrid[y0:y1:step, x0:x1:step]
+    d = np.hypot(xx - xc, yy - yc)
+    vals = sm[y0:y1:step, x0:x1:step]
+    inner = vals[d <= INNER_FRAC * r]
+    ring = vals[(d >= r + RING_GAP_PX) & (d <= reach)]
+    if inner.size < 5 or ring.size < 10:
+        return 0.0
+    med_ring = float(np.median(ring))
+    spread = max(mad_sigma(ring - med_ring), 1e-6)
+    return abs(float(np.median(inner)) - med_ring) / spread
 
 
 def _refine_disc(component, xc, yc, r):
@@ -168,7 +358,7 @@ def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=48, rays_per_s
 
 
 def find_electrode(image, *, data_bar_row=None, min_radius_px=4.0, max_radius_px=None):
-    """Find the lithium microelectrode: the largest dark disc not cut by the image edge.
+    """Find the lithium microelectrode: the best disc, darker or brighter than the ceramic.
 
     Parameters
     ----------
@@ -183,58 +373,73 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=4.0, max_radius_px
     Returns
     -------
     Electrode
-        Centre and radius in pixels, ``source="auto"``.
+        Centre and radius in pixels, ``source="auto"``, and the lithium's
+        ``polarity``.
 
     Raises
     ------
     InputError
-        If no dark disc is found; the message says to pass ``electrode=(x_px, y_px)``.
+        If no disc is found; the message says to pass ``electrode=(x_px, y_px)``.
 
     Notes
     -----
-    Candidates are dark connected regions; each is scored by its largest
-    inscribed circle (distance transform maximum), which ignores attached
-    needles and whiskers. Regions whose inscribed circle touches the image
-    border (a counter-electrode band) are not candidates. The centre and
-    radius are then refined with a circle fit to the region's outline.
+    Lithium may be darker or brighter than the ceramic (secondary-electron
+    or other contrast), so both sides of the ceramic's grey level are
+    searched: pixels beyond the mid-level between the ceramic (the most
+    common level) and the extreme level on that side. Each connected region
+    gets a robust circle fit to its outline away from the image border
+    (needles and whiskers cut in or stick out and are dropped as outliers);
+    its score is the radius times the fraction of the circle's arc that the
+    outline follows. An electrode partly outside the field (centre inside)
+    still scores; a counter-electrode band or a needle does not. The best
+    disc's edge is then located to sub-pixel with :func:`refine_circle_edge`.
     """
     img = _gray(image, data_bar_row)
-    mask, _, _ = _dark_mask(img)
     fix = "pass the electrode position as electrode=(x_px, y_px)"
-    if mask is None:
-        raise InputError(f"no lithium electrode found: the image has no dark region; {fix}")
-    h, w = mask.shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    best = None
-    for lab in range(1, n):
-        x0, y0, bw, bh, area = stats[lab]
-        if area < np.pi * min_radius_px ** 2 * 0.8:
-            continue
-        comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
-        padded = np.pad(comp, 1).astype(np.uint8)
-        dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)
-        r_in = float(dist.max())
-        iy, ix = np.unravel_index(int(np.argmax(dist)), dist.shape)
-        cx, cy = x0 + ix - 1, y0 + iy - 1
-        if r_in < min_radius_px or (max_radius_px is not None and r_in > max_radius_px * 1.3):
-            continue
-        if min(cx, cy, w - 1 - cx, h - 1 - cy) < r_in + 1:
-            continue  # touches the image border: a band, not a disc
-        if best is None or r_in > best[0]:
-            best = (r_in, lab, cx, cy)
-    if best is None:
-        raise InputError("no lithium electrode found: no dark disc of radius >= "
-                         f"{min_radius_px:g} px away from the image border; {fix}")
-    r_in, lab, cx, cy = best
-    xc, yc, r = _refine_disc(labels == lab, float(cx), float(cy), r_in)
-    if not (0 <= xc < w and 0 <= yc < h) or r < r_in * 0.9 or r > 3 * r_in + 2:
-        xc, yc, r = float(cx), float(cy), r_in
-    xc, yc, r = refine_circle_edge(img, xc, yc, r)
+    cands = _disc_candidates(img, min_radius_px, max_radius_px)
+    if not cands:
+        raise InputError("no lithium electrode found: no dark or bright disc of radius >= "
+                         f"{min_radius_px:g} px with its centre in the image; {fix}")
+    _, xc, yc, r, r_in, pol = max(cands, key=lambda c: c[0])
+    xc, yc, r = _refined(img, xc, yc, r, r_in)
     if max_radius_px is not None and r > max_radius_px:
-        raise InputError(f"no lithium electrode found: the darkest disc has radius {r:.0f} px "
+        raise InputError(f"no lithium electrode found: the best disc has radius {r:.0f} px "
                          f"> max_radius_px={max_radius_px:g}; {fix}")
-    logger.info("electrode found at (%.1f, %.1f) px, radius %.1f px", xc, yc, r)
-    return Electrode(xc, yc, r, "auto")
+    logger.info("electrode found at (%.1f, %.1f) px, radius %.1f px, lithium %s", xc, yc, r, pol)
+    return Electrode(xc, yc, r, "auto", pol)
+
+
+def _disc_candidates(img, min_radius_px, max_radius_px):
+    """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
+    h, w = img.shape
+    cands = []
+    sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
+    for pol, mask, _ in _li_masks(img):
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        for lab in range(1, n):
+            x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+            if area < np.pi * min_radius_px ** 2 * 0.8:
+                continue
+            comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
+            for got in _disc_score(comp, x0, y0, (h, w), min_radius_px) or ():
+                contrast = _disc_contrast(sm, *got[1:4])
+                if contrast < MIN_DISC_CONTRAST:
+                    continue
+                if max_radius_px is not None and got[4] > max_radius_px * 1.3:
+                    continue
+                # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
+                score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
+                cands.append((score, *got[1:], pol))
+    return cands
+
+
+def _refined(img, xc, yc, r, r_in):
+    """Sub-pixel edge of a found disc (kept as is when the edge fit goes astray)."""
+    x2, y2, r2 = refine_circle_edge(img, xc, yc, r)
+    if np.isfinite(r2) and abs(r2 - r) <= max(3.0, 0.1 * r) and np.hypot(x2 - xc, y2 - yc) <= \
+            max(3.0, 0.1 * r):
+        return x2, y2, r2
+    return xc, yc, r
 
 
 def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px=4.0,
@@ -285,12 +490,21 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
         if not r > 0:
             raise InputError(f"electrode radius must be > 0 px, got {r:g}")
         return Electrode(x, y, r, "user")
-    mask, _, _ = _dark_mask(img)
-    if mask is not None:
+    # a user-given position must never track worse than automatic detection: when it lies
+    # in a disc found automatically, that disc (its fitted centre and radius) is the electrode
+    cands = _disc_candidates(img, min_radius_px, max_radius_px)
+    inside = [c for c in cands if np.hypot(x - c[1], y - c[2]) <= c[3]]
+    if inside:
+        _, xc, yc, rc, r_in, pol = max(inside, key=lambda c: c[0])
+        xc, yc, rc = _refined(img, xc, yc, rc, r_in)
+        logger.info("electrode given at (%.1f, %.1f) px: the disc there has its centre at "
+                    "(%.1f, %.1f) px, radius %.1f px", x, y, xc, yc, rc)
+        return Electrode(xc, yc, rc, "user", pol)
+    xi, yi = int(round(x)), int(round(y))
+    for pol, mask, _ in _li_masks(img):
         n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-        xi, yi = int(round(x)), int(round(y))
         lab = labels[yi, xi]
-        if lab == 0:  # not inside a dark region: take the nearest within 10 px
+        if lab == 0:  # not inside a region: take the nearest within 10 px
             y0, y1, x0, x1 = max(0, yi - 10), yi + 11, max(0, xi - 10), xi + 11
             win = labels[y0:y1, x0:x1]
             if win.any():
@@ -306,8 +520,8 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
                 _, _, r = _refine_disc(comp, x, y, r_in)
                 _, _, r = refine_circle_edge(img, x, y, r)
                 logger.info("electrode given at (%.1f, %.1f) px; radius measured %.1f px", x, y, r)
-                return Electrode(x, y, r, "user")
-    raise InputError(f"no dark lithium disc at the given electrode position ({x:g}, {y:g}) px; "
+                return Electrode(x, y, r, "user", pol)
+    raise InputError(f"no lithium disc at the given electrode position ({x:g}, {y:g}) px; "
                      "check the position or also give the radius: electrode=(x_px, y_px, radius_px)")
 
 
@@ -328,7 +542,7 @@ def _band_depth(dark, side):
 
 
 def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
-                           min_depth_px=3):
+                           min_depth_px=3, polarity="dark"):
     """Find a counter electrode visible as a dark lithium band at an image edge.
 
     Parameters
@@ -342,6 +556,8 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
         Fraction of the edge that must be dark lithium.
     min_depth_px : int
         Minimum median band depth in pixels.
+    polarity : {'dark', 'bright'}
+        Lithium darker or brighter than the ceramic (see :class:`Electrode`).
 
     Returns
     -------
@@ -351,7 +567,7 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
         dark band.
     """
     img = _gray(image, data_bar_row)
-    mask, _, _ = _dark_mask(img)
+    mask, _, _ = _dark_mask(img, polarity=polarity)
     if mask is None:
         return None
     h, w = mask.shape
@@ -405,7 +621,7 @@ def _side_counter(side, shape, depth_px=0.0, image=None):
     return CounterElectrode(side=side, boundary_px=edge)
 
 
-def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=None):
+def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=None, polarity="dark"):
     """Counter electrode from a user option or found when visible.
 
     Parameters
@@ -417,6 +633,8 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
         measured if a band is visible there, else the image edge). A point:
         used as is. None: :func:`find_counter_electrode` (may give None).
     data_bar_row : int, optional
+    polarity : {'dark', 'bright'}
+        Lithium darker or brighter than the ceramic (see :class:`Electrode`).
 
     Returns
     -------
@@ -430,13 +648,13 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
     img = _gray(image, data_bar_row)
     h, w = img.shape
     if counter_electrode is None:
-        return find_counter_electrode(img)
+        return find_counter_electrode(img, polarity=polarity)
     if isinstance(counter_electrode, CounterElectrode):
         return counter_electrode
     if isinstance(counter_electrode, str):
         text = counter_electrode.strip().lower()
         if text in SIDES:
-            mask, _, _ = _dark_mask(img)
+            mask, _, _ = _dark_mask(img, polarity=polarity)
             depth = 0.0
             if mask is not None:
                 dep = _band_depth(mask, text)

@@ -12,6 +12,7 @@ top-left pixel; lengths in pixels.
 """
 import dataclasses
 import logging
+import math
 
 import cv2
 import numpy as np
@@ -46,6 +47,9 @@ class WhiskerObs:
         from the mask, bright rims included, before).
     direction_xy : (float, float)
         Unit vector of the axis, from base to tip.
+    tip_sigma_px : float
+        Standard uncertainty of the tip position along the axis, px (from the
+        edge-model fit of :func:`refine_tip`; NaN before it).
     """
 
     whisker_id: int
@@ -54,6 +58,7 @@ class WhiskerObs:
     length_px: float
     width_px: float
     direction_xy: tuple = (float("nan"), float("nan"))
+    tip_sigma_px: float = float("nan")
 
 
 def _axis_circle_exit(cx, cy, ux, uy, ex, ey, r):
@@ -178,7 +183,7 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
 
 
 def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85, 1.2, 1.6),
-                    peak_sigmas=(0.8, 1.0, 1.25, 1.6)):
+                    peak_sigmas=(0.8, 1.0, 1.25, 1.6), return_sigma=False):
     """Least-squares edge position of ``prof(s)``: step (erf) plus an edge peak.
 
     Model: ``A * Phi((s0 - s) / sigma) + B * exp(-(s - s0)^2 / (2 sigma_p^2)) + C``
@@ -198,21 +203,28 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85
     res = _edge_scan(coarse, s, y, np.asarray(sigmas, float), np.asarray(peak_sigmas, float))
     best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
     if not np.isfinite(best).any():
-        return np.nan, np.inf
+        return (np.nan, np.inf, np.nan) if return_sigma else (np.nan, np.inf)
     a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
     c = coarse[int(np.argmin(res[a, b]))]
     s0s = np.arange(max(s_lo, c - 0.5), min(s_hi, c + 0.5) + 1e-9, grid_px)
     best_res = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
                           np.array([peak_sigmas[b]], float))[0, 0]
     if not np.isfinite(best_res).all():
-        return np.nan, np.inf
+        return (np.nan, np.inf, np.nan) if return_sigma else (np.nan, np.inf)
     k = int(np.argmin(best_res))
     rmin = best_res[k]
     s0 = s0s[k]
+    sigma = np.nan
     if 0 < k < len(best_res) - 1:
         den = best_res[k - 1] - 2 * rmin + best_res[k + 1]
         if den > 0:
             s0 += 0.5 * grid_px * (best_res[k - 1] - best_res[k + 1]) / den
+            curvature = den / (grid_px * grid_px)            # d2 RSS / d s0^2
+            dof = max(len(y) - 4, 1)
+            per_px = 1.0 / max(float(np.median(np.diff(s))), 1e-6) if len(s) > 1 else 1.0
+            sigma = math.sqrt(2.0 * (rmin / dof) / curvature * max(per_px, 1.0))
+    if return_sigma:
+        return float(s0), float(rmin), float(sigma)
     return float(s0), float(rmin)
 
 
@@ -294,8 +306,8 @@ def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None
     Returns
     -------
     WhiskerObs
-        With refined ``tip_xy_px`` and ``length_px`` (unchanged when the
-        profile runs off the image or the fit fails).
+        With refined ``tip_xy_px``, ``length_px`` and ``tip_sigma_px`` (unchanged
+        when the profile runs off the image or the fit fails).
     """
     bx, by = whisker.base_xy_px
     ux, uy = whisker.direction_xy
@@ -308,12 +320,13 @@ def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None
         return whisker
     # the pixel-level tip of the mask lies up to a few px beyond the edge (the
     # bright rim is segmented too): search mostly inward
-    tip_s, _ = _edge_model_fit(s, prof, L - max_shift_px, L + 0.5 * max_shift_px)
+    tip_s, _, tip_sigma = _edge_model_fit(s, prof, L - max_shift_px, L + 0.5 * max_shift_px,
+                                          return_sigma=True)
     if not np.isfinite(tip_s):
         return whisker
     tip = (bx + tip_s * ux, by + tip_s * uy)
     return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
-                               length_px=float(tip_s))
+                               length_px=float(tip_s), tip_sigma_px=float(tip_sigma))
 
 
 def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):

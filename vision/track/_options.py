@@ -48,8 +48,9 @@ class TrackOptions:
         Smaller protrusions are not whiskers (thin ones: cracks), px.
     min_whisker_scans : int
         Whisker ids seen in fewer measured scans are dropped as noise.
-    crack_polarity : 'dark' or 'bright'
-        Appearance of cracks.
+    crack_polarity : 'auto', 'dark' or 'bright'
+        Appearance of cracks; 'auto': as the electrode's lithium (a Li-filled crack looks
+        like lithium, dark or bright).
     crack_threshold_sigma : float
         Detection threshold of the crack ridge filter, in noise units.
     crack_thick_li_px : int
@@ -72,7 +73,7 @@ class TrackOptions:
     min_whisker_length_px: float = 4.0
     min_whisker_width_px: float = 3.0
     min_whisker_scans: int = 3
-    crack_polarity: str = "dark"
+    crack_polarity: str = "auto"
     crack_threshold_sigma: float = 5.0
     crack_thick_li_px: int = THICK_LI_PX
     frame_interval_s: float = 1.0
@@ -89,8 +90,9 @@ class TrackOptions:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
-        if self.crack_polarity not in ("dark", "bright"):
-            raise ValueError(f"crack_polarity must be 'dark' or 'bright', got {self.crack_polarity!r}")
+        if self.crack_polarity not in ("auto", "dark", "bright"):
+            raise ValueError(f"crack_polarity must be 'auto', 'dark' or 'bright', got "
+                             f"{self.crack_polarity!r}")
 
     def replace(self, **changes):
         """A copy with ``changes`` (field names as keywords); unknown names raise ValueError."""

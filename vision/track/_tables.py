@@ -21,7 +21,7 @@ FRAME_COLUMNS = (
 #: Columns of ``Tracks.whiskers``, in order.
 WHISKER_COLUMNS = (
     "frame", "time_s", "content_time_s", "whisker_id", "base_x_um", "base_y_um", "tip_x_um",
-    "tip_y_um", "length_um", "width_um",
+    "tip_y_um", "length_um", "width_um", "censored", "tip_sigma_px",
 )
 
 

@@ -64,6 +64,50 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
 
+#: Smallest analysed region (crop or the rows above the data bar), px per side.
+MIN_REGION_PX = 32
+#: Smallest drift-measurement box, px per side (phase correlation needs some texture).
+MIN_DRIFT_REGION_PX = 48
+#: Every this-many-th pixel (per axis) enters the global statistics (brightness map,
+#: noise): a 1-in-9 sample estimates percentiles and MAD to well under a grey level.
+STATS_SUBSAMPLE = 3
+#: Fewer ceramic sample pixels than this: the brightness is not normalised (too few).
+MIN_NORMALIZE_PIXELS = 100
+#: Percentiles of the ceramic matched between a scan and the background (linear map):
+#: robust to the few lithium and clipped pixels the masks miss.
+NORMALIZE_PERCENTILES = (10, 90)
+#: Change-image values are clipped at this many noise levels before the scan-line
+#: offsets are averaged (lithium in a row must not shift its offset).
+SCANLINE_CLIP_SIGMA = 3.0
+#: A row needs more ceramic pixels than this for its scan-line offset to be estimated.
+MIN_SCANLINE_PIXELS = 20
+#: Lithium of the last scan grown by this margin (px) is left out of the brightness and
+#: scan-line statistics of the next scan (the lithium grows between scans).
+GROW_MARGIN_PX = 3
+#: Electrode-Li reference: the lithium level inside the disc this far from the rim (px,
+#: past its blurred edge), the ceramic level in a ring from LI_RING_GAP_PX beyond the rim
+#: (past the bright rim), LI_RING_FRAC of the radius or LI_RING_MIN_PX wide; each needs
+#: MIN_LEVEL_PIXELS unclipped pixels.
+LI_INNER_INSET_PX = 4.0
+LI_RING_GAP_PX = 6.0
+LI_RING_FRAC = 0.3
+LI_RING_MIN_PX = 10.0
+MIN_LEVEL_PIXELS = 20
+
+#: Torn frames in a row after which torn frames of new scans are measured as scans (no
+#: complete frame may come; normally a scan has at most one or two torn frames).
+TORN_RUN_FRAMES = 6
+
+#: A whisker tip closer than this (px, plus the drift) to a side of the analysed field
+#: (image edge, data bar) may be cut by it: the edge model of the tip needs the ceramic
+#: beyond the tip, and a whisker leaving the field shows only part of its length.
+CENSOR_MARGIN_PX = 3.0
+
+#: Background pixels at least this fraction of the lithium/ceramic contrast away from the
+#: electrode's lithium level are clearly ceramic (their own level is the reference there).
+CLEAR_CERAMIC_FRAC = 0.75
+
+
 def _box_around(electrode, box, margin):
     """(x0, y0, x1, y1) px, unrounded: the electrode and `box` (or None), grown by `margin`."""
     r = electrode.radius_px + margin
@@ -86,8 +130,9 @@ def _region(shape, data_bar, crop):
         if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
             raise InputError(f"crop {crop!r} is outside the {cols}x{rows} frame; give "
                              "(top, bottom, left, right) with 0 <= top < bottom <= rows")
-        if bottom - top < 32 or right - left < 32:
-            raise InputError(f"crop {crop!r} is smaller than 32x32 px; give a larger region")
+        if bottom - top < MIN_REGION_PX or right - left < MIN_REGION_PX:
+            raise InputError(f"crop {crop!r} is smaller than {MIN_REGION_PX}x{MIN_REGION_PX} px; "
+                             "give a larger region")
         return top, bottom, left, right
     top, bottom = 0, rows
     if data_bar is not None and data_bar is not False:
@@ -105,8 +150,8 @@ def _region(shape, data_bar, crop):
             top = max(top, bar_bottom)  # bar at the top edge
         else:
             bottom = min(bottom, bar_top)
-    if bottom - top < 32:
-        raise InputError(f"the data bar {data_bar!r} leaves less than 32 image rows; "
+    if bottom - top < MIN_REGION_PX:
+        raise InputError(f"the data bar {data_bar!r} leaves less than {MIN_REGION_PX} image rows; "
                          "check the data bar or give crop=(top, bottom, left, right)")
     return top, bottom, 0, cols
 
@@ -126,14 +171,18 @@ def _nan_row(frame, *, skipped=False):
     }
 
 
-def _core_width_px(diff, whisker):
-    """Width (px, FWHM) of the dark core across a whisker candidate's axis in the change image."""
+def _core_width_px(diff, whisker, li_polarity="dark"):
+    """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
+
+    ``diff`` = background - frame: lithium darker than the ceramic is positive there,
+    brighter lithium negative.
+    """
     bx, by = whisker.base_xy_px
     tx, ty = whisker.tip_xy_px
     n = max(int(math.hypot(tx - bx, ty - by)), 2)
     t = np.linspace(0.0, 1.0, n + 1)[:, None]
     axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
-    return _line_width(diff, axis, "bright")   # diff = background - frame: dark is positive
+    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
 
 
 def _rods_in(mask, whiskers):
@@ -216,6 +265,7 @@ class _Tracker:
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
+        self.li_sign = 1.0
         self.seen_whisker_ids = set()
         self.prev_li = None
         self.kymos = {}
@@ -254,10 +304,11 @@ class _Tracker:
             electrode = vals
         elif isinstance(electrode, Electrode):
             electrode = Electrode(electrode.x_px - left, electrode.y_px - top, electrode.radius_px,
-                                  electrode.source)
+                                  electrode.source, electrode.polarity)
         self.electrode = resolve_electrode(img, electrode)
         e = self.electrode
-        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source)
+        self.electrode_full = Electrode(e.x_px + left, e.y_px + top, e.radius_px, e.source,
+                                        e.polarity)
         co = self.counter_opt
         if isinstance(co, str) and co.strip().lower() not in ("left", "right", "top", "bottom"):
             from ..measure._front import parse_counter_electrode
@@ -276,7 +327,10 @@ class _Tracker:
                 raise InputError(f"counter_electrode must be left|right|top|bottom or (x_px, y_px), "
                                  f"got {co!r}; pass counter_electrode='right' (for example)") from None
             co = (x - left, y - top)
-        self.counter = resolve_counter_electrode(img, co)
+        self.counter = resolve_counter_electrode(img, co, polarity=self.electrode.polarity)
+        if self.crack_polarity == "auto":
+            # a crack filled with lithium looks like lithium: dark or bright as the electrode
+            self.crack_polarity = self.electrode.polarity
         if self.counter is None:
             logger.info("no counter electrode given or visible: front projection and touch-down "
                         "are not measured (pass counter_electrode='right', for example)")
@@ -293,7 +347,7 @@ class _Tracker:
                                      f"{self.drift_region!r}") from None
                 x0, x1 = max(x0 - left, 0), min(x1 - left, img.shape[1])
                 y0, y1 = max(y0 - top, 0), min(y1 - top, img.shape[0])
-                if x1 - x0 < 48 or y1 - y0 < 48:
+                if x1 - x0 < MIN_DRIFT_REGION_PX or y1 - y0 < MIN_DRIFT_REGION_PX:
                     raise InputError(f"drift_region {self.drift_region!r} leaves less than 48x48 px "
                                      "of the analysed image; give a larger box away from the lithium")
                 region = (x0, y0, x1, y1)
@@ -316,16 +370,17 @@ class _Tracker:
         the pixels outside ``mask`` (grown lithium) and ``sat`` (clipped pixels).
         """
         ref = self.background if self.background is not None else self.bg_buffer[0][1]
-        sub = (slice(None, None, 3), slice(None, None, 3))
+        k = STATS_SUBSAMPLE
+        sub = (slice(None, None, k), slice(None, None, k))
         sub_sel = np.ones(reg[sub].shape, bool) if mask is None else ~mask[sub]
         if sat is not None:
             sub_sel &= ~sat[sub]
-        a = reg[::3, ::3][sub_sel]
-        b = ref[::3, ::3][sub_sel]
-        if a.size < 100:
+        a = reg[sub][sub_sel]
+        b = ref[sub][sub_sel]
+        if a.size < MIN_NORMALIZE_PIXELS:
             return reg
-        lo, hi = _percentile(a, (10, 90))
-        rlo, rhi = _percentile(b, (10, 90))
+        lo, hi = _percentile(a, NORMALIZE_PERCENTILES)
+        rlo, rhi = _percentile(b, NORMALIZE_PERCENTILES)
         if hi - lo <= 1e-6:
             return reg
         gain = (rhi - rlo) / (hi - lo)
@@ -333,15 +388,16 @@ class _Tracker:
 
     def _scanlines(self, diff, mask):
         """Remove per-row offsets of the change image, measured on ceramic pixels."""
-        sig = mad_sigma(diff[::3, ::3])
-        clipped = np.clip(diff, -3 * sig, 3 * sig) if sig > 0 else diff
+        sig = mad_sigma(diff[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+        c = SCANLINE_CLIP_SIGMA * sig
+        clipped = np.clip(diff, -c, c) if sig > 0 else diff
         if mask is None:
             num = clipped.sum(axis=1)
             den = np.full(diff.shape[0], diff.shape[1], np.float32)
         else:
             num = np.where(mask, np.float32(0), clipped).sum(axis=1)
             den = (diff.shape[1] - np.count_nonzero(mask, axis=1)).astype(np.float32)
-        off = np.where(den > 20, num / np.maximum(den, 1), 0.0).astype(np.float32)
+        off = np.where(den > MIN_SCANLINE_PIXELS, num / np.maximum(den, 1), 0.0).astype(np.float32)
         return diff - off[:, None]
 
     def _measure(self, frame, img):
@@ -354,7 +410,8 @@ class _Tracker:
             sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         grow_mask = None
         if self.prev_li is not None:
-            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+            k = 2 * GROW_MARGIN_PX + 1
+            grow_mask = cv2.dilate(self.prev_li.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
         if self.background is None:
             # still collecting the background model: normalise to the first scan
             if not self.bg_buffer:
@@ -394,17 +451,23 @@ class _Tracker:
         yy, xx = np.ogrid[:bg.shape[0], :bg.shape[1]]
         d = np.hypot(xx - e.x_px, yy - e.y_px)
         ok = ~self.bg_sat
-        inner = ok & (d <= e.radius_px - 4.0)
-        ring = ok & (d >= e.radius_px + 6.0) & (d <= e.radius_px + 6.0 + max(10.0, 0.3 * e.radius_px))
+        inner = ok & (d <= e.radius_px - LI_INNER_INSET_PX)
+        ring_out = e.radius_px + LI_RING_GAP_PX + max(LI_RING_MIN_PX, LI_RING_FRAC * e.radius_px)
+        ring = ok & (d >= e.radius_px + LI_RING_GAP_PX) & (d <= ring_out)
         self.li_threshold = None
-        if inner.sum() < 20 or ring.sum() < 20:
+        self.li_sign = 1.0
+        if inner.sum() < MIN_LEVEL_PIXELS or ring.sum() < MIN_LEVEL_PIXELS:
             return
         li_level, ceramic_level = float(np.median(bg[inner])), float(np.median(bg[ring]))
-        contrast = ceramic_level - li_level
+        # +1: lithium darker than the ceramic, -1: brighter (then the change is negative)
+        self.li_sign = 1.0 if e.polarity == "dark" else -1.0
+        contrast = (ceramic_level - li_level) * self.li_sign
         if not contrast > 0:
-            logger.info("electrode not darker than the ceramic: electrode Li area not measured")
+            logger.info("electrode not %s than the ceramic: electrode Li area not measured",
+                        "darker" if self.li_sign > 0 else "brighter")
             return
-        ceramic = np.where(bg > li_level + 0.75 * contrast, bg, np.float32(ceramic_level))
+        clear = (bg - li_level) * self.li_sign > CLEAR_CERAMIC_FRAC * contrast
+        ceramic = np.where(clear, bg, np.float32(ceramic_level))
         self.li_threshold = (bg - 0.5 * (li_level + ceramic)).astype(np.float32)
         self.electrode_zone = d <= e.radius_px + FRONT_RIM_MARGIN_PX
 
@@ -427,7 +490,9 @@ class _Tracker:
         m = 8
         rows, cols = diff.shape
         y0, y1, x0, x1 = max(y - m, 0), min(y + h + m, rows), max(x - m, 0), min(x + w + m, cols)
-        now_li = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0) > self.li_threshold[y0:y1, x0:x1]
+        sm = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0)
+        thr = self.li_threshold[y0:y1, x0:x1]
+        now_li = sm > thr if self.li_sign > 0 else sm < thr
         return float(np.count_nonzero(now_li & zone[y0:y1, x0:x1]))
 
     def _analyse(self, frame, reg, drift, grow_mask, sat):
@@ -451,7 +516,7 @@ class _Tracker:
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
-                     and _core_width_px(diff, c) >= WHISKER_MIN_CORE_WIDTH_PX]
+                     and _core_width_px(diff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
             cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
@@ -630,7 +695,23 @@ class _Tracker:
             self.whisker_rows.append((int(fr.index), t, ct, int(w.whisker_id),
                                       w.base_xy_px[0] * px, w.base_xy_px[1] * px,
                                       w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
-                                      w.width_px * px))
+                                      w.width_px * px, self._censored(w, ft.drift_xy_px),
+                                      float(w.tip_sigma_px)))
+
+    def _censored(self, whisker, drift):
+        """True when the tip is at the side of the analysed field (image edge or data bar).
+
+        The whisker may go on beyond it, so its length is a lower bound and
+        stays out of rate fits. The field's sides move with the drift in
+        first-frame coordinates, hence the drift is added to the margin.
+        """
+        if self.region is None:
+            return False
+        top, bottom, left, right = self.region
+        x, y = whisker.tip_xy_px
+        dx, dy = (abs(v) if math.isfinite(v) else 0.0 for v in drift)
+        mx, my = CENSOR_MARGIN_PX + dx, CENSOR_MARGIN_PX + dy
+        return bool(x < left + mx or x > right - 1 - mx or y < top + my or y > bottom - 1 - my)
 
     def _emit(self, frame, drift, li, whiskers, front, crack, *, measured, skipped=False,
               electrode_li_px=math.nan):
@@ -665,7 +746,38 @@ class _Tracker:
         self._record(ft, self.last_lengths)
         return ft
 
+    def _trust_tears(self, frames):
+        """Frames with torn frames taken as scans when torn frames are all there is.
+
+        A torn frame is normally never measured (the complete frame of its scan
+        follows, or the last scan is repeated). When :data:`TORN_RUN_FRAMES` frames
+        in a row are torn, no complete scan may ever come (a tear detector that
+        flags every frame, or a recording with tears in every frame): then each
+        torn frame of a new scan (new ``content_time_s``) is measured as a scan,
+        part of it one scan old, which is better than measuring nothing; torn
+        frames repeating that scan count as duplicates. The first complete
+        frame ends this.
+        """
+        run, last_ct = 0, None
+        for frame in frames:
+            if isinstance(frame, np.ndarray) or not frame.partial_refresh:
+                run = 0
+                if not isinstance(frame, np.ndarray) and not frame.is_duplicate:
+                    last_ct = frame.content_time_s
+                yield frame
+                continue
+            run += 1
+            if run < TORN_RUN_FRAMES:
+                yield frame
+                continue
+            ct = frame.content_time_s
+            new = ct is None or last_ct is None or abs(ct - last_ct) > 1e-9
+            if new:
+                last_ct = ct
+            yield dataclasses.replace(frame, partial_refresh=False, is_duplicate=not new)
+
     def run(self, frames):
+        frames = self._trust_tears(frames)
         pending = []  # frames waiting for the background model: (frame, kind, payload)
         held = None   # a torn frame waiting to see whether the next frame completes its scan
         for i, frame in enumerate(frames):

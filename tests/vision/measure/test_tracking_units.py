@@ -146,15 +146,38 @@ def test_find_electrode_subpixel_and_user_override():
     assert_allclose((e.x_px, e.y_px, e.radius_px), (90.3, 68.6, 27.4), atol=0.3,
                     err_msg=f"electrode found at {e}")
     assert e.source == "auto"
+    # a position given inside the disc never tracks worse than automatic detection: the
+    # disc it points at is fitted (issue 11: given positions)
     user = resolve_electrode(img, (91, 70))
-    assert user.source == "user" and (user.x_px, user.y_px) == (91, 70)
-    assert user.radius_px == pytest.approx(27.4, abs=0.5)
+    assert user.source == "user"
+    assert_allclose((user.x_px, user.y_px, user.radius_px), (90.3, 68.6, 27.4), atol=0.3)
     assert resolve_electrode(img, (91, 70, 20)).radius_px == 20
+
+
+def test_bright_and_partly_outside_electrodes_are_found():
+    img, _, _ = _scene(ex=90.3, ey=68.6, r=27.4)
+    bright = (255.0 - img.astype(np.float32)).astype(img.dtype)   # lithium brighter than LLZO
+    e = find_electrode(bright)
+    assert e.polarity == "bright"
+    assert_allclose((e.x_px, e.y_px, e.radius_px), (90.3, 68.6, 27.4), atol=0.3)
+    cut = img[:, 75:]                                  # 15 px of the disc beyond the left edge
+    e = find_electrode(cut)
+    assert_allclose((e.x_px, e.y_px, e.radius_px), (15.3, 68.6, 27.4), atol=0.5)
+
+
+def _plain_ceramic(seed):
+    """A frame of ceramic without lithium: flat grey plus shot noise, no region beyond it.
+
+    (A textured frame has dark and bright blobs of 5-10 px that are discs as much as a
+    small electrode is; lithium darker or brighter is searched, so they are not 'nothing'.)
+    """
+    rng = np.random.default_rng(seed)
+    return np.clip(128 + rng.normal(0, 4, (ROWS, COLS)), 0, 255).astype(np.uint8)
 
 
 def test_no_electrode_or_outside_says_which_option_to_pass():
     with pytest.raises(InputError, match=r"electrode=\(x_px, y_px\)"):
-        find_electrode(_texture(7).astype(np.uint8))
+        find_electrode(_plain_ceramic(7))
     img, _, _ = _scene()
     with pytest.raises(InputError, match="outside the image.*electrode="):
         resolve_electrode(img, (COLS + 10, 20))
@@ -278,7 +301,7 @@ def test_track_bad_electrode_option_is_clear():
     frames, _ = _frames_with_growth(n=4, with_blank=False)
     with pytest.raises(InputError, match="outside the image"):
         track(frames, pixel_size_um=1.0, electrode=(-5, 10))
-    blank_texture = [np.clip(_texture(k), 0, 255).astype(np.uint8) for k in range(3)]
+    blank_texture = [_plain_ceramic(k) for k in range(3)]
     with pytest.raises(InputError, match=r"electrode=\(x_px, y_px\)"):
         track(blank_texture, pixel_size_um=1.0)
     with pytest.raises(InputError, match="pixel_size_um"):
@@ -338,3 +361,36 @@ def test_segment_search_box_gives_the_same_mask():
         assert np.array_equal(li, full), box
     with pytest.raises(InputError, match="search_box"):
         segment_lithium(diff, search_box="left", **kw)
+
+
+@pytest.mark.xfail(strict=True, reason="known defect (issue 11, tip uncertainty): tip_sigma_px is "
+                   "the edge fit's standard error, about 4x below the scatter of tips over noise "
+                   "(the pixel-level tip moves the fit window and the blur grid choice jumps)")
+def test_tip_sigma_reflects_the_scatter_of_tips_over_noise():
+    """The per-frame tip uncertainty matches the scatter of tips over noise realisations.
+
+    (It is the fit's standard error: it holds the image noise, not the bias that the
+    texture under one rod gives all its frames alike.)
+    """
+    bg, _, _ = _scene(rod_len=0.0, noise=0.0)
+    clean, _, _ = _scene(rod_len=30.0, noise=0.0)
+    e = Electrode(80.0, 70.0, 25.0)
+    lengths, sigmas = [], []
+    for seed in range(16):
+        rng = np.random.default_rng(seed)
+        img = clean.astype(np.float32) + rng.normal(0, 12.0, clean.shape).astype(np.float32)
+        diff = bg.astype(np.float32) - img
+        li, _, _ = segment_lithium(diff, electrode_xy_px=(e.x_px, e.y_px),
+                                   electrode_radius_px=e.radius_px)
+        found, _ = find_whiskers(li, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px)
+        assert len(found) == 1
+        w = refine_tip(diff, found[0])
+        lengths.append(w.length_px)
+        sigmas.append(w.tip_sigma_px)
+    sigmas = np.asarray(sigmas)
+    assert np.all(np.isfinite(sigmas)) and np.all(sigmas > 0)
+    scatter = float(np.std(lengths, ddof=1))
+    # a +-2 sigma band must cover the tips: the stated sigma within a factor 2 of the scatter
+    # (16 realisations estimate a standard deviation to about +-18 %)
+    assert scatter / 2 <= float(np.median(sigmas)) <= 2 * scatter, \
+        f"tip sigma {np.median(sigmas):.3f} px vs scatter {scatter:.3f} px"
