@@ -25,7 +25,6 @@ import contextlib
 import dataclasses
 import datetime
 import logging
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -40,6 +39,7 @@ from .._shared._fileio import (
     record_output_files,
     write_json_atomic,
 )
+from .._shared._progress import progress_bar
 from .._shared._system import default_workers
 from ._lock import _lock
 from ._manifest import MANIFEST_NAMES, read_manifest
@@ -232,7 +232,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             records, items, engine, started, now - t0, force, save_options,
             interrupted=interrupted))
 
-    bar = _progress_bar(len(items), enabled=progress)
+    bar = progress_bar(len(items), progress, "semtrack batch", unit="video")
     frames = {"n": 0}
 
     def on_record(rec):
@@ -244,10 +244,11 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             frames["n"] += int(rec["n_frames"])
         if rec["status"] == "failed":
             logger.info("%s: failed: %s", rec["name"], rec["error"])
-        bar.update(1)
-        elapsed = max(time.perf_counter() - t0, 1e-9)
-        bar.set_postfix_str(f"{frames['n'] / elapsed:.1f} frames/s, "
-                            f"{sum(r['status'] == 'failed' for r in records.values())} failed")
+        if bar is not None:
+            bar.update(1)
+            elapsed = max(time.perf_counter() - t0, 1e-9)
+            bar.set_postfix_str(f"{frames['n'] / elapsed:.1f} frames/s, "
+                                f"{sum(r['status'] == 'failed' for r in records.values())} failed")
         write_status()
 
     with _lock(out_dir):
@@ -265,7 +266,8 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             interrupted = True
             raise
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             wall = time.perf_counter() - t0
             result = BatchResult(out_dir=out_dir, records=[records[n] for n in names],
                                  summaries=summaries, engine=engine, wall_s=wall,
@@ -279,13 +281,6 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
             record_output_files([out_dir / n for n in BATCH_OUTPUT_FILES
                                  if (out_dir / n).exists()], BATCH_WRITER)
     return result
-
-
-def _progress_bar(total, *, enabled):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="video", file=sys.stderr, disable=not enabled,
-                dynamic_ncols=True, desc="semtrack batch")
 
 
 #: Writer name of the files at the top of a batch output folder (in its marker).

@@ -28,10 +28,10 @@ def add_analysis_options(parser, *, batch=False):
     g = parser.add_argument_group("calibration")
     size = g.add_mutually_exclusive_group()
     size.add_argument("--pixel-size", "--pixel-size-um", dest="pixel_size", type=float,
-                      metavar="UM", help="pixel size in um" + every + " (overrides file "
+                      metavar="UM", help="pixel size in µm" + every + " (overrides file "
                       "metadata and the scale bar)")
     size.add_argument("--scale-bar-um", type=float, metavar="UM",
-                      help="length of the scale bar in the data bar, in um")
+                      help="length of the scale bar in the data bar, in µm")
     g.add_argument("--fps", type=float, help="frame rate for TIFF stacks / frame folders "
                    "without times")
     g.add_argument("--tilt", "--tilt-deg", dest="tilt", type=float, default=None,
@@ -145,7 +145,7 @@ def run(args):
     print(f"{name}: failure mode {s['failure_mode']} (confidence {s['failure_confidence']}), "
           f"short circuit {'yes' if s['short_circuit'] else 'no'}")
     if s["max_growth_rate_um_s"] is not None:
-        print(f"  max growth rate {s['max_growth_rate_um_s']:.3f} um/s -> local current "
+        print(f"  max growth rate {s['max_growth_rate_um_s']:.3f} µm/s -> local current "
               f"density {s['max_local_current_density_A_cm2']:.3f} A/cm2")
     for w in s["warnings"]:
         print(f"  warning: {to_flags(w)}", file=sys.stderr)

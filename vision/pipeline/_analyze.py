@@ -7,7 +7,6 @@ results folder is :meth:`Analysis.save` (see :mod:`vision._results`).
 """
 import logging
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from calibration import InputError, SyncOffset, offset_from_spans, offset_from_s
 
 from .._schema import FRAME_COLUMNS, WHISKER_COLUMNS
 from .._shared._fileio import jsonable
+from .._shared._progress import progress_bar
 from ..io._registry import open_video
 from ..preprocess._databar import find_data_bar
 from ..preprocess._refresh import mark_refreshes
@@ -180,37 +180,6 @@ class Analysis:
                             formats=formats)
 
 
-def _in_notebook():
-    """True inside a Jupyter kernel (IPython already imported, a ZMQ shell)."""
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    try:
-        shell = ipython.get_ipython()
-    except AttributeError:
-        return False
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def progress_bar(total, enabled, desc, *, unit="frame"):
-    """A tqdm bar where someone sees it, else None.
-
-    In Jupyter a notebook widget (``tqdm.auto``), on a terminal a text bar on
-    stderr; None when `enabled` is false (quiet) or neither applies (a pipe,
-    a log file, a batch worker).
-    """
-    if not enabled:
-        return None
-    if _in_notebook():
-        from tqdm.auto import tqdm
-        return tqdm(total=total, desc=desc, unit=unit, leave=False)
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)
-
-
-_progress = progress_bar
 
 
 def _read_trace(trace, warn, *, columns=None, units=None):
@@ -370,7 +339,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                 tiff_tags=(reader.metadata or {}).get("tiff_tags"),
                 image=first.image, data_bar=bar_box, scale_bar_um=scale_bar_um, path=video)
             n_total = reader.n_frames
-            bar_progress = _progress(n_total, progress, os.path.basename(video))
+            bar_progress = progress_bar(n_total, progress, os.path.basename(video))
             drawings = {}
             iterator = track_iter(
                 mark_refreshes(iter(reader)), pixel_size_um=pixel.um, electrode=electrode,

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from test_analyze_pipeline import PRESETS, _analysis, _truth
 
 from vision._schema import WHISKER_COLUMNS
-from vision.pipeline import _analyze
+from vision._shared import _progress
 from vision.pipeline._report import build_report, report_figures
 
 PLACEHOLDERS = ("False at", "- um/s", "- s", "> - <", "None", "nan", "no whiskers tracked",
@@ -183,24 +183,25 @@ class _Tty(io.StringIO):
 
 
 def test_progress_where_someone_sees_it(monkeypatch):
+    """One rule for analyze and run_batch (vision._shared._progress)."""
     from tqdm import tqdm as text_tqdm
     from tqdm.auto import tqdm as auto_tqdm
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log
-    assert _analyze.progress_bar(10, True, "x") is None
+    assert _progress.progress_bar(10, True, "x") is None
     monkeypatch.setattr(sys, "stderr", _Tty())
-    bar = _analyze.progress_bar(10, True, "x")
+    bar = _progress.progress_bar(10, True, "x")
     assert isinstance(bar, text_tqdm)
     bar.update(10)
     bar.close()
     assert "/10 [" in sys.stderr.getvalue()  # the bar was drawn on the terminal
-    assert _analyze.progress_bar(10, False, "x") is None  # quiet
-    monkeypatch.setattr(_analyze, "_in_notebook", lambda: True)
-    bar = _analyze.progress_bar(10, True, "x")
+    assert _progress.progress_bar(10, False, "x") is None  # quiet
+    monkeypatch.setattr(_progress, "_in_notebook", lambda: True)
+    bar = _progress.progress_bar(10, True, "x")
     assert isinstance(bar, auto_tqdm)
     bar.close()
 
 
 def test_not_a_notebook_without_a_kernel(monkeypatch):
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
-    assert not _analyze._in_notebook()
+    assert not _progress._in_notebook()
