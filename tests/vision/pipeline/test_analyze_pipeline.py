@@ -109,6 +109,72 @@ def test_event_times_within_one_scan(name):
                 f"{ours}: {s[ours]:.3f} s vs truth {truth[theirs]:.3f} s (one scan = {scan} s)"
 
 
+def test_crack_initiation_voltage_against_the_true_trace():
+    # the paper's key number (cracks start near -0.7 V). Truth: the trace at the TRUE
+    # initiation time (trace clock = video clock + the true offset). The measured time may
+    # be one scan off (the events' limit), so the voltage may be anything the true trace
+    # shows within one scan of it, plus 5 mV of measurement noise. The crack sample steps
+    # from -0.5 V to -0.75 V one second before the crack: an offset applied twice (3.2 s
+    # further) reads -0.5 V and fails.
+    import electrochem
+    truth, s = _truth("crack"), _analysis("crack").summary
+    tr = electrochem.read_trace(VIDEOS / "crack_trace.mpt").data
+    t_video = tr["time_s"].to_numpy(float) - truth["sync_offset_s"]
+    near = np.abs(t_video - truth["crack_initiation_s"]) <= truth["scan_period_s"]
+    lo, hi = tr["voltage_V"][near].min(), tr["voltage_V"][near].max()
+    got = s["crack_initiation_voltage_V"]
+    assert got is not None and lo - 0.005 <= got <= hi + 0.005, \
+        f"{got} V; the true trace shows {lo:.3f}..{hi:.3f} V around the true initiation"
+    assert got == pytest.approx(truth["crack_initiation_voltage_V"], abs=0.05)
+    # and exactly the trace at the reported time under the reported offset
+    want = np.interp(s["crack_initiation_time_s"] + s["sync_offset_s"], tr["time_s"],
+                     tr["voltage_V"])
+    assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_event_voltages_are_the_trace_at_the_event_times(tmp_path):
+    import electrochem
+    for name in ("crack", "lateral"):
+        res = _analysis(name)
+        tr = electrochem.read_trace(VIDEOS / f"{name}_trace.mpt").data
+        off = res.summary["sync_offset_s"]
+        assert len(res.events)
+        for row in res.events.itertuples():
+            want = np.interp(row.time_s + off, tr["time_s"], tr["voltage_V"])
+            assert row.voltage_V == pytest.approx(want, abs=1e-9), (name, row)
+
+
+def test_growth_rates_of_each_whisker_match_its_truth_whisker():
+    # rates are matched to truth whiskers by their direction (base -> tip), not by id: a
+    # rate filed under another whisker's id is then compared with the wrong truth and fails
+    truth, res = _truth("multi_whisker"), _analysis("multi_whisker")
+    w = res.whiskers.drop_duplicates("whisker_id", keep="last")
+    angle = np.degrees(np.arctan2(w["tip_y_um"] - w["base_y_um"], w["tip_x_um"] - w["base_x_um"]))
+    truth_angles = {tw["whisker_id"]: tw["angle_deg"] for tw in truth["whiskers"]}
+    checked = 0
+    for wid, ang in zip(w["whisker_id"], angle):
+        tid = min(truth_angles, key=lambda k: abs((truth_angles[k] - ang + 180) % 360 - 180))
+        tw = next(t for t in truth["whiskers"] if t["whisker_id"] == tid)
+        mine = res.growth_rates.loc[res.growth_rates["whisker_id"] == wid]
+        for step in tw["steps"]:
+            end = step["end_s"] or truth["duration_s"]
+            # steps with >= 20 px of growth (as the current-density test above)
+            if step["rate_um_s"] * (end - max(step["start_s"], tw["onset_s"])) < \
+                    20 * truth["pixel_size_um"]:
+                continue
+            mid = 0.5 * (step["start_s"] + end)
+            row = mine.loc[(mine["t_start_s"] <= mid) & (mine["t_end_s"] >= mid)]
+            if row.empty:
+                continue
+            checked += 1
+            got = float(row["rate_um_s"].iloc[0])
+            # 5 %: the local current density requirement of issue 5 (j is proportional to v)
+            assert got == pytest.approx(step["rate_um_s"], rel=0.05), \
+                f"whisker {wid} (truth {tid}), step {step['step']}: {got:.3f} vs " \
+                f"{step['rate_um_s']:.3f} um/s"
+    assert checked >= 3
+
+
 @pytest.mark.parametrize("name", ["whisker", "multi_whisker"])
 def test_local_current_density_within_5_percent(name):
     truth, res = _truth(name), _analysis(name)
