@@ -293,3 +293,102 @@ def test_sustained_max_exact():
     assert sustained_max([np.nan, np.nan, np.nan], 3) is None
     assert sustained_max([1.0, 2.0], 3) is None
     assert sustained_max([4.0, 4.0, 4.0], 3) == 4.0
+
+
+def test_evidence_is_reported_exactly():
+    # summary.json's failure_evidence (and the report) show these records as they are:
+    # every key, value, threshold and sentence
+    full = classify_failure(crack_length_um=4.5, lateral_extent_um=2.25, touchdown_time_s=7.5,
+                            trace_short_circuit_time_s=8.25, contact_loss_time_s=3.125)
+    assert full.evidence == [
+        {"rule": "fracture", "feature": "crack_length_um", "value": 4.5, "threshold": 3.0,
+         "passed": True, "text": "longest crack 4.50 um vs threshold 3.0 um"},
+        {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 2.25,
+         "threshold": 3.0, "passed": True,
+         "text": "lateral lithium 2.25 um beyond the rim vs threshold 3.0 um; touched the "
+                 "counter electrode"},
+        {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": 3.125,
+         "threshold": None, "passed": True,
+         "text": "depletion (diverging overpotential) at 3.12 s"},
+        {"rule": "short_circuit", "feature": "short_circuit_time_s", "value": 8.25,
+         "threshold": None, "passed": True,
+         "text": "trace: current jump / voltage collapse at 8.25 s; video: touch-down at the "
+                 "counter electrode at 7.50 s"},
+    ]
+    assert (full.mode, full.short_circuit) == ("fracture", True)
+    empty = classify_failure()
+    assert empty.evidence == [
+        {"rule": "fracture", "feature": "crack_length_um", "value": 0.0, "threshold": 3.0,
+         "passed": False, "text": "longest crack 0.00 um vs threshold 3.0 um"},
+        {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 0.0,
+         "threshold": 3.0, "passed": False,
+         "text": "lateral lithium 0.00 um beyond the rim vs threshold 3.0 um"},
+        {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": None,
+         "threshold": None, "passed": False, "text": "no depletion time in the trace"},
+        {"rule": "short_circuit", "feature": "short_circuit_time_s", "value": None,
+         "threshold": None, "passed": False,
+         "text": "trace: no short circuit; video: no touch-down"},
+    ]
+    from vision.pipeline._failure import thresholds_dict
+    assert thresholds_dict() == {"crack_min_length_um": 3.0, "lateral_min_extent_um": 3.0,
+                                 "lateral_min_scans": 3}
+    assert thresholds_dict(FailureThresholds(crack_min_length_um=5.0))["crack_min_length_um"] \
+        == 5.0
+
+
+def test_margin_confidence_edges():
+    from vision.pipeline._failure import _margin_confidence
+    # no value, not finite, zero or negative: no doubt about 'absent'
+    for v in (None, np.nan, np.inf, 0.0, -1.0):
+        assert _margin_confidence(v, 3.0) == 1.0, v
+    # a positive value below 1 is not 'absent': its margin counts (0.5 um vs 3 um)
+    assert _margin_confidence(0.5, 3.0) == pytest.approx(0.5 + 0.5 * np.tanh(2 * np.log(6)))
+    assert _margin_confidence(0.5, 3.0) < 1.0
+    assert _margin_confidence(3.0, 3.0) == 0.5
+
+
+def test_onset_edge_cases():
+    t = np.arange(0.0, 7.5, 0.5)        # 15 scans; first sighting at index 6 (not len / 2)
+    # zeros at the baseline before growth are 'not seen'; the line from 3.0 s on crosses 0
+    # at 2.5 s
+    y = np.where(t >= 3.0, 2.0 * (t - 2.5), 0.0)
+    assert onset_from_growth(t, y) == pytest.approx(2.5, abs=1e-9)
+    y = np.where(t >= 3.0, 2.0 * (t - 2.5), np.nan)
+    assert onset_from_growth(t, y) == pytest.approx(2.5, abs=1e-9)
+    # missing values given as None (an object column) count as not seen
+    assert onset_from_growth(list(t), [None] * 6 + list(y[6:])) == pytest.approx(2.5, abs=1e-9)
+    # two sightings half a scan apart are enough for the back-extrapolation
+    y2 = np.where(t >= 6.5, 4.0 * (t - 6.0), np.nan)
+    assert onset_from_growth(t, y2) == pytest.approx(6.0, abs=1e-9)
+    # a steady size (slope 0) was there when first seen: its first time
+    assert onset_from_growth(t, np.where(t >= 3.0, 2.0, np.nan)) == 3.0
+    # a line that crosses the baseline after the first sighting: clipped to that sighting
+    y3 = np.full(len(t), np.nan)
+    y3[6:10] = [0.01, 0.02, 0.03, 100.0]
+    assert onset_from_growth(t, y3) == 3.0
+
+
+def test_events_table_columns_and_types():
+    table = events_table([("growth_onset", 1.0, "video"), ("short_circuit", 0.5, "trace")],
+                         [0, 1, 2], lambda t: ([1, 2], [3, 4]))
+    assert list(table.columns) == ["event", "time_s", "frame", "voltage_V", "current_A",
+                                   "source"]
+    assert list(table.index) == [0, 1]
+    assert table["frame"].dtype.kind == "i" and list(table["frame"]) == [1, 1]
+    assert table["voltage_V"].dtype == np.float64 and table["current_A"].dtype == np.float64
+    assert list(table["event"]) == ["short_circuit", "growth_onset"]
+    empty = events_table([], [0.0], None)
+    assert empty.empty and list(empty.columns) == list(table.columns)
+    # no frame times (a trace-only record): frame 0
+    none = events_table([("short_circuit", 2.0, "trace")], [], None)
+    assert list(none["frame"]) == [0] and none["frame"].dtype.kind == "i"
+
+
+def test_empty_rates_table_has_its_columns():
+    cols = ["whisker_id", "step", "control_value", "t_start_s", "t_end_s", "n_scans",
+            "rate_um_s", "rate_std_um_s", "current_density_A_cm2"]
+    assert list(growth_rates_per_step(None).columns) == cols
+    assert list(growth_rates_per_step(pd.DataFrame()).columns) == cols
+    short = pd.DataFrame({"whisker_id": 1, "content_time_s": [0.0, 1.0],
+                          "length_um": [1.0, 2.0]})
+    assert list(growth_rates_per_step(short).columns) == cols   # too few scans: no rows
