@@ -392,3 +392,17 @@ def test_empty_rates_table_has_its_columns():
     short = pd.DataFrame({"whisker_id": 1, "content_time_s": [0.0, 1.0],
                           "length_um": [1.0, 2.0]})
     assert list(growth_rates_per_step(short).columns) == cols   # too few scans: no rows
+
+
+def test_rates_order_duplicates_and_steps_without_control_value():
+    w = _two_whiskers()
+    w = w.iloc[::-1].reset_index(drop=True)                  # id 9 first, times descending
+    w["frame"] = np.arange(len(w))
+    dup = w.iloc[:6].assign(frame=lambda d: d["frame"] + 1000)  # duplicated frames: other
+    w = pd.concat([w, dup], ignore_index=True)                # frame numbers, same scan
+    steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [10.0]})  # no control
+    rates = growth_rates_per_step(w, steps)
+    assert list(rates["whisker_id"]) == [4, 9]               # sorted by id
+    assert list(rates["n_scans"]) == [20, 20]                # each scan once
+    assert rates["control_value"].isna().all()
+    np.testing.assert_allclose(rates["rate_um_s"], [0.7, 3.1], rtol=1e-9)
