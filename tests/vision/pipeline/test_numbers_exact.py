@@ -406,3 +406,12 @@ def test_rates_order_duplicates_and_steps_without_control_value():
     assert list(rates["n_scans"]) == [20, 20]                # each scan once
     assert rates["control_value"].isna().all()
     np.testing.assert_allclose(rates["rate_um_s"], [0.7, 3.1], rtol=1e-9)
+
+
+def test_fit_growth_rate_skips_missing_points():
+    # a missing length (NaN or None from an object column) or time drops that point only
+    for t, y in (([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, np.nan, 3.0]),
+                 ([0, 1, 2, 3], [0, 1, None, 3]),
+                 ([0, 1, None, 3], [0, 1, 5, 3])):
+        rate, icpt, _ = fit_growth_rate(t, y)
+        assert rate == pytest.approx(1.0, rel=1e-9) and icpt == pytest.approx(0.0, abs=1e-9)
