@@ -40,3 +40,11 @@ def test_error_names_the_argument(call, name):
     # the message starts with the argument's own name, case and all
     assert str(info.value).startswith(f"{name} must be positive and finite; got "), \
         str(info.value)
+
+
+def test_scalars_in_python_floats_out_arrays_in_arrays_out():
+    for f in (ec.current_density_from_growth_rate, ec.growth_rate_from_current_density,
+              ec.charge_from_volume, ec.volume_from_charge, ec.thickness_from_areal_charge):
+        assert type(f(2.0)) is float
+        out = f(np.array([1.0, 2.0]))
+        assert isinstance(out, np.ndarray) and out.shape == (2,)

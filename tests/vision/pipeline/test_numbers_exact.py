@@ -415,3 +415,33 @@ def test_fit_growth_rate_skips_missing_points():
                  ([0, 1, None, 3], [0, 1, 5, 3])):
         rate, icpt, _ = fit_growth_rate(t, y)
         assert rate == pytest.approx(1.0, rel=1e-9) and icpt == pytest.approx(0.0, abs=1e-9)
+
+
+def test_fit_growth_rate_edges_and_its_documented_huber_scale():
+    from scipy import stats
+
+    from vision._shared._stats import mad_sigma
+    # two points are enough; fewer, or one time only, is a clear error
+    assert fit_growth_rate([0.0, 1.0], [0.0, 2.0])[0] == pytest.approx(2.0, rel=1e-9)
+    for t, y in (([1.0], [2.0]), ([1.0, 1.0], [2.0, 3.0])):
+        with pytest.raises(ValueError, match="^fit_growth_rate needs at least two points "
+                                             "at different times$"):
+            fit_growth_rate(t, y)
+    # the default Huber scale is 1.345 x the MAD scatter about the Theil-Sen line (95 %
+    # efficiency on Gaussian scatter): the same fit as that scale given explicitly
+    rng = np.random.default_rng(7)
+    t = np.arange(12) * 0.5
+    y = 1.0 + 2.0 * t + rng.normal(0, 0.1, 12)
+    y[3] += 2.0
+    ts = stats.theilslopes(y, t - t.mean()).slope
+    icpt = np.median(y - ts * (t - t.mean()))
+    scale = 1.345 * max(mad_sigma(y - (ts * (t - t.mean()) + icpt)), 1e-3)
+    assert fit_growth_rate(t, y)[0] == pytest.approx(fit_growth_rate(t, y, f_scale_um=scale)[0],
+                                                     rel=1e-9)
+    assert fit_growth_rate(t, y)[0] != pytest.approx(
+        fit_growth_rate(t, y, f_scale_um=scale * 2.345 / 1.345)[0], rel=1e-6)
+
+
+def test_sustained_max_takes_missing_as_not_held():
+    assert sustained_max([None, 2.0, 2.0, 2.0], 3) == 2.0
+    assert sustained_max([2.0, None, 2.0, 2.0], 3) is None
