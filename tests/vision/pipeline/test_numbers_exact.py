@@ -362,6 +362,8 @@ def test_onset_edge_cases():
     assert onset_from_growth(t, y2) == pytest.approx(6.0, abs=1e-9)
     # a steady size (slope 0) was there when first seen: its first time
     assert onset_from_growth(t, np.where(t >= 3.0, 2.0, np.nan)) == 3.0
+    # ... whatever its size (the fit's rounding slope grows with it: +5e-11 for 1e6)
+    assert onset_from_growth(t, np.where(t >= 3.0, 1e6, np.nan)) == 3.0
     # a line that crosses the baseline after the first sighting: clipped to that sighting
     y3 = np.full(len(t), np.nan)
     y3[6:10] = [0.01, 0.02, 0.03, 100.0]
