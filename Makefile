@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench validate validate-quick videos docs clean
+.PHONY: demo test bench validate validate-quick videos docs mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,20 @@ validate: $(VENV)/.installed
 
 validate-quick: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py --quick $(ARGS)
+
+## mutate: mutation testing of the scientific core with mutmut (config: [tool.mutmut] in
+## pyproject.toml; docs/pages/mutation.md). A benchmark, not a test: about an hour on 2 cores,
+## stopped after MUTATE_BUDGET_S; prints the surviving mutants. MUTANTS='vision.pipeline._rates*'
+## for a subset (mutmut's name globs); `.venv/bin/mutmut show NAME` shows one mutant's diff.
+MUTMUT_VERSION ?= 3.8.1
+MUTATE_BUDGET_S ?= 3600
+mutate: $(VENV)/.installed-test
+	$(BIN)/python -m pip install -q 'mutmut==$(MUTMUT_VERSION)'
+	rm -rf mutants
+	-OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 timeout --signal=INT $(MUTATE_BUDGET_S) \
+		$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	@echo "Surviving mutants (and those without a test or timed out):"
+	@$(BIN)/mutmut results
 
 ## videos: regenerate the sample videos in videos/ (deterministic)
 videos: $(VENV)/.installed

@@ -6,6 +6,9 @@ from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
 __all__ = ["EVENT_NAMES", "events_table", "onset_from_growth"]
 
+#: Growth over the fitted scans smaller than this fraction of the size is rounding, not
+#: growth (float64 line fits leave ~1e-16 relative).
+_RELATIVE_ROUNDING = 1e-9
 
 
 def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
@@ -45,7 +48,9 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
     idx = np.flatnonzero(seen[first:])[:n_fit] + first
     if len(idx) >= 2 and np.ptp(t[idx]) > 0:
         slope, icpt = np.polyfit(t[idx], y[idx], 1)
-        if slope > 0:
+        # growing, beyond rounding: a steady size fits a slope of +-1e-16, which would
+        # extrapolate to the start of the record
+        if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
 

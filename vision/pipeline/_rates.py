@@ -7,7 +7,7 @@ from electrochem import current_density_from_growth_rate
 
 from .._shared._stats import mad_sigma
 
-__all__ = ["fit_growth_rate", "growth_rates_per_step"]
+__all__ = ["fit_growth_rate", "growth_rates_per_step", "slope_standard_error"]
 
 #: Floor of the residual scale of the robust fit, um (well below a tip's precision).
 MIN_SCATTER_UM = 1e-3
@@ -61,6 +61,39 @@ def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
     return float(slope), float(icpt - slope * t0), mad_sigma(resid)
 
 
+def slope_standard_error(time_s, residual_scatter_um):
+    """Standard error (um/s) of a fitted slope from the robust scatter of its residuals.
+
+    The standard error of a straight-line slope is ``sigma / (std(t) sqrt(n))``.
+    ``sigma`` is estimated from the residuals' robust scatter (1.4826 MAD), which
+    underestimates it on few points twice over: the line was fitted to the same
+    points (residual variance ``sigma^2 (n - 2) / n``: factor ``sqrt(n / (n - 2))``)
+    and the MAD of a small sample is biased low (factor ``n / (n - 0.8)``, Croux &
+    Rousseeuw 1992). Without both, 8 scans reported 0.75 of the true scatter of
+    the fitted rates (measured on 1000 noisy lines; with them 1.00-1.08 for 5-40
+    scans; tests/vision/pipeline/test_numbers_exact.py).
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Times of the fitted points, s.
+    residual_scatter_um : float
+        Robust scatter of the residuals, um.
+
+    Returns
+    -------
+    float
+        Standard error of the slope in um/s; NaN for fewer than 3 points or a
+        single time.
+    """
+    t = np.asarray(time_s, dtype=float)
+    n = len(t)
+    if n < 3 or np.std(t) == 0:
+        return float("nan")
+    sigma = residual_scatter_um * np.sqrt(n / (n - 2)) * n / (n - 0.8)
+    return float(sigma / (np.std(t) * np.sqrt(n)))
+
+
 def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
     """Growth rate of every whisker in every potential step.
 
@@ -81,7 +114,8 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
     DataFrame
         ``whisker_id, step, control_value, t_start_s, t_end_s, n_scans,
         rate_um_s, rate_std_um_s, current_density_A_cm2``; one row per
-        whisker and step with enough scans. ``current_density_A_cm2`` is
+        whisker and step with enough scans. ``rate_std_um_s`` is the standard
+        error of the rate (:func:`slope_standard_error`). ``current_density_A_cm2`` is
         Faraday's law j = v F / V_m for the tip advance.
     """
     columns = ["whisker_id", "step", "control_value", "t_start_s", "t_end_s", "n_scans",
@@ -103,7 +137,7 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
                 continue
             t, y = t_all[sel], y_all[sel]
             rate, _, scatter = fit_growth_rate(t, y)
-            rate_std = scatter / (np.std(t) * np.sqrt(len(t))) if np.std(t) > 0 else np.nan
+            rate_std = slope_standard_error(t, scatter)
             rows.append({
                 "whisker_id": int(wid), "step": int(st.step),
                 "control_value": float(getattr(st, "control_value", np.nan)),

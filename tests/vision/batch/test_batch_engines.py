@@ -2,7 +2,6 @@
 import dataclasses
 import json
 import os
-import time
 
 import pandas as pd
 import pytest
@@ -85,11 +84,11 @@ def test_local_cluster_of_two_workers_gives_identical_results(serial_run, tmp_pa
 def test_resume_skips_finished_videos_and_redoes_changed_ones(serial_run):
     items, out, _, _ = serial_run
     mtime = os.stat(out / "whisker" / "summary.json").st_mtime_ns
-    t0 = time.perf_counter()
     again = run_batch(items, out, workers=0, overlay=False)
     assert {r["name"]: r["status"] for r in again.records} == {
         "broken": "failed", "control": "skipped", "whisker": "skipped"}
-    assert time.perf_counter() - t0 < 5.0
+    # skipped means not analysed again: the results are untouched (checked by their mtime,
+    # not by a wall-clock limit, which would fail on a busy machine and pass a slow bug)
     assert os.stat(out / "whisker" / "summary.json").st_mtime_ns == mtime
     # results of skipped videos still fill the combined table
     table = pd.read_csv(out / "results.csv").set_index("name")

@@ -112,6 +112,146 @@ def test_event_times_within_one_scan(name):
                 f"{ours}: {s[ours]:.3f} s vs truth {truth[theirs]:.3f} s (one scan = {scan} s)"
 
 
+def test_crack_initiation_voltage_against_the_true_trace():
+    # the paper's key number (cracks start near -0.7 V). Truth: the trace at the TRUE
+    # initiation time (trace clock = video clock + the true offset). The measured time may
+    # be one scan off (the events' limit), so the voltage may be anything the true trace
+    # shows within one scan of it, plus 5 mV of measurement noise. The crack sample steps
+    # from -0.5 V to -0.75 V one second before the crack: an offset applied twice (3.2 s
+    # further) reads -0.5 V and fails.
+    import electrochem
+    truth, s = _truth("crack"), _analysis("crack").summary
+    tr = electrochem.read_trace(VIDEOS / "crack_trace.mpt").data
+    t_video = tr["time_s"].to_numpy(float) - truth["sync_offset_s"]
+    near = np.abs(t_video - truth["crack_initiation_s"]) <= truth["scan_period_s"]
+    lo, hi = tr["voltage_V"][near].min(), tr["voltage_V"][near].max()
+    got = s["crack_initiation_voltage_V"]
+    assert got is not None and lo - 0.005 <= got <= hi + 0.005, \
+        f"{got} V; the true trace shows {lo:.3f}..{hi:.3f} V around the true initiation"
+    assert got == pytest.approx(truth["crack_initiation_voltage_V"], abs=0.05)
+    # and exactly the trace at the reported time under the reported offset
+    want = np.interp(s["crack_initiation_time_s"] + s["sync_offset_s"], tr["time_s"],
+                     tr["voltage_V"])
+    assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_event_voltages_are_the_trace_at_the_event_times(tmp_path):
+    import electrochem
+    for name in ("crack", "lateral"):
+        res = _analysis(name)
+        tr = electrochem.read_trace(VIDEOS / f"{name}_trace.mpt").data
+        off = res.summary["sync_offset_s"]
+        assert len(res.events)
+        for row in res.events.itertuples():
+            want = np.interp(row.time_s + off, tr["time_s"], tr["voltage_V"])
+            assert row.voltage_V == pytest.approx(want, abs=1e-9), (name, row)
+
+
+def test_growth_rates_of_each_whisker_match_its_truth_whisker():
+    # rates are matched to truth whiskers by their direction (base -> tip), not by id: a
+    # rate filed under another whisker's id is then compared with the wrong truth and fails
+    truth, res = _truth("multi_whisker"), _analysis("multi_whisker")
+    w = res.whiskers.drop_duplicates("whisker_id", keep="last")
+    angle = np.degrees(np.arctan2(w["tip_y_um"] - w["base_y_um"], w["tip_x_um"] - w["base_x_um"]))
+    truth_angles = {tw["whisker_id"]: tw["angle_deg"] for tw in truth["whiskers"]}
+    checked = 0
+    for wid, ang in zip(w["whisker_id"], angle):
+        tid = min(truth_angles, key=lambda k: abs((truth_angles[k] - ang + 180) % 360 - 180))
+        tw = next(t for t in truth["whiskers"] if t["whisker_id"] == tid)
+        mine = res.growth_rates.loc[res.growth_rates["whisker_id"] == wid]
+        for step in tw["steps"]:
+            end = step["end_s"] or truth["duration_s"]
+            # steps with >= 20 px of growth (as the current-density test above)
+            if step["rate_um_s"] * (end - max(step["start_s"], tw["onset_s"])) < \
+                    20 * truth["pixel_size_um"]:
+                continue
+            mid = 0.5 * (step["start_s"] + end)
+            row = mine.loc[(mine["t_start_s"] <= mid) & (mine["t_end_s"] >= mid)]
+            if row.empty:
+                continue
+            checked += 1
+            got = float(row["rate_um_s"].iloc[0])
+            # 5 %: the local current density requirement of issue 5 (j is proportional to v)
+            assert got == pytest.approx(step["rate_um_s"], rel=0.05), \
+                f"whisker {wid} (truth {tid}), step {step['step']}: {got:.3f} vs " \
+                f"{step['rate_um_s']:.3f} um/s"
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("name", ["whisker", "multi_whisker"])
+def test_faraday_ratio_against_truth(name):
+    # truth: the same ratio from the truth files: |charge| of the true trace over the
+    # video's scans / charge of the true whisker volume (pi/4 w^2 L per whisker) grown
+    # meanwhile (about 1: the presets' current is that of the visible whiskers, plus
+    # noise and charging spikes). Tolerance 10 %: the volume goes with width squared and
+    # the width target is 5 % (length errors of 0.5 px on 100+ px add little).
+    import electrochem
+    truth, res = _truth(name), _analysis(name)
+    px = truth["pixel_size_um"]
+    tw = pd.read_csv(VIDEOS / f"{name}_truth_whiskers.csv")
+    tf = pd.read_csv(VIDEOS / f"{name}_truth_frames.csv")
+    vol = (np.pi / 4 * (tw["width_px"] * px) ** 2 * tw["length_px"] * px).groupby(
+        tw["frame"]).sum().reindex(tf["frame"], fill_value=0.0).to_numpy()
+    new = res.frames.loc[~res.frames["is_duplicate"].astype(bool), "content_time_s"]
+    t0, t1 = float(new.iloc[0]), float(new.iloc[-1])
+    tr = electrochem.read_trace(VIDEOS / f"{name}_trace.mpt").data
+    tt = tr["time_s"].to_numpy(float) - truth["sync_offset_s"]
+    sel = (tt >= t0) & (tt <= t1)
+    charge = np.trapezoid(np.abs(tr["current_A"].to_numpy(float)[sel]), tt[sel])
+    grown = np.interp(t1, tf["content_time_s"], vol) - np.interp(t0, tf["content_time_s"], vol)
+    want = charge / electrochem.charge_from_volume(grown)
+    got = res.summary["faraday_ratio"]
+    assert 0.9 <= want <= 1.1   # the presets' trace carries the visible whiskers' charge
+    assert got is not None and got == pytest.approx(want, rel=0.10), \
+        f"faraday ratio {got} vs truth {want:.4f}"
+
+
+def _true_speed(name, column):
+    """The summary's speed estimator on the truth's column (px -> um), one row per scan."""
+    from vision.pipeline._summary import _speed
+    tf = pd.read_csv(VIDEOS / f"{name}_truth_frames.csv").drop_duplicates("content_time_s")
+    return _speed(tf.assign(**{column: tf[column] * _truth(name)["pixel_size_um"]}), column)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "measured 10.48 um/s vs 7.58 um/s from the true distances (+38 %): the largest 2-scan "
+    "speeds come from jumps of the measured front (a branch joining, the cut at the "
+    "counter electrode), which the max-type estimator of _summary._speed picks up"))
+def test_front_speed_against_truth():
+    # front: the estimator (largest robust 3-scan speed) on the true distances. The
+    # distances may be 2 px RMS off (issue 5/11 front target), so a speed over two scans
+    # (1 s) may be 2 x 2 px / 1 s = 0.8 um/s off at 0.2 um/px
+    got, want = _analysis("lateral").summary["front_speed_um_s"], \
+        _true_speed("lateral", "front_distance_px")
+    assert got is not None and abs(got - want) <= 0.8, f"front speed {got} vs {want:.3f} um/s"
+
+
+def test_crack_tip_speed_against_truth():
+    # crack tip: the estimator on the true path lengths (6.0 um/s: the preset's 30 px/s).
+    # Path lengths may scatter by 3 % RMS (target of the crack tests) on 20-60 um, about
+    # 1 um per scan: a speed over two scans (1 s) by sqrt(2) um/s, 23 % of 6 um/s, and the
+    # estimator (median of the 3 largest) leans high: 25 %. A speed in px/s (x5), over
+    # one scan instead of two (x2) or of the whole path fails.
+    s = _analysis("crack").summary
+    want = _true_speed("crack", "crack_length_px")
+    got = s["crack_tip_speed_um_s"]
+    assert want == pytest.approx(6.0, rel=0.01)
+    assert got is not None and got == pytest.approx(want, rel=0.25), \
+        f"crack tip speed {got} vs {want:.3f} um/s"
+
+
+@pytest.mark.parametrize("name", [
+    "whisker", "control", "stripping",
+    pytest.param("multi_whisker", marks=pytest.mark.xfail(strict=True, reason=(
+        "measured front_speed_um_s = -0.23 um/s on a scene without a lateral front: the "
+        "whiskers' rim pixels give front distances and _summary._speed reports their "
+        "change (pipeline/_summary.py, no room in wave 2)")))])
+def test_no_speed_without_front_or_crack(name):
+    s = _analysis(name).summary
+    assert s["front_speed_um_s"] is None and s["crack_tip_speed_um_s"] is None, \
+        (s["front_speed_um_s"], s["crack_tip_speed_um_s"])
+
+
 @pytest.mark.parametrize("name", ["whisker", "multi_whisker"])
 def test_local_current_density_within_5_percent(name):
     truth, res = _truth(name), _analysis(name)

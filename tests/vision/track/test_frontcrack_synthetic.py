@@ -68,7 +68,13 @@ def _li_mask(img, background, electrode_xy, radius):
 
 
 def _run(name):
-    """Measure every new, complete scan of preset ``name``; cached per module run."""
+    """Measure every new, complete scan of preset ``name``; cached per module run.
+
+    A UNIT test of measure_front/detect_crack: it injects truth on purpose (the truth's
+    duplicate and torn flags, the needle and whisker masks and the electrode disc from the
+    scene geometry) to isolate these functions from the tracker. The whole-pipeline
+    figures are those of :func:`_track` here and of tests/test_accuracy_seeds.py.
+    """
     if name in _CACHE:
         return _CACHE[name]
     scene = preset(name, artefacts=HARD)
@@ -122,18 +128,19 @@ def _track(name, measure=None):
     key = ("track", name, measure)
     if key in _CACHE:
         return _CACHE[key]
-    from vision import Frame, track
+    # as a user's run: refreshes, data bar, electrode and counter electrode boundary are
+    # found by semtrack (the user says only on which side the counter electrode is)
+    from vision import Frame, find_data_bar, mark_refreshes, track
     scene = preset(name, artefacts=HARD)
     frames, truth = [], []
     for img, t in render_frames(scene):
-        frames.append(Frame(t["frame"], t["time_s"], img, is_duplicate=t["is_duplicate"],
-                            partial_refresh=t["partial_refresh"], content_time_s=t["content_time_s"],
-                            tear_row=t["tear_row"] if t["tear_row"] >= 0 else None))
+        frames.append(Frame(t["frame"], t["time_s"], img))
         truth.append(t)
     options = {} if measure is None else {"measure": measure}
-    tracks = track(frames, pixel_size_um=scene.pixel_size_um,
-                   data_bar=scene.shape[0] - scene.data_bar_rows,
-                   counter_electrode=f"right:{scene.counter_electrode_x_px}", **options)
+    bar = find_data_bar(frames[0].image)
+    tracks = track(list(mark_refreshes(frames)), pixel_size_um=scene.pixel_size_um,
+                   data_bar=None if bar is None else (bar.top, bar.bottom, bar.left, bar.right),
+                   counter_electrode="right", **options)
     d = tracks.frames.merge(pd.DataFrame(truth), on="frame", suffixes=("", "_t"))
     _CACHE[key] = (scene, tracks, d)
     return _CACHE[key]

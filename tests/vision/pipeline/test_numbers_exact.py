@@ -1,0 +1,449 @@
+"""Exact and statistical unit tests of the numbers the pipeline reports.
+
+These isolate one stage each and feed it hand-made inputs (no video): the
+conversions are exact, so they are compared to 1e-12, where a rate tolerance of
+a few per cent could not see a 2 % error; ``rate_std_um_s`` is compared with the
+scatter of fitted rates on data with known noise; whisker ids, event voltages
+and the failure rules are checked case by case, including two rules at once and
+values on a threshold.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import CM_PER_UM, FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL
+from vision.pipeline._events import events_table, onset_from_growth
+from vision.pipeline._failure import (
+    DEFAULT_THRESHOLDS,
+    FailureThresholds,
+    classify_failure,
+    sustained_max,
+)
+from vision.pipeline._rates import (
+    MIN_SCANS_PER_FIT,
+    fit_growth_rate,
+    growth_rates_per_step,
+    slope_standard_error,
+)
+
+TH = DEFAULT_THRESHOLDS
+
+
+def _j(rate_um_s):
+    """Faraday's law written out here, independently of electrochem: j = v F / V_m."""
+    return rate_um_s * CM_PER_UM * FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL
+
+
+# ---------------------------------------------------------------------------
+# Growth rates, current density, rate_std
+# ---------------------------------------------------------------------------
+def _two_whiskers(rates=(0.7, 3.1)):
+    t = np.arange(0.0, 10.0, 0.5)
+    rows = []
+    for wid, r in zip((4, 9), rates):   # ids not 0..n-1: an id taken from the row order fails
+        rows += [{"whisker_id": wid, "content_time_s": ti, "length_um": 2.0 + r * ti}
+                 for ti in t]
+    return pd.DataFrame(rows)
+
+
+def test_current_density_is_faraday_of_the_rate_exactly():
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 5.0], "t_end_s": [5.0, 10.0],
+                          "control_value": [-1.0, -2.0]})
+    rates = growth_rates_per_step(_two_whiskers(), steps)
+    assert len(rates) == 4
+    # exact to rounding: a 2 % error at the call site (or a wrong unit) fails here
+    np.testing.assert_allclose(rates["current_density_A_cm2"], _j(rates["rate_um_s"]),
+                               rtol=1e-12)
+    # and the paper's figure: 15 um/s -> 11.13 A/cm2 ("as high as 11 A cm-2")
+    assert _j(15.0) == pytest.approx(11.1329, abs=1e-4)
+
+
+def test_each_whisker_keeps_its_own_rate_and_step_values():
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 5.0], "t_end_s": [5.0, 10.0],
+                          "control_value": [-1.0, -2.0]})
+    rates = growth_rates_per_step(_two_whiskers((0.7, 3.1)), steps)
+    by_id = rates.set_index(["whisker_id", "step"])
+    # noise-free straight lines: the robust fit returns the slope to rounding
+    for wid, want in ((4, 0.7), (9, 3.1)):
+        for step in (0, 1):
+            assert by_id.loc[(wid, step), "rate_um_s"] == pytest.approx(want, rel=1e-9), \
+                f"whisker {wid} step {step}: rate filed under the wrong id?"
+    assert list(by_id.loc[(4, 1), ["control_value", "t_start_s", "t_end_s"]]) == [-2.0, 5.0, 10.0]
+    # scans inside [t_start, t_end] (both ends included): 0..5 s -> 11 scans, 5..9.5 s -> 10
+    assert list(rates.sort_values(["whisker_id", "step"])["n_scans"]) == [11, 10, 11, 10]
+
+
+def test_duplicated_frames_count_once_and_short_steps_are_left_out():
+    w = _two_whiskers()
+    w = pd.concat([w, w.iloc[:5]])   # duplicated frames repeat a scan's row
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 0.9], "t_end_s": [0.9, 10.0],
+                          "control_value": [0.0, -1.0]})
+    rates = growth_rates_per_step(w, steps)
+    # step 0 holds 2 scans (0, 0.5 s) < MIN_SCANS_PER_FIT = 3: no rate
+    assert MIN_SCANS_PER_FIT == 3 and set(rates["step"]) == {1}
+    assert list(rates["n_scans"]) == [18, 18]
+    three = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [1.0],
+                          "control_value": [0.0]})
+    assert list(growth_rates_per_step(w, three)["n_scans"]) == [3, 3]   # exactly 3 is enough
+
+
+def test_whole_record_is_one_step_without_a_trace():
+    rates = growth_rates_per_step(_two_whiskers())
+    assert list(rates["step"]) == [0, 0] and rates["control_value"].isna().all()
+    assert list(rates["t_start_s"]) == [0.0, 0.0] and list(rates["t_end_s"]) == [9.5, 9.5]
+    assert growth_rates_per_step(pd.DataFrame()).empty
+
+
+@pytest.mark.parametrize("n_scans", [5, 8, 20])
+def test_rate_std_is_the_scatter_of_rates_on_known_noise(n_scans):
+    # Known noise: tip lengths with Gaussian scatter sigma = 0.1 um (0.5 px at 0.2 um/px,
+    # the tracker's length target). rate_std_um_s must estimate the scatter of the fitted
+    # rates over repeated experiments (the standard error of the slope). Tolerance 15 %:
+    # the scatter of 400 fitted rates is itself known to +-3.5 % (1 sigma) and the robust
+    # scale of 5-20 residuals is biased by up to +8 % after its corrections. A rate_std
+    # dividing by n instead of sqrt(n) is off by a factor sqrt(n) = 2.2-4.5; one without the
+    # small-sample corrections reported 0.64 (5 scans), 0.84 (8) and 0.93 (20) of the scatter.
+    rng = np.random.default_rng(12345)
+    sigma = 0.1
+    t = np.arange(n_scans) * 0.5
+    steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [t[-1]],
+                          "control_value": [-1.0]})
+    fitted, reported = [], []
+    for _ in range(400):
+        w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
+                          "length_um": 1.0 + 2.0 * t + rng.normal(0, sigma, n_scans)})
+        r = growth_rates_per_step(w, steps).iloc[0]
+        fitted.append(r["rate_um_s"])
+        reported.append(r["rate_std_um_s"])
+    empirical = float(np.std(fitted))
+    mean_reported = float(np.mean(reported))
+    assert mean_reported == pytest.approx(empirical, rel=0.15), \
+        f"rate_std {mean_reported:.5f} um/s vs scatter of fitted rates {empirical:.5f} um/s"
+    # the fitted rates themselves scatter as least squares would (95 % efficient fit)
+    assert empirical == pytest.approx(sigma / (np.std(t) * np.sqrt(n_scans)), rel=0.15)
+
+
+def test_rate_std_formula_exactly_on_one_fit():
+    t = np.arange(10) * 0.5
+    y = 1.0 + 2.0 * t + np.array([0.1, -0.1, 0.05, -0.05, 0.0, 0.1, -0.1, 0.05, -0.05, 0.0])
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
+    r = growth_rates_per_step(w).iloc[0]
+    _, _, scatter = fit_growth_rate(t, y)
+    assert scatter > 0
+    # sigma / (std(t) sqrt(n)), sigma = scatter * sqrt(n / (n - 2)) * n / (n - 0.8)
+    want = scatter * np.sqrt(10 / 8) * 10 / 9.2 / (np.std(t) * np.sqrt(10))
+    assert r["rate_std_um_s"] == pytest.approx(want, rel=1e-12)
+    assert slope_standard_error(t, scatter) == r["rate_std_um_s"]
+    assert np.isnan(slope_standard_error([1.0, 2.0], 0.1))
+    assert np.isnan(slope_standard_error([1.0, 1.0, 1.0], 0.1))
+    assert slope_standard_error([0.0, 1.0, 2.0], 0.0) == 0.0
+
+
+def test_fit_growth_rate_intercept_on_the_video_clock_and_errors():
+    t = np.array([10.0, 11.0, 12.0, 13.0])
+    rate, icpt, scatter = fit_growth_rate(t, 5.0 + 0.5 * t)
+    assert (rate, icpt) == (pytest.approx(0.5, rel=1e-9), pytest.approx(5.0, abs=1e-8))
+    assert scatter == pytest.approx(0.0, abs=1e-8)
+    with pytest.raises(ValueError):
+        fit_growth_rate([1.0, 1.0], [2.0, 3.0])
+    with pytest.raises(ValueError):
+        fit_growth_rate([1.0, np.nan], [2.0, 3.0])
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+def test_event_voltage_is_the_trace_at_the_event_time_not_shifted_again():
+    # the trace function already maps the video clock to the trace (it holds the offset);
+    # events_table must call it with the event's video time, unchanged
+    seen = []
+
+    def trace_at(t):
+        seen.append(np.asarray(t, float).copy())
+        return -0.1 * np.asarray(t, float), 1e-6 * np.asarray(t, float)
+
+    table = events_table([("crack_initiation", 7.25, "video"), ("short_circuit", 9.5, "trace")],
+                         np.arange(0.0, 12.0, 0.1), trace_at)
+    np.testing.assert_array_equal(np.concatenate(seen), [7.25, 9.5])
+    np.testing.assert_allclose(table["voltage_V"], [-0.725, -0.95], rtol=1e-12)
+    np.testing.assert_allclose(table["current_A"], [7.25e-6, 9.5e-6], rtol=1e-12)
+    assert list(table["frame"]) == [73, 95]   # first frame at or after the event
+    assert list(table["source"]) == ["video", "trace"]
+
+
+def test_events_sorted_by_time_frames_clipped_and_nan_without_trace():
+    table = events_table([("short_circuit", 50.0, "video"), ("growth_onset", -1.0, "video"),
+                          ("lateral_onset", 1.0, "video"), ("contact_loss", np.nan, "trace")],
+                         np.arange(0.0, 2.0, 0.5), None)
+    assert list(table["event"]) == ["growth_onset", "lateral_onset", "short_circuit"]
+    assert list(table["frame"]) == [0, 2, 3]
+    assert table["voltage_V"].isna().all() and table["current_A"].isna().all()
+    assert events_table([("growth_onset", None, "video")], [0.0], None).empty
+    # equal times: ordered by name, stable
+    same = events_table([("short_circuit", 1.0, "video"), ("lateral_onset", 1.0, "video")],
+                        [0.0, 1.0], None)
+    assert list(same["event"]) == ["lateral_onset", "short_circuit"]
+
+
+def test_onset_back_extrapolation_exact_cases():
+    t = np.arange(0.0, 6.0, 0.5)
+    # seen from 3.0 s, length 2 um/s * (t - 2.2): the line crosses 0 at 2.2 s
+    y = np.where(t >= 3.0, 2.0 * (t - 2.2), np.nan)
+    assert onset_from_growth(t, y) == pytest.approx(2.2, abs=1e-9)
+    # only the first n_fit points after first sight are fitted: a later change of rate
+    # does not move the onset
+    y2 = np.where(t >= 4.5, y + 10.0 * (t - 4.5), y)
+    assert onset_from_growth(t, y2) == pytest.approx(2.2, abs=1e-9)
+    # a baseline: the onset is where the quantity left it
+    assert onset_from_growth(t, y + 1.0, baseline=1.0) == pytest.approx(2.2, abs=1e-9)
+    # a single sighting: its own time; a shrinking one: its first time
+    assert onset_from_growth(t, np.where(t == 4.0, 1.0, np.nan)) == 4.0
+    assert onset_from_growth(t, np.where(t >= 3.0, 10.0 - t, np.nan)) == 3.0
+    # never before the record: a slow line that extrapolates to before t = 0 is clipped
+    assert onset_from_growth(t, np.where(t >= 3.0, 5.0 + 0.1 * t, np.nan)) == 0.0
+    assert onset_from_growth(t + 7.0, np.where(t >= 3.0, 5.0 + 0.1 * t, np.nan)) == 7.0
+
+
+# ---------------------------------------------------------------------------
+# The failure classifier: two rules at once, thresholds, confidence
+# ---------------------------------------------------------------------------
+BIG = 30.0   # um, ten times each length threshold
+
+
+@pytest.mark.parametrize("features, mode", [
+    # crack and lateral both pass: fracture (rule 1 comes first; a crack is the cause)
+    (dict(crack_length_um=BIG, lateral_extent_um=BIG), "fracture"),
+    (dict(crack_length_um=BIG, lateral_extent_um=BIG, touchdown_time_s=5.0), "fracture"),
+    # crack and contact loss: fracture
+    (dict(crack_length_um=BIG, contact_loss_time_s=3.0), "fracture"),
+    # lateral and contact loss: lateral growth (rule 2 before rule 3)
+    (dict(lateral_extent_um=BIG, contact_loss_time_s=3.0), "lateral_growth"),
+    (dict(touchdown_time_s=4.0, contact_loss_time_s=3.0), "lateral_growth"),
+    # all three: fracture
+    (dict(crack_length_um=BIG, lateral_extent_um=BIG, contact_loss_time_s=3.0), "fracture"),
+    # a touch-down alone is lateral growth (the front reached the counter electrode)
+    (dict(touchdown_time_s=4.0), "lateral_growth"),
+    # a trace short circuit alone decides no mode
+    (dict(trace_short_circuit_time_s=4.0), "none"),
+    (dict(contact_loss_time_s=3.0), "contact_loss"),
+    # below both thresholds with contact loss: contact loss
+    (dict(crack_length_um=1.0, lateral_extent_um=1.0, contact_loss_time_s=3.0), "contact_loss"),
+])
+def test_rule_order_when_several_rules_fire(features, mode):
+    v = classify_failure(**features)
+    assert v.mode == mode, v.evidence
+    passed = {e["rule"]: e["passed"] for e in v.evidence}
+    assert passed["fracture"] == (features.get("crack_length_um", 0) >= TH.crack_min_length_um)
+    assert passed["contact_loss"] == ("contact_loss_time_s" in features)
+
+
+def test_thresholds_are_inclusive_on_equality():
+    # ">=" on both length rules: a value exactly on the threshold passes
+    assert classify_failure(crack_length_um=TH.crack_min_length_um).mode == "fracture"
+    assert classify_failure(lateral_extent_um=TH.lateral_min_extent_um).mode == "lateral_growth"
+    below = np.nextafter(TH.lateral_min_extent_um, 0)
+    assert classify_failure(lateral_extent_um=below).mode == "none"
+    below = np.nextafter(TH.crack_min_length_um, 0)
+    assert classify_failure(crack_length_um=below).mode == "none"
+    # whichever thresholds are passed in are the ones used
+    th = FailureThresholds(crack_min_length_um=10.0, lateral_min_extent_um=20.0)
+    assert classify_failure(crack_length_um=9.0, thresholds=th).mode == "none"
+    assert classify_failure(crack_length_um=10.0, thresholds=th).mode == "fracture"
+    assert classify_failure(lateral_extent_um=19.0, thresholds=th).mode == "none"
+    assert classify_failure(lateral_extent_um=20.0, thresholds=th).mode == "lateral_growth"
+
+
+def test_short_circuit_from_trace_or_touchdown():
+    assert not classify_failure(crack_length_um=BIG).short_circuit
+    assert classify_failure(trace_short_circuit_time_s=1.0).short_circuit
+    assert classify_failure(touchdown_time_s=1.0).short_circuit
+    ev = classify_failure(trace_short_circuit_time_s=2.0, touchdown_time_s=3.0).evidence[-1]
+    assert ev["rule"] == "short_circuit" and ev["value"] == 2.0   # the trace's time first
+    assert classify_failure(touchdown_time_s=3.0).evidence[-1]["value"] == 3.0
+
+
+def test_confidence_responds_to_the_evidence():
+    th = TH.crack_min_length_um
+
+    def conf(**kw):
+        return classify_failure(**kw).confidence
+
+    # on the threshold: 0.5 (a coin toss); further away: higher, towards 1
+    assert conf(crack_length_um=th) == 0.5
+    near, mid, far = conf(crack_length_um=1.1 * th), conf(crack_length_um=2 * th), \
+        conf(crack_length_um=10 * th)
+    assert 0.5 < near < mid < far <= 1.0
+    # the exact shape: 0.5 + 0.5 tanh(2 |ln(x / threshold)|), rounded to 3 decimals
+    assert mid == round(0.5 + 0.5 * np.tanh(2 * np.log(2.0)), 3) == 0.941
+    # below the threshold the 'none' verdict is surer the smaller the feature
+    assert conf(crack_length_um=0.9 * th) < conf(crack_length_um=0.3 * th)
+    # 'none' is as unsure as its closest call
+    assert conf(crack_length_um=0.3 * th, lateral_extent_um=0.95 * TH.lateral_min_extent_um) == \
+        conf(lateral_extent_um=0.95 * TH.lateral_min_extent_um)
+    # lateral growth with a touch-down is certain; without it, its margin decides
+    assert conf(lateral_extent_um=1.2 * TH.lateral_min_extent_um, touchdown_time_s=1.0) == 1.0
+    assert conf(lateral_extent_um=1.2 * TH.lateral_min_extent_um) < 0.9
+    assert conf(contact_loss_time_s=2.0) == 0.9
+    assert conf() == 1.0    # nothing at all: no doubt
+
+
+def test_sustained_max_exact():
+    assert sustained_max([1, 5, 5, 5, 2], 3) == 5
+    assert sustained_max([1, 5, 5, 2, 9], 3) == 2
+    assert sustained_max([np.nan, np.nan, np.nan], 3) is None
+    assert sustained_max([1.0, 2.0], 3) is None
+    assert sustained_max([4.0, 4.0, 4.0], 3) == 4.0
+
+
+def test_evidence_is_reported_exactly():
+    # summary.json's failure_evidence (and the report) show these records as they are:
+    # every key, value, threshold and sentence
+    full = classify_failure(crack_length_um=4.5, lateral_extent_um=2.25, touchdown_time_s=7.5,
+                            trace_short_circuit_time_s=8.25, contact_loss_time_s=3.125)
+    assert full.evidence == [
+        {"rule": "fracture", "feature": "crack_length_um", "value": 4.5, "threshold": 3.0,
+         "passed": True, "text": "longest crack 4.50 um vs threshold 3.0 um"},
+        {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 2.25,
+         "threshold": 3.0, "passed": True,
+         "text": "lateral lithium 2.25 um beyond the rim vs threshold 3.0 um; touched the "
+                 "counter electrode"},
+        {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": 3.125,
+         "threshold": None, "passed": True,
+         "text": "depletion (diverging overpotential) at 3.12 s"},
+        {"rule": "short_circuit", "feature": "short_circuit_time_s", "value": 8.25,
+         "threshold": None, "passed": True,
+         "text": "trace: current jump / voltage collapse at 8.25 s; video: touch-down at the "
+                 "counter electrode at 7.50 s"},
+    ]
+    assert (full.mode, full.short_circuit) == ("fracture", True)
+    empty = classify_failure()
+    assert empty.evidence == [
+        {"rule": "fracture", "feature": "crack_length_um", "value": 0.0, "threshold": 3.0,
+         "passed": False, "text": "longest crack 0.00 um vs threshold 3.0 um"},
+        {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 0.0,
+         "threshold": 3.0, "passed": False,
+         "text": "lateral lithium 0.00 um beyond the rim vs threshold 3.0 um"},
+        {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": None,
+         "threshold": None, "passed": False, "text": "no depletion time in the trace"},
+        {"rule": "short_circuit", "feature": "short_circuit_time_s", "value": None,
+         "threshold": None, "passed": False,
+         "text": "trace: no short circuit; video: no touch-down"},
+    ]
+    from vision.pipeline._failure import thresholds_dict
+    assert thresholds_dict() == {"crack_min_length_um": 3.0, "lateral_min_extent_um": 3.0,
+                                 "lateral_min_scans": 3}
+    assert thresholds_dict(FailureThresholds(crack_min_length_um=5.0))["crack_min_length_um"] \
+        == 5.0
+
+
+def test_margin_confidence_edges():
+    from vision.pipeline._failure import _margin_confidence
+    # no value, not finite, zero or negative: no doubt about 'absent'
+    for v in (None, np.nan, np.inf, 0.0, -1.0):
+        assert _margin_confidence(v, 3.0) == 1.0, v
+    # a positive value below 1 is not 'absent': its margin counts (0.5 um vs 3 um)
+    assert _margin_confidence(0.5, 3.0) == pytest.approx(0.5 + 0.5 * np.tanh(2 * np.log(6)))
+    assert _margin_confidence(0.5, 3.0) < 1.0
+    assert _margin_confidence(3.0, 3.0) == 0.5
+
+
+def test_onset_edge_cases():
+    t = np.arange(0.0, 7.5, 0.5)        # 15 scans; first sighting at index 6 (not len / 2)
+    # zeros at the baseline before growth are 'not seen'; the line from 3.0 s on crosses 0
+    # at 2.5 s
+    y = np.where(t >= 3.0, 2.0 * (t - 2.5), 0.0)
+    assert onset_from_growth(t, y) == pytest.approx(2.5, abs=1e-9)
+    y = np.where(t >= 3.0, 2.0 * (t - 2.5), np.nan)
+    assert onset_from_growth(t, y) == pytest.approx(2.5, abs=1e-9)
+    # missing values given as None (an object column) count as not seen
+    assert onset_from_growth(list(t), [None] * 6 + list(y[6:])) == pytest.approx(2.5, abs=1e-9)
+    # two sightings half a scan apart are enough for the back-extrapolation
+    y2 = np.where(t >= 6.5, 4.0 * (t - 6.0), np.nan)
+    assert onset_from_growth(t, y2) == pytest.approx(6.0, abs=1e-9)
+    # a steady size (slope 0) was there when first seen: its first time
+    assert onset_from_growth(t, np.where(t >= 3.0, 2.0, np.nan)) == 3.0
+    # ... whatever its size (the fit's rounding slope grows with it: +5e-11 for 1e6)
+    assert onset_from_growth(t, np.where(t >= 3.0, 1e6, np.nan)) == 3.0
+    # a line that crosses the baseline after the first sighting: clipped to that sighting
+    y3 = np.full(len(t), np.nan)
+    y3[6:10] = [0.01, 0.02, 0.03, 100.0]
+    assert onset_from_growth(t, y3) == 3.0
+
+
+def test_events_table_columns_and_types():
+    table = events_table([("growth_onset", 1.0, "video"), ("short_circuit", 0.5, "trace")],
+                         [0, 1, 2], lambda t: ([1, 2], [3, 4]))
+    assert list(table.columns) == ["event", "time_s", "frame", "voltage_V", "current_A",
+                                   "source"]
+    assert list(table.index) == [0, 1]
+    assert table["frame"].dtype.kind == "i" and list(table["frame"]) == [1, 1]
+    assert table["voltage_V"].dtype == np.float64 and table["current_A"].dtype == np.float64
+    assert list(table["event"]) == ["short_circuit", "growth_onset"]
+    empty = events_table([], [0.0], None)
+    assert empty.empty and list(empty.columns) == list(table.columns)
+    # no frame times (a trace-only record): frame 0
+    none = events_table([("short_circuit", 2.0, "trace")], [], None)
+    assert list(none["frame"]) == [0] and none["frame"].dtype.kind == "i"
+
+
+def test_empty_rates_table_has_its_columns():
+    cols = ["whisker_id", "step", "control_value", "t_start_s", "t_end_s", "n_scans",
+            "rate_um_s", "rate_std_um_s", "current_density_A_cm2"]
+    assert list(growth_rates_per_step(None).columns) == cols
+    assert list(growth_rates_per_step(pd.DataFrame()).columns) == cols
+    short = pd.DataFrame({"whisker_id": 1, "content_time_s": [0.0, 1.0],
+                          "length_um": [1.0, 2.0]})
+    assert list(growth_rates_per_step(short).columns) == cols   # too few scans: no rows
+
+
+def test_rates_order_duplicates_and_steps_without_control_value():
+    w = _two_whiskers()
+    w = w.iloc[::-1].reset_index(drop=True)                  # id 9 first, times descending
+    w["frame"] = np.arange(len(w))
+    dup = w.iloc[:6].assign(frame=lambda d: d["frame"] + 1000)  # duplicated frames: other
+    w = pd.concat([w, dup], ignore_index=True)                # frame numbers, same scan
+    steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [10.0]})  # no control
+    rates = growth_rates_per_step(w, steps)
+    assert list(rates["whisker_id"]) == [4, 9]               # sorted by id
+    assert list(rates["n_scans"]) == [20, 20]                # each scan once
+    assert rates["control_value"].isna().all()
+    np.testing.assert_allclose(rates["rate_um_s"], [0.7, 3.1], rtol=1e-9)
+
+
+def test_fit_growth_rate_skips_missing_points():
+    # a missing length (NaN or None from an object column) or time drops that point only
+    for t, y in (([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, np.nan, 3.0]),
+                 ([0, 1, 2, 3], [0, 1, None, 3]),
+                 ([0, 1, None, 3], [0, 1, 5, 3])):
+        rate, icpt, _ = fit_growth_rate(t, y)
+        assert rate == pytest.approx(1.0, rel=1e-9) and icpt == pytest.approx(0.0, abs=1e-9)
+
+
+def test_fit_growth_rate_edges_and_its_documented_huber_scale():
+    from scipy import stats
+
+    from vision._shared._stats import mad_sigma
+    # two points are enough; fewer, or one time only, is a clear error
+    assert fit_growth_rate([0.0, 1.0], [0.0, 2.0])[0] == pytest.approx(2.0, rel=1e-9)
+    for t, y in (([1.0], [2.0]), ([1.0, 1.0], [2.0, 3.0])):
+        with pytest.raises(ValueError, match="^fit_growth_rate needs at least two points "
+                                             "at different times$"):
+            fit_growth_rate(t, y)
+    # the default Huber scale is 1.345 x the MAD scatter about the Theil-Sen line (95 %
+    # efficiency on Gaussian scatter): the same fit as that scale given explicitly
+    rng = np.random.default_rng(7)
+    t = np.arange(12) * 0.5
+    y = 1.0 + 2.0 * t + rng.normal(0, 0.1, 12)
+    y[3] += 2.0
+    ts = stats.theilslopes(y, t - t.mean()).slope
+    icpt = np.median(y - ts * (t - t.mean()))
+    scale = 1.345 * max(mad_sigma(y - (ts * (t - t.mean()) + icpt)), 1e-3)
+    assert fit_growth_rate(t, y)[0] == pytest.approx(fit_growth_rate(t, y, f_scale_um=scale)[0],
+                                                     rel=1e-9)
+    assert fit_growth_rate(t, y)[0] != pytest.approx(
+        fit_growth_rate(t, y, f_scale_um=scale * 2.345 / 1.345)[0], rel=1e-6)
+
+
+def test_sustained_max_takes_missing_as_not_held():
+    assert sustained_max([None, 2.0, 2.0, 2.0], 3) == 2.0
+    assert sustained_max([2.0, None, 2.0, 2.0], 3) is None
