@@ -30,6 +30,19 @@ _MAD_PER_SIGMA = 2.0 / math.sqrt(math.pi)
 _MEDIAN_LAPLACE_PER_SIGMA = 0.6745 * math.sqrt(6.0)
 
 
+# A change this much weaker (in grey levels) than the recent complete scans, arriving
+# before this fraction of the scan period seen so far, is the encoder re-drawing the
+# picture (an MPEG-4 keyframe or rate-control refinement inside a run of duplicates),
+# not a new scan: measured on MPEG-4/H.264/MJPEG renders at crf 18-32 with 1-12
+# frames per scan (seeds < 100000), refinements stay below ~0.3 of a scan's strength.
+_EARLY_FRACTION = 0.6
+_WEAK_FRACTION = 0.35
+_WEAK_KEYFRAME_FRACTION = 0.5
+# Whatever the phase: a change below this fraction of recent scans' strength is the
+# encoder's (0.1-0.3 grey levels where MPEG-4 had wiped the noise, scans 4-30).
+_FLOOR_FRACTION = 0.1
+
+
 @dataclasses.dataclass(slots=True)
 class _Change:
     """What changed between two frames, in band units."""
@@ -92,6 +105,29 @@ def _tear_row(boundary, new_above, row_mad, rows_per_band, tau, top, row_step):
     """Full-resolution image row of the tear found near band ``boundary``."""
     sampled = _refine_tear(row_mad, boundary, rows_per_band, tau, new_above=new_above)
     return top + sampled * row_step
+
+
+def _veto_early_weak(change, changed_mad, k, last_start, intervals, raw_strengths, keyframe):
+    """``change``, or no change if it is too weak and too early to be a new scan.
+
+    Needs the scan period seen so far (median of the last intervals between
+    complete scans, in frames) and the strength (median changed-band MAD, grey
+    levels) of recent complete scans; both are free of the noise estimate, which
+    an MPEG-4 encoder can wipe out for a few frames after a new scan.
+    """
+    if len(raw_strengths) < 3 or changed_mad.size == 0:
+        return change
+    strength = float(np.median(changed_mad)) / float(np.median(raw_strengths))
+    if strength < _FLOOR_FRACTION:
+        return _Change("none", 0, 0)
+    if last_start is None or len(intervals) < 3:
+        return change
+    period = float(np.median(intervals))
+    if k - last_start >= _EARLY_FRACTION * period:
+        return change
+    if strength < (_WEAK_KEYFRAME_FRACTION if keyframe else _WEAK_FRACTION):
+        return _Change("none", 0, 0)
+    return change
 
 
 def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
@@ -172,12 +208,17 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
     strengths = collections.deque(maxlen=16)  # changed-band MAD / n of complete new scans
+    raw_strengths = collections.deque(maxlen=16)  # the same in grey levels (noise-free)
+    intervals = collections.deque(maxlen=9)       # frames between complete new scans
+    last_start = None                             # frame number of the last complete scan
+    k = -1
     region = None
     prev_sub = prev_sigma = None
     prev = None
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
     for frame in frames:
+        k += 1
         image = frame.image
         if region is None:
             bar = find_data_bar(image) if (detect_data_bar and crop is None) else None
@@ -250,6 +291,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     change = _Change("none", 0, 0)
                 elif change.kind == "full":
                     strengths.append(strength)
+            if change.kind != "none" and threshold is None:
+                change = _veto_early_weak(change, band_mad[changed & informative], k,
+                                          last_start, intervals, raw_strengths,
+                                          frame.is_keyframe)
+                if change.kind == "full":
+                    raw_strengths.append(float(np.median(band_mad[changed & informative])))
 
         duplicate = partial = False
         tear = None
@@ -283,6 +330,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 content = scan_time = frame.time_s
             else:  # full, middle or scattered change without a scan in progress
                 content = scan_time = frame.time_s
+            strong = (raw_strengths and change.kind == "full" and float(np.median(
+                band_mad[changed & informative])) >= 0.5 * float(np.median(raw_strengths)))
+            if change.kind == "full" and not continues and (strong or len(raw_strengths) < 3):
+                if last_start is not None:
+                    intervals.append(k - last_start)
+                last_start = k
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)
