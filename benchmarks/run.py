@@ -107,6 +107,8 @@ def main(argv=None):
     parser.add_argument("--hd-duration", type=float, default=120.0,
                         help="length of the 1920x1080 benchmark videos, s (default 120: "
                              "3000 frames)")
+    parser.add_argument("--codecs", nargs="*", default=list(HD_CODECS), choices=HD_CODECS,
+                        help="codecs of the full-HD videos (default both)")
     parser.add_argument("--quick", action="store_true",
                         help="20 s full-HD videos, MPEG-4 only, no 1024x768 or batch part "
                              "(a few minutes; for development)")
@@ -117,7 +119,7 @@ def main(argv=None):
                         help="also profile analyze with pyinstrument (text report saved)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
-    codecs = HD_CODECS
+    codecs = tuple(args.codecs)
     if args.quick:
         args.hd_duration = 20.0
         codecs = ("mpeg4",)
