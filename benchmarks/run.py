@@ -1,6 +1,13 @@
 """Speed and memory benchmarks of semtrack (``make bench``; not part of the tests).
 
-Measured in one run on the same generated 1024x768 video:
+0. **Full HD (issue 14)**: 1920x1080 screen recordings at 25 fps with a new scan every
+   0.4 s (3000 frames; MPEG-4 and H.264): the fastest PyAV gray decode as the baseline,
+   analyze without and with overlay + report (ratios to the baseline, one core, after a
+   warm-up), CPU per stage per measured scan against a budget, peak RSS (and of the
+   video repeated 4x), scans and whisker against the truth: exits 1 when those are wrong.
+   ``--quick``: a 20 s MPEG-4 video only.
+
+Then, as before, on the same generated 1024x768 video:
 
 1. **Throughput on one core**: frames per second of just decoding the video
    with :func:`vision.open_video`, of :func:`vision.analyze`, and of analyze
@@ -23,7 +30,8 @@ reused. Results are printed as a table and written as JSON (``--json``).
 
 Usage::
 
-    python benchmarks/run.py [--duration S] [--batch-videos N] [--profile]
+    python benchmarks/run.py [--quick] [--codecs mpeg4 h264] [--hd-duration S]
+                             [--duration S] [--batch-videos N] [--profile]
 """
 from __future__ import annotations
 
