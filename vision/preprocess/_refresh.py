@@ -86,21 +86,29 @@ def _sample(image, top, bottom, left, right, row_step, col_step):
 
 
 def _band_stats(sub, prev_sub, usable, rows_per_band):
-    """Absolute difference (bands x pixels), its mean per band, and each band's std."""
+    """Absolute difference (bands x pixels) and its mean per band."""
     nb = usable // rows_per_band
     if sub.dtype == np.uint8:
         import cv2  # noqa: PLC0415  (OpenCV is loaded by the reader anyway)
 
-        a = sub[:usable].reshape(nb, -1)
-        diff = cv2.absdiff(a, prev_sub[:usable].reshape(nb, -1))
+        diff = cv2.absdiff(sub[:usable].reshape(nb, -1), prev_sub[:usable].reshape(nb, -1))
         band_mad = cv2.reduce(diff, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
+        return diff, band_mad.astype(np.float64)
+    diff = np.abs(sub[:usable] - prev_sub[:usable]).reshape(nb, -1)
+    return diff, diff.mean(axis=1)
+
+
+def _band_texture(sub, usable, nb):
+    """Standard deviation of each band's pixels (only needed when some band changed)."""
+    a = sub[:usable].reshape(nb, -1)
+    if sub.dtype == np.uint8:
+        import cv2  # noqa: PLC0415
+
         af = a.astype(np.float32)
         mean = cv2.reduce(af, 1, cv2.REDUCE_AVG).ravel()
         mean_sq = cv2.reduce(cv2.multiply(af, af), 1, cv2.REDUCE_AVG).ravel()
-        texture = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
-        return diff, band_mad.astype(np.float64), texture.astype(np.float64)
-    diff = np.abs(sub[:usable] - prev_sub[:usable]).reshape(nb, -1)
-    return diff, diff.mean(axis=1), sub[:usable].reshape(nb, -1).std(axis=1)
+        return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)).astype(np.float64)
+    return a.std(axis=1)
 
 
 def _step_fit(changed, informative):
@@ -289,7 +297,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
         usable = (sub.shape[0] // rows_per_band) * rows_per_band
         if usable == 0:
             rows_per_band, usable = sub.shape[0], sub.shape[0]
-        diff, band_mad, texture = _band_stats(sub, prev_sub, usable, rows_per_band)
+        diff, band_mad = _band_stats(sub, prev_sub, usable, rows_per_band)
         noise = _MAD_PER_SIGMA * 0.5 * (sigma + prev_sigma)
         lows.append(float(np.percentile(band_mad, 20)))
         if threshold is not None:
@@ -301,9 +309,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # an intra-coded frame re-draws the compression noise of unchanged
                 # parts too (measured: up to ~0.55 n at crf 23); new scans stay ~n
                 tau = max(tau, 0.65 * noise)
-        informative = texture > 0.5 * sigma if sigma > 0 else np.ones(band_mad.size, bool)
         changed = band_mad > tau
         nb = band_mad.size
+        if not changed.any():  # most frames of a screen recording: no texture needed
+            informative = np.ones(nb, bool)
+        elif sigma > 0:
+            informative = _band_texture(sub, usable, nb) > 0.5 * sigma
+        else:
+            informative = np.ones(nb, bool)
         if not np.any(changed & informative):
             change = _Change("none", 0, 0)
         else:
