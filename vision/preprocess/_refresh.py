@@ -38,8 +38,9 @@ _MEDIAN_LAPLACE_PER_SIGMA = 0.6745 * math.sqrt(6.0)
 _EARLY_FRACTION = 0.6
 _WEAK_FRACTION = 0.35
 _WEAK_KEYFRAME_FRACTION = 0.5
-# Whatever the phase: a change below this fraction of recent scans' strength is the
-# encoder's (0.1-0.3 grey levels where MPEG-4 had wiped the noise, scans 4-30).
+# Before a full scan period has passed: a change below this fraction of recent scans'
+# strength is the encoder's (0.1-0.3 grey levels where MPEG-4 had wiped the noise,
+# scans 4-30). Once a scan is due, nothing is vetoed (1 frame a scan loses no scan).
 _FLOOR_FRACTION = 0.1
 
 
@@ -166,11 +167,13 @@ def _veto_early_weak(change, changed_mad, k, last_start, intervals, raw_strength
     if len(raw_strengths) < 3 or changed_mad.size == 0:
         return change
     strength = float(np.median(changed_mad)) / float(np.median(raw_strengths))
-    if strength < _FLOOR_FRACTION:
-        return _Change("none", 0, 0)
     if last_start is None or len(intervals) < 3:
         return change
     period = float(np.median(intervals))
+    if k - last_start >= period:  # a scan is due: any change may be it
+        return change
+    if strength < _FLOOR_FRACTION:
+        return _Change("none", 0, 0)
     if k - last_start >= _EARLY_FRACTION * period:
         return change
     if strength < (_WEAK_KEYFRAME_FRACTION if keyframe else _WEAK_FRACTION):
