@@ -57,6 +57,160 @@ def decode(video):
     return {"n_frames": n, "seconds": dt, "fps": n / dt, "cpu_s": cpu, "fps_cpu": n / cpu}
 
 
+def decode_fast(video):
+    """The baseline: the fastest gray decode PyAV offers (AUTO threads, Y plane, no copy)."""
+    import av
+    import numpy as np
+
+    def run(limit=None):
+        n = 0
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for frame in container.decode(stream):
+                plane = frame.planes[0]
+                y = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+                y[:, :frame.width]  # the gray image, a view
+                n += 1
+                if limit and n >= limit:
+                    break
+        return n
+
+    run(limit=25)  # warm-up: library load, first allocations
+    t0, c0 = time.perf_counter(), time.process_time()
+    n = run()
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"n_frames": n, "seconds": dt, "fps": n / dt, "cpu_s": cpu, "fps_cpu": n / cpu}
+
+
+class _Phases:
+    """Exclusive (self) time per phase of wrapped functions and generators, s."""
+
+    def __init__(self):
+        self.total = {}
+        self._stack = []   # [name, start, time spent in children]
+
+    def _enter(self, name):
+        self._stack.append([name, time.process_time(), 0.0])
+
+    def _exit(self):
+        name, t0, child = self._stack.pop()
+        dt = time.process_time() - t0
+        self.total[name] = self.total.get(name, 0.0) + dt - child
+        if self._stack:
+            self._stack[-1][2] += dt
+
+    def func(self, name, f):
+        def wrapped(*a, **k):
+            self._enter(name)
+            try:
+                return f(*a, **k)
+            finally:
+                self._exit()
+        return wrapped
+
+    def gen(self, name, it):
+        it = iter(it)
+        while True:
+            self._enter(name)
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            finally:
+                self._exit()
+            yield item
+
+
+def _install_phases(phases):
+    """Wrap the pipeline's stages (by name; a stage that no longer exists is skipped)."""
+    from vision.pipeline import _analyze as pipe
+    from vision.track import _tracker as trk
+
+    refresh = pipe.mark_refreshes
+    pipe.mark_refreshes = lambda frames, **k: phases.gen(
+        "refresh (duplicates, tears)", refresh(phases.gen("decode", frames), **k))
+    methods = {"_register": "drift registration", "_normalize": "normalisation",
+               "_scanlines": "scan-line offsets", "_analyse": "analysis (other)",
+               "_init": "first frame (electrode, regions)",
+               "_finish_background": "background model", "_kymograph": "kymographs"}
+    for meth, label in methods.items():
+        if hasattr(trk._Tracker, meth):
+            setattr(trk._Tracker, meth, phases.func(label, getattr(trk._Tracker, meth)))
+    # measurement functions the tracker calls (segmentation, whiskers, front, crack, ...)
+    for name, obj in list(vars(trk).items()):
+        mod = getattr(obj, "__module__", "") or ""
+        if callable(obj) and not isinstance(obj, type) and mod.startswith("vision.measure"):
+            setattr(trk, name, phases.func(f"measure: {name}", obj))
+    fin = pipe._finish
+    pipe._finish = phases.func("synchronise, events, rates", fin)
+
+
+def _warm_up(video):
+    """Load what the timed run would load on first use, and decode a few frames."""
+    import importlib
+
+    for name in ("scipy.ndimage", "skimage.measure", "skimage.morphology", "vision.measure",
+                 "vision.track", "vision.pipeline._report", "matplotlib.pyplot"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from vision import open_video
+    with open_video(video) as reader:
+        for k, _ in enumerate(reader):
+            if k >= 25:
+                break
+
+
+def hd_analyze(video, trace, pixel_size_um, truth_frames, save="0", phases="1"):
+    """analyze (optionally + save) of the full-HD video with per-phase times and truth checks."""
+    _single_thread()
+    import warnings
+
+    import pandas as pd
+
+    from vision.pipeline import _analyze as pipe
+
+    _warm_up(video)
+    timer = _Phases()
+    if phases == "1":
+        _install_phases(timer)
+    t0, c0 = time.perf_counter(), time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = pipe.analyze(video, trace=trace, pixel_size_um=float(pixel_size_um))
+        t_save = 0.0
+        if save == "1":
+            with tempfile.TemporaryDirectory(prefix="semtrack-bench-") as tmp:
+                c1 = time.process_time()
+                result.save(Path(tmp) / "out")
+                t_save = time.process_time() - c1
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    frames = result.frames
+    n = len(frames)
+    base = {"n_frames": n, "seconds": dt, "fps": n / dt, "cpu_s": cpu, "fps_cpu": n / cpu,
+            "peak_rss_MB": peak_rss_mb(), "save_cpu_s": t_save}
+    if truth_frames == "-":  # no truth (the repeated video of the memory check)
+        return base
+    truth = pd.read_csv(truth_frames)
+    new = ~frames["is_duplicate"].astype(bool)
+    measured = new & ~frames["partial_refresh"].astype(bool) if "partial_refresh" in frames \
+        else new
+    t_new = ~truth["is_duplicate"].astype(bool)
+    t_scans = int(truth.loc[t_new, "scan_index"].nunique())
+    out = {**base, "new_frames": int(new.sum()), "truth_new_frames": int(t_new.sum()),
+           "scans_measured": int(measured.sum()), "truth_scans": t_scans,
+           "missed_new_frames": int((t_new.to_numpy()[:n] & ~new.to_numpy()).sum()),
+           "whiskers_found": int(result.whiskers["whisker_id"].nunique())
+           if len(result.whiskers) else 0,
+           "scan_period_s": result.summary.get("scan_period_s")}
+    if phases == "1":
+        out["phases_cpu_s"] = timer.total
+        out["phases_cpu_s"]["not attributed"] = cpu - t_save - sum(timer.total.values())
+    return out
+
+
 def analyze(video, trace, pixel_size_um, save=False):
     _single_thread()
     import warnings
@@ -134,7 +288,7 @@ def main(argv):
     funcs = {"decode": decode, "analyze": analyze,
              "analyze_save": lambda v, t, px: analyze(v, t, px, save=True),
              "profile": profile, "memory": analyze, "memory_baseline": memory_baseline,
-             "batch": batch}
+             "batch": batch, "decode_fast": decode_fast, "hd_analyze": hd_analyze}
     print(json.dumps(funcs[mode](*args)))
 
 

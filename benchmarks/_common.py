@@ -90,7 +90,8 @@ def make_video(cache, *, duration_s, shape, preset="whisker"):
 
 
 def _files(files):
-    return {k: (Path(v) if k in ("video", "trace") else v) for k, v in files.items()}
+    return {k: (Path(v) if k in ("video", "trace", "truth_frames") else v)
+            for k, v in files.items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -137,3 +138,84 @@ def source_digest():
         for p in sorted(Path(pkg.__file__).parent.rglob("*.py")):
             h.update(p.read_bytes())
     return h.hexdigest()[:12]
+
+
+#: The full-HD benchmark video (issue 14): a screen recording's size and rate, an SEM that
+#: refreshes every 0.4 s (10 frames per scan), 120 s = 3000 frames.
+HD_SHAPE = (1080, 1920)
+HD_FPS = 25.0
+HD_SCAN_PERIOD_S = 0.4
+HD_CODECS = ("mpeg4", "h264")
+
+
+def hd_scene(codec, duration_s):
+    """The whisker preset at 1920x1080, 25 fps, 0.4 s per scan, stretched to ``duration_s``.
+
+    The preset's potential steps and growth rates are stretched in time by
+    ``duration_s / 20`` so that the whisker reaches the preset's length (~34 um) at the
+    end whatever the duration. ``codec`` 'mpeg4' (MPEG-4 part 2, GOP 12: keyframes fall
+    inside the runs of duplicates) or 'h264' (x264 veryfast, crf 23).
+    """
+    import dataclasses
+
+    from vision import synthetic
+    from vision.synthetic._extras import Extras
+
+    base = synthetic.preset("whisker")
+    k = duration_s / base.duration_s
+    scene = synthetic.preset("whisker", shape=HD_SHAPE, fps=HD_FPS,
+                             scan_period_s=HD_SCAN_PERIOD_S, duration_s=duration_s,
+                             steps=tuple((t * k, u) for t, u in base.steps))
+    whiskers = tuple(dataclasses.replace(w, rates_px_s=tuple(r / k for r in w.rates_px_s))
+                     for w in scene.whiskers)
+    return scene.replace(whiskers=whiskers,
+                         extras=Extras(codec=codec, crf=23, x264_preset="veryfast"))
+
+
+def make_hd_video(cache, *, codec, duration_s):
+    """Render (once) the full-HD benchmark video; like :func:`make_video`, plus its truth."""
+    from vision import synthetic
+
+    tag = f"hd_{codec}_{duration_s:g}s_{_generator_digest()}"
+    folder = Path(cache) / tag
+    done = folder / "DONE.json"
+    if done.is_file():
+        return _files(json.loads(done.read_text()))
+    print(f"  generating {tag} (1920x1080, {duration_s * HD_FPS:.0f} frames; minutes) ...",
+          file=sys.stderr)
+    folder.mkdir(parents=True, exist_ok=True)
+    scene = hd_scene(codec, duration_s)
+    written = synthetic.render_random(scene, folder)
+    files = {"video": str(written.video), "trace": str(written.trace),
+             "truth_frames": str(Path(written.video).with_name(
+                 f"{scene.name}_truth_frames.csv")),
+             "pixel_size_um": scene.pixel_size_um}
+    done.write_text(json.dumps(files))
+    return _files(files)
+
+
+def repeat_video(video, times, out):
+    """``video``'s packets ``times`` over into ``out`` (same codec, no re-encoding).
+
+    A long video for the memory-flatness check in seconds instead of the half hour a
+    render of it takes; the content restarts at each repetition (fine for memory).
+    """
+    import av
+
+    out = Path(out)
+    if out.is_file():
+        return out
+    tmp = out.with_name(out.name + ".part" + out.suffix)
+    with av.open(str(video)) as src, av.open(str(tmp), "w", format="mp4") as dst:
+        s_in = src.streams.video[0]
+        s_out = dst.add_stream_from_template(s_in)
+        packets = [p for p in src.demux(s_in) if p.size]
+        span = max(p.pts for p in packets) + (packets[1].pts - packets[0].pts)
+        for k in range(times):
+            for p in packets:
+                p.pts += span if k else 0
+                p.dts = None if p.dts is None else p.dts + (span if k else 0)
+                p.stream = s_out
+                dst.mux(p)
+    os.replace(tmp, out)
+    return out

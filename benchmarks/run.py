@@ -1,6 +1,13 @@
 """Speed and memory benchmarks of semtrack (``make bench``; not part of the tests).
 
-Measured in one run on the same generated 1024x768 video:
+0. **Full HD (issue 14)**: 1920x1080 screen recordings at 25 fps with a new scan every
+   0.4 s (3000 frames; MPEG-4 and H.264): the fastest PyAV gray decode as the baseline,
+   analyze without and with overlay + report (ratios to the baseline, one core, after a
+   warm-up), CPU per stage per measured scan against a budget, peak RSS (and of the
+   video repeated 4x), scans and whisker against the truth: exits 1 when those are wrong.
+   ``--quick``: a 20 s MPEG-4 video only.
+
+Then, as before, on the same generated 1024x768 video:
 
 1. **Throughput on one core**: frames per second of just decoding the video
    with :func:`vision.open_video`, of :func:`vision.analyze`, and of analyze
@@ -23,7 +30,8 @@ reused. Results are printed as a table and written as JSON (``--json``).
 
 Usage::
 
-    python benchmarks/run.py [--duration S] [--batch-videos N] [--profile]
+    python benchmarks/run.py [--quick] [--codecs mpeg4 h264] [--hd-duration S]
+                             [--duration S] [--batch-videos N] [--profile]
 """
 from __future__ import annotations
 
@@ -43,10 +51,30 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _common import (  # noqa: E402  (benchmarks/ is not a package)
+    HD_CODECS,
+    HD_FPS,
+    HD_SCAN_PERIOD_S,
     child_env,
     machine_info,
+    make_hd_video,
     make_video,
+    repeat_video,
 )
+
+#: Budget per measured scan of each stage at 1080p, CPU ms on one core (issue 14: about
+#: 25 ms a scan besides decoding, for analysis within 3x of decoding at 10 frames a scan).
+#: Stages are matched by the start of the phase names _child.py reports.
+BUDGET_MS_PER_SCAN = {
+    "refresh": 3.0, "drift registration": 2.0, "normalisation": 2.0,
+    "scan-line offsets": 2.0, "measure: segment_lithium": 6.0, "measure: detect_crack": 5.0,
+    "measure: crack_background": 0.5, "measure: find_whiskers": 1.5,
+    "measure: measure_front": 1.0, "analysis (other)": 2.0,
+}
+#: Targets of issue 14 (ratios to the gray-decode baseline, one core).
+TARGET_NO_OVERLAY = 3.0
+TARGET_WITH_OVERLAY = 4.0
+TARGET_RSS_MB = 400.0
+TARGET_RSS_GROWTH = 1.10
 
 CHILD = HERE / "_child.py"
 
@@ -86,21 +114,43 @@ def main(argv=None):
                         help="videos in the batch-scaling run (default 4)")
     parser.add_argument("--batch-duration", type=float, default=8.0,
                         help="length of each batch video, s (default 8)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=("speed", "memory", "batch"),
+    parser.add_argument("--hd-duration", type=float, default=120.0,
+                        help="length of the 1920x1080 benchmark videos, s (default 120: "
+                             "3000 frames)")
+    parser.add_argument("--codecs", nargs="*", default=list(HD_CODECS), choices=HD_CODECS,
+                        help="codecs of the full-HD videos (default both)")
+    parser.add_argument("--quick", action="store_true",
+                        help="20 s full-HD videos, MPEG-4 only, no 1024x768 or batch part "
+                             "(a few minutes; for development)")
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("hd", "hd_memory", "speed", "memory", "batch"),
                         help="parts to leave out")
     parser.add_argument("--profile", action="store_true",
                         help="also profile analyze with pyinstrument (text report saved)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
+    codecs = tuple(args.codecs)
+    if args.quick:
+        args.hd_duration = 20.0
+        codecs = ("mpeg4",)
+        args.skip = sorted(set(args.skip) | {"speed", "memory", "batch"})
 
     args.cache.mkdir(parents=True, exist_ok=True)
     shape = (768, 1024)
     t_start = time.perf_counter()
     print("semtrack benchmarks", file=sys.stderr)
-    video = make_video(args.cache, duration_s=args.duration, shape=shape)
-    results = {"machine": machine_info(), "video": {
-        "shape_rows_cols": list(shape), "duration_s": args.duration,
-        "path": str(video["video"])}}
+    results = {"machine": machine_info()}
+    if not {"speed", "memory", "batch"} <= set(args.skip):
+        video = make_video(args.cache, duration_s=args.duration, shape=shape)
+        results["video"] = {"shape_rows_cols": list(shape), "duration_s": args.duration,
+                            "path": str(video["video"])}
+
+    failures = []
+    if "hd" not in args.skip:
+        results["hd"] = {}
+        for k, codec in enumerate(codecs):
+            # the memory check (a 4x longer video) once: it is the slowest part
+            results["hd"][codec] = bench_hd(args, codec, failures, memory=k == 0)
 
     if "speed" not in args.skip:
         print("  decode-only on one core ...", file=sys.stderr)
@@ -159,11 +209,85 @@ def main(argv=None):
         }
     results["bench_wall_s"] = time.perf_counter() - t_start
     results["machine"]["load_average_1min_end"] = os.getloadavg()[0]
+    results["failures"] = failures
     print_table(results)
     out = args.json or args.cache / "results.json"
     write_text_safe(out, json.dumps(results, indent=2) + "\n", "bench")
     print(f"\nJSON: {out}")
+    if failures:
+        print("\nBENCHMARK FAILED: the analysis measured the wrong thing, its times mean "
+              "nothing:", file=sys.stderr)
+        for f in failures:
+            print(f"  - {f}", file=sys.stderr)
+        return 1
     return 0
+
+
+def bench_hd(args, codec, failures, *, memory=True):
+    """The full-HD screen recording in ``codec``: decode baseline, analyze, analyze + save."""
+    video = make_hd_video(args.cache, codec=codec, duration_s=args.hd_duration)
+    common = (video["video"], video["trace"], video["pixel_size_um"], video["truth_frames"])
+    print(f"  1920x1080 {codec}: gray decode (baseline) on one core ...", file=sys.stderr)
+    dec = run_child("decode_fast", video["video"], core=0)
+    print(f"  1920x1080 {codec}: analyze (no overlay, no report) on one core ...",
+          file=sys.stderr)
+    ana = run_child("hd_analyze", *common, 0, 1, core=0)
+    print(f"  1920x1080 {codec}: analyze + save (overlay, report) on one core ...",
+          file=sys.stderr)
+    full = run_child("hd_analyze", *common, 1, 0, core=0)
+    out = {"decode": dec, "analyze": ana, "analyze_save": full,
+           "analyze_over_decode": ana["cpu_s"] / dec["cpu_s"],
+           "analyze_save_over_decode": full["cpu_s"] / dec["cpu_s"],
+           "analyze_over_decode_wall": ana["seconds"] / dec["seconds"]}
+    for name, r in (("analyze", ana), ("analyze + save", full)):
+        if r["whiskers_found"] < 1:
+            failures.append(f"1080p {codec} {name}: the whisker was not found")
+        if r["new_frames"] != r["truth_new_frames"] or r["scans_measured"] != r["truth_scans"]:
+            failures.append(f"1080p {codec} {name}: {r['new_frames']} frames with new content "
+                            f"(truth {r['truth_new_frames']}), {r['scans_measured']} scans "
+                            f"measured (truth {r['truth_scans']})")
+    if memory and "hd_memory" not in args.skip:
+        long = repeat_video(video["video"], 4, Path(video["video"]).with_name(
+            "repeated4" + Path(video["video"]).suffix))
+        print(f"  1920x1080 {codec}: peak memory of the video 4x repeated ...", file=sys.stderr)
+        m4 = run_child("hd_analyze", long, video["trace"], video["pixel_size_um"], "-", 0, 0,
+                       core=0)
+        out["peak_rss_MB_4x"] = m4["peak_rss_MB"]
+        out["n_frames_4x"] = m4["n_frames"]
+        out["rss_4x_over_1x"] = m4["peak_rss_MB"] / ana["peak_rss_MB"]
+    return out
+
+
+def print_hd(codec, h):
+    d, a, f = h["decode"], h["analyze"], h["analyze_save"]
+    n = d["n_frames"]
+    print(f"\n1920x1080 screen recording, {codec}: {n} frames at {HD_FPS:g} fps, "
+          f"{HD_SCAN_PERIOD_S:g} s per scan; one core, CPU s (wall in brackets)")
+    print(f"  gray decode (PyAV, Y plane)   {d['cpu_s']:7.2f} s ({d['seconds']:.2f})  "
+          f"{d['fps_cpu']:7.1f} frames/s")
+    print(f"  analyze --no-overlay          {a['cpu_s']:7.2f} s ({a['seconds']:.2f})  "
+          f"{a['fps_cpu']:7.1f} frames/s   {h['analyze_over_decode']:.2f}x decode "
+          f"(target <= {TARGET_NO_OVERLAY:g}x)")
+    print(f"  analyze + overlay + report    {f['cpu_s']:7.2f} s ({f['seconds']:.2f})  "
+          f"{f['fps_cpu']:7.1f} frames/s   {h['analyze_save_over_decode']:.2f}x decode "
+          f"(target <= {TARGET_WITH_OVERLAY:g}x; save {f['save_cpu_s']:.2f} s)")
+    print(f"  frames with new content       {a['new_frames']} (truth {a['truth_new_frames']}), "
+          f"scans measured {a['scans_measured']} (truth {a['truth_scans']}), missed "
+          f"{a['missed_new_frames']}, whiskers found {a['whiskers_found']}, scan period "
+          f"{a['scan_period_s']} s")
+    line = f"  peak RSS                      {a['peak_rss_MB']:7.1f} MB (with save {f['peak_rss_MB']:.1f})"
+    if "peak_rss_MB_4x" in h:
+        line += (f", 4x repeated ({h['n_frames_4x']} frames) {h['peak_rss_MB_4x']:.1f} MB, "
+                 f"ratio {h['rss_4x_over_1x']:.3f} (targets <= {TARGET_RSS_MB:g} MB, "
+                 f"<= {TARGET_RSS_GROWTH:g})")
+    print(line)
+    scans = max(a["scans_measured"], 1)
+    print(f"  per-phase CPU per measured scan (ms; {scans} scans; budget where set):")
+    for name, sec in sorted(a["phases_cpu_s"].items(), key=lambda kv: -kv[1]):
+        budget = next((b for k, b in BUDGET_MS_PER_SCAN.items() if name.startswith(k)), None)
+        flag = "" if budget is None else f"   budget {budget:4.1f}" + (
+            "  OVER" if 1000 * sec / scans > budget else "")
+        print(f"    {name:38s} {1000 * sec / scans:7.2f}{flag}")
 
 
 def print_table(r):
@@ -174,7 +298,13 @@ def print_table(r):
     print(f"Load average (1 min) at start {m['load_average_1min']:.1f}, at end "
           f"{m['load_average_1min_end']:.1f}: other jobs on the machine distort wall-clock "
           "figures (batch scaling above all)")
+    for codec, h in (r.get("hd") or {}).items():
+        print_hd(codec, h)
+    if "video" not in r:
+        print(f"\nBenchmark wall time {r['bench_wall_s']:.0f} s")
+        return
     v = r["video"]
+    print("\n1024x768 (the earlier benchmark):")
     print(f"Video: {v['shape_rows_cols'][1]}x{v['shape_rows_cols'][0]} px, "
           f"{v['duration_s']:g} s")
     if "speed" in r:

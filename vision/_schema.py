@@ -54,6 +54,11 @@ WHISKERS_FILE = "whiskers.csv"
 EVENTS_FILE = "events.csv"
 GROWTH_RATES_FILE = "growth_rates.csv"
 OVERLAY_FILE = "overlay.mp4"
+#: overlay.mp4 holds one frame per new scan (variable frame rate); this table maps each
+#: overlay frame to the video frame it shows (columns :data:`OVERLAY_FRAME_COLUMNS`).
+OVERLAY_FRAMES_FILE = "overlay_frames.csv"
+#: Columns of overlay_frames.csv: overlay frame index, video frame index, its time (video clock, s).
+OVERLAY_FRAME_COLUMNS = ["overlay_frame", "frame", "time_s"]
 REPORT_FILE = "report.html"
 #: Written by ``semtrack batch`` into each video's folder: what the results were made from.
 BATCH_KEY_FILE = "batch_key.json"

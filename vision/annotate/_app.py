@@ -271,6 +271,8 @@ def frame(video_id: _Id, index: _Id, service: _Service,
     if path is None:
         raise HTTPException(404, f"no {source} video inside the results folder for "
                                  f"{folder.name}")
+    if source == "overlay":
+        index = folder.overlay_frame_of(index)  # one overlay frame per new scan
     try:
         data = service.frames.jpeg(path, index)
     except IndexError as exc:

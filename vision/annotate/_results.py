@@ -23,7 +23,13 @@ import pandas as pd
 
 from calibration import InputError
 
-from .._schema import EVENT_NAMES, EVENT_SUMMARY_KEYS, FAILURE_MODES, GROWTH_MODES
+from .._schema import (
+    EVENT_NAMES,
+    EVENT_SUMMARY_KEYS,
+    FAILURE_MODES,
+    GROWTH_MODES,
+    OVERLAY_FRAMES_FILE,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +253,29 @@ class ResultFolder:
         return len(self.frames()["time_s"])
 
     # -- media --------------------------------------------------------------
+    def overlay_frame_of(self, index):
+        """Index in ``overlay.mp4`` of the picture shown at video frame ``index``.
+
+        The overlay holds one frame per new scan (``overlay_frames.csv`` maps
+        each to its video frame): video frame ``index`` shows the last overlay
+        frame made from a video frame at or before it. Without the table (results
+        of older versions: one overlay frame per video frame) the index itself.
+        """
+        table = getattr(self, "_overlay_map", None)
+        if table is None:
+            csv = self._read_csv(OVERLAY_FRAMES_FILE)
+            if csv is None or not {"overlay_frame", "frame"} <= set(csv.columns):
+                table = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            else:
+                csv = csv.sort_values("frame", kind="stable")
+                table = (csv["frame"].to_numpy(np.int64), csv["overlay_frame"].to_numpy(np.int64))
+            self._overlay_map = table
+        frames, overlay = table
+        if frames.size == 0:
+            return int(index)
+        pos = int(np.searchsorted(frames, int(index), side="right")) - 1
+        return int(overlay[max(pos, 0)])
+
     @property
     def overlay_path(self):
         """``overlay.mp4`` if it exists inside the RESULTS_DIR, else None."""

@@ -328,6 +328,21 @@ def check_batch_output(out_dir, names):
         check_output_dir(out_dir / name)
 
 
+def _one_thread_task(item, out_dir, **kwargs):
+    """:func:`process_video` with BLAS/OpenMP and OpenCV held to one thread.
+
+    A worker owns one core: a hidden BLAS thread (OpenBLAS starts one for a float64
+    dot product and spins on it) would compete with the other workers (issue 14).
+    """
+    import cv2
+    import numpy  # noqa: F401  (loaded before the limit, so threadpoolctl sees OpenBLAS)
+    from threadpoolctl import threadpool_limits
+
+    cv2.setNumThreads(1)
+    with threadpool_limits(limits=1):
+        return process_video(item, out_dir, **kwargs)
+
+
 def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record):
     from distributed import Client, LocalCluster, as_completed
 
@@ -350,7 +365,7 @@ def _run_dask(items, out_dir, force, save_options, workers, scheduler, on_record
                 dashboard_address=":0", silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         token = uuid.uuid4().hex[:8]
-        futures = client.map(process_video, items, out_dir=str(out_dir), force=force,
+        futures = client.map(_one_thread_task, items, out_dir=str(out_dir), force=force,
                              save_options=save_options, pure=False,
                              key=[f"semtrack-{it.name}-{token}" for it in items])
         name_of = {f.key: it.name for f, it in zip(futures, items)}

@@ -7,6 +7,7 @@ callable ``run(args) -> int``.
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from calibration import InputError
@@ -73,6 +74,26 @@ def build_parser(command=None, *, all_commands=True):
     return parser
 
 
+#: Environment variables that hold BLAS/OpenMP libraries to one thread when they load.
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "BLIS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def _one_math_thread():
+    """No hidden BLAS/OpenMP threads in the command (issue 14).
+
+    OpenBLAS starts a thread for a float64 dot product and keeps it spinning on a
+    core: measured 12 % more wall time and 45 % more CPU with nothing gained.
+    Libraries not loaded yet read the environment (a user's own setting wins);
+    those already loaded are limited through threadpoolctl.
+    """
+    for name in _THREAD_ENV:
+        os.environ.setdefault(name, "1")
+    if "numpy" in sys.modules:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1)
+
+
 def main(argv=None):
     """Run the command line; return the exit code.
 
@@ -91,6 +112,7 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _one_math_thread()
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

@@ -7,6 +7,7 @@ import sys
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from calibration import InputError
 
@@ -15,6 +16,8 @@ from .._schema import (
     FRAMES_FILE,
     GROWTH_RATES_FILE,
     OVERLAY_FILE,
+    OVERLAY_FRAME_COLUMNS,
+    OVERLAY_FRAMES_FILE,
     REPORT_FILE,
     SUMMARY_FILE,
     WHISKER_COLUMNS,
@@ -44,12 +47,28 @@ def _key_frame_indices(analysis):
 
 
 def _overlay_pass(analysis, path, progress):
-    """Second pass over the video: draw and encode; return key frames as JPEG bytes."""
+    """Second pass over the video: draw and encode once per new scan.
+
+    One overlay frame is written per frame that brings new content (a new scan
+    or a torn frame), shown from that frame's time on (variable frame rate),
+    and one for the last frame so the overlay lasts as long as the video.
+    Duplicate frames are decoded but neither drawn nor encoded.
+
+    Returns
+    -------
+    key_jpegs : dict
+        Video frame index -> JPEG bytes of the report's key frames.
+    mapping : list of (overlay_frame, frame, time_s)
+        Which video frame each overlay frame shows.
+    """
     frames = analysis.frames.set_index("frame")
     keys = set(_key_frame_indices(analysis))
     key_jpegs = {}
     volts = frames["voltage_V"].to_numpy(float)
     amps = frames["current_A"].to_numpy(float)
+    duplicate = frames["is_duplicate"].to_numpy(bool)
+    last = len(frames) - 1
+    mapping = []
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
@@ -58,13 +77,17 @@ def _overlay_pass(analysis, path, progress):
     with open_video(analysis.video_path, fps=analysis.fps) as reader, \
             OverlayWriter(path, reader.frame_shape) as writer:
         drawing = None
+        bgr = None
         for k, fr in enumerate(reader):  # drawings are keyed by frame index
             drawing = analysis.drawings.get(fr.index, drawing)
-            lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
-            if k < len(volts) and np.isfinite(volts[k]):
-                lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} uA")
-            bgr = draw_overlay(fr.image, drawing, lines=lines)
-            writer.write(bgr, fr.time_s)
+            new = bgr is None or k > last or not duplicate[k]
+            if new or k == last:
+                lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
+                if k < len(volts) and np.isfinite(volts[k]):
+                    lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} uA")
+                bgr = draw_overlay(fr.image, drawing, lines=lines)
+                mapping.append((writer.n_written, fr.index, fr.time_s))
+                writer.write(bgr, fr.time_s)
             if fr.index in keys:
                 ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 85])
                 if ok:
@@ -73,7 +96,7 @@ def _overlay_pass(analysis, path, progress):
                 bar.update(1)
     if bar is not None:
         bar.close()
-    return key_jpegs
+    return key_jpegs, mapping
 
 
 #: What ``formats`` of :func:`save_results` may name.
@@ -142,7 +165,10 @@ def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False
                 cv2.imwrite(os.path.join(kdir, f"whisker_{int(wid)}.png"), image)
         key_jpegs = {}
         if overlay:
-            key_jpegs = _overlay_pass(analysis, os.path.join(tmp, OVERLAY_FILE), progress)
+            key_jpegs, mapping = _overlay_pass(analysis, os.path.join(tmp, OVERLAY_FILE),
+                                               progress)
+            _write_csv(pd.DataFrame(mapping, columns=OVERLAY_FRAME_COLUMNS),
+                       os.path.join(tmp, OVERLAY_FRAMES_FILE))
         if report:
             html = build_report(analysis, {k: base64.b64encode(v).decode("ascii")
                                            for k, v in key_jpegs.items()})

@@ -30,6 +30,20 @@ _MAD_PER_SIGMA = 2.0 / math.sqrt(math.pi)
 _MEDIAN_LAPLACE_PER_SIGMA = 0.6745 * math.sqrt(6.0)
 
 
+# A change this much weaker (in grey levels) than the recent complete scans, arriving
+# before this fraction of the scan period seen so far, is the encoder re-drawing the
+# picture (an MPEG-4 keyframe or rate-control refinement inside a run of duplicates),
+# not a new scan: measured on MPEG-4/H.264/MJPEG renders at crf 18-32 with 1-12
+# frames per scan (seeds < 100000), refinements stay below ~0.3 of a scan's strength.
+_EARLY_FRACTION = 0.6
+_WEAK_FRACTION = 0.35
+_WEAK_KEYFRAME_FRACTION = 0.5
+# Before a full scan period has passed: a change below this fraction of recent scans'
+# strength is the encoder's (0.1-0.3 grey levels where MPEG-4 had wiped the noise,
+# scans 4-30). Once a scan is due, nothing is vetoed (1 frame a scan loses no scan).
+_FLOOR_FRACTION = 0.1
+
+
 @dataclasses.dataclass(slots=True)
 class _Change:
     """What changed between two frames, in band units."""
@@ -46,8 +60,56 @@ def _noise_sigma(image, top, bottom, left, right, col_step):
         return 0.0
     cols = slice(left, right, col_step)
     mid = image[rows, cols].astype(np.int32)
-    lap = image[rows - 1, cols].astype(np.int32) - 2 * mid + image[rows + 1, cols]
-    return float(np.median(np.abs(lap))) / _MEDIAN_LAPLACE_PER_SIGMA
+    lap = np.abs(image[rows - 1, cols].astype(np.int32) - 2 * mid + image[rows + 1, cols])
+    if image.dtype == np.uint8:  # integers 0..1020: the median from a histogram
+        counts = np.cumsum(np.bincount(lap.ravel()))
+        half = 0.5 * counts[-1]
+        lo = int(np.searchsorted(counts, half, side="left"))
+        # numpy's median of an even count averages the two middle values
+        hi = int(np.searchsorted(counts, half + 1, side="left")) if counts[-1] % 2 == 0 else lo
+        if counts[-1] % 2 == 1:
+            lo = hi = int(np.searchsorted(counts, (counts[-1] + 1) // 2, side="left"))
+        return 0.5 * (lo + hi) / _MEDIAN_LAPLACE_PER_SIGMA
+    return float(np.median(lap)) / _MEDIAN_LAPLACE_PER_SIGMA
+
+
+def _sample(image, top, bottom, left, right, row_step, col_step):
+    """The compared pixels: every ``row_step``-th row, ``col_step``-th column.
+
+    8-bit frames stay uint8 (OpenCV takes differences and band means of those
+    at a fraction of numpy's cost on int16: the whole step is ~1/4 of a 1080p
+    decode); deeper ones become int32.
+    """
+    view = image[top:bottom:row_step, left:right:col_step]
+    if image.dtype == np.uint8:
+        return np.ascontiguousarray(view)
+    return view.astype(np.int32)
+
+
+def _band_stats(sub, prev_sub, usable, rows_per_band):
+    """Absolute difference (bands x pixels) and its mean per band."""
+    nb = usable // rows_per_band
+    if sub.dtype == np.uint8:
+        import cv2  # noqa: PLC0415  (OpenCV is loaded by the reader anyway)
+
+        diff = cv2.absdiff(sub[:usable].reshape(nb, -1), prev_sub[:usable].reshape(nb, -1))
+        band_mad = cv2.reduce(diff, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
+        return diff, band_mad.astype(np.float64)
+    diff = np.abs(sub[:usable] - prev_sub[:usable]).reshape(nb, -1)
+    return diff, diff.mean(axis=1)
+
+
+def _band_texture(sub, usable, nb):
+    """Standard deviation of each band's pixels (only needed when some band changed)."""
+    a = sub[:usable].reshape(nb, -1)
+    if sub.dtype == np.uint8:
+        import cv2  # noqa: PLC0415
+
+        af = a.astype(np.float32)
+        mean = cv2.reduce(af, 1, cv2.REDUCE_AVG).ravel()
+        mean_sq = cv2.reduce(cv2.multiply(af, af), 1, cv2.REDUCE_AVG).ravel()
+        return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)).astype(np.float64)
+    return a.std(axis=1)
 
 
 def _step_fit(changed, informative):
@@ -92,6 +154,31 @@ def _tear_row(boundary, new_above, row_mad, rows_per_band, tau, top, row_step):
     """Full-resolution image row of the tear found near band ``boundary``."""
     sampled = _refine_tear(row_mad, boundary, rows_per_band, tau, new_above=new_above)
     return top + sampled * row_step
+
+
+def _veto_early_weak(change, changed_mad, k, last_start, intervals, raw_strengths, keyframe):
+    """``change``, or no change if it is too weak and too early to be a new scan.
+
+    Needs the scan period seen so far (median of the last intervals between
+    complete scans, in frames) and the strength (median changed-band MAD, grey
+    levels) of recent complete scans; both are free of the noise estimate, which
+    an MPEG-4 encoder can wipe out for a few frames after a new scan.
+    """
+    if len(raw_strengths) < 3 or changed_mad.size == 0:
+        return change
+    strength = float(np.median(changed_mad)) / float(np.median(raw_strengths))
+    if last_start is None or len(intervals) < 3:
+        return change
+    period = float(np.median(intervals))
+    if k - last_start >= period:  # a scan is due: any change may be it
+        return change
+    if strength < _FLOOR_FRACTION:
+        return _Change("none", 0, 0)
+    if k - last_start >= _EARLY_FRACTION * period:
+        return change
+    if strength < (_WEAK_KEYFRAME_FRACTION if keyframe else _WEAK_FRACTION):
+        return _Change("none", 0, 0)
+    return change
 
 
 def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
@@ -172,12 +259,17 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
     strengths = collections.deque(maxlen=16)  # changed-band MAD / n of complete new scans
+    raw_strengths = collections.deque(maxlen=16)  # the same in grey levels (noise-free)
+    intervals = collections.deque(maxlen=9)       # frames between complete new scans
+    last_start = None                             # frame number of the last complete scan
+    k = -1
     region = None
     prev_sub = prev_sigma = None
     prev = None
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
     for frame in frames:
+        k += 1
         image = frame.image
         if region is None:
             bar = find_data_bar(image) if (detect_data_bar and crop is None) else None
@@ -195,8 +287,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             raise InputError(f"frame {frame.index} has shape {image.shape} but the first frame "
                              f"had {shape}; all frames of a video must have one size")
         top, bottom, left, right = region
-        work = np.int32 if image.dtype.itemsize > 1 else np.int16
-        sub = image[top:bottom:row_step, left:right:col_step].astype(work)
+        sub = _sample(image, top, bottom, left, right, row_step, col_step)
         sigma = _noise_sigma(image, top, bottom, left, right, col_step)
         if prev_sub is None:
             out = dataclasses.replace(frame, is_duplicate=False, partial_refresh=False,
@@ -209,9 +300,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
         usable = (sub.shape[0] // rows_per_band) * rows_per_band
         if usable == 0:
             rows_per_band, usable = sub.shape[0], sub.shape[0]
-        diff = np.abs(sub[:usable] - prev_sub[:usable]).reshape(-1, rows_per_band * sub.shape[1])
-        band_mad = diff.mean(axis=1)
-        texture = sub[:usable].reshape(band_mad.size, -1).std(axis=1)
+        diff, band_mad = _band_stats(sub, prev_sub, usable, rows_per_band)
         noise = _MAD_PER_SIGMA * 0.5 * (sigma + prev_sigma)
         lows.append(float(np.percentile(band_mad, 20)))
         if threshold is not None:
@@ -223,9 +312,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # an intra-coded frame re-draws the compression noise of unchanged
                 # parts too (measured: up to ~0.55 n at crf 23); new scans stay ~n
                 tau = max(tau, 0.65 * noise)
-        informative = texture > 0.5 * sigma if sigma > 0 else np.ones(band_mad.size, bool)
         changed = band_mad > tau
         nb = band_mad.size
+        if not changed.any():  # most frames of a screen recording: no texture needed
+            informative = np.ones(nb, bool)
+        elif sigma > 0:
+            informative = _band_texture(sub, usable, nb) > 0.5 * sigma
+        else:
+            informative = np.ones(nb, bool)
         if not np.any(changed & informative):
             change = _Change("none", 0, 0)
         else:
@@ -250,6 +344,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     change = _Change("none", 0, 0)
                 elif change.kind == "full":
                     strengths.append(strength)
+            if change.kind != "none" and threshold is None:
+                change = _veto_early_weak(change, band_mad[changed & informative], k,
+                                          last_start, intervals, raw_strengths,
+                                          frame.is_keyframe)
+                if change.kind == "full":
+                    raw_strengths.append(float(np.median(band_mad[changed & informative])))
 
         duplicate = partial = False
         tear = None
@@ -283,6 +383,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 content = scan_time = frame.time_s
             else:  # full, middle or scattered change without a scan in progress
                 content = scan_time = frame.time_s
+            strong = (raw_strengths and change.kind == "full" and float(np.median(
+                band_mad[changed & informative])) >= 0.5 * float(np.median(raw_strengths)))
+            if change.kind == "full" and not continues and (strong or len(raw_strengths) < 3):
+                if last_start is not None:
+                    intervals.append(k - last_start)
+                last_start = k
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)

@@ -244,12 +244,21 @@ class DriftTracker:
     _ref_full = None
 
     def _prepare(self, image):
-        img = _crop(_as_float(image), self.region)
+        image = np.asarray(image)
+        if image.ndim != 2:
+            _as_float(image)  # the one-line error
+        img = _crop(image, self.region)
         if self.downsample > 1:
+            # bin in the frame's own type (OpenCV's INTER_AREA averages exactly; uint8
+            # output rounds to 1/2 grey level, far below SEM noise) and convert only the
+            # binned image: no full-frame float copy per scan
             h = img.shape[0] // self.downsample * self.downsample
             w = img.shape[1] // self.downsample * self.downsample
+            if img.dtype not in (np.uint8, np.uint16, np.float32):
+                img = img.astype(np.float32)
             img = cv2.resize(img[:h, :w], (w // self.downsample, h // self.downsample),
                              interpolation=cv2.INTER_AREA)
+        img = img.astype(np.float32, copy=False)
         return _spectrum(np.ascontiguousarray(img), _hann(img.shape))
 
     def update(self, image):
@@ -266,7 +275,7 @@ class DriftTracker:
             Drift of this frame relative to the first frame.
         """
         if self._ref is None:
-            self._ref_full = np.array(image, dtype=np.float32, copy=True)
+            self._ref_full = np.array(image, copy=True)  # its own type: 1/4 of float32
             self._ref = self._prepare(image)
             self.drift = (0.0, 0.0)
             return self.drift
@@ -278,7 +287,7 @@ class DriftTracker:
         if response < self.rereference_response:
             logger.info("drift reference replaced (correlation peak %.2f < %.2f)",
                         response, self.rereference_response)
-            self._ref_full = np.array(image, dtype=np.float32, copy=True)
+            self._ref_full = np.array(image, copy=True)
             self._ref = mov
             self._ref_drift = self.drift
             self.n_rereferences += 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -358,7 +359,13 @@ def test_results_written_by_semtrack_analyze_open(tmp_path):
     n = len(detail["frames"]["time_s"])
     assert n == video.n_frames == listed["n_frames"]
     assert detail["media"]["overlay"] and not detail["media"]["original"]  # original is outside
-    assert svc.frames.n_frames(svc.folder(listed["id"]).overlay_path) == n
+    # one overlay frame per new scan and the last frame, mapped by overlay_frames.csv
+    folder = svc.folder(listed["id"])
+    mapping = pd.read_csv(folder.path / "overlay_frames.csv")
+    new_scans = ~np.asarray(detail["frames"]["is_duplicate"], bool)
+    assert svc.frames.n_frames(folder.overlay_path) == len(mapping) < n
+    assert set(np.flatnonzero(new_scans)) | {n - 1} == set(mapping["frame"])
+    assert folder.overlay_frame_of(n - 1) == len(mapping) - 1
     for index in (0, n - 1):
         r = client.get(f"/api/videos/{listed['id']}/frame/{index}")
         assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"

@@ -298,7 +298,14 @@ def test_save_writes_the_contract_and_replaces_cleanly(tmp_path):
     assert "http://" not in html and "https://" not in html  # self-contained
     import av
     with av.open(str(out / "overlay.mp4")) as c:
-        assert sum(1 for _ in c.decode(video=0)) == summary["n_frames"]
+        n_overlay = sum(1 for _ in c.decode(video=0))
+    # one overlay frame per new scan (and the last frame), mapped to its video frame
+    mapping = pd.read_csv(out / "overlay_frames.csv")
+    assert list(mapping.columns) == ["overlay_frame", "frame", "time_s"]
+    assert n_overlay == len(mapping) < summary["n_frames"]
+    assert list(mapping["overlay_frame"]) == list(range(n_overlay))
+    new_scans = set(frames.loc[~frames["is_duplicate"].astype(bool), "frame"])
+    assert set(mapping["frame"]) == new_scans | {summary["n_frames"] - 1}
     # rerun: the folder is replaced, no temporary folders left behind
     res.save(out, overlay=False)
     assert not (out / "overlay.mp4").exists()
