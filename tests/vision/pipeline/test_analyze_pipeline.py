@@ -213,10 +213,6 @@ def _true_speed(name, column):
     return _speed(tf.assign(**{column: tf[column] * _truth(name)["pixel_size_um"]}), column)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured 10.48 um/s vs 7.58 um/s from the true distances (+38 %): the largest 2-scan "
-    "speeds come from jumps of the measured front (a branch joining, the cut at the "
-    "counter electrode), which the max-type estimator of _summary._speed picks up"))
 def test_front_speed_against_truth():
     # front: the estimator (largest robust 3-scan speed) on the true distances. The
     # distances may be 2 px RMS off (issue 5/11 front target), so a speed over two scans

@@ -302,10 +302,10 @@ def test_evidence_is_reported_exactly():
                             trace_short_circuit_time_s=8.25, contact_loss_time_s=3.125)
     assert full.evidence == [
         {"rule": "fracture", "feature": "crack_length_um", "value": 4.5, "threshold": 3.0,
-         "passed": True, "text": "longest crack 4.50 um vs threshold 3.0 um"},
+         "passed": True, "text": "longest crack 4.50 µm vs threshold 3.0 µm"},
         {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 2.25,
          "threshold": 3.0, "passed": True,
-         "text": "lateral lithium 2.25 um beyond the rim vs threshold 3.0 um; touched the "
+         "text": "lateral lithium 2.25 µm beyond the rim vs threshold 3.0 µm; touched the "
                  "counter electrode"},
         {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": 3.125,
          "threshold": None, "passed": True,
@@ -319,10 +319,10 @@ def test_evidence_is_reported_exactly():
     empty = classify_failure()
     assert empty.evidence == [
         {"rule": "fracture", "feature": "crack_length_um", "value": 0.0, "threshold": 3.0,
-         "passed": False, "text": "longest crack 0.00 um vs threshold 3.0 um"},
+         "passed": False, "text": "longest crack 0.00 µm vs threshold 3.0 µm"},
         {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": 0.0,
          "threshold": 3.0, "passed": False,
-         "text": "lateral lithium 0.00 um beyond the rim vs threshold 3.0 um"},
+         "text": "lateral lithium 0.00 µm beyond the rim vs threshold 3.0 µm"},
         {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": None,
          "threshold": None, "passed": False, "text": "no depletion time in the trace"},
         {"rule": "short_circuit", "feature": "short_circuit_time_s", "value": None,
@@ -330,8 +330,10 @@ def test_evidence_is_reported_exactly():
          "text": "trace: no short circuit; video: no touch-down"},
     ]
     from vision.pipeline._failure import thresholds_dict
+    # the growth-mode thresholds (issue 15) sit beside the failure-mode ones
     assert thresholds_dict() == {"crack_min_length_um": 3.0, "lateral_min_extent_um": 3.0,
-                                 "lateral_min_scans": 3}
+                                 "lateral_min_scans": 3, "whisker_min_growth_um": 1.0,
+                                 "stripping_min_loss_fraction": 0.05}
     assert thresholds_dict(FailureThresholds(crack_min_length_um=5.0))["crack_min_length_um"] \
         == 5.0
 
