@@ -77,6 +77,8 @@ SMOOTH_PX = 2.0
 NOISE_LAG_PX = 8
 #: Histogram bins used to find the ceramic's grey level (the most common level).
 CERAMIC_HIST_BINS = 128
+#: ... smoothed by a running mean over this many bins (one noisy bin does not win).
+CERAMIC_HIST_SMOOTH_BINS = 3
 #: Percentile (and 100 - it) taken as the extreme grey level on the dark (bright) side:
 #: lithium covers at least ~0.2 % of the frame (a 4-px disc in 1080p), so this lies inside it.
 EXTREME_PERCENTILE = 0.5
@@ -185,7 +187,8 @@ def _ceramic_level(sm):
     if hi - lo <= 1e-9:
         return lo, 0.0
     hist, edges = np.histogram(sub, bins=CERAMIC_HIST_BINS, range=(lo, hi))
-    hist = np.convolve(hist, np.ones(3) / 3.0, mode="same")
+    k = CERAMIC_HIST_SMOOTH_BINS
+    hist = np.convolve(hist, np.ones(k) / float(k), mode="same")
     k = int(np.argmax(hist))
     level = 0.5 * (edges[k] + edges[k + 1])
     # noise of the smoothed frame: differences of pixels NOISE_LAG_PX apart (beyond the
@@ -253,7 +256,7 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     filled = np.zeros(comp.shape, np.uint8)   # holes (textured lithium, noise) filled
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     padded = np.pad(filled, 1, mode="edge")
-    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     r_in = float(dist.max())
     if r_in < min_radius_px:
         return None
@@ -582,7 +585,7 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None,
                 lab = win[yy[k], xx[k]]
         if lab:
             comp = labels == lab
-            dist = cv2.distanceTransform(np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+            dist = cv2.distanceTransform(np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
             # largest inscribed circle near the given point (needle/whiskers may be attached)
             u = USER_INSCRIBED_PX
             r_in = float(dist[max(0, yi - u):yi + u + 1, max(0, xi - u):xi + u + 1].max())
