@@ -54,8 +54,8 @@ HALF_PX = 0.5
 SIDE_PERCENTILES = (1, 99)
 #: Pixels within half the width plus this (px) of the axis count as on a straight rod.
 STRAIGHT_SLACK_PX = 1.5
-#: Edge model: fine grid (px), step blurs and rim-peak widths (px) tried: the SEM probe
-#: blur of the synthetic and real videos lies between 0.3 and 1.6 px.
+#: Edge model: fine grid (px), and the step blurs and rim-peak widths (px) tried (the
+#: edge blurs the fit can represent; the best pair is chosen per profile).
 EDGE_GRID_PX = 0.05
 EDGE_SIGMAS_PX = (0.3, 0.6, 0.85, 1.2, 1.6)
 EDGE_PEAK_SIGMAS_PX = (0.8, 1.0, 1.25, 1.6)

@@ -74,7 +74,7 @@ ROI_GROW_PX = 48
 THICK_LI_PX = 13
 
 #: Every this-many-th pixel (per axis) enters the gain fit against the background (a
-#: 1-in-16 sample fits two numbers to well under a per cent).
+#: 1-in-16 sample: two numbers are fitted, speed matters more than the last digit).
 GAIN_SUBSAMPLE = 4
 #: Every this-many-th pixel (per axis, or row) enters the robust noise of the responses
 #: and of the scan-line differences (percentiles and MAD to well under a grey level).

@@ -33,12 +33,13 @@ _KERNELS = {}
 
 _SPECTRA = {}
 
-#: Orientations of the elongated line filter (30 degrees apart: an elongation-3 kernel's
-#: response falls by under half between two of them).
+#: Orientations of the elongated line filter (30 degrees apart; the response is the
+#: maximum over them).
 N_ORIENTATIONS = 6
-#: Kernel half size in units of its sigma along the line (the Gaussian is ~1 % there).
+#: Kernel half size in units of its sigma along the line (the Gaussian is exp(-4.5) ~ 1 %
+#: of its peak there).
 KERNEL_HALF_SIGMAS = 3
-#: Kernel spectra kept for this many image sizes and settings (memory, not speed, bound).
+#: Kernel spectra kept for at most this many image sizes and settings (bounds memory).
 SPECTRA_CACHE_SIZE = 8
 #: Second-derivative 3x3 Sobel kernels carry a [1, 2, 1] smoothing that sums to 4: this
 #: scale gives the derivative in grey levels per px^2.
