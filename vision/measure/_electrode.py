@@ -77,6 +77,8 @@ SMOOTH_PX = 2.0
 NOISE_LAG_PX = 8
 #: Histogram bins used to find the ceramic's grey level (the most common level).
 CERAMIC_HIST_BINS = 128
+#: ... smoothed by a running mean over this many bins (one noisy bin does not win).
+CERAMIC_HIST_SMOOTH_BINS = 3
 #: Percentile (and 100 - it) taken as the extreme grey level on the dark (bright) side:
 #: lithium covers at least ~0.2 % of the frame (a 4-px disc in 1080p), so this lies inside it.
 EXTREME_PERCENTILE = 0.5
@@ -112,6 +114,71 @@ RING_GAP_PX = 4.0
 RING_FRAC = 0.3
 RING_MIN_PX = 6.0
 
+#: Smallest electrode radius (px) searched for by default: below ~4 px a disc is not told
+#: from a blob of noise after the SMOOTH_PX blur.
+MIN_ELECTRODE_RADIUS_PX = 4.0
+#: Two candidate thresholds closer than this fraction of the contrast give the same mask.
+SAME_THRESHOLD_FRAC = 0.05
+#: Fewest outline points a circle fit is made from (a 4-px disc has ~25).
+MIN_FIT_POINTS = 12
+#: Annulus (fractions of the inscribed radius) of outline points for the fit started from
+#: the inscribed circle: the disc rim, not the far ends of whiskers or the needle.
+INSCRIBED_ANNULUS = (0.9, 2.0)
+#: Shrinking tolerances of the trimmed circle fit: first fractions of the radius (drop the
+#: needle and long whiskers), then px (down to the pixel noise of the outline).
+TRIM_TOL_FRACS = (0.5, 0.25)
+TRIM_TOL_PX = (6.0, 3.0)
+#: Same for the refinement of a user-given position's disc (ends at the outline's 1.5 px).
+REFINE_TOL_FRAC = 0.25
+REFINE_TOL_PX = (6.0, 3.0, 2.0, 1.5)
+#: Contour pixels lie on the inner side of the boundary: the radius gains half a pixel.
+CONTOUR_HALF_PX = 0.5
+#: A region this much smaller than the smallest disc's area cannot hold one (discretisation).
+MIN_AREA_FRAC = 0.8
+#: A candidate whose inscribed radius exceeds max_radius_px by this factor is dropped (the
+#: inscribed radius is under the fitted one, so some slack).
+MAX_INSCRIBED_FACTOR = 1.3
+#: The sub-pixel edge fit is kept only if it moves the centre and radius by at most this
+#: (px, or fraction of the radius if larger); further, it has locked onto a needle or rim.
+REFINE_MAX_SHIFT_PX = 3.0
+REFINE_MAX_SHIFT_FRAC = 0.1
+#: Radial edge profiles: sectors, rays averaged per sector, half length (px) around the
+#: start radius, sampling step (px), margin (px) kept from the profile ends for the model
+#: fit, and the fit's position grid (px).
+EDGE_SECTORS = 48
+EDGE_RAYS_PER_SECTOR = 4
+EDGE_HALF_WINDOW_PX = 8.0
+EDGE_STEP_PX = 0.5
+EDGE_FIT_MARGIN_PX = 2
+EDGE_GRID_PX = 0.1
+#: Fewest sector edges a circle is fitted to, and the shrinking tolerances (px) dropping
+#: sectors off the circle (needle, whiskers) down to the edge fit's precision.
+MIN_EDGE_SECTORS = 8
+EDGE_TOL_PX = (3.0, 1.5, 1.0)
+#: Around a user-given point outside any region, the nearest region within this (px) is
+#: taken (a click a few px off the disc); its inscribed circle is looked for within
+#: USER_INSCRIBED_PX of the point.
+USER_SNAP_PX = 10
+USER_INSCRIBED_PX = 15
+#: Counter-electrode band: least fraction of the edge that must be lithium (a band, not a
+#: few whiskers reaching the edge), least depth (px, beyond the edge blur), and most depth
+#: as a fraction of the image (deeper is the working side, not a band).
+BAND_MIN_COVER = 0.6
+BAND_MIN_DEPTH_PX = 3
+BAND_MAX_DEPTH_FRAC = 0.5
+#: Band edge profile: half window (px) around the pixel edge, fewest samples, model-fit
+#: margins at the start and the end (px) and the fit's grid (px).
+BAND_HALF_WINDOW_PX = 10
+BAND_MIN_SAMPLES = 8
+BAND_FIT_MARGIN_LO_PX = 2.0
+BAND_FIT_MARGIN_HI_PX = 3.0
+BAND_GRID_PX = 0.05
+#: Least inner/ring samples of the disc contrast (fewer give no robust median).
+MIN_INNER_SAMPLES = 5
+MIN_RING_SAMPLES = 10
+#: The contrast is sampled on about this many points across the radius (speed).
+CONTRAST_SAMPLES_PER_RADIUS = 20
+
 
 def _ceramic_level(sm):
     """Most common grey level of the smoothed frame (the ceramic covers most of it)."""
@@ -120,7 +187,8 @@ def _ceramic_level(sm):
     if hi - lo <= 1e-9:
         return lo, 0.0
     hist, edges = np.histogram(sub, bins=CERAMIC_HIST_BINS, range=(lo, hi))
-    hist = np.convolve(hist, np.ones(3) / 3.0, mode="same")
+    k = CERAMIC_HIST_SMOOTH_BINS
+    hist = np.convolve(hist, np.ones(k) / float(k), mode="same")
     k = int(np.argmax(hist))
     level = 0.5 * (edges[k] + edges[k + 1])
     # noise of the smoothed frame: differences of pixels NOISE_LAG_PX apart (beyond the
@@ -154,7 +222,7 @@ def _li_masks(image, *, smooth_px=SMOOTH_PX, polarities=("dark", "bright")):
                 continue
             for frac in MID_LEVELS:
                 thr = level + frac * (extreme - level)
-                if any(p == pol and abs(t - thr) < 0.05 * contrast for p, _, t in out):
+                if any(p == pol and abs(t - thr) < SAME_THRESHOLD_FRAC * contrast for p, _, t in out):
                     continue
                 out.append((pol, (sm < thr) if pol == "dark" else (sm > thr), thr))
     return out
@@ -188,7 +256,7 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     filled = np.zeros(comp.shape, np.uint8)   # holes (textured lithium, noise) filled
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     padded = np.pad(filled, 1, mode="edge")
-    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     r_in = float(dist.max())
     if r_in < min_radius_px:
         return None
@@ -196,18 +264,18 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     pts = np.vstack([c.reshape(-1, 2) for c in contours]).astype(np.float64) + (x0, y0)
     inside = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
     pts = pts[inside]
-    if len(pts) < 12:
+    if len(pts) < MIN_FIT_POINTS:
         return None
     # two starts for the trimmed circle fit: the inscribed circle (a disc with long whiskers)
     # and all the outline (a needle cutting deep into the disc moves the inscribed circle)
-    starts = [(float(ix + x0), float(iy + y0), r_in, (0.9, 2.0)), (*_fit_circle(pts[:, 0], pts[:, 1]),
+    starts = [(float(ix + x0), float(iy + y0), r_in, INSCRIBED_ANNULUS), (*_fit_circle(pts[:, 0], pts[:, 1]),
                                                                     (0.0, np.inf))]
     out = []
     for xc, yc, r, (lo, hi) in starts:
         got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
         if got is not None:
             score, xc, yc, r = got
-            out.append((score, xc, yc, r + 0.5, r_in))
+            out.append((score, xc, yc, r + CONTOUR_HALF_PX, r_in))
     return out
 
 
@@ -216,13 +284,13 @@ def _trimmed_circle(pts, xc, yc, r, lo, hi, shape, min_radius_px):
     h, w = shape
     d = np.hypot(pts[:, 0] - xc, pts[:, 1] - yc)
     sel = (d > lo * r) & (d < hi * r)
-    if sel.sum() < 12 or not np.isfinite(r):
+    if sel.sum() < MIN_FIT_POINTS or not np.isfinite(r):
         return None
     xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
-    for tol in (0.5 * r, 0.25 * r, 6.0, 3.0, CIRCLE_TOL_PX):
+    for tol in (*(f * r for f in TRIM_TOL_FRACS), *TRIM_TOL_PX, CIRCLE_TOL_PX):
         tol = max(tol, CIRCLE_TOL_FRAC * r)
         sel = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r) < tol
-        if sel.sum() < 12:
+        if sel.sum() < MIN_FIT_POINTS:
             return None
         xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
     if not (np.isfinite(r) and min_radius_px <= r <= MAX_RADIUS_FRAC * min(h, w)):
@@ -253,7 +321,7 @@ def _disc_contrast(sm, xc, yc, r):
     of the ceramic's own texture differs from its surroundings by about their spread.
     """
     h, w = sm.shape
-    step = max(1, int(r // 20))
+    step = max(1, int(r // CONTRAST_SAMPLES_PER_RADIUS))
     reach = r + RING_GAP_PX + max(RING_MIN_PX, RING_FRAC * r)
     y0, y1 = max(int(yc - reach), 0), min(int(yc + reach) + 1, h)
     x0, x1 = max(int(xc - reach), 0), min(int(xc + reach) + 1, w)
@@ -262,7 +330,7 @@ def _disc_contrast(sm, xc, yc, r):
     vals = sm[y0:y1:step, x0:x1:step]
     inner = vals[d <= INNER_FRAC * r]
     ring = vals[(d >= r + RING_GAP_PX) & (d <= reach)]
-    if inner.size < 5 or ring.size < 10:
+    if inner.size < MIN_INNER_SAMPLES or ring.size < MIN_RING_SAMPLES:
         return 0.0
     med_ring = float(np.median(ring))
     spread = max(mad_sigma(ring - med_ring), 1e-6)
@@ -284,22 +352,22 @@ def _refine_disc(component, xc, yc, r):
     inside = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
     pts = pts[inside]
     d = np.hypot(pts[:, 0] - xc, pts[:, 1] - yc)
-    sel = (d > 0.9 * r) & (d < 2.0 * r)
-    if sel.sum() < 12:
+    sel = (d > INSCRIBED_ANNULUS[0] * r) & (d < INSCRIBED_ANNULUS[1] * r)
+    if sel.sum() < MIN_FIT_POINTS:
         return xc, yc, r
     xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
-    for tol in (0.25 * r, 6.0, 3.0, 2.0, 1.5):
+    for tol in (REFINE_TOL_FRAC * r, *REFINE_TOL_PX):
         res = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r)
         sel = res < tol
-        if sel.sum() < 12:
+        if sel.sum() < MIN_FIT_POINTS:
             break
         xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
     # contour pixels lie on the inner side of the boundary: add half a pixel
-    return xc, yc, r + 0.5
+    return xc, yc, r + CONTOUR_HALF_PX
 
 
-def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=48, rays_per_sector=4,
-                       half_window_px=8.0):
+def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=EDGE_SECTORS,
+                       rays_per_sector=EDGE_RAYS_PER_SECTOR, half_window_px=EDGE_HALF_WINDOW_PX):
     """Sub-pixel disc edge from radial profiles (step plus edge-brightening model).
 
     Radial intensity profiles are averaged per angular sector; in each, the
@@ -333,31 +401,33 @@ def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=48, rays_per_s
         profs = []
         for a in angles[k * rays_per_sector:(k + 1) * rays_per_sector]:
             s, prof = sample_line(img, (x_px, y_px), (np.cos(a), np.sin(a)),
-                                  length_px=2 * half_window_px, step_px=0.5,
+                                  length_px=2 * half_window_px, step_px=EDGE_STEP_PX,
                                   start_offset_px=radius_px - half_window_px)
             profs.append(prof)
         prof = np.mean(profs, axis=0)
         if not np.all(np.isfinite(prof)):
             continue
-        r_edge, _ = _edge_model_fit(s, -prof, radius_px - half_window_px + 2,
-                                    radius_px + half_window_px - 2, grid_px=0.1)
+        r_edge, _ = _edge_model_fit(s, -prof, radius_px - half_window_px + EDGE_FIT_MARGIN_PX,
+                                    radius_px + half_window_px - EDGE_FIT_MARGIN_PX,
+                                    grid_px=EDGE_GRID_PX)
         if np.isfinite(r_edge):
             a = (k + 0.5) * 2 * np.pi / n_sectors
             pts.append((x_px + r_edge * np.cos(a), y_px + r_edge * np.sin(a)))
-    if len(pts) < 8:
+    if len(pts) < MIN_EDGE_SECTORS:
         return x_px, y_px, radius_px
     pts = np.asarray(pts)
     xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
-    for tol in (3.0, 1.5, 1.0):
+    for tol in EDGE_TOL_PX:
         res = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r)
         sel = res < tol
-        if sel.sum() < 8:
+        if sel.sum() < MIN_EDGE_SECTORS:
             break
         xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
     return xc, yc, r
 
 
-def find_electrode(image, *, data_bar_row=None, min_radius_px=4.0, max_radius_px=None):
+def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADIUS_PX,
+                   max_radius_px=None):
     """Find the lithium microelectrode: the best disc, darker or brighter than the ceramic.
 
     Parameters
@@ -418,14 +488,14 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         for lab in range(1, n):
             x0, y0, bw, bh, area = (int(v) for v in stats[lab])
-            if area < np.pi * min_radius_px ** 2 * 0.8:
+            if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
             for got in _disc_score(comp, x0, y0, (h, w), min_radius_px) or ():
                 contrast = _disc_contrast(sm, *got[1:4])
                 if contrast < MIN_DISC_CONTRAST:
                     continue
-                if max_radius_px is not None and got[4] > max_radius_px * 1.3:
+                if max_radius_px is not None and got[4] > max_radius_px * MAX_INSCRIBED_FACTOR:
                     continue
                 # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
@@ -436,13 +506,14 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
 def _refined(img, xc, yc, r, r_in):
     """Sub-pixel edge of a found disc (kept as is when the edge fit goes astray)."""
     x2, y2, r2 = refine_circle_edge(img, xc, yc, r)
-    if np.isfinite(r2) and abs(r2 - r) <= max(3.0, 0.1 * r) and np.hypot(x2 - xc, y2 - yc) <= \
-            max(3.0, 0.1 * r):
+    if np.isfinite(r2) and abs(r2 - r) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r) and \
+            np.hypot(x2 - xc, y2 - yc) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r):
         return x2, y2, r2
     return xc, yc, r
 
 
-def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px=4.0,
+def resolve_electrode(image, electrode=None, *, data_bar_row=None,
+                      min_radius_px=MIN_ELECTRODE_RADIUS_PX,
                       max_radius_px=None):
     """Electrode from a user option or found automatically.
 
@@ -504,8 +575,9 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
     for pol, mask, _ in _li_masks(img):
         n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
         lab = labels[yi, xi]
-        if lab == 0:  # not inside a region: take the nearest within 10 px
-            y0, y1, x0, x1 = max(0, yi - 10), yi + 11, max(0, xi - 10), xi + 11
+        if lab == 0:  # not inside a region: take the nearest within USER_SNAP_PX
+            y0, y1 = max(0, yi - USER_SNAP_PX), yi + USER_SNAP_PX + 1
+            x0, x1 = max(0, xi - USER_SNAP_PX), xi + USER_SNAP_PX + 1
             win = labels[y0:y1, x0:x1]
             if win.any():
                 yy, xx = np.nonzero(win)
@@ -513,9 +585,10 @@ def resolve_electrode(image, electrode=None, *, data_bar_row=None, min_radius_px
                 lab = win[yy[k], xx[k]]
         if lab:
             comp = labels == lab
-            dist = cv2.distanceTransform(np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+            dist = cv2.distanceTransform(np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
             # largest inscribed circle near the given point (needle/whiskers may be attached)
-            r_in = float(dist[max(0, yi - 15):yi + 16, max(0, xi - 15):xi + 16].max())
+            u = USER_INSCRIBED_PX
+            r_in = float(dist[max(0, yi - u):yi + u + 1, max(0, xi - u):xi + u + 1].max())
             if r_in >= 1:
                 _, _, r = _refine_disc(comp, x, y, r_in)
                 _, _, r = refine_circle_edge(img, x, y, r)
@@ -541,8 +614,8 @@ def _band_depth(dark, side):
     return first
 
 
-def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
-                           min_depth_px=3, polarity="dark"):
+def find_counter_electrode(image, *, data_bar_row=None, min_cover=BAND_MIN_COVER,
+                           min_depth_px=BAND_MIN_DEPTH_PX, polarity="dark"):
     """Find a counter electrode visible as a dark lithium band at an image edge.
 
     Parameters
@@ -578,7 +651,7 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
         if cover < min_cover:
             continue
         d = float(np.median(depth[depth >= min_depth_px]))
-        if d >= (w if side in ("left", "right") else h) * 0.5:
+        if d >= (w if side in ("left", "right") else h) * BAND_MAX_DEPTH_FRAC:
             continue
         if best is None or cover > best[1]:
             best = (side, cover, d)
@@ -588,7 +661,7 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=0.6,
     return _side_counter(side, (h, w), depth_px=d, image=img)
 
 
-def _refine_band_edge(image, side, edge, *, half_window_px=10):
+def _refine_band_edge(image, side, edge, *, half_window_px=BAND_HALF_WINDOW_PX):
     """Sub-pixel inner edge of a counter-electrode band (step plus rim model).
 
     The intensity profile across the edge is the median over all lines along
@@ -603,11 +676,12 @@ def _refine_band_edge(image, side, edge, *, half_window_px=10):
     n = img.shape[1]
     lo = int(max(0, np.floor(edge - half_window_px)))
     hi = int(min(n, np.ceil(edge + half_window_px) + 1))
-    if hi - lo < 8:
+    if hi - lo < BAND_MIN_SAMPLES:
         return edge
     prof = np.median(img[:, lo:hi], axis=0)
     s = np.arange(lo, hi, dtype=np.float64)
-    e, _ = _edge_model_fit(s, prof, lo + 2.0, hi - 3.0, grid_px=0.05)
+    e, _ = _edge_model_fit(s, prof, lo + BAND_FIT_MARGIN_LO_PX, hi - BAND_FIT_MARGIN_HI_PX,
+                           grid_px=BAND_GRID_PX)
     return float(e) if np.isfinite(e) else edge
 
 
@@ -658,8 +732,8 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
             depth = 0.0
             if mask is not None:
                 dep = _band_depth(mask, text)
-                if np.mean(dep >= 3) >= 0.6:
-                    depth = float(np.median(dep[dep >= 3]))
+                if np.mean(dep >= BAND_MIN_DEPTH_PX) >= BAND_MIN_COVER:
+                    depth = float(np.median(dep[dep >= BAND_MIN_DEPTH_PX]))
             return _side_counter(text, (h, w), depth_px=depth, image=img)
         return parse_counter_electrode(text, (h, w))
     try:

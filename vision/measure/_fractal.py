@@ -14,6 +14,19 @@ __all__ = ["box_counting_dimension", "skeleton_end_points", "count_branches"]
 logger = logging.getLogger(__name__)
 
 _NEIGHBOURS = np.ones((3, 3), np.float32)
+
+#: A float mask is the shape where it exceeds half (the mid-level of a soft mask).
+MASK_LEVEL = 0.5
+#: Box counting: fewer pixels than MIN_FRACTAL_PIXELS are too small to be fractal; the
+#: smallest box (px) skips the pixel scale, where branches of finite width look
+#: two-dimensional; the largest box is the larger side over MAX_BOX_DIVISOR (at least a
+#: few boxes across the shape); a slope needs MIN_SCALES box sizes.
+MIN_FRACTAL_PIXELS = 100
+MIN_BOX_PX = 2
+MAX_BOX_DIVISOR = 4.0
+MIN_SCALES = 3
+#: Skeleton spurs shorter than this (px) are outline noise, not branches.
+MIN_BRANCH_LENGTH_PX = 8.0
 _NEIGHBOURS[1, 1] = 0.0
 
 
@@ -23,7 +36,7 @@ def _check_mask(mask, name="mask"):
         raise ValueError(f"{name} must be a 2-D (rows, cols) array; got shape "
                          f"{mask.shape}. Pass one frame, not a stack.")
     if mask.dtype != bool:
-        mask = mask > 0.5 if mask.dtype.kind == "f" else mask != 0
+        mask = mask > MASK_LEVEL if mask.dtype.kind == "f" else mask != 0
     return mask
 
 
@@ -36,8 +49,8 @@ def _crop(mask):
     return mask[r0:r1, c0:c1], (int(r0), int(c0))
 
 
-def box_counting_dimension(mask, *, min_pixels=100, min_box_px=2, max_box_px=None,
-                           min_scales=3):
+def box_counting_dimension(mask, *, min_pixels=MIN_FRACTAL_PIXELS, min_box_px=MIN_BOX_PX,
+                           max_box_px=None, min_scales=MIN_SCALES):
     """Box-counting (Minkowski-Bouligand) dimension of a binary shape.
 
     Boxes of side ``s = min_box_px * 2**k`` pixels tile the bounding box of
@@ -76,7 +89,7 @@ def box_counting_dimension(mask, *, min_pixels=100, min_box_px=2, max_box_px=Non
     crop, _ = _crop(mask)
     size = max(crop.shape)
     if max_box_px is None:
-        max_box_px = size / 4.0
+        max_box_px = size / MAX_BOX_DIVISOR
     sizes, counts = [], []
     level, s = crop, 1
     while s <= max_box_px:
@@ -117,7 +130,7 @@ def skeleton_end_points(skeleton):
     return np.nonzero(skel & (n == 1))
 
 
-def count_branches(mask, *, min_branch_length_px=8.0, ignore_mask=None,
+def count_branches(mask, *, min_branch_length_px=MIN_BRANCH_LENGTH_PX, ignore_mask=None,
                    skeleton=None):
     """Number of branches of a shape, counted as end points of its skeleton.
 

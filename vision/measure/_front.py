@@ -27,6 +27,33 @@ logger = logging.getLogger(__name__)
 
 _SIDES = ("left", "right", "top", "bottom")
 
+#: A pixel's outer edge lies half a pixel beyond its centre: distances to the far edge of
+#: the lithium (extent, reach, touch-down) add it; a distance transform of a pixel centre
+#: exceeds the distance to the outline by it.
+HALF_PX = 0.5
+#: A float mask is lithium where it exceeds half (the mid-level of a soft mask).
+MASK_LEVEL = 0.5
+#: The rounded tip's centre is looked for within this many px of the outermost pixel
+#: (branch half-widths in the videos are 1-5 px).
+TIP_SEARCH_PX = 6
+#: Default front measurement (the tracker passes its own rim margin): lithium within
+#: RIM_MARGIN_PX of the rim is the electrode's edge; gaps up to CONNECT_GAP_PX are bridged
+#: (a branch broken by one noisy pixel); pieces under MIN_PIECE_AREA_PX are rim noise; a
+#: front within TOUCH_TOLERANCE_PX of the counter electrode touches it (edge blur); a
+#: branch is at least MIN_BRANCH_LENGTH_PX long (shorter skeleton spurs are outline
+#: noise); the fractal dimension needs MIN_FRACTAL_PIXELS; the tip is found on the mask
+#: smoothed by TIP_SMOOTHING_PX (one-pixel bumps do not add reach).
+RIM_MARGIN_PX = 1.5
+CONNECT_GAP_PX = 1
+MIN_PIECE_AREA_PX = 30
+TOUCH_TOLERANCE_PX = 1.0
+MIN_BRANCH_LENGTH_PX = 8.0
+MIN_FRACTAL_PIXELS = 100
+TIP_SMOOTHING_PX = 1.0
+#: Branches are counted outside the electrode's disc grown by this (px): skeleton spurs
+#: of the rim's own roughness end within it.
+BRANCH_RIM_PX = 4.0
+
 
 @dataclass(frozen=True)
 class CounterElectrode:
@@ -114,7 +141,7 @@ class CounterElectrode:
             out[:max(0, int(np.floor(b)) + 1), :] = True
         return out
 
-    def reached(self, xs, ys, image_shape, *, tolerance_px=1.0):
+    def reached(self, xs, ys, image_shape, *, tolerance_px=TOUCH_TOLERANCE_PX):
         """True if any of the pixels (xs, ys) reaches the counter electrode region.
 
         A pixel reaches it when its outer edge (centre + 0.5 px toward the
@@ -127,16 +154,16 @@ class CounterElectrode:
         if xs.size == 0:
             return False
         if self.point is not None:
-            d = np.hypot(xs - self.point[0], ys - self.point[1]) - 0.5
+            d = np.hypot(xs - self.point[0], ys - self.point[1]) - HALF_PX
             return bool(d.min() <= self.radius_px + tolerance_px)
         b = self.boundary(image_shape)
         if self.side == "right":
-            return bool(xs.max() + 0.5 >= b - tolerance_px)
+            return bool(xs.max() + HALF_PX >= b - tolerance_px)
         if self.side == "left":
-            return bool(xs.min() - 0.5 <= b + tolerance_px)
+            return bool(xs.min() - HALF_PX <= b + tolerance_px)
         if self.side == "bottom":
-            return bool(ys.max() + 0.5 >= b - tolerance_px)
-        return bool(ys.min() - 0.5 <= b + tolerance_px)
+            return bool(ys.max() + HALF_PX >= b - tolerance_px)
+        return bool(ys.min() - HALF_PX <= b + tolerance_px)
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)"
@@ -254,7 +281,7 @@ def _check_inputs(li_mask, electrode_xy_px, electrode_radius_px, exclude_mask):
     li = np.asarray(li_mask)
     if li.ndim != 2:
         raise ValueError(f"li_mask must be a 2-D (rows, cols) array; got shape {li.shape}.")
-    li = li > 0.5 if li.dtype.kind == "f" else li.astype(bool, copy=False)
+    li = li > MASK_LEVEL if li.dtype.kind == "f" else li.astype(bool, copy=False)
     try:
         ex, ey = (float(v) for v in electrode_xy_px)
     except (TypeError, ValueError):
@@ -278,7 +305,7 @@ def _disc(shape, x0, y0, r0, c0, radius):
     return (xx - x0) ** 2 + (yy - y0) ** 2 <= radius * radius
 
 
-def _tip_half_width(dt, x, y, *, radius_px=6):
+def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
     """Half-width of the branch whose outermost pixel is (x, y), px.
 
     The largest distance-transform value within ``radius_px`` (the centre
@@ -287,13 +314,14 @@ def _tip_half_width(dt, x, y, *, radius_px=6):
     """
     r0, r1 = max(0, int(y) - radius_px), int(y) + radius_px + 1
     c0, c1 = max(0, int(x) - radius_px), int(x) + radius_px + 1
-    return max(float(dt[r0:r1, c0:c1].max()) - 0.5, 0.0)
+    return max(float(dt[r0:r1, c0:c1].max()) - HALF_PX, 0.0)
 
 
 def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
-                  exclude_mask=None, rim_margin_px=1.5, connect_gap_px=1,
-                  min_piece_area_px=30, touch_tolerance_px=1.0,
-                  min_branch_length_px=8.0, min_fractal_pixels=100, tip_smoothing_px=1.0):
+                  exclude_mask=None, rim_margin_px=RIM_MARGIN_PX,
+                  connect_gap_px=CONNECT_GAP_PX, min_piece_area_px=MIN_PIECE_AREA_PX,
+                  touch_tolerance_px=TOUCH_TOLERANCE_PX, min_branch_length_px=MIN_BRANCH_LENGTH_PX,
+                  min_fractal_pixels=MIN_FRACTAL_PIXELS, tip_smoothing_px=TIP_SMOOTHING_PX):
     """Measure the lateral lithium front in one segmented frame.
 
     Lateral Li is the part of ``li_mask`` that is connected to the electrode
@@ -410,14 +438,14 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     ys, xs = np.nonzero(lateral)
     xs = xs + x0
     ys = ys + y0
-    extent = float(np.hypot(xs - ex, ys - ey).max() + 0.5)
+    extent = float(np.hypot(xs - ex, ys - ey).max() + HALF_PX)
     skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
     # tip centres: the furthest outline point moved back by the local
     # half-width (largest distance-transform value near it), on a slightly
     # smoothed mask so that one-pixel noise bumps do not add reach
     if tip_smoothing_px > 0:
         soft = cv2.GaussianBlur(np.pad(lateral, 2).astype(np.float32), (0, 0), tip_smoothing_px)
-        smooth = (soft > 0.5)[2:-2, 2:-2]
+        smooth = (soft > MASK_LEVEL)[2:-2, 2:-2]
         if not smooth.any():
             smooth = lateral
     else:
@@ -437,16 +465,16 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
             return 0.0
         return _tip_half_width(dt, tx[j], ty[j])
 
-    max_distance = float(d_all[k] + 0.5) - half_width(k)
+    max_distance = float(d_all[k] + HALF_PX) - half_width(k)
     ux, uy = counter_electrode.direction((ex, ey))
     proj = (txs - ex) * ux + (tys - ey) * uy
     i = int(proj.argmax())
     hw = half_width(i)
-    projected = float(proj[i] + 0.5 - hw)
-    front_xy = (float(txs[i] + (0.5 - hw) * ux), float(tys[i] + (0.5 - hw) * uy))
+    projected = float(proj[i] + HALF_PX - hw)
+    front_xy = (float(txs[i] + (HALF_PX - hw) * ux), float(tys[i] + (HALF_PX - hw) * uy))
     touching = counter_electrode.reached(xs, ys, li.shape, tolerance_px=touch_tolerance_px)
     fd = box_counting_dimension(lateral, min_pixels=min_fractal_pixels)
-    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + 4.0)
+    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + BRANCH_RIM_PX)
     n_br, tips = count_branches(lateral, min_branch_length_px=min_branch_length_px,
                                 ignore_mask=~rim_zone, skeleton=skel)
     tips = tips + np.array([x0, y0], float)

@@ -11,6 +11,13 @@ import numpy as np
 
 from calibration import InputError
 
+#: Kymograph defaults: lines averaged across the whisker axis (px, the core of a 3-px and
+#: wider rod), where the axis starts (px, negative: inside the electrode, so the rim is
+#: in view) and the room kept beyond the longest observed whisker (px).
+KYMO_WIDTH_PX = 3
+KYMO_START_OFFSET_PX = -5.0
+KYMO_MARGIN_PX = 10
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["sample_line", "KymographBuilder"]
@@ -85,8 +92,8 @@ class KymographBuilder:
         Lines averaged across the axis.
     """
 
-    def __init__(self, base_xy_px, direction_xy, *, length_px, intensity_range, width_px=3,
-                 start_offset_px=-5.0):
+    def __init__(self, base_xy_px, direction_xy, *, length_px, intensity_range,
+                 width_px=KYMO_WIDTH_PX, start_offset_px=KYMO_START_OFFSET_PX):
         self.base_xy_px = tuple(float(v) for v in base_xy_px)
         self.direction_xy = tuple(float(v) for v in direction_xy)
         self.length_px = float(length_px)
@@ -120,7 +127,7 @@ class KymographBuilder:
         if length_px is not None and np.isfinite(length_px):
             self.max_length_px = max(self.max_length_px, float(length_px))
 
-    def image(self, *, margin_px=10):
+    def image(self, *, margin_px=KYMO_MARGIN_PX):
         """The kymograph, (n_scans, n_positions) uint8; position 0 is ``start_offset_px``.
 
         Positions beyond the longest observed whisker plus ``margin_px`` are trimmed.

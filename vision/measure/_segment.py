@@ -22,6 +22,28 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask"]
 
+#: Default hysteresis of the change image in noise units (the tracker passes its own from
+#: TrackOptions): a 5-sigma seed is rare in pure noise, the 2.5-sigma level follows the
+#: fainter parts of the same lithium.
+HIGH_SIGMA = 5.0
+LOW_SIGMA = 2.5
+#: Gaussian smoothing (px) of the change image before thresholding (pixel shot noise).
+SMOOTH_PX = 1.0
+#: Changed regions smaller than this (px) are noise.
+MIN_AREA_PX = 6
+#: Registration error (px) assumed at strong background edges: there the change image
+#: is compared with gradient * this instead of the noise alone.
+REGISTRATION_TOLERANCE_PX = 0.25
+#: Every this-many-th pixel (per axis) enters the robust noise (1 in 9 is plenty for a MAD).
+STATS_SUBSAMPLE = 3
+#: cv2.circle draws with this many fractional bits (sub-pixel centre and radius).
+CIRCLE_SHIFT_BITS = 4
+#: Lithium counts as connected to the electrode when it reaches a disc this much larger
+#: than the electrode (px): the rim's own edge blur and bright rim lie in between ...
+ATTACH_RING_PX = 2.0
+#: ... and the ring's box is looked at with this much room (px) around the electrode.
+ATTACH_BOX_PX = 3.0
+
 
 def difference_image(image, background):
     """Signed change ``background - image``: positive where the frame got darker.
@@ -50,9 +72,10 @@ def disc_mask(shape, x_px, y_px, radius_px):
 
 
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
-                    high_sigma=5.0, low_sigma=2.5, smooth_px=1.0, min_area_px=6,
+                    high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
+                    min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
-                    registration_tolerance_px=0.25, search_box=None):
+                    registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -106,7 +129,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if smooth_px > 0:
         d = cv2.GaussianBlur(d, (0, 0), smooth_px)
     if noise_sigma is None:
-        noise_sigma = robust_sigma(d[::3, ::3])
+        noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
     if background_gradient is not None:
         g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
@@ -116,13 +139,15 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
     disc = np.zeros((h, w), np.uint8)
-    cv2.circle(disc, (int(round(ex * 16)), int(round(ey * 16))),
-               int(round(max(electrode_radius_px, 1.0) * 16)), 1, -1, cv2.LINE_8, 4)
+    f = 1 << CIRCLE_SHIFT_BITS
+    cv2.circle(disc, (int(round(ex * f)), int(round(ey * f))),
+               int(round(max(electrode_radius_px, 1.0) * f)), 1, -1, cv2.LINE_8, CIRCLE_SHIFT_BITS)
     ring = np.zeros((h, w), np.uint8)
-    cv2.circle(ring, (int(round(ex * 16)), int(round(ey * 16))),
-               int(round((max(electrode_radius_px, 1.0) + 2.0) * 16)), 1, -1, cv2.LINE_8, 4)
+    cv2.circle(ring, (int(round(ex * f)), int(round(ey * f))),
+               int(round((max(electrode_radius_px, 1.0) + ATTACH_RING_PX) * f)), 1, -1, cv2.LINE_8,
+               CIRCLE_SHIFT_BITS)
     # the ring's bounding box: the regions touching it are looked for there
-    r = max(electrode_radius_px, 1.0) + 3.0
+    r = max(electrode_radius_px, 1.0) + ATTACH_BOX_PX
     ry0, ry1 = max(int(ey - r), 0), min(int(ey + r) + 2, h)
     rx0, rx1 = max(int(ex - r), 0), min(int(ex + r) + 2, w)
     if connected_to_electrode and search_box is not None:

@@ -24,6 +24,74 @@ from ._kymograph import sample_line
 
 logger = logging.getLogger(__name__)
 
+
+#: Default shape tests of a whisker candidate (the tracker passes its own length and
+#: width from TrackOptions): lithium within RIM_MARGIN_PX of the rim is the electrode's
+#: edge; a rod is at least MIN_LENGTH_PX long (shorter is edge noise), at most
+#: MAX_WIDTH_PX wide (wider is lateral lithium), fills MIN_FILL of its oriented box and
+#: has MIN_STRAIGHTNESS of its pixels within half its width of its axis (branched or
+#: wandering shapes do not); regions under MIN_AREA_PX are noise.
+RIM_MARGIN_PX = 1.5
+MIN_LENGTH_PX = 4.0
+MAX_WIDTH_PX = 60.0
+MIN_FILL = 0.7
+MIN_STRAIGHTNESS = 0.9
+MIN_AREA_PX = 8
+#: cv2.circle draws with this many fractional bits (sub-pixel centre and radius).
+CIRCLE_SHIFT_BITS = 4
+#: A region is attached to the electrode if it comes within this (px) of the masked rim:
+#: the 8-connected mask edge and the rasterised circle leave up to ~2.5 px between them.
+ATTACH_SLACK_PX = 2.5
+#: A uniform rod of length L has variance L^2 / 12 along its axis: sqrt(12 * eigenvalue)
+#: gives its length and width.
+UNIFORM_VAR_FACTOR = 12
+#: A region with major/minor axis below this ratio is a stub: its axis is taken radial.
+STUB_ASPECT = 2.5
+#: A pixel's extent is half a pixel beyond its centre (length from base to the far edge).
+HALF_PX = 0.5
+#: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
+#: pixels of a touching neighbour).
+SIDE_PERCENTILES = (1, 99)
+#: Pixels within half the width plus this (px) of the axis count as on a straight rod.
+STRAIGHT_SLACK_PX = 1.5
+#: Edge model: fine grid (px), and the step blurs and rim-peak widths (px) tried (the
+#: edge blurs the fit can represent; the best pair is chosen per profile).
+EDGE_GRID_PX = 0.05
+EDGE_SIGMAS_PX = (0.3, 0.6, 0.85, 1.2, 1.6)
+EDGE_PEAK_SIGMAS_PX = (0.8, 1.0, 1.25, 1.6)
+#: Coarse grid (px) of the edge position; the fine EDGE_GRID_PX search then covers
+#: EDGE_COARSE_REACH_PX (px) either side of the coarse best (two coarse steps).
+EDGE_COARSE_PX = 0.25
+EDGE_COARSE_REACH_PX = 0.5
+#: Parameters of the edge model (step, peak and offset amplitudes, and the edge position)
+#: taken from the residual's degrees of freedom.
+EDGE_MODEL_PARAMS = 4
+#: Tip profile: half length (px) around the pixel-level tip, sampling step (px), largest
+#: inward correction (px; outward only half of it: the segmented bright rim puts the
+#: pixel-level tip beyond the edge, never inside) and the band across the axis (px, half
+#: the width, at most MAX_TIP_BAND_PX: the rod's central part).
+TIP_HALF_WINDOW_PX = 10.0
+TIP_STEP_PX = 0.25
+TIP_MAX_SHIFT_PX = 6.0
+TIP_OUTWARD_FRAC = 0.5
+MAX_TIP_BAND_PX = 9
+#: Width profiles: sampling step (px), cross-sections averaged between WIDTH_SPAN of the
+#: length (away from the base's rim and the tip's rounding), shortest rod measured (px),
+#: fewest usable sections, margin beyond the rough half width (px) sampled, and the search
+#: of each edge: from WIDTH_INWARD_PX inside the rough edge (not below half a px) to
+#: WIDTH_OUTWARD_PX outside it (the rough width includes the bright rims).
+WIDTH_STEP_PX = 0.25
+WIDTH_POSITIONS = 9
+WIDTH_SPAN = (0.3, 0.8)
+MIN_WIDTH_ROD_PX = 8
+MIN_WIDTH_SECTIONS = 3
+WIDTH_MARGIN_PX = 6.0
+WIDTH_MIN_EDGE_PX = 0.5
+WIDTH_INWARD_PX = 5
+WIDTH_OUTWARD_PX = 1.5
+#: Scans a whisker may be missed and keep its id (a scan or two can lose a faint tip).
+LINK_MEMORY = 3
+
 __all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
 
 
@@ -72,9 +140,9 @@ def _axis_circle_exit(cx, cy, ux, uy, ex, ey, r):
     return -b + np.sqrt(disc)  # larger root: exit point going along +u
 
 
-def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_px=1.5,
-                  min_length_px=4.0, max_width_px=60.0, min_fill=0.7, min_straightness=0.9,
-                  min_area_px=8):
+def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_px=RIM_MARGIN_PX,
+                  min_length_px=MIN_LENGTH_PX, max_width_px=MAX_WIDTH_PX, min_fill=MIN_FILL,
+                  min_straightness=MIN_STRAIGHTNESS, min_area_px=MIN_AREA_PX):
     """Rod-shaped lithium regions growing out of the electrode.
 
     Parameters
@@ -115,8 +183,9 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
     r = float(electrode_radius_px)
     h, w = li.shape
     new = li.astype(np.uint8)
-    cv2.circle(new, (int(round(ex * 16)), int(round(ey * 16))),
-               int(round((r + rim_margin_px) * 16)), 0, -1, cv2.LINE_8, 4)
+    f = 1 << CIRCLE_SHIFT_BITS
+    cv2.circle(new, (int(round(ex * f)), int(round(ey * f))),
+               int(round((r + rim_margin_px) * f)), 0, -1, cv2.LINE_8, CIRCLE_SHIFT_BITS)
     whisker_mask = np.zeros((h, w), bool)
     found = []
     # label only the bounding box of the lithium outside the disc (the rest is empty)
@@ -136,7 +205,7 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         xs = xs.astype(np.float64) + x0
         ys = ys.astype(np.float64) + y0
         d = np.hypot(xs - ex, ys - ey)
-        if d.min() > r + rim_margin_px + 2.5:
+        if d.min() > r + rim_margin_px + ATTACH_SLACK_PX:
             continue  # not attached to the electrode
         # axis: from the attachment point on the rim to the far end (robust for short stubs),
         # refined by PCA when the region is elongated
@@ -148,9 +217,9 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         radial /= max(np.hypot(*radial), 1e-9)
         if ux * radial[0] + uy * radial[1] < 0:
             ux, uy = -ux, -uy
-        major = np.sqrt(max(evals[1], 0)) * np.sqrt(12)
-        minor = np.sqrt(max(evals[0], 0)) * np.sqrt(12)
-        if major < 2.5 * minor:
+        major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
+        minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
+        if major < STUB_ASPECT * minor:
             # a stub: its long axis is along the rim; growth is radial
             ux, uy = radial
         t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
@@ -159,19 +228,19 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         bx, by = cx + t_exit * ux, cy + t_exit * uy
         s = (xs - bx) * ux + (ys - by) * uy
         perp = -(xs - bx) * uy + (ys - by) * ux
-        length = float(s.max()) + 0.5
+        length = float(s.max()) + HALF_PX
         if length < min_length_px:
             continue
         width = float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
         if width > max_width_px:
             continue
         # a rod fills its oriented bounding box; branched or wandering shapes do not
-        lo_p, hi_p = np.percentile(perp, (1, 99))
+        lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
         extent = s.max() - max(s.min(), 0.0) + 1.0
         fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
         if fill < min_fill:
             continue
-        straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + 1.5))
+        straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
         if straight < min_straightness:
             continue
         k = int(np.argmax(s))
@@ -182,8 +251,8 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
     return found, whisker_mask
 
 
-def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85, 1.2, 1.6),
-                    peak_sigmas=(0.8, 1.0, 1.25, 1.6), return_sigma=False):
+def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SIGMAS_PX,
+                    peak_sigmas=EDGE_PEAK_SIGMAS_PX, return_sigma=False):
     """Least-squares edge position of ``prof(s)``: step (erf) plus an edge peak.
 
     Model: ``A * Phi((s0 - s) / sigma) + B * exp(-(s - s0)^2 / (2 sigma_p^2)) + C``
@@ -198,15 +267,16 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85
     y = np.asarray(prof, dtype=np.float64)
     s = np.asarray(s, dtype=np.float64)
 
-    # coarse: every sigma pair on a 0.25 px grid; fine: the best pair on a fine grid
-    coarse = np.arange(s_lo, s_hi + 1e-9, 0.25)
+    # coarse: every sigma pair on the coarse grid; fine: the best pair on a fine grid
+    coarse = np.arange(s_lo, s_hi + 1e-9, EDGE_COARSE_PX)
     res = _edge_scan(coarse, s, y, np.asarray(sigmas, float), np.asarray(peak_sigmas, float))
     best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
     if not np.isfinite(best).any():
         return (np.nan, np.inf, np.nan) if return_sigma else (np.nan, np.inf)
     a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
     c = coarse[int(np.argmin(res[a, b]))]
-    s0s = np.arange(max(s_lo, c - 0.5), min(s_hi, c + 0.5) + 1e-9, grid_px)
+    s0s = np.arange(max(s_lo, c - EDGE_COARSE_REACH_PX), min(s_hi, c + EDGE_COARSE_REACH_PX) + 1e-9,
+                    grid_px)
     best_res = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
                           np.array([peak_sigmas[b]], float))[0, 0]
     if not np.isfinite(best_res).all():
@@ -220,7 +290,7 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=0.05, sigmas=(0.3, 0.6, 0.85
         if den > 0:
             s0 += 0.5 * grid_px * (best_res[k - 1] - best_res[k + 1]) / den
             curvature = den / (grid_px * grid_px)            # d2 RSS / d s0^2
-            dof = max(len(y) - 4, 1)
+            dof = max(len(y) - EDGE_MODEL_PARAMS, 1)
             per_px = 1.0 / max(float(np.median(np.diff(s))), 1e-6) if len(s) > 1 else 1.0
             sigma = math.sqrt(2.0 * (rmin / dof) / curvature * max(per_px, 1.0))
     if return_sigma:
@@ -277,8 +347,8 @@ def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
     return res
 
 
-def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None,
-               max_shift_px=6.0):
+def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_STEP_PX,
+               band_px=None, max_shift_px=TIP_MAX_SHIFT_PX):
     """Sub-pixel tip along the whisker axis from the change profile.
 
     The change image (background minus frame, registered, flicker-normalised)
@@ -313,14 +383,14 @@ def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None
     ux, uy = whisker.direction_xy
     L = whisker.length_px
     if band_px is None:
-        band_px = int(np.clip(round(whisker.width_px / 2), 1, 9))
+        band_px = int(np.clip(round(whisker.width_px / 2), 1, MAX_TIP_BAND_PX))
     s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=2 * half_window_px,
                           step_px=step_px, width_px=band_px, start_offset_px=L - half_window_px)
     if not np.all(np.isfinite(prof)):
         return whisker
     # the pixel-level tip of the mask lies up to a few px beyond the edge (the
     # bright rim is segmented too): search mostly inward
-    tip_s, _, tip_sigma = _edge_model_fit(s, prof, L - max_shift_px, L + 0.5 * max_shift_px,
+    tip_s, _, tip_sigma = _edge_model_fit(s, prof, L - max_shift_px, L + TIP_OUTWARD_FRAC * max_shift_px,
                                           return_sigma=True)
     if not np.isfinite(tip_s):
         return whisker
@@ -329,7 +399,7 @@ def refine_tip(diff, whisker, *, half_window_px=10.0, step_px=0.25, band_px=None
                                length_px=float(tip_s), tip_sigma_px=float(tip_sigma))
 
 
-def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):
+def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSITIONS):
     """Sub-pixel rod width from the change profile across the axis.
 
     Profiles across the axis at ``n_positions`` places in the middle of the
@@ -354,27 +424,28 @@ def refine_width(diff, whisker, *, step_px=0.25, n_positions=9):
         fit fails).
     """
     L = whisker.length_px
-    if L < 8:
+    if L < MIN_WIDTH_ROD_PX:
         return whisker
     bx, by = whisker.base_xy_px
     ux, uy = whisker.direction_xy
     nx, ny = -uy, ux
-    half = 0.5 * whisker.width_px + 6.0
+    half = 0.5 * whisker.width_px + WIDTH_MARGIN_PX
     profs = []
-    for f in np.linspace(0.3, 0.8, n_positions):
+    for f in np.linspace(*WIDTH_SPAN, n_positions):
         cx, cy = bx + f * L * ux, by + f * L * uy
         s, prof = sample_line(diff, (cx, cy), (nx, ny), length_px=2 * half, step_px=step_px,
                               start_offset_px=-half)
         if np.all(np.isfinite(prof)):
             profs.append(prof)
-    if len(profs) < 3:
+    if len(profs) < MIN_WIDTH_SECTIONS:
         return whisker
     prof = np.mean(profs, axis=0)
     w0 = 0.5 * whisker.width_px
     right = s >= 0
     left = s <= 0
-    e_r, _ = _edge_model_fit(s[right], prof[right], max(0.5, w0 - 5), w0 + 1.5)
-    e_l, _ = _edge_model_fit(-s[left][::-1], prof[left][::-1], max(0.5, w0 - 5), w0 + 1.5)
+    lo = max(WIDTH_MIN_EDGE_PX, w0 - WIDTH_INWARD_PX)
+    e_r, _ = _edge_model_fit(s[right], prof[right], lo, w0 + WIDTH_OUTWARD_PX)
+    e_l, _ = _edge_model_fit(-s[left][::-1], prof[left][::-1], lo, w0 + WIDTH_OUTWARD_PX)
     if not (np.isfinite(e_r) and np.isfinite(e_l)):
         return whisker
     return dataclasses.replace(whisker, width_px=float(e_r + e_l))
@@ -397,7 +468,7 @@ class WhiskerLinker:
         Number of scans a whisker may be missed and keep its id.
     """
 
-    def __init__(self, *, search_range_px=WHISKER_SEARCH_RANGE_PX, memory=3):
+    def __init__(self, *, search_range_px=WHISKER_SEARCH_RANGE_PX, memory=LINK_MEMORY):
         if not search_range_px > 0:
             raise InputError(f"search_range_px must be > 0, got {search_range_px}")
         self.search_range_px = float(search_range_px)

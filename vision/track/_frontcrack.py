@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
+
 __all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "confirmed_scans"]
 
 logger = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class FrontCrackState:
     ...     upd = state.update(frame_index=k, time_s=t, front=front, crack=crack)
     """
 
-    def __init__(self, *, min_crack_length_px=10.0, persist_scans=CRACK_CONFIRM_SCANS - 1):
+    def __init__(self, *, min_crack_length_px=MIN_CRACK_LENGTH_PX, persist_scans=CRACK_CONFIRM_SCANS - 1):
         if persist_scans < 0:
             raise ValueError(f"persist_scans must be >= 0; got {persist_scans}.")
         self.min_crack_length_px = float(min_crack_length_px)

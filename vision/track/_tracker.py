@@ -107,6 +107,33 @@ CENSOR_MARGIN_PX = 3.0
 #: electrode's lithium level are clearly ceramic (their own level is the reference there).
 CLEAR_CERAMIC_FRAC = 0.75
 
+#: Drift is correlated on images binned so that the shorter side is about this many px or
+#: more (384-767 px): sub-pixel accuracy is kept, 4x faster at 1k.
+DRIFT_TARGET_SIDE_PX = 384
+#: Clipped (saturated or black) pixels are grown by this square (px) before they are left
+#: out of the change image: the blur of the detector spreads the clipping.
+CLIP_DILATE_PX = 3
+#: Gaussian sigma (px) of the smoothing of the background (for its gradient) and of the
+#: change image in the electrode zone: removes pixel shot noise, keeps 2-px features.
+BACKGROUND_SMOOTH_PX = 1.0
+#: Sobel 3x3 kernel size and its normalisation (the kernel's weights sum to 8 in absolute
+#: value): the gradient comes out in grey levels per px.
+SOBEL_KSIZE = 3
+SOBEL_NORM = 0.125
+#: Margin (px) around the electrode zone's box smoothed with BACKGROUND_SMOOTH_PX: twice
+#: the Gaussian kernel's reach (4 px at sigma 1), so the values equal whole-image smoothing.
+ZONE_SMOOTH_MARGIN_PX = 8
+#: A crack candidate is taken for branches of the lateral front when the front covers more
+#: than this fraction of the crack's area and has at least FRONT_MIN_BRANCHES branches.
+CRACK_IN_FRONT_FRAC = 0.5
+FRONT_MIN_BRANCHES = 2
+#: Every this-many-th pixel (per axis) of the background sets the kymograph's grey range,
+#: taken between the EXTREME percentiles (robust to a few hot pixels).
+KYMO_SUBSAMPLE = 4
+KYMO_RANGE_PERCENTILES = (0.5, 99.5)
+#: Two content times closer than this (s) are the same scan (float round-off only).
+SAME_TIME_S = 1e-9
+
 
 def _box_around(electrode, box, margin):
     """(x0, y0, x1, y1) px, unrounded: the electrode and `box` (or None), grown by `margin`."""
@@ -336,8 +363,8 @@ class _Tracker:
                         "are not measured (pass counter_electrode='right', for example)")
         if self.drift_on:
             ds = self.drift_downsample
-            if ds is None:  # correlate on about 512 px: sub-pixel accuracy is kept, 4x faster at 1k
-                ds = max(1, min(img.shape) // 384)
+            if ds is None:
+                ds = max(1, min(img.shape) // DRIFT_TARGET_SIDE_PX)
             region = None
             if self.drift_region is not None:
                 try:
@@ -407,7 +434,7 @@ class _Tracker:
         # the linear flicker model: they are left out of the change image
         sat = (reg >= self.sat_level) | (reg <= self.dark_level)
         if sat.any():
-            sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            sat = cv2.dilate(sat.astype(np.uint8), np.ones((CLIP_DILATE_PX, CLIP_DILATE_PX), np.uint8)) > 0
         grow_mask = None
         if self.prev_li is not None:
             k = 2 * GROW_MARGIN_PX + 1
@@ -428,9 +455,9 @@ class _Tracker:
         self.bg_sat = np.logical_or.reduce([m for _, _, m in self.bg_buffer])
         self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
             else stack.mean(axis=0).astype(np.float32)
-        sm = cv2.GaussianBlur(self.background, (0, 0), 1.0)
-        gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) * np.float32(0.125)
-        gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) * np.float32(0.125)
+        sm = cv2.GaussianBlur(self.background, (0, 0), BACKGROUND_SMOOTH_PX)
+        gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
+        gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
         self.bg_gradient = cv2.magnitude(gx, gy)
         if "crack" in self.measure:
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
@@ -447,7 +474,7 @@ class _Tracker:
         between the two, i.e. lithium.
         """
         e = self.electrode
-        bg = cv2.GaussianBlur(self.background, (0, 0), 1.0)
+        bg = cv2.GaussianBlur(self.background, (0, 0), BACKGROUND_SMOOTH_PX)
         yy, xx = np.ogrid[:bg.shape[0], :bg.shape[1]]
         d = np.hypot(xx - e.x_px, yy - e.y_px)
         ok = ~self.bg_sat
@@ -487,10 +514,10 @@ class _Tracker:
         x, y, w, h = cv2.boundingRect(zone.astype(np.uint8))
         if w == 0 or h == 0:
             return 0.0
-        m = 8
+        m = ZONE_SMOOTH_MARGIN_PX
         rows, cols = diff.shape
         y0, y1, x0, x1 = max(y - m, 0), min(y + h + m, rows), max(x - m, 0), min(x + w + m, cols)
-        sm = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), 1.0)
+        sm = cv2.GaussianBlur(diff[y0:y1, x0:x1], (0, 0), BACKGROUND_SMOOTH_PX)
         thr = self.li_threshold[y0:y1, x0:x1]
         now_li = sm > thr if self.li_sign > 0 else sm < thr
         return float(np.count_nonzero(now_li & zone[y0:y1, x0:x1]))
@@ -558,8 +585,8 @@ class _Tracker:
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   rim_margin_px=FRONT_RIM_MARGIN_PX,
                                   exclude_mask=exclude if exclude.any() else None)
-            if (crack_mask is not None and front.area_px > 0.5 * float(crack_mask.sum())
-                    and front.n_branches >= 2):
+            if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
+                    and front.n_branches >= FRONT_MIN_BRANCHES):
                 # thin lines attached to a branched lateral front are its branches, not a crack
                 crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
@@ -632,7 +659,8 @@ class _Tracker:
                     elif u < -1e-9:
                         ts.append(-p / u)
                 length = max(min(ts) if ts else 0.0, 1.0)
-                lo, hi = (float(v) for v in np.percentile(self.background[::4, ::4], (0.5, 99.5)))
+                lo, hi = (float(v) for v in np.percentile(
+                    self.background[::KYMO_SUBSAMPLE, ::KYMO_SUBSAMPLE], KYMO_RANGE_PERCENTILES))
                 k = KymographBuilder(w.base_xy_px, w.direction_xy, length_px=length,
                                      intensity_range=(lo, hi))
                 self.kymos[w.whisker_id] = k
@@ -771,7 +799,7 @@ class _Tracker:
                 yield frame
                 continue
             ct = frame.content_time_s
-            new = ct is None or last_ct is None or abs(ct - last_ct) > 1e-9
+            new = ct is None or last_ct is None or abs(ct - last_ct) > SAME_TIME_S
             if new:
                 last_ct = ct
             yield dataclasses.replace(frame, partial_refresh=False, is_duplicate=not new)
@@ -791,7 +819,7 @@ class _Tracker:
                 completes = (not frame.is_duplicate and not frame.partial_refresh
                              and frame.content_time_s is not None
                              and held.content_time_s is not None
-                             and abs(frame.content_time_s - held.content_time_s) < 1e-9
+                             and abs(frame.content_time_s - held.content_time_s) < SAME_TIME_S
                              and not is_blank_or_saturated(img)[0])
                 if completes:
                     ft = self._measure_scan(frame, img)
@@ -1034,10 +1062,25 @@ def track(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data
     frames : VideoReader, iterable of Frame, or iterable of 2-D ndarrays
         A reader from :func:`vision.open_video` is marked with
         :func:`vision.mark_refreshes` first.
-    options, **option_changes
+    pixel_size_um : float
+        Pixel size, µm/px.
+    electrode : None, (x_px, y_px), (x_px, y_px, radius_px) or Electrode
+        As for :func:`track_iter`.
+    counter_electrode : None, str, (x_px, y_px) or CounterElectrode
+        As for :func:`track_iter`.
+    data_bar : DataBar, (top, bottom, left, right), int or None
+        As for :func:`track_iter`.
+    crop : (top, bottom, left, right), optional
+        As for :func:`track_iter`.
+    tilt_deg : float
+        Stage tilt, degrees; as for :func:`track_iter`.
+    tilt_axis : 'x', 'y' or float
+        As for :func:`track_iter`.
+    options : TrackOptions, optional
         As for :func:`track_iter`; ``options.min_whisker_scans`` applies here.
-    **other parameters
-        As for :func:`track_iter` (same names and meaning).
+    **option_changes
+        Single options by their :class:`TrackOptions` field name, applied on
+        top of ``options``.
 
     Returns
     -------

@@ -54,8 +54,8 @@ def _robust_sigma(values):
 
 def _gain(image, background):
     """Least-squares gain g so that image ~ g * background + offset (subsampled)."""
-    a = image[::4, ::4].ravel().astype(np.float64)
-    b = background[::4, ::4].ravel().astype(np.float64)
+    a = image[::GAIN_SUBSAMPLE, ::GAIN_SUBSAMPLE].ravel().astype(np.float64)
+    b = background[::GAIN_SUBSAMPLE, ::GAIN_SUBSAMPLE].ravel().astype(np.float64)
     b = b - b.mean()
     den = float(b @ b)
     if den <= 0:
@@ -73,6 +73,66 @@ ROI_GROW_PX = 48
 #: The analyze pipeline's value.
 THICK_LI_PX = 13
 
+#: Every this-many-th pixel (per axis) enters the gain fit against the background (a
+#: 1-in-16 sample: two numbers are fitted, speed matters more than the last digit).
+GAIN_SUBSAMPLE = 4
+#: Every this-many-th pixel (per axis, or row) enters the robust noise of the responses
+#: and of the scan-line differences (percentiles and MAD to well under a grey level).
+STATS_SUBSAMPLE = 3
+#: Smallest ``roi`` side, px (the filters need some length of line).
+MIN_ROI_PX = 8
+#: Ridge filter reach in units of its sigma (a Gaussian's second derivative is nil
+#: beyond ~2-3 sigma): the default rim margin is 2 sigma + 1 px beyond the electrode, so
+#: the rim's own edge gives no line response; masks are grown by 2 sigma either side.
+FILTER_REACH_SIGMAS = 2.0
+#: Real pixels around a ``roi`` box for the filters: the oriented kernel's half-length
+#: (ROI_KERNEL_SIGMAS sigma along the line) plus ROI_PAD_PX for the dilations.
+ROI_KERNEL_SIGMAS = 3.0
+ROI_PAD_PX = 4
+#: A crack starts within this (px) beyond the rim margin (seed zone) ...
+SEED_ZONE_PX = 3.0
+#: ... and its skeleton within this further slack (px) of the seed zone (the skeleton
+#: ends up to ~1.5 px short of the segmented region's edge).
+SEED_SKELETON_SLACK_PX = 1.5
+#: Scan-line offsets: the pixels within SCANLINE_CLIP_SIGMA noise levels of a row's median
+#: difference are averaged (a crack or lithium covering part of a row does not shift it);
+#: rows with fewer than SCANLINE_MIN_PIXELS keep the median.
+SCANLINE_CLIP_SIGMA = 3.0
+SCANLINE_MIN_PIXELS = 8
+#: Sobel 3x3 kernel and its normalisation (weights sum to 8 in absolute value): the slope
+#: comes out in grey levels per px.
+SOBEL_KSIZE = 3
+SOBEL_NORM = 0.125
+#: Clipped areas are flat over this square (px) ...
+FLAT_PATCH_PX = 3
+#: ... and masked with the filter's reach plus this (px) around them.
+FLAT_MARGIN_PX = 3
+#: A path of more than this many points has its tip re-traced at the half-maximum of the
+#: response (shorter paths have no tip profile to speak of).
+MIN_RETRACE_POINTS = 8
+
+#: Defaults of :func:`detect_crack` (the tracker passes its own from TrackOptions):
+#: ridge filter sigma (px, about a crack's half width), hysteresis thresholds (noise units:
+#: a 5-sigma seed is rare in pure noise, the 3-sigma level follows a faint crack), shortest
+#: crack (px, about 3x the longest line noise makes at these thresholds), path smoothing
+#: (px), gaps bridged across a static line and joined between pieces (px), the filter's
+#: elongation along the line, the gain margin over the background's own line response
+#: (10 %: static edges whose contrast changed a little more than the global brightness do
+#: not remain as lines), the largest hole filled (px: noise inside the line would make
+#: skeleton loops) and the slope penalty weight (the dark side of a bright rim is not a
+#: valley).
+SIGMA_PX = 1.0
+THRESHOLD_SIGMA = 5.0
+LOW_THRESHOLD_SIGMA = 3.0
+MIN_LENGTH_PX = 10.0
+SMOOTHING_PX = 2.0
+BRIDGE_GAP_PX = 3
+JOIN_GAP_PX = 1
+ELONGATION = 3.0
+GAIN_MARGIN = 0.1
+MAX_HOLE_PX = 40
+EDGE_PENALTY = 0.5
+
 
 def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
     """:func:`detect_crack` in a box that grows until the crack is inside it."""
@@ -82,19 +142,20 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
     except (TypeError, ValueError):
         raise ValueError(f"roi must be (x0, y0, x1, y1) in px; got {roi!r}.") from None
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cols), min(y1, rows)
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        raise ValueError(f"roi {roi!r} leaves less than 8x8 px of the {cols}x{rows} image; "
+    if x1 - x0 < MIN_ROI_PX or y1 - y0 < MIN_ROI_PX:
+        raise ValueError(f"roi {roi!r} leaves less than {MIN_ROI_PX}x{MIN_ROI_PX} px of the {cols}x{rows} image; "
                          "give a box around the electrode.")
     ex, ey = electrode_xy
     # the box holds at least the electrode and ROI_GROW_PX / 2 beyond its rim margin, so a
     # young crack has enough length inside it to be found (and to make the box grow)
     rim = opts["rim_margin_px"]
-    reach = rad + (2.0 * opts["sigma_px"] + 1.0 if rim is None else rim) + 3.0 + ROI_GROW_PX / 2
+    reach = (rad + (FILTER_REACH_SIGMAS * opts["sigma_px"] + 1.0 if rim is None else rim)
+             + SEED_ZONE_PX + ROI_GROW_PX / 2)
     x0, y0 = max(min(x0, int(np.floor(ex - reach))), 0), max(min(y0, int(np.floor(ey - reach))), 0)
     x1 = min(max(x1, int(np.ceil(ex + reach)) + 1), cols)
     y1 = min(max(y1, int(np.ceil(ey + reach)) + 1), rows)
     # real pixels around the box for the filters (kernel half-length plus the dilations)
-    pad = int(np.ceil(3.0 * opts["sigma_px"] * max(opts["elongation"], 1.0))) + 4
+    pad = int(np.ceil(ROI_KERNEL_SIGMAS * opts["sigma_px"] * max(opts["elongation"], 1.0))) + ROI_PAD_PX
     # a crack cut short by the box side must still be found to grow the box: the
     # length limit applies to the final path only
     min_length_px = float(opts["min_length_px"])
@@ -138,11 +199,12 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
 
 
 def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, background=None,
-                 exclude_mask=None, sigma_px=1.0, polarity="dark", threshold_sigma=5.0,
-                 low_threshold_sigma=3.0, min_length_px=10.0, rim_margin_px=None,
-                 smoothing_px=2.0, thick_li_px=THICK_LI_PX, bridge_gap_px=3, join_gap_px=1,
-                 elongation=3.0, tip_half_max=True, gain_margin=0.1,
-                 max_hole_px=40, edge_penalty=0.5, max_width_px=None, scan_lines=True,
+                 exclude_mask=None, sigma_px=SIGMA_PX, polarity="dark",
+                 threshold_sigma=THRESHOLD_SIGMA, low_threshold_sigma=LOW_THRESHOLD_SIGMA,
+                 min_length_px=MIN_LENGTH_PX, rim_margin_px=None, smoothing_px=SMOOTHING_PX,
+                 thick_li_px=THICK_LI_PX, bridge_gap_px=BRIDGE_GAP_PX, join_gap_px=JOIN_GAP_PX,
+                 elongation=ELONGATION, tip_half_max=True, gain_margin=GAIN_MARGIN,
+                 max_hole_px=MAX_HOLE_PX, edge_penalty=EDGE_PENALTY, max_width_px=None, scan_lines=True,
                  roi=None):
     """Find a crack growing from the electrode and measure its path.
 
@@ -269,7 +331,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         raise ValueError("electrode_xy_px and electrode_radius_px must be finite (radius >= 0); "
                          f"got {electrode_xy_px!r}, {electrode_radius_px!r}. Find the electrode first.")
     if rim_margin_px is None:
-        rim_margin_px = 2.0 * sigma_px + 1.0
+        rim_margin_px = FILTER_REACH_SIGMAS * sigma_px + 1.0
     for name, m in (("li_mask", li_mask), ("exclude_mask", exclude_mask)):
         if m is not None and np.shape(m) != img.shape:
             raise ValueError(f"{name} has shape {np.shape(m)} but image has {img.shape}; "
@@ -306,10 +368,10 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             # covering a good part of a row would shift a plain median).
             dd = img[:, ::2] - g * bg.image[:, ::2]
             centre = np.median(dd, axis=1, keepdims=True)
-            _, sig_d = _robust_sigma(dd[::3] - centre[::3])
-            w = (np.abs(dd - centre) <= 3.0 * max(sig_d, 1e-6)).astype(np.float32)
+            _, sig_d = _robust_sigma(dd[::STATS_SUBSAMPLE] - centre[::STATS_SUBSAMPLE])
+            w = (np.abs(dd - centre) <= SCANLINE_CLIP_SIGMA * max(sig_d, 1e-6)).astype(np.float32)
             cnt = w.sum(axis=1)
-            off = np.where(cnt >= 8, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
+            off = np.where(cnt >= SCANLINE_MIN_PIXELS, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
             off = (off - np.median(off)).astype(np.float32)
             img = img - off[:, None]
         if elongation > 1.0 and bg.angle_responses:
@@ -336,8 +398,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             # Li-filled crack) looks like a valley to a second-derivative
             # filter; at a true line centre the slope is zero
             dimg = cv2.GaussianBlur(img - g * bg.image, (0, 0), sigma_px)
-            slope = np.sqrt(cv2.Sobel(dimg, cv2.CV_32F, 1, 0, ksize=3, scale=0.125) ** 2
-                            + cv2.Sobel(dimg, cv2.CV_32F, 0, 1, ksize=3, scale=0.125) ** 2)
+            slope = np.sqrt(
+                cv2.Sobel(dimg, cv2.CV_32F, 1, 0, ksize=SOBEL_KSIZE, scale=SOBEL_NORM) ** 2
+                + cv2.Sobel(dimg, cv2.CV_32F, 0, 1, ksize=SOBEL_KSIZE, scale=SOBEL_NORM) ** 2)
             slope *= np.float32(edge_penalty * sigma_px)
             resp -= slope
             diff_resp = diff_resp - slope
@@ -346,7 +409,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         bridge = (diff_resp, g * bg.response, slope)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
-    med, sig = _robust_sigma(resp[::3, ::3])
+    med, sig = _robust_sigma(resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     if sig <= 0:
         sig = float(np.std(resp)) or 1.0
     hi = med + threshold_sigma * sig
@@ -359,17 +422,18 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
             thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
             if thick.any():
-                m = int(np.ceil(2 * sigma_px)) * 2 + 1
+                m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
     if exclude_mask is not None:
-        m = int(np.ceil(2 * sigma_px)) * 2 + 1
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
         ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
                              np.ones((m, m), np.uint8)) > 0
     # clipped (saturated or black) areas, e.g. the bright needle when the
     # brightness flickers up: flat 3x3 patches, where no line can be measured
-    flat = (cv2.dilate(img, np.ones((3, 3), np.uint8)) - cv2.erode(img, np.ones((3, 3), np.uint8))) == 0
+    patch = np.ones((FLAT_PATCH_PX, FLAT_PATCH_PX), np.uint8)
+    flat = (cv2.dilate(img, patch) - cv2.erode(img, patch)) == 0
     if flat.any():
-        m = int(np.ceil(2 * sigma_px * max(elongation, 1.0))) * 2 + 3
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
         ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
     yy, xx = np.ogrid[:rows, :cols]
     r2 = (xx - ex) ** 2 + (yy - ey) ** 2
@@ -382,7 +446,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         diff_resp, bg_resp, _ = bridge
         k = 2 * int(bridge_gap_px) + 1
         near_low = cv2.dilate(low.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
-        d_med, d_sig = _robust_sigma(diff_resp[::3, ::3])
+        d_med, d_sig = _robust_sigma(diff_resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
         strong_diff = diff_resp > d_med + low_threshold_sigma * max(d_sig, 1e-12)
         low |= near_low & strong_diff & (bg_resp > lo) & ~ignore
     if join_gap_px > 0:
@@ -393,7 +457,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     n, labels, stats, _ = cv2.connectedComponentsWithStats(low.astype(np.uint8), connectivity=8)
     strong = np.zeros(n, bool)
     strong[np.unique(labels[(resp > hi) & low])] = True
-    seed_zone = (r2 > r_in ** 2) & (r2 <= (r_in + 3.0) ** 2)
+    seed_zone = (r2 > r_in ** 2) & (r2 <= (r_in + SEED_ZONE_PX) ** 2)
     at_rim = np.zeros(n, bool)
     at_rim[np.unique(labels[seed_zone & low])] = True
     keep = strong & at_rim
@@ -419,7 +483,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if sr.size < 2:
         return None
     d2 = (sc + x0 - ex) ** 2 + (sr + y0 - ey) ** 2
-    near = d2 <= (r_in + 3.0 + 1.5) ** 2
+    near = d2 <= (r_in + SEED_ZONE_PX + SEED_SKELETON_SLACK_PX) ** 2
     if not near.any():
         return None
     found = _longest_path(skel, (sr[near], sc[near]))
@@ -435,7 +499,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     length, path = _smooth_length(xy, smoothing_px)
     path = _cut_hook(path)
     length = float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
-    if tip_half_max and len(path) > 8:
+    if tip_half_max and len(path) > MIN_RETRACE_POINTS:
         tip_resp = resp
         if bridge is not None:
             # across a static line (grain boundary) the drift-robust response has a
@@ -446,7 +510,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                 # along a line's end the intensity slopes (the line fades out):
                 # the slope penalty would pull the half-level point back
                 tip_resp = tip_resp + slope
-        path = _retrace_tip(path, tip_resp - med, 2.0 * sigma_px * max(elongation, 1.0) + 1.0)
+        path = _retrace_tip(path, tip_resp - med,
+                            FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0)
         length = float(np.hypot(*np.diff(path, axis=0).T).sum())
     if length < min_length_px:
         return None

@@ -33,6 +33,24 @@ _KERNELS = {}
 
 _SPECTRA = {}
 
+#: Orientations of the elongated line filter (30 degrees apart; the response is the
+#: maximum over them).
+N_ORIENTATIONS = 6
+#: Kernel half size in units of its sigma along the line (the Gaussian is exp(-4.5) ~ 1 %
+#: of its peak there).
+KERNEL_HALF_SIGMAS = 3
+#: Kernel spectra kept for at most this many image sizes and settings (bounds memory).
+SPECTRA_CACHE_SIZE = 8
+#: Second-derivative 3x3 Sobel kernels carry a [1, 2, 1] smoothing that sums to 4: this
+#: scale gives the derivative in grey levels per px^2.
+SOBEL2_NORM = 0.25
+#: Default filter of :func:`crack_background`, as :func:`detect_crack`'s (they must match):
+#: sigma (px, about a crack's half width) and elongation along the line.
+BACKGROUND_SIGMA_PX = 1.0
+BACKGROUND_ELONGATION = 3.0
+#: Default scale of :func:`ridge_response` (px).
+RIDGE_SIGMA_PX = 1.5
+
 
 def _oriented_stack(img, sigma_px, elongation, n_orientations):
     """Per-angle oriented line responses (unclipped) of a dark-line image.
@@ -61,7 +79,7 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
             # kernel centred on the origin; the kernels are point-symmetric, so
             # convolution (DFT product) equals filter2D's correlation
             spectra.append(cv2.dft(np.roll(kp, (-half, -half), axis=(0, 1))))
-        if len(_SPECTRA) >= 8:
+        if len(_SPECTRA) >= SPECTRA_CACHE_SIZE:
             _SPECTRA.clear()
         _SPECTRA[key] = spectra
     f = cv2.dft(a)
@@ -74,7 +92,7 @@ def _oriented_kernels(sigma, elongation, n):
     key = (sigma, elongation, n)
     if key not in _KERNELS:
         s_along = sigma * elongation
-        half = int(np.ceil(3 * s_along))
+        half = int(np.ceil(KERNEL_HALF_SIGMAS * s_along))
         yy, xx = np.mgrid[-half:half + 1, -half:half + 1].astype(np.float64)
         out = []
         for a in np.arange(n) * np.pi / n:
@@ -89,7 +107,8 @@ def _oriented_kernels(sigma, elongation, n):
     return _KERNELS[key]
 
 
-def ridge_response(image, *, sigma_px=1.5, polarity="dark", elongation=1.0, n_orientations=6):
+def ridge_response(image, *, sigma_px=RIDGE_SIGMA_PX, polarity="dark", elongation=1.0,
+                   n_orientations=N_ORIENTATIONS):
     """Line (ridge or valley) strength from the Hessian at one scale.
 
     The image is smoothed with a Gaussian of ``sigma_px``; the eigenvalues
@@ -134,9 +153,9 @@ def ridge_response(image, *, sigma_px=1.5, polarity="dark", elongation=1.0, n_or
             resp = r if resp is None else np.maximum(resp, r)
         return np.maximum(resp, 0, out=resp)
     g = cv2.GaussianBlur(img, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
-    dxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=0.25)
-    dyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3, scale=0.25)
-    dxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3, scale=0.25)
+    dxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=SOBEL2_NORM)
+    dyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3, scale=SOBEL2_NORM)
+    dxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3, scale=SOBEL2_NORM)
     half_tr = 0.5 * (dxx + dyy)
     root = np.sqrt((0.5 * (dxx - dyy)) ** 2 + dxy ** 2)
     l1 = half_tr + root
@@ -174,8 +193,8 @@ class CrackBackground:
     angle_responses: tuple = field(default=(), repr=False)
 
 
-def crack_background(background, *, sigma_px=1.0, polarity="dark", tolerance_px=1,
-                     elongation=3.0):
+def crack_background(background, *, sigma_px=BACKGROUND_SIGMA_PX, polarity="dark", tolerance_px=1,
+                     elongation=BACKGROUND_ELONGATION):
     """Prepare a background frame (before any crack) for :func:`detect_crack`.
 
     Parameters
@@ -199,7 +218,7 @@ def crack_background(background, *, sigma_px=1.0, polarity="dark", tolerance_px=
         if polarity not in _POLARITIES:
             raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
         angles = tuple(_oriented_stack(-img if polarity == "bright" else img, sigma_px,
-                                       elongation, 6))
+                                       elongation, N_ORIENTATIONS))
         resp = np.maximum(np.max(angles, axis=0), 0)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)

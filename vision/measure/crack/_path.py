@@ -9,6 +9,38 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
+#: A path needs this many points to be smoothed (the Gaussian needs some length).
+MIN_SMOOTH_POINTS = 5
+#: Line width: profiles across the path every WIDTH_STEP_PX, WIDTH_REACH_PX either side,
+#: sampled every WIDTH_SAMPLE_PX; the tangent from WIDTH_TANGENT_PTS points either side;
+#: the peak is looked for within WIDTH_PEAK_PTS samples of the path; the width is the
+#: extent above half the peak (full width at half maximum).
+WIDTH_STEP_PX = 2.0
+WIDTH_REACH_PX = 8.0
+WIDTH_SAMPLE_PX = 0.5
+WIDTH_TANGENT_PTS = 2
+WIDTH_PEAK_PTS = 2
+HALF_MAXIMUM = 0.5
+#: Hook at the path end: the tip is looked for over the last HOOK_WINDOW_PX points (~1 px
+#: apart), along the direction from there to HOOK_LEAD_PX before the end (a fork arm of
+#: the end blob is shorter than that).
+HOOK_WINDOW_PX = 25
+HOOK_LEAD_PX = 10
+#: Tip re-tracing: steps (px) straight on, moved onto the strongest response within
+#: RETRACE_REACH_PX across (sampled every RETRACE_SAMPLE_PX), direction over the last
+#: RETRACE_LEAD_PX; it stops after RETRACE_PATIENCE_PX below half the line's level over
+#: its last RETRACE_LEVEL_PX (a wiggly line dips at its bends).
+RETRACE_STEP_PX = 0.5
+RETRACE_REACH_PX = 1.0
+RETRACE_LEAD_PX = 4.0
+RETRACE_PATIENCE_PX = 2.0
+RETRACE_LEVEL_PX = 10.0
+RETRACE_SAMPLE_PX = 0.5
+#: A path shorter than this many points has no end to re-trace.
+MIN_RETRACE_POINTS = 3
+#: At most this many times the backed-off length is followed again.
+RETRACE_MAX_FACTOR = 2.0
+
 __all__ = []
 
 logger = logging.getLogger(__name__)
@@ -62,7 +94,7 @@ def _smooth_length(xy, smoothing_px):
     """Length of an ordered pixel chain after Gaussian smoothing along it."""
     if len(xy) < 2:
         return 0.0, xy
-    if smoothing_px > 0 and len(xy) >= 5:
+    if smoothing_px > 0 and len(xy) >= MIN_SMOOTH_POINTS:
         # resample to ~1 px arc-length steps first so sigma is in pixels
         seg = np.hypot(*np.diff(xy, axis=0).T)
         s = np.r_[0.0, np.cumsum(seg)]
@@ -77,7 +109,7 @@ def _smooth_length(xy, smoothing_px):
     return float(np.hypot(*np.diff(xy, axis=0).T).sum()), xy
 
 
-def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
+def _line_width(diff, path, polarity, *, step_px=WIDTH_STEP_PX, reach_px=WIDTH_REACH_PX):
     """Median full width at half maximum (px) of the line across the path.
 
     Profiles of the difference image (dark lines positive) are sampled
@@ -87,13 +119,13 @@ def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
     from scipy.ndimage import map_coordinates
     d = -diff if polarity == "dark" else diff
     n = len(path)
-    idx = np.arange(2, n - 2, max(int(step_px), 1))
+    idx = np.arange(WIDTH_TANGENT_PTS, n - WIDTH_TANGENT_PTS, max(int(step_px), 1))
     if idx.size == 0:
         return 0.0
-    t = path[np.minimum(idx + 2, n - 1)] - path[np.maximum(idx - 2, 0)]
+    t = path[np.minimum(idx + WIDTH_TANGENT_PTS, n - 1)] - path[np.maximum(idx - WIDTH_TANGENT_PTS, 0)]
     t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
     nrm = np.column_stack([-t[:, 1], t[:, 0]])
-    offs = np.arange(-reach_px, reach_px + 0.25, 0.5)
+    offs = np.arange(-reach_px, reach_px + WIDTH_SAMPLE_PX / 2, WIDTH_SAMPLE_PX)
     xs = path[idx, 0][:, None] + offs[None, :] * nrm[:, 0][:, None]
     ys = path[idx, 1][:, None] + offs[None, :] * nrm[:, 1][:, None]
     prof = map_coordinates(d, [ys.ravel(), xs.ravel()], order=1, mode="nearest").reshape(xs.shape)
@@ -101,8 +133,8 @@ def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
     c = len(offs) // 2
     widths = []
     for row in prof:
-        k = c - 2 + int(np.argmax(row[c - 2:c + 3]))   # peak near the path
-        half = 0.5 * row[k]
+        k = c - WIDTH_PEAK_PTS + int(np.argmax(row[c - WIDTH_PEAK_PTS:c + WIDTH_PEAK_PTS + 1]))   # peak near the path
+        half = HALF_MAXIMUM * row[k]
         if not half > 0:
             continue
         lo = k
@@ -111,11 +143,11 @@ def _line_width(diff, path, polarity, *, step_px=2.0, reach_px=8.0):
         hi = k
         while hi < len(row) - 1 and row[hi + 1] >= half:
             hi += 1
-        widths.append((hi - lo + 1) * 0.5)
+        widths.append((hi - lo + 1) * WIDTH_SAMPLE_PX)
     return float(np.median(widths)) if widths else 0.0
 
 
-def _cut_hook(path, *, window_px=25, lead_px=10):
+def _cut_hook(path, *, window_px=HOOK_WINDOW_PX, lead_px=HOOK_LEAD_PX):
     """Cut a hook at the end of the path (it runs past the tip and turns back).
 
     The skeleton of the blob at a line end often forks; the longest path
@@ -137,8 +169,9 @@ def _cut_hook(path, *, window_px=25, lead_px=10):
     return path[:j + 1]
 
 
-def _retrace_tip(path, resp, retrace_px, *, step_px=0.5, reach_px=1.0, lead_px=4.0,
-                 patience_px=2.0, level_px=10.0):
+def _retrace_tip(path, resp, retrace_px, *, step_px=RETRACE_STEP_PX, reach_px=RETRACE_REACH_PX,
+                 lead_px=RETRACE_LEAD_PX, patience_px=RETRACE_PATIENCE_PX,
+                 level_px=RETRACE_LEVEL_PX):
     """Re-find the end of the line: back off ``retrace_px``, then follow the ridge.
 
     The skeleton of a thresholded line forks or bends at the line's end (a
@@ -155,15 +188,15 @@ def _retrace_tip(path, resp, retrace_px, *, step_px=0.5, reach_px=1.0, lead_px=4
     above half and the next; at most ``2 * retrace_px`` are followed.
     """
     from scipy.ndimage import map_coordinates
-    if len(path) < 3:
+    if len(path) < MIN_RETRACE_POINTS:
         return path
     seg = np.hypot(*np.diff(path, axis=0).T)
     total = float(seg.sum())
-    if total <= 2.0 * retrace_px:
+    if total <= RETRACE_MAX_FACTOR * retrace_px:
         return path
     s = np.r_[0.0, np.cumsum(seg)]
     keep = int(np.searchsorted(s, total - retrace_px, side="right"))
-    offs = np.arange(-reach_px, reach_px + 1e-9, 0.5)
+    offs = np.arange(-reach_px, reach_px + 1e-9, RETRACE_SAMPLE_PX)
     # the line's own level near its end (contrast varies along a crack), sampled
     # like the steps below: strongest response within reach_px across the path
     near = np.flatnonzero(s[:keep] >= s[keep - 1] - level_px)
@@ -172,11 +205,11 @@ def _retrace_tip(path, resp, retrace_px, *, step_px=0.5, reach_px=1.0, lead_px=4
     q = path[near][:, None, :] + offs[None, :, None] * np.column_stack([-t[:, 1], t[:, 0]])[:, None, :]
     level = map_coordinates(resp, [q[..., 1].ravel(), q[..., 0].ravel()], order=1,
                             mode="nearest").reshape(q.shape[:2]).max(axis=1)
-    half = 0.5 * float(np.median(level))
+    half = HALF_MAXIMUM * float(np.median(level))
     if not half > 0:
         return path
     pts = [p for p in path[:keep]]
-    n_steps = int(np.ceil(2.0 * retrace_px / step_px))
+    n_steps = int(np.ceil(RETRACE_MAX_FACTOR * retrace_px / step_px))
     n_patience = max(int(round(patience_px / step_px)), 1)
     vals_along = []
     for _ in range(n_steps + n_patience):
