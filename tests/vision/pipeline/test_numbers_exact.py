@@ -449,3 +449,118 @@ def test_fit_growth_rate_edges_and_its_documented_huber_scale():
 def test_sustained_max_takes_missing_as_not_held():
     assert sustained_max([None, 2.0, 2.0, 2.0], 3) == 2.0
     assert sustained_max([2.0, None, 2.0, 2.0], 3) is None
+
+
+# ---------------------------------------------------------------------------
+# Growth modes (issue 15): every entry exactly, thresholds inclusive, first times
+# ---------------------------------------------------------------------------
+def _modes(**kw):
+    from vision.pipeline._failure import classify_growth_modes
+    return {g["mode"]: g for g in classify_growth_modes(**kw)}
+
+
+def test_growth_mode_entries_are_reported_exactly():
+    # summary.json's growth_mode_evidence shows these records as they are: every key,
+    # value, threshold, first time and sentence, in the schema's order
+    from vision._schema import GROWTH_MODES
+    from vision.pipeline._failure import classify_growth_modes
+    full = classify_growth_modes(
+        whisker_growth_um=12.5, whisker_onset_s=1.25, lateral_extent_um=4.5,
+        lateral_onset_s=6.5, touchdown_time_s=9.75, crack_length_um=3.5,
+        crack_initiation_s=2.5, electrode_loss_fraction=0.125, stripping_onset_s=11.5,
+        contact_loss_time_s=13.125)
+    assert [g["mode"] for g in full] == list(GROWTH_MODES)
+    assert full == [
+        {"mode": "whisker", "present": True, "first_time_s": 1.25, "value": 12.5,
+         "threshold": 1.0, "text": "longest whisker grew 12.50 µm vs threshold 1.0 µm"},
+        {"mode": "lateral", "present": True, "first_time_s": 6.5, "value": 4.5,
+         "threshold": 3.0,
+         "text": "lateral lithium 4.50 µm beyond the rim vs threshold 3.0 µm; touched the "
+                 "counter electrode"},
+        {"mode": "crack", "present": True, "first_time_s": 2.5, "value": 3.5,
+         "threshold": 3.0,
+         "text": "longest lithium-filled crack 3.50 µm vs threshold 3.0 µm"},
+        {"mode": "stripping", "present": True, "first_time_s": 11.5, "value": 0.125,
+         "threshold": 0.05,
+         "text": "electrode lithium area fell by 12.5 % vs threshold 5 %; depletion at "
+                 "13.12 s"},
+    ]
+    # nothing measured: every mode absent, value 0, no first time, the plain sentences
+    assert classify_growth_modes() == [
+        {"mode": "whisker", "present": False, "first_time_s": None, "value": 0.0,
+         "threshold": 1.0, "text": "longest whisker grew 0.00 µm vs threshold 1.0 µm"},
+        {"mode": "lateral", "present": False, "first_time_s": None, "value": 0.0,
+         "threshold": 3.0, "text": "lateral lithium 0.00 µm beyond the rim vs threshold 3.0 µm"},
+        {"mode": "crack", "present": False, "first_time_s": None, "value": 0.0,
+         "threshold": 3.0, "text": "longest lithium-filled crack 0.00 µm vs threshold 3.0 µm"},
+        {"mode": "stripping", "present": False, "first_time_s": None, "value": 0.0,
+         "threshold": 0.05, "text": "electrode lithium area fell by 0.0 % vs threshold 5 %"},
+    ]
+
+
+def test_growth_mode_thresholds_are_inclusive_and_the_given_ones():
+    # ">=" on every rule, as in the failure rules: a value on the threshold counts
+    on = _modes(whisker_growth_um=TH.whisker_min_growth_um, whisker_onset_s=1.0,
+                lateral_extent_um=TH.lateral_min_extent_um, lateral_onset_s=2.0,
+                crack_length_um=TH.crack_min_length_um, crack_initiation_s=3.0,
+                electrode_loss_fraction=TH.stripping_min_loss_fraction,
+                stripping_onset_s=4.0)
+    assert {m: g["present"] for m, g in on.items()} == dict.fromkeys(on, True)
+    assert [on[m]["first_time_s"] for m in ("whisker", "lateral", "crack", "stripping")] == \
+        [1.0, 2.0, 3.0, 4.0]
+    below = _modes(whisker_growth_um=np.nextafter(TH.whisker_min_growth_um, 0),
+                   whisker_onset_s=1.0,
+                   lateral_extent_um=np.nextafter(TH.lateral_min_extent_um, 0),
+                   lateral_onset_s=2.0,
+                   crack_length_um=np.nextafter(TH.crack_min_length_um, 0),
+                   crack_initiation_s=3.0,
+                   electrode_loss_fraction=np.nextafter(TH.stripping_min_loss_fraction, 0),
+                   stripping_onset_s=4.0)
+    # below every threshold: absent, and an onset given for an absent mode is not reported
+    assert all(not g["present"] and g["first_time_s"] is None for g in below.values())
+    # whichever thresholds are passed in are the ones used (and reported)
+    th = FailureThresholds(whisker_min_growth_um=7.0, lateral_min_extent_um=20.0,
+                           crack_min_length_um=10.0, stripping_min_loss_fraction=0.25)
+    for feature, value, mode in (("whisker_growth_um", 7.0, "whisker"),
+                                 ("lateral_extent_um", 20.0, "lateral"),
+                                 ("crack_length_um", 10.0, "crack"),
+                                 ("electrode_loss_fraction", 0.25, "stripping")):
+        assert _modes(**{feature: value}, thresholds=th)[mode]["present"], mode
+        assert not _modes(**{feature: 0.9 * value}, thresholds=th)[mode]["present"], mode
+        assert _modes(thresholds=th)[mode]["threshold"] == value
+    assert _modes(thresholds=th)["stripping"]["text"] == \
+        "electrode lithium area fell by 0.0 % vs threshold 25 %"
+    assert _modes(thresholds=th)["whisker"]["text"] == \
+        "longest whisker grew 0.00 µm vs threshold 7.0 µm"
+    # the sentence gives the stripping threshold in per cent: 100 x the fraction
+    # (0.6 -> "60 %"; any other factor moves it by at least half a per cent)
+    assert _modes(thresholds=FailureThresholds(stripping_min_loss_fraction=0.6))[
+        "stripping"]["text"] == "electrode lithium area fell by 0.0 % vs threshold 60 %"
+
+
+def test_growth_mode_first_times_and_the_trace_evidence():
+    # a touch-down is lateral growth whatever the extent; its time is the first time
+    # only when no lateral onset was measured
+    td = _modes(lateral_extent_um=0.5, touchdown_time_s=9.0)["lateral"]
+    assert (td["present"], td["first_time_s"], td["value"]) == (True, 9.0, 0.5)
+    both = _modes(lateral_extent_um=0.5, lateral_onset_s=4.0, touchdown_time_s=9.0)
+    assert both["lateral"]["first_time_s"] == 4.0
+    # a depletion time in the trace is stripping by definition; its time is the first
+    # time only when the electrode's area gave no onset
+    dep = _modes(electrode_loss_fraction=0.01, contact_loss_time_s=14.0)["stripping"]
+    assert (dep["present"], dep["first_time_s"], dep["value"]) == (True, 14.0, 0.01)
+    assert dep["text"] == \
+        "electrode lithium area fell by 1.0 % vs threshold 5 %; depletion at 14.00 s"
+    area = _modes(electrode_loss_fraction=0.2, stripping_onset_s=3.0,
+                  contact_loss_time_s=14.0)["stripping"]
+    assert area["first_time_s"] == 3.0
+    # a loss without an onset time: present, first time unknown unless the trace has one
+    assert _modes(electrode_loss_fraction=0.2)["stripping"]["first_time_s"] is None
+    assert _modes(electrode_loss_fraction=0.2)["stripping"]["present"]
+    # times and values come back as floats (JSON numbers), whatever type went in
+    g = _modes(whisker_growth_um=np.int64(3), whisker_onset_s=np.int64(2))["whisker"]
+    assert type(g["first_time_s"]) is float and type(g["value"]) is float
+    assert (g["first_time_s"], g["value"]) == (2.0, 3.0)
+    # one mode does not switch on another
+    only = _modes(crack_length_um=50.0, crack_initiation_s=1.0, touchdown_time_s=None)
+    assert [m for m, e in only.items() if e["present"]] == ["crack"]
