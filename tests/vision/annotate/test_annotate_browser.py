@@ -3,6 +3,7 @@
 Debian's ``chromium`` driven by Playwright. Without /usr/bin/chromium these
 skip, unless SEMTRACK_REQUIRE_BROWSER=1 (set by .ci/run), where they fail.
 """
+import contextlib
 import csv
 import os
 import socket
@@ -39,14 +40,13 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def serving(svc):
+    """The annotation app of ``svc`` on a free loopback port; yields its URL."""
     import uvicorn
 
-    from vision.annotate import AnnotationService, create_app
+    from vision.annotate import create_app
 
-    root = write_batch(tmp_path_factory.mktemp("annotate") / "batch")
-    svc = AnnotationService(root, user="browser-test")
     port = _free_port()
     uv = uvicorn.Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port,
                                        log_level="warning"))
@@ -57,10 +57,22 @@ def server(tmp_path_factory):
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the annotation server did not start")
         time.sleep(0.02)
-    ids = {v["name"]: v["id"] for v in svc.db.videos()}
-    yield {"url": f"http://127.0.0.1:{port}", "ids": ids, "service": svc}
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from vision.annotate import AnnotationService
+
+    root = write_batch(tmp_path_factory.mktemp("annotate") / "batch")
+    svc = AnnotationService(root, user="browser-test")
+    with serving(svc) as url:
+        ids = {v["name"]: v["id"] for v in svc.db.videos()}
+        yield {"url": url, "ids": ids, "service": svc}
     svc.close()
 
 

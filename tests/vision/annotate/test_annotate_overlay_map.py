@@ -6,9 +6,6 @@ The results folder is the shared fixture's, with its overlay rewritten the way
 that frame's time, plus the last frame. Every video frame of the fixture is a flat
 grey of its own level, so the picture on screen tells which frame it came from.
 """
-import socket
-import threading
-import time
 
 import cv2
 import numpy as np
@@ -16,10 +13,10 @@ import pandas as pd
 import pytest
 
 try:  # tests/ is on sys.path under pytest's default import mode
-    from test_annotate_browser import browser, page  # noqa: F401  (fixtures)
+    from test_annotate_browser import browser, page, serving  # noqa: F401  (fixtures)
     from test_annotate_fixtures import FPS, HEIGHT, N_FRAMES, WIDTH, frame_level, write_batch
 except ImportError:  # tests/ made a package
-    from tests.test_annotate_browser import browser, page  # noqa: F401
+    from tests.test_annotate_browser import browser, page, serving  # noqa: F401
     from tests.test_annotate_fixtures import FPS, HEIGHT, N_FRAMES, WIDTH, frame_level, write_batch
 
 pytestmark = pytest.mark.browser
@@ -51,29 +48,14 @@ def _shown_from(i, dup):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
-    from vision.annotate import AnnotationService, create_app
+    from vision.annotate import AnnotationService
 
     root = write_batch(tmp_path_factory.mktemp("annotate-overlay") / "batch")
     dup = _rewrite_overlay(root / "cell_a")
     svc = AnnotationService(root, user="overlay-test")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port,
-                                       log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the annotation server did not start")
-        time.sleep(0.02)
-    ids = {v["name"]: v["id"] for v in svc.db.videos()}
-    yield {"url": f"http://127.0.0.1:{port}", "ids": ids, "dup": dup}
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(svc) as url:
+        ids = {v["name"]: v["id"] for v in svc.db.videos()}
+        yield {"url": url, "ids": ids, "dup": dup}
     svc.close()
 
 
