@@ -1,5 +1,6 @@
 """The result tables of a tracking run: per-frame rows, per-whisker rows, :class:`Tracks`."""
 import dataclasses
+import math
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,23 @@ WHISKER_COLUMNS = (
     "frame", "time_s", "content_time_s", "whisker_id", "base_x_um", "base_y_um", "tip_x_um",
     "tip_y_um", "length_um", "width_um", "censored", "tip_sigma_px",
 )
+
+
+
+def _nan_row(frame, *, skipped=False):
+    """A row of ``FRAME_COLUMNS`` for ``frame`` with nothing measured (NaN, 0, False)."""
+    return {
+        "frame": int(frame.index), "time_s": float(frame.time_s),
+        "content_time_s": float(frame.content_time_s if frame.content_time_s is not None
+                                else frame.time_s),
+        "is_duplicate": bool(frame.is_duplicate), "partial_refresh": bool(frame.partial_refresh),
+        "skipped": bool(skipped), "drift_x_px": math.nan, "drift_y_px": math.nan,
+        "whisker_count": 0, "max_whisker_length_um": math.nan, "li_area_um2": math.nan,
+        "front_distance_um": math.nan, "front_projected_um": math.nan,
+        "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False,
+        "crack_length_um": math.nan, "crack_tip_x_um": math.nan, "crack_tip_y_um": math.nan,
+        "electrode_li_area_um2": math.nan,
+    }
 
 
 

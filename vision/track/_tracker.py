@@ -6,6 +6,9 @@ ceramic (median of the first scans), lithium segmentation, whiskers (linked
 over time with trackpy, sub-pixel tips, kymographs), the lateral front
 (:func:`vision.measure_front`) and the crack (:func:`vision.detect_crack`). The
 result tables are in :mod:`vision.track._tables`, the options in :class:`TrackOptions`.
+:class:`_Tracker` measures one scan at a time; which frames are new scans,
+duplicates, torn or skipped, and the rows of every frame, is decided by
+:class:`vision.track._schedule.FrameScheduler`.
 
 Coordinates: x = column, y = row, pixels with the origin at the centre of the
 top-left pixel of the *full* frame, drift-corrected to the first analysed
@@ -17,12 +20,10 @@ import math
 
 import cv2
 import numpy as np
-import pandas as pd
 
 from calibration import InputError, tilt_correct_vector
 
 from .._shared._stats import _percentile, mad_sigma
-from ..io._base import Frame
 from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
@@ -31,11 +32,10 @@ from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
-from ..preprocess._normalize import is_blank_or_saturated
 from ..preprocess._register import DriftTracker, shift_image
-from ._frontcrack import CRACK_CONFIRM_SCANS, confirmed_scans
 from ._options import TrackOptions
-from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _drop_short_whiskers
+from ._schedule import FrameScheduler
+from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _drop_short_whiskers, _nan_row
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +94,6 @@ LI_RING_FRAC = 0.3
 LI_RING_MIN_PX = 10.0
 MIN_LEVEL_PIXELS = 20
 
-#: Torn frames in a row after which torn frames of new scans are measured as scans (no
-#: complete frame may come; normally a scan has at most one or two torn frames).
-TORN_RUN_FRAMES = 6
-
 #: A whisker tip closer than this (px, plus the drift) to a side of the analysed field
 #: (image edge, data bar) may be cut by it: the edge model of the tip needs the ceramic
 #: beyond the tip, and a whisker leaving the field shows only part of its length.
@@ -131,8 +127,6 @@ FRONT_MIN_BRANCHES = 2
 #: taken between the EXTREME percentiles (robust to a few hot pixels).
 KYMO_SUBSAMPLE = 4
 KYMO_RANGE_PERCENTILES = (0.5, 99.5)
-#: Two content times closer than this (s) are the same scan (float round-off only).
-SAME_TIME_S = 1e-9
 
 
 def _box_around(electrode, box, margin):
@@ -183,20 +177,6 @@ def _region(shape, data_bar, crop):
     return top, bottom, 0, cols
 
 
-def _nan_row(frame, *, skipped=False):
-    return {
-        "frame": int(frame.index), "time_s": float(frame.time_s),
-        "content_time_s": float(frame.content_time_s if frame.content_time_s is not None
-                                else frame.time_s),
-        "is_duplicate": bool(frame.is_duplicate), "partial_refresh": bool(frame.partial_refresh),
-        "skipped": bool(skipped), "drift_x_px": math.nan, "drift_y_px": math.nan,
-        "whisker_count": 0, "max_whisker_length_um": math.nan, "li_area_um2": math.nan,
-        "front_distance_um": math.nan, "front_projected_um": math.nan,
-        "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False,
-        "crack_length_um": math.nan, "crack_tip_x_um": math.nan, "crack_tip_y_um": math.nan,
-        "electrode_li_area_um2": math.nan,
-    }
-
 
 def _core_width_px(diff, whisker, li_polarity="dark"):
     """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
@@ -244,7 +224,13 @@ def _box_labels(mask):
 
 
 class _Tracker:
-    """State of one tracking run (see :func:`track_iter` for the options)."""
+    """The per-scan tracker: the measurement state of one run (see :func:`track_iter`).
+
+    Measures new, complete scans handed over by the frame scheduler
+    (:class:`vision.track._schedule.FrameScheduler`): the set-up on the first
+    usable frame, registration, normalisation, the background model, segmentation,
+    whiskers, front, crack and kymographs, and the row of each measured scan.
+    """
 
     def __init__(self, *, pixel_size_um, electrode, counter_electrode, data_bar, crop, tilt_deg,
                  tilt_axis, options):
@@ -277,7 +263,6 @@ class _Tracker:
         self.crack_polarity = options.crack_polarity
         self.crack_threshold_sigma = float(options.crack_threshold_sigma)
         self.crack_thick_li_px = int(options.crack_thick_li_px)
-        self.frame_interval_s = float(options.frame_interval_s)
         self.linker = WhiskerLinker(search_range_px=options.whisker_search_range_px,
                                     memory=options.whisker_memory)
         # state
@@ -296,12 +281,43 @@ class _Tracker:
         self.seen_whisker_ids = set()
         self.prev_li = None
         self.kymos = {}
-        self.last = None              # last measured FrameTrack
-        self.last_lengths = []
-        self.n_skipped = 0
-        self.rows = []
-        self.whisker_rows = []
-        self.drift_rows = []
+
+    # -- what the frame scheduler calls ------------------------------------
+    @property
+    def started(self):
+        """True once the first usable frame has set up the region and the electrode."""
+        return self.region is not None
+
+    def start(self, image):
+        """Set up the region, electrode, counter electrode and drift on the first usable frame."""
+        self._init(image)
+
+    @property
+    def building_background(self):
+        """True while the first scans are collected for the background model."""
+        return self.background is None
+
+    @property
+    def background_complete(self):
+        """True when enough scans are collected for the background model."""
+        return len(self.bg_buffer) >= self.n_bg
+
+    def finish_background(self):
+        """Build the background model from the collected scans."""
+        self._finish_background()
+
+    def prepare(self, frame, image):
+        """Register and normalise a new, complete scan (full frame): (drift, reg, grow, sat)."""
+        top, bottom, left, right = self.region
+        sub = image[top:bottom, left:right].astype(np.float32)
+        return self._measure(frame, sub)
+
+    def measure_scan(self, frame, measurement):
+        """Analyse a prepared scan: its :class:`FrameTrack` and whisker lengths (um)."""
+        drift, reg, grow, sat = measurement
+        li, whiskers, front, crack, el_px = self._analyse(frame, reg, drift, grow, sat)
+        return self._emit(frame, drift, li, whiskers, front, crack, measured=True,
+                          electrode_li_px=el_px)
 
     # -- set-up on the first usable frame ----------------------------------
     def _init(self, image):
@@ -710,23 +726,7 @@ class _Tracker:
             row["crack_length_um"] = 0.0
         return row, lengths
 
-    def _record(self, ft, lengths):
-        if ft.measured:
-            self.last_lengths = list(lengths)
-        self.rows.append(ft.row)
-        fr = ft.frame
-        t = float(fr.time_s)
-        ct = ft.row["content_time_s"]
-        self.drift_rows.append((int(fr.index), t, ft.row["drift_x_px"], ft.row["drift_y_px"]))
-        px = self.px
-        for w, length in zip(ft.whiskers, lengths):
-            self.whisker_rows.append((int(fr.index), t, ct, int(w.whisker_id),
-                                      w.base_xy_px[0] * px, w.base_xy_px[1] * px,
-                                      w.tip_xy_px[0] * px, w.tip_xy_px[1] * px, length,
-                                      w.width_px * px, self._censored(w, ft.drift_xy_px),
-                                      float(w.tip_sigma_px)))
-
-    def _censored(self, whisker, drift):
+    def censored(self, whisker, drift):
         """True when the tip is at the side of the analysed field (image edge or data bar).
 
         The whisker may go on beyond it, so its length is a lower bound and
@@ -753,207 +753,7 @@ class _Tracker:
                         electrode=self.electrode_full, li_mask=li, whiskers=full_whiskers,
                         front=front, crack=crack, row=row, mask_offset_xy_px=(left, top),
                         measured=measured)
-        self._record(ft, lengths)
-        return ft
-
-    def _repeat(self, frame):
-        """A frame that repeats the last measurement (duplicate or torn)."""
-        last = self.last
-        if last is None:
-            return None
-        row = dict(last.row)
-        base = _nan_row(frame)
-        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
-            row[key] = base[key]
-        if frame.content_time_s is not None and frame.is_duplicate:
-            row["content_time_s"] = float(frame.content_time_s)
-        ft = FrameTrack(frame=frame, drift_xy_px=last.drift_xy_px, electrode=last.electrode,
-                        li_mask=None, whiskers=list(last.whiskers), front=last.front,
-                        crack=last.crack, row=row, mask_offset_xy_px=last.mask_offset_xy_px,
-                        measured=False)
-        self._record(ft, self.last_lengths)
-        return ft
-
-    def _trust_tears(self, frames):
-        """Frames with torn frames taken as scans when torn frames are all there is.
-
-        A torn frame is normally never measured (the complete frame of its scan
-        follows, or the last scan is repeated). When :data:`TORN_RUN_FRAMES` frames
-        in a row are torn, no complete scan may ever come (a tear detector that
-        flags every frame, or a recording with tears in every frame): then each
-        torn frame of a new scan (new ``content_time_s``) is measured as a scan,
-        part of it one scan old, which is better than measuring nothing; torn
-        frames repeating that scan count as duplicates. The first complete
-        frame ends this.
-        """
-        run, last_ct = 0, None
-        for frame in frames:
-            if isinstance(frame, np.ndarray) or not frame.partial_refresh:
-                run = 0
-                if not isinstance(frame, np.ndarray) and not frame.is_duplicate:
-                    last_ct = frame.content_time_s
-                yield frame
-                continue
-            run += 1
-            if run < TORN_RUN_FRAMES:
-                yield frame
-                continue
-            ct = frame.content_time_s
-            new = ct is None or last_ct is None or abs(ct - last_ct) > SAME_TIME_S
-            if new:
-                last_ct = ct
-            yield dataclasses.replace(frame, partial_refresh=False, is_duplicate=not new)
-
-    def run(self, frames):
-        frames = self._trust_tears(frames)
-        pending = []  # frames waiting for the background model: (frame, kind, payload)
-        held = None   # a torn frame waiting to see whether the next frame completes its scan
-        for i, frame in enumerate(frames):
-            if isinstance(frame, np.ndarray):
-                frame = Frame(i, i * self.frame_interval_s, frame)
-            img = np.asarray(frame.image)
-            if img.ndim != 2:
-                raise InputError(f"frame {frame.index}: expected a 2-D greyscale image, got shape "
-                                 f"{img.shape}; open the video with vision.open_video")
-            if held is not None:
-                completes = (not frame.is_duplicate and not frame.partial_refresh
-                             and frame.content_time_s is not None
-                             and held.content_time_s is not None
-                             and abs(frame.content_time_s - held.content_time_s) < SAME_TIME_S
-                             and not is_blank_or_saturated(img)[0])
-                if completes:
-                    ft = self._measure_scan(frame, img)
-                    yield self._copy_of(held, ft)
-                    yield ft
-                    held = None
-                    continue
-                yield self._repeat(held)
-                held = None
-            if frame.is_duplicate and (self.last is not None or pending):
-                if pending:
-                    pending.append((frame, "repeat", None))
-                else:
-                    yield self._repeat(frame)
-                continue
-            if frame.partial_refresh and (self.last is not None or pending):
-                if pending:
-                    pending.append((frame, "repeat", None))
-                else:
-                    held = frame
-                continue
-            bad, reason = is_blank_or_saturated(img)
-            if bad:
-                self.n_skipped += 1
-                logger.info("frame %d skipped: %s", frame.index, reason)
-                if pending:
-                    pending.append((frame, "skip", None))
-                else:
-                    yield self._skip(frame)
-                continue
-            if self.region is None:
-                self._init(img)
-            if self.background is None:
-                top, bottom, left, right = self.region
-                sub = img[top:bottom, left:right].astype(np.float32)
-                drift, reg, _, sat = self._measure(frame, sub)
-                pending.append((frame, "scan", (drift, reg, sat)))
-                if len(self.bg_buffer) >= self.n_bg:
-                    self._finish_background()
-                    yield from self._flush(pending)
-                    pending = []
-                continue
-            yield self._measure_scan(frame, img)
-        if held is not None:
-            yield self._repeat(held)
-        if pending:
-            self._finish_background()
-            yield from self._flush(pending)
-
-    def _measure_scan(self, frame, img):
-        top, bottom, left, right = self.region
-        sub = img[top:bottom, left:right].astype(np.float32)
-        drift, reg, grow, sat = self._measure(frame, sub)
-        return self._measured(frame, drift, reg, grow, sat)
-
-    def _copy_of(self, frame, ft):
-        """A torn frame takes the measurement of the complete frame of its scan."""
-        row = dict(ft.row)
-        base = _nan_row(frame)
-        for key in ("frame", "time_s", "is_duplicate", "partial_refresh", "skipped"):
-            row[key] = base[key]
-        out = FrameTrack(frame=frame, drift_xy_px=ft.drift_xy_px, electrode=ft.electrode,
-                         li_mask=None, whiskers=list(ft.whiskers), front=ft.front, crack=ft.crack,
-                         row=row, mask_offset_xy_px=ft.mask_offset_xy_px, measured=False)
-        # keep the tables in video order: the torn frame's rows go before the scan's rows
-        n_w = len(ft.whiskers)
-        rows_before = self.rows.pop()
-        drift_before = self.drift_rows.pop()
-        w_before = [self.whisker_rows.pop() for _ in range(n_w)][::-1]
-        self._record(out, [r[8] for r in w_before])
-        self.rows.append(rows_before)
-        self.drift_rows.append(drift_before)
-        self.whisker_rows.extend(w_before)
-        return out
-
-    def _skip(self, frame):
-        row = _nan_row(frame, skipped=True)
-        last = self.last
-        ft = FrameTrack(frame=frame, drift_xy_px=(math.nan, math.nan),
-                        electrode=last.electrode if last else self.electrode_full, li_mask=None,
-                        whiskers=[], front=None, crack=None, row=row,
-                        mask_offset_xy_px=last.mask_offset_xy_px if last else (0, 0),
-                        measured=False)
-        self._record(ft, [])
-        return ft
-
-    def _measured(self, frame, drift, reg, grow, sat):
-        li, whiskers, front, crack, el_px = self._analyse(frame, reg, drift, grow, sat)
-        ft = self._emit(frame, drift, li, whiskers, front, crack, measured=True,
-                        electrode_li_px=el_px)
-        self.last = ft
-        return ft
-
-    def _flush(self, pending):
-        for frame, kind, payload in pending:
-            if kind == "scan":
-                drift, reg, sat = payload
-                yield self._measured(frame, drift, reg, None, sat)
-            elif kind == "skip":
-                yield self._skip(frame)
-            else:
-                out = self._repeat(frame)
-                if out is not None:
-                    yield out
-
-    def tracks(self):
-        frames = pd.DataFrame(self.rows, columns=list(FRAME_COLUMNS))
-        whiskers = pd.DataFrame(self.whisker_rows, columns=list(WHISKER_COLUMNS))
-        drift = pd.DataFrame(self.drift_rows, columns=["frame", "time_s", "drift_x_px",
-                                                       "drift_y_px"])
-        kymos = {wid: k.image() for wid, k in self.kymos.items()}
-        ktimes = {wid: np.asarray(k.times_s) for wid, k in self.kymos.items()}
-        touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
-        touchdown = int(touch.iloc[0]) if len(touch) else None
-        # first frame showing each scan (a torn frame carries its scan's measurement)
-        measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
-        has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
-        confirmed = confirmed_scans(has, CRACK_CONFIRM_SCANS)
-        crack_init = int(measured["frame"].iloc[int(np.argmax(confirmed))]) if confirmed.any() else None
-        # cracks seen in fewer consecutive scans are not reported (noise, the first scans
-        # of a lateral front): blank them, with the frames that repeat those scans
-        transient = measured.loc[has & ~confirmed, "frame"].to_numpy()
-        if transient.size:
-            scan_of = np.searchsorted(measured["frame"].to_numpy(), frames["frame"].to_numpy(),
-                                      side="right") - 1
-            first = measured["frame"].to_numpy()[np.clip(scan_of, 0, None)]
-            blank = np.isin(first, transient) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
-            frames.loc[blank, "crack_length_um"] = 0.0
-            frames.loc[blank, ["crack_tip_x_um", "crack_tip_y_um"]] = np.nan
-        return Tracks(frames=frames, whiskers=whiskers, drift=drift,
-                      electrode=self.electrode_full, counter_electrode=self.counter,
-                      kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
-                      crack_initiation_frame=crack_init, n_skipped_frames=self.n_skipped,
-                      pixel_size_um=self.px)
+        return ft, lengths
 
 
 class TrackIterator:
@@ -964,7 +764,7 @@ class TrackIterator:
     """
 
     def __init__(self, tracker, frames):
-        self._tracker = tracker
+        self._tracker = tracker  # the FrameScheduler of the run
         self._gen = tracker.run(frames)
 
     def __iter__(self):
@@ -1043,7 +843,7 @@ def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None,
     tracker = _Tracker(
         pixel_size_um=pixel_size_um, electrode=electrode, counter_electrode=counter_electrode,
         data_bar=data_bar, crop=crop, tilt_deg=tilt_deg, tilt_axis=tilt_axis, options=options)
-    return TrackIterator(tracker, frames)
+    return TrackIterator(FrameScheduler(tracker, frame_interval_s=options.frame_interval_s), frames)
 
 
 def _options(options, changes):
