@@ -564,12 +564,14 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
         contact_loss_time_s=depletion_v, thresholds=thresholds)
 
+    growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
+    modes = [g["mode"] for g in growth if g["present"]]
     summary = build_summary(request=request, tracked=tracked, trace_obj=trace_obj,
                             synced=synced, events=ev, verdict=verdict, rates=rates,
                             trace_sc_v=trace_sc_v, depletion_v=depletion_v, tv=tv,
-                            features=features, duration_s=duration, warn_list=warn_list)
-    growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
-    summary["growth_modes"] = [g["mode"] for g in growth if g["present"]]
+                            features=features, duration_s=duration, warn_list=warn_list,
+                            growth_modes=modes)
+    summary["growth_modes"] = modes
     summary["growth_mode_evidence"] = growth
     order = FRAME_COLUMNS + [c for c in frames.columns if c not in FRAME_COLUMNS]
     frames = frames[[c for c in order if c in frames.columns]]

@@ -13,8 +13,12 @@ __all__ = ["build_summary"]
 
 
 def build_summary(*, request, tracked, trace_obj, synced, events, verdict, rates, trace_sc_v,
-                  depletion_v, tv, features, duration_s, warn_list):
-    """The ``summary.json`` dictionary (keys: docs/reference/results-format.md, vision._schema)."""
+                  depletion_v, tv, features, duration_s, warn_list, growth_modes):
+    """The ``summary.json`` dictionary (keys: docs/reference/results-format.md, vision._schema).
+
+    ``growth_modes`` (names of :data:`vision._schema.GROWTH_MODES` found) decide which
+    speeds exist: a front speed only with ``lateral``, a crack-tip speed only with ``crack``.
+    """
     frames, tracks, pixel = tracked.frames, tracked.tracks, tracked.pixel
     new = events.new
     video = request.video
@@ -53,8 +57,12 @@ def build_summary(*, request, tracked, trace_obj, synced, events, verdict, rates
         if len(rates) else None,
         "growth_rates": rates[["whisker_id", "step", "t_start_s", "t_end_s", "rate_um_s",
                                "current_density_A_cm2"]].to_dict("records"),
-        "front_speed_um_s": _speed(new, "front_distance_um"),
-        "crack_tip_speed_um_s": _speed(new, "crack_length_um"),
+        # the speed of a front or a crack the analysis found: without one, the front
+        # distance is the electrode rim plus noise and whisker roots, not a moving front
+        "front_speed_um_s": _speed(new, "front_distance_um") if "lateral" in growth_modes
+        else None,
+        "crack_tip_speed_um_s": _speed(new, "crack_length_um") if "crack" in growth_modes
+        else None,
         "faraday_ratio": _faraday_ratio(tv, features, trace_obj, synced.offset_s),
         "pixel_size_um": pixel.um,
         "pixel_size_source": pixel.source,

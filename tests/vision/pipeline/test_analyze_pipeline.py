@@ -236,12 +236,7 @@ def test_crack_tip_speed_against_truth():
         f"crack tip speed {got} vs {want:.3f} um/s"
 
 
-@pytest.mark.parametrize("name", [
-    "whisker", "control", "stripping",
-    pytest.param("multi_whisker", marks=pytest.mark.xfail(strict=True, reason=(
-        "measured front_speed_um_s = -0.23 um/s on a scene without a lateral front: the "
-        "whiskers' rim pixels give front distances and _summary._speed reports their "
-        "change (pipeline/_summary.py, no room in wave 2)")))])
+@pytest.mark.parametrize("name", ["whisker", "multi_whisker", "control", "stripping"])
 def test_no_speed_without_front_or_crack(name):
     s = _analysis(name).summary
     assert s["front_speed_um_s"] is None and s["crack_tip_speed_um_s"] is None, \
