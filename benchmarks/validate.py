@@ -434,6 +434,8 @@ def build_report(table, scenes, confusion, meta):
     why = "--presets" if bank_generator() is not None else "vision.synthetic.random_scene is missing"
     title = ("Validation bank" if kind == "bank" else
              f"Validation on the PRESETS (not the bank: {why})")
+    if kind == "bank" and meta["first_seed"] < FIRST_SEED:
+        title = "TUNING seeds (not the bank: development figures, never for the docs)"
     lines = [f"# {title}", "",
              f"- scenes: {meta['n_scenes']} (seeds {meta['first_seed']}..{meta['last_seed']}"
              f"{', quick' if meta['quick'] else ''}), bank version {BANK_VERSION}, "
@@ -496,6 +498,9 @@ def parse_args(argv=None):
                         "checkout its own when several share one render cache")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown report")
     p.add_argument("--json", type=Path, default=None, help="also write per-scene metrics as JSON")
+    p.add_argument("--tune", type=int, default=None, metavar="FIRST_SEED",
+                   help="development run on tuning seeds FIRST_SEED.. (must stay below "
+                        f"{FIRST_SEED}); its figures are not the bank's and never go in the docs")
     p.add_argument("--check", action="store_true",
                    help="exit 1 if a target is missed or a scene failed")
     return p.parse_args(argv)
@@ -504,7 +509,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     n = args.n or (N_QUICK if args.quick else N_BANK)
-    seeds = list(range(FIRST_SEED, FIRST_SEED + n))
+    first = FIRST_SEED if args.tune is None else args.tune
+    if args.tune is not None and not (0 <= first and first + n <= FIRST_SEED):
+        print(f"validate: tuning seeds {first}..{first + n - 1} overlap the frozen bank "
+              f"(seeds >= {FIRST_SEED}); choose --tune below {FIRST_SEED - n + 1}", file=sys.stderr)
+        return 2
+    seeds = list(range(first, first + n))
     source = "presets" if args.presets else "auto"
     kind = "bank" if source == "auto" and bank_generator() is not None else "presets"
     commit = commit_hash()  # before the run: the code that runs, not what is committed later
