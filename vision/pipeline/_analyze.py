@@ -30,6 +30,7 @@ from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
     classify_growth_modes,
+    morphology_from_scans,
     sustained_max,
     thresholds_dict,
 )
@@ -562,7 +563,10 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         crack_length_um=crack_max,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
-        contact_loss_time_s=depletion_v, thresholds=thresholds)
+        contact_loss_time_s=depletion_v, thresholds=thresholds,
+        morphology=morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
+                                         ev.new["li_area_um2"],
+                                         n_hold=thresholds.lateral_min_scans))
 
     growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
     modes = [g["mode"] for g in growth if g["present"]]
