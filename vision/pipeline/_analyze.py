@@ -753,7 +753,7 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
                                   "content_time_s"].iloc[0])
         t_new = new["content_time_s"].to_numpy(float)
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
-        crack_t = onset_from_growth(t_new, crack_len)
+        crack_t = onset_from_growth(t_new, crack_len, sudden=True)
     whisker_onset = onset
     # Growth onset: the first lithium growth of any kind the video shows.
     onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
