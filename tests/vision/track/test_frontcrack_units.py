@@ -457,3 +457,21 @@ def test_branching_line_network_is_not_one_crack():
     assert m is not None
     assert m.is_branching_cluster, f"tree: network ratio {m.network_ratio:.2f} " \
                                    f"(>= {BRANCHING_NETWORK_RATIO} expected)"
+
+
+def test_front_thin_mask_adds_reach_and_branches_not_area():
+    # a thick stub from the rim, and a thin branch (found by the line filter) beyond it
+    cx, cy = CENTRE
+    li = _disc_mask(SHAPE, CENTRE, RADIUS)
+    li[int(cy) - 3:int(cy) + 4, int(cx):int(cx + RADIUS + 20)] = True     # stub to x = cx+R+20
+    thin = np.zeros(SHAPE, bool)
+    thin[int(cy) - 1:int(cy) + 2, int(cx + RADIUS + 15):int(cx + RADIUS + 80)] = True
+    plain = measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                          counter_electrode="right")
+    with_thin = measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                              counter_electrode="right", thin_mask=thin)
+    assert with_thin.max_distance_px > plain.max_distance_px + 50
+    assert with_thin.area_px == plain.area_px
+    with pytest.raises(ValueError, match="thin_mask"):
+        measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                      counter_electrode="right", thin_mask=thin[:-1])
