@@ -612,19 +612,20 @@ class _Tracker:
             if crack_mask is not None:
                 exclude = exclude | crack_mask
             counter = self.counter if self.counter is not None else CounterElectrode(side="right")
-            li_front = li if thin_front is None else li | thin_front
-            front = measure_front(li_front, electrode_xy_px=(e.x_px, e.y_px),
+            front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   rim_margin_px=FRONT_RIM_MARGIN_PX,
-                                  exclude_mask=exclude if exclude.any() else None)
+                                  exclude_mask=exclude if exclude.any() else None,
+                                  thin_mask=thin_front)
             if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
                     and front.n_branches >= FRONT_MIN_BRANCHES):
                 # thin lines attached to a branched lateral front are its branches, not a crack
                 crack = None
-                front = measure_front(li_front, electrode_xy_px=(e.x_px, e.y_px),
+                front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
                                       rim_margin_px=FRONT_RIM_MARGIN_PX,
-                                      exclude_mask=front_wmask if front_wmask.any() else None)
+                                      exclude_mask=front_wmask if front_wmask.any() else None,
+                                      thin_mask=thin_front)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
