@@ -60,9 +60,6 @@ NO_ELECTRODE = {}
 XFAIL = {
     (2000, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
-    (2000, "mode"): "measured: measured lateral_growth/False (1.0); evidence ['longest crack 0.00 µm vs threshold 3.0"
-                    " µm', 'lateral lithium 25.56 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the "
-                    "trace', 'trace: no ",
     (2000, "sync"): "measured: sync error -0.508 s (two scans: 0.480 s)",
     (2000, "whiskers"): "measured: whisker 1: length RMS 3.15 px",
     (2001, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
@@ -70,9 +67,6 @@ XFAIL = {
     (2001, "sync"): "measured: sync error -16.454 s (two scans: 1.200 s)",
     (2002, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
-    (2002, "mode"): "measured: measured fracture/False (0.503); evidence ['longest crack 3.01 µm vs threshold 3.0 "
-                    "µm', 'lateral lithium 5.74 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the "
-                    "trace', 'trace: no short",
     (2002, "sync"): "measured: sync error -1.083 s (two scans: 0.480 s)",
     (2002, "whiskers"): "measured: found 0 of 1",
     (2005, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
@@ -84,9 +78,6 @@ XFAIL = {
     (2006, "crack"): "measured: crack initiation None s vs 0.83 s",
     (2006, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
-    (2006, "mode"): "measured: measured none/True (1.0); evidence ['longest crack 0.00 µm vs threshold 3.0 µm', "
-                    "'lateral lithium 0.01 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the trace', "
-                    "'trace: current jump / ",
     (2006, "sync"): "measured: sync error -0.925 s (two scans: 0.240 s)",
     (2006, "whiskers"): "measured: found 0 of 1",
     (2008, "crack"): "measured: crack tip speed 3.0759704560420835 µm/s vs truth 6.478 µm/s",
@@ -103,9 +94,6 @@ XFAIL = {
     (2019, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
     (2019, "front"): "measured: front RMS nan px",
-    (2019, "mode"): "measured: measured fracture/True (0.998); evidence ['longest crack 14.26 µm vs threshold 3.0 "
-                    "µm', 'lateral lithium 0.00 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the "
-                    "trace', 'trace: current ",
     (2019, "sync"): "measured: sync error -2.696 s (two scans: 0.200 s)",
     (2026, "sync"): "measured: sync offset error beyond two scans without a warning-free pass: assert "
                     "(0.01563324472333402 in (0, 0.0) or 2.799778491503261 <= (2.0 * 0.12))",

@@ -321,7 +321,8 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
                   exclude_mask=None, rim_margin_px=RIM_MARGIN_PX,
                   connect_gap_px=CONNECT_GAP_PX, min_piece_area_px=MIN_PIECE_AREA_PX,
                   touch_tolerance_px=TOUCH_TOLERANCE_PX, min_branch_length_px=MIN_BRANCH_LENGTH_PX,
-                  min_fractal_pixels=MIN_FRACTAL_PIXELS, tip_smoothing_px=TIP_SMOOTHING_PX):
+                  min_fractal_pixels=MIN_FRACTAL_PIXELS, tip_smoothing_px=TIP_SMOOTHING_PX,
+                  thin_mask=None):
     """Measure the lateral lithium front in one segmented frame.
 
     Lateral Li is the part of ``li_mask`` that is connected to the electrode
@@ -361,6 +362,12 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     tip_smoothing_px : float, optional
         Gaussian smoothing (sigma, px) of the mask before locating the tips,
         so that one-pixel noise bumps on the outline add no reach; 0 = off.
+    thin_mask : (M, N) array of bool, optional
+        Thin (1-2 px) lithium branches found by a line filter that the
+        segmentation missed (drawn a few px wide). They are part of the
+        front for connectivity, reach, branches and touch-down, but not for
+        ``area_px``: their drawn width is not their width, and the lithium
+        area feeds the plated volume.
 
     Returns
     -------
@@ -383,6 +390,14 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     """
     li, ex, ey, rad, exclude = _check_inputs(li_mask, electrode_xy_px,
                                              electrode_radius_px, exclude_mask)
+    seg = None
+    if thin_mask is not None:
+        thin_mask = np.asarray(thin_mask).astype(bool, copy=False)
+        if thin_mask.shape != li.shape:
+            raise ValueError(f"thin_mask has shape {thin_mask.shape} but li_mask has "
+                             f"{li.shape}; pass masks of the same frame.")
+        seg = li
+        li = li | thin_mask
     if isinstance(counter_electrode, str):
         counter_electrode = parse_counter_electrode(counter_electrode, li.shape)
     if not isinstance(counter_electrode, CounterElectrode):
@@ -487,8 +502,10 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         contour = big.reshape(-1, 2).astype(float) + np.array([x0, y0], float)
     else:
         contour = np.zeros((0, 2))
+    area = float(lateral.sum()) if seg is None else \
+        float(np.count_nonzero(lateral & seg[y0:y0 + h, x0:x0 + w]))
     return FrontMeasurement(
-        area_px=float(lateral.sum()),
+        area_px=area,
         max_distance_px=max_distance,
         extent_px=extent,
         projected_px=projected,

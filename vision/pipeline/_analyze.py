@@ -30,6 +30,7 @@ from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
     classify_growth_modes,
+    morphology_from_scans,
     sustained_max,
     thresholds_dict,
 )
@@ -562,7 +563,10 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         crack_length_um=crack_max,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
-        contact_loss_time_s=depletion_v, thresholds=thresholds)
+        contact_loss_time_s=depletion_v, thresholds=thresholds,
+        morphology=morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
+                                         ev.new["li_area_um2"],
+                                         n_hold=thresholds.lateral_min_scans))
 
     growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
     modes = [g["mode"] for g in growth if g["present"]]
@@ -749,7 +753,7 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
                                   "content_time_s"].iloc[0])
         t_new = new["content_time_s"].to_numpy(float)
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
-        crack_t = onset_from_growth(t_new, crack_len)
+        crack_t = onset_from_growth(t_new, crack_len, sudden=True)
     whisker_onset = onset
     # Growth onset: the first lithium growth of any kind the video shows.
     onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)

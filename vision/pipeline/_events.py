@@ -11,7 +11,14 @@ __all__ = ["EVENT_NAMES", "events_table", "onset_from_growth"]
 _RELATIVE_ROUNDING = 1e-9
 
 
-def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
+#: A quantity that grew by less than this fraction of the size it was first seen with over
+#: the fitted scans appeared (nearly) whole between two scans (a crack running across the
+#: field faster than the scan): its onset lies between the last scan without it and the
+#: first with it, not where a nearly flat line meets zero.
+SUDDEN_GROWTH_FRACTION = 0.25
+
+
+def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
     """Time at which a growing quantity left its baseline.
 
     The first `n_fit` measurements after it appeared are fitted with a
@@ -32,6 +39,12 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
         Value of the quantity before growth.
     n_fit : int
         Number of points used for the back-extrapolation.
+    sudden : bool
+        If the quantity grew by less than :data:`SUDDEN_GROWTH_FRACTION` of its
+        first size over the fitted points, it appeared whole between two
+        scans: the onset is the midpoint between the last scan without it and
+        the first with it (the expected time, within half a scan). For
+        quantities that can appear at full size within one scan (a crack).
 
     Returns
     -------
@@ -46,6 +59,10 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4):
     first = int(np.argmax(seen))
     lower = t[0]
     idx = np.flatnonzero(seen[first:])[:n_fit] + first
+    if sudden and first > 0 and len(idx) >= 2:
+        grown = float(np.max(y[idx]) - y[first])
+        if grown < SUDDEN_GROWTH_FRACTION * (y[first] - baseline):
+            return float(0.5 * (t[first - 1] + t[first]))
     if len(idx) >= 2 and np.ptp(t[idx]) > 0:
         slope, icpt = np.polyfit(t[idx], y[idx], 1)
         # growing, beyond rounding: a steady size fits a slope of +-1e-16, which would

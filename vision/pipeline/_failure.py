@@ -1,7 +1,30 @@
 """The failure mode of a recording, decided by explainable rules.
 
 All thresholds live in :class:`FailureThresholds`; the defaults are
-:data:`DEFAULT_THRESHOLDS`. The rules, in order:
+:data:`DEFAULT_THRESHOLDS`.
+
+With the per-scan morphology of the lithium (:func:`morphology_from_scans`,
+what ``vision.analyze`` passes), the failure mode is the *cause of a failure*:
+
+1. No short circuit (neither the trace nor the video shows one): ``contact_loss``
+   if the trace shows a depletion time, else ``none``. Lateral lithium or a
+   crack that never reached the counter electrode is a growth mode, not a
+   failure mode, so noise blips, substrate features and whiskers never make one.
+2. A short circuit: the lithium path that made it, decided by morphology, not by
+   which detector fired first. ``fracture`` when a crack persists (seen in at
+   least :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
+   lithium-filled crack does not go away; the thin first trunk of a lateral
+   front is taken for a crack for a scan or two and then becomes a branched
+   front). Else ``lateral_growth`` when the lateral lithium is a branching,
+   area-filling cluster (at least :data:`LATERAL_MIN_BRANCHES` branch tips held for
+   ``lateral_min_scans`` scans, the paper's DLA) or touched the counter
+   electrode with such branches. Else ``fracture``: the lithium beyond the rim is
+   one thin path of a few branches at most (a crack segmented as lithium), or
+   nothing is visible at all (a lithium-filled crack is 1-2 px wide and easily
+   unseen; a lateral cluster that shorts the cell covers an area), with the
+   lower confidence of a default.
+
+Without the morphology (scalar features only), the earlier rules apply, in order:
 
 1. ``fracture``: a lithium-filled crack was tracked whose path is at least
    ``crack_min_length_um`` long (cracks on polycrystalline LLZO start near
@@ -30,6 +53,7 @@ import numpy as np
 from .._schema import FAILURE_MODES, GROWTH_MODES
 
 __all__ = ["FailureThresholds", "DEFAULT_THRESHOLDS", "FailureVerdict", "classify_failure",
+           "Morphology", "morphology_from_scans",
            "FAILURE_MODES", "GROWTH_MODES", "classify_growth_modes", "sustained_max"]
 
 
@@ -52,6 +76,69 @@ class FailureThresholds:
     #: first scans, that counts as stripping (a steady electrode's area scatters ~1 %),
     #: held for ``lateral_min_scans`` consecutive scans.
     stripping_min_loss_fraction: float = 0.05
+
+
+#: Morphology rules (used when :func:`classify_failure` gets ``morphology``):
+#: a crack counts as the cause of a short when it is seen in at least this fraction of the
+#: new scans from its first scan on (a lithium-filled crack stays; the young trunk of a
+#: lateral front is taken for a crack for a few scans, then it branches and is front).
+CRACK_MIN_PERSISTENCE = 0.5
+#: Lateral lithium with at least this many branch tips (skeleton end points of branches
+#: >= 8 px, held for ``lateral_min_scans`` scans) is a branching cluster (the paper's DLA
+#: shows tens); a crack, even a branched one, ends in a few.
+LATERAL_MIN_BRANCHES = 5
+#: Confidence of a short circuit whose cause the video does not show (a default, no more).
+DEFAULT_CAUSE_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Morphology:
+    """What the lithium beyond the electrode rim looked like over the new scans.
+
+    Attributes
+    ----------
+    crack_scans : int
+        New scans with a (confirmed) crack.
+    crack_persistence : float
+        Fraction of the new scans from the first one with a crack to the last
+        one that show a crack (0 without a crack).
+    lateral_branches : float
+        Largest number of branch tips of the lateral lithium held for
+        ``n_hold`` consecutive scans (0 without lateral lithium).
+    lateral_scans : int
+        New scans with lateral lithium.
+    """
+
+    crack_scans: int = 0
+    crack_persistence: float = 0.0
+    lateral_branches: float = 0.0
+    lateral_scans: int = 0
+
+
+def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold=3):
+    """Summarise the per-scan crack and front measurements as a :class:`Morphology`.
+
+    Parameters
+    ----------
+    crack_length : (N,) array_like
+        Crack path length per new scan (any unit; NaN or 0: no crack).
+    n_branches : (N,) array_like
+        Branch tips of the lateral lithium per new scan (NaN: not measured).
+    lateral_area : (N,) array_like, optional
+        Lateral lithium area per new scan (> 0: lateral lithium present).
+    n_hold : int
+        Scans a branch count must be held (as for the lateral extent).
+    """
+    c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0
+    persistence = 0.0
+    if c.any():
+        first = int(np.argmax(c))
+        persistence = float(c[first:].mean())
+    br = sustained_max(n_branches, n_hold) if len(np.asarray(n_branches)) else None
+    lat = 0 if lateral_area is None else int(np.count_nonzero(
+        np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0))
+    return Morphology(crack_scans=int(c.sum()), crack_persistence=persistence,
+                      lateral_branches=float(br) if br is not None else 0.0, lateral_scans=lat)
 
 
 DEFAULT_THRESHOLDS = FailureThresholds()
@@ -88,7 +175,7 @@ def _margin_confidence(value, threshold):
 
 def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_time_s=None,
                      trace_short_circuit_time_s=None, contact_loss_time_s=None,
-                     thresholds=DEFAULT_THRESHOLDS):
+                     thresholds=DEFAULT_THRESHOLDS, morphology=None):
     """Decide the failure mode from the tracked features.
 
     Parameters
@@ -106,6 +193,10 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
     contact_loss_time_s : float or None
         Video time of the depletion (contact loss) seen in the trace.
     thresholds : FailureThresholds
+    morphology : Morphology, optional
+        Per-scan morphology (:func:`morphology_from_scans`): with it the
+        failure mode is the cause of a short circuit, decided by morphology
+        (see the module docstring); without it, the scalar rules.
 
     Returns
     -------
@@ -142,6 +233,14 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
             f"video: touch-down at the counter electrode at {touchdown_time_s:.2f} s"
             if touchdown_time_s is not None else "video: no touch-down"]))})
 
+    if morphology is not None:
+        mode, conf, text = _cause_of_failure(short, evidence, morphology, contact_loss_time_s)
+        evidence.append({"rule": "morphology", "feature": "crack_persistence",
+                         "value": float(morphology.crack_persistence),
+                         "threshold": CRACK_MIN_PERSISTENCE, "passed": mode != "none",
+                         "text": text})
+        return FailureVerdict(mode=mode, short_circuit=short, confidence=round(conf, 3),
+                              evidence=evidence)
     if evidence[0]["passed"]:
         mode, conf = "fracture", _margin_confidence(crack, th.crack_min_length_um)
     elif evidence[1]["passed"]:
@@ -156,6 +255,32 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
                    _margin_confidence(lateral, th.lateral_min_extent_um))
     return FailureVerdict(mode=mode, short_circuit=short, confidence=round(conf, 3),
                           evidence=evidence)
+
+
+def _cause_of_failure(short, evidence, m, contact_loss_time_s):
+    """(mode, confidence, text) of the morphology rules (see the module docstring)."""
+    crack_ok, lateral_ok = evidence[0]["passed"], evidence[1]["passed"]
+    seen = (f"crack in {m.crack_scans} scans ({100 * m.crack_persistence:.0f} % of the scans "
+            f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "
+            f"with {m.lateral_branches:g} branch tips held (a cluster has >= "
+            f"{LATERAL_MIN_BRANCHES})")
+    if not short:
+        if contact_loss_time_s is not None:
+            return "contact_loss", 0.9, f"no short circuit, depletion in the trace; {seen}"
+        return "none", 1.0, f"no short circuit: growth, if any, is a growth mode; {seen}"
+    persistent = crack_ok and m.crack_scans > 0 and m.crack_persistence >= CRACK_MIN_PERSISTENCE
+    if persistent:
+        conf = _margin_confidence(m.crack_persistence, CRACK_MIN_PERSISTENCE)
+        return "fracture", conf, f"short circuit through a persistent crack: {seen}"
+    if lateral_ok and m.lateral_branches >= LATERAL_MIN_BRANCHES:
+        conf = _margin_confidence(m.lateral_branches, LATERAL_MIN_BRANCHES)
+        return "lateral_growth", conf, f"short circuit through a branching cluster: {seen}"
+    if lateral_ok or crack_ok:
+        return "fracture", 0.75, (f"short circuit through one thin path of few branches "
+                                  f"(crack morphology): {seen}")
+    return "fracture", DEFAULT_CAUSE_CONFIDENCE, (
+        "short circuit without a visible lithium cluster: a lithium-filled crack (1-2 px "
+        f"wide) is the likely path; {seen}")
 
 
 def _growth_entry(mode, present, first_time_s, value, threshold, text):

@@ -192,6 +192,15 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
 
 
+def _skeleton_mask(skeleton_xy_px, shape):
+    """Boolean mask of skeleton points (x, y) grown by one pixel (a 3-px line: the thin
+    branch as the segmentation would draw it, connected under 8-connectivity)."""
+    out = np.zeros(shape, np.uint8)
+    pts = np.round(np.asarray(skeleton_xy_px, float)).astype(int)
+    out[pts[:, 1].clip(0, shape[0] - 1), pts[:, 0].clip(0, shape[1] - 1)] = 1
+    return cv2.dilate(out, np.ones((3, 3), np.uint8)) > 0
+
+
 def _rods_in(mask, whiskers):
     """The connected pieces of ``mask`` that contain the axis of one of ``whiskers``."""
     if not whiskers or not mask.any():
@@ -571,6 +580,7 @@ class _Tracker:
         front_wmask = self._whiskers_out_of_front(wmask, whiskers)
         crack = None
         crack_mask = None
+        thin_front = None
         if "crack" in self.measure:
             crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
                                  electrode_radius_px=e.radius_px, background=self.crack_bg,
@@ -579,6 +589,11 @@ class _Tracker:
                                  threshold_sigma=self.crack_threshold_sigma,
                                  roi=self._crack_roi(li.shape),
                                  thick_li_px=self.crack_thick_li_px)
+            if crack is not None and "front" in self.measure and crack.is_branching_cluster:
+                # a branching, area-filling line network is the thin branches of a lateral
+                # front (1-2 px, missed by the segmentation), not a crack: it joins the front
+                thin_front = _skeleton_mask(crack.skeleton_xy_px, li.shape)
+                crack = None
             if crack is not None and len(crack.skeleton_xy_px):
                 lo_xy = crack.skeleton_xy_px.min(axis=0)
                 hi_xy = crack.skeleton_xy_px.max(axis=0)
@@ -600,7 +615,8 @@ class _Tracker:
             front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   rim_margin_px=FRONT_RIM_MARGIN_PX,
-                                  exclude_mask=exclude if exclude.any() else None)
+                                  exclude_mask=exclude if exclude.any() else None,
+                                  thin_mask=thin_front)
             if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
                     and front.n_branches >= FRONT_MIN_BRANCHES):
                 # thin lines attached to a branched lateral front are its branches, not a crack
@@ -608,7 +624,8 @@ class _Tracker:
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
                                       rim_margin_px=FRONT_RIM_MARGIN_PX,
-                                      exclude_mask=front_wmask if front_wmask.any() else None)
+                                      exclude_mask=front_wmask if front_wmask.any() else None,
+                                      thin_mask=thin_front)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)

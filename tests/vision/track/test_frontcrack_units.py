@@ -429,3 +429,49 @@ def test_state_two_scan_flash_is_not_an_initiation():
     assert st.crack_initiation_frame == 4
     has = [length is not None for length in lengths]
     assert int(np.argmax(confirmed_scans(has))) == 4
+
+
+def test_branching_line_network_is_not_one_crack():
+    # a crack is one thin path (network about as long as its path); the 1-2 px branches of
+    # a lateral DLA front reach the line filter as a network several times its reach
+    from vision.measure.crack._detect import BRANCHING_NETWORK_RATIO
+
+    rng = np.random.default_rng(21)
+    bg = _grain_background(rng, SHAPE)
+    background = np.mean([_frame(bg, rng) for _ in range(4)], axis=0)
+    prepared = crack_background(background)
+    for k in range(3):
+        path = _crack_path(rng, rng.uniform(80, 150), angle=rng.uniform(-0.6, 0.6))
+        img = _frame(bg, rng, path=path)
+        m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                         background=prepared)
+        assert m is not None and not m.is_branching_cluster, \
+            f"crack {k}: network ratio {m and m.network_ratio:.2f}"
+        assert m.network_ratio < 1.3
+    segs, _ = _random_tree(rng, n_trunks=3, length=150.0)
+    img = bg.astype(np.float32) * (1 - 0.55 * _draw_lines(SHAPE, [s[:4] + (2.0,) for s in segs]))
+    img[_disc_mask(img.shape, CENTRE, RADIUS)] = 60.0
+    img = img + rng.normal(0, 5.0, img.shape)
+    m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                     background=prepared)
+    assert m is not None
+    assert m.is_branching_cluster, f"tree: network ratio {m.network_ratio:.2f} " \
+                                   f"(>= {BRANCHING_NETWORK_RATIO} expected)"
+
+
+def test_front_thin_mask_adds_reach_and_branches_not_area():
+    # a thick stub from the rim, and a thin branch (found by the line filter) beyond it
+    cx, cy = CENTRE
+    li = _disc_mask(SHAPE, CENTRE, RADIUS)
+    li[int(cy) - 3:int(cy) + 4, int(cx):int(cx + RADIUS + 20)] = True     # stub to x = cx+R+20
+    thin = np.zeros(SHAPE, bool)
+    thin[int(cy) - 1:int(cy) + 2, int(cx + RADIUS + 15):int(cx + RADIUS + 80)] = True
+    plain = measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                          counter_electrode="right")
+    with_thin = measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                              counter_electrode="right", thin_mask=thin)
+    assert with_thin.max_distance_px > plain.max_distance_px + 50
+    assert with_thin.area_px == plain.area_px
+    with pytest.raises(ValueError, match="thin_mask"):
+        measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                      counter_electrode="right", thin_mask=thin[:-1])
