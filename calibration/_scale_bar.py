@@ -336,12 +336,18 @@ def measure_scale_bar(
     label_mask = (norm > 0.3).astype(np.uint8)  # a lower threshold keeps thin strokes whole
     split = _split_bar(mask, cands)
     if split is not None and split[0][1] - split[0][0] > best[1] - best[0]:
-        best, label_box, (bx0, bx1, by0, by1) = split
+        best, left_half, right_half = split
         cands = [best]
-        # the label is read to the right of the left half, up to the right half (erased with
-        # its tick, which would otherwise chain onto the label)
-        reach = 4 * (by1 - by0 + 1) + 8
-        label_mask[max(by0 - reach, 0):by1 + reach + 1, bx0:bx1 + 1] = 0
+        # the label is the text in the gap: read it as a label standing on a line just
+        # under its lowest row there (the halves and their ticks erased from its mask)
+        reach = 4 * (best[3] - best[2] + 1) + 8
+        rows = slice(max(best[2] - reach, 0), best[3] + reach + 1)
+        for hx0, hx1, _y0, _y1 in (left_half, right_half):
+            label_mask[rows, hx0:hx1 + 1] = 0
+        gx0, gx1 = left_half[1] + 1, right_half[0] - 1
+        text_rows = np.nonzero(label_mask[rows, gx0:gx1 + 1].any(axis=1))[0] + rows.start
+        if text_rows.size:
+            label_box = (gx0, gx1, int(text_rows.max()) + 1, int(text_rows.max()) + 2)
     h_text = _text_height(mask, best)
     if best[1] - best[0] + 1 < 1.5 * h_text:
         logger.debug("longest horizontal run (%d px) is not longer than the text (%.0f px high)",

@@ -213,10 +213,10 @@ def test_truetype_label_with_micro_sign_never_misread(label, um, size):
 
 def test_fei_bar_split_by_its_label():
     """FEI/Thermo draw |---- 40 µm ----|: the label stands in a gap of the line. The bar
-    runs between the outer ticks (constructed in FEI's layout: no permissively licensed
-    real FEI TIFF with a data bar was found; on the one real, unlicensed FEI file at hand,
-    imageio-binaries' fei-sem-rbc.tif, this gives 517 px against 518.9 px from its
-    metadata). Reading the label in FEI's font is not done yet (issue 12)."""
+    runs between the outer ticks and the label is read in the gap. Constructed in FEI's
+    layout: no permissively licensed real FEI TIFF with a data bar was found. On the one
+    real FEI file at hand (imageio-binaries' fei-sem-rbc.tif, no licence, not committed)
+    this gives 517 px against 518.9 px from its metadata, and the label reads "4 µm"."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 19)
@@ -229,7 +229,8 @@ def test_fei_bar_split_by_its_label():
     draw.rectangle((500, 10, 501, 27), fill=255)  # ticks, centres 500.5 and 820.5
     draw.rectangle((820, 10, 821, 27), fill=255)
     draw.text((20, 10), "HV 10.00 kV", fill=255, font=font)
-    bar = measure_scale_bar(np.asarray(img), read_label=False)
+    bar = measure_scale_bar(np.asarray(img))
     assert bar.ticked
     assert bar.length_px == pytest.approx(320.0, abs=0.5)
     assert bar.row == pytest.approx(18.5, abs=0.6)
+    assert bar.label_text == "40 µm" and bar.label_um == 40.0
