@@ -181,6 +181,35 @@ def _tick_centres(mask, bar_box):
     return float(np.mean(left)), float(np.mean(right))
 
 
+def _split_bar(mask, cands):
+    """Join the two halves of a bar whose label stands in a gap of the line.
+
+    FEI/Thermo data bars draw ``|---- 40 µm ----|``: two collinear segments
+    of one thickness, a tick at the outer end of each, text in between.
+    Returns ``(bar_box, left_half, right_half)`` or None.
+    """
+    best = None
+    for a in cands:
+        for b in cands:
+            if b[0] <= a[1] or abs(a[2] - b[2]) > 1 or abs(a[3] - b[3]) > 1:
+                continue
+            gap = b[0] - a[1] - 1
+            half = max(a[1] - a[0], b[1] - b[0]) + 1
+            if gap < 2 or gap > 2 * half:
+                continue
+            box = (a[0], b[1], min(a[2], b[2]), max(a[3], b[3]))
+            if _tick_centres(mask, box) is None:
+                continue  # no tick at both outer ends: two lines, not one bar
+            y0, y1 = box[2], box[3]
+            h = y1 - y0 + 1
+            between = mask[max(y0 - 4 * h - 8, 0):y1 + 4 * h + 9, a[1] + 2:b[0] - 1]
+            if between.sum() == 0:
+                continue  # nothing written in the gap
+            if best is None or box[1] - box[0] > best[0][1] - best[0][0]:
+                best = (box, a, b)
+    return best
+
+
 def _text_height(mask, bar_box):
     """Median height of the other blobs (text characters) in the mask, px."""
     n, _lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -303,6 +332,22 @@ def measure_scale_bar(
         return None
     cands.sort(key=lambda c: c[1] - c[0], reverse=True)
     best = cands[0]
+    label_box = None
+    label_mask = (norm > 0.3).astype(np.uint8)  # a lower threshold keeps thin strokes whole
+    split = _split_bar(mask, cands)
+    if split is not None and split[0][1] - split[0][0] > best[1] - best[0]:
+        best, left_half, right_half = split
+        cands = [best]
+        # the label is the text in the gap: read it as a label standing on a line just
+        # under its lowest row there (the halves and their ticks erased from its mask)
+        reach = 4 * (best[3] - best[2] + 1) + 8
+        rows = slice(max(best[2] - reach, 0), best[3] + reach + 1)
+        for hx0, hx1, _y0, _y1 in (left_half, right_half):
+            label_mask[rows, hx0:hx1 + 1] = 0
+        gx0, gx1 = left_half[1] + 1, right_half[0] - 1
+        text_rows = np.nonzero(label_mask[rows, gx0:gx1 + 1].any(axis=1))[0] + rows.start
+        if text_rows.size:
+            label_box = (gx0, gx1, int(text_rows.max()) + 1, int(text_rows.max()) + 2)
     h_text = _text_height(mask, best)
     if best[1] - best[0] + 1 < 1.5 * h_text:
         logger.debug("longest horizontal run (%d px) is not longer than the text (%.0f px high)",
@@ -317,8 +362,7 @@ def measure_scale_bar(
         xl, xr = ticks  # ticked bar: the label's length runs between the tick centres
     label = (None, None, None)
     if read_label:
-        # a lower threshold keeps thin, blurred label strokes in one piece
-        label = read_scale_label(norm, (norm > 0.3).astype(np.uint8), best, text_height_px=h_text)
+        label = read_scale_label(norm, label_mask, label_box or best, text_height_px=h_text)
     return ScaleBar(
         length_px=float(xr - xl),
         x0=float(xl + left),

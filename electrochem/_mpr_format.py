@@ -18,6 +18,12 @@ against the ``.mpt`` text exports EC-Lab wrote of the same runs (see
   changes, 31 Ns changes, 65 counter inc.) share one byte, as bit fields.
 * The acquisition start is in the LOG module (an OLE date, days since
   1899-12-30); see :func:`_start_time`.
+* A column ID names its quantity in its low byte: an ID of 256 or more that
+  is not in :data:`COLUMNS` means what ``ID % 256`` means (467 and 211 are
+  both ``Q charge/discharge/mA.h``, 434 and 178 both ``(Q-Qo)/C``, 473 and
+  217 both ``THD Ewe/%``; yadg reads .mpr files by the same rule). Where the
+  same low byte means something else in a file (430 is ``Phase(Zwe-ce)``,
+  174 is ``<Ewe>``), the full ID has its own entry.
 
 Columns are named as in EC-Lab's text export, so that the same column
 normaliser serves both.
@@ -33,7 +39,7 @@ import numpy as np
 
 from calibration import InputError
 
-__all__ = ["COLUMNS", "FLAG_BITS", "MprData", "parse_mpr"]
+__all__ = ["COLUMNS", "FLAG_BITS", "MprData", "column_for_id", "parse_mpr"]
 
 #: Flag column ID -> (name, bit mask) inside the shared flags byte.
 FLAG_BITS = {
@@ -42,7 +48,9 @@ FLAG_BITS = {
 }
 
 #: Column ID -> (name as in the text export, numpy dtype). Each entry was
-#: checked against .mpt twins (values equal to the printed precision).
+#: checked against .mpt twins (values equal to the printed precision), except
+#: 115/116 (see their comment). IDs of 256 and more not listed here fall back
+#: to ``ID % 256`` (:func:`column_for_id`).
 COLUMNS = {
     4: ("time/s", "<f8"), 5: ("control/V/mA", "<f4"), 6: ("Ewe/V", "<f4"),
     7: ("dq/mA.h", "<f8"), 8: ("I/mA", "<f4"), 9: ("Ece/V", "<f4"),
@@ -56,6 +64,11 @@ COLUMNS = {
     75: ("Analog OUT/V", "<f4"), 76: ("<I>/mA", "<f4"), 77: ("<Ewe>/V", "<f4"),
     78: ("Cs-2/µF-2", "<f4"), 96: ("|Ece|/V", "<f4"), 98: ("Phase(Zce)/deg", "<f4"),
     99: ("|Zce|/Ohm", "<f4"), 100: ("Re(Zce)/Ohm", "<f4"), 101: ("-Im(Zce)/Ohm", "<f4"),
+    # 115/116 (seen as 883/884 = 115/116 + 3*256 in a GCPL file of EC-Lab
+    # 11.6x): float64 (they fill the record exactly), bit-identical there to
+    # 123/124, as EC-Lab's own GCPL exports print "Energy ce charge/W.h"
+    # equal to "Energy we charge/W.h". No .mpt twin of that file was at hand.
+    115: ("Energy ce charge/W.h", "<f8"), 116: ("Energy ce discharge/W.h", "<f8"),
     123: ("Energy charge/W.h", "<f8"), 124: ("Energy discharge/W.h", "<f8"),
     125: ("Capacitance charge/µF", "<f8"), 126: ("Capacitance discharge/µF", "<f8"),
     131: ("Ns", "<u2"), 163: ("|Estack|/V", "<f4"), 168: ("Rcmp/Ohm", "<f4"),
@@ -65,7 +78,7 @@ COLUMNS = {
     213: ("z cycle", "<u4"), 217: ("THD Ewe/%", "<f4"), 430: ("Phase(Zwe-ce)/deg", "<f4"),
     431: ("|Zwe-ce|/Ohm", "<f4"), 432: ("Re(Zwe-ce)/Ohm", "<f4"),
     433: ("-Im(Zwe-ce)/Ohm", "<f4"), 434: ("(Q-Qo)/C", "<f4"), 435: ("dQ/C", "<f4"),
-    441: ("<Ecv>/V", "<f4"), 467: ("Q charge/discharge/mA.h", "<f8"),
+    441: ("<Ece>/V", "<f4"), 467: ("Q charge/discharge/mA.h", "<f8"),
     468: ("half cycle", "<u4"), 469: ("z cycle", "<u4"), 471: ("<Ece>/V", "<f4"),
     438: ("step time/s", "<f8"), 880: ("Energy we/W.h", "<f8"),
     473: ("THD Ewe/%", "<f4"), 474: ("THD I/%", "<f4"), 476: ("NSD Ewe/%", "<f4"),
@@ -77,10 +90,33 @@ COLUMNS = {
 }
 
 _MAGIC = b"BIO-LOGIC MODULAR FILE"
+# a column ID's quantity is its low byte (see the module docstring)
+_ID_QUANTITY_MOD = 256
 # bytes from the start of the data module to the first record, per version
 _RECORDS_AT = {2: 0x195, 3: 0x196, 11: 0x3EF}
 # bytes from the start of the LOG module to the acquisition start (OLE date)
 _LOG_START_AT = 585
+
+
+def column_for_id(cid: int) -> tuple[str, str] | None:
+    """Name (as in EC-Lab's text export) and numpy dtype of a data column ID.
+
+    Parameters
+    ----------
+    cid : int
+        The column ID of the data module (not a flag ID).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        From :data:`COLUMNS`; an ID of 256 or more that is not listed there
+        takes the entry of ``cid % 256``; None if neither is known.
+    """
+    if cid in COLUMNS:
+        return COLUMNS[cid]
+    if cid >= _ID_QUANTITY_MOD:
+        return COLUMNS.get(cid % _ID_QUANTITY_MOD)
+    return None
 
 
 class MprData:
@@ -177,10 +213,11 @@ def parse_mpr(path: str | os.PathLike) -> MprData:
                 fields.append(("flags", "u1"))
                 seen.add("flags")
             continue
-        if cid not in COLUMNS:
+        known = column_for_id(cid)
+        if known is None:
             raise InputError(f"column ID {cid} is not known to this reader; export the "
                              "file as text (.mpt) in EC-Lab", path=path)
-        name, dtype = COLUMNS[cid]
+        name, dtype = known
         while name in seen:
             name += " "
         seen.add(name)

@@ -209,3 +209,28 @@ def test_truetype_label_with_micro_sign_never_misread(label, um, size):
     assert abs(bar.length_px - 120.0) <= 1.0
     assert bar.label_um in (None, um)
 
+
+
+def test_fei_bar_split_by_its_label():
+    """FEI/Thermo draw |---- 40 µm ----|: the label stands in a gap of the line. The bar
+    runs between the outer ticks and the label is read in the gap. Constructed in FEI's
+    layout: no permissively licensed real FEI TIFF with a data bar was found. On the one
+    real FEI file at hand (imageio-binaries' fei-sem-rbc.tif, no licence, not committed)
+    this gives 517 px against 518.9 px from its metadata, and the label reads "4 µm"."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 19)
+    img = Image.new("L", (900, 70), 40)  # FEI's dark-grey data bar
+    draw = ImageDraw.Draw(img)
+    draw.text((618, 8), "40 µm", fill=255, font=font)
+    end_of_label = int(618 + draw.textlength("40 µm", font=font)) + 6
+    draw.rectangle((500, 18, 612, 19), fill=255)  # left half
+    draw.rectangle((end_of_label, 18, 821, 19), fill=255)  # right half
+    draw.rectangle((500, 10, 501, 27), fill=255)  # ticks, centres 500.5 and 820.5
+    draw.rectangle((820, 10, 821, 27), fill=255)
+    draw.text((20, 10), "HV 10.00 kV", fill=255, font=font)
+    bar = measure_scale_bar(np.asarray(img))
+    assert bar.ticked
+    assert bar.length_px == pytest.approx(320.0, abs=0.5)
+    assert bar.row == pytest.approx(18.5, abs=0.6)
+    assert bar.label_text == "40 µm" and bar.label_um == 40.0

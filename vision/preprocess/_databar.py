@@ -101,6 +101,42 @@ STEP_FRACTION = 0.1
 LINE_CONTRAST = 0.6
 #: Frame lines (Zeiss: black on white; FEI: white on black) are at most this many rows thick.
 FRAME_LINE_ROWS = 3
+#: A border of a screen recording is painted, not scanned or compressed text: every pixel of a
+#: border row or column lies within this fraction of the grey range of its level (JPEG /
+#: MPEG-4 ringing next to the image stays inside it, as it does for the bar's background).
+BORDER_FRACTION = 0.05
+#: ... and in the border rows that share the image's last 8 x 8 compression blocks at least this
+#: share of the pixels does (the rest ring next to the image's edge).
+BORDER_RINGING_SHARE = 0.9
+
+
+def _side_borders(data, span):
+    """(c0, c1): the columns between the plain side borders of a screen recording.
+
+    A side border is a run of columns from the left or right edge, each one
+    grey level over all rows (within :data:`BORDER_FRACTION` of the grey
+    range) and at the level of the edge column. Left in, the border pulls the
+    row medians away from the bar's background (a third of a 1920-wide row is
+    border around a 4:3 image), and a compressed bar then fails the flatness
+    test. ``(0, N)`` when there is none.
+    """
+    cols = data.shape[1]
+    tol = max(BORDER_FRACTION * span, 1.0)
+
+    def run(order):
+        edge = data[:, order[0]]
+        level = float(np.median(edge))
+        if np.abs(edge - level).max() > tol:
+            return 0
+        block = data[:, order]
+        plain = (np.abs(block - level) <= tol).all(axis=0)
+        return int(np.argmin(plain)) if not plain.all() else cols
+
+    left = run(np.arange(cols))
+    if left >= cols:
+        return 0, cols  # one grey level everywhere
+    right = run(np.arange(cols - 1, -1, -1))
+    return left, cols - right
 
 
 def _row_levels(data, span):
@@ -191,9 +227,14 @@ def _outer_end(oriented, med, outer, level, span, level_tol):
     bar can fail the flatness test; they still sit at the bar's level (or are
     the line). Image rows there (Zeiss leaves two below its bar) do not.
     """
-    if all(_bar_ish(oriented[i], med[i], level, span, level_tol) for i in range(outer)):
-        return 0
-    return outer
+    run = 0  # rows in a row away from the bar's level: frame lines are thin
+    for i in range(outer):
+        if not _bar_ish(oriented[i], med[i], level, span, level_tol):
+            return outer
+        run = run + 1 if abs(med[i] - level) > level_tol else 0
+        if run > FRAME_LINE_ROWS:
+            return outer  # thicker than a line: image rows (Zeiss leaves two below its bar)
+    return 0
 
 
 def _snap_to_step(oriented, med, stop, level, span, *, window, reach, level_tol):
@@ -210,7 +251,12 @@ def _snap_to_step(oriented, med, stop, level, span, *, window, reach, level_tol)
     """
     n = len(oriented)
     end = stop
+    off_level = 0  # consecutive rows away from the bar's level: a frame line is thin
     while end < min(n, stop + reach) and _bar_ish(oriented[end], med[end], level, span, level_tol):
+        off_level = off_level + 1 if abs(med[end] - level) > level_tol else 0
+        if off_level > FRAME_LINE_ROWS + RINGING_PX:
+            end -= off_level - 1  # a thick flat area at another level (a bar behind a border)
+            break
         end += 1
     lo = max(1, stop - window)
     hi = min(n - 1, end)
@@ -272,6 +318,11 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
     test. It must hold text (at least 0.1 % of its pixels), be
     `min_height_fraction` to `max_height_fraction` of the height and span at
     least half the width (a logo or a screen-recording border bridged).
+
+    Plain side borders of a screen recording (columns of one grey level from
+    an edge, :func:`_side_borders`) are left out of every row statistic, and
+    plain border rows at the top or bottom (compression ringing included) are
+    skipped before the bar is searched.
     """
     image = _check_image(image)
     rows, cols = image.shape
@@ -286,6 +337,19 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
     span = float(hi - lo)
     if span <= 0:
         return None
+    frame_cols = cols
+    c0, c1 = _side_borders(data, span)
+    if c1 - c0 < 16:
+        c0, c1 = 0, cols
+    if (c0, c1) != (0, cols):
+        data, cols = data[:, c0:c1], c1 - c0
+        r0, r1 = _side_borders(data.T, span)  # plain border rows, searched through below
+        if r1 - r0 >= 16:
+            inner = data[r0:r1]
+            lo, hi = np.percentile(inner[:: max(1, len(inner) // 256)], [0.5, 99.9])
+            span = float(hi - lo)  # the grey range of the framed image, not of its border
+            if span <= 0:
+                return None
     med, bar_like, contrast, ok = _row_levels(data, span)
     gap = max(4, rows // 40)
     margin = max(1, rows // 50)
@@ -300,8 +364,16 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
         # outside the bar: search also beyond it
         border = 0
         plain_o = plain[::-1] if flip else plain
+        contrast_o = contrast[::-1] if flip else contrast
         while (border < rows and plain_o[border]
                and abs(med_o[border] - med_o[0]) <= level_tol):
+            border += 1
+        # the last border rows, in the image's 8 x 8 blocks, ring (MJPEG, MPEG-4): still border
+        # when every pixel stays near the border's level
+        while (0 < border < rows and abs(med_o[border] - med_o[0]) <= level_tol
+               and not contrast_o[border].any()
+               and (np.abs(oriented[border] - med_o[0]) <= max(BORDER_FRACTION * span, 1.0)).mean()
+               >= BORDER_RINGING_SHARE):
             border += 1
         starts = [0] + ([border] if FRAME_LINE_ROWS < border < max_height_fraction * rows else [])
         for start in starts:
@@ -330,10 +402,9 @@ def find_data_bar(image, *, scan_height_px=None, max_height_fraction=0.4,
         left, right = _longest_run(col_ok, gap=max(2, cols // 10))  # bridges a logo
         if right - left < 0.5 * cols:
             continue
-        if left <= max(2, cols // 100):
-            left = 0
-        if right >= cols - max(2, cols // 100):
-            right = cols
+        # a bar from edge to edge of the framed image spans the side borders too
+        left = 0 if left <= max(2, cols // 100) else left + c0
+        right = frame_cols if right >= cols - max(2, cols // 100) else right + c0
         bar = DataBar(int(top), int(bottom), int(left), int(right))
         if best is None or bar.height > best.height:
             best = bar

@@ -143,3 +143,23 @@ def test_even_spacing_brackets_the_truth(interval, offset):
 
 def test_even_spacing_refuses_a_pause():
     assert even_spacing(np.array([0, 1, 2, 3, 20, 21, 22.0])) is None
+
+
+def test_analyze_runs_on_a_series_without_fps(tmp_path, capsys):
+    """`semtrack analyze FOLDER` of single real Zeiss TIFFs, no --fps: exit 0, six frames
+    timed from the files (0.375 s apart from 1 s stamps), pixel size from the metadata."""
+    import json
+
+    from vision.cli._main import main
+
+    folder = zeiss_series(tmp_path / "run", 0.2 + 0.4 * np.arange(6))
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["analyze", str(folder), "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_frames"] == 6
+    assert summary["pixel_size_source"] == "zeiss_metadata"
+    assert summary["sync_method"] != "absolute"
+    assert summary["duration_s"] == pytest.approx(2.0, abs=0.62)  # truth 2.0 s, stated ± 0.62 s
+    assert "frame times from the files' acquisition times" in capsys.readouterr().err
