@@ -32,6 +32,7 @@ from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
+from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
 from ._options import TrackOptions
 from ._schedule import FrameScheduler
@@ -178,6 +179,15 @@ def _region(shape, data_bar, crop):
 
 
 
+def _within(region, box):
+    """``region`` (top, bottom, left, right) cut to ``box``; unchanged if too little is left."""
+    top, bottom = max(region[0], box[0]), min(region[1], box[1])
+    left, right = max(region[2], box[2]), min(region[3], box[3])
+    if bottom - top < MIN_REGION_PX or right - left < MIN_REGION_PX:
+        return region
+    return top, bottom, left, right
+
+
 def _core_width_px(diff, whisker, li_polarity="dark"):
     """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
 
@@ -322,6 +332,8 @@ class _Tracker:
     # -- set-up on the first usable frame ----------------------------------
     def _init(self, image):
         self.region = _region(image.shape, self.data_bar, self.crop)
+        if self.crop is None:  # a screen recording's flat border carries no scene
+            self.region = _within(self.region, content_box(image))
         if np.issubdtype(image.dtype, np.integer):
             self.sat_level = float(np.iinfo(image.dtype).max) - 0.5
             self.dark_level = 0.5
