@@ -38,7 +38,7 @@ REGISTRATION_TOLERANCE_PX = 0.25
 #: Noise per grey level (:func:`noise_by_level`): equal-width level bins and the fewest
 #: pixels (of the subsample) a bin needs for its MAD.
 NOISE_LEVEL_BINS = 16
-NOISE_MIN_SAMPLES = 200
+NOISE_MIN_SAMPLES = 64
 #: Residual registration scatter: measured on the background's strongest edges (this
 #: percentile of the gradient, and at least EDGE_MIN_SIGMA noise levels per px); capped at
 #: MAX_RESIDUAL_SHIFT_PX (beyond, it is lithium growing along the edges, not jitter).
