@@ -105,6 +105,10 @@ MIN_ARC_COVER = 0.45
 MIN_DISC_CONTRAST = 1.0
 #: ... and scores in full from this contrast on (below, in proportion).
 FULL_DISC_CONTRAST = 3.0
+#: Least fraction of a fitted disc (inside the image) its region must cover: the needle's
+#: tip cuts a few % out of an electrode; a circle fitted to part of a needle's wedge (where
+#: it meets the image edge) or to a band's end covers half of it or less.
+MIN_DISC_FILL = 0.75
 #: Largest electrode radius as a fraction of the shorter image side: a microelectrode is
 #: imaged whole or nearly (its diameter at most ~80 % of the field); larger "circles" are
 #: the curved sides of borders, bands or the needle.
@@ -173,6 +177,42 @@ BAND_MIN_SAMPLES = 8
 BAND_FIT_MARGIN_LO_PX = 2.0
 BAND_FIT_MARGIN_HI_PX = 3.0
 BAND_GRID_PX = 0.05
+#: Electrode search without counter-electrode bands (:func:`_band_depths`): every this-many-th
+#: line along a side enters its profile; band edges tried every BAND_DEPTH_STEP_PX; the band's
+#: plateau must differ from the rest by BAND_MIN_PLATEAU_Z times the scatter of its lines (a
+#: plain ceramic's line medians scatter by its texture, a band's level is a step apart); the
+#: edge is straight when BAND_MIN_STRAIGHT of the lines cross the mid-level within
+#: BAND_STRAIGHT_PX (or BAND_STRAIGHT_FRAC of the depth) of the median depth; the band and a
+#: margin for its bright rim (px, or fraction of the frame) are set to the ceramic's level,
+#: unless less than BAND_MIN_REST_FRAC of the frame would be left.
+BAND_LINE_SUBSAMPLE = 2
+#: Band edges are tried up to this fraction of the frame (a counter electrode may cover more
+#: than half of it).
+BAND_SEARCH_DEPTH_FRAC = 0.75
+BAND_DEPTH_STEP_PX = 2
+BAND_MIN_PLATEAU_Z = 8.0
+BAND_STRAIGHT_PX = 4.0
+BAND_STRAIGHT_FRAC = 0.05
+BAND_MIN_STRAIGHT = 0.8
+BAND_RIM_MARGIN_PX = 8
+BAND_RIM_MARGIN_FRAC = 0.01
+BAND_MIN_REST_FRAC = 0.3
+STATS_STEP = 7
+#: Needle (:func:`_needle_tip`): a region touching the image edge along at most this fraction
+#: of the shorter side, reaching at least NEEDLE_MIN_ELONGATION (length**2 / area) from where
+#: it enters; discs within their radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of
+#: its tip are preferred (the needle's tip rests on the electrode) ...
+NEEDLE_MAX_CONTACT_FRAC = 0.3
+NEEDLE_MIN_ELONGATION = 4.0
+#: ... and at least this solidity (area / convex hull area): a wedge (and a wedge ending on a
+#: disc) is nearly convex, thresholded grain texture is ragged. The needle is the region with
+#: the largest elongation times solidity.
+NEEDLE_MIN_SOLIDITY = 0.6
+NEEDLE_TIP_TOL_PX = 5.0
+NEEDLE_TIP_TOL_FRAC = 0.5
+#: ... by this factor on their score (a preference, not a rule: the needle may be out of the
+#: field or a ragged region taken for it).
+NEEDLE_TIP_BONUS = 3.0
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -270,13 +310,45 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     # and all the outline (a needle cutting deep into the disc moves the inscribed circle)
     starts = [(float(ix + x0), float(iy + y0), r_in, INSCRIBED_ANNULUS), (*_fit_circle(pts[:, 0], pts[:, 1]),
                                                                     (0.0, np.inf))]
+    # holes closed against the image edge too: the bright rim of an electrode partly outside
+    # the field is a ring open at the edge
+    bh, bw = comp.shape
+    pads = (int(y0 == 0), int(y0 + bh == h), int(x0 == 0), int(x0 + bw == w))
+    padded = cv2.copyMakeBorder(filled, *pads, cv2.BORDER_CONSTANT, value=1)
+    cont2, _ = cv2.findContours(padded, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(padded, cont2, -1, 1, thickness=-1)
+    closed = padded[pads[0]:pads[0] + bh, pads[2]:pads[2] + bw].astype(bool)
     out = []
     for xc, yc, r, (lo, hi) in starts:
         got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
         if got is not None:
             score, xc, yc, r = got
+            if _disc_fill(closed, x0, y0, xc, yc, r, (h, w)) < MIN_DISC_FILL:
+                continue  # an outline that only bounds the region (a needle's wedge, a band's end)
             out.append((score, xc, yc, r + CONTOUR_HALF_PX, r_in))
     return out
+
+
+def _disc_fill(filled, x0, y0, xc, yc, r, shape):
+    """Fraction of the fitted disc's pixels inside the image that the region (holes filled) covers.
+
+    ``filled`` is the region's box at offset (x0, y0) in an image of ``shape``. A
+    lithium disc fills its circle but for the needle's tip cutting in (a few %); a
+    circle fitted to part of a needle's wedge or of a band's outline is half empty.
+    """
+    h, w = shape
+    step = max(1, int(r // CONTRAST_SAMPLES_PER_RADIUS))
+    ys = np.arange(max(int(yc - r), 0), min(int(yc + r) + 1, h), step)
+    xs = np.arange(max(int(xc - r), 0), min(int(xc + r) + 1, w), step)
+    yy, xx = np.meshgrid(ys, xs, indexing="ij")
+    disc = (xx - xc) ** 2 + (yy - yc) ** 2 <= r * r
+    if not disc.any():
+        return 0.0
+    by, bx = yy[disc] - y0, xx[disc] - x0
+    ok = (by >= 0) & (by < filled.shape[0]) & (bx >= 0) & (bx < filled.shape[1])
+    hit = np.zeros(by.shape, bool)
+    hit[ok] = filled[by[ok], bx[ok]]
+    return float(hit.mean())
 
 
 def _trimmed_circle(pts, xc, yc, r, lo, hi, shape, min_radius_px):
@@ -479,15 +551,98 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADI
     return Electrode(xc, yc, r, "auto", pol)
 
 
+def _lines_from(img, side):
+    """The image turned so that ``side`` is the first column: rows are lines along the side."""
+    return {"left": img, "right": img[:, ::-1], "top": img.T, "bottom": img[::-1].T}[side]
+
+
+def _band_depths(img):
+    """{side: depth_px} of counter-electrode-like bands along the image sides.
+
+    A counter electrode (a lithium foil or band) covers one image side: along
+    that side the lines across it (median over the side's length) form a
+    plateau whose level differs from the rest of the image by far more than
+    the lines scatter, ending at a straight edge: every line along the side
+    crosses the mid-level at about the same depth. A disc partly outside the
+    field (the working electrode) fails the straightness. The band and its bright
+    rim may take a third to half of the frame and then dominate its histogram, so
+    the electrode search leaves them out (:func:`_without_bands`).
+    """
+    sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
+    out = {}
+    for side in SIDES:
+        lines = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE]   # (n_lines, depth)
+        n = lines.shape[1]
+        prof = np.median(lines, axis=0)
+        noise = mad_sigma(np.diff(prof)) + 1e-6
+        best = None
+        for e in range(BAND_MIN_DEPTH_PX, int(BAND_SEARCH_DEPTH_FRAC * n), BAND_DEPTH_STEP_PX):
+            band, rest = prof[:e], prof[e:]
+            lb, lr = float(np.median(band)), float(np.median(rest))
+            step = abs(lb - lr)
+            spread = max(mad_sigma(band - lb), noise)
+            z = step / spread
+            if best is None or z > best[0]:
+                best = (z, e, lb, lr)
+        if best is None or best[0] < BAND_MIN_PLATEAU_Z:
+            continue
+        _, e, lb, lr = best
+        mid = 0.5 * (lb + lr)
+        inside = (lines < mid) if lb < lr else (lines > mid)
+        notin = ~inside
+        depth = np.where(notin.any(axis=1), notin.argmax(axis=1), n)
+        med = float(np.median(depth))
+        straight = np.abs(depth - med) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
+        if med >= BAND_MIN_DEPTH_PX and straight.mean() >= BAND_MIN_STRAIGHT:
+            out[side] = med
+    # a band over more than half the frame makes the ceramic's side look like one too: of
+    # two opposite "bands" meeting at one edge, the counter electrode is the flatter (a
+    # lithium plateau; the ceramic holds the electrode, the needle, grains, particles)
+    for a, b in (("left", "right"), ("top", "bottom")):
+        if a in out and b in out:
+            n = sm.shape[1] if a == "left" else sm.shape[0]
+            spread = {}
+            for side in (a, b):
+                area = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE, :max(int(out[side]) - BAND_RIM_MARGIN_PX, 1)]
+                spread[side] = mad_sigma(area[:, ::BAND_LINE_SUBSAMPLE].ravel() - np.median(area))
+            if abs(out[a] + out[b] - n) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * n):
+                del out[a if spread[a] > spread[b] else b]
+    return out
+
+
+def _without_bands(img):
+    """``img`` with counter-electrode bands (and their rims) set to the median of the rest."""
+    bands = _band_depths(img)
+    if not bands:
+        return img
+    h, w = img.shape
+    keep = np.ones((h, w), bool)
+    for side, depth in bands.items():
+        n = w if side in ("left", "right") else h
+        d = int(min(depth + max(BAND_RIM_MARGIN_PX, BAND_RIM_MARGIN_FRAC * n), n))
+        _lines_from(keep, side)[:, :d] = False
+    if keep.mean() < BAND_MIN_REST_FRAC:
+        return img
+    out = img.copy()
+    out[~keep] = np.float32(np.median(img[keep][::STATS_STEP]))
+    return out
+
+
 def _disc_candidates(img, min_radius_px, max_radius_px):
     """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
+    img = _without_bands(img)
     h, w = img.shape
     cands = []
+    needle = None   # (area, tip_x, tip_y) of the largest needle-like region
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         for lab in range(1, n):
             x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+            if x0 == 0 or y0 == 0 or x0 + bw == w or y0 + bh == h:
+                tip = _needle_tip(labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, (h, w), area)
+                if tip is not None and (needle is None or tip[2] > needle[0]):
+                    needle = (tip[2], tip[0], tip[1])
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
@@ -500,7 +655,42 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
                 # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
                 cands.append((score, *got[1:], pol))
+    if needle is not None:
+        # the needle contacts the electrode: prefer the discs its tip lies on
+        _, tx, ty = needle
+        cands = [(c[0] * NEEDLE_TIP_BONUS, *c[1:]) if math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(
+            NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3]) else c for c in cands]
     return cands
+
+
+def _needle_tip(comp, x0, y0, shape, area):
+    """(x, y) px of the far end of a needle-like region touching the image edge, else None.
+
+    The contacting needle enters the field from an edge and tapers to its tip
+    on the electrode: a region touching the edge along a short stretch, whose
+    far end lies many mean widths away from where it enters (a wedge of length
+    L and mean half-width w has L**2 / area = L / 2w). A partly outside disc, a
+    grain or a band does not qualify.
+    """
+    h, w = shape
+    bh, bw = comp.shape
+    ys, xs = np.nonzero(comp)
+    xs, ys = xs + x0, ys + y0
+    edge = (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1)
+    n_edge = int(edge.sum())
+    if n_edge == 0 or n_edge > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
+        return None
+    cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
+    d2 = (xs - cx) ** 2 + (ys - cy) ** 2
+    k = int(np.argmax(d2))
+    elongation = d2[k] / max(area, 1)
+    if elongation < NEEDLE_MIN_ELONGATION:
+        return None
+    hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
+    solidity = area / max(cv2.contourArea(hull), 1.0)
+    if solidity < NEEDLE_MIN_SOLIDITY:
+        return None  # a needle is a straight, tapering wedge; thresholded texture is ragged
+    return float(xs[k]), float(ys[k]), float(elongation * solidity)
 
 
 def _refined(img, xc, yc, r, r_in):

@@ -10,6 +10,7 @@ core and bright rim alike), as long as it is connected to the electrode.
 Arrays are (rows, cols); points are (x, y) = (column, row) in pixels.
 """
 import logging
+import math
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from .._shared._stats import robust_sigma
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask"]
+__all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask", "noise_by_level"]
 
 #: Default hysteresis of the change image in noise units (the tracker passes its own from
 #: TrackOptions): a 5-sigma seed is rare in pure noise, the 2.5-sigma level follows the
@@ -34,6 +35,16 @@ MIN_AREA_PX = 6
 #: Registration error (px) assumed at strong background edges: there the change image
 #: is compared with gradient * this instead of the noise alone.
 REGISTRATION_TOLERANCE_PX = 0.25
+#: Noise per grey level (:func:`noise_by_level`): equal-width level bins and the fewest
+#: pixels (of the subsample) a bin needs for its MAD.
+NOISE_LEVEL_BINS = 16
+NOISE_MIN_SAMPLES = 64
+#: Residual registration scatter: measured on the background's strongest edges (this
+#: percentile of the gradient, and at least EDGE_MIN_SIGMA noise levels per px); capped at
+#: MAX_RESIDUAL_SHIFT_PX (beyond, it is lithium growing along the edges, not jitter).
+EDGE_PERCENTILE = 99.0
+EDGE_MIN_SIGMA = 2.0
+MAX_RESIDUAL_SHIFT_PX = 1.5
 #: Every this-many-th pixel (per axis) enters the robust noise (1 in 9 is plenty for a MAD).
 STATS_SUBSAMPLE = 3
 #: cv2.circle draws with this many fractional bits (sub-pixel centre and radius).
@@ -43,6 +54,29 @@ CIRCLE_SHIFT_BITS = 4
 ATTACH_RING_PX = 2.0
 #: ... and the ring's box is looked at with this much room (px) around the electrode.
 ATTACH_BOX_PX = 3.0
+
+
+def _residual_shift_px(d, grad, noise_sigma):
+    """Scatter (px) of the residual misregistration, from the change at strong static edges.
+
+    At an edge of gradient g a residual shift u changes the image by g * u, so
+    there ``var(d) = g**2 var(u) + noise**2``: the position scatter is measured
+    from the same image (scan-line jitter, drift within a scan) on the
+    background's strongest edges, the needle's, electrode's and grains'.
+    """
+    g = grad.ravel()
+    v = d.ravel()
+    if g.size < NOISE_MIN_SAMPLES:
+        return 0.0
+    thr = np.percentile(g, EDGE_PERCENTILE)
+    strong = g >= max(thr, EDGE_MIN_SIGMA * noise_sigma)
+    if strong.sum() < NOISE_MIN_SAMPLES:
+        return 0.0
+    s = robust_sigma(v[strong])
+    excess = s * s - noise_sigma * noise_sigma
+    if excess <= 0:
+        return 0.0
+    return float(min(math.sqrt(excess) / float(np.median(g[strong])), MAX_RESIDUAL_SHIFT_PX))
 
 
 def difference_image(image, background):
@@ -71,11 +105,59 @@ def disc_mask(shape, x_px, y_px, radius_px):
     return (xx - x_px) ** 2 + (yy - y_px) ** 2 <= radius_px * radius_px
 
 
+def noise_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MIN_SAMPLES):
+    """Noise of the change image as a function of grey level: (levels, sigmas).
+
+    SEM noise is Poisson-Gaussian: its variance grows with the signal, so a
+    bright needle or bright lithium is noisier than the ceramic. The spread
+    (MAD) of ``diff`` is measured in bins of ``level`` (the background's grey
+    level) from the same image; most pixels of every level are unchanged, so
+    the median absolute deviation is the noise there.
+
+    Parameters
+    ----------
+    diff, level : ndarray
+        The (smoothed) change image and the background level, same shape
+        (a subsample is enough).
+    n_bins : int
+        Equal-width level bins between the 0.1st and 99.9th percentile.
+    min_samples : int
+        Bins with fewer pixels are left out (their level is interpolated).
+
+    Returns
+    -------
+    levels, sigmas : (K,) ndarray
+        Bin centres (increasing) and the noise there; empty when too few pixels.
+    """
+    d = np.asarray(diff, np.float32).ravel()
+    lv = np.asarray(level, np.float32).ravel()
+    ok = np.isfinite(d) & np.isfinite(lv) & (d != 0)   # exact 0: pixels left out (clipped)
+    d, lv = d[ok], lv[ok]
+    if d.size < min_samples:
+        return np.zeros(0), np.zeros(0)
+    lo, hi = np.percentile(lv, (0.1, 99.9))
+    if not hi > lo:
+        return np.zeros(0), np.zeros(0)
+    k = np.clip(((lv - lo) / (hi - lo) * n_bins).astype(int), 0, n_bins - 1)
+    order = np.argsort(k, kind="stable")
+    counts = np.bincount(k, minlength=n_bins)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    levels, sigmas = [], []
+    for b in range(n_bins):
+        if counts[b] < min_samples:
+            continue
+        vals = d[order[starts[b]:starts[b + 1]]]
+        levels.append(float(np.mean(lv[order[starts[b]:starts[b + 1]]])))
+        sigmas.append(robust_sigma(vals))
+    return np.asarray(levels), np.asarray(sigmas)
+
+
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
-                    registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None):
+                    registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
+                    background=None):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -107,6 +189,13 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         not taken for new lithium.
     registration_tolerance_px : float
         Residual registration error allowed for, px.
+    background : (M, N) ndarray, optional
+        The background model ``diff`` was taken against. Given, the noise is
+        measured per grey level (:func:`noise_by_level`) and each pixel's
+        change is compared with the noise of the brighter of its background
+        and its frame level (shot noise grows with the signal), and the
+        residual registration error is measured on the background's strong
+        edges (at least ``registration_tolerance_px``).
     search_box : (x0, y0, x1, y1), optional
         Pixel box (end exclusive) where lithium is expected, e.g. around the
         lithium of the previous scan: the changed regions are labelled in this
@@ -131,11 +220,26 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if noise_sigma is None:
         noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
+    sigma = None
+    if background is not None:
+        bg = np.asarray(background, dtype=np.float32)
+        sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
+        levels, sigmas = noise_by_level(d[sub], bg[sub])
+        if levels.size:
+            # the frame's own level counts too: new bright lithium is noisier than the ceramic
+            level = np.maximum(bg, bg - d)
+            sigma = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
+            sigma = np.maximum(sigma, np.float32(noise_sigma))
+        if background_gradient is not None:
+            registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
+                d[sub], np.asarray(background_gradient, np.float32)[sub], noise_sigma))
+    if sigma is None:
+        sigma = np.full(d.shape, noise_sigma, np.float32)
     if background_gradient is not None:
         g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
-        strength = np.abs(d) / cv2.magnitude(g, np.full_like(g, noise_sigma))
+        strength = np.abs(d) / cv2.magnitude(g, sigma)
     else:
-        strength = np.abs(d) * np.float32(1.0 / noise_sigma)
+        strength = np.abs(d) / sigma
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
     disc = np.zeros((h, w), np.uint8)

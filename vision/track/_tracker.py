@@ -32,6 +32,7 @@ from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
+from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
 from ._options import TrackOptions
 from ._schedule import FrameScheduler
@@ -176,6 +177,15 @@ def _region(shape, data_bar, crop):
                          "check the data bar or give crop=(top, bottom, left, right)")
     return top, bottom, 0, cols
 
+
+
+def _within(region, box):
+    """``region`` (top, bottom, left, right) cut to ``box``; unchanged if too little is left."""
+    top, bottom = max(region[0], box[0]), min(region[1], box[1])
+    left, right = max(region[2], box[2]), min(region[3], box[3])
+    if bottom - top < MIN_REGION_PX or right - left < MIN_REGION_PX:
+        return region
+    return top, bottom, left, right
 
 
 def _core_width_px(diff, whisker, li_polarity="dark"):
@@ -331,6 +341,8 @@ class _Tracker:
     # -- set-up on the first usable frame ----------------------------------
     def _init(self, image):
         self.region = _region(image.shape, self.data_bar, self.crop)
+        if self.crop is None:  # a screen recording's flat border carries no scene
+            self.region = _within(self.region, content_box(image))
         if np.issubdtype(image.dtype, np.integer):
             self.sat_level = float(np.iinfo(image.dtype).max) - 0.5
             self.dark_level = 0.5
@@ -558,7 +570,8 @@ class _Tracker:
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
-            background_gradient=self.bg_gradient, search_box=self._segment_box())
+            background_gradient=self.bg_gradient, search_box=self._segment_box(),
+            background=self.background)
         self.prev_li = li
         x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
         self.li_box = (x, y, x + w, y + h) if w and h else None

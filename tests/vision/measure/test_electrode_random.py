@@ -1,0 +1,76 @@
+"""The working electrode is found on randomized scenes (issue 11), against the generator's truth.
+
+The first frame of each scene is rendered in memory (no codec), its data bar rows
+and a screen recording's border are left out as ``vision.analyze`` does, and the
+disc found is compared with the scene's electrode. Seeds are tuning seeds (< 100000)
+chosen for the failures seen on them: a counter electrode covering more than half
+the frame (its texture held "discs"), a 15-20 px electrode at the needle's tip, the
+needle's wedge at the image corner fitted as a disc, electrodes partly outside the
+field.
+
+Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
+growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
+below 1 um at the generator's coarsest 0.5 um/px for electrodes up to 20 px radius,
+and is the edge fit's precision for larger ones.
+"""
+import numpy as np
+import pytest
+
+from vision.measure._electrode import find_electrode, resolve_electrode
+from vision.preprocess._border import content_box
+from vision.synthetic import random_scene, render_frames
+
+#: seed: what went wrong on it before
+SEEDS = {
+    5006: "electrode partly outside the left edge; counter electrode over 58 % of the frame",
+    5009: "17 px electrode at the needle's tip; grain texture 'discs' scored higher",
+    5011: "15 px bright electrode merged with the bright needle",
+    5052: "the needle's wedge at the image corner fitted as a 60 px disc",
+    5059: "electrode partly outside the top edge; counter electrode over half the frame",
+}
+
+
+def _tolerance(radius_px):
+    return max(2.0, 0.05 * radius_px)
+
+
+@pytest.fixture(scope="module")
+def first_frames():
+    out = {}
+    for seed in SEEDS:
+        scene = random_scene(seed)
+        image, _ = next(render_frames(scene))
+        rows = image.shape[0] - (scene.data_bar_rows or 0)
+        top, bottom, left, right = content_box(image[:rows])
+        out[seed] = (scene, image[top:bottom, left:right], (left, top))
+    return out
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_electrode_found_on_random_scene(first_frames, seed):
+    scene, image, (left, top) = first_frames[seed]
+    ex, ey = scene.electrode_xy_px
+    r = scene.electrode_radius_px
+    e = find_electrode(image)
+    tol = _tolerance(r)
+    assert abs(e.x_px + left - ex) <= tol, (seed, SEEDS[seed], e)
+    assert abs(e.y_px + top - ey) <= tol, (seed, SEEDS[seed], e)
+    assert abs(e.radius_px - r) <= tol, (seed, SEEDS[seed], e)
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_given_position_never_worse_than_automatic(first_frames, seed):
+    """A click a few px off the centre gives the disc automatic detection finds (issue 11)."""
+    scene, image, (left, top) = first_frames[seed]
+    ex, ey = scene.electrode_xy_px
+    r = scene.electrode_radius_px
+    rng = np.random.default_rng(seed)
+    dx, dy = rng.uniform(-0.3, 0.3, 2) * r
+    x, y = ex - left + dx, ey - top + dy
+    x = float(np.clip(x, 0, image.shape[1] - 1))
+    y = float(np.clip(y, 0, image.shape[0] - 1))
+    e = resolve_electrode(image, (x, y))
+    auto = find_electrode(image)
+    err_user = max(abs(e.x_px + left - ex), abs(e.y_px + top - ey), abs(e.radius_px - r))
+    err_auto = max(abs(auto.x_px + left - ex), abs(auto.y_px + top - ey), abs(auto.radius_px - r))
+    assert err_user <= max(err_auto, _tolerance(r)), (seed, e, auto)
