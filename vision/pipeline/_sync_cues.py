@@ -191,6 +191,12 @@ class TraceSignals:
         and the first after the change), s.
     control : (M,) array or None
         The control value (held between edges), or None.
+    charge_full : (M,) array or None
+        As `charge` but with the charging spikes kept (not masked), C: the
+        charge cue models their charge, ``-C_dl * applied``, instead.
+    capacitive : bool
+        The control is a voltage (potentiostatic): every step charges the
+        double layer.
     """
 
     t: np.ndarray
@@ -200,6 +206,8 @@ class TraceSignals:
     applied_integral: np.ndarray
     edges: np.ndarray
     control: np.ndarray | None
+    charge_full: np.ndarray | None = None
+    capacitive: bool = False
 
 
 def _cumtrapz(y, t):
@@ -234,6 +242,7 @@ def trace_signals(trace):
         # the change happened between the last old and the first new sample
         edges = 0.5 * (t[jump - 1] + t[jump])
     ok = np.isfinite(current)
+    raw = np.where(ok, current, 0.0)
     mask = ~ok
     potentiostatic = "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any()
     for e in edges if potentiostatic else ():
@@ -257,8 +266,14 @@ def trace_signals(trace):
             # instrument's offset plus the leakage at the rest value
             offset_A = float(np.median(current[rest])) - 0.0
             current = current - offset_A
+    if not ok.all() and ok.any():  # gaps: the nearest good sample (no spike is masked)
+        good = np.flatnonzero(ok)
+        raw = raw.copy()
+        raw[~ok] = raw[good[np.clip(np.searchsorted(good, np.flatnonzero(~ok)), 0,
+                                    len(good) - 1)]]
     return TraceSignals(t=t, current=current, charge=-_cumtrapz(current, t), applied=applied,
-                        applied_integral=_cumtrapz(applied, t), edges=edges, control=control)
+                        applied_integral=_cumtrapz(applied, t), edges=edges, control=control,
+                        charge_full=-_cumtrapz(raw - offset_A, t), capacitive=potentiostatic)
 
 
 def reducing_edges(sig, rest=None):
@@ -291,7 +306,7 @@ def _bounded_rss(design, y, lower, upper):
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
-               leakage=True, inflation=1.0):
+               leakage=True, inflation=1.0, capacitance=True):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
@@ -348,20 +363,33 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     fscale = np.ptp(f[sel], axis=0)
     fs = f / fscale
     leak = leakage and np.ptp(sig.applied) > 0
+    # double-layer charge: after each step's spike has relaxed it is -C_dl * V_applied
+    # (one capacitance for every step), so the spikes are kept in the charge and this
+    # term fitted, rather than masked (a masked spike filled with the current after it
+    # moves the charge's kink when growth accelerates within the mask)
+    cap = capacitance and sig.capacitive and sig.charge_full is not None and \
+        np.ptp(sig.applied) > 0
+    raw_charge = sig.charge_full if cap else sig.charge
     # stripping: the charge falls as the lithium lost grows; work with the charge of
     # the dominant direction, so that every lithium term has a positive factor
-    direction = -1.0 if sig.charge[-1] < sig.charge[0] else 1.0
-    qscale = max(float(np.ptp(sig.charge)), 1e-30)
-    charge = direction * sig.charge / qscale
+    direction = -1.0 if raw_charge[-1] < raw_charge[0] else 1.0
+    qscale = max(float(np.ptp(raw_charge)), 1e-30)
+    charge = direction * raw_charge / qscale
     applied_integral = direction * sig.applied_integral
     wscale = max(float(np.abs(applied_integral).max()), 1e-30)
+    applied = direction * sig.applied
+    vscale = max(float(np.abs(applied).max()), 1e-30)
     k = fs.shape[1]
     # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
     # -g W with g >= 0; constant free. The offset current is not a free term here (a
     # charge linear in time mimics steady growth and lets wrong offsets fit): it is
     # measured on the rest before the first step (trace_signals).
-    lower = np.r_[mins * fscale / qscale, -np.inf, -np.inf]
-    upper = np.r_[np.full(k, np.inf), np.inf, 0.0]
+    # the double-layer charge -C_dl V with C_dl >= 0
+    lower = np.r_[mins * fscale / qscale, -np.inf] if not leak else \
+        np.r_[mins * fscale / qscale, -np.inf, -np.inf]
+    upper = np.r_[np.full(k, np.inf), np.inf] if not leak else np.r_[np.full(k, np.inf), np.inf, 0.0]
+    if cap:
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, 0.0]
 
     def cost(o):
         tt = tv + o
@@ -372,8 +400,11 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         cols = [fs[ok], np.ones((ok.sum(), 1))]
         if leak:
             cols.append(np.interp(tt[ok], sig.t, applied_integral)[:, None] / wscale)
+        if cap:  # the applied voltage holds between edges: the sample before
+            idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
+            cols.append(applied[idx][:, None] / vscale)
         design = np.hstack(cols)
-        rss = _bounded_rss(design, q, lower[:design.shape[1]], upper[:design.shape[1]])
+        rss = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
         # (rest) is not a better match for being flat
@@ -384,7 +415,8 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               cost=res.cost, detail=f"charge vs lithium seen, leakage and offset current fitted: "
+               cost=res.cost, detail=f"charge vs lithium seen, leakage"
+                      f"{', double-layer charge' if cap else ''} and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
 
 
