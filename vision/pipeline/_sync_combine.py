@@ -14,6 +14,9 @@ DISAGREE_SCANS = 1.0
 #: Confidence given when the cues disagree: below 0.5, the level the validation
 #: bank reads as "do not trust".
 DISAGREE_CONFIDENCE = 0.3
+#: Highest confidence of an offset that rests on one cue: below the "do not trust"
+#: level, since no second cue checks it.
+SINGLE_CUE_CONFIDENCE = 0.45
 #: A combined uncertainty above this many scan periods makes the offset uncertain:
 #: the requirement is half a scan.
 UNCERTAIN_SCANS = 0.5
@@ -130,6 +133,13 @@ def combine_cues(cues, dt_scan):
         conf = min(conf, DISAGREE_CONFIDENCE)
     if conflict:
         conf = min(conf, DISAGREE_CONFIDENCE)
+    if len(group) < 2 and not warnings:
+        # nothing checks a lone cue: its own uncertainty only says how well it fits its
+        # model, not whether the model holds (a bad track fits some offset too)
+        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
+                        "no other cue confirms; check it or give sync_offset_s / "
+                        "--sync-window")
+        conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
     if conf < LOW_CONFIDENCE and not warnings:
         warnings.append(f"sync confidence low ({conf:.2f}): the clock offset "

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
+from scipy.stats import t as student_t
 
 __all__ = ["Cue", "OffsetScan", "trace_signals", "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
@@ -42,6 +43,12 @@ STEP_EDGE_MIN = 1e-4
 MIN_REST_SAMPLES = 5
 #: Fine search step, in scan periods.
 FINE_STEP_SCANS = 0.025
+#: Rise of the residual sum of squares, in residual variances, that bounds the 95 %
+#: profile interval of the offset (chi-square with one degree of freedom: 3.84).
+PROFILE_CHI2 = 3.84
+#: Largest lag-1 correlation of residuals taken at face value (caps the inflation of
+#: the variance at 39, i.e. a factor 6 on the uncertainty).
+MAX_RESIDUAL_CORRELATION = 0.95
 #: Offsets at least this many scan periods from the best are "elsewhere" for the
 #: sharpness of a minimum.
 FAR_SCANS = 2.0
@@ -139,7 +146,8 @@ def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
         return None
     k = int(np.nanargmin(frss))
     offset = float(fine[k])
-    rss_min, n, p = got[k]
+    rss_min, n, p = got[k][:3]
+    resid = got[k][3] if len(got[k]) > 3 else None
     curv = np.nan
     if 0 < k < len(fine) - 1 and np.all(np.isfinite(frss[k - 1:k + 2])):
         y0, y1, y2 = frss[k - 1:k + 2]
@@ -153,12 +161,44 @@ def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
         above = np.abs(fine - fine[k])[frss > 2 * max(rss_min, 1e-300)]
         sigma = float(above.min()) if len(above) else float(hi - lo) / 2
     else:
-        var = rss_min / max(n - p, 1)
-        sigma = math.sqrt(max(var, 1e-300) / curv)
+        var = rss_min / max(n - p, 1) * _correlation_factor(resid)
+        # few degrees of freedom: the residual variance itself is uncertain (Student t)
+        sigma = math.sqrt(max(var, 1e-300) / curv) * _t_ratio(n - p)
+    # other offsets the data cannot tell from the best (cost within PROFILE_CHI2 residual
+    # variances of the minimum, a 95 % profile interval): a cost with two minima
+    # (aliased steps, a quiet stretch of trace) is that uncertain, not as sharp as the
+    # curvature of the lower one says
+    var = max(rss_min / max(n - p, 1) * _correlation_factor(resid), 1e-300)
+    near = np.isfinite(rss) & (rss <= rss_min + PROFILE_CHI2 * _t_ratio(n - p) ** 2 * var)
+    if near.any():
+        sigma = max(sigma, float(np.abs(offsets[near] - offset).max()) / 2.0)
     sigma = max(inflation * sigma, 0.05 * dt_scan)
     sharp = float(np.clip(1.0 - rss_min / runner_up, 0.0, 1.0)) if np.isfinite(runner_up) \
         and runner_up > 0 else 0.0
     return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min))
+
+
+def _t_ratio(dof):
+    """Student-t 97.5 % quantile over the normal one (1.96) for `dof` degrees of freedom."""
+    return float(student_t.ppf(0.975, max(int(dof), 1)) / student_t.ppf(0.975, 1e9))
+
+
+def _correlation_factor(resid):
+    """Variance inflation ``(1 + rho) / (1 - rho)`` for residuals with lag-1 correlation rho.
+
+    The residuals of a model that misses part of the data (a wrong track, an unmodelled
+    current) run in long stretches of one sign; n such residuals carry the information
+    of ``n (1 - rho) / (1 + rho)`` independent ones (AR(1) effective sample size), so
+    the offset's uncertainty grows by the square root of this factor.
+    """
+    if resid is None or len(resid) < 3:
+        return 1.0
+    r = np.asarray(resid, float) - float(np.mean(resid))
+    den = float(r @ r)
+    if den <= 0:
+        return 1.0
+    rho = float(np.clip((r[1:] @ r[:-1]) / den, 0.0, MAX_RESIDUAL_CORRELATION))
+    return (1.0 + rho) / (1.0 - rho)
 
 
 # ---------------------------------------------------------------------------------------
@@ -296,13 +336,12 @@ def _lstsq_rss(design, y):
 
 
 def _bounded_rss(design, y, lower, upper):
-    """Residual sum of squares of ``y ~ design`` with bounded coefficients."""
-    rss, coef = _lstsq_rss(design, y)
-    if np.all(coef >= lower) and np.all(coef <= upper):
-        return rss
-    res = lsq_linear(design, y, bounds=(lower, upper), method="bvls")
-    r = y - design @ res.x
-    return float(r @ r)
+    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    if not (np.all(coef >= lower) and np.all(coef <= upper)):
+        coef = lsq_linear(design, y, bounds=(lower, upper), method="bvls").x
+    r = y - design @ coef
+    return float(r @ r), r
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
@@ -404,12 +443,12 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
             idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
             cols.append(applied[idx][:, None] / vscale)
         design = np.hstack(cols)
-        rss = _bounded_rss(design, q, lower, upper)
+        rss, resid = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
         # (rest) is not a better match for being flat
         span = float(np.ptp(q))
-        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1]
+        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1], resid
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
@@ -463,17 +502,18 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")
 
     def cost(o):
-        total, n, p = 0.0, 0, 0
+        total, n, p, resid = 0.0, 0, 0, []
         for t, y in curves:
             knots = edges - o
             knots = knots[(knots > t[0]) & (knots < t[-1])]
             design = _hinge_design(t - t[0], knots - t[0])
-            rss, _ = _lstsq_rss(design, y)
+            rss, coef = _lstsq_rss(design, y)
             total += rss
             n += len(t)
             p += design.shape[1]
+            resid.append(y - design @ coef)
         # the free parameters change with the knots inside: compare per degree of freedom
-        return total / max(n - p, 1) * n, n, p
+        return total / max(n - p, 1) * n, n, p, np.concatenate(resid)
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
@@ -570,9 +610,9 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
         if not cols or used.sum() < 6:
             return np.inf, 0, 0
         design = np.column_stack(cols)[used]
-        rss, _ = _lstsq_rss(design, cur[used])
+        rss, coef = _lstsq_rss(design, cur[used])
         n, p = int(used.sum()), design.shape[1]
-        return rss / max(n - p, 1) * len(tv), n, p
+        return rss / max(n - p, 1) * len(tv), n, p, cur[used] - design @ coef
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
