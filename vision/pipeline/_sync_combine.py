@@ -133,12 +133,13 @@ def combine_cues(cues, dt_scan):
         conf = min(conf, DISAGREE_CONFIDENCE)
     if conflict:
         conf = min(conf, DISAGREE_CONFIDENCE)
-    if len(group) < 2 and not warnings:
-        # nothing checks a lone cue: its own uncertainty only says how well it fits its
-        # model, not whether the model holds (a bad track fits some offset too)
+    if len(group) < 2 and not group[0].adequate and not warnings:
+        # nothing checks a lone cue but its own residuals: when they run in stretches
+        # of one sign its model misses part of the data (a bad track fits some offset
+        # too), and its curvature-based uncertainty does not cover that
         warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
-                        "no other cue confirms; check it or give sync_offset_s / "
-                        "--sync-window")
+                        "no other cue confirms and whose model leaves structured residuals; "
+                        "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
     if conf < LOW_CONFIDENCE and not warnings:

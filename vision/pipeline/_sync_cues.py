@@ -74,6 +74,11 @@ class Cue:
         What the cue saw, for the user.
     cost : float or None
         The cue's residual at its estimate (relative units of the cue).
+    adequate : bool or None
+        The residuals at the estimate look like noise: their lag-1 correlation
+        is not significant at 5 % (``rho < 1.96 / sqrt(n)``). False when they
+        run in long stretches of one sign, the mark of a model that misses part
+        of the data (a wrong track, an unmodelled current); None when unknown.
     """
 
     name: str
@@ -84,6 +89,7 @@ class Cue:
     sharpness: float | None = None
     detail: str = ""
     cost: float | None = None
+    adequate: bool | None = None
 
     def as_dict(self):
         """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
@@ -91,7 +97,8 @@ class Cue:
             return None if x is None or not math.isfinite(x) else float(x)
         return {"name": self.name, "offset_s": fin(self.offset_s), "sigma_s": fin(self.sigma_s),
                 "lo_s": fin(self.lo_s), "hi_s": fin(self.hi_s),
-                "sharpness": fin(self.sharpness), "detail": self.detail}
+                "sharpness": fin(self.sharpness), "adequate": self.adequate,
+                "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -110,12 +117,15 @@ class OffsetScan:
         1 - best cost / best cost more than :data:`FAR_SCANS` scans away.
     cost : float
         Residual sum of squares at the minimum (relative units of the cue).
+    adequate : bool or None
+        See :attr:`Cue.adequate`.
     """
 
     offset_s: float
     sigma_s: float
     sharpness: float
     cost: float
+    adequate: bool | None = None
 
 
 def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
@@ -175,7 +185,18 @@ def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
     sigma = max(inflation * sigma, 0.05 * dt_scan)
     sharp = float(np.clip(1.0 - rss_min / runner_up, 0.0, 1.0)) if np.isfinite(runner_up) \
         and runner_up > 0 else 0.0
-    return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min))
+    adequate = None
+    if resid is not None and len(resid) >= 3:
+        adequate = bool(_lag1(resid) < 1.96 / math.sqrt(len(resid)))
+    return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min),
+                      adequate=adequate)
+
+
+def _lag1(resid):
+    """Lag-1 correlation of residuals (0 for a constant)."""
+    r = np.asarray(resid, float) - float(np.mean(resid))
+    den = float(r @ r)
+    return float((r[1:] @ r[:-1]) / den) if den > 0 else 0.0
 
 
 def _t_ratio(dof):
@@ -193,11 +214,7 @@ def _correlation_factor(resid):
     """
     if resid is None or len(resid) < 3:
         return 1.0
-    r = np.asarray(resid, float) - float(np.mean(resid))
-    den = float(r @ r)
-    if den <= 0:
-        return 1.0
-    rho = float(np.clip((r[1:] @ r[:-1]) / den, 0.0, MAX_RESIDUAL_CORRELATION))
+    rho = float(np.clip(_lag1(resid), 0.0, MAX_RESIDUAL_CORRELATION))
     return (1.0 + rho) / (1.0 - rho)
 
 
@@ -454,7 +471,7 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               cost=res.cost, detail=f"charge vs lithium seen, leakage"
+               cost=res.cost, adequate=res.adequate, detail=f"charge vs lithium seen, leakage"
                       f"{', double-layer charge' if cap else ''} and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
 
@@ -519,6 +536,7 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
     if res is None:
         return Cue("steps", detail="no offset puts a step edge inside the growth")
     return Cue("steps", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
+               adequate=res.adequate,
                detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
                       f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
                       f" um rms")
@@ -618,7 +636,7 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
     if res is None:
         return Cue("contact_area", detail="too few scans inside constant-potential steps")
     return Cue("contact_area", offset_s=res.offset_s, sigma_s=res.sigma_s,
-               sharpness=res.sharpness,
+               sharpness=res.sharpness, adequate=res.adequate,
                detail=f"current at constant potential vs footprint: relative residual "
                       f"{res.cost:.2e}")
 
