@@ -39,6 +39,9 @@ SPIKE_MASK_S = 0.5
 #: A control value change larger than this is a step edge (V, or A for galvanostatic):
 #: far above the potentiostat's set-point resolution.
 STEP_EDGE_MIN = 1e-4
+#: A set-current change larger than this fraction of the largest set current is a step
+#: edge (galvanostatic control: currents of nA to uA, far below STEP_EDGE_MIN in A).
+STEP_EDGE_REL = 1e-3
 #: Samples of rest before the first step needed to measure the offset current.
 MIN_REST_SAMPLES = 5
 #: Fine search step, in scan periods.
@@ -295,7 +298,11 @@ def trace_signals(trace):
         applied = np.zeros(len(t))
     edges = np.zeros(0)
     if control is not None and len(control) > 1:
-        jump = np.flatnonzero(np.abs(np.diff(control)) > STEP_EDGE_MIN) + 1
+        # a set current (galvanostatic, often nA to uA) is judged against its own range
+        least = STEP_EDGE_MIN if "control_V" in trace and np.isfinite(
+            trace["control_V"].to_numpy(float)).any() else \
+            STEP_EDGE_REL * float(np.max(np.abs(control)))
+        jump = np.flatnonzero(np.abs(np.diff(control)) > max(least, 0.0)) + 1
         # the change happened between the last old and the first new sample
         edges = 0.5 * (t[jump - 1] + t[jump])
     ok = np.isfinite(current)

@@ -299,3 +299,15 @@ def test_a_cue_built_on_a_bad_track_does_not_pull_the_offset():
         or cue.adequate is False, cue
     est = synchronise_auto(tv, bad, trace, lengths=lengths)
     assert abs(est.result.offset_s - offset) <= SCAN_S / 2, (est.result, est.cues)
+
+
+def test_galvanostatic_step_edges_are_found_at_microelectrode_currents():
+    # stripping at 100 nA from 3.0 s to 9.0 s: far below 1e-4 in A, still a step
+    t = np.arange(0.0, 12.0, 0.1)
+    control = np.where((t >= 3.0) & (t < 9.0), 1e-7, 0.0)
+    trace = pd.DataFrame({"time_s": t, "current_A": control + 2e-10, "control_A": control,
+                          "voltage_V": 0.1 + 0.0 * t})
+    sig = trace_signals(trace)
+    np.testing.assert_allclose(sig.edges, [2.95, 8.95], atol=1e-9)
+    # the rest before the first edge measures the offset current
+    assert abs(np.median(sig.current[t < 2.9])) < 1e-12
