@@ -231,6 +231,8 @@ def test_analysis_reports_every_cue_and_honours_the_window():
     assert s["parameters"]["sync_window_s"] == [true - 1.0, true + 1.0]
     assert {c["name"] for c in s["sync_cues"]} == {"charge", "steps", "onset", "contact_area",
                                                    "short_circuit"}
+    from vision._schema import SYNC_CUE_KEYS
+    assert all(set(c) == set(SYNC_CUE_KEYS) for c in s["sync_cues"])
     assert true - 1.0 <= s["sync_offset_s"] <= true + 1.0
     tol = max(1.0 / truth["fps"], 0.5 * s["scan_period_s"])
     assert abs(s["sync_offset_s"] - true) <= tol
