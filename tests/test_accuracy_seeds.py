@@ -81,8 +81,6 @@ XFAIL = {
     (2006, "sync"): "measured: sync error -0.925 s (two scans: 0.240 s)",
     (2006, "whiskers"): "measured: found 0 of 1",
     (2008, "crack"): "measured: crack tip speed 3.0759704560420835 µm/s vs truth 6.478 µm/s",
-    (2011, "sync"): "measured: sync offset error beyond two scans without a warning-free pass: assert "
-                    "(0.004694307798872024 in (0, 0.0) or 10.213394690284261 <= (2.0 * 0.4))",
     (2012, "crack"): "measured: crack initiation None s vs 1.27 s",
     (2012, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",

@@ -91,5 +91,6 @@ RENAMED_SUMMARY_KEYS = {"short_circuit_time_trace_s": "trace_short_circuit_time_
 #: one dict per cue with these keys (``sync_drift_ppm``: drift fitted, ppm, or null).
 SYNC_SUMMARY_KEYS = ("sync_offset_s", "sync_method", "sync_confidence", "sync_detail",
                      "sync_cues", "sync_drift_ppm")
-SYNC_CUE_KEYS = ("name", "offset_s", "sigma_s", "lo_s", "hi_s", "sharpness", "detail")
+SYNC_CUE_KEYS = ("name", "offset_s", "sigma_s", "lo_s", "hi_s", "sharpness", "detail",
+                 "adequate")
 SYNC_CUE_NAMES = ("charge", "steps", "onset", "contact_area", "short_circuit")

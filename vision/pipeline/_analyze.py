@@ -39,7 +39,7 @@ from ._rates import growth_rates_per_step
 from ._report import growth_mode_text, report_figures
 from ._save import save_results
 from ._summary import build_summary
-from ._sync import resample_trace, synchronise_auto, trace_overlap
+from ._sync import resample_trace, synchronise_auto, trace_overlap, video_time
 
 logger = logging.getLogger(__name__)
 
@@ -441,7 +441,7 @@ def _is_galvanostatic_stripping(trace_obj):
     return bool(galvanostatic and len(current) and np.mean(current > 0) > 0.5)
 
 
-def _steps_on_video_clock(trace_obj, offset_s):
+def _steps_on_video_clock(trace_obj, offset_s, drift_ppm=None):
     data = trace_obj.data
     control = next((c for c in ("control_V", "control_A") if c in data), None)
     if control is None:
@@ -450,8 +450,8 @@ def _steps_on_video_clock(trace_obj, offset_s):
     if steps is None or steps.empty:
         return None
     steps = steps.copy()
-    steps["t_start_s"] -= offset_s
-    steps["t_end_s"] -= offset_s
+    steps["t_start_s"] = video_time(steps["t_start_s"].to_numpy(float), offset_s, drift_ppm)
+    steps["t_end_s"] = video_time(steps["t_end_s"].to_numpy(float), offset_s, drift_ppm)
     return steps
 
 
@@ -545,9 +545,10 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     rates = growth_rates_per_step(whiskers, synced.steps)
     ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
 
-    off = synced.offset_s
-    trace_sc_v = None if synced.short_s is None else synced.short_s - off
-    depletion_v = None if synced.depletion_s is None else synced.depletion_s - off
+    off, drift = synced.offset_s, synced.drift_ppm
+    trace_sc_v = None if synced.short_s is None else float(video_time(synced.short_s, off, drift))
+    depletion_v = None if synced.depletion_s is None else \
+        float(video_time(synced.depletion_s, off, drift))
     events = events_table([
         ("growth_onset", ev.growth_onset_s, "video"),
         ("lateral_onset", ev.lateral_onset_s, "video"),
@@ -706,13 +707,14 @@ def _synchronise(request, tracked, trace_obj, times, duration, tv, features, tou
     elif overlap < 0.999:
         warn(f"{trace_obj.path}: the trace covers only {100 * overlap:.0f} % of the "
              "video; frames outside it have NaN voltage and current")
-    sampled = resample_trace(data, times, offset_s=off)
+    sampled = resample_trace(data, times, offset_s=off, drift_ppm=synced.drift_ppm)
     for col in ("voltage_V", "current_A"):
         frames[col] = sampled[col] if col in sampled else np.nan
-    synced.steps = _steps_on_video_clock(trace_obj, off)
+    synced.steps = _steps_on_video_clock(trace_obj, off, synced.drift_ppm)
 
     def trace_at(t_video):
-        s = resample_trace(data, np.asarray(t_video, float), offset_s=off)
+        s = resample_trace(data, np.asarray(t_video, float), offset_s=off,
+                           drift_ppm=synced.drift_ppm)
         return (s["voltage_V"].to_numpy(float) if "voltage_V" in s else np.nan,
                 s["current_A"].to_numpy(float) if "current_A" in s else np.nan)
 

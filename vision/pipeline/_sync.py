@@ -4,6 +4,12 @@ Clock convention (used everywhere in semtrack)::
 
     t_trace = t_video + sync_offset_s
 
+and, when a clock drift was fitted (runs longer than 10 minutes)::
+
+    t_trace = t_video + sync_offset_s + 1e-6 sync_drift_ppm t_video
+
+(``sync_offset_s`` is then the offset at the first frame, ``t_video = 0``).
+
 The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
@@ -31,7 +37,7 @@ from ._sync_cues import (
 logger = logging.getLogger(__name__)
 
 __all__ = ["resample_trace", "estimate_offset_auto", "synchronise_auto", "SyncEstimate",
-           "trace_overlap"]
+           "trace_overlap", "trace_time", "video_time"]
 
 #: Runs longer than this (video clock, s) get a clock drift fitted beside the offset
 #: (issue 13: 10 minutes; at 50 ppm the offset moves by 30 ms over that time).
@@ -65,7 +71,21 @@ def _is_step_channel(name):
     return name.startswith(STEP_CHANNEL_PREFIXES)
 
 
-def resample_trace(trace, frame_times_s, *, offset_s):
+def trace_time(t_video_s, offset_s, drift_ppm=None):
+    """Trace-clock time of video-clock times, s: ``t + offset + 1e-6 ppm t``."""
+    t = np.asarray(t_video_s, dtype=float)
+    rate = 1e-6 * float(drift_ppm) if drift_ppm is not None else 0.0
+    return t + float(offset_s) + rate * t
+
+
+def video_time(t_trace_s, offset_s, drift_ppm=None):
+    """Video-clock time of trace-clock times, s (the inverse of :func:`trace_time`)."""
+    t = np.asarray(t_trace_s, dtype=float)
+    rate = 1e-6 * float(drift_ppm) if drift_ppm is not None else 0.0
+    return (t - float(offset_s)) / (1.0 + rate)
+
+
+def resample_trace(trace, frame_times_s, *, offset_s, drift_ppm=None):
     """Trace values at the frames' times.
 
     Parameters
@@ -76,7 +96,10 @@ def resample_trace(trace, frame_times_s, *, offset_s):
     frame_times_s : (N,) array_like
         Frame times on the video clock, in s.
     offset_s : float
-        ``t_trace = t_video + offset_s``.
+        ``t_trace = t_video + offset_s`` (at ``t_video = 0`` when drifting).
+    drift_ppm : float, optional
+        Clock drift (:attr:`SyncEstimate.drift_ppm`): the trace clock gains
+        ``1e-6 drift_ppm`` s per s of video, see :func:`trace_time`.
 
     Returns
     -------
@@ -86,7 +109,7 @@ def resample_trace(trace, frame_times_s, *, offset_s):
         step channels (``control_*``, step/cycle numbers) take the nearest
         sample. Frames outside the record get NaN.
     """
-    t_frames = np.asarray(frame_times_s, dtype=float) + float(offset_s)
+    t_frames = trace_time(frame_times_s, offset_s, drift_ppm)
     t = trace["time_s"].to_numpy(dtype=float)
     out = {"trace_time_s": t_frames}
     inside = (t_frames >= t[0]) & (t_frames <= t[-1]) if len(t) else np.zeros(len(t_frames), bool)
@@ -270,19 +293,20 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                         leakage=False) if growth else \
         Cue("charge", detail="the video shows no lithium growth to match with the current")
     if charge.offset_s is not None:
-        # the leakage term is fitted near the offset found without it
-        win = (charge.offset_s - LEAK_WINDOW_SCANS * dt_scan,
-               charge.offset_s + LEAK_WINDOW_SCANS * dt_scan)
+        # the leakage term is fitted near the offset found without it: within its 95 %
+        # interval (when the leakage carries most of the charge, the search without it
+        # has a wide one) and at least LEAK_WINDOW_SCANS scans
+        half = max(LEAK_WINDOW_SCANS * dt_scan, 2.0 * charge.sigma_s)
+        win = (max(charge.offset_s - half, s_lo), min(charge.offset_s + half, hi))
         refined = charge_cue(tv, f, sig, *win, dt_scan, use=fit_use, min_charge_C=mins,
                              leakage=True)
         inside = refined.offset_s is not None and \
-            abs(refined.offset_s - charge.offset_s) < (LEAK_WINDOW_SCANS - 0.5) * dt_scan
+            win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
         if inside:  # a minimum at the window's edge is no minimum: keep the first result
-            charge = Cue("charge", offset_s=refined.offset_s,
-                         sigma_s=max(refined.sigma_s, charge.sigma_s),
-                         sharpness=charge.sharpness,
+            charge = Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
+                         sharpness=charge.sharpness, adequate=refined.adequate,
                          detail=refined.detail + " (leakage fitted within "
-                                f"{LEAK_WINDOW_SCANS:g} scans of the offset found without it)")
+                                f"{half:.2f} s of the offset found without it)")
     cues.append(charge)
     lens = whisker_lengths(lengths)
     if until_video_s is not None and len(lens):
@@ -303,18 +327,25 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          "sync='absolute'|'span'")
     warnings = list(comb.warnings)
     drift = None
+    offset = comb.offset_s
     span = float(ref[-1] - ref[0])
     if span > DRIFT_MIN_DURATION_S:
         drift = _fit_drift(tv, f, sig, fit_use, comb.offset_s, dt_scan, mins)
+        if drift is not None:
+            # the cues fit one offset to the whole run: that of its middle (the mean
+            # time of the scans fitted); the convention's offset is that of t_video = 0
+            offset -= 1e-6 * drift * float(np.mean(tv[fit_use]))
         if drift is None:
             warnings.append(f"sync: the run lasts {span / 60:.0f} min but no clock drift could "
                             "be fitted (too little growth in one half); times late in the run "
                             "may be off by up to 50 ppm of the run time")
     names = ", ".join(f"{c.name} {c.offset_s:+.3f} s (+-{c.sigma_s:.3f})" for c in cues
                       if c.offset_s is not None)
-    result = SyncOffset(offset_s=comb.offset_s, method="auto", confidence=comb.confidence,
+    result = SyncOffset(offset_s=offset, method="auto", confidence=comb.confidence,
                         detail=f"cues combined (inverse variance within bounds): {names}; "
-                               f"offset +-{comb.sigma_s:.3f} s")
+                               f"offset +-{comb.sigma_s:.3f} s"
+                               + ("" if drift is None else
+                                  f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
 

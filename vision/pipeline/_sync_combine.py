@@ -14,6 +14,9 @@ DISAGREE_SCANS = 1.0
 #: Confidence given when the cues disagree: below 0.5, the level the validation
 #: bank reads as "do not trust".
 DISAGREE_CONFIDENCE = 0.3
+#: Highest confidence of an offset that rests on one cue: below the "do not trust"
+#: level, since no second cue checks it.
+SINGLE_CUE_CONFIDENCE = 0.45
 #: A combined uncertainty above this many scan periods makes the offset uncertain:
 #: the requirement is half a scan.
 UNCERTAIN_SCANS = 0.5
@@ -25,6 +28,15 @@ LOW_CONFIDENCE = 0.5
 #: whose current is Faraday's law of the volume growth it was off by seconds with a
 #: small stated uncertainty, so it would pull the mean.
 REPORTED_ONLY = ("contact_area",)
+#: Two estimates agree when closer than one scan period or this many combined
+#: standard uncertainties (a two-sided 95 % interval).
+AGREE_SIGMAS = 2.0
+#: Order of trust when equally many cues agree with two different offsets: the short
+#: circuit is one sharp event in both records (its uncertainty is the scan period and
+#: the trace interval); the charge uses every scan and the whole trace; the step cue
+#: sees only the kinks of whisker lengths, and aliases when the step pattern repeats
+#: or a whisker appears after its first kink.
+RELIABILITY = ("short_circuit", "charge", "steps")
 #: An estimate this many of its sigmas outside the bounds of the others is dropped.
 BOUND_SIGMAS = 2.0
 
@@ -93,20 +105,27 @@ def combine_cues(cues, dt_scan):
         conflict = False
     if not inside:
         inside = est
-    w = np.array([1.0 / c.sigma_s ** 2 for c in inside])
-    x = np.array([c.offset_s for c in inside])
+    # the largest group of cues that agree (each within one scan period, or within two
+    # combined standard uncertainties, of the group's first cue); a tie goes to the
+    # group of the most reliable cue (RELIABILITY). A mean over cues that disagree would
+    # be an offset none of them supports.
+    group = _agreeing_group(inside, dt_scan)
+    w = np.array([1.0 / c.sigma_s ** 2 for c in group])
+    x = np.array([c.offset_s for c in group])
     offset = float(np.sum(w * x) / np.sum(w))
     sigma = float(1.0 / math.sqrt(np.sum(w)))
     offset = float(np.clip(offset, lo, hi)) if lo <= hi else offset
-    sharp = max((c.sharpness for c in inside if c.sharpness is not None), default=None)
+    sharp = max((c.sharpness for c in group if c.sharpness is not None), default=None)
     conf = 1.0 if sharp is None else float(sharp)
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
+    x = np.array([c.offset_s for c in inside])
     spread = float(np.ptp(x)) if len(x) > 1 else 0.0
     if spread > DISAGREE_SCANS * dt_scan:
         names = ", ".join(f"{c.name} {c.offset_s:+.2f} s" for c in inside)
+        used = ", ".join(c.name for c in group)
         warnings.append(f"sync cues disagree by {spread:.2f} s (more than one scan period, "
-                        f"{dt_scan:.2f} s): {names}; the clock offset is uncertain, check it or "
-                        f"give sync_offset_s / --sync-window")
+                        f"{dt_scan:.2f} s): {names}; used {used}; the clock offset is "
+                        f"uncertain, check it or give sync_offset_s / --sync-window")
         conf = min(conf, DISAGREE_CONFIDENCE)
     elif sigma > UNCERTAIN_SCANS * dt_scan:
         warnings.append(f"sync offset uncertain: +-{sigma:.2f} s, more than half a scan period "
@@ -114,13 +133,41 @@ def combine_cues(cues, dt_scan):
         conf = min(conf, DISAGREE_CONFIDENCE)
     if conflict:
         conf = min(conf, DISAGREE_CONFIDENCE)
+    if len(group) < 2 and not group[0].adequate and not warnings:
+        # nothing checks a lone cue but its own residuals: when they run in stretches
+        # of one sign its model misses part of the data (a bad track fits some offset
+        # too), and its curvature-based uncertainty does not cover that
+        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
+                        "no other cue confirms and whose model leaves structured residuals; "
+                        "check it or give sync_offset_s / --sync-window")
+        conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
     if conf < LOW_CONFIDENCE and not warnings:
         warnings.append(f"sync confidence low ({conf:.2f}): the clock offset "
                         f"{offset:+.2f} s may be wrong; check it or give sync_offset_s / "
                         "--sync-window")
     return Combined(offset_s=offset, sigma_s=sigma, confidence=conf,
-                    used=[c.name for c in inside], warnings=warnings)
+                    used=[c.name for c in group], warnings=warnings)
+
+
+def _agreeing_group(cues, dt_scan):
+    """The largest group of cues that agree pairwise (ties: the most reliable cue's)."""
+    def rank(c):
+        return RELIABILITY.index(c.name) if c.name in RELIABILITY else len(RELIABILITY)
+
+    def agree(a, b):
+        return abs(a.offset_s - b.offset_s) <= max(DISAGREE_SCANS * dt_scan,
+                                                    AGREE_SIGMAS * math.hypot(a.sigma_s, b.sigma_s))
+    order = sorted(cues, key=lambda c: (rank(c), c.sigma_s))
+    best = None
+    for c in order:
+        group = [c]
+        for d in order:  # every member agrees with every other
+            if d is not c and all(agree(d, g) for g in group):
+                group.append(d)
+        if best is None or len(group) > len(best):
+            best = group
+    return best
 
 
 def drift_ppm(t_early, off_early, t_late, off_late):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
+from scipy.stats import t as student_t
 
 __all__ = ["Cue", "OffsetScan", "trace_signals", "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
@@ -38,10 +39,19 @@ SPIKE_MASK_S = 0.5
 #: A control value change larger than this is a step edge (V, or A for galvanostatic):
 #: far above the potentiostat's set-point resolution.
 STEP_EDGE_MIN = 1e-4
+#: A set-current change larger than this fraction of the largest set current is a step
+#: edge (galvanostatic control: currents of nA to uA, far below STEP_EDGE_MIN in A).
+STEP_EDGE_REL = 1e-3
 #: Samples of rest before the first step needed to measure the offset current.
 MIN_REST_SAMPLES = 5
 #: Fine search step, in scan periods.
 FINE_STEP_SCANS = 0.025
+#: Rise of the residual sum of squares, in residual variances, that bounds the 95 %
+#: profile interval of the offset (chi-square with one degree of freedom: 3.84).
+PROFILE_CHI2 = 3.84
+#: Largest lag-1 correlation of residuals taken at face value (caps the inflation of
+#: the variance at 39, i.e. a factor 6 on the uncertainty).
+MAX_RESIDUAL_CORRELATION = 0.95
 #: Offsets at least this many scan periods from the best are "elsewhere" for the
 #: sharpness of a minimum.
 FAR_SCANS = 2.0
@@ -67,6 +77,11 @@ class Cue:
         What the cue saw, for the user.
     cost : float or None
         The cue's residual at its estimate (relative units of the cue).
+    adequate : bool or None
+        The residuals at the estimate look like noise: their lag-1 correlation
+        is not significant at 5 % (``rho < 1.96 / sqrt(n)``). False when they
+        run in long stretches of one sign, the mark of a model that misses part
+        of the data (a wrong track, an unmodelled current); None when unknown.
     """
 
     name: str
@@ -77,6 +92,7 @@ class Cue:
     sharpness: float | None = None
     detail: str = ""
     cost: float | None = None
+    adequate: bool | None = None
 
     def as_dict(self):
         """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
@@ -84,7 +100,8 @@ class Cue:
             return None if x is None or not math.isfinite(x) else float(x)
         return {"name": self.name, "offset_s": fin(self.offset_s), "sigma_s": fin(self.sigma_s),
                 "lo_s": fin(self.lo_s), "hi_s": fin(self.hi_s),
-                "sharpness": fin(self.sharpness), "detail": self.detail}
+                "sharpness": fin(self.sharpness), "adequate": self.adequate,
+                "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -103,12 +120,15 @@ class OffsetScan:
         1 - best cost / best cost more than :data:`FAR_SCANS` scans away.
     cost : float
         Residual sum of squares at the minimum (relative units of the cue).
+    adequate : bool or None
+        See :attr:`Cue.adequate`.
     """
 
     offset_s: float
     sigma_s: float
     sharpness: float
     cost: float
+    adequate: bool | None = None
 
 
 def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
@@ -139,7 +159,8 @@ def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
         return None
     k = int(np.nanargmin(frss))
     offset = float(fine[k])
-    rss_min, n, p = got[k]
+    rss_min, n, p = got[k][:3]
+    resid = got[k][3] if len(got[k]) > 3 else None
     curv = np.nan
     if 0 < k < len(fine) - 1 and np.all(np.isfinite(frss[k - 1:k + 2])):
         y0, y1, y2 = frss[k - 1:k + 2]
@@ -153,12 +174,51 @@ def scan_offsets(cost, lo, hi, dt_scan, *, inflation=1.0):
         above = np.abs(fine - fine[k])[frss > 2 * max(rss_min, 1e-300)]
         sigma = float(above.min()) if len(above) else float(hi - lo) / 2
     else:
-        var = rss_min / max(n - p, 1)
-        sigma = math.sqrt(max(var, 1e-300) / curv)
+        var = rss_min / max(n - p, 1) * _correlation_factor(resid)
+        # few degrees of freedom: the residual variance itself is uncertain (Student t)
+        sigma = math.sqrt(max(var, 1e-300) / curv) * _t_ratio(n - p)
+    # other offsets the data cannot tell from the best (cost within PROFILE_CHI2 residual
+    # variances of the minimum, a 95 % profile interval): a cost with two minima
+    # (aliased steps, a quiet stretch of trace) is that uncertain, not as sharp as the
+    # curvature of the lower one says
+    var = max(rss_min / max(n - p, 1) * _correlation_factor(resid), 1e-300)
+    near = np.isfinite(rss) & (rss <= rss_min + PROFILE_CHI2 * _t_ratio(n - p) ** 2 * var)
+    if near.any():
+        sigma = max(sigma, float(np.abs(offsets[near] - offset).max()) / 2.0)
     sigma = max(inflation * sigma, 0.05 * dt_scan)
     sharp = float(np.clip(1.0 - rss_min / runner_up, 0.0, 1.0)) if np.isfinite(runner_up) \
         and runner_up > 0 else 0.0
-    return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min))
+    adequate = None
+    if resid is not None and len(resid) >= 3:
+        adequate = bool(_lag1(resid) < 1.96 / math.sqrt(len(resid)))
+    return OffsetScan(offset_s=offset, sigma_s=sigma, sharpness=sharp, cost=float(rss_min),
+                      adequate=adequate)
+
+
+def _lag1(resid):
+    """Lag-1 correlation of residuals (0 for a constant)."""
+    r = np.asarray(resid, float) - float(np.mean(resid))
+    den = float(r @ r)
+    return float((r[1:] @ r[:-1]) / den) if den > 0 else 0.0
+
+
+def _t_ratio(dof):
+    """Student-t 97.5 % quantile over the normal one (1.96) for `dof` degrees of freedom."""
+    return float(student_t.ppf(0.975, max(int(dof), 1)) / student_t.ppf(0.975, 1e9))
+
+
+def _correlation_factor(resid):
+    """Variance inflation ``(1 + rho) / (1 - rho)`` for residuals with lag-1 correlation rho.
+
+    The residuals of a model that misses part of the data (a wrong track, an unmodelled
+    current) run in long stretches of one sign; n such residuals carry the information
+    of ``n (1 - rho) / (1 + rho)`` independent ones (AR(1) effective sample size), so
+    the offset's uncertainty grows by the square root of this factor.
+    """
+    if resid is None or len(resid) < 3:
+        return 1.0
+    rho = float(np.clip(_lag1(resid), 0.0, MAX_RESIDUAL_CORRELATION))
+    return (1.0 + rho) / (1.0 - rho)
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,6 +251,12 @@ class TraceSignals:
         and the first after the change), s.
     control : (M,) array or None
         The control value (held between edges), or None.
+    charge_full : (M,) array or None
+        As `charge` but with the charging spikes kept (not masked), C: the
+        charge cue models their charge, ``-C_dl * applied``, instead.
+    capacitive : bool
+        The control is a voltage (potentiostatic): every step charges the
+        double layer.
     """
 
     t: np.ndarray
@@ -200,6 +266,8 @@ class TraceSignals:
     applied_integral: np.ndarray
     edges: np.ndarray
     control: np.ndarray | None
+    charge_full: np.ndarray | None = None
+    capacitive: bool = False
 
 
 def _cumtrapz(y, t):
@@ -230,10 +298,15 @@ def trace_signals(trace):
         applied = np.zeros(len(t))
     edges = np.zeros(0)
     if control is not None and len(control) > 1:
-        jump = np.flatnonzero(np.abs(np.diff(control)) > STEP_EDGE_MIN) + 1
+        # a set current (galvanostatic, often nA to uA) is judged against its own range
+        least = STEP_EDGE_MIN if "control_V" in trace and np.isfinite(
+            trace["control_V"].to_numpy(float)).any() else \
+            STEP_EDGE_REL * float(np.max(np.abs(control)))
+        jump = np.flatnonzero(np.abs(np.diff(control)) > max(least, 0.0)) + 1
         # the change happened between the last old and the first new sample
         edges = 0.5 * (t[jump - 1] + t[jump])
     ok = np.isfinite(current)
+    raw = np.where(ok, current, 0.0)
     mask = ~ok
     potentiostatic = "control_V" in trace and np.isfinite(trace["control_V"].to_numpy(float)).any()
     for e in edges if potentiostatic else ():
@@ -257,8 +330,14 @@ def trace_signals(trace):
             # instrument's offset plus the leakage at the rest value
             offset_A = float(np.median(current[rest])) - 0.0
             current = current - offset_A
+    if not ok.all() and ok.any():  # gaps: the nearest good sample (no spike is masked)
+        good = np.flatnonzero(ok)
+        raw = raw.copy()
+        raw[~ok] = raw[good[np.clip(np.searchsorted(good, np.flatnonzero(~ok)), 0,
+                                    len(good) - 1)]]
     return TraceSignals(t=t, current=current, charge=-_cumtrapz(current, t), applied=applied,
-                        applied_integral=_cumtrapz(applied, t), edges=edges, control=control)
+                        applied_integral=_cumtrapz(applied, t), edges=edges, control=control,
+                        charge_full=-_cumtrapz(raw - offset_A, t), capacitive=potentiostatic)
 
 
 def reducing_edges(sig, rest=None):
@@ -281,17 +360,16 @@ def _lstsq_rss(design, y):
 
 
 def _bounded_rss(design, y, lower, upper):
-    """Residual sum of squares of ``y ~ design`` with bounded coefficients."""
-    rss, coef = _lstsq_rss(design, y)
-    if np.all(coef >= lower) and np.all(coef <= upper):
-        return rss
-    res = lsq_linear(design, y, bounds=(lower, upper), method="bvls")
-    r = y - design @ res.x
-    return float(r @ r)
+    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    if not (np.all(coef >= lower) and np.all(coef <= upper)):
+        coef = lsq_linear(design, y, bounds=(lower, upper), method="bvls").x
+    r = y - design @ coef
+    return float(r @ r), r
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
-               leakage=True, inflation=1.0):
+               leakage=True, inflation=1.0, capacitance=True):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
@@ -348,20 +426,33 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     fscale = np.ptp(f[sel], axis=0)
     fs = f / fscale
     leak = leakage and np.ptp(sig.applied) > 0
+    # double-layer charge: after each step's spike has relaxed it is -C_dl * V_applied
+    # (one capacitance for every step), so the spikes are kept in the charge and this
+    # term fitted, rather than masked (a masked spike filled with the current after it
+    # moves the charge's kink when growth accelerates within the mask)
+    cap = capacitance and sig.capacitive and sig.charge_full is not None and \
+        np.ptp(sig.applied) > 0
+    raw_charge = sig.charge_full if cap else sig.charge
     # stripping: the charge falls as the lithium lost grows; work with the charge of
     # the dominant direction, so that every lithium term has a positive factor
-    direction = -1.0 if sig.charge[-1] < sig.charge[0] else 1.0
-    qscale = max(float(np.ptp(sig.charge)), 1e-30)
-    charge = direction * sig.charge / qscale
+    direction = -1.0 if raw_charge[-1] < raw_charge[0] else 1.0
+    qscale = max(float(np.ptp(raw_charge)), 1e-30)
+    charge = direction * raw_charge / qscale
     applied_integral = direction * sig.applied_integral
     wscale = max(float(np.abs(applied_integral).max()), 1e-30)
+    applied = direction * sig.applied
+    vscale = max(float(np.abs(applied).max()), 1e-30)
     k = fs.shape[1]
     # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
     # -g W with g >= 0; constant free. The offset current is not a free term here (a
     # charge linear in time mimics steady growth and lets wrong offsets fit): it is
     # measured on the rest before the first step (trace_signals).
-    lower = np.r_[mins * fscale / qscale, -np.inf, -np.inf]
-    upper = np.r_[np.full(k, np.inf), np.inf, 0.0]
+    # the double-layer charge -C_dl V with C_dl >= 0
+    lower = np.r_[mins * fscale / qscale, -np.inf] if not leak else \
+        np.r_[mins * fscale / qscale, -np.inf, -np.inf]
+    upper = np.r_[np.full(k, np.inf), np.inf] if not leak else np.r_[np.full(k, np.inf), np.inf, 0.0]
+    if cap:
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, 0.0]
 
     def cost(o):
         tt = tv + o
@@ -372,19 +463,23 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         cols = [fs[ok], np.ones((ok.sum(), 1))]
         if leak:
             cols.append(np.interp(tt[ok], sig.t, applied_integral)[:, None] / wscale)
+        if cap:  # the applied voltage holds between edges: the sample before
+            idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
+            cols.append(applied[idx][:, None] / vscale)
         design = np.hstack(cols)
-        rss = _bounded_rss(design, q, lower[:design.shape[1]], upper[:design.shape[1]])
+        rss, resid = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
         # (rest) is not a better match for being flat
         span = float(np.ptp(q))
-        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1]
+        return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1], resid
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               cost=res.cost, detail=f"charge vs lithium seen, leakage and offset current fitted: "
+               cost=res.cost, adequate=res.adequate, detail=f"charge vs lithium seen, leakage"
+                      f"{', double-layer charge' if cap else ''} and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
 
 
@@ -431,22 +526,24 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")
 
     def cost(o):
-        total, n, p = 0.0, 0, 0
+        total, n, p, resid = 0.0, 0, 0, []
         for t, y in curves:
             knots = edges - o
             knots = knots[(knots > t[0]) & (knots < t[-1])]
             design = _hinge_design(t - t[0], knots - t[0])
-            rss, _ = _lstsq_rss(design, y)
+            rss, coef = _lstsq_rss(design, y)
             total += rss
             n += len(t)
             p += design.shape[1]
+            resid.append(y - design @ coef)
         # the free parameters change with the knots inside: compare per degree of freedom
-        return total / max(n - p, 1) * n, n, p
+        return total / max(n - p, 1) * n, n, p, np.concatenate(resid)
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
         return Cue("steps", detail="no offset puts a step edge inside the growth")
     return Cue("steps", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
+               adequate=res.adequate,
                detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
                       f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
                       f" um rms")
@@ -538,15 +635,15 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
         if not cols or used.sum() < 6:
             return np.inf, 0, 0
         design = np.column_stack(cols)[used]
-        rss, _ = _lstsq_rss(design, cur[used])
+        rss, coef = _lstsq_rss(design, cur[used])
         n, p = int(used.sum()), design.shape[1]
-        return rss / max(n - p, 1) * len(tv), n, p
+        return rss / max(n - p, 1) * len(tv), n, p, cur[used] - design @ coef
 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
         return Cue("contact_area", detail="too few scans inside constant-potential steps")
     return Cue("contact_area", offset_s=res.offset_s, sigma_s=res.sigma_s,
-               sharpness=res.sharpness,
+               sharpness=res.sharpness, adequate=res.adequate,
                detail=f"current at constant potential vs footprint: relative residual "
                       f"{res.cost:.2e}")
 
