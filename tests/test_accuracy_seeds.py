@@ -72,6 +72,9 @@ XFAIL = {
     (2005, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
     (2005, "front"): "measured: front RMS nan px",
+    (2005, "sync"): "measured: sync error -0.507 s (two scans: 0.480 s), with a warning and confidence 0 "
+                    "(issue 13 merge: the charge cue follows a spurious loss of electrode lithium in this "
+                    "plating scene and the onset bound clips it; tracking-limited)",
     (2005, "mode"): "measured: measured fracture/False (0.995); evidence ['longest crack 11.17 µm vs threshold 3.0 "
                     "µm', 'lateral lithium 1.68 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the "
                     "trace', 'trace: no shor",
