@@ -38,16 +38,16 @@ _MEDIAN_LAPLACE_PER_SIGMA = 0.6745 * math.sqrt(6.0)
 # a weak change is taken for a scan only when one is due. Measured on the 90-render grid
 # (MPEG-4/H.264/MJPEG, crf 18/25/32, 1-12 frames a scan, seeds < 100000).
 _HISTORY = 128          # changes remembered for the two populations (~13 scans at 10 f/scan)
-_MIN_HISTORY = 8        # fewer changes: every change is a scan (as without the model)
+_MIN_HISTORY = 5        # fewer changes: every change is a scan (as without the model)
 # Two populations are real when their geometric means differ by this factor and by this
 # many pooled standard deviations of log strength (Ashman's D); else one population.
 _MIN_RATIO = 2.0
 _MIN_SEPARATION = 2.0
 _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
-# The period is a low percentile of the intervals between strong scans (a missed strong
-# scan doubles one interval and must not stretch the period); a scan is due this many
-# frames before a full period has passed (integer periods; rounding of fractional ones).
-_PERIOD_PERCENTILE = 25
+# The period is the shortest interval between strong scans that recurs in this share of
+# the intervals (a missed strong scan doubles an interval, a re-draw taken for a scan
+# splits one); a scan is due this many frames before a full period has passed.
+_PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
 
 
@@ -95,6 +95,20 @@ def _two_populations(strengths):
         x = x[x > split]
 
 
+def _base_period(intervals):
+    """The scan period (frames) from intervals between strong scans.
+
+    Strong scans are a subset of the scans, so their intervals are multiples of
+    the period (a missed one doubles an interval, a re-draw taken for a scan
+    splits one once): the shortest interval that recurs (at least twice and in
+    `_PERIOD_SHARE` of the intervals), else the median.
+    """
+    values, counts = np.unique(intervals, return_counts=True)
+    need = max(2, _PERIOD_SHARE * intervals.size)
+    recurring = values[counts >= need]
+    return float(recurring[0]) if recurring.size else float(np.median(intervals))
+
+
 def _is_new_scan(k, strength, history, last_start):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
@@ -107,7 +121,7 @@ def _is_new_scan(k, strength, history, last_start):
     strong = np.array([f for f, s in history if s > bound])
     if strong.size < _MIN_STRONG or last_start is None:
         return False
-    period = float(np.percentile(np.diff(strong), _PERIOD_PERCENTILE))
+    period = _base_period(np.diff(strong))
     return k - last_start >= period - _DUE_SLACK
 
 
@@ -286,10 +300,25 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     and gets that scan's content time; a block reaching the bottom that does
     not continue anything is a bottom-first tear (tear row ``a``).
 
-    The criterion separates duplicates from new scans as long as the scan
-    noise exceeds the compression noise by a factor of ~3 or more, which holds
-    for SEM images recorded with any usable quality; for noise-free synthetic
-    frames pass ``threshold``.
+    A change that does not continue a torn frame is then a new scan or the
+    encoder re-drawing the picture (a keyframe inside a run of duplicates, a
+    rate-control refinement after a new scan). Its *strength* is the median MAD
+    of its changed bands, in grey levels. The strengths of the last 128 such
+    changes form up to three populations (residuals of predicted frames,
+    re-draws, new scans): the uppermost distinct split of their log (Otsu's
+    split, kept when the class means differ by a factor >= 2 and by >= 2
+    pooled standard deviations) is the boundary. A change above it is a new
+    scan; a weaker one only when a scan is due: at least the scan period
+    (minus half a frame) after the last scan start, the period being the
+    shortest recurring interval between strong changes. With one population
+    (or fewer than 5 changes seen) every change is a new scan. An encoder can
+    deliver a new scan weakly and refine it over the next frames; then the
+    scan is found on the frame that carries it, up to a period late.
+
+    The band criterion separates duplicates from new scans as long as the
+    scan noise exceeds the compression noise by a factor of ~3 or more; the
+    strength model handles encoders that wipe that noise (MPEG-4, high crf).
+    For noise-free synthetic frames pass ``threshold`` (no strength model).
     """
     if band_rows < 2 or int(band_rows) != band_rows:
         raise InputError(f"band_rows must be an integer >= 2, got {band_rows!r}")
