@@ -41,7 +41,9 @@ _HISTORY = 128          # changes remembered for the two populations (~13 scans 
 _MIN_HISTORY = 5        # fewer changes: every change is a scan (as without the model)
 # Two populations are real when their geometric means differ by this factor and by this
 # many pooled standard deviations of log strength (Ashman's D); else one population.
-_MIN_RATIO = 2.0
+# (3: a factor 2 also split the scans of one video, whose strengths vary with the growth,
+# on the accuracy seeds; re-draws are 3-5x weaker than scans)
+_MIN_RATIO = 3.0
 _MIN_SEPARATION = 2.0
 _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 # The period is the shortest interval between strong scans that recurs in this share of
@@ -306,7 +308,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     of its changed bands, in grey levels. The strengths of the last 128 such
     changes form up to three populations (residuals of predicted frames,
     re-draws, new scans): the uppermost distinct split of their log (Otsu's
-    split, kept when the class means differ by a factor >= 2 and by >= 2
+    split, kept when the class means differ by a factor >= 3 and by >= 2
     pooled standard deviations) is the boundary. A change above it is a new
     scan; a weaker one only when a scan is due: at least the scan period
     (minus half a frame) after the last scan start, the period being the
