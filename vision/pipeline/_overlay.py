@@ -1,4 +1,7 @@
 """Drawing the analysis onto frames and writing the overlay video."""
+import functools
+import importlib.util
+import logging
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -9,6 +12,8 @@ import numpy as np
 
 __all__ = ["FrameDrawing", "drawing_from_track", "draw_overlay", "OverlayWriter"]
 
+logger = logging.getLogger(__name__)
+
 # BGR colours
 _LI = (255, 160, 0)        # lithium outline: blue-cyan
 _WHISKER = (0, 220, 255)   # whisker axis: yellow
@@ -16,6 +21,69 @@ _FRONT = (255, 0, 255)     # lateral front: magenta
 _CRACK = (0, 0, 255)       # crack: red
 _ELECTRODE = (0, 255, 0)   # electrode: green
 _TEXT = (255, 255, 255)
+
+# The burnt-in text (time, U, I in µA) is drawn with a TrueType font through Pillow:
+# OpenCV's Hershey fonts have no µ. Debian's fonts-dejavu-core first, then the copy of
+# DejaVu Sans that matplotlib (a dependency) ships; without either, Hershey with "u".
+_FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+_FONT_PX = 13            # text height in pixels: the Hershey size used before (0.45)
+_LINE_PX = 18            # line pitch, as before
+
+
+def _matplotlib_font():
+    """Path of matplotlib's bundled DejaVuSans.ttf, found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        return None
+    return os.path.join(os.path.dirname(spec.origin), "mpl-data", "fonts", "ttf",
+                        "DejaVuSans.ttf")
+
+
+@functools.cache
+def _text_font(candidates=None):
+    """A Pillow TrueType font that has µ, or None (then Hershey text with "u")."""
+    try:
+        from PIL import ImageFont  # noqa: PLC0415  (only when an overlay is drawn)
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        logger.warning("Pillow is not installed: overlay text is written with 'u' for 'µ'")
+        return None
+    paths = list(_FONT_CANDIDATES if candidates is None else candidates)
+    if candidates is None:
+        paths.append(_matplotlib_font())
+    for path in paths:
+        if path and os.path.isfile(path):
+            try:
+                return ImageFont.truetype(path, _FONT_PX)
+            except OSError:
+                continue
+    logger.warning("no DejaVu Sans font found (install fonts-dejavu-core): overlay text is "
+                   "written with 'u' for 'µ'")
+    return None
+
+
+def _draw_text_box(out, lines, font):
+    """Write ``lines`` top-left on a black box (legible after chroma subsampling)."""
+    if font is None:
+        lines = [t.replace("\u00b5", "u").replace("\u03bc", "u") for t in lines]
+        sizes = [cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0] for t in lines]
+        width = max(w for w, _ in sizes) + 10
+        cv2.rectangle(out, (0, 0), (width, _LINE_PX * len(lines) + 6), (0, 0, 0), -1)
+        for k, text in enumerate(lines):
+            cv2.putText(out, text, (5, 16 + _LINE_PX * k), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                        _TEXT, 1, cv2.LINE_AA)
+        return out
+    from PIL import Image, ImageDraw  # noqa: PLC0415
+
+    width = int(max(font.getlength(t) for t in lines)) + 10
+    height = _LINE_PX * len(lines) + 6
+    width, height = min(width, out.shape[1]), min(height, out.shape[0])
+    # the box alone is drawn by Pillow (grey: white text on black) and pasted in
+    box = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(box)
+    for k, text in enumerate(lines):
+        draw.text((5, 4 + _LINE_PX * k), text, fill=255, font=font)
+    out[:height, :width] = np.asarray(box)[:, :, None]
+    return out
 
 
 @dataclass
@@ -85,7 +153,9 @@ def draw_overlay(image, drawing, *, lines=()):
         Grayscale frame (uint8 or uint16).
     drawing : FrameDrawing or None
     lines : sequence of str
-        Text lines written top-left (time, voltage, current).
+        Text lines written top-left (time, voltage, current) in white on a black
+        box, with DejaVu Sans through Pillow so that "µA" and "µm" come out
+        right; without that font, OpenCV's Hershey font with "u" for "µ".
 
     Returns
     -------
@@ -112,13 +182,7 @@ def draw_overlay(image, drawing, *, lines=()):
             cv2.putText(out, str(wid), (t[0] + 4, t[1] - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
                         _WHISKER, 1, cv2.LINE_AA)
     if lines:
-        # on a black box: legible after H.264's chroma subsampling
-        sizes = [cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0] for t in lines]
-        width = max(w for w, _ in sizes) + 10
-        cv2.rectangle(out, (0, 0), (width, 18 * len(lines) + 6), (0, 0, 0), -1)
-        for k, text in enumerate(lines):
-            cv2.putText(out, text, (5, 16 + 18 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.45, _TEXT, 1,
-                        cv2.LINE_AA)
+        _draw_text_box(out, list(lines), _text_font())
     return out
 
 

@@ -20,11 +20,17 @@ import html
 import io
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .._schema import OVERLAY_FILE
 
 __all__ = ["build_report", "report_figures", "key_figure", "facts_rows", "rate_rows"]
+
+def Figure(*args, **kwargs):  # noqa: N802  (stands for matplotlib's class)
+    """A matplotlib Figure; matplotlib (~28 MB resident) is imported only for a report."""
+    from matplotlib.figure import Figure as _Figure  # noqa: PLC0415
+
+    return _Figure(*args, **kwargs)
+
 
 #: Colour per event; line style per source (video: solid, trace: dashed), so that the
 #: video's and the trace's short circuit differ; the legend names each line.

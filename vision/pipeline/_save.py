@@ -84,7 +84,7 @@ def _overlay_pass(analysis, path, progress):
             if new or k == last:
                 lines = [f"t = {fr.time_s:7.2f} s   frame {fr.index}"]
                 if k < len(volts) and np.isfinite(volts[k]):
-                    lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} uA")
+                    lines.append(f"U = {volts[k]:+.3f} V   I = {amps[k] * 1e6:+.3f} µA")
                 bgr = draw_overlay(fr.image, drawing, lines=lines)
                 mapping.append((writer.n_written, fr.index, fr.time_s))
                 writer.write(bgr, fr.time_s)

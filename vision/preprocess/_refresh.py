@@ -30,18 +30,101 @@ _MAD_PER_SIGMA = 2.0 / math.sqrt(math.pi)
 _MEDIAN_LAPLACE_PER_SIGMA = 0.6745 * math.sqrt(6.0)
 
 
-# A change this much weaker (in grey levels) than the recent complete scans, arriving
-# before this fraction of the scan period seen so far, is the encoder re-drawing the
-# picture (an MPEG-4 keyframe or rate-control refinement inside a run of duplicates),
-# not a new scan: measured on MPEG-4/H.264/MJPEG renders at crf 18-32 with 1-12
-# frames per scan (seeds < 100000), refinements stay below ~0.3 of a scan's strength.
-_EARLY_FRACTION = 0.6
-_WEAK_FRACTION = 0.35
-_WEAK_KEYFRAME_FRACTION = 0.5
-# Before a full scan period has passed: a change below this fraction of recent scans'
-# strength is the encoder's (0.1-0.3 grey levels where MPEG-4 had wiped the noise,
-# scans 4-30). Once a scan is due, nothing is vetoed (1 frame a scan loses no scan).
-_FLOOR_FRACTION = 0.1
+# New scan or the encoder re-drawing the picture: decided per video from two populations
+# of change strength (median changed-band MAD, grey levels) and the scan period. An
+# MPEG-4 keyframe or a rate-control refinement inside a run of duplicates changes every
+# band by 2-7 grey levels, a new scan by 8-35, but the encoder may deliver a new scan
+# weakly (0.3-3) and refine it over the next frames; so strength alone cannot decide, and
+# a weak change is taken for a scan only when one is due. Measured on the 90-render grid
+# (MPEG-4/H.264/MJPEG, crf 18/25/32, 1-12 frames a scan, seeds < 100000).
+_HISTORY = 128          # changes remembered for the two populations (~13 scans at 10 f/scan)
+_MIN_HISTORY = 5        # fewer changes: every change is a scan (as without the model)
+# Two populations are real when their geometric means differ by this factor and by this
+# many pooled standard deviations of log strength (Ashman's D); else one population.
+# (3: a factor 2 also split the scans of one video, whose strengths vary with the growth,
+# on the accuracy seeds; re-draws are 3-5x weaker than scans)
+_MIN_RATIO = 3.0
+_MIN_SEPARATION = 2.0
+_MIN_STRONG = 4         # strong scans needed before the scan period is trusted
+# The period is the shortest interval between strong scans that recurs in this share of
+# the intervals (a missed strong scan doubles an interval, a re-draw taken for a scan
+# splits one); a scan is due this many frames before a full period has passed.
+_PERIOD_SHARE = 0.15
+_DUE_SLACK = 0.5
+
+
+def _split(x):
+    """Otsu's split of sorted log strengths ``x``: the boundary in log units, or None.
+
+    The split of largest between-class variance, kept when the two classes are
+    distinct (`_MIN_RATIO`, `_MIN_SEPARATION`); the boundary is the middle of the gap.
+    """
+    n = x.size
+    if n < _MIN_HISTORY:
+        return None
+    c = np.cumsum(x)
+    c2 = np.cumsum(x * x)
+    n1 = np.arange(1, n)                      # split after index n1 - 1
+    n2 = n - n1
+    m1 = c[:-1] / n1
+    m2 = (c[-1] - c[:-1]) / n2
+    i = int(np.argmax(n1 * n2 * (m2 - m1) ** 2))
+    v1 = c2[i] / n1[i] - m1[i] ** 2
+    v2 = (c2[-1] - c2[i]) / n2[i] - m2[i] ** 2
+    gap = m2[i] - m1[i]
+    if n2[i] < 3 or gap < math.log(_MIN_RATIO):
+        return None
+    if gap / math.sqrt(max(0.5 * (v1 + v2), 1e-12)) < _MIN_SEPARATION:
+        return None
+    return 0.5 * (x[i] + x[i + 1])
+
+
+def _two_populations(strengths):
+    """Boundary (grey levels) below which a change is the encoder's, or None.
+
+    Changes fall into up to three populations: residuals of predicted frames
+    (< 1 grey level), the encoder re-drawing a static picture (keyframes,
+    refinements) and new scans. The boundary is the uppermost distinct split
+    (Otsu on log strength, repeated on the upper class while it splits).
+    """
+    x = np.sort(np.log(np.maximum(np.asarray(strengths, float), 1e-3)))
+    bound = None
+    while True:
+        split = _split(x)
+        if split is None:
+            return None if bound is None else float(np.exp(bound))
+        bound = split
+        x = x[x > split]
+
+
+def _base_period(intervals):
+    """The scan period (frames) from intervals between strong scans.
+
+    Strong scans are a subset of the scans, so their intervals are multiples of
+    the period (a missed one doubles an interval, a re-draw taken for a scan
+    splits one once): the shortest interval that recurs (at least twice and in
+    `_PERIOD_SHARE` of the intervals), else the median.
+    """
+    values, counts = np.unique(intervals, return_counts=True)
+    need = max(2, _PERIOD_SHARE * intervals.size)
+    recurring = values[counts >= need]
+    return float(recurring[0]) if recurring.size else float(np.median(intervals))
+
+
+def _is_new_scan(k, strength, history, last_start):
+    """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
+
+    ``history`` holds (frame, strength) of recent changes that were not the
+    continuation of a torn frame, this one included.
+    """
+    bound = _two_populations([s for _, s in history])
+    if bound is None or strength > bound:
+        return True
+    strong = np.array([f for f, s in history if s > bound])
+    if strong.size < _MIN_STRONG or last_start is None:
+        return False
+    period = _base_period(np.diff(strong))
+    return k - last_start >= period - _DUE_SLACK
 
 
 @dataclasses.dataclass(slots=True)
@@ -156,31 +239,6 @@ def _tear_row(boundary, new_above, row_mad, rows_per_band, tau, top, row_step):
     return top + sampled * row_step
 
 
-def _veto_early_weak(change, changed_mad, k, last_start, intervals, raw_strengths, keyframe):
-    """``change``, or no change if it is too weak and too early to be a new scan.
-
-    Needs the scan period seen so far (median of the last intervals between
-    complete scans, in frames) and the strength (median changed-band MAD, grey
-    levels) of recent complete scans; both are free of the noise estimate, which
-    an MPEG-4 encoder can wipe out for a few frames after a new scan.
-    """
-    if len(raw_strengths) < 3 or changed_mad.size == 0:
-        return change
-    strength = float(np.median(changed_mad)) / float(np.median(raw_strengths))
-    if last_start is None or len(intervals) < 3:
-        return change
-    period = float(np.median(intervals))
-    if k - last_start >= period:  # a scan is due: any change may be it
-        return change
-    if strength < _FLOOR_FRACTION:
-        return _Change("none", 0, 0)
-    if k - last_start >= _EARLY_FRACTION * period:
-        return change
-    if strength < (_WEAK_KEYFRAME_FRACTION if keyframe else _WEAK_FRACTION):
-        return _Change("none", 0, 0)
-    return change
-
-
 def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                    min_tear_fraction=0.05, threshold=None):
     """Flag duplicate and torn frames and fill ``content_time_s``, streaming.
@@ -244,10 +302,25 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     and gets that scan's content time; a block reaching the bottom that does
     not continue anything is a bottom-first tear (tear row ``a``).
 
-    The criterion separates duplicates from new scans as long as the scan
-    noise exceeds the compression noise by a factor of ~3 or more, which holds
-    for SEM images recorded with any usable quality; for noise-free synthetic
-    frames pass ``threshold``.
+    A change that does not continue a torn frame is then a new scan or the
+    encoder re-drawing the picture (a keyframe inside a run of duplicates, a
+    rate-control refinement after a new scan). Its *strength* is the median MAD
+    of its changed bands, in grey levels. The strengths of the last 128 such
+    changes form up to three populations (residuals of predicted frames,
+    re-draws, new scans): the uppermost distinct split of their log (Otsu's
+    split, kept when the class means differ by a factor >= 3 and by >= 2
+    pooled standard deviations) is the boundary. A change above it is a new
+    scan; a weaker one only when a scan is due: at least the scan period
+    (minus half a frame) after the last scan start, the period being the
+    shortest recurring interval between strong changes. With one population
+    (or fewer than 5 changes seen) every change is a new scan. An encoder can
+    deliver a new scan weakly and refine it over the next frames; then the
+    scan is found on the frame that carries it, up to a period late.
+
+    The band criterion separates duplicates from new scans as long as the
+    scan noise exceeds the compression noise by a factor of ~3 or more; the
+    strength model handles encoders that wipe that noise (MPEG-4, high crf).
+    For noise-free synthetic frames pass ``threshold`` (no strength model).
     """
     if band_rows < 2 or int(band_rows) != band_rows:
         raise InputError(f"band_rows must be an integer >= 2, got {band_rows!r}")
@@ -258,10 +331,8 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     band_rows = int(band_rows)
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
-    strengths = collections.deque(maxlen=16)  # changed-band MAD / n of complete new scans
-    raw_strengths = collections.deque(maxlen=16)  # the same in grey levels (noise-free)
-    intervals = collections.deque(maxlen=9)       # frames between complete new scans
-    last_start = None                             # frame number of the last complete scan
+    history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
+    last_start = None                             # frame number of the last scan start
     k = -1
     region = None
     prev_sub = prev_sigma = None
@@ -336,28 +407,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 change = _Change("bottom", a, nb)
             else:
                 change = _Change("middle", a, b)
-            if change.kind != "none" and noise > 0 and threshold is None:
-                # an encoder refining a static picture changes bands by much less than
-                # a new scan does: compare with the strength of recent complete scans
-                strength = float(np.median(band_mad[changed & informative])) / noise
-                if strengths and strength < 0.5 * float(np.median(strengths)):
-                    change = _Change("none", 0, 0)
-                elif change.kind == "full":
-                    strengths.append(strength)
-            if change.kind != "none" and threshold is None:
-                change = _veto_early_weak(change, band_mad[changed & informative], k,
-                                          last_start, intervals, raw_strengths,
-                                          frame.is_keyframe)
-                if change.kind == "full":
-                    raw_strengths.append(float(np.median(band_mad[changed & informative])))
-
         duplicate = partial = False
         tear = None
-        if change.kind == "none":
-            duplicate = True
-            partial, tear = prev.partial_refresh, prev.tear_row
-            content = prev.content_time_s
-        else:
+        continues = completes_bottom_first = False
+        if change.kind != "none":
             continues = (last_change is not None and last_change.kind in ("top", "middle")
                          and change.kind in ("middle", "bottom", "full")
                          and abs(change.start - last_change.stop) <= tol)
@@ -365,6 +418,18 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                       and change.kind in ("top", "full")
                                       and prev.partial_refresh
                                       and abs(change.stop - last_change.start) <= tol)
+            if threshold is None and not (continues or completes_bottom_first):
+                # the rest of a torn scan is part of it; anything else is a scan or the
+                # encoder's re-drawing, told apart by strength and the scan period
+                strength = float(np.median(band_mad[changed & informative]))
+                history.append((k, strength))
+                if not _is_new_scan(k, strength, history, last_start):
+                    change = _Change("none", 0, 0)
+        if change.kind == "none":
+            duplicate = True
+            partial, tear = prev.partial_refresh, prev.tear_row
+            content = prev.content_time_s
+        else:
             row_mad = None
             if change.kind in ("top", "middle", "bottom"):
                 row_mad = diff.reshape(-1, rows_per_band, sub.shape[1]).mean(axis=2).ravel()
@@ -375,20 +440,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
             elif completes_bottom_first:
                 content = scan_time
-            elif change.kind == "top":
-                partial, tear = True, _tear_row(change.stop, True, *tear_args)
-                content = scan_time = frame.time_s
-            elif change.kind == "bottom":
-                partial, tear = True, _tear_row(change.start, False, *tear_args)
-                content = scan_time = frame.time_s
-            else:  # full, middle or scattered change without a scan in progress
-                content = scan_time = frame.time_s
-            strong = (raw_strengths and change.kind == "full" and float(np.median(
-                band_mad[changed & informative])) >= 0.5 * float(np.median(raw_strengths)))
-            if change.kind == "full" and not continues and (strong or len(raw_strengths) < 3):
-                if last_start is not None:
-                    intervals.append(k - last_start)
+            else:
                 last_start = k
+                if change.kind == "top":
+                    partial, tear = True, _tear_row(change.stop, True, *tear_args)
+                elif change.kind == "bottom":
+                    partial, tear = True, _tear_row(change.start, False, *tear_args)
+                # full, middle or scattered change without a scan in progress: own time
+                content = scan_time = frame.time_s
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)

@@ -18,7 +18,12 @@ FPS = 25.0
 
 #: (codec, crf, frames per scan) that meet the requirement now.
 EXACT = [("h264", 18, 1), ("h264", 18, 5), ("h264", 18, 12), ("mjpeg", 18, 1)]
-#: Measured short of it (count off by up to ~40 %; see docs/pages/performance.md).
+#: Measured short of it (docs/pages/performance.md). Duplicates taken for new / new-content
+#: frames missed, branch point c063490 -> the two-population model (commit fe87e17):
+#: MPEG-4 crf 25 20/3 -> 10/3, crf 32 22/3 -> 23/2, H.264 crf 32 27/10 -> 14/6,
+#: MJPEG crf 25 12/2 -> 24/2. These 6 s renders hold 15 scans, and the model needs a few
+#: scans of changes before it decides (until then every change is taken for a scan), so
+#: most errors left are in the first 2 s; the encoder also delivers some scans late.
 NOT_YET = [("mpeg4", 25, 10), ("mpeg4", 32, 10), ("h264", 32, 5), ("mjpeg", 25, 10)]
 
 
@@ -47,7 +52,8 @@ def test_scan_count_exact(tmp_path, codec, crf, per_scan):
 
 
 @pytest.mark.parametrize("codec,crf,per_scan", [
-    pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="issue 14: not exact yet"))
+    pytest.param(*case, marks=pytest.mark.xfail(
+        strict=True, reason="issue 14: not exact yet (start-up of the model, late delivery)"))
     for case in NOT_YET])
 def test_scan_count_exact_not_yet(tmp_path, codec, crf, per_scan):
     n, false_new, missed = _counts(_render(tmp_path, codec, crf, per_scan))
