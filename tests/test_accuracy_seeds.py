@@ -73,12 +73,11 @@ XFAIL = {
     (2005, "front"): "measured: front RMS nan px",
     (2005, "sync"): "measured: sync error -0.507 s (two scans: 0.480 s), with a warning and confidence 0 "
                     "(issue 13 merge: the charge cue follows a spurious loss of electrode lithium in this "
-                    "plating scene and the onset bound clips it; tracking-limited)",
+                    "plating scene and the onset bound clips it; tracking-limited; and the issue 14 refresh "
+                    "model takes MJPEG re-draws in frames 8-11 for scans before it has seen enough changes)",
     (2005, "mode"): "measured: measured fracture/False (0.995); evidence ['longest crack 11.17 µm vs threshold 3.0 "
                     "µm', 'lateral lithium 1.68 µm beyond the rim vs threshold 3.0 µm', 'no depletion time in the "
                     "trace', 'trace: no shor",
-    # a regression of the two-population refresh model (issue 14): MJPEG re-draws are taken
-    # for scans in frames 8-11, before the model has seen enough changes (was exact)
     (2006, "crack"): "measured: crack initiation None s vs 0.83 s",
     (2006, "events"): "measured: event time(s) beyond one scan + one frame, missed or spurious (the failure message "
                       "holds the table)",
