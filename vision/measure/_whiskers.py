@@ -74,6 +74,9 @@ TIP_HALF_WINDOW_PX = 10.0
 TIP_STEP_PX = 0.25
 TIP_MAX_SHIFT_PX = 6.0
 TIP_OUTWARD_FRAC = 0.5
+#: Second pass of the tip fit: the window is centred on the first pass's edge and the edge
+#: is searched this far (px) either side of it.
+TIP_RECENTRE_REACH_PX = 2.0
 MAX_TIP_BAND_PX = 9
 #: Width profiles: sampling step (px), cross-sections averaged between WIDTH_SPAN of the
 #: length (away from the base's rim and the tip's rounding), shortest rod measured (px),
@@ -474,6 +477,8 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SI
     best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
     if not np.isfinite(best).any():
         return (np.nan, np.inf, np.nan) if return_sigma else (np.nan, np.inf)
+    if return_sigma:
+        return _edge_model_average(s, y, s_lo, s_hi, coarse, res, grid_px, sigmas, peak_sigmas)
     a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
     c = coarse[int(np.argmin(res[a, b]))]
     s0s = np.arange(max(s_lo, c - EDGE_COARSE_REACH_PX), min(s_hi, c + EDGE_COARSE_REACH_PX) + 1e-9,
@@ -497,6 +502,60 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SI
     if return_sigma:
         return float(s0), float(rmin), float(sigma)
     return float(s0), float(rmin)
+
+
+def _edge_model_average(s, y, s_lo, s_hi, coarse, res, grid_px, sigmas, peak_sigmas):
+    """Edge position averaged over the blur pairs, weighted by their likelihood: (s0, rss, sigma).
+
+    Picking the single best (sigma, sigma_p) pair makes the edge jump by 0.1-0.3 px
+    when noise tips the choice; averaging the pairs' edges with weights
+    ``exp(-delta_chi2 / 2)`` removes the jumps, and the spread of the pairs' edges
+    enters the uncertainty (model averaging: var = sum w (sigma_ab^2 + (s_ab - s0)^2)).
+    Samples closer than a pixel are correlated (bilinear interpolation of pixel noise):
+    chi-square and variances count one independent sample per px.
+    """
+    dof = max(len(y) - EDGE_MODEL_PARAMS, 1)
+    per_px = max(1.0 / max(float(np.median(np.diff(s))), 1e-6), 1.0) if len(s) > 1 else 1.0
+    edges, rss, var = [], [], []
+    for a in range(len(sigmas)):
+        for b in range(len(peak_sigmas)):
+            if not np.isfinite(res[a, b]).any():
+                continue
+            c = coarse[int(np.argmin(res[a, b]))]
+            s0s = np.arange(max(s_lo, c - EDGE_COARSE_REACH_PX),
+                            min(s_hi, c + EDGE_COARSE_REACH_PX) + 1e-9, grid_px)
+            r = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
+                           np.array([peak_sigmas[b]], float))[0, 0]
+            if not np.isfinite(r).all():
+                continue
+            k = int(np.argmin(r))
+            s0, rmin, v = s0s[k], r[k], np.nan
+            if 0 < k < len(r) - 1:
+                den = r[k - 1] - 2 * rmin + r[k + 1]
+                if den > 0:
+                    s0 += 0.5 * grid_px * (r[k - 1] - r[k + 1]) / den
+                    rmin -= 0.125 * (r[k - 1] - r[k + 1]) ** 2 / den
+                    v = 2.0 * per_px / (den / (grid_px * grid_px))      # times sigma^2 below
+            edges.append(s0)
+            rss.append(max(rmin, 0.0))
+            var.append(v)
+    if not edges:
+        return np.nan, np.inf, np.nan
+    edges, rss, var = np.asarray(edges), np.asarray(rss), np.asarray(var)
+    noise_var = float(rss.min()) / dof
+    if not noise_var > 0:
+        k = int(np.argmin(rss))
+        return float(edges[k]), float(rss[k]), np.nan
+    chi2 = (rss - rss.min()) / (noise_var * per_px)
+    w = np.exp(-0.5 * chi2)
+    w /= w.sum()
+    s0 = float(np.sum(w * edges))
+    ok = np.isfinite(var)
+    if not ok.any():
+        return s0, float(rss.min()), np.nan
+    spread = np.sum(w * (edges - s0) ** 2)
+    within = np.sum(w[ok] * var[ok] * noise_var) / np.sum(w[ok])
+    return s0, float(rss.min()), float(math.sqrt(within + spread))
 
 
 def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
@@ -595,6 +654,16 @@ def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_
                                           return_sigma=True)
     if not np.isfinite(tip_s):
         return whisker
+    # second pass: the window centred on the edge found (on the sampling grid), so that
+    # the jitter of the pixel-level tip no longer moves the window against the edge
+    c = round(tip_s / step_px) * step_px
+    s2, prof2 = sample_line(diff, (bx, by), (ux, uy), length_px=2 * half_window_px,
+                            step_px=step_px, width_px=band_px, start_offset_px=c - half_window_px)
+    if np.all(np.isfinite(prof2)):
+        t2, _, sig2 = _edge_model_fit(s2, prof2, c - TIP_RECENTRE_REACH_PX, c + TIP_RECENTRE_REACH_PX,
+                                      return_sigma=True)
+        if np.isfinite(t2):
+            tip_s, tip_sigma = t2, sig2
     tip = (bx + tip_s * ux, by + tip_s * uy)
     return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
                                length_px=float(s_anchor + tip_s), tip_sigma_px=float(tip_sigma))
