@@ -363,9 +363,6 @@ def test_segment_search_box_gives_the_same_mask():
         segment_lithium(diff, search_box="left", **kw)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 11, tip uncertainty): tip_sigma_px is "
-                   "the edge fit's standard error, about 4x below the scatter of tips over noise "
-                   "(the pixel-level tip moves the fit window and the blur grid choice jumps)")
 def test_tip_sigma_reflects_the_scatter_of_tips_over_noise():
     """The per-frame tip uncertainty matches the scatter of tips over noise realisations.
 
