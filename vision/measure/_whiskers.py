@@ -110,20 +110,29 @@ WIDTH_INWARD_PX = 5
 WIDTH_OUTWARD_PX = 1.5
 #: Scans a whisker may be missed and keep its id (a scan or two can lose a faint tip).
 LINK_MEMORY = 3
-#: Curved and kinked rods (a region that is no straight rod is tried as a rod along a
-#: bent centreline): the centreline is the medial path from the rim to the far end,
-#: simplified (Douglas-Peucker) to within CURVE_SIMPLIFY_FRAC of the width (at least
-#: CURVE_SIMPLIFY_MIN_PX; below that the pixel staircase of the medial path shows), each
-#: piece then refitted to its own pixels (total least squares: the centre of a rod of
-#: constant width). A whisker bends gently or kinks once or twice: a total turn beyond
-#: CURVE_MAX_TURN_DEG, or more than CURVE_MAX_PIECES pieces, is a wandering branch of a
-#: lateral front; pieces turning by less than CURVE_MERGE_DEG are one straight piece.
-CURVE_SIMPLIFY_FRAC = 0.15
-CURVE_SIMPLIFY_MIN_PX = 0.75
+#: Curved and kinked rods: the centreline is the medial path from the rim to the far end,
+#: simplified (Douglas-Peucker) to within CURVE_SIMPLIFY_PX (just above the +-0.5 px
+#: staircase of a digital line, so a straight rod stays one piece and an arc gets pieces
+#: short enough that their polygon is within a few 0.1 px of its length), each piece then
+#: refitted to its stretch of the path (total least squares). A piece shorter than
+#: CURVE_PIECE_WIDTHS of the region's width (at least CURVE_MIN_PIECE_PX) is merged into
+#: its neighbours (there the medial path rounds a kink's corner). A whisker bends gently or
+#: kinks once or twice: a total turn beyond CURVE_MAX_TURN_DEG, or more than
+#: CURVE_MAX_PIECES pieces, is a wandering branch of a lateral front; pieces turning by
+#: less than CURVE_MERGE_DEG are one straight piece.
+CURVE_SIMPLIFY_PX = 0.75
+#: ... but first: a medial path whose CURVE_DEV_PERCENTILE-th percentile distance from one
+#: straight line is within CURVE_STRAIGHT_DEV_PX, or CURVE_STRAIGHT_DEV_WIDTHS of the width
+#: (the ragged sides of a noisy mask move the medial path by a fraction of the width), is a
+#: straight rod: the digital staircase stays within it, and a bend that small changes the
+#: length by less than 0.3 px (chord vs polyline of a 15 deg kink: ~ a b / (a + b) theta^2 / 2).
+CURVE_STRAIGHT_DEV_PX = 1.25
+CURVE_STRAIGHT_DEV_WIDTHS = 0.2
+CURVE_DEV_PERCENTILE = 90
+CURVE_PIECE_WIDTHS = 0.5
 CURVE_MAX_TURN_DEG = 120.0
-CURVE_MAX_PIECES = 12
+CURVE_MAX_PIECES = 16
 CURVE_MERGE_DEG = 3.0
-#: Shortest piece (px) refitted on its own pixels; shorter pieces keep the medial path.
 CURVE_MIN_PIECE_PX = 3.0
 #: Ridge-following cost of the medial path: 1 / (distance to the region edge)^POWER.
 MEDIAL_COST_POWER = 2
@@ -294,7 +303,20 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
             ux, uy = -ux, -uy
         major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
         minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
-        if major < STUB_ASPECT * minor:
+        bent = None
+        if major >= STUB_ASPECT * minor:
+            # an elongated region: the centreline decides between a straight rod and a
+            # curved or kinked one (a bent rod's principal axis may miss the electrode, and
+            # a slightly kinked rod passes the straight tests but its chord is too short)
+            bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r,
+                             attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
+                             min_length_px=min_length_px, max_width_px=max_width_px,
+                             min_straightness=min_straightness)
+            if bent is not None and bent.path_xy_px:
+                found.append(bent)
+                whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
+                continue
+        else:
             # a stub: its long axis is along the rim; growth is radial
             ux, uy = radial
         t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
@@ -314,19 +336,10 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         extent = s.max() - max(s.min(), 0.0) + 1.0
         fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
         straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
-        is_rod = fill >= min_fill and straight >= min_straightness
-        if major >= STUB_ASPECT * minor:
-            # the centreline decides between a straight rod and a curved or kinked one (a
-            # slightly kinked rod passes the straight tests but its chord is too short)
-            bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r,
-                             attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
-                             min_length_px=min_length_px, max_width_px=max_width_px,
-                             min_straightness=min_straightness)
-            if bent is not None and (bent.path_xy_px or not is_rod):
+        if fill < min_fill or straight < min_straightness:
+            if bent is not None:   # one straight piece by its centreline, though not by its box
                 found.append(bent)
                 whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
-                continue
-        if not is_rod:
             continue
         k = int(np.argmax(s))
         tip = (bx + s[k] * ux, by + s[k] * uy)
@@ -377,11 +390,20 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     inner = (cum >= 0.5 * width0) & (cum <= geo_len - 0.5 * width0)
     if inner.sum() >= 2:
         path = path[inner]
-    eps = max(CURVE_SIMPLIFY_MIN_PX, CURVE_SIMPLIFY_FRAC * width0)
-    poly = cv2.approxPolyDP(path.astype(np.float32)[:, None, :], eps, False)[:, 0, :].astype(float)
+    eps = CURVE_SIMPLIFY_PX
+    # a rod whose medial path stays within CURVE_STRAIGHT_DEV_PX of one line is straight (a
+    # bend that small changes the length by far less than a pixel)
+    pc = path.mean(axis=0)
+    _, evec = np.linalg.eigh(np.cov((path - pc).T)) if len(path) > 2 else (None, np.eye(2))
+    dev = np.percentile(np.abs((path - pc) @ evec[:, 0]), CURVE_DEV_PERCENTILE) \
+        if len(path) > 2 else 0.0
+    if dev <= max(CURVE_STRAIGHT_DEV_PX, CURVE_STRAIGHT_DEV_WIDTHS * width0):
+        poly = path[[0, -1]]
+    else:
+        poly = cv2.approxPolyDP(path.astype(np.float32)[:, None, :], eps, False)[:, 0, :].astype(float)
     # merge pieces that hardly turn, and pieces shorter than the rod is wide (a bend is
     # not resolved over less than a width: there the medial path follows the corners)
-    min_piece = max(width0, CURVE_MIN_PIECE_PX)
+    min_piece = max(CURVE_PIECE_WIDTHS * width0, CURVE_MIN_PIECE_PX)
     keep = [poly[0]]
     for k in range(1, len(poly) - 1):
         a, b = poly[k] - keep[-1], poly[k + 1] - poly[k]
