@@ -77,19 +77,6 @@ TIP_HALF_WINDOW_PX = 10.0
 TIP_STEP_PX = 0.25
 TIP_MAX_SHIFT_PX = 6.0
 TIP_OUTWARD_FRAC = 0.5
-#: Following a faint rod beyond its segmented end (:func:`extend_tip`): the rod's level is
-#: the median of the band-averaged change between EXTEND_REF_SPAN of its segmented length
-#: (rods shorter than EXTEND_MIN_ROD_PX are left alone); the average runs over
-#: EXTEND_SMOOTH_PX along the axis and must stay above EXTEND_MIN_SNR of its noise (from
-#: the scatter of neighbouring samples); the search reaches EXTEND_REACH_PX past the
-#: segmented end (a faint rod may be segmented over a fifth of its length only); a gain
-#: under EXTEND_MIN_GAIN_PX is within the edge fit's reach and left to it.
-EXTEND_REF_SPAN = (0.3, 0.8)
-EXTEND_MIN_ROD_PX = 8
-EXTEND_SMOOTH_PX = 5
-EXTEND_MIN_SNR = 4.0
-EXTEND_REACH_PX = 120.0
-EXTEND_MIN_GAIN_PX = 3.0
 #: Second pass of the tip fit: the window is centred on the first pass's edge and the edge
 #: is searched this far (px) either side of it.
 TIP_RECENTRE_REACH_PX = 2.0
@@ -137,8 +124,7 @@ CURVE_MIN_PIECE_PX = 3.0
 #: Ridge-following cost of the medial path: 1 / (distance to the region edge)^POWER.
 MEDIAL_COST_POWER = 2
 
-__all__ = ["WhiskerObs", "find_whiskers", "extend_tip", "refine_tip", "refine_width",
-           "WhiskerLinker"]
+__all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -649,77 +635,6 @@ def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
     res = np.einsum("abkn,abkn->abk", fit, fit)
     res[~ok] = np.inf
     return res
-
-
-def extend_tip(diff, whisker, *, polarity="dark"):
-    """Pixel-level tip from the rod's own signal along its axis (not the mask's end).
-
-    A faint rod is segmented only near its base (its far part is below the
-    segmentation's hysteresis), which puts the tip short. A rod has constant
-    width and contrast: the change image averaged across the central part of
-    the rod and along ``EXTEND_SMOOTH_PX`` is the rod's level as long as the rod
-    goes on. From the segmented end, the tip is followed outward while that
-    average stays above half the rod's level and ``EXTEND_MIN_SNR`` noise
-    levels of the average; the last such position is the new pixel-level tip
-    (the edge model of :func:`refine_tip` then places it). The profile stops at
-    the image side.
-
-    Parameters
-    ----------
-    diff : (M, N) ndarray
-        Change image (background - frame), not smoothed.
-    whisker : WhiskerObs
-        Detection with its axis (straight piece from :meth:`WhiskerObs.anchor`).
-    polarity : 'dark' or 'bright'
-        Lithium darker (positive change) or brighter than the ceramic.
-
-    Returns
-    -------
-    WhiskerObs
-        With a longer ``length_px`` and ``tip_xy_px`` when the rod goes on
-        beyond the mask; unchanged otherwise.
-    """
-    (bx, by), s_anchor = whisker.anchor()
-    ux, uy = whisker.direction_xy
-    L = whisker.length_px - s_anchor
-    if L < EXTEND_MIN_ROD_PX or not (math.isfinite(ux) and math.isfinite(uy)):
-        return whisker
-    band = int(np.clip(round(whisker.width_px / 2), 1, MAX_TIP_BAND_PX))
-    sign = 1.0 if polarity == "dark" else -1.0
-    s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=L + EXTEND_REACH_PX, step_px=1.0,
-                          width_px=band)
-    prof = sign * prof.astype(np.float64)
-    rod = (s >= max(EXTEND_REF_SPAN[0] * L, 0.0)) & (s <= EXTEND_REF_SPAN[1] * L)
-    if rod.sum() < EXTEND_MIN_ROD_PX // 2 or not np.isfinite(prof[rod]).all():
-        return whisker
-    level = float(np.median(prof[rod]))
-    # noise of one sample: robust scatter of the steps between neighbours (a rod's end is
-    # one step among many)
-    steps = np.diff(prof)
-    steps = steps[np.isfinite(steps)]
-    noise = float(1.4826 * np.median(np.abs(steps - np.median(steps))) / math.sqrt(2.0)) \
-        if len(steps) > EXTEND_MIN_ROD_PX else math.nan
-    k = int(EXTEND_SMOOTH_PX)
-    floor = EXTEND_MIN_SNR * noise / math.sqrt(k) if math.isfinite(noise) else math.inf
-    if not level > floor:
-        return whisker
-    # walk on (from k px inside the segmented end) while the next k px keep half the level
-    # of the 2k px behind (the rod's level may drift slowly along it) and stay significant;
-    # the walk stops with about k/2 rod px left ahead: the end is ~1 + k/2 px ahead
-    p = np.nan_to_num(prof, nan=-np.inf)
-    i = max(int(np.searchsorted(s, L)) - k, 0)
-    while i + 1 + k <= len(s):
-        ahead = float(np.mean(p[i + 1:i + 1 + k]))
-        behind = float(np.mean(p[max(i - 2 * k, 0):i + 1]))
-        if not (ahead > 0.5 * behind and ahead > floor):
-            break
-        i += 1
-    new_L = float(s[min(i, len(s) - 1)]) + 1.0 + 0.5 * k
-    if new_L <= L + EXTEND_MIN_GAIN_PX:
-        return whisker
-    tip = (bx + new_L * ux, by + new_L * uy)
-    return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
-                               length_px=float(s_anchor + new_L))
 
 
 def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_STEP_PX,
