@@ -103,7 +103,8 @@ LINK_MEMORY = 3
 #: short enough that their polygon is within a few 0.1 px of its length), each piece then
 #: refitted to its stretch of the path (total least squares). A piece shorter than
 #: CURVE_PIECE_WIDTHS of the region's width (at least CURVE_MIN_PIECE_PX) is merged into
-#: its neighbours (there the medial path rounds a kink's corner). A whisker bends gently or
+#: its neighbours (there the medial path rounds a kink's corner, and two touching whiskers
+#: make short pieces: at half a width, tuning seed 5010 lost a whisker's id and its rate). A whisker bends gently or
 #: kinks once or twice: a total turn beyond CURVE_MAX_TURN_DEG, or more than
 #: CURVE_MAX_PIECES pieces, is a wandering branch of a lateral front; pieces turning by
 #: less than CURVE_MERGE_DEG are one straight piece.
@@ -116,7 +117,7 @@ CURVE_SIMPLIFY_PX = 0.75
 CURVE_STRAIGHT_DEV_PX = 1.25
 CURVE_STRAIGHT_DEV_WIDTHS = 0.2
 CURVE_DEV_PERCENTILE = 90
-CURVE_PIECE_WIDTHS = 0.5
+CURVE_PIECE_WIDTHS = 1.0
 CURVE_MAX_TURN_DEG = 120.0
 CURVE_MAX_PIECES = 16
 CURVE_MERGE_DEG = 3.0
