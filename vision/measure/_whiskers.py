@@ -63,6 +63,9 @@ EDGE_PEAK_SIGMAS_PX = (0.8, 1.0, 1.25, 1.6)
 #: EDGE_COARSE_REACH_PX (px) either side of the coarse best (two coarse steps).
 EDGE_COARSE_PX = 0.25
 EDGE_COARSE_REACH_PX = 0.5
+#: Blur pairs whose coarse chi-square exceeds the best pair's by more than this are left out
+#: of the tip's model average (their weight, exp(-chi2 / 2), is below 1e-4: a speed-up).
+EDGE_AVERAGE_MAX_CHI2 = 18.0
 #: Parameters of the edge model (step, peak and offset amplitudes, and the edge position)
 #: taken from the residual's degrees of freedom.
 EDGE_MODEL_PARAMS = 4
@@ -74,6 +77,9 @@ TIP_HALF_WINDOW_PX = 10.0
 TIP_STEP_PX = 0.25
 TIP_MAX_SHIFT_PX = 6.0
 TIP_OUTWARD_FRAC = 0.5
+#: Second pass of the tip fit: the window is centred on the first pass's edge and the edge
+#: is searched this far (px) either side of it.
+TIP_RECENTRE_REACH_PX = 2.0
 MAX_TIP_BAND_PX = 9
 #: Width profiles: sampling step (px), cross-sections averaged between WIDTH_SPAN of the
 #: length (away from the base's rim and the tip's rounding), shortest rod measured (px),
@@ -91,6 +97,33 @@ WIDTH_INWARD_PX = 5
 WIDTH_OUTWARD_PX = 1.5
 #: Scans a whisker may be missed and keep its id (a scan or two can lose a faint tip).
 LINK_MEMORY = 3
+#: Curved and kinked rods: the centreline is the medial path from the rim to the far end,
+#: simplified (Douglas-Peucker) to within CURVE_SIMPLIFY_PX (just above the +-0.5 px
+#: staircase of a digital line, so a straight rod stays one piece and an arc gets pieces
+#: short enough that their polygon is within a few 0.1 px of its length), each piece then
+#: refitted to its stretch of the path (total least squares). A piece shorter than
+#: CURVE_PIECE_WIDTHS of the region's width (at least CURVE_MIN_PIECE_PX) is merged into
+#: its neighbours (there the medial path rounds a kink's corner, and two touching whiskers
+#: make short pieces: at half a width, tuning seed 5010 lost a whisker's id and its rate). A whisker bends gently or
+#: kinks once or twice: a total turn beyond CURVE_MAX_TURN_DEG, or more than
+#: CURVE_MAX_PIECES pieces, is a wandering branch of a lateral front; pieces turning by
+#: less than CURVE_MERGE_DEG are one straight piece.
+CURVE_SIMPLIFY_PX = 0.75
+#: ... but first: a medial path whose CURVE_DEV_PERCENTILE-th percentile distance from one
+#: straight line is within CURVE_STRAIGHT_DEV_PX, or CURVE_STRAIGHT_DEV_WIDTHS of the width
+#: (the ragged sides of a noisy mask move the medial path by a fraction of the width), is a
+#: straight rod: the digital staircase stays within it, and a bend that small changes the
+#: length by less than 0.3 px (chord vs polyline of a 15 deg kink: ~ a b / (a + b) theta^2 / 2).
+CURVE_STRAIGHT_DEV_PX = 1.25
+CURVE_STRAIGHT_DEV_WIDTHS = 0.2
+CURVE_DEV_PERCENTILE = 90
+CURVE_PIECE_WIDTHS = 1.0
+CURVE_MAX_TURN_DEG = 120.0
+CURVE_MAX_PIECES = 16
+CURVE_MERGE_DEG = 3.0
+CURVE_MIN_PIECE_PX = 3.0
+#: Ridge-following cost of the medial path: 1 / (distance to the region edge)^POWER.
+MEDIAL_COST_POWER = 2
 
 __all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
 
@@ -118,6 +151,11 @@ class WhiskerObs:
     tip_sigma_px : float
         Standard uncertainty of the tip position along the axis, px (from the
         edge-model fit of :func:`refine_tip`; NaN before it).
+    path_xy_px : tuple of (float, float)
+        Centreline of a curved or kinked rod: the base and the vertices after it,
+        in order; the tip lies on the ray from the last vertex along
+        ``direction_xy``. Empty for a straight rod (the axis is the ray from the
+        base). ``length_px`` is the length along this centreline.
     """
 
     whisker_id: int
@@ -127,6 +165,39 @@ class WhiskerObs:
     width_px: float
     direction_xy: tuple = (float("nan"), float("nan"))
     tip_sigma_px: float = float("nan")
+    path_xy_px: tuple = ()
+
+    def anchor(self):
+        """(point, arc length) of the start of the last straight piece (the base if straight)."""
+        if len(self.path_xy_px) < 2:
+            return self.base_xy_px, 0.0
+        p = np.asarray(self.path_xy_px, float)
+        return tuple(p[-1]), float(np.hypot(*np.diff(p, axis=0).T).sum())
+
+    def centreline(self, step_px=1.0):
+        """(K, 2) points along the centreline from the base to the tip, ``step_px`` apart."""
+        pts = np.asarray(list(self.path_xy_px) or [self.base_xy_px], float)
+        pts = np.vstack([pts, np.asarray(self.tip_xy_px, float)[None]])
+        seg = np.hypot(*np.diff(pts, axis=0).T)
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        if cum[-1] <= 0:
+            return pts[:1]
+        s = np.append(np.arange(0.0, cum[-1], step_px), cum[-1])
+        return np.column_stack([np.interp(s, cum, pts[:, 0]), np.interp(s, cum, pts[:, 1])])
+
+    def point_at(self, s_px):
+        """(point, unit direction) on the centreline at arc length ``s_px`` from the base."""
+        pts = np.asarray(list(self.path_xy_px) or [self.base_xy_px], float)
+        pts = np.vstack([pts, np.asarray(self.tip_xy_px, float)[None]])
+        seg = np.hypot(*np.diff(pts, axis=0).T)
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        k = int(np.clip(np.searchsorted(cum, s_px, side="right") - 1, 0, len(seg) - 1))
+        if len(self.path_xy_px) < 2:
+            u = np.asarray(self.direction_xy, float)
+        else:
+            u = (pts[k + 1] - pts[k]) / max(seg[k], 1e-9)
+        p = pts[k] + (s_px - cum[k]) * u
+        return (float(p[0]), float(p[1])), (float(u[0]), float(u[1]))
 
 
 def _axis_circle_exit(cx, cy, ux, uy, ex, ey, r):
@@ -219,7 +290,20 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
             ux, uy = -ux, -uy
         major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
         minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
-        if major < STUB_ASPECT * minor:
+        bent = None
+        if major >= STUB_ASPECT * minor:
+            # an elongated region: the centreline decides between a straight rod and a
+            # curved or kinked one (a bent rod's principal axis may miss the electrode, and
+            # a slightly kinked rod passes the straight tests but its chord is too short)
+            bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r,
+                             attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
+                             min_length_px=min_length_px, max_width_px=max_width_px,
+                             min_straightness=min_straightness)
+            if bent is not None and bent.path_xy_px:
+                found.append(bent)
+                whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
+                continue
+        else:
             # a stub: its long axis is along the rim; growth is radial
             ux, uy = radial
         t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
@@ -238,10 +322,11 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
         extent = s.max() - max(s.min(), 0.0) + 1.0
         fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
-        if fill < min_fill:
-            continue
         straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
-        if straight < min_straightness:
+        if fill < min_fill or straight < min_straightness:
+            if bent is not None:   # one straight piece by its centreline, though not by its box
+                found.append(bent)
+                whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
             continue
         k = int(np.argmax(s))
         tip = (bx + s[k] * ux, by + s[k] * uy)
@@ -249,6 +334,151 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
                                 length, width, (float(ux), float(uy))))
         whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
     return found, whisker_mask
+
+
+def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, max_width_px,
+              min_straightness):
+    """A region as a rod of constant width along a curved or kinked centreline, or None.
+
+    The centreline is the medial path (cheapest path along the ridge of the
+    distance to the region's edge) from the pixels at the rim to the region's
+    geodesically farthest pixel; it is simplified to a polyline and each piece
+    is refitted to its own pixels, consecutive pieces meeting where their lines
+    cross (a kink's vertex). The base is where the first piece's line leaves the
+    electrode circle; the pixel-level tip is the far end of the last piece.
+    """
+    from skimage.graph import MCP_Geometric
+
+    m = np.pad(sub, 1)
+    seeds_sel = d <= attach_px
+    if not seeds_sel.any():
+        return None
+    seeds = np.column_stack([ys[seeds_sel] - y0 + 1, xs[seeds_sel] - x0 + 1]).astype(int)
+    walk = MCP_Geometric(np.where(m, 1.0, np.inf))
+    geo, _ = walk.find_costs([tuple(p) for p in seeds])
+    geo = np.where(m & np.isfinite(geo), geo, -1.0)
+    far = np.unravel_index(int(np.argmax(geo)), geo.shape)
+    if geo[far] <= 0:
+        return None
+    dt = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 5)
+    ridge = MCP_Geometric(np.where(m, 1.0 / np.maximum(dt, 0.5) ** MEDIAL_COST_POWER, np.inf))
+    ridge.find_costs([tuple(p) for p in seeds], ends=[far])
+    path = np.asarray(ridge.traceback(far), float)[:, ::-1] + (x0 - 1, y0 - 1)   # (x, y)
+    if len(path) < 2:
+        return None
+    area = float(len(xs))
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    geo_len = float(cum[-1])
+    width0 = area / max(geo_len, 1.0)
+    if width0 > max_width_px:
+        return None
+    # the medial path turns off the axis within half a width of either end (to a corner
+    # of the flat tip, from a rim pixel at the side of the base): those ends are cut
+    inner = (cum >= 0.5 * width0) & (cum <= geo_len - 0.5 * width0)
+    if inner.sum() >= 2:
+        path = path[inner]
+    eps = CURVE_SIMPLIFY_PX
+    # a rod whose medial path stays within CURVE_STRAIGHT_DEV_PX of one line is straight (a
+    # bend that small changes the length by far less than a pixel)
+    pc = path.mean(axis=0)
+    _, evec = np.linalg.eigh(np.cov((path - pc).T)) if len(path) > 2 else (None, np.eye(2))
+    dev = np.percentile(np.abs((path - pc) @ evec[:, 0]), CURVE_DEV_PERCENTILE) \
+        if len(path) > 2 else 0.0
+    if dev <= max(CURVE_STRAIGHT_DEV_PX, CURVE_STRAIGHT_DEV_WIDTHS * width0):
+        poly = path[[0, -1]]
+    else:
+        poly = cv2.approxPolyDP(path.astype(np.float32)[:, None, :], eps, False)[:, 0, :].astype(float)
+    # merge pieces that hardly turn, and pieces shorter than the rod is wide (a bend is
+    # not resolved over less than a width: there the medial path follows the corners)
+    min_piece = max(CURVE_PIECE_WIDTHS * width0, CURVE_MIN_PIECE_PX)
+    keep = [poly[0]]
+    for k in range(1, len(poly) - 1):
+        a, b = poly[k] - keep[-1], poly[k + 1] - poly[k]
+        turn = abs(math.degrees(math.atan2(a[0] * b[1] - a[1] * b[0], a @ b)))
+        if turn >= CURVE_MERGE_DEG and np.hypot(*a) >= min_piece and np.hypot(*b) >= min_piece:
+            keep.append(poly[k])
+    keep.append(poly[-1])
+    poly = np.asarray(keep)
+    n_pieces = len(poly) - 1
+    if n_pieces > CURVE_MAX_PIECES:
+        return None
+    pts = np.column_stack([xs, ys])
+    seglen = np.hypot(*np.diff(poly, axis=0).T)
+    # each piece is refitted (total least squares) to the medial-path points between its
+    # vertices, half a width away from the joints (where the path rounds the kink)
+    idx = [int(np.argmin(np.hypot(*(path - v).T))) for v in poly]
+    lines = []
+    for k in range(n_pieces):
+        u = (poly[k + 1] - poly[k]) / max(seglen[k], 1e-9)
+        c = 0.5 * (poly[k] + poly[k + 1])
+        q = path[min(idx[k], idx[k + 1]):max(idx[k], idx[k + 1]) + 1]
+        t = (q - poly[k]) @ u
+        lo = 0.5 * width0 if k > 0 else 0.0
+        hi = seglen[k] - (0.5 * width0 if k < n_pieces - 1 else 0.0)
+        q = q[(t >= lo) & (t <= hi)]
+        if seglen[k] >= CURVE_MIN_PIECE_PX and len(q) >= 3:
+            c = q.mean(axis=0)
+            _, evec = np.linalg.eigh(np.cov((q - c).T))
+            v = evec[:, 1]
+            u = v if v @ u >= 0 else -v
+        lines.append((c, u))
+    # each pixel belongs to its nearest piece (the last piece's pixels give the tip)
+    dists = np.empty((len(pts), n_pieces))
+    for k in range(n_pieces):
+        u = (poly[k + 1] - poly[k]) / max(seglen[k], 1e-9)
+        rel = pts - poly[k]
+        tc = np.clip(rel @ u, 0.0, seglen[k])
+        dists[:, k] = np.hypot(rel[:, 0] - tc * u[0], rel[:, 1] - tc * u[1])
+    owner = np.argmin(dists, axis=1)
+    # vertices: where consecutive lines cross (or the simplified vertex, if they hardly turn)
+    verts = []
+    for k in range(1, n_pieces):
+        (c1, u1), (c2, u2) = lines[k - 1], lines[k]
+        cross = u1[0] * u2[1] - u1[1] * u2[0]
+        v = poly[k]
+        if abs(cross) > math.sin(math.radians(CURVE_MERGE_DEG)):
+            t1 = ((c2 - c1)[0] * u2[1] - (c2 - c1)[1] * u2[0]) / cross
+            cand = c1 + t1 * u1
+            if np.hypot(*(cand - poly[k])) <= max(width0, 2.0 * eps):
+                v = cand
+        verts.append(v)
+    c1, u1 = lines[0]
+    t_exit = _axis_circle_exit(c1[0], c1[1], u1[0], u1[1], ex, ey, r)
+    if t_exit is None:
+        return None
+    base = c1 + t_exit * u1
+    chain = np.vstack([base[None], np.asarray(verts).reshape(-1, 2)])
+    cl, ul = lines[-1]
+    last = chain[-1]
+    own = owner == n_pieces - 1
+    s_tip = float(((pts[own] - last) @ ul).max()) + HALF_PX if own.any() else 0.0
+    if s_tip <= 0:
+        return None
+    tip = last + s_tip * ul
+    full = np.vstack([chain, tip[None]])
+    heads = np.diff(full, axis=0)
+    ang = np.unwrap(np.arctan2(heads[:, 1], heads[:, 0]))
+    if len(ang) > 1 and abs(math.degrees(np.abs(np.diff(ang)).sum())) > CURVE_MAX_TURN_DEG:
+        return None
+    length = float(np.hypot(*heads.T).sum())
+    if length < min_length_px:
+        return None
+    width = area / max(length, 1.0)
+    if width > max_width_px:
+        return None
+    # a rod: (nearly) all its pixels within half its width of the centreline
+    dcl = np.full(len(pts), np.inf)
+    for a, b in zip(full[:-1], full[1:]):
+        ab = b - a
+        lab = max(float(np.hypot(*ab)), 1e-9)
+        u = ab / lab
+        t = np.clip((pts - a) @ u, 0.0, lab)
+        dcl = np.minimum(dcl, np.hypot(pts[:, 0] - a[0] - t * u[0], pts[:, 1] - a[1] - t * u[1]))
+    if float(np.mean(dcl <= width / 2 + STRAIGHT_SLACK_PX)) < min_straightness:
+        return None
+    path_xy = tuple((float(x), float(y)) for x, y in chain) if len(chain) > 1 else ()
+    return WhiskerObs(-1, (float(base[0]), float(base[1])), (float(tip[0]), float(tip[1])),
+                      length, width, (float(ul[0]), float(ul[1])), path_xy_px=path_xy)
 
 
 def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SIGMAS_PX,
@@ -273,6 +503,8 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SI
     best = res.min(axis=-1)                     # (n_sigma, n_peak_sigma)
     if not np.isfinite(best).any():
         return (np.nan, np.inf, np.nan) if return_sigma else (np.nan, np.inf)
+    if return_sigma:
+        return _edge_model_average(s, y, s_lo, s_hi, coarse, res, grid_px, sigmas, peak_sigmas)
     a, b = np.unravel_index(int(np.argmin(best)), best.shape)  # first pair in (sigma, peak) order
     c = coarse[int(np.argmin(res[a, b]))]
     s0s = np.arange(max(s_lo, c - EDGE_COARSE_REACH_PX), min(s_hi, c + EDGE_COARSE_REACH_PX) + 1e-9,
@@ -296,6 +528,65 @@ def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SI
     if return_sigma:
         return float(s0), float(rmin), float(sigma)
     return float(s0), float(rmin)
+
+
+def _edge_model_average(s, y, s_lo, s_hi, coarse, res, grid_px, sigmas, peak_sigmas):
+    """Edge position averaged over the blur pairs, weighted by their likelihood: (s0, rss, sigma).
+
+    Picking the single best (sigma, sigma_p) pair makes the edge jump by 0.1-0.3 px
+    when noise tips the choice; averaging the pairs' edges with weights
+    ``exp(-delta_chi2 / 2)`` removes the jumps, and the spread of the pairs' edges
+    enters the uncertainty (model averaging: var = sum w (sigma_ab^2 + (s_ab - s0)^2)).
+    Samples closer than a pixel are correlated (bilinear interpolation of pixel noise):
+    chi-square and variances count one independent sample per px.
+    """
+    dof = max(len(y) - EDGE_MODEL_PARAMS, 1)
+    per_px = max(1.0 / max(float(np.median(np.diff(s))), 1e-6), 1.0) if len(s) > 1 else 1.0
+    edges, rss, var = [], [], []
+    coarse_best = res.min(axis=-1)
+    floor = float(np.nanmin(coarse_best))
+    noise0 = floor / dof
+    for a in range(len(sigmas)):
+        for b in range(len(peak_sigmas)):
+            if not np.isfinite(res[a, b]).any():
+                continue
+            if noise0 > 0 and (coarse_best[a, b] - floor) / (noise0 * per_px) > EDGE_AVERAGE_MAX_CHI2:
+                continue  # its weight would be below exp(-EDGE_AVERAGE_MAX_CHI2 / 2)
+            c = coarse[int(np.argmin(res[a, b]))]
+            s0s = np.arange(max(s_lo, c - EDGE_COARSE_REACH_PX),
+                            min(s_hi, c + EDGE_COARSE_REACH_PX) + 1e-9, grid_px)
+            r = _edge_scan(s0s, s, y, np.array([sigmas[a]], float),
+                           np.array([peak_sigmas[b]], float))[0, 0]
+            if not np.isfinite(r).all():
+                continue
+            k = int(np.argmin(r))
+            s0, rmin, v = s0s[k], r[k], np.nan
+            if 0 < k < len(r) - 1:
+                den = r[k - 1] - 2 * rmin + r[k + 1]
+                if den > 0:
+                    s0 += 0.5 * grid_px * (r[k - 1] - r[k + 1]) / den
+                    rmin -= 0.125 * (r[k - 1] - r[k + 1]) ** 2 / den
+                    v = 2.0 * per_px / (den / (grid_px * grid_px))      # times sigma^2 below
+            edges.append(s0)
+            rss.append(max(rmin, 0.0))
+            var.append(v)
+    if not edges:
+        return np.nan, np.inf, np.nan
+    edges, rss, var = np.asarray(edges), np.asarray(rss), np.asarray(var)
+    noise_var = float(rss.min()) / dof
+    if not noise_var > 0:
+        k = int(np.argmin(rss))
+        return float(edges[k]), float(rss[k]), np.nan
+    chi2 = (rss - rss.min()) / (noise_var * per_px)
+    w = np.exp(-0.5 * chi2)
+    w /= w.sum()
+    s0 = float(np.sum(w * edges))
+    ok = np.isfinite(var)
+    if not ok.any():
+        return s0, float(rss.min()), np.nan
+    spread = np.sum(w * (edges - s0) ** 2)
+    within = np.sum(w[ok] * var[ok] * noise_var) / np.sum(w[ok])
+    return s0, float(rss.min()), float(math.sqrt(within + spread))
 
 
 def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
@@ -379,9 +670,9 @@ def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_
         With refined ``tip_xy_px``, ``length_px`` and ``tip_sigma_px`` (unchanged
         when the profile runs off the image or the fit fails).
     """
-    bx, by = whisker.base_xy_px
+    (bx, by), s_anchor = whisker.anchor()   # the last straight piece starts there
     ux, uy = whisker.direction_xy
-    L = whisker.length_px
+    L = whisker.length_px - s_anchor
     if band_px is None:
         band_px = int(np.clip(round(whisker.width_px / 2), 1, MAX_TIP_BAND_PX))
     s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=2 * half_window_px,
@@ -394,9 +685,19 @@ def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_
                                           return_sigma=True)
     if not np.isfinite(tip_s):
         return whisker
+    # second pass: the window centred on the edge found (on the sampling grid), so that
+    # the jitter of the pixel-level tip no longer moves the window against the edge
+    c = round(tip_s / step_px) * step_px
+    s2, prof2 = sample_line(diff, (bx, by), (ux, uy), length_px=2 * half_window_px,
+                            step_px=step_px, width_px=band_px, start_offset_px=c - half_window_px)
+    if np.all(np.isfinite(prof2)):
+        t2, _, sig2 = _edge_model_fit(s2, prof2, c - TIP_RECENTRE_REACH_PX, c + TIP_RECENTRE_REACH_PX,
+                                      return_sigma=True)
+        if np.isfinite(t2):
+            tip_s, tip_sigma = t2, sig2
     tip = (bx + tip_s * ux, by + tip_s * uy)
     return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
-                               length_px=float(tip_s), tip_sigma_px=float(tip_sigma))
+                               length_px=float(s_anchor + tip_s), tip_sigma_px=float(tip_sigma))
 
 
 def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSITIONS):
@@ -426,13 +727,11 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
     L = whisker.length_px
     if L < MIN_WIDTH_ROD_PX:
         return whisker
-    bx, by = whisker.base_xy_px
-    ux, uy = whisker.direction_xy
-    nx, ny = -uy, ux
     half = 0.5 * whisker.width_px + WIDTH_MARGIN_PX
     profs = []
     for f in np.linspace(*WIDTH_SPAN, n_positions):
-        cx, cy = bx + f * L * ux, by + f * L * uy
+        (cx, cy), (ux, uy) = whisker.point_at(f * L)
+        nx, ny = -uy, ux
         s, prof = sample_line(diff, (cx, cy), (nx, ny), length_px=2 * half, step_px=step_px,
                               start_offset_px=-half)
         if np.all(np.isfinite(prof)):

@@ -15,6 +15,11 @@ MIN_SCATTER_UM = 1e-3
 #: Fewest new scans a step must hold for a whisker before a rate is fitted.
 MIN_SCANS_PER_FIT = 3
 
+#: Relative standard uncertainty of the pixel size that the rate's +- carries by default: a
+#: scale bar of 100-300 px read to about one px at each end (TIFF tags are exact, but the
+#: source is not known here). A rate in um/s scales with the pixel size.
+PIXEL_SIZE_REL_STD = 0.005
+
 
 def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
     """Robust straight-line fit of length against time.
@@ -94,7 +99,8 @@ def slope_standard_error(time_s, residual_scatter_um):
     return float(sigma / (np.std(t) * np.sqrt(n)))
 
 
-def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
+def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
+                          pixel_size_rel_std=PIXEL_SIZE_REL_STD, tilt_rel_std=0.0):
     """Growth rate of every whisker in every potential step.
 
     Parameters
@@ -107,7 +113,12 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
         ``step, t_start_s, t_end_s`` on the video clock (and optionally
         ``control_value``). Without steps the whole record is one step 0.
     min_scans : int
-        Fewest new scans inside a step to fit a rate.
+        Fewest new scans inside a step to fit a rate (uncensored ones).
+    pixel_size_rel_std : float
+        Relative standard uncertainty of the pixel size (enters ``rate_std_um_s``).
+    tilt_rel_std : float
+        Relative standard uncertainty of the tilt correction of the lengths
+        (enters ``rate_std_um_s``; 0 without a tilt).
 
     Returns
     -------
@@ -115,14 +126,20 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
         ``whisker_id, step, control_value, t_start_s, t_end_s, n_scans,
         rate_um_s, rate_std_um_s, current_density_A_cm2``; one row per
         whisker and step with enough scans. ``rate_std_um_s`` is the standard
-        error of the rate (:func:`slope_standard_error`). ``current_density_A_cm2`` is
-        Faraday's law j = v F / V_m for the tip advance.
+        uncertainty of the rate: the standard error of the slope from the scatter of
+        the tips about the line (:func:`slope_standard_error`), combined with the pixel size's and the tilt's relative
+        uncertainty. Rows marked ``censored`` (the tip at the side of the field or at
+        the data bar: the length is a lower bound) are left out of the fit.
+        ``current_density_A_cm2`` is Faraday's law j = v F / V_m for the tip advance.
     """
     columns = ["whisker_id", "step", "control_value", "t_start_s", "t_end_s", "n_scans",
                "rate_um_s", "rate_std_um_s", "current_density_A_cm2"]
     if whiskers is None or whiskers.empty:
         return pd.DataFrame(columns=columns)
-    w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
+    w = whiskers
+    if "censored" in w:
+        w = w.loc[~w["censored"].fillna(False).astype(bool)]
+    w = w.drop_duplicates(["whisker_id", "content_time_s"])
     if steps is None or steps.empty:
         steps = pd.DataFrame({"step": [0], "t_start_s": [w["content_time_s"].min()],
                               "t_end_s": [w["content_time_s"].max()],
@@ -137,7 +154,8 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT):
                 continue
             t, y = t_all[sel], y_all[sel]
             rate, _, scatter = fit_growth_rate(t, y)
-            rate_std = slope_standard_error(t, scatter)
+            rate_std = float(np.hypot(slope_standard_error(t, scatter),
+                                      abs(rate) * np.hypot(pixel_size_rel_std, tilt_rel_std)))
             rows.append({
                 "whisker_id": int(wid), "step": int(st.step),
                 "control_value": float(getattr(st, "control_value", np.nan)),

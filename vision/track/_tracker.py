@@ -194,11 +194,14 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     ``diff`` = background - frame: lithium darker than the ceramic is positive there,
     brighter lithium negative.
     """
-    bx, by = whisker.base_xy_px
-    tx, ty = whisker.tip_xy_px
-    n = max(int(math.hypot(tx - bx, ty - by)), 2)
-    t = np.linspace(0.0, 1.0, n + 1)[:, None]
-    axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
+    if whisker.path_xy_px:
+        axis = whisker.centreline()
+    else:
+        bx, by = whisker.base_xy_px
+        tx, ty = whisker.tip_xy_px
+        n = max(int(math.hypot(tx - bx, ty - by)), 2)
+        t = np.linspace(0.0, 1.0, n + 1)[:, None]
+        axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
     return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
 
 
@@ -211,6 +214,13 @@ def _skeleton_mask(skeleton_xy_px, shape):
     return cv2.dilate(out, np.ones((3, 3), np.uint8)) > 0
 
 
+def _draw_axis(canvas, whisker):
+    """Draw the centreline of ``whisker`` (base to tip, 1 px) into ``canvas`` (uint8)."""
+    pts = list(whisker.path_xy_px) or [whisker.base_xy_px]
+    pts = np.round(np.asarray(pts + [whisker.tip_xy_px], float)).astype(np.int32)
+    cv2.polylines(canvas, [pts.reshape(-1, 1, 2)], False, 1, 1)
+
+
 def _rods_in(mask, whiskers):
     """The connected pieces of ``mask`` that contain the axis of one of ``whiskers``."""
     if not whiskers or not mask.any():
@@ -219,9 +229,7 @@ def _rods_in(mask, whiskers):
     labels, (x0, y0, x1, y1) = _box_labels(mask)
     axes = np.zeros(mask.shape, np.uint8)
     for w in whiskers:
-        p0 = tuple(int(round(v)) for v in w.base_xy_px)
-        p1 = tuple(int(round(v)) for v in w.tip_xy_px)
-        cv2.line(axes, p0, p1, 1, 1)
+        _draw_axis(axes, w)
     sub = mask[y0:y1, x0:x1]
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])] = True
@@ -660,8 +668,7 @@ class _Tracker:
             return wmask
         axes = np.zeros(wmask.shape, np.uint8)
         for w in young:
-            cv2.line(axes, tuple(int(round(v)) for v in w.base_xy_px),
-                     tuple(int(round(v)) for v in w.tip_xy_px), 1, 1)
+            _draw_axis(axes, w)
         labels, (x0, y0, x1, y1) = _box_labels(wmask)
         sub = wmask[y0:y1, x0:x1]
         hit = np.unique(labels[(axes[y0:y1, x0:x1] > 0) & sub])
@@ -729,10 +736,13 @@ class _Tracker:
         px = self.px
         lengths = []
         for w in whiskers:
-            bx, by = w.base_xy_px
-            tx, ty = w.tip_xy_px
-            length = self._length_um(tx - bx, ty - by) if self.tilt_deg else w.length_px * px
-            lengths.append(length)
+            if self.tilt_deg:
+                pts = np.asarray(list(w.path_xy_px) or [w.base_xy_px], float)
+                pts = np.vstack([pts, np.asarray(w.tip_xy_px, float)[None]])
+                length = sum(self._length_um(*(b - a)) for a, b in zip(pts[:-1], pts[1:]))
+            else:
+                length = w.length_px * px
+            lengths.append(float(length))
         row["whisker_count"] = len(whiskers)
         row["max_whisker_length_um"] = max(lengths) if lengths else math.nan
         if front is not None:
@@ -775,7 +785,9 @@ class _Tracker:
               electrode_li_px=math.nan):
         top, _, left, _ = self.region if self.region is not None else (0, 0, 0, 0)
         full_whiskers = [dataclasses.replace(w, base_xy_px=self._to_full(w.base_xy_px),
-                                             tip_xy_px=self._to_full(w.tip_xy_px))
+                                             tip_xy_px=self._to_full(w.tip_xy_px),
+                                             path_xy_px=tuple(self._to_full(p)
+                                                              for p in w.path_xy_px))
                          for w in whiskers] if self.region is not None else []
         row, lengths = self._row(frame, drift, full_whiskers, front, crack, skipped=skipped)
         row["electrode_li_area_um2"] = float(electrode_li_px) * self.px * self.px

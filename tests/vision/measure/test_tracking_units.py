@@ -363,9 +363,6 @@ def test_segment_search_box_gives_the_same_mask():
         segment_lithium(diff, search_box="left", **kw)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 11, tip uncertainty): tip_sigma_px is "
-                   "the edge fit's standard error, about 4x below the scatter of tips over noise "
-                   "(the pixel-level tip moves the fit window and the blur grid choice jumps)")
 def test_tip_sigma_reflects_the_scatter_of_tips_over_noise():
     """The per-frame tip uncertainty matches the scatter of tips over noise realisations.
 
@@ -394,3 +391,84 @@ def test_tip_sigma_reflects_the_scatter_of_tips_over_noise():
     # (16 realisations estimate a standard deviation to about +-18 %)
     assert scatter / 2 <= float(np.median(sigmas)) <= 2 * scatter, \
         f"tip sigma {np.median(sigmas):.3f} px vs scatter {scatter:.3f} px"
+
+
+# -- curved and kinked whiskers ----------------------------------------------------------
+def _bent_rod_scene(centreline, width, *, noise=4.0, seed=0, shape=(ROWS, COLS), ex=60.0, ey=75.0,
+                    r=22.0):
+    """Dark disc plus a dark rod of ``width`` along the polyline ``centreline`` (flat tip,
+    round joints), bright rims, texture and noise; returns (background, image) as float32."""
+    pts = np.asarray(centreline, float)
+
+    def draw(img, s, rod=True):
+        cv2.circle(img, _pt(ex, ey, s), int(round(r * s * 16)), 255, -1, cv2.LINE_8, 4)
+        if not rod:
+            return
+        for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:]):
+            u = np.array([xb - xa, yb - ya]) / np.hypot(xb - xa, yb - ya)
+            n = np.array([-u[1], u[0]]) * width / 2
+            poly = [_pt(*(np.array([xa, ya]) + n), s), _pt(*(np.array([xb, yb]) + n), s),
+                    _pt(*(np.array([xb, yb]) - n), s), _pt(*(np.array([xa, ya]) - n), s)]
+            cv2.fillPoly(img, [np.array(poly, np.int32).reshape(-1, 1, 2)], 255, cv2.LINE_8, 4)
+        for x, y in pts[:-1]:   # round joints (not at the tip: the tip is flat)
+            cv2.circle(img, _pt(x, y, s), int(round(width / 2 * s * 16)), 255, -1, cv2.LINE_8, 4)
+
+    out = []
+    for rod in (False, True):
+        cov = _coverage(shape, lambda img, s, rod=rod: draw(img, s, rod))
+        img = _texture(0, shape) * (1 - cov) + 45.0 * cov
+        blur = cv2.GaussianBlur(cov, (0, 0), 1.0)
+        img += 60.0 * 2.5 * np.hypot(cv2.Sobel(blur, cv2.CV_32F, 1, 0) / 8,
+                                     cv2.Sobel(blur, cv2.CV_32F, 0, 1) / 8)
+        if rod:
+            img += np.random.default_rng(seed + 7).normal(0, noise, shape)
+        out.append(img.astype(np.float32))
+    return out[0], out[1], (ex, ey, r)
+
+
+def _arc(ex, ey, r, angle_deg, length, turn_deg, n=16):
+    """Centreline from the rim at ``angle_deg``, heading radially, turning ``turn_deg`` in total
+    (``n`` chords: longer than half the rod's width, so the round joint before the tip does
+    not reach past the flat tip)."""
+    a = np.radians(angle_deg)
+    p = np.array([ex + (r - 3) * np.cos(a), ey + (r - 3) * np.sin(a)])   # starts inside the disc
+    pts = [p.copy()]
+    p = p + 3 * np.array([np.cos(a), np.sin(a)])
+    pts.append(p.copy())
+    for k in range(n):
+        h = a + np.radians(turn_deg) * (k + 0.5) / n
+        p = p + (length / n) * np.array([np.cos(h), np.sin(h)])
+        pts.append(p.copy())
+    return pts
+
+
+@pytest.mark.parametrize("shape_kind", ["kinked", pytest.param("curved", marks=pytest.mark.xfail(
+    strict=True, reason="measured: a 70 deg arc, 7 px wide, 80 px long is measured 2.6 px long: "
+    "pieces of the centreline at least one (mask, rims included) width long make a "
+    "circumscribed polygon of few pieces (issue 11, whisker part)"))])
+def test_bent_whiskers_are_found_and_measured_along_their_centreline(shape_kind):
+    # half the whiskers of the randomized scenes are kinked (15-60 deg) or curved (10-90 deg):
+    # they must be found, and their length along the centreline within the bank's 90th
+    # percentile target, 1.0 px (a straight-rod analysis measured the chord, or nothing)
+    ex, ey, r = 60.0, 75.0, 22.0
+    if shape_kind == "kinked":
+        a = np.radians(10.0)
+        p0 = np.array([ex + (r - 3) * np.cos(a), ey + (r - 3) * np.sin(a)])
+        p1 = np.array([ex + r * np.cos(a), ey + r * np.sin(a)])
+        k = p1 + 40.0 * np.array([np.cos(a), np.sin(a)])
+        b = a + np.radians(40.0)
+        tip = k + 35.0 * np.array([np.cos(b), np.sin(b)])
+        line, true_len = [p0, p1, k, tip], 75.0
+    else:
+        line, true_len = _arc(ex, ey, r, -15.0, 80.0, 70.0), 80.0
+    for seed in range(3):
+        bg, img, _ = _bent_rod_scene(line, 7.0, seed=seed)
+        diff = bg - img
+        li, _, _ = segment_lithium(diff, electrode_xy_px=(ex, ey), electrode_radius_px=r)
+        found, _ = find_whiskers(li, electrode_xy_px=(ex, ey), electrode_radius_px=r)
+        assert len(found) == 1, f"seed {seed}: found {len(found)}"
+        w = refine_tip(diff, found[0])
+        assert len(w.path_xy_px) >= 2          # measured along a bent centreline
+        assert abs(w.length_px - true_len) <= 1.0, \
+            f"seed {seed}: length {w.length_px:.2f} px vs {true_len:.2f} px"
+        assert np.hypot(*(np.asarray(w.tip_xy_px) - line[-1])) <= 1.5

@@ -73,6 +73,18 @@ def test_each_whisker_keeps_its_own_rate_and_step_values():
     assert list(rates.sort_values(["whisker_id", "step"])["n_scans"]) == [11, 10, 11, 10]
 
 
+def test_censored_lengths_stay_out_of_the_rate():
+    # a tip at the side of the field (censored: the length is a lower bound) must not pull
+    # the rate: the whisker goes on growing beyond the field, the measured length stalls
+    t = np.arange(12) * 0.5
+    y = 1.0 + 2.0 * t
+    cens = t >= 4.0
+    y = np.where(cens, 9.0, y)
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y, "censored": cens})
+    r = growth_rates_per_step(w).iloc[0]
+    assert r["rate_um_s"] == pytest.approx(2.0, rel=1e-9) and r["n_scans"] == 8
+
+
 def test_duplicated_frames_count_once_and_short_steps_are_left_out():
     w = _two_whiskers()
     w = pd.concat([w, w.iloc[:5]])   # duplicated frames repeat a scan's row
@@ -112,7 +124,8 @@ def test_rate_std_is_the_scatter_of_rates_on_known_noise(n_scans):
     for _ in range(400):
         w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
                           "length_um": 1.0 + 2.0 * t + rng.normal(0, sigma, n_scans)})
-        r = growth_rates_per_step(w, steps).iloc[0]
+        # the scatter part alone (the pixel size's share is tested below)
+        r = growth_rates_per_step(w, steps, pixel_size_rel_std=0.0).iloc[0]
         fitted.append(r["rate_um_s"])
         reported.append(r["rate_std_um_s"])
     empirical = float(np.std(fitted))
@@ -127,13 +140,18 @@ def test_rate_std_formula_exactly_on_one_fit():
     t = np.arange(10) * 0.5
     y = 1.0 + 2.0 * t + np.array([0.1, -0.1, 0.05, -0.05, 0.0, 0.1, -0.1, 0.05, -0.05, 0.0])
     w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
-    r = growth_rates_per_step(w).iloc[0]
+    r = growth_rates_per_step(w, pixel_size_rel_std=0.0).iloc[0]
     _, _, scatter = fit_growth_rate(t, y)
     assert scatter > 0
     # sigma / (std(t) sqrt(n)), sigma = scatter * sqrt(n / (n - 2)) * n / (n - 0.8)
     want = scatter * np.sqrt(10 / 8) * 10 / 9.2 / (np.std(t) * np.sqrt(10))
     assert r["rate_std_um_s"] == pytest.approx(want, rel=1e-12)
     assert slope_standard_error(t, scatter) == r["rate_std_um_s"]
+    # the pixel size's and the tilt's relative uncertainties add in quadrature (the rate in
+    # um/s scales with both)
+    r2 = growth_rates_per_step(w, pixel_size_rel_std=0.01, tilt_rel_std=0.02).iloc[0]
+    assert r2["rate_std_um_s"] == pytest.approx(
+        np.sqrt(want ** 2 + (r2["rate_um_s"] * np.hypot(0.01, 0.02)) ** 2), rel=1e-12)
     assert np.isnan(slope_standard_error([1.0, 2.0], 0.1))
     assert np.isnan(slope_standard_error([1.0, 1.0, 1.0], 0.1))
     assert slope_standard_error([0.0, 1.0, 2.0], 0.0) == 0.0
