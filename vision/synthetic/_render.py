@@ -310,8 +310,14 @@ def _path_coverage(cov, pad, pts, width, a0):
     pts = np.vstack([[x0 - width * math.cos(a0), y0 - width * math.sin(a0)], pts])
     for (xa, ya), (xb, yb) in itertools.pairwise(pts):
         _rod_coverage(cov, pad, xa, ya, xb, yb, width)
-    for xj, yj in pts[1:-1]:  # round joints close the wedges of the kinks
-        _disc_coverage(cov, pad, xj, yj, width / 2 - 0.5)
+    # Round joints close the wedges of the kinks. A joint closer to the tip than its own
+    # radius is left out: its disc would reach past the flat tip (by up to width/2 - 0.5 px,
+    # varying with the last chord) and draw the whisker longer than its truth length.
+    r = width / 2 - 0.5
+    xt, yt = pts[-1]
+    for xj, yj in pts[1:-1]:
+        if math.hypot(xt - xj, yt - yj) >= r:
+            _disc_coverage(cov, pad, xj, yj, r)
 
 
 def _draw_extras(scene, statics, geo, cov):
