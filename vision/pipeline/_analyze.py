@@ -748,7 +748,13 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
             new["content_time_s"].to_numpy(float),
             np.where(np.arange(len(extent)) >= start, extent, np.nan))
     crack_t = None
-    if tracks is not None and tracks.crack_initiation_frame is not None:
+    crack_len_all = new["crack_length_um"].to_numpy(float)
+    crack_seen = bool(np.isfinite(crack_len_all).any()) and \
+        float(np.nanmax(crack_len_all)) >= thresholds.crack_min_length_um
+    # A crack initiation is an event only when the crack growth mode holds (the same
+    # length threshold): a confirmed crack that never reaches it is not a crack in the
+    # summary, and its time must not become the growth onset either.
+    if tracks is not None and tracks.crack_initiation_frame is not None and crack_seen:
         # the tracker confirms a crack once it is a few px long: back-extrapolate its
         # length from the scans after initiation to the time it was zero
         init_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,

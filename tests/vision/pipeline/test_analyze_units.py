@@ -204,3 +204,24 @@ def test_resample_a_single_sample_trace():
     trace = pd.DataFrame({"time_s": [1.0], "voltage_V": [-1.0], "control_V": [-1.0]})
     out = resample_trace(trace, [0.5, 1.0], offset_s=0.0)
     assert np.isnan(out["control_V"][0]) and out["control_V"][1] == -1.0
+
+
+@pytest.mark.parametrize("crack_um, expect_event", [(1.65, False), (2.99, False), (3.0, True), (6.0, True)])
+def test_crack_initiation_only_when_the_crack_mode_holds(crack_um, expect_event):
+    # a confirmed crack that stays below the crack growth mode's length (stripping seed 2003
+    # reported a 1.65 um "crack initiation" and took it as the growth onset) is no event
+    from types import SimpleNamespace
+
+    from vision.pipeline._analyze import _video_events
+    from vision.pipeline._failure import DEFAULT_THRESHOLDS
+
+    t = np.arange(20) * 0.5
+    crack = np.where(t >= 5.0, crack_um, 0.0)
+    frames = pd.DataFrame({"frame": np.arange(20), "content_time_s": t, "is_duplicate": False,
+                           "front_distance_um": np.nan, "crack_length_um": crack})
+    tracks = SimpleNamespace(electrode=SimpleNamespace(radius_px=50.0), crack_initiation_frame=10)
+    ev = _video_events(frames, None, tracks, SimpleNamespace(um=0.1), DEFAULT_THRESHOLDS, None)
+    assert (ev.crack_initiation_s is not None) == expect_event
+    assert ev.growth_onset_s == ev.crack_initiation_s
+    if expect_event:
+        assert 4.5 <= ev.crack_initiation_s <= 5.0
