@@ -425,20 +425,35 @@ def _plated_features(frames, whiskers):
     return tv, np.column_stack(feats)
 
 
+#: A current below this fraction of a record's largest is a rest, not an applied
+#: current (a rest's current is leakage and noise, orders of magnitude below the set
+#: value of a stripping step).
+REST_CURRENT_FRACTION = 0.1
+
+
 def _is_galvanostatic_stripping(trace_obj):
     """True for a constant-current record that strips the working electrode.
 
     Contact loss (the depletion time) only has a meaning there: the current
     is the set value (a ``control_A`` column or a CP/GCPL technique) and is
     anodic (positive, EC-Lab's sign for oxidation of the working electrode)
-    for most of the record.
+    for most of the time a current is applied. Rest periods before and after
+    (set current 0, or a current below :data:`REST_CURRENT_FRACTION` of the
+    largest) do not count: a short stripping step inside long rests is still a
+    stripping record.
     """
     data = trace_obj.data
     galvanostatic = "control_A" in data or (trace_obj.technique or "").upper() in (
         "CP", "GCPL", "CSTRIP")
-    current = data["current_A"].to_numpy(float)
-    current = current[np.isfinite(current)]
-    return bool(galvanostatic and len(current) and np.mean(current > 0) > 0.5)
+    if "control_A" in data:
+        applied = data["control_A"].to_numpy(float)
+        applied = applied[np.isfinite(applied) & (applied != 0)]
+    else:
+        current = data["current_A"].to_numpy(float)
+        current = current[np.isfinite(current)]
+        big = np.max(np.abs(current)) if len(current) else 0.0
+        applied = current[np.abs(current) > REST_CURRENT_FRACTION * big]
+    return bool(galvanostatic and len(applied) and np.mean(applied > 0) > 0.5)
 
 
 def _steps_on_video_clock(trace_obj, offset_s, drift_ppm=None):

@@ -225,3 +225,22 @@ def test_crack_initiation_only_when_the_crack_mode_holds(crack_um, expect_event)
     assert ev.growth_onset_s == ev.crack_initiation_s
     if expect_event:
         assert 4.5 <= ev.crack_initiation_s <= 5.0
+
+
+@pytest.mark.parametrize("sign, with_control, expect", [(1, True, True), (1, False, True),
+                                                         (-1, True, False), (-1, False, False)])
+def test_stripping_step_between_long_rests_is_a_stripping_record(sign, with_control, expect):
+    # tuning seeds 5015/5035: a stripping step of 1/3 of the record between rests was not
+    # taken for stripping ("anodic for most of the record"), so contact loss was never sought
+    from types import SimpleNamespace
+
+    from vision.pipeline._analyze import _is_galvanostatic_stripping
+
+    t = np.arange(300) * 0.1
+    on = (t >= 10) & (t < 18)
+    current = np.where(on, sign * 1.7e-6, -5e-10)
+    data = pd.DataFrame({"time_s": t, "voltage_V": 0.0, "current_A": current})
+    if with_control:
+        data["control_A"] = np.where(on, sign * 1.7e-6, 0.0)
+    trace = SimpleNamespace(data=data, technique="CP")
+    assert _is_galvanostatic_stripping(trace) is expect
