@@ -7,7 +7,7 @@ from electrochem import current_density_from_growth_rate
 
 from .._shared._stats import mad_sigma
 
-__all__ = ["fit_growth_rate", "growth_rates_per_step", "single_regime", "slope_standard_error"]
+__all__ = ["fit_growth_rate", "growth_rates_per_step", "slope_standard_error"]
 
 #: Floor of the residual scale of the robust fit, um (well below a tip's precision).
 MIN_SCATTER_UM = 1e-3
@@ -19,20 +19,6 @@ MIN_SCANS_PER_FIT = 3
 #: scale bar of 100-300 px read to about one px at each end (TIFF tags are exact, but the
 #: source is not known here). A rate in um/s scales with the pixel size.
 PIXEL_SIZE_REL_STD = 0.005
-
-#: A step's scans are split into two growth regimes when two lines beat one by more than this
-#: in the likelihood ratio ``n ln(SSE_one / SSE_two)``. A rate changes only at a potential
-#: step; a break inside a synced step means the step table is off by the sync error (seconds
-#: on the tuning seeds), and one line over both regimes reported neither rate (30-70 % off,
-#: with a +- far too narrow). 16: on straight lines with Gaussian tips the best of all breaks
-#: passes it in 1-4 % of fits (6-40 scans), while a doubling of the rate at 30 % of the step
-#: is split in 97-100 % of fits from 12 scans (tips at 1/3 of the rate change per scan).
-REGIME_SPLIT_LR = 16.0
-
-#: Fewest scans in a step before a break is looked for (each piece then keeps at least 4):
-#: with 8 scans, the 4 % false breaks of pure noise left 4-point fits whose rates scattered
-#: 1.4 times the stated +- (tests/vision/pipeline/test_numbers_exact.py).
-MIN_SCANS_TO_SPLIT = 12
 
 
 def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
@@ -113,71 +99,6 @@ def slope_standard_error(time_s, residual_scatter_um):
     return float(sigma / (np.std(t) * np.sqrt(n)))
 
 
-def _sse_line(t, y):
-    """Residual sum of squares of the least-squares line through (t, y)."""
-    if len(t) < 3:
-        return 0.0
-    a = np.vstack([t - t.mean(), np.ones_like(t)]).T
-    res = y - a @ np.linalg.lstsq(a, y, rcond=None)[0]
-    return float(res @ res)
-
-
-def single_regime(time_s, length_um, *, min_scans=MIN_SCANS_PER_FIT):
-    """The scans of a step that belong to one growth regime.
-
-    A whisker's tip speed changes at potential steps only. When the step table is
-    shifted against the video (a sync error), the scans of one step hold two
-    regimes: the end of the previous step's rate and the start of this one's.
-    The best single break (two independent least-squares lines) is accepted when
-    its likelihood ratio ``n ln(SSE_one / SSE_two)`` exceeds
-    :data:`REGIME_SPLIT_LR`; then the longer piece (more scans; the one that holds most of
-    the step when the sync error is below half a step) is kept, without the scan next
-    to the break (the best break is placed to within a scan; that scan may belong to
-    either regime and pulled the rate outside its +- in 15 % of fits).
-
-    Parameters
-    ----------
-    time_s, length_um : (N,) array_like
-        Times (s, sorted or not) and lengths (um) of the step's scans.
-    min_scans : int
-        Fewest scans on each side of a break.
-
-    Returns
-    -------
-    (N,) ndarray of bool
-        The scans to fit (all of them when no break is accepted).
-    """
-    t = np.asarray(time_s, dtype=float)
-    y = np.asarray(length_um, dtype=float)
-    keep = np.ones(len(t), bool)
-    n = len(t)
-    if n < max(MIN_SCANS_TO_SPLIT, 2 * min_scans):
-        return keep
-    order = np.argsort(t, kind="stable")
-    ts, ys = t[order], y[order]
-    sse1 = _sse_line(ts, ys)
-    scale = max(float(np.var(ys)) * 1e-12, (MIN_SCATTER_UM ** 2) * 1e-6)
-    best, k_best = np.inf, None
-    lo = max(min_scans, 4)
-    for k in range(lo, n - lo + 1):
-        if ts[k] == ts[k - 1]:
-            continue
-        sse = _sse_line(ts[:k], ys[:k]) + _sse_line(ts[k:], ys[k:])
-        if sse < best:
-            best, k_best = sse, k
-    if k_best is None:
-        return keep
-    if n * np.log(max(sse1, scale) / max(best, scale)) <= REGIME_SPLIT_LR:
-        return keep
-    part = np.zeros(n, bool)   # the scan next to the break is left out: either line may own it
-    if k_best >= n - k_best:
-        part[:k_best - 1] = True
-    else:
-        part[k_best + 1:] = True
-    keep[order] = part
-    return keep
-
-
 def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                           pixel_size_rel_std=PIXEL_SIZE_REL_STD, tilt_rel_std=0.0):
     """Growth rate of every whisker in every potential step.
@@ -232,8 +153,6 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
             if sel.sum() < min_scans:
                 continue
             t, y = t_all[sel], y_all[sel]
-            one = single_regime(t, y, min_scans=min_scans)
-            t, y = t[one], y[one]
             rate, _, scatter = fit_growth_rate(t, y)
             rate_std = float(np.hypot(slope_standard_error(t, scatter),
                                       abs(rate) * np.hypot(pixel_size_rel_std, tilt_rel_std)))
@@ -241,7 +160,7 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 "whisker_id": int(wid), "step": int(st.step),
                 "control_value": float(getattr(st, "control_value", np.nan)),
                 "t_start_s": float(st.t_start_s), "t_end_s": float(st.t_end_s),
-                "n_scans": int(len(t)), "rate_um_s": rate, "rate_std_um_s": float(rate_std),
+                "n_scans": int(sel.sum()), "rate_um_s": rate, "rate_std_um_s": float(rate_std),
                 "current_density_A_cm2": float(current_density_from_growth_rate(rate)),
             })
     return pd.DataFrame(rows, columns=columns)

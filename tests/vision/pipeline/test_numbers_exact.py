@@ -582,38 +582,3 @@ def test_growth_mode_first_times_and_the_trace_evidence():
     # one mode does not switch on another
     only = _modes(crack_length_um=50.0, crack_initiation_s=1.0, touchdown_time_s=None)
     assert [m for m, e in only.items() if e["present"]] == ["crack"]
-
-
-@pytest.mark.parametrize("shift_s", [-1.5, 1.5])
-def test_rates_hold_one_regime_when_the_step_table_is_off_by_a_sync_error(shift_s):
-    # A whisker grows at 1.0, 3.0 and 1.5 um/s in three 5 s steps (tips every 0.25 s,
-    # scatter 0.03 um). The step table is shifted by 1.5 s (30 % of a step: sync errors of
-    # seconds were common on the tuning seeds). Each step's rate must be the rate of the
-    # regime that fills most of the shifted step: over 30 repetitions, the median error within
-    # 3 %, the worst within 6 % (the targets) and >= 85 % within the stated 2 sigma
-    # (target 90 %; 30 draws know a 90 % rate to +-5 %). One line over both regimes was
-    # 10-30 % off with a +- of 1 %.
-    rng = np.random.default_rng(7)
-    t = np.arange(0.0, 15.0, 0.25)
-    rates_true = np.array([1.0, 3.0, 1.5])
-    y = np.where(t < 5, 1.0 * t, np.where(t < 10, 5.0 + 3.0 * (t - 5), 20.0 + 1.5 * (t - 10)))
-    starts = np.array([0.0, 5.0, 10.0]) + shift_s
-    steps = pd.DataFrame({"step": [0, 1, 2], "t_start_s": starts,
-                          "t_end_s": np.r_[starts[1:], 15.0 + shift_s],
-                          "control_value": [-1.0, -2.0, -1.5]})
-    rel, covered = [], []
-    for _ in range(30):
-        w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
-                          "length_um": 1.0 + y + rng.normal(0, 0.03, len(t))})
-        r = growth_rates_per_step(w, steps, pixel_size_rel_std=0.0)
-        assert len(r) == 3
-        true = rates_true[r["step"].to_numpy(int)]
-        rel += list(np.abs(r["rate_um_s"] / true - 1))
-        covered += list(np.abs(r["rate_um_s"] - true) <= 2 * r["rate_std_um_s"])
-    assert np.median(rel) <= 0.03 and np.max(rel) <= 0.06, (np.median(rel), np.max(rel))
-    assert np.mean(covered) >= 0.85, np.mean(covered)
-    # without a shift nothing is split: every scan of every step is fitted
-    exact = pd.DataFrame({"step": [0, 1, 2], "t_start_s": [0.0, 5.0, 10.0],
-                          "t_end_s": [4.99, 9.99, 15.0], "control_value": [-1.0, -2.0, -1.5]})
-    r0 = growth_rates_per_step(w, exact, pixel_size_rel_std=0.0)
-    assert list(r0["n_scans"]) == [20, 20, 20]
