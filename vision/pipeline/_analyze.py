@@ -564,7 +564,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     # growth stops at the short circuit: the video's touch-down (independent of the sync) or
     # else the trace's short on the video clock
     short_v = touchdown_t if touchdown_t is not None else trace_sc_v
-    rates = growth_rates_per_step(whiskers, synced.steps, short_circuit_s=short_v)
+    rates = growth_rates_per_step(whiskers, synced.steps, short_circuit_s=short_v,
+                                  pixel_size_um=tracked.pixel.um)
     depletion_v = None if synced.depletion_s is None else \
         float(video_time(synced.depletion_s, off, drift))
     events = events_table([
