@@ -313,7 +313,9 @@ def compare_scene(seed, render_dir, results_dir, run):
         werr = werr.loc[werr["truth_id"].isin(eligible)]
         rec["max_whisker_rms_px"] = float(werr["rms_px"].max()) if len(werr) else math.nan
     steps = pd.DataFrame(truth["steps"]).rename(columns={}) if truth["steps"] else pd.DataFrame()
-    rerr = vm.step_rate_errors(tw, steps, rates, mapping, float(truth["pixel_size_um"]), cens) \
+    short_s = truth.get("short_circuit_s") if truth.get("short_circuit") else None
+    rerr = vm.step_rate_errors(tw, steps, rates, mapping, float(truth["pixel_size_um"]), cens,
+                               short_circuit_s=short_s) \
         if len(tw) and len(steps) else pd.DataFrame()
     if len(rerr):
         rec["max_rate_error"] = float(np.nan_to_num(rerr["rel_error"], nan=1.0).max())

@@ -150,6 +150,26 @@ def test_step_rates_relative_error_coverage_and_short_steps():
     assert vm.step_rate_errors(thin, steps, rates.iloc[:0], {}, px).empty
 
 
+def test_step_rate_ends_at_the_short_circuit():
+    # 4 px/s until a short circuit at 7 s, then frozen (the generator freezes every whisker
+    # at the short) until 12 s, all in one step. The step's true rate is the growth before the
+    # short (0.8 um/s), not the least-squares mixture with the standstill (~0.5 um/s: the
+    # metric called a tracker that measured 0.8 um/s right 40-60 % off, tuning seed 5004).
+    truth = _whisker_table([(0, 100.0, 100.0, 0.0, 4.0, 8.0)], n_frames=25)
+    truth["length_px"] = np.minimum(truth["length_px"], 28.0)
+    steps = pd.DataFrame({"step": [0], "start_s": [0.0], "end_s": [np.nan], "voltage_V": [-1.0]})
+    rates = pd.DataFrame({"whisker_id": [4], "step": [0], "t_start_s": [0.0], "t_end_s": [7.0],
+                          "rate_um_s": [0.8], "rate_std_um_s": [0.01]})
+    mixed = vm.step_rate_errors(truth, steps, rates, {4: 0}, 0.2)
+    assert mixed["true_rate_um_s"].iloc[0] < 0.7   # without the short time: the mixture
+    out = vm.step_rate_errors(truth, steps, rates, {4: 0}, 0.2, short_circuit_s=7.0)
+    assert out["true_rate_um_s"].iloc[0] == pytest.approx(0.8)
+    assert out["rel_error"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert out["within_2sigma"].iloc[0]
+    # a short before the step's growth reaches 20 px leaves the step out
+    assert vm.step_rate_errors(truth, steps, rates, {4: 0}, 0.2, short_circuit_s=4.0).empty
+
+
 def _frames(front_true, front_meas, crack_true=None, crack_meas=None):
     n = len(front_true)
     tf = pd.DataFrame({"frame": np.arange(n), "content_time_s": 0.5 * np.arange(n),

@@ -557,11 +557,15 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     touchdown_t = _touchdown_time(frames, tracked.tracks)
     synced = _synchronise(request, tracked, trace_obj, times, duration, tv, features,
                           touchdown_t, warn)
-    rates = growth_rates_per_step(whiskers, synced.steps)
     ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
 
     off, drift = synced.offset_s, synced.drift_ppm
     trace_sc_v = None if synced.short_s is None else float(video_time(synced.short_s, off, drift))
+    # growth stops at the short circuit: the video's touch-down (independent of the sync) or
+    # else the trace's short on the video clock
+    short_v = touchdown_t if touchdown_t is not None else trace_sc_v
+    rates = growth_rates_per_step(whiskers, synced.steps, short_circuit_s=short_v,
+                                  pixel_size_um=tracked.pixel.um)
     depletion_v = None if synced.depletion_s is None else \
         float(video_time(synced.depletion_s, off, drift))
     events = events_table([

@@ -582,3 +582,44 @@ def test_growth_mode_first_times_and_the_trace_evidence():
     # one mode does not switch on another
     only = _modes(crack_length_um=50.0, crack_initiation_s=1.0, touchdown_time_s=None)
     assert [m for m, e in only.items() if e["present"]] == ["crack"]
+
+
+def test_rates_end_at_the_short_circuit():
+    # 2 um/s until a short circuit at 6 s, then the whisker stands still (a shorted cell drives
+    # no growth) to 10 s, all in one step: the step's rate is the growth before the short
+    # (one line through both was 1.3 um/s).
+    t = np.arange(0.0, 10.0, 0.25)
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
+                      "length_um": 1.0 + 2.0 * np.minimum(t, 6.0)})
+    steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [10.0],
+                          "control_value": [-1.0]})
+    mixed = growth_rates_per_step(w, steps).iloc[0]
+    assert mixed["rate_um_s"] < 1.9
+    r = growth_rates_per_step(w, steps, short_circuit_s=6.0).iloc[0]
+    assert r["rate_um_s"] == pytest.approx(2.0, rel=1e-6)
+    assert r["n_scans"] == 25 and r["t_end_s"] == 10.0   # the step itself is unchanged
+    # a short before any scan: no rates, with the table's columns
+    early = growth_rates_per_step(w, steps, short_circuit_s=-1.0)
+    assert early.empty and "rate_um_s" in early.columns
+
+
+def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
+    # 3 scans exactly on a line: their residual scatter is 0, yet each tip is known to only
+    # 0.5 px (the tracker's tip_sigma_px) = 0.1 um at 0.2 um/px. The rate's +- is then the
+    # slope's standard error for that scatter, never ~0.
+    t = np.array([0.0, 0.5, 1.0])
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 1.0 + 2.0 * t,
+                      "tip_sigma_px": 0.5})
+    exact = growth_rates_per_step(w, pixel_size_rel_std=0.0).iloc[0]
+    assert exact["rate_std_um_s"] < 1e-6   # without the pixel size: the scatter alone
+    r = growth_rates_per_step(w, pixel_size_rel_std=0.0, pixel_size_um=0.2).iloc[0]
+    assert r["rate_um_s"] == pytest.approx(2.0)
+    assert r["rate_std_um_s"] == pytest.approx(slope_standard_error(t, 0.1), rel=1e-9)
+    # a residual scatter above the tip sigma is kept (7 scans with 1 um scatter)
+    t7 = np.arange(7) * 0.5
+    noisy = pd.DataFrame({"whisker_id": 0, "content_time_s": t7, "tip_sigma_px": 0.5,
+                          "length_um": 1.0 + 2.0 * t7 + np.random.default_rng(3).normal(0, 1, 7)})
+    big = growth_rates_per_step(noisy, pixel_size_rel_std=0.0, pixel_size_um=0.2).iloc[0]
+    small = growth_rates_per_step(noisy, pixel_size_rel_std=0.0).iloc[0]
+    assert small["rate_std_um_s"] > slope_standard_error(t7, 0.1)
+    assert big["rate_std_um_s"] == pytest.approx(small["rate_std_um_s"])
