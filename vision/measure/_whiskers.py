@@ -736,6 +736,12 @@ def extend_tip(diff, whisker, *, other_li=None, ref_px=EXTEND_REF_PX, min_snr=EX
             if not (0 <= yi < h and 0 <= xi < w) or other_li[yi, xi]:
                 break
         end = float(s[k])
+    if end > L:
+        # the centred window still holds rod samples up to half a window past the end: at a
+        # step of local level a the walk stops n/2 - n * floor / a beyond it; undo that
+        last = (s > L) & (s <= end) & np.isfinite(sm)
+        a = float(np.median(sign * sm[last][-n_win:])) if last.any() else abs(level)
+        end -= max(0.5 * n_win - n_win * floor / max(a, 1e-9), 0.0)
     if end <= L + 1.0:
         return whisker
     tip = (bx + end * ux, by + end * uy)
