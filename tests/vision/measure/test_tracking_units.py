@@ -472,3 +472,42 @@ def test_bent_whiskers_are_found_and_measured_along_their_centreline(shape_kind)
         assert abs(w.length_px - true_len) <= 1.0, \
             f"seed {seed}: length {w.length_px:.2f} px vs {true_len:.2f} px"
         assert np.hypot(*(np.asarray(w.tip_xy_px) - line[-1])) <= 1.5
+
+
+def test_whisker_linker_keeps_the_id_when_the_tip_jumps():
+    # a faint rod whose far part the segmentation loses in some scans: the tip jumps by
+    # ~60 px, the rod (root and direction) stays; its id must stay too
+    from vision import WhiskerObs
+
+    linker = WhiskerLinker(search_range_px=30)
+    lengths = [20, 80, 25, 90, 30, 100]
+    ids = set()
+    for n in lengths:
+        obs = [WhiskerObs(-1, (10.0, 40.0), (10.0 + n, 40.0), float(n), 6.0, (1.0, 0.0)),
+               WhiskerObs(-1, (40.0, 10.0), (40.0, 10.0 + n / 2), n / 2, 6.0, (0.0, 1.0))]
+        got = linker.link(obs)
+        ids.add((got[0].whisker_id, got[1].whisker_id))
+    assert len(ids) == 1 and len(set(next(iter(ids)))) == 2
+
+
+def test_extend_tip_follows_a_rod_across_a_segmentation_gap():
+    # a rod 6 px wide from x=20 to x=140 whose mask ends at x=60 (a break in the
+    # segmentation): extend_tip must reach the true end within the edge fit's reach
+    from vision import WhiskerObs
+    from vision.measure._whiskers import extend_tip
+
+    rng = np.random.default_rng(3)
+    diff = rng.normal(0.0, 8.0, (60, 180)).astype(np.float32)
+    diff[27:33, 20:140] += 40.0
+    w = WhiskerObs(-1, (20.0, 30.0), (60.0, 30.0), 40.0, 6.0, (1.0, 0.0))
+    got = extend_tip(diff, w)
+    assert got.length_px == pytest.approx(120.0, abs=3.0)
+    # never past other lithium on the axis, never inward
+    other = np.zeros(diff.shape, bool)
+    other[20:40, 100:110] = True
+    assert extend_tip(diff, w, other_li=other).tip_xy_px[0] < 100
+    quiet = np.zeros_like(diff)
+    quiet[27:33, 20:60] = 40.0
+    # a rod that ends where its mask ends: at most half the smoothing window (one width)
+    # beyond, well within refine_tip's inward search
+    assert 40.0 <= extend_tip(quiet, w).length_px <= 40.0 + 3.0
