@@ -85,6 +85,17 @@ def test_censored_lengths_stay_out_of_the_rate():
     assert r["rate_um_s"] == pytest.approx(2.0, rel=1e-9) and r["n_scans"] == 8
 
 
+def test_unknown_censoring_is_not_censored():
+    # rows whose `censored` is missing (NaN: e.g. a table from an older results folder, or
+    # concatenated with one without the column) are measured lengths, not lower bounds
+    t = np.arange(12) * 0.5
+    cens = pd.Series([np.nan] * 6 + [False] * 6, dtype=object)
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 1.0 + 2.0 * t,
+                      "censored": cens})
+    r = growth_rates_per_step(w).iloc[0]
+    assert r["n_scans"] == 12 and r["rate_um_s"] == pytest.approx(2.0, rel=1e-9)
+
+
 def test_duplicated_frames_count_once_and_short_steps_are_left_out():
     w = _two_whiskers()
     w = pd.concat([w, w.iloc[:5]])   # duplicated frames repeat a scan's row
