@@ -638,117 +638,6 @@ def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
     return res
 
 
-#: Length of the rod's own core, inside the pixel-level tip, whose change level is the
-#: reference of :func:`extend_tip` (px): long enough to average the noise, short enough to
-#: stay on the last straight piece.
-EXTEND_REF_PX = 12.0
-#: A rod's contrast must stand this many standard errors above zero before its axis is
-#: followed beyond the segmented tip (a faint rod gives no reliable half level).
-EXTEND_MIN_SNR = 4.0
-#: Beyond the segmented tip, the smoothed axial change must stay this many standard errors
-#: above the ceramic's (zero) for the rod to go on (a one-sided 3-sigma test: a noise run
-#: passes it with ~0.1 % chance per sample).
-EXTEND_Z = 3.0
-
-
-def extend_tip(diff, whisker, *, other_li=None, ref_px=EXTEND_REF_PX, min_snr=EXTEND_MIN_SNR):
-    """Follow a rod's axis beyond its segmented tip while the change level holds.
-
-    A rod is continuous: where the segmentation breaks it (noise gaps in a faint
-    or out-of-plane whisker, a hysteresis region cut off from the electrode),
-    the change image still shows the rod's contrast along its axis. The axial
-    profile (averaged over the central half of the rod, smoothed over one rod
-    width) is followed from the pixel-level tip outward as long as it stays
-    above half the level of the rod's own core (the half-level crossing is
-    where a blurred end lies); :func:`refine_tip` then fits the edge there.
-
-    Parameters
-    ----------
-    diff : (M, N) ndarray
-        Change image (not smoothed).
-    whisker : WhiskerObs
-        Pixel-level detection.
-    other_li : (M, N) bool ndarray, optional
-        Lithium not belonging to this rod: the walk stops where the axis enters it.
-    ref_px : float
-        Length of core inside the tip that sets the reference level, px.
-    min_snr : float
-        Least ratio of the core level to its standard error.
-
-    Returns
-    -------
-    WhiskerObs
-        With the tip moved outward (never inward), or unchanged.
-    """
-    (bx, by), s_anchor = whisker.anchor()
-    ux, uy = whisker.direction_xy
-    L = whisker.length_px - s_anchor
-    if L < 2.0:
-        return whisker
-    width = max(float(whisker.width_px), 1.0)
-    band = int(np.clip(round(width / 2), 1, MAX_TIP_BAND_PX))
-    ref_len = min(ref_px, L - 1.0)
-    h, w = np.asarray(diff).shape
-    reach = float(np.hypot(h, w))
-    s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=ref_len + reach, step_px=1.0,
-                          width_px=band, start_offset_px=L - width / 2 - ref_len)
-    prof = np.asarray(prof, float)
-    inside = (s <= L - width / 2) & np.isfinite(prof)
-    if inside.sum() < 3:
-        return whisker
-    core = prof[inside]
-    level = float(np.median(core))
-    mad = float(np.median(np.abs(core - level))) * 1.4826
-    n_win = max(int(round(width)), 3)
-    se = mad / math.sqrt(n_win)   # noise of the profile smoothed over n_win samples
-    if mad > 0 and abs(level) < min_snr * se:
-        return whisker
-    # lithium goes on while the level is at least half the core's, or (an out-of-plane rod
-    # fades towards its tip) while it stands significantly above the ceramic (zero change)
-    floor = min(0.5 * abs(level), EXTEND_Z * se)
-    sign = 1.0 if level > 0 else -1.0
-    # a rod is as narrow as its width: beside it, one width off the axis, lies ceramic. A
-    # broad change (a brightness step, a charging streak, a front) shows on the sides too
-    # and is not followed: the rod's excess over the larger side is what counts
-    off = width / 2 + band / 2 + 1.0
-    beside = np.zeros_like(prof)
-    for side in (-1.0, 1.0):
-        _, sp = sample_line(diff, (bx - side * off * uy, by + side * off * ux), (ux, uy),
-                            length_px=ref_len + reach, step_px=1.0, width_px=band,
-                            start_offset_px=L - width / 2 - ref_len)
-        sp = sign * np.asarray(sp, float)
-        beside = np.maximum(beside, np.where(np.isfinite(sp), sp, 0.0))
-    outside = s > L
-    prof[outside] -= sign * beside[outside]
-    # smoothed over one rod width (a segmentation gap is shorter than the rod is wide)
-    ker = np.ones(n_win) / n_win
-    valid = np.isfinite(prof)
-    sm = np.convolve(np.where(valid, prof, 0.0), ker, mode="same") \
-        / np.maximum(np.convolve(valid.astype(float), ker, mode="same"), 1e-9)
-    sm[~valid] = np.nan
-    end = L
-    for k in np.nonzero(s > L)[0]:
-        if not np.isfinite(sm[k]) or sign * sm[k] <= floor:
-            break
-        x, y = bx + s[k] * ux, by + s[k] * uy
-        if other_li is not None:
-            xi, yi = int(round(x)), int(round(y))
-            if not (0 <= yi < h and 0 <= xi < w) or other_li[yi, xi]:
-                break
-        end = float(s[k])
-    if end > L:
-        # the centred window still holds rod samples up to half a window past the end: at a
-        # step of local level a the walk stops n/2 - n * floor / a beyond it; undo that
-        last = (s > L) & (s <= end) & np.isfinite(sm)
-        a = float(np.median(sign * sm[last][-n_win:])) if last.any() else abs(level)
-        end -= max(0.5 * n_win - n_win * floor / max(a, 1e-9), 0.0)
-    if end <= L + 1.0:
-        return whisker
-    tip = (bx + end * ux, by + end * uy)
-    return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
-                               length_px=float(s_anchor + end))
-
-
 def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_STEP_PX,
                band_px=None, max_shift_px=TIP_MAX_SHIFT_PX):
     """Sub-pixel tip along the whisker axis from the change profile.
@@ -867,37 +756,13 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
 WHISKER_SEARCH_RANGE_PX = 30.0
 
 
-#: Scale of the root direction in the linking space, px per radian: a rod's identity is its
-#: root (base) and the direction it leaves the electrode in, which stay put while its tip
-#: moves; two rods from one base 10 deg apart are ~10 px apart, a root turning by more than
-#: ~30 deg between scans is another rod (with the 30 px search range).
-LINK_DIRECTION_PX_PER_RAD = 60.0
-
-
-def _link_coords(w):
-    """Linking coordinates of a whisker: base (row, col) and scaled root direction, px.
-
-    Not the tip: a segmentation that loses a rod's far part in one scan (a faint or
-    out-of-plane whisker) moves the tip by tens of px, and a tip-linked track then
-    jumps to a new id (or to another rod) although the rod is the same.
-    """
-    bx, by = w.base_xy_px
-    if len(w.path_xy_px) >= 2:
-        d = np.subtract(w.path_xy_px[1], w.path_xy_px[0])
-    else:
-        d = np.asarray(w.direction_xy, float)
-    d = d / max(float(np.hypot(*d)), 1e-9) * LINK_DIRECTION_PX_PER_RAD
-    return (float(by), float(bx), float(d[1]), float(d[0]))
-
-
 class WhiskerLinker:
-    """Give whiskers ids that stay stable across frames (trackpy linking of roots).
+    """Give whiskers ids that stay stable across frames (trackpy linking of tips).
 
     Parameters
     ----------
     search_range_px : float
-        Largest change of a whisker's linking coordinates (base, px, and root
-        direction, :data:`LINK_DIRECTION_PX_PER_RAD`) between two measured scans.
+        Largest tip displacement between two measured scans, pixels.
     memory : int
         Number of scans a whisker may be missed and keep its id.
     """
@@ -928,9 +793,9 @@ class WhiskerLinker:
         if not whiskers:
             if self._linker is not None:
                 # an empty level still ages the memory
-                self._linker.next_level(np.zeros((0, 4)), t)
+                self._linker.next_level(np.zeros((0, 2)), t)
             return []
-        coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
+        coords = np.array([w.tip_xy_px[::-1] for w in whiskers], dtype=float)  # (row, col)
         if self._linker is None:
             self._linker = Linker(self.search_range_px, memory=self.memory)
             self._linker.init_level(coords, t)
