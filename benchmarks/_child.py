@@ -51,7 +51,7 @@ def decode(video):
     t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     with open_video(video) as reader:
-        for frame in reader:
+        for _frame in reader:
             n += 1
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"n_frames": n, "seconds": dt, "fps": n / dt, "cpu_s": cpu, "fps_cpu": n / cpu}
