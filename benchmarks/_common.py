@@ -94,7 +94,7 @@ def _files(files):
             for k, v in files.items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _generator_digest():
     """Short digest of vision.synthetic's source: a changed generator renders anew.
 
