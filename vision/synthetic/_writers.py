@@ -24,6 +24,15 @@ FORMATS = {"mp4": ".mp4", "avi": ".avi", "mpeg4": ".m4v", "mjpeg": ".mov", "tiff
            "png": ""}
 
 
+#: x264 settings of the H.264 writer: one thread, and no macroblock tree. With the
+#: macroblock tree (x264's lookahead re-weighting of quantisers, on in every preset but
+#: ultrafast) libx264 encoded the same frames into different streams from one call to the
+#: next in one process (the first encode of a process differed from the later ones, and
+#: renders interleaved with drawing differed each time), so a scene's video, and every
+#: figure measured on it, depended on what the process had encoded before.
+X264_PARAMS = "threads=1:sliced-threads=0:mbtree=0"
+
+
 def _bit_rate(scene, crf):
     """Bit rate of the MPEG-4 / MJPEG encoders for an H.264-like quality ``crf``, bit/s:
     0.6 bit per pixel at crf 18, halving every 6 (as CRF roughly does); MJPEG gets 4x."""
@@ -80,7 +89,7 @@ class _AvWriter(_FrameByFrameWriter):
             self.stream = self.container.add_stream("libx264", rate=rate)
             self.stream.pix_fmt = "yuv420p"
             self.stream.options = {"crf": str(crf), "preset": x264_preset, "threads": "1",
-                                   "x264-params": "threads=1:sliced-threads=0"}
+                                   "x264-params": X264_PARAMS}
         else:
             self.stream = self.container.add_stream("ffv1", rate=rate)
             self.stream.pix_fmt = "gray"
