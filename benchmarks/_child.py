@@ -265,8 +265,9 @@ def batch(src, out, workers, pixel_size_um):
 
     source_at_start = source_digest()
     t0 = time.perf_counter()
-    items = vision.collect_batch(src, out_dir=out,
-                                 defaults={"pixel_size_um": float(pixel_size_um)})
+    # "-": the folder's manifest gives the pixel sizes
+    defaults = {} if pixel_size_um == "-" else {"pixel_size_um": float(pixel_size_um)}
+    items = vision.collect_batch(src, out_dir=out, defaults=defaults)
     result = vision.run_batch(items, out, workers=int(workers))
     dt = time.perf_counter() - t0
     failed = [r for r in result.records if r["status"] != "done"]

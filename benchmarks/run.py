@@ -75,6 +75,7 @@ TARGET_NO_OVERLAY = 3.0
 TARGET_WITH_OVERLAY = 4.0
 TARGET_RSS_MB = 400.0
 TARGET_RSS_GROWTH = 1.10
+TARGET_BATCH_SPEEDUP = 1.8   # 2 workers on 2 cores vs 1, start-up included
 
 CHILD = HERE / "_child.py"
 
@@ -103,6 +104,49 @@ def bench_batch(clip, n_videos, workers, work):
     return run_child("batch", src, out, workers, clip["pixel_size_um"])
 
 
+def samples_batch_folder(work, repeats):
+    """The six sample videos (``videos/``) ``repeats`` times each, with a manifest.
+
+    The batch of issue 14's target: each copy gets its own name and the sample's
+    manifest row (pixel size, sync offset, counter electrode); the truth columns are
+    left out (they name files the batch does not need). Returns the folder and the
+    number of videos.
+    """
+    import csv
+
+    videos = HERE.parent / "videos"
+    with open(videos / "manifest.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if len(rows) < 6:
+        raise SystemExit(f"batch benchmark: {videos / 'manifest.csv'} lists {len(rows)} "
+                         "videos, expected the six samples; run `make videos`.")
+    keep = ("video", "trace", "pixel_size_um", "sync_offset_s", "counter_electrode",
+            "counter_electrode_x_px")
+    src = work / "samples-in"
+    src.mkdir(parents=True)
+    out_rows = []
+    for rep in range(repeats):
+        for row in rows:
+            new = {k: row[k] for k in keep if k in row}
+            for k in ("video", "trace"):
+                name = Path(row[k])
+                new[k] = f"{name.stem}_r{rep}{name.suffix}"
+                shutil.copy(videos / name, src / new[k])
+            out_rows.append(new)
+    with open(src / "manifest.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(out_rows[0]))
+        w.writeheader()
+        w.writerows(out_rows)
+    return src, len(out_rows)
+
+
+def bench_samples_batch(src, workers, work):
+    """``run_batch`` of the repeated samples (manifest folder) with ``workers`` workers."""
+    out = work / f"samples-out-{workers}"
+    remove_written_dir(out)  # only a batch output semtrack wrote (issue 15.1)
+    return run_child("batch", src, out, workers, "-")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path,
@@ -114,6 +158,12 @@ def main(argv=None):
                         help="videos in the batch-scaling run (default 4)")
     parser.add_argument("--batch-duration", type=float, default=8.0,
                         help="length of each batch video, s (default 8)")
+    parser.add_argument("--batch-set", choices=("samples", "clip"), default="samples",
+                        help="batch-scaling input: the six sample videos of videos/ repeated "
+                             "--batch-repeats times (default; issue 14's target), or "
+                             "--batch-videos copies of one generated 1024x768 clip")
+    parser.add_argument("--batch-repeats", type=int, default=4,
+                        help="copies of each sample video in the batch (default 4: 24 videos)")
     parser.add_argument("--hd-duration", type=float, default=120.0,
                         help="length of the 1920x1080 benchmark videos, s (default 120: "
                              "3000 frames)")
@@ -140,7 +190,7 @@ def main(argv=None):
     t_start = time.perf_counter()
     print("semtrack benchmarks", file=sys.stderr)
     results = {"machine": machine_info()}
-    if not {"speed", "memory", "batch"} <= set(args.skip):
+    if not {"speed", "memory"} <= set(args.skip):
         video = make_video(args.cache, duration_s=args.duration, shape=shape)
         results["video"] = {"shape_rows_cols": list(shape), "duration_s": args.duration,
                             "path": str(video["video"])}
@@ -189,19 +239,34 @@ def main(argv=None):
         }
 
     if "batch" not in args.skip:
-        clip = make_video(args.cache, duration_s=args.batch_duration, shape=shape)
         with tempfile.TemporaryDirectory(prefix="semtrack-bench-batch-") as tmp:
             work = Path(tmp)
-            print(f"  batch of {args.batch_videos} videos, 1 worker ...", file=sys.stderr)
-            b1 = bench_batch(clip, args.batch_videos, 1, work)
-            print(f"  batch of {args.batch_videos} videos, 2 workers ...", file=sys.stderr)
-            b2 = bench_batch(clip, args.batch_videos, 2, work)
+            if args.batch_set == "samples":
+                src, n_batch = samples_batch_folder(work, args.batch_repeats)
+                what = f"the six samples x {args.batch_repeats}"
+                run = lambda workers: bench_samples_batch(src, workers, work)  # noqa: E731
+            else:
+                clip = make_video(args.cache, duration_s=args.batch_duration, shape=shape)
+                n_batch, what = args.batch_videos, f"{args.batch_duration:g} s clips"
+                run = lambda workers: bench_batch(clip, n_batch, workers, work)  # noqa: E731
+            load0 = os.getloadavg()[0]
+            print(f"  batch of {n_batch} videos ({what}), 1 worker ...", file=sys.stderr)
+            b1 = run(1)
+            print(f"  batch of {n_batch} videos ({what}), 2 workers ...", file=sys.stderr)
+            b2 = run(2)
         results["batch"] = {
-            "n_videos": args.batch_videos, "video_duration_s": args.batch_duration,
+            "set": what, "load_average_1min_before": load0,
+            "load_average_1min_after": os.getloadavg()[0],
+            "n_videos": n_batch, "video_duration_s": args.batch_duration
+            if args.batch_set == "clip" else None,
             "videos_per_min_1_worker": b1["videos_per_min"],
             "videos_per_min_2_workers": b2["videos_per_min"],
             "speedup_2_over_1": b2["videos_per_min"] / b1["videos_per_min"],
             "cores_busy_1_worker": b1["cores_busy"], "cores_busy_2_workers": b2["cores_busy"],
+            # CPU of the batch process and its workers per video: the cost of running in
+            # parallel (start-up, contention), robust against other jobs on the machine
+            "cpu_s_per_video_1_worker": b1["cpu_s"] / n_batch,
+            "cpu_s_per_video_2_workers": b2["cpu_s"] / n_batch,
             "identical_results": b1["digests"] == b2["digests"],
             "differing_files": sorted(k for k in b1["digests"].keys() | b2["digests"].keys()
                                       if b1["digests"].get(k) != b2["digests"].get(k)),
@@ -300,13 +365,11 @@ def print_table(r):
           "figures (batch scaling above all)")
     for codec, h in (r.get("hd") or {}).items():
         print_hd(codec, h)
-    if "video" not in r:
-        print(f"\nBenchmark wall time {r['bench_wall_s']:.0f} s")
-        return
-    v = r["video"]
-    print("\n1024x768 (the earlier benchmark):")
-    print(f"Video: {v['shape_rows_cols'][1]}x{v['shape_rows_cols'][0]} px, "
-          f"{v['duration_s']:g} s")
+    if "video" in r:
+        v = r["video"]
+        print("\n1024x768 (the earlier benchmark):")
+        print(f"Video: {v['shape_rows_cols'][1]}x{v['shape_rows_cols'][0]} px, "
+              f"{v['duration_s']:g} s")
     if "speed" in r:
         s = r["speed"]
         print(f"\nThroughput on one core ({s['n_frames']} frames; frames per CPU second, "
@@ -330,13 +393,16 @@ def print_table(r):
               f"ratio {mm['ratio_4x_over_1x']:.3f} (target <= 1.10)")
     if "batch" in r:
         b = r["batch"]
-        print(f"\nBatch scaling ({b['n_videos']} videos of {b['video_duration_s']:g} s, "
-              "LocalCluster start-up included)")
+        print(f"\nBatch scaling ({b['n_videos']} videos: {b['set']}; LocalCluster start-up "
+              f"included; load average {b['load_average_1min_before']:.1f} before, "
+              f"{b['load_average_1min_after']:.1f} after)")
         print(f"  1 worker                     {b['videos_per_min_1_worker']:8.2f} videos/min   "
-              f"cores busy on average {b['cores_busy_1_worker']:.2f}")
+              f"cores busy on average {b['cores_busy_1_worker']:.2f}, "
+              f"{b['cpu_s_per_video_1_worker']:.2f} CPU s a video")
         print(f"  2 workers                    {b['videos_per_min_2_workers']:8.2f} videos/min   "
-              f"cores busy on average {b['cores_busy_2_workers']:.2f}   "
-              f"speed-up {b['speedup_2_over_1']:.2f}")
+              f"cores busy on average {b['cores_busy_2_workers']:.2f}, "
+              f"{b['cpu_s_per_video_2_workers']:.2f} CPU s a video   "
+              f"speed-up {b['speedup_2_over_1']:.2f} (target >= {TARGET_BATCH_SPEEDUP:g})")
         print(f"  identical results            {b['identical_results']}")
         if not b["identical_results"]:
             print(f"    differing: {', '.join(b['differing_files'][:8])}")

@@ -41,6 +41,10 @@ N_ORIENTATIONS = 6
 KERNEL_HALF_SIGMAS = 3
 #: Kernel spectra kept for at most this many image sizes and settings (bounds memory).
 SPECTRA_CACHE_SIZE = 8
+#: ... and in all at most this many bytes: the boxes a tracker filters on every scan fit
+#: (a 600x600 box: 6 spectra of 2.3 MB), as does a 1024x768 frame (21 MB); a full-HD
+#: frame (52 MB), filtered once per video for the background, does not.
+SPECTRA_CACHE_BYTES = 24 * 2**20
 #: Second-derivative 3x3 Sobel kernels carry a [1, 2, 1] smoothing that sums to 4: this
 #: scale gives the derivative in grey levels per px^2.
 SOBEL2_NORM = 0.25
@@ -53,12 +57,21 @@ RIDGE_SIGMA_PX = 1.5
 
 
 def _oriented_stack(img, sigma_px, elongation, n_orientations):
-    """Per-angle oriented line responses (unclipped) of a dark-line image.
+    """Per-angle oriented line responses (unclipped) of a dark-line image, one at a time.
 
     Same as ``cv2.filter2D`` with each kernel and a reflected border, but by
     DFT with one forward transform of the image shared by all angles and the
     kernels' spectra cached per padded size (about 6x faster than six
     ``filter2D`` calls, which each transform the image again).
+
+    A generator: each angle's response is made when it is asked for, as a
+    contiguous (rows, cols) float32 array of its own, so a caller that takes
+    the maximum over angles holds one response at a time (at full HD the six
+    responses, their padded transforms and their kernel spectra are 50 MB
+    each). Kernel spectra are cached only up to :data:`SPECTRA_CACHE_BYTES`
+    (the small boxes a tracker filters on every scan); larger ones, such as
+    those of a full frame filtered once per video, are made per angle and
+    dropped. The values are the same either way (same transforms).
     """
     kerns = _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))
     half = kerns[0].shape[0] // 2
@@ -71,20 +84,32 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
                            cv2.BORDER_CONSTANT, value=0)
     key = (float(sigma_px), float(elongation), int(n_orientations), big_h, big_w)
     spectra = _SPECTRA.get(key)
-    if spectra is None:
-        spectra = []
-        for k in kerns:
-            kp = np.zeros((big_h, big_w), np.float32)
-            kp[:k.shape[0], :k.shape[1]] = k
-            # kernel centred on the origin; the kernels are point-symmetric, so
-            # convolution (DFT product) equals filter2D's correlation
-            spectra.append(cv2.dft(np.roll(kp, (-half, -half), axis=(0, 1))))
-        if len(_SPECTRA) >= SPECTRA_CACHE_SIZE:
+    nbytes = len(kerns) * big_h * big_w * 4
+    if spectra is None and nbytes <= SPECTRA_CACHE_BYTES:
+        spectra = [_kernel_spectrum(k, half, big_h, big_w) for k in kerns]
+        if (len(_SPECTRA) >= SPECTRA_CACHE_SIZE
+                or sum(len(v) * v[0].nbytes for v in _SPECTRA.values()) + nbytes
+                > SPECTRA_CACHE_BYTES):
             _SPECTRA.clear()
         _SPECTRA[key] = spectra
     f = cv2.dft(a)
-    return [cv2.idft(cv2.mulSpectrums(f, kf, 0), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-            [half:half + h, half:half + w] for kf in spectra]
+    del a
+    for i, k in enumerate(kerns):
+        kf = spectra[i] if spectra is not None else _kernel_spectrum(k, half, big_h, big_w)
+        r = cv2.idft(cv2.mulSpectrums(f, kf, 0), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+        del kf
+        # a copy of the output rows/columns: a view would keep the padded array alive
+        yield r[half:half + h, half:half + w].copy()
+        del r
+
+
+def _kernel_spectrum(k, half, big_h, big_w):
+    """DFT of kernel ``k`` zero-padded to (big_h, big_w) and centred on the origin."""
+    kp = np.zeros((big_h, big_w), np.float32)
+    kp[:k.shape[0], :k.shape[1]] = k
+    # kernel centred on the origin; the kernels are point-symmetric, so
+    # convolution (DFT product) equals filter2D's correlation
+    return cv2.dft(np.roll(kp, (-half, -half), axis=(0, 1)))
 
 
 def _oriented_kernels(sigma, elongation, n):
@@ -150,7 +175,7 @@ def ridge_response(image, *, sigma_px=RIDGE_SIGMA_PX, polarity="dark", elongatio
     if elongation > 1.0:
         resp = None
         for r in _oriented_stack(img, sigma_px, elongation, n_orientations):
-            resp = r if resp is None else np.maximum(resp, r)
+            resp = r if resp is None else np.maximum(resp, r, out=resp)
         return np.maximum(resp, 0, out=resp)
     g = cv2.GaussianBlur(img, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
     dxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=SOBEL2_NORM)
@@ -217,9 +242,15 @@ def crack_background(background, *, sigma_px=BACKGROUND_SIGMA_PX, polarity="dark
     if elongation > 1.0:
         if polarity not in _POLARITIES:
             raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
-        angles = tuple(_oriented_stack(-img if polarity == "bright" else img, sigma_px,
-                                       elongation, N_ORIENTATIONS))
-        resp = np.maximum(np.max(angles, axis=0), 0)
+        # one angle at a time: the maximum is accumulated (the same values as the
+        # maximum of the stacked responses, without the stack)
+        angles, resp = [], None
+        for r in _oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                 elongation, N_ORIENTATIONS):
+            angles.append(r)
+            resp = r.copy() if resp is None else np.maximum(resp, r, out=resp)
+        angles = tuple(angles)
+        resp = np.maximum(resp, 0, out=resp)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
     if tolerance_px > 0:
