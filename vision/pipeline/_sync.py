@@ -26,6 +26,7 @@ from ._sync_cues import (
     Cue,
     charge_cue,
     contact_area_cue,
+    informs,
     onset_bound,
     reducing_edges,
     short_circuit_cue,
@@ -191,7 +192,10 @@ def _clean_features(tv, features, until_video_s):
     use = np.ones(len(tv), bool)
     if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
         use = tv < float(until_video_s)
-    cols = np.ptp(f[use], axis=0) > 0 if len(f) and use.any() else np.zeros(f.shape[1], bool)
+    # a feature that does not change by more than its own noise over held scans carries
+    # no information on the offset (only its noise would be matched with the current)
+    cols = np.array([informs(f[use, j]) for j in range(f.shape[1])], bool) \
+        if len(f) and use.any() else np.zeros(f.shape[1], bool)
     return tv, f[:, cols], use, good, mins[cols]
 
 
@@ -316,7 +320,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         t_rows, values = footprint_um2 if isinstance(footprint_um2, tuple) else \
             (tv_all, footprint_um2)
         fp = _per_scan(t_rows, values, tv)
-        cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+        if informs(fp[fit_use]):
+            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+        else:
+            cues.append(Cue("contact_area", detail="the footprint does not change by more than "
+                                                   "its own scan-to-scan noise"))
     else:
         cues.append(Cue("contact_area", detail="no footprint given"))
 

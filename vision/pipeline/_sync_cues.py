@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.optimize import lsq_linear
 from scipy.stats import t as student_t
 
-__all__ = ["Cue", "OffsetScan", "trace_signals", "charge_cue", "step_cue", "onset_bound",
+__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
 
 #: Charging spikes are masked for this long after every control-step edge, s: the
@@ -55,6 +55,53 @@ MAX_RESIDUAL_CORRELATION = 0.95
 #: Offsets at least this many scan periods from the best are "elsewhere" for the
 #: sharpness of a minimum.
 FAR_SCANS = 2.0
+
+#: A feature informs the sync only when its change held over this many consecutive scans
+#: (a running median) exceeds its noise: the growth-mode evidence asks the same
+#: persistence (``lateral_min_scans``) before it calls lithium grown, and a one-scan
+#: blip (a mis-segmented scan) is no growth to match with the current.
+HOLD_SCANS = 3
+#: ... and exceeds this many times the range that noise alone would give the held values:
+#: ``sigma sqrt(2 ln n)`` (half the expected range of n normal values), with sigma the
+#: feature's scan-to-scan noise from its first differences (robust: 1.4826 MAD / sqrt 2,
+#: so a steady growth rate and a one-scan blip do not count as noise).
+HELD_RISE_SIGMAS = 3.0
+
+
+def _running_median(y, n=HOLD_SCANS):
+    """Median of every `n` consecutive values of `y` (``len(y) - n + 1`` of them)."""
+    return np.median(np.lib.stride_tricks.sliding_window_view(np.asarray(y, float), n), axis=1)
+
+
+def held_change(y):
+    """Change of `y` held over :data:`HOLD_SCANS` scans, and its scan-to-scan noise.
+
+    Returns
+    -------
+    (float, float)
+        The range of the running median of `y` (over :data:`HOLD_SCANS`
+        scans) and the robust standard deviation of its scan-to-scan noise
+        (1.4826 MAD of the first differences about their median, over
+        sqrt 2); (0, 0) for fewer than :data:`HOLD_SCANS` finite values.
+    """
+    y = np.asarray(y, float)
+    y = y[np.isfinite(y)]
+    if len(y) < HOLD_SCANS:
+        return 0.0, 0.0
+    d = np.diff(y)
+    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
+    return float(np.ptp(_running_median(y))), noise
+
+
+def informs(y):
+    """True when `y` changes by more than its noise could over held scans.
+
+    The range of the held values must exceed ``HELD_RISE_SIGMAS sigma sqrt(2 ln n)``
+    (see :func:`held_change` and :data:`HELD_RISE_SIGMAS`).
+    """
+    rise, noise = held_change(y)
+    n = int(np.isfinite(np.asarray(y, float)).sum())
+    return rise > 0 and rise > HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(n, 2)))
 
 
 @dataclass(frozen=True)
@@ -520,7 +567,7 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         for _, g in w.groupby("whisker_id"):
             g = g.sort_values("content_time_s")
             t, y = g["content_time_s"].to_numpy(float), g["length_um"].to_numpy(float)
-            if len(t) >= min_scans and np.ptp(y) > 0:
+            if len(t) >= min_scans and informs(y):
                 curves.append((t, y))
     if not curves:
         return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")

@@ -313,3 +313,26 @@ def test_galvanostatic_step_edges_are_found_at_microelectrode_currents():
     np.testing.assert_allclose(sig.edges, [2.95, 8.95], atol=1e-9)
     # the rest before the first edge measures the offset current
     assert abs(np.median(sig.current[t < 2.9])) < 1e-12
+
+
+def test_a_feature_within_its_own_noise_is_no_growth_to_match():
+    # nothing grows: the lateral area is zero but for one mis-segmented scan, the
+    # footprint likewise (videos/control.mp4 after the deterministic writer). Such a
+    # blip is matched by the charge and contact-area cues to some offset; it must be
+    # reported as "no lithium growth" instead (the caller falls back to 'span').
+    from calibration import InputError
+    from vision.pipeline._sync_cues import held_change, informs
+    tv, _, trace, _, _ = make_case(5.0, seed=3)
+    blip = np.zeros(len(tv))
+    blip[25] = 3.4
+    flat = 391.0 + np.random.default_rng(1).normal(0.0, 0.5, len(tv))
+    assert held_change(blip) == (0.0, 0.0) and not informs(blip) and not informs(flat)
+    with pytest.raises(InputError, match="no lithium growth"):
+        synchronise_auto(tv, np.column_stack([np.zeros(len(tv)), blip]), trace,
+                         footprint_um2=blip)
+    # real growth, even noisy, still informs: the right offset is found
+    tv, f, trace, lengths, fp = make_case(5.0, seed=3)
+    assert informs(f[:, 0]) and informs(fp)
+    est = synchronise_auto(tv, np.column_stack([f[:, 0], blip]), trace, footprint_um2=blip)
+    assert abs(est.result.offset_s - 5.0) <= SCAN_S / 2
+    assert any(c.name == "contact_area" and c.offset_s is None for c in est.cues)
