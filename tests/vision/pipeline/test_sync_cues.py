@@ -336,3 +336,21 @@ def test_a_feature_within_its_own_noise_is_no_growth_to_match():
     est = synchronise_auto(tv, np.column_stack([f[:, 0], blip]), trace, footprint_um2=blip)
     assert abs(est.result.offset_s - 5.0) <= SCAN_S / 2
     assert any(c.name == "contact_area" and c.offset_s is None for c in est.cues)
+
+
+def test_lithium_that_appears_at_once_gets_a_free_step_in_the_charge_fit():
+    # two equal whiskers plate (the trace holds both); the tracker finds the second only
+    # at 17 s, already long: the seen volume jumps there (without the free step the
+    # offset found is 6 s off). The jump is lithium grown
+    # earlier, unseen; a free step absorbs it and the kinks still give the offset.
+    from vision.pipeline._sync_cues import feature_jumps
+    offset = 8.4
+    tv, f, trace, _, _ = make_case(offset, seed=4, unseen=4.0)
+    seen = f[:, 0] / 2.0 + np.where(tv >= 17.0, f[:, 0] / 2.0, 0.0)
+    assert list(feature_jumps(seen)) == [int(np.argmax(tv >= 17.0))]
+    assert len(feature_jumps(f[:, 0])) == 0  # steady growth with kinks: no jump
+    sig = trace_signals(trace)
+    lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+    cue = charge_cue(tv, seen[:, None], sig, lo, hi, SCAN_S, leakage=False,
+                     min_charge_C=[0.3 * C_PER_UM3])
+    assert abs(cue.offset_s - offset) <= SCAN_S / 2, cue
