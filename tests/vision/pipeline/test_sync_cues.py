@@ -354,3 +354,17 @@ def test_lithium_that_appears_at_once_gets_a_free_step_in_the_charge_fit():
     cue = charge_cue(tv, seen[:, None], sig, lo, hi, SCAN_S, leakage=False,
                      min_charge_C=[0.3 * C_PER_UM3])
     assert abs(cue.offset_s - offset) <= SCAN_S / 2, cue
+
+
+def test_a_cue_with_a_small_stated_sigma_does_not_outweigh_a_sharp_event_most_of_a_scan_away():
+    # tuning seed 5058: the short circuit (honest +-0.11 s) at the truth, the charge cue on
+    # a tracked front 0.35 s (0.9 scan) off with a stated +-0.02 s. Within a scan but 3
+    # combined sigmas apart: they do not agree, the sharp event is kept, and the offset
+    # resting on it alone is not called certain
+    cues = [Cue("short_circuit", offset_s=10.0, sigma_s=0.11),
+            Cue("charge", offset_s=9.65, sigma_s=0.02, sharpness=1.0, adequate=True)]
+    comb = combine_cues(cues, 0.4)
+    assert comb.used == ["short_circuit"] and comb.offset_s == pytest.approx(10.0)
+    # closer than half a scan, they agree whatever the stated sigmas
+    cues[1] = Cue("charge", offset_s=9.85, sigma_s=0.02, sharpness=1.0, adequate=True)
+    assert set(combine_cues(cues, 0.4).used) == {"short_circuit", "charge"}
