@@ -59,6 +59,11 @@ MIN_SEEN_VOLUME_FRACTION = 0.3
 #: Least thickness (um) of lithium behind the other features (areas in um2, a crack's
 #: path length in um as area per um of depth): 20 nm, far below any layer the SEM shows.
 MIN_LAYER_THICKNESS_UM = 0.02
+#: A lone charge cue whose first and second half of the run give offsets further apart
+#: than this many scan periods is not trusted (issue 13's disagreement: one scan) ...
+SPLIT_DISAGREE_SCANS = 1.0
+#: ... its confidence is at most this (below 0.5, the "do not trust" level).
+SPLIT_CONFIDENCE = 0.3
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -334,6 +339,18 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
     warnings = list(comb.warnings)
+    conf = comb.confidence
+    if comb.used == ["charge"] and not warnings:
+        # nothing but the charge cue's own residuals checks a lone charge cue: the two
+        # halves of the run must give the same offset (a track that is wrong in part of
+        # the run, or a model that does not hold, moves one half)
+        split = _split_halves(tv, f, sig, fit_use, s_lo, hi, dt_scan, mins)
+        if split is not None and abs(split[0] - split[1]) > SPLIT_DISAGREE_SCANS * dt_scan:
+            warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                            f"and the first and second half of the run give {split[0]:+.2f} s "
+                            f"and {split[1]:+.2f} s; check it or give sync_offset_s / "
+                            "--sync-window")
+            conf = min(conf, SPLIT_CONFIDENCE)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
@@ -349,13 +366,28 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "may be off by up to 50 ppm of the run time")
     names = ", ".join(f"{c.name} {c.offset_s:+.3f} s (+-{c.sigma_s:.3f})" for c in cues
                       if c.offset_s is not None)
-    result = SyncOffset(offset_s=offset, method="auto", confidence=comb.confidence,
+    result = SyncOffset(offset_s=offset, method="auto", confidence=conf,
                         detail=f"cues combined (inverse variance within bounds): {names}; "
                                f"offset +-{comb.sigma_s:.3f} s"
                                + ("" if drift is None else
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+def _split_halves(tv, f, sig, use, lo, hi, dt_scan, mins):
+    """Charge-cue offsets of the first and the second half of the scans fitted, or None."""
+    idx = np.flatnonzero(use)
+    if len(idx) < 2 * (f.shape[1] + 6):
+        return None
+    mid = idx[len(idx) // 2]
+    out = []
+    for part in (use & (np.arange(len(tv)) < mid), use & (np.arange(len(tv)) >= mid)):
+        c = charge_cue(tv, f, sig, lo, hi, dt_scan, use=part, min_charge_C=mins, leakage=False)
+        if c.offset_s is None:
+            return None
+        out.append(c.offset_s)
+    return tuple(out)
 
 
 def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):

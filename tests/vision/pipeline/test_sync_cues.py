@@ -368,3 +368,22 @@ def test_a_cue_with_a_small_stated_sigma_does_not_outweigh_a_sharp_event_most_of
     # closer than half a scan, they agree whatever the stated sigmas
     cues[1] = Cue("charge", offset_s=9.85, sigma_s=0.02, sharpness=1.0, adequate=True)
     assert set(combine_cues(cues, 0.4).used) == {"short_circuit", "charge"}
+
+
+def test_the_two_halves_of_the_run_check_a_lone_charge_cue():
+    # the tracked volume lags the truth by 3 s from 12 s on (a track gone wrong in the
+    # second half): the halves give offsets 3 s apart; with a good track they agree
+    from vision.pipeline._sync import SPLIT_DISAGREE_SCANS, _split_halves
+    offset = 6.0
+    tv, f, trace, _, _ = make_case(offset, seed=2)
+    sig = trace_signals(trace)
+    lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+    use = np.ones(len(tv), bool)
+    mins = np.array([0.3 * C_PER_UM3])
+    good = _split_halves(tv, f, sig, use, lo, hi, SCAN_S, mins)
+    # each half alone (no leakage term) is less sharp, but they agree within a scan
+    assert abs(good[0] - good[1]) <= SPLIT_DISAGREE_SCANS * SCAN_S, good
+    vol = lambda t: np.pi / 4 * WIDTH_UM ** 2 * _length(t)  # noqa: E731
+    lagged = np.where(tv < 12.0, vol(tv), vol(tv - 3.0) + vol(12.0) - vol(9.0))
+    first, second = _split_halves(tv, lagged[:, None], sig, use, lo, hi, SCAN_S, mins)
+    assert abs(second - first) > SPLIT_DISAGREE_SCANS * SCAN_S, (first, second)
