@@ -14,7 +14,7 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from ._sync_cues import (
     Cue,
     charge_cue,
     contact_area_cue,
+    feature_jumps,
     informs,
     onset_bound,
     reducing_edges,
@@ -316,6 +317,17 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          sharpness=charge.sharpness, adequate=refined.adequate,
                          detail=refined.detail + " (leakage fitted within "
                                 f"{half:.2f} s of the offset found without it)")
+    if charge.offset_s is not None and any(
+            len(feature_jumps(f[fit_use, j])) for j in range(f.shape[1])):
+        # the free steps at the features' jumps are a model choice: the fit without them
+        # must give the same offset, else half the difference is part of the uncertainty
+        plain = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
+                           leakage=False, jumps=False)
+        if plain.offset_s is not None and \
+                abs(plain.offset_s - charge.offset_s) / 2 > charge.sigma_s:
+            charge = replace(charge, sigma_s=abs(plain.offset_s - charge.offset_s) / 2,
+                             detail=charge.detail + f"; without free steps at the features' "
+                                    f"jumps {plain.offset_s:+.2f} s")
     cues.append(charge)
     lens = whisker_lengths(lengths)
     if until_video_s is not None and len(lens):
