@@ -96,8 +96,6 @@ XFAIL = {
     (2019, 'sync'): 'measured: sync error +1.877 s (two scans: 0.200 s)',
     (2035, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
-    (2035, 'sync'): 'measured: sync error +5.48 s (two scans: 0.48 s), warned, confidence 0.18 (not 0): '
-                    'stripping, as 2003',
 }
 
 # --- limits, from the requirement -------------------------------------------------

@@ -14,7 +14,7 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,8 @@ from ._sync_cues import (
     Cue,
     charge_cue,
     contact_area_cue,
+    feature_jumps,
+    informs,
     onset_bound,
     reducing_edges,
     short_circuit_cue,
@@ -58,6 +60,11 @@ MIN_SEEN_VOLUME_FRACTION = 0.3
 #: Least thickness (um) of lithium behind the other features (areas in um2, a crack's
 #: path length in um as area per um of depth): 20 nm, far below any layer the SEM shows.
 MIN_LAYER_THICKNESS_UM = 0.02
+#: A lone charge cue whose first and second half of the run give offsets further apart
+#: than this many scan periods is not trusted (issue 13's disagreement: one scan) ...
+SPLIT_DISAGREE_SCANS = 1.0
+#: ... its confidence is at most this (below 0.5, the "do not trust" level).
+SPLIT_CONFIDENCE = 0.3
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -191,7 +198,10 @@ def _clean_features(tv, features, until_video_s):
     use = np.ones(len(tv), bool)
     if until_video_s is not None and (tv < float(until_video_s)).sum() >= 6:
         use = tv < float(until_video_s)
-    cols = np.ptp(f[use], axis=0) > 0 if len(f) and use.any() else np.zeros(f.shape[1], bool)
+    # a feature that does not change by more than its own noise over held scans carries
+    # no information on the offset (only its noise would be matched with the current)
+    cols = np.array([informs(f[use, j]) for j in range(f.shape[1])], bool) \
+        if len(f) and use.any() else np.zeros(f.shape[1], bool)
     return tv, f[:, cols], use, good, mins[cols]
 
 
@@ -307,6 +317,17 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          sharpness=charge.sharpness, adequate=refined.adequate,
                          detail=refined.detail + " (leakage fitted within "
                                 f"{half:.2f} s of the offset found without it)")
+    if charge.offset_s is not None and any(
+            len(feature_jumps(f[fit_use, j])) for j in range(f.shape[1])):
+        # the free steps at the features' jumps are a model choice: the fit without them
+        # must give the same offset, else half the difference is part of the uncertainty
+        plain = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
+                           leakage=False, jumps=False)
+        if plain.offset_s is not None and \
+                abs(plain.offset_s - charge.offset_s) / 2 > charge.sigma_s:
+            charge = replace(charge, sigma_s=abs(plain.offset_s - charge.offset_s) / 2,
+                             detail=charge.detail + f"; without free steps at the features' "
+                                    f"jumps {plain.offset_s:+.2f} s")
     cues.append(charge)
     lens = whisker_lengths(lengths)
     if until_video_s is not None and len(lens):
@@ -316,7 +337,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         t_rows, values = footprint_um2 if isinstance(footprint_um2, tuple) else \
             (tv_all, footprint_um2)
         fp = _per_scan(t_rows, values, tv)
-        cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+        if informs(fp[fit_use]):
+            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+        else:
+            cues.append(Cue("contact_area", detail="the footprint does not change by more than "
+                                                   "its own scan-to-scan noise"))
     else:
         cues.append(Cue("contact_area", detail="no footprint given"))
 
@@ -326,6 +351,18 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
     warnings = list(comb.warnings)
+    conf = comb.confidence
+    if comb.used == ["charge"] and not warnings:
+        # nothing but the charge cue's own residuals checks a lone charge cue: the two
+        # halves of the run must give the same offset (a track that is wrong in part of
+        # the run, or a model that does not hold, moves one half)
+        split = _split_halves(tv, f, sig, fit_use, s_lo, hi, dt_scan, mins)
+        if split is not None and abs(split[0] - split[1]) > SPLIT_DISAGREE_SCANS * dt_scan:
+            warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                            f"and the first and second half of the run give {split[0]:+.2f} s "
+                            f"and {split[1]:+.2f} s; check it or give sync_offset_s / "
+                            "--sync-window")
+            conf = min(conf, SPLIT_CONFIDENCE)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
@@ -341,13 +378,28 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "may be off by up to 50 ppm of the run time")
     names = ", ".join(f"{c.name} {c.offset_s:+.3f} s (+-{c.sigma_s:.3f})" for c in cues
                       if c.offset_s is not None)
-    result = SyncOffset(offset_s=offset, method="auto", confidence=comb.confidence,
+    result = SyncOffset(offset_s=offset, method="auto", confidence=conf,
                         detail=f"cues combined (inverse variance within bounds): {names}; "
                                f"offset +-{comb.sigma_s:.3f} s"
                                + ("" if drift is None else
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+def _split_halves(tv, f, sig, use, lo, hi, dt_scan, mins):
+    """Charge-cue offsets of the first and the second half of the scans fitted, or None."""
+    idx = np.flatnonzero(use)
+    if len(idx) < 2 * (f.shape[1] + 6):
+        return None
+    mid = idx[len(idx) // 2]
+    out = []
+    for part in (use & (np.arange(len(tv)) < mid), use & (np.arange(len(tv)) >= mid)):
+        c = charge_cue(tv, f, sig, lo, hi, dt_scan, use=part, min_charge_C=mins, leakage=False)
+        if c.offset_s is None:
+            return None
+        out.append(c.offset_s)
+    return tuple(out)
 
 
 def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):

@@ -28,9 +28,13 @@ LOW_CONFIDENCE = 0.5
 #: whose current is Faraday's law of the volume growth it was off by seconds with a
 #: small stated uncertainty, so it would pull the mean.
 REPORTED_ONLY = ("contact_area",)
-#: Two estimates agree when closer than one scan period or this many combined
-#: standard uncertainties (a two-sided 95 % interval).
+#: Two estimates agree when closer than this many combined standard uncertainties
+#: (a two-sided 95 % interval) or than :data:`AGREE_SCANS` scan periods.
 AGREE_SIGMAS = 2.0
+#: Two estimates closer than this many scan periods agree whatever their stated
+#: uncertainties: half a scan, the requirement (a wider leeway let a cue with a small
+#: stated uncertainty outweigh a sharper-founded one up to a whole scan away).
+AGREE_SCANS = 0.5
 #: Order of trust when equally many cues agree with two different offsets: the short
 #: circuit is one sharp event in both records (its uncertainty is the scan period and
 #: the trace interval); the charge uses every scan and the whole trace; the step cue
@@ -105,8 +109,8 @@ def combine_cues(cues, dt_scan):
         conflict = False
     if not inside:
         inside = est
-    # the largest group of cues that agree (each within one scan period, or within two
-    # combined standard uncertainties, of the group's first cue); a tie goes to the
+    # the largest group of cues that agree (each within half a scan period, or within
+    # two combined standard uncertainties, of every other); a tie goes to the
     # group of the most reliable cue (RELIABILITY). A mean over cues that disagree would
     # be an offset none of them supports.
     group = _agreeing_group(inside, dt_scan)
@@ -156,7 +160,7 @@ def _agreeing_group(cues, dt_scan):
         return RELIABILITY.index(c.name) if c.name in RELIABILITY else len(RELIABILITY)
 
     def agree(a, b):
-        return abs(a.offset_s - b.offset_s) <= max(DISAGREE_SCANS * dt_scan,
+        return abs(a.offset_s - b.offset_s) <= max(AGREE_SCANS * dt_scan,
                                                     AGREE_SIGMAS * math.hypot(a.sigma_s, b.sigma_s))
     order = sorted(cues, key=lambda c: (rank(c), c.sigma_s))
     best = None

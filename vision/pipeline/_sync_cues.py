@@ -29,7 +29,8 @@ import pandas as pd
 from scipy.optimize import lsq_linear
 from scipy.stats import t as student_t
 
-__all__ = ["Cue", "OffsetScan", "trace_signals", "charge_cue", "step_cue", "onset_bound",
+__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "feature_jumps",
+           "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
 
 #: Charging spikes are masked for this long after every control-step edge, s: the
@@ -55,6 +56,81 @@ MAX_RESIDUAL_CORRELATION = 0.95
 #: Offsets at least this many scan periods from the best are "elsewhere" for the
 #: sharpness of a minimum.
 FAR_SCANS = 2.0
+
+#: A feature informs the sync only when its change held over this many consecutive scans
+#: (a running median) exceeds its noise: the growth-mode evidence asks the same
+#: persistence (``lateral_min_scans``) before it calls lithium grown, and a one-scan
+#: blip (a mis-segmented scan) is no growth to match with the current.
+HOLD_SCANS = 3
+#: ... and exceeds this many times the range that noise alone would give the held values:
+#: ``sigma sqrt(2 ln n)`` (half the expected range of n normal values), with sigma the
+#: feature's scan-to-scan noise from its first differences (robust: 1.4826 MAD / sqrt 2,
+#: so a steady growth rate and a one-scan blip do not count as noise).
+HELD_RISE_SIGMAS = 3.0
+
+
+def _running_median(y, n=HOLD_SCANS):
+    """Median of every `n` consecutive values of `y` (``len(y) - n + 1`` of them)."""
+    return np.median(np.lib.stride_tricks.sliding_window_view(np.asarray(y, float), n), axis=1)
+
+
+def held_change(y):
+    """Change of `y` held over :data:`HOLD_SCANS` scans, and its scan-to-scan noise.
+
+    Returns
+    -------
+    (float, float)
+        The range of the running median of `y` (over :data:`HOLD_SCANS`
+        scans) and the robust standard deviation of its scan-to-scan noise
+        (1.4826 MAD of the first differences about their median, over
+        sqrt 2); (0, 0) for fewer than :data:`HOLD_SCANS` finite values.
+    """
+    y = np.asarray(y, float)
+    y = y[np.isfinite(y)]
+    if len(y) < HOLD_SCANS:
+        return 0.0, 0.0
+    d = np.diff(y)
+    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
+    return float(np.ptp(_running_median(y))), noise
+
+
+def informs(y):
+    """True when `y` changes by more than its noise could over held scans.
+
+    The range of the held values must exceed ``HELD_RISE_SIGMAS sigma sqrt(2 ln n)``
+    (see :func:`held_change` and :data:`HELD_RISE_SIGMAS`).
+    """
+    rise, noise = held_change(y)
+    n = int(np.isfinite(np.asarray(y, float)).sum())
+    return rise > 0 and rise > HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(n, 2)))
+
+
+#: A scan-to-scan change of a feature larger than this many times its typical change
+#: (the median of the non-zero ones) is lithium that appears at once: a whisker first
+#: detected when already long, or re-acquired after the tracker lost it. Lithium grows
+#: at the rate the current allows, so the jump is lithium grown earlier, unseen.
+JUMP_FACTOR = 5.0
+#: ... and at least this fraction of the feature's range (smaller ones move the fit little).
+JUMP_MIN_FRACTION = 0.1
+#: At most this many jumps per feature are given a free step (the largest).
+MAX_JUMPS = 3
+
+
+def feature_jumps(y):
+    """Indices ``i`` where `y` jumps between scans ``i - 1`` and ``i`` (see :data:`JUMP_FACTOR`)."""
+    y = np.asarray(y, float)
+    if len(y) < 2 * HOLD_SCANS or not np.isfinite(y).all():
+        return np.zeros(0, int)
+    d = np.abs(np.diff(y))
+    nz = d[d > 0]
+    if len(nz) < HOLD_SCANS:
+        return np.zeros(0, int)
+    _, noise = held_change(y)
+    thr = max(JUMP_FACTOR * float(np.median(nz)), HELD_RISE_SIGMAS * noise,
+              JUMP_MIN_FRACTION * float(np.ptp(y)))
+    idx = np.flatnonzero(d > thr)
+    idx = idx[np.argsort(d[idx])[::-1][:MAX_JUMPS]]
+    return np.sort(idx) + 1
 
 
 @dataclass(frozen=True)
@@ -369,7 +445,7 @@ def _bounded_rss(design, y, lower, upper):
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
-               leakage=True, inflation=1.0, capacitance=True):
+               leakage=True, inflation=1.0, capacitance=True, jumps=True):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
@@ -443,6 +519,13 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     applied = direction * sig.applied
     vscale = max(float(np.abs(applied).max()), 1e-30)
     k = fs.shape[1]
+    # lithium that appears at once (a whisker first seen long, re-acquired): a free step
+    # at each jump, so the fit does not shift the offset to explain it by the current
+    rows = np.flatnonzero(sel)
+    steps = sorted({int(rows[i]) for j in range(k) for i in feature_jumps(fs[sel, j])}) \
+        if jumps else []
+    jump_cols = np.column_stack([(np.arange(len(tv)) >= i).astype(float) for i in steps]) \
+        if steps else np.zeros((len(tv), 0))
     # lithium >= its least charge (unseen deposit adds, never removes); leakage charge
     # -g W with g >= 0; constant free. The offset current is not a free term here (a
     # charge linear in time mimics steady growth and lets wrong offsets fit): it is
@@ -453,6 +536,8 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     upper = np.r_[np.full(k, np.inf), np.inf] if not leak else np.r_[np.full(k, np.inf), np.inf, 0.0]
     if cap:
         lower, upper = np.r_[lower, -np.inf], np.r_[upper, 0.0]
+    lower = np.r_[lower, np.full(len(steps), -np.inf)]
+    upper = np.r_[upper, np.full(len(steps), np.inf)]
 
     def cost(o):
         tt = tv + o
@@ -466,6 +551,7 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         if cap:  # the applied voltage holds between edges: the sample before
             idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
             cols.append(applied[idx][:, None] / vscale)
+        cols.append(jump_cols[ok])
         design = np.hstack(cols)
         rss, resid = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
@@ -520,7 +606,7 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         for _, g in w.groupby("whisker_id"):
             g = g.sort_values("content_time_s")
             t, y = g["content_time_s"].to_numpy(float), g["length_um"].to_numpy(float)
-            if len(t) >= min_scans and np.ptp(y) > 0:
+            if len(t) >= min_scans and informs(y):
                 curves.append((t, y))
     if not curves:
         return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")
