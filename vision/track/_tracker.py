@@ -192,7 +192,12 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
 
     ``diff`` = background - frame: lithium darker than the ceramic is positive there,
-    brighter lithium negative.
+    brighter lithium negative. The sign is the rod's own: the median change along its
+    axis (a rod is one piece of lithium, its core changes one way); ``li_polarity`` (the
+    electrode's) decides only when that median is zero. The electrode's polarity can be
+    wrong where the whisker's is plain (tuning seed 5049: a dark electrode with a bright,
+    clipped rim taken for bright lithium; the 14 px dark rod was then measured by its 2 px
+    bright rims and dropped as a crack).
     """
     if whisker.path_xy_px:
         axis = whisker.centreline()
@@ -202,7 +207,17 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
         n = max(int(math.hypot(tx - bx, ty - by)), 2)
         t = np.linspace(0.0, 1.0, n + 1)[:, None]
         axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
-    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
+    return _line_width(diff, axis, _rod_polarity(diff, axis, li_polarity))
+
+
+def _rod_polarity(diff, axis, li_polarity="dark"):
+    """``"bright"`` if the rod along ``axis`` (K, 2) is positive in ``diff`` (dark lithium), else ``"dark"``."""
+    from scipy.ndimage import map_coordinates
+    vals = map_coordinates(np.asarray(diff, np.float32), [axis[:, 1], axis[:, 0]], order=1, mode="nearest")
+    level = float(np.median(vals)) if len(vals) else 0.0
+    if level == 0.0:
+        return "bright" if li_polarity == "dark" else "dark"
+    return "bright" if level > 0 else "dark"
 
 
 def _skeleton_mask(skeleton_xy_px, shape):
@@ -572,9 +587,12 @@ class _Tracker:
         e = self.electrode
         diff = cv2.subtract(self.background, reg)
         invalid = sat | self.bg_sat
+        raw = diff
         if invalid.any():
+            diff = diff.copy()
             diff[invalid] = 0.0
         diff = self._scanlines(diff, grow_mask)
+        wdiff = self._whisker_diff(diff, raw, sat)
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
@@ -589,10 +607,10 @@ class _Tracker:
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
-                     and _core_width_px(diff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
+                     and _core_width_px(wdiff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
-            cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
+            cands = [refine_width(wdiff, refine_tip(wdiff, c)) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self._kymograph(whiskers, reg, frame)
@@ -650,6 +668,25 @@ class _Tracker:
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
+
+    def _whisker_diff(self, diff, raw, sat):
+        """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
+
+        ``diff`` sets every clipped pixel to zero change (a clipped needle does not
+        follow the brightness model). A pixel clipped now but not in the background
+        is new: the lithium of a high-contrast rod or its edge-brightened rim. Its raw
+        change is a lower bound of the true one, of the right sign; zero is not. The
+        edge model of the tip and the sides needs that rim (centred on the edge): zeroed,
+        the fit puts the edge at the rim's inner side (tuning seed 5049: a 14 px rod
+        with clipped rims measured 4 px short, core width 2 px). Pixels clipped in the
+        background (the needle) stay zero.
+        """
+        keep = sat & ~self.bg_sat
+        if not keep.any():
+            return diff
+        out = diff.copy()
+        out[keep] = raw[keep]
+        return out
 
     def _whiskers_out_of_front(self, wmask, whiskers):
         """The whisker pixels the lateral front leaves out (region coordinates).
