@@ -756,13 +756,39 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
 WHISKER_SEARCH_RANGE_PX = 30.0
 
 
+#: Scale of the root direction in the linking space, px per radian: a rod's identity is its
+#: root (base) and the direction it leaves the electrode in, which stay put while its tip
+#: moves; two rods from one base 10 deg apart are ~10 px apart, a root turning by more than
+#: ~30 deg between scans is another rod (with the 30 px search range).
+LINK_DIRECTION_PX_PER_RAD = 60.0
+
+
+def _link_coords(w):
+    """Linking coordinates of a whisker: base (row, col) and scaled root direction, px.
+
+    Not the tip: a tip moves by its growth per scan, which for a fast whisker (tens of
+    um/s at a fine pixel size) exceeds any search range that keeps neighbours apart
+    (tuning seed 5049: 20-36 px per scan, a new id every scan, all dropped as too
+    short), and a segmentation that loses a rod's far part in one scan moves the tip
+    by tens of px although the rod is the same. Its root and its direction stay.
+    """
+    bx, by = w.base_xy_px
+    if len(w.path_xy_px) >= 2:
+        d = np.subtract(w.path_xy_px[1], w.path_xy_px[0])
+    else:
+        d = np.asarray(w.direction_xy, float)
+    d = d / max(float(np.hypot(*d)), 1e-9) * LINK_DIRECTION_PX_PER_RAD
+    return (float(by), float(bx), float(d[1]), float(d[0]))
+
+
 class WhiskerLinker:
-    """Give whiskers ids that stay stable across frames (trackpy linking of tips).
+    """Give whiskers ids that stay stable across frames (trackpy linking of roots).
 
     Parameters
     ----------
     search_range_px : float
-        Largest tip displacement between two measured scans, pixels.
+        Largest change of a whisker's linking coordinates (base, px, and root
+        direction, :data:`LINK_DIRECTION_PX_PER_RAD`) between two measured scans.
     memory : int
         Number of scans a whisker may be missed and keep its id.
     """
@@ -793,9 +819,9 @@ class WhiskerLinker:
         if not whiskers:
             if self._linker is not None:
                 # an empty level still ages the memory
-                self._linker.next_level(np.zeros((0, 2)), t)
+                self._linker.next_level(np.zeros((0, 4)), t)
             return []
-        coords = np.array([w.tip_xy_px[::-1] for w in whiskers], dtype=float)  # (row, col)
+        coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
         if self._linker is None:
             self._linker = Linker(self.search_range_px, memory=self.memory)
             self._linker.init_level(coords, t)
