@@ -1,0 +1,88 @@
+"""Whisker fits against a known truth: rod polarity, clipped rims, linking of fast rods."""
+import types
+
+import cv2
+import numpy as np
+import pytest
+
+from vision import WhiskerObs
+from vision.measure._whiskers import WhiskerLinker, refine_tip
+from vision.track._tracker import _core_width_px, _Tracker
+
+ROWS, COLS = 80, 200
+
+
+def _rod_image(*, x0=10.0, x1=150.0, y=40.0, width=10.0, ceramic=180.0, li=20.0, rim_gain=600.0):
+    """A horizontal rod (x0..x1, ``width`` px) on flat ceramic, blurred, with an edge rim.
+
+    The rim is the gradient magnitude of the blurred coverage times ``rim_gain``: at the
+    default it peaks above 255 and is clipped by the 8-bit image, as a strong SEM edge
+    brightening is.
+    """
+    s = 8
+    big = np.zeros((ROWS * s, COLS * s), np.uint8)
+    p0 = (int(round(((x0 + 0.5) * s - 0.5) * 16)), int(round(((y - width / 2 + 0.5) * s - 0.5) * 16)))
+    p1 = (int(round(((x1 + 0.5) * s - 0.5) * 16)), int(round(((y + width / 2 + 0.5) * s - 0.5) * 16)))
+    cv2.rectangle(big, p0, p1, 255, -1, cv2.LINE_8, 4)
+    cov = cv2.resize(big, (COLS, ROWS), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    cov = cv2.GaussianBlur(cov, (0, 0), 0.8)
+    gx = cv2.Sobel(cov, cv2.CV_32F, 1, 0) / 8
+    gy = cv2.Sobel(cov, cv2.CV_32F, 0, 1) / 8
+    img = ceramic * (1 - cov) + li * cov + rim_gain * np.hypot(gx, gy)
+    return np.clip(img, 0, 255).astype(np.float32), np.full((ROWS, COLS), ceramic, np.float32)
+
+
+def test_core_width_takes_the_rods_own_polarity():
+    # a dark rod 10 px wide with bright rims: its change (background - frame) is positive
+    # in the core and negative on the rims. Told the wrong lithium polarity (an electrode
+    # taken for bright lithium), the core is still measured, not the 2 px rims
+    img, bg = _rod_image(rim_gain=200.0)
+    w = WhiskerObs(-1, (10.0, 40.0), (150.0, 40.0), 140.0, 12.0, (1.0, 0.0))
+    for pol in ("dark", "bright"):
+        assert _core_width_px(bg - img, w, pol) == pytest.approx(10.0, abs=1.5)
+    # a bright rod (negative change) likewise
+    assert _core_width_px(img - bg, w, "dark") == pytest.approx(10.0, abs=1.5)
+
+
+def test_newly_clipped_rims_keep_their_change_and_the_tip_stays_unbiased():
+    # the rim at the rod's end clips at 255. The tracker zeroes clipped pixels (grown by its
+    # 3 px kernel) in the change image; the whisker fits get them back when the background
+    # was not clipped there, and the edge model then finds the true end (the rectangle's side
+    # at x = 150, to the supersampling's 1/8 px) within the 0.5 px length target; on the
+    # zeroed image it lands 1.5 px short (the inner side of the clipped rim)
+    img, bg = _rod_image()
+    sat = (img >= 254.5) | (img <= 0.5)
+    assert sat.any(), "the test rod must clip"
+    sat = cv2.dilate(sat.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    raw = bg - img
+    zeroed = raw.copy()
+    zeroed[sat] = 0.0
+    tracker = types.SimpleNamespace(bg_sat=np.zeros_like(sat))
+    wdiff = _Tracker._whisker_diff(tracker, zeroed, raw, sat)
+    assert np.array_equal(wdiff[sat], raw[sat]) and np.array_equal(wdiff[~sat], zeroed[~sat])
+    # the pixel-level tip of a mask that includes the rim: 1.5 px beyond the end
+    true_len = 150.0 - 10.0
+    w = WhiskerObs(-1, (10.0, 40.0), (10.0 + true_len + 1.5, 40.0), true_len + 1.5, 12.0, (1.0, 0.0))
+    assert refine_tip(wdiff, w).length_px == pytest.approx(true_len, abs=0.5)
+    assert refine_tip(zeroed, w).length_px < true_len - 1.0
+    # a pixel clipped in the background too (the needle) stays out
+    tracker = types.SimpleNamespace(bg_sat=sat.copy())
+    assert np.array_equal(_Tracker._whisker_diff(tracker, zeroed, raw, sat), zeroed)
+
+
+def test_linker_keeps_the_id_of_a_fast_rod_and_separates_neighbours():
+    # a rod growing 40 px per scan (more than the 30 px search range) keeps its id; a second
+    # rod from a root 12 px away, 60 deg off, keeps another id; the order does not matter
+    linker = WhiskerLinker(search_range_px=30)
+    ids = []
+    for k in range(6):
+        n = 10.0 + 40.0 * k
+        a = np.radians(60.0)
+        obs = [WhiskerObs(-1, (50.0, 40.0), (50.0 + n, 40.0), n, 8.0, (1.0, 0.0)),
+               WhiskerObs(-1, (50.0, 52.0), (50.0 + 0.5 * n * np.cos(a), 52.0 + 0.5 * n * np.sin(a)),
+                          0.5 * n, 8.0, (float(np.cos(a)), float(np.sin(a))))]
+        if k % 2:
+            obs = obs[::-1]
+        got = {w.base_xy_px[1] < 45: w.whisker_id for w in linker.link(obs)}
+        ids.append((got[True], got[False]))
+    assert len(set(ids)) == 1 and ids[0][0] != ids[0][1]
