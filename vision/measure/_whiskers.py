@@ -761,16 +761,22 @@ WHISKER_SEARCH_RANGE_PX = 30.0
 #: moves; two rods from one base 10 deg apart are ~10 px apart, a root turning by more than
 #: ~30 deg between scans is another rod (with the 30 px search range).
 LINK_DIRECTION_PX_PER_RAD = 60.0
+#: ... and the length enters at this weight: a tip moving along its own axis may move up to
+#: twice the search range per scan (a fast whisker), while another rod from a nearby root
+#: (one missed in a scan must not hand its id to a neighbour) differs in length.
+LINK_LENGTH_WEIGHT = 0.5
 
 
 def _link_coords(w):
-    """Linking coordinates of a whisker: base (row, col) and scaled root direction, px.
+    """Linking coordinates: base (row, col), scaled root direction and weighted length, px.
 
     Not the tip: a tip moves by its growth per scan, which for a fast whisker (tens of
     um/s at a fine pixel size) exceeds any search range that keeps neighbours apart
     (tuning seed 5049: 20-36 px per scan, a new id every scan, all dropped as too
     short), and a segmentation that loses a rod's far part in one scan moves the tip
-    by tens of px although the rod is the same. Its root and its direction stay.
+    by tens of px although the rod is the same. Its root and its direction stay; its
+    length (at :data:`LINK_LENGTH_WEIGHT`) keeps two rods from neighbouring roots apart
+    (tuning seed 5057: a rod missed in one scan handed its id to a 57 px neighbour).
     """
     bx, by = w.base_xy_px
     if len(w.path_xy_px) >= 2:
@@ -778,7 +784,7 @@ def _link_coords(w):
     else:
         d = np.asarray(w.direction_xy, float)
     d = d / max(float(np.hypot(*d)), 1e-9) * LINK_DIRECTION_PX_PER_RAD
-    return (float(by), float(bx), float(d[1]), float(d[0]))
+    return (float(by), float(bx), float(d[1]), float(d[0]), LINK_LENGTH_WEIGHT * float(w.length_px))
 
 
 class WhiskerLinker:
@@ -819,7 +825,7 @@ class WhiskerLinker:
         if not whiskers:
             if self._linker is not None:
                 # an empty level still ages the memory
-                self._linker.next_level(np.zeros((0, 4)), t)
+                self._linker.next_level(np.zeros((0, 5)), t)
             return []
         coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
         if self._linker is None:
