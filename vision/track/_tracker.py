@@ -28,7 +28,7 @@ from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_e
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import segment_lithium
-from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
+from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
@@ -610,7 +610,10 @@ class _Tracker:
                      and _core_width_px(wdiff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
-            cands = [refine_width(wdiff, refine_tip(wdiff, c)) for c in thick]
+            # a rod the segmentation cut short goes on along its axis while its contrast holds
+            # (up to other lithium: the electrode, the front, another rod)
+            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
+                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self._kymograph(whiskers, reg, frame)
