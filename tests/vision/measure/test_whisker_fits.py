@@ -86,3 +86,32 @@ def test_linker_keeps_the_id_of_a_fast_rod_and_separates_neighbours():
         got = {w.base_xy_px[1] < 45: w.whisker_id for w in linker.link(obs)}
         ids.append((got[True], got[False]))
     assert len(set(ids)) == 1 and ids[0][0] != ids[0][1]
+
+
+def test_follow_rod_reaches_the_end_of_a_rod_the_mask_cut_short():
+    # a rod 6 px wide from x = 20 to x = 140 (change +40 on noise of sigma 8) whose mask ends
+    # at x = 60: follow_rod moves the tip to the rod's end (within 1.5 px: refine_tip's edge
+    # fit then has it well inside its +-6 px search)
+    from vision.measure._whiskers import follow_rod
+
+    rng = np.random.default_rng(3)
+    diff = rng.normal(0.0, 8.0, (60, 180)).astype(np.float32)
+    diff[27:33, 20:141] += 40.0     # pixels 20..140: the rod spans x = 19.5..140.5
+    w = WhiskerObs(-1, (19.5, 30.0), (60.0, 30.0), 40.5, 6.0, (1.0, 0.0))
+    got = follow_rod(diff, w)
+    assert got.length_px == pytest.approx(121.0, abs=1.5)
+    assert got.tip_xy_px[1] == pytest.approx(30.0)
+    # and refine_tip then puts the tip on the end within the 0.5 px target
+    assert refine_tip(diff, got).length_px == pytest.approx(121.0, abs=0.5)
+    # never into other lithium on the axis
+    other = np.zeros(diff.shape, bool)
+    other[20:40, 100:110] = True
+    assert follow_rod(diff, w, other_li=other).tip_xy_px[0] < 100
+    # a rod that ends where its mask ends stays as it is
+    quiet = rng.normal(0.0, 8.0, diff.shape).astype(np.float32)
+    quiet[27:33, 20:61] += 40.0
+    assert follow_rod(quiet, w) == w
+    # a broad change beyond the mask (a brightness step over the whole field) is not a rod
+    broad = quiet.copy()
+    broad[:, 61:] += 40.0
+    assert follow_rod(broad, w) == w
