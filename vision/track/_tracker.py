@@ -192,12 +192,10 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
 
     ``diff`` = background - frame: lithium darker than the ceramic is positive there,
-    brighter lithium negative. The sign is the rod's own: the median change along its
-    axis (a rod is one piece of lithium, its core changes one way); ``li_polarity`` (the
-    electrode's) decides only when that median is zero. The electrode's polarity can be
-    wrong where the whisker's is plain (tuning seed 5049: a dark electrode with a bright,
-    clipped rim taken for bright lithium; the 14 px dark rod was then measured by its 2 px
-    bright rims and dropped as a crack).
+    brighter lithium negative. The sign is the electrode's lithium polarity, not the
+    rod's own: a crack whose bright lips dominate its change (tuning seed 5045) measured
+    on its own sign is as wide as its two lips (3-3.5 px) and passes as a whisker. (A
+    wrong electrode polarity thus loses a whisker: tuning seed 5049.)
     """
     if whisker.path_xy_px:
         axis = whisker.centreline()
@@ -207,17 +205,7 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
         n = max(int(math.hypot(tx - bx, ty - by)), 2)
         t = np.linspace(0.0, 1.0, n + 1)[:, None]
         axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
-    return _line_width(diff, axis, _rod_polarity(diff, axis, li_polarity))
-
-
-def _rod_polarity(diff, axis, li_polarity="dark"):
-    """``"bright"`` if the rod along ``axis`` (K, 2) is positive in ``diff`` (dark lithium), else ``"dark"``."""
-    from scipy.ndimage import map_coordinates
-    vals = map_coordinates(np.asarray(diff, np.float32), [axis[:, 1], axis[:, 0]], order=1, mode="nearest")
-    level = float(np.median(vals)) if len(vals) else 0.0
-    if level == 0.0:
-        return "bright" if li_polarity == "dark" else "dark"
-    return "bright" if level > 0 else "dark"
+    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
 
 
 def _skeleton_mask(skeleton_xy_px, shape):
