@@ -125,7 +125,7 @@ CURVE_MIN_PIECE_PX = 3.0
 #: Ridge-following cost of the medial path: 1 / (distance to the region edge)^POWER.
 MEDIAL_COST_POWER = 2
 
-__all__ = ["WhiskerObs", "find_whiskers", "refine_tip", "refine_width", "WhiskerLinker"]
+__all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "refine_tip", "refine_width", "WhiskerLinker"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -638,6 +638,125 @@ def _edge_scan(s0s, s, y, sigmas, peak_sigmas):
     return res
 
 
+#: :func:`follow_rod`: length of the rod's own core inside the segmented tip that sets its
+#: change level (px; at most this, at least FOLLOW_MIN_CORE_PX), the least significance of a
+#: continuation (its mean over the noise's standard error), and the fraction of the core's
+#: level it must keep (a rod of constant width keeps its contrast; half is the level at which
+#: a blurred end lies).
+FOLLOW_REF_PX = 15.0
+FOLLOW_MIN_CORE_PX = 4.0
+FOLLOW_MIN_Z = 5.0
+FOLLOW_LEVEL_FRAC = 0.5
+
+
+def follow_rod(diff, whisker, *, other_li=None, ref_px=FOLLOW_REF_PX, min_z=FOLLOW_MIN_Z,
+               level_frac=FOLLOW_LEVEL_FRAC):
+    """Move the tip of a rod the segmentation cut short to where the rod ends.
+
+    A whisker is a rod of roughly constant width and contrast. The segmentation
+    of a faint or fading rod keeps only its stronger part near the base; the change
+    image still shows the rest along the axis. The axial profile (averaged over the
+    central half of the rod, 1 px steps) from inside the segmented tip to the image
+    side (or to other lithium on the axis) is split at its most likely step, a
+    two-level change point (least squares). The tip moves there if the part between
+    the segmented tip and the step keeps at least ``level_frac`` of the core's level,
+    stands ``min_z`` standard errors above zero, and above the same stretch one rod
+    width to either side (a broad change, a brightness step or a front, is not a rod);
+    and if beyond the step the level falls below ``level_frac`` of the core's.
+    :func:`refine_tip` then fits the edge at the new tip.
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (not smoothed).
+    whisker : WhiskerObs
+        Pixel-level detection.
+    other_li : (M, N) bool ndarray, optional
+        Lithium not belonging to this rod (electrode, front, other rods): the
+        profile stops where the axis enters it.
+    ref_px : float
+        Longest stretch of core inside the tip that sets the rod's level, px.
+    min_z : float
+        Least significance of the continuation.
+    level_frac : float
+        Fraction of the core's level the continuation keeps.
+
+    Returns
+    -------
+    WhiskerObs
+        With the tip moved outward along the last straight piece, or unchanged.
+    """
+    (bx, by), s_anchor = whisker.anchor()
+    ux, uy = whisker.direction_xy
+    L = whisker.length_px - s_anchor
+    width = max(float(whisker.width_px), 1.0)
+    ref_len = min(ref_px, L - width / 2)
+    if not np.isfinite(L) or ref_len < FOLLOW_MIN_CORE_PX:
+        return whisker
+    band = int(np.clip(round(width / 2), 1, MAX_TIP_BAND_PX))
+    h, w = np.asarray(diff).shape
+    start = L - width / 2 - ref_len
+    s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=float(np.hypot(h, w)), step_px=1.0,
+                          width_px=band, start_offset_px=start)
+    prof = np.asarray(prof, float)
+    stop = len(prof)
+    bad = ~np.isfinite(prof)
+    if other_li is not None:
+        xi = np.rint(bx + s * ux).astype(int)
+        yi = np.rint(by + s * uy).astype(int)
+        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        hit = np.zeros(len(s), bool)
+        hit[inside] = other_li[yi[inside], xi[inside]]
+        bad |= hit & (s > L)
+    after = np.nonzero(bad & (s > start))[0]
+    if len(after):
+        stop = int(after[0])
+    prof, s = prof[:stop], s[:stop]
+    n_core = int(np.count_nonzero(s <= L - width / 2))
+    if n_core < FOLLOW_MIN_CORE_PX or len(prof) < n_core + 2:
+        return whisker
+    core = prof[:n_core]
+    level = float(np.median(core))
+    # noise per 1-px sample from successive differences (robust to the core's slow changes)
+    noise = float(np.median(np.abs(np.diff(prof)))) * 1.4826 / math.sqrt(2.0)
+    if not (noise > 0 and abs(level) > min_z * noise / math.sqrt(n_core)):
+        return whisker
+    sign = 1.0 if level > 0 else -1.0
+    y = sign * prof
+    # two-level change point: the split k (first sample of the second level) with least RSS
+    n = len(y)
+    c1, c2 = np.cumsum(y), np.cumsum(y * y)
+    k = np.arange(1, n)
+    left = c2[k - 1] - c1[k - 1] ** 2 / k
+    right = (c2[-1] - c2[k - 1]) - (c1[-1] - c1[k - 1]) ** 2 / (n - k)
+    k_end = int(k[np.argmin(left + right)])
+    ext = (s > L) & (np.arange(n) < k_end)
+    n_ext = int(np.count_nonzero(ext))
+    if n_ext < 2:
+        return whisker
+    a = abs(level)
+    m_ext = float(np.mean(y[ext]))
+    m_after = float(np.mean(y[k_end:])) if k_end < n else 0.0
+    if m_ext < level_frac * a or m_ext < min_z * noise / math.sqrt(n_ext) or m_after >= level_frac * a:
+        return whisker
+    # a rod is as narrow as its width: one width off the axis lies ceramic
+    off = width / 2 + band / 2 + 1.0
+    for side in (-1.0, 1.0):
+        _, sp = sample_line(diff, (bx - side * off * uy, by + side * off * ux), (ux, uy),
+                            length_px=float(s[-1] - start) + 1.0, step_px=1.0, width_px=band,
+                            start_offset_px=start)
+        sp = sign * np.asarray(sp, float)[:n]
+        if len(sp) < n or not np.isfinite(sp[ext]).all() \
+                or m_ext - float(np.mean(sp[ext])) < level_frac * a:
+            return whisker
+    end = float(s[k_end]) - 0.5   # the step lies between the last rod and the first ceramic sample
+    if end <= L + 1.0:
+        return whisker
+    tip = (bx + end * ux, by + end * uy)
+    return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
+                               length_px=float(s_anchor + end))
+
+
 def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_STEP_PX,
                band_px=None, max_shift_px=TIP_MAX_SHIFT_PX):
     """Sub-pixel tip along the whisker axis from the change profile.
@@ -756,13 +875,45 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
 WHISKER_SEARCH_RANGE_PX = 30.0
 
 
+#: Scale of the root direction in the linking space, px per radian: a rod's identity is its
+#: root (base) and the direction it leaves the electrode in, which stay put while its tip
+#: moves; two rods from one base 10 deg apart are ~10 px apart, a root turning by more than
+#: ~30 deg between scans is another rod (with the 30 px search range).
+LINK_DIRECTION_PX_PER_RAD = 60.0
+#: ... and the length enters at this weight: a tip moving along its own axis may move up to
+#: twice the search range per scan (a fast whisker), while another rod from a nearby root
+#: (one missed in a scan must not hand its id to a neighbour) differs in length.
+LINK_LENGTH_WEIGHT = 0.5
+
+
+def _link_coords(w):
+    """Linking coordinates: base (row, col), scaled root direction and weighted length, px.
+
+    Not the tip: a tip moves by its growth per scan, which for a fast whisker (tens of
+    um/s at a fine pixel size) exceeds any search range that keeps neighbours apart
+    (tuning seed 5049: 20-36 px per scan, a new id every scan, all dropped as too
+    short), and a segmentation that loses a rod's far part in one scan moves the tip
+    by tens of px although the rod is the same. Its root and its direction stay; its
+    length (at :data:`LINK_LENGTH_WEIGHT`) keeps two rods from neighbouring roots apart
+    (tuning seed 5057: a rod missed in one scan handed its id to a 57 px neighbour).
+    """
+    bx, by = w.base_xy_px
+    if len(w.path_xy_px) >= 2:
+        d = np.subtract(w.path_xy_px[1], w.path_xy_px[0])
+    else:
+        d = np.asarray(w.direction_xy, float)
+    d = d / max(float(np.hypot(*d)), 1e-9) * LINK_DIRECTION_PX_PER_RAD
+    return (float(by), float(bx), float(d[1]), float(d[0]), LINK_LENGTH_WEIGHT * float(w.length_px))
+
+
 class WhiskerLinker:
-    """Give whiskers ids that stay stable across frames (trackpy linking of tips).
+    """Give whiskers ids that stay stable across frames (trackpy linking of roots).
 
     Parameters
     ----------
     search_range_px : float
-        Largest tip displacement between two measured scans, pixels.
+        Largest change of a whisker's linking coordinates (base, px, and root
+        direction, :data:`LINK_DIRECTION_PX_PER_RAD`) between two measured scans.
     memory : int
         Number of scans a whisker may be missed and keep its id.
     """
@@ -793,9 +944,9 @@ class WhiskerLinker:
         if not whiskers:
             if self._linker is not None:
                 # an empty level still ages the memory
-                self._linker.next_level(np.zeros((0, 2)), t)
+                self._linker.next_level(np.zeros((0, 5)), t)
             return []
-        coords = np.array([w.tip_xy_px[::-1] for w in whiskers], dtype=float)  # (row, col)
+        coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
         if self._linker is None:
             self._linker = Linker(self.search_range_px, memory=self.memory)
             self._linker.init_level(coords, t)

@@ -28,7 +28,7 @@ from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_e
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import segment_lithium
-from ..measure._whiskers import WhiskerLinker, find_whiskers, refine_tip, refine_width
+from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
@@ -192,7 +192,10 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     """Width (px, FWHM) of the lithium core across a whisker candidate's axis in the change image.
 
     ``diff`` = background - frame: lithium darker than the ceramic is positive there,
-    brighter lithium negative.
+    brighter lithium negative. The sign is the electrode's lithium polarity, not the
+    rod's own: a crack whose bright lips dominate its change (tuning seed 5045) measured
+    on its own sign is as wide as its two lips (3-3.5 px) and passes as a whisker. (A
+    wrong electrode polarity thus loses a whisker: tuning seed 5049.)
     """
     if whisker.path_xy_px:
         axis = whisker.centreline()
@@ -572,9 +575,12 @@ class _Tracker:
         e = self.electrode
         diff = cv2.subtract(self.background, reg)
         invalid = sat | self.bg_sat
+        raw = diff
         if invalid.any():
+            diff = diff.copy()
             diff[invalid] = 0.0
         diff = self._scanlines(diff, grow_mask)
+        wdiff = self._whisker_diff(diff, raw, sat)
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
@@ -589,10 +595,13 @@ class _Tracker:
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
-                     and _core_width_px(diff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
+                     and _core_width_px(wdiff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
-            cands = [refine_width(diff, refine_tip(diff, c)) for c in thick]
+            # a rod the segmentation cut short goes on along its axis while its contrast holds
+            # (up to other lithium: the electrode, the front, another rod)
+            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
+                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self._kymograph(whiskers, reg, frame)
@@ -650,6 +659,25 @@ class _Tracker:
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
+
+    def _whisker_diff(self, diff, raw, sat):
+        """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
+
+        ``diff`` sets every clipped pixel to zero change (a clipped needle does not
+        follow the brightness model). A pixel clipped now but not in the background
+        is new: the lithium of a high-contrast rod or its edge-brightened rim. Its raw
+        change is a lower bound of the true one, of the right sign; zero is not. The
+        edge model of the tip and the sides needs that rim (centred on the edge): zeroed,
+        the fit puts the edge at the rim's inner side (tuning seed 5049: a 14 px rod
+        with clipped rims measured 4 px short, core width 2 px). Pixels clipped in the
+        background (the needle) stay zero.
+        """
+        keep = sat & ~self.bg_sat
+        if not keep.any():
+            return diff
+        out = diff.copy()
+        out[keep] = raw[keep]
+        return out
 
     def _whiskers_out_of_front(self, wmask, whiskers):
         """The whisker pixels the lateral front leaves out (region coordinates).
