@@ -54,9 +54,10 @@ TIP_SMOOTHING_PX = 1.0
 #: of the rim's own roughness end within it.
 BRANCH_RIM_PX = 4.0
 #: With ``exclude_rods``: a lateral piece with at most two skeleton ends beyond the rim
-#: zone (an unbranched path: its base, unless the rim zone holds it, and its tip) whose length (along its principal axis) is at least ROD_ASPECT times its width is a
-#: straight rod, i.e. a whisker (or a whisker's stub, the needle's edge, a scan artefact),
-#: not lateral growth, which branches and fills area (the paper's DLA fronts). Length and
+#: zone (an unbranched path: its base, unless the rim zone holds it, and its tip) whose
+#: length (along its principal axis) is at least ROD_ASPECT times its width is a straight
+#: rod, i.e. a whisker (or a whisker's stub, the needle's edge, a scan artefact), not
+#: lateral growth, which branches and fills area (the paper's DLA fronts). Length and
 #: width are sqrt(12) times the standard deviations of the piece's pixels along and across
 #: its principal axis (exact for a rectangle). 2: a whisker segmented with its bright
 #: rims measures 2.5 and more beyond the rim zone (seed 2002), while a compact lobe of
