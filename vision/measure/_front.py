@@ -63,6 +63,10 @@ BRANCH_RIM_PX = 4.0
 #: rims measures 2.5 and more beyond the rim zone (seed 2002), while a compact lobe of
 #: lithium spreads along the rim (aspect near 1) and stays in.
 ROD_ASPECT = 2.0
+#: Before its skeleton is taken, a rod candidate is closed with a disc of this radius (px):
+#: a whisker segmented as its two bright rims, the dark core between them within the noise,
+#: is a tube whose core gap (1-4 px) would give two parallel skeleton lines.
+ROD_CLOSE_PX = 2
 
 
 @dataclass(frozen=True)
@@ -328,17 +332,17 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
 
 
 def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, *, aspect=ROD_ASPECT):
-    """The pieces of ``lateral`` (8-connected) that are single straight rods (see ROD_ASPECT)."""
+    """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
+
+    A piece is a rod when it is elongated (principal-axis length at least ``aspect``
+    times the width) and its skeleton has at most two ends beyond the rim zone once
+    spurs shorter than ``min_branch_length_px`` or than twice the rod's half-width
+    (the skeleton's corner spurs of a wide rod, outline roughness) are pruned.
+    """
     n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
     out = np.zeros(lateral.shape, bool)
     if n <= 1:
         return out
-    _, tips = count_branches(lateral, min_branch_length_px=min_branch_length_px,
-                             ignore_mask=~rim_zone, skeleton=skel)
-    n_tips = np.zeros(n, int)
-    if len(tips):
-        t = np.round(tips).astype(int)
-        np.add.at(n_tips, lab[t[:, 1], t[:, 0]], 1)
     ys, xs = np.nonzero(lateral)
     k = lab[ys, xs]
     cnt = np.bincount(k, minlength=n).astype(float)
@@ -350,10 +354,32 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, *, aspect=ROD_ASP
     half_tr, det = 0.5 * (sxx + syy), sxx * syy - sxy * sxy
     root = np.sqrt(np.maximum(half_tr * half_tr - det, 0.0))
     lam1, lam2 = half_tr + root, np.maximum(half_tr - root, 0.0)
-    rod = (n_tips <= 2) & (lam1 >= aspect * aspect * np.maximum(lam2, 1.0 / 12.0))
-    rod[0] = False
-    if rod.any():
-        out = rod[lab]
+    elongated = lam1 >= aspect * aspect * np.maximum(lam2, 1.0 / 12.0)
+    elongated[0] = False
+    if not elongated.any():
+        return out
+    for lbl in np.flatnonzero(elongated):
+        piece = lab == lbl
+        r0, r1 = np.flatnonzero(piece.any(axis=1))[[0, -1]]
+        c0, c1 = np.flatnonzero(piece.any(axis=0))[[0, -1]]
+        box = (slice(r0, r1 + 1), slice(c0, c1 + 1))
+        # closed first: a rod segmented as its two bright rims (the dark core within the
+        # noise) is a tube with two parallel skeleton lines
+        p = cv2.morphologyEx(np.pad(piece[box], ROD_CLOSE_PX).astype(np.uint8), cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                       (2 * ROD_CLOSE_PX + 1,) * 2))
+        p = p[ROD_CLOSE_PX:-ROD_CLOSE_PX, ROD_CLOSE_PX:-ROD_CLOSE_PX] > 0
+        sk = skeletonize(np.pad(p, 1))[1:-1, 1:-1]
+        if not sk.any():
+            continue
+        pdt = cv2.distanceTransform(np.pad(p, 1).astype(np.uint8), cv2.DIST_L2,
+                                    cv2.DIST_MASK_5)[1:-1, 1:-1]
+        half_width = float(np.median(pdt[sk]))
+        spur = max(float(min_branch_length_px), 2.0 * half_width)
+        n_tips, _ = count_branches(p, min_branch_length_px=spur, ignore_mask=~rim_zone[box],
+                                   skeleton=sk)
+        if n_tips <= 2:
+            out |= piece
     return out
 
 

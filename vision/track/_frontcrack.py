@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..measure._front import _empty_front
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "confirmed_scans"]
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontConfirmation", "FrontCrackState", "FrontCrackUpdate",
+           "confirmed_scans"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,45 @@ class FrontCrackUpdate:
 #: for a scan or two). The one rule of crack initiation: FrontCrackState (streaming) and
 #: the tracker (on the finished table, see :func:`confirmed_scans`) both use it.
 CRACK_CONFIRM_SCANS = 3
+
+
+class FrontConfirmation:
+    """A lateral front counts once it is seen in ``n_scans`` consecutive scans.
+
+    Lateral growth needs the same persistence as a crack (issue 11: at least
+    three new scans): a front seen in one or two scans only (noise, a whisker's
+    stub, a flicker of the rim) is not reported. Streaming, without look-ahead:
+    the first ``n_scans - 1`` scans of a true front are not reported either (the
+    lateral onset is back-extrapolated from the growth that follows). Once
+    confirmed, the front is reported whenever it is measured (lateral lithium
+    stays while plating; a scan that misses it does not undo the confirmation).
+
+    Parameters
+    ----------
+    n_scans : int, optional
+        Consecutive scans with a front needed (default :data:`CRACK_CONFIRM_SCANS`).
+    """
+
+    def __init__(self, n_scans=CRACK_CONFIRM_SCANS):
+        if int(n_scans) < 1:
+            raise ValueError(f"n_scans must be >= 1; got {n_scans}.")
+        self.n_scans = int(n_scans)
+        self.run = 0
+        self.confirmed = False
+
+    def update(self, front):
+        """Feed one new scan's :class:`FrontMeasurement` (or None); return what to report.
+
+        Returns ``front`` itself once confirmed (or when it has no front), else
+        an empty measurement (no area, NaN distances, not touching).
+        """
+        seen = front is not None and math.isfinite(float(front.max_distance_px))
+        self.run = self.run + 1 if seen else 0
+        if self.run >= self.n_scans:
+            self.confirmed = True
+        if seen and not self.confirmed:
+            return _empty_front()
+        return front
 
 
 def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
