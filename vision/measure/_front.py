@@ -5,6 +5,7 @@ Pure functions on one segmented frame. Arrays are (rows, cols); points are
 top-left pixel. Lengths are in pixels, areas in pixels squared.
 """
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +68,10 @@ ROD_ASPECT = 2.0
 #: a whisker segmented as its two bright rims, the dark core between them within the noise,
 #: is a tube whose core gap (1-4 px) would give two parallel skeleton lines.
 ROD_CLOSE_PX = 2
+#: A rod points away from the electrode: its principal axis within this angle (deg) of the
+#: radial direction (a kinked or curved whisker stays well within; a band of lithium along
+#: the rim lies at 90 deg).
+ROD_MAX_TILT_DEG = 45.0
 
 
 @dataclass(frozen=True)
@@ -331,13 +336,17 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
     return max(float(dt[r0:r1, c0:c1].max()) - HALF_PX, 0.0)
 
 
-def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, *, aspect=ROD_ASPECT):
+def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT):
     """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
 
     A piece is a rod when it is elongated (principal-axis length at least ``aspect``
-    times the width) and its skeleton has at most two ends beyond the rim zone once
-    spurs shorter than ``min_branch_length_px`` or than twice the rod's half-width
-    (the skeleton's corner spurs of a wide rod, outline roughness) are pruned.
+    times the width) away from the electrode (its principal axis within
+    :data:`ROD_MAX_TILT_DEG` of the direction from ``centre_xy``, the electrode
+    centre in the array's coordinates, to the piece: a whisker grows out of the
+    electrode, a band of lithium along the rim is lateral growth) and its skeleton
+    has at most two ends beyond the rim zone once spurs shorter than
+    ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
+    corner spurs of a wide rod, outline roughness) are pruned.
     """
     n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
     out = np.zeros(lateral.shape, bool)
@@ -355,6 +364,13 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, *, aspect=ROD_ASP
     root = np.sqrt(np.maximum(half_tr * half_tr - det, 0.0))
     lam1, lam2 = half_tr + root, np.maximum(half_tr - root, 0.0)
     elongated = lam1 >= aspect * aspect * np.maximum(lam2, 1.0 / 12.0)
+    # principal axis (unit vector) against the radial direction from the electrode centre
+    vx, vy = sxy, lam1 - sxx
+    swap = np.hypot(vx, vy) < 1e-9
+    vx, vy = np.where(swap, lam1 - syy, vx), np.where(swap, sxy, vy)
+    rx, ry = mx - centre_xy[0], my - centre_xy[1]
+    cos_tilt = np.abs(vx * rx + vy * ry) / np.maximum(np.hypot(vx, vy) * np.hypot(rx, ry), 1e-9)
+    elongated &= cos_tilt >= math.cos(math.radians(ROD_MAX_TILT_DEG))
     elongated[0] = False
     if not elongated.any():
         return out
@@ -531,7 +547,8 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     if exclude_rods:
         # pieces beyond the rim zone (whiskers joined only by a halo along the rim are
         # pieces of their own there); the rim zone alone is the electrode's edge changing
-        rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px)
+        rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px,
+                           (ex - x0, ey - y0))
         lateral &= ~rods
         skel &= ~rods
         if not (lateral & rim_zone).any():

@@ -284,7 +284,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         if off_levels.size:
             # residual of the grey-level map (clipping, gamma): static bright or dark
             # objects (the needle) change level with the flicker, lithium does not care
-            d = d - np.interp(bg, off_levels, offsets).astype(np.float32)
+            # (the offset of each pixel's background level, smoothed as ``d`` was: the
+            # same as removing it before the smoothing, also at the needle's blurred edge)
+            off = np.interp(bg, off_levels, offsets).astype(np.float32)
+            d = d - (cv2.GaussianBlur(off, (0, 0), smooth_px) if smooth_px > 0 else off)
         if levels.size:
             # the frame's own level counts too: new bright lithium is noisier than the ceramic
             level = np.maximum(bg, bg - d)
