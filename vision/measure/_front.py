@@ -72,6 +72,12 @@ ROD_CLOSE_PX = 2
 #: radial direction (a kinked or curved whisker stays well within; a band of lithium along
 #: the rim lies at 90 deg).
 ROD_MAX_TILT_DEG = 45.0
+#: A rod has a constant width (a whisker is extruded through its base): the half-widths
+#: along its skeleton (distance transform), between these percentiles, differ by at most
+#: this factor (edge roughness and bright rims vary them by 1-2 px); a lobe of a compact
+#: front, thick at the base and knobbed, varies by several times.
+ROD_WIDTH_PERCENTILES = (25, 90)
+ROD_MAX_WIDTH_RATIO = 2.0
 
 
 @dataclass(frozen=True)
@@ -344,7 +350,8 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     :data:`ROD_MAX_TILT_DEG` of the direction from ``centre_xy``, the electrode
     centre in the array's coordinates, to the piece: a whisker grows out of the
     electrode, a band of lithium along the rim is lateral growth) and its skeleton
-    has at most two ends beyond the rim zone once spurs shorter than
+    has a constant width (:data:`ROD_MAX_WIDTH_RATIO`) and at most two ends beyond
+    the rim zone once spurs shorter than
     ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
     corner spurs of a wide rod, outline roughness) are pruned.
     """
@@ -390,7 +397,11 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
             continue
         pdt = cv2.distanceTransform(np.pad(p, 1).astype(np.uint8), cv2.DIST_L2,
                                     cv2.DIST_MASK_5)[1:-1, 1:-1]
-        half_width = float(np.median(pdt[sk]))
+        widths = pdt[sk]
+        half_width = float(np.median(widths))
+        lo, hi = np.percentile(widths, ROD_WIDTH_PERCENTILES)
+        if hi > ROD_MAX_WIDTH_RATIO * max(lo, 1.0):
+            continue    # a lobe narrowing from a thick base, not a rod of constant width
         spur = max(float(min_branch_length_px), 2.0 * half_width)
         n_tips, _ = count_branches(p, min_branch_length_px=spur, ignore_mask=~rim_zone[box],
                                    skeleton=sk)

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..measure._front import _empty_front
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontConfirmation", "FrontCrackState", "FrontCrackUpdate",
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "blank_transient_front",
            "confirmed_scans"]
+
+#: The columns of a frame row that describe the lateral front, and their value without one.
+FRONT_EMPTY = {"li_area_um2": 0.0, "front_distance_um": math.nan, "front_projected_um": math.nan,
+               "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False}
 
 logger = logging.getLogger(__name__)
 
@@ -61,45 +64,6 @@ class FrontCrackUpdate:
 #: for a scan or two). The one rule of crack initiation: FrontCrackState (streaming) and
 #: the tracker (on the finished table, see :func:`confirmed_scans`) both use it.
 CRACK_CONFIRM_SCANS = 3
-
-
-class FrontConfirmation:
-    """A lateral front counts once it is seen in ``n_scans`` consecutive scans.
-
-    Lateral growth needs the same persistence as a crack (issue 11: at least
-    three new scans): a front seen in one or two scans only (noise, a whisker's
-    stub, a flicker of the rim) is not reported. Streaming, without look-ahead:
-    the first ``n_scans - 1`` scans of a true front are not reported either (the
-    lateral onset is back-extrapolated from the growth that follows). Once
-    confirmed, the front is reported whenever it is measured (lateral lithium
-    stays while plating; a scan that misses it does not undo the confirmation).
-
-    Parameters
-    ----------
-    n_scans : int, optional
-        Consecutive scans with a front needed (default :data:`CRACK_CONFIRM_SCANS`).
-    """
-
-    def __init__(self, n_scans=CRACK_CONFIRM_SCANS):
-        if int(n_scans) < 1:
-            raise ValueError(f"n_scans must be >= 1; got {n_scans}.")
-        self.n_scans = int(n_scans)
-        self.run = 0
-        self.confirmed = False
-
-    def update(self, front):
-        """Feed one new scan's :class:`FrontMeasurement` (or None); return what to report.
-
-        Returns ``front`` itself once confirmed (or when it has no front), else
-        an empty measurement (no area, NaN distances, not touching).
-        """
-        seen = front is not None and math.isfinite(float(front.max_distance_px))
-        self.run = self.run + 1 if seen else 0
-        if self.run >= self.n_scans:
-            self.confirmed = True
-        if seen and not self.confirmed:
-            return _empty_front()
-        return front
 
 
 def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
@@ -223,3 +187,45 @@ class FrontCrackState:
             crack_confirmed_now=confirmed,
             crack_tip_speed_px_s=speed, crack_growth_rate_px_s=rate,
         )
+
+
+def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS):
+    """Blank the lateral front in scans that are not part of a run of ``n_scans`` scans.
+
+    Lateral growth needs the same persistence as a crack (issue 11: at least three
+    new scans before it counts): a front measured in one or two consecutive scans
+    only (noise, a whisker's stub, a flicker of the rim) is not reported. Decided on
+    the finished frame table, like the crack's initiation, so the first scans of a
+    true front keep their measurement.
+
+    Parameters
+    ----------
+    frames : pandas.DataFrame
+        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
+        front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+    n_scans : int
+        Shortest run of consecutive measured scans with a front that counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the front columns of the transient scans (and of the frames
+        that repeat them) set to their no-front values.
+    """
+    out = frames.copy()
+    measured = out[~out["is_duplicate"].astype(bool) & ~out["skipped"].astype(bool)]
+    if not len(measured):
+        return out
+    has = np.isfinite(measured["front_distance_um"].to_numpy(float))
+    transient = measured.loc[has & ~confirmed_scans(has, n_scans), "frame"].to_numpy()
+    if not transient.size:
+        return out
+    # the frames that repeat a transient scan (duplicates, torn frames) go with it
+    scan_frames = measured["frame"].to_numpy()
+    scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
+    first = scan_frames[np.clip(scan_of, 0, None)]
+    blank = np.isin(first, transient) & (scan_of >= 0) & ~out["skipped"].to_numpy(bool)
+    for col, value in FRONT_EMPTY.items():
+        if col in out:
+            out.loc[blank, col] = value
+    return out

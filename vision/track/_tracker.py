@@ -34,7 +34,6 @@ from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
 from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
-from ._frontcrack import FrontConfirmation
 from ._options import TrackOptions
 from ._schedule import FrameScheduler
 from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _drop_short_whiskers, _nan_row
@@ -309,7 +308,6 @@ class _Tracker:
         self.seen_whisker_ids = set()
         self.prev_li = None
         self.kymos = {}
-        self.front_confirm = FrontConfirmation()
 
     # -- what the frame scheduler calls ------------------------------------
     @property
@@ -651,7 +649,6 @@ class _Tracker:
                                       thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
-            front = self.front_confirm.update(front)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
 
     def _whiskers_out_of_front(self, wmask, whiskers):

@@ -8,18 +8,20 @@ Known truth on hand-made masks and images (rows != cols):
 - the needle, whose grey level changes non-linearly with the flicker, is not changed
   lithium once the per-level residual of the grey-level map is removed;
 - a front seen in fewer than three consecutive scans is not reported (issue 11's
-  persistence rule, as for cracks); once confirmed it stays reported.
+  persistence rule, as for cracks), decided on the finished table so that the first
+  scans of a true front keep their measurement.
 """
 import math
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 
 from vision import measure_front
 from vision.measure._front import BRANCH_RIM_PX, ROD_ASPECT
 from vision.measure._segment import difference_image, offset_by_level, segment_lithium
-from vision.track._frontcrack import CRACK_CONFIRM_SCANS, FrontConfirmation
+from vision.track._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front
 
 SHAPE = (220, 340)          # rows, cols
 CENTRE = (90.0, 110.0)      # electrode (x, y)
@@ -146,28 +148,38 @@ def test_needle_whose_level_changed_is_not_lithium(seed):
     assert np.count_nonzero(li2 & branch) > 0.9 * branch.sum()
 
 
-def _fake_front(d):
-    li = _disc() | _polyline([_from_rim(0.0, 0.0)[0], (CENTRE[0] + d, CENTRE[1] + 7),
-                              (CENTRE[0] + d, CENTRE[1] - 7)], 3)
-    return _front(li)
+def _table(has_front, repeats=2):
+    """A frame table: one row per frame, each scan shown ``repeats`` times (duplicates)."""
+    rows = []
+    for k, has in enumerate(has_front):
+        for r in range(repeats):
+            rows.append({"frame": len(rows), "is_duplicate": r > 0, "skipped": False,
+                         "li_area_um2": 5.0 if has else 0.0,
+                         "front_distance_um": 40.0 + k if has else np.nan,
+                         "front_projected_um": 30.0 + k if has else np.nan,
+                         "fractal_dimension": 1.5 if has else np.nan,
+                         "n_branches": 3 if has else 0, "front_touching": bool(has and k == 9)})
+    return pd.DataFrame(rows)
 
 
-def test_front_confirmation_needs_three_consecutive_scans():
+def test_front_needs_three_consecutive_scans():
     assert CRACK_CONFIRM_SCANS == 3
-    state = FrontConfirmation()
-    empty = _front(_disc())
-    present = _fake_front(80.0)
-    assert present.present and not empty.present
-    # blips of one and two scans are never reported
-    seq = [present, empty, present, present, empty, empty]
-    assert all(not math.isfinite(state.update(f).max_distance_px) for f in seq)
-    assert not state.confirmed
-    # the third consecutive scan is the first reported, later gaps do not undo it
-    assert not math.isfinite(state.update(present).max_distance_px)
-    assert not math.isfinite(state.update(present).max_distance_px)
-    out = state.update(present)
-    assert state.confirmed and out.max_distance_px == present.max_distance_px
-    assert state.update(None) is None
-    assert state.update(present).max_distance_px == present.max_distance_px
-    with pytest.raises(ValueError, match="n_scans"):
-        FrontConfirmation(0)
+    # scans: a 1-scan blip, a 2-scan blip, then a 4-scan run that touches down at scan 9
+    has = [False, True, False, True, True, False, True, True, True, True]
+    frames = _table(has)
+    out = blank_transient_front(frames)
+    kept = out.groupby(out["frame"] // 2)["front_distance_um"].apply(lambda v: v.notna().all())
+    assert list(kept) == [False, False, False, False, False, False, True, True, True, True]
+    blanked = out["frame"] // 2 == 1
+    assert (out.loc[blanked, "li_area_um2"] == 0).all() and (out.loc[blanked, "n_branches"] == 0).all()
+    assert out.loc[blanked, ["front_projected_um", "fractal_dimension"]].isna().all().all()
+    # the run keeps every value, its first scans too (decided on the finished table)
+    run = out["frame"] // 2 >= 6
+    pd.testing.assert_frame_equal(out.loc[run], frames.loc[run])
+    assert out["front_touching"].sum() == 2     # scan 9 and its duplicate
+    # a skipped frame stays as it was; the input is not changed
+    frames2 = _table(has)
+    frames2.loc[3, "skipped"] = True
+    out2 = blank_transient_front(frames2)
+    assert out2.loc[2, "front_distance_um"] != out2.loc[2, "front_distance_um"]  # NaN: blanked
+    assert frames2.loc[2, "front_distance_um"] == 41.0
