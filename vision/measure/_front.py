@@ -5,6 +5,7 @@ Pure functions on one segmented frame. Arrays are (rows, cols); points are
 top-left pixel. Lengths are in pixels, areas in pixels squared.
 """
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -53,6 +54,30 @@ TIP_SMOOTHING_PX = 1.0
 #: Branches are counted outside the electrode's disc grown by this (px): skeleton spurs
 #: of the rim's own roughness end within it.
 BRANCH_RIM_PX = 4.0
+#: With ``exclude_rods``: a lateral piece with at most two skeleton ends beyond the rim
+#: zone (an unbranched path: its base, unless the rim zone holds it, and its tip) whose
+#: length (along its principal axis) is at least ROD_ASPECT times its width is a straight
+#: rod, i.e. a whisker (or a whisker's stub, the needle's edge, a scan artefact), not
+#: lateral growth, which branches and fills area (the paper's DLA fronts). Length and
+#: width are sqrt(12) times the standard deviations of the piece's pixels along and across
+#: its principal axis (exact for a rectangle). 2: a whisker segmented with its bright
+#: rims measures 2.5 and more beyond the rim zone (seed 2002), while a compact lobe of
+#: lithium spreads along the rim (aspect near 1) and stays in.
+ROD_ASPECT = 2.0
+#: Before its skeleton is taken, a rod candidate is closed with a disc of this radius (px):
+#: a whisker segmented as its two bright rims, the dark core between them within the noise,
+#: is a tube whose core gap (1-4 px) would give two parallel skeleton lines.
+ROD_CLOSE_PX = 2
+#: A rod points away from the electrode: its principal axis within this angle (deg) of the
+#: radial direction (a kinked or curved whisker stays well within; a band of lithium along
+#: the rim lies at 90 deg).
+ROD_MAX_TILT_DEG = 45.0
+#: A rod has a constant width (a whisker is extruded through its base): the half-widths
+#: along its skeleton (distance transform), between these percentiles, differ by at most
+#: this factor (edge roughness and bright rims vary them by 1-2 px); a lobe of a compact
+#: front, thick at the base and knobbed, varies by several times.
+ROD_WIDTH_PERCENTILES = (25, 90)
+ROD_MAX_WIDTH_RATIO = 2.0
 
 
 @dataclass(frozen=True)
@@ -317,12 +342,80 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
     return max(float(dt[r0:r1, c0:c1].max()) - HALF_PX, 0.0)
 
 
+def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT):
+    """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
+
+    A piece is a rod when it is elongated (principal-axis length at least ``aspect``
+    times the width) away from the electrode (its principal axis within
+    :data:`ROD_MAX_TILT_DEG` of the direction from ``centre_xy``, the electrode
+    centre in the array's coordinates, to the piece: a whisker grows out of the
+    electrode, a band of lithium along the rim is lateral growth) and its skeleton
+    has a constant width (:data:`ROD_MAX_WIDTH_RATIO`) and at most two ends beyond
+    the rim zone once spurs shorter than
+    ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
+    corner spurs of a wide rod, outline roughness) are pruned.
+    """
+    n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
+    out = np.zeros(lateral.shape, bool)
+    if n <= 1:
+        return out
+    ys, xs = np.nonzero(lateral)
+    k = lab[ys, xs]
+    cnt = np.bincount(k, minlength=n).astype(float)
+    cnt[0] = 1.0
+    mx, my = np.bincount(k, xs, n) / cnt, np.bincount(k, ys, n) / cnt
+    dx, dy = xs - mx[k], ys - my[k]
+    sxx, syy = np.bincount(k, dx * dx, n) / cnt, np.bincount(k, dy * dy, n) / cnt
+    sxy = np.bincount(k, dx * dy, n) / cnt
+    half_tr, det = 0.5 * (sxx + syy), sxx * syy - sxy * sxy
+    root = np.sqrt(np.maximum(half_tr * half_tr - det, 0.0))
+    lam1, lam2 = half_tr + root, np.maximum(half_tr - root, 0.0)
+    elongated = lam1 >= aspect * aspect * np.maximum(lam2, 1.0 / 12.0)
+    # principal axis (unit vector) against the radial direction from the electrode centre
+    vx, vy = sxy, lam1 - sxx
+    swap = np.hypot(vx, vy) < 1e-9
+    vx, vy = np.where(swap, lam1 - syy, vx), np.where(swap, sxy, vy)
+    rx, ry = mx - centre_xy[0], my - centre_xy[1]
+    cos_tilt = np.abs(vx * rx + vy * ry) / np.maximum(np.hypot(vx, vy) * np.hypot(rx, ry), 1e-9)
+    elongated &= cos_tilt >= math.cos(math.radians(ROD_MAX_TILT_DEG))
+    elongated[0] = False
+    if not elongated.any():
+        return out
+    for lbl in np.flatnonzero(elongated):
+        piece = lab == lbl
+        r0, r1 = np.flatnonzero(piece.any(axis=1))[[0, -1]]
+        c0, c1 = np.flatnonzero(piece.any(axis=0))[[0, -1]]
+        box = (slice(r0, r1 + 1), slice(c0, c1 + 1))
+        # closed first: a rod segmented as its two bright rims (the dark core within the
+        # noise) is a tube with two parallel skeleton lines
+        p = cv2.morphologyEx(np.pad(piece[box], ROD_CLOSE_PX).astype(np.uint8), cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                       (2 * ROD_CLOSE_PX + 1,) * 2))
+        p = p[ROD_CLOSE_PX:-ROD_CLOSE_PX, ROD_CLOSE_PX:-ROD_CLOSE_PX] > 0
+        sk = skeletonize(np.pad(p, 1))[1:-1, 1:-1]
+        if not sk.any():
+            continue
+        pdt = cv2.distanceTransform(np.pad(p, 1).astype(np.uint8), cv2.DIST_L2,
+                                    cv2.DIST_MASK_5)[1:-1, 1:-1]
+        widths = pdt[sk]
+        half_width = float(np.median(widths))
+        lo, hi = np.percentile(widths, ROD_WIDTH_PERCENTILES)
+        if hi > ROD_MAX_WIDTH_RATIO * max(lo, 1.0):
+            continue    # a lobe narrowing from a thick base, not a rod of constant width
+        spur = max(float(min_branch_length_px), 2.0 * half_width)
+        n_tips, _ = count_branches(p, min_branch_length_px=spur, ignore_mask=~rim_zone[box],
+                                   skeleton=sk)
+        if n_tips <= 2:
+            out |= piece
+    return out
+
+
 def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
                   exclude_mask=None, rim_margin_px=RIM_MARGIN_PX,
                   connect_gap_px=CONNECT_GAP_PX, min_piece_area_px=MIN_PIECE_AREA_PX,
                   touch_tolerance_px=TOUCH_TOLERANCE_PX, min_branch_length_px=MIN_BRANCH_LENGTH_PX,
                   min_fractal_pixels=MIN_FRACTAL_PIXELS, tip_smoothing_px=TIP_SMOOTHING_PX,
-                  thin_mask=None):
+                  thin_mask=None, exclude_rods=False):
     """Measure the lateral lithium front in one segmented frame.
 
     Lateral Li is the part of ``li_mask`` that is connected to the electrode
@@ -368,6 +461,16 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         front for connectivity, reach, branches and touch-down, but not for
         ``area_px``: their drawn width is not their width, and the lithium
         area feeds the plated volume.
+    exclude_rods : bool, optional
+        Leave out lateral pieces that are single straight rods (unbranched:
+        at most two skeleton ends beyond the rim, length at least :data:`ROD_ASPECT` times
+        the width): whiskers the whisker finder missed and line artefacts.
+        Lateral growth is a branching, area-filling cluster; the young,
+        still unbranched trunk of a front is left out until it branches.
+        Pieces are taken beyond the rim zone (``BRANCH_RIM_PX`` outside the
+        rim margin), and lithium only within that zone (a halo along the
+        rim) is no front. The analyze pipeline sets it; default False (every
+        piece counts).
 
     Returns
     -------
@@ -450,11 +553,21 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         lateral &= ~np.isin(lab2, small)
     if not lateral.any():
         return _empty_front()
+    skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
+    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + BRANCH_RIM_PX)
+    if exclude_rods:
+        # pieces beyond the rim zone (whiskers joined only by a halo along the rim are
+        # pieces of their own there); the rim zone alone is the electrode's edge changing
+        rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px,
+                           (ex - x0, ey - y0))
+        lateral &= ~rods
+        skel &= ~rods
+        if not (lateral & rim_zone).any():
+            return _empty_front()
     ys, xs = np.nonzero(lateral)
     xs = xs + x0
     ys = ys + y0
     extent = float(np.hypot(xs - ex, ys - ey).max() + HALF_PX)
-    skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
     # tip centres: the furthest outline point moved back by the local
     # half-width (largest distance-transform value near it), on a slightly
     # smoothed mask so that one-pixel noise bumps do not add reach
@@ -489,7 +602,6 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     front_xy = (float(txs[i] + (HALF_PX - hw) * ux), float(tys[i] + (HALF_PX - hw) * uy))
     touching = counter_electrode.reached(xs, ys, li.shape, tolerance_px=touch_tolerance_px)
     fd = box_counting_dimension(lateral, min_pixels=min_fractal_pixels)
-    rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + BRANCH_RIM_PX)
     n_br, tips = count_branches(lateral, min_branch_length_px=min_branch_length_px,
                                 ignore_mask=~rim_zone, skeleton=skel)
     tips = tips + np.array([x0, y0], float)

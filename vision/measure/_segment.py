@@ -79,6 +79,61 @@ def _residual_shift_px(d, grad, noise_sigma):
     return float(min(math.sqrt(excess) / float(np.median(g[strong])), MAX_RESIDUAL_SHIFT_PX))
 
 
+def _poisson_gaussian_above(level, levels, sigmas):
+    """Noise beyond the brightest measured level, from the Poisson-Gaussian model, or None.
+
+    The per-level noise (:func:`noise_by_level`) is measured between the 0.1st and
+    99.9th percentile of the grey levels; a bright needle or bright lithium lies
+    beyond, where ``np.interp`` would hold the last bin's noise. SEM noise variance
+    grows linearly with the signal (var = a + b * level): fitted to the measured
+    bins and extrapolated there (never below the last bin's noise).
+    """
+    if levels.size < 2:
+        return None
+    var = np.asarray(sigmas, float) ** 2
+    b, a = np.polyfit(np.asarray(levels, float), var, 1)
+    if not b > 0:
+        return None
+    top = float(levels[-1])
+    extra = np.sqrt(np.maximum(a + b * np.maximum(level, top), 0.0)).astype(np.float32)
+    return np.where(level > top, extra, np.float32(0.0))
+
+
+def offset_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MIN_SAMPLES):
+    """Median change as a function of grey level: (levels, offsets).
+
+    The flicker normalisation maps a scan's grey levels linearly onto the
+    background's; a detector's clipping or gamma leaves a level-dependent residual
+    (a bright needle a few noise levels darker or brighter than in the background,
+    everywhere). Most pixels of every grey level are unchanged, so the median change
+    of each level bin is that residual. Bins as :func:`noise_by_level`, over the full
+    range of levels (the needle is among the brightest pixels).
+
+    Returns
+    -------
+    levels, offsets : (K,) ndarray
+        Bin centres (increasing) and the median change there; empty when too few pixels.
+    """
+    d = np.asarray(diff, np.float32).ravel()
+    lv = np.asarray(level, np.float32).ravel()
+    ok = np.isfinite(d) & np.isfinite(lv) & (d != 0)
+    d, lv = d[ok], lv[ok]
+    if d.size < min_samples:
+        return np.zeros(0), np.zeros(0)
+    lo, hi = float(lv.min()), float(lv.max())
+    if not hi > lo:
+        return np.zeros(0), np.zeros(0)
+    k = np.clip(((lv - lo) / (hi - lo) * n_bins).astype(int), 0, n_bins - 1)
+    levels, offsets = [], []
+    for b in range(n_bins):
+        sel = k == b
+        if np.count_nonzero(sel) < min_samples:
+            continue
+        levels.append(float(np.mean(lv[sel])))
+        offsets.append(float(np.median(d[sel])))
+    return np.asarray(levels), np.asarray(offsets)
+
+
 def difference_image(image, background):
     """Signed change ``background - image``: positive where the frame got darker.
 
@@ -225,10 +280,21 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         bg = np.asarray(background, dtype=np.float32)
         sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
         levels, sigmas = noise_by_level(d[sub], bg[sub])
+        off_levels, offsets = offset_by_level(d[sub], bg[sub])
+        if off_levels.size:
+            # residual of the grey-level map (clipping, gamma): static bright or dark
+            # objects (the needle) change level with the flicker, lithium does not care
+            # (the offset of each pixel's background level, smoothed as ``d`` was: the
+            # same as removing it before the smoothing, also at the needle's blurred edge)
+            off = np.interp(bg, off_levels, offsets).astype(np.float32)
+            d = d - (cv2.GaussianBlur(off, (0, 0), smooth_px) if smooth_px > 0 else off)
         if levels.size:
             # the frame's own level counts too: new bright lithium is noisier than the ceramic
             level = np.maximum(bg, bg - d)
             sigma = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
+            above = _poisson_gaussian_above(level, levels, sigmas)
+            if above is not None:
+                sigma = np.maximum(sigma, above)
             sigma = np.maximum(sigma, np.float32(noise_sigma))
         if background_gradient is not None:
             registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(

@@ -11,7 +11,12 @@ import numpy as np
 
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "confirmed_scans"]
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "blank_transient_front",
+           "confirmed_scans"]
+
+#: The columns of a frame row that describe the lateral front, and their value without one.
+FRONT_EMPTY = {"li_area_um2": 0.0, "front_distance_um": math.nan, "front_projected_um": math.nan,
+               "fractal_dimension": math.nan, "n_branches": 0, "front_touching": False}
 
 logger = logging.getLogger(__name__)
 
@@ -182,3 +187,45 @@ class FrontCrackState:
             crack_confirmed_now=confirmed,
             crack_tip_speed_px_s=speed, crack_growth_rate_px_s=rate,
         )
+
+
+def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS):
+    """Blank the lateral front in scans that are not part of a run of ``n_scans`` scans.
+
+    Lateral growth needs the same persistence as a crack (issue 11: at least three
+    new scans before it counts): a front measured in one or two consecutive scans
+    only (noise, a whisker's stub, a flicker of the rim) is not reported. Decided on
+    the finished frame table, like the crack's initiation, so the first scans of a
+    true front keep their measurement.
+
+    Parameters
+    ----------
+    frames : pandas.DataFrame
+        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
+        front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+    n_scans : int
+        Shortest run of consecutive measured scans with a front that counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the front columns of the transient scans (and of the frames
+        that repeat them) set to their no-front values.
+    """
+    out = frames.copy()
+    measured = out[~out["is_duplicate"].astype(bool) & ~out["skipped"].astype(bool)]
+    if not len(measured):
+        return out
+    has = np.isfinite(measured["front_distance_um"].to_numpy(float))
+    transient = measured.loc[has & ~confirmed_scans(has, n_scans), "frame"].to_numpy()
+    if not transient.size:
+        return out
+    # the frames that repeat a transient scan (duplicates, torn frames) go with it
+    scan_frames = measured["frame"].to_numpy()
+    scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
+    first = scan_frames[np.clip(scan_of, 0, None)]
+    blank = np.isin(first, transient) & (scan_of >= 0) & ~out["skipped"].to_numpy(bool)
+    for col, value in FRONT_EMPTY.items():
+        if col in out:
+            out.loc[blank, col] = value
+    return out

@@ -646,7 +646,7 @@ class _Tracker:
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
                                   rim_margin_px=FRONT_RIM_MARGIN_PX,
                                   exclude_mask=exclude if exclude.any() else None,
-                                  thin_mask=thin_front)
+                                  thin_mask=thin_front, exclude_rods=True)
             if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
                     and front.n_branches >= FRONT_MIN_BRANCHES):
                 # thin lines attached to a branched lateral front are its branches, not a crack
@@ -655,7 +655,7 @@ class _Tracker:
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
                                       rim_margin_px=FRONT_RIM_MARGIN_PX,
                                       exclude_mask=front_wmask if front_wmask.any() else None,
-                                      thin_mask=thin_front)
+                                      thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)

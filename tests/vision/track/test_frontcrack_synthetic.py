@@ -155,15 +155,22 @@ def test_lateral_front_distance_and_touchdown():
     rms = float(np.sqrt(np.nanmean(err ** 2)))
     msg = f"max-distance error over {len(err)} frames before touch-down: RMS {rms:.2f} px, " \
           f"median {err.median():+.2f} px, worst {err.abs().max():.1f} px"
-    assert err.notna().all(), f"front missed in {int(err.isna().sum())} of {len(err)} frames"
-    # target 2 px RMS. Achieved: |error| <= 1 px in every scan, RMS 0.64 px. The
-    # front's first scan (t = 10 s) has two young, straight 20-px trunks that the
-    # whisker finder takes for whiskers; rods that long at first sight stay in the
-    # front (they were masked out of it: 8 px short, RMS 2.2 px)
-    assert (err.abs() <= 2.0).all(), msg
+    # The front's first scan (t = 10 s) is two young, straight, unbranched 20-px trunks:
+    # in one scan they cannot be told from whiskers the whisker finder missed, and a
+    # straight rod is not lateral lithium (issue 15, measure_front(exclude_rods=True)),
+    # so that one scan may be missing; from the second scan on (the trunks branch) every
+    # frame has the front.
+    scan = int(round(scene.fps * scene.scan_period_s))
+    first = grow["content_time_s"] <= grow["content_time_s"].min() + 1e-9
+    assert first.sum() <= scan
+    late = err[~first.to_numpy()]
+    assert late.notna().all(), f"front missed in {int(late.isna().sum())} of {len(late)} frames " \
+                               "after the front's first scan"
+    # target 2 px RMS. Achieved: |error| <= 1 px in every scan, RMS 0.64 px (with the
+    # first scan: its rods, masked out as whiskers, gave 8 px short, RMS 2.2 px)
+    assert (err.dropna().abs() <= 2.0).all(), msg
     assert rms <= 1.0, msg
     true_td = int(d.loc[d["front_touching_t"], "frame"].min())
-    scan = int(round(scene.fps * scene.scan_period_s))
     assert tracks.touchdown_frame is not None, "no touch-down found"
     assert 0 <= tracks.touchdown_frame - true_td <= scan, \
         f"touch-down at frame {tracks.touchdown_frame}, truth {true_td}"

@@ -1,0 +1,185 @@
+"""Issue 15, "no false lithium": what is not lateral growth must not become a front.
+
+Known truth on hand-made masks and images (rows != cols):
+- a whisker the whisker finder missed (a straight or kinked rod, also segmented as a
+  tube of its two bright rims) is not lateral lithium; a branched (DLA-like) tree and
+  a compact lobe are, with the same reach as without the rod test;
+- lithium only within the rim zone (a halo of the electrode's own edge) is no front;
+- the needle, whose grey level changes non-linearly with the flicker, is not changed
+  lithium once the per-level residual of the grey-level map is removed;
+- a front seen in fewer than three consecutive scans is not reported (issue 11's
+  persistence rule, as for cracks), decided on the finished table so that the first
+  scans of a true front keep their measurement.
+"""
+import math
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from vision import measure_front
+from vision.measure._front import BRANCH_RIM_PX, ROD_ASPECT
+from vision.measure._segment import difference_image, offset_by_level, segment_lithium
+from vision.track._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front
+
+SHAPE = (220, 340)          # rows, cols
+CENTRE = (90.0, 110.0)      # electrode (x, y)
+RADIUS = 30.0
+RIM = 5.0                   # the tracker's rim margin
+
+
+def _disc(xy=CENTRE, r=RADIUS):
+    yy, xx = np.mgrid[:SHAPE[0], :SHAPE[1]]
+    return (xx - xy[0]) ** 2 + (yy - xy[1]) ** 2 <= r * r
+
+
+def _polyline(points, width):
+    m = np.zeros(SHAPE, np.uint8)
+    pts = np.round(np.asarray(points, float)).astype(np.int32).reshape(-1, 1, 2)
+    cv2.polylines(m, [pts], False, 1, int(width))
+    return m > 0
+
+
+def _front(li, **kw):
+    return measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                         counter_electrode="right", rim_margin_px=RIM, **kw)
+
+
+def _from_rim(angle, length):
+    cx, cy = CENTRE
+    a = math.radians(angle)
+    return (cx + (RADIUS - 3) * math.cos(a), cy + (RADIUS - 3) * math.sin(a)), \
+           (cx + (RADIUS + length) * math.cos(a), cy + (RADIUS + length) * math.sin(a))
+
+
+@pytest.mark.parametrize("width", [4, 8, 12])
+def test_straight_rod_is_not_lateral_lithium(width):
+    p0, p1 = _from_rim(20.0, 70.0)
+    li = _disc() | _polyline([p0, p1], width)
+    assert _front(li).present, "without the rod test the rod is the front"
+    m = _front(li, exclude_rods=True)
+    assert not m.present and math.isnan(m.max_distance_px) and not m.touching
+
+
+def test_kinked_rod_and_tube_of_two_rims_are_not_lateral_lithium():
+    p0, p1 = _from_rim(150.0, 30.0)
+    kinked = _polyline([p0, p1, (p1[0] - 5, p1[1] + 30)], 8)
+    # a whisker segmented as its two bright rims: the dark core (2 px) is missing
+    q0, q1 = _from_rim(-30.0, 70.0)
+    rod = _polyline([q0, q1], 9) & ~_polyline([q0, q1], 2)
+    for shape in (kinked, rod):
+        li = _disc() | shape
+        assert _front(li).present
+        assert not _front(li, exclude_rods=True).present
+
+
+def test_branched_tree_and_compact_lobe_stay_with_the_same_reach():
+    rng = np.random.default_rng(11)
+    tree = np.zeros(SHAPE, bool)
+    tips = []
+    for a in (-25.0, 5.0, 35.0):
+        p0, p1 = _from_rim(a + rng.normal(0, 3), 45.0)
+        tree |= _polyline([p0, p1], 3)
+        for side in (-1, 1):   # two side branches each: a branched cluster
+            b = math.radians(a + side * 40.0)
+            q = (p1[0] + 25 * math.cos(b), p1[1] + 25 * math.sin(b))
+            tree |= _polyline([p1, q], 2)
+            tips.append(q)
+    li = _disc() | tree
+    plain, rods_out = _front(li), _front(li, exclude_rods=True)
+    assert rods_out.present and rods_out.n_branches >= 4
+    assert rods_out.max_distance_px == pytest.approx(plain.max_distance_px, abs=0.01)
+    # a compact lobe (wider along the rim than it is long) is lateral lithium
+    lobe = _disc((CENTRE[0] + RADIUS, CENTRE[1]), 22.0)
+    m = _front(_disc() | lobe, exclude_rods=True)
+    assert m.present and m.max_distance_px > RADIUS + 15
+
+
+def test_rod_test_keeps_a_rod_only_as_long_as_its_aspect():
+    # a stub shorter than ROD_ASPECT widths beyond the rim zone stays (a compact lobe too)
+    width = 10
+    stub_len = RIM + BRANCH_RIM_PX + 0.5 * ROD_ASPECT * width
+    p0, p1 = _from_rim(0.0, stub_len)
+    m = _front(_disc() | _polyline([p0, p1], width), exclude_rods=True)
+    assert m.present
+
+
+def test_halo_within_the_rim_zone_is_no_front():
+    halo = _disc(r=RADIUS + RIM + BRANCH_RIM_PX - 1) & ~_disc(r=RADIUS + RIM - 1)
+    li = _disc() | halo
+    assert _front(li, min_piece_area_px=1).present
+    assert not _front(li, exclude_rods=True, min_piece_area_px=1).present
+
+
+def test_offset_by_level_recovers_a_level_dependent_residual():
+    rng = np.random.default_rng(2)
+    level = rng.uniform(0, 255, 50000).astype(np.float32)
+    residual = 0.0004 * (level - 100) ** 2      # a gamma-like curve of the grey-level map
+    diff = residual + rng.normal(0, 2.0, level.size).astype(np.float32)
+    diff[:2000] += 40.0                         # 4 % of the pixels changed (lithium)
+    lv, off = offset_by_level(diff, level)
+    assert lv.size >= 12
+    want = 0.0004 * (lv - 100) ** 2
+    assert np.abs(off - want).max() < 1.0, np.c_[lv, off, want]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_needle_whose_level_changed_is_not_lithium(seed):
+    rng = np.random.default_rng(seed)
+    rows, cols = SHAPE
+    yy, xx = np.mgrid[:rows, :cols]
+    bg = np.full(SHAPE, 100.0, np.float32) + rng.normal(0, 3, SHAPE).astype(np.float32)
+    bg[_disc()] = 30.0
+    needle = (np.abs(yy - CENTRE[1]) < 6 + 0.1 * (CENTRE[0] - xx)) & (xx < CENTRE[0]) & ~_disc()
+    bg[needle] = 240.0
+    frame = bg + rng.normal(0, 3, SHAPE).astype(np.float32)
+    frame[needle] -= 18.0      # the needle near full scale: darker after the flicker map
+    diff = difference_image(frame, bg)
+    li, _, _ = segment_lithium(diff, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                               background=bg)
+    assert np.count_nonzero(li & needle) < 0.01 * needle.sum()
+    # a 3-px lithium branch from the rim of the same size of change is still found
+    branch = (np.abs(yy - CENTRE[1]) <= 1) & (xx > CENTRE[0] + RADIUS - 2) & (xx < CENTRE[0] + 100)
+    frame2 = frame.copy()
+    frame2[branch] -= 40.0
+    li2, _, _ = segment_lithium(difference_image(frame2, bg), electrode_xy_px=CENTRE,
+                                electrode_radius_px=RADIUS, background=bg)
+    assert np.count_nonzero(li2 & branch) > 0.9 * branch.sum()
+
+
+def _table(has_front, repeats=2):
+    """A frame table: one row per frame, each scan shown ``repeats`` times (duplicates)."""
+    rows = []
+    for k, has in enumerate(has_front):
+        for r in range(repeats):
+            rows.append({"frame": len(rows), "is_duplicate": r > 0, "skipped": False,
+                         "li_area_um2": 5.0 if has else 0.0,
+                         "front_distance_um": 40.0 + k if has else np.nan,
+                         "front_projected_um": 30.0 + k if has else np.nan,
+                         "fractal_dimension": 1.5 if has else np.nan,
+                         "n_branches": 3 if has else 0, "front_touching": bool(has and k == 9)})
+    return pd.DataFrame(rows)
+
+
+def test_front_needs_three_consecutive_scans():
+    assert CRACK_CONFIRM_SCANS == 3
+    # scans: a 1-scan blip, a 2-scan blip, then a 4-scan run that touches down at scan 9
+    has = [False, True, False, True, True, False, True, True, True, True]
+    frames = _table(has)
+    out = blank_transient_front(frames)
+    kept = out.groupby(out["frame"] // 2)["front_distance_um"].apply(lambda v: v.notna().all())
+    assert list(kept) == [False, False, False, False, False, False, True, True, True, True]
+    blanked = out["frame"] // 2 == 1
+    assert (out.loc[blanked, "li_area_um2"] == 0).all() and (out.loc[blanked, "n_branches"] == 0).all()
+    assert out.loc[blanked, ["front_projected_um", "fractal_dimension"]].isna().all().all()
+    # the run keeps every value, its first scans too (decided on the finished table)
+    run = out["frame"] // 2 >= 6
+    pd.testing.assert_frame_equal(out.loc[run], frames.loc[run])
+    assert out["front_touching"].sum() == 2     # scan 9 and its duplicate
+    # a skipped frame stays as it was; the input is not changed
+    frames2 = _table(has)
+    frames2.loc[3, "skipped"] = True
+    out2 = blank_transient_front(frames2)
+    assert out2.loc[2, "front_distance_um"] != out2.loc[2, "front_distance_um"]  # NaN: blanked
+    assert frames2.loc[2, "front_distance_um"] == 41.0
