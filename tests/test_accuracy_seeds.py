@@ -58,6 +58,8 @@ NO_ELECTRODE = {}
 #: after the H.264 writer became deterministic, which changed the h264 scenes' videos). Strict: a pass
 #: is reported, and the entry must go.
 XFAIL = {
+    (2000, 'sync'): 'measured: sync error -0.697 s (two scans: 0.480 s); was -0.457 s before the front room\'s '
+                    'per-grey-level offset of the change image (issue 15) changed the tracked features',
     (2000, 'whiskers'): 'measured: whisker 0: length RMS 5.19 px',
     (2001, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
