@@ -113,3 +113,40 @@ def test_branches_off_can_be_switched_off():
     m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
                      background=crack_background(background), min_branch_px=None)
     assert m.branches == () and m.total_length_px == m.path_length_px
+
+
+def _li_mask(img, background, blob_xy, blob_r):
+    """Lithium as a segmentation draws it: the crack a few px wide, plus a thick blob."""
+    li = (background - img) > 20.0
+    li = cv2.dilate(li.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    yy, xx = np.mgrid[:SHAPE[0], :SHAPE[1]]
+    return li | ((xx - blob_xy[0]) ** 2 + (yy - blob_xy[1]) ** 2 <= blob_r ** 2)
+
+
+def test_thick_spot_out_in_the_field_does_not_cut_the_crack():
+    # where a Li-filled crack forks, the segmentation's rims fill the fork: a spot thicker
+    # than thick_li_px far from the electrode is part of the crack, not lateral lithium
+    # (lateral lithium grows from the electrode, so its thick part reaches the rim)
+    background, img, total, main = _scene(2, [(0.5, -0.7, 40.0)])
+    prepared = crack_background(background)
+    m0 = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS, background=prepared)
+    fork = m0.branches[0][0]
+    li = _li_mask(img, background, fork, 9.0)
+    m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                     background=prepared, li_mask=li)
+    assert m is not None and abs(m.total_length_px / total - 1) < 0.05, \
+        f"total {None if m is None else round(m.total_length_px, 1)} px vs truth {total:.1f} px"
+    # the former rule (every thick spot is lateral lithium) cut the crack at the fork
+    cut = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                       background=prepared, li_mask=li, thick_rim_only=False)
+    assert cut is None or cut.total_length_px < 0.8 * total
+
+
+def test_thick_lithium_at_the_rim_is_still_lateral():
+    # a thick lithium cluster on the rim where the crack starts hides it (lateral lithium)
+    background, img, total, main = _scene(4, [])
+    start = (CENTRE[0] + RADIUS, CENTRE[1])
+    li = _li_mask(img, background, start, 30.0)
+    m = detect_crack(img, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
+                     background=crack_background(background), li_mask=li)
+    assert m is None or m.path[0][0] > start[0] + 25.0

@@ -255,7 +255,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                  thick_li_px=THICK_LI_PX, bridge_gap_px=BRIDGE_GAP_PX, join_gap_px=JOIN_GAP_PX,
                  elongation=ELONGATION, tip_half_max=True, gain_margin=GAIN_MARGIN,
                  max_hole_px=MAX_HOLE_PX, edge_penalty=EDGE_PENALTY, max_width_px=None, scan_lines=True,
-                 roi=None, min_branch_px=MIN_BRANCH_PX):
+                 roi=None, min_branch_px=MIN_BRANCH_PX, thick_rim_only=True):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -340,6 +340,12 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         Li structures at least this thick (px, any direction) are not crack.
         Set it between the width of the crack and that of the lateral
         branches as the segmentation draws them (with edge rims).
+    thick_rim_only : bool, optional
+        Only thick Li that reaches the electrode rim (within the rim margin,
+        the seed zone and ``thick_li_px``) is lateral lithium and ignored:
+        lateral lithium grows from the electrode. A thick spot out in the
+        field (where a Li-filled crack forks, the segmented rims fill the
+        fork) is part of the crack (default True; False: every thick spot).
     join_gap_px : int, optional
         The thresholded line pixels are dilated by this many pixels before
         finding connected pieces and the skeleton, which joins a faint
@@ -378,7 +384,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                 bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
                 tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
                 edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines,
-                min_branch_px=min_branch_px)
+                min_branch_px=min_branch_px, thick_rim_only=thick_rim_only)
     img = _as_image(image, "image")
     rows, cols = img.shape
     ex, ey = (float(v) for v in electrode_xy_px)
@@ -477,6 +483,16 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         if k > 1:
             disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
             thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
+            if thick.any() and thick_rim_only:
+                # lateral lithium grows from the electrode: its thick part reaches the
+                # rim. A thick spot out in the field (where a Li-filled crack branches,
+                # its rims fill the fork) is part of the crack, not lateral lithium
+                nt, tl = cv2.connectedComponents(thick, connectivity=8)
+                yy_, xx_ = np.ogrid[:rows, :cols]
+                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
+                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
+                rim_ids = np.unique(tl[near & (thick > 0)])
+                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
             if thick.any():
                 m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
