@@ -40,15 +40,11 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
     n_fit : int
         Number of points used for the back-extrapolation.
     sudden : bool
-        For quantities that appear at full size at once (a crack: lithium fills
-        it as it opens, so its length jumps at initiation and then grows).
         If the quantity grew by less than :data:`SUDDEN_GROWTH_FRACTION` of its
         first size over the fitted points, it appeared whole between two
         scans: the onset is the midpoint between the last scan without it and
-        the first with it (the expected time, within half a scan). Otherwise it
-        is back-extrapolated, but never before the last scan that did not show
-        it: that scan was measured and had no such quantity, and one that
-        appears whole is not hidden below a detection limit before.
+        the first with it (the expected time, within half a scan). For
+        quantities that can appear at full size within one scan (a crack).
 
     Returns
     -------
@@ -63,12 +59,10 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
     first = int(np.argmax(seen))
     lower = t[0]
     idx = np.flatnonzero(seen[first:])[:n_fit] + first
-    if sudden and first > 0:
-        lower = t[first - 1]
-        if len(idx) >= 2:
-            grown = float(np.max(y[idx]) - y[first])
-            if grown < SUDDEN_GROWTH_FRACTION * (y[first] - baseline):
-                return float(0.5 * (t[first - 1] + t[first]))
+    if sudden and first > 0 and len(idx) >= 2:
+        grown = float(np.max(y[idx]) - y[first])
+        if grown < SUDDEN_GROWTH_FRACTION * (y[first] - baseline):
+            return float(0.5 * (t[first - 1] + t[first]))
     if len(idx) >= 2 and np.ptp(t[idx]) > 0:
         slope, icpt = np.polyfit(t[idx], y[idx], 1)
         # growing, beyond rounding: a steady size fits a slope of +-1e-16, which would
