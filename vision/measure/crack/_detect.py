@@ -604,7 +604,14 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             # threshold along most of it (a skeleton spur into noise does not)
             r = resp[np.clip(np.round(b[:, 1]).astype(int), 0, rows - 1),
                      np.clip(np.round(b[:, 0]).astype(int), 0, cols - 1)]
-            if float(np.median(r)) > lo:
+            if not float(np.median(r)) > lo:
+                continue
+            # a side branch starts at its fork after the main crack passed there and grows
+            # no faster than the main tip: it is not longer than the main path beyond the
+            # fork (a longer "branch" is noise or another structure joined to the crack)
+            fork = int(np.argmin(np.hypot(path[:, 0] - b[0, 0], path[:, 1] - b[0, 1])))
+            beyond = float(np.hypot(*np.diff(path[fork:], axis=0).T).sum()) if fork < len(path) - 1 else 0.0
+            if float(np.hypot(*np.diff(b, axis=0).T).sum()) <= beyond:
                 branches.append(b)
     return CrackMeasurement(
         path_length_px=length,
