@@ -781,13 +781,17 @@ class _Tracker:
             row["n_branches"] = int(front.n_branches)
             row["front_touching"] = bool(front.touching)
         if crack is not None:
+            # the crack's length: its main path and side branches
             if self.tilt_deg and len(crack.path) > 1:
-                d = np.diff(np.asarray(crack.path, float), axis=0)
-                cdx, cdy = tilt_correct_vector(d[:, 0], d[:, 1], tilt_deg=self.tilt_deg,
-                                               axis=self.tilt_axis)
-                row["crack_length_um"] = float(np.hypot(cdx, cdy).sum()) * px
+                total = 0.0
+                for line in (crack.path, *crack.branches):
+                    d = np.diff(np.asarray(line, float), axis=0)
+                    cdx, cdy = tilt_correct_vector(d[:, 0], d[:, 1], tilt_deg=self.tilt_deg,
+                                                   axis=self.tilt_axis)
+                    total += float(np.hypot(cdx, cdy).sum())
+                row["crack_length_um"] = total * px
             else:
-                row["crack_length_um"] = float(crack.path_length_px) * px
+                row["crack_length_um"] = float(crack.total_length_px) * px
             tx, ty = self._to_full(crack.tip_xy_px)
             row["crack_tip_x_um"], row["crack_tip_y_um"] = tx * px, ty * px
         elif "crack" in self.measure and not skipped:

@@ -13,7 +13,7 @@ from skimage.morphology import skeletonize
 
 from ..._shared._stats import _median, mad_sigma
 from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
-from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _smooth_length
+from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
 __all__ = ["BRANCHING_NETWORK_RATIO", "CrackMeasurement", "THICK_LI_PX", "detect_crack"]
 
@@ -38,6 +38,9 @@ class CrackMeasurement:
         (including side branches), (x, y).
     contrast : float
         Median ridge response along the path divided by the noise level.
+    branches : tuple of (M, 2) ndarray
+        Side branches off the main path, each ordered (x, y) from the path
+        outward (smoothed like the path); empty for a single path.
     """
 
     path_length_px: float
@@ -45,6 +48,23 @@ class CrackMeasurement:
     path: np.ndarray = field(repr=False)
     skeleton_xy_px: np.ndarray = field(repr=False)
     contrast: float = float("nan")
+    branches: tuple = field(default=(), repr=False)
+
+    @property
+    def branch_length_px(self):
+        """Summed length of the side branches off the main path, px (0 for a single path)."""
+        return float(sum(float(np.hypot(*np.diff(b, axis=0).T).sum()) for b in self.branches
+                         if len(b) > 1))
+
+    @property
+    def total_length_px(self):
+        """Length of the whole crack, px: the main path plus its side branches.
+
+        A branched lithium-filled crack is the whole network, not only its
+        longest path (the generator's truth, ``crack_length_px``, counts the
+        branches too).
+        """
+        return float(self.path_length_px) + self.branch_length_px
 
     @property
     def network_ratio(self):
@@ -156,6 +176,11 @@ ELONGATION = 3.0
 GAIN_MARGIN = 0.1
 MAX_HOLE_PX = 40
 EDGE_PENALTY = 0.5
+#: A side branch counts towards the crack's length when its end lies at least this far
+#: (px) from the main path (and the branches taken before it): farther than the
+#: skeleton's spurs at a line's ragged edges and the parallel track along an open crack's
+#: second lip (a few px), shorter than the generator's branches (10-40 px).
+MIN_BRANCH_PX = 10.0
 
 
 def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
@@ -218,7 +243,8 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
             return CrackMeasurement(
                 path_length_px=c.path_length_px,
                 tip_xy_px=(c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0),
-                path=c.path + off, skeleton_xy_px=sk, contrast=c.contrast)
+                path=c.path + off, skeleton_xy_px=sk, contrast=c.contrast,
+                branches=tuple(b + off for b in c.branches))
         x0, y0, x1, y1 = grown
 
 
@@ -229,7 +255,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                  thick_li_px=THICK_LI_PX, bridge_gap_px=BRIDGE_GAP_PX, join_gap_px=JOIN_GAP_PX,
                  elongation=ELONGATION, tip_half_max=True, gain_margin=GAIN_MARGIN,
                  max_hole_px=MAX_HOLE_PX, edge_penalty=EDGE_PENALTY, max_width_px=None, scan_lines=True,
-                 roi=None):
+                 roi=None, min_branch_px=MIN_BRANCH_PX, thick_rim_only=True):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -314,6 +340,12 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         Li structures at least this thick (px, any direction) are not crack.
         Set it between the width of the crack and that of the lateral
         branches as the segmentation draws them (with edge rims).
+    thick_rim_only : bool, optional
+        Only thick Li that reaches the electrode rim (within the rim margin,
+        the seed zone and ``thick_li_px``) is lateral lithium and ignored:
+        lateral lithium grows from the electrode. A thick spot out in the
+        field (where a Li-filled crack forks, the segmented rims fill the
+        fork) is part of the crack (default True; False: every thick spot).
     join_gap_px : int, optional
         The thresholded line pixels are dilated by this many pixels before
         finding connected pieces and the skeleton, which joins a faint
@@ -324,6 +356,11 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         image's line response within this distance of the crack are added
         (bridging gaps up to twice as wide); 0 to disable.
 
+    min_branch_px : float or None, optional
+        Side branches whose end lies at least this far (px) from the main
+        path, and whose line response stays above the low threshold, are
+        measured (:attr:`CrackMeasurement.branches`,
+        :attr:`CrackMeasurement.total_length_px`); None or 0: none.
     roi : (x0, y0, x1, y1) or None, optional
         Search only this pixel box (end exclusive), e.g. the electrode and
         the last crack with a margin: much faster than the whole frame. It
@@ -346,7 +383,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                 rim_margin_px=rim_margin_px, smoothing_px=smoothing_px, thick_li_px=thick_li_px,
                 bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
                 tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
-                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines)
+                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines,
+                min_branch_px=min_branch_px, thick_rim_only=thick_rim_only)
     img = _as_image(image, "image")
     rows, cols = img.shape
     ex, ey = (float(v) for v in electrode_xy_px)
@@ -445,6 +483,16 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         if k > 1:
             disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
             thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
+            if thick.any() and thick_rim_only:
+                # lateral lithium grows from the electrode: its thick part reaches the
+                # rim. A thick spot out in the field (where a Li-filled crack branches,
+                # its rims fill the fork) is part of the crack, not lateral lithium
+                nt, tl = cv2.connectedComponents(thick, connectivity=8)
+                yy_, xx_ = np.ogrid[:rows, :cols]
+                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
+                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
+                rim_ids = np.unique(tl[near & (thick > 0)])
+                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
             if thick.any():
                 m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
@@ -546,10 +594,30 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
             return None
     contrast = float(np.median(resp[pr + y0, pc + x0]) / sig)
     skel_xy = np.column_stack([sc + x0, sr + y0]).astype(float)
+    branches = []
+    if min_branch_px is not None and min_branch_px > 0:
+        off = np.array([x0, y0], float)
+        for b in _side_branches(skel, (pr, pc), min_branch_px=float(min_branch_px),
+                                smoothing_px=smoothing_px):
+            b = b + off
+            # a side branch is a line of its own: its response stays above the low
+            # threshold along most of it (a skeleton spur into noise does not)
+            r = resp[np.clip(np.round(b[:, 1]).astype(int), 0, rows - 1),
+                     np.clip(np.round(b[:, 0]).astype(int), 0, cols - 1)]
+            if not float(np.median(r)) > lo:
+                continue
+            # a side branch starts at its fork after the main crack passed there and grows
+            # no faster than the main tip: it is not longer than the main path beyond the
+            # fork (a longer "branch" is noise or another structure joined to the crack)
+            fork = int(np.argmin(np.hypot(path[:, 0] - b[0, 0], path[:, 1] - b[0, 1])))
+            beyond = float(np.hypot(*np.diff(path[fork:], axis=0).T).sum()) if fork < len(path) - 1 else 0.0
+            if float(np.hypot(*np.diff(b, axis=0).T).sum()) <= beyond:
+                branches.append(b)
     return CrackMeasurement(
         path_length_px=length,
         tip_xy_px=(float(path[-1, 0]), float(path[-1, 1])),
         path=path,
         skeleton_xy_px=skel_xy,
         contrast=contrast,
+        branches=tuple(branches),
     )

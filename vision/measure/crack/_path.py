@@ -4,6 +4,7 @@ Points are (x, y) = (column, row) in pixels.
 """
 import logging
 
+import cv2
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.sparse import coo_matrix
@@ -40,6 +41,8 @@ RETRACE_SAMPLE_PX = 0.5
 MIN_RETRACE_POINTS = 3
 #: At most this many times the backed-off length is followed again.
 RETRACE_MAX_FACTOR = 2.0
+#: At most this many side branches are followed off a crack's main path.
+MAX_BRANCHES = 16
 
 __all__ = []
 
@@ -52,27 +55,9 @@ def _longest_path(skel, seeds):
     Returns ordered (rows, cols) of the path from a seed to the far tip and
     its geodesic length in px, or None.
     """
-    rr, cc = np.nonzero(skel)
-    n = rr.size
-    if n == 0:
+    if not np.any(skel):
         return None
-    index = -np.ones(skel.shape, np.int64)
-    index[rr, cc] = np.arange(n)
-    src, dst, wts = [], [], []
-    h, w = skel.shape
-    for dr, dc, wt in ((0, 1, 1.0), (1, 0, 1.0), (1, 1, np.sqrt(2)), (1, -1, np.sqrt(2))):
-        r2, c2 = rr + dr, cc + dc
-        ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
-        j = np.full(n, -1, np.int64)
-        j[ok] = index[r2[ok], c2[ok]]
-        ok = j >= 0
-        src.append(np.arange(n)[ok])
-        dst.append(j[ok])
-        wts.append(np.full(ok.sum(), wt))
-    src = np.concatenate(src)
-    dst = np.concatenate(dst)
-    wts = np.concatenate(wts)
-    graph = coo_matrix((np.r_[wts, wts], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    graph, index, rr, cc = _graph(skel)
     seed_ids = index[seeds[0], seeds[1]]
     seed_ids = seed_ids[seed_ids >= 0]
     if seed_ids.size == 0:
@@ -247,3 +232,69 @@ def _retrace_tip(path, resp, retrace_px, *, step_px=RETRACE_STEP_PX, reach_px=RE
     f = (v[j] - half) / max(v[j] - v[j + 1], 1e-12)
     end = pts[n0 + j] + np.clip(f, 0.0, 1.0) * (pts[n0 + j + 1] - pts[n0 + j])
     return np.asarray(pts[:n0 + j + 1] + [end])
+
+
+def _graph(skel):
+    """8-connected skeleton as a sparse graph (diagonal steps sqrt(2)); (graph, index, rows, cols)."""
+    rr, cc = np.nonzero(skel)
+    n = rr.size
+    index = -np.ones(skel.shape, np.int64)
+    index[rr, cc] = np.arange(n)
+    src, dst, wts = [], [], []
+    h, w = skel.shape
+    for dr, dc, wt in ((0, 1, 1.0), (1, 0, 1.0), (1, 1, np.sqrt(2)), (1, -1, np.sqrt(2))):
+        r2, c2 = rr + dr, cc + dc
+        ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+        j = np.full(n, -1, np.int64)
+        j[ok] = index[r2[ok], c2[ok]]
+        ok = j >= 0
+        src.append(np.arange(n)[ok])
+        dst.append(j[ok])
+        wts.append(np.full(ok.sum(), wt))
+    src, dst, wts = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+    graph = coo_matrix((np.r_[wts, wts], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    return graph, index, rr, cc
+
+
+def _side_branches(skel, path_rc, *, min_branch_px, smoothing_px, max_branches=MAX_BRANCHES):
+    """Side branches of a crack skeleton off its main path, longest first.
+
+    Greedy: the connected skeleton pixel farthest (in the plane) from the tree
+    so far (the main path, then the branches taken) ends a branch if it is at
+    least ``min_branch_px`` away; its geodesic path back to the tree is the
+    branch. Nearer ends are the skeleton's spurs at the line's ragged edges or
+    a parallel track along an open crack's other lip, not branches. Returns a
+    list of (N, 2) (x, y) branch paths from the tree outward, smoothed as the
+    main path.
+    """
+    graph, index, rr, cc = _graph(skel)
+    tree = index[path_rc[0], path_rc[1]]
+    tree = tree[tree >= 0]
+    if tree.size == 0:
+        return []
+    out = []
+    in_tree = np.zeros(rr.size, bool)
+    in_tree[tree] = True
+    for _ in range(max_branches):
+        dist, pred, _ = dijkstra(graph, directed=False, indices=np.flatnonzero(in_tree),
+                                  min_only=True, return_predecessors=True)
+        # a branch leaves the tree: its end lies min_branch_px from it in the plane (a
+        # parallel track along the line's other lip, however long, stays within the
+        # line's width)
+        free = np.ones(skel.shape, np.uint8)
+        free[rr[in_tree], cc[in_tree]] = 0
+        away = cv2.distanceTransform(free, cv2.DIST_L2, 5)[rr, cc]
+        away[~np.isfinite(dist)] = -1
+        far = int(away.argmax())
+        if away[far] < min_branch_px:
+            break
+        order = [far]
+        while pred[order[-1]] >= 0:
+            order.append(int(pred[order[-1]]))
+        order = order[::-1]           # from the tree outward
+        in_tree[order] = True
+        xy = np.column_stack([cc[order], rr[order]]).astype(float)
+        _, sm = _smooth_length(xy, smoothing_px)
+        out.append(sm)
+    return out
+
