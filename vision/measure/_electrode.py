@@ -128,6 +128,11 @@ MIN_FIT_POINTS = 12
 #: Annulus (fractions of the inscribed radius) of outline points for the fit started from
 #: the inscribed circle: the disc rim, not the far ends of whiskers or the needle.
 INSCRIBED_ANNULUS = (0.9, 2.0)
+#: ... and a tight annulus for the third start: a wide needle (or band of whiskers) merged
+#: with a large disc puts many outline points within twice the radius, which drag the first
+#: algebraic fit off the disc; the inscribed circle of a disc with a needle attached is the
+#: disc itself, so its rim lies within the needle's edge blur of it.
+INSCRIBED_TIGHT_ANNULUS = (0.9, 1.2)
 #: Shrinking tolerances of the trimmed circle fit: first fractions of the radius (drop the
 #: needle and long whiskers), then px (down to the pixel noise of the outline).
 TRIM_TOL_FRACS = (0.5, 0.25)
@@ -208,6 +213,10 @@ NEEDLE_MIN_ELONGATION = 4.0
 #: disc) is nearly convex, thresholded grain texture is ragged. The needle is the region with
 #: the largest elongation times solidity.
 NEEDLE_MIN_SOLIDITY = 0.6
+#: ... or, if less solid, the line from where it enters to its tip lies inside it for at least
+#: this fraction of its length (a straight shaft with a grain of its brightness attached; a
+#: ragged region is crossed by its gaps).
+NEEDLE_MIN_SHAFT = 0.95
 NEEDLE_TIP_TOL_PX = 5.0
 NEEDLE_TIP_TOL_FRAC = 0.5
 #: ... by this factor on their score (a preference, not a rule: the needle may be out of the
@@ -306,10 +315,12 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     pts = pts[inside]
     if len(pts) < MIN_FIT_POINTS:
         return None
-    # two starts for the trimmed circle fit: the inscribed circle (a disc with long whiskers)
-    # and all the outline (a needle cutting deep into the disc moves the inscribed circle)
+    # three starts for the trimmed circle fit: the inscribed circle (a disc with long whiskers),
+    # all the outline (a needle cutting deep into the disc moves the inscribed circle) and the
+    # inscribed circle's own rim (a wide needle merged with a large disc)
     starts = [(float(ix + x0), float(iy + y0), r_in, INSCRIBED_ANNULUS), (*_fit_circle(pts[:, 0], pts[:, 1]),
-                                                                    (0.0, np.inf))]
+                                                                    (0.0, np.inf)),
+              (float(ix + x0), float(iy + y0), r_in, INSCRIBED_TIGHT_ANNULUS)]
     # holes closed against the image edge too: the bright rim of an electrode partly outside
     # the field is a ring open at the edge
     bh, bw = comp.shape
@@ -321,6 +332,9 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     out = []
     for xc, yc, r, (lo, hi) in starts:
         got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
+        if got is not None and (lo, hi) == INSCRIBED_TIGHT_ANNULUS and not (
+                lo * r <= got[3] <= hi * r and math.hypot(got[1] - xc, got[2] - yc) <= (hi - lo) * r):
+            continue  # the fit left the inscribed circle's rim: not the disc this start assumes
         if got is not None:
             score, xc, yc, r = got
             if _disc_fill(closed, x0, y0, xc, yc, r, (h, w)) < MIN_DISC_FILL:
@@ -689,7 +703,21 @@ def _needle_tip(comp, x0, y0, shape, area):
     hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
     solidity = area / max(cv2.contourArea(hull), 1.0)
     if solidity < NEEDLE_MIN_SOLIDITY:
-        return None  # a needle is a straight, tapering wedge; thresholded texture is ragged
+        # a needle is a straight, tapering wedge; thresholded texture is ragged. A grain as
+        # bright as the needle may touch it where it enters and lower its solidity: the needle
+        # is still a straight shaft, the line from where it enters to its tip runs inside it
+        n = max(int(math.sqrt(d2[k])), 2)
+        lx = np.rint(np.linspace(cx, xs[k], n)).astype(int) - x0
+        ly = np.rint(np.linspace(cy, ys[k], n)).astype(int) - y0
+        ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)
+        filled = np.zeros(comp.shape, np.uint8)   # the electrode in the rim at its tip is a hole
+        cont, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(filled, cont, -1, 1, thickness=-1)
+        on = np.zeros(n, bool)
+        on[ok] = filled[ly[ok], lx[ok]] > 0
+        if on.mean() < NEEDLE_MIN_SHAFT:
+            return None
+        solidity = NEEDLE_MIN_SOLIDITY
     return float(xs[k]), float(ys[k]), float(elongation * solidity)
 
 

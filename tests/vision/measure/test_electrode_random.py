@@ -25,6 +25,8 @@ SEEDS = {
     5006: "electrode partly outside the left edge; counter electrode over 58 % of the frame",
     5009: "17 px electrode at the needle's tip; grain texture 'discs' scored higher",
     5011: "15 px bright electrode merged with the bright needle",
+    5044: "112 px bright electrode with a wide bright needle merged: the needle's outline "
+          "dragged the circle fit off the disc (a 93 px dark grain was taken instead)",
     5052: "the needle's wedge at the image corner fitted as a 60 px disc",
     5059: "electrode partly outside the top edge; counter electrode over half the frame",
 }
