@@ -71,8 +71,6 @@ XFAIL = {
     (2002, 'sync'): 'measured: sync error +1.180 s (two scans: 0.480 s)',
     (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '
                         'whisker 1 off)',
-    (2003, 'sync'): 'measured: sync error -5.85 s (two scans: 1.20 s), warned, confidence 0.11 (not 0): the '
-                    "charge cue follows the stripping electrode's tracked area, which is off",
     (2005, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
     (2005, 'front'): 'measured: front RMS 156.20 px',
