@@ -387,32 +387,41 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                         warnings=warnings)
 
 
+def _charge_on_parts(tv, f, sig, parts, lo, hi, dt_scan, mins, **kw):
+    """The charge cue fitted on each part of the scans (boolean masks), or None if one has none."""
+    cues = []
+    for part in parts:
+        c = charge_cue(tv, f, sig, lo, hi, dt_scan, use=part, min_charge_C=mins, **kw)
+        if c.offset_s is None:
+            return None
+        cues.append(c)
+    return cues
+
+
 def _split_halves(tv, f, sig, use, lo, hi, dt_scan, mins):
     """Charge-cue offsets of the first and the second half of the scans fitted, or None."""
     idx = np.flatnonzero(use)
     if len(idx) < 2 * (f.shape[1] + 6):
         return None
     mid = idx[len(idx) // 2]
-    out = []
-    for part in (use & (np.arange(len(tv)) < mid), use & (np.arange(len(tv)) >= mid)):
-        c = charge_cue(tv, f, sig, lo, hi, dt_scan, use=part, min_charge_C=mins, leakage=False)
-        if c.offset_s is None:
-            return None
-        out.append(c.offset_s)
-    return tuple(out)
+    order = np.arange(len(tv))
+    cues = _charge_on_parts(tv, f, sig, (use & (order < mid), use & (order >= mid)), lo, hi,
+                            dt_scan, mins, leakage=False)
+    return None if cues is None else tuple(c.offset_s for c in cues)
 
 
 def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
     """Drift (ppm) from the charge cue on the first and the last half of the run, or None."""
     mid = 0.5 * (tv[0] + tv[-1])
-    win = (offset - 4 * dt_scan, offset + 4 * dt_scan)
-    halves = []
-    for part in (use & (tv < mid), use & (tv >= mid)):
-        c = charge_cue(tv, f, sig, *win, dt_scan, use=part, min_charge_C=mins)
-        if c.offset_s is None or part.sum() < 6:
-            return None
-        halves.append((float(np.mean(tv[part])), c.offset_s, c.sigma_s))
-    (t1, o1, s1), (t2, o2, s2) = halves
+    parts = (use & (tv < mid), use & (tv >= mid))
+    if min(int(p.sum()) for p in parts) < 6:
+        return None
+    cues = _charge_on_parts(tv, f, sig, parts, offset - 4 * dt_scan, offset + 4 * dt_scan,
+                            dt_scan, mins)
+    if cues is None:
+        return None
+    (t1, o1, s1), (t2, o2, s2) = ((float(np.mean(tv[p])), c.offset_s, c.sigma_s)
+                                  for p, c in zip(parts, cues))
     ppm = drift_ppm(t1, o1, t2, o2)
     sigma_ppm = 1e6 * float(np.hypot(s1, s2)) / (t2 - t1)
     # a drift known no better than the largest plausible one is not a fit
