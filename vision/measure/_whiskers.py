@@ -174,12 +174,16 @@ class WhiskerObs:
         p = np.asarray(self.path_xy_px, float)
         return tuple(p[-1]), float(np.hypot(*np.diff(p, axis=0).T).sum())
 
-    def centreline(self, step_px=1.0):
-        """(K, 2) points along the centreline from the base to the tip, ``step_px`` apart."""
+    def _polyline(self):
+        """Vertices from the base to the tip (K, 2), piece lengths and cumulative arc length, px."""
         pts = np.asarray(list(self.path_xy_px) or [self.base_xy_px], float)
         pts = np.vstack([pts, np.asarray(self.tip_xy_px, float)[None]])
         seg = np.hypot(*np.diff(pts, axis=0).T)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        return pts, seg, np.concatenate([[0.0], np.cumsum(seg)])
+
+    def centreline(self, step_px=1.0):
+        """(K, 2) points along the centreline from the base to the tip, ``step_px`` apart."""
+        pts, _, cum = self._polyline()
         if cum[-1] <= 0:
             return pts[:1]
         s = np.append(np.arange(0.0, cum[-1], step_px), cum[-1])
@@ -187,10 +191,7 @@ class WhiskerObs:
 
     def point_at(self, s_px):
         """(point, unit direction) on the centreline at arc length ``s_px`` from the base."""
-        pts = np.asarray(list(self.path_xy_px) or [self.base_xy_px], float)
-        pts = np.vstack([pts, np.asarray(self.tip_xy_px, float)[None]])
-        seg = np.hypot(*np.diff(pts, axis=0).T)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        pts, seg, cum = self._polyline()
         k = int(np.clip(np.searchsorted(cum, s_px, side="right") - 1, 0, len(seg) - 1))
         if len(self.path_xy_px) < 2:
             u = np.asarray(self.direction_xy, float)
