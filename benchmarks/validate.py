@@ -484,6 +484,20 @@ def build_report(table, scenes, confusion, meta):
     return "\n".join(lines)
 
 
+def _seed_list(text):
+    """``"5003,5010-5012"`` -> ``[5003, 5010, 5011, 5012]`` (for ``--seeds``)."""
+    seeds = []
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        try:
+            seeds.extend(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a seed list: {text!r} (e.g. 5003,5010-5019)") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("empty seed list")
+    return sorted(set(seeds))
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -503,6 +517,9 @@ def parse_args(argv=None):
     p.add_argument("--tune", type=int, default=None, metavar="FIRST_SEED",
                    help="development run on tuning seeds FIRST_SEED.. (must stay below "
                         f"{FIRST_SEED}); its figures are not the bank's and never go in the docs")
+    p.add_argument("--seeds", type=_seed_list, default=None, metavar="LIST",
+                   help="development run on these tuning seeds only, e.g. 5003,5010-5019,7002 "
+                        f"(all below {FIRST_SEED}; overrides --n and --tune)")
     p.add_argument("--check", action="store_true",
                    help="exit 1 if a target is missed or a scene failed")
     return p.parse_args(argv)
@@ -517,6 +534,12 @@ def main(argv=None):
               f"(seeds >= {FIRST_SEED}); choose --tune below {FIRST_SEED - n + 1}", file=sys.stderr)
         return 2
     seeds = list(range(first, first + n))
+    if args.seeds is not None:
+        if max(args.seeds) >= FIRST_SEED:
+            print(f"validate: --seeds must stay below the frozen bank (seeds >= {FIRST_SEED})",
+                  file=sys.stderr)
+            return 2
+        seeds, n, first = args.seeds, len(args.seeds), min(args.seeds)
     source = "presets" if args.presets else "auto"
     kind = "bank" if source == "auto" and bank_generator() is not None else "presets"
     commit = commit_hash()  # before the run: the code that runs, not what is committed later
