@@ -31,7 +31,6 @@ from ..measure._segment import segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack
 from ..measure.crack._filters import crack_background
-from ..measure.crack._known import release_known_crack
 from ..measure.crack._path import _line_width
 from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
@@ -306,7 +305,6 @@ class _Tracker:
         self.bg_buffer = []
         self.crack_bg = None
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
-        self.crack_xy = None          # skeleton (x, y) of the last crack found
         self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
         self.li_sign = 1.0
@@ -614,7 +612,6 @@ class _Tracker:
         crack_mask = None
         thin_front = None
         if "crack" in self.measure:
-            crack_exclude = release_known_crack(crack_exclude, self.crack_xy)
             crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
                                  electrode_radius_px=e.radius_px, background=self.crack_bg,
                                  exclude_mask=crack_exclude if crack_exclude.any() else None,
@@ -661,8 +658,6 @@ class _Tracker:
                                       thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
-        if crack is not None:
-            self.crack_xy = crack.skeleton_xy_px
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
 
     def _whisker_diff(self, diff, raw, sat):
