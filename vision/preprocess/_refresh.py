@@ -51,6 +51,26 @@ _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 # splits one); a scan is due this many frames before a full period has passed.
 _PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
+# The periodic model (`_coherent_period`): the period from the last this many strong
+# changes; periodic when their strength-weighted phase coherence reaches this (1: all on
+# one comb); the longest period within this share of the best coherence (the comb's
+# harmonics P/2, P/3 are as coherent as P); frequency grid oversampled this many times
+# over the resolution of the span.
+_PERIOD_SCANS = 24
+_MIN_COHERENCE = 0.6
+_COHERENCE_HARMONIC = 0.9
+_COHERENCE_OVERSAMPLE = 8
+# With a period P, a change is due when at least floor(P + this) frames after the last
+# scan start (a period of 9.6 frames gives intervals of 9 and 10 frames); a change off
+# the comb is a scan only when at least this share of the median strength of the
+# scans on it (re-draws by MPEG-4 keyframes reach half of it at 1080p).
+_DUE_FRACTION = 0.15
+_OFF_COMB_FRACTION = 1.0
+_ON_COMB_FRAMES = 1.0
+# Periods searched: from 3 frames (below, MPEG-4's keyframes on every 2nd frame alias
+# with the scans) up to a span of this many periods.
+_MIN_PERIOD = 3.0
+_MIN_PERIODS = 2.5
 
 
 def _split(x):
@@ -111,20 +131,77 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
-def _is_new_scan(k, strength, history, last_start):
+def _coherent_period(frames, weights):
+    """The scan period (frames) of the train of changes weighted by strength squared, or None.
+
+    An SEM scans at a fixed rate, so new scans fall on a comb of period P while
+    the encoder's re-draws (keyframes every GOP, refinements a frame or two after
+    a scan) fall elsewhere and are weaker. The phase coherence
+    ``|sum w exp(2 pi i f / P)| / sum w`` (w: strength squared) is 1 on the scans' comb and its
+    harmonics (P/2, P/3, ...), low at 2P; the period is the longest P whose
+    coherence is within `_COHERENCE_HARMONIC` of the best, if the best reaches
+    `_MIN_COHERENCE` (else the train is not periodic: None). P is searched from
+    `_MIN_PERIOD` frames to the span over `_MIN_PERIODS`.
+    """
+    f = np.asarray(frames, float)
+    w = np.asarray(weights, float) ** 2
+    span = f[-1] - f[0]
+    if f.size < _MIN_STRONG or span < _MIN_PERIODS * _MIN_PERIOD:
+        return None
+    nu = np.arange(_MIN_PERIODS / span, 1.0 / _MIN_PERIOD,
+                   1.0 / (_COHERENCE_OVERSAMPLE * span))
+    if nu.size == 0:
+        return None
+    ang = np.outer(nu, 2.0 * np.pi * (f - f[0]))
+    coh = np.hypot(np.cos(ang) @ w, np.sin(ang) @ w) / w.sum()
+    best = float(coh.max())
+    if best < _MIN_COHERENCE:
+        return None
+    i = int(np.flatnonzero(coh >= _COHERENCE_HARMONIC * best)[0])  # lowest frequency
+    # the local maximum of that peak
+    while i + 1 < coh.size and coh[i + 1] >= coh[i]:
+        i += 1
+    return float(1.0 / nu[i])
+
+
+def _is_new_scan(k, strength, history, last_start, cache=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
-    continuation of a torn frame, this one included.
+    continuation of a torn frame, this one included. ``cache``, a dict kept by
+    the caller, remembers the period of the last set of strong changes (most
+    changes are weak and leave it as it was).
     """
     bound = _two_populations([s for _, s in history])
-    if bound is None or strength > bound:
+    if bound is None:
         return True
-    strong = np.array([f for f, s in history if s > bound])
-    if strong.size < _MIN_STRONG or last_start is None:
-        return False
-    period = _base_period(np.diff(strong))
-    return k - last_start >= period - _DUE_SLACK
+    strong = [(f, s) for f, s in history if s > bound]
+    period = None
+    if len(strong) >= _MIN_STRONG:
+        recent = strong[-_PERIOD_SCANS:]
+        key = tuple(recent)
+        if cache is not None and cache.get("key") == key:
+            period = cache["period"]
+        else:
+            period = _coherent_period([f for f, _ in recent], [s for _, s in recent])
+            if cache is not None:
+                cache.update(key=key, period=period)
+    if cache is not None:
+        cache["periodic"] = period is not None
+    if period is None:  # not (yet) periodic: strength and the shortest recurring interval
+        if strength > bound:
+            return True
+        if len(strong) < _MIN_STRONG or last_start is None:
+            return False
+        return k - last_start >= _base_period(np.diff([f for f, _ in strong])) - _DUE_SLACK
+    if last_start is None or k - last_start >= math.floor(period + _DUE_FRACTION):
+        return True
+    # off the comb: only a change as strong as the scans on it (the scan restarted, the
+    # stage moved)
+    phase = np.array([(f - last_start) / period for f, _ in recent])
+    on = np.abs(phase - np.round(phase)) * period < _ON_COMB_FRAMES
+    level = float(np.median([s for (_, s), o in zip(recent, on) if o])) if on.any() else 0.0
+    return strength > _OFF_COMB_FRACTION * level
 
 
 @dataclasses.dataclass(slots=True)
@@ -333,6 +410,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     lows = collections.deque(maxlen=64)
     history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
     last_start = None                             # frame number of the last scan start
+    period_cache = {}
     k = -1
     region = None
     prev_sub = prev_sigma = None
@@ -423,7 +501,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # encoder's re-drawing, told apart by strength and the scan period
                 strength = float(np.median(band_mad[changed & informative]))
                 history.append((k, strength))
-                if not _is_new_scan(k, strength, history, last_start):
+                if not _is_new_scan(k, strength, history, last_start, period_cache):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
@@ -441,7 +519,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             elif completes_bottom_first:
                 content = scan_time
             else:
-                last_start = k
+                # a periodic scan delivered over two frames (the second a refinement of
+                # the first) keeps the first as the start: the comb's phase
+                if not (period_cache.get("periodic") and last_start == k - 1):
+                    last_start = k
                 if change.kind == "top":
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
                 elif change.kind == "bottom":
