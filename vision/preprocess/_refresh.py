@@ -60,6 +60,9 @@ _PERIOD_SCANS = 24
 _MIN_COHERENCE = 0.6
 _COHERENCE_HARMONIC = 0.9
 _COHERENCE_OVERSAMPLE = 8
+_WEIGHT_POWER = 2.0
+_MAX_STRONG_PER_PERIOD = 2.0
+_MIN_COMB = 8            # strong changes needed before a comb is looked for
 # With a period P, a change is due when at least floor(P + this) frames after the last
 # scan start (a period of 9.6 frames gives intervals of 9 and 10 frames); a change off
 # the comb is a scan only when at least this share of the median strength of the
@@ -144,9 +147,9 @@ def _coherent_period(frames, weights):
     `_MIN_PERIOD` frames to the span over `_MIN_PERIODS`.
     """
     f = np.asarray(frames, float)
-    w = np.asarray(weights, float) ** 2
+    w = np.asarray(weights, float) ** _WEIGHT_POWER
     span = f[-1] - f[0]
-    if f.size < _MIN_STRONG or span < _MIN_PERIODS * _MIN_PERIOD:
+    if f.size < _MIN_COMB or span < _MIN_PERIODS * _MIN_PERIOD:
         return None
     nu = np.arange(_MIN_PERIODS / span, 1.0 / _MIN_PERIOD,
                    1.0 / (_COHERENCE_OVERSAMPLE * span))
@@ -161,7 +164,13 @@ def _coherent_period(frames, weights):
     # the local maximum of that peak
     while i + 1 < coh.size and coh[i + 1] >= coh[i]:
         i += 1
-    return float(1.0 / nu[i])
+    period = float(1.0 / nu[i])
+    # a comb holds one scan a period (and a re-draw or so): many more strong changes than
+    # that are scans of their own (1-2 frames a scan, scans of uneven strength) that
+    # happen to line up, not a comb
+    if (f.size - 1) * period / span > _MAX_STRONG_PER_PERIOD:
+        return None
+    return period
 
 
 def _is_new_scan(k, strength, history, last_start, cache=None):
@@ -196,6 +205,8 @@ def _is_new_scan(k, strength, history, last_start, cache=None):
         return k - last_start >= _base_period(np.diff([f for f, _ in strong])) - _DUE_SLACK
     if last_start is None or k - last_start >= math.floor(period + _DUE_FRACTION):
         return True
+    if k - last_start == 1 and strength > bound:
+        return True  # the rest of a scan delivered over two frames (a tear the bands missed)
     # off the comb: only a change as strong as the scans on it (the scan restarted, the
     # stage moved)
     phase = np.array([(f - last_start) / period for f, _ in recent])
