@@ -405,6 +405,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     deliver a new scan weakly and refine it over the next frames; then the
     scan is found on the frame that carries it, up to a period late.
 
+    Once at least 8 strong changes are seen and they lie on a comb (an SEM
+    scans at a fixed rate: the phase coherence of the strong changes, weighted
+    by strength squared, reaches 0.6 at a period P of 3 frames or more, with at
+    most 2 strong changes a period), the period comes from the comb instead
+    (keyframe re-draws are strong too, and the shortest recurring interval then
+    fell on them): a change is a new scan when due on the comb (at least
+    ``floor(P + 0.15)`` frames after the last scan start), when it is the
+    strong second frame of a scan delivered over two frames, or, off the comb,
+    when it is as strong as the median scan on the comb (the scan restarted).
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
