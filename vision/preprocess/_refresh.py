@@ -540,9 +540,9 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             elif completes_bottom_first:
                 content = scan_time
             else:
-                # a periodic scan delivered over two frames (the second a refinement of
-                # the first) keeps the first as the start: the comb's phase
-                if not (period_cache.get("periodic") and last_start == k - 1):
+                # a scan delivered over two frames (the second the rest or a refinement
+                # of the first) keeps the first as the start: the comb's phase
+                if last_start != k - 1:
                     last_start = k
                 if change.kind == "top":
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
