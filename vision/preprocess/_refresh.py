@@ -51,29 +51,6 @@ _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 # splits one); a scan is due this many frames before a full period has passed.
 _PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
-# The periodic model (`_coherent_period`): the period from the last this many strong
-# changes; periodic when their strength-weighted phase coherence reaches this (1: all on
-# one comb); the longest period within this share of the best coherence (the comb's
-# harmonics P/2, P/3 are as coherent as P); frequency grid oversampled this many times
-# over the resolution of the span.
-_PERIOD_SCANS = 24
-_MIN_COHERENCE = 0.6
-_COHERENCE_HARMONIC = 0.9
-_COHERENCE_OVERSAMPLE = 8
-_WEIGHT_POWER = 2.0
-_MAX_STRONG_PER_PERIOD = 2.0
-_MIN_COMB = 8            # strong changes needed before a comb is looked for
-# With a period P, a change is due when at least floor(P + this) frames after the last
-# scan start (a period of 9.6 frames gives intervals of 9 and 10 frames); a change off
-# the comb is a scan only when at least this share of the median strength of the
-# scans on it (re-draws by MPEG-4 keyframes reach half of it at 1080p).
-_DUE_FRACTION = 0.15
-_OFF_COMB_FRACTION = 1.0
-_ON_COMB_FRAMES = 1.0
-# Periods searched: from 3 frames (below, MPEG-4's keyframes on every 2nd frame alias
-# with the scans) up to a span of this many periods.
-_MIN_PERIOD = 3.0
-_MIN_PERIODS = 2.5
 
 
 def _split(x):
@@ -134,85 +111,20 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
-def _coherent_period(frames, weights):
-    """The scan period (frames) of the train of changes weighted by strength squared, or None.
-
-    An SEM scans at a fixed rate, so new scans fall on a comb of period P while
-    the encoder's re-draws (keyframes every GOP, refinements a frame or two after
-    a scan) fall elsewhere and are weaker. The phase coherence
-    ``|sum w exp(2 pi i f / P)| / sum w`` (w: strength squared) is 1 on the scans' comb and its
-    harmonics (P/2, P/3, ...), low at 2P; the period is the longest P whose
-    coherence is within `_COHERENCE_HARMONIC` of the best, if the best reaches
-    `_MIN_COHERENCE` (else the train is not periodic: None). P is searched from
-    `_MIN_PERIOD` frames to the span over `_MIN_PERIODS`.
-    """
-    f = np.asarray(frames, float)
-    w = np.asarray(weights, float) ** _WEIGHT_POWER
-    span = f[-1] - f[0]
-    if f.size < _MIN_COMB or span < _MIN_PERIODS * _MIN_PERIOD:
-        return None
-    nu = np.arange(_MIN_PERIODS / span, 1.0 / _MIN_PERIOD,
-                   1.0 / (_COHERENCE_OVERSAMPLE * span))
-    if nu.size == 0:
-        return None
-    ang = np.outer(nu, 2.0 * np.pi * (f - f[0]))
-    coh = np.hypot(np.cos(ang) @ w, np.sin(ang) @ w) / w.sum()
-    best = float(coh.max())
-    if best < _MIN_COHERENCE:
-        return None
-    i = int(np.flatnonzero(coh >= _COHERENCE_HARMONIC * best)[0])  # lowest frequency
-    # the local maximum of that peak
-    while i + 1 < coh.size and coh[i + 1] >= coh[i]:
-        i += 1
-    period = float(1.0 / nu[i])
-    # a comb holds one scan a period (and a re-draw or so): many more strong changes than
-    # that are scans of their own (1-2 frames a scan, scans of uneven strength) that
-    # happen to line up, not a comb
-    if (f.size - 1) * period / span > _MAX_STRONG_PER_PERIOD:
-        return None
-    return period
-
-
-def _is_new_scan(k, strength, history, last_start, cache=None):
+def _is_new_scan(k, strength, history, last_start):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
-    continuation of a torn frame, this one included. ``cache``, a dict kept by
-    the caller, remembers the period of the last set of strong changes (most
-    changes are weak and leave it as it was).
+    continuation of a torn frame, this one included.
     """
     bound = _two_populations([s for _, s in history])
-    if bound is None:
+    if bound is None or strength > bound:
         return True
-    strong = [(f, s) for f, s in history if s > bound]
-    period = None
-    if len(strong) >= _MIN_STRONG:
-        recent = strong[-_PERIOD_SCANS:]
-        key = tuple(recent)
-        if cache is not None and cache.get("key") == key:
-            period = cache["period"]
-        else:
-            period = _coherent_period([f for f, _ in recent], [s for _, s in recent])
-            if cache is not None:
-                cache.update(key=key, period=period)
-    if cache is not None:
-        cache["periodic"] = period is not None
-    if period is None:  # not (yet) periodic: strength and the shortest recurring interval
-        if strength > bound:
-            return True
-        if len(strong) < _MIN_STRONG or last_start is None:
-            return False
-        return k - last_start >= _base_period(np.diff([f for f, _ in strong])) - _DUE_SLACK
-    if last_start is None or k - last_start >= math.floor(period + _DUE_FRACTION):
-        return True
-    if k - last_start == 1 and strength > bound:
-        return True  # the rest of a scan delivered over two frames (a tear the bands missed)
-    # off the comb: only a change as strong as the scans on it (the scan restarted, the
-    # stage moved)
-    phase = np.array([(f - last_start) / period for f, _ in recent])
-    on = np.abs(phase - np.round(phase)) * period < _ON_COMB_FRAMES
-    level = float(np.median([s for (_, s), o in zip(recent, on) if o])) if on.any() else 0.0
-    return strength > _OFF_COMB_FRACTION * level
+    strong = np.array([f for f, s in history if s > bound])
+    if strong.size < _MIN_STRONG or last_start is None:
+        return False
+    period = _base_period(np.diff(strong))
+    return k - last_start >= period - _DUE_SLACK
 
 
 @dataclasses.dataclass(slots=True)
@@ -405,16 +317,6 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     deliver a new scan weakly and refine it over the next frames; then the
     scan is found on the frame that carries it, up to a period late.
 
-    Once at least 8 strong changes are seen and they lie on a comb (an SEM
-    scans at a fixed rate: the phase coherence of the strong changes, weighted
-    by strength squared, reaches 0.6 at a period P of 3 frames or more, with at
-    most 2 strong changes a period), the period comes from the comb instead
-    (keyframe re-draws are strong too, and the shortest recurring interval then
-    fell on them): a change is a new scan when due on the comb (at least
-    ``floor(P + 0.15)`` frames after the last scan start), when it is the
-    strong second frame of a scan delivered over two frames, or, off the comb,
-    when it is as strong as the median scan on the comb (the scan restarted).
-
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
@@ -431,7 +333,6 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     lows = collections.deque(maxlen=64)
     history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
     last_start = None                             # frame number of the last scan start
-    period_cache = {}
     k = -1
     region = None
     prev_sub = prev_sigma = None
@@ -522,7 +423,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # encoder's re-drawing, told apart by strength and the scan period
                 strength = float(np.median(band_mad[changed & informative]))
                 history.append((k, strength))
-                if not _is_new_scan(k, strength, history, last_start, period_cache):
+                if not _is_new_scan(k, strength, history, last_start):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
@@ -540,10 +441,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             elif completes_bottom_first:
                 content = scan_time
             else:
-                # a scan delivered over two frames (the second the rest or a refinement
-                # of the first) keeps the first as the start: the comb's phase
-                if last_start != k - 1:
-                    last_start = k
+                last_start = k
                 if change.kind == "top":
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
                 elif change.kind == "bottom":
