@@ -113,6 +113,9 @@ CLIP_DILATE_PX = 3
 #: Gaussian sigma (px) of the smoothing of the background (for its gradient) and of the
 #: change image in the electrode zone: removes pixel shot noise, keeps 2-px features.
 BACKGROUND_SMOOTH_PX = 1.0
+#: Pixels per block of rows in which the background median is taken (memory only: the
+#: values do not depend on it).
+BACKGROUND_BLOCK_PX = 2**18
 #: Sobel 3x3 kernel size and its normalisation (the kernel's weights sum to 8 in absolute
 #: value): the gradient comes out in grey levels per px.
 SOBEL_KSIZE = 3
@@ -499,14 +502,26 @@ class _Tracker:
         return (dx, dy), reg, grow_mask, sat
 
     def _finish_background(self):
-        stack = np.stack([r for _, r, _ in self.bg_buffer])
+        regs = [r for _, r, _ in self.bg_buffer]
         self.bg_sat = np.logical_or.reduce([m for _, _, m in self.bg_buffer])
-        self.background = np.median(stack, axis=0).astype(np.float32) if len(stack) > 2 \
-            else stack.mean(axis=0).astype(np.float32)
+        # the median (or mean) over the scans in blocks of rows: the same values per pixel
+        # as over the whole stack, without the stack and the median's copy of it (at full
+        # HD two transient arrays of n_bg full frames)
+        self.background = np.empty(regs[0].shape, np.float32)
+        step = max(1, BACKGROUND_BLOCK_PX // max(1, regs[0].shape[1]))
+        for r0 in range(0, regs[0].shape[0], step):
+            block = np.stack([r[r0:r0 + step] for r in regs])
+            self.background[r0:r0 + step] = np.median(block, axis=0) if len(regs) > 2 \
+                else block.mean(axis=0)
+        del block, regs
+        # the scans are in the model now (the scheduler keeps its own references until
+        # it has measured them): not kept for the rest of the video
+        self.bg_buffer = []
         sm = cv2.GaussianBlur(self.background, (0, 0), BACKGROUND_SMOOTH_PX)
         gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
         gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
         self.bg_gradient = cv2.magnitude(gx, gy)
+        del sm, gx, gy  # not kept through the crack background below
         if "crack" in self.measure:
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
         self._li_reference()
