@@ -78,6 +78,17 @@ ROD_MAX_TILT_DEG = 45.0
 #: front, thick at the base and knobbed, varies by several times.
 ROD_WIDTH_PERCENTILES = (25, 90)
 ROD_MAX_WIDTH_RATIO = 2.0
+#: A piece whose centre line (skeleton) runs mostly (more than this fraction of its
+#: skeleton pixels) within THIN_NEAR_PX of a ``thin_mask`` line is no rod: those lines are
+#: the 1-2 px branches the line filter found after the accepted whiskers were hidden from
+#: it, i.e. thinner than any whisker the tracker reports (the segmentation may draw such a
+#: line several px wide with its bright rims); a tortuous thin trunk of a DLA front is
+#: straight enough for the aspect test (tuning seed 5004: a 300 px trunk left out, the
+#: front's reach 80 px short).
+ROD_MAX_THIN_FRAC = 0.5
+#: ... within this distance (px): the rims drawn by the segmentation put the piece's
+#: skeleton up to a pixel or two beside the line filter's centre line.
+THIN_NEAR_PX = 2
 
 
 @dataclass(frozen=True)
@@ -342,7 +353,8 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
     return max(float(dt[r0:r1, c0:c1].max()) - HALF_PX, 0.0)
 
 
-def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT):
+def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT,
+                thin=None):
     """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
 
     A piece is a rod when it is elongated (principal-axis length at least ``aspect``
@@ -353,7 +365,9 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     has a constant width (:data:`ROD_MAX_WIDTH_RATIO`) and at most two ends beyond
     the rim zone once spurs shorter than
     ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
-    corner spurs of a wide rod, outline roughness) are pruned.
+    corner spurs of a wide rod, outline roughness) are pruned. A piece whose skeleton runs
+    mostly within ``thin`` (the line filter's thin branches, grown by :data:`THIN_NEAR_PX`)
+    is never a rod (:data:`ROD_MAX_THIN_FRAC`).
     """
     n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
     out = np.zeros(lateral.shape, bool)
@@ -378,6 +392,11 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     rx, ry = mx - centre_xy[0], my - centre_xy[1]
     cos_tilt = np.abs(vx * rx + vy * ry) / np.maximum(np.hypot(vx, vy) * np.hypot(rx, ry), 1e-9)
     elongated &= cos_tilt >= math.cos(math.radians(ROD_MAX_TILT_DEG))
+    if thin is not None:
+        sy, sx = np.nonzero(skel & lateral)
+        ks = lab[sy, sx]
+        near = np.bincount(ks, thin[sy, sx].astype(float), n)
+        elongated &= near <= ROD_MAX_THIN_FRAC * np.maximum(np.bincount(ks, minlength=n), 1)
     elongated[0] = False
     if not elongated.any():
         return out
@@ -558,8 +577,13 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
     if exclude_rods:
         # pieces beyond the rim zone (whiskers joined only by a halo along the rim are
         # pieces of their own there); the rim zone alone is the electrode's edge changing
+        thin = None
+        if thin_mask is not None:
+            k_near = 2 * THIN_NEAR_PX + 1
+            thin = cv2.dilate(thin_mask[y0:y0 + h, x0:x0 + w].astype(np.uint8),
+                              np.ones((k_near, k_near), np.uint8)) > 0
         rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px,
-                           (ex - x0, ey - y0))
+                           (ex - x0, ey - y0), thin=thin)
         lateral &= ~rods
         skel &= ~rods
         if not (lateral & rim_zone).any():

@@ -12,7 +12,11 @@ import numpy as np
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
 __all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "blank_transient_front",
-           "confirmed_scans"]
+           "bridge_front_dropouts", "confirmed_scans"]
+
+#: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
+#: lithium seen at a distance in an earlier and in a later scan was there in between.
+FRONT_REACH_COLUMNS = ("front_distance_um", "front_projected_um")
 
 #: The columns of a frame row that describe the lateral front, and their value without one.
 FRONT_EMPTY = {"li_area_um2": 0.0, "front_distance_um": math.nan, "front_projected_um": math.nan,
@@ -228,4 +232,61 @@ def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS):
     for col, value in FRONT_EMPTY.items():
         if col in out:
             out.loc[blank, col] = value
+    return out
+
+
+def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS):
+    """Raise a front reach that dips below what the scans before and after it both reached.
+
+    Plated lithium does not vanish and come back: when scan k measures the front
+    nearer the electrode than both an earlier and a later scan did, a branch of
+    the front was missed in scan k (a thin branch under the noise, a branch cut
+    off from the electrode by one dark pixel, a scan torn over the tip), not a
+    front that retreated and grew again. The reach of scan k becomes
+    ``max(r_k, min(max(r_j, j < k), max(r_j, j > k)))``: the furthest distance
+    confirmed on both sides. A front that really retreats (stripping) stays
+    low in the later scans and is left as measured; the last scan is never
+    changed; scans without a front stay without one (no value is invented
+    where nothing was measured). Decided on the finished frame table, like
+    :func:`blank_transient_front`, which should run first (a one-scan flicker
+    must not become a bridge's pier).
+
+    Parameters
+    ----------
+    frames : pandas.DataFrame
+        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and
+        the reach ``columns``), one row per video frame in order.
+    columns : sequence of str
+        The reach columns to bridge, each separately.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; frames that repeat a scan (duplicates, torn frames) get their
+        scan's value.
+    """
+    out = frames.copy()
+    is_scan = ~out["is_duplicate"].astype(bool).to_numpy() & ~out["skipped"].astype(bool).to_numpy()
+    if is_scan.sum() < 3:
+        return out
+    scan_rows = np.flatnonzero(is_scan)
+    # each frame's scan: the last measured scan at or before it (skipped frames: none)
+    scan_of = np.searchsorted(scan_rows, np.arange(len(out)), side="right") - 1
+    follows = (scan_of >= 0) & ~out["skipped"].astype(bool).to_numpy()
+    for col in columns:
+        if col not in out:
+            continue
+        r = out[col].to_numpy(float)[scan_rows]
+        f = np.where(np.isfinite(r), r, -np.inf)
+        before = np.maximum.accumulate(np.r_[-np.inf, f[:-1]])
+        after = np.r_[np.maximum.accumulate(f[::-1])[::-1][1:], -np.inf]
+        bridged = np.where(np.isfinite(r), np.maximum(f, np.minimum(before, after)), np.nan)
+        if np.array_equal(bridged, r, equal_nan=True):
+            continue
+        vals = out[col].to_numpy(float).copy()
+        # only rows that carry their scan's own measurement take the bridged value
+        own = np.zeros(len(vals), bool)
+        own[follows] = vals[follows] == r[scan_of[follows]]
+        vals[own] = bridged[scan_of[own]]
+        out[col] = vals
     return out

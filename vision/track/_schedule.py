@@ -18,7 +18,7 @@ from calibration import InputError
 
 from ..io._base import Frame
 from ..preprocess._normalize import is_blank_or_saturated
-from ._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front, confirmed_scans
+from ._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front, bridge_front_dropouts, confirmed_scans
 from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _nan_row
 
 logger = logging.getLogger(__name__)
@@ -246,6 +246,7 @@ class FrameScheduler:
         kymos = {wid: k.image() for wid, k in scans.kymos.items()}
         ktimes = {wid: np.asarray(k.times_s) for wid, k in scans.kymos.items()}
         frames = blank_transient_front(frames)   # a front needs 3 consecutive scans
+        frames = bridge_front_dropouts(frames)   # a missed branch between two scans that saw it
         touch = frames.loc[frames["front_touching"].astype(bool), "frame"]
         touchdown = int(touch.iloc[0]) if len(touch) else None
         # first frame showing each scan (a torn frame carries its scan's measurement)

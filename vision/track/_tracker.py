@@ -664,7 +664,10 @@ class _Tracker:
                                   thin_mask=thin_front, exclude_rods=True)
             if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
                     and front.n_branches >= FRONT_MIN_BRANCHES):
-                # thin lines attached to a branched lateral front are its branches, not a crack
+                # thin lines attached to a branched lateral front are its branches, not a
+                # crack: they join the front's reach (1-2 px, missed by the segmentation)
+                thin_lines = _skeleton_mask(crack.skeleton_xy_px, li.shape)
+                thin_front = thin_lines if thin_front is None else thin_front | thin_lines
                 crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,

@@ -105,6 +105,26 @@ def test_rod_test_keeps_a_rod_only_as_long_as_its_aspect():
     assert m.present
 
 
+def test_thin_line_of_the_line_filter_is_no_rod():
+    # a tortuous 1-2 px trunk found by the line filter (thin_mask), also when the
+    # segmentation drew it several px wide with its bright rims: it is front, not a
+    # whisker; a rod of the segmentation beside it is still left out
+    p0, p1 = _from_rim(10.0, 110.0)
+    t = np.linspace(0.0, 1.0, 40)
+    zig = np.c_[p0[0] + t * (p1[0] - p0[0]), p0[1] + t * (p1[1] - p0[1]) + 4 * np.sin(t * 25)]
+    line = _polyline(zig, 3)
+    rims = _polyline(zig, 7) & ~_polyline(zig, 2)
+    q0, q1 = _from_rim(-60.0, 60.0)
+    rod = _polyline([q0, q1], 6)
+    reach = math.hypot(p1[0] - CENTRE[0], p1[1] - CENTRE[1])
+    assert not _front(_disc() | line, exclude_rods=True).present, "without thin_mask: a rod"
+    for seg in (_disc() | rod, _disc() | rod | rims):
+        m = _front(seg, exclude_rods=True, thin_mask=line)
+        assert m.present and m.max_distance_px == pytest.approx(reach, abs=2.0)
+    # the rod alone (no thin line along it) is still no front
+    assert not _front(_disc() | rod, exclude_rods=True, thin_mask=np.zeros(SHAPE, bool)).present
+
+
 def test_halo_within_the_rim_zone_is_no_front():
     halo = _disc(r=RADIUS + RIM + BRANCH_RIM_PX - 1) & ~_disc(r=RADIUS + RIM - 1)
     li = _disc() | halo

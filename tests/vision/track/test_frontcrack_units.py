@@ -475,3 +475,40 @@ def test_front_thin_mask_adds_reach_and_branches_not_area():
     with pytest.raises(ValueError, match="thin_mask"):
         measure_front(li, electrode_xy_px=CENTRE, electrode_radius_px=RADIUS,
                       counter_electrode="right", thin_mask=thin[:-1])
+
+
+def _front_table(reach, *, dup_after=()):
+    """A frame table of one row per scan (a duplicate after the scans in ``dup_after``)."""
+    import pandas as pd
+    rows = []
+    for k, r in enumerate(reach):
+        rows.append({"frame": len(rows), "is_duplicate": False, "skipped": False,
+                     "front_distance_um": r, "front_projected_um": r})
+        if k in dup_after:
+            rows.append({"frame": len(rows), "is_duplicate": True, "skipped": False,
+                         "front_distance_um": r, "front_projected_um": r})
+    return pd.DataFrame(rows)
+
+
+def test_bridge_restores_a_missed_branch_between_two_scans_that_saw_it():
+    from vision.track._frontcrack import bridge_front_dropouts
+    nan = math.nan
+    # scan 3 lost the far branch (40 -> 12), scan 5 none at all; the front grows on
+    reach = [5.0, 20.0, 40.0, 12.0, 45.0, nan, 60.0, 58.0]
+    out = bridge_front_dropouts(_front_table(reach, dup_after={3}))
+    got = out.loc[~out["is_duplicate"], "front_distance_um"].to_numpy()
+    # the dip is raised to what both sides reached (40: min(max before, max after)),
+    # its duplicate frame follows it; a scan without a front stays without one; a
+    # slightly lower last scan is left as measured (nothing after it confirms more)
+    np.testing.assert_array_equal(got, [5.0, 20.0, 40.0, 40.0, 45.0, nan, 60.0, 58.0])
+    assert out.loc[out["is_duplicate"], "front_distance_um"].tolist() == [40.0]
+    np.testing.assert_array_equal(out["front_projected_um"].to_numpy(),
+                                  out["front_distance_um"].to_numpy())
+
+
+def test_bridge_leaves_a_retreating_front_alone():
+    from vision.track._frontcrack import bridge_front_dropouts
+    # stripping: the front shrinks and never comes back -> nothing to bridge
+    reach = [10.0, 30.0, 50.0, 40.0, 30.0, 20.0]
+    out = bridge_front_dropouts(_front_table(reach))
+    np.testing.assert_array_equal(out["front_distance_um"].to_numpy(), reach)
