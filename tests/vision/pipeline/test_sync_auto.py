@@ -13,6 +13,7 @@ on the same inputs.
 Unit tests of one stage: the features are the true volume (plus noise), not a track.
 """
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -541,3 +542,124 @@ def test_fit_drift_needs_six_scans_in_each_half_and_growth_in_both():
     near = np.zeros(len(tv), bool)
     near[1400:1600] = True
     assert _fit_drift(tv, f, sig, near, 4.0, DRIFT_SCAN_S, _mins()) is None
+
+
+# ---------------------------------------------------------------------------------------
+# edges of the orchestration (written against the survivors of the first mutmut run)
+# ---------------------------------------------------------------------------------------
+
+def test_error_messages_name_the_options_exactly():
+    tv, f, trace = make_run(5.0, seed=13)
+    with pytest.raises(InputError) as e:
+        synchronise_auto(tv, f, trace.drop(columns="current_A"))
+    assert str(e.value) == ("cannot synchronise automatically: the trace has no current; "
+                            "give sync_offset_s=S or sync='absolute'|'span'")
+    with pytest.raises(InputError) as e:
+        synchronise_auto(tv[:1], f[:1], trace)
+    assert str(e.value) == ("cannot synchronise automatically: the video has fewer than two "
+                            "scans; give sync_offset_s=S or sync='absolute'|'span'")
+    # two scans are enough to go on (then no cue has an estimate: no growth to match)
+    with pytest.raises(InputError) as e:
+        synchronise_auto(tv[:2], f[:2], trace)
+    assert str(e.value) == ("cannot synchronise automatically: the video shows no lithium "
+                            "growth to match with the current; give sync_offset_s=S or "
+                            "sync='absolute'|'span'")
+    # one measured scan of two (the other's feature missing): the scan times still count
+    half = f[:2].copy()
+    half[1] = np.nan
+    with pytest.raises(InputError, match="shows no lithium growth"):
+        synchronise_auto(tv[:2], half, trace)
+
+
+def test_a_video_clock_that_does_not_start_at_the_first_scan():
+    # the first scan's content time is 6 s (the recording started before the scan): the
+    # default search range is from the first scan to the last, not from video time 0
+    offset = -4.0
+    tv, f, trace = make_run(2.0, seed=15)
+    tv = tv + 6.0                         # t_trace = (tv - 6) + 2 = tv - 4
+    est = synchronise_auto(tv, f, trace)
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+
+
+def test_the_onset_of_features_with_a_baseline_and_of_two_scales():
+    # the whisker is 5 um long at the first scan (a baseline), a second feature (an area,
+    # um2) grows from 14 s on with another scale: the onset is the scan before the first
+    # that shows 5 % of either feature's own rise
+    offset = 5.0
+    tv, f, trace = make_run(offset, seed=16)
+    vol0 = np.pi / 4 * WIDTH_UM ** 2 * 5.0
+    area = 400.0 * np.clip(tv - 14.0, 0.0, None)
+    feats = np.column_stack([f[:, 0] + vol0, area])
+    est = synchronise_auto(tv, feats, trace)
+    red = reducing_edges(trace_signals(trace))
+    rise = (f[:, 0]) / np.ptp(f[:, 0])
+    first = int(np.flatnonzero(rise > ONSET_FRACTION)[0])
+    assert _cue(est, "onset").lo_s == pytest.approx(red[0] - tv[first - 1] - SCAN_S)
+    # growth from the second scan on: the onset is the first scan
+    early = feats.copy()
+    early[1:, 0] += 10.0 * vol0
+    est = synchronise_auto(tv, early, trace)
+    assert _cue(est, "onset").lo_s == pytest.approx(red[0] - tv[0] - SCAN_S)
+    # a rise of exactly ONSET_FRACTION is not yet growth
+    exact = np.linspace(0.0, 1.0, len(tv)) ** 2
+    k = int(np.flatnonzero(exact > ONSET_FRACTION)[0])
+    exact[k - 1] = ONSET_FRACTION                      # (x - 0) / 1, exact in floats
+    est = synchronise_auto(tv, exact[:, None], trace, physical_units=False)
+    assert _cue(est, "onset").lo_s == pytest.approx(red[0] - tv[k - 1] - SCAN_S)
+
+
+def test_six_scans_are_enough_for_an_onset():
+    tv, f, trace = make_run(5.0, seed=17)
+    six = (tv >= 6.0) & (tv < 9.0)
+    assert six.sum() == 6
+    est = synchronise_auto(tv[six], f[six], trace)
+    assert np.isfinite(_cue(est, "onset").lo_s)
+    five = (tv >= 6.0) & (tv < 8.5)
+    est = synchronise_auto(tv[five], f[five], trace, lengths=make_lengths(tv, seed=17))
+    assert _cue(est, "onset").lo_s == -math.inf
+
+
+def test_short_circuit_cue_with_a_trace_of_one_or_two_samples():
+    # the trace interval is the samples' spacing; one sample has none (the scan period)
+    tv = np.arange(0.0, 10.0, SCAN_S)
+    zeros = np.zeros((len(tv), 1))
+    for t, dt_trace in (([0.0, 30.0], 30.0), ([0.0], SCAN_S)):
+        trace = pd.DataFrame({"time_s": t, "current_A": [-1e-9] * len(t)})
+        est = synchronise_auto(tv, zeros, trace, until_trace_s=12.0, until_video_s=4.0)
+        short = _cue(est, "short_circuit")
+        assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + dt_trace ** 2) / 12))
+        assert short.offset_s == pytest.approx((12.0 - dt_trace / 2) - (4.0 - SCAN_S / 2))
+
+
+def test_the_scan_period_is_that_of_the_measured_scans():
+    # the features were measured in every other scan (NaN between): the scan period of
+    # the fit is 1 s, so the leakage window is at least 2 s wide
+    offset = 7.0
+    tv, f, trace = make_run(offset, seed=18)
+    sparse = f.copy()
+    sparse[1::2] = np.nan
+    est = synchronise_auto(tv, sparse, trace)
+    assert abs(est.result.offset_s - offset) <= 2 * TOL_S
+    charge = _cue(est, "charge")
+    half = float(re.search(r"leakage fitted within ([0-9.]+) s", charge.detail).group(1))
+    assert half >= LEAK_WINDOW_SCANS * 2 * SCAN_S
+
+
+def test_fit_drift_is_the_slope_of_the_two_halves_offsets():
+    # exactly: the halves split at the middle of the run's time span, each half's charge
+    # cue searched within 4 scans of the offset given, the drift their slope at the
+    # halves' mean scan times
+    from vision.pipeline._sync import _charge_on_parts
+    tv, f, trace = _drift_run(400.0)
+    tv, f = tv[:-1], f[:-1]                       # an odd number of scans: one at the middle
+    sig = trace_signals(trace)
+    use = np.ones(len(tv), bool)
+    off = 4.06
+    got = _fit_drift(tv, f, sig, use, off, DRIFT_SCAN_S, _mins())
+    mid = 0.5 * (tv[0] + tv[-1])
+    assert np.any(tv == mid)                      # a scan on the split goes to the second half
+    parts = (tv < mid, tv >= mid)
+    c1, c2 = _charge_on_parts(tv, f, sig, parts, off - 4 * DRIFT_SCAN_S, off + 4 * DRIFT_SCAN_S,
+                              DRIFT_SCAN_S, _mins())
+    t1, t2 = float(np.mean(tv[parts[0]])), float(np.mean(tv[parts[1]]))
+    assert got == pytest.approx((c2.offset_s - c1.offset_s) / (t2 - t1) * 1e6, rel=1e-12)
