@@ -223,3 +223,24 @@ def test_link_coordinates_are_root_direction_and_weighted_length():
     # an unnormalised direction is normalised
     n = dataclasses.replace(w, direction_xy=(8.0, 6.0))
     assert _link_coords(n) == pytest.approx(_link_coords(w), abs=1e-12)
+
+
+def test_an_empty_scan_ages_the_linker_memory():
+    # a whisker missed in one scan keeps its id with memory 1; missed in two, it does not
+    from vision.measure._whiskers import WhiskerLinker
+
+    w = WhiskerObs(-1, (50.0, 40.0), (90.0, 40.0), 40.0, 8.0, (1.0, 0.0))
+    linker = WhiskerLinker(search_range_px=30, memory=1)
+    (first,) = linker.link([w])
+    assert linker.link([]) == []
+    (again,) = linker.link([w])
+    assert again.whisker_id == first.whisker_id
+    assert linker.link([]) == [] and linker.link([]) == []
+    (late,) = linker.link([w])
+    assert late.whisker_id != first.whisker_id
+    # an empty first scan links nothing and starts nothing
+    fresh = WhiskerLinker(search_range_px=30, memory=1)
+    assert fresh.link([]) == []
+    (one,) = fresh.link([w])
+    (two,) = fresh.link([w])
+    assert one.whisker_id == two.whisker_id
