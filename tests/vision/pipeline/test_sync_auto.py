@@ -116,6 +116,22 @@ def _mins(k=1):
     return m
 
 
+def _expected_charge(tv, f, trace, use=None, mins=None):
+    """The charge cue as synchronise_auto documents it: searched without the leakage term,
+    then refined with it within max(LEAK_WINDOW_SCANS scans, 2 sigma), kept only when
+    the refined minimum lies more than half a scan inside that window."""
+    sig = trace_signals(trace)
+    lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+    mins = _mins(f.shape[1]) if mins is None else mins
+    first = charge_cue(tv, f, sig, lo, hi, SCAN_S, use=use, min_charge_C=mins, leakage=False)
+    half = max(LEAK_WINDOW_SCANS * SCAN_S, 2.0 * first.sigma_s)
+    win = (max(first.offset_s - half, lo), min(first.offset_s + half, hi))
+    refined = charge_cue(tv, f, sig, *win, SCAN_S, use=use, min_charge_C=mins, leakage=True)
+    if win[0] + 0.5 * SCAN_S < refined.offset_s < win[1] - 0.5 * SCAN_S:
+        return refined
+    return first
+
+
 # ---------------------------------------------------------------------------------------
 # each cue alone finds the known offset
 # ---------------------------------------------------------------------------------------
@@ -285,6 +301,11 @@ def test_short_circuit_on_the_trace_only_cuts_the_scans_under_a_first_estimate()
     # without the cut the charge of the short drags the fit away
     uncut = charge_cue(tv, f, sig, lo, hi, SCAN_S, min_charge_C=_mins(), leakage=False)
     assert abs(uncut.offset_s - offset) > TOL_S
+    # the charge cue reported is the one on the cut scans (exactly)
+    assert cut.sum() >= 7
+    want = _expected_charge(tv, f, trace, use=cut)
+    assert _cue(est, "charge").offset_s == pytest.approx(want.offset_s, abs=1e-12)
+    assert _cue(est, "charge").sigma_s == pytest.approx(want.sigma_s, abs=1e-12)
 
 
 def test_touchdown_in_the_video_leaves_later_scans_and_lengths_out():
@@ -304,6 +325,9 @@ def test_touchdown_in_the_video_leaves_later_scans_and_lengths_out():
                            until_video_s=touch_video)
     for name in ("charge", "steps", "short_circuit"):
         assert abs(_cue(est, name).offset_s - offset) <= TOL_S, (name, _cue(est, name))
+    # the charge cue is fitted on the scans before the touch-down only (exactly)
+    want = _expected_charge(tv, bad, trace, use=~after)
+    assert _cue(est, "charge").offset_s == pytest.approx(want.offset_s, abs=1e-12)
     clean = synchronise_auto(tv[~after], f[~after], trace,
                              lengths=lengths[~late], until_trace_s=jump_trace,
                              until_video_s=touch_video)
