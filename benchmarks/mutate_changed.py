@@ -25,7 +25,7 @@ A benchmark, not a test: exit status 0 unless the input is wrong (2). Needs mutm
 Usage::
 
     python benchmarks/mutate_changed.py REF [--file PATH ...] [--test PATH ...]
-                                        [--max-children 2] [--budget 3600] [--list]
+                                        [--max-children 2] [--budget 3600] [--list] [--reuse]
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ TESTS = [
     "tests/vision/measure/test_tip_mutation.py",
     "tests/vision/measure/test_tracking_units.py",
     "tests/vision/measure/test_crack_branches.py",
+    "tests/vision/measure/test_crack_path_mutation.py",
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
@@ -83,7 +84,7 @@ def changed_lines(ref, path):
 
 
 def def_lines(path):
-    """``{mangled name: line of its def}`` for the functions and methods of a file.
+    """``{mangled name: (line of its def, last line)}`` for the functions and methods of a file.
 
     Mangled as mutmut names them: ``x_func`` for a function, ``xǁClassǁmethod`` for a
     method.
@@ -92,11 +93,11 @@ def def_lines(path):
     out = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out[f"x_{node.name}"] = node.lineno
+            out[f"x_{node.name}"] = (node.lineno, node.end_lineno)
         elif isinstance(node, ast.ClassDef):
             for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    out[f"xǁ{node.name}ǁ{sub.name}"] = sub.lineno
+                    out[f"xǁ{node.name}ǁ{sub.name}"] = (sub.lineno, sub.end_lineno)
     return out
 
 
@@ -126,8 +127,9 @@ def mutated_lines(diff):
 
 
 def _diffs_child(names_file, out_file):
-    """In the scratch directory: every mutant's diff, as ``mutmut show`` prints it, and
-    the index of the ``def`` line in the function's text (decorators come first)."""
+    """In the scratch directory: the diff of every mutant of the functions named (as
+    ``mutmut show`` prints it) and the index of the ``def`` line in its function's text
+    (decorators and comments come first)."""
     import libcst as cst
     from mutmut.mutation.data import SourceFileMutationData
     from mutmut.mutation.diff_apply import (
@@ -137,21 +139,26 @@ def _diffs_child(names_file, out_file):
         read_original_function,
     )
 
-    out = {}
-    for path in json.loads(Path(names_file).read_text()):
+    out, first = {}, {}
+    for path, funcs in json.loads(Path(names_file).read_text()).items():
         m = SourceFileMutationData(path=Path(path))
         m.load()
         module = None
         for key in m.exit_code_by_key:
-            fns = read_functions_from_index(key, Path(path))
-            if fns is None:
-                module = module or read_mutants_module(Path(path))
-                fns = (read_original_function(module, key),)
-            text = cst.Module([fns[0]]).code.strip().splitlines()
-            first = next((i for i, ln in enumerate(text)
-                          if ln.lstrip().startswith(("def ", "async def "))), 0)
+            func = NAME.match(key)
+            if not func or func.group("func") not in funcs:
+                continue
+            if func.group("func") not in first:
+                fns = read_functions_from_index(key, Path(path))
+                if fns is None:  # no index: parse the mutated file (slow, once)
+                    module = module or read_mutants_module(Path(path))
+                    fns = (read_original_function(module, key),)
+                text = cst.Module([fns[0]]).code.strip()
+                first[func.group("func")] = next(
+                    (i for i, ln in enumerate(text.splitlines())
+                     if ln.lstrip().startswith(("def ", "async def "))), 0)
             out[key] = {"path": path, "diff": get_diff_for_mutant(key, path=Path(path)),
-                        "def_index": first}
+                        "def_index": first[func.group("func")]}
     Path(out_file).write_text(json.dumps(out))
 
 
@@ -176,11 +183,22 @@ def mutmut_section(files, tests):
             "use_git_change_detection = false\n")
 
 
-def prepare(files, tests):
-    """The scratch copy with its own [tool.mutmut] section (a fresh one every run)."""
-    if WORK.exists():
+def prepare(files, tests, *, reuse=False):
+    """The scratch copy with its own [tool.mutmut] section; True if its mutants are kept.
+
+    With `reuse`, the mutants of an earlier run of the same files are kept (the sources
+    must be unchanged) and the packages, tests and configuration copied anew; mutmut
+    then collects its test statistics again.
+    """
+    kept = reuse and (WORK / "mutants").is_dir()
+    if kept:
+        for name in COPY:
+            target = WORK / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        (WORK / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    elif WORK.exists():
         shutil.rmtree(WORK)
-    WORK.mkdir(parents=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
@@ -192,6 +210,7 @@ def prepare(files, tests):
     # drop the repository's section (up to the next table header), add this run's
     text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
     (WORK / "pyproject.toml").write_text(text.rstrip() + "\n\n" + mutmut_section(files, tests))
+    return kept
 
 
 def run(cmd, *, budget=None):
@@ -223,6 +242,8 @@ def main(argv=None):
     p.add_argument("--max-children", type=int, default=2)
     p.add_argument("--budget", type=float, default=3600.0, help="stop after S seconds")
     p.add_argument("--list", action="store_true", help="list the kept mutants, run none")
+    p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
+                   "(same files, sources unchanged): only the tests changed")
     a = p.parse_args(argv)
     files, tests = a.file or FILES, a.test or TESTS
     for f in files + tests:
@@ -237,32 +258,35 @@ def main(argv=None):
     if not any(changed.values()):
         print("nothing changed: no mutant to run")
         return 0
-    prepare(files, tests)
-    res = run([sys.executable, "-c", GENERATE.format(children=a.max_children)])
-    if res.returncode:
+    res = None if prepare(files, tests, reuse=a.reuse) else \
+        run([sys.executable, "-c", GENERATE.format(children=a.max_children)])
+    if res is not None and res.returncode:
         print(res.stdout[-2000:], res.stderr[-4000:], sep="\n")
         fail("mutmut could not generate the mutants (is mutmut 3.8.1 installed?)")
-    names_file, diffs_file = WORK / "files.json", WORK / "diffs.json"
-    names_file.write_text(json.dumps(files))
+    # only functions that hold a changed line can have a mutant on one
+    defs = {f: def_lines(f) for f in files}
+    touched = {f: sorted(k for k, (a, b) in defs[f].items() if changed[f] & set(range(a, b + 1)))
+               for f in files}
+    names_file, diffs_file = WORK / "functions.json", WORK / "diffs.json"
+    names_file.write_text(json.dumps(touched))
     res = run([sys.executable, str(Path(__file__).resolve()), "--_diffs", str(names_file),
                str(diffs_file)])
     if res.returncode:
         print(res.stderr[-4000:])
         fail("could not read the mutants' diffs")
     diffs = json.loads(diffs_file.read_text())
-    defs = {f: def_lines(f) for f in files}
-    kept, total = {}, {f: 0 for f in files}
+    total = {f: len(json.loads((WORK / "mutants" / f).with_name(
+        Path(f).name + ".meta").read_text())["exit_code_by_key"]) for f in files}
+    kept = {}
     for name, d in diffs.items():
-        total[d["path"]] += 1
-        m = NAME.match(name)
-        def_line = defs[d["path"]].get(m.group("func")) if m else None
-        if def_line is None:
-            continue
+        def_line = defs[d["path"]][NAME.match(name).group("func")][0]
         # line n of the function's text is the file's line def_line + (n - 1 - def_index)
         file_lines = [def_line + (n - 1 - d["def_index"]) for n in mutated_lines(d["diff"])]
         if set(file_lines) & changed[d["path"]]:
             kept[name] = {"path": d["path"], "lines": file_lines, "diff": d["diff"]}
-    print(f"mutants: {sum(total.values())} generated, {len(kept)} on changed lines ("
+    print(f"mutants: {sum(total.values())} generated, {len(diffs)} in the "
+          f"{sum(map(len, touched.values()))} functions with changed lines, "
+          f"{len(kept)} on changed lines ("
           + ", ".join(f"{f}: {sum(k['path'] == f for k in kept.values())} of {total[f]}"
                       for f in files) + f"); {time.time() - t0:.0f} s")
     (WORK / "kept.json").write_text(json.dumps(kept, indent=1))
