@@ -49,15 +49,21 @@ validate-quick: $(VENV)/.installed
 ## pyproject.toml; docs/pages/mutation.md). A benchmark, not a test: about an hour on 2 cores,
 ## stopped after MUTATE_BUDGET_S; prints the surviving mutants. MUTANTS='vision.pipeline._rates*'
 ## for a subset (mutmut's name globs); `.venv/bin/mutmut show NAME` shows one mutant's diff.
+## CHANGED=<git ref>: instead, the whisker and crack-path mutants on lines changed since the
+## ref (benchmarks/mutate_changed.py, in build/mutate-changed/).
 MUTMUT_VERSION ?= 3.8.1
 MUTATE_BUDGET_S ?= 3600
 mutate: $(VENV)/.installed-test
 	$(BIN)/python -m pip install -q 'mutmut==$(MUTMUT_VERSION)'
+ifdef CHANGED
+	$(BIN)/python benchmarks/mutate_changed.py $(CHANGED) --budget $(MUTATE_BUDGET_S)
+else
 	rm -rf mutants
 	-OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 timeout --signal=INT $(MUTATE_BUDGET_S) \
 		$(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	@echo "Surviving mutants (and those without a test or timed out):"
 	@$(BIN)/mutmut results
+endif
 
 ## videos: regenerate the sample videos in videos/ (deterministic)
 videos: $(VENV)/.installed

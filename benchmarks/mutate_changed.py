@@ -1,0 +1,328 @@
+"""Mutation testing of the lines changed since a git ref (``make mutate CHANGED=<ref>``).
+
+mutmut 3 mutates whole files; the whisker tip estimator (``vision/measure/_whiskers.py``)
+and the crack path (``vision/measure/crack/_path.py``) hold thousands of mutants whose
+tests take seconds each, far more than the hour ``make mutate`` has. This benchmark
+runs only the mutants that touch a line changed since a ref (issue 16: "whisker tip and
+crack path on changed lines"):
+
+1. the changed lines of each file: ``git diff -U0 REF -- FILE`` (the new side of
+   each hunk; a hunk that only deletes has no line left to mutate);
+2. a scratch copy of the packages and tests in ``build/mutate-changed/`` whose
+   ``pyproject.toml`` has its own ``[tool.mutmut]`` section (these files, their fast
+   tests), so the ``mutants/`` of ``make mutate`` is left alone;
+3. mutmut's mutants of the files (its own generation step, as ``mutmut run`` does it);
+4. each mutant's diff (what ``mutmut show NAME`` prints) placed in the file by its
+   function's ``def`` line; a mutant is kept if a line it changes is a changed line;
+5. ``mutmut run`` on the kept mutants only (its per-mutant timeout; the whole run
+   stopped after ``--budget`` seconds);
+6. a table of the kept mutants by status, and every survivor with its file line
+   and diff.
+
+A benchmark, not a test: exit status 0 unless the input is wrong (2). Needs mutmut
+3.8.1 (``make mutate`` installs it).
+
+Usage::
+
+    python benchmarks/mutate_changed.py REF [--file PATH ...] [--test PATH ...]
+                                        [--max-children 2] [--budget 3600] [--list] [--reuse]
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Files mutated on their changed lines: the whisker tip estimator (and the rest of the
+#: whisker measurement) and the crack path.
+FILES = ["vision/measure/_whiskers.py", "vision/measure/crack/_path.py"]
+#: Their fast unit tests (seconds each); mutmut runs, per mutant, those that call the
+#: mutated function, fastest first, and stops at the first failure.
+TESTS = [
+    "tests/vision/measure/test_whisker_fits.py",
+    "tests/vision/measure/test_tip_mutation.py",
+    "tests/vision/measure/test_tracking_units.py",
+    "tests/vision/measure/test_crack_branches.py",
+    "tests/vision/measure/test_crack_path_mutation.py",
+]
+#: What the scratch copy holds (the packages mutmut imports and the tests).
+COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
+WORK = ROOT / "build" / "mutate-changed"
+HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+NAME = re.compile(r"^(?P<module>.+)\.(?P<func>x[_ǁ].+)__mutmut_(?P<n>\d+)$")
+
+
+def fail(msg):
+    print(f"mutate_changed: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def git(*args, cwd=ROOT):
+    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if res.returncode:
+        fail(f"git {' '.join(args)}: {res.stderr.strip()}")
+    return res.stdout
+
+
+def changed_lines(ref, path):
+    """Line numbers (1-based, in the working tree's file) changed since `ref`."""
+    lines = set()
+    for line in git("diff", "-U0", ref, "--", path).splitlines():
+        m = HUNK.match(line)
+        if m:
+            start, count = int(m.group(1)), int(m.group(2) or 1)
+            lines.update(range(start, start + count))
+    return lines
+
+
+def def_lines(path):
+    """``{mangled name: (line of its def, last line)}`` for the functions and methods of a file.
+
+    Mangled as mutmut names them: ``x_func`` for a function, ``xǁClassǁmethod`` for a
+    method.
+    """
+    tree = ast.parse((ROOT / path).read_text())
+    out = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[f"x_{node.name}"] = (node.lineno, node.end_lineno)
+        elif isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[f"xǁ{node.name}ǁ{sub.name}"] = (sub.lineno, sub.end_lineno)
+    return out
+
+
+def mutated_lines(diff):
+    """Lines of the function's text (1-based) that a mutant's diff removes or replaces.
+
+    A hunk that only inserts counts the line before the insertion.
+    """
+    out, old, removed = [], None, False
+    for ln in diff.splitlines():
+        if ln.startswith(("---", "+++")):
+            continue
+        m = re.match(r"^@@ -(\d+)", ln)
+        if m:
+            old, removed = int(m.group(1)), False
+        elif old is None:
+            continue
+        elif ln.startswith("-"):
+            out.append(old)
+            old, removed = old + 1, True
+        elif ln.startswith("+"):
+            if not removed:
+                out.append(max(old - 1, 1))
+        else:
+            old, removed = old + 1, False
+    return out
+
+
+def _diffs_child(names_file, out_file):
+    """In the scratch directory: the diff of every mutant of the functions named (as
+    ``mutmut show`` prints it) and the index of the ``def`` line in its function's text
+    (decorators and comments come first)."""
+    import libcst as cst
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.mutation.diff_apply import (
+        get_diff_for_mutant,
+        read_functions_from_index,
+        read_mutants_module,
+        read_original_function,
+    )
+
+    out, first = {}, {}
+    for path, funcs in json.loads(Path(names_file).read_text()).items():
+        m = SourceFileMutationData(path=Path(path))
+        m.load()
+        module = None
+        for key in m.exit_code_by_key:
+            func = NAME.match(key)
+            if not func or func.group("func") not in funcs:
+                continue
+            if func.group("func") not in first:
+                fns = read_functions_from_index(key, Path(path))
+                if fns is None:  # no index: parse the mutated file (slow, once)
+                    module = module or read_mutants_module(Path(path))
+                    fns = (read_original_function(module, key),)
+                text = cst.Module([fns[0]]).code.strip()
+                first[func.group("func")] = next(
+                    (i for i, ln in enumerate(text.splitlines())
+                     if ln.lstrip().startswith(("def ", "async def "))), 0)
+            out[key] = {"path": path, "diff": get_diff_for_mutant(key, path=Path(path)),
+                        "def_index": first[func.group("func")]}
+    Path(out_file).write_text(json.dumps(out))
+
+
+GENERATE = """
+from mutmut.__main__ import (copy_src_dir, copy_also_copy_files, setup_source_paths,
+                             store_lines_covered_by_tests, create_mutants)
+from pathlib import Path
+import os
+os.makedirs('mutants', exist_ok=True)
+copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
+print(create_mutants({children}))
+"""
+
+
+def mutmut_section(files, tests):
+    q = ", ".join
+    return ("[tool.mutmut]\n"
+            'source_paths = ["vision/", "electrochem/", "calibration/"]\n'
+            f"only_mutate = [{q(json.dumps(f) for f in files)}]\n"
+            f"pytest_add_cli_args_test_selection = [{q(json.dumps(t) for t in tests)}]\n"
+            "timeout_multiplier = 15.0\ntimeout_constant = 1.0\n"
+            "use_git_change_detection = false\n")
+
+
+def prepare(files, tests, *, reuse=False):
+    """The scratch copy with its own [tool.mutmut] section; True if its mutants are kept.
+
+    With `reuse`, the mutants of an earlier run of the same files are kept (the sources
+    must be unchanged) and the packages, tests and configuration copied anew; mutmut
+    then collects its test statistics again.
+    """
+    kept = reuse and (WORK / "mutants").is_dir()
+    if kept:
+        for name in COPY:
+            target = WORK / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        (WORK / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    elif WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, WORK / name, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.pyc", ".pytest_cache"))
+        else:
+            shutil.copy2(src, WORK / name)
+    text = (ROOT / "pyproject.toml").read_text()
+    # drop the repository's section (up to the next table header), add this run's
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
+    (WORK / "pyproject.toml").write_text(text.rstrip() + "\n\n" + mutmut_section(files, tests))
+    return kept
+
+
+def run(cmd, *, budget=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    if budget is not None:
+        cmd = ["timeout", "--signal=INT", str(int(budget)), *cmd]
+    return subprocess.run(cmd, cwd=WORK, env=env, capture_output=True, text=True)
+
+
+def statuses():
+    res = run([sys.executable, "-m", "mutmut", "results", "--all", "true"])
+    out = {}
+    for line in res.stdout.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            out[name] = status
+    return out
+
+
+def main(argv=None):
+    if argv and argv[0] == "--_diffs":
+        _diffs_child(argv[1], argv[2])
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("ref", help="git ref: mutants touching lines changed since it run")
+    p.add_argument("--file", action="append", help=f"file to mutate (default: {FILES})")
+    p.add_argument("--test", action="append", help="test file of the selection "
+                   f"(default: {TESTS})")
+    p.add_argument("--max-children", type=int, default=2)
+    p.add_argument("--budget", type=float, default=3600.0, help="stop after S seconds")
+    p.add_argument("--list", action="store_true", help="list the kept mutants, run none")
+    p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
+                   "(same files, sources unchanged): only the tests changed")
+    a = p.parse_args(argv)
+    files, tests = a.file or FILES, a.test or TESTS
+    for f in files + tests:
+        if not (ROOT / f).exists():
+            fail(f"{f} does not exist (paths are relative to {ROOT})")
+    git("rev-parse", "--verify", "--quiet", f"{a.ref}^{{commit}}")
+    head = git("rev-parse", "--short", "HEAD").strip()
+    t0 = time.time()
+    changed = {f: changed_lines(a.ref, f) for f in files}
+    print(f"changed since {a.ref} (HEAD {head}): "
+          + ", ".join(f"{f} {len(v)} lines" for f, v in changed.items()))
+    if not any(changed.values()):
+        print("nothing changed: no mutant to run")
+        return 0
+    res = None if prepare(files, tests, reuse=a.reuse) else \
+        run([sys.executable, "-c", GENERATE.format(children=a.max_children)])
+    if res is not None and res.returncode:
+        print(res.stdout[-2000:], res.stderr[-4000:], sep="\n")
+        fail("mutmut could not generate the mutants (is mutmut 3.8.1 installed?)")
+    # only functions that hold a changed line can have a mutant on one
+    defs = {f: def_lines(f) for f in files}
+    touched = {f: sorted(k for k, (a, b) in defs[f].items() if changed[f] & set(range(a, b + 1)))
+               for f in files}
+    names_file, diffs_file = WORK / "functions.json", WORK / "diffs.json"
+    names_file.write_text(json.dumps(touched))
+    res = run([sys.executable, str(Path(__file__).resolve()), "--_diffs", str(names_file),
+               str(diffs_file)])
+    if res.returncode:
+        print(res.stderr[-4000:])
+        fail("could not read the mutants' diffs")
+    diffs = json.loads(diffs_file.read_text())
+    total = {f: len(json.loads((WORK / "mutants" / f).with_name(
+        Path(f).name + ".meta").read_text())["exit_code_by_key"]) for f in files}
+    kept = {}
+    for name, d in diffs.items():
+        def_line = defs[d["path"]][NAME.match(name).group("func")][0]
+        # line n of the function's text is the file's line def_line + (n - 1 - def_index)
+        file_lines = [def_line + (n - 1 - d["def_index"]) for n in mutated_lines(d["diff"])]
+        if set(file_lines) & changed[d["path"]]:
+            kept[name] = {"path": d["path"], "lines": file_lines, "diff": d["diff"]}
+    print(f"mutants: {sum(total.values())} generated, {len(diffs)} in the "
+          f"{sum(map(len, touched.values()))} functions with changed lines, "
+          f"{len(kept)} on changed lines ("
+          + ", ".join(f"{f}: {sum(k['path'] == f for k in kept.values())} of {total[f]}"
+                      for f in files) + f"); {time.time() - t0:.0f} s")
+    (WORK / "kept.json").write_text(json.dumps(kept, indent=1))
+    if a.list or not kept:
+        for name, k in sorted(kept.items()):
+            print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
+        return 0
+    t1 = time.time()
+    res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
+               *sorted(kept)], budget=a.budget)
+    if "Failed to run clean test" in res.stdout:
+        print(res.stdout[-4000:])
+        fail("the tests fail without any mutant: fix them first")
+    status = statuses()
+    counts = {}
+    for name in kept:
+        counts[status.get(name, "not run")] = counts.get(status.get(name, "not run"), 0) + 1
+    print(f"ran in {time.time() - t1:.0f} s (budget {a.budget:.0f} s)")
+    print("| file | on changed lines | " + " | ".join(sorted(counts)) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in counts) + " |")
+    for f in files:
+        mine = [n for n in kept if kept[n]["path"] == f]
+        print(f"| `{f}` | {len(mine)} | " + " | ".join(
+            str(sum(status.get(n, "not run") == s for n in mine)) for s in sorted(counts)) + " |")
+    survivors = sorted(n for n in kept if status.get(n) not in ("killed", "timeout"))
+    print(f"\nsurvivors and not run ({len(survivors)}):")
+    for name in survivors:
+        k = kept[name]
+        print(f"\n# {name}: {status.get(name, 'not run')} "
+              f"({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
+        print("\n".join(ln for ln in k["diff"].splitlines()
+                        if ln.startswith(("-", "+")) and not ln.startswith(("---", "+++"))))
+    print(f"\nscratch copy and mutmut state: {WORK} (cd there; "
+          f"{sys.executable} -m mutmut show NAME)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
