@@ -7,7 +7,7 @@ from electrochem import current_density_from_growth_rate
 
 from .._shared._stats import mad_sigma
 
-__all__ = ["fit_growth_rate", "growth_rates_per_step", "slope_standard_error"]
+__all__ = ["fit_growth_rate", "growth_rates_per_step", "rate_segments", "slope_standard_error"]
 
 #: Floor of the residual scale of the robust fit, um (well below a tip's precision).
 MIN_SCATTER_UM = 1e-3
@@ -19,6 +19,19 @@ MIN_SCANS_PER_FIT = 3
 #: scale bar of 100-300 px read to about one px at each end (TIFF tags are exact, but the
 #: source is not known here). A rate in um/s scales with the pixel size.
 PIXEL_SIZE_REL_STD = 0.005
+
+#: Penalty of one more straight stretch in :func:`rate_segments`, in units of
+#: ``log(n) sigma^2`` (n scans, sigma the scatter of a length), and the fewest scans of a
+#: stretch. Schwarz's criterion (BIC) charges ``log(n) sigma^2`` per parameter and a stretch
+#: adds three (slope, offset, change time); the drop in the sum of squares at the best change
+#: time is not one chi-square but the largest of n of them, so more is needed: 10 (with the
+#: noise scale taken one standard error high, :data:`MAD_REL_SE`) keeps straight lines with
+#: Gaussian tips in one piece in >= 99 % of simulated tracks of 8-200 scans (600 each) and
+#: finds a 50 % rate change at 10 sigma of growth per scan in 85-91 % of 20-40-scan tracks.
+SEGMENT_PENALTY = 10.0
+SEGMENT_MIN_SCANS = 4
+#: Relative standard error of the MAD scale of m Gaussian values, times sqrt(m) (1.17 / sqrt(m)).
+MAD_REL_SE = 1.17
 
 
 def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
@@ -99,6 +112,86 @@ def slope_standard_error(time_s, residual_scatter_um):
     return float(sigma / (np.std(t) * np.sqrt(n)))
 
 
+def _noise_scale_um(t, y):
+    """Robust scatter (um) of lengths about a piecewise-straight course.
+
+    Each inner scan is compared with the straight line through its two
+    neighbours: on a straight stretch the difference is noise with variance
+    ``sigma^2 (1 + w^2 + (1 - w)^2)`` (``w`` the interpolation weight, 1/2 for
+    even spacing); a change of rate touches only the scans at it, so the robust
+    (MAD) scatter of the scaled differences estimates ``sigma``.
+    """
+    if len(t) < 3:
+        return 0.0
+    dt = t[2:] - t[:-2]
+    ok = dt > 0
+    w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 0.5)
+    r = y[1:-1] - (y[:-2] * (1.0 - w) + y[2:] * w)
+    return mad_sigma(r[ok] / np.sqrt(1.0 + w[ok] ** 2 + (1.0 - w[ok]) ** 2)) if ok.any() else 0.0
+
+
+def rate_segments(time_s, length_um, *, noise_um=None, min_scans=SEGMENT_MIN_SCANS):
+    """Split a whisker's length course into stretches of constant growth rate.
+
+    A rod grows at a constant rate while the potential holds and changes it at
+    a step edge, when it stops, restarts or the cell shorts. The change points
+    are found from the lengths alone (the trace's step times on the video clock
+    rest on the clock sync, which can be off by scans): the optimal partition
+    into straight stretches (least squares, dynamic programming) with a penalty
+    of :data:`SEGMENT_PENALTY` times the noise variance per added stretch.
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Scan times (video clock, s), increasing.
+    length_um : (N,) array_like
+        Lengths, um.
+    noise_um : float, optional
+        Standard deviation of a length, um; default: :func:`_noise_scale_um`.
+    min_scans : int
+        Fewest scans of a stretch.
+
+    Returns
+    -------
+    list of (int, int)
+        Index ranges ``[i, j)`` of the stretches, covering all scans in order.
+    """
+    t = np.asarray(time_s, float)
+    y = np.asarray(length_um, float)
+    n = len(t)
+    if n < 2 * min_scans:
+        return [(0, n)]
+    sigma = _noise_scale_um(t, y) if noise_um is None else float(noise_um)
+    # the MAD of n - 2 differences is itself uncertain (relative standard error about
+    # 1.17 / sqrt(n - 2)): a low draw would split a straight line, so take it one sigma high
+    sigma = max(sigma * (1.0 + MAD_REL_SE / np.sqrt(max(n - 2, 1))), MIN_SCATTER_UM)
+    t0 = t - t.mean()
+    # cumulative sums: the least-squares line of any stretch [i, j) in O(1)
+    c = [np.concatenate([[0.0], np.cumsum(v)]) for v in
+         (np.ones(n), t0, y, t0 * t0, t0 * y, y * y)]
+
+    penalty = SEGMENT_PENALTY * np.log(n) * sigma ** 2
+    best = np.full(n + 1, np.inf)
+    best[0] = -penalty
+    prev = np.zeros(n + 1, int)
+    for j in range(min_scans, n + 1):
+        i = np.arange(0, j - min_scans + 1)
+        s0, st, sy, stt, sty, syy = (a[j] - a[i] for a in c)
+        var_t = stt - st * st / s0
+        cov = sty - st * sy / s0
+        var_y = syy - sy * sy / s0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            explained = np.where(var_t > 0, cov * cov / var_t, 0.0)
+        cost = best[i] + penalty + np.maximum(var_y - explained, 0.0)
+        k = int(np.argmin(cost))
+        best[j], prev[j] = cost[k], int(i[k])
+    cuts, j = [], n
+    while j > 0:
+        cuts.append((int(prev[j]), j))
+        j = prev[j]
+    return cuts[::-1]
+
+
 def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                           pixel_size_rel_std=PIXEL_SIZE_REL_STD, tilt_rel_std=0.0,
                           short_circuit_s=None, pixel_size_um=None):
@@ -151,8 +244,7 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
     w = whiskers
     if "censored" in w:
         w = w.loc[~w["censored"].fillna(False).astype(bool)]
-    if short_circuit_s is not None and np.isfinite(short_circuit_s):
-        w = w.loc[w["content_time_s"].to_numpy(float) <= float(short_circuit_s)]
+    short = short_circuit_s is not None and np.isfinite(short_circuit_s)
     w = w.drop_duplicates(["whisker_id", "content_time_s"])
     if w.empty:
         return pd.DataFrame(columns=columns)
@@ -161,27 +253,40 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                               "t_end_s": [w["content_time_s"].max()],
                               "control_value": [np.nan]})
     rows = []
-    for wid, track in w.groupby("whisker_id", sort=True):
+    for wid, track in w.sort_values("content_time_s").groupby("whisker_id", sort=True):
         t_all = track["content_time_s"].to_numpy(float)
         y_all = track["length_um"].to_numpy(float)
-        for st in steps.itertuples(index=False):
-            sel = (t_all >= st.t_start_s) & (t_all <= st.t_end_s)
-            if sel.sum() < min_scans:
-                continue
-            t, y = t_all[sel], y_all[sel]
-            rate, _, scatter = fit_growth_rate(t, y)
-            if pixel_size_um is not None and "tip_sigma_px" in track:
-                tip = track["tip_sigma_px"].to_numpy(float)[sel]
-                tip = tip[np.isfinite(tip)]
-                if len(tip):
-                    scatter = max(scatter, float(np.median(tip)) * float(pixel_size_um))
-            rate_std = float(np.hypot(slope_standard_error(t, scatter),
-                                      abs(rate) * np.hypot(pixel_size_rel_std, tilt_rel_std)))
-            rows.append({
-                "whisker_id": int(wid), "step": int(st.step),
-                "control_value": float(getattr(st, "control_value", np.nan)),
-                "t_start_s": float(st.t_start_s), "t_end_s": float(st.t_end_s),
-                "n_scans": int(sel.sum()), "rate_um_s": rate, "rate_std_um_s": float(rate_std),
-                "current_density_A_cm2": float(current_density_from_growth_rate(rate)),
-            })
+        tip_all = np.full(len(t_all), np.nan)
+        if pixel_size_um is not None and "tip_sigma_px" in track:
+            tip_all = track["tip_sigma_px"].to_numpy(float) * float(pixel_size_um)
+        noise = _noise_scale_um(t_all, y_all)
+        if np.isfinite(tip_all).any():
+            noise = max(noise, float(np.nanmedian(tip_all)))
+        for i, j in rate_segments(t_all, y_all, noise_um=noise):
+            # the stretch spans half-way to the scans of its neighbours
+            lo = -np.inf if i == 0 else 0.5 * (t_all[i - 1] + t_all[i])
+            hi = np.inf if j == len(t_all) else 0.5 * (t_all[j - 1] + t_all[j])
+            for st in steps.itertuples(index=False):
+                sel = np.zeros(len(t_all), bool)
+                sel[i:j] = True
+                sel &= (t_all >= st.t_start_s) & (t_all <= st.t_end_s)
+                if sel.sum() < min_scans:
+                    continue
+                t, y = t_all[sel], y_all[sel]
+                rate, _, scatter = fit_growth_rate(t, y)
+                tip = tip_all[sel]
+                if np.isfinite(tip).any():
+                    scatter = max(scatter, float(np.nanmedian(tip)))
+                rate_std = float(np.hypot(slope_standard_error(t, scatter),
+                                          abs(rate) * np.hypot(pixel_size_rel_std, tilt_rel_std)))
+                if short and np.median(t) > short_circuit_s and rate <= 2.0 * rate_std:
+                    continue  # a standstill after the short circuit: no growth to report
+                rows.append({
+                    "whisker_id": int(wid), "step": int(st.step),
+                    "control_value": float(getattr(st, "control_value", np.nan)),
+                    "t_start_s": float(max(st.t_start_s, lo)),
+                    "t_end_s": float(min(st.t_end_s, hi)),
+                    "n_scans": int(sel.sum()), "rate_um_s": rate, "rate_std_um_s": float(rate_std),
+                    "current_density_A_cm2": float(current_density_from_growth_rate(rate)),
+                })
     return pd.DataFrame(rows, columns=columns)

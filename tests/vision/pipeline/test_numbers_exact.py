@@ -597,21 +597,29 @@ def test_growth_mode_first_times_and_the_trace_evidence():
 
 def test_rates_end_at_the_short_circuit():
     # 2 um/s until a short circuit at 6 s, then the whisker stands still (a shorted cell drives
-    # no growth) to 10 s, all in one step: the step's rate is the growth before the short
-    # (one line through both was 1.3 um/s).
+    # no growth) to 10 s, all in one step: the growth and the standstill are two stretches of
+    # constant rate, found from the lengths alone (one line through both was 1.3 um/s)
     t = np.arange(0.0, 10.0, 0.25)
     w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
                       "length_um": 1.0 + 2.0 * np.minimum(t, 6.0)})
     steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [10.0],
                           "control_value": [-1.0]})
-    mixed = growth_rates_per_step(w, steps).iloc[0]
-    assert mixed["rate_um_s"] < 1.9
-    r = growth_rates_per_step(w, steps, short_circuit_s=6.0).iloc[0]
-    assert r["rate_um_s"] == pytest.approx(2.0, rel=1e-6)
-    assert r["n_scans"] == 25 and r["t_end_s"] == 10.0   # the step itself is unchanged
-    # a short before any scan: no rates, with the table's columns
+    both = growth_rates_per_step(w, steps)
+    assert list(both["rate_um_s"]) == [pytest.approx(2.0, rel=1e-6), pytest.approx(0.0, abs=1e-6)]
+    # the change is at the kink, within a scan (the scan at 6 s fits either line exactly)
+    assert both["t_start_s"].iloc[0] == 0.0 and both["t_end_s"].iloc[1] == 10.0
+    assert both["t_end_s"].iloc[0] == both["t_start_s"].iloc[1] == pytest.approx(6.0, abs=0.25)
+    # with the short circuit the standstill after it is not reported as a rate
+    r = growth_rates_per_step(w, steps, short_circuit_s=6.0)
+    assert len(r) == 1 and r["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-6)
+    assert r["n_scans"].iloc[0] in (24, 25) and r["t_end_s"].iloc[0] == pytest.approx(6.0, abs=0.25)
+    # a stated short before any scan cannot stop growth the video shows (the short's time on
+    # the video clock is off): the growth is kept, the standstill is not
     early = growth_rates_per_step(w, steps, short_circuit_s=-1.0)
-    assert early.empty and "rate_um_s" in early.columns
+    assert len(early) == 1 and early["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-6)
+    flat = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 3.0})
+    none = growth_rates_per_step(flat, steps, short_circuit_s=-1.0)
+    assert none.empty and "rate_um_s" in none.columns
 
 
 def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
