@@ -102,9 +102,13 @@ def test_duplicated_frames_count_once_and_short_steps_are_left_out():
     steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 0.9], "t_end_s": [0.9, 10.0],
                           "control_value": [0.0, -1.0]})
     rates = growth_rates_per_step(w, steps)
-    # step 0 holds 2 scans (0, 0.5 s) < MIN_SCANS_PER_FIT = 3: no rate
-    assert MIN_SCANS_PER_FIT == 3 and set(rates["step"]) == {1}
-    assert list(rates["n_scans"]) == [18, 18]
+    # step 0 holds 2 scans (0, 0.5 s) < MIN_SCANS_PER_FIT = 3: too few for a fit of their own;
+    # they lie on the one straight stretch of the record, whose rate (all 20 scans) is reported
+    assert MIN_SCANS_PER_FIT == 3 and list(rates["step"]) == [0, 1, 0, 1]
+    assert list(rates["n_scans"]) == [20, 18, 20, 18]
+    one = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 0.4], "t_end_s": [0.4, 10.0],
+                        "control_value": [0.0, -1.0]})
+    assert set(growth_rates_per_step(w, one)["step"]) == {1}   # one scan: no rate
     three = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [1.0],
                           "control_value": [0.0]})
     assert list(growth_rates_per_step(w, three)["n_scans"]) == [3, 3]   # exactly 3 is enough
