@@ -646,3 +646,41 @@ def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
     small = growth_rates_per_step(noisy, pixel_size_rel_std=0.0).iloc[0]
     assert small["rate_std_um_s"] > slope_standard_error(t7, 0.1)
     assert big["rate_std_um_s"] == pytest.approx(small["rate_std_um_s"])
+
+
+def test_rate_change_found_from_the_lengths_when_the_step_edge_is_off():
+    # 1 um/s until 5 s, then 2 um/s (the step edge at 5 s), 0.25 s scans with 0.02 um of tip
+    # noise; the steps reach the rates with their edge at 6 s (a clock sync four scans off).
+    # One line per step mixed both rates in the second step; the change is in the lengths.
+    rng = np.random.default_rng(7)
+    t = np.arange(0.0, 10.0, 0.25)
+    y = 1.0 + np.where(t < 5.0, t, 5.0 + 2.0 * (t - 5.0)) + rng.normal(0, 0.02, len(t))
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 6.0], "t_end_s": [6.0, 10.0],
+                          "control_value": [-1.0, -2.0]})
+    r = growth_rates_per_step(w, steps)
+    # the row covering most of the true first and second stretch of constant rate
+    for a, b, want in ((0.0, 5.0, 1.0), (5.0, 10.0, 2.0)):
+        overlap = np.minimum(r["t_end_s"], b) - np.maximum(r["t_start_s"], a)
+        best = r.iloc[int(np.argmax(overlap))]
+        assert best["rate_um_s"] == pytest.approx(want, rel=0.02)
+        assert abs(best["rate_um_s"] - want) <= 3 * best["rate_std_um_s"]
+    # a straight record with the same noise stays one stretch per step
+    flat = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
+                         "length_um": 1.0 + 2.0 * t + rng.normal(0, 0.02, len(t))})
+    assert len(growth_rates_per_step(flat, steps)) == 2
+
+
+def test_lost_tips_stay_out_of_the_rate():
+    # the segmentation lost the tip for three scans (lengths fell by 1-2.5 um, then came back):
+    # a rod does not shrink while it grows, so those scans are not lengths of the rod
+    t = np.arange(0.0, 8.0, 0.25)
+    y = 1.0 + 1.5 * t
+    y[12:15] -= np.array([1.0, 2.0, 2.5])
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
+    r = growth_rates_per_step(w)
+    assert len(r) == 1 and r["rate_um_s"].iloc[0] == pytest.approx(1.5, rel=1e-6)
+    assert r["n_scans"].iloc[0] == len(t) - 3
+    # a length that falls and stays down (stripping) is kept
+    down = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 20.0 - 1.0 * t})
+    assert growth_rates_per_step(down)["rate_um_s"].iloc[0] == pytest.approx(-1.0, rel=1e-6)
