@@ -37,6 +37,10 @@ MIN_SCANS_OF_STRETCH_IN_STEP = 2
 #: A length this many noise sigmas below the rod's length both before and after it is a lost
 #: tip (a rod's length does not fall while it grows and comes back): left out of the rates.
 LOST_TIP_SIGMAS = 3.0
+#: Independent systematic tip errors a rate carries (the two ends of its fitted time): the
+#: rate's +- holds sqrt(2) tip sigmas over the fitted duration besides the slope's standard
+#: error from the scatter (which a slowly varying tip error does not show).
+SYSTEMATIC_TIP_ENDS = 2
 #: Relative standard error of the MAD scale of m Gaussian values, times sqrt(m) (1.17 / sqrt(m)).
 MAD_REL_SE = 1.17
 
@@ -264,7 +268,9 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         frame), the scatter entering the rate's +- is at least the median tip
         sigma of the fitted scans: the residual scatter of 3-5 scans about
         their own line can be near zero (0.01-0.02 px on tuning seeds 5002 and
-        5018, +- of 0.5 % for rates 12 % off).
+        5018, +- of 0.5 % for rates 12 % off); and the +- holds sqrt(2) median
+        tip sigmas over the fitted duration (a systematic tip error, which the
+        scatter does not show, :data:`SYSTEMATIC_TIP_ENDS`).
 
     Returns
     -------
@@ -326,10 +332,15 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 t, y = t_all[sel], y_all[sel]
                 rate, _, scatter = fit_growth_rate(t, y)
                 tip = tip_all[sel]
+                tip_sys = 0.0
                 if np.isfinite(tip).any():
                     scatter = max(scatter, float(np.nanmedian(tip)))
-                rate_std = float(np.hypot(slope_standard_error(t, scatter),
-                                          abs(rate) * np.hypot(pixel_size_rel_std, tilt_rel_std)))
+                    # a tip error is partly systematic (the rod end's contrast, blur and rim
+                    # change slowly) and does not average out over the scans: the rate is no
+                    # better known than two independent tip errors over the fitted time
+                    tip_sys = SYSTEMATIC_TIP_ENDS ** 0.5 * float(np.nanmedian(tip)) / np.ptp(t)
+                rate_std = float(np.sqrt(slope_standard_error(t, scatter) ** 2 + tip_sys ** 2
+                                         + (rate * np.hypot(pixel_size_rel_std, tilt_rel_std)) ** 2))
                 if short and np.median(t) > short_circuit_s and rate <= 2.0 * rate_std:
                     continue  # a standstill after the short circuit: no growth to report
                 rows.append({
