@@ -102,9 +102,13 @@ def test_duplicated_frames_count_once_and_short_steps_are_left_out():
     steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 0.9], "t_end_s": [0.9, 10.0],
                           "control_value": [0.0, -1.0]})
     rates = growth_rates_per_step(w, steps)
-    # step 0 holds 2 scans (0, 0.5 s) < MIN_SCANS_PER_FIT = 3: no rate
-    assert MIN_SCANS_PER_FIT == 3 and set(rates["step"]) == {1}
-    assert list(rates["n_scans"]) == [18, 18]
+    # step 0 holds 2 scans (0, 0.5 s) < MIN_SCANS_PER_FIT = 3: too few for a fit of their own;
+    # they lie on the one straight stretch of the record, whose rate (all 20 scans) is reported
+    assert MIN_SCANS_PER_FIT == 3 and list(rates["step"]) == [0, 1, 0, 1]
+    assert list(rates["n_scans"]) == [20, 18, 20, 18]
+    one = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 0.4], "t_end_s": [0.4, 10.0],
+                        "control_value": [0.0, -1.0]})
+    assert set(growth_rates_per_step(w, one)["step"]) == {1}   # one scan: no rate
     three = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [1.0],
                           "control_value": [0.0]})
     assert list(growth_rates_per_step(w, three)["n_scans"]) == [3, 3]   # exactly 3 is enough
@@ -597,27 +601,36 @@ def test_growth_mode_first_times_and_the_trace_evidence():
 
 def test_rates_end_at_the_short_circuit():
     # 2 um/s until a short circuit at 6 s, then the whisker stands still (a shorted cell drives
-    # no growth) to 10 s, all in one step: the step's rate is the growth before the short
-    # (one line through both was 1.3 um/s).
+    # no growth) to 10 s, all in one step: the growth and the standstill are two stretches of
+    # constant rate, found from the lengths alone (one line through both was 1.3 um/s)
     t = np.arange(0.0, 10.0, 0.25)
     w = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
                       "length_um": 1.0 + 2.0 * np.minimum(t, 6.0)})
     steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [10.0],
                           "control_value": [-1.0]})
-    mixed = growth_rates_per_step(w, steps).iloc[0]
-    assert mixed["rate_um_s"] < 1.9
-    r = growth_rates_per_step(w, steps, short_circuit_s=6.0).iloc[0]
-    assert r["rate_um_s"] == pytest.approx(2.0, rel=1e-6)
-    assert r["n_scans"] == 25 and r["t_end_s"] == 10.0   # the step itself is unchanged
-    # a short before any scan: no rates, with the table's columns
+    both = growth_rates_per_step(w, steps)
+    assert list(both["rate_um_s"]) == [pytest.approx(2.0, rel=1e-6), pytest.approx(0.0, abs=1e-6)]
+    # the change is at the kink, within a scan (the scan at 6 s fits either line exactly)
+    assert both["t_start_s"].iloc[0] == 0.0 and both["t_end_s"].iloc[1] == 10.0
+    assert both["t_end_s"].iloc[0] == both["t_start_s"].iloc[1] == pytest.approx(6.0, abs=0.25)
+    # with the short circuit the standstill after it is not reported as a rate
+    r = growth_rates_per_step(w, steps, short_circuit_s=6.0)
+    assert len(r) == 1 and r["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-6)
+    assert r["n_scans"].iloc[0] in (24, 25) and r["t_end_s"].iloc[0] == pytest.approx(6.0, abs=0.25)
+    # a stated short before any scan cannot stop growth the video shows (the short's time on
+    # the video clock is off): the growth is kept, the standstill is not
     early = growth_rates_per_step(w, steps, short_circuit_s=-1.0)
-    assert early.empty and "rate_um_s" in early.columns
+    assert len(early) == 1 and early["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-6)
+    flat = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 3.0})
+    none = growth_rates_per_step(flat, steps, short_circuit_s=-1.0)
+    assert none.empty and "rate_um_s" in none.columns
 
 
 def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
     # 3 scans exactly on a line: their residual scatter is 0, yet each tip is known to only
     # 0.5 px (the tracker's tip_sigma_px) = 0.1 um at 0.2 um/px. The rate's +- is then the
-    # slope's standard error for that scatter, never ~0.
+    # slope's standard error for that scatter and the systematic part (two tip sigmas over the
+    # fitted duration, added in quadrature), never ~0.
     t = np.array([0.0, 0.5, 1.0])
     w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 1.0 + 2.0 * t,
                       "tip_sigma_px": 0.5})
@@ -625,7 +638,8 @@ def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
     assert exact["rate_std_um_s"] < 1e-6   # without the pixel size: the scatter alone
     r = growth_rates_per_step(w, pixel_size_rel_std=0.0, pixel_size_um=0.2).iloc[0]
     assert r["rate_um_s"] == pytest.approx(2.0)
-    assert r["rate_std_um_s"] == pytest.approx(slope_standard_error(t, 0.1), rel=1e-9)
+    assert r["rate_std_um_s"] == pytest.approx(
+        np.hypot(slope_standard_error(t, 0.1), np.sqrt(2) * 0.1 / 1.0), rel=1e-9)
     # a residual scatter above the tip sigma is kept (7 scans with 1 um scatter)
     t7 = np.arange(7) * 0.5
     noisy = pd.DataFrame({"whisker_id": 0, "content_time_s": t7, "tip_sigma_px": 0.5,
@@ -633,4 +647,43 @@ def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
     big = growth_rates_per_step(noisy, pixel_size_rel_std=0.0, pixel_size_um=0.2).iloc[0]
     small = growth_rates_per_step(noisy, pixel_size_rel_std=0.0).iloc[0]
     assert small["rate_std_um_s"] > slope_standard_error(t7, 0.1)
-    assert big["rate_std_um_s"] == pytest.approx(small["rate_std_um_s"])
+    assert big["rate_std_um_s"] == pytest.approx(
+        np.hypot(small["rate_std_um_s"], np.sqrt(2) * 0.1 / 3.0), rel=1e-9)
+
+
+def test_rate_change_found_from_the_lengths_when_the_step_edge_is_off():
+    # 1 um/s until 5 s, then 2 um/s (the step edge at 5 s), 0.25 s scans with 0.02 um of tip
+    # noise; the steps reach the rates with their edge at 6 s (a clock sync four scans off).
+    # One line per step mixed both rates in the second step; the change is in the lengths.
+    rng = np.random.default_rng(7)
+    t = np.arange(0.0, 10.0, 0.25)
+    y = 1.0 + np.where(t < 5.0, t, 5.0 + 2.0 * (t - 5.0)) + rng.normal(0, 0.02, len(t))
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 6.0], "t_end_s": [6.0, 10.0],
+                          "control_value": [-1.0, -2.0]})
+    r = growth_rates_per_step(w, steps)
+    # the row covering most of the true first and second stretch of constant rate
+    for a, b, want in ((0.0, 5.0, 1.0), (5.0, 10.0, 2.0)):
+        overlap = np.minimum(r["t_end_s"], b) - np.maximum(r["t_start_s"], a)
+        best = r.iloc[int(np.argmax(overlap))]
+        assert best["rate_um_s"] == pytest.approx(want, rel=0.02)
+        assert abs(best["rate_um_s"] - want) <= 3 * best["rate_std_um_s"]
+    # a straight record with the same noise stays one stretch per step
+    flat = pd.DataFrame({"whisker_id": 0, "content_time_s": t,
+                         "length_um": 1.0 + 2.0 * t + rng.normal(0, 0.02, len(t))})
+    assert len(growth_rates_per_step(flat, steps)) == 2
+
+
+def test_lost_tips_stay_out_of_the_rate():
+    # the segmentation lost the tip for three scans (lengths fell by 1-2.5 um, then came back):
+    # a rod does not shrink while it grows, so those scans are not lengths of the rod
+    t = np.arange(0.0, 8.0, 0.25)
+    y = 1.0 + 1.5 * t
+    y[12:15] -= np.array([1.0, 2.0, 2.5])
+    w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": y})
+    r = growth_rates_per_step(w)
+    assert len(r) == 1 and r["rate_um_s"].iloc[0] == pytest.approx(1.5, rel=1e-6)
+    assert r["n_scans"].iloc[0] == len(t) - 3
+    # a length that falls and stays down (stripping) is kept
+    down = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "length_um": 20.0 - 1.0 * t})
+    assert growth_rates_per_step(down)["rate_um_s"].iloc[0] == pytest.approx(-1.0, rel=1e-6)
