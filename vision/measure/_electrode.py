@@ -206,7 +206,7 @@ STATS_STEP = 7
 #: Needle (:func:`_needle_tip`): a region touching the image edge along at most this fraction
 #: of the shorter side, reaching at least NEEDLE_MIN_ELONGATION (length**2 / area) from where
 #: it enters; discs within their radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of
-#: its tip are preferred (the needle's tip rests on the electrode) ...
+#: its tip are preferred (the needle's tip rests on the electrode, see :func:`_needle_preference`) ...
 NEEDLE_MAX_CONTACT_FRAC = 0.3
 NEEDLE_MIN_ELONGATION = 4.0
 #: ... and at least this solidity (area / convex hull area): a wedge (and a wedge ending on a
@@ -218,10 +218,15 @@ NEEDLE_MIN_SOLIDITY = 0.6
 #: ragged region is crossed by its gaps).
 NEEDLE_MIN_SHAFT = 0.95
 NEEDLE_TIP_TOL_PX = 5.0
-NEEDLE_TIP_TOL_FRAC = 0.5
-#: ... by this factor on their score (a preference, not a rule: the needle may be out of the
-#: field or a ragged region taken for it).
-NEEDLE_TIP_BONUS = 3.0
+#: ... or this fraction of the radius, whichever is larger: the tip rests on the rim or over
+#: the disc, and a small disc may be found as its dark core (10 of 13.5 px in a tuning scene,
+#: the tip 17 px from the centre), so the tip may lie up to one radius beyond the fitted rim.
+NEEDLE_TIP_TOL_FRAC = 1.0
+#: ... a disc at the tip whose size-free score (arc cover times contrast factor) is at least
+#: this and at least the best disc's is the electrode, whatever its size: a closed, contrasted
+#: circle where the needle ends (in the tuning scenes true electrodes at the tip score 0.73..
+#: 0.84, grains at the tip 0.18..0.61) ...
+NEEDLE_MIN_RIM_SCORE = 0.7
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -644,6 +649,16 @@ def _without_bands(img):
 
 def _disc_candidates(img, min_radius_px, max_radius_px):
     """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
+    cands, needle = _raw_candidates(img, min_radius_px, max_radius_px)
+    return _needle_preference(cands, needle)
+
+
+def _raw_candidates(img, min_radius_px, max_radius_px):
+    """Disc candidates before the needle's preference, and the needle.
+
+    Returns ``(cands, needle)``: ``cands`` as in :func:`_disc_candidates`, ``needle``
+    None or (elongation x solidity, tip_x, tip_y) of the most needle-like region.
+    """
     img = _without_bands(img)
     h, w = img.shape
     cands = []
@@ -669,12 +684,45 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
                 # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
                 cands.append((score, *got[1:], pol))
-    if needle is not None:
-        # the needle contacts the electrode: prefer the discs its tip lies on
-        _, tx, ty = needle
-        cands = [(c[0] * NEEDLE_TIP_BONUS, *c[1:]) if math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(
-            NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3]) else c for c in cands]
-    return cands
+    return cands, needle
+
+
+def _rim_score(cand):
+    """Size-free score of a candidate: arc cover times the contrast factor (0..1).
+
+    The candidate's score is its fitted radius times this; per unit of radius
+    (rim length) a small closed disc and a large one compare on their shape and
+    contrast alone.
+    """
+    return cand[0] / max(cand[3] - CONTOUR_HALF_PX, 1e-9)
+
+
+def _needle_preference(cands, needle):
+    """Candidates with the discs at the needle's tip preferred.
+
+    The needle's tip rests on the electrode (on its rim or over it): a disc
+    whose centre lies within its radius plus NEEDLE_TIP_TOL_PX (or
+    NEEDLE_TIP_TOL_FRAC of the radius) of the tip is at the tip. The score
+    grows with the radius (a large dark grain outscores a small electrode),
+    so a disc at the tip is compared on the size-free :func:`_rim_score`: when it
+    is at least NEEDLE_MIN_RIM_SCORE and as closed and contrasted as the best
+    disc elsewhere, it is the electrode (ranked above all others, in their own
+    order). A disc at the tip that is less round or fainter gains nothing: the
+    needle may be misread or out of the field, and a grain under its tip then
+    outscored the electrode (a fixed bonus on the size-weighted score did).
+    """
+    if needle is None or not cands:
+        return cands
+    _, tx, ty = needle
+    at_tip = [math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3])
+              for c in cands]
+    top = max(c[0] for c in cands)
+    best = max(cands, key=lambda c: c[0])
+    floor = max(NEEDLE_MIN_RIM_SCORE, _rim_score(best))
+    out = []
+    for c, tip in zip(cands, at_tip):
+        out.append((c[0] + top, *c[1:]) if tip and _rim_score(c) >= floor else c)
+    return out
 
 
 def _needle_tip(comp, x0, y0, shape, area):
