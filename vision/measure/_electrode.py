@@ -428,6 +428,21 @@ def _disc_contrast(sm, xc, yc, r):
     return abs(float(np.median(inner)) - med_ring) / spread
 
 
+def _disc_side(sm, xc, yc, r):
+    """Median inside the disc minus the median of a ring outside it (smoothed image)."""
+    h, w = sm.shape
+    reach = r + RING_GAP_PX + max(RING_MIN_PX, RING_FRAC * r)
+    y0, y1 = max(int(yc - reach), 0), min(int(yc + reach) + 1, h)
+    x0, x1 = max(int(xc - reach), 0), min(int(xc + reach) + 1, w)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d = np.hypot(xx - xc, yy - yc)
+    vals = sm[y0:y1, x0:x1]
+    inner, ring = vals[d <= INNER_FRAC * r], vals[(d >= r + RING_GAP_PX) & (d <= reach)]
+    if inner.size == 0 or ring.size == 0:
+        return 0.0
+    return float(np.median(inner)) - float(np.median(ring))
+
+
 def _refine_disc(component, xc, yc, r):
     """Robust circle fit to the component's outline, starting from an inscribed circle.
 
@@ -664,6 +679,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     cands = []
     needle = None   # (area, tip_x, tip_y) of the largest needle-like region
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
+    holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         for lab in range(1, n):
@@ -684,7 +700,50 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
                 cands.append((score, *got[1:], pol))
+        holes.extend(_round_holes(mask, min_radius_px))
+    if needle is not None:
+        cands.extend(_rings_at(needle, holes, sm, min_radius_px))
     return cands, needle
+
+
+def _round_holes(mask, min_radius_px):
+    """Outlines (K, 2) px of the holes in ``mask``'s regions of at least the smallest disc's area."""
+    contours, hier = cv2.findContours(mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hier is None:
+        return []
+    least = np.pi * min_radius_px ** 2 * MIN_AREA_FRAC
+    return [c.reshape(-1, 2).astype(np.float64) for c, hh in zip(contours, hier[0])
+            if hh[3] >= 0 and len(c) >= MIN_FIT_POINTS and cv2.contourArea(c) >= least]
+
+
+def _rings_at(needle, holes, sm, min_radius_px):
+    """Electrodes seen only by their rim: round holes of a mask at the needle's tip.
+
+    An electrode as grey as the ceramic shows only its bright (or dark) rim, a
+    ring around a hole of the ceramic's level that no region fills. Such a hole
+    elsewhere is ceramic ringed by grain boundaries; at the needle's tip (as in
+    :func:`_needle_preference`) it is the disc the needle touches. Returns
+    candidates as in :func:`_disc_candidates`; the score is the radius times
+    the arc cover (the ring is the contrast), kept only from
+    NEEDLE_MIN_RIM_SCORE up.
+    """
+    _, tx, ty = needle
+    out = []
+    for pts in holes:
+        xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
+        if not (np.isfinite(r) and math.hypot(xc - tx, yc - ty) <= r + max(
+                NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)):
+            continue
+        got = _trimmed_circle(pts, xc, yc, r, 0.0, np.inf, sm.shape, min_radius_px)
+        if got is None or got[0] < NEEDLE_MIN_RIM_SCORE * got[3]:
+            continue
+        score, xc, yc, r = got
+        # the lithium's side is the disc's own, not the ring's (an edge brightening on a disc
+        # slightly darker than the ceramic): its inside against the ceramic beyond the ring
+        pol = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        # the hole's outline runs on the ring's inner pixels: the hole ends half a pixel further
+        out.append((score * (r + CONTOUR_HALF_PX) / r, xc, yc, r + CONTOUR_HALF_PX, r, pol))
+    return out
 
 
 def _rim_score(cand):
