@@ -567,8 +567,12 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADI
     (needles and whiskers cut in or stick out and are dropped as outliers);
     its score is the radius times the fraction of the circle's arc that the
     outline follows. An electrode partly outside the field (centre inside)
-    still scores; a counter-electrode band or a needle does not. The best
-    disc's edge is then located to sub-pixel with :func:`refine_circle_edge`.
+    still scores; a counter-electrode band or a needle does not. The
+    contacting needle's tip marks the electrode: a disc there (or the round
+    hole of a rim ring there, an electrode as grey as the ceramic) that is
+    as closed and contrasted per unit of rim length as the best disc wins
+    whatever its size (:func:`_needle_preference`). The chosen disc's edge is
+    then located to sub-pixel with :func:`refine_circle_edge`.
     """
     img = _gray(image, data_bar_row)
     fix = "pass the electrode position as electrode=(x_px, y_px)"
