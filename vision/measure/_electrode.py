@@ -668,15 +668,16 @@ def _without_bands(img):
 
 def _disc_candidates(img, min_radius_px, max_radius_px):
     """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
-    cands, needle = _raw_candidates(img, min_radius_px, max_radius_px)
-    return _needle_preference(cands, needle)
+    cands, needle, rings = _raw_candidates(img, min_radius_px, max_radius_px)
+    return _needle_preference(cands, needle, rings)
 
 
 def _raw_candidates(img, min_radius_px, max_radius_px):
-    """Disc candidates before the needle's preference, and the needle.
+    """Disc candidates before the needle's preference, the needle and rim rings at its tip.
 
-    Returns ``(cands, needle)``: ``cands`` as in :func:`_disc_candidates`, ``needle``
-    None or (elongation x solidity, tip_x, tip_y) of the most needle-like region.
+    Returns ``(cands, needle, rings)``: ``cands`` as in :func:`_disc_candidates`,
+    ``needle`` None or (elongation x solidity, tip_x, tip_y) of the most
+    needle-like region, ``rings`` candidates from :func:`_rings_at`.
     """
     img = _without_bands(img)
     h, w = img.shape
@@ -705,9 +706,8 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
                 cands.append((score, *got[1:], pol))
         holes.extend(_round_holes(mask, min_radius_px))
-    if needle is not None:
-        cands.extend(_rings_at(needle, holes, sm, min_radius_px))
-    return cands, needle
+    rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
+    return cands, needle, rings
 
 
 def _round_holes(mask, min_radius_px):
@@ -760,7 +760,7 @@ def _rim_score(cand):
     return cand[0] / max(cand[3] - CONTOUR_HALF_PX, 1e-9)
 
 
-def _needle_preference(cands, needle):
+def _needle_preference(cands, needle, rings=()):
     """Candidates with the discs at the needle's tip preferred.
 
     The needle's tip rests on the electrode (on its rim or over it): a disc
@@ -773,18 +773,22 @@ def _needle_preference(cands, needle):
     order). A disc at the tip that is less round or fainter gains nothing: the
     needle may be misread or out of the field, and a grain under its tip then
     outscored the electrode (a fixed bonus on the size-weighted score did).
+    Rim rings (``rings``, from :func:`_rings_at`, all at the tip) count only
+    through this rule: a hole is no disc by itself.
     """
-    if needle is None or not cands:
-        return cands
+    if needle is None or not (cands or rings):
+        return list(cands)
     _, tx, ty = needle
     at_tip = [math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3])
               for c in cands]
-    top = max(c[0] for c in cands)
-    best = max(cands, key=lambda c: c[0])
-    floor = max(NEEDLE_MIN_RIM_SCORE, _rim_score(best))
+    top = max(c[0] for c in (*cands, *rings))
+    floor = NEEDLE_MIN_RIM_SCORE
+    if cands:
+        floor = max(floor, _rim_score(max(cands, key=lambda c: c[0])))
     out = []
     for c, tip in zip(cands, at_tip):
         out.append((c[0] + top, *c[1:]) if tip and _rim_score(c) >= floor else c)
+    out.extend((c[0] + top, *c[1:]) for c in rings if _rim_score(c) >= floor)
     return out
 
 
