@@ -206,7 +206,7 @@ STATS_STEP = 7
 #: Needle (:func:`_needle_tip`): a region touching the image edge along at most this fraction
 #: of the shorter side, reaching at least NEEDLE_MIN_ELONGATION (length**2 / area) from where
 #: it enters; discs within their radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of
-#: its tip are preferred (the needle's tip rests on the electrode) ...
+#: its tip are preferred (the needle's tip rests on the electrode, see :func:`_needle_preference`) ...
 NEEDLE_MAX_CONTACT_FRAC = 0.3
 NEEDLE_MIN_ELONGATION = 4.0
 #: ... and at least this solidity (area / convex hull area): a wedge (and a wedge ending on a
@@ -218,10 +218,15 @@ NEEDLE_MIN_SOLIDITY = 0.6
 #: ragged region is crossed by its gaps).
 NEEDLE_MIN_SHAFT = 0.95
 NEEDLE_TIP_TOL_PX = 5.0
-NEEDLE_TIP_TOL_FRAC = 0.5
-#: ... by this factor on their score (a preference, not a rule: the needle may be out of the
-#: field or a ragged region taken for it).
-NEEDLE_TIP_BONUS = 3.0
+#: ... or this fraction of the radius, whichever is larger: the tip rests on the rim or over
+#: the disc, and a small disc may be found as its dark core (10 of 13.5 px in a tuning scene,
+#: the tip 17 px from the centre), so the tip may lie up to one radius beyond the fitted rim.
+NEEDLE_TIP_TOL_FRAC = 1.0
+#: ... a disc at the tip whose size-free score (arc cover times contrast factor) is at least
+#: this and at least the best disc's is the electrode, whatever its size: a closed, contrasted
+#: circle where the needle ends (in the tuning scenes true electrodes at the tip score 0.73..
+#: 0.84, grains at the tip 0.18..0.61) ...
+NEEDLE_MIN_RIM_SCORE = 0.7
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -423,6 +428,21 @@ def _disc_contrast(sm, xc, yc, r):
     return abs(float(np.median(inner)) - med_ring) / spread
 
 
+def _disc_side(sm, xc, yc, r):
+    """Median inside the disc minus the median of a ring outside it (smoothed image)."""
+    h, w = sm.shape
+    reach = r + RING_GAP_PX + max(RING_MIN_PX, RING_FRAC * r)
+    y0, y1 = max(int(yc - reach), 0), min(int(yc + reach) + 1, h)
+    x0, x1 = max(int(xc - reach), 0), min(int(xc + reach) + 1, w)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d = np.hypot(xx - xc, yy - yc)
+    vals = sm[y0:y1, x0:x1]
+    inner, ring = vals[d <= INNER_FRAC * r], vals[(d >= r + RING_GAP_PX) & (d <= reach)]
+    if inner.size == 0 or ring.size == 0:
+        return 0.0
+    return float(np.median(inner)) - float(np.median(ring))
+
+
 def _refine_disc(component, xc, yc, r):
     """Robust circle fit to the component's outline, starting from an inscribed circle.
 
@@ -547,8 +567,12 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADI
     (needles and whiskers cut in or stick out and are dropped as outliers);
     its score is the radius times the fraction of the circle's arc that the
     outline follows. An electrode partly outside the field (centre inside)
-    still scores; a counter-electrode band or a needle does not. The best
-    disc's edge is then located to sub-pixel with :func:`refine_circle_edge`.
+    still scores; a counter-electrode band or a needle does not. The
+    contacting needle's tip marks the electrode: a disc there (or the round
+    hole of a rim ring there, an electrode as grey as the ceramic) that is
+    as closed and contrasted per unit of rim length as the best disc wins
+    whatever its size (:func:`_needle_preference`). The chosen disc's edge is
+    then located to sub-pixel with :func:`refine_circle_edge`.
     """
     img = _gray(image, data_bar_row)
     fix = "pass the electrode position as electrode=(x_px, y_px)"
@@ -644,11 +668,23 @@ def _without_bands(img):
 
 def _disc_candidates(img, min_radius_px, max_radius_px):
     """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
+    cands, needle, rings = _raw_candidates(img, min_radius_px, max_radius_px)
+    return _needle_preference(cands, needle, rings)
+
+
+def _raw_candidates(img, min_radius_px, max_radius_px):
+    """Disc candidates before the needle's preference, the needle and rim rings at its tip.
+
+    Returns ``(cands, needle, rings)``: ``cands`` as in :func:`_disc_candidates`,
+    ``needle`` None or (elongation x solidity, tip_x, tip_y) of the most
+    needle-like region, ``rings`` candidates from :func:`_rings_at`.
+    """
     img = _without_bands(img)
     h, w = img.shape
     cands = []
     needle = None   # (area, tip_x, tip_y) of the largest needle-like region
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
+    holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         for lab in range(1, n):
@@ -669,12 +705,91 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
                 # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
                 score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
                 cands.append((score, *got[1:], pol))
-    if needle is not None:
-        # the needle contacts the electrode: prefer the discs its tip lies on
-        _, tx, ty = needle
-        cands = [(c[0] * NEEDLE_TIP_BONUS, *c[1:]) if math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(
-            NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3]) else c for c in cands]
-    return cands
+        holes.extend(_round_holes(mask, min_radius_px))
+    rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
+    return cands, needle, rings
+
+
+def _round_holes(mask, min_radius_px):
+    """Outlines (K, 2) px of the holes in ``mask``'s regions of at least the smallest disc's area."""
+    contours, hier = cv2.findContours(mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hier is None:
+        return []
+    least = np.pi * min_radius_px ** 2 * MIN_AREA_FRAC
+    return [c.reshape(-1, 2).astype(np.float64) for c, hh in zip(contours, hier[0])
+            if hh[3] >= 0 and len(c) >= MIN_FIT_POINTS and cv2.contourArea(c) >= least]
+
+
+def _rings_at(needle, holes, sm, min_radius_px):
+    """Electrodes seen only by their rim: round holes of a mask at the needle's tip.
+
+    An electrode as grey as the ceramic shows only its bright (or dark) rim, a
+    ring around a hole of the ceramic's level that no region fills. Such a hole
+    elsewhere is ceramic ringed by grain boundaries; at the needle's tip (as in
+    :func:`_needle_preference`) it is the disc the needle touches. Returns
+    candidates as in :func:`_disc_candidates`; the score is the radius times
+    the arc cover (the ring is the contrast), kept only from
+    NEEDLE_MIN_RIM_SCORE up.
+    """
+    _, tx, ty = needle
+    out = []
+    for pts in holes:
+        xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
+        if not (np.isfinite(r) and math.hypot(xc - tx, yc - ty) <= r + max(
+                NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)):
+            continue
+        got = _trimmed_circle(pts, xc, yc, r, 0.0, np.inf, sm.shape, min_radius_px)
+        if got is None or got[0] < NEEDLE_MIN_RIM_SCORE * got[3]:
+            continue
+        score, xc, yc, r = got
+        # the lithium's side is the disc's own, not the ring's (an edge brightening on a disc
+        # slightly darker than the ceramic): its inside against the ceramic beyond the ring
+        pol = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        # the hole's outline runs on the ring's inner pixels: the hole ends half a pixel further
+        out.append((score * (r + CONTOUR_HALF_PX) / r, xc, yc, r + CONTOUR_HALF_PX, r, pol))
+    return out
+
+
+def _rim_score(cand):
+    """Size-free score of a candidate: arc cover times the contrast factor (0..1).
+
+    The candidate's score is its fitted radius times this; per unit of radius
+    (rim length) a small closed disc and a large one compare on their shape and
+    contrast alone.
+    """
+    return cand[0] / max(cand[3] - CONTOUR_HALF_PX, 1e-9)
+
+
+def _needle_preference(cands, needle, rings=()):
+    """Candidates with the discs at the needle's tip preferred.
+
+    The needle's tip rests on the electrode (on its rim or over it): a disc
+    whose centre lies within its radius plus NEEDLE_TIP_TOL_PX (or
+    NEEDLE_TIP_TOL_FRAC of the radius) of the tip is at the tip. The score
+    grows with the radius (a large dark grain outscores a small electrode),
+    so a disc at the tip is compared on the size-free :func:`_rim_score`: when it
+    is at least NEEDLE_MIN_RIM_SCORE and as closed and contrasted as the best
+    disc elsewhere, it is the electrode (ranked above all others, in their own
+    order). A disc at the tip that is less round or fainter gains nothing: the
+    needle may be misread or out of the field, and a grain under its tip then
+    outscored the electrode (a fixed bonus on the size-weighted score did).
+    Rim rings (``rings``, from :func:`_rings_at`, all at the tip) count only
+    through this rule: a hole is no disc by itself.
+    """
+    if needle is None or not (cands or rings):
+        return list(cands)
+    _, tx, ty = needle
+    at_tip = [math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3])
+              for c in cands]
+    top = max(c[0] for c in (*cands, *rings))
+    floor = NEEDLE_MIN_RIM_SCORE
+    if cands:
+        floor = max(floor, _rim_score(max(cands, key=lambda c: c[0])))
+    out = []
+    for c, tip in zip(cands, at_tip):
+        out.append((c[0] + top, *c[1:]) if tip and _rim_score(c) >= floor else c)
+    out.extend((c[0] + top, *c[1:]) for c in rings if _rim_score(c) >= floor)
+    return out
 
 
 def _needle_tip(comp, x0, y0, shape, area):

@@ -9,7 +9,7 @@ convex), while a ragged region of the same extent is not a needle.
 import cv2
 import numpy as np
 
-from vision.measure._electrode import _needle_tip
+from vision.measure._electrode import _needle_tip, find_electrode
 
 H, W = 600, 800
 TIP = (420, 250)          # x, y px: the needle's tip
@@ -52,3 +52,61 @@ def test_ragged_region_is_no_needle():
         mask[:, x:x + 25] = 0
     cv2.line(mask, ENTRY[1], TIP, 1, thickness=3)
     assert _tip(mask) is None
+
+
+def _scene(grain_r=70.0):
+    """A small dark electrode with a bright needle on its rim, and a large round dark grain."""
+    rng = np.random.default_rng(3)
+    img = 128.0 + rng.normal(0.0, 3.0, (H, W))
+    yy, xx = np.mgrid[:H, :W]
+    electrode = (300.0, 350.0, 13.0)
+    img[np.hypot(xx - 600, yy - 200) <= grain_r] = 60.0
+    img[np.hypot(xx - electrode[0], yy - electrode[1]) <= electrode[2]] = 60.0
+    wedge = np.zeros((H, W), np.uint8)
+    tip = (int(electrode[0] - electrode[2] - 3), int(electrode[1]))
+    cv2.fillPoly(wedge, [np.array([(0, 320), tip, (0, 380)], np.int32)], 1)
+    img[wedge > 0] = 200.0
+    return cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0), electrode
+
+
+def test_the_disc_at_the_needle_tip_beats_a_larger_grain():
+    # the size-weighted score favours the 70 px grain (5x the radius); the needle's tip rests
+    # 3 px off the 13 px electrode's rim, which is as round and contrasted: it is the electrode
+    img, (x, y, r) = _scene()
+    e = find_electrode(img)
+    assert np.hypot(e.x_px - x, e.y_px - y) <= max(3.0, 0.2 * r)
+    assert abs(e.radius_px - r) <= 0.2 * r
+
+
+def test_without_a_needle_the_largest_disc_still_wins():
+    # the needle only decides between discs; with the wedge gone the grain is the best disc
+    img, _ = _scene()
+    img[:, :150] = np.float32(128.0)
+    e = find_electrode(img)
+    assert np.hypot(e.x_px - 600, e.y_px - 200) <= 3.0
+
+
+def test_an_electrode_seen_only_by_its_rim_at_the_needle_tip():
+    # the disc as grey as the ceramic (a little darker), only its bright rim ring shows; the
+    # needle's tip rests over it. The large dark grain is a filled disc, the electrode a ring
+    rng = np.random.default_rng(5)
+    img = 128.0 + rng.normal(0.0, 3.0, (H, W))
+    yy, xx = np.mgrid[:H, :W]
+    x, y, r = 300.0, 350.0, 16.0
+    d = np.hypot(xx - x, yy - y)
+    # an LLZO grain is an irregular polygon: large and dark, but no closed circle
+    ang = np.arange(6) * np.pi / 3 + np.array([0.0, 0.2, -0.1, 0.15, 0.0, -0.2])
+    rad = np.array([70.0, 58.0, 75.0, 62.0, 72.0, 55.0])
+    poly = np.column_stack([600 + rad * np.cos(ang), 200 + rad * np.sin(ang)]).astype(np.int32)
+    grain = np.zeros((H, W), np.uint8)
+    cv2.fillPoly(grain, [poly], 1)
+    img[grain > 0] = 60.0
+    img[d <= r] = 122.0
+    img[(d > r - 2) & (d <= r + 2)] = 190.0
+    wedge = np.zeros((H, W), np.uint8)
+    cv2.fillPoly(wedge, [np.array([(0, 320), (int(x - 6), int(y)), (0, 380)], np.int32)], 1)
+    img[wedge > 0] = 200.0
+    e = find_electrode(cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0))
+    assert np.hypot(e.x_px - x, e.y_px - y) <= max(3.0, 0.2 * r)
+    assert abs(e.radius_px - r) <= 0.2 * r
+    assert e.polarity == "dark"
