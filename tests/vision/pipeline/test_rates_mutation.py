@@ -49,7 +49,9 @@ def test_lost_tip_in_three_scans():
     # the fewest scans that can hold a lost tip: before, lost, after
     lost = _lost_tips(np.array([10.0, 0.0, 10.0]), 1.0)
     assert lost.dtype == bool and list(lost) == [False, True, False]
-    assert list(_lost_tips(np.array([10.0, 0.0]), 1.0)) == [False, False]   # no before and after
+    # no before and after: nothing lost, and still a boolean mask (the caller inverts it)
+    few = _lost_tips(np.array([10.0, 0.0]), 1.0)
+    assert few.dtype == bool and list(few) == [False, False]
     assert list(_lost_tips(np.array([], float), 1.0)) == []
 
 
@@ -216,6 +218,10 @@ def test_noise_scale_is_zero_on_straight_lines_at_uneven_times():
     # a kink touches only the scan at it: the robust scatter is still 0
     y = np.where(t < 2.0, t, 2.0 + 5.0 * (t - 2.0))
     assert _noise_scale_um(t, y) == pytest.approx(0.0, abs=1e-12)
+    # three scans: one comparison, 1 um off the line through its neighbours (even spacing,
+    # w = 1/2: the difference has 1.5 sigma^2 of variance)
+    assert _noise_scale_um(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0])) == (
+        pytest.approx(MAD_TO_SIGMA / np.sqrt(1.5), rel=1e-12))
     # fewer than three scans: nothing to compare
     assert _noise_scale_um(t[:2], t[:2]) == 0.0
     assert _noise_scale_um(t[:0], t[:0]) == 0.0
@@ -320,19 +326,27 @@ def test_segments_need_min_scans_each():
     assert all(b == c for (_, b), (c, _) in zip(got[:-1], got[1:]))
 
 
-def test_segment_penalty_at_its_threshold():
-    # one kink whose one-line sum of squares S is known: two stretches cost the penalty, one
-    # costs S; the split is made just when the documented penalty is below S
-    n = 20
+@pytest.mark.parametrize("n, kink, min_scans", [(20, 11, 4), (3, 1, 1)])
+def test_segment_penalty_at_its_threshold(n, kink, min_scans):
+    # one kink whose one-line sum of squares S is known: two stretches on the two exact lines
+    # cost the penalty, one costs S; the split is made just when the documented penalty is
+    # below S (also on 3 scans with stretches of 1, where the MAD's standard error is
+    # 1.17 / sqrt(1))
     t = np.arange(n) * 0.7
-    y = np.where(t < t[11], 0.3 * t, 0.3 * t[11] + 0.9 * (t - t[11]))
+    y = np.where(t < t[kink], 0.3 * t, 0.3 * t[kink] + 0.9 * (t - t[kink]))
     s = _sse(t, y)
     # the noise whose penalty equals S
     noise_eq = np.sqrt(s / (SEGMENT_PENALTY * np.log(n))) / (1.0 + MAD_REL_SE / np.sqrt(n - 2))
     assert _penalty(noise_eq, n) == pytest.approx(s, rel=1e-12)
     assert noise_eq > 10 * MIN_SCATTER_UM   # the floor plays no part
-    assert rate_segments(t, y, noise_um=noise_eq * 0.999) == [(0, 11), (11, n)]
-    assert rate_segments(t, y, noise_um=noise_eq * 1.001) == [(0, n)]
+    with np.errstate(all="raise"):   # stretches of one time are no division by zero
+        split = rate_segments(t, y, noise_um=noise_eq * 0.999, min_scans=min_scans)
+        one = rate_segments(t, y, noise_um=noise_eq * 1.001, min_scans=min_scans)
+    assert one == [(0, n)]
+    if n > 3:
+        assert split == [(0, kink), (kink, n)]
+    else:   # on 3 scans either split fits two exact lines
+        assert len(split) == 2 and split[0][0] == 0 and split[-1][1] == n
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
@@ -372,3 +386,84 @@ def test_a_lost_tip_is_left_out_of_the_stretches_and_the_fit():
     assert len(r) == 1
     assert r["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-9)
     assert r["n_scans"].iloc[0] == 11 and r["rate_std_um_s"].iloc[0] < 1e-6
+
+
+def test_a_record_too_short_to_fit_gives_no_rate():
+    # two scans (too few for a rate, no lost tip can be told): no row, no error
+    r = _rates.growth_rates_per_step(_whisker([0.0, 1.0], [1.0, 2.0]))
+    assert r.empty and "rate_um_s" in r.columns
+
+
+def _kinked(n=20, rate1=1.0, rate2=3.0):
+    """Scans 1 s apart, rate1 for scans 0..9 and rate2 for 10..19 (the change between scans
+    9 and 10, at 9.5 s)."""
+    t = np.arange(float(n))
+    return t, np.where(t < 9.5, 2.0 + rate1 * t, 2.0 + rate1 * 9.5 + rate2 * (t - 9.5))
+
+
+def test_each_stretch_is_fitted_and_cut_half_way_to_the_next_scan():
+    # one step over the whole record: a row per stretch, its edges the step's cut half-way
+    # between the last scan of one stretch and the first of the next
+    t, y = _kinked()
+    steps = pd.DataFrame({"step": [7], "t_start_s": [-1.0], "t_end_s": [30.0],
+                          "control_value": [-0.5]})
+    r = _rates.growth_rates_per_step(_whisker(t, y), steps, pixel_size_rel_std=0.0)
+    assert list(r["step"]) == [7, 7] and list(r["whisker_id"]) == [3, 3]
+    assert list(r["n_scans"]) == [10, 10]
+    np.testing.assert_allclose(r["rate_um_s"], [1.0, 3.0], rtol=1e-9)
+    np.testing.assert_allclose(r["rate_std_um_s"], [0.0, 0.0], atol=1e-9)
+    assert list(r["t_start_s"]) == [-1.0, 9.5] and list(r["t_end_s"]) == [9.5, 30.0]
+    assert list(r["control_value"]) == [-0.5, -0.5]
+
+
+def test_a_step_holding_the_end_of_a_stretch_gets_the_stretch_rate():
+    # the step edge on the video clock is 1.5 s late (at 11 s, the rate changed at 9.5 s):
+    # step 0 holds two scans (10 and 11) of the 3 um/s stretch, too few to fit alone, so it
+    # gets the whole stretch's rate; step 1 holds nine of them (11 counted in both: edges
+    # are inclusive)
+    t, y = _kinked()
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 11.0], "t_end_s": [11.0, 19.0],
+                          "control_value": [-1.0, -2.0]})
+    r = _rates.growth_rates_per_step(_whisker(t, y), steps, pixel_size_rel_std=0.0)
+    assert list(r["step"]) == [0, 0, 1]
+    assert list(r["n_scans"]) == [10, 10, 9]
+    np.testing.assert_allclose(r["rate_um_s"], [1.0, 3.0, 3.0], rtol=1e-9)
+    assert list(r["t_start_s"]) == [0.0, 9.5, 11.0] and list(r["t_end_s"]) == [9.5, 11.0, 19.0]
+    # one scan of the stretch in step 0 (edge at 10 s) may be the change a scan off: no row
+    steps.loc[0, "t_end_s"] = steps.loc[1, "t_start_s"] = 10.0
+    r = _rates.growth_rates_per_step(_whisker(t, y), steps, pixel_size_rel_std=0.0)
+    assert list(r["step"]) == [0, 1] and list(r["n_scans"]) == [10, 10]
+    # a stretch shorter than min_scans gives no rate to a step holding two of its scans
+    # (min_scans 11: no stretch is long enough, nothing is reported)
+    assert _rates.growth_rates_per_step(_whisker(t, y), steps, min_scans=11).empty
+
+
+def test_the_tip_sigma_sets_the_noise_for_lost_tips():
+    # a straight rod growing 2 um per scan with one scan 3 um short, 1 um below the scan
+    # before: with tips known only to 2.5 px x 0.2 um/px = 0.5 um (3 sigma = 1.5 um) that is
+    # within the tip error and kept; with no tip sigma the lengths' own noise is 0 (floored)
+    # and the scan is a lost tip
+    t = np.arange(12.0)
+    y = 1.0 + 2.0 * t
+    y[6] -= 3.0
+    w = _whisker(t, y, tip_sigma_px=2.5)
+    kept = _rates.growth_rates_per_step(w, pixel_size_um=0.2)
+    assert list(kept["n_scans"]) == [12]
+    lost = _rates.growth_rates_per_step(w)   # no pixel size: the tip sigma is not known in um
+    assert list(lost["n_scans"]) == [11] and lost["rate_um_s"].iloc[0] == pytest.approx(2.0)
+    lost = _rates.growth_rates_per_step(w.drop(columns="tip_sigma_px"), pixel_size_um=0.2)
+    assert list(lost["n_scans"]) == [11]
+
+
+def test_a_standstill_after_the_short_circuit_is_left_out_by_its_median_time():
+    # growth at 1 um/s, then a standstill from 9.5 s on (scans 10-19, median time 14.5 s):
+    # left out when its median time is after the short circuit, kept when it is not
+    t, y = _kinked(rate2=0.0)
+    steps = pd.DataFrame({"step": [0], "t_start_s": [0.0], "t_end_s": [19.0]})
+    w = _whisker(t, y)
+    assert list(_rates.growth_rates_per_step(w, steps, short_circuit_s=14.4)["n_scans"]) == [10]
+    both = _rates.growth_rates_per_step(w, steps, short_circuit_s=14.5)
+    assert list(both["n_scans"]) == [10, 10] and both["rate_um_s"].iloc[1] == pytest.approx(0.0)
+    assert np.isnan(both["control_value"]).all()   # steps without a control value
+    # a NaN short-circuit time is no short circuit
+    assert len(_rates.growth_rates_per_step(w, steps, short_circuit_s=np.nan)) == 2
