@@ -305,6 +305,9 @@ def test_segments_of_exact_lines_with_known_breaks():
     assert rate_segments(t, 2.0 * t) == [(0, 28)]
     # lists are taken
     assert rate_segments(list(t), list(y), noise_um=0.01) == want
+    # the partition does not depend on the unit of time (scans 5 ms or 500 s apart)
+    assert rate_segments(t / 100.0, y, noise_um=0.01) == want
+    assert rate_segments(t * 1000.0, y, noise_um=0.01) == want
 
 
 def test_segments_need_min_scans_each():
@@ -468,3 +471,15 @@ def test_a_standstill_after_the_short_circuit_is_left_out_by_its_median_time():
     assert np.isnan(both["control_value"]).all()   # steps without a control value
     # a NaN short-circuit time is no short circuit
     assert len(_rates.growth_rates_per_step(w, steps, short_circuit_s=np.nan)) == 2
+
+
+def test_one_scan_stretches_far_from_time_zero_raise_no_floating_point_error():
+    # stretches of one scan have no time spread: the line's explained variance is taken as 0,
+    # whatever rounding leaves of the zero spread and covariance (times near 1000 s make the
+    # covariance a rounding residue over an exact zero: a division by zero, not 0 / 0); the
+    # result is still the optimal partition
+    t = np.array([1000.17, 1000.41, 1002.70, 1005.44, 1006.07, 1007.29, 1008.13, 1009.13])
+    y = np.array([-3.8, -1.87, 0.12, -6.98, -0.66, -3.74, -2.2, -1.63])
+    with np.errstate(all="raise"):
+        got = rate_segments(t, y, noise_um=0.5, min_scans=1)
+    assert got == _best_partition(t, y, _penalty(0.5, len(t)), 1)
