@@ -483,3 +483,65 @@ def test_one_scan_stretches_far_from_time_zero_raise_no_floating_point_error():
     with np.errstate(all="raise"):
         got = rate_segments(t, y, noise_um=0.5, min_scans=1)
     assert got == _best_partition(t, y, _penalty(0.5, len(t)), 1)
+
+
+def test_censored_lengths_at_the_field_edge_give_no_stretch_of_their_own():
+    # 2 um/s for 12 scans, then the tip leaves the field: 6 censored scans at the edge (a
+    # lower bound, constant). Left out, they make no standstill stretch: one row, 12 scans
+    t = np.arange(18.0) * 0.5
+    cens = np.arange(18) >= 12
+    y = np.where(cens, 1.0 + 2.0 * 6.0, 1.0 + 2.0 * t)
+    r = _rates.growth_rates_per_step(_whisker(t, y, censored=cens))
+    assert list(r["n_scans"]) == [12] and r["rate_um_s"].iloc[0] == pytest.approx(2.0, rel=1e-9)
+    # all censored: nothing to fit, the empty table keeps its columns
+    r = _rates.growth_rates_per_step(_whisker(t, y, censored=True))
+    assert r.empty and list(r.columns) == ["whisker_id", "step", "control_value", "t_start_s",
+                                           "t_end_s", "n_scans", "rate_um_s", "rate_std_um_s",
+                                           "current_density_A_cm2"]
+
+
+def test_two_scans_give_a_rate_only_when_two_are_enough():
+    # min_scans=2: the slope of two lengths (no scatter to give a standard error: NaN)
+    w = _whisker([1.0, 3.0], [2.0, 5.0])
+    r = _rates.growth_rates_per_step(w, min_scans=2)
+    assert list(r["n_scans"]) == [2] and r["rate_um_s"].iloc[0] == pytest.approx(1.5, rel=1e-12)
+    assert np.isnan(r["rate_std_um_s"].iloc[0])
+    assert _rates.growth_rates_per_step(w).empty   # the default, 3
+
+
+def test_a_whisker_seen_once_does_not_stop_the_others():
+    # whisker 1 has one scan (no rate); whisker 2, after it in id order, is still fitted
+    t = np.arange(10.0)
+    w = pd.concat([pd.DataFrame({"whisker_id": [1], "content_time_s": [0.0], "length_um": [4.0]}),
+                   pd.DataFrame({"whisker_id": 2, "content_time_s": t, "length_um": 1.0 + 0.5 * t})])
+    r = _rates.growth_rates_per_step(w)
+    assert list(r["whisker_id"]) == [2] and r["rate_um_s"].iloc[0] == pytest.approx(0.5, rel=1e-9)
+
+
+def test_the_tip_sigma_sets_the_resolution_of_the_change_points():
+    # 1 um/s for 8 scans, 1.26 um/s for 8: one line through both leaves S = 1.42 um^2. With
+    # tips known to 0.2 um the penalty of a second stretch (10 log(16) sigma^2, sigma one
+    # standard error high) is 1.91 um^2 > S: one stretch, the change is below what the tips
+    # resolve. From the lengths alone (noise 0) the change is exact: two stretches. The
+    # merging step would keep the two apart (0.26 um/s is > 3 combined sigmas), so the one
+    # stretch is the change-point search's own result.
+    t = np.arange(16.0)
+    y = np.where(t < 7.5, 1.0 * t, 7.5 + 1.26 * (t - 7.5))
+    assert _sse(t, y) < _penalty(0.2, 16)
+    assert _merge_alike([(0, 8), (8, 16)], t, y, np.full(16, 0.2)) == [(0, 8), (8, 16)]
+    w = _whisker(t, y, tip_sigma_px=2.0)
+    one = _rates.growth_rates_per_step(w, pixel_size_um=0.1)
+    assert list(one["n_scans"]) == [16]
+    two = _rates.growth_rates_per_step(w)
+    assert list(two["n_scans"]) == [8, 8]
+    np.testing.assert_allclose(two["rate_um_s"], [1.0, 1.26], rtol=1e-9)
+
+
+def test_a_short_record_lends_its_rate_to_a_step_holding_two_of_its_scans():
+    # 3 scans (one stretch, exactly min_scans): the first step holds two of them and gets the
+    # rate of all three; the second holds one (may be a scan off): no row
+    w = _whisker([0.0, 1.0, 2.0], [1.0, 1.7, 2.4])
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 1.5], "t_end_s": [1.5, 2.0]})
+    r = _rates.growth_rates_per_step(w, steps)
+    assert list(r["step"]) == [0] and list(r["n_scans"]) == [3]
+    assert r["rate_um_s"].iloc[0] == pytest.approx(0.7, rel=1e-9)
