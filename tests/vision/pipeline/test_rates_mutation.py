@@ -545,3 +545,23 @@ def test_a_short_record_lends_its_rate_to_a_step_holding_two_of_its_scans():
     r = _rates.growth_rates_per_step(w, steps)
     assert list(r["step"]) == [0] and list(r["n_scans"]) == [3]
     assert r["rate_um_s"].iloc[0] == pytest.approx(0.7, rel=1e-9)
+
+
+def test_after_the_short_circuit_each_step_is_kept_if_it_grows_by_more_than_2_sigma():
+    # one straight stretch at 0.2 um/s, tips known to 0.4 um, all after a short circuit
+    # stated at -1 s (the short's time on the video clock is off). Step 0 holds 3 scans over
+    # 2 s: its +- (the slope's standard error for 0.4 um and sqrt(2) 0.4 um over 2 s) is
+    # above 0.1 um/s, so it does not show growth by more than 2 sigma: left out. Step 1 holds
+    # 11 scans over 10 s: 0.2 um/s is 2.7 of its sigmas: growth, kept
+    t = np.arange(14.0)
+    w = _whisker(t, 1.0 + 0.2 * t, tip_sigma_px=4.0)
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [0.0, 3.0], "t_end_s": [2.0, 13.0]})
+    sd_a = np.hypot(_slope_se(t[:3], 0.4), np.sqrt(2.0) * 0.4 / 2.0)
+    sd_b = np.hypot(_slope_se(t[3:], 0.4), np.sqrt(2.0) * 0.4 / 10.0)
+    assert 0.2 <= 2 * sd_a and 2 * sd_b < 0.2 < 3 * sd_b
+    kw = {"pixel_size_um": 0.1, "pixel_size_rel_std": 0.0}
+    both = _rates.growth_rates_per_step(w, steps, **kw)
+    assert list(both["n_scans"]) == [3, 11]
+    np.testing.assert_allclose(both["rate_std_um_s"], [sd_a, sd_b], rtol=1e-9)
+    r = _rates.growth_rates_per_step(w, steps, short_circuit_s=-1.0, **kw)
+    assert list(r["step"]) == [1] and r["rate_um_s"].iloc[0] == pytest.approx(0.2, rel=1e-9)
