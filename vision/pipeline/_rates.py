@@ -174,6 +174,9 @@ def _stretch_rate(t, y, tip_um):
     if np.isfinite(tip_um).any():
         tip = float(np.nanmedian(tip_um))
         scatter = max(scatter, tip)
+        # a tip error is partly systematic (the rod end's contrast, blur and rim change
+        # slowly) and does not average out over the scans: the rate is no better known
+        # than two independent tip errors over the fitted time
         tip_sys = SYSTEMATIC_TIP_ENDS ** 0.5 * tip / np.ptp(t)
     return rate, float(np.hypot(slope_standard_error(t, scatter), tip_sys))
 
@@ -376,18 +379,12 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                     sel = stretch
                 else:
                     continue
-                t, y = t_all[sel], y_all[sel]
-                rate, _, scatter = fit_growth_rate(t, y)
-                tip = tip_all[sel]
-                tip_sys = 0.0
-                if np.isfinite(tip).any():
-                    scatter = max(scatter, float(np.nanmedian(tip)))
-                    # a tip error is partly systematic (the rod end's contrast, blur and rim
-                    # change slowly) and does not average out over the scans: the rate is no
-                    # better known than two independent tip errors over the fitted time
-                    tip_sys = SYSTEMATIC_TIP_ENDS ** 0.5 * float(np.nanmedian(tip)) / np.ptp(t)
-                rate_std = float(np.sqrt(slope_standard_error(t, scatter) ** 2 + tip_sys ** 2
-                                         + (rate * np.hypot(pixel_size_rel_std, tilt_rel_std)) ** 2))
+                t = t_all[sel]
+                # the tips' part of the +- (scatter and systematic tip error), then the
+                # relative uncertainty of the pixel size and the tilt
+                rate, tip_std = _stretch_rate(t, y_all[sel], tip_all[sel])
+                rate_std = float(np.hypot(tip_std,
+                                          rate * np.hypot(pixel_size_rel_std, tilt_rel_std)))
                 if short and np.median(t) > short_circuit_s and rate <= 2.0 * rate_std:
                     continue  # a standstill after the short circuit: no growth to report
                 rows.append({
