@@ -735,8 +735,7 @@ def _rings_at(needle, holes, sm, min_radius_px):
     out = []
     for pts in holes:
         xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
-        if not (np.isfinite(r) and math.hypot(xc - tx, yc - ty) <= r + max(
-                NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)):
+        if not (np.isfinite(r) and _at_tip(tx, ty, xc, yc, r)):
             continue
         got = _trimmed_circle(pts, xc, yc, r, 0.0, np.inf, sm.shape, min_radius_px)
         if got is None or got[0] < NEEDLE_MIN_RIM_SCORE * got[3]:
@@ -748,6 +747,15 @@ def _rings_at(needle, holes, sm, min_radius_px):
         # the hole's outline runs on the ring's inner pixels: the hole ends half a pixel further
         out.append((score * (r + CONTOUR_HALF_PX) / r, xc, yc, r + CONTOUR_HALF_PX, r, pol))
     return out
+
+
+def _at_tip(tx, ty, xc, yc, r):
+    """Whether the needle's tip (tx, ty) rests on the disc (xc, yc, r), px.
+
+    Within the radius plus NEEDLE_TIP_TOL_PX or NEEDLE_TIP_TOL_FRAC of the
+    radius, whichever is larger, of the disc's centre.
+    """
+    return math.hypot(xc - tx, yc - ty) <= r + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)
 
 
 def _rim_score(cand):
@@ -779,8 +787,7 @@ def _needle_preference(cands, needle, rings=()):
     if needle is None or not (cands or rings):
         return list(cands)
     _, tx, ty = needle
-    at_tip = [math.hypot(c[1] - tx, c[2] - ty) <= c[3] + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * c[3])
-              for c in cands]
+    at_tip = [_at_tip(tx, ty, *c[1:4]) for c in cands]
     top = max(c[0] for c in (*cands, *rings))
     floor = NEEDLE_MIN_RIM_SCORE
     if cands:
