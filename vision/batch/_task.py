@@ -37,7 +37,12 @@ PARTIAL_DIR = ".semtrack-partial"
 # resume key
 
 def _resume_key(item, save_options):
+    from .._version import __version__
+
     return {
+        # results of another semtrack version are not up to date: an upgrade must re-analyse,
+        # not report the old version's numbers as "skipped (up to date)"
+        "semtrack_version": __version__,
         "video_sha256": file_sha256(item.video),
         "trace_sha256": None if item.trace is None else file_sha256(item.trace),
         "parameters": jsonable(dict(sorted(item.options.items()))),

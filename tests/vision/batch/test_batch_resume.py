@@ -64,6 +64,17 @@ def _items(tmp_path, contents):
     return items
 
 
+def test_results_of_another_semtrack_version_are_not_up_to_date(tmp_path, fake, monkeypatch):
+    import vision._version
+    items = _items(tmp_path, {"v1": b"a" * 10})
+    out = tmp_path / "out"
+    assert [r["status"] for r in run_batch(items, out, workers=0).records] == ["done"]
+    assert [r["status"] for r in run_batch(items, out, workers=0).records] == ["skipped"]
+    monkeypatch.setattr(vision._version, "__version__", "999.0")   # an upgrade
+    assert [r["status"] for r in run_batch(items, out, workers=0).records] == ["done"]
+    assert fake == ["v1.mp4", "v1.mp4"]
+
+
 def test_resume_skips_finished_and_force_reruns(tmp_path, fake):
     items = _items(tmp_path, {"v1": b"a" * 10, "v2": b"b" * 20})
     out = tmp_path / "out"
