@@ -510,12 +510,21 @@ def test_a_long_run_fits_a_known_drift_and_moves_the_offset_to_the_first_frame()
     assert not any("drift" in w for w in est.warnings)
 
 
+def _long_steps(n_rounds):
+    """Irregular potential steps for a long run of slow scans: (start s, V, growth um/s).
+
+    Step lengths 31, 47, 23 and 61 s (irregular within a round) repeated ``n_rounds``
+    times after 20 s; voltages and growth rates cycle with periods of 7 and 5 steps.
+    """
+    return [(s, -0.3 - 0.1 * (k % 7), 0.02 * (1 + k % 5)) for k, s in
+            enumerate(np.cumsum(np.r_[20.0, np.tile([31.0, 47.0, 23.0, 61.0], n_rounds)]))]
+
+
 def test_the_drift_shift_and_the_warning_when_no_drift_is_fitted(monkeypatch):
     # isolates the use of the drift (_fit_drift injected); slow scans (5 s) make a
     # 10-minute run cheap
     import vision.pipeline._sync as sync
-    steps = [(s, -0.3 - 0.1 * (k % 7), 0.02 * (1 + k % 5)) for k, s in
-             enumerate(np.cumsum(np.r_[20.0, np.tile([31.0, 47.0, 23.0, 61.0], 6)]))]
+    steps = _long_steps(6)
     tv, f, trace = make_run(9.0, seed=21, duration_s=640.0, scan_s=5.0, trace_hz=2.0,
                             steps=steps)
     given = []
@@ -706,8 +715,7 @@ def test_footprint_rows_that_miss_a_scan():
 def test_a_run_that_starts_late_on_the_video_clock_is_as_long_as_its_scans(monkeypatch):
     # 400 s of scans from video time 300 s: shorter than DRIFT_MIN_DURATION_S, no drift
     import vision.pipeline._sync as sync
-    steps = [(s, -0.3 - 0.1 * (k % 7), 0.02 * (1 + k % 5)) for k, s in
-             enumerate(np.cumsum(np.r_[20.0, np.tile([31.0, 47.0, 23.0, 61.0], 4)]))]
+    steps = _long_steps(4)
     tv, f, trace = make_run(9.0, seed=22, duration_s=400.0, scan_s=5.0, trace_hz=2.0,
                             steps=steps)
     given = []
