@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,13 +175,18 @@ print(create_mutants({children}))
 
 
 def mutmut_section(files, tests):
-    q = ", ".join
-    return ("[tool.mutmut]\n"
-            'source_paths = ["vision/", "electrochem/", "calibration/"]\n'
-            f"only_mutate = [{q(json.dumps(f) for f in files)}]\n"
-            f"pytest_add_cli_args_test_selection = [{q(json.dumps(t) for t in tests)}]\n"
-            "timeout_multiplier = 15.0\ntimeout_constant = 1.0\n"
-            "use_git_change_detection = false\n")
+    """The repository's [tool.mutmut] settings with this run's files and tests.
+
+    Source paths and the per-mutant timeout stay those of `make mutate`; ``also_copy`` is
+    dropped (the scratch copy holds what :data:`COPY` lists) and mutmut's git change
+    detection is off (the scratch copy is no repository).
+    """
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        conf = dict(tomllib.load(fh)["tool"]["mutmut"])
+    conf.pop("also_copy", None)
+    conf.update(only_mutate=list(files), pytest_add_cli_args_test_selection=list(tests),
+                use_git_change_detection=False)
+    return "[tool.mutmut]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in conf.items())
 
 
 def prepare(files, tests, *, reuse=False):
