@@ -216,9 +216,7 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
         band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
         sub_bg = None
         if bg is not None:
-            sub_bg = CrackBackground(bg.image[sl], bg.response[sl], bg.sigma_px, bg.polarity,
-                                     bg.tolerance_px, bg.elongation,
-                                     tuple(a[sl] for a in bg.angle_responses))
+            sub_bg = bg.window(sl)
         c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
                          electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
                          background=sub_bg,
