@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 from ..._shared._stats import _median, mad_sigma
 from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
@@ -548,6 +547,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     small = small[small != hl[0, 0]]
     if small.size:
         crack |= np.isin(hl, small)[1:-1, 1:-1]
+    from skimage.morphology import skeletonize  # skimage.morphology on first use
+
     skel = skeletonize(np.pad(crack, 1))[1:-1, 1:-1]
     sr, sc = np.nonzero(skel)
     if sr.size < 2:

@@ -7,8 +7,6 @@ import logging
 import cv2
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 #: A path needs this many points to be smoothed (the Gaussian needs some length).
 MIN_SMOOTH_POINTS = 5
@@ -62,6 +60,8 @@ def _longest_path(skel, seeds):
     seed_ids = seed_ids[seed_ids >= 0]
     if seed_ids.size == 0:
         return None
+    from scipy.sparse.csgraph import dijkstra  # scipy.sparse when a crack is traced
+
     dist, pred, _ = dijkstra(graph, directed=False, indices=seed_ids, min_only=True,
                              return_predecessors=True)
     dist[~np.isfinite(dist)] = -1
@@ -252,6 +252,8 @@ def _graph(skel):
         dst.append(j[ok])
         wts.append(np.full(ok.sum(), wt))
     src, dst, wts = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+    from scipy.sparse import coo_matrix  # scipy.sparse when a crack is traced
+
     graph = coo_matrix((np.r_[wts, wts], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
     return graph, index, rr, cc
 
@@ -276,6 +278,8 @@ def _side_branches(skel, path_rc, *, min_branch_px, smoothing_px, max_branches=M
     in_tree = np.zeros(rr.size, bool)
     in_tree[tree] = True
     for _ in range(max_branches):
+        from scipy.sparse.csgraph import dijkstra  # scipy.sparse when a crack is traced
+
         dist, pred, _ = dijkstra(graph, directed=False, indices=np.flatnonzero(in_tree),
                                   min_only=True, return_predecessors=True)
         # a branch leaves the tree: its end lies min_branch_px from it in the plane (a
