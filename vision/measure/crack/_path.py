@@ -6,7 +6,6 @@ import logging
 
 import cv2
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 #: A path needs this many points to be smoothed (the Gaussian needs some length).
 MIN_SMOOTH_POINTS = 5
@@ -86,6 +85,8 @@ def _smooth_length(xy, smoothing_px):
         n = max(int(np.ceil(s[-1])) + 1, 2)
         t = np.linspace(0, s[-1], n)
         pts = np.column_stack([np.interp(t, s, xy[:, 0]), np.interp(t, s, xy[:, 1])])
+        from scipy.ndimage import gaussian_filter1d  # scipy.ndimage when a crack is traced
+
         sm = np.column_stack([gaussian_filter1d(pts[:, k], smoothing_px, mode="nearest")
                               for k in (0, 1)])
         # keep the true end points (smoothing pulls the ends inward)
