@@ -146,12 +146,19 @@ def _install_phases(phases):
     pipe._finish = phases.func("synchronise, events, rates", fin)
 
 
-def _warm_up(video):
-    """Load what the timed run would load on first use, and decode a few frames."""
+def _warm_up(video, save=True):
+    """Load what the timed run would load on first use, and decode a few frames.
+
+    The report's modules (matplotlib, 24 MB) only when the run saves: an analysis
+    without a report never loads them, and its peak RSS must not count them.
+    """
     import importlib
 
-    for name in ("scipy.ndimage", "skimage.measure", "skimage.morphology", "vision.measure",
-                 "vision.track", "vision.pipeline._report", "matplotlib.pyplot"):
+    names = ("scipy.ndimage", "skimage.measure", "skimage.morphology", "vision.measure",
+             "vision.track")
+    if save:
+        names += ("vision.pipeline._report", "matplotlib.pyplot")
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
@@ -172,7 +179,7 @@ def hd_analyze(video, trace, pixel_size_um, truth_frames, save="0", phases="1"):
 
     from vision.pipeline import _analyze as pipe
 
-    _warm_up(video)
+    _warm_up(video, save=save == "1")
     timer = _Phases()
     if phases == "1":
         _install_phases(timer)

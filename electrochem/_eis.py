@@ -11,7 +11,6 @@ import logging
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import least_squares
 
 from calibration import InputError
 
@@ -172,6 +171,8 @@ def fit_rc(
 
     lower = [-np.inf] * 3 + ([0.3] if cpe else [])
     upper = [np.inf] * 3 + ([1.0] if cpe else [])
+    from scipy.optimize import least_squares  # scipy.optimize when a fit is made
+
     res = least_squares(residual, p0, bounds=(lower, upper), method="trf",
                         x_scale="jac", max_nfev=2000)
     if not res.success:

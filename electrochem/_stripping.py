@@ -6,7 +6,6 @@ import logging
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.ndimage import median_filter
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, InputError
 
@@ -97,6 +96,8 @@ def depletion_time(
         return None
     w = smooth_points or max(3, int(0.01 * n))
     w = w + 1 - w % 2
+    from scipy.ndimage import median_filter  # scipy.ndimage when this runs
+
     es = median_filter(eta, size=w, mode="nearest")
     # slope on a grid of about w points to beat noise
     step = max(1, w // 2)

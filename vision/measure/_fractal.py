@@ -7,7 +7,6 @@ import logging
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 __all__ = ["box_counting_dimension", "skeleton_end_points", "count_branches"]
 
@@ -169,6 +168,8 @@ def count_branches(mask, *, min_branch_length_px=MIN_BRANCH_LENGTH_PX, ignore_ma
     if skeleton is None:
         crop, (r0, c0) = _crop(mask)
         # one pixel of padding so that shapes touching the crop edge skeletonize cleanly
+        from skimage.morphology import skeletonize  # skimage.morphology on first use
+
         sk = skeletonize(np.pad(crop, 1))[1:-1, 1:-1]
     else:
         sk_full = _check_mask(skeleton, "skeleton")

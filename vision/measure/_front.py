@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 from calibration import InputError
 
@@ -411,6 +410,8 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                        (2 * ROD_CLOSE_PX + 1,) * 2))
         p = p[ROD_CLOSE_PX:-ROD_CLOSE_PX, ROD_CLOSE_PX:-ROD_CLOSE_PX] > 0
+        from skimage.morphology import skeletonize  # skimage.morphology on first use
+
         sk = skeletonize(np.pad(p, 1))[1:-1, 1:-1]
         if not sk.any():
             continue
@@ -572,6 +573,8 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         lateral &= ~np.isin(lab2, small)
     if not lateral.any():
         return _empty_front()
+    from skimage.morphology import skeletonize  # skimage.morphology on first use
+
     skel = skeletonize(np.pad(lateral, 1))[1:-1, 1:-1]
     rim_zone = ~_disc(lateral.shape, ex, ey, y0, x0, r_in + BRANCH_RIM_PX)
     if exclude_rods:

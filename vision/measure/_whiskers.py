@@ -16,7 +16,6 @@ import math
 
 import cv2
 import numpy as np
-from trackpy.linking import Linker
 
 from calibration import InputError
 
@@ -949,6 +948,8 @@ class WhiskerLinker:
             return []
         coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
         if self._linker is None:
+            from trackpy.linking import Linker  # trackpy (and scipy.optimize) on first use
+
             self._linker = Linker(self.search_range_px, memory=self.memory)
             self._linker.init_level(coords, t)
         else:

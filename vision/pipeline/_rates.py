@@ -1,7 +1,6 @@
 """Whisker growth rates per potential step and the local current density."""
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from electrochem import current_density_from_growth_rate
 
@@ -81,6 +80,8 @@ def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
     t, y = t[ok], y[ok]
     if len(t) < 2 or np.ptp(t) == 0:
         raise ValueError("fit_growth_rate needs at least two points at different times")
+    from scipy import optimize, stats  # scipy.optimize/stats when a rate is fitted
+
     t0 = t.mean()
     slope = stats.theilslopes(y, t - t0).slope
     icpt = np.median(y - slope * (t - t0))

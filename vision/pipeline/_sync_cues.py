@@ -26,8 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import lsq_linear
-from scipy.stats import t as student_t
 
 __all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "feature_jumps",
            "charge_cue", "step_cue", "onset_bound",
@@ -280,6 +278,8 @@ def _lag1(resid):
 
 def _t_ratio(dof):
     """Student-t 97.5 % quantile over the normal one (1.96) for `dof` degrees of freedom."""
+    from scipy.stats import t as student_t  # scipy.stats when a cue is weighed
+
     return float(student_t.ppf(0.975, max(int(dof), 1)) / student_t.ppf(0.975, 1e9))
 
 
@@ -439,6 +439,8 @@ def _bounded_rss(design, y, lower, upper):
     """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     if not (np.all(coef >= lower) and np.all(coef <= upper)):
+        from scipy.optimize import lsq_linear  # scipy.optimize only for bounded fits
+
         coef = lsq_linear(design, y, bounds=(lower, upper), method="bvls").x
     r = y - design @ coef
     return float(r @ r), r

@@ -7,7 +7,6 @@ import logging
 
 import cv2
 import numpy as np
-from scipy.ndimage import median_filter
 
 from calibration import InputError
 
@@ -110,6 +109,8 @@ def suppress_scan_lines(image, *, smooth_rows=15):
         return image
     k = max(3, min(int(smooth_rows) | 1, image.shape[0] | 1))
     row_med = np.median(image, axis=1).astype(np.float32)
+    from scipy.ndimage import median_filter  # scipy.ndimage when this runs
+
     smooth = median_filter(row_med, size=k, mode="nearest")
     return image - (row_med - smooth).reshape(-1, 1)
 

@@ -523,7 +523,10 @@ class _Tracker:
         self.bg_gradient = cv2.magnitude(gx, gy)
         del sm, gx, gy  # not kept through the crack background below
         if "crack" in self.measure:
-            self.crack_bg = crack_background(self.background, polarity=self.crack_polarity)
+            # the filter responses kept in the crack box only (the six angles of a full-HD
+            # frame are 50 MB); detect_crack asks for a larger window when a crack grows
+            self.crack_bg = crack_background(self.background, polarity=self.crack_polarity,
+                                             box=self._crack_roi(self.background.shape))
         self._li_reference()
 
     def _li_reference(self):

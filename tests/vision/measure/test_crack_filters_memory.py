@@ -114,3 +114,73 @@ def test_full_hd_background_memory():
     # frame each, not all alive at once): at most 12 frames; the former code needed 19.7
     assert peak / 2**20 < 12 * frame_mb
     assert not _filters._SPECTRA   # full-frame spectra are not kept
+
+
+# -- the background kept in a box (what the tracker keeps) ---------------------------------
+
+def _assert_same_window(a, b):
+    for x, y in ((a.image, b.image), (a.response, b.response)):
+        np.testing.assert_array_equal(x, y)
+    assert len(a.angle_responses) == len(b.angle_responses)
+    for x, y in zip(a.angle_responses, b.angle_responses):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("polarity", ["dark", "bright"])
+def test_boxed_background_windows_identical_inside_and_beyond(polarity):
+    img = _scene(420, 560, seed=11)
+    full = crack_background(img, polarity=polarity)
+    boxed = crack_background(img, polarity=polarity, box=(200, 150, 300, 260))
+    m = _filters.BOX_KEEP_MARGIN_PX
+    assert boxed.box == (200 - m, 150 - m, 300 + m, 260 + m)
+    assert boxed.response.shape == (110 + 2 * m, 100 + 2 * m)
+    assert all(a.shape == boxed.response.shape for a in boxed.angle_responses)
+    inside = (slice(100, 300), slice(150, 330))
+    _assert_same_window(boxed.window(inside), full.window(inside))
+    assert boxed.box == (200 - m, 150 - m, 300 + m, 260 + m)     # not filtered again
+    # beyond the kept box (a crack grown past it): filtered again, the same values
+    beyond = (slice(40, 330), slice(120, 545))
+    _assert_same_window(boxed.window(beyond), full.window(beyond))
+    assert boxed.box == (120 - m, 0, 560, 330 + m)
+    _assert_same_window(boxed.window(inside), full.window(inside))
+    # the whole frame (slices with open ends)
+    whole = (slice(None), slice(None))
+    _assert_same_window(boxed.window(whole), full.window(whole))
+    assert boxed.box == (0, 0, 560, 420)
+
+
+def test_boxed_background_clipped_and_small():
+    """A box at the frame's corner is clipped; a 1080p background keeps only its box."""
+    img = _scene(1080, 1920, seed=5)
+    bg = crack_background(img, box=(-10, -10, 300, 200))
+    m = _filters.BOX_KEEP_MARGIN_PX
+    assert bg.box == (0, 0, 300 + m, 200 + m)
+    kept = sum(a.nbytes for a in bg.angle_responses) + bg.response.nbytes
+    assert kept == 7 * (300 + m) * (200 + m) * 4     # 2.9 MB instead of 58 MB
+    full = crack_background(img)
+    win = (slice(0, 250), slice(30, 330))
+    _assert_same_window(bg.window(win), full.window(win))
+
+
+def test_detect_crack_same_with_boxed_background():
+    """detect_crack in a box, with a crack grown beyond it: same measurement either way."""
+    from vision.measure.crack import detect_crack
+
+    bg_img = _scene(400, 520, seed=21)
+    img = bg_img.copy()
+    ex, ey, rad = 150, 200, 30
+    cv2.circle(bg_img, (ex, ey), rad, 40.0, -1)
+    cv2.circle(img, (ex, ey), rad, 40.0, -1)
+    cv2.line(img, (ex + rad - 2, ey), (480, 120), 200.0, 2)   # a crack to far outside
+    roi = (ex - rad - 100, ey - rad - 100, ex + rad + 100, ey + rad + 100)
+    full = crack_background(bg_img)
+    boxed = crack_background(bg_img, box=roi)
+    kw = dict(electrode_xy_px=(ex, ey), electrode_radius_px=rad, roi=roi)
+    a = detect_crack(img, background=full, **kw)
+    b = detect_crack(img, background=boxed, **kw)
+    assert a is not None and b is not None
+    assert a.path_length_px == b.path_length_px > 200        # grown well past the box
+    np.testing.assert_array_equal(a.path, b.path)
+    np.testing.assert_array_equal(a.skeleton_xy_px, b.skeleton_xy_px)
+    assert a.tip_xy_px == b.tip_xy_px and a.contrast == b.contrast
+    assert boxed.box != _filters._grow_box(roi, bg_img.shape, _filters.BOX_KEEP_MARGIN_PX)

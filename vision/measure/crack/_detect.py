@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 from ..._shared._stats import _median, mad_sigma
 from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
@@ -216,9 +215,7 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
         band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
         sub_bg = None
         if bg is not None:
-            sub_bg = CrackBackground(bg.image[sl], bg.response[sl], bg.sigma_px, bg.polarity,
-                                     bg.tolerance_px, bg.elongation,
-                                     tuple(a[sl] for a in bg.angle_responses))
+            sub_bg = bg.window(sl)
         c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
                          electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
                          background=sub_bg,
@@ -550,6 +547,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     small = small[small != hl[0, 0]]
     if small.size:
         crack |= np.isin(hl, small)[1:-1, 1:-1]
+    from skimage.morphology import skeletonize  # skimage.morphology on first use
+
     skel = skeletonize(np.pad(crack, 1))[1:-1, 1:-1]
     sr, sc = np.nonzero(skel)
     if sr.size < 2:

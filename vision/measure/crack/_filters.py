@@ -54,6 +54,12 @@ BACKGROUND_SIGMA_PX = 1.0
 BACKGROUND_ELONGATION = 3.0
 #: Default scale of :func:`ridge_response` (px).
 RIDGE_SIGMA_PX = 1.5
+#: Margin kept around the ``box`` given to :func:`crack_background` (px). The window a
+#: tracker filters is its crack box plus the filters' padding (13 px at the defaults of
+#: ``detect_crack``), and a box grown once by ``detect_crack`` (48 px) still lies
+#: inside, so the whole background is filtered again only when a crack has grown past
+#: this margin (then the kept box grows by it again).
+BOX_KEEP_MARGIN_PX = 64
 
 
 def _oriented_stack(img, sigma_px, elongation, n_orientations):
@@ -207,6 +213,12 @@ class CrackBackground:
         With ``elongation > 1``: the unclipped response at each filter angle
         (the difference image's response is then a subtraction per angle,
         which halves the filtering cost per frame).
+    box : (x0, y0, x1, y1) or None
+        None: ``response`` and ``angle_responses`` cover the whole frame. Else
+        they cover only this box of it (px; made with ``crack_background(...,
+        box=...)`` to save memory): take windows with :meth:`window`, which
+        filters the background again, and keeps a larger box, when a window
+        reaches beyond it.
     """
 
     image: np.ndarray = field(repr=False)
@@ -216,10 +228,92 @@ class CrackBackground:
     tolerance_px: int
     elongation: float = 1.0
     angle_responses: tuple = field(default=(), repr=False)
+    box: tuple = None
+
+    def window(self, sl):
+        """The background of a window of the frame, as a whole-window CrackBackground.
+
+        Parameters
+        ----------
+        sl : (slice, slice)
+            Rows and columns of the window (steps of 1, within the frame).
+
+        Returns
+        -------
+        CrackBackground
+            Views into this one's arrays: the same values as slicing whole-frame
+            ones. When this background keeps only a box and the window reaches
+            beyond it, the frame is filtered again (the same values to the bit)
+            and the box kept from then on holds the old box, the window and
+            :data:`BOX_KEEP_MARGIN_PX` around them.
+        """
+        rows, cols = self.image.shape
+        r0, r1, _ = sl[0].indices(rows)
+        c0, c1, _ = sl[1].indices(cols)
+        if self.box is None:
+            loc = (slice(r0, r1), slice(c0, c1))
+        else:
+            x0, y0, x1, y1 = self.box
+            if not (x0 <= c0 and y0 <= r0 and c1 <= x1 and r1 <= y1):
+                grown = _grow_box((min(x0, c0), min(y0, r0), max(x1, c1), max(y1, r1)),
+                                  self.image.shape, BOX_KEEP_MARGIN_PX)
+                logger.debug("crack background: window %s beyond the kept box %s; "
+                             "filtering the frame again, keeping %s", sl, self.box, grown)
+                resp, angles = _responses(self.image, self.sigma_px, self.polarity,
+                                          self.tolerance_px, self.elongation, grown)
+                # the cache of a frozen record: same settings, same values, larger box
+                object.__setattr__(self, "response", resp)
+                object.__setattr__(self, "angle_responses", angles)
+                object.__setattr__(self, "box", grown)
+                x0, y0, x1, y1 = grown
+            loc = (slice(r0 - y0, r1 - y0), slice(c0 - x0, c1 - x0))
+        return CrackBackground(self.image[r0:r1, c0:c1], self.response[loc], self.sigma_px,
+                               self.polarity, self.tolerance_px, self.elongation,
+                               tuple(a[loc] for a in self.angle_responses))
+
+
+def _grow_box(box, shape, margin):
+    """(x0, y0, x1, y1) ints: ``box`` grown by ``margin`` px and clipped to ``shape``."""
+    rows, cols = shape
+    x0, y0, x1, y1 = (int(v) for v in box)
+    return (max(x0 - margin, 0), max(y0 - margin, 0), min(x1 + margin, cols),
+            min(y1 + margin, rows))
+
+
+def _responses(img, sigma_px, polarity, tolerance_px, elongation, box):
+    """Dilated ridge response and per-angle responses of the whole ``img``, kept in ``box``.
+
+    ``box`` (x0, y0, x1, y1) or None (the whole frame). Each angle's response is cut to
+    the box as soon as it is made, so at most one whole-frame angle response is alive.
+    """
+    keep = (slice(None), slice(None)) if box is None else \
+        (slice(box[1], box[3]), slice(box[0], box[2]))
+    angles = ()
+    if elongation > 1.0:
+        if polarity not in _POLARITIES:
+            raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
+        # one angle at a time: the maximum is accumulated (the same values as the
+        # maximum of the stacked responses, without the stack)
+        angles, resp = [], None
+        for r in _oriented_stack(-img if polarity == "bright" else img, sigma_px,
+                                 elongation, N_ORIENTATIONS):
+            resp = r.copy() if resp is None else np.maximum(resp, r, out=resp)
+            angles.append(r if box is None else r[keep].copy())
+            del r
+        angles = tuple(angles)
+        resp = np.maximum(resp, 0, out=resp)
+    else:
+        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
+    if tolerance_px > 0:
+        k = 2 * int(tolerance_px) + 1
+        resp = cv2.dilate(resp, np.ones((k, k), np.uint8))
+    if box is not None:
+        resp = resp[keep].copy()
+    return resp, angles
 
 
 def crack_background(background, *, sigma_px=BACKGROUND_SIGMA_PX, polarity="dark", tolerance_px=1,
-                     elongation=BACKGROUND_ELONGATION):
+                     elongation=BACKGROUND_ELONGATION, box=None):
     """Prepare a background frame (before any crack) for :func:`detect_crack`.
 
     Parameters
@@ -232,29 +326,20 @@ def crack_background(background, *, sigma_px=BACKGROUND_SIGMA_PX, polarity="dark
     tolerance_px : int, optional
         Static lines within this many pixels of where they were in the
         background are ignored (residual registration error).
+    box : (x0, y0, x1, y1) or None, optional
+        Where cracks will be searched (px, e.g. a tracker's crack box): the
+        filter responses are kept only in this box plus
+        :data:`BOX_KEEP_MARGIN_PX` (at full HD the six angle responses of the
+        whole frame are 50 MB), and windows are taken with
+        :meth:`CrackBackground.window`. None (default): the whole frame.
 
     Returns
     -------
     CrackBackground
     """
     img = _as_image(background, "background")
-    angles = ()
-    if elongation > 1.0:
-        if polarity not in _POLARITIES:
-            raise ValueError(f"polarity must be one of {_POLARITIES}; got {polarity!r}.")
-        # one angle at a time: the maximum is accumulated (the same values as the
-        # maximum of the stacked responses, without the stack)
-        angles, resp = [], None
-        for r in _oriented_stack(-img if polarity == "bright" else img, sigma_px,
-                                 elongation, N_ORIENTATIONS):
-            angles.append(r)
-            resp = r.copy() if resp is None else np.maximum(resp, r, out=resp)
-        angles = tuple(angles)
-        resp = np.maximum(resp, 0, out=resp)
-    else:
-        resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
-    if tolerance_px > 0:
-        k = 2 * int(tolerance_px) + 1
-        resp = cv2.dilate(resp, np.ones((k, k), np.uint8))
+    if box is not None:
+        box = _grow_box(box, img.shape, BOX_KEEP_MARGIN_PX)
+    resp, angles = _responses(img, sigma_px, polarity, tolerance_px, elongation, box)
     return CrackBackground(img, resp, float(sigma_px), polarity, int(tolerance_px),
-                           float(elongation), angles)
+                           float(elongation), angles, box)

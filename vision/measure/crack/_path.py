@@ -6,9 +6,6 @@ import logging
 
 import cv2
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 #: A path needs this many points to be smoothed (the Gaussian needs some length).
 MIN_SMOOTH_POINTS = 5
@@ -62,6 +59,8 @@ def _longest_path(skel, seeds):
     seed_ids = seed_ids[seed_ids >= 0]
     if seed_ids.size == 0:
         return None
+    from scipy.sparse.csgraph import dijkstra  # scipy.sparse when a crack is traced
+
     dist, pred, _ = dijkstra(graph, directed=False, indices=seed_ids, min_only=True,
                              return_predecessors=True)
     dist[~np.isfinite(dist)] = -1
@@ -86,6 +85,8 @@ def _smooth_length(xy, smoothing_px):
         n = max(int(np.ceil(s[-1])) + 1, 2)
         t = np.linspace(0, s[-1], n)
         pts = np.column_stack([np.interp(t, s, xy[:, 0]), np.interp(t, s, xy[:, 1])])
+        from scipy.ndimage import gaussian_filter1d  # scipy.ndimage when a crack is traced
+
         sm = np.column_stack([gaussian_filter1d(pts[:, k], smoothing_px, mode="nearest")
                               for k in (0, 1)])
         # keep the true end points (smoothing pulls the ends inward)
@@ -252,6 +253,8 @@ def _graph(skel):
         dst.append(j[ok])
         wts.append(np.full(ok.sum(), wt))
     src, dst, wts = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+    from scipy.sparse import coo_matrix  # scipy.sparse when a crack is traced
+
     graph = coo_matrix((np.r_[wts, wts], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
     return graph, index, rr, cc
 
@@ -276,6 +279,8 @@ def _side_branches(skel, path_rc, *, min_branch_px, smoothing_px, max_branches=M
     in_tree = np.zeros(rr.size, bool)
     in_tree[tree] = True
     for _ in range(max_branches):
+        from scipy.sparse.csgraph import dijkstra  # scipy.sparse when a crack is traced
+
         dist, pred, _ = dijkstra(graph, directed=False, indices=np.flatnonzero(in_tree),
                                   min_only=True, return_predecessors=True)
         # a branch leaves the tree: its end lies min_branch_px from it in the plane (a
