@@ -338,7 +338,10 @@ def _one_thread_task(item, out_dir, **kwargs):
     import numpy  # noqa: F401  (loaded before the limit, so threadpoolctl sees OpenBLAS)
     from threadpoolctl import threadpool_limits
 
+    from .._shared._system import steady_allocator
+
     cv2.setNumThreads(1)
+    steady_allocator()
     with threadpool_limits(limits=1):
         return process_video(item, out_dir, **kwargs)
 

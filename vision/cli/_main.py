@@ -113,6 +113,8 @@ def main(argv=None):
         parser.print_help()
         return 2
     _one_math_thread()
+    from .._shared._system import steady_allocator
+    steady_allocator()
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
