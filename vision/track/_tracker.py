@@ -662,13 +662,8 @@ class _Tracker:
                                   rim_margin_px=FRONT_RIM_MARGIN_PX, exclude_mask=front_exclude,
                                   thin_mask=thin_front, exclude_rods=True)
             if crack_mask is not None:
-                band = float(crack_mask.sum())
-                # the front's area beyond the crack's band (the crack's own lithium is no front)
-                by, bx = np.nonzero(li & crack_mask)
-                in_band = np.count_nonzero(np.hypot(bx - e.x_px, by - e.y_px)
-                                           > e.radius_px + FRONT_RIM_MARGIN_PX)
-                beyond = front.area_px - float(in_band)
-                if beyond > CRACK_IN_FRONT_FRAC * band and front.n_branches >= FRONT_MIN_BRANCHES:
+                if (front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
+                        and front.n_branches >= FRONT_MIN_BRANCHES):
                     # thin lines in a branched lateral front are its branches, not a crack:
                     # they join the front's reach (1-2 px, missed by the segmentation). Judged
                     # on the front with the crack's band kept: a band cut out at the rim
