@@ -655,27 +655,26 @@ class _Tracker:
                 crack_mask = cv2.dilate(crack_mask, np.ones((k, k), np.uint8)) > 0
         front = None
         if "front" in self.measure:
+            exclude = front_wmask
+            if crack_mask is not None:
+                exclude = exclude | crack_mask
             counter = self.counter if self.counter is not None else CounterElectrode(side="right")
-            front_exclude = front_wmask if front_wmask.any() else None
             front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                   electrode_radius_px=e.radius_px, counter_electrode=counter,
-                                  rim_margin_px=FRONT_RIM_MARGIN_PX, exclude_mask=front_exclude,
+                                  rim_margin_px=FRONT_RIM_MARGIN_PX,
+                                  exclude_mask=exclude if exclude.any() else None,
                                   thin_mask=thin_front, exclude_rods=True)
-            if crack_mask is not None:
-                if (front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
-                        and front.n_branches >= FRONT_MIN_BRANCHES):
-                    # thin lines in a branched lateral front are its branches, not a crack:
-                    # they join the front's reach (1-2 px, missed by the segmentation). Judged
-                    # on the front with the crack's band kept: a band cut out at the rim
-                    # would sever the whole front from the electrode (tuning seed 5023)
-                    thin_lines = _skeleton_mask(crack.skeleton_xy_px, li.shape)
-                    thin_front = thin_lines if thin_front is None else thin_front | thin_lines
-                    crack = None
-                else:
-                    front_exclude = front_wmask | crack_mask
+            if (crack_mask is not None and front.area_px > CRACK_IN_FRONT_FRAC * float(crack_mask.sum())
+                    and front.n_branches >= FRONT_MIN_BRANCHES):
+                # thin lines attached to a branched lateral front are its branches, not a
+                # crack: they join the front's reach (1-2 px, missed by the segmentation)
+                thin_lines = _skeleton_mask(crack.skeleton_xy_px, li.shape)
+                thin_front = thin_lines if thin_front is None else thin_front | thin_lines
+                crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,
-                                      rim_margin_px=FRONT_RIM_MARGIN_PX, exclude_mask=front_exclude,
+                                      rim_margin_px=FRONT_RIM_MARGIN_PX,
+                                      exclude_mask=front_wmask if front_wmask.any() else None,
                                       thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
