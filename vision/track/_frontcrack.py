@@ -387,10 +387,13 @@ class WhiskerFrontLog:
         Returns
         -------
         pandas.DataFrame
-            A copy. A scan whose pieces are all whiskers has no front; otherwise its
-            reach is the furthest of the other pieces, its area and branch count their
-            sums (the fractal dimension is left as measured). Frames that repeat a
-            scan's measurement (duplicates, torn frames) get its new values.
+            A copy. A scan whose pieces are all whiskers has no front (no reach, no
+            branches, no touch); otherwise its reach is the furthest of the other
+            pieces and its branch count their sum. ``li_area_um2`` and the fractal
+            dimension are left as measured: the whisker's lithium is there (the
+            charge-volume sync counts it, and the whisker table lacks it in the scans
+            where the finder lost the rod). Frames that repeat a scan's measurement
+            (duplicates, torn frames) get its new values.
         """
         out = frames.copy()
         drop = self.whisker_pieces(min_scans)
@@ -417,11 +420,10 @@ class WhiskerFrontLog:
             keep = [p for j, p in enumerate(self._pieces[frame]) if j not in js]
             if not keep:
                 for col, value in FRONT_EMPTY.items():
-                    if col in out:
+                    if col in out and col != "li_area_um2":
                         out.iloc[sel, out.columns.get_loc(col)] = value
                 continue
-            values = {"li_area_um2": sum(p.area_px for p in keep) * px * px,
-                      "front_distance_um": max(p.max_distance_px for p in keep) * px,
+            values = {"front_distance_um": max(p.max_distance_px for p in keep) * px,
                       "n_branches": int(sum(p.n_branches for p in keep)),
                       "front_touching": any(p.touching for p in keep)}
             if np.isfinite(out["front_projected_um"].iloc[r0]):

@@ -286,11 +286,13 @@ def test_whisker_stub_and_lost_rod_leave_the_front_a_true_front_stays():
     for k in range(6):
         rows = out[out["frame"] // 2 == k]
         if truth[k] is None:
-            assert rows["front_distance_um"].isna().all() and (rows["li_area_um2"] == 0).all()
+            assert rows["front_distance_um"].isna().all() and (rows["n_branches"] == 0).all()
         else:
             assert rows["front_distance_um"].to_numpy() == pytest.approx(
                 truth[k].max_distance_px * 0.5, abs=0.5)
-            assert rows["li_area_um2"].to_numpy() == pytest.approx(truth[k].area_px * 0.25, rel=0.05)
+            assert (rows["n_branches"] == truth[k].n_branches).all()
+        # the lithium area is left as measured (the whisker's lithium is there)
+        assert rows["li_area_um2"].to_numpy() == pytest.approx(fronts[k].area_px * 0.25)
     # a whisker seen in fewer scans than asked is not used
     table = _scan_table(fronts)
     pd.testing.assert_frame_equal(log.resolve(table, min_scans=4, pixel_size_um=0.5), table)
