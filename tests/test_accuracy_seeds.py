@@ -58,8 +58,6 @@ NO_ELECTRODE = {}
 #: after the H.264 writer became deterministic, which changed the h264 scenes' videos). Strict: a pass
 #: is reported, and the entry must go.
 XFAIL = {
-    (2000, 'sync'): 'measured: sync error -0.697 s (two scans: 0.480 s); was -0.457 s before the front room\'s '
-                    'per-grey-level offset of the change image (issue 15) changed the tracked features',
     (2000, 'whiskers'): 'measured: whisker 0: length RMS 5.19 px',
     (2001, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
@@ -68,7 +66,6 @@ XFAIL = {
                       'message holds the table)',
     (2002, 'nofront'): "measured: front in 0 of 90 frames, growth modes ['whisker', 'crack'] (was 43 frames "
                        "and 'lateral'; the crack growth mode is left: a crack reported in a whisker scene)",
-    (2002, 'sync'): 'measured: sync error +1.180 s (two scans: 0.480 s)',
     (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '
                         'whisker 1 off)',
     (2005, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '

@@ -19,6 +19,7 @@ from ._fractal import box_counting_dimension, count_branches
 __all__ = [
     "CounterElectrode",
     "FrontMeasurement",
+    "FrontPiece",
     "measure_front",
     "parse_counter_electrode",
 ]
@@ -88,6 +89,10 @@ ROD_MAX_THIN_FRAC = 0.5
 #: ... within this distance (px): the rims drawn by the segmentation put the piece's
 #: skeleton up to a pixel or two beside the line filter's centre line.
 THIN_NEAR_PX = 2
+#: Each piece of the front keeps at most this many of its pixels (evenly spread) as its
+#: footprint (:attr:`FrontPiece.points_xy_px`): enough to tell whether it lies along a
+#: whisker's rod, little memory per scan.
+PIECE_MAX_POINTS = 128
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,37 @@ def parse_counter_electrode(text, image_shape):
 
 
 @dataclass(frozen=True)
+class FrontPiece:
+    """One connected piece of the lateral front in one frame (pixels; points are (x, y)).
+
+    The front's numbers are the maxima (reach) and sums (area, branches) over
+    its pieces, so a piece found later to be something else (the rod of a
+    whisker tracked in other scans) can be taken out of them.
+
+    Attributes
+    ----------
+    area_px : float
+        Its share of :attr:`FrontMeasurement.area_px`, px^2.
+    max_distance_px, projected_px : float
+        As :attr:`FrontMeasurement.max_distance_px` and ``projected_px``, for
+        this piece alone.
+    n_branches : int
+        Its counted branch end points.
+    touching : bool
+        It reaches the counter electrode.
+    points_xy_px : (K, 2) ndarray
+        Up to :data:`PIECE_MAX_POINTS` of its pixels (x, y), evenly spread.
+    """
+
+    area_px: float
+    max_distance_px: float
+    projected_px: float
+    n_branches: int
+    touching: bool
+    points_xy_px: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class FrontMeasurement:
     """The lateral lithium front in one frame (pixels; points are (x, y)).
 
@@ -287,6 +323,9 @@ class FrontMeasurement:
         Outline (x, y) of electrode plus lateral Li, for drawing.
     branch_tips_xy_px : (K, 2) ndarray
         The counted branch end points (x, y).
+    pieces : tuple of FrontPiece
+        The connected pieces of the lateral Li (of its tip-smoothed mask),
+        with each one's reach, area share and branches.
     """
 
     area_px: float
@@ -299,6 +338,7 @@ class FrontMeasurement:
     touching: bool
     contour: np.ndarray = field(repr=False)
     branch_tips_xy_px: np.ndarray = field(repr=False)
+    pieces: tuple = field(default=(), repr=False)
 
     @property
     def present(self):
@@ -641,8 +681,10 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         contour = big.reshape(-1, 2).astype(float) + np.array([x0, y0], float)
     else:
         contour = np.zeros((0, 2))
-    area = float(lateral.sum()) if seg is None else \
-        float(np.count_nonzero(lateral & seg[y0:y0 + h, x0:x0 + w]))
+    counted = lateral if seg is None else lateral & seg[y0:y0 + h, x0:x0 + w]
+    area = float(np.count_nonzero(counted))
+    pieces = _front_pieces(smooth, counted, tips - np.array([x0, y0], float), ty, tx, d_all, proj,
+                           half_width, counter_electrode, li.shape, touch_tolerance_px, (x0, y0))
     return FrontMeasurement(
         area_px=area,
         max_distance_px=max_distance,
@@ -654,4 +696,58 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         touching=touching,
         contour=contour,
         branch_tips_xy_px=tips,
+        pieces=pieces,
     )
+
+
+def _front_pieces(smooth, counted, tips_local, ty, tx, d_all, proj, half_width, counter, shape,
+                  tolerance_px, offset):
+    """The :class:`FrontPiece` of each 8-connected piece of the tip-smoothed mask ``smooth``.
+
+    ``ty, tx`` are ``np.nonzero(smooth)``; ``d_all`` and ``proj`` the distance and the
+    projection of those pixels; ``half_width(j)`` the tip half-width at pixel j of them.
+    Area and branch tips off the smoothed mask (a one-pixel bump) go to the piece
+    next to them.
+    """
+    n, lab = cv2.connectedComponents(smooth.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return ()
+    k = lab[ty, tx]
+    pad = np.pad(lab, 1)
+
+    def piece_of(rows, cols):
+        # the label there, else the largest label among the 8 neighbours (0: none)
+        out = lab[rows, cols]
+        off = np.flatnonzero(out == 0)
+        if off.size:
+            r, c = rows[off] + 1, cols[off] + 1
+            out[off] = np.max([pad[r + dr, c + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)],
+                              axis=0)
+        return out
+
+    cy, cx = np.nonzero(counted)
+    areas = np.bincount(piece_of(cy, cx), minlength=n)
+    tips_k = np.zeros(n, int)
+    if len(tips_local):
+        tr = np.clip(np.round(tips_local[:, 1]).astype(int), 0, lab.shape[0] - 1)
+        tc = np.clip(np.round(tips_local[:, 0]).astype(int), 0, lab.shape[1] - 1)
+        tips_k = np.bincount(piece_of(tr, tc), minlength=n)
+    order = np.argsort(k, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=n)[1:])])
+    x0, y0 = offset
+    out = []
+    for j in range(1, n):
+        idx = order[starts[j - 1]:starts[j]]
+        if not idx.size:
+            continue
+        i_d = idx[int(np.argmax(d_all[idx]))]
+        i_p = idx[int(np.argmax(proj[idx]))]
+        sample = idx[np.linspace(0, idx.size - 1, min(idx.size, PIECE_MAX_POINTS)).astype(int)]
+        out.append(FrontPiece(
+            area_px=float(areas[j]),
+            max_distance_px=float(d_all[i_d] + HALF_PX) - half_width(i_d),
+            projected_px=float(proj[i_p] + HALF_PX) - half_width(i_p),
+            n_branches=int(tips_k[j]),
+            touching=counter.reached(tx[idx] + x0, ty[idx] + y0, shape, tolerance_px=tolerance_px),
+            points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(np.float32)))
+    return tuple(out)

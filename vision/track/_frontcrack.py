@@ -7,12 +7,13 @@ import logging
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "blank_transient_front",
-           "bridge_front_dropouts", "confirmed_scans"]
+__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog",
+           "blank_transient_front", "bridge_front_dropouts", "confirmed_scans"]
 
 #: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
 #: lithium seen at a distance in an earlier and in a later scan was there in between.
@@ -290,3 +291,146 @@ def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS):
         vals[own] = bridged[scan_of[own]]
         out[col] = vals
     return out
+
+
+#: A front piece lies along a whisker's rod when at least this fraction of its footprint
+#: is within the rod's corridor (a stub or a whisker the finder lost in some scans lies
+#: wholly in it; a branched front that merely touches a rod does not).
+WHISKER_PIECE_FRAC = 0.8
+#: The corridor around a tracked whisker's centre line: its half-width plus this (px): the
+#: segmentation draws a rod with its bright rims and edge blur (1-3 px beyond its core).
+WHISKER_CORRIDOR_MARGIN_PX = 3.0
+#: A front piece that is not mostly in a whisker's corridor but covers at least this
+#: fraction of the rod's area (length times width) has outgrown it: that "whisker" is the
+#: young trunk of a lateral front, and none of the pieces along it are taken out.
+WHISKER_OUTGROWN_FRAC = 0.5
+
+
+class WhiskerFrontLog:
+    """The front pieces and the whisker rods of each scan, to tell them apart at the end.
+
+    A whisker's stub before the whisker finder picks it up, or its rod in scans
+    where the finder lost it (a rod segmented as its two bright rims, a kinked rod),
+    is measured as a piece of the lateral front. Which pieces are whiskers is known
+    only from the other scans: a piece lying along the rod of a whisker tracked in
+    at least ``min_scans`` scans (before or after) is that whisker, not lateral
+    lithium. A whisker whose corridor a larger front piece outgrows in some scan
+    (the young trunk of a lateral front, tracked as a whisker until it branched) is
+    not used. Feed :meth:`add` once per measured scan, then :meth:`resolve` the
+    frame table.
+    """
+
+    def __init__(self):
+        self.shape = None     # (rows, cols) of the masks the pieces and rods are on
+        self._pieces = {}     # frame -> tuple of FrontPiece (scans with more than nothing)
+        self._rods = {}       # whisker id -> list of (centre line (K, 2), half-width px)
+        self._scans = {}      # whisker id -> number of scans seen
+
+    def add(self, frame_index, front, whiskers, shape):
+        """Record one measured scan: its :class:`FrontMeasurement` (or None), its whiskers
+        (objects with ``whisker_id``, ``width_px`` and ``centreline()``) and the (rows, cols)
+        of the masks they were measured on."""
+        self.shape = (int(shape[0]), int(shape[1]))
+        if front is not None and front.pieces:
+            self._pieces[int(frame_index)] = front.pieces
+        for w in whiskers:
+            wid = int(w.whisker_id)
+            self._scans[wid] = self._scans.get(wid, 0) + 1
+            line = np.asarray(w.centreline(step_px=2.0), np.float32)
+            self._rods.setdefault(wid, []).append((line, 0.5 * float(w.width_px)))
+
+    def whisker_pieces(self, min_scans):
+        """{frame: indices of its pieces that are whiskers} for the scans recorded."""
+        if not self._pieces or self.shape is None:
+            return {}
+        shape = self.shape
+        ids = [wid for wid, n in self._scans.items() if n >= min_scans]
+        out = {}
+        for wid in ids:
+            corridor = np.zeros(shape, np.uint8)
+            for line, half in self._rods[wid]:
+                pts = np.round(line).astype(np.int32).reshape(-1, 1, 2)
+                thick = max(int(round(2 * (half + WHISKER_CORRIDOR_MARGIN_PX))) + 1, 1)
+                cv2.polylines(corridor, [pts], False, 1, thick)
+                cv2.circle(corridor, tuple(int(v) for v in pts[0, 0]), thick // 2, 1, -1)
+            hits, outgrown = {}, False
+            rod_area = max(2.0 * max(len(line) - 1, 1) * 2.0 * half for line, half in self._rods[wid])
+            for frame, pieces in self._pieces.items():
+                for j, p in enumerate(pieces):
+                    pts = np.round(p.points_xy_px).astype(int)
+                    inside = corridor[np.clip(pts[:, 1], 0, shape[0] - 1),
+                                      np.clip(pts[:, 0], 0, shape[1] - 1)] > 0
+                    frac = float(inside.mean()) if inside.size else 0.0
+                    if frac >= WHISKER_PIECE_FRAC:
+                        hits.setdefault(frame, []).append(j)
+                    elif frac * p.area_px >= WHISKER_OUTGROWN_FRAC * rod_area:
+                        outgrown = True
+            if outgrown:
+                continue
+            for frame, js in hits.items():
+                out.setdefault(frame, set()).update(js)
+        return out
+
+    def resolve(self, frames, *, min_scans, pixel_size_um):
+        """The frame table with the whisker pieces taken out of the front columns.
+
+        Parameters
+        ----------
+        frames : pandas.DataFrame
+            The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
+            front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+        min_scans : int
+            Scans a whisker must be tracked in for its rod to count.
+        pixel_size_um : float
+            µm per px of the table's columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy. A scan whose pieces are all whiskers has no front (no reach, no
+            branches, no touch); otherwise its reach is the furthest of the other
+            pieces and its branch count their sum. ``li_area_um2`` and the fractal
+            dimension are left as measured: the whisker's lithium is there (the
+            charge-volume sync counts it, and the whisker table lacks it in the scans
+            where the finder lost the rod). Frames that repeat a scan's measurement
+            (duplicates, torn frames) get its new values.
+        """
+        out = frames.copy()
+        drop = self.whisker_pieces(min_scans)
+        if not drop:
+            return out
+        px = float(pixel_size_um)
+        fcol = out["frame"].to_numpy()
+        skipped = out["skipped"].astype(bool).to_numpy()
+        repeats = (out["is_duplicate"].astype(bool) | out["partial_refresh"].astype(bool)).to_numpy() \
+            if "partial_refresh" in out else out["is_duplicate"].astype(bool).to_numpy()
+        dist = out["front_distance_um"].to_numpy(float)
+        for frame, js in sorted(drop.items()):
+            rows = np.flatnonzero(fcol == frame)
+            if not rows.size or skipped[rows[0]]:
+                continue
+            r0 = int(rows[0])
+            # this scan's row and the rows after it that repeat its measurement
+            own = dist[r0]
+            k = r0 + 1
+            while (k < len(out) and not skipped[k] and repeats[k]
+                   and (dist[k] == own or (np.isnan(dist[k]) and np.isnan(own)))):
+                k += 1
+            sel = np.arange(r0, k)
+            keep = [p for j, p in enumerate(self._pieces[frame]) if j not in js]
+            if not keep:
+                for col, value in FRONT_EMPTY.items():
+                    if col in out and col != "li_area_um2":
+                        out.iloc[sel, out.columns.get_loc(col)] = value
+                continue
+            values = {"front_distance_um": max(p.max_distance_px for p in keep) * px,
+                      "n_branches": int(sum(p.n_branches for p in keep)),
+                      "front_touching": any(p.touching for p in keep)}
+            if np.isfinite(out["front_projected_um"].iloc[r0]):
+                values["front_projected_um"] = max(p.projected_px for p in keep) * px
+            else:
+                values["front_touching"] = bool(out["front_touching"].iloc[r0]) and values["front_touching"]
+            for col, value in values.items():
+                if col in out:
+                    out.iloc[sel, out.columns.get_loc(col)] = value
+        return out

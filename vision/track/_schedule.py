@@ -245,6 +245,9 @@ class FrameScheduler:
                                                        "drift_y_px"])
         kymos = {wid: k.image() for wid, k in scans.kymos.items()}
         ktimes = {wid: np.asarray(k.times_s) for wid, k in scans.kymos.items()}
+        if getattr(scans, "front_log", None) is not None:   # front pieces on whiskers' rods
+            frames = scans.front_log.resolve(frames, min_scans=scans.options.min_whisker_scans,
+                                             pixel_size_um=scans.px)
         frames = blank_transient_front(frames)   # a front needs 3 consecutive scans
         frames = bridge_front_dropouts(frames)   # a missed branch between two scans that saw it
         touch = frames.loc[frames["front_touching"].astype(bool), "frame"]

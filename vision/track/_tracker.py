@@ -34,6 +34,7 @@ from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
 from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
+from ._frontcrack import WhiskerFrontLog
 from ._options import TrackOptions
 from ._schedule import FrameScheduler
 from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _drop_short_whiskers, _nan_row
@@ -312,6 +313,7 @@ class _Tracker:
         self.li_threshold = None
         self.li_sign = 1.0
         self.seen_whisker_ids = set()
+        self.front_log = WhiskerFrontLog()
         self.prev_li = None
         self.kymos = {}
 
@@ -679,6 +681,7 @@ class _Tracker:
                                       thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
+            self.front_log.add(frame.index, front, whiskers, li.shape)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
 
     def _whisker_diff(self, diff, raw, sat):
