@@ -338,7 +338,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             (tv_all, footprint_um2)
         fp = _per_scan(t_rows, values, tv)
         if informs(fp[fit_use]):
-            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan,
+                                         features=f[fit_use]))
         else:
             cues.append(Cue("contact_area", detail="the footprint does not change by more than "
                                                    "its own scan-to-scan noise"))
