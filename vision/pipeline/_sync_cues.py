@@ -30,7 +30,8 @@ from scipy.optimize import lsq_linear
 from scipy.stats import f as f_dist
 from scipy.stats import t as student_t
 
-__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "feature_jumps",
+__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "falls_back",
+           "feature_jumps",
            "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
 
@@ -106,6 +107,26 @@ def informs(y):
     return rise > 0 and rise > HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(n, 2)))
 
 
+def falls_back(y):
+    """True when the held value of `y` falls back by more than its noise could.
+
+    Plated lithium does not vanish while plating: a feature whose 3-scan running
+    median (see :func:`held_change`) drops below an earlier held value by more
+    than the noise bound of :func:`informs`, and by at least
+    :data:`JUMP_MIN_FRACTION` of its rise, does not track plated lithium (a
+    crack path lost and found again, a front that comes and goes).
+    """
+    y = np.asarray(y, float)
+    y = y[np.isfinite(y)]
+    rise, noise = held_change(y)
+    if rise <= 0:
+        return False
+    held = _running_median(y)
+    drop = float(np.max(np.maximum.accumulate(held) - held))
+    bound = HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(len(y), 2)))
+    return drop > max(bound, JUMP_MIN_FRACTION * rise)
+
+
 #: A scan-to-scan change of a feature larger than this many times its typical change
 #: (the median of the non-zero ones) is lithium that appears at once: a whisker first
 #: detected when already long, or re-acquired after the tracker lost it. Lithium grows
@@ -164,6 +185,9 @@ class Cue:
         footprint explains the current's course within the steps); False
         when not, and the estimate is reported but not combined. None: no
         such test (the other cues).
+    scales_C : tuple of float or None
+        Charge cue: the charge per unit of each feature at the estimate, C
+        (NaN for a feature left out); None for the other cues.
     """
 
     name: str
@@ -176,6 +200,7 @@ class Cue:
     cost: float | None = None
     adequate: bool | None = None
     informative: bool | None = None
+    scales_C: tuple | None = None
 
     def as_dict(self):
         """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
@@ -442,11 +467,17 @@ def _lstsq_rss(design, y):
     return float(r @ r), coef
 
 
-def _bounded_rss(design, y, lower, upper):
-    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+def _bounded_coef(design, y, lower, upper):
+    """Least-squares coefficients of ``y ~ design`` within bounds."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     if not (np.all(coef >= lower) and np.all(coef <= upper)):
         coef = lsq_linear(design, y, bounds=(lower, upper), method="bvls").x
+    return coef
+
+
+def _bounded_rss(design, y, lower, upper):
+    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+    coef = _bounded_coef(design, y, lower, upper)
     r = y - design @ coef
     return float(r @ r), r
 
@@ -546,11 +577,11 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     lower = np.r_[lower, np.full(len(steps), -np.inf)]
     upper = np.r_[upper, np.full(len(steps), np.inf)]
 
-    def cost(o):
+    def design_at(o):
         tt = tv + o
         ok = sel & (tt >= sig.t[0]) & (tt <= sig.t[-1]) & (tt < until)
         if ok.sum() < fs.shape[1] + 5:
-            return np.inf, 0, 0
+            return None
         q = np.interp(tt[ok], sig.t, charge)
         cols = [fs[ok], np.ones((ok.sum(), 1))]
         if leak:
@@ -559,7 +590,13 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
             idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
             cols.append(applied[idx][:, None] / vscale)
         cols.append(jump_cols[ok])
-        design = np.hstack(cols)
+        return np.hstack(cols), q, ok
+
+    def cost(o):
+        got = design_at(o)
+        if got is None:
+            return np.inf, 0, 0
+        design, q, ok = got
         rss, resid = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
@@ -570,8 +607,17 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
+    # the charge each unit of each feature carries at the estimate, C (a_k), so that the
+    # caller can judge whether the lithium seen can carry the charge passed
+    got = design_at(res.offset_s) or design_at(float(np.clip(res.offset_s, lo, hi)))
+    scales = None
+    if got is not None:
+        coef = _bounded_coef(got[0], got[1], lower, upper)
+        per_unit = np.full(len(keepf), np.nan)
+        per_unit[keepf] = coef[:k] * qscale / fscale
+        scales = tuple(float(x) for x in per_unit)
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               cost=res.cost, adequate=res.adequate, detail=f"charge vs lithium seen, leakage"
+               cost=res.cost, adequate=res.adequate, scales_C=scales, detail=f"charge vs lithium seen, leakage"
                       f"{', double-layer charge' if cap else ''} and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
 
