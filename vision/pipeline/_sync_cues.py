@@ -909,6 +909,16 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, features=None, 
             note = (f"; the two halves of the run give {halves[0].offset_s:+.2f} s and "
                     f"{halves[1].offset_s:+.2f} s")
     rss, n, p, resid, rss0, rss1, k = got
+    if k:
+        # the volumes and areas alone at their own best offset: the footprint must do
+        # better than that, not only better than the features at an offset that does
+        # not suit them (there anything that follows the charge helps)
+        def cost_f(o):
+            r = fit(o)
+            return (np.inf, 0, 0) if r is None else (r[4], r[1], r[2] - 1 + r[6])
+        alone = scan_offsets(cost_f, lo, hi, dt_scan)
+        if alone is not None:
+            rss0 = min(rss0, alone.cost)
     var = max(rss1, 1e-300) / max(n - p - k, 1) * _correlation_factor(resid)
     p_value = float(f_dist.sf(max(rss0 - rss1, 0.0) / var, 1, max(n - p - k, 1)))
     informative = bool(p_value < CONTACT_F_LEVEL and res.adequate)
