@@ -694,9 +694,13 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
             if gap > max(AGREE_SCANS * dt_scan, AGREE_SIGMAS * math.hypot(r.sigma_s, res.sigma_s)) \
                     and gap / 2 > sigma:
                 sigma = gap / 2
-                note = f"; one curve alone gives {r.offset_s:+.2f} s"
+                note = (f"; one curve alone gives {r.offset_s:+.2f} s: not combined (the "
+                        "curves do not share their kinks at the step edges)")
+    # a curve that disagrees means the model (every curve kinks at the edges) does not
+    # hold for all of them: the joint estimate then sits on one of them, or between,
+    # and a wide uncertainty would still let it pull the mean of an agreeing group
     return Cue("steps", offset_s=res.offset_s, sigma_s=sigma, sharpness=res.sharpness,
-               adequate=res.adequate,
+               adequate=res.adequate, informative=False if note else None,
                detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
                       f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
                       f" um rms" + note)

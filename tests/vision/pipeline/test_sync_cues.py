@@ -425,6 +425,12 @@ def test_a_length_curve_with_a_kink_that_is_no_step_edge_makes_the_step_cue_unsu
     cue = step_cue(both, sig.edges, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S)
     assert abs(cue.offset_s - offset) <= max(SCAN_S / 2, 2.0 * cue.sigma_s), cue
     assert "one curve alone gives" in cue.detail
+    # its model (every curve kinks at the edges) does not hold: reported, not combined,
+    # so its wide uncertainty cannot let it join (and pull) a right cue's offset
+    assert cue.informative is False
+    right = Cue("charge", offset_s=offset, sigma_s=cue.sigma_s, sharpness=0.9, adequate=True)
+    comb = combine_cues([right, cue], SCAN_S)
+    assert comb.used == ["charge"] and comb.offset_s == pytest.approx(offset)
 
 
 def _contact_trace(offset, *, noise_A=0.0, seed=1):
