@@ -21,11 +21,12 @@ import pandas as pd
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3, InputError, SyncOffset
 
-from ._sync_combine import combine_cues, drift_ppm
+from ._sync_combine import SINGLE_CUE_CONFIDENCE, combine_cues, drift_ppm
 from ._sync_cues import (
     Cue,
     charge_cue,
     contact_area_cue,
+    falls_back,
     feature_jumps,
     informs,
     onset_bound,
@@ -65,6 +66,13 @@ MIN_LAYER_THICKNESS_UM = 0.02
 SPLIT_DISAGREE_SCANS = 1.0
 #: ... its confidence is at most this (below 0.5, the "do not trust" level).
 SPLIT_CONFIDENCE = 0.3
+#: Most lithium the charge cue's fit may give one unit of a feature, um3 (um3 per um3 of
+#: whisker volume: an unseen deposit 10 times the one seen; per um2 of area: a layer 10 um
+#: thick; per um of crack path: a 10 um2 cross-section), an order of magnitude beyond
+#: what the SEM shows (unseen deposits of 1-3 times, lateral layers and crack fillings of
+#: a few um). Beyond it the lithium seen carries a minor part of the charge passed, and an
+#: offset that rests on the charge cue alone rests on the unseen rest growing in step.
+MAX_LITHIUM_PER_UNIT_UM3 = 10.0
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -315,6 +323,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         if inside:  # a minimum at the window's edge is no minimum: keep the first result
             charge = Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
                          sharpness=charge.sharpness, adequate=refined.adequate,
+                         scales_C=refined.scales_C,
                          detail=refined.detail + " (leakage fitted within "
                                 f"{half:.2f} s of the offset found without it)")
     if charge.offset_s is not None and any(
@@ -338,7 +347,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             (tv_all, footprint_um2)
         fp = _per_scan(t_rows, values, tv)
         if informs(fp[fit_use]):
-            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan))
+            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan,
+                                         features=f[fit_use]))
         else:
             cues.append(Cue("contact_area", detail="the footprint does not change by more than "
                                                    "its own scan-to-scan noise"))
@@ -363,6 +373,32 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             f"and {split[1]:+.2f} s; check it or give sync_offset_s / "
                             "--sync-window")
             conf = min(conf, SPLIT_CONFIDENCE)
+    if comb.used == ["charge"] and not warnings and \
+            any(falls_back(f[use, j]) for j in range(f.shape[1])):
+        # nothing else checks a lone charge cue: a feature it matches that falls back
+        # (plated lithium does not vanish while plating) is no track of plated lithium;
+        # judged on every scan before the touch-down (the track, not just the scans
+        # fitted before a short circuit in the trace)
+        warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                        "and a lithium feature it matches falls back by more than its noise "
+                        "(plated lithium does not vanish): the track is doubtful; check it or "
+                        "give sync_offset_s / --sync-window")
+        conf = min(conf, SPLIT_CONFIDENCE)
+    plating = sig.charge[-1] >= sig.charge[0]
+    if comb.used == ["charge"] and not warnings and physical_units and plating and \
+            charge.scales_C is not None:
+        # the lithium seen must be able to carry the charge: a fit that needs more than
+        # an order of magnitude beyond what the SEM shows per unit of a feature matches
+        # the shape of the charge with lithium that is not there (a missed crack, a track
+        # of the wrong object)
+        per_unit = np.nan_to_num(np.asarray(charge.scales_C, float)) / CHARGE_PER_UM3_C
+        if per_unit.max() > MAX_LITHIUM_PER_UNIT_UM3:
+            warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                            f"whose fit needs {per_unit.max():.0f} um3 of lithium per unit of a "
+                            "feature the video shows (more than ten times what the SEM sees): "
+                            "the lithium seen does not carry the charge; check it or give "
+                            "sync_offset_s / --sync-window")
+            conf = min(conf, SINGLE_CUE_CONFIDENCE)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])

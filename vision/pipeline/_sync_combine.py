@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._sync_cues import AGREE_SCANS, AGREE_SIGMAS
+
 __all__ = ["Combined", "combine_cues", "drift_ppm"]
 
 #: Cues whose estimates differ by more than this many scan periods disagree
@@ -23,18 +25,6 @@ UNCERTAIN_SCANS = 0.5
 #: Below this confidence the offset is not to be trusted (the validation bank's level):
 #: a warning says so.
 LOW_CONFIDENCE = 0.5
-#: Cues reported in ``sync_cues`` but not combined: the contact-area cue assumes the
-#: current follows the footprint (paper, section 2.2); on random scenes (seeds < 100000)
-#: whose current is Faraday's law of the volume growth it was off by seconds with a
-#: small stated uncertainty, so it would pull the mean.
-REPORTED_ONLY = ("contact_area",)
-#: Two estimates agree when closer than this many combined standard uncertainties
-#: (a two-sided 95 % interval) or than :data:`AGREE_SCANS` scan periods.
-AGREE_SIGMAS = 2.0
-#: Two estimates closer than this many scan periods agree whatever their stated
-#: uncertainties: half a scan, the requirement (a wider leeway let a cue with a small
-#: stated uncertainty outweigh a sharper-founded one up to a whole scan away).
-AGREE_SCANS = 0.5
 #: Order of trust when equally many cues agree with two different offsets: the short
 #: circuit is one sharp event in both records (its uncertainty is the scan period and
 #: the trace interval); the charge uses every scan and the whole trace; the step cue
@@ -91,8 +81,11 @@ def combine_cues(cues, dt_scan):
     """
     lo = max((c.lo_s for c in cues), default=-math.inf)
     hi = min((c.hi_s for c in cues), default=math.inf)
+    # a cue whose own test says its model does not hold here (Cue.informative False:
+    # the contact-area cue when the current does not follow the footprint) is reported
+    # but neither combined nor compared
     est = [c for c in cues if c.offset_s is not None and c.sigma_s is not None
-           and c.name not in REPORTED_ONLY]
+           and c.informative is not False]
     if not est:
         return None
     warnings = []

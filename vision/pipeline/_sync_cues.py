@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "feature_jumps",
+__all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "falls_back",
+           "feature_jumps",
            "charge_cue", "step_cue", "onset_bound",
            "contact_area_cue", "short_circuit_cue"]
 
@@ -103,6 +104,26 @@ def informs(y):
     return rise > 0 and rise > HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(n, 2)))
 
 
+def falls_back(y):
+    """True when the held value of `y` falls back by more than its noise could.
+
+    Plated lithium does not vanish while plating: a feature whose 3-scan running
+    median (see :func:`held_change`) drops below an earlier held value by more
+    than the noise bound of :func:`informs`, and by at least
+    :data:`JUMP_MIN_FRACTION` of its rise, does not track plated lithium (a
+    crack path lost and found again, a front that comes and goes).
+    """
+    y = np.asarray(y, float)
+    y = y[np.isfinite(y)]
+    rise, noise = held_change(y)
+    if rise <= 0:
+        return False
+    held = _running_median(y)
+    drop = float(np.max(np.maximum.accumulate(held) - held))
+    bound = HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(max(len(y), 2)))
+    return drop > max(bound, JUMP_MIN_FRACTION * rise)
+
+
 #: A scan-to-scan change of a feature larger than this many times its typical change
 #: (the median of the non-zero ones) is lithium that appears at once: a whisker first
 #: detected when already long, or re-acquired after the tracker lost it. Lithium grows
@@ -156,6 +177,14 @@ class Cue:
         is not significant at 5 % (``rho < 1.96 / sqrt(n)``). False when they
         run in long stretches of one sign, the mark of a model that misses part
         of the data (a wrong track, an unmodelled current); None when unknown.
+    informative : bool or None
+        The data hold what the cue's model claims (contact-area cue: the
+        footprint explains the current's course within the steps); False
+        when not, and the estimate is reported but not combined. None: no
+        such test (the other cues).
+    scales_C : tuple of float or None
+        Charge cue: the charge per unit of each feature at the estimate, C
+        (NaN for a feature left out); None for the other cues.
     """
 
     name: str
@@ -167,6 +196,8 @@ class Cue:
     detail: str = ""
     cost: float | None = None
     adequate: bool | None = None
+    informative: bool | None = None
+    scales_C: tuple | None = None
 
     def as_dict(self):
         """JSON-able: ``name, offset_s, sigma_s, lo_s, hi_s, sharpness, detail`` (inf -> None)."""
@@ -435,13 +466,19 @@ def _lstsq_rss(design, y):
     return float(r @ r), coef
 
 
-def _bounded_rss(design, y, lower, upper):
-    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+def _bounded_coef(design, y, lower, upper):
+    """Least-squares coefficients of ``y ~ design`` within bounds."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     if not (np.all(coef >= lower) and np.all(coef <= upper)):
         from scipy.optimize import lsq_linear  # scipy.optimize only for bounded fits
 
         coef = lsq_linear(design, y, bounds=(lower, upper), method="bvls").x
+    return coef
+
+
+def _bounded_rss(design, y, lower, upper):
+    """Residual sum of squares of ``y ~ design`` with bounded coefficients, and the residuals."""
+    coef = _bounded_coef(design, y, lower, upper)
     r = y - design @ coef
     return float(r @ r), r
 
@@ -541,11 +578,11 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     lower = np.r_[lower, np.full(len(steps), -np.inf)]
     upper = np.r_[upper, np.full(len(steps), np.inf)]
 
-    def cost(o):
+    def design_at(o):
         tt = tv + o
         ok = sel & (tt >= sig.t[0]) & (tt <= sig.t[-1]) & (tt < until)
         if ok.sum() < fs.shape[1] + 5:
-            return np.inf, 0, 0
+            return None
         q = np.interp(tt[ok], sig.t, charge)
         cols = [fs[ok], np.ones((ok.sum(), 1))]
         if leak:
@@ -554,7 +591,13 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
             idx = np.clip(np.searchsorted(sig.t, tt[ok], side="right") - 1, 0, len(sig.t) - 1)
             cols.append(applied[idx][:, None] / vscale)
         cols.append(jump_cols[ok])
-        design = np.hstack(cols)
+        return np.hstack(cols), q, ok
+
+    def cost(o):
+        got = design_at(o)
+        if got is None:
+            return np.inf, 0, 0
+        design, q, ok = got
         rss, resid = _bounded_rss(design, q, lower, upper)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
@@ -565,10 +608,31 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
+    # the charge each unit of each feature carries at the estimate, C (a_k), so that the
+    # caller can judge whether the lithium seen can carry the charge passed
+    got = design_at(res.offset_s) or design_at(float(np.clip(res.offset_s, lo, hi)))
+    scales = None
+    if got is not None:
+        coef = _bounded_coef(got[0], got[1], lower, upper)
+        per_unit = np.full(len(keepf), np.nan)
+        per_unit[keepf] = coef[:k] * qscale / fscale
+        scales = tuple(float(x) for x in per_unit)
     return Cue("charge", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               cost=res.cost, adequate=res.adequate, detail=f"charge vs lithium seen, leakage"
+               cost=res.cost, adequate=res.adequate, scales_C=scales, detail=f"charge vs lithium seen, leakage"
                       f"{', double-layer charge' if cap else ''} and offset current fitted: "
                       f"relative residual {res.cost:.2e}")
+
+
+#: Two estimates agree when closer than this many combined standard uncertainties
+#: (a two-sided 95 % interval) or than :data:`AGREE_SCANS` scan periods (the rule of
+#: the combination, ``_sync_combine``, and of a cue's own parts).
+AGREE_SIGMAS = 2.0
+#: Two estimates closer than this many scan periods agree whatever their stated
+#: uncertainties: half a scan, the requirement (a wider leeway let a cue with a small
+#: stated uncertainty outweigh a sharper-founded one up to a whole scan away).
+AGREE_SCANS = 0.5
+#: The step cue checks each of at most this many curves (the longest) alone.
+MAX_STEP_CURVES = 6
 
 
 def _hinge_design(t, knots):
@@ -612,7 +676,39 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
                 curves.append((t, y))
     if not curves:
         return Cue("steps", detail="no whisker length curve with enough scans, or no step edges")
+    res = _scan_kinks(curves, edges, lo, hi, dt_scan, inflation)
+    if res is None:
+        return Cue("steps", detail="no offset puts a step edge inside the growth")
+    sigma, note = res.sigma_s, ""
+    if len(curves) >= 2:
+        # every curve alone must give the same offset: a kink that is no step edge (a
+        # whisker that stops growing, leaves the field or is lost by the tracker) pulls
+        # the knots onto itself, sharply, at a wrong offset. A curve whose own estimate
+        # disagrees with the joint one (as two cues disagree, AGREE_SCANS / AGREE_SIGMAS)
+        # makes half the distance a floor of the uncertainty.
+        longest = sorted(curves, key=lambda c: -len(c[0]))[:MAX_STEP_CURVES]
+        for one in longest:
+            r = _scan_kinks([one], edges, lo, hi, dt_scan, inflation)
+            if r is None:
+                continue
+            gap = abs(r.offset_s - res.offset_s)
+            if gap > max(AGREE_SCANS * dt_scan, AGREE_SIGMAS * math.hypot(r.sigma_s, res.sigma_s)) \
+                    and gap / 2 > sigma:
+                sigma = gap / 2
+                note = (f"; one curve alone gives {r.offset_s:+.2f} s: not combined (the "
+                        "curves do not share their kinks at the step edges)")
+    # a curve that disagrees means the model (every curve kinks at the edges) does not
+    # hold for all of them: the joint estimate then sits on one of them, or between,
+    # and a wide uncertainty would still let it pull the mean of an agreeing group
+    return Cue("steps", offset_s=res.offset_s, sigma_s=sigma, sharpness=res.sharpness,
+               adequate=res.adequate, informative=False if note else None,
+               detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
+                      f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
+                      f" um rms" + note)
 
+
+def _scan_kinks(curves, edges, lo, hi, dt_scan, inflation):
+    """:func:`scan_offsets` of the piecewise-linear fit of `curves` with knots at the edges."""
     def cost(o):
         total, n, p, resid = 0.0, 0, 0, []
         for t, y in curves:
@@ -627,14 +723,7 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         # the free parameters change with the knots inside: compare per degree of freedom
         return total / max(n - p, 1) * n, n, p, np.concatenate(resid)
 
-    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
-    if res is None:
-        return Cue("steps", detail="no offset puts a step edge inside the growth")
-    return Cue("steps", offset_s=res.offset_s, sigma_s=res.sigma_s, sharpness=res.sharpness,
-               adequate=res.adequate,
-               detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
-                      f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
-                      f" um rms")
+    return scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
 
 
 def onset_bound(growth_onset_video_s, first_reducing_trace_s, dt_scan):
@@ -666,19 +755,48 @@ def onset_bound(growth_onset_video_s, first_reducing_trace_s, dt_scan):
                       f"reducing step at {first_reducing_trace_s:.2f} s (trace)")
 
 
+#: The contact-area cue is combined only when its footprint term explains the charge at
+#: this significance (F test against no contact term); 1 %, stricter than 5 %, since the
+#: offset was chosen to fit best.
+CONTACT_F_LEVEL = 0.01
+#: Points per scan period of the grid on which footprint x voltage is integrated
+#: (the edges fall between scans: a twentieth of a scan is finer than the fine search).
+CONTACT_GRID_PER_SCAN = 20
+
+
 def _mean_current(sig, t0, t1):
     """Mean current over [t0, t1] (trace clock) from the charge, A (plating positive)."""
     q0, q1 = np.interp([t0, t1], sig.t, sig.charge)
     return (q1 - q0) / (t1 - t0)
 
 
-def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
+def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, features=None, inflation=1.0):
     """Current at constant potential against the lithium's footprint.
 
-    Within each constant-potential step the current is modelled as an affine
-    function of the contact area, ``I = a_k A(tv) + b_k`` (``b_k`` holds the
-    leakage and offset current of step ``k``). Only scans whose whole scan
-    period lies inside one step (spikes masked) take part.
+    At a fixed potential the plating current grows with the contact area of
+    lithium on the electrolyte (paper, section 2.2). The interface passes a
+    current density that grows with the applied voltage; to first order
+    ``I = -alpha A(t) |U(t)| + g U(t) + I_0`` (``alpha >= 0``; ``g U`` the
+    leakage, ``I_0`` what is left of the offset current). As for the charge
+    cue the match is made in the charge domain, on the same scans for every
+    offset::
+
+        Q(tv + o) = alpha int_0^tv A(t) |U(t + o)| dt - g W(tv + o) + c
+
+    with ``A`` interpolated linearly between scans and ``U`` held between the
+    trace's samples.
+
+    The cue is *informative* only when its model holds: the footprint term is
+    significant beside the charge cue's model (F test of ``alpha`` against 0
+    at :data:`CONTACT_F_LEVEL` in a fit that also holds the `features`, the
+    volumes and areas whose growth the charge cue matches; the residual
+    variance inflated for correlated residuals, see
+    :func:`_correlation_factor`) and the residuals at the estimate are
+    adequate (no stretches of one sign). A current that follows the growth of
+    the volume rather than the contact area (Faraday's law of whiskers growing
+    at a steady rate: a constant current per step while the footprint grows)
+    is explained by the features as well without the footprint: the estimate
+    is reported, not combined.
 
     Parameters
     ----------
@@ -690,6 +808,10 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
     lo, hi : float
         Offsets searched, s.
     dt_scan : float
+    features : (N, K) array, optional
+        The charge cue's features on the same scans (the alternative that
+        the footprint must beat to be informative); without them the
+        footprint is tested against the leakage alone.
 
     Returns
     -------
@@ -697,43 +819,128 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, inflation=1.0):
     """
     tv = np.asarray(tv, float)
     a = np.asarray(footprint_um2, float)
-    ok0 = np.isfinite(a)
-    if ok0.sum() < 8 or np.ptp(a[ok0]) <= 0 or sig.control is None:
+    feats = np.zeros((len(tv), 0)) if features is None else \
+        np.asarray(features, float).reshape(len(tv), -1)
+    ok0 = np.isfinite(a) & np.isfinite(tv) & np.isfinite(feats).all(axis=1)
+    if ok0.sum() < 8 or np.ptp(a[ok0]) <= 0 or sig.control is None or not len(sig.edges):
         return Cue("contact_area", detail="no growing footprint or no constant-potential steps")
-    tv, a = tv[ok0], a[ok0] / np.ptp(a[ok0])
-    bounds = np.concatenate([[sig.t[0]], sig.edges, [sig.t[-1]]])
-    iscale = max(float(np.ptp(sig.current)), 1e-30)
+    tv, a, feats = tv[ok0], a[ok0] / np.ptp(a[ok0]), feats[ok0]
+    order = np.argsort(tv)
+    tv, a, feats = tv[order], a[order], feats[order]
+    feats = feats[:, np.ptp(feats, axis=0) > 0]
+    dfeats = np.diff(feats / np.ptp(feats, axis=0), axis=0) if feats.shape[1] else \
+        np.zeros((len(tv) - 1, 0))
+    # a fine grid on the video clock for the integral of footprint x voltage
+    grid = np.linspace(tv[0], tv[-1], CONTACT_GRID_PER_SCAN * (len(tv) - 1) + 1)
+    mid = 0.5 * (grid[1:] + grid[:-1])
+    a_dt = np.interp(mid, tv, a) * np.diff(grid)
+    at_scan = np.searchsorted(grid, tv, side="left").clip(0, len(grid) - 1)
+    # the charging spikes are kept and their charge -C_dl U fitted, as in the charge cue
+    # (a masked spike filled with the current after it is too high for a current that
+    # rises with the area)
+    cap = sig.capacitive and sig.charge_full is not None and np.ptp(sig.applied) > 0
+    raw = sig.charge_full if cap else sig.charge
+    direction = -1.0 if raw[-1] < raw[0] else 1.0
+    qscale = max(float(np.ptp(raw)), 1e-30)
+    charge = direction * raw / qscale
+    w_int = direction * sig.applied_integral
+    wscale = max(float(np.abs(w_int).max()), 1e-30)
+    applied = direction * sig.applied
+    vscale = max(float(np.abs(applied).max()), 1e-30)
+    vabs = np.abs(sig.applied)
+    lower, upper = np.array([0.0, -np.inf, -np.inf]), np.array([np.inf, 0.0, np.inf])
+    if cap:
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, 0.0]
 
-    def cost(o):
+    def fit(o, part=None):
+        """(rss, n, p, residuals, rss without and with the footprint beside the features,
+        number of features) or None; `part` selects scan intervals."""
         tt = tv + o
-        t0, t1 = tt - dt_scan / 2, tt + dt_scan / 2
-        k0 = np.searchsorted(bounds, t0, side="right")
-        k1 = np.searchsorted(bounds, t1, side="right")
-        inside = (k0 == k1) & (t0 >= sig.t[0]) & (t1 <= sig.t[-1])
-        if inside.sum() < 6:
-            return np.inf, 0, 0
-        cur = _mean_current(sig, t0[inside], t1[inside]) / iscale
-        steps = k0[inside]
-        cols = []
-        for k in np.unique(steps):
-            m = steps == k
-            if m.sum() >= 3:
-                cols += [np.where(m, a[inside], 0.0), m.astype(float)]
-        used = np.isin(steps, [k for k in np.unique(steps) if (steps == k).sum() >= 3])
-        if not cols or used.sum() < 6:
-            return np.inf, 0, 0
-        design = np.column_stack(cols)[used]
-        rss, coef = _lstsq_rss(design, cur[used])
-        n, p = int(used.sum()), design.shape[1]
-        return rss / max(n - p, 1) * len(tv), n, p, cur[used] - design @ coef
+        if tt[0] < sig.t[0] or tt[-1] > sig.t[-1]:
+            return None
+        idx = np.clip(np.searchsorted(sig.t, mid + o, side="right") - 1, 0, len(sig.t) - 1)
+        contact = np.r_[0.0, np.cumsum(a_dt * vabs[idx])][at_scan]
+        cscale = max(float(np.ptp(contact)), 1e-30)
+        q = np.interp(tt, sig.t, charge)
+        base = np.column_stack([np.interp(tt, sig.t, w_int) / wscale, np.ones(len(tv))])
+        if cap:  # the applied voltage holds between edges: the sample before
+            held = np.clip(np.searchsorted(sig.t, tt, side="right") - 1, 0, len(sig.t) - 1)
+            base = np.column_stack([base, applied[held] / vscale])
+        design = np.column_stack([contact / cscale, base])
+        # fitted scan to scan (the charge passed between two scans, i.e. the mean current
+        # of each interval): the noise of a charge is integrated noise, a random walk,
+        # whose increments are independent (least squares on them is the right weighting,
+        # and their residuals show a model that does not hold); the constant drops out
+        design, q = np.diff(design[:, :-1], axis=0), np.diff(q)
+        dfe = dfeats
+        if part is not None:
+            design, q, dfe = design[part], q[part], dfeats[part]
+        lo_, hi_ = np.delete(lower, 2), np.delete(upper, 2)
+        rss, resid = _bounded_rss(design, q, lo_, hi_)
+        # the alternative: the charge cue's features (lithium adds charge: >= 0) beside
+        # the same nuisance terms, with and without the footprint
+        k = dfe.shape[1]
+        rss0 = _bounded_rss(np.column_stack([dfe, design[:, 1:]]), q,
+                            np.r_[np.zeros(k), lo_[1:]], np.r_[np.full(k, np.inf), hi_[1:]])[0]
+        rss1 = _bounded_rss(np.column_stack([dfe, design]), q, np.r_[np.zeros(k), lo_],
+                            np.r_[np.full(k, np.inf), hi_])[0] if k else rss
+        return rss, len(q), design.shape[1], resid, rss0, rss1, k
 
-    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
-    if res is None:
-        return Cue("contact_area", detail="too few scans inside constant-potential steps")
-    return Cue("contact_area", offset_s=res.offset_s, sigma_s=res.sigma_s,
-               sharpness=res.sharpness, adequate=res.adequate,
-               detail=f"current at constant potential vs footprint: relative residual "
-                      f"{res.cost:.2e}")
+    def cost_of(part):
+        def cost(o):
+            r = fit(o, part)
+            if r is None:
+                return np.inf, 0, 0
+            rss, n, p, resid = r[:4]
+            return rss, n, p, resid
+        return cost
+
+    res = scan_offsets(cost_of(None), lo, hi, dt_scan, inflation=inflation)
+    got = None if res is None else fit(res.offset_s)
+    if got is None:
+        return Cue("contact_area", detail="the trace does not cover the video at any offset")
+    sigma, note = res.sigma_s, ""
+    # the first and the second half of the scans must give the same offset (as two cues
+    # agree): the cost of this cue is rough on the scale of the trace's samples (each
+    # offset moves samples of noise across the scans' boundaries), so its curvature can
+    # state a sharpness the data do not have; half the halves' distance is then a floor
+    half = len(tv) // 2
+    halves = [scan_offsets(cost_of(np.arange(len(tv) - 1) < half), lo, hi, dt_scan),
+              scan_offsets(cost_of(np.arange(len(tv) - 1) >= half), lo, hi, dt_scan)]
+    if all(h is not None for h in halves):
+        gap = abs(halves[0].offset_s - halves[1].offset_s)
+        if gap > AGREE_SCANS * dt_scan and gap / 2 > sigma:
+            sigma = gap / 2
+            note = (f"; the two halves of the run give {halves[0].offset_s:+.2f} s and "
+                    f"{halves[1].offset_s:+.2f} s")
+    rss, n, p, resid, rss0, rss1, k = got
+    if k:
+        # the volumes and areas alone at their own best offset: the footprint must do
+        # better than that, not only better than the features at an offset that does
+        # not suit them (there anything that follows the charge helps)
+        def cost_f(o):
+            r = fit(o)
+            return (np.inf, 0, 0) if r is None else (r[4], r[1], r[2] - 1 + r[6])
+        alone = scan_offsets(cost_f, lo, hi, dt_scan)
+        if alone is not None:
+            rss0 = min(rss0, alone.cost)
+    var = max(rss1, 1e-300) / max(n - p - k, 1) * _correlation_factor(resid)
+    from scipy.stats import f as f_dist  # scipy.stats when a cue is weighed
+
+    p_value = float(f_dist.sf(max(rss0 - rss1, 0.0) / var, 1, max(n - p - k, 1)))
+    informative = bool(p_value < CONTACT_F_LEVEL and res.adequate)
+    if informative:
+        why = ""
+    elif p_value >= CONTACT_F_LEVEL:
+        why = ("; not combined: the footprint does not explain the charge beyond the lithium "
+               f"volumes and areas (F test p = {p_value:.2g})")
+    else:
+        why = ("; not combined: its residuals run in stretches (the current does not follow "
+               "the footprint)")
+    return Cue("contact_area", offset_s=res.offset_s, sigma_s=sigma,
+               sharpness=res.sharpness, adequate=res.adequate, informative=informative,
+               detail=f"charge vs footprint x voltage, leakage fitted: relative residual "
+                      f"{res.cost:.2e}" + note + why)
 
 
 def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace):

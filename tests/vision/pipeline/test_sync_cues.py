@@ -5,6 +5,8 @@ linear in the applied voltage, an offset current, charging spikes at every
 step, noise and a rest before the first step. Tolerances come from the
 requirement: half a scan period.
 """
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -402,3 +404,84 @@ def test_free_steps_at_jumps_are_a_model_choice_whose_doubt_is_stated(frac, t_ju
     err = abs(est.result.offset_s - offset)
     assert err <= SCAN_S / 2 or (est.warnings and est.result.confidence < 0.5), \
         (err, est.result, est.cues)
+
+
+@pytest.mark.parametrize("t_short, t_stop", [(10.0, 13.2), (12.0, 13.2), (10.0, 17.7)])
+def test_a_length_curve_with_a_kink_that_is_no_step_edge_makes_the_step_cue_unsure(
+        t_short, t_stop):
+    # one whisker follows the steps but is seen only until t_short; a second grows
+    # steadily and stops at t_stop (it left the field: a kink at no step edge). The joint
+    # fit puts a knot on the stop, seconds off, with a sharp minimum; each curve alone
+    # must give the same offset, else the stated uncertainty covers the distance
+    offset = 6.3
+    tv, _, trace, lengths, _ = make_case(offset)
+    rng = np.random.default_rng(3)
+    stop = np.clip(np.where(tv < t_stop, 2.5 * (tv - 3.0), 2.5 * (t_stop - 3.0)), 0.0, None)
+    other = pd.DataFrame({"whisker_id": 1, "content_time_s": tv,
+                          "length_um": stop + rng.normal(0.0, 0.02, len(tv))})
+    both = pd.concat([lengths[lengths["content_time_s"] < t_short],
+                      other[other["length_um"] > 0.3]])
+    sig = trace_signals(trace)
+    cue = step_cue(both, sig.edges, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S)
+    assert abs(cue.offset_s - offset) <= max(SCAN_S / 2, 2.0 * cue.sigma_s), cue
+    assert "one curve alone gives" in cue.detail
+    # its model (every curve kinks at the edges) does not hold: reported, not combined,
+    # so its wide uncertainty cannot let it join (and pull) a right cue's offset
+    assert cue.informative is False
+    right = Cue("charge", offset_s=offset, sigma_s=cue.sigma_s, sharpness=0.9, adequate=True)
+    comb = combine_cues([right, cue], SCAN_S)
+    assert comb.used == ["charge"] and comb.offset_s == pytest.approx(offset)
+
+
+def _contact_trace(offset, *, noise_A=0.0, seed=1):
+    """A trace whose current at constant potential follows the footprint (paper, 2.2)."""
+    t_trace = np.arange(0.0, offset + 29.0, 0.05)
+    t_vid = t_trace - offset
+    u = _control(t_vid)
+    current = -(1e-10 * _area(t_vid) * np.abs(u)) + 5e-9 * u \
+        + np.random.default_rng(seed).normal(0.0, noise_A, len(t_trace))
+    return pd.DataFrame({"time_s": t_trace, "current_A": current, "control_V": u,
+                         "voltage_V": u})
+
+
+def _area(t):
+    return np.clip(t - 3.0, 0.0, None) ** 1.5
+
+
+@pytest.mark.parametrize("offset", [4.1, 9.6])
+def test_contact_area_cue_is_informative_when_the_current_follows_the_footprint(offset):
+    tv = np.arange(0.0, 24.0, SCAN_S)
+    sig = trace_signals(_contact_trace(offset, noise_A=2e-10))
+    cue = contact_area_cue(tv, _area(tv), sig, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S)
+    assert cue.informative is True, cue
+    # the stated uncertainty covers the error (with noise the halves of the run differ)
+    assert abs(cue.offset_s - offset) <= max(SCAN_S / 2, 2.0 * cue.sigma_s), cue
+
+
+def test_contact_area_cue_is_not_informative_on_a_faraday_trace():
+    # the current is Faraday's law of whiskers growing at a steady rate per step: a
+    # constant current per step while the footprint grows; the volume explains it all
+    tv, f, trace, _, footprint = make_case(6.2)
+    sig = trace_signals(trace)
+    cue = contact_area_cue(tv, footprint, sig, sig.t[0] - tv[0], sig.t[-1] - tv[-1], SCAN_S,
+                           features=f)
+    assert cue.offset_s is not None and cue.informative is False, cue
+    assert "not combined" in cue.detail
+
+
+def test_an_informative_contact_cue_is_combined_and_its_disagreement_warned():
+    agree = [Cue("charge", offset_s=10.0, sigma_s=0.10, sharpness=0.9, adequate=True),
+             Cue("contact_area", offset_s=10.05, sigma_s=0.10, sharpness=0.8, adequate=True,
+                 informative=True)]
+    comb = combine_cues(agree, SCAN_S)
+    assert set(comb.used) == {"charge", "contact_area"}
+    assert comb.offset_s == pytest.approx(10.025)
+    assert comb.sigma_s == pytest.approx(0.1 / np.sqrt(2))
+    apart = [agree[0], Cue("contact_area", offset_s=10.0 + 1.5 * SCAN_S, sigma_s=0.10,
+                           sharpness=0.8, adequate=True, informative=True)]
+    comb = combine_cues(apart, SCAN_S)
+    assert comb.confidence <= 0.3 and any("disagree" in w for w in comb.warnings)
+    # not informative: reported, neither combined nor compared
+    quiet = [agree[0], replace(apart[1], informative=False)]
+    comb = combine_cues(quiet, SCAN_S)
+    assert comb.used == ["charge"] and not any("disagree" in w for w in comb.warnings)
