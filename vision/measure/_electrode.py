@@ -204,9 +204,10 @@ BAND_RIM_MARGIN_FRAC = 0.01
 BAND_MIN_REST_FRAC = 0.3
 STATS_STEP = 7
 #: Needle (:func:`_needle_tip`): a region touching the image edge along at most this fraction
-#: of the shorter side, reaching at least NEEDLE_MIN_ELONGATION (length**2 / area) from where
-#: it enters; discs within their radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of
-#: its tip are preferred (the needle's tip rests on the electrode, see :func:`_needle_preference`) ...
+#: of the shorter side (the chord of its contact: its base may span a corner), reaching at
+#: least NEEDLE_MIN_ELONGATION (length**2 / area) from where it enters; discs within their
+#: radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of its tip are preferred (the
+#: needle's tip rests on the electrode, see :func:`_needle_preference`) ...
 NEEDLE_MAX_CONTACT_FRAC = 0.3
 NEEDLE_MIN_ELONGATION = 4.0
 #: ... and at least this solidity (area / convex hull area): a wedge (and a wedge ending on a
@@ -217,6 +218,9 @@ NEEDLE_MIN_SOLIDITY = 0.6
 #: this fraction of its length (a straight shaft with a grain of its brightness attached; a
 #: ragged region is crossed by its gaps).
 NEEDLE_MIN_SHAFT = 0.95
+#: Edge pixels of a region more than this apart (px, along the image's perimeter) are
+#: separate stretches of contact: the needle's entry is the longest (:func:`_entry`).
+NEEDLE_ENTRY_GAP_PX = 3.0
 NEEDLE_TIP_TOL_PX = 5.0
 #: ... or this fraction of the radius, whichever is larger: the tip rests on the rim or over
 #: the disc, and a small disc may be found as its dark core (10 of 13.5 px in a tuning scene,
@@ -294,7 +298,7 @@ def _dark_mask(image, *, smooth_px=SMOOTH_PX, polarity="dark"):
     return got[0][1], sm, got[0][2]
 
 
-def _disc_score(comp, x0, y0, shape, min_radius_px):
+def _disc_score(comp, x0, y0, shape, min_radius_px, tip=None):
     """Fit a circle to a region's outline away from the image border.
 
     Returns [(score, xc, yc, r, r_in), ...] in full-image px, one per start of the
@@ -302,6 +306,12 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     radius times the fraction of the circle's angular bins that carry outline
     points on it: a disc (also one partly outside the field, with a needle
     or whiskers attached) scores its radius, a band or a needle nearly 0.
+
+    ``tip`` (x, y) px: the needle's tip, for a region that holds the electrode
+    merged with the needle (of the needle's grey level) or with a grain (with the
+    needle's pixels added). The only start is then the largest inscribed circle
+    that reaches the tip (:func:`_tip_inscribed`): the region's largest inscribed
+    circle lies in the needle's wide base or in the grain.
     """
     h, w = shape
     contours, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
@@ -311,10 +321,16 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     padded = np.pad(filled, 1, mode="edge")
     dist = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
-    r_in = float(dist.max())
+    if tip is not None:
+        got = _tip_inscribed(dist, tip[0] - x0, tip[1] - y0)
+        if got is None:
+            return None
+        ix, iy, r_in = got
+    else:
+        r_in = float(dist.max())
+        iy, ix = np.unravel_index(int(np.argmax(dist)), dist.shape)
     if r_in < min_radius_px:
         return None
-    iy, ix = np.unravel_index(int(np.argmax(dist)), dist.shape)
     pts = np.vstack([c.reshape(-1, 2) for c in contours]).astype(np.float64) + (x0, y0)
     inside = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
     pts = pts[inside]
@@ -326,6 +342,8 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
     starts = [(float(ix + x0), float(iy + y0), r_in, INSCRIBED_ANNULUS), (*_fit_circle(pts[:, 0], pts[:, 1]),
                                                                     (0.0, np.inf)),
               (float(ix + x0), float(iy + y0), r_in, INSCRIBED_TIGHT_ANNULUS)]
+    if tip is not None:
+        starts = starts[2:]
     # holes closed against the image edge too: the bright rim of an electrode partly outside
     # the field is a ring open at the edge
     bh, bw = comp.shape
@@ -346,6 +364,23 @@ def _disc_score(comp, x0, y0, shape, min_radius_px):
                 continue  # an outline that only bounds the region (a needle's wedge, a band's end)
             out.append((score, xc, yc, r + CONTOUR_HALF_PX, r_in))
     return out
+
+
+def _tip_inscribed(dist, tx, ty):
+    """(x, y, r) box px of the largest inscribed circle reaching the point (tx, ty), or None.
+
+    ``dist`` is the region's distance transform (the radius of the inscribed
+    circle centred on each pixel); a circle reaches the point when the point lies
+    within its radius plus NEEDLE_TIP_TOL_PX. A disc at the needle's tip
+    (merged with the needle) is the largest such circle: the needle's shaft next
+    to its tip is narrower than the disc.
+    """
+    yy, xx = np.mgrid[0:dist.shape[0], 0:dist.shape[1]]
+    reach = np.where(np.hypot(xx - tx, yy - ty) <= dist + NEEDLE_TIP_TOL_PX, dist, 0.0)
+    if not reach.any():
+        return None
+    iy, ix = np.unravel_index(int(np.argmax(reach)), reach.shape)
+    return int(ix), int(iy), float(reach[iy, ix])
 
 
 def _disc_fill(filled, x0, y0, xc, yc, r, shape):
@@ -589,6 +624,19 @@ def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADI
     return Electrode(xc, yc, r, "auto", pol)
 
 
+def _with_needle(region, needle_region):
+    """A region (comp, x0, y0, polarity) with the needle's pixels added (box grown to hold both)."""
+    comp, x0, y0, pol = region
+    ncomp, nx0, ny0, _ = needle_region
+    bx0, by0 = min(x0, nx0), min(y0, ny0)
+    bx1 = max(x0 + comp.shape[1], nx0 + ncomp.shape[1])
+    by1 = max(y0 + comp.shape[0], ny0 + ncomp.shape[0])
+    out = np.zeros((by1 - by0, bx1 - bx0), bool)
+    out[y0 - by0:y0 - by0 + comp.shape[0], x0 - bx0:x0 - bx0 + comp.shape[1]] |= comp
+    out[ny0 - by0:ny0 - by0 + ncomp.shape[0], nx0 - bx0:nx0 - bx0 + ncomp.shape[1]] |= ncomp
+    return out, bx0, by0, pol
+
+
 def _lines_from(img, side):
     """The image turned so that ``side`` is the first column: rows are lines along the side."""
     return {"left": img, "right": img[:, ::-1], "top": img.T, "bottom": img[::-1].T}[side]
@@ -685,6 +733,24 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     needle = None   # (area, tip_x, tip_y) of the largest needle-like region
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
+    needle_region = None   # (comp, x0, y0, polarity) of the needle
+    regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
+
+    def add(comp, x0, y0, pol, tip=None):
+        for got in _disc_score(comp, x0, y0, (h, w), min_radius_px, tip=tip) or ():
+            contrast = _disc_contrast(sm, *got[1:4])
+            if contrast < MIN_DISC_CONTRAST:
+                continue
+            if max_radius_px is not None and got[4] > max_radius_px * MAX_INSCRIBED_FACTOR:
+                continue
+            # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
+            score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
+            if tip is not None:
+                # a region joined with the needle (or the needle's own, around a rim ring): the
+                # lithium's side is the disc's own, its inside against the ceramic beyond it
+                pol = "dark" if _disc_side(sm, *got[1:4]) < 0 else "bright"
+            cands.append((score, *got[1:], pol))
+
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         for lab in range(1, n):
@@ -693,19 +759,27 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 tip = _needle_tip(labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, (h, w), area)
                 if tip is not None and (needle is None or tip[2] > needle[0]):
                     needle = (tip[2], tip[0], tip[1])
+                    needle_region = (labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, pol)
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
-            for got in _disc_score(comp, x0, y0, (h, w), min_radius_px) or ():
-                contrast = _disc_contrast(sm, *got[1:4])
-                if contrast < MIN_DISC_CONTRAST:
-                    continue
-                if max_radius_px is not None and got[4] > max_radius_px * MAX_INSCRIBED_FACTOR:
-                    continue
-                # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
-                score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
-                cands.append((score, *got[1:], pol))
+            regions.append((comp, x0, y0, pol))
+            add(comp, x0, y0, pol)
         holes.extend(_round_holes(mask, min_radius_px))
+    if needle is not None and not any(_at_tip(*needle[1:], *c[1:4]) for c in cands):
+        # no disc at the needle's tip: the electrode is one region with the needle (of its grey
+        # level) or with a grain of its own level. Its disc is then the largest circle inscribed
+        # in such a region that reaches the tip (the region's largest inscribed circle may be
+        # the needle's wide base, or the grain)
+        tx, ty = needle[1:]
+        reach = NEEDLE_TIP_TOL_PX
+        near = [reg for reg in regions if reg[1] - reach <= tx <= reg[1] + reg[0].shape[1] + reach
+                and reg[2] - reach <= ty <= reg[2] + reg[0].shape[0] + reach]
+        if needle_region is not None:
+            # the needle lies over the disc: a region of another grey level has a notch there
+            near = [_with_needle(reg, needle_region) for reg in near] + [needle_region]
+        for reg in near:
+            add(*reg, tip=(tx, ty))
     rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
     return cands, needle, rings
 
@@ -813,8 +887,13 @@ def _needle_tip(comp, x0, y0, shape, area):
     ys, xs = np.nonzero(comp)
     xs, ys = xs + x0, ys + y0
     edge = (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1)
-    n_edge = int(edge.sum())
-    if n_edge == 0 or n_edge > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
+    edge = _entry(xs, ys, edge, (h, w))
+    if not edge.any():
+        return None
+    # the width of the needle's base: the chord of its contact (around a corner, shorter
+    # than the contact's length along the two sides)
+    base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
+    if base > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
         return None
     cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
     d2 = (xs - cx) ** 2 + (ys - cy) ** 2
@@ -841,6 +920,41 @@ def _needle_tip(comp, x0, y0, shape, area):
             return None
         solidity = NEEDLE_MIN_SOLIDITY
     return float(xs[k]), float(ys[k]), float(elongation * solidity)
+
+
+def _entry(xs, ys, edge, shape):
+    """The region's pixels on the image edge where the needle enters (boolean over ``xs``).
+
+    A region may meet the image edge in several stretches: the needle enters along
+    its wide base, and its tip may rest on an electrode partly outside the field,
+    meeting the edge again there (check seed 7055). The entry is the longest
+    stretch; stretches are runs of edge pixels along the image's perimeter, apart by
+    more than NEEDLE_ENTRY_GAP_PX.
+    """
+    if not edge.any():
+        return edge
+    h, w = shape
+    ex, ey = xs[edge], ys[edge]
+    # position along the perimeter, clockwise from the top-left corner
+    pos = np.where(ey == 0, ex,
+                   np.where(ex == w - 1, (w - 1) + ey,
+                            np.where(ey == h - 1, (w - 1) + (h - 1) + (w - 1 - ex),
+                                     2 * (w - 1) + (h - 1) + (h - 1 - ey)))).astype(np.float64)
+    order = np.argsort(pos)
+    p = pos[order]
+    perimeter = 2.0 * ((w - 1) + (h - 1))
+    gaps = np.diff(np.concatenate([p, [p[0] + perimeter]]))   # the last one wraps around
+    labels = np.concatenate([[0], np.cumsum(gaps[:-1] > NEEDLE_ENTRY_GAP_PX)])
+    if gaps[-1] <= NEEDLE_ENTRY_GAP_PX:
+        labels[labels == labels[-1]] = 0    # the last run goes on into the first
+    if labels.max() == 0:
+        return edge
+    keep_lab = np.bincount(labels).argmax()
+    keep = np.zeros(len(p), bool)
+    keep[order[labels == keep_lab]] = True
+    out = np.zeros(edge.shape, bool)
+    out[np.nonzero(edge)[0][keep]] = True
+    return out
 
 
 def _refined(img, xc, yc, r, r_in):

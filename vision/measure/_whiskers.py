@@ -36,6 +36,11 @@ MAX_WIDTH_PX = 60.0
 MIN_FILL = 0.7
 MIN_STRAIGHTNESS = 0.9
 MIN_AREA_PX = 8
+#: Rods sharing a root (:func:`_rods_sharing_a_root`): the disc cut out around the root grows
+#: in steps of ROOT_CUT_STEP_PX (px) up to ROOT_CUT_MAX_PX (px; two rods parting at 20 deg are
+#: a 15 px wide rod apart 40 px from the root, about the widest rod the detector meets).
+ROOT_CUT_STEP_PX = 2.0
+ROOT_CUT_MAX_PX = 40.0
 #: cv2.circle draws with this many fractional bits (sub-pixel centre and radius).
 CIRCLE_SHIFT_BITS = 4
 #: A region is attached to the electrode if it comes within this (px) of the masked rim:
@@ -265,75 +270,135 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         return found, whisker_mask
     crop = new[by0:by0 + bbh, bx0:bx0 + bbw]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    todo = []
     for lab in range(1, n):
         x0, y0, bw, bh, area = (int(v) for v in stats[lab])
-        if area < min_area_px:
-            continue
-        sub = labels[y0:y0 + bh, x0:x0 + bw] == lab
-        x0 += bx0
-        y0 += by0
-        ys, xs = np.nonzero(sub)
-        xs = xs.astype(np.float64) + x0
-        ys = ys.astype(np.float64) + y0
-        d = np.hypot(xs - ex, ys - ey)
-        if d.min() > r + rim_margin_px + ATTACH_SLACK_PX:
-            continue  # not attached to the electrode
-        # axis: from the attachment point on the rim to the far end (robust for short stubs),
-        # refined by PCA when the region is elongated
-        cx, cy = xs.mean(), ys.mean()
-        cov = np.cov(np.vstack([xs - cx, ys - cy]))
-        evals, evecs = np.linalg.eigh(cov)
-        ux, uy = evecs[:, 1]
-        radial = np.array([cx - ex, cy - ey])
-        radial /= max(np.hypot(*radial), 1e-9)
-        if ux * radial[0] + uy * radial[1] < 0:
-            ux, uy = -ux, -uy
-        major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
-        minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
-        bent = None
-        if major >= STUB_ASPECT * minor:
-            # an elongated region: the centreline decides between a straight rod and a
-            # curved or kinked one (a bent rod's principal axis may miss the electrode, and
-            # a slightly kinked rod passes the straight tests but its chord is too short)
-            bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r,
-                             attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
-                             min_length_px=min_length_px, max_width_px=max_width_px,
-                             min_straightness=min_straightness)
-            if bent is not None and bent.path_xy_px:
-                found.append(bent)
-                whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
-                continue
-        else:
-            # a stub: its long axis is along the rim; growth is radial
-            ux, uy = radial
-        t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
-        if t_exit is None:
-            continue  # axis misses the electrode: not growing out of it
-        bx, by = cx + t_exit * ux, cy + t_exit * uy
-        s = (xs - bx) * ux + (ys - by) * uy
-        perp = -(xs - bx) * uy + (ys - by) * ux
-        length = float(s.max()) + HALF_PX
-        if length < min_length_px:
-            continue
-        width = float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
-        if width > max_width_px:
-            continue
-        # a rod fills its oriented bounding box; branched or wandering shapes do not
-        lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
-        extent = s.max() - max(s.min(), 0.0) + 1.0
-        fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
-        straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
-        if fill < min_fill or straight < min_straightness:
-            if bent is not None:   # one straight piece by its centreline, though not by its box
-                found.append(bent)
-                whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
-            continue
-        k = int(np.argmax(s))
-        tip = (bx + s[k] * ux, by + s[k] * uy)
-        found.append(WhiskerObs(-1, (float(bx), float(by)), (float(tip[0]), float(tip[1])),
-                                length, width, (float(ux), float(uy))))
-        whisker_mask[y0:y0 + bh, x0:x0 + bw] |= sub
+        if area >= min_area_px:
+            todo.append((labels[y0:y0 + bh, x0:x0 + bw] == lab, x0 + bx0, y0 + by0, area, False))
+    tests = dict(ex=ex, ey=ey, r=r, attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
+                 min_length_px=min_length_px, max_width_px=max_width_px, min_fill=min_fill,
+                 min_straightness=min_straightness)
+    while todo:
+        sub, x0, y0, area, split = todo.pop(0)
+        rod = _region_rod(sub, x0, y0, area, **tests)
+        if isinstance(rod, WhiskerObs):
+            found.append(rod)
+            whisker_mask[y0:y0 + sub.shape[0], x0:x0 + sub.shape[1]] |= sub
+        elif rod == "rejected" and not split:
+            # attached but not a rod: rods sharing a root
+            tries = [(arm, x0 + ax0, y0 + ay0, int(arm.sum()), True)
+                     for arm, ax0, ay0 in _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px)]
+            todo.extend(tries)
     return found, whisker_mask
+
+
+def _pieces(mask, min_area_px):
+    """The 8-connected pieces of ``mask`` of at least ``min_area_px``: (piece, x0, y0)."""
+    m, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    out = []
+    for j in range(1, m):
+        x0, y0, w, h, area = (int(v) for v in st[j])
+        if area >= min_area_px:
+            out.append((lab[y0:y0 + h, x0:x0 + w] == j, x0, y0))
+    return out
+
+
+def _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px):
+    """Rods that grow from one root, each with the root: pieces of a region, or [].
+
+    Two or more whiskers may start at one spot of the rim and part at an angle
+    (check seed 7080: 4 and 3 px wide rods 31 deg apart from one root, a "V" that
+    fails every rod test). Cut out a disc around the root (the region's pixel
+    nearest the electrode centre), growing in :data:`ROOT_CUT_STEP_PX` steps up to
+    :data:`ROOT_CUT_MAX_PX`: at the first radius where what is left falls into two or
+    more pieces each at least twice as long as the radius, each piece with the
+    root's pixels is tested as a rod.
+    """
+    ys, xs = np.nonzero(sub)
+    k = int(np.argmin(np.hypot(xs + x0 - ex, ys + y0 - ey)))
+    yy, xx = np.mgrid[0:sub.shape[0], 0:sub.shape[1]]
+    rho = np.hypot(xx - xs[k], yy - ys[k])
+    for radius in np.arange(ROOT_CUT_STEP_PX, ROOT_CUT_MAX_PX + 1e-9, ROOT_CUT_STEP_PX):
+        arms = []
+        for piece, px0, py0 in _pieces(sub & (rho > radius), min_area_px):
+            r_piece = rho[py0:py0 + piece.shape[0], px0:px0 + piece.shape[1]][piece]
+            if r_piece.max() >= 2.0 * radius + ROOT_CUT_STEP_PX:
+                arms.append((piece, px0, py0))
+        if len(arms) >= 2:
+            root = sub & (rho <= radius)
+            out = []
+            for piece, px0, py0 in arms:
+                full = root.copy()
+                full[py0:py0 + piece.shape[0], px0:px0 + piece.shape[1]] |= piece
+                out.extend(_pieces(full, min_area_px))
+            return out
+    return []
+
+
+def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_width_px,
+                min_fill, min_straightness):
+    """One lithium region (``sub``, its box at ``x0, y0``) as a rod, or why not.
+
+    Returns the :class:`WhiskerObs`, None for a region not attached to the
+    electrode, or ``"rejected"`` for an attached region that fails the rod tests
+    (see :func:`find_whiskers`).
+    """
+    ys, xs = np.nonzero(sub)
+    xs = xs.astype(np.float64) + x0
+    ys = ys.astype(np.float64) + y0
+    d = np.hypot(xs - ex, ys - ey)
+    if d.min() > attach_px:
+        return None  # not attached to the electrode
+    # axis: from the attachment point on the rim to the far end (robust for short stubs),
+    # refined by PCA when the region is elongated
+    cx, cy = xs.mean(), ys.mean()
+    cov = np.cov(np.vstack([xs - cx, ys - cy]))
+    evals, evecs = np.linalg.eigh(cov)
+    ux, uy = evecs[:, 1]
+    radial = np.array([cx - ex, cy - ey])
+    radial /= max(np.hypot(*radial), 1e-9)
+    if ux * radial[0] + uy * radial[1] < 0:
+        ux, uy = -ux, -uy
+    major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
+    minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
+    bent = None
+    if major >= STUB_ASPECT * minor:
+        # an elongated region: the centreline decides between a straight rod and a
+        # curved or kinked one (a bent rod's principal axis may miss the electrode, and
+        # a slightly kinked rod passes the straight tests but its chord is too short)
+        bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r,
+                         attach_px=attach_px,
+                         min_length_px=min_length_px, max_width_px=max_width_px,
+                         min_straightness=min_straightness)
+        if bent is not None and bent.path_xy_px:
+            return bent
+    else:
+        # a stub: its long axis is along the rim; growth is radial
+        ux, uy = radial
+    t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
+    if t_exit is None:
+        return "rejected"  # axis misses the electrode: not growing out of it
+    bx, by = cx + t_exit * ux, cy + t_exit * uy
+    s = (xs - bx) * ux + (ys - by) * uy
+    perp = -(xs - bx) * uy + (ys - by) * ux
+    length = float(s.max()) + HALF_PX
+    if length < min_length_px:
+        return "rejected"
+    width = float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
+    if width > max_width_px:
+        return "rejected"
+    # a rod fills its oriented bounding box; branched or wandering shapes do not
+    lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
+    extent = s.max() - max(s.min(), 0.0) + 1.0
+    fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
+    straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
+    if fill < min_fill or straight < min_straightness:
+        # one straight piece by its centreline, though not by its box
+        return bent if bent is not None else "rejected"
+    k = int(np.argmax(s))
+    tip = (bx + s[k] * ux, by + s[k] * uy)
+    return WhiskerObs(-1, (float(bx), float(by)), (float(tip[0]), float(tip[1])),
+                      length, width, (float(ux), float(uy)))
 
 
 def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, max_width_px,

@@ -110,3 +110,42 @@ def test_an_electrode_seen_only_by_its_rim_at_the_needle_tip():
     assert np.hypot(e.x_px - x, e.y_px - y) <= max(3.0, 0.2 * r)
     assert abs(e.radius_px - r) <= 0.2 * r
     assert e.polarity == "dark"
+
+
+def test_an_electrode_as_bright_as_the_needle_whose_base_is_wider():
+    # a bright electrode merged with the bright needle (one region): the needle's base at the
+    # image edge is wider than the disc, so the region's largest inscribed circle lies in the
+    # base (check seeds 7010, 7042). The disc is the largest inscribed circle at the needle's tip
+    rng = np.random.default_rng(7)
+    img = 100.0 + rng.normal(0.0, 3.0, (H, W))
+    yy, xx = np.mgrid[:H, :W]
+    x, y, r = 420.0, 250.0, 30.0
+    img[np.hypot(xx - x, yy - y) <= r] = 190.0
+    wedge = np.zeros((H, W), np.uint8)
+    cv2.fillPoly(wedge, [np.array([(0, 160), (int(x), int(y)), (0, 300)], np.int32)], 1)
+    img[wedge > 0] = 190.0
+    e = find_electrode(cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0))
+    assert np.hypot(e.x_px - x, e.y_px - y) <= max(3.0, 0.2 * r)
+    assert abs(e.radius_px - r) <= 0.2 * r
+    assert e.polarity == "bright"
+
+
+def test_a_needle_entering_at_a_corner_onto_an_electrode_at_the_far_edge():
+    # the needle's base spans the bottom-left corner (its contact along the two sides is longer
+    # than its base); its tip rests on a dark electrode cut by the top edge and meets that edge
+    # beside it, so the needle's region meets the image edge twice (check seed 7055). It enters
+    # where its base is: the tip is at the top, on the electrode, which beats a larger grain
+    rng = np.random.default_rng(11)
+    img = 150.0 + rng.normal(0.0, 3.0, (H, W))
+    yy, xx = np.mgrid[:H, :W]
+    x, y, r = 345.0, 6.0, 16.0
+    img[np.hypot(xx - 600, yy - 350) <= 50.0] = 60.0
+    img[np.hypot(xx - x, yy - y) <= r] = 60.0
+    wedge = np.zeros((H, W), np.uint8)
+    # contact 240 px along the two sides (more than 0.3 of the 600 px side), chord 170 px
+    cv2.fillPoly(wedge, [np.array([(0, H - 1 - 120), (326, 0), (120, H - 1), (0, H - 1)],
+                                  np.int32)], 1)
+    img[wedge > 0] = 230.0
+    e = find_electrode(cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0))
+    assert np.hypot(e.x_px - x, e.y_px - y) <= max(3.0, 0.2 * r)
+    assert abs(e.radius_px - r) <= 0.2 * r

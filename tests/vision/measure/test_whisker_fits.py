@@ -1,4 +1,5 @@
 """Whisker fits against a known truth: clipped rims, rods cut short, linking of fast rods."""
+import math
 import types
 
 import cv2
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from vision import WhiskerObs
-from vision.measure._whiskers import WhiskerLinker, refine_tip
+from vision.measure._whiskers import WhiskerLinker, find_whiskers, refine_tip
 from vision.track._tracker import _Tracker
 
 ROWS, COLS = 80, 200
@@ -103,3 +104,41 @@ def test_follow_rod_reaches_the_end_of_a_rod_the_mask_cut_short():
     broad = quiet.copy()
     broad[:, 61:] += 40.0
     assert follow_rod(broad, w) == w
+
+
+def _disc_with_rods(rods, *, shape=(200, 260), centre=(60.0, 100.0), radius=30.0):
+    """Lithium mask: the electrode disc and rods (angle deg, length px, width px) from the rim.
+
+    Each rod starts on the rim at the angle of the first rod (one root) unless it gives
+    its own root angle as a fourth value.
+    """
+    li = np.zeros(shape, np.uint8)
+    cx, cy = centre
+    cv2.circle(li, (int(cx), int(cy)), int(radius), 1, -1)
+    root = math.radians(rods[0][0])
+    for rod in rods:
+        ang, length, width = rod[:3]
+        a0 = math.radians(rod[3]) if len(rod) > 3 else root
+        bx, by = cx + radius * math.cos(a0), cy + radius * math.sin(a0)
+        a = math.radians(ang)
+        tx, ty = bx + length * math.cos(a), by + length * math.sin(a)
+        cv2.line(li, (int(round(bx)), int(round(by))), (int(round(tx)), int(round(ty))), 1,
+                 int(round(width)))
+    return li > 0
+
+
+def test_two_rods_from_one_root_are_two_whiskers():
+    # a "V": 5 px rods 30 deg apart from one spot of the rim (check seed 7080 had 4 and 3 px
+    # rods 31 deg apart, never found as whiskers); each is found with its own direction
+    li = _disc_with_rods([(15.0, 120.0, 5.0), (45.0, 110.0, 5.0)])
+    found, mask = find_whiskers(li, electrode_xy_px=(60.0, 100.0), electrode_radius_px=30.0)
+    angles = sorted(math.degrees(math.atan2(w.direction_xy[1], w.direction_xy[0])) for w in found)
+    assert len(found) == 2, angles
+    assert angles == [pytest.approx(15.0, abs=4.0), pytest.approx(45.0, abs=4.0)]
+    # (cv2.line's round caps add half a width at the tip)
+    assert sorted(w.length_px for w in found) == [pytest.approx(112.5, abs=3.0),
+                                                  pytest.approx(122.5, abs=3.0)]
+    # one rod alone stays one whisker, measured as before
+    one, _ = find_whiskers(_disc_with_rods([(15.0, 120.0, 5.0)]), electrode_xy_px=(60.0, 100.0),
+                           electrode_radius_px=30.0)
+    assert len(one) == 1 and one[0].length_px == pytest.approx(122.5, abs=2.0)
