@@ -644,7 +644,8 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     one 300-320 px). The crack is first searched by its core (``polarity``,
     the lithium's); only when the core shows a crack is it searched by its
     rims too (bright lines, no slope penalty), and the rim path is taken when
-    it is longer and one path, not a branching cluster. A bright line with no
+    it is longer and one path, not a branching cluster (a core that is a
+    branching cluster, the thin branches of a lateral front, stays one). A bright line with no
     dark core at the electrode (a whisker's rim, noise) is never a crack on
     its own: in whisker scenes the bright search alone finds 10-70 px lines
     in a third of the scans (check seed 7000).
@@ -672,7 +673,7 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         crack; None when the core shows no crack.
     """
     core = detect_crack(image, background=background, polarity=polarity, **kwargs)
-    if core is None or rim_background is None or polarity == "bright":
+    if core is None or core.is_branching_cluster or rim_background is None or polarity == "bright":
         return core
     rims = detect_crack(image, background=rim_background, polarity="bright",
                         **dict(kwargs, edge_penalty=RIM_EDGE_PENALTY))
