@@ -48,12 +48,24 @@ def test_two_scans_without_the_crack_are_not_bridged():
 
 def test_lines_at_different_places_are_not_joined():
     # two short noise lines flickering at opposite sides of the electrode
-    length = np.array([0.0, 1.2, 0.0, 1.1, 0.0])
+    length = np.array([0.0, 1.1, 0.0, 1.2, 0.0])
     tips = np.array([[0, 0], [30.0, 2.0], [0, 0], [-28.0, 3.0], [0, 0]])
     got, bridged = bridge_crack_gaps(length, None, tips)
     assert not bridged.any()
     # without tips the same gap would be filled (the tips are what keeps them apart)
     assert bridge_crack_gaps(length)[1][2]
+
+
+def test_a_shorter_second_sighting_is_not_the_same_crack():
+    # check seed 7024 (a control scene): a 4.8 um line at the electrode in two scans one
+    # apart, 4.84 then 4.67 um, tips 0.3 um apart; bridged, it was a confirmed crack
+    length = np.array([0.0, 4.84, 0.0, 4.67, 0.0])
+    tips = np.array([[0, 0], [-0.70, 18.79], [0, 0], [-0.69, 19.05], [0, 0]])
+    got, bridged = bridge_crack_gaps(length, None, tips)
+    assert not bridged.any()
+    # a crack that stays as long as it was (after touch-down) is still bridged
+    assert bridge_crack_gaps(np.array([0.0, 4.84, 0.0, 4.84]), None,
+                             np.array([[0, 0], [-0.7, 18.8], [0, 0], [-0.7, 18.8]]))[1][2]
 
 
 def test_bad_times_are_an_error():
