@@ -64,8 +64,6 @@ XFAIL = {
     (2001, 'sync'): 'measured: sync error -16.454 s (two scans: 1.200 s)',
     (2002, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
-    (2002, 'nofront'): "measured: front in 0 of 90 frames, growth modes ['whisker', 'crack'] (was 43 frames "
-                       "and 'lateral'; the crack growth mode is left: a crack reported in a whisker scene)",
     (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '
                         'whisker 1 off)',
     (2005, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '

@@ -579,16 +579,17 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
 
     crack_max = float(np.nanmax(frames["crack_length_um"])) if frames[
         "crack_length_um"].notna().any() else None
+    morphology = morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
+                                       ev.new["li_area_um2"],
+                                       n_hold=thresholds.lateral_min_scans)
     verdict = classify_failure(
         crack_length_um=crack_max,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
-        contact_loss_time_s=depletion_v, thresholds=thresholds,
-        morphology=morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
-                                         ev.new["li_area_um2"],
-                                         n_hold=thresholds.lateral_min_scans))
+        contact_loss_time_s=depletion_v, thresholds=thresholds, morphology=morphology)
 
-    growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds)
+    growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds,
+                           morphology.crack_persistence)
     modes = [g["mode"] for g in growth if g["present"]]
     summary = build_summary(request=request, tracked=tracked, trace_obj=trace_obj,
                             synced=synced, events=ev, verdict=verdict, rates=rates,
@@ -654,7 +655,7 @@ def _whisker_table(whiskers, frames):
     return w[[c for c in WHISKER_COLUMNS if c in w.columns] + rest]
 
 
-def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds):
+def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persistence=None):
     """The growth-mode entries of :func:`classify_growth_modes` from the tracked tables."""
     growth_um = None
     if whiskers is not None and len(whiskers):
@@ -688,7 +689,8 @@ def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds):
         lateral_onset_s=ev.lateral_onset_s, touchdown_time_s=ev.touchdown_s,
         crack_length_um=crack_max, crack_initiation_s=ev.crack_initiation_s,
         electrode_loss_fraction=loss_frac, stripping_onset_s=strip_t,
-        contact_loss_time_s=depletion_v, thresholds=thresholds)
+        contact_loss_time_s=depletion_v, thresholds=thresholds,
+        crack_persistence=crack_persistence)
 
 
 def _touchdown_time(frames, tracks):

@@ -294,7 +294,8 @@ def classify_growth_modes(*, whisker_growth_um=None, whisker_onset_s=None,
                           lateral_extent_um=None, lateral_onset_s=None, touchdown_time_s=None,
                           crack_length_um=None, crack_initiation_s=None,
                           electrode_loss_fraction=None, stripping_onset_s=None,
-                          contact_loss_time_s=None, thresholds=DEFAULT_THRESHOLDS):
+                          contact_loss_time_s=None, thresholds=DEFAULT_THRESHOLDS,
+                          crack_persistence=None):
     """Which growth modes the recording shows, with evidence and first time.
 
     Parameters
@@ -320,6 +321,13 @@ def classify_growth_modes(*, whisker_growth_um=None, whisker_onset_s=None,
     contact_loss_time_s : float or None
         Depletion time of the trace (video clock, s): stripping by definition.
     thresholds : FailureThresholds
+    crack_persistence : float or None
+        Fraction of the new scans from the first one with a crack on that show
+        it (:attr:`Morphology.crack_persistence`). With it, a crack is a growth
+        mode only when it persists as the failure rules ask of a crack
+        (:data:`CRACK_MIN_PERSISTENCE`): a lithium-filled crack does not come
+        and go; a line that does (a whisker the segmentation misses, seen by
+        the crack filter in some scans) is not a crack. None: length only.
 
     Returns
     -------
@@ -337,6 +345,7 @@ def classify_growth_modes(*, whisker_growth_um=None, whisker_onset_s=None,
     whisker = wg >= th.whisker_min_growth_um
     lateral = lat >= th.lateral_min_extent_um or touchdown_time_s is not None
     cracked = crack >= th.crack_min_length_um
+    persists = crack_persistence is None or crack_persistence >= CRACK_MIN_PERSISTENCE
     stripping = loss >= th.stripping_min_loss_fraction or contact_loss_time_s is not None
     strip_t = stripping_onset_s if stripping_onset_s is not None else contact_loss_time_s
     return [
@@ -351,10 +360,14 @@ def classify_growth_modes(*, whisker_growth_um=None, whisker_onset_s=None,
                       f"{th.lateral_min_extent_um} µm"
                       + ("; touched the counter electrode" if touchdown_time_s is not None
                          else "")),
-        _growth_entry("crack", cracked, crack_initiation_s if cracked else None, crack,
+        _growth_entry("crack", cracked and persists,
+                      crack_initiation_s if cracked and persists else None, crack,
                       th.crack_min_length_um,
                       f"longest lithium-filled crack {crack:.2f} µm vs threshold "
-                      f"{th.crack_min_length_um} µm"),
+                      f"{th.crack_min_length_um} µm"
+                      + ("" if crack_persistence is None else
+                         f"; seen in {100 * crack_persistence:.0f} % of the scans from its "
+                         f"first on (a crack persists: >= {100 * CRACK_MIN_PERSISTENCE:.0f} %)")),
         _growth_entry("stripping", stripping, strip_t if stripping else None, loss,
                       th.stripping_min_loss_fraction,
                       f"electrode lithium area fell by {100 * loss:.1f} % vs threshold "

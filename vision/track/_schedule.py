@@ -17,6 +17,7 @@ import pandas as pd
 from calibration import InputError
 
 from ..io._base import Frame
+from ..measure.crack._gaps import bridge_crack_gaps
 from ..preprocess._normalize import is_blank_or_saturated
 from ._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front, bridge_front_dropouts, confirmed_scans
 from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _nan_row
@@ -254,6 +255,7 @@ class FrameScheduler:
         touchdown = int(touch.iloc[0]) if len(touch) else None
         # first frame showing each scan (a torn frame carries its scan's measurement)
         measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
+        frames, measured = _bridge_crack(frames, measured)  # a crack missed for one scan
         has = (measured["crack_length_um"].fillna(0) > 0).to_numpy()
         confirmed = confirmed_scans(has, CRACK_CONFIRM_SCANS)
         crack_init = int(measured["frame"].iloc[int(np.argmax(confirmed))]) if confirmed.any() else None
@@ -272,3 +274,31 @@ class FrameScheduler:
                       kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
                       crack_initiation_frame=crack_init, n_skipped_frames=self.n_skipped,
                       pixel_size_um=scans.px)
+
+
+def _bridge_crack(frames, measured):
+    """Frames and measured scans with one-scan crack gaps filled (:func:`bridge_crack_gaps`).
+
+    The bridged scan's length is interpolated in time between the scans around it,
+    its tip is the later scan's; frames repeating the scan (duplicates, torn frames)
+    get the same values.
+    """
+    length, bridged = bridge_crack_gaps(
+        measured["crack_length_um"].to_numpy(float), measured["time_s"].to_numpy(float),
+        measured[["crack_tip_x_um", "crack_tip_y_um"]].to_numpy(float))
+    if not bridged.any():
+        return frames, measured
+    frames = frames.copy()
+    scan_frames = measured["frame"].to_numpy()
+    scan_of = np.searchsorted(scan_frames, frames["frame"].to_numpy(), side="right") - 1
+    ok = (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
+    nxt = np.flatnonzero(np.isfinite(measured["crack_length_um"].to_numpy(float))
+                         & (measured["crack_length_um"].fillna(0).to_numpy(float) > 0))
+    for j in np.flatnonzero(bridged):
+        rows = ok & (scan_of == j)
+        later = nxt[nxt > j][0]
+        frames.loc[rows, "crack_length_um"] = length[j]
+        for col in ("crack_tip_x_um", "crack_tip_y_um"):
+            frames.loc[rows, col] = measured[col].to_numpy(float)[later]
+    measured = frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
+    return frames, measured

@@ -29,7 +29,7 @@ from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
-from ..measure.crack._detect import detect_crack
+from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import _line_width
 from ..preprocess._border import content_box
@@ -308,6 +308,7 @@ class _Tracker:
         self.background = None
         self.bg_buffer = []
         self.crack_bg = None
+        self.crack_rim_bg = None
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
@@ -527,8 +528,12 @@ class _Tracker:
         if "crack" in self.measure:
             # the filter responses kept in the crack box only (the six angles of a full-HD
             # frame are 50 MB); detect_crack asks for a larger window when a crack grows
+            box = self._crack_roi(self.background.shape)
             self.crack_bg = crack_background(self.background, polarity=self.crack_polarity,
-                                             box=self._crack_roi(self.background.shape))
+                                             box=box)
+            # a thin crack in dark lithium shows by its bright rims (detect_crack_core_or_rims)
+            self.crack_rim_bg = (crack_background(self.background, polarity="bright", box=box)
+                                 if self.crack_polarity == "dark" else None)
         self._li_reference()
 
     def _li_reference(self):
@@ -632,13 +637,13 @@ class _Tracker:
         crack_mask = None
         thin_front = None
         if "crack" in self.measure:
-            crack = detect_crack(reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
-                                 electrode_radius_px=e.radius_px, background=self.crack_bg,
-                                 exclude_mask=crack_exclude if crack_exclude.any() else None,
-                                 polarity=self.crack_polarity,
-                                 threshold_sigma=self.crack_threshold_sigma,
-                                 roi=self._crack_roi(li.shape),
-                                 thick_li_px=self.crack_thick_li_px)
+            crack = detect_crack_core_or_rims(
+                reg, li_mask=li, electrode_xy_px=(e.x_px, e.y_px),
+                electrode_radius_px=e.radius_px, background=self.crack_bg,
+                rim_background=self.crack_rim_bg,
+                exclude_mask=crack_exclude if crack_exclude.any() else None,
+                polarity=self.crack_polarity, threshold_sigma=self.crack_threshold_sigma,
+                roi=self._crack_roi(li.shape), thick_li_px=self.crack_thick_li_px)
             if crack is not None and "front" in self.measure and crack.is_branching_cluster:
                 # a branching, area-filling line network is the thin branches of a lateral
                 # front (1-2 px, missed by the segmentation), not a crack: it joins the front

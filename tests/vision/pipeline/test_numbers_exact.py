@@ -571,6 +571,35 @@ def test_growth_mode_thresholds_are_inclusive_and_the_given_ones():
         "stripping"]["text"] == "electrode lithium area fell by 0.0 % vs threshold 60 %"
 
 
+def test_crack_growth_mode_persistence_exactly():
+    # with the per-scan persistence, the crack growth mode needs the failure rules' 50 %
+    # (inclusive), and its sentence gives the persistence and the threshold in per cent
+    from vision.pipeline._failure import CRACK_MIN_PERSISTENCE
+    assert CRACK_MIN_PERSISTENCE == 0.5
+    on = _modes(crack_length_um=3.5, crack_initiation_s=2.5, crack_persistence=0.5)["crack"]
+    assert on == {"mode": "crack", "present": True, "first_time_s": 2.5, "value": 3.5,
+                  "threshold": 3.0,
+                  "text": "longest lithium-filled crack 3.50 µm vs threshold 3.0 µm; seen in "
+                          "50 % of the scans from its first on (a crack persists: >= 50 %)"}
+    off = _modes(crack_length_um=3.5, crack_initiation_s=2.5,
+                 crack_persistence=float(np.nextafter(0.5, 0)))["crack"]
+    assert (off["present"], off["first_time_s"], off["value"]) == (False, None, 3.5)
+    assert off["text"].endswith("seen in 50 % of the scans from its first on (a crack "
+                                "persists: >= 50 %)")
+    # persistent but too short: absent (both rules hold)
+    short = _modes(crack_length_um=2.5, crack_initiation_s=2.5, crack_persistence=1.0)["crack"]
+    assert (short["present"], short["first_time_s"]) == (False, None)
+    assert short["text"].endswith("seen in 100 % of the scans from its first on (a crack "
+                                  "persists: >= 50 %)")
+    # without the persistence (None), the length alone decides and the sentence is plain
+    plain = _modes(crack_length_um=3.5, crack_initiation_s=2.5, crack_persistence=None)["crack"]
+    assert plain["present"] and plain["text"] == \
+        "longest lithium-filled crack 3.50 µm vs threshold 3.0 µm"
+    # 0 % is a persistence (no crack seen after its first scan), not "unknown"
+    zero = _modes(crack_length_um=3.5, crack_initiation_s=2.5, crack_persistence=0.0)["crack"]
+    assert not zero["present"] and "seen in 0 %" in zero["text"]
+
+
 def test_growth_mode_first_times_and_the_trace_evidence():
     # a touch-down is lateral growth whatever the extent; its time is the first time
     # only when no lateral onset was measured
