@@ -394,7 +394,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         per_unit = np.nan_to_num(np.asarray(charge.scales_C, float)) / CHARGE_PER_UM3_C
         if per_unit.max() > MAX_LITHIUM_PER_UNIT_UM3:
             warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
-                            f"whose fit needs {per_unit.max():.0f} um3 of lithium per unit of a "
+                            f"whose fit needs {per_unit.max():.0f} µm³ of lithium per unit of a "
                             "feature the video shows (more than ten times what the SEM sees): "
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")

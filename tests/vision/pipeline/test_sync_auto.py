@@ -773,6 +773,6 @@ def test_a_lone_charge_cue_whose_fit_needs_lithium_the_video_does_not_show_is_wa
     scale = _cue(est, "charge").scales_C[0] / CHARGE_PER_UM3_C
     assert scale > MAX_LITHIUM_PER_UNIT_UM3 and scale == pytest.approx(40.0, rel=0.2)
     assert est.result.confidence <= SINGLE_CUE_CONFIDENCE
-    assert any("um3 of lithium per unit" in w for w in est.warnings), est.warnings
+    assert any("µm³ of lithium per unit" in w for w in est.warnings), est.warnings
     # the same lithium seen in full: about twice (the unseen deposit), no doubt
     assert _cue(clean, "charge").scales_C[0] / CHARGE_PER_UM3_C == pytest.approx(2.0, rel=0.2)
