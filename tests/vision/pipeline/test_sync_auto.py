@@ -776,3 +776,94 @@ def test_a_lone_charge_cue_whose_fit_needs_lithium_the_video_does_not_show_is_wa
     assert any("um3 of lithium per unit" in w for w in est.warnings), est.warnings
     # the same lithium seen in full: about twice (the unseen deposit), no doubt
     assert _cue(clean, "charge").scales_C[0] / CHARGE_PER_UM3_C == pytest.approx(2.0, rel=0.2)
+
+
+# ---------------------------------------------------------------------------------------
+# cases written against the survivors of the third mutmut check (docs/pages/mutation.md):
+# the least charge per feature, the leakage window's edge, the scans cut before a short
+# ---------------------------------------------------------------------------------------
+
+def _lagging_area(tv, lag_s, rise_um2=200.0):
+    """A second feature that is the whisker's volume history `lag_s` late, as an area (um2).
+
+    A track of the wrong object (or one that lags): at the offset ``truth - lag_s`` it
+    has exactly the shape of the charge, so a fit that may give the whisker no lithium
+    at all matches the charge there with the area alone.
+    """
+    v = _volume(tv - lag_s)
+    return rise_um2 * v / v.max()
+
+
+def test_a_lagging_second_feature_cannot_take_the_charge_from_the_whisker():
+    # the whisker must carry at least MIN_SEEN_VOLUME_FRACTION of its Faraday charge
+    # (min_charge_C) in every charge fit, also in the leakage refinement: without it the
+    # refinement moves to the offset where the lagging area alone explains the charge
+    # (3 s off, the whisker given no lithium)
+    offset = 9.0
+    tv, f, trace = make_run(offset, seed=0)
+    feats = np.column_stack([f[:, 0], _lagging_area(tv, 3.0)])
+    est = synchronise_auto(tv, feats, trace)
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    charge = _cue(est, "charge")
+    assert "leakage fitted within" in charge.detail
+    # the lithium behind each feature: the whisker carries its true charge (seen + the
+    # unseen deposit, 2x), the false area only the least a layer may carry (20 nm)
+    per_unit = np.asarray(charge.scales_C) / C_PER_UM3
+    assert per_unit[0] == pytest.approx(2.0, rel=0.25), per_unit
+    assert per_unit[1] == pytest.approx(0.02, rel=0.05), per_unit
+    # such a track leaves structured residuals: the lone cue is not trusted
+    assert est.warnings and est.result.confidence < 0.5
+
+
+def test_a_lagging_second_feature_with_a_short_circuit_in_the_trace():
+    # the same bound in the search without the leakage term, on the scans cut before a
+    # short circuit the video does not show: without it that search lands 4.5 s early
+    offset = 9.0
+    tv, f, trace = make_run(offset, seed=0, short_at_video_s=18.3)
+    jump_trace = float(trace["time_s"][trace["current_A"] <= -2e-6].iloc[0])
+    feats = np.column_stack([f[:, 0], _lagging_area(tv, 5.0)])
+    est = synchronise_auto(tv, feats, trace, until_trace_s=jump_trace)
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    per_unit = np.asarray(_cue(est, "charge").scales_C) / C_PER_UM3
+    assert per_unit[0] == pytest.approx(2.0, rel=0.25), per_unit
+    assert est.warnings and est.result.confidence < 0.5
+
+
+def test_a_leakage_refinement_a_scan_inside_its_window_is_kept():
+    # strong leakage (80 nS at up to 1.5 V: about as much charge as the lithium): the
+    # search without it lands 1.5 s (3 scans) late, the refinement with it finds the
+    # truth a scan inside the lower edge of its window, and that result must be kept
+    # (a minimum more than half a scan inside the window is a minimum)
+    offset = 6.0
+    for seed in (0, 1):
+        tv, f, trace = make_run(offset, seed=seed, leak_S=8e-8)
+        sig = trace_signals(trace)
+        lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+        first = charge_cue(tv, f, sig, lo, hi, SCAN_S, min_charge_C=_mins(), leakage=False)
+        assert first.offset_s - offset > 2 * SCAN_S          # the case: the first is off
+        est = synchronise_auto(tv, f, trace)
+        assert abs(est.result.offset_s - offset) <= TOL_S, (seed, est.result)
+        assert "leakage fitted within" in _cue(est, "charge").detail
+
+
+#: Steps from 0.2 s on (video clock), so that a few scans before an early short hold growth.
+EARLY_STEPS = [(0.2, -0.9, 2.0), (1.3, -1.3, 3.5), (2.1, -1.0, 1.2), (3.0, -1.5, 4.0),
+               (3.9, -1.1, 0.8), (5.0, -1.2, 2.5)]
+
+
+@pytest.mark.parametrize("offset, seed", [(7.3, 0), (7.3, 1), (4.0, 0)])
+def test_a_short_that_leaves_exactly_seven_scans_before_it(offset, seed):
+    # the trace shorts at 3.8 s video time: the scans a guard scan before it are exactly
+    # k + 6 = 7, enough for the charge cue, which must fit those only (all scans would
+    # match the short-circuit current: 4.9 s off)
+    tv, f, trace = make_run(offset, seed=seed, short_at_video_s=3.8, steps=EARLY_STEPS,
+                            duration_s=12.0)
+    jump_trace = float(trace["time_s"][trace["current_A"] <= -2e-6].iloc[0])
+    sig = trace_signals(trace)
+    lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
+    first = charge_cue(tv, f, sig, lo, hi, SCAN_S, until=jump_trace, min_charge_C=_mins(),
+                       leakage=False)
+    assert (tv + first.offset_s < jump_trace - SCAN_S).sum() == 7     # the edge case
+    est = synchronise_auto(tv, f, trace, until_trace_s=jump_trace)
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    assert est.warnings == [] and est.result.confidence >= 0.5
