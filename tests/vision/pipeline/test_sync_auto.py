@@ -867,3 +867,28 @@ def test_a_short_that_leaves_exactly_seven_scans_before_it(offset, seed):
     est = synchronise_auto(tv, f, trace, until_trace_s=jump_trace)
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     assert est.warnings == [] and est.result.confidence >= 0.5
+
+
+def test_the_touch_down_is_resolved_by_every_scan_not_by_the_measured_ones():
+    # the features measured in only some scans (the tracker lost them in the others):
+    # the touch-down is still seen in the first scan after the contact, so the
+    # short-circuit cue's scan period is that of every scan (0.5 s), not the spacing of
+    # the measured ones (1.5 s here: the offset would be one scan late)
+    offset = 6.4
+    tv, _, trace = make_run(offset, seed=3, short_at_video_s=20.3)
+    jump_trace = float(trace["time_s"][trace["current_A"] <= -2e-6].iloc[0])
+    scans = np.array([19.0, 19.5, 20.0, 20.5])          # the touch-down seen at 20.5 s
+    measured = np.array([[1.0], [np.nan], [np.nan], [2.0]])
+    est = synchronise_auto(scans, measured, trace, until_trace_s=jump_trace,
+                           until_video_s=20.5)
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    short = _cue(est, "short_circuit")
+    assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 0.1 ** 2) / 12.0))
+    # every other scan measured over the whole run: the same
+    every_other = np.full((len(tv), 1), np.nan)
+    every_other[::2, 0] = 0.0
+    est = synchronise_auto(tv, every_other, trace, until_trace_s=jump_trace,
+                           until_video_s=float(tv[tv >= 20.3][0]))
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    assert _cue(est, "short_circuit").sigma_s == pytest.approx(
+        math.sqrt((SCAN_S ** 2 + 0.1 ** 2) / 12.0))
