@@ -912,3 +912,32 @@ def test_the_fit_without_free_steps_uses_the_scans_before_a_short_too():
         # the stated uncertainty: within two scans (issue 13's disagreement scale)
         assert est.sigma_s <= 2 * SCAN_S, (seed, est.sigma_s)
         assert "without free steps at the features' jumps" in _cue(est, "charge").detail
+
+
+def test_the_lithium_per_unit_check_is_for_a_lone_cue_in_physical_units():
+    # the video sees a twentieth of the lithium (40 um3 per um3 seen): doubted when the
+    # charge cue stands alone (test above), not when the step cue confirms its offset,
+    # and not for features of unknown scale (physical_units=False: no lithium per unit)
+    offset = 6.0
+    tv, f, trace = make_run(offset, seed=2)
+    confirmed = synchronise_auto(tv, f / 20.0, trace, lengths=make_lengths(tv, seed=2))
+    assert abs(confirmed.result.offset_s - offset) <= TOL_S
+    assert sorted(combine_cues(confirmed.cues, SCAN_S).used) == ["charge", "steps"]
+    assert confirmed.warnings == [] and confirmed.result.confidence >= 0.5
+    for scale in (1.0 / 20.0, 1e-9):
+        est = synchronise_auto(tv, f * scale, trace, physical_units=False)
+        assert abs(est.result.offset_s - offset) <= TOL_S
+        assert est.warnings == [] and est.result.confidence >= 0.5, (scale, est.warnings)
+
+
+def test_the_falls_back_warning_says_what_to_do(monkeypatch):
+    import vision.pipeline._sync as sync
+    tv, f, trace = make_run(6.0, seed=2)
+    monkeypatch.setattr(sync, "_split_halves", lambda *args: None)   # isolated, as above
+    area = np.clip(tv - 8.0, 0.0, None) * 1.0
+    area[(tv >= 14.0) & (tv < 17.0)] = 0.0
+    est = synchronise_auto(tv, np.column_stack([f[:, 0], area]), trace)
+    assert est.warnings == [
+        f"sync offset {est.result.offset_s:+.2f} s rests on the charge cue alone, and a "
+        "lithium feature it matches falls back by more than its noise (plated lithium does "
+        "not vanish): the track is doubtful; check it or give sync_offset_s / --sync-window"]
