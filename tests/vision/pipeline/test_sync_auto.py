@@ -941,3 +941,14 @@ def test_the_falls_back_warning_says_what_to_do(monkeypatch):
         f"sync offset {est.result.offset_s:+.2f} s rests on the charge cue alone, and a "
         "lithium feature it matches falls back by more than its noise (plated lithium does "
         "not vanish): the track is doubtful; check it or give sync_offset_s / --sync-window"]
+
+
+def test_the_lithium_per_unit_warning_says_what_to_do():
+    tv, f, trace = make_run(6.0, seed=2)
+    est = synchronise_auto(tv, f / 20.0, trace)
+    need = max(_cue(est, "charge").scales_C) / CHARGE_PER_UM3_C
+    assert est.warnings == [
+        f"sync offset {est.result.offset_s:+.2f} s rests on the charge cue alone, whose fit "
+        f"needs {need:.0f} um3 of lithium per unit of a feature the video shows (more than "
+        "ten times what the SEM sees): the lithium seen does not carry the charge; check it "
+        "or give sync_offset_s / --sync-window"]
