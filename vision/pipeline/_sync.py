@@ -296,8 +296,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     s_lo = lo
     # the touch-down is seen in the video's scans whether or not the features were measured
     # in each: its time resolution is the period of every scan, not of the measured ones
-    scans = np.unique(tv_all[np.isfinite(tv_all)])
-    dt_video = float(np.median(np.diff(scans))) if len(scans) >= 2 else dt_scan
+    # (at least two: `ref` holds two of them)
+    dt_video = float(np.median(np.diff(np.unique(tv_all[np.isfinite(tv_all)]))))
     short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace)
     cues.append(short)
 
