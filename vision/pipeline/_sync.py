@@ -294,7 +294,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the bound judges the estimates (combine_cues) but does not narrow the search: a
     # video onset found too early must not hide the right offset
     s_lo = lo
-    short = short_circuit_cue(until_trace_s, until_video_s, dt_scan, dt_trace)
+    # the touch-down is seen in the video's scans whether or not the features were measured
+    # in each: its time resolution is the period of every scan, not of the measured ones
+    # (at least two: `ref` holds two of them)
+    dt_video = float(np.median(np.diff(np.unique(tv_all[np.isfinite(tv_all)]))))
+    short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace)
     cues.append(short)
 
     fit_use = use.copy()
