@@ -949,6 +949,6 @@ def test_the_lithium_per_unit_warning_says_what_to_do():
     need = max(_cue(est, "charge").scales_C) / CHARGE_PER_UM3_C
     assert est.warnings == [
         f"sync offset {est.result.offset_s:+.2f} s rests on the charge cue alone, whose fit "
-        f"needs {need:.0f} um3 of lithium per unit of a feature the video shows (more than "
+        f"needs {need:.0f} µm³ of lithium per unit of a feature the video shows (more than "
         "ten times what the SEM sees): the lithium seen does not carry the charge; check it "
         "or give sync_offset_s / --sync-window"]
