@@ -483,6 +483,37 @@ def _bounded_rss(design, y, lower, upper):
     return float(r @ r), r
 
 
+def _fit_charge(sig, capacitance):
+    """The trace's charge as the charge and contact-area fits take it.
+
+    With ``capacitance`` (and spikes to fit) the charge with its charging spikes
+    kept (their double-layer charge is a fitted term); else the charge with the
+    spikes masked. Stripping: the charge falls as the lithium lost grows, so
+    charge, applied-voltage integral and voltage are taken in the dominant
+    direction (every lithium term then has a positive factor), each scaled to
+    at most 1.
+
+    Returns
+    -------
+    cap : bool
+        Whether the double-layer term is fitted.
+    charge, applied_integral, applied : ndarray
+        Signed charge / qscale, and the signed integral and voltage (unscaled).
+    qscale, wscale, vscale : float
+        The scales (C, V s, V) of charge, integral and voltage.
+    """
+    cap = bool(capacitance and sig.capacitive and sig.charge_full is not None
+               and np.ptp(sig.applied) > 0)
+    raw = sig.charge_full if cap else sig.charge
+    direction = -1.0 if raw[-1] < raw[0] else 1.0
+    qscale = max(float(np.ptp(raw)), 1e-30)
+    applied_integral = direction * sig.applied_integral
+    applied = direction * sig.applied
+    return (cap, direction * raw / qscale, qscale, applied_integral,
+            max(float(np.abs(applied_integral).max()), 1e-30), applied,
+            max(float(np.abs(applied).max()), 1e-30))
+
+
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
                leakage=True, inflation=1.0, capacitance=True, jumps=True):
     """Charge-volume match.
@@ -545,18 +576,7 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     # (one capacitance for every step), so the spikes are kept in the charge and this
     # term fitted, rather than masked (a masked spike filled with the current after it
     # moves the charge's kink when growth accelerates within the mask)
-    cap = capacitance and sig.capacitive and sig.charge_full is not None and \
-        np.ptp(sig.applied) > 0
-    raw_charge = sig.charge_full if cap else sig.charge
-    # stripping: the charge falls as the lithium lost grows; work with the charge of
-    # the dominant direction, so that every lithium term has a positive factor
-    direction = -1.0 if raw_charge[-1] < raw_charge[0] else 1.0
-    qscale = max(float(np.ptp(raw_charge)), 1e-30)
-    charge = direction * raw_charge / qscale
-    applied_integral = direction * sig.applied_integral
-    wscale = max(float(np.abs(applied_integral).max()), 1e-30)
-    applied = direction * sig.applied
-    vscale = max(float(np.abs(applied).max()), 1e-30)
+    cap, charge, qscale, applied_integral, wscale, applied, vscale = _fit_charge(sig, capacitance)
     k = fs.shape[1]
     # lithium that appears at once (a whisker first seen long, re-acquired): a free step
     # at each jump, so the fit does not shift the offset to explain it by the current
@@ -838,15 +858,7 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, features=None, 
     # the charging spikes are kept and their charge -C_dl U fitted, as in the charge cue
     # (a masked spike filled with the current after it is too high for a current that
     # rises with the area)
-    cap = sig.capacitive and sig.charge_full is not None and np.ptp(sig.applied) > 0
-    raw = sig.charge_full if cap else sig.charge
-    direction = -1.0 if raw[-1] < raw[0] else 1.0
-    qscale = max(float(np.ptp(raw)), 1e-30)
-    charge = direction * raw / qscale
-    w_int = direction * sig.applied_integral
-    wscale = max(float(np.abs(w_int).max()), 1e-30)
-    applied = direction * sig.applied
-    vscale = max(float(np.abs(applied).max()), 1e-30)
+    cap, charge, _, w_int, wscale, applied, vscale = _fit_charge(sig, True)
     vabs = np.abs(sig.applied)
     lower, upper = np.array([0.0, -np.inf, -np.inf]), np.array([np.inf, 0.0, np.inf])
     if cap:
