@@ -13,6 +13,7 @@ import math
 import cv2
 import numpy as np
 import pytest
+from test_crack_branches import _polyline  # the same random walk as the branch scenes
 
 from vision import crack_background
 from vision.measure.crack._detect import detect_crack, detect_crack_core_or_rims
@@ -35,14 +36,9 @@ def _coverage(pts, width):
 
 
 def _crack(rng, length, heading=0.1, step=3.0, wiggle=0.08):
-    pts = [np.array([CENTRE[0] + RADIUS, CENTRE[1]])]
-    a, done = heading, 0.0
-    while done < length - 1e-9:
-        a += rng.normal(0, wiggle)
-        st = min(step, length - done)
-        pts.append(pts[-1] + st * np.array([math.cos(a), math.sin(a)]))
-        done += st
-    return np.array(pts)
+    """A tortuous crack path from the electrode's rim (the branch tests' random walk)."""
+    return _polyline((CENTRE[0] + RADIUS, CENTRE[1]), heading, length, rng, step=step,
+                     wiggle=wiggle)
 
 
 def _frame(cover, rng, *, edge_gain, edge_sigma=0.9, noise=0.02):
