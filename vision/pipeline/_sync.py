@@ -303,6 +303,15 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     cues.append(short)
 
     fit_use = use.copy()
+    left = _first_censoring(lengths)
+    if left is not None and len(tv):
+        # a whisker seen whole that leaves the field (or enters the data bar) goes on
+        # plating where the camera cannot see it: from then on the charge holds lithium
+        # the features do not, and no constant unseen factor covers it. The scans from
+        # then on are left out when the charge cue keeps the k + 5 it needs
+        before = fit_use & (tv < left)
+        if before.sum() >= f.shape[1] + 5:
+            fit_use = before
     if until_trace_s is not None and until_video_s is None and len(tv):
         # cut the scans once, on the video clock, under a first estimate. The first
         # estimate is the charge cue of the main fit, leakage included: a leakage current
@@ -332,7 +341,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                              detail=charge.detail + f"; without free steps at the features' "
                                     f"jumps {plain.offset_s:+.2f} s")
     cues.append(charge)
-    lens = whisker_lengths(lengths)
+    # a censored length (tip outside the field or in the data bar) is not the length:
+    # its curve stops growing at no step edge
+    lens = whisker_lengths(lengths if lengths is None or "censored" not in lengths else
+                           lengths[~lengths["censored"].astype(bool)])
     if until_video_s is not None and len(lens):
         lens = lens[lens["content_time_s"] < float(until_video_s)]
     cues.append(step_cue(lens, sig.edges, s_lo, hi, dt_scan))
@@ -415,6 +427,26 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+def _first_censoring(lengths):
+    """Video time of the first scan where a whisker seen whole before is censored, or None.
+
+    ``lengths`` holds ``whisker_id, content_time_s, censored`` (the tracker's
+    whiskers table). A whisker censored from its first sighting was never seen whole:
+    its lithium is unseen from the start (the unseen factor's part), not lithium that
+    left the field.
+    """
+    if lengths is None or not len(lengths) or not {"whisker_id", "content_time_s",
+                                                    "censored"} <= set(lengths.columns):
+        return None
+    w = lengths.dropna(subset=["content_time_s"])
+    cens = w["censored"].astype(bool)
+    first_seen = w.loc[~cens].groupby("whisker_id")["content_time_s"].min()
+    first_cens = w.loc[cens].groupby("whisker_id")["content_time_s"].min()
+    both = pd.concat([first_seen, first_cens], axis=1, keys=["seen", "cens"]).dropna()
+    left = both.loc[both["cens"] > both["seen"], "cens"]
+    return float(left.min()) if len(left) else None
 
 
 def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.inf):
