@@ -14,6 +14,7 @@ The video clock starts at 0 s at the first frame; the trace clock is the
 ``time_s`` column of the potentiostat file.
 """
 import logging
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -302,34 +303,32 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     cues.append(short)
 
     fit_use = use.copy()
+    left = _first_censoring(lengths)
+    if left is not None and len(tv):
+        # a whisker seen whole that leaves the field (or enters the data bar) goes on
+        # plating where the camera cannot see it: from then on the charge holds lithium
+        # the features do not, and no constant unseen factor covers it. The scans from
+        # then on are left out when the charge cue keeps the k + 5 it needs
+        before = fit_use & (tv < left)
+        if before.sum() >= f.shape[1] + 5:
+            fit_use = before
     if until_trace_s is not None and until_video_s is None and len(tv):
-        # cut the scans once, on the video clock, under a first estimate
-        first = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use,
-                           until=float(until_trace_s), min_charge_C=mins, leakage=False)
+        # cut the scans once, on the video clock, under a first estimate. The first
+        # estimate is the charge cue of the main fit, leakage included: a leakage current
+        # g U flows whether or not the short is near, and left out of the model it moves
+        # the first estimate (by 0.7 s on a run with 100 nS), and so the cut
+        first = _charge_with_leakage(tv, f, sig, s_lo, hi, dt_scan, use=fit_use,
+                                     until=float(until_trace_s), mins=mins)
         if first.offset_s is not None:
-            cut = tv + first.offset_s < float(until_trace_s) - SHORT_GUARD_SCANS * dt_scan
-            if cut.sum() >= f.shape[1] + 6:
-                fit_use = cut
+            # after the short the trace's current is the short's, not the lithium's: every
+            # later scan is left out, whatever number remains (the charge cue itself
+            # needs k + 5 scans, and gives no estimate on fewer)
+            fit_use = use & (tv + first.offset_s < float(until_trace_s)
+                             - SHORT_GUARD_SCANS * dt_scan)
     growth = f.shape[1] > 0 and len(tv) >= 6
-    charge = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
-                        leakage=False) if growth else \
+    charge = _charge_with_leakage(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, mins=mins) \
+        if growth else \
         Cue("charge", detail="the video shows no lithium growth to match with the current")
-    if charge.offset_s is not None:
-        # the leakage term is fitted near the offset found without it: within its 95 %
-        # interval (when the leakage carries most of the charge, the search without it
-        # has a wide one) and at least LEAK_WINDOW_SCANS scans
-        half = max(LEAK_WINDOW_SCANS * dt_scan, 2.0 * charge.sigma_s)
-        win = (max(charge.offset_s - half, s_lo), min(charge.offset_s + half, hi))
-        refined = charge_cue(tv, f, sig, *win, dt_scan, use=fit_use, min_charge_C=mins,
-                             leakage=True)
-        inside = refined.offset_s is not None and \
-            win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
-        if inside:  # a minimum at the window's edge is no minimum: keep the first result
-            charge = Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
-                         sharpness=charge.sharpness, adequate=refined.adequate,
-                         scales_C=refined.scales_C,
-                         detail=refined.detail + " (leakage fitted within "
-                                f"{half:.2f} s of the offset found without it)")
     if charge.offset_s is not None and any(
             len(feature_jumps(f[fit_use, j])) for j in range(f.shape[1])):
         # the free steps at the features' jumps are a model choice: the fit without them
@@ -342,7 +341,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                              detail=charge.detail + f"; without free steps at the features' "
                                     f"jumps {plain.offset_s:+.2f} s")
     cues.append(charge)
-    lens = whisker_lengths(lengths)
+    # a censored length (tip outside the field or in the data bar) is not the length:
+    # its curve stops growing at no step edge
+    lens = whisker_lengths(lengths if lengths is None or "censored" not in lengths else
+                           lengths[~lengths["censored"].astype(bool)])
     if until_video_s is not None and len(lens):
         lens = lens[lens["content_time_s"] < float(until_video_s)]
     cues.append(step_cue(lens, sig.edges, s_lo, hi, dt_scan))
@@ -425,6 +427,56 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+def _first_censoring(lengths):
+    """Video time of the first scan where a whisker seen whole before is censored, or None.
+
+    ``lengths`` holds ``whisker_id, content_time_s, censored`` (the tracker's
+    whiskers table). A whisker censored from its first sighting was never seen whole:
+    its lithium is unseen from the start (the unseen factor's part), not lithium that
+    left the field.
+    """
+    if lengths is None or not len(lengths) or not {"whisker_id", "content_time_s",
+                                                    "censored"} <= set(lengths.columns):
+        return None
+    w = lengths.dropna(subset=["content_time_s"])
+    cens = w["censored"].astype(bool)
+    first_seen = w.loc[~cens].groupby("whisker_id")["content_time_s"].min()
+    first_cens = w.loc[cens].groupby("whisker_id")["content_time_s"].min()
+    both = pd.concat([first_seen, first_cens], axis=1, keys=["seen", "cens"]).dropna()
+    left = both.loc[both["cens"] > both["seen"], "cens"]
+    return float(left.min()) if len(left) else None
+
+
+def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.inf):
+    """The charge cue with the leakage current as a nuisance term; a :class:`Cue`.
+
+    The current holds a leakage ``g U`` (linear in the applied voltage) beside the
+    Faradaic part. Over a wide search the leakage term's kinks at the control steps
+    can fit the charge's kinks at a wrong offset, so the offset is searched without
+    it and the leakage is fitted with the offset near that result: within the 95 %
+    interval of the search without it (when the leakage carries most of the charge
+    that interval is wide) and at least :data:`LEAK_WINDOW_SCANS` scans. A refined
+    minimum within half a scan of the window's edge is no minimum: the estimate
+    without leakage is kept.
+    """
+    charge = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
+                        leakage=False)
+    if charge.offset_s is None:
+        return charge
+    half = max(LEAK_WINDOW_SCANS * dt_scan, 2.0 * charge.sigma_s)
+    win = (max(charge.offset_s - half, lo), min(charge.offset_s + half, hi))
+    refined = charge_cue(tv, f, sig, *win, dt_scan, use=use, until=until, min_charge_C=mins,
+                         leakage=True)
+    inside = refined.offset_s is not None and \
+        win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
+    if not inside:  # a minimum at the window's edge is no minimum: keep the first result
+        return charge
+    return Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
+               sharpness=charge.sharpness, adequate=refined.adequate, scales_C=refined.scales_C,
+               detail=refined.detail + " (leakage fitted within "
+                      f"{half:.2f} s of the offset found without it)")
 
 
 def _charge_on_parts(tv, f, sig, parts, lo, hi, dt_scan, mins, **kw):
