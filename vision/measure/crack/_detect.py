@@ -648,6 +648,11 @@ RIM_EXCESS_REACHES = 3.0
 #: sigma 1 px suits the generator's 1-2 px cracks, 1.5 px its 2-3 px ones (a ridge filter
 #: answers best at about a line's half width; the two scales overlap).
 WIDE_SCALE = 1.5
+#: ... taken over a crack the narrow scale also sees only when the line is at least this
+#: many narrow-scale sigmas wide (full width at half maximum, in 0.5 px steps): a ridge
+#: filter matches a line about twice its sigma wide, so a narrower line is the narrow
+#: scale's own (drawn 1-1.5 px cracks measure 1-1.5 px, 2-2.6 px ones 2-2.5 px).
+WIDE_MIN_WIDTH_SIGMAS = 2.0
 
 
 def detect_crack_core_or_rims(image, *, background, rim_background=None, polarity="dark",
@@ -719,8 +724,18 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     wide = _core_or_rims(image, wide_bg, wide_rim, polarity, dict(kwargs, sigma_px=sigma))
     if wide is None or wide.is_branching_cluster:
         return narrow
+    if narrow is None:
+        return wide
     reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
-    if narrow is not None and wide.total_length_px <= narrow.total_length_px + reach:
+    if wide.total_length_px <= narrow.total_length_px + reach:
+        return narrow
+    # both see a crack: the scale is the crack's own, from its width across the narrow path
+    # (full width at half maximum in the change image); a line narrower than the wide
+    # filter's match is the narrow scale's, and the wide one's extra length is its reach
+    # running on past the tip or into a spur
+    img = _as_image(image, "image")
+    diff = img - np.float32(_gain(img, background.image)) * background.image
+    if _line_width(diff, narrow.path, polarity) < WIDE_MIN_WIDTH_SIGMAS * float(kwargs.get("sigma_px", SIGMA_PX)):
         return narrow
     return wide
 
