@@ -683,9 +683,11 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     pieces at sigma 1 px and is found in one scan of five, 5-20 % of its length,
     and whole at 1.5 px (check seed 7016). Each scale's thresholds are in its own
     noise units, so both have the same false-alarm rate; the wider scale's crack
-    is taken when it is one path (not a branching cluster) and longer than the
-    narrow one's by more than its own filter reach (the larger kernel's tip
-    runs a little further along the line's end).
+    is taken when it is one path (not a branching cluster) and the narrow scale
+    sees no crack, or when it is longer than the narrow one's by more than its
+    own ends explain (:data:`RIM_EXCESS_REACHES` of its filter reaches, as for
+    the rims) and the line is at least :data:`WIDE_MIN_WIDTH_SIGMAS` narrow
+    sigmas wide.
 
     Parameters
     ----------
@@ -727,7 +729,10 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     if narrow is None:
         return wide
     reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
-    if wide.total_length_px <= narrow.total_length_px + reach:
+    if wide.total_length_px <= narrow.total_length_px + RIM_EXCESS_REACHES * reach:
+        # as for the rims: up to this much the wider kernel's ends and halo explain (its tips
+        # and side branches run on; tuning seed 5021: 15-23 px longer than a crack the
+        # narrow scale sees whole, 3-5 % too long)
         return narrow
     # both see a crack: the scale is the crack's own, from its width across the narrow path
     # (full width at half maximum in the change image); a line narrower than the wide
