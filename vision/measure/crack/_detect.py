@@ -5,7 +5,6 @@ are (x, y) = (column, row) in pixels with the origin at the centre of the
 top-left pixel. Lengths are in pixels.
 """
 import logging
-import weakref
 from dataclasses import dataclass, field
 
 import cv2
@@ -16,7 +15,7 @@ from ._filters import CrackBackground, _as_image, _oriented_stack, crack_backgro
 from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
 __all__ = ["BRANCHING_NETWORK_RATIO", "CrackMeasurement", "RIM_EDGE_PENALTY", "RIM_EXCESS_REACHES",
-           "THICK_LI_PX", "WIDE_SCALE",
+           "THICK_LI_PX",
            "detect_crack", "detect_crack_core_or_rims"]
 
 logger = logging.getLogger(__name__)
@@ -644,19 +643,8 @@ RIM_EDGE_PENALTY = 0.0
 RIM_EXCESS_REACHES = 3.0
 
 
-#: Second scale of :func:`detect_crack_core_or_rims`, as a multiple of the filter's sigma:
-#: sigma 1 px suits the generator's 1-2 px cracks, 1.5 px its 2-3 px ones (a ridge filter
-#: answers best at about a line's half width; the two scales overlap).
-WIDE_SCALE = 1.5
-#: ... taken over a crack the narrow scale also sees only when the line is at least this
-#: many narrow-scale sigmas wide (full width at half maximum, in 0.5 px steps): a ridge
-#: filter matches a line about twice its sigma wide, so a narrower line is the narrow
-#: scale's own (drawn 1-1.5 px cracks measure 1-1.5 px, 2-2.6 px ones 2-2.5 px).
-WIDE_MIN_WIDTH_SIGMAS = 2.0
-
-
 def detect_crack_core_or_rims(image, *, background, rim_background=None, polarity="dark",
-                              wide_scale=WIDE_SCALE, **kwargs):
+                              **kwargs):
     """A lithium-filled crack seen by its lithium core, followed along its bright rims.
 
     Secondary-electron edge brightening is bright whatever the lithium's own
@@ -676,19 +664,6 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     its own: in whisker scenes the bright search alone finds 10-70 px lines
     in a third of the scans (check seed 7000).
 
-    Both searches run at two scales: the filter's ``sigma_px`` and ``wide_scale``
-    times it. A ridge filter sees a line best when its scale matches the line's
-    half width; cracks are 1-3 px wide (plus the point spread), so one scale is
-    too narrow for the wide ones: on a noisy recording a 2.6 px crack breaks into
-    pieces at sigma 1 px and is found in one scan of five, 5-20 % of its length,
-    and whole at 1.5 px (check seed 7016). Each scale's thresholds are in its own
-    noise units, so both have the same false-alarm rate; the wider scale's crack
-    is taken when it is one path (not a branching cluster) and the narrow scale
-    sees no crack, or when it is longer than the narrow one's by more than its
-    own ends explain (:data:`RIM_EXCESS_REACHES` of its filter reaches, as for
-    the rims) and the line is at least :data:`WIDE_MIN_WIDTH_SIGMAS` narrow
-    sigmas wide.
-
     Parameters
     ----------
     image : (M, N) ndarray
@@ -701,10 +676,6 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         core and rims are both bright), searches the core only.
     polarity : {'dark', 'bright'}
         The lithium's contrast against the ceramic.
-    wide_scale : float or None
-        The second scale, as a multiple of ``sigma_px`` (its backgrounds are
-        prepared from ``background`` once and kept with it); None or <= 1: one
-        scale only.
     **kwargs
         Everything else of :func:`detect_crack` (``edge_penalty`` applies to
         the core search only).
@@ -713,56 +684,8 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     -------
     CrackMeasurement or None
         The core's measurement, or the rims' when they show more of the same
-        crack, at the scale that shows more of it; None when no core shows a crack.
+        crack; None when the core shows no crack.
     """
-    narrow = _core_or_rims(image, background, rim_background, polarity, kwargs)
-    if narrow is not None and narrow.is_branching_cluster:
-        return narrow
-    if wide_scale is None or not float(wide_scale) > 1.0:
-        return narrow
-    sigma = float(kwargs.get("sigma_px", SIGMA_PX)) * float(wide_scale)
-    wide_bg = _rescaled(background, sigma)
-    wide_rim = None if rim_background is None else _rescaled(rim_background, sigma)
-    wide = _core_or_rims(image, wide_bg, wide_rim, polarity, dict(kwargs, sigma_px=sigma))
-    if wide is None or wide.is_branching_cluster:
-        return narrow
-    if narrow is None:
-        return wide
-    reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
-    if wide.total_length_px <= narrow.total_length_px + RIM_EXCESS_REACHES * reach:
-        # as for the rims: up to this much the wider kernel's ends and halo explain (its tips
-        # and side branches run on; tuning seed 5021: 15-23 px longer than a crack the
-        # narrow scale sees whole, 3-5 % too long)
-        return narrow
-    # both see a crack: the scale is the crack's own, from its width across the narrow path
-    # (full width at half maximum in the change image); a line narrower than the wide
-    # filter's match is the narrow scale's, and the wide one's extra length is its reach
-    # running on past the tip or into a spur
-    img = _as_image(image, "image")
-    diff = img - np.float32(_gain(img, background.image)) * background.image
-    if _line_width(diff, narrow.path, polarity) < WIDE_MIN_WIDTH_SIGMAS * float(kwargs.get("sigma_px", SIGMA_PX)):
-        return narrow
-    return wide
-
-
-_RESCALED = {}
-
-
-def _rescaled(background, sigma_px):
-    """``background`` prepared at another filter scale, made once per background object."""
-    key = (id(background), round(float(sigma_px), 6))
-    got = _RESCALED.get(key)
-    if got is None:
-        got = crack_background(background.image, sigma_px=sigma_px, polarity=background.polarity,
-                               tolerance_px=background.tolerance_px,
-                               elongation=background.elongation, box=background.box)
-        _RESCALED[key] = got
-        weakref.finalize(background, _RESCALED.pop, key, None)
-    return got
-
-
-def _core_or_rims(image, background, rim_background, polarity, kwargs):
-    """The core search, and the rims' when they show more of the crack (one scale)."""
     core = detect_crack(image, background=background, polarity=polarity, **kwargs)
     if core is None or core.is_branching_cluster or rim_background is None or polarity == "bright":
         return core
