@@ -476,17 +476,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     hi = med + threshold_sigma * sig
     lo = med + low_threshold_sigma * sig
     ignore = np.zeros(img.shape, bool)
-    yy, xx = np.ogrid[:rows, :cols]
-    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
-    r_in = rad + rim_margin_px
     if li_mask is not None:
         li = np.asarray(li_mask).astype(np.uint8)
-        # the electrode's own lithium is not lateral lithium: where the segmentation holds
-        # the whole disc (its contrast changed), the disc survives the opening below and,
-        # taken for thick lithium at the rim, hides the root of every crack (check seed
-        # 7065: a 300-500 px crack lost after its first scans). Lithium beyond the rim
-        # margin is judged.
-        li[r2 <= r_in ** 2] = 0
         k = int(thick_li_px)
         if k > 1:
             disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -515,6 +506,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if flat.any():
         m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
         ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
+    yy, xx = np.ogrid[:rows, :cols]
+    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    r_in = rad + rim_margin_px
     ignore |= r2 <= r_in ** 2
     low = (resp > lo) & ~ignore
     if not low.any():
