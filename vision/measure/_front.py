@@ -5,6 +5,7 @@ Pure functions on one segmented frame. Arrays are (rows, cols); points are
 top-left pixel. Lengths are in pixels, areas in pixels squared.
 """
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -67,11 +68,15 @@ ROD_ASPECT = 2.0
 #: a whisker segmented as its two bright rims, the dark core between them within the noise,
 #: is a tube whose core gap (1-4 px) would give two parallel skeleton lines.
 ROD_CLOSE_PX = 2
-#: A rod points away from the electrode: its centre line spans at least this many rod
-#: widths in distance from the electrode centre (a whisker at any angle, kinked or curved,
-#: reaches out; a band of lithium along the rim stays at one distance). Whiskers grow at
-#: any angle to the rim, so their direction is not compared with the radial one (tuning
-#: seed 5002: a kinked whisker's principal axis 48 deg off radial).
+#: A rod points away from the electrode: its principal axis within this angle (deg) of the
+#: radial direction (a band of lithium along the rim lies at 90 deg; a young compact front
+#: spreading along the rim with knobby side branches shorter than its width at 69 deg,
+#: tuning seed 5039). 60, not 45: a kinked whisker's axis lies between its arms (5002:
+#: 48 deg off radial) ...
+ROD_MAX_TILT_DEG = 60.0
+#: ... and its centre line spans at least this many rod widths in distance from the
+#: electrode centre (a whisker, kinked or curved, reaches out; a band along the rim
+#: stays at one distance whatever its principal axis).
 ROD_MIN_RADIAL_WIDTHS = 2.0
 #: ... or, for a kinked or curved rod and two rods grown together (a V), its centre line
 #: (skeleton pixels L) at least this many times its mean width (area / L): L^2 >= 4 area.
@@ -410,10 +415,11 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     A piece is a rod when it is elongated (principal-axis length at least ``aspect``
     times the width, or a centre line at least :data:`ROD_SKELETON_ASPECT` times its
     mean width: a kinked or curved rod, two rods grown together into a V) away from
-    the electrode (its centre line spans :data:`ROD_MIN_RADIAL_WIDTHS` widths in
-    distance from ``centre_xy``, the electrode centre in the array's coordinates: a
-    whisker grows out of the electrode at any angle, a band of lithium along the rim is
-    lateral growth) and its skeleton
+    the electrode (its principal axis within :data:`ROD_MAX_TILT_DEG` of the direction
+    from ``centre_xy``, the electrode centre in the array's coordinates, to the piece,
+    and its centre line spanning :data:`ROD_MIN_RADIAL_WIDTHS` widths in distance from
+    it: a whisker grows out of the electrode, a band of lithium along the rim is lateral
+    growth) and its skeleton
     has a constant width (:data:`ROD_MAX_WIDTH_RATIO`) and at most two ends beyond
     the rim zone once spurs shorter than
     ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
@@ -445,6 +451,13 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     n_skel = np.bincount(ks, minlength=n).astype(float)
     # centre line against mean width (area / centre-line length): a kinked or curved rod
     elongated |= n_skel * n_skel >= ROD_SKELETON_ASPECT * cnt
+    # principal axis (unit vector) against the radial direction from the electrode centre
+    vx, vy = sxy, lam1 - sxx
+    swap = np.hypot(vx, vy) < 1e-9
+    vx, vy = np.where(swap, lam1 - syy, vx), np.where(swap, sxy, vy)
+    rx, ry = mx - centre_xy[0], my - centre_xy[1]
+    cos_tilt = np.abs(vx * rx + vy * ry) / np.maximum(np.hypot(vx, vy) * np.hypot(rx, ry), 1e-9)
+    elongated &= cos_tilt >= math.cos(math.radians(ROD_MAX_TILT_DEG))
     if thin is not None:
         near = np.bincount(ks, thin[sy, sx].astype(float), n)
         elongated &= near <= ROD_MAX_THIN_FRAC * np.maximum(n_skel, 1)

@@ -351,3 +351,17 @@ def test_band_along_the_rim_is_lateral_lithium():
     root = _polyline([_from_rim(0.0, 0.0)[0], _from_rim(0.0, RIM + BRANCH_RIM_PX + 2)[1]], 8)
     m = _front(_disc() | band | root, exclude_rods=True)
     assert m.present and m.max_distance_px > RADIUS + RIM + BRANCH_RIM_PX + 4
+
+
+def test_young_front_spreading_along_the_rim_stays():
+    # a young front whose body runs at ~70 deg to the radial direction, with knobs
+    # shorter than its width (tuning seed 5039): it reaches out by more than two widths,
+    # has a near constant width and no long branch, but it is no whisker
+    inner, outer = (135.0, 77.0), (159.0, 143.0)
+    front = _polyline([_from_rim(-36.0, 0.0)[0], inner, outer], 8)
+    for t in (0.35, 0.65):
+        q = (inner[0] + t * (outer[0] - inner[0]), inner[1] + t * (outer[1] - inner[1]))
+        front |= _disc((q[0] + 5, q[1] - 2), 4.5)
+    plain = _front(_disc() | front)
+    m = _front(_disc() | front, exclude_rods=True)
+    assert m.present and m.max_distance_px == pytest.approx(plain.max_distance_px, abs=0.01)
