@@ -70,10 +70,9 @@ ROD_ASPECT = 2.0
 ROD_CLOSE_PX = 2
 #: A rod points away from the electrode: its principal axis within this angle (deg) of the
 #: radial direction (a band of lithium along the rim lies at 90 deg; a young compact front
-#: spreading along the rim with knobby side branches shorter than its width at 69 deg,
-#: tuning seed 5039). 60, not 45: a kinked whisker's axis lies between its arms (5002:
-#: 48 deg off radial) ...
-ROD_MAX_TILT_DEG = 60.0
+#: spreading along the rim with knobs shorter than its width at 59-69 deg, tuning seeds
+#: 5050 and 5039: 60 deg made them rods and lost 5050's front) ...
+ROD_MAX_TILT_DEG = 45.0
 #: ... and its centre line spans at least this many rod widths in distance from the
 #: electrode centre (a whisker, kinked or curved, reaches out; a band along the rim
 #: stays at one distance whatever its principal axis).

@@ -322,9 +322,9 @@ def _rod_from(start, angle, length):
 
 
 def test_kinked_rod_off_radial_v_of_two_rods_and_rod_beside_a_whisker_are_no_front():
-    # whiskers grow at any angle to the rim: a kinked rod whose principal axis is ~50 deg
-    # off the radial direction (tuning seed 5002), two rods grown together into a V
-    # (7080), and a rod with the 2-3 px rim strip of a hidden whisker along its side
+    # a kinked rod (principal axis 44.6 deg off radial, arms at 45 and 95 deg), two rods
+    # grown together into a V (tuning seed 7080, principal aspect 1.6), and a rod with the
+    # 2-3 px rim strip of a hidden whisker along its side (5002)
     p0, _ = _from_rim(0.0, 0.0)
     k1 = _rod_from(p0, 45.0, 40.0)
     kinked = _polyline([p0, k1, _rod_from(k1, 95.0, 45.0)], 9)
