@@ -69,9 +69,24 @@ ROD_ASPECT = 2.0
 #: is a tube whose core gap (1-4 px) would give two parallel skeleton lines.
 ROD_CLOSE_PX = 2
 #: A rod points away from the electrode: its principal axis within this angle (deg) of the
-#: radial direction (a kinked or curved whisker stays well within; a band of lithium along
-#: the rim lies at 90 deg).
+#: radial direction (a band of lithium along the rim lies at 90 deg; a young compact front
+#: spreading along the rim with knobs shorter than its width at 59-69 deg, tuning seeds
+#: 5050 and 5039: 60 deg made them rods and lost 5050's front) ...
 ROD_MAX_TILT_DEG = 45.0
+#: ... and its centre line spans at least this many rod widths in distance from the
+#: electrode centre (a whisker, kinked or curved, reaches out; a band along the rim
+#: stays at one distance whatever its principal axis).
+ROD_MIN_RADIAL_WIDTHS = 2.0
+#: ... or, for a kinked or curved rod and two rods grown together (a V), its centre line
+#: (skeleton pixels L) at least this many times its mean width (area / L): L^2 >= 4 area.
+#: A compact lobe's centre line is about as long as it is wide (L / width near 1); a straight
+#: rod passes the principal-axis test already.
+ROD_SKELETON_ASPECT = 4.0
+#: The width profile and the skeleton ends of a piece leave out its centre line within this
+#: distance (px) of an excluded whisker: the whisker's bright rim and edge blur (1-3 px beyond
+#: its mask) stay behind as a thin strip along the piece's side (tuning seed 5002: a kinked whisker's lower
+#: arm with a 3 px strip along its tracked upper arm, widths 1.4-5.4 px).
+EXCLUDE_RIM_PX = 3
 #: A rod has a constant width (a whisker is extruded through its base): the half-widths
 #: along its skeleton (distance transform), between these percentiles, differ by at most
 #: this factor (edge roughness and bright rims vary them by 1-2 px); a lobe of a compact
@@ -393,20 +408,26 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
 
 
 def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT,
-                thin=None):
+                thin=None, near_exclude=None):
     """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
 
     A piece is a rod when it is elongated (principal-axis length at least ``aspect``
-    times the width) away from the electrode (its principal axis within
-    :data:`ROD_MAX_TILT_DEG` of the direction from ``centre_xy``, the electrode
-    centre in the array's coordinates, to the piece: a whisker grows out of the
-    electrode, a band of lithium along the rim is lateral growth) and its skeleton
+    times the width, or a centre line at least :data:`ROD_SKELETON_ASPECT` times its
+    mean width: a kinked or curved rod, two rods grown together into a V) away from
+    the electrode (its principal axis within :data:`ROD_MAX_TILT_DEG` of the direction
+    from ``centre_xy``, the electrode centre in the array's coordinates, to the piece,
+    and its centre line spanning :data:`ROD_MIN_RADIAL_WIDTHS` widths in distance from
+    it: a whisker grows out of the electrode, a band of lithium along the rim is lateral
+    growth) and its skeleton
     has a constant width (:data:`ROD_MAX_WIDTH_RATIO`) and at most two ends beyond
     the rim zone once spurs shorter than
     ``min_branch_length_px`` or than twice the rod's half-width (the skeleton's
     corner spurs of a wide rod, outline roughness) are pruned. A piece whose skeleton runs
     mostly within ``thin`` (the line filter's thin branches, grown by :data:`THIN_NEAR_PX`)
-    is never a rod (:data:`ROD_MAX_THIN_FRAC`).
+    is never a rod (:data:`ROD_MAX_THIN_FRAC`). The width profile and the ends leave out
+    the centre line within ``near_exclude`` (the excluded whiskers grown by
+    :data:`EXCLUDE_RIM_PX`): the bright rim of a whisker beside the piece is neither its
+    width nor a branch.
     """
     n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
     out = np.zeros(lateral.shape, bool)
@@ -424,6 +445,11 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     root = np.sqrt(np.maximum(half_tr * half_tr - det, 0.0))
     lam1, lam2 = half_tr + root, np.maximum(half_tr - root, 0.0)
     elongated = lam1 >= aspect * aspect * np.maximum(lam2, 1.0 / 12.0)
+    sy, sx = np.nonzero(skel & lateral)
+    ks = lab[sy, sx]
+    n_skel = np.bincount(ks, minlength=n).astype(float)
+    # centre line against mean width (area / centre-line length): a kinked or curved rod
+    elongated |= n_skel * n_skel >= ROD_SKELETON_ASPECT * cnt
     # principal axis (unit vector) against the radial direction from the electrode centre
     vx, vy = sxy, lam1 - sxx
     swap = np.hypot(vx, vy) < 1e-9
@@ -432,10 +458,8 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     cos_tilt = np.abs(vx * rx + vy * ry) / np.maximum(np.hypot(vx, vy) * np.hypot(rx, ry), 1e-9)
     elongated &= cos_tilt >= math.cos(math.radians(ROD_MAX_TILT_DEG))
     if thin is not None:
-        sy, sx = np.nonzero(skel & lateral)
-        ks = lab[sy, sx]
         near = np.bincount(ks, thin[sy, sx].astype(float), n)
-        elongated &= near <= ROD_MAX_THIN_FRAC * np.maximum(np.bincount(ks, minlength=n), 1)
+        elongated &= near <= ROD_MAX_THIN_FRAC * np.maximum(n_skel, 1)
     elongated[0] = False
     if not elongated.any():
         return out
@@ -457,14 +481,23 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
             continue
         pdt = cv2.distanceTransform(np.pad(p, 1).astype(np.uint8), cv2.DIST_L2,
                                     cv2.DIST_MASK_5)[1:-1, 1:-1]
-        widths = pdt[sk]
+        own = sk
+        if near_exclude is not None:
+            own = sk & ~near_exclude[box]
+            if not own.any():
+                own = sk    # wholly along a whisker: judged on all of it
+        widths = pdt[own]
         half_width = float(np.median(widths))
         lo, hi = np.percentile(widths, ROD_WIDTH_PERCENTILES)
         if hi > ROD_MAX_WIDTH_RATIO * max(lo, 1.0):
             continue    # a lobe narrowing from a thick base, not a rod of constant width
+        ky, kx = np.nonzero(sk)
+        rad = np.hypot(kx + c0 - centre_xy[0], ky + r0 - centre_xy[1])
+        if float(rad.max() - rad.min()) < ROD_MIN_RADIAL_WIDTHS * 2.0 * half_width:
+            continue    # along the rim, not away from the electrode
         spur = max(float(min_branch_length_px), 2.0 * half_width)
-        n_tips, _ = count_branches(p, min_branch_length_px=spur, ignore_mask=~rim_zone[box],
-                                   skeleton=sk)
+        ignore = ~rim_zone[box] if near_exclude is None else ~rim_zone[box] | near_exclude[box]
+        n_tips, _ = count_branches(p, min_branch_length_px=spur, ignore_mask=ignore, skeleton=sk)
         if n_tips <= 2:
             out |= piece
     return out
@@ -625,8 +658,13 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
             k_near = 2 * THIN_NEAR_PX + 1
             thin = cv2.dilate(thin_mask[y0:y0 + h, x0:x0 + w].astype(np.uint8),
                               np.ones((k_near, k_near), np.uint8)) > 0
+        near_ex = None
+        if exclude is not None:
+            k_ex = 2 * EXCLUDE_RIM_PX + 1
+            near_ex = cv2.dilate(exclude[y0:y0 + h, x0:x0 + w].astype(np.uint8),
+                                 np.ones((k_ex, k_ex), np.uint8)) > 0
         rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px,
-                           (ex - x0, ey - y0), thin=thin)
+                           (ex - x0, ey - y0), thin=thin, near_exclude=near_ex)
         lateral &= ~rods
         skel &= ~rods
         if not (lateral & rim_zone).any():

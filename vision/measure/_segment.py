@@ -21,7 +21,8 @@ from .._shared._stats import robust_sigma
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask", "noise_by_level"]
+__all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask", "noise_by_level",
+           "link_thin_branches"]
 
 #: Default hysteresis of the change image in noise units (the tracker passes its own from
 #: TrackOptions): a 5-sigma seed is rare in pure noise, the 2.5-sigma level follows the
@@ -366,3 +367,124 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         cv2.drawContours(li_u8, contours, -1, 1, thickness=-1)
     li = li_u8.astype(bool) | disc.astype(bool)
     return li, strength, noise_sigma
+
+
+#: Thin branches (:func:`link_thin_branches`): the line (ridge) filter works at these
+#: Gaussian scales (px), the size of 1-3 px wide branches; the larger response counts.
+RIDGE_SCALES_PX = (1.0, 1.5)
+#: A pixel is on a line where the ridge response exceeds its median away from the known branches by this
+#: many robust standard deviations (the low level of the hysteresis; the known branches
+#: are its seeds): 2.5 follows the faint links between a DLA front's clusters (tuning
+#: seeds 5008, 5051: links 1-2 px wide in heavy noise) ...
+RIDGE_LOW_SIGMA = 2.5
+#: ... in line fragments of at least this many pixels (a lone noise response is a pixel or
+#: two; a 1 px line in noise breaks into fragments of a few px and more, which the gaps
+#: below join) ...
+RIDGE_MIN_FRAGMENT_PX = 8
+#: ... that reach the known branches, or a fragment that does, across gaps of up to this
+#: many px (a branch whose contrast dips below the low level for a few px is not cut).
+RIDGE_LINK_GAP_PX = 3
+#: The ridge filter runs in the box of the known branches grown by this many px (and by
+#: a quarter of the box's size); when the linked lines reach a side of the box, it runs
+#: on the whole frame once.
+RIDGE_BOX_MARGIN_PX = 48
+#: Fewer than this many robust samples in the box: no statistics, nothing linked.
+RIDGE_MIN_SAMPLES = 256
+
+
+def _ridge_response(img, scales):
+    """Largest scale-normalised ridge strength of bright lines in ``img`` (float32)."""
+    out = None
+    for s in scales:
+        g = cv2.GaussianBlur(img, (0, 0), float(s))
+        hxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3)
+        hyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3)
+        hxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3)
+        # the most negative Hessian eigenvalue: curvature across a bright line
+        lam = 0.5 * (hxx + hyy - cv2.magnitude(hxx - hyy, 2.0 * hxy))
+        r = np.maximum(-lam, 0.0) * np.float32(s * s)
+        out = r if out is None else np.maximum(out, r)
+    return out
+
+
+def link_thin_branches(diff, seeds, *, low_sigma=RIDGE_LOW_SIGMA,
+                       min_fragment_px=RIDGE_MIN_FRAGMENT_PX, gap_px=RIDGE_LINK_GAP_PX,
+                       scales_px=RIDGE_SCALES_PX, box_margin_px=RIDGE_BOX_MARGIN_PX):
+    """Thin lines of the change image linked to known thin branches (ridge filter, hysteresis).
+
+    The branches of a fractal (DLA) front are 1-2 px wide; the segmentation and
+    the crack filter find them where their contrast is high, and lose the
+    clusters beyond a faint link. A Hessian ridge filter (largest curvature
+    across a line, at :data:`RIDGE_SCALES_PX`) of ``diff`` with the polarity of
+    the lithium at ``seeds`` marks line pixels above :data:`RIDGE_LOW_SIGMA`
+    robust standard deviations of its own response; fragments of at least
+    ``min_fragment_px`` pixels that reach the seeds, directly or through other
+    such fragments, across gaps up to ``gap_px``, are kept (hysteresis with the
+    known branches as the high level). Only the box around the seeds is filtered
+    (:data:`RIDGE_BOX_MARGIN_PX`), the whole frame when the lines reach its side.
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        The change image (background minus frame; new lithium differs from zero).
+    seeds : (M, N) array of bool
+        Known thin branches (e.g. the crack filter's branching line network).
+    low_sigma, min_fragment_px, gap_px, scales_px, box_margin_px
+        See the module constants.
+
+    Returns
+    -------
+    (M, N) ndarray of bool
+        The linked line pixels (the seeds not included); all False without seeds.
+    """
+    d = np.asarray(diff, np.float32)
+    seeds = np.asarray(seeds, bool)
+    if d.shape != seeds.shape or d.ndim != 2:
+        raise ValueError(f"diff {d.shape} and seeds {seeds.shape} must be 2-D of one shape.")
+    out = np.zeros(d.shape, bool)
+    if not seeds.any():
+        return out
+    # lithium darker than the ceramic changes diff upward: lines are bright in diff
+    sign = np.float32(1.0 if float(np.median(d[seeds])) >= 0 else -1.0)
+    rows, cols = d.shape
+    ys, xs = np.nonzero(seeds)
+    m = box_margin_px + max(int(xs.max() - xs.min()), int(ys.max() - ys.min())) // 4
+    box = (max(int(xs.min()) - m, 0), max(int(ys.min()) - m, 0),
+           min(int(xs.max()) + m + 1, cols), min(int(ys.max()) + m + 1, rows))
+    pad = int(math.ceil(3 * max(scales_px))) + 2
+    k = 2 * int(gap_px) + 1
+    while True:
+        x0, y0, x1, y1 = box
+        # filter with real pixels around the box (no border response at its sides)
+        px0, py0, px1, py1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, cols), min(y1 + pad, rows)
+        r = _ridge_response(sign * d[py0:py1, px0:px1], scales_px)[y0 - py0:y1 - py0, x0 - px0:x1 - px0]
+        sd = seeds[y0:y1, x0:x1]
+        # the statistics of the ridge response away from the known branches (a box full
+        # of branches would raise the level)
+        sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
+        sample = r[sub][~sd[sub]]
+        if sample.size < RIDGE_MIN_SAMPLES:
+            return out
+        sig = robust_sigma(sample)
+        if not sig > 0:
+            return out
+        low = (r > float(np.median(sample)) + low_sigma * sig).astype(np.uint8)
+        n0, lab0, st0, _ = cv2.connectedComponentsWithStats(low, connectivity=8)
+        big = st0[:, cv2.CC_STAT_AREA] >= min_fragment_px
+        big[0] = False
+        low = big[lab0]
+        joined = cv2.dilate(low.astype(np.uint8), np.ones((k, k), np.uint8)) | sd.astype(np.uint8)
+        n, lab = cv2.connectedComponents(joined, connectivity=8)
+        keep = np.zeros(n, bool)
+        keep[np.unique(lab[sd])] = True
+        keep[0] = False
+        linked = keep[lab] & low & ~sd
+        whole = box == (0, 0, cols, rows)
+        if not whole and linked.any():
+            sides = [linked[0] if y0 > 0 else None, linked[-1] if y1 < rows else None,
+                     linked[:, 0] if x0 > 0 else None, linked[:, -1] if x1 < cols else None]
+            if any(sd_ is not None and sd_.any() for sd_ in sides):
+                box = (0, 0, cols, rows)
+                continue
+        out[y0:y1, x0:x1] = linked
+        return out

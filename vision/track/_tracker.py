@@ -27,7 +27,7 @@ from .._shared._stats import _percentile, mad_sigma
 from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
-from ..measure._segment import segment_lithium
+from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -648,6 +648,7 @@ class _Tracker:
                 # a branching, area-filling line network is the thin branches of a lateral
                 # front (1-2 px, missed by the segmentation), not a crack: it joins the front
                 thin_front = _skeleton_mask(crack.skeleton_xy_px, li.shape)
+                thin_front |= link_thin_branches(diff, thin_front)
                 crack = None
             if crack is not None and len(crack.skeleton_xy_px):
                 lo_xy = crack.skeleton_xy_px.min(axis=0)
@@ -678,6 +679,7 @@ class _Tracker:
                 # crack: they join the front's reach (1-2 px, missed by the segmentation)
                 thin_lines = _skeleton_mask(crack.skeleton_xy_px, li.shape)
                 thin_front = thin_lines if thin_front is None else thin_front | thin_lines
+                thin_front |= link_thin_branches(diff, thin_front)
                 crack = None
                 front = measure_front(li, electrode_xy_px=(e.x_px, e.y_px),
                                       electrode_radius_px=e.radius_px, counter_electrode=counter,

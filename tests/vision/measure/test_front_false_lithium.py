@@ -314,3 +314,54 @@ def test_young_trunk_tracked_as_a_whisker_that_branches_stays_front():
         log.add(2 * k, m, [_Rod(1, p0, p1, 3)] if k < 3 else [], SHAPE)
     table = _scan_table(fronts)
     pd.testing.assert_frame_equal(log.resolve(table, min_scans=3, pixel_size_um=0.5), table)
+
+
+def _rod_from(start, angle, length):
+    a = math.radians(angle)
+    return (start[0] + length * math.cos(a), start[1] + length * math.sin(a))
+
+
+def test_kinked_rod_off_radial_v_of_two_rods_and_rod_beside_a_whisker_are_no_front():
+    # a kinked rod (principal axis 44.6 deg off radial, arms at 45 and 95 deg), two rods
+    # grown together into a V (tuning seed 7080, principal aspect 1.6), and a rod with the
+    # 2-3 px rim strip of a hidden whisker along its side (5002)
+    p0, _ = _from_rim(0.0, 0.0)
+    k1 = _rod_from(p0, 45.0, 40.0)
+    kinked = _polyline([p0, k1, _rod_from(k1, 95.0, 45.0)], 9)
+    v0, _ = _from_rim(90.0, 0.0)
+    v = _polyline([v0, _rod_from(v0, 75.0, 60.0)], 10) | _polyline([v0, _rod_from(v0, 105.0, 60.0)], 10)
+    w0, w1 = _from_rim(-60.0, 45.0)
+    whisker = _polyline([w0, w1], 10)
+    arm = _polyline([w1, _rod_from(w1, -10.0, 50.0)], 10)
+    strip = _polyline([w0, w1], 16) & ~whisker & ~_disc(r=RADIUS + 1)
+    for shape, ex in ((kinked, None), (v, None), (arm | strip, whisker)):
+        li = _disc() | shape | (whisker if ex is not None else False)
+        assert _front(li, exclude_mask=ex).present, "without the rod test it is the front"
+        m = _front(li, exclude_mask=ex, exclude_rods=True)
+        assert not m.present and math.isnan(m.max_distance_px)
+
+
+def test_band_along_the_rim_is_lateral_lithium():
+    # an arc of lithium along the rim, beyond the rim zone: long and of constant width,
+    # but at one distance from the electrode (lateral growth spreading along the rim)
+    band = _disc(r=RADIUS + RIM + BRANCH_RIM_PX + 8) & ~_disc(r=RADIUS + RIM + BRANCH_RIM_PX + 1)
+    yy, xx = np.mgrid[:SHAPE[0], :SHAPE[1]]
+    ang = np.degrees(np.arctan2(yy - CENTRE[1], xx - CENTRE[0]))
+    band &= (ang > -40) & (ang < 40)
+    root = _polyline([_from_rim(0.0, 0.0)[0], _from_rim(0.0, RIM + BRANCH_RIM_PX + 2)[1]], 8)
+    m = _front(_disc() | band | root, exclude_rods=True)
+    assert m.present and m.max_distance_px > RADIUS + RIM + BRANCH_RIM_PX + 4
+
+
+def test_young_front_spreading_along_the_rim_stays():
+    # a young front whose body runs at ~70 deg to the radial direction, with knobs
+    # shorter than its width (tuning seed 5039): it reaches out by more than two widths,
+    # has a near constant width and no long branch, but it is no whisker
+    inner, outer = (135.0, 77.0), (159.0, 143.0)
+    front = _polyline([_from_rim(-36.0, 0.0)[0], inner, outer], 8)
+    for t in (0.35, 0.65):
+        q = (inner[0] + t * (outer[0] - inner[0]), inner[1] + t * (outer[1] - inner[1]))
+        front |= _disc((q[0] + 5, q[1] - 2), 4.5)
+    plain = _front(_disc() | front)
+    m = _front(_disc() | front, exclude_rods=True)
+    assert m.present and m.max_distance_px == pytest.approx(plain.max_distance_px, abs=0.01)
