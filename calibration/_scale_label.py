@@ -64,6 +64,9 @@ _LABEL = re.compile(r"^(\d+(?:[.,]\d+)?)\s?(pm|nm|um|mm)$")
 _OPENING_CONTRAST = 0.25
 # share of the prefix glyph's width on each side left out as its stems
 _STEM_SHARE = 0.25
+# a last blob this many x-heights wide is the prefix and the 'm' touching: an 'm'
+# alone is 1.2-1.6 x-heights wide in Hershey and sans-serif fonts, 'um'/'nm' over 2
+_MERGED_WIDTH = 1.9
 # the units whose prefix glyph is an arch / a bowl
 _ARCH_UNITS = ("nm", "mm")
 _BOWL_UNITS = ("um", "µm")
@@ -369,12 +372,20 @@ def unit_prefix_opening(norm, comps):
     mx0, mt, mx1, mb = m[0], m[1], m[2], m[3]
     xh = mb - mt + 1
     pw, mw = pre[2] - pre[0] + 1, mx1 - mx0 + 1
-    if xh < 4 or pw < 3 or mw < 1.2 * pw:
-        return None  # too small, or the 'm' is not a glyph of its own
-    if pre[1] < mt - 0.25 * xh:
-        return None  # taller than the x-height: a digit, no unit prefix glyph
-    c0 = int(np.ceil(pre[0] + _STEM_SHARE * pw))
-    c1 = int(np.floor(pre[2] - _STEM_SHARE * pw))
+    if xh < 4:
+        return None
+    if mw >= _MERGED_WIDTH * xh:
+        # prefix and 'm' touch (blur, video codecs): the prefix is the left ~40 %
+        # of the blob, its inner columns about 10-28 % of the blob's width
+        c0 = int(np.ceil(mx0 + 0.10 * mw))
+        c1 = int(np.floor(mx0 + 0.28 * mw))
+    else:
+        if pw < 3 or mw < 1.2 * pw:
+            return None  # too small, or the 'm' is not a glyph of its own
+        if pre[1] < mt - 0.25 * xh:
+            return None  # taller than the x-height: a digit, no unit prefix glyph
+        c0 = int(np.ceil(pre[0] + _STEM_SHARE * pw))
+        c1 = int(np.floor(pre[2] - _STEM_SHARE * pw))
     if c1 < c0:
         return None
     k = max(1, int(round(0.3 * xh)))
