@@ -42,7 +42,9 @@ MIN_LABEL_SCORE = 0.70
 MIN_LABEL_MARGIN = 0.03
 # the numbers SEM software puts on scale bars (1-2-5 series and neighbours)
 _VALUES = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500)
-_UNITS = ("nm", "µm", "mm")
+# "um": what labels drawn without a µ glyph write (Hershey fonts, many tools);
+# Hershey 'u' has no descender, unlike a TrueType 'µ', so 'µm' scores it poorly
+_UNITS = ("nm", "µm", "um", "mm")
 # a candidate's aspect ratio must be within this factor of the label's
 _ASPECT_TOLERANCE = 1.18
 # label pieces are chained across gaps up to this many text heights ("1 µm")
