@@ -369,7 +369,13 @@ def unit_prefix_opening(norm, comps):
     if len(body) < 2:
         return None
     m, pre = body[-1], body[-2]
-    mx0, mt, mx1, mb = m[0], m[1], m[2], m[3]
+    mx0, mt, mx1 = m[0], m[1], m[2]
+    # the band ends at the baseline, where the digits stand: a 'µ' touching the
+    # 'm' would otherwise carry its descender into the band
+    mb = min(min(c[3] for c in body), m[3])
+    cap_top = min(c[1] for c in body[:-1])
+    if mt <= cap_top + 0.15 * (mb - cap_top + 1):
+        return None  # the last blob is as tall as the digits: not an 'm' (a '*' touches it)
     xh = mb - mt + 1
     pw, mw = pre[2] - pre[0] + 1, mx1 - mx0 + 1
     if xh < 4:
