@@ -372,7 +372,7 @@ def unit_prefix_opening(norm, comps):
     mx0, mt, mx1 = m[0], m[1], m[2]
     # the band ends at the baseline, where the digits stand: a 'µ' touching the
     # 'm' would otherwise carry its descender into the band
-    mb = min(min(c[3] for c in body), m[3])
+    mb = min(c[3] for c in body)
     cap_top = min(c[1] for c in body[:-1])
     if mt <= cap_top + 0.15 * (mb - cap_top + 1):
         return None  # the last blob is as tall as the digits: not an 'm' (a '*' touches it)
