@@ -9,6 +9,15 @@ one template clearly (score >= `MIN_CHAR_SCORE`, ahead of the runner-up by
 value is None and the caller must ask for ``--scale-bar-um``. Other fonts
 (the SEM vendors' own) are often not read: that is by design, a missing
 value is safer than a wrong one.
+
+Whatever reader gives the text, its unit prefix is checked against the
+geometry of the glyph before the ``m``: ``n`` (and the first ``m`` of
+``mm``) is an arch, open at the bottom; ``u``/``µ`` is a bowl, open at the
+top. The two are mirror images top to bottom, so at 5-6 px of x-height a
+template score can prefer the wrong one (a label "20 um" read as "20 nm",
+a pixel size 1000x too small); where the ink of the glyph's inner columns
+lies in its x-height band cannot. A reading whose unit contradicts the
+glyph is dropped.
 """
 import functools
 import logging
@@ -47,6 +56,20 @@ _STYLES = ((_SIMPLEX, 1), (_SIMPLEX, 2), (_DUPLEX, 1), (_SIMPLEX, 3), (_DUPLEX, 
 _NORM_H = 32  # line height after resampling, px
 _LABEL_CHARS = frozenset("0123456789.,umnp")
 _LABEL = re.compile(r"^(\d+(?:[.,]\d+)?)\s?(pm|nm|um|mm)$")
+# Opening of the unit prefix glyph: the mean ink of its inner columns in the top
+# and bottom 30 % of the x-height band must differ by this much (0..1 scale) to
+# tell an arch ('n', 'm': ink on top) from a bowl ('u', 'µ': ink at the bottom).
+# An arch or bowl stroke is fully lit (~1) on one side and background (~0) on
+# the other; 0.25 leaves room for anti-aliasing spreading a 1-px stroke over 2 rows.
+_OPENING_CONTRAST = 0.25
+# share of the prefix glyph's width on each side left out as its stems
+_STEM_SHARE = 0.25
+# a last blob this many x-heights wide is the prefix and the 'm' touching: an 'm'
+# alone is 1.2-1.6 x-heights wide in Hershey and sans-serif fonts, 'um'/'nm' over 2
+_MERGED_WIDTH = 1.9
+# the units whose prefix glyph is an arch / a bowl
+_ARCH_UNITS = ("nm", "mm")
+_BOWL_UNITS = ("um", "µm")
 
 
 @functools.lru_cache(maxsize=64)
@@ -321,6 +344,81 @@ def _read_line(norm, line):
     return best_text, best_score, line_h
 
 
+def unit_prefix_opening(norm, comps):
+    """Where the glyph before the final ``m`` of a label is open.
+
+    Parameters
+    ----------
+    norm : (M, N) ndarray of float
+        The data bar, 0 = background, 1 = text.
+    comps : list of tuple
+        The label's connected components ``(x0, y0, x1, y1, area)``.
+
+    Returns
+    -------
+    str or None
+        ``"bottom"`` for an arch (``n``, ``m``), ``"top"`` for a bowl
+        (``u``, ``µ``), None when the glyphs cannot be told apart this way
+        (touching glyphs, too small, no clear contrast).
+    """
+    chars = _characters(comps)
+    if len(chars) < 2:
+        return None
+    line_h = max(c[3] - c[1] + 1 for c in chars)
+    body = [c for c in chars if c[3] - c[1] + 1 >= 0.4 * line_h]  # not a '*' or '.'
+    if len(body) < 2:
+        return None
+    m, pre = body[-1], body[-2]
+    mx0, mt, mx1 = m[0], m[1], m[2]
+    # the band ends at the baseline, where the digits stand: a 'µ' touching the
+    # 'm' would otherwise carry its descender into the band
+    mb = min(c[3] for c in body)
+    cap_top = min(c[1] for c in body[:-1])
+    if mt <= cap_top + 0.15 * (mb - cap_top + 1):
+        return None  # the last blob is as tall as the digits: not an 'm' (a '*' touches it)
+    xh = mb - mt + 1
+    pw, mw = pre[2] - pre[0] + 1, mx1 - mx0 + 1
+    if xh < 4:
+        return None
+    if mw >= _MERGED_WIDTH * xh:
+        # prefix and 'm' touch (blur, video codecs): the prefix is the left ~40 %
+        # of the blob, its inner columns about 10-28 % of the blob's width
+        c0 = int(np.ceil(mx0 + 0.10 * mw))
+        c1 = int(np.floor(mx0 + 0.28 * mw))
+    else:
+        if pw < 3 or mw < 1.2 * pw:
+            return None  # too small, or the 'm' is not a glyph of its own
+        if pre[1] < mt - 0.25 * xh:
+            return None  # taller than the x-height: a digit, no unit prefix glyph
+        c0 = int(np.ceil(pre[0] + _STEM_SHARE * pw))
+        c1 = int(np.floor(pre[2] - _STEM_SHARE * pw))
+    if c1 < c0:
+        return None
+    k = max(1, int(round(0.3 * xh)))
+    inner = np.clip(norm[mt:mb + 1, c0:c1 + 1], 0, 1)
+    upper, lower = float(inner[:k].mean()), float(inner[-k:].mean())
+    if upper - lower >= _OPENING_CONTRAST:
+        return "bottom"
+    if lower - upper >= _OPENING_CONTRAST:
+        return "top"
+    return None
+
+
+def unit_fits_glyph(unit, opening):
+    """False if `unit` (``"nm"``, ``"µm"``...) contradicts the prefix glyph's `opening`."""
+    unit = unit.strip().rstrip("*")[-2:]
+    if opening == "bottom":
+        return unit not in _BOWL_UNITS
+    if opening == "top":
+        return unit not in _ARCH_UNITS
+    return True
+
+
+def _comps_in(comps, box):
+    x0, x1, y0, y1 = box
+    return [c for c in comps if c[0] >= x0 and c[2] <= x1 and c[1] >= y0 and c[3] <= y1]
+
+
 def read_scale_label(norm, mask, bar_box, *, text_height_px):
     """Read the scale-bar label near the bar.
 
@@ -354,18 +452,31 @@ def read_scale_label(norm, mask, bar_box, *, text_height_px):
         m = _LABEL.match(text.strip())
         logger.debug("scale-bar label %s the bar read as %r (score %.2f)", where, text, score)
         if m is not None and score >= MIN_CHAR_SCORE:
+            opening = unit_prefix_opening(norm, line)
+            if not unit_fits_glyph(m.group(2), opening):
+                logger.info("scale-bar label read as %r, but its unit's first glyph is open at the "
+                            "%s: reading dropped", text.strip(), opening)
+                continue
             um = length_to_um(m.group(1).replace(",", "."), m.group(2))
             if um is not None and um > 0:
                 return um, text.strip(), float(score)
         if fallback[1] is None or m is not None:
             fallback = (None, text.strip(), float(score))
-    vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain)
+    openings = {}
+
+    def fits(box, unit):
+        if box not in openings:
+            openings[box] = unit_prefix_opening(norm, _comps_in(comps, box))
+        return unit_fits_glyph(unit, openings[box])
+
+    vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain,
+                                       unit_fits=fits)
     if vendor is not None:
         return vendor[0], vendor[1], float(vendor[2])
     if tesseract_available():
         for box in label_boxes(comps, bar_box, text_height_px=h, chain=_chain):
             got = read_label_tesseract(norm, box)
-            if got is not None:
+            if got is not None and fits(box, got[1]):
                 return got[0], got[1], None  # OCR gives no comparable score
     if fallback[1] is not None:
         logger.info("scale-bar label not read with confidence (best guess %r, score %.2f)",

@@ -42,7 +42,9 @@ MIN_LABEL_SCORE = 0.70
 MIN_LABEL_MARGIN = 0.03
 # the numbers SEM software puts on scale bars (1-2-5 series and neighbours)
 _VALUES = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500)
-_UNITS = ("nm", "µm", "mm")
+# "um": what labels drawn without a µ glyph write (Hershey fonts, many tools);
+# Hershey 'u' has no descender, unlike a TrueType 'µ', so 'µm' scores it poorly
+_UNITS = ("nm", "µm", "um", "mm")
 # a candidate's aspect ratio must be within this factor of the label's
 _ASPECT_TOLERANCE = 1.18
 # label pieces are chained across gaps up to this many text heights ("1 µm")
@@ -77,7 +79,7 @@ def _score(glyph, tmpl):
     return float((g * t).sum() / den) if den > 0 else -1.0
 
 
-def _read_box(norm, box):
+def _read_box(norm, box, unit_fits=None):
     x0, x1, y0, y1 = box
     glyph = np.clip(norm[y0:y1 + 1, x0:x1 + 1], 0, 1).astype(np.float32)
     if glyph.shape[0] < 6 or glyph.shape[1] < 6:
@@ -87,6 +89,8 @@ def _read_box(norm, box):
     for font in _fonts():
         for value in _VALUES:
             for unit in _UNITS:
+                if unit_fits is not None and not unit_fits(box, unit):
+                    continue  # the glyph before the 'm' has the other shape
                 for star in ("", "*"):
                     text = f"{value} {unit}{star}"
                     tmpl = _render(text, font, glyph.shape[0])
@@ -117,7 +121,7 @@ def label_boxes(comps, bar_box, *, text_height_px, chain):
     return boxes
 
 
-def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain):
+def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain, unit_fits=None):
     """Read the label above or below a bar in a vendor's font.
 
     Parameters
@@ -133,6 +137,10 @@ def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain):
     chain : callable
         ``chain(comps, seed, gap)``: the components on the seed's text line
         joined across gaps up to `gap` px.
+    unit_fits : callable, optional
+        ``unit_fits(box, unit)``: False when the label in `box` cannot carry
+        `unit` (its prefix glyph has the other shape); such candidates are
+        not scored, so they can neither win nor set the margin.
 
     Returns
     -------
@@ -144,7 +152,7 @@ def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain):
         logger.debug("no vendor TrueType fonts installed: vendor-font labels are not read")
         return None
     boxes = label_boxes(comps, bar_box, text_height_px=text_height_px, chain=chain)
-    scored = [s for box in boxes for s in _read_box(norm, box)]
+    scored = [s for box in boxes for s in _read_box(norm, box, unit_fits)]
     if not scored:
         return None
     scored.sort(key=lambda s: s[0], reverse=True)
