@@ -22,3 +22,38 @@ def test_import_loads_only_what_every_run_needs(module):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", f"{module} loads {out.stdout.strip()} at import"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["analyze"], ["analyze", "--pixel-size", "-1", "v.mp4"],
+                                  ["analyze", "missing.mp4"],
+                                  ["analyze", "missing.mp4", "--trace", "missing.mpt"]])
+def test_cli_help_and_input_errors_do_not_load_the_analysis(argv, tmp_path):
+    """``semtrack --help``, usage errors and a missing file: no pandas, PyAV or OpenCV
+    (0.17 instead of ~0.75 CPU s; docs/pages/performance.md, wave 7)."""
+    code = ("import sys; from vision.cli import main; rc = main(sys.argv[1:]); "
+            "print(rc, sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'av', 'cv2'}))")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    rc, loaded = out.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert loaded == "[]", f"semtrack {' '.join(argv)} loads {loaded}"
+    assert rc == ("0" if argv == ["--help"] else "2")
+
+
+@pytest.mark.parametrize("video, trace", [("missing.mp4", None), ("missing.mp4", "missing.mpt"),
+                                          ("~/no/such/video.mp4", None), ("VIDEO", "missing.mpt")])
+def test_cli_missing_file_error_is_the_library_error(video, trace, tmp_path):
+    """The command's early check gives what vision.analyze would give, word for word."""
+    from calibration import InputError
+    from vision.cli._analyze import missing_input
+    from vision.pipeline._analyze import analyze
+
+    if video == "VIDEO":  # an existing video, a missing trace
+        video = str(tmp_path / "v.mp4")
+        (tmp_path / "v.mp4").write_bytes(b"")
+    else:
+        video = str(tmp_path / video) if not video.startswith("~") else video
+    trace = None if trace is None else str(tmp_path / trace)
+    early = missing_input(video, trace)
+    with pytest.raises(InputError) as exc:
+        analyze(video, trace=trace, progress=False)
+    assert early is not None and str(early) == str(exc.value)

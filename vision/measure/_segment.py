@@ -80,6 +80,17 @@ def _residual_shift_px(d, grad, noise_sigma):
     return float(min(math.sqrt(excess) / float(np.median(g[strong])), MAX_RESIDUAL_SHIFT_PX))
 
 
+#: Rows of a block in per-pixel float64 arithmetic (memory only: at full HD a whole-frame
+#: float64 temporary is 16 MB; the values are the same by blocks).
+BLOCK_PIXELS = 1 << 18
+
+
+def _row_blocks(shape):
+    """(start, stop) rows of blocks of about :data:`BLOCK_PIXELS` pixels covering ``shape``."""
+    step = max(1, BLOCK_PIXELS // max(1, shape[1]))
+    return [(r0, min(r0 + step, shape[0])) for r0 in range(0, shape[0], step)]
+
+
 def _poisson_gaussian_above(level, levels, sigmas):
     """Noise beyond the brightest measured level, from the Poisson-Gaussian model, or None.
 
@@ -287,16 +298,26 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             # objects (the needle) change level with the flicker, lithium does not care
             # (the offset of each pixel's background level, smoothed as ``d`` was: the
             # same as removing it before the smoothing, also at the needle's blurred edge)
-            off = np.interp(bg, off_levels, offsets).astype(np.float32)
-            d = d - (cv2.GaussianBlur(off, (0, 0), smooth_px) if smooth_px > 0 else off)
+            off = np.empty(bg.shape, np.float32)
+            for r0, r1 in _row_blocks(bg.shape):  # np.interp works in float64: by blocks
+                off[r0:r1] = np.interp(bg[r0:r1], off_levels, offsets)
+            if smooth_px > 0:
+                off = cv2.GaussianBlur(off, (0, 0), smooth_px)
+            d = d - off
+            del off
         if levels.size:
             # the frame's own level counts too: new bright lithium is noisier than the ceramic
-            level = np.maximum(bg, bg - d)
-            sigma = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
-            above = _poisson_gaussian_above(level, levels, sigmas)
-            if above is not None:
-                sigma = np.maximum(sigma, above)
-            sigma = np.maximum(sigma, np.float32(noise_sigma))
+            # (per pixel, so by blocks of rows: at full HD the float64 temporaries of the
+            # whole frame were ~60 MB; the same values)
+            sigma = np.empty(d.shape, np.float32)
+            for r0, r1 in _row_blocks(d.shape):
+                b = bg[r0:r1]
+                level = np.maximum(b, b - d[r0:r1])
+                s = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
+                above = _poisson_gaussian_above(level, levels, sigmas)
+                if above is not None:
+                    s = np.maximum(s, above)
+                sigma[r0:r1] = np.maximum(s, np.float32(noise_sigma))
         if background_gradient is not None:
             registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
                 d[sub], np.asarray(background_gradient, np.float32)[sub], noise_sigma))
@@ -304,9 +325,11 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         sigma = np.full(d.shape, noise_sigma, np.float32)
     if background_gradient is not None:
         g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
-        strength = np.abs(d) / cv2.magnitude(g, sigma)
-    else:
-        strength = np.abs(d) / sigma
+        sigma = cv2.magnitude(g, sigma)
+        del g
+    strength = np.abs(d)
+    strength /= sigma  # in place: one full-frame array fewer
+    del sigma
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
     disc = np.zeros((h, w), np.uint8)

@@ -227,7 +227,11 @@ class FrameScheduler:
         return ft
 
     def _flush(self, pending):
-        for frame, kind, payload in pending:
+        # taken off the list one by one: a measured scan's full-frame arrays are freed
+        # before the next buffered scan is measured (at full HD 9 MB a scan)
+        pending.reverse()
+        while pending:
+            frame, kind, payload = pending.pop()
             if kind == "scan":
                 yield self._measured(frame, payload)
             elif kind == "skip":

@@ -99,3 +99,29 @@ def test_resume_skips_finished_videos_and_redoes_changed_ones(serial_run):
     third = run_batch(changed, out, workers=0, overlay=False)
     assert {r["name"]: r["status"] for r in third.records} == {
         "broken": "failed", "control": "done", "whisker": "skipped"}
+
+
+def _worker_config(keys):
+    import dask
+    return {k: dask.config.get(k) for k in keys}
+
+
+def test_local_cluster_workers_get_the_batch_dask_settings():
+    """The batch's own cluster runs without the dashboard's profiler and 20 ms event-loop
+    checks (issue 14): the settings reach the worker processes and end with the batch."""
+    import contextlib
+
+    import dask
+    from distributed import Client
+
+    from vision.batch._engine import LOCAL_CLUSTER_CONFIG, _local_cluster
+
+    before = _worker_config(LOCAL_CLUSTER_CONFIG)
+    assert before != LOCAL_CLUSTER_CONFIG  # Dask's defaults differ, so the test can fail
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(Client(_local_cluster(stack, 1)))
+        got = client.submit(_worker_config, list(LOCAL_CLUSTER_CONFIG), pure=False).result()
+        assert got == {k: dask.config.get(k) for k in LOCAL_CLUSTER_CONFIG}
+    for key, value in LOCAL_CLUSTER_CONFIG.items():
+        assert got[key] == value
+    assert _worker_config(LOCAL_CLUSTER_CONFIG) == before
