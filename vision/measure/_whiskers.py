@@ -277,7 +277,7 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
             todo.append((labels[y0:y0 + bh, x0:x0 + bw] == lab, x0 + bx0, y0 + by0, area, False))
     tests = dict(ex=ex, ey=ey, r=r, attach_px=r + rim_margin_px + ATTACH_SLACK_PX,
                  min_length_px=min_length_px, max_width_px=max_width_px, min_fill=min_fill,
-                 min_straightness=min_straightness, shape=(h, w))
+                 min_straightness=min_straightness)
     while todo:
         sub, x0, y0, area, split = todo.pop(0)
         rod = _region_rod(sub, x0, y0, area, **tests)
@@ -336,7 +336,7 @@ def _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px):
 
 
 def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_width_px,
-                min_fill, min_straightness, shape=None):
+                min_fill, min_straightness):
     """One lithium region (``sub``, its box at ``x0, y0``) as a rod, or why not.
 
     Returns the :class:`WhiskerObs`, None for a region not attached to the
@@ -380,13 +380,7 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
     if on_rim:
         # the long axis runs along the rim and misses the electrode: the region is much
         # wider than long, sitting on the rim, the stub of a rod wider than its length (a
-        # 44-px whisker was taken for nothing until it was 20 px long): growth is radial.
-        # Not when the region reaches the side of the image: cut by it, its sides and far
-        # end are not seen (check seed 7024, no growth: the strip between an electrode and
-        # the image edge became four "whiskers")
-        if shape is not None and (x0 <= 0 or y0 <= 0 or x0 + sub.shape[1] >= shape[1]
-                                  or y0 + sub.shape[0] >= shape[0]):
-            return "rejected"
+        # 44-px whisker was taken for nothing until it was 20 px long): growth is radial
         ux, uy = radial
         t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
     if t_exit is None:
