@@ -28,14 +28,7 @@ from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_e
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import segment_lithium
-from ..measure._whiskers import (
-    STUB_ASPECT,
-    WhiskerLinker,
-    find_whiskers,
-    follow_rod,
-    refine_tip,
-    refine_width,
-)
+from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
@@ -79,12 +72,6 @@ SEGMENT_BOX_MARGIN_PX = 32
 #: in the lateral front for that scan: whiskers are first seen as stubs (they grow a few
 #: px per scan), young trunks of a lateral front are first seen long and straight.
 YOUNG_TRUNK_ASPECT = 3.0
-#: Likewise a rod seen for the first time at least this many times wider than long (a stub
-#: sitting on the rim, see ``find_whiskers``): the young stub of a wide whisker, or a layer
-#: of lateral lithium along the rim (tuning seed 5019: the front's first scan was lost to a
-#: one-scan "whisker"). It stays front for that scan, as such regions did before they were
-#: taken for stubs; a whisker keeps it from the second scan on.
-YOUNG_LAYER_ASPECT = STUB_ASPECT
 
 #: Smallest analysed region (crop or the rows above the data bar), px per side.
 MIN_REGION_PX = 32
@@ -739,13 +726,11 @@ class _Tracker:
         are already longer than :data:`YOUNG_TRUNK_ASPECT` times their width:
         such a rod is a young, still straight trunk of a lateral front (it
         branches in the next scans and is no longer taken for a whisker) and
-        stays part of the front; so does a rod first seen
-        :data:`YOUNG_LAYER_ASPECT` times wider than long (a layer along the rim). It is still reported as a whisker;
+        stays part of the front. It is still reported as a whisker;
         :func:`track` drops ids seen in fewer than ``min_whisker_scans`` scans.
         """
         young = [w for w in whiskers if w.whisker_id not in self.seen_whisker_ids
-                 and (w.length_px > YOUNG_TRUNK_ASPECT * w.width_px
-                      or w.width_px >= YOUNG_LAYER_ASPECT * w.length_px)]
+                 and w.length_px > YOUNG_TRUNK_ASPECT * w.width_px]
         self.seen_whisker_ids.update(int(w.whisker_id) for w in whiskers)
         if not young or not wmask.any():
             return wmask
