@@ -376,13 +376,6 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
         # a stub: its long axis is along the rim; growth is radial
         ux, uy = radial
     t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
-    on_rim = t_exit is None and major >= STUB_ASPECT * minor
-    if on_rim:
-        # the long axis runs along the rim and misses the electrode: the region is much
-        # wider than long, sitting on the rim, the stub of a rod wider than its length (a
-        # 44-px whisker was taken for nothing until it was 20 px long): growth is radial
-        ux, uy = radial
-        t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
     if t_exit is None:
         return "rejected"  # axis misses the electrode: not growing out of it
     bx, by = cx + t_exit * ux, cy + t_exit * uy
@@ -391,15 +384,11 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
     length = float(s.max()) + HALF_PX
     if length < min_length_px:
         return "rejected"
-    lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
-    # the width: the area over the length, or for a stub on the rim the distance between its
-    # sides (a few px long, its area over its length is off by the rim's curvature and the
-    # rim margin: 39 px for a 44-px whisker 5 px long, which then failed the straightness)
-    width = float(hi_p - lo_p + 1.0) if on_rim else \
-        float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
+    width = float(area / max(s.max() - max(s.min(), 0.0) + 1.0, 1.0))
     if width > max_width_px:
         return "rejected"
     # a rod fills its oriented bounding box; branched or wandering shapes do not
+    lo_p, hi_p = np.percentile(perp, SIDE_PERCENTILES)
     extent = s.max() - max(s.min(), 0.0) + 1.0
     fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
     straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
