@@ -72,7 +72,12 @@ def _run(tmp_path, scene):
 
 @pytest.mark.parametrize("pixel_size_um, width_um", [
     (0.0711, 2.0),   # the full-HD bench video's pixel size and whisker (28 px)
-], ids=["28px"])
+    pytest.param(0.06, 2.64, marks=pytest.mark.xfail(strict=True, reason=(
+        "measured: step-1 rate error 147 % (1.48 vs 0.6 um/s): the 44-px stub is wider than "
+        "long until 20 px long, its mask elongated along the rim, and is not found before "
+        "(two scans left in the step). A radial-stub rule (branch whisker7-onrim) finds it "
+        "from 10 px but took drift-exposed border strips for whiskers (check seed 7024)"))),
+], ids=["28px", "44px"])
 def test_wide_whisker_found_measured_and_rated(tmp_path, pixel_size_um, width_um):
     scene = _scene(pixel_size_um, width_um, seed=1)
     rec, werr, rerr, truth, measured = _run(tmp_path, scene)
