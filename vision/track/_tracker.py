@@ -53,12 +53,14 @@ FRONT_RIM_MARGIN_PX = 5.0
 #: and passes as a rod; whiskers measure 3 px and more (the thinnest test whisker, 6 px).
 WHISKER_MIN_CORE_WIDTH_PX = 2.75
 #: The cross-profiles of that core width reach this far (px) beyond the half width of the
-#: candidate's mask (bright rims included), and at least WIDTH_REACH_PX from the axis: the
-#: profile's ends, its baseline, must lie on the ceramic past the rim (rims 1-3 px centred
-#: on the edge) and the edge's blur (PSF sigma up to 1.6 px). With a fixed 8-px reach a rod
+#: candidate's mask, and at least WIDTH_REACH_PX from the axis: the profile's ends, its
+#: baseline, must lie on the ceramic. The mask already holds the bright rims and the edge's
+#: blur down to the noise, so the ceramic begins about one smoothing width (1 px) past its
+#: side; farther out the ends meet neighbouring lithium (check seed 7072: with 4 px a
+#: 5.7-px whisker beside a crack measured 2.5 px and was lost). With a fixed 8-px reach a rod
 #: wider than ~14 px had its baseline inside its own core and measured 1-2 px wide: the
 #: 28-px whisker of the full-HD bench video (0.071 um/px) was taken for a crack in every scan.
-CORE_PROFILE_MARGIN_PX = 4.0
+CORE_PROFILE_MARGIN_PX = 1.5
 
 #: The crack is searched in the electrode's box and the box of the cracks seen so far,
 #: each widened by this margin (px); the search box grows when a crack reaches its side.
