@@ -31,7 +31,7 @@ from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
-from ..measure.crack._path import _line_width
+from ..measure.crack._path import WIDTH_REACH_PX, _line_width
 from ..preprocess._border import content_box
 from ..preprocess._register import DriftTracker, shift_image
 from ._frontcrack import WhiskerFrontLog
@@ -52,6 +52,15 @@ FRONT_RIM_MARGIN_PX = 5.0
 #: generator, plain 2-px cracks 2-2.5 px) is segmented several px wide with its bright rims
 #: and passes as a rod; whiskers measure 3 px and more (the thinnest test whisker, 6 px).
 WHISKER_MIN_CORE_WIDTH_PX = 2.75
+#: The cross-profiles of that core width reach this far (px) beyond the half width of the
+#: candidate's mask, and at least WIDTH_REACH_PX from the axis: the profile's ends, its
+#: baseline, must lie on the ceramic. The mask already holds the bright rims and the edge's
+#: blur down to the noise, so the ceramic begins about one smoothing width (1 px) past its
+#: side; farther out the ends meet neighbouring lithium (check seed 7072: with 4 px a
+#: 5.7-px whisker beside a crack measured 2.5 px and was lost). With a fixed 8-px reach a rod
+#: wider than ~14 px had its baseline inside its own core and measured 1-2 px wide: the
+#: 28-px whisker of the full-HD bench video (0.071 um/px) was taken for a crack in every scan.
+CORE_PROFILE_MARGIN_PX = 1.5
 
 #: The crack is searched in the electrode's box and the box of the cracks seen so far,
 #: each widened by this margin (px); the search box grows when a crack reaches its side.
@@ -200,6 +209,9 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     rod's own: a crack whose bright lips dominate its change (tuning seed 5045) measured
     on its own sign is as wide as its two lips (3-3.5 px) and passes as a whisker. (A
     wrong electrode polarity thus loses a whisker: tuning seed 5049.)
+    The profiles reach :data:`CORE_PROFILE_MARGIN_PX` beyond the candidate's half width
+    (at least ``WIDTH_REACH_PX``), so the width of a rod of any size is measured against
+    the ceramic beside it.
     """
     if whisker.path_xy_px:
         axis = whisker.centreline()
@@ -209,7 +221,8 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
         n = max(int(math.hypot(tx - bx, ty - by)), 2)
         t = np.linspace(0.0, 1.0, n + 1)[:, None]
         axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
-    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark")
+    reach = max(WIDTH_REACH_PX, 0.5 * float(whisker.width_px) + CORE_PROFILE_MARGIN_PX)
+    return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark", reach_px=reach)
 
 
 def _skeleton_mask(skeleton_xy_px, shape):
