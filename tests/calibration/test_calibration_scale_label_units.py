@@ -95,3 +95,79 @@ def test_prefix_glyph_opening_in_vendor_fonts():
                 ImageDraw.Draw(im).text((5, 10), text, fill=255, font=ImageFont.truetype(f, size))
                 opening = _opening(np.asarray(im, np.float32) / 255)
                 assert opening in (None, _WANT[text.rstrip("*")[-2:]]), (f, size, text, opening)
+
+
+# --- wave 7's glyph check, against its surviving mutants (docs/pages/mutation.md) -------
+
+def _frame(label, scale=0.5):
+    """A black data bar (rows 40..99 of 100) with a 120 px bar and `label` above it."""
+    import cv2
+
+    img = np.full((100, 300), 120, np.uint8)
+    img[40:] = 8
+    img[75:79, 90:210] = 255
+    (tw, _), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    cv2.putText(img, label, (150 - tw // 2, 69), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, 1,
+                cv2.LINE_AA)
+    return img
+
+
+_MIRROR = {"um": "nm", "nm": "um"}
+
+
+@pytest.mark.parametrize("label, um", [("20 um", 20.0), ("20 nm", 0.02)])
+def test_a_template_reading_of_the_mirror_image_prefix_is_dropped(monkeypatch, caplog, label, um):
+    # Injected (the reader's failure, not a scene): the template reader takes the prefix
+    # for its mirror image, as it did at 5-6 px of x-height ("20 um" read "20 nm": a pixel
+    # size 1000x too small). The glyph's opening contradicts the reading, which is
+    # dropped: the label is then read right by another reader or not at all, never with
+    # the other prefix. Mutants 42 and 49 of read_scale_label (no opening measured) and
+    # 8, 9, 12, 13 of unit_fits_glyph (an opening never matched) returned the wrong unit
+    import logging
+
+    import calibration._scale_label as sl
+    from calibration import measure_scale_bar
+
+    img = _frame(label)
+    honest = measure_scale_bar(img, region=(40, 100, 0, 300))
+    assert honest.label_um == pytest.approx(um) and honest.label_text == label  # the case
+    real = sl._read_line
+
+    def mirror(norm, line):
+        text, score, h = real(norm, line)
+        if text is not None and text.strip()[-2:] in _MIRROR:
+            text = text.strip()[:-2] + _MIRROR[text.strip()[-2:]]
+        return text, score, h
+
+    monkeypatch.setattr(sl, "_read_line", mirror)
+    with caplog.at_level(logging.INFO, logger=sl.logger.name):
+        got = measure_scale_bar(img, region=(40, 100, 0, 300))
+    assert got.label_um is None or got.label_um == pytest.approx(um), got
+    wrong = label[:-2] + _MIRROR[label[-2:]]
+    opening = "top" if label.endswith("um") else "bottom"
+    assert f"scale-bar label read as {wrong!r}, but its unit's first glyph is open at the " \
+           f"{opening}: reading dropped" in caplog.messages
+
+
+def test_unit_fits_glyph_on_every_unit_and_opening():
+    from calibration._scale_label import unit_fits_glyph
+
+    # an arch ('n', 'm') is open at the bottom, a bowl ('u', 'µ') at the top
+    for unit in ("nm", "mm", "20 nm", " 5 mm ", "nm*"):
+        assert unit_fits_glyph(unit, "bottom") and not unit_fits_glyph(unit, "top"), unit
+    for unit in ("um", "µm", "10 µm", " 2 um ", "µm*", "1 µm*"):
+        assert unit_fits_glyph(unit, "top") and not unit_fits_glyph(unit, "bottom"), unit
+    # undecided, or a unit whose prefix is neither: no contradiction
+    for unit in ("nm", "um", "µm", "mm", "pm"):
+        assert unit_fits_glyph(unit, None)
+    assert unit_fits_glyph("pm", "top") and unit_fits_glyph("pm", "bottom")
+
+
+def test_comps_in_keeps_the_components_inside_the_box_edges_included():
+    from calibration._scale_label import _comps_in
+
+    box = (10, 20, 5, 8)                     # x0, x1, y0, y1, inclusive
+    inside = [(10, 5, 20, 8, 9), (12, 6, 15, 7, 4)]
+    outside = [(9, 5, 20, 8, 9), (10, 5, 21, 8, 9), (10, 4, 20, 8, 9), (10, 5, 20, 9, 9),
+               (0, 0, 5, 3, 9), (25, 5, 30, 8, 9), (12, 0, 15, 3, 9), (12, 9, 15, 12, 9)]
+    assert _comps_in(inside + outside, box) == inside
