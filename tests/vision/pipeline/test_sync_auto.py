@@ -1086,6 +1086,13 @@ def test_first_censoring_needs_only_its_three_columns_and_ignores_gaps_in_others
     untimed = pd.concat([gaps, pd.DataFrame({"whisker_id": [0], "content_time_s": [np.nan],
                                              "censored": [True]})], ignore_index=True)
     assert _first_censoring(untimed) == 3.0
+    # "seen whole before": a whisker first sighted in two frames of one scan, one of them
+    # flagged censored (a torn frame at the field's edge), was never seen whole before it
+    # was censored: it did not leave (mutant 50 of _first_censoring, `>=`, said it did)
+    torn = pd.DataFrame({"whisker_id": [0, 0, 0, 1, 1, 1], "censored": [False, True, True,
+                                                                     False, True, True],
+                         "content_time_s": [1.0, 3.0, 3.5, 2.0, 2.0, 2.5]})
+    assert _first_censoring(torn) == 3.0
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
