@@ -171,3 +171,39 @@ def test_comps_in_keeps_the_components_inside_the_box_edges_included():
     outside = [(9, 5, 20, 8, 9), (10, 5, 21, 8, 9), (10, 4, 20, 8, 9), (10, 5, 20, 9, 9),
                (0, 0, 5, 3, 9), (25, 5, 30, 8, 9), (12, 0, 15, 3, 9), (12, 9, 15, 12, 9)]
     assert _comps_in(inside + outside, box) == inside
+
+
+@pytest.mark.parametrize("label, um", [("20 um", 20.0), ("20 nm", 0.02)])
+@pytest.mark.parametrize("ocr", ["mirror", "right"])
+def test_the_vendor_font_and_ocr_readers_get_the_glyph_check(monkeypatch, label, um, ocr):
+    # Injected: the template reader reads nothing, the vendor-font reader is replaced by
+    # one that only asks the glyph check read_scale_label hands it (its contract:
+    # unit_fits(box, unit) False when the glyph before the 'm' has the other shape), and
+    # Tesseract (not installed here) by one that reads the label right or with the
+    # mirror-image prefix. The check must answer from the glyph in each box, and an OCR
+    # reading it contradicts is dropped (mutants 93, 103, 112, 118 and 137-143 of
+    # read_scale_label)
+    import calibration._scale_label as sl
+    from calibration import measure_scale_bar
+
+    img = _frame(label)
+    wrong = label[:-2] + _MIRROR[label[-2:]]
+    asked = []
+
+    def vendor(norm, comps, bar_box, *, text_height_px, chain, unit_fits):
+        for box in sl.label_boxes(comps, bar_box, text_height_px=text_height_px, chain=chain):
+            asked.append({u: unit_fits(box, u) for u in ("um", "µm", "nm", "mm")})
+        return None
+
+    monkeypatch.setattr(sl, "_read_line", lambda norm, line: (None, 0.0, 0))
+    monkeypatch.setattr(sl, "read_label_in_vendor_font", vendor)
+    monkeypatch.setattr(sl, "tesseract_available", lambda: True)
+    reading = (um, label) if ocr == "right" else (um * (1e-3 if label[-2] == "u" else 1e3), wrong)
+    monkeypatch.setattr(sl, "read_label_tesseract", lambda norm, box: reading)
+    got = measure_scale_bar(img, region=(40, 100, 0, 300))
+    bowl = label.endswith("um")
+    assert {"um": bowl, "µm": bowl, "nm": not bowl, "mm": not bowl} in asked, asked
+    if ocr == "right":
+        assert got.label_um == pytest.approx(um) and got.label_text == label
+    else:
+        assert got.label_um is None, got
