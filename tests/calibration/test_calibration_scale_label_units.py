@@ -207,3 +207,94 @@ def test_the_vendor_font_and_ocr_readers_get_the_glyph_check(monkeypatch, label,
         assert got.label_um == pytest.approx(um) and got.label_text == label
     else:
         assert got.label_um is None, got
+
+
+def _art(prefix, *, xh=8, digit_h=12, pw=6, mw=10, stroke=1.0, pre_top=None, merged=False,
+         star=False):
+    """A label drawn pixel by pixel: a digit (a block `digit_h` high), the prefix glyph
+    (`prefix` 'n': an arch, 'u': a bowl; `pw` wide, its stroke across at `stroke`) and an
+    'm' (`mw` wide), all on the baseline at row 25, `xh` high; with `merged`, prefix and
+    'm' touch (one blob `mw` wide); with `star`, a 4 px '*' after the 'm' at the digits'
+    top. Returns (norm, comps) as unit_prefix_opening takes them."""
+    b = 25
+    img = np.zeros((30, 60))
+    comps = [(2, b - digit_h + 1, 6, b, 5 * digit_h)]
+    img[b - digit_h + 1:b + 1, 2:7] = 1.0
+    mt = b - xh + 1
+
+    def glyph(x0, w, kind, top=mt):
+        g = np.zeros((b - top + 1, w))
+        g[:, 0] = g[:, -1] = 1.0                      # the stems
+        if kind == "arch":
+            g[0, :] = stroke
+        elif kind == "bowl":
+            g[-1, :] = stroke
+        else:                                         # 'm': an arch with a middle stem
+            g[0, :] = 1.0
+            g[:, w // 2] = 1.0
+        img[top:b + 1, x0:x0 + w] = np.maximum(img[top:b + 1, x0:x0 + w], g)
+        return (x0, top, x0 + w - 1, b, int((g > 0).sum()))
+
+    kind = {"n": "arch", "u": "bowl"}[prefix]
+    if merged:
+        p = glyph(10, pw, kind)
+        m = glyph(10 + pw - 1, mw - pw + 1, "m")
+        comps.append((10, mt, m[2], b, p[4] + m[4]))
+    else:
+        comps.append(glyph(10, pw, kind, mt if pre_top is None else pre_top))
+        comps.append(glyph(10 + pw + 2, mw, "m"))
+    if star:
+        x = comps[-1][2] + 2
+        img[b - digit_h + 1:b - digit_h + 5, x:x + 4] = 1.0
+        comps.append((x, b - digit_h + 1, x + 3, b - digit_h + 4, 16))
+    return img, comps
+
+
+_OPEN = {"n": "bottom", "u": "top"}
+
+
+@pytest.mark.parametrize("prefix", ["n", "u"])
+def test_prefix_glyph_opening_at_the_limits_of_the_rule(prefix):
+    # Glyphs drawn pixel by pixel, so that each limit of unit_prefix_opening is met
+    # exactly; an arch ('n') is open at the bottom, a bowl ('u') at the top, and where the
+    # rule says it can tell them apart it must (mutant numbers of unit_prefix_opening,
+    # docs/pages/mutation.md)
+    from calibration._scale_label import _MERGED_WIDTH, _OPENING_CONTRAST, unit_prefix_opening
+
+    want = _OPEN[prefix]
+    assert unit_prefix_opening(*_art(prefix)) == want
+    # the least x-height (4 px) and prefix width (3 px, one inner column) decided
+    # (60, 61, 77, 78); a 4 px glyph's bands are one row each, so a faint stroke (0.4)
+    # still decides (50, 105: two-row bands halve it)
+    assert unit_prefix_opening(*_art(prefix, xh=4, digit_h=8, pw=3, mw=5)) == want
+    assert unit_prefix_opening(*_art(prefix, xh=4, digit_h=8, pw=3, mw=5, stroke=0.4)) == want
+    # a contrast of exactly _OPENING_CONTRAST decides ("differ by this much"; 128, 132):
+    # a half-lit stroke over one of two band rows
+    assert _OPENING_CONTRAST == 0.25
+    assert unit_prefix_opening(*_art(prefix, stroke=0.5)) == want
+    # an 'm' exactly 1.2 prefix widths wide is a glyph of its own (79)
+    assert unit_prefix_opening(*_art(prefix, pw=5, mw=6)) == want
+    # a blob exactly _MERGED_WIDTH x-heights wide is prefix and 'm' touching (62)
+    assert _MERGED_WIDTH * 10 == 19
+    assert unit_prefix_opening(*_art(prefix, xh=10, digit_h=14, pw=9, mw=19,
+                                     merged=True)) == want
+    # a '*' after the 'm' (4 px, under 0.4 of the digits' height) is no glyph of the
+    # unit: the prefix is still the glyph before the 'm' (14, 17, 19)
+    assert unit_prefix_opening(*_art(prefix, star=True)) == want
+
+
+def test_prefix_glyph_a_row_taller_than_the_m_and_specks_beyond_the_range():
+    from calibration._scale_label import unit_prefix_opening
+
+    # a bowl whose stems rise one row above the 'm' at 4 px of x-height is no digit
+    # (83: `<=`, 85: 0.25 / xh)
+    assert unit_prefix_opening(*_art("u", xh=4, digit_h=8, pw=3, mw=5, pre_top=21)) == "top"
+    # the data bar is normalised between its background and the bar, so a noise speck
+    # can lie beyond 0..1: clipped, one speck cannot turn the glyph into its mirror image
+    # (112, 113: no clip; 122: clip at 2)
+    img, comps = _art("u")
+    img[18, 12] = 3.0                                 # a hot pixel in the bowl's open top
+    assert unit_prefix_opening(img, comps) == "top"
+    img, comps = _art("n")
+    img[19, 12] = -3.0                                # a dark pixel under the arch's stroke
+    assert unit_prefix_opening(img, comps) == "bottom"
