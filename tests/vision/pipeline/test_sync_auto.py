@@ -1129,7 +1129,7 @@ def test_a_leakage_refinement_at_its_window_edge_keeps_the_first_estimate(monkey
     offset = 6.0
     tv, f, trace = make_run(offset, seed=1, leak_S=1e-9)   # the search without leakage right
 
-    def fake(tv_, f_, sig_, lo_, hi_, dt_, *, leakage, **kw):
+    def fake(tv_, f_, sig_, lo_, hi_, dt_, *, leakage=True, **kw):   # as charge_cue
         got = real(tv_, f_, sig_, lo_, hi_, dt_, leakage=leakage, **kw)
         if not leakage:
             return got
