@@ -322,8 +322,9 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         if first.offset_s is not None:
             # after the short the trace's current is the short's, not the lithium's: every
             # later scan is left out, whatever number remains (the charge cue itself
-            # needs k + 5 scans, and gives no estimate on fewer)
-            fit_use = use & (tv + first.offset_s < float(until_trace_s)
+            # needs k + 5 scans, and gives no estimate on fewer). The cut adds to the
+            # censoring cut above: lithium that left the field stays out
+            fit_use = fit_use & (tv + first.offset_s < float(until_trace_s)
                              - SHORT_GUARD_SCANS * dt_scan)
     growth = f.shape[1] > 0 and len(tv) >= 6
     charge = _charge_with_leakage(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, mins=mins) \

@@ -1146,11 +1146,9 @@ def test_a_leakage_refinement_at_its_window_edge_keeps_the_first_estimate(monkey
     assert "leakage fitted" not in got.detail
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug found with mutant 167 of synchronise_auto (docs/pages/mutation.md): the cut "
-    "before a short circuit seen only in the trace is `use & ...`, which drops the scans "
-    "left out because a whisker left the field; measured: charge cue 0.69 s off on seeds "
-    "0-2 (the cut on both, `fit_use & ...`, is within 0.02 s). Left to the lead"))
+# found with mutant 167 of synchronise_auto (docs/pages/mutation.md): the cut before a
+# short seen only in the trace was `use & ...` and dropped the censoring cut (charge cue
+# 0.69 s off on seeds 0-2); the cut on both is within 0.02 s
 def test_a_whisker_that_leaves_the_field_before_a_short_only_in_the_trace():
     # the whisker leaves the field at 15 s, the trace shorts at 20.3 s (video clock): the
     # charge cue must fit only the scans before the whisker left (and so before the short)
