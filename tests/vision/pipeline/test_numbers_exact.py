@@ -21,6 +21,7 @@ from vision.pipeline._failure import (
 )
 from vision.pipeline._rates import (
     MIN_SCANS_PER_FIT,
+    _noise_scale_um,
     fit_growth_rate,
     growth_rates_per_step,
     slope_standard_error,
@@ -676,8 +677,44 @@ def test_rate_std_is_at_least_the_tip_sigma_over_the_fit():
     big = growth_rates_per_step(noisy, pixel_size_rel_std=0.0, pixel_size_um=0.2).iloc[0]
     small = growth_rates_per_step(noisy, pixel_size_rel_std=0.0).iloc[0]
     assert small["rate_std_um_s"] > slope_standard_error(t7, 0.1)
+    # ... and a tip's error is the larger of the tip sigma and the track's own scatter of a
+    # length (here ~1 um, not the stated 0.1 um): the systematic part uses it too
+    _, _, scatter = fit_growth_rate(t7, noisy["length_um"].to_numpy(float))
+    tip = max(0.1, _noise_scale_um(t7, noisy["length_um"].to_numpy(float)))
+    assert tip > 0.5
     assert big["rate_std_um_s"] == pytest.approx(
-        np.hypot(small["rate_std_um_s"], np.sqrt(2) * 0.1 / 3.0), rel=1e-9)
+        np.hypot(slope_standard_error(t7, max(scatter, tip)), np.sqrt(2) * tip / 3.0), rel=1e-9)
+
+
+def test_true_rate_within_two_sigma_when_the_tip_sigma_understates_the_scatter():
+    # Issue 11: the true rate must lie within the stated +-2 sigma in >= 90 % of steps.
+    # The tracker's tip sigma (the edge fit's) understates the real scatter of a tip: on
+    # tuning seed 5000 it said 0.2-0.3 px where the tips scattered by 0.5-0.8 px about the
+    # truth. Here each tip scatters by 0.1 um (0.5 px at 0.2 um/px) while tip_sigma_px
+    # says 0.1 px; steps of 4-6 scans (the bank's short steps), one true rate per step.
+    rng = np.random.default_rng(2026)
+    px, real_um, stated_px, dt = 0.2, 0.1, 0.1, 0.5
+    inside = []
+    for _ in range(150):
+        n_per = rng.integers(4, 7, size=4)
+        rates = rng.uniform(0.5, 2.0, size=4)
+        t, y, edges, length = [], [], [0.0], 1.0
+        for n, v in zip(n_per, rates):
+            for _k in range(n):
+                t.append(len(t) * dt)
+                y.append(length)
+                length += v * dt
+            edges.append(len(t) * dt - dt / 2)
+        t = np.asarray(t)
+        w = pd.DataFrame({"whisker_id": 0, "content_time_s": t, "tip_sigma_px": stated_px,
+                          "length_um": np.asarray(y) + rng.normal(0, real_um, len(t))})
+        steps = pd.DataFrame({"step": range(4), "t_start_s": np.maximum(edges[:-1], 0.0),
+                              "t_end_s": edges[1:], "control_value": -rates})
+        r = growth_rates_per_step(w, steps, pixel_size_um=px)
+        for row in r.itertuples():
+            inside.append(abs(row.rate_um_s - rates[row.step]) <= 2 * row.rate_std_um_s)
+    assert len(inside) >= 400
+    assert np.mean(inside) >= 0.90, f"true rate within +-2 sigma in {100 * np.mean(inside):.1f} %"
 
 
 def test_rate_change_found_from_the_lengths_when_the_step_edge_is_off():
