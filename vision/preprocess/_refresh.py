@@ -391,6 +391,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     prev = None
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
+    scan_bands = None        # bands the last scan changed (its torn parts together)
     for frame in frames:
         k += 1
         image = frame.image
@@ -481,8 +482,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     block = np.zeros(nb, bool)
                     block[a:b] = True
                     rest = ~block & informative
+                    # rows that the last scan left unchanged (a data bar or overlay the
+                    # bar detector missed) are static, not the old scan
+                    scanned = rest & scan_bands if scan_bands is not None else rest
                     if ((a < min_tear <= b <= nb - min_tear
                          or min_tear <= a <= nb - min_tear < b)
+                            and scanned.sum() >= max(min_tear, 0.5 * rest.sum())
                             and _is_redraw(band_mad[rest], band_mad[block & informative],
                                            bound)):
                         change = _Change("top" if a < min_tear else "bottom",
@@ -532,6 +537,9 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     partial, tear = True, _tear_row(change.start, False, *tear_args)
                 # full, middle or scattered change without a scan in progress: own time
                 content = scan_time = frame.time_s
+                scan_bands = np.zeros(nb, bool)
+            if scan_bands is not None:  # the bands this scan changed so far
+                scan_bands[change.start:change.stop] |= informative[change.start:change.stop]
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)
