@@ -368,6 +368,27 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     deliver a new scan weakly and refine it over the next frames; then the
     scan is found on the frame that carries it, up to a period late.
 
+    An encoder also re-draws rows that did not change, which can hide a
+    row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
+    changes the whole picture at once, more weakly). Three cases are read with
+    the same populations (boundary ``B``):
+
+    * the frame after a torn one changes everywhere, but the rows above the
+      tear (which already show the new scan) only by re-draw strength (below
+      ``B``) and the rows below more strongly (above ``B``, or by the factor
+      3 that makes two populations distinct), and no scan is due: it is the
+      rest of the torn scan (its content time), not a new scan;
+    * a keyframe after a duplicate changes everywhere, but the changes above
+      ``B`` form one block from the top (or to the bottom) and the rest stays
+      below ``B``, in rows that the last scan did change (rows no scan changes
+      are a static overlay, not the old scan): a torn frame, the tear found
+      with ``B`` as the band threshold;
+    * a keyframe's change is compared with the changes of keyframes only, once
+      5 are seen and they form two populations: a keyframe re-draws the
+      picture more strongly than a predicted frame refines it, so a re-draw
+      can exceed the boundary of all changes; below the keyframes' own
+      boundary it is a scan only when one is due.
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
