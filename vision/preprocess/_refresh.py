@@ -378,11 +378,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
       ``B``) and the rows below more strongly (above ``B``, or by the factor
       3 that makes two populations distinct), and no scan is due: it is the
       rest of the torn scan (its content time), not a new scan;
-    * a keyframe after a duplicate changes everywhere, but the changes above
-      ``B`` form one block from the top (or to the bottom) and the rest stays
-      below ``B``, in rows that the last scan did change (rows no scan changes
-      are a static overlay, not the old scan): a torn frame, the tear found
-      with ``B`` as the band threshold;
+    * a keyframe after a duplicate predicted frame (not MJPEG, where every
+      frame is intra-coded) changes everywhere, but the changes above ``B``
+      form one block from the top (or to the bottom) and the rest stays below
+      ``B``, in rows that the last scan changed by more than ``B`` (rows no
+      scan changes strongly, a data bar or a flat region, tell no tear): a
+      torn frame, the tear found with ``B`` as the band threshold;
     * a keyframe's change is compared with the changes of keyframes only, once
       5 are seen and they form two populations: a keyframe re-draws the
       picture more strongly than a predicted frame refines it, so a re-draw
@@ -412,7 +413,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     prev = None
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
-    scan_bands = None        # bands the last scan changed (its torn parts together)
+    scan_bands = None        # bands the last scan changed by scan strength (torn parts too)
     for frame in frames:
         k += 1
         image = frame.image
@@ -496,15 +497,18 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                    bound)):
                 # the rest of the torn scan below, the encoder re-drawing above
                 change = _Change("bottom", last_change.stop, nb)
-            elif frame.is_keyframe and bound is not None and prev.is_duplicate:
+            elif (frame.is_keyframe and not prev.is_keyframe and prev.is_duplicate
+                  and bound is not None):
+                # an intra-coded frame among predicted ones (with every frame intra-coded,
+                # as MJPEG, the re-draw is no different from a duplicate's)
                 redrawn = band_mad > bound
                 a, b, errors = _step_fit(redrawn, informative)
                 if errors <= max(2, 0.15 * informative.sum()) and b - a > 0:
                     block = np.zeros(nb, bool)
                     block[a:b] = True
                     rest = ~block & informative
-                    # rows that the last scan left unchanged (a data bar or overlay the
-                    # bar detector missed) are static, not the old scan
+                    # rows that the last scan did not change by scan strength (a data bar
+                    # the bar detector missed, a flat region) tell no tear
                     scanned = rest & scan_bands if scan_bands is not None else rest
                     if ((a < min_tear <= b <= nb - min_tear
                          or min_tear <= a <= nb - min_tear < b)
@@ -559,8 +563,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # full, middle or scattered change without a scan in progress: own time
                 content = scan_time = frame.time_s
                 scan_bands = np.zeros(nb, bool)
-            if scan_bands is not None:  # the bands this scan changed so far
-                scan_bands[change.start:change.stop] |= informative[change.start:change.stop]
+            if scan_bands is not None and threshold is None:
+                # the bands this scan changed so far by scan strength (above the re-draws)
+                level = _redraw_level(history)
+                strong = band_mad > (tau if level is None else max(tau, level))
+                scan_bands[change.start:change.stop] |= (strong & informative)[
+                    change.start:change.stop]
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)
