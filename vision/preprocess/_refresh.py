@@ -138,21 +138,6 @@ def _is_new_scan(k, strength, history, last_start, intra=None):
     return k - last_start >= period - _DUE_SLACK
 
 
-def _scan_due(k, history, bound, last_start):
-    """Whether a scan is due at frame ``k`` (None: no scan period known yet).
-
-    Due: at least the scan period (minus `_DUE_SLACK`) after the last scan
-    start, the period coming from the intervals between strong changes
-    (above ``bound``).
-    """
-    if bound is None or last_start is None:
-        return None
-    strong = np.array([f for f, s in history if s > bound])
-    if strong.size < _MIN_STRONG:
-        return None
-    return k - last_start >= _base_period(np.diff(strong)) - _DUE_SLACK
-
-
 def _redraw_level(history):
     """Strength (grey levels) up to which a change is the encoder re-drawing, or None.
 
@@ -370,14 +355,9 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
 
     An encoder also re-draws rows that did not change, which can hide a
     row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
-    changes the whole picture at once, more weakly). Three cases are read with
+    changes the whole picture at once, more weakly). Two cases are read with
     the same populations (boundary ``B``):
 
-    * the frame after a torn one changes everywhere, but the rows above the
-      tear (which already show the new scan) only by re-draw strength (below
-      ``B``) and the rows below more strongly (above ``B``, or by the factor
-      3 that makes two populations distinct), and no scan is due: it is the
-      rest of the torn scan (its content time), not a new scan;
     * a keyframe after a duplicate predicted frame (not MJPEG, where every
       frame is intra-coded) changes everywhere, but the changes above ``B``
       form one block from the top (or to the bottom) and the rest stays below
@@ -484,21 +464,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 change = _Change("middle", a, b)
         tau_tear = tau
         if threshold is None and change.kind == "full":
-            # the codec re-draws what did not change (an intra-coded frame all of it, a
-            # predicted frame refining the part a torn scan already showed): a change of
-            # the whole frame can still be a row-by-row refresh, its old rows changed
-            # only by re-draw strength
+            # the codec re-draws what did not change (an intra-coded frame all of it): a
+            # change of the whole frame can still be a row-by-row refresh, its old rows
+            # changed only by re-draw strength
             bound = _redraw_level(history)
-            if (last_change is not None and last_change.kind in ("top", "middle")
-                    and prev.partial_refresh and min_tear <= last_change.stop < nb - min_tear
-                    and _scan_due(k, history, bound, last_start) is False
-                    and _is_redraw(band_mad[:last_change.stop][informative[:last_change.stop]],
-                                   band_mad[last_change.stop:][informative[last_change.stop:]],
-                                   bound)):
-                # the rest of the torn scan below, the encoder re-drawing above
-                change = _Change("bottom", last_change.stop, nb)
-            elif (frame.is_keyframe and not prev.is_keyframe and prev.is_duplicate
-                  and bound is not None):
+            if (frame.is_keyframe and not prev.is_keyframe and prev.is_duplicate
+                    and bound is not None):
                 # an intra-coded frame among predicted ones (with every frame intra-coded,
                 # as MJPEG, the re-draw is no different from a duplicate's)
                 redrawn = band_mad > bound

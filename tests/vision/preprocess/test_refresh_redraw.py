@@ -13,6 +13,7 @@ found with its content time, torn frames flagged, no re-draw taken for a scan.
 """
 import cv2
 import numpy as np
+import pytest
 
 from vision.io import Frame
 from vision.preprocess import _refresh, mark_refreshes
@@ -115,6 +116,10 @@ def _torn_then_rest(video, tear, *, keyframe_redraw):
     return t
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 14: the continuation model (branch speed8-wip) fixes this and the bench video's "
+    "frame 481, but on two MJPEG tuning scenes (5010, 5037) the right content times moved "
+    "the sync worse, so it is not merged yet"))
 def test_rest_of_a_torn_scan_under_a_redraw_is_its_continuation():
     # the 1080p MPEG-4 bench video, frame 481: the rows above frame 480's tear change by
     # 2.5 grey levels (refined), those below by 8-11 (the rest of the scan): before, the
