@@ -111,13 +111,24 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
-def _is_new_scan(k, strength, history, last_start):
+def _is_new_scan(k, strength, history, last_start, intra=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
-    continuation of a torn frame, this one included.
+    continuation of a torn frame, this one included. ``intra``, for an
+    intra-coded frame, holds the changes of intra-coded frames only (this one
+    included): such a frame re-draws the whole picture, more strongly than a
+    predicted frame refines it, so its strength is compared with theirs when
+    they form two populations.
     """
     bound = _two_populations([s for _, s in history])
+    if intra is not None and len(intra) >= _MIN_HISTORY:
+        intra_bound = _two_populations([s for _, s in intra])
+        if intra_bound is not None and bound is not None and strength <= intra_bound:
+            strong = np.array([f for f, s in history if s > bound])
+            if strong.size < _MIN_STRONG or last_start is None:
+                return False
+            return k - last_start >= _base_period(np.diff(strong)) - _DUE_SLACK
     if bound is None or strength > bound:
         return True
     strong = np.array([f for f, s in history if s > bound])
@@ -125,6 +136,31 @@ def _is_new_scan(k, strength, history, last_start):
         return False
     period = _base_period(np.diff(strong))
     return k - last_start >= period - _DUE_SLACK
+
+
+def _redraw_level(history):
+    """Strength (grey levels) up to which a change is the encoder re-drawing, or None.
+
+    The boundary of the two populations when there are two; else None.
+    """
+    if len(history) < _MIN_HISTORY:
+        return None
+    return _two_populations([s for _, s in history])
+
+
+def _is_redraw(part, rest, bound):
+    """Whether band MADs ``part`` are the encoder's re-draw next to new content ``rest``.
+
+    Both are told apart by the two populations of change strength (boundary
+    ``bound``; None: one population, so no re-draw is known): ``part`` is in the
+    weaker one, ``rest`` in the stronger or stronger than ``part`` by the factor
+    that makes two populations distinct (`_MIN_RATIO`: the rest of a scan can
+    arrive weakly, to be refined over the next frames).
+    """
+    if part.size == 0 or rest.size == 0 or bound is None:
+        return False
+    p, r = float(np.median(part)), float(np.median(rest))
+    return p <= bound and (r > bound or r >= _MIN_RATIO * p)
 
 
 @dataclasses.dataclass(slots=True)
@@ -317,6 +353,23 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     deliver a new scan weakly and refine it over the next frames; then the
     scan is found on the frame that carries it, up to a period late.
 
+    An encoder also re-draws rows that did not change, which can hide a
+    row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
+    changes the whole picture at once, more weakly). Two cases are read with
+    the same populations (boundary ``B``):
+
+    * a keyframe after a duplicate predicted frame (not MJPEG, where every
+      frame is intra-coded) changes everywhere, but the changes above ``B``
+      form one block from the top (or to the bottom) and the rest stays below
+      ``B``, in rows that the last scan changed by more than ``B`` (rows no
+      scan changes strongly, a data bar or a flat region, tell no tear): a
+      torn frame, the tear found with ``B`` as the band threshold;
+    * a keyframe's change is compared with the changes of keyframes only, once
+      5 are seen and they form two populations: a keyframe re-draws the
+      picture more strongly than a predicted frame refines it, so a re-draw
+      can exceed the boundary of all changes; below the keyframes' own
+      boundary it is a scan only when one is due.
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
@@ -332,6 +385,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
     history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
+    intra = collections.deque(maxlen=_HISTORY)    # the same, of intra-coded frames only
     last_start = None                             # frame number of the last scan start
     k = -1
     region = None
@@ -339,6 +393,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     prev = None
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
+    scan_bands = None        # bands the last scan changed by scan strength (torn parts too)
     for frame in frames:
         k += 1
         image = frame.image
@@ -407,6 +462,33 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 change = _Change("bottom", a, nb)
             else:
                 change = _Change("middle", a, b)
+        tau_tear = tau
+        if threshold is None and change.kind == "full":
+            # the codec re-draws what did not change (an intra-coded frame all of it): a
+            # change of the whole frame can still be a row-by-row refresh, its old rows
+            # changed only by re-draw strength
+            bound = _redraw_level(history)
+            if (frame.is_keyframe and not prev.is_keyframe and prev.is_duplicate
+                    and bound is not None):
+                # an intra-coded frame among predicted ones (with every frame intra-coded,
+                # as MJPEG, the re-draw is no different from a duplicate's)
+                redrawn = band_mad > bound
+                a, b, errors = _step_fit(redrawn, informative)
+                if errors <= max(2, 0.15 * informative.sum()) and b - a > 0:
+                    block = np.zeros(nb, bool)
+                    block[a:b] = True
+                    rest = ~block & informative
+                    # rows that the last scan did not change by scan strength (a data bar
+                    # the bar detector missed, a flat region) tell no tear
+                    scanned = rest & scan_bands if scan_bands is not None else rest
+                    if ((a < min_tear <= b <= nb - min_tear
+                         or min_tear <= a <= nb - min_tear < b)
+                            and scanned.sum() >= max(min_tear, 0.5 * rest.sum())
+                            and _is_redraw(band_mad[rest], band_mad[block & informative],
+                                           bound)):
+                        change = _Change("top" if a < min_tear else "bottom",
+                                         0 if a < min_tear else a, b if a < min_tear else nb)
+                        tau_tear = bound
         duplicate = partial = False
         tear = None
         continues = completes_bottom_first = False
@@ -423,7 +505,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 # encoder's re-drawing, told apart by strength and the scan period
                 strength = float(np.median(band_mad[changed & informative]))
                 history.append((k, strength))
-                if not _is_new_scan(k, strength, history, last_start):
+                if frame.is_keyframe:
+                    intra.append((k, strength))
+                if not _is_new_scan(k, strength, history, last_start,
+                                    intra if frame.is_keyframe else None):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
@@ -433,7 +518,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             row_mad = None
             if change.kind in ("top", "middle", "bottom"):
                 row_mad = diff.reshape(-1, rows_per_band, sub.shape[1]).mean(axis=2).ravel()
-            tear_args = (row_mad, rows_per_band, tau, top, row_step)
+            tear_args = (row_mad, rows_per_band, tau_tear, top, row_step)
             if continues:
                 content = scan_time
                 if change.kind == "middle":
@@ -448,6 +533,13 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     partial, tear = True, _tear_row(change.start, False, *tear_args)
                 # full, middle or scattered change without a scan in progress: own time
                 content = scan_time = frame.time_s
+                scan_bands = np.zeros(nb, bool)
+            if scan_bands is not None and threshold is None:
+                # the bands this scan changed so far by scan strength (above the re-draws)
+                level = _redraw_level(history)
+                strong = band_mad > (tau if level is None else max(tau, level))
+                scan_bands[change.start:change.stop] |= (strong & informative)[
+                    change.start:change.stop]
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)
