@@ -33,6 +33,7 @@ from ._sync_cues import (
     onset_bound,
     reducing_edges,
     short_circuit_cue,
+    short_onset,
     step_cue,
     trace_signals,
     whisker_lengths,
@@ -299,7 +300,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # in each: its time resolution is the period of every scan, not of the measured ones
     # (at least two: `ref` holds two of them)
     dt_video = float(np.median(np.diff(np.unique(tv_all[np.isfinite(tv_all)]))))
-    short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace)
+    onset_fit = None
+    if until_trace_s is not None and until_video_s is not None:
+        onset_fit = short_onset(trace["time_s"].to_numpy(float),
+                                trace["current_A"].to_numpy(float), float(until_trace_s))
+    short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace, onset=onset_fit)
     cues.append(short)
 
     fit_use = use.copy()

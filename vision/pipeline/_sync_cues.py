@@ -30,7 +30,7 @@ import pandas as pd
 __all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "falls_back",
            "feature_jumps",
            "charge_cue", "step_cue", "onset_bound",
-           "contact_area_cue", "short_circuit_cue"]
+           "contact_area_cue", "short_circuit_cue", "short_onset"]
 
 #: Charging spikes are masked for this long after every control-step edge, s: the
 #: double-layer time constant of a micro-electrode on LLZO is tens to hundreds of ms,
@@ -955,7 +955,113 @@ def contact_area_cue(tv, footprint_um2, sig, lo, hi, dt_scan, *, features=None, 
                       f"{res.cost:.2e}" + note + why)
 
 
-def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace):
+#: Samples of the trace before the detected short circuit that the ramp fit takes (the
+#: current before the contact, and room for a contact up to this many samples earlier
+#: than the detector's point, whose threshold a slow ramp crosses late).
+RAMP_BEFORE_SAMPLES = 4
+#: Samples from the detected short circuit on that the ramp fit takes: an exponential
+#: approach whose time constant is up to a few sampling intervals has levelled off.
+RAMP_AFTER_SAMPLES = 10
+#: The ramp's time constant is looked for between these multiples of the sampling
+#: interval: shorter is a step (no sample on the ramp), longer no short circuit the
+#: detector calls abrupt.
+RAMP_TAU_SAMPLES = (0.02, 5.0)
+#: A sample is on the ramp when the ramp has covered between these fractions of its
+#: rise there (beyond them it is within 10 % of the current before or after the short,
+#: a few noise levels of a short's current of 20 times the plating one): only such a
+#: sample says where in its interval the ramp began.
+RAMP_ON = (0.1, 0.9)
+
+
+def short_onset(t, current, short_s):
+    """Start of the short circuit placed between the trace's samples, or None.
+
+    At the contact the cell's current does not jump in no time: it approaches its
+    shorted value as ``I(t) = b + A (1 - exp(-(t - t0) / tau))`` for ``t > t0``
+    (the collapse of the cell's voltage through its own capacitance and the
+    potentiostat's response), ``b`` before. The samples around the detected
+    jump are fitted with that model (``b, A, t0, tau`` by least squares); the
+    first sample on the ramp then says how far into the interval before it the
+    contact was. When the ramp is done within a sample (a step) ``t0`` is not
+    determined: no sample lies on the ramp (within :data:`RAMP_ON` of its rise),
+    and None is returned; likewise when the fit's standard error is not below
+    that of the uniform position within a sampling interval (``dt / sqrt 12``).
+
+    Parameters
+    ----------
+    t, current : (M,) array_like
+        The trace's samples (trace clock, s; A).
+    short_s : float
+        The first sample of the jump (:func:`electrochem.detect_short_circuit`), s.
+
+    Returns
+    -------
+    (float, float) or None
+        ``t0`` and its standard error, s.
+    """
+    from scipy.optimize import least_squares  # scipy.optimize only for this fit
+
+    t, y = np.asarray(t, float), np.asarray(current, float)
+    ok = np.isfinite(t) & np.isfinite(y)
+    t, y = t[ok], y[ok]
+    if len(t) < 3:
+        return None
+    i1 = int(np.searchsorted(t, float(short_s) - 1e-9))
+    lo_i, hi_i = max(i1 - RAMP_BEFORE_SAMPLES, 0), min(i1 + RAMP_AFTER_SAMPLES, len(t))
+    if i1 < 1 or i1 >= len(t) or hi_i - lo_i < 6:
+        return None
+    tt, yy = t[lo_i:hi_i], y[lo_i:hi_i]
+    dt = float(np.median(np.diff(tt)))
+    if not dt > 0:
+        return None
+    scale = max(float(np.ptp(yy)), 1e-30)
+    yn = (yy - yy[0]) / scale
+
+    def model(p):
+        b, a, t0, ltau = p
+        u = np.clip(tt - t0, 0.0, None)
+        return b + a * -np.expm1(-u / (math.exp(ltau) * dt))
+
+    pre = float(np.median(yn[:i1 - lo_i])) if i1 > lo_i else 0.0
+    post = float(yn[-1])
+    t_first = float(t[i1 - 1]) if i1 - 1 >= lo_i else float(tt[0])
+    tau_lo, tau_hi = (math.log(x) for x in RAMP_TAU_SAMPLES)
+    # t0 anywhere from the first sample taken to the detected sample
+    bounds = ([-np.inf, -np.inf, float(tt[0]), tau_lo], [np.inf, np.inf, float(t[i1]), tau_hi])
+    best = None
+    for t0 in (t_first + 0.25 * dt, t_first + 0.5 * dt, t_first + 0.75 * dt):
+        for ltau in (math.log(0.3), 0.0):
+            x0 = [pre, post - pre, min(max(t0, bounds[0][2]), bounds[1][2]), ltau]
+            try:
+                fit = least_squares(lambda p: model(p) - yn, x0, bounds=bounds)
+            except ValueError:
+                continue
+            if best is None or fit.cost < best.cost:
+                best = fit
+    if best is None or not best.success:
+        return None
+    b, a, t0, ltau = best.x
+    ramp = -np.expm1(-np.clip(tt - t0, 0.0, None) / (math.exp(ltau) * dt))
+    if not np.any((ramp >= RAMP_ON[0]) & (ramp <= RAMP_ON[1])):
+        # no sample on the ramp (a step done within one sample): where the step began
+        # within the interval is not measured, however small the fit's error says
+        return None
+    dof = len(tt) - 4
+    if dof < 2:
+        return None
+    s2 = 2.0 * best.cost / dof
+    jac = best.jac
+    try:
+        cov = np.linalg.pinv(jac.T @ jac) * s2
+    except np.linalg.LinAlgError:
+        return None
+    se = math.sqrt(max(float(cov[2, 2]), 0.0))
+    if not np.isfinite(se) or se <= 0 or se >= dt / math.sqrt(12.0):
+        return None
+    return float(best.x[2]), se
+
+
+def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, onset=None):
     """The current jump (trace) is the touch-down (video).
 
     The video's touch-down is the first scan that shows it, so the contact
@@ -978,11 +1084,18 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace):
     """
     if short_trace_s is None or touchdown_video_s is None:
         return Cue("short_circuit", detail="no short circuit in both the trace and the video")
-    off = (float(short_trace_s) - dt_trace / 2) - (float(touchdown_video_s) - dt_scan / 2)
-    sigma = math.sqrt((dt_scan ** 2 + dt_trace ** 2) / 12.0)
+    video = float(touchdown_video_s) - dt_scan / 2
+    if onset is not None:
+        # the contact placed between the trace's samples by its current ramp
+        off = float(onset[0]) - video
+        sigma = math.sqrt(dt_scan ** 2 / 12.0 + float(onset[1]) ** 2)
+        where = f"current ramp from {onset[0]:.3f} s (+-{onset[1]:.3f}; trace)"
+    else:
+        off = (float(short_trace_s) - dt_trace / 2) - video
+        sigma = math.sqrt((dt_scan ** 2 + dt_trace ** 2) / 12.0)
+        where = f"current jump at {short_trace_s:.2f} s (trace)"
     return Cue("short_circuit", offset_s=off, sigma_s=sigma,
-               detail=f"current jump at {short_trace_s:.2f} s (trace), touch-down seen at "
-                      f"{touchdown_video_s:.2f} s (video)")
+               detail=f"{where}, touch-down seen at {touchdown_video_s:.2f} s (video)")
 
 
 def whisker_lengths(whiskers):
