@@ -804,14 +804,15 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
         for reg in near:
             add(*reg, tip=(tx, ty))
     rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
+    at_tip = [c for c in (*cands, *rings) if _at_tip(*needle[1:], *c[1:4])] if needle else []
     if needle is not None and _tapers(needle_region, needle, (h, w)) and not any(
-            _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*rings, *(
+            _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
                 [max(cands, key=lambda c: c[0])] if cands else []))):
-        # neither the best disc (by score, as the needle's rule weighs it) nor a rim ring is
-        # closed and contrasted: no mask separates the electrode from the grains around it,
-        # but its rim is a circle and theirs are polygons. (Where the best region is a closed
-        # disc, masks work in this frame, and a small "rim" at a misread needle's tip must not
-        # outrank it: check seed 7044.)
+        # neither a disc at the tip, nor the best disc (by score, as the needle's rule weighs
+        # it), nor a rim ring is closed and contrasted: no mask separates the electrode from
+        # the grains around it, but its rim is a circle and theirs are polygons. (Where a
+        # region is a closed disc at the tip or the best one, masks work in this frame, and a
+        # "rim" at a misread needle's tip must not outrank it: check seeds 7044, 7010.)
         rings.extend(_tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm,
                                       needle_region))
     return cands, needle, rings
@@ -898,11 +899,14 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
         vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
         ix = np.clip(np.rint(px).astype(int), 0, w - 1)
         iy = np.clip(np.rint(py).astype(int), 0, h - 1)
-        field = vis.sum(axis=1)
         vis &= ~hidden[iy, ix]
+        field = vis.sum(axis=1)
         gn = (gx[iy, ix] * ca[None, :] + gy[iy, ix] * sa[None, :]) / noise
         nvis = np.maximum(vis.sum(axis=1), 1)
-        ok = field >= N_ARC_BINS // 2   # centre in the field: half the rim or more
+        # half the rim or more in the field and not under the needle (the needle's tip rests on
+        # the disc and hides a small part of its rim; a circle running along the needle's own
+        # edge is hidden nearly all round)
+        ok = field >= N_ARC_BINS // 2
         dark = ((gn > TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
         bright = ((gn < -TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
         return np.where(ok, dark, 0.0), np.where(ok, bright, 0.0)
@@ -970,6 +974,8 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
             under[ok] = comp[by[ok], bx[ok]]
             if under.mean() > TIP_RIM_MAX_NEEDLE_FRAC:
                 continue
+        if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
+            continue   # as for every disc: lithium is a plateau apart from what surrounds it
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
