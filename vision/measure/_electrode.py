@@ -231,6 +231,29 @@ NEEDLE_TIP_TOL_FRAC = 1.0
 #: circle where the needle ends (in the tuning scenes true electrodes at the tip score 0.73..
 #: 0.84, grains at the tip 0.18..0.61) ...
 NEEDLE_MIN_RIM_SCORE = 0.7
+#: Rim circle at the needle's tip (:func:`_tip_rim_circles`), for an electrode no mask
+#: separates from the ceramic (textured lithium as grey as the grains around it): the circle
+#: whose normal grey-level gradient keeps one sign all round. An angular bin carries the
+#: rim when its normal gradient exceeds TIP_RIM_GRADIENT_SIGMA times the gradient's noise
+#: (one noise bin in ~40 passes, one-sided 2 sigma); grain boundaries are straight, so a
+#: circle follows a grain's polygon only where it touches its sides.
+TIP_RIM_GRADIENT_SIGMA = 2.0
+#: Angular bins of the rim (as N_ARC_BINS) and, per radius, centres tried on a grid of this
+#: fraction of the radius (at least 1 px) within reach of the tip (:func:`_at_tip`); radii
+#: grow in steps of TIP_RIM_RADIUS_STEP_FRAC (at least 1 px). The grid puts the sampled rim
+#: within a few % of the radius of the true one, the gradient is blurred by that much
+#: (TIP_RIM_BLUR_FRAC of the radius, at least SMOOTH_PX) so the rim is still met.
+TIP_RIM_GRID_FRAC = 0.1
+TIP_RIM_RADIUS_STEP_FRAC = 0.06
+TIP_RIM_BLUR_FRAC = 0.05
+#: The best circles of the grid search refined on a finer grid around them (how many).
+TIP_RIM_REFINE = 3
+#: The rim search trusts only a needle that tapers: its base at least this many times its
+#: mean width (a wedge: 2, a line of constant width: 1; half way between).
+NEEDLE_MIN_TAPER = 1.5
+#: A rim circle covered by the needle over more than this fraction of its disc is the
+#: needle's own end: the needle's tip rests on the disc, it does not hide most of it.
+TIP_RIM_MAX_NEEDLE_FRAC = 0.5
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -781,7 +804,181 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
         for reg in near:
             add(*reg, tip=(tx, ty))
     rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
+    at_tip = [c for c in (*cands, *rings) if _at_tip(*needle[1:], *c[1:4])] if needle else []
+    if needle is not None and _tapers(needle_region, needle, (h, w)) and not any(
+            _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
+                [max(cands, key=lambda c: c[0])] if cands else []))):
+        # neither a disc at the tip, nor the best disc (by score, as the needle's rule weighs
+        # it), nor a rim ring is closed and contrasted: no mask separates the electrode from
+        # the grains around it, but its rim is a circle and theirs are polygons. (Where a
+        # region is a closed disc at the tip or the best one, masks work in this frame, and a
+        # "rim" at a misread needle's tip must not outrank it: check seeds 7044, 7010.)
+        rings.extend(_tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm,
+                                      needle_region))
     return cands, needle, rings
+
+
+def _tapers(needle_region, needle, shape):
+    """Whether the needle's region is a wedge: its base (the chord where it enters) is at least
+    NEEDLE_MIN_TAPER times its mean width (area / length from the base to the tip).
+
+    A wedge tapering to its tip has a base twice its mean width, a line of constant
+    width (a counter electrode's bright boundary across the frame) one time.
+    """
+    if needle_region is None:
+        return False
+    comp, x0, y0, _ = needle_region
+    h, w = shape
+    ys, xs = np.nonzero(comp)
+    xs, ys = xs + x0, ys + y0
+    edge = _entry(xs, ys, (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1), (h, w))
+    if not edge.any():
+        return False
+    base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
+    length = math.hypot(needle[1] - xs[edge].mean(), needle[2] - ys[edge].mean())
+    return base >= NEEDLE_MIN_TAPER * xs.size / max(length, 1.0)
+
+
+def _rim_rank(c):
+    """Rank of a rim circle (cover, xc, yc, r): closed enough for the needle's rule, then length."""
+    return c[0] >= NEEDLE_MIN_RIM_SCORE, c[0] * c[3]
+
+
+def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_region=None):
+    """Circles at the needle's tip whose rim is an edge all round: candidates as rings.
+
+    For each radius, circles within reach of the tip (:func:`_at_tip`) are scored
+    by the fraction of their visible angular bins where the grey-level gradient
+    along the circle's normal exceeds TIP_RIM_GRADIENT_SIGMA times its noise,
+    with one sign for the whole circle (the disc darker or brighter than what
+    surrounds it). A grain is a polygon: a circle follows its straight sides only
+    where it touches them, so it covers few bins; the electrode's rim covers
+    nearly all. Bins where the needle (``needle_region``, grown by its edge blur)
+    lies over the rim do not count: the rim is hidden there. Returns at most one
+    candidate per polarity of the gradient, as in :func:`_rings_at` (the score
+    is the radius times the cover; the lithium's side is the disc's own,
+    :func:`_disc_side`).
+    """
+    _, tx, ty = needle
+    h, w = img.shape
+    hidden = np.zeros((h, w), bool)
+    if needle_region is not None:
+        comp, x0, y0, _ = needle_region
+        hidden[y0:y0 + comp.shape[0], x0:x0 + comp.shape[1]] = comp
+        k = 2 * int(math.ceil(2 * SMOOTH_PX)) + 1
+        hidden = cv2.dilate(hidden.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+    r_max = MAX_RADIUS_FRAC * min(h, w)
+    if max_radius_px is not None:
+        r_max = min(r_max, float(max_radius_px))
+    radii = []
+    r = float(min_radius_px)
+    while r <= r_max:
+        radii.append(r)
+        r += max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
+    if not radii:
+        return []
+    ang = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS
+    ca, sa = np.cos(ang), np.sin(ang)
+    grads = {}
+
+    def gradient(sigma):
+        key = round(sigma, 1)
+        if key not in grads:
+            sm = cv2.GaussianBlur(img, (0, 0), key)
+            gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+            gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+            noise = mad_sigma(np.concatenate([gx[::3, ::3].ravel(), gy[::3, ::3].ravel()]))
+            grads[key] = (gx, gy, max(noise, 1e-9))
+        return grads[key]
+
+    def covers(xc, yc, r, blur):
+        """(cover of the dark side, cover of the bright side) of circles (xc, yc arrays, r)."""
+        gx, gy, noise = gradient(max(SMOOTH_PX, blur))
+        px = xc[:, None] + r * ca[None, :]
+        py = yc[:, None] + r * sa[None, :]
+        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        ix = np.clip(np.rint(px).astype(int), 0, w - 1)
+        iy = np.clip(np.rint(py).astype(int), 0, h - 1)
+        vis &= ~hidden[iy, ix]
+        field = vis.sum(axis=1)
+        gn = (gx[iy, ix] * ca[None, :] + gy[iy, ix] * sa[None, :]) / noise
+        nvis = np.maximum(vis.sum(axis=1), 1)
+        # half the rim or more in the field and not under the needle (the needle's tip rests on
+        # the disc and hides a small part of its rim; a circle running along the needle's own
+        # edge is hidden nearly all round)
+        ok = field >= N_ARC_BINS // 2
+        dark = ((gn > TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
+        bright = ((gn < -TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
+        return np.where(ok, dark, 0.0), np.where(ok, bright, 0.0)
+
+    best = {"dark": [], "bright": []}
+    for r in radii:
+        reach = r + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)
+        step = max(1.0, TIP_RIM_GRID_FRAC * r)
+        g = np.arange(-reach, reach + step / 2, step)
+        xx, yy = np.meshgrid(g, g)
+        keep = np.hypot(xx, yy) <= reach
+        xc, yc = xx[keep] + tx, yy[keep] + ty
+        inside = (xc >= 0) & (xc <= w - 1) & (yc >= 0) & (yc <= h - 1)
+        xc, yc = xc[inside], yc[inside]
+        if xc.size == 0:
+            continue
+        for pol, cov in zip(("dark", "bright"), covers(xc, yc, r, TIP_RIM_BLUR_FRAC * r)):
+            k = int(np.argmax(cov))
+            best[pol].append((float(cov[k]), float(xc[k]), float(yc[k]), r))
+    out = []
+    for pol, lst in best.items():
+        # closed enough for the needle's rule first (NEEDLE_MIN_RIM_SCORE), then the most rim
+        # length followed: a small circle round the needle's own tip is closed too
+        lst.sort(key=_rim_rank, reverse=True)
+        top = None
+        for _, xc, yc, r in lst[:TIP_RIM_REFINE]:
+            # finer grids around it, halving the steps (and the blur with them) down to 1 px at
+            # the frame's own smoothing: a broad shading that passed as a rim at a coarse blur
+            # is no sharp edge there
+            step = TIP_RIM_GRID_FRAC * r
+            dr = max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
+            cand = None
+            while True:
+                step, dr = max(1.0, 0.5 * step), max(1.0, 0.5 * dr)
+                g = np.arange(-2, 3) * step
+                xx, yy = (a.ravel() for a in np.meshgrid(g + xc, g + yc))
+                cand = None
+                for r2 in (r - dr, r, r + dr):
+                    if r2 < min_radius_px:
+                        continue
+                    c2 = covers(xx, yy, r2, TIP_RIM_BLUR_FRAC * step / TIP_RIM_GRID_FRAC)
+                    c2 = c2[0 if pol == "dark" else 1]
+                    k = int(np.argmax(c2))
+                    c = (float(c2[k]), float(xx[k]), float(yy[k]), r2)
+                    if cand is None or _rim_rank(c) > _rim_rank(cand):
+                        cand = c
+                if cand is None:
+                    break
+                _, xc, yc, r = cand
+                if step <= 1.0 and dr <= 1.0:
+                    break
+            if cand is not None and _at_tip(tx, ty, *cand[1:]) and (
+                    top is None or _rim_rank(cand) > _rim_rank(top)):
+                top = cand
+        if top is None or top[0] <= 0:
+            continue
+        cov, xc, yc, r = top
+        yy, xx = np.mgrid[max(int(yc - r), 0):min(int(yc + r) + 1, h), max(int(xc - r), 0):min(int(xc + r) + 1, w)]
+        disc = np.hypot(xx - xc, yy - yc) <= r
+        if disc.any() and needle_region is not None:
+            comp, x0, y0, _ = needle_region
+            by, bx = yy[disc] - y0, xx[disc] - x0
+            ok = (by >= 0) & (by < comp.shape[0]) & (bx >= 0) & (bx < comp.shape[1])
+            under = np.zeros(by.shape, bool)
+            under[ok] = comp[by[ok], bx[ok]]
+            if under.mean() > TIP_RIM_MAX_NEEDLE_FRAC:
+                continue
+        if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
+            continue   # as for every disc: lithium is a plateau apart from what surrounds it
+        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        out.append((r * cov, xc, yc, r, r, side))
+    return out
 
 
 def _round_holes(mask, min_radius_px):

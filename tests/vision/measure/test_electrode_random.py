@@ -6,7 +6,8 @@ disc found is compared with the scene's electrode. Seeds are tuning seeds (< 100
 chosen for the failures seen on them: a counter electrode covering more than half
 the frame (its texture held "discs"), a 15-20 px electrode at the needle's tip, the
 needle's wedge at the image corner fitted as a disc, electrodes partly outside the
-field.
+field, electrodes among polycrystalline grains that no grey-level mask separates
+(found by their round rim at the needle's tip).
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -29,6 +30,12 @@ SEEDS = {
           "dragged the circle fit off the disc (a 93 px dark grain was taken instead)",
     5052: "the needle's wedge at the image corner fitted as a 60 px disc",
     5059: "electrode partly outside the top edge; counter electrode over half the frame",
+    7012: "91 px textured electrode as grey as the grains around it (no mask separates it): "
+          "a 49 px bright grain taken; found by its round rim at the needle's tip",
+    7030: "12 px electrode among grains: a 36 px grain taken; found by its rim at the tip",
+    7040: "44 px electrode among grains, a 119 px grain region reaching the tip blocked the "
+          "rim search; found by its rim at the tip",
+    7041: "78 px electrode among grains: an 81 px bright grain taken; found by its rim at the tip",
 }
 
 
