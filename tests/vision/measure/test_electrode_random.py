@@ -7,7 +7,8 @@ chosen for the failures seen on them: a counter electrode covering more than hal
 the frame (its texture held "discs"), a 15-20 px electrode at the needle's tip, the
 needle's wedge at the image corner fitted as a disc, electrodes partly outside the
 field, electrodes among polycrystalline grains that no grey-level mask separates
-(found by their round rim at the needle's tip).
+(found by their round rim at the needle's tip), a needle merged with an electrode cut by
+the image edge while a straight bright line crosses the field.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -36,6 +37,10 @@ SEEDS = {
     7040: "44 px electrode among grains, a 119 px grain region reaching the tip blocked the "
           "rim search; found by its rim at the tip",
     7041: "78 px electrode among grains: an 81 px bright grain taken; found by its rim at the tip",
+    7079: "58 px textured bright electrode cut by the top edge, merged with the needle entering "
+          "from the left edge (the disc's chord on the edge longer than the needle's base); a "
+          "counter electrode's straight bright boundary line across the field was taken for "
+          "the needle and a 245 px circle of the dark half of the field won",
 }
 
 
