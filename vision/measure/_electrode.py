@@ -251,6 +251,14 @@ TIP_RIM_REFINE = 3
 #: The rim search trusts only a needle that tapers: its base at least this many times its
 #: mean width (a wedge: 2, a line of constant width: 1; half way between).
 NEEDLE_MIN_TAPER = 1.5
+#: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
+#: this fraction of its length; the base's width is their median over the first
+#: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
+#: (beyond lies the tip, or a disc merged with it). A region that narrows by
+#: NEEDLE_MIN_TAPER is preferred as the needle.
+TAPER_SLAB_FRAC = 0.05
+TAPER_BASE_FRAC = 0.25
+TAPER_END_FRAC = 0.9
 #: A rim circle covered by the needle over more than this fraction of its disc is the
 #: needle's own end: the needle's tip rests on the disc, it does not hide most of it.
 TIP_RIM_MAX_NEEDLE_FRAC = 0.5
@@ -342,6 +350,16 @@ def _disc_score(comp, x0, y0, shape, min_radius_px, tip=None):
         return None
     filled = np.zeros(comp.shape, np.uint8)   # holes (textured lithium, noise) filled
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+    bh, bw = comp.shape
+    pads = (int(y0 == 0), int(y0 + bh == h), int(x0 == 0), int(x0 + bw == w))
+    if tip is not None and any(pads):
+        # a textured disc cut by the image edge at the needle's tip: its holes open at the edge
+        # and would cut its inscribed circle; closed against the edge as for the fill below
+        # (check seed 7079)
+        closed_tip = cv2.copyMakeBorder(filled, *pads, cv2.BORDER_CONSTANT, value=1)
+        cont_tip, _ = cv2.findContours(closed_tip, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(closed_tip, cont_tip, -1, 1, thickness=-1)
+        filled = np.ascontiguousarray(closed_tip[pads[0]:pads[0] + bh, pads[2]:pads[2] + bw])
     padded = np.pad(filled, 1, mode="edge")
     dist = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     if tip is not None:
@@ -378,9 +396,14 @@ def _disc_score(comp, x0, y0, shape, min_radius_px, tip=None):
     out = []
     for xc, yc, r, (lo, hi) in starts:
         got = _trimmed_circle(pts, xc, yc, r, lo, hi, (h, w), min_radius_px)
-        if got is not None and (lo, hi) == INSCRIBED_TIGHT_ANNULUS and not (
-                lo * r <= got[3] <= hi * r and math.hypot(got[1] - xc, got[2] - yc) <= (hi - lo) * r):
-            continue  # the fit left the inscribed circle's rim: not the disc this start assumes
+        cut = min(xc, yc, w - 1 - xc, h - 1 - yc) < r
+        if got is not None and (lo, hi) == INSCRIBED_TIGHT_ANNULUS and not (tip is not None and cut) \
+                and not (lo * r <= got[3] <= hi * r and
+                         math.hypot(got[1] - xc, got[2] - yc) <= (hi - lo) * r):
+            # the fit left the inscribed circle's rim: not the disc this start assumes. (Unless
+            # at the tip the inscribed circle is cut by the image edge, closed there: it is then
+            # no circle of the disc's size, and the fit's fill and rim decide; check seed 7079)
+            continue
         if got is not None:
             score, xc, yc, r = got
             if _disc_fill(closed, x0, y0, xc, yc, r, (h, w)) < MIN_DISC_FILL:
@@ -757,6 +780,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     needle_region = None   # (comp, x0, y0, polarity) of the needle
+    needle_rank = None     # (narrows, elongation x solidity): tapering needles first
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
     def add(comp, x0, y0, pol, tip=None):
@@ -779,19 +803,29 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
         for lab in range(1, n):
             x0, y0, bw, bh, area = (int(v) for v in stats[lab])
             if x0 == 0 or y0 == 0 or x0 + bw == w or y0 + bh == h:
-                tip = _needle_tip(labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, (h, w), area)
-                if tip is not None and (needle is None or tip[2] > needle[0]):
-                    needle = (tip[2], tip[0], tip[1])
-                    needle_region = (labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, pol)
+                comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
+                tip = _needle_tip(comp, x0, y0, (h, w), area)
+                if tip is not None:
+                    # a needle narrows towards its tip; a line of constant width (a counter
+                    # electrode's bright boundary across the field, check seed 7079) does not
+                    ys_, xs_ = np.nonzero(comp)
+                    xs_, ys_ = xs_ + x0, ys_ + y0
+                    rank = (_width_taper(xs_, ys_, _needle_entry(xs_, ys_, (h, w)), tip[:2])
+                            >= NEEDLE_MIN_TAPER, tip[2])
+                    if needle is None or rank > needle_rank:
+                        needle, needle_rank = (tip[2], tip[0], tip[1]), rank
+                        needle_region = (comp, x0, y0, pol)
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
             regions.append((comp, x0, y0, pol))
             add(comp, x0, y0, pol)
         holes.extend(_round_holes(mask, min_radius_px))
-    if needle is not None and not any(_at_tip(*needle[1:], *c[1:4]) for c in cands):
-        # no disc at the needle's tip: the electrode is one region with the needle (of its grey
-        # level) or with a grain of its own level. Its disc is then the largest circle inscribed
+    if needle is not None and not any(_at_tip(*needle[1:], *c[1:4]) and
+                                      _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in cands):
+        # no disc at the needle's tip that its rule would prefer (a huge faint circle of a dark
+        # half of the field reaches the tip: check seed 7079): the electrode is one region with
+        # the needle (of its grey level) or with a grain of its own level. Its disc is then the largest circle inscribed
         # in such a region that reaches the tip (the region's largest inscribed circle may be
         # the needle's wide base, or the grain)
         tx, ty = needle[1:]
@@ -831,7 +865,7 @@ def _tapers(needle_region, needle, shape):
     h, w = shape
     ys, xs = np.nonzero(comp)
     xs, ys = xs + x0, ys + y0
-    edge = _entry(xs, ys, (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1), (h, w))
+    edge = _needle_entry(xs, ys, (h, w))
     if not edge.any():
         return False
     base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
@@ -1083,8 +1117,7 @@ def _needle_tip(comp, x0, y0, shape, area):
     bh, bw = comp.shape
     ys, xs = np.nonzero(comp)
     xs, ys = xs + x0, ys + y0
-    edge = (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1)
-    edge = _entry(xs, ys, edge, (h, w))
+    edge = _needle_entry(xs, ys, (h, w))
     if not edge.any():
         return None
     # the width of the needle's base: the chord of its contact (around a corner, shorter
@@ -1096,7 +1129,7 @@ def _needle_tip(comp, x0, y0, shape, area):
     d2 = (xs - cx) ** 2 + (ys - cy) ** 2
     k = int(np.argmax(d2))
     elongation = d2[k] / max(area, 1)
-    if elongation < NEEDLE_MIN_ELONGATION:
+    if elongation < NEEDLE_MIN_ELONGATION or _same_side(xs, ys, edge, k, (h, w)):
         return None
     hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
     solidity = area / max(cv2.contourArea(hull), 1.0)
@@ -1108,9 +1141,13 @@ def _needle_tip(comp, x0, y0, shape, area):
         lx = np.rint(np.linspace(cx, xs[k], n)).astype(int) - x0
         ly = np.rint(np.linspace(cy, ys[k], n)).astype(int) - y0
         ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)
-        filled = np.zeros(comp.shape, np.uint8)   # the electrode in the rim at its tip is a hole
-        cont, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        # the electrode in the rim at its tip is a hole, closed against the image edge too (a
+        # textured disc cut by the edge at the tip: its holes open there, check seed 7079)
+        pads = (int(y0 == 0), int(y0 + bh == h), int(x0 == 0), int(x0 + bw == w))
+        filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=1)
+        cont, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(filled, cont, -1, 1, thickness=-1)
+        filled = filled[pads[0]:pads[0] + bh, pads[2]:pads[2] + bw]
         on = np.zeros(n, bool)
         on[ok] = filled[ly[ok], lx[ok]] > 0
         if on.mean() < NEEDLE_MIN_SHAFT:
@@ -1119,7 +1156,76 @@ def _needle_tip(comp, x0, y0, shape, area):
     return float(xs[k]), float(ys[k]), float(elongation * solidity)
 
 
-def _entry(xs, ys, edge, shape):
+def _needle_entry(xs, ys, shape):
+    """Where a needle-like region enters the field (boolean over ``xs``), see :func:`_entry`.
+
+    A needle whose tip rests on an electrode cut by the image edge meets the edge
+    twice, and the electrode's chord may be the longer stretch (check seed 7079:
+    the needle's base on the left edge is 48 px, the disc's chord on the top edge
+    111 px). The needle enters where the region reaches farthest from: from its
+    base the tip lies a wedge's length away, from the disc's chord the base lies
+    only about as far. Of the two longest stretches the one whose farthest pixel is
+    farther is the entry.
+    """
+    h, w = shape
+    edge = (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1)
+    stretches = _entry(xs, ys, edge, shape, n=2)
+    best, far = stretches[0], -1.0
+    for stretch in stretches:
+        if not stretch.any():
+            continue
+        d2 = (xs - xs[stretch].mean()) ** 2 + (ys - ys[stretch].mean()) ** 2
+        k = int(np.argmax(d2))
+        if _same_side(xs, ys, stretch, k, shape):
+            continue
+        if d2[k] > far:
+            best, far = stretch, float(d2[k])
+    return best
+
+
+def _same_side(xs, ys, stretch, k, shape):
+    """Whether pixel ``k`` lies on an image side that the ``stretch`` of edge pixels touches.
+
+    A straight needle entering from one side cannot end on that same side: such a
+    region is a sliver along the edge (check seed 5016), not a needle.
+    """
+    h, w = shape
+    x, y = xs[k], ys[k]
+    sx, sy = xs[stretch], ys[stretch]
+    return bool((x == 0 and (sx == 0).any()) or (y == 0 and (sy == 0).any()) or
+                (x == w - 1 and (sx == w - 1).any()) or (y == h - 1 and (sy == h - 1).any()))
+
+
+def _width_taper(xs, ys, edge, tip):
+    """How much a needle-like region narrows: its width near the base over its least width
+    beyond (px / px; a wedge 2 or more, a line of constant width about 1).
+
+    The pixels are cut into slabs across the axis from the entry's centre to the tip
+    (TAPER_SLAB_FRAC of the length each); the base's width is the median slab width
+    in the first TAPER_BASE_FRAC of the length, the least width the smallest slab
+    width between there and TAPER_END_FRAC (the tip itself, or a disc at the tip, lie
+    beyond). A needle whose tip rests on a disc merged with it narrows before the disc;
+    a counter electrode's bright boundary line across the field does not narrow.
+    """
+    cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
+    dx, dy = tip[0] - cx, tip[1] - cy
+    length = math.hypot(dx, dy)
+    if length < 1.0:
+        return 0.0
+    s = ((xs - cx) * dx + (ys - cy) * dy) / length / length   # 0 at the base, 1 at the tip
+    slab = TAPER_SLAB_FRAC
+    k = np.floor(s / slab).astype(int)
+    n = int(round(1.0 / slab))
+    counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)
+    widths = counts / max(slab * length, 1.0)
+    nb = max(int(round(TAPER_BASE_FRAC / slab)), 1)
+    ne = int(round(TAPER_END_FRAC / slab))
+    base = float(np.median(widths[:nb]))
+    least = float(widths[nb:ne].min()) if ne > nb else base
+    return base / max(least, 1.0 / max(slab * length, 1.0))
+
+
+def _entry(xs, ys, edge, shape, n=1):
     """The region's pixels on the image edge where the needle enters (boolean over ``xs``).
 
     A region may meet the image edge in several stretches: the needle enters along
@@ -1129,7 +1235,7 @@ def _entry(xs, ys, edge, shape):
     more than NEEDLE_ENTRY_GAP_PX.
     """
     if not edge.any():
-        return edge
+        return edge if n == 1 else [edge]
     h, w = shape
     ex, ey = xs[edge], ys[edge]
     # position along the perimeter, clockwise from the top-left corner
@@ -1145,13 +1251,15 @@ def _entry(xs, ys, edge, shape):
     if gaps[-1] <= NEEDLE_ENTRY_GAP_PX:
         labels[labels == labels[-1]] = 0    # the last run goes on into the first
     if labels.max() == 0:
-        return edge
-    keep_lab = np.bincount(labels).argmax()
-    keep = np.zeros(len(p), bool)
-    keep[order[labels == keep_lab]] = True
-    out = np.zeros(edge.shape, bool)
-    out[np.nonzero(edge)[0][keep]] = True
-    return out
+        return edge if n == 1 else [edge]
+    outs = []
+    for keep_lab in np.argsort(-np.bincount(labels), kind="stable")[:n]:
+        keep = np.zeros(len(p), bool)
+        keep[order[labels == keep_lab]] = True
+        out = np.zeros(edge.shape, bool)
+        out[np.nonzero(edge)[0][keep]] = True
+        outs.append(out)
+    return outs[0] if n == 1 else outs
 
 
 def _refined(img, xc, yc, r, r_in):

@@ -7,7 +7,8 @@ chosen for the failures seen on them: a counter electrode covering more than hal
 the frame (its texture held "discs"), a 15-20 px electrode at the needle's tip, the
 needle's wedge at the image corner fitted as a disc, electrodes partly outside the
 field, electrodes among polycrystalline grains that no grey-level mask separates
-(found by their round rim at the needle's tip).
+(found by their round rim at the needle's tip), a needle merged with an electrode cut by
+the image edge while a straight bright line crosses the field.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -26,6 +27,8 @@ SEEDS = {
     5006: "electrode partly outside the left edge; counter electrode over 58 % of the frame",
     5009: "17 px electrode at the needle's tip; grain texture 'discs' scored higher",
     5011: "15 px bright electrode merged with the bright needle",
+    5023: "70 px dark electrode read as bright lithium (its disc right): the front was tracked "
+          "on the wrong side of the ceramic's level",
     5044: "112 px bright electrode with a wide bright needle merged: the needle's outline "
           "dragged the circle fit off the disc (a 93 px dark grain was taken instead)",
     5052: "the needle's wedge at the image corner fitted as a 60 px disc",
@@ -36,6 +39,10 @@ SEEDS = {
     7040: "44 px electrode among grains, a 119 px grain region reaching the tip blocked the "
           "rim search; found by its rim at the tip",
     7041: "78 px electrode among grains: an 81 px bright grain taken; found by its rim at the tip",
+    7079: "58 px textured bright electrode cut by the top edge, merged with the needle entering "
+          "from the left edge (the disc's chord on the edge longer than the needle's base); a "
+          "counter electrode's straight bright boundary line across the field was taken for "
+          "the needle and a 245 px circle of the dark half of the field won",
 }
 
 
@@ -83,3 +90,20 @@ def test_given_position_never_worse_than_automatic(first_frames, seed):
     err_user = max(abs(e.x_px + left - ex), abs(e.y_px + top - ey), abs(e.radius_px - r))
     err_auto = max(abs(auto.x_px + left - ex), abs(auto.y_px + top - ey), abs(auto.radius_px - r))
     assert err_user <= max(err_auto, _tolerance(r)), (seed, e, auto)
+
+
+#: known misreads of the lithium's side (the disc itself right): what is seen
+SIDE_XFAIL = {
+    5059: "dark electrode cut by the top edge read as bright lithium (cause not yet diagnosed)",
+}
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(
+    reason=SIDE_XFAIL[s], strict=True)) if s in SIDE_XFAIL else s for s in sorted(SEEDS)])
+def test_lithium_side_found_on_random_scene(first_frames, seed):
+    """The lithium's side of the ceramic's grey level is the generator's (the front and the
+    whiskers are segmented on that side)."""
+    scene, image, _ = first_frames[seed]
+    extras = scene.extras
+    truth = "dark" if extras.li_level < extras.ceramic_level else "bright"
+    assert find_electrode(image).polarity == truth, (seed, SEEDS[seed])
