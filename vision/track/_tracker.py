@@ -625,7 +625,7 @@ class _Tracker:
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
-            background=self.background)
+            background=self.background, valid_mask=~invalid if invalid.any() else None)
         self.prev_li = li
         x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
         self.li_box = (x, y, x + w, y + h) if w and h else None
