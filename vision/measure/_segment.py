@@ -224,7 +224,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
                     registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
-                    background=None, valid_mask=None):
+                    background=None):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -269,11 +269,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         box only (faster on large frames). The result is the same as without
         it: when a region touching the electrode reaches a side of the box,
         the whole image is labelled. Used only with ``connected_to_electrode``.
-    valid_mask : (M, N) array of bool, optional
-        Pixels that are data. The others (shifted in from outside the field by the
-        registration, clipped) are no change, and the noise is measured without
-        them: a strip of zeros a fifth of the frame wide (a beam shift) would lower
-        the noise estimate and the thresholds with it.
 
     Returns
     -------
@@ -287,32 +282,17 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     d = np.asarray(diff, dtype=np.float32)
     if d.ndim != 2:
         raise InputError(f"diff must be a 2-D array (rows, cols), got shape {d.shape}")
-    sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
-    keep = None   # the subsampled pixels the statistics are taken on (None: all)
-    if valid_mask is not None:
-        valid = np.asarray(valid_mask, bool)
-        if valid.shape != d.shape:
-            raise InputError(f"valid_mask has shape {valid.shape} but diff has {d.shape}; "
-                             "pass masks of the same frame")
-        if not valid.all():
-            d = np.where(valid, d, np.float32(0.0))
-            keep = valid[sub]
-            if np.count_nonzero(keep) < NOISE_MIN_SAMPLES:
-                keep = None
     if smooth_px > 0:
         d = cv2.GaussianBlur(d, (0, 0), smooth_px)
-
-    def stats(a):
-        return a[sub] if keep is None else a[sub][keep]
-
     if noise_sigma is None:
-        noise_sigma = robust_sigma(stats(d))
+        noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
     sigma = None
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
-        levels, sigmas = noise_by_level(stats(d), stats(bg))
-        off_levels, offsets = offset_by_level(stats(d), stats(bg))
+        sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
+        levels, sigmas = noise_by_level(d[sub], bg[sub])
+        off_levels, offsets = offset_by_level(d[sub], bg[sub])
         if off_levels.size:
             # residual of the grey-level map (clipping, gamma): static bright or dark
             # objects (the needle) change level with the flicker, lithium does not care
@@ -340,7 +320,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                 sigma[r0:r1] = np.maximum(s, np.float32(noise_sigma))
         if background_gradient is not None:
             registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
-                stats(d), stats(np.asarray(background_gradient, np.float32)), noise_sigma))
+                d[sub], np.asarray(background_gradient, np.float32)[sub], noise_sigma))
     if sigma is None:
         sigma = np.full(d.shape, noise_sigma, np.float32)
     if background_gradient is not None:

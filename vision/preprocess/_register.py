@@ -6,7 +6,6 @@ the feature seen at first-frame pixel ``(x, y)`` is seen at ``(x + dx, y + dy)``
 in that frame; ``to_reference`` undoes it.
 """
 import logging
-import math
 
 import cv2
 import numpy as np
@@ -17,11 +16,8 @@ from calibration import InputError
 logger = logging.getLogger(__name__)
 
 __all__ = ["estimate_shift", "DriftTracker", "register_frames", "shift_image",
-           "choose_drift_region", "no_data_mask"]
+           "choose_drift_region"]
 
-#: A pixel's footprint reaches half a pixel beyond its centre: the field of view of a
-#: frame of N columns is -0.5 .. N - 0.5 (see :func:`no_data_mask`).
-HALF_PX = 0.5
 #: Smallest side (px) of a region the correlation is run on.
 _MIN_REGION_PX = 48
 
@@ -143,8 +139,7 @@ def shift_image(image, dx_px, dy_px, *, region=None, border_value=None):
         box is computed (fast when tracking a small region of interest).
     border_value : float, optional
         Value for pixels that come from outside the frame (default: replicate
-        the border). Either way those pixels are not data: :func:`no_data_mask`
-        says which they are.
+        the border).
 
     Returns
     -------
@@ -164,48 +159,6 @@ def shift_image(image, dx_px, dy_px, *, region=None, border_value=None):
     return cv2.warpAffine(src, m, (x1 - x0, y1 - y0),
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=border, borderValue=value)
-
-
-def no_data_mask(shape, dx_px, dy_px):
-    """Pixels of a registered image that the frame did not see (no data).
-
-    :func:`shift_image` samples the frame at ``(x + dx, y + dy)``. The frame saw
-    the footprints of its pixels, ``-0.5 .. cols - 0.5`` in x (and likewise in y);
-    a sample point outside that field of view gets a copy of the frame's edge, not
-    an observation. After a beam shift such a strip of repeated edge pixels differs
-    from the background model and reads as change (tuning seed 7024, a control: the
-    repeated electrode edge made a false lateral front and false whiskers).
-    Consumers treat these pixels as no data, as clipped pixels. A sample within the
-    edge pixel's footprint is data: its value is the edge pixel's, off by less than
-    half a pixel, as any bilinear sample is (a sub-pixel drift marks nothing).
-
-    Parameters
-    ----------
-    shape : (rows, cols)
-        Shape of the registered image (the frame's shape).
-    dx_px, dy_px : float
-        Drift of the frame (see module docstring).
-
-    Returns
-    -------
-    (rows, cols) bool ndarray
-        True where the registered value is not data.
-    """
-    rows, cols = (int(v) for v in shape)
-    out = np.zeros((rows, cols), bool)
-    if not (math.isfinite(dx_px) and math.isfinite(dy_px)):
-        out[:] = True
-        return out
-    # column x samples x + dx; it is data while -0.5 <= x + dx <= cols - 0.5
-    x_lo = min(max(math.ceil(-HALF_PX - dx_px), 0), cols)              # first data column
-    x_hi = max(min(math.floor(cols - HALF_PX - dx_px) + 1, cols), 0)   # one past the last
-    y_lo = min(max(math.ceil(-HALF_PX - dy_px), 0), rows)
-    y_hi = max(min(math.floor(rows - HALF_PX - dy_px) + 1, rows), 0)
-    out[:, :x_lo] = True
-    out[:, x_hi:] = True
-    out[:y_lo] = True
-    out[y_hi:] = True
-    return out
 
 
 def choose_drift_region(shape, *, exclude=None, data_bar_row=None, min_side_px=96):

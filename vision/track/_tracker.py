@@ -33,7 +33,7 @@ from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
 from ..preprocess._border import content_box
-from ..preprocess._register import DriftTracker, no_data_mask, shift_image
+from ..preprocess._register import DriftTracker, shift_image
 from ._frontcrack import WhiskerFrontLog
 from ._options import TrackOptions
 from ._schedule import FrameScheduler
@@ -502,8 +502,6 @@ class _Tracker:
         sat = (reg >= self.sat_level) | (reg <= self.dark_level)
         if sat.any():
             sat = cv2.dilate(sat.astype(np.uint8), np.ones((CLIP_DILATE_PX, CLIP_DILATE_PX), np.uint8)) > 0
-        if dx != 0.0 or dy != 0.0:  # pixels shifted in from outside the frame are no data either
-            sat = sat | no_data_mask(reg.shape, dx, dy)
         grow_mask = None
         if self.prev_li is not None:
             k = 2 * GROW_MARGIN_PX + 1
@@ -620,12 +618,12 @@ class _Tracker:
             diff = diff.copy()
             diff[invalid] = 0.0
         diff = self._scanlines(diff, grow_mask)
-        wdiff = self._whisker_diff(diff, raw, sat & ~no_data_mask(reg.shape, *drift))
+        wdiff = self._whisker_diff(diff, raw, sat)
         li, strength, noise = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
-            background=self.background, valid_mask=~invalid if invalid.any() else None)
+            background=self.background)
         self.prev_li = li
         x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
         self.li_box = (x, y, x + w, y + h) if w and h else None
