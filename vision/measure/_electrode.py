@@ -862,13 +862,10 @@ def _tapers(needle_region, needle, shape):
     if needle_region is None:
         return False
     comp, x0, y0, _ = needle_region
-    h, w = shape
-    ys, xs = np.nonzero(comp)
-    xs, ys = xs + x0, ys + y0
-    edge = _needle_entry(xs, ys, (h, w))
-    if not edge.any():
+    entry = _entry_chord(comp, x0, y0, shape)
+    if entry is None:
         return False
-    base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
+    xs, ys, edge, base = entry
     length = math.hypot(needle[1] - xs[edge].mean(), needle[2] - ys[edge].mean())
     return base >= NEEDLE_MIN_TAPER * xs.size / max(length, 1.0)
 
@@ -1115,14 +1112,10 @@ def _needle_tip(comp, x0, y0, shape, area):
     """
     h, w = shape
     bh, bw = comp.shape
-    ys, xs = np.nonzero(comp)
-    xs, ys = xs + x0, ys + y0
-    edge = _needle_entry(xs, ys, (h, w))
-    if not edge.any():
+    entry = _entry_chord(comp, x0, y0, shape)
+    if entry is None:
         return None
-    # the width of the needle's base: the chord of its contact (around a corner, shorter
-    # than the contact's length along the two sides)
-    base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
+    xs, ys, edge, base = entry
     if base > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
         return None
     cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
@@ -1154,6 +1147,35 @@ def _needle_tip(comp, x0, y0, shape, area):
             return None
         solidity = NEEDLE_MIN_SOLIDITY
     return float(xs[k]), float(ys[k]), float(elongation * solidity)
+
+
+def _entry_chord(comp, x0, y0, shape):
+    """A region's pixels where it enters the field, and the chord of that entry.
+
+    Parameters
+    ----------
+    comp : (m, n) bool ndarray
+        The region's mask in its bounding box.
+    x0, y0 : int
+        The box's corner in the frame, px.
+    shape : (rows, cols)
+        The frame's shape.
+
+    Returns
+    -------
+    tuple or None
+        ``(xs, ys, edge, base)``: the region's pixel coordinates in the frame (px), where
+        it enters the field (boolean over ``xs``, :func:`_needle_entry`), and the width of
+        its base, the chord of that entry (px; around a corner shorter than the entry's
+        length along the two sides). None when the region does not enter from an edge.
+    """
+    ys, xs = np.nonzero(comp)
+    xs, ys = xs + x0, ys + y0
+    edge = _needle_entry(xs, ys, shape)
+    if not edge.any():
+        return None
+    base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
+    return xs, ys, edge, base
 
 
 def _needle_entry(xs, ys, shape):
