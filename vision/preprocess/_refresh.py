@@ -122,14 +122,11 @@ def _is_new_scan(k, strength, history, last_start, intra=None):
     they form two populations.
     """
     bound = _two_populations([s for _, s in history])
-    if intra is not None and len(intra) >= _MIN_HISTORY:
-        intra_bound = _two_populations([s for _, s in intra])
-        if intra_bound is not None and bound is not None and strength <= intra_bound:
-            strong = np.array([f for f, s in history if s > bound])
-            if strong.size < _MIN_STRONG or last_start is None:
-                return False
-            return k - last_start >= _base_period(np.diff(strong)) - _DUE_SLACK
-    if bound is None or strength > bound:
+    intra_bound = _redraw_level(intra) if intra is not None else None
+    # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
+    # boundary of its own kind it is a scan only when one is due
+    redraw = intra_bound is not None and bound is not None and strength <= intra_bound
+    if not redraw and (bound is None or strength > bound):
         return True
     strong = np.array([f for f, s in history if s > bound])
     if strong.size < _MIN_STRONG or last_start is None:
