@@ -808,10 +808,9 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 if tip is not None:
                     # a needle narrows towards its tip; a line of constant width (a counter
                     # electrode's bright boundary across the field, check seed 7079) does not
-                    ys_, xs_ = np.nonzero(comp)
-                    xs_, ys_ = xs_ + x0, ys_ + y0
-                    rank = (_width_taper(xs_, ys_, _needle_entry(xs_, ys_, (h, w)), tip[:2])
-                            >= NEEDLE_MIN_TAPER, tip[2])
+                    xs_, ys_, entry_, _ = _entry_chord(comp, x0, y0, (h, w))
+                    rank = (_width_taper(xs_, ys_, entry_, tip[:2]) >= NEEDLE_MIN_TAPER,
+                            tip[2])
                     if needle is None or rank > needle_rank:
                         needle, needle_rank = (tip[2], tip[0], tip[1]), rank
                         needle_region = (comp, x0, y0, pol)
