@@ -248,14 +248,16 @@ TIP_RIM_RADIUS_STEP_FRAC = 0.06
 TIP_RIM_BLUR_FRAC = 0.05
 #: The best circles of the grid search refined on a finer grid around them (how many).
 TIP_RIM_REFINE = 3
-#: The rim search trusts only a needle that tapers: its base at least this many times its
-#: mean width (a wedge: 2, a line of constant width: 1; half way between).
+#: A needle tapers: its base at least this many times as wide as its narrowest point (a
+#: wedge: 2 or more, a line of constant width: 1; half way between). A region that narrows
+#: so is preferred as the needle; the rim search trusts only a needle that tapers so all the
+#: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
+#: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
-#: (beyond lies the tip, or a disc merged with it). A region that narrows by
-#: NEEDLE_MIN_TAPER is preferred as the needle.
+#: (beyond lies the tip, or a disc merged with it) and with the widest slab from there on.
 TAPER_SLAB_FRAC = 0.05
 TAPER_BASE_FRAC = 0.25
 TAPER_END_FRAC = 0.9
@@ -781,6 +783,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     needle_region = None   # (comp, x0, y0, polarity) of the needle
     needle_rank = None     # (narrows, elongation x solidity): tapering needles first
+    needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`_width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
     def add(comp, x0, y0, pol, tip=None):
@@ -809,10 +812,10 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                     # a needle narrows towards its tip; a line of constant width (a counter
                     # electrode's bright boundary across the field, check seed 7079) does not
                     xs_, ys_, entry_, _ = _entry_chord(comp, x0, y0, (h, w))
-                    rank = (_width_taper(xs_, ys_, entry_, tip[:2]) >= NEEDLE_MIN_TAPER,
-                            tip[2])
+                    taper = _width_taper(xs_, ys_, entry_, tip[:2])
+                    rank = (taper[0] >= NEEDLE_MIN_TAPER, tip[2])
                     if needle is None or rank > needle_rank:
-                        needle, needle_rank = (tip[2], tip[0], tip[1]), rank
+                        needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
                         needle_region = (comp, x0, y0, pol)
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
@@ -838,7 +841,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
             add(*reg, tip=(tx, ty))
     rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
     at_tip = [c for c in (*cands, *rings) if _at_tip(*needle[1:], *c[1:4])] if needle else []
-    if needle is not None and _tapers(needle_region, needle, (h, w)) and not any(
+    if needle is not None and needle_taper[1] >= NEEDLE_MIN_TAPER and not any(
             _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
                 [max(cands, key=lambda c: c[0])] if cands else []))):
         # neither a disc at the tip, nor the best disc (by score, as the needle's rule weighs
@@ -849,24 +852,6 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
         rings.extend(_tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm,
                                       needle_region))
     return cands, needle, rings
-
-
-def _tapers(needle_region, needle, shape):
-    """Whether the needle's region is a wedge: its base (the chord where it enters) is at least
-    NEEDLE_MIN_TAPER times its mean width (area / length from the base to the tip).
-
-    A wedge tapering to its tip has a base twice its mean width, a line of constant
-    width (a counter electrode's bright boundary across the frame) one time.
-    """
-    if needle_region is None:
-        return False
-    comp, x0, y0, _ = needle_region
-    entry = _entry_chord(comp, x0, y0, shape)
-    if entry is None:
-        return False
-    xs, ys, edge, base = entry
-    length = math.hypot(needle[1] - xs[edge].mean(), needle[2] - ys[edge].mean())
-    return base >= NEEDLE_MIN_TAPER * xs.size / max(length, 1.0)
 
 
 def _rim_rank(c):
@@ -1218,32 +1203,43 @@ def _same_side(xs, ys, stretch, k, shape):
 
 
 def _width_taper(xs, ys, edge, tip):
-    """How much a needle-like region narrows: its width near the base over its least width
-    beyond (px / px; a wedge 2 or more, a line of constant width about 1).
+    """How much a needle-like region narrows, from its width profile along its axis.
 
     The pixels are cut into slabs across the axis from the entry's centre to the tip
-    (TAPER_SLAB_FRAC of the length each); the base's width is the median slab width
-    in the first TAPER_BASE_FRAC of the length, the least width the smallest slab
-    width between there and TAPER_END_FRAC (the tip itself, or a disc at the tip, lie
-    beyond). A needle whose tip rests on a disc merged with it narrows before the disc;
-    a counter electrode's bright boundary line across the field does not narrow.
+    (TAPER_SLAB_FRAC of the length each; a slab's width is its pixel count over its
+    thickness, px). The base's width is the median slab width in the first
+    TAPER_BASE_FRAC of the length, the narrowest point the least slab width between
+    there and TAPER_END_FRAC (the tip itself, or a disc at the tip, lie beyond).
+
+    Returns
+    -------
+    (narrowing, to_tip) : floats
+        The base's width over the least width (a wedge 2 or more, a line of constant
+        width about 1: the needle is the region that narrows), and over the largest
+        width from the narrowest point to the tip (the taper to the tip: a wedge whose
+        tip is free keeps narrowing; one whose tip rests on a disc merged with it, of
+        the needle's grey level, widens again there, below 1). 0 for a region shorter
+        than a pixel.
     """
     cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
     dx, dy = tip[0] - cx, tip[1] - cy
     length = math.hypot(dx, dy)
     if length < 1.0:
-        return 0.0
+        return 0.0, 0.0
     s = ((xs - cx) * dx + (ys - cy) * dy) / length / length   # 0 at the base, 1 at the tip
     slab = TAPER_SLAB_FRAC
     k = np.floor(s / slab).astype(int)
     n = int(round(1.0 / slab))
     counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)
     widths = counts / max(slab * length, 1.0)
+    floor = 1.0 / max(slab * length, 1.0)       # one pixel in a slab
     nb = max(int(round(TAPER_BASE_FRAC / slab)), 1)
     ne = int(round(TAPER_END_FRAC / slab))
     base = float(np.median(widths[:nb]))
-    least = float(widths[nb:ne].min()) if ne > nb else base
-    return base / max(least, 1.0 / max(slab * length, 1.0))
+    if ne <= nb:
+        return base / max(base, floor), base / max(float(widths[nb:].max(initial=base)), floor)
+    k = nb + int(np.argmin(widths[nb:ne]))
+    return base / max(float(widths[k]), floor), base / max(float(widths[k:].max()), floor)
 
 
 def _entry(xs, ys, edge, shape, n=1):
