@@ -248,20 +248,35 @@ TIP_RIM_RADIUS_STEP_FRAC = 0.06
 TIP_RIM_BLUR_FRAC = 0.05
 #: The best circles of the grid search refined on a finer grid around them (how many).
 TIP_RIM_REFINE = 3
-#: The rim search trusts only a needle that tapers: its base at least this many times its
-#: mean width (a wedge: 2, a line of constant width: 1; half way between).
+#: A needle tapers: its base at least this many times as wide as its narrowest point (a
+#: wedge: 2 or more, a line of constant width: 1; half way between). A region that narrows
+#: so is preferred as the needle; the rim search trusts only a needle that tapers so all the
+#: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
+#: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
-#: (beyond lies the tip, or a disc merged with it). A region that narrows by
-#: NEEDLE_MIN_TAPER is preferred as the needle.
+#: (beyond lies the tip, or a disc merged with it) and with the widest slab from there on.
 TAPER_SLAB_FRAC = 0.05
 TAPER_BASE_FRAC = 0.25
 TAPER_END_FRAC = 0.9
 #: A rim circle covered by the needle over more than this fraction of its disc is the
 #: needle's own end: the needle's tip rests on the disc, it does not hide most of it.
 TIP_RIM_MAX_NEEDLE_FRAC = 0.5
+#: A rim circle of the edge search (:func:`_edge_rim_circles`) is moved onto the rim's strongest
+#: edge by a pattern search starting with steps of EDGE_RIM_POLISH_STEP_PX, within
+#: EDGE_RIM_POLISH_FRAC of its radius (at least 1 px) of where the search put it.
+EDGE_RIM_POLISH_STEP_PX = 2.0
+#: Discs cut by the image edge (:func:`_edge_rim_circles`) are looked for when the best disc's
+#: rim is not closed (its normal gradient significant in fewer than NEEDLE_MIN_RIM_SCORE of
+#: its visible bins: a circle fitted to a grain region, or a misread needle's tip); a circle
+#: there replaces it when its visible arc is followed in at least EDGE_RIM_MIN_COVER of the
+#: bins: with the needle hidden beyond the edge nothing covers the arc (one noise bin in ~40
+#: passes the 2-sigma test; a grain's polygon is followed over 3/4 of a circle at most in
+#: the tuning renders, the electrodes cut by the edge over all of it).
+EDGE_RIM_MIN_COVER = 0.9
+EDGE_RIM_POLISH_FRAC = 0.4
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -761,9 +776,28 @@ def _without_bands(img):
 
 
 def _disc_candidates(img, min_radius_px, max_radius_px):
-    """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...]."""
+    """Disc-shaped dark and bright regions: [(score, xc, yc, r, r_in, polarity), ...].
+
+    When the best one's rim is not closed (:func:`_rim_cover` below
+    NEEDLE_MIN_RIM_SCORE), a disc cut by the image edge whose rim is
+    (:func:`_edge_rim_circles`) and that is another disc is ranked above all.
+    """
     cands, needle, rings = _raw_candidates(img, min_radius_px, max_radius_px)
-    return _needle_preference(cands, needle, rings)
+    out = _needle_preference(cands, needle, rings)
+    if not out:
+        return out
+    _, xc, yc, r, _, _ = max(out, key=lambda c: c[0])
+    plain = _without_bands(img)
+    if _rim_cover(plain, xc, yc, r) >= NEEDLE_MIN_RIM_SCORE:
+        return out
+    sm = cv2.GaussianBlur(plain, (0, 0), SMOOTH_PX)
+    edge = [c for c in _edge_rim_circles(plain, min_radius_px, max_radius_px, sm)
+            if math.hypot(c[1] - xc, c[2] - yc) > r]      # the same disc: the masks' fit stays
+    if edge:
+        top = max(c[0] for c in out)
+        best = max(edge, key=lambda c: (c[0] / c[3] >= EDGE_RIM_MIN_COVER, c[0]))
+        out.append((best[0] + top, *best[1:]))
+    return out
 
 
 def _raw_candidates(img, min_radius_px, max_radius_px):
@@ -781,6 +815,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     needle_region = None   # (comp, x0, y0, polarity) of the needle
     needle_rank = None     # (narrows, elongation x solidity): tapering needles first
+    needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`_width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
     def add(comp, x0, y0, pol, tip=None):
@@ -809,10 +844,10 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                     # a needle narrows towards its tip; a line of constant width (a counter
                     # electrode's bright boundary across the field, check seed 7079) does not
                     xs_, ys_, entry_, _ = _entry_chord(comp, x0, y0, (h, w))
-                    rank = (_width_taper(xs_, ys_, entry_, tip[:2]) >= NEEDLE_MIN_TAPER,
-                            tip[2])
+                    taper = _width_taper(xs_, ys_, entry_, tip[:2])
+                    rank = (taper[0] >= NEEDLE_MIN_TAPER, tip[2])
                     if needle is None or rank > needle_rank:
-                        needle, needle_rank = (tip[2], tip[0], tip[1]), rank
+                        needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
                         needle_region = (comp, x0, y0, pol)
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
@@ -838,7 +873,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
             add(*reg, tip=(tx, ty))
     rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
     at_tip = [c for c in (*cands, *rings) if _at_tip(*needle[1:], *c[1:4])] if needle else []
-    if needle is not None and _tapers(needle_region, needle, (h, w)) and not any(
+    if needle is not None and needle_taper[1] >= NEEDLE_MIN_TAPER and not any(
             _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
                 [max(cands, key=lambda c: c[0])] if cands else []))):
         # neither a disc at the tip, nor the best disc (by score, as the needle's rule weighs
@@ -851,27 +886,168 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     return cands, needle, rings
 
 
-def _tapers(needle_region, needle, shape):
-    """Whether the needle's region is a wedge: its base (the chord where it enters) is at least
-    NEEDLE_MIN_TAPER times its mean width (area / length from the base to the tip).
+def _rim_rank(c, closed=NEEDLE_MIN_RIM_SCORE):
+    """Rank of a rim circle (cover, xc, yc, r): closed (cover at least ``closed``: for the
+    needle's rule by default), then length."""
+    return c[0] >= closed, c[0] * c[3]
 
-    A wedge tapering to its tip has a base twice its mean width, a line of constant
-    width (a counter electrode's bright boundary across the frame) one time.
+
+class _RimGradient:
+    """The grey-level gradient along circles' normals, for rim circles (:func:`_rim_search`).
+
+    ``hidden`` (bool image or None): pixels where a rim cannot be seen (under the
+    needle); bins there do not count.
     """
-    if needle_region is None:
-        return False
-    comp, x0, y0, _ = needle_region
-    entry = _entry_chord(comp, x0, y0, shape)
-    if entry is None:
-        return False
-    xs, ys, edge, base = entry
-    length = math.hypot(needle[1] - xs[edge].mean(), needle[2] - ys[edge].mean())
-    return base >= NEEDLE_MIN_TAPER * xs.size / max(length, 1.0)
+
+    def __init__(self, img, hidden=None):
+        self.img = img
+        self.hidden = hidden
+        self.grads = {}
+        ang = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS
+        self.ca, self.sa = np.cos(ang), np.sin(ang)
+
+    def gradient(self, sigma):
+        key = round(sigma, 1)
+        if key not in self.grads:
+            sm = cv2.GaussianBlur(self.img, (0, 0), key)
+            gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+            gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+            noise = mad_sigma(np.concatenate([gx[::3, ::3].ravel(), gy[::3, ::3].ravel()]))
+            self.grads[key] = (gx, gy, max(noise, 1e-9))
+        return self.grads[key]
+
+    def strength(self, xc, yc, r, sign):
+        """Mean normal gradient (noise levels, times ``sign``: +1 for a dark disc) over the
+        visible bins of the circle (xc, yc, r) at the frame's own smoothing; -inf with less
+        than half of it visible."""
+        h, w = self.img.shape
+        gx, gy, noise = self.gradient(SMOOTH_PX)
+        px, py = xc + r * self.ca, yc + r * self.sa
+        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        if self.hidden is not None:
+            vis &= ~self.hidden[np.clip(np.rint(py).astype(int), 0, h - 1),
+                                np.clip(np.rint(px).astype(int), 0, w - 1)]
+        if vis.sum() < N_ARC_BINS // 2:
+            return -np.inf
+        ix, iy = np.rint(px[vis]).astype(int), np.rint(py[vis]).astype(int)
+        gn = gx[iy, ix] * self.ca[vis] + gy[iy, ix] * self.sa[vis]
+        return sign * float(gn.mean()) / noise
+
+    def polish(self, xc, yc, r, sign, reach, r_min):
+        """The circle near (xc, yc, r) on the rim's strongest edge: a pattern search of
+        :meth:`strength` in steps halving from EDGE_RIM_POLISH_STEP_PX to half a pixel, moving
+        the centre and the radius at most ``reach`` px, the radius not below ``r_min``."""
+        x0, y0, r0 = xc, yc, r
+        best = self.strength(xc, yc, r, sign)
+        step = EDGE_RIM_POLISH_STEP_PX
+        moves = [(a, b, c) for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1) if a or b or c]
+        while step >= 0.5:
+            better = True
+            while better:
+                better = False
+                for a, b, c in moves:
+                    x2, y2, r2 = xc + a * step, yc + b * step, r + c * step
+                    if max(abs(x2 - x0), abs(y2 - y0), abs(r2 - r0)) > reach or r2 < r_min:
+                        continue
+                    v = self.strength(x2, y2, r2, sign)
+                    if v > best:
+                        best, xc, yc, r, better = v, x2, y2, r2, True
+            step *= 0.5
+        return xc, yc, r
+
+    def covers(self, xc, yc, r, blur):
+        """(cover of the dark side, cover of the bright side) of circles (xc, yc arrays, r)."""
+        h, w = self.img.shape
+        ca, sa = self.ca, self.sa
+        gx, gy, noise = self.gradient(max(SMOOTH_PX, blur))
+        px = xc[:, None] + r * ca[None, :]
+        py = yc[:, None] + r * sa[None, :]
+        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        ix = np.clip(np.rint(px).astype(int), 0, w - 1)
+        iy = np.clip(np.rint(py).astype(int), 0, h - 1)
+        if self.hidden is not None:
+            vis &= ~self.hidden[iy, ix]
+        field = vis.sum(axis=1)
+        gn = (gx[iy, ix] * ca[None, :] + gy[iy, ix] * sa[None, :]) / noise
+        nvis = np.maximum(vis.sum(axis=1), 1)
+        # half the rim or more in the field and not under the needle (the needle's tip rests on
+        # the disc and hides a small part of its rim; a circle running along the needle's own
+        # edge is hidden nearly all round)
+        ok = field >= N_ARC_BINS // 2
+        dark = ((gn > TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
+        bright = ((gn < -TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
+        return np.where(ok, dark, 0.0), np.where(ok, bright, 0.0)
 
 
-def _rim_rank(c):
-    """Rank of a rim circle (cover, xc, yc, r): closed enough for the needle's rule, then length."""
-    return c[0] >= NEEDLE_MIN_RIM_SCORE, c[0] * c[3]
+def _rim_radii(shape, min_radius_px, max_radius_px):
+    """Radii (px) tried by the rim searches: from the smallest disc in TIP_RIM_RADIUS_STEP_FRAC steps."""
+    h, w = shape
+    r_max = MAX_RADIUS_FRAC * min(h, w)
+    if max_radius_px is not None:
+        r_max = min(r_max, float(max_radius_px))
+    radii = []
+    r = float(min_radius_px)
+    while r <= r_max:
+        radii.append(r)
+        r += max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
+    return radii
+
+
+def _rim_search(grad, radii, centres, allowed, min_radius_px, closed=NEEDLE_MIN_RIM_SCORE):
+    """Best rim circle per side: {"dark": (cover, xc, yc, r) or None, "bright": ...}.
+
+    For each radius the circles centred on ``centres(r)`` (x, y arrays, px) are
+    scored by :meth:`_RimGradient.covers` with the gradient blurred by
+    TIP_RIM_BLUR_FRAC of the radius; per side the TIP_RIM_REFINE best by
+    :func:`_rim_rank` are refined on halving grids, and the best refined circle
+    that ``allowed(xc, yc, r)`` is kept. ``closed``: the cover from which a circle
+    ranks as closed (:func:`_rim_rank`).
+    """
+    best = {"dark": [], "bright": []}
+    for r in radii:
+        xc, yc = centres(r)
+        if xc.size == 0:
+            continue
+        for pol, cov in zip(("dark", "bright"), grad.covers(xc, yc, r, TIP_RIM_BLUR_FRAC * r)):
+            k = int(np.argmax(cov))
+            best[pol].append((float(cov[k]), float(xc[k]), float(yc[k]), r))
+    out = {}
+    for pol, lst in best.items():
+        # closed enough for the needle's rule first (NEEDLE_MIN_RIM_SCORE), then the most rim
+        # length followed: a small circle round the needle's own tip is closed too
+        lst.sort(key=lambda c: _rim_rank(c, closed), reverse=True)
+        top = None
+        for _, xc, yc, r in lst[:TIP_RIM_REFINE]:
+            # finer grids around it, halving the steps (and the blur with them) down to 1 px at
+            # the frame's own smoothing: a broad shading that passed as a rim at a coarse blur
+            # is no sharp edge there
+            step = TIP_RIM_GRID_FRAC * r
+            dr = max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
+            cand = None
+            while True:
+                step, dr = max(1.0, 0.5 * step), max(1.0, 0.5 * dr)
+                g = np.arange(-2, 3) * step
+                xx, yy = (a.ravel() for a in np.meshgrid(g + xc, g + yc))
+                cand = None
+                for r2 in (r - dr, r, r + dr):
+                    if r2 < min_radius_px:
+                        continue
+                    c2 = grad.covers(xx, yy, r2, TIP_RIM_BLUR_FRAC * step / TIP_RIM_GRID_FRAC)
+                    c2 = c2[0 if pol == "dark" else 1]
+                    k = int(np.argmax(c2))
+                    c = (float(c2[k]), float(xx[k]), float(yy[k]), r2)
+                    if cand is None or _rim_rank(c, closed) > _rim_rank(cand, closed):
+                        cand = c
+                if cand is None:
+                    break
+                _, xc, yc, r = cand
+                if step <= 1.0 and dr <= 1.0:
+                    break
+            if cand is not None and allowed(*cand[1:]) and (
+                    top is None or _rim_rank(cand, closed) > _rim_rank(top, closed)):
+                top = cand
+        out[pol] = top if top is not None and top[0] > 0 else None
+    return out
 
 
 def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_region=None):
@@ -891,58 +1067,18 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
     """
     _, tx, ty = needle
     h, w = img.shape
-    hidden = np.zeros((h, w), bool)
+    hidden = None
     if needle_region is not None:
+        hidden = np.zeros((h, w), bool)
         comp, x0, y0, _ = needle_region
         hidden[y0:y0 + comp.shape[0], x0:x0 + comp.shape[1]] = comp
         k = 2 * int(math.ceil(2 * SMOOTH_PX)) + 1
         hidden = cv2.dilate(hidden.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
-    r_max = MAX_RADIUS_FRAC * min(h, w)
-    if max_radius_px is not None:
-        r_max = min(r_max, float(max_radius_px))
-    radii = []
-    r = float(min_radius_px)
-    while r <= r_max:
-        radii.append(r)
-        r += max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
+    radii = _rim_radii((h, w), min_radius_px, max_radius_px)
     if not radii:
         return []
-    ang = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS
-    ca, sa = np.cos(ang), np.sin(ang)
-    grads = {}
 
-    def gradient(sigma):
-        key = round(sigma, 1)
-        if key not in grads:
-            sm = cv2.GaussianBlur(img, (0, 0), key)
-            gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-            gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-            noise = mad_sigma(np.concatenate([gx[::3, ::3].ravel(), gy[::3, ::3].ravel()]))
-            grads[key] = (gx, gy, max(noise, 1e-9))
-        return grads[key]
-
-    def covers(xc, yc, r, blur):
-        """(cover of the dark side, cover of the bright side) of circles (xc, yc arrays, r)."""
-        gx, gy, noise = gradient(max(SMOOTH_PX, blur))
-        px = xc[:, None] + r * ca[None, :]
-        py = yc[:, None] + r * sa[None, :]
-        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
-        ix = np.clip(np.rint(px).astype(int), 0, w - 1)
-        iy = np.clip(np.rint(py).astype(int), 0, h - 1)
-        vis &= ~hidden[iy, ix]
-        field = vis.sum(axis=1)
-        gn = (gx[iy, ix] * ca[None, :] + gy[iy, ix] * sa[None, :]) / noise
-        nvis = np.maximum(vis.sum(axis=1), 1)
-        # half the rim or more in the field and not under the needle (the needle's tip rests on
-        # the disc and hides a small part of its rim; a circle running along the needle's own
-        # edge is hidden nearly all round)
-        ok = field >= N_ARC_BINS // 2
-        dark = ((gn > TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
-        bright = ((gn < -TIP_RIM_GRADIENT_SIGMA) & vis).sum(axis=1) / nvis
-        return np.where(ok, dark, 0.0), np.where(ok, bright, 0.0)
-
-    best = {"dark": [], "bright": []}
-    for r in radii:
+    def centres(r):
         reach = r + max(NEEDLE_TIP_TOL_PX, NEEDLE_TIP_TOL_FRAC * r)
         step = max(1.0, TIP_RIM_GRID_FRAC * r)
         g = np.arange(-reach, reach + step / 2, step)
@@ -950,48 +1086,14 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
         keep = np.hypot(xx, yy) <= reach
         xc, yc = xx[keep] + tx, yy[keep] + ty
         inside = (xc >= 0) & (xc <= w - 1) & (yc >= 0) & (yc <= h - 1)
-        xc, yc = xc[inside], yc[inside]
-        if xc.size == 0:
-            continue
-        for pol, cov in zip(("dark", "bright"), covers(xc, yc, r, TIP_RIM_BLUR_FRAC * r)):
-            k = int(np.argmax(cov))
-            best[pol].append((float(cov[k]), float(xc[k]), float(yc[k]), r))
+        return xc[inside], yc[inside]
+
+    found = _rim_search(_RimGradient(img, hidden), radii, centres,
+                        lambda xc, yc, r: _at_tip(tx, ty, xc, yc, r), min_radius_px)
     out = []
-    for pol, lst in best.items():
-        # closed enough for the needle's rule first (NEEDLE_MIN_RIM_SCORE), then the most rim
-        # length followed: a small circle round the needle's own tip is closed too
-        lst.sort(key=_rim_rank, reverse=True)
-        top = None
-        for _, xc, yc, r in lst[:TIP_RIM_REFINE]:
-            # finer grids around it, halving the steps (and the blur with them) down to 1 px at
-            # the frame's own smoothing: a broad shading that passed as a rim at a coarse blur
-            # is no sharp edge there
-            step = TIP_RIM_GRID_FRAC * r
-            dr = max(1.0, TIP_RIM_RADIUS_STEP_FRAC * r)
-            cand = None
-            while True:
-                step, dr = max(1.0, 0.5 * step), max(1.0, 0.5 * dr)
-                g = np.arange(-2, 3) * step
-                xx, yy = (a.ravel() for a in np.meshgrid(g + xc, g + yc))
-                cand = None
-                for r2 in (r - dr, r, r + dr):
-                    if r2 < min_radius_px:
-                        continue
-                    c2 = covers(xx, yy, r2, TIP_RIM_BLUR_FRAC * step / TIP_RIM_GRID_FRAC)
-                    c2 = c2[0 if pol == "dark" else 1]
-                    k = int(np.argmax(c2))
-                    c = (float(c2[k]), float(xx[k]), float(yy[k]), r2)
-                    if cand is None or _rim_rank(c) > _rim_rank(cand):
-                        cand = c
-                if cand is None:
-                    break
-                _, xc, yc, r = cand
-                if step <= 1.0 and dr <= 1.0:
-                    break
-            if cand is not None and _at_tip(tx, ty, *cand[1:]) and (
-                    top is None or _rim_rank(cand) > _rim_rank(top)):
-                top = cand
-        if top is None or top[0] <= 0:
+    for pol in ("dark", "bright"):
+        top = found[pol]
+        if top is None:
             continue
         cov, xc, yc, r = top
         yy, xx = np.mgrid[max(int(yc - r), 0):min(int(yc + r) + 1, h), max(int(xc - r), 0):min(int(xc + r) + 1, w)]
@@ -1009,6 +1111,68 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
+
+
+def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
+    """Discs cut by the image edge, found by their rim: candidates as rings.
+
+    The contacting needle comes from outside the field and rests on the
+    electrode: when it is not seen, it is hidden beyond the image edge, and so
+    is part of the electrode. A disc cut by the edge is still an arc whose
+    normal grey-level gradient keeps one sign all along it: circles centred
+    within their radius of an image side (or up to one grid step beyond it) are
+    scored as in :func:`_tip_rim_circles`, with more than half the rim in the
+    field. Returns at most one candidate per polarity of the gradient, closed
+    (cover at least EDGE_RIM_MIN_COVER) and contrasted (:func:`_disc_contrast`).
+    """
+    h, w = img.shape
+    radii = _rim_radii((h, w), min_radius_px, max_radius_px)
+    if not radii:
+        return []
+
+    def centres(r):
+        step = max(1.0, TIP_RIM_GRID_FRAC * r)
+        depth = np.arange(-step, r + step / 2, step)     # from the side inwards
+        xs, ys = [], []
+        for n, vertical in ((h, True), (w, False)):
+            along = np.arange(0.0, n - 1 + step / 2, step)
+            a, d = (v.ravel() for v in np.meshgrid(along, depth))
+            far = (w - 1 if vertical else h - 1) - d
+            if vertical:      # left and right sides
+                xs += [d, far]
+                ys += [a, a]
+            else:             # top and bottom
+                xs += [a, a]
+                ys += [d, far]
+        return np.concatenate(xs), np.concatenate(ys)
+
+    def cut(xc, yc, r):
+        return min(xc, yc, w - 1 - xc, h - 1 - yc) < r
+
+    grad = _RimGradient(img)
+    found = _rim_search(grad, radii, centres, cut, min_radius_px)
+    out = []
+    for pol in ("dark", "bright"):
+        top = found[pol]
+        if top is None or top[0] < EDGE_RIM_MIN_COVER:
+            continue
+        cov, xc, yc, r = top
+        # the rim search's blurred gradient keeps the largest circle that is still closed: on a
+        # strong edge that is one some px outside it; the disc's rim is its strongest edge
+        xc, yc, r = grad.polish(xc, yc, r, 1.0 if pol == "dark" else -1.0,
+                                max(1.0, EDGE_RIM_POLISH_FRAC * r), min_radius_px)
+        if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
+            continue
+        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        out.append((r * cov, xc, yc, r, r, side))
+    return out
+
+
+def _rim_cover(img, xc, yc, r):
+    """Fraction of a circle's visible rim where the normal gradient is significant, the
+    better of the two signs (:meth:`_RimGradient.covers`)."""
+    dark, bright = _RimGradient(img).covers(np.array([xc]), np.array([yc]), r, TIP_RIM_BLUR_FRAC * r)
+    return float(max(dark[0], bright[0]))
 
 
 def _round_holes(mask, min_radius_px):
@@ -1218,32 +1382,43 @@ def _same_side(xs, ys, stretch, k, shape):
 
 
 def _width_taper(xs, ys, edge, tip):
-    """How much a needle-like region narrows: its width near the base over its least width
-    beyond (px / px; a wedge 2 or more, a line of constant width about 1).
+    """How much a needle-like region narrows, from its width profile along its axis.
 
     The pixels are cut into slabs across the axis from the entry's centre to the tip
-    (TAPER_SLAB_FRAC of the length each); the base's width is the median slab width
-    in the first TAPER_BASE_FRAC of the length, the least width the smallest slab
-    width between there and TAPER_END_FRAC (the tip itself, or a disc at the tip, lie
-    beyond). A needle whose tip rests on a disc merged with it narrows before the disc;
-    a counter electrode's bright boundary line across the field does not narrow.
+    (TAPER_SLAB_FRAC of the length each; a slab's width is its pixel count over its
+    thickness, px). The base's width is the median slab width in the first
+    TAPER_BASE_FRAC of the length, the narrowest point the least slab width between
+    there and TAPER_END_FRAC (the tip itself, or a disc at the tip, lie beyond).
+
+    Returns
+    -------
+    (narrowing, to_tip) : floats
+        The base's width over the least width (a wedge 2 or more, a line of constant
+        width about 1: the needle is the region that narrows), and over the largest
+        width from the narrowest point to the tip (the taper to the tip: a wedge whose
+        tip is free keeps narrowing; one whose tip rests on a disc merged with it, of
+        the needle's grey level, widens again there, below 1). 0 for a region shorter
+        than a pixel.
     """
     cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
     dx, dy = tip[0] - cx, tip[1] - cy
     length = math.hypot(dx, dy)
     if length < 1.0:
-        return 0.0
+        return 0.0, 0.0
     s = ((xs - cx) * dx + (ys - cy) * dy) / length / length   # 0 at the base, 1 at the tip
     slab = TAPER_SLAB_FRAC
     k = np.floor(s / slab).astype(int)
     n = int(round(1.0 / slab))
     counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)
     widths = counts / max(slab * length, 1.0)
+    floor = 1.0 / max(slab * length, 1.0)       # one pixel in a slab
     nb = max(int(round(TAPER_BASE_FRAC / slab)), 1)
     ne = int(round(TAPER_END_FRAC / slab))
     base = float(np.median(widths[:nb]))
-    least = float(widths[nb:ne].min()) if ne > nb else base
-    return base / max(least, 1.0 / max(slab * length, 1.0))
+    if ne <= nb:
+        return base / max(base, floor), base / max(float(widths[nb:].max(initial=base)), floor)
+    k = nb + int(np.argmin(widths[nb:ne]))
+    return base / max(float(widths[k]), floor), base / max(float(widths[k:].max()), floor)
 
 
 def _entry(xs, ys, edge, shape, n=1):

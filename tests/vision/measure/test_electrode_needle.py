@@ -9,7 +9,7 @@ convex), while a ragged region of the same extent is not a needle.
 import cv2
 import numpy as np
 
-from vision.measure._electrode import _needle_tip, find_electrode
+from vision.measure._electrode import NEEDLE_MIN_TAPER, _entry_chord, _needle_tip, _width_taper, find_electrode
 
 H, W = 600, 800
 TIP = (420, 250)          # x, y px: the needle's tip
@@ -42,6 +42,33 @@ def test_needle_tip_with_a_grain_attached_at_its_entry():
     got = _tip(mask)
     assert got is not None
     assert np.hypot(got[0] - TIP[0], got[1] - TIP[1]) <= 2.0
+
+
+def _taper(mask):
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    lab = 1 + int(np.argmax(stats[1:, 4]))
+    x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+    comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
+    tip = _needle_tip(comp, x0, y0, (H, W), area)
+    xs, ys, edge, _ = _entry_chord(comp, x0, y0, (H, W))
+    return _width_taper(xs, ys, edge, tip[:2])
+
+
+def test_one_width_profile_tells_a_wedge_a_line_and_a_wedge_ending_on_a_disc():
+    # a wedge (base 80 px, tip 0) narrows all the way to its free tip
+    narrowing, to_tip = _taper(_wedge())
+    assert narrowing >= NEEDLE_MIN_TAPER and to_tip >= NEEDLE_MIN_TAPER
+    # a line of constant width (a counter electrode's bright boundary) does not narrow
+    line = np.zeros((H, W), np.uint8)
+    cv2.line(line, (0, 420), (500, 250), 1, thickness=12)
+    narrowing, _ = _taper(line)
+    assert narrowing < NEEDLE_MIN_TAPER
+    # the wedge merged with a 40 px disc at its tip (of the needle's grey level) narrows, but
+    # widens again at its tip: the disc there is a region of its own, no rim to search for
+    merged = _wedge()
+    cv2.circle(merged, TIP, 40, 1, -1)
+    narrowing, to_tip = _taper(merged)
+    assert narrowing >= NEEDLE_MIN_TAPER and to_tip < NEEDLE_MIN_TAPER
 
 
 def test_ragged_region_is_no_needle():

@@ -8,7 +8,8 @@ the frame (its texture held "discs"), a 15-20 px electrode at the needle's tip, 
 needle's wedge at the image corner fitted as a disc, electrodes partly outside the
 field, electrodes among polycrystalline grains that no grey-level mask separates
 (found by their round rim at the needle's tip), a needle merged with an electrode cut by
-the image edge while a straight bright line crosses the field.
+the image edge while a straight bright line crosses the field, electrodes cut by the image
+edge whose needle is hidden beyond it or not found (found by the arc of their rim).
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -39,6 +40,10 @@ SEEDS = {
     7040: "44 px electrode among grains, a 119 px grain region reaching the tip blocked the "
           "rim search; found by its rim at the tip",
     7041: "78 px electrode among grains: an 81 px bright grain taken; found by its rim at the tip",
+    5054: "20 px bright electrode cut by the top edge, the needle hidden beyond it, merged with "
+          "bright grains in every mask: a 92 px grain circle taken; found by its rim arc",
+    7067: "30 px dark electrode cut by the left edge on a noisy frame, the needle entering over "
+          "it: a 56 px bright blob taken; found by its rim arc",
     7079: "58 px textured bright electrode cut by the top edge, merged with the needle entering "
           "from the left edge (the disc's chord on the edge longer than the needle's base); a "
           "counter electrode's straight bright boundary line across the field was taken for "
