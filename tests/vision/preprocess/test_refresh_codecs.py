@@ -29,6 +29,13 @@ EXACT = [("h264", 18, 1), ("h264", 18, 5), ("h264", 18, 12), ("mjpeg", 18, 1)]
 #: keyframe; re-draws change by 1.2-5.7 grey levels, scans by 9-27 but their first
 #: scan by 5.7 and the second halves of torn scans by 3.8-3.9: the populations overlap).
 NOT_YET = [("mpeg4", 25, 10), ("mpeg4", 32, 10), ("h264", 32, 5), ("mjpeg", 25, 10)]
+#: Met on branch speed9-wip (the model learnt from the first 3 s before the first frame is
+#: decided; docs/pages/performance.md, wave 9), not merged (tuning rows): exact there, and
+#: main 3c685da takes 1 duplicate for new (H.264) / misses the weak second frame (MPEG-4).
+EXACT_WIP = [("h264", 25, 5), ("mpeg4", 25, 1), ("mpeg4", 32, 1)]
+#: No duplicate taken for new on speed9-wip; main 3c685da takes 11, 6, 16 and 24.
+NO_FALSE_NEW_WIP = [("mpeg4", 25, 5), ("mpeg4", 25, 12), ("mjpeg", 25, 5), ("mjpeg", 25, 10)]
+_WIP = pytest.mark.xfail(strict=True, reason="issue 14: the start-up of the model (speed9-wip)")
 
 
 def _render(tmp_path, codec, crf, per_scan):
@@ -62,3 +69,16 @@ def test_scan_count_exact(tmp_path, codec, crf, per_scan):
 def test_scan_count_exact_not_yet(tmp_path, codec, crf, per_scan):
     n, false_new, missed = _counts(_render(tmp_path, codec, crf, per_scan))
     assert (false_new, missed) == (0, 0), f"{false_new} duplicates taken for new, {missed} missed"
+
+
+@pytest.mark.parametrize("codec,crf,per_scan", [pytest.param(*c, marks=_WIP) for c in EXACT_WIP])
+def test_scan_count_exact_with_the_model_learnt_first(tmp_path, codec, crf, per_scan):
+    n, false_new, missed = _counts(_render(tmp_path, codec, crf, per_scan))
+    assert (false_new, missed) == (0, 0), f"{false_new} duplicates taken for new, {missed} missed"
+
+
+@pytest.mark.parametrize("codec,crf,per_scan",
+                         [pytest.param(*c, marks=_WIP) for c in NO_FALSE_NEW_WIP])
+def test_no_duplicate_taken_for_new(tmp_path, codec, crf, per_scan):
+    n, false_new, missed = _counts(_render(tmp_path, codec, crf, per_scan))
+    assert false_new == 0, f"{false_new} duplicates taken for new ({missed} missed)"
