@@ -78,6 +78,11 @@ def test_a_lone_cue_is_no_evidence_of_itself_and_a_cue_as_wide_as_the_window_add
     other = Cue("short_circuit", offset_s=10.0, sigma_s=0.01)
     assert _evidence([sharp, other], WINDOW_S) == pytest.approx(
         math.log(WINDOW_S / (math.sqrt(2 * math.pi) * math.hypot(0.01, 0.01))))
+    # apart by d: the pair's density at d, in the window's units
+    moved = Cue("short_circuit", offset_s=10.03, sigma_s=0.01)
+    s2 = 2 * 0.01 ** 2
+    assert _evidence([sharp, moved], WINDOW_S) == pytest.approx(
+        math.log(WINDOW_S / math.sqrt(2 * math.pi * s2)) - 0.03 ** 2 / (2 * s2))
     # a cue whose sigma is a third of the window, exactly on the precise one, adds less
     # than a tie's worth: the data cannot tell "it confirms" from "it is wrong"
     vague = Cue("steps", offset_s=10.0, sigma_s=WINDOW_S / 3)
@@ -116,3 +121,16 @@ def test_touch_down_uncertainty_is_uniform_within_a_scan_either_side():
     # uncertain (the requirement is half a scan)
     comb = combine_cues([cue], SCAN_S, window_s=WINDOW_S)
     assert comb.confidence < 0.5 and any("uncertain" in w for w in comb.warnings)
+
+
+@pytest.mark.parametrize("window_s", [WINDOW_S, None])
+def test_two_broad_cues_that_agree_outvote_a_lone_sharp_one(window_s):
+    # charge and steps agree (+-1 s each, 0.1 s apart); the short circuit, sharper but
+    # alone, 3 s away (a touch-down found six scans off). A lone cue's precision is no
+    # evidence of its own; the agreement of two is, in a 20 s window or an unbounded one
+    pair = [Cue("charge", offset_s=10.0, sigma_s=1.0, sharpness=0.5, adequate=True),
+            Cue("steps", offset_s=10.1, sigma_s=1.0, sharpness=0.5, adequate=True)]
+    lone = Cue("short_circuit", offset_s=13.0, sigma_s=0.1)
+    comb = combine_cues(pair + [lone], SCAN_S, window_s=window_s)
+    assert sorted(comb.used) == ["charge", "steps"]
+    assert comb.offset_s == pytest.approx(10.05)
