@@ -134,3 +134,30 @@ def test_two_broad_cues_that_agree_outvote_a_lone_sharp_one(window_s):
     comb = combine_cues(pair + [lone], SCAN_S, window_s=window_s)
     assert sorted(comb.used) == ["charge", "steps"]
     assert comb.offset_s == pytest.approx(10.05)
+
+
+@pytest.mark.parametrize("first", ["precise", "wide"])
+def test_agreement_is_judged_in_both_cues_sigmas_whichever_comes_first(first):
+    # 1.5 s apart: within two combined sigmas of a +-0.1 s and a +-1 s cue (2.01 s), far
+    # beyond two of the precise one's alone (0.2 s)
+    precise = Cue("short_circuit", offset_s=10.0, sigma_s=0.1)
+    wide = Cue("charge", offset_s=11.5, sigma_s=1.0, sharpness=0.5, adequate=True)
+    cues = [precise, wide] if first == "precise" else [wide, precise]
+    comb = combine_cues(cues, SCAN_S, window_s=WINDOW_S)
+    assert sorted(comb.used) == ["charge", "short_circuit"]
+    # the inverse-variance mean: the precise cue moved by less than its sigma
+    assert comb.offset_s == pytest.approx((10.0 / 0.01 + 11.5) / (1 / 0.01 + 1))
+    assert abs(comb.offset_s - 10.0) <= 0.1
+
+
+@pytest.mark.parametrize("window_s", [0.0, -3.0, math.inf, math.nan])
+def test_a_window_that_is_no_width_is_taken_as_unknown(window_s):
+    # synchronise_auto's window is the trace's span less the video's: 0 when they are
+    # equally long. No log of zero or of a negative width: taken as unbounded
+    cues = [Cue("charge", offset_s=10.0, sigma_s=0.1, sharpness=0.9, adequate=True),
+            Cue("steps", offset_s=10.2, sigma_s=0.2, sharpness=0.9, adequate=True),
+            Cue("short_circuit", offset_s=13.0, sigma_s=0.1)]
+    comb = combine_cues(cues, SCAN_S, window_s=window_s)
+    same = combine_cues(cues, SCAN_S)
+    assert comb.used == same.used == ["charge", "steps"]
+    assert comb.offset_s == pytest.approx(same.offset_s)
