@@ -367,7 +367,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     else:
         cues.append(Cue("contact_area", detail="no footprint given"))
 
-    comb = combine_cues(cues, dt_scan)
+    comb = combine_cues(cues, dt_scan, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "

@@ -1,6 +1,7 @@
 """Combining the clock-offset cues into one offset, a confidence and warnings."""
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -25,14 +26,20 @@ UNCERTAIN_SCANS = 0.5
 #: Below this confidence the offset is not to be trusted (the validation bank's level):
 #: a warning says so.
 LOW_CONFIDENCE = 0.5
-#: Order of trust when equally many cues agree with two different offsets: the short
-#: circuit is one sharp event in both records (its uncertainty is the scan period and
-#: the trace interval); the charge uses every scan and the whole trace; the step cue
-#: sees only the kinks of whisker lengths, and aliases when the step pattern repeats
+#: Order of trust when two groups of cues have the same evidence (two lone cues: a cue's
+#: own stated uncertainty is no evidence that it is right): the short circuit is one
+#: sharp event in both records; the charge uses every scan and the whole trace; the step
+#: cue sees only the kinks of whisker lengths, and aliases when the step pattern repeats
 #: or a whisker appears after its first kink.
 RELIABILITY = ("short_circuit", "charge", "steps")
 #: An estimate this many of its sigmas outside the bounds of the others is dropped.
 BOUND_SIGMAS = 2.0
+#: Two groups of cues whose log evidence differs by less than this are not told apart by
+#: the data, and the more reliable cue's group is taken (RELIABILITY): a Bayes factor
+#: below 3 is "not worth more than a bare mention" (Jeffreys; Kass & Raftery 1995). A
+#: cue as wide as the search window agrees with anything and adds no evidence: two
+#: groups that differ only in which precise cue it joins are such a tie.
+EVIDENCE_TIE = math.log(3.0)
 
 
 @dataclass
@@ -56,7 +63,7 @@ class Combined:
     warnings: list = field(default_factory=list)
 
 
-def combine_cues(cues, dt_scan):
+def combine_cues(cues, dt_scan, *, window_s=None):
     """Inverse-variance mean of the cues' estimates within the cues' bounds.
 
     Parameters
@@ -64,6 +71,11 @@ def combine_cues(cues, dt_scan):
     cues : list of Cue
     dt_scan : float
         Scan period, s.
+    window_s : float, optional
+        Width of the range of offsets searched, s: where a cue that is wrong
+        (a bad track, a touch-down found scans off) may put its estimate.
+        Default: unknown, taken as unbounded (then the group with the most
+        cues is taken, ties by their evidence).
 
     Returns
     -------
@@ -72,6 +84,9 @@ def combine_cues(cues, dt_scan):
 
     Notes
     -----
+    The cues combined are the group of pairwise agreeing cues with the most
+    evidence of being right (:func:`_agreeing_group`).
+
     The confidence starts from the sharpness of the best-resolved cue and the
     ratio of the combined uncertainty to half a scan period; it drops to
     :data:`DISAGREE_CONFIDENCE` (and a warning is given) when two estimates
@@ -102,11 +117,11 @@ def combine_cues(cues, dt_scan):
         conflict = False
     if not inside:
         inside = est
-    # the largest group of cues that agree (each within half a scan period, or within
-    # two combined standard uncertainties, of every other); a tie goes to the
-    # group of the most reliable cue (RELIABILITY). A mean over cues that disagree would
-    # be an offset none of them supports.
-    group = _agreeing_group(inside, dt_scan)
+    # the group of cues that agree (each within half a scan period, or within two combined
+    # standard uncertainties, of every other) with the most evidence of being right; a
+    # tie goes to the group of the most reliable cue (RELIABILITY). A mean over cues that
+    # disagree would be an offset none of them supports.
+    group = _agreeing_group(inside, dt_scan, window_s)
     w = np.array([1.0 / c.sigma_s ** 2 for c in group])
     x = np.array([c.offset_s for c in group])
     offset = float(np.sum(w * x) / np.sum(w))
@@ -147,24 +162,66 @@ def combine_cues(cues, dt_scan):
                     used=[c.name for c in group], warnings=warnings)
 
 
-def _agreeing_group(cues, dt_scan):
-    """The largest group of cues that agree pairwise (ties: the most reliable cue's)."""
+def _agrees(a, b, dt_scan):
+    """Two estimates agree: within half a scan, or two combined standard uncertainties."""
+    return abs(a.offset_s - b.offset_s) <= max(AGREE_SCANS * dt_scan,
+                                               AGREE_SIGMAS * math.hypot(a.sigma_s, b.sigma_s))
+
+
+def _evidence(group, window_s):
+    """Log evidence that the cues of `group` are right and every other cue is wrong.
+
+    Each cue is either right (its estimate normal about the true offset with its
+    stated sigma) or wrong (its estimate anywhere in the window, density
+    ``1 / window_s``). Against "every cue is wrong", the group's marginal
+    likelihood (the true offset uniform in the window) is
+
+    ``(m - 1) ln(W / sqrt(2 pi)) - sum ln sigma_i + ln sigma_G - chi2 / 2``
+
+    with ``m`` members, ``sigma_G**-2 = sum sigma_i**-2`` and ``chi2`` the
+    members' squared deviations from their inverse-variance mean in their
+    sigmas. A lone cue scores 0 whatever its sigma (a cue's own precision is
+    no evidence that it is right); each agreeing member adds about
+    ``ln(W / (sqrt(2 pi) sigma))``: much for a precise cue (a wrong one would
+    seldom land so close), nothing for a cue as wide as the window (it agrees
+    with anything). Without a window (None) the first term is left out.
+    """
+    s = np.array([c.sigma_s for c in group], float)
+    x = np.array([c.offset_s for c in group], float)
+    w = 1.0 / s ** 2
+    mean = float(np.sum(w * x) / np.sum(w))
+    chi2 = float(np.sum(w * (x - mean) ** 2))
+    size = 0.0 if window_s is None else \
+        (len(group) - 1) * math.log(window_s / math.sqrt(2.0 * math.pi))
+    return size - float(np.sum(np.log(s))) - 0.5 * math.log(float(np.sum(w))) - 0.5 * chi2
+
+
+def _agreeing_group(cues, dt_scan, window_s=None):
+    """The group of pairwise agreeing cues with the most evidence (ties: the most reliable).
+
+    Every group whose members agree pairwise (:func:`_agrees`) is scored by
+    :func:`_evidence`; the groups within :data:`EVIDENCE_TIE` of the best are
+    not told apart by the data, and of those the group of the most reliable
+    cue is taken (then the one with the most evidence). A wide cue joins a
+    group only when it adds evidence, so two precise cues that agree outweigh
+    one precise cue, and a wide cue that agrees with a biased one does not
+    outweigh a precise one. Without a window (``window_s`` None: unbounded)
+    only the groups with the most cues compete.
+    """
     def rank(c):
         return RELIABILITY.index(c.name) if c.name in RELIABILITY else len(RELIABILITY)
 
-    def agree(a, b):
-        return abs(a.offset_s - b.offset_s) <= max(AGREE_SCANS * dt_scan,
-                                                    AGREE_SIGMAS * math.hypot(a.sigma_s, b.sigma_s))
-    order = sorted(cues, key=lambda c: (rank(c), c.sigma_s))
-    best = None
-    for c in order:
-        group = [c]
-        for d in order:  # every member agrees with every other
-            if d is not c and all(agree(d, g) for g in group):
-                group.append(d)
-        if best is None or len(group) > len(best):
-            best = group
-    return best
+    if window_s is not None and not (math.isfinite(window_s) and window_s > 0):
+        window_s = None
+    groups = [list(g) for m in range(len(cues), 0, -1) for g in itertools.combinations(cues, m)
+              if all(_agrees(a, b, dt_scan) for a, b in itertools.combinations(g, 2))]
+    if window_s is None:
+        most = max(len(g) for g in groups)
+        groups = [g for g in groups if len(g) == most]
+    scored = [(_evidence(g, window_s), g) for g in groups]
+    top = max(e for e, _ in scored)
+    near = [(e, g) for e, g in scored if e >= top - EVIDENCE_TIE]
+    return max(near, key=lambda eg: (-min(rank(c) for c in eg[1]), eg[0]))[1]
 
 
 def drift_ppm(t_early, off_early, t_late, off_late):

@@ -1061,13 +1061,25 @@ def short_onset(t, current, short_s):
     return float(best.x[2]), se
 
 
+#: The scan the tracker calls the touch-down may be this many scans early or late: the
+#: front's last gap to the counter electrode is a pixel or two, below what segmentation
+#: resolves in every scan (the lateral sample's touch-down is found a scan early, tuning
+#: seeds 7026 and 7043 late). The error is taken as uniform within +-this many scans.
+TOUCHDOWN_SCANS = 1.0
+
+
 def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, onset=None):
     """The current jump (trace) is the touch-down (video).
 
     The video's touch-down is the first scan that shows it, so the contact
     happened within the scan period before; the trace's jump is found at the
-    first sample after it. The offset is the difference of the two midpoints,
-    its uncertainty that of two uniform distributions.
+    first sample after it. The offset is the difference of the two midpoints.
+    Its uncertainty is that of three independent uniform parts: the contact's
+    place within the scan before the touch-down (``dt_scan**2 / 12``), the
+    touch-down scan itself, found up to :data:`TOUCHDOWN_SCANS` early or late
+    (``(2 TOUCHDOWN_SCANS dt_scan)**2 / 12``), and the contact's place
+    within the trace's sampling interval (``dt_trace**2 / 12``, or the ramp
+    fit's standard error).
 
     Parameters
     ----------
@@ -1085,14 +1097,17 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
     if short_trace_s is None or touchdown_video_s is None:
         return Cue("short_circuit", detail="no short circuit in both the trace and the video")
     video = float(touchdown_video_s) - dt_scan / 2
+    # the video's part: the place within the scan, and the touch-down scan found a scan
+    # early or late
+    video_var = (dt_scan ** 2 + (2.0 * TOUCHDOWN_SCANS * dt_scan) ** 2) / 12.0
     if onset is not None:
         # the contact placed between the trace's samples by its current ramp
         off = float(onset[0]) - video
-        sigma = math.sqrt(dt_scan ** 2 / 12.0 + float(onset[1]) ** 2)
+        sigma = math.sqrt(video_var + float(onset[1]) ** 2)
         where = f"current ramp from {onset[0]:.3f} s (+-{onset[1]:.3f}; trace)"
     else:
         off = (float(short_trace_s) - dt_trace / 2) - video
-        sigma = math.sqrt((dt_scan ** 2 + dt_trace ** 2) / 12.0)
+        sigma = math.sqrt(video_var + dt_trace ** 2 / 12.0)
         where = f"current jump at {short_trace_s:.2f} s (trace)"
     return Cue("short_circuit", offset_s=off, sigma_s=sigma,
                detail=f"{where}, touch-down seen at {touchdown_video_s:.2f} s (video)")

@@ -184,7 +184,7 @@ def test_short_circuit_cue_alone_through_synchronise_auto():
     short = _cue(est, "short_circuit")
     assert short.offset_s == pytest.approx((jump_trace - 0.05) - (touch_video - SCAN_S / 2))
     assert est.result.offset_s == pytest.approx(short.offset_s, abs=1e-12)
-    assert est.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 0.1 ** 2) / 12.0))
+    assert est.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
 
 
 def test_contact_area_cue_is_reported_not_combined():
@@ -663,7 +663,7 @@ def test_short_circuit_cue_with_a_trace_of_one_or_two_samples():
         trace = pd.DataFrame({"time_s": t, "current_A": [-1e-9] * len(t)})
         est = synchronise_auto(tv, zeros, trace, until_trace_s=12.0, until_video_s=4.0)
         short = _cue(est, "short_circuit")
-        assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + dt_trace ** 2) / 12))
+        assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + dt_trace ** 2) / 12))
         assert short.offset_s == pytest.approx((12.0 - dt_trace / 2) - (4.0 - SCAN_S / 2))
 
 
@@ -886,7 +886,7 @@ def test_the_touch_down_is_resolved_by_every_scan_not_by_the_measured_ones():
                            until_video_s=20.5)
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     short = _cue(est, "short_circuit")
-    assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 0.1 ** 2) / 12.0))
+    assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
     # every other scan measured over the whole run: the same
     every_other = np.full((len(tv), 1), np.nan)
     every_other[::2, 0] = 0.0
@@ -894,7 +894,7 @@ def test_the_touch_down_is_resolved_by_every_scan_not_by_the_measured_ones():
                            until_video_s=float(tv[tv >= 20.3][0]))
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     assert _cue(est, "short_circuit").sigma_s == pytest.approx(
-        math.sqrt((SCAN_S ** 2 + 0.1 ** 2) / 12.0))
+        math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
 
 
 def test_the_fit_without_free_steps_uses_the_scans_before_a_short_too():
