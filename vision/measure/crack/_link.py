@@ -1,0 +1,142 @@
+"""A crack seen in pieces: the pieces beyond a faint stretch joined to the crack from the rim.
+
+A crack is one thin path from the electrode rim. Where it crosses a grain of its own
+grey level, runs under heavy noise or past a neighbour's mask, its line response drops
+below the threshold for a stretch and the thresholded line breaks: only the piece that
+touches the rim was measured, the rest of the crack (often most of it) was left out
+(check seeds 7012, 7033, 7066). The pieces beyond such a gap are found by geometry: a
+long line piece whose near end points back at an end of the crack (the crack goes on
+where it stopped) across a gap no longer than the piece itself.
+
+Points are (x, y) = (column, row) in pixels.
+"""
+import cv2
+import numpy as np
+
+__all__ = []
+
+#: A piece joins the crack only when it is at least this long (px, the larger side of its
+#: box): 2x the shortest crack. Noise at the hysteresis thresholds makes lines of a few
+#: px (``MIN_LENGTH_PX`` is 3x the longest); a piece of a real crack cut off by a faint
+#: stretch is tens of px.
+LINK_MIN_PIECE_PX = 20.0
+#: Longest gap (px) a piece is joined across, and never longer than the piece itself: a
+#: grain of the crack's own grey level is crossed in a few tens of px (7012: ~60 px).
+LINK_MAX_GAP_PX = 80.0
+#: The piece's own direction at its near end points back at the crack's end within this
+#: angle (deg): the piece continues the crack's path, it does not pass beside it.
+LINK_MAX_ANGLE_DEG = 30.0
+#: The piece's direction is taken from its pixels within this distance (px) of its near end.
+LINK_TANGENT_PX = 12.0
+#: The crack's end: the crack pixels within this distance (px) of the joined point lie
+#: behind it (their centroid at least LINK_END_OFFSET_PX away, on the side away from the
+#: piece); a piece beside the middle of the crack is a side line, not its continuation.
+LINK_END_PX = 8.0
+LINK_END_OFFSET_PX = 2.0
+#: At most this many pieces are joined, one after the other.
+LINK_MAX_PIECES = 24
+
+
+def _end_direction(pts, near):
+    """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels)."""
+    d = np.hypot(pts[:, 0] - near[0], pts[:, 1] - near[1])
+    loc = pts[d <= LINK_TANGENT_PX]
+    if len(loc) < 3:
+        return None
+    c = loc.mean(axis=0)
+    cov = np.cov((loc - c).T)
+    w, v = np.linalg.eigh(cov)
+    u = v[:, int(np.argmax(w))]
+    if float(np.dot(near - c, u)) < 0:
+        u = -u
+    return u
+
+
+def link_pieces(labels, stats, keep, strong, r2, r_in2):
+    """Join the line pieces that continue the crack from the rim across faint gaps.
+
+    Parameters
+    ----------
+    labels, stats : the connected components of the thresholded line pixels (OpenCV).
+    keep : (n,) bool array
+        The components taken so far (those reaching the electrode rim).
+    strong : (n,) bool array
+        Components with a pixel above the high threshold (only these can join).
+    r2 : (M, N) array
+        Squared distance from the electrode centre, px^2 (broadcastable).
+    r_in2 : float
+        Squared radius of the ignored rim zone, px^2.
+
+    Returns
+    -------
+    keep : (n,) bool array
+        With the joined pieces.
+    bridges : list of ((x0, y0), (x1, y1))
+        The straight segments drawn across the gaps (int px).
+    """
+    keep = keep.copy()
+    bridges = []
+    n = len(stats)
+    ext = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).astype(float)
+    cand = np.flatnonzero(strong & ~keep & (ext >= LINK_MIN_PIECE_PX))
+    cand = cand[cand > 0]
+    if not cand.size or not keep.any():
+        return keep, bridges
+    cos_max = np.cos(np.deg2rad(LINK_MAX_ANGLE_DEG))
+    pts_of = {}
+
+    def pts(j):
+        if j not in pts_of:
+            x, y, w, h = (int(v) for v in stats[j, :4])
+            rr, cc = np.nonzero(labels[y:y + h, x:x + w] == j)
+            pts_of[j] = np.column_stack([cc + x, rr + y]).astype(float)
+        return pts_of[j]
+
+    for _ in range(LINK_MAX_PIECES):
+        crack = np.vstack([pts(j) for j in np.flatnonzero(keep) if j > 0])
+        best = None
+        for j in cand:
+            if keep[j]:
+                continue
+            x, y, w, h = (int(v) for v in stats[j, :4])
+            # quick reject: the piece's box farther than the largest gap from the crack's box
+            lo, hi = crack.min(axis=0), crack.max(axis=0)
+            if (x - hi[0] > LINK_MAX_GAP_PX or lo[0] - (x + w) > LINK_MAX_GAP_PX
+                    or y - hi[1] > LINK_MAX_GAP_PX or lo[1] - (y + h) > LINK_MAX_GAP_PX):
+                continue
+            p = pts(j)
+            # nearest pair of pixels (piece, crack); the piece's pixels subsampled
+            sub = p[:: max(1, len(p) // 200)]
+            d2 = ((sub[:, None, :] - crack[None, :, :]) ** 2).sum(axis=2)
+            a, b = np.unravel_index(int(np.argmin(d2)), d2.shape)
+            near_p = p[np.argmin(((p - crack[b]) ** 2).sum(axis=1))]
+            q = crack[b]
+            gap = float(np.hypot(*(q - near_p)))
+            if gap > min(LINK_MAX_GAP_PX, ext[j]) or gap < 1.0:
+                continue
+            g = (q - near_p) / gap              # from the piece to the crack
+            u = _end_direction(p, near_p)
+            if u is None or float(np.dot(u, g)) < cos_max:
+                continue
+            # the crack's end: its pixels near q lie behind q, away from the piece
+            dq = np.hypot(crack[:, 0] - q[0], crack[:, 1] - q[1])
+            c = crack[dq <= LINK_END_PX].mean(axis=0)
+            back = q - c
+            if float(np.hypot(*back)) < LINK_END_OFFSET_PX or float(np.dot(back, -g)) <= 0:
+                continue
+            # the piece lies farther out than the crack's end (a crack grows away from the rim)
+            if r2_at(r2, near_p) < r2_at(r2, q) or r2_at(r2, near_p) <= r_in2:
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, j, q, near_p)
+        if best is None:
+            break
+        _, j, q, near_p = best
+        keep[j] = True
+        bridges.append((tuple(int(round(v)) for v in q), tuple(int(round(v)) for v in near_p)))
+    return keep, bridges
+
+
+def r2_at(r2, xy):
+    """Squared distance from the electrode centre at pixel ``xy`` (x, y) of an r2 grid."""
+    return float(r2[min(int(round(xy[1])), r2.shape[0] - 1), min(int(round(xy[0])), r2.shape[1] - 1)])
