@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 from ..._shared._stats import _median, mad_sigma
-from ._link import link_pieces
 from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
+from ._link import link_pieces
 from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
 __all__ = ["BRANCHING_NETWORK_RATIO", "CrackMeasurement", "RIM_EDGE_PENALTY", "RIM_EXCESS_REACHES",

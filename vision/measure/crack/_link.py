@@ -76,7 +76,6 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
     """
     keep = keep.copy()
     bridges = []
-    n = len(stats)
     ext = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).astype(float)
     cand = np.flatnonzero(strong & ~keep & (ext >= LINK_MIN_PIECE_PX))
     cand = cand[cand > 0]
@@ -92,25 +91,41 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
             pts_of[j] = np.column_stack([cc + x, rr + y]).astype(float)
         return pts_of[j]
 
+    rows, cols = labels.shape
+    m = LINK_MAX_GAP_PX + 2
     for _ in range(LINK_MAX_PIECES):
         crack = np.vstack([pts(j) for j in np.flatnonzero(keep) if j > 0])
+        lo, hi = crack.min(axis=0), crack.max(axis=0)
+        # the pieces whose box is within the largest gap of the crack's box
+        near = [j for j in cand if not keep[j]
+                and stats[j, 0] - hi[0] <= LINK_MAX_GAP_PX
+                and lo[0] - (stats[j, 0] + stats[j, 2]) <= LINK_MAX_GAP_PX
+                and stats[j, 1] - hi[1] <= LINK_MAX_GAP_PX
+                and lo[1] - (stats[j, 1] + stats[j, 3]) <= LINK_MAX_GAP_PX]
+        if not near:
+            break
+        # distance to the crack over its box grown by the largest gap (one transform per round)
+        bx0, by0 = max(int(lo[0] - m), 0), max(int(lo[1] - m), 0)
+        bx1, by1 = min(int(hi[0] + m) + 1, cols), min(int(hi[1] + m) + 1, rows)
+        free = np.ones((by1 - by0, bx1 - bx0), np.uint8)
+        ci = crack.astype(int)
+        free[ci[:, 1] - by0, ci[:, 0] - bx0] = 0
+        dist = cv2.distanceTransform(free, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         best = None
-        for j in cand:
-            if keep[j]:
-                continue
-            x, y, w, h = (int(v) for v in stats[j, :4])
-            # quick reject: the piece's box farther than the largest gap from the crack's box
-            lo, hi = crack.min(axis=0), crack.max(axis=0)
-            if (x - hi[0] > LINK_MAX_GAP_PX or lo[0] - (x + w) > LINK_MAX_GAP_PX
-                    or y - hi[1] > LINK_MAX_GAP_PX or lo[1] - (y + h) > LINK_MAX_GAP_PX):
-                continue
+        for j in near:
             p = pts(j)
-            # nearest pair of pixels (piece, crack); the piece's pixels subsampled
-            sub = p[:: max(1, len(p) // 200)]
-            d2 = ((sub[:, None, :] - crack[None, :, :]) ** 2).sum(axis=2)
-            a, b = np.unravel_index(int(np.argmin(d2)), d2.shape)
-            near_p = p[np.argmin(((p - crack[b]) ** 2).sum(axis=1))]
-            q = crack[b]
+            ins = (p[:, 0] >= bx0) & (p[:, 0] < bx1) & (p[:, 1] >= by0) & (p[:, 1] < by1)
+            if not ins.any():
+                continue
+            pin = p[ins]
+            d = dist[pin[:, 1].astype(int) - by0, pin[:, 0].astype(int) - bx0]
+            k = int(np.argmin(d))
+            near_p = pin[k]
+            if float(d[k]) > min(LINK_MAX_GAP_PX, ext[j]) + 1.0:
+                continue
+            # the crack pixel nearest to it
+            cq = crack[(np.abs(crack[:, 0] - near_p[0]) <= d[k] + 1) & (np.abs(crack[:, 1] - near_p[1]) <= d[k] + 1)]
+            q = cq[int(np.argmin(((cq - near_p) ** 2).sum(axis=1)))]
             gap = float(np.hypot(*(q - near_p)))
             if gap > min(LINK_MAX_GAP_PX, ext[j]) or gap < 1.0:
                 continue
