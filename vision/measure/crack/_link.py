@@ -33,6 +33,11 @@ LINK_TANGENT_PX = 12.0
 #: piece); a piece beside the middle of the crack is a side line, not its continuation.
 LINK_END_PX = 8.0
 LINK_END_OFFSET_PX = 2.0
+#: Pieces join only a crack: the piece of the crack they continue is at least this long
+#: (px, the larger side of its box; ``MIN_LENGTH_PX`` of the detector, the shortest crack).
+#: A stub of a few px at the rim is no crack to continue (seeded whisker scene 2002: a
+#: stub at a whisker's root joined to a line along the rod made a 73 px "crack").
+LINK_MIN_CRACK_PX = 10.0
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -128,6 +133,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
             q = cq[int(np.argmin(((cq - near_p) ** 2).sum(axis=1)))]
             gap = float(np.hypot(*(q - near_p)))
             if gap > min(LINK_MAX_GAP_PX, ext[j]) or gap < 1.0:
+                continue
+            if ext[labels[int(q[1]), int(q[0])]] < LINK_MIN_CRACK_PX:
                 continue
             g = (q - near_p) / gap              # from the piece to the crack
             u = _end_direction(p, near_p)
