@@ -38,6 +38,11 @@ LINK_END_OFFSET_PX = 2.0
 #: A stub of a few px at the rim is no crack to continue (seeded whisker scene 2002: a
 #: stub at a whisker's root joined to a line along the rod made a 73 px "crack").
 LINK_MIN_CRACK_PX = 10.0
+#: A crack runs away from the electrode: the piece's farthest pixel lies at least this
+#: fraction of the piece's extent farther from the electrode's centre than its near end.
+#: A line along the rim (an old electrode edge left by stripping, tuning seed 5028: a
+#: 36 px rim line continued by another 40 px along it in the last scans) does not.
+LINK_MIN_OUTWARD = 0.5
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -148,6 +153,9 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
                 continue
             # the piece lies farther out than the crack's end (a crack grows away from the rim)
             if r2_at(r2, near_p) < r2_at(r2, q) or r2_at(r2, near_p) <= r_in2:
+                continue
+            r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
+            if r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]:
                 continue
             if best is None or gap < best[0]:
                 best = (gap, j, q, near_p)
