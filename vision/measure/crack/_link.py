@@ -39,9 +39,9 @@ LINK_END_OFFSET_PX = 2.0
 #: stub at a whisker's root joined to a line along the rod made a 73 px "crack").
 LINK_MIN_CRACK_PX = 10.0
 #: A crack runs away from the electrode: the piece's farthest pixel lies at least this
-#: fraction of the piece's extent farther from the electrode's centre than its near end.
-#: A line along the rim (an old electrode edge left by stripping, tuning seed 5028: a
-#: 36 px rim line continued by another 40 px along it in the last scans) does not.
+#: fraction of the piece's extent farther from the electrode's centre than its near end;
+#: a line running along the rim does not. (Tuning seed 5028's false line along the
+#: needle's edge, 36 px on main, is still continued by it: it heads outward.)
 LINK_MIN_OUTWARD = 0.5
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
