@@ -546,7 +546,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
         # noise): the pieces that continue it beyond the gap join it (vision.measure.crack._link)
-        keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2)
+        keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
+                                     image=img, polarity=polarity)
     ids = np.flatnonzero(keep)
     x0 = int(stats[ids, cv2.CC_STAT_LEFT].min())
     y0 = int(stats[ids, cv2.CC_STAT_TOP].min())

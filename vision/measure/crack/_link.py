@@ -43,6 +43,13 @@ LINK_MIN_CRACK_PX = 10.0
 #: a line running along the rim does not. (Tuning seed 5028's false line along the
 #: needle's edge, 36 px on main, is still continued by it: it heads outward.)
 LINK_MIN_OUTWARD = 0.5
+#: A piece joins only if it is a line, not an edge: along it, its pixels are darker (for
+#: ``polarity='dark'``) than the image this far (px) to both sides, in the median. A crack
+#: is a groove with ground on both sides; the edge of a bright body (tuning seed 5028,
+#: stripping: the needle's lower edge, a 36 px line beside the bright rod continued to a
+#: 5 um "crack") gives a line response on its slope, but there the pixels lie between the
+#: bright side and the dark side (needle 197, line 187, ground 140 grey levels).
+LINK_SIDE_PX = 5.0
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -62,7 +69,36 @@ def _end_direction(pts, near):
     return u
 
 
-def link_pieces(labels, stats, keep, strong, r2, r_in2):
+def _is_groove(image, pts, sign):
+    """Whether a piece's pixels lie below (``sign`` +1; above for -1) both of its sides.
+
+    Each pixel's sides are LINK_SIDE_PX along the normal of the piece's local direction
+    (PCA of its pixels within LINK_TANGENT_PX); True when the median over the piece of
+    ``min(side a, side b) - centre`` (times ``sign``) is positive.
+    """
+    rows, cols = image.shape
+    sub = pts[:: max(1, len(pts) // 48)]
+    depth = []
+    for q in sub:
+        loc = pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
+        if len(loc) < 3:
+            continue
+        w, v = np.linalg.eigh(np.cov((loc - loc.mean(axis=0)).T))
+        u = v[:, int(np.argmax(w))]
+        nrm = np.array([-u[1], u[0]])
+        sides = []
+        for sg in (1.0, -1.0):
+            x, y = np.round(q + sg * LINK_SIDE_PX * nrm).astype(int)
+            if not (0 <= x < cols and 0 <= y < rows):
+                break
+            sides.append(sign * float(image[y, x]))
+        if len(sides) < 2:
+            continue
+        depth.append(min(sides) - sign * float(image[int(q[1]), int(q[0])]))
+    return bool(depth) and float(np.median(depth)) > 0.0
+
+
+def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark"):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -76,6 +112,10 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
         Squared distance from the electrode centre, px^2 (broadcastable).
     r_in2 : float
         Squared radius of the ignored rim zone, px^2.
+    image : (M, N) array, optional
+        The frame; with it, a piece joins only if it is a groove (darker than both its
+        sides for ``polarity='dark'``, brighter for ``'bright'``), not a bright body's edge.
+    polarity : {'dark', 'bright'}
 
     Returns
     -------
@@ -102,6 +142,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
         return pts_of[j]
 
     rows, cols = labels.shape
+    sign = -1.0 if polarity == "bright" else 1.0
+    groove = {}
     m = LINK_MAX_GAP_PX + 2
     for _ in range(LINK_MAX_PIECES):
         crack = np.vstack([pts(j) for j in np.flatnonzero(keep) if j > 0])
@@ -157,6 +199,11 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2):
             r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
             if r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]:
                 continue
+            if image is not None:
+                if j not in groove:
+                    groove[j] = _is_groove(image, p, sign)
+                if not groove[j]:
+                    continue
             if best is None or gap < best[0]:
                 best = (gap, j, q, near_p)
         if best is None:
