@@ -108,3 +108,41 @@ def test_line_across_the_crack_path_beyond_its_tip_is_not_joined():
     new = _measure(image, background)
     assert new is not None
     assert abs(new.total_length_px - 120.0) <= LENGTH_REL * 120.0, new.total_length_px
+
+
+def _rod_frame(rng, noise, heading):
+    """A bright rod (the needle) over the electrode, its lower edge a radial line from the rim.
+
+    Just inside the rod's edge a 2.5 px band is a little darker (the rod's outline, as the
+    needle's in tuning seed 5028), broken by a faint stretch 36-56 px from the rim: a line
+    response along an edge, not a groove (the pixels lie between the rod and the ground).
+    """
+    yy, xx = np.mgrid[:SHAPE[0], :SHAPE[1]]
+    u = np.array([np.cos(heading), np.sin(heading)])
+    n = np.array([-u[1], u[0]])
+    p0 = np.array(CENTRE) + 0.5 * RADIUS * u
+    along = (xx - p0[0]) * u[0] + (yy - p0[1]) * u[1]
+    across = (xx - p0[0]) * n[0] + (yy - p0[1]) * n[1]
+    rod = ((across <= 0) & (across >= -22) & (along >= 0)).astype(np.float32)
+    s0 = 0.5 * RADIUS
+    edge = ((across <= 0) & (across >= -2.5) & (along >= 0)
+            & ~((along >= 36 + s0) & (along <= 56 + s0))).astype(np.float32)
+    img = _frame(np.zeros(SHAPE), rng, 0.0)
+    img = img * (1 - rod) + 0.80 * rod - 0.06 * edge
+    img = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 0.8)
+    return (img + rng.normal(0, noise, SHAPE)).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_line_along_a_bright_rods_edge_is_not_continued(seed):
+    """Tuning seed 5028 (stripping, no crack): a line along the needle's edge was joined on
+    to a 5 um crack. Requirement: no crack where there is none, so the edge line beyond
+    the faint stretch must not be joined (before: 137-337 px from a 42-95 px rim piece)."""
+    rng = np.random.default_rng(seed)
+    background = np.mean([_frame(np.zeros(SHAPE), rng, 0.03) for _ in range(4)], axis=0)
+    image = _rod_frame(rng, 0.03, 0.35 + 0.05 * seed)
+    old = _measure(image, background, link_gaps=False)
+    new = _measure(image, background)
+    old_len = 0.0 if old is None else old.total_length_px
+    new_len = 0.0 if new is None else new.total_length_px
+    assert new_len <= old_len * (1 + LENGTH_REL), (new_len, old_len)
