@@ -41,7 +41,7 @@ LINK_MIN_CRACK_PX = 10.0
 #: A crack runs away from the electrode: the piece's farthest pixel lies at least this
 #: fraction of the piece's extent farther from the electrode's centre than its near end;
 #: a line running along the rim does not. (Tuning seed 5028's false line along the
-#: needle's edge, 36 px on main, is still continued by it: it heads outward.)
+#: needle's edge heads outward; ``LINK_SIDE_PX`` stops it.)
 LINK_MIN_OUTWARD = 0.5
 #: A piece joins only if it is a line, not an edge: along it, its pixels are darker (for
 #: ``polarity='dark'``) than the image this far (px) to both sides, in the median. A crack
