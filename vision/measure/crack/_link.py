@@ -43,13 +43,18 @@ LINK_MIN_CRACK_PX = 10.0
 #: a line running along the rim does not. (Tuning seed 5028's false line along the
 #: needle's edge heads outward; ``LINK_SIDE_PX`` stops it.)
 LINK_MIN_OUTWARD = 0.5
-#: A piece joins only if it is a line, not an edge: along it, its pixels are darker (for
-#: ``polarity='dark'``) than the image this far (px) to both sides, in the median. A crack
-#: is a groove with ground on both sides; the edge of a bright body (tuning seed 5028,
-#: stripping: the needle's lower edge, a 36 px line beside the bright rod continued to a
-#: 5 um "crack") gives a line response on its slope, but there the pixels lie between the
-#: bright side and the dark side (needle 197, line 187, ground 140 grey levels).
+#: A piece joins only if it is a line, not a bright body's edge. Its sides are taken this
+#: far (px) from its pixels, across its local direction, and averaged over the piece (a
+#: single pixel's side is as noisy as a faint crack is deep: check seed 7033).
 LINK_SIDE_PX = 5.0
+#: A piece is an edge when its pixels do not lie beyond both of its sides (below both for
+#: ``polarity='dark'``, above for ``'bright'``) and its two sides differ by more than this
+#: fraction of their mean grey level: a body of another material beside it. Tuning seed
+#: 5028 (stripping, no crack): along the needle's lower edge, sides 187 and 136 grey
+#: levels (0.32), the line's pixels 176 between them, a 36 px line continued to a 5 um
+#: "crack". A crack's pieces on the check set (7033) differ by at most 0.12 between
+#: sides (the ceramic's grains differ by a few %) and several lie within noise of them.
+LINK_EDGE_STEP = 0.2
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -69,16 +74,22 @@ def _end_direction(pts, near):
     return u
 
 
-def _is_groove(image, pts, sign):
-    """Whether a piece's pixels lie below (``sign`` +1; above for -1) both of its sides.
+def _is_edge(image, pts, sign):
+    """Whether a piece runs along a bright body's edge rather than being a line itself.
 
     Each pixel's sides are LINK_SIDE_PX along the normal of the piece's local direction
-    (PCA of its pixels within LINK_TANGENT_PX); True when the median over the piece of
-    ``min(side a, side b) - centre`` (times ``sign``) is positive.
+    (PCA of its pixels within LINK_TANGENT_PX, turned to one side of the piece's main
+    axis), averaged over the piece, and so are its own pixels. An edge: the piece's mean
+    does not lie beyond both sides' (``sign`` +1: below, -1: above) and the sides differ
+    by more than LINK_EDGE_STEP of their mean.
     """
     rows, cols = image.shape
-    sub = pts[:: max(1, len(pts) // 48)]
-    depth = []
+    c0 = pts.mean(axis=0)
+    w, v = np.linalg.eigh(np.cov((pts - c0).T))
+    axis = v[:, int(np.argmax(w))]
+    n0 = np.array([-axis[1], axis[0]])
+    sub = pts[:: max(1, len(pts) // 64)]
+    centre, side_a, side_b = [], [], []
     for q in sub:
         loc = pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
         if len(loc) < 3:
@@ -86,16 +97,21 @@ def _is_groove(image, pts, sign):
         w, v = np.linalg.eigh(np.cov((loc - loc.mean(axis=0)).T))
         u = v[:, int(np.argmax(w))]
         nrm = np.array([-u[1], u[0]])
-        sides = []
-        for sg in (1.0, -1.0):
-            x, y = np.round(q + sg * LINK_SIDE_PX * nrm).astype(int)
-            if not (0 <= x < cols and 0 <= y < rows):
-                break
-            sides.append(sign * float(image[y, x]))
-        if len(sides) < 2:
+        if float(np.dot(nrm, n0)) < 0:
+            nrm = -nrm
+        xa, ya = np.round(q + LINK_SIDE_PX * nrm).astype(int)
+        xb, yb = np.round(q - LINK_SIDE_PX * nrm).astype(int)
+        if not (0 <= xa < cols and 0 <= ya < rows and 0 <= xb < cols and 0 <= yb < rows):
             continue
-        depth.append(min(sides) - sign * float(image[int(q[1]), int(q[0])]))
-    return bool(depth) and float(np.median(depth)) > 0.0
+        centre.append(float(image[int(q[1]), int(q[0])]))
+        side_a.append(float(image[ya, xa]))
+        side_b.append(float(image[yb, xb]))
+    if not centre:
+        return False
+    a, b, c = float(np.mean(side_a)), float(np.mean(side_b)), float(np.mean(centre))
+    groove = min(sign * a, sign * b) > sign * c
+    level = 0.5 * (abs(a) + abs(b))
+    return (not groove) and abs(a - b) > LINK_EDGE_STEP * max(level, 1e-12)
 
 
 def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark"):
@@ -113,8 +129,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
     r_in2 : float
         Squared radius of the ignored rim zone, px^2.
     image : (M, N) array, optional
-        The frame; with it, a piece joins only if it is a groove (darker than both its
-        sides for ``polarity='dark'``, brighter for ``'bright'``), not a bright body's edge.
+        The frame; with it, a piece along a bright body's edge (the needle) does not join
+        (:func:`_is_edge`).
     polarity : {'dark', 'bright'}
 
     Returns
@@ -143,7 +159,7 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
 
     rows, cols = labels.shape
     sign = -1.0 if polarity == "bright" else 1.0
-    groove = {}
+    edge = {}
     m = LINK_MAX_GAP_PX + 2
     for _ in range(LINK_MAX_PIECES):
         crack = np.vstack([pts(j) for j in np.flatnonzero(keep) if j > 0])
@@ -200,9 +216,9 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             if r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]:
                 continue
             if image is not None:
-                if j not in groove:
-                    groove[j] = _is_groove(image, p, sign)
-                if not groove[j]:
+                if j not in edge:
+                    edge[j] = _is_edge(image, p, sign)
+                if edge[j]:
                     continue
             if best is None or gap < best[0]:
                 best = (gap, j, q, near_p)
