@@ -1,0 +1,235 @@
+"""A crack seen in pieces: the pieces beyond a faint stretch joined to the crack from the rim.
+
+A crack is one thin path from the electrode rim. Where it crosses a grain of its own
+grey level, runs under heavy noise or past a neighbour's mask, its line response drops
+below the threshold for a stretch and the thresholded line breaks: only the piece that
+touches the rim was measured, the rest of the crack (often most of it) was left out
+(check seeds 7012, 7033, 7066). The pieces beyond such a gap are found by geometry: a
+long line piece whose near end points back at an end of the crack (the crack goes on
+where it stopped) across a gap no longer than the piece itself.
+
+Points are (x, y) = (column, row) in pixels.
+"""
+import cv2
+import numpy as np
+
+__all__ = []
+
+#: A piece joins the crack only when it is at least this long (px, the larger side of its
+#: box): 2x the shortest crack. Noise at the hysteresis thresholds makes lines of a few
+#: px (``MIN_LENGTH_PX`` is 3x the longest); a piece of a real crack cut off by a faint
+#: stretch is tens of px.
+LINK_MIN_PIECE_PX = 20.0
+#: Longest gap (px) a piece is joined across, and never longer than the piece itself: a
+#: grain of the crack's own grey level is crossed in a few tens of px (7012: ~60 px).
+LINK_MAX_GAP_PX = 80.0
+#: The piece's own direction at its near end points back at the crack's end within this
+#: angle (deg): the piece continues the crack's path, it does not pass beside it.
+LINK_MAX_ANGLE_DEG = 30.0
+#: The piece's direction is taken from its pixels within this distance (px) of its near end.
+LINK_TANGENT_PX = 12.0
+#: The crack's end: the crack pixels within this distance (px) of the joined point lie
+#: behind it (their centroid at least LINK_END_OFFSET_PX away, on the side away from the
+#: piece); a piece beside the middle of the crack is a side line, not its continuation.
+LINK_END_PX = 8.0
+LINK_END_OFFSET_PX = 2.0
+#: Pieces join only a crack: the piece of the crack they continue is at least this long
+#: (px, the larger side of its box; ``MIN_LENGTH_PX`` of the detector, the shortest crack).
+#: A stub of a few px at the rim is no crack to continue (seeded whisker scene 2002: a
+#: stub at a whisker's root joined to a line along the rod made a 73 px "crack").
+LINK_MIN_CRACK_PX = 10.0
+#: A crack runs away from the electrode: the piece's farthest pixel lies at least this
+#: fraction of the piece's extent farther from the electrode's centre than its near end;
+#: a line running along the rim does not. (Tuning seed 5028's false line along the
+#: needle's edge heads outward; ``LINK_SIDE_PX`` stops it.)
+LINK_MIN_OUTWARD = 0.5
+#: A piece joins only if it is a line, not a bright body's edge. Its sides are taken this
+#: far (px) from its pixels, across its local direction, and averaged over the piece (a
+#: single pixel's side is as noisy as a faint crack is deep: check seed 7033).
+LINK_SIDE_PX = 5.0
+#: A piece is an edge when its pixels do not lie beyond both of its sides (below both for
+#: ``polarity='dark'``, above for ``'bright'``) and its two sides differ by more than this
+#: fraction of their mean grey level: a body of another material beside it. Tuning seed
+#: 5028 (stripping, no crack): along the needle's lower edge, sides 187 and 136 grey
+#: levels (0.32), the line's pixels 176 between them, a 36 px line continued to a 5 um
+#: "crack". A crack's pieces on the check set (7033) differ by at most 0.12 between
+#: sides (the ceramic's grains differ by a few %) and several lie within noise of them.
+LINK_EDGE_STEP = 0.2
+#: At most this many pieces are joined, one after the other.
+LINK_MAX_PIECES = 24
+
+
+def _end_direction(pts, near):
+    """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels)."""
+    d = np.hypot(pts[:, 0] - near[0], pts[:, 1] - near[1])
+    loc = pts[d <= LINK_TANGENT_PX]
+    if len(loc) < 3:
+        return None
+    c = loc.mean(axis=0)
+    cov = np.cov((loc - c).T)
+    w, v = np.linalg.eigh(cov)
+    u = v[:, int(np.argmax(w))]
+    if float(np.dot(near - c, u)) < 0:
+        u = -u
+    return u
+
+
+def _is_edge(image, pts, sign):
+    """Whether a piece runs along a bright body's edge rather than being a line itself.
+
+    Each pixel's sides are LINK_SIDE_PX along the normal of the piece's local direction
+    (PCA of its pixels within LINK_TANGENT_PX, turned to one side of the piece's main
+    axis), averaged over the piece, and so are its own pixels. An edge: the piece's mean
+    does not lie beyond both sides' (``sign`` +1: below, -1: above) and the sides differ
+    by more than LINK_EDGE_STEP of their mean.
+    """
+    rows, cols = image.shape
+    c0 = pts.mean(axis=0)
+    w, v = np.linalg.eigh(np.cov((pts - c0).T))
+    axis = v[:, int(np.argmax(w))]
+    n0 = np.array([-axis[1], axis[0]])
+    sub = pts[:: max(1, len(pts) // 64)]
+    centre, side_a, side_b = [], [], []
+    for q in sub:
+        loc = pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
+        if len(loc) < 3:
+            continue
+        w, v = np.linalg.eigh(np.cov((loc - loc.mean(axis=0)).T))
+        u = v[:, int(np.argmax(w))]
+        nrm = np.array([-u[1], u[0]])
+        if float(np.dot(nrm, n0)) < 0:
+            nrm = -nrm
+        xa, ya = np.round(q + LINK_SIDE_PX * nrm).astype(int)
+        xb, yb = np.round(q - LINK_SIDE_PX * nrm).astype(int)
+        if not (0 <= xa < cols and 0 <= ya < rows and 0 <= xb < cols and 0 <= yb < rows):
+            continue
+        centre.append(float(image[int(q[1]), int(q[0])]))
+        side_a.append(float(image[ya, xa]))
+        side_b.append(float(image[yb, xb]))
+    if not centre:
+        return False
+    a, b, c = float(np.mean(side_a)), float(np.mean(side_b)), float(np.mean(centre))
+    groove = min(sign * a, sign * b) > sign * c
+    level = 0.5 * (abs(a) + abs(b))
+    return (not groove) and abs(a - b) > LINK_EDGE_STEP * max(level, 1e-12)
+
+
+def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark"):
+    """Join the line pieces that continue the crack from the rim across faint gaps.
+
+    Parameters
+    ----------
+    labels, stats : the connected components of the thresholded line pixels (OpenCV).
+    keep : (n,) bool array
+        The components taken so far (those reaching the electrode rim).
+    strong : (n,) bool array
+        Components with a pixel above the high threshold (only these can join).
+    r2 : (M, N) array
+        Squared distance from the electrode centre, px^2 (broadcastable).
+    r_in2 : float
+        Squared radius of the ignored rim zone, px^2.
+    image : (M, N) array, optional
+        The frame; with it, a piece along a bright body's edge (the needle) does not join
+        (:func:`_is_edge`).
+    polarity : {'dark', 'bright'}
+
+    Returns
+    -------
+    keep : (n,) bool array
+        With the joined pieces.
+    bridges : list of ((x0, y0), (x1, y1))
+        The straight segments drawn across the gaps (int px).
+    """
+    keep = keep.copy()
+    bridges = []
+    ext = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).astype(float)
+    cand = np.flatnonzero(strong & ~keep & (ext >= LINK_MIN_PIECE_PX))
+    cand = cand[cand > 0]
+    if not cand.size or not keep.any():
+        return keep, bridges
+    cos_max = np.cos(np.deg2rad(LINK_MAX_ANGLE_DEG))
+    pts_of = {}
+
+    def pts(j):
+        if j not in pts_of:
+            x, y, w, h = (int(v) for v in stats[j, :4])
+            rr, cc = np.nonzero(labels[y:y + h, x:x + w] == j)
+            pts_of[j] = np.column_stack([cc + x, rr + y]).astype(float)
+        return pts_of[j]
+
+    rows, cols = labels.shape
+    sign = -1.0 if polarity == "bright" else 1.0
+    edge = {}
+    m = LINK_MAX_GAP_PX + 2
+    for _ in range(LINK_MAX_PIECES):
+        crack = np.vstack([pts(j) for j in np.flatnonzero(keep) if j > 0])
+        lo, hi = crack.min(axis=0), crack.max(axis=0)
+        # the pieces whose box is within the largest gap of the crack's box
+        near = [j for j in cand if not keep[j]
+                and stats[j, 0] - hi[0] <= LINK_MAX_GAP_PX
+                and lo[0] - (stats[j, 0] + stats[j, 2]) <= LINK_MAX_GAP_PX
+                and stats[j, 1] - hi[1] <= LINK_MAX_GAP_PX
+                and lo[1] - (stats[j, 1] + stats[j, 3]) <= LINK_MAX_GAP_PX]
+        if not near:
+            break
+        # distance to the crack over its box grown by the largest gap (one transform per round)
+        bx0, by0 = max(int(lo[0] - m), 0), max(int(lo[1] - m), 0)
+        bx1, by1 = min(int(hi[0] + m) + 1, cols), min(int(hi[1] + m) + 1, rows)
+        free = np.ones((by1 - by0, bx1 - bx0), np.uint8)
+        ci = crack.astype(int)
+        free[ci[:, 1] - by0, ci[:, 0] - bx0] = 0
+        dist = cv2.distanceTransform(free, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        best = None
+        for j in near:
+            p = pts(j)
+            ins = (p[:, 0] >= bx0) & (p[:, 0] < bx1) & (p[:, 1] >= by0) & (p[:, 1] < by1)
+            if not ins.any():
+                continue
+            pin = p[ins]
+            d = dist[pin[:, 1].astype(int) - by0, pin[:, 0].astype(int) - bx0]
+            k = int(np.argmin(d))
+            near_p = pin[k]
+            if float(d[k]) > min(LINK_MAX_GAP_PX, ext[j]) + 1.0:
+                continue
+            # the crack pixel nearest to it
+            cq = crack[(np.abs(crack[:, 0] - near_p[0]) <= d[k] + 1) & (np.abs(crack[:, 1] - near_p[1]) <= d[k] + 1)]
+            q = cq[int(np.argmin(((cq - near_p) ** 2).sum(axis=1)))]
+            gap = float(np.hypot(*(q - near_p)))
+            if gap > min(LINK_MAX_GAP_PX, ext[j]) or gap < 1.0:
+                continue
+            if ext[labels[int(q[1]), int(q[0])]] < LINK_MIN_CRACK_PX:
+                continue
+            g = (q - near_p) / gap              # from the piece to the crack
+            u = _end_direction(p, near_p)
+            if u is None or float(np.dot(u, g)) < cos_max:
+                continue
+            # the crack's end: its pixels near q lie behind q, away from the piece
+            dq = np.hypot(crack[:, 0] - q[0], crack[:, 1] - q[1])
+            c = crack[dq <= LINK_END_PX].mean(axis=0)
+            back = q - c
+            if float(np.hypot(*back)) < LINK_END_OFFSET_PX or float(np.dot(back, -g)) <= 0:
+                continue
+            # the piece lies farther out than the crack's end (a crack grows away from the rim)
+            if r2_at(r2, near_p) < r2_at(r2, q) or r2_at(r2, near_p) <= r_in2:
+                continue
+            r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
+            if r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]:
+                continue
+            if image is not None:
+                if j not in edge:
+                    edge[j] = _is_edge(image, p, sign)
+                if edge[j]:
+                    continue
+            if best is None or gap < best[0]:
+                best = (gap, j, q, near_p)
+        if best is None:
+            break
+        _, j, q, near_p = best
+        keep[j] = True
+        bridges.append((tuple(int(round(v)) for v in q), tuple(int(round(v)) for v in near_p)))
+    return keep, bridges
+
+
+def r2_at(r2, xy):
+    """Squared distance from the electrode centre at pixel ``xy`` (x, y) of an r2 grid."""
+    return float(r2[min(int(round(xy[1])), r2.shape[0] - 1), min(int(round(xy[0])), r2.shape[1] - 1)])
