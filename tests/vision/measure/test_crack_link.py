@@ -12,6 +12,7 @@ complete crack with nothing beyond it, must not gain length.
 import cv2
 import numpy as np
 import pytest
+from test_crack_rims import _coverage as _rims_coverage  # the same supersampled drawing
 
 from vision import crack_background
 from vision.measure.crack._detect import detect_crack
@@ -19,18 +20,13 @@ from vision.measure.crack._detect import detect_crack
 SHAPE = (240, 420)        # rows, cols
 CENTRE = (60.0, 120.0)    # electrode (x, y)
 RADIUS = 30.0
-SS = 4                    # supersampling of the drawing
 CERAMIC, LITHIUM = 0.46, 0.15
 #: The length requirement of issue 11 (90th percentile per frame).
 LENGTH_REL = 0.10
 
 
 def _coverage(pts, width):
-    canvas = np.zeros((SHAPE[0] * SS, SHAPE[1] * SS), np.uint8)
-    q = np.round(((pts + 0.5) * SS - 0.5) * 16).astype(np.int32)
-    cv2.polylines(canvas, [q.reshape(-1, 1, 2)], False, 255, max(1, int(round(width * SS))),
-                  cv2.LINE_8, 4)
-    return cv2.resize(canvas, (SHAPE[1], SHAPE[0]), interpolation=cv2.INTER_AREA) / 255.0
+    return _rims_coverage(pts, width, SHAPE)
 
 
 def _path(length, heading, start_gap=0.0):
@@ -80,29 +76,24 @@ def test_crack_broken_by_a_faint_stretch_is_measured_whole(seed, fade):
     assert abs(new.total_length_px - true) <= LENGTH_REL * true, (new.total_length_px, true)
 
 
-def test_line_beside_the_crack_is_not_joined():
-    # a complete 120 px crack and a 60 px line beside its tip, parallel to it 25 px off:
-    # it does not continue the crack (its near end does not point back at the crack's end)
-    rng = np.random.default_rng(7)
-    pts = _path(120.0, heading=0.0)
-    tip = pts[-1]
-    side = np.column_stack([np.linspace(tip[0] - 40.0, tip[0] + 20.0, 61), np.full(61, tip[1] + 25.0)])
-    cover = np.maximum(_coverage(pts, 2.0), _coverage(side, 2.0))
-    background = np.mean([_frame(np.zeros(SHAPE), rng, 0.03) for _ in range(4)], axis=0)
-    image = _frame(cover, rng, 0.03)
-    new = _measure(image, background)
-    assert new is not None
-    assert abs(new.total_length_px - 120.0) <= LENGTH_REL * 120.0, new.total_length_px
+def _beside(tip):
+    # a 60 px line beside the tip, parallel to the crack 25 px off: its near end does not
+    # point back at the crack's end
+    return np.column_stack([np.linspace(tip[0] - 40.0, tip[0] + 20.0, 61), np.full(61, tip[1] + 25.0)])
 
 
-def test_line_across_the_crack_path_beyond_its_tip_is_not_joined():
+def _across(tip):
     # a 60 px line crossing the crack's direction 30 px beyond its tip: a line across the
     # path is not its continuation
-    rng = np.random.default_rng(8)
+    return np.column_stack([np.full(61, tip[0] + 30.0), np.linspace(tip[1] - 30.0, tip[1] + 30.0, 61)])
+
+
+@pytest.mark.parametrize(("seed", "line"), [(7, _beside), (8, _across)], ids=["beside", "across"])
+def test_line_that_does_not_continue_the_crack_is_not_joined(seed, line):
+    # a complete 120 px crack and a line near its tip that does not continue it
+    rng = np.random.default_rng(seed)
     pts = _path(120.0, heading=0.0)
-    tip = pts[-1]
-    across = np.column_stack([np.full(61, tip[0] + 30.0), np.linspace(tip[1] - 30.0, tip[1] + 30.0, 61)])
-    cover = np.maximum(_coverage(pts, 2.0), _coverage(across, 2.0))
+    cover = np.maximum(_coverage(pts, 2.0), _coverage(line(pts[-1]), 2.0))
     background = np.mean([_frame(np.zeros(SHAPE), rng, 0.03) for _ in range(4)], axis=0)
     image = _frame(cover, rng, 0.03)
     new = _measure(image, background)

@@ -27,12 +27,13 @@ CERAMIC, LITHIUM = 0.46, 0.15
 LENGTH_REL = 0.10
 
 
-def _coverage(pts, width):
-    canvas = np.zeros((SHAPE[0] * SS, SHAPE[1] * SS), np.uint8)
+def _coverage(pts, width, shape=SHAPE):
+    """Area coverage (0-1) of a polyline `width` px wide on a `shape` grid, drawn at SS×."""
+    canvas = np.zeros((shape[0] * SS, shape[1] * SS), np.uint8)
     q = np.round(((pts + 0.5) * SS - 0.5) * 16).astype(np.int32)
     cv2.polylines(canvas, [q.reshape(-1, 1, 2)], False, 255, max(1, int(round(width * SS))),
                   cv2.LINE_8, 4)
-    return cv2.resize(canvas, (SHAPE[1], SHAPE[0]), interpolation=cv2.INTER_AREA) / 255.0
+    return cv2.resize(canvas, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / 255.0
 
 
 def _crack(rng, length, heading=0.1, step=3.0, wiggle=0.08):
