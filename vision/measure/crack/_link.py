@@ -59,17 +59,24 @@ LINK_EDGE_STEP = 0.2
 LINK_MAX_PIECES = 24
 
 
+def _axis(pts):
+    """Principal direction (unit vector, sign arbitrary) of points (k, 2), k >= 2."""
+    w, v = np.linalg.eigh(np.cov((pts - pts.mean(axis=0)).T))
+    return v[:, int(np.argmax(w))]
+
+
+def _near(pts, q):
+    """The points within LINK_TANGENT_PX of ``q``."""
+    return pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
+
+
 def _end_direction(pts, near):
     """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels)."""
-    d = np.hypot(pts[:, 0] - near[0], pts[:, 1] - near[1])
-    loc = pts[d <= LINK_TANGENT_PX]
+    loc = _near(pts, near)
     if len(loc) < 3:
         return None
-    c = loc.mean(axis=0)
-    cov = np.cov((loc - c).T)
-    w, v = np.linalg.eigh(cov)
-    u = v[:, int(np.argmax(w))]
-    if float(np.dot(near - c, u)) < 0:
+    u = _axis(loc)
+    if float(np.dot(near - loc.mean(axis=0), u)) < 0:
         u = -u
     return u
 
@@ -84,18 +91,15 @@ def _is_edge(image, pts, sign):
     by more than LINK_EDGE_STEP of their mean.
     """
     rows, cols = image.shape
-    c0 = pts.mean(axis=0)
-    w, v = np.linalg.eigh(np.cov((pts - c0).T))
-    axis = v[:, int(np.argmax(w))]
+    axis = _axis(pts)
     n0 = np.array([-axis[1], axis[0]])
     sub = pts[:: max(1, len(pts) // 64)]
     centre, side_a, side_b = [], [], []
     for q in sub:
-        loc = pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
+        loc = _near(pts, q)
         if len(loc) < 3:
             continue
-        w, v = np.linalg.eigh(np.cov((loc - loc.mean(axis=0)).T))
-        u = v[:, int(np.argmax(w))]
+        u = _axis(loc)
         nrm = np.array([-u[1], u[0]])
         if float(np.dot(nrm, n0)) < 0:
             nrm = -nrm
