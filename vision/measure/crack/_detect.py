@@ -4,6 +4,7 @@ Pure functions on one (registered) frame. Arrays are (rows, cols); points
 are (x, y) = (column, row) in pixels with the origin at the centre of the
 top-left pixel. Lengths are in pixels.
 """
+import inspect
 import logging
 from dataclasses import dataclass, field
 
@@ -185,8 +186,12 @@ EDGE_PENALTY = 0.5
 MIN_BRANCH_PX = 10.0
 
 
-def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
-    """:func:`detect_crack` in a box that grows until the crack is inside it."""
+def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts, passes):
+    """:func:`detect_crack` in a box that grows until the crack is inside it.
+
+    ``passes`` holds the line pass of each window searched (see :func:`_detect`): a search
+    that differs only in ``link_gaps`` filters no window twice.
+    """
     rows, cols = img.shape
     try:
         x0, y0, x1, y1 = (int(round(float(v))) for v in roi)
@@ -216,14 +221,17 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
         sl = (slice(wy0, wy1), slice(wx0, wx1))
         band = np.ones((wy1 - wy0, wx1 - wx0), bool)
         band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
-        sub_bg = None
-        if bg is not None:
-            sub_bg = bg.window(sl)
-        c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
-                         electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
-                         background=sub_bg,
-                         exclude_mask=band if exclude_mask is None
-                         else band | np.asarray(exclude_mask, bool)[sl], **opts)
+        window = (wx0, wy0, wx1, wy1)
+        if window not in passes:
+            sub_bg = None
+            if bg is not None:
+                sub_bg = bg.window(sl)
+            sub = _as_image(img[sl], "image")
+            passes[window] = _line_pass(
+                sub, sub_bg, None if li_mask is None else np.asarray(li_mask)[sl],
+                band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],
+                (ex - wx0, ey - wy0), rad, _resolved(opts))
+        c = _measure_pass(passes[window], opts)
         if c is None:
             return None
         off = np.array([wx0, wy0], float)
@@ -384,13 +392,41 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     CrackMeasurement or None
         None when no crack of at least ``min_length_px`` starts at the electrode.
     """
-    opts = dict(sigma_px=sigma_px, polarity=polarity, threshold_sigma=threshold_sigma,
-                low_threshold_sigma=low_threshold_sigma, min_length_px=min_length_px,
-                rim_margin_px=rim_margin_px, smoothing_px=smoothing_px, thick_li_px=thick_li_px,
-                bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
-                tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
-                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines,
-                min_branch_px=min_branch_px, thick_rim_only=thick_rim_only, link_gaps=link_gaps)
+    # every argument of this call by name: the options are defined once, in this signature
+    # (detect_crack_core_or_rims binds its own arguments to it)
+    return _detect(dict(locals()), {})
+
+
+#: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
+#: others are options, the same for every window of one search.
+_DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius_px",
+                        "background", "exclude_mask", "roi"})
+
+
+def _detect(args, passes):
+    """:func:`detect_crack` from its arguments by name, reusing line passes.
+
+    Parameters
+    ----------
+    args : dict
+        Every argument of :func:`detect_crack`, by name.
+    passes : dict
+        Line passes (:func:`_line_pass`) already made for this image, background
+        and options, keyed by window ((x0, y0, x1, y1) px, end exclusive; None for
+        the whole frame); new ones are added. Searches that differ only in
+        ``link_gaps`` (which acts after the pass) may share one dict.
+
+    Returns
+    -------
+    CrackMeasurement or None
+        As :func:`detect_crack`.
+    """
+    image, li_mask, exclude_mask, roi = (args["image"], args["li_mask"], args["exclude_mask"],
+                                         args["roi"])
+    electrode_xy_px, electrode_radius_px = args["electrode_xy_px"], args["electrode_radius_px"]
+    background = args["background"]
+    opts = {k: v for k, v in args.items() if k not in _DATA_ARGS}
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
     img = _as_image(image, "image")
     rows, cols = img.shape
     ex, ey = (float(v) for v in electrode_xy_px)
@@ -398,8 +434,6 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if not (np.isfinite(ex) and np.isfinite(ey) and np.isfinite(rad) and rad >= 0):
         raise ValueError("electrode_xy_px and electrode_radius_px must be finite (radius >= 0); "
                          f"got {electrode_xy_px!r}, {electrode_radius_px!r}. Find the electrode first.")
-    if rim_margin_px is None:
-        rim_margin_px = FILTER_REACH_SIGMAS * sigma_px + 1.0
     for name, m in (("li_mask", li_mask), ("exclude_mask", exclude_mask)):
         if m is not None and np.shape(m) != img.shape:
             raise ValueError(f"{name} has shape {np.shape(m)} but image has {img.shape}; "
@@ -422,7 +456,83 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
     if roi is not None:
-        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts)
+        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes)
+    if None not in passes:
+        passes[None] = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts))
+    return _measure_pass(passes[None], opts)
+
+
+def _resolved(opts):
+    """``opts`` with the default rim margin (None: 2 filter reaches + 1 px) made a number."""
+    if opts["rim_margin_px"] is not None:
+        return opts
+    return dict(opts, rim_margin_px=FILTER_REACH_SIGMAS * opts["sigma_px"] + 1.0)
+
+
+@dataclass(frozen=True)
+class _LinePass:
+    """The filtering and thresholding of one frame (or window), before any joining.
+
+    Everything :func:`_measure_pass` needs: the scan-line corrected image ``img``, the
+    background ``bg`` and its fitted gain ``g`` (None without one), the line response
+    ``resp`` with its median ``med``, noise level ``sig`` and low threshold ``lo``, the
+    bridging responses ``bridge`` (or None), the connected line pieces (``labels`` and
+    ``stats`` of ``cv2.connectedComponentsWithStats``), the pieces kept as the crack
+    (``keep``: strong and at the rim) and the strong ones (``strong``), the squared
+    distance ``r2`` of each pixel from the electrode centre (px^2), the inner radius
+    ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px).
+    """
+
+    img: np.ndarray
+    bg: object
+    g: object
+    resp: np.ndarray
+    med: float
+    sig: float
+    lo: float
+    bridge: object
+    labels: np.ndarray
+    stats: np.ndarray
+    keep: np.ndarray
+    strong: np.ndarray
+    r2: np.ndarray
+    r_in: float
+    electrode_xy: tuple
+    rad: float
+
+
+def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
+    """Filter and threshold a frame: the steps of :func:`detect_crack` before joining.
+
+    Parameters
+    ----------
+    img : (M, N) ndarray of float32
+        The frame (or window).
+    bg : CrackBackground or None
+        Its background, same shape.
+    li_mask, exclude_mask : (M, N) array of bool or None
+        As in :func:`detect_crack`.
+    electrode_xy : (float, float)
+        Electrode centre (x, y) in this frame, px.
+    rad : float
+        Electrode radius, px.
+    opts : dict
+        The options of :func:`detect_crack`, ``rim_margin_px`` a number (:func:`_resolved`).
+
+    Returns
+    -------
+    _LinePass or None
+        None when no line piece is strong and at the rim (no crack, whatever the joining).
+    """
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
+    scan_lines, gain_margin, edge_penalty = opts["scan_lines"], opts["gain_margin"], opts["edge_penalty"]
+    threshold_sigma, low_threshold_sigma = opts["threshold_sigma"], opts["low_threshold_sigma"]
+    thick_li_px, thick_rim_only = opts["thick_li_px"], opts["thick_rim_only"]
+    rim_margin_px, bridge_gap_px, join_gap_px = (opts["rim_margin_px"], opts["bridge_gap_px"],
+                                                 opts["join_gap_px"])
+    rows, cols = img.shape
+    ex, ey = electrode_xy
+    g = None
     bridge = None
     if bg is not None:
         g = np.float32(_gain(img, bg.image))
@@ -542,6 +652,39 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     keep[0] = False
     if not keep.any():
         return None
+    return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
+                     labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
+                     electrode_xy=(ex, ey), rad=rad)
+
+
+def _measure_pass(p, opts):
+    """Join, skeletonize and measure a line pass: the steps of :func:`detect_crack` after
+    thresholding.
+
+    Parameters
+    ----------
+    p : _LinePass or None
+        From :func:`_line_pass` (None: no crack).
+    opts : dict
+        The options of :func:`detect_crack` (those of the pass, any ``link_gaps``).
+
+    Returns
+    -------
+    CrackMeasurement or None
+        As :func:`detect_crack` without ``roi``.
+    """
+    if p is None:
+        return None
+    img, bg, g, resp, med, sig, lo, bridge = p.img, p.bg, p.g, p.resp, p.med, p.sig, p.lo, p.bridge
+    labels, stats, keep, strong, r2, r_in = p.labels, p.stats, p.keep, p.strong, p.r2, p.r_in
+    (ex, ey), rad = p.electrode_xy, p.rad
+    rows, cols = img.shape
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
+    smoothing_px, tip_half_max, max_hole_px = (opts["smoothing_px"], opts["tip_half_max"],
+                                               opts["max_hole_px"])
+    min_length_px, max_width_px, min_branch_px = (opts["min_length_px"], opts["max_width_px"],
+                                                  opts["min_branch_px"])
+    link_gaps = opts["link_gaps"]
     bridges = []
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
@@ -699,13 +842,18 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         crack; None when the core shows no crack.
     """
     link = bool(kwargs.pop("link_gaps", True))
-    core = detect_crack(image, background=background, polarity=polarity, link_gaps=False, **kwargs)
+    args = inspect.signature(detect_crack).bind(image, background=background, polarity=polarity,
+                                                **kwargs)
+    args.apply_defaults()
+    # the joined search differs from the plain one only after the line pass: one pass each
+    # window, shared by both (same results as two detect_crack calls, half the filtering)
+    passes = {}
+    core = _detect(dict(args.arguments, link_gaps=False), passes)
     if link and core is not None and not core.is_branching_cluster:
         # a crack seen in pieces is joined only where the rim network is one line: the thin
         # branches of a lateral front stay as they are (they are the front's; joined, tuning
         # seed 5051's front reach moved 118.5 -> 128.7 px RMS)
-        joined = detect_crack(image, background=background, polarity=polarity, link_gaps=True,
-                              **kwargs)
+        joined = _detect(dict(args.arguments, link_gaps=True), passes)
         if joined is not None and not joined.is_branching_cluster:
             core = joined
     if core is None or core.is_branching_cluster or rim_background is None or polarity == "bright":
