@@ -1,12 +1,13 @@
-"""Issue 14: the core search of ``detect_crack_core_or_rims`` filters each window once.
+"""Issue 14: ``detect_crack_core_or_rims`` filters each window once for its core searches.
 
 Its plain search (``link_gaps=False``) and its joined one (``link_gaps=True``) differ only
 after the line filter and the thresholds, so they now share one line pass per window
-(also in the growing ``roi`` box the tracker uses). The requirement is identical results:
-on drawn crack scenes (straight, kinked, tortuous, branched, broken into pieces by a faint
-stretch, a thin crack seen by its bright rims, the thin branches of a lateral front) the
-new function returns exactly what the two-call logic it replaces returned, rebuilt here
-from the public ``detect_crack``.
+(also in the growing ``roi`` box the tracker uses), and the search for the crack's bright
+rims takes the scan-line corrected frame and the masks from them. The requirement is
+identical results: on drawn crack scenes (straight, kinked, tortuous, branched, broken
+into pieces by a faint stretch, a thin crack seen by its bright rims, the thin branches of
+a lateral front) the new function returns exactly what the three-search logic it replaces
+returned, rebuilt here from the public ``detect_crack``.
 """
 import math
 
@@ -144,3 +145,16 @@ def test_search_without_link_gaps_is_the_plain_search():
     kw = dict(electrode_xy_px=centre, electrode_radius_px=radius,
               background=crack_background(background), link_gaps=False)
     _assert_identical(detect_crack_core_or_rims(image, **kw), detect_crack(image, **kw))
+
+
+def test_rim_background_of_another_image_is_searched_on_its_own():
+    # the rim search reuses the core search's corrected frame and masks only when both
+    # backgrounds hold the same image; with another one it is the plain rim search
+    background, image, centre, radius = _scene("rims", 3)
+    other = background + np.float32(0.01) * np.cos(np.arange(background.shape[1]) / 7.0)
+    for rim_bg in (background, other):
+        kw = dict(electrode_xy_px=centre, electrode_radius_px=radius,
+                  background=crack_background(background),
+                  rim_background=crack_background(rim_bg, polarity="bright"))
+        old, _ = _two_call_core_or_rims(image, **kw)
+        _assert_identical(detect_crack_core_or_rims(image, **kw), old)

@@ -186,11 +186,12 @@ EDGE_PENALTY = 0.5
 MIN_BRANCH_PX = 10.0
 
 
-def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts, passes):
+def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts, passes, *,
+                   keep_twin=False, starts=None):
     """:func:`detect_crack` in a box that grows until the crack is inside it.
 
-    ``passes`` holds the line pass of each window searched (see :func:`_detect`): a search
-    that differs only in ``link_gaps`` filters no window twice.
+    ``passes`` holds the line pass of each window searched, ``keep_twin`` and ``starts``
+    share work with the rim search (see :func:`_detect`).
     """
     rows, cols = img.shape
     try:
@@ -230,7 +231,8 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
             passes[window] = _line_pass(
                 sub, sub_bg, None if li_mask is None else np.asarray(li_mask)[sl],
                 band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],
-                (ex - wx0, ey - wy0), rad, _resolved(opts))
+                (ex - wx0, ey - wy0), rad, _resolved(opts),
+                keep_twin=keep_twin, start=None if starts is None else starts.get(window))
         c = _measure_pass(passes[window], opts)
         if c is None:
             return None
@@ -403,7 +405,7 @@ _DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius
                         "background", "exclude_mask", "roi"})
 
 
-def _detect(args, passes):
+def _detect(args, passes, *, keep_twin=False, starts=None):
     """:func:`detect_crack` from its arguments by name, reusing line passes.
 
     Parameters
@@ -415,6 +417,13 @@ def _detect(args, passes):
         and options, keyed by window ((x0, y0, x1, y1) px, end exclusive; None for
         the whole frame); new ones are added. Searches that differ only in
         ``link_gaps`` (which acts after the pass) may share one dict.
+    keep_twin : bool
+        Each new pass also keeps, in its ``twin``, what a search of the opposite
+        polarity (the crack's rims) with the same background image would compute again
+        on the same window (:class:`_TwinStart`).
+    starts : dict or None
+        The ``twin`` of the opposite polarity's passes by window: taken for those
+        windows, not computed again.
 
     Returns
     -------
@@ -456,9 +465,12 @@ def _detect(args, passes):
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
     if roi is not None:
-        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes)
+        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
+                              keep_twin=keep_twin, starts=starts)
     if None not in passes:
-        passes[None] = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts))
+        passes[None] = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts),
+                                  keep_twin=keep_twin,
+                                  start=None if starts is None else starts.get(None))
     return _measure_pass(passes[None], opts)
 
 
@@ -499,9 +511,26 @@ class _LinePass:
     r_in: float
     electrode_xy: tuple
     rad: float
+    twin: object = None
 
 
-def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
+@dataclass(frozen=True)
+class _TwinStart:
+    """What a line pass of the opposite polarity on the same window would compute first.
+
+    Polarity-free, with the same background image: the background gain ``g``, the
+    scan-line corrected image ``img``, the pixels ignored (``ignore``) and the squared
+    distances ``r2`` from the electrode centre (px^2).
+    """
+
+    img: np.ndarray
+    g: np.float32
+    ignore: np.ndarray
+    r2: np.ndarray
+
+
+def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=False,
+               start=None):
     """Filter and threshold a frame: the steps of :func:`detect_crack` before joining.
 
     Parameters
@@ -518,6 +547,12 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
         Electrode radius, px.
     opts : dict
         The options of :func:`detect_crack`, ``rim_margin_px`` a number (:func:`_resolved`).
+    keep_twin : bool
+        Keep, in the returned pass's ``twin``, what a pass of the opposite polarity with
+        the same background image would compute again (:class:`_TwinStart`).
+    start : _TwinStart or None
+        The ``twin`` of the opposite polarity's pass of this window: taken instead of
+        correcting, filtering and masking the frame again (the same values).
 
     Returns
     -------
@@ -527,41 +562,21 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
     sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
     scan_lines, gain_margin, edge_penalty = opts["scan_lines"], opts["gain_margin"], opts["edge_penalty"]
     threshold_sigma, low_threshold_sigma = opts["threshold_sigma"], opts["low_threshold_sigma"]
-    thick_li_px, thick_rim_only = opts["thick_li_px"], opts["thick_rim_only"]
     rim_margin_px, bridge_gap_px, join_gap_px = (opts["rim_margin_px"], opts["bridge_gap_px"],
                                                  opts["join_gap_px"])
     rows, cols = img.shape
     ex, ey = electrode_xy
     g = None
     bridge = None
+    if start is not None:
+        img, g, ignore, r2 = start.img, start.g, start.ignore, start.r2
     if bg is not None:
-        g = np.float32(_gain(img, bg.image))
-        if scan_lines:
-            # per-row offsets (SEM scan lines) change from scan to scan: a dark row
-            # is a straight horizontal valley to the line filter, and a crack
-            # next to it takes it as a side branch. The filters are linear, so
-            # the offsets are removed from the image (robust median per row of
-            # the difference to the background, every second column, then the
-            # mean of the pixels within 3 noise levels of it: a crack or lithium
-            # covering a good part of a row would shift a plain median).
-            dd = img[:, ::2] - g * bg.image[:, ::2]
-            centre = np.median(dd, axis=1, keepdims=True)
-            _, sig_d = _robust_sigma(dd[::STATS_SUBSAMPLE] - centre[::STATS_SUBSAMPLE])
-            w = (np.abs(dd - centre) <= SCANLINE_CLIP_SIGMA * max(sig_d, 1e-6)).astype(np.float32)
-            cnt = w.sum(axis=1)
-            off = np.where(cnt >= SCANLINE_MIN_PIXELS, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
-            off = (off - np.median(off)).astype(np.float32)
-            img = img - off[:, None]
+        if start is None:
+            g = np.float32(_gain(img, bg.image))
+            if scan_lines:
+                img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
-                                    elongation, len(bg.angle_responses))
-            # maximum over angles, clipped at 0; the filters are linear, so the
-            # response of (image - g * background) is a difference per angle
-            resp = np.zeros(img.shape, np.float32)
-            diff_resp = np.zeros(img.shape, np.float32)
-            for a, b in zip(stack, bg.angle_responses):
-                np.maximum(resp, a, out=resp)
-                np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+            resp, diff_resp = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -592,41 +607,9 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
         sig = float(np.std(resp)) or 1.0
     hi = med + threshold_sigma * sig
     lo = med + low_threshold_sigma * sig
-    ignore = np.zeros(img.shape, bool)
-    if li_mask is not None:
-        li = np.asarray(li_mask).astype(np.uint8)
-        k = int(thick_li_px)
-        if k > 1:
-            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
-            if thick.any() and thick_rim_only:
-                # lateral lithium grows from the electrode: its thick part reaches the
-                # rim. A thick spot out in the field (where a Li-filled crack branches,
-                # its rims fill the fork) is part of the crack, not lateral lithium
-                nt, tl = cv2.connectedComponents(thick, connectivity=8)
-                yy_, xx_ = np.ogrid[:rows, :cols]
-                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
-                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
-                rim_ids = np.unique(tl[near & (thick > 0)])
-                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
-            if thick.any():
-                m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
-                ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
-    if exclude_mask is not None:
-        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
-        ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
-                             np.ones((m, m), np.uint8)) > 0
-    # clipped (saturated or black) areas, e.g. the bright needle when the
-    # brightness flickers up: flat 3x3 patches, where no line can be measured
-    patch = np.ones((FLAT_PATCH_PX, FLAT_PATCH_PX), np.uint8)
-    flat = (cv2.dilate(img, patch) - cv2.erode(img, patch)) == 0
-    if flat.any():
-        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
-        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
-    yy, xx = np.ogrid[:rows, :cols]
-    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    if start is None:
+        ignore, r2 = _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts)
     r_in = rad + rim_margin_px
-    ignore |= r2 <= r_in ** 2
     low = (resp > lo) & ~ignore
     if not low.any():
         return None
@@ -654,7 +637,93 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
         return None
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
-                     electrode_xy=(ex, ey), rad=rad)
+                     electrode_xy=(ex, ey), rad=rad,
+                     twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
+
+
+def _scanline_corrected(img, bg_image, g):
+    """``img`` minus its per-row offsets against ``g * bg_image`` (SEM scan lines), float32.
+
+    Per-row offsets change from scan to scan: a dark row is a straight horizontal valley
+    to the line filter, and a crack next to it takes it as a side branch. The filters are
+    linear, so the offsets are removed from the image (robust median per row of the
+    difference to the background, every second column, then the mean of the pixels within
+    SCANLINE_CLIP_SIGMA noise levels of it: a crack or lithium covering a good part of a
+    row would shift a plain median).
+    """
+    dd = img[:, ::2] - g * bg_image[:, ::2]
+    centre = np.median(dd, axis=1, keepdims=True)
+    _, sig_d = _robust_sigma(dd[::STATS_SUBSAMPLE] - centre[::STATS_SUBSAMPLE])
+    w = (np.abs(dd - centre) <= SCANLINE_CLIP_SIGMA * max(sig_d, 1e-6)).astype(np.float32)
+    cnt = w.sum(axis=1)
+    off = np.where(cnt >= SCANLINE_MIN_PIXELS, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
+    off = (off - np.median(off)).astype(np.float32)
+    return img - off[:, None]
+
+
+def _angle_maxima(img, g, bg, opts):
+    """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
+
+    Returns ``(resp, diff_resp)``, float32 arrays clipped at 0. The filters are linear, so
+    the response of (image - g * background) is a difference per angle.
+    """
+    polarity = opts["polarity"]
+    stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
+                            opts["elongation"], len(bg.angle_responses))
+    resp = np.zeros(img.shape, np.float32)
+    diff_resp = np.zeros(img.shape, np.float32)
+    for a, b in zip(stack, bg.angle_responses):
+        np.maximum(resp, a, out=resp)
+        np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+    return resp, diff_resp
+
+
+def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
+    """Pixels that cannot be crack, and the squared distance from the electrode centre.
+
+    Returns ``(ignore, r2)``: (M, N) bool (thick lithium at the rim and its edges, the
+    excluded pixels, clipped areas, the electrode and its rim margin, each with the
+    filter's reach) and (M, N) float (px^2).
+    """
+    rows, cols = img.shape
+    ex, ey = electrode_xy
+    sigma_px, elongation = opts["sigma_px"], opts["elongation"]
+    rim_margin_px = opts["rim_margin_px"]
+    ignore = np.zeros(img.shape, bool)
+    if li_mask is not None:
+        li = np.asarray(li_mask).astype(np.uint8)
+        k = int(opts["thick_li_px"])
+        if k > 1:
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
+            if thick.any() and opts["thick_rim_only"]:
+                # lateral lithium grows from the electrode: its thick part reaches the
+                # rim. A thick spot out in the field (where a Li-filled crack branches,
+                # its rims fill the fork) is part of the crack, not lateral lithium
+                nt, tl = cv2.connectedComponents(thick, connectivity=8)
+                yy_, xx_ = np.ogrid[:rows, :cols]
+                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
+                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
+                rim_ids = np.unique(tl[near & (thick > 0)])
+                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
+            if thick.any():
+                m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
+                ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
+    if exclude_mask is not None:
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
+        ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
+                             np.ones((m, m), np.uint8)) > 0
+    # clipped (saturated or black) areas, e.g. the bright needle when the
+    # brightness flickers up: flat 3x3 patches, where no line can be measured
+    patch = np.ones((FLAT_PATCH_PX, FLAT_PATCH_PX), np.uint8)
+    flat = (cv2.dilate(img, patch) - cv2.erode(img, patch)) == 0
+    if flat.any():
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
+        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
+    yy, xx = np.ogrid[:rows, :cols]
+    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    ignore |= r2 <= (rad + rim_margin_px) ** 2
+    return ignore, r2
 
 
 def _measure_pass(p, opts):
@@ -846,9 +915,11 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
                                                 **kwargs)
     args.apply_defaults()
     # the joined search differs from the plain one only after the line pass: one pass each
-    # window, shared by both (same results as two detect_crack calls, half the filtering)
+    # window, shared by both (same results as two detect_crack calls, half the filtering);
+    # the passes also keep what the rim search would filter again on the same windows
     passes = {}
-    core = _detect(dict(args.arguments, link_gaps=False), passes)
+    core = _detect(dict(args.arguments, link_gaps=False), passes,
+                   keep_twin=rim_background is not None and polarity != "bright")
     if link and core is not None and not core.is_branching_cluster:
         # a crack seen in pieces is joined only where the rim network is one line: the thin
         # branches of a lateral front stay as they are (they are the front's; joined, tuning
@@ -858,8 +929,15 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
             core = joined
     if core is None or core.is_branching_cluster or rim_background is None or polarity == "bright":
         return core
-    rims = detect_crack(image, background=rim_background, polarity="bright", link_gaps=link,
-                        **dict(kwargs, edge_penalty=RIM_EDGE_PENALTY))
+    rim_args = dict(args.arguments, background=rim_background, polarity="bright", link_gaps=link,
+                    edge_penalty=RIM_EDGE_PENALTY)
+    # the rim search corrects, masks and weighs the frame as the core search did when the
+    # background image is the same (the tracker's two backgrounds share one array)
+    same_image = (isinstance(rim_background, CrackBackground) and isinstance(background, CrackBackground)
+                  and (rim_background.image is background.image
+                       or np.array_equal(rim_background.image, background.image)))
+    rims = _detect(rim_args, {}, starts={w: p.twin for w, p in passes.items()
+                                         if same_image and p is not None and p.twin is not None})
     sigma = float(kwargs.get("sigma_px", SIGMA_PX))
     reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
     if (rims is None or rims.is_branching_cluster
