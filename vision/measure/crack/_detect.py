@@ -223,17 +223,22 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
         band = np.ones((wy1 - wy0, wx1 - wx0), bool)
         band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
         window = (wx0, wy0, wx1, wy1)
-        if window not in passes:
+        if passes is not None and window in passes:
+            p = passes[window]
+        else:
             sub_bg = None
             if bg is not None:
                 sub_bg = bg.window(sl)
             sub = _as_image(img[sl], "image")
-            passes[window] = _line_pass(
+            p = _line_pass(
                 sub, sub_bg, None if li_mask is None else np.asarray(li_mask)[sl],
                 band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],
                 (ex - wx0, ey - wy0), rad, _resolved(opts),
                 keep_twin=keep_twin, start=None if starts is None else starts.get(window))
-        c = _measure_pass(passes[window], opts)
+            if passes is not None:
+                passes[window] = p
+        c = _measure_pass(p, opts)
+        del p
         if c is None:
             return None
         off = np.array([wx0, wy0], float)
@@ -396,7 +401,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     """
     # every argument of this call by name: the options are defined once, in this signature
     # (detect_crack_core_or_rims binds its own arguments to it)
-    return _detect(dict(locals()), {})
+    return _detect(dict(locals()), None)
 
 
 #: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
@@ -412,11 +417,13 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     ----------
     args : dict
         Every argument of :func:`detect_crack`, by name.
-    passes : dict
+    passes : dict or None
         Line passes (:func:`_line_pass`) already made for this image, background
         and options, keyed by window ((x0, y0, x1, y1) px, end exclusive; None for
         the whole frame); new ones are added. Searches that differ only in
-        ``link_gaps`` (which acts after the pass) may share one dict.
+        ``link_gaps`` (which acts after the pass) may share one dict. None: none
+        kept (a growing box never searches a window twice; each pass is freed when
+        the box grows past it).
     keep_twin : bool
         Each new pass also keeps, in its ``twin``, what a search of the opposite
         polarity (the crack's rims) with the same background image would compute again
@@ -467,11 +474,13 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
-    if None not in passes:
-        passes[None] = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts),
-                                  keep_twin=keep_twin,
-                                  start=None if starts is None else starts.get(None))
-    return _measure_pass(passes[None], opts)
+    if passes is not None and None in passes:
+        return _measure_pass(passes[None], opts)
+    p = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts),
+                   keep_twin=keep_twin, start=None if starts is None else starts.get(None))
+    if passes is not None:
+        passes[None] = p
+    return _measure_pass(p, opts)
 
 
 def _resolved(opts):
@@ -936,7 +945,7 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
     same_image = (isinstance(rim_background, CrackBackground) and isinstance(background, CrackBackground)
                   and (rim_background.image is background.image
                        or np.array_equal(rim_background.image, background.image)))
-    rims = _detect(rim_args, {}, starts={w: p.twin for w, p in passes.items()
+    rims = _detect(rim_args, None, starts={w: p.twin for w, p in passes.items()
                                          if same_image and p is not None and p.twin is not None})
     sigma = float(kwargs.get("sigma_px", SIGMA_PX))
     reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
