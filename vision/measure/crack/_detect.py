@@ -4,6 +4,7 @@ Pure functions on one (registered) frame. Arrays are (rows, cols); points
 are (x, y) = (column, row) in pixels with the origin at the centre of the
 top-left pixel. Lengths are in pixels.
 """
+import inspect
 import logging
 from dataclasses import dataclass, field
 
@@ -185,8 +186,13 @@ EDGE_PENALTY = 0.5
 MIN_BRANCH_PX = 10.0
 
 
-def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts):
-    """:func:`detect_crack` in a box that grows until the crack is inside it."""
+def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts, passes, *,
+                   keep_twin=False, starts=None):
+    """:func:`detect_crack` in a box that grows until the crack is inside it.
+
+    ``passes`` holds the line pass of each window searched, ``keep_twin`` and ``starts``
+    share work with the rim search (see :func:`_detect`).
+    """
     rows, cols = img.shape
     try:
         x0, y0, x1, y1 = (int(round(float(v))) for v in roi)
@@ -216,14 +222,23 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts)
         sl = (slice(wy0, wy1), slice(wx0, wx1))
         band = np.ones((wy1 - wy0, wx1 - wx0), bool)
         band[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = False
-        sub_bg = None
-        if bg is not None:
-            sub_bg = bg.window(sl)
-        c = detect_crack(img[sl], li_mask=None if li_mask is None else np.asarray(li_mask)[sl],
-                         electrode_xy_px=(ex - wx0, ey - wy0), electrode_radius_px=rad,
-                         background=sub_bg,
-                         exclude_mask=band if exclude_mask is None
-                         else band | np.asarray(exclude_mask, bool)[sl], **opts)
+        window = (wx0, wy0, wx1, wy1)
+        if passes is not None and window in passes:
+            p = passes[window]
+        else:
+            sub_bg = None
+            if bg is not None:
+                sub_bg = bg.window(sl)
+            sub = _as_image(img[sl], "image")
+            p = _line_pass(
+                sub, sub_bg, None if li_mask is None else np.asarray(li_mask)[sl],
+                band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],
+                (ex - wx0, ey - wy0), rad, _resolved(opts),
+                keep_twin=keep_twin, start=None if starts is None else starts.get(window))
+            if passes is not None:
+                passes[window] = p
+        c = _measure_pass(p, opts)
+        del p
         if c is None:
             return None
         off = np.array([wx0, wy0], float)
@@ -384,13 +399,50 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     CrackMeasurement or None
         None when no crack of at least ``min_length_px`` starts at the electrode.
     """
-    opts = dict(sigma_px=sigma_px, polarity=polarity, threshold_sigma=threshold_sigma,
-                low_threshold_sigma=low_threshold_sigma, min_length_px=min_length_px,
-                rim_margin_px=rim_margin_px, smoothing_px=smoothing_px, thick_li_px=thick_li_px,
-                bridge_gap_px=bridge_gap_px, join_gap_px=join_gap_px, elongation=elongation,
-                tip_half_max=tip_half_max, gain_margin=gain_margin, max_hole_px=max_hole_px,
-                edge_penalty=edge_penalty, max_width_px=max_width_px, scan_lines=scan_lines,
-                min_branch_px=min_branch_px, thick_rim_only=thick_rim_only, link_gaps=link_gaps)
+    # every argument of this call by name: the options are defined once, in this signature
+    # (detect_crack_core_or_rims binds its own arguments to it)
+    return _detect(dict(locals()), None)
+
+
+#: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
+#: others are options, the same for every window of one search.
+_DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius_px",
+                        "background", "exclude_mask", "roi"})
+
+
+def _detect(args, passes, *, keep_twin=False, starts=None):
+    """:func:`detect_crack` from its arguments by name, reusing line passes.
+
+    Parameters
+    ----------
+    args : dict
+        Every argument of :func:`detect_crack`, by name.
+    passes : dict or None
+        Line passes (:func:`_line_pass`) already made for this image, background
+        and options, keyed by window ((x0, y0, x1, y1) px, end exclusive; None for
+        the whole frame); new ones are added. Searches that differ only in
+        ``link_gaps`` (which acts after the pass) may share one dict. None: none
+        kept (a growing box never searches a window twice; each pass is freed when
+        the box grows past it).
+    keep_twin : bool
+        Each new pass also keeps, in its ``twin``, what a search of the opposite
+        polarity (the crack's rims) with the same background image would compute again
+        on the same window (:class:`_TwinStart`).
+    starts : dict or None
+        The ``twin`` of the opposite polarity's passes by window: taken for those
+        windows, not computed again.
+
+    Returns
+    -------
+    CrackMeasurement or None
+        As :func:`detect_crack`.
+    """
+    image, li_mask, exclude_mask, roi = (args["image"], args["li_mask"], args["exclude_mask"],
+                                         args["roi"])
+    electrode_xy_px, electrode_radius_px = args["electrode_xy_px"], args["electrode_radius_px"]
+    background = args["background"]
+    opts = {k: v for k, v in args.items() if k not in _DATA_ARGS}
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
     img = _as_image(image, "image")
     rows, cols = img.shape
     ex, ey = (float(v) for v in electrode_xy_px)
@@ -398,8 +450,6 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     if not (np.isfinite(ex) and np.isfinite(ey) and np.isfinite(rad) and rad >= 0):
         raise ValueError("electrode_xy_px and electrode_radius_px must be finite (radius >= 0); "
                          f"got {electrode_xy_px!r}, {electrode_radius_px!r}. Find the electrode first.")
-    if rim_margin_px is None:
-        rim_margin_px = FILTER_REACH_SIGMAS * sigma_px + 1.0
     for name, m in (("li_mask", li_mask), ("exclude_mask", exclude_mask)):
         if m is not None and np.shape(m) != img.shape:
             raise ValueError(f"{name} has shape {np.shape(m)} but image has {img.shape}; "
@@ -422,36 +472,120 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
     if roi is not None:
-        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts)
+        return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
+                              keep_twin=keep_twin, starts=starts)
+    if passes is not None and None in passes:
+        return _measure_pass(passes[None], opts)
+    p = _line_pass(img, bg, li_mask, exclude_mask, (ex, ey), rad, _resolved(opts),
+                   keep_twin=keep_twin, start=None if starts is None else starts.get(None))
+    if passes is not None:
+        passes[None] = p
+    return _measure_pass(p, opts)
+
+
+def _resolved(opts):
+    """``opts`` with the default rim margin (None: 2 filter reaches + 1 px) made a number."""
+    if opts["rim_margin_px"] is not None:
+        return opts
+    return dict(opts, rim_margin_px=FILTER_REACH_SIGMAS * opts["sigma_px"] + 1.0)
+
+
+@dataclass(frozen=True)
+class _LinePass:
+    """The filtering and thresholding of one frame (or window), before any joining.
+
+    Everything :func:`_measure_pass` needs: the scan-line corrected image ``img``, the
+    background ``bg`` and its fitted gain ``g`` (None without one), the line response
+    ``resp`` with its median ``med``, noise level ``sig`` and low threshold ``lo``, the
+    bridging responses ``bridge`` (or None), the connected line pieces (``labels`` and
+    ``stats`` of ``cv2.connectedComponentsWithStats``), the pieces kept as the crack
+    (``keep``: strong and at the rim) and the strong ones (``strong``), the squared
+    distance ``r2`` of each pixel from the electrode centre (px^2), the inner radius
+    ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px).
+    """
+
+    img: np.ndarray
+    bg: object
+    g: object
+    resp: np.ndarray
+    med: float
+    sig: float
+    lo: float
+    bridge: object
+    labels: np.ndarray
+    stats: np.ndarray
+    keep: np.ndarray
+    strong: np.ndarray
+    r2: np.ndarray
+    r_in: float
+    electrode_xy: tuple
+    rad: float
+    twin: object = None
+
+
+@dataclass(frozen=True)
+class _TwinStart:
+    """What a line pass of the opposite polarity on the same window would compute first.
+
+    Polarity-free, with the same background image: the background gain ``g``, the
+    scan-line corrected image ``img``, the pixels ignored (``ignore``) and the squared
+    distances ``r2`` from the electrode centre (px^2).
+    """
+
+    img: np.ndarray
+    g: np.float32
+    ignore: np.ndarray
+    r2: np.ndarray
+
+
+def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=False,
+               start=None):
+    """Filter and threshold a frame: the steps of :func:`detect_crack` before joining.
+
+    Parameters
+    ----------
+    img : (M, N) ndarray of float32
+        The frame (or window).
+    bg : CrackBackground or None
+        Its background, same shape.
+    li_mask, exclude_mask : (M, N) array of bool or None
+        As in :func:`detect_crack`.
+    electrode_xy : (float, float)
+        Electrode centre (x, y) in this frame, px.
+    rad : float
+        Electrode radius, px.
+    opts : dict
+        The options of :func:`detect_crack`, ``rim_margin_px`` a number (:func:`_resolved`).
+    keep_twin : bool
+        Keep, in the returned pass's ``twin``, what a pass of the opposite polarity with
+        the same background image would compute again (:class:`_TwinStart`).
+    start : _TwinStart or None
+        The ``twin`` of the opposite polarity's pass of this window: taken instead of
+        correcting, filtering and masking the frame again (the same values).
+
+    Returns
+    -------
+    _LinePass or None
+        None when no line piece is strong and at the rim (no crack, whatever the joining).
+    """
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
+    scan_lines, gain_margin, edge_penalty = opts["scan_lines"], opts["gain_margin"], opts["edge_penalty"]
+    threshold_sigma, low_threshold_sigma = opts["threshold_sigma"], opts["low_threshold_sigma"]
+    rim_margin_px, bridge_gap_px, join_gap_px = (opts["rim_margin_px"], opts["bridge_gap_px"],
+                                                 opts["join_gap_px"])
+    rows, cols = img.shape
+    ex, ey = electrode_xy
+    g = None
     bridge = None
+    if start is not None:
+        img, g, ignore, r2 = start.img, start.g, start.ignore, start.r2
     if bg is not None:
-        g = np.float32(_gain(img, bg.image))
-        if scan_lines:
-            # per-row offsets (SEM scan lines) change from scan to scan: a dark row
-            # is a straight horizontal valley to the line filter, and a crack
-            # next to it takes it as a side branch. The filters are linear, so
-            # the offsets are removed from the image (robust median per row of
-            # the difference to the background, every second column, then the
-            # mean of the pixels within 3 noise levels of it: a crack or lithium
-            # covering a good part of a row would shift a plain median).
-            dd = img[:, ::2] - g * bg.image[:, ::2]
-            centre = np.median(dd, axis=1, keepdims=True)
-            _, sig_d = _robust_sigma(dd[::STATS_SUBSAMPLE] - centre[::STATS_SUBSAMPLE])
-            w = (np.abs(dd - centre) <= SCANLINE_CLIP_SIGMA * max(sig_d, 1e-6)).astype(np.float32)
-            cnt = w.sum(axis=1)
-            off = np.where(cnt >= SCANLINE_MIN_PIXELS, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
-            off = (off - np.median(off)).astype(np.float32)
-            img = img - off[:, None]
+        if start is None:
+            g = np.float32(_gain(img, bg.image))
+            if scan_lines:
+                img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            stack = _oriented_stack(-img if polarity == "bright" else img, sigma_px,
-                                    elongation, len(bg.angle_responses))
-            # maximum over angles, clipped at 0; the filters are linear, so the
-            # response of (image - g * background) is a difference per angle
-            resp = np.zeros(img.shape, np.float32)
-            diff_resp = np.zeros(img.shape, np.float32)
-            for a, b in zip(stack, bg.angle_responses):
-                np.maximum(resp, a, out=resp)
-                np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+            resp, diff_resp = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -482,41 +616,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         sig = float(np.std(resp)) or 1.0
     hi = med + threshold_sigma * sig
     lo = med + low_threshold_sigma * sig
-    ignore = np.zeros(img.shape, bool)
-    if li_mask is not None:
-        li = np.asarray(li_mask).astype(np.uint8)
-        k = int(thick_li_px)
-        if k > 1:
-            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
-            if thick.any() and thick_rim_only:
-                # lateral lithium grows from the electrode: its thick part reaches the
-                # rim. A thick spot out in the field (where a Li-filled crack branches,
-                # its rims fill the fork) is part of the crack, not lateral lithium
-                nt, tl = cv2.connectedComponents(thick, connectivity=8)
-                yy_, xx_ = np.ogrid[:rows, :cols]
-                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
-                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
-                rim_ids = np.unique(tl[near & (thick > 0)])
-                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
-            if thick.any():
-                m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
-                ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
-    if exclude_mask is not None:
-        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
-        ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
-                             np.ones((m, m), np.uint8)) > 0
-    # clipped (saturated or black) areas, e.g. the bright needle when the
-    # brightness flickers up: flat 3x3 patches, where no line can be measured
-    patch = np.ones((FLAT_PATCH_PX, FLAT_PATCH_PX), np.uint8)
-    flat = (cv2.dilate(img, patch) - cv2.erode(img, patch)) == 0
-    if flat.any():
-        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
-        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
-    yy, xx = np.ogrid[:rows, :cols]
-    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    if start is None:
+        ignore, r2 = _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts)
     r_in = rad + rim_margin_px
-    ignore |= r2 <= r_in ** 2
     low = (resp > lo) & ~ignore
     if not low.any():
         return None
@@ -542,6 +644,125 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     keep[0] = False
     if not keep.any():
         return None
+    return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
+                     labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
+                     electrode_xy=(ex, ey), rad=rad,
+                     twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
+
+
+def _scanline_corrected(img, bg_image, g):
+    """``img`` minus its per-row offsets against ``g * bg_image`` (SEM scan lines), float32.
+
+    Per-row offsets change from scan to scan: a dark row is a straight horizontal valley
+    to the line filter, and a crack next to it takes it as a side branch. The filters are
+    linear, so the offsets are removed from the image (robust median per row of the
+    difference to the background, every second column, then the mean of the pixels within
+    SCANLINE_CLIP_SIGMA noise levels of it: a crack or lithium covering a good part of a
+    row would shift a plain median).
+    """
+    dd = img[:, ::2] - g * bg_image[:, ::2]
+    centre = np.median(dd, axis=1, keepdims=True)
+    _, sig_d = _robust_sigma(dd[::STATS_SUBSAMPLE] - centre[::STATS_SUBSAMPLE])
+    w = (np.abs(dd - centre) <= SCANLINE_CLIP_SIGMA * max(sig_d, 1e-6)).astype(np.float32)
+    cnt = w.sum(axis=1)
+    off = np.where(cnt >= SCANLINE_MIN_PIXELS, (dd * w).sum(axis=1) / np.maximum(cnt, 1), centre[:, 0])
+    off = (off - np.median(off)).astype(np.float32)
+    return img - off[:, None]
+
+
+def _angle_maxima(img, g, bg, opts):
+    """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
+
+    Returns ``(resp, diff_resp)``, float32 arrays clipped at 0. The filters are linear, so
+    the response of (image - g * background) is a difference per angle.
+    """
+    polarity = opts["polarity"]
+    stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
+                            opts["elongation"], len(bg.angle_responses))
+    resp = np.zeros(img.shape, np.float32)
+    diff_resp = np.zeros(img.shape, np.float32)
+    for a, b in zip(stack, bg.angle_responses):
+        np.maximum(resp, a, out=resp)
+        np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+    return resp, diff_resp
+
+
+def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
+    """Pixels that cannot be crack, and the squared distance from the electrode centre.
+
+    Returns ``(ignore, r2)``: (M, N) bool (thick lithium at the rim and its edges, the
+    excluded pixels, clipped areas, the electrode and its rim margin, each with the
+    filter's reach) and (M, N) float (px^2).
+    """
+    rows, cols = img.shape
+    ex, ey = electrode_xy
+    sigma_px, elongation = opts["sigma_px"], opts["elongation"]
+    rim_margin_px = opts["rim_margin_px"]
+    ignore = np.zeros(img.shape, bool)
+    if li_mask is not None:
+        li = np.asarray(li_mask).astype(np.uint8)
+        k = int(opts["thick_li_px"])
+        if k > 1:
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            thick = cv2.morphologyEx(li, cv2.MORPH_OPEN, disc)
+            if thick.any() and opts["thick_rim_only"]:
+                # lateral lithium grows from the electrode: its thick part reaches the
+                # rim. A thick spot out in the field (where a Li-filled crack branches,
+                # its rims fill the fork) is part of the crack, not lateral lithium
+                nt, tl = cv2.connectedComponents(thick, connectivity=8)
+                yy_, xx_ = np.ogrid[:rows, :cols]
+                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
+                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
+                rim_ids = np.unique(tl[near & (thick > 0)])
+                thick = np.isin(tl, rim_ids[rim_ids > 0]).astype(np.uint8)
+            if thick.any():
+                m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
+                ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
+    if exclude_mask is not None:
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
+        ignore |= cv2.dilate(np.asarray(exclude_mask).astype(np.uint8),
+                             np.ones((m, m), np.uint8)) > 0
+    # clipped (saturated or black) areas, e.g. the bright needle when the
+    # brightness flickers up: flat 3x3 patches, where no line can be measured
+    patch = np.ones((FLAT_PATCH_PX, FLAT_PATCH_PX), np.uint8)
+    flat = (cv2.dilate(img, patch) - cv2.erode(img, patch)) == 0
+    if flat.any():
+        m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
+        ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
+    yy, xx = np.ogrid[:rows, :cols]
+    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
+    ignore |= r2 <= (rad + rim_margin_px) ** 2
+    return ignore, r2
+
+
+def _measure_pass(p, opts):
+    """Join, skeletonize and measure a line pass: the steps of :func:`detect_crack` after
+    thresholding.
+
+    Parameters
+    ----------
+    p : _LinePass or None
+        From :func:`_line_pass` (None: no crack).
+    opts : dict
+        The options of :func:`detect_crack` (those of the pass, any ``link_gaps``).
+
+    Returns
+    -------
+    CrackMeasurement or None
+        As :func:`detect_crack` without ``roi``.
+    """
+    if p is None:
+        return None
+    img, bg, g, resp, med, sig, lo, bridge = p.img, p.bg, p.g, p.resp, p.med, p.sig, p.lo, p.bridge
+    labels, stats, keep, strong, r2, r_in = p.labels, p.stats, p.keep, p.strong, p.r2, p.r_in
+    (ex, ey), rad = p.electrode_xy, p.rad
+    rows, cols = img.shape
+    sigma_px, polarity, elongation = opts["sigma_px"], opts["polarity"], opts["elongation"]
+    smoothing_px, tip_half_max, max_hole_px = (opts["smoothing_px"], opts["tip_half_max"],
+                                               opts["max_hole_px"])
+    min_length_px, max_width_px, min_branch_px = (opts["min_length_px"], opts["max_width_px"],
+                                                  opts["min_branch_px"])
+    link_gaps = opts["link_gaps"]
     bridges = []
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
@@ -699,19 +920,33 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         crack; None when the core shows no crack.
     """
     link = bool(kwargs.pop("link_gaps", True))
-    core = detect_crack(image, background=background, polarity=polarity, link_gaps=False, **kwargs)
+    args = inspect.signature(detect_crack).bind(image, background=background, polarity=polarity,
+                                                **kwargs)
+    args.apply_defaults()
+    # the joined search differs from the plain one only after the line pass: one pass each
+    # window, shared by both (same results as two detect_crack calls, half the filtering);
+    # the passes also keep what the rim search would filter again on the same windows
+    passes = {}
+    core = _detect(dict(args.arguments, link_gaps=False), passes,
+                   keep_twin=rim_background is not None and polarity != "bright")
     if link and core is not None and not core.is_branching_cluster:
         # a crack seen in pieces is joined only where the rim network is one line: the thin
         # branches of a lateral front stay as they are (they are the front's; joined, tuning
         # seed 5051's front reach moved 118.5 -> 128.7 px RMS)
-        joined = detect_crack(image, background=background, polarity=polarity, link_gaps=True,
-                              **kwargs)
+        joined = _detect(dict(args.arguments, link_gaps=True), passes)
         if joined is not None and not joined.is_branching_cluster:
             core = joined
     if core is None or core.is_branching_cluster or rim_background is None or polarity == "bright":
         return core
-    rims = detect_crack(image, background=rim_background, polarity="bright", link_gaps=link,
-                        **dict(kwargs, edge_penalty=RIM_EDGE_PENALTY))
+    rim_args = dict(args.arguments, background=rim_background, polarity="bright", link_gaps=link,
+                    edge_penalty=RIM_EDGE_PENALTY)
+    # the rim search corrects, masks and weighs the frame as the core search did when the
+    # background image is the same (the tracker's two backgrounds share one array)
+    same_image = (isinstance(rim_background, CrackBackground) and isinstance(background, CrackBackground)
+                  and (rim_background.image is background.image
+                       or np.array_equal(rim_background.image, background.image)))
+    rims = _detect(rim_args, None, starts={w: p.twin for w, p in passes.items()
+                                         if same_image and p is not None and p.twin is not None})
     sigma = float(kwargs.get("sigma_px", SIGMA_PX))
     reach = FILTER_REACH_SIGMAS * sigma * max(float(kwargs.get("elongation", ELONGATION)), 1.0) + 1.0
     if (rims is None or rims.is_branching_cluster
