@@ -539,6 +539,28 @@ def _disc_side(sm, xc, yc, r):
     return float(np.median(inner)) - float(np.median(ring))
 
 
+def _lithium_side(sm, xc, yc, r):
+    """The lithium's side of the ceramic's grey level: ``"dark"`` or ``"bright"``.
+
+    Parameters
+    ----------
+    sm : (M, N) ndarray
+        The smoothed frame (counter-electrode bands left out).
+    xc, yc, r : float
+        The disc's centre (x = column, y = row) and radius, px.
+
+    Returns
+    -------
+    str
+        The side of the disc's own inside against the ceramic beyond its rim
+        (:func:`_disc_side`), not the side of the mask its region came from: a dark
+        disc's bright rim, a ring whose hole is filled, is a bright disc a rim's width
+        larger, which outscores the dark core (13 of the 150 tuning first frames were
+        read so, and tuning seed 5049 lost a whisker segmented on the wrong side).
+    """
+    return "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+
+
 def _refine_disc(component, xc, yc, r):
     """Robust circle fit to the component's outline, starting from an inscribed circle.
 
@@ -818,7 +840,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`_width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
-    def add(comp, x0, y0, pol, tip=None):
+    def add(comp, x0, y0, _mask_side, tip=None):   # the mask's side is not the lithium's
         for got in _disc_score(comp, x0, y0, (h, w), min_radius_px, tip=tip) or ():
             contrast = _disc_contrast(sm, *got[1:4])
             if contrast < MIN_DISC_CONTRAST:
@@ -827,11 +849,9 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 continue
             # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
             score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
-            if tip is not None:
-                # a region joined with the needle (or the needle's own, around a rim ring): the
-                # lithium's side is the disc's own, its inside against the ceramic beyond it
-                pol = "dark" if _disc_side(sm, *got[1:4]) < 0 else "bright"
-            cands.append((score, *got[1:], pol))
+            # the lithium's side is the disc's own, not its mask's (a bright rim ring, a region
+            # joined with the needle)
+            cands.append((score, *got[1:], _lithium_side(sm, *got[1:4])))
 
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -1108,7 +1128,7 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
                 continue
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue   # as for every disc: lithium is a plateau apart from what surrounds it
-        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        side = _lithium_side(sm, xc, yc, r)
         out.append((r * cov, xc, yc, r, r, side))
     return out
 
@@ -1163,7 +1183,7 @@ def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
                                 max(1.0, EDGE_RIM_POLISH_FRAC * r), min_radius_px)
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue
-        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        side = _lithium_side(sm, xc, yc, r)
         out.append((r * cov, xc, yc, r, r, side))
     return out
 
@@ -1208,7 +1228,7 @@ def _rings_at(needle, holes, sm, min_radius_px):
         score, xc, yc, r = got
         # the lithium's side is the disc's own, not the ring's (an edge brightening on a disc
         # slightly darker than the ceramic): its inside against the ceramic beyond the ring
-        pol = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
+        pol = _lithium_side(sm, xc, yc, r)
         # the hole's outline runs on the ring's inner pixels: the hole ends half a pixel further
         out.append((score * (r + CONTOUR_HALF_PX) / r, xc, yc, r + CONTOUR_HALF_PX, r, pol))
     return out
