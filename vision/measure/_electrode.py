@@ -276,6 +276,10 @@ EDGE_RIM_POLISH_STEP_PX = 2.0
 #: passes the 2-sigma test; a grain's polygon is followed over 3/4 of a circle at most in
 #: the tuning renders, the electrodes cut by the edge over all of it).
 EDGE_RIM_MIN_COVER = 0.9
+#: The best disc's rim is tested on its circle and this far (px) inside and outside it: a
+#: disc measured at its bright (dark) rim's ridge (:func:`_ring_ridge`) has no gradient
+#: there, the peak's flanks lie about its blur (the frame's SMOOTH_PX, at least) either side.
+RIM_FLANK_PX = SMOOTH_PX
 EDGE_RIM_POLISH_FRAC = 0.4
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
@@ -561,6 +565,40 @@ def _lithium_side(sm, xc, yc, r):
     return "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
 
 
+def _ring_ridge(comp, x0, y0, xc, yc, r):
+    """Radius (px) of the ridge of a rim ring fitted by its outer outline.
+
+    Parameters
+    ----------
+    comp : (m, n) bool ndarray
+        The ring's mask in its bounding box, whose corner is (x0, y0) px in the frame.
+    xc, yc, r : float
+        The circle fitted to the ring's outer outline (centre x = column, y = row, and
+        radius, px).
+
+    Returns
+    -------
+    float
+        Half way between the ring's inner edge and ``r``: SEM edge contrast brightens
+        the edge itself, a peak centred on it, so a mask of the rim's side holds a ring
+        whose outlines lie either side of the edge by about the same amount. The inner
+        edge is the median over angular bins (N_ARC_BINS) of the ring's pixel nearest
+        the centre (half a pixel nearer: the pixel's own edge); a needle or whisker over
+        the hole reaches in at a few bins only. ``r`` when no bin holds a pixel.
+    """
+    ys, xs = np.nonzero(comp)
+    dx, dy = xs + x0 - xc, ys + y0 - yc
+    d = np.hypot(dx, dy)
+    on = d <= r
+    if not on.any():
+        return r
+    k = ((np.arctan2(dy[on], dx[on]) + np.pi) / (2 * np.pi) * N_ARC_BINS).astype(int) % N_ARC_BINS
+    nearest = np.full(N_ARC_BINS, np.inf)
+    np.minimum.at(nearest, k, d[on])
+    inner = float(np.median(nearest[np.isfinite(nearest)])) - CONTOUR_HALF_PX
+    return 0.5 * (max(inner, 0.0) + r)
+
+
 def _refine_disc(component, xc, yc, r):
     """Robust circle fit to the component's outline, starting from an inscribed circle.
 
@@ -840,7 +878,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`_width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
-    def add(comp, x0, y0, _mask_side, tip=None):   # the mask's side is not the lithium's
+    def add(comp, x0, y0, mask_side, tip=None):
         for got in _disc_score(comp, x0, y0, (h, w), min_radius_px, tip=tip) or ():
             contrast = _disc_contrast(sm, *got[1:4])
             if contrast < MIN_DISC_CONTRAST:
@@ -851,7 +889,12 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
             score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
             # the lithium's side is the disc's own, not its mask's (a bright rim ring, a region
             # joined with the needle)
-            cands.append((score, *got[1:], _lithium_side(sm, *got[1:4])))
+            side = _lithium_side(sm, *got[1:4])
+            if tip is None and side != mask_side:
+                # the region is the rim ring around the disc: the disc's edge is the rim's ridge
+                r = _ring_ridge(comp, x0, y0, *got[1:4])
+                score, got = score * r / got[3], (*got[:3], r, got[4])
+            cands.append((score, *got[1:], side))
 
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -1190,9 +1233,14 @@ def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
 
 def _rim_cover(img, xc, yc, r):
     """Fraction of a circle's visible rim where the normal gradient is significant, the
-    better of the two signs (:meth:`_RimGradient.covers`)."""
-    dark, bright = _RimGradient(img).covers(np.array([xc]), np.array([yc]), r, TIP_RIM_BLUR_FRAC * r)
-    return float(max(dark[0], bright[0]))
+    better of the two signs (:meth:`_RimGradient.covers`), on the circle or RIM_FLANK_PX
+    inside or outside it, whichever is best."""
+    grad = _RimGradient(img)
+    best = 0.0
+    for dr in (-RIM_FLANK_PX, 0.0, RIM_FLANK_PX):
+        dark, bright = grad.covers(np.array([xc]), np.array([yc]), r + dr, TIP_RIM_BLUR_FRAC * r)
+        best = max(best, float(dark[0]), float(bright[0]))
+    return best
 
 
 def _round_holes(mask, min_radius_px):

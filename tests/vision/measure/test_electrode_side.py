@@ -6,10 +6,12 @@ below it. The bright mask then holds the rim as a ring; with its hole filled it 
 disc a rim's width larger than the dark core, and outscored it, so the lithium was
 read as bright (13 of the 150 tuning first frames; the front, the whiskers and the
 electrode's area are then segmented on the wrong side). The side must be read from the
-disc's inside against the ceramic beyond its rim.
+disc's inside against the ceramic beyond its rim, and the disc's edge from the rim
+ring's ridge (the peak of the edge brightening lies on the edge), half way between the
+ring's inner and outer outlines, not from its outer outline (4-7 px too large here).
 
-Tolerance: the side is a binary answer; the disc's centre within max(2 px, 5 % of the
-radius) as in test_electrode_random.
+Tolerance: the side is a binary answer; the disc within max(2 px, 5 % of the radius) as
+in test_electrode_random.
 """
 import cv2
 import numpy as np
@@ -48,3 +50,23 @@ def test_lithium_side_is_the_discs_own(seed, li_level, rim_gain):
     tol = max(2.0, 0.05 * r)
     assert abs(e.x_px - x) <= tol and abs(e.y_px - y) <= tol, (e, x, y, r)
     assert e.polarity == ("dark" if li_level < CERAMIC else "bright"), (e, li_level, rim_gain)
+
+
+#: A bright disc whose rim is as bright or brighter: its region holds the rim's outer flank,
+#: a rim's width beyond the edge, too far for the edge fit's 3 px trust (not a ring, so not
+#: measured at a ridge): what is seen
+RADIUS_XFAIL = {
+    (0.75, 0.4, 2): "bright disc with a bright rim: radius 3.1 px too large (24.6 px)",
+    (0.75, 0.4, 3): "bright disc with a bright rim: radius 4.9 px too large (16.1 px)",
+    (0.8, 0.8, 2): "bright disc with a saturated bright rim: radius 3.4 px too large (24.6 px)",
+    (0.8, 0.8, 3): "bright disc with a saturated bright rim: radius 5.0 px too large (16.1 px)",
+}
+
+
+@pytest.mark.parametrize(("li_level", "rim_gain", "seed"), [
+    pytest.param(*c, s, marks=pytest.mark.xfail(reason=RADIUS_XFAIL[(*c, s)], strict=True))
+    if (*c, s) in RADIUS_XFAIL else (*c, s) for c in CASES for s in (1, 2, 3)])
+def test_disc_edge_is_the_rims_ridge(li_level, rim_gain, seed):
+    image, (x, y, r) = _scene(seed, li_level, rim_gain)
+    e = find_electrode(image)
+    assert abs(e.radius_px - r) <= max(2.0, 0.05 * r), (e, x, y, r)
