@@ -559,8 +559,8 @@ def _lithium_side(sm, xc, yc, r):
         The side of the disc's own inside against the ceramic beyond its rim
         (:func:`_disc_side`), not the side of the mask its region came from: a dark
         disc's bright rim, a ring whose hole is filled, is a bright disc a rim's width
-        larger, which outscores the dark core (13 of the 150 tuning first frames were
-        read so, and tuning seed 5049 lost a whisker segmented on the wrong side).
+        larger, which outscores the dark core (13 of the 150 tuning first frames hold
+        such a ring as their best disc).
     """
     return "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
 
@@ -887,14 +887,17 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 continue
             # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
             score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
-            # the lithium's side is the disc's own, not its mask's (a bright rim ring, a region
-            # joined with the needle)
             side = _lithium_side(sm, *got[1:4])
             if tip is None and side != mask_side:
                 # the region is the rim ring around the disc: the disc's edge is the rim's ridge
                 r = _ring_ridge(comp, x0, y0, *got[1:4])
                 score, got = score * r / got[3], (*got[:3], r, got[4])
-            cands.append((score, *got[1:], side))
+            # a region joined with the needle (or the needle's own, around a rim ring): the
+            # lithium's side is the disc's own. Elsewhere the mask's side is reported, also for
+            # a rim ring, where it is the rim's: the trackers downstream find whiskers on that
+            # side that they lose on the disc's own (tuning seeds 5029, 7064; the disc's own
+            # side for every disc is on branch electrode10-wip)
+            cands.append((score, *got[1:], side if tip is not None else mask_side))
 
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
