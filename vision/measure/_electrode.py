@@ -276,10 +276,6 @@ EDGE_RIM_POLISH_STEP_PX = 2.0
 #: passes the 2-sigma test; a grain's polygon is followed over 3/4 of a circle at most in
 #: the tuning renders, the electrodes cut by the edge over all of it).
 EDGE_RIM_MIN_COVER = 0.9
-#: The best disc's rim is tested on its circle and this far (px) inside and outside it: a
-#: disc measured at its bright (dark) rim's ridge (:func:`_ring_ridge`) has no gradient
-#: there, the peak's flanks lie about its blur (the frame's SMOOTH_PX, at least) either side.
-RIM_FLANK_PX = SMOOTH_PX
 EDGE_RIM_POLISH_FRAC = 0.4
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
@@ -541,62 +537,6 @@ def _disc_side(sm, xc, yc, r):
     if inner.size == 0 or ring.size == 0:
         return 0.0
     return float(np.median(inner)) - float(np.median(ring))
-
-
-def _lithium_side(sm, xc, yc, r):
-    """The lithium's side of the ceramic's grey level: ``"dark"`` or ``"bright"``.
-
-    Parameters
-    ----------
-    sm : (M, N) ndarray
-        The smoothed frame (counter-electrode bands left out).
-    xc, yc, r : float
-        The disc's centre (x = column, y = row) and radius, px.
-
-    Returns
-    -------
-    str
-        The side of the disc's own inside against the ceramic beyond its rim
-        (:func:`_disc_side`), not the side of the mask its region came from: a dark
-        disc's bright rim, a ring whose hole is filled, is a bright disc a rim's width
-        larger, which outscores the dark core (13 of the 150 tuning first frames hold
-        such a ring as their best disc).
-    """
-    return "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
-
-
-def _ring_ridge(comp, x0, y0, xc, yc, r):
-    """Radius (px) of the ridge of a rim ring fitted by its outer outline.
-
-    Parameters
-    ----------
-    comp : (m, n) bool ndarray
-        The ring's mask in its bounding box, whose corner is (x0, y0) px in the frame.
-    xc, yc, r : float
-        The circle fitted to the ring's outer outline (centre x = column, y = row, and
-        radius, px).
-
-    Returns
-    -------
-    float
-        Half way between the ring's inner edge and ``r``: SEM edge contrast brightens
-        the edge itself, a peak centred on it, so a mask of the rim's side holds a ring
-        whose outlines lie either side of the edge by about the same amount. The inner
-        edge is the median over angular bins (N_ARC_BINS) of the ring's pixel nearest
-        the centre (half a pixel nearer: the pixel's own edge); a needle or whisker over
-        the hole reaches in at a few bins only. ``r`` when no bin holds a pixel.
-    """
-    ys, xs = np.nonzero(comp)
-    dx, dy = xs + x0 - xc, ys + y0 - yc
-    d = np.hypot(dx, dy)
-    on = d <= r
-    if not on.any():
-        return r
-    k = ((np.arctan2(dy[on], dx[on]) + np.pi) / (2 * np.pi) * N_ARC_BINS).astype(int) % N_ARC_BINS
-    nearest = np.full(N_ARC_BINS, np.inf)
-    np.minimum.at(nearest, k, d[on])
-    inner = float(np.median(nearest[np.isfinite(nearest)])) - CONTOUR_HALF_PX
-    return 0.5 * (max(inner, 0.0) + r)
 
 
 def _refine_disc(component, xc, yc, r):
@@ -878,7 +818,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`_width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
-    def add(comp, x0, y0, mask_side, tip=None):
+    def add(comp, x0, y0, pol, tip=None):
         for got in _disc_score(comp, x0, y0, (h, w), min_radius_px, tip=tip) or ():
             contrast = _disc_contrast(sm, *got[1:4])
             if contrast < MIN_DISC_CONTRAST:
@@ -887,17 +827,11 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 continue
             # a faint disc counts less: lithium is a plateau clearly apart from the ceramic
             score = got[0] * min(contrast / FULL_DISC_CONTRAST, 1.0)
-            side = _lithium_side(sm, *got[1:4])
-            if tip is None and side != mask_side:
-                # the region is the rim ring around the disc: the disc's edge is the rim's ridge
-                r = _ring_ridge(comp, x0, y0, *got[1:4])
-                score, got = score * r / got[3], (*got[:3], r, got[4])
-            # a region joined with the needle (or the needle's own, around a rim ring): the
-            # lithium's side is the disc's own. Elsewhere the mask's side is reported, also for
-            # a rim ring, where it is the rim's: the trackers downstream find whiskers on that
-            # side that they lose on the disc's own (tuning seeds 5029, 7064; the disc's own
-            # side for every disc is on branch electrode10-wip)
-            cands.append((score, *got[1:], side if tip is not None else mask_side))
+            if tip is not None:
+                # a region joined with the needle (or the needle's own, around a rim ring): the
+                # lithium's side is the disc's own, its inside against the ceramic beyond it
+                pol = "dark" if _disc_side(sm, *got[1:4]) < 0 else "bright"
+            cands.append((score, *got[1:], pol))
 
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -1174,7 +1108,7 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
                 continue
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue   # as for every disc: lithium is a plateau apart from what surrounds it
-        side = _lithium_side(sm, xc, yc, r)
+        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
 
@@ -1229,21 +1163,16 @@ def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
                                 max(1.0, EDGE_RIM_POLISH_FRAC * r), min_radius_px)
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue
-        side = _lithium_side(sm, xc, yc, r)
+        side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
 
 
 def _rim_cover(img, xc, yc, r):
     """Fraction of a circle's visible rim where the normal gradient is significant, the
-    better of the two signs (:meth:`_RimGradient.covers`), on the circle or RIM_FLANK_PX
-    inside or outside it, whichever is best."""
-    grad = _RimGradient(img)
-    best = 0.0
-    for dr in (-RIM_FLANK_PX, 0.0, RIM_FLANK_PX):
-        dark, bright = grad.covers(np.array([xc]), np.array([yc]), r + dr, TIP_RIM_BLUR_FRAC * r)
-        best = max(best, float(dark[0]), float(bright[0]))
-    return best
+    better of the two signs (:meth:`_RimGradient.covers`)."""
+    dark, bright = _RimGradient(img).covers(np.array([xc]), np.array([yc]), r, TIP_RIM_BLUR_FRAC * r)
+    return float(max(dark[0], bright[0]))
 
 
 def _round_holes(mask, min_radius_px):
@@ -1279,7 +1208,7 @@ def _rings_at(needle, holes, sm, min_radius_px):
         score, xc, yc, r = got
         # the lithium's side is the disc's own, not the ring's (an edge brightening on a disc
         # slightly darker than the ceramic): its inside against the ceramic beyond the ring
-        pol = _lithium_side(sm, xc, yc, r)
+        pol = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         # the hole's outline runs on the ring's inner pixels: the hole ends half a pixel further
         out.append((score * (r + CONTOUR_HALF_PX) / r, xc, yc, r + CONTOUR_HALF_PX, r, pol))
     return out
