@@ -4,7 +4,8 @@ import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
-__all__ = ["EVENT_NAMES", "events_table", "onset_from_growth"]
+__all__ = ["EVENT_NAMES", "events_table", "growth_run_start", "lateral_onset",
+           "onset_from_growth"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -16,6 +17,60 @@ _RELATIVE_ROUNDING = 1e-9
 #: field faster than the scan): its onset lies between the last scan without it and the
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
+
+#: Scans fitted to back-extrapolate a front's extent to the rim. The front's edge is placed
+#: to about a pixel per scan; the slope of a line through n scans scatters as n^-1.5, so a
+#: front growing 2 px per scan has its rate to ~10 % from 8 scans (~25 % from 4), which
+#: extrapolates the one or two scans between its onset and its first sighting to within a
+#: scan.
+LATERAL_FIT_SCANS = 8
+
+#: Scatter of a front's extent between two scans, px: the tracker places the front's edge
+#: to about a pixel in each scan, so two scans of a front that did not move differ by up to
+#: about two. A larger drop forward in time is not the same growing front.
+FRONT_STEP_NOISE_PX = 2.0
+
+
+def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
+    """First scan of the run of growth that leads into a confirmed scan.
+
+    A failure rule confirms a growth (a lateral front) once it is beyond a
+    threshold for a few scans; the growth itself started where the quantity
+    first left its baseline, which is what the onset is dated from. Walking
+    back from `confirmed`, an earlier scan belongs to the run while its size
+    is measured, beyond `baseline` by more than `noise` (significant, not
+    scatter of an empty rim) and not larger than the later scan's by more
+    than `noise` (lithium does not recede while it grows).
+
+    Parameters
+    ----------
+    size : (N,) array_like
+        The quantity per new scan (e.g. a front's extent beyond the rim, um);
+        NaN where not measured.
+    confirmed : int
+        Index of a scan where the growth is confirmed; ``size[confirmed]``
+        must be finite.
+    baseline : float
+        Value of the quantity before growth, same unit as `size`.
+    noise : float
+        Measurement noise of `size` between two scans, same unit (>= 0).
+
+    Returns
+    -------
+    int
+        Index of the first scan of the run (`confirmed` when the scan before
+        it is not part of the run).
+    """
+    y = np.asarray(size, dtype=float)
+    i = int(confirmed)
+    ref = y[i]
+    while i > 0:
+        prev = y[i - 1]
+        if not (np.isfinite(prev) and baseline + noise < prev <= ref + noise):
+            break
+        i -= 1
+        ref = prev
+    return i
 
 
 def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
@@ -70,6 +125,53 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
+
+
+def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None):
+    """Onset of a lateral front, on the clock of `time_s`.
+
+    A front is confirmed by the first run of `min_scans` scans that hold it
+    at least `min_extent` beyond the electrode rim (the failure rule's test).
+    Its onset is back-extrapolated (:func:`onset_from_growth`) from the
+    scans where that front first left the rim (:func:`growth_run_start`),
+    not from the confirmation: a front growing a pixel per scan crosses a
+    3 um threshold many scans after it started.
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of new scans on the video clock, s, increasing.
+    extent : (N,) array_like
+        The front's extent beyond the electrode rim per scan, um; NaN where
+        no front was measured.
+    min_extent : float
+        Extent that confirms a front, um.
+    min_scans : int
+        Number of consecutive scans that must hold `min_extent`.
+    noise : float
+        Scatter of the extent between two scans, um.
+    until_s : float, optional
+        Touch-down time, s on the same clock: the front stops at the counter
+        electrode, so later scans are left out of the fit.
+
+    Returns
+    -------
+    float or None
+        Onset time in s; None without a confirmed front.
+    """
+    y = np.asarray(extent, dtype=float)
+    beyond = np.isfinite(y) & (y >= min_extent)
+    if len(beyond) < min_scans:
+        return None
+    runs = np.lib.stride_tricks.sliding_window_view(beyond, min_scans).all(axis=1)
+    if not runs.any():
+        return None
+    start = growth_run_start(y, int(np.argmax(runs)), noise=noise)
+    t = np.asarray(time_s, dtype=float)
+    fit = (np.arange(len(y)) >= start) & ((t < until_s) if until_s is not None else True)
+    if not fit.any():  # touched in the scan that first showed it
+        return float(t[start])
+    return onset_from_growth(t, np.where(fit, y, np.nan), n_fit=LATERAL_FIT_SCANS)
 
 
 def events_table(events, frame_times_s, trace_at):
