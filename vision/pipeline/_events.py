@@ -4,8 +4,8 @@ import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
-__all__ = ["EVENT_NAMES", "events_table", "growth_run_start", "lateral_onset",
-           "onset_from_growth"]
+__all__ = ["EVENT_NAMES", "earliest_onset", "events_table", "growth_run_start",
+           "lateral_onset", "onset_from_growth"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -125,6 +125,34 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
+
+
+def earliest_onset(time_s, sizes, **kwargs):
+    """Earliest onset of several growing objects (e.g. the whiskers of a video).
+
+    Each object's onset is its own back-extrapolation
+    (:func:`onset_from_growth`); the first growth of the kind is the earliest
+    of them. The object a tracker detects first is not the one that grew
+    first: a whisker that grows 3 px per scan is seen scans after one that
+    grows 10 px per scan, though it may have started earlier.
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of new scans on the video clock, s, increasing.
+    sizes : iterable of (N,) array_like
+        One size series per object (e.g. length in um), on `time_s`; NaN
+        where the object is not seen.
+    **kwargs
+        Passed to :func:`onset_from_growth`.
+
+    Returns
+    -------
+    float or None
+        Onset time in s; None if no object was ever seen.
+    """
+    onsets = [onset_from_growth(time_s, y, **kwargs) for y in sizes]
+    return min((o for o in onsets if o is not None), default=None)
 
 
 def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None):
