@@ -18,13 +18,6 @@ _RELATIVE_ROUNDING = 1e-9
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
 
-#: Scans fitted to back-extrapolate a front's extent to the rim. The front's edge is placed
-#: to about a pixel per scan; the slope of a line through n scans scatters as n^-1.5, so a
-#: front growing 2 px per scan has its rate to ~10 % from 8 scans (~25 % from 4), which
-#: extrapolates the one or two scans between its onset and its first sighting to within a
-#: scan.
-LATERAL_FIT_SCANS = 8
-
 #: Scatter of a front's extent between two scans, px: the tracker places the front's edge
 #: to about a pixel in each scan, so two scans of a front that did not move differ by up to
 #: about two. A larger drop forward in time is not the same growing front.
@@ -199,7 +192,7 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     fit = (np.arange(len(y)) >= start) & ((t < until_s) if until_s is not None else True)
     if not fit.any():  # touched in the scan that first showed it
         return float(t[start])
-    return onset_from_growth(t, np.where(fit, y, np.nan), n_fit=LATERAL_FIT_SCANS)
+    return onset_from_growth(t, np.where(fit, y, np.nan))
 
 
 def events_table(events, frame_times_s, trace_at):
