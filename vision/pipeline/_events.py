@@ -18,9 +18,9 @@ _RELATIVE_ROUNDING = 1e-9
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
 
-#: Scatter of a front's extent between two scans, px: the tracker places the front's edge
-#: to about a pixel in each scan, so two scans of a front that did not move differ by up to
-#: about two. A larger drop forward in time is not the same growing front.
+#: Scatter of a front's extent, px: the tracker places the front's edge to about a pixel
+#: in each scan, and the rim it is measured from to about another; an extent within two
+#: pixels of the rim is not a front.
 FRONT_STEP_NOISE_PX = 2.0
 
 
@@ -32,8 +32,10 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
     first left its baseline, which is what the onset is dated from. Walking
     back from `confirmed`, an earlier scan belongs to the run while its size
     is measured, beyond `baseline` by more than `noise` (significant, not
-    scatter of an empty rim) and not larger than the later scan's by more
-    than `noise` (lithium does not recede while it grows).
+    scatter of an empty rim) and smaller than the later scan's (growing: a
+    stretch that does not grow, such as a whisker root at the rim, is not
+    the front's start; a slow front whose scatter hides a step is dated by
+    back-extrapolation from the scans after it).
 
     Parameters
     ----------
@@ -46,7 +48,7 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
     baseline : float
         Value of the quantity before growth, same unit as `size`.
     noise : float
-        Measurement noise of `size` between two scans, same unit (>= 0).
+        Measurement noise of `size`, same unit (>= 0).
 
     Returns
     -------
@@ -59,7 +61,7 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
     ref = y[i]
     while i > 0:
         prev = y[i - 1]
-        if not (np.isfinite(prev) and baseline + noise < prev <= ref + noise):
+        if not (np.isfinite(prev) and baseline + noise < prev < ref):
             break
         i -= 1
         ref = prev
@@ -170,7 +172,7 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     min_scans : int
         Number of consecutive scans that must hold `min_extent`.
     noise : float
-        Scatter of the extent between two scans, um.
+        Scatter of the extent, um: a smaller extent is not a front.
     until_s : float, optional
         Touch-down time, s on the same clock: the front stops at the counter
         electrode, so later scans are left out of the fit.

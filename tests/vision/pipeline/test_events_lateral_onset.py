@@ -14,7 +14,7 @@ MIN_EXTENT_UM = 3.0
 MIN_SCANS = 3
 #: Pixel size of the series, um.
 PIXEL_UM = 0.1
-#: Scatter between two scans the onset rule allows for, um (FRONT_STEP_NOISE_PX).
+#: Extent below which the onset rule sees no front, um (FRONT_STEP_NOISE_PX).
 NOISE_UM = 2.0 * PIXEL_UM
 #: The tracker reports a front once it is this far beyond the rim, px.
 SEEN_FROM_PX = 1.0
@@ -74,6 +74,16 @@ def test_a_front_that_speeds_up_is_dated_from_its_first_scans():
     assert got == pytest.approx(onset, abs=0.5)
 
 
+def test_a_steady_root_at_the_rim_before_the_front_is_not_its_start():
+    # a whisker root 5 px beyond the rim for 10 scans, then the front grows through it
+    t = np.arange(40) * 0.5
+    onset = 10.0
+    px = np.where(t < 5.0, np.nan, np.maximum(5.0, 10.0 * (t - onset)))
+    got = lateral_onset(t, px * PIXEL_UM, min_extent=MIN_EXTENT_UM, min_scans=MIN_SCANS,
+                        noise=NOISE_UM)
+    assert got == pytest.approx(onset, abs=0.5)
+
+
 def test_scatter_of_an_empty_rim_before_the_front_is_not_growth():
     # before the front the rim measures 0-1 px beyond itself (scatter, whisker roots)
     rng = np.random.default_rng(4)
@@ -99,10 +109,10 @@ def test_no_confirmed_front_no_onset():
 
 @pytest.mark.parametrize("before, expected", [
     ([np.nan, 0.6, 1.0, 2.0], 1),   # walks back to the first scan beyond the noise
-    ([np.nan, 3.0, 1.0, 2.0], 2),   # 3.0 then 1.0: a drop beyond the noise, not this front
+    ([np.nan, 3.0, 1.0, 2.0], 2),   # 3.0 then 1.0: a drop, not this front
     ([np.nan, 1.0, np.nan, 2.0], 3),  # a scan without a front ends the run
     ([0.1, 0.2, 0.3, 0.4], 4),      # all within the noise of the empty rim
-    ([np.nan, 1.0, 2.3, 2.0], 1),   # 2.3 then 2.0: within the noise (0.5), still growing
+    ([np.nan, 1.0, 2.0, 2.0], 3),   # 2.0 then 2.0: not growing (a root at the rim)
 ])
 def test_growth_run_start(before, expected):
     size = np.array(before + [2.5, 3.0, 3.5])
