@@ -27,6 +27,7 @@ from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
 from ._events import (
     FRONT_STEP_NOISE_PX,
+    WHISKER_LENGTH_NOISE_PX,
     earliest_onset,
     events_table,
     lateral_onset,
@@ -760,7 +761,7 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         t_all = new["content_time_s"].to_numpy(float)
         onset = earliest_onset(t_all, (
             g.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy()
-            for _, g in w.groupby("whisker_id")))
+            for _, g in w.groupby("whisker_id")), noise=WHISKER_LENGTH_NOISE_PX * pixel.um)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
     # Lateral onset: dated from where the confirmed front first left the rim

@@ -18,13 +18,26 @@ _RELATIVE_ROUNDING = 1e-9
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
 
+#: Scatter of a whisker's length between scans, px: the tracker places a tip to about half
+#: a pixel (its own tip_sigma_px, median ~0.5 px on the tuning scenes). A whisker whose
+#: fitted length rises less than this over its first scans is not seen growing, and its
+#: first sighting, not a nearly flat line run back to the start of the record, dates it.
+WHISKER_LENGTH_NOISE_PX = 0.5
+
+#: Least growth per scan of the run behind a confirmed front, as a fraction of the
+#: confirmed scans' rate: a front under a steady overpotential grows steadily, so scans
+#: that grew less than a quarter of its rate belong to something slower at the rim (a
+#: whisker root or a creeping precursor, 1-4 px per scan before a 40 px per scan front in
+#: tuning scene 7002); a quarter leaves room for the scatter of a slow front's steps.
+FRONT_RATE_FRACTION = 0.25
+
 #: Scatter of a front's extent, px: the tracker places the front's edge to about a pixel
 #: in each scan, and the rim it is measured from to about another; an extent within two
 #: pixels of the rim is not a front.
 FRONT_STEP_NOISE_PX = 2.0
 
 
-def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
+def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0, time_s=None, min_rate=0.0):
     """First scan of the run of growth that leads into a confirmed scan.
 
     A failure rule confirms a growth (a lateral front) once it is beyond a
@@ -32,10 +45,12 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
     first left its baseline, which is what the onset is dated from. Walking
     back from `confirmed`, an earlier scan belongs to the run while its size
     is measured, beyond `baseline` by more than `noise` (significant, not
-    scatter of an empty rim) and smaller than the later scan's (growing: a
-    stretch that does not grow, such as a whisker root at the rim, is not
-    the front's start; a slow front whose scatter hides a step is dated by
-    back-extrapolation from the scans after it).
+    scatter of an empty rim) and smaller than the later scan's by at least
+    `min_rate` times the time between them (growing, at a rate like the
+    run's: a stretch that does not grow or creeps, such as a whisker root at
+    the rim, is not the front's start; a front whose scatter hides a step is
+    dated by back-extrapolation from the scans after it). Two entries of the
+    same scan (same content time) count as one.
 
     Parameters
     ----------
@@ -49,6 +64,10 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
         Value of the quantity before growth, same unit as `size`.
     noise : float
         Measurement noise of `size`, same unit (>= 0).
+    time_s : (N,) array_like, optional
+        Content times of the scans, s; needed with `min_rate`.
+    min_rate : float
+        Least growth rate of the run, unit of `size` per s (0: any growth).
 
     Returns
     -------
@@ -57,18 +76,23 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0):
         it is not part of the run).
     """
     y = np.asarray(size, dtype=float)
+    t = np.zeros(len(y)) if time_s is None else np.asarray(time_s, dtype=float)
     i = int(confirmed)
-    ref = y[i]
     while i > 0:
         prev = y[i - 1]
-        if not (np.isfinite(prev) and baseline + noise < prev < ref):
+        if not (np.isfinite(prev) and prev > baseline + noise):
+            break
+        dt = t[i] - t[i - 1]
+        if dt > 0 or time_s is None:
+            if not prev < y[i] - min_rate * dt:
+                break
+        elif abs(prev - y[i]) > noise:  # the same scan twice must measure the same
             break
         i -= 1
-        ref = prev
     return i
 
 
-def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
+def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False, noise=0.0):
     """Time at which a growing quantity left its baseline.
 
     The first `n_fit` measurements after it appeared are fitted with a
@@ -95,6 +119,11 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         scans: the onset is the midpoint between the last scan without it and
         the first with it (the expected time, within half a scan). For
         quantities that can appear at full size within one scan (a crack).
+    noise : float
+        Measurement noise of `size`, same unit: a fitted line that rises
+        less than this over the fitted points is not growth (a steady size
+        with scatter fits a small slope that would extrapolate to the start
+        of the record), and the onset is the first sighting.
 
     Returns
     -------
@@ -117,7 +146,7 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         slope, icpt = np.polyfit(t[idx], y[idx], 1)
         # growing, beyond rounding: a steady size fits a slope of +-1e-16, which would
         # extrapolate to the start of the record
-        if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
+        if slope * np.ptp(t[idx]) > max(_RELATIVE_ROUNDING * np.max(np.abs(y[idx])), noise):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
 
@@ -139,7 +168,7 @@ def earliest_onset(time_s, sizes, **kwargs):
         One size series per object (e.g. length in um), on `time_s`; NaN
         where the object is not seen.
     **kwargs
-        Passed to :func:`onset_from_growth`.
+        Passed to :func:`onset_from_growth` (e.g. ``noise``).
 
     Returns
     -------
@@ -154,11 +183,15 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     """Onset of a lateral front, on the clock of `time_s`.
 
     A front is confirmed by the first run of `min_scans` scans that hold it
-    at least `min_extent` beyond the electrode rim (the failure rule's test).
-    Its onset is back-extrapolated (:func:`onset_from_growth`) from the
+    at least `min_extent` beyond the electrode rim (the failure rule's test),
+    and its onset is back-extrapolated (:func:`onset_from_growth`) from the
     scans where that front first left the rim (:func:`growth_run_start`),
     not from the confirmation: a front growing a pixel per scan crosses a
-    3 um threshold many scans after it started.
+    3 um threshold many scans after it started, and a tracker's jump at the
+    confirmation leaves a flat line that dates nothing. The run behind the
+    confirmation grows at least :data:`FRONT_RATE_FRACTION` of the confirmed
+    scans' rate (when they grow beyond the noise); slower growth before it
+    is something else at the rim. Scans after the touch-down are not fitted.
 
     Parameters
     ----------
@@ -172,10 +205,11 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     min_scans : int
         Number of consecutive scans that must hold `min_extent`.
     noise : float
-        Scatter of the extent, um: a smaller extent is not a front.
+        Scatter of the extent, um: a smaller extent is not a front, and
+        confirmed scans that grow less than this do not grow.
     until_s : float, optional
         Touch-down time, s on the same clock: the front stops at the counter
-        electrode, so later scans are left out of the fit.
+        electrode, so later scans are left out of the fits.
 
     Returns
     -------
@@ -189,13 +223,29 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     runs = np.lib.stride_tricks.sliding_window_view(beyond, min_scans).all(axis=1)
     if not runs.any():
         return None
-    start = growth_run_start(y, int(np.argmax(runs)), noise=noise)
+    confirmed = int(np.argmax(runs))
     t = np.asarray(time_s, dtype=float)
-    fit = (np.arange(len(y)) >= start) & ((t < until_s) if until_s is not None else True)
-    if not fit.any():  # touched in the scan that first showed it
+    index = np.arange(len(y))
+    usable = (t < until_s) if until_s is not None else np.ones(len(y), bool)
+    rate = _growth_rate(t, np.where((index >= confirmed) & usable, y, np.nan), noise)
+    start = growth_run_start(y, confirmed, noise=noise, time_s=t,
+                             min_rate=FRONT_RATE_FRACTION * rate)
+    from_start = np.where((index >= start) & usable, y, np.nan)
+    if not np.isfinite(from_start).any():  # touched in the scan that first showed it
         return float(t[start])
-    return onset_from_growth(t, np.where(fit, y, np.nan))
+    return onset_from_growth(t, from_start)
 
+
+def _growth_rate(time_s, size, noise, n_fit=4):
+    """Slope of a line through the first `n_fit` measured points of `size`, per s.
+
+    0 when they do not rise by more than `noise` over their span (or are fewer than two).
+    """
+    ok = np.flatnonzero(np.isfinite(size))[:n_fit]
+    if len(ok) < 2 or np.ptp(time_s[ok]) <= 0:
+        return 0.0
+    slope = float(np.polyfit(time_s[ok], size[ok], 1)[0])
+    return slope if slope * np.ptp(time_s[ok]) > noise else 0.0
 
 def events_table(events, frame_times_s, trace_at):
     """Assemble the events table.

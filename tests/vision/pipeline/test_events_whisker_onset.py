@@ -49,3 +49,18 @@ def test_no_whisker_seen_no_onset():
     t = np.arange(10) * 0.5
     assert earliest_onset(t, []) is None
     assert earliest_onset(t, [np.full(10, np.nan)]) is None
+
+
+def test_a_steady_whisker_is_dated_at_its_first_sighting_not_at_the_record_start():
+    # a 26 px whisker that no longer grows, its length scattering by 0.2 px: a line through
+    # it rises 0.06 px and meets zero long before the record began
+    t = np.arange(30) * 0.3
+    steady = np.where(t >= 4.5, 26.3 + 0.2 * ((np.arange(30) + 1) % 2), np.nan)
+    assert onset_from_growth(t, steady) == 0.0
+    assert onset_from_growth(t, steady, noise=0.5) == pytest.approx(4.5)
+    # a slow whisker (0.3 px per scan) that rises 0.9 px over its four fitted scans still
+    # grows beyond that noise and is back-extrapolated
+    slow = np.where(t >= 4.5, 1.0 * (t - 2.4), np.nan)
+    assert onset_from_growth(t, slow, noise=0.5) == pytest.approx(2.4)
+    got = earliest_onset(t, [steady, slow], noise=0.5)
+    assert got == pytest.approx(2.4)
