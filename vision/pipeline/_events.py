@@ -223,8 +223,12 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     runs = np.lib.stride_tricks.sliding_window_view(beyond, min_scans).all(axis=1)
     if not runs.any():
         return None
-    confirmed = int(np.argmax(runs))
-    t = np.asarray(time_s, dtype=float)
+    # one entry per scan: a frame that repeats the previous entry's extent exactly is that
+    # scan shown again (a torn frame keeps its scan's measurement) at a later display time
+    kept = np.flatnonzero(~repeats_previous(y))
+    confirmed = int(np.searchsorted(kept, int(np.argmax(runs)), side="right") - 1)
+    y = y[kept]
+    t = np.asarray(time_s, dtype=float)[kept]
     index = np.arange(len(y))
     usable = (t < until_s) if until_s is not None else np.ones(len(y), bool)
     rate = _growth_rate(t, np.where((index >= confirmed) & usable, y, np.nan), noise)
@@ -234,6 +238,29 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     if not np.isfinite(from_start).any():  # touched in the scan that first showed it
         return float(t[start])
     return onset_from_growth(t, from_start)
+
+
+def repeats_previous(size):
+    """Entries equal to the previous measured entry, bit for bit (the same scan again).
+
+    Parameters
+    ----------
+    size : (N,) array_like
+        A quantity per new scan; NaN where not measured.
+
+    Returns
+    -------
+    (N,) ndarray of bool
+        True where the entry is finite and equals the last finite entry before it.
+    """
+    y = np.asarray(size, dtype=float)
+    out = np.zeros(len(y), bool)
+    last = np.nan
+    for i, v in enumerate(y):
+        if np.isfinite(v):
+            out[i] = v == last
+            last = v
+    return out
 
 
 def _growth_rate(time_s, size, noise, n_fit=4):

@@ -141,3 +141,30 @@ def test_growth_run_start_with_a_rate_and_a_scan_shown_twice():
     # the two entries of the scan at 2.0 s differ by more than the noise: not one scan
     size[2] = 8.0
     assert growth_run_start(size, 5, time_s=t, min_rate=2.5, noise=0.5) == 3
+
+
+def test_a_scan_shown_again_later_is_one_scan():
+    # 15 scans/s shown at 30 frames/s: some scans appear on two frames that are both kept
+    # as new (a torn frame keeps its scan's measurement), the second at a later display
+    # time; taken as two scans, the repeat reads as a stall that ends the run and skews
+    # the fit (tuning scene 7038: onset 2.13 s for 2.03 s with a 0.067 s scan)
+    scan = 1 / 15
+    k = np.arange(60)
+    onset = 20.4 * scan
+    t_scan = k * scan
+    px = 12.0 * (t_scan - onset) / scan  # 12 px per scan, 3 um (30 px) after 2.5 scans
+    px = np.where(px >= 10.0, px, np.nan)  # seen from 10 px
+    shown_twice = k % 2 == 0
+    t = np.concatenate([t_scan, t_scan[shown_twice] + scan / 2])
+    y = np.concatenate([px, px[shown_twice]])
+    order = np.argsort(t, kind="stable")
+    got = lateral_onset(t[order], y[order] * PIXEL_UM, min_extent=MIN_EXTENT_UM,
+                        min_scans=MIN_SCANS, noise=NOISE_UM)
+    # exact data, one entry per scan: the line through the first sightings is exact
+    assert got == pytest.approx(onset, abs=1e-9)
+
+
+def test_repeats_previous():
+    from vision.pipeline._events import repeats_previous
+    y = [np.nan, 1.0, 1.0, np.nan, 1.0, 2.0, 2.0, 2.5]
+    assert repeats_previous(y).tolist() == [False, False, True, False, True, False, True, False]
