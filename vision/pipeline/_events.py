@@ -5,7 +5,7 @@ import pandas as pd
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
 __all__ = ["EVENT_NAMES", "earliest_onset", "events_table", "growth_run_start",
-           "lateral_onset", "onset_from_growth"]
+           "lateral_onset", "onset_from_growth", "repeats_previous"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
