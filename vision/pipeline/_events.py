@@ -158,7 +158,10 @@ def earliest_onset(time_s, sizes, **kwargs):
     (:func:`onset_from_growth`); the first growth of the kind is the earliest
     of them. The object a tracker detects first is not the one that grew
     first: a whisker that grows 3 px per scan is seen scans after one that
-    grows 10 px per scan, though it may have started earlier.
+    grows 10 px per scan, though it may have started earlier. An object first
+    seen after the first scan whose line runs back to the start of the
+    record was not seen growing from zero (the earlier scans would have
+    shown it) and is dated at its first sighting.
 
     Parameters
     ----------
@@ -175,7 +178,17 @@ def earliest_onset(time_s, sizes, **kwargs):
     float or None
         Onset time in s; None if no object was ever seen.
     """
-    onsets = [onset_from_growth(time_s, y, **kwargs) for y in sizes]
+    t = np.asarray(time_s, dtype=float)
+    onsets = []
+    for y in sizes:
+        y = np.asarray(y, dtype=float)
+        onset = onset_from_growth(t, y, **kwargs)
+        if onset is not None and onset <= t[0] < t[int(np.argmax(np.isfinite(y)))]:
+            # a line run back past the start of the record for an object the earlier
+            # scans did not show: it was not seen growing from zero (7036: a 397 px
+            # "whisker" appearing mid-video); its first sighting dates it
+            onset = float(t[int(np.argmax(np.isfinite(y)))])
+        onsets.append(onset)
     return min((o for o in onsets if o is not None), default=None)
 
 

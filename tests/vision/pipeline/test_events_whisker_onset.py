@@ -64,3 +64,18 @@ def test_a_steady_whisker_is_dated_at_its_first_sighting_not_at_the_record_start
     assert onset_from_growth(t, slow, noise=0.5) == pytest.approx(2.4)
     got = earliest_onset(t, [steady, slow], noise=0.5)
     assert got == pytest.approx(2.4)
+
+
+def test_a_whisker_that_appears_long_mid_video_is_not_dated_before_the_record():
+    # first seen at 397 px in the 12th scan, 455 px from the next scan on (a merged or
+    # re-identified object, tuning scene 7036): its line runs back past the start of the
+    # record though the earlier scans did not show it; it is dated at its first sighting
+    t = np.arange(20) * 0.5
+    long = np.where(t >= 5.5, 455.0, np.nan)
+    long[11] = 397.0
+    grown = np.where(t >= 2.0, 20.0 * (t - 1.9), np.nan)
+    assert onset_from_growth(t, long) == 0.0
+    assert earliest_onset(t, [long]) == pytest.approx(5.5)
+    assert earliest_onset(t, [long, grown]) == pytest.approx(1.9)
+    # seen in the first scan, a line run back past it stays at the start of the record
+    assert earliest_onset(t, [np.where(t >= 0.0, 50.0 + 2.0 * t, np.nan)]) == 0.0
