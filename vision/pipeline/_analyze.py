@@ -25,14 +25,7 @@ from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
-from ._events import (
-    FRONT_STEP_NOISE_PX,
-    WHISKER_LENGTH_NOISE_PX,
-    earliest_onset,
-    events_table,
-    lateral_onset,
-    onset_from_growth,
-)
+from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth
 from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
@@ -755,13 +748,12 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     onset = None
     if whiskers is not None and len(whiskers):
-        # each whisker dated by its own back-extrapolation: the first one detected is not
-        # the first that grew (a slow whisker is seen scans later than a fast one)
         w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
+        first_id = w.sort_values("content_time_s")["whisker_id"].iloc[0]
+        first_w = w.loc[w["whisker_id"] == first_id]
         t_all = new["content_time_s"].to_numpy(float)
-        onset = earliest_onset(t_all, (
-            g.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy()
-            for _, g in w.groupby("whisker_id")), noise=WHISKER_LENGTH_NOISE_PX * pixel.um)
+        lengths = first_w.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy()
+        onset = onset_from_growth(t_all, lengths)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
     # Lateral onset: dated from where the confirmed front first left the rim

@@ -4,8 +4,8 @@ import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
-__all__ = ["EVENT_NAMES", "earliest_onset", "events_table", "growth_run_start",
-           "lateral_onset", "onset_from_growth", "repeats_previous"]
+__all__ = ["EVENT_NAMES", "events_table", "growth_run_start", "lateral_onset",
+           "onset_from_growth", "repeats_previous"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -17,12 +17,6 @@ _RELATIVE_ROUNDING = 1e-9
 #: field faster than the scan): its onset lies between the last scan without it and the
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
-
-#: Scatter of a whisker's length between scans, px: the tracker places a tip to about half
-#: a pixel (its own tip_sigma_px, median ~0.5 px on the tuning scenes). A whisker whose
-#: fitted length rises less than this over its first scans is not seen growing, and its
-#: first sighting, not a nearly flat line run back to the start of the record, dates it.
-WHISKER_LENGTH_NOISE_PX = 0.5
 
 #: Least growth per scan of the run behind a confirmed front, as a fraction of the
 #: confirmed scans' rate: a front under a steady overpotential grows steadily, so scans
@@ -92,7 +86,7 @@ def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0, time_s=None, m
     return i
 
 
-def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False, noise=0.0):
+def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
     """Time at which a growing quantity left its baseline.
 
     The first `n_fit` measurements after it appeared are fitted with a
@@ -119,11 +113,6 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False, nois
         scans: the onset is the midpoint between the last scan without it and
         the first with it (the expected time, within half a scan). For
         quantities that can appear at full size within one scan (a crack).
-    noise : float
-        Measurement noise of `size`, same unit: a fitted line that rises
-        less than this over the fitted points is not growth (a steady size
-        with scatter fits a small slope that would extrapolate to the start
-        of the record), and the onset is the first sighting.
 
     Returns
     -------
@@ -146,50 +135,9 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False, nois
         slope, icpt = np.polyfit(t[idx], y[idx], 1)
         # growing, beyond rounding: a steady size fits a slope of +-1e-16, which would
         # extrapolate to the start of the record
-        if slope * np.ptp(t[idx]) > max(_RELATIVE_ROUNDING * np.max(np.abs(y[idx])), noise):
+        if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
-
-
-def earliest_onset(time_s, sizes, **kwargs):
-    """Earliest onset of several growing objects (e.g. the whiskers of a video).
-
-    Each object's onset is its own back-extrapolation
-    (:func:`onset_from_growth`); the first growth of the kind is the earliest
-    of them. The object a tracker detects first is not the one that grew
-    first: a whisker that grows 3 px per scan is seen scans after one that
-    grows 10 px per scan, though it may have started earlier. An object first
-    seen after the first scan whose line runs back to the start of the
-    record was not seen growing from zero (the earlier scans would have
-    shown it) and is dated at its first sighting.
-
-    Parameters
-    ----------
-    time_s : (N,) array_like
-        Content times of new scans on the video clock, s, increasing.
-    sizes : iterable of (N,) array_like
-        One size series per object (e.g. length in um), on `time_s`; NaN
-        where the object is not seen.
-    **kwargs
-        Passed to :func:`onset_from_growth` (e.g. ``noise``).
-
-    Returns
-    -------
-    float or None
-        Onset time in s; None if no object was ever seen.
-    """
-    t = np.asarray(time_s, dtype=float)
-    onsets = []
-    for y in sizes:
-        y = np.asarray(y, dtype=float)
-        onset = onset_from_growth(t, y, **kwargs)
-        if onset is not None and onset <= t[0] < t[int(np.argmax(np.isfinite(y)))]:
-            # a line run back past the start of the record for an object the earlier
-            # scans did not show: it was not seen growing from zero (7036: a 397 px
-            # "whisker" appearing mid-video); its first sighting dates it
-            onset = float(t[int(np.argmax(np.isfinite(y)))])
-        onsets.append(onset)
-    return min((o for o in onsets if o is not None), default=None)
 
 
 def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None):
