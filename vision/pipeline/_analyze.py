@@ -25,7 +25,7 @@ from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
-from ._events import events_table, onset_from_growth
+from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth
 from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
@@ -756,18 +756,11 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         onset = onset_from_growth(t_all, lengths)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
-    # Lateral onset: back-extrapolated from the first run of scans that holds the front
-    # beyond the threshold for lateral_min_scans scans.
-    n_hold = thresholds.lateral_min_scans
-    beyond = np.isfinite(extent) & (extent >= thresholds.lateral_min_extent_um)
-    runs = np.lib.stride_tricks.sliding_window_view(beyond, n_hold).all(axis=1) \
-        if len(beyond) >= n_hold else np.zeros(0, bool)
-    lateral_onset = None
-    if runs.any():
-        start = int(np.argmax(runs))
-        lateral_onset = onset_from_growth(
-            new["content_time_s"].to_numpy(float),
-            np.where(np.arange(len(extent)) >= start, extent, np.nan))
+    # Lateral onset: dated from where the confirmed front first left the rim
+    lateral = lateral_onset(new["content_time_s"].to_numpy(float), extent,
+                            min_extent=thresholds.lateral_min_extent_um,
+                            min_scans=thresholds.lateral_min_scans,
+                            noise=FRONT_STEP_NOISE_PX * pixel.um, until_s=touchdown_t)
     crack_t = None
     crack_len_all = new["crack_length_um"].to_numpy(float)
     crack_seen = bool(np.isfinite(crack_len_all).any()) and \
@@ -785,7 +778,7 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         crack_t = onset_from_growth(t_new, crack_len, sudden=True)
     whisker_onset = onset
     # Growth onset: the first lithium growth of any kind the video shows.
-    onset = min((t for t in (onset, lateral_onset, crack_t) if t is not None), default=None)
+    onset = min((t for t in (onset, lateral, crack_t) if t is not None), default=None)
     return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
-                        lateral_onset_s=lateral_onset, crack_initiation_s=crack_t,
+                        lateral_onset_s=lateral, crack_initiation_s=crack_t,
                         touchdown_s=touchdown_t, whisker_onset_s=whisker_onset)

@@ -4,7 +4,8 @@ import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
 
-__all__ = ["EVENT_NAMES", "events_table", "onset_from_growth"]
+__all__ = ["EVENT_NAMES", "events_table", "growth_run_start", "lateral_onset",
+           "onset_from_growth", "repeats_previous"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -16,6 +17,73 @@ _RELATIVE_ROUNDING = 1e-9
 #: field faster than the scan): its onset lies between the last scan without it and the
 #: first with it, not where a nearly flat line meets zero.
 SUDDEN_GROWTH_FRACTION = 0.25
+
+#: Least growth per scan of the run behind a confirmed front, as a fraction of the
+#: confirmed scans' rate: a front under a steady overpotential grows steadily, so scans
+#: that grew less than a quarter of its rate belong to something slower at the rim (a
+#: whisker root or a creeping precursor, 1-4 px per scan before a 40 px per scan front in
+#: tuning scene 7002); a quarter leaves room for the scatter of a slow front's steps.
+FRONT_RATE_FRACTION = 0.25
+
+#: Scatter of a front's extent, px: the tracker places the front's edge to about a pixel
+#: in each scan, and the rim it is measured from to about another; an extent within two
+#: pixels of the rim is not a front.
+FRONT_STEP_NOISE_PX = 2.0
+
+
+def growth_run_start(size, confirmed, *, baseline=0.0, noise=0.0, time_s=None, min_rate=0.0):
+    """First scan of the run of growth that leads into a confirmed scan.
+
+    A failure rule confirms a growth (a lateral front) once it is beyond a
+    threshold for a few scans; the growth itself started where the quantity
+    first left its baseline, which is what the onset is dated from. Walking
+    back from `confirmed`, an earlier scan belongs to the run while its size
+    is measured, beyond `baseline` by more than `noise` (significant, not
+    scatter of an empty rim) and smaller than the later scan's by at least
+    `min_rate` times the time between them (growing, at a rate like the
+    run's: a stretch that does not grow or creeps, such as a whisker root at
+    the rim, is not the front's start; a front whose scatter hides a step is
+    dated by back-extrapolation from the scans after it). Two entries of the
+    same scan (same content time) count as one.
+
+    Parameters
+    ----------
+    size : (N,) array_like
+        The quantity per new scan (e.g. a front's extent beyond the rim, um);
+        NaN where not measured.
+    confirmed : int
+        Index of a scan where the growth is confirmed; ``size[confirmed]``
+        must be finite.
+    baseline : float
+        Value of the quantity before growth, same unit as `size`.
+    noise : float
+        Measurement noise of `size`, same unit (>= 0).
+    time_s : (N,) array_like, optional
+        Content times of the scans, s; needed with `min_rate`.
+    min_rate : float
+        Least growth rate of the run, unit of `size` per s (0: any growth).
+
+    Returns
+    -------
+    int
+        Index of the first scan of the run (`confirmed` when the scan before
+        it is not part of the run).
+    """
+    y = np.asarray(size, dtype=float)
+    t = np.zeros(len(y)) if time_s is None else np.asarray(time_s, dtype=float)
+    i = int(confirmed)
+    while i > 0:
+        prev = y[i - 1]
+        if not (np.isfinite(prev) and prev > baseline + noise):
+            break
+        dt = t[i] - t[i - 1]
+        if dt > 0 or time_s is None:
+            if not prev < y[i] - min_rate * dt:
+                break
+        elif abs(prev - y[i]) > noise:  # the same scan twice must measure the same
+            break
+        i -= 1
+    return i
 
 
 def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
@@ -71,6 +139,101 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
 
+
+def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None):
+    """Onset of a lateral front, on the clock of `time_s`.
+
+    A front is confirmed by the first run of `min_scans` scans that hold it
+    at least `min_extent` beyond the electrode rim (the failure rule's test),
+    and its onset is back-extrapolated (:func:`onset_from_growth`) from the
+    scans where that front first left the rim (:func:`growth_run_start`),
+    not from the confirmation: a front growing a pixel per scan crosses a
+    3 um threshold many scans after it started, and a tracker's jump at the
+    confirmation leaves a flat line that dates nothing. The run behind the
+    confirmation grows at least :data:`FRONT_RATE_FRACTION` of the confirmed
+    scans' rate (when they grow beyond the noise); slower growth before it
+    is something else at the rim. Scans after the touch-down are not fitted.
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of new scans on the video clock, s, increasing.
+    extent : (N,) array_like
+        The front's extent beyond the electrode rim per scan, um; NaN where
+        no front was measured.
+    min_extent : float
+        Extent that confirms a front, um.
+    min_scans : int
+        Number of consecutive scans that must hold `min_extent`.
+    noise : float
+        Scatter of the extent, um: a smaller extent is not a front, and
+        confirmed scans that grow less than this do not grow.
+    until_s : float, optional
+        Touch-down time, s on the same clock: the front stops at the counter
+        electrode, so later scans are left out of the fits.
+
+    Returns
+    -------
+    float or None
+        Onset time in s; None without a confirmed front.
+    """
+    y = np.asarray(extent, dtype=float)
+    beyond = np.isfinite(y) & (y >= min_extent)
+    if len(beyond) < min_scans:
+        return None
+    runs = np.lib.stride_tricks.sliding_window_view(beyond, min_scans).all(axis=1)
+    if not runs.any():
+        return None
+    # one entry per scan: a frame that repeats the previous entry's extent exactly is that
+    # scan shown again (a torn frame keeps its scan's measurement) at a later display time
+    kept = np.flatnonzero(~repeats_previous(y))
+    confirmed = int(np.searchsorted(kept, int(np.argmax(runs)), side="right") - 1)
+    y = y[kept]
+    t = np.asarray(time_s, dtype=float)[kept]
+    index = np.arange(len(y))
+    usable = (t < until_s) if until_s is not None else np.ones(len(y), bool)
+    rate = _growth_rate(t, np.where((index >= confirmed) & usable, y, np.nan), noise)
+    start = growth_run_start(y, confirmed, noise=noise, time_s=t,
+                             min_rate=FRONT_RATE_FRACTION * rate)
+    from_start = np.where((index >= start) & usable, y, np.nan)
+    if not np.isfinite(from_start).any():  # touched in the scan that first showed it
+        return float(t[start])
+    return onset_from_growth(t, from_start)
+
+
+def repeats_previous(size):
+    """Entries equal to the previous measured entry, bit for bit (the same scan again).
+
+    Parameters
+    ----------
+    size : (N,) array_like
+        A quantity per new scan; NaN where not measured.
+
+    Returns
+    -------
+    (N,) ndarray of bool
+        True where the entry is finite and equals the last finite entry before it.
+    """
+    y = np.asarray(size, dtype=float)
+    out = np.zeros(len(y), bool)
+    last = np.nan
+    for i, v in enumerate(y):
+        if np.isfinite(v):
+            out[i] = v == last
+            last = v
+    return out
+
+
+def _growth_rate(time_s, size, noise, n_fit=4):
+    """Slope of a line through the first `n_fit` measured points of `size`, per s.
+
+    0 when they do not rise by more than `noise` over their span (or are fewer than two).
+    """
+    ok = np.flatnonzero(np.isfinite(size))[:n_fit]
+    if len(ok) < 2 or np.ptp(time_s[ok]) <= 0:
+        return 0.0
+    slope = float(np.polyfit(time_s[ok], size[ok], 1)[0])
+    return slope if slope * np.ptp(time_s[ok]) > noise else 0.0
 
 def events_table(events, frame_times_s, trace_at):
     """Assemble the events table.
