@@ -563,10 +563,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                         tau_tear = bound
         scan_level = _SCAN_NOISE_FRACTION * noise
         if (threshold is None and change.kind == "full"
-                and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA
-                and np.median(band_mad[changed & informative]) < scan_level):
-            # re-encoded as a whole (MJPEG), weaker than a scan: the bands carrying new
-            # scan noise can still form a torn scan's top or the rest of one
+                and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA):
+            # a frame re-encoded as a whole (MJPEG) changes every band, but only the
+            # bands carrying new scan noise are the scan: they can form a torn scan's
+            # top or the rest of one
             torn_part = _noise_block(band_mad >= scan_level, informative, last_change,
                                      min_tear=min_tear, tol=tol)
             if torn_part is not None:
