@@ -562,11 +562,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                          0 if a < min_tear else a, b if a < min_tear else nb)
                         tau_tear = bound
         scan_level = _SCAN_NOISE_FRACTION * noise
-        if (threshold is None and change.kind == "full"
+        if (threshold is None and change.kind == "full" and frame.is_keyframe
                 and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA):
-            # a frame re-encoded as a whole (MJPEG) changes every band, but only the
-            # bands carrying new scan noise are the scan: they can form a torn scan's
-            # top or the rest of one
+            # an intra-coded frame (every MJPEG frame) re-encodes every band, but only
+            # the bands carrying new scan noise are the scan: they can form a torn
+            # scan's top or the rest of one. (A predicted frame changes only what the
+            # encoder chose to send, and may send a new scan weakly below its top.)
             torn_part = _noise_block(band_mad >= scan_level, informative, last_change,
                                      min_tear=min_tear, tol=tol)
             if torn_part is not None:
