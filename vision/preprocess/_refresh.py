@@ -210,7 +210,7 @@ class _Change:
     stop: int          # one past the last changed band
 
 
-def _noise_block(new_noise, informative, last_change, *, min_tear, tol):
+def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True):
     """A torn scan's part among bands re-encoded as a whole, or None.
 
     Parameters
@@ -222,6 +222,8 @@ def _noise_block(new_noise, informative, last_change, *, min_tear, tol):
     min_tear, tol : int
         Least bands on either side of a tear; bands a continuation may start
         away from where the torn part stopped.
+    top : bool
+        Whether a torn scan's top may be found (else only the rest of one).
 
     Returns
     -------
@@ -235,7 +237,7 @@ def _noise_block(new_noise, informative, last_change, *, min_tear, tol):
     a, b, errors = _step_fit(new_noise, informative)
     if b - a <= 0 or errors > max(2, 0.15 * informative.sum()):
         return None
-    if a < min_tear and min_tear <= b <= nb - min_tear:
+    if top and a < min_tear and min_tear <= b <= nb - min_tear:
         return _Change("top", 0, b)
     if (last_change is not None and last_change.kind in ("top", "middle")
             and abs(a - last_change.stop) <= tol):
@@ -562,14 +564,15 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                          0 if a < min_tear else a, b if a < min_tear else nb)
                         tau_tear = bound
         scan_level = _SCAN_NOISE_FRACTION * noise
-        if (threshold is None and change.kind == "full" and frame.is_keyframe
+        if (threshold is None and change.kind == "full"
                 and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA):
-            # an intra-coded frame (every MJPEG frame) re-encodes every band, but only
-            # the bands carrying new scan noise are the scan: they can form a torn
-            # scan's top or the rest of one. (A predicted frame changes only what the
-            # encoder chose to send, and may send a new scan weakly below its top.)
+            # an intra-coded frame (every MJPEG frame) re-encodes every band, a predicted
+            # one may refine what a torn frame showed, but only the bands carrying new
+            # scan noise are the scan: they can form a torn scan's top (read on
+            # intra-coded frames only: a predicted frame may send a new scan weakly
+            # below its top) or the rest of one
             torn_part = _noise_block(band_mad >= scan_level, informative, last_change,
-                                     min_tear=min_tear, tol=tol)
+                                     min_tear=min_tear, tol=tol, top=frame.is_keyframe)
             if torn_part is not None:
                 change, changed, tau_tear = torn_part, band_mad >= scan_level, scan_level
         duplicate = partial = False
