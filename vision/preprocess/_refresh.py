@@ -444,6 +444,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
       can exceed the boundary of all changes; below the keyframes' own
       boundary it is a scan only when one is due.
 
+    Where the scan noise survives the encoder (sigma of both frames >= 2
+    grey levels), physics decides what the populations cannot: a new scan
+    replaces every pixel's noise, so it changes by at least ``n``, while a
+    re-encoding of the same scan (MJPEG's rate control re-quantizing a
+    duplicate) moves only the compression error. While the changes do not form
+    two populations, a change below ``0.8 n`` is a re-draw. A change of the
+    whole frame is read again with ``0.8 n`` as the band threshold: on an
+    intra-coded frame the bands carrying new noise can form a torn scan's top,
+    and after a torn frame they can be its rest (a continuation).
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
