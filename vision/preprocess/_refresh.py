@@ -65,6 +65,9 @@ _SCAN_NOISE_FRACTION = 0.8
 # noise the encoder wiped is 0-2 grey levels, an integer, so sigma (median / 1.65) is
 # known to a step of 0.6; from 2 grey levels (median >= 3.3 steps) the step is < 20 %.
 _MIN_MEASURED_SIGMA = 2.0
+# Share of bands a block fit may get wrong, as for the band criterion's own block fit
+# (a few bands of a scan can change little where the scene is flat or saturated).
+_MAX_MISFIT = 0.15
 
 
 def _split(x):
@@ -235,9 +238,14 @@ def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True
     """
     nb = new_noise.size
     a, b, errors = _step_fit(new_noise, informative)
-    if b - a <= 0 or errors > max(2, 0.15 * informative.sum()):
+    # a scan's part changes (nearly) all its bands: the misfit bounded by the block's size
+    # too, so that a few strong bands among a re-draw's (heavy MJPEG) make no block
+    if b - a <= 0 or errors > max(2, _MAX_MISFIT * min(b - a, informative.sum())):
         return None
-    if top and a < min_tear and min_tear <= b <= nb - min_tear:
+    # a top block is taken from the first band: the bands above ``a`` count as misfit
+    if (top and a < min_tear and min_tear <= b <= nb - min_tear
+            and errors + int(np.sum(~new_noise[:a] & informative[:a]))
+            <= max(2, _MAX_MISFIT * b)):
         return _Change("top", 0, b)
     if (last_change is not None and last_change.kind in ("top", "middle")
             and abs(a - last_change.stop) <= tol):
