@@ -90,3 +90,36 @@ def test_torn_requantized_scan_and_its_rest(seed):
     frames, truth = _video(seed, period=6, n_scans=12, tears={4: 72, 8: 168})
     wrong = _wrong(frames, truth)
     assert wrong == [], wrong[:5]
+
+
+def test_a_change_below_the_scan_noise_is_a_redraw_only_where_the_noise_is_measured():
+    from vision.preprocess import _refresh
+
+    n = 2.0 * SEM_SIGMA / np.sqrt(np.pi)          # the scan noise level, grey levels
+    assert _refresh._is_redraw_of_noise(0.45 * n, SEM_SIGMA, SEM_SIGMA)       # re-quantized
+    assert not _refresh._is_redraw_of_noise(1.0 * n, SEM_SIGMA, SEM_SIGMA)    # a new scan
+    # noise wiped by the encoder (sigma below 2 grey levels): not decided here
+    assert not _refresh._is_redraw_of_noise(0.1, 1.0, SEM_SIGMA)
+
+
+def test_noise_block_top_rest_and_scattered_bands():
+    from vision.preprocess import _refresh
+
+    nb, min_tear, tol = 96, 5, 5
+    informative = np.ones(nb, bool)
+    top = np.zeros(nb, bool)
+    top[:40] = True
+    got = _refresh._noise_block(top, informative, None, min_tear=min_tear, tol=tol)
+    assert (got.kind, got.start, got.stop) == ("top", 0, 40)
+    # only the rest of a torn frame may be found on a predicted frame
+    assert _refresh._noise_block(top, informative, None, min_tear=min_tear, tol=tol,
+                                 top=False) is None
+    rest = ~top
+    last = _refresh._Change("top", 0, 40)
+    got = _refresh._noise_block(rest, informative, last, min_tear=min_tear, tol=tol)
+    assert (got.kind, got.start, got.stop) == ("bottom", 40, nb)
+    # a few strong bands below the top among a re-draw (heavy MJPEG, tuning seed 7076)
+    scattered = np.zeros(nb, bool)
+    scattered[[4, 6, 7]] = True
+    assert _refresh._noise_block(scattered, informative, None, min_tear=min_tear,
+                                 tol=tol) is None
