@@ -81,8 +81,6 @@ XFAIL = {
                       'message holds the table)',
     (2006, 'sync'): 'measured: sync error +2.031 s (two scans: 0.240 s)',
     (2008, 'crack'): 'measured: crack tip speed 0.43023981862878435 um/s vs truth 6.478 um/s',
-    (2012, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
-                      'message holds the table)',
     (2019, 'events'): 'measured: event time(s) beyond one scan + one frame, missed or spurious (the failure '
                       'message holds the table)',
     (2019, 'front'): 'measured: front RMS 27.11 px',
