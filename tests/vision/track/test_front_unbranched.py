@@ -33,7 +33,9 @@ from vision.track._frontcrack import (
 RIM_PX = 5.0
 #: Issue 11: front distance RMS until touch-down, 90th-percentile target.
 FRONT_RMS_PX = 4.0
+#: Scans per synthetic video: more than CRACK_CONFIRM_SCANS, so persistence is not what decides.
 N_SCANS = 16
+#: Pixel size of the synthetic frame tables, um/px (any value: distances are compared in px).
 PX_UM = 0.1
 
 
