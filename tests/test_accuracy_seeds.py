@@ -81,7 +81,6 @@ XFAIL = {
                       'the video: the trace short on the sync offset, 3.3 s off)',
     (2006, 'sync'): 'measured: sync error +2.031 s (two scans: 0.240 s)',
     (2008, 'crack'): 'measured: crack tip speed 0.43023981862878435 um/s vs truth 6.478 um/s',
-    (2012, 'events'): 'measured: spurious lateral onset 1.55 s in a crack scene (front tracker)',
     (2019, 'events'): 'measured: touch-down 5.80 s vs 7.90 s (the front tracker jumps to the '
                       'counter electrode at 5.8 s); onsets within a scan',
     (2019, 'front'): 'measured: front RMS 27.11 px',

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog",
-           "blank_transient_front", "bridge_front_dropouts", "confirmed_scans"]
+__all__ = ["CRACK_CONFIRM_SCANS", "FRONT_CLUSTER_MIN_BRANCHES", "FrontCrackState", "FrontCrackUpdate",
+           "WhiskerFrontLog", "blank_transient_front", "blank_unbranched_front", "bridge_front_dropouts",
+           "confirmed_scans", "is_branching_cluster"]
 
 #: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
 #: lithium seen at a distance in an earlier and in a later scan was there in between.
@@ -194,22 +195,105 @@ class FrontCrackState:
         )
 
 
-def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS):
+#: Lateral lithium is a branching, area-filling cluster (the paper's DLA fronts show tens of
+#: branch tips): the front of a video counts only if, in some run of CRACK_CONFIRM_SCANS
+#: consecutive scans, it has at least this many branch tips. A whisker is one rod with one
+#: tip, two or three whiskers the finder missed end in two or three, a crack in a few; the
+#: tuning sets' lateral fronts hold 30-55. The same count as the failure classifier's
+#: ``vision.pipeline._failure.LATERAL_MIN_BRANCHES`` (one definition of a cluster; a test
+#: keeps the two equal).
+FRONT_CLUSTER_MIN_BRANCHES = 5
+
+
+def _measured_scans(frames):
+    """The rows of ``frames`` that are measured scans (not duplicates, not skipped)."""
+    return frames[~frames["is_duplicate"].astype(bool) & ~frames["skipped"].astype(bool)]
+
+
+def is_branching_cluster(n_branches, min_branches=FRONT_CLUSTER_MIN_BRANCHES,
+                         n_scans=CRACK_CONFIRM_SCANS):
+    """Whether a front holds at least ``min_branches`` branch tips for ``n_scans`` consecutive scans.
+
+    Parameters
+    ----------
+    n_branches : array-like of float
+        Branch tips of the front per measured scan, in order (NaN: none).
+    min_branches : int
+        Fewest branch tips of a cluster.
+    n_scans : int
+        Shortest run of consecutive scans that must hold them.
+
+    Returns
+    -------
+    bool
+    """
+    many = np.nan_to_num(np.asarray(n_branches, float), nan=0.0) >= min_branches
+    return bool(confirmed_scans(many, n_scans).any())
+
+
+def blank_unbranched_front(frames, min_branches=FRONT_CLUSTER_MIN_BRANCHES,
+                           n_scans=CRACK_CONFIRM_SCANS):
+    """Blank the front of a video in which it never becomes a branching cluster.
+
+    Issue 15: a whisker's stub, a whisker the finder missed (straight, kinked, curved,
+    two grown together), a crack's lithium and rim noise are connected to the
+    electrode like lateral lithium, but none of them branches: lateral growth spreads
+    along the surface as a fractal with many tips (:data:`FRONT_CLUSTER_MIN_BRANCHES`).
+    A video whose front never holds that many tips for ``n_scans`` consecutive scans
+    has no lateral front; one that does keeps every scan, its young unbranched first
+    scans too (decided on the finished table, like :func:`blank_transient_front`).
+
+    Parameters
+    ----------
+    frames : pandas.DataFrame
+        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped``,
+        ``n_branches`` and the front columns of :data:`FRONT_EMPTY`), one row per video
+        frame in order.
+    min_branches : int
+        Fewest branch tips of a cluster; 0 keeps every front.
+    n_scans : int
+        Consecutive measured scans that must hold them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; without a cluster, every row that is not skipped has the no-front
+        values of :data:`FRONT_EMPTY` but its ``li_area_um2``: that lithium is there
+        (a whisker's, which the charge-volume sync counts), it is just not a front.
+    """
+    out = frames.copy()
+    measured = _measured_scans(out)
+    if min_branches <= 0 or not len(measured) or \
+            is_branching_cluster(measured["n_branches"].to_numpy(float), min_branches, n_scans):
+        return out
+    rows = ~out["skipped"].astype(bool).to_numpy()
+    for col, value in FRONT_EMPTY.items():
+        if col in out and col != "li_area_um2":
+            out.loc[rows, col] = value
+    return out
+
+
+def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=FRONT_CLUSTER_MIN_BRANCHES):
     """Blank the lateral front in scans that are not part of a run of ``n_scans`` scans.
 
     Lateral growth needs the same persistence as a crack (issue 11: at least three
     new scans before it counts): a front measured in one or two consecutive scans
     only (noise, a whisker's stub, a flicker of the rim) is not reported. Decided on
     the finished frame table, like the crack's initiation, so the first scans of a
-    true front keep their measurement.
+    true front keep their measurement. First, a video whose front never becomes a
+    branching cluster has none (:func:`blank_unbranched_front` with ``min_branches``).
 
     Parameters
     ----------
     frames : pandas.DataFrame
-        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
-        front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+        The tracker's frame table (``frame``, ``is_duplicate``, ``skipped``,
+        ``n_branches`` and the front columns of :data:`FRONT_EMPTY`), one row per video
+        frame in order.
     n_scans : int
         Shortest run of consecutive measured scans with a front that counts.
+    min_branches : int, optional
+        Branch tips a cluster holds for ``n_scans`` scans (see
+        :func:`blank_unbranched_front`); 0 keeps unbranched fronts.
 
     Returns
     -------
@@ -217,8 +301,8 @@ def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS):
         A copy with the front columns of the transient scans (and of the frames
         that repeat them) set to their no-front values.
     """
-    out = frames.copy()
-    measured = out[~out["is_duplicate"].astype(bool) & ~out["skipped"].astype(bool)]
+    out = blank_unbranched_front(frames, min_branches, n_scans)
+    measured = _measured_scans(out)
     if not len(measured):
         return out
     has = np.isfinite(measured["front_distance_um"].to_numpy(float))

@@ -21,7 +21,7 @@ import pytest
 from vision import measure_front
 from vision.measure._front import BRANCH_RIM_PX, ROD_ASPECT
 from vision.measure._segment import difference_image, offset_by_level, segment_lithium
-from vision.track._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front
+from vision.track._frontcrack import CRACK_CONFIRM_SCANS, FRONT_CLUSTER_MIN_BRANCHES, blank_transient_front
 
 SHAPE = (220, 340)          # rows, cols
 CENTRE = (90.0, 110.0)      # electrode (x, y)
@@ -169,7 +169,11 @@ def test_needle_whose_level_changed_is_not_lithium(seed):
 
 
 def _table(has_front, repeats=2):
-    """A frame table: one row per frame, each scan shown ``repeats`` times (duplicates)."""
+    """A frame table: one row per frame, each scan shown ``repeats`` times (duplicates).
+
+    Each front is a branching cluster (FRONT_CLUSTER_MIN_BRANCHES tips): only the
+    persistence rule is tested here (the cluster rule in tests/vision/track/test_front_unbranched.py).
+    """
     rows = []
     for k, has in enumerate(has_front):
         for r in range(repeats):
@@ -178,7 +182,8 @@ def _table(has_front, repeats=2):
                          "front_distance_um": 40.0 + k if has else np.nan,
                          "front_projected_um": 30.0 + k if has else np.nan,
                          "fractal_dimension": 1.5 if has else np.nan,
-                         "n_branches": 3 if has else 0, "front_touching": bool(has and k == 9)})
+                         "n_branches": FRONT_CLUSTER_MIN_BRANCHES if has else 0,
+                         "front_touching": bool(has and k == 9)})
     return pd.DataFrame(rows)
 
 
