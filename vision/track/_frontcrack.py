@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..measure._front import TOUCH_TOLERANCE_PX
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog",
-           "blank_transient_front", "bridge_front_dropouts", "confirmed_scans"]
+__all__ = ["CRACK_CONFIRM_SCANS", "CRACK_TOUCH_TOLERANCE_PX", "FrontCrackState", "FrontCrackUpdate",
+           "WhiskerFrontLog", "blank_transient_front", "bridge_front_dropouts", "confirmed_scans",
+           "crack_touchdown_scan"]
 
 #: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
 #: lithium seen at a distance in an earlier and in a later scan was there in between.
@@ -94,6 +96,55 @@ def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
         if run >= n_scans:
             confirmed[j - run + 1:j + 1] = True
     return confirmed
+
+
+#: A Li-filled crack whose tip (its path's end) comes this close to the counter electrode
+#: (px) touches it: the tolerance of a touching front (:data:`TOUCH_TOLERANCE_PX`, the
+#: edge blur of the counter electrode's boundary), so that both short-circuit paths are
+#: judged by one geometric test (:meth:`CounterElectrode.reached`).
+CRACK_TOUCH_TOLERANCE_PX = TOUCH_TOLERANCE_PX
+
+
+def crack_touchdown_scan(tips_xy_px, confirmed, counter_electrode, image_shape, *,
+                         tolerance_px=CRACK_TOUCH_TOLERANCE_PX) -> int | None:
+    """The first scan whose persistent crack reaches the counter electrode.
+
+    A crack filled with lithium that reaches the counter electrode is a short
+    circuit, like a lateral front that touches it. Only the tracked, persistent
+    crack counts (``confirmed``: a scan of a run of at least
+    :data:`CRACK_CONFIRM_SCANS` scans with a crack): a line seen for a scan or two
+    (noise, a charging streak) that happens to end at the counter electrode is not
+    a touch-down. A crack does not un-touch (the lithium in it stays), so the first
+    such scan is the touch-down even when a later scan measures the tip short of
+    the counter electrode (a tip lost in its edge blur).
+
+    Parameters
+    ----------
+    tips_xy_px : array-like, shape (n, 2)
+        The crack tip (x, y) of each measured scan, in order, px, in the
+        coordinates of ``counter_electrode``; NaN where no crack was measured.
+    confirmed : array-like of bool, shape (n,)
+        True for the scans of the persistent crack (see :func:`confirmed_scans`).
+    counter_electrode : CounterElectrode
+        Side or point of the counter electrode.
+    image_shape : tuple of int
+        (rows, cols) of the images the tips were measured on, px (the boundary of
+        a side without its own boundary is the image's edge).
+    tolerance_px : float
+        A tip this close to the counter electrode touches it, px.
+
+    Returns
+    -------
+    int or None
+        Index of the first touching scan, None when no persistent crack touches.
+    """
+    tips = np.asarray(tips_xy_px, float).reshape(-1, 2)
+    keep = np.asarray(confirmed, bool) & np.isfinite(tips).all(axis=1)
+    for j in np.flatnonzero(keep):
+        if counter_electrode.reached(tips[j, :1], tips[j, 1:], image_shape,
+                                     tolerance_px=tolerance_px):
+            return int(j)
+    return None
 
 
 class FrontCrackState:
