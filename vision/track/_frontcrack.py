@@ -39,9 +39,12 @@ class FrontCrackUpdate:
     time_s : float
         Its time on the video clock, s.
     touchdown_frame : int or None
-        First scan frame whose front touches the counter electrode.
+        First scan frame whose front, or whose persistent crack's tip, touches
+        the counter electrode.
     touchdown_now : bool
-        True in the scan that is the touch-down.
+        True in the scan in which the touch-down became known: the touch-down
+        scan itself for a front, the scan that confirms the crack (up to
+        ``persist_scans`` later) for a crack.
     crack_initiation_frame : int or None
         First scan frame with a crack of at least the minimum length that is
         still there in the following scan (known one scan later).
@@ -161,6 +164,13 @@ class FrontCrackState:
         initiation is accepted (default ``CRACK_CONFIRM_SCANS - 1`` = 2, the
         rule of the analyze pipeline): short flashes (noise, a charging
         streak, the first scans of a lateral front) are not initiations.
+    counter_electrode : CounterElectrode, optional
+        With it, a crack whose tip reaches the counter electrode (see
+        :func:`crack_touchdown_scan`) is a touch-down, once the crack is
+        confirmed (its run of scans reaches ``persist_scans + 1``).
+    image_shape : tuple of int, optional
+        (rows, cols) of the images the crack is measured on, px (needed with a
+        side counter electrode without its own boundary).
 
     Examples
     --------
@@ -169,9 +179,18 @@ class FrontCrackState:
     ...     upd = state.update(frame_index=k, time_s=t, front=front, crack=crack)
     """
 
-    def __init__(self, *, min_crack_length_px=MIN_CRACK_LENGTH_PX, persist_scans=CRACK_CONFIRM_SCANS - 1):
+    def __init__(self, *, min_crack_length_px=MIN_CRACK_LENGTH_PX, persist_scans=CRACK_CONFIRM_SCANS - 1,
+                 counter_electrode=None, image_shape=None):
         if persist_scans < 0:
             raise ValueError(f"persist_scans must be >= 0; got {persist_scans}.")
+        if (counter_electrode is not None and counter_electrode.side is not None
+                and counter_electrode.boundary_px is None and image_shape is None):
+            raise ValueError("a side counter electrode without boundary_px needs image_shape=(rows, "
+                             "cols): its boundary is the image's edge.")
+        self.counter_electrode = counter_electrode
+        self.image_shape = image_shape
+        self._run = 0            # consecutive scans with a crack, this one included
+        self._run_touch = None   # (frame, time) of the run's first scan whose tip touches
         self.min_crack_length_px = float(min_crack_length_px)
         self.persist_scans = int(persist_scans)
         self.touchdown_frame = None
@@ -181,6 +200,24 @@ class FrontCrackState:
         self._candidate = None  # (frame, time, scans seen)
         self._prev_crack = None  # (time, tip_xy, length)
         self._last_time = None
+
+    def _crack_touch(self, frame_index, time_s, crack):
+        """Follow the run of scans with a crack; True when it makes the touch-down known."""
+        if crack is None:
+            self._run, self._run_touch = 0, None
+            return False
+        self._run += 1
+        if self.counter_electrode is None or self.touchdown_frame is not None:
+            return False
+        if self._run_touch is None and crack_touchdown_scan(
+                [crack.tip_xy_px], [True], self.counter_electrode, self.image_shape) is not None:
+            self._run_touch = (int(frame_index), time_s)
+        if self._run_touch is None or self._run < self.persist_scans + 1:
+            return False
+        self.touchdown_frame, self.touchdown_time_s = self._run_touch
+        logger.info("crack reaches the counter electrode at frame %d (t = %.2f s)",
+                    self.touchdown_frame, self.touchdown_time_s)
+        return True
 
     def update(self, *, frame_index, time_s, front=None, crack=None):
         """Feed one new scan; return a :class:`FrontCrackUpdate`.
@@ -209,6 +246,7 @@ class FrontCrackState:
             logger.info("front touches the counter electrode at frame %d (t = %.2f s)",
                         frame_index, time_s)
         has_crack = crack is not None and crack.path_length_px >= self.min_crack_length_px
+        touch_now = self._crack_touch(frame_index, time_s, crack if has_crack else None) or touch_now
         confirmed = False
         if self.crack_initiation_frame is None:
             if has_crack:

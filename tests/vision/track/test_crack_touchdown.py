@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vision import CounterElectrode
+from vision import CounterElectrode, FrontCrackState
 from vision.track._frontcrack import (
     CRACK_CONFIRM_SCANS,
     CRACK_TOUCH_TOLERANCE_PX,
@@ -129,3 +129,47 @@ def test_tracks_frame_from_full_frame_micrometres():
     assert _crack_touchdown_frame(measured, confirmed, scans) == 60
     assert _crack_touchdown_frame(measured, confirmed,
                                   SimpleNamespace(counter=None, region=scans.region, px=px)) is None
+
+
+class _Crack:
+    """The two attributes of a crack measurement the event state reads."""
+
+    def __init__(self, length_px, tip_xy_px):
+        self.path_length_px = length_px
+        self.tip_xy_px = tip_xy_px
+
+
+def _stream(tips, has, counter):
+    state = FrontCrackState(counter_electrode=counter, image_shape=SHAPE)
+    known = []
+    for k, (tip, h) in enumerate(zip(tips, has)):
+        crack = _Crack(50.0, tuple(tip)) if h else None
+        up = state.update(frame_index=5 * k, time_s=0.5 * k, crack=crack)
+        if up.touchdown_now:
+            known.append(k)
+    return state, known
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_streaming_state_agrees_with_the_finished_table(seed):
+    counter = CounterElectrode(side="right", boundary_px=520.0)
+    tips, has, true_td = _sequence(seed, counter)
+    tips[1] = (520.0, 100.0)   # a one-scan line at the counter electrode first (crack from scan 3 on)
+    has[1] = True
+    state, known = _stream(tips, has, counter)
+    assert state.touchdown_frame is not None
+    assert abs(state.touchdown_frame // 5 - true_td) <= EVENT_TOLERANCE_SCANS
+    assert state.touchdown_frame // 5 == crack_touchdown_scan(tips, confirmed_scans(has), counter, SHAPE)
+    # known once the crack is confirmed, at most persist_scans after the touch-down scan
+    assert len(known) == 1 and 0 <= known[0] - state.touchdown_frame // 5 <= CRACK_CONFIRM_SCANS - 1
+
+
+def test_streaming_state_without_counter_electrode_has_no_crack_touchdown():
+    counter = CounterElectrode(side="right", boundary_px=520.0)
+    tips, has, _ = _sequence(0, counter)
+    state = FrontCrackState()
+    for k, (tip, h) in enumerate(zip(tips, has)):
+        state.update(frame_index=k, time_s=float(k), crack=_Crack(50.0, tuple(tip)) if h else None)
+    assert state.touchdown_frame is None and state.crack_initiation_frame is not None
+    with pytest.raises(ValueError, match="image_shape"):
+        FrontCrackState(counter_electrode=CounterElectrode(side="right"))
