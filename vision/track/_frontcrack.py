@@ -11,7 +11,9 @@ import cv2
 import numpy as np
 
 from ..measure._front import TOUCH_TOLERANCE_PX
+from ..measure.crack._detect import ELONGATION as CRACK_ELONGATION
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
+from ..measure.crack._detect import SIGMA_PX as CRACK_SIGMA_PX
 
 __all__ = ["CRACK_CONFIRM_SCANS", "CRACK_TOUCH_TOLERANCE_PX", "FrontCrackState", "FrontCrackUpdate",
            "WhiskerFrontLog", "blank_transient_front", "bridge_front_dropouts", "confirmed_scans",
@@ -102,10 +104,13 @@ def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
 
 
 #: A Li-filled crack whose tip (its path's end) comes this close to the counter electrode
-#: (px) touches it: the tolerance of a touching front (:data:`TOUCH_TOLERANCE_PX`, the
-#: edge blur of the counter electrode's boundary), so that both short-circuit paths are
-#: judged by one geometric test (:meth:`CounterElectrode.reached`).
-CRACK_TOUCH_TOLERANCE_PX = TOUCH_TOLERANCE_PX
+#: (px) touches it. The front's test (:meth:`CounterElectrode.reached`) with its tolerance
+#: (:data:`TOUCH_TOLERANCE_PX`, the edge blur of the boundary) plus the crack filter's
+#: scale along the line (``SIGMA_PX * ELONGATION`` of :func:`detect_crack`, 3 px): where
+#: the crack runs into the counter electrode's lithium its line has no sides, so the
+#: filter's response fades over that distance before the boundary and the traced path
+#: ends up to that short (tuning seeds 5040 and 5045: 3 px short in the touch-down scan).
+CRACK_TOUCH_TOLERANCE_PX = TOUCH_TOLERANCE_PX + CRACK_SIGMA_PX * CRACK_ELONGATION
 
 
 def crack_touchdown_scan(tips_xy_px, confirmed, counter_electrode, image_shape, *,

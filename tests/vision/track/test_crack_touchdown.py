@@ -173,3 +173,19 @@ def test_streaming_state_without_counter_electrode_has_no_crack_touchdown():
     assert state.touchdown_frame is None and state.crack_initiation_frame is not None
     with pytest.raises(ValueError, match="image_shape"):
         FrontCrackState(counter_electrode=CounterElectrode(side="right"))
+
+
+#: The crack filter's scale along the line (px): the traced path of a crack running into
+#: the counter electrode's lithium ends up to this short of it.
+FILTER_SHORTFALL_PX = 3.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tip_traced_short_of_the_counter_electrode_still_touches(seed):
+    # the path ends up to the filter's along-line scale short of the boundary from the
+    # touch-down on (its line has no sides inside the counter electrode's lithium)
+    counter = CounterElectrode(side="right", boundary_px=520.0)
+    tips, has, true_td = _sequence(seed, counter)
+    tips[:, 0] = np.minimum(tips[:, 0], 520.0 - FILTER_SHORTFALL_PX)
+    got = crack_touchdown_scan(tips, confirmed_scans(has), counter, SHAPE)
+    assert got is not None and abs(got - true_td) <= EVENT_TOLERANCE_SCANS, (got, true_td)
