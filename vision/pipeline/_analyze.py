@@ -586,7 +586,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         crack_length_um=crack_max,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
-        contact_loss_time_s=depletion_v, thresholds=thresholds, morphology=morphology)
+        contact_loss_time_s=depletion_v, thresholds=thresholds, morphology=morphology,
+        touchdown_by="front" if _front_touched(ev) else "crack")
 
     growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds,
                            morphology.crack_persistence)
@@ -686,11 +687,19 @@ def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persis
     return classify_growth_modes(
         whisker_growth_um=growth_um, whisker_onset_s=ev.whisker_onset_s,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
-        lateral_onset_s=ev.lateral_onset_s, touchdown_time_s=ev.touchdown_s,
+        lateral_onset_s=ev.lateral_onset_s,
+        # a crack reaching the counter electrode sets the touch-down too: lateral
+        # evidence only when the front touched
+        touchdown_time_s=ev.touchdown_s if _front_touched(ev) else None,
         crack_length_um=crack_max, crack_initiation_s=ev.crack_initiation_s,
         electrode_loss_fraction=loss_frac, stripping_onset_s=strip_t,
         contact_loss_time_s=depletion_v, thresholds=thresholds,
         crack_persistence=crack_persistence)
+
+
+def _front_touched(ev):
+    """Whether the lateral front touched the counter electrode in a scan (not only a crack)."""
+    return bool(ev.new["front_touching"].astype(bool).any()) if len(ev.new) else False
 
 
 def _touchdown_time(frames, tracks):

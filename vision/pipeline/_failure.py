@@ -175,7 +175,7 @@ def _margin_confidence(value, threshold):
 
 def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_time_s=None,
                      trace_short_circuit_time_s=None, contact_loss_time_s=None,
-                     thresholds=DEFAULT_THRESHOLDS, morphology=None):
+                     thresholds=DEFAULT_THRESHOLDS, morphology=None, touchdown_by="front"):
     """Decide the failure mode from the tracked features.
 
     Parameters
@@ -197,12 +197,19 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
         Per-scan morphology (:func:`morphology_from_scans`): with it the
         failure mode is the cause of a short circuit, decided by morphology
         (see the module docstring); without it, the scalar rules.
+    touchdown_by : {'front', 'crack'}
+        What touched the counter electrode: the lateral front's touch-down is
+        evidence of lateral growth as well as a short circuit; a crack's
+        (lithium-filled, reaching the counter electrode) is a short circuit only.
 
     Returns
     -------
     FailureVerdict
     """
     th = thresholds
+    if touchdown_by not in ("front", "crack"):
+        raise ValueError(f"touchdown_by must be 'front' or 'crack', got {touchdown_by!r}")
+    front_touch = touchdown_time_s if touchdown_by == "front" else None
     crack = crack_length_um if crack_length_um is not None else 0.0
     lateral = lateral_extent_um if lateral_extent_um is not None else 0.0
     evidence = [
@@ -211,10 +218,10 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
          "text": f"longest crack {crack:.2f} µm vs threshold {th.crack_min_length_um} µm"},
         {"rule": "lateral_growth", "feature": "lateral_extent_um", "value": lateral,
          "threshold": th.lateral_min_extent_um,
-         "passed": bool(lateral >= th.lateral_min_extent_um or touchdown_time_s is not None),
+         "passed": bool(lateral >= th.lateral_min_extent_um or front_touch is not None),
          "text": f"lateral lithium {lateral:.2f} µm beyond the rim vs threshold "
                  f"{th.lateral_min_extent_um} µm"
-                 + ("; touched the counter electrode" if touchdown_time_s is not None else "")},
+                 + ("; touched the counter electrode" if front_touch is not None else "")},
         {"rule": "contact_loss", "feature": "contact_loss_time_s", "value": contact_loss_time_s,
          "threshold": None, "passed": contact_loss_time_s is not None,
          "text": ("depletion (diverging overpotential) at "
@@ -230,7 +237,8 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
         "text": "; ".join(filter(None, [
             f"trace: current jump / voltage collapse at {trace_short_circuit_time_s:.2f} s"
             if trace_short_circuit_time_s is not None else "trace: no short circuit",
-            f"video: touch-down at the counter electrode at {touchdown_time_s:.2f} s"
+            f"video: {'a crack reached' if touchdown_by == 'crack' else 'touch-down at'} the "
+            f"counter electrode at {touchdown_time_s:.2f} s"
             if touchdown_time_s is not None else "video: no touch-down"]))})
 
     if morphology is not None:
@@ -245,7 +253,7 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
         mode, conf = "fracture", _margin_confidence(crack, th.crack_min_length_um)
     elif evidence[1]["passed"]:
         mode = "lateral_growth"
-        conf = 1.0 if touchdown_time_s is not None else _margin_confidence(
+        conf = 1.0 if front_touch is not None else _margin_confidence(
             lateral, th.lateral_min_extent_um)
     elif evidence[2]["passed"]:
         mode, conf = "contact_loss", 0.9

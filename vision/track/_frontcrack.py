@@ -10,11 +10,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..measure._front import TOUCH_TOLERANCE_PX
+from ..measure.crack._detect import ELONGATION as CRACK_ELONGATION
 from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
+from ..measure.crack._detect import SIGMA_PX as CRACK_SIGMA_PX
 
-__all__ = ["CRACK_CONFIRM_SCANS", "FRONT_CLUSTER_MIN_BRANCHES", "FrontCrackState", "FrontCrackUpdate",
-           "WhiskerFrontLog", "blank_transient_front", "blank_unbranched_front", "bridge_front_dropouts",
-           "confirmed_scans", "is_branching_cluster"]
+__all__ = ["CRACK_CONFIRM_SCANS", "CRACK_TOUCH_TOLERANCE_PX", "FRONT_CLUSTER_MIN_BRANCHES",
+           "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog", "blank_transient_front",
+           "blank_unbranched_front", "bridge_front_dropouts", "confirmed_scans",
+           "crack_touchdown_scan", "is_branching_cluster"]
 
 #: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
 #: lithium seen at a distance in an earlier and in a later scan was there in between.
@@ -38,9 +42,12 @@ class FrontCrackUpdate:
     time_s : float
         Its time on the video clock, s.
     touchdown_frame : int or None
-        First scan frame whose front touches the counter electrode.
+        First scan frame whose front, or whose persistent crack's tip, touches
+        the counter electrode.
     touchdown_now : bool
-        True in the scan that is the touch-down.
+        True in the scan in which the touch-down became known: the touch-down
+        scan itself for a front, the scan that confirms the crack (up to
+        ``persist_scans`` later) for a crack.
     crack_initiation_frame : int or None
         First scan frame with a crack of at least the minimum length that is
         still there in the following scan (known one scan later).
@@ -97,6 +104,58 @@ def confirmed_scans(has_crack, n_scans=CRACK_CONFIRM_SCANS):
     return confirmed
 
 
+#: A Li-filled crack whose tip (its path's end) comes this close to the counter electrode
+#: (px) touches it. The front's test (:meth:`CounterElectrode.reached`) with its tolerance
+#: (:data:`TOUCH_TOLERANCE_PX`, the edge blur of the boundary) plus the crack filter's
+#: scale along the line (``SIGMA_PX * ELONGATION`` of :func:`detect_crack`, 3 px): where
+#: the crack runs into the counter electrode's lithium its line has no sides, so the
+#: filter's response fades over that distance before the boundary and the traced path
+#: ends up to that short (tuning seeds 5040 and 5045: 3 px short in the touch-down scan).
+CRACK_TOUCH_TOLERANCE_PX = TOUCH_TOLERANCE_PX + CRACK_SIGMA_PX * CRACK_ELONGATION
+
+
+def crack_touchdown_scan(tips_xy_px, confirmed, counter_electrode, image_shape, *,
+                         tolerance_px=CRACK_TOUCH_TOLERANCE_PX) -> int | None:
+    """The first scan whose persistent crack reaches the counter electrode.
+
+    A crack filled with lithium that reaches the counter electrode is a short
+    circuit, like a lateral front that touches it. Only the tracked, persistent
+    crack counts (``confirmed``: a scan of a run of at least
+    :data:`CRACK_CONFIRM_SCANS` scans with a crack): a line seen for a scan or two
+    (noise, a charging streak) that happens to end at the counter electrode is not
+    a touch-down. A crack does not un-touch (the lithium in it stays), so the first
+    such scan is the touch-down even when a later scan measures the tip short of
+    the counter electrode (a tip lost in its edge blur).
+
+    Parameters
+    ----------
+    tips_xy_px : array-like, shape (n, 2)
+        The crack tip (x, y) of each measured scan, in order, px, in the
+        coordinates of ``counter_electrode``; NaN where no crack was measured.
+    confirmed : array-like of bool, shape (n,)
+        True for the scans of the persistent crack (see :func:`confirmed_scans`).
+    counter_electrode : CounterElectrode
+        Side or point of the counter electrode.
+    image_shape : tuple of int
+        (rows, cols) of the images the tips were measured on, px (the boundary of
+        a side without its own boundary is the image's edge).
+    tolerance_px : float
+        A tip this close to the counter electrode touches it, px.
+
+    Returns
+    -------
+    int or None
+        Index of the first touching scan, None when no persistent crack touches.
+    """
+    tips = np.asarray(tips_xy_px, float).reshape(-1, 2)
+    keep = np.asarray(confirmed, bool) & np.isfinite(tips).all(axis=1)
+    for j in np.flatnonzero(keep):
+        if counter_electrode.reached(tips[j, :1], tips[j, 1:], image_shape,
+                                     tolerance_px=tolerance_px):
+            return int(j)
+    return None
+
+
 class FrontCrackState:
     """Event detector over successive scans for the front and the crack.
 
@@ -111,6 +170,13 @@ class FrontCrackState:
         initiation is accepted (default ``CRACK_CONFIRM_SCANS - 1`` = 2, the
         rule of the analyze pipeline): short flashes (noise, a charging
         streak, the first scans of a lateral front) are not initiations.
+    counter_electrode : CounterElectrode, optional
+        With it, a crack whose tip reaches the counter electrode (see
+        :func:`crack_touchdown_scan`) is a touch-down, once the crack is
+        confirmed (its run of scans reaches ``persist_scans + 1``).
+    image_shape : tuple of int, optional
+        (rows, cols) of the images the crack is measured on, px (needed with a
+        side counter electrode without its own boundary).
 
     Examples
     --------
@@ -119,9 +185,18 @@ class FrontCrackState:
     ...     upd = state.update(frame_index=k, time_s=t, front=front, crack=crack)
     """
 
-    def __init__(self, *, min_crack_length_px=MIN_CRACK_LENGTH_PX, persist_scans=CRACK_CONFIRM_SCANS - 1):
+    def __init__(self, *, min_crack_length_px=MIN_CRACK_LENGTH_PX, persist_scans=CRACK_CONFIRM_SCANS - 1,
+                 counter_electrode=None, image_shape=None):
         if persist_scans < 0:
             raise ValueError(f"persist_scans must be >= 0; got {persist_scans}.")
+        if (counter_electrode is not None and counter_electrode.side is not None
+                and counter_electrode.boundary_px is None and image_shape is None):
+            raise ValueError("a side counter electrode without boundary_px needs image_shape=(rows, "
+                             "cols): its boundary is the image's edge.")
+        self.counter_electrode = counter_electrode
+        self.image_shape = image_shape
+        self._run = 0            # consecutive scans with a crack, this one included
+        self._run_touch = None   # (frame, time) of the run's first scan whose tip touches
         self.min_crack_length_px = float(min_crack_length_px)
         self.persist_scans = int(persist_scans)
         self.touchdown_frame = None
@@ -131,6 +206,24 @@ class FrontCrackState:
         self._candidate = None  # (frame, time, scans seen)
         self._prev_crack = None  # (time, tip_xy, length)
         self._last_time = None
+
+    def _crack_touch(self, frame_index, time_s, crack):
+        """Follow the run of scans with a crack; True when it makes the touch-down known."""
+        if crack is None:
+            self._run, self._run_touch = 0, None
+            return False
+        self._run += 1
+        if self.counter_electrode is None or self.touchdown_frame is not None:
+            return False
+        if self._run_touch is None and crack_touchdown_scan(
+                [crack.tip_xy_px], [True], self.counter_electrode, self.image_shape) is not None:
+            self._run_touch = (int(frame_index), time_s)
+        if self._run_touch is None or self._run < self.persist_scans + 1:
+            return False
+        self.touchdown_frame, self.touchdown_time_s = self._run_touch
+        logger.info("crack reaches the counter electrode at frame %d (t = %.2f s)",
+                    self.touchdown_frame, self.touchdown_time_s)
+        return True
 
     def update(self, *, frame_index, time_s, front=None, crack=None):
         """Feed one new scan; return a :class:`FrontCrackUpdate`.
@@ -159,6 +252,7 @@ class FrontCrackState:
             logger.info("front touches the counter electrode at frame %d (t = %.2f s)",
                         frame_index, time_s)
         has_crack = crack is not None and crack.path_length_px >= self.min_crack_length_px
+        touch_now = self._crack_touch(frame_index, time_s, crack if has_crack else None) or touch_now
         confirmed = False
         if self.crack_initiation_frame is None:
             if has_crack:

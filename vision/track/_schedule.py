@@ -19,7 +19,13 @@ from calibration import InputError
 from ..io._base import Frame
 from ..measure.crack._gaps import bridge_crack_gaps
 from ..preprocess._normalize import is_blank_or_saturated
-from ._frontcrack import CRACK_CONFIRM_SCANS, blank_transient_front, bridge_front_dropouts, confirmed_scans
+from ._frontcrack import (
+    CRACK_CONFIRM_SCANS,
+    blank_transient_front,
+    bridge_front_dropouts,
+    confirmed_scans,
+    crack_touchdown_scan,
+)
 from ._tables import FRAME_COLUMNS, WHISKER_COLUMNS, FrameTrack, Tracks, _nan_row
 
 logger = logging.getLogger(__name__)
@@ -273,11 +279,43 @@ class FrameScheduler:
             blank = np.isin(first, transient) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
             frames.loc[blank, "crack_length_um"] = 0.0
             frames.loc[blank, ["crack_tip_x_um", "crack_tip_y_um"]] = np.nan
+        # a persistent crack reaching the counter electrode is a short circuit too
+        crack_touch = _crack_touchdown_frame(measured, confirmed, scans)
+        if crack_touch is not None and (touchdown is None or crack_touch < touchdown):
+            logger.info("crack reaches the counter electrode at frame %d", crack_touch)
+            touchdown = crack_touch
         return Tracks(frames=frames, whiskers=whiskers, drift=drift,
                       electrode=scans.electrode_full, counter_electrode=scans.counter,
                       kymographs=kymos, kymograph_times_s=ktimes, touchdown_frame=touchdown,
                       crack_initiation_frame=crack_init, n_skipped_frames=self.n_skipped,
                       pixel_size_um=scans.px)
+
+
+def _crack_touchdown_frame(measured, confirmed, scans):
+    """The frame of the first scan whose persistent crack reaches the counter electrode.
+
+    Parameters
+    ----------
+    measured : pandas.DataFrame
+        The measured scans' rows (crack tip columns in µm, full-frame coordinates).
+    confirmed : numpy.ndarray of bool
+        Per row of ``measured``: the scan belongs to the persistent crack.
+    scans : vision.track._tracker._Tracker
+        The per-scan tracker: its counter electrode (in the analysed region's
+        coordinates), that region and the pixel size (µm/px).
+
+    Returns
+    -------
+    int or None
+        The frame, None without a counter electrode or a touching crack.
+    """
+    if scans.counter is None or scans.region is None or not len(measured):
+        return None
+    top, bottom, left, right = scans.region
+    px = float(scans.px)
+    tips = measured[["crack_tip_x_um", "crack_tip_y_um"]].to_numpy(float) / px - (left, top)
+    j = crack_touchdown_scan(tips, confirmed, scans.counter, (bottom - top, right - left))
+    return None if j is None else int(measured["frame"].iloc[j])
 
 
 def _bridge_crack(frames, measured):
