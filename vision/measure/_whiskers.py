@@ -102,13 +102,13 @@ WIDTH_OUTWARD_PX = 1.5
 #: Scans a whisker may be missed and keep its id (a scan or two can lose a faint tip).
 LINK_MEMORY = 3
 #: Curved and kinked rods: the centreline is the medial path from the rim to the far end,
-#: simplified (Douglas-Peucker) to within CURVE_SIMPLIFY_PX (just above the +-0.5 px
-#: staircase of a digital line, so a straight rod stays one piece and an arc gets pieces
-#: short enough that their polygon is within a few 0.1 px of its length), each piece then
-#: refitted to its stretch of the path (total least squares). A piece shorter than
-#: CURVE_PIECE_WIDTHS of the region's width (at least CURVE_MIN_PIECE_PX) is merged into
-#: its neighbours (there the medial path rounds a kink's corner, and two touching whiskers
-#: make short pieces: at half a width, tuning seed 5010 lost a whisker's id and its rate). A whisker bends gently or
+#: smoothed (CENTRE_SIGMA_WIDTHS) and simplified (Douglas-Peucker) to within
+#: CURVE_SIMPLIFY_PX (just above the +-0.5 px staircase of a digital line, so a straight
+#: rod stays one piece), each piece then refitted to its stretch of the path (total least
+#: squares). A run of pieces shorter than CURVE_PIECE_WIDTHS of the region's width (at
+#: least CURVE_MIN_PIECE_PX) becomes one vertex at its corner (there the medial path rounds a
+#: kink's corner, and two touching whiskers make short pieces: at half a width, tuning
+#: seed 5010 lost a whisker's id and its rate). A whisker bends gently or
 #: kinks once or twice: a total turn beyond CURVE_MAX_TURN_DEG, or more than
 #: CURVE_MAX_PIECES pieces, is a wandering branch of a lateral front; pieces turning by
 #: less than CURVE_MERGE_DEG are one straight piece.
