@@ -761,6 +761,9 @@ def _curved_chain(centre, width_px, ex, ey, r):
         if dq <= r:
             base = p + (q - p) * (dp - r) / max(dp - dq, 1e-9)
             back = np.asarray(back[::-1]).reshape(-1, 2)[::h]   # from the rim side, every h-th
+            # no vertex within a step of the base: the first piece gives the root's direction
+            # (the whisker's identity in linking, _link_coords)
+            back = back[np.hypot(*(back - base).T) >= h] if len(back) else back
             return np.vstack([base[None], back, centre[keep]])
         back.append(q)
         p = q
