@@ -493,24 +493,29 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     if n_pieces > CURVE_MAX_PIECES:
         return None
     pts = np.column_stack([xs, ys])
+    kw = dict(min_length_px=min_length_px, max_width_px=max_width_px,
+              min_straightness=min_straightness)
     if centre is not None and _pieces_bend_px(path, poly, width0) > CURVE_PIECES_EXCESS_PX:
         # a curve: measured along its smoothed medial path, not as a polygon of pieces
         chain = _curved_chain(centre, width0, ex, ey, r)
-        if chain is None:
-            return None
-        d2 = (pts[:, None, 0] - centre[None, :, 0]) ** 2 + (pts[:, None, 1] - centre[None, :, 1]) ** 2
-        own = np.argmin(d2, axis=1) == len(centre) - 1
-        ul = _curve_end_direction(centre, width0, pts[own])
-        turn_step = max(int(round(width0 / CENTRE_VERTEX_STEP_PX)), 1)
-    else:
-        got = _polygon_chain(path, poly, pts, width0, ex, ey, r)
-        if got is None:
-            return None
-        chain, ul, own = got
-        turn_step = 1
-    return _rod_from_chain(chain, ul, pts[own], pts, area, min_length_px=min_length_px,
-                           max_width_px=max_width_px, min_straightness=min_straightness,
-                           turn_step=turn_step)
+        if chain is not None:
+            d2 = (pts[:, None, 0] - centre[None, :, 0]) ** 2 \
+                + (pts[:, None, 1] - centre[None, :, 1]) ** 2
+            own = np.argmin(d2, axis=1) == len(centre) - 1
+            ul = _curve_end_direction(centre, width0, pts[own])
+            turn_step = max(int(round(width0 / CENTRE_VERTEX_STEP_PX)), 1)
+            rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=turn_step, **kw)
+            if rod is not None:
+                return rod
+        # the smoothed path fails the rod tests (its continuation back to the rim misses
+        # the circle, or the shape tests along it fail): the region is measured as the
+        # polygon of its pieces, as before the curved path existed, rather than lost
+        # (tuning seed 7033: a 31 px rod 5 px wide lost in one scan, its step's rate with it)
+    got = _polygon_chain(path, poly, pts, width0, ex, ey, r)
+    if got is None:
+        return None
+    chain, ul, own = got
+    return _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
 
 
 def _simplified_centreline(centre, width_px):

@@ -70,3 +70,17 @@ def test_curved_whisker_is_measured_along_a_bent_centreline(seed):
     assert np.hypot(w.base_xy_px[0] - ex, w.base_xy_px[1] - ey) == pytest.approx(r, abs=0.5)
     assert np.hypot(w.base_xy_px[0] - truth["base_x_px"], w.base_xy_px[1] - truth["base_y_px"]) \
         <= LENGTH_TOL_PX
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("width_px", [5.0, 12.0])
+def test_bent_rod_whose_curved_path_fails_is_measured_as_a_polygon(monkeypatch, width_px, seed):
+    # a region classed as a curve whose smoothed path fails (tuning seed 7033: a 31 px rod
+    # 5 px wide) is measured as the polygon of its pieces, not lost with its step's rate;
+    # on a gentle 30 deg arc that polygon is within the length target as well
+    from vision.measure import _whiskers
+
+    monkeypatch.setattr(_whiskers, "_curved_chain", lambda *a, **k: None)
+    found, truth = _measure(_scene(width_px, 30.0, seed))
+    assert len(found) == 1, f"found {len(found)} whiskers"
+    assert found[0].length_px == pytest.approx(truth["length_px"], abs=LENGTH_TOL_PX)
