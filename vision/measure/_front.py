@@ -407,6 +407,28 @@ def _tip_half_width(dt, x, y, *, radius_px=TIP_SEARCH_PX):
     return max(float(dt[r0:r1, c0:c1].max()) - HALF_PX, 0.0)
 
 
+def _rim_pieces(lateral, centre_xy, reach_px):
+    """The 8-connected pieces of ``lateral`` none of whose pixel centres is ``reach_px`` from ``centre_xy``.
+
+    With ``exclude_rods``, ``reach_px`` is the rim zone plus the shortest counted branch
+    (``r + rim_margin + BRANCH_RIM_PX + min_branch_length_px``): such a piece has no branch
+    beyond the rim zone; it is the rim's own roughness (a halo, the base of a rod taken out,
+    a whisker's stub, the edge where the image border or the data bar cuts the electrode's
+    disc), not lateral growth, which reaches out from the rim. ``centre_xy`` is the electrode
+    centre (x, y) in the array's coordinates, px.
+    """
+    n, lab = cv2.connectedComponents(lateral.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(lateral.shape, bool)
+    ys, xs = np.nonzero(lateral)
+    k = lab[ys, xs]
+    far = np.zeros(n)
+    np.maximum.at(far, k, np.hypot(xs - centre_xy[0], ys - centre_xy[1]))
+    near = far < reach_px
+    near[0] = False
+    return near[lab]
+
+
 def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, aspect=ROD_ASPECT,
                 thin=None, near_exclude=None):
     """The pieces of ``lateral`` (8-connected) that are single rods (see ROD_ASPECT).
@@ -666,7 +688,9 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         rods = _rod_pieces(lateral & rim_zone, skel & rim_zone, rim_zone, min_branch_length_px,
                            (ex - x0, ey - y0), thin=thin, near_exclude=near_ex)
         lateral &= ~rods
-        skel &= ~rods
+        # pieces that do not reach a branch length beyond the rim zone: no branch, no front
+        lateral &= ~_rim_pieces(lateral, (ex - x0, ey - y0), r_in + BRANCH_RIM_PX + min_branch_length_px)
+        skel &= lateral
         if not (lateral & rim_zone).any():
             return _empty_front()
     ys, xs = np.nonzero(lateral)
