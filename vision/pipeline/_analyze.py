@@ -582,15 +582,18 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     morphology = morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
                                        ev.new["li_area_um2"],
                                        n_hold=thresholds.lateral_min_scans)
+    # a crack reaching the counter electrode sets the touch-down too: it is a short
+    # circuit, but lateral evidence only when the front touched
+    front_touched = _front_touched(ev)
     verdict = classify_failure(
         crack_length_um=crack_max,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
         contact_loss_time_s=depletion_v, thresholds=thresholds, morphology=morphology,
-        touchdown_by="front" if _front_touched(ev) else "crack")
+        touchdown_by="front" if front_touched else "crack")
 
     growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds,
-                           morphology.crack_persistence)
+                           morphology.crack_persistence, front_touched=front_touched)
     modes = [g["mode"] for g in growth if g["present"]]
     summary = build_summary(request=request, tracked=tracked, trace_obj=trace_obj,
                             synced=synced, events=ev, verdict=verdict, rates=rates,
@@ -656,8 +659,13 @@ def _whisker_table(whiskers, frames):
     return w[[c for c in WHISKER_COLUMNS if c in w.columns] + rest]
 
 
-def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persistence=None):
-    """The growth-mode entries of :func:`classify_growth_modes` from the tracked tables."""
+def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persistence=None,
+                  *, front_touched):
+    """The growth-mode entries of :func:`classify_growth_modes` from the tracked tables.
+
+    `front_touched` (:func:`_front_touched`) says whether the touch-down is the lateral
+    front's (lateral evidence) or only a crack's.
+    """
     growth_um = None
     if whiskers is not None and len(whiskers):
         w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
@@ -688,9 +696,7 @@ def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persis
         whisker_growth_um=growth_um, whisker_onset_s=ev.whisker_onset_s,
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         lateral_onset_s=ev.lateral_onset_s,
-        # a crack reaching the counter electrode sets the touch-down too: lateral
-        # evidence only when the front touched
-        touchdown_time_s=ev.touchdown_s if _front_touched(ev) else None,
+        touchdown_time_s=ev.touchdown_s if front_touched else None,
         crack_length_um=crack_max, crack_initiation_s=ev.crack_initiation_s,
         electrode_loss_fraction=loss_frac, stripping_onset_s=strip_t,
         contact_loss_time_s=depletion_v, thresholds=thresholds,

@@ -61,13 +61,14 @@ def test_growth_modes_take_the_touchdown_as_lateral_only_when_the_front_touched(
     # counter electrode at 5.3 s; no lateral lithium beyond the rim (extent 0)
     import pandas as pd
 
-    from vision.pipeline._analyze import _growth_modes, _VideoEvents
+    from vision.pipeline._analyze import _front_touched, _growth_modes, _VideoEvents
 
     t = np.arange(N) * 0.4
     new = pd.DataFrame({"content_time_s": t, "front_touching": np.arange(N) >= 20 if front_touching
                         else np.zeros(N, bool)})
     ev = _VideoEvents(new=new, extent_um=np.zeros(N), growth_onset_s=None, lateral_onset_s=None,
                       crack_initiation_s=2.0, touchdown_s=5.3)
-    entries = {e["mode"]: e for e in _growth_modes(None, ev, 30.0, None, TH, 1.0)}
+    entries = {e["mode"]: e for e in _growth_modes(None, ev, 30.0, None, TH, 1.0,
+                                                   front_touched=_front_touched(ev))}
     assert entries["crack"]["present"]
     assert entries["lateral"]["present"] is front_touching
