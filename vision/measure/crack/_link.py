@@ -94,23 +94,32 @@ def _is_edge(image, pts, sign):
     axis = _axis(pts)
     n0 = np.array([-axis[1], axis[0]])
     sub = pts[:: max(1, len(pts) // 64)]
-    centre, side_a, side_b = [], [], []
-    for q in sub:
-        loc = _near(pts, q)
-        if len(loc) < 3:
-            continue
-        u = _axis(loc)
-        nrm = np.array([-u[1], u[0]])
-        if float(np.dot(nrm, n0)) < 0:
-            nrm = -nrm
-        xa, ya = np.round(q + LINK_SIDE_PX * nrm).astype(int)
-        xb, yb = np.round(q - LINK_SIDE_PX * nrm).astype(int)
-        if not (0 <= xa < cols and 0 <= ya < rows and 0 <= xb < cols and 0 <= yb < rows):
-            continue
-        centre.append(float(image[int(q[1]), int(q[0])]))
-        side_a.append(float(image[ya, xa]))
-        side_b.append(float(image[yb, xb]))
-    if not centre:
+    # every sampled pixel's neighbourhood at once: the pixels within LINK_TANGENT_PX
+    # (as _near), their count, mean and second moments (one matrix product each)
+    near = np.hypot(sub[:, None, 0] - pts[None, :, 0],
+                    sub[:, None, 1] - pts[None, :, 1]) <= LINK_TANGENT_PX
+    k = near.sum(axis=1).astype(float)
+    ok = k >= 3
+    near, sub, k = near[ok].astype(float), sub[ok], k[ok]
+    if not len(sub):
+        return False
+    mx, my = near @ pts[:, 0] / k, near @ pts[:, 1] / k
+    cxx = near @ (pts[:, 0] ** 2) / k - mx ** 2
+    cyy = near @ (pts[:, 1] ** 2) / k - my ** 2
+    cxy = near @ (pts[:, 0] * pts[:, 1]) / k - mx * my
+    # the local direction: the major axis of each 2x2 covariance (as _axis), in closed form
+    theta = 0.5 * np.arctan2(2.0 * cxy, cxx - cyy)
+    nrm = np.column_stack([-np.sin(theta), np.cos(theta)])
+    nrm[nrm @ n0 < 0] *= -1.0
+    qa = np.round(sub + LINK_SIDE_PX * nrm).astype(int)
+    qb = np.round(sub - LINK_SIDE_PX * nrm).astype(int)
+    inside = ((qa[:, 0] >= 0) & (qa[:, 0] < cols) & (qa[:, 1] >= 0) & (qa[:, 1] < rows)
+              & (qb[:, 0] >= 0) & (qb[:, 0] < cols) & (qb[:, 1] >= 0) & (qb[:, 1] < rows))
+    qi = sub[inside].astype(int)
+    centre = image[qi[:, 1], qi[:, 0]].astype(float)
+    side_a = image[qa[inside, 1], qa[inside, 0]].astype(float)
+    side_b = image[qb[inside, 1], qb[inside, 0]].astype(float)
+    if not len(centre):
         return False
     a, b, c = float(np.mean(side_a)), float(np.mean(side_b)), float(np.mean(centre))
     groove = min(sign * a, sign * b) > sign * c
