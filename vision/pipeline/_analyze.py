@@ -339,6 +339,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                 user_um=pixel_size_um,
                 tiff_tags=(reader.metadata or {}).get("tiff_tags"),
                 image=first.image, data_bar=bar_box, scale_bar_um=scale_bar_um, path=video)
+            del first  # a full frame (2 MB at 1080p) not to be held through the run
             n_total = reader.n_frames
             bar_progress = progress_bar(n_total, progress, os.path.basename(video))
             drawings = {}

@@ -51,7 +51,9 @@ class FrameTrack:
     Attributes
     ----------
     frame : Frame
-        The input frame.
+        The input frame. Its ``image`` is None for the frames buffered until the
+        background model exists (the first scans and the frames among them): the
+        buffer holds no pixels.
     drift_xy_px : (float, float)
         Cumulative drift of this frame relative to the first analysed frame.
     electrode : Electrode or None
