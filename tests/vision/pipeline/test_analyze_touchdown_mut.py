@@ -123,3 +123,15 @@ def test_no_scans_no_front_touch():
     empty = _VideoEvents(new=pd.DataFrame(), extent_um=np.zeros(0), growth_onset_s=None,
                          lateral_onset_s=None, crack_initiation_s=None, touchdown_s=None)
     assert _front_touched(empty) is False
+
+
+def test_the_front_scatter_is_two_pixels_in_um():
+    # a front growing 10 px/s (4 px a scan) from 1.6 s, 0.4-2.0 um beyond the rim in scans
+    # 5-9; in scan 9 the tracker jumps to the counter electrode's 14 um and stays there (a
+    # jump confirms the front, flat after): the onset is dated from the scans before the
+    # jump, whose extents are beyond the front's 2 px (0.2 um) scatter
+    frames, t = _frames()
+    px = np.clip(10.0 * (t - ONSET_S), 0.0, None)
+    px[9:] = 140.0 + 1e-3 * np.arange(len(t) - 9)
+    frames["front_distance_um"] = np.where(px >= 1.0, (RADIUS_PX + px) * PX_UM, np.nan)
+    assert _events(frames).lateral_onset_s == pytest.approx(ONSET_S, abs=SCAN_S)
