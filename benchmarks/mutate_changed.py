@@ -26,6 +26,7 @@ Usage::
 
     python benchmarks/mutate_changed.py REF [--file PATH ...] [--test PATH ...]
                                         [--max-children 2] [--budget 3600] [--list] [--reuse]
+                                        [--survivors]
 """
 from __future__ import annotations
 
@@ -371,6 +372,9 @@ def main(argv=None):
     p.add_argument("--list", action="store_true", help="list the kept mutants, run none")
     p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
                    "(same files, sources unchanged): only the tests changed")
+    p.add_argument("--survivors", action="store_true", help="with --reuse: run only the "
+                   "mutants that survived the last run (new tests against old survivors); "
+                   "the others keep their status")
     a = p.parse_args(argv)
     files = a.file or FILES
     unmapped = [f for f in files if f not in TESTS_BY_FILE]
@@ -391,6 +395,9 @@ def main(argv=None):
         print("nothing changed: no mutant to run")
         return 0
     tests = a.test or list(dict.fromkeys(t for f in files for t in TESTS_BY_FILE[f]))
+    if a.survivors and not a.reuse:
+        fail("--survivors needs --reuse (the last run's mutants and statuses)")
+    before = statuses() if a.survivors else {}
     res = None if prepare(files, tests, reuse=a.reuse) else \
         run([sys.executable, "-c", GENERATE.format(children=a.max_children)])
     if res is not None and res.returncode:
@@ -428,9 +435,13 @@ def main(argv=None):
             print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
         return 0
     t1 = time.time()
+    names = sorted(n for n in kept if not a.survivors or before.get(n) == "survived")
+    if a.survivors:
+        print(f"running the {len(names)} survivors of the last run")
+    # (no names would make mutmut run every mutant)
     res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
-               *sorted(kept)], budget=a.budget)
-    if "Failed to run clean test" in res.stdout:
+               *names], budget=a.budget) if names else None
+    if res is not None and "Failed to run clean test" in res.stdout:
         print(res.stdout[-4000:])
         fail("the tests fail without any mutant: fix them first")
     status = statuses()
