@@ -65,6 +65,7 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_rims.py",
         "tests/vision/measure/test_crack_one_pass.py",
         "tests/vision/measure/test_crack_branches.py",
+        "tests/vision/measure/test_crack_detect_mut.py",
     ],
     "vision/track/_frontcrack.py": [
         "tests/vision/track/test_front_unbranched.py",

@@ -120,3 +120,14 @@ def test_each_window_is_filtered_once(passes, roi):
     assert not any(twin for _, twin in core)
     # the rim search's first window is the core's first: started from its twin
     assert rims[0] == (core[0][0], True)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_core_or_rims_searches_the_polarity_given(seed):
+    # the same scene in negative: a bright crack on a dark ceramic, searched as "bright"
+    background, image, _ = _scene(seed)
+    background, image = 1.0 - background, (1.0 - image).astype(np.float32)
+    kw = dict(KW, background=crack_background(background, polarity="bright"))
+    got = detect_crack_core_or_rims(image, polarity="bright", **kw)
+    assert got is not None
+    assert got.path_length_px == pytest.approx(LENGTH_PX, rel=LENGTH_REL)
