@@ -158,6 +158,34 @@ EQUIVALENT = [
      '- lateral = lateral_onset(new["content_time_s"].to_numpy(float), extent,|'
      '+ lateral = lateral_onset(new["content_time_s"].to_numpy(None), extent,',
      "the content times are float; lateral_onset converts them itself"),
+    ("vision/measure/crack/_detect.py", "_detect_in_roi",
+     "- keep_twin=False, starts=None):|+ keep_twin=True, starts=None):",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    *[("vision/measure/crack/_detect.py", "_detect_in_roi",
+       f'- sub = _as_image(img[sl], "image")|+ sub = _as_image(img[sl], {b})',
+       "the name is only in an error that cannot occur: the frame was checked, a window "
+       "of it is a 2-D float32 array") for b in ("None", '"XXimageXX"', '"IMAGE"')],
+    *[("vision/measure/crack/_detect.py", "_detect_in_roi",
+       "- band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],|"
+       f"+ band if exclude_mask is None else band | np.asarray(exclude_mask, {b})[sl],",
+       "the mask is bool (or 0/1): _ignored takes it as uint8 either way") for b in ("None", "")],
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     "- core = _detect(dict(args.arguments, link_gaps=False), passes,|"
+     "+ core = _detect(dict(args.arguments, link_gaps=None), passes,",
+     "link_gaps is only tested for truth: None is False"),
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     '- keep_twin=rim_background is not None and polarity != "bright")|'
+     '+ keep_twin=rim_background is not None or polarity != "bright")',
+     "twins kept also where no rim search follows: memory only, the same results"),
+    *[("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+       '- keep_twin=rim_background is not None and polarity != "bright")|'
+       f'+ keep_twin=rim_background is not None and polarity != "{b}")',
+       "a bright core search then keeps twins no rim search takes (it returns before "
+       "one): memory only") for b in ("XXbrightXX", "BRIGHT")],
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     "- joined = _detect(dict(args.arguments, link_gaps=True), passes)|"
+     "+ joined = _detect(dict(args.arguments, ), passes)",
+     "the bound arguments hold detect_crack's default link_gaps, True"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
