@@ -169,6 +169,17 @@ EQUIVALENT = [
        "- band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],|"
        f"+ band if exclude_mask is None else band | np.asarray(exclude_mask, {b})[sl],",
        "the mask is bool (or 0/1): _ignored takes it as uint8 either way") for b in ("None", "")],
+    ("vision/measure/crack/_detect.py", "_detect",
+     "- def _detect(args, passes, *, keep_twin=False, starts=None):|"
+     "+ def _detect(args, passes, *, keep_twin=True, starts=None):",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    ("vision/measure/crack/_detect.py", "_line_pass",
+     "- def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=False,|"
+     "+ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=True,",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    ("vision/measure/crack/_detect.py", "_line_pass", '- g = None|+ g = ""',
+     "without a background the gain is never read (_measure_pass reads it with bg.image; a "
+     "twin is taken only between two backgrounds)"),
     ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
      "- core = _detect(dict(args.arguments, link_gaps=False), passes,|"
      "+ core = _detect(dict(args.arguments, link_gaps=None), passes,",

@@ -166,3 +166,17 @@ def test_without_link_gaps_the_rims_are_not_joined_either(seed):
                                edge_penalty=_detect.RIM_EDGE_PENALTY, **kw)
     assert joined_rims.path_length_px > 1.05 * plain_rims.path_length_px
     assert got.path_length_px == plain_rims.path_length_px
+
+
+@pytest.mark.parametrize("sigma_px", [1.0, 2.0])
+def test_default_rim_margin_is_two_filter_reaches_and_a_pixel(sigma_px):
+    # rim_margin_px=None is documented as FILTER_REACH_SIGMAS * sigma_px + 1 px: the same
+    # search as that margin given (the margin moves the measured length by a fraction of a
+    # pixel in these scenes, so the comparison is exact)
+    margin = _detect.FILTER_REACH_SIGMAS * sigma_px + 1.0
+    for seed in SEEDS[:2]:
+        _, image, _ = _scene(seed)
+        default = detect_crack(image, sigma_px=sigma_px, **KW)
+        given = detect_crack(image, sigma_px=sigma_px, rim_margin_px=margin, **KW)
+        assert default.path_length_px == given.path_length_px
+        np.testing.assert_array_equal(default.path, given.path)
