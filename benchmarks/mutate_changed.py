@@ -96,8 +96,8 @@ FILES = list(TESTS_BY_FILE)
 
 #: Mutants that change no behaviour (measured on the changed lines since 5a5bfd8, wave 11):
 #: (file, function, the mutated lines as mutmut shows them (``-`` old, ``+`` new, spaces
-#: squeezed), why). A surviving mutant whose diff matches is reported as equivalent, not
-#: as a survivor. "numbers" below: the documented input (float or int arrays, NaN where
+#: squeezed, joined by ``|``), why). A surviving mutant whose diff matches is reported as
+#: equivalent, not as a survivor. "numbers" below: the documented input (float or int arrays, NaN where
 #: not measured) gives the same comparisons and arithmetic as the float array.
 _NUMBERS = "the input is numbers (float or int, NaN where not measured): same arithmetic"
 EQUIVALENT = [
@@ -389,11 +389,12 @@ def equivalent_reason(name, mutant):
     """Why the kept mutant `name` changes no behaviour (:data:`EQUIVALENT`), or None."""
     func = NAME.match(name).group("func")
     func = func[2:] if func.startswith("x_") else ".".join(func.split("ǁ")[1:])
-    diff = "|".join(_squeeze(ln) for ln in mutant["diff"].splitlines()
-                    if ln.startswith(("-", "+")) and not ln.startswith(("---", "+++")))
+    diff = [_squeeze(ln) for ln in mutant["diff"].splitlines()
+            if ln.startswith(("-", "+")) and not ln.startswith(("---", "+++"))]
     for path, fn, lines, why in EQUIVALENT:
+        # the lines are joined by "|" before a sign ("a | b" in code is no line break)
         if path == mutant["path"] and fn == func and \
-                "|".join(_squeeze(x) for x in lines.split("|")) == diff:
+                [_squeeze(x) for x in re.split(r"\|(?=[-+] )", lines)] == diff:
             return why
     return None
 

@@ -95,11 +95,12 @@ def passes(monkeypatch):
     return made
 
 
-@pytest.mark.parametrize("roi", [False, True])
-def test_each_window_is_filtered_once(passes, roi):
+@pytest.mark.parametrize("roi, rim_copy", [(False, False), (True, False), (False, True)])
+def test_each_window_is_filtered_once(passes, roi, rim_copy):
     # a thin crack in dark lithium whose bright rims are searched too (test_crack_one_pass's
     # "rims" scene): the plain and the joined core searches share each window's pass, and
-    # the rim search starts the core's first window from what the core search computed
+    # the rim search starts the core's first window from what the core search computed,
+    # also when its background holds an equal copy of the core's background image
     import test_crack_one_pass as one_pass
 
     background, image, centre, radius = one_pass._scene("rims", 3)
@@ -110,7 +111,8 @@ def test_each_window_is_filtered_once(passes, roi):
     got = detect_crack_core_or_rims(
         image, electrode_xy_px=centre, electrode_radius_px=radius, roi=box,
         background=crack_background(background),
-        rim_background=crack_background(background, polarity="bright"))
+        rim_background=crack_background(background.copy() if rim_copy else background,
+                                        polarity="bright"))
     assert got is not None
     core = [(shape, twin) for pol, shape, twin in passes if pol == "dark"]
     rims = [(shape, twin) for pol, shape, twin in passes if pol == "bright"]
