@@ -26,6 +26,7 @@ Usage::
 
     python benchmarks/mutate_changed.py REF [--file PATH ...] [--test PATH ...]
                                         [--max-children 2] [--budget 3600] [--list] [--reuse]
+                                        [--survivors]
 """
 from __future__ import annotations
 
@@ -42,17 +43,160 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Files mutated on their changed lines: the whisker tip estimator (and the rest of the
-#: whisker measurement) and the crack path.
-FILES = ["vision/measure/_whiskers.py", "vision/measure/crack/_path.py"]
-#: Their fast unit tests (seconds each); mutmut runs, per mutant, those that call the
-#: mutated function, fastest first, and stops at the first failure.
-TESTS = [
-    "tests/vision/measure/test_whisker_fits.py",
-    "tests/vision/measure/test_tip_mutation.py",
-    "tests/vision/measure/test_tracking_units.py",
-    "tests/vision/measure/test_crack_branches.py",
-    "tests/vision/measure/test_crack_path_mutation.py",
+#: Files mutated on their changed lines, each with its fast unit tests (seconds each;
+#: mutmut runs, per mutant, those that call the mutated function, fastest first, and stops
+#: at the first failure). ``--file`` picks some of them (their tests with them), ``--test``
+#: replaces the tests. The whisker tip estimator (and the rest of the whisker
+#: measurement) and the crack path (issue 16), and the code of waves 9 and 10: the crack's
+#: line and measure passes, the front's cluster rule and the crack touch-down, the lateral
+#: onset and who touched.
+TESTS_BY_FILE = {
+    "vision/measure/_whiskers.py": [
+        "tests/vision/measure/test_whisker_fits.py",
+        "tests/vision/measure/test_tip_mutation.py",
+        "tests/vision/measure/test_tracking_units.py",
+    ],
+    "vision/measure/crack/_path.py": [
+        "tests/vision/measure/test_crack_branches.py",
+        "tests/vision/measure/test_crack_path_mutation.py",
+    ],
+    "vision/measure/crack/_detect.py": [
+        "tests/vision/measure/test_crack_link.py",
+        "tests/vision/measure/test_crack_rims.py",
+        "tests/vision/measure/test_crack_one_pass.py",
+        "tests/vision/measure/test_crack_branches.py",
+        "tests/vision/measure/test_crack_detect_mut.py",
+    ],
+    "vision/track/_frontcrack.py": [
+        "tests/vision/track/test_front_unbranched.py",
+        "tests/vision/track/test_crack_touchdown.py",
+        "tests/vision/track/test_frontcrack_units.py",
+        "tests/vision/measure/test_crack_gaps.py",
+        "tests/vision/pipeline/test_failure_crack_touchdown.py",
+        "tests/vision/track/test_frontcrack_mut.py",
+    ],
+    "vision/track/_schedule.py": [
+        "tests/vision/track/test_crack_touchdown.py",
+        "tests/vision/measure/test_crack_gaps.py",
+        "tests/vision/track/test_schedule_touchdown_mut.py",
+    ],
+    "vision/pipeline/_events.py": [
+        "tests/vision/pipeline/test_events_lateral_onset.py",
+        "tests/vision/pipeline/test_failure_onsets.py",
+        "tests/vision/pipeline/test_analyze_units.py",
+        "tests/vision/pipeline/test_events_onset_mut.py",
+    ],
+    "vision/pipeline/_analyze.py": [
+        "tests/vision/pipeline/test_failure_crack_touchdown.py",
+        "tests/vision/pipeline/test_analyze_units.py",
+        "tests/vision/pipeline/test_analyze_touchdown_mut.py",
+    ],
+}
+FILES = list(TESTS_BY_FILE)
+
+#: Mutants that change no behaviour (measured on the changed lines since 5a5bfd8, wave 11):
+#: (file, function, the mutated lines as mutmut shows them (``-`` old, ``+`` new, spaces
+#: squeezed, joined by ``|``), why). A surviving mutant whose diff matches is reported as
+#: equivalent, not as a survivor. "numbers" below: the documented input (float or int arrays, NaN where
+#: not measured) gives the same comparisons and arithmetic as the float array.
+_NUMBERS = "the input is numbers (float or int, NaN where not measured): same arithmetic"
+EQUIVALENT = [
+    ("vision/pipeline/_events.py", "_growth_rate",
+     "- if len(ok) < 2 or np.ptp(time_s[ok]) <= 0:|+ if len(ok) < 2 or np.ptp(time_s[ok]) < 0:",
+     "a zero span makes slope x span 0, never more than the noise (>= 0): 0.0 either way"),
+    *[("vision/pipeline/_events.py", "growth_run_start", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.zeros(len(y)) if time_s is None else np.asarray(time_s, dtype=float)",
+                "y = np.asarray(size, dtype=float)")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    *[("vision/pipeline/_events.py", "lateral_onset", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("y = np.asarray(extent, dtype=float)",
+                "t = np.asarray(time_s, dtype=float)[kept]")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    *[("vision/pipeline/_events.py", "repeats_previous", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("y = np.asarray(size, dtype=float)",)
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    ("vision/pipeline/_events.py", "repeats_previous", "- last = np.nan|+ last = None",
+     "the first finite entry compares unequal to NaN and to None alike"),
+    ("vision/track/_frontcrack.py", "blank_unbranched_front",
+     '- is_branching_cluster(measured["n_branches"].to_numpy(float), min_branches, n_scans):|'
+     '+ is_branching_cluster(measured["n_branches"].to_numpy(None), min_branches, n_scans):',
+     "is_branching_cluster converts the counts to float itself"),
+    ("vision/track/_frontcrack.py", "crack_touchdown_scan",
+     "- tips = np.asarray(tips_xy_px, float).reshape(-1, 2)|"
+     "+ tips = np.asarray(tips_xy_px, float).reshape(-2, 2)",
+     "NumPy 2 takes a negative size as the unknown dimension, -2 as -1"),
+    *[("vision/track/_frontcrack.py", "crack_touchdown_scan", f"- {a}|+ {b}", why)
+      for a, args, why in (
+          ("tips = np.asarray(tips_xy_px, float).reshape(-1, 2)", "tips_xy_px, float", _NUMBERS
+           + "; CounterElectrode.reached converts to float"),
+          ("keep = np.asarray(confirmed, bool) & np.isfinite(tips).all(axis=1)", "confirmed, bool",
+           "bool (or 0/1) flags select the same scans through & and flatnonzero"))
+      for b in (a.replace(args, args.split(",")[0] + ", None"),
+                a.replace(args, args.split(",")[0] + ", "))],
+    ("vision/track/_frontcrack.py", "is_branching_cluster",
+     "- many = np.nan_to_num(np.asarray(n_branches, float), nan=0.0) >= min_branches|"
+     "+ many = np.nan_to_num(np.asarray(n_branches, float), ) >= min_branches",
+     "NumPy's nan_to_num replaces NaN by 0.0 by default"),
+    *[("vision/track/_frontcrack.py", "is_branching_cluster",
+       "- many = np.nan_to_num(np.asarray(n_branches, float), nan=0.0) >= min_branches|"
+       f"+ many = np.nan_to_num(np.asarray(n_branches, {b}), nan=0.0) >= min_branches",
+       _NUMBERS) for b in ("None", "")],
+    ("vision/track/_schedule.py", "_crack_touchdown_frame",
+     '- tips = measured[["crack_tip_x_um", "crack_tip_y_um"]].to_numpy(float) / px - (left, top)|'
+     '+ tips = measured[["crack_tip_x_um", "crack_tip_y_um"]].to_numpy(None) / px - (left, top)',
+     "the tip columns are float (NaN without a crack)"),
+    ("vision/track/_schedule.py", "FrameScheduler.tracks",
+     "- if crack_touch is not None and (touchdown is None or crack_touch < touchdown):|"
+     "+ if crack_touch is not None and (touchdown is None or crack_touch <= touchdown):",
+     "a crack touching in the front's touch-down frame sets the same frame (only the info "
+     "line is logged as well)"),
+    ("vision/pipeline/_analyze.py", "_front_touched",
+     '- return bool(ev.new["front_touching"].astype(bool).any()) if len(ev.new) else False|'
+     '+ return bool(ev.new["front_touching"].astype(None).any()) if len(ev.new) else False',
+     "bool or 0/1 flags become 0.0/1.0: any() is the same"),
+    ("vision/pipeline/_analyze.py", "_video_events",
+     '- lateral = lateral_onset(new["content_time_s"].to_numpy(float), extent,|'
+     '+ lateral = lateral_onset(new["content_time_s"].to_numpy(None), extent,',
+     "the content times are float; lateral_onset converts them itself"),
+    ("vision/measure/crack/_detect.py", "_detect_in_roi",
+     "- keep_twin=False, starts=None):|+ keep_twin=True, starts=None):",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    *[("vision/measure/crack/_detect.py", "_detect_in_roi",
+       f'- sub = _as_image(img[sl], "image")|+ sub = _as_image(img[sl], {b})',
+       "the name is only in an error that cannot occur: the frame was checked, a window "
+       "of it is a 2-D float32 array") for b in ("None", '"XXimageXX"', '"IMAGE"')],
+    *[("vision/measure/crack/_detect.py", "_detect_in_roi",
+       "- band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],|"
+       f"+ band if exclude_mask is None else band | np.asarray(exclude_mask, {b})[sl],",
+       "the mask is bool (or 0/1): _ignored takes it as uint8 either way") for b in ("None", "")],
+    ("vision/measure/crack/_detect.py", "_detect",
+     "- def _detect(args, passes, *, keep_twin=False, starts=None):|"
+     "+ def _detect(args, passes, *, keep_twin=True, starts=None):",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    ("vision/measure/crack/_detect.py", "_line_pass",
+     "- def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=False,|"
+     "+ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=True,",
+     "a twin kept that no rim search takes: memory only, the same results"),
+    ("vision/measure/crack/_detect.py", "_line_pass", '- g = None|+ g = ""',
+     "without a background the gain is never read (_measure_pass reads it with bg.image; a "
+     "twin is taken only between two backgrounds)"),
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     "- core = _detect(dict(args.arguments, link_gaps=False), passes,|"
+     "+ core = _detect(dict(args.arguments, link_gaps=None), passes,",
+     "link_gaps is only tested for truth: None is False"),
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     '- keep_twin=rim_background is not None and polarity != "bright")|'
+     '+ keep_twin=rim_background is not None or polarity != "bright")',
+     "twins kept also where no rim search follows: memory only, the same results"),
+    *[("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+       '- keep_twin=rim_background is not None and polarity != "bright")|'
+       f'+ keep_twin=rim_background is not None and polarity != "{b}")',
+       "a bright core search then keeps twins no rim search takes (it returns before "
+       "one): memory only") for b in ("XXbrightXX", "BRIGHT")],
+    ("vision/measure/crack/_detect.py", "detect_crack_core_or_rims",
+     "- joined = _detect(dict(args.arguments, link_gaps=True), passes)|"
+     "+ joined = _detect(dict(args.arguments, ), passes)",
+     "the bound arguments hold detect_crack's default link_gaps, True"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
@@ -236,6 +380,25 @@ def statuses():
     return out
 
 
+def _squeeze(line):
+    """A diff line as ``EQUIVALENT`` spells it: its sign, one space, the text's words."""
+    return f"{line[0]} {' '.join(line[1:].split())}"
+
+
+def equivalent_reason(name, mutant):
+    """Why the kept mutant `name` changes no behaviour (:data:`EQUIVALENT`), or None."""
+    func = NAME.match(name).group("func")
+    func = func[2:] if func.startswith("x_") else ".".join(func.split("ǁ")[1:])
+    diff = [_squeeze(ln) for ln in mutant["diff"].splitlines()
+            if ln.startswith(("-", "+")) and not ln.startswith(("---", "+++"))]
+    for path, fn, lines, why in EQUIVALENT:
+        # the lines are joined by "|" before a sign ("a | b" in code is no line break)
+        if path == mutant["path"] and fn == func and \
+                [_squeeze(x) for x in re.split(r"\|(?=[-+] )", lines)] == diff:
+            return why
+    return None
+
+
 def main(argv=None):
     if argv and argv[0] == "--_diffs":
         _diffs_child(argv[1], argv[2])
@@ -244,15 +407,21 @@ def main(argv=None):
     p.add_argument("ref", help="git ref: mutants touching lines changed since it run")
     p.add_argument("--file", action="append", help=f"file to mutate (default: {FILES})")
     p.add_argument("--test", action="append", help="test file of the selection "
-                   f"(default: {TESTS})")
+                   "(default: those of the files in TESTS_BY_FILE)")
     p.add_argument("--max-children", type=int, default=2)
     p.add_argument("--budget", type=float, default=3600.0, help="stop after S seconds")
     p.add_argument("--list", action="store_true", help="list the kept mutants, run none")
     p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
                    "(same files, sources unchanged): only the tests changed")
+    p.add_argument("--survivors", action="store_true", help="with --reuse: run only the "
+                   "mutants that survived the last run (new tests against old survivors); "
+                   "the others keep their status")
     a = p.parse_args(argv)
-    files, tests = a.file or FILES, a.test or TESTS
-    for f in files + tests:
+    files = a.file or FILES
+    unmapped = [f for f in files if f not in TESTS_BY_FILE]
+    if unmapped and not a.test:
+        fail(f"no tests known for {', '.join(unmapped)}: name them with --test")
+    for f in files + (a.test or []):
         if not (ROOT / f).exists():
             fail(f"{f} does not exist (paths are relative to {ROOT})")
     git("rev-parse", "--verify", "--quiet", f"{a.ref}^{{commit}}")
@@ -261,9 +430,15 @@ def main(argv=None):
     changed = {f: changed_lines(a.ref, f) for f in files}
     print(f"changed since {a.ref} (HEAD {head}): "
           + ", ".join(f"{f} {len(v)} lines" for f, v in changed.items()))
-    if not any(changed.values()):
+    # a file without a changed line has no mutant to run: not mutated, its tests not run
+    files = [f for f in files if changed[f]]
+    if not files:
         print("nothing changed: no mutant to run")
         return 0
+    tests = a.test or list(dict.fromkeys(t for f in files for t in TESTS_BY_FILE[f]))
+    if a.survivors and not a.reuse:
+        fail("--survivors needs --reuse (the last run's mutants and statuses)")
+    before = statuses() if a.survivors else {}
     res = None if prepare(files, tests, reuse=a.reuse) else \
         run([sys.executable, "-c", GENERATE.format(children=a.max_children)])
     if res is not None and res.returncode:
@@ -301,9 +476,13 @@ def main(argv=None):
             print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
         return 0
     t1 = time.time()
+    names = sorted(n for n in kept if not a.survivors or before.get(n) == "survived")
+    if a.survivors:
+        print(f"running the {len(names)} survivors of the last run")
+    # (no names would make mutmut run every mutant)
     res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
-               *sorted(kept)], budget=a.budget)
-    if "Failed to run clean test" in res.stdout:
+               *names], budget=a.budget) if names else None
+    if res is not None and "Failed to run clean test" in res.stdout:
         print(res.stdout[-4000:])
         fail("the tests fail without any mutant: fix them first")
     status = statuses()
@@ -317,7 +496,14 @@ def main(argv=None):
         mine = [n for n in kept if kept[n]["path"] == f]
         print(f"| `{f}` | {len(mine)} | " + " | ".join(
             str(sum(status.get(n, "not run") == s for n in mine)) for s in sorted(counts)) + " |")
-    survivors = sorted(n for n in kept if status.get(n) not in ("killed", "timeout"))
+    equivalent = {n: why for n in kept if status.get(n) == "survived"
+                  and (why := equivalent_reason(n, kept[n])) is not None}
+    if equivalent:
+        print(f"\nequivalent survivors ({len(equivalent)}, see EQUIVALENT):")
+        for name, why in sorted(equivalent.items()):
+            print(f"  {name}: {why}")
+    survivors = sorted(n for n in kept if status.get(n) not in ("killed", "timeout")
+                       and n not in equivalent)
     print(f"\nsurvivors and not run ({len(survivors)}):")
     for name in survivors:
         k = kept[name]
