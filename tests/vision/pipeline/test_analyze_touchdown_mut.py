@@ -112,7 +112,8 @@ def test_growth_modes_report_the_lateral_onset_as_the_lateral_first_time():
     frames, t = _frames(stop_scan=7, stop_px=64.5)
     ev = _events(frames, touchdown_t=t[7])
     lateral = {e["mode"]: e for e in _growth_modes(None, ev, None, None, DEFAULT_THRESHOLDS,
-                                                   0.0)}["lateral"]
+                                                   0.0, front_touched=_front_touched(ev))
+               }["lateral"]
     assert lateral["present"]
     assert lateral["first_time_s"] == ev.lateral_onset_s
     assert lateral["first_time_s"] == pytest.approx(ONSET_S, abs=SCAN_S)
