@@ -704,7 +704,12 @@ def _lines_from(img, side):
 
 
 def _band_depths(img):
-    """{side: depth_px} of counter-electrode-like bands along the image sides.
+    """{side: depth_px} of counter-electrode-like bands along the image sides (:func:`_band_fits`)."""
+    return {side: depth for side, (depth, _) in _band_fits(img).items()}
+
+
+def _band_fits(img):
+    """{side: (depth_px, plateau_z)} of counter-electrode-like bands along the image sides.
 
     A counter electrode (a lithium foil or band) covers one image side: along
     that side the lines across it (median over the side's length) form a
@@ -741,7 +746,7 @@ def _band_depths(img):
         med = float(np.median(depth))
         straight = np.abs(depth - med) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
         if med >= BAND_MIN_DEPTH_PX and straight.mean() >= BAND_MIN_STRAIGHT:
-            out[side] = med
+            out[side] = (med, best[0])
     # a band over more than half the frame makes the ceramic's side look like one too: of
     # two opposite "bands" meeting at one edge, the counter electrode is the flatter (a
     # lithium plateau; the ceramic holds the electrode, the needle, grains, particles)
@@ -750,9 +755,9 @@ def _band_depths(img):
             n = sm.shape[1] if a == "left" else sm.shape[0]
             spread = {}
             for side in (a, b):
-                area = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE, :max(int(out[side]) - BAND_RIM_MARGIN_PX, 1)]
+                area = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE, :max(int(out[side][0]) - BAND_RIM_MARGIN_PX, 1)]
                 spread[side] = mad_sigma(area[:, ::BAND_LINE_SUBSAMPLE].ravel() - np.median(area))
-            if abs(out[a] + out[b] - n) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * n):
+            if abs(out[a][0] + out[b][0] - n) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * n):
                 del out[a if spread[a] > spread[b] else b]
     return out
 
@@ -1593,8 +1598,25 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=BAND_MIN_COVER
         ``CounterElectrode(side=..., boundary_px=...)`` (from the front
         module) with the band's inner edge; None when no side carries a
         dark band.
+
+    Notes
+    -----
+    A counter electrode is a lithium plateau along one side ending at a
+    straight edge across the whole field (:func:`_band_fits`); of several
+    such sides the one whose plateau stands furthest apart from the rest
+    wins. This holds whatever the band's share of the frame (a band over
+    more than half of it makes the lithium the frame's most common level, so
+    a threshold from the ceramic's level finds no band: tuning seeds 5006,
+    7041) and whichever side of the ceramic's grey level it lies on (the
+    electrode's ``polarity`` may be misread from its bright rim: tuning seeds
+    5013, 7006). Only when no side shows such a plateau is the band taken
+    from the lithium mask (``min_cover``, ``min_depth_px``, ``polarity``).
     """
     img = _gray(image, data_bar_row)
+    bands = _band_fits(img)
+    if bands:
+        side, (depth, _) = max(bands.items(), key=lambda kv: kv[1][1])
+        return _side_counter(side, img.shape, depth_px=depth, image=img)
     mask, _, _ = _dark_mask(img, polarity=polarity)
     if mask is None:
         return None
