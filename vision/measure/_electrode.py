@@ -1734,6 +1734,9 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
     if isinstance(counter_electrode, str):
         text = counter_electrode.strip().lower()
         if text in SIDES:
+            bands = _band_fits(img, thorough=True)
+            if text in bands:   # a plateau with a straight edge there (find_counter_electrode)
+                return _side_counter(text, (h, w), depth_px=bands[text][0], image=img)
             mask, _, _ = _dark_mask(img, polarity=polarity)
             depth = 0.0
             if mask is not None:
