@@ -277,6 +277,15 @@ EDGE_RIM_POLISH_STEP_PX = 2.0
 #: the tuning renders, the electrodes cut by the edge over all of it).
 EDGE_RIM_MIN_COVER = 0.9
 EDGE_RIM_POLISH_FRAC = 0.4
+#: Radius step (px) of the bright-ring crest search (:func:`_rim_ridge`): a quarter of the
+#: smallest edge blur.
+RIDGE_STEP_PX = 0.25
+#: Blurs (px, Gaussian sigma) tried for the ring and its step: the edge brightening's own
+#: width (about 1-2 px) combined with the beam's and the smoothing's.
+RIDGE_BLURS_PX = (1.5, 2.0, 2.5, 3.0, 4.0)
+#: tanh(k u) approximates the error function erf(u / sqrt 2) of a Gaussian-blurred step
+#: (k = sqrt(2 / pi) matches its slope at the edge).
+RIDGE_ERF_TANH = math.sqrt(2.0 / math.pi)
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -724,6 +733,28 @@ def _line_edges(lines, mid, *, dark, step_fit=False):
     return np.argmax(2 * cs - np.arange(lines.shape[1] + 1), axis=1)
 
 
+def _straight_edge(depth):
+    """Median depth (px) of per-line band edges ``depth`` and whether they form a straight edge.
+
+    A line crosses the mid-level early wherever something lies over the band
+    (a grain, a whisker, a particle, the data bar or the needle crossing some
+    lines): such a line is interrupted, it says nothing about where the edge
+    is. Only lines that reach the edge (at least the median depth minus the
+    tolerance) are judged: a straight edge has BAND_MIN_STRAIGHT of them
+    within the tolerance (BAND_STRAIGHT_PX, or BAND_STRAIGHT_FRAC of the
+    depth) of the median. A disc cut by the side (the working electrode) still
+    fails: its lines near the chord's middle pass the median by far more than
+    the tolerance, unless the median lies within the tolerance of its deepest
+    point, which is a straight edge at this resolution. Checks seeds 7053,
+    7089 (thin bands with lines interrupted by bright grains).
+    """
+    med = float(np.median(depth))
+    tol = max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
+    reach = depth >= med - tol
+    on_edge = reach & (depth <= med + tol)
+    return med, bool(on_edge.sum() >= BAND_MIN_STRAIGHT * reach.sum())
+
+
 def _band_depths(img):
     """{side: depth_px} of counter-electrode-like bands along the image sides (:func:`_band_fits`)."""
     return {side: depth for side, (depth, _) in _band_fits(img).items()}
@@ -771,9 +802,9 @@ def _band_fits(img, *, thorough=False):
             if z < BAND_MIN_PLATEAU_Z:
                 continue
             depth = _line_edges(lines, 0.5 * (lb + lr), dark=lb < lr, step_fit=step_fit)
-            med = float(np.median(depth))
-            straight = np.abs(depth - med) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
-            if med >= BAND_MIN_DEPTH_PX and straight.mean() >= BAND_MIN_STRAIGHT:
+            med, straight = _straight_edge(depth)
+            # a band ends inside the searched depth (lines that never cross are no edge)
+            if BAND_MIN_DEPTH_PX <= med < BAND_SEARCH_DEPTH_FRAC * n and straight:
                 out[side] = (med, z)
                 break
     # a band over more than half the frame makes the ceramic's side look like one too: of
@@ -946,7 +977,12 @@ class _RimGradient:
             sm = cv2.GaussianBlur(self.img, (0, 0), key)
             gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
             gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-            noise = mad_sigma(np.concatenate([gx[::3, ::3].ravel(), gy[::3, ::3].ravel()]))
+            # the noise of the frame's own texture: pixels set to one level (a counter
+            # electrode's band removed, :func:`_without_bands`) have no gradient and would
+            # pull the scatter to zero when the band covers half the frame (check seed 7034)
+            sx, sy = gx[::3, ::3].ravel(), gy[::3, ::3].ravel()
+            textured = (sx != 0) | (sy != 0)
+            noise = mad_sigma(np.concatenate([sx[textured], sy[textured]])) if textured.any() else 0.0
             self.grads[key] = (gx, gy, max(noise, 1e-9))
         return self.grads[key]
 
@@ -1193,13 +1229,63 @@ def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
         cov, xc, yc, r = top
         # the rim search's blurred gradient keeps the largest circle that is still closed: on a
         # strong edge that is one some px outside it; the disc's rim is its strongest edge
-        xc, yc, r = grad.polish(xc, yc, r, 1.0 if pol == "dark" else -1.0,
-                                max(1.0, EDGE_RIM_POLISH_FRAC * r), min_radius_px)
+        reach = max(1.0, EDGE_RIM_POLISH_FRAC * r)
+        xc, yc, r = grad.polish(xc, yc, r, 1.0 if pol == "dark" else -1.0, reach, min_radius_px)
+        r = _rim_ridge(sm, xc, yc, r, reach, min_radius_px)
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
+
+
+def _rim_ridge(sm, xc, yc, r, reach, min_radius_px):
+    """Radius (px) of a disc whose boundary is a bright ring, else ``r``.
+
+    The secondary-electron edge brightening puts a bright ring on the disc's
+    boundary, symmetric about it: its two flanks are edges of opposite sign,
+    and the strongest edge the polish of :func:`_edge_rim_circles` finds may
+    be the ring's outer flank (check seed 7034: a dark 12 px disc, its rim
+    bright out to 17 px). Concentric circles within ``reach`` px of ``r`` are
+    read on the smoothed image ``sm`` (their parts in the field); where one is
+    brighter than the disc's inside and the ceramic outside by more than
+    MIN_CONTRAST_SIGMA times the scatter along the circles, the boundary is
+    the ring's centre, fitted with the step it sits on.
+    """
+    h, w = sm.shape
+    ang = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS
+    radii = np.arange(max(r - reach, min_radius_px), r + reach + 0.5 * RIDGE_STEP_PX, RIDGE_STEP_PX)
+    means, spreads = [], []
+    for rr in radii:
+        px, py = xc + rr * np.cos(ang), yc + rr * np.sin(ang)
+        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        if vis.sum() < MIN_RING_SAMPLES:
+            return r
+        vals = sm[np.rint(py[vis]).astype(int), np.rint(px[vis]).astype(int)]
+        means.append(float(np.median(vals)))
+        spreads.append(mad_sigma(vals - means[-1]))
+    means = np.asarray(means)
+    k = int(np.argmax(means))
+    if k in (0, len(radii) - 1):
+        return r     # no crest inside the reach: the ring is no ridge here
+    spread = max(float(np.median(spreads)), 1e-6)
+    if min(means[k] - means[0], means[k] - means[-1]) < MIN_CONTRAST_SIGMA * spread:
+        return r
+    # the ring sits on the step between the disc's level and the ceramic's, which moves the
+    # crest towards the brighter side: the profile is fitted as a level, a blurred step and a
+    # Gaussian ring at one radius (the step's and the ring's blur alike), least squares over
+    # a grid of radii and blurs, the levels solved linearly
+    best = (np.inf, r)
+    for blur in RIDGE_BLURS_PX:
+        for r0 in radii:
+            u = (radii - r0) / blur
+            step = 0.5 * (1.0 + np.tanh(u * RIDGE_ERF_TANH))
+            design = np.stack([np.ones_like(u), step, np.exp(-0.5 * u * u)], axis=1)
+            coef, _, _, _ = np.linalg.lstsq(design, means, rcond=None)
+            res = float(np.sum((design @ coef - means) ** 2))
+            if coef[2] > 0 and res < best[0]:
+                best = (res, float(r0))
+    return best[1]
 
 
 def _rim_cover(img, xc, yc, r):
