@@ -286,6 +286,9 @@ RIDGE_BLURS_PX = (1.5, 2.0, 2.5, 3.0, 4.0)
 #: tanh(k u) approximates the error function erf(u / sqrt 2) of a Gaussian-blurred step
 #: (k = sqrt(2 / pi) matches its slope at the edge).
 RIDGE_ERF_TANH = math.sqrt(2.0 / math.pi)
+#: Breakdown point of the median absolute deviation: the fraction of samples that may be
+#: outliers (here: pixels of one flat level) before it no longer measures the rest's scatter.
+MAD_BREAKDOWN = 0.5
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -977,12 +980,15 @@ class _RimGradient:
             sm = cv2.GaussianBlur(self.img, (0, 0), key)
             gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
             gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-            # the noise of the frame's own texture: pixels set to one level (a counter
-            # electrode's band removed, :func:`_without_bands`) have no gradient and would
-            # pull the scatter to zero when the band covers half the frame (check seed 7034)
+            # pixels set to one level (a counter electrode's band removed, :func:`_without_bands`)
+            # have no gradient: from half of the frame up they break the MAD (its breakdown
+            # point), which comes out zero and makes every faint circle "significant" (check
+            # seed 7034, a band over 62 % of it); the noise is then the textured pixels' alone
             sx, sy = gx[::3, ::3].ravel(), gy[::3, ::3].ravel()
             textured = (sx != 0) | (sy != 0)
-            noise = mad_sigma(np.concatenate([sx[textured], sy[textured]])) if textured.any() else 0.0
+            if textured.mean() <= MAD_BREAKDOWN and textured.any():
+                sx, sy = sx[textured], sy[textured]
+            noise = mad_sigma(np.concatenate([sx, sy]))
             self.grads[key] = (gx, gy, max(noise, 1e-9))
         return self.grads[key]
 

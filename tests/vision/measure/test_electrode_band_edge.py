@@ -13,11 +13,16 @@ Synthetic frames and edge profiles with a known answer, several seeds each:
 Tolerances: the counter electrode's edge to the front's 4 px RMS requirement (issue 11);
 the electrode's centre and radius as in test_electrode_random.py (max(2 px, 5 % of r)).
 """
+import cv2
 import numpy as np
 import pytest
 
 from vision.measure._electrode import (
-    BAND_STRAIGHT_PX, _RimGradient, _rim_ridge, _straight_edge, find_counter_electrode,
+    BAND_STRAIGHT_PX,
+    _rim_ridge,
+    _RimGradient,
+    _straight_edge,
+    find_counter_electrode,
     find_electrode,
 )
 
@@ -101,8 +106,6 @@ def test_rim_noise_ignores_a_flattened_band(seed):
 def _rimmed_disc(seed, xc, yc, r, shape=(400, 600), gain=60.0, sigma=1.5, band_frac=0.0):
     """Dark disc (level 60 on ceramic 120) with a bright ring of width ``sigma`` on its boundary;
     a dark band (level 60) over ``band_frac`` of the width on the right."""
-    import cv2
-
     rng = np.random.default_rng(seed)
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -118,8 +121,6 @@ def _rimmed_disc(seed, xc, yc, r, shape=(400, 600), gain=60.0, sigma=1.5, band_f
 @pytest.mark.parametrize("seed,r", [(0, 12.0), (1, 18.0), (2, 30.0)])
 def test_rim_ridge_moves_the_outer_flank_to_the_ring(seed, r, gain):
     """The ring (half to one and a half times the step's 60 levels) is measured at its centre."""
-    import cv2
-
     sm = cv2.GaussianBlur(_rimmed_disc(seed, 300.0, 200.0, r, gain=gain), (0, 0), 2.0)
     outer = r + 3.0                     # the ring's outer flank, where a polish may stop
     got = _rim_ridge(sm, 300.0, 200.0, outer, max(1.0, 0.4 * outer), 4.0)
@@ -129,8 +130,6 @@ def test_rim_ridge_moves_the_outer_flank_to_the_ring(seed, r, gain):
 @pytest.mark.parametrize("seed", range(3))
 def test_rim_ridge_leaves_a_plain_edge(seed):
     """No bright ring: the radius stays where the edge is."""
-    import cv2
-
     sm = cv2.GaussianBlur(_rimmed_disc(seed, 300.0, 200.0, 20.0, gain=0.0), (0, 0), 2.0)
     assert _rim_ridge(sm, 300.0, 200.0, 20.0, 8.0, 4.0) == 20.0
 

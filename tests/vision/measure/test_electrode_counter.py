@@ -37,6 +37,14 @@ SEEDS = {
     # crossings do not follow the straight edge, their best single steps do
     5027: "band over 65 % of the field, textured",
     7041: "band over 70 % of the field next to dark grains",
+    # a thin band whose lines are interrupted by bright grains over it: only ~72 % of all
+    # lines end on the edge, all the lines that reach it do
+    7053: "48 px dark band, a quarter of its lines cut short by grains",
+    7089: "19 px dark band under bright grains and whiskers",
+    # a deep band: its lines' best single steps end on the edge in ~70 % of the lines, the rest
+    # stop early on grains over the band
+    7024: "227 px dark band, lines cut short",
+    7067: "293 px dark band, lines cut short; the opposite side's lines never cross",
     # neighbours that were right before
     5000: "26 px bright band (right before)",
     5002: "thin band found by the lithium mask only (right before)",
