@@ -19,6 +19,7 @@ import pytest
 
 from vision.measure._electrode import (
     BAND_STRAIGHT_PX,
+    _band_fits,
     _rim_ridge,
     _RimGradient,
     _straight_edge,
@@ -86,6 +87,9 @@ def _band_frame(seed, shape=(360, 520), band_px=20.0, grains=12):
 @pytest.mark.parametrize("seed", range(4))
 def test_thin_band_under_bright_grains_is_found(seed):
     image, edge_x = _band_frame(seed)
+    fits = _band_fits(image)                  # the plateau and straight-edge rule itself
+    assert "right" in fits, fits
+    assert abs(image.shape[1] - fits["right"][0] - edge_x) <= EDGE_TOL_PX, fits
     co = find_counter_electrode(image, polarity="dark")
     assert co is not None and co.side == "right", co
     assert abs(co.boundary_px - edge_x) <= EDGE_TOL_PX, (co, edge_x)
