@@ -277,6 +277,18 @@ EDGE_RIM_POLISH_STEP_PX = 2.0
 #: the tuning renders, the electrodes cut by the edge over all of it).
 EDGE_RIM_MIN_COVER = 0.9
 EDGE_RIM_POLISH_FRAC = 0.4
+#: Radius step (px) of the bright-ring crest search (:func:`_rim_ridge`): a quarter of the
+#: smallest edge blur.
+RIDGE_STEP_PX = 0.25
+#: Blurs (px, Gaussian sigma) tried for the ring and its step: the edge brightening's own
+#: width (about 1-2 px) combined with the beam's and the smoothing's.
+RIDGE_BLURS_PX = (1.5, 2.0, 2.5, 3.0, 4.0)
+#: tanh(k u) approximates the error function erf(u / sqrt 2) of a Gaussian-blurred step
+#: (k = sqrt(2 / pi) matches its slope at the edge).
+RIDGE_ERF_TANH = math.sqrt(2.0 / math.pi)
+#: Breakdown point of the median absolute deviation: the fraction of samples that may be
+#: outliers (here: pixels of one flat level) before it no longer measures the rest's scatter.
+MAD_BREAKDOWN = 0.5
 #: Least inner/ring samples of the disc contrast (fewer give no robust median).
 MIN_INNER_SAMPLES = 5
 MIN_RING_SAMPLES = 10
@@ -703,8 +715,56 @@ def _lines_from(img, side):
     return {"left": img, "right": img[:, ::-1], "top": img.T, "bottom": img[::-1].T}[side]
 
 
+def _line_edges(lines, mid, *, dark, step_fit=False):
+    """Per line (row of ``lines``), the depth (px) where the band ends.
+
+    The band is where the line is beyond ``mid`` (below it when ``dark``); it
+    ends at the line's first pixel outside it or, with ``step_fit``, at the
+    step that best splits the line into band and rest: the depth that
+    maximises the pixels on their own side of it (inside before, outside
+    after), so a few noise pixels of a deep band's textured lithium past the
+    mid-level do not end the band there (check seed 5027); the first crossing
+    is not pulled by dark grains of the ceramic beyond a thin band.
+    """
+    inside = (lines < mid) if dark else (lines > mid)
+    if not step_fit:
+        notin = ~inside
+        return np.where(notin.any(axis=1), notin.argmax(axis=1), lines.shape[1])
+    cs = np.zeros((lines.shape[0], lines.shape[1] + 1), np.int32)
+    np.cumsum(inside, axis=1, out=cs[:, 1:])
+    # inside before e plus outside from e on = 2 cs[e] - e + (n - cs[n])
+    return np.argmax(2 * cs - np.arange(lines.shape[1] + 1), axis=1)
+
+
+def _straight_edge(depth):
+    """Median depth (px) of per-line band edges ``depth`` and whether they form a straight edge.
+
+    A line crosses the mid-level early wherever something lies over the band
+    (a grain, a whisker, a particle, the data bar or the needle crossing some
+    lines): such a line is interrupted, it says nothing about where the edge
+    is. Only lines that reach the edge (at least the median depth minus the
+    tolerance) are judged: a straight edge has BAND_MIN_STRAIGHT of them
+    within the tolerance (BAND_STRAIGHT_PX, or BAND_STRAIGHT_FRAC of the
+    depth) of the median. A disc cut by the side (the working electrode) still
+    fails: its lines near the chord's middle pass the median by far more than
+    the tolerance, unless the median lies within the tolerance of its deepest
+    point, which is a straight edge at this resolution. Checks seeds 7053,
+    7089 (thin bands with lines interrupted by bright grains).
+    """
+    med = float(np.median(depth))
+    tol = max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
+    reach = depth >= med - tol
+    on_edge = reach & (depth <= med + tol)
+    return med, bool(on_edge.sum() >= BAND_MIN_STRAIGHT * reach.sum())
+
+
 def _band_depths(img):
-    """{side: depth_px} of counter-electrode-like bands along the image sides.
+    """{side: depth_px} of counter-electrode-like bands along the image sides (:func:`_band_fits`)."""
+    return {side: depth for side, (depth, _) in _band_fits(img).items()}
+
+
+def _band_fits(img, *, thorough=False):
+    """{side: (depth_px, plateau_z)} of counter-electrode-like bands along the image sides.
 
     A counter electrode (a lithium foil or band) covers one image side: along
     that side the lines across it (median over the side's length) form a
@@ -722,26 +782,34 @@ def _band_depths(img):
         n = lines.shape[1]
         prof = np.median(lines, axis=0)
         noise = mad_sigma(np.diff(prof)) + 1e-6
-        best = None
+        fits = []   # (plateau z, band depth, band level, rest level, between-class variance)
         for e in range(BAND_MIN_DEPTH_PX, int(BAND_SEARCH_DEPTH_FRAC * n), BAND_DEPTH_STEP_PX):
             band, rest = prof[:e], prof[e:]
             lb, lr = float(np.median(band)), float(np.median(rest))
             step = abs(lb - lr)
             spread = max(mad_sigma(band - lb), noise)
-            z = step / spread
-            if best is None or z > best[0]:
-                best = (z, e, lb, lr)
-        if best is None or best[0] < BAND_MIN_PLATEAU_Z:
+            fits.append((step / spread, e, lb, lr, step * step * e * (n - e)))
+        if not fits:
             continue
-        _, e, lb, lr = best
-        mid = 0.5 * (lb + lr)
-        inside = (lines < mid) if lb < lr else (lines > mid)
-        notin = ~inside
-        depth = np.where(notin.any(axis=1), notin.argmax(axis=1), n)
-        med = float(np.median(depth))
-        straight = np.abs(depth - med) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * med)
-        if med >= BAND_MIN_DEPTH_PX and straight.mean() >= BAND_MIN_STRAIGHT:
-            out[side] = med
+        # the split whose band stands furthest apart from its own scatter, its lines ending
+        # where they first cross the mid-level; with ``thorough``, failing that, the split of
+        # the profile into two levels (largest between-class variance: a thin strip at the
+        # picture's edge, a recorder's border blur, has the tighter plateau but cuts the lines
+        # anywhere; check seeds 5023, 7029) and the lines' best single steps (a deep band's
+        # textured lithium crosses the mid-level here and there; check seed 5027)
+        tries = [(max(fits), False)]
+        if thorough:
+            tries += [(max(fits), True), (max(fits, key=lambda f: f[4]), False),
+                      (max(fits, key=lambda f: f[4]), True)]
+        for (z, _, lb, lr, _), step_fit in tries:
+            if z < BAND_MIN_PLATEAU_Z:
+                continue
+            depth = _line_edges(lines, 0.5 * (lb + lr), dark=lb < lr, step_fit=step_fit)
+            med, straight = _straight_edge(depth)
+            # a band ends inside the searched depth (lines that never cross are no edge)
+            if BAND_MIN_DEPTH_PX <= med < BAND_SEARCH_DEPTH_FRAC * n and straight:
+                out[side] = (med, z)
+                break
     # a band over more than half the frame makes the ceramic's side look like one too: of
     # two opposite "bands" meeting at one edge, the counter electrode is the flatter (a
     # lithium plateau; the ceramic holds the electrode, the needle, grains, particles)
@@ -750,9 +818,9 @@ def _band_depths(img):
             n = sm.shape[1] if a == "left" else sm.shape[0]
             spread = {}
             for side in (a, b):
-                area = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE, :max(int(out[side]) - BAND_RIM_MARGIN_PX, 1)]
+                area = _lines_from(sm, side)[::BAND_LINE_SUBSAMPLE, :max(int(out[side][0]) - BAND_RIM_MARGIN_PX, 1)]
                 spread[side] = mad_sigma(area[:, ::BAND_LINE_SUBSAMPLE].ravel() - np.median(area))
-            if abs(out[a] + out[b] - n) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * n):
+            if abs(out[a][0] + out[b][0] - n) <= max(BAND_STRAIGHT_PX, BAND_STRAIGHT_FRAC * n):
                 del out[a if spread[a] > spread[b] else b]
     return out
 
@@ -912,7 +980,15 @@ class _RimGradient:
             sm = cv2.GaussianBlur(self.img, (0, 0), key)
             gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
             gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-            noise = mad_sigma(np.concatenate([gx[::3, ::3].ravel(), gy[::3, ::3].ravel()]))
+            # pixels set to one level (a counter electrode's band removed, :func:`_without_bands`)
+            # have no gradient: from half of the frame up they break the MAD (its breakdown
+            # point), which comes out zero and makes every faint circle "significant" (check
+            # seed 7034, a band over 62 % of it); the noise is then the textured pixels' alone
+            sx, sy = gx[::3, ::3].ravel(), gy[::3, ::3].ravel()
+            textured = (sx != 0) | (sy != 0)
+            if textured.mean() <= MAD_BREAKDOWN and textured.any():
+                sx, sy = sx[textured], sy[textured]
+            noise = mad_sigma(np.concatenate([sx, sy]))
             self.grads[key] = (gx, gy, max(noise, 1e-9))
         return self.grads[key]
 
@@ -1159,13 +1235,63 @@ def _edge_rim_circles(img, min_radius_px, max_radius_px, sm):
         cov, xc, yc, r = top
         # the rim search's blurred gradient keeps the largest circle that is still closed: on a
         # strong edge that is one some px outside it; the disc's rim is its strongest edge
-        xc, yc, r = grad.polish(xc, yc, r, 1.0 if pol == "dark" else -1.0,
-                                max(1.0, EDGE_RIM_POLISH_FRAC * r), min_radius_px)
+        reach = max(1.0, EDGE_RIM_POLISH_FRAC * r)
+        xc, yc, r = grad.polish(xc, yc, r, 1.0 if pol == "dark" else -1.0, reach, min_radius_px)
+        r = _rim_ridge(sm, xc, yc, r, reach, min_radius_px)
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
         out.append((r * cov, xc, yc, r, r, side))
     return out
+
+
+def _rim_ridge(sm, xc, yc, r, reach, min_radius_px):
+    """Radius (px) of a disc whose boundary is a bright ring, else ``r``.
+
+    The secondary-electron edge brightening puts a bright ring on the disc's
+    boundary, symmetric about it: its two flanks are edges of opposite sign,
+    and the strongest edge the polish of :func:`_edge_rim_circles` finds may
+    be the ring's outer flank (check seed 7034: a dark 12 px disc, its rim
+    bright out to 17 px). Concentric circles within ``reach`` px of ``r`` are
+    read on the smoothed image ``sm`` (their parts in the field); where one is
+    brighter than the disc's inside and the ceramic outside by more than
+    MIN_CONTRAST_SIGMA times the scatter along the circles, the boundary is
+    the ring's centre, fitted with the step it sits on.
+    """
+    h, w = sm.shape
+    ang = (np.arange(N_ARC_BINS) + 0.5) * 2 * np.pi / N_ARC_BINS
+    radii = np.arange(max(r - reach, min_radius_px), r + reach + 0.5 * RIDGE_STEP_PX, RIDGE_STEP_PX)
+    means, spreads = [], []
+    for rr in radii:
+        px, py = xc + rr * np.cos(ang), yc + rr * np.sin(ang)
+        vis = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        if vis.sum() < MIN_RING_SAMPLES:
+            return r
+        vals = sm[np.rint(py[vis]).astype(int), np.rint(px[vis]).astype(int)]
+        means.append(float(np.median(vals)))
+        spreads.append(mad_sigma(vals - means[-1]))
+    means = np.asarray(means)
+    k = int(np.argmax(means))
+    if k in (0, len(radii) - 1):
+        return r     # no crest inside the reach: the ring is no ridge here
+    spread = max(float(np.median(spreads)), 1e-6)
+    if min(means[k] - means[0], means[k] - means[-1]) < MIN_CONTRAST_SIGMA * spread:
+        return r
+    # the ring sits on the step between the disc's level and the ceramic's, which moves the
+    # crest towards the brighter side: the profile is fitted as a level, a blurred step and a
+    # Gaussian ring at one radius (the step's and the ring's blur alike), least squares over
+    # a grid of radii and blurs, the levels solved linearly
+    best = (np.inf, r)
+    for blur in RIDGE_BLURS_PX:
+        for r0 in radii:
+            u = (radii - r0) / blur
+            step = 0.5 * (1.0 + np.tanh(u * RIDGE_ERF_TANH))
+            design = np.stack([np.ones_like(u), step, np.exp(-0.5 * u * u)], axis=1)
+            coef, _, _, _ = np.linalg.lstsq(design, means, rcond=None)
+            res = float(np.sum((design @ coef - means) ** 2))
+            if coef[2] > 0 and res < best[0]:
+                best = (res, float(r0))
+    return best[1]
 
 
 def _rim_cover(img, xc, yc, r):
@@ -1593,8 +1719,25 @@ def find_counter_electrode(image, *, data_bar_row=None, min_cover=BAND_MIN_COVER
         ``CounterElectrode(side=..., boundary_px=...)`` (from the front
         module) with the band's inner edge; None when no side carries a
         dark band.
+
+    Notes
+    -----
+    A counter electrode is a lithium plateau along one side ending at a
+    straight edge across the whole field (:func:`_band_fits`); of several
+    such sides the one whose plateau stands furthest apart from the rest
+    wins. This holds whatever the band's share of the frame (a band over
+    more than half of it makes the lithium the frame's most common level, so
+    a threshold from the ceramic's level finds no band: tuning seeds 5006,
+    7041) and whichever side of the ceramic's grey level it lies on (the
+    electrode's ``polarity`` may be misread from its bright rim: tuning seeds
+    5013, 7006). Only when no side shows such a plateau is the band taken
+    from the lithium mask (``min_cover``, ``min_depth_px``, ``polarity``).
     """
     img = _gray(image, data_bar_row)
+    bands = _band_fits(img, thorough=True)
+    if bands:
+        side, (depth, _) = max(bands.items(), key=lambda kv: kv[1][1])
+        return _side_counter(side, img.shape, depth_px=depth, image=img)
     mask, _, _ = _dark_mask(img, polarity=polarity)
     if mask is None:
         return None
@@ -1683,6 +1826,9 @@ def resolve_counter_electrode(image, counter_electrode=None, *, data_bar_row=Non
     if isinstance(counter_electrode, str):
         text = counter_electrode.strip().lower()
         if text in SIDES:
+            bands = _band_fits(img, thorough=True)
+            if text in bands:   # a plateau with a straight edge there (find_counter_electrode)
+                return _side_counter(text, (h, w), depth_px=bands[text][0], image=img)
             mask, _, _ = _dark_mask(img, polarity=polarity)
             depth = 0.0
             if mask is not None:

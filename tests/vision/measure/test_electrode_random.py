@@ -44,6 +44,9 @@ SEEDS = {
           "bright grains in every mask: a 92 px grain circle taken; found by its rim arc",
     7067: "30 px dark electrode cut by the left edge on a noisy frame, the needle entering over "
           "it: a 56 px bright blob taken; found by its rim arc",
+    7034: "12 px dark electrode with a bright rim cut by the left edge, a counter electrode over "
+          "62 % of the frame: removed, its flat level made the gradient noise zero and a faint "
+          "50 px patch's rim 'closed'; found by its rim arc, measured at the ring's centre",
     7079: "58 px textured bright electrode cut by the top edge, merged with the needle entering "
           "from the left edge (the disc's chord on the edge longer than the needle's base); a "
           "counter electrode's straight bright boundary line across the field was taken for "
