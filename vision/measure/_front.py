@@ -341,6 +341,10 @@ class FrontMeasurement:
     pieces : tuple of FrontPiece
         The connected pieces of the lateral Li (of its tip-smoothed mask),
         with each one's reach, area share and branches.
+    rim_zone_px : float
+        Outer radius of the rim zone, px from the electrode centre (the rim
+        margin plus :data:`BRANCH_RIM_PX` beyond the radius): lithium only
+        within it is the electrode's own edge; NaN without lateral Li.
     """
 
     area_px: float
@@ -354,6 +358,7 @@ class FrontMeasurement:
     contour: np.ndarray = field(repr=False)
     branch_tips_xy_px: np.ndarray = field(repr=False)
     pieces: tuple = field(default=(), repr=False)
+    rim_zone_px: float = math.nan
 
     @property
     def present(self):
@@ -735,6 +740,7 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         contour=contour,
         branch_tips_xy_px=tips,
         pieces=pieces,
+        rim_zone_px=r_in + BRANCH_RIM_PX,
     )
 
 
