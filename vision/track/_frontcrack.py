@@ -580,14 +580,37 @@ class WhiskerFrontLog:
             pieces and its branch count their sum. ``li_area_um2`` and the fractal
             dimension are left as measured: the whisker's lithium is there (the
             charge-volume sync counts it, and the whisker table lacks it in the scans
-            where the finder lost the rod). Frames that repeat a scan's measurement
+            where the finder lost the rod). The pieces at the region's border that
+            stay at the rim (:meth:`border_pieces`) are taken out the same way.
+            Frames that repeat a scan's measurement
             (duplicates, torn frames) get its new values. Then a video whose other
             pieces never reach beyond the rim zone toward the counter electrode has no
             front (:meth:`blank_away_from_counter`).
         """
         drop = self.whisker_pieces(min_scans)
+        for frame, js in self.border_pieces().items():
+            drop.setdefault(frame, set()).update(js)
         out = self._without_pieces(frames, drop, float(pixel_size_um))
         return self.blank_away_from_counter(out, drop)
+
+    def border_pieces(self):
+        """{frame: indices of its pieces that are the region's border, not front}.
+
+        Where the electrode meets the edge of the analysed region (the image's edge,
+        the data bar), the border drifting in or the bar's edge is segmented as
+        lithium joined to the rim. Such a piece touches the border
+        (:attr:`FrontPiece.at_border`) and stays at the rim: it does not reach beyond
+        the rim zone toward the counter electrode. A front touching the border has
+        grown there from the rim toward the counter electrode and passes that test.
+        Only scans measured with a known counter electrode are judged.
+        """
+        out = {}
+        for frame, rim in self._rim_zone.items():
+            js = {j for j, p in enumerate(self._pieces.get(frame, ()))
+                  if p.at_border and not p.projected_px > rim}
+            if js:
+                out[frame] = js
+        return out
 
     def toward_counter(self, frames, drop=None):
         """Per measured scan of ``frames``, whether a front piece reaches toward the counter electrode.

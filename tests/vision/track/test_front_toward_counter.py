@@ -116,3 +116,39 @@ def test_toward_counter_needs_consecutive_scans():
     order[4] = right                                        # three in a row
     _, out = _resolved([src[k] for k, src in enumerate(order)])
     assert np.isfinite(out.loc[~out["is_duplicate"], "front_distance_um"]).all()
+
+
+#: Scans of the border scenes before the lateral front starts.
+N_BEFORE = 4
+
+
+def _band(shape, side):
+    """Lithium joining the electrode's rim to the region's border, behind or below it."""
+    band = np.zeros(shape, bool)
+    cx, cy = (int(v) for v in LAT_CENTRE)
+    if side == "left":       # the image's edge, behind the electrode (counter on the right)
+        band[cy - 15:cy + 16, :cx - int(LAT_RADIUS) + 3] = True
+    else:                    # the data bar's edge below the electrode
+        band[cy + int(LAT_RADIUS) - 3:, cx - 15:cx + 16] = True
+    return band
+
+
+@pytest.mark.parametrize("side", ["left", "bottom"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pieces_at_the_border_are_no_front(seed, side):
+    masks, truth = _lateral_scene(seed)
+    # the region ends 15 px beyond the rim: the image's edge on the left, the data bar below
+    rows = int(LAT_CENTRE[1] + LAT_RADIUS + 15) if side == "bottom" else masks[0].shape[0]
+    disc = _disc_mask(masks[0].shape, LAT_CENTRE, LAT_RADIUS)
+    scans = [disc] * N_BEFORE + masks
+    scans = [(li | _band(li.shape, side))[:rows] for li in scans]
+    fronts = _measure(scans, "right")
+    frames, out = _resolved(fronts)
+    measured = frames[~frames["is_duplicate"]]
+    assert np.isfinite(measured["front_distance_um"].iloc[:N_BEFORE]).all(), \
+        "the cause is present: the band is measured as a front"
+    got = out.loc[~out["is_duplicate"], "front_distance_um"].to_numpy(float) / PX_UM
+    assert not np.isfinite(got[:N_BEFORE]).any()
+    if side == "left":       # the whole tree is in the region: every scan within the requirement
+        assert np.isfinite(got[N_BEFORE:]).all()
+        assert math.sqrt(np.mean((got[N_BEFORE:] - truth) ** 2)) <= FRONT_RMS_PX
