@@ -510,12 +510,14 @@ class WhiskerFrontLog:
         self._rods = {}       # whisker id -> list of (centre line (K, 2), half-width px)
         self._scans = {}      # whisker id -> number of scans seen
         self._rim_zone = {}   # frame -> rim zone radius px, scans with a known counter electrode
+        self._scan_frames = []  # the frame of every measured scan, in order
 
     def add(self, frame_index, front, whiskers, shape):
         """Record one measured scan: its :class:`FrontMeasurement` (or None), its whiskers
         (objects with ``whisker_id``, ``width_px`` and ``centreline()``) and the (rows, cols)
         of the masks they were measured on."""
         self.shape = (int(shape[0]), int(shape[1]))
+        self._scan_frames.append(int(frame_index))
         if front is not None and front.pieces:
             self._pieces[int(frame_index)] = front.pieces
             # the direction to the counter electrode is known when the front was projected on it
@@ -612,8 +614,8 @@ class WhiskerFrontLog:
                 out[frame] = js
         return out
 
-    def toward_counter(self, frames, drop=None):
-        """Per measured scan of ``frames``, whether a front piece reaches toward the counter electrode.
+    def toward_counter(self, drop=None):
+        """Per measured scan, whether a front piece reaches toward the counter electrode.
 
         A piece reaches toward it when its projected reach along the direction
         electrode -> counter electrode (:attr:`FrontPiece.projected_px`) passes the
@@ -622,8 +624,6 @@ class WhiskerFrontLog:
 
         Parameters
         ----------
-        frames : pandas.DataFrame
-            The tracker's frame table (``frame``, ``is_duplicate``, ``skipped``).
         drop : dict, optional
             {frame: indices of its pieces that are not front} (whiskers' rods,
             :meth:`whisker_pieces`).
@@ -631,14 +631,16 @@ class WhiskerFrontLog:
         Returns
         -------
         numpy.ndarray of bool or None
-            One value per measured scan, in order; None when no scan was measured
-            with a known counter electrode (no direction to project on).
+            One value per scan recorded by :meth:`add` (the scans the tracker
+            measured; a torn frame that repeats its scan's measurement is none), in
+            order; None when no scan was measured with a known counter electrode (no
+            direction to project on).
         """
         if not self._rim_zone:
             return None
         drop = drop or {}
         toward = []
-        for frame in _measured_scans(frames)["frame"].to_numpy():
+        for frame in self._scan_frames:
             rim = self._rim_zone.get(int(frame))
             out = drop.get(int(frame), ())
             toward.append(rim is not None and any(
@@ -680,7 +682,7 @@ class WhiskerFrontLog:
             there, it is just not a front).
         """
         out = frames.copy()
-        toward = self.toward_counter(out, drop)
+        toward = self.toward_counter(drop)
         if toward is None or confirmed_scans(toward, n_scans).any():
             return out
         return _blank_front(out)

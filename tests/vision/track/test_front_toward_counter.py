@@ -152,3 +152,21 @@ def test_pieces_at_the_border_are_no_front(seed, side):
     if side == "left":       # the whole tree is in the region: every scan within the requirement
         assert np.isfinite(got[N_BEFORE:]).all()
         assert math.sqrt(np.mean((got[N_BEFORE:] - truth) ** 2)) <= FRONT_RMS_PX
+
+
+def test_torn_frames_do_not_break_the_run_toward_the_counter_electrode():
+    # a torn frame repeats its scan's measurement in the table but is not measured
+    # (not recorded in the log): the scans stay consecutive (tuning seed 5058 lost its
+    # front when torn rows were counted as scans without a piece)
+    masks, truth = _lateral_scene(SEEDS[0])
+    fronts = _measure(masks, "right")
+    log = WhiskerFrontLog()
+    frames = _table(fronts)
+    frames["partial_refresh"] = frames["is_duplicate"]
+    frames["is_duplicate"] = False
+    for k, f in enumerate(fronts):
+        log.add(2 * k, f, [], (200, 320))
+    out = log.resolve(frames, min_scans=CRACK_CONFIRM_SCANS, pixel_size_um=PX_UM)
+    got = out.loc[~out["partial_refresh"], "front_distance_um"].to_numpy(float) / PX_UM
+    assert np.isfinite(got).all()
+    assert math.sqrt(np.mean((got - truth) ** 2)) <= FRONT_RMS_PX
