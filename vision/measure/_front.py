@@ -104,6 +104,11 @@ ROD_MAX_THIN_FRAC = 0.5
 #: ... within this distance (px): the rims drawn by the segmentation put the piece's
 #: skeleton up to a pixel or two beside the line filter's centre line.
 THIN_NEAR_PX = 2
+#: A piece is at the mask's border (:attr:`FrontPiece.at_border`) when one of its pixels is
+#: within this many px of it: the pieces are taken on the tip-smoothed mask (sigma
+#: TIP_SMOOTHING_PX, nothing outside the mask), which can take a thin piece's outermost
+#: pixel off the border.
+BORDER_PX = 2
 #: Each piece of the front keeps at most this many of its pixels (evenly spread) as its
 #: footprint (:attr:`FrontPiece.points_xy_px`): enough to tell whether it lies along a
 #: whisker's rod, little memory per scan.
@@ -293,6 +298,9 @@ class FrontPiece:
         It reaches the counter electrode.
     points_xy_px : (K, 2) ndarray
         Up to :data:`PIECE_MAX_POINTS` of its pixels (x, y), evenly spread.
+    at_border : bool
+        One of its pixels lies within :data:`BORDER_PX` of the border of the mask
+        (the analysed region's edge: the image's edge, the data bar, a crop).
     """
 
     area_px: float
@@ -301,6 +309,7 @@ class FrontPiece:
     n_branches: int
     touching: bool
     points_xy_px: np.ndarray = field(repr=False)
+    at_border: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,6 +350,10 @@ class FrontMeasurement:
     pieces : tuple of FrontPiece
         The connected pieces of the lateral Li (of its tip-smoothed mask),
         with each one's reach, area share and branches.
+    rim_zone_px : float
+        Outer radius of the rim zone, px from the electrode centre (the rim
+        margin plus :data:`BRANCH_RIM_PX` beyond the radius): lithium only
+        within it is the electrode's own edge; NaN without lateral Li.
     """
 
     area_px: float
@@ -354,6 +367,7 @@ class FrontMeasurement:
     contour: np.ndarray = field(repr=False)
     branch_tips_xy_px: np.ndarray = field(repr=False)
     pieces: tuple = field(default=(), repr=False)
+    rim_zone_px: float = math.nan
 
     @property
     def present(self):
@@ -735,6 +749,7 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
         contour=contour,
         branch_tips_xy_px=tips,
         pieces=pieces,
+        rim_zone_px=r_in + BRANCH_RIM_PX,
     )
 
 
@@ -787,5 +802,7 @@ def _front_pieces(smooth, counted, tips_local, ty, tx, d_all, proj, half_width, 
             projected_px=float(proj[i_p] + HALF_PX) - half_width(i_p),
             n_branches=int(tips_k[j]),
             touching=counter.reached(tx[idx] + x0, ty[idx] + y0, shape, tolerance_px=tolerance_px),
-            points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(np.float32)))
+            points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(np.float32),
+            at_border=bool(np.any((tx[idx] + x0 < BORDER_PX) | (tx[idx] + x0 >= shape[1] - BORDER_PX)
+                                  | (ty[idx] + y0 < BORDER_PX) | (ty[idx] + y0 >= shape[0] - BORDER_PX)))))
     return tuple(out)

@@ -360,11 +360,17 @@ def blank_unbranched_front(frames, min_branches=FRONT_CLUSTER_MIN_BRANCHES,
     if min_branches <= 0 or not len(measured) or \
             is_branching_cluster(measured["n_branches"].to_numpy(float), min_branches, n_scans):
         return out
-    rows = ~out["skipped"].astype(bool).to_numpy()
+    return _blank_front(out)
+
+
+def _blank_front(frames):
+    """``frames`` (modified in place) with no front in any row that is not skipped,
+    ``li_area_um2`` kept."""
+    rows = ~frames["skipped"].astype(bool).to_numpy()
     for col, value in FRONT_EMPTY.items():
-        if col in out and col != "li_area_um2":
-            out.loc[rows, col] = value
-    return out
+        if col in frames and col != "li_area_um2":
+            frames.loc[rows, col] = value
+    return frames
 
 
 def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=FRONT_CLUSTER_MIN_BRANCHES):
@@ -503,14 +509,20 @@ class WhiskerFrontLog:
         self._pieces = {}     # frame -> tuple of FrontPiece (scans with more than nothing)
         self._rods = {}       # whisker id -> list of (centre line (K, 2), half-width px)
         self._scans = {}      # whisker id -> number of scans seen
+        self._rim_zone = {}   # frame -> rim zone radius px, scans with a known counter electrode
+        self._scan_frames = []  # the frame of every measured scan, in order
 
     def add(self, frame_index, front, whiskers, shape):
         """Record one measured scan: its :class:`FrontMeasurement` (or None), its whiskers
         (objects with ``whisker_id``, ``width_px`` and ``centreline()``) and the (rows, cols)
         of the masks they were measured on."""
         self.shape = (int(shape[0]), int(shape[1]))
+        self._scan_frames.append(int(frame_index))
         if front is not None and front.pieces:
             self._pieces[int(frame_index)] = front.pieces
+            # the direction to the counter electrode is known when the front was projected on it
+            if np.isfinite(front.projected_px) and np.isfinite(front.rim_zone_px):
+                self._rim_zone[int(frame_index)] = float(front.rim_zone_px)
         for w in whiskers:
             wid = int(w.whisker_id)
             self._scans[wid] = self._scans.get(wid, 0) + 1
@@ -570,14 +582,116 @@ class WhiskerFrontLog:
             pieces and its branch count their sum. ``li_area_um2`` and the fractal
             dimension are left as measured: the whisker's lithium is there (the
             charge-volume sync counts it, and the whisker table lacks it in the scans
-            where the finder lost the rod). Frames that repeat a scan's measurement
-            (duplicates, torn frames) get its new values.
+            where the finder lost the rod). The pieces at the region's border that
+            stay at the rim (:meth:`border_pieces`) are taken out the same way.
+            Frames that repeat a scan's measurement
+            (duplicates, torn frames) get its new values. Then a video whose other
+            pieces never reach beyond the rim zone toward the counter electrode has no
+            front (:meth:`blank_away_from_counter`).
+        """
+        drop = self.whisker_pieces(min_scans)
+        for frame, js in self.border_pieces().items():
+            drop.setdefault(frame, set()).update(js)
+        out = self._without_pieces(frames, drop, float(pixel_size_um))
+        return self.blank_away_from_counter(out, drop)
+
+    def border_pieces(self):
+        """{frame: indices of its pieces that are the region's border, not front}.
+
+        Where the electrode meets the edge of the analysed region (the image's edge,
+        the data bar), the border drifting in or the bar's edge is segmented as
+        lithium joined to the rim. Such a piece touches the border
+        (:attr:`FrontPiece.at_border`) and stays at the rim: it does not reach beyond
+        the rim zone toward the counter electrode. A front touching the border has
+        grown there from the rim toward the counter electrode and passes that test.
+        Only scans measured with a known counter electrode are judged.
+        """
+        out = {}
+        for frame, rim in self._rim_zone.items():
+            js = {j for j, p in enumerate(self._pieces.get(frame, ()))
+                  if p.at_border and not p.projected_px > rim}
+            if js:
+                out[frame] = js
+        return out
+
+    def toward_counter(self, drop=None):
+        """Per measured scan, whether a front piece reaches toward the counter electrode.
+
+        A piece reaches toward it when its projected reach along the direction
+        electrode -> counter electrode (:attr:`FrontPiece.projected_px`) passes the
+        rim zone (:attr:`FrontMeasurement.rim_zone_px`): the lithium has left the
+        electrode's edge on its way to the counter electrode.
+
+        Parameters
+        ----------
+        drop : dict, optional
+            {frame: indices of its pieces that are not front} (whiskers' rods,
+            :meth:`whisker_pieces`).
+
+        Returns
+        -------
+        numpy.ndarray of bool or None
+            One value per scan recorded by :meth:`add` (the scans the tracker
+            measured; a torn frame that repeats its scan's measurement is none), in
+            order; None when no scan was measured with a known counter electrode (no
+            direction to project on).
+        """
+        if not self._rim_zone:
+            return None
+        drop = drop or {}
+        toward = []
+        for frame in self._scan_frames:
+            rim = self._rim_zone.get(int(frame))
+            out = drop.get(int(frame), ())
+            toward.append(rim is not None and any(
+                p.projected_px > rim for j, p in enumerate(self._pieces.get(int(frame), ()))
+                if j not in out))
+        return np.asarray(toward, bool)
+
+    def blank_away_from_counter(self, frames, drop=None, n_scans=CRACK_CONFIRM_SCANS):
+        """Blank the front of a video in which it never grows toward the counter electrode.
+
+        Issue 15: lateral lithium is plated where the current flows, between the
+        electrode and the counter electrode; a front spreads from the rim toward the
+        counter electrode (that is how it touches down). Lithium that stays behind
+        or beside the electrode, never passing the rim zone in the counter
+        electrode's direction, is something else: the electrode's own edge changing
+        as it is stripped (pores, a receding rim, drawn as a line network), or the
+        image's border or data bar drifting in where the electrode meets it. A
+        video whose front pieces never reach beyond the rim zone toward the counter
+        electrode (:meth:`toward_counter`) in ``n_scans`` consecutive measured scans
+        has no lateral front (decided on the finished table, like
+        :func:`blank_unbranched_front`). Without a known counter electrode nothing
+        is blanked.
+
+        Parameters
+        ----------
+        frames : pandas.DataFrame
+            The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
+            front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+        drop : dict, optional
+            {frame: indices of its pieces that are not front} (:meth:`whisker_pieces`).
+        n_scans : int
+            Consecutive measured scans that must reach toward the counter electrode.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy; without such a run, every row that is not skipped has the no-front
+            values of :data:`FRONT_EMPTY` but its ``li_area_um2`` (that lithium is
+            there, it is just not a front).
         """
         out = frames.copy()
-        drop = self.whisker_pieces(min_scans)
+        toward = self.toward_counter(drop)
+        if toward is None or confirmed_scans(toward, n_scans).any():
+            return out
+        return _blank_front(out)
+
+    def _without_pieces(self, frames, drop, px):
+        """``frames`` (a copy) with the pieces ``drop`` ({frame: indices}) taken out."""
+        out = frames.copy()
         if not drop:
             return out
-        px = float(pixel_size_um)
         fcol = out["frame"].to_numpy()
         skipped = out["skipped"].astype(bool).to_numpy()
         repeats = (out["is_duplicate"].astype(bool) | out["partial_refresh"].astype(bool)).to_numpy() \
