@@ -378,6 +378,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          "sync='absolute'|'span'")
     warnings = list(comb.warnings)
     conf = comb.confidence
+    # a low confidence alone (the combination's generic warning) does not stop the lone
+    # charge cue's own checks below: what they find is the more specific message (and
+    # a widened sigma, _with_content_time, must not hide it); without one it stays
+    generic = warnings.pop() if comb.low_confidence_only else None
     if comb.used == ["charge"] and not warnings:
         # nothing but the charge cue's own residuals checks a lone charge cue: the two
         # halves of the run must give the same offset (a track that is wrong in part of
@@ -415,6 +419,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
+    if generic is not None and not warnings:
+        warnings.append(generic)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])

@@ -70,3 +70,40 @@ def test_a_touch_down_found_a_scan_late_or_early_lies_within_two_sigma(late_scan
     assert abs(cue.offset_s - offset) <= AGREE_SIGMAS * cue.sigma_s, (cue.offset_s, cue.sigma_s)
     # and a uniform place within the scan alone is at least dt / sqrt 12
     assert cue.sigma_s >= scan / math.sqrt(12.0)
+
+
+@pytest.mark.parametrize("fell_back", [True, False])
+def test_a_low_confidence_alone_does_not_hide_the_lone_charge_cue_checks(monkeypatch, fell_back):
+    # tuning seed 7060: a lone charge cue on a feature that falls back; with the place
+    # within the scan in its sigma the combination's confidence dropped below 0.5 and its
+    # generic warning stopped the specific check (confidence 0.46 instead of 0.3). The
+    # combination is given here as such a generic low confidence
+    import vision.pipeline._sync as sync
+    from vision.pipeline._sync import SPLIT_CONFIDENCE
+    from vision.pipeline._sync_combine import Combined
+    offset = 6.0
+    tv, f, trace = make_run(offset, seed=2)
+    generic = "sync confidence low (0.46): the clock offset +6.00 s may be wrong"
+    monkeypatch.setattr(sync, "combine_cues", lambda cues, dt, window_s=None: Combined(
+        offset_s=offset, sigma_s=0.07, confidence=0.46, used=["charge"],
+        warnings=[generic], low_confidence_only=True))
+    monkeypatch.setattr(sync, "_split_halves", lambda *args: None)
+    monkeypatch.setattr(sync, "falls_back", lambda y: fell_back)
+    est = synchronise_auto(tv, f, trace)
+    if fell_back:
+        # the specific message replaces the generic one, with its confidence
+        assert len(est.warnings) == 1 and "falls back" in est.warnings[0], est.warnings
+        assert est.result.confidence <= SPLIT_CONFIDENCE
+    else:
+        assert est.warnings == [generic] and est.result.confidence == pytest.approx(0.46)
+
+
+def test_the_combination_says_when_its_only_warning_is_a_low_confidence():
+    from vision.pipeline._sync_combine import combine_cues
+    blunt = Cue("charge", offset_s=5.0, sigma_s=0.05, sharpness=0.2, adequate=True)
+    comb = combine_cues([blunt], 0.5, window_s=30.0)
+    assert comb.confidence < 0.5 and comb.low_confidence_only
+    assert len(comb.warnings) == 1 and comb.warnings[0].startswith("sync confidence low")
+    other = Cue("steps", offset_s=7.0, sigma_s=0.05, sharpness=0.9, adequate=True)
+    comb = combine_cues([blunt, other], 0.5, window_s=30.0)
+    assert comb.warnings and not comb.low_confidence_only       # a disagreement is specific
