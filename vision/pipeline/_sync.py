@@ -367,6 +367,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     else:
         cues.append(Cue("contact_area", detail="no footprint given"))
 
+    # the features' scans are placed at their content time, the middle of the scan; the
+    # lithium they measure was scanned anywhere within it (at its rows), at the same place
+    # in every scan: a bias uniform within +-half a scan that no fit over the scans sees
+    cues = [_with_content_time(c, dt_scan) for c in cues]
     comb = combine_cues(cues, dt_scan, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
@@ -374,6 +378,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                          "sync='absolute'|'span'")
     warnings = list(comb.warnings)
     conf = comb.confidence
+    # a low confidence alone (the combination's generic warning) does not stop the lone
+    # charge cue's own checks below: what they find is the more specific message (and
+    # a widened sigma, _with_content_time, must not hide it); without one it stays
+    generic = warnings.pop() if comb.low_confidence_only else None
     if comb.used == ["charge"] and not warnings:
         # nothing but the charge cue's own residuals checks a lone charge cue: the two
         # halves of the run must give the same offset (a track that is wrong in part of
@@ -411,6 +419,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
+    if generic is not None and not warnings:
+        warnings.append(generic)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
@@ -433,6 +443,39 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+#: Cues that match features measured in the video's scans (each placed at its scan's
+#: content time) and whose own uncertainty comes from a fit over the scans; the
+#: short-circuit cue holds the place within the scan already (``short_circuit_cue``).
+SCAN_FEATURE_CUES = ("charge", "steps", "contact_area")
+
+
+def _with_content_time(cue, dt_scan):
+    """`cue` with the lithium's place within the scan added to its uncertainty.
+
+    A feature measured in a scan is placed at the scan's content time (its
+    middle), but the lithium was scanned at its own rows, anywhere within the
+    scan and at about the same place in every scan: a bias of the offset
+    uniform within +-half a scan, standard deviation ``dt_scan / sqrt(12)``
+    (issue 13: scan quantisation), added in quadrature to the fit's own
+    uncertainty (which holds only what varies from scan to scan).
+
+    Parameters
+    ----------
+    cue : Cue
+    dt_scan : float
+        Scan period, s.
+
+    Returns
+    -------
+    Cue
+        `cue` itself for cues other than :data:`SCAN_FEATURE_CUES` and for
+        cues without an estimate.
+    """
+    if cue.name not in SCAN_FEATURE_CUES or cue.offset_s is None or cue.sigma_s is None:
+        return cue
+    return replace(cue, sigma_s=math.hypot(cue.sigma_s, dt_scan / math.sqrt(12.0)))
 
 
 def _first_censoring(lengths):

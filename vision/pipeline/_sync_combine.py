@@ -54,6 +54,10 @@ class Combined:
     used : list of str
         Cues that entered the mean.
     warnings : list of str
+    low_confidence_only : bool
+        The only warning is the generic one of a low confidence (the last of
+        `warnings`): nothing specific was found, and the caller's own checks
+        may say more.
     """
 
     offset_s: float
@@ -61,6 +65,7 @@ class Combined:
     confidence: float
     used: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    low_confidence_only: bool = False
 
 
 def combine_cues(cues, dt_scan, *, window_s=None):
@@ -154,12 +159,13 @@ def combine_cues(cues, dt_scan, *, window_s=None):
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
-    if conf < LOW_CONFIDENCE and not warnings:
+    low = conf < LOW_CONFIDENCE and not warnings
+    if low:
         warnings.append(f"sync confidence low ({conf:.2f}): the clock offset "
                         f"{offset:+.2f} s may be wrong; check it or give sync_offset_s / "
                         "--sync-window")
     return Combined(offset_s=offset, sigma_s=sigma, confidence=conf,
-                    used=[c.name for c in group], warnings=warnings)
+                    used=[c.name for c in group], warnings=warnings, low_confidence_only=low)
 
 
 def _agrees(a, b, dt_scan):

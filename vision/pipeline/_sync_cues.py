@@ -1066,6 +1066,12 @@ def short_onset(t, current, short_s):
 #: resolves in every scan (the lateral sample's touch-down is found a scan early, tuning
 #: seeds 7026 and 7043 late). The error is taken as uniform within +-this many scans.
 TOUCHDOWN_SCANS = 1.0
+#: Variance of the touch-down scan's error, scans^2: the scan found is the right one or
+#: a whole scan either side (TOUCHDOWN_SCANS), none of the three known to be likelier
+#: (a discrete uniform over -1, 0, +1 scans: variance 2/3). A uniform error within
+#: +-one scan (variance 1/3) put a touch-down confirmed a whole scan late outside two
+#: standard uncertainties when the contact came early in its scan (error 1.5 scans).
+TOUCHDOWN_VAR_SCANS2 = 2.0 / 3.0 * TOUCHDOWN_SCANS ** 2
 
 
 def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, onset=None):
@@ -1074,12 +1080,15 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
     The video's touch-down is the first scan that shows it, so the contact
     happened within the scan period before; the trace's jump is found at the
     first sample after it. The offset is the difference of the two midpoints.
-    Its uncertainty is that of three independent uniform parts: the contact's
-    place within the scan before the touch-down (``dt_scan**2 / 12``), the
-    touch-down scan itself, found up to :data:`TOUCHDOWN_SCANS` early or late
-    (``(2 TOUCHDOWN_SCANS dt_scan)**2 / 12``), and the contact's place
+    Its uncertainty is that of three independent parts: the contact's place
+    within the scan before the touch-down (uniform, ``dt_scan**2 / 12``), the
+    touch-down scan itself, the right one or found a whole
+    :data:`TOUCHDOWN_SCANS` early or late, none likelier
+    (:data:`TOUCHDOWN_VAR_SCANS2` ``dt_scan**2``), and the contact's place
     within the trace's sampling interval (``dt_trace**2 / 12``, or the ramp
-    fit's standard error).
+    fit's standard error). A touch-down confirmed a whole scan late lies
+    within two of these standard uncertainties wherever the contact was in
+    its scan (error up to 1.5 scans; two sigma 1.73 scans).
 
     Parameters
     ----------
@@ -1097,9 +1106,9 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
     if short_trace_s is None or touchdown_video_s is None:
         return Cue("short_circuit", detail="no short circuit in both the trace and the video")
     video = float(touchdown_video_s) - dt_scan / 2
-    # the video's part: the place within the scan, and the touch-down scan found a scan
-    # early or late
-    video_var = (dt_scan ** 2 + (2.0 * TOUCHDOWN_SCANS * dt_scan) ** 2) / 12.0
+    # the video's part: the place within the scan, and the touch-down scan right or found
+    # a whole scan early or late
+    video_var = dt_scan ** 2 / 12.0 + TOUCHDOWN_VAR_SCANS2 * dt_scan ** 2
     if onset is not None:
         # the contact placed between the trace's samples by its current ramp
         off = float(onset[0]) - video

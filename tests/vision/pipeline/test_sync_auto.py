@@ -104,6 +104,11 @@ def make_lengths(tv, *, seed=0, steps=STEPS):
     return lengths[lengths["length_um"] > 0.3]
 
 
+def _scan_place(sigma_s, dt_scan=SCAN_S):
+    """A scan-feature cue's sigma with the lithium's place within the scan added (uniform)."""
+    return math.hypot(sigma_s, dt_scan / math.sqrt(12.0))
+
+
 def _cue(est, name):
     (cue,) = [c for c in est.cues if c.name == name]
     return cue
@@ -184,7 +189,7 @@ def test_short_circuit_cue_alone_through_synchronise_auto():
     short = _cue(est, "short_circuit")
     assert short.offset_s == pytest.approx((jump_trace - 0.05) - (touch_video - SCAN_S / 2))
     assert est.result.offset_s == pytest.approx(short.offset_s, abs=1e-12)
-    assert est.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
+    assert est.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + 0.1 ** 2) / 12.0))
 
 
 def test_contact_area_cue_is_reported_not_combined():
@@ -308,7 +313,8 @@ def test_short_circuit_on_the_trace_only_cuts_the_scans_under_a_first_estimate()
     assert cut.sum() >= 7
     want = _expected_charge(tv, f, trace, use=cut)
     assert _cue(est, "charge").offset_s == pytest.approx(want.offset_s, abs=1e-12)
-    assert _cue(est, "charge").sigma_s == pytest.approx(want.sigma_s, abs=1e-12)
+    # its sigma with the lithium's place within the scan added (_with_content_time)
+    assert _cue(est, "charge").sigma_s == pytest.approx(_scan_place(want.sigma_s), abs=1e-12)
 
 
 def test_touchdown_in_the_video_leaves_later_scans_and_lengths_out():
@@ -352,7 +358,7 @@ def test_leakage_window_is_at_least_two_scans_and_reported():
     win = (max(first.offset_s - half, lo), min(first.offset_s + half, hi))
     refined = charge_cue(tv, f, sig, *win, SCAN_S, min_charge_C=_mins(), leakage=True)
     assert charge.offset_s == pytest.approx(refined.offset_s, abs=1e-12)
-    assert charge.sigma_s == pytest.approx(refined.sigma_s, abs=1e-12)
+    assert charge.sigma_s == pytest.approx(_scan_place(refined.sigma_s), abs=1e-12)
     # the sharpness is that of the wide search, not of the narrow window
     assert charge.sharpness == pytest.approx(first.sharpness, abs=1e-12)
 
@@ -372,7 +378,8 @@ def test_a_jump_in_the_features_states_the_doubt_of_the_free_step():
     lo, hi = sig.t[0] - tv[0], sig.t[-1] - tv[-1]
     plain = charge_cue(tv, seen[:, None], sig, lo, hi, SCAN_S, min_charge_C=_mins(),
                        leakage=False, jumps=False)
-    assert charge.sigma_s == pytest.approx(abs(plain.offset_s - charge.offset_s) / 2, abs=1e-12)
+    assert charge.sigma_s == pytest.approx(_scan_place(abs(plain.offset_s - charge.offset_s) / 2),
+                                           abs=1e-12)
     assert charge.detail.endswith(f"; without free steps at the features' jumps "
                                   f"{plain.offset_s:+.2f} s")
     assert est.sigma_s == pytest.approx(charge.sigma_s, abs=1e-12)
@@ -663,7 +670,7 @@ def test_short_circuit_cue_with_a_trace_of_one_or_two_samples():
         trace = pd.DataFrame({"time_s": t, "current_A": [-1e-9] * len(t)})
         est = synchronise_auto(tv, zeros, trace, until_trace_s=12.0, until_video_s=4.0)
         short = _cue(est, "short_circuit")
-        assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + dt_trace ** 2) / 12))
+        assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + dt_trace ** 2) / 12))
         assert short.offset_s == pytest.approx((12.0 - dt_trace / 2) - (4.0 - SCAN_S / 2))
 
 
@@ -886,7 +893,7 @@ def test_the_touch_down_is_resolved_by_every_scan_not_by_the_measured_ones():
                            until_video_s=20.5)
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     short = _cue(est, "short_circuit")
-    assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
+    assert short.sigma_s == pytest.approx(math.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + 0.1 ** 2) / 12.0))
     # every other scan measured over the whole run: the same
     every_other = np.full((len(tv), 1), np.nan)
     every_other[::2, 0] = 0.0
@@ -894,7 +901,7 @@ def test_the_touch_down_is_resolved_by_every_scan_not_by_the_measured_ones():
                            until_video_s=float(tv[tv >= 20.3][0]))
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     assert _cue(est, "short_circuit").sigma_s == pytest.approx(
-        math.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.1 ** 2) / 12.0))
+        math.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + 0.1 ** 2) / 12.0))
 
 
 def test_the_fit_without_free_steps_uses_the_scans_before_a_short_too():

@@ -110,12 +110,13 @@ def test_the_lateral_sample_touch_down_found_a_scan_early():
     assert any("disagree" in w for w in comb.warnings)
 
 
-def test_touch_down_uncertainty_is_uniform_within_a_scan_either_side():
-    # the contact is anywhere in the scan before the touch-down scan, and that scan may be
-    # one early or late: the variances of the two uniform parts and the trace's add
+def test_touch_down_uncertainty_holds_a_scan_either_side():
+    # the contact is anywhere in the scan before the touch-down scan (uniform), and that
+    # scan is the right one or a whole scan early or late (-1, 0, +1 scans alike: 2/3
+    # scan^2 = 8/12): the variances of the two parts and the trace's add
     dt_trace = 0.1
     cue = short_circuit_cue(10.0, 7.0, SCAN_S, dt_trace)
-    want = np.sqrt(SCAN_S ** 2 / 12 + (2 * SCAN_S) ** 2 / 12 + dt_trace ** 2 / 12)
+    want = np.sqrt(SCAN_S ** 2 / 12 + 8 * SCAN_S ** 2 / 12 + dt_trace ** 2 / 12)
     assert cue.sigma_s == pytest.approx(want)
     # more than half a scan alone: an offset resting on the short circuit alone is called
     # uncertain (the requirement is half a scan)

@@ -138,9 +138,9 @@ def test_short_circuit_cue_pairs_the_jump_with_the_touchdown():
     offset = 7.0
     cue = short_circuit_cue(10.3 + offset + 0.05, 10.5, SCAN_S, 0.1)
     assert abs(cue.offset_s - offset) <= SCAN_S / 2
-    # the place within the scan, the touch-down scan found up to a scan early or late
-    # (uniform within +-1 scan: (2 scans)^2 / 12) and the place within the sampling interval
-    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + 0.01) / 12))
+    # the place within the scan, the touch-down scan right or a whole scan early or late
+    # (-1, 0, +1 scans alike: 2/3 scan^2 = 8/12) and the place within the sampling interval
+    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + 0.01) / 12))
 
 
 def test_combined_estimate_is_the_inverse_variance_mean_within_bounds():

@@ -49,7 +49,7 @@ def test_the_ramp_places_the_contact_within_half_a_fast_scan(frac, tau):
     # the video's part is uniform within a scan: the contact is within +-half a scan of
     # the scan's midpoint before the touch-down, the trace's part adds the fit's error
     assert abs(cue.offset_s - offset) <= TOL_S + abs(got[0] - t0) + 1e-9
-    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2) / 12 + got[1] ** 2))
+    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2) / 12 + got[1] ** 2))
 
 
 def test_the_sample_midpoint_alone_misses_half_a_fast_scan():
@@ -70,7 +70,7 @@ def test_a_step_without_samples_on_a_ramp_keeps_the_midpoint():
     assert short_onset(t, i, 10.1) is None
     cue = short_circuit_cue(10.1, 7.04, SCAN_S, DT_TRACE_S, onset=None)
     assert cue.offset_s == pytest.approx((10.1 - DT_TRACE_S / 2) - (7.04 - SCAN_S / 2))
-    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + (2 * SCAN_S) ** 2 + DT_TRACE_S ** 2) / 12))
+    assert cue.sigma_s == pytest.approx(np.sqrt((SCAN_S ** 2 + 8 * SCAN_S ** 2 + DT_TRACE_S ** 2) / 12))
 
 
 def test_a_contact_the_detector_finds_a_sample_late():
