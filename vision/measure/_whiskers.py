@@ -165,6 +165,23 @@ CURVE_BACK_REACH = 1.5
 #: a curvature of its turn over a width, far above the mean; a straight leg shows none).
 CURVE_EVEN_FACTOR = 2.0
 
+#: Kink or curve: the heading of the medial path (from chords KINK_CHORD_PX either side
+#: of each point; the +-0.5 px staircase of a digital path moves each heading by up to
+#: atan(0.5 / 3) ~ 10 deg, which the fits below average out) is fitted two ways: as a
+#: constant curvature (a line in heading vs arc length: an arc), and as a corner, two
+#: constant headings joined by a linear turn over KINK_RAMP_WIDTHS of the rod's width (a
+#: smooth bend of a rod is not resolved over less than a width: there the medial path and
+#: the mask's blurred sides round any corner). A rod whose corner fit leaves a smaller
+#: residual than its arc fit, and turns by at least KINK_MIN_TURN_DEG there, is kinked:
+#: measured as two straight legs meeting at the corner, not along the smoothed path (which
+#: cuts the corner: a 56 deg kink in a 13 px rod came out 2 px short, tuning seed 7036).
+KINK_CHORD_PX = 3
+KINK_RAMP_WIDTHS = 1.0
+#: Smaller turns are left to the curve tests: the two readings of a corner turning theta
+#: over a rounding radius rho differ by rho (2 tan(theta / 2) - theta), at 30 deg 0.012 rho,
+#: below 0.15 px for rods up to 24 px wide (rho about half the width).
+KINK_MIN_TURN_DEG = 30.0
+
 __all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "refine_tip", "refine_width", "WhiskerLinker"]
 
 
@@ -487,14 +504,24 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     straight = dev <= max(CURVE_STRAIGHT_DEV_PX, CURVE_STRAIGHT_DEV_WIDTHS * width0) \
         and (geo_len < CURVE_MIN_WIDTHS * width0
              or _bend_excess_px(path, geo_len) <= CURVE_STRAIGHT_EXCESS_PX)
+    pts = np.column_stack([xs, ys])
+    kw = dict(min_length_px=min_length_px, max_width_px=max_width_px,
+              min_straightness=min_straightness)
+    corner = None if straight else _kink_corner(path, width0)
+    if corner is not None:
+        # a kink: two straight legs meeting at the corner (see KINK_CHORD_PX)
+        got = _polygon_chain(path, np.vstack([path[0], corner, path[-1]]), pts, width0, ex, ey, r)
+        if got is not None:
+            chain, ul, own = got
+            rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
+            if rod is not None:
+                return rod
+        # legs that fail the rod tests: the region goes through the curve tests below
     centre = None if straight else _smoothed_centreline(path, width0)
     poly = path[[0, -1]] if straight else _simplified_centreline(centre, width0)
     n_pieces = len(poly) - 1
     if n_pieces > CURVE_MAX_PIECES:
         return None
-    pts = np.column_stack([xs, ys])
-    kw = dict(min_length_px=min_length_px, max_width_px=max_width_px,
-              min_straightness=min_straightness)
     if centre is not None and _pieces_bend_px(path, poly, width0) > CURVE_PIECES_EXCESS_PX:
         # a curve: measured along its smoothed medial path, not as a polygon of pieces
         chain = _curved_chain(centre, width0, ex, ey, r)
@@ -516,6 +543,40 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
         return None
     chain, ul, own = got
     return _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
+
+
+def _kink_corner(path, width_px):
+    """Corner (2,) of a kinked rod's medial ``path`` (K, 2), px, or None for a curve.
+
+    The path's heading (chords of :data:`KINK_CHORD_PX` either side) against arc length
+    is fitted by a line (constant curvature) and by a corner: constant headings before
+    and after, joined by a linear turn over :data:`KINK_RAMP_WIDTHS` of ``width_px``,
+    at each position leaving both legs at least :data:`CURVE_MIN_PIECE_PX` beyond the
+    turn. The rod is kinked when the best corner leaves the smaller sum of squared
+    residuals and turns by at least :data:`KINK_MIN_TURN_DEG`; the corner is the path
+    point at the middle of its turn.
+    """
+    p = _resample_path(np.asarray(path, float))
+    h = KINK_CHORD_PX
+    if len(p) < 2 * h + 3:
+        return None
+    d = p[2 * h:] - p[:-2 * h]
+    phi = np.degrees(np.unwrap(np.arctan2(d[:, 1], d[:, 0])))
+    s = np.arange(len(phi), dtype=float)
+    rss_arc = float(((np.polyval(np.polyfit(s, phi, 1), s) - phi) ** 2).sum())
+    ramp = max(KINK_RAMP_WIDTHS * float(width_px), 1.0)
+    lo = int(math.ceil(0.5 * ramp + CURVE_MIN_PIECE_PX))
+    best = (math.inf, 0, 0.0)
+    for j in range(lo, len(s) - lo):
+        a = np.column_stack([np.ones_like(s), np.clip((s - j) / ramp + 0.5, 0.0, 1.0)])
+        coef, *_ = np.linalg.lstsq(a, phi, rcond=None)
+        rss = float(((a @ coef - phi) ** 2).sum())
+        if rss < best[0]:
+            best = (rss, j, float(coef[1]))
+    rss, j, turn = best
+    if not (rss < rss_arc and abs(turn) >= KINK_MIN_TURN_DEG):
+        return None
+    return p[j + h]
 
 
 def _simplified_centreline(centre, width_px):
