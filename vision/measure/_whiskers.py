@@ -189,6 +189,21 @@ KINK_CONFIDENCE = 0.95
 #: over a rounding radius rho differ by rho (2 tan(theta / 2) - theta), at 30 deg 0.012 rho,
 #: below 0.15 px for rods up to 24 px wide (rho about half the width).
 KINK_MIN_TURN_DEG = 30.0
+#: No corner of a whisker turns by a right angle or more: a rod pushed out from its root
+#: bends gently or kinks (the generator's kinks turn 15-60 deg, its curves 10-90 deg over
+#: the whole rod), and a leg turned by more than a right angle would run back along the
+#: one before it, toward the side of the electrode the rod left. An intergranular crack
+#: turns along grain boundaries by any angle: a Li-filled one is a thin lithium line from
+#: the rim, and read as a rod of two or three pieces it passed as a kinked whisker and was
+#: hidden from the crack finder (tuning seed 5024: a 395 px crack, 9 px wide in the mask,
+#: turning 96 deg over 18 px; its length in that scan 19.0 -> 1.4 um). The turn is taken
+#: between pieces of the rod's chain at most CORNER_SPAN_WIDTHS of its width apart: the
+#: medial path rounds a corner over about a width on either side (see KINK_RAMP_WIDTHS),
+#: where the simplification may leave a short piece between the legs (5024: 2.1 widths);
+#: a whisker bent evenly by at most 90 deg is measured as a curve only when at least
+#: CURVE_MIN_WIDTHS (4) widths long, so no 3 widths of it turn by more than 68 deg.
+KINK_MAX_TURN_DEG = 90.0
+CORNER_SPAN_WIDTHS = 3.0
 
 __all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "refine_tip", "refine_width", "WhiskerLinker"]
 
@@ -736,6 +751,8 @@ def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_p
     width = area / max(length, 1.0)
     if width > max_width_px:
         return None
+    if _sharpest_corner_deg(heads, CORNER_SPAN_WIDTHS * width) >= KINK_MAX_TURN_DEG:
+        return None  # a crack's corner, not a whisker's (see KINK_MAX_TURN_DEG)
     # a rod: (nearly) all its pixels within half its width of the centreline
     dcl = np.full(len(pts), np.inf)
     for a, b in zip(full[:-1], full[1:]):
@@ -750,6 +767,26 @@ def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_p
     base = chain[0]
     return WhiskerObs(-1, (float(base[0]), float(base[1])), (float(tip[0]), float(tip[1])),
                       length, width, (float(ul[0]), float(ul[1])), path_xy_px=path_xy)
+
+
+def _sharpest_corner_deg(heads, span_px):
+    """Largest turn (deg) between two pieces of a chain whose pieces are ``heads`` (K, 2),
+    px, with at most ``span_px`` of chain between the end of the first and the start of
+    the second (0 for a single piece)."""
+    seg = np.hypot(heads[:, 0], heads[:, 1])
+    ok = seg > 0
+    heads, seg = heads[ok], seg[ok]
+    if len(heads) < 2:
+        return 0.0
+    ang = np.degrees(np.unwrap(np.arctan2(heads[:, 1], heads[:, 0])))
+    start = np.concatenate([[0.0], np.cumsum(seg)[:-1]])     # arc length where piece k starts
+    end = start + seg
+    worst = 0.0
+    for i in range(len(heads) - 1):
+        j = i + 1 + np.nonzero(start[i + 1:] - end[i] <= span_px)[0]
+        if j.size:
+            worst = max(worst, float(np.abs(ang[j] - ang[i]).max()))
+    return worst
 
 
 def _bend_excess_px(path, full_length_px):
