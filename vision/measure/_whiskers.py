@@ -197,11 +197,13 @@ KINK_MIN_TURN_DEG = 30.0
 #: the rim, and read as a rod of two or three pieces it passed as a kinked whisker and was
 #: hidden from the crack finder (tuning seed 5024: a 395 px crack, 9 px wide in the mask,
 #: turning 96 deg over 18 px; its length in that scan 19.0 -> 1.4 um). The turn is taken
-#: between pieces of the rod's chain at most CORNER_SPAN_WIDTHS of its width apart: the
-#: medial path rounds a corner over about a width on either side (see KINK_RAMP_WIDTHS),
-#: where the simplification may leave a short piece between the legs (5024: 2.1 widths);
-#: a whisker bent evenly by at most 90 deg is measured as a curve only when at least
-#: CURVE_MIN_WIDTHS (4) widths long, so no 3 widths of it turn by more than 68 deg.
+#: between legs of the rod's chain (straight pieces at least CURVE_PIECE_WIDTHS of its
+#: width long) at most CORNER_SPAN_WIDTHS widths apart: the medial path rounds a corner
+#: over about a width on either side (see KINK_RAMP_WIDTHS), where the simplification may
+#: leave a short piece between the legs (5024: 2.1 widths). A curve's chain of 2-px chords
+#: has no legs: its turn, spread along the rod, is left to CURVE_MAX_TURN_DEG (the smoothed
+#: centreline of a short rod bends most near its tip: tuning seed 5010, a 39 px rod 10 px
+#: wide curving 47 deg, read 91 deg over 3 widths, is still measured).
 KINK_MAX_TURN_DEG = 90.0
 CORNER_SPAN_WIDTHS = 3.0
 
@@ -751,7 +753,8 @@ def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_p
     width = area / max(length, 1.0)
     if width > max_width_px:
         return None
-    if _sharpest_corner_deg(heads, CORNER_SPAN_WIDTHS * width) >= KINK_MAX_TURN_DEG:
+    if _sharpest_corner_deg(heads, CORNER_SPAN_WIDTHS * width, CURVE_PIECE_WIDTHS * width) \
+            >= KINK_MAX_TURN_DEG:
         return None  # a crack's corner, not a whisker's (see KINK_MAX_TURN_DEG)
     # a rod: (nearly) all its pixels within half its width of the centreline
     dcl = np.full(len(pts), np.inf)
@@ -769,10 +772,10 @@ def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_p
                       length, width, (float(ul[0]), float(ul[1])), path_xy_px=path_xy)
 
 
-def _sharpest_corner_deg(heads, span_px):
+def _sharpest_corner_deg(heads, span_px, min_piece_px):
     """Largest turn (deg) between two pieces of a chain whose pieces are ``heads`` (K, 2),
-    px, with at most ``span_px`` of chain between the end of the first and the start of
-    the second (0 for a single piece)."""
+    px: pieces each at least ``min_piece_px`` long, with at most ``span_px`` of chain
+    between the end of the first and the start of the second (0 when there are none)."""
     seg = np.hypot(heads[:, 0], heads[:, 1])
     ok = seg > 0
     heads, seg = heads[ok], seg[ok]
@@ -781,9 +784,10 @@ def _sharpest_corner_deg(heads, span_px):
     ang = np.degrees(np.unwrap(np.arctan2(heads[:, 1], heads[:, 0])))
     start = np.concatenate([[0.0], np.cumsum(seg)[:-1]])     # arc length where piece k starts
     end = start + seg
+    leg = seg >= min_piece_px
     worst = 0.0
-    for i in range(len(heads) - 1):
-        j = i + 1 + np.nonzero(start[i + 1:] - end[i] <= span_px)[0]
+    for i in np.nonzero(leg[:-1])[0]:
+        j = i + 1 + np.nonzero(leg[i + 1:] & (start[i + 1:] - end[i] <= span_px))[0]
         if j.size:
             worst = max(worst, float(np.abs(ang[j] - ang[i]).max()))
     return worst
