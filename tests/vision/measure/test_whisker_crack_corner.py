@@ -63,3 +63,17 @@ def test_rod_kinked_by_less_than_a_right_angle_is_still_found(turn_deg, seed):
     assert len(found) == 1
     # its length along the two legs, within a width of the drawn LEG1_PX + LEG2_PX (its base on the ragged rim)
     assert found[0].length_px == pytest.approx(LEG1_PX + LEG2_PX, abs=9.0)
+
+
+@pytest.mark.parametrize("turn_deg", [95.0, -120.0])
+def test_curve_chords_are_no_corner(turn_deg):
+    # a curve's chain of 2-px chords turning more than a right angle within 3 widths has
+    # no legs (pieces a width long): its turn is the curve tests' (tuning seed 5010)
+    from vision.measure._whiskers import _sharpest_corner_deg
+    width = 10.0
+    ang = np.radians(np.linspace(0.0, turn_deg, 16))
+    heads = 2.0 * np.column_stack([np.cos(ang), np.sin(ang)])
+    assert _sharpest_corner_deg(heads, 3 * width, width) == 0.0
+    # two legs a width long either side of the same chords: a corner
+    legs = np.vstack([[width * heads[0] / 2], heads, [width * heads[-1] / 2]])
+    assert _sharpest_corner_deg(legs, 3 * width, width) == pytest.approx(abs(turn_deg))
