@@ -71,9 +71,9 @@ def test_curve_chords_are_no_corner(turn_deg):
     # no legs (pieces a width long): its turn is the curve tests' (tuning seed 5010)
     from vision.measure._whiskers import _sharpest_corner_deg
     width = 10.0
-    ang = np.radians(np.linspace(0.0, turn_deg, 16))
+    ang = np.radians(np.linspace(0.0, turn_deg, 12))
     heads = 2.0 * np.column_stack([np.cos(ang), np.sin(ang)])
     assert _sharpest_corner_deg(heads, 3 * width, width) == 0.0
-    # two legs a width long either side of the same chords: a corner
+    # two legs a width long either side of the same 24 px of chords: a corner
     legs = np.vstack([[width * heads[0] / 2], heads, [width * heads[-1] / 2]])
     assert _sharpest_corner_deg(legs, 3 * width, width) == pytest.approx(abs(turn_deg))
