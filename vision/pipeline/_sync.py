@@ -415,6 +415,15 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
+    if len(comb.used) == 1 and not warnings:
+        # nothing checks a lone cue but its own tests: a track that is wrong in the same
+        # way throughout the run (whiskers not found, lengths under-measured, a deposit
+        # unseen that grows in step) fits some offset with residuals like noise and halves
+        # that agree, and its uncertainty holds the noise only (SINGLE_CUE_CONFIDENCE)
+        warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on one cue "
+                        f"({comb.used[0]}) that no other cue confirms; check it or give "
+                        "sync_offset_s / --sync-window")
+        conf = min(conf, SINGLE_CUE_CONFIDENCE)
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
