@@ -75,6 +75,11 @@ SPLIT_CONFIDENCE = 0.3
 #: a few um). Beyond it the lithium seen carries a minor part of the charge passed, and an
 #: offset that rests on the charge cue alone rests on the unseen rest growing in step.
 MAX_LITHIUM_PER_UNIT_UM3 = 10.0
+#: Each half of the run's scans is searched within this many scan periods of the whole
+#: run's charge-cue offset when the halves measure the cue's systematic spread (as the
+#: drift fit's window): the spread of the one minimum, not the step pattern's aliases,
+#: which half the scans cannot rule out.
+HALVES_WINDOW_SCANS = 4.0
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -346,6 +351,19 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             charge = replace(charge, sigma_s=abs(plain.offset_s - charge.offset_s) / 2,
                              detail=charge.detail + f"; without free steps at the features' "
                                     f"jumps {plain.offset_s:+.2f} s")
+    halves = _charge_halves(tv, f, sig, fit_use, charge.offset_s, dt_scan, mins) \
+        if charge.offset_s is not None else None
+    if halves is not None and abs(halves[0] - halves[1]) / 2 > charge.sigma_s:
+        # the curvature of the fit's cost holds the noise of the charge, not the error of
+        # the model: a track that misses whiskers or under-measures their lengths, or
+        # lithium unseen that grows on its own schedule, moves the offset by different
+        # amounts in different parts of the run. Half the distance of the two halves'
+        # offsets is the standard deviation of the whole run's offset that this spread
+        # gives (two estimates of one offset, each with sd s: their distance has sd
+        # s sqrt 2, the whole run's offset s / sqrt 2), a floor on its uncertainty
+        charge = replace(charge, sigma_s=abs(halves[0] - halves[1]) / 2,
+                         detail=charge.detail + "; the first and second half of the run give "
+                                f"{halves[0]:+.2f} s and {halves[1]:+.2f} s")
     cues.append(charge)
     # a censored length (tip outside the field or in the data bar) is not the length:
     # its curve stops growing at no step edge
@@ -552,6 +570,29 @@ def _split_halves(tv, f, sig, use, lo, hi, dt_scan, mins):
     cues = _charge_on_parts(tv, f, sig, (use & (order < mid), use & (order >= mid)), lo, hi,
                             dt_scan, mins, leakage=False)
     return None if cues is None else tuple(c.offset_s for c in cues)
+
+
+def _charge_halves(tv, f, sig, use, offset, dt_scan, mins):
+    """Charge-cue offsets (leakage fitted) of the first and second half of the scans, or None.
+
+    Each half is searched within :data:`HALVES_WINDOW_SCANS` scans of the whole run's
+    `offset`: the spread of the one minimum, not an alias of the step pattern that
+    half the scans cannot rule out. None when a half has fewer than ``k + 6`` scans
+    or gives no estimate.
+    """
+    idx = np.flatnonzero(use)
+    if len(idx) < 2 * (f.shape[1] + 6):
+        return None
+    mid = idx[len(idx) // 2]
+    order = np.arange(len(tv))
+    lo, hi = offset - HALVES_WINDOW_SCANS * dt_scan, offset + HALVES_WINDOW_SCANS * dt_scan
+    out = []
+    for part in (use & (order < mid), use & (order >= mid)):
+        c = _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, use=part, mins=mins)
+        if c.offset_s is None:
+            return None
+        out.append(c.offset_s)
+    return tuple(out)
 
 
 def _fit_drift(tv, f, sig, use, offset, dt_scan, mins):
