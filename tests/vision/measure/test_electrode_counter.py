@@ -11,10 +11,9 @@ measured from its edge, and the front's position must hold to 4 px RMS (issue 11
 the edge must hold to the same 4 px.
 """
 import pytest
+from test_electrode_random import first_frame
 
 from vision.measure._electrode import find_counter_electrode, resolve_counter_electrode
-from vision.preprocess._border import content_box
-from vision.synthetic import random_scene, render_frames
 
 #: Largest error (px) of the counter electrode's edge: the front's RMS requirement (issue 11).
 EDGE_TOL_PX = 4.0
@@ -56,11 +55,8 @@ SEEDS = {
 def first_frames():
     out = {}
     for seed in SEEDS:
-        scene = random_scene(seed)
-        image, _ = next(render_frames(scene))
-        rows = image.shape[0] - (scene.data_bar_rows or 0)
-        top, bottom, left, right = content_box(image[:rows])
-        out[seed] = (scene, image[top:bottom, left:right].astype("float32"), left)
+        scene, crop, (left, _top) = first_frame(seed)
+        out[seed] = (scene, crop.astype("float32"), left)
     return out
 
 

@@ -58,16 +58,18 @@ def _tolerance(radius_px):
     return max(2.0, 0.05 * radius_px)
 
 
+def first_frame(seed):
+    """(scene, its first frame cut to the content box above the data bar, (left, top) px)."""
+    scene = random_scene(seed)
+    image, _ = next(render_frames(scene))
+    rows = image.shape[0] - (scene.data_bar_rows or 0)
+    top, bottom, left, right = content_box(image[:rows])
+    return scene, image[top:bottom, left:right], (left, top)
+
+
 @pytest.fixture(scope="module")
 def first_frames():
-    out = {}
-    for seed in SEEDS:
-        scene = random_scene(seed)
-        image, _ = next(render_frames(scene))
-        rows = image.shape[0] - (scene.data_bar_rows or 0)
-        top, bottom, left, right = content_box(image[:rows])
-        out[seed] = (scene, image[top:bottom, left:right], (left, top))
-    return out
+    return {seed: first_frame(seed) for seed in SEEDS}
 
 
 @pytest.mark.parametrize("seed", sorted(SEEDS))
