@@ -363,12 +363,14 @@ def blank_unbranched_front(frames, min_branches=FRONT_CLUSTER_MIN_BRANCHES,
     return _blank_front(out)
 
 
-def _blank_front(frames):
-    """``frames`` (modified in place) with no front in any row that is not skipped,
-    ``li_area_um2`` kept."""
-    rows = ~frames["skipped"].astype(bool).to_numpy()
+def _blank_front(frames, rows=None, *, keep_area=True):
+    """``frames`` (modified in place) with the no-front values of :data:`FRONT_EMPTY`
+    in ``rows`` (bool mask; default: every row that is not skipped), ``li_area_um2``
+    kept when ``keep_area`` (that lithium is there, it is just not a front)."""
+    if rows is None:
+        rows = ~frames["skipped"].astype(bool).to_numpy()
     for col, value in FRONT_EMPTY.items():
-        if col in frames and col != "li_area_um2":
+        if col in frames and not (keep_area and col == "li_area_um2"):
             frames.loc[rows, col] = value
     return frames
 
@@ -414,10 +416,7 @@ def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=F
     scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
     first = scan_frames[np.clip(scan_of, 0, None)]
     blank = np.isin(first, transient) & (scan_of >= 0) & ~out["skipped"].to_numpy(bool)
-    for col, value in FRONT_EMPTY.items():
-        if col in out:
-            out.loc[blank, col] = value
-    return out
+    return _blank_front(out, blank, keep_area=False)
 
 
 def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS):
