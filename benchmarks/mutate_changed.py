@@ -74,11 +74,38 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_gaps.py",
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
         "tests/vision/track/test_frontcrack_mut.py",
+        "tests/vision/track/test_front_toward_counter.py",
+        "tests/vision/track/test_frontcrack_border_mut.py",
+    ],
+    "vision/measure/_front.py": [
+        "tests/vision/measure/test_front_border_mut.py",
+        "tests/vision/track/test_front_toward_counter.py",
+    ],
+    "vision/measure/_electrode.py": [
+        "tests/vision/measure/test_electrode_band_edge.py",
+        "tests/vision/measure/test_electrode_counter.py",
+        "tests/vision/measure/test_electrode_needle.py",
+    ],
+    "vision/pipeline/_sync.py": [
+        "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_short.py",
+    ],
+    "vision/pipeline/_sync_cues.py": [
+        "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_short.py",
+    ],
+    "vision/pipeline/_sync_combine.py": [
+        "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_combine.py",
+    ],
+    "vision/measure/crack/_link.py": [
+        "tests/vision/measure/test_crack_link.py",
     ],
     "vision/track/_schedule.py": [
         "tests/vision/track/test_crack_touchdown.py",
         "tests/vision/measure/test_crack_gaps.py",
         "tests/vision/track/test_schedule_touchdown_mut.py",
+        "tests/vision/track/test_schedule_memory.py",
     ],
     "vision/pipeline/_events.py": [
         "tests/vision/pipeline/test_events_lateral_onset.py",
