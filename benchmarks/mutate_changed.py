@@ -85,17 +85,21 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_electrode_band_edge.py",
         "tests/vision/measure/test_electrode_counter.py",
         "tests/vision/measure/test_electrode_needle.py",
+        "tests/vision/measure/test_electrode_band_mut.py",
     ],
     "vision/pipeline/_sync.py": [
         "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_sigma_mut.py",
         "tests/vision/pipeline/test_sync_short.py",
     ],
     "vision/pipeline/_sync_cues.py": [
         "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_sigma_mut.py",
         "tests/vision/pipeline/test_sync_short.py",
     ],
     "vision/pipeline/_sync_combine.py": [
         "tests/vision/pipeline/test_sync_sigma.py",
+        "tests/vision/pipeline/test_sync_sigma_mut.py",
         "tests/vision/pipeline/test_sync_combine.py",
     ],
     "vision/measure/crack/_link.py": [
