@@ -190,3 +190,30 @@ def test_a_transient_front_is_blanked_with_its_lithium_area():
         assert (math.isnan(got) if isinstance(value, float) and math.isnan(value)
                 else got == value), col
     pd.testing.assert_frame_equal(out.iloc[2:], frames.iloc[2:])
+
+
+class _Rod:
+    """A whisker tracked in a scan: a straight rod along y = 60 from x = 100 to x = 180."""
+
+    whisker_id = 1
+    width_px = 6.0
+
+    def centreline(self, step_px=2.0):
+        x = np.arange(100.0, 180.0 + step_px, step_px)
+        return np.column_stack([x, np.full_like(x, 60.0)])
+
+
+def test_resolve_judges_the_counter_electrode_without_the_whiskers_rods():
+    # the only piece reaching beyond the rim zone is a whisker's rod, tracked in every
+    # scan: the front never grows toward the counter electrode
+    rod = FrontPiece(area_px=400.0, max_distance_px=RIM + 50.0, projected_px=RIM + 50.0,
+                     n_branches=1, touching=False,
+                     points_xy_px=np.column_stack([np.arange(100.0, 180.0, 4.0),
+                                                   np.full(20, 60.0)]).astype(np.float32))
+    fronts = [_front([rod, _piece(RIM - 3.0)])] * (CRACK_CONFIRM_SCANS + 1)
+    log = WhiskerFrontLog()
+    for k, f in enumerate(fronts):
+        log.add(k, f, [_Rod()], SHAPE)
+    frames = _table(fronts)
+    out = log.resolve(frames, min_scans=CRACK_CONFIRM_SCANS, pixel_size_um=PX_UM)
+    _assert_blank(out, frames, np.ones(len(frames), bool))
