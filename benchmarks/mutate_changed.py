@@ -229,6 +229,25 @@ EQUIVALENT = [
      "+ joined = _detect(dict(args.arguments, ), passes)",
      "the bound arguments hold detect_crack's default link_gaps, True"),
 ]
+#: Wave 11's lines (since 03236e8): a frame has a rim zone only when its pieces were
+#: recorded (``WhiskerFrontLog.add``), so the default of ``self._pieces.get`` is never
+#: taken where it is read.
+_RIM_HAS_PIECES = ("a frame with a rim zone always has its pieces recorded (add stores both "
+                   "or neither; toward_counter reads them only when the rim is known)")
+EQUIVALENT += [
+    *[("vision/track/_frontcrack.py", "WhiskerFrontLog.border_pieces",
+       "- js = {j for j, p in enumerate(self._pieces.get(frame, ()))|"
+       f"+ js = {{j for j, p in enumerate(self._pieces.get(frame, {b}))", _RIM_HAS_PIECES)
+      for b in ("None", "")],
+    *[("vision/track/_frontcrack.py", "WhiskerFrontLog.toward_counter",
+       "- p.projected_px > rim for j, p in enumerate(self._pieces.get(int(frame), ()))|"
+       f"+ p.projected_px > rim for j, p in enumerate(self._pieces.get(int(frame), {b}))",
+       _RIM_HAS_PIECES) for b in ("None", "")],
+    *[("vision/track/_frontcrack.py", "WhiskerFrontLog.toward_counter",
+       f"- return np.asarray(toward, bool)|+ return np.asarray(toward, {b})",
+       "a non-empty list of Python bools (a rim zone means a scan was recorded) is a bool "
+       "array either way") for b in ("None", "")],
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"

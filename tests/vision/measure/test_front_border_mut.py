@@ -75,3 +75,19 @@ def test_the_rim_zone_is_the_rim_margin_and_the_branch_rim_beyond_the_radius(rim
                           electrode_radius_px=RADIUS, counter_electrode="right",
                           rim_margin_px=rim)
     assert front.rim_zone_px == pytest.approx(RADIUS + rim + BRANCH_RIM_PX)
+
+
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+def test_a_piece_footprint_lies_on_its_arm(side):
+    # the footprint is some of the piece's own pixels, (x, y) in the frame
+    li = _scene(side, False)
+    front = _measure(li, COUNTER[side])
+    pts = np.asarray(front.pieces[0].points_xy_px)
+    assert pts.ndim == 2 and pts.shape[1] == 2 and len(pts) >= 2
+    cols, rows = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
+    assert (cols >= 0).all() and (cols < SHAPE[1]).all() and (rows >= 0).all() \
+        and (rows < SHAPE[0]).all()
+    disc = (np.mgrid[:SHAPE[0], :SHAPE[1]][1] - CENTRE[0]) ** 2 \
+        + (np.mgrid[:SHAPE[0], :SHAPE[1]][0] - CENTRE[1]) ** 2 <= RADIUS ** 2
+    arm = li & ~disc
+    assert arm[rows, cols].all()
