@@ -248,6 +248,12 @@ EQUIVALENT += [
        "a non-empty list of Python bools (a rim zone means a scan was recorded) is a bool "
        "array either way") for b in ("None", "")],
 ]
+EQUIVALENT.append((
+    "vision/measure/_front.py", "_front_pieces",
+    "- points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(np.float32),|"
+    "+ points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(None),",
+    "whole pixel coordinates are exact in float32 and float64; the footprint is rounded to "
+    "pixels where it is read (whisker_pieces): memory only"))
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
