@@ -249,6 +249,11 @@ EQUIVALENT += [
        "array either way") for b in ("None", "")],
 ]
 EQUIVALENT.append((
+    "vision/track/_frontcrack.py", "blank_transient_front",
+    "- return _blank_front(out, blank, keep_area=False)|"
+    "+ return _blank_front(out, blank, keep_area=None)",
+    "keep_area is only tested for truth: None is False"))
+EQUIVALENT.append((
     "vision/measure/_front.py", "_front_pieces",
     "- points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(np.float32),|"
     "+ points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(None),",

@@ -34,10 +34,10 @@ RIM = 30.0
 PX_UM = 0.5
 
 
-def _piece(projected, *, at_border=False, reach=None, branches=2):
+def _piece(projected, *, at_border=False, reach=None, branches=2, xy=(150.0, 60.0)):
     return FrontPiece(area_px=50.0, max_distance_px=projected if reach is None else reach,
                       projected_px=projected, n_branches=branches, touching=False,
-                      points_xy_px=np.array([[150.0, 60.0]], np.float32), at_border=at_border)
+                      points_xy_px=np.array([xy], np.float32), at_border=at_border)
 
 
 def _front(pieces, *, rim=RIM, projected=True):
@@ -210,7 +210,8 @@ def test_resolve_judges_the_counter_electrode_without_the_whiskers_rods():
                      n_branches=1, touching=False,
                      points_xy_px=np.column_stack([np.arange(100.0, 180.0, 4.0),
                                                    np.full(20, 60.0)]).astype(np.float32))
-    fronts = [_front([rod, _piece(RIM - 3.0)])] * (CRACK_CONFIRM_SCANS + 1)
+    # (the other piece away from the rod's corridor: it stays, within the rim zone)
+    fronts = [_front([rod, _piece(RIM - 3.0, xy=(40.0, 100.0))])] * (CRACK_CONFIRM_SCANS + 1)
     log = WhiskerFrontLog()
     for k, f in enumerate(fronts):
         log.add(k, f, [_Rod()], SHAPE)
