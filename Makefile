@@ -50,8 +50,9 @@ validate-quick: $(VENV)/.installed
 ## stopped after MUTATE_BUDGET_S; prints the surviving mutants. MUTANTS='vision.pipeline._rates*'
 ## for a subset (mutmut's name globs); `.venv/bin/mutmut show NAME` shows one mutant's diff.
 ## CHANGED=<git ref>: instead, the mutants on lines changed since the ref of the files in
-## benchmarks/mutate_changed.py's TESTS_BY_FILE (whiskers, crack path and detection, front
-## and crack events, lateral onset), each with its fast tests (in build/mutate-changed/).
+## benchmarks/mutate_changed.py's TESTS_BY_FILE (whiskers, crack path and detection, front,
+## counter electrode, sync cues, crack events, lateral onset), each with its fast tests
+## (in build/mutate-changed/).
 MUTMUT_VERSION ?= 3.8.1
 MUTATE_BUDGET_S ?= 3600
 mutate: $(VENV)/.installed-test
