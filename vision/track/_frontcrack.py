@@ -736,10 +736,10 @@ class WhiskerFrontLog:
         first run of ``n_scans`` consecutive measured scans whose pieces pass the rim
         zone in that direction (:meth:`toward_counter`). Before it, a scan whose
         pieces all lie behind the electrode (:meth:`behind_electrode`: on the side
-        away from the counter electrode) measures something else: the electrode's
-        edge changing, a speck at the rim, the border drifting in (tuning seeds 5037,
-        5 scans before its front, and 7002, 1 scan: pieces 9-11 px beyond the rim,
-        behind the electrode). The young front's own first scans, still within the
+        away from the counter electrode) measures something else: a whisker's stub,
+        the electrode's edge changing, a speck at the rim (tuning seeds 5037, a
+        whisker's stub in the 5 scans before its front, and 7002, 1 scan: pieces
+        9-11 px beyond the rim, behind the electrode). The young front's own first scans, still within the
         rim zone but on the counter electrode's side, are kept (the persistence rule,
         :func:`blank_transient_front`, judges them); from the run's first scan on
         nothing is blanked. Without a known counter electrode, or without such a
