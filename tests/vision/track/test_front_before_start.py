@@ -15,6 +15,10 @@ growing toward the counter electrode on the right), measured scan by scan with
   counter electrode's side, are kept;
 - a video with only that piece (a stripping or control scene) reports no front in any
   scan.
+
+Units of :meth:`WhiskerFrontLog.behind_electrode` (a piece on the centre line is behind,
+pieces taken out do not count) and of the rows :meth:`WhiskerFrontLog.blank_before_front`
+blanks (a blanked scan's repeats go with it, a skipped frame stays).
 """
 import math
 
@@ -94,3 +98,48 @@ def test_piece_behind_the_electrode_alone_is_no_front(angle):
     assert np.isfinite(frames["front_distance_um"]).all(), "the cause is present"
     assert not np.isfinite(out["front_distance_um"]).any()
     assert (out["n_branches"] == 0).all() and not out["front_touching"].any()
+
+
+def _fake(projected):
+    """A front measurement whose pieces reach ``projected`` px along the counter electrode's direction."""
+    from types import SimpleNamespace
+    pieces = tuple(SimpleNamespace(projected_px=float(p), max_distance_px=abs(float(p)) + 1.0,
+                                   n_branches=0, touching=False, at_border=False,
+                                   points_xy_px=np.zeros((0, 2), np.float32), area_px=10.0)
+                   for p in projected)
+    return SimpleNamespace(pieces=pieces, projected_px=max(projected, default=math.nan),
+                           rim_zone_px=60.0, area_px=10.0, max_distance_px=70.0,
+                           fractal_dimension=math.nan, n_branches=0, touching=False)
+
+
+def test_behind_electrode_per_scan_and_dropped_pieces():
+    from vision.track._frontcrack import WhiskerFrontLog
+    log = WhiskerFrontLog()
+    for k, proj in enumerate([[-5.0], [-5.0, 0.5], [], [-30.0, 40.0]]):
+        log.add(2 * k, _fake(proj) if proj else None, [], SHAPE)
+    # the centre line itself is behind (no point on the counter electrode's side)
+    assert log.behind_electrode().tolist() == [True, False, False, False]
+    # a piece taken out (a whisker's rod) does not count
+    assert log.behind_electrode({2: {1}, 6: {1}}).tolist() == [True, True, False, True]
+    assert WhiskerFrontLog().behind_electrode() is None
+
+
+def test_repeats_of_a_blanked_scan_go_with_it_and_skipped_frames_stay():
+    from vision.track._frontcrack import WhiskerFrontLog
+    log = WhiskerFrontLog()
+    proj = [[-20.0], [-20.0], [80.0], [90.0], [100.0], [-20.0]]
+    for k, p in enumerate(proj):
+        log.add(2 * k, _fake(p), [], SHAPE)
+    rows = []
+    for k in range(len(proj)):
+        for dup in (False, True):
+            rows.append({"frame": 2 * k + dup, "is_duplicate": dup, "skipped": k == 1 and dup,
+                         "li_area_um2": 1.0, "front_distance_um": 7.0, "front_projected_um": 1.0,
+                         "fractal_dimension": 1.5, "n_branches": 3, "front_touching": False})
+    frames = pd.DataFrame(rows)
+    out = log.blank_before_front(frames)
+    blank = ~np.isfinite(out["front_distance_um"].to_numpy(float))
+    # scans 0 and 1 (behind, before the run of scans 2-4) and their repeats; the skipped
+    # frame is left alone, and scan 5 (after the front started) keeps its front
+    assert blank.tolist() == [True, True, True, False] + [False] * 8
+    assert (out["li_area_um2"] == 1.0).all()
