@@ -489,6 +489,13 @@ WHISKER_CORRIDOR_MARGIN_PX = 3.0
 WHISKER_OUTGROWN_FRAC = 0.5
 
 
+#: A front piece lies behind the electrode when its furthest point along the direction
+#: electrode -> counter electrode is at most this far past the electrode's centre (px):
+#: none of it is on the counter electrode's side of the centre line, where lateral
+#: lithium grows (a piece grown from the rim's facing half reaches past it at once).
+BEHIND_ELECTRODE_PX = 0.0
+
+
 class WhiskerFrontLog:
     """The front pieces and the whisker rods of each scan, to tell them apart at the end.
 
@@ -586,13 +593,16 @@ class WhiskerFrontLog:
             Frames that repeat a scan's measurement
             (duplicates, torn frames) get its new values. Then a video whose other
             pieces never reach beyond the rim zone toward the counter electrode has no
-            front (:meth:`blank_away_from_counter`).
+            front (:meth:`blank_away_from_counter`); in a video that has one, the scans
+            before it starts whose pieces all lie behind the electrode have none
+            (:meth:`blank_before_front`).
         """
         drop = self.whisker_pieces(min_scans)
         for frame, js in self.border_pieces().items():
             drop.setdefault(frame, set()).update(js)
         out = self._without_pieces(frames, drop, float(pixel_size_um))
-        return self.blank_away_from_counter(out, drop)
+        out = self.blank_away_from_counter(out, drop)
+        return self.blank_before_front(out, drop)
 
     def border_pieces(self):
         """{frame: indices of its pieces that are the region's border, not front}.
@@ -685,6 +695,92 @@ class WhiskerFrontLog:
         if toward is None or confirmed_scans(toward, n_scans).any():
             return out
         return _blank_front(out)
+
+    def behind_electrode(self, drop=None):
+        """Per measured scan, whether all its front pieces lie behind the electrode.
+
+        Behind: a piece's furthest point along the direction electrode -> counter
+        electrode (:attr:`FrontPiece.projected_px`) does not pass the electrode's
+        centre, so no pixel of it is on the counter electrode's side. A piece grown
+        from the rim's half that faces the counter electrode always passes it (every
+        point of that half does), however young.
+
+        Parameters
+        ----------
+        drop : dict, optional
+            {frame: indices of its pieces that are not front} (:meth:`whisker_pieces`).
+
+        Returns
+        -------
+        numpy.ndarray of bool or None
+            One value per scan recorded by :meth:`add`, in order (False for a scan
+            without pieces or without a known counter electrode); None when no scan
+            was measured with a known counter electrode.
+        """
+        if not self._rim_zone:
+            return None
+        drop = drop or {}
+        behind = []
+        for frame in self._scan_frames:
+            out = drop.get(int(frame), ())
+            proj = [p.projected_px for j, p in enumerate(self._pieces.get(int(frame), ())) if j not in out]
+            behind.append(int(frame) in self._rim_zone and bool(proj)
+                          and max(proj) <= BEHIND_ELECTRODE_PX)
+        return np.asarray(behind, bool)
+
+    def blank_before_front(self, frames, drop=None, n_scans=CRACK_CONFIRM_SCANS):
+        """Blank the scans before the lateral front starts whose pieces all lie behind the electrode.
+
+        Issue 15: a lateral front starts when its lithium leaves the rim toward the
+        counter electrode (:meth:`blank_away_from_counter`): the first scan of the
+        first run of ``n_scans`` consecutive measured scans whose pieces pass the rim
+        zone in that direction (:meth:`toward_counter`). Before it, a scan whose
+        pieces all lie behind the electrode (:meth:`behind_electrode`: on the side
+        away from the counter electrode) measures something else: a whisker's stub,
+        the electrode's edge changing, a speck at the rim (tuning seeds 5037, a
+        whisker's stub in the 5 scans before its front, and 7002, 1 scan: pieces
+        9-11 px beyond the rim, behind the electrode). The young front's own first scans, still within the
+        rim zone but on the counter electrode's side, are kept (the persistence rule,
+        :func:`blank_transient_front`, judges them); from the run's first scan on
+        nothing is blanked. Without a known counter electrode, or without such a
+        run, nothing is blanked (no direction, or no front at all:
+        :meth:`blank_away_from_counter`).
+
+        Parameters
+        ----------
+        frames : pandas.DataFrame
+            The tracker's frame table (``frame``, ``is_duplicate``, ``skipped`` and the
+            front columns of :data:`FRONT_EMPTY`), one row per video frame in order.
+        drop : dict, optional
+            {frame: indices of its pieces that are not front} (:meth:`whisker_pieces`).
+        n_scans : int
+            Consecutive measured scans toward the counter electrode that start the front.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy; the blanked scans, and the frames that repeat them (duplicates,
+            torn frames), have the no-front values of :data:`FRONT_EMPTY` but their
+            ``li_area_um2`` (that lithium is there, it is just not a front).
+        """
+        out = frames.copy()
+        toward = self.toward_counter(drop)
+        if toward is None:
+            return out
+        started = confirmed_scans(toward, n_scans)
+        if not started.any():
+            return out
+        first = int(np.argmax(started))
+        behind = self.behind_electrode(drop)[:first]
+        before = np.asarray(self._scan_frames[:first], int)[behind]
+        if not before.size:
+            return out
+        # the frames that repeat a blanked scan (duplicates, torn frames) go with it
+        scan_frames = np.asarray(self._scan_frames, int)
+        scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
+        of = scan_frames[np.clip(scan_of, 0, None)]
+        blank = np.isin(of, before) & (scan_of >= 0) & ~out["skipped"].astype(bool).to_numpy()
+        return _blank_front(out, blank)
 
     def _without_pieces(self, frames, drop, px):
         """``frames`` (a copy) with the pieces ``drop`` ({frame: indices}) taken out."""
