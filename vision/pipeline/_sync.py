@@ -22,7 +22,13 @@ import pandas as pd
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3, InputError, SyncOffset
 
-from ._sync_combine import SINGLE_CUE_CONFIDENCE, combine_cues, drift_ppm
+from ._sync_combine import (
+    LOW_CONFIDENCE,
+    SINGLE_CUE_CONFIDENCE,
+    combine_cues,
+    drift_ppm,
+    low_confidence_warning,
+)
 from ._sync_cues import (
     Cue,
     charge_cue,
@@ -376,12 +382,10 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
+    # the combination's warnings are what it found wrong; a low confidence alone is worded
+    # below, once the lone charge cue's own checks (whose message is the more specific) ran
     warnings = list(comb.warnings)
     conf = comb.confidence
-    # a low confidence alone (the combination's generic warning) does not stop the lone
-    # charge cue's own checks below: what they find is the more specific message (and
-    # a widened sigma, _with_content_time, must not hide it); without one it stays
-    generic = warnings.pop() if comb.low_confidence_only else None
     if comb.used == ["charge"] and not warnings:
         # nothing but the charge cue's own residuals checks a lone charge cue: the two
         # halves of the run must give the same offset (a track that is wrong in part of
@@ -419,8 +423,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
-    if generic is not None and not warnings:
-        warnings.append(generic)
+    if not warnings and conf < LOW_CONFIDENCE:
+        warnings.append(low_confidence_warning(comb.offset_s, conf))
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
