@@ -81,6 +81,11 @@ SPLIT_CONFIDENCE = 0.3
 #: a few um). Beyond it the lithium seen carries a minor part of the charge passed, and an
 #: offset that rests on the charge cue alone rests on the unseen rest growing in step.
 MAX_LITHIUM_PER_UNIT_UM3 = 10.0
+#: Relative margin within which a feature's fitted charge per unit is at its least charge
+#: (:data:`MIN_SEEN_VOLUME_FRACTION`, :data:`MIN_LAYER_THICKNESS_UM`): the bounded fit
+#: (bvls) puts an active bound's coefficient on the bound itself, and 0.1 % covers the
+#: rescaling of the coefficient back to C per unit, far below a factor fitted freely.
+AT_LEAST_CHARGE_RTOL = 1e-3
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -423,6 +428,20 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
+    if comb.used == ["charge"] and not warnings and physical_units and plating and \
+            _at_least_charge(charge.scales_C, mins):
+        # the other side of the same check: a fit that gives every feature only its least
+        # charge (under a third of the whisker volume's Faraday charge, a layer of 20 nm)
+        # wants less lithium than the video shows. Plated lithium seen is never more than
+        # the charge passed (unseen deposits only add), so the features grow by more than
+        # the charge allows at this offset: the match is of the charge's shape alone,
+        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off, none of 10 right ones)
+        warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                        "whose fit gives every lithium feature the video shows only its least "
+                        "charge (the lithium seen grows by more than the charge passed "
+                        "allows): the match is of the charge's shape alone; check it or give "
+                        "sync_offset_s / --sync-window")
+        conf = min(conf, SINGLE_CUE_CONFIDENCE)
     if not warnings and conf < LOW_CONFIDENCE:
         warnings.append(low_confidence_warning(comb.offset_s, conf))
     drift = None
@@ -530,6 +549,32 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                sharpness=charge.sharpness, adequate=refined.adequate, scales_C=refined.scales_C,
                detail=refined.detail + " (leakage fitted within "
                       f"{half:.2f} s of the offset found without it)")
+
+
+def _at_least_charge(scales_c, mins_c):
+    """Every feature the charge cue fitted has its least charge per unit (an active bound).
+
+    Parameters
+    ----------
+    scales_c : sequence of float or None
+        Charge per unit of each feature at the estimate, C (``Cue.scales_C``; NaN
+        for a feature the fit left out).
+    mins_c : (K,) array_like
+        Least charge per unit of each feature, C.
+
+    Returns
+    -------
+    bool
+        False when no feature was fitted or no least charge is set.
+    """
+    if scales_c is None:
+        return False
+    a = np.asarray(scales_c, dtype=float)
+    m = np.asarray(mins_c, dtype=float)
+    if a.shape != m.shape:
+        return False
+    fitted = np.isfinite(a) & (m > 0)
+    return bool(fitted.any() and np.all(a[fitted] <= m[fitted] * (1.0 + AT_LEAST_CHARGE_RTOL)))
 
 
 def _charge_on_parts(tv, f, sig, parts, lo, hi, dt_scan, mins, **kw):
