@@ -192,6 +192,34 @@ class SyncEstimate:
     warnings: list = field(default_factory=list)
 
 
+def scan_period(times_s):
+    """Scan period of scans at content times `times_s`, s: the median over the video's time.
+
+    The intervals between the scans are weighted by their own length (the period
+    that covers half of the time the scans span), not counted alike: frames taken
+    for new scans when the refresh detection misses (each a frame interval after
+    the last) are many short intervals that cover little of the time, and their
+    count must not make the scan one frame interval (every cue's quantisation,
+    :func:`_with_content_time`, and the agreement of cues are in scan periods).
+    When every scan is found, all intervals are alike and this is their median.
+
+    Parameters
+    ----------
+    times_s : (N,) array_like
+        Content times, increasing, s (N >= 2).
+
+    Returns
+    -------
+    float
+    """
+    d = np.diff(np.asarray(times_s, dtype=float))
+    d = np.sort(d[np.isfinite(d) & (d > 0)])
+    if not len(d):
+        return 0.0
+    covered = np.cumsum(d)
+    return float(d[np.searchsorted(covered, 0.5 * covered[-1])])
+
+
 def _per_scan(t_rows, values, tv):
     """Mean of `values` per scan time `tv` (rows at `t_rows`), NaN where none."""
     t_rows, values = np.asarray(t_rows, float), np.asarray(values, float)
@@ -286,7 +314,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if len(ref) < 2:
         raise InputError("cannot synchronise automatically: the video has fewer than two "
                          "scans; give sync_offset_s=S or sync='absolute'|'span'")
+    # the spacing of the scans found: the searches' grids and windows, the onset bound
     dt_scan = float(np.median(np.diff(ref)))
+    # the scan period itself (frames taken for scans do not shorten it): the lithium's
+    # place within the scan (_with_content_time) and the combination's tests in scans
+    period = scan_period(ref)
     dt_trace = float(np.median(np.diff(t))) if len(t) > 1 else dt_scan
     if search_s is None:
         lo, hi = t[0] - ref[0], t[-1] - ref[-1]
@@ -310,7 +342,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the touch-down is seen in the video's scans whether or not the features were measured
     # in each: its time resolution is the period of every scan, not of the measured ones
     # (at least two: `ref` holds two of them)
-    dt_video = float(np.median(np.diff(np.unique(tv_all[np.isfinite(tv_all)]))))
+    dt_video = scan_period(np.unique(tv_all[np.isfinite(tv_all)]))
     onset_fit = None
     if until_trace_s is not None and until_video_s is not None:
         onset_fit = short_onset(trace["time_s"].to_numpy(float),
@@ -381,8 +413,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the features' scans are placed at their content time, the middle of the scan; the
     # lithium they measure was scanned anywhere within it (at its rows), at the same place
     # in every scan: a bias uniform within +-half a scan that no fit over the scans sees
-    cues = [_with_content_time(c, dt_scan) for c in cues]
-    comb = combine_cues(cues, dt_scan, window_s=hi - lo)
+    cues = [_with_content_time(c, period) for c in cues]
+    comb = combine_cues(cues, period, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
