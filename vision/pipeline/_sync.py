@@ -467,7 +467,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         # wants less lithium than the video shows. Plated lithium seen is never more than
         # the charge passed (unseen deposits only add), so the features grow by more than
         # the charge allows at this offset: the match is of the charge's shape alone,
-        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off, none of 10 right ones)
+        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off,
+        # none of 10 right ones)
         warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
                         "whose fit gives every lithium feature the video shows only its least "
                         "charge (the lithium seen grows by more than the charge passed "
