@@ -22,7 +22,13 @@ import pandas as pd
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3, InputError, SyncOffset
 
-from ._sync_combine import SINGLE_CUE_CONFIDENCE, combine_cues, drift_ppm
+from ._sync_combine import (
+    LOW_CONFIDENCE,
+    SINGLE_CUE_CONFIDENCE,
+    combine_cues,
+    drift_ppm,
+    low_confidence_warning,
+)
 from ._sync_cues import (
     Cue,
     charge_cue,
@@ -75,6 +81,11 @@ SPLIT_CONFIDENCE = 0.3
 #: a few um). Beyond it the lithium seen carries a minor part of the charge passed, and an
 #: offset that rests on the charge cue alone rests on the unseen rest growing in step.
 MAX_LITHIUM_PER_UNIT_UM3 = 10.0
+#: Relative margin within which a feature's fitted charge per unit is at its least charge
+#: (:data:`MIN_SEEN_VOLUME_FRACTION`, :data:`MIN_LAYER_THICKNESS_UM`): the bounded fit
+#: (bvls) puts an active bound's coefficient on the bound itself, and 0.1 % covers the
+#: rescaling of the coefficient back to C per unit, far below a factor fitted freely.
+AT_LEAST_CHARGE_RTOL = 1e-3
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -181,6 +192,34 @@ class SyncEstimate:
     warnings: list = field(default_factory=list)
 
 
+def scan_period(times_s):
+    """Scan period of scans at content times `times_s`, s: the median over the video's time.
+
+    The intervals between the scans are weighted by their own length (the period
+    that covers half of the time the scans span), not counted alike: frames taken
+    for new scans when the refresh detection misses (each a frame interval after
+    the last) are many short intervals that cover little of the time, and their
+    count must not make the scan one frame interval (every cue's quantisation,
+    :func:`_with_content_time`, and the agreement of cues are in scan periods).
+    When every scan is found, all intervals are alike and this is their median.
+
+    Parameters
+    ----------
+    times_s : (N,) array_like
+        Content times, increasing, s (N >= 2).
+
+    Returns
+    -------
+    float
+    """
+    d = np.diff(np.asarray(times_s, dtype=float))
+    d = np.sort(d[np.isfinite(d) & (d > 0)])
+    if not len(d):
+        return 0.0
+    covered = np.cumsum(d)
+    return float(d[np.searchsorted(covered, 0.5 * covered[-1])])
+
+
 def _per_scan(t_rows, values, tv):
     """Mean of `values` per scan time `tv` (rows at `t_rows`), NaN where none."""
     t_rows, values = np.asarray(t_rows, float), np.asarray(values, float)
@@ -275,7 +314,11 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if len(ref) < 2:
         raise InputError("cannot synchronise automatically: the video has fewer than two "
                          "scans; give sync_offset_s=S or sync='absolute'|'span'")
+    # the spacing of the scans found: the searches' grids and windows, the onset bound
     dt_scan = float(np.median(np.diff(ref)))
+    # the scan period itself (frames taken for scans do not shorten it): the lithium's
+    # place within the scan (_with_content_time) and the combination's tests in scans
+    period = scan_period(ref)
     dt_trace = float(np.median(np.diff(t))) if len(t) > 1 else dt_scan
     if search_s is None:
         lo, hi = t[0] - ref[0], t[-1] - ref[-1]
@@ -299,7 +342,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the touch-down is seen in the video's scans whether or not the features were measured
     # in each: its time resolution is the period of every scan, not of the measured ones
     # (at least two: `ref` holds two of them)
-    dt_video = float(np.median(np.diff(np.unique(tv_all[np.isfinite(tv_all)]))))
+    dt_video = scan_period(np.unique(tv_all[np.isfinite(tv_all)]))
     onset_fit = None
     if until_trace_s is not None and until_video_s is not None:
         onset_fit = short_onset(trace["time_s"].to_numpy(float),
@@ -370,18 +413,16 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the features' scans are placed at their content time, the middle of the scan; the
     # lithium they measure was scanned anywhere within it (at its rows), at the same place
     # in every scan: a bias uniform within +-half a scan that no fit over the scans sees
-    cues = [_with_content_time(c, dt_scan) for c in cues]
-    comb = combine_cues(cues, dt_scan, window_s=hi - lo)
+    cues = [_with_content_time(c, period) for c in cues]
+    comb = combine_cues(cues, period, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
                          "sync='absolute'|'span'")
+    # the combination's warnings are what it found wrong; a low confidence alone is worded
+    # below, once the lone charge cue's own checks (whose message is the more specific) ran
     warnings = list(comb.warnings)
     conf = comb.confidence
-    # a low confidence alone (the combination's generic warning) does not stop the lone
-    # charge cue's own checks below: what they find is the more specific message (and
-    # a widened sigma, _with_content_time, must not hide it); without one it stays
-    generic = warnings.pop() if comb.low_confidence_only else None
     if comb.used == ["charge"] and not warnings:
         # nothing but the charge cue's own residuals checks a lone charge cue: the two
         # halves of the run must give the same offset (a track that is wrong in part of
@@ -419,8 +460,23 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                             "the lithium seen does not carry the charge; check it or give "
                             "sync_offset_s / --sync-window")
             conf = min(conf, SINGLE_CUE_CONFIDENCE)
-    if generic is not None and not warnings:
-        warnings.append(generic)
+    if comb.used == ["charge"] and not warnings and physical_units and plating and \
+            _at_least_charge(charge.scales_C, mins):
+        # the other side of the same check: a fit that gives every feature only its least
+        # charge (under a third of the whisker volume's Faraday charge, a layer of 20 nm)
+        # wants less lithium than the video shows. Plated lithium seen is never more than
+        # the charge passed (unseen deposits only add), so the features grow by more than
+        # the charge allows at this offset: the match is of the charge's shape alone,
+        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off,
+        # none of 10 right ones)
+        warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
+                        "whose fit gives every lithium feature the video shows only its least "
+                        "charge (the lithium seen grows by more than the charge passed "
+                        "allows): the match is of the charge's shape alone; check it or give "
+                        "sync_offset_s / --sync-window")
+        conf = min(conf, SINGLE_CUE_CONFIDENCE)
+    if not warnings and conf < LOW_CONFIDENCE:
+        warnings.append(low_confidence_warning(comb.offset_s, conf))
     drift = None
     offset = comb.offset_s
     span = float(ref[-1] - ref[0])
@@ -526,6 +582,32 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                sharpness=charge.sharpness, adequate=refined.adequate, scales_C=refined.scales_C,
                detail=refined.detail + " (leakage fitted within "
                       f"{half:.2f} s of the offset found without it)")
+
+
+def _at_least_charge(scales_c, mins_c):
+    """Every feature the charge cue fitted has its least charge per unit (an active bound).
+
+    Parameters
+    ----------
+    scales_c : sequence of float or None
+        Charge per unit of each feature at the estimate, C (``Cue.scales_C``; NaN
+        for a feature the fit left out).
+    mins_c : (K,) array_like
+        Least charge per unit of each feature, C.
+
+    Returns
+    -------
+    bool
+        False when no feature was fitted or no least charge is set.
+    """
+    if scales_c is None:
+        return False
+    a = np.asarray(scales_c, dtype=float)
+    m = np.asarray(mins_c, dtype=float)
+    if a.shape != m.shape:
+        return False
+    fitted = np.isfinite(a) & (m > 0)
+    return bool(fitted.any() and np.all(a[fitted] <= m[fitted] * (1.0 + AT_LEAST_CHARGE_RTOL)))
 
 
 def _charge_on_parts(tv, f, sig, parts, lo, hi, dt_scan, mins, **kw):

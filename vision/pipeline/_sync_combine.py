@@ -9,7 +9,7 @@ import numpy as np
 
 from ._sync_cues import AGREE_SCANS, AGREE_SIGMAS
 
-__all__ = ["Combined", "combine_cues", "drift_ppm"]
+__all__ = ["Combined", "combine_cues", "drift_ppm", "low_confidence_warning"]
 
 #: Cues whose estimates differ by more than this many scan periods disagree
 #: (issue 13: one scan period).
@@ -54,10 +54,11 @@ class Combined:
     used : list of str
         Cues that entered the mean.
     warnings : list of str
-    low_confidence_only : bool
-        The only warning is the generic one of a low confidence (the last of
-        `warnings`): nothing specific was found, and the caller's own checks
-        may say more.
+        What the combination found wrong (cues that disagree, lie outside a
+        bound, an uncertain offset, a lone cue with structured residuals).
+        A low confidence with nothing specific found adds none: the caller
+        runs its own checks first and then words it
+        (:func:`low_confidence_warning`).
     """
 
     offset_s: float
@@ -65,7 +66,20 @@ class Combined:
     confidence: float
     used: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    low_confidence_only: bool = False
+
+
+def low_confidence_warning(offset_s: float, confidence: float) -> str:
+    """The warning of an offset whose confidence is low and nothing more specific found.
+
+    Parameters
+    ----------
+    offset_s : float
+        The clock offset, s.
+    confidence : float
+        Its confidence, 0-1 (below :data:`LOW_CONFIDENCE`).
+    """
+    return (f"sync confidence low ({confidence:.2f}): the clock offset {offset_s:+.2f} s may "
+            "be wrong; check it or give sync_offset_s / --sync-window")
 
 
 def combine_cues(cues, dt_scan, *, window_s=None):
@@ -159,13 +173,8 @@ def combine_cues(cues, dt_scan, *, window_s=None):
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
-    low = conf < LOW_CONFIDENCE and not warnings
-    if low:
-        warnings.append(f"sync confidence low ({conf:.2f}): the clock offset "
-                        f"{offset:+.2f} s may be wrong; check it or give sync_offset_s / "
-                        "--sync-window")
     return Combined(offset_s=offset, sigma_s=sigma, confidence=conf,
-                    used=[c.name for c in group], warnings=warnings, low_confidence_only=low)
+                    used=[c.name for c in group], warnings=warnings)
 
 
 def _agrees(a, b, dt_scan):

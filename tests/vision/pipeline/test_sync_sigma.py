@@ -17,6 +17,7 @@ import pytest
 from test_sync_auto import SCAN_S, _volume, make_run
 
 from vision.pipeline._sync import SCAN_FEATURE_CUES, _with_content_time, synchronise_auto
+from vision.pipeline._sync_combine import low_confidence_warning
 from vision.pipeline._sync_cues import AGREE_SIGMAS, Cue, short_circuit_cue
 
 #: the requirement of every offset (issue 13): half a scan period
@@ -83,10 +84,8 @@ def test_a_low_confidence_alone_does_not_hide_the_lone_charge_cue_checks(monkeyp
     from vision.pipeline._sync_combine import Combined
     offset = 6.0
     tv, f, trace = make_run(offset, seed=2)
-    generic = "sync confidence low (0.46): the clock offset +6.00 s may be wrong"
     monkeypatch.setattr(sync, "combine_cues", lambda cues, dt, window_s=None: Combined(
-        offset_s=offset, sigma_s=0.07, confidence=0.46, used=["charge"],
-        warnings=[generic], low_confidence_only=True))
+        offset_s=offset, sigma_s=0.07, confidence=0.46, used=["charge"], warnings=[]))
     monkeypatch.setattr(sync, "_split_halves", lambda *args: None)
     monkeypatch.setattr(sync, "falls_back", lambda y: fell_back)
     est = synchronise_auto(tv, f, trace)
@@ -95,15 +94,17 @@ def test_a_low_confidence_alone_does_not_hide_the_lone_charge_cue_checks(monkeyp
         assert len(est.warnings) == 1 and "falls back" in est.warnings[0], est.warnings
         assert est.result.confidence <= SPLIT_CONFIDENCE
     else:
-        assert est.warnings == [generic] and est.result.confidence == pytest.approx(0.46)
+        # without one the low confidence is worded by the caller, once
+        assert est.warnings == [low_confidence_warning(offset, 0.46)], est.warnings
+        assert est.result.confidence == pytest.approx(0.46)
 
 
-def test_the_combination_says_when_its_only_warning_is_a_low_confidence():
-    from vision.pipeline._sync_combine import combine_cues
+def test_the_combination_leaves_a_low_confidence_alone_to_the_caller():
+    from vision.pipeline._sync_combine import LOW_CONFIDENCE, combine_cues
     blunt = Cue("charge", offset_s=5.0, sigma_s=0.05, sharpness=0.2, adequate=True)
     comb = combine_cues([blunt], 0.5, window_s=30.0)
-    assert comb.confidence < 0.5 and comb.low_confidence_only
-    assert len(comb.warnings) == 1 and comb.warnings[0].startswith("sync confidence low")
+    assert comb.confidence < LOW_CONFIDENCE and comb.warnings == []
+    assert low_confidence_warning(5.0, comb.confidence).startswith("sync confidence low")
     other = Cue("steps", offset_s=7.0, sigma_s=0.05, sharpness=0.9, adequate=True)
     comb = combine_cues([blunt, other], 0.5, window_s=30.0)
-    assert comb.warnings and not comb.low_confidence_only       # a disagreement is specific
+    assert any("disagree" in w for w in comb.warnings)         # a disagreement is specific
