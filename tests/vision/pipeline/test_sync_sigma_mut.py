@@ -13,14 +13,15 @@ The answers are the documented parts, added as independent variances:
   fit's standard error); its offset the difference of the two midpoints;
 - a scan feature cue (:func:`_with_content_time`): its own sigma and ``dt_scan / sqrt 12``
   in quadrature;
-- the combination says when its only warning is the generic low confidence.
+- the combination adds no warning for a low confidence alone (the caller words it,
+  :func:`low_confidence_warning`).
 """
 import math
 
 import pytest
 
 from vision.pipeline._sync import SCAN_FEATURE_CUES, _with_content_time
-from vision.pipeline._sync_combine import LOW_CONFIDENCE, combine_cues
+from vision.pipeline._sync_combine import LOW_CONFIDENCE, combine_cues, low_confidence_warning
 from vision.pipeline._sync_cues import TOUCHDOWN_SCANS, TOUCHDOWN_VAR_SCANS2, Cue, short_circuit_cue
 
 
@@ -68,11 +69,14 @@ def test_scan_feature_cues_add_the_place_within_the_scan_in_quadrature(dt):
     assert _with_content_time(cue, dt) == cue
 
 
-def test_low_confidence_only_when_the_generic_warning_is_the_only_one():
+def test_a_low_confidence_with_nothing_specific_adds_no_warning_in_the_combination():
+    # the combination reports what it found wrong; a low confidence alone is worded
+    # by the caller after its own checks (low_confidence_warning)
     sure = Cue("charge", offset_s=5.0, sigma_s=0.01, sharpness=0.99, adequate=True)
     comb = combine_cues([sure], 0.5, window_s=30.0)
-    assert comb.confidence >= LOW_CONFIDENCE
-    assert comb.warnings == [] and comb.low_confidence_only is False
+    assert comb.confidence >= LOW_CONFIDENCE and comb.warnings == []
     blunt = Cue("charge", offset_s=5.0, sigma_s=0.05, sharpness=0.2, adequate=True)
     comb = combine_cues([blunt], 0.5, window_s=30.0)
-    assert comb.confidence < LOW_CONFIDENCE and comb.low_confidence_only is True
+    assert comb.confidence < LOW_CONFIDENCE and comb.warnings == []
+    text = low_confidence_warning(comb.offset_s, comb.confidence)
+    assert f"{comb.confidence:.2f}" in text and f"{comb.offset_s:+.2f} s" in text
