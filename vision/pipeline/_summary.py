@@ -8,6 +8,7 @@ import electrochem
 from .._shared._fileio import file_sha256
 from .._version import __version__
 from ._failure import thresholds_dict
+from ._sync import scan_period
 
 __all__ = ["build_summary"]
 
@@ -95,8 +96,14 @@ def build_summary(*, request, tracked, trace_obj, synced, events, verdict, rates
 
 
 def _scan_period(new_frames):
+    """Scan period (s) of the new scans: the sync's time-weighted median interval.
+
+    Frames taken for new scans by mistake (an encoder's re-draws) are many short
+    intervals covering little time: a plain median would report the frame interval.
+    """
     t = np.unique(new_frames["content_time_s"].to_numpy(float))
-    return float(np.median(np.diff(t))) if len(t) > 1 else None
+    t = t[np.isfinite(t)]
+    return scan_period(t) if len(t) > 1 else None
 
 
 def _speed(new_frames, column):
