@@ -219,6 +219,36 @@ def noise_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MI
     return np.asarray(levels), np.asarray(sigmas)
 
 
+def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
+    """``|d|`` in units of each pixel's noise (float32), the same values block by block.
+
+    The noise of the brighter of the background level and the frame level (``levels``,
+    ``sigmas`` of :func:`noise_by_level`; the Poisson-Gaussian model beyond the last
+    level), at least ``noise_sigma``, and the change a residual registration error of
+    ``tolerance_px`` makes on the background's gradient ``grad`` (in quadrature).
+    """
+    if bg is not None and levels.size:
+        # the frame's own level counts too: new bright lithium is noisier than the ceramic
+        # (per pixel, so by blocks of rows: at full HD the float64 temporaries of the
+        # whole frame were ~60 MB; the same values)
+        sigma = np.empty(d.shape, np.float32)
+        for r0, r1 in _row_blocks(d.shape):
+            b = bg[r0:r1]
+            level = np.maximum(b, b - d[r0:r1])
+            s = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
+            above = _poisson_gaussian_above(level, levels, sigmas)
+            if above is not None:
+                s = np.maximum(s, above)
+            sigma[r0:r1] = np.maximum(s, np.float32(noise_sigma))
+    else:
+        sigma = np.full(d.shape, noise_sigma, np.float32)
+    if grad is not None:
+        sigma = cv2.magnitude(grad * np.float32(tolerance_px), sigma)
+    out = np.abs(d)
+    out /= sigma  # in place: one array fewer
+    return out
+
+
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
@@ -275,7 +305,9 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     li_mask : (M, N) bool ndarray
         Electrode disc plus the new lithium.
     strength : (M, N) float32 ndarray
-        ``|diff|`` after smoothing, in units of the (local) noise level.
+        ``|diff|`` after smoothing, in units of the (local) noise level, where the
+        changed regions were labelled (``search_box`` grown to the electrode's ring,
+        or the whole image); 0 elsewhere.
     noise_sigma : float
         The noise level used.
     """
@@ -287,7 +319,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if noise_sigma is None:
         noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
-    sigma = None
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
         sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
@@ -305,31 +336,24 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                 off = cv2.GaussianBlur(off, (0, 0), smooth_px)
             d = d - off
             del off
-        if levels.size:
-            # the frame's own level counts too: new bright lithium is noisier than the ceramic
-            # (per pixel, so by blocks of rows: at full HD the float64 temporaries of the
-            # whole frame were ~60 MB; the same values)
-            sigma = np.empty(d.shape, np.float32)
-            for r0, r1 in _row_blocks(d.shape):
-                b = bg[r0:r1]
-                level = np.maximum(b, b - d[r0:r1])
-                s = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
-                above = _poisson_gaussian_above(level, levels, sigmas)
-                if above is not None:
-                    s = np.maximum(s, above)
-                sigma[r0:r1] = np.maximum(s, np.float32(noise_sigma))
         if background_gradient is not None:
             registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
                 d[sub], np.asarray(background_gradient, np.float32)[sub], noise_sigma))
-    if sigma is None:
-        sigma = np.full(d.shape, noise_sigma, np.float32)
-    if background_gradient is not None:
-        g = np.asarray(background_gradient, dtype=np.float32) * np.float32(registration_tolerance_px)
-        sigma = cv2.magnitude(g, sigma)
-        del g
-    strength = np.abs(d)
-    strength /= sigma  # in place: one full-frame array fewer
-    del sigma
+    else:
+        bg, levels, sigmas = None, np.empty(0), np.empty(0)
+    grad = None if background_gradient is None else np.asarray(background_gradient, np.float32)
+    # per pixel, so only where it is labelled (the box, the whole frame when needed): at
+    # full HD the frame's noise per level and the strength cost ~40 ms a scan otherwise
+    strength = np.zeros(d.shape, np.float32)
+
+    def strength_in(box):
+        x0, y0, x1, y1 = box
+        strength[y0:y1, x0:x1] = _strength(
+            d[y0:y1, x0:x1], None if bg is None else bg[y0:y1, x0:x1], levels, sigmas,
+            noise_sigma, None if grad is None else grad[y0:y1, x0:x1],
+            registration_tolerance_px)
+        return strength[y0:y1, x0:x1]
+
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
     disc = np.zeros((h, w), np.uint8)
@@ -356,7 +380,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     li = np.zeros((h, w), bool)
     while True:
         x0, y0, x1, y1 = box
-        sub_strength = strength[y0:y1, x0:x1]
+        sub_strength = strength_in(box)
         low = (sub_strength > low_sigma).astype(np.uint8)
         # labels only (the areas by bincount): several times faster than with stats
         n, labels = cv2.connectedComponents(low, connectivity=8)
