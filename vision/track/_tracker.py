@@ -384,7 +384,7 @@ class _Tracker:
         self.crack_threshold_sigma = float(options.crack_threshold_sigma)
         self.crack_thick_li_px = int(options.crack_thick_li_px)
         self.linker = WhiskerLinker(search_range_px=options.whisker_search_range_px,
-                                    memory=options.whisker_memory)
+                                    memory=options.whisker_memory, relink=True)
         # state
         self.region = None            # (top, bottom, left, right)
         self.electrode = None         # region coordinates
