@@ -1368,9 +1368,7 @@ ROOT_CHORD_MIN_PX = 4.0
 #: plus the turn of a curved rod's first two widths as its tip grows, < 10 deg), and is
 #: not shorter than the old one's last length by more than RELINK_SHRINK_WIDTHS of a width
 #: (a whisker does not shrink while it grows; its measured tip moves back by up to a
-#: width when the edge fit or the segmentation cuts the far end). A track shorter than
-#: STUB_ASPECT widths is a stub whose axis was taken radial (its direction is not the
-#: rod's): only its root and length are compared. Without it, each re-born
+#: width when the edge fit or the segmentation cuts the far end). Without it, each re-born
 #: track is a spurious whisker and the rate fit sees only its own stretch (tuning seeds
 #: 5002, 5038, 5010).
 RELINK_BASE_WIDTHS = 1.0
@@ -1488,8 +1486,6 @@ class WhiskerLinker:
                 wid = 0.5 * (width + float(w.width_px))
                 dist = math.hypot(w.base_xy_px[0] - base[0], w.base_xy_px[1] - base[1])
                 turn = math.degrees(math.acos(float(np.clip(np.dot(u, uj), -1.0, 1.0))))
-                if min(length, float(w.length_px)) < STUB_ASPECT * wid:
-                    turn = 0.0      # a stub's axis is radial by construction, not the rod's
                 if (dist > RELINK_BASE_WIDTHS * wid or turn > RELINK_MAX_TURN_DEG
                         or w.length_px < length - RELINK_SHRINK_WIDTHS * wid):
                     continue

@@ -331,6 +331,24 @@ def _rods_in(mask, whiskers):
     return out
 
 
+def _rods_left_out_of_front(mask, candidates, whiskers):
+    """The rods of ``mask`` the lateral front leaves out: all but the bent candidates
+    that are no whisker (not in ``whiskers``).
+
+    A bent rod (``path_xy_px``: the curved and kinked rod finder, which also follows a
+    lateral front's curved branches) whose core is no whisker's is a branch of the front,
+    unless the crack finder takes it (its crack mask is left out of the front on its
+    own): tuning seed 5031, a 107 px branch of the front's first scan (a 4-vertex rod,
+    no whisker) was cut from the front, whose reach fell by 4 px. A straight rod that is
+    no whisker stays out (a thin crack's stretch). A piece shared with a whisker stays out.
+    """
+    bent_out = [c for c in candidates
+                if len(c.path_xy_px) >= 2 and not any(c is w for w in whiskers)]
+    if not bent_out:
+        return mask
+    return mask & ~(_rods_in(mask, bent_out) & ~_rods_in(mask, whiskers))
+
+
 def _box_labels(mask):
     """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
 
@@ -709,6 +727,7 @@ class _Tracker:
                      and _is_whisker_core(wdiff, c, e.polarity)]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
+            wmask = _rods_left_out_of_front(wmask, cands, thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(

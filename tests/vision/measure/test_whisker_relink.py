@@ -127,15 +127,3 @@ def test_root_direction_of_a_curved_rod_is_its_root_chord(seed):
     assert _link_coords(w)[2:4] == pytest.approx(
         (LINK_DIRECTION_PX_PER_RAD * u[1], LINK_DIRECTION_PX_PER_RAD * u[0]), abs=1e-9)
 
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_stub_is_relinked_to_the_rod_that_grows_from_its_root(seed):
-    # a young rod shorter than STUB_ASPECT widths has a radial axis (not the rod's): the
-    # rod seen later from the same root at 40 deg from it is the same whisker
-    rng = np.random.default_rng(seed)
-    linker = WhiskerLinker(search_range_px=30, memory=1, relink=True)
-    (stub,) = linker.link([_rod((100.0, 100.0), 0.0, 7.5, 9.0, rng)])
-    for _ in range(5):
-        linker.link([])
-    (rod,) = linker.link([_rod((104.0, 101.0), 40.0, 35.0, 11.0, rng)])
-    assert rod.whisker_id == stub.whisker_id
