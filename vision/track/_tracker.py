@@ -61,6 +61,28 @@ WHISKER_MIN_CORE_WIDTH_PX = 2.75
 #: wider than ~14 px had its baseline inside its own core and measured 1-2 px wide: the
 #: 28-px whisker of the full-HD bench video (0.071 um/px) was taken for a crack in every scan.
 CORE_PROFILE_MARGIN_PX = 1.5
+#: A candidate whose core is narrower than WHISKER_MIN_CORE_WIDTH_PX is still a whisker when
+#: its sides show as two bright rims (the SEM edge effect) at least
+#: WHISKER_MIN_RIM_SEPARATION_PX apart across its centreline: a rod's rims lie at its two
+#: sides, a crack's at its two lips. Strong edges (a halo of 1-1.5 px on each side) leave a
+#: 5.7 px whisker a core of 2-2.5 px, as narrow as a plain crack's, with its rims 7-7.5 px
+#: apart (check seed 7072, in every scan); the lips of the generator's cracks (2 px wide,
+#: or 1-1.5 px filled, each lip blurred by up to 1.5 px) lie 3.5-5 px apart (seeds 5045,
+#: 7072). The thinnest test whisker is 6 px wide.
+WHISKER_MIN_RIM_SEPARATION_PX = 6.0
+#: ... each rim at least this fraction of the core's peak below the ceramic's level (the
+#: half maximum that sets the core's width): noise beside a crack without bright lips makes
+#: shallow minima anywhere in the profile, not rims.
+RIM_MIN_DEPTH = 0.5
+#: Cross-profiles of the rim test: samples every RIM_SAMPLE_PX across the centreline,
+#: profiles every RIM_STEP_PX along it, the centreline's direction from points
+#: RIM_TANGENT_PX either side (the local direction of a curved or kinked rod), the core's
+#: peak searched within RIM_PEAK_PX of the centreline (the segmented mask's centre is off
+#: the core by up to a pixel).
+RIM_SAMPLE_PX = 0.5
+RIM_STEP_PX = 2
+RIM_TANGENT_PX = 2
+RIM_PEAK_PX = 2.0
 
 #: The crack is searched in the electrode's box and the box of the cracks seen so far,
 #: each widened by this margin (px); the search box grows when a crack reaches its side.
@@ -213,16 +235,67 @@ def _core_width_px(diff, whisker, li_polarity="dark"):
     (at least ``WIDTH_REACH_PX``), so the width of a rod of any size is measured against
     the ceramic beside it.
     """
-    if whisker.path_xy_px:
-        axis = whisker.centreline()
-    else:
-        bx, by = whisker.base_xy_px
-        tx, ty = whisker.tip_xy_px
-        n = max(int(math.hypot(tx - bx, ty - by)), 2)
-        t = np.linspace(0.0, 1.0, n + 1)[:, None]
-        axis = np.array([bx, by]) + t * np.array([tx - bx, ty - by])
+    axis = _candidate_axis(whisker)
     reach = max(WIDTH_REACH_PX, 0.5 * float(whisker.width_px) + CORE_PROFILE_MARGIN_PX)
     return _line_width(diff, axis, "bright" if li_polarity == "dark" else "dark", reach_px=reach)
+
+
+def _candidate_axis(whisker):
+    """(K, 2) points 1 px apart along a candidate's centreline (base to tip), px."""
+    if whisker.path_xy_px:
+        return whisker.centreline()
+    bx, by = whisker.base_xy_px
+    tx, ty = whisker.tip_xy_px
+    n = max(int(math.hypot(tx - bx, ty - by)), 2)
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    return np.array([bx, by]) + t * np.array([tx - bx, ty - by])
+
+
+def _rim_separation_px(diff, whisker, li_polarity="dark"):
+    """Median distance (px) between the two bright rims beside a candidate's core.
+
+    Profiles of the change image ``diff`` (background - frame) across the candidate's
+    local centreline direction, reaching as far as those of :func:`_core_width_px`, with
+    lithium's sign positive and the ceramic's level (median of the two outermost samples
+    on each side) at zero. In each, the rims are the lowest samples on either side of the
+    core's peak; a profile whose rims are not both :data:`RIM_MIN_DEPTH` of the peak deep
+    counts 0 (no rims).
+    """
+    from scipy.ndimage import map_coordinates
+    d = np.asarray(diff, np.float32)
+    d = d if li_polarity == "dark" else -d
+    axis = _candidate_axis(whisker)
+    n = len(axis)
+    idx = np.arange(RIM_TANGENT_PX, n - RIM_TANGENT_PX, RIM_STEP_PX)
+    if idx.size == 0:
+        return 0.0
+    t = axis[idx + RIM_TANGENT_PX] - axis[idx - RIM_TANGENT_PX]
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    nrm = np.column_stack([-t[:, 1], t[:, 0]])
+    reach = max(WIDTH_REACH_PX, 0.5 * float(whisker.width_px) + CORE_PROFILE_MARGIN_PX)
+    offs = np.arange(-reach, reach + RIM_SAMPLE_PX / 2, RIM_SAMPLE_PX)
+    xs = axis[idx, 0][:, None] + offs[None, :] * nrm[:, 0][:, None]
+    ys = axis[idx, 1][:, None] + offs[None, :] * nrm[:, 1][:, None]
+    prof = map_coordinates(d, [ys.ravel(), xs.ravel()], order=1, mode="nearest").reshape(xs.shape)
+    prof = prof - np.median(prof[:, [0, 1, -2, -1]], axis=1, keepdims=True)
+    c = len(offs) // 2
+    m = int(round(RIM_PEAK_PX / RIM_SAMPLE_PX))
+    seps = []
+    for row in prof:
+        k = c - m + int(np.argmax(row[c - m:c + m + 1]))
+        lo = int(np.argmin(row[:k])) if k > 0 else k
+        hi = k + int(np.argmax(-row[k:]))
+        deep = -RIM_MIN_DEPTH * row[k]
+        ok = row[k] > 0 and row[lo] <= deep and row[hi] <= deep
+        seps.append((hi - lo) * RIM_SAMPLE_PX if ok else 0.0)
+    return float(np.median(seps))
+
+
+def _is_whisker_core(diff, whisker, li_polarity="dark"):
+    """True when a rod candidate is lithium, False for a crack (see
+    :data:`WHISKER_MIN_CORE_WIDTH_PX` and :data:`WHISKER_MIN_RIM_SEPARATION_PX`)."""
+    return (_core_width_px(diff, whisker, li_polarity) >= WHISKER_MIN_CORE_WIDTH_PX
+            or _rim_separation_px(diff, whisker, li_polarity) >= WHISKER_MIN_RIM_SEPARATION_PX)
 
 
 def _skeleton_mask(skeleton_xy_px, shape):
@@ -256,6 +329,24 @@ def _rods_in(mask, whiskers):
     keep[0] = False
     out[y0:y1, x0:x1] = keep[labels]
     return out
+
+
+def _rods_left_out_of_front(mask, candidates, whiskers):
+    """The rods of ``mask`` the lateral front leaves out: all but the bent candidates
+    that are no whisker (not in ``whiskers``).
+
+    A bent rod (``path_xy_px``: the curved and kinked rod finder, which also follows a
+    lateral front's curved branches) whose core is no whisker's is a branch of the front,
+    unless the crack finder takes it (its crack mask is left out of the front on its
+    own): tuning seed 5031, a 107 px branch of the front's first scan (a 4-vertex rod,
+    no whisker) was cut from the front, whose reach fell by 4 px. A straight rod that is
+    no whisker stays out (a thin crack's stretch). A piece shared with a whisker stays out.
+    """
+    bent_out = [c for c in candidates
+                if len(c.path_xy_px) >= 2 and not any(c is w for w in whiskers)]
+    if not bent_out:
+        return mask
+    return mask & ~(_rods_in(mask, bent_out) & ~_rods_in(mask, whiskers))
 
 
 def _box_labels(mask):
@@ -311,7 +402,7 @@ class _Tracker:
         self.crack_threshold_sigma = float(options.crack_threshold_sigma)
         self.crack_thick_li_px = int(options.crack_thick_li_px)
         self.linker = WhiskerLinker(search_range_px=options.whisker_search_range_px,
-                                    memory=options.whisker_memory)
+                                    memory=options.whisker_memory, relink=True)
         # state
         self.region = None            # (top, bottom, left, right)
         self.electrode = None         # region coordinates
@@ -633,9 +724,10 @@ class _Tracker:
                                          electrode_radius_px=e.radius_px,
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
-                     and _core_width_px(wdiff, c, e.polarity) >= WHISKER_MIN_CORE_WIDTH_PX]
+                     and _is_whisker_core(wdiff, c, e.polarity)]
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
+            wmask = _rods_left_out_of_front(wmask, cands, thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(

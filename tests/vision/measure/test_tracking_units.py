@@ -442,10 +442,7 @@ def _arc(ex, ey, r, angle_deg, length, turn_deg, n=16):
     return pts
 
 
-@pytest.mark.parametrize("shape_kind", ["kinked", pytest.param("curved", marks=pytest.mark.xfail(
-    strict=True, reason="measured: a 70 deg arc, 7 px wide, 80 px long is measured 2.6 px long: "
-    "pieces of the centreline at least one (mask, rims included) width long make a "
-    "circumscribed polygon of few pieces (issue 11, whisker part)"))])
+@pytest.mark.parametrize("shape_kind", ["kinked", "curved"])
 def test_bent_whiskers_are_found_and_measured_along_their_centreline(shape_kind):
     # half the whiskers of the randomized scenes are kinked (15-60 deg) or curved (10-90 deg):
     # they must be found, and their length along the centreline within the bank's 90th
