@@ -52,6 +52,23 @@ _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 _PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
 
+# A new scan replaces the SEM noise of every pixel: its change is at least the scan noise
+# level n = 2 sigma / sqrt(pi) (the mean |a - b| of two independent draws; more where the
+# scene changed too). A re-encoding of the same scan (MJPEG's rate control re-quantizing
+# a duplicate, a keyframe) only moves the compression error, measured 0.02-0.7 n on the
+# tuning renders whose noise survives (new scans 1.0-3 n). A change below this fraction
+# of n is a re-draw whatever the populations say: 0.8 leaves a 20 % margin under n for
+# the estimate of sigma (a median of integer second differences) and a few noise-free
+# bands inside the changed ones.
+_SCAN_NOISE_FRACTION = 0.8
+# ... but only when sigma is measured: the median |second difference| of a frame whose
+# noise the encoder wiped is 0-2 grey levels, an integer, so sigma (median / 1.65) is
+# known to a step of 0.6; from 2 grey levels (median >= 3.3 steps) the step is < 20 %.
+_MIN_MEASURED_SIGMA = 2.0
+# Share of bands a block fit may get wrong, as for the band criterion's own block fit
+# (a few bands of a scan can change little where the scene is flat or saturated).
+_MAX_MISFIT = 0.15
+
 
 def _split(x):
     """Otsu's split of sorted log strengths ``x``: the boundary in log units, or None.
@@ -111,7 +128,7 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
-def _is_new_scan(k, strength, history, last_start, intra=None):
+def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
@@ -119,9 +136,15 @@ def _is_new_scan(k, strength, history, last_start, intra=None):
     intra-coded frame, holds the changes of intra-coded frames only (this one
     included): such a frame re-draws the whole picture, more strongly than a
     predicted frame refines it, so its strength is compared with theirs when
-    they form two populations.
+    they form two populations. ``sigmas`` holds the noise standard deviations
+    (grey levels) of the two frames compared: while the changes do not form two
+    populations (too few seen, or re-draws as strong as a third of the scans,
+    as MJPEG's re-quantized duplicates), a change too weak to carry new scan
+    noise is a re-draw (:func:`_is_redraw_of_noise`).
     """
     bound = _two_populations([s for _, s in history])
+    if bound is None and sigmas is not None and _is_redraw_of_noise(strength, *sigmas):
+        return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
@@ -133,6 +156,28 @@ def _is_new_scan(k, strength, history, last_start, intra=None):
         return False
     period = _base_period(np.diff(strong))
     return k - last_start >= period - _DUE_SLACK
+
+
+def _is_redraw_of_noise(strength, sigma, prev_sigma):
+    """Whether a change of ``strength`` (grey levels) is too weak to carry new scan noise.
+
+    Parameters
+    ----------
+    strength : float
+        Median mean absolute difference of the changed bands, grey levels.
+    sigma, prev_sigma : float
+        Noise standard deviation of the two frames, grey levels.
+
+    Returns
+    -------
+    bool
+        True when both frames' noise is measured (`_MIN_MEASURED_SIGMA`) and the
+        change is below `_SCAN_NOISE_FRACTION` of the scan noise level: the same
+        scan re-encoded, not a new one.
+    """
+    if min(sigma, prev_sigma) < _MIN_MEASURED_SIGMA:
+        return False
+    return strength < _SCAN_NOISE_FRACTION * _MAD_PER_SIGMA * 0.5 * (sigma + prev_sigma)
 
 
 def _redraw_level(history):
@@ -166,6 +211,46 @@ class _Change:
     kind: str          # "none", "full", "top", "bottom", "middle", "scattered"
     start: int         # first changed band
     stop: int          # one past the last changed band
+
+
+def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True):
+    """A torn scan's part among bands re-encoded as a whole, or None.
+
+    Parameters
+    ----------
+    new_noise, informative : (bands,) bool ndarray
+        Bands changed by at least the scan noise level; bands with texture.
+    last_change : _Change or None
+        The last change that was not a duplicate.
+    min_tear, tol : int
+        Least bands on either side of a tear; bands a continuation may start
+        away from where the torn part stopped.
+    top : bool
+        Whether a torn scan's top may be found (else only the rest of one).
+
+    Returns
+    -------
+    _Change or None
+        ``top`` when the noise-carrying bands form one block from the top
+        ending at least ``min_tear`` bands above the bottom (the SEM writes a
+        scan from the top); ``middle`` or ``bottom`` when they start where the
+        last torn part stopped (its rest); else None.
+    """
+    nb = new_noise.size
+    a, b, errors = _step_fit(new_noise, informative)
+    # a scan's part changes (nearly) all its bands: the misfit bounded by the block's size
+    # too, so that a few strong bands among a re-draw's (heavy MJPEG) make no block
+    if b - a <= 0 or errors > max(2, _MAX_MISFIT * min(b - a, informative.sum())):
+        return None
+    # a top block is taken from the first band: the bands above ``a`` count as misfit
+    if (top and a < min_tear and min_tear <= b <= nb - min_tear
+            and errors + int(np.sum(~new_noise[:a] & informative[:a]))
+            <= max(2, _MAX_MISFIT * b)):
+        return _Change("top", 0, b)
+    if (last_change is not None and last_change.kind in ("top", "middle")
+            and abs(a - last_change.stop) <= tol):
+        return _Change("bottom", a, nb) if b > nb - min_tear else _Change("middle", a, b)
+    return None
 
 
 def _noise_sigma(image, top, bottom, left, right, col_step):
@@ -367,6 +452,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
       can exceed the boundary of all changes; below the keyframes' own
       boundary it is a scan only when one is due.
 
+    Where the scan noise survives the encoder (sigma of both frames >= 2
+    grey levels), physics decides what the populations cannot: a new scan
+    replaces every pixel's noise, so it changes by at least ``n``, while a
+    re-encoding of the same scan (MJPEG's rate control re-quantizing a
+    duplicate) moves only the compression error. While the changes do not form
+    two populations, a change below ``0.8 n`` is a re-draw. A change of the
+    whole frame is read again with ``0.8 n`` as the band threshold: on an
+    intra-coded frame the bands carrying new noise can form a torn scan's top,
+    and after a torn frame they can be its rest (a continuation).
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
@@ -486,6 +581,18 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                         change = _Change("top" if a < min_tear else "bottom",
                                          0 if a < min_tear else a, b if a < min_tear else nb)
                         tau_tear = bound
+        scan_level = _SCAN_NOISE_FRACTION * noise
+        if (threshold is None and change.kind == "full"
+                and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA):
+            # an intra-coded frame (every MJPEG frame) re-encodes every band, a predicted
+            # one may refine what a torn frame showed, but only the bands carrying new
+            # scan noise are the scan: they can form a torn scan's top (read on
+            # intra-coded frames only: a predicted frame may send a new scan weakly
+            # below its top) or the rest of one
+            torn_part = _noise_block(band_mad >= scan_level, informative, last_change,
+                                     min_tear=min_tear, tol=tol, top=frame.is_keyframe)
+            if torn_part is not None:
+                change, changed, tau_tear = torn_part, band_mad >= scan_level, scan_level
         duplicate = partial = False
         tear = None
         continues = completes_bottom_first = False
@@ -505,7 +612,8 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 if frame.is_keyframe:
                     intra.append((k, strength))
                 if not _is_new_scan(k, strength, history, last_start,
-                                    intra if frame.is_keyframe else None):
+                                    intra if frame.is_keyframe else None,
+                                    sigmas=(sigma, prev_sigma)):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
