@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import logging
 import math
 
@@ -51,6 +52,28 @@ _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 # splits one); a scan is due this many frames before a full period has passed.
 _PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
+# ... but an encoder refining a scan over the next frames (MPEG-4 adding back the noise
+# it wiped, frame by frame) makes bursts of strong changes one frame apart: then the
+# shortest recurring interval is one frame and every weak change is "due". The scans
+# lie on a lattice (a first frame every period, at one phase), the bursts beside it:
+# each run of strong changes one frame apart is one change at its strongest frame (a
+# scan outshines its refinements once the noise is back), and the period is the
+# lattice that holds the most of these beyond chance (a
+# lattice of period P holds n / P of n changes at random; a lattice of P / 2 holds
+# every one of P's and doubles that chance share, one of 2 P half of them: the
+# fundamental scores highest). Periods from 2 frames (a shorter one makes every change
+# due anyway) to the longest interval, fine enough that the lattice drifts by at most a
+# tenth of a frame over the changes looked at.
+_RECUR_MIN_PERIOD = 2.0
+_RECUR_CHANGES = 24      # the last strong changes looked at (~ 12-24 scans)
+_RECUR_DRIFT = 0.1       # frames the lattice may drift over them
+# ... but no finer than this relative step (bounds the work and memory to ~2000 periods
+# a call, ~1 MB: sparse strong changes spanning many frames need the lattice rarely)
+_RECUR_MIN_STEP = 0.002
+# Lattice hits beyond chance, in Poisson standard deviations of the chance count, for
+# the lattice to be taken: it replaces a period of one frame that makes *every* change
+# due; a lattice found by chance only holds weak changes back for less than a period.
+_RECUR_SIGMAS = 2.0
 
 # A new scan replaces the SEM noise of every pixel: its change is at least the scan noise
 # level n = 2 sigma / sqrt(pi) (the mean |a - b| of two independent draws; more where the
@@ -128,6 +151,79 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
+def _run_peaks(frames, strengths):
+    """Frame of the strongest change of each run of changes one frame apart."""
+    frames = np.asarray(frames)
+    strengths = np.asarray(strengths, float)
+    starts = np.flatnonzero(np.diff(frames, prepend=frames[0] - 2) > 1)
+    ends = np.append(starts[1:], frames.size)
+    return np.array([frames[a + int(np.argmax(strengths[a:b]))] for a, b in zip(starts, ends)])
+
+
+def _recurrent_period(frames, strengths=None):
+    """The scan period (frames): the lattice holding the most strong changes, or None.
+
+    Parameters
+    ----------
+    frames : (n,) int ndarray
+        Increasing frame numbers of strong changes (scans, and re-draws taken
+        for them).
+    strengths : (n,) array_like, optional
+        Their strengths (grey levels): a run of changes one frame apart counts
+        once, at its strongest (`_run_peaks`); without them every change counts.
+        The last `_RECUR_CHANGES` are used.
+
+    Returns
+    -------
+    float or None
+        The period P >= `_RECUR_MIN_PERIOD` frames whose lattice (one window of
+        one frame per period, at the best phase) holds the most changes beyond
+        the chance share n / P, when that excess exceeds `_RECUR_SIGMAS` Poisson
+        standard deviations of the chance count; else None (every frame a
+        scan, or too few changes to tell).
+    """
+    if strengths is not None and len(frames):
+        frames = _run_peaks(frames, strengths)
+    return _lattice_period(tuple(int(f) for f in frames[-_RECUR_CHANGES:]))
+
+
+@functools.lru_cache(maxsize=64)
+def _lattice_period(frames):
+    """`_recurrent_period` of a tuple of frame numbers (cached: the strong changes of a
+    video change only at each new strong change)."""
+    f = np.asarray(frames, float)
+    n = f.size
+    if n < _MIN_STRONG:
+        return None
+    f = f - f[0]
+    span = float(f[-1])
+    longest = float(np.max(np.diff(f)))
+    if longest < _RECUR_MIN_PERIOD:
+        return None
+    # period step: the lattice drifts by (span / P) * step frames over the changes
+    periods, p = [], _RECUR_MIN_PERIOD
+    while p <= longest:
+        periods.append(p)
+        p += max(_RECUR_DRIFT * p / max(span, 1.0), _RECUR_MIN_STEP * p)
+    periods = np.array(periods, dtype=np.float32)
+    # phase of each change in units of its period; a window of one frame is 1/P of it
+    u = np.sort(np.mod(f.astype(np.float32)[None, :] / periods[:, None], 1.0), axis=1)
+    ext = np.concatenate([u, u + 1.0], axis=1)
+    # changes within one window of one frame starting at each change (half-open: a window
+    # holds one frame number whatever the phase, so the chance share is exactly 1 / P;
+    # the margin, in frames, is far above float32 rounding of the phases, ~1e-4 frames)
+    hits = np.zeros(len(periods))
+    for i in range(n):
+        inside = (ext[:, i:i + n] - u[:, i:i + 1]) * periods[:, None] < 1.0 - 1e-3
+        hits = np.maximum(hits, inside.sum(axis=1))
+    chance = n / periods
+    excess = hits - chance
+    best = int(np.argmax(excess))
+    if excess[best] <= _RECUR_SIGMAS * math.sqrt(chance[best]):
+        return None
+    return float(periods[best])
+
+
 def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
@@ -143,7 +239,7 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
     noise is a re-draw (:func:`_is_redraw_of_noise`).
     """
     bound = _two_populations([s for _, s in history])
-    if bound is None and sigmas is not None and _is_redraw_of_noise(strength, *sigmas):
+    if sigmas is not None and _is_redraw_of_noise(strength, *sigmas):
         return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
@@ -151,10 +247,15 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
     redraw = intra_bound is not None and bound is not None and strength <= intra_bound
     if not redraw and (bound is None or strength > bound):
         return True
-    strong = np.array([f for f, s in history if s > bound])
-    if strong.size < _MIN_STRONG or last_start is None:
+    strong = [(f, s) for f, s in history if s > bound]
+    if len(strong) < _MIN_STRONG or last_start is None:
         return False
-    period = _base_period(np.diff(strong))
+    frames = np.array([f for f, _ in strong])
+    period = _base_period(np.diff(frames))
+    if period < _RECUR_MIN_PERIOD:
+        # a period of one frame from consecutive intervals: bursts of re-draws, or
+        # really every frame a scan; the lattice of the strong changes tells them apart
+        period = _recurrent_period(frames, [s for _, s in strong]) or period
     return k - last_start >= period - _DUE_SLACK
 
 
