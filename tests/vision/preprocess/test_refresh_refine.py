@@ -49,7 +49,7 @@ def _strong_changes(rng, period, n_scans, *, burst_share=0.4, max_burst=4):
 @pytest.mark.parametrize("period", [2, 3, 5, 9])
 def test_period_of_scans_among_bursts_of_redraws(seed, period):
     rng = np.random.default_rng(seed)
-    frames, strengths = _strong_changes(rng, period, 14)
+    frames, strengths = _strong_changes(rng, period, 24)
     # the consecutive intervals alone give one frame whenever the bursts are common; a
     # scan is due half a frame before the period, so within a quarter frame finds all
     assert _refresh._base_period(np.diff(frames)) < 2 or period == 2
