@@ -75,6 +75,13 @@ _RECUR_MIN_STEP = 0.002
 # tried (periods x phases) reaches sqrt(2 ln 10^4) = 4.3 by chance (tuning seed 5028,
 # where every frame is a scan: up to 4.1), the scans of 5014 4.5-7.8.
 _RECUR_SIGMAS = 4.5
+# ... and only where scans repeat: frames that did not change at all (the band criterion
+# found nothing) among the changes looked at. Where every frame is a scan every frame
+# changes (5028, 5048: none in 200 frames after the first), and the runs of strong
+# scans among weak ones can form a lattice by chance; with scans repeated, an encoder
+# leaves some repeats untouched (7038, 2 frames a scan: 15 in 200; 5014: 99). Two, not
+# one: the first frame of a window may border a torn scan's continuation.
+_RECUR_MIN_REPEATS = 2
 
 # A new scan replaces the SEM noise of every pixel: its change is at least the scan noise
 # level n = 2 sigma / sqrt(pi) (the mean |a - b| of two independent draws; more where the
@@ -225,7 +232,8 @@ def _lattice_period(frames):
     return float(periods[best])
 
 
-def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
+def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
+                 repeats=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
@@ -237,10 +245,16 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
     (grey levels) of the two frames compared: while the changes do not form two
     populations (too few seen, or re-draws as strong as a third of the scans,
     as MJPEG's re-quantized duplicates), a change too weak to carry new scan
-    noise is a re-draw (:func:`_is_redraw_of_noise`).
+    noise is a re-draw (:func:`_is_redraw_of_noise`). ``repeats`` counts the
+    frames without any change since the first of ``history`` (None: unknown,
+    taken as enough); the lattice period needs `_RECUR_MIN_REPEATS` of them.
     """
     bound = _two_populations([s for _, s in history])
-    if sigmas is not None and _is_redraw_of_noise(strength, *sigmas):
+    # an intra-coded frame re-encodes the scan whole, its fresh noise in full; a predicted
+    # frame may send a new scan as a partial residual over the old noise (H.264, 5041:
+    # new scans at 0.6-0.8 n), so there the populations decide when they can
+    if (sigmas is not None and (intra is not None or bound is None)
+            and _is_redraw_of_noise(strength, *sigmas)):
         return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
@@ -253,7 +267,7 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None):
         return False
     frames = np.array([f for f, _ in strong])
     period = _base_period(np.diff(frames))
-    if period < _RECUR_MIN_PERIOD:
+    if period < _RECUR_MIN_PERIOD and (repeats is None or repeats >= _RECUR_MIN_REPEATS):
         # a period of one frame from consecutive intervals: bursts of re-draws, or
         # really every frame a scan; the lattice of the strong changes tells them apart
         period = _recurrent_period(frames, [s for _, s in strong]) or period
@@ -579,6 +593,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
     history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
+    unchanged = collections.deque(maxlen=_HISTORY)  # frames the band criterion found unchanged
     intra = collections.deque(maxlen=_HISTORY)    # the same, of intra-coded frames only
     last_start = None                             # frame number of the last scan start
     k = -1
@@ -698,7 +713,9 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
         duplicate = partial = False
         tear = None
         continues = completes_bottom_first = False
-        if change.kind != "none":
+        if change.kind == "none":
+            unchanged.append(k)
+        else:
             continues = (last_change is not None and last_change.kind in ("top", "middle")
                          and change.kind in ("middle", "bottom", "full")
                          and abs(change.start - last_change.stop) <= tol)
@@ -713,9 +730,11 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 history.append((k, strength))
                 if frame.is_keyframe:
                     intra.append((k, strength))
+                first = history[0][0]
                 if not _is_new_scan(k, strength, history, last_start,
                                     intra if frame.is_keyframe else None,
-                                    sigmas=(sigma, prev_sigma)):
+                                    sigmas=(sigma, prev_sigma),
+                                    repeats=sum(1 for f in unchanged if f > first)):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
