@@ -33,20 +33,20 @@ def scan_period_s(content_times_s, frame_interval_s: float) -> float | None:
     Returns
     -------
     float or None
-        The median spacing of the distinct content times, unless that is
-        about one frame interval: then each run of new frames one frame apart
-        counts once (a scan and re-draws taken for scans after it), and the
-        period is the lattice that holds the most runs beyond chance
-        (``_refresh._lattice_period``), the median over blocks of 24 runs;
-        the median spacing where no lattice stands out. None with fewer than
-        two distinct times.
+        The median spacing of the distinct content times, or the period of
+        the lattice of the new frames when that is longer (re-draws taken for
+        scans only shorten the spacing): each run of new frames one frame
+        apart counts once (a scan and re-draws taken for scans after it), and
+        the period is the lattice that holds the most runs beyond chance
+        (``_refresh._lattice_period``), the median over blocks of 24 runs.
+        None with fewer than two distinct times.
     """
     t = np.unique(np.asarray(content_times_s, dtype=float))
     t = t[np.isfinite(t)]
     if t.size < 2:
         return None
     median = float(np.median(np.diff(t)))
-    if not frame_interval_s > 0 or median >= 1.5 * frame_interval_s:
+    if not frame_interval_s > 0:
         return median
     frames = np.rint((t - t[0]) / frame_interval_s).astype(int)
     starts = frames[np.diff(frames, prepend=frames[0] - 2) > 1]
@@ -57,4 +57,5 @@ def scan_period_s(content_times_s, frame_interval_s: float) -> float | None:
             periods.append(p)
     if not periods:
         return median
-    return float(np.median(periods)) * frame_interval_s
+    # re-draws taken for scans only shorten the spacing: the lattice is taken when longer
+    return max(median, float(np.median(periods)) * frame_interval_s)
