@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import logging
 import math
 
@@ -51,6 +52,53 @@ _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
 # splits one); a scan is due this many frames before a full period has passed.
 _PERIOD_SHARE = 0.15
 _DUE_SLACK = 0.5
+# ... but an encoder refining a scan over the next frames (MPEG-4 adding back the noise
+# it wiped, frame by frame) makes bursts of strong changes one frame apart: then the
+# shortest recurring interval is one frame and every weak change is "due". The scans
+# lie on a lattice (a first frame every period, at one phase), the bursts beside it:
+# each run of strong changes one frame apart is one change at its strongest frame (a
+# scan outshines its refinements once the noise is back), and the period is the
+# lattice that holds the most of these beyond chance (a
+# lattice of period P holds n / P of n changes at random; a lattice of P / 2 holds
+# every one of P's and doubles that chance share, one of 2 P half of them: the
+# fundamental scores highest). Periods from 2 frames (a shorter one makes every change
+# due anyway) to the longest interval, fine enough that the lattice drifts by at most a
+# tenth of a frame over the changes looked at.
+_RECUR_MIN_PERIOD = 2.0
+_RECUR_CHANGES = 24      # the last strong changes looked at (~ 12-24 scans)
+_RECUR_DRIFT = 0.1       # frames the lattice may drift over them
+# ... but no finer than this relative step (bounds the work and memory to ~2000 periods
+# a call, ~1 MB: sparse strong changes spanning many frames need the lattice rarely)
+_RECUR_MIN_STEP = 0.002
+# Lattice hits beyond chance, in binomial standard deviations of the chance count
+# (n changes, share 1 / P), for the lattice to be taken: the best of ~10^4 lattices
+# tried (periods x phases) reaches sqrt(2 ln 10^4) = 4.3 by chance (tuning seed 5028,
+# where every frame is a scan: up to 4.1), the scans of 5014 4.5-7.8.
+_RECUR_SIGMAS = 4.5
+# ... and only where scans repeat: frames that did not change at all (the band criterion
+# found nothing) among the changes looked at. Where every frame is a scan every frame
+# changes (5028, 5048: none in 200 frames after the first), and the runs of strong
+# scans among weak ones can form a lattice by chance; with scans repeated, an encoder
+# leaves some repeats untouched (7038, 2 frames a scan: 15 in 200; 5014: 99). Two, not
+# one: the first frame of a window may border a torn scan's continuation.
+_RECUR_MIN_REPEATS = 2
+
+# A new scan replaces the SEM noise of every pixel: its change is at least the scan noise
+# level n = 2 sigma / sqrt(pi) (the mean |a - b| of two independent draws; more where the
+# scene changed too). A re-encoding of the same scan (MJPEG's rate control re-quantizing
+# a duplicate, a keyframe) only moves the compression error, measured 0.02-0.7 n on the
+# tuning renders whose noise survives (new scans 1.0-3 n). A change below this fraction
+# of n is a re-draw whatever the populations say: 0.8 leaves a 20 % margin under n for
+# the estimate of sigma (a median of integer second differences) and a few noise-free
+# bands inside the changed ones.
+_SCAN_NOISE_FRACTION = 0.8
+# ... but only when sigma is measured: the median |second difference| of a frame whose
+# noise the encoder wiped is 0-2 grey levels, an integer, so sigma (median / 1.65) is
+# known to a step of 0.6; from 2 grey levels (median >= 3.3 steps) the step is < 20 %.
+_MIN_MEASURED_SIGMA = 2.0
+# Share of bands a block fit may get wrong, as for the band criterion's own block fit
+# (a few bands of a scan can change little where the scene is flat or saturated).
+_MAX_MISFIT = 0.15
 
 
 def _split(x):
@@ -111,7 +159,81 @@ def _base_period(intervals):
     return float(recurring[0]) if recurring.size else float(np.median(intervals))
 
 
-def _is_new_scan(k, strength, history, last_start, intra=None):
+def _run_peaks(frames, strengths):
+    """Frame of the strongest change of each run of changes one frame apart."""
+    frames = np.asarray(frames)
+    strengths = np.asarray(strengths, float)
+    starts = np.flatnonzero(np.diff(frames, prepend=frames[0] - 2) > 1)
+    ends = np.append(starts[1:], frames.size)
+    return np.array([frames[a + int(np.argmax(strengths[a:b]))] for a, b in zip(starts, ends)])
+
+
+def _recurrent_period(frames, strengths=None):
+    """The scan period (frames): the lattice holding the most strong changes, or None.
+
+    Parameters
+    ----------
+    frames : (n,) int ndarray
+        Increasing frame numbers of strong changes (scans, and re-draws taken
+        for them).
+    strengths : (n,) array_like, optional
+        Their strengths (grey levels): a run of changes one frame apart counts
+        once, at its strongest (`_run_peaks`); without them every change counts.
+        The last `_RECUR_CHANGES` are used.
+
+    Returns
+    -------
+    float or None
+        The period P >= `_RECUR_MIN_PERIOD` frames whose lattice (one window of
+        one frame per period, at the best phase) holds the most changes beyond
+        the chance share n / P, when that excess exceeds `_RECUR_SIGMAS` binomial
+        standard deviations of the chance count; else None (every frame a
+        scan, or too few changes to tell).
+    """
+    if strengths is not None and len(frames):
+        frames = _run_peaks(frames, strengths)
+    return _lattice_period(tuple(int(f) for f in frames[-_RECUR_CHANGES:]))
+
+
+@functools.lru_cache(maxsize=64)
+def _lattice_period(frames):
+    """`_recurrent_period` of a tuple of frame numbers (cached: the strong changes of a
+    video change only at each new strong change)."""
+    f = np.asarray(frames, float)
+    n = f.size
+    if n < _MIN_STRONG:
+        return None
+    f = f - f[0]
+    span = float(f[-1])
+    longest = float(np.max(np.diff(f)))
+    if longest < _RECUR_MIN_PERIOD:
+        return None
+    # period step: the lattice drifts by (span / P) * step frames over the changes
+    periods, p = [], _RECUR_MIN_PERIOD
+    while p <= longest:
+        periods.append(p)
+        p += max(_RECUR_DRIFT * p / max(span, 1.0), _RECUR_MIN_STEP * p)
+    periods = np.array(periods, dtype=np.float32)
+    # phase of each change in units of its period; a window of one frame is 1/P of it
+    u = np.sort(np.mod(f.astype(np.float32)[None, :] / periods[:, None], 1.0), axis=1)
+    ext = np.concatenate([u, u + 1.0], axis=1)
+    # changes within one window of one frame starting at each change (half-open: a window
+    # holds one frame number whatever the phase, so the chance share is exactly 1 / P;
+    # the margin, in frames, is far above float32 rounding of the phases, ~1e-4 frames)
+    hits = np.zeros(len(periods))
+    for i in range(n):
+        inside = (ext[:, i:i + n] - u[:, i:i + 1]) * periods[:, None] < 1.0 - 1e-3
+        hits = np.maximum(hits, inside.sum(axis=1))
+    chance = n / periods
+    excess = hits - chance
+    best = int(np.argmax(excess))
+    if excess[best] <= _RECUR_SIGMAS * math.sqrt(chance[best] * (1.0 - 1.0 / periods[best])):
+        return None
+    return float(periods[best])
+
+
+def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
+                 repeats=None):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
@@ -119,20 +241,59 @@ def _is_new_scan(k, strength, history, last_start, intra=None):
     intra-coded frame, holds the changes of intra-coded frames only (this one
     included): such a frame re-draws the whole picture, more strongly than a
     predicted frame refines it, so its strength is compared with theirs when
-    they form two populations.
+    they form two populations. ``sigmas`` holds the noise standard deviations
+    (grey levels) of the two frames compared: while the changes do not form two
+    populations (too few seen, or re-draws as strong as a third of the scans,
+    as MJPEG's re-quantized duplicates), a change too weak to carry new scan
+    noise is a re-draw (:func:`_is_redraw_of_noise`). ``repeats`` counts the
+    frames without any change since the first of ``history`` (None: unknown,
+    taken as enough); the lattice period needs `_RECUR_MIN_REPEATS` of them.
     """
     bound = _two_populations([s for _, s in history])
+    # an intra-coded frame re-encodes the scan whole, its fresh noise in full; a predicted
+    # frame may send a new scan as a partial residual over the old noise (H.264, 5041:
+    # new scans at 0.6-0.8 n), so there the populations decide when they can
+    if (sigmas is not None and (intra is not None or bound is None)
+            and _is_redraw_of_noise(strength, *sigmas)):
+        return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
     redraw = intra_bound is not None and bound is not None and strength <= intra_bound
     if not redraw and (bound is None or strength > bound):
         return True
-    strong = np.array([f for f, s in history if s > bound])
-    if strong.size < _MIN_STRONG or last_start is None:
+    strong = [(f, s) for f, s in history if s > bound]
+    if len(strong) < _MIN_STRONG or last_start is None:
         return False
-    period = _base_period(np.diff(strong))
+    frames = np.array([f for f, _ in strong])
+    period = _base_period(np.diff(frames))
+    if period < _RECUR_MIN_PERIOD and (repeats is None or repeats >= _RECUR_MIN_REPEATS):
+        # a period of one frame from consecutive intervals: bursts of re-draws, or
+        # really every frame a scan; the lattice of the strong changes tells them apart
+        period = _recurrent_period(frames, [s for _, s in strong]) or period
     return k - last_start >= period - _DUE_SLACK
+
+
+def _is_redraw_of_noise(strength, sigma, prev_sigma):
+    """Whether a change of ``strength`` (grey levels) is too weak to carry new scan noise.
+
+    Parameters
+    ----------
+    strength : float
+        Median mean absolute difference of the changed bands, grey levels.
+    sigma, prev_sigma : float
+        Noise standard deviation of the two frames, grey levels.
+
+    Returns
+    -------
+    bool
+        True when both frames' noise is measured (`_MIN_MEASURED_SIGMA`) and the
+        change is below `_SCAN_NOISE_FRACTION` of the scan noise level: the same
+        scan re-encoded, not a new one.
+    """
+    if min(sigma, prev_sigma) < _MIN_MEASURED_SIGMA:
+        return False
+    return strength < _SCAN_NOISE_FRACTION * _MAD_PER_SIGMA * 0.5 * (sigma + prev_sigma)
 
 
 def _redraw_level(history):
@@ -166,6 +327,46 @@ class _Change:
     kind: str          # "none", "full", "top", "bottom", "middle", "scattered"
     start: int         # first changed band
     stop: int          # one past the last changed band
+
+
+def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True):
+    """A torn scan's part among bands re-encoded as a whole, or None.
+
+    Parameters
+    ----------
+    new_noise, informative : (bands,) bool ndarray
+        Bands changed by at least the scan noise level; bands with texture.
+    last_change : _Change or None
+        The last change that was not a duplicate.
+    min_tear, tol : int
+        Least bands on either side of a tear; bands a continuation may start
+        away from where the torn part stopped.
+    top : bool
+        Whether a torn scan's top may be found (else only the rest of one).
+
+    Returns
+    -------
+    _Change or None
+        ``top`` when the noise-carrying bands form one block from the top
+        ending at least ``min_tear`` bands above the bottom (the SEM writes a
+        scan from the top); ``middle`` or ``bottom`` when they start where the
+        last torn part stopped (its rest); else None.
+    """
+    nb = new_noise.size
+    a, b, errors = _step_fit(new_noise, informative)
+    # a scan's part changes (nearly) all its bands: the misfit bounded by the block's size
+    # too, so that a few strong bands among a re-draw's (heavy MJPEG) make no block
+    if b - a <= 0 or errors > max(2, _MAX_MISFIT * min(b - a, informative.sum())):
+        return None
+    # a top block is taken from the first band: the bands above ``a`` count as misfit
+    if (top and a < min_tear and min_tear <= b <= nb - min_tear
+            and errors + int(np.sum(~new_noise[:a] & informative[:a]))
+            <= max(2, _MAX_MISFIT * b)):
+        return _Change("top", 0, b)
+    if (last_change is not None and last_change.kind in ("top", "middle")
+            and abs(a - last_change.stop) <= tol):
+        return _Change("bottom", a, nb) if b > nb - min_tear else _Change("middle", a, b)
+    return None
 
 
 def _noise_sigma(image, top, bottom, left, right, col_step):
@@ -367,6 +568,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
       can exceed the boundary of all changes; below the keyframes' own
       boundary it is a scan only when one is due.
 
+    Where the scan noise survives the encoder (sigma of both frames >= 2
+    grey levels), physics decides what the populations cannot: a new scan
+    replaces every pixel's noise, so it changes by at least ``n``, while a
+    re-encoding of the same scan (MJPEG's rate control re-quantizing a
+    duplicate) moves only the compression error. While the changes do not form
+    two populations, a change below ``0.8 n`` is a re-draw. A change of the
+    whole frame is read again with ``0.8 n`` as the band threshold: on an
+    intra-coded frame the bands carrying new noise can form a torn scan's top,
+    and after a torn frame they can be its rest (a continuation).
+
     The band criterion separates duplicates from new scans as long as the
     scan noise exceeds the compression noise by a factor of ~3 or more; the
     strength model handles encoders that wipe that noise (MPEG-4, high crf).
@@ -382,6 +593,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     row_step, col_step = 2, 4
     lows = collections.deque(maxlen=64)
     history = collections.deque(maxlen=_HISTORY)  # (frame, strength) of changes
+    unchanged = collections.deque(maxlen=_HISTORY)  # frames the band criterion found unchanged
     intra = collections.deque(maxlen=_HISTORY)    # the same, of intra-coded frames only
     last_start = None                             # frame number of the last scan start
     k = -1
@@ -486,10 +698,24 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                         change = _Change("top" if a < min_tear else "bottom",
                                          0 if a < min_tear else a, b if a < min_tear else nb)
                         tau_tear = bound
+        scan_level = _SCAN_NOISE_FRACTION * noise
+        if (threshold is None and change.kind == "full"
+                and min(sigma, prev_sigma) >= _MIN_MEASURED_SIGMA):
+            # an intra-coded frame (every MJPEG frame) re-encodes every band, a predicted
+            # one may refine what a torn frame showed, but only the bands carrying new
+            # scan noise are the scan: they can form a torn scan's top (read on
+            # intra-coded frames only: a predicted frame may send a new scan weakly
+            # below its top) or the rest of one
+            torn_part = _noise_block(band_mad >= scan_level, informative, last_change,
+                                     min_tear=min_tear, tol=tol, top=frame.is_keyframe)
+            if torn_part is not None:
+                change, changed, tau_tear = torn_part, band_mad >= scan_level, scan_level
         duplicate = partial = False
         tear = None
         continues = completes_bottom_first = False
-        if change.kind != "none":
+        if change.kind == "none":
+            unchanged.append(k)
+        else:
             continues = (last_change is not None and last_change.kind in ("top", "middle")
                          and change.kind in ("middle", "bottom", "full")
                          and abs(change.start - last_change.stop) <= tol)
@@ -504,8 +730,11 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 history.append((k, strength))
                 if frame.is_keyframe:
                     intra.append((k, strength))
+                first = history[0][0]
                 if not _is_new_scan(k, strength, history, last_start,
-                                    intra if frame.is_keyframe else None):
+                                    intra if frame.is_keyframe else None,
+                                    sigmas=(sigma, prev_sigma),
+                                    repeats=sum(1 for f in unchanged if f > first)):
                     change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
