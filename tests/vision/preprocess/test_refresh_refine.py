@@ -121,35 +121,3 @@ def test_the_lattice_needs_repeats():
     h = history + [(121, 2.0)]
     assert _refresh._is_new_scan(121, 2.0, h, 120, repeats=0)
     assert not _refresh._is_new_scan(121, 2.0, h, 120, repeats=5)     # scans repeat
-
-
-@pytest.mark.parametrize("seed", [11, 12, 13])
-@pytest.mark.parametrize(("fps", "scan_s"), [(10.0, 0.5), (30.0, 1.0 / 3.0), (12.5, 0.32)])
-def test_scan_period_of_new_frames_with_redraws_taken_for_scans(seed, fps, scan_s):
-    # issue 13: the period handed to synchronisation. A scan every scan_s; after most,
-    # the encoder's refinements (1-3 frames) were taken for new scans too, so the median
-    # spacing of the new content times is one frame interval
-    from vision.preprocess._refresh_period import scan_period_s
-
-    rng = np.random.default_rng(seed)
-    dt = 1.0 / fps
-    per = scan_s / dt
-    times = []
-    for i in range(30):
-        k = int(np.ceil(i * per - 1e-9))
-        times.append(k * dt)
-        for j in range(1, int(rng.integers(0, 4)) + 1):
-            if j < per - 1:
-                times.append((k + j) * dt)
-    t = np.array(times)
-    assert np.median(np.diff(np.unique(t))) < 1.5 * dt          # what sync was given
-    got = scan_period_s(np.repeat(t, 2), dt)                      # repeats (torn rows)
-    assert abs(got - scan_s) <= 0.25 * dt                          # a scan is due 0.5 dt early
-
-
-def test_scan_period_of_clean_scans_and_every_frame_a_scan():
-    from vision.preprocess._refresh_period import scan_period_s
-
-    assert scan_period_s(np.arange(20) * 0.4, 0.1) == pytest.approx(0.4)
-    assert scan_period_s(np.arange(60) * 0.1, 0.1) == pytest.approx(0.1)
-    assert scan_period_s([1.0], 0.1) is None
