@@ -911,9 +911,12 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 if tip is not None:
                     # a needle narrows towards its tip; a line of constant width (a counter
                     # electrode's bright boundary across the field, check seed 7079) does not
-                    xs_, ys_, entry_, _ = _entry_chord(comp, x0, y0, (h, w))
+                    xs_, ys_, entry_, base_ = _entry_chord(comp, x0, y0, (h, w))
                     taper = _width_taper(xs_, ys_, entry_, tip[:2])
-                    rank = (taper[0] >= NEEDLE_MIN_TAPER, tip[2])
+                    # and it reaches into the field, deeper than its base is wide; grains cut
+                    # by the edge lie along it (check seed 8014)
+                    rank = (taper[0] >= NEEDLE_MIN_TAPER,
+                            _tip_depth(xs_, ys_, entry_, tip[:2], (h, w)) >= base_, tip[2])
                     if needle is None or rank > needle_rank:
                         needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
                         needle_region = (comp, x0, y0, pol)
@@ -1505,6 +1508,42 @@ def _same_side(xs, ys, stretch, k, shape):
     sx, sy = xs[stretch], ys[stretch]
     return bool((x == 0 and (sx == 0).any()) or (y == 0 and (sy == 0).any()) or
                 (x == w - 1 and (sx == w - 1).any()) or (y == h - 1 and (sy == h - 1).any()))
+
+
+def _tip_depth(xs, ys, stretch, tip, shape):
+    """How far (px) a needle-like region's tip lies from the image sides where it enters.
+
+    The needle is a long bar from beyond the edge to the electrode, whose centre is in the
+    field: it reaches into the field, its tip farther from the sides it enters through
+    than its base on them is wide (:func:`_entry_chord`). A cluster of grains cut by the
+    edge that happens to be elongated and to narrow lies along the edge instead: its far
+    end is nearer the edge than the cluster's chord there is long (check seed 8014: a
+    dark cluster 74 px along the bottom edge, 13 px deep, base 32 px, outranked the
+    bright needle, 184 px deep, base 56 px). Around a corner both sides count.
+
+    Parameters
+    ----------
+    xs, ys : (n,) int ndarray
+        The region's pixel coordinates in the frame, px.
+    stretch : (n,) bool ndarray
+        Its pixels where it enters the field (:func:`_needle_entry`).
+    tip : (x, y)
+        Its tip in the frame, px.
+    shape : (rows, cols)
+        The frame's shape.
+
+    Returns
+    -------
+    float
+        The tip's least distance to the sides the entry touches, px.
+    """
+    h, w = shape
+    sx, sy = xs[stretch], ys[stretch]
+    x, y = tip
+    depths = [d for on, d in (((sx == 0).any(), x), ((sy == 0).any(), y),
+                              ((sx == w - 1).any(), w - 1 - x), ((sy == h - 1).any(), h - 1 - y))
+              if on]
+    return float(min(depths)) if depths else math.inf
 
 
 def _width_taper(xs, ys, edge, tip):
