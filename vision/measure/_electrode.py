@@ -254,6 +254,12 @@ TIP_RIM_REFINE = 3
 #: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
 #: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
+#: The needle enters the field: its tip lies at least this fraction of its base (the chord
+#: where it enters, :func:`_entry_chord`) from the sides it enters through. A disc cut through
+#: its centre by the edge reaches half its chord deep; a region reaching less deep is flatter
+#: than that half disc, a cap lying along the edge (grains cut by it), not a bar entering
+#: (:func:`_tip_depth`). Such a region is ranked below the ones that enter.
+NEEDLE_MIN_DEPTH_FRAC = 0.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
@@ -913,10 +919,10 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                     # electrode's bright boundary across the field, check seed 7079) does not
                     xs_, ys_, entry_, base_ = _entry_chord(comp, x0, y0, (h, w))
                     taper = _width_taper(xs_, ys_, entry_, tip[:2])
-                    # and it reaches into the field, deeper than its base is wide; grains cut
-                    # by the edge lie along it (check seed 8014)
-                    rank = (taper[0] >= NEEDLE_MIN_TAPER,
-                            _tip_depth(xs_, ys_, entry_, tip[:2], (h, w)) >= base_, tip[2])
+                    # and it enters the field, its tip deeper than a flat cap along the edge
+                    # reaches: grains cut by the edge may lie along it (check seed 8014)
+                    deep = _tip_depth(xs_, ys_, entry_, tip[:2], (h, w)) >= NEEDLE_MIN_DEPTH_FRAC * base_
+                    rank = (taper[0] >= NEEDLE_MIN_TAPER, deep, tip[2])
                     if needle is None or rank > needle_rank:
                         needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
                         needle_region = (comp, x0, y0, pol)
@@ -1514,12 +1520,12 @@ def _tip_depth(xs, ys, stretch, tip, shape):
     """How far (px) a needle-like region's tip lies from the image sides where it enters.
 
     The needle is a long bar from beyond the edge to the electrode, whose centre is in the
-    field: it reaches into the field, its tip farther from the sides it enters through
-    than its base on them is wide (:func:`_entry_chord`). A cluster of grains cut by the
-    edge that happens to be elongated and to narrow lies along the edge instead: its far
-    end is nearer the edge than the cluster's chord there is long (check seed 8014: a
-    dark cluster 74 px along the bottom edge, 13 px deep, base 32 px, outranked the
-    bright needle, 184 px deep, base 56 px). Around a corner both sides count.
+    field: it enters the field, its tip at least NEEDLE_MIN_DEPTH_FRAC of its base (the
+    chord where it enters, :func:`_entry_chord`) from the sides it enters through. A
+    cluster of grains cut by the edge that happens to be elongated and to narrow may lie
+    along the edge instead, a flat cap (check seed 8014: a dark cluster 74 px along the
+    bottom edge, 13 px deep, base 32 px, outranked the bright needle, 184 px deep, base
+    56 px). Around a corner both sides count (the nearer one).
 
     Parameters
     ----------
