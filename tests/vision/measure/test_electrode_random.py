@@ -9,7 +9,8 @@ needle's wedge at the image corner fitted as a disc, electrodes partly outside t
 field, electrodes among polycrystalline grains that no grey-level mask separates
 (found by their round rim at the needle's tip), a needle merged with an electrode cut by
 the image edge while a straight bright line crosses the field, electrodes cut by the image
-edge whose needle is hidden beyond it or not found (found by the arc of their rim).
+edge whose needle is hidden beyond it or not found (found by the arc of their rim), a grain
+cluster lying along the image edge taken for the needle.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -51,6 +52,10 @@ SEEDS = {
           "from the left edge (the disc's chord on the edge longer than the needle's base); a "
           "counter electrode's straight bright boundary line across the field was taken for "
           "the needle and a 245 px circle of the dark half of the field won",
+    8014: "87 px dark electrode with a bright needle from the left edge: a dark cluster of grains "
+          "74 px along the bottom edge and 13 px deep (elongated, narrowing) was taken for the "
+          "needle and a 59 px bright grain won; the needle enters the field, the cluster lies "
+          "along its edge",
 }
 
 
