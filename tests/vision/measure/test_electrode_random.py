@@ -56,6 +56,9 @@ SEEDS = {
           "74 px along the bottom edge and 13 px deep (elongated, narrowing) was taken for the "
           "needle and a 59 px bright grain won; the needle enters the field, the cluster lies "
           "along its edge",
+    7053: "252 px dark electrode whose wide bright needle is merged with grains (no needle seen): "
+          "a 35 px bright streak in a grain at the top edge, once ranked as the needle, had the "
+          "grain's 54 px rim around it all taken for the electrode",
 }
 
 
