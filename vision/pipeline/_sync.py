@@ -314,11 +314,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if len(ref) < 2:
         raise InputError("cannot synchronise automatically: the video has fewer than two "
                          "scans; give sync_offset_s=S or sync='absolute'|'span'")
-    # the spacing of the scans found: the searches' grids and windows, the onset bound
-    dt_scan = float(np.median(np.diff(ref)))
-    # the scan period itself (frames taken for scans do not shorten it): the lithium's
-    # place within the scan (_with_content_time) and the combination's tests in scans
-    period = scan_period(ref)
+    dt_scan = scan_period(ref)
     dt_trace = float(np.median(np.diff(t))) if len(t) > 1 else dt_scan
     if search_s is None:
         lo, hi = t[0] - ref[0], t[-1] - ref[-1]
@@ -413,8 +409,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # the features' scans are placed at their content time, the middle of the scan; the
     # lithium they measure was scanned anywhere within it (at its rows), at the same place
     # in every scan: a bias uniform within +-half a scan that no fit over the scans sees
-    cues = [_with_content_time(c, period) for c in cues]
-    comb = combine_cues(cues, period, window_s=hi - lo)
+    cues = [_with_content_time(c, dt_scan) for c in cues]
+    comb = combine_cues(cues, dt_scan, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
                          "growth to match with the current; give sync_offset_s=S or "
@@ -467,7 +463,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         # wants less lithium than the video shows. Plated lithium seen is never more than
         # the charge passed (unseen deposits only add), so the features grow by more than
         # the charge allows at this offset: the match is of the charge's shape alone,
-        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off, none of 10 right ones)
+        # and nothing checks it (tuning: 8 of 8 such lone charge cues were scans off,
+        # none of 10 right ones)
         warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
                         "whose fit gives every lithium feature the video shows only its least "
                         "charge (the lithium seen grows by more than the charge passed "
