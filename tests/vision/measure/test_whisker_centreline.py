@@ -25,9 +25,15 @@ GROWTH_S = 4.0
 
 def _scene(width_px, turn_deg, seed):
     """A 320 x 240 scene whose one whisker grows to LENGTH_PX, turning turn_deg in total."""
+    return one_whisker_scene("curved", width_px,
+                             WhiskerShape(curvature_deg_per_px=turn_deg / LENGTH_PX), seed)
+
+
+def one_whisker_scene(name, width_px, shape, seed):
+    """A 320 x 240 scene (0.1 um/px, no artefacts) whose one whisker, of ``shape``
+    (:class:`~vision.synthetic.WhiskerShape`), grows at -20 deg to LENGTH_PX in GROWTH_S."""
     ex, ey, r = ELECTRODE
-    shape = WhiskerShape(curvature_deg_per_px=turn_deg / LENGTH_PX)
-    return Scene(name="curved", shape=(240, 320), pixel_size_um=0.1, fps=2.0, scan_period_s=0.5,
+    return Scene(name=name, shape=(240, 320), pixel_size_um=0.1, fps=2.0, scan_period_s=0.5,
                  duration_s=GROWTH_S + 1.0, seed=seed, electrode_xy_px=(ex, ey), electrode_radius_px=r,
                  counter_electrode_x_px=300.0, steps=((0.5, -1.0),),
                  whiskers=(Whisker(angle_deg=-20.0, rates_px_s=(LENGTH_PX / GROWTH_S,),

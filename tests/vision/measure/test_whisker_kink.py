@@ -12,34 +12,23 @@ import math
 
 import numpy as np
 import pytest
+from test_whisker_centreline import ELECTRODE, one_whisker_scene
 
 from vision import find_whiskers, refine_tip, segment_lithium
 from vision.measure._whiskers import _kink_corner
-from vision.synthetic import Artefacts, Extras, Scene, Whisker, WhiskerShape, render_frames
+from vision.synthetic import WhiskerShape, render_frames
 
 #: Issue 11's length target (px, 90th percentile of the per-whisker RMS).
 LENGTH_TOL_PX = 1.0
-#: Electrode of the small test frame (x, y, radius; px), the whisker's final length and
-#: the length at which it kinks (px).
-ELECTRODE = (90.0, 120.0, 50.0)
-LENGTH_PX = 80.0
+#: The length at which the whisker kinks (px; the scene, its electrode, final length and
+#: growth time are those of the curved-centreline test).
 KINK_AT_PX = 35.0
-#: The whisker grows during one potential step of this duration (s), from 0.5 s on.
-GROWTH_S = 4.0
 
 
 def _scene(width_px, kink_deg, seed):
     """A 320 x 240 scene whose one whisker grows to LENGTH_PX, kinking by kink_deg."""
-    ex, ey, r = ELECTRODE
-    shape = WhiskerShape(kink_at_px=KINK_AT_PX, kink_deg=kink_deg)
-    return Scene(name="kinked", shape=(240, 320), pixel_size_um=0.1, fps=2.0, scan_period_s=0.5,
-                 duration_s=GROWTH_S + 1.0, seed=seed, electrode_xy_px=(ex, ey), electrode_radius_px=r,
-                 counter_electrode_x_px=300.0, steps=((0.5, -1.0),),
-                 whiskers=(Whisker(angle_deg=-20.0, rates_px_s=(LENGTH_PX / GROWTH_S,),
-                                   width_px=width_px),),
-                 artefacts=Artefacts(drift_px_s=0.0, flicker=0.0, tear_fraction=0.0,
-                                     scanline_sigma=0.0, data_bar=False),
-                 extras=Extras(whisker_shapes=(shape,)))
+    return one_whisker_scene("kinked", width_px,
+                             WhiskerShape(kink_at_px=KINK_AT_PX, kink_deg=kink_deg), seed)
 
 
 @pytest.mark.parametrize("width_px", [6.0, 9.0, 13.0])
