@@ -319,6 +319,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if noise_sigma is None:
         noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
+    grad = None if background_gradient is None else np.asarray(background_gradient, np.float32)
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
         sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
@@ -336,12 +337,11 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                 off = cv2.GaussianBlur(off, (0, 0), smooth_px)
             d = d - off
             del off
-        if background_gradient is not None:
+        if grad is not None:
             registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
-                d[sub], np.asarray(background_gradient, np.float32)[sub], noise_sigma))
+                d[sub], grad[sub], noise_sigma))
     else:
         bg, levels, sigmas = None, np.empty(0), np.empty(0)
-    grad = None if background_gradient is None else np.asarray(background_gradient, np.float32)
     # per pixel, so only where it is labelled (the box, the whole frame when needed): at
     # full HD the frame's noise per level and the strength cost ~40 ms a scan otherwise
     strength = np.zeros(d.shape, np.float32)
