@@ -375,6 +375,17 @@ def _blank_front(frames, rows=None, *, keep_area=True):
     return frames
 
 
+def _rows_of_scans(frames, scan_frames, chosen):
+    """Rows of ``frames`` (not skipped) that are one of the scans ``chosen`` or repeat it.
+
+    ``scan_frames`` holds the frame of every measured scan, increasing; a row belongs to
+    the last scan at or before its frame (duplicates and torn frames repeat it).
+    """
+    scan_of = np.searchsorted(scan_frames, frames["frame"].to_numpy(), side="right") - 1
+    of = scan_frames[np.clip(scan_of, 0, None)]
+    return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)
+
+
 def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=FRONT_CLUSTER_MIN_BRANCHES):
     """Blank the lateral front in scans that are not part of a run of ``n_scans`` scans.
 
@@ -412,10 +423,7 @@ def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=F
     if not transient.size:
         return out
     # the frames that repeat a transient scan (duplicates, torn frames) go with it
-    scan_frames = measured["frame"].to_numpy()
-    scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
-    first = scan_frames[np.clip(scan_of, 0, None)]
-    blank = np.isin(first, transient) & (scan_of >= 0) & ~out["skipped"].to_numpy(bool)
+    blank = _rows_of_scans(out, measured["frame"].to_numpy(), transient)
     return _blank_front(out, blank, keep_area=False)
 
 
@@ -647,15 +655,20 @@ class WhiskerFrontLog:
         """
         if not self._rim_zone:
             return None
+        return np.asarray([rim is not None and reach is not None and reach > rim
+                           for rim, reach in self._reach_per_scan(drop)], bool)
+
+    def _reach_per_scan(self, drop=None):
+        """Per measured scan: (its rim zone, px, or None; the largest projected reach
+        of its front pieces not in ``drop``, px, or None without pieces)."""
         drop = drop or {}
-        toward = []
-        for frame in self._scan_frames:
-            rim = self._rim_zone.get(int(frame))
-            out = drop.get(int(frame), ())
-            toward.append(rim is not None and any(
-                p.projected_px > rim for j, p in enumerate(self._pieces.get(int(frame), ()))
-                if j not in out))
-        return np.asarray(toward, bool)
+        out = []
+        for frame in map(int, self._scan_frames):
+            skip = drop.get(frame, ())
+            proj = [p.projected_px for j, p in enumerate(self._pieces.get(frame, ()))
+                    if j not in skip]
+            out.append((self._rim_zone.get(frame), max(proj) if proj else None))
+        return out
 
     def blank_away_from_counter(self, frames, drop=None, n_scans=CRACK_CONFIRM_SCANS):
         """Blank the front of a video in which it never grows toward the counter electrode.
@@ -719,14 +732,8 @@ class WhiskerFrontLog:
         """
         if not self._rim_zone:
             return None
-        drop = drop or {}
-        behind = []
-        for frame in self._scan_frames:
-            out = drop.get(int(frame), ())
-            proj = [p.projected_px for j, p in enumerate(self._pieces.get(int(frame), ())) if j not in out]
-            behind.append(int(frame) in self._rim_zone and bool(proj)
-                          and max(proj) <= BEHIND_ELECTRODE_PX)
-        return np.asarray(behind, bool)
+        return np.asarray([rim is not None and reach is not None and reach <= BEHIND_ELECTRODE_PX
+                           for rim, reach in self._reach_per_scan(drop)], bool)
 
     def blank_before_front(self, frames, drop=None, n_scans=CRACK_CONFIRM_SCANS):
         """Blank the scans before the lateral front starts whose pieces all lie behind the electrode.
@@ -776,11 +783,7 @@ class WhiskerFrontLog:
         if not before.size:
             return out
         # the frames that repeat a blanked scan (duplicates, torn frames) go with it
-        scan_frames = np.asarray(self._scan_frames, int)
-        scan_of = np.searchsorted(scan_frames, out["frame"].to_numpy(), side="right") - 1
-        of = scan_frames[np.clip(scan_of, 0, None)]
-        blank = np.isin(of, before) & (scan_of >= 0) & ~out["skipped"].astype(bool).to_numpy()
-        return _blank_front(out, blank)
+        return _blank_front(out, _rows_of_scans(out, np.asarray(self._scan_frames, int), before))
 
     def _without_pieces(self, frames, drop, px):
         """``frames`` (a copy) with the pieces ``drop`` ({frame: indices}) taken out."""
