@@ -17,7 +17,7 @@ import numpy as np
 
 from calibration import InputError
 
-from .._shared._stats import robust_sigma
+from .._shared._stats import _median, _percentile, robust_sigma
 
 logger = logging.getLogger(__name__)
 
@@ -57,27 +57,53 @@ ATTACH_RING_PX = 2.0
 ATTACH_BOX_PX = 3.0
 
 
-def _residual_shift_px(d, grad, noise_sigma):
+def _strong_edges(grad, noise_sigma):
+    """The background's strongest edges among every :data:`STATS_SUBSAMPLE`-th pixel, or None.
+
+    Parameters
+    ----------
+    grad : (M, N) float32 ndarray
+        Gradient magnitude of the background, grey levels per px.
+    noise_sigma : float
+        Noise of the change image, grey levels.
+
+    Returns
+    -------
+    rows, cols : (K,) int ndarray
+        Pixels (full-frame row, column) at or above the :data:`EDGE_PERCENTILE` percentile of
+        the subsample's gradient and at least :data:`EDGE_MIN_SIGMA` noise levels per px,
+        row by row; None when fewer than :data:`NOISE_MIN_SAMPLES`.
+    g : (K,) float32 ndarray
+        The gradient there.
+    """
+    gs = grad[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE]
+    g = gs.ravel()
+    if g.size < NOISE_MIN_SAMPLES:
+        return None
+    # the exact order statistics of np.percentile, interpolated in float64 (it may round
+    # the float32 threshold by an ulp; float32 gradients on either side are the same)
+    thr = float(_percentile(g, [EDGE_PERCENTILE])[0])
+    idx = np.flatnonzero(g >= max(thr, EDGE_MIN_SIGMA * noise_sigma))
+    if idx.size < NOISE_MIN_SAMPLES:
+        return None
+    rows, cols = np.divmod(idx, gs.shape[1])
+    return rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx]
+
+
+def _residual_shift_px(d_edges, g_edges, noise_sigma):
     """Scatter (px) of the residual misregistration, from the change at strong static edges.
 
     At an edge of gradient g a residual shift u changes the image by g * u, so
     there ``var(d) = g**2 var(u) + noise**2``: the position scatter is measured
     from the same image (scan-line jitter, drift within a scan) on the
-    background's strongest edges, the needle's, electrode's and grains'.
+    background's strongest edges (:func:`_strong_edges`), the needle's, electrode's
+    and grains'. ``d_edges`` and ``g_edges`` are the change and the gradient there.
     """
-    g = grad.ravel()
-    v = d.ravel()
-    if g.size < NOISE_MIN_SAMPLES:
-        return 0.0
-    thr = np.percentile(g, EDGE_PERCENTILE)
-    strong = g >= max(thr, EDGE_MIN_SIGMA * noise_sigma)
-    if strong.sum() < NOISE_MIN_SAMPLES:
-        return 0.0
-    s = robust_sigma(v[strong])
+    s = robust_sigma(d_edges)
     excess = s * s - noise_sigma * noise_sigma
     if excess <= 0:
         return 0.0
-    return float(min(math.sqrt(excess) / float(np.median(g[strong])), MAX_RESIDUAL_SHIFT_PX))
+    return float(min(math.sqrt(excess) / float(np.median(g_edges)), MAX_RESIDUAL_SHIFT_PX))
 
 
 #: Rows of a block in per-pixel float64 arithmetic (memory only: at full HD a whole-frame
@@ -126,24 +152,70 @@ def offset_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_M
     levels, offsets : (K,) ndarray
         Bin centres (increasing) and the median change there; empty when too few pixels.
     """
+    return _offset_table(*_valid_pairs(diff, level), n_bins, min_samples)
+
+
+def _valid_pairs(diff, level):
+    """Flat float32 (change, level) of the pixels that count: finite, change not exactly 0."""
     d = np.asarray(diff, np.float32).ravel()
     lv = np.asarray(level, np.float32).ravel()
-    ok = np.isfinite(d) & np.isfinite(lv) & (d != 0)
-    d, lv = d[ok], lv[ok]
+    ok = np.isfinite(d) & np.isfinite(lv) & (d != 0)   # exact 0: pixels left out (clipped)
+    if ok.all():
+        return d, lv
+    return d[ok], lv[ok]
+
+
+def _by_bin(d, lv, lo, hi, n_bins):
+    """``d`` and ``lv`` grouped by equal-width level bin between ``lo`` and ``hi``, and bin starts.
+
+    Each bin keeps its pixels in their order (a stable sort: a bin's mean is that of
+    its pixels picked by a mask, to the bit). The bin of a level is
+    ``int((lv - lo) / (hi - lo) * n_bins)`` clipped to the bins, in the dtype that
+    expression has for the given ``lo``, ``hi``.
+    """
+    x = (lv - lo) / (hi - lo) * n_bins
+    # clipping before the cast (truncation) gives the same bins; small integer keys sort
+    # by radix (several times faster than the argsort of int64 keys)
+    k = np.clip(x, 0, n_bins - 1, out=x).astype(np.uint8 if n_bins <= 256 else np.uint16)
+    order = np.argsort(k, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=n_bins))])
+    return d[order], lv[order], starts
+
+
+def _offset_table(d, lv, n_bins, min_samples):
+    """:func:`offset_by_level` of valid pairs (:func:`_valid_pairs`)."""
     if d.size < min_samples:
         return np.zeros(0), np.zeros(0)
     lo, hi = float(lv.min()), float(lv.max())
     if not hi > lo:
         return np.zeros(0), np.zeros(0)
-    k = np.clip(((lv - lo) / (hi - lo) * n_bins).astype(int), 0, n_bins - 1)
+    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
     levels, offsets = [], []
     for b in range(n_bins):
-        sel = k == b
-        if np.count_nonzero(sel) < min_samples:
+        s, e = starts[b], starts[b + 1]
+        if e - s < min_samples:
             continue
-        levels.append(float(np.mean(lv[sel])))
-        offsets.append(float(np.median(d[sel])))
+        levels.append(float(np.mean(lv[s:e])))
+        offsets.append(float(_median(d[s:e])))
     return np.asarray(levels), np.asarray(offsets)
+
+
+def _noise_table(d, lv, n_bins, min_samples):
+    """:func:`noise_by_level` of valid pairs (:func:`_valid_pairs`)."""
+    if d.size < min_samples:
+        return np.zeros(0), np.zeros(0)
+    lo, hi = _percentile(lv, (0.1, 99.9))
+    if not hi > lo:
+        return np.zeros(0), np.zeros(0)
+    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
+    levels, sigmas = [], []
+    for b in range(n_bins):
+        s, e = starts[b], starts[b + 1]
+        if e - s < min_samples:
+            continue
+        levels.append(float(np.mean(lv[s:e])))
+        sigmas.append(robust_sigma(d[s:e]))
+    return np.asarray(levels), np.asarray(sigmas)
 
 
 def difference_image(image, background):
@@ -196,27 +268,7 @@ def noise_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MI
     levels, sigmas : (K,) ndarray
         Bin centres (increasing) and the noise there; empty when too few pixels.
     """
-    d = np.asarray(diff, np.float32).ravel()
-    lv = np.asarray(level, np.float32).ravel()
-    ok = np.isfinite(d) & np.isfinite(lv) & (d != 0)   # exact 0: pixels left out (clipped)
-    d, lv = d[ok], lv[ok]
-    if d.size < min_samples:
-        return np.zeros(0), np.zeros(0)
-    lo, hi = np.percentile(lv, (0.1, 99.9))
-    if not hi > lo:
-        return np.zeros(0), np.zeros(0)
-    k = np.clip(((lv - lo) / (hi - lo) * n_bins).astype(int), 0, n_bins - 1)
-    order = np.argsort(k, kind="stable")
-    counts = np.bincount(k, minlength=n_bins)
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    levels, sigmas = [], []
-    for b in range(n_bins):
-        if counts[b] < min_samples:
-            continue
-        vals = d[order[starts[b]:starts[b + 1]]]
-        levels.append(float(np.mean(lv[order[starts[b]:starts[b + 1]]])))
-        sigmas.append(robust_sigma(vals))
-    return np.asarray(levels), np.asarray(sigmas)
+    return _noise_table(*_valid_pairs(diff, level), n_bins, min_samples)
 
 
 def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
@@ -247,6 +299,63 @@ def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
     out = np.abs(d)
     out /= sigma  # in place: one array fewer
     return out
+
+
+class _OffsetMap:
+    """The grey-level offset of each pixel's background level, smoothed, where it is asked for.
+
+    ``np.interp`` of the background level on the offset table (:func:`offset_by_level`;
+    float64, ~35 ms for a full-HD frame) is computed only on the asked pixels and within
+    the blur's reach of them; the blur runs on the whole frame (zeros elsewhere), so each
+    asked pixel gets the value the whole frame's map has there, to the bit.
+
+    Parameters
+    ----------
+    background : (M, N) float32 ndarray
+        The background model, grey levels.
+    levels, offsets : (K,) ndarray
+        The offset table.
+    smooth_px : float
+        Gaussian blur of the change image (0: none), px.
+    """
+
+    def __init__(self, background, levels, offsets, smooth_px):
+        self._bg = background
+        self._levels, self._offsets = levels, offsets
+        self._smooth_px = float(smooth_px)
+        # OpenCV's float kernel reaches round(4 sigma) px (its size is 2 round(4 sigma) + 1)
+        self._reach = int(math.ceil(4.0 * self._smooth_px)) + 1 if self._smooth_px > 0 else 0
+        self._raw = np.zeros(background.shape, np.float32)
+        self._done = np.zeros(background.shape, bool)
+        #: (M, N) float32: the smoothed offset, valid on the pixels asked for so far.
+        self.smooth = self._raw
+
+    def compute(self, box, points=None):
+        """Make :attr:`smooth` valid in ``box`` (x0, y0, x1, y1) and at ``points`` (rows, cols)."""
+        h, w = self._bg.shape
+        x0, y0, x1, y1 = box
+        e = self._reach
+        region = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))
+        need = np.zeros((h, w), np.uint8)
+        need[region] = 1
+        if points is not None and len(points[0]):
+            need[points] = 1
+            if e:
+                # the points' neighbourhoods (with the box, a dilation of the box by e is the
+                # region itself)
+                need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
+                need[region] = 1
+        todo = need.view(bool) & ~self._done
+        if not todo.any():
+            return
+        if todo.all():
+            for r0, r1 in _row_blocks((h, w)):  # np.interp works in float64: by blocks
+                self._raw[r0:r1] = np.interp(self._bg[r0:r1], self._levels, self._offsets)
+        else:
+            self._raw[todo] = np.interp(self._bg[todo], self._levels, self._offsets)
+        self._done |= todo
+        self.smooth = (cv2.GaussianBlur(self._raw, (0, 0), self._smooth_px) if self._smooth_px > 0
+                       else self._raw)
 
 
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
@@ -320,40 +429,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         noise_sigma = robust_sigma(d[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
     noise_sigma = max(float(noise_sigma), 1e-6)
     grad = None if background_gradient is None else np.asarray(background_gradient, np.float32)
-    if background is not None:
-        bg = np.asarray(background, dtype=np.float32)
-        sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
-        levels, sigmas = noise_by_level(d[sub], bg[sub])
-        off_levels, offsets = offset_by_level(d[sub], bg[sub])
-        if off_levels.size:
-            # residual of the grey-level map (clipping, gamma): static bright or dark
-            # objects (the needle) change level with the flicker, lithium does not care
-            # (the offset of each pixel's background level, smoothed as ``d`` was: the
-            # same as removing it before the smoothing, also at the needle's blurred edge)
-            off = np.empty(bg.shape, np.float32)
-            for r0, r1 in _row_blocks(bg.shape):  # np.interp works in float64: by blocks
-                off[r0:r1] = np.interp(bg[r0:r1], off_levels, offsets)
-            if smooth_px > 0:
-                off = cv2.GaussianBlur(off, (0, 0), smooth_px)
-            d = d - off
-            del off
-        if grad is not None:
-            registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
-                d[sub], grad[sub], noise_sigma))
-    else:
-        bg, levels, sigmas = None, np.empty(0), np.empty(0)
-    # per pixel, so only where it is labelled (the box, the whole frame when needed): at
-    # full HD the frame's noise per level and the strength cost ~40 ms a scan otherwise
-    strength = np.zeros(d.shape, np.float32)
-
-    def strength_in(box):
-        x0, y0, x1, y1 = box
-        strength[y0:y1, x0:x1] = _strength(
-            d[y0:y1, x0:x1], None if bg is None else bg[y0:y1, x0:x1], levels, sigmas,
-            noise_sigma, None if grad is None else grad[y0:y1, x0:x1],
-            registration_tolerance_px)
-        return strength[y0:y1, x0:x1]
-
     ex, ey = (float(v) for v in electrode_xy_px)
     h, w = d.shape
     disc = np.zeros((h, w), np.uint8)
@@ -377,6 +452,48 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
+    offset = None
+    if background is not None:
+        bg = np.asarray(background, dtype=np.float32)
+        sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
+        pairs = _valid_pairs(d[sub], bg[sub])
+        levels, sigmas = _noise_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
+        off_levels, offsets = _offset_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
+        del pairs
+        edges = None if grad is None else _strong_edges(grad, noise_sigma)
+        if off_levels.size:
+            # residual of the grey-level map (clipping, gamma): static bright or dark
+            # objects (the needle) change level with the flicker, lithium does not care
+            # (the offset of each pixel's background level, smoothed as ``d`` was: the
+            # same as removing it before the smoothing, also at the needle's blurred edge),
+            # only where it is used: the strong edges and the labelled box
+            offset = _OffsetMap(bg, off_levels, offsets, smooth_px)
+            offset.compute(box, None if edges is None else edges[:2])
+        if edges is not None:
+            rows, cols, g_edges = edges
+            d_edges = d[rows, cols]
+            if offset is not None:
+                d_edges = d_edges - offset.smooth[rows, cols]
+            registration_tolerance_px = max(registration_tolerance_px, _residual_shift_px(
+                d_edges, g_edges, noise_sigma))
+    else:
+        bg, levels, sigmas = None, np.empty(0), np.empty(0)
+    # per pixel, so only where it is labelled (the box, the whole frame when needed): at
+    # full HD the frame's noise per level and the strength cost ~40 ms a scan otherwise
+    strength = np.zeros(d.shape, np.float32)
+
+    def strength_in(box):
+        x0, y0, x1, y1 = box
+        db = d[y0:y1, x0:x1]
+        if offset is not None:
+            offset.compute(box)
+            db = db - offset.smooth[y0:y1, x0:x1]
+        strength[y0:y1, x0:x1] = _strength(
+            db, None if bg is None else bg[y0:y1, x0:x1], levels, sigmas,
+            noise_sigma, None if grad is None else grad[y0:y1, x0:x1],
+            registration_tolerance_px)
+        return strength[y0:y1, x0:x1]
+
     li = np.zeros((h, w), bool)
     while True:
         x0, y0, x1, y1 = box
