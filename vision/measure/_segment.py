@@ -326,34 +326,34 @@ class _OffsetMap:
         # OpenCV's float kernel reaches round(4 sigma) px (its size is 2 round(4 sigma) + 1)
         self._reach = int(math.ceil(4.0 * self._smooth_px)) + 1 if self._smooth_px > 0 else 0
         self._raw = np.zeros(background.shape, np.float32)
-        self._done = np.zeros(background.shape, bool)
+        self._boxes = []   # the boxes computed so far (the whole frame: all pixels are)
         #: (M, N) float32: the smoothed offset, valid on the pixels asked for so far.
         self.smooth = self._raw
 
     def compute(self, box, points=None):
         """Make :attr:`smooth` valid in ``box`` (x0, y0, x1, y1) and at ``points`` (rows, cols)."""
         h, w = self._bg.shape
-        x0, y0, x1, y1 = box
-        e = self._reach
-        region = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))
-        need = np.zeros((h, w), np.uint8)
-        need[region] = 1
-        if points is not None and len(points[0]):
-            need[points] = 1
-            if e:
-                # the points' neighbourhoods (with the box, a dilation of the box by e is the
-                # region itself)
-                need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
-                need[region] = 1
-        todo = need.view(bool) & ~self._done
-        if not todo.any():
+        whole = (0, 0, w, h)
+        if whole in self._boxes or (points is None and any(
+                b[0] <= box[0] and b[1] <= box[1] and box[2] <= b[2] and box[3] <= b[3]
+                for b in self._boxes)):
             return
-        if todo.all():
+        if box == whole:
             for r0, r1 in _row_blocks((h, w)):  # np.interp works in float64: by blocks
                 self._raw[r0:r1] = np.interp(self._bg[r0:r1], self._levels, self._offsets)
         else:
-            self._raw[todo] = np.interp(self._bg[todo], self._levels, self._offsets)
-        self._done |= todo
+            x0, y0, x1, y1 = box
+            e = self._reach
+            need = np.zeros((h, w), np.uint8)
+            if points is not None and len(points[0]):
+                need[points] = 1
+                if e:  # the points' neighbourhoods
+                    need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
+            need[max(y0 - e, 0):min(y1 + e, h), max(x0 - e, 0):min(x1 + e, w)] = 1
+            sel = need.view(bool)
+            # the pixels computed before get the same values again
+            self._raw[sel] = np.interp(self._bg[sel], self._levels, self._offsets)
+        self._boxes.append(box)
         self.smooth = (cv2.GaussianBlur(self._raw, (0, 0), self._smooth_px) if self._smooth_px > 0
                        else self._raw)
 
