@@ -307,7 +307,8 @@ class _OffsetMap:
     ``np.interp`` of the background level on the offset table (:func:`offset_by_level`;
     float64, ~35 ms for a full-HD frame) is computed only on the asked pixels and within
     the blur's reach of them; the blur runs on the whole frame (zeros elsewhere), so each
-    asked pixel gets the value the whole frame's map has there, to the bit.
+    asked pixel gets the value the whole frame's map has there, to the bit. Only the
+    smoothed map is kept (one float32 frame, as the corrected change image was before).
 
     Parameters
     ----------
@@ -325,37 +326,38 @@ class _OffsetMap:
         self._smooth_px = float(smooth_px)
         # OpenCV's float kernel reaches round(4 sigma) px (its size is 2 round(4 sigma) + 1)
         self._reach = int(math.ceil(4.0 * self._smooth_px)) + 1 if self._smooth_px > 0 else 0
-        self._raw = np.zeros(background.shape, np.float32)
-        self._boxes = []   # the boxes computed so far (the whole frame: all pixels are)
+        self._asked = []   # (box, points) asked so far
         #: (M, N) float32: the smoothed offset, valid on the pixels asked for so far.
-        self.smooth = self._raw
+        self.smooth = None
 
     def compute(self, box, points=None):
         """Make :attr:`smooth` valid in ``box`` (x0, y0, x1, y1) and at ``points`` (rows, cols)."""
         h, w = self._bg.shape
         whole = (0, 0, w, h)
-        if whole in self._boxes or (points is None and any(
+        if any(b == whole for b, _ in self._asked) or (points is None and any(
                 b[0] <= box[0] and b[1] <= box[1] and box[2] <= b[2] and box[3] <= b[3]
-                for b in self._boxes)):
+                for b, _ in self._asked)):
             return
+        self._asked.append((box, points))
+        raw = np.zeros((h, w), np.float32)
         if box == whole:
             for r0, r1 in _row_blocks((h, w)):  # np.interp works in float64: by blocks
-                self._raw[r0:r1] = np.interp(self._bg[r0:r1], self._levels, self._offsets)
+                raw[r0:r1] = np.interp(self._bg[r0:r1], self._levels, self._offsets)
         else:
-            x0, y0, x1, y1 = box
+            # everything asked so far (the smoothed map is made anew from ``raw``)
             e = self._reach
             need = np.zeros((h, w), np.uint8)
-            if points is not None and len(points[0]):
-                need[points] = 1
-                if e:  # the points' neighbourhoods
-                    need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
-            need[max(y0 - e, 0):min(y1 + e, h), max(x0 - e, 0):min(x1 + e, w)] = 1
+            for _, pts in self._asked:
+                if pts is not None and len(pts[0]):
+                    need[pts] = 1
+            if e and need.any():  # the points' neighbourhoods
+                need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
+            for (x0, y0, x1, y1), _ in self._asked:
+                need[max(y0 - e, 0):min(y1 + e, h), max(x0 - e, 0):min(x1 + e, w)] = 1
             sel = need.view(bool)
-            # the pixels computed before get the same values again
-            self._raw[sel] = np.interp(self._bg[sel], self._levels, self._offsets)
-        self._boxes.append(box)
-        self.smooth = (cv2.GaussianBlur(self._raw, (0, 0), self._smooth_px) if self._smooth_px > 0
-                       else self._raw)
+            raw[sel] = np.interp(self._bg[sel], self._levels, self._offsets)
+            del need, sel
+        self.smooth = cv2.GaussianBlur(raw, (0, 0), self._smooth_px) if self._smooth_px > 0 else raw
 
 
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,

@@ -164,5 +164,10 @@ def test_offset_map_where_asked_equals_the_whole_frames(seed, smooth_px):
     om.compute(box, (rows, cols))
     np.testing.assert_array_equal(om.smooth[rows, cols], full[rows, cols])
     np.testing.assert_array_equal(om.smooth[20:100, 30:120], full[20:100, 30:120])
+    # a second box elsewhere: it and everything asked before
+    om.compute((150, 90, 250, 170))
+    np.testing.assert_array_equal(om.smooth[90:170, 150:250], full[90:170, 150:250])
+    np.testing.assert_array_equal(om.smooth[20:100, 30:120], full[20:100, 30:120])
+    np.testing.assert_array_equal(om.smooth[rows, cols], full[rows, cols])
     om.compute((0, 0, W, H))
     np.testing.assert_array_equal(om.smooth, full)
