@@ -94,6 +94,20 @@ STUB_ASPECT = 2.5
 #: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
 #: pixels of a touching neighbour).
 SIDE_PERCENTILES = (1, 99)
+#: A bent rod's centreline is trusted from ROOT_SETTLE_WIDTHS of its width beyond the rim:
+#: nearer, the medial path runs to a corner of the rod's cut root (within half a width) and
+#: the smoothing of a curve (a Gaussian of half a width) carries that over another half
+#: width. The base is taken from the rod's pixels at the rim instead (:func:`_rooted_chain`).
+ROOT_SETTLE_WIDTHS = 1.0
+#: ... provided those pixels are one rod's: a rod of width w leaving the rim at an angle a
+#: from the radial direction crosses a band h deep beyond it over w / cos(a) + h tan(a)
+#: along the rim (a capped at acos(ROOT_MIN_COS), 75 deg, where that is already four widths
+#: and the bound no longer tells one rod from two); a root wider by more than
+#: ROOT_EXTENT_SLACK_PX (px: a pixel of blur at either side) holds more lithium than the
+#: rod's (tuning seed 7058: lithium along the rim beside a 16 px rod moved its base 3.6 px
+#: toward it), and the chain keeps its own base.
+ROOT_MIN_COS = 0.25
+ROOT_EXTENT_SLACK_PX = 2.0
 #: Edge model: fine grid (px), and the step blurs and rim-peak widths (px) tried (the
 #: edge blurs the fit can represent; the best pair is chosen per profile).
 EDGE_GRID_PX = 0.05
@@ -333,8 +347,9 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     distance to the region's edge) from the pixels at the rim to the region's
     geodesically farthest pixel; it is simplified to a polyline and each piece
     is refitted to its own pixels, consecutive pieces meeting where their lines
-    cross (a kink's vertex). The base is where the first piece's line leaves the
-    electrode circle; the pixel-level tip is the far end of the last piece.
+    cross (a kink's vertex). The base is where the centreline, through the middle of
+    the region's pixels at the rim, meets the electrode circle (:func:`_rooted_chain`);
+    the pixel-level tip is the far end of the last piece.
     """
     from skimage.graph import MCP_Geometric
 
@@ -376,6 +391,18 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
         and (geo_len < CURVE_MIN_WIDTHS * width0
              or _bend_excess_px(path, geo_len) <= CURVE_STRAIGHT_EXCESS_PX)
     pts = np.column_stack([xs, ys])
+    root_pts = pts[seeds_sel]
+    # the rod's own width, across its medial path (a pixel on the ridge of a w px wide rod
+    # lies (w + 1) / 2 from the nearest pixel outside); area / length also counts lithium
+    # attached to its side
+    ridge_dt = dt[np.round(path[:, 1] - y0 + 1).astype(int), np.round(path[:, 0] - x0 + 1).astype(int)]
+    rod_w = max(2.0 * float(np.median(ridge_dt)) - 1.0, 1.0)
+
+    def rooted(chain):
+        # the root's pixels fill the band ATTACH_SLACK_PX deep beyond the masked rim
+        return _rooted_chain(chain, root_pts, width0, ex, ey, r, band_px=ATTACH_SLACK_PX,
+                             rod_width_px=rod_w)
+
     kw = dict(min_length_px=min_length_px, max_width_px=max_width_px,
               min_straightness=min_straightness)
     corner = None if straight else _kink_corner(path, width0)
@@ -384,6 +411,7 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
         got = _polygon_chain(path, np.vstack([path[0], corner, path[-1]]), pts, width0, ex, ey, r)
         if got is not None:
             chain, ul, own = got
+            chain = rooted(chain)
             rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
             if rod is not None:
                 return rod
@@ -402,6 +430,7 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
             own = np.argmin(d2, axis=1) == len(centre) - 1
             ul = _curve_end_direction(centre, width0, pts[own])
             turn_step = max(int(round(width0 / CENTRE_VERTEX_STEP_PX)), 1)
+            chain = rooted(chain)
             rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=turn_step, **kw)
             if rod is not None:
                 return rod
@@ -413,7 +442,49 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     if got is None:
         return None
     chain, ul, own = got
+    chain = rooted(chain)
     return _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
+
+
+def _rooted_chain(chain, root_pts, width_px, ex, ey, r, *, band_px, rod_width_px=None):
+    """``chain`` (K, 2) with its base moved to where the rod's root meets the circle, px.
+
+    The base of a bent rod's chain comes from its centreline's first piece continued to
+    the electrode circle; a direction error of that piece moves the base along the rim by
+    its lever (tens of px for a long first leg or a smoothed curve). The rod's pixels at
+    the rim (``root_pts``, within the attachment band) are a cross-section of the rod: their
+    middle lies on its centreline a few px from the circle. The base is where the line from
+    that middle to the first vertex at least :data:`ROOT_SETTLE_WIDTHS` widths beyond the
+    rim meets the circle; vertices nearer the rim are dropped (see ROOT_SETTLE_WIDTHS). A
+    straight chain (the base alone), a root line missing the circle, a chain with no
+    vertex beyond the rim, or a root wider along the rim than one rod's cross-section (the
+    roots of two touching rods, see :data:`ROOT_EXTENT_SLACK_PX`) is returned unchanged.
+    ``band_px`` (px) is the depth of the band beyond the circle that ``root_pts`` fill;
+    ``rod_width_px`` (px) the rod's width across its centreline (default ``width_px``).
+    """
+    if len(chain) < 2 or not len(root_pts):
+        return chain
+    c = np.asarray(root_pts, float).mean(axis=0)
+    out = np.hypot(chain[1:, 0] - ex, chain[1:, 1] - ey) - r
+    verts = chain[1:][out >= ROOT_SETTLE_WIDTHS * float(width_px)]
+    if not len(verts):
+        return chain
+    u = verts[0] - c
+    n = float(np.hypot(*u))
+    if n <= 0:
+        return chain
+    u = u / n
+    rad = (c - (ex, ey)) / max(float(np.hypot(c[0] - ex, c[1] - ey)), 1e-9)
+    cos_a = max(abs(float(u @ rad)), ROOT_MIN_COS)
+    along = (np.asarray(root_pts, float) - c) @ np.array([-rad[1], rad[0]])
+    rod_w = float(width_px if rod_width_px is None else rod_width_px)
+    one_rod = rod_w / cos_a + float(band_px) * math.sqrt(1.0 - cos_a ** 2) / cos_a
+    if float(along.max() - along.min()) + 1.0 > one_rod + ROOT_EXTENT_SLACK_PX:
+        return chain
+    t = _axis_circle_exit(c[0], c[1], u[0], u[1], ex, ey, r)
+    if t is None or t > 0:
+        return chain
+    return np.vstack([(c + t * u)[None], verts])
 
 
 def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_px, min_straightness,
