@@ -7,6 +7,11 @@ circle), its tip (sub-pixel, from the change profile along the axis) and its
 length along the axis. :class:`WhiskerLinker` links tips over frames with
 trackpy so that ids stay stable.
 
+A bent rod's centreline is read in :mod:`._whisker_centreline` (polygon of straight
+pieces or smoothed curve) and :mod:`._whisker_kink` (one corner or a curve); the
+observation is :class:`WhiskerObs` (:mod:`._whisker_obs`) and the linker lives in
+:mod:`._whisker_link`. This module finds the rods and fits their tips and widths.
+
 Points are (x, y) = (column, row) in pixels, origin at the centre of the
 top-left pixel; lengths in pixels.
 """
@@ -20,6 +25,41 @@ import numpy as np
 from calibration import InputError
 
 from ._kymograph import sample_line
+from ._whisker_centreline import (
+    CENTRE_VERTEX_STEP_PX,
+    CURVE_DEV_PERCENTILE,
+    CURVE_MAX_PIECES,
+    CURVE_MAX_TURN_DEG,
+    CURVE_MIN_WIDTHS,
+    CURVE_PIECE_WIDTHS,
+    CURVE_PIECES_EXCESS_PX,
+    CURVE_STRAIGHT_DEV_PX,
+    CURVE_STRAIGHT_DEV_WIDTHS,
+    CURVE_STRAIGHT_EXCESS_PX,
+    MEDIAL_COST_POWER,
+    _bend_excess_px,
+    _curve_end_direction,
+    _curved_chain,
+    _pieces_bend_px,
+    _polygon_chain,
+    _simplified_centreline,
+    _smoothed_centreline,
+)
+from ._whisker_kink import CORNER_SPAN_WIDTHS, KINK_MAX_TURN_DEG, _kink_corner, _sharpest_corner_deg
+
+# WhiskerObs and the linker live in their own modules; they are imported from here too
+# (vision.measure's namespace, TrackOptions' search range, older tests)
+from ._whisker_link import (  # noqa: F401
+    LINK_DIRECTION_PX_PER_RAD,
+    LINK_LENGTH_WEIGHT,
+    LINK_MEMORY,
+    RELINK_MAX_TURN_DEG,
+    WHISKER_SEARCH_RANGE_PX,
+    WhiskerLinker,
+    _link_coords,
+    _root_direction,
+)
+from ._whisker_obs import HALF_PX, STRAIGHT_SLACK_PX, WhiskerObs, _axis_circle_exit
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +91,23 @@ ATTACH_SLACK_PX = 2.5
 UNIFORM_VAR_FACTOR = 12
 #: A region with major/minor axis below this ratio is a stub: its axis is taken radial.
 STUB_ASPECT = 2.5
-#: A pixel's extent is half a pixel beyond its centre (length from base to the far edge).
-HALF_PX = 0.5
 #: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
 #: pixels of a touching neighbour).
 SIDE_PERCENTILES = (1, 99)
-#: Pixels within half the width plus this (px) of the axis count as on a straight rod.
-STRAIGHT_SLACK_PX = 1.5
+#: A bent rod's centreline is trusted from ROOT_SETTLE_WIDTHS of its width beyond the rim:
+#: nearer, the medial path runs to a corner of the rod's cut root (within half a width) and
+#: the smoothing of a curve (a Gaussian of half a width) carries that over another half
+#: width. The base is taken from the rod's pixels at the rim instead (:func:`_rooted_chain`).
+ROOT_SETTLE_WIDTHS = 1.0
+#: ... provided those pixels are one rod's: a rod of width w leaving the rim at an angle a
+#: from the radial direction crosses a band h deep beyond it over w / cos(a) + h tan(a)
+#: along the rim (a capped at acos(ROOT_MIN_COS), 75 deg, where that is already four widths
+#: and the bound no longer tells one rod from two); a root wider by more than
+#: ROOT_EXTENT_SLACK_PX (px: a pixel of blur at either side) holds more lithium than the
+#: rod's (tuning seed 7058: lithium along the rim beside a 16 px rod moved its base 3.6 px
+#: toward it), and the chain keeps its own base.
+ROOT_MIN_COS = 0.25
+ROOT_EXTENT_SLACK_PX = 2.0
 #: Edge model: fine grid (px), and the step blurs and rim-peak widths (px) tried (the
 #: edge blurs the fit can represent; the best pair is chosen per profile).
 EDGE_GRID_PX = 0.05
@@ -99,199 +149,9 @@ WIDTH_MARGIN_PX = 6.0
 WIDTH_MIN_EDGE_PX = 0.5
 WIDTH_INWARD_PX = 5
 WIDTH_OUTWARD_PX = 1.5
-#: Scans a whisker may be missed and keep its id (a scan or two can lose a faint tip).
-LINK_MEMORY = 3
-#: Curved and kinked rods: the centreline is the medial path from the rim to the far end,
-#: smoothed (CENTRE_SIGMA_WIDTHS) and simplified (Douglas-Peucker) to within
-#: CURVE_SIMPLIFY_PX (just above the +-0.5 px staircase of a digital line, so a straight
-#: rod stays one piece), each piece then refitted to its stretch of the path (total least
-#: squares). A run of pieces shorter than CURVE_PIECE_WIDTHS of the region's width (at
-#: least CURVE_MIN_PIECE_PX) becomes one vertex at its corner (there the medial path rounds a
-#: kink's corner, and two touching whiskers make short pieces: at half a width, tuning
-#: seed 5010 lost a whisker's id and its rate). A whisker bends gently or
-#: kinks once or twice: a total turn beyond CURVE_MAX_TURN_DEG, or more than
-#: CURVE_MAX_PIECES pieces, is a wandering branch of a lateral front; pieces turning by
-#: less than CURVE_MERGE_DEG are one straight piece.
-CURVE_SIMPLIFY_PX = 0.75
-#: ... but first: a medial path whose CURVE_DEV_PERCENTILE-th percentile distance from one
-#: straight line is within CURVE_STRAIGHT_DEV_PX, or CURVE_STRAIGHT_DEV_WIDTHS of the width
-#: (the ragged sides of a noisy mask move the medial path by a fraction of the width), is a
-#: straight rod: the digital staircase stays within it, and a bend that small changes the
-#: length by less than 0.3 px (chord vs polyline of a 15 deg kink: ~ a b / (a + b) theta^2 / 2).
-CURVE_STRAIGHT_DEV_PX = 1.25
-#: ... and whose smooth bend (a parabola fitted across its line, which the ragged sides
-#: hardly move) lengthens it by at most CURVE_STRAIGHT_EXCESS_PX (px) over its chord: the
-#: deviation alone passed a 30 deg arc 80 px long and 11 px wide (its sag, 5 px, is half
-#: the width), measured 1.4 px long as its chord, with the tip 3 px off the rod.
-CURVE_STRAIGHT_EXCESS_PX = 0.3
-#: ... a bend that is judged only on rods at least CURVE_MIN_WIDTHS of their width long:
-#: half a width is cut from either end of the medial path, and on what is left of a shorter
-#: rod the ragged sides of a noisy mask bend the path as much as a curve does (a straight
-#: 30 px rod, 10.6 px wide with its rims, under heavy noise: 2.1 px of 'bend').
-CURVE_MIN_WIDTHS = 4.0
-#: The pieces of a kinked rod are straight: a rod whose pieces' own bends lengthen it by more
-#: than CURVE_PIECES_EXCESS_PX (px) over the polygon's chords is a curve, measured along its
-#: smoothed centreline. A third of CURVE_STRAIGHT_EXCESS_PX: lines through the pieces of an
-#: arc, meeting where they cross, overshoot it by about twice what its chords fall short.
-CURVE_PIECES_EXCESS_PX = CURVE_STRAIGHT_EXCESS_PX / 3
-CURVE_STRAIGHT_DEV_WIDTHS = 0.2
-CURVE_DEV_PERCENTILE = 90
-CURVE_PIECE_WIDTHS = 1.0
-CURVE_MAX_TURN_DEG = 120.0
-CURVE_MAX_PIECES = 16
-CURVE_MERGE_DEG = 3.0
-CURVE_MIN_PIECE_PX = 3.0
-#: Ridge-following cost of the medial path: 1 / (distance to the region edge)^POWER.
-MEDIAL_COST_POWER = 2
-#: A curved rod is measured along its medial path smoothed with a Gaussian of
-#: CENTRE_SIGMA_WIDTHS of its width (the ragged sides of the mask move the medial path at
-#: the scale of the width; the +-0.5 px staircase of a digital path has a period of a few
-#: px), at least CENTRE_MIN_SIGMA_PX (px). The smoothing is applied twice (twicing,
-#: 2 G - G G): a Gaussian alone shrinks an arc of radius R by sigma^2 / (2 R^2) of its
-#: length (1.1 px on a 90 deg, 40 px arc 12 px wide), twicing leaves (sigma / R)^4 / 4.
-CENTRE_SIGMA_WIDTHS = 0.5
-CENTRE_MIN_SIGMA_PX = 2.0
-#: The smoothed centreline is kept as a polyline with a vertex every CENTRE_VERTEX_STEP_PX
-#: (px): its chords are shorter than the arc by c^2 / (24 R^2) of its length, 1e-3 at
-#: R = 25 px.
-CENTRE_VERTEX_STEP_PX = 2.0
-#: The start of a curved centreline is continued back to the electrode circle along an arc
-#: at most CURVE_BACK_REACH times its gap to the circle long: an arc of the rod reaching the
-#: circle at 45 deg or steeper is at most sqrt(2) times the gap long (at most 90 deg of
-#: turn per gap, more than any whisker turns within half a width).
-CURVE_BACK_REACH = 1.5
-#: A curved rod whose end's curvature is within this factor of its mean curvature curves
-#: evenly there, and its end is continued with that curvature (a kink seen at the end shows
-#: a curvature of its turn over a width, far above the mean; a straight leg shows none).
-CURVE_EVEN_FACTOR = 2.0
 
-#: Kink or curve: the heading of the medial path (from chords KINK_CHORD_PX either side
-#: of each point; the +-0.5 px staircase of a digital path moves each heading by up to
-#: atan(0.5 / 3) ~ 10 deg, which the fits below average out) is fitted two ways: as a
-#: constant curvature (a line in heading vs arc length: an arc), and as a corner, two
-#: constant headings joined by a linear turn over KINK_RAMP_WIDTHS of the rod's width (a
-#: smooth bend of a rod is not resolved over less than a width: there the medial path and
-#: the mask's blurred sides round any corner). A rod whose corner fit is significantly
-#: better than its arc fit (KINK_CONFIDENCE), and turns by at least KINK_MIN_TURN_DEG
-#: there, is kinked: measured as two straight legs meeting at the corner, not along the
-#: smoothed path (which cuts the corner: a 56 deg kink in a 13 px rod came out 2 px short,
-#: tuning seed 7036).
-KINK_CHORD_PX = 3
-KINK_RAMP_WIDTHS = 1.0
-#: The corner's one extra parameter (where it is) must lower the residual by more than
-#: the F test at this confidence allows for noise (one parameter; residual degrees of
-#: freedom counted per independent heading, one every 2 KINK_CHORD_PX, as chords that far
-#: apart share no pixels). On a short arc, a corner near one end fits about as well
-#: (tuning seed 5010: a 46 px rod curving 0.9 deg/px, 40 % less residual, F = 2.6 on 5
-#: independent headings).
-KINK_CONFIDENCE = 0.95
-#: Smaller turns are left to the curve tests: the two readings of a corner turning theta
-#: over a rounding radius rho differ by rho (2 tan(theta / 2) - theta), at 30 deg 0.012 rho,
-#: below 0.15 px for rods up to 24 px wide (rho about half the width).
-KINK_MIN_TURN_DEG = 30.0
-#: No corner of a whisker turns by a right angle or more: a rod pushed out from its root
-#: bends gently or kinks (the generator's kinks turn 15-60 deg, its curves 10-90 deg over
-#: the whole rod), and a leg turned by more than a right angle would run back along the
-#: one before it, toward the side of the electrode the rod left. An intergranular crack
-#: turns along grain boundaries by any angle: a Li-filled one is a thin lithium line from
-#: the rim, and read as a rod of two or three pieces it passed as a kinked whisker and was
-#: hidden from the crack finder (tuning seed 5024: a 395 px crack, 9 px wide in the mask,
-#: turning 96 deg over 18 px; its length in that scan 19.0 -> 1.4 um). The turn is taken
-#: between legs of the rod's chain (straight pieces at least CURVE_PIECE_WIDTHS of its
-#: width long) at most CORNER_SPAN_WIDTHS widths apart: the medial path rounds a corner
-#: over about a width on either side (see KINK_RAMP_WIDTHS), where the simplification may
-#: leave a short piece between the legs (5024: 2.1 widths). A curve's chain of 2-px chords
-#: has no legs: its turn, spread along the rod, is left to CURVE_MAX_TURN_DEG (the smoothed
-#: centreline of a short rod bends most near its tip: tuning seed 5010, a 39 px rod 10 px
-#: wide curving 47 deg, read 91 deg over 3 widths, is still measured).
-KINK_MAX_TURN_DEG = 90.0
-CORNER_SPAN_WIDTHS = 3.0
 
 __all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "refine_tip", "refine_width", "WhiskerLinker"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class WhiskerObs:
-    """One whisker seen in one frame (first-frame pixel coordinates).
-
-    Attributes
-    ----------
-    whisker_id : int
-        Id stable across frames (-1 before linking).
-    base_xy_px : (float, float)
-        Where the whisker axis leaves the electrode circle (x, y).
-    tip_xy_px : (float, float)
-        Sub-pixel tip (x, y).
-    length_px : float
-        Base-to-tip distance along the axis, pixels (image plane, not
-        tilt-corrected).
-    width_px : float
-        Width across the axis, pixels (sub-pixel after :func:`refine_width`;
-        from the mask, bright rims included, before).
-    direction_xy : (float, float)
-        Unit vector of the axis, from base to tip.
-    tip_sigma_px : float
-        Standard uncertainty of the tip position along the axis, px (from the
-        edge-model fit of :func:`refine_tip`; NaN before it).
-    path_xy_px : tuple of (float, float)
-        Centreline of a curved or kinked rod: the base and the vertices after it,
-        in order; the tip lies on the ray from the last vertex along
-        ``direction_xy``. Empty for a straight rod (the axis is the ray from the
-        base). ``length_px`` is the length along this centreline.
-    """
-
-    whisker_id: int
-    base_xy_px: tuple
-    tip_xy_px: tuple
-    length_px: float
-    width_px: float
-    direction_xy: tuple = (float("nan"), float("nan"))
-    tip_sigma_px: float = float("nan")
-    path_xy_px: tuple = ()
-
-    def anchor(self):
-        """(point, arc length) of the start of the last straight piece (the base if straight)."""
-        if len(self.path_xy_px) < 2:
-            return self.base_xy_px, 0.0
-        p = np.asarray(self.path_xy_px, float)
-        return tuple(p[-1]), float(np.hypot(*np.diff(p, axis=0).T).sum())
-
-    def _polyline(self):
-        """Vertices from the base to the tip (K, 2), piece lengths and cumulative arc length, px."""
-        pts = np.asarray(list(self.path_xy_px) or [self.base_xy_px], float)
-        pts = np.vstack([pts, np.asarray(self.tip_xy_px, float)[None]])
-        seg = np.hypot(*np.diff(pts, axis=0).T)
-        return pts, seg, np.concatenate([[0.0], np.cumsum(seg)])
-
-    def centreline(self, step_px=1.0):
-        """(K, 2) points along the centreline from the base to the tip, ``step_px`` apart."""
-        pts, _, cum = self._polyline()
-        if cum[-1] <= 0:
-            return pts[:1]
-        s = np.append(np.arange(0.0, cum[-1], step_px), cum[-1])
-        return np.column_stack([np.interp(s, cum, pts[:, 0]), np.interp(s, cum, pts[:, 1])])
-
-    def point_at(self, s_px):
-        """(point, unit direction) on the centreline at arc length ``s_px`` from the base."""
-        pts, seg, cum = self._polyline()
-        k = int(np.clip(np.searchsorted(cum, s_px, side="right") - 1, 0, len(seg) - 1))
-        if len(self.path_xy_px) < 2:
-            u = np.asarray(self.direction_xy, float)
-        else:
-            u = (pts[k + 1] - pts[k]) / max(seg[k], 1e-9)
-        p = pts[k] + (s_px - cum[k]) * u
-        return (float(p[0]), float(p[1])), (float(u[0]), float(u[1]))
-
-
-def _axis_circle_exit(cx, cy, ux, uy, ex, ey, r):
-    """Parameter t >= ... where the line c + t u crosses the circle (the outer crossing)."""
-    fx, fy = cx - ex, cy - ey
-    b = fx * ux + fy * uy
-    c = fx * fx + fy * fy - r * r
-    disc = b * b - c
-    if disc < 0:
-        return None
-    return -b + np.sqrt(disc)  # larger root: exit point going along +u
 
 
 def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_px=RIM_MARGIN_PX,
@@ -487,8 +347,9 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     distance to the region's edge) from the pixels at the rim to the region's
     geodesically farthest pixel; it is simplified to a polyline and each piece
     is refitted to its own pixels, consecutive pieces meeting where their lines
-    cross (a kink's vertex). The base is where the first piece's line leaves the
-    electrode circle; the pixel-level tip is the far end of the last piece.
+    cross (a kink's vertex). The base is where the centreline, through the middle of
+    the region's pixels at the rim, meets the electrode circle (:func:`_rooted_chain`);
+    the pixel-level tip is the far end of the last piece.
     """
     from skimage.graph import MCP_Geometric
 
@@ -530,6 +391,18 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
         and (geo_len < CURVE_MIN_WIDTHS * width0
              or _bend_excess_px(path, geo_len) <= CURVE_STRAIGHT_EXCESS_PX)
     pts = np.column_stack([xs, ys])
+    root_pts = pts[seeds_sel]
+    # the rod's own width, across its medial path (a pixel on the ridge of a w px wide rod
+    # lies (w + 1) / 2 from the nearest pixel outside); area / length also counts lithium
+    # attached to its side
+    ridge_dt = dt[np.round(path[:, 1] - y0 + 1).astype(int), np.round(path[:, 0] - x0 + 1).astype(int)]
+    rod_w = max(2.0 * float(np.median(ridge_dt)) - 1.0, 1.0)
+
+    def rooted(chain):
+        # the root's pixels fill the band ATTACH_SLACK_PX deep beyond the masked rim
+        return _rooted_chain(chain, root_pts, width0, ex, ey, r, band_px=ATTACH_SLACK_PX,
+                             rod_width_px=rod_w)
+
     kw = dict(min_length_px=min_length_px, max_width_px=max_width_px,
               min_straightness=min_straightness)
     corner = None if straight else _kink_corner(path, width0)
@@ -538,6 +411,7 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
         got = _polygon_chain(path, np.vstack([path[0], corner, path[-1]]), pts, width0, ex, ey, r)
         if got is not None:
             chain, ul, own = got
+            chain = rooted(chain)
             rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
             if rod is not None:
                 return rod
@@ -556,6 +430,7 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
             own = np.argmin(d2, axis=1) == len(centre) - 1
             ul = _curve_end_direction(centre, width0, pts[own])
             turn_step = max(int(round(width0 / CENTRE_VERTEX_STEP_PX)), 1)
+            chain = rooted(chain)
             rod = _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=turn_step, **kw)
             if rod is not None:
                 return rod
@@ -567,164 +442,49 @@ def _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, *, attach_px, min_length_px, ma
     if got is None:
         return None
     chain, ul, own = got
+    chain = rooted(chain)
     return _rod_from_chain(chain, ul, pts[own], pts, area, turn_step=1, **kw)
 
 
-def _kink_corner(path, width_px):
-    """Corner (2,) of a kinked rod's medial ``path`` (K, 2), px, or None for a curve.
+def _rooted_chain(chain, root_pts, width_px, ex, ey, r, *, band_px, rod_width_px=None):
+    """``chain`` (K, 2) with its base moved to where the rod's root meets the circle, px.
 
-    The path's heading (chords of :data:`KINK_CHORD_PX` either side) against arc length
-    is fitted by a line (constant curvature) and by a corner: constant headings before
-    and after, joined by a linear turn over :data:`KINK_RAMP_WIDTHS` of ``width_px``,
-    at each position leaving both legs at least :data:`CURVE_MIN_PIECE_PX` beyond the
-    turn. The rod is kinked when the best corner lowers the sum of squared residuals
-    significantly (F test at :data:`KINK_CONFIDENCE`) and turns by at least
-    :data:`KINK_MIN_TURN_DEG`; the corner is the path point at the middle of its turn.
+    The base of a bent rod's chain comes from its centreline's first piece continued to
+    the electrode circle; a direction error of that piece moves the base along the rim by
+    its lever (tens of px for a long first leg or a smoothed curve). The rod's pixels at
+    the rim (``root_pts``, within the attachment band) are a cross-section of the rod: their
+    middle lies on its centreline a few px from the circle. The base is where the line from
+    that middle to the first vertex at least :data:`ROOT_SETTLE_WIDTHS` widths beyond the
+    rim meets the circle; vertices nearer the rim are dropped (see ROOT_SETTLE_WIDTHS). A
+    straight chain (the base alone), a root line missing the circle, a chain with no
+    vertex beyond the rim, or a root wider along the rim than one rod's cross-section (the
+    roots of two touching rods, see :data:`ROOT_EXTENT_SLACK_PX`) is returned unchanged.
+    ``band_px`` (px) is the depth of the band beyond the circle that ``root_pts`` fill;
+    ``rod_width_px`` (px) the rod's width across its centreline (default ``width_px``).
     """
-    from scipy.stats import f as f_dist
-
-    p = _resample_path(np.asarray(path, float))
-    h = KINK_CHORD_PX
-    if len(p) < 2 * h + 3:
-        return None
-    d = p[2 * h:] - p[:-2 * h]
-    phi = np.degrees(np.unwrap(np.arctan2(d[:, 1], d[:, 0])))
-    s = np.arange(len(phi), dtype=float)
-    rss_arc = float(((np.polyval(np.polyfit(s, phi, 1), s) - phi) ** 2).sum())
-    ramp = max(KINK_RAMP_WIDTHS * float(width_px), 1.0)
-    lo = int(math.ceil(0.5 * ramp + CURVE_MIN_PIECE_PX))
-    best = (math.inf, 0, 0.0)
-    for j in range(lo, len(s) - lo):
-        a = np.column_stack([np.ones_like(s), np.clip((s - j) / ramp + 0.5, 0.0, 1.0)])
-        coef, *_ = np.linalg.lstsq(a, phi, rcond=None)
-        rss = float(((a @ coef - phi) ** 2).sum())
-        if rss < best[0]:
-            best = (rss, j, float(coef[1]))
-    rss, j, turn = best
-    if not (rss < rss_arc and abs(turn) >= KINK_MIN_TURN_DEG):
-        return None
-    dof = (len(s) - 3) / (2.0 * h)                  # independent headings left to the residual
-    if dof < 1 or (rss_arc - rss) / (2.0 * h) <= f_dist.ppf(KINK_CONFIDENCE, 1, dof) * rss / (len(s) - 3):
-        return None
-    return p[j + h]
-
-
-def _simplified_centreline(centre, width_px):
-    """Vertices (K, 2) of the straight pieces of the smoothed centreline ``centre``, px.
-
-    Douglas-Peucker to within :data:`CURVE_SIMPLIFY_PX`; a run of pieces shorter than
-    :data:`CURVE_PIECE_WIDTHS` of the width (where the medial path rounds a kink's corner
-    over about a width) becomes one vertex, the run's vertex farthest from the line
-    joining its neighbours (the corner); then pieces that turn by less than
-    :data:`CURVE_MERGE_DEG`, or are still shorter than the width, are merged.
-    """
-    poly = cv2.approxPolyDP(np.asarray(centre, np.float32)[:, None, :], CURVE_SIMPLIFY_PX,
-                            False)[:, 0, :].astype(float)
-    min_piece = max(CURVE_PIECE_WIDTHS * float(width_px), CURVE_MIN_PIECE_PX)
-    seg = np.hypot(*np.diff(poly, axis=0).T)
-    runs = [poly[0]]
-    k, n = 1, len(poly)
-    while k < n - 1:
-        j = k
-        while j < n - 2 and seg[j] < min_piece:
-            j += 1
-        cand, a, b = poly[k:j + 1], runs[-1], poly[j + 1]
-        ab = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
-        off = np.abs((cand[:, 0] - a[0]) * ab[1] - (cand[:, 1] - a[1]) * ab[0])
-        runs.append(cand[int(np.argmax(off))])
-        k = j + 1
-    runs.append(poly[-1])
-    keep = [runs[0]]
-    for k in range(1, len(runs) - 1):
-        a, b = runs[k] - keep[-1], runs[k + 1] - runs[k]
-        turn = abs(math.degrees(math.atan2(a[0] * b[1] - a[1] * b[0], a @ b)))
-        if turn >= CURVE_MERGE_DEG and np.hypot(*a) >= min_piece and np.hypot(*b) >= min_piece:
-            keep.append(runs[k])
-    keep.append(runs[-1])
-    return np.asarray(keep)
-
-
-def _piece_stretches(path, poly, width_px):
-    """The medial-path points (list of (K, 2)) of each piece of the polyline ``poly``, half a
-    width away from its joints (where the medial path rounds a kink's corner)."""
-    n_pieces = len(poly) - 1
-    seglen = np.hypot(*np.diff(poly, axis=0).T)
-    idx = [int(np.argmin(np.hypot(*(path - v).T))) for v in poly]
-    out = []
-    for k in range(n_pieces):
-        u = (poly[k + 1] - poly[k]) / max(seglen[k], 1e-9)
-        q = path[min(idx[k], idx[k + 1]):max(idx[k], idx[k + 1]) + 1]
-        t = (q - poly[k]) @ u
-        lo = 0.5 * width_px if k > 0 else 0.0
-        hi = seglen[k] - (0.5 * width_px if k < n_pieces - 1 else 0.0)
-        out.append(q[(t >= lo) & (t <= hi)])
-    return out
-
-
-def _pieces_bend_px(path, poly, width_px):
-    """How much longer (px) the rod is than the polyline ``poly`` on account of its pieces'
-    own bends: the sum of :func:`_bend_excess_px` over the pieces' stretches of the medial
-    ``path``; inf when a stretch is shorter than the width (a piece that short cannot be
-    told from a stretch of a curve: both turn within a width).
-    """
-    seglen = np.hypot(*np.diff(poly, axis=0).T)
-    shortest = max(CURVE_PIECE_WIDTHS * float(width_px), 2 * CURVE_MIN_PIECE_PX)
-    total = 0.0
-    for k, q in enumerate(_piece_stretches(path, poly, width_px)):
-        if len(q) < 4 or float(np.hypot(*(q[-1] - q[0]))) < shortest:
-            return math.inf
-        total += _bend_excess_px(q, seglen[k])
-    return total
-
-
-def _polygon_chain(path, poly, pts, width0, ex, ey, r):
-    """(chain, last direction, pixels of the last piece) of a straight or kinked rod, or None.
-
-    Each piece of ``poly`` is refitted to its stretch of the medial ``path``; consecutive
-    lines meet where they cross (a kink's vertex); the base is where the first line leaves
-    the electrode circle.
-    """
-    eps = CURVE_SIMPLIFY_PX
-    n_pieces = len(poly) - 1
-    seglen = np.hypot(*np.diff(poly, axis=0).T)
-    # each piece is refitted (total least squares) to its stretch of the medial path
-    lines = []
-    for k, q in enumerate(_piece_stretches(path, poly, width0)):
-        u = (poly[k + 1] - poly[k]) / max(seglen[k], 1e-9)
-        c = 0.5 * (poly[k] + poly[k + 1])
-        if seglen[k] >= CURVE_MIN_PIECE_PX and len(q) >= 3:
-            c = q.mean(axis=0)
-            _, evec = np.linalg.eigh(np.cov((q - c).T))
-            v = evec[:, 1]
-            u = v if v @ u >= 0 else -v
-        lines.append((c, u))
-    # each pixel belongs to its nearest piece (the last piece's pixels give the tip)
-    dists = np.empty((len(pts), n_pieces))
-    for k in range(n_pieces):
-        u = (poly[k + 1] - poly[k]) / max(seglen[k], 1e-9)
-        rel = pts - poly[k]
-        tc = np.clip(rel @ u, 0.0, seglen[k])
-        dists[:, k] = np.hypot(rel[:, 0] - tc * u[0], rel[:, 1] - tc * u[1])
-    owner = np.argmin(dists, axis=1)
-    # vertices: where consecutive lines cross (or the simplified vertex, if they hardly turn)
-    verts = []
-    for k in range(1, n_pieces):
-        (c1, u1), (c2, u2) = lines[k - 1], lines[k]
-        cross = u1[0] * u2[1] - u1[1] * u2[0]
-        v = poly[k]
-        if abs(cross) > math.sin(math.radians(CURVE_MERGE_DEG)):
-            t1 = ((c2 - c1)[0] * u2[1] - (c2 - c1)[1] * u2[0]) / cross
-            cand = c1 + t1 * u1
-            if np.hypot(*(cand - poly[k])) <= max(width0, 2.0 * eps):
-                v = cand
-        verts.append(v)
-    c1, u1 = lines[0]
-    t_exit = _axis_circle_exit(c1[0], c1[1], u1[0], u1[1], ex, ey, r)
-    if t_exit is None:
-        return None
-    base = c1 + t_exit * u1
-    chain = np.vstack([base[None], np.asarray(verts).reshape(-1, 2)])
-    return chain, lines[-1][1], owner == n_pieces - 1
+    if len(chain) < 2 or not len(root_pts):
+        return chain
+    c = np.asarray(root_pts, float).mean(axis=0)
+    out = np.hypot(chain[1:, 0] - ex, chain[1:, 1] - ey) - r
+    verts = chain[1:][out >= ROOT_SETTLE_WIDTHS * float(width_px)]
+    if not len(verts):
+        return chain
+    u = verts[0] - c
+    n = float(np.hypot(*u))
+    if n <= 0:
+        return chain
+    u = u / n
+    rad = (c - (ex, ey)) / max(float(np.hypot(c[0] - ex, c[1] - ey)), 1e-9)
+    cos_a = max(abs(float(u @ rad)), ROOT_MIN_COS)
+    along = (np.asarray(root_pts, float) - c) @ np.array([-rad[1], rad[0]])
+    rod_w = float(width_px if rod_width_px is None else rod_width_px)
+    one_rod = rod_w / cos_a + float(band_px) * math.sqrt(1.0 - cos_a ** 2) / cos_a
+    if float(along.max() - along.min()) + 1.0 > one_rod + ROOT_EXTENT_SLACK_PX:
+        return chain
+    t = _axis_circle_exit(c[0], c[1], u[0], u[1], ex, ey, r)
+    if t is None or t > 0:
+        return chain
+    return np.vstack([(c + t * u)[None], verts])
 
 
 def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_px, min_straightness,
@@ -770,179 +530,6 @@ def _rod_from_chain(chain, ul, tip_pts, pts, area, *, min_length_px, max_width_p
     base = chain[0]
     return WhiskerObs(-1, (float(base[0]), float(base[1])), (float(tip[0]), float(tip[1])),
                       length, width, (float(ul[0]), float(ul[1])), path_xy_px=path_xy)
-
-
-def _sharpest_corner_deg(heads, span_px, min_piece_px):
-    """Largest turn (deg) between two pieces of a chain whose pieces are ``heads`` (K, 2),
-    px: pieces each at least ``min_piece_px`` long, with at most ``span_px`` of chain
-    between the end of the first and the start of the second (0 when there are none)."""
-    seg = np.hypot(heads[:, 0], heads[:, 1])
-    ok = seg > 0
-    heads, seg = heads[ok], seg[ok]
-    if len(heads) < 2:
-        return 0.0
-    ang = np.degrees(np.unwrap(np.arctan2(heads[:, 1], heads[:, 0])))
-    start = np.concatenate([[0.0], np.cumsum(seg)[:-1]])     # arc length where piece k starts
-    end = start + seg
-    leg = seg >= min_piece_px
-    worst = 0.0
-    for i in np.nonzero(leg[:-1])[0]:
-        j = i + 1 + np.nonzero(leg[i + 1:] & (start[i + 1:] - end[i] <= span_px))[0]
-        if j.size:
-            worst = max(worst, float(np.abs(ang[j] - ang[i]).max()))
-    return worst
-
-
-def _bend_excess_px(path, full_length_px):
-    """Length (px) by which a rod ``full_length_px`` long, bent as the parabola fitted across
-    the principal line of ``path`` (K, 2), exceeds its chord.
-
-    The parabola's excess over its chord is measured on the stretch ``path`` covers and
-    scaled by the cube of the length ratio (a bend of constant curvature kappa lengthens a
-    rod of length c by c^3 kappa^2 / 24 over its chord): ``path`` lacks the ends the
-    medial path leaves the axis at.
-    """
-    if len(path) < 4:
-        return 0.0
-    pc = path.mean(axis=0)
-    _, evec = np.linalg.eigh(np.cov((path - pc).T))
-    t, v = (path - pc) @ evec[:, 1], (path - pc) @ evec[:, 0]
-    coef = np.polyfit(t, v, 2)
-    tt = np.linspace(t.min(), t.max(), 64)
-    vv = np.polyval(coef, tt)
-    chord = float(np.hypot(tt[-1] - tt[0], vv[-1] - vv[0]))
-    excess = float(np.hypot(np.diff(tt), np.diff(vv)).sum()) - chord
-    return excess * max(float(full_length_px) / max(chord, 1.0), 1.0) ** 3
-
-
-def _resample_path(path, step_px=1.0):
-    """(K, 2) points every ``step_px`` (px) along the polyline ``path`` (its ends kept)."""
-    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
-    if cum[-1] <= 0:
-        return np.asarray(path[:1], float)
-    s = np.linspace(0.0, cum[-1], max(int(round(cum[-1] / step_px)), 1) + 1)
-    return np.column_stack([np.interp(s, cum, path[:, 0]), np.interp(s, cum, path[:, 1])])
-
-
-def _gaussian_along(pts, sigma):
-    """Points (K, 2) smoothed along the path by a Gaussian of ``sigma`` samples.
-
-    The path is continued beyond each end by its point reflection through the end (a
-    straight end stays straight, the end point stays put), then by the end point.
-    """
-    half = int(math.ceil(4.0 * sigma))
-    m = min(half, len(pts) - 1)
-    if m < 1 or sigma <= 0:
-        return np.asarray(pts, float).copy()
-    padded = np.vstack([2.0 * pts[0] - pts[m:0:-1], pts, 2.0 * pts[-1] - pts[-2:-m - 2:-1]])
-    padded = np.pad(padded, ((half - m, half - m), (0, 0)), mode="edge")
-    k = np.arange(-half, half + 1)
-    g = np.exp(-0.5 * (k / sigma) ** 2)
-    g /= g.sum()
-    return np.column_stack([np.convolve(padded[:, j], g, mode="valid") for j in range(2)])
-
-
-def _smoothed_centreline(path, width_px):
-    """Centreline (K, 2) of a curved rod from its medial path (K0, 2), 1 px apart, px.
-
-    Gaussian smoothing at the scale of the width (:data:`CENTRE_SIGMA_WIDTHS`), twiced
-    (``2 G p - G G p``) so that the arc keeps its length (see :data:`CENTRE_SIGMA_WIDTHS`).
-    """
-    sigma = max(CENTRE_SIGMA_WIDTHS * float(width_px), CENTRE_MIN_SIGMA_PX)
-    p = _resample_path(np.asarray(path, float))
-    once = _gaussian_along(p, sigma)
-    return 2.0 * once - _gaussian_along(once, sigma)
-
-
-def _curved_chain(centre, width_px, ex, ey, r):
-    """Base on the electrode circle followed by vertices every :data:`CENTRE_VERTEX_STEP_PX`
-    along ``centre`` (K, 2), or None if the rod's start line misses the circle.
-
-    ``centre`` starts half a width out from the rim (nearer, the medial path turns to the
-    corners of the rod's cut end): it is continued back to the circle with the heading
-    and curvature of its start (:func:`_end_heading`), in 1 px steps; if that arc does
-    not meet the circle within :data:`CURVE_BACK_REACH` times the gap (the curvature
-    measured near a kink is no curvature of the rod), along its start tangent instead.
-    """
-    h = max(int(round(CENTRE_VERTEX_STEP_PX)), 1)
-    if len(centre) <= h:
-        return None
-    keep = np.arange(0, len(centre), h)
-    if keep[-1] != len(centre) - 1:
-        keep = np.append(keep, len(centre) - 1)
-    phi, kappa = _end_heading(centre[::-1], width_px)      # pointing back towards the rim
-    p = np.asarray(centre[0], float)
-    gap = math.hypot(p[0] - ex, p[1] - ey) - r
-    back = []
-    for j in range(int(math.ceil(CURVE_BACK_REACH * max(gap, 0.0))) + 1):
-        heading = phi + kappa * (j + 0.5)
-        q = p + np.array([math.cos(heading), math.sin(heading)])
-        dq, dp = math.hypot(q[0] - ex, q[1] - ey), math.hypot(p[0] - ex, p[1] - ey)
-        if dq <= r:
-            base = p + (q - p) * (dp - r) / max(dp - dq, 1e-9)
-            back = np.asarray(back[::-1]).reshape(-1, 2)[::h]   # from the rim side, every h-th
-            # no vertex within a step of the base: the first piece gives the root's direction
-            # (the whisker's identity in linking, _link_coords)
-            back = back[np.hypot(*(back - base).T) >= h] if len(back) else back
-            return np.vstack([base[None], back, centre[keep]])
-        back.append(q)
-        p = q
-    u0 = -np.array([math.cos(phi), math.sin(phi)])
-    t_exit = _axis_circle_exit(centre[0][0], centre[0][1], u0[0], u0[1], ex, ey, r)
-    if t_exit is None:
-        return None
-    return np.vstack([(centre[0] + t_exit * u0)[None], centre[keep]])
-
-
-def _end_heading(centre, width_px):
-    """(heading, curvature) at the end of the smoothed centreline ``centre`` (K, 2): rad, rad/px.
-
-    Its last two smoothing scales are pulled straight by the point reflection at its end
-    (:func:`_gaussian_along`): the heading and the curvature (over one width) are taken
-    before them and the heading is continued to the end. That holds for a rod that curves
-    evenly: unless the curvature over the width before, and the mean curvature between
-    the ends, are within a factor :data:`CURVE_EVEN_FACTOR` of it (not so near a kink, nor
-    on a straight end of a kinked rod, nor on a rod too short to tell), the heading is that
-    of the end's last chord (the reflection keeps a straight end straight) and the
-    curvature 0.
-    """
-    n = len(centre)
-    sigma = max(CENTRE_SIGMA_WIDTHS * float(width_px), CENTRE_MIN_SIGMA_PX)
-    k = min(int(math.ceil(2.0 * sigma)), (n - 1) // 3)
-    i1 = n - 1 - k
-    i0 = max(i1 - max(int(round(float(width_px))), 2), 0)
-
-    def heading(i):
-        d = centre[min(i + 1, n - 1)] - centre[max(i - 1, 0)]
-        return math.atan2(d[1], d[0])
-
-    def curvature(a, b):
-        return math.remainder(heading(b) - heading(a), 2 * math.pi) / max(b - a, 1)
-
-    i00 = i0 - (i1 - i0)
-    kappa = curvature(i0, i1)
-    if i00 >= k:
-        ratios = [curvature(i00, i0) / kappa, curvature(k, i1) / kappa] if kappa else [0.0]
-        if all(1.0 / CURVE_EVEN_FACTOR <= q <= CURVE_EVEN_FACTOR for q in ratios):
-            return heading(i1) + kappa * k, kappa
-    h = max(int(round(CENTRE_VERTEX_STEP_PX)), 1)
-    d = centre[-1] - centre[max(n - 1 - h, 0)]
-    return math.atan2(d[1], d[0]), 0.0
-
-
-def _curve_end_direction(centre, width_px, tip_pts):
-    """Unit direction (2,) from the end of a curved centreline to the rod's far end.
-
-    The smoothed ``centre`` stops half a width short of the tip: its end's heading and
-    curvature (:func:`_end_heading`) are continued to the farthest of ``tip_pts`` (the
-    pixels beyond the end); the direction is the chord of that constant-curvature
-    continuation (the heading halfway along it).
-    """
-    phi_end, kappa = _end_heading(centre, width_px)
-    u = np.array([math.cos(phi_end), math.sin(phi_end)])
-    reach = max(float(((tip_pts - centre[-1]) @ u).max()) + HALF_PX, 0.0) if len(tip_pts) else 0.0
-    phi = phi_end + 0.5 * kappa * reach
-    return np.array([math.cos(phi), math.sin(phi)])
 
 
 def _edge_model_fit(s, prof, s_lo, s_hi, *, grid_px=EDGE_GRID_PX, sigmas=EDGE_SIGMAS_PX,
@@ -1331,174 +918,3 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
     if not (np.isfinite(e_r) and np.isfinite(e_l)):
         return whisker
     return dataclasses.replace(whisker, width_px=float(e_r + e_l))
-
-
-#: Largest whisker tip displacement between two measured scans, px (the analyze pipeline's
-#: value; a tip at the fastest growth in the paper, ~15 um/s, moves < 30 px per scan at
-#: typical pixel sizes and scan times).
-WHISKER_SEARCH_RANGE_PX = 30.0
-
-
-#: Scale of the root direction in the linking space, px per radian: a rod's identity is its
-#: root (base) and the direction it leaves the electrode in, which stay put while its tip
-#: moves; two rods from one base 10 deg apart are ~10 px apart, a root turning by more than
-#: ~30 deg between scans is another rod (with the 30 px search range).
-LINK_DIRECTION_PX_PER_RAD = 60.0
-#: ... and the length enters at this weight: a tip moving along its own axis may move up to
-#: twice the search range per scan (a fast whisker), while another rod from a nearby root
-#: (one missed in a scan must not hand its id to a neighbour) differs in length.
-LINK_LENGTH_WEIGHT = 0.5
-
-
-#: The root direction is the chord from the base to the centreline point
-#: ROOT_CHORD_WIDTHS rod widths along it (at least ROOT_CHORD_MIN_PX, at most the rod's
-#: length): a curved rod's centreline has a vertex every CENTRE_VERTEX_STEP_PX, and a
-#: 2 px chord turns by atan(0.5 / 2) = 14 deg with half a pixel of noise at its end
-#: (~15 px in the linking space, half the search range); over two widths (12 px and
-#: more) it turns by <= 5 deg, while a rod bending at its root by the curvature the
-#: generator allows (radius >= ~3 widths) turns by < 20 deg over that chord.
-ROOT_CHORD_WIDTHS = 2.0
-ROOT_CHORD_MIN_PX = 4.0
-#: Re-linking (issue 11): a track lost for longer than the linker's memory (a faint
-#: stretch of scans, a segmentation that lost the rod) and a new one that starts from the
-#: same root are one whisker when the new root lies within RELINK_BASE_WIDTHS of the mean
-#: rod width of the old one (two rods whose roots are closer than a width overlap: they
-#: are one rod), leaves it within RELINK_MAX_TURN_DEG of the same direction (the root
-#: chord's noise, +-0.5 px at each end of a chord of two widths >= 12 px: <= 5 deg each,
-#: plus the turn of a curved rod's first two widths as its tip grows, < 10 deg), and is
-#: not shorter than the old one's last length by more than RELINK_SHRINK_WIDTHS of a width
-#: (a whisker does not shrink while it grows; its measured tip moves back by up to a
-#: width when the edge fit or the segmentation cuts the far end). Without it, each re-born
-#: track is a spurious whisker and the rate fit sees only its own stretch (tuning seeds
-#: 5002, 5038, 5010).
-RELINK_BASE_WIDTHS = 1.0
-RELINK_MAX_TURN_DEG = 20.0
-RELINK_SHRINK_WIDTHS = 1.0
-
-
-def _root_direction(w):
-    """Unit vector (x, y) in which a whisker leaves its root (see :data:`ROOT_CHORD_WIDTHS`)."""
-    if len(w.path_xy_px) >= 2:
-        reach = min(max(ROOT_CHORD_WIDTHS * float(w.width_px), ROOT_CHORD_MIN_PX),
-                    float(w._polyline()[2][-1]))
-        p, _ = w.point_at(reach)
-        d = np.subtract(p, w.base_xy_px)
-        if not np.hypot(*d) > 0:
-            d = np.subtract(w.path_xy_px[1], w.path_xy_px[0])
-    else:
-        d = np.asarray(w.direction_xy, float)
-    return d / max(float(np.hypot(*d)), 1e-9)
-
-
-def _link_coords(w):
-    """Linking coordinates: base (row, col), scaled root direction and weighted length, px.
-
-    Not the tip: a tip moves by its growth per scan, which for a fast whisker (tens of
-    um/s at a fine pixel size) exceeds any search range that keeps neighbours apart
-    (tuning seed 5049: 20-36 px per scan, a new id every scan, all dropped as too
-    short), and a segmentation that loses a rod's far part in one scan moves the tip
-    by tens of px although the rod is the same. Its root and its direction stay; its
-    length (at :data:`LINK_LENGTH_WEIGHT`) keeps two rods from neighbouring roots apart
-    (tuning seed 5057: a rod missed in one scan handed its id to a 57 px neighbour).
-    The direction is that of the root chord (:func:`_root_direction`), not of the first
-    2-px piece of a curved centreline.
-    """
-    bx, by = w.base_xy_px
-    d = _root_direction(w) * LINK_DIRECTION_PX_PER_RAD
-    return (float(by), float(bx), float(d[1]), float(d[0]), LINK_LENGTH_WEIGHT * float(w.length_px))
-
-
-class WhiskerLinker:
-    """Give whiskers ids that stay stable across frames (trackpy linking of roots).
-
-    Parameters
-    ----------
-    search_range_px : float
-        Largest change of a whisker's linking coordinates (base, px, and root
-        direction, :data:`LINK_DIRECTION_PX_PER_RAD`) between two measured scans.
-    memory : int
-        Number of scans a whisker may be missed and keep its id.
-    relink : bool
-        Also give a track that trackpy starts anew the id of a track lost earlier (for
-        longer than ``memory``) from the same root, in the same direction and not
-        shorter (see :data:`RELINK_BASE_WIDTHS`); off, ids are trackpy's alone.
-    """
-
-    def __init__(self, *, search_range_px=WHISKER_SEARCH_RANGE_PX, memory=LINK_MEMORY,
-                 relink=False):
-        if not search_range_px > 0:
-            raise InputError(f"search_range_px must be > 0, got {search_range_px}")
-        self.search_range_px = float(search_range_px)
-        self.memory = int(memory)
-        self.relink = bool(relink)
-        self._linker = None
-        self._t = 0
-        self._alias = {}      # trackpy id -> id given out (re-linked tracks)
-        self._last = {}       # id given out -> (scan, base, root direction, length, mean width)
-        self._widths = {}     # id given out -> (scans, mean width), px
-
-    def link(self, whiskers):
-        """Assign ids to the whiskers of the next scan.
-
-        Parameters
-        ----------
-        whiskers : list of WhiskerObs
-            Detections of one scan (ids ignored).
-
-        Returns
-        -------
-        list of WhiskerObs
-            Same order, with ``whisker_id`` set.
-        """
-        t = self._t
-        self._t += 1
-        if not whiskers:
-            if self._linker is not None:
-                # an empty level still ages the memory
-                self._linker.next_level(np.zeros((0, 5)), t)
-            return []
-        coords = np.array([_link_coords(w) for w in whiskers], dtype=float)
-        if self._linker is None:
-            from trackpy.linking import Linker  # trackpy (and scipy.optimize) on first use
-
-            self._linker = Linker(self.search_range_px, memory=self.memory)
-            self._linker.init_level(coords, t)
-        else:
-            self._linker.next_level(coords, t)
-        ids = [int(i) for i in self._linker.particle_ids]
-        if self.relink:
-            ids = self._relinked(whiskers, ids, t)
-        return [dataclasses.replace(w, whisker_id=int(i)) for w, i in zip(whiskers, ids)]
-
-    def _relinked(self, whiskers, ids, t):
-        """Ids after re-linking new trackpy tracks to lost ones; updates the track state."""
-        out = [self._alias.get(i, i) for i in ids]
-        present = set(out)
-        fresh = [k for k, i in enumerate(ids) if i not in self._alias and i not in self._last]
-        taken = set()
-        for k in sorted(fresh, key=lambda k: -whiskers[k].length_px):
-            w = whiskers[k]
-            u = _root_direction(w)
-            best, best_cost = None, math.inf
-            for j, (tj, base, uj, length, width) in self._last.items():
-                if j in present or j in taken or tj >= t:
-                    continue
-                wid = 0.5 * (width + float(w.width_px))
-                dist = math.hypot(w.base_xy_px[0] - base[0], w.base_xy_px[1] - base[1])
-                turn = math.degrees(math.acos(float(np.clip(np.dot(u, uj), -1.0, 1.0))))
-                if (dist > RELINK_BASE_WIDTHS * wid or turn > RELINK_MAX_TURN_DEG
-                        or w.length_px < length - RELINK_SHRINK_WIDTHS * wid):
-                    continue
-                cost = (dist / max(RELINK_BASE_WIDTHS * wid, 1e-9)) ** 2 + (turn / RELINK_MAX_TURN_DEG) ** 2
-                if cost < best_cost:
-                    best, best_cost = j, cost
-            if best is not None:
-                self._alias[ids[k]] = best
-                out[k] = best
-                taken.add(best)
-        for w, i in zip(whiskers, out):
-            n, width = self._widths.get(i, (0, 0.0))
-            self._widths[i] = (n + 1, width + (float(w.width_px) - width) / (n + 1))
-            self._last[i] = (t, tuple(map(float, w.base_xy_px)), _root_direction(w),
-                             float(w.length_px), self._widths[i][1])
-        return out
