@@ -203,8 +203,9 @@ BAND_RIM_MARGIN_PX = 8
 BAND_RIM_MARGIN_FRAC = 0.01
 BAND_MIN_REST_FRAC = 0.3
 STATS_STEP = 7
-#: Needle (:func:`_needle_tip`): a region touching the image edge along at most this fraction
-#: of the shorter side (the chord of its contact: its base may span a corner), reaching at
+#: Needle (:func:`_needle_tip`): a region whose base where it enters the field is at most this
+#: fraction of the shorter side wide (across its axis, :func:`_base_across`: its base may
+#: span a corner, obliquely; a band's or a cut disc's contact is a chord across), reaching at
 #: least NEEDLE_MIN_ELONGATION (length**2 / area) from where it enters; discs within their
 #: radius plus NEEDLE_TIP_TOL_PX (or _FRAC of the radius) of its tip are preferred (the
 #: needle's tip rests on the electrode, see :func:`_needle_preference`) ...
@@ -1404,12 +1405,12 @@ def _needle_tip(comp, x0, y0, shape, area):
     entry = _entry_chord(comp, x0, y0, shape)
     if entry is None:
         return None
-    xs, ys, edge, base = entry
-    if base > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
-        return None
+    xs, ys, edge, _ = entry
     cx, cy = float(xs[edge].mean()), float(ys[edge].mean())
     d2 = (xs - cx) ** 2 + (ys - cy) ** 2
     k = int(np.argmax(d2))
+    if _base_across(xs, ys, edge, (xs[k], ys[k])) > NEEDLE_MAX_CONTACT_FRAC * min(h, w):
+        return None
     elongation = d2[k] / max(area, 1)
     if elongation < NEEDLE_MIN_ELONGATION or _same_side(xs, ys, edge, k, (h, w)):
         return None
@@ -1465,6 +1466,42 @@ def _entry_chord(comp, x0, y0, shape):
         return None
     base = math.hypot(float(np.ptp(xs[edge])) + 1.0, float(np.ptp(ys[edge])) + 1.0)
     return xs, ys, edge, base
+
+
+def _base_across(xs, ys, edge, tip):
+    """Width (px) of a needle-like region where it enters, across its axis.
+
+    The axis runs from the entry's centre to ``tip``; the width is the extent of the entry's
+    pixels (``edge``, boolean over ``xs``) perpendicular to it, plus one pixel. A region
+    entering straight through one side (a band, a disc cut by the edge) has its chord there
+    as this width; a needle entering obliquely across a corner touches the two sides along
+    a chord much longer than the bar is wide (check seed 8104: a 598 px wedge from the top
+    left corner, running almost along the left side, touched the sides along a 273 px chord
+    while its base is 150 px wide across its axis), and only its width tells its base from a
+    band's or a disc's contact.
+
+    Parameters
+    ----------
+    xs, ys : (n,) int ndarray
+        The region's pixel coordinates in the frame, px.
+    edge : (n,) bool ndarray
+        Its pixels where it enters the field (:func:`_needle_entry`).
+    tip : (x, y)
+        Its far end in the frame, px.
+
+    Returns
+    -------
+    float
+        The base's width across the axis, px (the chord when the tip is at the entry).
+    """
+    ex, ey = xs[edge].astype(float), ys[edge].astype(float)
+    cx, cy = float(ex.mean()), float(ey.mean())
+    dx, dy = float(tip[0]) - cx, float(tip[1]) - cy
+    length = math.hypot(dx, dy)
+    if length < 1.0:
+        return math.hypot(float(np.ptp(ex)) + 1.0, float(np.ptp(ey)) + 1.0)
+    across = (ex - cx) * (-dy / length) + (ey - cy) * (dx / length)
+    return float(np.ptp(across)) + 1.0
 
 
 def _needle_entry(xs, ys, shape):
