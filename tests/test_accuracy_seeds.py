@@ -65,13 +65,8 @@ XFAIL = {
     (2000, 'sync'): 'measured (wave 12, 2026-12-06): sync error +1.573 s (two scans: 0.480 s), '
                     'since the whisker12 merge (curved centrelines, re-linked tracks) changed the '
                     'whisker lengths the charge cue fits; within two scans before',
-    (2002, 'nofront'): "measured (wave 12, 2026-12-06): no front, but growth modes ['whisker', "
-                       "'crack'] (the spurious crack of (2002, events) now makes a crack growth "
-                       'mode), since the front12/sync12/refresh12 merges',
     (2002, 'sync'): 'measured (wave 12, 2026-12-06): sync error +2.149 s (two scans: 0.480 s) with '
                     'whisker12 and refresh12 together; each alone within two scans',
-    (2002, 'events'): 'measured: spurious crack initiation 1.08 s (no crack in the truth; crack '
-                      'tracker)',
     (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '
                         'whisker 1 off)',
     (2005, 'events'): 'measured: lateral onset (0.79 s) and touch-down (2.44 s) missed, spurious '
