@@ -62,9 +62,6 @@ XFAIL = {
     (2001, 'events'): 'measured: growth onset missed (1.59 s: a whisker at 0.09 px/s, below '
                       'detection; the whisker tracker finds none, not even the 26 px/s ones from 7.38 s)',
     (2001, 'sync'): 'measured: sync error -16.454 s (two scans: 1.200 s)',
-    (2000, 'sync'): 'measured (wave 12, 2026-12-06): sync error +1.573 s (two scans: 0.480 s), '
-                    'since the whisker12 merge (curved centrelines, re-linked tracks) changed the '
-                    'whisker lengths the charge cue fits; within two scans before',
     (2002, 'sync'): 'measured (wave 12, 2026-12-06): sync error +2.149 s (two scans: 0.480 s) with '
                     'whisker12 and refresh12 together; each alone within two scans',
     (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '

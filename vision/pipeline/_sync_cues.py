@@ -661,6 +661,45 @@ def _hinge_design(t, knots):
     return np.column_stack(cols)
 
 
+def _until_stopped(y):
+    """Scans of a length curve up to where the whisker stops growing for good.
+
+    A whisker stops when its tip is blocked or its root cut off, at no step
+    edge; the kink where it stops would pull a step edge onto itself (every
+    stop comes after an edge, so toward too small an offset). The trailing
+    run of at least :data:`HOLD_SCANS` scans whose lengths span no more than
+    the noise bound of :func:`informs` is a stop (a slow growth spans more): its
+    scans are left out (the kink lies between them and the scan before,
+    where the fit would put an edge). The noise is that of the second
+    differences (robust: 1.4826 MAD / sqrt 6), which a piecewise-linear curve
+    leaves at zero but at its kinks: the first differences of a curve that
+    grows at several rates would count the rates' spread as noise and take a
+    slow last step for a stop.
+
+    Parameters
+    ----------
+    y : (N,) array
+        Lengths, um, in scan order.
+
+    Returns
+    -------
+    int
+        Number of leading scans to keep (N when the curve does not end held).
+    """
+    y = np.asarray(y, float)
+    n = len(y)
+    if n < 2 * HOLD_SCANS or not np.isfinite(y).all() or np.ptp(y) <= 0:
+        return n
+    d2 = np.diff(y, 2)
+    noise = 1.4826 * float(np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
+    bound = HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(n))
+    # the longest trailing run whose lengths span no more than the noise bound
+    first = n - 1
+    while first > 0 and np.ptp(y[first - 1:]) <= bound:
+        first -= 1
+    return first if n - first >= HOLD_SCANS else n
+
+
 def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scans=6):
     """Kinks of the whisker length curves against the control-step edges.
 
@@ -692,6 +731,8 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
         for _, g in w.groupby("whisker_id"):
             g = g.sort_values("content_time_s")
             t, y = g["content_time_s"].to_numpy(float), g["length_um"].to_numpy(float)
+            keep = _until_stopped(y)
+            t, y = t[:keep], y[:keep]
             if len(t) >= min_scans and informs(y):
                 curves.append((t, y))
     if not curves:

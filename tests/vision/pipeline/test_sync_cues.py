@@ -412,13 +412,15 @@ def test_free_steps_at_jumps_are_a_model_choice_whose_doubt_is_stated(frac, t_ju
 def test_a_length_curve_with_a_kink_that_is_no_step_edge_makes_the_step_cue_unsure(
         t_short, t_stop):
     # one whisker follows the steps but is seen only until t_short; a second grows
-    # steadily and stops at t_stop (it left the field: a kink at no step edge). The joint
-    # fit puts a knot on the stop, seconds off, with a sharp minimum; each curve alone
-    # must give the same offset, else the stated uncertainty covers the distance
+    # steadily and slows to a fifth of its rate at t_stop (a kink at no step edge; a
+    # whisker that stops for good is left out from its stop, test_sync_steps_stop). The
+    # joint fit puts a knot on the kink, seconds off, with a sharp minimum; each curve
+    # alone must give the same offset, else the stated uncertainty covers the distance
     offset = 6.3
     tv, _, trace, lengths, _ = make_case(offset)
     rng = np.random.default_rng(3)
-    stop = np.clip(np.where(tv < t_stop, 2.5 * (tv - 3.0), 2.5 * (t_stop - 3.0)), 0.0, None)
+    stop = np.clip(np.where(tv < t_stop, 2.5 * (tv - 3.0),
+                            2.5 * (t_stop - 3.0) + 0.5 * (tv - t_stop)), 0.0, None)
     other = pd.DataFrame({"whisker_id": 1, "content_time_s": tv,
                           "length_um": stop + rng.normal(0.0, 0.02, len(tv))})
     both = pd.concat([lengths[lengths["content_time_s"] < t_short],
