@@ -76,6 +76,8 @@ TESTS_BY_FILE = {
         "tests/vision/track/test_frontcrack_mut.py",
         "tests/vision/track/test_front_toward_counter.py",
         "tests/vision/track/test_frontcrack_border_mut.py",
+        "tests/vision/track/test_front_before_start.py",
+        "tests/vision/track/test_frontcrack_before_mut.py",
     ],
     "vision/measure/_front.py": [
         "tests/vision/measure/test_front_border_mut.py",
@@ -104,6 +106,7 @@ TESTS_BY_FILE = {
     ],
     "vision/measure/crack/_link.py": [
         "tests/vision/measure/test_crack_link.py",
+        "tests/vision/measure/test_crack_link_edge.py",
     ],
     "vision/track/_schedule.py": [
         "tests/vision/track/test_crack_touchdown.py",
@@ -259,6 +262,37 @@ EQUIVALENT.append((
     "+ points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(None),",
     "whole pixel coordinates are exact in float32 and float64; the footprint is rounded to "
     "pixels where it is read (whisker_pieces): memory only"))
+#: Wave 12's lines (since 1288b70): the scans before the front (``behind_electrode``,
+#: ``blank_before_front``) and the two helpers they share (``_reach_per_scan``,
+#: ``_rows_of_scans``).
+_BOOL_LIST = ("a non-empty list of Python bools (a rim zone means a scan was recorded) is a "
+              "bool array either way")
+_INT_FRAMES = ("the scan frames are Python ints (add stores int(frame_index)): an int array "
+               "either way, and an empty one selects and indexes nothing either way")
+EQUIVALENT += [
+    *[("vision/track/_frontcrack.py", f"WhiskerFrontLog.{fn}",
+       f"- for rim, reach in self._reach_per_scan(drop)], bool)|"
+       f"+ for rim, reach in self._reach_per_scan(drop)], {b})", _BOOL_LIST)
+      for fn in ("toward_counter", "behind_electrode") for b in ("None", "")],
+    *[("vision/track/_frontcrack.py", "WhiskerFrontLog.blank_before_front", f"- {a}|+ {b}",
+       _INT_FRAMES)
+      for a in ("before = np.asarray(self._scan_frames[:first], int)[behind]",
+                "return _blank_front(out, _rows_of_scans(out, np.asarray(self._scan_frames, int), "
+                "before))")
+      for b in (a.replace("_frames[:first], int)", "_frames[:first], None)")
+                 .replace("_frames, int)", "_frames, None)"),
+                a.replace("_frames[:first], int)", "_frames[:first], )")
+                 .replace("_frames, int)", "_frames, )"))],
+    ("vision/track/_frontcrack.py", "_rows_of_scans",
+     "- of = scan_frames[np.clip(scan_of, 0, None)]|"
+     "+ of = scan_frames[np.clip(scan_of, None, None)]",
+     "a row before the first scan (scan_of -1) indexes the last scan instead of the first, "
+     "and is left out by scan_of >= 0 either way"),
+    ("vision/track/_frontcrack.py", "_rows_of_scans",
+     '- return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)|'
+     '+ return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(None)',
+     "the frame table's skipped column is bool (_tables._nan_row): a bool array either way"),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
