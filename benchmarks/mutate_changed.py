@@ -124,6 +124,7 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_analyze_touchdown_mut.py",
+        "tests/vision/pipeline/test_analyze_finish_mut.py",
     ],
 }
 FILES = list(TESTS_BY_FILE)
