@@ -107,6 +107,7 @@ TESTS_BY_FILE = {
     "vision/measure/crack/_link.py": [
         "tests/vision/measure/test_crack_link.py",
         "tests/vision/measure/test_crack_link_edge.py",
+        "tests/vision/measure/test_crack_link_edge_mut.py",
     ],
     "vision/track/_schedule.py": [
         "tests/vision/track/test_crack_touchdown.py",
@@ -293,6 +294,20 @@ EQUIVALENT += [
      '- return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)|'
      '+ return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(None)',
      "the frame table's skipped column is bool (_tables._nan_row): a bool array either way"),
+]
+#: Wave 11's ``_is_edge`` (``crack/_link.py``, vectorised), measured in wave 13.
+_FLOAT64 = "NumPy's astype(None) is float64, as astype(float)"
+EQUIVALENT += [
+    *[("vision/measure/crack/_link.py", "_is_edge", f"- {a}|+ {a.replace(b, 'astype(None)', 1)}",
+       _FLOAT64)
+      for a, b in (("k = near.sum(axis=1).astype(float)", "astype(float)"),
+                   ("near, sub, k = near[ok].astype(float), sub[ok], k[ok]", "astype(float)"),
+                   ("centre = image[qi[:, 1], qi[:, 0]].astype(float)", "astype(float)"),
+                   ("side_a = image[qa[inside, 1], qa[inside, 0]].astype(float)", "astype(float)"),
+                   ("side_b = image[qb[inside, 1], qb[inside, 0]].astype(float)", "astype(float)"))],
+    ("vision/measure/crack/_link.py", "_is_edge",
+     "- nrm[nrm @ n0 < 0] *= -1.0|+ nrm[nrm @ n0 < 0] /= -1.0",
+     "dividing by -1.0 is multiplying by -1.0, exactly"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
