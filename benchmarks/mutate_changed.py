@@ -114,6 +114,7 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_gaps.py",
         "tests/vision/track/test_schedule_touchdown_mut.py",
         "tests/vision/track/test_schedule_memory.py",
+        "tests/vision/track/test_schedule_waiting_mut.py",
     ],
     "vision/pipeline/_events.py": [
         "tests/vision/pipeline/test_events_lateral_onset.py",
@@ -308,6 +309,20 @@ EQUIVALENT += [
     ("vision/measure/crack/_link.py", "_is_edge",
      "- nrm[nrm @ n0 < 0] *= -1.0|+ nrm[nrm @ n0 < 0] /= -1.0",
      "dividing by -1.0 is multiplying by -1.0, exactly"),
+]
+#: Wave 12's ``_schedule.py`` (frames wait without their pixels), measured in wave 13.
+EQUIVALENT += [
+    *[("vision/track/_schedule.py", "FrameScheduler.run",
+       '- pending.append((_without_pixels(frame), "repeat", None))|'
+       f'+ pending.append((_without_pixels(frame), "{b}", None))',
+       '_flush compares a waiting frame\'s kind with "scan" and "skip" only: any other is a '
+       'repeat') for b in ("XXrepeatXX", "REPEAT")],
+    ("vision/track/_schedule.py", "FrameScheduler.run", '- ft = None|+ ft = ""',
+     "ft is not read again: either value drops the reference to the yielded track"),
+    ("vision/track/_schedule.py", "FrameScheduler.run",
+     '- pending.append((kept, "scan", scans.prepare(kept, img)))|'
+     '+ pending.append((kept, "scan", scans.prepare(None, img)))',
+     "the tracker stores the frame with a background scan (bg_buffer) but never reads it"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
