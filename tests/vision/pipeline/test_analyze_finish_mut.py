@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from vision.pipeline._analyze import _finish, _Request, _Tracked
-from vision.pipeline._failure import DEFAULT_THRESHOLDS
+from vision.pipeline._failure import CRACK_MIN_PERSISTENCE, DEFAULT_THRESHOLDS
 from vision.track._tables import FRAME_COLUMNS, WHISKER_COLUMNS
 
 #: Pixel size, um/px; electrode radius, px.
@@ -35,19 +35,20 @@ TOUCH_SCAN = 15
 CRACK_UM_PER_SCAN = 6.0
 
 
-def _tracked(front_touching):
+def _tracked(front_touching, crack_until=N_SCANS, touchdown=TOUCH_SCAN):
+    """The frame table of a crack from CRACK_SCAN, seen until scan ``crack_until``."""
     rows = []
     for k in range(N_SCANS):
         row = dict.fromkeys(FRAME_COLUMNS, math.nan)
         row.update(frame=k, time_s=SCAN_S * k, content_time_s=SCAN_S * k, is_duplicate=False,
                    partial_refresh=False, skipped=False, whisker_count=0, n_branches=0,
                    front_touching=front_touching and k >= TOUCH_SCAN, li_area_um2=50.0)
-        if k >= CRACK_SCAN:
+        if CRACK_SCAN <= k < crack_until:
             row["crack_length_um"] = CRACK_UM_PER_SCAN * (min(k, TOUCH_SCAN) - CRACK_SCAN + 1)
         rows.append(row)
     frames = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     tracks = SimpleNamespace(
-        touchdown_frame=TOUCH_SCAN, crack_initiation_frame=CRACK_SCAN, n_skipped_frames=0,
+        touchdown_frame=touchdown, crack_initiation_frame=CRACK_SCAN, n_skipped_frames=0,
         electrode=SimpleNamespace(x_px=100.0, y_px=80.0, radius_px=RADIUS_PX, source="given"))
     return _Tracked(frames=frames, whiskers=pd.DataFrame(columns=list(WHISKER_COLUMNS)),
                     tracks=tracks, pixel=SimpleNamespace(um=PX_UM, source="given", detail=""),
@@ -83,3 +84,23 @@ def test_the_touchdown_is_lateral_evidence_only_when_the_front_touched(tmp_path,
     assert modes["lateral"]["present"] is front_touching
     assert ("lateral" in s["growth_modes"]) is front_touching
     assert np.isfinite(result.frames["crack_length_um"]).sum() == N_SCANS - CRACK_SCAN
+    # the verdict is the morphology's: the crack is in every scan from its first
+    assert rules["morphology"]["value"] == pytest.approx(1.0)
+
+
+def test_a_crack_seen_in_few_scans_is_no_crack_growth(tmp_path):
+    # a crack beyond the length threshold in 4 scans, then never again: seen in 4 of the
+    # 25 scans from its first, under CRACK_MIN_PERSISTENCE (the young trunk of a front)
+    video = tmp_path / "scene.tif"
+    video.write_bytes(b"not decoded")
+    warnings = []
+    tracked = _tracked(False, crack_until=CRACK_SCAN + 4, touchdown=None)
+    s = _finish(_request(video), tracked, None, warnings.append, warnings).summary
+    persistence = 4 / (N_SCANS - CRACK_SCAN)
+    assert persistence < CRACK_MIN_PERSISTENCE
+    assert CRACK_UM_PER_SCAN * 4 >= DEFAULT_THRESHOLDS.crack_min_length_um, "long enough"
+    rules = {e["rule"]: e for e in s["failure_evidence"]}
+    assert rules["morphology"]["value"] == pytest.approx(persistence)
+    modes = {e["mode"]: e for e in s["growth_mode_evidence"]}
+    assert not modes["crack"]["present"]
+    assert "crack" not in s["growth_modes"]
