@@ -49,7 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: replaces the tests. The whisker tip estimator (and the rest of the whisker
 #: measurement) and the crack path (issue 16), and the code of waves 9 and 10: the crack's
 #: line and measure passes, the front's cluster rule and the crack touch-down, the lateral
-#: onset and who touched.
+#: onset and who touched; and of waves 11 and 12 (measured in wave 13): the front before
+#: it starts, the crack link's edge test, frames waiting without pixels, ``_finish``'s
+#: who-touched and the classifier's ``touchdown_by``.
 TESTS_BY_FILE = {
     "vision/measure/_whiskers.py": [
         "tests/vision/measure/test_whisker_fits.py",
@@ -121,6 +123,14 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_failure_onsets.py",
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_events_onset_mut.py",
+    ],
+    "vision/pipeline/_failure.py": [
+        "tests/vision/pipeline/test_failure_crack_touchdown.py",
+        "tests/vision/pipeline/test_failure_morphology.py",
+        "tests/vision/pipeline/test_failure_morphology_exact.py",
+        "tests/vision/pipeline/test_failure_onsets.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+        "tests/vision/pipeline/test_analyze_units.py",
     ],
     "vision/pipeline/_analyze.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
