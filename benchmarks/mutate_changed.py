@@ -334,6 +334,41 @@ EQUIVALENT += [
      '+ pending.append((kept, "scan", scans.prepare(None, img)))',
      "the tracker stores the frame with a background scan (bg_buffer) but never reads it"),
 ]
+#: ``_events.py`` in full (``d994e15^``, wave 13): the equivalents on record in
+#: docs/pages/mutation.md ("Survivors that are equivalent", 2026-12-04), in this form.
+_EV_TABLE = "vision/pipeline/_events.py", "events_table"
+_EV_ONSET = "vision/pipeline/_events.py", "onset_from_growth"
+_SORT = 'return table.sort_values(["time_s", "event"], kind="stable").reset_index(drop=True)'
+_CLIP = "frames = np.clip(np.searchsorted(ft, times - 1e-9), 0, len(ft) - 1) if len(ft) else \\"
+_GUARD = "if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):"
+_FIT = "if len(idx) >= 2 and np.ptp(t[idx]) > 0:"
+_DEGENERATE = ("with all fitted times equal, the line fit is degenerate and its result is clipped "
+               "to the one time there is: the same value")
+EQUIVALENT += [
+    *[(*_EV_TABLE, f"- {a}|+ {b}", _NUMBERS) for a in ("ft = np.asarray(frame_times_s, dtype=float)",)
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    *[(*_EV_ONSET, f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.asarray(time_s, dtype=float)", "y = np.asarray(size, dtype=float)")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (*_EV_TABLE, f"- {_CLIP}|+ {_CLIP.replace('), 0, len', '), None, len')}",
+     "searchsorted never returns < 0"),
+    *[(*_EV_TABLE, f"- np.zeros(len(times), int)|+ np.zeros(len(times), {b})",
+       "cast with astype(int) right after") for b in ("None", "")],
+    *[(*_EV_TABLE, f"- volts = amps = np.full(len(times), np.nan)|+ volts = amps = {b}",
+       "converted by np.asarray(..., float) right after; pandas broadcasts the scalar NaN")
+      for b in ("None", "np.full(len(times), None)")],
+    *[(*_EV_TABLE, f"- {_SORT}|+ {_SORT.replace(a, b)}",
+       "pandas applies kind only when sorting by one column; two columns are always sorted "
+       "stably (lexsort)")
+      for a, b in (('kind="stable"', "kind=None"), (', kind="stable"', ", "),
+                   ('"stable"', '"XXstableXX"'), ('"stable"', '"STABLE"'))],
+    (*_EV_ONSET, f"- {_FIT}|+ {_FIT.replace(' and ', ' or ')}", _DEGENERATE),
+    (*_EV_ONSET, f"- {_FIT}|+ {_FIT.replace('> 0:', '>= 0:')}", _DEGENERATE),
+    *[(*_EV_ONSET, f"- {_GUARD}|+ {_GUARD.replace(a, b)}",
+       "the guard only separates a rounding slope (1e-16 relative) from growth; both forms do "
+       "for any span of 0.01-100 s, and equality is a measure-zero case")
+      for a, b in (("slope * np", "slope / np"), (") > _REL", ") >= _REL"))],
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
