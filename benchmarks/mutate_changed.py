@@ -123,6 +123,8 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_failure_onsets.py",
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_events_onset_mut.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+        "tests/vision/pipeline/test_events_sudden_mut.py",
     ],
     "vision/pipeline/_failure.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
