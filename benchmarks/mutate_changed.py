@@ -371,6 +371,43 @@ EQUIVALENT += [
        "for any span of 0.01-100 s, and equality is a measure-zero case")
       for a, b in (("slope * np", "slope / np"), (") > _REL", ") >= _REL"))],
 ]
+#: ``_failure.py`` in full (``d994e15^``, wave 13): two on record since 2026-12-04, and the
+#: conversions of ``morphology_from_scans``.
+_FAIL = "vision/pipeline/_failure.py"
+_CRACK_C = "c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0"
+_LAT_C = "np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0))"
+_PERCENT = ("with CRACK_MIN_PERSISTENCE = 0.5, 101 x 0.5 = 50.5 is written as 50 by :.0f (round "
+            "half to even), as 100 x 0.5: the same text")
+EQUIVALENT += [
+    (_FAIL, "_margin_confidence",
+     "- if value is None or not np.isfinite(value) or value <= 0:|"
+     "+ if value is None or not np.isfinite(value) or value < 0:",
+     "for 0 the formula gives tanh(inf) = 1, the value returned early"),
+    (_FAIL, "_growth_entry",
+     '- "value": None if value is None else float(value), "threshold": threshold,|'
+     '+ "value": None if (value is None) and False else float(value), "threshold": threshold,',
+     "unreachable branch: its only caller, classify_growth_modes, passes x or 0.0, never None"),
+    *[(_FAIL, "morphology_from_scans", f"- {a}|+ {b}", why) for a in (_CRACK_C, _LAT_C)
+      for b, why in ((a.replace(", nan=0.0)", ", )"), "NumPy's nan_to_num replaces NaN by 0.0 by default"),
+                     (a.replace("float), nan", "None), nan"), _NUMBERS),
+                     (a.replace("float), nan", "), nan"), _NUMBERS))],
+    (_FAIL, "morphology_from_scans",
+     "- br = sustained_max(n_branches, n_hold) if len(np.asarray(n_branches)) else None|"
+     "+ br = sustained_max(n_branches, n_hold) if (len(np.asarray(n_branches))) or True else None",
+     "sustained_max of no scans is None, as the branch taken without them"),
+    (_FAIL, "morphology_from_scans",
+     "- lat = 0 if lateral_area is None else int(np.count_nonzero(|"
+     "+ lat = 0 if (lateral_area is None) and False else int(np.count_nonzero(",
+     "np.asarray(None, float) is NaN, which counts as no lithium: 0 either way"),
+    (_FAIL, "_cause_of_failure",
+     '- f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "|'
+     '+ f"from its first on, needs {101 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "',
+     _PERCENT),
+    (_FAIL, "classify_growth_modes",
+     '- f"first on (a crack persists: >= {100 * CRACK_MIN_PERSISTENCE:.0f} %)")),|'
+     '+ f"first on (a crack persists: >= {101 * CRACK_MIN_PERSISTENCE:.0f} %)")),',
+     _PERCENT),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
