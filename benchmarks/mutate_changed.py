@@ -49,7 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: replaces the tests. The whisker tip estimator (and the rest of the whisker
 #: measurement) and the crack path (issue 16), and the code of waves 9 and 10: the crack's
 #: line and measure passes, the front's cluster rule and the crack touch-down, the lateral
-#: onset and who touched.
+#: onset and who touched; and of waves 11 and 12 (measured in wave 13): the front before
+#: it starts, the crack link's edge test, frames waiting without pixels, ``_finish``'s
+#: who-touched and the classifier's ``touchdown_by``.
 TESTS_BY_FILE = {
     "vision/measure/_whiskers.py": [
         "tests/vision/measure/test_whisker_fits.py",
@@ -76,6 +78,8 @@ TESTS_BY_FILE = {
         "tests/vision/track/test_frontcrack_mut.py",
         "tests/vision/track/test_front_toward_counter.py",
         "tests/vision/track/test_frontcrack_border_mut.py",
+        "tests/vision/track/test_front_before_start.py",
+        "tests/vision/track/test_frontcrack_before_mut.py",
     ],
     "vision/measure/_front.py": [
         "tests/vision/measure/test_front_border_mut.py",
@@ -104,23 +108,37 @@ TESTS_BY_FILE = {
     ],
     "vision/measure/crack/_link.py": [
         "tests/vision/measure/test_crack_link.py",
+        "tests/vision/measure/test_crack_link_edge.py",
+        "tests/vision/measure/test_crack_link_edge_mut.py",
     ],
     "vision/track/_schedule.py": [
         "tests/vision/track/test_crack_touchdown.py",
         "tests/vision/measure/test_crack_gaps.py",
         "tests/vision/track/test_schedule_touchdown_mut.py",
         "tests/vision/track/test_schedule_memory.py",
+        "tests/vision/track/test_schedule_waiting_mut.py",
     ],
     "vision/pipeline/_events.py": [
         "tests/vision/pipeline/test_events_lateral_onset.py",
         "tests/vision/pipeline/test_failure_onsets.py",
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_events_onset_mut.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+        "tests/vision/pipeline/test_events_sudden_mut.py",
+    ],
+    "vision/pipeline/_failure.py": [
+        "tests/vision/pipeline/test_failure_crack_touchdown.py",
+        "tests/vision/pipeline/test_failure_morphology.py",
+        "tests/vision/pipeline/test_failure_morphology_exact.py",
+        "tests/vision/pipeline/test_failure_onsets.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+        "tests/vision/pipeline/test_analyze_units.py",
     ],
     "vision/pipeline/_analyze.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_analyze_touchdown_mut.py",
+        "tests/vision/pipeline/test_analyze_finish_mut.py",
     ],
 }
 FILES = list(TESTS_BY_FILE)
@@ -259,6 +277,137 @@ EQUIVALENT.append((
     "+ points_xy_px=np.column_stack([tx[sample] + x0, ty[sample] + y0]).astype(None),",
     "whole pixel coordinates are exact in float32 and float64; the footprint is rounded to "
     "pixels where it is read (whisker_pieces): memory only"))
+#: Wave 12's lines (since 1288b70): the scans before the front (``behind_electrode``,
+#: ``blank_before_front``) and the two helpers they share (``_reach_per_scan``,
+#: ``_rows_of_scans``).
+_BOOL_LIST = ("a non-empty list of Python bools (a rim zone means a scan was recorded) is a "
+              "bool array either way")
+_INT_FRAMES = ("the scan frames are Python ints (add stores int(frame_index)): an int array "
+               "either way, and an empty one selects and indexes nothing either way")
+EQUIVALENT += [
+    *[("vision/track/_frontcrack.py", f"WhiskerFrontLog.{fn}",
+       f"- for rim, reach in self._reach_per_scan(drop)], bool)|"
+       f"+ for rim, reach in self._reach_per_scan(drop)], {b})", _BOOL_LIST)
+      for fn in ("toward_counter", "behind_electrode") for b in ("None", "")],
+    *[("vision/track/_frontcrack.py", "WhiskerFrontLog.blank_before_front", f"- {a}|+ {b}",
+       _INT_FRAMES)
+      for a in ("before = np.asarray(self._scan_frames[:first], int)[behind]",
+                "return _blank_front(out, _rows_of_scans(out, np.asarray(self._scan_frames, int), "
+                "before))")
+      for b in (a.replace("_frames[:first], int)", "_frames[:first], None)")
+                 .replace("_frames, int)", "_frames, None)"),
+                a.replace("_frames[:first], int)", "_frames[:first], )")
+                 .replace("_frames, int)", "_frames, )"))],
+    ("vision/track/_frontcrack.py", "_rows_of_scans",
+     "- of = scan_frames[np.clip(scan_of, 0, None)]|"
+     "+ of = scan_frames[np.clip(scan_of, None, None)]",
+     "a row before the first scan (scan_of -1) indexes the last scan instead of the first, "
+     "and is left out by scan_of >= 0 either way"),
+    ("vision/track/_frontcrack.py", "_rows_of_scans",
+     '- return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(bool)|'
+     '+ return np.isin(of, chosen) & (scan_of >= 0) & ~frames["skipped"].to_numpy(None)',
+     "the frame table's skipped column is bool (_tables._nan_row): a bool array either way"),
+]
+#: Wave 11's ``_is_edge`` (``crack/_link.py``, vectorised), measured in wave 13.
+_FLOAT64 = "NumPy's astype(None) is float64, as astype(float)"
+EQUIVALENT += [
+    *[("vision/measure/crack/_link.py", "_is_edge", f"- {a}|+ {a.replace(b, 'astype(None)', 1)}",
+       _FLOAT64)
+      for a, b in (("k = near.sum(axis=1).astype(float)", "astype(float)"),
+                   ("near, sub, k = near[ok].astype(float), sub[ok], k[ok]", "astype(float)"),
+                   ("centre = image[qi[:, 1], qi[:, 0]].astype(float)", "astype(float)"),
+                   ("side_a = image[qa[inside, 1], qa[inside, 0]].astype(float)", "astype(float)"),
+                   ("side_b = image[qb[inside, 1], qb[inside, 0]].astype(float)", "astype(float)"))],
+    ("vision/measure/crack/_link.py", "_is_edge",
+     "- nrm[nrm @ n0 < 0] *= -1.0|+ nrm[nrm @ n0 < 0] /= -1.0",
+     "dividing by -1.0 is multiplying by -1.0, exactly"),
+]
+#: Wave 12's ``_schedule.py`` (frames wait without their pixels), measured in wave 13.
+EQUIVALENT += [
+    *[("vision/track/_schedule.py", "FrameScheduler.run",
+       '- pending.append((_without_pixels(frame), "repeat", None))|'
+       f'+ pending.append((_without_pixels(frame), "{b}", None))',
+       '_flush compares a waiting frame\'s kind with "scan" and "skip" only: any other is a '
+       'repeat') for b in ("XXrepeatXX", "REPEAT")],
+    ("vision/track/_schedule.py", "FrameScheduler.run", '- ft = None|+ ft = ""',
+     "ft is not read again: either value drops the reference to the yielded track"),
+    ("vision/track/_schedule.py", "FrameScheduler.run",
+     '- pending.append((kept, "scan", scans.prepare(kept, img)))|'
+     '+ pending.append((kept, "scan", scans.prepare(None, img)))',
+     "the tracker stores the frame with a background scan (bg_buffer) but never reads it"),
+]
+#: ``_events.py`` in full (``d994e15^``, wave 13): the equivalents on record in
+#: docs/pages/mutation.md ("Survivors that are equivalent", 2026-12-04), in this form.
+_EV_TABLE = "vision/pipeline/_events.py", "events_table"
+_EV_ONSET = "vision/pipeline/_events.py", "onset_from_growth"
+_SORT = 'return table.sort_values(["time_s", "event"], kind="stable").reset_index(drop=True)'
+_CLIP = "frames = np.clip(np.searchsorted(ft, times - 1e-9), 0, len(ft) - 1) if len(ft) else \\"
+_GUARD = "if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):"
+_FIT = "if len(idx) >= 2 and np.ptp(t[idx]) > 0:"
+_DEGENERATE = ("with all fitted times equal, the line fit is degenerate and its result is clipped "
+               "to the one time there is: the same value")
+EQUIVALENT += [
+    *[(*_EV_TABLE, f"- {a}|+ {b}", _NUMBERS) for a in ("ft = np.asarray(frame_times_s, dtype=float)",)
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    *[(*_EV_ONSET, f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.asarray(time_s, dtype=float)", "y = np.asarray(size, dtype=float)")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (*_EV_TABLE, f"- {_CLIP}|+ {_CLIP.replace('), 0, len', '), None, len')}",
+     "searchsorted never returns < 0"),
+    *[(*_EV_TABLE, f"- np.zeros(len(times), int)|+ np.zeros(len(times), {b})",
+       "cast with astype(int) right after") for b in ("None", "")],
+    *[(*_EV_TABLE, f"- volts = amps = np.full(len(times), np.nan)|+ volts = amps = {b}",
+       "converted by np.asarray(..., float) right after; pandas broadcasts the scalar NaN")
+      for b in ("None", "np.full(len(times), None)")],
+    *[(*_EV_TABLE, f"- {_SORT}|+ {_SORT.replace(a, b)}",
+       "pandas applies kind only when sorting by one column; two columns are always sorted "
+       "stably (lexsort)")
+      for a, b in (('kind="stable"', "kind=None"), (', kind="stable"', ", "),
+                   ('"stable"', '"XXstableXX"'), ('"stable"', '"STABLE"'))],
+    (*_EV_ONSET, f"- {_FIT}|+ {_FIT.replace(' and ', ' or ')}", _DEGENERATE),
+    (*_EV_ONSET, f"- {_FIT}|+ {_FIT.replace('> 0:', '>= 0:')}", _DEGENERATE),
+    *[(*_EV_ONSET, f"- {_GUARD}|+ {_GUARD.replace(a, b)}",
+       "the guard only separates a rounding slope (1e-16 relative) from growth; both forms do "
+       "for any span of 0.01-100 s, and equality is a measure-zero case")
+      for a, b in (("slope * np", "slope / np"), (") > _REL", ") >= _REL"))],
+]
+#: ``_failure.py`` in full (``d994e15^``, wave 13): two on record since 2026-12-04, and the
+#: conversions of ``morphology_from_scans``.
+_FAIL = "vision/pipeline/_failure.py"
+_CRACK_C = "c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0"
+_LAT_C = "np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0))"
+_PERCENT = ("with CRACK_MIN_PERSISTENCE = 0.5, 101 x 0.5 = 50.5 is written as 50 by :.0f (round "
+            "half to even), as 100 x 0.5: the same text")
+EQUIVALENT += [
+    (_FAIL, "_margin_confidence",
+     "- if value is None or not np.isfinite(value) or value <= 0:|"
+     "+ if value is None or not np.isfinite(value) or value < 0:",
+     "for 0 the formula gives tanh(inf) = 1, the value returned early"),
+    (_FAIL, "_growth_entry",
+     '- "value": None if value is None else float(value), "threshold": threshold,|'
+     '+ "value": None if (value is None) and False else float(value), "threshold": threshold,',
+     "unreachable branch: its only caller, classify_growth_modes, passes x or 0.0, never None"),
+    *[(_FAIL, "morphology_from_scans", f"- {a}|+ {b}", why) for a in (_CRACK_C, _LAT_C)
+      for b, why in ((a.replace(", nan=0.0)", ", )"), "NumPy's nan_to_num replaces NaN by 0.0 by default"),
+                     (a.replace("float), nan", "None), nan"), _NUMBERS),
+                     (a.replace("float), nan", "), nan"), _NUMBERS))],
+    (_FAIL, "morphology_from_scans",
+     "- br = sustained_max(n_branches, n_hold) if len(np.asarray(n_branches)) else None|"
+     "+ br = sustained_max(n_branches, n_hold) if (len(np.asarray(n_branches))) or True else None",
+     "sustained_max of no scans is None, as the branch taken without them"),
+    (_FAIL, "morphology_from_scans",
+     "- lat = 0 if lateral_area is None else int(np.count_nonzero(|"
+     "+ lat = 0 if (lateral_area is None) and False else int(np.count_nonzero(",
+     "np.asarray(None, float) is NaN, which counts as no lithium: 0 either way"),
+    (_FAIL, "_cause_of_failure",
+     '- f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "|'
+     '+ f"from its first on, needs {101 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "',
+     _PERCENT),
+    (_FAIL, "classify_growth_modes",
+     '- f"first on (a crack persists: >= {100 * CRACK_MIN_PERSISTENCE:.0f} %)")),|'
+     '+ f"first on (a crack persists: >= {101 * CRACK_MIN_PERSISTENCE:.0f} %)")),',
+     _PERCENT),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
