@@ -170,3 +170,20 @@ def test_line_pass_allocations_bounded_by_window():
         tracemalloc.stop()
     assert p is None
     assert peak / 2**20 < 16 * window_mb
+
+
+@pytest.mark.parametrize("seed", [14, 15, 16])
+def test_gain_without_blas_same_float32(seed):
+    """The gain fit by np.einsum: the float32 gain of the former BLAS dot, and the truth."""
+    rng = np.random.default_rng(seed)
+    bg = (120 + 20 * rng.standard_normal((438, 429))).astype(np.float32)
+    true_gain = float(rng.uniform(0.8, 1.25))
+    img = (true_gain * bg + 7.0 + 2.0 * rng.standard_normal(bg.shape)).astype(np.float32)
+    a = img[::_detect.GAIN_SUBSAMPLE, ::_detect.GAIN_SUBSAMPLE].ravel().astype(np.float64)
+    b = bg[::_detect.GAIN_SUBSAMPLE, ::_detect.GAIN_SUBSAMPLE].ravel().astype(np.float64)
+    b = b - b.mean()
+    former = float(((a - a.mean()) @ b) / float(b @ b))
+    g = _detect._gain(img, bg)
+    assert np.float32(g) == np.float32(former)
+    # 12 k samples of noise 2 against a spread of 20: the gain to well under 1 %
+    assert g == pytest.approx(true_gain, rel=0.01)
