@@ -255,6 +255,12 @@ TIP_RIM_REFINE = 3
 #: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
 #: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
+#: The needle enters the field: its tip lies at least this fraction of its base (the chord
+#: where it enters, :func:`_entry_chord`) from the sides it enters through. A disc cut through
+#: its centre by the edge reaches half its chord deep; a region reaching less deep is flatter
+#: than that half disc, a cap lying along the edge (grains cut by it), not a bar entering
+#: (:func:`_tip_depth`). Such a region is ranked below the ones that enter.
+NEEDLE_MIN_DEPTH_FRAC = 0.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
@@ -912,9 +918,12 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 if tip is not None:
                     # a needle narrows towards its tip; a line of constant width (a counter
                     # electrode's bright boundary across the field, check seed 7079) does not
-                    xs_, ys_, entry_, _ = _entry_chord(comp, x0, y0, (h, w))
+                    xs_, ys_, entry_, base_ = _entry_chord(comp, x0, y0, (h, w))
                     taper = _width_taper(xs_, ys_, entry_, tip[:2])
-                    rank = (taper[0] >= NEEDLE_MIN_TAPER, tip[2])
+                    # and it enters the field, its tip deeper than a flat cap along the edge
+                    # reaches: grains cut by the edge may lie along it (check seed 8014)
+                    deep = _tip_depth(xs_, ys_, entry_, tip[:2], (h, w)) >= NEEDLE_MIN_DEPTH_FRAC * base_
+                    rank = (taper[0] >= NEEDLE_MIN_TAPER, deep, tip[2])
                     if needle is None or rank > needle_rank:
                         needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
                         needle_region = (comp, x0, y0, pol)
@@ -1182,6 +1191,12 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
             under = np.zeros(by.shape, bool)
             under[ok] = comp[by[ok], bx[ok]]
             if under.mean() > TIP_RIM_MAX_NEEDLE_FRAC:
+                continue
+            # the needle comes from beyond the field and rests on the disc: a circle holding the
+            # whole needle-like region is a grain around a mark in it (check seed 7053: a 35 px
+            # bright streak in a grain at the top edge, its 54 px "rim" taken for the electrode)
+            nys, nxs = np.nonzero(comp)
+            if (np.hypot(nxs + x0 - xc, nys + y0 - yc) <= r).all():
                 continue
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue   # as for every disc: lithium is a plateau apart from what surrounds it
@@ -1542,6 +1557,42 @@ def _same_side(xs, ys, stretch, k, shape):
     sx, sy = xs[stretch], ys[stretch]
     return bool((x == 0 and (sx == 0).any()) or (y == 0 and (sy == 0).any()) or
                 (x == w - 1 and (sx == w - 1).any()) or (y == h - 1 and (sy == h - 1).any()))
+
+
+def _tip_depth(xs, ys, stretch, tip, shape):
+    """How far (px) a needle-like region's tip lies from the image sides where it enters.
+
+    The needle is a long bar from beyond the edge to the electrode, whose centre is in the
+    field: it enters the field, its tip at least NEEDLE_MIN_DEPTH_FRAC of its base (the
+    chord where it enters, :func:`_entry_chord`) from the sides it enters through. A
+    cluster of grains cut by the edge that happens to be elongated and to narrow may lie
+    along the edge instead, a flat cap (check seed 8014: a dark cluster 74 px along the
+    bottom edge, 13 px deep, base 32 px, outranked the bright needle, 184 px deep, base
+    56 px). Around a corner both sides count (the nearer one).
+
+    Parameters
+    ----------
+    xs, ys : (n,) int ndarray
+        The region's pixel coordinates in the frame, px.
+    stretch : (n,) bool ndarray
+        Its pixels where it enters the field (:func:`_needle_entry`).
+    tip : (x, y)
+        Its tip in the frame, px.
+    shape : (rows, cols)
+        The frame's shape.
+
+    Returns
+    -------
+    float
+        The tip's least distance to the sides the entry touches, px.
+    """
+    h, w = shape
+    sx, sy = xs[stretch], ys[stretch]
+    x, y = tip
+    depths = [d for on, d in (((sx == 0).any(), x), ((sy == 0).any(), y),
+                              ((sx == w - 1).any(), w - 1 - x), ((sy == h - 1).any(), h - 1 - y))
+              if on]
+    return float(min(depths)) if depths else math.inf
 
 
 def _width_taper(xs, ys, edge, tip):
