@@ -261,6 +261,13 @@ NEEDLE_MIN_TAPER = 1.5
 #: than that half disc, a cap lying along the edge (grains cut by it), not a bar entering
 #: (:func:`_tip_depth`). Such a region is ranked below the ones that enter.
 NEEDLE_MIN_DEPTH_FRAC = 0.5
+#: ... measured only for a region whose line from its entry to its far end lies in the region
+#: itself for at least this fraction of its length (holes left out): the needle is a solid
+#: bar, and a hole it crosses is the disc at its tip, which it reaches over at most as far as
+#: it is long. A ring of grains around the electrode joined with the needle is reached mostly
+#: across the hole it rings (check seed 8128: 25 % of the line in the region, its far end on
+#: the far rim) and gains nothing by its depth.
+NEEDLE_MIN_OWN_SHAFT = 0.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
@@ -921,8 +928,11 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                     xs_, ys_, entry_, base_ = _entry_chord(comp, x0, y0, (h, w))
                     taper = _width_taper(xs_, ys_, entry_, tip[:2])
                     # and it enters the field, its tip deeper than a flat cap along the edge
-                    # reaches: grains cut by the edge may lie along it (check seed 8014)
-                    deep = _tip_depth(xs_, ys_, entry_, tip[:2], (h, w)) >= NEEDLE_MIN_DEPTH_FRAC * base_
+                    # reaches: grains cut by the edge may lie along it (check seed 8014). The
+                    # far end of a ring of grains, reached mostly across the hole it rings, is
+                    # no tip to measure that by (check seed 8128)
+                    deep = tip[3] >= NEEDLE_MIN_OWN_SHAFT and _tip_depth(
+                        xs_, ys_, entry_, tip[:2], (h, w)) >= NEEDLE_MIN_DEPTH_FRAC * base_
                     rank = (taper[0] >= NEEDLE_MIN_TAPER, deep, tip[2])
                     if needle is None or rank > needle_rank:
                         needle, needle_rank, needle_taper = (tip[2], tip[0], tip[1]), rank, taper
@@ -1407,7 +1417,11 @@ def _needle_preference(cands, needle, rings=()):
 
 
 def _needle_tip(comp, x0, y0, shape, area):
-    """(x, y) px of the far end of a needle-like region touching the image edge, else None.
+    """(x, y, score, own) of the far end of a needle-like region touching the edge, else None.
+
+    ``x, y`` in px, ``score`` its elongation times solidity, ``own`` the fraction of the
+    line from its entry to that end lying in the region itself (1 for a solid region; the
+    rest of the shaft crosses its filled holes, see NEEDLE_MIN_SHAFT).
 
     The contacting needle enters the field from an edge and tapers to its tip
     on the electrode: a region touching the edge along a short stretch, whose
@@ -1450,8 +1464,12 @@ def _needle_tip(comp, x0, y0, shape, area):
         on[ok] = filled[ly[ok], lx[ok]] > 0
         if on.mean() < NEEDLE_MIN_SHAFT:
             return None
-        solidity = NEEDLE_MIN_SOLIDITY
-    return float(xs[k]), float(ys[k]), float(elongation * solidity)
+        own = np.zeros(n, bool)
+        own[ok] = comp[ly[ok], lx[ok]]
+        solidity, own_shaft = NEEDLE_MIN_SOLIDITY, float(own.mean())
+    else:
+        own_shaft = 1.0
+    return float(xs[k]), float(ys[k]), float(elongation * solidity), own_shaft
 
 
 def _entry_chord(comp, x0, y0, shape):

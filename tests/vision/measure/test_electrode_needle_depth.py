@@ -12,7 +12,14 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.measure._electrode import NEEDLE_MIN_DEPTH_FRAC, _entry_chord, _tip_depth, find_electrode
+from vision.measure._electrode import (
+    NEEDLE_MIN_DEPTH_FRAC,
+    NEEDLE_MIN_OWN_SHAFT,
+    _entry_chord,
+    _needle_tip,
+    _tip_depth,
+    find_electrode,
+)
 
 H, W = 600, 800
 
@@ -67,3 +74,32 @@ def test_tip_depth_of_wedges_into_the_field_and_of_one_along_the_edge():
     # a wedge along the bottom edge, 12 px deep for a 60 px base: flatter than a half disc
     depth, base = _depth_and_base([(520, H - 1), (580, H - 1), (330, H - 13)])
     assert depth == pytest.approx(12, abs=1) and depth < NEEDLE_MIN_DEPTH_FRAC * base
+
+
+def _tip_of(mask):
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    lab = 1 + int(np.argmax(stats[1:, 4]))
+    x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+    return _needle_tip(labels[y0:y0 + bh, x0:x0 + bw] == lab, x0, y0, (H, W), area)
+
+
+@pytest.mark.parametrize("length", [120, 150, 180])
+def test_a_ring_of_grains_reached_across_its_hole_has_no_tip_to_measure_depth_by(length):
+    # a wedge from the left edge (base 40 px) joined with a ring of grains (inner radius 140 px,
+    # 20 px wide) around the disc at its tip, as tuning seed 8128's bright region: its far end
+    # is on the ring's far side, the line to it crosses the disc, a hole, over 280 px
+    yy, xx = np.mgrid[:H, :W]
+    xc = length + 160
+    mask = (np.abs(np.hypot(xx - xc, yy - 300) - 150) <= 10).astype(np.uint8)
+    cv2.fillPoly(mask, [np.array([(0, 280), (length + 15, 300), (0, 320)], np.int32)], 1)
+    tip = _tip_of(mask)
+    assert tip is not None and tip[0] == pytest.approx(xc + 160, abs=2)
+    assert tip[3] < NEEDLE_MIN_OWN_SHAFT
+    # the wedge alone is solid: all of its line lies in it
+    wedge = np.zeros((H, W), np.uint8)
+    cv2.fillPoly(wedge, [np.array([(0, 280), (length + 15, 300), (0, 320)], np.int32)], 1)
+    assert _tip_of(wedge)[3] == 1.0
+    # with a grain attached at its entry, its line still lies in it
+    cv2.fillPoly(wedge, [np.array([(0, 250), (30, 255), (35, 285), (0, 290)], np.int32)], 1)
+    tip = _tip_of(wedge)
+    assert tip is not None and tip[3] >= NEEDLE_MIN_OWN_SHAFT

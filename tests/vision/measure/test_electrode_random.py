@@ -12,7 +12,8 @@ the image edge while a straight bright line crosses the field, electrodes cut by
 edge whose needle is hidden beyond it or not found (found by the arc of their rim), a
 needle entering obliquely across the image corner (its contact along the two sides longer
 than a needle's base may be, its width across its axis within it), a grain cluster lying
-along the image edge taken for the needle.
+along the image edge taken for the needle, a ring of grains around the electrode joined
+with the needle taken for it once such a cluster is not.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -61,6 +62,10 @@ SEEDS = {
     7053: "252 px dark electrode whose wide bright needle is merged with grains (no needle seen): "
           "a 35 px bright streak in a grain at the top edge, once ranked as the needle, had the "
           "grain's 54 px rim around it all taken for the electrode",
+    8128: "221 px dark electrode cut by the left edge, its bright needle merged with the bright "
+          "grains ringing it: with a sliver along the bottom edge demoted as no needle, that "
+          "ring (reached across the disc it rings, its far end on the rim) became the needle "
+          "and the disc was taken 29 px off",
     8104: "14 px dark electrode at the tip of a 598 px bright wedge from the top-left corner "
           "running almost along the left side: its contact along the two sides (a 273 px "
           "chord) exceeded a needle's base, no needle was seen and a 30 px dark patch won",
