@@ -58,14 +58,18 @@ NO_ELECTRODE = {}
 #: after the H.264 writer became deterministic, which changed the h264 scenes' videos). Strict: a pass
 #: is reported, and the entry must go.
 XFAIL = {
-    (2000, 'whiskers'): 'measured: whisker 0: length RMS 5.19 px',
+    (2000, 'whiskers'): 'measured (wave 13, 2026-12-06): whisker 0: length RMS 5.38 px (every '
+                        'measured scan within 0.6 px; scans 6 and 7 read as repeats of scan 5, so the '
+                        'length is held and lags 5-11 px: scan detection)',
     (2001, 'events'): 'measured: growth onset missed (1.59 s: a whisker at 0.09 px/s, below '
                       'detection; the whisker tracker finds none, not even the 26 px/s ones from 7.38 s)',
     (2001, 'sync'): 'measured: sync error -16.454 s (two scans: 1.200 s)',
-    (2002, 'sync'): 'measured (wave 12, 2026-12-06): sync error +2.149 s (two scans: 0.480 s) with '
-                    'whisker12 and refresh12 together; each alone within two scans',
-    (2002, 'whiskers'): 'measured: rate error 11-109 % per step (whiskers found; step 4 of whisker 0 and '
-                        'whisker 1 off)',
+    (2002, 'sync'): 'measured (wave 13, 2026-12-06): sync error +2.145 s (two scans: 0.480 s), '
+                    'warned with confidence 0: three of four cue features appear and vanish between '
+                    'scans (a flickering whisker); within two scans before whisker12 and refresh12',
+    (2002, 'whiskers'): 'measured (wave 13, 2026-12-06): whisker 1: length RMS 6.94 px (its length '
+                        '-13.7 px where content times lag the truth; whisker 4 loses its far part '
+                        'from frame 78: segmentation), rate error up to 22 %',
     (2005, 'events'): 'measured: lateral onset (0.79 s) and touch-down (2.44 s) missed, spurious '
                       'crack 0.84 s (front tracker: front RMS 156 px)',
     (2005, 'front'): 'measured: front RMS 156.20 px',
