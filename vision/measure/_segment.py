@@ -182,6 +182,19 @@ def _by_bin(d, lv, lo, hi, n_bins):
     return d[order], lv[order], starts
 
 
+def _per_bin(d, lv, lo, hi, n_bins, min_samples, stat):
+    """Mean level and ``stat`` of ``d`` per level bin in [lo, hi] with enough samples."""
+    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
+    levels, values = [], []
+    for b in range(n_bins):
+        s, e = starts[b], starts[b + 1]
+        if e - s < min_samples:
+            continue
+        levels.append(float(np.mean(lv[s:e])))
+        values.append(float(stat(d[s:e])))
+    return np.asarray(levels), np.asarray(values)
+
+
 def _offset_table(d, lv, n_bins, min_samples):
     """:func:`offset_by_level` of valid pairs (:func:`_valid_pairs`)."""
     if d.size < min_samples:
@@ -189,15 +202,7 @@ def _offset_table(d, lv, n_bins, min_samples):
     lo, hi = float(lv.min()), float(lv.max())
     if not hi > lo:
         return np.zeros(0), np.zeros(0)
-    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
-    levels, offsets = [], []
-    for b in range(n_bins):
-        s, e = starts[b], starts[b + 1]
-        if e - s < min_samples:
-            continue
-        levels.append(float(np.mean(lv[s:e])))
-        offsets.append(float(_median(d[s:e])))
-    return np.asarray(levels), np.asarray(offsets)
+    return _per_bin(d, lv, lo, hi, n_bins, min_samples, _median)
 
 
 def _noise_table(d, lv, n_bins, min_samples):
@@ -207,15 +212,7 @@ def _noise_table(d, lv, n_bins, min_samples):
     lo, hi = _percentile(lv, (0.1, 99.9))
     if not hi > lo:
         return np.zeros(0), np.zeros(0)
-    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
-    levels, sigmas = [], []
-    for b in range(n_bins):
-        s, e = starts[b], starts[b + 1]
-        if e - s < min_samples:
-            continue
-        levels.append(float(np.mean(lv[s:e])))
-        sigmas.append(robust_sigma(d[s:e]))
-    return np.asarray(levels), np.asarray(sigmas)
+    return _per_bin(d, lv, lo, hi, n_bins, min_samples, robust_sigma)
 
 
 def difference_image(image, background):
