@@ -73,6 +73,19 @@ def _running_median(y, n=HOLD_SCANS):
     return np.median(np.lib.stride_tricks.sliding_window_view(np.asarray(y, float), n), axis=1)
 
 
+def _difference_noise(y, order):
+    """Robust standard deviation of white noise on ``y`` from its ``order``-th differences.
+
+    1.4826 MAD of the differences about their median, over the noise gain of the
+    difference (sqrt 2 for the first, sqrt 6 for the second: sqrt of C(2k, k)): a steady rate (first
+    differences) or a piecewise-linear curve (second differences) adds nothing but at
+    its few kinks.
+    """
+    d = np.diff(y, order)
+    gain = math.sqrt(math.comb(2 * order, order))   # sum of squared binomial weights
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / gain
+
+
 def held_change(y):
     """Change of `y` held over :data:`HOLD_SCANS` scans, and its scan-to-scan noise.
 
@@ -88,9 +101,7 @@ def held_change(y):
     y = y[np.isfinite(y)]
     if len(y) < HOLD_SCANS:
         return 0.0, 0.0
-    d = np.diff(y)
-    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
-    return float(np.ptp(_running_median(y))), noise
+    return float(np.ptp(_running_median(y))), _difference_noise(y, 1)
 
 
 def informs(y):
@@ -690,8 +701,7 @@ def _until_stopped(y):
     n = len(y)
     if n < 2 * HOLD_SCANS or not np.isfinite(y).all() or np.ptp(y) <= 0:
         return n
-    d2 = np.diff(y, 2)
-    noise = 1.4826 * float(np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
+    noise = _difference_noise(y, 2)
     bound = HELD_RISE_SIGMAS * noise * math.sqrt(2.0 * math.log(n))
     # the longest trailing run whose lengths span no more than the noise bound
     first = n - 1
