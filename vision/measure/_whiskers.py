@@ -464,7 +464,8 @@ def _rooted_chain(chain, root_pts, width_px, ex, ey, r, *, band_px, rod_width_px
     """
     if len(chain) < 2 or not len(root_pts):
         return chain
-    c = np.asarray(root_pts, float).mean(axis=0)
+    root = np.asarray(root_pts, float)
+    c = root.mean(axis=0)
     out = np.hypot(chain[1:, 0] - ex, chain[1:, 1] - ey) - r
     verts = chain[1:][out >= ROOT_SETTLE_WIDTHS * float(width_px)]
     if not len(verts):
@@ -476,7 +477,7 @@ def _rooted_chain(chain, root_pts, width_px, ex, ey, r, *, band_px, rod_width_px
     u = u / n
     rad = (c - (ex, ey)) / max(float(np.hypot(c[0] - ex, c[1] - ey)), 1e-9)
     cos_a = max(abs(float(u @ rad)), ROOT_MIN_COS)
-    along = (np.asarray(root_pts, float) - c) @ np.array([-rad[1], rad[0]])
+    along = (root - c) @ np.array([-rad[1], rad[0]])
     rod_w = float(width_px if rod_width_px is None else rod_width_px)
     one_rod = rod_w / cos_a + float(band_px) * math.sqrt(1.0 - cos_a ** 2) / cos_a
     if float(along.max() - along.min()) + 1.0 > one_rod + ROOT_EXTENT_SLACK_PX:

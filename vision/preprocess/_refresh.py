@@ -260,13 +260,12 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
     bound = _two_populations([s for _, s in history])
     # an intra-coded frame re-encodes the scan whole, its fresh noise in full; a predicted
     # frame may send a new scan as a partial residual over the old noise (H.264, 5041:
-    # new scans at 0.6-0.8 n), so there the populations decide when they can
-    if (sigmas is not None and (intra is not None or bound is None)
-            and _is_redraw_of_noise(strength, *sigmas)):
-        return False
-    if sigmas is not None and _is_redraw_of_noise(strength, *sigmas,
-                                                  fraction=_PREDICTED_SCAN_NOISE_FRACTION):
-        return False
+    # new scans at 0.6-0.8 n), so there the populations decide above half of n
+    if sigmas is not None:
+        fraction = (_SCAN_NOISE_FRACTION if intra is not None or bound is None
+                    else _PREDICTED_SCAN_NOISE_FRACTION)
+        if _is_redraw_of_noise(strength, *sigmas, fraction=fraction):
+            return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
