@@ -120,7 +120,7 @@ def pixel_size_from_zeiss(tiff_tags: dict, *, image_width_px: int | None = None)
         else:
             rel = abs(tag[0] - um) / um
             if rel > ZEISS_MISMATCH_TOLERANCE:
-                logger.warning("Zeiss metadata disagree: %s / %d px = %.6g um but %s (%.1f %% off); "
+                logger.warning("Zeiss metadata disagree: %s / %d px = %.6g µm but %s (%.1f %% off); "
                                "using Width/pixels", width[1], n_px, um, tag[1], 100 * rel)
                 detail += f"; {tag[1]} disagrees by {100 * rel:.1f} % and was not used"
             else:
@@ -249,7 +249,7 @@ def pixel_size_from_tiff_resolution(tiff_tags: dict) -> tuple[float, str] | None
         return None
     um = length_unit_to_um(unit) / ppu
     if um >= TIFF_RESOLUTION_MAX_UM:
-        logger.debug("ignoring TIFF resolution %.6g px/%s (%.3g um/px): a display default", ppu, unit, um)
+        logger.debug("ignoring TIFF resolution %.6g px/%s (%.3g µm/px): a display default", ppu, unit, um)
         return None
     return um, f"TIFF XResolution = {ppu:.6g} px/{unit}"
 

@@ -133,7 +133,7 @@ def _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar):
     rel = abs(bar_um - found.um) / found.um
     if rel > allowed:
         what = "--scale-bar-um" if scale_bar_um is not None else f"the scale-bar label '{bar.label_text}'"
-        logger.warning("%s gives %.6g um/px (bar %.1f px = %g µm) but the metadata %.6g um/px "
+        logger.warning("%s gives %.6g µm/px (bar %.1f px = %g µm) but the metadata %.6g µm/px "
                        "(%.1f %% apart, more than the bar's ±1 px reading allows); using the metadata "
                        "(pass --pixel-size to override)", what, bar_um, bar.length_px, value, found.um,
                        100 * rel)
@@ -205,7 +205,7 @@ def resolve_pixel_size(
 
     found = _from_metadata(tiff_tags, image) if tiff_tags else None
     if found is not None:
-        logger.info("pixel size %.6g um from %s (%s)", found.um, found.source, found.detail)
+        logger.info("pixel size %.6g µm from %s (%s)", found.um, found.source, found.detail)
         if image is not None and (scale_bar_um is not None or data_bar is not None):
             return _cross_check(found, image, data_bar, scale_bar_um, measure_scale_bar)
         return found
@@ -230,5 +230,5 @@ def resolve_pixel_size(
     um = value / bar.length_px
     detail = (f"scale bar {bar.length_px:.1f} px = {value:g} µm ({how}; x {bar.x0:.1f}-{bar.x1:.1f}, "
               f"row {bar.row:.0f}); ±1 px = ±{100.0 / bar.length_px:.1f} %")
-    logger.info("pixel size %.6g um from the %s", um, detail)
+    logger.info("pixel size %.6g µm from the %s", um, detail)
     return PixelSize(um=um, source="scale_bar", detail=detail)

@@ -1,5 +1,6 @@
 """Potentiostat file readers and electrochemical analysis."""
 from ._cv import CVLinearFit, cv_hysteresis, cv_linear_fit
+from ._delimited import parse_column_options
 from ._eis import (
     LinKKResult,
     RCFit,
@@ -78,6 +79,7 @@ __all__ = [
     "kk_frequency_cutoff",
     "known_trace_formats",
     "lin_kk",
+    "parse_column_options",
     "rc_impedance",
     "read_trace",
     "sand_analysis",

@@ -22,7 +22,7 @@ from ._trace import Trace, check_data
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_delimited", "QUANTITIES"]
+__all__ = ["read_delimited", "parse_column_options", "QUANTITIES"]
 
 #: Quantities a column mapping may name, with their base unit.
 QUANTITIES = {"time": "s", "voltage": "V", "current": "A", "control": None,
@@ -80,6 +80,51 @@ def _parse_mapping(option, name, path):
                              f"{', '.join(QUANTITIES)}", path=path)
         out[key] = str(v)
     return out
+
+
+def _unit_error(q, unit):
+    """The words for a unit that is not one of quantity ``q``'s, or None when it is."""
+    scale = UNIT_SCALE.get(str(unit).lower())
+    if scale is not None and (not QUANTITIES[q] or scale[0] == QUANTITIES[q]):
+        return None
+    allowed = [k for k, v in UNIT_SCALE.items()
+               if (QUANTITIES[q] or "") in ("", v[0])
+               and (QUANTITIES[q] or v[0] in ("V", "A"))]
+    return f"is not a known {q} unit; use one of {', '.join(allowed)}"
+
+
+def parse_column_options(columns: dict | str | None = None,
+                         units: dict | str | None = None) -> tuple[dict, dict]:
+    """Check a CSV trace's column mapping and units before any file is read.
+
+    ``semtrack analyze`` and ``batch`` call this on ``--columns`` / ``--units`` so that a
+    mistyped mapping stops the command at once (exit 2), not once per video.
+
+    Parameters
+    ----------
+    columns : dict or str, optional
+        Quantity -> column name, e.g. ``"time=Time,current=I"``.
+    units : dict or str, optional
+        Quantity -> unit, e.g. ``"current=mA"``.
+
+    Returns
+    -------
+    (dict, dict)
+        The mapping and the units, keyed by lower-case quantity.
+
+    Raises
+    ------
+    calibration.InputError
+        A part that is not ``QUANTITY=VALUE``, an unknown quantity, or a unit that is not
+        one of its quantity's (``current=mV``).
+    """
+    columns = _parse_mapping(columns, "columns", None)
+    units = _parse_mapping(units, "units", None)
+    for q, unit in units.items():
+        problem = _unit_error(q, unit)
+        if problem is not None:
+            raise InputError(f"--units {q}={unit}: unit {unit!r} {problem}")
+    return columns, units
 
 
 def read_delimited(path, *, columns=None, units=None):
@@ -177,13 +222,10 @@ def read_delimited(path, *, columns=None, units=None):
         if not unit:
             raise InputError(f"column {col!r} ({q}) has no unit in the header; "
                              f"give it with --units {q}=UNIT", path=path)
-        scale = UNIT_SCALE.get(unit.lower())
-        if scale is None or (QUANTITIES[q] and scale[0] != QUANTITIES[q]):
-            allowed = [k for k, v in UNIT_SCALE.items()
-                       if (QUANTITIES[q] or "") in ("", v[0])
-                       and (QUANTITIES[q] or v[0] in ("V", "A"))]
-            raise InputError(f"unit {unit!r} of column {col!r} is not a known "
-                             f"{q} unit; use one of {', '.join(allowed)}", path=path)
+        problem = _unit_error(q, unit)
+        if problem is not None:
+            raise InputError(f"unit {unit!r} of column {col!r} {problem}", path=path)
+        scale = UNIT_SCALE[unit.lower()]
         key = _OUT.get(q) or f"{q}_{scale[0]}"
         values = to_base_unit(numeric[col].to_numpy(dtype=float), scale[1])
         if q == "z_imag" and col.lstrip().startswith("-"):

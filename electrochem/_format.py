@@ -78,7 +78,7 @@ def format_summary(summary: dict) -> str:
                          + (f", n = {ft['cpe_exponent']:.3f}" if ft["cpe_exponent"] != 1 else ""))
             lines.append(f"              residual rms {100 * ft['relative_residual_rms']:.2f} %")
             if "contact_diameter_um" in e:
-                lines.append(f"  contact     d = {_fmt(e['contact_diameter_um'], 'um')} (from R1), "
+                lines.append(f"  contact     d = {_fmt(e['contact_diameter_um'], 'µm')} (from R1), "
                              f"area {_fmt(e['contact_area_cm2'], 'cm2')}")
             if "r_ct_upper_bound_ohm" in e:
                 s = (f"  R_CT        < {_fmt(e['r_ct_upper_bound_ohm'], 'ohm')} "
@@ -99,7 +99,7 @@ def format_summary(summary: dict) -> str:
             lines.append(f"  I vs eta    slope {_fmt(c['slope_S'], 'A/V')}, R = {_fmt(c['resistance_ohm'], 'ohm')}, "
                          f"R^2 = {c['r_squared']:.4f}")
             if "contact_diameter_um" in c:
-                lines.append(f"  contact     d = {_fmt(c['contact_diameter_um'], 'um')}")
+                lines.append(f"  contact     d = {_fmt(c['contact_diameter_um'], 'µm')}")
             h = c.get("hysteresis", {})
             if "error" in h:
                 lines.append(f"  hysteresis  {h['error']}")
@@ -139,7 +139,7 @@ def format_summary(summary: dict) -> str:
                              f"on {_fmt(s['area_used_cm2'], 'cm2')}")
             if "areal_charge_mAh_cm2" in s:
                 lines.append(f"  stripped    {_fmt(s['areal_charge_mAh_cm2'], 'mAh/cm2')} = "
-                             f"{_fmt(s['thickness_um'], 'um')} = {s['monolayers']:.3g} virtual monolayers")
+                             f"{_fmt(s['thickness_um'], 'µm')} = {s['monolayers']:.3g} virtual monolayers")
     if "short_circuit" in a:
         sc = a["short_circuit"]
         if "error" in sc:

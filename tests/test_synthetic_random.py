@@ -243,7 +243,11 @@ def test_synth_random_cli(tmp_path, capsys):
                 and random_scene(s).extras.scenario == "whiskers")
     assert main(["synth", "random", "--seed", str(seed), "--out", str(tmp_path),
                  "--format", "avi"]) == 0
-    assert f"random_{seed}.avi" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"random_{seed}.avi" in out
+    scene = random_scene(seed)  # the printout: the scene's pixel size in µm/px, its length in s
+    assert f"{scene.pixel_size_um:.3g} µm/px" in out, out
+    assert f"{scene.duration_s:g} s long" in out, out
     assert json.loads((tmp_path / f"random_{seed}_truth.json").read_text())["random"]["seed"] == seed
     assert main(["synth", "random", "--out", str(tmp_path)]) == 2
     assert "needs --seed" in capsys.readouterr().err

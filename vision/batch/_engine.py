@@ -104,6 +104,40 @@ def collect_batch(input_path, *, out_dir=None, defaults=None):
     return items
 
 
+def check_manifest_traces(items):
+    """Read every trace a manifest names, before any video is analysed.
+
+    A trace given explicitly follows one rule in ``analyze`` and ``batch`` (issue 15.2,
+    :func:`vision.pipeline.read_explicit_trace`): a file that cannot be read or has no time
+    column is an error. Checked here for every manifest row at once, so that a bad trace
+    in row 40 stops the batch with exit 2 before 39 videos are analysed, not as one
+    failed video at the end. Traces paired by name or duration are not checked (the
+    pairing already read them); warnings (no current column, too few rows) are left to
+    each video's analysis, which records them in ``batch.json``.
+
+    Parameters
+    ----------
+    items : list of BatchItem
+
+    Raises
+    ------
+    calibration.InputError
+        Naming the trace file and the manifest row.
+    """
+    from ..pipeline import read_explicit_trace  # pandas and the readers: on first use
+
+    for it in items:
+        if it.trace is None or not it.pairing.startswith("manifest"):
+            continue
+        try:
+            read_explicit_trace(it.trace, lambda _message: None,
+                                columns=it.options.get("trace_columns"),
+                                units=it.options.get("trace_units"))
+        except InputError as exc:
+            raise InputError(f"{it.pairing.removeprefix('manifest ')}: {exc.message}; fix "
+                             "the trace or the manifest row", path=exc.path or it.trace) from None
+
+
 # --------------------------------------------------------------------------
 # the driver
 
@@ -203,6 +237,7 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
         if workers < 0:
             raise InputError(f"workers must be >= 0, got {workers}")
         workers = min(workers, len(items))
+    check_manifest_traces(items)
     out_dir = Path(out_dir).resolve()
     check_batch_output(out_dir, names)
     out_dir.mkdir(parents=True, exist_ok=True)

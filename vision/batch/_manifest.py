@@ -48,9 +48,10 @@ __all__ = ["BatchItem", "MANIFEST_COLUMNS", "MANIFEST_NAMES", "read_manifest"]
 MANIFEST_COLUMNS = (
     "video", "trace", "name", "pixel_size_um", "scale_bar_um", "fps",
     "tilt_deg", "crop", "electrode", "counter_electrode", "sync_offset_s", "sync",
-    "columns", "units",
+    "sync_window", "columns", "units",
 )
-#: Manifest columns whose keyword of :func:`vision.analyze` has another name.
+#: Manifest columns whose keyword of :func:`vision.analyze` has another name (``sync_window``,
+#: parsed as a pair, becomes ``search_s``).
 OPTION_OF_COLUMN = {"columns": "trace_columns", "units": "trace_units"}
 _SYNC_MODES = ("auto", "span", "absolute")
 
@@ -214,9 +215,6 @@ def _check_columns(columns, where, path):
     dup = sorted({c for c in columns if list(columns).count(c) > 1})
     if dup:
         raise InputError(f"{where}: column(s) {dup} given twice", path=path)
-    dup = sorted({c for c in columns if list(columns).count(c) > 1})
-    if dup:
-        raise InputError(f"{where}: column(s) {dup} given twice", path=path)
 
 
 def _item(raw, where, manifest):
@@ -255,6 +253,8 @@ def _item(raw, where, manifest):
         if "sync_offset_s" in options:
             raise InputError(f"{where}: give sync_offset_s or sync, not both", path=manifest)
         options["sync"] = sync
+    if "sync_window" in raw:
+        options["search_s"] = _window(raw["sync_window"], where, manifest)
     for column, key in OPTION_OF_COLUMN.items():
         if column in raw:
             options[key] = str(raw[column]).replace(";", ",")
@@ -284,6 +284,22 @@ def _crop(value, where, manifest):
         raise InputError(f"{where}: crop must be 'top;bottom;left;right' in whole pixels "
                          f"(top < bottom, left < right), got {value!r}", path=manifest)
     return crop
+
+
+def _window(value, where, manifest):
+    """'lo;hi' in s (or a TOML list) -> (lo, hi): the offsets auto sync searches."""
+    parts = list(value) if isinstance(value, (list, tuple)) else \
+        [p for p in re.split(r"[;,\s]+", str(value).strip().strip("()[]")) if p]
+    try:
+        lo, hi = (float(p) for p in parts)
+        ok = math.isfinite(lo) and math.isfinite(hi) and lo < hi
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(f"{where}: sync_window must be 'lo;hi' in s with lo < hi (the range of "
+                         f"offsets the automatic synchronisation searches), got {value!r}",
+                         path=manifest)
+    return lo, hi
 
 
 _SIDE_NOTE = re.compile(r"^(left|right|top|bottom)(\s+[xy]\s*=\s*[-+0-9.eE]+\s*(px)?)?$")

@@ -87,6 +87,10 @@ def analysis_kwargs(args, *, given_only=False):
         sync=getattr(args, "sync", None),
         trace_columns=args.columns, trace_units=args.units,
         search_s=parse_sync_window(getattr(args, "sync_window", None)))
+    if args.columns is not None or args.units is not None:
+        from electrochem import parse_column_options  # a bad mapping: exit 2 before any work
+
+        parse_column_options(args.columns, args.units)
     if kwargs["tilt_deg"] is not None and not -90 < kwargs["tilt_deg"] < 90:
         raise InputError(f"--tilt must be between -90 and 90 degrees, got {args.tilt:g}")
     if given_only:

@@ -21,7 +21,8 @@ manifest.toml or manifest.csv, that manifest is used instead.
 Manifest (CSV or TOML): one row per video with the columns video, trace,
 name, pixel_size_um, scale_bar_um, fps, tilt_deg, crop ("t;b;l;r" px),
 electrode ("x;y" px), counter_electrode (left/right/top/bottom or "x;y"),
-sync_offset_s, sync, columns and units (of a CSV trace, "time=Time;current=I").
+sync_offset_s, sync, sync_window ("lo;hi" s), columns and units (of a CSV
+trace, "time=Time;current=I").
 Paths are relative to the manifest. The options below apply to every video; a
 manifest cell wins for its row. Other columns (sample id, notes) are copied into
 results.csv as manifest.<column>; a near-miss of a known name is an error. See

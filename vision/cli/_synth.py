@@ -130,7 +130,7 @@ def _run_random(args):
                                          crf=args.crf))
     ext = scene.extras
     print(f"scene:   seed {scene.seed} ({ext.scenario}), {scene.shape[1]}x{scene.shape[0]} px at "
-          f"{scene.pixel_size_um:.3g} um/px, {scene.n_frames} frames, codec {ext.codec}")
+          f"{scene.pixel_size_um:.3g} µm/px, {scene.n_frames} frames, codec {ext.codec}")
     print(f"video:   {res.video}  ({res.n_frames} frames, {_length(res, scene)}; "
           f"rendered in {res.elapsed_s:.1f} s)")
     print(f"truth:   {res.truth_frames}, {res.truth_whiskers}, {res.truth_json}")

@@ -183,14 +183,38 @@ class Analysis:
 
 
 
-def _read_trace(trace, warn, *, columns=None, units=None):
+def read_explicit_trace(trace: str | os.PathLike, warn=None, *, columns=None,
+                        units=None) -> "electrochem.Trace | None":
     """Read a trace given explicitly; one rule for ``analyze`` and ``batch`` (issue 15.2).
 
     A file that is missing, cannot be read or has no time column is an error
     (InputError: exit 2 on the command line). A readable trace without a current
     column, or with 0 or 1 data rows, gives a warning and the video is analysed
-    without fusion (returns None).
+    without fusion (returns None). ``semtrack batch`` calls this for every trace its
+    manifest names before any video is analysed, so that a bad one stops the batch
+    at once.
+
+    Parameters
+    ----------
+    trace : str or os.PathLike
+        Potentiostat file (EC-Lab .mpt/.mpr, CSV, ...).
+    warn : callable, optional
+        Called with the text of each warning; default :func:`warnings.warn`.
+    columns, units : dict or str, optional
+        CSV column mapping and units (``time=Time,current=I``, ``current=mA``).
+
+    Returns
+    -------
+    electrochem.Trace or None
+        The trace, or None when it cannot be fused (warned).
+
+    Raises
+    ------
+    calibration.InputError
+        Missing or unreadable file, no time column, a bad column mapping.
     """
+    if warn is None:
+        warn = warnings.warn
     if not os.path.exists(trace):
         raise InputError("no such trace file; check trace", path=trace)
     try:
@@ -324,7 +348,7 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
         warnings.warn(message, stacklevel=3)
 
     video = os.fspath(video)
-    trace_obj = None if trace is None else _read_trace(
+    trace_obj = None if trace is None else read_explicit_trace(
         os.fspath(trace), warn, columns=trace_columns, units=trace_units)
 
     with warnings.catch_warnings(record=True) as caught:

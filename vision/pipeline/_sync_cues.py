@@ -775,7 +775,7 @@ def step_cue(lengths, edges_trace_s, lo, hi, dt_scan, *, inflation=1.0, min_scan
                adequate=res.adequate, informative=False if note else None,
                detail=f"kinks of {len(curves)} whisker length curve(s) vs {len(edges)} step "
                       f"edge(s): residual {math.sqrt(res.cost / sum(len(c[0]) for c in curves)):.3f}"
-                      f" um rms" + note)
+                      f" µm rms" + note)
 
 
 def _scan_kinks(curves, edges, lo, hi, dt_scan, inflation):

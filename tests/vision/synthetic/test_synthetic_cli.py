@@ -1,5 +1,6 @@
 """``semtrack synth`` command line."""
 import json
+import re
 
 import pandas as pd
 
@@ -10,7 +11,10 @@ def test_synth_writes_video_truth_and_trace(tmp_path, capsys):
     rc = main(["synth", "multi_whisker", "--out", str(tmp_path), "--format", "avi",
                "--duration", "1", "--seed", "5", "--no-artefacts"])
     assert rc == 0
-    assert "multi_whisker.avi" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "multi_whisker.avi" in out
+    # the video's length is its frames over the frame rate (1 s asked), not the render time
+    assert re.search(r"\b10 frames, 1(\.0+)? s long", out), out
     info = json.loads((tmp_path / "multi_whisker_truth.json").read_text())
     assert info["seed"] == 5 and info["n_frames"] == 10
     assert info["artefacts"]["drift_px_s"] == 0.0 and info["artefacts"]["data_bar"] is True
