@@ -182,7 +182,7 @@ class BatchResult:
 
 
 def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
-              overlay=True, report=True, progress=False):
+              overlay=True, report=True, progress=True):
     """Analyse many videos; write per-video folders and the combined results.
 
     Parameters
@@ -207,8 +207,10 @@ def run_batch(items, out_dir, *, workers=None, scheduler=None, force=False,
     overlay, report : bool
         Passed to :meth:`vision.Analysis.save` (overlay video, HTML report).
     progress : bool
-        Show a progress bar (videos done, frames per second, time left) on
-        stderr.
+        Show a progress bar (videos done, frames per second, time left) where
+        someone sees it: a widget in Jupyter, a text bar on a terminal's stderr,
+        nothing in a pipe or a log (the rule of :func:`vision.analyze`); False
+        for none.
 
     Returns
     -------

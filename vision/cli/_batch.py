@@ -95,7 +95,7 @@ def run(args):
     result = run_batch(items, args.out, workers=args.workers, scheduler=args.scheduler,
                        force=args.force, overlay=not args.no_overlay,
                        report=not args.no_report,
-                       progress=not quiet and sys.stderr.isatty())
+                       progress=not quiet)
     _print_summary(result, quiet=quiet)
     return 1 if result.failed else 0
 

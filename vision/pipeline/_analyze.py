@@ -150,7 +150,7 @@ class Analysis:
         """
         return report_figures(self)
 
-    def save(self, out_dir, *, overlay=True, report=True, progress=False, formats=("csv",)):
+    def save(self, out_dir, *, overlay=True, report=True, progress=True, formats=("csv",)):
         """Write the results folder (atomically; a rerun replaces it).
 
         Parameters
@@ -162,7 +162,8 @@ class Analysis:
         report : bool
             Write ``report.html``.
         progress : bool
-            Show a progress bar for the overlay pass.
+            Show a progress bar for the overlay pass where someone sees it (a widget in
+            Jupyter, a text bar on a terminal; nothing in a pipe or a log); False for none.
         formats : sequence of {'csv', 'parquet', 'xlsx'}
             Table files besides the CSV contract: ``parquet`` (``frames.parquet``, ...),
             ``xlsx`` (``results.xlsx``, one sheet per table, written with openpyxl).

@@ -3,7 +3,6 @@ import base64
 import logging
 import os
 import shutil
-import sys
 
 import cv2
 import numpy as np
@@ -24,6 +23,7 @@ from .._schema import (
     WHISKERS_FILE,
 )
 from .._shared._fileio import check_output_dir, make_temp_dir, replace_dir, write_json_atomic
+from .._shared._progress import progress_bar
 from ..io._registry import open_video
 from ._overlay import OverlayWriter, draw_overlay
 from ._report import build_report
@@ -69,11 +69,7 @@ def _overlay_pass(analysis, path, progress):
     duplicate = frames["is_duplicate"].to_numpy(bool)
     last = len(frames) - 1
     mapping = []
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
-        bar = tqdm(total=len(frames), desc="overlay", unit="frame", leave=False,
-                   file=sys.stderr)
+    bar = progress_bar(len(frames), progress, "overlay")
     with open_video(analysis.video_path, fps=analysis.fps) as reader, \
             OverlayWriter(path, reader.frame_shape) as writer:
         drawing = None
