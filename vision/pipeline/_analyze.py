@@ -616,7 +616,7 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         lateral_extent_um=sustained_max(ev.extent_um, thresholds.lateral_min_scans),
         touchdown_time_s=touchdown_t, trace_short_circuit_time_s=trace_sc_v,
         contact_loss_time_s=depletion_v, thresholds=thresholds, morphology=morphology,
-        touchdown_by="front" if front_touched else "crack")
+        touchdown_by="front" if front_touched else "crack", has_trace=trace_obj is not None)
 
     growth = _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds,
                            morphology.crack_persistence, front_touched=front_touched)

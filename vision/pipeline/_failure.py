@@ -175,7 +175,8 @@ def _margin_confidence(value, threshold):
 
 def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_time_s=None,
                      trace_short_circuit_time_s=None, contact_loss_time_s=None,
-                     thresholds=DEFAULT_THRESHOLDS, morphology=None, touchdown_by="front"):
+                     thresholds=DEFAULT_THRESHOLDS, morphology=None, touchdown_by="front",
+                     has_trace=True):
     """Decide the failure mode from the tracked features.
 
     Parameters
@@ -201,6 +202,10 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
         What touched the counter electrode: the lateral front's touch-down is
         evidence of lateral growth as well as a short circuit; a crack's
         (lithium-filled, reaching the counter electrode) is a short circuit only.
+    has_trace : bool
+        Whether a potentiostat trace was fused. Without one the evidence says "no trace"
+        where it would say what the trace did not show (no depletion, no current jump):
+        absence of a trace is not evidence of absence.
 
     Returns
     -------
@@ -226,7 +231,8 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
          "threshold": None, "passed": contact_loss_time_s is not None,
          "text": ("depletion (diverging overpotential) at "
                   f"{contact_loss_time_s:.2f} s" if contact_loss_time_s is not None
-                  else "no depletion time in the trace")},
+                  else "no depletion time in the trace" if has_trace
+                  else "no trace fused: depletion not known")},
     ]
     short = trace_short_circuit_time_s is not None or touchdown_time_s is not None
     evidence.append({
@@ -236,7 +242,8 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
         "threshold": None, "passed": short,
         "text": "; ".join(filter(None, [
             f"trace: current jump / voltage collapse at {trace_short_circuit_time_s:.2f} s"
-            if trace_short_circuit_time_s is not None else "trace: no short circuit",
+            if trace_short_circuit_time_s is not None
+            else "trace: no short circuit" if has_trace else "no trace fused",
             f"video: {'a crack reached' if touchdown_by == 'crack' else 'touch-down at'} the "
             f"counter electrode at {touchdown_time_s:.2f} s"
             if touchdown_time_s is not None else "video: no touch-down"]))})
