@@ -178,6 +178,13 @@ def _csv_number(value):
     return value
 
 
+def _csv_time(value):
+    """An event time in the CSV with :data:`TIME_DECIMALS` decimals, as on the page and in
+    the ``*_times_s`` lists (``0.300``, not ``0.3``); empty when there is none."""
+    value = _csv_number(value)
+    return value if value == "" else f"{float(value):.{TIME_DECIMALS}f}"
+
+
 def _sorted_events(events, name):
     return sorted((e for e in events if e["event"] == name),
                   key=lambda e: (e["time_s"] is None, e["time_s"] or 0.0, e.get("frame", 0)))
@@ -274,8 +281,8 @@ def labels_csv(labelled, auto_events):
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _safe_cell(v) if k in _TEXT_FIELDS else _csv_number(v)
-                         for k, v in row.items()})
+        writer.writerow({k: _safe_cell(v) if k in _TEXT_FIELDS else _csv_time(v)
+                         if k.endswith("_time_s") else _csv_number(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -224,7 +224,7 @@ def test_export_csv_and_json_atomic_and_safe(service, tmp_path):
     row = next(r for r in rows if r["video_name"] == "cell_a")
     assert row["note"] == "'" + '=cmd|" /C calc"!A0, "quoted", <script>'  # formula defused
     assert row["updated_by"].startswith("'=")
-    assert row["auto_lateral_onset_time_s"] == "0.9" and row["human_lateral_onset_frame"] == "9"
+    assert row["auto_lateral_onset_time_s"] == "0.900" and row["human_lateral_onset_frame"] == "9"
     assert {r["video_name"] for r in rows} == set(VIDEOS)
     doc = json.loads(write_export(tmp_path / "labels.json", service.db.labelled(),
                                   service.auto_events()).read_text())

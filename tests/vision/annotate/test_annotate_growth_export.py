@@ -137,7 +137,8 @@ def test_export_keeps_every_event_with_the_same_decimals(service, tmp_path):
     a = rows["cell_a"]
     assert a["human_growth_onset_times_s"] == "0.300; 0.700; 1.100"  # auto-seeded + two
     assert a["auto_growth_onset_times_s"] == "0.300"
-    assert a["human_growth_onset_time_s"] == "0.3"  # first one, as before
+    assert a["human_growth_onset_time_s"] == "0.300"  # the first one, same decimals
+    assert a["auto_growth_onset_time_s"] == "0.300"
     assert a["auto_growth_modes"] == "whisker, lateral" and a["human_growth_modes"] == ""
 
     write_export(tmp_path / "l.xlsx", service.labelled(), service.auto_events(), version="t")
