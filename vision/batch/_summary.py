@@ -11,7 +11,7 @@ from .._schema import BATCH_FIGURE_FILE, FAILURE_MODES, GROWTH_RATES_FILE
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["format_table", "table_rows", "write_rate_figure"]
+__all__ = ["format_table", "growth_mode_names", "table_rows", "write_rate_figure"]
 
 #: Columns of the end-of-batch table, in order.
 TABLE_COLUMNS = ("video", "status", "failure mode", "growth modes", "short circuit",
@@ -27,17 +27,23 @@ def _num(value, fmt):
     return format(value, fmt)
 
 
-def _growth_modes(summary):
+def growth_mode_names(summary):
+    """The growth modes of a summary as names (``["whisker", "lateral"]``), or None if the
+    summary has none recorded (a failed video). Entries may be names or ``{"mode": ...}``."""
     modes = summary.get("growth_modes")
-    if not modes:
-        return "-"
+    if not isinstance(modes, (list, tuple)):
+        return None
     names = []
     for m in modes:
         if isinstance(m, dict):
             m = m.get("mode") or m.get("name") or m.get("growth_mode")
         if m:
             names.append(str(m))
-    return ",".join(names) or "-"
+    return names
+
+
+def _growth_modes(summary):
+    return ",".join(growth_mode_names(summary) or []) or "-"
 
 
 def _sync(summary):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .._schema import BATCH_TABLE_FILE
 from .._shared._fileio import jsonable
+from ._summary import growth_mode_names
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ def _table(result):
         if summary is not None:
             for k, v in flatten_summary(summary).items():
                 row.setdefault(k, v)
+            modes = growth_mode_names(summary)
+            if modes is not None:  # readable beside failure_mode, as in the report
+                row["growth_modes"] = ", ".join(modes) or "none"
         rows.append(row)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     # One type per column (Parquet needs it): a column mixing text and numbers is text.
@@ -80,7 +84,8 @@ def write_results_table(result):
     ``video``, ``trace``, ``pairing``, ``batch_wall_s`` (wall-clock seconds
     this video took in this run: analysis, or only checking the input hashes
     for a skipped video), further manifest columns as ``manifest.<column>``,
-    then the flattened summary fields.
+    then the flattened summary fields (``growth_modes`` as ``"whisker, lateral"`` or
+    ``"none"``).
     """
     frame = _table(result)
     out = Path(result.out_dir)
