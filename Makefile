@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench validate validate-quick videos docs mutate clean
+.PHONY: demo test bench validate validate-quick videos docs screenshots mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(VENV)/.installed
 docs: $(VENV)/.installed-test
 	$(BIN)/mkdocs build --strict -f docs/mkdocs.yml
 	@echo "Docs: $(CURDIR)/docs/site/index.html"
+
+## screenshots: the report and annotation-tool screenshots of the README and docs, taken
+## again from the sample videos in headless Chromium (docs/screenshots.py; /usr/bin/chromium)
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/screenshots.py
 
 ## validate: accuracy on the frozen validation bank (benchmarks/validate.py; ARGS=--quick
 ## for 20 scenes, ARGS=--check to exit 1 on a missed target). Not a test.

@@ -166,8 +166,13 @@ def run(args):
         out = result.save(out, overlay=not args.no_overlay, report=not args.no_report,
                           progress=not quiet)
     s = result.summary
+    from ..pipeline._report import growth_mode_text
+
+    t_short = s.get("short_circuit_time_s")
     print(f"{name}: failure mode {s['failure_mode']} (confidence {s['failure_confidence']}), "
-          f"short circuit {'yes' if s['short_circuit'] else 'no'}")
+          f"short circuit {'yes' if s['short_circuit'] else 'no'}"
+          + (f" at {t_short:.2f} s" if s["short_circuit"] and t_short is not None else ""))
+    print(f"  growth modes {growth_mode_text(s)}")
     if s["max_growth_rate_um_s"] is not None:
         print(f"  max growth rate {s['max_growth_rate_um_s']:.3f} µm/s -> local current "
               f"density {s['max_local_current_density_A_cm2']:.3f} A/cm2")
