@@ -33,7 +33,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
 
 ## docs: build the documentation site (MkDocs, config docs/mkdocs.yml) into docs/site/
+## MkDocs empties its site folder first: refuse one that holds files it did not write.
 docs: $(VENV)/.installed-test
+	@if [ -d docs/site ] && [ -n "$$(ls -A docs/site)" ] && [ ! -f docs/site/sitemap.xml ]; then \
+	  echo "docs: docs/site holds files MkDocs did not write (no sitemap.xml); move them away" >&2; \
+	  exit 2; fi
 	$(BIN)/mkdocs build --strict -f docs/mkdocs.yml
 	@echo "Docs: $(CURDIR)/docs/site/index.html"
 

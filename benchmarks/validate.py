@@ -140,6 +140,13 @@ def cache_dir(cache, seed, source):
     return Path(cache) / f"{kind}-v{BANK_VERSION}" / generator_version() / str(seed)
 
 
+def _is_render(path):
+    """True for a folder holding only what render_scene writes (scene.*, DONE.json)."""
+    return path.is_dir() and not path.is_symlink() and all(
+        p.name in ("DONE.json", ".semtrack-written.json") or p.name.startswith("scene")
+        for p in path.iterdir())
+
+
 def render_scene(seed, folder, source):
     """Render the scene of `seed` into `folder` once (DONE.json marks a complete render)."""
     folder = Path(folder)
@@ -151,6 +158,13 @@ def render_scene(seed, folder, source):
 
     scene, label = scene_for_seed(seed, source=source)
     tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
+    # Only a render's own files are ever removed: the leftover of a killed render (same
+    # name and pid) holds scene.* files and maybe DONE.json; a finished folder is replaced
+    # only by a complete render, and a folder of anything else stops the run.
+    for path in (tmp, folder):
+        if path.exists() and not _is_render(path):
+            raise SystemExit(f"validate: {path}: exists and is not a scene render of this "
+                             "script; move it away or give another --cache")
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
     if getattr(scene, "extras", None) is not None and hasattr(synthetic, "render_random"):
