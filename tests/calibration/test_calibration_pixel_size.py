@@ -201,7 +201,7 @@ def test_metadata_wins_over_scale_bar_um_with_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="calibration"):
         ps = resolve_pixel_size(tiff_tags=tags, image=img, data_bar=(70, H, 0, W), scale_bar_um=10.0)
     assert (ps.source, ps.um) == ("fei_metadata", pytest.approx(0.045))
-    assert any("--scale-bar-um gives 0.1 um/px" in r.message for r in caplog.records)
+    assert any("--scale-bar-um gives 0.1 µm/px" in r.message for r in caplog.records)
 
 
 @pytest.mark.parametrize("bar_um, warns", [
