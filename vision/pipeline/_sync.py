@@ -460,8 +460,9 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
 
     # the features' scans are placed at their content time, the middle of the scan; the
     # lithium they measure was scanned anywhere within it (at its rows), at the same place
-    # in every scan: a bias uniform within +-half a scan that no fit over the scans sees
-    cues = [_with_content_time(c, period) for c in cues]
+    # in every scan: a bias uniform within +-half a scan that no fit over the scans sees;
+    # and the step cue's knots are placed within a sampling interval of the trace
+    cues = [_with_content_time(c, period, dt_trace) for c in cues]
     comb = combine_cues(cues, period, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
@@ -553,23 +554,38 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
 #: content time) and whose own uncertainty comes from a fit over the scans; the
 #: short-circuit cue holds the place within the scan already (``short_circuit_cue``).
 SCAN_FEATURE_CUES = ("charge", "steps", "contact_area")
+#: Cues whose model puts knots at the control-step edges as ``trace_signals`` places them
+#: (midway between two samples); the charge and contact-area cues match the trace's own
+#: integrated samples instead.
+EDGE_KNOT_CUES = ("steps",)
 
 
-def _with_content_time(cue, dt_scan):
-    """`cue` with the lithium's place within the scan added to its uncertainty.
+def _with_content_time(cue, dt_scan, dt_trace=0.0):
+    """`cue` with the lithium's place within the scan (and the step edges' within the
+    trace's sampling) added to its uncertainty.
 
     A feature measured in a scan is placed at the scan's content time (its
     middle), but the lithium was scanned at its own rows, anywhere within the
     scan and at about the same place in every scan: a bias of the offset
     uniform within +-half a scan, standard deviation ``dt_scan / sqrt(12)``
     (issue 13: scan quantisation), added in quadrature to the fit's own
-    uncertainty (which holds only what varies from scan to scan).
+    uncertainty (which holds only what varies from scan to scan). The step
+    cue's knots, the control-step edges, are placed midway between the trace
+    samples either side of each change (``trace_signals``): uniform within
+    +-half a sampling interval, and the same for every edge when the steps
+    start on a grid of the trace's sampling (programmed steps at whole
+    seconds), so ``dt_trace / sqrt(12)`` is added to it as well (as the
+    short-circuit cue counts its jump): a trace sampled more coarsely than the
+    video scans cannot place its knots within a scan, whatever the fit's
+    curvature says.
 
     Parameters
     ----------
     cue : Cue
     dt_scan : float
         Scan period, s.
+    dt_trace : float
+        Sampling interval of the trace, s (step cue only, :data:`EDGE_KNOT_CUES`).
 
     Returns
     -------
@@ -579,7 +595,8 @@ def _with_content_time(cue, dt_scan):
     """
     if cue.name not in SCAN_FEATURE_CUES or cue.offset_s is None or cue.sigma_s is None:
         return cue
-    return replace(cue, sigma_s=math.hypot(cue.sigma_s, dt_scan / math.sqrt(12.0)))
+    edges = dt_trace if cue.name in EDGE_KNOT_CUES else 0.0
+    return replace(cue, sigma_s=math.sqrt(cue.sigma_s ** 2 + (dt_scan ** 2 + edges ** 2) / 12.0))
 
 
 def _first_censoring(lengths):

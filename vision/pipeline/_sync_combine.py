@@ -149,10 +149,13 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     sharp = max((c.sharpness for c in group if c.sharpness is not None), default=None)
     conf = 1.0 if sharp is None else float(sharp)
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
-    x = np.array([c.offset_s for c in inside])
-    spread = float(np.ptp(x)) if len(x) > 1 else 0.0
-    if spread > DISAGREE_SCANS * dt_scan:
-        names = ", ".join(f"{c.name} {c.offset_s:+.2f} s" for c in inside)
+    # two cues disagree when more than a scan apart, unless one of them is too wide to
+    # tell a scan (see _disagrees): then only beyond its own uncertainty
+    pairs = [(a, b) for a, b in itertools.combinations(inside, 2) if _disagrees(a, b, dt_scan)]
+    if pairs:
+        spread = max(abs(a.offset_s - b.offset_s) for a, b in pairs)
+        names = ", ".join(f"{c.name} {c.offset_s:+.2f} s" for c in inside
+                          if any(c in p for p in pairs))
         used = ", ".join(c.name for c in group)
         warnings.append(f"sync cues disagree by {spread:.2f} s (more than one scan period, "
                         f"{dt_scan:.2f} s): {names}; used {used}; the clock offset is "
@@ -175,6 +178,24 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     conf = float(np.clip(conf, 0.0, 1.0))
     return Combined(offset_s=offset, sigma_s=sigma, confidence=conf,
                     used=[c.name for c in group], warnings=warnings)
+
+
+def _disagrees(a, b, dt_scan):
+    """Two cues' estimates contradict each other (issue 13's disagreement).
+
+    More than :data:`DISAGREE_SCANS` scans apart, the disagreement of issue 13, when
+    both cues claim to resolve it (standard uncertainty below that); a cue that does
+    not (wider than a scan: a step cue of +-4 scans, a charge cue on a slow growth)
+    contradicts the other only beyond :data:`AGREE_SIGMAS` combined standard
+    uncertainties, as a cue's distance within its own uncertainty is no evidence
+    that either is wrong, and a warning on it is noise to the user.
+    """
+    gap = abs(a.offset_s - b.offset_s)
+    one = DISAGREE_SCANS * dt_scan
+    if gap <= one:
+        return False
+    return max(a.sigma_s, b.sigma_s) < one or \
+        gap > AGREE_SIGMAS * math.hypot(a.sigma_s, b.sigma_s)
 
 
 def _agrees(a, b, dt_scan):
