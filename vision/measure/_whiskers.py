@@ -322,23 +322,52 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
             # one straight piece by its centreline, though not by its box
             return bent if bent is not None else "rejected"
         return rod
-    # a stub: its long axis is along the rim; growth is radial
-    rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
-    if not isinstance(rod, WhiskerObs) and major > minor \
-            and abs(ux * radial[0] + uy * radial[1]) > STUB_OUTWARD_COS:
-        # ... unless its long axis points out of the electrode rather than along the rim:
-        # a short rod (length under STUB_ASPECT widths) grown at a slant, or curving,
-        # fails the tests along the radius; its centreline (from its pixels at the rim to
-        # its farthest pixel) says where it goes, as for an elongated region
+    if major > minor and abs(ux * radial[0] + uy * radial[1]) > STUB_OUTWARD_COS:
+        # a short region whose long axis points out of the electrode rather than along the
+        # rim: a rod shorter than STUB_ASPECT widths, grown at a slant or curving away from
+        # the radius. It is tried along the line from its root to its outer half, then
+        # along its centreline (the box tests fail on a ragged mask), then radially
+        axis = _root_to_tip_axis(xs, ys, d <= attach_px, (cx, cy))
+        if axis is not None:
+            rod = _straight_rod(xs, ys, area, *axis, ex, ey, r, **tests)
+            if isinstance(rod, WhiskerObs):
+                return rod
         bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, attach_px=attach_px,
                          min_length_px=min_length_px, max_width_px=max_width_px,
                          min_straightness=min_straightness)
-        if bent is not None and bent.path_xy_px:
+        if bent is not None:
             return bent
-        rod = _straight_rod(xs, ys, area, (cx, cy), (ux, uy), ex, ey, r, **tests)
-        if rod == _NOT_BOXED and bent is not None:
-            return bent  # one straight piece by its centreline, though not by its box
+    # a stub: its long axis is along the rim; growth is radial
+    rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
     return rod if isinstance(rod, WhiskerObs) else "rejected"
+
+
+def _root_to_tip_axis(xs, ys, at_rim, centre_xy):
+    """Axis of a short rod from the middle of its root to the middle of its outer half.
+
+    The pixels at the rim (``at_rim``) are a cross-section of the rod, their middle on
+    its axis; the outer half of the rod (pixels beyond half its reach from the root, along
+    the line from the root's middle through ``centre_xy``) is a rectangle whose middle
+    lies on the axis too. The principal axis of all its pixels is not: the wedge between
+    a slanted rod and the rim pulls it towards the rim (by 10 deg on an 11 px wide rod
+    25 px long, 30 deg off the radius). Returns (point, unit direction) or None.
+    """
+    if not at_rim.any():
+        return None
+    root = np.array([xs[at_rim].mean(), ys[at_rim].mean()])
+    u = np.asarray(centre_xy, float) - root
+    n = float(np.hypot(*u))
+    if n <= 0:
+        return None
+    u /= n
+    s = (xs - root[0]) * u[0] + (ys - root[1]) * u[1]
+    outer = s >= 0.5 * float(s.max())
+    far = np.array([xs[outer].mean(), ys[outer].mean()])
+    v = far - root
+    n = float(np.hypot(*v))
+    if n <= 0:
+        return None
+    return (float(root[0]), float(root[1])), (float(v[0] / n), float(v[1] / n))
 
 
 #: :func:`_straight_rod`'s verdict on a region that fails only the box tests (fill, straightness).
