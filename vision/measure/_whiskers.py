@@ -93,8 +93,9 @@ UNIFORM_VAR_FACTOR = 12
 STUB_ASPECT = 2.5
 #: ... but a stub whose long axis lies nearer the radius than the rim (|cos| to the radius
 #: above cos 45 deg: the region reaches farther out than it spreads along the rim, so it is
-#: longer than wide) and that fails the rod tests along the radius is tried along its own
-#: axis: a short rod grown at a slant or curving away from the radius.
+#: longer than wide) and that fails the rod tests along the radius is tried along the line
+#: from its root to its outer half (:func:`_root_to_tip_axis`), then along its centreline:
+#: a short rod grown at a slant or curving away from the radius.
 STUB_OUTWARD_COS = math.cos(math.radians(45.0))
 #: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
 #: pixels of a touching neighbour).
@@ -322,32 +323,27 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
             # one straight piece by its centreline, though not by its box
             return bent if bent is not None else "rejected"
         return rod
-    outward = major > minor and abs(ux * radial[0] + uy * radial[1]) > STUB_OUTWARD_COS
-    axis = _root_to_tip_axis(xs, ys, d <= attach_px, (cx, cy)) if outward else None
-    # slanted: the outer half's middle lies farther from the radius through the root than
-    # a straight rod's medial path may wander (CURVE_STRAIGHT_DEV_PX, a ragged mask's sides)
-    slanted = axis is not None and _off_radius_px(axis, ex, ey) > CURVE_STRAIGHT_DEV_PX
-    if not slanted:
-        # a stub: its long axis is along the rim, or its outer half lies on the radius
-        # through its root; growth is radial
-        rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
-        if isinstance(rod, WhiskerObs) or axis is None:
-            return rod if isinstance(rod, WhiskerObs) else "rejected"
-    # a short region whose long axis points out of the electrode rather than along the rim:
-    # a rod shorter than STUB_ASPECT widths, grown at a slant or curving away from the
-    # radius. It is tried along the line from its root to its outer half, then along its
-    # centreline (the box tests fail on a ragged mask), then radially
-    rod = _straight_rod(xs, ys, area, axis[0], axis[1], ex, ey, r, **tests)
+    # a stub: its long axis is along the rim; growth is radial
+    rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
     if isinstance(rod, WhiskerObs):
         return rod
-    bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, attach_px=attach_px,
-                     min_length_px=min_length_px, max_width_px=max_width_px,
-                     min_straightness=min_straightness)
-    if bent is not None:
-        return bent
-    if slanted:
-        rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
-    return rod if isinstance(rod, WhiskerObs) else "rejected"
+    if major > minor and abs(ux * radial[0] + uy * radial[1]) > STUB_OUTWARD_COS:
+        # ... unless it fails the rod tests along the radius and its long axis points out
+        # of the electrode rather than along the rim: a rod shorter than STUB_ASPECT widths
+        # grown at a slant or curving away from the radius. It is tried along the line from
+        # its root to its outer half, then along its centreline (the box tests fail on a
+        # ragged mask)
+        axis = _root_to_tip_axis(xs, ys, d <= attach_px, (cx, cy))
+        if axis is not None:
+            rod = _straight_rod(xs, ys, area, axis[0], axis[1], ex, ey, r, **tests)
+            if isinstance(rod, WhiskerObs):
+                return rod
+        bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, attach_px=attach_px,
+                         min_length_px=min_length_px, max_width_px=max_width_px,
+                         min_straightness=min_straightness)
+        if bent is not None:
+            return bent
+    return "rejected"
 
 
 def _root_to_tip_axis(xs, ys, at_rim, centre_xy):
@@ -358,8 +354,7 @@ def _root_to_tip_axis(xs, ys, at_rim, centre_xy):
     the line from the root's middle through ``centre_xy``) is a rectangle whose middle
     lies on the axis too. The principal axis of all its pixels is not: the wedge between
     a slanted rod and the rim pulls it towards the rim (by 10 deg on an 11 px wide rod
-    25 px long, 30 deg off the radius). Returns (point, unit direction, distance from the
-    root's middle to the outer half's, px) or None.
+    25 px long, 30 deg off the radius). Returns (point, unit direction) or None.
     """
     if not at_rim.any():
         return None
@@ -376,15 +371,7 @@ def _root_to_tip_axis(xs, ys, at_rim, centre_xy):
     n = float(np.hypot(*v))
     if n <= 0:
         return None
-    return (float(root[0]), float(root[1])), (float(v[0] / n), float(v[1] / n)), n
-
-
-def _off_radius_px(axis, ex, ey):
-    """Distance (px) of the outer half's middle of :func:`_root_to_tip_axis`'s ``axis`` from
-    the electrode's radius through the root's middle."""
-    (rx, ry), (vx, vy), lever = axis
-    n = max(math.hypot(rx - ex, ry - ey), 1e-9)
-    return abs(vx * (ry - ey) - vy * (rx - ex)) / n * lever
+    return (float(root[0]), float(root[1])), (float(v[0] / n), float(v[1] / n))
 
 
 #: :func:`_straight_rod`'s verdict on a region that fails only the box tests (fill, straightness).
