@@ -91,6 +91,12 @@ ATTACH_SLACK_PX = 2.5
 UNIFORM_VAR_FACTOR = 12
 #: A region with major/minor axis below this ratio is a stub: its axis is taken radial.
 STUB_ASPECT = 2.5
+#: ... but a stub whose long axis lies nearer the radius than the rim (|cos| to the radius
+#: above cos 45 deg: the region reaches farther out than it spreads along the rim, so it is
+#: longer than wide) and that fails the rod tests along the radius is tried along the line
+#: from its root to its outer half (:func:`_root_to_tip_axis`), then along its centreline:
+#: a short rod grown at a slant or curving away from the radius.
+STUB_OUTWARD_COS = math.cos(math.radians(45.0))
 #: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
 #: pixels of a touching neighbour).
 SIDE_PERCENTILES = (1, 99)
@@ -300,6 +306,8 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
     major = np.sqrt(max(evals[1], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
     minor = np.sqrt(max(evals[0], 0)) * np.sqrt(UNIFORM_VAR_FACTOR)
     bent = None
+    tests = dict(min_length_px=min_length_px, max_width_px=max_width_px, min_fill=min_fill,
+                 min_straightness=min_straightness)
     if major >= STUB_ASPECT * minor:
         # an elongated region: the centreline decides between a straight rod and a
         # curved or kinked one (a bent rod's principal axis may miss the electrode, and
@@ -310,9 +318,73 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
                          min_straightness=min_straightness)
         if bent is not None and bent.path_xy_px:
             return bent
-    else:
-        # a stub: its long axis is along the rim; growth is radial
-        ux, uy = radial
+        rod = _straight_rod(xs, ys, area, (cx, cy), (ux, uy), ex, ey, r, **tests)
+        if rod == _NOT_BOXED:
+            # one straight piece by its centreline, though not by its box
+            return bent if bent is not None else "rejected"
+        return rod
+    # a stub: its long axis is along the rim; growth is radial
+    rod = _straight_rod(xs, ys, area, (cx, cy), tuple(radial), ex, ey, r, **tests)
+    if isinstance(rod, WhiskerObs):
+        return rod
+    if major > minor and abs(ux * radial[0] + uy * radial[1]) > STUB_OUTWARD_COS:
+        # ... unless it fails the rod tests along the radius and its long axis points out
+        # of the electrode rather than along the rim: a rod shorter than STUB_ASPECT widths
+        # grown at a slant or curving away from the radius. It is tried along the line from
+        # its root to its outer half, then along its centreline (the box tests fail on a
+        # ragged mask)
+        axis = _root_to_tip_axis(xs, ys, d <= attach_px, (cx, cy))
+        if axis is not None:
+            rod = _straight_rod(xs, ys, area, axis[0], axis[1], ex, ey, r, **tests)
+            if isinstance(rod, WhiskerObs):
+                return rod
+        bent = _bent_rod(sub, x0, y0, xs, ys, d, ex, ey, r, attach_px=attach_px,
+                         min_length_px=min_length_px, max_width_px=max_width_px,
+                         min_straightness=min_straightness)
+        if bent is not None:
+            return bent
+    return "rejected"
+
+
+def _root_to_tip_axis(xs, ys, at_rim, centre_xy):
+    """Axis of a short rod from the middle of its root to the middle of its outer half.
+
+    The pixels at the rim (``at_rim``) are a cross-section of the rod, their middle on
+    its axis; the outer half of the rod (pixels beyond half its reach from the root, along
+    the line from the root's middle through ``centre_xy``) is a rectangle whose middle
+    lies on the axis too. The principal axis of all its pixels is not: the wedge between
+    a slanted rod and the rim pulls it towards the rim (by 10 deg on an 11 px wide rod
+    25 px long, 30 deg off the radius). Returns (point, unit direction) or None.
+    """
+    if not at_rim.any():
+        return None
+    root = np.array([xs[at_rim].mean(), ys[at_rim].mean()])
+    u = np.asarray(centre_xy, float) - root
+    n = float(np.hypot(*u))
+    if n <= 0:
+        return None
+    u /= n
+    s = (xs - root[0]) * u[0] + (ys - root[1]) * u[1]
+    outer = s >= 0.5 * float(s.max())
+    far = np.array([xs[outer].mean(), ys[outer].mean()])
+    v = far - root
+    n = float(np.hypot(*v))
+    if n <= 0:
+        return None
+    return (float(root[0]), float(root[1])), (float(v[0] / n), float(v[1] / n))
+
+
+#: :func:`_straight_rod`'s verdict on a region that fails only the box tests (fill, straightness).
+_NOT_BOXED = "not boxed"
+
+
+def _straight_rod(xs, ys, area, centre_xy, axis_xy, ex, ey, r, *, min_length_px, max_width_px,
+                  min_fill, min_straightness):
+    """The region's pixels (``xs, ys``, px) as a straight rod along the unit ``axis_xy``
+    through ``centre_xy`` from the electrode circle: a :class:`WhiskerObs`, ``"rejected"``,
+    or :data:`_NOT_BOXED` when only the box tests fail (see :func:`find_whiskers`)."""
+    cx, cy = centre_xy
+    ux, uy = axis_xy
     t_exit = _axis_circle_exit(cx, cy, ux, uy, ex, ey, r)
     if t_exit is None:
         return "rejected"  # axis misses the electrode: not growing out of it
@@ -331,8 +403,7 @@ def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_w
     fill = area / max(extent * (hi_p - lo_p + 1.0), 1.0)
     straight = float(np.mean(np.abs(perp - np.median(perp)) <= width / 2 + STRAIGHT_SLACK_PX))
     if fill < min_fill or straight < min_straightness:
-        # one straight piece by its centreline, though not by its box
-        return bent if bent is not None else "rejected"
+        return _NOT_BOXED
     k = int(np.argmax(s))
     tip = (bx + s[k] * ux, by + s[k] * uy)
     return WhiskerObs(-1, (float(bx), float(by)), (float(tip[0]), float(tip[1])),
