@@ -821,13 +821,20 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
 
     When the best one's rim is not closed (:func:`_rim_cover` below
     NEEDLE_MIN_RIM_SCORE), a disc cut by the image edge whose rim is
-    (:func:`_edge_rim_circles`) and that is another disc is ranked above all.
+    (:func:`_edge_rim_circles`) and that is another disc is ranked above all:
+    unless the needle's tip lies over the best disc (within its radius plus
+    NEEDLE_TIP_TOL_PX of its centre). The edge search is for an electrode whose
+    needle is hidden beyond the image edge; a needle seen resting on the best disc
+    marks it, however faint its rim (check seed 8124: a 115 px electrode of broken
+    rim, the needle's tip 27 px from its centre, lost to a 10 px arc at the top edge).
     """
     cands, needle, rings = _raw_candidates(img, min_radius_px, max_radius_px)
     out = _needle_preference(cands, needle, rings)
     if not out:
         return out
     _, xc, yc, r, _, _ = max(out, key=lambda c: c[0])
+    if needle is not None and math.hypot(needle[1] - xc, needle[2] - yc) <= r + NEEDLE_TIP_TOL_PX:
+        return out
     plain = _without_bands(img)
     if _rim_cover(plain, xc, yc, r) >= NEEDLE_MIN_RIM_SCORE:
         return out
