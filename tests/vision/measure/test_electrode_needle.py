@@ -9,7 +9,8 @@ convex), while a ragged region of the same extent is not a needle.
 import cv2
 import numpy as np
 
-from vision.measure._electrode import NEEDLE_MIN_TAPER, _entry_chord, _needle_tip, _width_taper, find_electrode
+from vision.measure._electrode import find_electrode
+from vision.measure._needle import NEEDLE_MIN_TAPER, _entry_chord, _needle_tip, _width_taper
 
 H, W = 600, 800
 TIP = (420, 250)          # x, y px: the needle's tip

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.measure._electrode import NEEDLE_MAX_CONTACT_FRAC, _base_across, _entry_chord, find_electrode
+from vision.measure._electrode import find_electrode
+from vision.measure._needle import NEEDLE_MAX_CONTACT_FRAC, _base_across, _entry_chord
 
 H, W = 600, 800
 

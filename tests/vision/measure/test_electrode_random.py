@@ -11,7 +11,8 @@ field, electrodes among polycrystalline grains that no grey-level mask separates
 the image edge while a straight bright line crosses the field, electrodes cut by the image
 edge whose needle is hidden beyond it or not found (found by the arc of their rim), a
 needle entering obliquely across the image corner (its contact along the two sides longer
-than a needle's base may be, its width across its axis within it).
+than a needle's base may be, its width across its axis within it), an electrode the needle
+rests on whose rim is broken by grains as dark as it replaced by an arc at the image edge.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -53,6 +54,9 @@ SEEDS = {
           "from the left edge (the disc's chord on the edge longer than the needle's base); a "
           "counter electrode's straight bright boundary line across the field was taken for "
           "the needle and a 245 px circle of the dark half of the field won",
+    8124: "115 px dark electrode among grains as dark as it (its rim an edge over part of it), "
+          "the needle's tip 27 px from its centre: the edge search for a disc whose needle is "
+          "hidden replaced it by a 10 px arc at the top edge",
     8104: "14 px dark electrode at the tip of a 598 px bright wedge from the top-left corner "
           "running almost along the left side: its contact along the two sides (a 273 px "
           "chord) exceeded a needle's base, no needle was seen and a 30 px dark patch won",
