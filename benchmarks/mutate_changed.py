@@ -408,6 +408,120 @@ EQUIVALENT += [
      '+ f"first on (a crack persists: >= {101 * CRACK_MIN_PERSISTENCE:.0f} %)")),',
      _PERCENT),
 ]
+#: ``electrochem/_physics.py`` in full (``009639a^``, wave 14): the 18 ``dtype=float``
+#: conversions on record since 2026-12-04 (docs/pages/mutation.md), in this form. Every
+#: converted number is then divided or multiplied by a float (or, in ``_positive``, only
+#: compared and handed to such a division): int input gives the same floats. (An int
+#: current above 3e9 A would overflow ``i0 ** 2``: not a current the paper's cells pass.)
+_PHYS = "electrochem/_physics.py"
+_FLOAT_AFTER = ("the input is numbers (float or int): the array is divided or multiplied by a "
+                "float right after (or only compared, in _positive), which gives the same floats")
+EQUIVALENT += [
+    *[(_PHYS, fn, f"- {a}|+ {b}", _FLOAT_AFTER)
+      for fn, arg, a in (
+          ("_positive", "value", "arr = np.asarray(value, dtype=float)"),
+          ("current_density_from_growth_rate", "rate_um_s",
+           "v = np.asarray(rate_um_s, dtype=float) * CM_PER_UM"),
+          ("growth_rate_from_current_density", "j_A_cm2", "j = np.asarray(j_A_cm2, dtype=float)"),
+          ("charge_from_volume", "volume_um3",
+           "v_cm3 = np.asarray(volume_um3, dtype=float) / UM3_PER_CM3"),
+          ("volume_from_charge", "charge_C", "q = np.asarray(charge_C, dtype=float)"),
+          ("thickness_from_areal_charge", "charge_mAh_cm2",
+           "q_c_cm2 = np.asarray(charge_mAh_cm2, dtype=float) * 3.6"),
+          ("electrode_area_from_initial_overpotential", "initial_current_A",
+           "i0 = np.abs(np.asarray(initial_current_A, dtype=float))"),
+          ("electrode_area_from_initial_overpotential", "initial_overpotential_V",
+           "eta0 = np.abs(np.asarray(initial_overpotential_V, dtype=float))"),
+          ("current_density_from_initial_overpotential", "current_A",
+           "return _out(np.asarray(current_A, dtype=float) / area)"))
+      for b in (a.replace(f"{arg}, dtype=float)", f"{arg}, dtype=None)"),
+                a.replace(f"{arg}, dtype=float)", f"{arg}, )"))],
+]
+#: ``vision/pipeline/_rates.py`` in full (``d994e15^``, wave 14): the 31 on record since
+#: ``dfcce90`` (docs/pages/mutation.md, "_rates.py after the rewrite"), in this form, and
+#: three comparisons of ``_correlated_slope_error`` (wave 13) at equality of computed floats.
+_RATES = "vision/pipeline/_rates.py"
+_EQUAL_FLOATS = ("> for >= (or the reverse) between two computed floats: they differ only when "
+                 "the floats are equal, a measure-zero case (equivalent in practice)")
+_NEVER_READ = "the extra element is never read"
+_SUBST = ("those scans are left out (r[ok], w[ok]): the stand-ins only avoid a division by 0")
+_LSQ = ("least_squares stops at scipy's default 1e-8 instead of 1e-12: the rate moves by < 1e-8 "
+        "relative, six orders below any requirement (equivalent in practice)")
+EQUIVALENT += [
+    *[(_RATES, fn, f"- {a}|+ {b}", _NUMBERS)
+      for fn, a in (("_lost_tips", "y = np.asarray(length_um, float)"),
+                    ("rate_segments", "t = np.asarray(time_s, float)"),
+                    ("rate_segments", "y = np.asarray(length_um, float)"))
+      for b in (a.replace(", float)", ", None)"), a.replace(", float)", ", )"))],
+    *[(_RATES, "slope_standard_error", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.asarray(time_s, dtype=float)",)
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (_RATES, "slope_standard_error", '- return float("nan")|+ return float("NAN")',
+     "the same value"),
+    (_RATES, "fit_growth_rate",
+     "- slope = stats.theilslopes(y, t - t0).slope|+ slope = stats.theilslopes(y, t + t0).slope",
+     "a slope does not depend on where the time axis starts; the intercept is computed with "
+     "t - t0 afterwards"),
+    *[(_RATES, "fit_growth_rate",
+       '- loss="huber", f_scale=scale, xtol=1e-12, ftol=1e-12)|'
+       f'+ loss="huber", f_scale=scale, {b})', _LSQ)
+      for b in ("xtol=None, ftol=1e-12", "xtol=1e-12, ftol=None", "ftol=1e-12", "xtol=1e-12, ")],
+    (_RATES, "_noise_scale_um",
+     "- w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 0.5)|"
+     "+ w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 2.0), 0.5)", _SUBST),
+    (_RATES, "_noise_scale_um",
+     "- w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 0.5)|"
+     "+ w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 1.5)", _SUBST),
+    (_RATES, "rate_segments", "- if n < 2 * min_scans:|+ if n < 2 / min_scans:",
+     "the early return is a shortcut: with fewer than two stretches' worth of scans the "
+     "dynamic programme finds one stretch itself; it differs only for no scans at all, which "
+     "no caller passes (growth_rates_per_step needs 2)"),
+    (_RATES, "rate_segments", "- best = np.full(n + 1, np.inf)|+ best = np.full(n + 2, np.inf)",
+     _NEVER_READ),
+    (_RATES, "rate_segments", "- prev = np.zeros(n + 1, int)|+ prev = np.zeros(n + 2, int)",
+     _NEVER_READ),
+    (_RATES, "rate_segments", "- best[0] = -penalty|+ best[0] = +penalty",
+     "adds the same 2 x penalty to every partition's cost: the same minimum (up to the "
+     "rounding of an exact tie)"),
+    (_RATES, "rate_segments", "- i = np.arange(0, j - min_scans + 1)|+ i = np.arange(j - min_scans + 1)",
+     "the same array"),
+    (_RATES, "rate_segments",
+     "- explained = np.where(var_t > 0, cov * cov / var_t, 0.0)|"
+     "+ explained = np.where(var_t > 0, cov * cov / var_t, 1.0)",
+     "with increasing times (the documented input) only one-scan stretches have no spread, and "
+     "their cost max(0 - explained, 0) is 0 either way"),
+    (_RATES, "growth_rates_per_step",
+     '- w = w.loc[~w["censored"].fillna(False).astype(bool)]|'
+     '+ w = w.loc[~w["censored"].fillna(None).astype(bool)]',
+     "pandas fills with None, which astype(bool) makes False, as the original"),
+    *[(_RATES, "growth_rates_per_step",
+       f'- "control_value": [np.nan]}})|+ "{b}": [np.nan]}})',
+       "the default has NaN; a missing field also gives NaN (getattr default)")
+      for b in ("XXcontrol_valueXX", "CONTROL_VALUE")],
+    (_RATES, "growth_rates_per_step",
+     '- for wid, track in w.sort_values("content_time_s").groupby("whisker_id", sort=True):|'
+     '+ for wid, track in w.sort_values("content_time_s").groupby("whisker_id", ):',
+     "sort=True is pandas' default"),
+    *[(_RATES, "growth_rates_per_step",
+       f"- for st in steps.itertuples(index=False):|+ for st in steps.itertuples(index={b}):",
+       "fields are read by name; an extra Index field is never read") for b in ("None", "True")],
+    *[(_RATES, "growth_rates_per_step", f"- {a}|+ {a.replace('to_numpy(float)', 'to_numpy(None)')}",
+       "the columns are numeric (pandas keeps a missing value as NaN in a float column), "
+       "float arithmetic after")
+      for a in ('t_all = track["content_time_s"].to_numpy(float)',
+                'y_all = track["length_um"].to_numpy(float)',
+                'tip_all = track["tip_sigma_px"].to_numpy(float) * float(pixel_size_um)')],
+    (_RATES, "_correlated_slope_error",
+     "- rho = float(np.dot(r[1:], r[:-1]) / d) if d > n * MIN_SCATTER_UM ** 2 else 0.0|"
+     "+ rho = float(np.dot(r[1:], r[:-1]) / d) if d >= n * MIN_SCATTER_UM ** 2 else 0.0",
+     _EQUAL_FLOATS),
+    (_RATES, "_correlated_slope_error",
+     "- if rho > RHO_SIGNIFICANCE / np.sqrt(n):|+ if rho >= RHO_SIGNIFICANCE / np.sqrt(n):",
+     _EQUAL_FLOATS),
+    (_RATES, "_correlated_slope_error",
+     "- return jk_se if jk_se > JACKKNIFE_GATE * se else se|"
+     "+ return jk_se if jk_se >= JACKKNIFE_GATE * se else se", _EQUAL_FLOATS),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
@@ -624,8 +738,8 @@ def main(argv=None):
     p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
                    "(same files, sources unchanged): only the tests changed")
     p.add_argument("--survivors", action="store_true", help="with --reuse: run only the "
-                   "mutants that survived the last run (new tests against old survivors); "
-                   "the others keep their status")
+                   "mutants that survived the last run and are not in EQUIVALENT (new tests "
+                   "against old survivors); the others keep their status")
     a = p.parse_args(argv)
     files = a.file or FILES
     unmapped = [f for f in files if f not in TESTS_BY_FILE]
@@ -686,9 +800,10 @@ def main(argv=None):
             print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
         return 0
     t1 = time.time()
-    names = sorted(n for n in kept if not a.survivors or before.get(n) == "survived")
+    names = sorted(n for n in kept if not a.survivors or (
+        before.get(n) == "survived" and equivalent_reason(n, kept[n]) is None))
     if a.survivors:
-        print(f"running the {len(names)} survivors of the last run")
+        print(f"running the {len(names)} survivors of the last run not listed as equivalent")
     # (no names would make mutmut run every mutant)
     res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
                *names], budget=a.budget) if names else None
