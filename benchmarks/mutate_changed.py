@@ -140,6 +140,27 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_analyze_touchdown_mut.py",
         "tests/vision/pipeline/test_analyze_finish_mut.py",
     ],
+    # wave 14: the physics and the rates in full, then reported quantities of files no
+    # other helper changed that wave (stripping, steps, tilt, pixel size)
+    "electrochem/_physics.py": [
+        "tests/electrochem/test_electrochem_physics.py",
+        "tests/electrochem/test_electrochem_physics_errors.py",
+    ],
+    "vision/pipeline/_rates.py": [
+        "tests/vision/pipeline/test_rates_mutation.py",
+        "tests/vision/pipeline/test_analyze_units.py",
+        "tests/vision/pipeline/test_rates_correlated_mut.py",
+        "tests/vision/pipeline/test_rates_huber_mut.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+    ],
+    "electrochem/_stripping.py": [
+        "tests/electrochem/test_electrochem_analysis.py",
+        "tests/electrochem/test_stripping_mut.py",
+    ],
+    "electrochem/_steps.py": [
+        "tests/electrochem/test_electrochem_analysis.py",
+        "tests/electrochem/test_steps_mut.py",
+    ],
 }
 FILES = list(TESTS_BY_FILE)
 
