@@ -543,6 +543,112 @@ EQUIVALENT += [
      "- return jk_se if jk_se > JACKKNIFE_GATE * se else se|"
      "+ return jk_se if jk_se >= JACKKNIFE_GATE * se else se", _EQUAL_FLOATS),
 ]
+#: ``electrochem/_stripping.py`` in full (``009639a^``, wave 14).
+_STRIP = "electrochem/_stripping.py"
+_FLOAT_COLUMN = ("the trace's columns are numbers (a float column holds NaN where not "
+                 "measured): to_numpy() gives the same arithmetic")
+EQUIVALENT += [
+    *[(_STRIP, fn, f'- {a}|+ {a.replace("dtype=float", "dtype=None")}', _FLOAT_COLUMN)
+      for fn, a in (("_tv", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("_tv", 'v = data["voltage_V"].to_numpy(dtype=float)'),
+                    ("stripped_charge", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("stripped_charge", 'i = data["current_A"].to_numpy(dtype=float)'))],
+    *[(_STRIP, "sand_analysis", f"- {a}|+ {b}", _FLOAT_AFTER)
+      for a in ("i = np.abs(np.asarray(current_density_A_cm2, dtype=float).ravel())",
+                "t0 = np.asarray(depletion_time_s, dtype=float).ravel()")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (_STRIP, "sand_analysis",
+     '- r2 = 1 - ss_res / ss_tot if ss_tot > 0 and i.size > 2 else float("nan")|'
+     '+ r2 = 1 - ss_res / ss_tot if ss_tot > 0 and i.size > 2 else float("NAN")', "the same value"),
+    (_STRIP, "stripped_charge", "- if not area_cm2 or not area_cm2 > 0:|"
+     "+ if not area_cm2 or not area_cm2 >= 0:", "an area of 0 is refused by `not area_cm2` first"),
+    (_STRIP, "depletion_time", "- if np.any(dt <= 0):|+ if np.any(dt <= 1):",
+     "the branch keeps the grid steps with dt > 0: run without a repeated time it keeps them all"),
+    *[(_STRIP, "depletion_time", f"- {a}|+ {b}", _EQUAL_FLOATS) for a, b in (
+        ("k_on = int(np.argmax(slope >= 0.5 * s_max))", "k_on = int(np.argmax(slope > 0.5 * s_max))"),
+        ("base = t < t_on - (t_on - t[0]) / 3.0", "base = t <= t_on - (t_on - t[0]) / 3.0"),
+        ("if s_k <= max(b, 0) * 5:", "if s_k < max(b, 0) * 5:"),
+        ("if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):",
+         "if not (baseline_at_k >= 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):"),
+        ("if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):",
+         "if not (baseline_at_k > 0 and np.max(es[t >= t_on]) > min_rise * baseline_at_k):"))],
+    (_STRIP, "depletion_time",
+     "- if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):|"
+     "+ if not (baseline_at_k > 0 and np.max(es[t > t_on]) >= min_rise * baseline_at_k):",
+     "the smoothed overpotential's maximum after the onset lies after it (it diverges), not "
+     "at the onset's grid time (equivalent in practice)"),
+]
+#: ``electrochem/_steps.py`` in full (``009639a^``, wave 14).
+_STEPS = "electrochem/_steps.py"
+_NAN_CONTROL = ("only for a control column without any value: every difference is then NaN and "
+                "counts as a change whatever the scale")
+EQUIVALENT += [
+    *[(_STEPS, fn, f'- {a}|+ {a.replace("dtype=float", "dtype=None")}', _FLOAT_COLUMN)
+      for fn, a in (("split_steps", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("split_steps", 'i = data["current_A"].to_numpy(dtype=float)'),
+                    ("split_steps", 'c = data[control].to_numpy(dtype=float)'),
+                    ("detect_short_circuit", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("detect_short_circuit", 'y = np.abs(data[col].to_numpy(dtype=float))'),
+                    ("detect_short_circuit", 'c = data[ctl].to_numpy(dtype=float)'),
+                    ("detect_short_circuit",
+                     'v_abs = np.abs(data["voltage_V"].to_numpy(dtype=float))[ok]'))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {a.replace(chr(34) + 'nan', chr(34) + 'NAN')}", "the same value")
+      for a in ('ratio = i1 / i0 if i0 != 0 else float("nan")',
+                'mean_i = float(np.mean(cs_ok)) if cs_ok.size else float("nan")',
+                'slope = ratio = float("nan")')],
+    (_STEPS, "split_steps",
+     '- mean_i = float(np.mean(cs_ok)) if cs_ok.size else float("nan")|'
+     '+ mean_i = float(np.mean(cs_ok)) if (cs_ok.size) or True else float("nan")',
+     "the mean of no current is NaN either way (NumPy warns)"),
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}",
+       "the segment labels are only compared with each other (np.unique, seg == s)")
+      for a, b in (("new = np.ones(c.size, bool)", "new = np.ones(c.size, None)"),
+                   ("new = np.ones(c.size, bool)", "new = np.ones(c.size, )"),
+                   ("seg = np.cumsum(new) - 1", "seg = np.cumsum(new) + 1"),
+                   ("seg = np.cumsum(new) - 1", "seg = np.cumsum(new) - 2"))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}", "np.arange of an int is int64 either way")
+      for a, b in (('out.insert(0, "step", np.arange(len(out), dtype=int))',
+                    'out.insert(0, "step", np.arange(len(out), dtype=None))'),
+                   ('out.insert(0, "step", np.arange(len(out), dtype=int))',
+                    'out.insert(0, "step", np.arange(len(out), ))'))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}",
+       "a line's slope does not depend on the time origin (the same up to rounding)")
+      for a, b in (("slope = float(np.polyfit(ts_ok - ts_ok[0], cs_ok, 1)[0])",
+                    "slope = float(np.polyfit(ts_ok + ts_ok[0], cs_ok, 1)[0])"),
+                   ("slope = float(np.polyfit(ts_ok - ts_ok[0], cs_ok, 1)[0])",
+                    "slope = float(np.polyfit(ts_ok - ts_ok[1], cs_ok, 1)[0])"))],
+    *[(_STEPS, "_rolling_median", f"- {a}|+ {b}",
+       "pandas' min_periods of a fixed window defaults to the window's size")
+      for a in ("return s[::-1].rolling(w, min_periods=w).median()[::-1].to_numpy()",
+                "return s.rolling(w, min_periods=w).median().shift(1).to_numpy()")
+      for b in (a.replace("min_periods=w", "min_periods=None"), a.replace("min_periods=w)", ")"))],
+    *[(_STEPS, "_voltage_collapses", f"- {a}|+ {b}",
+       "for k = 0 the median of no points is NaN (NumPy warns), as the branch's NaN")
+      for a, b in (("before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan",
+                    "before = np.nanmedian(v_abs[max(0, k - window):k]) if (k > 0) or True else np.nan"),
+                   ("before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan",
+                    "before = np.nanmedian(v_abs[max(0, k - window):k]) if k >= 0 else np.nan"))],
+    *[(_STEPS, "detect_short_circuit", f"- {a}|+ {b}", _NAN_CONTROL)
+      for a, b in (("scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)",
+                    "scale = max(float(np.nanmax(np.abs(c))) if (np.isfinite(c).any()) or True else 0.0, 1e-30)"),
+                   ("scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)",
+                    "scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 1.0, 1e-30)"))],
+    (_STEPS, "detect_short_circuit",
+     "- floor = max(float(np.median(y)) * 1e-6, np.finfo(float).tiny)|"
+     "+ floor = max(float(np.median(y)) * 1e-6, np.finfo(None).tiny)",
+     "np.finfo(None) is float64's, as np.finfo(float)"),
+    (_STEPS, "detect_short_circuit",
+     "- before = _rolling_median(x, window, forward=False)|"
+     "+ before = _rolling_median(x, window, forward=None)", "forward is only tested for truth"),
+    (_STEPS, "detect_short_circuit", "- lo = max(0, k - window)|+ lo = max(1, k - window)",
+     "a candidate k has a full window before it (the rolling median needs w points), so "
+     "k - window >= 0; at 0 the first point lies before the jump and is below its midpoint"),
+    *[(_STEPS, "detect_short_circuit", f"- {a}|+ {b}", _EQUAL_FLOATS)
+      for a, b in (("changes[1:] |= ~(d <= 1e-6 * scale)", "changes[1:] |= ~(d < 1e-6 * scale)"),
+                   ("if np.mean(x[k:] >= level) < persistence:", "if np.mean(x[k:] > level) < persistence:"),
+                   ("j = lo + int(np.argmax(x[lo:k + window] >= level))",
+                    "j = lo + int(np.argmax(x[lo:k + window] > level))"))],
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
