@@ -161,6 +161,10 @@ TESTS_BY_FILE = {
         "tests/electrochem/test_electrochem_analysis.py",
         "tests/electrochem/test_steps_mut.py",
     ],
+    "calibration/_tilt.py": [
+        "tests/calibration/test_calibration_tilt.py",
+        "tests/calibration/test_tilt_mut.py",
+    ],
 }
 FILES = list(TESTS_BY_FILE)
 
@@ -648,6 +652,19 @@ EQUIVALENT += [
                    ("if np.mean(x[k:] >= level) < persistence:", "if np.mean(x[k:] > level) < persistence:"),
                    ("j = lo + int(np.argmax(x[lo:k + window] >= level))",
                     "j = lo + int(np.argmax(x[lo:k + window] > level))"))],
+]
+#: ``calibration/_tilt.py`` in full (``dac603f^``, wave 14).
+_TILT = "calibration/_tilt.py"
+_COS_EQUAL = ("cos or sin of a tilt in degrees equal to exactly 1e-6 is a measure-zero case "
+              "(equivalent in practice)")
+EQUIVALENT += [
+    *[(_TILT, fn, f"- if {v} < 1e-6:|+ if {v} <= 1e-6:", _COS_EQUAL)
+      for fn, v in (("tilt_correct", "c"), ("tilt_correct", "s"), ("tilt_correct_vector", "c"))],
+    *[(_TILT, fn, f"- {a}|+ {b}", _FLOAT_AFTER)
+      for fn, a in (("tilt_correct", "return np.asarray(length, dtype=float) * factor"),
+                    ("tilt_correct_vector", "dx = np.asarray(dx, dtype=float)"),
+                    ("tilt_correct_vector", "dy = np.asarray(dy, dtype=float)"))
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace(", dtype=float)", ", )"))],
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
