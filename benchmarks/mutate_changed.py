@@ -165,6 +165,7 @@ TESTS_BY_FILE = {
         "tests/calibration/test_calibration_tilt.py",
         "tests/calibration/test_tilt_mut.py",
     ],
+    "calibration/_pixel_size.py": ["tests/calibration/"],
 }
 FILES = list(TESTS_BY_FILE)
 
@@ -665,6 +666,11 @@ EQUIVALENT += [
                     ("tilt_correct_vector", "dx = np.asarray(dx, dtype=float)"),
                     ("tilt_correct_vector", "dy = np.asarray(dy, dtype=float)"))
       for b in (a.replace("dtype=float", "dtype=None"), a.replace(", dtype=float)", ", )"))],
+]
+#: ``calibration/_pixel_size.py`` in full (``dac603f^``, wave 14).
+EQUIVALENT += [
+    ("calibration/_pixel_size.py", "_cross_check", "- if rel > allowed:|+ if rel >= allowed:",
+     _EQUAL_FLOATS),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
