@@ -140,6 +140,32 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_analyze_touchdown_mut.py",
         "tests/vision/pipeline/test_analyze_finish_mut.py",
     ],
+    # wave 14: the physics and the rates in full, then reported quantities of files no
+    # other helper changed that wave (stripping, steps, tilt, pixel size)
+    "electrochem/_physics.py": [
+        "tests/electrochem/test_electrochem_physics.py",
+        "tests/electrochem/test_electrochem_physics_errors.py",
+    ],
+    "vision/pipeline/_rates.py": [
+        "tests/vision/pipeline/test_rates_mutation.py",
+        "tests/vision/pipeline/test_analyze_units.py",
+        "tests/vision/pipeline/test_rates_correlated_mut.py",
+        "tests/vision/pipeline/test_rates_huber_mut.py",
+        "tests/vision/pipeline/test_numbers_exact.py",
+    ],
+    "electrochem/_stripping.py": [
+        "tests/electrochem/test_electrochem_analysis.py",
+        "tests/electrochem/test_stripping_mut.py",
+    ],
+    "electrochem/_steps.py": [
+        "tests/electrochem/test_electrochem_analysis.py",
+        "tests/electrochem/test_steps_mut.py",
+    ],
+    "calibration/_tilt.py": [
+        "tests/calibration/test_calibration_tilt.py",
+        "tests/calibration/test_tilt_mut.py",
+    ],
+    "calibration/_pixel_size.py": ["tests/calibration/"],
 }
 FILES = list(TESTS_BY_FILE)
 
@@ -408,6 +434,244 @@ EQUIVALENT += [
      '+ f"first on (a crack persists: >= {101 * CRACK_MIN_PERSISTENCE:.0f} %)")),',
      _PERCENT),
 ]
+#: ``electrochem/_physics.py`` in full (``009639a^``, wave 14): the 18 ``dtype=float``
+#: conversions on record since 2026-12-04 (docs/pages/mutation.md), in this form. Every
+#: converted number is then divided or multiplied by a float (or, in ``_positive``, only
+#: compared and handed to such a division): int input gives the same floats. (An int
+#: current above 3e9 A would overflow ``i0 ** 2``: not a current the paper's cells pass.)
+_PHYS = "electrochem/_physics.py"
+_FLOAT_AFTER = ("the input is numbers (float or int): the array is divided or multiplied by a "
+                "float right after (or only compared, in _positive), which gives the same floats")
+EQUIVALENT += [
+    *[(_PHYS, fn, f"- {a}|+ {b}", _FLOAT_AFTER)
+      for fn, arg, a in (
+          ("_positive", "value", "arr = np.asarray(value, dtype=float)"),
+          ("current_density_from_growth_rate", "rate_um_s",
+           "v = np.asarray(rate_um_s, dtype=float) * CM_PER_UM"),
+          ("growth_rate_from_current_density", "j_A_cm2", "j = np.asarray(j_A_cm2, dtype=float)"),
+          ("charge_from_volume", "volume_um3",
+           "v_cm3 = np.asarray(volume_um3, dtype=float) / UM3_PER_CM3"),
+          ("volume_from_charge", "charge_C", "q = np.asarray(charge_C, dtype=float)"),
+          ("thickness_from_areal_charge", "charge_mAh_cm2",
+           "q_c_cm2 = np.asarray(charge_mAh_cm2, dtype=float) * 3.6"),
+          ("electrode_area_from_initial_overpotential", "initial_current_A",
+           "i0 = np.abs(np.asarray(initial_current_A, dtype=float))"),
+          ("electrode_area_from_initial_overpotential", "initial_overpotential_V",
+           "eta0 = np.abs(np.asarray(initial_overpotential_V, dtype=float))"),
+          ("current_density_from_initial_overpotential", "current_A",
+           "return _out(np.asarray(current_A, dtype=float) / area)"))
+      for b in (a.replace(f"{arg}, dtype=float)", f"{arg}, dtype=None)"),
+                a.replace(f"{arg}, dtype=float)", f"{arg}, )"))],
+]
+#: ``vision/pipeline/_rates.py`` in full (``d994e15^``, wave 14): the 31 on record since
+#: ``dfcce90`` (docs/pages/mutation.md, "_rates.py after the rewrite"), in this form, and
+#: three comparisons of ``_correlated_slope_error`` (wave 13) at equality of computed floats.
+_RATES = "vision/pipeline/_rates.py"
+_EQUAL_FLOATS = ("> for >= (or the reverse) between two computed floats: they differ only when "
+                 "the floats are equal, a measure-zero case (equivalent in practice)")
+_NEVER_READ = "the extra element is never read"
+_SUBST = ("those scans are left out (r[ok], w[ok]): the stand-ins only avoid a division by 0")
+_LSQ = ("least_squares stops at scipy's default 1e-8 instead of 1e-12: the rate moves by < 1e-8 "
+        "relative, six orders below any requirement (equivalent in practice)")
+EQUIVALENT += [
+    *[(_RATES, fn, f"- {a}|+ {b}", _NUMBERS)
+      for fn, a in (("_lost_tips", "y = np.asarray(length_um, float)"),
+                    ("rate_segments", "t = np.asarray(time_s, float)"),
+                    ("rate_segments", "y = np.asarray(length_um, float)"))
+      for b in (a.replace(", float)", ", None)"), a.replace(", float)", ", )"))],
+    *[(_RATES, "slope_standard_error", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.asarray(time_s, dtype=float)",)
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (_RATES, "slope_standard_error", '- return float("nan")|+ return float("NAN")',
+     "the same value"),
+    (_RATES, "fit_growth_rate",
+     "- slope = stats.theilslopes(y, t - t0).slope|+ slope = stats.theilslopes(y, t + t0).slope",
+     "a slope does not depend on where the time axis starts; the intercept is computed with "
+     "t - t0 afterwards"),
+    *[(_RATES, "fit_growth_rate",
+       '- loss="huber", f_scale=scale, xtol=1e-12, ftol=1e-12)|'
+       f'+ loss="huber", f_scale=scale, {b})', _LSQ)
+      for b in ("xtol=None, ftol=1e-12", "xtol=1e-12, ftol=None", "ftol=1e-12", "xtol=1e-12, ")],
+    (_RATES, "_noise_scale_um",
+     "- w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 0.5)|"
+     "+ w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 2.0), 0.5)", _SUBST),
+    (_RATES, "_noise_scale_um",
+     "- w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 0.5)|"
+     "+ w = np.where(ok, (t[1:-1] - t[:-2]) / np.where(ok, dt, 1.0), 1.5)", _SUBST),
+    (_RATES, "rate_segments", "- if n < 2 * min_scans:|+ if n < 2 / min_scans:",
+     "the early return is a shortcut: with fewer than two stretches' worth of scans the "
+     "dynamic programme finds one stretch itself; it differs only for no scans at all, which "
+     "no caller passes (growth_rates_per_step needs 2)"),
+    (_RATES, "rate_segments", "- best = np.full(n + 1, np.inf)|+ best = np.full(n + 2, np.inf)",
+     _NEVER_READ),
+    (_RATES, "rate_segments", "- prev = np.zeros(n + 1, int)|+ prev = np.zeros(n + 2, int)",
+     _NEVER_READ),
+    (_RATES, "rate_segments", "- best[0] = -penalty|+ best[0] = +penalty",
+     "adds the same 2 x penalty to every partition's cost: the same minimum (up to the "
+     "rounding of an exact tie)"),
+    (_RATES, "rate_segments", "- i = np.arange(0, j - min_scans + 1)|+ i = np.arange(j - min_scans + 1)",
+     "the same array"),
+    (_RATES, "rate_segments",
+     "- explained = np.where(var_t > 0, cov * cov / var_t, 0.0)|"
+     "+ explained = np.where(var_t > 0, cov * cov / var_t, 1.0)",
+     "with increasing times (the documented input) only one-scan stretches have no spread, and "
+     "their cost max(0 - explained, 0) is 0 either way"),
+    (_RATES, "growth_rates_per_step",
+     '- w = w.loc[~w["censored"].fillna(False).astype(bool)]|'
+     '+ w = w.loc[~w["censored"].fillna(None).astype(bool)]',
+     "pandas fills with None, which astype(bool) makes False, as the original"),
+    *[(_RATES, "growth_rates_per_step",
+       f'- "control_value": [np.nan]}})|+ "{b}": [np.nan]}})',
+       "the default has NaN; a missing field also gives NaN (getattr default)")
+      for b in ("XXcontrol_valueXX", "CONTROL_VALUE")],
+    (_RATES, "growth_rates_per_step",
+     '- for wid, track in w.sort_values("content_time_s").groupby("whisker_id", sort=True):|'
+     '+ for wid, track in w.sort_values("content_time_s").groupby("whisker_id", ):',
+     "sort=True is pandas' default"),
+    *[(_RATES, "growth_rates_per_step",
+       f"- for st in steps.itertuples(index=False):|+ for st in steps.itertuples(index={b}):",
+       "fields are read by name; an extra Index field is never read") for b in ("None", "True")],
+    *[(_RATES, "growth_rates_per_step", f"- {a}|+ {a.replace('to_numpy(float)', 'to_numpy(None)')}",
+       "the columns are numeric (pandas keeps a missing value as NaN in a float column), "
+       "float arithmetic after")
+      for a in ('t_all = track["content_time_s"].to_numpy(float)',
+                'y_all = track["length_um"].to_numpy(float)',
+                'tip_all = track["tip_sigma_px"].to_numpy(float) * float(pixel_size_um)')],
+    (_RATES, "_correlated_slope_error",
+     "- rho = float(np.dot(r[1:], r[:-1]) / d) if d > n * MIN_SCATTER_UM ** 2 else 0.0|"
+     "+ rho = float(np.dot(r[1:], r[:-1]) / d) if d >= n * MIN_SCATTER_UM ** 2 else 0.0",
+     _EQUAL_FLOATS),
+    (_RATES, "_correlated_slope_error",
+     "- if rho > RHO_SIGNIFICANCE / np.sqrt(n):|+ if rho >= RHO_SIGNIFICANCE / np.sqrt(n):",
+     _EQUAL_FLOATS),
+    (_RATES, "_correlated_slope_error",
+     "- return jk_se if jk_se > JACKKNIFE_GATE * se else se|"
+     "+ return jk_se if jk_se >= JACKKNIFE_GATE * se else se", _EQUAL_FLOATS),
+]
+#: ``electrochem/_stripping.py`` in full (``009639a^``, wave 14).
+_STRIP = "electrochem/_stripping.py"
+_FLOAT_COLUMN = ("the trace's columns are numbers (a float column holds NaN where not "
+                 "measured): to_numpy() gives the same arithmetic")
+EQUIVALENT += [
+    *[(_STRIP, fn, f'- {a}|+ {a.replace("dtype=float", "dtype=None")}', _FLOAT_COLUMN)
+      for fn, a in (("_tv", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("_tv", 'v = data["voltage_V"].to_numpy(dtype=float)'),
+                    ("stripped_charge", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("stripped_charge", 'i = data["current_A"].to_numpy(dtype=float)'))],
+    *[(_STRIP, "sand_analysis", f"- {a}|+ {b}", _FLOAT_AFTER)
+      for a in ("i = np.abs(np.asarray(current_density_A_cm2, dtype=float).ravel())",
+                "t0 = np.asarray(depletion_time_s, dtype=float).ravel()")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (_STRIP, "sand_analysis",
+     '- r2 = 1 - ss_res / ss_tot if ss_tot > 0 and i.size > 2 else float("nan")|'
+     '+ r2 = 1 - ss_res / ss_tot if ss_tot > 0 and i.size > 2 else float("NAN")', "the same value"),
+    (_STRIP, "stripped_charge", "- if not area_cm2 or not area_cm2 > 0:|"
+     "+ if not area_cm2 or not area_cm2 >= 0:", "an area of 0 is refused by `not area_cm2` first"),
+    (_STRIP, "depletion_time", "- if np.any(dt <= 0):|+ if np.any(dt <= 1):",
+     "the branch keeps the grid steps with dt > 0: run without a repeated time it keeps them all"),
+    *[(_STRIP, "depletion_time", f"- {a}|+ {b}", _EQUAL_FLOATS) for a, b in (
+        ("k_on = int(np.argmax(slope >= 0.5 * s_max))", "k_on = int(np.argmax(slope > 0.5 * s_max))"),
+        ("base = t < t_on - (t_on - t[0]) / 3.0", "base = t <= t_on - (t_on - t[0]) / 3.0"),
+        ("if s_k <= max(b, 0) * 5:", "if s_k < max(b, 0) * 5:"),
+        ("if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):",
+         "if not (baseline_at_k >= 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):"),
+        ("if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):",
+         "if not (baseline_at_k > 0 and np.max(es[t >= t_on]) > min_rise * baseline_at_k):"))],
+    (_STRIP, "depletion_time",
+     "- if not (baseline_at_k > 0 and np.max(es[t >= t_on]) >= min_rise * baseline_at_k):|"
+     "+ if not (baseline_at_k > 0 and np.max(es[t > t_on]) >= min_rise * baseline_at_k):",
+     "the smoothed overpotential's maximum after the onset lies after it (it diverges), not "
+     "at the onset's grid time (equivalent in practice)"),
+]
+#: ``electrochem/_steps.py`` in full (``009639a^``, wave 14).
+_STEPS = "electrochem/_steps.py"
+_NAN_CONTROL = ("only for a control column without any value: every difference is then NaN and "
+                "counts as a change whatever the scale")
+EQUIVALENT += [
+    *[(_STEPS, fn, f'- {a}|+ {a.replace("dtype=float", "dtype=None")}', _FLOAT_COLUMN)
+      for fn, a in (("split_steps", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("split_steps", 'i = data["current_A"].to_numpy(dtype=float)'),
+                    ("split_steps", 'c = data[control].to_numpy(dtype=float)'),
+                    ("detect_short_circuit", 't = data["time_s"].to_numpy(dtype=float)'),
+                    ("detect_short_circuit", 'y = np.abs(data[col].to_numpy(dtype=float))'),
+                    ("detect_short_circuit", 'c = data[ctl].to_numpy(dtype=float)'),
+                    ("detect_short_circuit",
+                     'v_abs = np.abs(data["voltage_V"].to_numpy(dtype=float))[ok]'))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {a.replace(chr(34) + 'nan', chr(34) + 'NAN')}", "the same value")
+      for a in ('ratio = i1 / i0 if i0 != 0 else float("nan")',
+                'mean_i = float(np.mean(cs_ok)) if cs_ok.size else float("nan")',
+                'slope = ratio = float("nan")')],
+    (_STEPS, "split_steps",
+     '- mean_i = float(np.mean(cs_ok)) if cs_ok.size else float("nan")|'
+     '+ mean_i = float(np.mean(cs_ok)) if (cs_ok.size) or True else float("nan")',
+     "the mean of no current is NaN either way (NumPy warns)"),
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}",
+       "the segment labels are only compared with each other (np.unique, seg == s)")
+      for a, b in (("new = np.ones(c.size, bool)", "new = np.ones(c.size, None)"),
+                   ("new = np.ones(c.size, bool)", "new = np.ones(c.size, )"),
+                   ("seg = np.cumsum(new) - 1", "seg = np.cumsum(new) + 1"),
+                   ("seg = np.cumsum(new) - 1", "seg = np.cumsum(new) - 2"))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}", "np.arange of an int is int64 either way")
+      for a, b in (('out.insert(0, "step", np.arange(len(out), dtype=int))',
+                    'out.insert(0, "step", np.arange(len(out), dtype=None))'),
+                   ('out.insert(0, "step", np.arange(len(out), dtype=int))',
+                    'out.insert(0, "step", np.arange(len(out), ))'))],
+    *[(_STEPS, "split_steps", f"- {a}|+ {b}",
+       "a line's slope does not depend on the time origin (the same up to rounding)")
+      for a, b in (("slope = float(np.polyfit(ts_ok - ts_ok[0], cs_ok, 1)[0])",
+                    "slope = float(np.polyfit(ts_ok + ts_ok[0], cs_ok, 1)[0])"),
+                   ("slope = float(np.polyfit(ts_ok - ts_ok[0], cs_ok, 1)[0])",
+                    "slope = float(np.polyfit(ts_ok - ts_ok[1], cs_ok, 1)[0])"))],
+    *[(_STEPS, "_rolling_median", f"- {a}|+ {b}",
+       "pandas' min_periods of a fixed window defaults to the window's size")
+      for a in ("return s[::-1].rolling(w, min_periods=w).median()[::-1].to_numpy()",
+                "return s.rolling(w, min_periods=w).median().shift(1).to_numpy()")
+      for b in (a.replace("min_periods=w", "min_periods=None"), a.replace("min_periods=w)", ")"))],
+    *[(_STEPS, "_voltage_collapses", f"- {a}|+ {b}",
+       "for k = 0 the median of no points is NaN (NumPy warns), as the branch's NaN")
+      for a, b in (("before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan",
+                    "before = np.nanmedian(v_abs[max(0, k - window):k]) if (k > 0) or True else np.nan"),
+                   ("before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan",
+                    "before = np.nanmedian(v_abs[max(0, k - window):k]) if k >= 0 else np.nan"))],
+    *[(_STEPS, "detect_short_circuit", f"- {a}|+ {b}", _NAN_CONTROL)
+      for a, b in (("scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)",
+                    "scale = max(float(np.nanmax(np.abs(c))) if (np.isfinite(c).any()) or True else 0.0, 1e-30)"),
+                   ("scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)",
+                    "scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 1.0, 1e-30)"))],
+    (_STEPS, "detect_short_circuit",
+     "- floor = max(float(np.median(y)) * 1e-6, np.finfo(float).tiny)|"
+     "+ floor = max(float(np.median(y)) * 1e-6, np.finfo(None).tiny)",
+     "np.finfo(None) is float64's, as np.finfo(float)"),
+    (_STEPS, "detect_short_circuit",
+     "- before = _rolling_median(x, window, forward=False)|"
+     "+ before = _rolling_median(x, window, forward=None)", "forward is only tested for truth"),
+    (_STEPS, "detect_short_circuit", "- lo = max(0, k - window)|+ lo = max(1, k - window)",
+     "a candidate k has a full window before it (the rolling median needs w points), so "
+     "k - window >= 0; at 0 the first point lies before the jump and is below its midpoint"),
+    *[(_STEPS, "detect_short_circuit", f"- {a}|+ {b}", _EQUAL_FLOATS)
+      for a, b in (("changes[1:] |= ~(d <= 1e-6 * scale)", "changes[1:] |= ~(d < 1e-6 * scale)"),
+                   ("if np.mean(x[k:] >= level) < persistence:", "if np.mean(x[k:] > level) < persistence:"),
+                   ("j = lo + int(np.argmax(x[lo:k + window] >= level))",
+                    "j = lo + int(np.argmax(x[lo:k + window] > level))"))],
+]
+#: ``calibration/_tilt.py`` in full (``dac603f^``, wave 14).
+_TILT = "calibration/_tilt.py"
+_COS_EQUAL = ("cos or sin of a tilt in degrees equal to exactly 1e-6 is a measure-zero case "
+              "(equivalent in practice)")
+EQUIVALENT += [
+    *[(_TILT, fn, f"- if {v} < 1e-6:|+ if {v} <= 1e-6:", _COS_EQUAL)
+      for fn, v in (("tilt_correct", "c"), ("tilt_correct", "s"), ("tilt_correct_vector", "c"))],
+    *[(_TILT, fn, f"- {a}|+ {b}", _FLOAT_AFTER)
+      for fn, a in (("tilt_correct", "return np.asarray(length, dtype=float) * factor"),
+                    ("tilt_correct_vector", "dx = np.asarray(dx, dtype=float)"),
+                    ("tilt_correct_vector", "dy = np.asarray(dy, dtype=float)"))
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace(", dtype=float)", ", )"))],
+]
+#: ``calibration/_pixel_size.py`` in full (``dac603f^``, wave 14).
+EQUIVALENT += [
+    ("calibration/_pixel_size.py", "_cross_check", "- if rel > allowed:|+ if rel >= allowed:",
+     _EQUAL_FLOATS),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
@@ -624,8 +888,8 @@ def main(argv=None):
     p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
                    "(same files, sources unchanged): only the tests changed")
     p.add_argument("--survivors", action="store_true", help="with --reuse: run only the "
-                   "mutants that survived the last run (new tests against old survivors); "
-                   "the others keep their status")
+                   "mutants that survived the last run and are not in EQUIVALENT (new tests "
+                   "against old survivors); the others keep their status")
     a = p.parse_args(argv)
     files = a.file or FILES
     unmapped = [f for f in files if f not in TESTS_BY_FILE]
@@ -686,9 +950,10 @@ def main(argv=None):
             print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
         return 0
     t1 = time.time()
-    names = sorted(n for n in kept if not a.survivors or before.get(n) == "survived")
+    names = sorted(n for n in kept if not a.survivors or (
+        before.get(n) == "survived" and equivalent_reason(n, kept[n]) is None))
     if a.survivors:
-        print(f"running the {len(names)} survivors of the last run")
+        print(f"running the {len(names)} survivors of the last run not listed as equivalent")
     # (no names would make mutmut run every mutant)
     res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
                *names], budget=a.budget) if names else None
