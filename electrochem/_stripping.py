@@ -70,7 +70,9 @@ def depletion_time(
     reaches half its steepest slope); t0 is where the two lines intersect.
     For a kink into a straight rise that is the kink; for an exponential
     divergence it lies a few percent after the exponential term becomes
-    visible.
+    visible. A first point still at rest (below half the overpotential of the next
+    three; :func:`initial_overpotential` allows it) is left out: its step up to the
+    ohmic overpotential is no divergence.
 
     Parameters
     ----------
@@ -91,6 +93,10 @@ def depletion_time(
         diverge.
     """
     t, eta, _ = _tv(data, reference_V)
+    if eta.size > 1 and eta[0] < 0.5 * np.median(eta[1:4]):
+        # the first point may still be at rest (as initial_overpotential allows): no part
+        # of the baseline, and its step up to the ohmic overpotential would be the steepest
+        t, eta = t[1:], eta[1:]
     n = eta.size
     if n < 10:
         return None

@@ -285,9 +285,6 @@ def test_the_median_filter_of_the_width_given_removes_a_burst(burst, width):
         pytest.approx(100.0, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="depletion_time: a first point still at rest (0 V, as "
-                   "initial_overpotential allows) is kept by the median filter's 'nearest' edge and "
-                   "makes the steepest step; the kink is not found (None). Reported, wave 14")
 def test_a_first_point_at_rest_does_not_hide_the_kink():
     d = _kink(100.0, n=1000)
     eta = d["voltage_V"].to_numpy().copy()
