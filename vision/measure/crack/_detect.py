@@ -536,19 +536,13 @@ class _TwinStart:
 
     Polarity-free, with the same background image: the background gain ``g``, the
     scan-line corrected image ``img``, the pixels ignored (``ignore``) and the squared
-    distances ``r2`` from the electrode centre (px^2). ``minima``: this pass's minima
-    over angles of its two oriented responses (:func:`_angle_maxima`; or None). The
-    opposite polarity's oriented responses are these negated, to the bit (the filters
-    are linear and a DFT rounds ``-x`` to minus what it rounds ``x`` to; the opposite
-    background's, made from the same image, likewise), so its maxima over angles are
-    minus these minima (:func:`_negated_maxima`), without filtering the window again.
+    distances ``r2`` from the electrode centre (px^2).
     """
 
     img: np.ndarray
     g: np.float32
     ignore: np.ndarray
     r2: np.ndarray
-    minima: tuple = None
 
 
 def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_twin=False,
@@ -590,7 +584,6 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     ex, ey = electrode_xy
     g = None
     bridge = None
-    minima = None
     if start is not None:
         img, g, ignore, r2 = start.img, start.g, start.ignore, start.r2
     if bg is not None:
@@ -598,11 +591,8 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             g = np.float32(_gain(img, bg.image))
             if scan_lines:
                 img = _scanline_corrected(img, bg.image, g)
-        if elongation > 1.0 and bg.angle_responses and start is not None \
-                and start.minima is not None:
-            resp, diff_resp = _negated_maxima(start.minima)
-        elif elongation > 1.0 and bg.angle_responses:
-            resp, diff_resp, minima = _angle_maxima(img, g, bg, opts, minima=keep_twin)
+        if elongation > 1.0 and bg.angle_responses:
+            resp, diff_resp = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -670,8 +660,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
                      electrode_xy=(ex, ey), rad=rad,
-                     twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2,
-                                     minima=minima) if keep_twin else None)
+                     twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
 
 
 def _scanline_corrected(img, bg_image, g):
@@ -694,43 +683,21 @@ def _scanline_corrected(img, bg_image, g):
     return img - off[:, None]
 
 
-def _angle_maxima(img, g, bg, opts, *, minima=False):
+def _angle_maxima(img, g, bg, opts):
     """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
 
-    Returns ``(resp, diff_resp, mins)``: ``resp`` and ``diff_resp`` float32 arrays clipped
-    at 0. The filters are linear, so the response of (image - g * background) is a
-    difference per angle. ``mins``: with ``minima``, the (unclipped) minima over angles of
-    the same two responses, from which the opposite polarity's maxima follow without
-    filtering again (:func:`_negated_maxima`); else None.
+    Returns ``(resp, diff_resp)``, float32 arrays clipped at 0. The filters are linear, so
+    the response of (image - g * background) is a difference per angle.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
                             opts["elongation"], len(bg.angle_responses))
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
-    lo = lo_diff = None
     for a, b in zip(stack, bg.angle_responses):
         np.maximum(resp, a, out=resp)
-        d = cv2.scaleAdd(b, float(-g), a)
-        np.maximum(diff_resp, d, out=diff_resp)
-        if minima:
-            if lo is None:
-                lo, lo_diff = a, d
-            else:
-                np.minimum(lo, a, out=lo)
-                np.minimum(lo_diff, d, out=lo_diff)
-    return resp, diff_resp, ((lo, lo_diff) if minima else None)
-
-
-def _negated_maxima(minima):
-    """The opposite polarity's ``(resp, diff_resp)`` of :func:`_angle_maxima` from the minima.
-
-    Its per-angle responses are the negated ones (image and background both negated; the
-    gain is the same), so its maximum over angles, clipped at 0, is ``max(0, -min)``: the
-    same values as filtering ``-img`` again (``test_crack_rims_mem.py``).
-    """
-    zero = np.zeros(minima[0].shape, np.float32)
-    return tuple(np.maximum(zero, -m) for m in minima)
+        np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
+    return resp, diff_resp
 
 
 def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
