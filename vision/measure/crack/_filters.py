@@ -39,8 +39,12 @@ N_ORIENTATIONS = 6
 #: Kernel half size in units of its sigma along the line (the Gaussian is exp(-4.5) ~ 1 %
 #: of its peak there).
 KERNEL_HALF_SIGMAS = 3
-#: Kernel spectra kept for at most this many image sizes and settings (bounds memory).
-SPECTRA_CACHE_SIZE = 8
+#: Kernel spectra kept for at most this many image sizes and settings, the most recently
+#: used (bounds memory): a tracker filters one or two window sizes a scan (its crack box's
+#: and, when a crack reaches the box's side, the grown box's). Older sizes (boxes a crack
+#: has grown out of) are dropped: eight kept, the cache had grown to 9.6 MB of the
+#: 1080p H.264 video's live memory by scan 280 (4 sizes), where two sizes hold 4.6 MB.
+SPECTRA_CACHE_SIZE = 2
 #: ... and in all at most this many bytes: the boxes a tracker filters on every scan fit
 #: (a 600x600 box: 6 spectra of 2.3 MB), as does a 1024x768 frame (21 MB); a full-HD
 #: frame (52 MB), filtered once per video for the background, does not.
@@ -75,7 +79,8 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
     the maximum over angles holds one response at a time (at full HD the six
     responses, their padded transforms and their kernel spectra are 50 MB
     each). Kernel spectra are cached only up to :data:`SPECTRA_CACHE_BYTES`
-    (the small boxes a tracker filters on every scan); larger ones, such as
+    (the small boxes a tracker filters on every scan), for the
+    :data:`SPECTRA_CACHE_SIZE` most recently used sizes; larger ones, such as
     those of a full frame filtered once per video, are made per angle and
     dropped. The values are the same either way (same transforms).
     """
@@ -89,15 +94,17 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
     a = cv2.copyMakeBorder(a, 0, big_h - a.shape[0], 0, big_w - a.shape[1],
                            cv2.BORDER_CONSTANT, value=0)
     key = (float(sigma_px), float(elongation), int(n_orientations), big_h, big_w)
-    spectra = _SPECTRA.get(key)
+    spectra = _SPECTRA.pop(key, None)
     nbytes = len(kerns) * big_h * big_w * 4
     if spectra is None and nbytes <= SPECTRA_CACHE_BYTES:
         spectra = [_kernel_spectrum(k, half, big_h, big_w) for k in kerns]
-        if (len(_SPECTRA) >= SPECTRA_CACHE_SIZE
-                or sum(len(v) * v[0].nbytes for v in _SPECTRA.values()) + nbytes
-                > SPECTRA_CACHE_BYTES):
-            _SPECTRA.clear()
-        _SPECTRA[key] = spectra
+    if spectra is not None:
+        # least recently used first: drop from the front until this one fits
+        while _SPECTRA and (len(_SPECTRA) >= SPECTRA_CACHE_SIZE
+                            or sum(len(v) * v[0].nbytes for v in _SPECTRA.values()) + nbytes
+                            > SPECTRA_CACHE_BYTES):
+            del _SPECTRA[next(iter(_SPECTRA))]
+        _SPECTRA[key] = spectra   # (re)inserted last: the most recently used
     f = cv2.dft(a)
     del a
     for i, k in enumerate(kerns):
