@@ -386,12 +386,13 @@ def _scan_lattice(history, bound, repeats):
 
     Returns
     -------
-    ((period, phase, early, late), float) or None
+    ((period, phase, early, late), float, float) or None
         The lattice (`_lattice`) of the strong changes (above ``bound``, each
-        run one frame apart at its strongest, the last `_RECUR_CHANGES`), and
-        the strength (grey levels) above which a change on a frame the
-        lattice cannot place is a scan: the geometric mean of the median
-        strong change on the lattice (scans) and off it (re-draws). None
+        run one frame apart at its strongest, the last `_RECUR_CHANGES`); the
+        strength (grey levels) above which a change on a frame the lattice
+        cannot place is a scan: the geometric mean of the median strong change
+        on the lattice (scans) and off it (re-draws); and that median of the
+        scans, from which a change off the lattice is a scan still. None
         with one population (every change a scan where the codec is lossless),
         fewer than `_RECUR_MIN_REPEATS` unchanged frames (every frame a scan),
         or no lattice beyond chance.
@@ -421,7 +422,7 @@ def _scan_lattice(history, bound, repeats):
     off = [s for f, s in zip(frames[keep], strengths[keep]) if not _on_lattice(int(f), *lattice)]
     scans = float(np.median(on)) if on else math.inf
     redraws = float(np.median(off)) if off else level
-    return lattice, math.sqrt(max(scans, level) * max(redraws, level))
+    return lattice, math.sqrt(max(scans, level) * max(redraws, level)), scans
 
 
 def _on_lattice(k, period, phase, early=0.0, late=0.0):
@@ -482,8 +483,13 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
             return False
     found = _scan_lattice([(f, s) for f, s in history if f != k], bound, repeats)
     if found is not None:
-        lattice, level = found
-        return _lattice_due(k, last_start, *lattice, strong=strength > level)
+        lattice, level, scans = found
+        if _lattice_due(k, last_start, *lattice, strong=strength > level):
+            return True
+        # off the lattice, a change as strong as its scans is a scan still: the lattice of
+        # the strong changes may hold only the strongest scans, a multiple of the period
+        # (5013: 25 frames, scans every 5, weak ones between), or the scan restarted
+        return strength >= scans
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
@@ -786,9 +792,11 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     The SEM scans at a fixed period and phase: once the strong changes (above
     the boundary, runs one frame apart counted once) hold a lattice beyond
     chance, and frames without any change show that scans repeat, the lattice
-    decides instead, whatever the strength: a change is a scan only when none
-    was taken since the lattice's window before it opened (see `_lattice`,
-    `_lattice_due`). Where the encoder wiped the noise its re-draws (keyframes,
+    decides instead: a change is a scan when none was taken since the
+    lattice's window before it opened (see `_lattice`, `_lattice_due`), and
+    off the lattice only when it is as strong as the lattice's median scan
+    (the lattice may hold only the strongest scans, a multiple of the
+    period). Where the encoder wiped the noise its re-draws (keyframes,
     noise restored frame by frame) are as strong as the weaker scans, above a
     boundary that splits only the residuals from the rest. A change of scan
     strength on the frame after a torn scan's first, where no scan is due, is
@@ -979,16 +987,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                     sigmas=(sigma, prev_sigma),
                                     repeats=sum(1 for f in unchanged if f > first)):
                     level = _redraw_level(history)
-                    if (prev.partial_refresh and last_start == k - 1
-                            and level is not None and strength > level):
+                    started = [s for f, s in history if f == k - 1]
+                    if (last_start == k - 1 and level is not None and strength > level
+                            and (prev.partial_refresh or (started and started[0] <= level))):
                         # not a scan of its own, but a change of scan strength on the frame
-                        # after a torn scan's first: the display finishes a refresh within
-                        # a frame, so this is its rest, re-drawn with the rows that did not
-                        # change (a weaker change there is the encoder refining the tear)
+                        # after a torn scan's first (or a scan's weak first, taken where the
+                        # lattice said one was due: the encoder sent part of it): the display
+                        # finishes a refresh within a frame, so this is its rest, re-drawn
+                        # with the rows that did not change (a weaker change there is the
+                        # encoder refining the tear)
                         continues = True
-                        history.pop()       # the changes hold no continuations
-                        if frame.is_keyframe:
-                            intra.pop()
                     else:
                         change = _Change("none", 0, 0)
         if change.kind == "none":

@@ -34,11 +34,12 @@ WARMUP_SCANS = 24
 def _video(rng, period, n_scans, *, phase=3.3):
     """Changes of a recording whose encoder wiped the noise: (frame, strength, is_scan).
 
-    Scans at ``ceil(phase + j period)`` (4-16 grey levels, log-uniform), each
-    followed by a residual of the predicted frame (0.1-0.8) and, in half of the
-    periods, by re-draws as strong as the weaker scans: a burst of noise
-    restoration (2-5, one frame apart, ending before the next scan) or a
-    keyframe (5-8). The other frames do not change (the band criterion's "none").
+    Scans at ``ceil(phase + j period)`` (4-16 grey levels, log-uniform: median
+    8), each followed by a residual of the predicted frame (0.1-0.8) and, in
+    half of the periods, by re-draws as strong as the weaker scans but not as
+    the median one (5009: keyframes 5.3-8.1, scans' median 10.6): a burst of
+    noise restoration (2-5, one frame apart, ending before the next scan) or a
+    keyframe (3-5). The other frames do not change (the band criterion's "none").
     """
     scans = [int(math.ceil(phase + j * period)) for j in range(n_scans)]
     changes = []
@@ -53,7 +54,7 @@ def _video(rng, period, n_scans, *, phase=3.3):
                 for f in free[1:][-int(rng.integers(1, 4)):]:
                     changes.append((f, float(rng.uniform(2, 5)), False))
             else:
-                changes.append((int(rng.choice(free[1:])), float(rng.uniform(5, 8)), False))
+                changes.append((int(rng.choice(free[1:])), float(rng.uniform(3, 5)), False))
     return sorted(changes)
 
 

@@ -168,13 +168,12 @@ def test_keyframe_redraw_between_scans_is_not_a_scan():
     assert _refresh._two_populations([s for _, s in history + [(114, 6.4)]]) < 6.4  # the case
     last = 110                                # the last scan start
     change = [(114, 6.4)]
-    # off the scans' lattice (every 10 frames from 0) it is a re-draw on any frame (wave
-    # 14; as a predicted frame this asserted a scan before)
+    # off the scans' lattice (every 10 frames from 0) and weaker than its scans it is a
+    # re-draw on any frame (wave 14; as a predicted frame this asserted a scan before)
     assert not _refresh._is_new_scan(114, 6.4, history + change, last)
     assert not _refresh._is_new_scan(114, 6.4, history + change, last, intra + change)
-    # a keyframe change that is due is still a scan; one as strong as the scans off the
-    # lattice is not (wave 14; this asserted a scan before)
+    # a keyframe change that is due, or as strong as the scans, is still a scan
     due = [(120, 6.4)]
     assert _refresh._is_new_scan(120, 6.4, history + due, last, intra + due)
     strong = [(114, 14.0)]
-    assert not _refresh._is_new_scan(114, 14.0, history + strong, last, intra + strong)
+    assert _refresh._is_new_scan(114, 14.0, history + strong, last, intra + strong)
