@@ -448,9 +448,11 @@ def _lattice_due(k, last_start, period, phase, early=0.0, late=0.0, *, strong=Tr
     first = math.floor(opened + early + _FRAME_EPS) + 1
     last = math.ceil(opened + late - _FRAME_EPS)
     # two scans of a lattice lie at least floor(period) frames apart (ceil(t + P) -
-    # ceil(t)): a scan taken a frame early where the lattice could not tell, read
+    # ceil(t)), a frame less where one was taken a frame late (a torn scan's rest taken
+    # for its start): a scan taken a frame early where the lattice could not tell, read
     # again with that scan's successor among its changes, leaves none due
-    if last_start is not None and (last_start >= first or k - last_start < math.floor(period)):
+    if last_start is not None and (last_start >= first
+                                   or k - last_start < math.floor(period) - 1):
         return False
     return k >= last or strong
 
@@ -987,15 +989,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                     sigmas=(sigma, prev_sigma),
                                     repeats=sum(1 for f in unchanged if f > first)):
                     level = _redraw_level(history)
-                    started = [s for f, s in history if f == k - 1]
-                    if (last_start == k - 1 and level is not None and strength > level
-                            and (prev.partial_refresh or (started and started[0] <= level))):
+                    if last_start == k - 1 and level is not None and strength > level:
                         # not a scan of its own, but a change of scan strength on the frame
-                        # after a torn scan's first (or a scan's weak first, taken where the
-                        # lattice said one was due: the encoder sent part of it): the display
-                        # finishes a refresh within a frame, so this is its rest, re-drawn
-                        # with the rows that did not change (a weaker change there is the
-                        # encoder refining the tear)
+                        # after a scan's first (a torn one, read whole where the encoder
+                        # re-draws every row, or one the encoder sent in part): the display
+                        # finishes a refresh within a frame, so this is its rest (a weaker
+                        # change there is the encoder refining it)
                         continues = True
                     else:
                         change = _Change("none", 0, 0)
