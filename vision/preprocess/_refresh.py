@@ -82,6 +82,22 @@ _RECUR_SIGMAS = 4.5
 # leaves some repeats untouched (7038, 2 frames a scan: 15 in 200; 5014: 99). Two, not
 # one: the first frame of a window may border a torn scan's continuation.
 _RECUR_MIN_REPEATS = 2
+# Frames beyond half a frame by which a scan may fall off the lattice's fitted line and
+# still be one of its scans: the period is stepped so that the lattice drifts by at most
+# `_RECUR_DRIFT` over the changes it was read from; twice that.
+_LATTICE_SLACK = 2 * _RECUR_DRIFT
+# Share of the best fit's margin (half the width of its interval of t0, frames) that a
+# lattice must keep at every scan to bracket the next one: a quarter.
+_LATTICE_MARGIN = 0.25
+# Periods sampled over those that fit, for the bracket of the next window's opening.
+_LATTICE_SAMPLES = 9
+# Frames within which a window's opening is taken as on a frame boundary (float rounding).
+_FRAME_EPS = 1e-6
+# Least-squares refits of the lattice's line, each without the changes off it.
+_LATTICE_REFITS = 3
+# Steps of the ternary search for the period (each keeps 2/3 of the range: 40 leave
+# 1e-7 of it, far below a frame over any lattice).
+_LATTICE_SEARCH = 40
 
 # A new scan replaces the SEM noise of every pixel: its change is at least the scan noise
 # level n = 2 sigma / sqrt(pi) (the mean |a - b| of two independent draws; more where the
@@ -200,18 +216,26 @@ def _recurrent_period(frames, strengths=None):
     """
     if strengths is not None and len(frames):
         frames = _run_peaks(frames, strengths)
-    return _lattice_period(tuple(int(f) for f in frames[-_RECUR_CHANGES:]))
+    lattice = _lattice(tuple(int(f) for f in frames[-_RECUR_CHANGES:]))
+    return None if lattice is None else lattice[0]
 
 
 @functools.lru_cache(maxsize=64)
-def _lattice_period(frames):
-    """`_recurrent_period` of a tuple of frame numbers (cached: the strong changes of a
-    video change only at each new strong change)."""
+def _lattice(frames):
+    """The scan lattice of a tuple of frame numbers: (period, phase, early, late), or None.
+
+    See `_recurrent_period` (cached: the strong changes of a video change only at
+    each new strong change; the lattice is chosen by its standard deviations
+    beyond chance). Its windows open at ``phase + j period`` (video frame
+    numbers, fractional), the next one within ``(early, late]`` frames about
+    that (`_fit_lattice`); a scan opening at t is first seen on frame ceil(t).
+    """
     f = np.asarray(frames, float)
     n = f.size
     if n < _MIN_STRONG:
         return None
-    f = f - f[0]
+    f0 = f[0]
+    f = f - f0
     span = float(f[-1])
     longest = float(np.max(np.diff(f)))
     if longest < _RECUR_MIN_PERIOD:
@@ -229,15 +253,208 @@ def _lattice_period(frames):
     # holds one frame number whatever the phase, so the chance share is exactly 1 / P;
     # the margin, in frames, is far above float32 rounding of the phases, ~1e-4 frames)
     hits = np.zeros(len(periods))
+    start = np.zeros(len(periods), dtype=int)   # the change opening the best window
     for i in range(n):
         inside = (ext[:, i:i + n] - u[:, i:i + 1]) * periods[:, None] < 1.0 - 1e-3
-        hits = np.maximum(hits, inside.sum(axis=1))
+        count = inside.sum(axis=1)
+        start = np.where(count > hits, i, start)
+        hits = np.maximum(hits, count)
     chance = n / periods
     excess = hits - chance
-    best = int(np.argmax(excess))
-    if excess[best] <= _RECUR_SIGMAS * math.sqrt(chance[best] * (1.0 - 1.0 / periods[best])):
+    # the lattice furthest beyond chance in standard deviations: a lattice of half the
+    # period holds the scans and the re-draws half-way between by chance (keyframes),
+    # more changes beyond chance, but fewer standard deviations of a chance count twice
+    # as large
+    z = excess / np.sqrt(chance * (1.0 - 1.0 / periods))
+    best = int(np.argmax(z))
+    if z[best] <= _RECUR_SIGMAS:
         return None
-    return float(periods[best])
+    # the best window's changes, refined (the window's period is one of a range of
+    # periods holding the same changes, whose windows part by up to a frame a few periods
+    # beyond them)
+    period = float(periods[best])
+    w = float(u[best, start[best]])
+    member = np.mod(f / period - w, 1.0) * period < 1.0 - 1e-3
+    period, phase, early, late = _fit_lattice(f[member], period)
+    return period, f0 + phase, early, late
+
+
+def _fit_lattice(hit, period):
+    """Period, phase and the bracket of the next window's opening of scan frames ``hit``.
+
+    Parameters
+    ----------
+    hit : (n,) float ndarray
+        Increasing frame numbers of the changes in one window of a lattice of
+        ``period`` frames (scans, up to a few re-draws a frame beside them).
+    period : float
+        The lattice's period, frames (to within the window's tolerance).
+
+    Returns
+    -------
+    period, phase, early, late : float
+        Windows open at ``phase + j period`` (frames, on the clock of ``hit``),
+        the next one known within ``(early, late]`` frames about it.
+
+    Notes
+    -----
+    The frames are fitted against their lattice index by least squares,
+    without those beyond half a frame of the line (`_LATTICE_SLACK`). A scan
+    at time t (frames) is first seen on frame ceil(t), so t0 + j P <= f_j <
+    t0 + j P + 1 bounds t0 for each period P: the period leaving t0 the widest
+    interval is taken (the most interior fit), the windows opening at its
+    middle; the lattices that fit every scan with a `_LATTICE_MARGIN` share of
+    that margin bracket the next opening (the edge of the fitting set
+    extrapolates worst, and at an integer period it reaches the next frame).
+    Changes that fit no such lattice (a scan delivered a frame late): the line,
+    the frame within half a frame of it.
+    """
+    index = np.round((hit - hit[-1]) / period)      # 0 at the latest
+    line = float(hit[-1]) + 0.5
+    for _ in range(_LATTICE_REFITS):
+        if np.ptp(index) == 0:
+            break
+        slope, line = np.polyfit(index, hit, 1)
+        period = float(slope)
+        # a change a frame off the lattice (a re-draw next to its scan, the stronger of
+        # the two) fits a window of a slightly wrong period: no scan of it
+        near = np.abs(hit - (line + slope * index)) <= 0.5 + _LATTICE_SLACK
+        if near.all() or near.sum() < _MIN_STRONG:
+            break
+        hit, index = hit[near], index[near]
+    if np.ptp(index) == 0:
+        return period, float(line) - 0.5, -0.5, 0.5
+
+    def bounds(p):      # the interval of t0 at period p
+        return float(np.max(hit - 1.0 - index * p)), float(np.min(hit - index * p))
+
+    def width(p):       # concave in p: a minimum of lines minus a maximum of lines
+        lo, hi = bounds(p)
+        return hi - lo
+
+    a0 = a = period - 1.0 / np.ptp(index)     # one frame either way over the changes
+    b0 = b = period + 1.0 / np.ptp(index)
+    for _ in range(_LATTICE_SEARCH):          # ternary search of the concave width
+        m1, m2 = a + (b - a) / 3.0, b - (b - a) / 3.0
+        if width(m1) < width(m2):
+            a = m1
+        else:
+            b = m2
+    p = 0.5 * (a + b)
+    if width(p) <= 0:
+        return period, float(line) - 0.5, -0.5, 0.5
+    start = 0.5 * sum(bounds(p))
+    margin = _LATTICE_MARGIN * width(p)
+    def inner(q):
+        return width(q) - 2.0 * margin
+    opens = [start + p]
+    for q in np.linspace(_bisect_zero(inner, p, a0), _bisect_zero(inner, p, b0),
+                         _LATTICE_SAMPLES):
+        lo, hi = bounds(q)
+        if hi - lo >= 2.0 * margin:
+            opens += [lo + margin + q, hi - margin + q]
+    return (float(p), start, min(0.0, min(opens) - start - p),
+            max(0.0, max(opens) - start - p))
+
+
+def _bisect_zero(width, inside, outside):
+    """The period between ``inside`` (width >= 0) and ``outside`` where ``width`` is 0."""
+    if width(outside) >= 0:
+        return outside
+    for _ in range(_LATTICE_SEARCH):
+        mid = 0.5 * (inside + outside)
+        if width(mid) >= 0:
+            inside = mid
+        else:
+            outside = mid
+    return inside
+
+
+def _scan_lattice(history, bound, repeats):
+    """The lattice of the scans among recent changes, and the strength that places a scan.
+
+    Parameters
+    ----------
+    history : list of (int, float)
+        Frame number and strength (grey levels) of recent changes, not the
+        one being decided.
+    bound : float or None
+        Boundary of the two populations of change strength (None: one).
+    repeats : int or None
+        Frames without any change since the first of ``history`` (None:
+        taken as enough).
+
+    Returns
+    -------
+    ((period, phase, early, late), float, float) or None
+        The lattice (`_lattice`) of the strong changes (above ``bound``, each
+        run one frame apart at its strongest, the last `_RECUR_CHANGES`); the
+        strength (grey levels) above which a change on a frame the lattice
+        cannot place is a scan: the geometric mean of the median strong change
+        on the lattice (scans) and off it (re-draws); and that median of the
+        scans, from which a change off the lattice is a scan still. None
+        with one population (every change a scan where the codec is lossless),
+        fewer than `_RECUR_MIN_REPEATS` unchanged frames (every frame a scan),
+        or no lattice beyond chance.
+    """
+    if repeats is not None and repeats < _RECUR_MIN_REPEATS:
+        return None
+    strengths = np.array([s for _, s in history], float)
+    if strengths.size < _MIN_HISTORY:
+        return None
+    if bound is None:     # one population: every change a scan (lossless), or not known
+        return None
+    level = bound
+    frames = np.array([f for f, _ in history])
+    keep = strengths > level
+    if keep.sum() < _MIN_STRONG:
+        return None
+    peaks = _run_peaks(frames[keep], strengths[keep])
+    peaks = peaks[-_RECUR_CHANGES:]
+    lattice = _lattice(tuple(int(f) for f in peaks))
+    if lattice is None:
+        return None
+    # the lattice labels the strong changes: those on it are scans, those off it
+    # re-draws; a change on a frame the lattice cannot place is the kind whose median
+    # strength it is nearer (in log)
+    by_frame = dict(zip(frames.tolist(), strengths.tolist()))
+    on = [by_frame[int(f)] for f in peaks if _on_lattice(int(f), *lattice)]
+    off = [s for f, s in zip(frames[keep], strengths[keep]) if not _on_lattice(int(f), *lattice)]
+    scans = float(np.median(on)) if on else math.inf
+    redraws = float(np.median(off)) if off else level
+    return lattice, math.sqrt(max(scans, level) * max(redraws, level)), scans
+
+
+def _on_lattice(k, period, phase, early=0.0, late=0.0):
+    """Whether frame ``k`` is one a window of the lattice may show its scan on."""
+    j = math.ceil((k - phase - early) / period) - 1
+    opened = phase + j * period
+    return k <= math.ceil(opened + late - _FRAME_EPS)
+
+
+def _lattice_due(k, last_start, period, phase, early=0.0, late=0.0, *, strong=True):
+    """Whether a scan is due at frame ``k`` by the lattice (see `_lattice`).
+
+    Window ``j`` opens at ``phase + j period`` (frames), known to the interval
+    ``(early, late]`` frames about it; a scan opening at time t is first seen
+    on frame ceil(t), so the window's scan falls on one of frames ``F1..F2``.
+    A scan is due when none started since ``F1`` of the window before ``k``:
+    at once from ``F2``, and on a frame before it (one the lattice cannot
+    tell from its neighbour) only for a ``strong`` change (above the
+    populations' boundary).
+    """
+    j = math.ceil((k - phase - early) / period) - 1    # the last window opening before k
+    opened = phase + j * period
+    first = math.floor(opened + early + _FRAME_EPS) + 1
+    last = math.ceil(opened + late - _FRAME_EPS)
+    # two scans of a lattice lie at least floor(period) frames apart (ceil(t + P) -
+    # ceil(t)), a frame less where one was taken a frame late (a torn scan's rest taken
+    # for its start): a scan taken a frame early where the lattice could not tell, read
+    # again with that scan's successor among its changes, leaves none due
+    if last_start is not None and (last_start >= first
+                                   or k - last_start < math.floor(period) - 1):
+        return False
+    return k >= last or strong
 
 
 def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
@@ -266,6 +483,15 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
                     else _PREDICTED_SCAN_NOISE_FRACTION)
         if _is_redraw_of_noise(strength, *sigmas, fraction=fraction):
             return False
+    found = _scan_lattice([(f, s) for f, s in history if f != k], bound, repeats)
+    if found is not None:
+        lattice, level, scans = found
+        if _lattice_due(k, last_start, *lattice, strong=strength > level):
+            return True
+        # off the lattice, a change as strong as its scans is a scan still: the lattice of
+        # the strong changes may hold only the strongest scans, a multiple of the period
+        # (5013: 25 frames, scans every 5, weak ones between), or the scan restarted
+        return strength >= scans
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
@@ -565,6 +791,19 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     deliver a new scan weakly and refine it over the next frames; then the
     scan is found on the frame that carries it, up to a period late.
 
+    The SEM scans at a fixed period and phase: once the strong changes (above
+    the boundary, runs one frame apart counted once) hold a lattice beyond
+    chance, and frames without any change show that scans repeat, the lattice
+    decides instead: a change is a scan when none was taken since the
+    lattice's window before it opened (see `_lattice`, `_lattice_due`), and
+    off the lattice only when it is as strong as the lattice's median scan
+    (the lattice may hold only the strongest scans, a multiple of the
+    period). Where the encoder wiped the noise its re-draws (keyframes,
+    noise restored frame by frame) are as strong as the weaker scans, above a
+    boundary that splits only the residuals from the rest. A change of scan
+    strength on the frame after a torn scan's first, where no scan is due, is
+    that scan's rest.
+
     An encoder also re-draws rows that did not change, which can hide a
     row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
     changes the whole picture at once, more weakly). Two cases are read with
@@ -749,7 +988,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                     intra if frame.is_keyframe else None,
                                     sigmas=(sigma, prev_sigma),
                                     repeats=sum(1 for f in unchanged if f > first)):
-                    change = _Change("none", 0, 0)
+                    level = _redraw_level(history)
+                    if last_start == k - 1 and level is not None and strength > level:
+                        # not a scan of its own, but a change of scan strength on the frame
+                        # after a scan's first (a torn one, read whole where the encoder
+                        # re-draws every row, or one the encoder sent in part): the display
+                        # finishes a refresh within a frame, so this is its rest (a weaker
+                        # change there is the encoder refining it)
+                        continues = True
+                    else:
+                        change = _Change("none", 0, 0)
         if change.kind == "none":
             duplicate = True
             partial, tear = prev.partial_refresh, prev.tear_row
