@@ -57,11 +57,11 @@ def test_the_scale_bar_agrees_within_one_pixel_and_the_labels_rounding(bar, capl
         assert warnings == []
     else:
         assert warnings == [
-            "--scale-bar-um gives 0.5197 um/px (bar 100.0 px = 51.97 µm) but the metadata 0.5 um/px "
+            "--scale-bar-um gives 0.5197 µm/px (bar 100.0 px = 51.97 µm) but the metadata 0.5 µm/px "
             "(3.9 % apart, more than the bar's ±1 px reading allows); using the metadata "
             "(pass --pixel-size to override)"]
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert infos == [f"pixel size 0.5 um from zeiss_metadata ({base.detail})"]
+    assert infos == [f"pixel size 0.5 µm from zeiss_metadata ({base.detail})"]
 
 
 def test_the_cross_check_reads_the_label_in_the_data_bar_given(bar, caplog):
@@ -70,7 +70,7 @@ def test_the_cross_check_reads_the_label_in_the_data_bar_given(bar, caplog):
     ps = resolve_pixel_size(tiff_tags=ZEISS, image=IMAGE, data_bar=(50, 60, 0, 100))
     assert calls == [{"region": (50, 60, 0, 100), "read_label": True}]
     assert ps.detail.endswith("; scale bar disagrees by 20.0 %")
-    assert "the scale-bar label '60 um' gives 0.6 um/px" in caplog.text
+    assert "the scale-bar label '60 um' gives 0.6 µm/px" in caplog.text
 
 
 def test_no_cross_check_without_a_bar_to_look_for(bar):
@@ -89,7 +89,7 @@ def test_the_pixel_size_from_the_scale_bar_and_what_it_says(bar, caplog):
         "scale bar 100.0 px = 40 µm (given by --scale-bar-um; x 20.0-120.0, row 81); "
         "±1 px = ±1.0 %"))
     assert calls == [{"region": (50, 60, 0, 100), "read_label": False}]
-    assert caplog.records[-1].getMessage() == f"pixel size 0.4 um from the {ps.detail}"
+    assert caplog.records[-1].getMessage() == f"pixel size 0.4 µm from the {ps.detail}"
     found["bar"] = ScaleBar(**dict(BAR, length_px=80.0), label_um=20.0, label_text="20 um")
     ps = resolve_pixel_size(image=IMAGE)
     assert ps.um == 0.25
