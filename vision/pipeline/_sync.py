@@ -32,6 +32,7 @@ from ._sync_combine import (
 from ._sync_cues import (
     HOLD_SCANS,
     JUMP_MIN_FRACTION,
+    TOUCHDOWN_SCANS,
     Cue,
     charge_cue,
     contact_area_cue,
@@ -422,15 +423,20 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             # censoring cut above: lithium that left the field stays out
             fit_use = fit_use & (tv + first.offset_s < float(until_trace_s)
                              - SHORT_GUARD_SCANS * dt_scan)
+    # the scans before the touch-down show lithium that has not touched: on the trace they
+    # lie before the short, and the cues that match them do not search beyond (the current
+    # after the short is the short's, and its steady ramp of charge matches steady growth)
+    s_hi = short_bound(until_trace_s, until_video_s, tv[use] if len(tv) else tv, dt_video,
+                       lo=s_lo, hi=hi)
     growth = f.shape[1] > 0 and len(tv) >= 6
-    charge = _charge_with_leakage(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, mins=mins) \
+    charge = _charge_with_leakage(tv, f, sig, s_lo, s_hi, dt_scan, use=fit_use, mins=mins) \
         if growth else \
         Cue("charge", detail="the video shows no lithium growth to match with the current")
     if charge.offset_s is not None and any(
             len(feature_jumps(f[fit_use, j])) for j in range(f.shape[1])):
         # the free steps at the features' jumps are a model choice: the fit without them
         # must give the same offset, else half the difference is part of the uncertainty
-        plain = charge_cue(tv, f, sig, s_lo, hi, dt_scan, use=fit_use, min_charge_C=mins,
+        plain = charge_cue(tv, f, sig, s_lo, s_hi, dt_scan, use=fit_use, min_charge_C=mins,
                            leakage=False, jumps=False)
         if plain.offset_s is not None and \
                 abs(plain.offset_s - charge.offset_s) / 2 > charge.sigma_s:
@@ -444,13 +450,13 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                            lengths[~lengths["censored"].astype(bool)])
     if until_video_s is not None and len(lens):
         lens = lens[lens["content_time_s"] < float(until_video_s)]
-    cues.append(step_cue(lens, sig.edges, s_lo, hi, dt_scan))
+    cues.append(step_cue(lens, sig.edges, s_lo, s_hi, dt_scan))
     if footprint_um2 is not None:
         t_rows, values = footprint_um2 if isinstance(footprint_um2, tuple) else \
             (tv_all, footprint_um2)
         fp = _per_scan(t_rows, values, tv)
         if informs(fp[fit_use]):
-            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, hi, dt_scan,
+            cues.append(contact_area_cue(tv[fit_use], fp[fit_use], sig, s_lo, s_hi, dt_scan,
                                          features=f[fit_use]))
         else:
             cues.append(Cue("contact_area", detail="the footprint does not change by more than "
@@ -463,6 +469,8 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     # in every scan: a bias uniform within +-half a scan that no fit over the scans sees;
     # and the step cue's knots are placed within a sampling interval of the trace
     cues = [_with_content_time(c, period, dt_trace) for c in cues]
+    if s_hi < hi:
+        cues = [_against_short(c, s_hi, dt_scan) for c in cues]
     comb = combine_cues(cues, period, window_s=hi - lo)
     if comb is None:
         raise InputError("cannot synchronise automatically: the video shows no lithium "
@@ -476,7 +484,7 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         # nothing but the charge cue's own residuals checks a lone charge cue: the two
         # halves of the run must give the same offset (a track that is wrong in part of
         # the run, or a model that does not hold, moves one half)
-        split = _split_halves(tv, f, sig, fit_use, s_lo, hi, dt_scan, mins)
+        split = _split_halves(tv, f, sig, fit_use, s_lo, s_hi, dt_scan, mins)
         if split is not None and abs(split[0] - split[1]) > SPLIT_DISAGREE_SCANS * dt_scan:
             warnings.append(f"sync offset {comb.offset_s:+.2f} s rests on the charge cue alone, "
                             f"and the first and second half of the run give {split[0]:+.2f} s "
@@ -548,6 +556,73 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
                                   f"; clock drift {drift:+.0f} ppm (offset at t_video = 0)"))
     return SyncEstimate(result=result, cues=cues, drift_ppm=drift, sigma_s=comb.sigma_s,
                         warnings=warnings)
+
+
+#: Scans beyond the touch-down scan by which the last scan before it may still lie
+#: before the short on the trace: the touch-down scan may be found one scan late
+#: (:data:`TOUCHDOWN_SCANS`), and the lithium of a scan is scanned anywhere within it (half
+#: a scan either side of its content time).
+SHORT_BOUND_SCANS = TOUCHDOWN_SCANS + 0.5
+
+
+def short_bound(short_trace_s, touchdown_video_s, tv_before_s, dt_scan, *, lo, hi):
+    """Largest offset that keeps the scans before the touch-down before the short, s.
+
+    The scans before the touch-down show lithium that has not yet touched the
+    counter electrode: on the trace clock they come before the short circuit.
+    The last of them may hold the contact when the touch-down scan was found
+    one scan late, and its lithium was scanned up to half a scan after its
+    content time (:data:`SHORT_BOUND_SCANS`)::
+
+        offset <= t_short - t_last + SHORT_BOUND_SCANS dt_scan
+
+    The short's sample is at or after the contact, so the bound errs wide.
+
+    Parameters
+    ----------
+    short_trace_s : float or None
+        Short circuit, trace clock, s.
+    touchdown_video_s : float or None
+        Touch-down scan, video clock, s.
+    tv_before_s : (N,) array_like
+        Content times of the scans fitted before the touch-down, video clock, s.
+    dt_scan : float
+        Scan period, s.
+    lo, hi : float
+        The offsets searched otherwise, s.
+
+    Returns
+    -------
+    float
+        `hi`, or the bound when it lies inside ``(lo + dt_scan, hi)`` (a bound
+        that leaves less than a scan to search is no search: `hi`).
+    """
+    t = np.asarray(tv_before_s, dtype=float)
+    if short_trace_s is None or touchdown_video_s is None:
+        return hi
+    t = t[np.isfinite(t) & (t < float(touchdown_video_s))]
+    if not len(t):
+        return hi
+    bound = float(short_trace_s) - float(t.max()) + SHORT_BOUND_SCANS * dt_scan
+    return bound if lo + dt_scan < bound < hi else hi
+
+
+def _against_short(cue, bound_s, dt_scan):
+    """`cue`, not combined when its estimate lies against the short's bound.
+
+    A scan-feature cue whose best offset lies within half a scan of
+    :func:`short_bound` found no minimum of its own: its cost falls on toward
+    the offsets that match the growth with the short's charge, and the
+    estimate is where the bound stopped it (as a refined minimum at a search
+    window's edge is none, :func:`_charge_with_leakage`). Reported, with
+    ``informative`` False.
+    """
+    if cue.name not in SCAN_FEATURE_CUES or cue.offset_s is None or \
+            cue.offset_s < bound_s - 0.5 * dt_scan:
+        return cue
+    return replace(cue, informative=False,
+                   detail=cue.detail + f"; not combined: against the bound the short circuit "
+                                       f"sets ({bound_s:+.2f} s), no minimum of its own")
 
 
 #: Cues that match features measured in the video's scans (each placed at its scan's
