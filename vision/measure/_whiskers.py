@@ -770,6 +770,18 @@ FOLLOW_REF_PX = 15.0
 FOLLOW_MIN_CORE_PX = 4.0
 FOLLOW_MIN_Z = 5.0
 FOLLOW_LEVEL_FRAC = 0.5
+#: :func:`_ridge_tip_line`: a rod counts as straight while its medial path stays within
+#: CURVE_STRAIGHT_DEV_PX of its chord, so a "straight" rod of length L may still bend by a
+#: sagitta h of that much; its tangent at the tip then turns 4 h / L from the chord, and
+#: the chord continued by e px misses the rod by about 4 h e / L (2 px for a 100 px rod
+#: followed 40 px). The rod's ridge (the centroid of its change across it) is read every
+#: RIDGE_STEP_PX from one width past the anchor (the root's blob) to the segmented tip, on
+#: RIDGE_MIN_STATIONS stations at least (a parabola needs a few more than its three
+#: coefficients), across half a width plus RIDGE_REACH_PX to either side (the rod's edge
+#: blur); the continuation is searched along the parabola's tangent at the tip.
+RIDGE_STEP_PX = 2.0
+RIDGE_MIN_STATIONS = 8
+RIDGE_REACH_PX = 1.0
 
 
 def follow_rod(diff, whisker, *, other_li=None, ref_px=FOLLOW_REF_PX, min_z=FOLLOW_MIN_Z,
@@ -809,7 +821,7 @@ def follow_rod(diff, whisker, *, other_li=None, ref_px=FOLLOW_REF_PX, min_z=FOLL
     WhiskerObs
         With the tip moved outward along the last straight piece, or unchanged.
     """
-    (bx, by), s_anchor = whisker.anchor()
+    (ax, ay), s_anchor = whisker.anchor()
     ux, uy = whisker.direction_xy
     L = whisker.length_px - s_anchor
     width = max(float(whisker.width_px), 1.0)
@@ -818,6 +830,10 @@ def follow_rod(diff, whisker, *, other_li=None, ref_px=FOLLOW_REF_PX, min_z=FOLL
         return whisker
     band = int(np.clip(round(width / 2), 1, MAX_TIP_BAND_PX))
     h, w = np.asarray(diff).shape
+    # a rod bent by less than a straight rod may bend goes on along its tangent at the
+    # tip, not along its chord: the line searched is that tangent, its positions counted
+    # as along the chord (the segmented tip keeps its place on it)
+    (bx, by), (ux, uy) = _ridge_tip_line(diff, (ax, ay), (ux, uy), L, width)
     start = L - width / 2 - ref_len
     s, prof = sample_line(diff, (bx, by), (ux, uy), length_px=float(np.hypot(h, w)), step_px=1.0,
                           width_px=band, start_offset_px=start)
@@ -876,8 +892,78 @@ def follow_rod(diff, whisker, *, other_li=None, ref_px=FOLLOW_REF_PX, min_z=FOLL
     if end <= L + 1.0:
         return whisker
     tip = (bx + end * ux, by + end * uy)
+    # the axis is the chord from the anchor to the new tip (the tip lies on it, as
+    # refine_tip and the length along the axis assume)
+    chord = (tip[0] - ax, tip[1] - ay)
+    c_len = float(np.hypot(*chord))
     return dataclasses.replace(whisker, tip_xy_px=(float(tip[0]), float(tip[1])),
-                               length_px=float(s_anchor + end))
+                               direction_xy=(chord[0] / c_len, chord[1] / c_len),
+                               length_px=float(s_anchor + c_len))
+
+
+def _ridge_tip_line(diff, anchor_xy, direction_xy, length_px, width_px):
+    """The line a rod goes on along beyond its segmented tip: origin and unit direction.
+
+    The ridge of the rod (the centroid of its positive change across it, over
+    ``width_px / 2 + RIDGE_REACH_PX`` to either side) is read every
+    :data:`RIDGE_STEP_PX` along the chord from one width past the anchor to the
+    segmented tip, and a parabola fitted to its offsets from the chord. The line
+    is the parabola's tangent at the tip, its origin placed so that a position
+    ``s`` on it lies across from the chord's position ``s`` at the tip. The chord
+    itself is returned when the rod is too short for the fit
+    (:data:`RIDGE_MIN_STATIONS`), when the rod shows no change, or when the
+    tangent turns by more than a rod still counted straight can
+    (``4 CURVE_STRAIGHT_DEV_PX / length_px``, see :data:`RIDGE_STEP_PX`).
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (the rod's sign is read from its centre).
+    anchor_xy : (float, float)
+        Start of the rod's last straight piece (x, y), px.
+    direction_xy : (float, float)
+        Unit chord direction, base to tip.
+    length_px : float
+        Length of the last straight piece, px.
+    width_px : float
+        Rod width, px.
+
+    Returns
+    -------
+    origin_xy : (float, float)
+    direction_xy : (float, float)
+    """
+    ax, ay = anchor_xy
+    ux, uy = direction_xy
+    chord = ((float(ax), float(ay)), (float(ux), float(uy)))
+    s_st = np.arange(width_px, length_px - width_px / 2, RIDGE_STEP_PX)
+    if len(s_st) < RIDGE_MIN_STATIONS:
+        return chord
+    half = width_px / 2 + RIDGE_REACH_PX
+    off = np.arange(-half, half + 1e-9, 0.5)
+    nx, ny = -uy, ux
+    xs = ax + s_st[:, None] * ux + off[None, :] * nx
+    ys = ay + s_st[:, None] * uy + off[None, :] * ny
+    img = np.asarray(diff, np.float32)
+    vals = cv2.remap(img, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    # the rod's sign (lithium darker or brighter than what it covers) from its centre band
+    sign = 1.0 if float(np.mean(vals[:, np.abs(off) <= width_px / 4])) >= 0 else -1.0
+    wts = np.clip(sign * vals, 0.0, None)
+    mass = wts.sum(axis=1)
+    ok = mass > 0
+    if ok.sum() < RIDGE_MIN_STATIONS:
+        return chord
+    centre = (wts[ok] * off[None, :]).sum(axis=1) / mass[ok]
+    coef = np.polyfit(s_st[ok], centre, 2, w=np.sqrt(mass[ok]))
+    d_tip = float(np.polyval(coef, length_px))
+    slope = float(np.polyval(np.polyder(coef), length_px))
+    if abs(math.atan(slope)) > 4.0 * CURVE_STRAIGHT_DEV_PX / length_px:
+        return chord
+    norm = math.hypot(1.0, slope)
+    vx, vy = (ux + slope * nx) / norm, (uy + slope * ny) / norm
+    tx, ty = ax + length_px * ux + d_tip * nx, ay + length_px * uy + d_tip * ny
+    return (tx - length_px * vx, ty - length_px * vy), (vx, vy)
 
 
 def refine_tip(diff, whisker, *, half_window_px=TIP_HALF_WINDOW_PX, step_px=TIP_STEP_PX,
