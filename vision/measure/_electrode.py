@@ -1156,6 +1156,12 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
             under[ok] = comp[by[ok], bx[ok]]
             if under.mean() > TIP_RIM_MAX_NEEDLE_FRAC:
                 continue
+            # the needle comes from beyond the field and rests on the disc: a circle holding the
+            # whole needle-like region is a grain around a mark in it (check seed 7053: a 35 px
+            # bright streak in a grain at the top edge, its 54 px "rim" taken for the electrode)
+            nys, nxs = np.nonzero(comp)
+            if (np.hypot(nxs + x0 - xc, nys + y0 - yc) <= r).all():
+                continue
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue   # as for every disc: lithium is a plateau apart from what surrounds it
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"

@@ -37,6 +37,19 @@ NEEDLE_ENTRY_GAP_PX = 3.0
 #: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
 #: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
+#: The needle enters the field: its tip lies at least this fraction of its base (the chord
+#: where it enters, :func:`_entry_chord`) from the sides it enters through. A disc cut through
+#: its centre by the edge reaches half its chord deep; a region reaching less deep is flatter
+#: than that half disc, a cap lying along the edge (grains cut by it), not a bar entering
+#: (:func:`_tip_depth`). Such a region is ranked below the ones that enter.
+NEEDLE_MIN_DEPTH_FRAC = 0.5
+#: ... measured only for a region whose line from its entry to its far end lies in the region
+#: itself for at least this fraction of its length (holes left out): the needle is a solid
+#: bar, and a hole it crosses is the disc at its tip, which it reaches over at most as far as
+#: it is long. A ring of grains around the electrode joined with the needle is reached mostly
+#: across the hole it rings (check seed 8128: 25 % of the line in the region, its far end on
+#: the far rim) and gains nothing by its depth.
+NEEDLE_MIN_OWN_SHAFT = 0.5
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
@@ -64,7 +77,8 @@ def needle_candidate(comp, x0, y0, shape, area):
     -------
     tuple or None
         ``(rank, needle, taper)``: ``rank`` orders needle-like regions (tapering ones first,
-        NEEDLE_MIN_TAPER, then elongation times solidity); ``needle`` is (elongation x solidity,
+        NEEDLE_MIN_TAPER, then those entering the field, NEEDLE_MIN_DEPTH_FRAC, then
+        elongation times solidity); ``needle`` is (elongation x solidity,
         tip_x px, tip_y px); ``taper`` is :func:`_width_taper`'s (narrowing, taper to the tip).
     """
     tip = _needle_tip(comp, x0, y0, shape, area)
@@ -72,13 +86,22 @@ def needle_candidate(comp, x0, y0, shape, area):
         return None
     # a needle narrows towards its tip; a line of constant width (a counter electrode's bright
     # boundary across the field, check seed 7079) does not
-    xs, ys, entry, _ = _entry_chord(comp, x0, y0, shape)
+    xs, ys, entry, base = _entry_chord(comp, x0, y0, shape)
     taper = _width_taper(xs, ys, entry, tip[:2])
-    return (taper[0] >= NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper
+    # and it enters the field, its tip deeper than a flat cap along the edge reaches: grains
+    # cut by the edge may lie along it (check seed 8014). The far end of a ring of grains,
+    # reached mostly across the hole it rings, is no tip to measure that by (check seed 8128)
+    deep = tip[3] >= NEEDLE_MIN_OWN_SHAFT and _tip_depth(
+        xs, ys, entry, tip[:2], shape) >= NEEDLE_MIN_DEPTH_FRAC * base
+    return (taper[0] >= NEEDLE_MIN_TAPER, deep, tip[2]), (tip[2], tip[0], tip[1]), taper
 
 
 def _needle_tip(comp, x0, y0, shape, area):
-    """(x, y) px of the far end of a needle-like region touching the image edge, else None.
+    """(x, y, score, own) of the far end of a needle-like region touching the edge, else None.
+
+    ``x, y`` in px, ``score`` its elongation times solidity, ``own`` the fraction of the
+    line from its entry to that end lying in the region itself (1 for a solid region; the
+    rest of the shaft crosses its filled holes, see NEEDLE_MIN_SHAFT).
 
     The contacting needle enters the field from an edge and tapers to its tip
     on the electrode: a region touching the edge along a short stretch, whose
@@ -121,8 +144,12 @@ def _needle_tip(comp, x0, y0, shape, area):
         on[ok] = filled[ly[ok], lx[ok]] > 0
         if on.mean() < NEEDLE_MIN_SHAFT:
             return None
-        solidity = NEEDLE_MIN_SOLIDITY
-    return float(xs[k]), float(ys[k]), float(elongation * solidity)
+        own = np.zeros(n, bool)
+        own[ok] = comp[ly[ok], lx[ok]]
+        solidity, own_shaft = NEEDLE_MIN_SOLIDITY, float(own.mean())
+    else:
+        own_shaft = 1.0
+    return float(xs[k]), float(ys[k]), float(elongation * solidity), own_shaft
 
 
 def _entry_chord(comp, x0, y0, shape):
@@ -228,6 +255,42 @@ def _same_side(xs, ys, stretch, k, shape):
     sx, sy = xs[stretch], ys[stretch]
     return bool((x == 0 and (sx == 0).any()) or (y == 0 and (sy == 0).any()) or
                 (x == w - 1 and (sx == w - 1).any()) or (y == h - 1 and (sy == h - 1).any()))
+
+
+def _tip_depth(xs, ys, stretch, tip, shape):
+    """How far (px) a needle-like region's tip lies from the image sides where it enters.
+
+    The needle is a long bar from beyond the edge to the electrode, whose centre is in the
+    field: it enters the field, its tip at least NEEDLE_MIN_DEPTH_FRAC of its base (the
+    chord where it enters, :func:`_entry_chord`) from the sides it enters through. A
+    cluster of grains cut by the edge that happens to be elongated and to narrow may lie
+    along the edge instead, a flat cap (check seed 8014: a dark cluster 74 px along the
+    bottom edge, 13 px deep, base 32 px, outranked the bright needle, 184 px deep, base
+    56 px). Around a corner both sides count (the nearer one).
+
+    Parameters
+    ----------
+    xs, ys : (n,) int ndarray
+        The region's pixel coordinates in the frame, px.
+    stretch : (n,) bool ndarray
+        Its pixels where it enters the field (:func:`_needle_entry`).
+    tip : (x, y)
+        Its tip in the frame, px.
+    shape : (rows, cols)
+        The frame's shape.
+
+    Returns
+    -------
+    float
+        The tip's least distance to the sides the entry touches, px.
+    """
+    h, w = shape
+    sx, sy = xs[stretch], ys[stretch]
+    x, y = tip
+    depths = [d for on, d in (((sx == 0).any(), x), ((sy == 0).any(), y),
+                              ((sx == w - 1).any(), w - 1 - x), ((sy == h - 1).any(), h - 1 - y))
+              if on]
+    return float(min(depths)) if depths else math.inf
 
 
 def _width_taper(xs, ys, edge, tip):

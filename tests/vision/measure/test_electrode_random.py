@@ -11,8 +11,10 @@ field, electrodes among polycrystalline grains that no grey-level mask separates
 the image edge while a straight bright line crosses the field, electrodes cut by the image
 edge whose needle is hidden beyond it or not found (found by the arc of their rim), a
 needle entering obliquely across the image corner (its contact along the two sides longer
-than a needle's base may be, its width across its axis within it), an electrode the needle
-rests on whose rim is broken by grains as dark as it replaced by an arc at the image edge.
+than a needle's base may be, its width across its axis within it), a grain cluster lying
+along the image edge taken for the needle, a ring of grains around the electrode joined
+with the needle taken for it once such a cluster is not, an electrode the needle rests on
+whose rim is broken by grains as dark as it replaced by an arc at the image edge.
 
 Tolerance: the lateral extent is measured beyond the electrode's rim, and lateral
 growth counts from 3 um on; a rim error of max(2 px, 5 % of the radius) stays at or
@@ -54,6 +56,17 @@ SEEDS = {
           "from the left edge (the disc's chord on the edge longer than the needle's base); a "
           "counter electrode's straight bright boundary line across the field was taken for "
           "the needle and a 245 px circle of the dark half of the field won",
+    8014: "87 px dark electrode with a bright needle from the left edge: a dark cluster of grains "
+          "74 px along the bottom edge and 13 px deep (elongated, narrowing) was taken for the "
+          "needle and a 59 px bright grain won; the needle enters the field, the cluster lies "
+          "along its edge",
+    7053: "252 px dark electrode whose wide bright needle is merged with grains (no needle seen): "
+          "a 35 px bright streak in a grain at the top edge, once ranked as the needle, had the "
+          "grain's 54 px rim around it all taken for the electrode",
+    8128: "221 px dark electrode cut by the left edge, its bright needle merged with the bright "
+          "grains ringing it: with a sliver along the bottom edge demoted as no needle, that "
+          "ring (reached across the disc it rings, its far end on the rim) became the needle "
+          "and the disc was taken 29 px off",
     8124: "115 px dark electrode among grains as dark as it (its rim an edge over part of it), "
           "the needle's tip 27 px from its centre: the edge search for a disc whose needle is "
           "hidden replaced it by a 10 px arc at the top edge",
