@@ -217,6 +217,15 @@ NEEDLE_TIP_TOL_FRAC = 1.0
 #: circle where the needle ends (in the tuning scenes true electrodes at the tip score 0.73..
 #: 0.84, grains at the tip 0.18..0.61) ...
 NEEDLE_MIN_RIM_SCORE = 0.7
+#: A needle seen with its tip within this fraction of the best disc's radius of its centre
+#: rests on that disc, and the search for discs cut by the image edge (for an electrode whose
+#: needle is hidden beyond it, :func:`_disc_candidates`) is not run. The needle presses on
+#: the electrode over its inner part (the generator ends it 0.35 r from the centre with a
+#: round cap 0.12 r wide, so its far end lies about 0.23 r from the centre: read at 0.23-0.26 r
+#: on the first tuning frames); a misread region that merely reaches a grain's boundary ends
+#: near its rim (tuning seeds 7011 and 5054: 0.94 r and 0.8 r from the centre of a wrong
+#: disc, where the edge search finds the electrode).
+NEEDLE_OVER_DISC_FRAC = 0.5
 #: Rim circle at the needle's tip (:func:`_tip_rim_circles`), for an electrode no mask
 #: separates from the ceramic (textured lithium as grey as the grains around it): the circle
 #: whose normal grey-level gradient keeps one sign all round. An angular bin carries the
@@ -822,18 +831,19 @@ def _disc_candidates(img, min_radius_px, max_radius_px):
     When the best one's rim is not closed (:func:`_rim_cover` below
     NEEDLE_MIN_RIM_SCORE), a disc cut by the image edge whose rim is
     (:func:`_edge_rim_circles`) and that is another disc is ranked above all:
-    unless the needle's tip lies over the best disc (within its radius plus
-    NEEDLE_TIP_TOL_PX of its centre). The edge search is for an electrode whose
-    needle is hidden beyond the image edge; a needle seen resting on the best disc
-    marks it, however faint its rim (check seed 8124: a 115 px electrode of broken
-    rim, the needle's tip 27 px from its centre, lost to a 10 px arc at the top edge).
+    unless the needle's tip lies over the best disc's inner part (within
+    NEEDLE_OVER_DISC_FRAC of its radius of its centre). The edge search is for an
+    electrode whose needle is hidden beyond the image edge; a needle seen resting on
+    the best disc marks it, however faint its rim (check seed 8124: a 115 px
+    electrode of broken rim, the needle's tip 27 px from its centre, lost to a 10 px
+    arc at the top edge).
     """
     cands, needle, rings = _raw_candidates(img, min_radius_px, max_radius_px)
     out = _needle_preference(cands, needle, rings)
     if not out:
         return out
     _, xc, yc, r, _, _ = max(out, key=lambda c: c[0])
-    if needle is not None and math.hypot(needle[1] - xc, needle[2] - yc) <= r + NEEDLE_TIP_TOL_PX:
+    if needle is not None and math.hypot(needle[1] - xc, needle[2] - yc) <= NEEDLE_OVER_DISC_FRAC * r:
         return out
     plain = _without_bands(img)
     if _rim_cover(plain, xc, yc, r) >= NEEDLE_MIN_RIM_SCORE:
