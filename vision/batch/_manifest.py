@@ -271,10 +271,16 @@ def _item(raw, where, manifest):
                      from_manifest=tuple(sorted(options)))
 
 
+def _cell_parts(value):
+    """The numbers of one cell: 'a;b', 'a,b', '(a b)' or a TOML list -> its parts."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [p for p in re.split(r"[;,\s]+", str(value).strip().strip("()[]")) if p]
+
+
 def _crop(value, where, manifest):
     """'t;b;l;r' (or a TOML list) -> (top, bottom, left, right) px."""
-    parts = list(value) if isinstance(value, (list, tuple)) else \
-        [p for p in re.split(r"[;,\s]+", str(value).strip().strip("()[]")) if p]
+    parts = _cell_parts(value)
     try:
         crop = tuple(int(float(p)) for p in parts)
         ok = len(crop) == 4 and min(crop) >= 0 and crop[0] < crop[1] and crop[2] < crop[3]
@@ -288,8 +294,7 @@ def _crop(value, where, manifest):
 
 def _window(value, where, manifest):
     """'lo;hi' in s (or a TOML list) -> (lo, hi): the offsets auto sync searches."""
-    parts = list(value) if isinstance(value, (list, tuple)) else \
-        [p for p in re.split(r"[;,\s]+", str(value).strip().strip("()[]")) if p]
+    parts = _cell_parts(value)
     try:
         lo, hi = (float(p) for p in parts)
         ok = math.isfinite(lo) and math.isfinite(hi) and lo < hi
@@ -345,12 +350,7 @@ def _float(value, key, where, manifest):
 
 
 def _point(value, key, where, manifest):
-    if isinstance(value, str):
-        parts = [p for p in re.split(r"[;\s]+", value.strip().strip("()[]").replace(",", " ")) if p]
-    elif isinstance(value, (list, tuple)):
-        parts = list(value)
-    else:
-        parts = [value]
+    parts = _cell_parts(value)
     if len(parts) != 2:
         raise InputError(f"{where}: {key} must be two numbers 'x;y' in pixels "
                          f"(x = column, y = row), got {value!r}", path=manifest)
