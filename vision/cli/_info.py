@@ -2,14 +2,14 @@
 import sys
 import warnings
 
-from ._options import CropAction
+from ._options import CropAction, CropHelpFormatter
 
 #: One line for ``semtrack --help``.
 HELP = 'print frames, size, fps, duration, start time, duplicate/torn frames and the data bar of a video'
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "info", help=HELP,
+        "info", help=HELP, formatter_class=CropHelpFormatter,
         description="Read a video (MP4/AVI/MKV/MOV, multi-page TIFF, folder of numbered "
                     "PNG/TIFF frames) once and print what semtrack sees in it.")
     p.add_argument("video", metavar="VIDEO", help="video file, TIFF stack or frame folder")

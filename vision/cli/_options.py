@@ -62,6 +62,19 @@ class CropAction(argparse.Action):
             parser.exit(2, f"{parser.prog}: error: {exc}\n")
 
 
+class CropHelpFormatter(argparse.HelpFormatter):
+    """Shows ``--crop T,B,L,R`` once in the usage, although four words are read too.
+
+    argparse prints an option of ``nargs="+"`` as ``X [X ...]``, which would tell the
+    user to repeat the four numbers.
+    """
+
+    def _format_args(self, action, default_metavar):
+        if isinstance(action, CropAction):
+            return self._metavar_formatter(action, default_metavar)(1)[0]
+        return super()._format_args(action, default_metavar)
+
+
 def check_number(value, option, *, positive=False):
     """A finite float (> 0 with `positive`) or None; InputError naming the option."""
     if value is None:

@@ -173,6 +173,13 @@ def test_info_takes_crop_as_in_the_other_commands():
         assert args.crop == (0, 10, 0, 20)
 
 
+def test_info_usage_shows_crop_once(capsys):
+    # nargs="+" would print "T,B,L,R [T,B,L,R ...]": four numbers, given once
+    assert main(["info", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--crop T,B,L,R" in text and "T,B,L,R [" not in text and "..." not in text
+
+
 # -- end of batch ----------------------------------------------------------------------------
 
 def test_batch_end_table_warnings_in_batch_json_not_on_stderr_and_figure(tmp_path, fake,
