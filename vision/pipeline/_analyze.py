@@ -573,6 +573,21 @@ class _VideoEvents:
     whisker_onset_s: float | None = None
 
 
+def _steps_within(steps, times):
+    """Control steps on the video clock cut to the video's time span (s).
+
+    A rate row's window ends at its step's end; a step that goes on after the
+    last frame (or began before the first) holds no measured growth there, so
+    the growth-rate table must not claim that time.
+    """
+    if steps is None or steps.empty or not len(times):
+        return steps
+    out = steps.copy()
+    out["t_start_s"] = np.maximum(out["t_start_s"].to_numpy(float), float(times[0]))
+    out["t_end_s"] = np.minimum(out["t_end_s"].to_numpy(float), float(times[-1]))
+    return out.loc[out["t_end_s"] >= out["t_start_s"]]
+
+
 def _finish(request, tracked, trace_obj, warn, warn_list):
     """Everything after tracking: sync, rates, events, failure mode, summary."""
     frames, whiskers = tracked.frames, tracked.whiskers
@@ -590,8 +605,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     # growth stops at the short circuit: the video's touch-down (independent of the sync) or
     # else the trace's short on the video clock
     short_v = touchdown_t if touchdown_t is not None else trace_sc_v
-    rates = growth_rates_per_step(whiskers, synced.steps, short_circuit_s=short_v,
-                                  pixel_size_um=tracked.pixel.um)
+    rates = growth_rates_per_step(whiskers, _steps_within(synced.steps, times),
+                                  short_circuit_s=short_v, pixel_size_um=tracked.pixel.um)
     depletion_v = None if synced.depletion_s is None else \
         float(video_time(synced.depletion_s, off, drift))
     events = events_table([
