@@ -25,7 +25,7 @@ from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
-from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth
+from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth, whisker_growth_onset
 from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
@@ -802,14 +802,8 @@ def _synchronise(request, tracked, trace_obj, times, duration, tv, features, tou
 def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
     """Growth onset, lateral onset and crack initiation on the video clock."""
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
-    onset = None
-    if whiskers is not None and len(whiskers):
-        w = whiskers.drop_duplicates(["whisker_id", "content_time_s"])
-        first_id = w.sort_values("content_time_s")["whisker_id"].iloc[0]
-        first_w = w.loc[w["whisker_id"] == first_id]
-        t_all = new["content_time_s"].to_numpy(float)
-        lengths = first_w.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy()
-        onset = onset_from_growth(t_all, lengths)
+    # the first whisker to grow, not always the first seen (a slower one found scans later)
+    onset = whisker_growth_onset(new["content_time_s"].to_numpy(float), whiskers, pixel_um=pixel.um)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
     # Lateral onset: dated from where the confirmed front first left the rim

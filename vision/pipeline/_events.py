@@ -3,9 +3,10 @@ import numpy as np
 import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
+from ._sync import scan_period
 
-__all__ = ["EVENT_NAMES", "events_table", "growth_run_start", "lateral_onset",
-           "onset_from_growth", "repeats_previous"]
+__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "growth_run_start",
+           "lateral_onset", "onset_from_growth", "repeats_previous", "whisker_growth_onset"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -138,6 +139,177 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
+
+
+#: Largest standard error of a whisker's back-extrapolated onset, in scan periods, for that
+#: whisker to date the growth onset when it is not the first one seen. The event's tolerance
+#: is one scan (plus a frame): an extrapolation less certain than that cannot place the
+#: onset within it, and the earliest of many uncertain extrapolations (slow whiskers first
+#: seen scans later, lengths that stop growing where the tracker loses a tip) is biased early.
+ONSET_MAX_SIGMA_SCANS = 1.0
+
+#: Number of measured scans of a whisker fitted for its onset (as :func:`onset_from_growth`).
+ONSET_N_FIT = 4
+
+
+def extrapolated_onset(time_s, size, *, baseline=0.0, n_fit=ONSET_N_FIT, size_sigma=0.0):
+    """Back-extrapolated onset of a growing quantity and its standard error.
+
+    A straight line through the first `n_fit` measurements is extrapolated to
+    `baseline` (as :func:`onset_from_growth`, without its clipping). The
+    standard error follows from the line's covariance (first-order
+    propagation through ``(baseline - intercept) / slope``) with the scatter
+    of the points about the line (a line that does not fit, such as a length
+    that stops growing where a tracker loses the tip or a rate that changes,
+    is uncertain by its residuals); two points leave no residual and use
+    `size_sigma`.
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of the measurements on the video clock, s, increasing.
+    size : (N,) array_like
+        The quantity (e.g. a whisker's length, um); NaN or <= baseline where
+        not seen.
+    baseline : float
+        Value of the quantity before growth, same unit as `size`.
+    n_fit : int
+        Number of measurements fitted (>= 2).
+    size_sigma : float
+        Standard uncertainty of one measurement, unit of `size` (>= 0), for a
+        fit of two points.
+
+    Returns
+    -------
+    onset_s : float or None
+        Time the line meets `baseline`, s; None when fewer than two
+        measurements span a time or the line does not rise.
+    sigma_s : float
+        Its standard error, s (inf when not determined: two points without
+        `size_sigma`, or no onset).
+    """
+    t = np.asarray(time_s, dtype=float)
+    y = np.asarray(size, dtype=float)
+    seen = np.flatnonzero(np.isfinite(t) & np.isfinite(y) & (y > baseline))[:n_fit]
+    if len(seen) < 2 or np.ptp(t[seen]) <= 0:
+        return None, np.inf
+    tc = t[seen] - t[seen].mean()  # centred: slope and intercept uncorrelated
+    slope, icpt = np.polyfit(tc, y[seen], 1)
+    if not slope * np.ptp(tc) > _RELATIVE_ROUNDING * np.max(np.abs(y[seen])):
+        return None, np.inf
+    onset_c = (baseline - icpt) / slope
+    dof = len(seen) - 2
+    if dof > 0:
+        var = float(np.sum((y[seen] - (slope * tc + icpt)) ** 2)) / dof
+    elif size_sigma > 0:
+        var = float(size_sigma) ** 2
+    else:
+        return float(onset_c + t[seen].mean()), np.inf
+    var_slope, var_icpt = var / float(np.sum(tc ** 2)), var / len(seen)
+    sigma = np.sqrt(var_icpt + onset_c ** 2 * var_slope) / abs(slope)
+    return float(onset_c + t[seen].mean()), float(sigma)
+
+
+def whisker_growth_onset(time_s, whiskers, *, scan_period_s=None, pixel_um=None):
+    """Time the first whisker started to grow, on the video clock.
+
+    The whisker seen first is back-extrapolated to zero length
+    (:func:`onset_from_growth`). Any other whisker whose extrapolated onset
+    is earlier and determined to within :data:`ONSET_MAX_SIGMA_SCANS` scan
+    periods (:func:`extrapolated_onset`) dates the onset instead: the first
+    whisker seen is the first to grow long enough to be found, not always the
+    first to grow (a slower one that started a step earlier is found later).
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of the new scans, s, video clock (repeats allowed).
+    whiskers : DataFrame
+        ``whisker_id, content_time_s, length_um`` per whisker and frame;
+        optional ``is_duplicate`` (rows repeating a scan are left out) and
+        ``tip_sigma_px`` (the tracker's tip uncertainty, px: the scatter of a
+        length when only two scans are fitted).
+    scan_period_s : float, optional
+        Scan period, s; by default that of `time_s` (:func:`scan_period`).
+    pixel_um : float, optional
+        Pixel size, um; needed to use ``tip_sigma_px``.
+
+    Returns
+    -------
+    float or None
+        Onset time, s; None without whiskers.
+    """
+    if whiskers is None or not len(whiskers):
+        return None
+    t_all = np.unique(np.asarray(time_s, dtype=float))
+    t_all = t_all[np.isfinite(t_all)]
+    w = whiskers
+    if "is_duplicate" in w:
+        w = w.loc[~w["is_duplicate"].astype(bool)]
+    w = w.drop_duplicates(["whisker_id", "content_time_s"])
+    if not len(w) or not len(t_all):
+        return None
+    if scan_period_s is None:
+        scan_period_s = scan_period(t_all) if len(t_all) > 1 else 0.0
+    first_id = w.sort_values("content_time_s", kind="stable")["whisker_id"].iloc[0]
+    onset = None
+    for wid, one in w.groupby("whisker_id", sort=False):
+        one = one.sort_values("content_time_s")
+        lengths = one.set_index("content_time_s")["length_um"].reindex(t_all).to_numpy(float)
+        if wid == first_id:
+            first = onset_from_growth(t_all, lengths)
+            if _line_contradicts_absence(t_all, lengths):
+                first = onset_from_growth(t_all, _leading_growth(lengths))
+            onset = first if onset is None else min(onset, first)
+            continue
+        size_sigma = 0.0
+        if pixel_um is not None and "tip_sigma_px" in one:
+            tip = one["tip_sigma_px"].to_numpy(float)[:ONSET_N_FIT]
+            tip = tip[np.isfinite(tip)]
+            size_sigma = float(np.sqrt(np.mean(tip ** 2))) * float(pixel_um) if len(tip) else 0.0
+        t0, sigma = extrapolated_onset(t_all, lengths, size_sigma=size_sigma)
+        if t0 is not None and sigma <= ONSET_MAX_SIGMA_SCANS * scan_period_s:
+            t0 = max(t0, float(t_all[0]))
+            onset = t0 if onset is None else min(onset, t0)
+    return onset
+
+
+def _line_contradicts_absence(time_s, size, n_fit=ONSET_N_FIT):
+    """Whether the line through the first scans of `size` says it was seen earlier.
+
+    The line (:func:`onset_from_growth`'s) at the last scan without the
+    quantity is at least its first measured size: it would have been found
+    in that scan. Such a line does not describe growth from zero (the size
+    stopped growing after it was found).
+    """
+    t = np.asarray(time_s, dtype=float)
+    y = np.asarray(size, dtype=float)
+    idx = np.flatnonzero(np.isfinite(y) & (y > 0))[:n_fit]
+    if len(idx) < 2 or idx[0] == 0 or np.ptp(t[idx]) <= 0:
+        return False
+    slope, icpt = np.polyfit(t[idx], y[idx], 1)
+    return bool(slope * t[idx[0] - 1] + icpt >= y[idx[0]])
+
+
+def _leading_growth(size):
+    """`size` with NaN after the leading run of measurements that grow scan by scan.
+
+    The first whisker seen was not in the scans before it: a line through its
+    first scans that puts it there (:func:`_line_contradicts_absence`) is not
+    its growth from zero but a length that stopped growing (a tracker that
+    lost the tip, a pause of the potential steps), and only the scans over
+    which it still grew date its onset.
+    """
+    y = np.asarray(size, dtype=float)
+    idx = np.flatnonzero(np.isfinite(y))
+    out = np.full(len(y), np.nan)
+    if not len(idx):
+        return out
+    n = 1
+    while n < len(idx) and y[idx[n]] > y[idx[n - 1]]:
+        n += 1
+    out[idx[:n]] = y[idx[:n]]
+    return out
 
 
 def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None):
