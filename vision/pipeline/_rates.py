@@ -204,15 +204,7 @@ def _stretch_rate(t, y, tip_um, noise_um=0.0, *, correlated=False):
         # slowly) and does not average out over the scans: the rate is no better known
         # than two independent tip errors over the fitted time
         tip_sys = SYSTEMATIC_TIP_ENDS ** 0.5 * tip / np.ptp(t)
-    if len(t) == 2:
-        # two scans: the slope's error is that of two independent lengths over their time
-        # (slope_standard_error needs a third scan to see a scatter), each at least the
-        # track's own scatter
-        se = np.sqrt(2.0) * max(scatter, float(noise_um)) / np.ptp(t)
-    elif correlated:
-        se = _correlated_slope_error(t, y, scatter)
-    else:
-        se = slope_standard_error(t, scatter)
+    se = _correlated_slope_error(t, y, scatter) if correlated else slope_standard_error(t, scatter)
     return rate, float(np.hypot(se, tip_sys))
 
 

@@ -19,21 +19,6 @@ from vision.pipeline._rates import (
 )
 
 
-def test_two_scan_rate_and_its_uncertainty():
-    # two scans 0.5 s apart, 1 um apart: 2 um/s; tips of 0.1 um: the scatter (0 about two
-    # points) is the tip's, sqrt(2) x 0.1 / 0.5, and the systematic part is as large again
-    t, y = np.array([1.0, 1.5]), np.array([3.0, 4.0])
-    rate, sd = _stretch_rate(t, y, np.array([0.1, 0.1]))
-    assert rate == pytest.approx(2.0, rel=1e-9)
-    assert sd == pytest.approx(2.0 * 0.1 / 0.5, rel=1e-9)
-    # no tip sigmas: the track's scatter (0.2 um) alone, no systematic part
-    rate, sd = _stretch_rate(t, y, np.full(2, np.nan), 0.2)
-    assert sd == pytest.approx(np.sqrt(2.0) * 0.2 / 0.5, rel=1e-9)
-    # the larger of the tip and the track's scatter
-    _, sd = _stretch_rate(t, y, np.array([0.1, 0.1]), 0.3)
-    assert sd == pytest.approx(np.hypot(np.sqrt(2.0) * 0.3, np.sqrt(2.0) * 0.3) / 0.5, rel=1e-9)
-
-
 def _fake_stretch_rate(t, y, tip_um, noise_um=0.0):
     """A stretch's rate is its first length, its uncertainty its first tip sigma."""
     return float(y[0]), float(tip_um[0])
