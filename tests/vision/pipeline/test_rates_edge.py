@@ -130,9 +130,11 @@ def test_rate_std_holds_the_edge_sensitivity():
     wide = growth_rates_per_step(w, steps, edge_std_s=1.5)
     assert len(plain) == len(wide) == 2
     np.testing.assert_array_equal(plain["rate_um_s"], wide["rate_um_s"])
+    # the zone is one sync sigma (68 % of the edges' placements), here 1.5 s
+    assert EDGE_SIGMAS == 1.0
     for k, (a, b) in enumerate([(-1.0, 6.2), (6.2, 20.0)]):
         sel = (t >= a) & (t <= b)
-        move = _edge_sensitivity(t, y, sel, a, b, EDGE_SIGMAS * 1.5, plain["rate_um_s"].iloc[k])
+        move = _edge_sensitivity(t, y, sel, a, b, 1.5, plain["rate_um_s"].iloc[k])
         assert move > 0
         assert wide["rate_std_um_s"].iloc[k] == pytest.approx(
             np.hypot(plain["rate_std_um_s"].iloc[k], move), rel=1e-12)
