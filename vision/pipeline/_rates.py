@@ -280,7 +280,8 @@ def _unseen_change(t, y, tip_um, noise_um, inside, stretch):
     noise_um : float
         Scatter of the track's lengths, um.
     inside, stretch : (N,) bool ndarray
-        The step's scans of the stretch (two) and the stretch's scans.
+        The step's scans of the stretch (two, or fewer than ``min_scans``) and the
+        stretch's scans.
 
     Returns
     -------
@@ -463,7 +464,9 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         whisker and step with enough scans. ``rate_std_um_s`` is the standard
         uncertainty of the rate: the standard error of the slope from the scatter of
         the tips about the line (:func:`slope_standard_error`), combined with the pixel
-        size's and the tilt's relative uncertainty and the step edges' (``edge_std_s``).
+        size's and the tilt's relative uncertainty and the step edges' (``edge_std_s``);
+        a step given the rate of a stretch it holds too few scans of adds their own
+        rate's difference from it (:func:`_unseen_change`).
         Rows marked ``censored`` (the tip at the side of the field or at the data bar:
         the length is a lower bound) are left out of the fit.
         ``current_density_A_cm2`` is Faraday's law j = v F / V_m for the tip advance.
