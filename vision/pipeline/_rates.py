@@ -59,6 +59,11 @@ AUTOCORR_MIN_SCANS = 4
 RHO_SIGNIFICANCE = 1.645
 MAX_RESIDUAL_RHO = 0.9
 JACKKNIFE_GATE = 2.0
+#: Half-width of the zone about a step edge, in standard uncertainties of the clock sync,
+#: whose scans may belong to the neighbouring step: one sigma holds the true edge in 68 % of
+#: syncs, so the rate's move without those scans is a one-sigma error of the edge's placement
+#: (:func:`_edge_sensitivity`).
+EDGE_SIGMAS = 1.0
 
 
 def fit_growth_rate(time_s, length_um, *, f_scale_um=None):
@@ -256,6 +261,77 @@ def _merge_alike(stretches, t, y, tip_um):
     return out
 
 
+def _unseen_change(t, y, tip_um, noise_um, inside, stretch):
+    """Disagreement (um/s) of a step's two scans with the stretch whose rate it is given.
+
+    The change-point search needs :data:`SEGMENT_MIN_SCANS` scans on each side of
+    a change: a step holding only two scans of a stretch that goes on into the next
+    step is given the stretch's rate, which assumes the rate held across the step
+    edge (right when the sync put the edge a scan or two off, wrong when the new
+    potential changed the rate: tuning seed 7036, 10.9 +- 0.3 um/s given for a true
+    7.8; 5049, 10.5 +- 0.5 for 8.9). The two scans' own rate is the step's other
+    estimate; their difference is the uncertainty of the assumption and enters the
+    rate's +- in quadrature.
+
+    Parameters
+    ----------
+    t, y, tip_um : (N,) ndarray
+        Scan times (video clock, s), lengths (um) and tip sigmas (um, NaN unknown).
+    noise_um : float
+        Scatter of the track's lengths, um.
+    inside, stretch : (N,) bool ndarray
+        The step's scans of the stretch (two, or fewer than ``min_scans``) and the
+        stretch's scans.
+
+    Returns
+    -------
+    float
+        ``|rate of the two scans - rate of the stretch|``, um/s.
+    """
+    r_in, _ = _stretch_rate(t[inside], y[inside], tip_um[inside], noise_um)
+    r_st, _ = _stretch_rate(t[stretch], y[stretch], tip_um[stretch], noise_um)
+    return float(abs(r_in - r_st))
+
+
+def _edge_sensitivity(t, y, sel, start_s, end_s, zone_s, rate):
+    """How far a step's rate moves (um/s) without its scans near a step edge.
+
+    A step's edges on the video clock rest on the clock sync, known to its standard
+    uncertainty: scans within ``zone_s`` of an edge may have grown at the
+    neighbouring step's rate, and a change of rate the change-point search cannot
+    see (10-30 % over 4-8 scans) then enters the fit unseen (tuning seed 5034: 6 and
+    7 % off, stated +-1.6 %). Refitted on the scans ``sel`` away from both edges
+    (at least :data:`MIN_SCANS_PER_FIT` of them), the rate's move is its
+    sensitivity to the edge's placement; 0 without a zone, with no scan in it or
+    with too few left.
+
+    Parameters
+    ----------
+    t, y : (N,) ndarray
+        Scan times (video clock, s) and lengths (um) of the whisker.
+    sel : (N,) bool ndarray
+        Scans of the fitted rate.
+    start_s, end_s : float
+        Step edges on the video clock, s.
+    zone_s : float
+        Half-width of the zone about each edge, s.
+    rate : float
+        The rate fitted on ``sel``, um/s.
+
+    Returns
+    -------
+    float
+        ``|rate - rate without the edge scans|``, um/s.
+    """
+    if not zone_s > 0:
+        return 0.0
+    near = (np.abs(t - start_s) <= zone_s) | (np.abs(t - end_s) <= zone_s)
+    core = sel & ~near
+    if core.sum() < MIN_SCANS_PER_FIT or core.sum() == sel.sum() or np.ptp(t[core]) == 0:
+        return 0.0
+    return abs(rate - fit_growth_rate(t[core], y[core])[0])
+
+
 def _noise_scale_um(t, y):
     """Robust scatter (um) of lengths about a piecewise-straight course.
 
@@ -338,7 +414,7 @@ def rate_segments(time_s, length_um, *, noise_um=None, min_scans=SEGMENT_MIN_SCA
 
 def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                           pixel_size_rel_std=PIXEL_SIZE_REL_STD, tilt_rel_std=0.0,
-                          short_circuit_s=None, pixel_size_um=None):
+                          short_circuit_s=None, pixel_size_um=None, edge_std_s=0.0):
     """Growth rate of every whisker in every potential step.
 
     Parameters
@@ -362,6 +438,11 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         (a shorted cell drives no growth; a step holding the short fitted its
         growth together with the standstill after it, 7-55 % low on tuning
         seeds 5004, 5006, 5039, 5040). None: no short circuit.
+    edge_std_s : float
+        Standard uncertainty of the step edges on the video clock (the clock
+        sync's), s: a rate's +- holds how far it moves without the scans within
+        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`). 0 (the
+        default): edges taken as exact.
     pixel_size_um : float, optional
         With a ``tip_sigma_px`` column (the tracker's 1-sigma tip uncertainty per
         frame), the scatter entering the rate's +- is at least the median tip
@@ -382,13 +463,23 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         rate_um_s, rate_std_um_s, current_density_A_cm2``; one row per
         whisker and step with enough scans. ``rate_std_um_s`` is the standard
         uncertainty of the rate: the standard error of the slope from the scatter of
-        the tips about the line (:func:`slope_standard_error`), combined with the pixel size's and the tilt's relative
-        uncertainty. Rows marked ``censored`` (the tip at the side of the field or at
-        the data bar: the length is a lower bound) are left out of the fit.
+        the tips about the line (:func:`slope_standard_error`), combined with the pixel
+        size's and the tilt's relative uncertainty and the step edges' (``edge_std_s``);
+        a step given the rate of a stretch it holds too few scans of adds their own
+        rate's difference from it (:func:`_unseen_change`).
+        Rows marked ``censored`` (the tip at the side of the field or at the data bar:
+        the length is a lower bound) are left out of the fit.
         ``current_density_A_cm2`` is Faraday's law j = v F / V_m for the tip advance.
+
+    Raises
+    ------
+    ValueError
+        ``edge_std_s`` negative or not finite.
     """
     columns = ["whisker_id", "step", "control_value", "t_start_s", "t_end_s", "n_scans",
                "rate_um_s", "rate_std_um_s", "current_density_A_cm2"]
+    if not (np.isfinite(edge_std_s) and edge_std_s >= 0):
+        raise ValueError(f"edge_std_s must be a finite time >= 0 s, got {edge_std_s!r}")
     if whiskers is None or whiskers.empty:
         return pd.DataFrame(columns=columns)
     w = whiskers
@@ -426,12 +517,14 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
             stretch[i:j] = True
             for st in steps.itertuples(index=False):
                 inside = stretch & (t_all >= st.t_start_s) & (t_all <= st.t_end_s)
+                unseen = 0.0
                 if inside.sum() >= min_scans:
                     sel = inside
                 elif inside.sum() >= MIN_SCANS_OF_STRETCH_IN_STEP and stretch.sum() >= min_scans:
                     # the step holds only the end of a stretch of constant rate (its edge on
                     # the video clock rests on the sync): the stretch's rate is the step's there
                     sel = stretch
+                    unseen = _unseen_change(t_all, y_all, tip_all, noise, inside, stretch)
                 else:
                     continue
                 t = t_all[sel]
@@ -441,6 +534,10 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 rate, tip_std = _stretch_rate(t, y_all[sel], tip_all[sel], noise, correlated=True)
                 rate_std = float(np.hypot(tip_std,
                                           rate * np.hypot(pixel_size_rel_std, tilt_rel_std)))
+                # and the placement of the step's edges on the video clock (the sync's)
+                edge = _edge_sensitivity(t_all, y_all, sel, st.t_start_s, st.t_end_s,
+                                         EDGE_SIGMAS * float(edge_std_s), rate)
+                rate_std = float(np.sqrt(rate_std ** 2 + edge ** 2 + unseen ** 2))
                 if short and np.median(t) > short_circuit_s and rate <= 2.0 * rate_std:
                     continue  # a standstill after the short circuit: no growth to report
                 rows.append({
