@@ -325,8 +325,13 @@ def _fit_lattice(hit, period):
     if np.ptp(index) == 0:
         return period, float(line) - 0.5, -0.5, 0.5
 
+    # the bounds in Python floats: the same IEEE double arithmetic as numpy's on these
+    # few changes, without numpy's per-call cost (the searches below call it ~80 times)
+    pairs = list(zip(hit.tolist(), index.tolist()))
+
     def bounds(p):      # the interval of t0 at period p
-        return float(np.max(hit - 1.0 - index * p)), float(np.min(hit - index * p))
+        return (float(max(h - 1.0 - i * p for h, i in pairs)),
+                float(min(h - i * p for h, i in pairs)))
 
     def width(p):       # concave in p: a minimum of lines minus a maximum of lines
         lo, hi = bounds(p)
@@ -607,6 +612,25 @@ def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True
             and abs(a - last_change.stop) <= tol):
         return _Change("bottom", a, nb) if b > nb - min_tear else _Change("middle", a, b)
     return None
+
+
+def _percentile_small(values, q):
+    """``np.percentile(values, q)`` (linear method, the same float) of a short sequence.
+
+    On the ~100 band values of a frame, a sort of Python floats and numpy's own
+    arithmetic (virtual index ``(n - 1) q / 100``, its ``_lerp`` on both sides of
+    gamma 0.5) cost a fifth of ``np.percentile``'s call, twice a frame. No NaN.
+    """
+    v = sorted(values)
+    n = len(v)
+    virtual = (n - 1) * (q / 100.0)
+    lo = math.floor(virtual)
+    if lo >= n - 1:
+        return float(v[-1])
+    gamma = virtual - lo
+    a, b = v[lo], v[lo + 1]
+    diff = b - a
+    return float(b - diff * (1.0 - gamma)) if gamma >= 0.5 else float(a + diff * gamma)
 
 
 def _noise_sigma(image, top, bottom, left, right, col_step):
@@ -890,11 +914,11 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             rows_per_band, usable = sub.shape[0], sub.shape[0]
         diff, band_mad = _band_stats(sub, prev_sub, usable, rows_per_band)
         noise = _MAD_PER_SIGMA * 0.5 * (sigma + prev_sigma)
-        lows.append(float(np.percentile(band_mad, 20)))
+        lows.append(_percentile_small(band_mad.tolist(), 20))
         if threshold is not None:
             tau = float(threshold)
         else:
-            comp = float(np.percentile(lows, 25))
+            comp = _percentile_small(lows, 25)
             tau = min(math.sqrt(max(comp, 0.1 * noise) * noise), 0.5 * noise)
             if frame.is_keyframe and not prev.is_keyframe:
                 # an intra-coded frame re-draws the compression noise of unchanged
