@@ -220,6 +220,25 @@ def _recurrent_period(frames, strengths=None):
     return None if lattice is None else lattice[0]
 
 
+@functools.lru_cache(maxsize=256)
+def _trial_periods(longest, span):
+    """The periods (frames, float32, read-only) `_lattice` tries for changes over ``span``.
+
+    From `_RECUR_MIN_PERIOD` to the ``longest`` interval, in steps over which the lattice
+    drifts by at most `_RECUR_DRIFT` frames across the changes. Cached: a video's strong
+    changes give the same whole-frame ``longest`` and ``span`` again and again, and the
+    list is ~2000 steps of Python arithmetic.
+    """
+    # period step: the lattice drifts by (span / P) * step frames over the changes
+    periods, p = [], _RECUR_MIN_PERIOD
+    while p <= longest:
+        periods.append(p)
+        p += max(_RECUR_DRIFT * p / max(span, 1.0), _RECUR_MIN_STEP * p)
+    out = np.array(periods, dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def _lattice(frames):
     """The scan lattice of a tuple of frame numbers: (period, phase, early, late), or None.
@@ -240,12 +259,7 @@ def _lattice(frames):
     longest = float(np.max(np.diff(f)))
     if longest < _RECUR_MIN_PERIOD:
         return None
-    # period step: the lattice drifts by (span / P) * step frames over the changes
-    periods, p = [], _RECUR_MIN_PERIOD
-    while p <= longest:
-        periods.append(p)
-        p += max(_RECUR_DRIFT * p / max(span, 1.0), _RECUR_MIN_STEP * p)
-    periods = np.array(periods, dtype=np.float32)
+    periods = _trial_periods(longest, span)
     # phase of each change in units of its period; a window of one frame is 1/P of it
     u = np.sort(np.mod(f.astype(np.float32)[None, :] / periods[:, None], 1.0), axis=1)
     ext = np.concatenate([u, u + 1.0], axis=1)

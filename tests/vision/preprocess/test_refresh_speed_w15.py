@@ -91,3 +91,17 @@ def test_fit_lattice_is_the_numpy_fit_to_the_bit(seed):
         want = _fit_lattice_numpy(hit.copy(), guess)
         assert got == want
         assert [type(v) for v in got] == [type(v) for v in want]
+
+
+@pytest.mark.parametrize(("longest", "span"), [(2.0, 1.0), (11.0, 230.0), (37.0, 480.0),
+                                               (120.0, 130.0)])
+def test_trial_periods_are_the_recurrence_and_read_only(longest, span):
+    want, p = [], ref._RECUR_MIN_PERIOD
+    while p <= longest:
+        want.append(p)
+        p += max(ref._RECUR_DRIFT * p / max(span, 1.0), ref._RECUR_MIN_STEP * p)
+    got = ref._trial_periods(longest, span)
+    np.testing.assert_array_equal(got, np.array(want, np.float32))
+    assert got is ref._trial_periods(longest, span)             # cached ...
+    with pytest.raises(ValueError):
+        got[0] = 1.0                                             # ... and not to be changed
