@@ -159,6 +159,13 @@ def _two_populations(strengths):
     refinements) and new scans. The boundary is the uppermost distinct split
     (Otsu on log strength, repeated on the upper class while it splits).
     """
+    return _two_populations_of(tuple(float(v) for v in strengths))
+
+
+@functools.lru_cache(maxsize=16)
+def _two_populations_of(strengths):
+    """`_two_populations` of a tuple (cached: a frame asks for the same history's up to
+    four times, for the re-draw level and the scan decision)."""
     x = np.sort(np.log(np.maximum(np.asarray(strengths, float), 1e-3)))
     bound = None
     while True:

@@ -105,3 +105,16 @@ def test_trial_periods_are_the_recurrence_and_read_only(longest, span):
     assert got is ref._trial_periods(longest, span)             # cached ...
     with pytest.raises(ValueError):
         got[0] = 1.0                                             # ... and not to be changed
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_populations_cached_is_the_same_boundary(seed):
+    rng = np.random.default_rng(seed)
+    # residuals (< 1 grey level), re-draws (~3) and new scans (~15): the upper boundary
+    s = np.concatenate([rng.uniform(0.2, 0.9, 40), rng.normal(3.0, 0.3, 30),
+                        rng.normal(15.0, 1.5, 20)])
+    rng.shuffle(s)
+    first = ref._two_populations(list(s))
+    assert 3.0 < first < 15.0
+    assert ref._two_populations(s) == first                     # an array, a list: one key
+    assert ref._two_populations(tuple(s.tolist())) == first
