@@ -127,6 +127,11 @@ ROI_GROW_PX = 48
 #: The analyze pipeline's value.
 THICK_LI_PX = 13
 
+#: A piece of thick lithium beyond the rim margin smaller than this fraction of the
+#: ``THICK_LI_PX`` disc's area cannot hold that disc: it is the corner between a thin
+#: Li line and the electrode (:func:`_without_rim_corners`). 1 = exactly one disc.
+CORNER_DISC_FRACTION = 1.0
+
 #: Every this-many-th pixel (per axis) enters the gain fit against the background (a
 #: 1-in-16 sample: two numbers are fitted, speed matters more than the last digit).
 GAIN_SUBSAMPLE = 4
@@ -700,6 +705,29 @@ def _angle_maxima(img, g, bg, opts):
     return resp, diff_resp
 
 
+def _without_rim_corners(thick, electrode_xy, r_in, k):
+    """``thick`` (uint8, 0/1) without the corners where a thin Li line leaves the electrode.
+
+    The electrode's lithium is in the Li mask: where a Li-filled crack (a band thinner
+    than ``k``) leaves the disc at a slant, a disc of diameter ``k`` fits into the acute
+    corner between band and disc and the opening keeps that corner, a few px beyond the
+    rim and across the crack's root. Lithium thick in its own right holds at least one
+    such disc beyond the rim (area ``pi * k**2 / 4``); a piece of the opening beyond the
+    rim margin ``r_in`` (px from the electrode centre) that is smaller is a corner and
+    is dropped (tuning seed 7065: the crack's root covered, the crack lost from 230 px on).
+    """
+    rows, cols = thick.shape
+    ex, ey = electrode_xy
+    yy, xx = np.ogrid[:rows, :cols]
+    outside = ((xx - ex) ** 2 + (yy - ey) ** 2 > r_in ** 2).view(np.uint8) & thick
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=8)
+    corner = stats[:, cv2.CC_STAT_AREA] < CORNER_DISC_FRACTION * np.pi * k * k / 4.0
+    corner[0] = False
+    if not corner.any():
+        return thick
+    return (thick.astype(bool) & ~corner[labels]).view(np.uint8)
+
+
 def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
     """Pixels that cannot be crack, and the squared distance from the electrode centre.
 
@@ -733,6 +761,8 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
                 at_rim[0] = False
                 thick = at_rim[tl].view(np.uint8)
                 del tl, near  # not kept through the masks below
+            if thick.any():
+                thick = _without_rim_corners(thick, electrode_xy, rad + rim_margin_px, k)
             if thick.any():
                 m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
