@@ -127,6 +127,11 @@ ROI_GROW_PX = 48
 #: The analyze pipeline's value.
 THICK_LI_PX = 13
 
+#: A piece of thick lithium beyond the rim margin smaller than this fraction of the
+#: ``THICK_LI_PX`` disc's area cannot hold that disc: it is the corner between a thin
+#: Li line and the electrode (:func:`_without_rim_corners`). 1 = exactly one disc.
+CORNER_DISC_FRACTION = 1.0
+
 #: Every this-many-th pixel (per axis) enters the gain fit against the background (a
 #: 1-in-16 sample: two numbers are fitted, speed matters more than the last digit).
 GAIN_SUBSAMPLE = 4
@@ -700,6 +705,34 @@ def _angle_maxima(img, g, bg, opts):
     return resp, diff_resp
 
 
+def _without_rim_corners(thick, r2, r_in, k):
+    """``thick`` (uint8, 0/1) without the corners where a thin Li line leaves the electrode.
+
+    The electrode's lithium is in the Li mask: where a Li-filled crack (a band thinner
+    than ``k``) leaves the disc at a slant, a disc of diameter ``k`` fits into the acute
+    corner between band and disc and the opening keeps that corner, a few px beyond the
+    rim and across the crack's root. Lithium thick in its own right holds at least one
+    such disc beyond the rim (area ``pi * k**2 / 4``); a piece of the opening beyond the
+    rim margin ``r_in`` (px from the electrode centre; ``r2`` the squared distance of
+    each pixel from it, px^2) that is smaller is a corner and is dropped (tuning seed
+    7065: the crack's root covered, the crack lost from 230 px on).
+    """
+    outside = (r2 > r_in ** 2).view(np.uint8) & thick
+    if not outside.any():
+        return thick
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=8)
+    corners = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < CORNER_DISC_FRACTION * np.pi * k * k / 4.0)
+    corners = corners[corners > 0]
+    if not corners.size:
+        return thick
+    thick = thick.copy()
+    for j in corners:  # a few small pieces: cleared in their boxes
+        x, y, w, h = (int(v) for v in stats[j, :4])
+        box = thick[y:y + h, x:x + w]
+        box[labels[y:y + h, x:x + w] == j] = 0
+    return thick
+
+
 def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
     """Pixels that cannot be crack, and the squared distance from the electrode centre.
 
@@ -712,6 +745,8 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
     sigma_px, elongation = opts["sigma_px"], opts["elongation"]
     rim_margin_px = opts["rim_margin_px"]
     ignore = np.zeros(img.shape, bool)
+    yy, xx = np.ogrid[:rows, :cols]
+    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
     if li_mask is not None:
         li = np.asarray(li_mask).astype(np.uint8)
         k = int(opts["thick_li_px"])
@@ -723,9 +758,7 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
                 # rim. A thick spot out in the field (where a Li-filled crack branches,
                 # its rims fill the fork) is part of the crack, not lateral lithium
                 nt, tl = cv2.connectedComponents(thick, connectivity=8)
-                yy_, xx_ = np.ogrid[:rows, :cols]
-                near = ((xx_ - ex) ** 2 + (yy_ - ey) ** 2
-                        <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2)
+                near = r2 <= (rad + rim_margin_px + SEED_ZONE_PX + k) ** 2
                 # a look-up table of the labels at the rim (the same as np.isin on the
                 # labels, without sorting them)
                 at_rim = np.zeros(nt, bool)
@@ -733,6 +766,8 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
                 at_rim[0] = False
                 thick = at_rim[tl].view(np.uint8)
                 del tl, near  # not kept through the masks below
+            if thick.any():
+                thick = _without_rim_corners(thick, r2, rad + rim_margin_px, k)
             if thick.any():
                 m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px)) * 2 + 1
                 ignore |= cv2.dilate(thick, np.ones((m, m), np.uint8)) > 0
@@ -747,8 +782,6 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts):
     if flat.any():
         m = int(np.ceil(FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0))) * 2 + FLAT_MARGIN_PX
         ignore |= cv2.dilate(flat.astype(np.uint8), np.ones((m, m), np.uint8)) > 0
-    yy, xx = np.ogrid[:rows, :cols]
-    r2 = (xx - ex) ** 2 + (yy - ey) ** 2
     ignore |= r2 <= (rad + rim_margin_px) ** 2
     return ignore, r2
 
