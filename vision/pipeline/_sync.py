@@ -30,6 +30,7 @@ from ._sync_combine import (
     low_confidence_warning,
 )
 from ._sync_cues import (
+    AGREE_SIGMAS,
     HOLD_SCANS,
     JUMP_MIN_FRACTION,
     Cue,
@@ -451,6 +452,18 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             charge = replace(charge, sigma_s=abs(plain.offset_s - charge.offset_s) / 2,
                              detail=charge.detail + f"; without free steps at the features' "
                                     f"jumps {plain.offset_s:+.2f} s")
+    if short.offset_s is not None and charge.offset_s is not None and fit_use.any() and \
+            float(tv[fit_use].max()) + charge.offset_s \
+            - AGREE_SIGMAS * charge.sigma_s > float(until_trace_s):
+        # the charge cue's own estimate puts scans it fitted (scans before the video's
+        # touch-down, lithium still plating) after the trace's short circuit, where the
+        # current is the short's: its model (the current plates what the video shows)
+        # does not hold at its own minimum. It is reported, not combined: a mismatch of
+        # the short's current, not a second view of the offset that disagrees
+        charge = replace(charge, informative=False,
+                         detail=charge.detail + f"; not combined: at this offset scans up to "
+                                f"{float(tv[fit_use].max()):.2f} s (video) fall after the "
+                                f"trace's short circuit at {float(until_trace_s):.2f} s")
     cues.append(charge)
     # a censored length (tip outside the field or in the data bar) is not the length:
     # its curve stops growing at no step edge

@@ -20,6 +20,7 @@ from vision.pipeline._sync import synchronise_auto
 from vision.pipeline._sync_cues import (
     APPROACH_MODEL_VAR_SCANS2,
     TOUCHDOWN_VAR_SCANS2,
+    Cue,
     approach_contact,
     short_circuit_cue,
 )
@@ -148,3 +149,29 @@ def test_a_branched_crack_is_placed_by_its_tip_not_its_length(seed):
     est = synchronise_auto(tv, np.zeros((len(tv), 1)), trace, until_trace_s=jump_trace,
                            until_video_s=touch_video, approach=_approach_series(frames))
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+
+
+@pytest.mark.parametrize("beyond_s", [0.0, 4.0, 9.0])
+def test_a_charge_cue_that_puts_its_scans_after_the_short_is_not_combined(monkeypatch, beyond_s):
+    # the charge cue's estimate (monkeypatched: the match of the video's growth with the
+    # short's current) maps scans it fitted, all before the touch-down, after the trace's
+    # short circuit: its model does not hold there, it is reported but not weighed against
+    # the short circuit (no disagreement). An estimate at the true offset stays combined.
+    from vision.pipeline import _sync
+
+    offset, contact = 6.4, 20.3
+    tv, f, trace = make_run(offset, seed=5, short_at_video_s=contact)
+    jump_trace = float(trace["time_s"][trace["current_A"] <= -2e-6].iloc[0])
+    touch_video = float(tv[tv >= contact][0])
+    wrong = Cue("charge", offset_s=offset + beyond_s, sigma_s=0.05, sharpness=0.9, adequate=True)
+    monkeypatch.setattr(_sync, "_charge_with_leakage", lambda *a, **k: wrong)
+    est = synchronise_auto(tv, f, trace, until_trace_s=jump_trace, until_video_s=touch_video)
+    charge = next(c for c in est.cues if c.name == "charge")
+    last_fitted = float(tv[tv < touch_video].max())
+    after = last_fitted + charge.offset_s - 2 * 0.05 > jump_trace
+    assert after == (beyond_s > 0)
+    assert (charge.informative is False) == after
+    assert abs(est.result.offset_s - offset) <= TOL_S, est.result
+    if after:
+        assert not any("disagree" in w for w in est.warnings), est.warnings
+        assert "after the trace's short circuit" in charge.detail
