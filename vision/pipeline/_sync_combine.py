@@ -170,9 +170,13 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     if len(group) < 2 and not group[0].adequate and not warnings:
         # nothing checks a lone cue but its own residuals: when they run in stretches
         # of one sign its model misses part of the data (a bad track fits some offset
-        # too), and its curvature-based uncertainty does not cover that
+        # too), and its curvature-based uncertainty does not cover that. A cue without
+        # residuals to judge (adequate None: the short circuit, one event in each clock)
+        # is not checked at all: said so, not blamed on residuals it does not have
+        why = ("whose model leaves structured residuals" if group[0].adequate is False else
+               "that has no residuals to check it by")
         warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
-                        "no other cue confirms and whose model leaves structured residuals; "
+                        f"no other cue confirms and {why}; "
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))

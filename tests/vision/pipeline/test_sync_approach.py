@@ -175,3 +175,18 @@ def test_a_charge_cue_that_puts_its_scans_after_the_short_is_not_combined(monkey
     if after:
         assert not any("disagree" in w for w in est.warnings), est.warnings
         assert "after the trace's short circuit" in charge.detail
+
+
+@pytest.mark.parametrize("adequate, why", [(None, "no residuals to check it by"),
+                                            (False, "structured residuals")])
+def test_a_lone_cue_is_warned_for_what_it_lacks(adequate, why):
+    # a short circuit placed by the approach is known to a third of a scan: still nothing
+    # but itself checks it (a touch-down found scans off would go unseen), so it is
+    # warned, with the reason it has; a lone fitted cue is blamed on its residuals
+    from vision.pipeline._sync_combine import SINGLE_CUE_CONFIDENCE, combine_cues
+
+    cue = Cue("short_circuit", offset_s=6.4, sigma_s=0.3 * SCAN_S, adequate=adequate)
+    comb = combine_cues([cue], SCAN_S, window_s=30.0)
+    assert comb.offset_s == pytest.approx(6.4)
+    assert len(comb.warnings) == 1 and why in comb.warnings[0], comb.warnings
+    assert comb.confidence <= SINGLE_CUE_CONFIDENCE
