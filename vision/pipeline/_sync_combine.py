@@ -146,8 +146,10 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     offset = float(np.sum(w * x) / np.sum(w))
     sigma = float(1.0 / math.sqrt(np.sum(w)))
     offset = float(np.clip(offset, lo, hi)) if lo <= hi else offset
-    sharp = max((c.sharpness for c in group if c.sharpness is not None), default=None)
-    conf = 1.0 if sharp is None else float(sharp)
+    # a cue without a cost curve (the short circuit: one event in each clock) has no
+    # second-best offset to confuse it with: sharpness 1, as when it stands alone (an
+    # agreeing fitted cue with a flat cost must not lower the confidence it gives)
+    conf = float(max(1.0 if c.sharpness is None else c.sharpness for c in group))
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
     # two cues disagree when more than a scan apart, unless one of them is too wide to
     # tell a scan (see _disagrees): then only beyond its own uncertainty

@@ -190,3 +190,23 @@ def test_a_lone_cue_is_warned_for_what_it_lacks(adequate, why):
     assert comb.offset_s == pytest.approx(6.4)
     assert len(comb.warnings) == 1 and why in comb.warnings[0], comb.warnings
     assert comb.confidence <= SINGLE_CUE_CONFIDENCE
+
+
+def test_an_agreeing_fitted_cue_does_not_lower_the_short_circuits_confidence():
+    # the short circuit has no cost curve (sharpness None: one event in each clock, no
+    # second-best offset); a charge cue that agrees, with a flat cost (sharpness 0.05),
+    # confirms it and must not make the pair less trusted than a lone cue
+    from vision.pipeline._sync_combine import LOW_CONFIDENCE, combine_cues
+
+    short = Cue("short_circuit", offset_s=6.40, sigma_s=0.3 * SCAN_S)
+    charge = Cue("charge", offset_s=6.45, sigma_s=0.3 * SCAN_S, sharpness=0.05, adequate=True)
+    comb = combine_cues([short, charge], SCAN_S, window_s=30.0)
+    assert set(comb.used) == {"short_circuit", "charge"}
+    assert abs(comb.offset_s - 6.4) <= TOL_S
+    sigma = 0.3 * SCAN_S / math.sqrt(2.0)
+    assert comb.confidence == pytest.approx(math.sqrt(1.0 - sigma / SCAN_S))
+    assert comb.confidence >= LOW_CONFIDENCE and not comb.warnings
+    # two fitted cues: the sharper one's sharpness, as before
+    steps = Cue("steps", offset_s=6.42, sigma_s=0.3 * SCAN_S, sharpness=0.6, adequate=True)
+    both = combine_cues([steps, charge], SCAN_S, window_s=30.0)
+    assert both.confidence == pytest.approx(0.6 * math.sqrt(1.0 - sigma / SCAN_S))
