@@ -240,6 +240,37 @@ def read_explicit_trace(trace: str | os.PathLike, warn=None, *, columns=None,
     return data
 
 
+#: Per-scan columns of the tracked frames that grow toward the counter electrode until the
+#: touch-down (the short-circuit cue's approach, ``approach_contact``); the crack tip's
+#: travel (:data:`CRACK_TIP_COLUMNS`) is added to them.
+APPROACH_COLUMNS = ("front_distance_um", "crack_length_um")
+#: The crack tip's position, um: its distance from where it was first seen is the main
+#: path's progress, which stops at the counter electrode, while the crack's length goes on
+#: growing with its branches after the contact.
+CRACK_TIP_COLUMNS = ("crack_tip_x_um", "crack_tip_y_um")
+
+
+def _approach_series(new):
+    """(content times, values) per scan of what grows toward the counter electrode.
+
+    The :data:`APPROACH_COLUMNS` and the crack tip's distance from its first
+    position (:data:`CRACK_TIP_COLUMNS`), um. A torn frame and the complete
+    frame of the same scan share a content time: the last row of a scan (the
+    complete one) is taken.
+    """
+    if new is None or "content_time_s" not in new:
+        return ()
+    rows = new.drop_duplicates("content_time_s", keep="last")
+    t = rows["content_time_s"].to_numpy(float)
+    series = [(t, rows[c].to_numpy(float)) for c in APPROACH_COLUMNS if c in rows]
+    if set(CRACK_TIP_COLUMNS) <= set(rows.columns):
+        x, y = (rows[c].to_numpy(float) for c in CRACK_TIP_COLUMNS)
+        seen = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        if len(seen):
+            series.append((t, np.hypot(x - x[seen[0]], y - y[seen[0]])))
+    return tuple(series)
+
+
 def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, features, duration_s,
                  short_trace_s, warn, touchdown_s=None, *, search_s=None, tracked=None,
                  synced=None):
@@ -277,7 +308,8 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
             tv, features, trace_obj.data, search_s=search_s, until_trace_s=short_trace_s,
             until_video_s=touchdown_s, lengths=None if tracked is None else tracked.whiskers,
             footprint_um2=None if new is None else (new["content_time_s"].to_numpy(float),
-                                                    new["li_area_um2"].to_numpy(float)))
+                                                    new["li_area_um2"].to_numpy(float)),
+            approach=_approach_series(new))
         for message in est.warnings:
             warn(f"{trace_obj.path}: {message}")
         if synced is not None:

@@ -30,9 +30,11 @@ from ._sync_combine import (
     low_confidence_warning,
 )
 from ._sync_cues import (
+    AGREE_SIGMAS,
     HOLD_SCANS,
     JUMP_MIN_FRACTION,
     Cue,
+    approach_contact,
     charge_cue,
     contact_area_cue,
     falls_back,
@@ -298,7 +300,7 @@ def _stale_last_scan(f, use):
 
 def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_um2=None,
                      growth_onset_s=None, search_s=None, until_trace_s=None,
-                     until_video_s=None, physical_units=True):
+                     until_video_s=None, approach=None, physical_units=True):
     """Clock offset from every cue the data hold, combined; a :class:`SyncEstimate`.
 
     Parameters
@@ -329,6 +331,12 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
         the video shows; also the short-circuit cue with `until_video_s`.
     until_video_s : float, optional
         Touch-down seen in the video (video clock): later scans are left out.
+    approach : sequence of (times, values), optional
+        Progress toward the counter electrode per scan (content times on the
+        video clock, s; the lateral front's distance or the crack's length,
+        um): the one whose approach places the contact best
+        (:func:`approach_contact`, least uncertainty) refines the short-circuit
+        cue's touch-down within its scans.
     physical_units : bool
         The features are in the units above (the least charge per unit is
         enforced); False for features of unknown scale.
@@ -395,7 +403,14 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
     if until_trace_s is not None and until_video_s is not None:
         onset_fit = short_onset(trace["time_s"].to_numpy(float),
                                 trace["current_A"].to_numpy(float), float(until_trace_s))
-    short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace, onset=onset_fit)
+    contact = None
+    if until_trace_s is not None and until_video_s is not None:
+        fits = [approach_contact(t_rows, values, float(until_video_s), dt_video)
+                for t_rows, values in (approach or ())]
+        fits = [c for c in fits if c is not None]
+        contact = min(fits, key=lambda c: c[1]) if fits else None
+    short = short_circuit_cue(until_trace_s, until_video_s, dt_video, dt_trace, onset=onset_fit,
+                              contact=contact)
     cues.append(short)
 
     fit_use = use.copy()
@@ -437,6 +452,18 @@ def synchronise_auto(video_times_s, features, trace, *, lengths=None, footprint_
             charge = replace(charge, sigma_s=abs(plain.offset_s - charge.offset_s) / 2,
                              detail=charge.detail + f"; without free steps at the features' "
                                     f"jumps {plain.offset_s:+.2f} s")
+    if short.offset_s is not None and charge.offset_s is not None and fit_use.any() and \
+            float(tv[fit_use].max()) + charge.offset_s \
+            - AGREE_SIGMAS * charge.sigma_s > float(until_trace_s):
+        # the charge cue's own estimate puts scans it fitted (scans before the video's
+        # touch-down, lithium still plating) after the trace's short circuit, where the
+        # current is the short's: its model (the current plates what the video shows)
+        # does not hold at its own minimum. It is reported, not combined: a mismatch of
+        # the short's current, not a second view of the offset that disagrees
+        charge = replace(charge, informative=False,
+                         detail=charge.detail + f"; not combined: at this offset scans up to "
+                                f"{float(tv[fit_use].max()):.2f} s (video) fall after the "
+                                f"trace's short circuit at {float(until_trace_s):.2f} s")
     cues.append(charge)
     # a censored length (tip outside the field or in the data bar) is not the length:
     # its curve stops growing at no step edge

@@ -146,8 +146,10 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     offset = float(np.sum(w * x) / np.sum(w))
     sigma = float(1.0 / math.sqrt(np.sum(w)))
     offset = float(np.clip(offset, lo, hi)) if lo <= hi else offset
-    sharp = max((c.sharpness for c in group if c.sharpness is not None), default=None)
-    conf = 1.0 if sharp is None else float(sharp)
+    # a cue without a cost curve (the short circuit: one event in each clock) has no
+    # second-best offset to confuse it with: sharpness 1, as when it stands alone (an
+    # agreeing fitted cue with a flat cost must not lower the confidence it gives)
+    conf = float(max(1.0 if c.sharpness is None else c.sharpness for c in group))
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
     # two cues disagree when more than a scan apart, unless one of them is too wide to
     # tell a scan (see _disagrees): then only beyond its own uncertainty
@@ -170,9 +172,13 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     if len(group) < 2 and not group[0].adequate and not warnings:
         # nothing checks a lone cue but its own residuals: when they run in stretches
         # of one sign its model misses part of the data (a bad track fits some offset
-        # too), and its curvature-based uncertainty does not cover that
+        # too), and its curvature-based uncertainty does not cover that. A cue without
+        # residuals to judge (adequate None: the short circuit, one event in each clock)
+        # is not checked at all: said so, not blamed on residuals it does not have
+        why = ("whose model leaves structured residuals" if group[0].adequate is False else
+               "that has no residuals to check it by")
         warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
-                        "no other cue confirms and whose model leaves structured residuals; "
+                        f"no other cue confirms and {why}; "
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))

@@ -30,7 +30,7 @@ import pandas as pd
 __all__ = ["Cue", "OffsetScan", "trace_signals", "held_change", "informs", "falls_back",
            "feature_jumps",
            "charge_cue", "step_cue", "onset_bound",
-           "contact_area_cue", "short_circuit_cue", "short_onset"]
+           "contact_area_cue", "short_circuit_cue", "short_onset", "approach_contact"]
 
 #: Charging spikes are masked for this long after every control-step edge, s: the
 #: double-layer time constant of a micro-electrode on LLZO is tens to hundreds of ms,
@@ -1125,7 +1125,91 @@ TOUCHDOWN_SCANS = 1.0
 TOUCHDOWN_VAR_SCANS2 = 2.0 / 3.0 * TOUCHDOWN_SCANS ** 2
 
 
-def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, onset=None):
+#: Scans either side of the touch-down scan that the approach fit takes: enough for the
+#: approach's line and the held value after the contact (three or more each, even when
+#: the touch-down scan is found a scan off), few enough that the approach speed is about
+#: steady (it changes with the control steps, seconds apart).
+APPROACH_WINDOW_SCANS = 6
+#: The contact is placed by a straight approach between two snapshots: how fast the front
+#: or the crack moved within the last interval is not seen, so the point may lie anywhere
+#: within it; a uniform error within +-half a scan (variance dt**2 / 12) is added to the
+#: fit's own in quadrature.
+APPROACH_MODEL_VAR_SCANS2 = 1.0 / 12.0
+#: Grid of the contact-time search, scans.
+APPROACH_STEP_SCANS = 0.025
+
+
+def approach_contact(times_s, progress, touchdown_video_s, dt_scan):
+    """Contact time placed between the scans by the approach that ends at the touch-down.
+
+    A lateral front or a crack grows toward the counter electrode and stops
+    there: its progress (front distance, crack length) rises about linearly
+    over the scans before the contact and holds after it. The scans within
+    :data:`APPROACH_WINDOW_SCANS` of the touch-down are fitted with
+    ``y = a + v min(t - tc, 0)`` (``v > 0``) for every contact time ``tc``
+    on a grid from two scan periods before the touch-down scan to one after
+    (the contact lies in the scan period before the first scan that shows it,
+    which may be found a whole scan early or late, ``TOUCHDOWN_SCANS``); the
+    least residual gives ``tc``. Its standard uncertainty is the half-width of
+    the contact times whose residual sum of squares is within one residual
+    variance of the least (the profile's 68 % interval), with the straight
+    approach's own limit (:data:`APPROACH_MODEL_VAR_SCANS2`) added.
+
+    Parameters
+    ----------
+    times_s : (N,) array_like
+        Content times of the new scans, video clock, s.
+    progress : (N,) array_like
+        The front's distance from the electrode or the crack's length per scan,
+        um (NaN where not measured).
+    touchdown_video_s : float
+        Content time of the first scan showing the touch-down, video clock, s.
+    dt_scan : float
+        Scan period, s.
+
+    Returns
+    -------
+    (float, float) or None
+        ``tc`` (video clock, s) and its standard uncertainty, s; None when the
+        window holds fewer than two scans either side of ``tc``, the progress
+        does not change there, or it does not rise toward the contact.
+    """
+    t = np.asarray(times_s, float)
+    y = np.asarray(progress, float)
+    td = float(touchdown_video_s)
+    # the window's edge halfway between scans: content times rounded in a table do not
+    # decide whether the last scan is in
+    half = (APPROACH_WINDOW_SCANS + 0.5) * dt_scan
+    m = np.isfinite(t) & np.isfinite(y) & (np.abs(t - td) <= half)
+    t, y = t[m], y[m]
+    if len(t) < 6 or not np.ptp(y) > 0 or not dt_scan > 0:
+        return None
+    grid = np.arange(td - (1.0 + TOUCHDOWN_SCANS) * dt_scan,
+                     td + TOUCHDOWN_SCANS * dt_scan + 1e-9 * dt_scan,
+                     APPROACH_STEP_SCANS * dt_scan)
+    rss = np.full(len(grid), np.inf)
+    slope = np.zeros(len(grid))
+    for i, tc in enumerate(grid):
+        if (t < tc).sum() < 2 or (t >= tc).sum() < 2:
+            continue
+        design = np.column_stack([np.ones(len(t)), np.minimum(t - tc, 0.0)])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        rss[i] = float(np.sum((design @ coef - y) ** 2))
+        slope[i] = coef[1]
+    if not np.isfinite(rss).any():
+        return None
+    i = int(np.argmin(rss))
+    if not slope[i] > 0:
+        return None
+    s2 = rss[i] / max(len(t) - 3, 1)
+    near = grid[rss <= rss[i] + s2]
+    fit_sigma = 0.5 * float(near.max() - near.min()) + 0.5 * APPROACH_STEP_SCANS * dt_scan
+    sigma = math.sqrt(fit_sigma ** 2 + APPROACH_MODEL_VAR_SCANS2 * dt_scan ** 2)
+    return float(grid[i]), sigma
+
+
+def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, onset=None,
+                      contact=None):
     """The current jump (trace) is the touch-down (video).
 
     The video's touch-down is the first scan that shows it, so the contact
@@ -1141,6 +1225,10 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
     within two of these standard uncertainties wherever the contact was in
     its scan (error up to 1.5 scans; two sigma 1.73 scans).
 
+    When the approach of the front or crack places the contact between the
+    scans (`contact`, :func:`approach_contact`), the video's part is the
+    inverse-variance mean of that and the touch-down scan's midpoint.
+
     Parameters
     ----------
     short_trace_s : float or None
@@ -1149,6 +1237,12 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
         Content time of the first scan showing the touch-down, video clock, s.
     dt_scan, dt_trace : float
         Scan period and trace sampling interval, s.
+    onset : (float, float), optional
+        The short's start placed between the trace's samples and its standard
+        uncertainty, s (:func:`short_onset`).
+    contact : (float, float), optional
+        The contact placed between the scans by the approach and its standard
+        uncertainty, video clock, s (:func:`approach_contact`).
 
     Returns
     -------
@@ -1160,6 +1254,14 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
     # the video's part: the place within the scan, and the touch-down scan right or found
     # a whole scan early or late
     video_var = dt_scan ** 2 / 12.0 + TOUCHDOWN_VAR_SCANS2 * dt_scan ** 2
+    seen = f"touch-down seen at {touchdown_video_s:.2f} s (video)"
+    if contact is not None and contact[1] > 0:
+        # the approach's contact and the touch-down scan's midpoint: two measurements of
+        # the same time, weighted by their variances
+        w_scan, w_fit = 1.0 / video_var, 1.0 / float(contact[1]) ** 2
+        video = (video * w_scan + float(contact[0]) * w_fit) / (w_scan + w_fit)
+        video_var = 1.0 / (w_scan + w_fit)
+        seen += f", contact placed by the approach at {contact[0]:.2f} s (+-{contact[1]:.2f})"
     if onset is not None:
         # the contact placed between the trace's samples by its current ramp
         off = float(onset[0]) - video
@@ -1169,8 +1271,7 @@ def short_circuit_cue(short_trace_s, touchdown_video_s, dt_scan, dt_trace, *, on
         off = (float(short_trace_s) - dt_trace / 2) - video
         sigma = math.sqrt(video_var + dt_trace ** 2 / 12.0)
         where = f"current jump at {short_trace_s:.2f} s (trace)"
-    return Cue("short_circuit", offset_s=off, sigma_s=sigma,
-               detail=f"{where}, touch-down seen at {touchdown_video_s:.2f} s (video)")
+    return Cue("short_circuit", offset_s=off, sigma_s=sigma, detail=f"{where}, {seen}")
 
 
 def whisker_lengths(whiskers):
