@@ -315,6 +315,7 @@ def _choose_sync(mode, sync_offset_s, video, video_start, trace_obj, tv, feature
         if synced is not None:
             synced.cues = [c.as_dict() for c in est.cues]
             synced.drift_ppm = est.drift_ppm
+            synced.sigma_s = est.sigma_s
         return est.result
     except InputError as exc:
         warn(f"{trace_obj.path}: {exc.message}; the trace is aligned at its start instead")
@@ -586,6 +587,17 @@ class _Synced:
     depletion_s: float | None = None  # contact loss (stripping), trace clock
     cues: list | None = None       # automatic sync: every cue's verdict (sync_cues)
     drift_ppm: float | None = None  # automatic sync: clock drift fitted (long runs)
+    sigma_s: float | None = None    # automatic sync: standard uncertainty of the offset
+
+    @property
+    def edge_std_s(self):
+        """Uncertainty of the control-step edges on the video clock, s (the offset's).
+
+        0 for a given offset, a failed or a manual sync, or an undetermined sigma
+        (the rates' +- then holds no edge term, as before the sync had a sigma).
+        """
+        s = self.sigma_s
+        return float(s) if s is not None and np.isfinite(s) and s > 0 else 0.0
 
     @property
     def offset_s(self):
@@ -638,7 +650,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     # else the trace's short on the video clock
     short_v = touchdown_t if touchdown_t is not None else trace_sc_v
     rates = growth_rates_per_step(whiskers, _steps_within(synced.steps, times),
-                                  short_circuit_s=short_v, pixel_size_um=tracked.pixel.um)
+                                  short_circuit_s=short_v, pixel_size_um=tracked.pixel.um,
+                                  edge_std_s=synced.edge_std_s)
     depletion_v = None if synced.depletion_s is None else \
         float(video_time(synced.depletion_s, off, drift))
     events = events_table([
