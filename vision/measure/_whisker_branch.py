@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ._kymograph import sample_line
+from ._whisker_obs import STRAIGHT_SLACK_PX
 
 __all__ = ["rod_through_branch"]
 
@@ -36,16 +37,30 @@ ROD_AXIS_MIN_WIDTHS = 3.0
 ROD_AXIS_FROM = 0.3
 ROD_AXIS_STEP_PX = 2.0
 ROD_PROFILE_STEP_PX = 0.5
-#: The rod ends where its axial profile (a running mean over ROD_END_RUN_PX, px: a few
-#: pixels of noise do not end it) falls below this fraction of its core's level: half is
-#: where a blurred end lies (as in :func:`follow_rod`).
-ROD_END_LEVEL = 0.5
-ROD_END_RUN_PX = 3
-#: The part of the candidate farther than this many rod widths from the rod's axis is what
-#: the centreline turned into: a kink of the rod or a branch. At least ROD_OFF_AXIS_MIN_PX
-#: (px) of it is needed to measure its width.
-ROD_OFF_AXIS_WIDTHS = 1.0
+#: The rod ends at the most likely step of its axial profile (a two-level change point,
+#: least squares, as in :func:`follow_rod`) between half a width inside its previous tip
+#: and one width beyond the candidate's far end (the rod cannot reach beyond its region);
+#: the part before the step must keep ROD_END_LEVEL of the core's level (a blurred end
+#: lies at half the level; the core fades toward the tip where a branch leaves it: the
+#: lateral sample's rod keeps 0.3-0.6 of its level over its last 15 px).
+ROD_END_LEVEL = 0.25
+#: The part of the candidate's centreline beyond the rod's side (farther than half the
+#: rod's width plus STRAIGHT_SLACK_PX from its axis, the bound of a straight rod's pixels)
+#: is what the centreline turned into: a kink of the rod or a branch. Its last
+#: ROD_CAP_WIDTHS of the rod's width are left out (a rod's rounded end, a half disc,
+#: narrows toward its tip: measured there, a curved rod's end came out a third of its
+#: width, tuning seed 5010), and at least
+#: ROD_OFF_AXIS_MIN_PX (px) must remain to measure its width; each cross-section is taken
+#: across the chord ROD_TANGENT_PX (px) either side (a 1-px medial path's staircase turns
+#: single steps by 45 deg).
+ROD_CAP_WIDTHS = 0.5
 ROD_OFF_AXIS_MIN_PX = 4
+#: ... and its first ROD_PART_WIDTHS rod widths are measured: a kinked rod is as wide
+#: right after its corner, a branch as thin where it leaves the rod, and farther along a
+#: lateral branch carries side branches of its own (the lateral sample at 12.5 s: its
+#: mean cross-section over 115 px was 7 px wide, over its first 20 px 3 px).
+ROD_PART_WIDTHS = 2.0
+ROD_TANGENT_PX = 2
 #: A part narrower than this fraction of the rod's core (full widths at half maximum) is a
 #: branch: a kinked rod keeps its width (ratio ~1, within the FWHM's +-1 px on a rod of
 #: 6 px or more: above 0.7), a lateral branch grown from the tip is a third to a half of it.
@@ -83,21 +98,26 @@ def _core(offs, row):
 
 
 def _path_width(diff, pts, reach_px):
-    """Median core FWHM (px) across a polyline ``pts`` (K, 2, 1 px apart); NaN if unmeasured."""
-    widths = []
-    for i in range(1, len(pts) - 1):
-        t = pts[i + 1] - pts[i - 1]
+    """Core FWHM (px) of the mean cross-profile along a polyline ``pts`` (K, 2, 1 px apart).
+
+    Each cross-section is taken across the chord :data:`ROD_TANGENT_PX` either side and
+    centred on the polyline; their mean (noise averaged out) gives one width. NaN when
+    the polyline is too short or shows no core.
+    """
+    k = ROD_TANGENT_PX
+    rows = []
+    for i in range(k, len(pts) - k):
+        t = pts[i + k] - pts[i - k]
         n = np.hypot(*t)
-        if n <= 0:
-            continue
-        offs, prof = _cross_profiles(diff, pts[i:i + 1], (-t[1] / n, t[0] / n), reach_px)
-        core = _core(offs, prof[0])
-        if core is not None:
-            widths.append(core[1])
-    return float(np.median(widths)) if widths else math.nan
+        if n > 0:
+            offs, prof = _cross_profiles(diff, pts[i:i + 1], (-t[1] / n, t[0] / n), reach_px)
+            rows.append(prof[0])
+    core = _core(offs, np.mean(rows, axis=0)) if rows else None
+    return math.nan if core is None else core[1]
 
 
-def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX_TURN_DEG):
+def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX_TURN_DEG,
+                       branched=False):
     """The straight rod under a candidate whose centreline turned into a thin branch, or None.
 
     Parameters
@@ -113,6 +133,11 @@ def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX
     max_turn_deg : float
         Largest turn (deg) of the candidate's tip direction off the prior axis that is
         still the rod's own.
+    branched : bool
+        ``prior`` was itself measured through a branch (the scan before showed the
+        branch thin where it left the rod): the width test is not repeated (a branch
+        grows side branches and lithium where it leaves the rod, and soon looks as wide
+        as the rod there).
 
     Returns
     -------
@@ -149,7 +174,6 @@ def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX
         return None
     sc = np.array([si for si, _ in cores])
     cc = np.array([c[0] for _, c in cores])
-    rod_fwhm = float(np.median([c[1] for _, c in cores]))
     slope, off0 = np.polyfit(sc, cc, 1)
     v = u + slope * nrm
     v /= np.hypot(*v)
@@ -168,22 +192,41 @@ def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX
     level = float(np.median(pa[core]))
     if not level > 0:
         return None
-    run = np.convolve(np.where(ok, pa, 0.0), np.ones(ROD_END_RUN_PX) / ROD_END_RUN_PX, mode="valid")
-    beyond = np.nonzero((sa[:len(run)] >= L0 - 0.5 * w) & (run < ROD_END_LEVEL * level))[0]
-    if not len(beyond):
+    win = ok & (sa >= L0 - 0.5 * w) & (sa <= float(candidate.length_px) + w)
+    y = pa[win]
+    n = len(y)
+    if n < 4:
         return None
-    end = float(sa[beyond[0]])
-    # what the candidate's centreline turned into: its part off the rod's axis
-    line = np.vstack([np.asarray(candidate.centreline(), float)])
-    off = np.abs((line - b2) @ np.array([-v[1], v[0]]))
-    part = line[off > ROD_OFF_AXIS_WIDTHS * w]
-    if len(part) < ROD_OFF_AXIS_MIN_PX:
+    c1, c2 = np.cumsum(y), np.cumsum(y * y)
+    k = np.arange(2, n - 1)
+    left = c2[k - 1] - c1[k - 1] ** 2 / k
+    right = (c2[-1] - c2[k - 1]) - (c1[-1] - c1[k - 1]) ** 2 / (n - k)
+    k_end = int(k[np.argmin(left + right)])
+    if float(np.mean(y[:k_end])) < ROD_END_LEVEL * level:
         return None
-    branch_fwhm = _path_width(d, part, w)
-    if not (branch_fwhm < ROD_BRANCH_WIDTH_FRAC * rod_fwhm):
+    end = float(sa[win][k_end]) - 0.5    # between the last rod and the first ceramic sample
+    # what the candidate's centreline turned into: a thin branch, or the rod itself (a kink)
+    if not branched and not _is_thin_branch(d, candidate, b2, v, w, L0):
         return None      # as wide as the rod: the rod itself turned (a kink)
     tip = b2 + end * v
     return dataclasses.replace(
         candidate, base_xy_px=(float(b2[0]), float(b2[1])), tip_xy_px=(float(tip[0]), float(tip[1])),
         length_px=float(end), width_px=float(prior.width_px), direction_xy=(float(v[0]), float(v[1])),
         tip_sigma_px=math.nan, path_xy_px=())
+
+
+def _is_thin_branch(d, candidate, b2, v, w, L0):
+    """True when the part of ``candidate``'s centreline off the rod (axis ``b2 + s v``, width
+    ``w`` px, previous length ``L0`` px) is narrower than :data:`ROD_BRANCH_WIDTH_FRAC` of
+    the rod's core (mean cross-profiles, see :func:`_path_width`)."""
+    line = np.asarray(candidate.centreline(), float)
+    to_tip = np.hypot(*(line - np.asarray(candidate.tip_xy_px, float)).T)
+    off = np.abs((line - b2) @ np.array([-v[1], v[0]]))
+    part = np.nonzero(off > 0.5 * w + STRAIGHT_SLACK_PX)[0]
+    if not len(part):
+        return False
+    part = line[part[0]:][to_tip[part[0]:] > ROD_CAP_WIDTHS * w][:int(round(ROD_PART_WIDTHS * w))]
+    if len(part) < ROD_OFF_AXIS_MIN_PX + 2 * ROD_TANGENT_PX:
+        return False
+    rod_fwhm = _path_width(d, b2 + np.arange(ROD_AXIS_FROM * L0, L0 - 0.5 * w)[:, None] * v, w)
+    return bool(_path_width(d, part, w) < ROD_BRANCH_WIDTH_FRAC * rod_fwhm)

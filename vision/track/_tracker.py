@@ -432,6 +432,7 @@ class _Tracker:
         self.li_sign = 1.0
         self.seen_whisker_ids = set()
         self.straight_rods = {}       # whisker id -> its last straight observation
+        self.branched_ids = set()     # ids measured through a branch in the last scan
         self.front_log = WhiskerFrontLog()
         self.prev_li = None
         self.kymos = {}
@@ -745,6 +746,7 @@ class _Tracker:
             # a rod whose centreline turned into a thin branch from its tip is measured along
             # its own axis (the one it had in its last straight scan)
             thick = self._rods_through_branches(wdiff, thick, e.polarity)
+            branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
@@ -752,6 +754,8 @@ class _Tracker:
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
+            # rods measured through a branch this scan (their id set above, before linking)
+            self.branched_ids = {w.whisker_id for w in whiskers if w.whisker_id in branched}
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
@@ -836,11 +840,12 @@ class _Tracker:
             _, _, prior = min(near, key=lambda t: (t[0], t[1]))
             if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
                 continue
-            rod = rod_through_branch(wdiff, c, prior, sign=sign)
+            rod = rod_through_branch(wdiff, c, prior, sign=sign,
+                                     branched=prior.whisker_id in self.branched_ids)
             if rod is not None:
                 logger.debug("whisker %d: centreline turned into a thin branch at (%.1f, %.1f); "
                              "measured along its own axis", prior.whisker_id, *c.tip_xy_px)
-                out[i] = rod
+                out[i] = dataclasses.replace(rod, whisker_id=prior.whisker_id)
         return out
 
     def _whisker_diff(self, diff, raw, sat):
