@@ -65,6 +65,11 @@ ROD_TANGENT_PX = 2
 #: branch: a kinked rod keeps its width (ratio ~1, within the FWHM's +-1 px on a rod of
 #: 6 px or more: above 0.7), a lateral branch grown from the tip is a third to a half of it.
 ROD_BRANCH_WIDTH_FRAC = 0.6
+#: ... read only when the rod's own core is no wider than its width plus this (px: a pixel
+#: of edge blur): a wider mean profile is not the rod's alone (a neighbour beside it, or an
+#: axis that does not follow it; tuning seed 5029: a 6.9 px rod's core read 9 px, and a
+#: curving rod 4 px wide was taken for a branch).
+ROD_CORE_SLACK_PX = 1.0
 
 
 def _cross_profiles(diff, points, normal, reach_px):
@@ -229,4 +234,6 @@ def _is_thin_branch(d, candidate, b2, v, w, L0):
     if len(part) < ROD_OFF_AXIS_MIN_PX + 2 * ROD_TANGENT_PX:
         return False
     rod_fwhm = _path_width(d, b2 + np.arange(ROD_AXIS_FROM * L0, L0 - 0.5 * w)[:, None] * v, w)
+    if not rod_fwhm <= w + ROD_CORE_SLACK_PX:
+        return False
     return bool(_path_width(d, part, w) < ROD_BRANCH_WIDTH_FRAC * rod_fwhm)
