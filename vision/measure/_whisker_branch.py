@@ -27,6 +27,12 @@ __all__ = ["rod_through_branch"]
 #: axis of a rod several widths long is known to a few degrees from its mask), and a kink
 #: of the generator's rods turns by 15 deg or more.
 ROD_MAX_TURN_DEG = 15.0
+#: A branch leaves the rod at its tip at an angle: the candidate's centreline is straight
+#: (one axis through rod and branch) or has one corner (its path: the base and the
+#: corner). A centreline read as a curve (more vertices) is the rod bending, not a branch
+#: (tuning seeds 5029 and 7064: rods curving 0.16 deg/px and more were cut where they
+#: left their straight axis).
+ROD_CORNER_VERTICES = 2
 #: The previous axis is trusted when the rod was at least this many widths long (a stub's
 #: axis is set by its root, not by its core).
 ROD_AXIS_MIN_WIDTHS = 3.0
@@ -167,6 +173,8 @@ def rod_through_branch(diff, candidate, prior, *, sign=1.0, max_turn_deg=ROD_MAX
     tip_off = abs(float(np.dot(np.asarray(candidate.tip_xy_px, float) - b, nrm)))
     if turn <= max_turn_deg or tip_off <= 0.5 * w:
         return None
+    if not branched and len(candidate.path_xy_px) > ROD_CORNER_VERTICES:
+        return None      # a curve: the rod bends (a branch leaves it at a corner)
     d = sign * np.asarray(diff, np.float32)
     # the rod's core: centroids across the prior axis, a straight line fitted through them
     s = np.arange(ROD_AXIS_FROM * L0, L0 - 0.5 * w, ROD_AXIS_STEP_PX)
