@@ -28,6 +28,7 @@ from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_e
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
+from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -298,6 +299,18 @@ def _is_whisker_core(diff, whisker, li_polarity="dark"):
             or _rim_separation_px(diff, whisker, li_polarity) >= WHISKER_MIN_RIM_SEPARATION_PX)
 
 
+def _keeps_axis(whisker, rod):
+    """True when ``whisker``'s tip lies on ``rod``'s axis (within half its width) and its
+    direction is within :data:`ROD_MAX_TURN_DEG` of it."""
+    u = np.asarray(rod.direction_xy, float)
+    v = np.asarray(whisker.direction_xy, float)
+    if not (np.isfinite(u).all() and np.isfinite(v).all()):
+        return False
+    d = np.asarray(whisker.tip_xy_px, float) - np.asarray(rod.base_xy_px, float)
+    off = abs(float(d[0] * u[1] - d[1] * u[0]))
+    return off <= 0.5 * float(rod.width_px) and float(np.dot(u, v)) >= math.cos(math.radians(ROD_MAX_TURN_DEG))
+
+
 def _skeleton_mask(skeleton_xy_px, shape):
     """Boolean mask of skeleton points (x, y) grown by one pixel (a 3-px line: the thin
     branch as the segmentation would draw it, connected under 8-connectivity)."""
@@ -418,6 +431,8 @@ class _Tracker:
         self.li_threshold = None
         self.li_sign = 1.0
         self.seen_whisker_ids = set()
+        self.straight_rods = {}       # whisker id -> its last straight observation
+        self.branched_ids = set()     # ids measured through a branch in the last scan
         self.front_log = WhiskerFrontLog()
         self.prev_li = None
         self.kymos = {}
@@ -728,12 +743,19 @@ class _Tracker:
             # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
             crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
             wmask = _rods_left_out_of_front(wmask, cands, thick)
+            # a rod whose centreline turned into a thin branch from its tip is measured along
+            # its own axis (the one it had in its last straight scan)
+            thick = self._rods_through_branches(wdiff, thick, e.polarity)
+            branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
                 wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
+            self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
+            # rods measured through a branch this scan (their id set above, before linking)
+            self.branched_ids = {w.whisker_id for w in whiskers if w.whisker_id in branched}
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
@@ -795,6 +817,36 @@ class _Tracker:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
             self.front_log.add(frame.index, front, whiskers, li.shape)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
+
+    def _rods_through_branches(self, wdiff, cands, li_polarity):
+        """``cands`` with each one whose tip turned off a known rod's axis into a thin branch
+        replaced by that rod (:func:`rod_through_branch`).
+
+        A candidate is the known rod's when its base lies within the rod's width of the
+        rod's base (the nearest such rod), and no other candidate of this scan keeps to
+        that rod's axis (two rods from one root: each is its own).
+        """
+        if not self.straight_rods or not cands:
+            return cands
+        sign = 1.0 if li_polarity == "dark" else -1.0
+        out = list(cands)
+        for i, c in enumerate(cands):
+            cb = np.asarray(c.base_xy_px, float)
+            near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
+                    for k, p in self.straight_rods.items()]
+            near = [t for t in near if t[0] <= float(t[2].width_px)]
+            if not near:
+                continue
+            _, _, prior = min(near, key=lambda t: (t[0], t[1]))
+            if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+                continue
+            rod = rod_through_branch(wdiff, c, prior, sign=sign,
+                                     branched=prior.whisker_id in self.branched_ids)
+            if rod is not None:
+                logger.debug("whisker %d: centreline turned into a thin branch at (%.1f, %.1f); "
+                             "measured along its own axis", prior.whisker_id, *c.tip_xy_px)
+                out[i] = dataclasses.replace(rod, whisker_id=prior.whisker_id)
+        return out
 
     def _whisker_diff(self, diff, raw, sat):
         """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
