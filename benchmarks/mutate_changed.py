@@ -156,10 +156,12 @@ TESTS_BY_FILE = {
     "electrochem/_stripping.py": [
         "tests/electrochem/test_electrochem_analysis.py",
         "tests/electrochem/test_stripping_mut.py",
+        "tests/electrochem/test_depletion_grid_mut.py",
     ],
     "electrochem/_steps.py": [
         "tests/electrochem/test_electrochem_analysis.py",
         "tests/electrochem/test_steps_mut.py",
+        "tests/electrochem/test_short_window_mut.py",
     ],
     "calibration/_tilt.py": [
         "tests/calibration/test_calibration_tilt.py",
@@ -650,9 +652,22 @@ EQUIVALENT += [
      "k - window >= 0; at 0 the first point lies before the jump and is below its midpoint"),
     *[(_STEPS, "detect_short_circuit", f"- {a}|+ {b}", _EQUAL_FLOATS)
       for a, b in (("changes[1:] |= ~(d <= 1e-6 * scale)", "changes[1:] |= ~(d < 1e-6 * scale)"),
-                   ("if np.mean(x[k:] >= level) < persistence:", "if np.mean(x[k:] > level) < persistence:"),
-                   ("j = lo + int(np.argmax(x[lo:k + window] >= level))",
-                    "j = lo + int(np.argmax(x[lo:k + window] > level))"))],
+                   ("if np.mean(x[k:] >= level) < persistence:", "if np.mean(x[k:] > level) < persistence:"))],
+    # (wave 14 listed `x[lo:k + window] > level` here too; a ramp point at exactly half the
+    # jump in log, the documented first point, tells them apart: killed in wave 15)
+]
+#: Wave 15: the survivors of ``_stripping.py`` and ``_steps.py`` left by wave 14 (the rest
+#: were killed by ``test_depletion_grid_mut.py`` and ``test_short_window_mut.py``).
+_REST = "if eta.size > 1 and eta[0] < 0.5 * np.median(eta[1:4]):"
+EQUIVALENT += [
+    *[(_STRIP, "depletion_time", f"- {_REST}|+ {_REST.replace('size > 1', b)}",
+       "differs only for a record of one or two points, fewer than the ten a depletion time "
+       "needs: None either way") for b in ("size >= 1", "size > 2")],
+    (_STRIP, "depletion_time", f"- {_REST}|+ {_REST.replace('eta[0] < 0.5', 'eta[0] <= 0.5')}",
+     _EQUAL_FLOATS),
+    (_STEPS, "detect_short_circuit", "- window = max(2, n // 3)|+ window = max(3, n // 3)",
+     "the shrink runs only for traces of 10 points or more (fewer return None before it), "
+     "where n // 3 >= 3"),
 ]
 #: ``calibration/_tilt.py`` in full (``dac603f^``, wave 14).
 _TILT = "calibration/_tilt.py"
