@@ -168,6 +168,24 @@ TESTS_BY_FILE = {
         "tests/calibration/test_tilt_mut.py",
     ],
     "calibration/_pixel_size.py": ["tests/calibration/"],
+    # wave 15: the manifest's lines changed since fe2d934 (sync_window, _cell_parts)
+    "vision/batch/_manifest.py": [
+        "tests/vision/batch/test_batch_manifest.py",
+        "tests/vision/cli/test_batch_checks_up_front.py",
+        "tests/vision/batch/test_manifest_window_mut.py",
+    ],
+    # the CLI's lines changed since fe2d934 (the printout's short-circuit time, the column
+    # options checked up front, batch's progress); test_cli_options.py reads videos/, which
+    # the scratch copy does not hold
+    "vision/cli/_analyze.py": [
+        "tests/vision/cli/test_analyze_printout.py",
+        "tests/vision/cli/test_batch_checks_up_front.py",
+        "tests/vision/cli/test_cli_printout_mut.py",
+    ],
+    "vision/cli/_batch.py": [
+        "tests/vision/cli/test_batch_checks_up_front.py",
+        "tests/vision/cli/test_cli_printout_mut.py",
+    ],
 }
 FILES = list(TESTS_BY_FILE)
 
@@ -669,6 +687,9 @@ EQUIVALENT += [
      "the shrink runs only for traces of 10 points or more (fewer return None before it), "
      "where n // 3 >= 3"),
 ]
+EQUIVALENT.append((
+    "vision/batch/_manifest.py", "_window", "- ok = False|+ ok = None",
+    "ok is only read by `if not ok`: None is false as False"))
 #: ``calibration/_tilt.py`` in full (``dac603f^``, wave 14).
 _TILT = "calibration/_tilt.py"
 _COS_EQUAL = ("cos or sin of a tilt in degrees equal to exactly 1e-6 is a measure-zero case "
