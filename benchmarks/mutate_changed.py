@@ -186,6 +186,17 @@ TESTS_BY_FILE = {
         "tests/vision/cli/test_batch_checks_up_front.py",
         "tests/vision/cli/test_cli_printout_mut.py",
     ],
+    # the CSV reader's unit check, shared with --columns/--units up front (since fe2d934)
+    "electrochem/_delimited.py": [
+        "tests/electrochem/test_electrochem_csv.py",
+        "tests/vision/cli/test_batch_checks_up_front.py",
+        "tests/electrochem/test_column_options_mut.py",
+    ],
+    # the summary text's units (um -> µm, since fe2d934)
+    "electrochem/_format.py": [
+        "tests/electrochem/test_electrochem_trace_cli.py",
+        "tests/electrochem/test_format_units_mut.py",
+    ],
 }
 FILES = list(TESTS_BY_FILE)
 
