@@ -205,9 +205,15 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
         level = before[k] + 0.5 * (after[k] - before[k])
         if np.mean(x[k:] >= level) < persistence:
             continue
-        # first point at or after the rise that reaches the midpoint
+        # first point at or after the rise that reaches the midpoint and stays there (as
+        # the short does, by `persistence`): a single spike before the short reaches the
+        # midpoint too, but the window after it is mostly below
         lo = max(0, k - window)
         j = lo + int(np.argmax(x[lo:k + window] >= level))
+        for i in lo + np.flatnonzero(x[lo:k + window] >= level):
+            if np.mean(x[i:i + window] >= level) >= persistence:
+                j = int(i)
+                break
         if change_idx.size and np.min(np.abs(change_idx - j)) <= 2:
             continue  # the control changed right here: a step, not a short
         if v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse):
