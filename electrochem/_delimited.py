@@ -85,7 +85,11 @@ def _parse_mapping(option, name, path):
 def _unit_error(q, unit):
     """The words for a unit that is not one of quantity ``q``'s, or None when it is."""
     scale = UNIT_SCALE.get(str(unit).lower())
-    if scale is not None and (not QUANTITIES[q] or scale[0] == QUANTITIES[q]):
+    # the control column (no base unit of its own) holds volts or amperes: the set
+    # potential or the set current; a unit of another quantity (Hz, min, kohm) would
+    # scale its values by a foreign factor
+    if scale is not None and (scale[0] == QUANTITIES[q]
+                              or (not QUANTITIES[q] and scale[0] in ("V", "A"))):
         return None
     allowed = [k for k, v in UNIT_SCALE.items()
                if (QUANTITIES[q] or "") in ("", v[0])
