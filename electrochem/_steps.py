@@ -106,11 +106,31 @@ def _rolling_median(x, w, *, forward):
     return s.rolling(w, min_periods=w).median().shift(1).to_numpy()
 
 
-def _voltage_collapses(v_abs, k, window, collapse):
-    """True if the median |V| after index k is below `collapse` x the median before."""
+#: A voltage before a short must stand this many noise sigmas above 0 V to collapse: at
+#: rest (0 V applied, the current at the instrument's floor) |V| is the noise alone, whose
+#: median "collapses" by chance (6 of 300 noise records with main's rule, wave 15), and a
+#: cell at 0 V drives no current through a short anyway. 3 sigma: a level told from zero.
+COLLAPSE_MIN_SIGMAS = 3.0
+
+
+def _voltage_collapses(v_abs, k, window, collapse, v=None):
+    """True if the median |V| after index k is below `collapse` x the median before.
+
+    With the signed voltage `v`, the median before must also stand
+    :data:`COLLAPSE_MIN_SIGMAS` noise sigmas above zero (the noise from the
+    point-to-point differences before k, a robust sigma).
+    """
     before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan
     after = np.nanmedian(v_abs[k:k + window])
-    return bool(np.isfinite(before) and before > 0 and after <= collapse * before)
+    if not (np.isfinite(before) and before > 0 and after <= collapse * before):
+        return False
+    if v is not None and k > 2:
+        dv = np.diff(v[max(0, k - window):k])
+        dv = dv[np.isfinite(dv)]
+        if dv.size:
+            sigma = 1.4826 * float(np.median(np.abs(dv - np.median(dv)))) / np.sqrt(2.0)
+            return bool(before > COLLAPSE_MIN_SIGMAS * sigma)
+    return True
 
 
 def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: float = 10.0, window: int | None = None,
@@ -198,7 +218,8 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
     change_idx = np.flatnonzero(changes)
     v_abs = None
     if quantity == "current" and "voltage_V" in data.columns:
-        v_abs = np.abs(data["voltage_V"].to_numpy(dtype=float))[ok]
+        v_sig = data["voltage_V"].to_numpy(dtype=float)[ok]
+        v_abs = np.abs(v_sig)
         if not np.isfinite(v_abs).any():
             v_abs = None
     for k in cand:
@@ -209,14 +230,17 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
         # the short does, by `persistence`): a single spike before the short reaches the
         # midpoint too, but the window after it is mostly below
         lo = max(0, k - window)
-        j = lo + int(np.argmax(x[lo:k + window] >= level))
-        for i in lo + np.flatnonzero(x[lo:k + window] >= level):
-            if np.mean(x[i:i + window] >= level) >= persistence:
-                j = int(i)
-                break
-        if change_idx.size and np.min(np.abs(change_idx - j)) <= 2:
+        j0 = j = lo + int(np.argmax(x[lo:k + window] >= level))
+        if np.mean(x[j0:j0 + window] >= level) < persistence:
+            for i in lo + np.flatnonzero(x[lo:k + window] >= level):
+                if np.mean(x[i:i + window] >= level) >= persistence:
+                    j = int(i)
+                    break
+        if change_idx.size and (np.min(np.abs(change_idx - j0)) <= 2
+                                or np.min(np.abs(change_idx - j)) <= 2
+                                or np.any((change_idx >= j0) & (change_idx <= j))):
             continue  # the control changed right here: a step, not a short
-        if v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse):
+        if v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse, v_sig):
             continue  # current rose but the cell kept its voltage: growth onset, not a short
         logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
                      j, t[j], 10 ** jump[k])
