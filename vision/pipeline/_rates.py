@@ -537,9 +537,12 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 # and the placement of the step's edges on the video clock (the sync's)
                 edge = _edge_sensitivity(t_all, y_all, sel, st.t_start_s, st.t_end_s,
                                          EDGE_SIGMAS * float(edge_std_s), rate)
-                rate_std = float(np.sqrt(rate_std ** 2 + edge ** 2 + unseen ** 2))
+                # a standstill after the short circuit: no growth to report. Told by the tips'
+                # own +- (whether the tip moved), not the step edges' or an unseen change's
+                # terms, which say how well the rate is known, not whether there is one
                 if short and np.median(t) > short_circuit_s and rate <= 2.0 * rate_std:
-                    continue  # a standstill after the short circuit: no growth to report
+                    continue
+                rate_std = float(np.sqrt(rate_std ** 2 + edge ** 2 + unseen ** 2))
                 rows.append({
                     "whisker_id": int(wid), "step": int(st.step),
                     "control_value": float(getattr(st, "control_value", np.nan)),
