@@ -199,6 +199,8 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_electrode_needle_over_disc.py",
         "tests/vision/measure/test_electrode_needle_corner.py",
         "tests/vision/measure/test_needle_entry_mut.py",
+        "tests/vision/measure/test_needle_profile_mut.py",
+        "tests/vision/measure/test_needle_side_mut.py",
     ],
     # the summary text's units (um -> µm, since fe2d934)
     "electrochem/_format.py": [
