@@ -143,7 +143,12 @@ def test_a_bar_of_constant_width_does_not_narrow(side):
     assert _width_taper(xs, ys, edge, tip) == pytest.approx((1.0, 1.0), rel=REL_TOL)
 
 
-@pytest.mark.parametrize("profile", [_wedge, _wedge_on_disc])
+def _stepped(length, base_half=30.0):
+    """A bar 60 px wide over the first quarter of its length, then 20 px wide."""
+    return lambda u: np.where(u <= 0.25 * length, base_half, base_half / 3)
+
+
+@pytest.mark.parametrize("profile", [_wedge, _wedge_on_disc, _stepped])
 def test_without_a_middle_range_nothing_is_narrower_than_the_base(monkeypatch, profile):
     # TAPER_END_FRAC at TAPER_BASE_FRAC: no slab between the base and the end is looked at,
     # the narrowing is 1 and the taper to the tip the base over the widest slab beyond it
@@ -339,3 +344,26 @@ def test_a_short_diagonal_line_does_not_narrow(start, step):
     assert np.count_nonzero(edge) == 1
     narrowing, to_tip = _width_taper(xs, ys, edge, (xs[-1], ys[-1]))
     assert narrowing == pytest.approx(1.0, rel=0.05) and to_tip == pytest.approx(1.0, rel=0.05)
+
+
+@pytest.mark.parametrize("profile, narrows_to_tip", [(_wedge, True), (_wedge_on_disc, False)])
+@pytest.mark.parametrize("side", ["right", "bottom"])
+def test_a_needle_candidate_is_ranked_by_its_narrowing(profile, narrows_to_tip, side):
+    # a wedge narrows (6 x from its base) whether or not a disc widens it again at its tip:
+    # it is ranked with the tapering regions (NEEDLE_MIN_TAPER); the taper to the tip tells
+    # the free tip (the same 6 x) from the one on a disc (below 1)
+    length = L if side == "right" else LV
+    hw = profile(length)
+    xs, ys, edge = _draw(side, 4.0, length, hw)
+    x0, y0 = int(xs.min()), int(ys.min())
+    comp = np.zeros((int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1), bool)
+    comp[ys - y0, xs - x0] = True
+    got = needle.needle_candidate(comp, x0, y0, SHAPE, len(xs))
+    assert got is not None
+    rank, (score, tx, ty), taper = got
+    (fx, fy), d2 = _far(xs, ys, edge)
+    assert (tx, ty) == (fx, fy)
+    want = _truth(hw, math.sqrt(d2))
+    assert taper == pytest.approx(want, rel=REL_TOL)
+    assert rank == (True, score)
+    assert (taper[1] >= needle.NEEDLE_MIN_TAPER) is narrows_to_tip

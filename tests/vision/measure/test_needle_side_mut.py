@@ -9,7 +9,7 @@ columns cannot be swapped unnoticed; pixels one short of a side are on no side.
 import numpy as np
 import pytest
 
-from vision.measure._needle import _base_across, _entry_chord, _same_side
+from vision.measure._needle import _base_across, _entry_chord, _needle_entry, _same_side
 
 H, W = 40, 60
 SHAPE = (H, W)
@@ -111,3 +111,34 @@ def test_the_chord_of_a_straight_entry_is_its_length(rows, side):
         "top": {(x0 + i, 0) for i in range(rows)},
         "bottom": {(x0 + i, H - 1) for i in range(rows)}}[side]
     assert chord == pytest.approx(rows, abs=0.5)
+
+
+def _needle_onto_a_cut_disc(entry_side):
+    """A wedge 15 px wide at its base entering from `entry_side` (left or right) and ending
+    on a disc of radius 40 px whose centre lies 10 px inside the top edge: the disc meets the
+    top edge along a 77 px chord, far longer than the needle's base (check seed 7079)."""
+    yy, xx = np.mgrid[:310, :500].astype(float)
+    ex = 0.0 if entry_side == "left" else 499.0
+    cx, cy = 250.0, 10.0
+    u = np.abs(xx - ex) / abs(cx - ex)          # 0 at the entry, 1 at the disc's centre
+    line_y = 200.0 + (cy - 200.0) * u
+    wedge = (u <= 1) & (np.abs(yy - line_y) <= 7.0 * (1 - u) + 1)
+    disc = np.hypot(xx - cx, yy - cy) <= 40.0
+    ys, xs = np.nonzero(wedge | disc)
+    return xs, ys
+
+
+@pytest.mark.parametrize("entry_side", ["left", "right"])
+def test_the_needle_enters_where_the_region_reaches_farthest_from(entry_side):
+    # of the two stretches on the edge (the needle's base, the disc's chord) the entry is the
+    # one whose farthest pixel is farther: the base (the disc's far side lies about 354 px
+    # from its centre; from the chord's centre the farthest pixel, a corner of the base, is
+    # about 325 px away), though the chord is five times as long
+    xs, ys = _needle_onto_a_cut_disc(entry_side)
+    edge_x = 0 if entry_side == "left" else 499
+    entry = _needle_entry(xs, ys, (310, 500))
+    assert entry.any() and (xs[entry] == edge_x).all()
+    on_side = xs == edge_x
+    assert np.array_equal(entry, on_side)
+    chord = ys == 0
+    assert np.count_nonzero(chord) > 4 * np.count_nonzero(on_side)
