@@ -908,6 +908,45 @@ EQUIVALENT += [
      '+ taper = _width_taper(xs, ys, entry, tip[:3])',
      _TIP_XY),
 ]
+_CV_ZERO = ("OpenCV takes None for an enum as 0: cv2.BORDER_CONSTANT and cv2.RETR_EXTERNAL are 0")
+_ONE_CONTOUR = ("the region is connected and every border strip added touches it (a strip is added "
+                "only on a side the region's box meets, and the region meets it there): one external "
+                "contour, so drawing contour 0 is drawing all")
+_NEEDLE_EQUAL = ("> for >= (or the reverse) between two computed floats (a solidity, a narrowing, two "
+                 "squared distances) at a fixed constant or each other: they differ only when the "
+                 "floats are equal, a measure-zero case (equivalent in practice)")
+EQUIVALENT += [
+    # _needle_tip 127
+    (_NEEDLE, '_needle_tip',
+     '- filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=1)|'
+     '+ filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, None, value=1)',
+     _CV_ZERO),
+    # _needle_tip 137
+    (_NEEDLE, '_needle_tip',
+     '- cont, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)|'
+     '+ cont, _ = cv2.findContours(filled, None, cv2.CHAIN_APPROX_SIMPLE)',
+     _CV_ZERO),
+    # _needle_tip 144
+    (_NEEDLE, '_needle_tip',
+     '- cv2.drawContours(filled, cont, -1, 1, thickness=-1)|'
+     '+ cv2.drawContours(filled, cont, None, 1, thickness=-1)',
+     _ONE_CONTOUR),
+    # _needle_tip 73
+    (_NEEDLE, '_needle_tip',
+     '- if solidity < NEEDLE_MIN_SOLIDITY:|'
+     '+ if solidity <= NEEDLE_MIN_SOLIDITY:',
+     _NEEDLE_EQUAL),
+    # needle_candidate 33
+    (_NEEDLE, 'needle_candidate',
+     '- return (taper[0] >= NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper|'
+     '+ return (taper[0] > NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper',
+     _NEEDLE_EQUAL),
+    # _needle_entry 56
+    (_NEEDLE, '_needle_entry',
+     '- if d2[k] > far:|'
+     '+ if d2[k] >= far:',
+     _NEEDLE_EQUAL),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"

@@ -70,7 +70,7 @@ def test_the_base_of_a_straight_entry_straight_across_is_its_chord(rows):
     xs, ys = _left_entry(rows)
     edge = np.ones(len(xs), bool)
     centre = 10 + (rows - 1) / 2
-    for tip in [(5, centre), (50, centre)]:
+    for tip in [(1, centre), (5, centre), (50, centre)]:   # from 1 px: an axis
         assert _base_across(xs, ys, edge, tip) == pytest.approx(rows, abs=1e-9)
 
 
