@@ -199,6 +199,8 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_electrode_needle_over_disc.py",
         "tests/vision/measure/test_electrode_needle_corner.py",
         "tests/vision/measure/test_needle_entry_mut.py",
+        "tests/vision/measure/test_needle_profile_mut.py",
+        "tests/vision/measure/test_needle_side_mut.py",
     ],
     # the summary text's units (um -> µm, since fe2d934)
     "electrochem/_format.py": [
@@ -726,6 +728,224 @@ EQUIVALENT += [
 EQUIVALENT += [
     ("calibration/_pixel_size.py", "_cross_check", "- if rel > allowed:|+ if rel >= allowed:",
      _EQUAL_FLOATS),
+]
+#: ``vision/measure/_needle.py`` (all of it changed since ``fe2d934``), wave 15b: the survivors of
+#: the needle tests that change no behaviour of a needle-like region as ``find_electrode`` hands it
+#: over (a connected region in its bounding box, its tip the pixel farthest from its entry).
+_NEEDLE = "vision/measure/_needle.py"
+_F64 = "NumPy's astype(None) is float64, as astype(float)"
+_NEEDLE_LONG = ("the only caller passes the tip of a region reaching NEEDLE_MIN_ELONGATION (4): its "
+                "length**2 >= 4 x its area >= 8 (one pixel has no length), so the length is over "
+                "2.8 px and both branches are the same")
+_TIP_FARTHEST = ("the tip is the pixel farthest from the entry's centre, so no pixel projects beyond "
+                 "it (s <= 1) and only the tip itself has s = 1: the extra slabs hold the tip alone, "
+                 "one pixel over the slab's thickness, which is the floor the widths are compared "
+                 "with anyway")
+_CLIP_FILTERED = ("the slab indices are filtered to 0 <= k < n right after the clip: a changed bound "
+                  "that only clips values the filter drops changes nothing")
+_NB_FIVE = "round(TAPER_BASE_FRAC / TAPER_SLAB_FRAC) is 5: max(5, 2) is max(5, 1)"
+_AREA_ONE = ("a region of one pixel has no length (d2 = 0): 0 / 1 and 0 / 2 are both 0; larger "
+             "regions have an area of 2 or more")
+_LINE_SAMPLES = ("the shaft test is reached only below NEEDLE_MIN_SOLIDITY, which takes 3 pixels or "
+                 "more (two pixels have a hull of no area: solidity 2); with an elongation of 4, "
+                 "d2 >= 12 and int(sqrt(d2)) >= 3 already")
+_OK_ALL = ("the line runs from the entry's centre (a mean of the box's pixels) to a pixel of the "
+           "box: every sample lies inside the box, ok is all True and these bounds never bind")
+_NONZERO = ("findContours and the test `filled > 0` read any non-zero value as the region: 2 for 1 "
+            "changes nothing (the padding is cropped away)")
+_NEGATIVE_ALL = ("OpenCV draws every contour for any negative contourIdx and fills for any negative "
+                 "thickness: -2 is -1")
+_ZEROS = "a float array of 0/1 has the same mean as the bool array"
+_PTP_SHIFT = ("adding instead of subtracting the centre shifts every entry pixel's distance across the "
+              "axis by the same constant: its range (ptp) is unchanged")
+_FAR_START = ("a farthest distance is >= 0, and with two stretches more than NEEDLE_ENTRY_GAP_PX "
+              "apart it is > 9 px**2: -2 and +1 start below every candidate as -1 does")
+_TIP_XY = "_width_taper reads tip[0] and tip[1] only"
+EQUIVALENT += [
+    # _width_taper 14
+    (_NEEDLE, '_width_taper',
+     '- if length < 1.0:|'
+     '+ if length <= 1.0:',
+     _NEEDLE_LONG),
+    # _width_taper 15
+    (_NEEDLE, '_width_taper',
+     '- if length < 1.0:|'
+     '+ if length < 2.0:',
+     _NEEDLE_LONG),
+    # _width_taper 35
+    (_NEEDLE, '_width_taper',
+     '- n = int(round(1.0 / slab))|'
+     '+ n = int(round(2.0 / slab))',
+     _TIP_FARTHEST),
+    # _width_taper 37
+    (_NEEDLE, '_width_taper',
+     '- counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)|'
+     '+ counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(None)',
+     _F64),
+    # _width_taper 43
+    (_NEEDLE, '_width_taper',
+     '- counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)|'
+     '+ counts = np.bincount(np.clip(k, None, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)',
+     _CLIP_FILTERED),
+    # _width_taper 44
+    (_NEEDLE, '_width_taper',
+     '- counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)|'
+     '+ counts = np.bincount(np.clip(k, 0, None)[(k >= 0) & (k < n)], minlength=n).astype(float)',
+     _CLIP_FILTERED),
+    # _width_taper 49
+    (_NEEDLE, '_width_taper',
+     '- counts = np.bincount(np.clip(k, 0, n - 1)[(k >= 0) & (k < n)], minlength=n).astype(float)|'
+     '+ counts = np.bincount(np.clip(k, 0, n + 1)[(k >= 0) & (k < n)], minlength=n).astype(float)',
+     _CLIP_FILTERED),
+    # _width_taper 80
+    (_NEEDLE, '_width_taper',
+     '- nb = max(int(round(TAPER_BASE_FRAC / slab)), 1)|'
+     '+ nb = max(int(round(TAPER_BASE_FRAC / slab)), 2)',
+     _NB_FIVE),
+    # _needle_tip 48
+    (_NEEDLE, '_needle_tip',
+     '- elongation = d2[k] / max(area, 1)|'
+     '+ elongation = d2[k] / max(area, 2)',
+     _AREA_ONE),
+    # _needle_tip 81
+    (_NEEDLE, '_needle_tip',
+     '- n = max(int(math.sqrt(d2[k])), 2)|'
+     '+ n = max(int(math.sqrt(d2[k])), 3)',
+     _LINE_SAMPLES),
+    # _needle_tip 102
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = None',
+     _OK_ALL),
+    # _needle_tip 103
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = (lx >= 0) & (lx < bw) & (ly >= 0) | (ly < bh)',
+     _OK_ALL),
+    # _needle_tip 104
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = (lx >= 0) & (lx < bw) | (ly >= 0) & (ly < bh)',
+     _OK_ALL),
+    # _needle_tip 105
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = (lx >= 0) | (lx < bw) & (ly >= 0) & (ly < bh)',
+     _OK_ALL),
+    # _needle_tip 108
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = (lx >= 0) & (lx <= bw) & (ly >= 0) & (ly < bh)',
+     _OK_ALL),
+    # _needle_tip 111
+    (_NEEDLE, '_needle_tip',
+     '- ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly < bh)|'
+     '+ ok = (lx >= 0) & (lx < bw) & (ly >= 0) & (ly <= bh)',
+     _OK_ALL),
+    # _needle_tip 134
+    (_NEEDLE, '_needle_tip',
+     '- filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=1)|'
+     '+ filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=2)',
+     _NONZERO),
+    # _needle_tip 154
+    (_NEEDLE, '_needle_tip',
+     '- cv2.drawContours(filled, cont, -1, 1, thickness=-1)|'
+     '+ cv2.drawContours(filled, cont, -1, 2, thickness=-1)',
+     _NONZERO),
+    # _needle_tip 153
+    (_NEEDLE, '_needle_tip',
+     '- cv2.drawContours(filled, cont, -1, 1, thickness=-1)|'
+     '+ cv2.drawContours(filled, cont, -2, 1, thickness=-1)',
+     _NEGATIVE_ALL),
+    # _needle_tip 156
+    (_NEEDLE, '_needle_tip',
+     '- cv2.drawContours(filled, cont, -1, 1, thickness=-1)|'
+     '+ cv2.drawContours(filled, cont, -1, 1, thickness=-2)',
+     _NEGATIVE_ALL),
+    # _needle_tip 166
+    (_NEEDLE, '_needle_tip',
+     '- on = np.zeros(n, bool)|'
+     '+ on = np.zeros(n, None)',
+     _ZEROS),
+    # _needle_tip 168
+    (_NEEDLE, '_needle_tip',
+     '- on = np.zeros(n, bool)|'
+     '+ on = np.zeros(n, )',
+     _ZEROS),
+    # _base_across 2
+    (_NEEDLE, '_base_across',
+     '- ex, ey = xs[edge].astype(float), ys[edge].astype(float)|'
+     '+ ex, ey = xs[edge].astype(None), ys[edge].astype(float)',
+     _F64),
+    # _base_across 3
+    (_NEEDLE, '_base_across',
+     '- ex, ey = xs[edge].astype(float), ys[edge].astype(float)|'
+     '+ ex, ey = xs[edge].astype(float), ys[edge].astype(None)',
+     _F64),
+    # _base_across 36
+    (_NEEDLE, '_base_across',
+     '- across = (ex - cx) * (-dy / length) + (ey - cy) * (dx / length)|'
+     '+ across = (ex + cx) * (-dy / length) + (ey - cy) * (dx / length)',
+     _PTP_SHIFT),
+    # _base_across 40
+    (_NEEDLE, '_base_across',
+     '- across = (ex - cx) * (-dy / length) + (ey - cy) * (dx / length)|'
+     '+ across = (ex - cx) * (-dy / length) + (ey + cy) * (dx / length)',
+     _PTP_SHIFT),
+    # _needle_entry 30
+    (_NEEDLE, '_needle_entry',
+     '- best, far = stretches[0], -1.0|'
+     '+ best, far = stretches[0], +1.0',
+     _FAR_START),
+    # _needle_entry 31
+    (_NEEDLE, '_needle_entry',
+     '- best, far = stretches[0], -1.0|'
+     '+ best, far = stretches[0], -2.0',
+     _FAR_START),
+    # needle_candidate 31
+    (_NEEDLE, 'needle_candidate',
+     '- taper = _width_taper(xs, ys, entry, tip[:2])|'
+     '+ taper = _width_taper(xs, ys, entry, tip[:3])',
+     _TIP_XY),
+]
+_CV_ZERO = ("OpenCV takes None for an enum as 0: cv2.BORDER_CONSTANT and cv2.RETR_EXTERNAL are 0")
+_ONE_CONTOUR = ("the region is connected and every border strip added touches it (a strip is added "
+                "only on a side the region's box meets, and the region meets it there): one external "
+                "contour, so drawing contour 0 is drawing all")
+_NEEDLE_EQUAL = ("> for >= (or the reverse) between two computed floats (a solidity, a narrowing, two "
+                 "squared distances) at a fixed constant or each other: they differ only when the "
+                 "floats are equal, a measure-zero case (equivalent in practice)")
+EQUIVALENT += [
+    # _needle_tip 127
+    (_NEEDLE, '_needle_tip',
+     '- filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=1)|'
+     '+ filled = cv2.copyMakeBorder(comp.astype(np.uint8), *pads, None, value=1)',
+     _CV_ZERO),
+    # _needle_tip 137
+    (_NEEDLE, '_needle_tip',
+     '- cont, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)|'
+     '+ cont, _ = cv2.findContours(filled, None, cv2.CHAIN_APPROX_SIMPLE)',
+     _CV_ZERO),
+    # _needle_tip 144
+    (_NEEDLE, '_needle_tip',
+     '- cv2.drawContours(filled, cont, -1, 1, thickness=-1)|'
+     '+ cv2.drawContours(filled, cont, None, 1, thickness=-1)',
+     _ONE_CONTOUR),
+    # _needle_tip 73
+    (_NEEDLE, '_needle_tip',
+     '- if solidity < NEEDLE_MIN_SOLIDITY:|'
+     '+ if solidity <= NEEDLE_MIN_SOLIDITY:',
+     _NEEDLE_EQUAL),
+    # needle_candidate 33
+    (_NEEDLE, 'needle_candidate',
+     '- return (taper[0] >= NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper|'
+     '+ return (taper[0] > NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper',
+     _NEEDLE_EQUAL),
+    # _needle_entry 56
+    (_NEEDLE, '_needle_entry',
+     '- if d2[k] > far:|'
+     '+ if d2[k] >= far:',
+     _NEEDLE_EQUAL),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
