@@ -29,6 +29,7 @@ from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
+from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -778,11 +779,14 @@ class _Tracker:
             # thinner rods are cracks: only the accepted whiskers' bodies are hidden from the
             # crack finder
             crack_exclude = _crack_exclusion(wmask, cands, thick)
+            rods = wmask
             wmask = _rods_left_out_of_front(wmask, cands, thick)
             # a rod whose centreline turned into a thin branch from its tip is measured along
             # its own axis (the one it had in its last straight scan)
             thick = self._rods_through_branches(wdiff, thick, e.polarity)
             branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
+            # a rod read straight that starts to kink: its corner on that same axis
+            thick = self._kinks_from_prior(rods, thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
@@ -882,6 +886,39 @@ class _Tracker:
                 logger.debug("whisker %d: centreline turned into a thin branch at (%.1f, %.1f); "
                              "measured along its own axis", prior.whisker_id, *c.tip_xy_px)
                 out[i] = dataclasses.replace(rod, whisker_id=prior.whisker_id)
+        return out
+
+    def _kinks_from_prior(self, rods, cands):
+        """``cands`` with each straight one that starts to kink off a known straight rod's
+        axis re-read as kinked along that axis (:func:`kink_from_prior`).
+
+        While a kink's second leg is shorter than about 1.5 widths the region is read
+        straight (a stub along the radius: 5-7 px short on 10-12 px rods kinking 45-60 deg
+        at 50 px). A candidate is the known rod's as in :meth:`_rods_through_branches`
+        (its base within the rod's width of the rod's base, no other candidate on the
+        rod's axis); ``rods`` is the whisker finder's mask, the candidate's region its
+        piece of it. Candidates already given a rod's id (measured through a branch) stay.
+        """
+        if not self.straight_rods or not cands:
+            return cands
+        out = list(cands)
+        for i, c in enumerate(cands):
+            if c.path_xy_px or c.whisker_id >= 0:
+                continue
+            cb = np.asarray(c.base_xy_px, float)
+            near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
+                    for k, p in self.straight_rods.items()]
+            near = [t for t in near if t[0] <= float(t[2].width_px)]
+            if not near:
+                continue
+            _, _, prior = min(near, key=lambda t: (t[0], t[1]))
+            if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+                continue
+            rod = kink_from_prior(_rods_in(rods, [c]), c, prior)
+            if rod is not None:
+                logger.debug("whisker %d: starts to kink at (%.1f, %.1f) off its straight axis",
+                             prior.whisker_id, *rod.path_xy_px[-1])
+                out[i] = rod
         return out
 
     def _whisker_diff(self, diff, raw, sat):
