@@ -82,9 +82,6 @@ XFAIL = {
                     'for scans before it has seen enough changes)',
     (2006, 'crack'): 'measured: crack initiation found (0.94 s vs 0.83 s) but its voltage -0.018 V is '
                      'outside the true -0.820..-0.051 V: the sync error (+2.03 s, (2006, sync))',
-    (2006, 'events'): 'measured: touch-down -0.48 s vs 2.82 s (the crack touch-down is not seen in '
-                      'the video: the trace short on the sync offset, 3.3 s off)',
-    (2006, 'sync'): 'measured: sync error +2.031 s (two scans: 0.240 s)',
     (2008, 'crack'): 'measured: crack tip speed 3.37 um/s vs truth 6.48 um/s: the drawn crack runs ~80 px '
                      'under the electrode (counted by the truth, invisible) and makes a hairpin whose '
                      'legs merge in the image',

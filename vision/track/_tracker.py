@@ -29,6 +29,7 @@ from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
+from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -47,6 +48,13 @@ __all__ = ["FrameTrack", "Tracks", "track_iter", "track", "FRAME_COLUMNS", "WHIS
 #: Lithium within this distance outside the electrode edge is not lateral front: the
 #: electrode's own bright rim changes there when the electrode shrinks (stripping).
 FRONT_RIM_MARGIN_PX = 5.0
+
+#: The crack finder is kept off an accepted whisker's body: its centreline widened to its
+#: width plus this margin (px) on each side, the SEM edge effect's bright rim (1-1.5 px in
+#: the generator) and the blur of the rod's edge (one smoothing width, 1 px) that the
+#: segmentation leaves beside the rod. Beyond it, lithium of the same segmented piece (a
+#: crack joined to the whisker's base: tuning seed 5027) is left to the crack finder.
+ROD_BODY_MARGIN_PX = 2.0
 
 #: A whisker candidate whose dark core (full width at half maximum across its axis in the
 #: change image) is narrower than this is a crack: a Li-filled crack (core 1-1.5 px in the
@@ -325,6 +333,34 @@ def _draw_axis(canvas, whisker):
     pts = list(whisker.path_xy_px) or [whisker.base_xy_px]
     pts = np.round(np.asarray(pts + [whisker.tip_xy_px], float)).astype(np.int32)
     cv2.polylines(canvas, [pts.reshape(-1, 1, 2)], False, 1, 1)
+
+
+def _rod_bodies(shape, whiskers):
+    """The bodies of ``whiskers``: each centreline (base to tip, through ``path_xy_px``)
+    widened to its width plus ROD_BODY_MARGIN_PX on each side, as a bool mask of ``shape``
+    (rows, cols)."""
+    body = np.zeros(shape, np.uint8)
+    for w in whiskers:
+        pts = list(w.path_xy_px) or [w.base_xy_px]
+        pts = np.round(np.asarray(pts + [w.tip_xy_px], float)).astype(np.int32)
+        thickness = max(1, int(round(w.width_px + 2 * ROD_BODY_MARGIN_PX)))
+        cv2.polylines(body, [pts.reshape(-1, 1, 2)], False, 1, thickness)
+    return body > 0
+
+
+def _crack_exclusion(mask, candidates, whiskers):
+    """The pixels of the rod mask ``mask`` hidden from the crack finder.
+
+    Only the accepted ``whiskers`` (of the rod ``candidates``) are hidden: thinner rods
+    are cracks. Of a whisker's segmented piece only its body (:func:`_rod_bodies`) is
+    hidden: a crack joined to the whisker's base in one piece is left to the crack finder
+    (tuning seed 5027: the whole piece was hidden, the crack was missed, failure mode
+    `none` for a fracture).
+    """
+    if not whiskers:
+        return mask if len(candidates) == 0 else np.zeros(mask.shape, bool)
+    out = _rods_in(mask, whiskers) if len(whiskers) < len(candidates) else mask.copy()
+    return out & _rod_bodies(mask.shape, whiskers)
 
 
 def _rods_in(mask, whiskers):
@@ -740,13 +776,17 @@ class _Tracker:
                                          min_length_px=self.min_whisker_length_px)
             thick = [c for c in cands if c.width_px >= self.min_whisker_width_px
                      and _is_whisker_core(wdiff, c, e.polarity)]
-            # thinner rods are cracks: only the accepted whiskers are hidden from the crack finder
-            crack_exclude = _rods_in(wmask, thick) if len(thick) < len(cands) else wmask
+            # thinner rods are cracks: only the accepted whiskers' bodies are hidden from the
+            # crack finder
+            crack_exclude = _crack_exclusion(wmask, cands, thick)
+            rods = wmask
             wmask = _rods_left_out_of_front(wmask, cands, thick)
             # a rod whose centreline turned into a thin branch from its tip is measured along
             # its own axis (the one it had in its last straight scan)
             thick = self._rods_through_branches(wdiff, thick, e.polarity)
             branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
+            # a rod read straight that starts to kink: its corner on that same axis
+            thick = self._kinks_from_prior(rods, thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
@@ -846,6 +886,39 @@ class _Tracker:
                 logger.debug("whisker %d: centreline turned into a thin branch at (%.1f, %.1f); "
                              "measured along its own axis", prior.whisker_id, *c.tip_xy_px)
                 out[i] = dataclasses.replace(rod, whisker_id=prior.whisker_id)
+        return out
+
+    def _kinks_from_prior(self, rods, cands):
+        """``cands`` with each straight one that starts to kink off a known straight rod's
+        axis re-read as kinked along that axis (:func:`kink_from_prior`).
+
+        While a kink's second leg is shorter than about 1.5 widths the region is read
+        straight (a stub along the radius: 5-7 px short on 10-12 px rods kinking 45-60 deg
+        at 50 px). A candidate is the known rod's as in :meth:`_rods_through_branches`
+        (its base within the rod's width of the rod's base, no other candidate on the
+        rod's axis); ``rods`` is the whisker finder's mask, the candidate's region its
+        piece of it. Candidates already given a rod's id (measured through a branch) stay.
+        """
+        if not self.straight_rods or not cands:
+            return cands
+        out = list(cands)
+        for i, c in enumerate(cands):
+            if c.path_xy_px or c.whisker_id >= 0:
+                continue
+            cb = np.asarray(c.base_xy_px, float)
+            near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
+                    for k, p in self.straight_rods.items()]
+            near = [t for t in near if t[0] <= float(t[2].width_px)]
+            if not near:
+                continue
+            _, _, prior = min(near, key=lambda t: (t[0], t[1]))
+            if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+                continue
+            rod = kink_from_prior(_rods_in(rods, [c]), c, prior)
+            if rod is not None:
+                logger.debug("whisker %d: starts to kink at (%.1f, %.1f) off its straight axis",
+                             prior.whisker_id, *rod.path_xy_px[-1])
+                out[i] = rod
         return out
 
     def _whisker_diff(self, diff, raw, sat):
