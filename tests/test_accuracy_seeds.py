@@ -80,8 +80,9 @@ XFAIL = {
                     'charge cue follows a spurious loss of electrode lithium in this plating scene and the onset '
                     'bound clips it; tracking-limited; and the refresh model takes MJPEG re-draws in frames 8-11 '
                     'for scans before it has seen enough changes)',
-    (2006, 'crack'): 'measured: crack initiation found (0.94 s vs 0.83 s) but its voltage -0.018 V is '
-                     'outside the true -0.820..-0.051 V: the sync error (+2.03 s, (2006, sync))',
+    (2006, 'crack'): 'measured (wave 15, 2026-12-06): initiation, length and voltage now right (the '
+                     'sync error of +2.03 s is gone), but the crack tip speed is 94.6 um/s vs truth '
+                     '46.4 um/s',
     (2008, 'crack'): 'measured: crack tip speed 3.37 um/s vs truth 6.48 um/s: the drawn crack runs ~80 px '
                      'under the electrode (counted by the truth, invisible) and makes a hairpin whose '
                      'legs merge in the image',
