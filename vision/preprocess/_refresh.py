@@ -936,7 +936,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     noise restored frame by frame) are as strong as the weaker scans, above a
     boundary that splits only the residuals from the rest. A change of scan
     strength on the frame after a torn scan's first, where no scan is due, is
-    that scan's rest.
+    that scan's rest; so is, on the frame after any scan's first, a block of
+    scan-strength changes from below the top to the bottom with the rows above
+    it changed 3 times less (`_torn_rest`); and the rest completing a torn top
+    that was not taken is the scan, with the torn frame's content time. Before
+    the strong changes give a period, the intervals between the scans taken
+    do (`_start_period`).
 
     An encoder also re-draws rows that did not change, which can hide a
     row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
