@@ -47,6 +47,9 @@ _MIN_HISTORY = 5        # fewer changes: every change is a scan (as without the 
 _MIN_RATIO = 3.0
 _MIN_SEPARATION = 2.0
 _MIN_STRONG = 4         # strong scans needed before the scan period is trusted
+# Intervals between the scan starts taken that must agree (to within a frame) for a
+# period before the strong changes give one: two (one interval is no recurrence).
+_START_INTERVALS = 2
 # The period is the shortest interval between strong scans that recurs in this share of
 # the intervals (a missed strong scan doubles an interval, a re-draw taken for a scan
 # splits one); a scan is due this many frames before a full period has passed.
@@ -484,7 +487,7 @@ def _lattice_due(k, last_start, period, phase, early=0.0, late=0.0, *, strong=Tr
 
 
 def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
-                 repeats=None):
+                 repeats=None, starts=None, top=False):
     """Whether a change of ``strength`` at frame ``k`` starts a new scan (see above).
 
     ``history`` holds (frame, strength) of recent changes that were not the
@@ -499,6 +502,12 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
     noise is a re-draw (:func:`_is_redraw_of_noise`). ``repeats`` counts the
     frames without any change since the first of ``history`` (None: unknown,
     taken as enough); the lattice period needs `_RECUR_MIN_REPEATS` of them.
+    ``starts`` holds the frame numbers of the scan starts taken so far (None:
+    unknown): before the strong changes can give a period, their intervals do
+    (`_start_period`), and a change before a scan is due is a scan only when
+    as strong as the weakest scan taken; a change of a block from the ``top``
+    (a torn scan's first part, a share of its rows) only when `_MIN_RATIO`
+    times weaker.
     """
     bound = _two_populations([s for _, s in history])
     # an intra-coded frame re-encodes the scan whole, its fresh noise in full; a predicted
@@ -518,6 +527,18 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
         # the strong changes may hold only the strongest scans, a multiple of the period
         # (5013: 25 frames, scans every 5, weak ones between), or the scan restarted
         return strength >= scans
+    if starts is not None and last_start is not None and (
+            bound is None or sum(1 for f, s in history if s > bound and f != k) < _MIN_STRONG):
+        # start-up: too few strong changes before this one for a period, but the
+        # scans taken recur
+        period = _start_period(starts)
+        by_frame = dict(history)
+        taken = [by_frame[f] for f in starts if f in by_frame and f != k]
+        # weak: below every scan taken; a torn scan's top (its median over fewer rows,
+        # some of them flat) by the populations' factor
+        weak = min(taken) / (_MIN_RATIO if top else 1.0) if taken else 0.0
+        if period is not None and k - last_start < period - _DUE_SLACK and strength < weak:
+            return False
     intra_bound = _redraw_level(intra) if intra is not None else None
     # an intra-coded frame's re-draw can exceed the boundary of all changes: below the
     # boundary of its own kind it is a scan only when one is due
@@ -528,12 +549,35 @@ def _is_new_scan(k, strength, history, last_start, intra=None, *, sigmas=None,
     if len(strong) < _MIN_STRONG or last_start is None:
         return False
     frames = np.array([f for f, _ in strong])
-    period = _base_period(np.diff(frames))
+    intervals = np.diff(frames)
+    period = _base_period(intervals)
+    taken = _start_period(starts) if starts is not None else None
+    if taken is not None and np.max(np.unique(intervals, return_counts=True)[1]) < 2:
+        # no interval between the strong changes recurs (a few, start-up re-draws among
+        # them): the scans taken recur
+        period = taken
     if period < _RECUR_MIN_PERIOD and (repeats is None or repeats >= _RECUR_MIN_REPEATS):
         # a period of one frame from consecutive intervals: bursts of re-draws, or
         # really every frame a scan; the lattice of the strong changes tells them apart
         period = _recurrent_period(frames, [s for _, s in strong]) or period
     return k - last_start >= period - _DUE_SLACK
+
+
+def _start_period(starts):
+    """The scan period (frames) from the last scan starts taken, or None.
+
+    The last `_START_INTERVALS` intervals between the starts, when they agree
+    to within a frame (a scan opening at time t is first seen on frame
+    ceil(t), so the intervals of one period differ by at most a frame): their
+    shortest. A re-draw taken for a scan splits an interval, which then
+    agrees with no other; None while they disagree or are too few.
+    """
+    if len(starts) < _START_INTERVALS + 1:
+        return None
+    gaps = np.diff(np.asarray(list(starts)[-(_START_INTERVALS + 1):], float))
+    if np.ptp(gaps) > 1.0 or gaps.min() < _RECUR_MIN_PERIOD:
+        return None
+    return float(gaps.min())
 
 
 def _is_redraw_of_noise(strength, sigma, prev_sigma, fraction=_SCAN_NOISE_FRACTION):
@@ -633,6 +677,51 @@ def _noise_block(new_noise, informative, last_change, *, min_tear, tol, top=True
             and abs(a - last_change.stop) <= tol):
         return _Change("bottom", a, nb) if b > nb - min_tear else _Change("middle", a, b)
     return None
+
+
+def _torn_rest(band_mad, informative, bound, *, min_tear):
+    """The rest of a torn scan among a frame's bands, or None.
+
+    Parameters
+    ----------
+    band_mad : (bands,) float ndarray
+        Mean absolute difference of each band to the previous frame, grey levels.
+    informative : (bands,) bool ndarray
+        Bands with texture.
+    bound : float or None
+        Boundary of the two populations of change strength (grey levels): a
+        band above it changed by scan strength. None: no re-draw known.
+    min_tear : int
+        Least bands on either side of a tear.
+
+    Returns
+    -------
+    _Change or None
+        ``bottom`` when the bands changed by scan strength form one block
+        from at least ``min_tear`` bands below the top to the bottom, and the
+        bands above it changed `_MIN_RATIO` times less (unchanged or re-drawn:
+        the scan the frame before showed there); else None. A new scan
+        replaces every row's content, so a frame changing only the rows below
+        a tear by scan strength completes the scan of the frame before (the
+        SEM writes a scan from the top).
+    """
+    if bound is None:
+        return None
+    nb = band_mad.size
+    strong = band_mad > bound
+    a, b, errors = _step_fit(strong, informative)
+    if b - a <= 0 or errors > max(2, _MAX_MISFIT * informative.sum()):
+        return None
+    if not (min_tear <= a and b > nb - min_tear):
+        return None
+    # the rows above the tear are the scan already shown: unchanged, or re-drawn by the
+    # encoder (weaker than a scan by the populations' factor); a new scan the encoder
+    # sends weakly in its top rows changes them by more (H.264, every frame a scan)
+    above = band_mad[:a][informative[:a]]
+    below = band_mad[a:][informative[a:]]
+    if above.size and below.size and _MIN_RATIO * np.median(above) > np.median(below):
+        return None
+    return _Change("bottom", a, nb)
 
 
 def _percentile_small(values, q):
@@ -847,7 +936,12 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     noise restored frame by frame) are as strong as the weaker scans, above a
     boundary that splits only the residuals from the rest. A change of scan
     strength on the frame after a torn scan's first, where no scan is due, is
-    that scan's rest.
+    that scan's rest; so is, on the frame after any scan's first, a block of
+    scan-strength changes from below the top to the bottom with the rows above
+    it changed 3 times less (`_torn_rest`); and the rest completing a torn top
+    that was not taken is the scan, with the torn frame's content time. Before
+    the strong changes give a period, the intervals between the scans taken
+    do (`_start_period`).
 
     An encoder also re-draws rows that did not change, which can hide a
     row-by-row refresh (the SEM writes a scan from top to bottom; the encoder
@@ -901,6 +995,8 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
     scan_bands = None        # bands the last scan changed by scan strength (torn parts too)
+    torn_top = None          # (frame, _Change) of the last changed top not taken for a scan
+    starts = collections.deque(maxlen=_START_INTERVALS + 1)   # frames of the last scan starts
     for frame in frames:
         k += 1
         image = frame.image
@@ -927,6 +1023,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                       tear_row=None, content_time_s=frame.time_s)
             prev, prev_sub, prev_sigma = out, sub, sigma
             scan_time = frame.time_s
+            starts.append(k)
             yield out
             continue
         rows_per_band = max(1, band_rows // row_step)
@@ -1010,7 +1107,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 change, changed, tau_tear = torn_part, band_mad >= scan_level, scan_level
         duplicate = partial = False
         tear = None
-        continues = completes_bottom_first = False
+        continues = completes_bottom_first = started_before = False
         if change.kind == "none":
             unchanged.append(k)
         else:
@@ -1021,6 +1118,16 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                       and change.kind in ("top", "full")
                                       and prev.partial_refresh
                                       and abs(change.stop - last_change.start) <= tol)
+            if (threshold is None and not (continues or completes_bottom_first)
+                    and last_start == k - 1 and last_change is not None
+                    and last_change.start < min_tear):
+                level = _redraw_level(history)
+                rest = _torn_rest(band_mad, informative, level, min_tear=min_tear)
+                if rest is not None:
+                    # the frame after a scan's first changes only rows below a tear by
+                    # scan strength: that scan's rest (its top was read whole, the encoder
+                    # re-drawing the old rows below the tear), not a scan of its own
+                    change, changed, continues = rest, band_mad > level, True
             if threshold is None and not (continues or completes_bottom_first):
                 # the rest of a torn scan is part of it; anything else is a scan or the
                 # encoder's re-drawing, told apart by strength and the scan period
@@ -1032,7 +1139,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 if not _is_new_scan(k, strength, history, last_start,
                                     intra if frame.is_keyframe else None,
                                     sigmas=(sigma, prev_sigma),
-                                    repeats=sum(1 for f in unchanged if f > first)):
+                                    repeats=sum(1 for f in unchanged if f > first),
+                                    starts=starts, top=change.kind == "top"):
+                    if change.kind == "top":
+                        torn_top = (k, change)
                     level = _redraw_level(history)
                     if last_start == k - 1 and level is not None and strength > level:
                         # not a scan of its own, but a change of scan strength on the frame
@@ -1043,6 +1153,13 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                         continues = True
                     else:
                         change = _Change("none", 0, 0)
+                elif (torn_top is not None and torn_top[0] == k - 1
+                      and change.kind in ("middle", "bottom")
+                      and abs(change.start - torn_top[1].stop) <= tol):
+                    # a scan completing the rows below the previous frame's changed top,
+                    # which alone was not taken (a window's early frame, not strong
+                    # enough): the scan tore there, its content is of that frame
+                    started_before = True
         if change.kind == "none":
             duplicate = True
             partial, tear = prev.partial_refresh, prev.tear_row
@@ -1058,8 +1175,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
             elif completes_bottom_first:
                 content = scan_time
+            elif started_before:
+                last_start = k - 1
+                starts.append(k - 1)
+                content = scan_time = prev.time_s
+                scan_bands = np.zeros(nb, bool)
             else:
                 last_start = k
+                starts.append(k)
                 if change.kind == "top":
                     partial, tear = True, _tear_row(change.stop, True, *tear_args)
                 elif change.kind == "bottom":
