@@ -122,3 +122,17 @@ def robust_sigma(values):
     v = np.asarray(values, dtype=np.float32).ravel()
     med = _median(v)
     return float(MAD_TO_SIGMA * _median(np.abs(v - med)))
+
+
+def _span_above(row, k, level):
+    """(lo, hi): the run of ``row`` around index ``k`` whose values are >= ``level``.
+
+    The extent of a peak at ``k`` at a level such as its half maximum (a profile's
+    full width at half maximum is ``hi - lo + 1`` samples).
+    """
+    lo = hi = k
+    while lo > 0 and row[lo - 1] >= level:
+        lo -= 1
+    while hi < len(row) - 1 and row[hi + 1] >= level:
+        hi += 1
+    return lo, hi

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .._shared._stats import _span_above
 from ._kymograph import sample_line
 from ._whisker_obs import STRAIGHT_SLACK_PX
 
@@ -98,12 +99,7 @@ def _core(offs, row):
     half = 0.5 * row[k]
     if not half > 0:
         return None
-    lo = k
-    while lo > 0 and row[lo - 1] >= half:
-        lo -= 1
-    hi = k
-    while hi < len(row) - 1 and row[hi + 1] >= half:
-        hi += 1
+    lo, hi = _span_above(row, k, half)
     wts = row[lo:hi + 1]
     return float(np.sum(wts * offs[lo:hi + 1]) / np.sum(wts)), (hi - lo + 1) * ROD_PROFILE_STEP_PX
 

@@ -858,6 +858,24 @@ class _Tracker:
             self.front_log.add(frame.index, front, whiskers, li.shape)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
 
+    def _prior_rod(self, i, cand, cands):
+        """The known straight rod that candidate ``i`` continues, or None.
+
+        The nearest rod whose base lies within its width of the candidate's base, unless
+        another candidate of this scan keeps to that rod's axis (two rods from one root:
+        each is its own).
+        """
+        cb = np.asarray(cand.base_xy_px, float)
+        near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
+                for k, p in self.straight_rods.items()]
+        near = [t for t in near if t[0] <= float(t[2].width_px)]
+        if not near:
+            return None
+        _, _, prior = min(near, key=lambda t: (t[0], t[1]))
+        if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+            return None
+        return prior
+
     def _rods_through_branches(self, wdiff, cands, li_polarity):
         """``cands`` with each one whose tip turned off a known rod's axis into a thin branch
         replaced by that rod (:func:`rod_through_branch`).
@@ -871,14 +889,8 @@ class _Tracker:
         sign = 1.0 if li_polarity == "dark" else -1.0
         out = list(cands)
         for i, c in enumerate(cands):
-            cb = np.asarray(c.base_xy_px, float)
-            near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
-                    for k, p in self.straight_rods.items()]
-            near = [t for t in near if t[0] <= float(t[2].width_px)]
-            if not near:
-                continue
-            _, _, prior = min(near, key=lambda t: (t[0], t[1]))
-            if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+            prior = self._prior_rod(i, c, cands)
+            if prior is None:
                 continue
             rod = rod_through_branch(wdiff, c, prior, sign=sign,
                                      branched=prior.whisker_id in self.branched_ids)
@@ -905,14 +917,8 @@ class _Tracker:
         for i, c in enumerate(cands):
             if c.path_xy_px or c.whisker_id >= 0:
                 continue
-            cb = np.asarray(c.base_xy_px, float)
-            near = [(float(np.hypot(*(cb - np.asarray(p.base_xy_px, float)))), k, p)
-                    for k, p in self.straight_rods.items()]
-            near = [t for t in near if t[0] <= float(t[2].width_px)]
-            if not near:
-                continue
-            _, _, prior = min(near, key=lambda t: (t[0], t[1]))
-            if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
+            prior = self._prior_rod(i, c, cands)
+            if prior is None:
                 continue
             rod = kink_from_prior(_rods_in(rods, [c]), c, prior)
             if rod is not None:

@@ -7,6 +7,8 @@ import logging
 import cv2
 import numpy as np
 
+from ..._shared._stats import _span_above
+
 #: A path needs this many points to be smoothed (the Gaussian needs some length).
 MIN_SMOOTH_POINTS = 5
 #: Line width: profiles across the path every WIDTH_STEP_PX, WIDTH_REACH_PX either side,
@@ -123,12 +125,7 @@ def _line_width(diff, path, polarity, *, step_px=WIDTH_STEP_PX, reach_px=WIDTH_R
         half = HALF_MAXIMUM * row[k]
         if not half > 0:
             continue
-        lo = k
-        while lo > 0 and row[lo - 1] >= half:
-            lo -= 1
-        hi = k
-        while hi < len(row) - 1 and row[hi + 1] >= half:
-            hi += 1
+        lo, hi = _span_above(row, k, half)
         widths.append((hi - lo + 1) * WIDTH_SAMPLE_PX)
     return float(np.median(widths)) if widths else 0.0
 
