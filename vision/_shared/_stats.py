@@ -77,12 +77,18 @@ def _percentile(values, qs):
     vals = dict(zip(ks, stats.tolist()))
     out = np.empty(len(pos))
     for i, (p, k0, k1) in enumerate(zip(pos, lo, hi)):
-        # numpy's linear interpolation (float64)
-        x0, x1 = vals[k0], vals[k1]
-        t = p - k0
-        d = x1 - x0
-        out[i] = x1 - d * (1 - t) if t >= 0.5 else x0 + d * t
+        out[i] = _lerp(vals[k0], vals[k1], p - k0)
     return out
+
+
+def _lerp(x0, x1, t):
+    """numpy's linear interpolation between two order statistics (float64, same bits).
+
+    ``np.percentile``'s ``_lerp`` works from the upper value when ``t >= 0.5``, so
+    that ``t = 1`` gives ``x1`` exactly.
+    """
+    d = x1 - x0
+    return x1 - d * (1 - t) if t >= 0.5 else x0 + d * t
 
 
 #: Scale factor from the median absolute deviation (MAD) to the standard deviation of a

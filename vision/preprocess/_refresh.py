@@ -19,6 +19,7 @@ import numpy as np
 
 from calibration import InputError
 
+from .._shared._stats import _lerp
 from ._databar import analysis_region, find_data_bar
 
 __all__ = ["mark_refreshes"]
@@ -737,10 +738,7 @@ def _percentile_small(values, q):
     lo = math.floor(virtual)
     if lo >= n - 1:
         return float(v[-1])
-    gamma = virtual - lo
-    a, b = v[lo], v[lo + 1]
-    diff = b - a
-    return float(b - diff * (1.0 - gamma)) if gamma >= 0.5 else float(a + diff * gamma)
+    return float(_lerp(v[lo], v[lo + 1], virtual - lo))
 
 
 def _noise_sigma(image, top, bottom, left, right, col_step):
