@@ -328,11 +328,15 @@ def _skeleton_mask(skeleton_xy_px, shape):
     return cv2.dilate(out, np.ones((3, 3), np.uint8)) > 0
 
 
+def _axis_points(whisker):
+    """The centreline of ``whisker`` (base, ``path_xy_px``, tip) as (K, 1, 2) int32 px."""
+    pts = list(whisker.path_xy_px) or [whisker.base_xy_px]
+    return np.round(np.asarray(pts + [whisker.tip_xy_px], float)).astype(np.int32).reshape(-1, 1, 2)
+
+
 def _draw_axis(canvas, whisker):
     """Draw the centreline of ``whisker`` (base to tip, 1 px) into ``canvas`` (uint8)."""
-    pts = list(whisker.path_xy_px) or [whisker.base_xy_px]
-    pts = np.round(np.asarray(pts + [whisker.tip_xy_px], float)).astype(np.int32)
-    cv2.polylines(canvas, [pts.reshape(-1, 1, 2)], False, 1, 1)
+    cv2.polylines(canvas, [_axis_points(whisker)], False, 1, 1)
 
 
 def _rod_bodies(shape, whiskers):
@@ -341,10 +345,8 @@ def _rod_bodies(shape, whiskers):
     (rows, cols)."""
     body = np.zeros(shape, np.uint8)
     for w in whiskers:
-        pts = list(w.path_xy_px) or [w.base_xy_px]
-        pts = np.round(np.asarray(pts + [w.tip_xy_px], float)).astype(np.int32)
         thickness = max(1, int(round(w.width_px + 2 * ROD_BODY_MARGIN_PX)))
-        cv2.polylines(body, [pts.reshape(-1, 1, 2)], False, 1, thickness)
+        cv2.polylines(body, [_axis_points(w)], False, 1, thickness)
     return body > 0
 
 
