@@ -26,6 +26,10 @@ UNCERTAIN_SCANS = 0.5
 #: Below this confidence the offset is not to be trusted (the validation bank's level):
 #: a warning says so.
 LOW_CONFIDENCE = 0.5
+#: A cue checks another only when its standard uncertainty is below this many scan
+#: periods: issue 13's disagreement of one scan is what it must be able to tell (the
+#: same limit under which :func:`_disagrees` lets a cue contradict another).
+RESOLVE_SCANS = DISAGREE_SCANS
 #: Order of trust when two groups of cues have the same evidence (two lone cues: a cue's
 #: own stated uncertainty is no evidence that it is right): the short circuit is one
 #: sharp event in both records; the charge uses every scan and the whole trace; the step
@@ -149,7 +153,13 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     # a cue without a cost curve (the short circuit: one event in each clock) has no
     # second-best offset to confuse it with: sharpness 1, as when it stands alone (an
     # agreeing fitted cue with a flat cost must not lower the confidence it gives)
-    conf = float(max(1.0 if c.sharpness is None else c.sharpness for c in group))
+    # only a cue that resolves a scan on its own checks another: a cue wider than that
+    # (a charge cue of +-6 s beside a short circuit of +-0.13 s on a 0.47 s scan) agrees
+    # with anything within its width and is no evidence that the precise one is right,
+    # nor is its sharpness the precise one's (tuning seed 7002: a touch-down placed 0.8
+    # scan late was "confirmed" by such a cue at 0.85)
+    precise = [c for c in group if c.sigma_s < RESOLVE_SCANS * dt_scan] or group
+    conf = float(max(1.0 if c.sharpness is None else c.sharpness for c in precise))
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
     # two cues disagree when more than a scan apart, unless one of them is too wide to
     # tell a scan (see _disagrees): then only beyond its own uncertainty
@@ -169,15 +179,18 @@ def combine_cues(cues, dt_scan, *, window_s=None):
         conf = min(conf, DISAGREE_CONFIDENCE)
     if conflict:
         conf = min(conf, DISAGREE_CONFIDENCE)
-    if len(group) < 2 and not group[0].adequate and not warnings:
+    lone = min(precise, key=lambda c: c.sigma_s)
+    if len(precise) < 2 and not lone.adequate and not warnings:
         # nothing checks a lone cue but its own residuals: when they run in stretches
         # of one sign its model misses part of the data (a bad track fits some offset
         # too), and its curvature-based uncertainty does not cover that. A cue without
         # residuals to judge (adequate None: the short circuit, one event in each clock)
         # is not checked at all: said so, not blamed on residuals it does not have
-        why = ("whose model leaves structured residuals" if group[0].adequate is False else
+        why = ("whose model leaves structured residuals" if lone.adequate is False else
                "that has no residuals to check it by")
-        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({group[0].name}) that "
+        wide = [c.name for c in group if c not in precise]
+        also = f" (the {', '.join(wide)} cue agrees but is too wide to tell a scan)" if wide else ""
+        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({lone.name}){also} that "
                         f"no other cue confirms and {why}; "
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
