@@ -150,14 +150,14 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     offset = float(np.sum(w * x) / np.sum(w))
     sigma = float(1.0 / math.sqrt(np.sum(w)))
     offset = float(np.clip(offset, lo, hi)) if lo <= hi else offset
-    # a cue without a cost curve (the short circuit: one event in each clock) has no
-    # second-best offset to confuse it with: sharpness 1, as when it stands alone (an
-    # agreeing fitted cue with a flat cost must not lower the confidence it gives)
     # only a cue that resolves a scan on its own checks another: a cue wider than that
     # (a charge cue of +-6 s beside a short circuit of +-0.13 s on a 0.47 s scan) agrees
     # with anything within its width and is no evidence that the precise one is right,
     # nor is its sharpness the precise one's (tuning seed 7002: a touch-down placed 0.8
-    # scan late was "confirmed" by such a cue at 0.85)
+    # scan late was "confirmed" by such a cue at 0.85). A cue without a cost curve (the
+    # short circuit: one event in each clock) has no second-best offset to confuse it
+    # with: sharpness 1, as when it stands alone (an agreeing fitted cue with a flat cost
+    # must not lower the confidence it gives)
     precise = [c for c in group if c.sigma_s < RESOLVE_SCANS * dt_scan] or group
     conf = float(max(1.0 if c.sharpness is None else c.sharpness for c in precise))
     conf *= float(np.clip(1.0 - sigma / (2 * UNCERTAIN_SCANS * dt_scan), 0.0, 1.0)) ** 0.5
@@ -189,8 +189,9 @@ def combine_cues(cues, dt_scan, *, window_s=None):
         why = ("whose model leaves structured residuals" if lone.adequate is False else
                "that has no residuals to check it by")
         wide = [c.name for c in group if c not in precise]
-        also = f" (the {', '.join(wide)} cue agrees but is too wide to tell a scan)" if wide else ""
-        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({lone.name}){also} that "
+        also = (f"; the {', '.join(wide)} cue{'s agree' if len(wide) > 1 else ' agrees'} but "
+                f"{'are' if len(wide) > 1 else 'is'} too wide to tell a scan") if wide else ""
+        warnings.append(f"sync offset {offset:+.2f} s rests on one cue ({lone.name}{also}) that "
                         f"no other cue confirms and {why}; "
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
