@@ -193,7 +193,7 @@ TESTS_BY_FILE = {
         "tests/electrochem/test_column_options_mut.py",
     ],
     # the needle's module (moved out of _electrode.py in wave 14: all of it changed since
-    # fe2d934); 252 of 618 survive the needle tests, see docs/pages/mutation.md (wave 15)
+    # fe2d934); 252 of 618 survive the needle tests, see docs/pages/mutation.md (waves 15, 16)
     "vision/measure/_needle.py": [
         "tests/vision/measure/test_electrode_needle.py",
         "tests/vision/measure/test_electrode_needle_over_disc.py",
@@ -201,6 +201,8 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_needle_entry_mut.py",
         "tests/vision/measure/test_needle_profile_mut.py",
         "tests/vision/measure/test_needle_side_mut.py",
+        "tests/vision/measure/test_needle_tip_on_side_w16.py",
+        "tests/vision/measure/test_needle_entry_w16.py",
     ],
     # the summary text's units (um -> µm, since fe2d934)
     "electrochem/_format.py": [
@@ -758,9 +760,14 @@ _NEGATIVE_ALL = ("OpenCV draws every contour for any negative contourIdx and fil
 _ZEROS = "a float array of 0/1 has the same mean as the bool array"
 _PTP_SHIFT = ("adding instead of subtracting the centre shifts every entry pixel's distance across the "
               "axis by the same constant: its range (ptp) is unchanged")
-_FAR_START = ("a farthest distance is >= 0, and with two stretches more than NEEDLE_ENTRY_GAP_PX "
-              "apart it is > 9 px**2: -2 and +1 start below every candidate as -1 does")
 _TIP_XY = "_width_taper reads tip[0] and tip[1] only"
+_ONLY_EMPTY = ("_entry returns an empty stretch only as the one stretch of a region with no edge "
+               "pixels ([edge]); with no stretch after it, break is continue")
+_NARROWING_ONE = ("a narrowing of exactly 1 (the median slab width of the first quarter equal to the "
+                  "least one up to 90 %) needs slabs of equal pixel counts: a bar drawn straight "
+                  "across; read from both its ends it is 1, and the reach decides either way. A bar "
+                  "flaring out at one end, where the two would differ, reads 1.004 from its narrow "
+                  "end (the slabs of a slightly tilted axis), above 1 either way (measured, wave 16)")
 EQUIVALENT += [
     # _width_taper 14
     (_NEEDLE, '_width_taper',
@@ -892,16 +899,11 @@ EQUIVALENT += [
      '- across = (ex - cx) * (-dy / length) + (ey - cy) * (dx / length)|'
      '+ across = (ex - cx) * (-dy / length) + (ey + cy) * (dx / length)',
      _PTP_SHIFT),
-    # _needle_entry 30
+    # _needle_entry 30 (wave 16's numbering)
     (_NEEDLE, '_needle_entry',
-     '- best, far = stretches[0], -1.0|'
-     '+ best, far = stretches[0], +1.0',
-     _FAR_START),
-    # _needle_entry 31
-    (_NEEDLE, '_needle_entry',
-     '- best, far = stretches[0], -1.0|'
-     '+ best, far = stretches[0], -2.0',
-     _FAR_START),
+     '- continue|'
+     '+ break',
+     _ONLY_EMPTY),
     # needle_candidate 31
     (_NEEDLE, 'needle_candidate',
      '- taper = _width_taper(xs, ys, entry, tip[:2])|'
@@ -941,11 +943,11 @@ EQUIVALENT += [
      '- return (taper[0] >= NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper|'
      '+ return (taper[0] > NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper',
      _NEEDLE_EQUAL),
-    # _needle_entry 56
+    # _needle_entry 80 (wave 16)
     (_NEEDLE, '_needle_entry',
-     '- if d2[k] > far:|'
-     '+ if d2[k] >= far:',
-     _NEEDLE_EQUAL),
+     '- return narrowing >= NEEDLE_NO_NARROWING, d2|'
+     '+ return narrowing > NEEDLE_NO_NARROWING, d2',
+     _NARROWING_ONE),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]

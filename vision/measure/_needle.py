@@ -31,6 +31,10 @@ NEEDLE_MIN_SHAFT = 0.95
 #: Edge pixels of a region more than this apart (px, along the image's perimeter) are
 #: separate stretches of contact: the needle's entry is the longest (:func:`_entry`).
 NEEDLE_ENTRY_GAP_PX = 3.0
+#: A region read from where it enters whose narrowing (:func:`_width_taper`) is below this
+#: widens away from there: it enters there with less than its width in its middle, so that
+#: end is its tip, not its base (:func:`_needle_entry`, a wedge whose tip touches a side).
+NEEDLE_NO_NARROWING = 1.0
 #: A needle tapers: its base at least this many times as wide as its narrowest point (a
 #: wedge: 2 or more, a line of constant width: 1; half way between). A region that narrows
 #: so is preferred as the needle; the rim search trusts only a needle that tapers so all the
@@ -199,22 +203,37 @@ def _needle_entry(xs, ys, shape):
     111 px). The needle enters where the region reaches farthest from: from its
     base the tip lies a wedge's length away, from the disc's chord the base lies
     only about as far. Of the two longest stretches the one whose farthest pixel is
-    farther is the entry.
+    farther is the entry, unless each stretch's farthest pixel lies on the other: the
+    region then runs from one stretch to the other (a wedge whose tip touches another
+    side), their reaches differ only by the stretches' widths, and a stretch the region
+    widens away from (:func:`_width_taper`'s narrowing below NEEDLE_NO_NARROWING: its
+    narrow end, the tip) is not the entry.
     """
     h, w = shape
     edge = (xs == 0) | (ys == 0) | (xs == w - 1) | (ys == h - 1)
     stretches = _entry(xs, ys, edge, shape, n=2)
-    best, far = stretches[0], -1.0
+    reads = []      # (stretch, index of its farthest pixel, squared reach px**2)
     for stretch in stretches:
         if not stretch.any():
             continue
         d2 = (xs - xs[stretch].mean()) ** 2 + (ys - ys[stretch].mean()) ** 2
         k = int(np.argmax(d2))
-        if _same_side(xs, ys, stretch, k, shape):
-            continue
-        if d2[k] > far:
-            best, far = stretch, float(d2[k])
-    return best
+        if not _same_side(xs, ys, stretch, k, shape):
+            reads.append((stretch, k, float(d2[k])))
+    if not reads:
+        return stretches[0]
+    if len(reads) == 2 and reads[0][0][reads[1][1]] and reads[1][0][reads[0][1]]:
+        # each stretch's farthest pixel lies on the other: the region runs from one to the
+        # other, and their reaches differ only by the stretches' widths (from a wedge's tip on
+        # a side, a corner of its base lies farther than the tip from the base's centre). The
+        # needle enters with its full width and narrows to its tip: a stretch the region
+        # widens away from is its tip; the reach decides when both or neither are so
+        def key(read):
+            stretch, k, d2 = read
+            narrowing = _width_taper(xs, ys, stretch, (xs[k], ys[k]))[0]
+            return narrowing >= NEEDLE_NO_NARROWING, d2
+        return max(reads, key=key)[0]
+    return max(reads, key=lambda r: r[2])[0]
 
 
 def _same_side(xs, ys, stretch, k, shape):

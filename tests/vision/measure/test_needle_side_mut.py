@@ -145,9 +145,6 @@ def test_the_needle_enters_where_the_region_reaches_farthest_from(entry_side):
     assert np.count_nonzero(chord) > 4 * np.count_nonzero(on_side)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a needle whose tip touches another image side is read "
-                   "backwards (its 1-2 tip pixels taken as the entry: from them a corner of the base "
-                   "lies farther than the tip lies from the base), left to the owner of _needle.py")
 @pytest.mark.parametrize("tip", [(499, 150), (499, 100), (300, 309)])
 def test_a_needle_whose_tip_touches_another_side_is_read_from_its_base(tip):
     # a wedge 61 px wide at its base on the left edge (rows 120-180) tapering to a point on
