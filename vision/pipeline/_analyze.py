@@ -25,7 +25,14 @@ from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
-from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth, whisker_growth_onset
+from ._events import (
+    FRONT_STEP_NOISE_PX,
+    events_table,
+    first_growth_onset,
+    lateral_onset,
+    onset_from_growth,
+    whisker_growth_onset,
+)
 from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
@@ -872,8 +879,10 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
         crack_t = onset_from_growth(t_new, crack_len, sudden=True)
     whisker_onset = onset
-    # Growth onset: the first lithium growth of any kind the video shows.
-    onset = min((t for t in (onset, lateral, crack_t) if t is not None), default=None)
+    # Growth onset: the first lithium growth of any kind the video shows; a crack that does
+    # not persist (not a crack growth mode) only when no whisker or front dates it
+    persistence = morphology_from_scans(crack_len_all, ()).crack_persistence
+    onset = first_growth_onset(onset, lateral, crack_t, crack_persistence=persistence)
     return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
                         lateral_onset_s=lateral, crack_initiation_s=crack_t,
                         touchdown_s=touchdown_t, whisker_onset_s=whisker_onset)

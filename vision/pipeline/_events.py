@@ -3,10 +3,11 @@ import numpy as np
 import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
+from ._failure import CRACK_MIN_PERSISTENCE
 from ._sync import scan_period
 
-__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "growth_run_start",
-           "lateral_onset", "onset_from_growth", "repeats_previous", "whisker_growth_onset"]
+__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "first_growth_onset",
+           "growth_run_start", "lateral_onset", "onset_from_growth", "repeats_previous", "whisker_growth_onset"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -371,6 +372,41 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     if not np.isfinite(from_start).any():  # touched in the scan that first showed it
         return float(t[start])
     return onset_from_growth(t, from_start)
+
+
+def first_growth_onset(whisker_s, lateral_s, crack_s, *, crack_persistence=None):
+    """Growth onset: the first lithium growth of any kind the video shows, s.
+
+    The earliest of the whisker, lateral-front and crack onsets, except that a
+    crack the later scans do not keep showing (seen in fewer than
+    :data:`~vision.pipeline._failure.CRACK_MIN_PERSISTENCE` of the new scans
+    from its first one on, the rule that makes a crack a growth mode) dates
+    the growth only when no whisker or front does: a lithium-filled crack does
+    not come and go, so such a line is the crack filter's view of something
+    else (a whisker the segmentation misses, the young trunk of a front, a
+    grain boundary) and no better dated than the whisker or front the tracker
+    measures.
+
+    Parameters
+    ----------
+    whisker_s, lateral_s, crack_s : float or None
+        Onsets of the first whisker, the lateral front and the crack, s, video
+        clock (None: not seen).
+    crack_persistence : float, optional
+        Fraction of the new scans from the crack's first one on that show it
+        (:attr:`~vision.pipeline._failure.Morphology.crack_persistence`);
+        None: the crack counts as persistent.
+
+    Returns
+    -------
+    float or None
+        Growth onset, s; None when nothing grew.
+    """
+    seen = [t for t in (whisker_s, lateral_s) if t is not None]
+    persists = crack_persistence is None or crack_persistence >= CRACK_MIN_PERSISTENCE
+    if crack_s is not None and (persists or not seen):
+        seen.append(crack_s)
+    return float(min(seen)) if seen else None
 
 
 def repeats_previous(size):
