@@ -31,6 +31,7 @@ from ._events import (
     first_growth_onset,
     lateral_onset,
     onset_from_growth,
+    step_edge_onset,
     whisker_growth_onset,
 )
 from ._failure import (
@@ -649,7 +650,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     touchdown_t = _touchdown_time(frames, tracked.tracks)
     synced = _synchronise(request, tracked, trace_obj, times, duration, tv, features,
                           touchdown_t, warn)
-    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
+    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t,
+                       steps=synced.steps, edge_sigma_s=synced.sigma_s)
 
     off, drift = synced.offset_s, synced.drift_ppm
     trace_sc_v = None if synced.short_s is None else float(video_time(synced.short_s, off, drift))
@@ -851,11 +853,16 @@ def _synchronise(request, tracked, trace_obj, times, duration, tv, features, tou
     return synced
 
 
-def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
+def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t, *, steps=None,
+                  edge_sigma_s=None):
     """Growth onset, lateral onset and crack initiation on the video clock."""
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     # the first whisker to grow, not always the first seen (a slower one found scans later)
-    onset = whisker_growth_onset(new["content_time_s"].to_numpy(float), whiskers, pixel_um=pixel.um)
+    t_scans = new["content_time_s"].to_numpy(float)
+    onset = whisker_growth_onset(t_scans, whiskers, pixel_um=pixel.um)
+    if steps is not None and len(steps):
+        onset = step_edge_onset(onset, steps["t_start_s"].to_numpy(float), scan_times_s=t_scans,
+                                edge_sigma_s=edge_sigma_s)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
     # Lateral onset: dated from where the confirmed front first left the rim
