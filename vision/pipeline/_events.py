@@ -381,9 +381,9 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
 #: short in tuning scenes 5000, 5039, 7000, 7083) and by a rate that rose at a later edge.
 STEP_EDGE_WINDOW_SCANS = 1.5
 
-#: An onset up to this many scan periods before a step edge is also dated at it: the
-#: extrapolation scatters about the edge by a fraction of a scan (tuning 7051: 0.04 s early,
-#: half a scan after the edge of the first step, which grows nothing).
+#: An onset up to this many scan periods before a step edge is that edge's growth, early by
+#: the extrapolation's scatter (a fraction of a scan), and stays where it is (tuning 7051:
+#: 0.04 s early, half a scan after the edge of the first step, which grows nothing).
 STEP_EDGE_EARLY_SCANS = 0.5
 
 #: Largest standard uncertainty of the step edges on the video clock (the sync's), in scan
@@ -411,8 +411,8 @@ def step_edge_onset(onset_s, edges_s, *, scan_times_s, edge_sigma_s):
     Returns
     -------
     float or None
-        The edge nearest `onset_s` among those at most :data:`STEP_EDGE_WINDOW_SCANS`
-        scans before it and :data:`STEP_EDGE_EARLY_SCANS` after it, when the edges are
+        The latest edge at most :data:`STEP_EDGE_WINDOW_SCANS` scans before `onset_s`,
+        when no edge follows within :data:`STEP_EDGE_EARLY_SCANS` scans and the edges are
         certain to :data:`STEP_EDGE_MAX_SIGMA_SCANS` scans; else `onset_s`.
     """
     times = np.unique(np.asarray(scan_times_s, dtype=float))
@@ -423,9 +423,11 @@ def step_edge_onset(onset_s, edges_s, *, scan_times_s, edge_sigma_s):
     if not edge_sigma_s <= STEP_EDGE_MAX_SIGMA_SCANS * scan_period_s:
         return onset_s
     e = np.asarray(edges_s, dtype=float)
-    near = e[np.isfinite(e) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)
-             & (e >= onset_s - STEP_EDGE_WINDOW_SCANS * scan_period_s)]
-    return float(near[np.argmin(np.abs(near - onset_s))]) if len(near) else onset_s
+    e = e[np.isfinite(e)]
+    if np.any((e > onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):
+        return onset_s
+    before = e[(e <= onset_s) & (e >= onset_s - STEP_EDGE_WINDOW_SCANS * scan_period_s)]
+    return float(before.max()) if len(before) else onset_s
 
 
 def first_growth_onset(whisker_s, lateral_s, crack_s, *, crack_persistence=None):

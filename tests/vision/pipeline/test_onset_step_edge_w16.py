@@ -60,10 +60,10 @@ def test_only_an_edge_shortly_before_the_onset():
     assert step_edge_onset(3.0, [3.0 - window], scan_times_s=t, edge_sigma_s=0.0) == 3.0 - window
     assert step_edge_onset(3.0, [np.nextafter(3.0 - window, 0.0)], scan_times_s=t,
                            edge_sigma_s=0.0) == 3.0
-    assert step_edge_onset(3.0, [3.1], scan_times_s=t, edge_sigma_s=0.0) == 3.1  # just after
-    assert step_edge_onset(3.0, [3.3], scan_times_s=t, edge_sigma_s=0.0) == 3.0  # too far after
+    assert step_edge_onset(3.0, [3.1], scan_times_s=t, edge_sigma_s=0.0) == 3.0  # after it
+    assert step_edge_onset(3.0, [2.6, 3.3], scan_times_s=t, edge_sigma_s=0.0) == 2.6
     assert step_edge_onset(3.0, [1.0, 2.5, 2.8], scan_times_s=t, edge_sigma_s=0.0) == 2.8
-    # an onset a little early, half a scan after a previous edge: the nearer edge
+    # an onset a little early for an edge, half a scan after a previous one: kept
     assert step_edge_onset(1.07, [0.58, 1.11], scan_times_s=np.arange(20) / 3,
-                           edge_sigma_s=0.0) == 1.11
+                           edge_sigma_s=0.0) == 1.07
     assert step_edge_onset(None, [2.8], scan_times_s=t, edge_sigma_s=0.0) is None
