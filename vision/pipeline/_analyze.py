@@ -25,7 +25,15 @@ from ..preprocess._refresh import mark_refreshes
 from ..track._options import TrackOptions
 from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
-from ._events import FRONT_STEP_NOISE_PX, events_table, lateral_onset, onset_from_growth, whisker_growth_onset
+from ._events import (
+    FRONT_STEP_NOISE_PX,
+    events_table,
+    first_growth_onset,
+    lateral_onset,
+    onset_from_growth,
+    step_edge_onset,
+    whisker_growth_onset,
+)
 from ._failure import (
     DEFAULT_THRESHOLDS,
     classify_failure,
@@ -642,7 +650,8 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
     touchdown_t = _touchdown_time(frames, tracked.tracks)
     synced = _synchronise(request, tracked, trace_obj, times, duration, tv, features,
                           touchdown_t, warn)
-    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t)
+    ev = _video_events(frames, whiskers, tracked.tracks, tracked.pixel, thresholds, touchdown_t,
+                       steps=synced.steps, edge_sigma_s=synced.sigma_s)
 
     off, drift = synced.offset_s, synced.drift_ppm
     trace_sc_v = None if synced.short_s is None else float(video_time(synced.short_s, off, drift))
@@ -844,11 +853,16 @@ def _synchronise(request, tracked, trace_obj, times, duration, tv, features, tou
     return synced
 
 
-def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
+def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t, *, steps=None,
+                  edge_sigma_s=None):
     """Growth onset, lateral onset and crack initiation on the video clock."""
     new = frames.loc[~frames["is_duplicate"].astype(bool)]
     # the first whisker to grow, not always the first seen (a slower one found scans later)
-    onset = whisker_growth_onset(new["content_time_s"].to_numpy(float), whiskers, pixel_um=pixel.um)
+    t_scans = new["content_time_s"].to_numpy(float)
+    onset = whisker_growth_onset(t_scans, whiskers, pixel_um=pixel.um)
+    if steps is not None and len(steps):
+        onset = step_edge_onset(onset, steps["t_start_s"].to_numpy(float), scan_times_s=t_scans,
+                                edge_sigma_s=edge_sigma_s)
     electrode_r_um = float(tracks.electrode.radius_px * pixel.um) if tracks is not None else 0.0
     extent = new["front_distance_um"].to_numpy(float) - electrode_r_um
     # Lateral onset: dated from where the confirmed front first left the rim
@@ -872,8 +886,10 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t):
         crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
         crack_t = onset_from_growth(t_new, crack_len, sudden=True)
     whisker_onset = onset
-    # Growth onset: the first lithium growth of any kind the video shows.
-    onset = min((t for t in (onset, lateral, crack_t) if t is not None), default=None)
+    # Growth onset: the first lithium growth of any kind the video shows; a crack that does
+    # not persist (not a crack growth mode) only when no whisker or front dates it
+    persistence = morphology_from_scans(crack_len_all, ()).crack_persistence
+    onset = first_growth_onset(onset, lateral, crack_t, crack_persistence=persistence)
     return _VideoEvents(new=new, extent_um=extent, growth_onset_s=onset,
                         lateral_onset_s=lateral, crack_initiation_s=crack_t,
                         touchdown_s=touchdown_t, whisker_onset_s=whisker_onset)

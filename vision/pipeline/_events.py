@@ -3,10 +3,12 @@ import numpy as np
 import pandas as pd
 
 from .._schema import EVENT_COLUMNS, EVENT_NAMES
+from ._failure import CRACK_MIN_PERSISTENCE
 from ._sync import scan_period
 
-__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "growth_run_start",
-           "lateral_onset", "onset_from_growth", "repeats_previous", "whisker_growth_onset"]
+__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "first_growth_onset",
+           "growth_run_start", "lateral_onset", "onset_from_growth", "repeats_previous",
+           "step_edge_onset", "whisker_growth_onset"]
 
 #: Growth over the fitted scans smaller than this fraction of the size is rounding, not
 #: growth (float64 line fits leave ~1e-16 relative).
@@ -371,6 +373,96 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
     if not np.isfinite(from_start).any():  # touched in the scan that first showed it
         return float(t[start])
     return onset_from_growth(t, from_start)
+
+
+#: A whisker's back-extrapolated onset this many scan periods or less after a control-step
+#: edge is dated at that edge (wip, wave 16): growth under a potential step starts with the
+#: step, and the extrapolation is late by the first detections' short lengths (2-3 px
+#: short in tuning scenes 5000, 5039, 7000, 7083) and by a rate that rose at a later edge.
+STEP_EDGE_WINDOW_SCANS = 1.5
+
+#: An onset up to this many scan periods before a step edge is that edge's growth, early by
+#: the extrapolation's scatter (a fraction of a scan), and stays where it is (tuning 7051:
+#: 0.04 s early, half a scan after the edge of the first step, which grows nothing).
+STEP_EDGE_EARLY_SCANS = 0.5
+
+#: Largest standard uncertainty of the step edges on the video clock (the sync's), in scan
+#: periods, for :func:`step_edge_onset` to move an onset to an edge: the event's tolerance is
+#: one scan, so an edge placed less certainly than half of one cannot date it.
+STEP_EDGE_MAX_SIGMA_SCANS = 0.5
+
+
+def step_edge_onset(onset_s, edges_s, *, scan_times_s, edge_sigma_s):
+    """A growth onset moved back to the control-step edge it follows closely.
+
+    Parameters
+    ----------
+    onset_s : float or None
+        Back-extrapolated onset, s, video clock.
+    edges_s : array_like or None
+        Starts of the control steps on the video clock, s.
+    scan_times_s : (N,) array_like
+        Content times of the new scans, s (their period, :func:`scan_period`, sets the
+        window and the edges' required certainty).
+    edge_sigma_s : float or None
+        Standard uncertainty of the edges on the video clock, s (the sync's); None:
+        unknown, no edge is used.
+
+    Returns
+    -------
+    float or None
+        The latest edge at most :data:`STEP_EDGE_WINDOW_SCANS` scans before `onset_s`,
+        when no edge follows within :data:`STEP_EDGE_EARLY_SCANS` scans and the edges are
+        certain to :data:`STEP_EDGE_MAX_SIGMA_SCANS` scans; else `onset_s`.
+    """
+    times = np.unique(np.asarray(scan_times_s, dtype=float))
+    times = times[np.isfinite(times)]
+    if onset_s is None or edges_s is None or edge_sigma_s is None or len(times) < 2:
+        return onset_s
+    scan_period_s = scan_period(times)
+    if not edge_sigma_s <= STEP_EDGE_MAX_SIGMA_SCANS * scan_period_s:
+        return onset_s
+    e = np.asarray(edges_s, dtype=float)
+    e = e[np.isfinite(e)]
+    if np.any((e > onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):
+        return onset_s
+    before = e[(e <= onset_s) & (e >= onset_s - STEP_EDGE_WINDOW_SCANS * scan_period_s)]
+    return float(before.max()) if len(before) else onset_s
+
+
+def first_growth_onset(whisker_s, lateral_s, crack_s, *, crack_persistence=None):
+    """Growth onset: the first lithium growth of any kind the video shows, s.
+
+    The earliest of the whisker, lateral-front and crack onsets, except that a
+    crack the later scans do not keep showing (seen in fewer than
+    :data:`~vision.pipeline._failure.CRACK_MIN_PERSISTENCE` of the new scans
+    from its first one on, the rule that makes a crack a growth mode) dates
+    the growth only when no whisker or front does: a lithium-filled crack does
+    not come and go, so such a line is the crack filter's view of something
+    else (a whisker the segmentation misses, the young trunk of a front, a
+    grain boundary) and no better dated than the whisker or front the tracker
+    measures.
+
+    Parameters
+    ----------
+    whisker_s, lateral_s, crack_s : float or None
+        Onsets of the first whisker, the lateral front and the crack, s, video
+        clock (None: not seen).
+    crack_persistence : float, optional
+        Fraction of the new scans from the crack's first one on that show it
+        (:attr:`~vision.pipeline._failure.Morphology.crack_persistence`);
+        None: the crack counts as persistent.
+
+    Returns
+    -------
+    float or None
+        Growth onset, s; None when nothing grew.
+    """
+    seen = [t for t in (whisker_s, lateral_s) if t is not None]
+    persists = crack_persistence is None or crack_persistence >= CRACK_MIN_PERSISTENCE
+    if crack_s is not None and (persists or not seen):
+        seen.append(crack_s)
+    return float(min(seen)) if seen else None
 
 
 def repeats_previous(size):
