@@ -30,6 +30,7 @@ from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
+from ..measure._whisker_reaim import reaim_on_prior
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -789,6 +790,8 @@ class _Tracker:
             branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
             # a rod read straight that starts to kink: its corner on that same axis
             thick = self._kinks_from_prior(rods, thick)
+            # a short straight piece of a known longer rod: along that rod's axis
+            thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
@@ -926,6 +929,26 @@ class _Tracker:
             if rod is not None:
                 logger.debug("whisker %d: starts to kink at (%.1f, %.1f) off its straight axis",
                              prior.whisker_id, *rod.path_xy_px[-1])
+                out[i] = rod
+        return out
+
+    def _reaimed_on_priors(self, cands):
+        """``cands`` with each short straight piece of a known longer straight rod re-aimed
+        along that rod's axis (:func:`reaim_on_prior`), so that :func:`follow_rod` follows
+        the rod and not the piece's less certain direction. A candidate is the known rod's
+        as in :meth:`_rods_through_branches`; candidates already given a rod's id stay.
+        """
+        if not self.straight_rods or not cands:
+            return cands
+        out = list(cands)
+        for i, c in enumerate(cands):
+            if c.path_xy_px or c.whisker_id >= 0:
+                continue
+            prior = self._prior_rod(i, c, cands)
+            if prior is None:
+                continue
+            rod = reaim_on_prior(c, prior)
+            if rod is not None:
                 out[i] = rod
         return out
 
