@@ -172,6 +172,9 @@ FRONT_MIN_BRANCHES = 2
 #: Every this-many-th pixel (per axis) of the background sets the kymograph's grey range,
 #: taken between the EXTREME percentiles (robust to a few hot pixels).
 KYMO_SUBSAMPLE = 4
+#: :func:`_drop_edge_strips` judges a rod at the side of the field from this many measured
+#: scans (one scan shows no growth either way).
+EDGE_STRIP_MIN_SCANS = 2
 KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 
 
@@ -399,6 +402,55 @@ def _rods_left_out_of_front(mask, candidates, whiskers):
     if not bent_out:
         return mask
     return mask & ~(_rods_in(mask, bent_out) & ~_rods_in(mask, whiskers))
+
+
+def _drop_edge_strips(tracks):
+    """``tracks`` without the rods that never showed a tip: edge strips, not whiskers.
+
+    A whisker grows from the electrode's rim: before it reaches the side of the field
+    (image edge or data bar) it shows its tip inside the field, and once beyond the side
+    its visible length grows no more. A rod whose tip lies at the side (``censored``) in
+    every measured scan, and whose length never advances by its own width over the run
+    (a rod's cap is a width long: less is no growth), never grew in view: it is a strip
+    along the side (a drift-exposed border, a scratch or grain boundary cut by the
+    side), not a whisker. Frames' whisker counts and longest lengths follow.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        As collected by the tracker (lengths and widths in um).
+
+    Returns
+    -------
+    Tracks
+    """
+    w = tracks.whiskers
+    if w.empty:
+        return tracks
+    f = tracks.frames
+    measured = f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool), "frame"]
+    seen = w.loc[w["frame"].isin(set(measured.tolist()))]
+    drop = set()
+    for wid, g in seen.groupby("whisker_id"):
+        if len(g) < EDGE_STRIP_MIN_SCANS or not g["censored"].astype(bool).all():
+            continue
+        length = g["length_um"].to_numpy(float)
+        width = float(np.nanmedian(g["width_um"].to_numpy(float)))
+        if np.isfinite(width) and float(np.nanmax(length) - length[0]) < width:
+            drop.add(wid)
+    if not drop:
+        return tracks
+    logger.debug("rods along the side of the field that never grew (not whiskers): %s", sorted(drop))
+    w = w.loc[~w["whisker_id"].isin(drop)].reset_index(drop=True)
+    per = w.groupby("frame")["length_um"].agg(["count", "max"])
+    f = tracks.frames.copy()
+    ok = ~f["skipped"].astype(bool)
+    f.loc[ok, "whisker_count"] = f.loc[ok, "frame"].map(per["count"]).fillna(0).astype(int)
+    f.loc[ok, "max_whisker_length_um"] = f.loc[ok, "frame"].map(per["max"])
+    kymos = {k: v for k, v in tracks.kymographs.items() if k not in drop}
+    ktimes = {k: v for k, v in tracks.kymograph_times_s.items() if k not in drop}
+    return dataclasses.replace(tracks, frames=f, whiskers=w, kymographs=kymos,
+                               kymograph_times_s=ktimes)
 
 
 def _box_labels(mask):
@@ -1141,8 +1193,9 @@ class TrackIterator:
 
     @property
     def tracks(self):
-        """:class:`Tracks` of the frames consumed so far."""
-        return self._tracker.tracks()
+        """:class:`Tracks` of the frames consumed so far (without the rods along the
+        side of the field that never grew: :func:`_drop_edge_strips`)."""
+        return _drop_edge_strips(self._tracker.tracks())
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
