@@ -20,8 +20,10 @@ __all__ = ["reaim_on_prior"]
 def reaim_on_prior(cand: WhiskerObs, prior: WhiskerObs) -> WhiskerObs | None:
     """``cand`` re-aimed along ``prior``'s axis, or None when it is not a piece of it.
 
-    ``cand`` is a piece of ``prior`` when both are straight, ``cand`` is the shorter, and
-    its base and tip lie within ``prior``'s body (within half its width of its axis).
+    ``cand`` is a piece of ``prior`` when both are straight, ``cand`` is shorter by at
+    least ``prior``'s width (a rod's cap is a width long: less is the scatter of a tip, and
+    both directions are then as good), and its base and tip lie within ``prior``'s body
+    (within half its width of its axis).
     The result starts at ``prior``'s base, runs along ``prior``'s direction to the
     projection of ``cand``'s tip on that axis, and is as wide as the wider of the two (a
     rod does not narrow as it grows; a faint rod's segmentation is narrower than the rod).
@@ -38,7 +40,8 @@ def reaim_on_prior(cand: WhiskerObs, prior: WhiskerObs) -> WhiskerObs | None:
     WhiskerObs or None
         The re-aimed candidate (id, tip uncertainty of ``cand``), or None.
     """
-    if cand.path_xy_px or prior.path_xy_px or not cand.length_px < prior.length_px:
+    if cand.path_xy_px or prior.path_xy_px \
+            or not cand.length_px + float(prior.width_px) <= prior.length_px:
         return None
     u = np.asarray(prior.direction_xy, float)
     if not np.isfinite(u).all():

@@ -72,3 +72,9 @@ def test_reaim_only_a_shorter_straight_piece_inside_the_rod():
     bent = WhiskerObs(-1, BASE, (170.0, 80.0), 23.0, 4.0, U, path_xy_px=(BASE, (175.0, 90.0)))
     assert reaim_on_prior(bent, PRIOR) is None
     assert reaim_on_prior(_piece(23.0, 0.0), bent) is None
+
+
+def test_reaim_not_a_piece_as_long_as_the_rod_less_its_cap():
+    # shorter by less than the rod's width (6.9 px): the tip's scatter, not a piece
+    assert reaim_on_prior(_piece(52.0, 1.0), PRIOR) is None
+    assert reaim_on_prior(_piece(50.0, 1.0), PRIOR) is not None
