@@ -30,6 +30,7 @@ from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
+from ..measure._whisker_reaim import reaim_on_prior
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
@@ -171,6 +172,9 @@ FRONT_MIN_BRANCHES = 2
 #: Every this-many-th pixel (per axis) of the background sets the kymograph's grey range,
 #: taken between the EXTREME percentiles (robust to a few hot pixels).
 KYMO_SUBSAMPLE = 4
+#: :func:`_drop_edge_strips` judges a rod at the side of the field from this many measured
+#: scans (one scan shows no growth either way).
+EDGE_STRIP_MIN_SCANS = 2
 KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 
 
@@ -398,6 +402,55 @@ def _rods_left_out_of_front(mask, candidates, whiskers):
     if not bent_out:
         return mask
     return mask & ~(_rods_in(mask, bent_out) & ~_rods_in(mask, whiskers))
+
+
+def _drop_edge_strips(tracks):
+    """``tracks`` without the rods that never showed a tip: edge strips, not whiskers.
+
+    A whisker grows from the electrode's rim: before it reaches the side of the field
+    (image edge or data bar) it shows its tip inside the field, and once beyond the side
+    its visible length grows no more. A rod whose tip lies at the side (``censored``) in
+    every measured scan, and whose length never advances by its own width over the run
+    (a rod's cap is a width long: less is no growth), never grew in view: it is a strip
+    along the side (a drift-exposed border, a scratch or grain boundary cut by the
+    side), not a whisker. Frames' whisker counts and longest lengths follow.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        As collected by the tracker (lengths and widths in um).
+
+    Returns
+    -------
+    Tracks
+    """
+    w = tracks.whiskers
+    if w.empty:
+        return tracks
+    f = tracks.frames
+    measured = f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool), "frame"]
+    seen = w.loc[w["frame"].isin(set(measured.tolist()))]
+    drop = set()
+    for wid, g in seen.groupby("whisker_id"):
+        if len(g) < EDGE_STRIP_MIN_SCANS or not g["censored"].astype(bool).all():
+            continue
+        length = g["length_um"].to_numpy(float)
+        width = float(np.nanmedian(g["width_um"].to_numpy(float)))
+        if np.isfinite(width) and float(np.nanmax(length) - length[0]) < width:
+            drop.add(wid)
+    if not drop:
+        return tracks
+    logger.debug("rods along the side of the field that never grew (not whiskers): %s", sorted(drop))
+    w = w.loc[~w["whisker_id"].isin(drop)].reset_index(drop=True)
+    per = w.groupby("frame")["length_um"].agg(["count", "max"])
+    f = tracks.frames.copy()
+    ok = ~f["skipped"].astype(bool)
+    f.loc[ok, "whisker_count"] = f.loc[ok, "frame"].map(per["count"]).fillna(0).astype(int)
+    f.loc[ok, "max_whisker_length_um"] = f.loc[ok, "frame"].map(per["max"])
+    kymos = {k: v for k, v in tracks.kymographs.items() if k not in drop}
+    ktimes = {k: v for k, v in tracks.kymograph_times_s.items() if k not in drop}
+    return dataclasses.replace(tracks, frames=f, whiskers=w, kymographs=kymos,
+                               kymograph_times_s=ktimes)
 
 
 def _box_labels(mask):
@@ -789,6 +842,8 @@ class _Tracker:
             branched = {c.whisker_id for c in thick if c.whisker_id >= 0}
             # a rod read straight that starts to kink: its corner on that same axis
             thick = self._kinks_from_prior(rods, thick)
+            # a short straight piece of a known longer rod: along that rod's axis
+            thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
@@ -926,6 +981,26 @@ class _Tracker:
             if rod is not None:
                 logger.debug("whisker %d: starts to kink at (%.1f, %.1f) off its straight axis",
                              prior.whisker_id, *rod.path_xy_px[-1])
+                out[i] = rod
+        return out
+
+    def _reaimed_on_priors(self, cands):
+        """``cands`` with each short straight piece of a known longer straight rod re-aimed
+        along that rod's axis (:func:`reaim_on_prior`), so that :func:`follow_rod` follows
+        the rod and not the piece's less certain direction. A candidate is the known rod's
+        as in :meth:`_rods_through_branches`; candidates already given a rod's id stay.
+        """
+        if not self.straight_rods or not cands:
+            return cands
+        out = list(cands)
+        for i, c in enumerate(cands):
+            if c.path_xy_px or c.whisker_id >= 0:
+                continue
+            prior = self._prior_rod(i, c, cands)
+            if prior is None:
+                continue
+            rod = reaim_on_prior(c, prior)
+            if rod is not None:
                 out[i] = rod
         return out
 
@@ -1118,8 +1193,9 @@ class TrackIterator:
 
     @property
     def tracks(self):
-        """:class:`Tracks` of the frames consumed so far."""
-        return self._tracker.tracks()
+        """:class:`Tracks` of the frames consumed so far (without the rods along the
+        side of the field that never grew: :func:`_drop_edge_strips`)."""
+        return _drop_edge_strips(self._tracker.tracks())
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
