@@ -121,7 +121,12 @@ class AVReader(VideoReader):
         if name in _Y_PLANE_FORMATS:
             plane = frame.planes[0]
             buf = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
-            return buf[:, :frame.width].copy()
+            if plane.line_size != frame.width:
+                return buf[:, :frame.width].copy()   # rows padded: a contiguous copy
+            # the decoder's own buffer, read-only: it may be a reference frame of the next
+            # ones (written, it would change them); the array keeps it alive (refcounted)
+            buf.flags.writeable = False
+            return buf
         if self.dtype == np.uint16:
             return frame.to_ndarray(format="gray16le")
         return frame.to_ndarray(format="gray")

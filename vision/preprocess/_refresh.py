@@ -845,6 +845,33 @@ def _tear_row(boundary, new_above, row_mad, rows_per_band, tau, top, row_step):
     return top + sampled * row_step
 
 
+def _torn_after_all(frame, rest, row_mad, rows_per_band, tau, top, row_step):
+    """``frame``, read whole, as the torn frame that the next frame's ``rest`` completes.
+
+    Parameters
+    ----------
+    frame : Frame
+        The first frame of a scan, marked complete when it was read.
+    rest : _Change
+        The next frame's change, the rest of that scan: below the tear
+        (``bottom``), or the whole frame where the tear cannot be read from it.
+    row_mad, rows_per_band, tau, top, row_step
+        The next frame's per-row MAD (sampled rows; None unless ``rest`` is a
+        block), the sampling and the band threshold, as for :func:`_tear_row`.
+
+    Returns
+    -------
+    Frame
+        ``frame`` with ``partial_refresh`` set; its ``tear_row`` is the first
+        row the rest changes (the first of ``frame``'s old rows: the SEM writes
+        from the top), None when the rest is not a block below the top.
+    """
+    tear = None
+    if rest.kind == "bottom" and row_mad is not None:
+        tear = _tear_row(rest.start, False, row_mad, rows_per_band, tau, top, row_step)
+    return dataclasses.replace(frame, partial_refresh=True, tear_row=tear)
+
+
 def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                    min_tear_fraction=0.05, threshold=None):
     """Flag duplicate and torn frames and fill ``content_time_s``, streaming.
@@ -875,7 +902,8 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     Frame
         Copies of the input frames (sharing their image arrays) with
         ``is_duplicate``, ``partial_refresh``, ``tear_row`` and
-        ``content_time_s`` set.
+        ``content_time_s`` set, one frame behind the input: a frame is
+        yielded once the next one is read (its torn state can depend on it).
 
     Notes
     -----
@@ -937,7 +965,13 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     that scan's rest; so is, on the frame after any scan's first, a block of
     scan-strength changes from below the top to the bottom with the rows above
     it changed 3 times less (`_torn_rest`); and the rest completing a torn top
-    that was not taken is the scan, with the torn frame's content time. Before
+    that was not taken is the scan, with the torn frame's content time. When
+    the rest of a scan follows a first frame that was read whole (no tear
+    seen: the encoder re-drew the old rows as strongly as new ones), that
+    first frame is reported torn after all (its tear row where the rest
+    starts, None when the rest changes the whole frame): the frame that
+    completes the scan is then its only complete frame, and the scan is
+    measured once. Before
     the strong changes give a period, the intervals between the scans taken
     do (`_start_period`).
 
@@ -995,6 +1029,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     scan_bands = None        # bands the last scan changed by scan strength (torn parts too)
     torn_top = None          # (frame, _Change) of the last changed top not taken for a scan
     starts = collections.deque(maxlen=_START_INTERVALS + 1)   # frames of the last scan starts
+    held = None              # the last frame decided, yielded once the next one is read
     for frame in frames:
         k += 1
         image = frame.image
@@ -1022,7 +1057,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             prev, prev_sub, prev_sigma = out, sub, sigma
             scan_time = frame.time_s
             starts.append(k)
-            yield out
+            held = out
             continue
         rows_per_band = max(1, band_rows // row_step)
         usable = (sub.shape[0] // rows_per_band) * rows_per_band
@@ -1197,5 +1232,13 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
             last_change = change
         out = dataclasses.replace(frame, is_duplicate=duplicate, partial_refresh=partial,
                                   tear_row=tear, content_time_s=content)
+        if continues and not partial and not (prev.partial_refresh or prev.is_duplicate):
+            # the rest of a scan whose first frame was read whole (the encoder re-drew the
+            # rows below the tear as strongly as new ones): that frame was torn, this one
+            # completes it, and the scan is measured once, on this frame
+            held = _torn_after_all(held, change, *tear_args)
+        yield held
+        held = out
         prev, prev_sub, prev_sigma = out, sub, sigma
-        yield out
+    if held is not None:
+        yield held
