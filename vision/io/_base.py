@@ -47,6 +47,9 @@ class Frame:
         Presentation time in seconds on the video clock (first frame 0.0).
     image : (M, N) ndarray of uint8 or uint16
         Grayscale image, axis order (row, col); pixel (0, 0) is top-left.
+        Frames decoded from a video file may hand out a read-only view of the
+        decoder's buffer (no copy per frame): ``image.copy()`` before writing
+        into it.
     is_duplicate : bool
         The content is the same scan as the previous frame (only
         compression noise differs). Set by :func:`vision.mark_refreshes`.
