@@ -548,8 +548,8 @@ class WhiskerFrontLog:
         self._scan_frames.append(int(frame_index))
         if front is not None and front.pieces:
             self._pieces[int(frame_index)] = front.pieces
-            outline = np.asarray(front.contour, float).reshape(-1, 2)
-            if counter is not None and len(outline) and counter.reached(
+            outline = None if counter is None else np.asarray(front.contour, float).reshape(-1, 2)
+            if outline is not None and len(outline) and counter.reached(
                     outline[:, 0], outline[:, 1], self.shape, tolerance_px=FRONT_TOUCH_TOLERANCE_PX):
                 # the piece that leads toward the counter electrode is the one that touches
                 self._near[int(frame_index)] = int(np.argmax([p.projected_px for p in front.pieces]))
