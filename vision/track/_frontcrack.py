@@ -16,8 +16,8 @@ from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 from ..measure.crack._detect import SIGMA_PX as CRACK_SIGMA_PX
 
 __all__ = ["CRACK_CONFIRM_SCANS", "CRACK_TOUCH_TOLERANCE_PX", "FRONT_CLUSTER_MIN_BRANCHES",
-           "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog", "blank_transient_front",
-           "blank_unbranched_front", "bridge_front_dropouts", "confirmed_scans",
+           "FRONT_TOUCH_TOLERANCE_PX", "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog",
+           "blank_transient_front", "blank_unbranched_front", "bridge_front_dropouts", "confirmed_scans",
            "crack_touchdown_scan", "is_branching_cluster"]
 
 #: The reach columns of the lateral front that :func:`bridge_front_dropouts` restores (um):
@@ -497,6 +497,16 @@ WHISKER_CORRIDOR_MARGIN_PX = 3.0
 WHISKER_OUTGROWN_FRAC = 0.5
 
 
+#: A front whose outline comes this close to the counter electrode (px) touches it, in the
+#: scan-end check of :meth:`WhiskerFrontLog.resolve`: the front's own test
+#: (:data:`TOUCH_TOLERANCE_PX`, the edge blur of the boundary) plus the one pixel next to
+#: the counter electrode's band, which the segmentation does not give to the lithium that
+#: fills it: the band's blurred edge already darkens that pixel in the background, so the
+#: lithium's contrast there is about half. The front that touches ends that pixel short
+#: (tuning seeds 5036, 7026, 7079: its outermost pixel 1.1-1.8 px from the boundary in the
+#: first scan after the touch-down, so the touch was read one scan late).
+FRONT_TOUCH_TOLERANCE_PX = TOUCH_TOLERANCE_PX + 1.0
+
 #: A front piece lies behind the electrode when its furthest point along the direction
 #: electrode -> counter electrode is at most this far past the electrode's centre (px):
 #: none of it is on the counter electrode's side of the centre line, where lateral
@@ -525,15 +535,24 @@ class WhiskerFrontLog:
         self._scans = {}      # whisker id -> number of scans seen
         self._rim_zone = {}   # frame -> rim zone radius px, scans with a known counter electrode
         self._scan_frames = []  # the frame of every measured scan, in order
+        self._near = {}       # frame -> its front's leading piece, outline within reach of the CE
 
-    def add(self, frame_index, front, whiskers, shape):
+    def add(self, frame_index, front, whiskers, shape, counter=None):
         """Record one measured scan: its :class:`FrontMeasurement` (or None), its whiskers
         (objects with ``whisker_id``, ``width_px`` and ``centreline()``) and the (rows, cols)
-        of the masks they were measured on."""
+        of the masks they were measured on. With the ``counter`` electrode the front was
+        measured against (:class:`CounterElectrode`, same coordinates), a front whose
+        outline comes within :data:`FRONT_TOUCH_TOLERANCE_PX` of it is recorded as
+        touching (:meth:`touching_near_counter`)."""
         self.shape = (int(shape[0]), int(shape[1]))
         self._scan_frames.append(int(frame_index))
         if front is not None and front.pieces:
             self._pieces[int(frame_index)] = front.pieces
+            outline = None if counter is None else np.asarray(front.contour, float).reshape(-1, 2)
+            if outline is not None and len(outline) and counter.reached(
+                    outline[:, 0], outline[:, 1], self.shape, tolerance_px=FRONT_TOUCH_TOLERANCE_PX):
+                # the piece that leads toward the counter electrode is the one that touches
+                self._near[int(frame_index)] = int(np.argmax([p.projected_px for p in front.pieces]))
             # the direction to the counter electrode is known when the front was projected on it
             if np.isfinite(front.projected_px) and np.isfinite(front.rim_zone_px):
                 self._rim_zone[int(frame_index)] = float(front.rim_zone_px)
@@ -609,8 +628,42 @@ class WhiskerFrontLog:
         for frame, js in self.border_pieces().items():
             drop.setdefault(frame, set()).update(js)
         out = self._without_pieces(frames, drop, float(pixel_size_um))
+        out = self.touching_near_counter(out, drop)
         out = self.blank_away_from_counter(out, drop)
         return self.blank_before_front(out, drop)
+
+    def touching_near_counter(self, frames, drop=None):
+        """Mark the scans whose front's outline reaches within :data:`FRONT_TOUCH_TOLERANCE_PX`
+        of the counter electrode as touching it.
+
+        The front's own test (:attr:`FrontMeasurement.touching`) allows the edge blur of the
+        boundary only; the segmentation also leaves out the pixel next to the counter
+        electrode's band (see :data:`FRONT_TOUCH_TOLERANCE_PX`), so a front that has touched
+        down is read touching only in a later scan, if any. A scan counts when its
+        leading piece (furthest toward the counter electrode) is front, not a whisker's rod
+        (``drop``).
+
+        Parameters
+        ----------
+        frames : pandas.DataFrame
+            The frame table (``frame``, ``is_duplicate``, ``skipped``, ``front_touching``).
+        drop : dict, optional
+            {frame: indices of its pieces that are not front} (:meth:`whisker_pieces`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy; those scans' rows, and the frames that repeat them, have
+            ``front_touching`` True.
+        """
+        out = frames.copy()
+        drop = drop or {}
+        chosen = [f for f, j in self._near.items() if j not in drop.get(f, ())]
+        if not chosen or "front_touching" not in out:
+            return out
+        rows = _rows_of_scans(out, np.asarray(self._scan_frames, int), chosen)
+        out.loc[rows, "front_touching"] = True
+        return out
 
     def border_pieces(self):
         """{frame: indices of its pieces that are the region's border, not front}.

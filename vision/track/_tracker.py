@@ -912,7 +912,7 @@ class _Tracker:
                                       thin_mask=thin_front, exclude_rods=True)
             if self.counter is None:
                 front = dataclasses.replace(front, projected_px=math.nan, touching=False)
-            self.front_log.add(frame.index, front, whiskers, li.shape)
+            self.front_log.add(frame.index, front, whiskers, li.shape, counter=self.counter)
         return li, whiskers, front, crack, self._electrode_li_area_px(diff, li, front_wmask)
 
     def _prior_rod(self, i, cand, cands):

@@ -179,7 +179,10 @@ def test_lateral_front_distance_and_touchdown():
     scan = scene.fps * scene.scan_period_s
     assert tracks.touchdown_frame is not None
     late = tracks.touchdown_frame - true_td
-    assert 0 <= late <= scan, f"touch-down at frame {tracks.touchdown_frame}, truth {true_td}"
+    # issue 11: within one scan. A front within the segmentation's reach of the counter
+    # electrode (vision.track._frontcrack.FRONT_TOUCH_TOLERANCE_PX) in the scan before the
+    # truth's first touching one is read touching: the touch falls between the two scans
+    assert -scan <= late <= scan, f"touch-down at frame {tracks.touchdown_frame}, truth {true_td}"
 
 
 def test_crack_initiation_length_tip():
