@@ -64,9 +64,6 @@ XFAIL = {
     (2001, 'events'): 'measured: growth onset missed (1.59 s: a whisker at 0.09 px/s, below '
                       'detection; the whisker tracker finds none, not even the 26 px/s ones from 7.38 s)',
     (2001, 'sync'): 'measured: sync error -16.454 s (two scans: 1.200 s)',
-    (2002, 'sync'): 'measured (wave 13, 2026-12-06): sync error +2.145 s (two scans: 0.480 s), '
-                    'warned with confidence 0: three of four cue features appear and vanish between '
-                    'scans (a flickering whisker); within two scans before whisker12 and refresh12',
     (2002, 'whiskers'): 'measured (wave 13, 2026-12-06): whisker 1: length RMS 6.94 px (its length '
                         '-13.7 px where content times lag the truth; whisker 4 loses its far part '
                         'from frame 78: segmentation), rate error up to 22 %',
