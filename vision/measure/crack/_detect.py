@@ -280,10 +280,10 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
         # link_gaps, so the core and the joined searches share their passes)
         tx, ty = c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0
         reach = ROI_LINK_REACH_PX
-        grown = (max(min(grown[0], int(np.floor(tx - reach))), 0) if grow_x0 else x0,
-                 max(min(grown[1], int(np.floor(ty - reach))), 0) if grow_y0 else y0,
-                 min(max(grown[2], int(np.ceil(tx + reach)) + 1), cols) if grow_x1 else x1,
-                 min(max(grown[3], int(np.ceil(ty + reach)) + 1), rows) if grow_y1 else y1)
+        grown = (max(min(grown[0], int(np.floor(tx - reach))), 0),
+                 max(min(grown[1], int(np.floor(ty - reach))), 0),
+                 min(max(grown[2], int(np.ceil(tx + reach)) + 1), cols),
+                 min(max(grown[3], int(np.ceil(ty + reach)) + 1), rows))
         if grown == (x0, y0, x1, y1):
             if c.path_length_px < min_length_px:
                 return None
