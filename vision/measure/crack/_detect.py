@@ -170,6 +170,14 @@ SOBEL_NORM = 0.125
 FLAT_PATCH_PX = 3
 #: ... and masked with the filter's reach plus this (px) around them.
 FLAT_MARGIN_PX = 3
+#: A side of the frame whose rows (columns) repeat the next one exactly, at least this many
+#: (px), holds no scene: a drift-registered frame (``vision.preprocess.shift_image``)
+#: replicates its last real row into the band the drift uncovered, and every column of
+#: that band is a straight line across it to the line filter (tuning seed 7006: drift
+#: 30-40 px up, a 60 px false side branch up to the frame's top). Two rows of a real
+#: (noisy) frame are never equal; the band and the filter's reach along a line beyond
+#: it are masked, but not at the electrode's rim (where a crack starts).
+BLANK_MIN_REPEATS = 1
 #: A path of more than this many points has its tip re-traced at the half-maximum of the
 #: response (shorter paths have no tip profile to speak of).
 MIN_RETRACE_POINTS = 8
@@ -504,6 +512,17 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if bg is not None and bg.image.shape != img.shape:
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
+    reach_px = int(np.ceil(FILTER_REACH_SIGMAS * float(sigma_px) * max(float(elongation), 1.0)))
+    blank = _blank_border(img, reach_px)
+    if blank is not None:
+        # ... except at the electrode: a crack starts at its rim, and where the electrode
+        # lies in the band the crack's root shows only as its streak (tuning seed 7034:
+        # the electrode at the frame's left side, 20 px of drift; masked, no crack)
+        rim = FILTER_REACH_SIGMAS * float(sigma_px) + 1.0 if opts["rim_margin_px"] is None \
+            else float(opts["rim_margin_px"])
+        yy, xx = np.ogrid[:rows, :cols]
+        blank &= (xx - ex) ** 2 + (yy - ey) ** 2 > (rad + rim + SEED_ZONE_PX + reach_px) ** 2
+        exclude_mask = blank if exclude_mask is None else blank | np.asarray(exclude_mask, bool)
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
@@ -514,6 +533,52 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if passes is not None:
         passes[None] = p
     return _measure_pass(p, opts)
+
+
+def _repeats(lines):
+    """How many leading lines of ``lines`` (a 2-D array, one line per row) equal the next one.
+
+    0 when the first line is constant: a flat (clipped) area, not a repeated scene line.
+    """
+    if not len(lines) or lines[0].min() == lines[0].max():
+        return 0
+    n = 0
+    while n + 1 < len(lines) and np.array_equal(lines[n], lines[n + 1]):
+        n += 1
+    return n
+
+
+def _blank_border(img, margin_px):
+    """The sides of ``img`` that hold no scene (a registration's replicated border), or None.
+
+    Parameters
+    ----------
+    img : (M, N) ndarray
+        The frame.
+    margin_px : int
+        Added to each band on its field side (px): the filter's reach along a line that
+        crosses the band's edge.
+
+    Returns
+    -------
+    (M, N) ndarray of bool or None
+        True in every band of at least ``BLANK_MIN_REPEATS`` rows (columns) at a side
+        that repeat their neighbour exactly, with the repeated real line and the margin;
+        None when no side has one.
+    """
+    rows, cols = img.shape
+    top, bottom = _repeats(img), _repeats(img[::-1])
+    left, right = _repeats(img.T), _repeats(img.T[::-1])
+    if max(top, bottom, left, right) < BLANK_MIN_REPEATS:
+        return None
+    blank = np.zeros(img.shape, bool)
+    for n, sl in ((top, lambda k: (slice(0, k), slice(None))),
+                  (bottom, lambda k: (slice(rows - k, rows), slice(None))),
+                  (left, lambda k: (slice(None), slice(0, k))),
+                  (right, lambda k: (slice(None), slice(cols - k, cols)))):
+        if n >= BLANK_MIN_REPEATS:
+            blank[sl(n + 1 + margin_px)] = True
+    return blank
 
 
 def _resolved(opts):
