@@ -170,9 +170,12 @@ FLAT_MARGIN_PX = 3
 #: (px), holds no scene: a drift-registered frame (``vision.preprocess.shift_image``)
 #: replicates its last real row into the band the drift uncovered, and every column of
 #: that band is a straight line across it to the line filter (tuning seed 7006: drift
-#: 30-40 px up, a 60 px false side branch up to the frame's top). Two rows of a real
-#: (noisy) frame are never equal; the band and the filter's reach along a line beyond
-#: it are masked, but not at the electrode's rim (where a crack starts).
+#: 30-40 px up, a 60 px false side branch up to the frame's top, joined across a gap by
+#: ``link_gaps``). Two rows of a real (noisy) frame are never equal. A piece lying mostly in
+#: the band (and the filter's reach along a line beyond it) joins no crack across a gap; a
+#: crack running into the band is kept as it was (its root at an electrode in the band,
+#: tuning seed 7034; its touch-down at a counter electrode there, 5020: masking the band
+#: lost both).
 BLANK_MIN_REPEATS = 1
 #: A path of more than this many points has its tip re-traced at the half-maximum of the
 #: response (shorter paths have no tip profile to speak of).
@@ -257,7 +260,8 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
                 keep_twin=keep_twin, start=None if starts is None else starts.get(window))
             if passes is not None:
                 passes[window] = p
-        c = _measure_pass(p, opts)
+        blank = opts.get("blank")
+        c = _measure_pass(p, opts if blank is None else dict(opts, blank=blank[sl]))
         del p
         if c is None:
             return None
@@ -491,17 +495,10 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if bg is not None and bg.image.shape != img.shape:
         raise ValueError(f"background has shape {bg.image.shape} but image has {img.shape}; "
                          "use a background of the same (registered) frame size.")
-    reach_px = int(np.ceil(FILTER_REACH_SIGMAS * float(sigma_px) * max(float(elongation), 1.0)))
-    blank = _blank_border(img, reach_px)
-    if blank is not None:
-        # ... except at the electrode: a crack starts at its rim, and where the electrode
-        # lies in the band the crack's root shows only as its streak (tuning seed 7034:
-        # the electrode at the frame's left side, 20 px of drift; masked, no crack)
-        rim = FILTER_REACH_SIGMAS * float(sigma_px) + 1.0 if opts["rim_margin_px"] is None \
-            else float(opts["rim_margin_px"])
-        yy, xx = np.ogrid[:rows, :cols]
-        blank &= (xx - ex) ** 2 + (yy - ey) ** 2 > (rad + rim + SEED_ZONE_PX + reach_px) ** 2
-        exclude_mask = blank if exclude_mask is None else blank | np.asarray(exclude_mask, bool)
+    # the band a drift-registered frame has no scene in: its streaks join no crack across a
+    # gap (a crack reaching the band still runs into it, as main's path did)
+    opts["blank"] = _blank_border(img, int(np.ceil(FILTER_REACH_SIGMAS * float(sigma_px)
+                                                   * max(float(elongation), 1.0))))
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
@@ -883,6 +880,13 @@ def _measure_pass(p, opts):
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
         # noise): the pieces that continue it beyond the gap join it (vision.measure.crack._link)
+        blank = opts.get("blank")
+        if blank is not None:
+            # a piece lying mostly in the band without scene is a streak of it, not a
+            # stretch of the crack beyond a gap (tuning seed 7006)
+            n = len(strong)
+            in_band = 2 * np.bincount(labels[blank], minlength=n)[:n] > stats[:, cv2.CC_STAT_AREA]
+            strong = strong & ~in_band
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity)
     ids = np.flatnonzero(keep)
