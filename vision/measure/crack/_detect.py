@@ -13,7 +13,7 @@ import numpy as np
 
 from ..._shared._stats import _median, mad_sigma
 from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
-from ._link import link_pieces
+from ._link import LINK_MAX_GAP_PX, LINK_MIN_PIECE_PX, link_pieces
 from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
 __all__ = ["BRANCHING_NETWORK_RATIO", "CrackMeasurement", "RIM_EDGE_PENALTY", "RIM_EXCESS_REACHES",
@@ -121,6 +121,10 @@ BRANCHING_NETWORK_RATIO = 1.6
 ROI_NEAR_PX = 8
 #: ... by this much beyond the crack (px).
 ROI_GROW_PX = 48
+#: A piece beyond a faint stretch joins the crack (``link_gaps``) only when the window holds
+#: the gap and enough of the piece: the box reaches this far (px) beyond the crack's tip,
+#: the largest gap joined plus the shortest piece that joins (``vision.measure.crack._link``).
+ROI_LINK_REACH_PX = LINK_MAX_GAP_PX + LINK_MIN_PIECE_PX
 
 #: Lithium at least this thick (px, any direction; after segmentation, with edge rims) is
 #: lateral lithium, not a Li-filled crack: between a crack's width and a lateral branch's.
@@ -240,6 +244,11 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
     # length limit applies to the final path only
     min_length_px = float(opts["min_length_px"])
     opts = dict(opts, min_length_px=0.0)
+    # the thresholds of the first window hold as the box grows: the noise is the frame's,
+    # and a faint crack near the threshold must not break into other pieces (and lose the
+    # links across its gaps) only because more field came into the statistics (tuning
+    # seed 7033: 350 px of the crack in one window, 139 px in the next one, grown by it)
+    noise = None
     while True:
         wx0, wy0, wx1, wy1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, cols), min(y1 + pad, rows)
         sl = (slice(wy0, wy1), slice(wx0, wx1))
@@ -256,10 +265,12 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
             p = _line_pass(
                 sub, sub_bg, None if li_mask is None else np.asarray(li_mask)[sl],
                 band if exclude_mask is None else band | np.asarray(exclude_mask, bool)[sl],
-                (ex - wx0, ey - wy0), rad, _resolved(opts),
+                (ex - wx0, ey - wy0), rad, dict(_resolved(opts), noise=noise),
                 keep_twin=keep_twin, start=None if starts is None else starts.get(window))
             if passes is not None:
                 passes[window] = p
+        if p is not None and noise is None:
+            noise = (p.med, p.sig)
         blank = opts.get("blank")
         c = _measure_pass(p, opts if blank is None else dict(opts, blank=blank[sl]))
         del p
@@ -276,6 +287,15 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
                  max(min(y0, int(lo_xy[1]) - ROI_GROW_PX), 0) if grow_y0 else y0,
                  min(max(x1, int(hi_xy[0]) + 1 + ROI_GROW_PX), cols) if grow_x1 else x1,
                  min(max(y1, int(hi_xy[1]) + 1 + ROI_GROW_PX), rows) if grow_y1 else y1)
+        # the crack may go on beyond a faint stretch from its tip: the box holds the
+        # largest gap and a piece that could join (the same windows with and without
+        # link_gaps, so the core and the joined searches share their passes)
+        tx, ty = c.tip_xy_px[0] + wx0, c.tip_xy_px[1] + wy0
+        reach = ROI_LINK_REACH_PX
+        grown = (max(min(grown[0], int(np.floor(tx - reach))), 0),
+                 max(min(grown[1], int(np.floor(ty - reach))), 0),
+                 min(max(grown[2], int(np.ceil(tx + reach)) + 1), cols),
+                 min(max(grown[3], int(np.ceil(ty + reach)) + 1), rows))
         if grown == (x0, y0, x1, y1):
             if c.path_length_px < min_length_px:
                 return None
@@ -414,8 +434,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         be found). The box
         grows by ``ROI_GROW_PX`` (and the search is repeated) wherever the
         crack comes within ``ROI_NEAR_PX`` of one of its sides, so a crack
-        is followed out of it; the noise level and the brightness gain are
-        then those of the box. Filtering uses a margin of real pixels
+        is followed out of it; the brightness gain is then that of the box,
+        the noise level (the thresholds) stays that of the first box, so a
+        grown box keeps the line pieces a smaller one found. Filtering uses a margin of real pixels
         around it, so the box edges add no lines. None: the whole frame.
 
     Returns
@@ -629,7 +650,10 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     rad : float
         Electrode radius, px.
     opts : dict
-        The options of :func:`detect_crack`, ``rim_margin_px`` a number (:func:`_resolved`).
+        The options of :func:`detect_crack`, ``rim_margin_px`` a number (:func:`_resolved`),
+        and optionally ``noise``: the line response's median and noise level (``med``,
+        ``sig``) to threshold with (a grown box keeps its first window's); None or absent:
+        measured on this window.
     keep_twin : bool
         Keep, in the returned pass's ``twin``, what a pass of the opposite polarity with
         the same background image would compute again (:class:`_TwinStart`).
@@ -685,9 +709,13 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         bridge = (diff_resp, g * bg.response, slope)
     else:
         resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity, elongation=elongation)
-    med, sig = _robust_sigma(resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
-    if sig <= 0:
-        sig = float(np.std(resp)) or 1.0
+    noise = opts.get("noise")
+    if noise is not None:
+        med, sig = noise
+    else:
+        med, sig = _robust_sigma(resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+        if sig <= 0:
+            sig = float(np.std(resp)) or 1.0
     hi = med + threshold_sigma * sig
     lo = med + low_threshold_sigma * sig
     if start is None:
