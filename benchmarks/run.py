@@ -311,6 +311,11 @@ def bench_hd(args, codec, failures, *, memory=True):
             failures.append(f"1080p {codec} {name}: {r['new_frames']} frames with new content "
                             f"(truth {r['truth_new_frames']}), {r['scans_measured']} scans "
                             f"measured (truth {r['truth_scans']})")
+        if r["missed_new_frames"]:
+            # issue 14: the count exact *and* no scan missed (equal counts can hide a new
+            # scan read as a repeat beside a repeat read as new)
+            failures.append(f"1080p {codec} {name}: {r['missed_new_frames']} frame(s) with new "
+                            "content read as repeats")
     if memory and "hd_memory" not in args.skip:
         long = repeat_video(video["video"], 4, Path(video["video"]).with_name(
             "repeated4" + Path(video["video"]).suffix))
