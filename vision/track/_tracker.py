@@ -843,11 +843,11 @@ class _Tracker:
             # a rod read straight that starts to kink: its corner on that same axis
             thick = self._kinks_from_prior(rods, thick)
             # a short straight piece of a known longer rod: along that rod's axis
-            thick, pieces = self._reaimed_on_priors(thick)
+            thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
-            cands = [self._followed(wdiff, li, wmask, c, pieces.get(i))
-                     for i, c in enumerate(thick)]
+            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
+                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
@@ -984,38 +984,15 @@ class _Tracker:
                 out[i] = rod
         return out
 
-    @staticmethod
-    def _followed(wdiff, li, wmask, cand, piece=None):
-        """``cand`` followed along its axis while its contrast holds, tip and width refined.
-
-        ``piece`` is the segmented candidate ``cand`` was re-aimed from (or None). The
-        re-aim exists to reach a faint rod's far part that the piece's own direction walks
-        off; a re-aimed rod followed to less than the piece itself reaches has lost part of
-        the rod the scan shows (its base moved to the known rod's, its direction a known
-        straight rod's while this scan's rod bends slightly or its root moved), so the
-        longer of the two is kept: a rod's visible extent is at least what either reached.
-        """
-        def follow(c):
-            return refine_width(wdiff, refine_tip(wdiff, follow_rod(
-                wdiff, c, other_li=li & ~_rods_in(wmask, [c]))))
-        out = follow(cand)
-        if piece is not None:
-            own = follow(piece)
-            if own.length_px > out.length_px:
-                out = own
-        return out
-
     def _reaimed_on_priors(self, cands):
         """``cands`` with each short straight piece of a known longer straight rod re-aimed
         along that rod's axis (:func:`reaim_on_prior`), so that :func:`follow_rod` follows
         the rod and not the piece's less certain direction. A candidate is the known rod's
         as in :meth:`_rods_through_branches`; candidates already given a rod's id stay.
-
-        Returns the candidates and ``{index: the piece it was re-aimed from}``.
         """
         if not self.straight_rods or not cands:
-            return cands, {}
-        out, pieces = list(cands), {}
+            return cands
+        out = list(cands)
         for i, c in enumerate(cands):
             if c.path_xy_px or c.whisker_id >= 0:
                 continue
@@ -1024,8 +1001,8 @@ class _Tracker:
                 continue
             rod = reaim_on_prior(c, prior)
             if rod is not None:
-                out[i], pieces[i] = rod, c
-        return out, pieces
+                out[i] = rod
+        return out
 
     def _whisker_diff(self, diff, raw, sat):
         """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
