@@ -968,27 +968,26 @@ class _Tracker:
         rod's axis); ``rods`` is the whisker finder's mask, the candidate's region its
         piece of it. Candidates already given a rod's id (measured through a branch) stay.
         """
-        if not self.straight_rods or not cands:
-            return cands
-        out = list(cands)
-        for i, c in enumerate(cands):
-            if c.path_xy_px or c.whisker_id >= 0:
-                continue
-            prior = self._prior_rod(i, c, cands)
-            if prior is None:
-                continue
+        def reread(c, prior):
             rod = kink_from_prior(_rods_in(rods, [c]), c, prior)
             if rod is not None:
                 logger.debug("whisker %d: starts to kink at (%.1f, %.1f) off its straight axis",
                              prior.whisker_id, *rod.path_xy_px[-1])
-                out[i] = rod
-        return out
+            return rod
+        return self._reread_on_priors(cands, reread)
 
     def _reaimed_on_priors(self, cands):
         """``cands`` with each short straight piece of a known longer straight rod re-aimed
         along that rod's axis (:func:`reaim_on_prior`), so that :func:`follow_rod` follows
         the rod and not the piece's less certain direction. A candidate is the known rod's
         as in :meth:`_rods_through_branches`; candidates already given a rod's id stay.
+        """
+        return self._reread_on_priors(cands, reaim_on_prior)
+
+    def _reread_on_priors(self, cands, reread):
+        """``cands`` with each straight one that is a known straight rod's (as in
+        :meth:`_rods_through_branches`) replaced by ``reread(candidate, rod)`` where that is
+        not None. Candidates already given a rod's id (measured through a branch) stay.
         """
         if not self.straight_rods or not cands:
             return cands
@@ -999,7 +998,7 @@ class _Tracker:
             prior = self._prior_rod(i, c, cands)
             if prior is None:
                 continue
-            rod = reaim_on_prior(c, prior)
+            rod = reread(c, prior)
             if rod is not None:
                 out[i] = rod
         return out
