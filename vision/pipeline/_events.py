@@ -376,7 +376,7 @@ def lateral_onset(time_s, extent, *, min_extent, min_scans, noise, until_s=None)
 
 
 #: A whisker's back-extrapolated onset this many scan periods or less after a control-step
-#: edge is dated at that edge (wip, wave 16): growth under a potential step starts with the
+#: edge is dated at that edge: growth under a potential step starts with the
 #: step, and the extrapolation is late by the first detections' short lengths (2-3 px
 #: short in tuning scenes 5000, 5039, 7000, 7083) and by a rate that rose at a later edge.
 STEP_EDGE_WINDOW_SCANS = 1.5

@@ -172,10 +172,10 @@ FRONT_MIN_BRANCHES = 2
 #: Every this-many-th pixel (per axis) of the background sets the kymograph's grey range,
 #: taken between the EXTREME percentiles (robust to a few hot pixels).
 KYMO_SUBSAMPLE = 4
+KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 #: :func:`_drop_edge_strips` judges a rod at the side of the field from this many measured
 #: scans (one scan shows no growth either way).
 EDGE_STRIP_MIN_SCANS = 2
-KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 
 
 def _box_around(electrode, box, margin):
