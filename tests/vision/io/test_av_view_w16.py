@@ -7,42 +7,16 @@ reference-counted): frames kept past the next ones, past the end of the iteratio
 the reader's closing keep their pixels, and writing into one (which could change a
 reference frame of the frames after it) raises instead.
 """
-import fractions
-
 import av
 import numpy as np
 import pytest
 
 from vision import open_video
 
-ROWS = 64
-
-
-def _frames(n, cols, seed):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:ROWS, :cols]
-    out = []
-    for i in range(n):
-        img = 50 + 0.9 * xx + 0.5 * yy + rng.normal(0, 2.0, (ROWS, cols))
-        img[8:24, 4 + 3 * i:20 + 3 * i] = 225   # a moving bright square: frames differ
-        out.append(np.clip(img, 0, 255).astype(np.uint8))
-    return out
-
-
-def _write(path, images, codec, options):
-    out = av.open(str(path), "w")
-    stream = out.add_stream(codec, rate=fractions.Fraction(10))
-    stream.width, stream.height = images[0].shape[1], ROWS
-    stream.pix_fmt = "yuv420p"
-    stream.options = options
-    for img in images:
-        frame = av.VideoFrame.from_ndarray(img, format="gray").reformat(format="yuv420p")
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode():
-        out.mux(packet)
-    out.close()
-    return path
+try:  # the test's folder is on sys.path under pytest's default import mode
+    from av_clips import ROWS, moving_square_frames, write_clip
+except ImportError:  # tests/ made a package
+    from tests.vision.io.av_clips import ROWS, moving_square_frames, write_clip
 
 
 def _copied_luma(path):
@@ -65,7 +39,7 @@ CODECS = [("mp4", "libx264", {"g": "8", "bf": "3", "crf": "18"}),
 @pytest.mark.parametrize("cols", [96, 1920])   # 1920: the full-HD row, no padding
 @pytest.mark.parametrize("seed", [0, 1])
 def test_kept_frames_keep_their_pixels(tmp_path, ext, codec, options, cols, seed):
-    path = _write(tmp_path / f"clip.{ext}", _frames(16, cols, seed), codec, options)
+    path = write_clip(tmp_path / f"clip.{ext}", moving_square_frames(16, seed, cols=cols), codec, options)
     with open_video(path) as reader:
         kept = [f.image for f in reader]       # all held to the end of the iteration
     want = _copied_luma(path)
@@ -77,7 +51,7 @@ def test_kept_frames_keep_their_pixels(tmp_path, ext, codec, options, cols, seed
 
 @pytest.mark.parametrize("ext,codec,options", CODECS, ids=["h264", "mpeg4"])
 def test_decoder_buffer_is_read_only(tmp_path, ext, codec, options):
-    path = _write(tmp_path / f"clip.{ext}", _frames(6, 1920, 3), codec, options)
+    path = write_clip(tmp_path / f"clip.{ext}", moving_square_frames(6, 3, cols=1920), codec, options)
     with open_video(path) as reader:
         images = [frame.image for frame in reader]
     # 1920 columns: rows without padding, so every frame is the decoder's buffer itself
