@@ -13,38 +13,25 @@ import dataclasses
 
 import numpy as np
 import pytest
+from test_whisker_centreline import ELECTRODE, one_whisker_scene
 
 from vision import find_whiskers, refine_tip, segment_lithium
 from vision.measure._whisker_kinkprior import kink_from_prior
 from vision.measure._whiskers import refine_width
-from vision.synthetic import Artefacts, Extras, Scene, Whisker, WhiskerShape, render_frames
+from vision.synthetic import WhiskerShape, render_frames
 
 #: Issue 11's length target (px, 90th percentile of the per-whisker RMS).
 LENGTH_TOL_PX = 1.0
-#: Electrode of the test frame (x, y, radius; px); the whisker's final length (px), grown
-#: in GROWTH_S (s) from 0.5 s on, read every scan (0.5 s: 10 px per scan).
-ELECTRODE = (90.0, 120.0, 50.0)
-LENGTH_PX, GROWTH_S = 80.0, 4.0
+#: The scene (``test_whisker_centreline.one_whisker_scene``): electrode ELECTRODE, one
+#: whisker grown to 80 px in 4 s from 0.5 s on, read every scan (0.5 s: 10 px per scan).
 #: Where the rod kinks (px from its base) and the length (px) at which it is read.
 KINK_AT_PX, READ_AT_PX = 35.0, 50.0
-
-
-def _scene(width_px, shape, seed):
-    ex, ey, r = ELECTRODE
-    return Scene(name="kink", shape=(240, 320), pixel_size_um=0.1, fps=2.0, scan_period_s=0.5,
-                 duration_s=GROWTH_S + 1.0, seed=seed, electrode_xy_px=(ex, ey), electrode_radius_px=r,
-                 counter_electrode_x_px=300.0, steps=((0.5, -1.0),),
-                 whiskers=(Whisker(angle_deg=-20.0, rates_px_s=(LENGTH_PX / GROWTH_S,),
-                                   width_px=width_px),),
-                 artefacts=Artefacts(drift_px_s=0.0, flicker=0.0, tear_fraction=0.0,
-                                     scanline_sigma=0.0, data_bar=False),
-                 extras=Extras(whisker_shapes=(shape,)))
 
 
 def _scans(width_px, shape, seed):
     """Per scan with one whisker found: (truth row, straight reading, kink reading or None)."""
     ex, ey, r = ELECTRODE
-    frames = list(render_frames(_scene(width_px, shape, seed), whiskers=True))
+    frames = list(render_frames(one_whisker_scene("kink", width_px, shape, seed), whiskers=True))
     prior, out = None, []
     for img, _, rows in frames[1:]:
         if not rows:
@@ -91,7 +78,7 @@ def test_region_shorter_than_the_old_rod_is_no_kink():
     # not re-read
     ex, ey, r = ELECTRODE
     shape = WhiskerShape(kink_at_px=KINK_AT_PX, kink_deg=54.0)
-    frames = list(render_frames(_scene(11.5, shape, 0), whiskers=True))
+    frames = list(render_frames(one_whisker_scene("kink", 11.5, shape, 0), whiskers=True))
     read = {}
     for img, _, rows in frames[1:]:
         if rows and round(rows[0]["length_px"]) in (40, 50):
