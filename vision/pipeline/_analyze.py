@@ -42,7 +42,7 @@ from ._failure import (
     sustained_max,
     thresholds_dict,
 )
-from ._overlay import drawing_from_track
+from ._overlay import FrameSpool, drawing_from_track
 from ._rates import growth_rates_per_step
 from ._report import growth_mode_text, report_figures
 from ._save import save_results
@@ -91,6 +91,13 @@ class Analysis:
         whisker_id -> (time, position) uint8 image.
     kymograph_times_s : dict
         whisker_id -> content time (video clock, s) of each kymograph row.
+    frame_spool : FrameSpool or None
+        The frames the overlay shows (each new scan's first frame and the last
+        frame), as decoded, in a temporary file deleted with the object:
+        :meth:`save` draws the overlay from them instead of decoding the video
+        a second time. None (or a spool that stopped short): it decodes again.
+    frame_shape : (rows, cols) or None
+        Size of the video's frames, px.
 
     In a notebook the object shows a short text (``repr``) or, in Jupyter,
     the key plot with the facts and the rate table (``_repr_html_``);
@@ -110,6 +117,8 @@ class Analysis:
     crop: tuple | None = None
     drawings: dict = field(default_factory=dict, repr=False)
     kymograph_times_s: dict = field(default_factory=dict)
+    frame_spool: FrameSpool | None = field(default=None, repr=False, compare=False)
+    frame_shape: tuple | None = None
 
     def __repr__(self):
         s = self.summary
@@ -166,7 +175,8 @@ class Analysis:
         out_dir : str or os.PathLike
             The folder to create or replace.
         overlay : bool
-            Write ``overlay.mp4`` (a second pass over the video).
+            Write ``overlay.mp4``, drawn on the frames the analysis kept on disk
+            (``frame_spool``), or from a second decode of the video without them.
         report : bool
             Write ``report.html``.
         progress : bool
@@ -409,8 +419,11 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
             n_total = reader.n_frames
             bar_progress = progress_bar(n_total, progress, os.path.basename(video))
             drawings = {}
+            # the frames the overlay shows, kept on disk for Analysis.save (no second decode)
+            spool = FrameSpool()
+            frame_shape = tuple(reader.frame_shape)
             iterator = track_iter(
-                mark_refreshes(iter(reader)), pixel_size_um=pixel.um, electrode=electrode,
+                spool.tap(mark_refreshes(iter(reader))), pixel_size_um=pixel.um, electrode=electrode,
                 counter_electrode=counter_electrode, data_bar=bar_box, crop=crop,
                 tilt_deg=tilt_deg, options=TRACK_OPTIONS)
             for ft in iterator:
@@ -437,7 +450,9 @@ def analyze(video, *, trace=None, pixel_size_um=None, scale_bar_um=None, fps=Non
                        search_s=None if search_s is None else tuple(map(float, search_s)))
     tracked = _Tracked(frames=tracks.frames.copy(), whiskers=tracks.whiskers, tracks=tracks,
                        pixel=pixel, bar_box=bar_box, drawings=drawings, video_start=video_start)
-    return _finish(request, tracked, trace_obj, warn, warn_list)
+    result = _finish(request, tracked, trace_obj, warn, warn_list)
+    result.frame_spool, result.frame_shape = spool, frame_shape
+    return result
 
 
 def _plated_features(frames, whiskers):

@@ -3,6 +3,9 @@ import functools
 import importlib.util
 import logging
 import os
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -10,7 +13,7 @@ import av
 import cv2
 import numpy as np
 
-__all__ = ["FrameDrawing", "drawing_from_track", "draw_overlay", "OverlayWriter"]
+__all__ = ["FrameDrawing", "FrameSpool", "drawing_from_track", "draw_overlay", "OverlayWriter"]
 
 logger = logging.getLogger(__name__)
 
@@ -245,3 +248,140 @@ class OverlayWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+#: Share of the free disk space (of the temporary folder, when the spool opens) the frame
+#: spool may take: it must never fill the disk the results are written to. Beyond it the
+#: spool stops and the overlay is drawn from a second decode of the video, as before.
+SPOOL_DISK_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class _SpooledFrame:
+    """A frame of the spool: its index and time, its pixels read on demand."""
+
+    spool: "FrameSpool"
+    position: int
+    index: int
+    time_s: float
+
+    @property
+    def image(self):
+        return self.spool.read(self.position)
+
+
+class FrameSpool:
+    """The frames an overlay shows, kept on disk from the analysis to its save.
+
+    The analysis decodes every frame once; the overlay draws one frame per new
+    scan (frames that bring new content, and the last frame). The spool writes
+    the pixels of those frames, as decoded, into an unnamed temporary file
+    (deleted when the spool is closed or collected, or the process ends) so
+    that the overlay needs no second decode of the video, while the process
+    keeps no frame in memory. It takes at most :data:`SPOOL_DISK_FRACTION` of
+    the free disk space; a spool that stopped short (full, a write error, an
+    analysis that did not read to the end) reports itself incomplete and the
+    overlay decodes the video again.
+
+    Parameters
+    ----------
+    directory : str, optional
+        Folder of the temporary file (default: the system's temporary folder).
+    """
+
+    def __init__(self, directory=None):
+        self._dir = directory if directory is not None else tempfile.gettempdir()
+        self._file = None
+        self._stored = {}     # position -> (byte offset, shape, dtype)
+        self._index = []      # frame index of every position read
+        self._time_s = []     # video-clock time, s, of every position read
+        self._size = 0
+        self._budget = None
+        self._finalizer = None
+        self.complete = False
+
+    def tap(self, frames):
+        """Yield `frames` unchanged, spooling each that is not a duplicate, and the last.
+
+        Parameters
+        ----------
+        frames : iterable of Frame
+            Frames with ``is_duplicate`` set (:func:`vision.mark_refreshes`).
+
+        Yields
+        ------
+        Frame
+            The input frames, not copied.
+        """
+        last = None
+        for position, frame in enumerate(frames):
+            self._index.append(int(frame.index))
+            self._time_s.append(float(frame.time_s))
+            if not frame.is_duplicate:
+                self._put(position, frame.image)
+            last = (position, frame.image)
+            yield frame
+        if last is not None and last[0] not in self._stored:
+            self._put(*last)
+        self.complete = self._file is not None or last is None
+
+    def _put(self, position, image):
+        if self._budget is not None and self._file is None:
+            return  # stopped (budget or error): the overlay decodes again
+        data = np.ascontiguousarray(image)
+        try:
+            if self._file is None:
+                self._budget = SPOOL_DISK_FRACTION * shutil.disk_usage(self._dir).free
+                self._file = tempfile.TemporaryFile(dir=self._dir, prefix="semtrack-frames-")
+                # the file goes with the spool (an analysis dropped unsaved leaves nothing)
+                self._finalizer = weakref.finalize(self, self._file.close)
+            if self._size + data.nbytes > self._budget:
+                raise OSError("the frame spool reached its share of the free disk space")
+            self._file.seek(self._size)
+            self._file.write(memoryview(data).cast("B"))
+        except OSError as exc:
+            logger.info("frames for the overlay not kept (%s): the overlay decodes the "
+                        "video again", exc)
+            self.close()
+            return
+        self._stored[position] = (self._size, data.shape, data.dtype)
+        self._size += data.nbytes
+
+    def covers(self, positions, n_frames):
+        """True when the spool read `n_frames` frames and holds every one of `positions`."""
+        return (self.complete and self._file is not None and len(self._index) == n_frames
+                and all(p in self._stored for p in positions))
+
+    def read(self, position):
+        """The pixels of the frame at `position` (0-based order of the frames read)."""
+        offset, shape, dtype = self._stored[position]
+        image = np.empty(shape, dtype)
+        self._file.seek(offset)
+        if self._file.readinto(memoryview(image).cast("B")) != image.nbytes:
+            raise OSError("the frame spool was truncated")
+        return image
+
+    def frames(self):
+        """Every frame read, in order; ``image`` reads the pixels (spooled frames only)."""
+        for position, (index, time_s) in enumerate(zip(self._index, self._time_s)):
+            yield _SpooledFrame(self, position, index, time_s)
+
+    @property
+    def nbytes(self):
+        """Bytes of pixels held on disk."""
+        return self._size
+
+    def close(self):
+        """Delete the temporary file; the spool then covers nothing."""
+        if self._file is not None:
+            self._finalizer()
+            self._file = None
+        self._stored = {}
+        self._size = 0
+        self.complete = False
+
+    def __getstate__(self):
+        # a pickled analysis (another process) has no frames: its overlay decodes again
+        state = dict(self.__dict__)
+        state.update(_file=None, _finalizer=None, _stored={}, _size=0, complete=False)
+        return state

@@ -1,5 +1,6 @@
 """Writing the results folder of one analysis (the format is a contract, see README)."""
 import base64
+import contextlib
 import logging
 import os
 import shutil
@@ -46,13 +47,29 @@ def _key_frame_indices(analysis):
     return sorted(i for i in wanted if 0 <= i < n)[:8]
 
 
+def _overlay_frames(analysis, needed):
+    """The frames the overlay is drawn from, and the context that holds them open.
+
+    The frames the analysis spooled (:class:`FrameSpool`, no second decode) when the
+    spool holds every frame in `needed` (positions in the video); otherwise a second
+    decode of the video.
+    """
+    spool = getattr(analysis, "frame_spool", None)
+    if spool is not None and spool.covers(needed, len(analysis.frames)):
+        return contextlib.nullcontext(), spool.frames(), analysis.frame_shape
+    reader = open_video(analysis.video_path, fps=analysis.fps)
+    return reader, iter(reader), reader.frame_shape
+
+
 def _overlay_pass(analysis, path, progress):
-    """Second pass over the video: draw and encode once per new scan.
+    """Draw and encode once per new scan.
 
     One overlay frame is written per frame that brings new content (a new scan
     or a torn frame), shown from that frame's time on (variable frame rate),
     and one for the last frame so the overlay lasts as long as the video.
-    Duplicate frames are decoded but neither drawn nor encoded.
+    Duplicate frames are neither drawn nor encoded. The frames come from the
+    analysis's spool (:class:`FrameSpool`) or, when it lacks one, from a second
+    decode of the video: the same pixels either way.
 
     Returns
     -------
@@ -69,12 +86,13 @@ def _overlay_pass(analysis, path, progress):
     duplicate = frames["is_duplicate"].to_numpy(bool)
     last = len(frames) - 1
     mapping = []
+    needed = {0, last} | set(np.flatnonzero(~duplicate).tolist()) if last >= 0 else set()
     bar = progress_bar(len(frames), progress, "overlay")
-    with open_video(analysis.video_path, fps=analysis.fps) as reader, \
-            OverlayWriter(path, reader.frame_shape) as writer:
+    source, stream, frame_shape = _overlay_frames(analysis, needed)
+    with source, OverlayWriter(path, frame_shape) as writer:
         drawing = None
         bgr = None
-        for k, fr in enumerate(reader):  # drawings are keyed by frame index
+        for k, fr in enumerate(stream):  # drawings are keyed by frame index
             drawing = analysis.drawings.get(fr.index, drawing)
             new = bgr is None or k > last or not duplicate[k]
             if new or k == last:
