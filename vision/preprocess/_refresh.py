@@ -965,7 +965,8 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     that scan's rest; so is, on the frame after any scan's first, a block of
     scan-strength changes from below the top to the bottom with the rows above
     it changed 3 times less (`_torn_rest`); and the rest completing a torn top
-    that was not taken is the scan, with the torn frame's content time. When
+    that was not taken is the scan, with the torn frame's content time, and that
+    frame is reported torn (new content, not a repeat). When
     the rest of a scan follows a first frame that was read whole (no tear
     seen: the encoder re-drew the old rows as strongly as new ones), that
     first frame is reported torn after all (its tear row where the rest
@@ -1027,7 +1028,7 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
     last_change = None       # _Change of the last non-duplicate frame
     scan_time = None         # content time of the scan being drawn
     scan_bands = None        # bands the last scan changed by scan strength (torn parts too)
-    torn_top = None          # (frame, _Change) of the last changed top not taken for a scan
+    torn_top = None          # (frame, _Change, tear row) of the last changed top not taken
     starts = collections.deque(maxlen=_START_INTERVALS + 1)   # frames of the last scan starts
     held = None              # the last frame decided, yielded once the next one is read
     for frame in frames:
@@ -1175,7 +1176,11 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                                     repeats=sum(1 for f in unchanged if f > first),
                                     starts=starts, top=change.kind == "top"):
                     if change.kind == "top":
-                        torn_top = (k, change)
+                        row_mad = diff.reshape(-1, rows_per_band, sub.shape[1]).mean(
+                            axis=2).ravel()
+                        torn_top = (k, change, _tear_row(change.stop, True, row_mad,
+                                                         rows_per_band, tau_tear, top,
+                                                         row_step))
                     level = _redraw_level(history)
                     if last_start == k - 1 and level is not None and strength > level:
                         # not a scan of its own, but a change of scan strength on the frame
@@ -1193,6 +1198,14 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                     # which alone was not taken (a window's early frame, not strong
                     # enough): the scan tore there, its content is of that frame
                     started_before = True
+        if (change.kind == "none" and held.partial_refresh and not held.is_duplicate
+                and last_change is not None and last_change.kind == "top"):
+            # a torn frame's rest follows it on the next frame (the display finishes a
+            # refresh within a frame): nothing changed, so the rows below the "tear" were
+            # this scan's already, told from the old ones only by the encoder's re-draw (a
+            # keyframe that wiped the noise: 1080p MPEG-4 frame 1770). It was complete.
+            held = prev = dataclasses.replace(held, partial_refresh=False, tear_row=None)
+            last_change = _Change("full", 0, nb)
         if change.kind == "none":
             duplicate = True
             partial, tear = prev.partial_refresh, prev.tear_row
@@ -1213,6 +1226,10 @@ def mark_refreshes(frames, *, crop=None, detect_data_bar=True, band_rows=8,
                 starts.append(k - 1)
                 content = scan_time = prev.time_s
                 scan_bands = np.zeros(nb, bool)
+                # that previous frame showed the scan's top: new content, a torn frame (not
+                # a repeat of the scan before), its tear where its changed top ended
+                held = dataclasses.replace(held, is_duplicate=False, partial_refresh=True,
+                                           tear_row=torn_top[2], content_time_s=held.time_s)
             else:
                 last_start = k
                 starts.append(k)

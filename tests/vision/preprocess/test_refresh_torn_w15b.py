@@ -146,7 +146,12 @@ def test_scan_whose_torn_top_was_not_taken_has_the_torn_frames_time(monkeypatch,
 
     monkeypatch.setattr(_refresh, "_is_new_scan", refuse_torn_top)
     frames = list(mark_refreshes(iter(video.frames), detect_data_bar=False))
-    assert frames[torn_at].is_duplicate                  # the stand-in refused it
+    # the stand-in refused it as a scan of its own, but its top is the scan's: a torn
+    # frame with new content (wave 17: it was reported a repeat), torn where it is
+    torn = frames[torn_at]
+    assert not torn.is_duplicate and torn.partial_refresh
+    assert torn.content_time_s == pytest.approx(video.content[torn_at])
+    assert abs(torn.tear_row - tear) <= 8                # one band of rows
     rest = frames[torn_at + 1]
     assert not rest.is_duplicate
     assert rest.content_time_s == pytest.approx(video.content[torn_at])
