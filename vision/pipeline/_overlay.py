@@ -328,6 +328,10 @@ class FrameSpool:
     def _put(self, position, image):
         if self._budget is not None and self._file is None:
             return  # stopped (budget or error): the overlay decodes again
+        if image is None:  # a reader without pixels here: stop, the overlay decodes again
+            self._budget = 0.0
+            self.close()
+            return
         data = np.ascontiguousarray(image)
         try:
             if self._file is None:

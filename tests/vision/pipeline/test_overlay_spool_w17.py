@@ -96,6 +96,14 @@ def test_a_spool_over_its_disk_share_stops_and_covers_nothing(monkeypatch):
     assert spool.nbytes == 0 and spool._file is None  # the file is gone
 
 
+def test_a_frame_without_pixels_stops_the_spool():
+    frames = _frames([False, False, True], np.uint8, 7)
+    frames[1].image = None
+    spool = FrameSpool()
+    assert len(list(spool.tap(iter(frames)))) == 3    # the analysis goes on
+    assert not spool.covers([0], len(frames))
+
+
 def test_a_pickled_spool_holds_no_frames():
     frames = _frames([False, True], np.uint8, 6)
     spool = FrameSpool()
