@@ -197,6 +197,9 @@ _HEIGHT_STEP_PX = 0.25
 _BOX_SLACK_PX = 1
 # the seen label is compared with a margin of this many px around its box, shifted +-1 px
 _PAD_PX = 2
+# a drawn text's advance width exceeds its ink width by its side bearings and stroke: 1-6 px
+# for 5-22-px Hershey digits, at most this share of the height
+_BEARINGS = 0.3
 # the label texts: Hershey fonts have no 'µ', such labels write "um"
 _PIXEL_UNITS = ("nm", "um", "mm")
 
@@ -239,11 +242,16 @@ def _read_box_pixels(norm, box, unit_fits=None):
     for font in HERSHEY_FONTS:
         dh = _hershey_digit_height(font)
         for stroke in _PIXEL_STROKES:
+            # advance widths at the box's height; at other heights they scale with the height
+            advance = [cv2.getTextSize(text, font, h / dh, stroke)[0][0] for text, _v, _u in texts]
             for hh in heights:
                 scale = float(hh) / dh
-                for text, v, u in texts:
-                    (tw, _th), _ = cv2.getTextSize(text, font, scale, stroke)
-                    if abs(tw - w) > 2 * stroke + 2 * _BOX_SLACK_PX + 2:
+                digits = _draw_1x("10", font, scale, stroke)
+                if digits is None or abs(digits[1][3] - digits[1][2] + 1 - h) > _BOX_SLACK_PX:
+                    continue  # the digits, the label's tallest glyphs, are not as high as the box
+                for (text, v, u), adv in zip(texts, advance):
+                    over = adv * hh / h - w  # the advance exceeds the ink by the side bearings
+                    if not -_BOX_SLACK_PX - 1 <= over <= _BOX_SLACK_PX + 1 + _BEARINGS * h:
                         continue  # far too wide or narrow: not drawn, not scored
                     got = _draw_1x(text, font, scale, stroke)
                     if got is None:
