@@ -54,6 +54,9 @@ _VALUES = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500)
 _UNITS = ("nm", "µm", "um", "mm")
 # a candidate's aspect ratio must be within this factor of the label's
 _ASPECT_TOLERANCE = 1.18
+# label and candidate are blurred by this much before they are correlated (px): anti-aliasing
+# and a sub-pixel offset between them then cost little
+_BLUR_SIGMA_PX = 0.8
 # label pieces are chained across gaps up to this many text heights ("1 µm")
 _WORD_GAP = 1.6
 
@@ -77,10 +80,25 @@ def _render(text, font, height):
     return a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
+def _required_margin(score, box):
+    """Lead a label's score needs over another value's: the correlation's sampling error.
+
+    A correlation r over n independent samples scatters by about
+    (1 - r^2) / sqrt(n - 3) (Fisher); the label's pixels, blurred by
+    `_BLUR_SIGMA_PX` before correlating, give one independent sample per
+    4 pi sigma^2 pixels. A small label (7 x 37 px: 32 samples) at r = 0.8
+    needs a lead of 0.065, a large one (20 x 80 px) 0.025, at least
+    `MIN_LABEL_MARGIN`.
+    """
+    x0, x1, y0, y1 = box
+    n = (x1 - x0 + 1) * (y1 - y0 + 1) / (4 * np.pi * _BLUR_SIGMA_PX ** 2)
+    return max(MIN_LABEL_MARGIN, (1 - score ** 2) / np.sqrt(max(n - 3, 1.0)))
+
+
 def _score(glyph, tmpl):
     t = cv2.resize(tmpl, (glyph.shape[1], glyph.shape[0]), interpolation=cv2.INTER_AREA)
-    g = cv2.GaussianBlur(glyph, (0, 0), 0.8)
-    t = cv2.GaussianBlur(t, (0, 0), 0.8)
+    g = cv2.GaussianBlur(glyph, (0, 0), _BLUR_SIGMA_PX)
+    t = cv2.GaussianBlur(t, (0, 0), _BLUR_SIGMA_PX)
     g, t = g - g.mean(), t - t.mean()
     den = float(np.sqrt((g * g).sum() * (t * t).sum()))
     return float((g * t).sum() / den) if den > 0 else -1.0
@@ -106,7 +124,7 @@ def _read_box(norm, box, unit_fits=None):
                     ratio = (tmpl.shape[1] / tmpl.shape[0]) / aspect
                     if not 1 / _ASPECT_TOLERANCE < ratio < _ASPECT_TOLERANCE:
                         continue
-                    out.append((_score(glyph, tmpl), value, unit, text))
+                    out.append((_score(glyph, tmpl), value, unit, text, box))
     return out
 
 
@@ -167,8 +185,10 @@ def read_label_in_vendor_font(norm, comps, bar_box, *, text_height_px, chain, un
     um = length_to_um(best[1], best[2])
     rival = next((s for s in scored if length_to_um(s[1], s[2]) != um), None)
     margin = best[0] - rival[0] if rival else 1.0
-    logger.debug("vendor-font label read as %r (score %.3f, margin %.3f)", best[3], best[0], margin)
-    if best[0] < MIN_LABEL_SCORE or margin < MIN_LABEL_MARGIN or um is None:
+    need = _required_margin(best[0], best[4])
+    logger.debug("vendor-font label read as %r (score %.3f, margin %.3f, needed %.3f, box %s)", best[3], best[0],
+                 margin, need, best[4])
+    if best[0] < MIN_LABEL_SCORE or margin < need or um is None:
         return None
     return um, best[3].rstrip("*"), best[0]
 
