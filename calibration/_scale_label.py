@@ -28,7 +28,7 @@ import re
 import cv2
 import numpy as np
 
-from ._scale_label_fonts import label_boxes, read_label_in_pixels, read_label_in_vendor_font
+from ._scale_label_fonts import label_boxes, read_label_in_vendor_font, redraw_label
 from ._scale_label_ocr import read_label_tesseract, tesseract_available
 from ._units import length_to_um
 
@@ -471,17 +471,26 @@ def read_scale_label(norm, mask, bar_box, *, text_height_px):
             openings[box] = unit_prefix_opening(norm, _comps_in(comps, box))
         return unit_fits_glyph(unit, openings[box])
 
-    vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain,
-                                       unit_fits=fits)
-    if vendor is not None:
-        return vendor[0], vendor[1], float(vendor[2])
-    small = read_label_in_pixels(norm, comps, bar_box, text_height_px=h, chain=_chain, unit_fits=fits)
+    # a label re-drawn exactly in a Hershey font is read; one whose re-drawings leave
+    # several values open (a '5' and a '6' a pixel apart) rules out any other value
+    small, open_um = redraw_label(norm, comps, bar_box, text_height_px=h, chain=_chain, unit_fits=fits)
     if small is not None:
         return small[0], small[1], float(small[2])
+
+    def possible(um):
+        return open_um is None or any(abs(um - o) <= 1e-9 * o for o in open_um)
+
+    vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain,
+                                       unit_fits=fits)
+    if vendor is not None and possible(vendor[0]):
+        return vendor[0], vendor[1], float(vendor[2])
+    if vendor is not None:
+        logger.info("scale-bar label read as %r in a vendor font, but re-drawn it can only be one of %s µm: "
+                    "reading dropped", vendor[1], sorted(open_um))
     if tesseract_available():
         for box in label_boxes(comps, bar_box, text_height_px=h, chain=_chain):
             got = read_label_tesseract(norm, box)
-            if got is not None and fits(box, got[1]):
+            if got is not None and fits(box, got[1]) and possible(got[0]):
                 return got[0], got[1], None  # OCR gives no comparable score
     if fallback[1] is not None:
         logger.info("scale-bar label not read with confidence (best guess %r, score %.2f)",

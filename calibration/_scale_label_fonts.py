@@ -28,7 +28,7 @@ import numpy as np
 
 from ._units import length_to_um
 
-__all__ = ["label_boxes", "read_label_in_vendor_font", "read_label_in_pixels", "VENDOR_FONTS",
+__all__ = ["label_boxes", "read_label_in_vendor_font", "read_label_in_pixels", "redraw_label", "VENDOR_FONTS",
            "HERSHEY_FONTS", "MIN_LABEL_SCORE", "MIN_LABEL_MARGIN", "MIN_PIXEL_LABEL_SCORE"]
 
 logger = logging.getLogger(__name__)
@@ -322,16 +322,35 @@ def read_label_in_pixels(norm, comps, bar_box, *, text_height_px, chain, unit_fi
         None unless the best candidate scores >= `MIN_PIXEL_LABEL_SCORE` and
         leads every candidate of another value by `MIN_LABEL_MARGIN`.
     """
+    got, _open = redraw_label(norm, comps, bar_box, text_height_px=text_height_px, chain=chain,
+                              unit_fits=unit_fits)
+    return got
+
+
+def redraw_label(norm, comps, bar_box, *, text_height_px, chain, unit_fits=None):
+    """:func:`read_label_in_pixels`, and the values the re-drawing leaves open.
+
+    Returns
+    -------
+    reading : (label_um, text, score) or None
+        As :func:`read_label_in_pixels`.
+    open_um : frozenset of float or None
+        When some candidate reproduces the label (score >= `MIN_PIXEL_LABEL_SCORE`)
+        but without the lead: the values (µm) within `MIN_LABEL_MARGIN` of the
+        best, of which the label must be one; None when none reproduces it.
+    """
     boxes = label_boxes(comps, bar_box, text_height_px=text_height_px, chain=chain)
     scored = [s for box in boxes for s in _read_box_pixels(norm, box, unit_fits)]
     if not scored:
-        return None
+        return None, None
     scored.sort(key=lambda s: s[0], reverse=True)
     best = scored[0]
     um = length_to_um(best[1], best[2])
     rival = next((s for s in scored if length_to_um(s[1], s[2]) != um), None)
     margin = best[0] - rival[0] if rival else 1.0
     logger.debug("re-drawn label read as %r (score %.3f, margin %.3f)", best[3], best[0], margin)
-    if best[0] < MIN_PIXEL_LABEL_SCORE or margin < MIN_LABEL_MARGIN or um is None:
-        return None
-    return um, best[3], best[0]
+    if best[0] < MIN_PIXEL_LABEL_SCORE or um is None:
+        return None, None
+    if margin < MIN_LABEL_MARGIN:
+        return None, frozenset(length_to_um(s[1], s[2]) for s in scored if s[0] > best[0] - MIN_LABEL_MARGIN)
+    return (um, best[3], best[0]), None

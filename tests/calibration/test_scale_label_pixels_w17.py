@@ -123,3 +123,52 @@ def test_value_outside_the_vocabulary_is_not_read(font, digit_px):
         comps = _components((norm > 0.3).astype(np.uint8), bar_box)
         got = read_label_in_pixels(norm, comps, bar_box, text_height_px=8, chain=_chain)
         assert got is None or got[0] == want, f"{label!r} read as {got}"
+
+
+def test_vendor_reading_outside_the_redrawn_values_is_dropped(monkeypatch):
+    """A PLAIN '50 um' at 5 px re-draws exactly as '50 um' but only 0.02 ahead of '60 um': not
+    read by re-drawing, yet it rules out every other value. A vendor-font (or OCR) reading
+    of '40 um' is then dropped; one of '50 um' stands (benchmark: a COMPLEX '50 um' read '40 um')."""
+    import calibration._scale_label as sl
+    from calibration._scale_label_fonts import _hershey_digit_height
+
+    font = cv2.FONT_HERSHEY_PLAIN
+    img = _bar_with_label("50 um", font, 5 / _hershey_digit_height(font), 0, 0)
+    for vendor_um, want in ((40.0, None), (50.0, 50.0)):
+        monkeypatch.setattr(sl, "read_label_in_vendor_font",
+                            lambda *a, v=vendor_um, **k: (v, f"{v:g} um", 0.8))
+        monkeypatch.setattr(sl, "tesseract_available", lambda: False)
+        bar = measure_scale_bar(img, region=(260, 300, 0, 400))
+        assert bar.label_um == want, bar
+
+
+def test_vendor_margin_grows_as_the_label_shrinks():
+    """The lead a vendor-font reading needs is the correlation's sampling error: larger for a
+    7 x 37 px label than for a 20 x 80 px one, never below MIN_LABEL_MARGIN."""
+    from calibration._scale_label_fonts import MIN_LABEL_MARGIN, _required_margin
+
+    small, large = _required_margin(0.8, (0, 36, 0, 6)), _required_margin(0.8, (0, 79, 0, 19))
+    assert small > 0.05 > large >= MIN_LABEL_MARGIN
+    assert _required_margin(0.99, (0, 79, 0, 19)) == MIN_LABEL_MARGIN
+
+
+@pytest.mark.parametrize("face", ("DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf", "DejaVuSerif-Italic.ttf"))
+@pytest.mark.parametrize("label,um", (("500 nm", 0.5), ("1 \u00b5m", 1.0), ("50 \u00b5m", 50.0)))
+def test_small_slanted_truetype_labels_right_or_missing(face, label, um):
+    """10-px oblique/italic labels (faces the vendor-font reader does not have) were read
+    '300 nm', '4 nm', '30 µm' with a fixed 0.03 lead: now right or not at all."""
+    matplotlib = pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / face), 10)
+    img = Image.new("L", (640, 400), 100)
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 330, 640, 400], fill=5)
+    d.text((8, 338), "EHT = 5.00 kV   WD = 8.5 mm", fill=255, font=font)
+    d.rectangle([320, 380, 439, 383], fill=255)
+    d.text((380 - d.textlength(label, font=font) / 2, 365), label, fill=255, font=font)
+    bar = measure_scale_bar(np.asarray(img), region=(330, 400, 0, 640))
+    assert abs(bar.length_px - 120.0) <= 1.0
+    assert bar.label_um in (None, um), bar
