@@ -6,9 +6,11 @@ and annotation tools, and semtrack's synthetic videos, use) by normalised
 cross-correlation. A reading is returned only when every character matches
 one template clearly (score >= `MIN_CHAR_SCORE`, ahead of the runner-up by
 `MIN_CHAR_MARGIN`) and the text parses as ``<number> <unit>``; otherwise the
-value is None and the caller must ask for ``--scale-bar-um``. Other fonts
-(the SEM vendors' own) are often not read: that is by design, a missing
-value is safer than a wrong one.
+value is None and the caller must ask for ``--scale-bar-um``. Then the
+vendor-font reader and, for small labels, the re-drawing reader of
+:mod:`._scale_label_fonts` are tried, then Tesseract if installed. Other
+fonts (the SEM vendors' own) are often not read: that is by design, a
+missing value is safer than a wrong one.
 
 Whatever reader gives the text, its unit prefix is checked against the
 geometry of the glyph before the ``m``: ``n`` (and the first ``m`` of
@@ -26,7 +28,7 @@ import re
 import cv2
 import numpy as np
 
-from ._scale_label_fonts import label_boxes, read_label_in_vendor_font
+from ._scale_label_fonts import label_boxes, read_label_in_vendor_font, redraw_label
 from ._scale_label_ocr import read_label_tesseract, tesseract_available
 from ._units import length_to_um
 
@@ -469,14 +471,26 @@ def read_scale_label(norm, mask, bar_box, *, text_height_px):
             openings[box] = unit_prefix_opening(norm, _comps_in(comps, box))
         return unit_fits_glyph(unit, openings[box])
 
+    # a label re-drawn exactly in a Hershey font is read; one whose re-drawings leave
+    # several values open (a '5' and a '6' a pixel apart) rules out any other value
+    small, open_um = redraw_label(norm, comps, bar_box, text_height_px=h, chain=_chain, unit_fits=fits)
+    if small is not None:
+        return small[0], small[1], float(small[2])
+
+    def possible(um):
+        return open_um is None or any(abs(um - o) <= 1e-9 * o for o in open_um)
+
     vendor = read_label_in_vendor_font(norm, comps, bar_box, text_height_px=h, chain=_chain,
                                        unit_fits=fits)
-    if vendor is not None:
+    if vendor is not None and possible(vendor[0]):
         return vendor[0], vendor[1], float(vendor[2])
+    if vendor is not None:
+        logger.info("scale-bar label read as %r in a vendor font, but re-drawn it can only be one of %s µm: "
+                    "reading dropped", vendor[1], sorted(open_um))
     if tesseract_available():
         for box in label_boxes(comps, bar_box, text_height_px=h, chain=_chain):
             got = read_label_tesseract(norm, box)
-            if got is not None and fits(box, got[1]):
+            if got is not None and fits(box, got[1]) and possible(got[0]):
                 return got[0], got[1], None  # OCR gives no comparable score
     if fallback[1] is not None:
         logger.info("scale-bar label not read with confidence (best guess %r, score %.2f)",
