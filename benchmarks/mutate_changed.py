@@ -125,6 +125,10 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_events_onset_mut.py",
         "tests/vision/pipeline/test_numbers_exact.py",
         "tests/vision/pipeline/test_events_sudden_mut.py",
+        # wave 16's onset rules (step edge, crack persistence), measured in wave 17
+        "tests/vision/pipeline/test_onset_step_edge_w16.py",
+        "tests/vision/pipeline/test_onset_crack_persistence_w16.py",
+        "tests/vision/pipeline/test_events_step_edge_mut17.py",
     ],
     "vision/pipeline/_failure.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
@@ -948,6 +952,20 @@ EQUIVALENT += [
      '- return narrowing >= NEEDLE_NO_NARROWING, d2|'
      '+ return narrowing > NEEDLE_NO_NARROWING, d2',
      _NARROWING_ONE),
+]
+#: ``step_edge_onset`` (wave 16, measured since 502ec8d in wave 17): the scan times and the
+#: edges as float arrays, and an edge at the onset counted as following it.
+_EDGE_AT_ONSET = ("an edge exactly at the onset: kept as following it (mutant) the onset is "
+                  "returned, moved to it (original) the edge is, the same number")
+EQUIVALENT += [
+    *[("vision/pipeline/_events.py", "step_edge_onset", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("times = np.unique(np.asarray(scan_times_s, dtype=float))",
+                "e = np.asarray(edges_s, dtype=float)")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    ("vision/pipeline/_events.py", "step_edge_onset",
+     "- if np.any((e > onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):|"
+     "+ if np.any((e >= onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):",
+     _EDGE_AT_ONSET),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
