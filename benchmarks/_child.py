@@ -186,7 +186,8 @@ def hd_analyze(video, trace, pixel_size_um, truth_frames, save="0", phases="1"):
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = pipe.analyze(video, trace=trace, pixel_size_um=float(pixel_size_um))
+        result = pipe.analyze(video, trace=trace, pixel_size_um=float(pixel_size_um),
+                              keep_frames=save == "1")  # as `--no-overlay` when not saved
         t_save = 0.0
         if save == "1":
             with tempfile.TemporaryDirectory(prefix="semtrack-bench-") as tmp:

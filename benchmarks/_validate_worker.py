@@ -57,7 +57,7 @@ def main(render_dir, results_dir):
         warnings.simplefilter("ignore")
         try:
             analysis = vision.analyze(render_dir / done["video"],
-                                      trace=render_dir / done["trace"], **opts)
+                                      trace=render_dir / done["trace"], keep_frames=False, **opts)
         except InputError as exc:
             # The user is told to give the pixel size (an unreadable scale bar): do as a
             # user would, and record that the calibration failed.
@@ -68,7 +68,8 @@ def main(render_dir, results_dir):
             t0 = time.perf_counter()
             analysis = vision.analyze(render_dir / done["video"],
                                       trace=render_dir / done["trace"],
-                                      **opts, pixel_size_um=float(truth["pixel_size_um"]))
+                                      keep_frames=False, **opts,
+                                      pixel_size_um=float(truth["pixel_size_um"]))
     t1 = time.perf_counter()
     analysis.save(results_dir, overlay=False, report=False)
     t2 = time.perf_counter()

@@ -146,6 +146,7 @@ def _analyze_and_save(item, final, key, save_options):
         # bar updates. Other warnings (of libraries, of the save pass) are added there.
         warnings.simplefilter("always")
         analysis = _analyze.analyze(item.video, trace=item.trace, progress=False,
+                                    keep_frames=bool(save_options.get("overlay", True)),
                                     **item.options)
     summary = getattr(analysis, "summary", None)
     if "pixel_size_um" in item.from_manifest and isinstance(summary, dict) \

@@ -162,7 +162,8 @@ def run(args):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # they are in summary["warnings"], printed below
-        result = analyze(args.video, trace=args.trace, progress=not quiet, **kwargs)
+        result = analyze(args.video, trace=args.trace, progress=not quiet,
+                         keep_frames=not args.no_overlay, **kwargs)
         out = result.save(out, overlay=not args.no_overlay, report=not args.no_report,
                           progress=not quiet)
     s = result.summary

@@ -41,7 +41,7 @@ SEEN_OPTIONS = {}
 def fake(monkeypatch):
     calls = []
 
-    def analyze(video, *, trace=None, progress=False, **options):
+    def analyze(video, *, trace=None, progress=False, keep_frames=True, **options):
         calls.append(Path(video).name)
         SEEN_OPTIONS[Path(video).name] = options
         if Path(video).read_bytes().startswith(b"BAD"):

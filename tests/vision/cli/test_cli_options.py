@@ -59,7 +59,7 @@ class _Fake:
 def fake(monkeypatch):
     SEEN.clear()
 
-    def analyze(video, *, trace=None, progress=False, **options):
+    def analyze(video, *, trace=None, progress=False, keep_frames=True, **options):
         SEEN[Path(video).stem] = options
         warnings.warn("a library warning during the analysis", RuntimeWarning, stacklevel=2)
         return _Fake(video, options)
