@@ -90,6 +90,11 @@ MAX_LITHIUM_PER_UNIT_UM3 = 10.0
 #: (bvls) puts an active bound's coefficient on the bound itself, and 0.1 % covers the
 #: rescaling of the coefficient back to C per unit, far below a factor fitted freely.
 AT_LEAST_CHARGE_RTOL = 1e-3
+#: The charge cue with the leakage fitted over the whole search replaces the windowed one
+#: only when its standard uncertainty is below this many scan periods: a minimum that
+#: does not resolve issue 13's one scan on its own is no evidence against the other
+#: (the combination's RESOLVE_SCANS).
+WHOLE_LEAK_RESOLVE_SCANS = 1.0
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -668,12 +673,61 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                          leakage=True)
     inside = refined.offset_s is not None and \
         win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
+    whole = _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, refined if inside
+                                       else charge, use=use, mins=mins, until=until)
+    if whole is not None:
+        return whole
     if not inside:  # a minimum at the window's edge is no minimum: keep the first result
         return charge
     return Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
                sharpness=charge.sharpness, adequate=refined.adequate, scales_C=refined.scales_C,
                detail=refined.detail + " (leakage fitted within "
                       f"{half:.2f} s of the offset found without it)")
+
+
+def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, found, *, use, mins, until):
+    """The charge cue with the leakage fitted over the whole search, when it is the lithium's.
+
+    When the leakage carries more charge than the lithium, the search without it
+    lands scans off and the window around that misses the offset: the leakage
+    must be fitted over the whole search. There, though, its kinks at the control
+    steps can fit the charge's kinks at a wrong offset, with the leakage taking
+    the charge and the lithium only its least charge. So the whole search's
+    minimum replaces `found` only when it lies outside the window already
+    searched (`win`), fits better (lower relative residual), resolves a scan on
+    its own (standard uncertainty below :data:`WHOLE_LEAK_RESOLVE_SCANS`), and
+    gives every lithium feature more than its least charge (none at the bound:
+    the lithium seen, not the leakage, carries its part of the charge).
+
+    Returns
+    -------
+    Cue or None
+        None when the whole search does not give such a minimum.
+    """
+    if not len(mins) or not np.all(np.asarray(mins, float) > 0):
+        return None     # features of unknown scale: no least charge to tell leakage apart
+    whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
+                       leakage=True)
+    if whole.offset_s is None or win[0] <= whole.offset_s <= win[1] or \
+            found.cost is None or not whole.cost < found.cost or \
+            not whole.sigma_s < WHOLE_LEAK_RESOLVE_SCANS * dt_scan or \
+            _any_at_least_charge(whole.scales_C, mins):
+        return None
+    return replace(whole, detail=whole.detail + " (leakage fitted over the whole search: "
+                                                f"the fit around {found.offset_s:+.2f} s "
+                                                "without it left more residual)")
+
+
+def _any_at_least_charge(scales_c, mins_c):
+    """Some feature the charge cue fitted has only its least charge per unit (or no scales)."""
+    if scales_c is None:
+        return True
+    a = np.asarray(scales_c, dtype=float)
+    m = np.asarray(mins_c, dtype=float)
+    if a.shape != m.shape:
+        return True
+    fitted = np.isfinite(a)
+    return bool(not fitted.any() or np.any(a[fitted] <= m[fitted] * (1.0 + AT_LEAST_CHARGE_RTOL)))
 
 
 def _at_least_charge(scales_c, mins_c):
