@@ -30,6 +30,7 @@ from ._sync_combine import (
     low_confidence_warning,
 )
 from ._sync_cues import (
+    AGREE_SCANS,
     AGREE_SIGMAS,
     HOLD_SCANS,
     JUMP_MIN_FRACTION,
@@ -673,7 +674,7 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                          leakage=True)
     inside = refined.offset_s is not None and \
         win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
-    whole = _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, refined if inside
+    whole = _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, refined if inside
                                        else charge, use=use, mins=mins, until=until)
     if whole is not None:
         return whole
@@ -685,7 +686,7 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                       f"{half:.2f} s of the offset found without it)")
 
 
-def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, found, *, use, mins, until):
+def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins, until):
     """The charge cue with the leakage fitted over the whole search, when it is the lithium's.
 
     When the leakage carries more charge than the lithium, the search without it
@@ -693,11 +694,13 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, found, *, use, 
     must be fitted over the whole search. There, though, its kinks at the control
     steps can fit the charge's kinks at a wrong offset, with the leakage taking
     the charge and the lithium only its least charge. So the whole search's
-    minimum replaces `found` only when it lies outside the window already
-    searched (`win`), fits better (lower relative residual), resolves a scan on
-    its own (standard uncertainty below :data:`WHOLE_LEAK_RESOLVE_SCANS`), and
-    gives every lithium feature more than its least charge (none at the bound:
-    the lithium seen, not the leakage, carries its part of the charge).
+    minimum replaces `found` (the windowed estimate, or the one without leakage
+    when the windowed minimum lay at the window's edge) only when it lies more
+    than :data:`AGREE_SCANS` scans from it, fits better (lower relative
+    residual), resolves a scan on its own (standard uncertainty below
+    :data:`WHOLE_LEAK_RESOLVE_SCANS`), and gives every lithium feature more than
+    its least charge (none at the bound: the lithium seen, not the leakage,
+    carries its part of the charge).
 
     Returns
     -------
@@ -708,7 +711,7 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, win, found, *, use, 
         return None     # features of unknown scale: no least charge to tell leakage apart
     whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
                        leakage=True)
-    if whole.offset_s is None or win[0] <= whole.offset_s <= win[1] or \
+    if whole.offset_s is None or abs(whole.offset_s - found.offset_s) <= AGREE_SCANS * dt_scan or \
             found.cost is None or not whole.cost < found.cost or \
             not whole.sigma_s < WHOLE_LEAK_RESOLVE_SCANS * dt_scan or \
             _any_at_least_charge(whole.scales_C, mins):
