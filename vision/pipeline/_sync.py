@@ -696,7 +696,8 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins,
     the charge and the lithium only its least charge. So the whole search's
     minimum replaces `found` (the windowed estimate, or the one without leakage
     when the windowed minimum lay at the window's edge) only when it lies more
-    than :data:`AGREE_SCANS` scans from it, fits better (lower relative
+    than :data:`AGREE_SCANS` scans from it and more than half a scan inside the
+    search (a minimum at its edge is no minimum), fits better (lower relative
     residual), resolves a scan on its own (standard uncertainty below
     :data:`WHOLE_LEAK_RESOLVE_SCANS`), and gives every lithium feature more than
     its least charge (none at the bound: the lithium seen, not the leakage,
@@ -712,7 +713,8 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins,
     whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
                        leakage=True)
     if whole.offset_s is None or abs(whole.offset_s - found.offset_s) <= AGREE_SCANS * dt_scan or \
-            found.cost is None or not whole.cost < found.cost or \
+            not lo + 0.5 * dt_scan < whole.offset_s < hi - 0.5 * dt_scan or \
+            whole.cost is None or found.cost is None or not whole.cost < found.cost or \
             not whole.sigma_s < WHOLE_LEAK_RESOLVE_SCANS * dt_scan or \
             _any_at_least_charge(whole.scales_C, mins):
         return None
