@@ -716,7 +716,8 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins,
         # crack path (unknown thickness: 20 nm at least) and features of unknown scale can
         # give the leakage's charge to lithium of any thickness, so nothing tells a
         # whole-search minimum of the leakage's kinks from the lithium's (accuracy seed
-        # 2012, a crack: 4.7 scans off)
+        # 2012, a crack: a minimum 4.7 scans from the windowed one put the offset 2.3
+        # scans off)
         return None
     whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
                        leakage=True)
