@@ -30,6 +30,7 @@ from ._sync_combine import (
     low_confidence_warning,
 )
 from ._sync_cues import (
+    AGREE_SCANS,
     AGREE_SIGMAS,
     HOLD_SCANS,
     JUMP_MIN_FRACTION,
@@ -70,6 +71,8 @@ CHARGE_PER_UM3_C = FARADAY_C_MOL / MOLAR_VOLUME_LI_CM3_MOL / UM3_PER_CM3
 #: unseen deposit only adds charge, but the volume comes from a measured width squared
 #: (30 % too wide -> 1.7x the volume), so the bound is loose.
 MIN_SEEN_VOLUME_FRACTION = 0.3
+#: ... the least charge of one um3 of the first feature, C.
+LEAST_VOLUME_CHARGE_C = MIN_SEEN_VOLUME_FRACTION * CHARGE_PER_UM3_C
 #: Least thickness (um) of lithium behind the other features (areas in um2, a crack's
 #: path length in um as area per um of depth): 20 nm, far below any layer the SEM shows.
 MIN_LAYER_THICKNESS_UM = 0.02
@@ -90,6 +93,11 @@ MAX_LITHIUM_PER_UNIT_UM3 = 10.0
 #: (bvls) puts an active bound's coefficient on the bound itself, and 0.1 % covers the
 #: rescaling of the coefficient back to C per unit, far below a factor fitted freely.
 AT_LEAST_CHARGE_RTOL = 1e-3
+#: The charge cue with the leakage fitted over the whole search replaces the windowed one
+#: only when its standard uncertainty is below this many scan periods: a minimum that
+#: does not resolve issue 13's one scan on its own is no evidence against the other
+#: (the combination's RESOLVE_SCANS).
+WHOLE_LEAK_RESOLVE_SCANS = 1.0
 #: Scans before the short circuit (trace) left out of the charge and contact cues under a
 #: first estimate: the short starts between two scans.
 SHORT_GUARD_SCANS = 1.0
@@ -249,7 +257,7 @@ def _clean_features(tv, features, until_video_s):
     f = np.asarray(features, dtype=float).reshape(len(tv), -1)
     mins = np.full(f.shape[1], MIN_LAYER_THICKNESS_UM * CHARGE_PER_UM3_C)
     if len(mins):
-        mins[0] = MIN_SEEN_VOLUME_FRACTION * CHARGE_PER_UM3_C
+        mins[0] = LEAST_VOLUME_CHARGE_C
     cols = np.isfinite(f).mean(axis=0) >= 0.5 if len(f) else np.ones(f.shape[1], bool)
     f, mins = f[:, cols], mins[cols]                  # features measured in most scans
     good = np.isfinite(tv) & np.isfinite(f).all(axis=1)
@@ -668,12 +676,72 @@ def _charge_with_leakage(tv, f, sig, lo, hi, dt_scan, *, use, mins, until=math.i
                          leakage=True)
     inside = refined.offset_s is not None and \
         win[0] + 0.5 * dt_scan < refined.offset_s < win[1] - 0.5 * dt_scan
+    whole = _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, refined if inside
+                                       else charge, use=use, mins=mins, until=until)
+    if whole is not None:
+        return whole
     if not inside:  # a minimum at the window's edge is no minimum: keep the first result
         return charge
     return Cue("charge", offset_s=refined.offset_s, sigma_s=refined.sigma_s,
                sharpness=charge.sharpness, adequate=refined.adequate, scales_C=refined.scales_C,
                detail=refined.detail + " (leakage fitted within "
                       f"{half:.2f} s of the offset found without it)")
+
+
+def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins, until):
+    """The charge cue with the leakage fitted over the whole search, when it is the lithium's.
+
+    When the leakage carries more charge than the lithium, the search without it
+    lands scans off and the window around that misses the offset: the leakage
+    must be fitted over the whole search. There, though, its kinks at the control
+    steps can fit the charge's kinks at a wrong offset, with the leakage taking
+    the charge and the lithium only its least charge. So the whole search's
+    minimum replaces `found` (the windowed estimate, or the one without leakage
+    when the windowed minimum lay at the window's edge) only when it lies more
+    than :data:`AGREE_SCANS` scans from it and more than half a scan inside the
+    search (a minimum at its edge is no minimum), fits better (lower relative
+    residual), resolves a scan on its own (standard uncertainty below
+    :data:`WHOLE_LEAK_RESOLVE_SCANS`), and gives every lithium feature more than
+    its least charge (none at the bound: the lithium seen, not the leakage,
+    carries its part of the charge). Only whisker volumes are judged so: the
+    least charge of an area or a crack path rests on a thickness of 20 nm.
+
+    Returns
+    -------
+    Cue or None
+        None when the whole search does not give such a minimum.
+    """
+    if not len(mins) or not np.all(np.asarray(mins, float) >= LEAST_VOLUME_CHARGE_C):
+        # only a measured volume has a least charge that Faraday's law fixes: an area or a
+        # crack path (unknown thickness: 20 nm at least) and features of unknown scale can
+        # give the leakage's charge to lithium of any thickness, so nothing tells a
+        # whole-search minimum of the leakage's kinks from the lithium's (accuracy seed
+        # 2012, a crack: a minimum 4.7 scans from the windowed one put the offset 2.3
+        # scans off)
+        return None
+    whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
+                       leakage=True)
+    if whole.offset_s is None or abs(whole.offset_s - found.offset_s) <= AGREE_SCANS * dt_scan or \
+            not lo + 0.5 * dt_scan < whole.offset_s < hi - 0.5 * dt_scan or \
+            whole.cost is None or found.cost is None or not whole.cost < found.cost or \
+            not whole.sigma_s < WHOLE_LEAK_RESOLVE_SCANS * dt_scan or \
+            _any_at_least_charge(whole.scales_C, mins):
+        return None
+    return replace(whole, detail=whole.detail + " (leakage fitted over the whole search: "
+                                                f"the fit around {found.offset_s:+.2f} s "
+                                                "without it left more residual)")
+
+
+def _any_at_least_charge(scales_c, mins_c):
+    """Some feature the charge cue fitted has only its least charge per unit (or no scales)."""
+    if scales_c is None:
+        return True
+    a = np.asarray(scales_c, dtype=float)
+    m = np.asarray(mins_c, dtype=float)
+    if a.shape != m.shape:
+        return True
+    fitted = np.isfinite(a)
+    return bool(not fitted.any() or np.any(a[fitted] <= m[fitted] * (1.0 + AT_LEAST_CHARGE_RTOL)))
 
 
 def _at_least_charge(scales_c, mins_c):
