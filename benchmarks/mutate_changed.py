@@ -207,6 +207,7 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_needle_side_mut.py",
         "tests/vision/measure/test_needle_tip_on_side_w16.py",
         "tests/vision/measure/test_needle_entry_w16.py",
+        "tests/vision/measure/test_needle_wedge_w17.py",
     ],
     # the summary text's units (um -> µm, since fe2d934)
     "electrochem/_format.py": [

@@ -872,7 +872,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
     needle_region = None   # (comp, x0, y0, polarity) of the needle
-    needle_rank = None     # (narrows, elongation x solidity): tapering needles first
+    needle_rank = None     # (narrows, long, elongation x solidity): tapering needles first
     needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`._needle._width_taper`
     regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
 
