@@ -7,9 +7,10 @@ Random seeds 8079 and 8177 lost their needle so (50 px slivers over 240-310 px n
 the electrode was looked for at the sliver's end. Masks of known geometry, both regions
 tapering: a wedge opening at 1.5-2.5 x the least opening NEEDLE_MIN_OPENING (and elongated
 enough to be needle-like at all) and a more
-elongated sliver opening at half of it or less; the selection of
+elongated sliver opening at half of it or less, the wedge at least NEEDLE_MIN_LENGTH_PX
+long (tens of um at the coarsest pixel size); the selection of
 :func:`vision.measure._electrode._raw_candidates` (the largest rank) must return the
-wedge's tip, whatever the two regions' sizes (the rule is scale-free).
+wedge's tip, the sliver shorter or longer.
 """
 import math
 
@@ -17,7 +18,12 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.measure._needle import NEEDLE_MIN_OPENING, NEEDLE_MIN_TAPER, needle_candidate
+from vision.measure._needle import (
+    NEEDLE_MIN_LENGTH_PX,
+    NEEDLE_MIN_OPENING,
+    NEEDLE_MIN_TAPER,
+    needle_candidate,
+)
 
 SHAPE = (480, 640)
 
@@ -64,9 +70,9 @@ def _scene(seed, *, needle_px, sliver_px):
     return mask, tip, tip_w, h - sliver_px
 
 
-#: (needle length, sliver length), px: a long needle and a short sliver (8079, 8177), a
-#: short needle (its electrode near the side) and a long sliver.
-SIZES = [(240.0, 50.0), (300.0, 120.0), (60.0, 150.0)]
+#: (needle length, sliver length), px: a long needle and a short sliver (8079, 8177), and a
+#: needle just over NEEDLE_MIN_LENGTH_PX with a sliver twice as long.
+SIZES = [(240.0, 50.0), (300.0, 120.0), (1.2 * NEEDLE_MIN_LENGTH_PX, 2.4 * NEEDLE_MIN_LENGTH_PX)]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -93,5 +99,17 @@ def test_a_sliver_alone_is_still_read_as_the_needle(seed):
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     bottom = int(np.argmax(stats[1:, 1])) + 1     # the sliver's label (lowest top)
     found = _candidates((labels == bottom).astype(np.uint8))
+    assert len(found) == 1 and found[0][0][0]
+    assert not found[0][0][1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_wedge_shorter_than_tens_of_micrometres_is_not_promoted(seed):
+    # a wedge under NEEDLE_MIN_LENGTH_PX (a grain's corner at the side, at the coarsest
+    # pixel size under 40 um) ranks with the slivers, by elongation
+    mask, _, _, _ = _scene(seed, needle_px=0.75 * NEEDLE_MIN_LENGTH_PX, sliver_px=50.0)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    left = int(np.argmin(stats[1:, 0])) + 1       # the wedge's label (from the left side)
+    found = _candidates((labels == left).astype(np.uint8))
     assert len(found) == 1 and found[0][0][0]
     assert not found[0][0][1]
