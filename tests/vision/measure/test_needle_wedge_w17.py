@@ -113,3 +113,62 @@ def test_a_wedge_shorter_than_tens_of_micrometres_is_not_promoted(seed):
     found = _candidates((labels == left).astype(np.uint8))
     assert len(found) == 1 and found[0][0][0]
     assert not found[0][0][1]
+
+
+def test_the_rule_is_the_probe_geometry():
+    # 40 um at the coarsest pixel size in scope (0.5 um/px) is 80 px; a cone opening at a
+    # 4 degree half-angle is 2 tan(4 deg) = 0.1399 of its length wide
+    from vision.measure import _needle
+
+    assert _needle.NEEDLE_MIN_LENGTH_PX == pytest.approx(80.0, abs=1e-12)
+    assert NEEDLE_MIN_OPENING == pytest.approx(0.139854, rel=1e-5)
+
+
+def _candidates_in(mask):
+    """:func:`_candidates` for a frame of any shape (the scene turned or mirrored)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for lab in range(1, n):
+        x0, y0, bw, bh, area = (int(v) for v in stats[lab])
+        comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
+        found = needle_candidate(comp, x0, y0, mask.shape, area)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("turn", ["mirrored", "turned"])
+def test_the_wedge_wins_from_any_side(seed, turn):
+    # the same scene mirrored (the needle from the right) or turned a quarter (the needle
+    # from the bottom, the sliver from the right): the length is measured along the needle,
+    # whichever side it enters from
+    mask, tip, tip_w, _ = _scene(seed, needle_px=240.0, sliver_px=50.0)
+    h, w = SHAPE
+    if turn == "mirrored":
+        mask = np.ascontiguousarray(mask[:, ::-1])
+        tip = (w - 1 - tip[0], tip[1])
+    else:
+        mask = np.ascontiguousarray(np.rot90(mask))      # (x, y) -> (y, w - 1 - x)
+        tip = (tip[1], w - 1 - tip[0])
+    found = _candidates_in(mask)
+    assert len(found) == 2
+    best = max(found, key=lambda f: f[0])
+    assert math.hypot(best[1][1] - tip[0], best[1][2] - tip[1]) <= tip_w / 2 + 1.5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_sliver_ending_on_a_disc_is_no_wedge(seed):
+    # its base, where it enters, is what opens a wedge: a slender line ending on a round
+    # particle (or an electrode) wider than the opening allows is still a sliver
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(SHAPE, np.uint8)
+    length = float(rng.uniform(1.5, 2.5)) * NEEDLE_MIN_LENGTH_PX
+    y = float(rng.uniform(0.3, 0.7)) * SHAPE[0]
+    base = float(rng.uniform(4.0, 6.0))
+    _wedge(mask, (-5.0, y), (length, y), base, base / 2.5)
+    radius = 0.5 * NEEDLE_MIN_OPENING * length * 1.5       # wider than a wedge's base
+    cv2.circle(mask, (round(length + radius - 2), round(y)), round(radius), 1, -1)
+    found = _candidates(mask)
+    assert len(found) == 1 and found[0][0][0]
+    assert not found[0][0][1]
