@@ -10,7 +10,8 @@ electrode it ends on (one region: its base wider than the disc, so the disc is f
 as the largest circle inscribed at the needle's tip); a smaller round dark grain, the best
 disc of the masks. The electrode must be found within the tolerance of the other needle
 tests (centre max(3 px, 0.2 r), radius 0.2 r). Where the decoy itself ends on a closed
-disc, it stays the needle (its rank decides).
+disc, it stays the needle (its rank decides); a lower-ranked sliver ending on a round grain
+smaller than the best disc is not taken (tuning seed 7053).
 """
 import cv2
 import numpy as np
@@ -67,3 +68,25 @@ def test_when_the_best_ranked_region_ends_on_a_disc_it_is_the_needle(seed):
     disc = (600.0, DECOY_PX + 3.0 + 20.0, 20.0)
     img, _ = _scene(seed, decoy_disc=disc)
     assert _near(find_electrode(img), *disc)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_lower_ranked_sliver_ending_on_a_small_round_grain_is_not_the_needle(seed):
+    # a 150 px dark electrode is the best disc; the decoy (ranked first) ends on ceramic, and a
+    # short bright sliver from the right side (ranked after it) ends 3 px off a 20 px round
+    # dark grain (both beyond the reach of _at_tip from the electrode): the grain is closed
+    # but smaller than the best disc, so the sliver is not the needle against its shape's
+    # rank and the electrode stays the best disc (tuning seed 7053)
+    rng = np.random.default_rng(seed)
+    img = CERAMIC + rng.normal(0.0, 3.0, (H, W))
+    yy, xx = np.mgrid[:H, :W]
+    x, y, r = 300.0 + rng.uniform(-5, 5), 380.0 + rng.uniform(-5, 5), 150.0
+    img[np.hypot(xx - x, yy - y) <= r] = DARK
+    gx, gy, gr = 720.0, 520.0, 20.0
+    img[np.hypot(xx - gx, yy - gy) <= gr] = DARK
+    tip = (int(gx + gr + 3), int(gy))
+    _fill(img, [(W - 1, int(gy) - 8), tip, (W - 1, int(gy) + 8)], BRIGHT)   # 0.7 x 80 px
+    half = DECOY_OPENING * DECOY_PX / 2
+    _fill(img, [(int(650 - half), 0), (650, int(DECOY_PX)), (int(650 + half), 0)], BRIGHT)
+    img = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0)
+    assert _near(find_electrode(img), x, y, r)
