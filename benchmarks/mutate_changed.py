@@ -207,6 +207,7 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_needle_side_mut.py",
         "tests/vision/measure/test_needle_tip_on_side_w16.py",
         "tests/vision/measure/test_needle_entry_w16.py",
+        "tests/vision/measure/test_needle_wedge_w17.py",
     ],
     # the summary text's units (um -> µm, since fe2d934)
     "electrochem/_format.py": [
@@ -966,6 +967,19 @@ EQUIVALENT += [
      "- if np.any((e > onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):|"
      "+ if np.any((e >= onset_s) & (e <= onset_s + STEP_EDGE_EARLY_SCANS * scan_period_s)):",
      _EDGE_AT_ONSET),
+]
+#: ``needle_candidate``'s wedge flag (wave 17 wip): its two comparisons at their constants
+#: (measure zero, as _NEEDLE_EQUAL) and the tip's score handed on to _base_across.
+EQUIVALENT += [
+    (_NEEDLE, "needle_candidate", "- wedge = (length >= NEEDLE_MIN_LENGTH_PX|+ wedge = (length > NEEDLE_MIN_LENGTH_PX",
+     _NEEDLE_EQUAL),
+    (_NEEDLE, "needle_candidate",
+     "- and _base_across(xs, ys, entry, tip[:2]) >= NEEDLE_MIN_OPENING * length)|"
+     "+ and _base_across(xs, ys, entry, tip[:2]) > NEEDLE_MIN_OPENING * length)", _NEEDLE_EQUAL),
+    (_NEEDLE, "needle_candidate",
+     "- and _base_across(xs, ys, entry, tip[:2]) >= NEEDLE_MIN_OPENING * length)|"
+     "+ and _base_across(xs, ys, entry, tip[:3]) >= NEEDLE_MIN_OPENING * length)",
+     "_base_across reads tip[0] and tip[1] only"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]

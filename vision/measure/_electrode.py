@@ -862,21 +862,21 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
     """Disc candidates before the needle's preference, the needle and rim rings at its tip.
 
     Returns ``(cands, needle, rings)``: ``cands`` as in :func:`_disc_candidates`,
-    ``needle`` None or (elongation x solidity, tip_x, tip_y) of the most
-    needle-like region (:func:`._needle.needle_candidate`), ``rings`` candidates from :func:`_rings_at`.
+    ``needle`` None or (elongation x solidity, tip_x, tip_y) of the contacting
+    needle: the best-ranked needle-like region (:func:`._needle.needle_candidate`)
+    at whose tip a disc or rim ring is the electrode by the needle's rule
+    (:func:`_electrode_at_tip`), else the best-ranked one; ``rings`` rim circles at
+    its tip (:func:`_rings_at`, :func:`_tip_rim_circles`).
     """
     img = _without_bands(img)
     h, w = img.shape
     cands = []
-    needle = None   # (area, tip_x, tip_y) of the largest needle-like region
     sm = cv2.GaussianBlur(img, (0, 0), SMOOTH_PX)
     holes = []      # outlines of round holes: rims of electrodes as grey as the ceramic
-    needle_region = None   # (comp, x0, y0, polarity) of the needle
-    needle_rank = None     # (narrows, elongation x solidity): tapering needles first
-    needle_taper = None    # the needle's (narrowing, taper to its tip), :func:`._needle._width_taper`
-    regions = []           # (comp, x0, y0, polarity) of the regions large enough for a disc
+    needles = []    # (rank, needle, taper, region) of every needle-like region
+    regions = []    # (comp, x0, y0, polarity) of the regions large enough for a disc
 
-    def add(comp, x0, y0, pol, tip=None):
+    def add(comp, x0, y0, pol, tip=None, into=cands):
         for got in _disc_score(comp, x0, y0, (h, w), min_radius_px, tip=tip) or ():
             contrast = _disc_contrast(sm, *got[1:4])
             if contrast < MIN_DISC_CONTRAST:
@@ -889,7 +889,7 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
                 # a region joined with the needle (or the needle's own, around a rim ring): the
                 # lithium's side is the disc's own, its inside against the ceramic beyond it
                 pol = "dark" if _disc_side(sm, *got[1:4]) < 0 else "bright"
-            cands.append((score, *got[1:], pol))
+            into.append((score, *got[1:], pol))
 
     for pol, mask, _ in _li_masks(img):
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -898,44 +898,88 @@ def _raw_candidates(img, min_radius_px, max_radius_px):
             if x0 == 0 or y0 == 0 or x0 + bw == w or y0 + bh == h:
                 comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
                 found = needle_candidate(comp, x0, y0, (h, w), area)
-                if found is not None and (needle is None or found[0] > needle_rank):
-                    needle_rank, needle, needle_taper = found
-                    needle_region = (comp, x0, y0, pol)
+                if found is not None:
+                    needles.append((*found, (comp, x0, y0, pol)))
             if area < np.pi * min_radius_px ** 2 * MIN_AREA_FRAC:
                 continue
             comp = labels[y0:y0 + bh, x0:x0 + bw] == lab
             regions.append((comp, x0, y0, pol))
             add(comp, x0, y0, pol)
         holes.extend(_round_holes(mask, min_radius_px))
-    if needle is not None and not any(_at_tip(*needle[1:], *c[1:4]) and
-                                      _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in cands):
-        # no disc at the needle's tip that its rule would prefer (a huge faint circle of a dark
-        # half of the field reaches the tip: check seed 7079): the electrode is one region with
-        # the needle (of its grey level) or with a grain of its own level. Its disc is then the largest circle inscribed
-        # in such a region that reaches the tip (the region's largest inscribed circle may be
-        # the needle's wide base, or the grain)
-        tx, ty = needle[1:]
-        reach = NEEDLE_TIP_TOL_PX
-        near = [reg for reg in regions if reg[1] - reach <= tx <= reg[1] + reg[0].shape[1] + reach
-                and reg[2] - reach <= ty <= reg[2] + reg[0].shape[0] + reach]
-        if needle_region is not None:
+
+    def at_tip_of(needle, needle_taper, needle_region):
+        """Discs (joined with the needle at its tip) and rim rings for one needle-like region."""
+        extra = []
+        if not any(_at_tip(*needle[1:], *c[1:4]) and _rim_score(c) >= NEEDLE_MIN_RIM_SCORE
+                   for c in cands):
+            # no disc at the needle's tip that its rule would prefer (a huge faint circle of a
+            # dark half of the field reaches the tip: check seed 7079): the electrode is one
+            # region with the needle (of its grey level) or with a grain of its own level. Its
+            # disc is then the largest circle inscribed in such a region that reaches the tip
+            # (the region's largest inscribed circle may be the needle's wide base, or the grain)
+            tx, ty = needle[1:]
+            reach = NEEDLE_TIP_TOL_PX
+            near = [reg for reg in regions if reg[1] - reach <= tx <= reg[1] + reg[0].shape[1] + reach
+                    and reg[2] - reach <= ty <= reg[2] + reg[0].shape[0] + reach]
             # the needle lies over the disc: a region of another grey level has a notch there
             near = [_with_needle(reg, needle_region) for reg in near] + [needle_region]
-        for reg in near:
-            add(*reg, tip=(tx, ty))
-    rings = [] if needle is None else _rings_at(needle, holes, sm, min_radius_px)
-    at_tip = [c for c in (*cands, *rings) if _at_tip(*needle[1:], *c[1:4])] if needle else []
-    if needle is not None and needle_taper[1] >= NEEDLE_MIN_TAPER and not any(
-            _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
-                [max(cands, key=lambda c: c[0])] if cands else []))):
-        # neither a disc at the tip, nor the best disc (by score, as the needle's rule weighs
-        # it), nor a rim ring is closed and contrasted: no mask separates the electrode from
-        # the grains around it, but its rim is a circle and theirs are polygons. (Where a
-        # region is a closed disc at the tip or the best one, masks work in this frame, and a
-        # "rim" at a misread needle's tip must not outrank it: check seeds 7044, 7010.)
-        rings.extend(_tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm,
-                                      needle_region))
-    return cands, needle, rings
+            for reg in near:
+                add(*reg, tip=(tx, ty), into=extra)
+        every = cands + extra
+        rings = _rings_at(needle, holes, sm, min_radius_px)
+        at_tip = [c for c in (*every, *rings) if _at_tip(*needle[1:], *c[1:4])]
+        if needle_taper[1] >= NEEDLE_MIN_TAPER and not any(
+                _rim_score(c) >= NEEDLE_MIN_RIM_SCORE for c in (*at_tip, *rings, *(
+                    [max(every, key=lambda c: c[0])] if every else []))):
+            # neither a disc at the tip, nor the best disc (by score, as the needle's rule
+            # weighs it), nor a rim ring is closed and contrasted: no mask separates the
+            # electrode from the grains around it, but its rim is a circle and theirs are
+            # polygons. (Where a region is a closed disc at the tip or the best one, masks work
+            # in this frame, and a "rim" at a misread needle's tip must not outrank it: check
+            # seeds 7044, 7010.)
+            rings.extend(_tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm,
+                                          needle_region))
+        return extra, rings
+
+    if not needles:
+        return cands, None, []
+    # the needle contacts the electrode: the best-ranked region that ends on a disc or rim
+    # ring the needle's rule takes (a grain cluster's wedge or the electrode's own rim arc
+    # cut by the image edge may rank first by shape alone: check seed 8090). A region ranked
+    # lower by its shape is the needle only on both counts, its disc also the largest by
+    # score (a grain's sliver ending on a round grain beside a large electrode, seed 7053)
+    ranked = sorted(needles, key=lambda f: f[0], reverse=True)   # stable: ties keep mask order
+    largest = max((c[0] for c in cands), default=0.0)
+    first = None
+    for _, needle, needle_taper, needle_region in ranked:
+        extra, rings = at_tip_of(needle, needle_taper, needle_region)
+        at_tip = _electrode_at_tip(cands + extra, needle, rings)
+        if first is None:
+            first = (needle, extra, rings)
+            if at_tip:
+                break
+        elif at_tip and max(c[0] for c in at_tip) >= largest:
+            break
+    else:
+        needle, extra, rings = first
+    return cands + extra, needle, rings
+
+
+def _electrode_at_tip(cands, needle, rings=()):
+    """The discs and rim rings at the needle's tip that are the electrode by the needle's rule.
+
+    As :func:`_needle_preference` takes them: candidates (score, xc px, yc px, r px, ...)
+    at the tip (:func:`_at_tip`) whose :func:`_rim_score` is at least NEEDLE_MIN_RIM_SCORE
+    and at least that of the best-scored disc of ``cands``; ``needle`` is
+    (elongation x solidity, tip_x px, tip_y px), ``rings`` are all at its tip. Returns a
+    list (empty: none).
+    """
+    _, tx, ty = needle
+    floor = NEEDLE_MIN_RIM_SCORE
+    if cands:
+        floor = max(floor, _rim_score(max(cands, key=lambda c: c[0])))
+    return [c for c in cands if _at_tip(tx, ty, *c[1:4]) and _rim_score(c) >= floor] + \
+        [c for c in rings if _rim_score(c) >= floor]
 
 
 def _rim_rank(c, closed=NEEDLE_MIN_RIM_SCORE):

@@ -41,6 +41,21 @@ NEEDLE_NO_NARROWING = 1.0
 #: way to its tip (its tip free: a needle merged with a disc at its tip widens again there,
 #: and the disc is then a region of the masks).
 NEEDLE_MIN_TAPER = 1.5
+#: The contacting needle is a tungsten wedge entering from the image side: an etched probe
+#: opens at a cone half-angle of several degrees (5.7 degrees in the synthetic renders), so
+#: its base is at least NEEDLE_MIN_OPENING = 2 tan(NEEDLE_MIN_HALF_ANGLE_DEG) of its length
+#: wide, and the part in view, from the side to its tip on the electrode, is tens of
+#: micrometres long: NEEDLE_MIN_LENGTH_UM at the coarsest pixel size of the videos in scope
+#: (NEEDLE_COARSEST_PIXEL_UM, the synthetic bank's upper end) is NEEDLE_MIN_LENGTH_PX. A
+#: tapering region that is both ranks before those that are not (:func:`needle_candidate`):
+#: elongation alone is scale-free and favours a slender sliver at the side (a grain's
+#: corner, a whisker's root; random seeds 8079, 8177: 50 px slivers 3-6 px wide over the
+#: 240-310 px needles).
+NEEDLE_MIN_HALF_ANGLE_DEG = 4.0
+NEEDLE_MIN_OPENING = 2.0 * math.tan(math.radians(NEEDLE_MIN_HALF_ANGLE_DEG))
+NEEDLE_MIN_LENGTH_UM = 40.0
+NEEDLE_COARSEST_PIXEL_UM = 0.5
+NEEDLE_MIN_LENGTH_PX = NEEDLE_MIN_LENGTH_UM / NEEDLE_COARSEST_PIXEL_UM
 #: Width profile of a needle-like region (:func:`_width_taper`): slabs across its axis of
 #: this fraction of its length; the base's width is their median over the first
 #: TAPER_BASE_FRAC of the length, compared with the least slab width up to TAPER_END_FRAC
@@ -68,8 +83,10 @@ def needle_candidate(comp, x0, y0, shape, area):
     -------
     tuple or None
         ``(rank, needle, taper)``: ``rank`` orders needle-like regions (tapering ones first,
-        NEEDLE_MIN_TAPER, then elongation times solidity); ``needle`` is (elongation x solidity,
-        tip_x px, tip_y px); ``taper`` is :func:`_width_taper`'s (narrowing, taper to the tip).
+        NEEDLE_MIN_TAPER, then wedges at least NEEDLE_MIN_LENGTH_PX long whose base is
+        NEEDLE_MIN_OPENING of their length wide or more, then elongation times solidity);
+        ``needle`` is (elongation x solidity, tip_x px, tip_y px); ``taper`` is
+        :func:`_width_taper`'s (narrowing, taper to the tip).
     """
     tip = _needle_tip(comp, x0, y0, shape, area)
     if tip is None:
@@ -78,7 +95,13 @@ def needle_candidate(comp, x0, y0, shape, area):
     # boundary across the field, check seed 7079) does not
     xs, ys, entry, _ = _entry_chord(comp, x0, y0, shape)
     taper = _width_taper(xs, ys, entry, tip[:2])
-    return (taper[0] >= NEEDLE_MIN_TAPER, tip[2]), (tip[2], tip[0], tip[1]), taper
+    # a wedge opening at the probe's angle, tens of um long, outranks a slender sliver at the
+    # side (elongation favours the sliver)
+    length = math.hypot(tip[0] - float(xs[entry].mean()), tip[1] - float(ys[entry].mean()))
+    wedge = (length >= NEEDLE_MIN_LENGTH_PX
+             and _base_across(xs, ys, entry, tip[:2]) >= NEEDLE_MIN_OPENING * length)
+    rank = (taper[0] >= NEEDLE_MIN_TAPER, bool(wedge), tip[2])
+    return rank, (tip[2], tip[0], tip[1]), taper
 
 
 def _needle_tip(comp, x0, y0, shape, area):

@@ -365,5 +365,7 @@ def test_a_needle_candidate_is_ranked_by_its_narrowing(profile, narrows_to_tip, 
     assert (tx, ty) == (fx, fy)
     want = _truth(hw, math.sqrt(d2))
     assert taper == pytest.approx(want, rel=REL_TOL)
-    assert rank == (True, score)
+    # the narrowing comes first in the rank (before the wedge flag and the elongation x
+    # solidity that orders the rest)
+    assert rank[0] is True and rank[-1] == score
     assert (taper[1] >= needle.NEEDLE_MIN_TAPER) is narrows_to_tip
