@@ -31,7 +31,7 @@ from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
-from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
+from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, recentre_rod, refine_tip, refine_width
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
@@ -846,8 +846,11 @@ class _Tracker:
             thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
-            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
-                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
+            # and a straight rod's axis sits on the middle of its fitted sides (its base
+            # on the rim with it: a slanted rod's length depends on it)
+            cands = [recentre_rod(wdiff, refine_width(wdiff, refine_tip(wdiff, follow_rod(
+                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))),
+                electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
