@@ -14,12 +14,14 @@ Coordinates: x = column, y = row, pixels with the origin at the centre of the
 top-left pixel of the *full* frame, drift-corrected to the first analysed
 frame. Times are on the video clock (s).
 """
+import collections
 import dataclasses
 import logging
 import math
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from calibration import InputError, tilt_correct_vector
 
@@ -28,6 +30,7 @@ from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_e
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
 from ..measure._segment import link_thin_branches, segment_lithium
+from ..measure._whisker_back import measure_back, rod_level
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
@@ -176,6 +179,11 @@ KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 #: :func:`_drop_edge_strips` judges a rod at the side of the field from this many measured
 #: scans (one scan shows no growth either way).
 EDGE_STRIP_MIN_SCANS = 2
+#: Scans kept to measure a newly accepted rod back over (its change images, float16): a
+#: faint rod is accepted up to ~50 scans after it is a width long (tuning scenes 7019, 7058:
+#: 15 and 11 scans; the sync room's list: 6-51). Memory stays flat with the video's length
+#: (64 region images of 2 bytes a pixel: 32 MB for 512 x 512).
+BACK_MAX_SCANS = 64
 
 
 def _box_around(electrode, box, margin):
@@ -453,6 +461,71 @@ def _drop_edge_strips(tracks):
                                kymograph_times_s=ktimes)
 
 
+def _add_measured_back(tracks, scans):
+    """``tracks`` with each whisker's lengths measured back over the scans before it was
+    accepted (:meth:`_Tracker._measure_back`).
+
+    Only whiskers that stay in the tables (seen in at least ``min_whisker_scans`` scans of
+    their own, not an edge strip) get them, so a rod seen once is not made a whisker by
+    its earlier scans. Each earlier scan's row is repeated on the frames that repeat that
+    scan (duplicates, torn frames), as the scan's own rows are; frames' whisker counts and
+    longest lengths follow.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        As collected by the tracker (lengths and widths in um).
+    scans : object
+        The per-scan tracker, with ``measured_back`` (whisker id -> [(frame index, drift,
+        WhiskerObs in region coordinates)]).
+
+    Returns
+    -------
+    Tracks
+    """
+    back = getattr(scans, "measured_back", None)
+    w = tracks.whiskers
+    if not back or w.empty:
+        return tracks
+    f = tracks.frames
+    measured = f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool), "frame"]
+    seen = w.loc[w["frame"].isin(set(measured.tolist()))].groupby("whisker_id")["frame"].nunique()
+    min_scans = max(int(scans.options.min_whisker_scans), 1)
+    ok = ~f["skipped"].astype(bool).to_numpy()
+    frames_all = f["frame"].to_numpy()
+    scan_frames = np.sort(measured.to_numpy())
+    scan_of = scan_frames[np.clip(np.searchsorted(scan_frames, frames_all, side="right") - 1, 0, None)]
+    px = scans.px
+    rows = []
+    for wid, obs in back.items():
+        if wid not in seen.index or seen[wid] < min_scans:
+            continue
+        first = int(w.loc[w["whisker_id"] == wid, "frame"].min())
+        for index, drift, ob in obs:
+            if index >= first:
+                continue
+            full = dataclasses.replace(ob, base_xy_px=scans._to_full(ob.base_xy_px),
+                                       tip_xy_px=scans._to_full(ob.tip_xy_px))
+            length = scans._whisker_length_um(full)
+            censored = scans.censored(full, drift)
+            pick = ok & (scan_of == index) & (frames_all >= index) & (frames_all < first)
+            for _, r in f.loc[pick].iterrows():
+                rows.append((int(r["frame"]), float(r["time_s"]), r["content_time_s"], int(wid),
+                             full.base_xy_px[0] * px, full.base_xy_px[1] * px,
+                             full.tip_xy_px[0] * px, full.tip_xy_px[1] * px, length,
+                             float(full.width_px) * px, censored, float(full.tip_sigma_px)))
+    if not rows:
+        return tracks
+    add = pd.DataFrame(rows, columns=list(w.columns))
+    w = pd.concat([w, add], ignore_index=True).sort_values("frame", kind="stable")
+    w = w.reset_index(drop=True)
+    per = w.groupby("frame")["length_um"].agg(["count", "max"])
+    f = f.copy()
+    f.loc[ok, "whisker_count"] = f.loc[ok, "frame"].map(per["count"]).fillna(0).astype(int)
+    f.loc[ok, "max_whisker_length_um"] = f.loc[ok, "frame"].map(per["max"])
+    return dataclasses.replace(tracks, frames=f, whiskers=w)
+
+
 def _box_labels(mask):
     """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
 
@@ -527,6 +600,8 @@ class _Tracker:
         self.front_log = WhiskerFrontLog()
         self.prev_li = None
         self.kymos = {}
+        self.back_scans = collections.deque(maxlen=BACK_MAX_SCANS)  # (frame, drift, wdiff)
+        self.measured_back = {}       # whisker id -> [(frame index, drift, WhiskerObs)], oldest first
 
     # -- what the frame scheduler calls ------------------------------------
     @property
@@ -856,6 +931,7 @@ class _Tracker:
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
             # rods measured through a branch this scan (their id set above, before linking)
             self.branched_ids = {w.whisker_id for w in whiskers if w.whisker_id in branched}
+            self._measure_back(whiskers, wdiff, frame, drift)
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
@@ -1006,6 +1082,34 @@ class _Tracker:
                 out[i] = rod
         return out
 
+    def _measure_back(self, whiskers, wdiff, frame, drift):
+        """Measure each rod accepted for the first time back over the kept earlier scans.
+
+        Going back scan by scan from the newest, the rod is measured along its axis from
+        its base (:func:`measure_back`) until a scan shows no rod or one longer than the
+        next scan's by more than its width (a rod grows; less is a tip's scatter). The
+        lengths found are reported with the finished tables
+        (:func:`_add_measured_back`). Then this scan's change image is kept.
+        """
+        sign = 1.0 if self.electrode.polarity == "dark" else -1.0
+        for w in whiskers:
+            if w.whisker_id in self.kymos or w.whisker_id in self.measured_back or w.path_xy_px:
+                continue
+            level = rod_level(wdiff, w, sign=sign)
+            back, later = [], w
+            for index, scan_drift, img in reversed(self.back_scans):
+                got = measure_back(img, w, level, sign=sign)
+                if got is None or got.length_px > later.length_px + float(w.width_px):
+                    break
+                back.append((index, scan_drift, got))
+                later = got
+            if back:
+                logger.debug("whisker %d: measured back over %d scans before it was accepted "
+                             "(from %.1f px)", w.whisker_id, len(back), back[-1][2].length_px)
+                self.measured_back[w.whisker_id] = back[::-1]
+        self.back_scans.append((int(frame.index), (float(drift[0]), float(drift[1])),
+                                np.asarray(wdiff).astype(np.float16)))
+
     def _whisker_diff(self, diff, raw, sat):
         """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
 
@@ -1104,19 +1208,19 @@ class _Tracker:
                                                axis=self.tilt_axis)
         return float(np.hypot(dx_px, dy_px)) * self.px
 
+    def _whisker_length_um(self, w):
+        """Length of a whisker (full-frame coordinates), um, along its path and tilt-corrected."""
+        if self.tilt_deg:
+            pts = np.asarray(list(w.path_xy_px) or [w.base_xy_px], float)
+            pts = np.vstack([pts, np.asarray(w.tip_xy_px, float)[None]])
+            return float(sum(self._length_um(*(b - a)) for a, b in zip(pts[:-1], pts[1:])))
+        return float(w.length_px * self.px)
+
     def _row(self, frame, drift, whiskers, front, crack, *, skipped=False):
         row = _nan_row(frame, skipped=skipped)
         row["drift_x_px"], row["drift_y_px"] = float(drift[0]), float(drift[1])
         px = self.px
-        lengths = []
-        for w in whiskers:
-            if self.tilt_deg:
-                pts = np.asarray(list(w.path_xy_px) or [w.base_xy_px], float)
-                pts = np.vstack([pts, np.asarray(w.tip_xy_px, float)[None]])
-                length = sum(self._length_um(*(b - a)) for a, b in zip(pts[:-1], pts[1:]))
-            else:
-                length = w.length_px * px
-            lengths.append(float(length))
+        lengths = [self._whisker_length_um(w) for w in whiskers]
         row["whisker_count"] = len(whiskers)
         row["max_whisker_length_um"] = max(lengths) if lengths else math.nan
         if front is not None:
@@ -1197,7 +1301,7 @@ class TrackIterator:
     def tracks(self):
         """:class:`Tracks` of the frames consumed so far (without the rods along the
         side of the field that never grew: :func:`_drop_edge_strips`)."""
-        return _drop_edge_strips(self._tracker.tracks())
+        return _add_measured_back(_drop_edge_strips(self._tracker.tracks()), self._tracker.tracker)
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,

@@ -1,0 +1,71 @@
+"""A newly accepted rod is measured back over the scans before it was accepted (wave 16b)."""
+import math
+
+import numpy as np
+import pytest
+
+from vision.measure._whisker_back import measure_back
+from vision.measure._whisker_obs import WhiskerObs
+
+#: issue 11: whisker length RMS <= 1 px (p90): each scan's length within it
+LENGTH_TOL_PX = 1.0
+
+ANGLE = math.radians(-133.0)
+U = (math.cos(ANGLE), math.sin(ANGLE))
+BASE = (184.0, 99.5)
+ROD_W = 7.0
+
+
+def _rod_diff(seed, length, *, level=20.0, noise=6.0, shape=(140, 220)):
+    """Change image of a 7-px rod from BASE along U, ``length`` long (+level on noise);
+    behind the base (s < 0) the unchanged electrode (zero change)."""
+    rng = np.random.default_rng(seed)
+    diff = rng.normal(0.0, noise, shape).astype(np.float32)
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    dx, dy = xx - BASE[0], yy - BASE[1]
+    s = dx * U[0] + dy * U[1]
+    d = np.abs(dx * U[1] - dy * U[0])
+    diff[(s >= 0) & (s <= length) & (d <= ROD_W / 2)] += level
+    return diff
+
+
+#: the rod as the tracker first accepted it: 30 px long (7019: a 7-px rod first reported at 30 px)
+ROD = WhiskerObs(0, BASE, (BASE[0] + 30.0 * U[0], BASE[1] + 30.0 * U[1]), 30.0, 6.8, U)
+#: its contrast when accepted (the synthetic rod's level)
+LEVEL = 20.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("length", [8.0, 12.0, 18.0, 25.0, 30.0])
+def test_earlier_lengths_measured_back_along_the_known_axis(seed, length):
+    diff = _rod_diff(seed, length)
+    got = measure_back(diff, ROD, LEVEL)
+    assert got is not None
+    assert got.length_px == pytest.approx(length, abs=LENGTH_TOL_PX)
+    t = np.asarray(got.tip_xy_px) - np.asarray(BASE)
+    assert abs(t[0] * U[1] - t[1] * U[0]) == pytest.approx(0.0, abs=1e-6)
+    assert got.whisker_id == 0 and got.width_px == ROD.width_px
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("length", [0.0, 3.0])
+def test_no_rod_before_it_is_a_width_long(seed, length):
+    # before the rod is a width long (a cap on the rim) there is nothing to report
+    assert measure_back(_rod_diff(seed, length), ROD, LEVEL) is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_broad_change_is_not_a_rod(seed):
+    # a brightness step over the whole stretch (a front, a charging patch): the ceramic
+    # beside the axis changed as much as on it
+    rng = np.random.default_rng(seed)
+    diff = rng.normal(0.0, 6.0, (140, 220)).astype(np.float32)
+    yy, xx = np.mgrid[0:140, 0:220].astype(float)
+    s = (xx - BASE[0]) * U[0] + (yy - BASE[1]) * U[1]
+    diff[(s >= 0) & (s <= 15.0)] += 20.0
+    assert measure_back(diff, ROD, LEVEL) is None
+
+
+def test_a_curved_rod_is_not_measured_back():
+    bent = WhiskerObs(0, BASE, (170.0, 80.0), 23.0, 4.0, U, path_xy_px=(BASE, (175.0, 90.0)))
+    assert measure_back(_rod_diff(1, 20.0), bent, LEVEL) is None
