@@ -54,7 +54,8 @@ def measure_back(diff, rod: WhiskerObs, level: float, *, sign: float = 1.0,
     stays below it by ``level_frac`` of ``level`` (a broad change, a front or a brightness
     step, is not a rod), and it is at least a width and :data:`MIN_LENGTH_PX` long (less
     is a bump on the rim, not yet a rod). :func:`refine_tip` then fits the tip's edge
-    (its window kept clear of the base, the electrode rim's own step).
+    (its window kept clear of the base, the electrode rim's own step); the rod must still
+    be that long after it.
 
     Parameters
     ----------
@@ -133,4 +134,7 @@ def measure_back(diff, rod: WhiskerObs, level: float, *, sign: float = 1.0,
     tip = (bx + end * ux, by + end * uy)
     got = dataclasses.replace(rod, tip_xy_px=(float(tip[0]), float(tip[1])), length_px=end,
                               tip_sigma_px=float("nan"))
-    return refine_tip(diff, got, half_window_px=min(TIP_HALF_WINDOW_PX, end))
+    # the edge fit's window stays clear of the base (the electrode rim's own step)
+    got = refine_tip(diff, got, half_window_px=min(TIP_HALF_WINDOW_PX, end))
+    # the fitted edge may lie up to TIP_MAX_SHIFT_PX inside: still a width long?
+    return got if got.length_px >= min_len else None

@@ -69,6 +69,7 @@ def test_earlier_lengths_measured_back_along_the_known_axis(length):
         fwd.append(refine_tip(diff, true, half_window_px=min(10.0, length)).length_px - length)
     p90 = float(np.percentile(np.abs(errs), 90))
     assert p90 <= LENGTH_TOL_PX
+    # (refine_tip samples its profile at TIP_STEP_PX = 0.25 px: one step apart is as good)
     assert p90 <= float(np.percentile(np.abs(fwd), 90)) + 0.25
 
 
