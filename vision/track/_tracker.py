@@ -184,6 +184,8 @@ EDGE_STRIP_MIN_SCANS = 2
 #: 15 and 11 scans; the sync room's list: 6-51). Memory stays flat with the video's length
 #: (64 region images of 2 bytes a pixel: 32 MB for 512 x 512).
 BACK_MAX_SCANS = 64
+_FORWARD_RECENTRE = __import__('os').environ.get('FORWARD_RECENTRE', '1') == '1'
+_BACK_RECENTRE = __import__('os').environ.get('BACK_RECENTRE', '0') == '1'
 
 
 def _box_around(electrode, box, margin):
@@ -923,9 +925,11 @@ class _Tracker:
             # (up to other lithium: the electrode, the front, another rod)
             # and a straight rod's axis sits on the middle of its fitted sides (its base
             # on the rim with it: a slanted rod's length depends on it)
-            cands = [recentre_rod(wdiff, refine_width(wdiff, refine_tip(wdiff, follow_rod(
-                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))),
-                electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px) for c in thick]
+            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
+                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
+            if _FORWARD_RECENTRE:
+                cands = [recentre_rod(wdiff, c, electrode_xy_px=(e.x_px, e.y_px),
+                                      electrode_radius_px=e.radius_px) for c in cands]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
@@ -1095,6 +1099,10 @@ class _Tracker:
         for w in whiskers:
             if w.whisker_id in self.kymos or w.whisker_id in self.measured_back or w.path_xy_px:
                 continue
+            if _BACK_RECENTRE:
+                # the rod's earlier lengths are measured from its base: on the sides' middle line
+                e = self.electrode
+                w = recentre_rod(wdiff, w, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px)
             level = rod_level(wdiff, w, sign=sign)
             back, later = [], w
             for index, scan_drift, img in reversed(self.back_scans):
