@@ -161,8 +161,6 @@ WIDTH_OUTWARD_PX = 1.5
 #: rod's; a middle farther off means one fitted side is not the rod's (a neighbour, the
 #: electrode's rim, a front) and the mask's axis is kept.
 RECENTRE_MAX_FRAC = 0.25
-_RECENTRE_KEEP_AXIS = __import__('os').environ.get('RECENTRE_KEEP', '') == '1'
-_RECENTRE_MODE = __import__('os').environ.get('RECENTRE_MODE', 'line')
 
 
 __all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "recentre_rod", "refine_tip", "refine_width",
@@ -1065,7 +1063,7 @@ def recentre_rod(diff, whisker, *, electrode_xy_px, electrode_radius_px, step_px
         mask's axis, or a line that misses the circle.
     """
     L = float(whisker.length_px)
-    if whisker.path_xy_px or not L >= MIN_WIDTH_ROD_PX or _RECENTRE_MODE == "off":
+    if whisker.path_xy_px or not L >= MIN_WIDTH_ROD_PX:
         return whisker
     fr = np.linspace(*WIDTH_SPAN, n_positions)
     near, far = fr[: n_positions // 2 + 1], fr[n_positions // 2:]
@@ -1083,29 +1081,12 @@ def recentre_rod(diff, whisker, *, electrode_xy_px, electrode_radius_px, step_px
     p_far = b + s_far * np.array([ux, uy]) + d_far * np.array([nx, ny])
     v = p_far - p_near
     v /= max(float(np.hypot(*v)), 1e-9)
-    if _RECENTRE_MODE == "offset":
-        d = 0.5 * (d_near + d_far)
-        p_near = b + s_near * np.array([ux, uy]) + d * np.array([nx, ny])
-        v = np.array([ux, uy])
-    elif _RECENTRE_MODE == "bounded":
-        # the new line stays within the limit of the mask's axis at the base too
-        d_base = d_near - (d_far - d_near) * s_near / max(s_far - s_near, 1e-9)
-        if not abs(d_base) <= limit:
-            return whisker
     ex, ey = (float(c) for c in electrode_xy_px)
     t = _axis_circle_exit(p_near[0], p_near[1], v[0], v[1], ex, ey, float(electrode_radius_px))
     if t is None or not t < 0:
         return whisker
     base = p_near + t * v
     tip = p_near + float((np.asarray(whisker.tip_xy_px, float) - p_near) @ v) * v
-    if _RECENTRE_KEEP_AXIS:
-        # only the length: the base moves along the mask's axis by as much as the sides'
-        # line moved it, the axis and the tip stay
-        new_len = float((tip - base) @ v)
-        u = np.array([ux, uy])
-        t0 = np.asarray(whisker.tip_xy_px, float)
-        b0 = t0 - new_len * u
-        return dataclasses.replace(whisker, base_xy_px=(float(b0[0]), float(b0[1])), length_px=new_len)
     return dataclasses.replace(whisker, base_xy_px=(float(base[0]), float(base[1])),
                                tip_xy_px=(float(tip[0]), float(tip[1])),
                                direction_xy=(float(v[0]), float(v[1])),

@@ -34,7 +34,15 @@ from ..measure._whisker_back import measure_back, rod_level
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
-from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, recentre_rod, refine_tip, refine_width
+from ..measure._whiskers import (
+    WIDTH_SPAN,
+    WhiskerLinker,
+    find_whiskers,
+    follow_rod,
+    recentre_rod,
+    refine_tip,
+    refine_width,
+)
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
@@ -184,8 +192,19 @@ EDGE_STRIP_MIN_SCANS = 2
 #: 15 and 11 scans; the sync room's list: 6-51). Memory stays flat with the video's length
 #: (64 region images of 2 bytes a pixel: 32 MB for 512 x 512).
 BACK_MAX_SCANS = 64
-_FORWARD_RECENTRE = __import__('os').environ.get('FORWARD_RECENTRE', '1') == '1'
-_BACK_RECENTRE = __import__('os').environ.get('BACK_RECENTRE', '0') == '1'
+#: A whisker grows from a fixed root: a straight rod's base and axis are read from the
+#: middle of its fitted sides (:func:`recentre_rod`) in every scan it is at least this many
+#: widths long, and its root is the median of those reads (:func:`_on_roots`). The sides are
+#: read on cross-sections over ``WIDTH_SPAN`` of its length; the nearest lies ``WIDTH_SPAN[0]``
+#: of the length out, and must lie a width out to be clear of the wedge between a slanted
+#: rod and the rim (one side meets the rim up to ``width * tan(a)`` beyond the other: a
+#: width up to a = 45 deg). Shorter rods' middles are pulled by the rim.
+FIX_AXIS_MIN_WIDTHS = 1.0 / WIDTH_SPAN[0]
+#: A rod's rows are taken onto its root's axis only when all its straight rows' tips lie
+#: within this fraction of its width of that axis: a straight rod's tip lies inside the rod
+#: (half a width either side of its axis); farther off, the rod curves (no one axis).
+ROOT_AXIS_WIDTH_FRAC = 0.5
+_MEASURE_BACK = __import__('os').environ.get('MEASURE_BACK', '0') == '1'  # wip switch: off as measured (b_v4, b_v5)
 
 
 def _box_around(electrode, box, margin):
@@ -528,6 +547,85 @@ def _add_measured_back(tracks, scans):
     return dataclasses.replace(tracks, frames=f, whiskers=w)
 
 
+def _off_axis_px(tip_xy_px, base_xy_px, direction_xy):
+    """Distance (px) of ``tip_xy_px`` across the axis from ``base_xy_px`` along ``direction_xy``."""
+    d = np.asarray(tip_xy_px, float) - np.asarray(base_xy_px, float)
+    return np.abs(d[..., 1] * direction_xy[0] - d[..., 0] * direction_xy[1])
+
+
+def _root(reads):
+    """A rod's root from its reads: the median base and the median direction (unit), px."""
+    bases = np.asarray([r[0] for r in reads], float)
+    dirs = np.asarray([r[1] for r in reads], float)
+    base = np.median(bases, axis=0)
+    u = np.median(dirs, axis=0)
+    return (float(base[0]), float(base[1])), tuple(float(v) for v in u / max(float(np.hypot(*u)), 1e-9))
+
+
+def _on_roots(tracks, scans):
+    """``tracks`` with each straight rod's rows measured from its one root.
+
+    A whisker's base does not move: its root is the median of the base and axis read in
+    the scans it was straight and long enough (:meth:`_Tracker._read_root`). When every
+    row of the scans in which the rod was read straight (and its measured-back rows) has
+    its tip within :data:`ROOT_AXIS_WIDTH_FRAC` of the width of that axis (a straight
+    rod's tip lies inside the rod; farther off, the rod curves and has no one axis), those
+    rows get that base, and their lengths are their tips' distances from it
+    (tilt-corrected as the tracker's; the axis read at the root only decides which rows
+    are straight). Bent rows are kept as measured. Frames' longest lengths follow.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        As collected by the tracker (coordinates and lengths in um).
+    scans : object
+        The per-scan tracker, with ``root_reads`` (whisker id -> [(base, direction)],
+        region coordinates, px) and ``straight_scans`` (whisker id -> frame indices).
+
+    Returns
+    -------
+    Tracks
+    """
+    reads = getattr(scans, "root_reads", None)
+    w = tracks.whiskers
+    if not reads or w.empty:
+        return tracks
+    f = tracks.frames
+    measured = f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool), "frame"]
+    scan_frames = np.sort(measured.to_numpy())
+    if not scan_frames.size:
+        return tracks
+    frames_w = w["frame"].to_numpy()
+    scan_of = scan_frames[np.clip(np.searchsorted(scan_frames, frames_w, side="right") - 1, 0, None)]
+    px = scans.px
+    w = w.copy()
+    changed = np.zeros(len(w), bool)
+    ids = w["whisker_id"].to_numpy()
+    tips = np.stack([w["tip_x_um"].to_numpy() / px, w["tip_y_um"].to_numpy() / px], axis=-1)
+    for wid, got in reads.items():
+        if not got:
+            continue
+        base, u = _root(got)
+        straight = set(scans.straight_scans.get(wid, ()))
+        straight.update(index for index, _, _ in getattr(scans, "measured_back", {}).get(wid, ()))
+        bx, by = scans._to_full(base)
+        near = _off_axis_px(tips, (bx, by), u) <= ROOT_AXIS_WIDTH_FRAC * w["width_um"].to_numpy() / px
+        straight_rows = (ids == wid) & np.isin(scan_of, list(straight))
+        if not straight_rows.any() or not near[straight_rows].all():
+            continue            # a tip off the axis: the rod is not straight (it curves)
+        pick = straight_rows
+        w.loc[pick, "base_x_um"], w.loc[pick, "base_y_um"] = bx * px, by * px
+        w.loc[pick, "length_um"] = [scans._length_um(x - bx, y - by) for x, y in tips[pick]]
+        changed |= pick
+    if not changed.any():
+        return tracks
+    f = f.copy()
+    longest = w.groupby("frame")["length_um"].max()
+    redo = f["frame"].isin(set(w.loc[changed, "frame"].tolist())) & ~f["skipped"].astype(bool)
+    f.loc[redo, "max_whisker_length_um"] = f.loc[redo, "frame"].map(longest)
+    return dataclasses.replace(tracks, frames=f, whiskers=w)
+
+
 def _box_labels(mask):
     """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
 
@@ -604,6 +702,8 @@ class _Tracker:
         self.kymos = {}
         self.back_scans = collections.deque(maxlen=BACK_MAX_SCANS)  # (frame, drift, wdiff)
         self.measured_back = {}       # whisker id -> [(frame index, drift, WhiskerObs)], oldest first
+        self.root_reads = {}          # whisker id -> [(base (x, y), direction (x, y))], px
+        self.straight_scans = {}      # whisker id -> frame indices of the scans it was straight in
 
     # -- what the frame scheduler calls ------------------------------------
     @property
@@ -923,19 +1023,21 @@ class _Tracker:
             thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
-            # and a straight rod's axis sits on the middle of its fitted sides (its base
-            # on the rim with it: a slanted rod's length depends on it)
             cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
                 wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
-            if _FORWARD_RECENTRE:
-                cands = [recentre_rod(wdiff, c, electrode_xy_px=(e.x_px, e.y_px),
-                                      electrode_radius_px=e.radius_px) for c in cands]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
+            # a straight rod's root, read where it is long enough (its rows are measured
+            # from the reads' median when the tables are made)
+            for w in whiskers:
+                if not w.path_xy_px:
+                    self._read_root(wdiff, w)
+                    self.straight_scans.setdefault(w.whisker_id, set()).add(int(frame.index))
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
             # rods measured through a branch this scan (their id set above, before linking)
             self.branched_ids = {w.whisker_id for w in whiskers if w.whisker_id in branched}
-            self._measure_back(whiskers, wdiff, frame, drift)
+            if _MEASURE_BACK:
+                self._measure_back(whiskers, wdiff, frame, drift)
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
@@ -1086,6 +1188,18 @@ class _Tracker:
                 out[i] = rod
         return out
 
+    def _read_root(self, wdiff, w):
+        """Read straight rod ``w``'s base and axis from the middle of its fitted sides
+        (:func:`recentre_rod`) when it is :data:`FIX_AXIS_MIN_WIDTHS` widths long; the
+        reads are kept in ``root_reads`` (whisker id -> [(base, direction)], px)."""
+        width = float(w.width_px)
+        if not (math.isfinite(width) and float(w.length_px) >= FIX_AXIS_MIN_WIDTHS * width):
+            return
+        e = self.electrode
+        got = recentre_rod(wdiff, w, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px)
+        if got is not w:        # else the sides' middle not read (a neighbour, the rim)
+            self.root_reads.setdefault(w.whisker_id, []).append((got.base_xy_px, got.direction_xy))
+
     def _measure_back(self, whiskers, wdiff, frame, drift):
         """Measure each rod accepted for the first time back over the kept earlier scans.
 
@@ -1099,10 +1213,6 @@ class _Tracker:
         for w in whiskers:
             if w.whisker_id in self.kymos or w.whisker_id in self.measured_back or w.path_xy_px:
                 continue
-            if _BACK_RECENTRE:
-                # the rod's earlier lengths are measured from its base: on the sides' middle line
-                e = self.electrode
-                w = recentre_rod(wdiff, w, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px)
             level = rod_level(wdiff, w, sign=sign)
             back, later = [], w
             for index, scan_drift, img in reversed(self.back_scans):
@@ -1309,7 +1419,8 @@ class TrackIterator:
     def tracks(self):
         """:class:`Tracks` of the frames consumed so far (without the rods along the
         side of the field that never grew: :func:`_drop_edge_strips`)."""
-        return _add_measured_back(_drop_edge_strips(self._tracker.tracks()), self._tracker.tracker)
+        scans = self._tracker.tracker
+        return _on_roots(_add_measured_back(_drop_edge_strips(self._tracker.tracks()), scans), scans)
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
