@@ -58,12 +58,16 @@ ATTACH_BOX_PX = 3.0
 #: Area detection of faint clusters (issue 11, low-SNR DLA fronts): a cluster of N pixels
 #: whose mean change is m noise levels per pixel has m * sqrt(N) in its mean, so lithium
 #: invisible pixel by pixel is seen averaged over an area. The per-pixel change (in noise
-#: units, clipped to +-LOW_SIGMA: what the fine scale already sees adds no more than its
-#: low level, so a strong rod's blur does not reach past its tip) is smoothed with this
-#: Gaussian (px; ~4 pi s**2 ~ 110 px averaged: the size of a DLA cluster's body, branches a
-#: few px apart), compared with the noise of that smoothed image measured in the same box,
+#: units) of the pixels the pixel scale does not already detect (its hysteresis regions
+#: count 0: what is found is not found again, so a strong rod's blur neither lengthens its
+#: tip nor fills the corner between two objects; tuning seed 5002) is smoothed with this Gaussian (px;
+#: ~4 pi s**2 ~ 110 px averaged: the size of a DLA cluster's body, branches a few px
+#: apart), compared with the noise of that smoothed image measured on the whole frame,
 #: and the detected area is eroded by the same scale (the blur's fringe is not lithium).
 COARSE_PX = 3.0
+#: ... where less than this fraction of the Gaussian's weight is unseen, nothing is averaged
+#: (too few pixels: a corner between detected objects).
+MIN_UNSEEN_FRACTION = 0.25
 
 
 def _strong_edges(grad, noise_sigma):
@@ -387,22 +391,66 @@ def _coarse_noise(d, noise_sigma, coarse_px):
     return sc if sc > 0 else None
 
 
-def _coarse_detection(z, sc, low_sigma, high_sigma, coarse_px):
+def _seen(strength, low_sigma, high_sigma):
+    """Pixels the pixel scale detects: regions above ``low_sigma`` holding one above ``high_sigma``."""
+    n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[strength > high_sigma])] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def _grown(box, halo, w, h):
+    """``box`` (x0, y0, x1, y1) grown by ``halo`` px within the frame, its start on even px.
+
+    (The area detection's 2 x 2 grid is then the frame's.)
+    """
+    x0, y0, x1, y1 = box
+    g0, h0 = max(x0 - halo, 0), max(y0 - halo, 0)
+    return g0 - g0 % 2, h0 - h0 % 2, min(x1 + halo, w), min(y1 + halo, h)
+
+
+def _half(img):
+    """2 x 2 means of ``img`` (float32; an odd last row/column repeated)."""
+    h, w = img.shape
+    if h % 2 or w % 2:
+        img = cv2.copyMakeBorder(img, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
+    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+
+def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px):
     """Faint clusters seen over an area (:data:`COARSE_PX`): (low, high) masks of ``z``'s shape.
 
-    ``z`` is the signed change in units of each pixel's noise. It is clipped to
-    +-``low_sigma`` (pixels the pixel scale sees count at its low level), smoothed with
-    ``coarse_px`` and divided by ``sc`` (:func:`_coarse_noise`). ``low`` (eroded by
-    ``coarse_px``: the blur's fringe is not lithium) and ``high`` are the hysteresis
-    levels of that ratio.
+    ``z`` is the signed change in units of each pixel's noise (its first row and column on
+    even frame coordinates); ``seen`` the pixels the pixel scale already detects. The
+    change, clipped to +-``low_sigma``, is averaged with a Gaussian of ``coarse_px`` and
+    divided by its noise ``sc`` (:func:`_coarse_noise`); it counts only where the unseen
+    pixels alone (normalised convolution: their weighted mean over its noise, ``sc`` over
+    the square root of their fraction of the weight) changed the same way by at least
+    their noise: the blur of what is already found does not fill a corner between two
+    objects or lengthen a rod. ``low`` (with ``seen``, eroded by ``coarse_px``: the blur's
+    fringe is not lithium) and ``high`` are the hysteresis levels of that ratio. Computed
+    on 2 x 2 means (the scale is several px; a quarter of the pixels to filter).
     """
-    c = np.clip(z, -low_sigma, low_sigma)
-    c = cv2.GaussianBlur(c, (0, 0), float(coarse_px))
-    a = np.abs(c)
-    low = (a > low_sigma * sc).view(np.uint8)
+    h, w = z.shape
+    s2 = 0.5 * float(coarse_px)
+    unseen = (~seen).astype(np.float32)
+    f = cv2.GaussianBlur(_half(unseen), (0, 0), s2)
+    cu = cv2.GaussianBlur(_half(z * unseen), (0, 0), s2)
+    c = cv2.GaussianBlur(_half(np.clip(z, -low_sigma, low_sigma)), (0, 0), s2)
+    enough = f >= MIN_UNSEEN_FRACTION
+    cu /= np.sqrt(np.maximum(f, np.float32(MIN_UNSEEN_FRACTION)))
+    # the unseen pixels themselves changed, the same way, by at least their own noise
+    ok = enough & (np.abs(cu) > sc) & (np.sign(cu) == np.sign(c))
+    a = np.where(ok, np.abs(c), np.float32(0.0))
+    both = np.stack([a > low_sigma * sc, a > high_sigma * sc], axis=-1).view(np.uint8)
+    up = cv2.resize(both, (2 * both.shape[1], 2 * both.shape[0]),
+                    interpolation=cv2.INTER_NEAREST)[:h, :w]
+    # the detected pixels are part of the area eroded (no moat around them)
+    low = (up[..., 0] | seen.view(np.uint8))
     k = 2 * int(round(coarse_px)) + 1
     low = cv2.erode(low, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).view(bool)
-    high = (a > high_sigma * sc) & low
+    high = up[..., 1].view(bool) & low
     return low, high
 
 
@@ -523,6 +571,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
+    sc = _coarse_noise(d, noise_sigma, coarse_px) if coarse_px > 0 else None
+    # the area detection looks this far (px) around the box: its blur (OpenCV's kernel
+    # reaches round(4 s)) and its erosion, so the box gives the whole frame's values
+    halo = 0 if sc is None else int(round(4 * coarse_px)) + int(round(coarse_px)) + 2
     offset = None
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
@@ -539,7 +591,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             # same as removing it before the smoothing, also at the needle's blurred edge),
             # only where it is used: the strong edges and the labelled box
             offset = _OffsetMap(bg, off_levels, offsets, smooth_px)
-            offset.compute(box, None if edges is None else edges[:2])
+            offset.compute(_grown(box, halo, w, h), None if edges is None else edges[:2])
         if edges is not None:
             rows, cols, g_edges = edges
             d_edges = d[rows, cols]
@@ -566,21 +618,18 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         strength[y0:y1, x0:x1] = np.abs(z)
         return z
 
-    sc = _coarse_noise(d, noise_sigma, coarse_px) if coarse_px > 0 else None
-    # the area detection looks this far (px) around the box: its blur (OpenCV's kernel
-    # reaches round(4 s)) and its erosion, so the box gives the whole frame's values
-    halo = 0 if sc is None else int(round(4 * coarse_px)) + int(round(coarse_px)) + 1
     li = np.zeros((h, w), bool)
     while True:
         x0, y0, x1, y1 = box
-        g0, h0, g1, h1 = max(x0 - halo, 0), max(y0 - halo, 0), min(x1 + halo, w), min(y1 + halo, h)
+        g0, h0, g1, h1 = _grown(box, halo, w, h)
         z = strength_in((g0, h0, g1, h1))
         inner = (slice(y0 - h0, y1 - h0), slice(x0 - g0, x1 - g0))
         sub_strength = strength[y0:y1, x0:x1]
         low = sub_strength > low_sigma
         high = sub_strength > high_sigma
         if sc is not None:
-            c_low, c_high = _coarse_detection(z, sc, low_sigma, high_sigma, coarse_px)
+            c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
+                                              sc, low_sigma, high_sigma, coarse_px)
             low |= c_low[inner]
             high |= c_high[inner]
         del z
