@@ -517,24 +517,6 @@ def _rod_pieces(lateral, skel, rim_zone, min_branch_length_px, centre_xy, *, asp
     return out
 
 
-def _frame_sides_reached(x0, y0, x1, y1, rows, cols):
-    """Index slices of the frame's sides that the box (x0, y0, x1, y1) (end exclusive) reaches.
-
-    The box is that of the lithium connected to the electrode; a side it reaches is a side
-    where that lithium leaves the picture (the box of a flood fill is tight).
-    """
-    out = []
-    if y0 <= 0:
-        out.append((0, slice(None)))
-    if y1 >= rows:
-        out.append((rows - 1, slice(None)))
-    if x0 <= 0:
-        out.append((slice(None), 0))
-    if x1 >= cols:
-        out.append((slice(None), cols - 1))
-    return out
-
-
 def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_electrode,
                   exclude_mask=None, rim_margin_px=RIM_MARGIN_PX,
                   connect_gap_px=CONNECT_GAP_PX, min_piece_area_px=MIN_PIECE_AREA_PX,
@@ -667,18 +649,6 @@ def measure_front(li_mask, *, electrode_xy_px, electrode_radius_px, counter_elec
                                   loDiff=0, upDiff=0,
                                   flags=8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
     x0, y0, w, h = (int(v) for v in rect)
-    sides = _frame_sides_reached(x0, y0, x0 + w, y0 + h, rows, cols)
-    if sides:
-        # lithium that leaves the picture on a side joins, outside the view, the lithium
-        # that enters on that side: those sides count as connected (tuning seed 5008)
-        conn_b = conn_d.copy()
-        for sl in sides:
-            conn_b[sl] = np.maximum(conn_b[sl], 1)
-        ff_mask[:] = 0
-        _, _, _, rect = cv2.floodFill(conn_b, ff_mask, (int(sc + cc0), int(sr + rr0)), 2,
-                                      loDiff=0, upDiff=0,
-                                      flags=8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
-        x0, y0, w, h = (int(v) for v in rect)
     comp = (ff_mask[1 + y0:1 + y0 + h, 1 + x0:1 + x0 + w] > 0) & (work[y0:y0 + h, x0:x0 + w] > 0)
     lateral = comp & ~_disc(comp.shape, ex, ey, y0, x0, r_in)
     if not lateral.any():

@@ -454,26 +454,6 @@ def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px):
     return low, high
 
 
-def _frame_side_labels(labels, box, rows, cols):
-    """The label rows/columns of ``labels`` (of ``box``) that lie on the frame's sides."""
-    x0, y0, x1, y1 = box
-    return [s for s in (labels[0] if y0 == 0 else None, labels[-1] if y1 == rows else None,
-                        labels[:, 0] if x0 == 0 else None, labels[:, -1] if x1 == cols else None)
-            if s is not None]
-
-
-def _join_at_frame_sides(labels, connected, out, box, rows, cols):
-    """Mark in ``out`` the labels on each frame side that a ``connected`` label reaches (in place).
-
-    The picture is a window: a branch that leaves it on a side and comes back on the same
-    side is one piece of lithium, joined outside the view.
-    """
-    for side in _frame_side_labels(labels, box, rows, cols):
-        if connected[side].any():
-            out[np.unique(side)] = True
-    out[0] = False
-
-
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
@@ -644,10 +624,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             rl = labels[ry0 - y0:ry1 - y0, rx0 - x0:rx1 - x0]
             touching[np.unique(rl[ring[ry0:ry1, rx0:rx1].astype(bool)])] = True
             touching[0] = False
-            # lithium that leaves the picture on a side joins, outside the view, the lithium
-            # entering on that side (tuning seed 5008): regions on a side of the frame that
-            # the electrode's lithium reaches count as connected
-            _join_at_frame_sides(labels, touching & keep, touching, box, h, w)
             if box != (0, 0, w, h):
                 # a region touching the electrode that reaches an inner side of the box
                 # may go on outside it: label the whole image instead
@@ -798,9 +774,6 @@ def link_thin_branches(diff, seeds, *, low_sigma=RIDGE_LOW_SIGMA,
         keep = np.zeros(n, bool)
         keep[np.unique(lab[sd])] = True
         keep[0] = False
-        # lines that leave the picture join, outside the view, the lines entering on
-        # the same side (as in segment_lithium)
-        _join_at_frame_sides(lab, keep.copy(), keep, box, rows, cols)
         linked = keep[lab] & low & ~sd
         whole = box == (0, 0, cols, rows)
         if not whole and linked.any():
