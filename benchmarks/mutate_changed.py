@@ -90,6 +90,13 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_electrode_counter.py",
         "tests/vision/measure/test_electrode_needle.py",
         "tests/vision/measure/test_electrode_band_mut.py",
+        # wave 17c: the contacting needle's choice (needle17b) and the tip search moved into
+        # its per-region function, reached by the drawn scenes and the random renders
+        "tests/vision/measure/test_electrode_contacting_needle_w17b.py",
+        "tests/vision/measure/test_electrode_needle_over_disc.py",
+        "tests/vision/measure/test_electrode_needle_corner.py",
+        "tests/vision/measure/test_electrode_at_tip_mut17.py",
+        "tests/vision/measure/test_electrode_random.py",
     ],
     "vision/pipeline/_sync.py": [
         "tests/vision/pipeline/test_sync_sigma.py",
