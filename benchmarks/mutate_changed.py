@@ -988,6 +988,25 @@ EQUIVALENT += [
      "+ and _base_across(xs, ys, entry, tip[:3]) >= NEEDLE_MIN_OPENING * length)",
      "_base_across reads tip[0] and tip[1] only"),
 ]
+#: ``_electrode_at_tip`` and the per-region tip search of ``_raw_candidates`` (needle17b,
+#: measured since 0b02393 in wave 17c): the best disc taken by the whole tuple (its score
+#: first) and ``>=`` at the closed floor (measure zero).
+_ELECTRODE = "vision/measure/_electrode.py"
+_BEST_BY_TUPLE = ("candidates compare as tuples, the score first: the same disc unless two "
+                  "scores are exactly equal (measure zero; then the rim scores differ only by "
+                  "the radii of two discs of equal score)")
+_RIM_EQUAL = ("a rim score (a fitted radius and arc cover ratio) exactly NEEDLE_MIN_RIM_SCORE "
+              "has measure zero")
+EQUIVALENT += [
+    *[(_ELECTRODE, "_electrode_at_tip",
+       "- floor = max(floor, _rim_score(max(cands, key=lambda c: c[0])))|"
+       f"+ floor = max(floor, _rim_score(max(cands, {k})))", _BEST_BY_TUPLE)
+      for k in ("key=None", "")],
+    (_ELECTRODE, "_raw_candidates",
+     "- if not any(_at_tip(*needle[1:], *c[1:4]) and _rim_score(c) >= NEEDLE_MIN_RIM_SCORE|"
+     "+ if not any(_at_tip(*needle[1:], *c[1:4]) and _rim_score(c) > NEEDLE_MIN_RIM_SCORE",
+     _RIM_EQUAL),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
