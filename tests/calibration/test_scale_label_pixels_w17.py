@@ -12,25 +12,17 @@ import cv2
 import numpy as np
 import pytest
 
-from calibration import InputError, measure_scale_bar, resolve_pixel_size
+from calibration import measure_scale_bar
 from calibration._scale_label_fonts import HERSHEY_FONTS, read_label_in_pixels
 
 synthetic = pytest.importorskip("vision.synthetic")
-from vision.synthetic._artefacts import data_bar_image, scale_bar  # noqa: E402
+from test_calibration_scale_label_units import _read as _pixel_size  # noqa: E402  (the scene's data bar under its picture, read as analyze does)
+
+from vision.synthetic._artefacts import scale_bar  # noqa: E402
 
 _SEEDS = (5019, 5034, 5037, 7031, 7061)
 
 
-def _pixel_size(scene):
-    bar = data_bar_image(scene)
-    rows, cols = scene.shape
-    img = np.full((rows, cols), 90 * (257 if bar.dtype == np.uint16 else 1), bar.dtype)
-    img[rows - scene.data_bar_rows:] = bar
-    try:
-        return resolve_pixel_size(image=img, data_bar=(rows - scene.data_bar_rows, rows, 0, cols),
-                                  path="synthetic").um
-    except InputError:
-        return None
 
 
 @pytest.mark.parametrize("seed", _SEEDS)
