@@ -174,7 +174,7 @@ def is_blank_or_saturated(image, *, min_std=0.5, max_saturated_fraction=0.95):
         # standard deviation (~1/6 of numpy's on a strided 1080p subsample); the same
         # decision as numpy's: where the two could part (within _STD_TIE) numpy decides
         if np.count_nonzero(quarter == 255) / quarter.size > max_saturated_fraction:
-            return True, "saturated"     # the count / size numpy's mean of booleans is
+            return True, "saturated"     # count / size: the float numpy's mean of booleans is
         std = float(cv2.meanStdDev(quarter)[1][0, 0])
         if abs(std - min_std) <= _STD_TIE:
             std = float(sub.std())
