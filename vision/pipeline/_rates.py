@@ -36,6 +36,10 @@ MIN_SCANS_OF_STRETCH_IN_STEP = 2
 #: A length this many noise sigmas below the rod's length both before and after it is a lost
 #: tip (a rod's length does not fall while it grows and comes back): left out of the rates.
 LOST_TIP_SIGMAS = 3.0
+#: A scan at or after the short circuit lying this many sigmas (its length's noise and the
+#: extrapolation of the line through the stretch's scans before the short) below that line
+#: is a frozen tip: the shorted cell stopped the rod before the scan (:func:`_frozen_after_short`).
+FROZEN_TIP_SIGMAS = LOST_TIP_SIGMAS
 #: Independent systematic tip errors a rate carries (the two ends of its fitted time): the
 #: rate's +- holds sqrt(2) tip sigmas over the fitted duration besides the slope's standard
 #: error from the scatter (which a slowly varying tip error does not show).
@@ -180,6 +184,51 @@ def _lost_tips(length_um, noise_um):
     # shrinks by stripping loses one scan, a growing one keeps its rate)
     after = np.concatenate([np.maximum.accumulate(med[::-1])[::-1][1:], [np.inf]])
     return y < np.minimum(before, after) - LOST_TIP_SIGMAS * max(noise_um, MIN_SCATTER_UM)
+
+
+def _frozen_after_short(t, y, noise_um, stretches, short_s):
+    """Scans after the short circuit that a growing stretch ends with but that did not grow.
+
+    A shorted cell drives no growth: from the short on, every rod keeps the length it had
+    then. The change-point search needs :data:`SEGMENT_MIN_SCANS` scans of that standstill
+    to cut it off; one to three frozen scans (the video's touch-down scan itself, whose
+    content time is at or after the short) stay in the growing stretch and pull its rate
+    down (tuning seed 7001: the touch-down scan 3.3 um below the line, the last step's
+    rate 5.42 um/s for a true 7.04). A scan at or after ``short_s`` lying more than
+    :data:`FROZEN_TIP_SIGMAS` below the line through the stretch's scans before the short
+    (at least :data:`MIN_SCANS_PER_FIT`) is frozen; sigma combines the length's noise and
+    the line's extrapolation (its slope's standard error times the time from the scans'
+    mean). Scans on the line (the short's time on the video clock too early: growth goes
+    on) are kept.
+
+    Parameters
+    ----------
+    t, y : (N,) ndarray
+        Scan times (video clock, s) and lengths (um), in time order.
+    noise_um : float
+        Standard deviation of a length, um.
+    stretches : list of (int, int)
+        Index ranges of the stretches (:func:`rate_segments`).
+    short_s : float
+        Short-circuit time on the video clock, s.
+
+    Returns
+    -------
+    (N,) bool ndarray
+        True for the frozen scans.
+    """
+    frozen = np.zeros(len(t), bool)
+    for i, j in stretches:
+        before = np.arange(i, j)[t[i:j] < short_s]
+        after = np.arange(i, j)[t[i:j] >= short_s]
+        if len(before) < MIN_SCANS_PER_FIT or not len(after) or np.ptp(t[before]) == 0:
+            continue
+        rate, icpt, _ = fit_growth_rate(t[before], y[before])
+        noise = max(float(noise_um), MIN_SCATTER_UM)
+        se = slope_standard_error(t[before], noise)
+        spread = np.hypot(noise, se * (t[after] - t[before].mean()))
+        frozen[after] = y[after] < rate * t[after] + icpt - FROZEN_TIP_SIGMAS * spread
+    return frozen
 
 
 def _stretch_rate(t, y, tip_um, noise_um=0.0, *, correlated=False):
@@ -434,10 +483,12 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         Relative standard uncertainty of the tilt correction of the lengths
         (enters ``rate_std_um_s``; 0 without a tilt).
     short_circuit_s : float, optional
-        Short-circuit time on the video clock, s: scans after it are left out
-        (a shorted cell drives no growth; a step holding the short fitted its
-        growth together with the standstill after it, 7-55 % low on tuning
-        seeds 5004, 5006, 5039, 5040). None: no short circuit.
+        Short-circuit time on the video clock, s: a shorted cell drives no growth
+        (a step holding the short fitted its growth together with the standstill
+        after it, 7-55 % low on tuning seeds 5004, 5006, 5039, 5040). Scans at or
+        after it below the line of the stretch they end are frozen tips and left
+        out (:func:`_frozen_after_short`); a stretch after it whose tip does not
+        move by more than 2 sigma is not reported. None: no short circuit.
     edge_std_s : float
         Standard uncertainty of the step edges on the video clock (the clock
         sync's), s: a rate's +- holds how far it moves without the scans within
@@ -509,6 +560,15 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
             continue
         stretches = _merge_alike(rate_segments(t_all, y_all, noise_um=noise),
                                  t_all, y_all, tip_all)
+        if short:
+            frozen = _frozen_after_short(t_all, y_all, noise, stretches, float(short_circuit_s))
+            if frozen.any():
+                # the frozen tail out, the stretches found again on the growth alone
+                t_all, y_all, tip_all = t_all[~frozen], y_all[~frozen], tip_all[~frozen]
+                if len(t_all) < 2:
+                    continue
+                stretches = _merge_alike(rate_segments(t_all, y_all, noise_um=noise),
+                                         t_all, y_all, tip_all)
         for i, j in stretches:
             # the stretch spans half-way to the scans of its neighbours
             lo = -np.inf if i == 0 else 0.5 * (t_all[i - 1] + t_all[i])
