@@ -628,7 +628,7 @@ def _fit_charge(sig, capacitance):
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
-               leakage=True, inflation=1.0, capacitance=True, jumps=True):
+               leakage=True, inflation=1.0, capacitance=True, jumps=True, leak_bound=False):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
@@ -669,6 +669,10 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         Fit the leakage term. Over a wide search its kinks at the steps let
         wrong offsets fit the charge's kinks; :func:`synchronise_auto` searches
         without it and fits it in a window of a few scans around the result.
+    leak_bound : bool
+        Hold the leakage conductance within what the steps' own currents allow
+        (``sig.leak_max_S``, :func:`leakage_bound`): the whole search's fit,
+        where a free leakage can take a far minimum.
 
     Returns
     -------
@@ -691,7 +695,7 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     # moves the charge's kink when growth accelerates within the mask)
     cap, charge, qscale, applied_integral, wscale, applied, vscale = _fit_charge(sig, capacitance)
     # the bound holds for the control voltage (the applied integral's voltage)
-    leak_bounded = math.isfinite(sig.leak_max_S)
+    leak_bounded = leak_bound and math.isfinite(sig.leak_max_S)
     k = fs.shape[1]
     # lithium that appears at once (a whisker first seen long, re-acquired): a free step
     # at each jump, so the fit does not shift the offset to explain it by the current
