@@ -719,8 +719,12 @@ def _leakage_over_whole_search(tv, f, sig, lo, hi, dt_scan, found, *, use, mins,
         # 2012, a crack: a minimum 4.7 scans from the windowed one put the offset 2.3
         # scans off)
         return None
+    # the conductance the whole search may give the leakage is the cell's, bounded by the
+    # steps' own currents at every offset (leakage_bound): a free leakage also absorbs what
+    # the lithium seen does not explain (a whisker reported only once long: dev seed 9033
+    # went 2.5 scans off) and its kinks then fit a far offset with less residual
     whole = charge_cue(tv, f, sig, lo, hi, dt_scan, use=use, until=until, min_charge_C=mins,
-                       leakage=True)
+                       leakage=True, leak_bound=True)
     if whole.offset_s is None or abs(whole.offset_s - found.offset_s) <= AGREE_SCANS * dt_scan or \
             not lo + 0.5 * dt_scan < whole.offset_s < hi - 0.5 * dt_scan or \
             whole.cost is None or found.cost is None or not whole.cost < found.cost or \

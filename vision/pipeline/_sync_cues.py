@@ -375,6 +375,9 @@ class TraceSignals:
     capacitive : bool
         The control is a voltage (potentiostatic): every step charges the
         double layer.
+    leak_max_S : float
+        Largest leakage conductance the steps' own currents allow, S
+        (:func:`leakage_bound`); infinite when the trace cannot bound it.
     """
 
     t: np.ndarray
@@ -386,6 +389,100 @@ class TraceSignals:
     control: np.ndarray | None
     charge_full: np.ndarray | None = None
     capacitive: bool = False
+    leak_max_S: float = math.inf
+
+
+#: The leakage bound of a step is its mean current over the step's voltage plus this many
+#: standard errors of that mean (one-sided: a bound below the true conductance by chance
+#: has a probability of 0.13 % per step); the mean current's error holds the noise of the
+#: step's samples and of the rest's offset current it is measured against.
+LEAK_BOUND_SIGMAS = 3.0
+#: Fraction of each step's length, from its edge, left out of its leakage bound beside the
+#: spike mask (unless fewer than :data:`MIN_REST_SAMPLES` samples would remain): the
+#: double layer relaxes within :data:`SPIKE_MASK_S` on LLZO, but a step back toward rest
+#: discharges it with an anodic current that a longer relaxation would carry on past the
+#: mask, lowering the step's current below its leakage part; the later half holds least.
+LEAK_BOUND_SKIP_FRACTION = 0.5
+#: Fewest samples of a step that bound the leakage (a mean and a spread against the
+#: rest's noise).
+LEAK_BOUND_MIN_SAMPLES = 2
+
+
+def leakage_bound(t, current, control, edges):
+    """Largest leakage conductance that the steps' own currents allow, S.
+
+    At a fixed applied voltage ``U`` the cell passes ``I = I_F + g (U - U_r)
+    + I_r`` with ``I_r`` the current at rest (``U_r``, the control value
+    before the first edge: the instrument's offset and the leakage at rest):
+    a Faradaic part and the leakage. The Faradaic current flows the way the
+    overpotential drives it (plating below rest, stripping above), so
+    ``I_F / (U - U_r) >= 0`` and, for every step,
+    ``g <= (I - I_r) / (U - U_r)``. The conductance is a property of the
+    cell: the least of these ratios over the steps of the whole trace bounds
+    it at any clock offset.
+
+    Each step's mean current is taken over the later part of the step
+    (:data:`LEAK_BOUND_SKIP_FRACTION`, and at least :data:`SPIKE_MASK_S` after
+    the edge) up to a sampling interval before the next edge (a sample across
+    an edge averages both steps' currents); :data:`LEAK_BOUND_SIGMAS` standard
+    errors of the difference of the step's and the rest's mean currents are
+    added (the noise the larger of the rest's and the step's scatter, the
+    latter inflated for correlated samples), so noise does not bound the
+    conductance below its true value.
+
+    Parameters
+    ----------
+    t : (M,) array
+        Sample times, trace clock, s (increasing).
+    current : (M,) array
+        Current, A (NaN where missing).
+    control : (M,) array
+        Applied (control) voltage, V, held between `edges`.
+    edges : (E,) array
+        Times of the control-step edges, s.
+
+    Returns
+    -------
+    float
+        The bound, S (>= 0); infinite without :data:`MIN_REST_SAMPLES` samples
+        of rest before the first edge or a step away from rest with
+        :data:`LEAK_BOUND_MIN_SAMPLES` samples.
+    """
+    t, current, control = (np.asarray(x, float) for x in (t, current, control))
+    edges = np.asarray(edges, float)
+    if not len(edges) or len(t) < 2:
+        return math.inf
+    rest = (t < edges[0]) & np.isfinite(current)
+    if rest.sum() < MIN_REST_SAMPLES:
+        return math.inf
+    rest_a = float(np.median(current[rest]))
+    # the plain standard deviation, not a robust one: a spread underestimated by chance
+    # (the MAD of a few tens of samples varies by 15 %) would bound g below its value
+    rest_sd = float(np.std(current[rest], ddof=1))
+    # the median's standard error: 1.2533 sigma / sqrt(n) for normal noise
+    rest_var = (1.2533 * rest_sd) ** 2 / rest.sum()
+    rest_v = float(control[0])
+    dt = float(np.median(np.diff(t)))
+    bounds = np.r_[edges, t[-1] + (t[-1] - t[0])]
+    best = math.inf
+    for e0, e1 in zip(bounds[:-1], bounds[1:]):
+        end = min(e1, float(t[-1]) + dt) - dt     # the last sample wholly in the step
+        start = max(e0 + SPIKE_MASK_S, min(e0 + LEAK_BOUND_SKIP_FRACTION * (end - e0),
+                                           end - (MIN_REST_SAMPLES - 1) * dt))
+        m = (t >= start) & (t <= end + 1e-9 * dt) & np.isfinite(current)
+        n = int(m.sum())
+        if n < LEAK_BOUND_MIN_SAMPLES:
+            continue
+        du = float(np.median(control[m])) - rest_v
+        if abs(du) <= STEP_EDGE_MIN:
+            continue
+        y = current[m] - rest_a
+        var = rest_sd ** 2
+        if n >= MIN_REST_SAMPLES:
+            var = max(var, float(np.var(y, ddof=1)) * _correlation_factor(y - y.mean()))
+        se = math.sqrt(var / n + rest_var)
+        best = min(best, (float(np.mean(y)) + math.copysign(LEAK_BOUND_SIGMAS * se, du)) / du)
+    return max(best, 0.0)
 
 
 def _cumtrapz(y, t):
@@ -453,9 +550,14 @@ def trace_signals(trace):
         raw = raw.copy()
         raw[~ok] = raw[good[np.clip(np.searchsorted(good, np.flatnonzero(~ok)), 0,
                                     len(good) - 1)]]
+    # a set voltage: the steps' currents bound the leakage (galvanostatic control sets the
+    # current, whose voltage follows the cell)
+    leak_max = leakage_bound(t, trace["current_A"].to_numpy(dtype=float), control, edges) \
+        if potentiostatic else math.inf
     return TraceSignals(t=t, current=current, charge=-_cumtrapz(current, t), applied=applied,
                         applied_integral=_cumtrapz(applied, t), edges=edges, control=control,
-                        charge_full=-_cumtrapz(raw - offset_A, t), capacitive=potentiostatic)
+                        charge_full=-_cumtrapz(raw - offset_A, t), capacitive=potentiostatic,
+                        leak_max_S=leak_max)
 
 
 def reducing_edges(sig, rest=None):
@@ -526,7 +628,7 @@ def _fit_charge(sig, capacitance):
 
 
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
-               leakage=True, inflation=1.0, capacitance=True, jumps=True):
+               leakage=True, inflation=1.0, capacitance=True, jumps=True, leak_bound=False):
     """Charge-volume match.
 
     Model, at the right offset (``Q`` the plated charge of the trace, ``W``
@@ -567,6 +669,10 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         Fit the leakage term. Over a wide search its kinks at the steps let
         wrong offsets fit the charge's kinks; :func:`synchronise_auto` searches
         without it and fits it in a window of a few scans around the result.
+    leak_bound : bool
+        Hold the leakage conductance within what the steps' own currents allow
+        (``sig.leak_max_S``, :func:`leakage_bound`): the whole search's fit,
+        where a free leakage can take a far minimum.
 
     Returns
     -------
@@ -588,6 +694,8 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     # term fitted, rather than masked (a masked spike filled with the current after it
     # moves the charge's kink when growth accelerates within the mask)
     cap, charge, qscale, applied_integral, wscale, applied, vscale = _fit_charge(sig, capacitance)
+    # the bound holds for the control voltage (the applied integral's voltage)
+    leak_bounded = leak_bound and math.isfinite(sig.leak_max_S)
     k = fs.shape[1]
     # lithium that appears at once (a whisker first seen long, re-acquired): a free step
     # at each jump, so the fit does not shift the offset to explain it by the current
@@ -600,9 +708,13 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     # -g W with g >= 0; constant free. The offset current is not a free term here (a
     # charge linear in time mimics steady growth and lets wrong offsets fit): it is
     # measured on the rest before the first step (trace_signals).
-    # the double-layer charge -C_dl V with C_dl >= 0
+    # the double-layer charge -C_dl V with C_dl >= 0. The conductance g is also at most
+    # what the steps' own currents allow (sig.leak_max_S, a property of the cell that holds
+    # at every offset): a leakage larger than a step's whole current would make that step's
+    # Faradaic current flow against its overpotential
+    leak_lo = -sig.leak_max_S * wscale / qscale if leak_bounded else -np.inf
     lower = np.r_[mins * fscale / qscale, -np.inf] if not leak else \
-        np.r_[mins * fscale / qscale, -np.inf, -np.inf]
+        np.r_[mins * fscale / qscale, -np.inf, leak_lo]
     upper = np.r_[np.full(k, np.inf), np.inf] if not leak else np.r_[np.full(k, np.inf), np.inf, 0.0]
     if cap:
         lower, upper = np.r_[lower, -np.inf], np.r_[upper, 0.0]
