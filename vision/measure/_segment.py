@@ -55,6 +55,19 @@ CIRCLE_SHIFT_BITS = 4
 ATTACH_RING_PX = 2.0
 #: ... and the ring's box is looked at with this much room (px) around the electrode.
 ATTACH_BOX_PX = 3.0
+#: Area detection of faint clusters (issue 11, low-SNR DLA fronts): a cluster of N pixels
+#: whose mean change is m noise levels per pixel has m * sqrt(N) in its mean, so lithium
+#: invisible pixel by pixel is seen averaged over an area. The per-pixel change (in noise
+#: units) of the pixels the pixel scale does not already detect (its hysteresis regions
+#: count 0: what is found is not found again, so a strong rod's blur neither lengthens its
+#: tip nor fills the corner between two objects; tuning seed 5002) is smoothed with this Gaussian (px;
+#: ~4 pi s**2 ~ 110 px averaged: the size of a DLA cluster's body, branches a few px
+#: apart), compared with the noise of that smoothed image measured on the whole frame,
+#: and the detected area is eroded by the same scale (the blur's fringe is not lithium).
+COARSE_PX = 3.0
+#: ... where less than this fraction of the Gaussian's weight is unseen, nothing is averaged
+#: (too few pixels: a corner between detected objects).
+MIN_UNSEEN_FRACTION = 0.25
 
 
 def _strong_edges(grad, noise_sigma):
@@ -268,8 +281,10 @@ def noise_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MI
     return _noise_table(*_valid_pairs(diff, level), n_bins, min_samples)
 
 
-def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
+def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px, signed=False):
     """``|d|`` in units of each pixel's noise (float32), the same values block by block.
+
+    ``signed``: ``d`` (not its magnitude) in units of the noise.
 
     The noise of the brighter of the background level and the frame level (``levels``,
     ``sigmas`` of :func:`noise_by_level`; the Poisson-Gaussian model beyond the last
@@ -293,7 +308,7 @@ def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
         sigma = np.full(d.shape, noise_sigma, np.float32)
     if grad is not None:
         sigma = cv2.magnitude(grad * np.float32(tolerance_px), sigma)
-    out = np.abs(d)
+    out = np.array(d, np.float32, copy=True) if signed else np.abs(d)
     out /= sigma  # in place: one array fewer
     return out
 
@@ -357,12 +372,94 @@ class _OffsetMap:
         self.smooth = cv2.GaussianBlur(raw, (0, 0), self._smooth_px) if self._smooth_px > 0 else raw
 
 
+def _coarse_noise(d, noise_sigma, coarse_px):
+    """Noise (in units of ``noise_sigma``) of the change averaged over :data:`COARSE_PX`, or None.
+
+    Measured on the whole frame, so the same whatever box is labelled: the robust spread of
+    the means of ``d`` over square blocks with the Gaussian's effective area (a Gaussian of
+    scale s averages white noise like a box of side sqrt(4 pi) s). The pixel noise is
+    correlated (the earlier smoothing, compression, scan lines) and the frame may hold
+    large-scale residuals of the normalisation: both widen these means, so this measures the
+    noise the area detection really meets.
+    """
+    b = max(2, int(round(math.sqrt(4.0 * math.pi) * coarse_px)))
+    h, w = d.shape
+    if (h // b) * (w // b) < NOISE_MIN_SAMPLES:
+        return None
+    means = cv2.resize(d[: h // b * b, : w // b * b], (w // b, h // b), interpolation=cv2.INTER_AREA)
+    sc = robust_sigma(means) / noise_sigma
+    return sc if sc > 0 else None
+
+
+def _seen(strength, low_sigma, high_sigma):
+    """Pixels the pixel scale detects: regions above ``low_sigma`` holding one above ``high_sigma``."""
+    n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[strength > high_sigma])] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def _grown(box, halo, w, h):
+    """``box`` (x0, y0, x1, y1) grown by ``halo`` px within the frame, its start on even px.
+
+    (The area detection's 2 x 2 grid is then the frame's.)
+    """
+    x0, y0, x1, y1 = box
+    g0, h0 = max(x0 - halo, 0), max(y0 - halo, 0)
+    return g0 - g0 % 2, h0 - h0 % 2, min(x1 + halo, w), min(y1 + halo, h)
+
+
+def _half(img):
+    """2 x 2 means of ``img`` (float32; an odd last row/column repeated)."""
+    h, w = img.shape
+    if h % 2 or w % 2:
+        img = cv2.copyMakeBorder(img, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
+    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+
+def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px):
+    """Faint clusters seen over an area (:data:`COARSE_PX`): (low, high) masks of ``z``'s shape.
+
+    ``z`` is the signed change in units of each pixel's noise (its first row and column on
+    even frame coordinates); ``seen`` the pixels the pixel scale already detects. The
+    change, clipped to +-``low_sigma``, is averaged with a Gaussian of ``coarse_px`` and
+    divided by its noise ``sc`` (:func:`_coarse_noise`); it counts only where the unseen
+    pixels alone (normalised convolution: their weighted mean over its noise, ``sc`` over
+    the square root of their fraction of the weight) changed the same way by at least
+    their noise: the blur of what is already found does not fill a corner between two
+    objects or lengthen a rod. ``low`` (with ``seen``, eroded by ``coarse_px``: the blur's
+    fringe is not lithium) and ``high`` are the hysteresis levels of that ratio. Computed
+    on 2 x 2 means (the scale is several px; a quarter of the pixels to filter).
+    """
+    h, w = z.shape
+    s2 = 0.5 * float(coarse_px)
+    unseen = (~seen).astype(np.float32)
+    f = cv2.GaussianBlur(_half(unseen), (0, 0), s2)
+    cu = cv2.GaussianBlur(_half(z * unseen), (0, 0), s2)
+    c = cv2.GaussianBlur(_half(np.clip(z, -low_sigma, low_sigma)), (0, 0), s2)
+    enough = f >= MIN_UNSEEN_FRACTION
+    cu /= np.sqrt(np.maximum(f, np.float32(MIN_UNSEEN_FRACTION)))
+    # the unseen pixels themselves changed, the same way, by at least their own noise
+    ok = enough & (np.abs(cu) > sc) & (np.sign(cu) == np.sign(c))
+    a = np.where(ok, np.abs(c), np.float32(0.0))
+    both = np.stack([a > low_sigma * sc, a > high_sigma * sc], axis=-1).view(np.uint8)
+    up = cv2.resize(both, (2 * both.shape[1], 2 * both.shape[0]),
+                    interpolation=cv2.INTER_NEAREST)[:h, :w]
+    # the detected pixels are part of the area eroded (no moat around them)
+    low = (up[..., 0] | seen.view(np.uint8))
+    k = 2 * int(round(coarse_px)) + 1
+    low = cv2.erode(low, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).view(bool)
+    high = up[..., 1].view(bool) & low
+    return low, high
+
+
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
                     registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
-                    background=None):
+                    background=None, coarse_px=COARSE_PX):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -407,6 +504,9 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         box only (faster on large frames). The result is the same as without
         it: when a region touching the electrode reaches a side of the box,
         the whole image is labelled. Used only with ``connected_to_electrode``.
+    coarse_px : float
+        Scale (px) of the area detection of faint clusters (:data:`COARSE_PX`);
+        0 turns it off (pixel scale only).
 
     Returns
     -------
@@ -451,6 +551,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
+    sc = _coarse_noise(d, noise_sigma, coarse_px) if coarse_px > 0 else None
+    # the area detection looks this far (px) around the box: its blur (OpenCV's kernel
+    # reaches round(4 s)) and its erosion, so the box gives the whole frame's values
+    halo = 0 if sc is None else int(round(4 * coarse_px)) + int(round(coarse_px)) + 2
     offset = None
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
@@ -467,7 +571,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             # same as removing it before the smoothing, also at the needle's blurred edge),
             # only where it is used: the strong edges and the labelled box
             offset = _OffsetMap(bg, off_levels, offsets, smooth_px)
-            offset.compute(box, None if edges is None else edges[:2])
+            offset.compute(_grown(box, halo, w, h), None if edges is None else edges[:2])
         if edges is not None:
             rows, cols, g_edges = edges
             d_edges = d[rows, cols]
@@ -487,23 +591,34 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         if offset is not None:
             offset.compute(box)
             db = db - offset.smooth[y0:y1, x0:x1]
-        strength[y0:y1, x0:x1] = _strength(
+        z = _strength(
             db, None if bg is None else bg[y0:y1, x0:x1], levels, sigmas,
             noise_sigma, None if grad is None else grad[y0:y1, x0:x1],
-            registration_tolerance_px)
-        return strength[y0:y1, x0:x1]
+            registration_tolerance_px, signed=True)
+        strength[y0:y1, x0:x1] = np.abs(z)
+        return z
 
     li = np.zeros((h, w), bool)
     while True:
         x0, y0, x1, y1 = box
-        sub_strength = strength_in(box)
-        low = (sub_strength > low_sigma).astype(np.uint8)
+        g0, h0, g1, h1 = _grown(box, halo, w, h)
+        z = strength_in((g0, h0, g1, h1))
+        inner = (slice(y0 - h0, y1 - h0), slice(x0 - g0, x1 - g0))
+        sub_strength = strength[y0:y1, x0:x1]
+        low = sub_strength > low_sigma
+        high = sub_strength > high_sigma
+        if sc is not None:
+            c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
+                                              sc, low_sigma, high_sigma, coarse_px)
+            low |= c_low[inner]
+            high |= c_high[inner]
+        del z
         # labels only (the areas by bincount): several times faster than with stats
-        n, labels = cv2.connectedComponents(low, connectivity=8)
+        n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)
         if n <= 1:
             break
         keep = np.zeros(n, bool)
-        keep[np.unique(labels[sub_strength > high_sigma])] = True
+        keep[np.unique(labels[high])] = True
         if connected_to_electrode:
             touching = np.zeros(n, bool)
             rl = labels[ry0 - y0:ry1 - y0, rx0 - x0:rx1 - x0]
