@@ -68,6 +68,20 @@ COARSE_PX = 3.0
 #: ... where less than this fraction of the Gaussian's weight is unseen, nothing is averaged
 #: (too few pixels: a corner between detected objects).
 MIN_UNSEEN_FRACTION = 0.25
+#: Rows and columns at the frame's sides that registration filled from outside the scan (a
+#: drift or drift jump moved the scene: ``shift_image`` replicates the last scanned row or
+#: column, so the frame ``background - diff`` holds exact copies there, up to the scan-line
+#: correction's constant per row) carry no scene, and against the background they change by
+#: the whole texture difference of a dozen rows: averaged, a band along the side joins the
+#: front (tuning seed 5007: a 13.5 px jump down, a band along the bottom edge, front
+#: 4.8 -> 75 px). A row (column) is such a copy of its inner neighbour when at least this
+#: fraction of its pixels equals it (less the median difference) within
+#: :data:`COPY_TOLERANCE_SIGMA`; a scanned row has independent noise in every pixel (equal
+#: by chance in a few %), a copy in all but the clipped pixels the tracker zeroes.
+COPY_FRACTION = 0.5
+#: ... within this fraction of the noise (float rounding of ``background - diff`` is
+#: ~1e-7 of the grey scale, the noise 1e-2: any value far between the two does).
+COPY_TOLERANCE_SIGMA = 1e-3
 
 
 def _strong_edges(grad, noise_sigma):
@@ -391,6 +405,46 @@ def _coarse_noise(d, noise_sigma, coarse_px):
     return sc if sc > 0 else None
 
 
+def _copied(d, bg, tol):
+    """How many of the last rows of the frame ``bg - d`` copy the row before each.
+
+    A copy up to a constant (the median difference; see :data:`COPY_FRACTION`): the
+    scan-line correction moves each row of the change image by its own offset. Row by row
+    from the last (no frame-sized temporary); at most half the rows.
+    """
+    n, h = 0, d.shape[0]
+    while n < h // 2:
+        i = h - 1 - n
+        r = (bg[i] - d[i]) - (bg[i - 1] - d[i - 1])
+        r -= np.float32(np.median(r))
+        if np.count_nonzero(np.abs(r) <= tol) < COPY_FRACTION * r.size:
+            break
+        n += 1
+    return n
+
+
+def _filled_sides(d, bg, noise_sigma):
+    """Rows/columns filled from outside the scan at each side: (top, bottom, left, right).
+
+    ``d`` is the change image as given (before smoothing), ``bg`` its background (see
+    :data:`COPY_FRACTION`).
+    """
+    tol = COPY_TOLERANCE_SIGMA * noise_sigma
+    return (_copied(d[::-1], bg[::-1], tol), _copied(d, bg, tol),
+            _copied(d.T[::-1], bg.T[::-1], tol), _copied(d.T, bg.T, tol))
+
+
+def _zero_outside(a, sides, origin, shape):
+    """Set ``a`` (a box of a frame of ``shape`` starting at ``origin`` (x, y)) to 0 in ``sides``."""
+    top, bottom, left, right = sides
+    x0, y0 = origin
+    h, w = shape
+    a[:max(top - y0, 0)] = 0
+    a[max(h - bottom - y0, 0):] = 0
+    a[:, :max(left - x0, 0)] = 0
+    a[:, max(w - right - x0, 0):] = 0
+
+
 def _seen(strength, low_sigma, high_sigma):
     """Pixels the pixel scale detects: regions above ``low_sigma`` holding one above ``high_sigma``."""
     n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)
@@ -551,7 +605,14 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
-    sc = _coarse_noise(d, noise_sigma, coarse_px) if coarse_px > 0 else None
+    sides = (0, 0, 0, 0)
+    if coarse_px > 0 and background is not None and np.shape(background) == (h, w):
+        sides = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
+                              noise_sigma)
+    top, bottom, left, right = sides
+    # the noise of the area's means on the scanned part only (a filled band is no noise)
+    sc = (_coarse_noise(d[top:h - bottom, left:w - right], noise_sigma, coarse_px)
+          if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)
     # the area detection looks this far (px) around the box: its blur (OpenCV's kernel
     # reaches round(4 s)) and its erosion, so the box gives the whole frame's values
     halo = 0 if sc is None else int(round(4 * coarse_px)) + int(round(coarse_px)) + 2
@@ -608,8 +669,14 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         low = sub_strength > low_sigma
         high = sub_strength > high_sigma
         if sc is not None:
+            if any(sides):
+                # what registration filled from outside the scan is not averaged (nor found)
+                _zero_outside(z, sides, (g0, h0), (h, w))
             c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
                                               sc, low_sigma, high_sigma, coarse_px)
+            if any(sides):
+                _zero_outside(c_low, sides, (g0, h0), (h, w))
+                _zero_outside(c_high, sides, (g0, h0), (h, w))
             low |= c_low[inner]
             high |= c_high[inner]
         del z
