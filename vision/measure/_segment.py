@@ -605,11 +605,11 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
-    sides = (0, 0, 0, 0)
+    filled = (0, 0, 0, 0)
     if coarse_px > 0 and background is not None and np.shape(background) == (h, w):
-        sides = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
+        filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
                               noise_sigma)
-    top, bottom, left, right = sides
+    top, bottom, left, right = filled
     # the noise of the area's means on the scanned part only (a filled band is no noise)
     sc = (_coarse_noise(d[top:h - bottom, left:w - right], noise_sigma, coarse_px)
           if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)
@@ -669,14 +669,14 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         low = sub_strength > low_sigma
         high = sub_strength > high_sigma
         if sc is not None:
-            if any(sides):
+            if any(filled):
                 # what registration filled from outside the scan is not averaged (nor found)
-                _zero_outside(z, sides, (g0, h0), (h, w))
+                _zero_outside(z, filled, (g0, h0), (h, w))
             c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
                                               sc, low_sigma, high_sigma, coarse_px)
-            if any(sides):
-                _zero_outside(c_low, sides, (g0, h0), (h, w))
-                _zero_outside(c_high, sides, (g0, h0), (h, w))
+            if any(filled):
+                _zero_outside(c_low, filled, (g0, h0), (h, w))
+                _zero_outside(c_high, filled, (g0, h0), (h, w))
             low |= c_low[inner]
             high |= c_high[inner]
         del z
