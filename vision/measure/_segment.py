@@ -82,6 +82,17 @@ COPY_FRACTION = 0.5
 #: ... within this fraction of the noise (float rounding of ``background - diff`` is
 #: ~1e-7 of the grey scale, the noise 1e-2: any value far between the two does).
 COPY_TOLERANCE_SIGMA = 1e-3
+#: The area detection counts only a change toward the electrode's own grey level (new
+#: lithium is lithium: darker than the ceramic where the electrode is darker). Averaged over
+#: an area a cluster of lithium moves the mean that way; the artefacts the average finds
+#: move it either way or the other: the scan-line correction measured on a row crossed by
+#: newly grown lithium over-corrects the whole row away from lithium (tuning seed 5007, the
+#: scans after its jump: rows 1-3 noise levels the other way across the frame, a band that
+#: joined the front). The levels are medians of the background in the electrode disc
+#: (inside this fraction of its radius) and in a ring outside it (from the rim + 3 px to
+#: 1.5 radii); with no contrast between them both signs count.
+LI_DISC_FRACTION = 0.8
+LI_RING_OUTER = 1.5
 
 
 def _strong_edges(grad, noise_sigma):
@@ -472,7 +483,26 @@ def _half(img):
     return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
-def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px):
+def _li_sign(bg, ex, ey, r):
+    """+1 if the electrode (its lithium) is darker than the ceramic around it, -1 if brighter, 0 if neither.
+
+    Sampled every :data:`STATS_SUBSAMPLE` px (see :data:`LI_DISC_FRACTION`).
+    """
+    h, w = bg.shape
+    k = STATS_SUBSAMPLE
+    ro = LI_RING_OUTER * r
+    y0, y1 = max(int(ey - ro), 0), min(int(ey + ro) + 1, h)
+    x0, x1 = max(int(ex - ro), 0), min(int(ex + ro) + 1, w)
+    sub = bg[y0:y1:k, x0:x1:k]
+    yy, xx = np.ogrid[y0:y1:k, x0:x1:k]
+    dist = np.hypot(xx - ex, yy - ey)
+    inner, ring = sub[dist <= LI_DISC_FRACTION * r], sub[(dist >= r + 3) & (dist <= ro)]
+    if inner.size < NOISE_MIN_SAMPLES or ring.size < NOISE_MIN_SAMPLES:
+        return 0
+    return int(np.sign(np.median(ring) - np.median(inner)))
+
+
+def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px, sign=0):
     """Faint clusters seen over an area (:data:`COARSE_PX`): (low, high) masks of ``z``'s shape.
 
     ``z`` is the signed change in units of each pixel's noise (its first row and column on
@@ -496,6 +526,8 @@ def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px):
     cu /= np.sqrt(np.maximum(f, np.float32(MIN_UNSEEN_FRACTION)))
     # the unseen pixels themselves changed, the same way, by at least their own noise
     ok = enough & (np.abs(cu) > sc) & (np.sign(cu) == np.sign(c))
+    if sign:
+        ok &= np.sign(c) == sign   # toward the lithium's level (LI_DISC_FRACTION)
     a = np.where(ok, np.abs(c), np.float32(0.0))
     both = np.stack([a > low_sigma * sc, a > high_sigma * sc], axis=-1).view(np.uint8)
     up = cv2.resize(both, (2 * both.shape[1], 2 * both.shape[0]),
@@ -610,6 +642,8 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
                               noise_sigma)
     top, bottom, left, right = filled
+    li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))
+               if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)
     # the noise of the area's means on the scanned part only (a filled band is no noise)
     sc = (_coarse_noise(d[top:h - bottom, left:w - right], noise_sigma, coarse_px)
           if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)
@@ -673,7 +707,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                 # what registration filled from outside the scan is not averaged (nor found)
                 _zero_outside(z, filled, (g0, h0), (h, w))
             c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
-                                              sc, low_sigma, high_sigma, coarse_px)
+                                              sc, low_sigma, high_sigma, coarse_px, li_sign)
             if any(filled):
                 _zero_outside(c_low, filled, (g0, h0), (h, w))
                 _zero_outside(c_high, filled, (g0, h0), (h, w))

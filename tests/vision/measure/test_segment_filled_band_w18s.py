@@ -21,7 +21,7 @@ ROWS, COLS = 240, 400
 EX, EY, ER = 110.0, 140.0, 30.0
 CERAMIC, ELECTRODE = 100.0, 60.0
 NOISE = 12.0                        # a frame's pixel noise; the background's is a third
-TEXTURE = 24.0                      # grain texture (grey levels, std): about the pixel noise
+TEXTURE = 20.0                      # grain texture (grey levels, std): about the pixel noise
 FRONT_TOL_PX = 4.0                  # issue 11: front RMS <= 4 px
 CONTRAST = NOISE                   # the cluster: 1 noise level per pixel (issue 11 DLA fronts)
 
@@ -31,7 +31,7 @@ def _scene(seed, jump):
     rng = np.random.default_rng(seed)
     pad = 40
     big = cv2.GaussianBlur(rng.normal(0, 1, (ROWS + 2 * pad, COLS + 2 * pad)).astype(np.float32),
-                           (0, 0), 6.0)
+                           (0, 0), 4.0)
     big *= np.float32(TEXTURE / big.std())
     big += CERAMIC
     cv2.circle(big, (int(EX) + pad, int(EY) + pad), int(ER), ELECTRODE, -1)
