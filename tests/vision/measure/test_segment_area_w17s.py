@@ -109,10 +109,10 @@ def test_strong_rod_tip_not_lengthened(seed):
     assert abs(tip - tip0) <= LENGTH_TOL_PX, (tip, tip0)
 
 
-@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.xfail(
-    strict=True, reason="the 1-noise-level gate of the unseen pixels still lets a noisy corner "
-                        "through (59 px; the 5002/5029 failure mode)")), 2])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_corner_between_rod_and_lump_stays_empty(seed):
+    # (seed 1 filled 59 px of the corner until the area detection left the area scale
+    # around what the pixel scale finds above its high level to the pixel scale, wave 18)
     # a rod and a lump on the rim, 6 px apart at the root: both plain at the pixel scale;
     # the noise between them is not lithium
     rng = np.random.default_rng(seed)
