@@ -55,6 +55,44 @@ CIRCLE_SHIFT_BITS = 4
 ATTACH_RING_PX = 2.0
 #: ... and the ring's box is looked at with this much room (px) around the electrode.
 ATTACH_BOX_PX = 3.0
+#: Area detection of faint clusters (issue 11, low-SNR DLA fronts): a cluster of N pixels
+#: whose mean change is m noise levels per pixel has m * sqrt(N) in its mean, so lithium
+#: invisible pixel by pixel is seen averaged over an area. The per-pixel change (in noise
+#: units) of the pixels the pixel scale does not already detect (its hysteresis regions
+#: count 0: what is found is not found again, so a strong rod's blur neither lengthens its
+#: tip nor fills the corner between two objects; tuning seed 5002) is smoothed with this Gaussian (px;
+#: ~4 pi s**2 ~ 110 px averaged: the size of a DLA cluster's body, branches a few px
+#: apart), compared with the noise of that smoothed image measured on the whole frame,
+#: and the detected area is eroded by the same scale (the blur's fringe is not lithium).
+COARSE_PX = 3.0
+#: ... where less than this fraction of the Gaussian's weight is unseen, nothing is averaged
+#: (too few pixels: a corner between detected objects).
+MIN_UNSEEN_FRACTION = 0.25
+#: Rows and columns at the frame's sides that registration filled from outside the scan (a
+#: drift or drift jump moved the scene: ``shift_image`` replicates the last scanned row or
+#: column, so the frame ``background - diff`` holds exact copies there, up to the scan-line
+#: correction's constant per row) carry no scene, and against the background they change by
+#: the whole texture difference of a dozen rows: averaged, a band along the side joins the
+#: front (tuning seed 5007: a 13.5 px jump down, a band along the bottom edge, front
+#: 4.8 -> 75 px). A row (column) is such a copy of its inner neighbour when at least this
+#: fraction of its pixels equals it (less the median difference) within
+#: :data:`COPY_TOLERANCE_SIGMA`; a scanned row has independent noise in every pixel (equal
+#: by chance in a few %), a copy in all but the clipped pixels the tracker zeroes.
+COPY_FRACTION = 0.5
+#: ... within this fraction of the noise (float rounding of ``background - diff`` is
+#: ~1e-7 of the grey scale, the noise 1e-2: any value far between the two does).
+COPY_TOLERANCE_SIGMA = 1e-3
+#: The area detection counts only a change toward the electrode's own grey level (new
+#: lithium is lithium: darker than the ceramic where the electrode is darker). Averaged over
+#: an area a cluster of lithium moves the mean that way; the artefacts the average finds
+#: move it either way or the other: the scan-line correction measured on a row crossed by
+#: newly grown lithium over-corrects the whole row away from lithium (tuning seed 5007, the
+#: scans after its jump: rows 1-3 noise levels the other way across the frame, a band that
+#: joined the front). The levels are medians of the background in the electrode disc
+#: (inside this fraction of its radius) and in a ring outside it (from the rim + 3 px to
+#: 1.5 radii); with no contrast between them both signs count.
+LI_DISC_FRACTION = 0.8
+LI_RING_OUTER = 1.5
 
 
 def _strong_edges(grad, noise_sigma):
@@ -268,8 +306,10 @@ def noise_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MI
     return _noise_table(*_valid_pairs(diff, level), n_bins, min_samples)
 
 
-def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
+def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px, signed=False):
     """``|d|`` in units of each pixel's noise (float32), the same values block by block.
+
+    ``signed``: ``d`` (not its magnitude) in units of the noise.
 
     The noise of the brighter of the background level and the frame level (``levels``,
     ``sigmas`` of :func:`noise_by_level`; the Poisson-Gaussian model beyond the last
@@ -293,7 +333,7 @@ def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px):
         sigma = np.full(d.shape, noise_sigma, np.float32)
     if grad is not None:
         sigma = cv2.magnitude(grad * np.float32(tolerance_px), sigma)
-    out = np.abs(d)
+    out = np.array(d, np.float32, copy=True) if signed else np.abs(d)
     out /= sigma  # in place: one array fewer
     return out
 
@@ -357,12 +397,155 @@ class _OffsetMap:
         self.smooth = cv2.GaussianBlur(raw, (0, 0), self._smooth_px) if self._smooth_px > 0 else raw
 
 
+def _coarse_noise(d, noise_sigma, coarse_px):
+    """Noise (in units of ``noise_sigma``) of the change averaged over :data:`COARSE_PX`, or None.
+
+    Measured on the whole frame, so the same whatever box is labelled: the robust spread of
+    the means of ``d`` over square blocks with the Gaussian's effective area (a Gaussian of
+    scale s averages white noise like a box of side sqrt(4 pi) s). The pixel noise is
+    correlated (the earlier smoothing, compression, scan lines) and the frame may hold
+    large-scale residuals of the normalisation: both widen these means, so this measures the
+    noise the area detection really meets.
+    """
+    b = max(2, int(round(math.sqrt(4.0 * math.pi) * coarse_px)))
+    h, w = d.shape
+    if (h // b) * (w // b) < NOISE_MIN_SAMPLES:
+        return None
+    means = cv2.resize(d[: h // b * b, : w // b * b], (w // b, h // b), interpolation=cv2.INTER_AREA)
+    sc = robust_sigma(means) / noise_sigma
+    return sc if sc > 0 else None
+
+
+def _copied(d, bg, tol):
+    """How many of the last rows of the frame ``bg - d`` copy the row before each.
+
+    A copy up to a constant (the median difference; see :data:`COPY_FRACTION`): the
+    scan-line correction moves each row of the change image by its own offset. Row by row
+    from the last (no frame-sized temporary); at most half the rows.
+    """
+    n, h = 0, d.shape[0]
+    while n < h // 2:
+        i = h - 1 - n
+        r = (bg[i] - d[i]) - (bg[i - 1] - d[i - 1])
+        r -= np.float32(np.median(r))
+        if np.count_nonzero(np.abs(r) <= tol) < COPY_FRACTION * r.size:
+            break
+        n += 1
+    return n
+
+
+def _filled_sides(d, bg, noise_sigma):
+    """Rows/columns filled from outside the scan at each side: (top, bottom, left, right).
+
+    ``d`` is the change image as given (before smoothing), ``bg`` its background (see
+    :data:`COPY_FRACTION`).
+    """
+    tol = COPY_TOLERANCE_SIGMA * noise_sigma
+    return (_copied(d[::-1], bg[::-1], tol), _copied(d, bg, tol),
+            _copied(d.T[::-1], bg.T[::-1], tol), _copied(d.T, bg.T, tol))
+
+
+def _zero_outside(a, sides, origin, shape):
+    """Set ``a`` (a box of a frame of ``shape`` starting at ``origin`` (x, y)) to 0 in ``sides``."""
+    top, bottom, left, right = sides
+    x0, y0 = origin
+    h, w = shape
+    a[:max(top - y0, 0)] = 0
+    a[max(h - bottom - y0, 0):] = 0
+    a[:, :max(left - x0, 0)] = 0
+    a[:, max(w - right - x0, 0):] = 0
+
+
+def _seen(strength, low_sigma, high_sigma):
+    """Pixels the pixel scale detects: regions above ``low_sigma`` holding one above ``high_sigma``."""
+    n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[strength > high_sigma])] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def _grown(box, halo, w, h):
+    """``box`` (x0, y0, x1, y1) grown by ``halo`` px within the frame, its start on even px.
+
+    (The area detection's 2 x 2 grid is then the frame's.)
+    """
+    x0, y0, x1, y1 = box
+    g0, h0 = max(x0 - halo, 0), max(y0 - halo, 0)
+    return g0 - g0 % 2, h0 - h0 % 2, min(x1 + halo, w), min(y1 + halo, h)
+
+
+def _half(img):
+    """2 x 2 means of ``img`` (float32; an odd last row/column repeated)."""
+    h, w = img.shape
+    if h % 2 or w % 2:
+        img = cv2.copyMakeBorder(img, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
+    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+
+def _li_sign(bg, ex, ey, r):
+    """+1 if the electrode (its lithium) is darker than the ceramic around it, -1 if brighter, 0 if neither.
+
+    Sampled every :data:`STATS_SUBSAMPLE` px (see :data:`LI_DISC_FRACTION`).
+    """
+    h, w = bg.shape
+    k = STATS_SUBSAMPLE
+    ro = LI_RING_OUTER * r
+    y0, y1 = max(int(ey - ro), 0), min(int(ey + ro) + 1, h)
+    x0, x1 = max(int(ex - ro), 0), min(int(ex + ro) + 1, w)
+    sub = bg[y0:y1:k, x0:x1:k]
+    yy, xx = np.ogrid[y0:y1:k, x0:x1:k]
+    dist = np.hypot(xx - ex, yy - ey)
+    inner, ring = sub[dist <= LI_DISC_FRACTION * r], sub[(dist >= r + 3) & (dist <= ro)]
+    if inner.size < NOISE_MIN_SAMPLES or ring.size < NOISE_MIN_SAMPLES:
+        return 0
+    return int(np.sign(np.median(ring) - np.median(inner)))
+
+
+def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px, sign=0):
+    """Faint clusters seen over an area (:data:`COARSE_PX`): (low, high) masks of ``z``'s shape.
+
+    ``z`` is the signed change in units of each pixel's noise (its first row and column on
+    even frame coordinates); ``seen`` the pixels the pixel scale already detects. The
+    change, clipped to +-``low_sigma``, is averaged with a Gaussian of ``coarse_px`` and
+    divided by its noise ``sc`` (:func:`_coarse_noise`); it counts only where the unseen
+    pixels alone (normalised convolution: their weighted mean over its noise, ``sc`` over
+    the square root of their fraction of the weight) changed the same way by at least
+    their noise: the blur of what is already found does not fill a corner between two
+    objects or lengthen a rod. ``low`` (with ``seen``, eroded by ``coarse_px``: the blur's
+    fringe is not lithium) and ``high`` are the hysteresis levels of that ratio. Computed
+    on 2 x 2 means (the scale is several px; a quarter of the pixels to filter).
+    """
+    h, w = z.shape
+    s2 = 0.5 * float(coarse_px)
+    unseen = (~seen).astype(np.float32)
+    f = cv2.GaussianBlur(_half(unseen), (0, 0), s2)
+    cu = cv2.GaussianBlur(_half(z * unseen), (0, 0), s2)
+    c = cv2.GaussianBlur(_half(np.clip(z, -low_sigma, low_sigma)), (0, 0), s2)
+    enough = f >= MIN_UNSEEN_FRACTION
+    cu /= np.sqrt(np.maximum(f, np.float32(MIN_UNSEEN_FRACTION)))
+    # the unseen pixels themselves changed, the same way, by at least their own noise
+    ok = enough & (np.abs(cu) > sc) & (np.sign(cu) == np.sign(c))
+    if sign:
+        ok &= np.sign(c) == sign   # toward the lithium's level (LI_DISC_FRACTION)
+    a = np.where(ok, np.abs(c), np.float32(0.0))
+    both = np.stack([a > low_sigma * sc, a > high_sigma * sc], axis=-1).view(np.uint8)
+    up = cv2.resize(both, (2 * both.shape[1], 2 * both.shape[0]),
+                    interpolation=cv2.INTER_NEAREST)[:h, :w]
+    # the detected pixels are part of the area eroded (no moat around them)
+    low = (up[..., 0] | seen.view(np.uint8))
+    k = 2 * int(round(coarse_px)) + 1
+    low = cv2.erode(low, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).view(bool)
+    high = up[..., 1].view(bool) & low
+    return low, high
+
+
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
                     registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
-                    background=None):
+                    background=None, coarse_px=COARSE_PX):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -407,6 +590,9 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         box only (faster on large frames). The result is the same as without
         it: when a region touching the electrode reaches a side of the box,
         the whole image is labelled. Used only with ``connected_to_electrode``.
+    coarse_px : float
+        Scale (px) of the area detection of faint clusters (:data:`COARSE_PX`);
+        0 turns it off (pixel scale only).
 
     Returns
     -------
@@ -451,6 +637,19 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
+    filled = (0, 0, 0, 0)
+    if coarse_px > 0 and background is not None and np.shape(background) == (h, w):
+        filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
+                              noise_sigma)
+    top, bottom, left, right = filled
+    li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))
+               if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)
+    # the noise of the area's means on the scanned part only (a filled band is no noise)
+    sc = (_coarse_noise(d[top:h - bottom, left:w - right], noise_sigma, coarse_px)
+          if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)
+    # the area detection looks this far (px) around the box: its blur (OpenCV's kernel
+    # reaches round(4 s)) and its erosion, so the box gives the whole frame's values
+    halo = 0 if sc is None else int(round(4 * coarse_px)) + int(round(coarse_px)) + 2
     offset = None
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
@@ -467,7 +666,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             # same as removing it before the smoothing, also at the needle's blurred edge),
             # only where it is used: the strong edges and the labelled box
             offset = _OffsetMap(bg, off_levels, offsets, smooth_px)
-            offset.compute(box, None if edges is None else edges[:2])
+            offset.compute(_grown(box, halo, w, h), None if edges is None else edges[:2])
         if edges is not None:
             rows, cols, g_edges = edges
             d_edges = d[rows, cols]
@@ -487,23 +686,49 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         if offset is not None:
             offset.compute(box)
             db = db - offset.smooth[y0:y1, x0:x1]
-        strength[y0:y1, x0:x1] = _strength(
+        z = _strength(
             db, None if bg is None else bg[y0:y1, x0:x1], levels, sigmas,
             noise_sigma, None if grad is None else grad[y0:y1, x0:x1],
-            registration_tolerance_px)
-        return strength[y0:y1, x0:x1]
+            registration_tolerance_px, signed=True)
+        strength[y0:y1, x0:x1] = np.abs(z)
+        return z
 
     li = np.zeros((h, w), bool)
     while True:
         x0, y0, x1, y1 = box
-        sub_strength = strength_in(box)
-        low = (sub_strength > low_sigma).astype(np.uint8)
+        g0, h0, g1, h1 = _grown(box, halo, w, h)
+        z = strength_in((g0, h0, g1, h1))
+        inner = (slice(y0 - h0, y1 - h0), slice(x0 - g0, x1 - g0))
+        sub_strength = strength[y0:y1, x0:x1]
+        low = sub_strength > low_sigma
+        high = sub_strength > high_sigma
+        if sc is not None:
+            if any(filled):
+                # what registration filled from outside the scan is not averaged (nor found)
+                _zero_outside(z, filled, (g0, h0), (h, w))
+            c_low, c_high = _coarse_detection(z, _seen(np.abs(z), low_sigma, high_sigma),
+                                              sc, low_sigma, high_sigma, coarse_px, li_sign)
+            if any(filled):
+                _zero_outside(c_low, filled, (g0, h0), (h, w))
+                _zero_outside(c_high, filled, (g0, h0), (h, w))
+            # within the area scale of a pixel above the high level the average is that
+            # object's (its blurred edge, a corner beside it): the pixel scale alone decides
+            # there (tuning seed 5002: 1-35 px at a rod's side and root, its rate worse)
+            c_low = c_low[inner]
+            strong = high.view(np.uint8)
+            if strong.any():
+                k = 2 * int(round(coarse_px)) + 1
+                near = cv2.dilate(strong, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+                c_low &= low | ~near.view(bool)
+            low |= c_low
+            high |= c_high[inner] & c_low
+        del z
         # labels only (the areas by bincount): several times faster than with stats
-        n, labels = cv2.connectedComponents(low, connectivity=8)
+        n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)
         if n <= 1:
             break
         keep = np.zeros(n, bool)
-        keep[np.unique(labels[sub_strength > high_sigma])] = True
+        keep[np.unique(labels[high])] = True
         if connected_to_electrode:
             touching = np.zeros(n, bool)
             rl = labels[ry0 - y0:ry1 - y0, rx0 - x0:rx1 - x0]
