@@ -678,7 +678,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             if scan_lines:
                 img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            resp, diff_resp, opp_resp = _angle_maxima(img, g, bg, opts)
+            resp, diff_resp, opp_along, own_along = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -686,11 +686,11 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             # to bridge a crack across a static line, where resp has a gap
             diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=polarity, elongation=elongation)
-            opp_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
-                                      polarity=_OPPOSITE[polarity], elongation=elongation)
+            own_along = diff_resp
+            opp_along = ridge_response(img - g * bg.image, sigma_px=sigma_px,
+                                       polarity=_OPPOSITE[polarity], elongation=elongation)
         # drift-robust: new line strength beyond what the background had nearby
         resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
-        own_raw = diff_resp
         if edge_penalty > 0:
             # the dark side of a new bright edge (e.g. the bright rims of a
             # Li-filled crack) looks like a valley to a second-derivative
@@ -742,7 +742,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         return None
     opposite = None
     if bridge is not None:
-        opposite = _opposite_lines(opp_resp, own_raw, bridge[1] > lo, low, ignore, opts)
+        opposite = _opposite_lines(opp_along, own_along, bridge[1] > lo, low, ignore, opts)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(low.view(np.uint8), connectivity=8)
     # flags by label (fancy assignment: repeated labels set the same flag, no sort needed)
     strong = np.zeros(n, bool)
@@ -802,10 +802,10 @@ over the boundaries, at the crack's thresholds.
 
     Returns
     -------
-    (low, strong, z) : two (M, N) ndarrays of bool and one of float32, or None
-        The opposite stretches' pixels above the low threshold, those above the high
-        one, and the averaged response in noise units (0 off the boundaries); None when
-        there are none. They never start a crack (a line at the rim of the
+    (low, strong, z_tip) : two (M, N) ndarrays of bool and one of float32, or None
+        The stretches' pixels above the low threshold, those above the high one, and the
+        opposite sign's own response in noise units on the boundaries (0 elsewhere; the
+        tip is re-traced on it); None when there are none. They never start a crack (a line at the rim of the
         opposite sign alone is no crack); :func:`link_pieces` may join them to one.
     """
     sigma_px = float(opts["sigma_px"])
@@ -824,6 +824,10 @@ over the boundaries, at the crack's thresholds.
              | (z_own > opts["low_threshold_sigma"])) & ~ignore
     if not o_low.any():
         return None
+    # the tip is re-traced on the pixels' own responses (the mean along the boundary
+    # runs on past the crack's end by about twice its length)
+    o_med, o_sig = _robust_sigma(opp_resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+    z_tip = np.where(static & clear, (opp_resp - o_med) / max(o_sig, 1e-12), 0.0).astype(np.float32)
     z = np.maximum(z, z_own)
     if int(opts["join_gap_px"]) > 0:
         j = 2 * int(opts["join_gap_px"]) + 1
@@ -831,7 +835,7 @@ over the boundaries, at the crack's thresholds.
     o_strong = o_low & (z > opts["threshold_sigma"])
     if not o_strong.any():
         return None
-    return o_low, o_strong, z
+    return o_low, o_strong, z_tip
 
 
 def _with_opposite(labels, stats, keep, strong, opposite):
@@ -880,11 +884,12 @@ def _scanline_corrected(img, bg_image, g):
 def _angle_maxima(img, g, bg, opts):
     """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
 
-    Returns ``(resp, diff_resp, opp_resp)``, float32 arrays clipped at 0: ``opp_resp`` is
-    the difference image's line response of the opposite sign (a bright line for
-    ``polarity='dark'``). The filters are linear, so the response of (image - g *
-    background) is a difference per angle, and its opposite sign the same difference
-    negated.
+    Returns ``(resp, diff_resp, opp_resp, along)``, float32 arrays, the first three
+    clipped at 0: ``opp_resp`` is the difference image's line response of the opposite
+    sign (a bright line for ``polarity='dark'``), ``along`` its response of the lithium's
+    sign at the angle of the background's own strongest line there (a grain boundary's
+    direction). The filters are linear, so the response of (image - g * background) is
+    a difference per angle, and its opposite sign the same difference negated.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
@@ -892,12 +897,17 @@ def _angle_maxima(img, g, bg, opts):
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
     opp_resp = np.zeros(img.shape, np.float32)
+    along = np.zeros(img.shape, np.float32)
+    b_max = np.full(img.shape, -np.inf, np.float32)
     for a, b in zip(stack, bg.angle_responses):
         np.maximum(resp, a, out=resp)
         d = cv2.scaleAdd(b, float(-g), a)
         np.maximum(diff_resp, d, out=diff_resp)
         np.maximum(opp_resp, -d, out=opp_resp)
-    return resp, diff_resp, opp_resp
+        upd = b > b_max
+        b_max[upd] = b[upd]
+        along[upd] = d[upd]
+    return resp, diff_resp, opp_resp, along
 
 
 def _without_rim_corners(thick, r2, r_in, k):

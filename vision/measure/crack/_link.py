@@ -240,9 +240,10 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             u = _end_direction(p, near_p)
             if u is None:
                 continue
-            # a corner: the piece turns off the crack's end across a junction's short gap
-            corner = float(np.dot(u, g)) < cos_max
-            if corner and gap > corner_gap_px:
+            # across a junction's short gap the piece may turn off the crack's end (a
+            # corner): the rules for a straight continuation apply to longer gaps only
+            corner = gap <= corner_gap_px
+            if not corner and float(np.dot(u, g)) < cos_max:
                 continue
             # the crack's end: its pixels near q lie behind q, away from the piece (at a
             # corner the crack may come from the piece's side: q only has to be an end)
@@ -253,12 +254,17 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
                     not corner and float(np.dot(back, -g)) <= 0):
                 continue
             # the piece lies farther out than the crack's end (a crack grows away from the rim)
-            if r2_at(r2, near_p) < r2_at(r2, q) or r2_at(r2, near_p) <= r_in2:
-                continue
             r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
-            # (after a corner, along a grain boundary that may run across the radius:
-            # only away from the electrode at all)
-            if r_far - np.sqrt(r2_at(r2, near_p)) < (0.0 if corner else LINK_MIN_OUTWARD * ext[j]):
+            if r2_at(r2, near_p) <= r_in2:
+                continue
+            if corner:
+                # after a corner the crack runs along a grain boundary, which may cross the
+                # radius: the piece only has to reach beyond the crack's end (its near end
+                # may lie a little nearer the electrode, within the short gap)
+                if r_far <= np.sqrt(r2_at(r2, q)):
+                    continue
+            elif (r2_at(r2, near_p) < r2_at(r2, q)
+                  or r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]):
                 continue
             if image is not None:
                 if j not in edge:
