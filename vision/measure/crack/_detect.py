@@ -1041,8 +1041,15 @@ def _measure_pass(p, opts):
         # opposite sign's clearance), so a piece that close continues it at any angle
         half_len = np.ceil(KERNEL_HALF_SIGMAS * sigma_px * max(elongation, 1.0))
         corner = 2.0 * half_len + OPPOSITE_CLEAR_SIGMAS * sigma_px
+        corner_mask = None
+        if bridge is not None:
+            # the background's lines, grown by the filter's half-length: at their
+            # junctions their own line response fades as the crack's does
+            k = 2 * int(half_len) + 1
+            corner_mask = cv2.dilate((bridge[1] > lo).view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
-                                     image=img, polarity=polarity, corner_gap_px=corner)
+                                     image=img, polarity=polarity, corner_gap_px=corner,
+                                     corner_mask=corner_mask)
         if p.opposite is not None:
             joined_opposite = bool((keep[labels] & p.opposite[0]).any())
     ids = np.flatnonzero(keep)

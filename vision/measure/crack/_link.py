@@ -63,6 +63,16 @@ LINK_SIDE_PX = 5.0
 #: "crack". A crack's pieces on the check set (7033) differ by at most 0.12 between
 #: sides (the ceramic's grains differ by a few %) and several lie within noise of them.
 LINK_EDGE_STEP = 0.2
+#: A gap is a junction's (a corner) when at least this fraction of it lies on the
+#: background's lines: the crack turns where grain boundaries meet.
+LINK_CORNER_ON_LINES = 0.5
+#: At a corner the piece may start beside the crack's last this many px (a turn sharper
+#: than a right angle puts the boundary beside the crack's end, and its line response
+#: fades over the filter's half-length, 9 px at the defaults, on both arms) ...
+LINK_CORNER_END_PX = 16.0
+#: ... looking at the crack's pixels within this many times that of the joined point (a
+#: point beside the middle of the crack has the whole look-out beyond it).
+LINK_CORNER_LOOK = 1.5
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -146,8 +156,36 @@ def _is_edge(image, pts, sign):
     return (not groove) and abs(a - b) > LINK_EDGE_STEP * max(level, 1e-12)
 
 
+def _on_lines(mask, a, b):
+    """Whether at least LINK_CORNER_ON_LINES of the straight gap from ``a`` to ``b`` lies in ``mask``."""
+    n = max(int(np.ceil(np.hypot(*(b - a)))), 1)
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    xy = np.round(a * (1 - t) + b * t).astype(int)
+    xy[:, 0] = xy[:, 0].clip(0, mask.shape[1] - 1)
+    xy[:, 1] = xy[:, 1].clip(0, mask.shape[0] - 1)
+    return float(np.mean(mask[xy[:, 1], xy[:, 0]])) >= LINK_CORNER_ON_LINES
+
+
+def _at_end(loc, q, c, r2):
+    """Whether ``q`` is the end of the crack whose pixels near it are ``loc`` (centroid ``c``).
+
+    Along the principal axis of ``loc`` (the crack's pixels within LINK_CORNER_LOOK *
+    LINK_CORNER_END_PX of ``q``), turned away from the electrode (``r2``: squared distance
+    from its centre, px^2; a crack's end is its outer end), no crack pixel lies more
+    than LINK_CORNER_END_PX beyond ``q``: beside the crack's middle the line runs on past
+    it (the end test by the centroid alone passes there when the thresholded line is a
+    few px wide: a boundary beside the crack, test_crack_branches seed 1).
+    """
+    if len(loc) < 3:
+        return True
+    t = _axis(loc)
+    if r2_at(r2, c + LINK_CORNER_END_PX * t) < r2_at(r2, c - LINK_CORNER_END_PX * t):
+        t = -t
+    return float(np.max((loc - q) @ t)) <= LINK_CORNER_END_PX
+
+
 def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark",
-                corner_gap_px=0.0):
+                corner_gap_px=0.0, corner_mask=None):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -168,7 +206,12 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
     corner_gap_px : float, optional
         Across a gap no longer than this (px) a piece joins at any angle: a crack along
         grain boundaries turns at their junctions, where the line filter loses both arms
-        (0, default: the angle rule everywhere).
+        (0, default: the angle rule everywhere). Only where most of the gap lies in
+        ``corner_mask``.
+    corner_mask : (M, N) array of bool, optional
+        The background's lines (grain boundaries): a junction's gap lies on them (a gap
+        elsewhere, e.g. across a masked spot, is joined by the angle rule only). None:
+        no corners.
 
     Returns
     -------
@@ -242,7 +285,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
                 continue
             # across a junction's short gap the piece may turn off the crack's end (a
             # corner): the rules for a straight continuation apply to longer gaps only
-            corner = gap <= corner_gap_px
+            corner = (gap <= corner_gap_px and corner_mask is not None
+                      and _on_lines(corner_mask, q, near_p))
             if not corner and float(np.dot(u, g)) < cos_max:
                 continue
             # the crack's end: its pixels near q lie behind q, away from the piece (at a
@@ -252,6 +296,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             back = q - c
             if float(np.hypot(*back)) < LINK_END_OFFSET_PX or (
                     not corner and float(np.dot(back, -g)) <= 0):
+                continue
+            if corner and not _at_end(crack[dq <= LINK_CORNER_LOOK * LINK_CORNER_END_PX], q, c, r2):
                 continue
             # the piece lies farther out than the crack's end (a crack grows away from the rim)
             r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
@@ -283,4 +329,5 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
 
 def r2_at(r2, xy):
     """Squared distance from the electrode centre at pixel ``xy`` (x, y) of an r2 grid."""
-    return float(r2[min(int(round(xy[1])), r2.shape[0] - 1), min(int(round(xy[0])), r2.shape[1] - 1)])
+    return float(r2[min(max(int(round(xy[1])), 0), r2.shape[0] - 1),
+                    min(max(int(round(xy[0])), 0), r2.shape[1] - 1)])
