@@ -185,6 +185,10 @@ _OPPOSITE = {"dark": "bright", "bright": "dark"}
 #: crack's bright edge rims run alongside its core (half its width plus 1-3 px); both are
 #: the crack's own edges, not a stretch of it. Two filter reaches (4 sigma).
 OPPOSITE_CLEAR_SIGMAS = 2.0 * FILTER_REACH_SIGMAS
+#: A piece of the background's line mask is a line (a grain boundary) when it is at least
+#: this long (px, the larger side of its box): the linker's shortest piece, 2x the
+#: shortest crack; noise in a background of few frames makes specks of a few px.
+STATIC_LINE_PX = 20
 #: The opposite sign's response is averaged along the background's line (a grain boundary,
 #: straight between junctions) with a Gaussian of this many times the filter's length
 #: along the line (``sigma_px * elongation``): the crack's stretch along a boundary is
@@ -742,7 +746,11 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         return None
     opposite = None
     if bridge is not None:
-        opposite = _opposite_lines(opp_along, own_along, bridge[1] > lo, low, ignore, opts)
+        # the background's lines away from the electrode's own edge (its response reaches
+        # a filter length beyond the rim margin): grain boundaries
+        edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
+        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(low.view(np.uint8), connectivity=8)
     # flags by label (fancy assignment: repeated labels set the same flag, no sort needed)
     strong = np.zeros(n, bool)
@@ -757,6 +765,29 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
                      electrode_xy=(ex, ey), rad=rad, opposite=opposite,
                      twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
+
+
+def _static_lines(bg_resp, opts):
+    """The background's lines: (M, N) bool, hysteresis on its line response ``bg_resp``.
+
+    In units of the response's own noise level over the window, at the crack's
+    thresholds (``opts``): pieces above the low one that hold a pixel above the high one
+    and are at least STATIC_LINE_PX long. Grain boundaries run from junction to junction
+    (tens to hundreds of px); the noise of a background made of few frames makes specks
+    and webs without a strong pixel.
+    """
+    b_med, b_sig = _robust_sigma(bg_resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+    b_sig = max(b_sig, 1e-12)
+    lo = b_med + opts["low_threshold_sigma"] * b_sig
+    hi = b_med + opts["threshold_sigma"] * b_sig
+    n, lab, st, _ = cv2.connectedComponentsWithStats((bg_resp > lo).view(np.uint8),
+                                                     connectivity=8)
+    ok = np.maximum(st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]) >= STATIC_LINE_PX
+    strong = np.zeros(n, bool)
+    strong[lab[bg_resp > hi]] = True
+    ok &= strong
+    ok[0] = False
+    return ok[lab]
 
 
 def _boundary_mean(resp, static, along):
@@ -844,8 +875,8 @@ def _with_opposite(labels, stats, keep, strong, opposite):
     The pieces are labelled again on the union of the pass's line pixels and the
     stretches' (:func:`_opposite_lines`): a piece is kept when it holds a kept pixel of
     the pass and strong when it holds a strong pixel of either. Returns ``(labels,
-    stats, keep, strong, added)``: new arrays (the pass's are shared) and whether the
-    kept pieces hold any stretch pixel.
+    stats, keep, strong, on_lines)``: new arrays (the pass's are shared) and, per piece,
+    whether it is mostly stretch pixels (on the background's lines).
     """
     o_low, o_strong = opposite[:2]
     own = labels > 0
@@ -857,8 +888,9 @@ def _with_opposite(labels, stats, keep, strong, opposite):
     sg = np.zeros(n, bool)
     sg[lab[(own & strong[labels]) | o_strong]] = True
     sg[0] = False
-    added = bool((k[lab] & o_low & ~own).any())
-    return lab, st, k, sg, added
+    # pieces mostly of stretch pixels lie on the background's lines by construction
+    on_lines = 2 * np.bincount(lab[o_low & ~own], minlength=n)[:n] > st[:, cv2.CC_STAT_AREA]
+    return lab, st, k, sg, on_lines
 
 
 def _scanline_corrected(img, bg_image, g):
@@ -1021,6 +1053,7 @@ def _measure_pass(p, opts):
     link_gaps = opts["link_gaps"]
     bridges = []
     joined_opposite = False
+    on_lines = None
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
         # noise): the pieces that continue it beyond the gap join it (vision.measure.crack._link)
@@ -1034,7 +1067,7 @@ def _measure_pass(p, opts):
         if p.opposite is not None:
             # stretches along grain boundaries (of the opposite sign where the boundary is
             # darker than the crack's lithium) join the pieces; they never start a crack
-            labels, stats, keep, strong, _ = _with_opposite(
+            labels, stats, keep, strong, on_lines = _with_opposite(
                 labels, stats, keep, strong, p.opposite)
         # a crack along grain boundaries turns at their junctions: there both arms' line
         # responses fade within the filter's half-length along the line (and the
@@ -1046,10 +1079,11 @@ def _measure_pass(p, opts):
             # the background's lines, grown by the filter's half-length: at their
             # junctions their own line response fades as the crack's does
             k = 2 * int(half_len) + 1
-            corner_mask = cv2.dilate((bridge[1] > lo).view(np.uint8), np.ones((k, k), np.uint8)) > 0
+            lines = _static_lines(bridge[1], opts)
+            corner_mask = cv2.dilate(lines.view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity, corner_gap_px=corner,
-                                     corner_mask=corner_mask)
+                                     corner_mask=corner_mask, on_lines=on_lines)
         if p.opposite is not None:
             joined_opposite = bool((keep[labels] & p.opposite[0]).any())
     ids = np.flatnonzero(keep)

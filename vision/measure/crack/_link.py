@@ -185,7 +185,7 @@ def _at_end(loc, q, c, r2):
 
 
 def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark",
-                corner_gap_px=0.0, corner_mask=None):
+                corner_gap_px=0.0, corner_mask=None, on_lines=None):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -212,6 +212,9 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
         The background's lines (grain boundaries): a junction's gap lies on them (a gap
         elsewhere, e.g. across a masked spot, is joined by the angle rule only). None:
         no corners.
+    on_lines : (n,) bool array, optional
+        Pieces found along the background's own lines (grain boundaries): no bright
+        body's edge, so the edge test (:func:`_is_edge`) does not apply to them.
 
     Returns
     -------
@@ -312,7 +315,7 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             elif (r2_at(r2, near_p) < r2_at(r2, q)
                   or r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]):
                 continue
-            if image is not None:
+            if image is not None and not (on_lines is not None and on_lines[j]):
                 if j not in edge:
                     edge[j] = _is_edge(image, p, sign)
                 if edge[j]:
