@@ -875,8 +875,9 @@ def _with_opposite(labels, stats, keep, strong, opposite):
     The pieces are labelled again on the union of the pass's line pixels and the
     stretches' (:func:`_opposite_lines`): a piece is kept when it holds a kept pixel of
     the pass and strong when it holds a strong pixel of either. Returns ``(labels,
-    stats, keep, strong, on_lines)``: new arrays (the pass's are shared) and, per piece,
-    whether it is mostly stretch pixels (on the background's lines).
+    stats, keep, strong, (on_lines, with_lines))``: new arrays (the pass's are shared)
+    and, per piece, whether it is mostly stretch pixels (on the background's lines) and
+    whether it holds any.
     """
     o_low, o_strong = opposite[:2]
     own = labels > 0
@@ -889,8 +890,8 @@ def _with_opposite(labels, stats, keep, strong, opposite):
     sg[lab[(own & strong[labels]) | o_strong]] = True
     sg[0] = False
     # pieces mostly of stretch pixels lie on the background's lines by construction
-    on_lines = 2 * np.bincount(lab[o_low & ~own], minlength=n)[:n] > st[:, cv2.CC_STAT_AREA]
-    return lab, st, k, sg, on_lines
+    count = np.bincount(lab[o_low & ~own], minlength=n)[:n]
+    return lab, st, k, sg, (2 * count > st[:, cv2.CC_STAT_AREA], count > 0)
 
 
 def _scanline_corrected(img, bg_image, g):
@@ -1053,7 +1054,7 @@ def _measure_pass(p, opts):
     link_gaps = opts["link_gaps"]
     bridges = []
     joined_opposite = False
-    on_lines = None
+    on_lines = with_lines = None
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
         # noise): the pieces that continue it beyond the gap join it (vision.measure.crack._link)
@@ -1067,7 +1068,7 @@ def _measure_pass(p, opts):
         if p.opposite is not None:
             # stretches along grain boundaries (of the opposite sign where the boundary is
             # darker than the crack's lithium) join the pieces; they never start a crack
-            labels, stats, keep, strong, on_lines = _with_opposite(
+            labels, stats, keep, strong, (on_lines, with_lines) = _with_opposite(
                 labels, stats, keep, strong, p.opposite)
         # a crack along grain boundaries turns at their junctions: there both arms' line
         # responses fade within the filter's half-length along the line (and the
@@ -1083,7 +1084,8 @@ def _measure_pass(p, opts):
             corner_mask = cv2.dilate(lines.view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity, corner_gap_px=corner,
-                                     corner_mask=corner_mask, on_lines=on_lines)
+                                     corner_mask=corner_mask, on_lines=on_lines,
+                                     with_lines=with_lines)
         if p.opposite is not None:
             joined_opposite = bool((keep[labels] & p.opposite[0]).any())
     ids = np.flatnonzero(keep)

@@ -88,18 +88,20 @@ def _near(pts, q):
     return pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
 
 
-def _end_direction(pts, near):
+def _end_direction(pts, near, widen=False):
     """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels).
 
-    Where the pixels within LINK_TANGENT_PX are no line (a piece as wide as that there,
-    e.g. a stretch along a grain boundary's band), the radius doubles, up to
-    LINK_TANGENT_DOUBLINGS times, until they are (LINK_TANGENT_ELONGATION).
+    With ``widen`` (a piece holding a stretch along a grain boundary's band), where the
+    pixels within LINK_TANGENT_PX are no line (the band as wide as the radius), the
+    radius doubles, up to LINK_TANGENT_DOUBLINGS times, until they are
+    (LINK_TANGENT_ELONGATION). Other pieces keep the plain radius (widened for every
+    piece, a lateral front's piece joined a false crack: tuning seed 5031's front).
     """
     loc = _near(pts, near)
     if len(loc) < 3:
         return None
     u = _axis(loc)
-    for k in range(1, LINK_TANGENT_DOUBLINGS + 1):
+    for k in range(1, (LINK_TANGENT_DOUBLINGS if widen else 0) + 1):
         w = np.linalg.eigvalsh(np.cov((loc - loc.mean(axis=0)).T))
         if w[1] >= LINK_TANGENT_ELONGATION ** 2 * max(w[0], 1e-12):
             break
@@ -185,7 +187,7 @@ def _at_end(loc, q, c, r2):
 
 
 def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark",
-                corner_gap_px=0.0, corner_mask=None, on_lines=None):
+                corner_gap_px=0.0, corner_mask=None, on_lines=None, with_lines=None):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -215,6 +217,10 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
     on_lines : (n,) bool array, optional
         Pieces found along the background's own lines (grain boundaries): no bright
         body's edge, so the edge test (:func:`_is_edge`) does not apply to them.
+    with_lines : (n,) bool array, optional
+        Pieces holding any such stretch: their band along a boundary is as wide as the
+        tangent radius, so their end direction may widen it (:func:`_end_direction`);
+        other pieces keep the plain radius.
 
     Returns
     -------
@@ -283,7 +289,7 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             if ext[labels[int(q[1]), int(q[0])]] < LINK_MIN_CRACK_PX:
                 continue
             g = (q - near_p) / gap              # from the piece to the crack
-            u = _end_direction(p, near_p)
+            u = _end_direction(p, near_p, widen=with_lines is not None and bool(with_lines[j]))
             if u is None:
                 continue
             # across a junction's short gap the piece may turn off the crack's end (a
