@@ -744,13 +744,6 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         # no line pixel at the rim: no piece can be kept (the same None as below,
         # without labelling the window)
         return None
-    opposite = None
-    if bridge is not None:
-        # the background's lines away from the electrode's own edge (its response reaches
-        # a filter length beyond the rim margin): grain boundaries
-        edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
-        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
-        opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(low.view(np.uint8), connectivity=8)
     # flags by label (fancy assignment: repeated labels set the same flag, no sort needed)
     strong = np.zeros(n, bool)
@@ -761,6 +754,14 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     keep[0] = False
     if not keep.any():
         return None
+    opposite = None
+    if bridge is not None:
+        # the background's lines away from the electrode's own edge (its response reaches
+        # a filter length beyond the rim margin): grain boundaries
+        edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
+        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
+                                   found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
                      electrode_xy=(ex, ey), rad=rad, opposite=opposite,
@@ -804,7 +805,7 @@ def _boundary_mean(resp, static, along):
     return np.where(static, (avg - med) / max(sig, 1e-12), 0.0).astype(np.float32)
 
 
-def _opposite_lines(opp_resp, own_resp, static, low, ignore, opts):
+def _opposite_lines(opp_resp, own_resp, static, low, ignore, opts, found=None):
     """Stretches of a crack whose difference image has the opposite sign: (low, strong) masks.
 
     Along a grain boundary a lithium-filled crack replaces the boundary's groove, which
@@ -830,6 +831,14 @@ over the boundaries, at the crack's thresholds.
         Pixels that cannot be crack (:func:`_ignored`).
     opts : dict
         The options of :func:`detect_crack`.
+    found : (M, N) ndarray of bool, optional
+        The crack found so far (the pass's kept pieces): the means along the boundaries
+        leave out its pixels and their clearance (:data:`OPPOSITE_CLEAR_SIGMAS`). A mean
+        over a boundary that meets the crack otherwise carries the crack's own response
+        some Gaussian widths along that boundary, past where the crack went (tuning seed
+        5021: a branch ending at a boundary ran on 17 px down it, and a spur off the
+        crack's end along a grain's edge took the crack's tip 13 px short of the counter
+        electrode). The stretches measure the boundary, not the crack already found.
 
     Returns
     -------
@@ -845,10 +854,15 @@ over the boundaries, at the crack's thresholds.
     # the mean response along the boundary's own pixels nearby (normalised convolution:
     # the boundary is a thin line, so this averages along it, not across)
     along = OPPOSITE_ALONG_SIGMAS * sigma_px * max(float(opts["elongation"]), 1.0)
-    z = _boundary_mean(opp_resp, static, along)
-    z_own = _boundary_mean(own_resp, static, along)
     k = 2 * int(np.ceil(OPPOSITE_CLEAR_SIGMAS * sigma_px)) + 1
-    clear = ~(cv2.dilate(low.view(np.uint8), np.ones((k, k), np.uint8)) > 0)
+    box = np.ones((k, k), np.uint8)
+    clear = ~(cv2.dilate(low.view(np.uint8), box) > 0)
+    # the boundary's own pixels: not the crack found so far nor its flanks
+    support = static if found is None else static & ~(cv2.dilate(found.view(np.uint8), box) > 0)
+    if not support.any():
+        return None
+    z = _boundary_mean(opp_resp, support, along)
+    z_own = _boundary_mean(own_resp, support, along)
     # the lithium's own sign along a boundary too: there a crack is fainter than across a
     # grain and the line pass sees it in dashes; the mean along the boundary joins them
     o_low = (((z > opts["low_threshold_sigma"]) & clear)
