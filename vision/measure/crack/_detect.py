@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..._shared._stats import _median, mad_sigma
-from ._filters import CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
+from ._filters import KERNEL_HALF_SIGMAS, CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
 from ._link import link_pieces
 from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
@@ -177,6 +177,25 @@ FLAT_MARGIN_PX = 3
 #: tuning seed 7034; its touch-down at a counter electrode there, 5020: masking the band
 #: lost both).
 BLANK_MIN_REPEATS = 1
+#: The opposite sign of the crack's lithium, for the difference image's other line search.
+_OPPOSITE = {"dark": "bright", "bright": "dark"}
+#: A stretch of the opposite sign (:func:`_opposite_lines`) lies at least this many
+#: filter sigmas from every line pixel of the crack's own sign: a line's second-derivative
+#: response has side lobes of the other sign at +-sqrt(3) sigma, and a lithium-filled
+#: crack's bright edge rims run alongside its core (half its width plus 1-3 px); both are
+#: the crack's own edges, not a stretch of it. Two filter reaches (4 sigma).
+OPPOSITE_CLEAR_SIGMAS = 2.0 * FILTER_REACH_SIGMAS
+#: A piece of the background's line mask is a line (a grain boundary) when it is at least
+#: this long (px, the larger side of its box): the linker's shortest piece, 2x the
+#: shortest crack; noise in a background of few frames makes specks of a few px.
+STATIC_LINE_PX = 20
+#: The opposite sign's response is averaged along the background's line (a grain boundary,
+#: straight between junctions) with a Gaussian of this many times the filter's length
+#: along the line (``sigma_px * elongation``): the crack's stretch along a boundary is
+#: fainter than across a grain (lithium against the boundary's groove, not against the
+#: ceramic; tuning seed 7012: 2.5-5 noise levels per pixel), and the mean over the
+#: boundary's pixels within two filter lengths has about sqrt(2) less noise.
+OPPOSITE_ALONG_SIGMAS = 2.0
 #: A path of more than this many points has its tip re-traced at the half-maximum of the
 #: response (shorter paths have no tip profile to speak of).
 MIN_RETRACE_POINTS = 8
@@ -575,7 +594,10 @@ class _LinePass:
     ``stats`` of ``cv2.connectedComponentsWithStats``), the pieces kept as the crack
     (``keep``: strong and at the rim) and the strong ones (``strong``), the squared
     distance ``r2`` of each pixel from the electrode centre (px^2), the inner radius
-    ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px).
+    ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px);
+    ``opposite``: the stretches of the opposite sign that may continue the crack
+    (:func:`_opposite_lines`'s two masks and the opposite response; None without a
+    background or without such stretches).
     """
 
     img: np.ndarray
@@ -595,6 +617,7 @@ class _LinePass:
     electrode_xy: tuple
     rad: float
     twin: object = None
+    opposite: object = None
 
 
 @dataclass(frozen=True)
@@ -659,7 +682,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             if scan_lines:
                 img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            resp, diff_resp = _angle_maxima(img, g, bg, opts)
+            resp, diff_resp, opp_along, own_along = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -667,6 +690,9 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             # to bridge a crack across a static line, where resp has a gap
             diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=polarity, elongation=elongation)
+            own_along = diff_resp
+            opp_along = ridge_response(img - g * bg.image, sigma_px=sigma_px,
+                                       polarity=_OPPOSITE[polarity], elongation=elongation)
         # drift-robust: new line strength beyond what the background had nearby
         resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
         if edge_penalty > 0:
@@ -680,6 +706,10 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             slope *= np.float32(edge_penalty * sigma_px)
             resp -= slope
             diff_resp = diff_resp - slope
+            # not on the opposite sign's response: the bright side of a new dark edge is
+            # the crack's own flank (cleared by OPPOSITE_CLEAR_SIGMAS), and that search
+            # keeps to the background's lines; there the penalty's own noise (the slope's
+            # magnitude) buried a faint stretch (tuning seed 7012: 9 -> 2 noise levels)
         else:
             slope = None
         bridge = (diff_resp, g * bg.response, slope)
@@ -724,10 +754,158 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     keep[0] = False
     if not keep.any():
         return None
+    opposite = None
+    if bridge is not None:
+        # the background's lines away from the electrode's own edge (its response reaches
+        # a filter length beyond the rim margin): grain boundaries
+        edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
+        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
+                                   found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
-                     electrode_xy=(ex, ey), rad=rad,
+                     electrode_xy=(ex, ey), rad=rad, opposite=opposite,
                      twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
+
+
+def _static_lines(bg_resp, opts):
+    """The background's lines: (M, N) bool, hysteresis on its line response ``bg_resp``.
+
+    In units of the response's own noise level over the window, at the crack's
+    thresholds (``opts``): pieces above the low one that hold a pixel above the high one
+    and are at least STATIC_LINE_PX long. Grain boundaries run from junction to junction
+    (tens to hundreds of px); the noise of a background made of few frames makes specks
+    and webs without a strong pixel.
+    """
+    b_med, b_sig = _robust_sigma(bg_resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+    b_sig = max(b_sig, 1e-12)
+    lo = b_med + opts["low_threshold_sigma"] * b_sig
+    hi = b_med + opts["threshold_sigma"] * b_sig
+    n, lab, st, _ = cv2.connectedComponentsWithStats((bg_resp > lo).view(np.uint8),
+                                                     connectivity=8)
+    ok = np.maximum(st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]) >= STATIC_LINE_PX
+    strong = np.zeros(n, bool)
+    strong[lab[bg_resp > hi]] = True
+    ok &= strong
+    ok[0] = False
+    return ok[lab]
+
+
+def _boundary_mean(resp, static, along):
+    """``resp`` averaged along the background's lines, in units of its noise there.
+
+    Normalised convolution over the ``static`` pixels with a Gaussian of ``along`` px:
+    the lines are thin, so this averages along them, not across. Returns (M, N) float32,
+    0 off ``static``.
+    """
+    st = static.astype(np.float32)
+    den = cv2.GaussianBlur(st, (0, 0), along)
+    avg = cv2.GaussianBlur(resp * st, (0, 0), along) / np.maximum(den, 1e-6)
+    med, sig = _robust_sigma(avg[static][::STATS_SUBSAMPLE])
+    return np.where(static, (avg - med) / max(sig, 1e-12), 0.0).astype(np.float32)
+
+
+def _opposite_lines(opp_resp, own_resp, static, low, ignore, opts, found=None):
+    """Stretches of a crack whose difference image has the opposite sign: (low, strong) masks.
+
+    Along a grain boundary a lithium-filled crack replaces the boundary's groove, which
+    can be darker than the lithium: there the crack is a *bright* line in the difference
+    image (tuning seed 7012: dark across its first grain, bright from the first junction
+    on), and the search for the lithium's own sign has nothing to follow. Such a stretch
+    can only lie where the background had a line of the lithium's sign (``static``: the
+    background's line response above the low threshold), and it is not one of the crack's
+    own edges (:data:`OPPOSITE_CLEAR_SIGMAS` from every pixel of ``low``). Hysteresis on
+    the opposite response averaged along the boundary (over its pixels within
+:data:`OPPOSITE_ALONG_SIGMAS` of the filter's length), in units of its own noise level
+over the boundaries, at the crack's thresholds.
+
+    Parameters
+    ----------
+    opp_resp : (M, N) ndarray of float32
+        The difference image's line response of the opposite sign (slope penalty applied).
+    static : (M, N) ndarray of bool
+        Where the background had a line of the lithium's sign (a grain boundary).
+    low : (M, N) ndarray of bool
+        The line pixels of the lithium's sign (low threshold).
+    ignore : (M, N) ndarray of bool
+        Pixels that cannot be crack (:func:`_ignored`).
+    opts : dict
+        The options of :func:`detect_crack`.
+    found : (M, N) ndarray of bool, optional
+        The crack found so far (the pass's kept pieces): the means along the boundaries
+        leave out its pixels and their clearance (:data:`OPPOSITE_CLEAR_SIGMAS`). A mean
+        over a boundary that meets the crack otherwise carries the crack's own response
+        some Gaussian widths along that boundary, past where the crack went (tuning seed
+        5021: a branch ending at a boundary ran on 17 px down it, and a spur off the
+        crack's end along a grain's edge took the crack's tip 13 px short of the counter
+        electrode). The stretches measure the boundary, not the crack already found.
+
+    Returns
+    -------
+    (low, strong, z_tip) : two (M, N) ndarrays of bool and one of float32, or None
+        The stretches' pixels above the low threshold, those above the high one, and the
+        opposite sign's own response in noise units on the boundaries (0 elsewhere; the
+        tip is re-traced on it); None when there are none. They never start a crack (a line at the rim of the
+        opposite sign alone is no crack); :func:`link_pieces` may join them to one.
+    """
+    sigma_px = float(opts["sigma_px"])
+    if not static.any():
+        return None
+    # the mean response along the boundary's own pixels nearby (normalised convolution:
+    # the boundary is a thin line, so this averages along it, not across)
+    along = OPPOSITE_ALONG_SIGMAS * sigma_px * max(float(opts["elongation"]), 1.0)
+    k = 2 * int(np.ceil(OPPOSITE_CLEAR_SIGMAS * sigma_px)) + 1
+    box = np.ones((k, k), np.uint8)
+    clear = ~(cv2.dilate(low.view(np.uint8), box) > 0)
+    # the boundary's own pixels: not the crack found so far nor its flanks
+    support = static if found is None else static & ~(cv2.dilate(found.view(np.uint8), box) > 0)
+    if not support.any():
+        return None
+    z = _boundary_mean(opp_resp, support, along)
+    z_own = _boundary_mean(own_resp, support, along)
+    # the lithium's own sign along a boundary too: there a crack is fainter than across a
+    # grain and the line pass sees it in dashes; the mean along the boundary joins them
+    o_low = (((z > opts["low_threshold_sigma"]) & clear)
+             | (z_own > opts["low_threshold_sigma"])) & ~ignore
+    if not o_low.any():
+        return None
+    # the tip is re-traced on the pixels' own responses (the mean along the boundary
+    # runs on past the crack's end by about twice its length)
+    o_med, o_sig = _robust_sigma(opp_resp[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE])
+    z_tip = np.where(static & clear, (opp_resp - o_med) / max(o_sig, 1e-12), 0.0).astype(np.float32)
+    z = np.maximum(z, z_own)
+    if int(opts["join_gap_px"]) > 0:
+        j = 2 * int(opts["join_gap_px"]) + 1
+        o_low = (cv2.dilate(o_low.view(np.uint8), np.ones((j, j), np.uint8)) > 0) & ~ignore & ~low
+    o_strong = o_low & (z > opts["threshold_sigma"])
+    if not o_strong.any():
+        return None
+    return o_low, o_strong, z_tip
+
+
+def _with_opposite(labels, stats, keep, strong, opposite):
+    """The line pieces joined with the stretches along the background's lines.
+
+    The pieces are labelled again on the union of the pass's line pixels and the
+    stretches' (:func:`_opposite_lines`): a piece is kept when it holds a kept pixel of
+    the pass and strong when it holds a strong pixel of either. Returns ``(labels,
+    stats, keep, strong, (on_lines, with_lines))``: new arrays (the pass's are shared)
+    and, per piece, whether it is mostly stretch pixels (on the background's lines) and
+    whether it holds any.
+    """
+    o_low, o_strong = opposite[:2]
+    own = labels > 0
+    n, lab, st, _ = cv2.connectedComponentsWithStats((own | o_low).view(np.uint8),
+                                                     connectivity=8)
+    k = np.zeros(n, bool)
+    k[lab[own & keep[labels]]] = True
+    k[0] = False
+    sg = np.zeros(n, bool)
+    sg[lab[(own & strong[labels]) | o_strong]] = True
+    sg[0] = False
+    # pieces mostly of stretch pixels lie on the background's lines by construction
+    count = np.bincount(lab[o_low & ~own], minlength=n)[:n]
+    return lab, st, k, sg, (2 * count > st[:, cv2.CC_STAT_AREA], count > 0)
 
 
 def _scanline_corrected(img, bg_image, g):
@@ -753,18 +931,30 @@ def _scanline_corrected(img, bg_image, g):
 def _angle_maxima(img, g, bg, opts):
     """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
 
-    Returns ``(resp, diff_resp)``, float32 arrays clipped at 0. The filters are linear, so
-    the response of (image - g * background) is a difference per angle.
+    Returns ``(resp, diff_resp, opp_resp, along)``, float32 arrays, the first three
+    clipped at 0: ``opp_resp`` is the difference image's line response of the opposite
+    sign (a bright line for ``polarity='dark'``), ``along`` its response of the lithium's
+    sign at the angle of the background's own strongest line there (a grain boundary's
+    direction). The filters are linear, so the response of (image - g * background) is
+    a difference per angle, and its opposite sign the same difference negated.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
                             opts["elongation"], len(bg.angle_responses))
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
+    opp_resp = np.zeros(img.shape, np.float32)
+    along = np.zeros(img.shape, np.float32)
+    b_max = np.full(img.shape, -np.inf, np.float32)
     for a, b in zip(stack, bg.angle_responses):
         np.maximum(resp, a, out=resp)
-        np.maximum(diff_resp, cv2.scaleAdd(b, float(-g), a), out=diff_resp)
-    return resp, diff_resp
+        d = cv2.scaleAdd(b, float(-g), a)
+        np.maximum(diff_resp, d, out=diff_resp)
+        np.maximum(opp_resp, -d, out=opp_resp)
+        upd = b > b_max
+        b_max[upd] = b[upd]
+        along[upd] = d[upd]
+    return resp, diff_resp, opp_resp, along
 
 
 def _without_rim_corners(thick, r2, r_in, k):
@@ -877,6 +1067,8 @@ def _measure_pass(p, opts):
                                                   opts["min_branch_px"])
     link_gaps = opts["link_gaps"]
     bridges = []
+    joined_opposite = False
+    on_lines = with_lines = None
     if link_gaps:
         # a crack seen in pieces (a faint stretch over a grain of its own grey level, heavy
         # noise): the pieces that continue it beyond the gap join it (vision.measure.crack._link)
@@ -887,8 +1079,29 @@ def _measure_pass(p, opts):
             n = len(strong)
             in_band = 2 * np.bincount(labels[blank], minlength=n)[:n] > stats[:, cv2.CC_STAT_AREA]
             strong = strong & ~in_band
+        if p.opposite is not None:
+            # stretches along grain boundaries (of the opposite sign where the boundary is
+            # darker than the crack's lithium) join the pieces; they never start a crack
+            labels, stats, keep, strong, (on_lines, with_lines) = _with_opposite(
+                labels, stats, keep, strong, p.opposite)
+        # a crack along grain boundaries turns at their junctions: there both arms' line
+        # responses fade within the filter's half-length along the line (and the
+        # opposite sign's clearance), so a piece that close continues it at any angle
+        half_len = np.ceil(KERNEL_HALF_SIGMAS * sigma_px * max(elongation, 1.0))
+        corner = 2.0 * half_len + OPPOSITE_CLEAR_SIGMAS * sigma_px
+        corner_mask = None
+        if bridge is not None:
+            # the background's lines, grown by the filter's half-length: at their
+            # junctions their own line response fades as the crack's does
+            k = 2 * int(half_len) + 1
+            lines = _static_lines(bridge[1], opts)
+            corner_mask = cv2.dilate(lines.view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
-                                     image=img, polarity=polarity)
+                                     image=img, polarity=polarity, corner_gap_px=corner,
+                                     corner_mask=corner_mask, on_lines=on_lines,
+                                     with_lines=with_lines)
+        if p.opposite is not None:
+            joined_opposite = bool((keep[labels] & p.opposite[0]).any())
     ids = np.flatnonzero(keep)
     x0 = int(stats[ids, cv2.CC_STAT_LEFT].min())
     y0 = int(stats[ids, cv2.CC_STAT_TOP].min())
@@ -942,6 +1155,10 @@ def _measure_pass(p, opts):
                 # along a line's end the intensity slopes (the line fades out):
                 # the slope penalty would pull the half-level point back
                 tip_resp = tip_resp + slope
+            if joined_opposite:
+                # the crack may end in a stretch of the opposite sign: its response there,
+                # in the same noise units as the crack's own
+                tip_resp = np.maximum(tip_resp, med + p.opposite[2] * np.float32(sig))
         path = _retrace_tip(path, tip_resp - med,
                             FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0)
         length = float(np.hypot(*np.diff(path, axis=0).T).sum())

@@ -28,6 +28,14 @@ LINK_MAX_GAP_PX = 80.0
 LINK_MAX_ANGLE_DEG = 30.0
 #: The piece's direction is taken from its pixels within this distance (px) of its near end.
 LINK_TANGENT_PX = 12.0
+#: The pixels within that distance are a line when they spread at least this many times
+#: more along than across (ratio of the standard deviations; a straight band's pixels
+#: within the radius r of its end: r / W for a band W wide, so 2 holds for bands up to
+#: 6 px at r = 12 px, a crack's line pixels with their join dilation); where they do not
+#: (a band along a grain boundary, as wide as the radius: tuning seed 7012, its direction
+#: came out 50 deg off) the radius doubles, at most LINK_TANGENT_DOUBLINGS times.
+LINK_TANGENT_ELONGATION = 2.0
+LINK_TANGENT_DOUBLINGS = 2
 #: The crack's end: the crack pixels within this distance (px) of the joined point lie
 #: behind it (their centroid at least LINK_END_OFFSET_PX away, on the side away from the
 #: piece); a piece beside the middle of the crack is a side line, not its continuation.
@@ -55,6 +63,16 @@ LINK_SIDE_PX = 5.0
 #: "crack". A crack's pieces on the check set (7033) differ by at most 0.12 between
 #: sides (the ceramic's grains differ by a few %) and several lie within noise of them.
 LINK_EDGE_STEP = 0.2
+#: A gap is a junction's (a corner) when at least this fraction of it lies on the
+#: background's lines: the crack turns where grain boundaries meet.
+LINK_CORNER_ON_LINES = 0.5
+#: At a corner the piece may start beside the crack's last this many px (a turn sharper
+#: than a right angle puts the boundary beside the crack's end, and its line response
+#: fades over the filter's half-length, 9 px at the defaults, on both arms) ...
+LINK_CORNER_END_PX = 16.0
+#: ... looking at the crack's pixels within this many times that of the joined point (a
+#: point beside the middle of the crack has the whole look-out beyond it).
+LINK_CORNER_LOOK = 1.5
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 
@@ -70,12 +88,25 @@ def _near(pts, q):
     return pts[np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1]) <= LINK_TANGENT_PX]
 
 
-def _end_direction(pts, near):
-    """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels)."""
+def _end_direction(pts, near, widen=False):
+    """Unit direction from a piece's interior to its point ``near`` (PCA of the nearby pixels).
+
+    With ``widen`` (a piece holding a stretch along a grain boundary's band), where the
+    pixels within LINK_TANGENT_PX are no line (the band as wide as the radius), the
+    radius doubles, up to LINK_TANGENT_DOUBLINGS times, until they are
+    (LINK_TANGENT_ELONGATION). Other pieces keep the plain radius (widened for every
+    piece, a lateral front's piece joined a false crack: tuning seed 5031's front).
+    """
     loc = _near(pts, near)
     if len(loc) < 3:
         return None
     u = _axis(loc)
+    for k in range(1, (LINK_TANGENT_DOUBLINGS if widen else 0) + 1):
+        w = np.linalg.eigvalsh(np.cov((loc - loc.mean(axis=0)).T))
+        if w[1] >= LINK_TANGENT_ELONGATION ** 2 * max(w[0], 1e-12):
+            break
+        loc = pts[np.hypot(pts[:, 0] - near[0], pts[:, 1] - near[1]) <= LINK_TANGENT_PX * 2 ** k]
+        u = _axis(loc)
     if float(np.dot(near - loc.mean(axis=0), u)) < 0:
         u = -u
     return u
@@ -127,7 +158,36 @@ def _is_edge(image, pts, sign):
     return (not groove) and abs(a - b) > LINK_EDGE_STEP * max(level, 1e-12)
 
 
-def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark"):
+def _on_lines(mask, a, b):
+    """Whether at least LINK_CORNER_ON_LINES of the straight gap from ``a`` to ``b`` lies in ``mask``."""
+    n = max(int(np.ceil(np.hypot(*(b - a)))), 1)
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    xy = np.round(a * (1 - t) + b * t).astype(int)
+    xy[:, 0] = xy[:, 0].clip(0, mask.shape[1] - 1)
+    xy[:, 1] = xy[:, 1].clip(0, mask.shape[0] - 1)
+    return float(np.mean(mask[xy[:, 1], xy[:, 0]])) >= LINK_CORNER_ON_LINES
+
+
+def _at_end(loc, q, c, r2):
+    """Whether ``q`` is the end of the crack whose pixels near it are ``loc`` (centroid ``c``).
+
+    Along the principal axis of ``loc`` (the crack's pixels within LINK_CORNER_LOOK *
+    LINK_CORNER_END_PX of ``q``), turned away from the electrode (``r2``: squared distance
+    from its centre, px^2; a crack's end is its outer end), no crack pixel lies more
+    than LINK_CORNER_END_PX beyond ``q``: beside the crack's middle the line runs on past
+    it (the end test by the centroid alone passes there when the thresholded line is a
+    few px wide: a boundary beside the crack, test_crack_branches seed 1).
+    """
+    if len(loc) < 3:
+        return True
+    t = _axis(loc)
+    if r2_at(r2, c + LINK_CORNER_END_PX * t) < r2_at(r2, c - LINK_CORNER_END_PX * t):
+        t = -t
+    return float(np.max((loc - q) @ t)) <= LINK_CORNER_END_PX
+
+
+def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark",
+                corner_gap_px=0.0, corner_mask=None, on_lines=None, with_lines=None):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -145,6 +205,22 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
         The frame; with it, a piece along a bright body's edge (the needle) does not join
         (:func:`_is_edge`).
     polarity : {'dark', 'bright'}
+    corner_gap_px : float, optional
+        Across a gap no longer than this (px) a piece joins at any angle: a crack along
+        grain boundaries turns at their junctions, where the line filter loses both arms
+        (0, default: the angle rule everywhere). Only where most of the gap lies in
+        ``corner_mask``.
+    corner_mask : (M, N) array of bool, optional
+        The background's lines (grain boundaries): a junction's gap lies on them (a gap
+        elsewhere, e.g. across a masked spot, is joined by the angle rule only). None:
+        no corners.
+    on_lines : (n,) bool array, optional
+        Pieces found along the background's own lines (grain boundaries): no bright
+        body's edge, so the edge test (:func:`_is_edge`) does not apply to them.
+    with_lines : (n,) bool array, optional
+        Pieces holding any such stretch: their band along a boundary is as wide as the
+        tangent radius, so their end direction may widen it (:func:`_end_direction`);
+        other pieces keep the plain radius.
 
     Returns
     -------
@@ -213,22 +289,39 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             if ext[labels[int(q[1]), int(q[0])]] < LINK_MIN_CRACK_PX:
                 continue
             g = (q - near_p) / gap              # from the piece to the crack
-            u = _end_direction(p, near_p)
-            if u is None or float(np.dot(u, g)) < cos_max:
+            u = _end_direction(p, near_p, widen=with_lines is not None and bool(with_lines[j]))
+            if u is None:
                 continue
-            # the crack's end: its pixels near q lie behind q, away from the piece
+            # across a junction's short gap the piece may turn off the crack's end (a
+            # corner): the rules for a straight continuation apply to longer gaps only
+            corner = (gap <= corner_gap_px and corner_mask is not None
+                      and _on_lines(corner_mask, q, near_p))
+            if not corner and float(np.dot(u, g)) < cos_max:
+                continue
+            # the crack's end: its pixels near q lie behind q, away from the piece (at a
+            # corner the crack may come from the piece's side: q only has to be an end)
             dq = np.hypot(crack[:, 0] - q[0], crack[:, 1] - q[1])
             c = crack[dq <= LINK_END_PX].mean(axis=0)
             back = q - c
-            if float(np.hypot(*back)) < LINK_END_OFFSET_PX or float(np.dot(back, -g)) <= 0:
+            if float(np.hypot(*back)) < LINK_END_OFFSET_PX or (
+                    not corner and float(np.dot(back, -g)) <= 0):
+                continue
+            if corner and not _at_end(crack[dq <= LINK_CORNER_LOOK * LINK_CORNER_END_PX], q, c, r2):
                 continue
             # the piece lies farther out than the crack's end (a crack grows away from the rim)
-            if r2_at(r2, near_p) < r2_at(r2, q) or r2_at(r2, near_p) <= r_in2:
-                continue
             r_far = float(np.sqrt(max(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
-            if r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]:
+            if r2_at(r2, near_p) <= r_in2:
                 continue
-            if image is not None:
+            if corner:
+                # after a corner the crack runs along a grain boundary, which may cross the
+                # radius: the piece only has to reach beyond the crack's end (its near end
+                # may lie a little nearer the electrode, within the short gap)
+                if r_far <= np.sqrt(r2_at(r2, q)):
+                    continue
+            elif (r2_at(r2, near_p) < r2_at(r2, q)
+                  or r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]):
+                continue
+            if image is not None and not (on_lines is not None and on_lines[j]):
                 if j not in edge:
                     edge[j] = _is_edge(image, p, sign)
                 if edge[j]:
@@ -245,4 +338,5 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
 
 def r2_at(r2, xy):
     """Squared distance from the electrode centre at pixel ``xy`` (x, y) of an r2 grid."""
-    return float(r2[min(int(round(xy[1])), r2.shape[0] - 1), min(int(round(xy[0])), r2.shape[1] - 1)])
+    return float(r2[min(max(int(round(xy[1])), 0), r2.shape[0] - 1),
+                    min(max(int(round(xy[0])), 0), r2.shape[1] - 1)])
