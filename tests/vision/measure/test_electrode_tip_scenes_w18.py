@@ -14,6 +14,11 @@ which these scenes meet too but need not).
   disc in any mask), at the tip of the needle ranked second by shape; a longer, more
   elongated bright wedge from the top edge, ranked first, ends on bare ceramic. The needle
   is the region that ends on the electrode (:func:`_raw_candidates`).
+- The same rim-ring electrode at the tip of the needle ranked second by shape; a longer,
+  more elongated bright wedge from the top edge, ranked first, ends on bare ceramic (its rim
+  search runs: no disc in the frame is closed). An 8 px circle about the decoy's own thin
+  end, its rim the blurred flanks of that end, is no disc: its inner part lies all under the
+  needle grown by its edge blur (main took it as the electrode).
 - A bright strip of constant width from the top edge (more elongated than the needle, but
   not narrowing) ends 3 px off a larger dark disc; the needle, a wedge narrowing to its
   tip, ends 3 px off the electrode: the narrowing ranks first, so the electrode is the disc
