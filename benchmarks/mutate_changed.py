@@ -96,6 +96,10 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_electrode_needle_over_disc.py",
         "tests/vision/measure/test_electrode_needle_corner.py",
         "tests/vision/measure/test_electrode_at_tip_mut17.py",
+        # wave 18: the tip search's decisions on exact regions, and drawn scenes that reach
+        # the rim search at the tip (seconds each, before the random renders' minutes)
+        "tests/vision/measure/test_electrode_tip_search_w18.py",
+        "tests/vision/measure/test_electrode_tip_scenes_w18.py",
         "tests/vision/measure/test_electrode_random.py",
     ],
     "vision/pipeline/_sync.py": [
@@ -989,23 +993,31 @@ EQUIVALENT += [
      "_base_across reads tip[0] and tip[1] only"),
 ]
 #: ``_electrode_at_tip`` and the per-region tip search of ``_raw_candidates`` (needle17b,
-#: measured since 0b02393 in wave 17c): the best disc taken by the whole tuple (its score
-#: first) and ``>=`` at the closed floor (measure zero).
+#: measured since 0b02393 in waves 17c and 18): the best disc taken by the whole tuple (its
+#: score first), and the default of the largest disc's score when the masks hold none (wave
+#: 18's exact-boundary tests kill ``>`` for ``>=`` at the closed floor, wave 17c's "measure
+#: zero" entry).
 _ELECTRODE = "vision/measure/_electrode.py"
 _BEST_BY_TUPLE = ("candidates compare as tuples, the score first: the same disc unless two "
                   "scores are exactly equal (measure zero; then the rim scores differ only by "
                   "the radii of two discs of equal score)")
-_RIM_EQUAL = ("a rim score (a fitted radius and arc cover ratio) exactly NEEDLE_MIN_RIM_SCORE "
-              "has measure zero")
+_NO_DISC_DEFAULT = ("with no disc in the masks, a candidate the needle's rule takes at the tip "
+                    "has a rim score >= NEEDLE_MIN_RIM_SCORE and a radius >= min_radius_px, "
+                    "so a score (rim score x (r - CONTOUR_HALF_PX)) >= 0.7 x 3.5 = 2.45 at the "
+                    "default 4 px: 'at least the largest' holds for a default of 0.0 and 1.0 "
+                    "alike (they differ only for min_radius_px < 1 / 0.7 + 0.5 = 1.93 px)")
 EQUIVALENT += [
     *[(_ELECTRODE, "_electrode_at_tip",
        "- floor = max(floor, _rim_score(max(cands, key=lambda c: c[0])))|"
        f"+ floor = max(floor, _rim_score(max(cands, {k})))", _BEST_BY_TUPLE)
       for k in ("key=None", "")],
+    *[(_ELECTRODE, "_raw_candidates",
+       "- [max(every, key=lambda c: c[0])] if every else []))):|"
+       f"+ [max(every, {k})] if every else []))):", _BEST_BY_TUPLE)
+      for k in ("key=None", "")],
     (_ELECTRODE, "_raw_candidates",
-     "- if not any(_at_tip(*needle[1:], *c[1:4]) and _rim_score(c) >= NEEDLE_MIN_RIM_SCORE|"
-     "+ if not any(_at_tip(*needle[1:], *c[1:4]) and _rim_score(c) > NEEDLE_MIN_RIM_SCORE",
-     _RIM_EQUAL),
+     "- largest = max((c[0] for c in cands), default=0.0)|"
+     "+ largest = max((c[0] for c in cands), default=1.0)", _NO_DISC_DEFAULT),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]

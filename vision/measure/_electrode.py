@@ -1210,6 +1210,12 @@ def _tip_rim_circles(img, needle, min_radius_px, max_radius_px, sm, needle_regio
             under[ok] = comp[by[ok], bx[ok]]
             if under.mean() > TIP_RIM_MAX_NEEDLE_FRAC:
                 continue
+            # the disc's own level is seen beside the needle, clear of its edge blur (the
+            # ``hidden`` pixels): a circle whose inner part lies all under it is the needle's
+            # own end, its rim the blurred flanks of the needle's tip
+            inner = np.hypot(xx - xc, yy - yc) <= INNER_FRAC * r
+            if int((inner & ~hidden[yy, xx]).sum()) < MIN_INNER_SAMPLES:
+                continue
         if _disc_contrast(sm, xc, yc, r) < MIN_DISC_CONTRAST:
             continue   # as for every disc: lithium is a plateau apart from what surrounds it
         side = "dark" if _disc_side(sm, xc, yc, r) < 0 else "bright"
