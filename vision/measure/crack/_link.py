@@ -73,6 +73,13 @@ LINK_CORNER_END_PX = 16.0
 #: ... looking at the crack's pixels within this many times that of the joined point (a
 #: point beside the middle of the crack has the whole look-out beyond it).
 LINK_CORNER_LOOK = 1.5
+#: After a corner the piece runs on along a boundary: it may reach back toward the
+#: electrode (below the crack's end) no farther than it reaches out beyond that end, plus
+#: the stretch a sharp turn puts beside the end (LINK_CORNER_END_PX). A piece that heads
+#: back is a line beside the crack (the second lip of a crack filling with lithium),
+#: not its continuation (tuning seed 7034, frame 160: a 35 px piece from the crack's end
+#: back along it, reaching 5 px out and 31 px back, turned the tip 33 px back).
+LINK_CORNER_BACK_PX = LINK_CORNER_END_PX
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
 #: A crack ends where it meets the counter electrode. Its end reaches the counter electrode
@@ -369,8 +376,12 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
                 # after a corner the crack runs along a grain boundary, which may cross the
                 # radius: the piece only has to reach beyond the crack's end (its near end
                 # may lie a little nearer the electrode, within the short gap)
-                if r_far <= np.sqrt(r2_at(r2, q)):
+                r_q = np.sqrt(r2_at(r2, q))
+                if r_far <= r_q:
                     continue
+                r_min = float(np.sqrt(min(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
+                if r_q - r_min > r_far - r_q + LINK_CORNER_BACK_PX:
+                    continue  # it heads back along the crack
             elif (r2_at(r2, near_p) < r2_at(r2, q)
                   or r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]):
                 continue
