@@ -512,6 +512,7 @@ class _Tracker:
         self.electrode = None         # region coordinates
         self.electrode_full = None
         self.counter = None
+        self._counter_px = None       # the counter electrode's mask, for the crack finder
         self.drift_tracker = None
         self.background = None
         self.bg_buffer = []
@@ -867,7 +868,8 @@ class _Tracker:
                 rim_background=self.crack_rim_bg,
                 exclude_mask=crack_exclude if crack_exclude.any() else None,
                 polarity=self.crack_polarity, threshold_sigma=self.crack_threshold_sigma,
-                roi=self._crack_roi(li.shape), thick_li_px=self.crack_thick_li_px)
+                roi=self._crack_roi(li.shape), thick_li_px=self.crack_thick_li_px,
+                counter_mask=self._counter_mask(li.shape))
             if crack is not None and "front" in self.measure and crack.is_branching_cluster:
                 # a branching, area-filling line network is the thin branches of a lateral
                 # front (1-2 px, missed by the segmentation), not a crack: it joins the front
@@ -1055,6 +1057,18 @@ class _Tracker:
         """
         x0, y0, x1, y1 = _box_around(self.electrode, self.li_box, SEGMENT_BOX_MARGIN_PX)
         return (int(math.floor(x0)), int(math.floor(y0)), int(math.ceil(x1)), int(math.ceil(y1)))
+
+    def _counter_mask(self, shape):
+        """The counter electrode's pixels for the crack finder (None: not known).
+
+        A crack ends where it meets the counter electrode and does not run along its
+        bright rim (tuning seed 7034): the crack finder joins no piece beyond it.
+        """
+        if self.counter is None:
+            return None
+        if self._counter_px is None or self._counter_px.shape != tuple(shape[:2]):
+            self._counter_px = self.counter.region_mask(shape)
+        return self._counter_px
 
     def _crack_roi(self, shape):
         """Box the crack is searched in: the electrode and the cracks so far, plus a margin.

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..._shared._stats import _median, mad_sigma
 from ._filters import KERNEL_HALF_SIGMAS, CrackBackground, _as_image, _oriented_stack, crack_background, ridge_response
-from ._link import link_pieces
+from ._link import counter_zones, link_pieces
 from ._path import _cut_hook, _line_width, _longest_path, _retrace_tip, _side_branches, _smooth_length
 
 __all__ = ["BRANCHING_NETWORK_RATIO", "CrackMeasurement", "RIM_EDGE_PENALTY", "RIM_EXCESS_REACHES",
@@ -279,8 +279,11 @@ def _detect_in_roi(img, roi, bg, li_mask, exclude_mask, electrode_xy, rad, opts,
                 keep_twin=keep_twin, start=None if starts is None else starts.get(window))
             if passes is not None:
                 passes[window] = p
-        blank = opts.get("blank")
-        c = _measure_pass(p, opts if blank is None else dict(opts, blank=blank[sl]))
+        blank, counter = opts.get("blank"), opts.get("counter")
+        sub_opts = opts if blank is None else dict(opts, blank=blank[sl])
+        if counter is not None:
+            sub_opts = dict(sub_opts, counter=tuple(z[sl] for z in counter))
+        c = _measure_pass(p, sub_opts)
         del p
         if c is None:
             return None
@@ -313,7 +316,8 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
                  thick_li_px=THICK_LI_PX, bridge_gap_px=BRIDGE_GAP_PX, join_gap_px=JOIN_GAP_PX,
                  elongation=ELONGATION, tip_half_max=True, gain_margin=GAIN_MARGIN,
                  max_hole_px=MAX_HOLE_PX, edge_penalty=EDGE_PENALTY, max_width_px=None, scan_lines=True,
-                 roi=None, min_branch_px=MIN_BRANCH_PX, thick_rim_only=True, link_gaps=True):
+                 roi=None, min_branch_px=MIN_BRANCH_PX, thick_rim_only=True, link_gaps=True,
+                 counter_mask=None):
     """Find a crack growing from the electrode and measure its path.
 
     Steps: subtract the background (gain-matched, so brightness flicker does
@@ -425,6 +429,12 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
         ``LINK_MIN_PIECE_PX`` long whose near end points back at an end of
         the crack within ``LINK_MAX_ANGLE_DEG``, across a gap no longer than
         the piece and ``LINK_MAX_GAP_PX`` (default True).
+    counter_mask : (M, N) array of bool or None, optional
+        The counter electrode's pixels (:meth:`CounterElectrode.region_mask`).
+        A crack ends where it meets the counter electrode: no piece is joined
+        beyond an end that reaches it, and no piece running along its edge
+        (its bright rim) is joined (``vision.measure.crack._link``). None: not
+        known.
     roi : (x0, y0, x1, y1) or None, optional
         Search only this pixel box (end exclusive), e.g. the electrode and
         the last crack with a margin: much faster than the whole frame. It
@@ -450,7 +460,7 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
 #: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
 #: others are options, the same for every window of one search.
 _DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius_px",
-                        "background", "exclude_mask", "roi"})
+                        "background", "exclude_mask", "roi", "counter_mask"})
 
 
 def _detect(args, passes, *, keep_twin=False, starts=None):
@@ -518,6 +528,12 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     # gap (a crack reaching the band still runs into it, as main's path did)
     opts["blank"] = _blank_border(img, int(np.ceil(FILTER_REACH_SIGMAS * float(sigma_px)
                                                    * max(float(elongation), 1.0))))
+    counter_mask = args["counter_mask"]
+    if counter_mask is not None:
+        if np.shape(counter_mask) != img.shape:
+            raise ValueError(f"counter_mask has shape {np.shape(counter_mask)} but image has "
+                             f"{img.shape}; pass the counter electrode's mask of the same frame.")
+        opts["counter"] = counter_zones(np.asarray(counter_mask, bool))
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
@@ -1099,7 +1115,7 @@ def _measure_pass(p, opts):
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity, corner_gap_px=corner,
                                      corner_mask=corner_mask, on_lines=on_lines,
-                                     with_lines=with_lines)
+                                     with_lines=with_lines, counter=opts.get("counter"))
         if p.opposite is not None:
             joined_opposite = bool((keep[labels] & p.opposite[0]).any())
     ids = np.flatnonzero(keep)

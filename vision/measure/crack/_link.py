@@ -73,8 +73,28 @@ LINK_CORNER_END_PX = 16.0
 #: ... looking at the crack's pixels within this many times that of the joined point (a
 #: point beside the middle of the crack has the whole look-out beyond it).
 LINK_CORNER_LOOK = 1.5
+#: After a corner the piece runs on along a boundary: it may reach back toward the
+#: electrode (below the crack's end) no farther than it reaches out beyond that end, plus
+#: the stretch a sharp turn puts beside the end (LINK_CORNER_END_PX). A piece that heads
+#: back is a line beside the crack (the second lip of a crack filling with lithium),
+#: not its continuation (tuning seed 7034, frame 160: a 35 px piece from the crack's end
+#: back along it, reaching 5 px out and 31 px back, turned the tip 33 px back).
+LINK_CORNER_BACK_PX = LINK_CORNER_END_PX
 #: At most this many pieces are joined, one after the other.
 LINK_MAX_PIECES = 24
+#: A crack ends where it meets the counter electrode. Its end reaches the counter electrode
+#: within this distance (px) of its pixels: the touch-down tolerance of the crack's tip
+#: (``CRACK_TOUCH_TOLERANCE_PX`` of ``vision.track._frontcrack``: the boundary's edge blur,
+#: 1 px, plus the filter's scale along the line, ``SIGMA_PX * ELONGATION`` = 3 px; the
+#: value is repeated here, the detector imports this module). Beyond such an end no piece
+#: joins, and the band this close to the boundary on either side is its edge.
+LINK_COUNTER_REACH_PX = 4.0
+#: A piece runs along the counter electrode's edge (its bright rim, a line to the filter)
+#: when its pixels in that edge band (2 * LINK_COUNTER_REACH_PX wide) stretch along it
+#: longer than this (px, the major axis of their spread): a line crossing the band at up
+#: to 60 deg from its normal stays within twice the band's width (tuning seed 7034: a
+#: corner join followed the counter electrode's rim 100 px, 14 px before touch-down).
+LINK_COUNTER_ALONG_PX = 4.0 * LINK_COUNTER_REACH_PX
 
 
 def _axis(pts):
@@ -186,8 +206,41 @@ def _at_end(loc, q, c, r2):
     return float(np.max((loc - q) @ t)) <= LINK_CORNER_END_PX
 
 
+def counter_zones(region):
+    """The zones of a counter electrode's ``region`` (bool mask) that end a crack.
+
+    Returns
+    -------
+    reach : (M, N) bool
+        Within LINK_COUNTER_REACH_PX of the region (the region included): a crack's
+        end here has met the counter electrode.
+    edge : (M, N) bool
+        Within LINK_COUNTER_REACH_PX of its boundary, on either side: its edge band.
+    """
+    region = np.asarray(region, bool)
+    if not region.any():
+        z = np.zeros(region.shape, bool)
+        return z, z
+    out = cv2.distanceTransform((~region).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    inside = cv2.distanceTransform(region.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    reach = out <= LINK_COUNTER_REACH_PX
+    return reach, reach & (inside <= LINK_COUNTER_REACH_PX)
+
+
+def _along_edge(p, edge):
+    """Whether a piece's pixels ``p`` in the counter electrode's ``edge`` band run along it."""
+    pi = p.astype(int)
+    q = p[edge[pi[:, 1], pi[:, 0]]]
+    if len(q) < 3:
+        return False
+    lam = float(np.linalg.eigvalsh(np.cov((q - q.mean(axis=0)).T))[-1])
+    # a line's extent from the spread of its pixels along it: L^2 / 12
+    return float(np.sqrt(12.0 * max(lam, 0.0))) > LINK_COUNTER_ALONG_PX
+
+
 def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="dark",
-                corner_gap_px=0.0, corner_mask=None, on_lines=None, with_lines=None):
+                corner_gap_px=0.0, corner_mask=None, on_lines=None, with_lines=None,
+                counter=None):
     """Join the line pieces that continue the crack from the rim across faint gaps.
 
     Parameters
@@ -221,6 +274,11 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
         Pieces holding any such stretch: their band along a boundary is as wide as the
         tangent radius, so their end direction may widen it (:func:`_end_direction`);
         other pieces keep the plain radius.
+    counter : (reach, edge) of bool (M, N) arrays, optional
+        The counter electrode's zones (:func:`counter_zones`): a crack whose end lies in
+        ``reach`` has met the counter electrode and is not continued; a piece running
+        along ``edge`` (:data:`LINK_COUNTER_ALONG_PX`) is its rim, not the crack's. None:
+        no counter electrode known.
 
     Returns
     -------
@@ -288,6 +346,8 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
                 continue
             if ext[labels[int(q[1]), int(q[0])]] < LINK_MIN_CRACK_PX:
                 continue
+            if counter is not None and counter[0][int(q[1]), int(q[0])]:
+                continue  # the crack met the counter electrode there: it ends
             g = (q - near_p) / gap              # from the piece to the crack
             u = _end_direction(p, near_p, widen=with_lines is not None and bool(with_lines[j]))
             if u is None:
@@ -316,11 +376,20 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
                 # after a corner the crack runs along a grain boundary, which may cross the
                 # radius: the piece only has to reach beyond the crack's end (its near end
                 # may lie a little nearer the electrode, within the short gap)
-                if r_far <= np.sqrt(r2_at(r2, q)):
+                r_q = np.sqrt(r2_at(r2, q))
+                if r_far <= r_q:
                     continue
+                r_min = float(np.sqrt(min(r2_at(r2, xy) for xy in p[:: max(1, len(p) // 64)])))
+                if r_q - r_min > r_far - r_q + LINK_CORNER_BACK_PX:
+                    continue  # it heads back along the crack
             elif (r2_at(r2, near_p) < r2_at(r2, q)
                   or r_far - np.sqrt(r2_at(r2, near_p)) < LINK_MIN_OUTWARD * ext[j]):
                 continue
+            if counter is not None:
+                if ("rim", j) not in edge:
+                    edge["rim", j] = _along_edge(p, counter[1])
+                if edge["rim", j]:
+                    continue
             if image is not None and not (on_lines is not None and on_lines[j]):
                 if j not in edge:
                     edge[j] = _is_edge(image, p, sign)
