@@ -167,6 +167,9 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_rates_correlated_mut.py",
         "tests/vision/pipeline/test_rates_huber_mut.py",
         "tests/vision/pipeline/test_numbers_exact.py",
+        # wave 18: the frozen tips after the short circuit (`_frozen_after_short`)
+        "tests/vision/pipeline/test_rates_frozen_w18.py",
+        "tests/vision/pipeline/test_rates_frozen_mut18.py",
     ],
     "electrochem/_stripping.py": [
         "tests/electrochem/test_electrochem_analysis.py",
@@ -224,6 +227,28 @@ TESTS_BY_FILE = {
     "electrochem/_format.py": [
         "tests/electrochem/test_electrochem_trace_cli.py",
         "tests/electrochem/test_format_units_mut.py",
+    ],
+    # wave 18: the area detection's changed lines (the coarse noise, the filled sides, the
+    # sign of the area), and the preprocessing's exact speed-ups (the subsample, the
+    # refresh lattice's bounds and run peaks, the blank-frame check)
+    "vision/measure/_segment.py": [
+        "tests/vision/measure/test_segment_area_w17s.py",
+        "tests/vision/measure/test_segment_area_sign_w18s.py",
+        "tests/vision/measure/test_segment_filled_band_w18s.py",
+        "tests/vision/measure/test_segment_area_mut18.py",
+    ],
+    "vision/preprocess/_subsample.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
+    ],
+    "vision/preprocess/_normalize.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
+    ],
+    "vision/preprocess/_refresh.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_refresh_lattice.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
     ],
 }
 FILES = list(TESTS_BY_FILE)
