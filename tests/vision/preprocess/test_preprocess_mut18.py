@@ -9,6 +9,7 @@ on 8-bit frames (the speed-up of issue 14) while numpy's decides where the two c
 import types
 
 import numpy as np
+import pytest
 
 from vision.preprocess import _normalize, _subsample
 from vision.preprocess._normalize import is_blank_or_saturated
@@ -84,3 +85,21 @@ def test_opencv_decides_away_from_the_tie(monkeypatch):
     frame = np.full((64, 96), 90, np.uint8)       # numpy's std 0: blank
     _opencv_says(monkeypatch, 3.0)
     assert is_blank_or_saturated(frame, min_std=0.5) == (False, "")
+
+
+@pytest.mark.parametrize("col_step", [1, 2, 3, 4, 8])
+def test_refresh_sample_takes_the_word_reading_at_column_step_4_only(monkeypatch, col_step):
+    from vision.preprocess import _refresh as ref
+    calls = []
+
+    def wrapped(rows):
+        calls.append(rows.shape)
+        return every_4th_column(rows)
+    monkeypatch.setattr(ref, "every_4th_column", wrapped)
+    rng = np.random.default_rng(col_step)
+    img = rng.integers(0, 256, (60, 88), dtype=np.uint8)
+    got = ref._sample(img, 3, 57, 8, 80, 2, col_step)
+    want = img[3:57:2, 8:80:col_step]
+    assert got.dtype == np.uint8 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+    assert calls == ([want.shape[:1] + (72,)] if col_step == 4 else [])
