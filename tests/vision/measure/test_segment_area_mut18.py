@@ -16,7 +16,10 @@ from vision.measure._segment import (
     COARSE_PX,
     COPY_FRACTION,
     COPY_TOLERANCE_SIGMA,
+    HIGH_SIGMA,
+    LOW_SIGMA,
     NOISE_MIN_SAMPLES,
+    _coarse_detection,
     _coarse_noise,
     _copied,
     _filled_sides,
@@ -203,3 +206,41 @@ def test_li_sign_of_a_dark_bright_and_flat_electrode():
     # near a corner of the frame: clipped, still read
     assert _li_sign(_disc_scene(50, 150, c=(22.0, 22.0)), 22.0, 22.0, 20.0) == 1
     assert seg.LI_DISC_FRACTION == 0.8 and seg.LI_RING_OUTER == 1.5
+
+
+def _faint_patch(amp, seed=1):
+    """Unit noise with a 40 x 40 patch changed by ``amp`` noise levels (0.8: below LOW_SIGMA)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, 1.0, (160, 160)).astype(np.float32)
+    z[60:100, 60:100] += amp
+    return z
+
+
+@pytest.mark.parametrize("amp", [0.8, -0.8])
+def test_coarse_detection_counts_only_the_change_toward_lithium(amp):
+    z = _faint_patch(amp)
+    sc = _coarse_noise(z, 1.0, COARSE_PX)
+    seen = np.zeros(z.shape, bool)
+    patch = (slice(60, 100), slice(60, 100))
+    for sign in (0, 1, -1):
+        low, high = _coarse_detection(z, seen, sc, LOW_SIGMA, HIGH_SIGMA, COARSE_PX, sign)
+        if sign in (0, int(np.sign(amp))):
+            # most of the patch (its fringe eroded), hardly anything of the noise around it
+            assert low[patch].mean() > 0.6 and high[patch].mean() > 0.6
+            assert low.sum() - low[patch].sum() < 40
+            assert not (high & ~low).any()
+        else:
+            assert not low[patch].any() and not high.any()
+
+
+def test_coarse_detection_keeps_what_is_seen():
+    # the pixels found pixel by pixel are part of the area (eroded by k = 7 px at most);
+    # the blur beside them is left to segment_lithium (pixel scale alone near a high pixel)
+    rng = np.random.default_rng(4)
+    z = rng.normal(0.0, 1.0, (160, 160)).astype(np.float32)
+    z[70:90, 70:90] = 12.0
+    seen = _seen(z, LOW_SIGMA, HIGH_SIGMA)
+    sc = _coarse_noise(z, 1.0, COARSE_PX)
+    low, _ = _coarse_detection(z, seen, sc, LOW_SIGMA, HIGH_SIGMA, COARSE_PX, 0)
+    assert low[74:86, 74:86].all()
+    assert not low[:, :40].any() or low[:, :40].sum() < 40
