@@ -57,6 +57,12 @@ def test_a_scan_at_the_short_itself_is_after_it():
     y[4] -= 1.0                                 # 5 sigma of 0.2 at least below
     got = _frozen_after_short(t, y, 0.05, [(0, 5)], 4.0)
     np.testing.assert_array_equal(got, [0, 0, 0, 0, 1])
+    # so it is not one of the line's scans: two before the short give no line, even with
+    # the scan at the short on it
+    t = np.arange(4.0)
+    y = _line(t)
+    y[3] -= 2.0
+    assert not _frozen_after_short(t, y, 0.05, [(0, 4)], 2.0).any()
 
 
 def test_the_line_needs_min_scans_before_the_short():
