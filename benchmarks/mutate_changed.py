@@ -632,6 +632,20 @@ EQUIVALENT += [
      "- return jk_se if jk_se > JACKKNIFE_GATE * se else se|"
      "+ return jk_se if jk_se >= JACKKNIFE_GATE * se else se", _EQUAL_FLOATS),
 ]
+#: Wave 18b: the frozen tips after the short (``_frozen_after_short`` and its call, since
+#: ``ce09423``). At least MIN_SCANS_PER_FIT (3) scans before the short are kept whenever a
+#: scan is frozen, so the refit's guard on fewer than 2 scans left never fires.
+_UNREACHABLE = ("never reached: a scan is frozen only where MIN_SCANS_PER_FIT (3) scans before "
+                "the short fit the line, and those stay (at least 3 left)")
+EQUIVALENT += [
+    (_RATES, "_frozen_after_short",
+     "- frozen[after] = y[after] < rate * t[after] + icpt - FROZEN_TIP_SIGMAS * spread|"
+     "+ frozen[after] = y[after] <= rate * t[after] + icpt - FROZEN_TIP_SIGMAS * spread",
+     _EQUAL_FLOATS),
+    *[(_RATES, "growth_rates_per_step", f"- if len(t_all) < 2:|+ {b}", _UNREACHABLE)
+      for b in ("if len(t_all) <= 2:", "if len(t_all) < 3:")],
+    (_RATES, "growth_rates_per_step", "- continue|+ break", _UNREACHABLE),
+]
 #: ``electrochem/_stripping.py`` in full (``009639a^``, wave 14).
 _STRIP = "electrochem/_stripping.py"
 _FLOAT_COLUMN = ("the trace's columns are numbers (a float column holds NaN where not "
