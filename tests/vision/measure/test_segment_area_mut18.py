@@ -67,6 +67,11 @@ def test_coarse_noise_needs_min_samples_blocks_and_a_spread():
     assert _coarse_noise(_blocky(enough, b), 1.0, COARSE_PX) is not None
     assert _coarse_noise(_blocky(enough[:, :7], b), 1.0, COARSE_PX) is None       # 56 blocks
     assert _coarse_noise(np.zeros((100, 100), np.float32), 1.0, COARSE_PX) is None  # no spread
+    # whole blocks only: 7 x 9 = 63 blocks, however many rows and columns are left over
+    assert _coarse_noise(_blocky(rng.normal(0.0, 1.0, (7, 9)).astype(np.float32), b,
+                                 extra=(b - 1, 0)), 1.0, COARSE_PX) is None
+    assert _coarse_noise(_blocky(rng.normal(0.0, 1.0, (9, 7)).astype(np.float32), b,
+                                 extra=(0, b - 1)), 1.0, COARSE_PX) is None
 
 
 def _frame_copying(n_copied, shape=(40, 30), seed=0, noise=1.0):
@@ -152,6 +157,13 @@ def test_zero_outside_the_filled_sides_of_a_box():
     c = np.ones((12, 20), np.int8)
     _zero_outside(c, (0, 0, 0, 0), (0, 0), (12, 20))
     assert c.all()
+    # a box wholly inside the bottom (right) band: all of it zero
+    e = np.ones((4, 5), np.int8)
+    _zero_outside(e, (0, 10, 0, 0), (0, 16), (20, 30))
+    assert not e.any()
+    e = np.ones((4, 5), np.int8)
+    _zero_outside(e, (0, 0, 0, 10), (24, 0), (20, 30))
+    assert not e.any()
 
 
 def test_seen_is_hysteresis_with_8_connectivity_and_strict_levels():
