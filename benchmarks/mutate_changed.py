@@ -646,6 +646,15 @@ EQUIVALENT += [
       for b in ("if len(t_all) <= 2:", "if len(t_all) < 3:")],
     (_RATES, "growth_rates_per_step", "- continue|+ break", _UNREACHABLE),
 ]
+#: ``_refresh._run_peaks`` (wave 18's one pass in Python floats).
+_RUN = ("vision/preprocess/_refresh.py", "_run_peaks")
+_STRENGTHS = "for f, s in zip(frames.tolist(), np.asarray(strengths, float).tolist()):"
+EQUIVALENT += [
+    *[(*_RUN, f"- {_STRENGTHS}|+ {_STRENGTHS.replace(', float)', b)}", _NUMBERS)
+      for b in (", None)", ", )")],
+    (*_RUN, "- peaks, best, last = [], 0.0, None|+ peaks, best, last = [], 1.0, None",
+     "the first change starts a run (last is None) and sets best: the start value is never read"),
+]
 #: ``electrochem/_stripping.py`` in full (``009639a^``, wave 14).
 _STRIP = "electrochem/_stripping.py"
 _FLOAT_COLUMN = ("the trace's columns are numbers (a float column holds NaN where not "

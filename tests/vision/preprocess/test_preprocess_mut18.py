@@ -92,9 +92,12 @@ def test_refresh_sample_takes_the_word_reading_at_column_step_4_only(monkeypatch
     from vision.preprocess import _refresh as ref
     calls = []
 
+    returned = []
+
     def wrapped(rows):
         calls.append(rows.shape)
-        return every_4th_column(rows)
+        returned.append(every_4th_column(rows))
+        return returned[-1]
     monkeypatch.setattr(ref, "every_4th_column", wrapped)
     rng = np.random.default_rng(col_step)
     img = rng.integers(0, 256, (60, 88), dtype=np.uint8)
@@ -103,3 +106,14 @@ def test_refresh_sample_takes_the_word_reading_at_column_step_4_only(monkeypatch
     assert got.dtype == np.uint8 and got.flags.c_contiguous
     np.testing.assert_array_equal(got, want)
     assert calls == ([want.shape[:1] + (72,)] if col_step == 4 else [])
+    if col_step == 4:
+        assert got is returned[0]             # the word reading itself, no second copy
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint16])
+def test_run_peaks_keep_the_frames_dtype(dtype):
+    from vision.preprocess import _refresh as ref
+    frames = np.array([3, 4, 5, 9, 12, 13], dtype)
+    got = ref._run_peaks(frames, [1.0, 3.0, 3.0, 0.5, 2.0, 1.0])
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, [4, 9, 12])
