@@ -167,6 +167,9 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_rates_correlated_mut.py",
         "tests/vision/pipeline/test_rates_huber_mut.py",
         "tests/vision/pipeline/test_numbers_exact.py",
+        # wave 18: the frozen tips after the short circuit (`_frozen_after_short`)
+        "tests/vision/pipeline/test_rates_frozen_w18.py",
+        "tests/vision/pipeline/test_rates_frozen_mut18.py",
     ],
     "electrochem/_stripping.py": [
         "tests/electrochem/test_electrochem_analysis.py",
@@ -224,6 +227,28 @@ TESTS_BY_FILE = {
     "electrochem/_format.py": [
         "tests/electrochem/test_electrochem_trace_cli.py",
         "tests/electrochem/test_format_units_mut.py",
+    ],
+    # wave 18: the area detection's changed lines (the coarse noise, the filled sides, the
+    # sign of the area), and the preprocessing's exact speed-ups (the subsample, the
+    # refresh lattice's bounds and run peaks, the blank-frame check)
+    "vision/measure/_segment.py": [
+        "tests/vision/measure/test_segment_area_w17s.py",
+        "tests/vision/measure/test_segment_area_sign_w18s.py",
+        "tests/vision/measure/test_segment_filled_band_w18s.py",
+        "tests/vision/measure/test_segment_area_mut18.py",
+    ],
+    "vision/preprocess/_subsample.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
+    ],
+    "vision/preprocess/_normalize.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
+    ],
+    "vision/preprocess/_refresh.py": [
+        "tests/vision/preprocess/test_preprocess_speed_w18.py",
+        "tests/vision/preprocess/test_refresh_lattice.py",
+        "tests/vision/preprocess/test_preprocess_mut18.py",
     ],
 }
 FILES = list(TESTS_BY_FILE)
@@ -606,6 +631,29 @@ EQUIVALENT += [
     (_RATES, "_correlated_slope_error",
      "- return jk_se if jk_se > JACKKNIFE_GATE * se else se|"
      "+ return jk_se if jk_se >= JACKKNIFE_GATE * se else se", _EQUAL_FLOATS),
+]
+#: Wave 18b: the frozen tips after the short (``_frozen_after_short`` and its call, since
+#: ``ce09423``). At least MIN_SCANS_PER_FIT (3) scans before the short are kept whenever a
+#: scan is frozen, so the refit's guard on fewer than 2 scans left never fires.
+_UNREACHABLE = ("never reached: a scan is frozen only where MIN_SCANS_PER_FIT (3) scans before "
+                "the short fit the line, and those stay (at least 3 left)")
+EQUIVALENT += [
+    (_RATES, "_frozen_after_short",
+     "- frozen[after] = y[after] < rate * t[after] + icpt - FROZEN_TIP_SIGMAS * spread|"
+     "+ frozen[after] = y[after] <= rate * t[after] + icpt - FROZEN_TIP_SIGMAS * spread",
+     _EQUAL_FLOATS),
+    *[(_RATES, "growth_rates_per_step", f"- if len(t_all) < 2:|+ {b}", _UNREACHABLE)
+      for b in ("if len(t_all) <= 2:", "if len(t_all) < 3:")],
+    (_RATES, "growth_rates_per_step", "- continue|+ break", _UNREACHABLE),
+]
+#: ``_refresh._run_peaks`` (wave 18's one pass in Python floats).
+_RUN = ("vision/preprocess/_refresh.py", "_run_peaks")
+_STRENGTHS = "for f, s in zip(frames.tolist(), np.asarray(strengths, float).tolist()):"
+EQUIVALENT += [
+    *[(*_RUN, f"- {_STRENGTHS}|+ {_STRENGTHS.replace(', float)', b)}", _NUMBERS)
+      for b in (", None)", ", )")],
+    (*_RUN, "- peaks, best, last = [], 0.0, None|+ peaks, best, last = [], 1.0, None",
+     "the first change starts a run (last is None) and sets best: the start value is never read"),
 ]
 #: ``electrochem/_stripping.py`` in full (``009639a^``, wave 14).
 _STRIP = "electrochem/_stripping.py"
