@@ -148,8 +148,12 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     w = np.array([1.0 / c.sigma_s ** 2 for c in group])
     x = np.array([c.offset_s for c in group])
     offset = float(np.sum(w * x) / np.sum(w))
-    sigma = float(1.0 / math.sqrt(np.sum(w)))
     offset = float(np.clip(offset, lo, hi)) if lo <= hi else offset
+    # the confidence and the warnings weigh the group by its plain inverse-variance sigma
+    # (unchanged); the sigma reported, which the rates' error bars use, is widened by the
+    # members' scatter when it exceeds their sigmas (_group_mean)
+    sigma = float(1.0 / math.sqrt(np.sum(w)))
+    honest = _group_mean(group)[1]
     # only a cue that resolves a scan on its own checks another: a cue wider than that
     # (a charge cue of +-6 s beside a short circuit of +-0.13 s on a 0.47 s scan) agrees
     # with anything within its width and is no evidence that the precise one is right,
@@ -196,8 +200,35 @@ def combine_cues(cues, dt_scan, *, window_s=None):
                         "check it or give sync_offset_s / --sync-window")
         conf = min(conf, SINGLE_CUE_CONFIDENCE)
     conf = float(np.clip(conf, 0.0, 1.0))
-    return Combined(offset_s=offset, sigma_s=sigma, confidence=conf,
+    return Combined(offset_s=offset, sigma_s=honest, confidence=conf,
                     used=[c.name for c in group], warnings=warnings)
+
+
+def _group_mean(group):
+    """Inverse-variance mean, its standard uncertainty scaled by the members' scatter.
+
+    The scale factor ``max(1, sqrt(chi2 / (m - 1)))`` (Birge ratio; the Particle
+    Data Group's rule for averaging measurements) widens the uncertainty of the
+    mean when the members scatter more than their sigmas allow: two cues that
+    "agree" within two combined sigmas (:func:`_agrees`) but not within one are
+    evidence that one sigma is too small, and the plain ``1 / sqrt(sum w)`` would
+    claim more than either cue alone. A lone cue keeps its sigma.
+    """
+    s = np.array([c.sigma_s for c in group], float)
+    x = np.array([c.offset_s for c in group], float)
+    w = 1.0 / s ** 2
+    mean = float(np.sum(w * x) / np.sum(w))
+    sigma = float(1.0 / math.sqrt(np.sum(w)))
+    if len(group) > 1:
+        chi2 = float(np.sum(w * (x - mean) ** 2))
+        sigma *= math.sqrt(max(1.0, chi2 / (len(group) - 1)))
+    return mean, sigma
+
+
+def _pairwise_groups(cues, dt_scan):
+    """Every non-empty group of `cues` whose members agree pairwise (:func:`_agrees`)."""
+    return [list(g) for m in range(len(cues), 0, -1) for g in itertools.combinations(cues, m)
+            if all(_agrees(a, b, dt_scan) for a, b in itertools.combinations(g, 2))]
 
 
 def _disagrees(a, b, dt_scan):
@@ -269,8 +300,7 @@ def _agreeing_group(cues, dt_scan, window_s=None):
 
     if window_s is not None and not (math.isfinite(window_s) and window_s > 0):
         window_s = None
-    groups = [list(g) for m in range(len(cues), 0, -1) for g in itertools.combinations(cues, m)
-              if all(_agrees(a, b, dt_scan) for a, b in itertools.combinations(g, 2))]
+    groups = _pairwise_groups(cues, dt_scan)
     if window_s is None:
         most = max(len(g) for g in groups)
         groups = [g for g in groups if len(g) == most]
