@@ -155,9 +155,16 @@ WIDTH_MARGIN_PX = 6.0
 WIDTH_MIN_EDGE_PX = 0.5
 WIDTH_INWARD_PX = 5
 WIDTH_OUTWARD_PX = 1.5
+#: :func:`recentre_rod`: the mask's axis is moved onto the middle of the rod's fitted sides
+#: only when that middle lies within this fraction of the width of it. The mask holds the
+#: rod's sides to a pixel or two (blur and bright rims), so its axis is that close to the
+#: rod's; a middle farther off means one fitted side is not the rod's (a neighbour, the
+#: electrode's rim, a front) and the mask's axis is kept.
+RECENTRE_MAX_FRAC = 0.25
 
 
-__all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "refine_tip", "refine_width", "WhiskerLinker"]
+__all__ = ["WhiskerObs", "find_whiskers", "follow_rod", "recentre_rod", "refine_tip", "refine_width",
+           "WhiskerLinker"]
 
 
 def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_px=RIM_MARGIN_PX,
@@ -990,3 +997,97 @@ def refine_width(diff, whisker, *, step_px=WIDTH_STEP_PX, n_positions=WIDTH_POSI
     if not (np.isfinite(e_r) and np.isfinite(e_l)):
         return whisker
     return dataclasses.replace(whisker, width_px=float(e_r + e_l))
+
+
+def _side_middle(diff, whisker, fractions, half, step_px):
+    """Offset (px, along the left normal (-uy, ux)) of the middle between the rod's two
+    fitted sides, from the mean of the cross-sections at ``fractions`` of its length, or NaN."""
+    L = whisker.length_px
+    w0 = 0.5 * whisker.width_px
+    profs = []
+    for f in fractions:
+        (cx, cy), (ux, uy) = whisker.point_at(f * L)
+        s, prof = sample_line(diff, (cx, cy), (-uy, ux), length_px=2 * half, step_px=step_px,
+                              start_offset_px=-half)
+        if np.all(np.isfinite(prof)):
+            profs.append(prof)
+    if len(profs) < MIN_WIDTH_SECTIONS:
+        return math.nan
+    prof = np.mean(profs, axis=0)
+    lo = max(WIDTH_MIN_EDGE_PX, w0 - WIDTH_INWARD_PX)
+    right, left = s >= 0, s <= 0
+    e_r, _ = _edge_model_fit(s[right], prof[right], lo, w0 + WIDTH_OUTWARD_PX)
+    e_l, _ = _edge_model_fit(-s[left][::-1], prof[left][::-1], lo, w0 + WIDTH_OUTWARD_PX)
+    if not (np.isfinite(e_r) and np.isfinite(e_l)):
+        return math.nan
+    return 0.5 * (e_r - e_l)
+
+
+def recentre_rod(diff, whisker, *, electrode_xy_px, electrode_radius_px, step_px=WIDTH_STEP_PX,
+                 n_positions=WIDTH_POSITIONS):
+    """A straight rod's axis moved onto the middle of its fitted sides, and its base with it.
+
+    The mask's axis (its principal axis, or the line from its root through its outer half)
+    is off the rod's by up to a pixel or two: rims, blur and the wedge between a slanted
+    rod and the rim pull it. For a rod grown at an angle ``a`` to the radius, an axis
+    shifted by ``d`` across meets the electrode circle ``d tan(a)`` farther along itself
+    (the rim runs at a slant across the rod), and the length measured from that base is
+    off by as much (a rod 30 deg off the radius, 1-2 px across: +-1-1.5 px). The middle
+    between the rod's two sides (each located with the edge model of :func:`refine_tip`) is
+    measured on the inner and on the outer half of the middle stretch (:data:`WIDTH_SPAN`
+    of the length); the line through both middles is the rod's axis. The base is where it
+    meets the electrode circle, the tip stays at its distance along the axis. A radial
+    rod's length hardly changes (the rim is square to it).
+
+    Parameters
+    ----------
+    diff : (M, N) ndarray
+        Change image (not smoothed), lithium positive.
+    whisker : WhiskerObs
+        Straight rod with a refined width (:func:`refine_width`) and tip.
+    electrode_xy_px : (float, float)
+        Electrode centre (x, y), px, origin at the centre of the top-left pixel.
+    electrode_radius_px : float
+        Electrode radius, px.
+    step_px : float
+        Sampling step across the axis, px.
+    n_positions : int
+        Cross-sections over the middle stretch (split between its two halves).
+
+    Returns
+    -------
+    WhiskerObs
+        With ``base_xy_px``, ``tip_xy_px``, ``direction_xy`` and ``length_px`` on the
+        sides' middle line; unchanged for a bent rod, a rod too short for width
+        profiles, a middle farther than :data:`RECENTRE_MAX_FRAC` of the width off the
+        mask's axis, or a line that misses the circle.
+    """
+    L = float(whisker.length_px)
+    if whisker.path_xy_px or not L >= MIN_WIDTH_ROD_PX:
+        return whisker
+    fr = np.linspace(*WIDTH_SPAN, n_positions)
+    near, far = fr[: n_positions // 2 + 1], fr[n_positions // 2:]
+    half = 0.5 * whisker.width_px + WIDTH_MARGIN_PX
+    d_near = _side_middle(diff, whisker, near, half, step_px)
+    d_far = _side_middle(diff, whisker, far, half, step_px)
+    limit = RECENTRE_MAX_FRAC * float(whisker.width_px)
+    if not (abs(d_near) <= limit and abs(d_far) <= limit):
+        return whisker          # NaN too
+    (ux, uy) = (float(v) for v in whisker.direction_xy)
+    nx, ny = -uy, ux
+    b = np.asarray(whisker.base_xy_px, float)
+    s_near, s_far = float(np.mean(near)) * L, float(np.mean(far)) * L
+    p_near = b + s_near * np.array([ux, uy]) + d_near * np.array([nx, ny])
+    p_far = b + s_far * np.array([ux, uy]) + d_far * np.array([nx, ny])
+    v = p_far - p_near
+    v /= max(float(np.hypot(*v)), 1e-9)
+    ex, ey = (float(c) for c in electrode_xy_px)
+    t = _axis_circle_exit(p_near[0], p_near[1], v[0], v[1], ex, ey, float(electrode_radius_px))
+    if t is None or not t < 0:
+        return whisker
+    base = p_near + t * v
+    tip = p_near + float((np.asarray(whisker.tip_xy_px, float) - p_near) @ v) * v
+    return dataclasses.replace(whisker, base_xy_px=(float(base[0]), float(base[1])),
+                               tip_xy_px=(float(tip[0]), float(tip[1])),
+                               direction_xy=(float(v[0]), float(v[1])),
+                               length_px=float((tip - base) @ v))

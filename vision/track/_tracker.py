@@ -31,7 +31,15 @@ from ..measure._segment import link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
-from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
+from ..measure._whiskers import (
+    WIDTH_SPAN,
+    WhiskerLinker,
+    find_whiskers,
+    follow_rod,
+    recentre_rod,
+    refine_tip,
+    refine_width,
+)
 from ..measure.crack._detect import detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
@@ -176,6 +184,34 @@ KYMO_RANGE_PERCENTILES = (0.5, 99.5)
 #: :func:`_drop_edge_strips` judges a rod at the side of the field from this many measured
 #: scans (one scan shows no growth either way).
 EDGE_STRIP_MIN_SCANS = 2
+#: A whisker grows from a fixed root: a straight rod's base and axis are read from the
+#: middle of its fitted sides (:func:`recentre_rod`) in every scan it is at least this many
+#: widths long, and its root is the median of those reads (:func:`_on_roots`). The sides are
+#: read on cross-sections over ``WIDTH_SPAN`` of its length; the nearest lies ``WIDTH_SPAN[0]``
+#: of the length out, and must lie a width out to be clear of the wedge between a slanted
+#: rod and the rim (one side meets the rim up to ``width * tan(a)`` beyond the other: a
+#: width up to a = 45 deg). Shorter rods' middles are pulled by the rim.
+FIX_AXIS_MIN_WIDTHS = 1.0 / WIDTH_SPAN[0]
+#: A rod's rows are taken onto its root's axis only when all its straight rows' tips lie
+#: within this fraction of its width of that axis: a straight rod's tip lies inside the rod
+#: (half a width either side of its axis); farther off, the rod curves (no one axis).
+ROOT_AXIS_WIDTH_FRAC = 0.5
+#: The root moves a rod's base only where the rim meets the rod at a slant. The mask's axis
+#: is off the rod's by up to MASK_AXIS_PX (it holds the rod's sides to about a pixel); an
+#: axis that far across a rod grown at an angle ``a`` to the radius meets the circle
+#: ``MASK_AXIS_PX * tan(a)`` along the rod from the true base. Below ROOT_MIN_SLANT_DEG that
+#: is within issue 11's length bias bound (ROOT_BIAS_PX): the rim is square enough to the
+#: rod that each scan's own base is as good, and the root would only add its reads' scatter
+#: (tuning seeds 7005, 7019: radial rods 0.33 -> 0.41, 2.34 -> 2.45 px with a root).
+MASK_AXIS_PX = 1.0
+ROOT_BIAS_PX = 0.2
+ROOT_MIN_SLANT_DEG = math.degrees(math.atan(ROOT_BIAS_PX / MASK_AXIS_PX))
+#: A curved rod has no one axis: the axis read on the middle of its length turns with the
+#: length by half the curvature, so at the base the rod runs that turn (over half the read
+#: length) off the read axis. Its slant at the base is taken the least the reads allow; the
+#: turn's trend needs at least ROOT_MIN_TREND_READS reads (three degrees of freedom: with
+#: four reads, a straight synthetic rod's reads turned 0.33 deg/px, test_whisker_root_w17b).
+ROOT_MIN_TREND_READS = 5
 
 
 def _box_around(electrode, box, margin):
@@ -453,6 +489,141 @@ def _drop_edge_strips(tracks):
                                kymograph_times_s=ktimes)
 
 
+def _off_axis_px(tip_xy_px, base_xy_px, direction_xy):
+    """Distance (px) of ``tip_xy_px`` across the axis from ``base_xy_px`` along ``direction_xy``."""
+    d = np.asarray(tip_xy_px, float) - np.asarray(base_xy_px, float)
+    return np.abs(d[..., 1] * direction_xy[0] - d[..., 0] * direction_xy[1])
+
+
+def _root(reads):
+    """A rod's root from its reads: the median base and the median direction (unit), px."""
+    bases = np.asarray([r[0] for r in reads], float)
+    dirs = np.asarray([r[1] for r in reads], float)
+    base = np.median(bases, axis=0)
+    u = np.median(dirs, axis=0)
+    return (float(base[0]), float(base[1])), tuple(float(v) for v in u / max(float(np.hypot(*u)), 1e-9))
+
+
+def _slant_deg(base_xy, u, centre_xy):
+    """Angle (deg, 0-90) between the axis ``u`` at ``base_xy`` and the electrode's radius there."""
+    r = np.asarray(base_xy, float) - np.asarray(centre_xy, float)
+    n = float(np.hypot(*r))
+    if not n > 0:
+        return math.nan
+    c = abs(float(r @ np.asarray(u, float))) / n
+    return math.degrees(math.acos(min(c, 1.0)))
+
+
+def _root_curvature(reads):
+    """A rod's curvature (rad/px) and the median read length (px), from its reads (base,
+    direction, length): the read axis, on the middle of the rod, turns with the read
+    length by half the curvature. (0, median) with fewer than :data:`ROOT_MIN_TREND_READS`
+    reads or no spread of their lengths."""
+    got = [r for r in reads if len(r) > 2 and math.isfinite(r[2])]
+    if not got:
+        return 0.0, math.nan
+    lengths = np.asarray([r[2] for r in got], float)
+    dl = lengths - lengths.mean()
+    sxx = float(dl @ dl)
+    if len(got) < ROOT_MIN_TREND_READS or not sxx > 0:
+        return 0.0, float(np.median(lengths))
+    ang = np.unwrap(np.asarray([math.atan2(r[1][1], r[1][0]) for r in got], float))
+    return 2.0 * float(dl @ (ang - ang.mean())) / sxx, float(np.median(lengths))
+
+
+def _root_applies(reads, base, u, centre_xy, shift_px):
+    """True where a rod's root (``base``, axis ``u``, from ``reads``; region px) is to
+    replace its scans' own bases.
+
+    Two conditions, both from the rim's geometry. The rod meets the rim at a slant of at
+    least :data:`ROOT_MIN_SLANT_DEG` at its base: the read axis's slant to the electrode's
+    radius at the root, less the turn of a curved rod between its base and the read
+    (:func:`_root_curvature`: curvature times half the median read length; a radial
+    curved rod's mid-rod axis is slanted, tuning seed 7019). And the root lies where the
+    scans' own axes could put the base: ``shift_px``, the median distance of the scans'
+    bases from the root, is at most ``MASK_AXIS_PX / cos(slant)`` (two lines that far
+    apart across a rod meet the circle that far apart). Farther, the reads see another
+    line than the rod's root: a kink near the base (tuning seed 7049, 5.8 px), a curve
+    (5047, 1.7 px at 36 deg).
+    """
+    kappa, length = _root_curvature(reads)
+    if not math.isfinite(length):
+        return False
+    slant = _slant_deg(base, u, centre_xy)
+    if not slant - math.degrees(abs(kappa) * length / 2.0) >= ROOT_MIN_SLANT_DEG:
+        return False
+    return shift_px <= MASK_AXIS_PX / math.cos(math.radians(slant))
+
+
+def _on_roots(tracks, scans):
+    """``tracks`` with each straight rod's rows measured from its one root.
+
+    A whisker's base does not move: its root is the median of the base and axis read in
+    the scans it was straight and long enough (:meth:`_Tracker._read_root`). When every
+    row of the scans in which the rod was read straight (and its measured-back rows) has
+    its tip within :data:`ROOT_AXIS_WIDTH_FRAC` of the width of that axis (a straight
+    rod's tip lies inside the rod; farther off, the rod curves and has no one axis), those
+    rows get that base, and their lengths are their tips' distances from it
+    (tilt-corrected as the tracker's; the axis read at the root only decides which rows
+    are straight). Bent rows are kept as measured. Frames' longest lengths follow.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        As collected by the tracker (coordinates and lengths in um).
+    scans : object
+        The per-scan tracker, with ``root_reads`` (whisker id -> [(base, direction)],
+        region coordinates, px) and ``straight_scans`` (whisker id -> frame indices).
+
+    Returns
+    -------
+    Tracks
+    """
+    reads = getattr(scans, "root_reads", None)
+    w = tracks.whiskers
+    if not reads or w.empty:
+        return tracks
+    f = tracks.frames
+    measured = f.loc[~f["is_duplicate"].astype(bool) & ~f["partial_refresh"].astype(bool), "frame"]
+    scan_frames = np.sort(measured.to_numpy())
+    if not scan_frames.size:
+        return tracks
+    frames_w = w["frame"].to_numpy()
+    scan_of = scan_frames[np.clip(np.searchsorted(scan_frames, frames_w, side="right") - 1, 0, None)]
+    px = scans.px
+    w = w.copy()
+    changed = np.zeros(len(w), bool)
+    ids = w["whisker_id"].to_numpy()
+    tips = np.stack([w["tip_x_um"].to_numpy() / px, w["tip_y_um"].to_numpy() / px], axis=-1)
+    for wid, got in reads.items():
+        if not got:
+            continue
+        base, u = _root(got)
+        straight = set(scans.straight_scans.get(wid, ()))
+        bx, by = scans._to_full(base)
+        near = _off_axis_px(tips, (bx, by), u) <= ROOT_AXIS_WIDTH_FRAC * w["width_um"].to_numpy() / px
+        straight_rows = (ids == wid) & np.isin(scan_of, list(straight))
+        if not straight_rows.any() or not near[straight_rows].all():
+            continue            # a tip off the axis: the rod is not straight (it curves)
+        e = scans.electrode
+        own = np.stack([w.loc[straight_rows, "base_x_um"].to_numpy(), w.loc[straight_rows, "base_y_um"].to_numpy()],
+                       axis=-1) / px
+        shift = float(np.median(np.hypot(own[:, 0] - bx, own[:, 1] - by)))
+        if not _root_applies(got, base, u, (e.x_px, e.y_px), shift):
+            continue            # the rim square to the rod at its base, or the rod curves
+        pick = straight_rows
+        w.loc[pick, "base_x_um"], w.loc[pick, "base_y_um"] = bx * px, by * px
+        w.loc[pick, "length_um"] = [scans._length_um(x - bx, y - by) for x, y in tips[pick]]
+        changed |= pick
+    if not changed.any():
+        return tracks
+    f = f.copy()
+    longest = w.groupby("frame")["length_um"].max()
+    redo = f["frame"].isin(set(w.loc[changed, "frame"].tolist())) & ~f["skipped"].astype(bool)
+    f.loc[redo, "max_whisker_length_um"] = f.loc[redo, "frame"].map(longest)
+    return dataclasses.replace(tracks, frames=f, whiskers=w)
+
+
 def _box_labels(mask):
     """8-connected labels of ``mask`` within its bounding box, and the box (x0, y0, x1, y1).
 
@@ -527,6 +698,8 @@ class _Tracker:
         self.front_log = WhiskerFrontLog()
         self.prev_li = None
         self.kymos = {}
+        self.root_reads = {}          # whisker id -> [(base (x, y), direction (x, y))], px
+        self.straight_scans = {}      # whisker id -> frame indices of the scans it was straight in
 
     # -- what the frame scheduler calls ------------------------------------
     @property
@@ -850,6 +1023,12 @@ class _Tracker:
                 wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
+            # a straight rod's root, read where it is long enough (its rows are measured
+            # from the reads' median when the tables are made)
+            for w in whiskers:
+                if not w.path_xy_px:
+                    self._read_root(wdiff, w)
+                    self.straight_scans.setdefault(w.whisker_id, set()).add(int(frame.index))
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
             # rods measured through a branch this scan (their id set above, before linking)
             self.branched_ids = {w.whisker_id for w in whiskers if w.whisker_id in branched}
@@ -1003,6 +1182,19 @@ class _Tracker:
                 out[i] = rod
         return out
 
+    def _read_root(self, wdiff, w):
+        """Read straight rod ``w``'s base and axis from the middle of its fitted sides
+        (:func:`recentre_rod`) when it is :data:`FIX_AXIS_MIN_WIDTHS` widths long; the
+        reads are kept in ``root_reads`` (whisker id -> [(base, direction, length)], px)."""
+        width = float(w.width_px)
+        if not (math.isfinite(width) and float(w.length_px) >= FIX_AXIS_MIN_WIDTHS * width):
+            return
+        e = self.electrode
+        got = recentre_rod(wdiff, w, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px)
+        if got is not w:        # else the sides' middle not read (a neighbour, the rim)
+            self.root_reads.setdefault(w.whisker_id, []).append(
+                (got.base_xy_px, got.direction_xy, float(got.length_px)))
+
     def _whisker_diff(self, diff, raw, sat):
         """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
 
@@ -1101,19 +1293,19 @@ class _Tracker:
                                                axis=self.tilt_axis)
         return float(np.hypot(dx_px, dy_px)) * self.px
 
+    def _whisker_length_um(self, w):
+        """Length of a whisker (full-frame coordinates), um, along its path and tilt-corrected."""
+        if self.tilt_deg:
+            pts = np.asarray(list(w.path_xy_px) or [w.base_xy_px], float)
+            pts = np.vstack([pts, np.asarray(w.tip_xy_px, float)[None]])
+            return float(sum(self._length_um(*(b - a)) for a, b in zip(pts[:-1], pts[1:])))
+        return float(w.length_px * self.px)
+
     def _row(self, frame, drift, whiskers, front, crack, *, skipped=False):
         row = _nan_row(frame, skipped=skipped)
         row["drift_x_px"], row["drift_y_px"] = float(drift[0]), float(drift[1])
         px = self.px
-        lengths = []
-        for w in whiskers:
-            if self.tilt_deg:
-                pts = np.asarray(list(w.path_xy_px) or [w.base_xy_px], float)
-                pts = np.vstack([pts, np.asarray(w.tip_xy_px, float)[None]])
-                length = sum(self._length_um(*(b - a)) for a, b in zip(pts[:-1], pts[1:]))
-            else:
-                length = w.length_px * px
-            lengths.append(float(length))
+        lengths = [self._whisker_length_um(w) for w in whiskers]
         row["whisker_count"] = len(whiskers)
         row["max_whisker_length_um"] = max(lengths) if lengths else math.nan
         if front is not None:
@@ -1194,7 +1386,8 @@ class TrackIterator:
     def tracks(self):
         """:class:`Tracks` of the frames consumed so far (without the rods along the
         side of the field that never grew: :func:`_drop_edge_strips`)."""
-        return _drop_edge_strips(self._tracker.tracks())
+        scans = self._tracker.tracker
+        return _on_roots(_drop_edge_strips(self._tracker.tracks()), scans)
 
 
 def track_iter(frames, *, pixel_size_um, electrode=None, counter_electrode=None, data_bar=None,
