@@ -560,20 +560,22 @@ def _on_roots(tracks, scans):
 
     A whisker's base does not move: its root is the median of the base and axis read in
     the scans it was straight and long enough (:meth:`_Tracker._read_root`). When every
-    row of the scans in which the rod was read straight (and its measured-back rows) has
-    its tip within :data:`ROOT_AXIS_WIDTH_FRAC` of the width of that axis (a straight
-    rod's tip lies inside the rod; farther off, the rod curves and has no one axis), those
-    rows get that base, and their lengths are their tips' distances from it
-    (tilt-corrected as the tracker's; the axis read at the root only decides which rows
-    are straight). Bent rows are kept as measured. Frames' longest lengths follow.
+    row of the scans in which the rod was read straight has its tip within
+    :data:`ROOT_AXIS_WIDTH_FRAC` of the width of that axis (a straight rod's tip lies
+    inside the rod; farther off, the rod curves and has no one axis) and the root is a
+    slanted rod's (:func:`_root_applies`), those rows get that base, and their lengths
+    are their tips' distances from it (tilt-corrected as the tracker's; the axis read at
+    the root only decides which rows are straight). Bent rows are kept as measured.
+    Frames' longest lengths follow.
 
     Parameters
     ----------
     tracks : Tracks
         As collected by the tracker (coordinates and lengths in um).
     scans : object
-        The per-scan tracker, with ``root_reads`` (whisker id -> [(base, direction)],
-        region coordinates, px) and ``straight_scans`` (whisker id -> frame indices).
+        The per-scan tracker, with ``root_reads`` (whisker id -> [(base, direction,
+        length)], region coordinates, px), ``straight_scans`` (whisker id -> frame
+        indices) and ``electrode`` (region coordinates).
 
     Returns
     -------

@@ -91,7 +91,7 @@ RADIAL = types.SimpleNamespace(x_px=0.0, y_px=50.0, radius_px=10.0)
 
 def _scans(reads, straight, electrode=SLANTED):
     ns = types.SimpleNamespace(region=(0, 100, 0, 100), px=PX_UM, tilt_deg=0.0, root_reads=reads,
-                               straight_scans=straight, measured_back={}, electrode=electrode)
+                               straight_scans=straight, electrode=electrode)
     for name in ("_to_full", "_length_um"):
         setattr(ns, name, types.MethodType(getattr(_Tracker, name), ns))
     return ns
