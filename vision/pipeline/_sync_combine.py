@@ -153,7 +153,7 @@ def combine_cues(cues, dt_scan, *, window_s=None):
     # (unchanged); the sigma reported, which the rates' error bars use, is widened by the
     # members' scatter when it exceeds their sigmas (_group_mean)
     sigma = float(1.0 / math.sqrt(np.sum(w)))
-    honest = _group_mean(group)[1]
+    honest = _mixture_sigma(group, inside, offset, dt_scan, window_s)
     # only a cue that resolves a scan on its own checks another: a cue wider than that
     # (a charge cue of +-6 s beside a short circuit of +-0.13 s on a 0.47 s scan) agrees
     # with anything within its width and is no evidence that the precise one is right,
@@ -223,6 +223,34 @@ def _group_mean(group):
         chi2 = float(np.sum(w * (x - mean) ** 2))
         sigma *= math.sqrt(max(1.0, chi2 / (len(group) - 1)))
     return mean, sigma
+
+
+def _mixture_sigma(group, cues, offset, dt_scan, window_s):
+    """Standard uncertainty of `offset` over which cues are right (measured, not kept).
+
+    Each pairwise agreeing group ``g`` of the cues that resolve a scan (and the group
+    taken) is a hypothesis "these are right, the others wrong" with posterior weight
+    ``P_g`` proportional to ``exp(evidence_g)`` (:func:`_evidence`), mean ``mu_g`` and
+    sigma ``sigma_g`` (:func:`_group_mean`); ``sigma**2 = sum_g P_g (sigma_g**2 +
+    (mu_g - offset)**2)``. Without a window only the groups of the most cues are weighed.
+    """
+    if window_s is not None and not (math.isfinite(window_s) and window_s > 0):
+        window_s = None
+    cues = [c for c in cues if c.sigma_s < RESOLVE_SCANS * dt_scan or c in group]
+    groups = _pairwise_groups(cues, dt_scan)
+    if window_s is None:
+        most = max(len(g) for g in groups)
+        groups = [g for g in groups if len(g) == most]
+    if not any({id(c) for c in g} == {id(c) for c in group} for g in groups):
+        groups.append(list(group))
+    ev = np.array([_evidence(g, window_s) for g in groups])
+    p = np.exp(ev - ev.max())
+    p /= p.sum()
+    second = 0.0
+    for pg, g in zip(p, groups):
+        mu, sg = _group_mean(g)
+        second += float(pg) * (sg ** 2 + (mu - offset) ** 2)
+    return float(math.sqrt(second))
 
 
 def _pairwise_groups(cues, dt_scan):
