@@ -13,6 +13,7 @@ nothing beyond it (fails on segment17-wip, which counted both signs). Both polar
 import cv2
 import numpy as np
 import pytest
+from test_segment_area_w17s import _cluster  # the same DLA-like cluster, same geometry
 
 from vision.measure._segment import _li_sign, difference_image, segment_lithium
 
@@ -24,22 +25,6 @@ FRONT_TOL_PX = 4.0   # issue 11: front RMS <= 4 px
 CONTRAST = 2.0
 #: The over-correction of the rows the cluster crosses (noise levels, away from lithium)
 ROW_BIAS = 0.4
-
-
-def _cluster(seed):
-    rng = np.random.default_rng(seed)
-    m = np.zeros((ROWS, COLS), np.uint8)
-    x0 = int(EX + ER) - 2
-    cv2.line(m, (x0, int(EY)), (x0 + 30, int(EY)), 1, 5)
-    tips = [(x0 + 30, int(EY))]
-    for _ in range(40):
-        px, py = tips[rng.integers(len(tips))]
-        a, length = rng.uniform(-1.2, 1.2), rng.uniform(6, 14)
-        qx, qy = int(px + length * np.cos(a)), int(py + length * np.sin(a))
-        if x0 + 20 <= qx <= x0 + 75:
-            cv2.line(m, (px, py), (qx, qy), 1, 2)
-            tips.append((qx, qy))
-    return m.astype(bool)
 
 
 def _scene(seed, dark):
