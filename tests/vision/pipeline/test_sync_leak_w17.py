@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from test_sync_true_volume_w16b import whisker_volume_scenes  # the same whisker-only scenes
 
 from calibration import FARADAY_C_MOL, MOLAR_VOLUME_LI_CM3_MOL, UM3_PER_CM3
 from vision.pipeline._sync import (
@@ -22,9 +23,8 @@ from vision.pipeline._sync import (
     _leakage_over_whole_search,
     synchronise_auto,
 )
-from vision.synthetic import random_scene
 from vision.synthetic._potentiostat import trace_table
-from vision.synthetic._scene import control_voltage, li_volume_um3, timeline
+from vision.synthetic._scene import control_voltage
 
 #: issue 13: the offset within half a scan period
 HALF_SCAN = 0.5
@@ -51,17 +51,7 @@ def _leaky(scene, tl, volume_um3, factor):
 def _cases():
     """(seed, error with the scene's own trace, error and confidence with the leaky one), scans."""
     out = []
-    for seed in SEEDS:
-        scene = random_scene(seed)
-        tl = timeline(scene)
-        if not scene.whiskers or tl.short_circuit or scene.lateral is not None \
-                or scene.crack is not None or scene.stripping is not None \
-                or scene.trace_model is None:
-            continue
-        tv = np.arange(0.0, scene.duration_s, scene.scan_period_s)   # scan content times, s
-        vol = np.array([li_volume_um3(scene, tl, t) for t in tv])
-        if np.ptp(vol) <= 0:
-            continue
+    for seed, scene, tl, tv, vol in whisker_volume_scenes(SEEDS):
         own = synchronise_auto(tv, vol[:, None], trace_table(scene, tl)).result
         leaky = synchronise_auto(tv, vol[:, None],
                                  trace_table(_leaky(scene, tl, vol, LEAK_OVER_FARADAIC), tl)).result

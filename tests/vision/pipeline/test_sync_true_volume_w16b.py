@@ -41,10 +41,13 @@ def _faradaic_dominated(scene, tl, volume_um3):
     return q_far > q_leak
 
 
-def _cases():
-    """(seed, scan period s, true offset s, estimated offset s) of the whisker scenes in SEEDS."""
-    out = []
-    for seed in SEEDS:
+def whisker_volume_scenes(seeds):
+    """(seed, scene, timeline, scan content times s, true visible volume um3) of whisker-only scenes.
+
+    Scenes with whiskers and a trace, no short circuit, no front, crack or stripping, whose
+    visible volume changes: the charge cue's own premise, fed the truth.
+    """
+    for seed in seeds:
         scene = random_scene(seed)
         tl = timeline(scene)
         if not scene.whiskers or tl.short_circuit or scene.lateral is not None \
@@ -53,7 +56,15 @@ def _cases():
             continue
         tv = np.arange(0.0, scene.duration_s, scene.scan_period_s)   # scan content times, s
         vol = np.array([li_volume_um3(scene, tl, t) for t in tv])
-        if np.ptp(vol) <= 0 or not _faradaic_dominated(scene, tl, vol):
+        if np.ptp(vol) > 0:
+            yield seed, scene, tl, tv, vol
+
+
+def _cases():
+    """(seed, scan period s, true offset s, estimated offset s) of the whisker scenes in SEEDS."""
+    out = []
+    for seed, scene, tl, tv, vol in whisker_volume_scenes(SEEDS):
+        if not _faradaic_dominated(scene, tl, vol):
             continue
         est = synchronise_auto(tv, vol[:, None], trace_table(scene, tl))
         out.append((seed, scene.scan_period_s, scene.sync_offset_s, est.result.offset_s))
