@@ -15,7 +15,9 @@ what ``vision.analyze`` passes), the failure mode is the *cause of a failure*:
    least :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
    lithium-filled crack does not go away; the thin first trunk of a lateral
    front is taken for a crack for a scan or two and then becomes a branched
-   front). Else ``lateral_growth`` when the lateral lithium is a branching,
+   front; a scan where the crack is not reported because its lithium is segmented
+   as lateral lithium counts for the crack, :func:`crack_lithium_handover`). Else
+   ``lateral_growth`` when the lateral lithium is a branching,
    area-filling cluster (at least :data:`LATERAL_MIN_BRANCHES` branch tips held for
    ``lateral_min_scans`` scans, the paper's DLA) or touched the counter
    electrode with such branches. Else ``fracture``: the lithium beyond the rim is
@@ -107,12 +109,29 @@ class Morphology:
         ``n_hold`` consecutive scans (0 without lateral lithium).
     lateral_scans : int
         New scans with lateral lithium.
+    crack_handover_scans : int
+        New scans without a reported crack whose lateral lithium is the crack's
+        lithium (:func:`crack_lithium_handover`).
+    crack_lithium_persistence : float or None
+        As ``crack_persistence``, with the handover scans counted as crack scans:
+        what the failure rules ask to persist (None: ``crack_persistence``; the
+        evidence reports it as feature ``crack_persistence``). (The growth mode ``crack`` keeps
+        ``crack_persistence``: without a short circuit, the lithium "handed over" may
+        be a whisker the crack filter saw for a few scans and then the segmentation.)
     """
 
     crack_scans: int = 0
     crack_persistence: float = 0.0
     lateral_branches: float = 0.0
     lateral_scans: int = 0
+    crack_handover_scans: int = 0
+    crack_lithium_persistence: float | None = None
+
+    @property
+    def failure_persistence(self):
+        """The crack persistence the failure rules read (handover scans counted)."""
+        return (self.crack_persistence if self.crack_lithium_persistence is None
+                else self.crack_lithium_persistence)
 
 
 def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold=3):
@@ -130,15 +149,75 @@ def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold
         Scans a branch count must be held (as for the lateral extent).
     """
     c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0
-    persistence = 0.0
-    if c.any():
-        first = int(np.argmax(c))
-        persistence = float(c[first:].mean())
+    handover = np.zeros_like(c)
+    if lateral_area is not None:
+        handover = crack_lithium_handover(
+            c, np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0, n_hold=n_hold)
+    # None when no scan was handed over: the same as the crack's own persistence
+    lithium_persistence = _persistence(c | handover) if handover.any() else None
     br = sustained_max(n_branches, n_hold) if len(np.asarray(n_branches)) else None
     lat = 0 if lateral_area is None else int(np.count_nonzero(
         np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0))
-    return Morphology(crack_scans=int(c.sum()), crack_persistence=persistence,
-                      lateral_branches=float(br) if br is not None else 0.0, lateral_scans=lat)
+    return Morphology(crack_scans=int(c.sum()), crack_persistence=_persistence(c),
+                      lateral_branches=float(br) if br is not None else 0.0, lateral_scans=lat,
+                      crack_handover_scans=int(handover.sum()),
+                      crack_lithium_persistence=lithium_persistence)
+
+
+def _persistence(seen):
+    """Fraction of the scans from the first True one on that are True (0 if none)."""
+    if not seen.any():
+        return 0.0
+    return float(seen[int(np.argmax(seen)):].mean())
+
+
+def crack_lithium_handover(crack, lateral, *, n_hold=3):
+    """New scans where a crack's lithium is reported as lateral lithium instead.
+
+    A crack fills with lithium as it opens. Once that lithium is wide or bright
+    enough, the lithium segmentation takes it (the crack filter looks for thin
+    lines beside the lithium, not in it): the crack stops being reported in the
+    very scan the lateral lithium first appears, and that "lateral lithium" is the
+    crack's. A lithium-filled crack does not go away, so those scans belong to the
+    crack. A handover needs (a) a confirmed crack run: at least `n_hold` consecutive
+    scans with a crack (the persistence asked of lateral lithium; the young trunk
+    of a lateral front is taken for a crack for a scan or two only), (b) no lateral
+    lithium in the last of them (lithium already present beside the crack is lateral
+    lithium of its own), and (c) lateral lithium, and no crack, in the next scan. The
+    handover holds for as long as the lateral lithium is seen in consecutive scans
+    without a crack.
+
+    Parameters
+    ----------
+    crack, lateral : (N,) array_like of bool
+        Per new scan: a crack reported; lateral lithium present.
+    n_hold : int
+        Consecutive crack scans that confirm a crack run.
+
+    Returns
+    -------
+    (N,) ndarray of bool
+        True in the scans handed over to the crack.
+    """
+    crack = np.asarray(crack, bool)
+    lateral = np.asarray(lateral, bool)
+    out = np.zeros(len(crack), bool)
+    run = 0  # consecutive crack scans up to the previous scan
+    i = 0
+    while i < len(crack):
+        if crack[i]:
+            run += 1
+            i += 1
+            continue
+        if run >= n_hold and not lateral[i - 1] and lateral[i]:
+            while i < len(crack) and lateral[i] and not crack[i]:
+                out[i] = True
+                i += 1
+            run = 0
+            continue
+        run = 0
+        i += 1
+    return out
 
 
 DEFAULT_THRESHOLDS = FailureThresholds()
@@ -251,7 +330,7 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
     if morphology is not None:
         mode, conf, text = _cause_of_failure(short, evidence, morphology, contact_loss_time_s)
         evidence.append({"rule": "morphology", "feature": "crack_persistence",
-                         "value": float(morphology.crack_persistence),
+                         "value": float(morphology.failure_persistence),
                          "threshold": CRACK_MIN_PERSISTENCE, "passed": mode != "none",
                          "text": text})
         return FailureVerdict(mode=mode, short_circuit=short, confidence=round(conf, 3),
@@ -275,7 +354,10 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
 def _cause_of_failure(short, evidence, m, contact_loss_time_s):
     """(mode, confidence, text) of the morphology rules (see the module docstring)."""
     crack_ok, lateral_ok = evidence[0]["passed"], evidence[1]["passed"]
-    seen = (f"crack in {m.crack_scans} scans ({100 * m.crack_persistence:.0f} % of the scans "
+    handed = (f" and {m.crack_handover_scans} where its lithium was segmented as lateral "
+              "lithium" if m.crack_handover_scans else "")
+    seen = (f"crack in {m.crack_scans} scans{handed} "
+            f"({100 * m.failure_persistence:.0f} % of the scans "
             f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "
             f"with {m.lateral_branches:g} branch tips held (a cluster has >= "
             f"{LATERAL_MIN_BRANCHES})")
@@ -283,9 +365,10 @@ def _cause_of_failure(short, evidence, m, contact_loss_time_s):
         if contact_loss_time_s is not None:
             return "contact_loss", 0.9, f"no short circuit, depletion in the trace; {seen}"
         return "none", 1.0, f"no short circuit: growth, if any, is a growth mode; {seen}"
-    persistent = crack_ok and m.crack_scans > 0 and m.crack_persistence >= CRACK_MIN_PERSISTENCE
+    persistent = (crack_ok and m.crack_scans > 0
+                  and m.failure_persistence >= CRACK_MIN_PERSISTENCE)
     if persistent:
-        conf = _margin_confidence(m.crack_persistence, CRACK_MIN_PERSISTENCE)
+        conf = _margin_confidence(m.failure_persistence, CRACK_MIN_PERSISTENCE)
         return "fracture", conf, f"short circuit through a persistent crack: {seen}"
     if lateral_ok and m.lateral_branches >= LATERAL_MIN_BRANCHES:
         conf = _margin_confidence(m.lateral_branches, LATERAL_MIN_BRANCHES)
