@@ -115,9 +115,10 @@ class Morphology:
     crack_lithium_persistence : float or None
         As ``crack_persistence``, with the handover scans counted as crack scans:
         what the failure rules ask to persist (None: ``crack_persistence``; the
-        evidence reports it as feature ``crack_persistence``). (The growth mode ``crack`` keeps
-        ``crack_persistence``: without a short circuit, the lithium "handed over" may
-        be a whisker the crack filter saw for a few scans and then the segmentation.)
+        evidence reports it as feature ``crack_persistence``). The growth mode
+        ``crack`` keeps ``crack_persistence``: without a short circuit, the lithium
+        "handed over" may be a whisker the crack filter saw for a few scans and the
+        segmentation after them.
     """
 
     crack_scans: int = 0
@@ -144,9 +145,11 @@ def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold
     n_branches : (N,) array_like
         Branch tips of the lateral lithium per new scan (NaN: not measured).
     lateral_area : (N,) array_like, optional
-        Lateral lithium area per new scan (> 0: lateral lithium present).
+        Lateral lithium area per new scan (> 0: lateral lithium present); also
+        what :func:`crack_lithium_handover` reads.
     n_hold : int
-        Scans a branch count must be held (as for the lateral extent).
+        Scans a branch count must be held (as for the lateral extent), and the
+        crack run that confirms a handover.
     """
     c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0
     handover = np.zeros_like(c)
