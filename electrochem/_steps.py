@@ -129,12 +129,32 @@ def _voltage_collapses(v_abs, k, window, collapse, v=None, reference=None):
     if not (np.isfinite(before) and before > 0 and after <= collapse * before):
         return False
     if v is not None and k > 2:
-        dv = np.diff(v[max(0, k - window):k])
-        dv = dv[np.isfinite(dv)]
-        if dv.size:
-            sigma = 1.4826 * float(np.median(np.abs(dv - np.median(dv)))) / np.sqrt(2.0)
+        sigma = _noise_sigma(v, k, window)
+        if np.isfinite(sigma):
             return bool(before > COLLAPSE_MIN_SIGMAS * sigma)
     return True
+
+
+def _noise_sigma(v, k, window):
+    """Robust noise sigma of `v` from its point-to-point differences in the window before k."""
+    dv = np.diff(v[max(0, k - window):k])
+    dv = dv[np.isfinite(dv)]
+    if not dv.size:
+        return np.nan
+    return 1.4826 * float(np.median(np.abs(dv - np.median(dv)))) / np.sqrt(2.0)
+
+
+def _leaves_control(v_abs, v, control, j, window):
+    """First index from j on where |V| falls below |control| by COLLAPSE_MIN_SIGMAS sigmas.
+
+    A short next to a step: the current's own jump merges with the step's, but the
+    voltage held the control until the short. None if it never leaves it in the window.
+    """
+    sigma = _noise_sigma(v, j, window)
+    sigma = sigma if np.isfinite(sigma) else 0.0
+    gap = np.abs(control[j:j + window]) - v_abs[j:j + window]
+    left = np.flatnonzero(gap > COLLAPSE_MIN_SIGMAS * sigma)
+    return int(j + left[0]) if left.size else None
 
 
 #: Points around a change of the control value within which a jump of a record that
@@ -307,6 +327,9 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
             if not _voltage_collapses(v_abs, j, window, collapse, v_sig,
                                       reference=_control_level(judge, j, window)):
                 continue  # the voltage follows the control: the step's response
+            # the first point of the jump may be the step's own: the short starts where
+            # the voltage leaves the control
+            j = max(j, _leaves_control(v_abs, v_sig, judge, j, window) or j)
         if not near and v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse, v_sig):
             continue  # current rose but the cell kept its voltage: growth onset, not a short
         logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
