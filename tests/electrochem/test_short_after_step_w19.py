@@ -4,9 +4,9 @@
 value, so it depended on the sampling rate and hid real shorts that start a sample or two
 after a step: tuning seed 7085 (10 Hz) shorts 0.23 s (2 samples) after its step to -2.6 V
 and was reported without a short (failure mode ``none``); seeds 5019 (the short in the
-step's own sample), 5027 and 7040 too, and 5 of 69 shorts of the drawn dev scenes
-8000-8199 (none missed with the rule below, and no new short in their 131 scenes without
-one).
+step's own sample), 5027 and 7040 too, and 6 of the 103 shorts of the drawn dev scenes
+8000-8299 (none missed with the rule below, and no short in their 197 scenes without
+one, as before).
 
 Physics tells the two apart. After a potentiostatic step the cell's voltage follows the
 new control value while the current jumps (a capacitive spike decaying with the RC time,
@@ -18,7 +18,7 @@ step exclusion.
 
 Truth: drawn scenes of ``vision.synthetic`` (the trace the renderer writes, no video) and
 traces built here from the step physics. Tolerance: one trace sample (the finest time a
-trace can give); "no short" is exact.
+trace can give) plus half the short's own rise time; "no short" is exact.
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ import electrochem as ec
 from vision.synthetic import random_scene
 from vision.synthetic._potentiostat import trace_table
 from vision.synthetic._scene import timeline
+
+#: the renderer's short rises with a 0.1 s time constant (``_potentiostat._COLLAPSE_TAU_S``):
+#: the first point at half the jump (in log) comes within half of it after the short
+RENDER_COLLAPSE_S = 0.1
 
 
 def _truth_on_trace_clock(scene, tl):
@@ -50,18 +54,18 @@ def test_a_tuning_scene_short_next_to_a_step_is_found(seed):
     nearest = min((s + scene.sync_offset_s - truth for s, _ in scene.steps), key=abs)
     assert abs(nearest) <= 2.5 * dt
     got = ec.detect_short_circuit(trace_table(scene, tl))
-    assert got is not None and abs(got - truth) <= dt
+    assert got is not None and abs(got - truth) <= dt + RENDER_COLLAPSE_S / 2
 
 
-# drawn dev scenes (8000-8199) whose short main missed next to a step, and some without a
-# short whose steps make the current jump by decades
-@pytest.mark.parametrize("seed", [8008, 8060, 8073, 8134, 8151])
+# the drawn dev scenes (8000-8299) whose short main missed next to a step (5 and 10 Hz,
+# 8216 50 Hz)
+@pytest.mark.parametrize("seed", [8008, 8060, 8073, 8134, 8151, 8216])
 def test_a_drawn_short_next_to_a_step_is_found(seed):
     scene = random_scene(seed)
     tl = timeline(scene)
     truth = _truth_on_trace_clock(scene, tl)
     got = ec.detect_short_circuit(trace_table(scene, tl))
-    assert got is not None and abs(got - truth) <= 1.0 / scene.trace_rate_hz
+    assert got is not None and abs(got - truth) <= 1.0 / scene.trace_rate_hz + RENDER_COLLAPSE_S / 2
 
 
 # --- traces built from the step physics --------------------------------------------------
