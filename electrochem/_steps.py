@@ -113,24 +113,79 @@ def _rolling_median(x, w, *, forward):
 COLLAPSE_MIN_SIGMAS = 3.0
 
 
-def _voltage_collapses(v_abs, k, window, collapse, v=None):
+def _voltage_collapses(v_abs, k, window, collapse, v=None, reference=None):
     """True if the median |V| after index k is below `collapse` x the median before.
 
     With the signed voltage `v`, the median before must also stand
     :data:`COLLAPSE_MIN_SIGMAS` noise sigmas above zero (the noise from the
-    point-to-point differences before k, a robust sigma).
+    point-to-point differences before k, a robust sigma). `reference`, if
+    given, replaces the median before (the level the control sets, |V|).
     """
-    before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan
+    if reference is not None:
+        before = reference
+    else:
+        before = np.nanmedian(v_abs[max(0, k - window):k]) if k > 0 else np.nan
     after = np.nanmedian(v_abs[k:k + window])
     if not (np.isfinite(before) and before > 0 and after <= collapse * before):
         return False
     if v is not None and k > 2:
-        dv = np.diff(v[max(0, k - window):k])
-        dv = dv[np.isfinite(dv)]
-        if dv.size:
-            sigma = 1.4826 * float(np.median(np.abs(dv - np.median(dv)))) / np.sqrt(2.0)
+        sigma = _noise_sigma(v, k, window)
+        if np.isfinite(sigma):
             return bool(before > COLLAPSE_MIN_SIGMAS * sigma)
     return True
+
+
+def _noise_sigma(v, k, window):
+    """Robust noise sigma of `v` from its point-to-point differences in the window before k."""
+    dv = np.diff(v[max(0, k - window):k])
+    dv = dv[np.isfinite(dv)]
+    if not dv.size:
+        return np.nan
+    return 1.4826 * float(np.median(np.abs(dv - np.median(dv)))) / np.sqrt(2.0)
+
+
+def _leaves_control(v_abs, v, control, j, window):
+    """First index from j on where |V| falls below |control| by COLLAPSE_MIN_SIGMAS sigmas.
+
+    A short next to a step: the current's own jump merges with the step's, but the
+    voltage held the control until the short. None if it never leaves it in the window.
+    """
+    sigma = _noise_sigma(v, j, window)
+    sigma = sigma if np.isfinite(sigma) else 0.0
+    gap = np.abs(control[j:j + window]) - v_abs[j:j + window]
+    left = np.flatnonzero(gap > COLLAPSE_MIN_SIGMAS * sigma)
+    return int(j + left[0]) if left.size else None
+
+
+#: Points around a change of the control value within which a jump of a record that
+#: cannot be judged by the control (the current alone, no voltage column) is taken for
+#: the step's own response: the control column and the response may be logged a sample
+#: or two apart. Only for such records; with a voltage the response is judged instead.
+STEP_POINTS = 2
+
+
+def _control_level(control, k, window):
+    """Median |control| over the window from index k on (the level the control sets)."""
+    c = np.abs(control[k:k + window])
+    c = c[np.isfinite(c)]
+    return float(np.median(c)) if c.size else np.nan
+
+
+def _galvanostatic_step_explains(v_abs, control, k, window, collapse):
+    """True if a collapse of |V| at index k is the response to a drop of the set current.
+
+    The overpotential is a concave function of the current through zero (ohmic, then
+    Butler-Volmer's logarithm), so when the set current falls from I0 to I1 the
+    cell's |V| falls at most in proportion, to |V0| I1 / I0. A collapse deeper than
+    `collapse` x that is no step's response: the cell is shorted. A window before k
+    at rest (no set current) gives no voltage to scale: the step's.
+    """
+    i0 = np.nanmedian(np.abs(control[max(0, k - window):k])) if k > 0 else np.nan
+    i1 = _control_level(control, k, window)
+    if not (np.isfinite(i0) and i0 > 0 and np.isfinite(i1)):
+        return True
+    v0 = np.nanmedian(v_abs[max(0, k - window):k])
+    return not _voltage_collapses(v_abs, k, window, collapse, reference=v0 * i1 / i0)
 
 
 def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: float = 10.0, window: int | None = None,
@@ -173,9 +228,18 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
 
     Notes
     -----
-    Jumps within 2 points of a change of the control value
-    (``control_V``/``control_A``) are steps of the experiment and are
-    ignored, so a short at the very instant of a step is not detected.
+    A jump near a change of the control value (``control_V``/``control_A``,
+    within a window of it) may be the step's own response, and is judged
+    against the level the new control value sets. Under potentiostatic
+    control the cell's voltage follows the control (the current may jump by
+    decades, with a capacitive spike): the jump is a short only if the
+    median |V| after it falls below `collapse` times the new |control_V|,
+    however soon after the step it comes. Under galvanostatic control |V|
+    falls at most in proportion to the set current (the overpotential is
+    concave in the current): a collapse `collapse` times deeper than that is
+    a short. A record without a voltage column (the current alone) cannot
+    tell them apart; there a jump within :data:`STEP_POINTS` points of a
+    change is taken for the step.
     """
     if quantity not in ("auto", "current", "voltage"):
         raise InputError(f"quantity must be 'auto', 'current' or 'voltage'; got {quantity!r}")
@@ -191,9 +255,11 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
     y = np.abs(data[col].to_numpy(dtype=float))
     ok = np.isfinite(y) & np.isfinite(t)
     changes = np.zeros(t.size, bool)
+    controls = {}
     for ctl in ("control_V", "control_A"):
         if ctl in data.columns:
             c = data[ctl].to_numpy(dtype=float)
+            controls[ctl] = c[ok]
             d = np.abs(np.diff(c))
             scale = max(float(np.nanmax(np.abs(c))) if np.isfinite(c).any() else 0.0, 1e-30)
             changes[1:] |= ~(d <= 1e-6 * scale)
@@ -222,6 +288,15 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
         v_abs = np.abs(v_sig)
         if not np.isfinite(v_abs).any():
             v_abs = None
+    # the control whose level judges a jump near a step: the set voltage that a
+    # potentiostatic cell's voltage follows, or the set current a galvanostatic voltage
+    # scales with; None: the step cannot be told from a short (STEP_POINTS)
+    if quantity == "current" and v_abs is not None:
+        judge = controls.get("control_V")
+    elif quantity == "voltage":
+        judge = controls.get("control_A") if "control_V" not in controls else None
+    else:
+        judge = None
     for k in cand:
         level = before[k] + 0.5 * (after[k] - before[k])
         if np.mean(x[k:] >= level) < persistence:
@@ -236,11 +311,26 @@ def detect_short_circuit(data: pd.DataFrame, *, quantity: str = "auto", factor: 
                 if np.mean(x[i:i + window] >= level) >= persistence:
                     j = int(i)
                     break
-        if change_idx.size and (np.min(np.abs(change_idx - j0)) <= 2
-                                or np.min(np.abs(change_idx - j)) <= 2
-                                or np.any((change_idx >= j0) & (change_idx <= j))):
-            continue  # the control changed right here: a step, not a short
-        if v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse, v_sig):
+        near = bool(change_idx.size) and bool(np.any((change_idx >= j0 - window)
+                                                     & (change_idx <= j + window)))
+        if near and judge is None:
+            if (np.min(np.abs(change_idx - j0)) <= STEP_POINTS
+                    or np.min(np.abs(change_idx - j)) <= STEP_POINTS
+                    or np.any((change_idx >= j0) & (change_idx <= j))):
+                continue  # the control changed right here: a step, not a short
+        elif near and quantity == "voltage":
+            if _galvanostatic_step_explains(y, judge, j, window, collapse):
+                continue  # |V| fell with the set current: a step, not a short
+        elif near:
+            # the cell's voltage follows the new control value after a step; a short
+            # holds it near 0 V whatever the control
+            if not _voltage_collapses(v_abs, j, window, collapse, v_sig,
+                                      reference=_control_level(judge, j, window)):
+                continue  # the voltage follows the control: the step's response
+            # the first point of the jump may be the step's own: the short starts where
+            # the voltage leaves the control
+            j = max(j, _leaves_control(v_abs, v_sig, judge, j, window) or j)
+        if not near and v_abs is not None and not _voltage_collapses(v_abs, j, window, collapse, v_sig):
             continue  # current rose but the cell kept its voltage: growth onset, not a short
         logger.debug("short circuit at index %d (t=%g s), jump x%.3g",
                      j, t[j], 10 ** jump[k])
