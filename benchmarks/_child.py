@@ -23,6 +23,10 @@ def _pin(argv):
 
 
 def _single_thread():
+    # as the CLI and the batch workers run: no transparent huge pages for NumPy's arrays
+    # (the 1080p peak RSS otherwise depends on the machine's free memory, wave 19)
+    from vision._shared._system import base_pages_for_arrays
+    base_pages_for_arrays()
     import cv2
     cv2.setNumThreads(1)
 
