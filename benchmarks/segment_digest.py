@@ -38,6 +38,12 @@ def _update(h, *values):
             h.update(repr(a).encode())
 
 
+def _digest(v):
+    h = hashlib.sha256()
+    _update(h, v)
+    return h.hexdigest()[:12]
+
+
 def _update_kw(h, kw):
     for k in sorted(kw):
         h.update(k.encode())
@@ -76,12 +82,14 @@ def digest_render(render_dir, capture=None, every=10):
     else:  # a make-bench video
         opts = {"pixel_size_um": float(done["pixel_size_um"])}
     h_in, h_out, h_str = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
-    calls, cpu = [], [0.0]
+    calls, cpu, inputs = [], [0.0], []
     orig = trk.segment_lithium
 
     def wrapped(diff, **kw):
         _update(h_in, diff)
         _update_kw(h_in, kw)
+        keys = {"diff": diff, **kw}
+        inputs.append({k: _digest(v) for k, v in keys.items()})
         if capture is not None and len(calls) % every == 0:
             arrays = {k: v for k, v in kw.items() if isinstance(v, np.ndarray)}
             other = {k: v for k, v in kw.items() if not isinstance(v, np.ndarray)}
@@ -106,7 +114,7 @@ def digest_render(render_dir, capture=None, every=10):
     return {"inputs": h_in.hexdigest()[:16], "outputs": h_out.hexdigest()[:16],
             "strength": h_str.hexdigest()[:16],
             "calls": len(calls), "cpu_ms_per_call": round(1e3 * cpu[0] / max(len(calls), 1), 2),
-            "per_call": calls}
+            "per_call": calls, "per_call_inputs": inputs}
 
 
 def _load(path):
@@ -170,7 +178,7 @@ def main(argv=None):
     out = {}
     for render in argv:
         out[render] = digest_render(render, capture, every)
-        short = {k: v for k, v in out[render].items() if k != "per_call"}
+        short = {k: v for k, v in out[render].items() if not k.startswith("per_call")}
         print(render, json.dumps(short), flush=True)
         Path(out_path).write_text(json.dumps(out, indent=1))
     return 0
