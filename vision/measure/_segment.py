@@ -144,17 +144,19 @@ def _strong_edges(grad, noise_sigma):
         _EDGE_CACHE[0] = cache
     gs_copy, thr, found = cache
     cut = max(thr, EDGE_MIN_SIGMA * noise_sigma)
-    if cut not in found:
-        g = gs_copy.ravel()
-        idx = np.flatnonzero(g >= cut)
-        if idx.size < NOISE_MIN_SAMPLES:
-            edges = None
-        else:
-            rows, cols = np.divmod(idx, gs.shape[1])
-            edges = (rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx])
-        found.clear()  # one noise level at a time (it changes little from scan to scan)
-        found[cut] = edges
-    return found[cut]
+    if cut in found:
+        return found[cut]
+    g = gs_copy.ravel()
+    idx = np.flatnonzero(g >= cut)
+    if idx.size < NOISE_MIN_SAMPLES:
+        edges = None
+    else:
+        rows, cols = np.divmod(idx, gs.shape[1])
+        edges = (rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx])
+    # one threshold at a time (the noise changes little from scan to scan); a new entry,
+    # not a change of the one another caller may be reading
+    _EDGE_CACHE[0] = (gs_copy, thr, {cut: edges})
+    return edges
 
 
 def _residual_shift_px(d_edges, g_edges, noise_sigma):
