@@ -95,6 +95,23 @@ LI_DISC_FRACTION = 0.8
 LI_RING_OUTER = 1.5
 
 
+#: The last gradient's edge statistics (:func:`_strong_edges`): (subsample copy, percentile,
+#: {threshold: edges}). The gradient is the background's, the same for every scan of a
+#: background: its percentile (a sort of ~230 000 values at full HD) is taken once. A hit
+#: needs the subsample equal to the bit, so any other gradient is measured anew.
+_EDGE_CACHE = [None]
+
+
+def _same_bits(a, b):
+    """``a`` and ``b`` hold the same bits in the same dtype and shape (exact, NaN and -0 too)."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):
+        u = np.dtype(f"u{a.dtype.itemsize}")
+        return np.array_equal(a.view(u), b.view(u))
+    return np.array_equal(a, b)
+
+
 def _strong_edges(grad, noise_sigma):
     """The background's strongest edges among every :data:`STATS_SUBSAMPLE`-th pixel, or None.
 
@@ -115,17 +132,31 @@ def _strong_edges(grad, noise_sigma):
         The gradient there.
     """
     gs = grad[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE]
-    g = gs.ravel()
-    if g.size < NOISE_MIN_SAMPLES:
+    if gs.size < NOISE_MIN_SAMPLES:
         return None
-    # the exact order statistics of np.percentile, interpolated in float64 (it may round
-    # the float32 threshold by an ulp; float32 gradients on either side are the same)
-    thr = float(_percentile(g, [EDGE_PERCENTILE])[0])
-    idx = np.flatnonzero(g >= max(thr, EDGE_MIN_SIGMA * noise_sigma))
+    cache = _EDGE_CACHE[0]
+    if cache is None or not _same_bits(cache[0], gs):
+        g = np.array(gs, np.float32, copy=True).ravel()
+        # the exact order statistics of np.percentile, interpolated in float64 (it may round
+        # the float32 threshold by an ulp; float32 gradients on either side are the same)
+        thr = float(_percentile(g, [EDGE_PERCENTILE])[0])
+        cache = (g.reshape(gs.shape), thr, {})
+        _EDGE_CACHE[0] = cache
+    gs_copy, thr, found = cache
+    cut = max(thr, EDGE_MIN_SIGMA * noise_sigma)
+    if cut in found:
+        return found[cut]
+    g = gs_copy.ravel()
+    idx = np.flatnonzero(g >= cut)
     if idx.size < NOISE_MIN_SAMPLES:
-        return None
-    rows, cols = np.divmod(idx, gs.shape[1])
-    return rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx]
+        edges = None
+    else:
+        rows, cols = np.divmod(idx, gs.shape[1])
+        edges = (rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx])
+    # one threshold at a time (the noise changes little from scan to scan); a new entry,
+    # not a change of the one another caller may be reading
+    _EDGE_CACHE[0] = (gs_copy, thr, {cut: edges})
+    return edges
 
 
 def _residual_shift_px(d_edges, g_edges, noise_sigma):
@@ -164,15 +195,37 @@ def _poisson_gaussian_above(level, levels, sigmas):
     grows linearly with the signal (var = a + b * level): fitted to the measured
     bins and extrapolated there (never below the last bin's noise).
     """
+    fit = _poisson_gaussian_fit(levels, sigmas)
+    if fit is None:
+        return None
+    a, b, top = fit
+    extra = np.sqrt(np.maximum(a + b * np.maximum(level, top), 0.0)).astype(np.float32)
+    return np.where(level > top, extra, np.float32(0.0))
+
+
+def _poisson_gaussian_fit(levels, sigmas):
+    """(a, b, top) of :func:`_poisson_gaussian_above`'s model, or None."""
     if levels.size < 2:
         return None
     var = np.asarray(sigmas, float) ** 2
     b, a = np.polyfit(np.asarray(levels, float), var, 1)
     if not b > 0:
         return None
-    top = float(levels[-1])
-    extra = np.sqrt(np.maximum(a + b * np.maximum(level, top), 0.0)).astype(np.float32)
-    return np.where(level > top, extra, np.float32(0.0))
+    return a, b, float(levels[-1])
+
+
+def _raise_above(s, level, fit):
+    """``np.maximum(s, _poisson_gaussian_above(level, ...))`` in place, only where it counts.
+
+    The model's noise counts only beyond the top level (elsewhere it is 0 and ``s`` is
+    positive or NaN): computed on those pixels alone, the same values.
+    """
+    a, b, top = fit
+    above = level > top
+    if above.any():
+        lv = level[above]
+        extra = np.sqrt(np.maximum(a + b * np.maximum(lv, top), 0.0)).astype(np.float32)
+        s[above] = np.maximum(s[above], extra)
 
 
 def offset_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MIN_SAMPLES):
@@ -203,13 +256,15 @@ def _valid_pairs(diff, level):
     return d[ok], lv[ok]
 
 
-def _by_bin(d, lv, lo, hi, n_bins):
-    """``d`` and ``lv`` grouped by equal-width level bin between ``lo`` and ``hi``, and bin starts.
+def _level_bins(lv, lo, hi, n_bins, min_samples):
+    """The level side of :func:`_per_bin`: (order, spans, levels), or None without a bin.
 
-    Each bin keeps its pixels in their order (a stable sort: a bin's mean is that of
-    its pixels picked by a mask, to the bit). The bin of a level is
-    ``int((lv - lo) / (hi - lo) * n_bins)`` clipped to the bins, in the dtype that
-    expression has for the given ``lo``, ``hi``.
+    ``lv`` grouped by equal-width level bin between ``lo`` and ``hi``: ``order`` sorts the
+    pixels by bin, each bin keeping its pixels in their order (a stable sort: a bin's mean
+    is that of its pixels picked by a mask, to the bit); ``spans`` are the (start, stop) of
+    the bins with at least ``min_samples`` pixels in that order and ``levels`` their mean
+    level. The bin of a level is ``int((lv - lo) / (hi - lo) * n_bins)`` clipped to the
+    bins, in the dtype that expression has for the given ``lo``, ``hi``.
     """
     x = (lv - lo) / (hi - lo) * n_bins
     # clipping before the cast (truncation) gives the same bins; small integer keys sort
@@ -217,40 +272,92 @@ def _by_bin(d, lv, lo, hi, n_bins):
     k = np.clip(x, 0, n_bins - 1, out=x).astype(np.uint8 if n_bins <= 256 else np.uint16)
     order = np.argsort(k, kind="stable")
     starts = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=n_bins))])
-    return d[order], lv[order], starts
-
-
-def _per_bin(d, lv, lo, hi, n_bins, min_samples, stat):
-    """Mean level and ``stat`` of ``d`` per level bin in [lo, hi] with enough samples."""
-    d, lv, starts = _by_bin(d, lv, lo, hi, n_bins)
-    levels, values = [], []
+    lv = lv[order]
+    spans, levels = [], []
     for b in range(n_bins):
         s, e = starts[b], starts[b + 1]
         if e - s < min_samples:
             continue
+        spans.append((s, e))
         levels.append(float(np.mean(lv[s:e])))
-        values.append(float(stat(d[s:e])))
-    return np.asarray(levels), np.asarray(values)
+    return order, spans, np.asarray(levels)
+
+
+def _bin_table(d, bins, stat):
+    """(levels, ``stat`` of ``d`` per bin) of :func:`_level_bins`' ``bins``; empty for None."""
+    if bins is None:
+        return np.zeros(0), np.zeros(0)
+    order, spans, levels = bins
+    d = d[order]
+    return levels.copy(), np.asarray([float(stat(d[s:e])) for s, e in spans])
+
+
+def _per_bin(d, lv, lo, hi, n_bins, min_samples, stat):
+    """Mean level and ``stat`` of ``d`` per level bin in [lo, hi] with enough samples."""
+    return _bin_table(d, _level_bins(lv, lo, hi, n_bins, min_samples), stat)
+
+
+def _offset_bins(lv, n_bins, min_samples):
+    """The level bins of :func:`offset_by_level` (:func:`_level_bins`), or None."""
+    if lv.size < min_samples:
+        return None
+    lo, hi = float(lv.min()), float(lv.max())
+    if not hi > lo:
+        return None
+    return _level_bins(lv, lo, hi, n_bins, min_samples)
+
+
+def _noise_bins(lv, n_bins, min_samples):
+    """The level bins of :func:`noise_by_level` (:func:`_level_bins`), or None."""
+    if lv.size < min_samples:
+        return None
+    lo, hi = _percentile(lv, (0.1, 99.9))
+    if not hi > lo:
+        return None
+    return _level_bins(lv, lo, hi, n_bins, min_samples)
 
 
 def _offset_table(d, lv, n_bins, min_samples):
     """:func:`offset_by_level` of valid pairs (:func:`_valid_pairs`)."""
-    if d.size < min_samples:
-        return np.zeros(0), np.zeros(0)
-    lo, hi = float(lv.min()), float(lv.max())
-    if not hi > lo:
-        return np.zeros(0), np.zeros(0)
-    return _per_bin(d, lv, lo, hi, n_bins, min_samples, _median)
+    return _bin_table(d, _offset_bins(lv, n_bins, min_samples), _median)
 
 
 def _noise_table(d, lv, n_bins, min_samples):
     """:func:`noise_by_level` of valid pairs (:func:`_valid_pairs`)."""
-    if d.size < min_samples:
-        return np.zeros(0), np.zeros(0)
-    lo, hi = _percentile(lv, (0.1, 99.9))
-    if not hi > lo:
-        return np.zeros(0), np.zeros(0)
-    return _per_bin(d, lv, lo, hi, n_bins, min_samples, robust_sigma)
+    return _bin_table(d, _noise_bins(lv, n_bins, min_samples), robust_sigma)
+
+
+#: The last background's level bins (:func:`_level_tables`): (subsample copy, noise bins,
+#: offset bins). They depend on the background alone, the same for every scan of it: the
+#: percentiles and the sort of ~230 000 levels at full HD are done once. A hit needs the
+#: subsample equal to the bit, so any other background is binned anew.
+_LEVEL_CACHE = [None]
+
+
+def _level_tables(ds, bgs):
+    """:func:`noise_by_level` and :func:`offset_by_level` of the subsampled ``ds`` on ``bgs``.
+
+    (levels, sigmas, offset levels, offsets), the values of the two functions to the bit.
+    When every pair counts (:func:`_valid_pairs`: the usual case) the bins come from
+    :data:`_LEVEL_CACHE`; otherwise the bins depend on the pixels left out and are made
+    for this image.
+    """
+    d = np.asarray(ds, np.float32).ravel()
+    cache = _LEVEL_CACHE[0]
+    if np.isfinite(d).all() and np.count_nonzero(d) == d.size:
+        if cache is not None and _same_bits(cache[0], bgs):
+            _, nb, ob = cache
+            return (*_bin_table(d, nb, robust_sigma), *_bin_table(d, ob, _median))
+        lv = np.array(bgs, np.float32, copy=True)
+        if np.isfinite(lv).all():
+            flat = lv.ravel()
+            nb = _noise_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
+            ob = _offset_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
+            _LEVEL_CACHE[0] = (lv, nb, ob)
+            return (*_bin_table(d, nb, robust_sigma), *_bin_table(d, ob, _median))
+    pairs = _valid_pairs(ds, bgs)
+    return (*_noise_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES),
+            *_offset_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES))
 
 
 def difference_image(image, background):
@@ -321,13 +428,13 @@ def _strength(d, bg, levels, sigmas, noise_sigma, grad, tolerance_px, signed=Fal
         # (per pixel, so by blocks of rows: at full HD the float64 temporaries of the
         # whole frame were ~60 MB; the same values)
         sigma = np.empty(d.shape, np.float32)
+        fit = _poisson_gaussian_fit(levels, sigmas)
         for r0, r1 in _row_blocks(d.shape):
             b = bg[r0:r1]
             level = np.maximum(b, b - d[r0:r1])
             s = np.interp(level, levels, np.maximum(sigmas, 1e-6)).astype(np.float32)
-            above = _poisson_gaussian_above(level, levels, sigmas)
-            if above is not None:
-                s = np.maximum(s, above)
+            if fit is not None:
+                _raise_above(s, level, fit)
             sigma[r0:r1] = np.maximum(s, np.float32(noise_sigma))
     else:
         sigma = np.full(d.shape, noise_sigma, np.float32)
@@ -381,20 +488,41 @@ class _OffsetMap:
             for r0, r1 in _row_blocks((h, w)):  # np.interp works in float64: by blocks
                 raw[r0:r1] = np.interp(self._bg[r0:r1], self._levels, self._offsets)
         else:
-            # everything asked so far (the smoothed map is made anew from ``raw``)
+            # everything asked so far (the smoothed map is made anew from ``raw``): the
+            # points' neighbourhoods (the same for every scan of a background) and the boxes
+            # grown by the blur's reach (a pixel interpolated twice gets the same value)
             e = self._reach
-            need = np.zeros((h, w), np.uint8)
+            flat_bg = self._bg.reshape(-1)   # a copy if not contiguous: the same values
             for _, pts in self._asked:
                 if pts is not None and len(pts[0]):
-                    need[pts] = 1
-            if e and need.any():  # the points' neighbourhoods
-                need = cv2.dilate(need, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
+                    idx = _points_reach(pts, e, (h, w))
+                    raw.reshape(-1)[idx] = np.interp(flat_bg[idx], self._levels, self._offsets)
             for (x0, y0, x1, y1), _ in self._asked:
-                need[max(y0 - e, 0):min(y1 + e, h), max(x0 - e, 0):min(x1 + e, w)] = 1
-            sel = need.view(bool)
-            raw[sel] = np.interp(self._bg[sel], self._levels, self._offsets)
-            del need, sel
+                win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))
+                raw[win] = np.interp(self._bg[win], self._levels, self._offsets)
         self.smooth = cv2.GaussianBlur(raw, (0, 0), self._smooth_px) if self._smooth_px > 0 else raw
+
+
+#: The last points' neighbourhood (:func:`_points_reach`): (shape, reach, rows, cols, (rows,
+#: cols) of the neighbourhood). The points are the background's strong edges, the same for
+#: every scan of a background.
+_REACH_CACHE = [None]
+
+
+def _points_reach(points, reach, shape):
+    """Flat indices of the pixels within ``reach`` (a square) of ``points`` (rows, cols), row by row."""
+    rows, cols = (np.asarray(p) for p in points)
+    c = _REACH_CACHE[0]
+    if (c is not None and c[0] == shape and c[1] == reach and np.array_equal(c[2], rows)
+            and np.array_equal(c[3], cols)):
+        return c[4]
+    need = np.zeros(shape, np.uint8)
+    need[rows, cols] = 1
+    if reach:
+        need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    out = np.flatnonzero(need)
+    _REACH_CACHE[0] = (shape, reach, rows.copy(), cols.copy(), out)
+    return out
 
 
 def _coarse_noise(d, noise_sigma, coarse_px):
@@ -483,6 +611,11 @@ def _half(img):
     return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
+#: The last electrode's sign (:func:`_li_sign`): (key, subsample copy, sign). It depends on
+#: the background around the electrode alone, the same for every scan of a background.
+_LI_SIGN_CACHE = [None]
+
+
 def _li_sign(bg, ex, ey, r):
     """+1 if the electrode (its lithium) is darker than the ceramic around it, -1 if brighter, 0 if neither.
 
@@ -494,12 +627,19 @@ def _li_sign(bg, ex, ey, r):
     y0, y1 = max(int(ey - ro), 0), min(int(ey + ro) + 1, h)
     x0, x1 = max(int(ex - ro), 0), min(int(ex + ro) + 1, w)
     sub = bg[y0:y1:k, x0:x1:k]
+    key = (bg.shape, ex, ey, r)
+    c = _LI_SIGN_CACHE[0]
+    if c is not None and c[0] == key and _same_bits(c[1], sub):
+        return c[2]
     yy, xx = np.ogrid[y0:y1:k, x0:x1:k]
     dist = np.hypot(xx - ex, yy - ey)
     inner, ring = sub[dist <= LI_DISC_FRACTION * r], sub[(dist >= r + 3) & (dist <= ro)]
     if inner.size < NOISE_MIN_SAMPLES or ring.size < NOISE_MIN_SAMPLES:
-        return 0
-    return int(np.sign(np.median(ring) - np.median(inner)))
+        sign = 0
+    else:
+        sign = int(np.sign(np.median(ring) - np.median(inner)))
+    _LI_SIGN_CACHE[0] = (key, sub.copy(), sign)
+    return sign
 
 
 def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px, sign=0):
@@ -654,10 +794,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
         sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
-        pairs = _valid_pairs(d[sub], bg[sub])
-        levels, sigmas = _noise_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
-        off_levels, offsets = _offset_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
-        del pairs
+        levels, sigmas, off_levels, offsets = _level_tables(d[sub], bg[sub])
         edges = None if grad is None else _strong_edges(grad, noise_sigma)
         if off_levels.size:
             # residual of the grey-level map (clipping, gamma): static bright or dark
@@ -749,11 +886,16 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         li[y0:y1, x0:x1] = keep[labels]
         break
     # fill holes (the dark core between bright rims may be within the noise)
-    li_u8 = li.astype(np.uint8)
+    # (in the labelled box and a 1 px ring of zeros: nothing is found outside the box, and
+    # a region's outer contour and its filled inside do not depend on where it lies)
+    x0, y0, x1, y1 = box
+    win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))
+    li_u8 = np.ascontiguousarray(li[win], np.uint8)
     contours, _ = cv2.findContours(li_u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if contours:
         cv2.drawContours(li_u8, contours, -1, 1, thickness=-1)
-    li = li_u8.astype(bool) | disc.astype(bool)
+        li[win] = li_u8.view(bool)
+    li |= disc.view(bool)
     return li, strength, noise_sigma
 
 

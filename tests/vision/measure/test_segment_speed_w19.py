@@ -1,0 +1,140 @@
+"""Per-background work of ``segment_lithium`` is done once, with the same results (issue 14, wave 19).
+
+The level bins of the noise and offset tables, the percentile of the background's gradient
+(its strong edges), the electrode's sign and the strong edges' neighbourhood depend on the
+background alone: they are made for the first scan of a background and reused while it
+stays the same to the bit. A sequence of scans of a rod growing from an electrode on one
+background: every scan gives what a first call on that background gives (masks and noise
+level equal, strength equal to float32 rounding: ``cv2.magnitude`` rounds a few pixels by
+an ulp from call to call), the rod is found, and a background changed in place is binned
+anew.
+"""
+import cv2
+import numpy as np
+import pytest
+
+from vision.measure import _segment as seg
+from vision.measure._segment import noise_by_level, offset_by_level, segment_lithium
+
+H, W = 180, 260
+EX, EY, ER = 80.0, 90.0, 20.0
+
+
+def _background(seed):
+    """Background (a bright needle-like bar, grains, level-dependent noise) and its gradient."""
+    rng = np.random.default_rng(seed)
+    bg = np.full((H, W), 90.0, np.float32)
+    cv2.rectangle(bg, (170, 0), (195, H), 215.0, -1)
+    bg = cv2.GaussianBlur(bg, (0, 0), 1.5)
+    bg += cv2.GaussianBlur(rng.normal(0, 12, (H, W)).astype(np.float32), (0, 0), 3.0)
+    grad = cv2.magnitude(cv2.Sobel(bg, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(bg, cv2.CV_32F, 0, 1) / 8)
+    return bg, grad
+
+
+def _scan(bg, length, seed):
+    """The change image of a scan: the electrode and a rod of ``length`` px, with noise."""
+    rng = np.random.default_rng(seed)
+    img = bg.copy()
+    cv2.circle(img, (int(EX), int(EY)), int(ER), 40.0, -1)
+    cv2.line(img, (int(EX), int(EY)), (int(EX + ER + length), int(EY)), 40.0, 5)
+    img = img + 0.0004 * (img - 100.0) ** 2                        # gamma-like residual
+    bg_n = bg + rng.normal(0, 2.0 + bg / 60.0).astype(np.float32)
+    img_n = (img + rng.normal(0, 2.0 + img / 60.0)).astype(np.float32)
+    return (bg_n - img_n).astype(np.float32)
+
+
+def _forget():
+    """Empty the per-background caches: the next call works as the first on a background."""
+    for name in ("_LEVEL_CACHE", "_EDGE_CACHE", "_LI_SIGN_CACHE", "_REACH_CACHE"):
+        if hasattr(seg, name):  # (main before wave 19 had none)
+            getattr(seg, name)[0] = None
+
+
+def _kw(bg, grad, box=None):
+    return dict(electrode_xy_px=(EX, EY), electrode_radius_px=ER, background=bg,
+                background_gradient=grad, search_box=box)
+
+
+def _assert_same(got, want):
+    assert np.array_equal(got[0], want[0])
+    assert got[2] == want[2]
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_scans_of_one_background_equal_first_calls(seed):
+    bg, grad = _background(seed)
+    _forget()
+    for i, length in enumerate((10, 25, 40, 55)):
+        diff = _scan(bg, length, 100 * seed + i)
+        box = (40, 40, int(EX + ER + length + 15), 150) if i % 2 else None
+        got = segment_lithium(diff, **_kw(bg, grad, box))   # the caches of earlier scans
+        _forget()
+        want = segment_lithium(diff, **_kw(bg, grad, box))
+        _assert_same(got, want)
+        # the rod is found to its tip (within the blur and the rim)
+        cols = np.flatnonzero(got[0][int(EY)])
+        assert abs(cols.max() - (EX + ER + length)) <= 4
+
+
+def test_per_background_statistics_are_taken_once(monkeypatch):
+    calls = []
+    percentile = seg._percentile
+    monkeypatch.setattr(seg, "_percentile", lambda *a: calls.append(1) or percentile(*a))
+    bg, grad = _background(7)
+    _forget()
+    for i in range(4):
+        segment_lithium(_scan(bg, 20 + 10 * i, i), **_kw(bg, grad))
+    # the noise table's level range and the edges' gradient percentile, for the first scan
+    # only (every scan took both before wave 19)
+    assert len(calls) == 2
+    bg2, grad2 = _background(8)
+    segment_lithium(_scan(bg2, 30, 9), **_kw(bg2, grad2))
+    assert len(calls) == 4
+
+
+def test_a_background_changed_in_place_is_taken_anew():
+    bg, grad = _background(3)
+    _forget()
+    diff = _scan(bg, 30, 1)
+    segment_lithium(diff, **_kw(bg, grad))
+    # the same arrays, other values (a rebuilt background written into the old one)
+    bg[:, :100] += 25.0
+    grad[:, 120:] *= 2.0
+    got = segment_lithium(diff, **_kw(bg, grad))
+    _forget()
+    want = segment_lithium(diff, **_kw(bg.copy(), grad.copy()))
+    _assert_same(got, want)
+    assert seg._LEVEL_CACHE[0] is not None and seg._EDGE_CACHE[0] is not None
+
+
+def test_tables_with_pixels_left_out_equal_the_public_functions():
+    # clipped pixels (exact 0) and NaN change the bins: no cached bins for them
+    bg, grad = _background(4)
+    diff = cv2.GaussianBlur(_scan(bg, 30, 2), (0, 0), 1.0)
+    _forget()
+    seg._level_tables(diff[::3, ::3], bg[::3, ::3])                # the cache of this background
+    diff[:40, :60] = 0.0
+    diff[100, 100] = np.nan
+    sub = (slice(None, None, 3), slice(None, None, 3))
+    got = seg._level_tables(diff[sub], bg[sub])
+    want = (*noise_by_level(diff[sub], bg[sub]), *offset_by_level(diff[sub], bg[sub]))
+    for g, w in zip(got, want):
+        assert g.size > 0
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_model_noise_beyond_the_top_level_equals_the_whole_blocks(seed):
+    rng = np.random.default_rng(seed)
+    levels = np.sort(rng.uniform(20, 180, 10))
+    sigmas = np.sqrt(1.0 + 0.05 * levels) * rng.uniform(0.9, 1.1, 10)
+    level = rng.uniform(0, 255, (50, 70)).astype(np.float32)
+    level[0, :5] = np.nan
+    level[1, :5] = np.float32(levels[-1])                          # at the top level exactly
+    s = np.interp(level, levels, sigmas).astype(np.float32)
+    want = np.maximum(s, seg._poisson_gaussian_above(level, levels, sigmas))
+    fit = seg._poisson_gaussian_fit(levels, sigmas)
+    assert fit is not None
+    seg._raise_above(s, level, fit)
+    np.testing.assert_array_equal(s, want)
