@@ -533,7 +533,7 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
         if np.shape(counter_mask) != img.shape:
             raise ValueError(f"counter_mask has shape {np.shape(counter_mask)} but image has "
                              f"{img.shape}; pass the counter electrode's mask of the same frame.")
-        opts["counter"] = counter_zones(np.asarray(counter_mask, bool))
+        opts["counter"] = _counter_zones(np.asarray(counter_mask, bool))
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
@@ -544,6 +544,25 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if passes is not None:
         passes[None] = p
     return _measure_pass(p, opts)
+
+
+#: The last counter electrode's mask and its zones (:func:`_counter_zones`).
+_COUNTER_CACHE = {}
+
+
+def _counter_zones(mask):
+    """:func:`counter_zones` of ``mask``, kept for the next call with an equal mask.
+
+    A tracker passes the same counter electrode on every scan: its two full-frame distance
+    transforms (about half of the crack stage's time at full HD, wave 18) are made once.
+    The mask is compared by value (a copy is kept), so a changed mask gets new zones.
+    """
+    kept = _COUNTER_CACHE.get("mask")
+    if kept is None or kept.shape != mask.shape or not np.array_equal(kept, mask):
+        _COUNTER_CACHE.clear()
+        _COUNTER_CACHE["zones"] = counter_zones(mask)
+        _COUNTER_CACHE["mask"] = mask.copy()
+    return _COUNTER_CACHE["zones"]
 
 
 def _repeats(lines):
@@ -698,7 +717,10 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             if scan_lines:
                 img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            resp, diff_resp, opp_along, own_along = _angle_maxima(img, g, bg, opts)
+            resp, diff_resp, diffs = _angle_maxima(img, g, bg, opts)
+            # the opposite sign and the response along the background's lines serve only
+            # a crack candidate (the search along grain boundaries, below): made then
+            along_responses = lambda: _opposite_and_along(diffs, bg)  # noqa: E731
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -706,9 +728,9 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             # to bridge a crack across a static line, where resp has a gap
             diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=polarity, elongation=elongation)
-            own_along = diff_resp
             opp_along = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=_OPPOSITE[polarity], elongation=elongation)
+            along_responses = lambda: (opp_along, diff_resp)  # noqa: E731
         # drift-robust: new line strength beyond what the background had nearby
         resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
         if edge_penalty > 0:
@@ -776,6 +798,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         # a filter length beyond the rim margin): grain boundaries
         edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
         static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        opp_along, own_along = along_responses()
         opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
                                    found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
@@ -947,30 +970,48 @@ def _scanline_corrected(img, bg_image, g):
 def _angle_maxima(img, g, bg, opts):
     """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
 
-    Returns ``(resp, diff_resp, opp_resp, along)``, float32 arrays, the first three
-    clipped at 0: ``opp_resp`` is the difference image's line response of the opposite
-    sign (a bright line for ``polarity='dark'``), ``along`` its response of the lithium's
-    sign at the angle of the background's own strongest line there (a grain boundary's
-    direction). The filters are linear, so the response of (image - g * background) is
-    a difference per angle, and its opposite sign the same difference negated.
+    Returns ``(resp, diff_resp, diffs)``: float32 arrays clipped at 0, and the difference
+    image's unclipped response at each angle (a list, for :func:`_opposite_and_along`,
+    which a crack candidate needs only). The filters are linear, so the response of
+    (image - g * background) is a difference per angle.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
                             opts["elongation"], len(bg.angle_responses))
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
-    opp_resp = np.zeros(img.shape, np.float32)
-    along = np.zeros(img.shape, np.float32)
-    b_max = np.full(img.shape, -np.inf, np.float32)
+    diffs = []
     for a, b in zip(stack, bg.angle_responses):
         np.maximum(resp, a, out=resp)
         d = cv2.scaleAdd(b, float(-g), a)
         np.maximum(diff_resp, d, out=diff_resp)
-        np.maximum(opp_resp, -d, out=opp_resp)
-        upd = b > b_max
-        b_max[upd] = b[upd]
-        along[upd] = d[upd]
-    return resp, diff_resp, opp_resp, along
+        diffs.append(d)
+    return resp, diff_resp, diffs
+
+
+def _opposite_and_along(diffs, bg):
+    """The difference image's opposite-sign response and its response along the background's lines.
+
+    From the per-angle responses ``diffs`` of :func:`_angle_maxima`: ``(opp_resp, along)``,
+    float32, ``opp_resp`` the maximum over angles of the negated responses clipped at 0 (a
+    bright line for ``polarity='dark'``), ``along`` the response of the lithium's sign at
+    the angle of the background's own strongest line there (a grain boundary's direction;
+    the first such angle).
+    """
+    shape = diffs[0].shape
+    opp_resp = np.zeros(shape, np.float32)
+    along = np.zeros(shape, np.float32)
+    b_max = np.full(shape, -np.inf, np.float32)
+    upd = np.empty(shape, bool)
+    neg = np.empty(shape, np.float32)
+    for d, b in zip(diffs, bg.angle_responses):
+        np.maximum(opp_resp, np.negative(d, out=neg), out=opp_resp)
+        # masked copies (boolean indexing gathers and scatters: several times slower; the
+        # same values)
+        np.greater(b, b_max, out=upd)
+        np.copyto(b_max, b, where=upd)
+        np.copyto(along, d, where=upd)
+    return opp_resp, along
 
 
 def _without_rim_corners(thick, r2, r_in, k):
