@@ -457,6 +457,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     return _detect(dict(locals()), None)
 
 
+#: :func:`detect_crack`'s signature (made once: ``inspect.signature`` costs about as much as
+#: the scan-line correction of a window).
+_DETECT_SIGNATURE = inspect.signature(detect_crack)
 #: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
 #: others are options, the same for every window of one search.
 _DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius_px",
@@ -632,7 +635,9 @@ class _LinePass:
     ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px);
     ``opposite``: the stretches of the opposite sign that may continue the crack
     (:func:`_opposite_lines`'s two masks and the opposite response; None without a
-    background or without such stretches).
+    background or without such stretches); ``static_lines``: the background's lines
+    (:func:`_static_lines` of ``bridge[1]``; None without a background), made once for
+    the pass's joined and plain measurements.
     """
 
     img: np.ndarray
@@ -653,6 +658,7 @@ class _LinePass:
     rad: float
     twin: object = None
     opposite: object = None
+    static_lines: object = None
 
 
 @dataclass(frozen=True)
@@ -792,18 +798,19 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     keep[0] = False
     if not keep.any():
         return None
-    opposite = None
+    opposite = static_lines = None
     if bridge is not None:
         # the background's lines away from the electrode's own edge (its response reaches
         # a filter length beyond the rim margin): grain boundaries
         edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
-        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        static_lines = _static_lines(bridge[1], opts)
+        static = static_lines & (r2 > (rad + edge) ** 2)
         opp_along, own_along = along_responses()
         opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
                                    found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
-                     electrode_xy=(ex, ey), rad=rad, opposite=opposite,
+                     electrode_xy=(ex, ey), rad=rad, opposite=opposite, static_lines=static_lines,
                      twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
 
 
@@ -830,15 +837,19 @@ def _static_lines(bg_resp, opts):
     return ok[lab]
 
 
-def _boundary_mean(resp, static, along):
+def _boundary_mean(resp, static, along, weights=None):
     """``resp`` averaged along the background's lines, in units of its noise there.
 
     Normalised convolution over the ``static`` pixels with a Gaussian of ``along`` px:
     the lines are thin, so this averages along them, not across. Returns (M, N) float32,
-    0 off ``static``.
+    0 off ``static``. ``weights``: ``(st, den)``, the float32 mask and its blurred
+    denominator, when already made for the same ``static`` and ``along``.
     """
-    st = static.astype(np.float32)
-    den = cv2.GaussianBlur(st, (0, 0), along)
+    if weights is None:
+        st = static.astype(np.float32)
+        den = cv2.GaussianBlur(st, (0, 0), along)
+    else:
+        st, den = weights
     avg = cv2.GaussianBlur(resp * st, (0, 0), along) / np.maximum(den, 1e-6)
     med, sig = _robust_sigma(avg[static][::STATS_SUBSAMPLE])
     return np.where(static, (avg - med) / max(sig, 1e-12), 0.0).astype(np.float32)
@@ -900,8 +911,11 @@ over the boundaries, at the crack's thresholds.
     support = static if found is None else static & ~(cv2.dilate(found.view(np.uint8), box) > 0)
     if not support.any():
         return None
-    z = _boundary_mean(opp_resp, support, along)
-    z_own = _boundary_mean(own_resp, support, along)
+    # both means over the same pixels: the denominator blurred once
+    st = support.astype(np.float32)
+    weights = (st, cv2.GaussianBlur(st, (0, 0), along))
+    z = _boundary_mean(opp_resp, support, along, weights)
+    z_own = _boundary_mean(own_resp, support, along, weights)
     # the lithium's own sign along a boundary too: there a crack is fainter than across a
     # grain and the line pass sees it in dashes; the mean along the boundary joins them
     o_low = (((z > opts["low_threshold_sigma"]) & clear)
@@ -1006,11 +1020,13 @@ def _opposite_and_along(diffs, bg):
     neg = np.empty(shape, np.float32)
     for d, b in zip(diffs, bg.angle_responses):
         np.maximum(opp_resp, np.negative(d, out=neg), out=opp_resp)
-        # masked copies (boolean indexing gathers and scatters: several times slower; the
-        # same values)
+        # where this angle's background line is the strongest so far: a select and a
+        # running maximum (boolean indexing and masked copies gather and scatter, several
+        # times slower; the same values: the responses are finite, and where b equals
+        # b_max the maximum keeps an equal value)
         np.greater(b, b_max, out=upd)
-        np.copyto(b_max, b, where=upd)
-        np.copyto(along, d, where=upd)
+        np.maximum(b_max, b, out=b_max)
+        along = np.where(upd, d, along)
     return opp_resp, along
 
 
@@ -1151,7 +1167,7 @@ def _measure_pass(p, opts):
             # the background's lines, grown by the filter's half-length: at their
             # junctions their own line response fades as the crack's does
             k = 2 * int(half_len) + 1
-            lines = _static_lines(bridge[1], opts)
+            lines = p.static_lines if p.static_lines is not None else _static_lines(bridge[1], opts)
             corner_mask = cv2.dilate(lines.view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity, corner_gap_px=corner,
@@ -1314,8 +1330,7 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         crack; None when the core shows no crack.
     """
     link = bool(kwargs.pop("link_gaps", True))
-    args = inspect.signature(detect_crack).bind(image, background=background, polarity=polarity,
-                                                **kwargs)
+    args = _DETECT_SIGNATURE.bind(image, background=background, polarity=polarity, **kwargs)
     args.apply_defaults()
     # the joined search differs from the plain one only after the line pass: one pass each
     # window, shared by both (same results as two detect_crack calls, half the filtering);
