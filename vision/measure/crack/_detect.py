@@ -723,10 +723,7 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             if scan_lines:
                 img = _scanline_corrected(img, bg.image, g)
         if elongation > 1.0 and bg.angle_responses:
-            resp, diff_resp, diffs = _angle_maxima(img, g, bg, opts)
-            # the opposite sign and the response along the background's lines serve only
-            # a crack candidate (the search along grain boundaries, below): made then
-            along_responses = lambda: _opposite_and_along(diffs, bg)  # noqa: E731
+            resp, diff_resp, opp_along, own_along = _angle_maxima(img, g, bg, opts)
         else:
             resp = ridge_response(img, sigma_px=sigma_px, polarity=polarity,
                                   elongation=elongation)
@@ -734,9 +731,9 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
             # to bridge a crack across a static line, where resp has a gap
             diff_resp = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=polarity, elongation=elongation)
+            own_along = diff_resp
             opp_along = ridge_response(img - g * bg.image, sigma_px=sigma_px,
                                        polarity=_OPPOSITE[polarity], elongation=elongation)
-            along_responses = lambda: (opp_along, diff_resp)  # noqa: E731
         # drift-robust: new line strength beyond what the background had nearby
         resp = resp - np.float32(1.0 + gain_margin) * g * bg.response
         if edge_penalty > 0:
@@ -805,7 +802,6 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
         static_lines = _static_lines(bridge[1], opts)
         static = static_lines & (r2 > (rad + edge) ** 2)
-        opp_along, own_along = along_responses()
         opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
                                    found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
@@ -984,35 +980,40 @@ def _scanline_corrected(img, bg_image, g):
 def _angle_maxima(img, g, bg, opts):
     """Oriented line responses of ``img`` and of ``img - g * background``, maximum over angles.
 
-    Returns ``(resp, diff_resp, diffs)``: float32 arrays clipped at 0, and the difference
-    image's unclipped response at each angle (a list, for :func:`_opposite_and_along`,
-    which a crack candidate needs only). The filters are linear, so the response of
-    (image - g * background) is a difference per angle.
+    Returns ``(resp, diff_resp, opp_resp, along)``, float32 arrays, the first three
+    clipped at 0: ``opp_resp`` is the difference image's line response of the opposite
+    sign (a bright line for ``polarity='dark'``), ``along`` its response of the lithium's
+    sign at the angle of the background's own strongest line there (a grain boundary's
+    direction; :func:`_opposite_and_along`). The filters are linear, so the response of
+    (image - g * background) is a difference per angle, and its opposite sign the same
+    difference negated. One angle's arrays at a time.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
                             opts["elongation"], len(bg.angle_responses))
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
-    diffs = []
-    for a, b in zip(stack, bg.angle_responses):
-        np.maximum(resp, a, out=resp)
-        d = cv2.scaleAdd(b, float(-g), a)
-        np.maximum(diff_resp, d, out=diff_resp)
-        diffs.append(d)
-    return resp, diff_resp, diffs
+
+    def diffs():
+        for a, b in zip(stack, bg.angle_responses):
+            np.maximum(resp, a, out=resp)
+            d = cv2.scaleAdd(b, float(-g), a)
+            np.maximum(diff_resp, d, out=diff_resp)
+            yield d
+
+    opp_resp, along = _opposite_and_along(diffs(), bg)
+    return resp, diff_resp, opp_resp, along
 
 
 def _opposite_and_along(diffs, bg):
     """The difference image's opposite-sign response and its response along the background's lines.
 
-    From the per-angle responses ``diffs`` of :func:`_angle_maxima`: ``(opp_resp, along)``,
-    float32, ``opp_resp`` the maximum over angles of the negated responses clipped at 0 (a
-    bright line for ``polarity='dark'``), ``along`` the response of the lithium's sign at
-    the angle of the background's own strongest line there (a grain boundary's direction;
-    the first such angle).
+    From the per-angle responses ``diffs`` (an iterable, one angle at a time, in the order
+    of ``bg.angle_responses``): ``(opp_resp, along)``, float32, ``opp_resp`` the maximum
+    over angles of the negated responses clipped at 0, ``along`` the response at the
+    angle of the background's strongest line there (the first such angle).
     """
-    shape = diffs[0].shape
+    shape = bg.angle_responses[0].shape
     opp_resp = np.zeros(shape, np.float32)
     along = np.zeros(shape, np.float32)
     b_max = np.full(shape, -np.inf, np.float32)
