@@ -2,10 +2,11 @@
 
 Wave 18's crack finder cost 66-70 ms a scan on the 1080p bench video (no crack), 15.5 ms
 in wave 17. Half of it was the counter electrode's zones (two distance transforms of the
-whole frame, on every call although the tracker passes the same mask every scan); most of
-the rest the opposite-sign and along-boundary responses, which only a crack candidate
-needs. Now the zones are made once per mask, and those responses only when a line piece
-at the rim is kept. Drawn on the polycrystalline scenes of ``test_crack_boundary_w17``
+whole frame, on every call although the tracker passes the same mask every scan); then
+the per-angle bookkeeping of the opposite-sign and along-boundary responses (boolean
+indexing). Now the zones are made once per mask and the bookkeeping is a select and a
+running maximum; the grain-boundary search runs only for a line piece kept at the rim, as
+before (a guard). Drawn on the polycrystalline scenes of ``test_crack_boundary_w17``
 and ``test_crack_counter_w18``; the crack requirement (issue 11) is its path length
 within 10 %. The outputs are the same bit for bit (``benchmarks/crack_digest.py`` on
 14 tuning scenes).
