@@ -457,6 +457,9 @@ def detect_crack(image, *, li_mask=None, electrode_xy_px, electrode_radius_px, b
     return _detect(dict(locals()), None)
 
 
+#: :func:`detect_crack`'s signature (made once: ``inspect.signature`` costs about as much as
+#: the scan-line correction of a window).
+_DETECT_SIGNATURE = inspect.signature(detect_crack)
 #: Arguments of :func:`detect_crack` that are the frame's data and geometry; all the
 #: others are options, the same for every window of one search.
 _DATA_ARGS = frozenset({"image", "li_mask", "electrode_xy_px", "electrode_radius_px",
@@ -533,7 +536,7 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
         if np.shape(counter_mask) != img.shape:
             raise ValueError(f"counter_mask has shape {np.shape(counter_mask)} but image has "
                              f"{img.shape}; pass the counter electrode's mask of the same frame.")
-        opts["counter"] = counter_zones(np.asarray(counter_mask, bool))
+        opts["counter"] = _counter_zones(np.asarray(counter_mask, bool))
     if roi is not None:
         return _detect_in_roi(img, roi, bg, li_mask, exclude_mask, (ex, ey), rad, opts, passes,
                               keep_twin=keep_twin, starts=starts)
@@ -544,6 +547,25 @@ def _detect(args, passes, *, keep_twin=False, starts=None):
     if passes is not None:
         passes[None] = p
     return _measure_pass(p, opts)
+
+
+#: The last counter electrode's mask and its zones (:func:`_counter_zones`).
+_COUNTER_CACHE = {}
+
+
+def _counter_zones(mask):
+    """:func:`counter_zones` of ``mask``, kept for the next call with an equal mask.
+
+    A tracker passes the same counter electrode on every scan: its two full-frame distance
+    transforms (about half of the crack stage's time at full HD, wave 18) are made once.
+    The mask is compared by value (a copy is kept), so a changed mask gets new zones.
+    """
+    kept = _COUNTER_CACHE.get("mask")
+    if kept is None or kept.shape != mask.shape or not np.array_equal(kept, mask):
+        _COUNTER_CACHE.clear()
+        _COUNTER_CACHE["zones"] = counter_zones(mask)
+        _COUNTER_CACHE["mask"] = mask.copy()
+    return _COUNTER_CACHE["zones"]
 
 
 def _repeats(lines):
@@ -613,7 +635,9 @@ class _LinePass:
     ``r_in`` (px), the electrode centre ``electrode_xy`` (x, y) and radius ``rad`` (px);
     ``opposite``: the stretches of the opposite sign that may continue the crack
     (:func:`_opposite_lines`'s two masks and the opposite response; None without a
-    background or without such stretches).
+    background or without such stretches); ``static_lines``: the background's lines
+    (:func:`_static_lines` of ``bridge[1]``; None without a background), made once for
+    the pass's joined and plain measurements.
     """
 
     img: np.ndarray
@@ -634,6 +658,7 @@ class _LinePass:
     rad: float
     twin: object = None
     opposite: object = None
+    static_lines: object = None
 
 
 @dataclass(frozen=True)
@@ -770,17 +795,18 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
     keep[0] = False
     if not keep.any():
         return None
-    opposite = None
+    opposite = static_lines = None
     if bridge is not None:
         # the background's lines away from the electrode's own edge (its response reaches
         # a filter length beyond the rim margin): grain boundaries
         edge = rim_margin_px + FILTER_REACH_SIGMAS * sigma_px * max(elongation, 1.0) + 1.0
-        static = _static_lines(bridge[1], opts) & (r2 > (rad + edge) ** 2)
+        static_lines = _static_lines(bridge[1], opts)
+        static = static_lines & (r2 > (rad + edge) ** 2)
         opposite = _opposite_lines(opp_along, own_along, static, low, ignore, opts,
                                    found=keep[labels])
     return _LinePass(img=img, bg=bg, g=g, resp=resp, med=med, sig=sig, lo=lo, bridge=bridge,
                      labels=labels, stats=stats, keep=keep, strong=strong, r2=r2, r_in=r_in,
-                     electrode_xy=(ex, ey), rad=rad, opposite=opposite,
+                     electrode_xy=(ex, ey), rad=rad, opposite=opposite, static_lines=static_lines,
                      twin=_TwinStart(img=img, g=g, ignore=ignore, r2=r2) if keep_twin else None)
 
 
@@ -807,15 +833,19 @@ def _static_lines(bg_resp, opts):
     return ok[lab]
 
 
-def _boundary_mean(resp, static, along):
+def _boundary_mean(resp, static, along, weights=None):
     """``resp`` averaged along the background's lines, in units of its noise there.
 
     Normalised convolution over the ``static`` pixels with a Gaussian of ``along`` px:
     the lines are thin, so this averages along them, not across. Returns (M, N) float32,
-    0 off ``static``.
+    0 off ``static``. ``weights``: ``(st, den)``, the float32 mask and its blurred
+    denominator, when already made for the same ``static`` and ``along``.
     """
-    st = static.astype(np.float32)
-    den = cv2.GaussianBlur(st, (0, 0), along)
+    if weights is None:
+        st = static.astype(np.float32)
+        den = cv2.GaussianBlur(st, (0, 0), along)
+    else:
+        st, den = weights
     avg = cv2.GaussianBlur(resp * st, (0, 0), along) / np.maximum(den, 1e-6)
     med, sig = _robust_sigma(avg[static][::STATS_SUBSAMPLE])
     return np.where(static, (avg - med) / max(sig, 1e-12), 0.0).astype(np.float32)
@@ -877,8 +907,11 @@ over the boundaries, at the crack's thresholds.
     support = static if found is None else static & ~(cv2.dilate(found.view(np.uint8), box) > 0)
     if not support.any():
         return None
-    z = _boundary_mean(opp_resp, support, along)
-    z_own = _boundary_mean(own_resp, support, along)
+    # both means over the same pixels: the denominator blurred once
+    st = support.astype(np.float32)
+    weights = (st, cv2.GaussianBlur(st, (0, 0), along))
+    z = _boundary_mean(opp_resp, support, along, weights)
+    z_own = _boundary_mean(own_resp, support, along, weights)
     # the lithium's own sign along a boundary too: there a crack is fainter than across a
     # grain and the line pass sees it in dashes; the mean along the boundary joins them
     o_low = (((z > opts["low_threshold_sigma"]) & clear)
@@ -951,26 +984,51 @@ def _angle_maxima(img, g, bg, opts):
     clipped at 0: ``opp_resp`` is the difference image's line response of the opposite
     sign (a bright line for ``polarity='dark'``), ``along`` its response of the lithium's
     sign at the angle of the background's own strongest line there (a grain boundary's
-    direction). The filters are linear, so the response of (image - g * background) is
-    a difference per angle, and its opposite sign the same difference negated.
+    direction; :func:`_opposite_and_along`). The filters are linear, so the response of
+    (image - g * background) is a difference per angle, and its opposite sign the same
+    difference negated. One angle's arrays at a time.
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
                             opts["elongation"], len(bg.angle_responses))
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
-    opp_resp = np.zeros(img.shape, np.float32)
-    along = np.zeros(img.shape, np.float32)
-    b_max = np.full(img.shape, -np.inf, np.float32)
-    for a, b in zip(stack, bg.angle_responses):
-        np.maximum(resp, a, out=resp)
-        d = cv2.scaleAdd(b, float(-g), a)
-        np.maximum(diff_resp, d, out=diff_resp)
-        np.maximum(opp_resp, -d, out=opp_resp)
-        upd = b > b_max
-        b_max[upd] = b[upd]
-        along[upd] = d[upd]
+
+    def diffs():
+        for a, b in zip(stack, bg.angle_responses):
+            np.maximum(resp, a, out=resp)
+            d = cv2.scaleAdd(b, float(-g), a)
+            np.maximum(diff_resp, d, out=diff_resp)
+            yield d
+
+    opp_resp, along = _opposite_and_along(diffs(), bg)
     return resp, diff_resp, opp_resp, along
+
+
+def _opposite_and_along(diffs, bg):
+    """The difference image's opposite-sign response and its response along the background's lines.
+
+    From the per-angle responses ``diffs`` (an iterable, one angle at a time, in the order
+    of ``bg.angle_responses``): ``(opp_resp, along)``, float32, ``opp_resp`` the maximum
+    over angles of the negated responses clipped at 0, ``along`` the response at the
+    angle of the background's strongest line there (the first such angle).
+    """
+    shape = bg.angle_responses[0].shape
+    opp_resp = np.zeros(shape, np.float32)
+    along = np.zeros(shape, np.float32)
+    b_max = np.full(shape, -np.inf, np.float32)
+    upd = np.empty(shape, bool)
+    neg = np.empty(shape, np.float32)
+    for d, b in zip(diffs, bg.angle_responses):
+        np.maximum(opp_resp, np.negative(d, out=neg), out=opp_resp)
+        # where this angle's background line is the strongest so far: a select and a
+        # running maximum (boolean indexing and masked copies gather and scatter, several
+        # times slower; the same values: the responses are finite, and where b equals
+        # b_max the maximum keeps an equal value)
+        np.greater(b, b_max, out=upd)
+        np.maximum(b_max, b, out=b_max)
+        along = np.where(upd, d, along)
+    return opp_resp, along
 
 
 def _without_rim_corners(thick, r2, r_in, k):
@@ -1110,7 +1168,7 @@ def _measure_pass(p, opts):
             # the background's lines, grown by the filter's half-length: at their
             # junctions their own line response fades as the crack's does
             k = 2 * int(half_len) + 1
-            lines = _static_lines(bridge[1], opts)
+            lines = p.static_lines if p.static_lines is not None else _static_lines(bridge[1], opts)
             corner_mask = cv2.dilate(lines.view(np.uint8), np.ones((k, k), np.uint8)) > 0
         keep, bridges = link_pieces(labels, stats, keep, strong, r2, r_in ** 2,
                                      image=img, polarity=polarity, corner_gap_px=corner,
@@ -1273,8 +1331,7 @@ def detect_crack_core_or_rims(image, *, background, rim_background=None, polarit
         crack; None when the core shows no crack.
     """
     link = bool(kwargs.pop("link_gaps", True))
-    args = inspect.signature(detect_crack).bind(image, background=background, polarity=polarity,
-                                                **kwargs)
+    args = _DETECT_SIGNATURE.bind(image, background=background, polarity=polarity, **kwargs)
     args.apply_defaults()
     # the joined search differs from the plain one only after the line pass: one pass each
     # window, shared by both (same results as two detect_crack calls, half the filtering);
