@@ -9,8 +9,8 @@ cache (``_CACHE`` dicts) find it filled. The one exception is tests/test_accurac
 its cache is keyed by seed, so its tests are grouped by seed and its 15 scenes are spread
 over the workers instead of all landing on one.
 
-xdist hands out the largest groups (by number of tests) first; measured on the wave-19
-run, that leaves the two workers within 0.2 % of an even split of the test time.
+xdist hands out the largest groups (by number of tests) first; replayed with the per-test
+times of the wave-19 run, that order leaves two workers within 0.2 % of an even split.
 """
 import pytest
 
