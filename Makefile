@@ -23,10 +23,13 @@ demo: $(VENV)/.installed
 	@echo "Results: $(CURDIR)/demo-results (one folder per video, report.html in each; results.csv for all)"
 
 ## test: install with test extras, check the import layers and lint vision, run the test suite
+## on TEST_WORKERS processes (pytest-xdist; --dist loadfile keeps each file on one worker, so a
+## module fixture or a module's cache is made once). TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/ruff check vision electrochem calibration tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## bench: speed and memory benchmarks (not tests)
 bench: $(VENV)/.installed
