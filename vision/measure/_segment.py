@@ -257,7 +257,7 @@ def _valid_pairs(diff, level):
 
 
 def _level_bins(lv, lo, hi, n_bins, min_samples):
-    """The level side of :func:`_per_bin`: (order, spans, levels), or None without a bin.
+    """Level bins of ``lv``: (order, spans, levels), or None without a bin.
 
     ``lv`` grouped by equal-width level bin between ``lo`` and ``hi``: ``order`` sorts the
     pixels by bin, each bin keeping its pixels in their order (a stable sort: a bin's mean
@@ -290,11 +290,6 @@ def _bin_table(d, bins, stat):
     order, spans, levels = bins
     d = d[order]
     return levels.copy(), np.asarray([float(stat(d[s:e])) for s, e in spans])
-
-
-def _per_bin(d, lv, lo, hi, n_bins, min_samples, stat):
-    """Mean level and ``stat`` of ``d`` per level bin in [lo, hi] with enough samples."""
-    return _bin_table(d, _level_bins(lv, lo, hi, n_bins, min_samples), stat)
 
 
 def _offset_bins(lv, n_bins, min_samples):
