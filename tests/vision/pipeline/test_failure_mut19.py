@@ -97,6 +97,9 @@ def test_morphology_unmeasured_area_is_no_lithium_and_n_hold_is_passed_on():
     assert m.crack_handover_scans == 0
     m = morphology_from_scans(crack, [0] * 5, [0, 0, 0, 4.0, 5.0])
     assert m.crack_handover_scans == 2
+    # any area > 0 is lithium (um2: a fraction of one is some)
+    m = morphology_from_scans(crack, [0] * 5, [0, 0, 0, 0.5, 1.0])
+    assert m.crack_handover_scans == 2
     # the morphology's n_hold is the run that confirms a crack
     m = morphology_from_scans(crack, [0] * 5, [0, 0, 0, 4.0, 5.0], n_hold=4)
     assert m.crack_handover_scans == 0
