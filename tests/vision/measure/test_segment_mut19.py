@@ -232,3 +232,101 @@ def test_li_sign_cached_per_background_around_the_electrode():
     # too few samples: 0, cached as well
     assert _li_sign(dark, 100.0, 100.0, 2.0) == 0
     assert _li_sign(dark, 100.0, 100.0, 2.0) == 0
+
+
+# ---- wave 18's open survivors: `_half` and `_coarse_detection` ----------------------
+
+
+def _half_by_definition(img):
+    """2 x 2 means with the odd last row/column repeated (numpy, float64 then float32)."""
+    h, w = img.shape
+    p = np.pad(np.asarray(img, np.float64), ((0, h % 2), (0, w % 2)), mode="edge")
+    return p.reshape(p.shape[0] // 2, 2, p.shape[1] // 2, 2).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (3, 4), (4, 3), (5, 7), (1, 2)])
+def test_half_is_the_two_by_two_mean_with_the_odd_edge_repeated(shape):
+    img = np.arange(np.prod(shape), dtype=np.float32).reshape(shape) ** 1.5
+    got = seg._half(img)
+    assert got.shape == ((shape[0] + 1) // 2, (shape[1] + 1) // 2)
+    assert np.allclose(got, _half_by_definition(img), rtol=1e-6, atol=0)
+
+
+# the hysteresis levels and the noise of the averaged change in the coarse tests
+LOW, HIGH, SC = 1.5, 3.0, 0.6
+COARSE_PX_T = 3.0
+#: mask pixels that may differ on the transposed scene (rounding at a threshold)
+TRANSPOSE_PX = 6
+
+
+def _coarse(z, seen, sign=0, coarse_px=COARSE_PX_T):
+    return seg._coarse_detection(np.asarray(z, np.float32), seen, SC, LOW, HIGH, coarse_px,
+                                 sign=sign)
+
+
+def _grid(n=64):
+    return np.mgrid[0:n, 0:n]
+
+
+def test_coarse_detection_is_the_same_for_the_transposed_scene():
+    # an isotropic blur: transposing the scene transposes the masks (a found object's
+    # pixels on a checkerboard, so half of each 2 x 2 block is unseen, and a faint
+    # rectangle beside it whose extent the blur of each input sets)
+    yy, xx = _grid()
+    seen = ((yy + xx) % 2 == 0) & (yy >= 8) & (yy < 40) & (xx >= 8) & (xx < 30)
+    z = np.where(seen, 2.0, 0.0)
+    z[(yy >= 14) & (yy < 34) & (xx >= 20) & (xx < 56) & ~seen] = 1.0
+    low, high = _coarse(z, seen)
+    low_t, high_t = _coarse(z.T.copy(), seen.T.copy())
+    assert low.sum() > 100
+    # to the blur's rounding: the separable blur runs along rows first, so a pixel at a
+    # threshold may fall either side (4 of 151 here); an anisotropic blur moves the
+    # mask's edges by pixels
+    assert np.count_nonzero(low_t.T != low) <= TRANSPOSE_PX
+    assert np.count_nonzero(high_t.T != high) <= TRANSPOSE_PX
+
+
+def test_a_found_object_alone_grows_no_area_around_it():
+    # the blur of what is already found is not a change of the pixels around it
+    yy, xx = _grid()
+    seen = np.hypot(yy - 32, xx - 32) <= 8
+    for s, sign in ((10.0, 0), (10.0, 1), (-10.0, 0), (-10.0, -1)):
+        low, high = _coarse(np.where(seen, s, 0.0), seen, sign=sign)
+        assert not (low & ~seen).any() and not (high & ~seen).any(), (s, sign)
+
+
+def test_unseen_pixels_between_found_ones_count_with_their_own_noise():
+    # half of each 2 x 2 block found (a checkerboard, the found pixels' change 2, clipped
+    # to LOW): the unseen half changed by z0; their mean over its noise is
+    # z0 * sqrt(f) / SC with f = 1/2 (normalised convolution)
+    yy, xx = _grid()
+    board = (yy + xx) % 2 == 0
+    patch = (yy >= 16) & (yy < 48) & (xx >= 16) & (xx < 48)
+    seen = board & patch
+    for z0, found in ((1.0, True), (0.4, False)):
+        # 1.0 * 0.707 > 0.6 = SC; 0.4 * 0.707 < SC (the clipped mean 0.95 > LOW * SC)
+        z = np.where(seen, 2.0, np.where(patch, z0, 0.0))
+        low, _ = _coarse(z, seen)
+        assert bool(low[32, 32]) is found, z0
+        assert bool(low[28:36, 28:36].all()) is found, z0
+
+
+def test_the_clipped_change_never_reaches_the_high_level_above_low_sigma():
+    # the change is clipped to +-LOW before the blur: a strong unseen change reaches LOW
+    # at most, below HIGH * SC here, so nothing is high; the low area is the patch's
+    yy, xx = _grid()
+    patch = (yy >= 16) & (yy < 48) & (xx >= 16) & (xx < 48)
+    none = np.zeros_like(patch)
+    for s in (10.0, -10.0):
+        low, high = _coarse(np.where(patch, s, 0.0), none)
+        assert not high.any() and low[32, 32] and not low[2, 2], s
+
+
+def test_either_sign_without_a_sign_and_the_sign_asked_for():
+    yy, xx = _grid()
+    patch = (yy >= 16) & (yy < 48) & (xx >= 16) & (xx < 48)
+    none = np.zeros_like(patch)
+    dark = np.where(patch, -1.0, 0.0)
+    assert seg._coarse_detection(dark.astype(np.float32), none, SC, LOW, HIGH, 3.0)[0][32, 32]
+    assert _coarse(dark, none, sign=-1)[0][32, 32]
+    assert not _coarse(dark, none, sign=1)[0].any()
