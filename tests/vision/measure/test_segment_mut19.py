@@ -330,3 +330,27 @@ def test_either_sign_without_a_sign_and_the_sign_asked_for():
     assert seg._coarse_detection(dark.astype(np.float32), none, SC, LOW, HIGH, 3.0)[0][32, 32]
     assert _coarse(dark, none, sign=-1)[0][32, 32]
     assert not _coarse(dark, none, sign=1)[0].any()
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_strength_is_the_change_over_the_noise_and_leaves_the_change_alone(signed):
+    # no background: the noise is noise_sigma, with the registration term in quadrature
+    d = np.array([[-6.0, 3.0], [0.0, 8.0]], np.float32)
+    grad = np.array([[0.0, 4.0], [0.0, 0.0]], np.float32)
+    keep = d.copy()
+    out = seg._strength(d, None, np.zeros(0), np.zeros(0), 2.0, grad, 0.75, signed=signed)
+    sigma = np.array([[2.0, np.hypot(2.0, 3.0)], [2.0, 2.0]])
+    want = (d if signed else np.abs(d)) / sigma
+    assert out.dtype == np.float32
+    assert np.allclose(out, want, rtol=1e-6)
+    assert np.array_equal(d, keep)   # the caller's change is not divided in place
+    # the default is the magnitude
+    if not signed:
+        assert np.array_equal(seg._strength(d, None, np.zeros(0), np.zeros(0), 2.0, grad, 0.75),
+                              out)
+    # a float64 change is left alone too (segment_lithium passes float32; a float64
+    # change keeps float64 strengths without ``signed``)
+    d64 = d.astype(np.float64)
+    out64 = seg._strength(d64, None, np.zeros(0), np.zeros(0), 2.0, None, 0.0, signed=signed)
+    assert np.allclose(out64, (d64 if signed else np.abs(d64)) / 2.0)
+    assert np.array_equal(d64, keep.astype(np.float64))
