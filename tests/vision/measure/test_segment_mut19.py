@@ -354,3 +354,5 @@ def test_strength_is_the_change_over_the_noise_and_leaves_the_change_alone(signe
     out64 = seg._strength(d64, None, np.zeros(0), np.zeros(0), 2.0, None, 0.0, signed=signed)
     assert np.allclose(out64, (d64 if signed else np.abs(d64)) / 2.0)
     assert np.array_equal(d64, keep.astype(np.float64))
+    if signed:  # the signed strengths are made in float32 whatever the change's dtype
+        assert out64.dtype == np.float32
