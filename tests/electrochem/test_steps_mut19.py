@@ -118,3 +118,122 @@ def test_voltage_collapse_against_a_given_reference():
     ref = COLLAPSE_MIN_SIGMAS * SIGMA
     assert _voltage_collapses(np.abs(v), k, 6, 0.5, v, reference=1.01 * ref)
     assert not _voltage_collapses(np.abs(v), k, 6, 0.5, v, reference=0.99 * ref)
+
+
+# ---- detect_short_circuit's step rule on drawn tables -----------------------------------
+
+import pandas as pd  # noqa: E402
+
+import electrochem as ec  # noqa: E402
+
+N = 100
+JUMP_AT = 50
+
+
+def _current_only(change_at, *, spike_at=None, later_short=None):
+    """A record of the current alone (1 Hz): 1 uA, then 1 mA from JUMP_AT on, a control
+    column that changes at the indices `change_at` (no voltage column: the step cannot be
+    judged, STEP_POINTS decides), optionally a one-point spike before the jump (the jump's
+    first point at the midpoint, `j0`, is then the spike) and a second jump later."""
+    t = np.arange(float(N))
+    i = np.where(t >= JUMP_AT, 1e-3, 1e-6)
+    if spike_at is not None:
+        i[spike_at] = 1e-3
+    if later_short is not None:
+        i[later_short:] = 1.0
+    control = np.zeros(N)
+    for c in np.atleast_1d(change_at):
+        control[c:] += 0.1
+    return pd.DataFrame({"time_s": t, "current_A": i, "control_V": -1.0 - control})
+
+
+@pytest.mark.parametrize("offset, step", [(-2, True), (-3, False), (0, True), (2, True),
+                                          (3, False)])
+def test_a_current_only_jump_within_step_points_of_a_change_is_the_step(offset, step):
+    got = ec.detect_short_circuit(_current_only(JUMP_AT + offset), window=5)
+    assert got == (None if step else float(JUMP_AT))
+
+
+def test_a_current_only_jump_after_a_spike_the_change_near_either_end_or_between():
+    # j0 = the spike (the first point at the midpoint), j = the jump (the first that
+    # stays): a window of 20 holds the spike in every candidate's search
+    spike = JUMP_AT - 6
+    # near j0 only, near j only (after it), between them (3 from each): the step's
+    for c in (spike - 2, JUMP_AT + 2, JUMP_AT - 3):
+        assert ec.detect_short_circuit(_current_only(c, spike_at=spike), window=20) is None, c
+    # 3 from j0 before it, 3 after j: a short
+    for c in (spike - 3, JUMP_AT + 3):
+        assert ec.detect_short_circuit(_current_only(c, spike_at=spike),
+                                       window=20) == float(JUMP_AT), c
+
+
+def test_a_later_short_after_a_step_is_still_found():
+    # the step's jump is passed over, the next jump (a short 1000 x) is looked at
+    got = ec.detect_short_circuit(_current_only(JUMP_AT, later_short=75), window=5)
+    assert got == 75.0
+
+
+def test_a_later_galvanostatic_short_after_a_step_down_is_still_found():
+    # set current 20 -> 1 uA at 30: |V| 1 -> 0.05 V, proportional: the step's; at 70 |V|
+    # collapses 100 x at the same set current: a short
+    t = np.arange(float(N))
+    control = np.where(t < 30, -2e-5, -1e-6)
+    v = np.where(t < 30, -1.0, -0.05)
+    v[70:] = -0.0005
+    d = pd.DataFrame({"time_s": t, "voltage_V": v, "current_A": control, "control_A": control})
+    assert ec.detect_short_circuit(d, window=5) == 70.0
+
+
+def test_with_both_controls_a_voltage_collapse_at_a_step_is_the_step():
+    # the set current halves at 30 and |V| collapses 2000 x there (deeper than the
+    # current: a short by the galvanostatic bound), but the record holds a control
+    # voltage too: not judged by the set current, STEP_POINTS decides: the step's
+    t = np.arange(float(N))
+    control = np.where(t < 30, -2e-6, -1e-6)
+    v = np.where(t < 30, -1.0, -0.0005)
+    d = pd.DataFrame({"time_s": t, "voltage_V": v, "current_A": control, "control_A": control})
+    assert ec.detect_short_circuit(d, window=5) == 30.0
+    d["control_V"] = np.where(t < 30, -1.0, -1.1)
+    assert ec.detect_short_circuit(d, window=5, quantity="voltage") is None
+
+
+def test_galvanostatic_bound_reads_the_window_from_the_first_point():
+    # k = 2 < window = 4: the window before holds points 0 and 1
+    control = np.array([4.0, 2.0, 1.0, 1.0, 1.0, 1.0])
+    v = np.array([100.0, 10.0, 2.0, 2.0, 2.0, 2.0])
+    # set current median 3, |V| median 55: the bound 55 / 3 = 18.3, 2.0 below half of it
+    assert not _galvanostatic_step_explains(v, control, 2, 4, 0.5)
+    v = np.array([10.0, 10.0, 2.0, 2.0, 2.0, 2.0])
+    # |V| 10, the bound 10 / 3 = 3.33: 2.0 above half of it, the step's
+    assert _galvanostatic_step_explains(v, control, 2, 4, 0.5)
+    # k = 1: the one point before counts
+    assert not _galvanostatic_step_explains(np.array([10.0, 0.1, 0.1, 0.1]),
+                                            np.array([2.0, 1.0, 1.0, 1.0]), 1, 3, 0.5)
+
+
+def _potentiostatic_step(v_after, control_after, *, noise_v=0.0, seed=19):
+    """A potentiostatic record (1 Hz): control -1 V, then `control_after` from JUMP_AT on;
+    the current jumps 1 uA -> 1 mA there; the voltage -1 V (plus noise) then `v_after`."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(float(N))
+    control = np.where(t < JUMP_AT, -1.0, control_after)
+    v = np.where(t < JUMP_AT, -1.0 + rng.normal(0.0, noise_v, N), v_after)
+    i = np.where(t < JUMP_AT, -1e-6, -1e-3)
+    return pd.DataFrame({"time_s": t, "voltage_V": v, "current_A": i, "control_V": control})
+
+
+def test_the_voltage_at_the_new_control_level_is_the_steps_response():
+    # -1 -> -0.3 V with the current up 1000 x: |V| falls below half its level before, but
+    # it is the new control's: a step, not a short
+    assert ec.detect_short_circuit(_potentiostatic_step(-0.3, -0.3), window=5) is None
+    # the voltage collapses to 1 mV instead: a short
+    assert ec.detect_short_circuit(_potentiostatic_step(-0.001, -0.3), window=5) == float(JUMP_AT)
+
+
+def test_a_control_level_within_the_voltage_noise_shows_no_collapse():
+    # a step to -2 mV with 10 mV of voltage noise before: the level the control sets is
+    # not COLLAPSE_MIN_SIGMAS noise sigmas above zero, a collapse to 0 V cannot be told
+    assert ec.detect_short_circuit(_potentiostatic_step(0.0, -0.002, noise_v=0.01),
+                                   window=5) is None
+    # without the noise the collapse is seen
+    assert ec.detect_short_circuit(_potentiostatic_step(0.0, -0.002), window=5) == float(JUMP_AT)
