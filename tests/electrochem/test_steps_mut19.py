@@ -6,7 +6,10 @@ galvanostatic proportional bound and the collapse against a given reference. The
 are drawn so that each expected figure is exact (medians of chosen numbers).
 """
 import numpy as np
+import pandas as pd
 import pytest
+
+import electrochem as ec
 
 from electrochem._steps import (
     COLLAPSE_MIN_SIGMAS,
@@ -121,10 +124,6 @@ def test_voltage_collapse_against_a_given_reference():
 
 
 # ---- detect_short_circuit's step rule on drawn tables -----------------------------------
-
-import pandas as pd  # noqa: E402
-
-import electrochem as ec  # noqa: E402
 
 N = 100
 JUMP_AT = 50
