@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import electrochem as ec
-
 from electrochem._steps import (
     COLLAPSE_MIN_SIGMAS,
     _control_level,
