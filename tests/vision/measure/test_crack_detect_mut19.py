@@ -101,3 +101,29 @@ def test_boundary_mean_with_precomputed_weights_is_the_same():
     # the weights are used: another blur gives another mean
     other = (st, cv2.GaussianBlur(st, (0, 0), 1.0))
     assert not np.array_equal(a, _boundary_mean(resp, static, 3.0, other))
+
+
+def test_angle_maxima_are_the_per_angle_differences_maxima():
+    # (image - g * background)'s response per angle is a - g b (linear filters): its
+    # maximum clipped at 0, the negated maximum (opposite sign) and the image's own
+    from vision.measure.crack._filters import _oriented_stack
+
+    rng = np.random.default_rng(19)
+    img = rng.normal(100.0, 5.0, (48, 64)).astype(np.float32)
+    img[20:22, 5:60] -= 30.0            # a dark line
+    back = rng.normal(100.0, 5.0, (48, 64)).astype(np.float32)
+    back[5:40, 30:32] += 25.0           # a bright background line
+    sigma, elong, n = 1.5, 3.0, 6
+    b = [x.copy() for x in _oriented_stack(back, sigma, elong, n)]
+    a = [x.copy() for x in _oriented_stack(img, sigma, elong, n)]
+    g = 0.8
+    opts = {"polarity": "dark", "sigma_px": sigma, "elongation": elong}
+    resp, diff_resp, opp_resp, along = _detect._angle_maxima(
+        img, g, SimpleNamespace(angle_responses=b), opts)
+    d = [ai - np.float32(g) * bi for ai, bi in zip(a, b)]
+    assert np.allclose(resp, np.maximum(np.max(a, axis=0), 0.0), atol=1e-4)
+    assert np.allclose(diff_resp, np.maximum(np.max(d, axis=0), 0.0), atol=1e-4)
+    assert np.allclose(opp_resp, np.maximum(np.max(-np.asarray(d), axis=0), 0.0), atol=1e-4)
+    first = np.argmax(np.asarray(b), axis=0)
+    assert np.allclose(along, np.take_along_axis(np.asarray(d), first[None], 0)[0], atol=1e-4)
+    assert diff_resp.max() > 1.0 and opp_resp.max() > 1.0
