@@ -356,3 +356,23 @@ def test_strength_is_the_change_over_the_noise_and_leaves_the_change_alone(signe
     assert np.array_equal(d64, keep.astype(np.float64))
     if signed:  # the signed strengths are made in float32 whatever the change's dtype
         assert out64.dtype == np.float32
+
+
+def test_li_sign_reads_the_disc_and_the_ring_only():
+    # dark everywhere but the ring from r + 3 to LI_RING_OUTER r: the ring is brighter
+    # than the disc, +1; the dark band at the rim and the box's dark corners are not read
+    yy, xx = np.mgrid[0:200, 0:200]
+    dist = np.hypot(xx - 100.0, yy - 100.0)
+    bg = np.where((dist >= 33) & (dist <= 45), 120.0, 50.0).astype(np.float32)
+    assert _li_sign(bg, 100.0, 100.0, 30.0) == 1
+
+
+def test_li_sign_needs_noise_min_samples_in_the_disc():
+    # r = 16: about 57 samples (every STATS_SUBSAMPLE-th px) within 0.8 r, fewer than
+    # NOISE_MIN_SAMPLES, while the ring holds more: no sign
+    dark = _bg_disc(True, ex=100.0, ey=100.0, r=16.0)
+    # _li_sign's own grid: from int(100 - 1.5 r) = 76 in steps of STATS_SUBSAMPLE
+    yy, xx = np.mgrid[76:125:STATS_SUBSAMPLE, 76:125:STATS_SUBSAMPLE]
+    assert np.count_nonzero(np.hypot(xx - 100, yy - 100) <= 0.8 * 16) < NOISE_MIN_SAMPLES
+    assert _li_sign(dark, 100.0, 100.0, 16.0) == 0
+    assert _li_sign(_bg_disc(True, ex=100.0, ey=100.0, r=24.0), 100.0, 100.0, 24.0) == 1
