@@ -116,3 +116,22 @@ def test_refined_without_a_rim_keeps_the_region_circle():
     # no sector found by the fit nor by the search: the region's circle stays
     flat = np.full((120, 120), np.nan, np.float32)
     assert _refined(flat, 60.0, 60.0, 30.0, 28.0) == (60.0, 60.0, 30.0)
+
+
+def test_edge_agreement_exactly_at_the_tolerance_and_one_point():
+    # a point exactly EDGE_AGREE_TOL_PX off the circle does not agree (strict)
+    pts = np.array([[20.0 + EDGE_AGREE_TOL_PX, 0.0], [0.0, 20.0]])
+    assert _edge_agreement(pts, 2, 0.0, 0.0, 20.0) == 0.5
+    assert _edge_agreement(pts[1:], 4, 0.0, 0.0, 20.0) == 0.25
+
+
+def test_sectors_in_image_asymmetric_cases():
+    # three sectors at 60, 180 and 300 degrees from the left edge: two point right
+    assert _sectors_in_image((100, 100), 0.0, 50.0, 10.0, 3) == 2
+    # from the top edge: 60 degrees down, 180 (along the edge, y = 0 to rounding) in, 300 up
+    assert _sectors_in_image((100, 100), 50.0, 0.0, 10.0, 3) == 2
+    # one sector points to 180 degrees: it ends at x = 5 - 5 = 0 exactly (in) ...
+    assert _sectors_in_image((11, 11), 5.0, 5.0, 5.0, 1) == 1
+    # ... and from outside the image on the right at x = w - 1 (in) or w (out)
+    assert _sectors_in_image((11, 10), 14.0, 5.0, 5.0, 1) == 1
+    assert _sectors_in_image((11, 10), 15.0, 5.0, 5.0, 1) == 0
