@@ -71,10 +71,14 @@ def _same_edges(a, b):
 
 
 def test_strong_edges_cached_per_gradient_and_threshold():
-    # 1 % of 3600 subsampled values: 36 < NOISE_MIN_SAMPLES, so the noise's cut decides
-    grad = _grad(shape=(180, 180))
-    for ns in (0.5, 1.0, 0.5, 2.0, 2.0):
+    # 10 000 subsampled values: the top 1 % (100) are enough edges; a noise whose cut
+    # lies above the 99th percentile leaves fewer
+    grad = _grad(shape=(300, 300))
+    for ns in (0.5, 1.0, 0.5, 3.5, 3.5, 6.0):
         assert _same_edges(_strong_edges(grad, ns), _edges_by_definition(grad, ns)), ns
+    assert _edges_by_definition(grad, 1.0) is not None
+    assert len(_edges_by_definition(grad, 3.5)[0]) < len(_edges_by_definition(grad, 1.0)[0])
+    assert _edges_by_definition(grad, 6.0) is None
     # the same gradient and cut: the same result object
     e1 = _strong_edges(grad, 1.0)
     assert _strong_edges(grad, 1.0) is e1
