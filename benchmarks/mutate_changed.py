@@ -68,6 +68,9 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_one_pass.py",
         "tests/vision/measure/test_crack_branches.py",
         "tests/vision/measure/test_crack_detect_mut.py",
+        # wave 19: the counter zones' cache, _opposite_and_along
+        "tests/vision/measure/test_crack_speed_w19.py",
+        "tests/vision/measure/test_crack_detect_mut19.py",
     ],
     "vision/track/_frontcrack.py": [
         "tests/vision/track/test_front_unbranched.py",
@@ -148,6 +151,10 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_failure_onsets.py",
         "tests/vision/pipeline/test_numbers_exact.py",
         "tests/vision/pipeline/test_analyze_units.py",
+        # wave 19: the crack's lithium handover, the morphology from the scans
+        "tests/vision/pipeline/test_failure_crack_handover_w19.py",
+        "tests/vision/pipeline/test_failure_known_w19.py",
+        "tests/vision/pipeline/test_failure_mut19.py",
     ],
     "vision/pipeline/_analyze.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
@@ -180,6 +187,9 @@ TESTS_BY_FILE = {
         "tests/electrochem/test_electrochem_analysis.py",
         "tests/electrochem/test_steps_mut.py",
         "tests/electrochem/test_short_window_mut.py",
+        # wave 19: detect_short_circuit's step rule
+        "tests/electrochem/test_short_after_step_w19.py",
+        "tests/electrochem/test_steps_mut19.py",
     ],
     "calibration/_tilt.py": [
         "tests/calibration/test_calibration_tilt.py",
@@ -236,6 +246,9 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_segment_area_sign_w18s.py",
         "tests/vision/measure/test_segment_filled_band_w18s.py",
         "tests/vision/measure/test_segment_area_mut18.py",
+        # wave 19: the per-background caches
+        "tests/vision/measure/test_segment_speed_w19.py",
+        "tests/vision/measure/test_segment_mut19.py",
     ],
     "vision/preprocess/_subsample.py": [
         "tests/vision/preprocess/test_preprocess_speed_w18.py",
