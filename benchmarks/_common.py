@@ -10,6 +10,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+
+def hash_update(h, *values, nested=False):
+    """Feed ``values`` into the hashlib object ``h``, for the digest scripts.
+
+    Arrays by dtype, shape and bytes; with ``nested``, tuples and lists element by element
+    (so arrays inside them count by their bytes); anything else by its ``repr``.
+    """
+    import numpy as np
+
+    for a in values:
+        if isinstance(a, np.ndarray):
+            h.update(str((a.dtype, a.shape)).encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+        elif nested and isinstance(a, (tuple, list)):
+            h.update(b"(")
+            hash_update(h, *a, nested=True)
+            h.update(b")")
+        else:
+            h.update(repr(a).encode())
+
+
 #: Environment of every measuring process: one thread for BLAS/OpenMP.
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                      "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}

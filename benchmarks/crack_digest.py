@@ -20,22 +20,14 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import hash_update  # noqa: E402  (benchmarks/ is not a package)
+
 HERE = Path(__file__).resolve().parent
 
 
 def _update(h, *values):
-    import numpy as np
-
-    for a in values:
-        if isinstance(a, np.ndarray):
-            h.update(str((a.dtype, a.shape)).encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-        elif isinstance(a, (tuple, list)):
-            h.update(b"(")
-            _update(h, *a)
-            h.update(b")")
-        else:
-            h.update(repr(a).encode())
+    hash_update(h, *values, nested=True)
 
 
 def _crack_digest(c):

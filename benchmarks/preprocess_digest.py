@@ -18,6 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import hash_update  # noqa: E402  (benchmarks/ is not a package)
+
 #: The tracker's drift downsampling: the shorter side binned to about this many pixels
 #: (``vision/track/_tracker.py`` ``DRIFT_TARGET_SIDE_PX``).
 DRIFT_TARGET_SIDE_PX = 384
@@ -26,14 +29,7 @@ SHIFT_PROBE_PX = (0.37, -0.21)
 
 
 def _update(h, *values):
-    import numpy as np
-
-    for a in values:
-        if isinstance(a, np.ndarray):
-            h.update(str((a.dtype, a.shape)).encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-        else:
-            h.update(repr(a).encode())
+    hash_update(h, *values)
 
 
 def digest_video(path):

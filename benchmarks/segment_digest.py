@@ -26,16 +26,12 @@ import time
 import warnings
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import hash_update  # noqa: E402  (benchmarks/ is not a package)
+
 
 def _update(h, *values):
-    import numpy as np
-
-    for a in values:
-        if isinstance(a, np.ndarray):
-            h.update(str((a.dtype, a.shape)).encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-        else:
-            h.update(repr(a).encode())
+    hash_update(h, *values)
 
 
 def _digest(v):
