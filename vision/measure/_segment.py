@@ -198,9 +198,7 @@ def _poisson_gaussian_above(level, levels, sigmas):
     fit = _poisson_gaussian_fit(levels, sigmas)
     if fit is None:
         return None
-    a, b, top = fit
-    extra = np.sqrt(np.maximum(a + b * np.maximum(level, top), 0.0)).astype(np.float32)
-    return np.where(level > top, extra, np.float32(0.0))
+    return np.where(level > fit[2], _model_sigma(level, fit), np.float32(0.0))
 
 
 def _poisson_gaussian_fit(levels, sigmas):
@@ -220,12 +218,15 @@ def _raise_above(s, level, fit):
     The model's noise counts only beyond the top level (elsewhere it is 0 and ``s`` is
     positive or NaN): computed on those pixels alone, the same values.
     """
-    a, b, top = fit
-    above = level > top
+    above = level > fit[2]
     if above.any():
-        lv = level[above]
-        extra = np.sqrt(np.maximum(a + b * np.maximum(lv, top), 0.0)).astype(np.float32)
-        s[above] = np.maximum(s[above], extra)
+        s[above] = np.maximum(s[above], _model_sigma(level[above], fit))
+
+
+def _model_sigma(level, fit):
+    """The model's noise sqrt(a + b * level) (float32) at ``level``, held at the top level below it."""
+    a, b, top = fit
+    return np.sqrt(np.maximum(a + b * np.maximum(level, top), 0.0)).astype(np.float32)
 
 
 def offset_by_level(diff, level, *, n_bins=NOISE_LEVEL_BINS, min_samples=NOISE_MIN_SAMPLES):
