@@ -31,6 +31,43 @@ def hash_update(h, *values, nested=False):
             h.update(repr(a).encode())
 
 
+def analyze_render_patched(render_dir, **patches):
+    """Analyse a cached render as the validation does, with ``vision.track._tracker``'s
+    names in ``patches`` replaced for the run (restored after it), for the digest scripts.
+
+    ``render_dir`` holds ``DONE.json`` (``benchmarks/validate.py``'s render cache: the
+    options of ``_validate_worker.analyze_options``, the truth's pixel size where they give
+    none; a ``make bench`` video: its ``pixel_size_um``). Warnings are silenced; no frames
+    are kept.
+    """
+    import warnings
+
+    from _validate_worker import analyze_options
+
+    import vision
+    import vision.track._tracker as trk
+
+    render_dir = Path(render_dir)
+    done = json.loads((render_dir / "DONE.json").read_text())
+    if "truth_json" in done:
+        truth = json.loads((render_dir / done["truth_json"]).read_text())
+        opts = analyze_options(truth)
+        opts.setdefault("pixel_size_um", float(truth["pixel_size_um"]))
+    else:  # a make-bench video
+        opts = {"pixel_size_um": float(done["pixel_size_um"])}
+    saved = {name: getattr(trk, name) for name in patches}
+    for name, fn in patches.items():
+        setattr(trk, name, fn)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vision.analyze(render_dir / done["video"], trace=render_dir / done["trace"],
+                           keep_frames=False, progress=False, **opts)
+    finally:
+        for name, fn in saved.items():
+            setattr(trk, name, fn)
+
+
 #: Environment of every measuring process: one thread for BLAS/OpenMP.
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                      "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}

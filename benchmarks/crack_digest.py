@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import hash_update  # noqa: E402  (benchmarks/ is not a package)
-
-HERE = Path(__file__).resolve().parent
+from _common import analyze_render_patched, hash_update  # noqa: E402  (benchmarks/ is not a package)
 
 
 def _update(h, *values):
@@ -42,17 +40,8 @@ def _crack_digest(c):
 
 def digest_scene(render_dir):
     """Digests and CPU seconds of the crack detector's calls on one rendered scene."""
-    import warnings
-
-    import vision
     from vision.track import _tracker as trk
 
-    sys.path.insert(0, str(HERE))
-    from _validate_worker import analyze_options
-
-    render_dir = Path(render_dir)
-    done = json.loads((render_dir / "DONE.json").read_text())
-    truth = json.loads((render_dir / done["truth_json"]).read_text())
     h_in, h_bg = hashlib.sha256(), hashlib.sha256()
     calls, cpu = [], [0.0, 0.0]
     detect, background = trk.detect_crack_core_or_rims, trk.crack_background
@@ -74,17 +63,8 @@ def digest_scene(render_dir):
                 bg.polarity, bg.elongation)
         return bg
 
-    trk.detect_crack_core_or_rims, trk.crack_background = detect_wrapped, background_wrapped
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            opts = analyze_options(truth)
-            if "pixel_size_um" not in opts:
-                opts["pixel_size_um"] = float(truth["pixel_size_um"])
-            vision.analyze(render_dir / done["video"], trace=render_dir / done["trace"],
-                           keep_frames=False, **opts)
-    finally:
-        trk.detect_crack_core_or_rims, trk.crack_background = detect, background
+    analyze_render_patched(render_dir, detect_crack_core_or_rims=detect_wrapped,
+                           crack_background=background_wrapped)
     h_out = hashlib.sha256("".join(calls).encode())
     return {"calls": len(calls), "inputs": h_in.hexdigest()[:16],
             "background": h_bg.hexdigest()[:16], "outputs": h_out.hexdigest()[:16],

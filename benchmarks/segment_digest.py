@@ -23,11 +23,10 @@ import hashlib
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import hash_update  # noqa: E402  (benchmarks/ is not a package)
+from _common import analyze_render_patched, hash_update  # noqa: E402  (benchmarks/ is not a package)
 
 
 def _update(h, *values):
@@ -63,20 +62,9 @@ def digest_render(render_dir, capture=None, every=10):
     """Digests and CPU ms of ``segment_lithium`` over one render (see module)."""
     import numpy as np
 
-    import vision
     import vision.track._tracker as trk
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _validate_worker import analyze_options
-
     render_dir = Path(render_dir)
-    done = json.loads((render_dir / "DONE.json").read_text())
-    if "truth_json" in done:
-        truth = json.loads((render_dir / done["truth_json"]).read_text())
-        opts = analyze_options(truth)
-        opts.setdefault("pixel_size_um", float(truth["pixel_size_um"]))
-    else:  # a make-bench video
-        opts = {"pixel_size_um": float(done["pixel_size_um"])}
     h_in, h_out, h_str = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     calls, cpu, inputs = [], [0.0], []
     orig = trk.segment_lithium
@@ -99,14 +87,7 @@ def digest_render(render_dir, capture=None, every=10):
         calls.append(_outputs_digest(out))
         return out
 
-    trk.segment_lithium = wrapped
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            vision.analyze(render_dir / done["video"], trace=render_dir / done["trace"],
-                           keep_frames=False, progress=False, **opts)
-    finally:
-        trk.segment_lithium = orig
+    analyze_render_patched(render_dir, segment_lithium=wrapped)
     return {"inputs": h_in.hexdigest()[:16], "outputs": h_out.hexdigest()[:16],
             "strength": h_str.hexdigest()[:16],
             "calls": len(calls), "cpu_ms_per_call": round(1e3 * cpu[0] / max(len(calls), 1), 2),
