@@ -574,10 +574,15 @@ def _refine_disc(component, xc, yc, r):
     return xc, yc, r + CONTOUR_HALF_PX
 
 
-def _sector_edges(img, x_px, y_px, s_lo, s_hi, n_sectors, rays_per_sector):
+def _sector_edges(img, x_px, y_px, s_lo, s_hi, n_sectors, rays_per_sector, length_px=None):
     """Rim points (x, y) of the sectors whose radial profile over [s_lo, s_hi] px from
     (x_px, y_px) lies in the image: the best step-plus-edge-peak model's position in each
-    (:func:`._whiskers._edge_model_fit`), with EDGE_FIT_MARGIN_PX kept from the ends."""
+    (:func:`._whiskers._edge_model_fit`), with EDGE_FIT_MARGIN_PX kept from the ends.
+
+    ``length_px`` (default ``s_hi - s_lo``) is the profile's length as given to
+    :func:`._kymograph.sample_line`, whose sample count is ``floor(length / step) + 1``:
+    a window given as r +- h passes 2 h, since (r + h) - (r - h) can fall one ulp short
+    of it and drop the last sample (which moved the presets' electrode by 0.01-0.02 px)."""
     from ._kymograph import sample_line
     from ._whiskers import _edge_model_fit
 
@@ -588,7 +593,8 @@ def _sector_edges(img, x_px, y_px, s_lo, s_hi, n_sectors, rays_per_sector):
         profs = []
         for a in angles[k * rays_per_sector:(k + 1) * rays_per_sector]:
             s, prof = sample_line(img, (x_px, y_px), (np.cos(a), np.sin(a)),
-                                  length_px=s_hi - s_lo, step_px=EDGE_STEP_PX,
+                                  length_px=s_hi - s_lo if length_px is None else length_px,
+                                  step_px=EDGE_STEP_PX,
                                   start_offset_px=s_lo)
             profs.append(prof)
         prof = np.mean(profs, axis=0)
@@ -656,7 +662,7 @@ def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=EDGE_SECTORS,
     """
     img = np.asarray(image, dtype=np.float32)
     pts = _sector_edges(img, x_px, y_px, radius_px - half_window_px, radius_px + half_window_px,
-                        n_sectors, rays_per_sector)
+                        n_sectors, rays_per_sector, length_px=2 * half_window_px)
     got = _edge_circle(pts)
     if got is None:
         return (x_px, y_px, radius_px, 0.0) if return_agreement else (x_px, y_px, radius_px)
