@@ -35,3 +35,37 @@ def test_rim_is_the_disc_edge(seed):
     assert abs(e.radius_px - r) <= tol, (seed, SEEDS[seed], e)
     assert abs(e.x_px + left - ex) <= tol, (seed, SEEDS[seed], e)
     assert abs(e.y_px + top - ey) <= tol, (seed, SEEDS[seed], e)
+
+
+#: Radii of the presets' region circles (58.32 px: multi_whisker, 58.51 px: whisker) for
+#: which (r + 8) - (r - 8) falls one ulp short of 16 in floating point.
+ULP_SHORT_RADII = (58.32, 58.51)
+
+
+@pytest.mark.parametrize("radius_px", ULP_SHORT_RADII)
+def test_edge_fit_profiles_span_the_whole_window(monkeypatch, radius_px):
+    # electrode19 sampled the window as (r + h) - (r - h): one ulp short of 2 h for these
+    # radii, so sample_line's floor(length / step) + 1 dropped each profile's last sample
+    # and moved the presets' clean 60 px disc by 0.01-0.02 px (three preset tests on a
+    # knife edge failed). Every profile of the edge fit must span 2 h.
+    import numpy as np
+
+    from vision.measure import _electrode as el
+    from vision.measure import _kymograph as ky
+
+    counts = []
+    real = ky.sample_line
+
+    def counting(*args, **kwargs):
+        s, prof = real(*args, **kwargs)
+        counts.append(len(s))
+        return s, prof
+
+    monkeypatch.setattr(ky, "sample_line", counting)
+    yy, xx = np.mgrid[0:240, 0:240].astype(np.float64)
+    image = np.where(np.hypot(xx - 120.0, yy - 120.0) < 60.0, 60.0, 160.0).astype(np.float32)
+    x, y, r = el.refine_circle_edge(image, 120.0, 120.0, radius_px)
+    want = int(np.floor(2 * el.EDGE_HALF_WINDOW_PX / el.EDGE_STEP_PX)) + 1
+    assert counts and set(counts) == {want}
+    # a clean disc: the rim within the edge fit's step of the truth
+    assert abs(r - 60.0) <= el.EDGE_STEP_PX and np.hypot(x - 120.0, y - 120.0) <= el.EDGE_STEP_PX
