@@ -165,6 +165,18 @@ EDGE_GRID_PX = 0.1
 #: sectors off the circle (needle, whiskers) down to the edge fit's precision.
 MIN_EDGE_SECTORS = 8
 EDGE_TOL_PX = (3.0, 1.5, 1.0)
+#: A sector's edge agrees with a circle within this (px): the middle of EDGE_TOL_PX, past
+#: the sub-pixel edge fit's scatter on a noisy or textured rim (whatever the radius: a
+#: fraction of it, as for mask outlines, lets a 200 px circle 8 px off the rim agree).
+EDGE_AGREE_TOL_PX = 1.5
+#: The edge fit from the region's circle is the rim when at least this fraction of the
+#: sectors in the image agree with it: a needle covers one or two of 48, whiskers a few;
+#: a region's circle that holds a grain (or a rim ring) beside the disc has most of its
+#: sectors on two different curves.
+EDGE_MIN_AGREEMENT = 0.5
+#: ... else the widest-window rim circle replaces it when this many more sectors (a fraction)
+#: agree with it: two sectors of 48, past a coin toss on one sector.
+EDGE_AGREEMENT_GAIN = 2.0 / EDGE_SECTORS
 #: Around a user-given point outside any region, the nearest region within this (px) is
 #: taken (a click a few px off the disc); its inscribed circle is looked for within
 #: USER_INSCRIBED_PX of the point.
@@ -562,8 +574,66 @@ def _refine_disc(component, xc, yc, r):
     return xc, yc, r + CONTOUR_HALF_PX
 
 
+def _sector_edges(img, x_px, y_px, s_lo, s_hi, n_sectors, rays_per_sector, length_px=None):
+    """Rim points (x, y) of the sectors whose radial profile over [s_lo, s_hi] px from
+    (x_px, y_px) lies in the image: the best step-plus-edge-peak model's position in each
+    (:func:`._whiskers._edge_model_fit`), with EDGE_FIT_MARGIN_PX kept from the ends.
+
+    ``length_px`` (default ``s_hi - s_lo``) is the profile's length as given to
+    :func:`._kymograph.sample_line`, whose sample count is ``floor(length / step) + 1``:
+    a window given as r +- h passes 2 h, since (r + h) - (r - h) can fall one ulp short
+    of it and drop the last sample (which moved the presets' electrode by 0.01-0.02 px)."""
+    from ._kymograph import sample_line
+    from ._whiskers import _edge_model_fit
+
+    pts = []
+    n_rays = n_sectors * rays_per_sector
+    angles = (np.arange(n_rays) + 0.5) * 2 * np.pi / n_rays
+    for k in range(n_sectors):
+        profs = []
+        for a in angles[k * rays_per_sector:(k + 1) * rays_per_sector]:
+            s, prof = sample_line(img, (x_px, y_px), (np.cos(a), np.sin(a)),
+                                  length_px=s_hi - s_lo if length_px is None else length_px,
+                                  step_px=EDGE_STEP_PX,
+                                  start_offset_px=s_lo)
+            profs.append(prof)
+        prof = np.mean(profs, axis=0)
+        if not np.all(np.isfinite(prof)):
+            continue
+        r_edge, _ = _edge_model_fit(s, -prof, s_lo + EDGE_FIT_MARGIN_PX, s_hi - EDGE_FIT_MARGIN_PX,
+                                    grid_px=EDGE_GRID_PX)
+        if np.isfinite(r_edge):
+            a = (k + 0.5) * 2 * np.pi / n_sectors
+            pts.append((x_px + r_edge * np.cos(a), y_px + r_edge * np.sin(a)))
+    return np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+
+
+def _edge_circle(pts):
+    """Circle fitted to sector rim points dropping those off it (EDGE_TOL_PX), or None."""
+    if len(pts) < MIN_EDGE_SECTORS:
+        return None
+    xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
+    for tol in EDGE_TOL_PX:
+        res = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r)
+        sel = res < tol
+        if sel.sum() < MIN_EDGE_SECTORS:
+            break
+        xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
+    return xc, yc, r
+
+
+def _edge_agreement(pts, n_sectors, xc, yc, r):
+    """Fraction of the ``n_sectors`` sectors whose rim point lies on the circle (within
+    EDGE_AGREE_TOL_PX)."""
+    if n_sectors == 0 or len(pts) == 0:
+        return 0.0
+    res = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r)
+    return float(np.sum(res < EDGE_AGREE_TOL_PX)) / n_sectors
+
+
 def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=EDGE_SECTORS,
-                       rays_per_sector=EDGE_RAYS_PER_SECTOR, half_window_px=EDGE_HALF_WINDOW_PX):
+                       rays_per_sector=EDGE_RAYS_PER_SECTOR, half_window_px=EDGE_HALF_WINDOW_PX,
+                       return_agreement=False):
     """Sub-pixel disc edge from radial profiles (step plus edge-brightening model).
 
     Radial intensity profiles are averaged per angular sector; in each, the
@@ -580,46 +650,35 @@ def refine_circle_edge(image, x_px, y_px, radius_px, *, n_sectors=EDGE_SECTORS,
         Angular sampling.
     half_window_px : float
         Half length of each radial profile around the starting radius.
+    return_agreement : bool
+        Also return the fraction of the sectors in the image whose edge lies on
+        the refined circle (:func:`_edge_agreement`; 0 when too few fit).
 
     Returns
     -------
     (x_px, y_px, radius_px) : floats
-        The refined circle, or the starting one when too few sectors fit.
+        The refined circle, or the starting one when too few sectors fit
+        (followed by the agreement when ``return_agreement``).
     """
-    from ._kymograph import sample_line
-    from ._whiskers import _edge_model_fit
-
     img = np.asarray(image, dtype=np.float32)
-    pts = []
-    n_rays = n_sectors * rays_per_sector
-    angles = (np.arange(n_rays) + 0.5) * 2 * np.pi / n_rays
-    for k in range(n_sectors):
-        profs = []
-        for a in angles[k * rays_per_sector:(k + 1) * rays_per_sector]:
-            s, prof = sample_line(img, (x_px, y_px), (np.cos(a), np.sin(a)),
-                                  length_px=2 * half_window_px, step_px=EDGE_STEP_PX,
-                                  start_offset_px=radius_px - half_window_px)
-            profs.append(prof)
-        prof = np.mean(profs, axis=0)
-        if not np.all(np.isfinite(prof)):
-            continue
-        r_edge, _ = _edge_model_fit(s, -prof, radius_px - half_window_px + EDGE_FIT_MARGIN_PX,
-                                    radius_px + half_window_px - EDGE_FIT_MARGIN_PX,
-                                    grid_px=EDGE_GRID_PX)
-        if np.isfinite(r_edge):
-            a = (k + 0.5) * 2 * np.pi / n_sectors
-            pts.append((x_px + r_edge * np.cos(a), y_px + r_edge * np.sin(a)))
-    if len(pts) < MIN_EDGE_SECTORS:
-        return x_px, y_px, radius_px
-    pts = np.asarray(pts)
-    xc, yc, r = _fit_circle(pts[:, 0], pts[:, 1])
-    for tol in EDGE_TOL_PX:
-        res = np.abs(np.hypot(pts[:, 0] - xc, pts[:, 1] - yc) - r)
-        sel = res < tol
-        if sel.sum() < MIN_EDGE_SECTORS:
-            break
-        xc, yc, r = _fit_circle(pts[sel, 0], pts[sel, 1])
-    return xc, yc, r
+    pts = _sector_edges(img, x_px, y_px, radius_px - half_window_px, radius_px + half_window_px,
+                        n_sectors, rays_per_sector, length_px=2 * half_window_px)
+    got = _edge_circle(pts)
+    if got is None:
+        return (x_px, y_px, radius_px, 0.0) if return_agreement else (x_px, y_px, radius_px)
+    if return_agreement:
+        # the denominator counts the sectors whose profile lay in the image
+        n_in = _sectors_in_image(img.shape, x_px, y_px, radius_px + half_window_px, n_sectors)
+        return (*got, _edge_agreement(pts, max(n_in, len(pts)), *got))
+    return got
+
+
+def _sectors_in_image(shape, x_px, y_px, reach_px, n_sectors):
+    """Sectors whose ray from (x_px, y_px) stays in the image up to ``reach_px``."""
+    h, w = shape
+    a = (np.arange(n_sectors) + 0.5) * 2 * np.pi / n_sectors
+    ex, ey = x_px + reach_px * np.cos(a), y_px + reach_px * np.sin(a)
+    return int(np.sum((ex >= 0) & (ex <= w - 1) & (ey >= 0) & (ey <= h - 1)))
 
 
 def find_electrode(image, *, data_bar_row=None, min_radius_px=MIN_ELECTRODE_RADIUS_PX,
@@ -1425,12 +1484,35 @@ def _needle_preference(cands, needle, rings=()):
 
 
 def _refined(img, xc, yc, r, r_in):
-    """Sub-pixel edge of a found disc (kept as is when the edge fit goes astray)."""
-    x2, y2, r2 = refine_circle_edge(img, xc, yc, r)
-    if np.isfinite(r2) and abs(r2 - r) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r) and \
-            np.hypot(x2 - xc, y2 - yc) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r):
+    """Sub-pixel edge of a found disc (kept as is when the edge fit goes astray).
+
+    The edge fit starts at the region's circle. Where that circle is not the
+    disc's rim (the region holds a grain or the bright rim ring beyond it, check
+    seeds 7076 and 7031), the fit either moves too far to be trusted or few of
+    the rim's sectors agree with it (:func:`_edge_agreement` below
+    EDGE_MIN_AGREEMENT). The rim is then looked for as the strongest step in each
+    sector between the rim's least radius (INSCRIBED_ANNULUS[0] of the inscribed
+    one) and the region's circle (plus the fit window): the disc's plateau is
+    the largest step of its region. That circle replaces the region's when more
+    of the sectors agree with it (and at least EDGE_MIN_AGREEMENT).
+    """
+    x2, y2, r2, agree = refine_circle_edge(img, xc, yc, r, return_agreement=True)
+    near = np.isfinite(r2) and abs(r2 - r) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r) and \
+        np.hypot(x2 - xc, y2 - yc) <= max(REFINE_MAX_SHIFT_PX, REFINE_MAX_SHIFT_FRAC * r)
+    if near and agree >= EDGE_MIN_AGREEMENT:
         return x2, y2, r2
-    return xc, yc, r
+    best = (x2, y2, r2) if near else (xc, yc, r)
+    best_agree = agree if near else 0.0
+    s_lo = max(INSCRIBED_ANNULUS[0] * min(r_in, r), EDGE_FIT_MARGIN_PX + EDGE_STEP_PX)
+    s_hi = r + EDGE_HALF_WINDOW_PX
+    pts = _sector_edges(img, xc, yc, s_lo, s_hi, EDGE_SECTORS, EDGE_RAYS_PER_SECTOR)
+    wide = _edge_circle(pts)
+    if wide is None or not np.isfinite(wide[2]) or np.hypot(wide[0] - xc, wide[1] - yc) > r:
+        return best
+    x3, y3, r3, agree3 = refine_circle_edge(img, *wide, return_agreement=True)
+    if np.isfinite(r3) and agree3 >= max(EDGE_MIN_AGREEMENT, best_agree + EDGE_AGREEMENT_GAIN):
+        return x3, y3, r3
+    return best
 
 
 def resolve_electrode(image, electrode=None, *, data_bar_row=None,
