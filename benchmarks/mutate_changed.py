@@ -255,6 +255,9 @@ TESTS_BY_FILE = {
         # wave 19: the per-background caches
         "tests/vision/measure/test_segment_speed_w19.py",
         "tests/vision/measure/test_segment_mut19.py",
+        # wave 20: the hole filling, the offset map's asked pixels, the edges' bounds, the
+        # noise model on [0, 1] grey levels
+        "tests/vision/measure/test_segment_mut20.py",
     ],
     "vision/preprocess/_subsample.py": [
         "tests/vision/preprocess/test_preprocess_speed_w18.py",

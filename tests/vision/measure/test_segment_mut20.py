@@ -112,6 +112,10 @@ def test_offset_map_at_asked_points_and_boxes_is_the_whole_maps_to_the_bit(smoot
     assert np.array_equal(m.smooth[70:90, 100:130], whole[70:90, 100:130])
     assert np.array_equal(m.smooth[y0:y1, x0:x1], whole[y0:y1, x0:x1])
     assert np.array_equal(m.smooth[rows, cols], whole[rows, cols])
+    # a box at the frame's top-left corner: its first row and column too
+    m.compute((0, 0, 20, 15))
+    assert np.array_equal(m.smooth[:15, :20], whole[:15, :20])
+    assert np.array_equal(m.smooth[y0:y1, x0:x1], whole[y0:y1, x0:x1])
     # the whole frame asked: all of it
     m.compute((0, 0, SHAPE[1], SHAPE[0]))
     assert np.array_equal(m.smooth, whole)
