@@ -14,11 +14,16 @@ Wave 19's open survivors of ``vision/measure/_segment.py``:
   percentile: "at or above");
 - the Poisson-Gaussian noise beyond the top level (``_raise_above``, ``_strength``) on
   grey levels in [0, 1], where the variances are ~1e-4 (wave 19's test used levels of
-  10-100, where a floor of 1 does not show).
+  10-100, where a floor of 1 does not show);
+- without a background model the area scale looks for either sign (wave 18's open
+  ``segment_lithium`` survivor: the sign 1, darker, assumed): a faint *bright* cluster's
+  reach within the front requirement (4 px).
 """
 
+import cv2
 import numpy as np
 import pytest
+import test_segment_area_w17s as w17s
 
 from vision.measure._segment import (
     NOISE_MIN_SAMPLES,
@@ -28,6 +33,7 @@ from vision.measure._segment import (
     _raise_above,
     _strength,
     _strong_edges,
+    difference_image,
     segment_lithium,
 )
 
@@ -168,3 +174,33 @@ def test_strength_beyond_the_top_level_uses_the_poisson_gaussian_model():
     out = _strength(d, bg, LEVELS, SIGMAS, 1e-6, None, 0.0)
     sigma = np.array([np.interp(0.2, LEVELS, SIGMAS), np.sqrt(A + B * 0.9)])
     assert np.allclose(out[0], 0.01 / sigma, rtol=1e-5, atol=0)
+
+
+# ---- the area scale without a background model: either sign --------------------------------
+
+def _bright_cluster_without_background(seed):
+    """``test_segment_area_w17s``' faint DLA-like cluster (contrast = the pixel noise), but
+    *brighter* than the ceramic, and no background model given (the difference to a clean
+    frame): the lithium's sign is then unknown and the area scale looks for either."""
+    truth = w17s._cluster(seed)
+    rng = np.random.default_rng(seed + 100)
+    clean = np.full((w17s.ROWS, w17s.COLS), w17s.CERAMIC, np.float32)
+    cv2.circle(clean, (int(w17s.EX), int(w17s.EY)), int(w17s.ER), w17s.ELECTRODE, -1)
+    img = clean.copy()
+    img[truth] = w17s.CERAMIC + w17s.NOISE
+    frame = img + rng.normal(0, w17s.NOISE, clean.shape).astype(np.float32)
+    li, _, _ = segment_lithium(difference_image(frame, clean), electrode_xy_px=(w17s.EX, w17s.EY),
+                               electrode_radius_px=w17s.ER)
+    cols = np.flatnonzero(li.any(axis=0))
+    return cols.max() - w17s.EX, np.flatnonzero(truth.any(axis=0)).max() - w17s.EX
+
+
+@pytest.mark.parametrize("seed", [
+    0, 1, 2,
+    pytest.param(3, marks=pytest.mark.xfail(
+        strict=True, reason="without a background model, seed 3: the reach 10 px short "
+        "(89 of 99 px; the same scene with dark lithium 93 of 99), wave 20 on main 7648ff6")),
+])
+def test_a_faint_bright_cluster_without_a_background_is_found_by_its_area(seed):
+    reach, true_reach = _bright_cluster_without_background(seed)
+    assert abs(reach - true_reach) <= w17s.FRONT_TOL_PX, (reach, true_reach)
