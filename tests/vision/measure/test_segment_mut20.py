@@ -29,6 +29,7 @@ from vision.measure._segment import (
     NOISE_MIN_SAMPLES,
     STATS_SUBSAMPLE,
     _OffsetMap,
+    _poisson_gaussian_above,
     _poisson_gaussian_fit,
     _raise_above,
     _strength,
@@ -164,6 +165,10 @@ def test_raise_above_is_the_model_noise_beyond_the_top_level_only():
     _raise_above(s, level, fit)
     want = np.where(level > 0.7, np.sqrt(A + B * level), 0.005)
     assert np.allclose(s, want, rtol=1e-5, atol=0)
+    # the model's noise alone: 0 up to the top level (np.maximum with it leaves s there)
+    model = _poisson_gaussian_above(level, LEVELS, SIGMAS)
+    assert np.allclose(model, np.where(level > 0.7, np.sqrt(A + B * level), 0.0), rtol=1e-5,
+                       atol=0)
 
 
 def test_strength_beyond_the_top_level_uses_the_poisson_gaussian_model():
