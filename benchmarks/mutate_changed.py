@@ -1423,6 +1423,130 @@ EQUIVALENT += [
      '+ )[:h, :w]',
      _SEG_W18),
 ]
+#: ``segment_lithium``'s equivalent survivors of the same run (wave 20).
+_SEG_BG_SHAPE = ("the same for a background of the frame's shape or None (a background of another shape is"
+                 ' no background for the area scale)')
+_SEG_AREA_ONLY = ("the filled sides and the lithium's sign are read only by the area scale, which coarse_px"
+                  ' = 0 turns off')
+_SEG_PART = ('_filled_sides marks at most half the rows (columns) a side, so the scanned part is never'
+             ' negative; an empty or one-row part has fewer than NOISE_MIN_SAMPLES blocks: no area '
+             'noise either way')
+_SEG_CONN8 = ("OpenCV's default connectivity is 8")
+_SEG_AT_LEVEL = ('a float strength exactly at a hysteresis level (measure zero, as _NEEDLE_EQUAL)')
+_SEG_F64 = ("float64 of the same values: the copies' row tests and the sign's medians compare alike "
+            "except within rounding (segment_lithium's callers pass float32)")
+EQUIVALENT += [
+    # segment_lithium 207
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w):|'
+     '+ if coarse_px > 0 and background is not None or np.shape(background) == (h, w):',
+     _SEG_BG_SHAPE),
+    # segment_lithium 250
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)|'
+     '+ if coarse_px > 0 and background is not None or np.shape(background) == (h, w) else 0)',
+     _SEG_BG_SHAPE),
+    # segment_lithium 209
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w):|'
+     '+ if coarse_px >= 0 and background is not None and np.shape(background) == (h, w):',
+     _SEG_AREA_ONLY),
+    # segment_lithium 252
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)|'
+     '+ if coarse_px >= 0 and background is not None and np.shape(background) == (h, w) else 0)',
+     _SEG_AREA_ONLY),
+    # segment_lithium 273
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom + top > 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 274
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h + bottom - top > 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 275
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top >= 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 276
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 1 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 277
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right + left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 278
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w + right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 279
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right - left >= 0 else None)',
+     _SEG_PART),
+    # segment_lithium 280
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 1 else None)',
+     _SEG_PART),
+    # segment_lithium 524
+    (_SEGMENT, 'segment_lithium',
+     '- n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=None)',
+     _SEG_CONN8),
+    # segment_lithium 526
+    (_SEGMENT, 'segment_lithium',
+     '- n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents(low.view(np.uint8), )',
+     _SEG_CONN8),
+    # segment_lithium 441
+    (_SEGMENT, 'segment_lithium',
+     '- low = sub_strength > low_sigma|'
+     '+ low = sub_strength >= low_sigma',
+     _SEG_AT_LEVEL),
+    # segment_lithium 443
+    (_SEGMENT, 'segment_lithium',
+     '- high = sub_strength > high_sigma|'
+     '+ high = sub_strength >= high_sigma',
+     _SEG_AT_LEVEL),
+    # segment_lithium 222
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, None), np.asarray(background, np.float32),',
+     _SEG_F64),
+    # segment_lithium 224
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, ), np.asarray(background, np.float32),',
+     _SEG_F64),
+    # segment_lithium 226
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, None),',
+     _SEG_F64),
+    # segment_lithium 228
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, ),',
+     _SEG_F64),
+    # segment_lithium 242
+    (_SEGMENT, 'segment_lithium',
+     '- li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))|'
+     '+ li_sign = (_li_sign(np.asarray(background, None), ex, ey, max(electrode_radius_px, 1.0))',
+     _SEG_F64),
+    # segment_lithium 244
+    (_SEGMENT, 'segment_lithium',
+     '- li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))|'
+     '+ li_sign = (_li_sign(np.asarray(background, ), ex, ey, max(electrode_radius_px, 1.0))',
+     _SEG_F64),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
