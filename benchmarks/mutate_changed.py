@@ -71,6 +71,12 @@ TESTS_BY_FILE = {
         # wave 19: the counter zones' cache, _opposite_and_along
         "tests/vision/measure/test_crack_speed_w19.py",
         "tests/vision/measure/test_crack_detect_mut19.py",
+        # wave 20: the drawn grain-boundary scenes (a second a file) reach the
+        # opposite-sign stretches and the boundaries kept off the rim (_line_pass,
+        # _opposite_lines); wave 19 ran without them
+        "tests/vision/measure/test_crack_boundary_w17.py",
+        "tests/vision/measure/test_crack_counter_w18.py",
+        "tests/vision/measure/test_crack_boundary_mut20.py",
     ],
     "vision/track/_frontcrack.py": [
         "tests/vision/track/test_front_unbranched.py",
@@ -249,6 +255,9 @@ TESTS_BY_FILE = {
         # wave 19: the per-background caches
         "tests/vision/measure/test_segment_speed_w19.py",
         "tests/vision/measure/test_segment_mut19.py",
+        # wave 20: the hole filling, the offset map's asked pixels, the edges' bounds, the
+        # noise model on [0, 1] grey levels
+        "tests/vision/measure/test_segment_mut20.py",
     ],
     "vision/preprocess/_subsample.py": [
         "tests/vision/preprocess/test_preprocess_speed_w18.py",
@@ -1079,6 +1088,464 @@ EQUIVALENT += [
     (_ELECTRODE, "_raw_candidates",
      "- largest = max((c[0] for c in cands), default=0.0)|"
      "+ largest = max((c[0] for c in cands), default=1.0)", _NO_DISC_DEFAULT),
+]
+#: ``_segment.py``'s lines changed since ce09423 (waves 18 and 19), classified in wave 20
+#: (docs/pages/mutation.md, "Wave 20").
+_SEGMENT = "vision/measure/_segment.py"
+_SEG_WHOLE = ('every pixel interpolated (an index or a window of None takes the whole array): the asked'
+              " pixels get the whole frame's values, as documented")
+_SEG_GROWN = ("a window grown toward the frame's edge: more pixels interpolated, the asked pixels the "
+              'same values')
+_SEG_NEG = ('NumPy takes a negative size as the unknown dimension, -2 as -1')
+_SEG_HOLE_WINDOW = ("the hole filling's window grown: only zeros outside the labelled box (nothing is found "
+                    'there), the same contours and fill')
+_SEG_FLOAT32 = ('segment_lithium hands these arrays over in float32 already (it casts them): the same '
+                'dtype')
+_SEG_COPY = ('np.array copies by default; with copy=None the strided subsample is copied by ravel: the'
+             ' cache holds a copy either way')
+_SEG_NO_CACHE = ('the cache not stored or not read: computed anew, the same values')
+_SEG_BINS = ('with exactly min_samples levels the lowest and the highest fall in the first and the '
+             'last bin (the bounds are percentiles, the levels clipped to the bins), so no bin holds '
+             'min_samples: no table either way')
+_SEG_REACH = ("the neighbourhood's mask in float64 or marked 2, the kernel in float64: the same non-"
+              'zero pixels, the same flat indices')
+_SEG_SAME_BITS = ("the package compares float32 arrays only ('XXfcXX' holds 'f'; 8-byte ints viewed as u8 "
+                  'compare alike; float64 by value misses a NaN: computed anew, the same values)')
+_SEG_W18 = ('as wave 18/19 classified them: OpenCV reads None as (0, 0) or 0, its default '
+            'connectivity is 8, None is False in a bool array, an exact 2 x linear resize of 0/1 or '
+            'of 2 x 2 blocks is the nearest or the area one, NaN > level is False as 0 > level, '
+            'float64 is the same arithmetic to rounding, 1 rounds down to 0 on the even grid, h / 2 '
+            'pads by 0 rows')
+EQUIVALENT += [
+    # _OffsetMap.compute 48
+    (_SEGMENT, '_OffsetMap.compute',
+     '- idx = _points_reach(pts, e, (h, w))|'
+     '+ idx = None',
+     _SEG_WHOLE),
+    # _OffsetMap.compute 65
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = None',
+     _SEG_WHOLE),
+    # _OffsetMap.compute 66
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(None, min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 67
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(max(y0 - e, 0), None), slice(max(x0 - e, 0), min(x1 + e, w)))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 68
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 81
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(None, min(x1 + e, w)))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 82
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), None))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 83
+    (_SEGMENT, '_OffsetMap.compute',
+     '- win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))|'
+     '+ win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(min(x1 + e, w)))',
+     _SEG_GROWN),
+    # _OffsetMap.compute 45
+    (_SEGMENT, '_OffsetMap.compute',
+     '- flat_bg = self._bg.reshape(-1) # a copy if not contiguous: the same values|'
+     '+ flat_bg = self._bg.reshape(-2) # a copy if not contiguous: the same values',
+     _SEG_NEG),
+    # _OffsetMap.compute 58
+    (_SEGMENT, '_OffsetMap.compute',
+     '- raw.reshape(-1)[idx] = np.interp(flat_bg[idx], self._levels, self._offsets)|'
+     '+ raw.reshape(-2)[idx] = np.interp(flat_bg[idx], self._levels, self._offsets)',
+     _SEG_NEG),
+    # segment_lithium 604
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(None, min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 605
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), None), slice(max(x0 - 1, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 606
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 613
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 2, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 620
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 2, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 621
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(None, min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 622
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), None))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 623
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 630
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 2, 0), min(x1 + 1, w)))',
+     _SEG_HOLE_WINDOW),
+    # segment_lithium 637
+    (_SEGMENT, 'segment_lithium',
+     '- win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 1, w)))|'
+     '+ win = (slice(max(y0 - 1, 0), min(y1 + 1, h)), slice(max(x0 - 1, 0), min(x1 + 2, w)))',
+     _SEG_HOLE_WINDOW),
+    # _strong_edges 15
+    (_SEGMENT, '_strong_edges',
+     '- g = np.array(gs, np.float32, copy=True).ravel()|'
+     '+ g = np.array(gs, None, copy=True).ravel()',
+     _SEG_FLOAT32),
+    # _strong_edges 18
+    (_SEGMENT, '_strong_edges',
+     '- g = np.array(gs, np.float32, copy=True).ravel()|'
+     '+ g = np.array(gs, copy=True).ravel()',
+     _SEG_FLOAT32),
+    # _level_tables 3
+    (_SEGMENT, '_level_tables',
+     '- d = np.asarray(ds, np.float32).ravel()|'
+     '+ d = np.asarray(ds, None).ravel()',
+     _SEG_FLOAT32),
+    # _level_tables 5
+    (_SEGMENT, '_level_tables',
+     '- d = np.asarray(ds, np.float32).ravel()|'
+     '+ d = np.asarray(ds, ).ravel()',
+     _SEG_FLOAT32),
+    # _level_tables 34
+    (_SEGMENT, '_level_tables',
+     '- lv = np.array(bgs, np.float32, copy=True)|'
+     '+ lv = np.array(bgs, None, copy=True)',
+     _SEG_FLOAT32),
+    # _level_tables 37
+    (_SEGMENT, '_level_tables',
+     '- lv = np.array(bgs, np.float32, copy=True)|'
+     '+ lv = np.array(bgs, copy=True)',
+     _SEG_FLOAT32),
+    # _strong_edges 16
+    (_SEGMENT, '_strong_edges',
+     '- g = np.array(gs, np.float32, copy=True).ravel()|'
+     '+ g = np.array(gs, np.float32, copy=None).ravel()',
+     _SEG_COPY),
+    # _strong_edges 19
+    (_SEGMENT, '_strong_edges',
+     '- g = np.array(gs, np.float32, copy=True).ravel()|'
+     '+ g = np.array(gs, np.float32, ).ravel()',
+     _SEG_COPY),
+    # _level_tables 38
+    (_SEGMENT, '_level_tables',
+     '- lv = np.array(bgs, np.float32, copy=True)|'
+     '+ lv = np.array(bgs, np.float32, )',
+     _SEG_COPY),
+    # _strength 71
+    (_SEGMENT, '_strength',
+     '- out = np.array(d, np.float32, copy=True) if signed else np.abs(d)|'
+     '+ out = np.array(d, np.float32, ) if signed else np.abs(d)',
+     _SEG_COPY),
+    # _strong_edges 30
+    (_SEGMENT, '_strong_edges',
+     '- _EDGE_CACHE[0] = cache|'
+     '+ _EDGE_CACHE[0] = None',
+     _SEG_NO_CACHE),
+    # _li_sign 39
+    (_SEGMENT, '_li_sign',
+     '- c = _LI_SIGN_CACHE[0]|'
+     '+ c = None',
+     _SEG_NO_CACHE),
+    # _li_sign 79
+    (_SEGMENT, '_li_sign',
+     '- _LI_SIGN_CACHE[0] = (key, sub.copy(), sign)|'
+     '+ _LI_SIGN_CACHE[0] = None',
+     _SEG_NO_CACHE),
+    # _noise_bins 1
+    (_SEGMENT, '_noise_bins',
+     '- if lv.size < min_samples:|'
+     '+ if lv.size <= min_samples:',
+     _SEG_BINS),
+    # _offset_bins 1
+    (_SEGMENT, '_offset_bins',
+     '- if lv.size < min_samples:|'
+     '+ if lv.size <= min_samples:',
+     _SEG_BINS),
+    # _points_reach 27
+    (_SEGMENT, '_points_reach',
+     '- need = np.zeros(shape, np.uint8)|'
+     '+ need = np.zeros(shape, None)',
+     _SEG_REACH),
+    # _points_reach 29
+    (_SEGMENT, '_points_reach',
+     '- need = np.zeros(shape, np.uint8)|'
+     '+ need = np.zeros(shape, )',
+     _SEG_REACH),
+    # _points_reach 31
+    (_SEGMENT, '_points_reach',
+     '- need[rows, cols] = 1|'
+     '+ need[rows, cols] = 2',
+     _SEG_REACH),
+    # _points_reach 38
+    (_SEGMENT, '_points_reach',
+     '- need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))|'
+     '+ need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), None))',
+     _SEG_REACH),
+    # _points_reach 40
+    (_SEGMENT, '_points_reach',
+     '- need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))|'
+     '+ need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), ))',
+     _SEG_REACH),
+    # _same_bits 5
+    (_SEGMENT, '_same_bits',
+     '- if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):|'
+     '+ if a.dtype.kind in "fc" or a.dtype.itemsize in (2, 4, 8):',
+     _SEG_SAME_BITS),
+    # _same_bits 7
+    (_SEGMENT, '_same_bits',
+     '- if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):|'
+     '+ if a.dtype.kind in "XXfcXX" and a.dtype.itemsize in (2, 4, 8):',
+     _SEG_SAME_BITS),
+    # _same_bits 12
+    (_SEGMENT, '_same_bits',
+     '- if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):|'
+     '+ if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 9):',
+     _SEG_SAME_BITS),
+    # _seen 3
+    (_SEGMENT, '_seen',
+     '- n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=None)',
+     _SEG_W18),
+    # _seen 5
+    (_SEGMENT, '_seen',
+     '- n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents((strength > low_sigma).view(np.uint8), )',
+     _SEG_W18),
+    # _seen 18
+    (_SEGMENT, '_seen',
+     '- keep[0] = False|'
+     '+ keep[0] = None',
+     _SEG_W18),
+    # _grown 8
+    (_SEGMENT, '_grown',
+     '- g0, h0 = max(x0 - halo, 0), max(y0 - halo, 0)|'
+     '+ g0, h0 = max(x0 - halo, 1), max(y0 - halo, 0)',
+     _SEG_W18),
+    # _grown 14
+    (_SEGMENT, '_grown',
+     '- g0, h0 = max(x0 - halo, 0), max(y0 - halo, 0)|'
+     '+ g0, h0 = max(x0 - halo, 0), max(y0 - halo, 1)',
+     _SEG_W18),
+    # _half 3
+    (_SEGMENT, '_half',
+     '- if h % 2 or w % 2:|'
+     '+ if h / 2 or w % 2:',
+     _SEG_W18),
+    # _half 5
+    (_SEGMENT, '_half',
+     '- if h % 2 or w % 2:|'
+     '+ if h % 2 or w / 2:',
+     _SEG_W18),
+    # _half 9
+    (_SEGMENT, '_half',
+     '- img = cv2.copyMakeBorder(img, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)|'
+     '+ img = cv2.copyMakeBorder(img, None, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)',
+     _SEG_W18),
+    # _half 11
+    (_SEGMENT, '_half',
+     '- img = cv2.copyMakeBorder(img, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)|'
+     '+ img = cv2.copyMakeBorder(img, 0, h % 2, None, w % 2, cv2.BORDER_REPLICATE)',
+     _SEG_W18),
+    # _half 28
+    (_SEGMENT, '_half',
+     '- return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)|'
+     '+ return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=None)',
+     _SEG_W18),
+    # _half 31
+    (_SEGMENT, '_half',
+     '- return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)|'
+     '+ return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), )',
+     _SEG_W18),
+    # _coarse_detection 8
+    (_SEGMENT, '_coarse_detection',
+     '- unseen = (~seen).astype(np.float32)|'
+     '+ unseen = (~seen).astype(None)',
+     _SEG_W18),
+    # _coarse_detection 12
+    (_SEGMENT, '_coarse_detection',
+     '- f = cv2.GaussianBlur(_half(unseen), (0, 0), s2)|'
+     '+ f = cv2.GaussianBlur(_half(unseen), None, s2)',
+     _SEG_W18),
+    # _coarse_detection 22
+    (_SEGMENT, '_coarse_detection',
+     '- cu = cv2.GaussianBlur(_half(z * unseen), (0, 0), s2)|'
+     '+ cu = cv2.GaussianBlur(_half(z * unseen), None, s2)',
+     _SEG_W18),
+    # _coarse_detection 33
+    (_SEGMENT, '_coarse_detection',
+     '- c = cv2.GaussianBlur(_half(np.clip(z, -low_sigma, low_sigma)), (0, 0), s2)|'
+     '+ c = cv2.GaussianBlur(_half(np.clip(z, -low_sigma, low_sigma)), None, s2)',
+     _SEG_W18),
+    # _coarse_detection 78
+    (_SEGMENT, '_coarse_detection',
+     '- a = np.where(ok, np.abs(c), np.float32(0.0))|'
+     '+ a = np.where(ok, np.abs(c), np.float32(None))',
+     _SEG_W18),
+    # _coarse_detection 95
+    (_SEGMENT, '_coarse_detection',
+     '- interpolation=cv2.INTER_NEAREST)[:h, :w]|'
+     '+ interpolation=None)[:h, :w]',
+     _SEG_W18),
+    # _coarse_detection 98
+    (_SEGMENT, '_coarse_detection',
+     '- interpolation=cv2.INTER_NEAREST)[:h, :w]|'
+     '+ )[:h, :w]',
+     _SEG_W18),
+]
+#: ``segment_lithium``'s equivalent survivors of the same run (wave 20).
+_SEG_BG_SHAPE = ("the same for a background of the frame's shape or None (a background of another shape is"
+                 ' no background for the area scale)')
+_SEG_AREA_ONLY = ("the filled sides and the lithium's sign are read only by the area scale, which coarse_px"
+                  ' = 0 turns off')
+_SEG_PART = ('_filled_sides marks at most half the rows (columns) a side, so the scanned part is never'
+             ' negative; an empty or one-row part has fewer than NOISE_MIN_SAMPLES blocks: no area '
+             'noise either way')
+_SEG_CONN8 = ("OpenCV's default connectivity is 8")
+_SEG_AT_LEVEL = ('a float strength exactly at a hysteresis level (measure zero, as _NEEDLE_EQUAL)')
+_SEG_F64 = ("float64 of the same values: the copies' row tests and the sign's medians compare alike "
+            "except within rounding (segment_lithium's callers pass float32)")
+EQUIVALENT += [
+    # segment_lithium 207
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w):|'
+     '+ if coarse_px > 0 and background is not None or np.shape(background) == (h, w):',
+     _SEG_BG_SHAPE),
+    # segment_lithium 250
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)|'
+     '+ if coarse_px > 0 and background is not None or np.shape(background) == (h, w) else 0)',
+     _SEG_BG_SHAPE),
+    # segment_lithium 209
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w):|'
+     '+ if coarse_px >= 0 and background is not None and np.shape(background) == (h, w):',
+     _SEG_AREA_ONLY),
+    # segment_lithium 252
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)|'
+     '+ if coarse_px >= 0 and background is not None and np.shape(background) == (h, w) else 0)',
+     _SEG_AREA_ONLY),
+    # segment_lithium 273
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom + top > 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 274
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h + bottom - top > 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 275
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top >= 0 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 276
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 1 and w - right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 277
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right + left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 278
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w + right - left > 0 else None)',
+     _SEG_PART),
+    # segment_lithium 279
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right - left >= 0 else None)',
+     _SEG_PART),
+    # segment_lithium 280
+    (_SEGMENT, 'segment_lithium',
+     '- if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 0 else None)|'
+     '+ if coarse_px > 0 and h - bottom - top > 0 and w - right - left > 1 else None)',
+     _SEG_PART),
+    # segment_lithium 524
+    (_SEGMENT, 'segment_lithium',
+     '- n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=None)',
+     _SEG_CONN8),
+    # segment_lithium 526
+    (_SEGMENT, 'segment_lithium',
+     '- n, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)|'
+     '+ n, labels = cv2.connectedComponents(low.view(np.uint8), )',
+     _SEG_CONN8),
+    # segment_lithium 441
+    (_SEGMENT, 'segment_lithium',
+     '- low = sub_strength > low_sigma|'
+     '+ low = sub_strength >= low_sigma',
+     _SEG_AT_LEVEL),
+    # segment_lithium 443
+    (_SEGMENT, 'segment_lithium',
+     '- high = sub_strength > high_sigma|'
+     '+ high = sub_strength >= high_sigma',
+     _SEG_AT_LEVEL),
+    # segment_lithium 222
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, None), np.asarray(background, np.float32),',
+     _SEG_F64),
+    # segment_lithium 224
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, ), np.asarray(background, np.float32),',
+     _SEG_F64),
+    # segment_lithium 226
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, None),',
+     _SEG_F64),
+    # segment_lithium 228
+    (_SEGMENT, 'segment_lithium',
+     '- filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),|'
+     '+ filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, ),',
+     _SEG_F64),
+    # segment_lithium 242
+    (_SEGMENT, 'segment_lithium',
+     '- li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))|'
+     '+ li_sign = (_li_sign(np.asarray(background, None), ex, ey, max(electrode_radius_px, 1.0))',
+     _SEG_F64),
+    # segment_lithium 244
+    (_SEGMENT, 'segment_lithium',
+     '- li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))|'
+     '+ li_sign = (_li_sign(np.asarray(background, ), ex, ey, max(electrode_radius_px, 1.0))',
+     _SEG_F64),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]

@@ -235,3 +235,35 @@ def test_a_control_level_within_the_voltage_noise_shows_no_collapse():
                                    window=5) is None
     # without the noise the collapse is seen
     assert ec.detect_short_circuit(_potentiostatic_step(0.0, -0.002), window=5) == float(JUMP_AT)
+
+
+# ---- wave 20: which changes count as near the jump ---------------------------------------
+
+
+def _voltage_off_its_control(change_at):
+    """A potentiostatic record (1 Hz) whose voltage is not at its control: the control
+    -1 V (-1.1 V from `change_at` on), the measured voltage -0.2 V (the cell at its
+    compliance, or measured across other electrodes), then -0.15 V from JUMP_AT on, where
+    the current jumps 1 uA -> 1 mA. Against the voltage before (0.2 V) the fall to 0.15 V
+    is no collapse (above `collapse` x 0.2 = 0.1 V); against the control (1 V) it is."""
+    t = np.arange(float(N))
+    control = np.where(t < change_at, -1.0, -1.1)
+    v = np.where(t < JUMP_AT, -0.2, -0.15)
+    i = np.where(t < JUMP_AT, -1e-6, -1e-3)
+    return pd.DataFrame({"time_s": t, "voltage_V": v, "current_A": i, "control_V": control})
+
+
+@pytest.mark.parametrize("change_at, short", [
+    (JUMP_AT - 5, True),   # exactly a window before the jump's first point: near
+    (JUMP_AT + 5, True),   # exactly a window after it: near
+    (JUMP_AT - 6, False),  # one point further: far, judged by the voltage before
+    (JUMP_AT + 6, False),
+    (10, False),           # a change far before the jump
+    (90, False),           # and far after it
+])
+def test_a_change_within_a_window_of_the_jump_judges_it_by_the_control(change_at, short):
+    # near a change (within `window` points of the jump, inclusive) the voltage is judged
+    # against the level the control sets (documented: "within a window of it"), elsewhere
+    # against the voltage before the jump
+    got = ec.detect_short_circuit(_voltage_off_its_control(change_at), window=5)
+    assert got == (float(JUMP_AT) if short else None)
