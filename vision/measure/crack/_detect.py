@@ -869,10 +869,15 @@ def _line_pass(img, bg, li_mask, exclude_mask, electrode_xy, rad, opts, *, keep_
         # no line pixel at the rim: no piece can be kept (the same None as below,
         # without labelling the window)
         return None
+    strong_px = (resp > hi) & low
+    if not strong_px.any():
+        # no strong line pixel: no piece is strong, none can be kept (the same None as
+        # below, without labelling the window: most crack-free scans end here)
+        return None
     n, labels, stats, _ = cv2.connectedComponentsWithStats(low.view(np.uint8), connectivity=8)
     # flags by label (fancy assignment: repeated labels set the same flag, no sort needed)
     strong = np.zeros(n, bool)
-    strong[labels[(resp > hi) & low]] = True
+    strong[labels[strong_px]] = True
     at_rim = np.zeros(n, bool)
     at_rim[labels[seeds]] = True
     keep = strong & at_rim
@@ -1090,7 +1095,7 @@ def _angle_maxima(img, g, bg, opts):
     """
     polarity = opts["polarity"]
     stack = _oriented_stack(-img if polarity == "bright" else img, opts["sigma_px"],
-                            opts["elongation"], len(bg.angle_responses))
+                            opts["elongation"], len(bg.angle_responses), views=True)
     resp = np.zeros(img.shape, np.float32)
     diff_resp = np.zeros(img.shape, np.float32)
 
@@ -1267,7 +1272,8 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts, geo=None):
     ignore = np.zeros(img.shape, bool)
     r2 = geo.r2
     if li_mask is not None:
-        li = np.asarray(li_mask).astype(np.uint8)
+        li_mask = np.asarray(li_mask)
+        li = li_mask.astype(np.uint8)
         k = int(opts["thick_li_px"])
         if k > 1:
             disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -1281,9 +1287,17 @@ def _ignored(img, li_mask, exclude_mask, electrode_xy, rad, opts, geo=None):
                 # a look-up table of the labels at the rim (the same as np.isin on the
                 # labels, without sorting them)
                 at_rim = np.zeros(nt, bool)
-                at_rim[tl[near & (thick > 0)]] = True
+                hit = near & (thick > 0)
+                if nt == 2:
+                    at_rim[1] = hit.any()   # one piece (no labels to gather)
+                else:
+                    at_rim[tl[hit]] = True
                 at_rim[0] = False
-                thick = at_rim[tl].view(np.uint8)
+                del hit
+                if not (at_rim[1:].all() and li_mask.dtype == bool):
+                    # (all at the rim, e.g. the electrode's own lithium only: thick, 0 or 1
+                    # from a boolean mask, is that look-up already)
+                    thick = at_rim[tl].view(np.uint8)
                 del tl, near  # not kept through the masks below
             if thick.any():
                 thick = _without_rim_corners(thick, r2, rad + rim_margin_px, k, geo.outside)
