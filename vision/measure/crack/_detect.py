@@ -647,7 +647,7 @@ def _window_counter_zones(mask, window, state=None):
     inner = (slice(y0 - cy0, y1 - cy0), slice(x0 - cx0, x1 - cx0))
     zones = tuple(z[inner] for z in counter_zones(crop))
     if state is not None:
-        state._put("counter", window, crop.copy(), _frozen(*zones))
+        zones = state._put("counter", window, crop.copy(), _frozen(*zones))
     return zones
 
 
