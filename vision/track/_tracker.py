@@ -32,7 +32,7 @@ from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
 from ..measure._whiskers import WhiskerLinker, find_whiskers, follow_rod, refine_tip, refine_width
-from ..measure.crack._detect import detect_crack_core_or_rims
+from ..measure.crack._detect import CrackState, detect_crack_core_or_rims
 from ..measure.crack._filters import crack_background
 from ..measure.crack._path import WIDTH_REACH_PX, _line_width
 from ..preprocess._border import content_box
@@ -518,6 +518,7 @@ class _Tracker:
         self.bg_buffer = []
         self.crack_bg = None
         self.crack_rim_bg = None
+        self.crack_state = None   # the crack finder's work kept for this background
         self.crack_box = None         # (x0, y0, x1, y1) of all cracks seen so far
         self.li_box = None            # (x0, y0, x1, y1) of the last scan's lithium
         self.li_threshold = None
@@ -745,6 +746,7 @@ class _Tracker:
             # a thin crack in dark lithium shows by its bright rims (detect_crack_core_or_rims)
             self.crack_rim_bg = (crack_background(self.background, polarity="bright", box=box)
                                  if self.crack_polarity == "dark" else None)
+            self.crack_state = CrackState()
         self._li_reference()
 
     def _li_reference(self):
@@ -869,7 +871,7 @@ class _Tracker:
                 exclude_mask=crack_exclude if crack_exclude.any() else None,
                 polarity=self.crack_polarity, threshold_sigma=self.crack_threshold_sigma,
                 roi=self._crack_roi(li.shape), thick_li_px=self.crack_thick_li_px,
-                counter_mask=self._counter_mask(li.shape))
+                counter_mask=self._counter_mask(li.shape), state=self.crack_state)
             if crack is not None and "front" in self.measure and crack.is_branching_cluster:
                 # a branching, area-filling line network is the thin branches of a lateral
                 # front (1-2 px, missed by the segmentation), not a crack: it joins the front

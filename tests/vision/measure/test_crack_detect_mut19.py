@@ -1,6 +1,7 @@
 """Wave 19's crack-detector speed-ups on exact arrays (mutation, issue 16).
 
-`_counter_zones` (the counter electrode's zones kept for an equal mask),
+`_window_counter_zones` (the counter electrode's zones of a window, kept in a
+`CrackState` for an equal mask there; wave 20: no module cache),
 `_opposite_and_along` (the opposite-sign response and the response along the
 background's strongest line, one angle at a time) and `_boundary_mean`'s precomputed
 weights: each against its definition on small drawn arrays.
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from vision.measure.crack import _detect
-from vision.measure.crack._detect import _boundary_mean, _counter_zones, _opposite_and_along
+from vision.measure.crack._detect import CrackState, _boundary_mean, _opposite_and_along, _window_counter_zones
 from vision.measure.crack._link import counter_zones
 
 
@@ -25,33 +26,57 @@ def _same(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def _zones(mask, state=None, window=None):
+    rows, cols = mask.shape
+    return _window_counter_zones(mask, window or (0, 0, cols, rows), state)
+
+
 def test_counter_zones_are_kept_for_an_equal_mask_and_made_anew_otherwise():
-    _detect._COUNTER_CACHE.clear()
+    state = CrackState()
     m = _mask()
-    z1 = _counter_zones(m)
+    z1 = _zones(m, state)
     assert _same(z1, counter_zones(m))
     # an equal mask (another array): the same zones, not made again
-    assert _counter_zones(m.copy()) is z1
+    assert _zones(m.copy(), state) is z1
     # the caller's mask changed in place: compared by value, new zones
     m[30:35, 5:10] = True
-    z2 = _counter_zones(m)
+    z2 = _zones(m, state)
     assert z2 is not z1
     assert _same(z2, counter_zones(m))
     # another shape: its own zones
     m3 = _mask((41, 50))
-    z3 = _counter_zones(m3)
+    z3 = _zones(m3, state)
     assert z3[0].shape == (41, 50) and _same(z3, counter_zones(m3))
-    # an empty cache: made
-    _detect._COUNTER_CACHE.clear()
-    assert _same(_counter_zones(m3), counter_zones(m3))
+    # no state: made, and nothing kept anywhere (wave 20: no module cache)
+    assert _same(_zones(m3), counter_zones(m3))
+    assert not hasattr(_detect, "_COUNTER_CACHE")
 
 
 def test_counter_zones_the_same_values_in_another_shape_are_not_equal():
-    _detect._COUNTER_CACHE.clear()
+    state = CrackState()
     m = np.zeros((20, 30), bool)
-    z1 = _counter_zones(m)
-    z2 = _counter_zones(np.zeros((30, 20), bool))
+    z1 = _zones(m, state)
+    z2 = _zones(np.zeros((30, 20), bool), state)
     assert z2[0].shape == (30, 20) and z1[0].shape == (20, 30)
+
+
+def test_window_zones_are_the_frame_zones_cut_to_the_window():
+    # made from the window and the reach around it only: the same bits as the whole
+    # frame's zones (exact distances; OpenCV counts no region beyond an image's border)
+    rng = np.random.default_rng(20)
+    for _ in range(30):
+        rows, cols = (int(v) for v in rng.integers(30, 120, 2))
+        yy, xx = np.ogrid[:rows, :cols]
+        m = np.zeros((rows, cols), bool)
+        for _ in range(int(rng.integers(1, 4))):
+            x, y, r = rng.integers(0, cols), rng.integers(0, rows), rng.integers(2, 40)
+            m |= (xx - x) ** 2 + (yy - y) ** 2 <= r * r
+        x0, x1 = sorted(int(v) for v in rng.integers(0, cols, 2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, rows, 2))
+        if x1 - x0 < 1 or y1 - y0 < 1:
+            continue
+        got = _zones(m, window=(x0, y0, x1, y1))
+        assert _same(got, tuple(z[y0:y1, x0:x1] for z in counter_zones(m)))
 
 
 def test_opposite_and_along_per_pixel():

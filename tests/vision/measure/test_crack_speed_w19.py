@@ -35,23 +35,23 @@ def _digest(c):
 
 
 def test_counter_electrode_zones_made_once_per_mask(monkeypatch):
+    # wave 20: kept in the caller's CrackState (no module cache), per window
     made = []
     zones = det.counter_zones
     monkeypatch.setattr(det, "counter_zones", lambda m: made.append(1) or zones(m))
-    getattr(det, "_COUNTER_CACHE", {}).clear()   # (main has no cache)
     image, background, true = w18._scene(1, 0.30)
     counter = _counter()
-    first = w18._measure(image, background, counter_mask=counter)
-    again = w18._measure(image, background, counter_mask=counter.copy())
+    state = det.CrackState()
+    first = w18._measure(image, background, counter_mask=counter, state=state)
+    again = w18._measure(image, background, counter_mask=counter.copy(), state=state)
     assert len(made) == 1
     assert first is not None and _digest(first) == _digest(again)
     assert abs(first.total_length_px - true) <= LENGTH_REL * true
-    # another counter electrode gets its own zones: the same result as a first call
+    # another counter electrode gets its own zones: the same result as without a state
     moved = _counter(w18.BOUNDARY + 40)
-    cached = w18._measure(image, background, counter_mask=moved)
+    kept = w18._measure(image, background, counter_mask=moved, state=state)
     assert len(made) == 2
-    getattr(det, "_COUNTER_CACHE", {}).clear()
-    assert _digest(cached) == _digest(w18._measure(image, background, counter_mask=moved))
+    assert _digest(kept) == _digest(w18._measure(image, background, counter_mask=moved))
 
 
 def test_crack_free_frame_makes_no_boundary_search(monkeypatch):

@@ -66,7 +66,7 @@ RIDGE_SIGMA_PX = 1.5
 BOX_KEEP_MARGIN_PX = 64
 
 
-def _oriented_stack(img, sigma_px, elongation, n_orientations):
+def _oriented_stack(img, sigma_px, elongation, n_orientations, *, views=False):
     """Per-angle oriented line responses (unclipped) of a dark-line image, one at a time.
 
     Same as ``cv2.filter2D`` with each kernel and a reflected border, but by
@@ -83,6 +83,9 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
     :data:`SPECTRA_CACHE_SIZE` most recently used sizes; larger ones, such as
     those of a full frame filtered once per video, are made per angle and
     dropped. The values are the same either way (same transforms).
+
+    ``views=True``: each response is a view into its padded inverse transform, no copy
+    (for a caller that is done with an angle before it asks for the next one).
     """
     kerns = _oriented_kernels(float(sigma_px), float(elongation), int(n_orientations))
     half = kerns[0].shape[0] // 2
@@ -112,8 +115,10 @@ def _oriented_stack(img, sigma_px, elongation, n_orientations):
         r = cv2.idft(cv2.mulSpectrums(f, kf, 0), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
         del kf
         # a copy of the output rows/columns: a view would keep the padded array alive
-        yield r[half:half + h, half:half + w].copy()
+        out = r[half:half + h, half:half + w]
         del r
+        yield out if views else out.copy()
+        del out
 
 
 def _kernel_spectrum(k, half, big_h, big_w):
