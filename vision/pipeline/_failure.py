@@ -12,11 +12,13 @@ what ``vision.analyze`` passes), the failure mode is the *cause of a failure*:
    failure mode, so noise blips, substrate features and whiskers never make one.
 2. A short circuit: the lithium path that made it, decided by morphology, not by
    which detector fired first. ``fracture`` when a crack persists (seen in at
-   least :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
+   least ``lateral_min_scans`` new scans and in at least
+   :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
    lithium-filled crack does not go away; the thin first trunk of a lateral
    front is taken for a crack for a scan or two and then becomes a branched
-   front; a scan where the crack is not reported because its lithium is segmented
-   as lateral lithium counts for the crack, :func:`crack_lithium_handover`). Else
+   front; a scan where the crack is not reported because its lithium, lying
+   along the crack's path, is segmented as lateral lithium counts for the
+   crack, :func:`crack_lithium_handover`). Else
    ``lateral_growth`` when the lateral lithium is a branching,
    area-filling cluster (at least :data:`LATERAL_MIN_BRANCHES` branch tips held for
    ``lateral_min_scans`` scans, the paper's DLA) or touched the counter
