@@ -463,7 +463,9 @@ def _cause_of_failure(short, evidence, m, contact_loss_time_s, *, min_scans):
     crack_ok, lateral_ok = evidence[0]["passed"], evidence[1]["passed"]
     handed = (f" and {m.crack_handover_scans} where its lithium was segmented as lateral "
               "lithium" if m.crack_handover_scans else "")
-    seen = (f"crack in {m.crack_scans} scans{handed} "
+    few = (f", fewer than the {min_scans} a crack needs"
+           if 0 < m.crack_scans < min_scans else "")
+    seen = (f"crack in {m.crack_scans} scans{handed}{few} "
             f"({100 * m.failure_persistence:.0f} % of the scans "
             f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "
             f"with {m.lateral_branches:g} branch tips held (a cluster has >= "

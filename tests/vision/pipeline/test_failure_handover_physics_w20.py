@@ -67,6 +67,7 @@ def test_a_line_in_the_last_two_scans_is_no_crack_and_the_front_is_the_cause_708
     v = classify_failure(crack_length_um=4.357, lateral_extent_um=5.092,
                          trace_short_circuit_time_s=8.283, morphology=m)
     assert (v.mode, v.short_circuit) == ("lateral_growth", True)  # the scene's truth
+    assert "crack in 2 scans, fewer than the 3 a crack needs (100 %" in v.evidence[-1]["text"]
 
 
 # tuning 5044 (truth fracture, wave 19's case), 0.0851 um/px: a crack of 53.4 um whose tip
