@@ -702,7 +702,11 @@ def _finish(request, tracked, trace_obj, warn, warn_list):
         "crack_length_um"].notna().any() else None
     morphology = morphology_from_scans(ev.new["crack_length_um"], ev.new["n_branches"],
                                        ev.new["li_area_um2"],
-                                       n_hold=thresholds.lateral_min_scans)
+                                       n_hold=thresholds.lateral_min_scans,
+                                       scan_time_s=ev.new["content_time_s"],
+                                       crack_reach_um=_crack_reach_um(ev.new, tracked),
+                                       lateral_reach_um=ev.extent_um,
+                                       pixel_size_um=tracked.pixel.um)
     # a crack reaching the counter electrode sets the touch-down too: it is a short
     # circuit, but lateral evidence only when the front touched
     front_touched = _front_touched(ev)
@@ -822,6 +826,16 @@ def _growth_modes(whiskers, ev, crack_max, depletion_v, thresholds, crack_persis
         electrode_loss_fraction=loss_frac, stripping_onset_s=strip_t,
         contact_loss_time_s=depletion_v, thresholds=thresholds,
         crack_persistence=crack_persistence)
+
+
+def _crack_reach_um(new, tracked):
+    """Per new scan, the crack tip's distance beyond the electrode rim (um; NaN: no tip)."""
+    tracks, px = tracked.tracks, tracked.pixel.um
+    if tracks is None or tracks.electrode is None or "crack_tip_x_um" not in new:
+        return None
+    e = tracks.electrode
+    return (np.hypot(new["crack_tip_x_um"].to_numpy(float) - e.x_px * px,
+                     new["crack_tip_y_um"].to_numpy(float) - e.y_px * px) - e.radius_px * px)
 
 
 def _front_touched(ev):

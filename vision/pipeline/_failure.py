@@ -12,11 +12,13 @@ what ``vision.analyze`` passes), the failure mode is the *cause of a failure*:
    failure mode, so noise blips, substrate features and whiskers never make one.
 2. A short circuit: the lithium path that made it, decided by morphology, not by
    which detector fired first. ``fracture`` when a crack persists (seen in at
-   least :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
+   least ``lateral_min_scans`` new scans and in at least
+   :data:`CRACK_MIN_PERSISTENCE` of the new scans from its first one on: a
    lithium-filled crack does not go away; the thin first trunk of a lateral
    front is taken for a crack for a scan or two and then becomes a branched
-   front; a scan where the crack is not reported because its lithium is segmented
-   as lateral lithium counts for the crack, :func:`crack_lithium_handover`). Else
+   front; a scan where the crack is not reported because its lithium, lying
+   along the crack's path, is segmented as lateral lithium counts for the
+   crack, :func:`crack_lithium_handover`). Else
    ``lateral_growth`` when the lateral lithium is a branching,
    area-filling cluster (at least :data:`LATERAL_MIN_BRANCHES` branch tips held for
    ``lateral_min_scans`` scans, the paper's DLA) or touched the counter
@@ -135,36 +137,74 @@ class Morphology:
                 else self.crack_lithium_persistence)
 
 
-def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold=3):
+def morphology_from_scans(crack_length, n_branches, lateral_area=None, *, n_hold=3,
+                          scan_time_s=None, crack_reach_um=None, lateral_reach_um=None,
+                          pixel_size_um=None):
     """Summarise the per-scan crack and front measurements as a :class:`Morphology`.
 
     Parameters
     ----------
     crack_length : (N,) array_like
-        Crack path length per new scan (any unit; NaN or 0: no crack).
+        Crack path length per new scan (um; NaN or 0: no crack).
     n_branches : (N,) array_like
         Branch tips of the lateral lithium per new scan (NaN: not measured).
     lateral_area : (N,) array_like, optional
-        Lateral lithium area per new scan (> 0: lateral lithium present); also
+        Lateral lithium area per new scan (um2; > 0: lateral lithium present); also
         what :func:`crack_lithium_handover` reads.
     n_hold : int
         Scans a branch count must be held (as for the lateral extent), and the
         crack run that confirms a handover.
+    scan_time_s : (N,) array_like, optional
+        Content time of each row (video clock, s). Rows with the same content time
+        are one SEM scan (a partly refreshed frame and the frame that completes it):
+        their crack and lithium measurements are merged (largest value; a crack or
+        lithium seen in either row is seen in the scan) before crack scans are
+        counted, so a crack seen in the last two scans of a recording is two scans,
+        not three. None: every row is a scan of its own. (The branch count is held
+        over rows, as the lateral extent is.)
+    crack_reach_um, lateral_reach_um, pixel_size_um : optional
+        What :func:`crack_lithium_handover` checks of a handover: per new scan the
+        crack tip's and the lateral lithium's farthest distance beyond the electrode
+        rim (um; NaN: not measured), and the pixel size (um). None: not checked.
     """
-    c = np.nan_to_num(np.asarray(crack_length, float), nan=0.0) > 0
+    crack_length = _per_scan(crack_length, scan_time_s)
+    n_branches = np.asarray(n_branches, float)  # held over rows, as the lateral extent
+    crack_len = np.nan_to_num(crack_length, nan=0.0)
+    c = crack_len > 0
     handover = np.zeros_like(c)
     if lateral_area is not None:
+        area = np.nan_to_num(_per_scan(lateral_area, scan_time_s), nan=0.0)
         handover = crack_lithium_handover(
-            c, np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0, n_hold=n_hold)
+            c, area > 0, n_hold=n_hold, crack_length_um=crack_len,
+            crack_reach_um=_per_scan(crack_reach_um, scan_time_s), lateral_area_um2=area,
+            lateral_reach_um=_per_scan(lateral_reach_um, scan_time_s),
+            pixel_size_um=pixel_size_um)
     # None when no scan was handed over: the same as the crack's own persistence
     lithium_persistence = _persistence(c | handover) if handover.any() else None
-    br = sustained_max(n_branches, n_hold) if len(np.asarray(n_branches)) else None
-    lat = 0 if lateral_area is None else int(np.count_nonzero(
-        np.nan_to_num(np.asarray(lateral_area, float), nan=0.0) > 0))
+    br = sustained_max(n_branches, n_hold) if len(n_branches) else None
+    lat = 0 if lateral_area is None else int(np.count_nonzero(area > 0))
     return Morphology(crack_scans=int(c.sum()), crack_persistence=_persistence(c),
                       lateral_branches=float(br) if br is not None else 0.0, lateral_scans=lat,
                       crack_handover_scans=int(handover.sum()),
                       crack_lithium_persistence=lithium_persistence)
+
+
+def _per_scan(values, scan_time_s):
+    """`values` (float array) with the rows of one content time merged (their largest
+    finite value; NaN when none is); None stays None."""
+    if values is None:
+        return None
+    v = np.asarray(values, float)
+    if scan_time_s is None or not len(v):
+        return v
+    t = np.asarray(scan_time_s, float)
+    if t.shape != v.shape:
+        raise ValueError(f"scan_time_s has {t.size} rows, the per-scan values {v.size}")
+    # rows of one scan are consecutive (content times never go back)
+    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+    finite = np.where(np.isfinite(v), v, -np.inf)
+    out = np.maximum.reduceat(finite, starts)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _persistence(seen):
@@ -174,7 +214,52 @@ def _persistence(seen):
     return float(seen[int(np.argmax(seen)):].mean())
 
 
-def crack_lithium_handover(crack, lateral, *, n_hold=3):
+#: A crack's lithium reaches at least this fraction of the crack tip's distance beyond
+#: the rim in the scan it is first segmented: a crack fills along its whole path at once
+#: (the lithium seen in the crack's scans already ran to the tip); the segmentation may
+#: lose the last pixels of a 1-2 px filled tip, not a fifth of the path.
+HANDOVER_MIN_REACH_FRACTION = 0.8
+#: Least width (px) of the lithium that fills a crack of length L: it covers the crack's
+#: path, so its area is at least L times one pixel (the thinnest line a segmentation
+#: reports); lithium of a smaller area cannot lie along the crack.
+HANDOVER_MIN_WIDTH_PX = 1.0
+
+
+def crack_lithium_fills(crack_length_um, crack_reach_um, lateral_area_um2, lateral_reach_um,
+                        *, pixel_size_um=None):
+    """Whether lateral lithium first seen in a scan can be the lithium of the crack before it.
+
+    A crack fills with lithium along its path at once: the lithium the segmentation
+    takes in the first scan after the crack run covers the crack's path (area at
+    least the crack's length times :data:`HANDOVER_MIN_WIDTH_PX`) and already reaches
+    the crack's tip (farthest distance beyond the rim at least
+    :data:`HANDOVER_MIN_REACH_FRACTION` of the tip's). The young lithium of a lateral
+    front grows from the electrode scan by scan instead: it covers less than the thin
+    trunk the crack filter reported, or stays short of its end.
+
+    Parameters
+    ----------
+    crack_length_um, crack_reach_um : float
+        The crack's path length and its tip's distance beyond the electrode rim in
+        its last scan, um (NaN: not measured, not checked).
+    lateral_area_um2, lateral_reach_um : float
+        The lateral lithium's area (um2) and its farthest distance beyond the rim
+        (um; NaN: not measured, not checked) in the next scan.
+    pixel_size_um : float, optional
+        Pixel size, um (None: the area is not checked).
+    """
+    if pixel_size_um is not None and np.isfinite(crack_length_um) and \
+            lateral_area_um2 < crack_length_um * HANDOVER_MIN_WIDTH_PX * pixel_size_um:
+        return False
+    if np.isfinite(crack_reach_um) and np.isfinite(lateral_reach_um) and \
+            lateral_reach_um < HANDOVER_MIN_REACH_FRACTION * crack_reach_um:
+        return False
+    return True
+
+
+def crack_lithium_handover(crack, lateral, *, n_hold=3, crack_length_um=None,
+                           crack_reach_um=None, lateral_area_um2=None, lateral_reach_um=None,
+                           pixel_size_um=None):
     """New scans where a crack's lithium is reported as lateral lithium instead.
 
     A crack fills with lithium as it opens. Once that lithium is wide or bright
@@ -186,9 +271,10 @@ def crack_lithium_handover(crack, lateral, *, n_hold=3):
     scans with a crack (the persistence asked of lateral lithium; the young trunk
     of a lateral front is taken for a crack for a scan or two only), (b) no lateral
     lithium in the last of them (lithium already present beside the crack is lateral
-    lithium of its own), and (c) lateral lithium, and no crack, in the next scan. The
-    handover holds for as long as the lateral lithium is seen in consecutive scans
-    without a crack.
+    lithium of its own), (c) lateral lithium, and no crack, in the next scan, and
+    (d) that lithium lying along the crack's path, all of it at once
+    (:func:`crack_lithium_fills`, checked on what is given). The handover holds for
+    as long as the lateral lithium is seen in consecutive scans without a crack.
 
     Parameters
     ----------
@@ -196,6 +282,9 @@ def crack_lithium_handover(crack, lateral, *, n_hold=3):
         Per new scan: a crack reported; lateral lithium present.
     n_hold : int
         Consecutive crack scans that confirm a crack run.
+    crack_length_um, crack_reach_um, lateral_area_um2, lateral_reach_um : (N,) array_like, optional
+        Per new scan, what :func:`crack_lithium_fills` compares (None: not checked).
+    pixel_size_um : float, optional
 
     Returns
     -------
@@ -204,16 +293,25 @@ def crack_lithium_handover(crack, lateral, *, n_hold=3):
     """
     crack = np.asarray(crack, bool)
     lateral = np.asarray(lateral, bool)
-    out = np.zeros(len(crack), bool)
+    n = len(crack)
+
+    def col(values):
+        return np.full(n, np.nan) if values is None else np.asarray(values, float)
+
+    length, c_reach = col(crack_length_um), col(crack_reach_um)
+    area, l_reach = col(lateral_area_um2), col(lateral_reach_um)
+    px = pixel_size_um if lateral_area_um2 is not None else None
+    out = np.zeros(n, bool)
     run = 0  # consecutive crack scans up to the previous scan
     i = 0
-    while i < len(crack):
+    while i < n:
         if crack[i]:
             run += 1
             i += 1
             continue
-        if run >= n_hold and not lateral[i - 1] and lateral[i]:
-            while i < len(crack) and lateral[i] and not crack[i]:
+        if run >= n_hold and not lateral[i - 1] and lateral[i] and crack_lithium_fills(
+                length[i - 1], c_reach[i - 1], area[i], l_reach[i], pixel_size_um=px):
+            while i < n and lateral[i] and not crack[i]:
                 out[i] = True
                 i += 1
             run = 0
@@ -331,7 +429,8 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
             if touchdown_time_s is not None else "video: no touch-down"]))})
 
     if morphology is not None:
-        mode, conf, text = _cause_of_failure(short, evidence, morphology, contact_loss_time_s)
+        mode, conf, text = _cause_of_failure(short, evidence, morphology, contact_loss_time_s,
+                                             min_scans=th.lateral_min_scans)
         evidence.append({"rule": "morphology", "feature": "crack_persistence",
                          "value": float(morphology.failure_persistence),
                          "threshold": CRACK_MIN_PERSISTENCE, "passed": mode != "none",
@@ -354,12 +453,19 @@ def classify_failure(*, crack_length_um=None, lateral_extent_um=None, touchdown_
                           evidence=evidence)
 
 
-def _cause_of_failure(short, evidence, m, contact_loss_time_s):
-    """(mode, confidence, text) of the morphology rules (see the module docstring)."""
+def _cause_of_failure(short, evidence, m, contact_loss_time_s, *, min_scans):
+    """(mode, confidence, text) of the morphology rules (see the module docstring).
+
+    A crack is the cause only when the crack filter saw it in at least `min_scans` new
+    scans (the persistence asked of lateral lithium, issue 11): a line seen in the last
+    two scans of a recording "persists" in all of them, as the young trunk of a front.
+    """
     crack_ok, lateral_ok = evidence[0]["passed"], evidence[1]["passed"]
     handed = (f" and {m.crack_handover_scans} where its lithium was segmented as lateral "
               "lithium" if m.crack_handover_scans else "")
-    seen = (f"crack in {m.crack_scans} scans{handed} "
+    few = (f", fewer than the {min_scans} a crack needs"
+           if 0 < m.crack_scans < min_scans else "")
+    seen = (f"crack in {m.crack_scans} scans{handed}{few} "
             f"({100 * m.failure_persistence:.0f} % of the scans "
             f"from its first on, needs {100 * CRACK_MIN_PERSISTENCE:.0f} %); lateral lithium "
             f"with {m.lateral_branches:g} branch tips held (a cluster has >= "
@@ -368,7 +474,7 @@ def _cause_of_failure(short, evidence, m, contact_loss_time_s):
         if contact_loss_time_s is not None:
             return "contact_loss", 0.9, f"no short circuit, depletion in the trace; {seen}"
         return "none", 1.0, f"no short circuit: growth, if any, is a growth mode; {seen}"
-    persistent = (crack_ok and m.crack_scans > 0
+    persistent = (crack_ok and m.crack_scans >= min_scans
                   and m.failure_persistence >= CRACK_MIN_PERSISTENCE)
     if persistent:
         conf = _margin_confidence(m.failure_persistence, CRACK_MIN_PERSISTENCE)

@@ -122,14 +122,18 @@ def test_evidence_text_states_what_was_seen():
 
 def test_persistence_boundaries():
     # exactly the minimum persistence is persistent (>=), on the threshold: confidence 0.5
-    v = _verdict(Morphology(crack_scans=2, crack_persistence=CRACK_MIN_PERSISTENCE),
+    v = _verdict(Morphology(crack_scans=3, crack_persistence=CRACK_MIN_PERSISTENCE),
                  crack_length_um=5.0)
     assert (v.mode, v.confidence) == ("fracture", 0.5)
     assert "persistent crack" in v.evidence[-1]["text"]
-    # one crack scan that stays is a persistent crack
-    v = _verdict(Morphology(crack_scans=1, crack_persistence=1.0), crack_length_um=5.0)
+    # three crack scans that stay are a persistent crack
+    v = _verdict(Morphology(crack_scans=3, crack_persistence=1.0), crack_length_um=5.0)
     assert "persistent crack" in v.evidence[-1]["text"]
     assert v.confidence == round(_conf(1.0, CRACK_MIN_PERSISTENCE), 3)
+    # wave 20: fewer than lateral_min_scans = 3 crack scans never persist (issue 11: a
+    # crack needs the persistence asked of lateral growth), however the fraction reads
+    v = _verdict(Morphology(crack_scans=2, crack_persistence=1.0), crack_length_um=5.0)
+    assert "thin path" in v.evidence[-1]["text"] and v.confidence == 0.75
     # no crack scan is no persistent crack, whatever the persistence field says
     v = _verdict(Morphology(crack_scans=0, crack_persistence=0.75), crack_length_um=5.0)
     assert "thin path" in v.evidence[-1]["text"] and v.confidence == 0.75
