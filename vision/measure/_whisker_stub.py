@@ -46,10 +46,12 @@ STUB_MIN_RUN_PX = 10.0
 #: Share of the cross-sections from the root to the stub's end that must show the excess
 #: (a gap of a ragged pixel row or two is allowed).
 STUB_MIN_COVER = 0.8
-#: The stub's outer edge is straight: RMS residual of its line fit at most this (px).
+#: The stub's outer edge is straight: RMS residual of its line fit at most this (px). The
+#: segmented edges of the tuning stubs fit within 0.4-0.75 px (seed 5034); a looser bound
+#: (1.5 px) also takes the inner part of a thin rod 31 deg off (seed 7080's "V") as a stub.
 STUB_EDGE_RMS_PX = 1.0
-#: The stub's excess starts within this many rod widths of the root.
-STUB_START_WIDTHS = 1.0
+#: Sections beyond the band needed to fit the stub's edge.
+STUB_MIN_SECTIONS = 3
 
 
 def _sections(s, p):
@@ -107,20 +109,23 @@ def split_stub(xs, ys, rod, ex, ey, r, *, min_length_px, straight_rod):
     over = over_hi | over_lo
     first = np.flatnonzero(cnt > 0)[0]
     idx = np.flatnonzero(over)
-    if not len(idx) or idx[0] > first + STUB_START_WIDTHS * w:
+    if not len(idx):
         return None
-    # the run of excess from the root: it ends at the last bin after which the excess
-    # stays below STUB_MIN_COVER of the sections
+    # the run of excess: from its first section to the last after which the excess stays
+    # below STUB_MIN_COVER of the sections (a stub diverging from inside the rod's band
+    # shows its edge beyond the band only some way from the root)
+    a = int(idx[0])
     end = None
     for j in idx[::-1]:
-        if over[first:j + 1].mean() >= STUB_MIN_COVER:
+        if over[a:j + 1].mean() >= STUB_MIN_COVER:
             end = int(j)
             break
-    if end is None:
+    if end is None or end - a < STUB_MIN_SECTIONS:
         return None
-    run = np.arange(first, end + 1)
+    run = np.arange(a, end + 1)
     run = run[cnt[run] > 0]
-    if ks[end] - ks[first] < max(STUB_MIN_WIDTHS * w, STUB_MIN_RUN_PX, min_length_px) or ks[end] > STUB_MAX_REACH * n:
+    if ks[end] - ks[first] < max(STUB_MIN_WIDTHS * w, STUB_MIN_RUN_PX, min_length_px) \
+            or ks[end] > STUB_MAX_REACH * n:
         return None
     both = over_hi[run].mean() >= STUB_MIN_COVER and over_lo[run].mean() >= STUB_MIN_COVER
     k0 = ks[first]
@@ -139,7 +144,9 @@ def split_stub(xs, ys, rod, ex, ey, r, *, min_length_px, straight_rod):
         ea, eb, rms = _line_fit(ks[sel], edge[sel])
         # shared root: the stub's centre at the root is the rod's centre there
         half_s = sign * (ea + eb * k0 - (ca + cb * k0))
-        if half_s <= 0:
+        if not 0 < half_s <= w:
+            # the stub's edge at the root lies farther than one rod width from the rod's
+            # centre: the two do not share the root (bases within half a width or so)
             return None
         if sign * (eb - cb) <= 0:
             return None  # converging on the rod: a rod bowed near its root, not a stub
