@@ -13,6 +13,8 @@ rod 15-18 px wide). The region is a union of two rods, so it is read by geometry
   from the rod with distance from the root; an excess edge that converges on the rod is
   a rod bowed near its root (seed 7049), or a wide stub around a thin rod that the mask
   cannot tell from one (seed 5038): neither is split.
+- The rod's own edge on the other side stays on its line up to the root: a curved rod's
+  inner part leaves the line as a whole, that edge with it (not split).
 - The stub's end is where the excess ends; it shares the rod's root (its centre at the
   root is the rod's centre there), so its half width is the excess edge's distance from
   the rod's centre at the root. When the excess is on both sides, the stub encloses the
@@ -35,8 +37,12 @@ STUB_EXCESS_PX = 2.0
 #: so that these are the rod's alone.
 STUB_REF_FROM = 0.5
 STUB_MAX_REACH = 0.45
-#: Reference cross-sections needed for the rod's centre line and width.
+#: Reference cross-sections needed for the rod's centre line and width: at least
+#: STUB_MIN_REF_SECTIONS and STUB_REF_WIDTHS rod widths, so that the line is the rod's and
+#: not the local tangent of a short curved rod (a 46 px rod 16 px wide curving 55 deg had
+#: 5 sections there and its inner part was read as a stub).
 STUB_MIN_REF_SECTIONS = 5
+STUB_REF_WIDTHS = 2.0
 #: A stub's excess runs at least this many rod widths and STUB_MIN_RUN_PX from the root:
 #: a shorter widening at the root is the fillet where the segmentation meets the
 #: electrode's edge (up to 7 px on the tuning masks, seed 7019). 10 px is also the
@@ -96,7 +102,7 @@ def split_stub(xs, ys, rod, ex, ey, r, *, min_length_px, straight_rod):
     # the rod's own cross-sections: outer half, less its tip's cap
     w0 = float(np.median((hi - lo + 1.0)[cnt > 0]))
     ref = (ks >= STUB_REF_FROM * n) & (ks <= n - w0) & (cnt > 0)
-    if ref.sum() < STUB_MIN_REF_SECTIONS:
+    if ref.sum() < max(STUB_MIN_REF_SECTIONS, STUB_REF_WIDTHS * w0):
         return None
     ca, cb, _ = _line_fit(ks[ref], 0.5 * (lo[ref] + hi[ref]))
     w = float(np.median((hi - lo + 1.0)[ref]))
@@ -150,6 +156,11 @@ def split_stub(xs, ys, rod, ex, ey, r, *, min_length_px, straight_rod):
             return None
         if sign * (eb - cb) <= 0:
             return None  # converging on the rod: a rod bowed near its root, not a stub
+        # the rod's own edge on the other side stays on the rod's line up to the root; a
+        # curved rod's inner part moves off that line as a whole, that edge with it
+        own = (centre - half) - lo if sign > 0 else hi - (centre + half)
+        if np.mean(own[run] >= -STUB_EXCESS_PX) < STUB_MIN_COVER:
+            return None
         qb = eb
         qa = ea + eb * k0 - sign * half_s - qb * k0
         width = 2.0 * half_s + 1.0
