@@ -57,6 +57,11 @@ FRONT_RIM_MARGIN_PX = 5.0
 #: crack joined to the whisker's base: tuning seed 5027) is left to the crack finder.
 ROD_BODY_MARGIN_PX = 2.0
 
+#: A rod whose axis runs on into another rod's body within this distance (px) beyond its
+#: tip keeps its segmented tip: :func:`refine_tip` looks for the step up to
+#: TIP_OUTWARD_FRAC * TIP_MAX_SHIFT_PX (3 px) outward, where there is only lithium.
+TIP_INTO_REACH_PX = 3.0
+
 #: A whisker candidate whose dark core (full width at half maximum across its axis in the
 #: change image) is narrower than this is a crack: a Li-filled crack (core 1-1.5 px in the
 #: generator, plain 2-px cracks 2-2.5 px) is segmented several px wide with its bright rims
@@ -311,6 +316,19 @@ def _is_whisker_core(diff, whisker, li_polarity="dark"):
             or _rim_separation_px(diff, whisker, li_polarity) >= WHISKER_MIN_RIM_SEPARATION_PX)
 
 
+def _axis_offset(whisker, rod):
+    """Distance (px) of ``whisker``'s tip from ``rod``'s axis (the line through its base
+    along its direction); inf when either direction is unknown or the tip lies behind the
+    base."""
+    u = np.asarray(rod.direction_xy, float)
+    if not np.isfinite(u).all():
+        return math.inf
+    d = np.asarray(whisker.tip_xy_px, float) - np.asarray(rod.base_xy_px, float)
+    if not float(np.dot(d, u)) > 0:
+        return math.inf
+    return abs(float(d[0] * u[1] - d[1] * u[0]))
+
+
 def _keeps_axis(whisker, rod):
     """True when ``whisker``'s tip lies on ``rod``'s axis (within half its width) and its
     direction is within :data:`ROD_MAX_TURN_DEG` of it."""
@@ -384,6 +402,56 @@ def _rods_in(mask, whiskers):
     keep[0] = False
     out[y0:y1, x0:x1] = keep[labels]
     return out
+
+
+def _sibling_bodies(mask, candidates, i):
+    """The bodies (:func:`_rod_bodies`) of the other ``candidates`` read from the same
+    piece of the rod mask ``mask`` as candidate ``i``, or None when there are none.
+
+    Two rods from one root that never part (a stub beside a rod,
+    :mod:`~vision.measure._whisker_stub`) are one piece of the mask: the axis of either,
+    continued beyond its tip, would otherwise run on through the other rod's lithium as
+    if it were its own.
+    """
+    own = _rods_in(mask, [candidates[i]])
+    if not own.any():
+        return None
+    sib = [o for j, o in enumerate(candidates) if j != i and (_rods_in(mask, [o]) & own).any()]
+    return _rod_bodies(mask.shape, sib) if sib else None
+
+
+def _tip_runs_into(body, whisker):
+    """True when ``whisker``'s axis, continued beyond its tip by up to
+    :data:`TIP_INTO_REACH_PX`, lies in ``body`` (bool mask): no lithium-to-ceramic step
+    lies there for :func:`refine_tip` to fit, only another rod's lithium."""
+    ux, uy = whisker.direction_xy
+    tx, ty = whisker.tip_xy_px
+    h, w = body.shape
+    for t in np.arange(1.0, TIP_INTO_REACH_PX + 0.5):
+        x, y = int(round(tx + t * ux)), int(round(ty + t * uy))
+        if 0 <= x < w and 0 <= y < h and body[y, x]:
+            return True
+    return False
+
+
+def _measure_rod(diff, li, mask, candidates, i):
+    """Candidate ``i`` of ``candidates`` measured on the change image ``diff``.
+
+    Followed where the segmentation cut it short (:func:`follow_rod`) up to other
+    lithium: ``li`` less its own piece of the rod mask ``mask``, and the bodies of the
+    other rods read from that piece (:func:`_sibling_bodies`); its tip refined on the
+    image (:func:`refine_tip`) unless its axis runs on into such a body
+    (:func:`_tip_runs_into`); its width refined (:func:`refine_width`).
+    """
+    c = candidates[i]
+    other = li & ~_rods_in(mask, [c])
+    sib = _sibling_bodies(mask, candidates, i)
+    if sib is not None:
+        other = other | sib
+    c = follow_rod(diff, c, other_li=other)
+    if sib is None or not _tip_runs_into(sib, c):
+        c = refine_tip(diff, c)
+    return refine_width(diff, c)
 
 
 def _rods_left_out_of_front(mask, candidates, whiskers):
@@ -847,8 +915,9 @@ class _Tracker:
             thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
-            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
-                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
+            # (another rod read from the same piece, a stub beside a rod, is other lithium
+            # too: its body, not the piece, so that neither runs through the other)
+            cands = [_measure_rod(wdiff, li, wmask, thick, i) for i in range(len(thick))]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)
@@ -920,7 +989,10 @@ class _Tracker:
     def _prior_rod(self, i, cand, cands):
         """The known straight rod that candidate ``i`` continues, or None.
 
-        The nearest rod whose base lies within its width of the candidate's base, unless
+        A rod whose base lies within its width of the candidate's base; of several such
+        rods (two tracked rods from one root: a stub beside a rod), the one whose axis
+        passes nearest the candidate's tip (:func:`_axis_offset`), so that each rod's
+        candidate is read on its own track, not on its neighbour's axis. None when
         another candidate of this scan keeps to that rod's axis (two rods from one root:
         each is its own).
         """
@@ -930,7 +1002,14 @@ class _Tracker:
         near = [t for t in near if t[0] <= float(t[2].width_px)]
         if not near:
             return None
-        _, _, prior = min(near, key=lambda t: (t[0], t[1]))
+        if len(near) > 1:
+            # rods from one root (bases a few px apart) are told apart by their axes: the
+            # candidate is the rod whose axis passes nearest its tip (a stub and the rod
+            # beside it, each tracked: the stub is not re-read on the rod's axis)
+            near = [(_axis_offset(cand, t[2]),) + t for t in near]
+            _, _, _, prior = min(near, key=lambda t: (t[0], t[1], t[2]))
+        else:
+            _, _, prior = near[0]
         if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
             return None
         return prior
@@ -940,8 +1019,9 @@ class _Tracker:
         replaced by that rod (:func:`rod_through_branch`).
 
         A candidate is the known rod's when its base lies within the rod's width of the
-        rod's base (the nearest such rod), and no other candidate of this scan keeps to
-        that rod's axis (two rods from one root: each is its own).
+        rod's base (of several, the one whose axis passes nearest its tip), and no other
+        candidate of this scan keeps to that rod's axis (two rods from one root: each is
+        its own; :meth:`_prior_rod`).
         """
         if not self.straight_rods or not cands:
             return cands
