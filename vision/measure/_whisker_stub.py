@@ -15,6 +15,9 @@ rod 15-18 px wide). The region is a union of two rods, so it is read by geometry
   cannot tell from one (seed 5038): neither is split.
 - The rod's own edge on the other side stays on its line up to the root: a curved rod's
   inner part leaves the line as a whole, that edge with it (not split).
+- Over its length the stub's axis leaves the rod's line by more than a ragged edge
+  (STUB_MIN_DIVERGENCE_PX): a stub that diverges less cannot be told from the rod's own
+  widening.
 - The stub's end is where the excess ends; it shares the rod's root (its centre at the
   root is the rod's centre there), so its half width is the excess edge's distance from
   the rod's centre at the root. When the excess is on both sides, the stub encloses the
@@ -58,6 +61,13 @@ STUB_MIN_COVER = 0.8
 STUB_EDGE_RMS_PX = 1.0
 #: Sections beyond the band needed to fit the stub's edge.
 STUB_MIN_SECTIONS = 3
+#: A second rod leaves the rod's line: over the stub's length its axis moves away from the
+#: rod's centre line by more than this (px), a segmented edge's raggedness (the scale of
+#: STUB_EDGE_RMS_PX). Less is the rod's own widening, or a stub still hidden in the rod's
+#: band read where its edge happens to stick out (seed 7036: reads 0.4-0.6 deg off the rod,
+#: 0.3-0.5 px over 40-52 px, 14-22 px short of the stub; drawn 7-deg stubs 25 px long,
+#: 3 px of true divergence, measure 1.8-2.0 px).
+STUB_MIN_DIVERGENCE_PX = 1.0
 
 
 def _sections(s, p):
@@ -165,6 +175,10 @@ def split_stub(xs, ys, rod, ex, ey, r, *, min_length_px, straight_rod):
         qa = ea + eb * k0 - sign * half_s - qb * k0
         width = 2.0 * half_s + 1.0
     if rms > STUB_EDGE_RMS_PX:
+        return None
+    if abs(qb - cb) * (ks[end] - k0) <= STUB_MIN_DIVERGENCE_PX:
+        # over its whole length the stub's axis leaves the rod's line by no more than a
+        # ragged edge: a widening along the rod, not a second rod that can be told from it
         return None
     # stub axis in image coordinates: point at the root section, direction u + qb n
     nx, ny = -uy, ux
