@@ -316,19 +316,6 @@ def _is_whisker_core(diff, whisker, li_polarity="dark"):
             or _rim_separation_px(diff, whisker, li_polarity) >= WHISKER_MIN_RIM_SEPARATION_PX)
 
 
-def _axis_offset(whisker, rod):
-    """Distance (px) of ``whisker``'s tip from ``rod``'s axis (the line through its base
-    along its direction); inf when either direction is unknown or the tip lies behind the
-    base."""
-    u = np.asarray(rod.direction_xy, float)
-    if not np.isfinite(u).all():
-        return math.inf
-    d = np.asarray(whisker.tip_xy_px, float) - np.asarray(rod.base_xy_px, float)
-    if not float(np.dot(d, u)) > 0:
-        return math.inf
-    return abs(float(d[0] * u[1] - d[1] * u[0]))
-
-
 def _keeps_axis(whisker, rod):
     """True when ``whisker``'s tip lies on ``rod``'s axis (within half its width) and its
     direction is within :data:`ROD_MAX_TURN_DEG` of it."""
@@ -989,10 +976,7 @@ class _Tracker:
     def _prior_rod(self, i, cand, cands):
         """The known straight rod that candidate ``i`` continues, or None.
 
-        A rod whose base lies within its width of the candidate's base; of several such
-        rods (two tracked rods from one root: a stub beside a rod), the one whose axis
-        passes nearest the candidate's tip (:func:`_axis_offset`), so that each rod's
-        candidate is read on its own track, not on its neighbour's axis. None when
+        The nearest rod whose base lies within its width of the candidate's base, unless
         another candidate of this scan keeps to that rod's axis (two rods from one root:
         each is its own).
         """
@@ -1002,14 +986,7 @@ class _Tracker:
         near = [t for t in near if t[0] <= float(t[2].width_px)]
         if not near:
             return None
-        if len(near) > 1:
-            # rods from one root (bases a few px apart) are told apart by their axes: the
-            # candidate is the rod whose axis passes nearest its tip (a stub and the rod
-            # beside it, each tracked: the stub is not re-read on the rod's axis)
-            near = [(_axis_offset(cand, t[2]),) + t for t in near]
-            _, _, _, prior = min(near, key=lambda t: (t[0], t[1], t[2]))
-        else:
-            _, _, prior = near[0]
+        _, _, prior = min(near, key=lambda t: (t[0], t[1]))
         if any(j != i and _keeps_axis(o, prior) for j, o in enumerate(cands)):
             return None
         return prior
@@ -1019,9 +996,8 @@ class _Tracker:
         replaced by that rod (:func:`rod_through_branch`).
 
         A candidate is the known rod's when its base lies within the rod's width of the
-        rod's base (of several, the one whose axis passes nearest its tip), and no other
-        candidate of this scan keeps to that rod's axis (two rods from one root: each is
-        its own; :meth:`_prior_rod`).
+        rod's base (the nearest such rod), and no other candidate of this scan keeps to
+        that rod's axis (two rods from one root: each is its own).
         """
         if not self.straight_rods or not cands:
             return cands
