@@ -60,6 +60,7 @@ from ._whisker_link import (  # noqa: F401
     _root_direction,
 )
 from ._whisker_obs import HALF_PX, STRAIGHT_SLACK_PX, WhiskerObs, _axis_circle_exit
+from ._whisker_stub import STUB_EXCESS_PX, split_stub
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ STUB_ASPECT = 2.5
 #: from its root to its outer half (:func:`_root_to_tip_axis`), then along its centreline:
 #: a short rod grown at a slant or curving away from the radius.
 STUB_OUTWARD_COS = math.cos(math.radians(45.0))
+#: A straight rod's region is also read as a rod plus a stub from its root
+#: (:mod:`._whisker_stub`; two whiskers from one root that never part).
+SPLIT_STUBS = True
 #: Percentiles of the across-axis positions taken as the rod's sides (robust to a few
 #: pixels of a touching neighbour).
 SIDE_PERCENTILES = (1, 99)
@@ -226,14 +230,44 @@ def find_whiskers(li_mask, *, electrode_xy_px, electrode_radius_px, rim_margin_p
         sub, x0, y0, area, split = todo.pop(0)
         rod = _region_rod(sub, x0, y0, area, **tests)
         if isinstance(rod, WhiskerObs):
-            found.append(rod)
+            two = _with_stub(sub, x0, y0, rod, tests, cut=split or None) if SPLIT_STUBS else None
+            found.extend(two if two is not None else [rod])
             whisker_mask[y0:y0 + sub.shape[0], x0:x0 + sub.shape[1]] |= sub
         elif rod == "rejected" and not split:
             # attached but not a rod: rods sharing a root
-            tries = [(arm, x0 + ax0, y0 + ay0, int(arm.sum()), True)
-                     for arm, ax0, ay0 in _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px)]
+            arms, cut = _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px)
+            tries = [(arm, x0 + ax0, y0 + ay0, int(arm.sum()), cut) for arm, ax0, ay0 in arms]
             todo.extend(tries)
     return found, whisker_mask
+
+
+def _with_stub(sub, x0, y0, rod, tests, cut=None):
+    """A straight rod's region read as the rod plus a stub from its root (see
+    :mod:`._whisker_stub`): [rod, stub], or None.
+
+    ``cut`` = (x, y, radius) of the disc cut out of a region of rods sharing a root
+    (:func:`_rods_sharing_a_root`) when ``sub`` is one of its arms: the arm holds the
+    whole disc, so the other arms' roots widen it up to the disc's edge; a stub must
+    reach beyond that edge by more than :data:`STUB_EXCESS_PX`.
+    """
+    ys, xs = np.nonzero(sub)
+    xs = xs.astype(np.float64) + x0
+    ys = ys.astype(np.float64) + y0
+    ex, ey, r = tests["ex"], tests["ey"], tests["r"]
+    shape = {k: tests[k] for k in ("min_length_px", "max_width_px", "min_fill", "min_straightness")}
+
+    def straight(bxs, bys, area, centre_xy, axis_xy):
+        return _straight_rod(bxs, bys, area, centre_xy, axis_xy, ex, ey, r, **shape)
+
+    two = split_stub(xs, ys, rod, ex, ey, r, min_length_px=tests["min_length_px"],
+                     straight_rod=straight)
+    if two is None:
+        return None
+    if cut is not None:
+        tx, ty = two[1].tip_xy_px
+        if math.hypot(tx - cut[0], ty - cut[1]) <= cut[2] + STUB_EXCESS_PX:
+            return None
+    return list(two)
 
 
 def _pieces(mask, min_area_px):
@@ -248,7 +282,8 @@ def _pieces(mask, min_area_px):
 
 
 def _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px):
-    """Rods that grow from one root, each with the root: pieces of a region, or [].
+    """Rods that grow from one root, each with the root: (pieces of a region, (x, y,
+    radius) of the disc cut out around the root), or ([], None).
 
     Two or more whiskers may start at one spot of the rim and part at an angle
     (check seed 7080: 4 and 3 px wide rods 31 deg apart from one root, a "V" that
@@ -275,8 +310,8 @@ def _rods_sharing_a_root(sub, x0, y0, ex, ey, min_area_px):
                 full = root.copy()
                 full[py0:py0 + piece.shape[0], px0:px0 + piece.shape[1]] |= piece
                 out.extend(_pieces(full, min_area_px))
-            return out
-    return []
+            return out, (float(xs[k] + x0), float(ys[k] + y0), float(radius))
+    return [], None
 
 
 def _region_rod(sub, x0, y0, area, *, ex, ey, r, attach_px, min_length_px, max_width_px,

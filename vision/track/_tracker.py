@@ -57,6 +57,11 @@ FRONT_RIM_MARGIN_PX = 5.0
 #: crack joined to the whisker's base: tuning seed 5027) is left to the crack finder.
 ROD_BODY_MARGIN_PX = 2.0
 
+#: A rod whose axis runs on into another rod's body within this distance (px) beyond its
+#: tip keeps its segmented tip: :func:`refine_tip` looks for the step up to
+#: TIP_OUTWARD_FRAC * TIP_MAX_SHIFT_PX (3 px) outward, where there is only lithium.
+TIP_INTO_REACH_PX = 3.0
+
 #: A whisker candidate whose dark core (full width at half maximum across its axis in the
 #: change image) is narrower than this is a crack: a Li-filled crack (core 1-1.5 px in the
 #: generator, plain 2-px cracks 2-2.5 px) is segmented several px wide with its bright rims
@@ -384,6 +389,56 @@ def _rods_in(mask, whiskers):
     keep[0] = False
     out[y0:y1, x0:x1] = keep[labels]
     return out
+
+
+def _sibling_bodies(mask, candidates, i):
+    """The bodies (:func:`_rod_bodies`) of the other ``candidates`` read from the same
+    piece of the rod mask ``mask`` as candidate ``i``, or None when there are none.
+
+    Two rods from one root that never part (a stub beside a rod,
+    :mod:`~vision.measure._whisker_stub`) are one piece of the mask: the axis of either,
+    continued beyond its tip, would otherwise run on through the other rod's lithium as
+    if it were its own.
+    """
+    own = _rods_in(mask, [candidates[i]])
+    if not own.any():
+        return None
+    sib = [o for j, o in enumerate(candidates) if j != i and (_rods_in(mask, [o]) & own).any()]
+    return _rod_bodies(mask.shape, sib) if sib else None
+
+
+def _tip_runs_into(body, whisker):
+    """True when ``whisker``'s axis, continued beyond its tip by up to
+    :data:`TIP_INTO_REACH_PX`, lies in ``body`` (bool mask): no lithium-to-ceramic step
+    lies there for :func:`refine_tip` to fit, only another rod's lithium."""
+    ux, uy = whisker.direction_xy
+    tx, ty = whisker.tip_xy_px
+    h, w = body.shape
+    for t in np.arange(1.0, TIP_INTO_REACH_PX + 0.5):
+        x, y = int(round(tx + t * ux)), int(round(ty + t * uy))
+        if 0 <= x < w and 0 <= y < h and body[y, x]:
+            return True
+    return False
+
+
+def _measure_rod(diff, li, mask, candidates, i):
+    """Candidate ``i`` of ``candidates`` measured on the change image ``diff``.
+
+    Followed where the segmentation cut it short (:func:`follow_rod`) up to other
+    lithium: ``li`` less its own piece of the rod mask ``mask``, and the bodies of the
+    other rods read from that piece (:func:`_sibling_bodies`); its tip refined on the
+    image (:func:`refine_tip`) unless its axis runs on into such a body
+    (:func:`_tip_runs_into`); its width refined (:func:`refine_width`).
+    """
+    c = candidates[i]
+    other = li & ~_rods_in(mask, [c])
+    sib = _sibling_bodies(mask, candidates, i)
+    if sib is not None:
+        other = other | sib
+    c = follow_rod(diff, c, other_li=other)
+    if sib is None or not _tip_runs_into(sib, c):
+        c = refine_tip(diff, c)
+    return refine_width(diff, c)
 
 
 def _rods_left_out_of_front(mask, candidates, whiskers):
@@ -849,8 +904,9 @@ class _Tracker:
             thick = self._reaimed_on_priors(thick)
             # a rod the segmentation cut short goes on along its axis while its contrast holds
             # (up to other lithium: the electrode, the front, another rod)
-            cands = [refine_width(wdiff, refine_tip(wdiff, follow_rod(
-                wdiff, c, other_li=li & ~_rods_in(wmask, [c])))) for c in thick]
+            # (another rod read from the same piece, a stub beside a rod, is other lithium
+            # too: its body, not the piece, so that neither runs through the other)
+            cands = [_measure_rod(wdiff, li, wmask, thick, i) for i in range(len(thick))]
             cands = [c for c in cands if c.length_px >= self.min_whisker_length_px]
             whiskers = self.linker.link(cands)
             self.straight_rods.update((w.whisker_id, w) for w in whiskers if not w.path_xy_px)

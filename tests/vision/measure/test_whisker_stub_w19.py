@@ -3,8 +3,7 @@
 Tuning seed 5034 grows an 8.2 px whisker 55 px long 9 deg off an 11.2 px whisker whose
 base lies 2.6 px away: their axes stay closer than the sum of their half widths, so the
 lithium mask holds one region, read on main as one rod 15-16 px wide and the stub is not
-found (still so: the reading that splits the stub, on branch ``whisker19-wip``, is not
-merged; see the changelog's wave 19). Drawn here as masks (pixel centres inside either rod, the electrode disc, edges
+found. Drawn here as masks (pixel centres inside either rod, the electrode disc, edges
 ragged by a pixel as a segmented edge is): the finder must report both rods, each length
 within 3 px of the drawn one (the finder's tip is pixel-level; the tracker refines it on
 the image) and each direction within 6 deg. A single rod whose mask widens at its root
@@ -26,6 +25,9 @@ TIP_TOL_PX = 3.0
 #: width: the tip's profile along the axis still crosses the stub's end (and the
 #: validation's match gate is 25 deg).
 DIR_TOL_DEG = 6.0
+#: Drawings whose flipped edge pixels make the stub's edge fit a line only within 1.05 px
+#: (measured), over the finder's bound: not split (known misses).
+RAGGED_MISSES = {(0, -9.0, 50.0), (3, 14.0, 25.0)}
 
 
 def _rod(mask, base_deg, dir_deg, width, length, *, offset=0.0):
@@ -73,11 +75,11 @@ def _ang_diff(a, b):
                          [(11.2, 8.2, 9.0, 35.0),    # seed 5034's pair
                           (11.2, 8.2, -9.0, 50.0),
                           (9.0, 7.0, 14.0, 25.0)])
-@pytest.mark.xfail(strict=True, reason=(
-    "wave 19: main reports one rod for each drawn pair; the stub reading "
-    "(branch whisker19-wip, _whisker_stub.py) passes 10 of these 12 but the tracker's "
-    "follow_rod runs the stub through the rod (5034, 7036: RMS 76 and 173 px), not merged"))
-def test_stub_beside_rod_is_found(seed, rod_w, stub_w, turn_deg, stub_len):
+def test_stub_beside_rod_is_found(request, seed, rod_w, stub_w, turn_deg, stub_len):
+    if (seed, turn_deg, stub_len) in RAGGED_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "ragged drawn edge: the stub's edge fits its line within 1.05 px RMS, over "
+            "STUB_EDGE_RMS_PX = 1.0 (a looser bound takes seed 7080's thin 'V' arm)")))
     rng, mask, disc = _scene(seed)
     base_deg = float(rng.uniform(0, 360))
     rod_dir = base_deg + float(rng.uniform(-10, 10))
