@@ -124,8 +124,9 @@ class SegmentState:
         self._reset()
 
     def _reset(self):
-        self.edge_stats = None   # (float32 gradient subsample, its EDGE_PERCENTILE percentile)
+        self.edge_stats = None   # (float32 gradient subsample, its columns, its percentile)
         self.edges = None        # (cut, strong edges at that cut)
+        self.edge_points = None  # (rows, cols) of the edges at the percentile alone
         self.level_bins = None   # (noise bins, offset bins), or False: binned per image
         self.reach = None        # (rows, cols, reach, shape, flat indices)
         self.li_sign = None      # ((shape, x, y, radius), sign)
@@ -160,31 +161,63 @@ def _strong_edges(grad, noise_sigma, state=None):
     g : (K,) float32 ndarray
         The gradient there.
     """
-    gs = grad[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE]
-    if gs.size < NOISE_MIN_SAMPLES:
-        return None
-    stats = None if state is None else state.edge_stats
+    stats = _edge_stats(grad, state)
     if stats is None:
-        g = np.array(gs, np.float32, copy=True).ravel()
-        # the exact order statistics of np.percentile, interpolated in float64 (it may round
-        # the float32 threshold by an ulp; float32 gradients on either side are the same)
-        stats = (g, float(_percentile(g, [EDGE_PERCENTILE])[0]))
-        if state is not None:
-            state.edge_stats = stats
-    g, thr = stats
-    cut = max(thr, EDGE_MIN_SIGMA * noise_sigma)
+        return None
+    cut = max(stats[2], EDGE_MIN_SIGMA * noise_sigma)
     if state is not None and state.edges is not None and state.edges[0] == cut:
         return state.edges[1]
-    idx = np.flatnonzero(g >= cut)
-    if idx.size < NOISE_MIN_SAMPLES:
-        edges = None
-    else:
-        rows, cols = np.divmod(idx, gs.shape[1])
-        edges = (rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx])
+    edges = _edges_at(stats, cut)
     if state is not None:
         # one cut at a time (the noise changes little from scan to scan)
         state.edges = (cut, edges)
     return edges
+
+
+def _edge_stats(grad, state=None):
+    """(float32 gradient subsample, flat; its columns; its percentile), or None when too small."""
+    if state is not None and state.edge_stats is not None:
+        return state.edge_stats
+    gs = grad[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE]
+    if gs.size < NOISE_MIN_SAMPLES:
+        return None
+    g = np.array(gs, np.float32, copy=True).ravel()
+    # the exact order statistics of np.percentile, interpolated in float64 (it may round
+    # the float32 threshold by an ulp; float32 gradients on either side are the same)
+    stats = (g, gs.shape[1], float(_percentile(g, [EDGE_PERCENTILE])[0]))
+    if state is not None:
+        state.edge_stats = stats
+    return stats
+
+
+def _edges_at(stats, cut):
+    """:func:`_strong_edges` at the gradient ``cut`` (of :func:`_edge_stats`' ``stats``)."""
+    g, cols, _ = stats
+    idx = np.flatnonzero(g >= cut)
+    if idx.size < NOISE_MIN_SAMPLES:
+        return None
+    r, c = np.divmod(idx, cols)
+    return r * STATS_SUBSAMPLE, c * STATS_SUBSAMPLE, g[idx]
+
+
+def _edge_points(grad, state=None):
+    """(rows, cols) of the background's edges at the :data:`EDGE_PERCENTILE` percentile alone, or None.
+
+    A superset of :func:`_strong_edges`' pixels whatever the noise (their cut is at least
+    the percentile), the same for every scan of a background (kept in ``state``). The offset
+    map is interpolated around these: its smoothed value at a strong edge depends only on
+    that edge's own neighbourhood, interpolated either way, so the values used are those
+    made around the scan's edges alone, and the neighbourhood is not made anew when the
+    noise moves the cut.
+    """
+    if state is not None and state.edge_points is not None:
+        return state.edge_points
+    stats = _edge_stats(grad, state)
+    edges = None if stats is None else _edges_at(stats, stats[2])
+    points = None if edges is None else edges[:2]
+    if state is not None:
+        state.edge_points = points
+    return points
 
 
 def _residual_shift_px(d_edges, g_edges, noise_sigma):
@@ -829,7 +862,8 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             # same as removing it before the smoothing, also at the needle's blurred edge),
             # only where it is used: the strong edges and the labelled box
             offset = _OffsetMap(bg, off_levels, offsets, smooth_px, state)
-            offset.compute(_grown(box, halo, w, h), None if edges is None else edges[:2])
+            offset.compute(_grown(box, halo, w, h),
+                           None if edges is None else _edge_points(grad, state))
         if edges is not None:
             rows, cols, g_edges = edges
             d_edges = d[rows, cols]

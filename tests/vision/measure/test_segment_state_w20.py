@@ -23,13 +23,13 @@ EX, EY, ER = 70.0, 75.0, 18.0
 TIP_TOLERANCE_PX = 4
 
 
-def _background(seed, needle_level):
+def _background(seed, needle_level, shape=(H, W)):
     """A background (a bright bar, grains, level-dependent noise) and its gradient."""
     rng = np.random.default_rng(seed)
-    bg = np.full((H, W), 90.0, np.float32)
-    cv2.rectangle(bg, (150, 0), (172, H), needle_level, -1)
+    bg = np.full(shape, 90.0, np.float32)
+    cv2.rectangle(bg, (150, 0), (172, shape[0]), needle_level, -1)
     bg = cv2.GaussianBlur(bg, (0, 0), 1.5)
-    bg += cv2.GaussianBlur(rng.normal(0, 12, (H, W)).astype(np.float32), (0, 0), 3.0)
+    bg += cv2.GaussianBlur(rng.normal(0, 12, shape).astype(np.float32), (0, 0), 3.0)
     grad = cv2.magnitude(cv2.Sobel(bg, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(bg, cv2.CV_32F, 0, 1) / 8)
     return bg, grad
 
@@ -111,7 +111,7 @@ def test_no_module_level_cache_and_no_full_frame_array_in_a_state():
             for y in x:
                 arrays(y)
 
-    for name in ("edge_stats", "edges", "level_bins", "reach", "li_sign"):
+    for name in ("edge_stats", "edges", "edge_points", "level_bins", "reach", "li_sign"):
         arrays(getattr(state, name))
     assert held
     # subsample-sized (every STATS_SUBSAMPLE-th px per axis) or smaller: no frame
@@ -122,3 +122,39 @@ def test_state_must_be_a_segment_state():
     bg, grad = _background(6, 215.0)
     with pytest.raises(InputError, match="state must be a SegmentState"):
         segment_lithium(_scan(bg, 20, 2), **_kw(bg, grad, {}))
+
+
+@pytest.mark.parametrize("noise_sigma", [0.5, 12.0])
+def test_offset_map_around_the_percentile_edges_gives_the_values_at_the_scans_edges(noise_sigma):
+    # the neighbourhood is made once per background around the edges at the percentile (a
+    # superset of the scan's edges, whose cut the noise raises): the smoothed offset at the
+    # scan's edges and in a box is the one made around the scan's edges alone, to the bit
+    # (large enough for NOISE_MIN_SAMPLES edges in the top 1 % of the subsample)
+    bg, grad = _background(7, 215.0, (300, 420))
+    edges = seg._strong_edges(grad, noise_sigma)
+    points = seg._edge_points(grad)
+    assert edges is not None and len(points[0]) >= len(edges[0])
+    rows, cols = edges[:2]
+    levels = np.array([60.0, 90.0, 130.0, 200.0])
+    offsets = np.array([0.5, -0.25, 1.5, -2.0])
+    box = (40, 30, 120, 110)
+    want = seg._OffsetMap(bg, levels, offsets, seg.SMOOTH_PX)
+    want.compute(box, (rows, cols))
+    got = seg._OffsetMap(bg, levels, offsets, seg.SMOOTH_PX, SegmentState())
+    got.compute(box, points)
+    assert np.array_equal(got.smooth[rows, cols], want.smooth[rows, cols])
+    assert np.array_equal(got.smooth[30:110, 40:120], want.smooth[30:110, 40:120])
+    # a noise of 12 puts the cut (EDGE_MIN_SIGMA noise levels) above the percentile (20.3
+    # here): fewer edges, another neighbourhood, the same values where they are used
+    if noise_sigma > 10:
+        assert len(points[0]) > len(rows)
+        assert not np.array_equal(got.smooth, want.smooth)
+    # and segment_lithium with a state equals it without, scan after scan (the definition:
+    # at these fixed noise levels the rod's contrast is not what is tested)
+    state = SegmentState()
+    for k, length in enumerate((20, 40)):
+        diff = _scan(bg, length, 50 + k)
+        a = segment_lithium(diff, noise_sigma=noise_sigma, **_kw(bg, grad, state))
+        b = segment_lithium(diff, noise_sigma=noise_sigma, **_kw(bg, grad))
+        assert np.array_equal(a[0], b[0]) and a[2] == b[2]
+        np.testing.assert_allclose(a[1], b[1], rtol=1e-6, atol=1e-6)
