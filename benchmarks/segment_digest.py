@@ -18,6 +18,10 @@ outputs feed the next scan's search box, so one difference shows in every later 
 :func:`replay`: ``python benchmarks/segment_digest.py --replay DIR [--repeat R]`` times
 ``segment_lithium`` on the saved inputs (the best of R runs per call, wall ms, one core)
 and prints the output digest of every call (wave 19, issue 14).
+
+The tracker's ``state`` (``SegmentState``: what is derived from the background alone, wave
+20) is not an input: it is neither hashed nor saved. The replay hands the calls of one
+background (equal arrays, made one object as in the tracker) one state, as the tracker does.
 """
 import hashlib
 import json
@@ -70,6 +74,7 @@ def digest_render(render_dir, capture=None, every=10):
     orig = trk.segment_lithium
 
     def wrapped(diff, **kw):
+        state = kw.pop("state", None)
         _update(h_in, diff)
         _update_kw(h_in, kw)
         keys = {"diff": diff, **kw}
@@ -79,6 +84,8 @@ def digest_render(render_dir, capture=None, every=10):
             other = {k: v for k, v in kw.items() if not isinstance(v, np.ndarray)}
             np.savez(Path(capture) / f"{render_dir.name}_{len(calls):04d}.npz", diff=diff,
                      kwargs=json.dumps(other, default=list), **arrays)
+        if state is not None:
+            kw["state"] = state
         c = time.process_time()
         out = orig(diff, **kw)
         cpu[0] += time.process_time() - c
@@ -110,11 +117,20 @@ def _load(path):
 
 def replay(capture, repeat=3):
     """Best-of-``repeat`` wall ms and output digest of ``segment_lithium`` per saved call."""
-    from vision.measure._segment import segment_lithium
+    import numpy as np
 
-    rows = {}
+    from vision.measure import _segment
+
+    rows, arrays, states = {}, {}, {}
     for p in sorted(Path(capture).glob("*.npz")):
         diff, kw = _load(p)
+        for k in ("background", "background_gradient"):
+            if isinstance(kw.get(k), np.ndarray):
+                kw[k] = arrays.setdefault((k, _digest(kw[k])), kw[k])
+        if hasattr(_segment, "SegmentState"):   # (main before wave 20 had none)
+            key = (id(kw.get("background")), id(kw.get("background_gradient")))
+            kw["state"] = states.setdefault(key, _segment.SegmentState())
+        segment_lithium = _segment.segment_lithium
         best = None
         for _ in range(repeat):
             t = time.perf_counter()

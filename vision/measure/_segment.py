@@ -21,8 +21,8 @@ from .._shared._stats import _median, _percentile, robust_sigma
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["robust_sigma", "difference_image", "segment_lithium", "disc_mask", "noise_by_level",
-           "link_thin_branches"]
+__all__ = ["robust_sigma", "difference_image", "segment_lithium", "SegmentState", "disc_mask",
+           "noise_by_level", "link_thin_branches"]
 
 #: Default hysteresis of the change image in noise units (the tracker passes its own from
 #: TrackOptions): a 5-sigma seed is rare in pure noise, the 2.5-sigma level follows the
@@ -95,24 +95,51 @@ LI_DISC_FRACTION = 0.8
 LI_RING_OUTER = 1.5
 
 
-#: The last gradient's edge statistics (:func:`_strong_edges`): (subsample copy, percentile,
-#: {threshold: edges}). The gradient is the background's, the same for every scan of a
-#: background: its percentile (a sort of ~230 000 values at full HD) is taken once. A hit
-#: needs the subsample equal to the bit, so any other gradient is measured anew.
-_EDGE_CACHE = [None]
+class SegmentState:
+    """What :func:`segment_lithium` derives from one background alone, kept for its scans.
+
+    The level bins of the noise and offset tables (percentiles and a sort of ~230 000
+    subsampled levels at full HD), the percentile of the background's gradient and its
+    strong edges, the neighbourhood of those edges where the offset map is interpolated,
+    and the electrode's grey level against its ring depend on the background model (and its
+    gradient), not on the scan. Make one state per background model and pass it with every
+    scan against that background::
+
+        state = SegmentState()
+        for diff in changes:
+            li, strength, noise = segment_lithium(diff, ..., background=bg,
+                                                  background_gradient=grad, state=state)
+
+    The first call fills it; later calls with the same ``background`` and
+    ``background_gradient`` objects reuse it (the same values as without a state, to the
+    bit). Given other arrays it starts anew; an array changed in place is not noticed:
+    make a new state for a new or changed background. Without a state every call computes
+    everything. One state holds a few subsample-sized arrays (~5 MB at full HD), no
+    full-frame array. It belongs to one sequence of calls (one video's tracker), not to
+    threads working on it at once.
+    """
+
+    def __init__(self):
+        self._arrays = None       # (background, background_gradient) the state was made for
+        self._reset()
+
+    def _reset(self):
+        self.edge_stats = None   # (float32 gradient subsample, its columns, its percentile)
+        self.edges = None        # (cut, strong edges at that cut)
+        self.edge_points = None  # (rows, cols) of the edges at the percentile alone
+        self.level_bins = None   # (noise bins, offset bins), or False: binned per image
+        self.reach = None        # (rows, cols, reach, shape, flat indices)
+        self.li_sign = None      # ((shape, x, y, radius), sign)
+
+    def _bind(self, background, background_gradient):
+        """Start anew unless the state was made for these very arrays."""
+        a = self._arrays
+        if a is None or a[0] is not background or a[1] is not background_gradient:
+            self._reset()
+            self._arrays = (background, background_gradient)
 
 
-def _same_bits(a, b):
-    """``a`` and ``b`` hold the same bits in the same dtype and shape (exact, NaN and -0 too)."""
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):
-        u = np.dtype(f"u{a.dtype.itemsize}")
-        return np.array_equal(a.view(u), b.view(u))
-    return np.array_equal(a, b)
-
-
-def _strong_edges(grad, noise_sigma):
+def _strong_edges(grad, noise_sigma, state=None):
     """The background's strongest edges among every :data:`STATS_SUBSAMPLE`-th pixel, or None.
 
     Parameters
@@ -121,6 +148,9 @@ def _strong_edges(grad, noise_sigma):
         Gradient magnitude of the background, grey levels per px.
     noise_sigma : float
         Noise of the change image, grey levels.
+    state : SegmentState, optional
+        Keeps the gradient's percentile and the last cut's edges (the gradient is the
+        background's: the same for every scan).
 
     Returns
     -------
@@ -131,32 +161,63 @@ def _strong_edges(grad, noise_sigma):
     g : (K,) float32 ndarray
         The gradient there.
     """
+    stats = _edge_stats(grad, state)
+    if stats is None:
+        return None
+    cut = max(stats[2], EDGE_MIN_SIGMA * noise_sigma)
+    if state is not None and state.edges is not None and state.edges[0] == cut:
+        return state.edges[1]
+    edges = _edges_at(stats, cut)
+    if state is not None:
+        # one cut at a time (the noise changes little from scan to scan)
+        state.edges = (cut, edges)
+    return edges
+
+
+def _edge_stats(grad, state=None):
+    """(float32 gradient subsample, flat; its columns; its percentile), or None when too small."""
+    if state is not None and state.edge_stats is not None:
+        return state.edge_stats
     gs = grad[::STATS_SUBSAMPLE, ::STATS_SUBSAMPLE]
     if gs.size < NOISE_MIN_SAMPLES:
         return None
-    cache = _EDGE_CACHE[0]
-    if cache is None or not _same_bits(cache[0], gs):
-        g = np.array(gs, np.float32, copy=True).ravel()
-        # the exact order statistics of np.percentile, interpolated in float64 (it may round
-        # the float32 threshold by an ulp; float32 gradients on either side are the same)
-        thr = float(_percentile(g, [EDGE_PERCENTILE])[0])
-        cache = (g.reshape(gs.shape), thr, {})
-        _EDGE_CACHE[0] = cache
-    gs_copy, thr, found = cache
-    cut = max(thr, EDGE_MIN_SIGMA * noise_sigma)
-    if cut in found:
-        return found[cut]
-    g = gs_copy.ravel()
+    g = np.array(gs, np.float32, copy=True).ravel()
+    # the exact order statistics of np.percentile, interpolated in float64 (it may round
+    # the float32 threshold by an ulp; float32 gradients on either side are the same)
+    stats = (g, gs.shape[1], float(_percentile(g, [EDGE_PERCENTILE])[0]))
+    if state is not None:
+        state.edge_stats = stats
+    return stats
+
+
+def _edges_at(stats, cut):
+    """:func:`_strong_edges` at the gradient ``cut`` (of :func:`_edge_stats`' ``stats``)."""
+    g, cols, _ = stats
     idx = np.flatnonzero(g >= cut)
     if idx.size < NOISE_MIN_SAMPLES:
-        edges = None
-    else:
-        rows, cols = np.divmod(idx, gs.shape[1])
-        edges = (rows * STATS_SUBSAMPLE, cols * STATS_SUBSAMPLE, g[idx])
-    # one threshold at a time (the noise changes little from scan to scan); a new entry,
-    # not a change of the one another caller may be reading
-    _EDGE_CACHE[0] = (gs_copy, thr, {cut: edges})
-    return edges
+        return None
+    r, c = np.divmod(idx, cols)
+    return r * STATS_SUBSAMPLE, c * STATS_SUBSAMPLE, g[idx]
+
+
+def _edge_points(grad, state=None):
+    """(rows, cols) of the background's edges at the :data:`EDGE_PERCENTILE` percentile alone, or None.
+
+    A superset of :func:`_strong_edges`' pixels whatever the noise (their cut is at least
+    the percentile), the same for every scan of a background (kept in ``state``). The offset
+    map is interpolated around these: its smoothed value at a strong edge depends only on
+    that edge's own neighbourhood, interpolated either way, so the values used are those
+    made around the scan's edges alone, and the neighbourhood is not made anew when the
+    noise moves the cut.
+    """
+    if state is not None and state.edge_points is not None:
+        return state.edge_points
+    stats = _edge_stats(grad, state)
+    edges = None if stats is None else _edges_at(stats, stats[2])
+    points = None if edges is None else edges[:2]
+    if state is not None:
+        state.edge_points = points
+    return points
 
 
 def _residual_shift_px(d_edges, g_edges, noise_sigma):
@@ -323,33 +384,27 @@ def _noise_table(d, lv, n_bins, min_samples):
     return _bin_table(d, _noise_bins(lv, n_bins, min_samples), robust_sigma)
 
 
-#: The last background's level bins (:func:`_level_tables`): (subsample copy, noise bins,
-#: offset bins). They depend on the background alone, the same for every scan of it: the
-#: percentiles and the sort of ~230 000 levels at full HD are done once. A hit needs the
-#: subsample equal to the bit, so any other background is binned anew.
-_LEVEL_CACHE = [None]
-
-
-def _level_tables(ds, bgs):
+def _level_tables(ds, bgs, state=None):
     """:func:`noise_by_level` and :func:`offset_by_level` of the subsampled ``ds`` on ``bgs``.
 
     (levels, sigmas, offset levels, offsets), the values of the two functions to the bit.
-    When every pair counts (:func:`_valid_pairs`: the usual case) the bins come from
-    :data:`_LEVEL_CACHE`; otherwise the bins depend on the pixels left out and are made
-    for this image.
+    When every pair counts (:func:`_valid_pairs`: the usual case) the level bins are the
+    background's alone (made once per ``state``: :class:`SegmentState`); otherwise they
+    depend on the pixels left out and are made for this image.
     """
     d = np.asarray(ds, np.float32).ravel()
-    cache = _LEVEL_CACHE[0]
     if np.isfinite(d).all() and np.count_nonzero(d) == d.size:
-        if cache is not None and _same_bits(cache[0], bgs):
-            _, nb, ob = cache
-            return (*_bin_table(d, nb, robust_sigma), *_bin_table(d, ob, _median))
-        lv = np.array(bgs, np.float32, copy=True)
-        if np.isfinite(lv).all():
-            flat = lv.ravel()
-            nb = _noise_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
-            ob = _offset_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES)
-            _LEVEL_CACHE[0] = (lv, nb, ob)
+        bins = None if state is None else state.level_bins
+        if bins is None:
+            flat = np.asarray(bgs, np.float32).ravel()
+            bins = False
+            if np.isfinite(flat).all():
+                bins = (_noise_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES),
+                        _offset_bins(flat, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES))
+            if state is not None:
+                state.level_bins = bins
+        if bins:
+            nb, ob = bins
             return (*_bin_table(d, nb, robust_sigma), *_bin_table(d, ob, _median))
     pairs = _valid_pairs(ds, bgs)
     return (*_noise_table(*pairs, NOISE_LEVEL_BINS, NOISE_MIN_SAMPLES),
@@ -458,10 +513,13 @@ class _OffsetMap:
         The offset table.
     smooth_px : float
         Gaussian blur of the change image (0: none), px.
+    state : SegmentState, optional
+        Keeps the neighbourhood of the background's strong edges.
     """
 
-    def __init__(self, background, levels, offsets, smooth_px):
+    def __init__(self, background, levels, offsets, smooth_px, state=None):
         self._bg = background
+        self._state = state
         self._levels, self._offsets = levels, offsets
         self._smooth_px = float(smooth_px)
         # OpenCV's float kernel reaches round(4 sigma) px (its size is 2 round(4 sigma) + 1)
@@ -491,7 +549,7 @@ class _OffsetMap:
             flat_bg = self._bg.reshape(-1)   # a copy if not contiguous: the same values
             for _, pts in self._asked:
                 if pts is not None and len(pts[0]):
-                    idx = _points_reach(pts, e, (h, w))
+                    idx = _points_reach(pts, e, (h, w), self._state)
                     raw.reshape(-1)[idx] = np.interp(flat_bg[idx], self._levels, self._offsets)
             for (x0, y0, x1, y1), _ in self._asked:
                 win = (slice(max(y0 - e, 0), min(y1 + e, h)), slice(max(x0 - e, 0), min(x1 + e, w)))
@@ -499,25 +557,25 @@ class _OffsetMap:
         self.smooth = cv2.GaussianBlur(raw, (0, 0), self._smooth_px) if self._smooth_px > 0 else raw
 
 
-#: The last points' neighbourhood (:func:`_points_reach`): (shape, reach, rows, cols, (rows,
-#: cols) of the neighbourhood). The points are the background's strong edges, the same for
-#: every scan of a background.
-_REACH_CACHE = [None]
+def _points_reach(points, reach, shape, state=None):
+    """Flat indices of the pixels within ``reach`` (a square) of ``points`` (rows, cols), row by row.
 
-
-def _points_reach(points, reach, shape):
-    """Flat indices of the pixels within ``reach`` (a square) of ``points`` (rows, cols), row by row."""
-    rows, cols = (np.asarray(p) for p in points)
-    c = _REACH_CACHE[0]
-    if (c is not None and c[0] == shape and c[1] == reach and np.array_equal(c[2], rows)
-            and np.array_equal(c[3], cols)):
+    With a ``state`` (:class:`SegmentState`) the last result is kept for the same point
+    arrays (the background's strong edges, the same objects for every scan).
+    """
+    rows, cols = points
+    c = None if state is None else state.reach
+    if c is not None and c[0] is rows and c[1] is cols and c[2] == reach and c[3] == shape:
         return c[4]
+    key = (rows, cols)
+    rows, cols = np.asarray(rows), np.asarray(cols)
     need = np.zeros(shape, np.uint8)
     need[rows, cols] = 1
     if reach:
         need = cv2.dilate(need, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     out = np.flatnonzero(need)
-    _REACH_CACHE[0] = (shape, reach, rows.copy(), cols.copy(), out)
+    if state is not None:
+        state.reach = (*key, reach, shape, out)
     return out
 
 
@@ -607,26 +665,22 @@ def _half(img):
     return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
-#: The last electrode's sign (:func:`_li_sign`): (key, subsample copy, sign). It depends on
-#: the background around the electrode alone, the same for every scan of a background.
-_LI_SIGN_CACHE = [None]
-
-
-def _li_sign(bg, ex, ey, r):
+def _li_sign(bg, ex, ey, r, state=None):
     """+1 if the electrode (its lithium) is darker than the ceramic around it, -1 if brighter, 0 if neither.
 
-    Sampled every :data:`STATS_SUBSAMPLE` px (see :data:`LI_DISC_FRACTION`).
+    Sampled every :data:`STATS_SUBSAMPLE` px (see :data:`LI_DISC_FRACTION`); kept in
+    ``state`` (:class:`SegmentState`) for the same electrode.
     """
     h, w = bg.shape
     k = STATS_SUBSAMPLE
     ro = LI_RING_OUTER * r
     y0, y1 = max(int(ey - ro), 0), min(int(ey + ro) + 1, h)
     x0, x1 = max(int(ex - ro), 0), min(int(ex + ro) + 1, w)
-    sub = bg[y0:y1:k, x0:x1:k]
     key = (bg.shape, ex, ey, r)
-    c = _LI_SIGN_CACHE[0]
-    if c is not None and c[0] == key and _same_bits(c[1], sub):
-        return c[2]
+    c = None if state is None else state.li_sign
+    if c is not None and c[0] == key:
+        return c[1]
+    sub = bg[y0:y1:k, x0:x1:k]
     yy, xx = np.ogrid[y0:y1:k, x0:x1:k]
     dist = np.hypot(xx - ex, yy - ey)
     inner, ring = sub[dist <= LI_DISC_FRACTION * r], sub[(dist >= r + 3) & (dist <= ro)]
@@ -634,7 +688,8 @@ def _li_sign(bg, ex, ey, r):
         sign = 0
     else:
         sign = int(np.sign(np.median(ring) - np.median(inner)))
-    _LI_SIGN_CACHE[0] = (key, sub.copy(), sign)
+    if state is not None:
+        state.li_sign = (key, sign)
     return sign
 
 
@@ -681,7 +736,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
                     registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
-                    background=None, coarse_px=COARSE_PX):
+                    background=None, coarse_px=COARSE_PX, state=None):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -729,6 +784,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     coarse_px : float
         Scale (px) of the area detection of faint clusters (:data:`COARSE_PX`);
         0 turns it off (pixel scale only).
+    state : SegmentState, optional
+        What is derived from ``background`` and ``background_gradient`` alone, kept for
+        the scans of one background (one state per background model; the same results as
+        without it). None: everything is computed in this call.
 
     Returns
     -------
@@ -744,6 +803,10 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     d = np.asarray(diff, dtype=np.float32)
     if d.ndim != 2:
         raise InputError(f"diff must be a 2-D array (rows, cols), got shape {d.shape}")
+    if state is not None:
+        if not isinstance(state, SegmentState):
+            raise InputError(f"state must be a SegmentState (one per background), got {type(state).__name__}")
+        state._bind(background, background_gradient)
     if smooth_px > 0:
         d = cv2.GaussianBlur(d, (0, 0), smooth_px)
     if noise_sigma is None:
@@ -778,7 +841,7 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
                               noise_sigma)
     top, bottom, left, right = filled
-    li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0))
+    li_sign = (_li_sign(np.asarray(background, np.float32), ex, ey, max(electrode_radius_px, 1.0), state)
                if coarse_px > 0 and background is not None and np.shape(background) == (h, w) else 0)
     # the noise of the area's means on the scanned part only (a filled band is no noise)
     sc = (_coarse_noise(d[top:h - bottom, left:w - right], noise_sigma, coarse_px)
@@ -790,16 +853,17 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
     if background is not None:
         bg = np.asarray(background, dtype=np.float32)
         sub = (slice(None, None, STATS_SUBSAMPLE), slice(None, None, STATS_SUBSAMPLE))
-        levels, sigmas, off_levels, offsets = _level_tables(d[sub], bg[sub])
-        edges = None if grad is None else _strong_edges(grad, noise_sigma)
+        levels, sigmas, off_levels, offsets = _level_tables(d[sub], bg[sub], state)
+        edges = None if grad is None else _strong_edges(grad, noise_sigma, state)
         if off_levels.size:
             # residual of the grey-level map (clipping, gamma): static bright or dark
             # objects (the needle) change level with the flicker, lithium does not care
             # (the offset of each pixel's background level, smoothed as ``d`` was: the
             # same as removing it before the smoothing, also at the needle's blurred edge),
             # only where it is used: the strong edges and the labelled box
-            offset = _OffsetMap(bg, off_levels, offsets, smooth_px)
-            offset.compute(_grown(box, halo, w, h), None if edges is None else edges[:2])
+            offset = _OffsetMap(bg, off_levels, offsets, smooth_px, state)
+            offset.compute(_grown(box, halo, w, h),
+                           None if edges is None else _edge_points(grad, state))
         if edges is not None:
             rows, cols, g_edges = edges
             d_edges = d[rows, cols]

@@ -27,7 +27,7 @@ from .._shared._stats import _percentile, mad_sigma
 from ..measure._electrode import Electrode, resolve_counter_electrode, resolve_electrode
 from ..measure._front import CounterElectrode, measure_front
 from ..measure._kymograph import KymographBuilder
-from ..measure._segment import link_thin_branches, segment_lithium
+from ..measure._segment import SegmentState, link_thin_branches, segment_lithium
 from ..measure._whisker_branch import ROD_MAX_TURN_DEG, rod_through_branch
 from ..measure._whisker_kinkprior import kink_from_prior
 from ..measure._whisker_reaim import reaim_on_prior
@@ -791,6 +791,7 @@ class _Tracker:
         gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
         gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=SOBEL_KSIZE) * np.float32(SOBEL_NORM)
         self.bg_gradient = cv2.magnitude(gx, gy)
+        self.segment_state = SegmentState()   # segment_lithium's per-background statistics
         del sm, gx, gy  # not kept through the crack background below
         if "crack" in self.measure:
             # the filter responses kept in the crack box only (the six angles of a full-HD
@@ -878,7 +879,7 @@ class _Tracker:
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
-            background=self.background)
+            background=self.background, state=self.segment_state)
         self.prev_li = li
         x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
         self.li_box = (x, y, x + w, y + h) if w and h else None

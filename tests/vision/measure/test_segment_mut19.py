@@ -1,9 +1,10 @@
-"""Wave 19's per-background caches of `_segment.py` on exact arrays (mutation, issue 16).
+"""Wave 19's per-background statistics of `_segment.py` on exact arrays (mutation, issue 16).
 
-Each cache must give the values its uncached definition gives, to the bit, for the same
-background, and be made anew for any other: `_same_bits`, `_strong_edges`,
-`_level_tables` (against `noise_by_level`/`offset_by_level`), `_raise_above` (against
-`_poisson_gaussian_above`), `_points_reach` (against a dilation) and `_li_sign`.
+Each must give the values its definition gives, to the bit, with or without a
+`SegmentState` (wave 20: the per-background state the caller hands in; wave 19 kept module
+caches) and be made anew for other input: `_strong_edges`, `_level_tables` (against
+`noise_by_level`/`offset_by_level`), `_raise_above` (against `_poisson_gaussian_above`),
+`_points_reach` (against a dilation) and `_li_sign`.
 """
 import cv2
 import numpy as np
@@ -15,38 +16,17 @@ from vision.measure._segment import (
     EDGE_PERCENTILE,
     NOISE_MIN_SAMPLES,
     STATS_SUBSAMPLE,
+    SegmentState,
     _level_tables,
     _li_sign,
     _points_reach,
     _poisson_gaussian_above,
     _poisson_gaussian_fit,
     _raise_above,
-    _same_bits,
     _strong_edges,
     noise_by_level,
     offset_by_level,
 )
-
-
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    for c in (seg._EDGE_CACHE, seg._LEVEL_CACHE, seg._REACH_CACHE, seg._LI_SIGN_CACHE):
-        c[0] = None
-    yield
-
-
-def test_same_bits_exact_including_nan_and_signed_zero():
-    a = np.array([1.0, np.nan, 0.0], np.float32)
-    assert _same_bits(a, a.copy())
-    assert not _same_bits(a, np.array([1.0, np.nan, -0.0], np.float32))
-    assert not _same_bits(a, a.astype(np.float64))
-    assert not _same_bits(a, a.reshape(1, 3))
-    assert _same_bits(np.array([1.0, np.nan], np.float16), np.array([1.0, np.nan], np.float16))
-    assert not _same_bits(np.array([1.0, 2.0]), np.array([1.0, 2.5]))
-    # other dtypes by value
-    assert _same_bits(np.array([1, 2], np.int32), np.array([1, 2], np.int32))
-    assert not _same_bits(np.array([1, 2], np.int32), np.array([1, 3], np.int32))
-    assert not _same_bits(np.array([1, 2], np.int32), np.array([1, 2], np.int64))
 
 
 def _grad(seed=19, shape=(90, 120)):
@@ -70,34 +50,40 @@ def _same_edges(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def test_strong_edges_cached_per_gradient_and_threshold():
+def test_strong_edges_kept_per_state_and_threshold():
     # 10 000 subsampled values: the top 1 % (100) are enough edges; a noise whose cut
     # lies above the 99th percentile leaves fewer
     grad = _grad(shape=(300, 300))
+    state = SegmentState()
     for ns in (0.5, 1.0, 0.5, 3.5, 3.5, 6.0):
         assert _same_edges(_strong_edges(grad, ns), _edges_by_definition(grad, ns)), ns
+        assert _same_edges(_strong_edges(grad, ns, state), _edges_by_definition(grad, ns)), ns
     assert _edges_by_definition(grad, 1.0) is not None
     assert len(_edges_by_definition(grad, 3.5)[0]) < len(_edges_by_definition(grad, 1.0)[0])
     assert _edges_by_definition(grad, 6.0) is None
-    # the same gradient and cut: the same result object
-    e1 = _strong_edges(grad, 1.0)
-    assert _strong_edges(grad, 1.0) is e1
-    # another gradient (one subsampled value changed): measured anew
+    # the same state and cut: the same result object; without a state: made anew
+    e1 = _strong_edges(grad, 1.0, state)
+    assert _strong_edges(grad, 1.0, state) is e1
+    assert _strong_edges(grad, 1.0) is not _strong_edges(grad, 1.0)
+    # the state keeps a copy of the gradient's subsample (a change in place after it was
+    # made does not reach it; a changed background needs a new state)
     g2 = grad.copy()
+    s2 = SegmentState()
+    _strong_edges(g2, 1.0, s2)
     g2[0, 0] += 50.0
+    assert _same_edges(_strong_edges(g2, 0.5, s2), _edges_by_definition(grad, 0.5))
+    # another gradient, no state: its own edges (a change on the subsample counts, one
+    # off it does not)
     assert _same_edges(_strong_edges(g2, 1.0), _edges_by_definition(g2, 1.0))
-    # a change off the subsample does not matter to the definition either
     g3 = g2.copy()
     g3[1, 1] += 50.0
     assert _same_edges(_strong_edges(g3, 1.0), _edges_by_definition(g3, 1.0))
-    # the caller's array changed in place: the cache holds a copy
-    g3[0, 3] += 80.0
-    assert _same_edges(_strong_edges(g3, 1.0), _edges_by_definition(g3, 1.0))
     # a float64 gradient as well
     g64 = g3.astype(np.float64)
-    assert _same_edges(_strong_edges(g64, 1.0), _edges_by_definition(g64, 1.0))
+    assert _same_edges(_strong_edges(g64, 1.0, SegmentState()), _edges_by_definition(g64, 1.0))
     # too small: None
     assert _strong_edges(grad[:20, :20], 0.1) is None
+    assert _strong_edges(grad[:20, :20], 0.1, SegmentState()) is None
 
 
 def _tables_by_definition(ds, bgs):
@@ -117,40 +103,44 @@ def _scene(seed=19, shape=(60, 80)):
 
 def test_level_tables_are_the_noise_and_offset_tables_to_the_bit():
     d, bg = _scene()
+    state = SegmentState()
     assert _same_tables(_level_tables(d, bg), _tables_by_definition(d, bg))
-    # the same background, another change image: from the cached bins
+    assert _same_tables(_level_tables(d, bg, state), _tables_by_definition(d, bg))
+    # the same background, another change image: from the state's bins
     d2 = (d * 2.0 + 1.0).astype(np.float32)
-    assert _same_tables(_level_tables(d2, bg), _tables_by_definition(d2, bg))
-    # another background: binned anew
+    assert _same_tables(_level_tables(d2, bg, state), _tables_by_definition(d2, bg))
+    # another background without a state: binned anew
     bg2 = (bg * 0.5).astype(np.float32)
     assert _same_tables(_level_tables(d2, bg2), _tables_by_definition(d2, bg2))
-    # the caller's background changed in place after a call: the cache holds a copy
-    bg2[:30] += 40.0
-    assert _same_tables(_level_tables(d, bg2), _tables_by_definition(d, bg2))
+    assert _same_tables(_level_tables(d2, bg2, SegmentState()), _tables_by_definition(d2, bg2))
 
 
 def test_level_tables_with_pairs_left_out_are_made_for_the_image():
     d, bg = _scene()
-    _level_tables(d, bg)  # cache the background's bins
+    state = SegmentState()
+    _level_tables(d, bg, state)  # the background's bins
     for bad in (np.nan, 0.0, np.inf):
         dd = d.copy()
         dd[:20] = bad
-        assert _same_tables(_level_tables(dd, bg), _tables_by_definition(dd, bg)), bad
-    # a background with an unmeasured level: not cached, pairs left out
+        assert _same_tables(_level_tables(dd, bg, state), _tables_by_definition(dd, bg)), bad
+    # a background with an unmeasured level: no bins of its own, pairs left out
     bgn = bg.copy()
     bgn[5, :] = np.nan
-    assert _same_tables(_level_tables(d, bgn), _tables_by_definition(d, bgn))
-    assert _same_tables(_level_tables(d, bg), _tables_by_definition(d, bg))
+    sn = SegmentState()
+    for _ in range(2):
+        assert _same_tables(_level_tables(d, bgn, sn), _tables_by_definition(d, bgn))
+    assert sn.level_bins is False
+    assert _same_tables(_level_tables(d, bg, state), _tables_by_definition(d, bg))
 
 
 def test_level_tables_of_too_few_pixels_or_one_level_are_empty():
     d, bg = _scene(shape=(6, 8))
-    out = _level_tables(d, bg)
+    out = _level_tables(d, bg, SegmentState())
     assert _same_tables(out, _tables_by_definition(d, bg))
     assert all(x.size == 0 for x in out)
     d, _ = _scene()
     flat = np.full(d.shape, 100.0, np.float32)
-    out = _level_tables(d, flat)
+    out = _level_tables(d, flat, SegmentState())
     assert _same_tables(out, _tables_by_definition(d, flat))
     assert all(x.size == 0 for x in out)
 
@@ -187,25 +177,23 @@ def _reach_by_definition(points, reach, shape):
     return np.flatnonzero(need)
 
 
-def test_points_reach_is_the_square_neighbourhood_cached_per_points_and_reach():
+def test_points_reach_is_the_square_neighbourhood_kept_per_points_and_reach():
     pts = (np.array([0, 5, 19]), np.array([0, 7, 29]))
+    state = SegmentState()
     for reach, shape in ((2, (20, 30)), (2, (20, 30)), (0, (20, 30)), (3, (20, 30)),
                          (3, (25, 30)), (3, (20, 31))):
-        assert np.array_equal(_points_reach(pts, reach, shape),
-                              _reach_by_definition(pts, reach, shape)), (reach, shape)
-    a = _points_reach(pts, 3, (20, 30))
-    assert _points_reach(pts, 3, (20, 30)) is a
-    # other points: anew (rows, then cols)
+        for st in (None, state):
+            assert np.array_equal(_points_reach(pts, reach, shape, st),
+                                  _reach_by_definition(pts, reach, shape)), (reach, shape)
+    a = _points_reach(pts, 3, (20, 30), state)
+    assert _points_reach(pts, 3, (20, 30), state) is a
+    assert _points_reach(pts, 3, (20, 30)) is not _points_reach(pts, 3, (20, 30))
+    # other point arrays: anew (rows, then cols)
     for p in ((np.array([0, 6, 19]), pts[1]), (pts[0], np.array([0, 7, 28]))):
-        assert np.array_equal(_points_reach(p, 3, (20, 30)), _reach_by_definition(p, 3, (20, 30)))
-    # the caller's points changed in place: the cache holds copies
-    r, c = np.array([2, 9]), np.array([3, 4])
-    _points_reach((r, c), 1, (20, 30))
-    r[0], c[1] = 15, 20
-    assert np.array_equal(_points_reach((r, c), 1, (20, 30)),
-                          _reach_by_definition((r, c), 1, (20, 30)))
-    assert np.array_equal(_points_reach((list(r), list(c)), 1, (20, 30)),
-                          _reach_by_definition((r, c), 1, (20, 30)))
+        assert np.array_equal(_points_reach(p, 3, (20, 30), state),
+                              _reach_by_definition(p, 3, (20, 30)))
+    assert np.array_equal(_points_reach((list(pts[0]), list(pts[1])), 1, (20, 30), state),
+                          _reach_by_definition(pts, 1, (20, 30)))
 
 
 def _bg_disc(dark=True, shape=(200, 200), ex=100.0, ey=100.0, r=30.0):
@@ -214,28 +202,27 @@ def _bg_disc(dark=True, shape=(200, 200), ex=100.0, ey=100.0, r=30.0):
     return np.where(inside, 50.0 if dark else 200.0, 120.0).astype(np.float32)
 
 
-def test_li_sign_cached_per_background_around_the_electrode():
+def test_li_sign_kept_per_state_and_electrode():
     dark, bright = _bg_disc(True), _bg_disc(False)
+    sd, sb = SegmentState(), SegmentState()
     assert _li_sign(dark, 100.0, 100.0, 30.0) == 1
-    assert _li_sign(dark, 100.0, 100.0, 30.0) == 1
-    # the same key, another background: anew
+    assert _li_sign(dark, 100.0, 100.0, 30.0, sd) == 1
+    assert _li_sign(dark, 100.0, 100.0, 30.0, sd) == 1
+    # another background (its own state, or none): its own sign
     assert _li_sign(bright, 100.0, 100.0, 30.0) == -1
-    # the caller's background changed in place: the cache holds a copy
-    b = _bg_disc(True)
-    assert _li_sign(b, 100.0, 100.0, 30.0) == 1
-    b[:] = _bg_disc(False)
-    assert _li_sign(b, 100.0, 100.0, 30.0) == -1
+    assert _li_sign(bright, 100.0, 100.0, 30.0, sb) == -1
     # another electrode on the same background (here: off the disc, flat) or another
     # shape of the same values around it: anew
-    assert _li_sign(bright, 30.0, 170.0, 10.0) == 0
-    assert _li_sign(bright, 100.0, 100.0, 30.0) == -1
-    assert _li_sign(bright, 100.0, 100.0, 30.0) == -1
-    assert _li_sign(bright[:, :190], 100.0, 100.0, 30.0) == -1
+    assert _li_sign(bright, 30.0, 170.0, 10.0, sb) == 0
+    assert _li_sign(bright, 100.0, 100.0, 30.0, sb) == -1
+    assert _li_sign(bright, 100.0, 100.0, 30.0, sb) == -1
+    assert _li_sign(bright[:, :190], 100.0, 100.0, 30.0, sb) == -1
     flat = np.full((200, 200), 120.0, np.float32)
     assert _li_sign(flat, 100.0, 100.0, 30.0) == 0
-    # too few samples: 0, cached as well
-    assert _li_sign(dark, 100.0, 100.0, 2.0) == 0
-    assert _li_sign(dark, 100.0, 100.0, 2.0) == 0
+    # too few samples: 0, kept as well
+    assert _li_sign(dark, 100.0, 100.0, 2.0, sd) == 0
+    assert _li_sign(dark, 100.0, 100.0, 2.0, sd) == 0
+    assert sd.li_sign == (((200, 200), 100.0, 100.0, 2.0), 0)
 
 
 # ---- wave 18's open survivors: `_half` and `_coarse_detection` ----------------------

@@ -2,19 +2,19 @@
 
 The level bins of the noise and offset tables, the percentile of the background's gradient
 (its strong edges), the electrode's sign and the strong edges' neighbourhood depend on the
-background alone: they are made for the first scan of a background and reused while it
-stays the same to the bit. A sequence of scans of a rod growing from an electrode on one
-background: every scan gives what a first call on that background gives (masks and noise
-level equal, strength equal to float32 rounding: ``cv2.magnitude`` rounds a few pixels by
-an ulp from call to call), the rod is found, and a background changed in place is binned
-anew.
+background alone: they are made for the first scan of a background and kept in its
+``SegmentState`` (wave 20: one state per background, handed in by the caller; wave 19 kept
+them in module-level caches). A sequence of scans of a rod growing from an electrode on one
+background: every scan gives what a call without a state gives (masks and noise level
+equal, strength equal to float32 rounding: ``cv2.magnitude`` rounds a few pixels by an ulp
+from call to call), the rod is found, and a state given other arrays starts anew.
 """
 import cv2
 import numpy as np
 import pytest
 
 from vision.measure import _segment as seg
-from vision.measure._segment import noise_by_level, offset_by_level, segment_lithium
+from vision.measure._segment import SegmentState, noise_by_level, offset_by_level, segment_lithium
 
 H, W = 180, 260
 EX, EY, ER = 80.0, 90.0, 20.0
@@ -43,16 +43,9 @@ def _scan(bg, length, seed):
     return (bg_n - img_n).astype(np.float32)
 
 
-def _forget():
-    """Empty the per-background caches: the next call works as the first on a background."""
-    for name in ("_LEVEL_CACHE", "_EDGE_CACHE", "_LI_SIGN_CACHE", "_REACH_CACHE"):
-        if hasattr(seg, name):  # (main before wave 19 had none)
-            getattr(seg, name)[0] = None
-
-
-def _kw(bg, grad, box=None):
+def _kw(bg, grad, box=None, state=None):
     return dict(electrode_xy_px=(EX, EY), electrode_radius_px=ER, background=bg,
-                background_gradient=grad, search_box=box)
+                background_gradient=grad, search_box=box, state=state)
 
 
 def _assert_same(got, want):
@@ -64,12 +57,11 @@ def _assert_same(got, want):
 @pytest.mark.parametrize("seed", range(3))
 def test_scans_of_one_background_equal_first_calls(seed):
     bg, grad = _background(seed)
-    _forget()
+    state = SegmentState()
     for i, length in enumerate((10, 25, 40, 55)):
         diff = _scan(bg, length, 100 * seed + i)
         box = (40, 40, int(EX + ER + length + 15), 150) if i % 2 else None
-        got = segment_lithium(diff, **_kw(bg, grad, box))   # the caches of earlier scans
-        _forget()
+        got = segment_lithium(diff, **_kw(bg, grad, box, state))   # the state of earlier scans
         want = segment_lithium(diff, **_kw(bg, grad, box))
         _assert_same(got, want)
         # the rod is found to its tip (within the blur and the rim)
@@ -82,42 +74,48 @@ def test_per_background_statistics_are_taken_once(monkeypatch):
     percentile = seg._percentile
     monkeypatch.setattr(seg, "_percentile", lambda *a: calls.append(1) or percentile(*a))
     bg, grad = _background(7)
-    _forget()
+    state = SegmentState()
     for i in range(4):
-        segment_lithium(_scan(bg, 20 + 10 * i, i), **_kw(bg, grad))
+        segment_lithium(_scan(bg, 20 + 10 * i, i), **_kw(bg, grad, state=state))
     # the noise table's level range and the edges' gradient percentile, for the first scan
     # only (every scan took both before wave 19)
     assert len(calls) == 2
     bg2, grad2 = _background(8)
-    segment_lithium(_scan(bg2, 30, 9), **_kw(bg2, grad2))
+    segment_lithium(_scan(bg2, 30, 9), **_kw(bg2, grad2, state=state))   # other arrays: anew
     assert len(calls) == 4
+    # without a state every call takes both (nothing is kept between calls)
+    for _ in range(2):
+        segment_lithium(_scan(bg2, 30, 9), **_kw(bg2, grad2))
+    assert len(calls) == 8
 
 
-def test_a_background_changed_in_place_is_taken_anew():
+def test_a_state_given_other_arrays_starts_anew():
     bg, grad = _background(3)
-    _forget()
     diff = _scan(bg, 30, 1)
-    segment_lithium(diff, **_kw(bg, grad))
-    # the same arrays, other values (a rebuilt background written into the old one)
-    bg[:, :100] += 25.0
-    grad[:, 120:] *= 2.0
-    got = segment_lithium(diff, **_kw(bg, grad))
-    _forget()
-    want = segment_lithium(diff, **_kw(bg.copy(), grad.copy()))
-    _assert_same(got, want)
-    assert seg._LEVEL_CACHE[0] is not None and seg._EDGE_CACHE[0] is not None
+    state = SegmentState()
+    segment_lithium(diff, **_kw(bg, grad, state=state))
+    # other arrays of other values (a rebuilt background), then the gradient alone
+    bg2, grad2 = bg.copy(), grad.copy()
+    bg2[:, :100] += 25.0
+    grad2[:, 120:] *= 2.0
+    _assert_same(segment_lithium(diff, **_kw(bg2, grad2, state=state)),
+                 segment_lithium(diff, **_kw(bg2, grad2)))
+    grad3 = grad2 * np.float32(0.5)
+    _assert_same(segment_lithium(diff, **_kw(bg2, grad3, state=state)),
+                 segment_lithium(diff, **_kw(bg2, grad3)))
+    assert state.level_bins is not None and state.edge_stats is not None
 
 
 def test_tables_with_pixels_left_out_equal_the_public_functions():
     # clipped pixels (exact 0) and NaN change the bins: no cached bins for them
     bg, grad = _background(4)
     diff = cv2.GaussianBlur(_scan(bg, 30, 2), (0, 0), 1.0)
-    _forget()
-    seg._level_tables(diff[::3, ::3], bg[::3, ::3])                # the cache of this background
+    state = SegmentState()
+    seg._level_tables(diff[::3, ::3], bg[::3, ::3], state)        # the bins of this background
     diff[:40, :60] = 0.0
     diff[100, 100] = np.nan
     sub = (slice(None, None, 3), slice(None, None, 3))
-    got = seg._level_tables(diff[sub], bg[sub])
+    got = seg._level_tables(diff[sub], bg[sub], state)
     want = (*noise_by_level(diff[sub], bg[sub]), *offset_by_level(diff[sub], bg[sub]))
     for g, w in zip(got, want):
         assert g.size > 0
