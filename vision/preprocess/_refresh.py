@@ -282,19 +282,34 @@ def _lattice(frames):
     if longest < _RECUR_MIN_PERIOD:
         return None
     periods = _trial_periods(longest, span)
+    m = periods.size
     # phase of each change in units of its period; a window of one frame is 1/P of it
-    u = np.sort(np.mod(f.astype(np.float32)[None, :] / periods[:, None], 1.0), axis=1)
-    ext = np.concatenate([u, u + 1.0], axis=1)
+    # (f >= 0: the fraction x - floor(x) is exact, numpy's mod of it, at a fifth of the cost)
+    x = f.astype(np.float32)[None, :] / periods[:, None]
+    x -= np.floor(x)
+    # sorted per period, then laid out (changes, periods): each step below works on whole
+    # contiguous rows of all periods and sums across rows (not along rows of n)
+    u = np.ascontiguousarray(np.sort(x, axis=1).T)
+    ext = np.concatenate([u, u + np.float32(1.0)], axis=0)
     # changes within one window of one frame starting at each change (half-open: a window
     # holds one frame number whatever the phase, so the chance share is exactly 1 / P;
     # the margin, in frames, is far above float32 rounding of the phases, ~1e-4 frames)
-    hits = np.zeros(len(periods))
-    start = np.zeros(len(periods), dtype=int)   # the change opening the best window
+    counts = np.uint8 if n <= np.iinfo(np.uint8).max else np.intp   # n <= _RECUR_CHANGES
+    hits = np.zeros(m, dtype=counts)
+    start = np.zeros(m, dtype=np.intp)          # the change opening the best window
+    gap = np.empty((n, m), np.float32)
+    inside = np.empty((n, m), bool)
+    count = np.empty(m, counts)
+    better = np.empty(m, bool)
     for i in range(n):
-        inside = (ext[:, i:i + n] - u[:, i:i + 1]) * periods[:, None] < 1.0 - 1e-3
-        count = inside.sum(axis=1)
-        start = np.where(count > hits, i, start)
-        hits = np.maximum(hits, count)
+        np.subtract(ext[i:i + n], u[i], out=gap)       # the same float32 arithmetic
+        np.multiply(gap, periods, out=gap)
+        np.less(gap, 1.0 - 1e-3, out=inside)
+        np.add.reduce(inside.view(np.uint8), axis=0, dtype=counts, out=count)
+        np.greater(count, hits, out=better)
+        start[better] = i
+        np.maximum(hits, count, out=hits)
+    hits = hits.astype(float)
     chance = n / periods
     excess = hits - chance
     # the lattice furthest beyond chance in standard deviations: a lattice of half the
@@ -309,7 +324,7 @@ def _lattice(frames):
     # periods holding the same changes, whose windows part by up to a frame a few periods
     # beyond them)
     period = float(periods[best])
-    w = float(u[best, start[best]])
+    w = float(u[start[best], best])
     member = np.mod(f / period - w, 1.0) * period < 1.0 - 1e-3
     period, phase, early, late = _fit_lattice(f[member], period)
     return period, f0 + phase, early, late
@@ -760,13 +775,22 @@ def _percentile_small(values, q):
 def _noise_sigma(image, top, bottom, left, right, col_step):
     """Robust per-pixel noise standard deviation from vertical 2nd differences."""
     step = max(1, (bottom - top) // 48)
-    rows = np.arange(top + 1, bottom - 1, step)
-    if rows.size == 0:
+    if bottom - top <= 2:
         return 0.0
+    # rows top + 1, top + 1 + step, ... and their neighbours above and below, as slices
+    mid_rows = slice(top + 1, bottom - 1, step)
+    above, below = slice(top, bottom - 2, step), slice(top + 2, bottom, step)
     cols = slice(left, right, col_step)
-    mid = image[rows, cols].astype(np.int32)
-    lap = np.abs(image[rows - 1, cols].astype(np.int32) - 2 * mid + image[rows + 1, cols])
     if image.dtype == np.uint8:  # integers 0..1020: the median from a histogram
+        import cv2  # noqa: PLC0415  (OpenCV is loaded by the reader anyway)
+
+        trio = [every_4th_column(image[r, left:right]) if col_step == 4 else None
+                for r in (above, mid_rows, below)]
+        up, mid, down = (np.ascontiguousarray(image[r, cols]) if t is None else t
+                         for r, t in zip((above, mid_rows, below), trio))
+        # |up - 2 mid + down| in int16 (OpenCV, exact: at most 1020)
+        lap = cv2.absdiff(cv2.add(up, down, dtype=cv2.CV_16S),
+                          cv2.add(mid, mid, dtype=cv2.CV_16S))
         counts = np.cumsum(np.bincount(lap.ravel()))
         half = 0.5 * counts[-1]
         lo = int(np.searchsorted(counts, half, side="left"))
@@ -775,6 +799,8 @@ def _noise_sigma(image, top, bottom, left, right, col_step):
         if counts[-1] % 2 == 1:
             lo = hi = int(np.searchsorted(counts, (counts[-1] + 1) // 2, side="left"))
         return 0.5 * (lo + hi) / _MEDIAN_LAPLACE_PER_SIGMA
+    mid = image[mid_rows, cols].astype(np.int32)
+    lap = np.abs(image[above, cols].astype(np.int32) - 2 * mid + image[below, cols])
     return float(np.median(lap)) / _MEDIAN_LAPLACE_PER_SIGMA
 
 
