@@ -4,11 +4,10 @@
 frame) must give the wave-19 result to the bit (``mark_refreshes`` decides by comparisons
 with them), on seeded random input of the sizes the detector meets: up to 24 strong
 changes; 1080p and 768x1024 frames, regions with odd offsets and widths, views. The
-wave-19 implementations are copied here to compare with. The lattice must also be cheaper
-than the wave-19 one, timed side by side in this process (a ratio, robust to the load).
+wave-19 implementations are copied here to compare with. How much cheaper it is, is
+measured in ``make bench`` and docs/pages/performance.md, not asserted here (benchmarks
+are not tests: a timing assertion fails with the machine's load, not with a bug).
 """
-import time
-
 import numpy as np
 import pytest
 
@@ -102,28 +101,6 @@ def test_lattice_is_the_wave19_lattice(seed):
         assert repr(got) == repr(want), frames
         found += want is not None
     assert found > 50             # the lattice-like cases hold lattices
-
-
-def test_lattice_is_cheaper_than_the_wave19_one():
-    # the scans of a 10-frame lattice with re-draws between (as the 1080p bench video):
-    # ~1500 trial periods, 24 changes
-    rng = np.random.default_rng(7)
-    cases = [tuple(sorted(set(int(v) for v in np.ceil(3.3 + 10.0 * np.arange(20) + j)
-                              ) | set(int(v) for v in rng.integers(0, 200, 4))))[-24:]
-             for j in range(8)]
-    ratios = []
-    for _ in range(5):      # interleaved, the best of five: the machine's load cancels
-        t0 = time.process_time()
-        for frames in cases:
-            _lattice_w19(frames)
-        t1 = time.process_time()
-        for frames in cases:
-            ref._lattice.__wrapped__(frames)
-        t2 = time.process_time()
-        ratios.append((t2 - t1) / max(t1 - t0, 1e-9))
-    # measured 0.52-0.57 (the window counts at less than half the cost; the fit of the
-    # lattice's line, unchanged, is the rest); the same code on both sides: 0.81-1.10
-    assert min(ratios) < 0.7, ratios
 
 
 @pytest.mark.parametrize("shape", [(1080, 1920), (768, 1024), (37, 52)])
