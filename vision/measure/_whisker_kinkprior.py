@@ -64,6 +64,26 @@ def _drawn(shape, pts, width_px):
     return m > 0
 
 
+def _no_kink_can_pass(straight, n_outside, s_max, w_rod, prior_length_px):
+    """Whether no corner the search of :func:`kink_from_prior` can find passes its tests.
+
+    Decided before the search, from the same tests: a kink's mismatch is at least 0, so it
+    gains at most ``straight`` (the straight reading's mismatch) over the straight
+    reading, which must be :data:`KINK_MIN_GAIN_FRAC` times the ``n_outside`` pixels
+    outside the old rod; and its corner lies before ``s_max`` (the farthest on-axis pixel
+    along the old axis) plus one search step (one more for the float range's last value)
+    with a leg of at most :data:`KINK_MAX_LEG_WIDTHS` rod widths (``w_rod``), so it must
+    reach the old rod's length less its width. Only a saving, the result is the same:
+    the search costs one drawn model per corner and turn (~40 turns a px of the axis),
+    and a root keeps the straight rod of a whisker gone long ago (a long video's, or the
+    same video repeated), against which every later rod from that root is read.
+    """
+    if straight < KINK_MIN_GAIN_FRAC * float(n_outside):
+        return True
+    longest = s_max + 2.0 * KINK_CORNER_STEP_PX + KINK_MAX_LEG_WIDTHS * w_rod
+    return bool(longest < float(prior_length_px) - w_rod)
+
+
 def kink_from_prior(piece, candidate, prior, *, min_turn_deg=KINK_MIN_TURN_DEG,
                     max_turn_deg=KINK_MAX_TURN_DEG):
     """``candidate`` re-read as a kinked rod along ``prior``'s straight axis, or None.
@@ -128,6 +148,9 @@ def kink_from_prior(piece, candidate, prior, *, min_turn_deg=KINK_MIN_TURN_DEG,
     straight = cost([candidate.base_xy_px, candidate.tip_xy_px])
     on_axis = np.abs(perp) <= w / 2
     if not on_axis.any():
+        return None
+    if _no_kink_can_pass(straight, outside.sum(), float(s[on_axis].max()), w_rod,
+                         prior.length_px):
         return None
     best = None
     side = 1.0 if float(np.median(perp[outside])) > 0 else -1.0
