@@ -879,7 +879,9 @@ class _Tracker:
         # the whiskers' copy are not held through segment_lithium, the run's peak
         clipped_now = self._newly_clipped(raw, sat)
         del raw, invalid
-        li, strength, noise = segment_lithium(
+        # the strength map (a full frame) and the noise level are not used here: not kept
+        # through the whiskers, the crack search and the front
+        li, _, _ = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
