@@ -537,6 +537,8 @@ class _OffsetMap:
                 for b, _ in self._asked)):
             return
         self._asked.append((box, points))
+        # the map is made anew from ``raw`` below: the old one (a frame) not held beside it
+        self.smooth = None
         raw = np.zeros((h, w), np.float32)
         if box == whole:
             for r0, r1 in _row_blocks((h, w)):  # np.interp works in float64: by blocks
