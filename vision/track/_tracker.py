@@ -874,12 +874,20 @@ class _Tracker:
             diff = diff.copy()
             diff[invalid] = 0.0
         diff = self._scanlines(diff, grow_mask)
-        wdiff = self._whisker_diff(diff, raw, sat)
-        li, strength, noise = segment_lithium(
+        # the whiskers' change image is made after the segmentation from the few newly
+        # clipped pixels' raw values: the unmasked change (a full frame, 7.6 MB at HD) and
+        # the whiskers' copy are not held through segment_lithium, the run's peak
+        clipped_now = self._newly_clipped(raw, sat)
+        del raw, invalid
+        # the strength map (a full frame) and the noise level are not used here: not kept
+        # through the whiskers, the crack search and the front
+        li, _, _ = segment_lithium(
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
             background=self.background, state=self.segment_state)
+        wdiff = self._whisker_diff(diff, clipped_now)
+        del clipped_now
         self.prev_li = li
         x, y, w, h = cv2.boundingRect(li.astype(np.uint8))
         self.li_box = (x, y, x + w, y + h) if w and h else None
@@ -916,6 +924,9 @@ class _Tracker:
             self._kymograph(whiskers, reg, frame)
         else:
             crack_exclude = wmask
+        # the whiskers' change image is not read after them: not kept (a full frame when
+        # newly clipped pixels made it a copy) through the crack search and the front
+        del wdiff
         front_wmask = self._whiskers_out_of_front(wmask, whiskers)
         crack = None
         crack_mask = None
@@ -1064,7 +1075,16 @@ class _Tracker:
                 out[i] = rod
         return out
 
-    def _whisker_diff(self, diff, raw, sat):
+    def _newly_clipped(self, raw, sat):
+        """Flat indices and raw change of the pixels clipped now but not in the background.
+
+        None when there are none. What :meth:`_whisker_diff` puts back into the masked
+        change, kept without the full-frame ``raw`` it is read from.
+        """
+        idx = np.flatnonzero(sat & ~self.bg_sat)
+        return (idx, raw.ravel()[idx]) if idx.size else None
+
+    def _whisker_diff(self, diff, clipped_now):
         """The change image whiskers are measured on: ``diff`` with newly clipped pixels kept.
 
         ``diff`` sets every clipped pixel to zero change (a clipped needle does not
@@ -1076,11 +1096,11 @@ class _Tracker:
         with clipped rims measured 4 px short, core width 2 px). Pixels clipped in the
         background (the needle) stay zero.
         """
-        keep = sat & ~self.bg_sat
-        if not keep.any():
+        if clipped_now is None:
             return diff
+        idx, values = clipped_now   # from :meth:`_newly_clipped`
         out = diff.copy()
-        out[keep] = raw[keep]
+        out.ravel()[idx] = values
         return out
 
     def _whiskers_out_of_front(self, wmask, whiskers):

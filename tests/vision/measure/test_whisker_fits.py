@@ -47,7 +47,7 @@ def test_newly_clipped_rims_keep_their_change_and_the_tip_stays_unbiased():
     zeroed = raw.copy()
     zeroed[sat] = 0.0
     tracker = types.SimpleNamespace(bg_sat=np.zeros_like(sat))
-    wdiff = _Tracker._whisker_diff(tracker, zeroed, raw, sat)
+    wdiff = _Tracker._whisker_diff(tracker, zeroed, _Tracker._newly_clipped(tracker, raw, sat))
     assert np.array_equal(wdiff[sat], raw[sat]) and np.array_equal(wdiff[~sat], zeroed[~sat])
     # the pixel-level tip of a mask that includes the rim: 1.5 px beyond the end
     true_len = 150.0 - 10.0
@@ -56,7 +56,8 @@ def test_newly_clipped_rims_keep_their_change_and_the_tip_stays_unbiased():
     assert refine_tip(zeroed, w).length_px < true_len - 1.0
     # a pixel clipped in the background too (the needle) stays out
     tracker = types.SimpleNamespace(bg_sat=sat.copy())
-    assert np.array_equal(_Tracker._whisker_diff(tracker, zeroed, raw, sat), zeroed)
+    assert _Tracker._newly_clipped(tracker, raw, sat) is None
+    assert np.array_equal(_Tracker._whisker_diff(tracker, zeroed, None), zeroed)
 
 
 def test_linker_keeps_the_id_of_a_fast_rod_and_separates_neighbours():
