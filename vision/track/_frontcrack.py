@@ -16,7 +16,7 @@ from ..measure.crack._detect import MIN_LENGTH_PX as MIN_CRACK_LENGTH_PX
 from ..measure.crack._detect import SIGMA_PX as CRACK_SIGMA_PX
 
 __all__ = ["CRACK_CONFIRM_SCANS", "CRACK_TOUCH_TOLERANCE_PX", "FRONT_CLUSTER_MIN_BRANCHES",
-           "FRONT_TOUCH_TOLERANCE_PX", "FrontCrackState", "REACH_SCATTER_PX", "FrontCrackUpdate", "WhiskerFrontLog",
+           "FRONT_TOUCH_TOLERANCE_PX", "FrontCrackState", "FrontCrackUpdate", "WhiskerFrontLog",
            "blank_transient_front", "blank_unbranched_front", "bridge_front_dropouts", "confirmed_scans",
            "crack_touchdown_scan", "is_branching_cluster"]
 
@@ -427,65 +427,21 @@ def blank_transient_front(frames, n_scans=CRACK_CONFIRM_SCANS, *, min_branches=F
     return _blank_front(out, blank, keep_area=False)
 
 
-#: Two scans of the same front differ in reach by up to this much (px) without the front
-#: having moved: each tip centre is placed to about a pixel (the furthest outline pixel
-#: moved back by the branch's half-width, both on the pixel grid), one pixel either way.
-REACH_SCATTER_PX = 2.0
+def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS):
+    """Raise a front reach that dips below what the scans before and after it both reached.
 
-
-def _monotone_run(r, tol):
-    """Which of the reaches ``r`` (finite, in scan order) form the longest run that never falls.
-
-    A run may fall by up to ``tol`` from one scan to the next (the scatter of the tip
-    position). Of runs of equal length, the one through the higher reach is taken
-    (the segmentation misses thin branches more often than it invents lithium).
-    O(n^2) in the number of scans (a few hundred at most).
-    """
-    n = len(r)
-    if not n:
-        return np.zeros(0, bool)
-    length = np.ones(n, int)
-    prev = np.full(n, -1)
-    for j in range(1, n):
-        ok = np.flatnonzero(r[j] >= r[:j] - tol)
-        if ok.size:
-            best = length[ok].max()
-            cand = ok[length[ok] == best]
-            i = int(cand[np.argmax(r[cand])])
-            length[j] = best + 1
-            prev[j] = i
-    best = length.max()
-    ends = np.flatnonzero(length == best)
-    j = int(ends[np.argmax(r[ends])])
-    on = np.zeros(n, bool)
-    while j >= 0:
-        on[j] = True
-        j = int(prev[j])
-    return on
-
-
-def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS, *, pixel_size_um=None):
-    """Make the front reach agree with the scans that agree with each other.
-
-    Plated lithium does not vanish and come back, so while lithium plates the
-    front's reach never falls. The scans whose reaches form the longest run that
-    never falls (by more than the tip scatter :data:`REACH_SCATTER_PX`) are taken as
-    right; every other scan is wrong in one of two ways:
-
-    - it measures the front nearer the electrode than the right scans before it and
-      some scan after it: a branch was missed (a thin branch under the noise, a branch
-      cut off from the electrode by one dark pixel, a scan torn over the tip). Its reach
-      becomes ``min(max(right r_j, j < k), max(r_j, j > k))``: the furthest distance
-      confirmed on both sides.
-    - it measures the front further than the next right scan does: lithium that is
-      not there (a line of noise joined to a tip, a whisker or the needle touching the
-      front for one scan). Its reach becomes that next right scan's (the front cannot be
-      further than it is later). Only between right scans on both sides.
-
-    A front that really retreats (stripping) stays low in the later scans and is left
-    as measured; the last scan is never raised; scans without a front stay without one
-    (no value is invented where nothing was measured). Decided on the finished frame
-    table, like :func:`blank_transient_front`, which should run first.
+    Plated lithium does not vanish and come back: when scan k measures the front
+    nearer the electrode than both an earlier and a later scan did, a branch of
+    the front was missed in scan k (a thin branch under the noise, a branch cut
+    off from the electrode by one dark pixel, a scan torn over the tip), not a
+    front that retreated and grew again. The reach of scan k becomes
+    ``max(r_k, min(max(r_j, j < k), max(r_j, j > k)))``: the furthest distance
+    confirmed on both sides. A front that really retreats (stripping) stays
+    low in the later scans and is left as measured; the last scan is never
+    changed; scans without a front stay without one (no value is invented
+    where nothing was measured). Decided on the finished frame table, like
+    :func:`blank_transient_front`, which should run first (a one-scan flicker
+    must not become a bridge's pier).
 
     Parameters
     ----------
@@ -494,9 +450,6 @@ def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS, *, pixel_size_um=
         the reach ``columns``), one row per video frame in order.
     columns : sequence of str
         The reach columns to bridge, each separately.
-    pixel_size_um : float, optional
-        µm per px of the table, for the tip scatter; default ``frames.attrs["pixel_size_um"]``
-        (set by :meth:`WhiskerFrontLog.resolve`), else no scatter is allowed.
 
     Returns
     -------
@@ -508,9 +461,6 @@ def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS, *, pixel_size_um=
     is_scan = ~out["is_duplicate"].astype(bool).to_numpy() & ~out["skipped"].astype(bool).to_numpy()
     if is_scan.sum() < 3:
         return out
-    if pixel_size_um is None:
-        pixel_size_um = out.attrs.get("pixel_size_um")
-    tol = REACH_SCATTER_PX * float(pixel_size_um) if pixel_size_um else 0.0
     scan_rows = np.flatnonzero(is_scan)
     # each frame's scan: the last measured scan at or before it (skipped frames: none)
     scan_of = np.searchsorted(scan_rows, np.arange(len(out)), side="right") - 1
@@ -519,18 +469,10 @@ def bridge_front_dropouts(frames, columns=FRONT_REACH_COLUMNS, *, pixel_size_um=
         if col not in out:
             continue
         r = out[col].to_numpy(float)[scan_rows]
-        fin = np.flatnonzero(np.isfinite(r))
-        right = np.zeros(len(r), bool)
-        right[fin] = _monotone_run(r[fin], tol)
         f = np.where(np.isfinite(r), r, -np.inf)
-        g = np.where(right, r, -np.inf)
-        before = np.maximum.accumulate(np.r_[-np.inf, g[:-1]])
+        before = np.maximum.accumulate(np.r_[-np.inf, f[:-1]])
         after = np.r_[np.maximum.accumulate(f[::-1])[::-1][1:], -np.inf]
         bridged = np.where(np.isfinite(r), np.maximum(f, np.minimum(before, after)), np.nan)
-        # the next right scan's reach (+inf after the last one)
-        nxt = np.r_[np.minimum.accumulate(np.where(right, r, np.inf)[::-1])[::-1][1:], np.inf]
-        spike = np.isfinite(r) & ~right & np.isfinite(nxt) & np.isfinite(before) & (r > nxt + tol)
-        bridged[spike] = np.maximum(nxt[spike], before[spike])
         if np.array_equal(bridged, r, equal_nan=True):
             continue
         vals = out[col].to_numpy(float).copy()
@@ -688,10 +630,7 @@ class WhiskerFrontLog:
         out = self._without_pieces(frames, drop, float(pixel_size_um))
         out = self.touching_near_counter(out, drop)
         out = self.blank_away_from_counter(out, drop)
-        out = self.blank_before_front(out, drop)
-        # the table's scale, for the tip scatter of :func:`bridge_front_dropouts`
-        out.attrs["pixel_size_um"] = float(pixel_size_um)
-        return out
+        return self.blank_before_front(out, drop)
 
     def touching_near_counter(self, frames, drop=None):
         """Mark the scans whose front's outline reaches within :data:`FRONT_TOUCH_TOLERANCE_PX`
