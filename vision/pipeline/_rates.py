@@ -492,8 +492,10 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
     edge_std_s : float
         Standard uncertainty of the step edges on the video clock (the clock
         sync's), s: a rate's +- holds how far it moves without the scans within
-        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`). 0 (the
-        default): edges taken as exact.
+        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`); edges
+        between two steps only: the table's first start and last end are taken as the
+        video's ends (the pipeline cuts the table to the video), where no potential
+        changes. 0 (the default): edges taken as exact.
     pixel_size_um : float, optional
         With a ``tip_sigma_px`` column (the tracker's 1-sigma tip uncertainty per
         frame), the scatter entering the rate's +- is at least the median tip
