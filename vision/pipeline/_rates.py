@@ -492,8 +492,10 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
     edge_std_s : float
         Standard uncertainty of the step edges on the video clock (the clock
         sync's), s: a rate's +- holds how far it moves without the scans within
-        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`). 0 (the
-        default): edges taken as exact.
+        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`); edges
+        between two steps only: the table's first start and last end are taken as the
+        video's ends (the pipeline cuts the table to the video), where no potential
+        changes. 0 (the default): edges taken as exact.
     pixel_size_um : float, optional
         With a ``tip_sigma_px`` column (the tracker's 1-sigma tip uncertainty per
         frame), the scatter entering the rate's +- is at least the median tip
@@ -544,6 +546,8 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
         steps = pd.DataFrame({"step": [0], "t_start_s": [w["content_time_s"].min()],
                               "t_end_s": [w["content_time_s"].max()],
                               "control_value": [np.nan]})
+    steps = steps.sort_values("t_start_s")
+    n_steps = len(steps)
     rows = []
     for wid, track in w.sort_values("content_time_s").groupby("whisker_id", sort=True):
         t_all = track["content_time_s"].to_numpy(float)
@@ -575,7 +579,7 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
             hi = np.inf if j == len(t_all) else 0.5 * (t_all[j - 1] + t_all[j])
             stretch = np.zeros(len(t_all), bool)
             stretch[i:j] = True
-            for st in steps.itertuples(index=False):
+            for k_st, st in enumerate(steps.itertuples(index=False)):
                 inside = stretch & (t_all >= st.t_start_s) & (t_all <= st.t_end_s)
                 unseen = 0.0
                 if inside.sum() >= min_scans:
@@ -595,7 +599,11 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 rate_std = float(np.hypot(tip_std,
                                           rate * np.hypot(pixel_size_rel_std, tilt_rel_std)))
                 # and the placement of the step's edges on the video clock (the sync's)
-                edge = _edge_sensitivity(t_all, y_all, sel, st.t_start_s, st.t_end_s,
+                # (only where the potential changes: the table's first step begins and its
+                # last ends at the video's first and last scans, which are no step edges)
+                edge = _edge_sensitivity(t_all, y_all, sel,
+                                         st.t_start_s if k_st > 0 else -np.inf,
+                                         st.t_end_s if k_st < n_steps - 1 else np.inf,
                                          EDGE_SIGMAS * float(edge_std_s), rate)
                 # a standstill after the short circuit: no growth to report. Told by the tips'
                 # own +- (whether the tip moved), not the step edges' or an unseen change's
