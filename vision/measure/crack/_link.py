@@ -357,7 +357,14 @@ def link_pieces(labels, stats, keep, strong, r2, r_in2, image=None, polarity="da
             corner = (gap <= corner_gap_px and corner_mask is not None
                       and _on_lines(corner_mask, q, near_p))
             if not corner and float(np.dot(u, g)) < cos_max:
-                continue
+                # across a gap shorter than the stretch the directions are measured over,
+                # the gap's own direction is set by where the two ends' pixels happen to
+                # lie across their bands (3-4 px wide: 45 deg off at a 3 px gap, tuning
+                # seed 7033); there the piece also continues the crack when it runs on
+                # in the direction of the crack's end
+                v = _end_direction(crack, q) if gap < LINK_TANGENT_PX else None
+                if v is None or float(np.dot(u, -v)) < cos_max:
+                    continue
             # the crack's end: its pixels near q lie behind q, away from the piece (at a
             # corner the crack may come from the piece's side: q only has to be an end)
             dq = np.hypot(crack[:, 0] - q[0], crack[:, 1] - q[1])
