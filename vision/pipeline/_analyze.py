@@ -656,13 +656,20 @@ def _steps_within(steps, times):
 
     A rate row's window ends at its step's end; a step that goes on after the
     last frame (or began before the first) holds no measured growth there, so
-    the growth-rate table must not claim that time.
+    the growth-rate table must not claim that time. A start or end moved to the
+    video's first or last scan is no change of potential: ``start_is_edge`` /
+    ``end_is_edge`` (bool) say which starts and ends still are (a trace that
+    begins or ends within the video keeps its edge there).
     """
     if steps is None or steps.empty or not len(times):
         return steps
     out = steps.copy()
-    out["t_start_s"] = np.maximum(out["t_start_s"].to_numpy(float), float(times[0]))
-    out["t_end_s"] = np.minimum(out["t_end_s"].to_numpy(float), float(times[-1]))
+    start = out["t_start_s"].to_numpy(float)
+    end = out["t_end_s"].to_numpy(float)
+    out["start_is_edge"] = start > float(times[0])
+    out["end_is_edge"] = end < float(times[-1])
+    out["t_start_s"] = np.maximum(start, float(times[0]))
+    out["t_end_s"] = np.minimum(end, float(times[-1]))
     return out.loc[out["t_end_s"] >= out["t_start_s"]]
 
 

@@ -492,10 +492,12 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
     edge_std_s : float
         Standard uncertainty of the step edges on the video clock (the clock
         sync's), s: a rate's +- holds how far it moves without the scans within
-        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`); edges
-        between two steps only: the table's first start and last end are taken as the
-        video's ends (the pipeline cuts the table to the video), where no potential
-        changes. 0 (the default): edges taken as exact.
+        :data:`EDGE_SIGMAS` of it from an edge (:func:`_edge_sensitivity`). Only
+        where the potential changes: a step table with boolean columns
+        ``start_is_edge`` / ``end_is_edge`` says which of its starts and ends are
+        (the pipeline's table, cut to the video, marks the cut ends False: the
+        video's first and last scans are no change of potential); without them
+        every start and end counts. 0 (the default): edges taken as exact.
     pixel_size_um : float, optional
         With a ``tip_sigma_px`` column (the tracker's 1-sigma tip uncertainty per
         frame), the scatter entering the rate's +- is at least the median tip
@@ -543,11 +545,17 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
     if w.empty:
         return pd.DataFrame(columns=columns)
     if steps is None or steps.empty:
+        # one step over the whole track: its ends are the track's, no change of potential
         steps = pd.DataFrame({"step": [0], "t_start_s": [w["content_time_s"].min()],
                               "t_end_s": [w["content_time_s"].max()],
-                              "control_value": [np.nan]})
+                              "control_value": [np.nan], "start_is_edge": [False],
+                              "end_is_edge": [False]})
     steps = steps.sort_values("t_start_s")
-    n_steps = len(steps)
+    n = len(steps)
+    start_edge = (steps["start_is_edge"].to_numpy(bool) if "start_is_edge" in steps
+                  else np.ones(n, bool))
+    end_edge = (steps["end_is_edge"].to_numpy(bool) if "end_is_edge" in steps
+                else np.ones(n, bool))
     rows = []
     for wid, track in w.sort_values("content_time_s").groupby("whisker_id", sort=True):
         t_all = track["content_time_s"].to_numpy(float)
@@ -599,11 +607,11 @@ def growth_rates_per_step(whiskers, steps=None, *, min_scans=MIN_SCANS_PER_FIT,
                 rate_std = float(np.hypot(tip_std,
                                           rate * np.hypot(pixel_size_rel_std, tilt_rel_std)))
                 # and the placement of the step's edges on the video clock (the sync's)
-                # (only where the potential changes: the table's first step begins and its
-                # last ends at the video's first and last scans, which are no step edges)
+                # (only where the potential changes: a start or end cut to the video's
+                # first or last scan is none)
                 edge = _edge_sensitivity(t_all, y_all, sel,
-                                         st.t_start_s if k_st > 0 else -np.inf,
-                                         st.t_end_s if k_st < n_steps - 1 else np.inf,
+                                         st.t_start_s if start_edge[k_st] else -np.inf,
+                                         st.t_end_s if end_edge[k_st] else np.inf,
                                          EDGE_SIGMAS * float(edge_std_s), rate)
                 # a standstill after the short circuit: no growth to report. Told by the tips'
                 # own +- (whether the tip moved), not the step edges' or an unseen change's

@@ -10,11 +10,6 @@ crack was measured up to the gap only (tuning seed 7033, scan at 16.2 s: 139 px 
 is gone over 4-7 px; the requirement is the path length within 10 % (issue 11, 90th
 percentile per frame). The checks that a line beside or across the crack's end is not
 joined stay in ``test_crack_link``.
-
-Known failure on main (strict xfail): the fix (branch ``crack21-wip``: the piece also
-joins when it runs on in the crack end's direction) improved 7033 (56 -> 48 %) but moved
-7066's sync error (-2.64 -> -3.64 s), so it was not kept. Measured on main: 69, 148,
-88 and 119 px of 260.
 """
 
 import numpy as np
@@ -22,8 +17,6 @@ import pytest
 from test_crack_link import LENGTH_REL, SHAPE, _faded, _frame, _measure, _path
 
 
-@pytest.mark.xfail(strict=True, reason="main: the link's angle rule reads a 4-7 px gap's direction "
-                   "from its bands' corners; 69-148 px of 260 measured (fix on crack21-wip)")
 @pytest.mark.parametrize(("seed", "fade", "heading"), [
     (1, (70.0, 77.0), 0.0), (4, (150.0, 154.0), 0.0), (9, (90.0, 95.0), 0.35),
     (10, (120.0, 126.0), 0.35)])

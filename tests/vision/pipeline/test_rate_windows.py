@@ -21,6 +21,18 @@ def test_steps_are_cut_to_the_video_span():
     assert list(cut["t_start_s"]) == [0.0, 2.0, 8.0]
     assert list(cut["t_end_s"]) == [2.0, 8.0, 10.0]
     assert list(steps["t_end_s"]) == [2.0, 8.0, 12.0, 20.0]  # the input is left as it was
+    # a start or end moved to the video's first or last scan is no change of potential
+    assert list(cut["start_is_edge"]) == [False, True, True]
+    assert list(cut["end_is_edge"]) == [True, True, False]
+
+
+def test_a_trace_beginning_and_ending_within_the_video_keeps_its_edges():
+    steps = pd.DataFrame({"step": [0, 1], "t_start_s": [1.0, 4.0], "t_end_s": [4.0, 9.0],
+                          "control_value": [-1, -2]})
+    cut = _steps_within(steps, np.array([0.0, 5.0, 10.0]))
+    assert list(cut["t_start_s"]) == [1.0, 4.0] and list(cut["t_end_s"]) == [4.0, 9.0]
+    assert list(cut["start_is_edge"]) == [True, True]
+    assert list(cut["end_is_edge"]) == [True, True]
 
 
 def test_whisker_sample_rate_windows_lie_inside_the_video():

@@ -132,12 +132,9 @@ def test_rate_std_holds_the_edge_sensitivity():
     np.testing.assert_array_equal(plain["rate_um_s"], wide["rate_um_s"])
     # the zone is one sync sigma (68 % of the edges' placements), here 1.5 s
     assert EDGE_SIGMAS == 1.0
-    # (edges between two steps only: the table's first start and last end are no change of
-    # potential, wave 21)
     for k, (a, b) in enumerate([(-1.0, 6.2), (6.2, 20.0)]):
         sel = (t >= a) & (t <= b)
-        edges = (-np.inf, 6.2) if k == 0 else (6.2, np.inf)
-        move = _edge_sensitivity(t, y, sel, *edges, 1.5, plain["rate_um_s"].iloc[k])
+        move = _edge_sensitivity(t, y, sel, a, b, 1.5, plain["rate_um_s"].iloc[k])
         assert move > 0
         assert wide["rate_std_um_s"].iloc[k] == pytest.approx(
             np.hypot(plain["rate_std_um_s"].iloc[k], move), rel=1e-12)
