@@ -2,7 +2,6 @@
 import base64
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 import logging
 import os
@@ -41,8 +40,7 @@ __all__ = ["TABLE_FORMATS", "save_results"]
 def _malloc_trim():
     """glibc's ``malloc_trim``, or None (another C library: nothing to do)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim   # the process's own C library
     except (OSError, AttributeError, TypeError):
         return None
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
