@@ -1,6 +1,8 @@
 """Writing the results folder of one analysis (the format is a contract, see README)."""
 import base64
 import contextlib
+import ctypes
+import functools
 import logging
 import os
 import shutil
@@ -32,6 +34,35 @@ from ._report import build_report
 logger = logging.getLogger(__name__)
 
 __all__ = ["TABLE_FORMATS", "save_results"]
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None (another C library: nothing to do)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim   # the process's own C library
+    except (OSError, AttributeError, TypeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def release_free_heap():
+    """Hand the C heap's free pages back to the system; True when that was possible.
+
+    The analysis frees its full-frame temporaries into glibc's heap, which stays
+    resident: glibc returns memory only from the top of the heap, and the holes an
+    analysis leaves are below live blocks. The save's own allocations mostly cannot
+    reuse them (the report's Python objects come from their own arenas, the overlay
+    encoder's frame buffers from mapped blocks), so they added to the process's peak
+    on top of memory nothing used. ``malloc_trim(0)`` releases every free page; no
+    block moves, so no result changes. Called once before each large step of the save.
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 def _write_csv(df, path):
@@ -178,12 +209,14 @@ def save_results(analysis, out_dir, *, overlay=True, report=True, progress=False
             for wid, image in analysis.kymographs.items():
                 cv2.imwrite(os.path.join(kdir, f"whisker_{int(wid)}.png"), image)
         key_jpegs = {}
+        release_free_heap()   # the analysis's freed temporaries, before the encoder's buffers
         if overlay:
             key_jpegs, mapping = _overlay_pass(analysis, os.path.join(tmp, OVERLAY_FILE),
                                                progress)
             _write_csv(pd.DataFrame(mapping, columns=OVERLAY_FRAME_COLUMNS),
                        os.path.join(tmp, OVERLAY_FRAMES_FILE))
         if report:
+            release_free_heap()   # the encoder's, before the report's figures
             html = build_report(analysis, {k: base64.b64encode(v).decode("ascii")
                                            for k, v in key_jpegs.items()})
             with open(os.path.join(tmp, REPORT_FILE), "w", encoding="utf-8") as fh:
