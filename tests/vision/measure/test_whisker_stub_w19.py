@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from rod_drawing import rod_px
 
 from vision.measure import find_whiskers
 
@@ -31,17 +32,12 @@ RAGGED_MISSES = {(0, -9.0, 50.0), (3, 14.0, 25.0)}
 
 
 def _rod(mask, base_deg, dir_deg, width, length, *, offset=0.0):
-    """Pixel centres within a rod from the rim at ``base_deg`` (moved ``offset`` px along
-    the rim), pointing at ``dir_deg``."""
-    a = math.radians(base_deg)
-    bx = EX + R * math.cos(a) - offset * math.sin(a)
-    by = EY + R * math.sin(a) + offset * math.cos(a)
-    u = np.array([math.cos(math.radians(dir_deg)), math.sin(math.radians(dir_deg))])
-    yy, xx = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
-    s = (xx - bx) * u[0] + (yy - by) * u[1]
-    p = -(xx - bx) * u[1] + (yy - by) * u[0]
-    mask |= (s >= -R / 2) & (s <= length) & (np.abs(p) <= width / 2)
-    return (bx, by), u
+    """Draw a rod from the rim at ``base_deg`` (moved ``offset`` px along the rim), pointing
+    at ``dir_deg``, into ``mask``; its base and unit direction."""
+    rod, base, u = rod_px(SHAPE, (EX, EY), R, base_deg, dir_deg, width, length,
+                          offset_px=offset)
+    mask |= rod
+    return base, u
 
 
 def _scene(seed):

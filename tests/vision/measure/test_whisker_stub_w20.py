@@ -12,6 +12,7 @@ import math
 import cv2
 import numpy as np
 import pytest
+from rod_drawing import rod_px
 
 from vision.measure import find_whiskers
 
@@ -22,14 +23,7 @@ TIP_TOL_PX = 3.0
 
 
 def _rod_px(base_deg, dir_deg, width, length, *, offset=0.0):
-    a = math.radians(base_deg)
-    bx = EX + R * math.cos(a) - offset * math.sin(a)
-    by = EY + R * math.sin(a) + offset * math.cos(a)
-    u = (math.cos(math.radians(dir_deg)), math.sin(math.radians(dir_deg)))
-    yy, xx = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
-    s = (xx - bx) * u[0] + (yy - by) * u[1]
-    p = -(xx - bx) * u[1] + (yy - by) * u[0]
-    return (s >= -R / 2) & (s <= length) & (np.abs(p) <= width / 2)
+    return rod_px(SHAPE, (EX, EY), R, base_deg, dir_deg, width, length, offset_px=offset)[0]
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
+from rod_drawing import rod_px
 
 from vision.measure import find_whiskers
 from vision.measure._whisker_obs import WhiskerObs
@@ -34,16 +35,9 @@ DIR_TOL_DEG = 6.0
 
 
 def _rod_px(base_deg, dir_deg, width, length, *, offset=0.0):
-    """Pixel centres within a rod from the rim at ``base_deg`` (moved ``offset`` px along
-    the rim), pointing at ``dir_deg``, and its base and unit direction."""
-    a = math.radians(base_deg)
-    bx = EX + R * math.cos(a) - offset * math.sin(a)
-    by = EY + R * math.sin(a) + offset * math.cos(a)
-    u = np.array([math.cos(math.radians(dir_deg)), math.sin(math.radians(dir_deg))])
-    yy, xx = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
-    s = (xx - bx) * u[0] + (yy - by) * u[1]
-    p = -(xx - bx) * u[1] + (yy - by) * u[0]
-    return (s >= -R / 2) & (s <= length) & (np.abs(p) <= width / 2), (bx, by), u
+    """A rod from the rim at ``base_deg`` (moved ``offset`` px along the rim), pointing at
+    ``dir_deg``: its pixels, base and unit direction."""
+    return rod_px(SHAPE, (EX, EY), R, base_deg, dir_deg, width, length, offset_px=offset)
 
 
 def _scene(seed, rod_w, stub_w, turn_deg, stub_len, rod_len=150.0):
