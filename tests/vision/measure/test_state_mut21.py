@@ -35,6 +35,12 @@ def test_a_state_given_another_gradient_or_background_starts_anew():
         diff = w20._scan(b1, 35, 2)
         _same(segment_lithium(diff, **w20._kw(b1, g1, state)),
               segment_lithium(diff, **w20._kw(b1, g1)), 35)
+        # and what it keeps is the new arrays' (the same scan with a fresh state)
+        fresh = SegmentState()
+        segment_lithium(diff, **w20._kw(b1, g1, fresh))
+        assert state.edge_stats[2] == fresh.edge_stats[2]   # the gradient's percentile
+        assert np.array_equal(state.edge_stats[0], fresh.edge_stats[0])
+        assert repr(state.level_bins) == repr(fresh.level_bins)
 
 
 def test_a_state_with_the_same_arrays_is_reused():

@@ -107,3 +107,20 @@ def test_a_crack_seen_in_fewer_scans_is_not_and_the_evidence_says_why():
     assert _verdict(4, four).mode == "fracture"
     # no crack at all: nothing about too few scans
     assert "fewer than" not in _verdict(0).evidence[-1]["text"]
+
+
+def test_a_crack_seen_once_is_too_few_scans_too():
+    assert "crack in 1 scans, fewer than the 3 a crack needs (" in _verdict(1).evidence[-1]["text"]
+
+
+def test_the_handover_checks_the_area_against_the_cracks_last_length():
+    # the crack grows 4 -> 8 -> 12 um; the next scan's lithium covers 1.0 um2: less than the
+    # last length's path (12 um x 1 px of 0.1 um = 1.2 um2), more than the one before (0.8)
+    t = [0.0, 1.0, 2.0, 3.0, 4.0]
+    crack = [4.0, 8.0, 12.0, 0.0, 0.0]
+    m = morphology_from_scans(crack, [0] * 5, [0.0, 0.0, 0.0, 1.0, 60.0], scan_time_s=t,
+                              pixel_size_um=PX)
+    assert m.crack_handover_scans == 0
+    m = morphology_from_scans(crack, [0] * 5, [0.0, 0.0, 0.0, 1.25, 60.0], scan_time_s=t,
+                              pixel_size_um=PX)
+    assert m.crack_handover_scans == 2
