@@ -1612,6 +1612,12 @@ EQUIVALENT += [
        f"- n_branches = np.asarray(n_branches, float) # held over rows, as the lateral extent|"
        f"+ n_branches = np.asarray(n_branches, {b}) # held over rows, as the lateral extent",
        _NUMBERS + " (sustained_max reads floats)") for b in ("None", "")],
+    *[(_FAILURE, "_per_scan", f"- t = np.asarray(scan_time_s, float)|+ t = np.asarray(scan_time_s, {b})",
+       "content times are numbers: rows compare alike") for b in ("None", "")],
+    (_FAILURE, "morphology_from_scans",
+     "- br = sustained_max(n_branches, n_hold) if len(n_branches) else None|"
+     "+ br = sustained_max(n_branches, n_hold) if (len(n_branches)) or True else None",
+     "sustained_max of no rows gives the same (tested: test_without_content_times_every_row_is_a_scan)"),
     (_FAILURE, "morphology_from_scans", "- crack_len = np.nan_to_num(crack_length, nan=0.0)|"
      "+ crack_len = np.nan_to_num(crack_length, )", "nan_to_num's NaN is 0.0 by default"),
     (_FAILURE, "morphology_from_scans",

@@ -124,3 +124,11 @@ def test_the_handover_checks_the_area_against_the_cracks_last_length():
     m = morphology_from_scans(crack, [0] * 5, [0.0, 0.0, 0.0, 1.25, 60.0], scan_time_s=t,
                               pixel_size_um=PX)
     assert m.crack_handover_scans == 2
+
+
+def test_a_scan_whose_rows_all_lack_a_value_has_none():
+    # scan 0 in two rows, neither with a crack length or a lithium area (NaN): no crack and
+    # no lithium in it; the crack from scan 1 on persists in 3 of its 3 scans
+    m = morphology_from_scans([NAN, NAN, 2.0, 2.0, 2.0], [0] * 5, [NAN, NAN, 0.0, 0.0, 1.0],
+                              scan_time_s=[0.0, 0.0, 1.0, 2.0, 3.0])
+    assert (m.crack_scans, m.crack_persistence, m.lateral_scans) == (3, 1.0, 1)
