@@ -275,6 +275,10 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_whisker_stub_w20.py",
         "tests/vision/track/test_whisker_stub_track_w20.py",
         "tests/vision/measure/test_whisker_stub_mut21.py",
+        # the short curved rods and the branch tips (why the rod's own edge is checked):
+        # they kill most of the first selection's bounds and section survivors (wave 21)
+        "tests/vision/measure/test_whisker_short_curve.py",
+        "tests/vision/track/test_whisker_branch_tip.py",
     ],
     "vision/track/_tracker.py": [
         "tests/vision/track/test_tracker_clipped_mut21.py",
