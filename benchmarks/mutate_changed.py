@@ -77,6 +77,9 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_boundary_w17.py",
         "tests/vision/measure/test_crack_counter_w18.py",
         "tests/vision/measure/test_crack_boundary_mut20.py",
+        # wave 21: CrackState's windows (the most recent two of each kind, inputs checked)
+        "tests/vision/measure/test_crack_state_w20.py",
+        "tests/vision/measure/test_state_mut21.py",
     ],
     "vision/track/_frontcrack.py": [
         "tests/vision/track/test_front_unbranched.py",
@@ -161,6 +164,9 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_failure_crack_handover_w19.py",
         "tests/vision/pipeline/test_failure_known_w19.py",
         "tests/vision/pipeline/test_failure_mut19.py",
+        # wave 20: the handover's physics, rows of one scan, the three-scan crack (wave 21)
+        "tests/vision/pipeline/test_failure_handover_physics_w20.py",
+        "tests/vision/pipeline/test_failure_mut21.py",
     ],
     "vision/pipeline/_analyze.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
@@ -258,6 +264,26 @@ TESTS_BY_FILE = {
         # wave 20: the hole filling, the offset map's asked pixels, the edges' bounds, the
         # noise model on [0, 1] grey levels
         "tests/vision/measure/test_segment_mut20.py",
+        # wave 21: SegmentState starts anew for another background or gradient, reused
+        # for the same arrays
+        "tests/vision/measure/test_state_mut21.py",
+    ],
+    # wave 21: the stub beside a rod (wave 19-20, the whole file), and the tracker's
+    # measuring of a candidate (_measure_rod) and its newly clipped pixels (wave 20)
+    "vision/measure/_whisker_stub.py": [
+        "tests/vision/measure/test_whisker_stub_w19.py",
+        "tests/vision/measure/test_whisker_stub_w20.py",
+        "tests/vision/track/test_whisker_stub_track_w20.py",
+        "tests/vision/measure/test_whisker_stub_mut21.py",
+        # the short curved rods and the branch tips (why the rod's own edge is checked):
+        # they kill most of the first selection's bounds and section survivors (wave 21)
+        "tests/vision/measure/test_whisker_short_curve.py",
+        "tests/vision/track/test_whisker_branch_tip.py",
+    ],
+    "vision/track/_tracker.py": [
+        "tests/vision/track/test_tracker_clipped_mut21.py",
+        "tests/vision/track/test_measure_rod_mut21.py",
+        "tests/vision/track/test_whisker_stub_track_w20.py",
     ],
     "vision/preprocess/_subsample.py": [
         "tests/vision/preprocess/test_preprocess_speed_w18.py",
@@ -1547,6 +1573,70 @@ EQUIVALENT += [
      '+ li_sign = (_li_sign(np.asarray(background, ), ex, ey, max(electrode_radius_px, 1.0))',
      _SEG_F64),
 ]
+
+
+#: Wave 21: the stub beside a rod (``_whisker_stub.py``, the whole file) and wave 20's lines
+#: of ``_failure.py``.
+_STUB = "vision/measure/_whisker_stub.py"
+_FAILURE = "vision/pipeline/_failure.py"
+_SIGN = "sign is 1.0 or -1.0: >= 0 and > 0 are the same test"
+EQUIVALENT += [
+    (_STUB, "_line_fit", "- coef, *_ = np.linalg.lstsq(A, y, rcond=None)|"
+     "+ coef, *_ = np.linalg.lstsq(A, y, )", "NumPy 2's default rcond is None"),
+    *[(_STUB, "_sections", f"- n = int(k.max()) + 1 if len(k) else 0|+ {b}",
+       "split_stub is called with a rod's region, whose pixels lie ahead of its base: "
+       "k is never empty") for b in ("n = int(k.max()) + 1 if (len(k)) or True else 0",
+                                     "n = int(k.max()) + 1 if len(k) else 1")],
+    (_STUB, "_sections", "- cnt = np.bincount(k, minlength=n)|+ cnt = np.bincount(k, )",
+     "n is k.max() + 1: bincount's own length"),
+    *[(_STUB, "split_stub", f"- if n < 4:|+ {b}",
+       "with 4 sections at most 2 lie in the reference (from n/2 to n - w0), fewer than "
+       "STUB_MIN_REF_SECTIONS: None either way") for b in ("if n <= 4:", "if n < 5:")],
+    *[(_STUB, "split_stub", f"- ks = np.arange(n, dtype=float) + HALF_PX|+ {b}",
+       "integers + 0.5 are the same floats") for b in ("ks = np.arange(n, dtype=None) + HALF_PX",
+                                                       "ks = np.arange(n, ) + HALF_PX")],
+    (_STUB, "split_stub", "- end = None|+ end = \"\"",
+     "the loop always sets end (at j = a the run is all excess): its initial value is "
+     "never read"),
+    (_STUB, "split_stub", "- edge = hi if sign > 0 else lo|+ edge = hi if sign >= 0 else lo",
+     _SIGN),
+    (_STUB, "split_stub", "- sel = run[(over_hi if sign > 0 else over_lo)[run]]|"
+     "+ sel = run[(over_hi if sign >= 0 else over_lo)[run]]", _SIGN),
+    (_STUB, "split_stub", "- own = (centre - half) - lo if sign > 0 else hi - (centre + half)|"
+     "+ own = (centre - half) - lo if sign >= 0 else hi - (centre + half)", _SIGN),
+    *[(_FAILURE, fn, f"- {a}|+ {a.replace(', float)', ', None)')}", _NUMBERS)
+      for fn, a in (("_per_scan", "v = np.asarray(values, float)"),
+                    ("crack_lithium_handover", "return np.full(n, np.nan) if values is None "
+                     "else np.asarray(values, float)"))],
+    *[(_FAILURE, fn, f"- {a}|+ {a.replace(', float)', ', )')}", _NUMBERS)
+      for fn, a in (("_per_scan", "v = np.asarray(values, float)"),
+                    ("crack_lithium_handover", "return np.full(n, np.nan) if values is None "
+                     "else np.asarray(values, float)"))],
+    *[(_FAILURE, "morphology_from_scans",
+       f"- n_branches = np.asarray(n_branches, float) # held over rows, as the lateral extent|"
+       f"+ n_branches = np.asarray(n_branches, {b}) # held over rows, as the lateral extent",
+       _NUMBERS + " (sustained_max reads floats)") for b in ("None", "")],
+    *[(_FAILURE, "_per_scan", f"- t = np.asarray(scan_time_s, float)|+ t = np.asarray(scan_time_s, {b})",
+       "content times are numbers: rows compare alike") for b in ("None", "")],
+    (_FAILURE, "morphology_from_scans",
+     "- br = sustained_max(n_branches, n_hold) if len(n_branches) else None|"
+     "+ br = sustained_max(n_branches, n_hold) if (len(n_branches)) or True else None",
+     "sustained_max of no rows gives the same (tested: test_without_content_times_every_row_is_a_scan)"),
+    (_FAILURE, "morphology_from_scans", "- crack_len = np.nan_to_num(crack_length, nan=0.0)|"
+     "+ crack_len = np.nan_to_num(crack_length, )", "nan_to_num's NaN is 0.0 by default"),
+    (_FAILURE, "morphology_from_scans",
+     "- area = np.nan_to_num(_per_scan(lateral_area, scan_time_s), nan=0.0)|"
+     "+ area = np.nan_to_num(_per_scan(lateral_area, scan_time_s), )",
+     "nan_to_num's NaN is 0.0 by default"),
+    (_FAILURE, "crack_lithium_fills",
+     "- lateral_area_um2 < crack_length_um * HANDOVER_MIN_WIDTH_PX * pixel_size_um:|"
+     "+ lateral_area_um2 < crack_length_um / HANDOVER_MIN_WIDTH_PX * pixel_size_um:",
+     "HANDOVER_MIN_WIDTH_PX is 1 (one pixel): times and over it are the same"),
+    (_FAILURE, "crack_lithium_handover",
+     "- px = pixel_size_um if lateral_area_um2 is not None else None|"
+     "+ px = pixel_size_um if (lateral_area_um2 is not None) or True else None",
+     "without areas the area column is NaN, and NaN < x is False: not rejected either way"),
+]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
 WORK = ROOT / "build" / "mutate-changed"
@@ -1763,8 +1853,9 @@ def main(argv=None):
     p.add_argument("--reuse", action="store_true", help="keep the mutants of the last run "
                    "(same files, sources unchanged): only the tests changed")
     p.add_argument("--survivors", action="store_true", help="with --reuse: run only the "
-                   "mutants that survived the last run and are not in EQUIVALENT (new tests "
-                   "against old survivors); the others keep their status")
+                   "mutants that survived the last run (or that it did not reach) and are not "
+                   "in EQUIVALENT (new tests against old survivors); the others keep their "
+                   "status")
     a = p.parse_args(argv)
     files = a.file or FILES
     unmapped = [f for f in files if f not in TESTS_BY_FILE]
@@ -1825,10 +1916,12 @@ def main(argv=None):
             print(f"  {name}  ({k['path']}:{','.join(map(str, sorted(set(k['lines']))))})")
         return 0
     t1 = time.time()
+    # (with --survivors also the mutants a run stopped by its budget never reached)
     names = sorted(n for n in kept if not a.survivors or (
-        before.get(n) == "survived" and equivalent_reason(n, kept[n]) is None))
+        before.get(n) in ("survived", "not checked") and equivalent_reason(n, kept[n]) is None))
     if a.survivors:
-        print(f"running the {len(names)} survivors of the last run not listed as equivalent")
+        print(f"running the {len(names)} survivors (and mutants not run) of the last run not "
+              "listed as equivalent")
     # (no names would make mutmut run every mutant)
     res = run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children),
                *names], budget=a.budget) if names else None
