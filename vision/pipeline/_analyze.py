@@ -27,6 +27,7 @@ from ..track._tables import _drop_short_whiskers as drop_short_whiskers
 from ..track._tracker import track_iter
 from ._events import (
     FRONT_STEP_NOISE_PX,
+    crack_initiation,
     events_table,
     first_growth_onset,
     lateral_onset,
@@ -926,12 +927,12 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t, *, s
     # summary, and its time must not become the growth onset either.
     if tracks is not None and tracks.crack_initiation_frame is not None and crack_seen:
         # the tracker confirms a crack once it is a few px long: back-extrapolate its
-        # length from the scans after initiation to the time it was zero
+        # length from the scans after initiation, once as long as a crack, to the time
+        # it was zero
         init_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,
                                   "content_time_s"].iloc[0])
-        t_new = new["content_time_s"].to_numpy(float)
-        crack_len = np.where(t_new >= init_t, new["crack_length_um"].to_numpy(float), np.nan)
-        crack_t = onset_from_growth(t_new, crack_len, sudden=True)
+        crack_t = crack_initiation(new["content_time_s"].to_numpy(float), crack_len_all,
+                                   start_s=init_t, min_length=thresholds.crack_min_length_um)
     whisker_onset = onset
     # Growth onset: the first lithium growth of any kind the video shows; a crack that does
     # not persist (not a crack growth mode) only when no whisker or front dates it

@@ -6,7 +6,7 @@ from .._schema import EVENT_COLUMNS, EVENT_NAMES
 from ._failure import CRACK_MIN_PERSISTENCE
 from ._sync import scan_period
 
-__all__ = ["EVENT_NAMES", "events_table", "extrapolated_onset", "first_growth_onset",
+__all__ = ["EVENT_NAMES", "crack_initiation", "events_table", "extrapolated_onset", "first_growth_onset",
            "growth_run_start", "lateral_onset", "onset_from_growth", "repeats_previous",
            "step_edge_onset", "whisker_growth_onset"]
 
@@ -141,6 +141,54 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
         if slope * np.ptp(t[idx]) > _RELATIVE_ROUNDING * np.max(np.abs(y[idx])):
             return float(np.clip((baseline - icpt) / slope, lower, t[first]))
     return float(t[first])
+
+
+def crack_initiation(time_s, length, *, start_s, min_length):
+    """Crack initiation, back-extrapolated from the scans that show a crack.
+
+    A crack fills with lithium at once and runs across the field in a few scans, so its
+    length grows from zero at its initiation. The line of :func:`onset_from_growth`
+    (``sudden=True``) is fitted to the scans from the first one, at or after `start_s`
+    (the tracker's confirmation), where the length reaches `min_length` (the length from
+    which a crack is a crack growth mode), back to zero length. Shorter readings before
+    it may be something else at the rim (a whisker root, grain-boundary contrast): fresh
+    dev scenes 8036 and 8042 showed a 0.7-1.5 um reading creep for 1-3 s before the crack
+    ran, and a line through them reached back 8.5-9.8 scans early.
+
+    The initiation is not clipped at the last scan that measured no crack: the tracker
+    misses a young crack (a few px long) for one to three scans often enough (tuning
+    scenes 5021, 5024, 5027, 5045, 7006, 7043, 7072: truth 1.0-2.9 scans before that scan)
+    that the clip would lose more initiations than it wins (dev 8016, 8087).
+
+    Parameters
+    ----------
+    time_s : (N,) array_like
+        Content times of new scans on the video clock, s, increasing.
+    length : (N,) array_like
+        Crack length per scan, um; 0 where the scan shows no crack, NaN where not measured.
+    start_s : float
+        Time of the scan where the tracker confirmed the crack, s.
+    min_length : float
+        Length from which a crack counts as one, um (> 0).
+
+    Returns
+    -------
+    float or None
+        Initiation time on the video clock, s; None if no scan from `start_s` on shows
+        the crack.
+    """
+    t = np.asarray(time_s, dtype=float)
+    y = np.asarray(length, dtype=float)
+    after = t >= start_s
+    grown = np.flatnonzero(after & np.isfinite(y) & (y >= min_length))
+    if len(grown):
+        first = int(grown[0])
+    else:  # never as long as a crack from the confirmation on: fit what the tracker saw
+        seen = np.flatnonzero(after & np.isfinite(y) & (y > 0))
+        if not len(seen):
+            return None
+        first = int(seen[0])
+    return onset_from_growth(t, np.where(np.arange(len(t)) >= first, y, np.nan), sudden=True)
 
 
 #: Largest standard error of a whisker's back-extrapolated onset, in scan periods, for that
