@@ -927,8 +927,7 @@ def _video_events(frames, whiskers, tracks, pixel, thresholds, touchdown_t, *, s
     # summary, and its time must not become the growth onset either.
     if tracks is not None and tracks.crack_initiation_frame is not None and crack_seen:
         # the tracker confirms a crack once it is a few px long: back-extrapolate its
-        # length from the scans after initiation, once as long as a crack, to the time
-        # it was zero
+        # length from the run of growth into the crack to the time it was zero
         init_t = float(frames.loc[frames["frame"] == tracks.crack_initiation_frame,
                                   "content_time_s"].iloc[0])
         crack_t = crack_initiation(new["content_time_s"].to_numpy(float), crack_len_all,

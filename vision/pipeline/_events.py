@@ -143,17 +143,29 @@ def onset_from_growth(time_s, size, *, baseline=0.0, n_fit=4, sudden=False):
     return float(t[first])
 
 
+#: How far before the line of a crack's first scans (as long as a crack) an earlier, shorter
+#: reading may lie and still be the young crack, in scan periods: the line is dated within
+#: half a scan by the sampling (the tracker reads a young crack short, so the line through
+#: later scans meets zero up to that much late); a reading further before it was there
+#: before the crack ran (dev scenes 8036, 8042: a 0.7-1.5 um reading at the rim for 1-3 s
+#: before a 10-20 um/s crack).
+CRACK_LINE_SLACK_SCANS = 0.5
+
+
 def crack_initiation(time_s, length, *, start_s, min_length):
-    """Crack initiation, back-extrapolated from the scans that show a crack.
+    """Crack initiation, back-extrapolated from the scans of the young crack.
 
     A crack fills with lithium at once and runs across the field in a few scans, so its
-    length grows from zero at its initiation. The line of :func:`onset_from_growth`
-    (``sudden=True``) is fitted to the scans from the first one, at or after `start_s`
-    (the tracker's confirmation), where the length reaches `min_length` (the length from
-    which a crack is a crack growth mode), back to zero length. Shorter readings before
-    it may be something else at the rim (a whisker root, grain-boundary contrast): fresh
-    dev scenes 8036 and 8042 showed a 0.7-1.5 um reading creep for 1-3 s before the crack
-    ran, and a line through them reached back 8.5-9.8 scans early.
+    length grows from zero at its initiation at the tip's speed. The crack is confirmed at
+    the first scan, at or after `start_s` (the tracker's confirmation), where its length
+    reaches `min_length` (the length from which a crack is a crack growth mode). A line
+    through it and the scans that follow it without a gap (as :func:`extrapolated_onset`)
+    meets zero length at a time; earlier, shorter readings belong to the young crack only
+    if they are not earlier than that time by more than :data:`CRACK_LINE_SLACK_SCANS`: a
+    reading that sat at the rim for scans before the crack ran is something else, and a
+    line through it reached back 8.5-9.8 scans early (dev scenes 8036, 8042). The line of :func:`onset_from_growth`
+    (``sudden=True``) through the first scans of the young crack, back to zero length,
+    is the initiation.
 
     The initiation is not clipped at the last scan that measured no crack: the tracker
     misses a young crack (a few px long) for one to three scans often enough (tuning
@@ -179,16 +191,22 @@ def crack_initiation(time_s, length, *, start_s, min_length):
     """
     t = np.asarray(time_s, dtype=float)
     y = np.asarray(length, dtype=float)
-    after = t >= start_s
-    grown = np.flatnonzero(after & np.isfinite(y) & (y >= min_length))
-    if len(grown):
-        first = int(grown[0])
-    else:  # never as long as a crack from the confirmation on: fit what the tracker saw
-        seen = np.flatnonzero(after & np.isfinite(y) & (y > 0))
-        if not len(seen):
-            return None
-        first = int(seen[0])
-    return onset_from_growth(t, np.where(np.arange(len(t)) >= first, y, np.nan), sudden=True)
+    index = np.arange(len(t))
+    seen = (t >= start_s) & np.isfinite(y) & (y > 0)
+    if not seen.any():
+        return None
+    first = int(np.argmax(seen))
+    grown = np.flatnonzero(seen & (y >= min_length))
+    if len(grown) and grown[0] > first:
+        confirmed = int(grown[0])
+        gap = np.flatnonzero(~seen[confirmed:])
+        end = confirmed + (int(gap[0]) if len(gap) else len(t) - confirmed)
+        line_s, _ = extrapolated_onset(t[confirmed:end], y[confirmed:end])
+        steps = np.diff(np.unique(t))
+        if line_s is not None and len(steps):
+            earliest = line_s - CRACK_LINE_SLACK_SCANS * float(np.median(steps))
+            first = min(int(np.argmax(seen & (t >= earliest))), confirmed)
+    return onset_from_growth(t, np.where(index >= first, y, np.nan), sudden=True)
 
 
 #: Largest standard error of a whisker's back-extrapolated onset, in scan periods, for that
