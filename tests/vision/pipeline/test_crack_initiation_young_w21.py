@@ -1,4 +1,4 @@
-"""Crack initiation back-extrapolated from the scans that show a crack (wave 21, issue 11).
+"""Crack initiation back-extrapolated from the young crack's scans (wave 21, issue 11).
 
 A crack fills with lithium at once and grows from zero length at its initiation. Two ways
 a back-extrapolated line went early on fresh dev scenes (8016, 8036, 8042, 8087: 1.4 to
@@ -6,8 +6,8 @@ a back-extrapolated line went early on fresh dev scenes (8016, 8036, 8042, 8087:
 
 * a short reading at the rim (0.7-1.5 um, below the crack length threshold) creeping for
   scans before the crack ran, confirmed by the tracker as the crack's start: a line through
-  it reaches back seconds (8036, 8042). Fixed: the line starts at the first scan where the
-  length reaches the crack threshold.
+  it reaches back seconds (8036, 8042). Fixed: such a reading is fitted only if it is not
+  more than half a scan before the line of the first crack-long scans meets zero.
 * scattered first lengths (the first one too long, 8016, 8087): the line meets zero before
   a scan that measured the region crack-free. Not fixed: clipping at that scan loses the
   tuning scenes whose young crack the tracker misses for 1-3 scans (strict xfail below).
