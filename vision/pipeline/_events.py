@@ -202,9 +202,9 @@ def crack_initiation(time_s, length, *, start_s, min_length):
         gap = np.flatnonzero(~seen[confirmed:])
         end = confirmed + (int(gap[0]) if len(gap) else len(t) - confirmed)
         line_s, _ = extrapolated_onset(t[confirmed:end], y[confirmed:end])
-        steps = np.diff(np.unique(t))
-        if line_s is not None and len(steps):
-            earliest = line_s - CRACK_LINE_SLACK_SCANS * float(np.median(steps))
+        period = scan_period(t)
+        if line_s is not None and period > 0:
+            earliest = line_s - CRACK_LINE_SLACK_SCANS * period
             first = min(int(np.argmax(seen & (t >= earliest))), confirmed)
     return onset_from_growth(t, np.where(index >= first, y, np.nan), sudden=True)
 
