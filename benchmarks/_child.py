@@ -202,9 +202,8 @@ def hd_analyze(video, trace, pixel_size_um, truth_frames, save="0", phases="1"):
         rss_analysis = peak_rss_mb()
         if save == "1":
             c1 = time.process_time()
-            from vision.pipeline import _save
-            if hasattr(_save, "release_free_heap"):
-                _save.release_free_heap()   # as the save does before its steps
+            from vision.pipeline._save import release_free_heap
+            release_free_heap()   # as the save does before its steps
             _import_all(REPORT_MODULES)   # where a user's run loads them: not timed
             t_import = time.process_time() - c1
             with tempfile.TemporaryDirectory(prefix="semtrack-bench-") as tmp:
