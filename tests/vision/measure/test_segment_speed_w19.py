@@ -12,6 +12,7 @@ from call to call), the rod is found, and a state given other arrays starts anew
 import cv2
 import numpy as np
 import pytest
+from segment_drawing import drawn_background, drawn_scan
 
 from vision.measure import _segment as seg
 from vision.measure._segment import SegmentState, noise_by_level, offset_by_level, segment_lithium
@@ -22,25 +23,13 @@ EX, EY, ER = 80.0, 90.0, 20.0
 
 def _background(seed):
     """Background (a bright needle-like bar, grains, level-dependent noise) and its gradient."""
-    rng = np.random.default_rng(seed)
-    bg = np.full((H, W), 90.0, np.float32)
-    cv2.rectangle(bg, (170, 0), (195, H), 215.0, -1)
-    bg = cv2.GaussianBlur(bg, (0, 0), 1.5)
-    bg += cv2.GaussianBlur(rng.normal(0, 12, (H, W)).astype(np.float32), (0, 0), 3.0)
-    grad = cv2.magnitude(cv2.Sobel(bg, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(bg, cv2.CV_32F, 0, 1) / 8)
-    return bg, grad
+    return drawn_background(seed, (H, W), (170, 195), 215.0)
 
 
 def _scan(bg, length, seed):
-    """The change image of a scan: the electrode and a rod of ``length`` px, with noise."""
-    rng = np.random.default_rng(seed)
-    img = bg.copy()
-    cv2.circle(img, (int(EX), int(EY)), int(ER), 40.0, -1)
-    cv2.line(img, (int(EX), int(EY)), (int(EX + ER + length), int(EY)), 40.0, 5)
-    img = img + 0.0004 * (img - 100.0) ** 2                        # gamma-like residual
-    bg_n = bg + rng.normal(0, 2.0 + bg / 60.0).astype(np.float32)
-    img_n = (img + rng.normal(0, 2.0 + img / 60.0)).astype(np.float32)
-    return (bg_n - img_n).astype(np.float32)
+    """The change image of a scan: the electrode and a rod of ``length`` px, with noise and
+    a gamma-like residual."""
+    return drawn_scan(bg, (EX, EY, ER), length, seed, gamma_residual=True)
 
 
 def _kw(bg, grad, box=None, state=None):

@@ -9,9 +9,9 @@ each scene is found to its tip.
 """
 import threading
 
-import cv2
 import numpy as np
 import pytest
+from segment_drawing import drawn_background, drawn_scan
 
 from calibration import InputError
 from vision.measure import _segment as seg
@@ -25,24 +25,12 @@ TIP_TOLERANCE_PX = 4
 
 def _background(seed, needle_level, shape=(H, W)):
     """A background (a bright bar, grains, level-dependent noise) and its gradient."""
-    rng = np.random.default_rng(seed)
-    bg = np.full(shape, 90.0, np.float32)
-    cv2.rectangle(bg, (150, 0), (172, shape[0]), needle_level, -1)
-    bg = cv2.GaussianBlur(bg, (0, 0), 1.5)
-    bg += cv2.GaussianBlur(rng.normal(0, 12, shape).astype(np.float32), (0, 0), 3.0)
-    grad = cv2.magnitude(cv2.Sobel(bg, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(bg, cv2.CV_32F, 0, 1) / 8)
-    return bg, grad
+    return drawn_background(seed, shape, (150, 172), needle_level)
 
 
 def _scan(bg, length, seed):
     """Change image of a scan: the electrode and a rod of ``length`` px to its right, with noise."""
-    rng = np.random.default_rng(seed)
-    img = bg.copy()
-    cv2.circle(img, (int(EX), int(EY)), int(ER), 40.0, -1)
-    cv2.line(img, (int(EX), int(EY)), (int(EX + ER + length), int(EY)), 40.0, 5)
-    bg_n = bg + rng.normal(0, 2.0 + bg / 60.0).astype(np.float32)
-    img_n = (img + rng.normal(0, 2.0 + img / 60.0)).astype(np.float32)
-    return (bg_n - img_n).astype(np.float32)
+    return drawn_scan(bg, (EX, EY, ER), length, seed)
 
 
 def _kw(bg, grad, state=None):
