@@ -133,6 +133,9 @@ TESTS_BY_FILE = {
         "tests/vision/measure/test_crack_link.py",
         "tests/vision/measure/test_crack_link_edge.py",
         "tests/vision/measure/test_crack_link_edge_mut.py",
+        # wave 21's link across a short gap (measured in wave 22)
+        "tests/vision/measure/test_crack_link_short_gap_w21.py",
+        "tests/vision/measure/test_crack_link_short_gap_mut22.py",
     ],
     "vision/track/_schedule.py": [
         "tests/vision/track/test_crack_touchdown.py",
@@ -152,6 +155,9 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_onset_step_edge_w16.py",
         "tests/vision/pipeline/test_onset_crack_persistence_w16.py",
         "tests/vision/pipeline/test_events_step_edge_mut17.py",
+        # wave 21's crack initiation from the young crack's scans (measured in wave 22)
+        "tests/vision/pipeline/test_crack_initiation_young_w21.py",
+        "tests/vision/pipeline/test_crack_initiation_mut22.py",
     ],
     "vision/pipeline/_failure.py": [
         "tests/vision/pipeline/test_failure_crack_touchdown.py",
@@ -173,6 +179,10 @@ TESTS_BY_FILE = {
         "tests/vision/pipeline/test_analyze_units.py",
         "tests/vision/pipeline/test_analyze_touchdown_mut.py",
         "tests/vision/pipeline/test_analyze_finish_mut.py",
+        # wave 21: the step table cut to the video marks its real edges (_steps_within),
+        # the crack initiation called from _video_events (measured in wave 22)
+        "tests/vision/pipeline/test_crack_initiation_young_w21.py",
+        "tests/vision/pipeline/test_steps_within_mut22.py",
     ],
     # wave 14: the physics and the rates in full, then reported quantities of files no
     # other helper changed that wave (stripping, steps, tilt, pixel size)
@@ -189,6 +199,14 @@ TESTS_BY_FILE = {
         # wave 18: the frozen tips after the short circuit (`_frozen_after_short`)
         "tests/vision/pipeline/test_rates_frozen_w18.py",
         "tests/vision/pipeline/test_rates_frozen_mut18.py",
+        # wave 21: the sync's edge term only at real step edges (measured in wave 22)
+        "tests/vision/pipeline/test_rates_edges21.py",
+        "tests/vision/pipeline/test_rates_edges_mut22.py",
+    ],
+    # wave 21: the save hands the freed heap back (release_free_heap; measured in wave 22)
+    "vision/pipeline/_save.py": [
+        "tests/vision/pipeline/test_save_free_heap.py",
+        "tests/vision/pipeline/test_save_free_heap_mut22.py",
     ],
     "electrochem/_stripping.py": [
         "tests/electrochem/test_electrochem_analysis.py",
@@ -1636,6 +1654,51 @@ EQUIVALENT += [
      "- px = pixel_size_um if lateral_area_um2 is not None else None|"
      "+ px = pixel_size_um if (lateral_area_um2 is not None) or True else None",
      "without areas the area column is NaN, and NaN < x is False: not rejected either way"),
+]
+# wave 22: the survivors of wave 21's lines (crack_initiation, the rates' real edges)
+_EVENTS, _RATES = "vision/pipeline/_events.py", "vision/pipeline/_rates.py"
+EQUIVALENT += [
+    *[(_EVENTS, "crack_initiation", f"- {a}|+ {b}", _NUMBERS)
+      for a in ("t = np.asarray(time_s, dtype=float)", "y = np.asarray(length, dtype=float)")
+      for b in (a.replace("dtype=float", "dtype=None"), a.replace("dtype=float)", ")"))],
+    (_EVENTS, "crack_initiation", "- if len(grown) and grown[0] > first:|"
+     "+ if len(grown) and grown[0] >= first:",
+     "with the first crack-long scan the first seen there is no earlier reading: the slack "
+     "rule's min(..., confirmed) gives that scan again"),
+    (_EVENTS, "crack_initiation",
+     "- end = confirmed + (int(gap[0]) if len(gap) else len(t) - confirmed)|"
+     "+ end = confirmed + (int(gap[0]) if len(gap) else len(t) + confirmed)",
+     "without a gap the run ends at the last scan: any end beyond it slices the same"),
+    (_EVENTS, "crack_initiation", "- if line_s is not None and period > 0:|"
+     "+ if line_s is not None and period >= 0:",
+     "a line needs two scan times apart, so the time-weighted median period is > 0"),
+    (_EVENTS, "crack_initiation",
+     "- first = min(int(np.argmax(seen & (t >= earliest))), confirmed)|"
+     "+ first = min(int(np.argmax(seen & (t > earliest))), confirmed)",
+     "in practice: a scan time equal to the fitted line's zero less half a period, to the bit"),
+    (_EVENTS, "crack_initiation",
+     "- return onset_from_growth(t, np.where(index >= first, y, np.nan), sudden=True)|"
+     "+ return onset_from_growth(t, np.where(index >= first, y, None), sudden=True)",
+     "onset_from_growth casts to float: None becomes NaN"),
+    *[(_RATES, "growth_rates_per_step", f"- else np.ones(n, bool))|+ {b}",
+       "ones of any dtype are true") for b in ("else np.ones(n, None))", "else np.ones(n, ))")],
+    *[(_RATES, "growth_rates_per_step",
+       f'- {v} = (steps["{c}"].to_numpy(bool) if "{c}" in steps|'
+       f'+ {v} = (steps["{c}"].to_numpy(None) if "{c}" in steps',
+       "the columns are bool (the pipeline's and the defaults); only their truth is read")
+      for v, c in (("start_edge", "start_is_edge"), ("end_edge", "end_is_edge"))],
+    *[(_RATES, "growth_rates_per_step",
+       "- for k_st, st in enumerate(steps.itertuples(index=False)):|"
+       f"+ for k_st, st in enumerate(steps.itertuples(index={b})):",
+       "fields are read by name; an extra Index field is never read") for b in ("None", "True")],
+    *[(_RATES, "growth_rates_per_step",
+       '- "control_value": [np.nan], "start_is_edge": [False],|'
+       f'+ "{b}": [np.nan], "start_is_edge": [False],',
+       "the default has NaN; a missing field also gives NaN (getattr default)")
+      for b in ("XXcontrol_valueXX", "CONTROL_VALUE")],
+    (_RATES, "growth_rates_per_step", "- st.t_start_s if start_edge[k_st] else -np.inf,|"
+     "+ st.t_start_s if start_edge[k_st] else +np.inf,",
+     "no scan lies within a finite zone of either infinity"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
