@@ -1699,6 +1699,16 @@ EQUIVALENT += [
     (_RATES, "growth_rates_per_step", "- st.t_start_s if start_edge[k_st] else -np.inf,|"
      "+ st.t_start_s if start_edge[k_st] else +np.inf,",
      "no scan lies within a finite zone of either infinity"),
+    ("vision/measure/crack/_link.py", "link_pieces",
+     "- v = _end_direction(crack, q) if gap < LINK_TANGENT_PX else None|"
+     "+ v = _end_direction(crack, q) if gap <= LINK_TANGENT_PX else None",
+     "in practice: q and near_p are pixels, so a gap of exactly 12 px lies along a row or "
+     "a column (144 is no sum of two non-zero squares), and the piece would have to run "
+     "more than 30 deg off it while continuing the crack's end"),
+    ("vision/measure/crack/_link.py", "link_pieces",
+     "- if v is None or float(np.dot(u, -v)) < cos_max:|"
+     "+ if v is None or float(np.dot(u, -v)) <= cos_max:",
+     "in practice: two fitted directions exactly 30 deg apart, to the bit"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]

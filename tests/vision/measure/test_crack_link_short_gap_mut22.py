@@ -75,3 +75,25 @@ def test_a_piece_across_a_short_gap_running_off_the_cracks_direction_does_not_jo
     # the same piece turned to run on in the crack's direction joins
     bands = [(10, 60, 58, 60), (62, 120, 63, 65)]
     assert _link(bands)[0]
+
+
+def test_a_piece_refused_by_the_short_gap_rule_does_not_stop_the_search():
+    # two pieces beyond the crack's end: one (labelled first: its top row is higher)
+    # rises straight up from 5 px beside the end, neither pointing back along the gap nor
+    # running on in the crack's direction; the other continues the crack across a short
+    # angled gap. The first is refused, the second still joins
+    bands = [(10, 60, 58, 60), (63, 65, 10, 54), (62, 120, 62, 64)]
+    img = np.zeros(SHAPE, np.uint8)
+    for x0, x1, y0, y1 in bands:
+        img[y0:y1 + 1, x0:x1 + 1] = 1
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
+    assert n == 4
+    crack, rising, piece = labels[58, 10], labels[10, 63], labels[62, 62]
+    assert rising < piece  # the refused piece is tried first
+    keep = np.zeros(n, bool)
+    keep[crack] = True
+    yy, xx = np.mgrid[:SHAPE[0], :SHAPE[1]]
+    r2 = ((xx - CENTRE[0]) ** 2 + (yy - CENTRE[1]) ** 2).astype(float)
+    out, bridges = link_pieces(labels, stats, keep, np.ones(n, bool), r2, 0.0)
+    assert out[piece] and not out[rising]
+    assert bridges == [((60, 60), (62, 62))]
