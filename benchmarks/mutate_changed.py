@@ -1709,6 +1709,21 @@ EQUIVALENT += [
      "- if v is None or float(np.dot(u, -v)) < cos_max:|"
      "+ if v is None or float(np.dot(u, -v)) <= cos_max:",
      "in practice: two fitted directions exactly 30 deg apart, to the bit"),
+    *[("vision/pipeline/_analyze.py", "_steps_within",
+       f'- {v} = out["{c}"].to_numpy(float)|+ {v} = out["{c}"].to_numpy(None)',
+       "the step table's times are float columns") for v, c in (("start", "t_start_s"),
+                                                                 ("end", "t_end_s"))],
+    *[("vision/pipeline/_analyze.py", "_steps_within", f"- {a}|+ {b}",
+       "in practice: a synced step edge equal to the first or last scan's content time, "
+       "to the bit (and not moved by the cut, so the doc does not decide it)")
+      for a, b in (('out["start_is_edge"] = start > float(times[0])',
+                    'out["start_is_edge"] = start >= float(times[0])'),
+                   ('out["end_is_edge"] = end < float(times[-1])',
+                    'out["end_is_edge"] = end <= float(times[-1])'))],
+    ("vision/pipeline/_analyze.py", "_video_events",
+     '- crack_t = crack_initiation(new["content_time_s"].to_numpy(float), crack_len_all,|'
+     '+ crack_t = crack_initiation(new["content_time_s"].to_numpy(None), crack_len_all,',
+     "crack_initiation casts the times to float itself"),
 ]
 #: What the scratch copy holds (the packages mutmut imports and the tests).
 COPY = ["vision", "electrochem", "calibration", "tests", "pyproject.toml"]
