@@ -3,7 +3,7 @@
 Mutation of wave 21's new lines left 24 of 80 mutants alive with the scene tests of
 ``test_crack_initiation_young_w21.py``: those scenes do not reach the readings before the
 tracker's confirmation, a crack seen crack-long only in its last scan, a short reading
-*after* the line's zero (within the half-scan slack), a missed scan after the confirming
+just before the line's zero (within the half-scan slack), a missed scan after the confirming
 one, or a confirming reading of exactly ``min_length``. Each case here is a length series
 whose answer follows from the documented rule: the line of :func:`onset_from_growth`
 (``sudden=True``) through the readings from a stated scan on (clean lines: their exact
@@ -47,7 +47,7 @@ def test_a_crack_long_only_in_its_last_scan_is_dated_by_what_was_seen():
     assert got == pytest.approx(2.0)  # 0.5 um/s through t = 3..6 s
 
 
-def test_a_short_reading_after_the_lines_zero_is_the_young_crack():
+def test_a_short_reading_just_before_the_lines_zero_is_the_young_crack():
     # the crack-long scans (t = 6..9 s: 3, 7, 11, 15 um) meet zero at 5.25 s; the short
     # reading at t = 5 s (0.6 um, read short) lies 0.25 scans before that line, within
     # the half-scan slack: it is the young crack and is fitted
