@@ -307,6 +307,8 @@ def bench_hd(args, codec, failures, *, memory=True):
            "analyze_over_decode": ana["cpu_s"] / dec["cpu_s"],
            "analyze_save_over_decode": full["cpu_s"] / dec["cpu_s"],
            "analyze_over_decode_wall": ana["seconds"] / dec["seconds"]}
+    if "phases_cpu_s" in ana:
+        out["phase_over_decode"] = phase_over_decode(ana["phases_cpu_s"], dec["cpu_s"])
     for name, r in (("analyze", ana), ("analyze + save", full)):
         check_truth(f"1080p {codec} {name}", r, failures)
     if memory and "hd_memory" not in args.skip:
@@ -381,6 +383,28 @@ def repeat_truth(truth_frames, times, out):
     return out
 
 
+#: Phases that run on every frame, new scan or repeat (``_child.py``'s names): the decoder
+#: and the duplicate and tear detection. Everything else runs once per measured scan
+#: (or once per video).
+PER_FRAME_PHASES = ("decode", "refresh")
+
+
+def phase_over_decode(phases_cpu_s, decode_cpu_s):
+    """Each phase's CPU seconds as a share of the gray-decode baseline's.
+
+    The parts of the ratio ``analyze / decode`` (they add up to it, the analysis's own
+    decode included): what a phase costs in the units of the issue-14 targets, e.g. a
+    phase at 0.30 takes 0.30 off a 3x target. Keys as in ``phases_cpu_s``.
+    """
+    return {name: sec / decode_cpu_s for name, sec in phases_cpu_s.items()}
+
+
+def per_frame_ms(phases_cpu_s, n_frames):
+    """CPU ms a frame of the phases that run on every frame (`PER_FRAME_PHASES`)."""
+    return {name: 1000.0 * sec / max(n_frames, 1) for name, sec in phases_cpu_s.items()
+            if name.startswith(PER_FRAME_PHASES)}
+
+
 def print_hd(codec, h):
     d, a, f = h["decode"], h["analyze"], h["analyze_save"]
     n = d["n_frames"]
@@ -404,13 +428,21 @@ def print_hd(codec, h):
                  f"ratio {h['rss_4x_over_1x']:.3f} (targets <= {TARGET_RSS_MB:g} MB, "
                  f"<= {TARGET_RSS_GROWTH:g})")
     print(line)
+    if "phases_cpu_s" not in a:
+        return
     scans = max(a["scans_measured"], 1)
-    print(f"  per-phase CPU per measured scan (ms; {scans} scans; budget where set):")
+    frames = per_frame_ms(a["phases_cpu_s"], a["n_frames"])
+    print(f"  per frame ({a['n_frames']} frames, new scan or repeat; CPU ms): "
+          + ", ".join(f"{k} {v:.3f}" for k, v in frames.items())
+          + f" (baseline decode {1000 * d['cpu_s'] / max(n, 1):.3f})")
+    parts = phase_over_decode(a["phases_cpu_s"], d["cpu_s"])
+    print(f"  per-phase CPU per measured scan (ms; {scans} scans; budget where set) and its "
+          "part of the ratio to decode:")
     for name, sec in sorted(a["phases_cpu_s"].items(), key=lambda kv: -kv[1]):
         budget = next((b for k, b in BUDGET_MS_PER_SCAN.items() if name.startswith(k)), None)
         flag = "" if budget is None else f"   budget {budget:4.1f}" + (
             "  OVER" if 1000 * sec / scans > budget else "")
-        print(f"    {name:38s} {1000 * sec / scans:7.2f}{flag}")
+        print(f"    {name:38s} {1000 * sec / scans:7.2f}  {parts[name]:5.2f}x{flag}")
 
 
 def print_table(r):
