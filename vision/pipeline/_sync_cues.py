@@ -22,7 +22,7 @@ The cues and the model of the trace (docs/pages/methods/sync.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -627,6 +627,12 @@ def _fit_charge(sig, capacitance):
             max(float(np.abs(applied).max()), 1e-30))
 
 
+#: Relative margin within which a feature's fitted charge per unit is at its least charge
+#: (the bounded fit, bvls, puts an active bound's coefficient on the bound itself; 0.1 %
+#: covers the rescaling, far below a factor fitted freely: ``_sync.AT_LEAST_CHARGE_RTOL``).
+LEAST_CHARGE_RTOL = 1e-3
+
+
 def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, min_charge_C=None,
                leakage=True, inflation=1.0, capacitance=True, jumps=True, leak_bound=False):
     """Charge-volume match.
@@ -641,7 +647,12 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     ``I0`` is removed beforehand (see :func:`trace_signals`). For every
     offset ``o`` the linear parameters are fitted by least squares (bounded);
     the offset is the one with the smallest residual relative to the charge
-    passed over the scans.
+    passed over the scans. Offsets where the fit holds every feature at its
+    least charge (`min_charge_C`, all positive) are not searched: there the
+    lithium seen grows by more than the charge passed allows, which no unseen
+    deposit explains (it only adds charge); when every offset is such, all are.
+    The least charge is a loose bound, so the uncertainty is at least that of
+    the search over every offset.
 
     Parameters
     ----------
@@ -736,19 +747,50 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
         cols.append(jump_cols[ok])
         return np.hstack(cols), q, ok
 
+    fits = {}
+
+    def fit_at(o):
+        # the bounded fit at offset o, once (the search with and without the offsets
+        # at the least charge share their grid)
+        if o not in fits:
+            got = design_at(o)
+            fits[o] = None if got is None else (*got, _bounded_coef(got[0], got[1], lower, upper))
+        return fits[o]
+
     def cost(o):
-        got = design_at(o)
+        got = fit_at(o)
         if got is None:
             return np.inf, 0, 0
-        design, q, ok = got
-        rss, resid = _bounded_rss(design, q, lower, upper)
+        design, q, ok, coef = got
+        if least[0] and np.all(coef[:k] <= lower[:k] * (1.0 + LEAST_CHARGE_RTOL)):
+            # every feature held at its least charge: at this offset the lithium seen grows
+            # by more than the charge passed allows (unseen deposits only add charge), so
+            # the offset is not one the data allow, however well the nuisance terms
+            # (leakage, double layer, constant) fit the charge's shape
+            return np.inf, 0, 0
+        resid = q - design @ coef
+        rss = float(resid @ resid)
         n = int(ok.sum())
         # relative to the charge passed over the scans: a quiet stretch of the trace
         # (rest) is not a better match for being flat
         span = float(np.ptp(q))
         return (rss / n * len(tv) / span ** 2 if span > 0 else np.inf), n, design.shape[1], resid
 
+    # offsets where the lithium seen needs less than its least charge are left out of the
+    # search when every feature has one (physical units); when no offset is left, none is
+    # (the caller warns of a fit at its least charge, _sync._at_least_charge)
+    least = [bool(k) and bool(np.all(mins > 0))]
     res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+    if least[0]:
+        # the least charge is a loose bound (a width measured 30 % too wide: 1.7x the
+        # volume), so it picks the minimum but does not narrow the uncertainty: the
+        # sigma is at least that of the search over every offset
+        least[0] = False
+        free = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+        if res is None:
+            res = free
+        elif free is not None and free.sigma_s > res.sigma_s:
+            res = replace(res, sigma_s=free.sigma_s)
     if res is None:
         return Cue("charge", detail="the trace does not overlap the video at any offset")
     # the charge each unit of each feature carries at the estimate, C (a_k), so that the

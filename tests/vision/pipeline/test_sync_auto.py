@@ -1107,13 +1107,15 @@ def test_a_whisker_that_leaves_with_exactly_k_plus_5_scans_before_it(seed):
     # the whisker leaves the field at 2.75 s: six scans (k + 5, the least the charge cue
     # needs) were seen whole. Those six are fitted, and give the offset; fitted on every
     # scan the unseen lithium drags the charge cue 5-6 s off (mutants 151, 154 of
-    # synchronise_auto: the cut only from k + 6 scans on)
+    # synchronise_auto: the cut only from k + 6 scans on); 1.3 s for seeds 0 and 1 since
+    # wave 22 leaves out the offsets where the lithium seen outgrows the charge, still
+    # four times the tolerance
     offset = 6.0
     tv, f, trace = make_run(offset, seed=seed, steps=EARLY_STEPS, duration_s=12.0)
     seen, lengths = _leaves_the_field(tv, f, make_lengths(tv, seed=seed, steps=EARLY_STEPS),
                                       2.75)
     assert (tv < 2.75).sum() == 6                                      # the edge case
-    assert abs(_expected_charge(tv, seen, trace).offset_s - offset) > 4.0   # the case
+    assert abs(_expected_charge(tv, seen, trace).offset_s - offset) > 4 * TOL_S   # the case
     est = synchronise_auto(tv, seen, trace, lengths=lengths)
     assert abs(est.result.offset_s - offset) <= TOL_S, est.result
     want = _expected_charge(tv, seen, trace, use=tv < 2.75)
