@@ -745,6 +745,11 @@ def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px, sign=0):
 #: (:data:`MIN_AREA_PX`): a region that only touches or grazes last scan's lithium (noise
 #: beside it, a new object at a root) is not.
 PERSIST_MIN_FRACTION = 0.5
+#: ... and at least MIN_AREA_PX of it lies this far (px) inside the previous lithium: a body
+#: that a residual registration error between the scans (0.25 px allowed, measured up to
+#: MAX_RESIDUAL_SHIFT_PX; one pixel covers the usual) leaves in place, not a 1-2 px line
+#: (the crack finder's and the line linker's), which a pixel's shift moves off itself.
+PERSIST_SHIFT_PX = 1
 
 
 def _persistent_regions(labels, n, cand, touching, prior, ring, min_area_px):
@@ -754,7 +759,8 @@ def _persistent_regions(labels, n, cand, touching, prior, ring, min_area_px):
     may count (a pixel above the high level, not touching the electrode), ``touching``
     those touching the electrode's ring, ``prior`` the previous scan's connected lithium
     and ``ring`` the electrode's ring, all in the labelled box. A candidate made mostly of
-    prior lithium (:data:`PERSIST_MIN_FRACTION`, at least ``min_area_px`` of it) is
+    prior lithium (:data:`PERSIST_MIN_FRACTION`, at least ``min_area_px`` of it, counted
+    :data:`PERSIST_SHIFT_PX` inside the prior) is
     joined when a chain of such regions and faded necks (pixels of ``prior`` in no region
     now: lithium whose contrast dropped below the low level, it did not go away while
     plating) links it to the electrode. A neck is a faded piece 8-adjacent to two
@@ -765,8 +771,14 @@ def _persistent_regions(labels, n, cand, touching, prior, ring, min_area_px):
     (box-sized bool array, or None when nothing was joined).
     """
     area = np.bincount(labels.ravel(), minlength=n)
+    # the prior's lithium that a registration error of up to PERSIST_SHIFT_PX leaves in
+    # place: a body, not a 1-2 px line (a thin line is the crack finder's and the line
+    # linker's; a line shifted by a pixel may no longer overlap itself)
+    k = 2 * PERSIST_SHIFT_PX + 1
+    core = cv2.erode(prior.view(np.uint8), np.ones((k, k), np.uint8)).view(bool)
+    ov_core = np.bincount(labels[core], minlength=n)
     ov = np.bincount(labels[prior], minlength=n)
-    cand = cand & (ov >= min_area_px) & (ov >= PERSIST_MIN_FRACTION * area)
+    cand = cand & (ov_core >= min_area_px) & (ov >= PERSIST_MIN_FRACTION * area)
     cand[0] = False
     none = np.zeros(n, bool), None
     if not cand.any():
