@@ -738,96 +738,12 @@ def _coarse_detection(z, seen, sc, low_sigma, high_sigma, coarse_px, sign=0):
     return low, high
 
 
-#: Temporal connectivity (issue 11, wave 22): a changed region not touching the electrode in
-#: this scan is connected when it is mostly lithium of the previous scan (at least this
-#: fraction of its pixels lay in the previous scan's connected lithium: the same object,
-#: grown by less than itself in one scan) and that overlap is a region by itself
-#: (:data:`MIN_AREA_PX`): a region that only touches or grazes last scan's lithium (noise
-#: beside it, a new object at a root) is not.
-PERSIST_MIN_FRACTION = 0.5
-#: ... and at least MIN_AREA_PX of it lies this far (px) inside the previous lithium: a body
-#: that a residual registration error between the scans (0.25 px allowed, measured up to
-#: MAX_RESIDUAL_SHIFT_PX; one pixel covers the usual) leaves in place, not a 1-2 px line
-#: (the crack finder's and the line linker's), which a pixel's shift moves off itself.
-PERSIST_SHIFT_PX = 1
-
-
-def _persistent_regions(labels, n, cand, touching, prior, ring, min_area_px):
-    """Regions of this scan connected through the previous scan's lithium.
-
-    ``labels`` (``n`` labels) are this scan's changed regions, ``cand`` the labels that
-    may count (a pixel above the high level, not touching the electrode), ``touching``
-    those touching the electrode's ring, ``prior`` the previous scan's connected lithium
-    and ``ring`` the electrode's ring, all in the labelled box. A candidate made mostly of
-    prior lithium (:data:`PERSIST_MIN_FRACTION`, at least ``min_area_px`` of it, counted
-    :data:`PERSIST_SHIFT_PX` inside the prior) is
-    joined when a chain of such regions and faded necks (pixels of ``prior`` in no region
-    now: lithium whose contrast dropped below the low level, it did not go away while
-    plating) links it to the electrode. A neck is a faded piece 8-adjacent to two
-    objects, at least one of them a candidate: the faded rim of the electrode's own
-    lithium (adjacent to it alone) is not added.
-
-    Returns ``(persistent, neck)``: a bool array over the labels and the necks' pixels
-    (box-sized bool array, or None when nothing was joined).
-    """
-    area = np.bincount(labels.ravel(), minlength=n)
-    # the prior's lithium that a registration error of up to PERSIST_SHIFT_PX leaves in
-    # place: a body, not a 1-2 px line (a thin line is the crack finder's and the line
-    # linker's; a line shifted by a pixel may no longer overlap itself)
-    k = 2 * PERSIST_SHIFT_PX + 1
-    core = cv2.erode(prior.view(np.uint8), np.ones((k, k), np.uint8)).view(bool)
-    ov_core = np.bincount(labels[core], minlength=n)
-    ov = np.bincount(labels[prior], minlength=n)
-    cand = cand & (ov_core >= min_area_px) & (ov >= PERSIST_MIN_FRACTION * area)
-    cand[0] = False
-    none = np.zeros(n, bool), None
-    if not cand.any():
-        return none
-    b = cand[labels]
-    a = touching[labels] | ring
-    faded = prior & (labels == 0) & ~ring
-    nf, flab = cv2.connectedComponents(faded.view(np.uint8), connectivity=8)
-    # each faded piece's neighbouring objects: 1 the electrode's lithium, 2+ a candidate
-    obj = np.where(a, 1, np.where(b, labels + 2, 0)).astype(np.int64)
-    rows, cols = labels.shape
-    pairs = []
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy == 0 and dx == 0:
-                continue
-            fs = flab[max(dy, 0):rows + min(dy, 0), max(dx, 0):cols + min(dx, 0)]
-            os_ = obj[max(-dy, 0):rows + min(-dy, 0), max(-dx, 0):cols + min(-dx, 0)]
-            m = (fs > 0) & (os_ > 0)
-            if m.any():
-                pairs.append(fs[m].astype(np.int64) * (n + 2) + os_[m])
-    neck = np.zeros(nf, bool)
-    if pairs:
-        u = np.unique(np.concatenate(pairs))
-        f, o = u // (n + 2), u % (n + 2)
-        n_obj = np.bincount(f, minlength=nf)
-        n_cand = np.bincount(f, weights=(o >= 2), minlength=nf)
-        neck = (n_obj >= 2) & (n_cand >= 1)
-    neck[0] = False
-    neck_px = neck[flab]
-    # the candidates linked to the electrode (through necks and each other)
-    nu, ulab = cv2.connectedComponents((a | b | neck_px).astype(np.uint8), connectivity=8)
-    linked = np.zeros(nu, bool)
-    linked[np.unique(ulab[a])] = True
-    linked[0] = False
-    joined = linked[ulab]
-    persistent = np.zeros(n, bool)
-    persistent[np.unique(labels[b & joined])] = True
-    persistent &= cand
-    neck_px &= joined
-    return persistent, (neck_px if neck_px.any() else None)
-
-
 def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=None,
                     high_sigma=HIGH_SIGMA, low_sigma=LOW_SIGMA, smooth_px=SMOOTH_PX,
                     min_area_px=MIN_AREA_PX,
                     connected_to_electrode=True, background_gradient=None,
                     registration_tolerance_px=REGISTRATION_TOLERANCE_PX, search_box=None,
-                    background=None, coarse_px=COARSE_PX, state=None, prior_mask=None):
+                    background=None, coarse_px=COARSE_PX, state=None):
     """New lithium: pixels that changed beyond the noise, connected to the electrode.
 
     Parameters
@@ -879,13 +795,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
         What is derived from ``background`` and ``background_gradient`` alone, kept for
         the scans of one background (one state per background model; the same results as
         without it). None: everything is computed in this call.
-    prior_mask : (M, N) array of bool, optional
-        The lithium connected to the electrode in the previous scan (this function's
-        ``li_mask`` of it, in the same registered frame). Plated lithium persists: a
-        changed region mostly made of that lithium is connected now too, together with
-        the faded neck of it that joins the region to the electrode or to another such
-        region (:func:`_persistent_regions`). None (or with ``connected_to_electrode``
-        False): connectivity of this scan alone.
 
     Returns
     -------
@@ -934,15 +843,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
                min(max(by1, ry1), h))
     else:
         box = (0, 0, w, h)
-    prior = None
-    if connected_to_electrode and prior_mask is not None:
-        prior = np.asarray(prior_mask).astype(bool, copy=False)
-        if prior.shape != (h, w):
-            raise InputError(f"prior_mask has shape {prior.shape} but diff has {(h, w)}; pass "
-                             "the previous scan's mask of the same region.")
-        if not prior.any():
-            prior = None
-    neck = None
     filled = (0, 0, 0, 0)
     if coarse_px > 0 and background is not None and np.shape(background) == (h, w):
         filled = _filled_sides(np.asarray(diff, np.float32), np.asarray(background, np.float32),
@@ -1038,12 +938,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             rl = labels[ry0 - y0:ry1 - y0, rx0 - x0:rx1 - x0]
             touching[np.unique(rl[ring[ry0:ry1, rx0:rx1].astype(bool)])] = True
             touching[0] = False
-            neck = None
-            if prior is not None:
-                persistent, neck = _persistent_regions(
-                    labels, n, keep & ~touching, touching, prior[y0:y1, x0:x1],
-                    ring[y0:y1, x0:x1].view(bool), min_area_px)
-                touching |= persistent
             if box != (0, 0, w, h):
                 # a region touching the electrode that reaches an inner side of the box
                 # may go on outside it: label the whole image instead
@@ -1057,8 +951,6 @@ def segment_lithium(diff, *, electrode_xy_px, electrode_radius_px, noise_sigma=N
             keep[np.bincount(labels.ravel(), minlength=n) < min_area_px] = False
         keep[0] = False
         li[y0:y1, x0:x1] = keep[labels]
-        if neck is not None:
-            li[y0:y1, x0:x1] |= neck
         break
     # fill holes (the dark core between bright rims may be within the noise)
     # (in the labelled box and a 1 px ring of zeros: nothing is found outside the box, and

@@ -885,9 +885,7 @@ class _Tracker:
             diff, electrode_xy_px=(e.x_px, e.y_px), electrode_radius_px=e.radius_px,
             high_sigma=self.high_sigma, low_sigma=self.low_sigma,
             background_gradient=self.bg_gradient, search_box=self._segment_box(),
-            background=self.background, state=self.segment_state,
-            # temporal connectivity: last scan's lithium persists (a faint neck now)
-            prior_mask=self.prev_li)
+            background=self.background, state=self.segment_state)
         wdiff = self._whisker_diff(diff, clipped_now)
         del clipped_now
         self.prev_li = li
