@@ -177,10 +177,47 @@ class WhiskerLinker:
                 self._alias[ids[k]] = best
                 out[k] = best
                 taken.add(best)
+        out = self._recent_kept(whiskers, out, t)
         for w, i in zip(whiskers, out):
             n, width = self._widths.get(i, (0, 0.0))
             self._widths[i] = (n + 1, width + (float(w.width_px) - width) / (n + 1))
             self._last[i] = (t, tuple(map(float, w.base_xy_px)), _root_direction(w),
                              float(w.length_px), self._widths[i][1])
+        return out
+
+    def _same_rod_cost(self, w, j):
+        """Re-linking cost of whisker ``w`` to given id ``j`` (None when not the same rod)."""
+        tj, base, uj, length, width = self._last[j]
+        wid = 0.5 * (width + float(w.width_px))
+        dist = math.hypot(w.base_xy_px[0] - base[0], w.base_xy_px[1] - base[1])
+        turn = math.degrees(math.acos(float(np.clip(np.dot(_root_direction(w), uj), -1.0, 1.0))))
+        if (dist > RELINK_BASE_WIDTHS * wid or turn > RELINK_MAX_TURN_DEG
+                or w.length_px < length - RELINK_SHRINK_WIDTHS * wid):
+            return None
+        return (dist / max(RELINK_BASE_WIDTHS * wid, 1e-9)) ** 2 + (turn / RELINK_MAX_TURN_DEG) ** 2
+
+    def _recent_kept(self, whiskers, out, t):
+        """``out`` with rods given a stale track's id moved to the same rod's track seen in
+        the last scan.
+
+        Trackpy keeps a track missed for up to ``memory`` scans as good a match as one seen
+        in the last scan. A rod given the id of a track last seen scans ago, while a track
+        seen in the last scan and missing now is the same rod by the re-linking tests (root
+        within a width, same direction, not shorter: :data:`RELINK_BASE_WIDTHS`), goes on
+        under the latter: the rod seen last is the one that grew on. Otherwise a one-scan
+        sibling read beside a rod (a 5.7 px whisker read as two 4 px rods in one scan) takes
+        the rod over when that is missed for a scan, and the two ids alternate scan by scan
+        (tuning seed 7072: one whisker as a 6-scan and a 16-scan track, one spurious).
+        """
+        out = list(out)
+        recent = [j for j, last in self._last.items() if last[0] == t - 1 and j not in out]
+        for k, i in enumerate(out):
+            if i not in self._last or self._last[i][0] >= t - 1 or not recent:
+                continue
+            costs = [(c, j) for j in recent if (c := self._same_rod_cost(whiskers[k], j)) is not None]
+            if costs:
+                j = min(costs)[1]
+                out[k] = j
+                recent.remove(j)
         return out
 
