@@ -55,6 +55,10 @@ ROOT_CHORD_MIN_PX = 4.0
 RELINK_BASE_WIDTHS = 1.0
 RELINK_MAX_TURN_DEG = 20.0
 RELINK_SHRINK_WIDTHS = 1.0
+#: A track seen in this many scans or more holds a rod's history; fewer is noise (the
+#: tracker's ``min_whisker_scans``, whose shorter ids ``track`` drops): see
+#: :meth:`WhiskerLinker._established_kept`.
+LINK_ESTABLISHED_SCANS = 3
 
 
 def _root_direction(w):
@@ -177,7 +181,7 @@ class WhiskerLinker:
                 self._alias[ids[k]] = best
                 out[k] = best
                 taken.add(best)
-        out = self._recent_kept(whiskers, out, t)
+        out = self._established_kept(whiskers, out)
         for w, i in zip(whiskers, out):
             n, width = self._widths.get(i, (0, 0.0))
             self._widths[i] = (n + 1, width + (float(w.width_px) - width) / (n + 1))
@@ -196,28 +200,28 @@ class WhiskerLinker:
             return None
         return (dist / max(RELINK_BASE_WIDTHS * wid, 1e-9)) ** 2 + (turn / RELINK_MAX_TURN_DEG) ** 2
 
-    def _recent_kept(self, whiskers, out, t):
-        """``out`` with rods given a stale track's id moved to the same rod's track seen in
-        the last scan.
+    def _established_kept(self, whiskers, out):
+        """``out`` with rods given the id of a track seen in fewer than
+        :data:`LINK_ESTABLISHED_SCANS` scans moved to an established track of the same rod
+        that is missing this scan (the re-linking tests: root within a width, same
+        direction, not shorter; :data:`RELINK_BASE_WIDTHS`).
 
-        Trackpy keeps a track missed for up to ``memory`` scans as good a match as one seen
-        in the last scan. A rod given the id of a track last seen scans ago, while a track
-        seen in the last scan and missing now is the same rod by the re-linking tests (root
-        within a width, same direction, not shorter: :data:`RELINK_BASE_WIDTHS`), goes on
-        under the latter: the rod seen last is the one that grew on. Otherwise a one-scan
-        sibling read beside a rod (a 5.7 px whisker read as two 4 px rods in one scan) takes
-        the rod over when that is missed for a scan, and the two ids alternate scan by scan
-        (tuning seed 7072: one whisker as a 6-scan and a 16-scan track, one spurious).
+        Trackpy keeps a track missed for up to ``memory`` scans as good a match as any, and
+        re-linking picks the closest lost root: a one-scan sibling read beside a rod (a
+        5.7 px whisker read as two 4 px rods in one scan) took the rod over when that was
+        missed for a scan, and the two ids then alternated scan by scan (tuning seed 7072:
+        one whisker as a 6-scan and a 16-scan track, one spurious). A track that short is
+        noise (``track`` drops it); the rod goes on under the track that holds its history.
         """
         out = list(out)
-        recent = [j for j, last in self._last.items() if last[0] == t - 1 and j not in out]
+        est = [j for j, (n, _) in self._widths.items()
+               if n >= LINK_ESTABLISHED_SCANS and j not in out and j in self._last]
         for k, i in enumerate(out):
-            if i not in self._last or self._last[i][0] >= t - 1 or not recent:
+            if not est or self._widths.get(i, (0, 0.0))[0] >= LINK_ESTABLISHED_SCANS:
                 continue
-            costs = [(c, j) for j in recent if (c := self._same_rod_cost(whiskers[k], j)) is not None]
+            costs = [(c, j) for j in est if (c := self._same_rod_cost(whiskers[k], j)) is not None]
             if costs:
                 j = min(costs)[1]
                 out[k] = j
-                recent.remove(j)
+                est.remove(j)
         return out
-
