@@ -55,6 +55,10 @@ ROOT_CHORD_MIN_PX = 4.0
 RELINK_BASE_WIDTHS = 1.0
 RELINK_MAX_TURN_DEG = 20.0
 RELINK_SHRINK_WIDTHS = 1.0
+#: A track seen in this many scans or more holds a rod's history; fewer is noise (the
+#: tracker's ``min_whisker_scans``, whose shorter ids ``track`` drops): see
+#: :meth:`WhiskerLinker._established_kept`.
+LINK_ESTABLISHED_SCANS = 3
 
 
 def _root_direction(w):
@@ -177,6 +181,7 @@ class WhiskerLinker:
                 self._alias[ids[k]] = best
                 out[k] = best
                 taken.add(best)
+        out = self._established_kept(whiskers, out)
         for w, i in zip(whiskers, out):
             n, width = self._widths.get(i, (0, 0.0))
             self._widths[i] = (n + 1, width + (float(w.width_px) - width) / (n + 1))
@@ -184,3 +189,39 @@ class WhiskerLinker:
                              float(w.length_px), self._widths[i][1])
         return out
 
+    def _same_rod_cost(self, w, j):
+        """Re-linking cost of whisker ``w`` to given id ``j`` (None when not the same rod)."""
+        tj, base, uj, length, width = self._last[j]
+        wid = 0.5 * (width + float(w.width_px))
+        dist = math.hypot(w.base_xy_px[0] - base[0], w.base_xy_px[1] - base[1])
+        turn = math.degrees(math.acos(float(np.clip(np.dot(_root_direction(w), uj), -1.0, 1.0))))
+        if (dist > RELINK_BASE_WIDTHS * wid or turn > RELINK_MAX_TURN_DEG
+                or w.length_px < length - RELINK_SHRINK_WIDTHS * wid):
+            return None
+        return (dist / max(RELINK_BASE_WIDTHS * wid, 1e-9)) ** 2 + (turn / RELINK_MAX_TURN_DEG) ** 2
+
+    def _established_kept(self, whiskers, out):
+        """``out`` with rods given the id of a track seen in fewer than
+        :data:`LINK_ESTABLISHED_SCANS` scans moved to an established track of the same rod
+        that is missing this scan (the re-linking tests: root within a width, same
+        direction, not shorter; :data:`RELINK_BASE_WIDTHS`).
+
+        Trackpy keeps a track missed for up to ``memory`` scans as good a match as any, and
+        re-linking picks the closest lost root: a one-scan sibling read beside a rod (a
+        5.7 px whisker read as two 4 px rods in one scan) took the rod over when that was
+        missed for a scan, and the two ids then alternated scan by scan (tuning seed 7072:
+        one whisker as a 6-scan and a 16-scan track, one spurious). A track that short is
+        noise (``track`` drops it); the rod goes on under the track that holds its history.
+        """
+        out = list(out)
+        est = [j for j, (n, _) in self._widths.items()
+               if n >= LINK_ESTABLISHED_SCANS and j not in out and j in self._last]
+        for k, i in enumerate(out):
+            if not est or self._widths.get(i, (0, 0.0))[0] >= LINK_ESTABLISHED_SCANS:
+                continue
+            costs = [(c, j) for j in est if (c := self._same_rod_cost(whiskers[k], j)) is not None]
+            if costs:
+                j = min(costs)[1]
+                out[k] = j
+                est.remove(j)
+        return out

@@ -229,8 +229,9 @@ def extrapolated_onset(time_s, size, *, baseline=0.0, n_fit=ONSET_N_FIT, size_si
     propagation through ``(baseline - intercept) / slope``) with the scatter
     of the points about the line (a line that does not fit, such as a length
     that stops growing where a tracker loses the tip or a rate that changes,
-    is uncertain by its residuals); two points leave no residual and use
-    `size_sigma`.
+    is uncertain by its residuals), taken as no less than `size_sigma` (one
+    length's uncertainty: a few residuals can fall far below it); two points leave no
+    residual and use `size_sigma`.
 
     Parameters
     ----------
@@ -244,8 +245,8 @@ def extrapolated_onset(time_s, size, *, baseline=0.0, n_fit=ONSET_N_FIT, size_si
     n_fit : int
         Number of measurements fitted (>= 2).
     size_sigma : float
-        Standard uncertainty of one measurement, unit of `size` (>= 0), for a
-        fit of two points.
+        Standard uncertainty of one measurement, unit of `size` (>= 0): the
+        scatter of a fit of two points, and the least scatter of more.
 
     Returns
     -------
@@ -269,6 +270,14 @@ def extrapolated_onset(time_s, size, *, baseline=0.0, n_fit=ONSET_N_FIT, size_si
     dof = len(seen) - 2
     if dof > 0:
         var = float(np.sum((y[seen] - (slope * tc + icpt)) ** 2)) / dof
+        # never below one length's own uncertainty: the residuals of a few points (two
+        # degrees of freedom for four) estimate the scatter poorly, and a tracker's tip
+        # errors on one whisker change slowly from scan to scan (the same edge, contrast,
+        # blur and rims); four lengths of a slow whisker then lie on a line to 0.01 px while
+        # each is uncertain by 0.4 px, and the onset, extrapolated over many scans at a slow
+        # rate, is called certain to a fraction of a scan (tuning seed 7049: 0.54 px/s,
+        # onset 4.04 +- 0.07 s from the residuals, +- 2.4 s with the floor; truth 5.28 s)
+        var = max(var, float(size_sigma) ** 2)
     elif size_sigma > 0:
         var = float(size_sigma) ** 2
     else:
