@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import datetime
 import logging
+import os
 import time
 import uuid
 from pathlib import Path
@@ -397,7 +398,28 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     # the memory-limit checks of the nannies and workers (pause, spill, restart)
     "distributed.worker.memory.monitor-interval": "500ms",
+    # what a nanny writes into the environment before it starts its worker process. Dask's
+    # default adds MALLOC_TRIM_THRESHOLD_=65536, which (a) made each worker's
+    # steady_allocator() a no-op (a MALLOC_* variable reads as the user's own setting), so
+    # a batch worker faulted its per-scan temporaries in again every scan, and (b) stayed
+    # in the batch's own process (the nannies run in it), where every later analysis and
+    # child process of a notebook inherited it. The one-thread settings stay.
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
 }
+
+
+def _restore_environ(before):
+    """Put back the variables a local cluster's nannies wrote into this process's environment.
+
+    ``before`` maps each name of ``distributed.nanny.pre-spawn-environ`` to its value before
+    the cluster started (``None``: it was not set).
+    """
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _local_cluster(stack, workers):
@@ -407,6 +429,9 @@ def _local_cluster(stack, workers):
 
     # the nannies hand this configuration to the worker processes they start
     stack.enter_context(dask.config.set(LOCAL_CLUSTER_CONFIG))
+    # ... and write its pre-spawn environment into this process's: undone at the close
+    written = LOCAL_CLUSTER_CONFIG["distributed.nanny.pre-spawn-environ"]
+    stack.callback(_restore_environ, {name: os.environ.get(name) for name in written})
     return stack.enter_context(LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True,
         dashboard_address=None, silence_logs=logging.ERROR))

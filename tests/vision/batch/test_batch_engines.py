@@ -125,3 +125,40 @@ def test_local_cluster_workers_get_the_batch_dask_settings():
     for key, value in LOCAL_CLUSTER_CONFIG.items():
         assert got[key] == value
     assert _worker_config(LOCAL_CLUSTER_CONFIG) == before
+
+
+def _allocator_env_and_steady():
+    import os
+
+    from vision._shared._system import steady_allocator
+    return sorted(k for k in os.environ if k.startswith("MALLOC_")), steady_allocator()
+
+
+def test_local_cluster_leaves_no_malloc_setting_and_workers_get_the_steady_allocator(
+        monkeypatch):
+    """Dask's nannies write ``distributed.nanny.pre-spawn-environ`` into their own process
+    (the batch's, with ``processes=True``): its default MALLOC_TRIM_THRESHOLD_ made every
+    worker's ``steady_allocator()`` a no-op (a MALLOC_* variable is a user's own setting) and
+    stayed in a notebook's environment after the batch. The batch's cluster sets only the
+    one-thread variables and puts the process's environment back at its close."""
+    import contextlib
+    import os
+    import sys
+
+    from distributed import Client
+
+    from vision.batch._engine import _local_cluster
+
+    for name in [k for k in os.environ if k.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # a user's own value: back at the close
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(Client(_local_cluster(stack, 1)))
+        names, steady = client.submit(_allocator_env_and_steady, pure=False).result()
+        assert os.environ.get("OMP_NUM_THREADS") == "1"  # written by the nanny, for now
+    assert names == []
+    assert steady is sys.platform.startswith("linux")
+    assert not [k for k in os.environ if k.startswith("MALLOC_")]
+    assert "OMP_NUM_THREADS" not in os.environ
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
