@@ -162,20 +162,12 @@ class WhiskerLinker:
         fresh = [k for k, i in enumerate(ids) if i not in self._alias and i not in self._last]
         taken = set()
         for k in sorted(fresh, key=lambda k: -whiskers[k].length_px):
-            w = whiskers[k]
-            u = _root_direction(w)
             best, best_cost = None, math.inf
-            for j, (tj, base, uj, length, width) in self._last.items():
+            for j, (tj, *_) in self._last.items():
                 if j in present or j in taken or tj >= t:
                     continue
-                wid = 0.5 * (width + float(w.width_px))
-                dist = math.hypot(w.base_xy_px[0] - base[0], w.base_xy_px[1] - base[1])
-                turn = math.degrees(math.acos(float(np.clip(np.dot(u, uj), -1.0, 1.0))))
-                if (dist > RELINK_BASE_WIDTHS * wid or turn > RELINK_MAX_TURN_DEG
-                        or w.length_px < length - RELINK_SHRINK_WIDTHS * wid):
-                    continue
-                cost = (dist / max(RELINK_BASE_WIDTHS * wid, 1e-9)) ** 2 + (turn / RELINK_MAX_TURN_DEG) ** 2
-                if cost < best_cost:
+                cost = self._same_rod_cost(whiskers[k], j)
+                if cost is not None and cost < best_cost:
                     best, best_cost = j, cost
             if best is not None:
                 self._alias[ids[k]] = best
