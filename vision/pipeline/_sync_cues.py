@@ -757,12 +757,12 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
             fits[o] = None if got is None else (*got, _bounded_coef(got[0], got[1], lower, upper))
         return fits[o]
 
-    def cost(o):
+    def cost(o, skip_least):
         got = fit_at(o)
         if got is None:
             return np.inf, 0, 0
         design, q, ok, coef = got
-        if least[0] and np.all(coef[:k] <= lower[:k] * (1.0 + LEAST_CHARGE_RTOL)):
+        if skip_least and np.all(coef[:k] <= lower[:k] * (1.0 + LEAST_CHARGE_RTOL)):
             # every feature held at its least charge: at this offset the lithium seen grows
             # by more than the charge passed allows (unseen deposits only add charge), so
             # the offset is not one the data allow, however well the nuisance terms
@@ -779,14 +779,13 @@ def charge_cue(tv, features, sig, lo, hi, dt_scan, *, use=None, until=math.inf, 
     # offsets where the lithium seen needs less than its least charge are left out of the
     # search when every feature has one (physical units); when no offset is left, none is
     # (the caller warns of a fit at its least charge, _sync._at_least_charge)
-    least = [bool(k) and bool(np.all(mins > 0))]
-    res = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
-    if least[0]:
+    skip_least = bool(k) and bool(np.all(mins > 0))
+    res = scan_offsets(lambda o: cost(o, skip_least), lo, hi, dt_scan, inflation=inflation)
+    if skip_least:
         # the least charge is a loose bound (a width measured 30 % too wide: 1.7x the
         # volume), so it picks the minimum but does not narrow the uncertainty: the
         # sigma is at least that of the search over every offset
-        least[0] = False
-        free = scan_offsets(cost, lo, hi, dt_scan, inflation=inflation)
+        free = scan_offsets(lambda o: cost(o, False), lo, hi, dt_scan, inflation=inflation)
         if res is None:
             res = free
         elif free is not None and free.sigma_s > res.sigma_s:
